@@ -1,0 +1,33 @@
+/*
+ * admins.h - unit administrators provisioned from jxjyd.conf (unit_admins).
+ */
+#ifndef JXJYD_ADMINS_H
+#define JXJYD_ADMINS_H
+
+#include <stddef.h>
+
+struct config;
+struct db_conn;
+
+/*
+ * Make the accounts table agree with cfg->admins, in one transaction on c:
+ * each configured administrator gets an account (role unit_admin, state
+ * active, the configured name and unit; a password set earlier is kept)
+ * whose config-sourced SSH keys are exactly the configured ones; every
+ * other unit_admin account is disabled and loses its config-sourced keys.
+ * An entry whose unit does not exist is logged (name, ID number, file and
+ * line) and skipped, neither created nor disabled.  Every state change is
+ * audited with actor NULL (the system).  Returns 0, or -1 (logged, nothing
+ * changed) when the database failed.
+ */
+int	admins_sync(struct db_conn *c, const struct config *cfg);
+
+/*
+ * The fingerprint OpenSSH prints for a public key line "TYPE BASE64 ...":
+ * "SHA256:" and the unpadded base64 of the SHA-256 of the decoded key.
+ * Writes it to out (at least 51 bytes) and returns 0; -1 when the line
+ * holds no decodable key.
+ */
+int	admins_fingerprint(const char *key_line, char *out, size_t size);
+
+#endif

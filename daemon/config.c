@@ -1,0 +1,1283 @@
+/*
+ * config.c - read and check jxjyd's configuration file (libconfig syntax).
+ *
+ * Every key is one line of config_keys below: its path, type, default,
+ * bounds and whether SIGHUP may change it.  Loading walks the file rather
+ * than looking keys up, so a key the table does not know (a typo, a key in
+ * the wrong group) is reported instead of silently ignored, and every
+ * mistake in the file is reported in one run, each as
+ * "FILE:LINE: key: what is wrong".
+ *
+ * unit_admins is the one structured key; it has its own loader below.
+ * Keep docs/configuration.md and etc/jxjyd.conf in step with the table.
+ */
+#include <errno.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "jxjy-config.h"
+#include "config.h"
+#include "validate.h"
+#include "xmalloc.h"
+
+enum config_key_type {
+	CONFIG_KEY_STRING,
+	CONFIG_KEY_INT,		/* int; the file may also write an int64 */
+	CONFIG_KEY_BOOL,
+	CONFIG_KEY_ENUM,	/* a string from names, stored as its index */
+	CONFIG_KEY_ADMINS,	/* unit_admins: a list of groups */
+};
+
+struct config_key {
+	const char		*path;		/* "group.name" or "name" */
+	enum config_key_type	 type;
+	size_t			 offset;	/* into struct config */
+	const char		*def_string;	/* CONFIG_KEY_STRING */
+	long long		 def_int;	/* INT, BOOL and ENUM */
+	long long		 min, max;	/* CONFIG_KEY_INT, inclusive */
+	const char *const	*names;		/* CONFIG_KEY_ENUM, NULL-terminated */
+	bool			 empty_ok;	/* CONFIG_KEY_STRING may be "" */
+	bool			 reload;	/* SIGHUP may change it */
+};
+
+#define RELOAD	true
+#define RESTART	false
+
+#define KEY_STRING(p, field, def, empty, rl) \
+	{ .path = p, .type = CONFIG_KEY_STRING, \
+	  .offset = offsetof(struct config, field), .def_string = def, \
+	  .empty_ok = empty, .reload = rl }
+#define KEY_INT(p, field, def, lo, hi, rl) \
+	{ .path = p, .type = CONFIG_KEY_INT, \
+	  .offset = offsetof(struct config, field), .def_int = def, \
+	  .min = lo, .max = hi, .reload = rl }
+#define KEY_BOOL(p, field, def, rl) \
+	{ .path = p, .type = CONFIG_KEY_BOOL, \
+	  .offset = offsetof(struct config, field), .def_int = def, \
+	  .reload = rl }
+#define KEY_ENUM(p, field, def, list, rl) \
+	{ .path = p, .type = CONFIG_KEY_ENUM, \
+	  .offset = offsetof(struct config, field), .def_int = def, \
+	  .names = list, .reload = rl }
+
+/* Indexed by enum log_level and enum captcha_mode. */
+static const char *const config_log_levels[] = {
+	"error", "warning", "info", "debug", NULL
+};
+static const char *const config_captcha_modes[] = {
+	"always", "after-failures", "off", NULL
+};
+
+/* Enum fields are written through an int pointer. */
+_Static_assert(sizeof(enum log_level) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum captcha_mode) == sizeof(int), "enum size");
+
+static const struct config_key config_keys[] = {
+	KEY_STRING("listen_address", listen_address, "0.0.0.0", false, RESTART),
+	KEY_INT("port", port, 2222, 1, 65535, RESTART),
+	KEY_STRING("host_key", host_key, "/var/lib/jxjy/ssh_host_ed25519_key",
+	    false, RESTART),
+	KEY_STRING("schema_dir", schema_dir, JXJY_SCHEMA_DIR, false, RESTART),
+	KEY_BOOL("debug_methods", debug_methods, false, RELOAD),
+
+	KEY_STRING("database.conninfo", db_conninfo, "dbname=jxjy", true, RESTART),
+	KEY_INT("database.pool_size", db_pool_size, 8, 1, 1000, RESTART),
+	KEY_INT("database.statement_timeout", db_statement_timeout, 5000,
+	    0, 3600000, RESTART),
+
+	KEY_ENUM("log.level", log_level, LOG_LEVEL_INFO, config_log_levels, RELOAD),
+	KEY_BOOL("log.syslog", log_syslog, false, RELOAD),
+	KEY_INT("log.slow_request", log_slow_request, 200, 0, 3600000, RELOAD),
+
+	KEY_INT("sessions.max", max_sessions, 5000, 1, 100000, RELOAD),
+	KEY_INT("sessions.max_per_source", max_sessions_per_source, 50,
+	    1, 100000, RELOAD),
+	KEY_INT("sessions.max_line", max_line, 1048576, 1024, 67108864, RESTART),
+	KEY_INT("sessions.idle_timeout", idle_timeout, 1800, 0, 604800, RELOAD),
+	KEY_INT("sessions.login_grace_time", login_grace_time, 30, 1, 3600, RELOAD),
+
+	KEY_ENUM("security.captcha", captcha, CAPTCHA_ALWAYS,
+	    config_captcha_modes, RELOAD),
+	KEY_INT("security.captcha_lifetime", captcha_lifetime, 120, 10, 3600, RELOAD),
+	KEY_INT("security.lockout_failures", lockout_failures, 5, 1, 1000, RELOAD),
+	KEY_INT("security.lockout_minutes", lockout_minutes, 15, 1, 10080, RELOAD),
+	KEY_INT("security.hash_threads", hash_threads, 2, 1, 64, RELOAD),
+	KEY_INT("security.source_failures_per_minute", source_failures_per_minute,
+	    30, 1, 100000, RELOAD),
+
+	{ .path = "unit_admins", .type = CONFIG_KEY_ADMINS, .reload = RELOAD },
+};
+#define CONFIG_NKEYS	(sizeof config_keys / sizeof config_keys[0])
+
+/* OpenSSH public key types a unit administrator may log in with. */
+static const char *const config_ssh_key_types[] = {
+	"ssh-ed25519",
+	"ssh-rsa",
+	"ecdsa-sha2-nistp256",
+	"ecdsa-sha2-nistp384",
+	"ecdsa-sha2-nistp521",
+	"sk-ssh-ed25519@openssh.com",
+	"sk-ecdsa-sha2-nistp256@openssh.com",
+	NULL
+};
+
+/* Longest value echoed back in an error message, in bytes. */
+#define CONFIG_QUOTE_MAX	48
+
+/* What a load works with, so helpers need not pass five arguments. */
+struct config_reader {
+	const char		*path;
+	struct config		*cfg;
+	struct config_errors	*errs;
+	const char		*dir;		/* where @include looks */
+	char			*src_file;	/* file whose text src holds */
+	char			*src;		/* see config_int_wrapped */
+};
+
+#define CONFIG_FIELD(cfg, k, type) ((type *)(void *)((char *)(cfg) + (k)->offset))
+#define CONFIG_CFIELD(cfg, k, type) \
+	((const type *)(const void *)((const char *)(cfg) + (k)->offset))
+
+/*
+ * The file setting s came from, as a path the reader can open: libconfig
+ * records an @include by the name written, which is relative to rd->dir.
+ * Returns a string the caller frees.
+ */
+static char *
+config_source_file(const struct config_reader *rd, const config_setting_t *s)
+{
+	const char *file = config_setting_source_file(s);
+
+	if (file == NULL || strcmp(file, rd->path) == 0)
+		return xstrdup(rd->path);
+	if (file[0] == '/' || rd->dir == NULL)
+		return xstrdup(file);
+	return xasprintf("%s/%s", rd->dir, file);
+}
+
+/* Append one formatted line to errs. */
+static void __attribute__((format(printf, 2, 3)))
+config_errors_add(struct config_errors *errs, const char *fmt, ...)
+{
+	va_list ap;
+	char *line;
+
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) < 0)
+		line = NULL;
+	va_end(ap);
+	if (line == NULL)
+		line = xstrdup("out of memory formatting an error");
+	errs->lines = xrealloc(errs->lines, (errs->n + 1) * sizeof *errs->lines);
+	errs->lines[errs->n++] = line;
+}
+
+/* Record "FILE:LINE: key: message" for setting s. */
+static void __attribute__((format(printf, 4, 5)))
+config_error(struct config_reader *rd, const config_setting_t *s,
+    const char *key, const char *fmt, ...)
+{
+	char *file = config_source_file(rd, s), *msg;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	config_errors_add(rd->errs, "%s:%u: %s: %s", file,
+	    (unsigned)config_setting_source_line(s), key,
+	    msg != NULL ? msg : "(out of memory)");
+	free(msg);
+	free(file);
+}
+
+/*
+ * Decode one UTF-8 sequence at s.  Returns the code point and its length
+ * in *adv, or -1 (with *adv = 1) for a malformed, overlong or surrogate
+ * sequence.
+ */
+static long
+config_utf8_next(const unsigned char *s, size_t *adv)
+{
+	long cp, min;
+	size_t n, i;
+
+	*adv = 1;
+	if (s[0] < 0x80)
+		return s[0];
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2; cp = s[0] & 0x1f; min = 0x80;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3; cp = s[0] & 0x0f; min = 0x800;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4; cp = s[0] & 0x07; min = 0x10000;
+	} else
+		return -1;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return -1;
+	*adv = n;
+	return cp;
+}
+
+static bool
+config_control(long cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+}
+
+/*
+ * What is wrong with text a person will see (a name, a unit code): NULL
+ * when it is valid UTF-8 without control characters, else the complaint.
+ */
+static const char *
+config_text_problem(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t adv;
+	long cp;
+
+	while (*p != '\0') {
+		if ((cp = config_utf8_next(p, &adv)) < 0)
+			return "is not valid UTF-8";
+		if (config_control(cp))
+			return "contains a control character";
+		p += adv;
+	}
+	return NULL;
+}
+
+/*
+ * s quoted for an error message, into buf: control characters and bytes
+ * that are not UTF-8 become \xNN so nothing in the file can drive the
+ * terminal check-config writes to; long values are cut at a character
+ * boundary and end in "...".
+ */
+static const char *
+config_quote(const char *s, char *buf, size_t size)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0, adv, i;
+	long cp;
+
+	buf[o++] = '"';
+	while (*p != '\0' && o + 10 < size) {
+		if ((size_t)(p - (const unsigned char *)s) >= CONFIG_QUOTE_MAX) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		cp = config_utf8_next(p, &adv);
+		if (cp < 0 || config_control(cp) || cp == '"' || cp == '\\') {
+			for (i = 0; i < adv && o + 10 < size; i++)
+				o += (size_t)snprintf(buf + o, size - o, "\\x%02x", p[i]);
+		} else {
+			memcpy(buf + o, p, adv);
+			o += adv;
+		}
+		p += adv;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+
+static const char *
+config_type_name(int type)
+{
+	switch (type) {
+	case CONFIG_TYPE_GROUP:
+		return "a group";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		return "an integer";
+	case CONFIG_TYPE_FLOAT:
+		return "a floating-point number";
+	case CONFIG_TYPE_STRING:
+		return "a string";
+	case CONFIG_TYPE_BOOL:
+		return "a boolean";
+	case CONFIG_TYPE_ARRAY:
+		return "an array";
+	case CONFIG_TYPE_LIST:
+		return "a list";
+	}
+	return "nothing";
+}
+
+static const struct config_key *
+config_key_find(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		if (strcmp(config_keys[i].path, path) == 0)
+			return &config_keys[i];
+	}
+	return NULL;
+}
+
+/* True when name is a group of the table ("database" for "database.x"). */
+static bool
+config_group_known(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		if (strncmp(config_keys[i].path, name, len) == 0 &&
+		    config_keys[i].path[len] == '.')
+			return true;
+	}
+	return false;
+}
+
+/* Levenshtein distance, for suggesting the key a typo meant. */
+static size_t
+config_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, best;
+	size_t row[64], diag, up;
+
+	if (la >= sizeof row / sizeof row[0] || lb >= sizeof row / sizeof row[0])
+		return SIZE_MAX;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			up = row[j];
+			best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/*
+ * The known key or group an unknown path most likely meant: one within two
+ * edits ("prot", "databse"), one it is the start of ("database.pool"), or
+ * one with the same last component (a key put in the wrong group).  NULL
+ * when nothing is close.
+ */
+static const char *
+config_suggest(const char *path, char *buf, size_t size)
+{
+	const char *leaf = strrchr(path, '.'), *kpath, *kleaf, *dot;
+	const char *same_leaf = NULL, *prefix_of = NULL;
+	size_t i, d, best = 3, plen = strlen(path);
+	bool top = leaf == NULL;
+	char group[64];
+
+	leaf = leaf != NULL ? leaf + 1 : path;
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		kpath = config_keys[i].path;
+		if ((d = config_distance(path, kpath)) < best) {
+			best = d;
+			snprintf(buf, size, "%s", kpath);
+		}
+		if (top && (dot = strchr(kpath, '.')) != NULL) {
+			snprintf(group, sizeof group, "%.*s", (int)(dot - kpath), kpath);
+			if ((d = config_distance(path, group)) < best) {
+				best = d;
+				snprintf(buf, size, "%s", group);
+			}
+		}
+		if (prefix_of == NULL && strlen(leaf) >= 3 &&
+		    strncmp(kpath, path, plen) == 0)
+			prefix_of = kpath;
+		kleaf = strrchr(kpath, '.');
+		kleaf = kleaf != NULL ? kleaf + 1 : kpath;
+		if (same_leaf == NULL && strcmp(kleaf, leaf) == 0)
+			same_leaf = kpath;
+	}
+	if (best < 3)
+		return buf;
+	return prefix_of != NULL ? prefix_of : same_leaf;
+}
+
+static void
+config_unknown(struct config_reader *rd, const config_setting_t *s,
+    const char *path)
+{
+	char buf[64];
+	const char *hint = config_suggest(path, buf, sizeof buf);
+
+	if (hint != NULL)
+		config_error(rd, s, path, "unknown key (did you mean %s?)", hint);
+	else
+		config_error(rd, s, path, "unknown key");
+}
+
+/* Store k's default in cfg (strings are copied). */
+static void
+config_key_default(const struct config_key *k, struct config *cfg)
+{
+	switch (k->type) {
+	case CONFIG_KEY_STRING:
+		free(*CONFIG_FIELD(cfg, k, char *));
+		*CONFIG_FIELD(cfg, k, char *) = xstrdup(k->def_string);
+		break;
+	case CONFIG_KEY_INT:
+	case CONFIG_KEY_ENUM:
+		*CONFIG_FIELD(cfg, k, int) = (int)k->def_int;
+		break;
+	case CONFIG_KEY_BOOL:
+		*CONFIG_FIELD(cfg, k, bool) = k->def_int != 0;
+		break;
+	case CONFIG_KEY_ADMINS:
+		break;		/* none by default */
+	}
+}
+
+/*
+ * The text of line (1-based) of file, and its length in *len; NULL when
+ * unreadable.  The last file read is kept in rd (an @include may switch).
+ */
+static const char *
+config_source_line(struct config_reader *rd, const char *file, int line,
+    size_t *len)
+{
+	const char *p;
+	size_t n = 0, got;
+	FILE *fp;
+
+	if (rd->src_file == NULL || strcmp(rd->src_file, file) != 0) {
+		free(rd->src_file);
+		free(rd->src);
+		rd->src_file = xstrdup(file);
+		rd->src = NULL;
+		if ((fp = fopen(file, "r")) == NULL)
+			return NULL;
+		rd->src = xmalloc(BUFSIZ + 1);
+		while ((got = fread(rd->src + n, 1, BUFSIZ, fp)) > 0) {
+			n += got;
+			rd->src = xrealloc(rd->src, n + BUFSIZ + 1);
+		}
+		rd->src[n] = '\0';
+		fclose(fp);
+	}
+	if ((p = rd->src) == NULL)
+		return NULL;
+	while (--line > 0 && (p = strchr(p, '\n')) != NULL)
+		p++;
+	if (p == NULL)
+		return NULL;
+	*len = strcspn(p, "\n");
+	return p;
+}
+
+static bool
+config_ident_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '*';
+}
+
+/*
+ * libconfig 1.5 silently wraps an integer literal that does not fit in 32
+ * bits (unless it ends in L): "port = 4294969318;" reads as 2022.  So for
+ * an int key look at the literal in the file itself.  Returns true, with
+ * the literal in text, when the file says something other than value; the
+ * literal is then out of the int range and so out of every key's bounds.
+ */
+static bool
+config_int_wrapped(struct config_reader *rd, const config_setting_t *s,
+    long long value, char *text, size_t size)
+{
+	const char *name, *line, *p, *end, *digits;
+	unsigned long long v = 0, base = 10, d;
+	bool negative = false, huge = false;
+	size_t len, nlen;
+	char *file;
+
+	if ((name = config_setting_name(s)) == NULL)
+		return false;
+	file = config_source_file(rd, s);
+	line = config_source_line(rd, file, config_setting_source_line(s), &len);
+	free(file);
+	if (line == NULL)
+		return false;
+	end = line + len;
+	nlen = strlen(name);
+	for (p = line; p + nlen <= end; p++) {
+		if (strncmp(p, name, nlen) != 0 ||
+		    (p > line && config_ident_char(p[-1])))
+			continue;
+		digits = p + nlen;
+		while (digits < end && (*digits == ' ' || *digits == '\t'))
+			digits++;
+		if (digits == end || (*digits != '=' && *digits != ':'))
+			continue;
+		digits++;
+		while (digits < end && (*digits == ' ' || *digits == '\t'))
+			digits++;
+		p = digits;
+		if (p < end && (*p == '-' || *p == '+'))
+			negative = *p++ == '-';
+		if (end - p > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+			base = 16;
+			p += 2;
+		}
+		for (; p < end; p++) {
+			if (*p >= '0' && *p <= '9')
+				d = (unsigned long long)(*p - '0');
+			else if (base == 16 && *p >= 'a' && *p <= 'f')
+				d = (unsigned long long)(*p - 'a' + 10);
+			else if (base == 16 && *p >= 'A' && *p <= 'F')
+				d = (unsigned long long)(*p - 'A' + 10);
+			else
+				break;
+			if (v > (1ULL << 62) / base)
+				huge = true;
+			else
+				v = v * base + d;
+		}
+		if (p == digits || (p < end && config_ident_char(*p)))
+			return false;	/* not the plain literal we expected */
+		if (!huge && (negative ? -(long long)v : (long long)v) == value)
+			return false;
+		snprintf(text, size, "%.*s", (int)(p - digits > 40 ? 40 : p - digits),
+		    digits);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Check setting s against scalar key k and store it in rd->cfg; on a
+ * mistake record it and leave the default in place.
+ */
+static void
+config_load_scalar(struct config_reader *rd, const struct config_key *k,
+    const config_setting_t *s)
+{
+	int type = config_setting_type(s);
+	const char *str, *problem, *const *name;
+	char q[CONFIG_QUOTE_MAX * 4 + 16];
+	long long v;
+	size_t i;
+
+	switch (k->type) {
+	case CONFIG_KEY_STRING:
+		if (type != CONFIG_TYPE_STRING) {
+			config_error(rd, s, k->path, "expected a string, got %s",
+			    config_type_name(type));
+			return;
+		}
+		str = config_setting_get_string(s);
+		if (*str == '\0' && !k->empty_ok) {
+			config_error(rd, s, k->path, "must not be empty");
+			return;
+		}
+		if ((problem = config_text_problem(str)) != NULL) {
+			config_error(rd, s, k->path, "%s", problem);
+			return;
+		}
+		free(*CONFIG_FIELD(rd->cfg, k, char *));
+		*CONFIG_FIELD(rd->cfg, k, char *) = xstrdup(str);
+		return;
+
+	case CONFIG_KEY_INT:
+		if (type == CONFIG_TYPE_INT) {
+			v = config_setting_get_int(s);
+			if (config_int_wrapped(rd, s, v, q, sizeof q)) {
+				config_error(rd, s, k->path,
+				    "must be between %lld and %lld, got %s",
+				    k->min, k->max, q);
+				return;
+			}
+		} else if (type == CONFIG_TYPE_INT64)
+			v = config_setting_get_int64(s);
+		else {
+			config_error(rd, s, k->path, "expected an integer, got %s",
+			    config_type_name(type));
+			return;
+		}
+		if (v < k->min || v > k->max) {
+			config_error(rd, s, k->path,
+			    "must be between %lld and %lld, got %lld",
+			    k->min, k->max, v);
+			return;
+		}
+		*CONFIG_FIELD(rd->cfg, k, int) = (int)v;
+		return;
+
+	case CONFIG_KEY_BOOL:
+		if (type != CONFIG_TYPE_BOOL) {
+			config_error(rd, s, k->path,
+			    "expected a boolean (true or false), got %s",
+			    config_type_name(type));
+			return;
+		}
+		*CONFIG_FIELD(rd->cfg, k, bool) = config_setting_get_bool(s) != 0;
+		return;
+
+	case CONFIG_KEY_ENUM:
+		if (type != CONFIG_TYPE_STRING) {
+			config_error(rd, s, k->path, "expected a string, got %s",
+			    config_type_name(type));
+			return;
+		}
+		str = config_setting_get_string(s);
+		for (i = 0; k->names[i] != NULL; i++) {
+			if (strcmp(str, k->names[i]) == 0) {
+				*CONFIG_FIELD(rd->cfg, k, int) = (int)i;
+				return;
+			}
+		}
+		{
+			char allowed[256];
+			size_t o = 0;
+
+			allowed[0] = '\0';
+			for (name = k->names; *name != NULL; name++) {
+				o += (size_t)snprintf(allowed + o, sizeof allowed - o,
+				    "%s\"%s\"", name == k->names ? "" : ", ", *name);
+				if (o >= sizeof allowed)
+					break;
+			}
+			config_error(rd, s, k->path, "must be one of %s, got %s",
+			    allowed, config_quote(str, q, sizeof q));
+		}
+		return;
+
+	case CONFIG_KEY_ADMINS:
+		break;
+	}
+}
+
+/*
+ * Decode standard base64 (with '=' padding) of len bytes at s into a new
+ * buffer.  Returns it with its length in *outlen, or NULL when s is not
+ * base64.  Caller frees.
+ */
+static unsigned char *
+config_base64_decode(const char *s, size_t len, size_t *outlen)
+{
+	unsigned char *out;
+	size_t i, o = 0, pad = 0;
+	unsigned long acc = 0;
+	int v;
+
+	if (len == 0 || len % 4 != 0)
+		return NULL;
+	if (s[len - 1] == '=')
+		pad = s[len - 2] == '=' ? 2 : 1;
+	out = xmalloc(len / 4 * 3);
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c >= 'A' && c <= 'Z')
+			v = c - 'A';
+		else if (c >= 'a' && c <= 'z')
+			v = c - 'a' + 26;
+		else if (c >= '0' && c <= '9')
+			v = c - '0' + 52;
+		else if (c == '+')
+			v = 62;
+		else if (c == '/')
+			v = 63;
+		else if (c == '=' && i >= len - pad)
+			v = 0;
+		else {
+			free(out);
+			return NULL;
+		}
+		acc = (acc << 6) | (unsigned long)v;
+		if (i % 4 == 3) {
+			out[o++] = (unsigned char)(acc >> 16);
+			out[o++] = (unsigned char)(acc >> 8);
+			out[o++] = (unsigned char)acc;
+			acc = 0;
+		}
+	}
+	*outlen = o - pad;
+	return out;
+}
+
+/*
+ * What is wrong with an OpenSSH public key line "TYPE BASE64 [COMMENT]":
+ * NULL when it looks right.  The decoded blob must name the same type,
+ * which catches a key cut short or pasted under the wrong type; the key
+ * itself is parsed by libssh when it is used.
+ */
+static const char *
+config_ssh_key_problem(const char *line, char *why, size_t size)
+{
+	const char *type, *data, *problem, *const *t;
+	size_t tlen, dlen, blen = 0, i;
+	unsigned char *blob;
+	unsigned long n;
+	char q[CONFIG_QUOTE_MAX * 4 + 16];
+	bool ok;
+
+	if ((problem = config_text_problem(line)) != NULL)
+		return problem;
+	type = line + strspn(line, " \t");
+	tlen = strcspn(type, " \t");
+	if (tlen == 0)
+		return "is empty";
+	for (t = config_ssh_key_types; *t != NULL; t++) {
+		if (strlen(*t) == tlen && strncmp(*t, type, tlen) == 0)
+			break;
+	}
+	if (*t == NULL) {
+		char name[CONFIG_QUOTE_MAX + 1];
+
+		snprintf(name, sizeof name, "%.*s", (int)tlen, type);
+		snprintf(why, size, "unknown key type %s: expected \"TYPE BASE64 "
+		    "[COMMENT]\" with TYPE one of", config_quote(name, q, sizeof q));
+		for (t = config_ssh_key_types; *t != NULL; t++) {
+			i = strlen(why);
+			snprintf(why + i, size - i, "%s %s",
+			    t == config_ssh_key_types ? "" : ",", *t);
+		}
+		return why;
+	}
+	data = type + tlen;
+	data += strspn(data, " \t");
+	dlen = strcspn(data, " \t");
+	if (dlen == 0)
+		return "missing the key data after the key type";
+
+	if ((blob = config_base64_decode(data, dlen, &blen)) == NULL)
+		return "key data is not valid base64";
+	ok = blen >= 4;
+	if (ok) {
+		n = (unsigned long)blob[0] << 24 | (unsigned long)blob[1] << 16 |
+		    (unsigned long)blob[2] << 8 | blob[3];
+		ok = n == tlen && blen >= 4 + tlen &&
+		    memcmp(blob + 4, type, tlen) == 0;
+	}
+	/* ed25519: type, then a 32-byte public key and nothing more. */
+	if (ok && tlen == 11 && memcmp(type, "ssh-ed25519", 11) == 0)
+		ok = blen == 4 + 11 + 4 + 32 && blob[15] == 0 && blob[16] == 0 &&
+		    blob[17] == 0 && blob[18] == 32;
+	free(blob);
+	if (!ok)
+		return "key data does not hold a complete key of its type "
+		    "(cut short, or pasted under the wrong type?)";
+	return NULL;
+}
+
+/* The message for an ID number that idnum_check refused. */
+static void
+config_idnum_problem(enum idnum_status st, const char *s, char *why, size_t size)
+{
+	switch (st) {
+	case IDNUM_OK:
+		snprintf(why, size, "ok");
+		break;
+	case IDNUM_LENGTH:
+		snprintf(why, size, "must be 18 characters, got %zu", strlen(s));
+		break;
+	case IDNUM_CHARS:
+		snprintf(why, size, "must be 17 digits followed by a digit or X");
+		break;
+	case IDNUM_REGION:
+		snprintf(why, size, "starts with %.2s, which is no province-level "
+		    "region code", s);
+		break;
+	case IDNUM_BIRTHDATE:
+		snprintf(why, size, "birth date %.4s-%.2s-%.2s is not a real date",
+		    s + 6, s + 10, s + 12);
+		break;
+	case IDNUM_FUTURE:
+		snprintf(why, size, "birth date %.4s-%.2s-%.2s is in the future",
+		    s + 6, s + 10, s + 12);
+		break;
+	case IDNUM_CHECKSUM:
+		/*
+		 * Not "should end in N": the mistake is as likely in another
+		 * digit, and "fixing" the last one makes a wrong number pass.
+		 */
+		snprintf(why, size, "check character does not match "
+		    "(a digit is probably mistyped)");
+		break;
+	}
+}
+
+/* Free what an admin entry holds and zero it. */
+static void
+config_admin_free(struct config_admin *a)
+{
+	size_t i;
+
+	free(a->id_number);
+	free(a->name);
+	free(a->unit);
+	for (i = 0; i < a->n_keys; i++)
+		free(a->keys[i]);
+	free(a->keys);
+	memset(a, 0, sizeof *a);
+}
+
+/*
+ * A text member of an admin entry (name, unit): returns the string, or
+ * NULL after recording why (not a string, empty, not clean text).
+ */
+static const char *
+config_admin_text(struct config_reader *rd, const config_setting_t *s,
+    const char *key)
+{
+	const char *str, *problem;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		config_error(rd, s, key, "expected a string, got %s",
+		    config_type_name(config_setting_type(s)));
+		return NULL;
+	}
+	str = config_setting_get_string(s);
+	if (*str == '\0') {
+		config_error(rd, s, key, "must not be empty");
+		return NULL;
+	}
+	if ((problem = config_text_problem(str)) != NULL) {
+		config_error(rd, s, key, "%s", problem);
+		return NULL;
+	}
+	return str;
+}
+
+/* The id_number of an admin entry: into a->id_number and id when valid. */
+static void
+config_admin_id(struct config_reader *rd, const config_setting_t *s,
+    const char *key, struct config_admin *a, char id[19])
+{
+	struct idnum_info info;
+	enum idnum_status st;
+	const char *str;
+	char why[128];
+
+	if ((str = config_admin_text(rd, s, key)) == NULL)
+		return;
+	if ((st = idnum_check(str, 0, &info)) != IDNUM_OK) {
+		config_idnum_problem(st, str, why, sizeof why);
+		config_error(rd, s, key, "%s", why);
+		return;
+	}
+	memcpy(id, info.normalized, 19);
+	a->id_number = xstrdup(info.normalized);
+}
+
+/* The keys of an admin entry: the valid ones into a->keys. */
+static void
+config_admin_keys(struct config_reader *rd, const config_setting_t *keys,
+    const char *key, struct config_admin *a)
+{
+	const config_setting_t *s;
+	const char *str, *problem;
+	char *ekey, why[512];
+	int type = config_setting_type(keys);
+	size_t i, n = 0, len;
+
+	if (type != CONFIG_TYPE_LIST && type != CONFIG_TYPE_ARRAY)
+		config_error(rd, keys, key, "expected a list of public key "
+		    "strings, got %s", config_type_name(type));
+	else if ((n = (size_t)config_setting_length(keys)) == 0)
+		config_error(rd, keys, key, "needs at least one public key "
+		    "(\"ssh-ed25519 AAAA... comment\")");
+	a->keys = xcalloc(n + 1, sizeof *a->keys);
+	for (i = 0; i < n; i++) {
+		s = config_setting_get_elem(keys, (unsigned)i);
+		ekey = xasprintf("%s[%zu]", key, i);
+		if (config_setting_type(s) != CONFIG_TYPE_STRING)
+			config_error(rd, s, ekey, "expected a string, got %s",
+			    config_type_name(config_setting_type(s)));
+		else if ((problem = config_ssh_key_problem(
+		    config_setting_get_string(s), why, sizeof why)) != NULL)
+			config_error(rd, s, ekey, "%s", problem);
+		else {
+			/* Stored without surrounding blanks. */
+			str = config_setting_get_string(s);
+			str += strspn(str, " \t");
+			len = strlen(str);
+			while (len > 0 && (str[len - 1] == ' ' || str[len - 1] == '\t'))
+				len--;
+			a->keys[a->n_keys++] = xstrndup(str, len);
+		}
+		free(ekey);
+	}
+}
+
+/*
+ * Load one unit_admins entry (group g, index idx) into *a.  Returns true
+ * when it is entirely valid; otherwise records every mistake (missing
+ * members first, at the entry's line, then the rest in file order), frees
+ * what was filled in and returns false.  id gets the normalized ID number
+ * when that much was valid (for the duplicate check), else "".
+ */
+static bool
+config_admin_load(struct config_reader *rd, const config_setting_t *g,
+    size_t idx, struct config_admin *a, char id[19])
+{
+	static const char *const members[] = {
+		"id_number", "name", "unit", "keys", NULL
+	};
+	const config_setting_t *s;
+	const char *name, *str, *const *m;
+	size_t before = rd->errs->n, i;
+	char prefix[64], *key;
+
+	memset(a, 0, sizeof *a);
+	id[0] = '\0';
+	a->line = config_setting_source_line(g);
+	snprintf(prefix, sizeof prefix, "unit_admins[%zu]", idx);
+
+	for (m = members; *m != NULL; m++) {
+		if (config_setting_get_member(g, *m) == NULL)
+			config_error(rd, g, prefix, "missing required key \"%s\"", *m);
+	}
+	for (i = 0; (s = config_setting_get_elem(g, (unsigned)i)) != NULL; i++) {
+		name = config_setting_name(s);
+		key = xasprintf("%s.%s", prefix, name);
+		if (strcmp(name, "id_number") == 0)
+			config_admin_id(rd, s, key, a, id);
+		else if (strcmp(name, "name") == 0) {
+			if ((str = config_admin_text(rd, s, key)) != NULL)
+				a->name = xstrdup(str);
+		} else if (strcmp(name, "unit") == 0) {
+			if ((str = config_admin_text(rd, s, key)) != NULL)
+				a->unit = xstrdup(str);
+		} else if (strcmp(name, "keys") == 0)
+			config_admin_keys(rd, s, key, a);
+		else
+			config_error(rd, s, key, "unknown key (expected id_number, "
+			    "name, unit and keys)");
+		free(key);
+	}
+
+	if (rd->errs->n == before)
+		return true;
+	config_admin_free(a);
+	return false;
+}
+
+/*
+ * Load unit_admins: a list of groups.  Valid entries are kept; an entry
+ * with any mistake, or whose ID number repeats an earlier entry's, is
+ * reported and dropped.
+ */
+static void
+config_load_admins(struct config_reader *rd, const config_setting_t *s)
+{
+	struct config *cfg = rd->cfg;
+	const config_setting_t *g, *idset;
+	char (*ids)[19];
+	int *lines, type = config_setting_type(s);
+	size_t n, i, j;
+	char key[64];
+
+	n = (size_t)config_setting_length(s);
+	if (type != CONFIG_TYPE_LIST && !(type == CONFIG_TYPE_ARRAY && n == 0)) {
+		config_error(rd, s, "unit_admins", "expected a list of groups "
+		    "( { id_number = ...; name = ...; unit = ...; keys = [...]; }, "
+		    "... ), got %s", config_type_name(type));
+		return;
+	}
+	for (i = 0; i < cfg->n_admins; i++)
+		config_admin_free(&cfg->admins[i]);
+	free(cfg->admins);
+	cfg->admins = xcalloc(n, sizeof *cfg->admins);
+	cfg->n_admins = 0;
+	ids = xcalloc(n, sizeof *ids);
+	lines = xcalloc(n, sizeof *lines);
+
+	for (i = 0; i < n; i++) {
+		struct config_admin a;
+		bool ok;
+
+		g = config_setting_get_elem(s, (unsigned)i);
+		snprintf(key, sizeof key, "unit_admins[%zu]", i);
+		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+			config_error(rd, g, key, "expected a group { ... }, got %s",
+			    config_type_name(config_setting_type(g)));
+			continue;
+		}
+		ok = config_admin_load(rd, g, i, &a, ids[i]);
+		lines[i] = a.line = config_setting_source_line(g);
+		for (j = 0; ids[i][0] != '\0' && j < i; j++) {
+			if (strcmp(ids[i], ids[j]) != 0)
+				continue;
+			idset = config_setting_get_member(g, "id_number");
+			snprintf(key, sizeof key, "unit_admins[%zu].id_number", i);
+			config_error(rd, idset, key, "same ID number as "
+			    "unit_admins[%zu] (line %d)", j, lines[j]);
+			ids[i][0] = '\0';	/* report each repeat once */
+			if (ok)
+				config_admin_free(&a);
+			ok = false;
+			break;
+		}
+		if (ok)
+			cfg->admins[cfg->n_admins++] = a;
+	}
+	free(ids);
+	free(lines);
+}
+
+/* Check and store one setting of the root or of a known group. */
+static void
+config_load_setting(struct config_reader *rd, const config_setting_t *s,
+    const char *group)
+{
+	const struct config_key *k;
+	const config_setting_t *child;
+	char *path;
+	unsigned i;
+
+	if (group != NULL)
+		path = xasprintf("%s.%s", group, config_setting_name(s));
+	else
+		path = xstrdup(config_setting_name(s));
+
+	if (group == NULL && config_group_known(path)) {
+		if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+			config_error(rd, s, path, "expected a group { ... }, got %s",
+			    config_type_name(config_setting_type(s)));
+			goto out;
+		}
+		for (i = 0; (child = config_setting_get_elem(s, i)) != NULL; i++)
+			config_load_setting(rd, child, path);
+		goto out;
+	}
+	if ((k = config_key_find(path)) == NULL)
+		config_unknown(rd, s, path);
+	else if (k->type == CONFIG_KEY_ADMINS)
+		config_load_admins(rd, s);
+	else
+		config_load_scalar(rd, k, s);
+out:
+	free(path);
+}
+
+/* Defaults only: every key at its table default, no unit admins. */
+void
+config_defaults(struct config *cfg)
+{
+	size_t i;
+
+	memset(cfg, 0, sizeof *cfg);
+	cfg->path = xstrdup(CONFIG_DEFAULT_PATH);
+	for (i = 0; i < CONFIG_NKEYS; i++)
+		config_key_default(&config_keys[i], cfg);
+}
+
+/*
+ * Read path into *cfg; see config.h.  *cfg is overwritten (it must not hold
+ * anything to free).  Returns 0 when valid, -1 with the mistakes in errs.
+ */
+int
+config_load(const char *path, struct config *cfg, struct config_errors *errs)
+{
+	struct config_reader rd = { .path = path, .cfg = cfg, .errs = errs };
+	size_t before = errs->n;
+	const config_setting_t *root, *s;
+	const char *slash, *file, *text;
+	char *dir = NULL;
+	struct stat st;
+	config_t lc;
+	FILE *fp;
+	unsigned i;
+
+	config_defaults(cfg);
+	free(cfg->path);
+	cfg->path = xstrdup(path);
+
+	/* libconfig only says "file I/O error"; find out why ourselves. */
+	if ((fp = fopen(path, "r")) == NULL) {
+		config_errors_add(errs, "%s: cannot read: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(fp);
+		config_errors_add(errs, "%s: cannot read: %s", path, strerror(EISDIR));
+		return -1;
+	}
+	fclose(fp);
+
+	config_init(&lc);
+	/* @include "x.conf" is relative to the including file's directory. */
+	if ((slash = strrchr(path, '/')) != NULL)
+		dir = xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
+	rd.dir = dir;
+	config_set_include_dir(&lc, dir != NULL ? dir : ".");
+
+	if (config_read_file(&lc, path) != CONFIG_TRUE) {
+		file = config_error_file(&lc);
+		/* bison's own words, which would read "syntax error: syntax error" */
+		text = config_error_text(&lc);
+		if (text == NULL || strcmp(text, "syntax error") == 0)
+			text = "unexpected token";
+		if (config_error_type(&lc) == CONFIG_ERR_FILE_IO && file == NULL)
+			config_errors_add(errs, "%s: cannot read: %s", path,
+			    config_error_text(&lc));
+		else if (file == NULL || strcmp(file, path) == 0 ||
+		    file[0] == '/' || dir == NULL)
+			config_errors_add(errs, "%s:%d: syntax error: %s",
+			    file != NULL ? file : path, config_error_line(&lc), text);
+		else
+			config_errors_add(errs, "%s/%s:%d: syntax error: %s",
+			    dir, file, config_error_line(&lc), text);
+		goto out;
+	}
+	root = config_root_setting(&lc);
+	for (i = 0; (s = config_setting_get_elem(root, i)) != NULL; i++)
+		config_load_setting(&rd, s, NULL);
+
+out:
+	config_destroy(&lc);
+	free(dir);
+	free(rd.src_file);
+	free(rd.src);
+	return errs->n == before ? 0 : -1;
+}
+
+/* Free what cfg holds and leave it zeroed. */
+void
+config_free(struct config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	free(cfg->path);
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		if (config_keys[i].type == CONFIG_KEY_STRING)
+			free(*CONFIG_FIELD(cfg, &config_keys[i], char *));
+	}
+	for (i = 0; i < cfg->n_admins; i++)
+		config_admin_free(&cfg->admins[i]);
+	free(cfg->admins);
+	memset(cfg, 0, sizeof *cfg);
+}
+
+void
+config_errors_free(struct config_errors *errs)
+{
+	size_t i;
+
+	if (errs == NULL)
+		return;
+	for (i = 0; i < errs->n; i++)
+		free(errs->lines[i]);
+	free(errs->lines);
+	errs->lines = NULL;
+	errs->n = 0;
+}
+
+static bool
+config_admins_equal(const struct config *a, const struct config *b)
+{
+	const struct config_admin *x, *y;
+	size_t i, j;
+
+	if (a->n_admins != b->n_admins)
+		return false;
+	for (i = 0; i < a->n_admins; i++) {
+		x = &a->admins[i];
+		y = &b->admins[i];
+		if (strcmp(x->id_number, y->id_number) != 0 ||
+		    strcmp(x->name, y->name) != 0 ||
+		    strcmp(x->unit, y->unit) != 0 || x->n_keys != y->n_keys)
+			return false;
+		for (j = 0; j < x->n_keys; j++) {
+			if (strcmp(x->keys[j], y->keys[j]) != 0)
+				return false;
+		}
+	}
+	return true;
+}
+
+static bool
+config_key_equal(const struct config_key *k, const struct config *a,
+    const struct config *b)
+{
+	const char *sa, *sb;
+
+	switch (k->type) {
+	case CONFIG_KEY_STRING:
+		sa = *CONFIG_CFIELD(a, k, char *);
+		sb = *CONFIG_CFIELD(b, k, char *);
+		if (sa == NULL || sb == NULL)
+			return sa == sb;
+		return strcmp(sa, sb) == 0;
+	case CONFIG_KEY_INT:
+	case CONFIG_KEY_ENUM:
+		return *CONFIG_CFIELD(a, k, int) == *CONFIG_CFIELD(b, k, int);
+	case CONFIG_KEY_BOOL:
+		return *CONFIG_CFIELD(a, k, bool) == *CONFIG_CFIELD(b, k, bool);
+	case CONFIG_KEY_ADMINS:
+		return config_admins_equal(a, b);
+	}
+	return true;
+}
+
+/* Append ", name" (or "name" first) to buf, truncating safely. */
+static void
+config_list_add(char *buf, size_t size, const char *name)
+{
+	size_t len;
+
+	if (size == 0)
+		return;
+	len = strlen(buf);
+	snprintf(buf + len, size - len, "%s%s", len > 0 ? ", " : "", name);
+}
+
+/* See config.h: reloadable differences to buf, the others to restart_buf. */
+void
+config_diff(const struct config *a, const struct config *b,
+    char *buf, size_t size, char *restart_buf, size_t restart_size)
+{
+	const struct config_key *k;
+	size_t i;
+
+	if (size > 0)
+		buf[0] = '\0';
+	if (restart_size > 0)
+		restart_buf[0] = '\0';
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		k = &config_keys[i];
+		if (config_key_equal(k, a, b))
+			continue;
+		if (k->reload)
+			config_list_add(buf, size, k->path);
+		else
+			config_list_add(restart_buf, restart_size, k->path);
+	}
+}
+
+const char *
+captcha_mode_name(enum captcha_mode m)
+{
+	if ((unsigned)m >= sizeof config_captcha_modes /
+	    sizeof config_captcha_modes[0] - 1)
+		return "unknown";
+	return config_captcha_modes[m];
+}
+
+const char *
+log_level_name(enum log_level l)
+{
+	if ((unsigned)l >= sizeof config_log_levels /
+	    sizeof config_log_levels[0] - 1)
+		return "unknown";
+	return config_log_levels[l];
+}

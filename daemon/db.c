@@ -1,0 +1,320 @@
+/*
+ * db.c - the connection pool and named, lazily prepared statements.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define DB_MAX_STMTS	512
+
+struct db_conn {
+	PGconn		*pg;
+	bool		 in_use;
+	bool		 pooled;
+	unsigned char	 prepared[DB_MAX_STMTS];	/* by stmt slot */
+	char		 sqlstate[6];
+	char		 errtext[512];
+};
+
+static struct {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 freed;
+	struct db_conn	*conns;
+	int		 size;
+	int		 busy;
+	char		*conninfo;
+	int		 statement_timeout;
+} pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .freed = PTHREAD_COND_INITIALIZER };
+
+static atomic_int next_slot = 1;
+
+void
+db_pool_init(const char *conninfo, int size, int statement_timeout_ms)
+{
+	pool.conns = xcalloc(size, sizeof *pool.conns);
+	pool.size = size;
+	pool.conninfo = xstrdup(conninfo);
+	pool.statement_timeout = statement_timeout_ms;
+	for (int i = 0; i < size; i++)
+		pool.conns[i].pooled = true;
+}
+
+void
+db_pool_close(void)
+{
+	pthread_mutex_lock(&pool.lock);
+	for (int i = 0; i < pool.size; i++) {
+		if (pool.conns[i].pg != NULL)
+			PQfinish(pool.conns[i].pg);
+		pool.conns[i].pg = NULL;
+	}
+	free(pool.conns);
+	pool.conns = NULL;
+	free(pool.conninfo);
+	pool.conninfo = NULL;
+	pool.size = 0;
+	pthread_mutex_unlock(&pool.lock);
+}
+
+static void
+db_set_error(struct db_conn *c, const char *state, const char *text)
+{
+	snprintf(c->sqlstate, sizeof c->sqlstate, "%s", state ? state : "");
+	snprintf(c->errtext, sizeof c->errtext, "%s", text ? text : "");
+	/* libpq messages end in a newline; the log adds its own. */
+	size_t n = strlen(c->errtext);
+	while (n > 0 && (c->errtext[n - 1] == '\n' || c->errtext[n - 1] == ' '))
+		c->errtext[--n] = '\0';
+}
+
+/* Open c->pg; returns false (and logs) on failure. */
+static bool
+db_open(struct db_conn *c, const char *conninfo, int statement_timeout)
+{
+	char opts[64];
+
+	c->pg = PQconnectdb(conninfo);
+	if (PQstatus(c->pg) != CONNECTION_OK) {
+		db_set_error(c, "08006", PQerrorMessage(c->pg));
+		log_error("database: cannot connect: %s", c->errtext);
+		PQfinish(c->pg);
+		c->pg = NULL;
+		return false;
+	}
+	memset(c->prepared, 0, sizeof c->prepared);
+	snprintf(opts, sizeof opts, "SET statement_timeout = %d", statement_timeout);
+	if (db_command(c, opts) != 0 ||
+	    db_command(c, "SET TIME ZONE 'Asia/Shanghai'") != 0) {
+		PQfinish(c->pg);
+		c->pg = NULL;
+		return false;
+	}
+	return true;
+}
+
+struct db_conn *
+db_acquire(int wait_ms)
+{
+	struct timespec deadline;
+	struct db_conn *c = NULL;
+	int i;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += wait_ms / 1000;
+	deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+
+	pthread_mutex_lock(&pool.lock);
+	while (pool.busy == pool.size) {
+		if (pthread_cond_timedwait(&pool.freed, &pool.lock, &deadline) == ETIMEDOUT &&
+		    pool.busy == pool.size) {
+			pthread_mutex_unlock(&pool.lock);
+			log_warning("database: no pooled connection free after %d ms", wait_ms);
+			return NULL;
+		}
+	}
+	/* Prefer a connection that is already open. */
+	for (i = 0; i < pool.size; i++) {
+		if (!pool.conns[i].in_use && pool.conns[i].pg != NULL) {
+			c = &pool.conns[i];
+			break;
+		}
+	}
+	for (i = 0; c == NULL && i < pool.size; i++) {
+		if (!pool.conns[i].in_use)
+			c = &pool.conns[i];
+	}
+	c->in_use = true;
+	pool.busy++;
+	pthread_mutex_unlock(&pool.lock);
+
+	/* Connecting happens outside the lock: it may take a while. */
+	if (c->pg != NULL && PQstatus(c->pg) != CONNECTION_OK) {
+		PQfinish(c->pg);
+		c->pg = NULL;
+	}
+	if (c->pg == NULL && !db_open(c, pool.conninfo, pool.statement_timeout)) {
+		db_release(c);
+		return NULL;
+	}
+	c->sqlstate[0] = c->errtext[0] = '\0';
+	return c;
+}
+
+void
+db_release(struct db_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->pg != NULL) {
+		/* Never hand on a connection inside a transaction or broken. */
+		if (PQstatus(c->pg) != CONNECTION_OK) {
+			PQfinish(c->pg);
+			c->pg = NULL;
+		} else if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+			PGresult *r = PQexec(c->pg, "ROLLBACK");
+			PQclear(r);
+			if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+				PQfinish(c->pg);
+				c->pg = NULL;
+			}
+		}
+	}
+	pthread_mutex_lock(&pool.lock);
+	c->in_use = false;
+	pool.busy--;
+	pthread_cond_signal(&pool.freed);
+	pthread_mutex_unlock(&pool.lock);
+}
+
+/* Keep the result when it succeeded; otherwise record the error and clear it. */
+static PGresult *
+db_check(struct db_conn *c, PGresult *r, const char *what)
+{
+	ExecStatusType st = PQresultStatus(r);
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		c->sqlstate[0] = c->errtext[0] = '\0';
+		return r;
+	}
+	db_set_error(c, r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : "08006",
+	    r ? PQresultErrorMessage(r) : PQerrorMessage(c->pg));
+	/* Constraint violations are expected outcomes callers turn into replies. */
+	if (strncmp(c->sqlstate, "23", 2) == 0 || strcmp(c->sqlstate, "40001") == 0)
+		log_debug("database: %s: %s (%s)", what, c->errtext, c->sqlstate);
+	else
+		log_error("database: %s: %s (%s)", what, c->errtext, c->sqlstate);
+	PQclear(r);
+	return NULL;
+}
+
+PGresult *
+db_exec(struct db_conn *c, struct db_stmt *st, int n, const char *const *params)
+{
+	int slot = __atomic_load_n(&st->slot, __ATOMIC_ACQUIRE);
+
+	if (slot == 0) {
+		int want = atomic_fetch_add(&next_slot, 1);
+		int expected = 0;
+
+		if (want >= DB_MAX_STMTS)
+			fatal("database: more than %d statements declared", DB_MAX_STMTS);
+		/* Two threads may race here; whichever slot lands is used by all. */
+		if (!__atomic_compare_exchange_n(&st->slot, &expected, want, false,
+		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			want = expected;
+		slot = want;
+	}
+	if (!c->prepared[slot]) {
+		PGresult *r = db_check(c, PQprepare(c->pg, st->name, st->sql, 0, NULL),
+		    st->name);
+		if (r == NULL)
+			return NULL;
+		PQclear(r);
+		c->prepared[slot] = 1;
+	}
+	return db_check(c, PQexecPrepared(c->pg, st->name, n, params, NULL, NULL, 0),
+	    st->name);
+}
+
+PGresult *
+db_exec_simple(struct db_conn *c, const char *sql)
+{
+	return db_check(c, PQexec(c->pg, sql), sql);
+}
+
+int
+db_command(struct db_conn *c, const char *sql)
+{
+	PGresult *r = db_exec_simple(c, sql);
+
+	if (r == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+bool
+db_begin(struct db_conn *c)
+{
+	return db_command(c, "BEGIN") == 0;
+}
+
+bool
+db_commit(struct db_conn *c)
+{
+	return db_command(c, "COMMIT") == 0;
+}
+
+void
+db_rollback(struct db_conn *c)
+{
+	if (c->pg != NULL && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		PQclear(PQexec(c->pg, "ROLLBACK"));
+}
+
+const char *
+db_error_sqlstate(struct db_conn *c)
+{
+	return c->sqlstate;
+}
+
+const char *
+db_error_text(struct db_conn *c)
+{
+	return c->errtext;
+}
+
+PGconn *
+db_pgconn(struct db_conn *c)
+{
+	return c->pg;
+}
+
+void
+db_pool_stats(int *open, int *busy, int *size)
+{
+	int n = 0;
+
+	pthread_mutex_lock(&pool.lock);
+	for (int i = 0; i < pool.size; i++)
+		n += pool.conns[i].pg != NULL;
+	*open = n;
+	*busy = pool.busy;
+	*size = pool.size;
+	pthread_mutex_unlock(&pool.lock);
+}
+
+struct db_conn *
+db_connect_single(const char *conninfo, char *err, size_t errsize)
+{
+	struct db_conn *c = xcalloc(1, sizeof *c);
+
+	if (!db_open(c, conninfo, 0)) {
+		snprintf(err, errsize, "%s", c->errtext);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+db_disconnect_single(struct db_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->pg != NULL)
+		PQfinish(c->pg);
+	free(c);
+}

@@ -1,0 +1,78 @@
+/*
+ * db.h - the bounded pool of PostgreSQL connections, and named statements.
+ *
+ * jxjyd is the only process that talks to the database.  However many SSH
+ * sessions are open, at most database.pool_size connections exist; a
+ * session that needs one waits for it (bounded) on a condition variable.
+ *
+ * Statements are declared where they are used, with DB_STMT, and are
+ * prepared on a connection the first time that connection runs them.
+ * Parameters always travel separately from the SQL text.
+ */
+#ifndef JXJYD_DB_H
+#define JXJYD_DB_H
+
+#include <stdbool.h>
+#include <libpq-fe.h>
+
+struct db_conn;
+
+struct db_stmt {
+	const char	*name;
+	const char	*sql;
+	int		 slot;		/* assigned on first use; 0 = not yet */
+};
+
+#define DB_STMT(var, text) \
+	static struct db_stmt var = { .name = #var, .sql = (text), .slot = 0 }
+
+/* Create the pool (no connection is opened yet). */
+void	db_pool_init(const char *conninfo, int size, int statement_timeout_ms);
+
+/* Close every idle connection and free the pool; call with none acquired. */
+void	db_pool_close(void);
+
+/*
+ * Take a connection, opening it if needed; waits at most wait_ms for one
+ * to be free.  Returns NULL when none came free in time or the database
+ * cannot be reached (logged).  Give it back with db_release.
+ */
+struct db_conn *db_acquire(int wait_ms);
+
+/* Give a connection back; a broken one is closed and reopened later. */
+void	db_release(struct db_conn *c);
+
+/*
+ * Run a named statement with text parameters (NULL = SQL NULL).  Returns
+ * the result when it succeeded (PGRES_COMMAND_OK or PGRES_TUPLES_OK),
+ * otherwise NULL with the error kept for db_error_sqlstate/db_error_text.
+ * The caller clears the result.
+ */
+PGresult *db_exec(struct db_conn *c, struct db_stmt *st, int n,
+	    const char *const *params);
+
+/* Plain SQL without parameters (BEGIN, COMMIT, migrations). Same contract. */
+PGresult *db_exec_simple(struct db_conn *c, const char *sql);
+
+/* db_exec_simple for commands whose result is not needed; returns 0 or -1. */
+int	db_command(struct db_conn *c, const char *sql);
+
+bool	db_begin(struct db_conn *c);
+bool	db_commit(struct db_conn *c);
+void	db_rollback(struct db_conn *c);
+
+/* SQLSTATE and message of the last failed call on c ("" when none). */
+const char *db_error_sqlstate(struct db_conn *c);
+const char *db_error_text(struct db_conn *c);
+
+/* The raw libpq connection, for the migration runner. */
+PGconn	*db_pgconn(struct db_conn *c);
+
+/* Connections open now / in use now / configured bound. */
+void	db_pool_stats(int *open, int *busy, int *size);
+
+/* Open one connection outside the pool (migrate, checks); NULL on failure. */
+struct db_conn *db_connect_single(const char *conninfo, char *err, size_t errsize);
+void	db_disconnect_single(struct db_conn *c);
+
+#endif

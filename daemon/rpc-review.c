@@ -1,0 +1,613 @@
+/*
+ * rpc-review.c - the unit administrator's review of registrations (注册审核).
+ *
+ * An administrator sees and decides only the applications of their own
+ * unit: every statement carries the session's unit code, so another
+ * unit's application is "not found" whether or not it exists.  A decision
+ * is one guarded UPDATE (WHERE state = 'pending') with its audit row in the
+ * same statement; when two administrators decide one application at the
+ * same moment exactly one UPDATE matches, and the other is told who won.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "db.h"
+#include "log.h"
+#include "rpc.h"
+#include "text.h"
+#include "xmalloc.h"
+
+#define REVIEW_LIMIT_DEFAULT	50
+#define REVIEW_LIMIT_MAX	200
+#define REVIEW_BATCH_MAX	200	/* account_ids per decision call */
+#define REVIEW_FILTER_MAX	50	/* characters */
+#define REVIEW_REASON_MAX	200	/* characters of a rejection reason */
+#define REVIEW_CURSOR_MAX	256	/* bytes of an encoded cursor */
+#define REVIEW_RETRIES		3	/* re-reads of an application that moved */
+
+/* Timestamps leave as ISO 8601 with the offset (sessions run in Asia/Shanghai). */
+#define REVIEW_ISO(col)	"to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
+
+/*
+ * Refuse a session whose account is no longer its unit's active
+ * administrator (disabled by a reload of unit_admins since it logged in).
+ * Returns the connection, or NULL after rpc_fail.
+ */
+static struct db_conn *
+review_db(struct rpc_call *call)
+{
+	DB_STMT(review_admin_stmt,
+	    "SELECT 1 FROM accounts WHERE id = $1 AND unit_code = $2"
+	    " AND role = 'unit_admin' AND state = 'active'");
+	struct db_conn *db;
+	char id[24];
+	const char *params[2] = { id, call->session->unit_code };
+	PGresult *res;
+	bool ok;
+
+	if (call->session->unit_code == NULL) {
+		rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
+		return NULL;
+	}
+	if ((db = rpc_db(call)) == NULL)
+		return NULL;
+	snprintf(id, sizeof id, "%lld", (long long)call->session->account_id);
+	if ((res = db_exec(db, &review_admin_stmt, 2, params)) == NULL) {
+		rpc_fail_internal(call, db_error_text(db));
+		return NULL;
+	}
+	ok = PQntuples(res) == 1;
+	PQclear(res);
+	if (!ok) {
+		rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
+		return NULL;
+	}
+	return db;
+}
+
+/* A text column, or JSON null. */
+static json_t *
+review_text(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? json_null() :
+	    json_string(PQgetvalue(res, row, col));
+}
+
+/* An integer column, or JSON null. */
+static json_t *
+review_integer(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? json_null() :
+	    json_integer(strtoll(PQgetvalue(res, row, col), NULL, 10));
+}
+
+/* The sex column (1 male, 0 female, GB 11643) as a word, or JSON null. */
+static json_t *
+review_sex(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return json_null();
+	return json_string(strcmp(PQgetvalue(res, row, col), "1") == 0 ? "male" : "female");
+}
+
+/* {name} of a person, or JSON null when there is none. */
+static json_t *
+review_person(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return json_null();
+	return json_pack("{s:s}", "name", PQgetvalue(res, row, col));
+}
+
+/*
+ * True when s looks like PostgreSQL's text of a timestamptz
+ * ("2026-03-01 09:30:00.123456+08"); the cast decides the rest.
+ */
+static bool
+review_timestamp_plausible(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len < 19 || len > 40 || strspn(s, "0123456789-:. +") != len)
+		return false;
+	return s[4] == '-' && s[7] == '-' && s[10] == ' ' && s[13] == ':' && s[16] == ':';
+}
+
+/*
+ * The opaque cursor after a queue row: its submitted_at (PostgreSQL's
+ * exact text, microseconds and offset) and id, as a JSON array in unpadded
+ * URL-safe base64.  Caller frees.
+ */
+static char *
+review_cursor_encode(const char *submitted_at, const char *id)
+{
+	json_t *key = json_pack("[s, s]", submitted_at, id);
+	char *text = json_dumps(key, JSON_COMPACT);
+	size_t len = strlen(text);
+	size_t size = sodium_base64_encoded_len(len,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	char *out = xmalloc(size);
+
+	sodium_bin2base64(out, size, (const unsigned char *)text, len,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	free(text);
+	json_decref(key);
+	return out;
+}
+
+/*
+ * Decode the "after" cursor into *at and *id (caller frees).  Returns 1,
+ * 0 when none was given, or -1 after rpc_fail when it is not ours.  The
+ * values only ever travel as statement parameters; a forged one that
+ * PostgreSQL cannot cast is caught there.
+ */
+static int
+review_cursor_decode(struct rpc_call *call, char **at, char **id)
+{
+	const char *s = rpc_param_string(call, "after");
+	unsigned char buf[REVIEW_CURSOR_MAX];
+	json_t *key = NULL;
+	size_t len, blen, i;
+	const char *idv;
+	int rc = -1;
+
+	*at = *id = NULL;
+	if (s == NULL || *s == '\0')
+		return 0;
+	len = strlen(s);
+	if (len > REVIEW_CURSOR_MAX ||
+	    sodium_base642bin(buf, sizeof buf, s, len, NULL, &blen, NULL,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		goto out;
+	key = json_loadb((const char *)buf, blen, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_array(key) || json_array_size(key) != 2 ||
+	    !json_is_string(json_array_get(key, 0)) ||
+	    !json_is_string(json_array_get(key, 1)))
+		goto out;
+	idv = json_string_value(json_array_get(key, 1));
+	if (*idv == '\0' || strlen(idv) > 18)
+		goto out;
+	for (i = 0; idv[i] != '\0'; i++) {
+		if (idv[i] < '0' || idv[i] > '9')
+			goto out;
+	}
+	if (!review_timestamp_plausible(json_string_value(json_array_get(key, 0))))
+		goto out;
+	*at = xstrdup(json_string_value(json_array_get(key, 0)));
+	*id = xstrdup(idv);
+	rc = 1;
+out:
+	json_decref(key);
+	if (rc < 0)
+		rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
+	return rc;
+}
+
+/*
+ * The "filter" parameter (a name substring or an ID-number prefix): NULL
+ * when absent or empty; sets *bad after rpc_fail when it is not clean text.
+ */
+static const char *
+review_filter(struct rpc_call *call, bool *bad)
+{
+	const char *f = rpc_param_string(call, "filter");
+
+	*bad = false;
+	if (f == NULL || *f == '\0')
+		return NULL;
+	if (!text_clean(f, false, 1, REVIEW_FILTER_MAX)) {
+		*bad = true;
+		rpc_fail(call, RPC_INVALID_PARAMS, "filter_invalid", "filter", NULL);
+	}
+	return f;
+}
+
+/*
+ * review.registrations: a page of the unit's pending applications, newest
+ * first.  The statements walk the partial index accounts_review_queue
+ * (unit_code, submitted_at DESC, id DESC WHERE state = 'pending'); the
+ * filter is checked on the rows the index yields.  One row more than asked
+ * tells whether a next page exists.
+ */
+static int
+review_registrations(struct rpc_call *call)
+{
+#define REVIEW_QUEUE_SELECT \
+	"SELECT a.id, a.id_number, a.name, a.sex, a.birth_date, d.name," \
+	" " REVIEW_ISO("a.submitted_at") ", a.submitted_at::text" \
+	" FROM accounts a LEFT JOIN departments d ON d.id = a.department_id" \
+	" WHERE a.unit_code = $1 AND a.state = 'pending'" \
+	" AND ($2::text IS NULL OR strpos(a.name, $2) > 0" \
+	"  OR starts_with(a.id_number::text, upper($2)))"
+	DB_STMT(review_queue_stmt, REVIEW_QUEUE_SELECT
+	    " ORDER BY a.submitted_at DESC, a.id DESC LIMIT $3");
+	DB_STMT(review_queue_after_stmt, REVIEW_QUEUE_SELECT
+	    " AND (a.submitted_at, a.id) < ($4::timestamptz, $5::bigint)"
+	    " ORDER BY a.submitted_at DESC, a.id DESC LIMIT $3");
+	DB_STMT(review_queue_count_stmt,
+	    "SELECT count(*) FROM accounts a WHERE a.unit_code = $1 AND a.state = 'pending'"
+	    " AND ($2::text IS NULL OR strpos(a.name, $2) > 0"
+	    "  OR starts_with(a.id_number::text, upper($2)))");
+#undef REVIEW_QUEUE_SELECT
+	struct db_conn *db;
+	const char *filter;
+	char *after_at = NULL, *after_id = NULL, limit_text[16];
+	long long limit = REVIEW_LIMIT_DEFAULT;
+	PGresult *res = NULL;
+	json_t *items = NULL, *next = NULL;
+	int have_after, n, rc = -1;
+	bool bad;
+
+	if (rpc_param_int(call, "limit", &limit) && (limit < 1 || limit > REVIEW_LIMIT_MAX))
+		return rpc_fail(call, RPC_INVALID_PARAMS, "limit_invalid", "limit", NULL);
+	filter = review_filter(call, &bad);
+	if (bad)
+		return -1;
+	if ((have_after = review_cursor_decode(call, &after_at, &after_id)) < 0)
+		return -1;
+	if ((db = review_db(call)) == NULL)
+		goto out;
+
+	snprintf(limit_text, sizeof limit_text, "%lld", limit + 1);
+	const char *params[5] = { call->session->unit_code, filter, limit_text,
+	    after_at, after_id };
+	res = db_exec(db, have_after ? &review_queue_after_stmt : &review_queue_stmt,
+	    have_after ? 5 : 3, params);
+	if (res == NULL) {
+		/* A forged cursor whose time PostgreSQL cannot read: data exception. */
+		if (have_after && strncmp(db_error_sqlstate(db), "22", 2) == 0)
+			rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
+		else
+			rpc_fail_internal(call, db_error_text(db));
+		goto out;
+	}
+	n = PQntuples(res);
+	items = json_array();
+	for (int r = 0; r < n && r < limit; r++) {
+		json_array_append_new(items, json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:s}",
+		    "account_id", review_integer(res, r, 0),
+		    "id_number", PQgetvalue(res, r, 1),
+		    "name", PQgetvalue(res, r, 2),
+		    "sex", review_sex(res, r, 3),
+		    "birth_date", review_text(res, r, 4),
+		    "department", review_text(res, r, 5),
+		    "submitted_at", PQgetvalue(res, r, 6)));
+	}
+	if (n > limit) {
+		char *cursor = review_cursor_encode(PQgetvalue(res, (int)limit - 1, 7),
+		    PQgetvalue(res, (int)limit - 1, 0));
+
+		next = json_string(cursor);
+		free(cursor);
+	} else {
+		next = json_null();
+	}
+	PQclear(res);
+
+	if ((res = db_exec(db, &review_queue_count_stmt, 2, params)) == NULL) {
+		rpc_fail_internal(call, db_error_text(db));
+		goto out;
+	}
+	call->result = json_pack("{s:o, s:o, s:I}", "items", items, "next", next,
+	    "pending_total", (json_int_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10));
+	items = next = NULL;
+	rc = 0;
+out:
+	PQclear(res);
+	json_decref(items);
+	json_decref(next);
+	free(after_at);
+	free(after_id);
+	return rc;
+}
+
+/* The audit history of account_id, oldest first, as a JSON array; NULL on failure. */
+static json_t *
+review_history(struct db_conn *db, const char *account_id)
+{
+	DB_STMT(review_history_stmt,
+	    "SELECT au.action, au.from_state, au.to_state, au.reason,"
+	    " " REVIEW_ISO("au.at") ", x.name"
+	    " FROM account_audit au LEFT JOIN accounts x ON x.id = au.actor_id"
+	    " WHERE au.account_id = $1 ORDER BY au.at, au.id");
+	const char *params[1] = { account_id };
+	PGresult *res;
+	json_t *history;
+
+	if ((res = db_exec(db, &review_history_stmt, 1, params)) == NULL)
+		return NULL;
+	history = json_array();
+	for (int r = 0; r < PQntuples(res); r++) {
+		json_array_append_new(history, json_pack("{s:s, s:o, s:o, s:o, s:s, s:o}",
+		    "action", PQgetvalue(res, r, 0),
+		    "from_state", review_text(res, r, 1),
+		    "to_state", review_text(res, r, 2),
+		    "reason", review_text(res, r, 3),
+		    "at", PQgetvalue(res, r, 4),
+		    "actor", review_person(res, r, 5)));
+	}
+	PQclear(res);
+	return history;
+}
+
+/* {code, name} of two columns, or JSON null when the code is NULL. */
+static json_t *
+review_coded(const PGresult *res, int row, int code, int name)
+{
+	if (PQgetisnull(res, row, code))
+		return json_null();
+	return json_pack("{s:s, s:o}", "code", PQgetvalue(res, row, code),
+	    "name", review_text(res, row, name));
+}
+
+/*
+ * review.registration: one application of the own unit with every field,
+ * codes resolved to names, and its history.  Any other account is
+ * not_found, the same answer as for an id that does not exist.
+ */
+static int
+review_registration(struct rpc_call *call)
+{
+	DB_STMT(review_detail_stmt,
+	    "SELECT a.id, a.id_number, a.name, a.sex, a.birth_date, a.phone, a.email,"
+	    " a.unit_code, u.name, a.department_id, d.name, a.ethnicity, e.name,"
+	    " a.native_place, a.school, a.major_code, m.name, a.title_id, t.series,"
+	    " t.level, t.name, a.education_level, el.name, a.state, a.reject_reason,"
+	    " " REVIEW_ISO("a.submitted_at") ", " REVIEW_ISO("a.decided_at") ", dec.name,"
+	    " " REVIEW_ISO("a.created_at")
+	    " FROM accounts a JOIN units u ON u.code = a.unit_code"
+	    " LEFT JOIN departments d ON d.id = a.department_id"
+	    " LEFT JOIN ethnicities e ON e.code = a.ethnicity"
+	    " LEFT JOIN majors m ON m.code = a.major_code"
+	    " LEFT JOIN titles t ON t.id = a.title_id"
+	    " LEFT JOIN education_levels el ON el.code = a.education_level"
+	    " LEFT JOIN accounts dec ON dec.id = a.decided_by"
+	    " WHERE a.id = $1 AND a.unit_code = $2 AND a.role = 'staff'");
+	struct db_conn *db;
+	long long id = 0;
+	char id_text[24];
+	const char *params[2] = { id_text, call->session->unit_code };
+	PGresult *res;
+	json_t *title, *history, *department;
+
+	rpc_param_int(call, "account_id", &id);
+	if ((db = review_db(call)) == NULL)
+		return -1;
+	snprintf(id_text, sizeof id_text, "%lld", id);
+	if ((res = db_exec(db, &review_detail_stmt, 2, params)) == NULL)
+		return rpc_fail_internal(call, db_error_text(db));
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return rpc_fail(call, RPC_NOT_FOUND, "not_found", "account_id", NULL);
+	}
+	if ((history = review_history(db, id_text)) == NULL) {
+		PQclear(res);
+		return rpc_fail_internal(call, db_error_text(db));
+	}
+	title = PQgetisnull(res, 0, 17) ? json_null() :
+	    json_pack("{s:o, s:o, s:o, s:o}", "id", review_integer(res, 0, 17),
+	    "series", review_text(res, 0, 18), "level", review_text(res, 0, 19),
+	    "name", review_text(res, 0, 20));
+	department = PQgetisnull(res, 0, 9) ? json_null() :
+	    json_pack("{s:o, s:o}", "id", review_integer(res, 0, 9),
+	    "name", review_text(res, 0, 10));
+	call->result = json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+	    " s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:s, s:o, s:o, s:s, s:o}",
+	    "account_id", review_integer(res, 0, 0),
+	    "id_number", PQgetvalue(res, 0, 1),
+	    "name", PQgetvalue(res, 0, 2),
+	    "sex", review_sex(res, 0, 3),
+	    "birth_date", review_text(res, 0, 4),
+	    "phone", review_text(res, 0, 5),
+	    "email", review_text(res, 0, 6),
+	    "unit", review_coded(res, 0, 7, 8),
+	    "department", department,
+	    "ethnicity", review_coded(res, 0, 11, 12),
+	    "native_place", review_text(res, 0, 13),
+	    "school", review_text(res, 0, 14),
+	    "major", review_coded(res, 0, 15, 16),
+	    "title", title,
+	    "education_level", review_coded(res, 0, 21, 22),
+	    "state", PQgetvalue(res, 0, 23),
+	    "reject_reason", review_text(res, 0, 24),
+	    "submitted_at", PQgetvalue(res, 0, 25),
+	    "decided_at", review_text(res, 0, 26),
+	    "decided_by", review_person(res, 0, 27),
+	    "created_at", PQgetvalue(res, 0, 28),
+	    "history", history);
+	PQclear(res);
+	return 0;
+}
+
+/* What deciding one application came to. */
+enum review_outcome { REVIEW_DONE, REVIEW_DECIDED_BEFORE, REVIEW_NOT_FOUND, REVIEW_ERROR };
+
+/*
+ * Decide one application: the guarded UPDATE and its audit row as one
+ * statement (so one transaction).  When it matched nothing, read why: not
+ * ours (or no such id), or decided already, and by whom -- the deciding
+ * administrator, or for a withdrawal the last actor of its history.  The
+ * loser of a race reads after the winner committed, since its UPDATE
+ * waited for the winner's row lock.  Sets *item to the result entry.
+ */
+static enum review_outcome
+review_decide_one(struct db_conn *db, const char *unit, const char *actor,
+    long long account_id, const char *to_state, const char *action,
+    const char *reason, json_t **item)
+{
+	DB_STMT(review_decide_stmt,
+	    "WITH upd AS ("
+	    " UPDATE accounts SET state = $3, decided_by = $4, decided_at = now(),"
+	    "  reject_reason = $5, updated_at = now(), version = version + 1"
+	    " WHERE id = $1 AND unit_code = $2 AND role = 'staff' AND state = 'pending'"
+	    " RETURNING id),"
+	    " audit AS ("
+	    " INSERT INTO account_audit (account_id, actor_id, action, from_state,"
+	    "  to_state, reason)"
+	    " SELECT id, $4, $6, 'pending', $3, $5 FROM upd)"
+	    " SELECT id FROM upd");
+	DB_STMT(review_decided_stmt,
+	    "SELECT a.state, COALESCE(dec.name, last.name),"
+	    " " REVIEW_ISO("COALESCE(a.decided_at, last.at)")
+	    " FROM accounts a LEFT JOIN accounts dec ON dec.id = a.decided_by"
+	    " LEFT JOIN LATERAL (SELECT x.name, au.at FROM account_audit au"
+	    "  LEFT JOIN accounts x ON x.id = au.actor_id"
+	    "  WHERE au.account_id = a.id ORDER BY au.at DESC, au.id DESC LIMIT 1) last"
+	    "  ON true"
+	    " WHERE a.id = $1 AND a.unit_code = $2 AND a.role = 'staff'");
+	char id[24];
+	const char *params[6] = { id, unit, to_state, actor, reason, action };
+	PGresult *res;
+	bool done;
+
+	snprintf(id, sizeof id, "%lld", account_id);
+	for (int attempt = 0; attempt < REVIEW_RETRIES; attempt++) {
+		if ((res = db_exec(db, &review_decide_stmt, 6, params)) == NULL)
+			return REVIEW_ERROR;
+		done = PQntuples(res) == 1;
+		PQclear(res);
+		if (done) {
+			*item = json_pack("{s:I, s:b}", "account_id", (json_int_t)account_id,
+			    "ok", 1);
+			return REVIEW_DONE;
+		}
+		if ((res = db_exec(db, &review_decided_stmt, 2, params)) == NULL)
+			return REVIEW_ERROR;
+		if (PQntuples(res) == 0) {
+			PQclear(res);
+			*item = json_pack("{s:I, s:b, s:s}", "account_id",
+			    (json_int_t)account_id, "ok", 0, "reason", "not_found");
+			return REVIEW_NOT_FOUND;
+		}
+		if (strcmp(PQgetvalue(res, 0, 0), "pending") != 0) {
+			*item = json_pack("{s:I, s:b, s:s, s:s, s:o, s:o}",
+			    "account_id", (json_int_t)account_id, "ok", 0,
+			    "reason", "already_decided", "state", PQgetvalue(res, 0, 0),
+			    "decided_by", review_person(res, 0, 1),
+			    "decided_at", review_text(res, 0, 2));
+			PQclear(res);
+			return REVIEW_DECIDED_BEFORE;
+		}
+		/* Pending again (resubmitted in between): try once more. */
+		PQclear(res);
+	}
+	*item = json_pack("{s:I, s:b, s:s}", "account_id", (json_int_t)account_id,
+	    "ok", 0, "reason", "already_decided");
+	return REVIEW_DECIDED_BEFORE;
+}
+
+/*
+ * Decide every application in account_ids, each in its own transaction so
+ * that one that was decided meanwhile does not undo the others.
+ */
+static int
+review_decide(struct rpc_call *call, const char *to_state, const char *action,
+    const char *reason)
+{
+	json_t *ids = json_object_get(call->params, "account_ids");
+	struct db_conn *db;
+	json_t *results, *item, *v;
+	char actor[24];
+	size_t i, n = json_array_size(ids);
+	int done = 0;
+
+	if (n < 1 || n > REVIEW_BATCH_MAX)
+		return rpc_fail(call, RPC_INVALID_PARAMS, "account_ids_invalid",
+		    "account_ids", NULL);
+	json_array_foreach(ids, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) <= 0)
+			return rpc_fail(call, RPC_INVALID_PARAMS, "account_ids_invalid",
+			    "account_ids", NULL);
+	}
+	if ((db = review_db(call)) == NULL)
+		return -1;
+	snprintf(actor, sizeof actor, "%lld", (long long)call->session->account_id);
+	results = json_array();
+	json_array_foreach(ids, i, v) {
+		item = NULL;
+		switch (review_decide_one(db, call->session->unit_code, actor,
+		    json_integer_value(v), to_state, action, reason, &item)) {
+		case REVIEW_ERROR:
+			json_decref(results);
+			return rpc_fail_internal(call, db_error_text(db));
+		case REVIEW_DONE:
+			done++;
+			break;
+		default:
+			break;
+		}
+		json_array_append_new(results, item);
+	}
+	log_info("session %lu: review: account %lld %s %d of %zu applications",
+	    call->session->serial, (long long)call->session->account_id,
+	    strcmp(action, "approve") == 0 ? "approved" : "rejected", done, n);
+	call->result = json_pack("{s:o}", "results", results);
+	return 0;
+}
+
+static int
+review_approve(struct rpc_call *call)
+{
+	return review_decide(call, "active", "approve", NULL);
+}
+
+/* The reason is shown to the applicant at their next login: clean, one line. */
+static int
+review_reject(struct rpc_call *call)
+{
+	const char *raw = rpc_param_string(call, "reason");
+	const char *start = raw + strspn(raw, " \t");
+	size_t len = strlen(start);
+	char *reason;
+	int rc;
+
+	while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t'))
+		len--;
+	if (len == 0)
+		return rpc_fail(call, RPC_INVALID_INPUT, "reason_required", "reason", NULL);
+	reason = xstrndup(start, len);
+	if (!text_clean(reason, false, 1, REVIEW_REASON_MAX))
+		rc = rpc_fail(call, RPC_INVALID_INPUT, "reason_invalid", "reason", NULL);
+	else
+		rc = review_decide(call, "rejected", "reject", reason);
+	free(reason);
+	return rc;
+}
+
+static const struct rpc_param registrations_params[] = {
+	{ "filter", T_STRING | T_NULL, false },
+	{ "after", T_STRING | T_NULL, false },
+	{ "limit", T_INTEGER, false },
+	{ NULL, 0, false },
+};
+
+static const struct rpc_param registration_params[] = {
+	{ "account_id", T_INTEGER, true },
+	{ NULL, 0, false },
+};
+
+static const struct rpc_param approve_params[] = {
+	{ "account_ids", T_ARRAY, true },
+	{ NULL, 0, false },
+};
+
+static const struct rpc_param reject_params[] = {
+	{ "account_ids", T_ARRAY, true },
+	{ "reason", T_STRING, true },
+	{ NULL, 0, false },
+};
+
+const struct rpc_method rpc_review_methods[] = {
+	{ "review.registrations", registrations_params, ROLE_UNIT_ADMIN, false,
+	    review_registrations },
+	{ "review.registration", registration_params, ROLE_UNIT_ADMIN, false,
+	    review_registration },
+	{ "review.approve_registrations", approve_params, ROLE_UNIT_ADMIN, false,
+	    review_approve },
+	{ "review.reject_registrations", reject_params, ROLE_UNIT_ADMIN, false,
+	    review_reject },
+	{ NULL, NULL, 0, false, NULL },
+};

@@ -1,0 +1,474 @@
+/*
+ * rpc-session.c - the verification code, login and logout, the password,
+ * and the applicant's own view of a registration.
+ *
+ *	captcha.new			guest
+ *	session.login			guest
+ *	session.logout, session.whoami	staff, unit_admin
+ *	account.change_password		staff, unit_admin
+ *	application.status		guest
+ *	application.withdraw		guest
+ *	debug.captcha_answer		any; only with debug_methods (tests)
+ *
+ * Everything about the password itself (lookup, lockout, throttling) is in
+ * auth.c; the rules a new password obeys in passwords.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "captcha.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "messages.h"
+#include "passwords.h"
+#include "rpc.h"
+#include "session.h"
+#include "xmalloc.h"
+
+/* The home screen's functions of each role, in the order they are shown. */
+static const char *const staff_functions[] = {
+	"profile", "declare", "progress", "completion", NULL,
+};
+static const char *const unit_admin_functions[] = {
+	"review_registrations", NULL,
+};
+
+DB_STMT(session_select_account,
+    "SELECT a.id, a.id_number, a.name, a.role, a.unit_code, u.name"
+    " FROM accounts a JOIN units u ON u.code = a.unit_code WHERE a.id = $1");
+
+DB_STMT(session_select_password,
+    "SELECT password_hash, phone, id_number FROM accounts WHERE id = $1 AND state = 'active'");
+
+/* Guarded by the hash that was verified: a concurrent change makes it match nothing. */
+DB_STMT(session_change_password,
+    "WITH u AS ("
+    " UPDATE accounts SET password_hash = $2, failed_logins = 0, locked_until = NULL,"
+    "  updated_at = now()"
+    " WHERE id = $1 AND state = 'active' AND password_hash IS NOT DISTINCT FROM $3"
+    " RETURNING id, state),"
+    " audit AS ("
+    " INSERT INTO account_audit (account_id, actor_id, action, from_state, to_state)"
+    " SELECT id, id, 'password_change', state, state FROM u RETURNING 1)"
+    " SELECT id FROM u");
+
+DB_STMT(session_withdraw,
+    "WITH u AS ("
+    " UPDATE accounts SET state = 'withdrawn', updated_at = now(), version = version + 1"
+    " WHERE id = $1 AND state = 'pending'"
+    " RETURNING id),"
+    " audit AS ("
+    " INSERT INTO account_audit (account_id, actor_id, action, from_state, to_state)"
+    " SELECT id, id, 'withdraw', 'pending', 'withdrawn' FROM u RETURNING 1)"
+    " SELECT id FROM u");
+
+DB_STMT(session_current_state,
+    "SELECT state FROM accounts WHERE id = $1");
+
+/*
+ * An error on one of this file's input fields, phrased "label: sentence"
+ * (or the sentence alone when it names the field itself), because the
+ * fields tables do not hold these fields.  Returns -1.
+ */
+static int
+session_fail_field(struct rpc_call *call, int code, const char *reason, const char *field,
+    bool with_label)
+{
+	enum lang lang = call->session->lang;
+	char key[64];
+	char *message;
+
+	if (with_label) {
+		snprintf(key, sizeof key, "label.%s", field);
+		message = xasprintf("%s: %s", message_get(lang, key), message_get(lang, reason));
+	} else {
+		message = xstrdup(message_get(lang, reason));
+	}
+	rpc_fail(call, code, reason, field, message);
+	free(message);
+	return -1;
+}
+
+/* Add member key to the error's data. */
+static void
+session_error_data(struct rpc_call *call, const char *key, json_t *value)
+{
+	if (call->error_data == NULL)
+		call->error_data = json_object();
+	json_object_set_new(call->error_data, key, value);
+}
+
+static const char *
+session_role_name(enum role role)
+{
+	return role == ROLE_UNIT_ADMIN ? "unit_admin" : "staff";
+}
+
+/* Whether this session's next login must carry a verification code. */
+static bool
+session_captcha_required(const struct session *s)
+{
+	switch (server_config()->captcha) {
+	case CAPTCHA_ALWAYS:
+		return true;
+	case CAPTCHA_AFTER_FAILURES:
+		return s->login_failures > 0 || auth_source_failures(s->source) > 0;
+	case CAPTCHA_OFF:
+		break;
+	}
+	return false;
+}
+
+/* {account:{...}, functions:[...]}: the login and whoami result. */
+static json_t *
+session_result(struct session *s, int64_t id, const char *id_number, const char *name,
+    enum role role, const char *unit_code, const char *unit_name)
+{
+	const char *const *keys = role == ROLE_UNIT_ADMIN ? unit_admin_functions : staff_functions;
+	json_t *functions = json_array();
+	char label[64];
+
+	for (size_t i = 0; keys[i] != NULL; i++) {
+		snprintf(label, sizeof label, "function.%s", keys[i]);
+		json_array_append_new(functions, json_pack("{s:s, s:s}", "key", keys[i],
+		    "label", message_get(s->lang, label)));
+	}
+	return json_pack("{s:{s:I, s:s, s:s, s:s, s:{s:s, s:s}}, s:o}",
+	    "account", "id", (json_int_t)id, "id_number", id_number, "name", name,
+	    "role", session_role_name(role), "unit", "code", unit_code, "name", unit_name,
+	    "functions", functions);
+}
+
+static int
+captcha_new_method(struct rpc_call *call)
+{
+	struct session *s = call->session;
+
+	call->result = captcha_new(&s->captcha, server_config()->captcha_lifetime);
+	json_object_set_new(call->result, "required", json_boolean(session_captcha_required(s)));
+	return 0;
+}
+
+/* The verification code step of session.login; consumes the code. Returns 0 or -1. */
+static int
+session_login_captcha(struct rpc_call *call)
+{
+	struct session *s = call->session;
+	enum captcha_result result;
+
+	if (!session_captcha_required(s)) {
+		/* Not needed now; still, no code outlives a login attempt. */
+		captcha_free(s->captcha);
+		s->captcha = NULL;
+		return 0;
+	}
+	result = captcha_check(&s->captcha, rpc_param_string(call, "captcha"));
+	if (result == CAPTCHA_OK)
+		return 0;
+	s->login_failures++;
+	if (result == CAPTCHA_EXPIRED) {
+		rpc_fail(call, RPC_LOGIN_FAILED, "bad_captcha", "captcha",
+		    message_get(s->lang, "captcha_expired"));
+		session_error_data(call, "expired", json_true());
+	} else {
+		session_fail_field(call, RPC_LOGIN_FAILED, "bad_captcha", "captcha", false);
+	}
+	session_error_data(call, "captcha_required", json_true());
+	return -1;
+}
+
+static int
+session_login(struct rpc_call *call)
+{
+	struct session *s = call->session;
+	struct account_row row;
+	char *message;
+	int rc = -1;
+
+	/* Order: the code (consumed whatever happens), then auth_password's throttle. */
+	if (session_login_captcha(call) != 0)
+		return -1;
+	if (auth_password(call, rpc_param_string(call, "id_number"),
+	    rpc_param_string(call, "password"), &row) != 0) {
+		s->login_failures++;
+		if (session_captcha_required(s))
+			session_error_data(call, "captcha_required", json_true());
+		return -1;
+	}
+
+	if (strcmp(row.state, "active") == 0) {
+		session_set_account(s, row.id, row.role, row.unit_code, row.id_number);
+		s->login_failures = 0;
+		log_info("session %lu: logged in as account %lld (%s)", s->serial,
+		    (long long)row.id, session_role_name(row.role));
+		call->result = session_result(s, row.id, row.id_number, row.name, row.role,
+		    row.unit_code, row.unit_name);
+		rc = 0;
+	} else if (strcmp(row.state, "pending") == 0) {
+		rpc_fail(call, RPC_LOGIN_FAILED, "not_reviewed", NULL, NULL);
+	} else if (strcmp(row.state, "rejected") == 0) {
+		message = xasprintf(message_get(s->lang, "rejected"),
+		    row.reject_reason ? row.reject_reason : "");
+		rpc_fail(call, RPC_LOGIN_FAILED, "rejected", NULL, message);
+		free(message);
+		session_error_data(call, "reject_reason",
+		    json_string(row.reject_reason ? row.reject_reason : ""));
+	} else if (strcmp(row.state, "disabled") == 0) {
+		rpc_fail(call, RPC_LOGIN_FAILED, "disabled", NULL, NULL);
+	} else {
+		/* Withdrawn: as if it did not exist, which is what withdrawing means. */
+		rpc_fail(call, RPC_LOGIN_FAILED, "bad_credentials", NULL, NULL);
+	}
+	account_row_free(&row);
+	return rc;
+}
+
+static int
+session_logout(struct rpc_call *call)
+{
+	struct session *s = call->session;
+
+	log_info("session %lu: account %lld logged out", s->serial, (long long)s->account_id);
+	session_set_account(s, 0, ROLE_GUEST, NULL, NULL);
+	call->result = json_object();
+	return 0;
+}
+
+static int
+session_whoami(struct rpc_call *call)
+{
+	struct session *s = call->session;
+	struct db_conn *db;
+	char id[24];
+	const char *params[1] = { id };
+	PGresult *r;
+
+	if ((db = rpc_db(call)) == NULL)
+		return -1;
+	snprintf(id, sizeof id, "%lld", (long long)s->account_id);
+	if ((r = db_exec(db, &session_select_account, 1, params)) == NULL)
+		return rpc_fail_internal(call, db_error_text(db));
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return rpc_fail_internal(call, "the session's account is gone");
+	}
+	call->result = session_result(s, s->account_id, PQgetvalue(r, 0, 1),
+	    PQgetvalue(r, 0, 2),
+	    strcmp(PQgetvalue(r, 0, 3), "unit_admin") == 0 ? ROLE_UNIT_ADMIN : ROLE_STAFF,
+	    PQgetvalue(r, 0, 4), PQgetvalue(r, 0, 5));
+	PQclear(r);
+	return 0;
+}
+
+static int
+account_change_password(struct rpc_call *call)
+{
+	struct session *s = call->session;
+	const char *old_password = rpc_param_string(call, "old_password");
+	const char *new_password = rpc_param_string(call, "new_password");
+	const char *confirm = rpc_param_string(call, "new_password_confirm");
+	char id[24];
+	const char *params[3] = { id, NULL, NULL };
+	char *old_hash = NULL, *phone = NULL, *id_number = NULL, *new_hash = NULL;
+	const char *reason;
+	struct db_conn *db;
+	PGresult *r = NULL;
+	int ended, rc = -1;
+
+	snprintf(id, sizeof id, "%lld", (long long)s->account_id);
+	if ((db = rpc_db(call)) == NULL)
+		return -1;
+	if ((r = db_exec(db, &session_select_password, 1, params)) == NULL)
+		return rpc_fail_internal(call, db_error_text(db));
+	if (PQntuples(r) != 1) {
+		/* Disabled (or gone) since this session logged in. */
+		rc = rpc_fail(call, RPC_CONFLICT, "state_changed", NULL, NULL);
+		goto out;
+	}
+	if (!PQgetisnull(r, 0, 0))
+		old_hash = xstrdup(PQgetvalue(r, 0, 0));
+	if (!PQgetisnull(r, 0, 1))
+		phone = xstrdup(PQgetvalue(r, 0, 1));
+	id_number = xstrdup(PQgetvalue(r, 0, 2));
+	PQclear(r);
+	r = NULL;
+	/* Hashing follows: give the connection back meanwhile (see auth.c). */
+	db_release(call->db);
+	call->db = NULL;
+
+	if (old_hash != NULL && old_password == NULL) {
+		rc = session_fail_field(call, RPC_INVALID_PARAMS, "param_missing", "old_password",
+		    true);
+		goto out;
+	}
+	if (strcmp(new_password, confirm) != 0) {
+		rc = session_fail_field(call, RPC_INVALID_INPUT, "password_mismatch",
+		    "new_password_confirm", false);
+		goto out;
+	}
+	if ((reason = password_check(new_password, id_number, phone)) != NULL) {
+		rc = session_fail_field(call, RPC_INVALID_INPUT, reason, "new_password", true);
+		goto out;
+	}
+	if (old_hash != NULL) {
+		/* A stolen session must not try old passwords at leisure. */
+		if (!auth_source_allowed(s->source)) {
+			rc = rpc_fail(call, RPC_RATE_LIMITED, "rate_limited", NULL, NULL);
+			goto out;
+		}
+		if (!password_verify(old_hash, old_password)) {
+			auth_source_failed(s->source);
+			rc = session_fail_field(call, RPC_INVALID_INPUT, "old_password_wrong",
+			    "old_password", false);
+			goto out;
+		}
+	}
+	if ((new_hash = password_hash(new_password)) == NULL) {
+		rc = rpc_fail_internal(call, "cannot hash the new password");
+		goto out;
+	}
+
+	if ((db = rpc_db(call)) == NULL)
+		goto out;
+	params[1] = new_hash;
+	params[2] = old_hash;
+	if ((r = db_exec(db, &session_change_password, 3, params)) == NULL) {
+		rc = rpc_fail_internal(call, db_error_text(db));
+		goto out;
+	}
+	if (PQntuples(r) != 1) {
+		/* Changed or disabled by another session since we read it. */
+		rc = rpc_fail(call, RPC_CONFLICT, "state_changed", NULL, NULL);
+		goto out;
+	}
+	ended = server_end_account_sessions(s->account_id, s);
+	log_info("session %lu: account %lld changed its password; %d other sessions ended",
+	    s->serial, (long long)s->account_id, ended);
+	call->result = json_pack("{s:i}", "ended_sessions", ended);
+	rc = 0;
+out:
+	if (r != NULL)
+		PQclear(r);
+	free(old_hash);
+	free(phone);
+	free(id_number);
+	if (new_hash != NULL) {
+		memset(new_hash, 0, strlen(new_hash));
+		free(new_hash);
+	}
+	return rc;
+}
+
+static int
+application_status(struct rpc_call *call)
+{
+	struct account_row row;
+
+	if (auth_password(call, rpc_param_string(call, "id_number"),
+	    rpc_param_string(call, "password"), &row) != 0)
+		return -1;
+	call->result = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s}", "state", row.state,
+	    "name", row.name, "unit", "code", row.unit_code, "name", row.unit_name,
+	    "submitted_at", row.submitted_at);
+	if (row.decided_at != NULL)
+		json_object_set_new(call->result, "decided_at", json_string(row.decided_at));
+	if (row.reject_reason != NULL && strcmp(row.state, "rejected") == 0)
+		json_object_set_new(call->result, "reject_reason", json_string(row.reject_reason));
+	account_row_free(&row);
+	return 0;
+}
+
+static int
+application_withdraw(struct rpc_call *call)
+{
+	struct account_row row;
+	struct db_conn *db;
+	char id[24];
+	const char *params[1] = { id };
+	PGresult *r = NULL;
+	int rc = -1;
+
+	if (auth_password(call, rpc_param_string(call, "id_number"),
+	    rpc_param_string(call, "password"), &row) != 0)
+		return -1;
+	if ((db = rpc_db(call)) == NULL)
+		goto out;
+	snprintf(id, sizeof id, "%lld", (long long)row.id);
+	if ((r = db_exec(db, &session_withdraw, 1, params)) == NULL) {
+		rc = rpc_fail_internal(call, db_error_text(db));
+		goto out;
+	}
+	if (PQntuples(r) == 1) {
+		log_info("session %lu: account %lld withdrew its registration",
+		    call->session->serial, (long long)row.id);
+		call->result = json_pack("{s:s}", "state", "withdrawn");
+		rc = 0;
+		goto out;
+	}
+	/* Not pending (any more): say what it is now. */
+	PQclear(r);
+	if ((r = db_exec(db, &session_current_state, 1, params)) == NULL) {
+		rc = rpc_fail_internal(call, db_error_text(db));
+		goto out;
+	}
+	rc = rpc_fail(call, RPC_CONFLICT, "state_changed", NULL,
+	    message_get(call->session->lang, "withdraw_not_pending"));
+	session_error_data(call, "state",
+	    json_string(PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : row.state));
+out:
+	if (r != NULL)
+		PQclear(r);
+	account_row_free(&row);
+	return rc;
+}
+
+/*
+ * Test only (debug_methods = true): the outstanding code, so that an
+ * integration test can pass the captcha without reading the drawing.
+ */
+static int
+debug_captcha_answer(struct rpc_call *call)
+{
+	const char *answer = captcha_debug_answer(call->session->captcha);
+
+	if (answer == NULL)
+		return rpc_fail(call, RPC_NOT_FOUND, "captcha_none", NULL, NULL);
+	call->result = json_pack("{s:s}", "answer", answer);
+	return 0;
+}
+
+static const struct rpc_param login_params[] = {
+	{ "id_number", T_STRING, true },
+	{ "password", T_STRING, true },
+	{ "captcha", T_STRING, false },
+	{ NULL, 0, false },
+};
+
+static const struct rpc_param change_password_params[] = {
+	{ "old_password", T_STRING, false },
+	{ "new_password", T_STRING, true },
+	{ "new_password_confirm", T_STRING, true },
+	{ NULL, 0, false },
+};
+
+static const struct rpc_param application_params[] = {
+	{ "id_number", T_STRING, true },
+	{ "password", T_STRING, true },
+	{ NULL, 0, false },
+};
+
+const struct rpc_method rpc_session_methods[] = {
+	{ "captcha.new", NULL, ROLE_GUEST, false, captcha_new_method },
+	{ "session.login", login_params, ROLE_GUEST, false, session_login },
+	{ "session.logout", NULL, ROLE_USER, false, session_logout },
+	{ "session.whoami", NULL, ROLE_USER, false, session_whoami },
+	{ "account.change_password", change_password_params, ROLE_USER, false,
+	    account_change_password },
+	{ "application.status", application_params, ROLE_GUEST, false, application_status },
+	{ "application.withdraw", application_params, ROLE_GUEST, false, application_withdraw },
+	{ "debug.captcha_answer", NULL, ROLE_ANY, true, debug_captcha_answer },
+	{ NULL, NULL, 0, false, NULL },
+};

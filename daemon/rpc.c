@@ -1,0 +1,311 @@
+/*
+ * rpc.c - the dispatcher: every check that is not a method's own logic.
+ *
+ * Order of checks, as in Redis' processCommand: the line is UTF-8 and JSON,
+ * it is a JSON-RPC 2.0 request, the method exists (and is enabled), the
+ * session's role may call it, every parameter is known, present when
+ * required and of its type.  Only then does the handler run.  A client's
+ * mistake is an error reply; the session always lives on.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "log.h"
+#include "messages.h"
+#include "rpc.h"
+#include "text.h"
+#include "xmalloc.h"
+
+/* Wait this long for a pooled database connection before giving up. */
+#define RPC_DB_WAIT_MS	5000
+
+static const struct rpc_method *const rpc_groups[] = {
+	rpc_system_methods,
+	rpc_session_methods,
+	rpc_reference_methods,
+	rpc_register_methods,
+	rpc_review_methods,
+	NULL,
+};
+
+static bool rpc_debug_enabled;
+
+void
+rpc_set_debug(bool on)
+{
+	rpc_debug_enabled = on;
+}
+
+static const struct rpc_method *
+rpc_find(const char *name)
+{
+	for (size_t g = 0; rpc_groups[g] != NULL; g++) {
+		for (const struct rpc_method *m = rpc_groups[g]; m->name != NULL; m++) {
+			if (strcmp(m->name, name) == 0)
+				return m;
+		}
+	}
+	return NULL;
+}
+
+int
+rpc_fail(struct rpc_call *call, int code, const char *reason, const char *field,
+    const char *message)
+{
+	call->error_code = code;
+	call->error_reason = reason;
+	free(call->error_field);
+	call->error_field = field ? xstrdup(field) : NULL;
+	free(call->error_message);
+	call->error_message = message ? xstrdup(message) : NULL;
+	return -1;
+}
+
+int
+rpc_fail_internal(struct rpc_call *call, const char *what)
+{
+	log_error("session %lu: %s: %s", call->session->serial,
+	    call->method ? call->method->name : "?", what);
+	return rpc_fail(call, RPC_INTERNAL_ERROR, "internal_error", NULL, NULL);
+}
+
+struct db_conn *
+rpc_db(struct rpc_call *call)
+{
+	if (call->db == NULL) {
+		call->db = db_acquire(RPC_DB_WAIT_MS);
+		if (call->db == NULL)
+			rpc_fail(call, RPC_UNAVAILABLE, "database_unavailable", NULL, NULL);
+	}
+	return call->db;
+}
+
+const char *
+rpc_param_string(struct rpc_call *call, const char *name)
+{
+	json_t *v = json_object_get(call->params, name);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+bool
+rpc_param_int(struct rpc_call *call, const char *name, long long *out)
+{
+	json_t *v = json_object_get(call->params, name);
+
+	if (!json_is_integer(v))
+		return false;
+	*out = json_integer_value(v);
+	return true;
+}
+
+bool
+rpc_param_bool(struct rpc_call *call, const char *name, bool dflt)
+{
+	json_t *v = json_object_get(call->params, name);
+
+	return json_is_boolean(v) ? json_is_true(v) : dflt;
+}
+
+static unsigned
+rpc_type_of(json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_STRING:	return T_STRING;
+	case JSON_INTEGER:	return T_INTEGER | T_NUMBER;
+	case JSON_REAL:		return T_NUMBER;
+	case JSON_TRUE:
+	case JSON_FALSE:	return T_BOOLEAN;
+	case JSON_OBJECT:	return T_OBJECT;
+	case JSON_ARRAY:	return T_ARRAY;
+	case JSON_NULL:		return T_NULL;
+	}
+	return 0;
+}
+
+/* Check call->params against the method's declaration. */
+static int
+rpc_check_params(struct rpc_call *call)
+{
+	const struct rpc_param *p;
+	const char *key;
+	json_t *value;
+
+	json_object_foreach(call->params, key, value) {
+		for (p = call->method->params; p != NULL && p->name != NULL; p++) {
+			if (strcmp(p->name, key) == 0)
+				break;
+		}
+		if (p == NULL || p->name == NULL)
+			return rpc_fail(call, RPC_INVALID_PARAMS, "param_unknown", key, NULL);
+		if ((rpc_type_of(value) & p->types) == 0)
+			return rpc_fail(call, RPC_INVALID_PARAMS, "param_type", key, NULL);
+	}
+	for (p = call->method->params; p != NULL && p->name != NULL; p++) {
+		if (p->required && json_object_get(call->params, p->name) == NULL)
+			return rpc_fail(call, RPC_INVALID_PARAMS, "param_missing", p->name, NULL);
+	}
+	return 0;
+}
+
+/* The error object of a failed call, in the session's language. */
+static json_t *
+rpc_error_object(struct rpc_call *call)
+{
+	enum lang lang = call->session->lang;
+	const char *reason = call->error_reason ? call->error_reason : "internal_error";
+	json_t *data = call->error_data ? call->error_data : json_object();
+	char *message;
+
+	call->error_data = NULL;
+	json_object_set_new(data, "reason", json_string(reason));
+	if (call->error_message != NULL) {
+		message = xstrdup(call->error_message);
+	} else if (call->error_field != NULL) {
+		message = xasprintf("%s: %s", message_field(lang, call->error_field),
+		    message_get(lang, reason));
+	} else {
+		message = xstrdup(message_get(lang, reason));
+	}
+	if (call->error_field != NULL)
+		json_object_set_new(data, "field", json_string(call->error_field));
+	json_t *e = json_pack("{s:i, s:s, s:o}", "code", call->error_code,
+	    "message", message, "data", data);
+	free(message);
+	return e;
+}
+
+static char *
+rpc_dump(json_t *reply)
+{
+	char *s = json_dumps(reply, JSON_COMPACT | JSON_ENSURE_ASCII * 0);
+
+	json_decref(reply);
+	if (s == NULL)
+		abort();	/* only on allocation failure */
+	return s;
+}
+
+/* Reply to an error found before a call could be formed. */
+static char *
+rpc_early_error(struct session *s, json_t *id, int code, const char *reason)
+{
+	struct rpc_call call = { .session = s, .error_code = code, .error_reason = reason };
+	json_t *reply = json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0",
+	    "id", id ? id : json_null(), "error", rpc_error_object(&call));
+
+	return rpc_dump(reply);
+}
+
+char *
+rpc_reply_too_long(struct session *s)
+{
+	return rpc_early_error(s, NULL, RPC_TOO_LARGE, "line_too_long");
+}
+
+static const char *
+rpc_role_name(enum role r)
+{
+	switch (r) {
+	case ROLE_STAFF:	return "staff";
+	case ROLE_UNIT_ADMIN:	return "unit_admin";
+	default:		return "guest";
+	}
+}
+
+static double
+rpc_elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+char *
+rpc_handle_line(struct session *s, const char *line, size_t len)
+{
+	struct rpc_call call = { .session = s };
+	struct timespec t0;
+	json_error_t jerr;
+	json_t *req, *id, *method, *params, *reply;
+	char *out = NULL;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!utf8_valid(line, len))
+		return rpc_early_error(s, NULL, RPC_PARSE_ERROR, "invalid_utf8");
+	req = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	if (req == NULL)
+		return rpc_early_error(s, NULL, RPC_PARSE_ERROR, "parse_error");
+	if (!json_is_object(req)) {
+		/* Batches are not supported: one request per line is the protocol. */
+		out = rpc_early_error(s, NULL, RPC_INVALID_REQUEST, "invalid_request");
+		goto out;
+	}
+	id = json_object_get(req, "id");
+	method = json_object_get(req, "method");
+	params = json_object_get(req, "params");
+	if (id != NULL && !json_is_string(id) && !json_is_integer(id) && !json_is_null(id))
+		id = NULL;
+	if (!json_is_string(json_object_get(req, "jsonrpc")) ||
+	    strcmp(json_string_value(json_object_get(req, "jsonrpc")), "2.0") != 0 ||
+	    !json_is_string(method) ||
+	    (params != NULL && !json_is_object(params))) {
+		out = rpc_early_error(s, id, RPC_INVALID_REQUEST, "invalid_request");
+		goto out;
+	}
+
+	call.method = rpc_find(json_string_value(method));
+	if (call.method == NULL || (call.method->debug && !rpc_debug_enabled)) {
+		call.method = NULL;
+		rc = rpc_fail(&call, RPC_METHOD_NOT_FOUND, "method_not_found", NULL, NULL);
+	} else if ((call.method->roles & s->role) == 0) {
+		rc = rpc_fail(&call, RPC_NOT_PERMITTED,
+		    s->role == ROLE_GUEST ? "login_required" : "not_permitted", NULL, NULL);
+	} else {
+		call.params = params ? json_incref(params) : json_object();
+		rc = rpc_check_params(&call);
+		if (rc == 0)
+			rc = call.method->handler(&call);
+	}
+	if (call.db != NULL) {
+		db_rollback(call.db);	/* a handler that forgot to finish */
+		db_release(call.db);
+	}
+
+	double ms = rpc_elapsed_ms(&t0);
+	if (ms >= server_config()->log_slow_request)
+		log_warning("session %lu: slow request: %s took %.1f ms", s->serial,
+		    json_string_value(method), ms);
+	else if (log_enabled(LOG_LEVEL_INFO))
+		log_info("session %lu: %s role=%s account=%lld %s%s %.2f ms", s->serial,
+		    json_string_value(method), rpc_role_name(s->role),
+		    (long long)s->account_id, rc == 0 ? "ok" : "error ",
+		    rc == 0 ? "" : (call.error_reason ? call.error_reason : "?"), ms);
+
+	if (id == NULL) {
+		/* A notification: no reply, whatever happened. */
+		json_decref(call.result);
+		json_decref(call.error_data);
+		goto out;
+	}
+	if (rc == 0) {
+		reply = json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id,
+		    "result", call.result ? call.result : json_object());
+		call.result = NULL;
+	} else {
+		json_decref(call.result);
+		reply = json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id,
+		    "error", rpc_error_object(&call));
+	}
+	out = rpc_dump(reply);
+out:
+	json_decref(call.params);
+	free(call.error_field);
+	free(call.error_message);
+	json_decref(req);
+	return out;
+}

@@ -1,0 +1,105 @@
+/*
+ * rpc.h - JSON-RPC methods as descriptors, and the dispatcher.
+ *
+ * Each group of methods lives in rpc-<group>.c and exports a table of
+ * struct rpc_method ending in a zeroed entry; rpc.c lists the tables.  The
+ * dispatcher checks the request's shape, the method's existence, the
+ * caller's role and every parameter's presence and type before a handler
+ * runs, so a handler holds only its own logic.
+ */
+#ifndef JXJYD_RPC_H
+#define JXJYD_RPC_H
+
+#include <stdbool.h>
+#include <jansson.h>
+
+#include "protocol.h"
+#include "session.h"
+
+struct db_conn;
+
+/* Parameter types, as bits so one parameter may accept several. */
+enum rpc_type {
+	T_STRING	= 1 << 0,
+	T_INTEGER	= 1 << 1,
+	T_BOOLEAN	= 1 << 2,
+	T_OBJECT	= 1 << 3,
+	T_ARRAY		= 1 << 4,
+	T_NULL		= 1 << 5,
+	T_NUMBER	= 1 << 6,	/* integer or real */
+};
+
+struct rpc_param {
+	const char	*name;
+	unsigned	 types;
+	bool		 required;
+};
+
+struct rpc_call;
+typedef int (*rpc_handler)(struct rpc_call *call);
+
+struct rpc_method {
+	const char		*name;
+	const struct rpc_param	*params;	/* NULL-name terminated, or NULL */
+	unsigned		 roles;		/* enum role bits allowed */
+	bool			 debug;		/* only with debug_methods = true */
+	rpc_handler		 handler;
+};
+
+struct rpc_call {
+	struct session	*session;
+	const struct rpc_method *method;
+	json_t		*params;	/* an object (empty when none were sent) */
+	json_t		*result;	/* set by the handler on success; owned */
+	struct db_conn	*db;		/* taken by rpc_db, released by the dispatcher */
+
+	/* Set by rpc_fail. */
+	int		 error_code;
+	const char	*error_reason;
+	char		*error_field;
+	char		*error_message;	/* overrides the reason's sentence */
+	json_t		*error_data;	/* extra members for data (owned) */
+};
+
+/*
+ * Handle one request line; returns the reply line (without '\n') for the
+ * caller to send and free, or NULL when none is due (a notification).
+ */
+char	*rpc_handle_line(struct session *s, const char *line, size_t len);
+
+/* The reply to an oversized line. Caller frees. */
+char	*rpc_reply_too_long(struct session *s);
+
+/*
+ * Record an error reply and return -1, for "return rpc_fail(...)".  field
+ * may be NULL; message NULL means the reason's sentence in the session's
+ * language.
+ */
+int	rpc_fail(struct rpc_call *call, int code, const char *reason, const char *field,
+	    const char *message);
+
+/* Internal error: logs what (never shown to the client) and returns -1. */
+int	rpc_fail_internal(struct rpc_call *call, const char *what);
+
+/*
+ * A database connection for this call, taken from the pool on first use.
+ * Returns NULL after recording an "database_unavailable" error.
+ */
+struct db_conn *rpc_db(struct rpc_call *call);
+
+/* Parameter accessors (after the dispatcher's checks). */
+const char *rpc_param_string(struct rpc_call *call, const char *name);	/* NULL if absent */
+bool	rpc_param_int(struct rpc_call *call, const char *name, long long *out);
+bool	rpc_param_bool(struct rpc_call *call, const char *name, bool dflt);
+
+/* Whether debug.* methods are served (config debug_methods). */
+void	rpc_set_debug(bool on);
+
+/* Method tables of the groups. */
+extern const struct rpc_method rpc_system_methods[];	/* rpc-system.c */
+extern const struct rpc_method rpc_session_methods[];	/* rpc-session.c: login, captcha, password */
+extern const struct rpc_method rpc_reference_methods[];	/* rpc-reference.c: pickers */
+extern const struct rpc_method rpc_register_methods[];	/* rpc-register.c: 注册, 撤回 */
+extern const struct rpc_method rpc_review_methods[];	/* rpc-review.c: the unit admin's queue */
+
+#endif

@@ -1,0 +1,1039 @@
+/*
+ * server.c - accept SSH connections and serve each on a thread of its own.
+ *
+ * Why a thread per session: a prototype measured on this kind of machine
+ * (docs/design.md) found fork per connection costs ten times the CPU, and
+ * that one ssh_event shared by many sessions is broken in libssh 0.10 (a
+ * poll error from one session's socket drops others).  So each session owns
+ * its ssh_event and runs on its own small-stacked thread; its requests run
+ * there one at a time and block only that session while they wait for the
+ * database pool.  Idle sessions sleep in poll and cost a stack page or two.
+ *
+ * The main thread owns the listening socket and the signals (signalfd):
+ * it accepts, applies the connection limits, and hands the socket to
+ * libssh.  On SIGTERM it stops accepting and writes to stop_pipe, whose
+ * read end is in every session's event, so every session wakes, finishes
+ * what it has received, says goodbye and ends; then the pool closes.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libssh/callbacks.h>
+#include <libssh/libssh.h>
+#include <libssh/server.h>
+
+#include "jxjy-config.h"
+#include "admins.h"
+#include "captcha.h"
+#include "db.h"
+#include "log.h"
+#include "passwords.h"
+#include "rpc.h"
+#include "server.h"
+#include "session.h"
+#include "xmalloc.h"
+
+/*
+ * Stack per session thread.  Requests never recurse deeply (jansson's
+ * parser depth is bounded) and only touched pages cost memory, but the
+ * sanitizers need far more room.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SESSION_STACK	(2 * 1024 * 1024)
+#else
+#define SESSION_STACK	(256 * 1024)
+#endif
+
+/* Seconds to wait for sessions to finish after SIGTERM before leaving anyway. */
+#define DRAIN_SECONDS	30
+
+/* Config in force; replaced whole on SIGHUP (old ones are kept, see server_reload). */
+static struct config *_Atomic current_config;
+
+static atomic_bool stopping;
+static int stop_pipe[2] = { -1, -1 };
+static ssh_bind server_bind;
+
+/* Open sessions, total and per source address. */
+static struct {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 gone;
+	int		 total;
+	struct source_count {
+		char	 address[48];
+		int	 count;
+	}		*sources;
+	size_t		 n_sources, cap_sources;
+	unsigned long	 serial;
+} sessions = { .lock = PTHREAD_MUTEX_INITIALIZER, .gone = PTHREAD_COND_INITIALIZER };
+
+const struct config *
+server_config(void)
+{
+	return atomic_load(&current_config);
+}
+
+/* Logged-in sessions, for server_end_account_sessions. */
+static struct {
+	pthread_mutex_t	  lock;
+	struct session	**list;
+	size_t		  n, cap;
+} logged_in = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void
+session_unregister(struct session *s)
+{
+	pthread_mutex_lock(&logged_in.lock);
+	for (size_t i = 0; i < logged_in.n; i++) {
+		if (logged_in.list[i] == s) {
+			logged_in.list[i] = logged_in.list[--logged_in.n];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&logged_in.lock);
+}
+
+void
+session_set_account(struct session *s, int64_t account_id, enum role role,
+    const char *unit_code, const char *id_number)
+{
+	session_unregister(s);
+	free(s->unit_code);
+	s->unit_code = NULL;
+	s->id_number[0] = '\0';
+	s->key_login = false;
+	if (account_id == 0) {
+		s->account_id = 0;
+		s->role = ROLE_GUEST;
+		return;
+	}
+	s->account_id = account_id;
+	s->role = role;
+	s->unit_code = xstrdup(unit_code ? unit_code : "");
+	snprintf(s->id_number, sizeof s->id_number, "%s", id_number ? id_number : "");
+	pthread_mutex_lock(&logged_in.lock);
+	if (logged_in.n == logged_in.cap) {
+		logged_in.cap = logged_in.cap ? logged_in.cap * 2 : 64;
+		logged_in.list = xrealloc(logged_in.list, logged_in.cap * sizeof *logged_in.list);
+	}
+	logged_in.list[logged_in.n++] = s;
+	pthread_mutex_unlock(&logged_in.lock);
+}
+
+int
+server_end_account_sessions(int64_t account_id, const struct session *except)
+{
+	int n = 0;
+
+	pthread_mutex_lock(&logged_in.lock);
+	for (size_t i = 0; i < logged_in.n; i++) {
+		struct session *s = logged_in.list[i];
+
+		if (s != except && s->account_id == account_id) {
+			atomic_store(&s->revoked, true);
+			n++;
+		}
+	}
+	pthread_mutex_unlock(&logged_in.lock);
+	return n;
+}
+
+/*
+ * Count a new connection from address; returns false (counting nothing)
+ * when a limit is reached.
+ */
+static bool
+server_admit(const char *address, unsigned long *serial, const char **why)
+{
+	const struct config *cfg = server_config();
+	struct source_count *sc = NULL;
+	bool ok = false;
+
+	pthread_mutex_lock(&sessions.lock);
+	for (size_t i = 0; i < sessions.n_sources; i++) {
+		if (strcmp(sessions.sources[i].address, address) == 0) {
+			sc = &sessions.sources[i];
+			break;
+		}
+	}
+	if (sessions.total >= cfg->max_sessions) {
+		*why = "too many sessions";
+	} else if (sc != NULL && sc->count >= cfg->max_sessions_per_source) {
+		*why = "too many sessions from this address";
+	} else {
+		if (sc == NULL) {
+			if (sessions.n_sources == sessions.cap_sources) {
+				sessions.cap_sources = sessions.cap_sources ? sessions.cap_sources * 2 : 16;
+				sessions.sources = xrealloc(sessions.sources,
+				    sessions.cap_sources * sizeof *sessions.sources);
+			}
+			sc = &sessions.sources[sessions.n_sources++];
+			snprintf(sc->address, sizeof sc->address, "%s", address);
+			sc->count = 0;
+		}
+		sc->count++;
+		sessions.total++;
+		*serial = ++sessions.serial;
+		ok = true;
+	}
+	pthread_mutex_unlock(&sessions.lock);
+	return ok;
+}
+
+static void
+server_release(const char *address)
+{
+	pthread_mutex_lock(&sessions.lock);
+	for (size_t i = 0; i < sessions.n_sources; i++) {
+		if (strcmp(sessions.sources[i].address, address) == 0) {
+			if (--sessions.sources[i].count == 0)
+				sessions.sources[i] = sessions.sources[--sessions.n_sources];
+			break;
+		}
+	}
+	sessions.total--;
+	pthread_cond_broadcast(&sessions.gone);
+	pthread_mutex_unlock(&sessions.lock);
+}
+
+/* --- libssh callbacks: they only record what happened ------------------- */
+
+/*
+ * SSH-level authentication.  Most people have no key: they get in at once
+ * ("none") and prove who they are inside the application (ID number,
+ * password, verification code).  A user name that is the ID number of an
+ * active account with registered keys is asked for a key instead; if none
+ * of the client's keys is registered, keyboard-interactive with no prompt
+ * lets it in as a guest, so nobody ever sees "Permission denied".
+ */
+DB_STMT(auth_has_keys, "SELECT 1 FROM accounts a JOIN account_keys k ON k.account_id = a.id"
+    " WHERE a.id_number = $1 AND a.state = 'active' LIMIT 1");
+DB_STMT(auth_key_account, "SELECT a.id, a.role, a.unit_code FROM accounts a"
+    " JOIN account_keys k ON k.account_id = a.id"
+    " WHERE a.id_number = $1 AND a.state = 'active' AND k.key_type = $2"
+    " AND k.key_base64 = $3");
+
+/* The user name as an ID number (upper-case X), or "" when it is none. */
+static void
+session_user_id_number(const char *user, char out[19])
+{
+	size_t n = user ? strlen(user) : 0;
+
+	out[0] = '\0';
+	if (n != 18)
+		return;
+	for (size_t i = 0; i < 18; i++) {
+		char c = user[i];
+
+		if (c == 'x' && i == 17)
+			c = 'X';
+		if (!((c >= '0' && c <= '9') || (c == 'X' && i == 17))) {
+			out[0] = '\0';
+			return;
+		}
+		out[i] = c;
+	}
+	out[18] = '\0';
+}
+
+static void
+session_auth_guest(struct session *s, const char *user)
+{
+	free(s->ssh_user);
+	s->ssh_user = xstrdup(user ? user : "");
+	s->authenticated = true;
+}
+
+static int
+session_auth_none(ssh_session ssh, const char *user, void *userdata)
+{
+	struct session *s = userdata;
+	char id[19];
+	bool has_keys = false;
+
+	session_user_id_number(user, id);
+	if (id[0] != '\0') {
+		struct db_conn *db = db_acquire(5000);
+		const char *params[1] = { id };
+		PGresult *r;
+
+		if (db != NULL && (r = db_exec(db, &auth_has_keys, 1, params)) != NULL) {
+			has_keys = PQntuples(r) > 0;
+			PQclear(r);
+		}
+		db_release(db);
+	}
+	if (has_keys) {
+		ssh_set_auth_methods(ssh, SSH_AUTH_METHOD_PUBLICKEY | SSH_AUTH_METHOD_INTERACTIVE);
+		return SSH_AUTH_DENIED;
+	}
+	session_auth_guest(s, user);
+	return SSH_AUTH_SUCCESS;
+}
+
+static int
+session_auth_password(ssh_session ssh, const char *user, const char *password,
+    void *userdata)
+{
+	/* A client that insists on a password gets in as a guest; it is not checked. */
+	session_auth_guest(userdata, user);
+	return SSH_AUTH_SUCCESS;
+}
+
+static int
+session_auth_pubkey(ssh_session ssh, const char *user, struct ssh_key_struct *key,
+    char signature_state, void *userdata)
+{
+	struct session *s = userdata;
+	struct db_conn *db;
+	char id[19], *b64 = NULL;
+	const char *type;
+	PGresult *r = NULL;
+	int rc = SSH_AUTH_DENIED;
+
+	session_user_id_number(user, id);
+	if (id[0] == '\0' || (signature_state != SSH_PUBLICKEY_STATE_NONE &&
+	    signature_state != SSH_PUBLICKEY_STATE_VALID))
+		return SSH_AUTH_DENIED;
+	type = ssh_key_type_to_char(ssh_key_type(key));
+	if (type == NULL || ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK)
+		return SSH_AUTH_DENIED;
+	if ((db = db_acquire(5000)) == NULL)
+		goto out;
+	const char *params[3] = { id, type, b64 };
+	if ((r = db_exec(db, &auth_key_account, 3, params)) == NULL || PQntuples(r) == 0)
+		goto out;
+	rc = SSH_AUTH_SUCCESS;
+	if (signature_state == SSH_PUBLICKEY_STATE_VALID) {
+		enum role role = strcmp(PQgetvalue(r, 0, 1), "unit_admin") == 0 ?
+		    ROLE_UNIT_ADMIN : ROLE_STAFF;
+
+		session_auth_guest(s, user);
+		session_set_account(s, strtoll(PQgetvalue(r, 0, 0), NULL, 10), role,
+		    PQgetvalue(r, 0, 2), id);
+		s->key_login = true;
+		log_info("session %lu: account %s logged in by SSH key", s->serial,
+		    PQgetvalue(r, 0, 0));
+	}
+out:
+	PQclear(r);
+	db_release(db);
+	ssh_string_free_char(b64);
+	return rc;
+}
+
+/*
+ * libssh 0.10 has no server callback for keyboard-interactive: it arrives
+ * as a message.  Ask no question, and let the answer (none) in as a guest.
+ */
+static int
+session_message(ssh_session ssh, ssh_message msg, void *userdata)
+{
+	struct session *s = userdata;
+
+	if (ssh_message_type(msg) != SSH_REQUEST_AUTH ||
+	    ssh_message_subtype(msg) != SSH_AUTH_METHOD_INTERACTIVE)
+		return 1;	/* libssh's default reply */
+	if (!ssh_message_auth_kbdint_is_response(msg)) {
+		ssh_message_auth_interactive_request(msg, "", "", 0, NULL, NULL);
+		return 0;
+	}
+	session_auth_guest(s, ssh_message_auth_user(msg));
+	ssh_message_auth_reply_success(msg, 0);
+	return 0;
+}
+
+static int
+session_data(ssh_session ssh, ssh_channel channel, void *data, uint32_t len,
+    int is_stderr, void *userdata);
+static void
+session_eof(ssh_session ssh, ssh_channel channel, void *userdata)
+{
+	struct session *s = userdata;
+
+	s->eof = true;
+}
+
+static void
+session_close(ssh_session ssh, ssh_channel channel, void *userdata)
+{
+	struct session *s = userdata;
+
+	s->eof = true;
+	s->remote_closed = true;
+}
+
+static int
+session_subsystem(ssh_session ssh, ssh_channel channel, const char *name, void *userdata)
+{
+	struct session *s = userdata;
+
+	if (s->subsystem || strcmp(name, JXJY_SUBSYSTEM) != 0) {
+		log_info("session %lu: refused subsystem request", s->serial);
+		return 1;
+	}
+	s->subsystem = true;
+	return 0;
+}
+
+static struct ssh_channel_callbacks_struct channel_callbacks = {
+	.channel_data_function = session_data,
+	.channel_eof_function = session_eof,
+	.channel_close_function = session_close,
+	.channel_subsystem_request_function = session_subsystem,
+	/* No pty, shell, exec or env callbacks: libssh refuses those requests. */
+};
+
+static ssh_channel
+session_channel_open(ssh_session ssh, void *userdata)
+{
+	struct session *s = userdata;
+	ssh_channel ch;
+
+	if (s->channel != NULL)
+		return NULL;	/* one channel per connection */
+	ch = ssh_channel_new(ssh);
+	if (ch == NULL)
+		return NULL;
+	/* Callbacks go in before the channel is returned (libssh pitfall 7). */
+	ssh_set_channel_callbacks(ch, &s->channel_cb);
+	s->channel = ch;
+	return ch;
+}
+
+static bool
+session_queue_line(void *ctx, enum line_event ev, const char *line, size_t len)
+{
+	struct session *s = ctx;
+	struct pending_line *p;
+
+	if (s->n_pending == s->cap_pending) {
+		s->cap_pending = s->cap_pending ? s->cap_pending * 2 : 4;
+		s->pending = xrealloc(s->pending, s->cap_pending * sizeof *s->pending);
+	}
+	p = &s->pending[s->n_pending++];
+	if (ev == LINE_OK) {
+		p->text = xstrndup(line, len);
+		p->len = len;
+	} else {
+		p->text = NULL;
+		p->len = 0;
+	}
+	return true;
+}
+
+/*
+ * Channel data: split into lines and queue them; they run after the poll
+ * returns, outside libssh's callback, so a reply's write can never re-enter
+ * this function.
+ */
+static int
+session_data(ssh_session ssh, ssh_channel channel, void *data, uint32_t len,
+    int is_stderr, void *userdata)
+{
+	struct session *s = userdata;
+
+	if (is_stderr || !s->subsystem)
+		return len;	/* nothing is read before the subsystem starts */
+	s->last_activity = time(NULL);
+	line_reader_feed(&s->reader, data, len, session_queue_line, s);
+	return len;
+}
+
+static int
+session_stop_readable(socket_t fd, int revents, void *userdata)
+{
+	return 0;	/* the loop checks 'stopping' itself */
+}
+
+/* --- the session thread -------------------------------------------------- */
+
+/* Re-arm TCP_QUICKACK: OpenSSH sets no TCP_NODELAY before auth (pitfall 1). */
+static void
+session_quickack(struct session *s)
+{
+	int one = 1;
+
+	setsockopt(s->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+}
+
+/* Send one reply line; false when the channel is gone. */
+static bool
+session_send(struct session *s, char *reply)
+{
+	size_t len = strlen(reply);
+	char *line = xrealloc(reply, len + 2);
+	bool ok;
+
+	line[len] = '\n';
+	ok = ssh_channel_write(s->channel, line, len + 1) == (int)(len + 1);
+	free(line);
+	return ok;
+}
+
+/* Run every queued request in order; false when the channel broke. */
+static bool
+session_run_pending(struct session *s)
+{
+	bool ok = true;
+
+	for (size_t i = 0; i < s->n_pending; i++) {
+		struct pending_line *p = &s->pending[i];
+		char *reply;
+
+		if (!ok || atomic_load(&s->revoked)) {
+			free(p->text);
+			continue;
+		}
+		if (p->text == NULL)
+			reply = rpc_reply_too_long(s);
+		else
+			reply = rpc_handle_line(s, p->text, p->len);
+		free(p->text);
+		if (reply != NULL)
+			ok = session_send(s, reply);
+		s->last_activity = time(NULL);
+	}
+	s->n_pending = 0;
+	if (s->cap_pending > 16) {
+		free(s->pending);
+		s->pending = NULL;
+		s->cap_pending = 0;
+	}
+	line_reader_shrink(&s->reader);
+	return ok;
+}
+
+static bool
+session_closed(struct session *s)
+{
+	return (ssh_get_status(s->ssh) & (SSH_CLOSED | SSH_CLOSED_ERROR)) != 0 ||
+	    (s->channel != NULL && ssh_channel_is_closed(s->channel));
+}
+
+static int
+session_elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (int)((t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+/*
+ * Key exchange, authentication and the subsystem request, all within the
+ * login grace time.  Non-blocking, so a client that connects and says
+ * nothing cannot hold the thread beyond the deadline (pitfall 5).
+ */
+static bool
+session_handshake(struct session *s)
+{
+	int grace_ms = server_config()->login_grace_time * 1000;
+	struct timespec t0;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ssh_set_blocking(s->ssh, 0);
+	for (;;) {
+		rc = ssh_handle_key_exchange(s->ssh);
+		if (rc == SSH_OK)
+			break;
+		if (rc != SSH_AGAIN) {
+			log_debug("session %lu: key exchange failed: %s", s->serial,
+			    ssh_get_error(s->ssh));
+			return false;
+		}
+		int left = grace_ms - session_elapsed_ms(&t0);
+		if (left <= 0 || atomic_load(&stopping))
+			goto timeout;
+		struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+		session_quickack(s);
+		poll(&pfd, 1, left < 100 ? left : 100);
+	}
+
+	s->event = ssh_event_new();
+	if (s->event == NULL || ssh_event_add_session(s->event, s->ssh) != SSH_OK) {
+		log_error("session %lu: cannot create its event", s->serial);
+		return false;
+	}
+	ssh_event_add_fd(s->event, stop_pipe[0], POLLIN, session_stop_readable, s);
+	while (!(s->authenticated && s->channel != NULL && s->subsystem)) {
+		int left = grace_ms - session_elapsed_ms(&t0);
+
+		if (left <= 0 || atomic_load(&stopping))
+			goto timeout;
+		session_quickack(s);
+		ssh_event_dopoll(s->event, left < 1000 ? left : 1000);
+		if (session_closed(s) || s->eof)
+			return false;
+	}
+	/* From here on, a reply's write may wait for the client's window. */
+	ssh_set_blocking(s->ssh, 1);
+	return true;
+timeout:
+	log_info("session %lu: %s: no session within the login grace time", s->serial, s->peer);
+	return false;
+}
+
+/* Say goodbye the way OpenSSH's ssh(1) expects (pitfall 9). */
+static void
+session_finish_channel(struct session *s, int status)
+{
+	if (s->channel == NULL || ssh_channel_is_closed(s->channel))
+		return;
+	ssh_channel_request_send_exit_status(s->channel, status);
+	ssh_channel_send_eof(s->channel);
+	ssh_channel_close(s->channel);
+	/*
+	 * Let the client answer with its own close and disconnect before the
+	 * socket goes: closing first makes OpenSSH's ssh(1) fail its last write
+	 * ("Connection reset by peer") and exit 255 instead of our status.
+	 */
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!s->remote_closed && s->event != NULL &&
+	    (ssh_get_status(s->ssh) & (SSH_CLOSED | SSH_CLOSED_ERROR)) == 0 &&
+	    session_elapsed_ms(&t0) < 2000)
+		ssh_event_dopoll(s->event, 100);
+}
+
+/* Tell the client why the server is ending its session (a notification). */
+static void
+session_notify_closing(struct session *s, const char *reason)
+{
+	json_t *n = json_pack("{s:s, s:s, s:{s:s, s:s}}", "jsonrpc", "2.0",
+	    "method", "session.closing", "params", "reason", reason,
+	    "message", message_get(s->lang, reason));
+	char *line = json_dumps(n, JSON_COMPACT);
+
+	json_decref(n);
+	if (line != NULL)
+		session_send(s, line);
+}
+
+static void
+session_serve(struct session *s)
+{
+	for (;;) {
+		const struct config *cfg = server_config();
+		int timeout = -1;
+
+		if (cfg->idle_timeout > 0) {
+			long left = (long)(s->last_activity + cfg->idle_timeout - time(NULL));
+			if (left <= 0) {
+				log_info("session %lu: idle for %d s, closing", s->serial,
+				    cfg->idle_timeout);
+				session_notify_closing(s, "idle_timeout");
+				return;
+			}
+			timeout = left > 3600 ? 3600 * 1000 : (int)left * 1000;
+		}
+		if (atomic_load(&stopping)) {
+			/* Finish what has arrived, then leave. */
+			session_run_pending(s);
+			session_notify_closing(s, "shutting_down");
+			return;
+		}
+		int rc = ssh_event_dopoll(s->event, timeout);
+		(void)rc;	/* judged by the session status instead (pitfall 4) */
+		if (s->n_pending > 0 && !session_run_pending(s))
+			return;
+		if (atomic_load(&s->revoked)) {
+			log_info("session %lu: ended from another session", s->serial);
+			session_notify_closing(s, "logged_out_elsewhere");
+			return;
+		}
+		if (s->eof || session_closed(s))
+			return;
+	}
+}
+
+static void *
+session_thread(void *arg)
+{
+	struct session *s = arg;
+
+	s->last_activity = time(NULL);
+	if (session_handshake(s)) {
+		log_info("session %lu: %s: started (user %s)", s->serial, s->peer,
+		    s->ssh_user ? s->ssh_user : "");
+		session_serve(s);
+		session_finish_channel(s, 0);
+		log_info("session %lu: ended", s->serial);
+	}
+	session_unregister(s);
+	captcha_free(s->captcha);
+	if (s->event != NULL) {
+		ssh_event_remove_fd(s->event, stop_pipe[0]);
+		ssh_event_remove_session(s->event, s->ssh);
+		ssh_event_free(s->event);
+	}
+	ssh_disconnect(s->ssh);
+	ssh_free(s->ssh);
+	for (size_t i = 0; i < s->n_pending; i++)
+		free(s->pending[i].text);
+	free(s->pending);
+	line_reader_free(&s->reader);
+	free(s->ssh_user);
+	free(s->unit_code);
+	server_release(s->source);
+	free(s);
+	return NULL;
+}
+
+/* --- the main thread ----------------------------------------------------- */
+
+void
+server_ensure_host_key(const char *path)
+{
+	ssh_key key = NULL;
+	char *dir;
+	mode_t old;
+
+	if (access(path, F_OK) == 0)
+		return;
+	dir = xstrdup(path);
+	if (mkdir(dirname(dir), 0700) != 0 && errno != EEXIST)
+		fatal("host key: cannot create the directory of %s: %s", path, strerror(errno));
+	free(dir);
+	if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &key) != SSH_OK)
+		fatal("host key: cannot generate an ed25519 key");
+	old = umask(077);
+	if (ssh_pki_export_privkey_file(key, NULL, NULL, NULL, path) != SSH_OK)
+		fatal("host key: cannot write %s", path);
+	umask(old);
+	chmod(path, 0600);
+	ssh_key_free(key);
+	log_info("host key: generated a new ed25519 key in %s", path);
+}
+
+static int
+server_listen(const struct config *cfg)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+	    .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo *res, *ai;
+	char port[16];
+	int fd = -1, one = 1, rc;
+
+	snprintf(port, sizeof port, "%d", cfg->port);
+	rc = getaddrinfo(cfg->listen_address, port, &hints, &res);
+	if (rc != 0)
+		fatal("listen: %s: %s", cfg->listen_address, gai_strerror(rc));
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 1024) == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		fatal("listen: cannot listen on %s:%d: %s", cfg->listen_address, cfg->port,
+		    strerror(errno));
+	return fd;
+}
+
+static void
+server_address(const struct sockaddr_storage *ss, char *addr, size_t asize,
+    char *peer, size_t psize)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	int port = 0;
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)ss;
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+		port = ntohs(in->sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)ss;
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+		port = ntohs(in6->sin6_port);
+	}
+	snprintf(addr, asize, "%s", host);
+	snprintf(peer, psize, "%s:%d", host, port);
+}
+
+static void
+server_accept(int listen_fd, pthread_attr_t *attr)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	struct session *s;
+	pthread_t tid;
+	const char *why = NULL;
+	char addr[48], peer[64];
+	unsigned long serial;
+	int fd, one = 1;
+
+	fd = accept4(listen_fd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			log_warning("accept: %s", strerror(errno));
+		if (errno == EMFILE || errno == ENFILE)
+			usleep(100000);	/* let sessions end before trying again */
+		return;
+	}
+	server_address(&ss, addr, sizeof addr, peer, sizeof peer);
+	if (!server_admit(addr, &serial, &why)) {
+		/*
+		 * Lines before the version string are allowed (RFC 4253 4.2);
+		 * OpenSSH shows none of them, but the log says why.
+		 */
+		static const char msg[] = "jxjyd: too many connections, try again later\r\n";
+		log_warning("refused %s: %s", peer, why);
+		if (write(fd, msg, sizeof msg - 1) < 0) {
+			/* nothing to do */
+		}
+		close(fd);
+		return;
+	}
+	/* Without TCP_NODELAY every round trip waits ~40 ms (pitfall 1). */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+
+	s = xcalloc(1, sizeof *s);
+	s->fd = fd;
+	s->serial = serial;
+	s->lang = LANG_ZH;
+	s->role = ROLE_GUEST;
+	snprintf(s->source, sizeof s->source, "%s", addr);
+	snprintf(s->peer, sizeof s->peer, "%s", peer);
+	line_reader_init(&s->reader, server_config()->max_line);
+	s->server_cb = (struct ssh_server_callbacks_struct){
+		.userdata = s,
+		.auth_none_function = session_auth_none,
+		.auth_password_function = session_auth_password,
+		.auth_pubkey_function = session_auth_pubkey,
+		.channel_open_request_session_function = session_channel_open,
+	};
+	ssh_callbacks_init(&s->server_cb);
+	s->channel_cb = channel_callbacks;
+	s->channel_cb.userdata = s;
+	ssh_callbacks_init(&s->channel_cb);
+
+	s->ssh = ssh_new();
+	if (s->ssh == NULL || ssh_bind_accept_fd(server_bind, s->ssh, fd) != SSH_OK) {
+		log_error("accept %s: %s", peer, s->ssh ? ssh_get_error(server_bind) : "ssh_new");
+		if (s->ssh)
+			ssh_free(s->ssh);
+		close(fd);
+		line_reader_free(&s->reader);
+		server_release(addr);
+		free(s);
+		return;
+	}
+	long timeout = 60;
+	ssh_options_set(s->ssh, SSH_OPTIONS_TIMEOUT, &timeout);
+	ssh_set_server_callbacks(s->ssh, &s->server_cb);
+	ssh_set_message_callback(s->ssh, session_message, s);
+	ssh_set_auth_methods(s->ssh, SSH_AUTH_METHOD_NONE | SSH_AUTH_METHOD_PUBLICKEY |
+	    SSH_AUTH_METHOD_PASSWORD | SSH_AUTH_METHOD_INTERACTIVE);
+	if (pthread_create(&tid, attr, session_thread, s) != 0) {
+		log_error("accept %s: cannot start a thread: %s", peer, strerror(errno));
+		ssh_free(s->ssh);
+		line_reader_free(&s->reader);
+		server_release(addr);
+		free(s);
+	}
+}
+
+/* Bring the unit administrators in the database in line with the config. */
+static void
+server_sync_admins(const struct config *cfg)
+{
+	struct db_conn *db = db_acquire(10000);
+
+	if (db == NULL) {
+		log_error("unit administrators: no database connection; not synchronised");
+		return;
+	}
+	if (admins_sync(db, cfg) != 0)
+		log_error("unit administrators: synchronisation failed (see above)");
+	db_release(db);
+}
+
+/*
+ * Configs replaced by SIGHUP.  They stay allocated until the server stops
+ * because session threads may still be reading them: a reload is rare and
+ * small, and this keeps locks off the request path.
+ */
+static struct config **retired;
+static const struct config *server_first_config;	/* the caller's; not ours to free */
+static size_t n_retired;
+
+/* SIGHUP: read the file again; apply what may change at run time. */
+static void
+server_reload(void)
+{
+	const struct config *old = server_config();
+	struct config *cfg = xcalloc(1, sizeof *cfg);
+	struct config_errors errs = { 0 };
+	char changed[512], restart[512];
+
+	if (config_load(old->path, cfg, &errs) != 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_error("reload: %s", errs.lines[i]);
+		log_error("reload: %s has errors; keeping the running configuration", old->path);
+		config_errors_free(&errs);
+		config_free(cfg);
+		free(cfg);
+		return;
+	}
+	config_errors_free(&errs);
+	config_diff(old, cfg, changed, sizeof changed, restart, sizeof restart);
+	log_set_level(cfg->log_level);
+	rpc_set_debug(cfg->debug_methods);
+	passwords_init(cfg->hash_threads);
+	atomic_store(&current_config, cfg);
+	if (old != server_first_config) {
+		retired = xrealloc(retired, (n_retired + 1) * sizeof *retired);
+		retired[n_retired++] = (struct config *)old;
+	}
+	server_sync_admins(cfg);
+	log_info("reload: %s read; applied: %s", cfg->path, changed[0] ? changed : "nothing changed");
+	if (restart[0])
+		log_warning("reload: changed but need a restart: %s", restart);
+}
+
+/* Each session holds a socket: allow as many descriptors as the hard limit does. */
+static void
+server_raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int
+server_run(struct config *cfg)
+{
+	struct pollfd pfd[2];
+	pthread_attr_t attr;
+	sigset_t mask;
+	int listen_fd, sig_fd;
+
+	atomic_store(&current_config, cfg);
+	server_first_config = cfg;
+	rpc_set_debug(cfg->debug_methods);
+	passwords_init(cfg->hash_threads);
+	server_raise_fd_limit();
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	/* Blocked here, so inherited by every thread: only signalfd sees them. */
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sig_fd < 0 || pipe2(stop_pipe, O_CLOEXEC) != 0)
+		fatal("cannot set up signals: %s", strerror(errno));
+
+	server_ensure_host_key(cfg->host_key);
+	server_bind = ssh_bind_new();
+	int no = 0;
+	ssh_bind_options_set(server_bind, SSH_BIND_OPTIONS_PROCESS_CONFIG, &no);
+	if (ssh_bind_options_set(server_bind, SSH_BIND_OPTIONS_HOSTKEY, cfg->host_key) != SSH_OK)
+		fatal("host key %s: %s", cfg->host_key, ssh_get_error(server_bind));
+	ssh_bind_options_set(server_bind, SSH_BIND_OPTIONS_BANNER, "jxjyd_" JXJY_VERSION);
+
+	db_pool_init(cfg->db_conninfo, cfg->db_pool_size, cfg->db_statement_timeout);
+	server_sync_admins(cfg);
+	listen_fd = server_listen(cfg);
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, SESSION_STACK);
+
+	log_info("listening on %s:%d (pool of %d database connections)",
+	    cfg->listen_address, cfg->port, cfg->db_pool_size);
+
+	pfd[0] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = sig_fd, .events = POLLIN };
+	while (!atomic_load(&stopping)) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll: %s", strerror(errno));
+		}
+		if (pfd[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sig_fd, &si, sizeof si) == sizeof si) {
+				if (si.ssi_signo == SIGHUP) {
+					server_reload();
+				} else {
+					log_info("signal %d: stopping; finishing requests in flight",
+					    (int)si.ssi_signo);
+					atomic_store(&stopping, true);
+				}
+			}
+		}
+		if (!atomic_load(&stopping) && (pfd[0].revents & POLLIN))
+			server_accept(listen_fd, &attr);
+	}
+
+	close(listen_fd);
+	if (write(stop_pipe[1], "x", 1) < 0)
+		log_error("cannot wake sessions: %s", strerror(errno));
+
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += DRAIN_SECONDS;
+	pthread_mutex_lock(&sessions.lock);
+	while (sessions.total > 0) {
+		if (pthread_cond_timedwait(&sessions.gone, &sessions.lock, &deadline) != 0)
+			break;
+	}
+	int left = sessions.total;
+	pthread_mutex_unlock(&sessions.lock);
+	if (left > 0) {
+		log_warning("%d sessions did not finish within %d s; exiting anyway", left,
+		    DRAIN_SECONDS);
+		return 1;
+	}
+	db_pool_close();
+	ssh_bind_free(server_bind);
+	pthread_attr_destroy(&attr);
+	close(sig_fd);
+	close(stop_pipe[0]);
+	close(stop_pipe[1]);
+	free(sessions.sources);
+	free(logged_in.list);
+	/* The config in force may be a reloaded one: keep the caller's cfg valid. */
+	if (server_config() != server_first_config) {
+		retired = xrealloc(retired, (n_retired + 1) * sizeof *retired);
+		retired[n_retired++] = (struct config *)server_config();
+	}
+	for (size_t i = 0; i < n_retired; i++) {
+		config_free(retired[i]);
+		free(retired[i]);
+	}
+	free(retired);
+	log_info("stopped");
+	return 0;
+}

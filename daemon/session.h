@@ -1,0 +1,90 @@
+/*
+ * session.h - one SSH connection and what it has proved about itself.
+ *
+ * A session belongs to exactly one thread (server.c), which runs its
+ * requests one at a time; nothing here is shared, so nothing is locked.
+ */
+#ifndef JXJYD_SESSION_H
+#define JXJYD_SESSION_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <libssh/libssh.h>
+#include <libssh/callbacks.h>
+#include <libssh/server.h>
+
+#include "framing.h"
+#include "messages.h"
+
+/* Roles, as bits: a method names the set it may run for. */
+enum role {
+	ROLE_GUEST	= 1 << 0,	/* not logged in */
+	ROLE_STAFF	= 1 << 1,	/* 专业技术人员 */
+	ROLE_UNIT_ADMIN	= 1 << 2,	/* 用人单位管理员 */
+};
+#define ROLE_ANY	(ROLE_GUEST | ROLE_STAFF | ROLE_UNIT_ADMIN)
+#define ROLE_USER	(ROLE_STAFF | ROLE_UNIT_ADMIN)
+
+struct pending_line {
+	char	*text;		/* NUL-terminated request, NULL for an oversized one */
+	size_t	 len;
+};
+
+struct session {
+	ssh_session	 ssh;
+	ssh_channel	 channel;	/* the one session channel we serve */
+	ssh_event	 event;
+	struct ssh_server_callbacks_struct server_cb;
+	struct ssh_channel_callbacks_struct channel_cb;
+	int		 fd;
+	char		 peer[64];	/* "address:port" */
+	char		 source[48];	/* address only, for per-source limits */
+	unsigned long	 serial;	/* for log lines */
+
+	char		*ssh_user;	/* user name given at SSH level */
+	bool		 authenticated;	/* SSH-level */
+	bool		 subsystem;	/* jxjy-rpc requested */
+	bool		 eof;		/* peer sent EOF or closed */
+	bool		 remote_closed;	/* peer closed the channel */
+
+	enum lang	 lang;
+	enum role	 role;
+	int64_t		 account_id;	/* 0 when a guest */
+	char		*unit_code;	/* unit of the logged-in account */
+	char		 id_number[19];	/* of the logged-in account */
+	bool		 key_login;	/* logged in by an SSH key (no captcha needed) */
+	atomic_bool	 revoked;	/* ended from elsewhere (password changed) */
+
+	struct captcha	*captcha;	/* the one outstanding code; captcha.c owns it */
+	int		 login_failures; /* in this session, for captcha "after-failures" */
+
+	time_t		 last_activity;
+
+	struct line_reader reader;
+	struct pending_line *pending;
+	size_t		 n_pending, cap_pending;
+};
+
+/*
+ * Log s in as an account (or, with account_id 0, out again): sets role,
+ * unit and ID number and registers s so that server_end_account_sessions
+ * can find it.
+ */
+void	session_set_account(struct session *s, int64_t account_id, enum role role,
+	    const char *unit_code, const char *id_number);
+
+/*
+ * End every session of account_id except 'except' (a password change):
+ * each is told "logged_out_elsewhere" before its next request runs and is
+ * closed.  Returns how many were marked.  Sessions on other jxjyd
+ * processes are not reached (docs/operations.md).
+ */
+int	server_end_account_sessions(int64_t account_id, const struct session *except);
+
+/* The configuration in force (replaced whole on SIGHUP; never freed). */
+const struct config *server_config(void);
+
+#endif

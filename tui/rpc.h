@@ -1,0 +1,86 @@
+/*
+ * rpc.h - the client side of jxjy-rpc: JSON-RPC 2.0, one object per line.
+ *
+ * The transport is either an SSH channel on the "jxjy-rpc" subsystem or a
+ * pair of file descriptors (--fd IN,OUT, for a TUI that jxjyd itself runs on
+ * a pty).  Calls are synchronous and one at a time: a request goes out with
+ * the next id, and replies are read until the one with that id arrives;
+ * anything else (a late reply to a call that timed out) is dropped.
+ */
+#ifndef JXJY_RPC_H
+#define JXJY_RPC_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "connect.h"
+
+/* Wait this long for a reply unless rpc_set_timeout says otherwise. */
+#define RPC_DEFAULT_TIMEOUT_MS	30000
+
+enum rpc_error_kind {
+	RPC_ERR_NONE,
+	RPC_ERR_REMOTE,		/* the server answered with an error object */
+	RPC_ERR_LOST,		/* the connection is gone (closed, reset, EOF) */
+	RPC_ERR_TIMEOUT,	/* no reply in time; the connection may live on */
+	RPC_ERR_INTERRUPTED,	/* the interrupt flag was raised while waiting */
+	RPC_ERR_PROTOCOL,	/* the reply made no sense */
+};
+
+struct rpc_error {
+	enum rpc_error_kind kind;
+	int	 code;		/* JSON-RPC error code, for RPC_ERR_REMOTE */
+	char	 reason[64];	/* data.reason, "" when absent */
+	char	 field[64];	/* data.field, "" when absent */
+	char	 message[512];	/* the server's sentence, or ours (translated) */
+};
+
+struct rpc;
+
+/*
+ * Connect over SSH (see connect.h).  Returns the connection, or NULL with
+ * *status set to CONNECT_FAILED or CONNECT_HOST_KEY_REFUSED (reported).
+ */
+struct rpc *rpc_connect_ssh(const struct connect_options *o, enum connect_status *status);
+
+/* Talk over two descriptors, which the connection then owns. */
+struct rpc *rpc_connect_fd(int in, int out);
+
+/* Close the connection and free everything. */
+void	rpc_close(struct rpc *r);
+
+/* Reply timeout in milliseconds; 0 waits for ever. */
+void	rpc_set_timeout(struct rpc *r, int ms);
+
+/*
+ * A flag (set by a signal handler) that makes a waiting call give up with
+ * RPC_ERR_INTERRUPTED within a fraction of a second.  NULL: none.
+ */
+void	rpc_set_interrupt(struct rpc *r, volatile sig_atomic_t *flag);
+
+/*
+ * Call method with params (an object, or NULL for none; the reference is
+ * stolen).  Returns the result (a new reference, the caller decrefs), or
+ * NULL with *err filled.  After RPC_ERR_LOST every later call fails at once
+ * with RPC_ERR_LOST.
+ */
+json_t	*rpc_call(struct rpc *r, const char *method, json_t *params, struct rpc_error *err);
+
+/*
+ * Read whatever has arrived without waiting, dropping stray replies.
+ * Returns false when the connection is lost; the UI calls it while idle so
+ * a daemon that went away is noticed before the next request.
+ */
+bool	rpc_alive(struct rpc *r);
+
+/*
+ * The --rpc relay: send each line of in to the server as it comes and
+ * write each reply line to out, in the order they arrive.  After in ends,
+ * waits until every reply is in.  Returns the exit status: 0, or 2 when
+ * the connection dropped (a message went to stderr).
+ */
+int	rpc_relay(struct rpc *r, int in, int out);
+
+#endif

@@ -1,0 +1,1049 @@
+/*
+ * ui.c - widgets on ncursesw.
+ *
+ * Columns are always counted with text_width (our own tables, which agree
+ * with the wcwidth ncurses uses), never with bytes: a Chinese label is
+ * twice as wide as its character count says, and three times narrower
+ * than its byte count.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curses.h>
+
+#include "i18n.h"
+#include "text.h"
+#include "ui.h"
+#include "xmalloc.h"
+
+/* How often a waiting ui_next_event wakes for the tick and the signal flag. */
+#define UI_TICK_MS	250
+
+/* Narrower dialogs look like rendering glitches. */
+#define UI_DIALOG_MIN_WIDTH	32
+
+/* Esc must answer quickly on a dialog; escape sequences arrive within this. */
+#define UI_ESCDELAY_MS	50
+
+static bool ui_active;
+static bool ui_colors;
+static volatile sig_atomic_t *ui_signal;
+static void (*ui_tick_fn)(void *);
+static void *ui_tick_arg;
+static void (*ui_backdrop)(void *);
+static void *ui_backdrop_arg;
+static int ui_cursor_y = -1, ui_cursor_x = -1;
+
+static const struct {
+	short	 fg, bg;	/* with colours */
+	attr_t	 attr;		/* added with colours */
+	attr_t	 mono;		/* without colours */
+} ui_styles[UI_STYLE_COUNT] = {
+	[UI_NORMAL]		= { -1, -1, 0, 0 },
+	[UI_HEADER]		= { COLOR_WHITE, COLOR_BLUE, A_BOLD, A_REVERSE | A_BOLD },
+	[UI_STATUS]		= { COLOR_BLACK, COLOR_CYAN, 0, A_REVERSE },
+	[UI_FRAME]		= { COLOR_BLUE, -1, 0, 0 },
+	[UI_TITLE]		= { -1, -1, A_BOLD, A_BOLD },
+	[UI_FIELD]		= { COLOR_BLACK, COLOR_WHITE, 0, A_UNDERLINE },
+	[UI_FIELD_FOCUS]	= { COLOR_BLACK, COLOR_YELLOW, 0, A_REVERSE },
+	[UI_BUTTON]		= { -1, -1, A_BOLD, A_BOLD },
+	[UI_BUTTON_FOCUS]	= { COLOR_WHITE, COLOR_BLUE, A_BOLD, A_REVERSE | A_BOLD },
+	[UI_DIALOG]		= { COLOR_BLACK, COLOR_WHITE, 0, 0 },
+	[UI_ERROR]		= { COLOR_RED, -1, A_BOLD, A_BOLD },
+	[UI_HINT]		= { COLOR_CYAN, -1, 0, A_DIM },
+	[UI_SELECTED]		= { COLOR_WHITE, COLOR_BLUE, A_BOLD, A_REVERSE },
+};
+
+static attr_t
+ui_attr(enum ui_style style)
+{
+	if (!ui_colors)
+		return ui_styles[style].mono;
+	return COLOR_PAIR(style) | ui_styles[style].attr;
+}
+
+int
+ui_start(void)
+{
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		return -1;
+	if (newterm(NULL, stdout, stdin) == NULL)
+		return -1;
+	ui_active = true;
+	raw();		/* Ctrl-Q reaches us, not the terminal's flow control */
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	set_escdelay(UI_ESCDELAY_MS);
+	wtimeout(stdscr, UI_TICK_MS);
+	curs_set(0);
+	if (has_colors() && start_color() == OK) {
+		use_default_colors();
+		for (int s = 1; s < UI_STYLE_COUNT; s++)
+			init_pair((short)s, ui_styles[s].fg, ui_styles[s].bg);
+		ui_colors = true;
+	}
+	return 0;
+}
+
+void
+ui_end(void)
+{
+	if (!ui_active)
+		return;
+	ui_active = false;
+	curs_set(1);
+	endwin();
+}
+
+void
+ui_set_signal_flag(volatile sig_atomic_t *flag)
+{
+	ui_signal = flag;
+}
+
+void
+ui_set_tick(void (*fn)(void *), void *arg)
+{
+	ui_tick_fn = fn;
+	ui_tick_arg = arg;
+}
+
+void
+ui_set_backdrop(void (*paint)(void *), void *arg)
+{
+	ui_backdrop = paint;
+	ui_backdrop_arg = arg;
+}
+
+static bool
+ui_too_small(void)
+{
+	return COLS < UI_MIN_COLS || LINES < UI_MIN_LINES;
+}
+
+/* The notice shown instead of a screen that does not fit. */
+static void
+ui_paint_too_small(void)
+{
+	char *line;
+	int y = LINES / 2 - 1;
+
+	erase();
+	line = xasprintf(_("The window is too small: %d×%d."), COLS, LINES);
+	ui_put_center(y < 0 ? 0 : y, 0, COLS, line, UI_ERROR);
+	free(line);
+	line = xasprintf(_("Please enlarge it to at least %d×%d."), UI_MIN_COLS, UI_MIN_LINES);
+	ui_put_center(y + 1, 0, COLS, line, UI_NORMAL);
+	free(line);
+	ui_put_center(y + 2, 0, COLS, _("F10: quit"), UI_HINT);
+	curs_set(0);
+	refresh();
+}
+
+bool
+ui_paint_begin(void)
+{
+	ui_cursor_hide();
+	if (ui_too_small()) {
+		ui_paint_too_small();
+		return false;
+	}
+	erase();
+	return true;
+}
+
+void
+ui_paint_end(void)
+{
+	if (ui_cursor_y >= 0 && !ui_too_small()) {
+		move(ui_cursor_y, ui_cursor_x);
+		curs_set(1);
+	} else {
+		curs_set(0);
+	}
+	refresh();
+}
+
+void
+ui_cursor_at(int y, int x)
+{
+	ui_cursor_y = y;
+	ui_cursor_x = x;
+}
+
+void
+ui_cursor_hide(void)
+{
+	ui_cursor_y = ui_cursor_x = -1;
+}
+
+void
+ui_repaint(void)
+{
+	if (ui_paint_begin() && ui_backdrop != NULL)
+		ui_backdrop(ui_backdrop_arg);
+	ui_paint_end();
+}
+
+bool
+ui_is_quit_key(const struct ui_event *ev)
+{
+	return ev->type == UI_EV_KEY && (ev->key == KEY_F(10) || ev->key == UI_CTRL('q'));
+}
+
+void
+ui_next_event(struct ui_event *ev)
+{
+	wint_t ch;
+	int rc;
+
+	for (;;) {
+		memset(ev, 0, sizeof *ev);
+		if (ui_signal != NULL && *ui_signal) {
+			ev->type = UI_EV_QUIT;
+			return;
+		}
+		rc = wget_wch(stdscr, &ch);
+		if (rc == ERR) {
+			/* A timeout, or a signal interrupted the read. */
+			if (ui_tick_fn != NULL)
+				ui_tick_fn(ui_tick_arg);
+			continue;
+		}
+		if (rc == KEY_CODE_YES) {
+			if (ch == KEY_RESIZE) {
+				if (ui_too_small()) {
+					ui_paint_too_small();
+					continue;
+				}
+				ev->type = UI_EV_RESIZE;
+				return;
+			}
+			ev->type = UI_EV_KEY;
+			ev->key = (int)ch;
+			if (ch == KEY_ENTER)
+				ev->key = UI_KEY_ENTER;
+			else if (ch == KEY_BACKSPACE)
+				ev->key = UI_KEY_BACKSPACE;
+		} else if (ch < 0x20 || ch == 0x7f) {
+			ev->type = UI_EV_KEY;
+			ev->key = (int)ch;
+			if (ch == '\r')
+				ev->key = UI_KEY_ENTER;
+			else if (ch == '\b')
+				ev->key = UI_KEY_BACKSPACE;
+		} else if (ch >= 0x80 && ch <= 0x9f) {
+			continue;	/* C1 controls are no input */
+		} else {
+			ev->type = UI_EV_CHAR;
+			ev->ch = ch;
+		}
+		if (ui_too_small() && !ui_is_quit_key(ev))
+			continue;	/* the screen is hidden: typing into it blind helps no one */
+		return;
+	}
+}
+
+/* Painting helpers. */
+
+int
+ui_put(int y, int x, int cols, const char *s, enum ui_style style, bool pad)
+{
+	char *clean, *fit;
+	int w;
+
+	if (cols <= 0 || y < 0 || y >= LINES || x < 0 || x >= COLS)
+		return 0;
+	if (x + cols > COLS)
+		cols = COLS - x;
+	clean = text_sanitize(s != NULL ? s : "", false);
+	fit = text_fit(clean, cols);
+	w = text_width(fit);
+	attrset(ui_attr(style));
+	mvaddstr(y, x, fit);
+	if (pad) {
+		for (; w < cols; w++)
+			addch(' ');
+	}
+	attrset(A_NORMAL);
+	free(fit);
+	free(clean);
+	return w;
+}
+
+void
+ui_put_center(int y, int x, int cols, const char *s, enum ui_style style)
+{
+	char *clean = text_sanitize(s != NULL ? s : "", false);
+	int w = text_width(clean);
+
+	if (w > cols)
+		w = cols;
+	ui_put(y, x + (cols - w) / 2, w, clean, style, false);
+	free(clean);
+}
+
+void
+ui_fill(int y, int x, int cols, enum ui_style style)
+{
+	ui_put(y, x, cols, "", style, true);
+}
+
+void
+ui_box(int y, int x, int h, int w, const char *title, enum ui_style style)
+{
+	attr_t a = ui_attr(style == UI_NORMAL ? UI_FRAME : style);
+
+	if (h < 2 || w < 2)
+		return;
+	attrset(a);
+	mvhline(y, x + 1, ACS_HLINE, w - 2);
+	mvhline(y + h - 1, x + 1, ACS_HLINE, w - 2);
+	mvvline(y + 1, x, ACS_VLINE, h - 2);
+	mvvline(y + 1, x + w - 1, ACS_VLINE, h - 2);
+	mvaddch(y, x, ACS_ULCORNER);
+	mvaddch(y, x + w - 1, ACS_URCORNER);
+	mvaddch(y + h - 1, x, ACS_LLCORNER);
+	mvaddch(y + h - 1, x + w - 1, ACS_LRCORNER);
+	attrset(A_NORMAL);
+	if (title != NULL && *title != '\0' && w > 6) {
+		char *label = xasprintf(" %s ", title);
+
+		ui_put(y, x + 2, w - 4, label, style == UI_DIALOG ? UI_DIALOG : UI_TITLE, false);
+		free(label);
+	}
+}
+
+void
+ui_header(const char *title)
+{
+	ui_fill(0, 0, COLS, UI_HEADER);
+	ui_put_center(0, 0, COLS, title, UI_HEADER);
+}
+
+void
+ui_status_bar(const char *left, const char *right)
+{
+	char *clean = text_sanitize(right != NULL ? right : "", false);
+	int lw, rw = text_width(clean);
+
+	ui_fill(LINES - 1, 0, COLS, UI_STATUS);
+	lw = ui_put(LINES - 1, 1, COLS - 2, left, UI_STATUS, false);
+	/* The hints go right-aligned when they fit beside the server's name. */
+	if (rw <= COLS - lw - 4)
+		ui_put(LINES - 1, COLS - 1 - rw, rw, clean, UI_STATUS, false);
+	else if (COLS - lw - 4 > 0)
+		ui_put(LINES - 1, lw + 3, COLS - lw - 4, clean, UI_STATUS, false);
+	free(clean);
+}
+
+void
+ui_message_line(const char *text, bool error)
+{
+	if (text != NULL && *text != '\0')
+		ui_put(LINES - 2, 1, COLS - 2, text, error ? UI_ERROR : UI_NORMAL, false);
+}
+
+void
+ui_picture(int y, int x, int h, int w, char *const *rows, size_t n, const char *hint)
+{
+	int top;
+
+	ui_box(y, x, h, w, NULL, UI_FRAME);
+	if (n == 0) {
+		if (hint != NULL)
+			ui_put_center(y + (h - 1) / 2, x + 1, w - 2, hint, UI_HINT);
+		return;
+	}
+	if (n > (size_t)(h - 2))
+		n = (size_t)(h - 2);
+	top = y + 1 + (h - 2 - (int)n) / 2;
+	for (size_t i = 0; i < n; i++)
+		ui_put_center(top + (int)i, x + 1, w - 2, rows[i], UI_NORMAL);
+}
+
+/* Append a copy of s[0..len) to *lines. */
+static void
+ui_lines_push(char ***lines, size_t *n, const char *s, size_t len)
+{
+	*lines = xrealloc(*lines, (*n + 1) * sizeof **lines);
+	(*lines)[(*n)++] = xstrndup(s, len);
+}
+
+size_t
+ui_wrap(const char *s, int cols, char ***lines)
+{
+	char *clean = text_sanitize(s != NULL ? s : "", true);
+	const char *p = clean, *start = clean, *brk = NULL;
+	size_t n = 0, adv;
+	int used = 0, w;
+
+	*lines = NULL;
+	if (cols < 1)
+		cols = 1;
+	while (*p != '\0') {
+		if (*p == '\n') {
+			ui_lines_push(lines, &n, start, (size_t)(p - start));
+			start = ++p;
+			brk = NULL;
+			used = 0;
+			continue;
+		}
+		w = text_char_width(p, &adv);
+		if (used + w > cols && p > start) {
+			/* Break after the last space if there was one, else here. */
+			const char *end = brk != NULL ? brk : p;
+
+			ui_lines_push(lines, &n, start, (size_t)(end - start));
+			start = end;
+			while (*start == ' ')
+				start++;
+			p = start;
+			brk = NULL;
+			used = 0;
+			continue;
+		}
+		used += w;
+		p += adv;
+		if (p[-1] == ' ' || w == 2)
+			brk = p;	/* a line may end after a space or a wide character */
+	}
+	if (p > start || n == 0)
+		ui_lines_push(lines, &n, start, (size_t)(p - start));
+	free(clean);
+	return n;
+}
+
+void
+ui_lines_free(char **lines, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+}
+
+/* Form. */
+
+void
+ui_form_init(struct ui_form *f)
+{
+	memset(f, 0, sizeof *f);
+	f->default_id = -1;
+}
+
+void
+ui_form_free(struct ui_form *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->fields[i].value != NULL) {
+			explicit_bzero(f->fields[i].value, f->fields[i].cap);
+			free(f->fields[i].value);
+		}
+	}
+	free(f->fields);
+	ui_form_init(f);
+}
+
+static struct ui_field *
+ui_form_add(struct ui_form *f, enum ui_field_type type, int id, const char *label)
+{
+	struct ui_field *fd;
+
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 8;
+		f->fields = xrealloc(f->fields, f->cap * sizeof *f->fields);
+	}
+	fd = &f->fields[f->n++];
+	memset(fd, 0, sizeof *fd);
+	fd->type = type;
+	fd->id = id;
+	fd->label = label;
+	return fd;
+}
+
+struct ui_field *
+ui_form_add_text(struct ui_form *f, int id, const char *label, int width, size_t max_chars,
+    bool secret)
+{
+	struct ui_field *fd = ui_form_add(f, secret ? UI_FIELD_SECRET : UI_FIELD_TEXT, id, label);
+
+	fd->width = width < 2 ? 2 : width;
+	fd->max_chars = max_chars;
+	fd->cap = 16;
+	fd->value = xcalloc(1, fd->cap);
+	return fd;
+}
+
+struct ui_field *
+ui_form_add_button(struct ui_form *f, int id, const char *caption)
+{
+	struct ui_field *fd = ui_form_add(f, UI_FIELD_BUTTON, id, caption);
+
+	fd->width = ui_button_width(caption);
+	return fd;
+}
+
+struct ui_field *
+ui_form_field(struct ui_form *f, int id)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->fields[i].id == id)
+			return &f->fields[i];
+	}
+	return NULL;
+}
+
+int
+ui_button_width(const char *caption)
+{
+	return text_width(caption) + 4;
+}
+
+void
+ui_form_place_labels(struct ui_form *f, int x)
+{
+	int w = 0;
+
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->fields[i].type != UI_FIELD_BUTTON && text_width(f->fields[i].label) > w)
+			w = text_width(f->fields[i].label);
+	}
+	f->label_x = x;
+	f->label_width = w;
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->fields[i].type != UI_FIELD_BUTTON)
+			f->fields[i].x = x + w + 3;	/* two spaces and '[' */
+	}
+}
+
+void
+ui_form_focus(struct ui_form *f, int id)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->fields[i].id == id)
+			f->focus = i;
+	}
+}
+
+const char *
+ui_form_value(struct ui_form *f, int id)
+{
+	struct ui_field *fd = ui_form_field(f, id);
+
+	return fd != NULL && fd->value != NULL ? fd->value : "";
+}
+
+void
+ui_form_set(struct ui_form *f, int id, const char *value)
+{
+	struct ui_field *fd = ui_form_field(f, id);
+	size_t len = value != NULL ? strlen(value) : 0;
+
+	if (fd == NULL || fd->type == UI_FIELD_BUTTON)
+		return;
+	explicit_bzero(fd->value, fd->cap);
+	if (len + 1 > fd->cap) {
+		free(fd->value);
+		fd->cap = len + 1;
+		fd->value = xcalloc(1, fd->cap);
+	}
+	if (len > 0)
+		memcpy(fd->value, value, len);
+	fd->value[len] = '\0';
+	fd->len = fd->cursor = len;
+	fd->scroll = 0;
+}
+
+/* Byte offset of the character before off. */
+static size_t
+ui_prev_char(const char *s, size_t off)
+{
+	if (off == 0)
+		return 0;
+	off--;
+	while (off > 0 && ((unsigned char)s[off] & 0xc0) == 0x80)
+		off--;
+	return off;
+}
+
+/* Byte offset of the character after off. */
+static size_t
+ui_next_char(const char *s, size_t off)
+{
+	size_t adv;
+
+	if (s[off] == '\0')
+		return off;
+	text_char_width(s + off, &adv);
+	return off + (adv ? adv : 1);
+}
+
+/* Columns of value[from..to) as the field shows it. */
+static int
+ui_field_span(const struct ui_field *fd, size_t from, size_t to)
+{
+	int w = 0;
+	size_t adv;
+
+	while (from < to && fd->value[from] != '\0') {
+		int cw = text_char_width(fd->value + from, &adv);
+
+		w += fd->type == UI_FIELD_SECRET ? 1 : cw;
+		from += adv ? adv : 1;
+	}
+	return w;
+}
+
+/* Encode a code point as UTF-8 into buf; returns its length, 0 if not one. */
+static size_t
+ui_encode(wint_t c, char *buf)
+{
+	if (c < 0x80) {
+		buf[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		buf[0] = (char)(0xc0 | (c >> 6));
+		buf[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c >= 0xd800 && c <= 0xdfff)
+		return 0;
+	if (c < 0x10000) {
+		buf[0] = (char)(0xe0 | (c >> 12));
+		buf[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		buf[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	if (c <= 0x10ffff) {
+		buf[0] = (char)(0xf0 | (c >> 18));
+		buf[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+		buf[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+		buf[3] = (char)(0x80 | (c & 0x3f));
+		return 4;
+	}
+	return 0;
+}
+
+/* Insert a character at the cursor, if the field has room for it. */
+static void
+ui_field_insert(struct ui_field *fd, wint_t c)
+{
+	char buf[4];
+	size_t n = ui_encode(c, buf);
+
+	if (n == 0 || utf8_length(fd->value) >= fd->max_chars)
+		return;
+	if (fd->len + n + 1 > fd->cap) {
+		size_t cap = (fd->len + n + 1) * 2;
+		char *v = xcalloc(1, cap);
+
+		memcpy(v, fd->value, fd->len + 1);
+		explicit_bzero(fd->value, fd->cap);	/* don't leave a password in the heap */
+		free(fd->value);
+		fd->value = v;
+		fd->cap = cap;
+	}
+	memmove(fd->value + fd->cursor + n, fd->value + fd->cursor, fd->len - fd->cursor + 1);
+	memcpy(fd->value + fd->cursor, buf, n);
+	fd->len += n;
+	fd->cursor += n;
+}
+
+/* Delete value[from..to). */
+static void
+ui_field_delete(struct ui_field *fd, size_t from, size_t to)
+{
+	if (to <= from)
+		return;
+	memmove(fd->value + from, fd->value + to, fd->len - to + 1);
+	fd->len -= to - from;
+	explicit_bzero(fd->value + fd->len + 1, to - from);
+	if (fd->cursor > to)
+		fd->cursor -= to - from;
+	else if (fd->cursor > from)
+		fd->cursor = from;
+	if (fd->scroll > fd->cursor)
+		fd->scroll = fd->cursor;
+}
+
+/* Editing keys of a text field; true when handled. */
+static bool
+ui_field_key(struct ui_field *fd, const struct ui_event *ev)
+{
+	if (ev->type == UI_EV_CHAR) {
+		ui_field_insert(fd, ev->ch);
+		return true;
+	}
+	switch (ev->key) {
+	case KEY_LEFT:
+		fd->cursor = ui_prev_char(fd->value, fd->cursor);
+		return true;
+	case KEY_RIGHT:
+		fd->cursor = ui_next_char(fd->value, fd->cursor);
+		return true;
+	case KEY_HOME:
+	case UI_CTRL('a'):
+		fd->cursor = 0;
+		return true;
+	case KEY_END:
+	case UI_CTRL('e'):
+		fd->cursor = fd->len;
+		return true;
+	case UI_KEY_BACKSPACE:
+		ui_field_delete(fd, ui_prev_char(fd->value, fd->cursor), fd->cursor);
+		return true;
+	case KEY_DC:
+	case UI_CTRL('d'):
+		ui_field_delete(fd, fd->cursor, ui_next_char(fd->value, fd->cursor));
+		return true;
+	case UI_CTRL('u'):
+		ui_field_delete(fd, 0, fd->cursor);
+		return true;
+	case UI_CTRL('k'):
+		ui_field_delete(fd, fd->cursor, fd->len);
+		return true;
+	}
+	return false;
+}
+
+static void
+ui_form_move(struct ui_form *f, int step)
+{
+	if (f->n > 0)
+		f->focus = (f->focus + f->n + (size_t)(step < 0 ? f->n - 1 : 1)) % f->n;
+}
+
+/* Is there a text field after index i? */
+static bool
+ui_form_text_after(const struct ui_form *f, size_t i)
+{
+	for (i++; i < f->n; i++) {
+		if (f->fields[i].type != UI_FIELD_BUTTON)
+			return true;
+	}
+	return false;
+}
+
+enum ui_form_result
+ui_form_key(struct ui_form *f, const struct ui_event *ev, int *id)
+{
+	struct ui_field *fd;
+
+	if (f->n == 0 || (ev->type != UI_EV_KEY && ev->type != UI_EV_CHAR))
+		return UI_FORM_UNHANDLED;
+	fd = &f->fields[f->focus];
+	if (ev->type == UI_EV_KEY) {
+		switch (ev->key) {
+		case UI_KEY_TAB:
+		case KEY_DOWN:
+			ui_form_move(f, 1);
+			return UI_FORM_HANDLED;
+		case KEY_BTAB:
+		case KEY_UP:
+			ui_form_move(f, -1);
+			return UI_FORM_HANDLED;
+		case UI_KEY_ENTER:
+			if (fd->type == UI_FIELD_BUTTON) {
+				*id = fd->id;
+				return UI_FORM_ACTIVATED;
+			}
+			if (ui_form_text_after(f, f->focus) || f->default_id < 0) {
+				ui_form_move(f, 1);
+				return UI_FORM_HANDLED;
+			}
+			*id = f->default_id;
+			return UI_FORM_ACTIVATED;
+		}
+	}
+	if (fd->type == UI_FIELD_BUTTON) {
+		if (ev->type == UI_EV_CHAR && ev->ch == ' ') {
+			*id = fd->id;
+			return UI_FORM_ACTIVATED;
+		}
+		if (ev->type == UI_EV_KEY && (ev->key == KEY_LEFT || ev->key == KEY_RIGHT)) {
+			ui_form_move(f, ev->key == KEY_LEFT ? -1 : 1);
+			return UI_FORM_HANDLED;
+		}
+		return UI_FORM_UNHANDLED;
+	}
+	return ui_field_key(fd, ev) ? UI_FORM_HANDLED : UI_FORM_UNHANDLED;
+}
+
+/* Keep the cursor inside the box, one column to spare for it at the end. */
+static void
+ui_field_scroll(struct ui_field *fd)
+{
+	if (fd->scroll > fd->cursor)
+		fd->scroll = fd->cursor;
+	while (fd->scroll < fd->cursor && ui_field_span(fd, fd->scroll, fd->cursor) > fd->width - 1)
+		fd->scroll = ui_next_char(fd->value, fd->scroll);
+}
+
+static void
+ui_field_draw(struct ui_form *f, struct ui_field *fd, bool focused)
+{
+	char *shown;
+
+	if (fd->type == UI_FIELD_BUTTON) {
+		char *caption = xasprintf("[ %s ]", fd->label);
+
+		ui_put(fd->y, fd->x, fd->width, caption, focused ? UI_BUTTON_FOCUS : UI_BUTTON,
+		    false);
+		free(caption);
+		return;
+	}
+	ui_put(fd->y, f->label_x, f->label_width, fd->label, UI_NORMAL, true);
+	ui_put(fd->y, fd->x - 1, 1, "[", UI_FRAME, false);
+	ui_put(fd->y, fd->x + fd->width, 1, "]", UI_FRAME, false);
+	ui_field_scroll(fd);
+	if (fd->type == UI_FIELD_SECRET) {
+		size_t n = utf8_length(fd->value + fd->scroll);
+
+		shown = xmalloc(n + 1);
+		memset(shown, '*', n);
+		shown[n] = '\0';
+	} else {
+		shown = xstrdup(fd->value + fd->scroll);
+	}
+	ui_put(fd->y, fd->x, fd->width, shown, focused ? UI_FIELD_FOCUS : UI_FIELD, true);
+	explicit_bzero(shown, strlen(shown));
+	free(shown);
+	if (focused)
+		ui_cursor_at(fd->y, fd->x + ui_field_span(fd, fd->scroll, fd->cursor));
+}
+
+void
+ui_form_draw(struct ui_form *f, bool active)
+{
+	for (size_t i = 0; i < f->n; i++)
+		ui_field_draw(f, &f->fields[i], active && i == f->focus);
+}
+
+/* List. */
+
+void
+ui_list_init(struct ui_list *l, const char *empty_hint)
+{
+	memset(l, 0, sizeof *l);
+	l->empty_hint = empty_hint;
+}
+
+void
+ui_list_clear(struct ui_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->items[i]);
+	l->n = l->selected = l->top = 0;
+}
+
+void
+ui_list_free(struct ui_list *l)
+{
+	ui_list_clear(l);
+	free(l->items);
+	ui_list_init(l, NULL);
+}
+
+void
+ui_list_add(struct ui_list *l, const char *text)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->items = xrealloc(l->items, l->cap * sizeof *l->items);
+	}
+	l->items[l->n++] = text_sanitize(text, false);
+}
+
+bool
+ui_list_key(struct ui_list *l, const struct ui_event *ev, int rows)
+{
+	size_t page = rows > 1 ? (size_t)rows - 1 : 1;
+
+	if (ev->type != UI_EV_KEY || l->n == 0)
+		return false;
+	switch (ev->key) {
+	case KEY_UP:
+		if (l->selected > 0)
+			l->selected--;
+		break;
+	case KEY_DOWN:
+		if (l->selected + 1 < l->n)
+			l->selected++;
+		break;
+	case KEY_PPAGE:
+		l->selected = l->selected > page ? l->selected - page : 0;
+		break;
+	case KEY_NPAGE:
+		l->selected = l->selected + page < l->n ? l->selected + page : l->n - 1;
+		break;
+	case KEY_HOME:
+		l->selected = 0;
+		break;
+	case KEY_END:
+		l->selected = l->n - 1;
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+void
+ui_list_draw(struct ui_list *l, int y, int x, int h, int w, bool focused)
+{
+	if (h <= 0 || w <= 0)
+		return;
+	if (l->n == 0) {
+		if (l->empty_hint != NULL)
+			ui_put_center(y + (h - 1) / 2, x, w, l->empty_hint, UI_HINT);
+		return;
+	}
+	if (l->selected >= l->n)
+		l->selected = l->n - 1;
+	if (l->selected < l->top)
+		l->top = l->selected;
+	if (l->selected >= l->top + (size_t)h)
+		l->top = l->selected - (size_t)h + 1;
+	for (int row = 0; row < h && l->top + (size_t)row < l->n; row++) {
+		size_t i = l->top + (size_t)row;
+		bool sel = focused && i == l->selected;
+
+		ui_put(y + row, x, w, l->items[i], sel ? UI_SELECTED : UI_NORMAL, sel);
+	}
+	/* Where we are, when the list is longer than the box. */
+	if (l->n > (size_t)h && w > 12) {
+		char *pos = xasprintf(" %zu/%zu ", l->selected + 1, l->n);
+
+		ui_put(y + h - 1, x + w - text_width(pos), text_width(pos), pos, UI_HINT, false);
+		free(pos);
+	}
+}
+
+/* Dialogs. */
+
+struct ui_dialog {
+	const char	*title;
+	char		**lines;
+	size_t		  n;
+	const char	*buttons[2];
+	size_t		  nbuttons;
+	size_t		  choice;
+};
+
+static void
+ui_dialog_paint(struct ui_dialog *d)
+{
+	int w = 0, h, y, x, bw = 0, bx;
+
+	if (!ui_paint_begin()) {
+		ui_paint_end();
+		return;
+	}
+	if (ui_backdrop != NULL)
+		ui_backdrop(ui_backdrop_arg);
+	ui_cursor_hide();
+
+	for (size_t i = 0; i < d->n; i++) {
+		if (text_width(d->lines[i]) > w)
+			w = text_width(d->lines[i]);
+	}
+	for (size_t i = 0; i < d->nbuttons; i++)
+		bw += ui_button_width(d->buttons[i]) + (i > 0 ? 2 : 0);
+	if (bw > w)
+		w = bw;
+	if (d->title != NULL && text_width(d->title) + 4 > w)
+		w = text_width(d->title) + 4;
+	w += 6;
+	if (w < UI_DIALOG_MIN_WIDTH)
+		w = UI_DIALOG_MIN_WIDTH;
+	if (w > COLS - 2)
+		w = COLS - 2;
+	h = (int)d->n + 4;
+	if (h > LINES - 2)
+		h = LINES - 2;
+	y = (LINES - h) / 2;
+	x = (COLS - w) / 2;
+
+	for (int row = 0; row < h; row++)
+		ui_fill(y + row, x, w, UI_DIALOG);
+	ui_box(y, x, h, w, d->title, UI_DIALOG);
+	for (size_t i = 0; i < d->n && (int)i < h - 4; i++)
+		ui_put(y + 1 + (int)i, x + 3, w - 6, d->lines[i], UI_DIALOG, false);
+	bx = x + (w - bw) / 2;
+	for (size_t i = 0; i < d->nbuttons; i++) {
+		char *caption = xasprintf("[ %s ]", d->buttons[i]);
+
+		bx += ui_put(y + h - 2, bx, ui_button_width(d->buttons[i]), caption,
+		    i == d->choice ? UI_BUTTON_FOCUS : UI_DIALOG, false) + 2;
+		free(caption);
+	}
+	ui_paint_end();
+}
+
+/* Run a dialog; returns the chosen button, or -1 for Esc (and quit). */
+static int
+ui_dialog_run(struct ui_dialog *d, const char *text)
+{
+	struct ui_event ev;
+	int result = -1, cols = COLS - 10;
+
+	if (cols > 56)
+		cols = 56;
+	d->n = ui_wrap(text, cols, &d->lines);
+	for (;;) {
+		ui_dialog_paint(d);
+		ui_next_event(&ev);
+		if (ev.type == UI_EV_QUIT)
+			break;
+		if (ev.type == UI_EV_RESIZE) {
+			ui_lines_free(d->lines, d->n);
+			cols = COLS - 10 > 56 ? 56 : COLS - 10;
+			d->n = ui_wrap(text, cols, &d->lines);
+			continue;
+		}
+		if (ev.type == UI_EV_KEY && ev.key == UI_KEY_ESC)
+			break;
+		if ((ev.type == UI_EV_KEY && ev.key == UI_KEY_ENTER) ||
+		    (ev.type == UI_EV_CHAR && ev.ch == ' ')) {
+			result = (int)d->choice;
+			break;
+		}
+		if (ev.type == UI_EV_KEY && (ev.key == KEY_LEFT || ev.key == KEY_RIGHT ||
+		    ev.key == UI_KEY_TAB || ev.key == KEY_BTAB) && d->nbuttons > 1)
+			d->choice = (d->choice + 1) % d->nbuttons;
+		if (ev.type == UI_EV_CHAR && d->nbuttons > 1) {
+			if (ev.ch == 'y' || ev.ch == 'Y') {
+				result = 0;
+				break;
+			}
+			if (ev.ch == 'n' || ev.ch == 'N') {
+				result = 1;
+				break;
+			}
+		}
+	}
+	ui_lines_free(d->lines, d->n);
+	d->lines = NULL;
+	d->n = 0;
+	ui_repaint();
+	return result;
+}
+
+void
+ui_message(const char *title, const char *text)
+{
+	struct ui_dialog d = { .title = title, .buttons = { _("OK") }, .nbuttons = 1 };
+
+	ui_dialog_run(&d, text);
+}
+
+bool
+ui_confirm(const char *title, const char *text)
+{
+	struct ui_dialog d = { .title = title, .buttons = { _("Yes"), _("No") }, .nbuttons = 2 };
+
+	return ui_dialog_run(&d, text) == 0;
+}

@@ -1,0 +1,248 @@
+/*
+ * ui.h - the widgets every screen is made of: painting helpers, a form of
+ * labelled fields and buttons, a list, message and yes/no dialogs.
+ *
+ * Everything is drawn on stdscr and the whole screen is repainted after
+ * each event (ncurses sends only what changed).  A screen registers its
+ * paint function as the backdrop; dialogs paint the backdrop, then
+ * themselves, so a resize under a dialog redraws both.  Every string is
+ * drawn through text_sanitize and measured with text_width, so text from
+ * the server cannot drive the terminal and Chinese lines up.
+ */
+#ifndef JXJY_UI_H
+#define JXJY_UI_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <wchar.h>
+
+#define UI_MIN_COLS	80
+#define UI_MIN_LINES	24
+
+#define UI_CTRL(c)	((c) & 0x1f)
+#define UI_KEY_TAB	'\t'
+#define UI_KEY_ENTER	'\n'
+#define UI_KEY_ESC	27
+#define UI_KEY_BACKSPACE 127
+
+enum ui_event_type {
+	UI_EV_CHAR,	/* ch: a printable character */
+	UI_EV_KEY,	/* key: a KEY_* code or a control character (UI_KEY_*) */
+	UI_EV_RESIZE,	/* the terminal changed size (and is big enough): repaint */
+	UI_EV_QUIT,	/* a signal asked us to stop */
+};
+
+struct ui_event {
+	enum ui_event_type type;
+	int	 key;
+	wint_t	 ch;
+};
+
+enum ui_style {
+	UI_NORMAL,
+	UI_HEADER,		/* the title bar */
+	UI_STATUS,		/* the status bar */
+	UI_FRAME,		/* box lines and field brackets */
+	UI_TITLE,		/* a box's title */
+	UI_FIELD,		/* an input box */
+	UI_FIELD_FOCUS,
+	UI_BUTTON,
+	UI_BUTTON_FOCUS,
+	UI_DIALOG,		/* dialog background */
+	UI_ERROR,
+	UI_HINT,		/* quiet explanations */
+	UI_SELECTED,		/* the selected row of a focused list */
+	UI_STYLE_COUNT,
+};
+
+/* Start and stop. */
+
+/* Take over the terminal.  Returns -1 when stdin/stdout is no terminal. */
+int	ui_start(void);
+
+/* Give the terminal back (endwin); safe to call twice or before ui_start. */
+void	ui_end(void);
+
+/* Make ui_next_event return UI_EV_QUIT once *flag is non-zero. */
+void	ui_set_signal_flag(volatile sig_atomic_t *flag);
+
+/* Called every few hundred milliseconds while waiting for a key. */
+void	ui_set_tick(void (*fn)(void *), void *arg);
+
+/*
+ * Wait for the next event.  While the terminal is smaller than 80x24 it
+ * shows a notice instead of the screen and returns only quit keys and
+ * UI_EV_QUIT; UI_EV_RESIZE comes once it is big enough again.
+ */
+void	ui_next_event(struct ui_event *ev);
+
+/* F10 or Ctrl-Q. */
+bool	ui_is_quit_key(const struct ui_event *ev);
+
+/* Painting. */
+
+/* The current screen's paint function, drawn under any dialog. */
+void	ui_set_backdrop(void (*paint)(void *), void *arg);
+
+/* Repaint the backdrop (or the too-small notice) and show it. */
+void	ui_repaint(void);
+
+/*
+ * Begin a repaint: erase, hide the cursor.  Returns false, having drawn
+ * the too-small notice, when the terminal is below 80x24.
+ */
+bool	ui_paint_begin(void);
+
+/* Put the cursor where the last ui_cursor_at said (or hide it) and refresh. */
+void	ui_paint_end(void);
+
+/* Show the cursor at y, x after this repaint. */
+void	ui_cursor_at(int y, int x);
+void	ui_cursor_hide(void);
+
+/*
+ * Draw s at y, x in at most cols columns (sanitised, never splitting a
+ * wide character), then pad with spaces to cols when pad.  Returns the
+ * columns drawn, padding included.
+ */
+int	ui_put(int y, int x, int cols, const char *s, enum ui_style style, bool pad);
+
+/* Draw s centred in cols columns starting at x. */
+void	ui_put_center(int y, int x, int cols, const char *s, enum ui_style style);
+
+/* Fill cols columns with spaces. */
+void	ui_fill(int y, int x, int cols, enum ui_style style);
+
+/* A box with its title (may be NULL) on the top line. */
+void	ui_box(int y, int x, int h, int w, const char *title, enum ui_style style);
+
+/* The title bar on the top line. */
+void	ui_header(const char *title);
+
+/* The status bar on the bottom line: left (server), right (key hints). */
+void	ui_status_bar(const char *left, const char *right);
+
+/* The message line above the status bar: a result, an error. */
+void	ui_message_line(const char *text, bool error);
+
+/*
+ * A framed picture made of rows of text (a captcha, say), centred in the
+ * box; hint, when there are no rows, in their place.
+ */
+void	ui_picture(int y, int x, int h, int w, char *const *rows, size_t n, const char *hint);
+
+/*
+ * Split s into lines of at most cols columns, at '\n' and, for long lines,
+ * after a space or between wide characters.  Returns the number of lines;
+ * *lines (and each line) is the caller's to free (ui_lines_free).
+ */
+size_t	ui_wrap(const char *s, int cols, char ***lines);
+void	ui_lines_free(char **lines, size_t n);
+
+/* Form. */
+
+enum ui_field_type {
+	UI_FIELD_TEXT,
+	UI_FIELD_SECRET,	/* drawn as one '*' per character */
+	UI_FIELD_BUTTON,
+};
+
+struct ui_field {
+	enum ui_field_type type;
+	int	 id;		/* the screen's name for it */
+	const char *label;	/* label, or a button's caption; not owned */
+	int	 y, x;		/* the input box (inside its brackets) or the button */
+	int	 width;		/* columns of the input box */
+	size_t	 max_chars;	/* longest value, in characters */
+	char	*value;		/* owned UTF-8 */
+	size_t	 len, cap;
+	size_t	 cursor;	/* byte offset, on a character boundary */
+	size_t	 scroll;	/* byte offset of the first character shown */
+};
+
+struct ui_form {
+	struct ui_field *fields;
+	size_t	 n, cap;
+	size_t	 focus;		/* index into fields */
+	int	 label_x;	/* where labels start */
+	int	 label_width;	/* columns of the widest label */
+	int	 default_id;	/* button Enter presses from the last text field, -1: none */
+};
+
+enum ui_form_result {
+	UI_FORM_UNHANDLED,	/* not a key for the form */
+	UI_FORM_HANDLED,	/* moved, edited */
+	UI_FORM_ACTIVATED,	/* a button was pressed; its id is returned */
+};
+
+void	ui_form_init(struct ui_form *f);
+
+/* Free the fields, wiping their values (passwords live there). */
+void	ui_form_free(struct ui_form *f);
+
+/* Add a text (or secret) field of width columns; returns it. */
+struct ui_field *ui_form_add_text(struct ui_form *f, int id, const char *label, int width,
+	    size_t max_chars, bool secret);
+
+/* Add a button; returns it. */
+struct ui_field *ui_form_add_button(struct ui_form *f, int id, const char *caption);
+
+/* The field with this id, or NULL. */
+struct ui_field *ui_form_field(struct ui_form *f, int id);
+
+/*
+ * Put the labels of the text fields in one column at x, padded to the
+ * widest (in columns, so Chinese labels line up), and each input box after
+ * it.  Rows (field->y) are the caller's to set.
+ */
+void	ui_form_place_labels(struct ui_form *f, int x);
+
+/* Columns a button takes: "[ caption ]". */
+int	ui_button_width(const char *caption);
+
+/* Focus the field with this id. */
+void	ui_form_focus(struct ui_form *f, int id);
+
+/* The value of field id ("" when there is none). */
+const char *ui_form_value(struct ui_form *f, int id);
+
+/* Replace the value of field id (NULL or "" empties it). */
+void	ui_form_set(struct ui_form *f, int id, const char *value);
+
+/* Handle a key; *id gets the button's id on UI_FORM_ACTIVATED. */
+enum ui_form_result ui_form_key(struct ui_form *f, const struct ui_event *ev, int *id);
+
+/* Draw labels, input boxes and buttons; the focused text field gets the cursor. */
+void	ui_form_draw(struct ui_form *f, bool active);
+
+/* List. */
+
+struct ui_list {
+	char	**items;	/* owned, sanitised */
+	size_t	  n, cap;
+	size_t	  selected;
+	size_t	  top;		/* first row shown */
+	const char *empty_hint;	/* shown when there are no items; not owned */
+};
+
+void	ui_list_init(struct ui_list *l, const char *empty_hint);
+void	ui_list_free(struct ui_list *l);
+void	ui_list_clear(struct ui_list *l);
+void	ui_list_add(struct ui_list *l, const char *text);
+
+/* Up, Down, PgUp, PgDn, Home, End over rows visible rows; true when handled. */
+bool	ui_list_key(struct ui_list *l, const struct ui_event *ev, int rows);
+
+/* Draw inside y, x, h rows by w columns; the selection shows when focused. */
+void	ui_list_draw(struct ui_list *l, int y, int x, int h, int w, bool focused);
+
+/* Dialogs: modal, over the backdrop.  Both return early on UI_EV_QUIT. */
+
+/* Show text until Enter, Space or Esc. */
+void	ui_message(const char *title, const char *text);
+
+/* Ask yes or no; Esc is no. */
+bool	ui_confirm(const char *title, const char *text);
+
+#endif
