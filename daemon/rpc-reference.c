@@ -24,64 +24,6 @@
 #define REFERENCE_FILTER_MAX	50	/* characters */
 #define REFERENCE_CURSOR_MAX	512	/* bytes of an encoded cursor */
 
-/*
- * A cursor: the two strings of a sort key as a JSON array, in unpadded
- * URL-safe base64 so that it is one opaque token.  Returns it; caller frees.
- */
-static char *
-reference_cursor_encode(const char *a, const char *b)
-{
-	json_t *key = json_pack("[s, s]", a, b);
-	char *text = json_dumps(key, JSON_COMPACT);
-	size_t len = strlen(text);
-	size_t size = sodium_base64_encoded_len(len,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	char *out = xmalloc(size);
-
-	sodium_bin2base64(out, size, (const unsigned char *)text, len,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	free(text);
-	json_decref(key);
-	return out;
-}
-
-/*
- * Decode the cursor of the "after" parameter into *a and *b (caller
- * frees both).  Returns 1 when there is one, 0 when none was given, -1
- * after rpc_fail when it is not a cursor of ours.
- */
-static int
-reference_cursor_decode(struct rpc_call *call, char **a, char **b)
-{
-	const char *s = rpc_param_string(call, "after");
-	unsigned char buf[REFERENCE_CURSOR_MAX];
-	json_t *key = NULL;
-	size_t len, blen;
-	int rc = -1;
-
-	*a = *b = NULL;
-	if (s == NULL || *s == '\0')
-		return 0;
-	len = strlen(s);
-	if (len > REFERENCE_CURSOR_MAX ||
-	    sodium_base642bin(buf, sizeof buf, s, len, NULL, &blen, NULL,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-		goto out;
-	key = json_loadb((const char *)buf, blen, JSON_REJECT_DUPLICATES, NULL);
-	if (!json_is_array(key) || json_array_size(key) != 2 ||
-	    !json_is_string(json_array_get(key, 0)) ||
-	    !json_is_string(json_array_get(key, 1)))
-		goto out;
-	*a = xstrdup(json_string_value(json_array_get(key, 0)));
-	*b = xstrdup(json_string_value(json_array_get(key, 1)));
-	rc = 1;
-out:
-	json_decref(key);
-	if (rc < 0)
-		rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
-	return rc;
-}
-
 /* The "limit" parameter, or the default; -1 after rpc_fail when out of range. */
 static int
 reference_limit(struct rpc_call *call)
@@ -166,7 +108,7 @@ reference_page_next(json_t *result, int limit, const char *key_a, const char *ke
 
 		json_array_remove(items, (size_t)limit);
 		last = json_array_get(items, (size_t)limit - 1);
-		char *cursor = reference_cursor_encode(
+		char *cursor = rpc_cursor_encode(
 		    json_string_value(json_object_get(last, key_a)),
 		    json_string_value(json_object_get(last, key_b)));
 		next = json_string(cursor);
@@ -208,7 +150,7 @@ reference_units(struct rpc_call *call)
 	    " ORDER BY name, code LIMIT $3");
 	static const char *const names[] = { "code", "name", NULL };
 	const char *region = rpc_param_string(call, "region"), *filter;
-	char *after_name = NULL, *after_code = NULL, limit_text[16];
+	char *after_name = NULL, *after_code = NULL, limit_text[24];
 	int limit, have_after, rc;
 	bool bad;
 
@@ -217,7 +159,7 @@ reference_units(struct rpc_call *call)
 	filter = reference_filter(call, &bad);
 	if (bad)
 		return -1;
-	if ((have_after = reference_cursor_decode(call, &after_name, &after_code)) < 0)
+	if ((have_after = rpc_cursor_decode(call, &after_name, &after_code)) < 0)
 		return -1;
 	snprintf(limit_text, sizeof limit_text, "%d", limit + 1);
 	const char *params[5] = { region, filter, limit_text, after_name, after_code };
@@ -260,7 +202,7 @@ reference_majors(struct rpc_call *call)
 	    " AND m.code > $3 ORDER BY m.code LIMIT $2");
 	static const char *const names[] = { "code", "name", "discipline", NULL };
 	const char *filter;
-	char *after_code = NULL, *unused = NULL, limit_text[16];
+	char *after_code = NULL, *unused = NULL, limit_text[24];
 	int limit, have_after, rc;
 	bool bad;
 
@@ -269,7 +211,7 @@ reference_majors(struct rpc_call *call)
 	filter = reference_filter(call, &bad);
 	if (bad)
 		return -1;
-	if ((have_after = reference_cursor_decode(call, &after_code, &unused)) < 0)
+	if ((have_after = rpc_cursor_decode(call, &after_code, &unused)) < 0)
 		return -1;
 	snprintf(limit_text, sizeof limit_text, "%d", limit + 1);
 	const char *params[3] = { filter, limit_text, after_code };

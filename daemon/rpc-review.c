@@ -117,28 +117,6 @@ review_timestamp_plausible(const char *s)
 }
 
 /*
- * The opaque cursor after a queue row: its submitted_at (PostgreSQL's
- * exact text, microseconds and offset) and id, as a JSON array in unpadded
- * URL-safe base64.  Caller frees.
- */
-static char *
-review_cursor_encode(const char *submitted_at, const char *id)
-{
-	json_t *key = json_pack("[s, s]", submitted_at, id);
-	char *text = json_dumps(key, JSON_COMPACT);
-	size_t len = strlen(text);
-	size_t size = sodium_base64_encoded_len(len,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	char *out = xmalloc(size);
-
-	sodium_bin2base64(out, size, (const unsigned char *)text, len,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	free(text);
-	json_decref(key);
-	return out;
-}
-
-/*
  * Decode the "after" cursor into *at and *id (caller frees).  Returns 1,
  * 0 when none was given, or -1 after rpc_fail when it is not ours.  The
  * values only ever travel as statement parameters; a forged one that
@@ -147,43 +125,23 @@ review_cursor_encode(const char *submitted_at, const char *id)
 static int
 review_cursor_decode(struct rpc_call *call, char **at, char **id)
 {
-	const char *s = rpc_param_string(call, "after");
-	unsigned char buf[REVIEW_CURSOR_MAX];
-	json_t *key = NULL;
-	size_t len, blen, i;
-	const char *idv;
-	int rc = -1;
+	size_t i;
+	int rc = rpc_cursor_decode(call, at, id);
 
-	*at = *id = NULL;
-	if (s == NULL || *s == '\0')
-		return 0;
-	len = strlen(s);
-	if (len > REVIEW_CURSOR_MAX ||
-	    sodium_base642bin(buf, sizeof buf, s, len, NULL, &blen, NULL,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-		goto out;
-	key = json_loadb((const char *)buf, blen, JSON_REJECT_DUPLICATES, NULL);
-	if (!json_is_array(key) || json_array_size(key) != 2 ||
-	    !json_is_string(json_array_get(key, 0)) ||
-	    !json_is_string(json_array_get(key, 1)))
-		goto out;
-	idv = json_string_value(json_array_get(key, 1));
-	if (*idv == '\0' || strlen(idv) > 18)
-		goto out;
-	for (i = 0; idv[i] != '\0'; i++) {
-		if (idv[i] < '0' || idv[i] > '9')
-			goto out;
+	if (rc <= 0)
+		return rc;
+	if (**id == '\0' || strlen(*id) > 18 || !review_timestamp_plausible(*at))
+		goto bad;
+	for (i = 0; (*id)[i] != '\0'; i++) {
+		if ((*id)[i] < '0' || (*id)[i] > '9')
+			goto bad;
 	}
-	if (!review_timestamp_plausible(json_string_value(json_array_get(key, 0))))
-		goto out;
-	*at = xstrdup(json_string_value(json_array_get(key, 0)));
-	*id = xstrdup(idv);
-	rc = 1;
-out:
-	json_decref(key);
-	if (rc < 0)
-		rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
-	return rc;
+	return 1;
+bad:
+	free(*at);
+	free(*id);
+	*at = *id = NULL;
+	return rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
 }
 
 /*
@@ -234,7 +192,7 @@ review_registrations(struct rpc_call *call)
 #undef REVIEW_QUEUE_SELECT
 	struct db_conn *db;
 	const char *filter;
-	char *after_at = NULL, *after_id = NULL, limit_text[16];
+	char *after_at = NULL, *after_id = NULL, limit_text[24];
 	long long limit = REVIEW_LIMIT_DEFAULT;
 	PGresult *res = NULL;
 	json_t *items = NULL, *next = NULL;
@@ -277,7 +235,7 @@ review_registrations(struct rpc_call *call)
 		    "submitted_at", PQgetvalue(res, r, 6)));
 	}
 	if (n > limit) {
-		char *cursor = review_cursor_encode(PQgetvalue(res, (int)limit - 1, 7),
+		char *cursor = rpc_cursor_encode(PQgetvalue(res, (int)limit - 1, 7),
 		    PQgetvalue(res, (int)limit - 1, 0));
 
 		next = json_string(cursor);

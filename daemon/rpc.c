@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "db.h"
 #include "log.h"
 #include "messages.h"
@@ -107,6 +109,57 @@ rpc_param_bool(struct rpc_call *call, const char *name, bool dflt)
 	json_t *v = json_object_get(call->params, name);
 
 	return json_is_boolean(v) ? json_is_true(v) : dflt;
+}
+
+#define RPC_CURSOR_MAX	512	/* bytes of an encoded cursor */
+
+char *
+rpc_cursor_encode(const char *a, const char *b)
+{
+	json_t *key = json_pack("[s, s]", a, b);
+	char *text = json_dumps(key, JSON_COMPACT);
+	size_t len = strlen(text);
+	size_t size = sodium_base64_encoded_len(len,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	char *out = xmalloc(size);
+
+	sodium_bin2base64(out, size, (const unsigned char *)text, len,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	free(text);
+	json_decref(key);
+	return out;
+}
+
+int
+rpc_cursor_decode(struct rpc_call *call, char **a, char **b)
+{
+	const char *s = rpc_param_string(call, "after");
+	unsigned char buf[RPC_CURSOR_MAX];
+	json_t *key = NULL;
+	size_t len, blen;
+	int rc = -1;
+
+	*a = *b = NULL;
+	if (s == NULL || *s == '\0')
+		return 0;
+	len = strlen(s);
+	if (len > RPC_CURSOR_MAX ||
+	    sodium_base642bin(buf, sizeof buf, s, len, NULL, &blen, NULL,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		goto out;
+	key = json_loadb((const char *)buf, blen, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_array(key) || json_array_size(key) != 2 ||
+	    !json_is_string(json_array_get(key, 0)) ||
+	    !json_is_string(json_array_get(key, 1)))
+		goto out;
+	*a = xstrdup(json_string_value(json_array_get(key, 0)));
+	*b = xstrdup(json_string_value(json_array_get(key, 1)));
+	rc = 1;
+out:
+	json_decref(key);
+	if (rc < 0)
+		rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
+	return rc;
 }
 
 static unsigned

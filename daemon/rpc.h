@@ -92,6 +92,17 @@ const char *rpc_param_string(struct rpc_call *call, const char *name);	/* NULL i
 bool	rpc_param_int(struct rpc_call *call, const char *name, long long *out);
 bool	rpc_param_bool(struct rpc_call *call, const char *name, bool dflt);
 
+/*
+ * Keyset paging cursors: the two strings of the last row's sort key, as
+ * one opaque token (a JSON array in unpadded URL-safe base64).  Encode
+ * returns it (caller frees).  Decode reads the "after" parameter into *a
+ * and *b (caller frees both): 1 when there is one, 0 when none was given,
+ * -1 after rpc_fail ("cursor_invalid") when it is not a cursor of ours.
+ * Decoded values are only ever used as statement parameters.
+ */
+char	*rpc_cursor_encode(const char *a, const char *b);
+int	rpc_cursor_decode(struct rpc_call *call, char **a, char **b);
+
 /* Whether debug.* methods are served (config debug_methods). */
 void	rpc_set_debug(bool on);
 

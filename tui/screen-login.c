@@ -119,7 +119,7 @@ login_paint(void *arg)
 static void
 login_captcha_refresh(struct login *l)
 {
-	login_say(l, _("The server offers no verification code yet."), false);
+	login_say(l, _("Verification codes are coming soon."), false);
 }
 
 /* Map the server's data.field to ours, or 0. */
