@@ -75,6 +75,13 @@ db_set_error(struct db_conn *c, const char *state, const char *text)
 		c->errtext[--n] = '\0';
 }
 
+/* Server notices (e.g. "already exists, skipping") are not for the console. */
+static void
+db_notice(void *arg, const char *message)
+{
+	log_debug("database: %s", message);
+}
+
 /* Open c->pg; returns false (and logs) on failure. */
 static bool
 db_open(struct db_conn *c, const char *conninfo, int statement_timeout)
@@ -89,6 +96,7 @@ db_open(struct db_conn *c, const char *conninfo, int statement_timeout)
 		c->pg = NULL;
 		return false;
 	}
+	PQsetNoticeProcessor(c->pg, db_notice, NULL);
 	memset(c->prepared, 0, sizeof c->prepared);
 	snprintf(opts, sizeof opts, "SET statement_timeout = %d", statement_timeout);
 	if (db_command(c, opts) != 0 ||

@@ -394,12 +394,71 @@ session_subsystem(ssh_session ssh, ssh_channel channel, const char *name, void *
 	return 0;
 }
 
+static int
+session_pty_request(ssh_session ssh, ssh_channel channel, const char *term,
+    int cols, int rows, int px_width, int px_height, void *userdata)
+{
+	struct session *s = userdata;
+
+	if (s->subsystem || s->shell || s->pty)
+		return -1;
+	s->pty = true;
+	snprintf(s->term_name, sizeof s->term_name, "%s", term ? term : "xterm");
+	s->cols = cols;
+	s->rows = rows;
+	return 0;
+}
+
+static int
+session_pty_resize(ssh_session ssh, ssh_channel channel, int cols, int rows,
+    int px_width, int px_height, void *userdata)
+{
+	struct session *s = userdata;
+
+	s->cols = cols;
+	s->rows = rows;
+	if (s->shell)
+		terminal_resize(&s->terminal, cols, rows);
+	return 0;
+}
+
+/* A shell gets the TUI; without a pty there is no screen to draw it on. */
+static int
+session_shell_request(ssh_session ssh, ssh_channel channel, void *userdata)
+{
+	struct session *s = userdata;
+
+	if (!s->pty || s->shell || s->subsystem) {
+		log_info("session %lu: refused shell request without a pty", s->serial);
+		return 1;
+	}
+	s->shell = true;
+	return 0;
+}
+
+/* Only the language travels as an environment variable (ssh -o SendEnv=JXJY_LANG). */
+static int
+session_env_request(ssh_session ssh, ssh_channel channel, const char *name,
+    const char *value, void *userdata)
+{
+	struct session *s = userdata;
+
+	if (strcmp(name, "JXJY_LANG") != 0)
+		return 1;
+	s->lang = lang_parse(value);
+	return 0;
+}
+
 static struct ssh_channel_callbacks_struct channel_callbacks = {
 	.channel_data_function = session_data,
 	.channel_eof_function = session_eof,
 	.channel_close_function = session_close,
 	.channel_subsystem_request_function = session_subsystem,
-	/* No pty, shell, exec or env callbacks: libssh refuses those requests. */
+	.channel_pty_request_function = session_pty_request,
+	.channel_pty_window_change_function = session_pty_resize,
+	.channel_shell_request_function = session_shell_request,
+	.channel_env_request_function = session_env_request,
+	/* No exec or other callbacks: libssh refuses those requests. */
 };
 
 static ssh_channel
@@ -451,11 +510,64 @@ session_data(ssh_session ssh, ssh_channel channel, void *data, uint32_t len,
 {
 	struct session *s = userdata;
 
-	if (is_stderr || !s->subsystem)
+	if (is_stderr)
+		return len;
+	if (s->shell) {
+		/* Keys for the served TUI. */
+		const char *p = data;
+		uint32_t left = len;
+
+		s->last_activity = time(NULL);
+		while (left > 0 && s->terminal.pty_fd >= 0) {
+			ssize_t n = write(s->terminal.pty_fd, p, left);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			p += n;
+			left -= n;
+		}
+		return len;
+	}
+	if (!s->subsystem)
 		return len;	/* nothing is read before the subsystem starts */
 	s->last_activity = time(NULL);
 	line_reader_feed(&s->reader, data, len, session_queue_line, s);
 	return len;
+}
+
+/* Screen output of the served TUI: to the SSH client. */
+static int
+session_pty_readable(socket_t fd, int revents, void *userdata)
+{
+	struct session *s = userdata;
+	char buf[16384];
+	ssize_t n = read(fd, buf, sizeof buf);
+
+	if (n > 0) {
+		if (ssh_channel_write(s->channel, buf, n) != n)
+			s->terminal_done = true;
+	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+		s->terminal_done = true;	/* EIO: the child closed its terminal */
+	}
+	return 0;
+}
+
+/* JSON-RPC lines from the served TUI: queued like the subsystem's. */
+static int
+session_rpc_readable(socket_t fd, int revents, void *userdata)
+{
+	struct session *s = userdata;
+	char buf[16384];
+	ssize_t n = read(fd, buf, sizeof buf);
+
+	if (n > 0) {
+		s->last_activity = time(NULL);
+		line_reader_feed(&s->reader, buf, n, session_queue_line, s);
+	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+		s->terminal_done = true;
+	}
+	return 0;
 }
 
 static int
@@ -484,7 +596,24 @@ session_send(struct session *s, char *reply)
 	bool ok;
 
 	line[len] = '\n';
-	ok = ssh_channel_write(s->channel, line, len + 1) == (int)(len + 1);
+	if (s->shell) {
+		/* The served TUI reads its replies from the socketpair. */
+		size_t off = 0;
+
+		ok = true;
+		while (off < len + 1) {
+			ssize_t n = write(s->terminal.rpc_fd, line + off, len + 1 - off);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				ok = false;
+				break;
+			}
+			off += n;
+		}
+	} else {
+		ok = ssh_channel_write(s->channel, line, len + 1) == (int)(len + 1);
+	}
 	free(line);
 	return ok;
 }
@@ -575,7 +704,7 @@ session_handshake(struct session *s)
 		return false;
 	}
 	ssh_event_add_fd(s->event, stop_pipe[0], POLLIN, session_stop_readable, s);
-	while (!(s->authenticated && s->channel != NULL && s->subsystem)) {
+	while (!(s->authenticated && s->channel != NULL && (s->subsystem || s->shell))) {
 		int left = grace_ms - session_elapsed_ms(&t0);
 
 		if (left <= 0 || atomic_load(&stopping))
@@ -587,6 +716,13 @@ session_handshake(struct session *s)
 	}
 	/* From here on, a reply's write may wait for the client's window. */
 	ssh_set_blocking(s->ssh, 1);
+	if (s->shell) {
+		if (terminal_start(&s->terminal, terminal_default_program(), s->term_name,
+		    s->cols, s->rows, lang_name(s->lang)) != 0)
+			return false;
+		ssh_event_add_fd(s->event, s->terminal.pty_fd, POLLIN, session_pty_readable, s);
+		ssh_event_add_fd(s->event, s->terminal.rpc_fd, POLLIN, session_rpc_readable, s);
+	}
 	return true;
 timeout:
 	log_info("session %lu: %s: no session within the login grace time", s->serial, s->peer);
@@ -661,7 +797,7 @@ session_serve(struct session *s)
 			session_notify_closing(s, "logged_out_elsewhere");
 			return;
 		}
-		if (s->eof || session_closed(s))
+		if (s->eof || session_closed(s) || s->terminal_done)
 			return;
 	}
 }
@@ -676,7 +812,13 @@ session_thread(void *arg)
 		log_info("session %lu: %s: started (user %s)", s->serial, s->peer,
 		    s->ssh_user ? s->ssh_user : "");
 		session_serve(s);
-		session_finish_channel(s, 0);
+		int status = 0;
+		if (s->shell) {
+			ssh_event_remove_fd(s->event, s->terminal.pty_fd);
+			ssh_event_remove_fd(s->event, s->terminal.rpc_fd);
+			status = terminal_finish(&s->terminal);
+		}
+		session_finish_channel(s, status);
 		log_info("session %lu: ended", s->serial);
 	}
 	session_unregister(s);
@@ -817,6 +959,8 @@ server_accept(int listen_fd, pthread_attr_t *attr)
 	s->serial = serial;
 	s->lang = LANG_ZH;
 	s->role = ROLE_GUEST;
+	s->terminal.pid = -1;
+	s->terminal.pty_fd = s->terminal.rpc_fd = -1;
 	snprintf(s->source, sizeof s->source, "%s", addr);
 	snprintf(s->peer, sizeof s->peer, "%s", peer);
 	line_reader_init(&s->reader, server_config()->max_line);

@@ -18,6 +18,7 @@
 
 #include "framing.h"
 #include "messages.h"
+#include "terminal.h"
 
 /* Roles, as bits: a method names the set it may run for. */
 enum role {
@@ -47,6 +48,12 @@ struct session {
 	char		*ssh_user;	/* user name given at SSH level */
 	bool		 authenticated;	/* SSH-level */
 	bool		 subsystem;	/* jxjy-rpc requested */
+	bool		 shell;		/* pty + shell: serve the TUI (terminal.h) */
+	bool		 pty;		/* a pty was requested */
+	char		 term_name[64];
+	int		 cols, rows;
+	struct terminal	 terminal;	/* when shell: the jxjy child */
+	bool		 terminal_done;	/* the child closed its pty */
 	bool		 eof;		/* peer sent EOF or closed */
 	bool		 remote_closed;	/* peer closed the channel */
 

@@ -1,0 +1,137 @@
+/*
+ * terminal.c - run jxjy on a pty for a plain SSH terminal session.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "jxjy-config.h"
+#include "log.h"
+#include "terminal.h"
+
+const char *
+terminal_default_program(void)
+{
+	static char path[PATH_MAX + 32];
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (path[0] != '\0')
+		return path;
+	/* Build tree: build/daemon/jxjyd beside build/tui/jxjy; installed: sbin and bin. */
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			snprintf(path, sizeof path, "%s/../tui/jxjy", self);
+			if (access(path, X_OK) == 0)
+				return path;
+			snprintf(path, sizeof path, "%s/../bin/jxjy", self);
+			if (access(path, X_OK) == 0)
+				return path;
+		}
+	}
+	snprintf(path, sizeof path, "%s", JXJY_BINDIR "/jxjy");
+	return path;
+}
+
+int
+terminal_start(struct terminal *t, const char *program, const char *term,
+    int cols, int rows, const char *lang)
+{
+	struct winsize ws = { .ws_row = rows > 0 ? rows : 24, .ws_col = cols > 0 ? cols : 80 };
+	char env_term[128], env_lang[32];
+	char *envp[] = { env_term, "LANG=C.UTF-8", env_lang, "PATH=/usr/bin:/bin", NULL };
+	char *argv[] = { (char *)program, "--fd", "3,3", "-l", (char *)lang, NULL };
+	int sv[2];
+	pid_t pid;
+
+	t->pid = -1;
+	t->pty_fd = t->rpc_fd = -1;
+	/* Only what execve needs is prepared before fork: the child may not allocate. */
+	snprintf(env_term, sizeof env_term, "TERM=%s", term && *term ? term : "xterm");
+	snprintf(env_lang, sizeof env_lang, "JXJY_LANG=%s", lang);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		log_error("terminal: socketpair: %s", strerror(errno));
+		return -1;
+	}
+	pid = forkpty(&t->pty_fd, NULL, NULL, &ws);
+	if (pid < 0) {
+		log_error("terminal: forkpty: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		/* The child of a threaded process: only async-signal-safe calls, then exec. */
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		if (dup2(sv[1], 3) < 0)
+			_exit(127);
+		/* dup2 clears FD_CLOEXEC on 3; every other descriptor closes on exec. */
+		execve(program, argv, envp);
+		_exit(127);
+	}
+	close(sv[1]);
+	t->pid = pid;
+	t->rpc_fd = sv[0];
+	fcntl(t->pty_fd, F_SETFD, FD_CLOEXEC);
+	return 0;
+}
+
+void
+terminal_resize(struct terminal *t, int cols, int rows)
+{
+	struct winsize ws = { .ws_row = rows, .ws_col = cols };
+
+	if (t->pty_fd >= 0 && cols > 0 && rows > 0)
+		ioctl(t->pty_fd, TIOCSWINSZ, &ws);
+}
+
+int
+terminal_finish(struct terminal *t)
+{
+	int status = 0, rc = 255;
+
+	if (t->rpc_fd >= 0)
+		close(t->rpc_fd);
+	if (t->pty_fd >= 0)
+		close(t->pty_fd);	/* the child sees a hangup */
+	t->rpc_fd = t->pty_fd = -1;
+	if (t->pid > 0) {
+		/* Give it a moment to leave by itself, then insist. */
+		for (int i = 0; i < 50; i++) {
+			if (waitpid(t->pid, &status, WNOHANG) == t->pid)
+				goto reaped;
+			usleep(10000);
+		}
+		kill(t->pid, SIGHUP);
+		usleep(100000);
+		if (waitpid(t->pid, &status, WNOHANG) != t->pid) {
+			kill(t->pid, SIGKILL);
+			waitpid(t->pid, &status, 0);
+		}
+reaped:
+		if (WIFEXITED(status))
+			rc = WEXITSTATUS(status);
+		else if (WIFSIGNALED(status))
+			rc = 128 + WTERMSIG(status);
+		t->pid = -1;
+	}
+	return rc;
+}
