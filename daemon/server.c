@@ -44,6 +44,8 @@
 #include "admins.h"
 #include "captcha.h"
 #include "db.h"
+#include "exec.h"
+#include "inbox.h"
 #include "log.h"
 #include "passwords.h"
 #include "rpc.h"
@@ -83,7 +85,18 @@ static struct {
 	}		*sources;
 	size_t		 n_sources, cap_sources;
 	unsigned long	 serial;
+	/*
+	 * Threads that have finished their session, to be joined by the main
+	 * thread.  Joining (rather than detaching) means that when the server
+	 * stops, every thread has really gone, thread-local state of the
+	 * libraries included, before the process exits.
+	 */
+	pthread_t	*finished;
+	size_t		 n_finished, cap_finished;
 } sessions = { .lock = PTHREAD_MUTEX_INITIALIZER, .gone = PTHREAD_COND_INITIALIZER };
+
+/* Written by a finishing session thread so that the main thread joins it. */
+static int reap_pipe[2] = { -1, -1 };
 
 const struct config *
 server_config(void)
@@ -199,9 +212,20 @@ server_admit(const char *address, unsigned long *serial, const char **why)
 }
 
 static void
-server_release(const char *address)
+server_release(const char *address, bool thread)
 {
 	pthread_mutex_lock(&sessions.lock);
+	if (thread) {
+		if (sessions.n_finished == sessions.cap_finished) {
+			sessions.cap_finished = sessions.cap_finished ? sessions.cap_finished * 2 : 64;
+			sessions.finished = xrealloc(sessions.finished,
+			    sessions.cap_finished * sizeof *sessions.finished);
+		}
+		sessions.finished[sessions.n_finished++] = pthread_self();
+		if (write(reap_pipe[1], "r", 1) < 0) {
+			/* Full: the main thread has wake-ups enough pending. */
+		}
+	}
 	for (size_t i = 0; i < sessions.n_sources; i++) {
 		if (strcmp(sessions.sources[i].address, address) == 0) {
 			if (--sessions.sources[i].count == 0)
@@ -381,12 +405,39 @@ session_close(ssh_session ssh, ssh_channel channel, void *userdata)
 	s->remote_closed = true;
 }
 
+/* Whether the channel already has its one request (subsystem, shell, exec). */
+static bool
+session_started(const struct session *s)
+{
+	return s->subsystem || s->shell || s->sftp || s->exec_command != NULL;
+}
+
+static int
+session_exec_request(ssh_session ssh, ssh_channel channel, const char *command,
+    void *userdata)
+{
+	struct session *s = userdata;
+
+	if (session_started(s))
+		return 1;
+	s->exec_command = xstrdup(command ? command : "");
+	return 0;
+}
+
 static int
 session_subsystem(ssh_session ssh, ssh_channel channel, const char *name, void *userdata)
 {
 	struct session *s = userdata;
 
-	if (s->subsystem || strcmp(name, JXJY_SUBSYSTEM) != 0) {
+	if (session_started(s)) {
+		log_info("session %lu: refused a second request", s->serial);
+		return 1;
+	}
+	if (strcmp(name, "sftp") == 0 && inbox_is_token(s->ssh_user)) {
+		s->sftp = true;
+		return 0;
+	}
+	if (strcmp(name, JXJY_SUBSYSTEM) != 0) {
 		log_info("session %lu: refused subsystem request", s->serial);
 		return 1;
 	}
@@ -400,7 +451,7 @@ session_pty_request(ssh_session ssh, ssh_channel channel, const char *term,
 {
 	struct session *s = userdata;
 
-	if (s->subsystem || s->shell || s->pty)
+	if (session_started(s) || s->pty)
 		return -1;
 	s->pty = true;
 	snprintf(s->term_name, sizeof s->term_name, "%s", term ? term : "xterm");
@@ -428,7 +479,7 @@ session_shell_request(ssh_session ssh, ssh_channel channel, void *userdata)
 {
 	struct session *s = userdata;
 
-	if (!s->pty || s->shell || s->subsystem) {
+	if (!s->pty || session_started(s)) {
 		log_info("session %lu: refused shell request without a pty", s->serial);
 		return 1;
 	}
@@ -458,7 +509,8 @@ static struct ssh_channel_callbacks_struct channel_callbacks = {
 	.channel_pty_window_change_function = session_pty_resize,
 	.channel_shell_request_function = session_shell_request,
 	.channel_env_request_function = session_env_request,
-	/* No exec or other callbacks: libssh refuses those requests. */
+	.channel_exec_request_function = session_exec_request,
+	/* Other requests (x11, port forwarding...) have no callback: refused. */
 };
 
 static ssh_channel
@@ -512,6 +564,8 @@ session_data(ssh_session ssh, ssh_channel channel, void *data, uint32_t len,
 
 	if (is_stderr)
 		return len;
+	if (s->sftp)
+		return 0;	/* left in the channel's buffer for the SFTP server to read */
 	if (s->shell) {
 		/* Keys for the served TUI. */
 		const char *p = data;
@@ -704,7 +758,7 @@ session_handshake(struct session *s)
 		return false;
 	}
 	ssh_event_add_fd(s->event, stop_pipe[0], POLLIN, session_stop_readable, s);
-	while (!(s->authenticated && s->channel != NULL && (s->subsystem || s->shell))) {
+	while (!(s->authenticated && s->channel != NULL && session_started(s))) {
 		int left = grace_ms - session_elapsed_ms(&t0);
 
 		if (left <= 0 || atomic_load(&stopping))
@@ -811,8 +865,19 @@ session_thread(void *arg)
 	if (session_handshake(s)) {
 		log_info("session %lu: %s: started (user %s)", s->serial, s->peer,
 		    s->ssh_user ? s->ssh_user : "");
-		session_serve(s);
 		int status = 0;
+		if (s->exec_command != NULL) {
+			char *out = NULL;
+
+			status = exec_run(s, s->exec_command, &out);
+			if (out != NULL && *out != '\0')
+				ssh_channel_write(s->channel, out, strlen(out));
+			free(out);
+		} else if (s->sftp) {
+			inbox_serve_sftp(s);
+		} else {
+			session_serve(s);
+		}
 		if (s->shell) {
 			ssh_event_remove_fd(s->event, s->terminal.pty_fd);
 			ssh_event_remove_fd(s->event, s->terminal.rpc_fd);
@@ -823,6 +888,8 @@ session_thread(void *arg)
 	}
 	session_unregister(s);
 	captcha_free(s->captcha);
+	inbox_close(s);
+	free(s->exec_command);
 	if (s->event != NULL) {
 		ssh_event_remove_fd(s->event, stop_pipe[0]);
 		ssh_event_remove_session(s->event, s->ssh);
@@ -836,12 +903,33 @@ session_thread(void *arg)
 	line_reader_free(&s->reader);
 	free(s->ssh_user);
 	free(s->unit_code);
-	server_release(s->source);
+	server_release(s->source, true);
 	free(s);
 	return NULL;
 }
 
 /* --- the main thread ----------------------------------------------------- */
+
+/* Join the session threads that have finished. */
+static void
+server_reap(void)
+{
+	char buf[256];
+	pthread_t *done;
+	size_t n;
+
+	while (read(reap_pipe[0], buf, sizeof buf) > 0)
+		;
+	pthread_mutex_lock(&sessions.lock);
+	done = sessions.finished;
+	n = sessions.n_finished;
+	sessions.finished = NULL;
+	sessions.n_finished = sessions.cap_finished = 0;
+	pthread_mutex_unlock(&sessions.lock);
+	for (size_t i = 0; i < n; i++)
+		pthread_join(done[i], NULL);
+	free(done);
+}
 
 void
 server_ensure_host_key(const char *path)
@@ -983,7 +1071,7 @@ server_accept(int listen_fd, pthread_attr_t *attr)
 			ssh_free(s->ssh);
 		close(fd);
 		line_reader_free(&s->reader);
-		server_release(addr);
+		server_release(addr, false);
 		free(s);
 		return;
 	}
@@ -997,7 +1085,7 @@ server_accept(int listen_fd, pthread_attr_t *attr)
 		log_error("accept %s: cannot start a thread: %s", peer, strerror(errno));
 		ssh_free(s->ssh);
 		line_reader_free(&s->reader);
-		server_release(addr);
+		server_release(addr, false);
 		free(s);
 	}
 }
@@ -1075,7 +1163,7 @@ server_raise_fd_limit(void)
 int
 server_run(struct config *cfg)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	pthread_attr_t attr;
 	sigset_t mask;
 	int listen_fd, sig_fd;
@@ -1094,7 +1182,8 @@ server_run(struct config *cfg)
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (sig_fd < 0 || pipe2(stop_pipe, O_CLOEXEC) != 0)
+	if (sig_fd < 0 || pipe2(stop_pipe, O_CLOEXEC) != 0 ||
+	    pipe2(reap_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
 		fatal("cannot set up signals: %s", strerror(errno));
 
 	server_ensure_host_key(cfg->host_key);
@@ -1110,7 +1199,7 @@ server_run(struct config *cfg)
 	listen_fd = server_listen(cfg);
 
 	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_JOINABLE);
 	pthread_attr_setstacksize(&attr, SESSION_STACK);
 
 	log_info("listening on %s:%d (pool of %d database connections)",
@@ -1118,8 +1207,9 @@ server_run(struct config *cfg)
 
 	pfd[0] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = sig_fd, .events = POLLIN };
+	pfd[2] = (struct pollfd){ .fd = reap_pipe[0], .events = POLLIN };
 	while (!atomic_load(&stopping)) {
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll: %s", strerror(errno));
@@ -1137,6 +1227,8 @@ server_run(struct config *cfg)
 				}
 			}
 		}
+		if (pfd[2].revents & POLLIN)
+			server_reap();
 		if (!atomic_load(&stopping) && (pfd[0].revents & POLLIN))
 			server_accept(listen_fd, &attr);
 	}
@@ -1155,6 +1247,7 @@ server_run(struct config *cfg)
 	}
 	int left = sessions.total;
 	pthread_mutex_unlock(&sessions.lock);
+	server_reap();
 	if (left > 0) {
 		log_warning("%d sessions did not finish within %d s; exiting anyway", left,
 		    DRAIN_SECONDS);
@@ -1166,6 +1259,8 @@ server_run(struct config *cfg)
 	close(sig_fd);
 	close(stop_pipe[0]);
 	close(stop_pipe[1]);
+	close(reap_pipe[0]);
+	close(reap_pipe[1]);
 	free(sessions.sources);
 	free(logged_in.list);
 	/* The config in force may be a reloaded one: keep the caller's cfg valid. */
