@@ -619,7 +619,12 @@ session_rpc_readable(socket_t fd, int revents, void *userdata)
 		s->last_activity = time(NULL);
 		line_reader_feed(&s->reader, buf, n, session_queue_line, s);
 	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-		s->terminal_done = true;
+		/*
+		 * The TUI closes its RPC socket while it exits; the session ends
+		 * when its pty closes, so that the child's own exit status is the
+		 * one reported rather than a hangup's.
+		 */
+		s->rpc_eof = true;
 	}
 	return 0;
 }
@@ -765,7 +770,8 @@ session_handshake(struct session *s)
 			goto timeout;
 		session_quickack(s);
 		ssh_event_dopoll(s->event, left < 1000 ? left : 1000);
-		if (session_closed(s) || s->eof)
+		/* EOF may arrive with the request and its data in one round. */
+		if (session_closed(s) || (s->eof && !session_started(s)))
 			return false;
 	}
 	/* From here on, a reply's write may wait for the client's window. */
@@ -842,8 +848,17 @@ session_serve(struct session *s)
 			session_notify_closing(s, "shutting_down");
 			return;
 		}
+		/* Lines that came with the handshake run before the first poll. */
+		if (s->n_pending > 0 && !session_run_pending(s))
+			return;
+		if (s->eof || session_closed(s) || s->terminal_done)
+			return;
 		int rc = ssh_event_dopoll(s->event, timeout);
 		(void)rc;	/* judged by the session status instead (pitfall 4) */
+		if (s->rpc_eof && !s->rpc_removed) {
+			ssh_event_remove_fd(s->event, s->terminal.rpc_fd);
+			s->rpc_removed = true;
+		}
 		if (s->n_pending > 0 && !session_run_pending(s))
 			return;
 		if (atomic_load(&s->revoked)) {
@@ -880,7 +895,8 @@ session_thread(void *arg)
 		}
 		if (s->shell) {
 			ssh_event_remove_fd(s->event, s->terminal.pty_fd);
-			ssh_event_remove_fd(s->event, s->terminal.rpc_fd);
+			if (!s->rpc_removed)
+				ssh_event_remove_fd(s->event, s->terminal.rpc_fd);
 			status = terminal_finish(&s->terminal);
 		}
 		session_finish_channel(s, status);

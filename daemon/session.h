@@ -50,10 +50,16 @@ struct session {
 	bool		 subsystem;	/* jxjy-rpc requested */
 	bool		 shell;		/* pty + shell: serve the TUI (terminal.h) */
 	bool		 pty;		/* a pty was requested */
+	char		*exec_command;	/* exec request: run it (exec.h) */
+	bool		 sftp;		/* sftp subsystem into an inbox (inbox.h) */
+	struct inbox	*inbox;		/* the inbox this session opened, inbox.c owns it */
+	struct upload	*upload;	/* attachment being uploaded; rpc-attachments.c owns it */
 	char		 term_name[64];
 	int		 cols, rows;
 	struct terminal	 terminal;	/* when shell: the jxjy child */
 	bool		 terminal_done;	/* the child closed its pty */
+	bool		 rpc_eof;	/* the child closed its RPC socket */
+	bool		 rpc_removed;	/* ... and it left the session's event */
 	bool		 eof;		/* peer sent EOF or closed */
 	bool		 remote_closed;	/* peer closed the channel */
 

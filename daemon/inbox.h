@@ -1,0 +1,38 @@
+/*
+ * inbox.h - a per-session inbox for attachments sent with stock tools.
+ *
+ * A person at a plain SSH terminal cannot hand the TUI a local file.  The
+ * TUI asks for an inbox (inbox.open) and shows a command such as
+ *     scp -P 2222 scan.pdf inbox-K7TA9XQ2@host:
+ * The user name is a one-time token naming the inbox of that RPC session;
+ * the upload arrives over SFTP (OpenSSH's scp uses SFTP since 9.0), is kept
+ * in memory (bounded by declarations.max_attachment and a few files), and
+ * the declaration screen then offers the files it holds.  The inbox lives
+ * as long as the session that opened it.
+ */
+#ifndef JXJYD_INBOX_H
+#define JXJYD_INBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct session;
+
+/* True when user is an inbox token's form (so SSH lets it in as a guest). */
+bool	inbox_is_token(const char *user);
+
+/* Serve the SFTP subsystem of s into the inbox named by s->ssh_user; returns when done. */
+void	inbox_serve_sftp(struct session *s);
+
+/* Drop the inbox s opened, if any (session end). */
+void	inbox_close(struct session *s);
+
+/*
+ * Move the uploaded file name out of owner's inbox: *data (size bytes)
+ * and *filename become the caller's to free.  Returns 0, or -1 when the
+ * inbox has no such file or it is still being uploaded.
+ */
+int	inbox_take(struct session *owner, const char *name, char **data, size_t *size,
+	    char **filename);
+
+#endif
