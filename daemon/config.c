@@ -8,11 +8,13 @@
  * mistake in the file is reported in one run, each as
  * "FILE:LINE: key: what is wrong".
  *
- * unit_admins is the one structured key; it has its own loader below.
+ * unit_admins, learning_forms and requirements are the structured keys;
+ * each has its own loader below.
  * Keep docs/configuration.md and etc/jxjyd.conf in step with the table.
  */
 #include <errno.h>
 #include <libconfig.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +34,8 @@ enum config_key_type {
 	CONFIG_KEY_BOOL,
 	CONFIG_KEY_ENUM,	/* a string from names, stored as its index */
 	CONFIG_KEY_ADMINS,	/* unit_admins: a list of groups */
+	CONFIG_KEY_FORMS,	/* learning_forms: a list of groups */
+	CONFIG_KEY_REQUIREMENTS, /* requirements: a list of groups */
 };
 
 struct config_key {
@@ -74,6 +78,20 @@ static const char *const config_captcha_modes[] = {
 	"always", "after-failures", "off", NULL
 };
 
+/* Indexed by the enums of learning forms (config.h). */
+static const char *const config_form_categories[] = {
+	"public", "professional", NULL
+};
+static const char *const config_form_counts[] = {
+	"hours", "credits", NULL
+};
+static const char *const config_form_attachments[] = {
+	"required", "optional", "none", NULL
+};
+static const char *const config_field_types[] = {
+	"text", "longtext", "integer", "decimal", "date", "daterange", "choice", NULL
+};
+
 /* Enum fields are written through an int pointer. */
 _Static_assert(sizeof(enum log_level) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum captcha_mode) == sizeof(int), "enum size");
@@ -112,6 +130,25 @@ static const struct config_key config_keys[] = {
 	    30, 1, 100000, RELOAD),
 
 	{ .path = "unit_admins", .type = CONFIG_KEY_ADMINS, .reload = RELOAD },
+
+	KEY_STRING("control_socket", control_socket, "/run/jxjy/jxjyd.sock", true, RESTART),
+
+	/* Paths relative to the config file's directory; read by 'jxjyd import'. */
+	KEY_STRING("reference.regions", ref_regions, "", true, RELOAD),
+	KEY_STRING("reference.units", ref_units, "", true, RELOAD),
+	KEY_STRING("reference.departments", ref_departments, "", true, RELOAD),
+	KEY_STRING("reference.majors", ref_majors, "", true, RELOAD),
+	KEY_STRING("reference.titles", ref_titles, "", true, RELOAD),
+	KEY_BOOL("reference.import_at_start", ref_import_at_start, false, RELOAD),
+
+	/* Declarations of hours and credits (forms.c, rpc-declarations.c). */
+	KEY_INT("declarations.years_back", decl_years_back, 1, 0, 10, RELOAD),
+	KEY_INT("declarations.max_attachment", decl_max_attachment, 10485760,
+	    1024, 67108864, RELOAD),
+	{ .path = "learning_forms", .type = CONFIG_KEY_FORMS, .reload = RELOAD },
+
+	/* Annual requirements of the completion report (completion.c). */
+	{ .path = "requirements", .type = CONFIG_KEY_REQUIREMENTS, .reload = RELOAD },
 };
 #define CONFIG_NKEYS	(sizeof config_keys / sizeof config_keys[0])
 
@@ -441,6 +478,8 @@ config_key_default(const struct config_key *k, struct config *cfg)
 		*CONFIG_FIELD(cfg, k, bool) = k->def_int != 0;
 		break;
 	case CONFIG_KEY_ADMINS:
+	case CONFIG_KEY_FORMS:
+	case CONFIG_KEY_REQUIREMENTS:
 		break;		/* none by default */
 	}
 }
@@ -658,6 +697,8 @@ config_load_scalar(struct config_reader *rd, const struct config_key *k,
 		return;
 
 	case CONFIG_KEY_ADMINS:
+	case CONFIG_KEY_FORMS:
+	case CONFIG_KEY_REQUIREMENTS:
 		break;
 	}
 }
@@ -1032,6 +1073,864 @@ config_load_admins(struct config_reader *rd, const config_setting_t *s)
 	free(lines);
 }
 
+/*
+ * Learning forms (learning_forms): a list of groups, each a form with a
+ * list of fields.  A form with any mistake is reported and dropped, as an
+ * administrator entry is; check-config refuses the file either way.
+ */
+
+#define CONFIG_FORM_FIELDS_MAX	40	/* fields per form */
+#define CONFIG_NAME_MAX		50	/* characters of a name, label or choice */
+#define CONFIG_TEXT_LENGTH_MAX	10000	/* largest max_length */
+#define CONFIG_NUMBER_LIMIT	1e9	/* bounds of min and max */
+#define CONFIG_DECIMALS		4	/* decimals of a number in a form */
+
+/* A code or field key: a lower-case letter, then letters, digits, '_'. */
+static bool
+config_ident_valid(const char *s)
+{
+	size_t i;
+
+	if (!(s[0] >= 'a' && s[0] <= 'z'))
+		return false;
+	for (i = 1; s[i] != '\0'; i++) {
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_'))
+			return false;
+	}
+	return i <= 32;
+}
+
+/* Characters (code points) of a valid UTF-8 string. */
+static size_t
+config_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/*
+ * A name, label or choice: returns the string, or NULL after recording
+ * why (not a string, empty, not clean text, longer than CONFIG_NAME_MAX).
+ */
+static const char *
+config_name_text(struct config_reader *rd, const config_setting_t *s,
+    const char *key)
+{
+	const char *str = config_admin_text(rd, s, key);
+
+	if (str != NULL && config_chars(str) > CONFIG_NAME_MAX) {
+		config_error(rd, s, key, "must be at most %d characters, got %zu",
+		    CONFIG_NAME_MAX, config_chars(str));
+		return NULL;
+	}
+	return str;
+}
+
+/* A code or field key: returns it, or NULL after recording why. */
+static const char *
+config_ident(struct config_reader *rd, const config_setting_t *s, const char *key)
+{
+	const char *str;
+	char q[CONFIG_QUOTE_MAX * 4 + 16];
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		config_error(rd, s, key, "expected a string, got %s",
+		    config_type_name(config_setting_type(s)));
+		return NULL;
+	}
+	str = config_setting_get_string(s);
+	if (!config_ident_valid(str)) {
+		config_error(rd, s, key, "must be 1 to 32 of a-z, 0-9 and _, starting "
+		    "with a letter, got %s", config_quote(str, q, sizeof q));
+		return NULL;
+	}
+	return str;
+}
+
+/*
+ * A number (integer or floating point) into *out: returns true, or false
+ * after recording why.
+ */
+static bool
+config_number(struct config_reader *rd, const config_setting_t *s,
+    const char *key, double *out)
+{
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+		*out = config_setting_get_int(s);
+		return true;
+	case CONFIG_TYPE_INT64:
+		*out = (double)config_setting_get_int64(s);
+		return true;
+	case CONFIG_TYPE_FLOAT:
+		*out = config_setting_get_float(s);
+		return true;
+	}
+	config_error(rd, s, key, "expected a number, got %s",
+	    config_type_name(config_setting_type(s)));
+	return false;
+}
+
+/*
+ * True when v has at most CONFIG_DECIMALS decimals (what a declaration can
+ * hold exactly).
+ */
+static bool
+config_decimals_ok(double v)
+{
+	double scaled = (v < 0 ? -v : v) * 1e4;	/* < 1e13 within the bounds */
+	double diff = scaled - (double)(long long)(scaled + 0.5);
+
+	/* A few units in the last place of scaled, not a share of it: 90.12345 is refused. */
+	return (diff < 0 ? -diff : diff) < 1e-6 + scaled * 1e-15;
+}
+
+/* A number between lo and hi with few decimals; false after recording why. */
+static bool
+config_number_in(struct config_reader *rd, const config_setting_t *s,
+    const char *key, double lo, bool lo_open, double hi, double *out)
+{
+	double v;
+
+	if (!config_number(rd, s, key, &v))
+		return false;
+	if (v != v || (lo_open ? v <= lo : v < lo) || v > hi) {
+		config_error(rd, s, key, "must be %s %g and at most %g, got %g",
+		    lo_open ? "more than" : "at least", lo, hi, v);
+		return false;
+	}
+	if (!config_decimals_ok(v)) {
+		config_error(rd, s, key, "may have at most %d decimals, got %g",
+		    CONFIG_DECIMALS, v);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+/*
+ * An enum member of a form or field: its index into names, or -1 after
+ * recording why.
+ */
+static int
+config_member_enum(struct config_reader *rd, const config_setting_t *s,
+    const char *key, const char *const *names)
+{
+	char q[CONFIG_QUOTE_MAX * 4 + 16], allowed[256];
+	const char *str;
+	size_t i, o = 0;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		config_error(rd, s, key, "expected a string, got %s",
+		    config_type_name(config_setting_type(s)));
+		return -1;
+	}
+	str = config_setting_get_string(s);
+	for (i = 0; names[i] != NULL; i++) {
+		if (strcmp(str, names[i]) == 0)
+			return (int)i;
+	}
+	allowed[0] = '\0';
+	for (i = 0; names[i] != NULL && o < sizeof allowed; i++)
+		o += (size_t)snprintf(allowed + o, sizeof allowed - o, "%s\"%s\"",
+		    i == 0 ? "" : ", ", names[i]);
+	config_error(rd, s, key, "must be one of %s, got %s", allowed,
+	    config_quote(str, q, sizeof q));
+	return -1;
+}
+
+static void
+config_field_free(struct config_field *f)
+{
+	size_t i;
+
+	free(f->key);
+	free(f->label);
+	for (i = 0; i < f->n_choices; i++)
+		free(f->choices[i]);
+	free(f->choices);
+	memset(f, 0, sizeof *f);
+}
+
+static void
+config_form_free(struct config_form *f)
+{
+	size_t i;
+
+	free(f->code);
+	free(f->name);
+	for (i = 0; i < f->n_fields; i++)
+		config_field_free(&f->fields[i]);
+	free(f->fields);
+	memset(f, 0, sizeof *f);
+}
+
+/* The choices of a choice field: each a distinct name. */
+static void
+config_field_choices(struct config_reader *rd, const config_setting_t *list,
+    const char *key, struct config_field *f)
+{
+	const config_setting_t *s;
+	const char *str;
+	int type = config_setting_type(list);
+	size_t i, j, n = 0;
+	char *ekey;
+
+	if (type != CONFIG_TYPE_LIST && type != CONFIG_TYPE_ARRAY)
+		config_error(rd, list, key, "expected a list of strings "
+		    "[ \"...\", \"...\" ], got %s", config_type_name(type));
+	else if ((n = (size_t)config_setting_length(list)) == 0)
+		config_error(rd, list, key, "needs at least one choice");
+	f->choices = xcalloc(n + 1, sizeof *f->choices);
+	for (i = 0; i < n; i++) {
+		s = config_setting_get_elem(list, (unsigned)i);
+		ekey = xasprintf("%s[%zu]", key, i);
+		if ((str = config_name_text(rd, s, ekey)) != NULL) {
+			for (j = 0; j < f->n_choices; j++) {
+				if (strcmp(f->choices[j], str) == 0)
+					break;
+			}
+			if (j < f->n_choices)
+				config_error(rd, s, ekey, "repeats an earlier choice");
+			else
+				f->choices[f->n_choices++] = xstrdup(str);
+		}
+		free(ekey);
+	}
+}
+
+/*
+ * Load one field (group g) of a form into *f; prefix is its key path
+ * ("learning_forms[1].fields[0]").  Returns true when it is valid;
+ * otherwise records every mistake and returns false (f is freed).  *key
+ * gets a copy of the field's key when that much was valid (for the
+ * duplicate check), else NULL; the caller frees it.
+ */
+static bool
+config_field_load(struct config_reader *rd, const config_setting_t *g,
+    const char *prefix, struct config_field *f, char **fkey)
+{
+	static const char *const members[] = { "key", "label", "type", NULL };
+	const config_setting_t *s, *smin = NULL, *smax = NULL, *slen = NULL,
+	    *schoices = NULL;
+	const char *name, *str, *const *m;
+	size_t before = rd->errs->n, i;
+	bool typed = false;
+	char *key;
+	int v;
+
+	memset(f, 0, sizeof *f);
+	*fkey = NULL;
+	f->line = config_setting_source_line(g);
+	for (m = members; *m != NULL; m++) {
+		if (config_setting_get_member(g, *m) == NULL)
+			config_error(rd, g, prefix, "missing required key \"%s\"", *m);
+	}
+	for (i = 0; (s = config_setting_get_elem(g, (unsigned)i)) != NULL; i++) {
+		name = config_setting_name(s);
+		key = xasprintf("%s.%s", prefix, name);
+		if (strcmp(name, "key") == 0) {
+			if ((str = config_ident(rd, s, key)) != NULL) {
+				f->key = xstrdup(str);
+				*fkey = xstrdup(str);
+			}
+		} else if (strcmp(name, "label") == 0) {
+			if ((str = config_name_text(rd, s, key)) != NULL)
+				f->label = xstrdup(str);
+		} else if (strcmp(name, "type") == 0) {
+			if ((v = config_member_enum(rd, s, key, config_field_types)) >= 0) {
+				f->type = (enum field_type)v;
+				typed = true;
+			}
+		} else if (strcmp(name, "required") == 0) {
+			if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+				config_error(rd, s, key, "expected a boolean (true or "
+				    "false), got %s", config_type_name(config_setting_type(s)));
+			else
+				f->required = config_setting_get_bool(s) != 0;
+		} else if (strcmp(name, "min") == 0)
+			smin = s;
+		else if (strcmp(name, "max") == 0)
+			smax = s;
+		else if (strcmp(name, "max_length") == 0)
+			slen = s;
+		else if (strcmp(name, "choices") == 0)
+			schoices = s;
+		else
+			config_error(rd, s, key, "unknown key (expected key, label, type, "
+			    "required, min, max, max_length and choices)");
+		free(key);
+	}
+	if (!typed)
+		goto out;
+
+	/* The members whose meaning depends on the type. */
+	if (f->type == FIELD_INTEGER || f->type == FIELD_DECIMAL) {
+		const config_setting_t *const bound[2] = { smin, smax };
+
+		for (i = 0; i < 2; i++) {
+			double d;
+
+			if (bound[i] == NULL)
+				continue;
+			key = xasprintf("%s.%s", prefix, i == 0 ? "min" : "max");
+			if (config_number_in(rd, bound[i], key, -CONFIG_NUMBER_LIMIT, false,
+			    CONFIG_NUMBER_LIMIT, &d)) {
+				if (f->type == FIELD_INTEGER && d != (double)(long long)d)
+					config_error(rd, bound[i], key, "must be a whole "
+					    "number for an integer field, got %g", d);
+				else if (i == 0) {
+					f->min = d;
+					f->has_min = true;
+				} else {
+					f->max = d;
+					f->has_max = true;
+				}
+			}
+			free(key);
+		}
+		if (f->has_min && f->has_max && f->max < f->min) {
+			key = xasprintf("%s.max", prefix);
+			config_error(rd, smax, key, "must not be less than min (%g), got %g",
+			    f->min, f->max);
+			free(key);
+		}
+	} else {
+		if (smin != NULL) {
+			key = xasprintf("%s.min", prefix);
+			config_error(rd, smin, key, "only applies to integer and decimal fields");
+			free(key);
+		}
+		if (smax != NULL) {
+			key = xasprintf("%s.max", prefix);
+			config_error(rd, smax, key, "only applies to integer and decimal fields");
+			free(key);
+		}
+	}
+	if (slen != NULL) {
+		key = xasprintf("%s.max_length", prefix);
+		if (f->type != FIELD_TEXT && f->type != FIELD_LONGTEXT)
+			config_error(rd, slen, key, "only applies to text and longtext fields");
+		else if (config_setting_type(slen) != CONFIG_TYPE_INT)
+			config_error(rd, slen, key, "expected an integer, got %s",
+			    config_type_name(config_setting_type(slen)));
+		else if ((v = config_setting_get_int(slen)) < 1 || v > CONFIG_TEXT_LENGTH_MAX)
+			config_error(rd, slen, key, "must be between 1 and %d, got %d",
+			    CONFIG_TEXT_LENGTH_MAX, v);
+		else
+			f->max_length = v;
+		free(key);
+	}
+	if (f->max_length == 0 && f->type == FIELD_TEXT)
+		f->max_length = FIELD_TEXT_MAX_LENGTH;
+	if (f->max_length == 0 && f->type == FIELD_LONGTEXT)
+		f->max_length = FIELD_LONGTEXT_MAX_LENGTH;
+	key = xasprintf("%s.choices", prefix);
+	if (f->type == FIELD_CHOICE && schoices == NULL)
+		config_error(rd, g, prefix, "missing required key \"choices\" "
+		    "(a choice field lists its choices)");
+	else if (f->type == FIELD_CHOICE)
+		config_field_choices(rd, schoices, key, f);
+	else if (schoices != NULL)
+		config_error(rd, schoices, key, "only applies to choice fields");
+	free(key);
+out:
+	if (rd->errs->n == before)
+		return true;
+	config_field_free(f);
+	return false;
+}
+
+/*
+ * The fields of a form: every one checked, keys distinct (also among the
+ * fields with other mistakes, so that each mistake shows in one run).
+ */
+static void
+config_form_fields(struct config_reader *rd, const config_setting_t *list,
+    const char *key, struct config_form *form)
+{
+	const config_setting_t *g;
+	int type = config_setting_type(list), *lines;
+	size_t i, j, n = 0;
+	char *fkey, **keys;
+	bool ok;
+
+	if (type != CONFIG_TYPE_LIST)
+		config_error(rd, list, key, "expected a list of groups ( { key = ...; "
+		    "label = ...; type = ...; }, ... ), got %s", config_type_name(type));
+	else if ((n = (size_t)config_setting_length(list)) == 0)
+		config_error(rd, list, key, "needs at least one field");
+	else if (n > CONFIG_FORM_FIELDS_MAX) {
+		config_error(rd, list, key, "may have at most %d fields, got %zu",
+		    CONFIG_FORM_FIELDS_MAX, n);
+		n = 0;
+	}
+	form->fields = xcalloc(n + 1, sizeof *form->fields);
+	keys = xcalloc(n + 1, sizeof *keys);
+	lines = xcalloc(n + 1, sizeof *lines);
+	for (i = 0; i < n; i++) {
+		struct config_field f;
+
+		g = config_setting_get_elem(list, (unsigned)i);
+		fkey = xasprintf("%s[%zu]", key, i);
+		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+			config_error(rd, g, fkey, "expected a group { ... }, got %s",
+			    config_type_name(config_setting_type(g)));
+			free(fkey);
+			continue;
+		}
+		ok = config_field_load(rd, g, fkey, &f, &keys[i]);
+		lines[i] = config_setting_source_line(g);
+		for (j = 0; keys[i] != NULL && j < i; j++) {
+			if (keys[j] == NULL || strcmp(keys[i], keys[j]) != 0)
+				continue;
+			free(fkey);
+			fkey = xasprintf("%s[%zu].key", key, i);
+			config_error(rd, config_setting_get_member(g, "key"), fkey,
+			    "same key as %s[%zu] (line %d)", key, j, lines[j]);
+			if (ok)
+				config_field_free(&f);
+			ok = false;
+			break;
+		}
+		if (ok)
+			form->fields[form->n_fields++] = f;
+		free(fkey);
+	}
+	for (i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+	free(lines);
+}
+
+/*
+ * Load one learning form (group g, index idx) into *form.  Returns true when
+ * it is entirely valid; otherwise records every mistake (missing members
+ * first, at the form's line, then the rest in file order), frees what was
+ * filled in and returns false.  *code and *name get copies of the form's
+ * code and name when those were valid (for the duplicate checks), else
+ * NULL; the caller frees them.
+ */
+static bool
+config_form_load(struct config_reader *rd, const config_setting_t *g,
+    size_t idx, struct config_form *form, char **code, char **fname)
+{
+	static const char *const members[] = {
+		"code", "name", "category", "fields", NULL
+	};
+	const config_setting_t *s, *scredit = NULL;
+	const char *name, *str, *const *m;
+	size_t before = rd->errs->n, i;
+	char prefix[64], *key;
+	int v;
+
+	memset(form, 0, sizeof *form);
+	*code = *fname = NULL;
+	form->line = config_setting_source_line(g);
+	form->counts = FORM_COUNTS_HOURS;
+	form->credit_hours = 1.0;
+	form->attachment = FORM_ATTACHMENT_OPTIONAL;
+	snprintf(prefix, sizeof prefix, "learning_forms[%zu]", idx);
+
+	for (m = members; *m != NULL; m++) {
+		if (config_setting_get_member(g, *m) == NULL)
+			config_error(rd, g, prefix, "missing required key \"%s\"", *m);
+	}
+	for (i = 0; (s = config_setting_get_elem(g, (unsigned)i)) != NULL; i++) {
+		name = config_setting_name(s);
+		key = xasprintf("%s.%s", prefix, name);
+		if (strcmp(name, "code") == 0) {
+			if ((str = config_ident(rd, s, key)) != NULL) {
+				form->code = xstrdup(str);
+				*code = xstrdup(str);
+			}
+		} else if (strcmp(name, "name") == 0) {
+			if ((str = config_name_text(rd, s, key)) != NULL) {
+				form->name = xstrdup(str);
+				*fname = xstrdup(str);
+			}
+		} else if (strcmp(name, "category") == 0) {
+			if ((v = config_member_enum(rd, s, key, config_form_categories)) >= 0)
+				form->category = (enum form_category)v;
+		} else if (strcmp(name, "counts") == 0) {
+			if ((v = config_member_enum(rd, s, key, config_form_counts)) >= 0)
+				form->counts = (enum form_counts)v;
+		} else if (strcmp(name, "credit_hours") == 0) {
+			scredit = s;
+			config_number_in(rd, s, key, 0, true, 1000, &form->credit_hours);
+		} else if (strcmp(name, "yearly_cap") == 0) {
+			config_number_in(rd, s, key, 0, false, 10000, &form->yearly_cap);
+		} else if (strcmp(name, "attachment") == 0) {
+			if ((v = config_member_enum(rd, s, key, config_form_attachments)) >= 0)
+				form->attachment = (enum form_attachment)v;
+		} else if (strcmp(name, "fields") == 0)
+			config_form_fields(rd, s, key, form);
+		else
+			config_error(rd, s, key, "unknown key (expected code, name, "
+			    "category, counts, credit_hours, yearly_cap, attachment and "
+			    "fields)");
+		free(key);
+	}
+	/* Hours are counted as they are: a conversion would be a silent mistake. */
+	if (scredit != NULL && form->counts == FORM_COUNTS_HOURS &&
+	    form->credit_hours != 1.0) {
+		key = xasprintf("%s.credit_hours", prefix);
+		config_error(rd, scredit, key, "only applies with counts = \"credits\" "
+		    "(hours count as they are), got %g", form->credit_hours);
+		free(key);
+	}
+
+	if (rd->errs->n == before)
+		return true;
+	config_form_free(form);
+	return false;
+}
+
+/*
+ * Load learning_forms: a list of groups.  Valid forms are kept; a form
+ * with any mistake, or whose code or name repeats an earlier form's, is
+ * reported and dropped.
+ */
+static void
+config_load_forms(struct config_reader *rd, const config_setting_t *s)
+{
+	struct config *cfg = rd->cfg;
+	const config_setting_t *g;
+	int type = config_setting_type(s), *lines;
+	size_t n, i, j;
+	char key[64], **codes, **names;
+	bool ok;
+
+	n = (size_t)config_setting_length(s);
+	if (type != CONFIG_TYPE_LIST && !(type == CONFIG_TYPE_ARRAY && n == 0)) {
+		config_error(rd, s, "learning_forms", "expected a list of groups "
+		    "( { code = ...; name = ...; category = ...; fields = (...); }, "
+		    "... ), got %s", config_type_name(type));
+		return;
+	}
+	for (i = 0; i < cfg->n_forms; i++)
+		config_form_free(&cfg->forms[i]);
+	free(cfg->forms);
+	cfg->forms = xcalloc(n + 1, sizeof *cfg->forms);
+	cfg->n_forms = 0;
+
+	codes = xcalloc(n + 1, sizeof *codes);
+	names = xcalloc(n + 1, sizeof *names);
+	lines = xcalloc(n + 1, sizeof *lines);
+	for (i = 0; i < n; i++) {
+		struct config_form f;
+
+		g = config_setting_get_elem(s, (unsigned)i);
+		snprintf(key, sizeof key, "learning_forms[%zu]", i);
+		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+			config_error(rd, g, key, "expected a group { ... }, got %s",
+			    config_type_name(config_setting_type(g)));
+			continue;
+		}
+		ok = config_form_load(rd, g, i, &f, &codes[i], &names[i]);
+		lines[i] = config_setting_source_line(g);
+		for (j = 0; j < i; j++) {
+			if (codes[i] != NULL && codes[j] != NULL &&
+			    strcmp(codes[i], codes[j]) == 0) {
+				snprintf(key, sizeof key, "learning_forms[%zu].code", i);
+				config_error(rd, config_setting_get_member(g, "code"), key,
+				    "same code as learning_forms[%zu] (line %d)", j, lines[j]);
+				ok = false;
+			}
+			if (names[i] != NULL && names[j] != NULL &&
+			    strcmp(names[i], names[j]) == 0) {
+				snprintf(key, sizeof key, "learning_forms[%zu].name", i);
+				config_error(rd, config_setting_get_member(g, "name"), key,
+				    "same name as learning_forms[%zu] (line %d)", j, lines[j]);
+				ok = false;
+			}
+		}
+		if (ok)
+			cfg->forms[cfg->n_forms++] = f;
+		else
+			config_form_free(&f);
+	}
+	for (i = 0; i < n; i++) {
+		free(codes[i]);
+		free(names[i]);
+	}
+	free(codes);
+	free(names);
+	free(lines);
+}
+
+/*
+ * Annual requirements (requirements): a list of groups { year; total;
+ * professional; public; }, each in force from its year until the next
+ * entry's.  An entry with any mistake, or whose year repeats an earlier
+ * entry's, is reported and dropped.
+ */
+
+#define CONFIG_REQUIRED_MAX	10000	/* hours of any figure of a requirement */
+#define CONFIG_YEAR_MIN		2000
+#define CONFIG_YEAR_MAX		2200	/* what a declaration's year may be */
+
+/* The built-in requirement, in force when the config lists none. */
+static const struct config_requirement config_requirement_default = {
+	.year = CONFIG_YEAR_MIN,
+	.total = CONFIG_REQUIRED_TOTAL,
+	.professional = CONFIG_REQUIRED_PROFESSIONAL,
+	.public = CONFIG_REQUIRED_PUBLIC,
+};
+
+/* v (at most 4 decimals) in units of 0.0001, exactly. */
+static long long
+config_ten_thousandths(double v)
+{
+	return (long long)(v * 1e4 + (v < 0 ? -0.5 : 0.5));
+}
+
+/*
+ * Load one requirement (group g, index idx) into *r.  Returns true when it
+ * is entirely valid; otherwise records every mistake (missing members
+ * first, at the entry's line, then the rest in file order) and returns
+ * false.  professional defaults to two thirds of total (rounded up to the
+ * hundredth, so "at least two thirds" holds), public to the province's
+ * floor, CONFIG_REQUIRED_PUBLIC.
+ */
+static bool
+config_requirement_load(struct config_reader *rd, const config_setting_t *g,
+    size_t idx, struct config_requirement *r)
+{
+	static const char *const members[] = { "year", "total", NULL };
+	const config_setting_t *s;
+	const char *name, *const *m;
+	size_t before = rd->errs->n, i;
+	char prefix[64], q[CONFIG_QUOTE_MAX * 4 + 16], *key;
+	bool has_professional = false;
+	long long v;
+
+	memset(r, 0, sizeof *r);
+	r->line = config_setting_source_line(g);
+	r->public = CONFIG_REQUIRED_PUBLIC;
+	snprintf(prefix, sizeof prefix, "requirements[%zu]", idx);
+
+	for (m = members; *m != NULL; m++) {
+		if (config_setting_get_member(g, *m) == NULL)
+			config_error(rd, g, prefix, "missing required key \"%s\"", *m);
+	}
+	for (i = 0; (s = config_setting_get_elem(g, (unsigned)i)) != NULL; i++) {
+		name = config_setting_name(s);
+		key = xasprintf("%s.%s", prefix, name);
+		if (strcmp(name, "year") == 0) {
+			if (config_setting_type(s) == CONFIG_TYPE_INT) {
+				v = config_setting_get_int(s);
+				if (config_int_wrapped(rd, s, v, q, sizeof q))
+					config_error(rd, s, key, "must be between %d and %d, "
+					    "got %s", CONFIG_YEAR_MIN, CONFIG_YEAR_MAX, q);
+				else if (v < CONFIG_YEAR_MIN || v > CONFIG_YEAR_MAX)
+					config_error(rd, s, key, "must be between %d and %d, "
+					    "got %lld", CONFIG_YEAR_MIN, CONFIG_YEAR_MAX, v);
+				else
+					r->year = (int)v;
+			} else if (config_setting_type(s) == CONFIG_TYPE_INT64)
+				config_error(rd, s, key, "must be between %d and %d, got %lld",
+				    CONFIG_YEAR_MIN, CONFIG_YEAR_MAX,
+				    (long long)config_setting_get_int64(s));
+			else
+				config_error(rd, s, key, "expected an integer (a year), got %s",
+				    config_type_name(config_setting_type(s)));
+		} else if (strcmp(name, "total") == 0)
+			config_number_in(rd, s, key, 0, true, CONFIG_REQUIRED_MAX, &r->total);
+		else if (strcmp(name, "professional") == 0)
+			has_professional = config_number_in(rd, s, key, 0, false,
+			    CONFIG_REQUIRED_MAX, &r->professional);
+		else if (strcmp(name, "public") == 0)
+			config_number_in(rd, s, key, 0, false, CONFIG_REQUIRED_MAX, &r->public);
+		else
+			config_error(rd, s, key, "unknown key (expected year, total, "
+			    "professional and public)");
+		free(key);
+	}
+	if (rd->errs->n != before)
+		return false;
+
+	/* Integers of 0.0001 hours: no rounding can make a sum look larger. */
+	v = config_ten_thousandths(r->total);
+	if (!has_professional)
+		r->professional = (double)((v * 2 + 299) / 300) / 100;
+	if (config_ten_thousandths(r->professional) + config_ten_thousandths(r->public) > v) {
+		config_error(rd, g, prefix, "professional (%g%s) and public (%g%s) add up "
+		    "to more than total (%g)", r->professional,
+		    has_professional ? "" : ", two thirds of total by default", r->public,
+		    config_setting_get_member(g, "public") != NULL ? "" : ", by default",
+		    r->total);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Load requirements: a list of groups.  Valid entries are kept in file
+ * order; a mistaken one, or one whose year repeats an earlier entry's, is
+ * reported and dropped.
+ */
+static void
+config_load_requirements(struct config_reader *rd, const config_setting_t *s)
+{
+	struct config *cfg = rd->cfg;
+	const config_setting_t *g;
+	int type = config_setting_type(s), *years, *lines;
+	size_t n, i, j;
+	char key[64];
+	bool ok;
+
+	n = (size_t)config_setting_length(s);
+	if (type != CONFIG_TYPE_LIST && !(type == CONFIG_TYPE_ARRAY && n == 0)) {
+		config_error(rd, s, "requirements", "expected a list of groups "
+		    "( { year = ...; total = ...; professional = ...; public = ...; }, "
+		    "... ), got %s", config_type_name(type));
+		return;
+	}
+	free(cfg->requirements);
+	cfg->requirements = xcalloc(n + 1, sizeof *cfg->requirements);
+	cfg->n_requirements = 0;
+	years = xcalloc(n + 1, sizeof *years);
+	lines = xcalloc(n + 1, sizeof *lines);
+	for (i = 0; i < n; i++) {
+		struct config_requirement r;
+
+		g = config_setting_get_elem(s, (unsigned)i);
+		snprintf(key, sizeof key, "requirements[%zu]", i);
+		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+			config_error(rd, g, key, "expected a group { ... }, got %s",
+			    config_type_name(config_setting_type(g)));
+			continue;
+		}
+		ok = config_requirement_load(rd, g, i, &r);
+		lines[i] = config_setting_source_line(g);
+		years[i] = r.year;	/* 0 when the year was missing or wrong */
+		for (j = 0; years[i] != 0 && j < i; j++) {
+			if (years[j] != years[i])
+				continue;
+			snprintf(key, sizeof key, "requirements[%zu].year", i);
+			config_error(rd, config_setting_get_member(g, "year"), key,
+			    "same year as requirements[%zu] (line %d)", j, lines[j]);
+			ok = false;
+			break;
+		}
+		if (ok)
+			cfg->requirements[cfg->n_requirements++] = r;
+	}
+	free(years);
+	free(lines);
+}
+
+const struct config_requirement *
+config_requirement_for(const struct config *cfg, int year)
+{
+	const struct config_requirement *best = NULL, *earliest = NULL, *r;
+	size_t i;
+
+	for (i = 0; i < cfg->n_requirements; i++) {
+		r = &cfg->requirements[i];
+		if (earliest == NULL || r->year < earliest->year)
+			earliest = r;
+		if (r->year <= year && (best == NULL || r->year > best->year))
+			best = r;
+	}
+	if (best != NULL)
+		return best;
+	return earliest != NULL ? earliest : &config_requirement_default;
+}
+
+static bool
+config_requirement_same(const struct config_requirement *x,
+    const struct config_requirement *y)
+{
+	return x->total == y->total && x->professional == y->professional &&
+	    x->public == y->public;
+}
+
+/*
+ * Whether a and b require the same of every year.  What a year requires
+ * changes only at an entry's year, so comparing at each entry's year of
+ * either, and before all of them, compares every year: a reordered list,
+ * or the default written out, is no change.
+ */
+static bool
+config_requirements_equal(const struct config *a, const struct config *b)
+{
+	const struct config *both[2] = { a, b };
+	size_t i, k;
+	int y;
+
+	if (!config_requirement_same(config_requirement_for(a, INT_MIN),
+	    config_requirement_for(b, INT_MIN)))
+		return false;
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < both[k]->n_requirements; i++) {
+			y = both[k]->requirements[i].year;
+			if (!config_requirement_same(config_requirement_for(a, y),
+			    config_requirement_for(b, y)))
+				return false;
+		}
+	}
+	return true;
+}
+
+static bool
+config_string_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static bool
+config_field_equal(const struct config_field *x, const struct config_field *y)
+{
+	size_t i;
+
+	if (!config_string_equal(x->key, y->key) ||
+	    !config_string_equal(x->label, y->label) || x->type != y->type ||
+	    x->required != y->required || x->has_min != y->has_min ||
+	    x->has_max != y->has_max || (x->has_min && x->min != y->min) ||
+	    (x->has_max && x->max != y->max) || x->max_length != y->max_length ||
+	    x->n_choices != y->n_choices)
+		return false;
+	for (i = 0; i < x->n_choices; i++) {
+		if (strcmp(x->choices[i], y->choices[i]) != 0)
+			return false;
+	}
+	return true;
+}
+
+static bool
+config_forms_equal(const struct config *a, const struct config *b)
+{
+	const struct config_form *x, *y;
+	size_t i, j;
+
+	if (a->n_forms != b->n_forms)
+		return false;
+	for (i = 0; i < a->n_forms; i++) {
+		x = &a->forms[i];
+		y = &b->forms[i];
+		if (!config_string_equal(x->code, y->code) ||
+		    !config_string_equal(x->name, y->name) ||
+		    x->category != y->category || x->counts != y->counts ||
+		    x->credit_hours != y->credit_hours ||
+		    x->yearly_cap != y->yearly_cap || x->attachment != y->attachment ||
+		    x->n_fields != y->n_fields)
+			return false;
+		for (j = 0; j < x->n_fields; j++) {
+			if (!config_field_equal(&x->fields[j], &y->fields[j]))
+				return false;
+		}
+	}
+	return true;
+}
+
 /* Check and store one setting of the root or of a known group. */
 static void
 config_load_setting(struct config_reader *rd, const config_setting_t *s,
@@ -1061,6 +1960,10 @@ config_load_setting(struct config_reader *rd, const config_setting_t *s,
 		config_unknown(rd, s, path);
 	else if (k->type == CONFIG_KEY_ADMINS)
 		config_load_admins(rd, s);
+	else if (k->type == CONFIG_KEY_FORMS)
+		config_load_forms(rd, s);
+	else if (k->type == CONFIG_KEY_REQUIREMENTS)
+		config_load_requirements(rd, s);
 	else
 		config_load_scalar(rd, k, s);
 out:
@@ -1165,6 +2068,10 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->n_admins; i++)
 		config_admin_free(&cfg->admins[i]);
 	free(cfg->admins);
+	for (i = 0; i < cfg->n_forms; i++)
+		config_form_free(&cfg->forms[i]);
+	free(cfg->forms);
+	free(cfg->requirements);
 	memset(cfg, 0, sizeof *cfg);
 }
 
@@ -1225,6 +2132,10 @@ config_key_equal(const struct config_key *k, const struct config *a,
 		return *CONFIG_CFIELD(a, k, bool) == *CONFIG_CFIELD(b, k, bool);
 	case CONFIG_KEY_ADMINS:
 		return config_admins_equal(a, b);
+	case CONFIG_KEY_FORMS:
+		return config_forms_equal(a, b);
+	case CONFIG_KEY_REQUIREMENTS:
+		return config_requirements_equal(a, b);
 	}
 	return true;
 }
@@ -1280,4 +2191,40 @@ log_level_name(enum log_level l)
 	    sizeof config_log_levels[0] - 1)
 		return "unknown";
 	return config_log_levels[l];
+}
+
+/* The name of v in a NULL-terminated table of n + 1 entries, or "unknown". */
+static const char *
+config_enum_name(const char *const *names, size_t n, int v)
+{
+	if (v < 0 || (size_t)v >= n)
+		return "unknown";
+	return names[v];
+}
+
+#define CONFIG_ENUM_NAME(table, v) \
+	config_enum_name(table, sizeof table / sizeof table[0] - 1, (int)(v))
+
+const char *
+form_category_name(enum form_category c)
+{
+	return CONFIG_ENUM_NAME(config_form_categories, c);
+}
+
+const char *
+form_counts_name(enum form_counts c)
+{
+	return CONFIG_ENUM_NAME(config_form_counts, c);
+}
+
+const char *
+form_attachment_name(enum form_attachment a)
+{
+	return CONFIG_ENUM_NAME(config_form_attachments, a);
+}
+
+const char *
+field_type_name(enum field_type t)
+{
+	return CONFIG_ENUM_NAME(config_field_types, t);
 }

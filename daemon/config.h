@@ -16,6 +16,69 @@
 enum captcha_mode { CAPTCHA_ALWAYS, CAPTCHA_AFTER_FAILURES, CAPTCHA_OFF };
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARNING, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
+/* Learning forms (学习形式): what a declaration of hours or credits is about. */
+enum form_category { FORM_PUBLIC, FORM_PROFESSIONAL };	/* 公需科目, 专业科目 */
+enum form_counts { FORM_COUNTS_HOURS, FORM_COUNTS_CREDITS };	/* 学时, 学分 */
+enum form_attachment {
+	FORM_ATTACHMENT_REQUIRED, FORM_ATTACHMENT_OPTIONAL, FORM_ATTACHMENT_NONE
+};
+enum field_type {
+	FIELD_TEXT, FIELD_LONGTEXT, FIELD_INTEGER, FIELD_DECIMAL, FIELD_DATE,
+	FIELD_DATERANGE, FIELD_CHOICE
+};
+
+/* One input of a learning form. */
+struct config_field {
+	char	 *key;		/* [a-z][a-z0-9_]*, unique in its form */
+	char	 *label;	/* shown to people */
+	enum field_type type;
+	bool	  required;
+	bool	  has_min, has_max;	/* integer, decimal */
+	double	  min, max;
+	int	  max_length;	/* text, longtext: characters (the type's default if unset) */
+	char	**choices;	/* choice: NULL-terminated */
+	size_t	  n_choices;
+	int	  line;
+};
+
+struct config_form {
+	char	 *code;		/* [a-z][a-z0-9_]*, unique */
+	char	 *name;		/* 学术会议 */
+	enum form_category category;
+	enum form_counts counts;
+	double	  credit_hours;	/* hours per credit (counts = credits), 1.0 */
+	double	  yearly_cap;	/* hours per person and year, 0 = none */
+	enum form_attachment attachment;
+	struct config_field *fields;
+	size_t	  n_fields;
+	int	  line;
+};
+
+/* Default max_length of text and longtext fields, in characters. */
+#define FIELD_TEXT_MAX_LENGTH		100
+#define FIELD_LONGTEXT_MAX_LENGTH	2000
+
+/*
+ * The annual requirement (年度学时要求) from a year on, until the next
+ * entry's year (completion.c).  Hours, with at most 4 decimals.
+ */
+struct config_requirement {
+	int	  year;		/* 2000-2200, unique */
+	double	  total;	/* 学时 in all, more than 0 */
+	double	  professional;	/* at least this many 专业科目 */
+	double	  public;	/* at least this many 公需科目 */
+	int	  line;		/* 0 for the built-in default */
+};
+
+/*
+ * The requirement when the config lists none: the national rule (人社部令
+ * 第25号) of 90 学时 a year, at least two thirds of them 专业科目, and
+ * Henan's floor of 24 公需科目 (one source says 30; see domain.md).
+ */
+#define CONFIG_REQUIRED_TOTAL		90
+#define CONFIG_REQUIRED_PROFESSIONAL	60
+#define CONFIG_REQUIRED_PUBLIC		24
+
 /* A unit administrator provisioned by the sysadmin (accounts issue). */
 struct config_admin {
 	char	 *id_number;	/* normalized 18-character ID number */
@@ -64,6 +127,27 @@ struct config {
 	/* unit administrators */
 	struct config_admin *admins;
 	size_t	 n_admins;
+
+	/* control socket for 'jxjyd status' (control.c); "" = none */
+	char	*control_socket;	/* "/run/jxjy/jxjyd.sock" */
+
+	/* reference data CSV files for 'jxjyd import' (import.c); "" = none */
+	char	*ref_regions;
+	char	*ref_units;
+	char	*ref_departments;
+	char	*ref_majors;
+	char	*ref_titles;
+	bool	 ref_import_at_start;	/* import them when 'serve' starts */
+
+	/* declarations of hours and credits (rpc-declarations.c, forms.c) */
+	struct config_form *forms;	/* learning_forms, in file order */
+	size_t	 n_forms;
+	int	 decl_years_back;	/* years before the current one allowed, 1 */
+	int	 decl_max_attachment;	/* bytes, 10 MiB */
+
+	/* annual requirements (completion.c), in file order; none = the default */
+	struct config_requirement *requirements;
+	size_t	 n_requirements;
 };
 
 /* Errors found while reading, each "FILE:LINE: key: what is wrong". */
@@ -94,7 +178,19 @@ void	config_errors_free(struct config_errors *errs);
 void	config_diff(const struct config *a, const struct config *b,
 	    char *buf, size_t size, char *restart_buf, size_t restart_size);
 
+/*
+ * The requirement in force in year: the entry with the greatest year not
+ * after it; for a year before every entry, the earliest entry; with no
+ * entries, the built-in default (CONFIG_REQUIRED_*).  Never NULL; points
+ * into cfg (or at a constant).
+ */
+const struct config_requirement *config_requirement_for(const struct config *cfg, int year);
+
 const char *captcha_mode_name(enum captcha_mode m);
 const char *log_level_name(enum log_level l);
+const char *form_category_name(enum form_category c);	/* "public", "professional" */
+const char *form_counts_name(enum form_counts c);	/* "hours", "credits" */
+const char *form_attachment_name(enum form_attachment a); /* "required", ... */
+const char *field_type_name(enum field_type t);		/* "text", "daterange", ... */
 
 #endif

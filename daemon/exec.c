@@ -23,8 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "completion.h"
+#include "config.h"
 #include "db.h"
 #include "exec.h"
+#include "forms.h"
 #include "log.h"
 #include "messages.h"
 #include "session.h"
@@ -34,15 +37,6 @@
 #define EXEC_DB_WAIT_MS		5000
 #define EXEC_ARGS_MAX		8
 #define EXEC_COMMAND_MAX	256	/* bytes of a command line */
-
-/*
- * Annual requirement of the completion report until the config carries
- * one (the next issue): the national rule's 90 学时 a year, two thirds of
- * them 专业科目, and Henan's 公需科目 floor of 24 (docs/domain.md).
- */
-#define REQUIRED_TOTAL		90
-#define REQUIRED_PROFESSIONAL	60
-#define REQUIRED_PUBLIC		24
 
 /* A growing output text. */
 struct buf {
@@ -438,52 +432,32 @@ exec_staff(struct exec_ctx *x)
 
 /*
  * report YEAR: each active staff member's approved hours of the year, 公需
- * and 专业, each learning form capped at its yearly_cap, against the
- * requirement (REQUIRED_*).  Read from declaration_totals (schema 003),
- * which every declaration transition keeps.
+ * and 专业, each learning form capped at its yearly_cap, against the year's
+ * requirement (config requirements): the unit report of completion.c,
+ * which completion.report shares, by department and name.
  */
 static int
 exec_report(struct exec_ctx *x)
 {
-	DB_STMT(exec_report_stmt,
-	    "WITH per_form AS ("
-	    " SELECT t.account_id, t.category, t.pending_hours,"
-	    "  CASE WHEN c.cap IS NULL THEN t.approved_hours"
-	    "  ELSE least(t.approved_hours, c.cap) END AS hours"
-	    " FROM declaration_totals t"
-	    " LEFT JOIN learning_forms f ON f.code = t.form_code AND f.active"
-	    " CROSS JOIN LATERAL (SELECT NULLIF((f.definition->>'yearly_cap')::numeric, 0)"
-	    "  AS cap) c"
-	    " WHERE t.year = $2::smallint),"
-	    " person AS ("
-	    " SELECT a.id, a.id_number, a.name, d.name AS department,"
-	    "  COALESCE(sum(p.hours) FILTER (WHERE p.category = 'public'), 0) AS pub,"
-	    "  COALESCE(sum(p.hours) FILTER (WHERE p.category = 'professional'), 0) AS pro,"
-	    "  COALESCE(sum(p.pending_hours), 0) AS pending"
-	    " FROM accounts a LEFT JOIN departments d ON d.id = a.department_id"
-	    " LEFT JOIN per_form p ON p.account_id = a.id"
-	    " WHERE a.unit_code = $1 AND a.state = 'active' AND a.role = 'staff'"
-	    " GROUP BY a.id, a.id_number, a.name, d.name)"
-	    " SELECT id_number, name, department, trim_scale(pub)::text, trim_scale(pro)::text,"
-	    "  trim_scale(pub + pro)::text, $3::text, trim_scale(pending)::text,"
-	    "  (pub + pro >= $3::numeric AND pro >= $4::numeric AND pub >= $5::numeric)"
-	    " FROM person ORDER BY department NULLS LAST, name, id_number");
 	static const struct column cols[] = {
-		{ "col.id_number", COL_TEXT, 0, -1 },
-		{ "col.name", COL_TEXT, 1, -1 },
-		{ "col.department", COL_TEXT, 2, -1 },
-		{ "col.public_hours", COL_NUMBER, 3, -1 },
-		{ "col.professional_hours", COL_NUMBER, 4, -1 },
-		{ "col.total_hours", COL_NUMBER, 5, -1 },
-		{ "col.required_hours", COL_NUMBER, 6, -1 },
-		{ "col.pending_hours", COL_NUMBER, 7, -1 },
-		{ "col.complete", COL_BOOL, 8, -1 },
+		{ "col.id_number", COL_TEXT, COMPLETION_COL_ID_NUMBER, -1 },
+		{ "col.name", COL_TEXT, COMPLETION_COL_NAME, -1 },
+		{ "col.department", COL_TEXT, COMPLETION_COL_DEPARTMENT, -1 },
+		{ "col.public_hours", COL_NUMBER, COMPLETION_COL_PUBLIC, -1 },
+		{ "col.professional_hours", COL_NUMBER, COMPLETION_COL_PROFESSIONAL, -1 },
+		{ "col.total_hours", COL_NUMBER, COMPLETION_COL_TOTAL, -1 },
+		{ "col.required_hours", COL_NUMBER, COMPLETION_COL_REQUIRED, -1 },
+		{ "col.pending_hours", COL_NUMBER, COMPLETION_COL_PENDING, -1 },
+		{ "col.complete", COL_BOOL, COMPLETION_COL_MET, -1 },
 	};
-	char year[8], total[16], pro[16], pub[16];
-	const char *params[5] = { x->s->unit_code, year, total, pro, pub };
+	struct completion_query q = {
+		.unit_code = x->s->unit_code, .sort = COMPLETION_SORT_DEPARTMENT,
+	};
+	struct completion_report rep;
+	const struct config_requirement *req;
+	char total[32], pro[32], pub[32];
 	const char *y = x->nargs > 0 ? x->args[0] : NULL;
-	PGresult *r;
-	int rows, done = 0, have;
+	int have;
 
 	if (y == NULL || strlen(y) != 4 || strspn(y, "0123456789") != 4 ||
 	    atoi(y) < 1990 || atoi(y) > 2200) {
@@ -494,27 +468,28 @@ exec_report(struct exec_ctx *x)
 		return exec_failed(x);
 	if (have == 0)
 		return exec_not_available(x);
-	snprintf(year, sizeof year, "%s", y);
-	snprintf(total, sizeof total, "%d", REQUIRED_TOTAL);
-	snprintf(pro, sizeof pro, "%d", REQUIRED_PROFESSIONAL);
-	snprintf(pub, sizeof pub, "%d", REQUIRED_PUBLIC);
-	if ((r = db_exec(x->db, &exec_report_stmt, 5, params)) == NULL)
+	/* The caps of the forms the config has now (a reload may not be synced yet). */
+	if (forms_current(x->db, server_config()) == NULL)
 		return exec_failed(x);
-	rows = table_print(x, r, cols, 9);
-	for (int i = 0; i < rows; i++)
-		done += strcmp(PQgetvalue(r, i, 8), "t") == 0;
-	PQclear(r);
+	q.year = atoi(y);
+	if (completion_unit(x->db, server_config(), &q, &rep) != 0)
+		return exec_failed(x);
+	table_print(x, rep.rows, cols, sizeof cols / sizeof cols[0]);
+	req = rep.requirement;
+	completion_format(req->total, total, sizeof total);
+	completion_format(req->professional, pro, sizeof pro);
+	completion_format(req->public, pub, sizeof pub);
 	if (!x->csv) {
 		if (x->s->lang == LANG_EN)
-			buf_printf(&x->out, "%s, %d: %d people, %d complete (required: %d hours, "
-			    "at least %d professional and %d public)\n", x->unit_name, atoi(y),
-			    rows, done, REQUIRED_TOTAL, REQUIRED_PROFESSIONAL, REQUIRED_PUBLIC);
+			buf_printf(&x->out, "%s, %d: %lld people, %lld complete (required: %s hours, "
+			    "at least %s professional and %s public)\n", x->unit_name, q.year,
+			    rep.staff, rep.met, total, pro, pub);
 		else
-			buf_printf(&x->out, "%s %d 年度：共 %d 人，已完成 %d 人（要求：合计不少于 %d "
-			    "学时，其中专业科目不少于 %d、公需科目不少于 %d）\n", x->unit_name,
-			    atoi(y), rows, done, REQUIRED_TOTAL, REQUIRED_PROFESSIONAL,
-			    REQUIRED_PUBLIC);
+			buf_printf(&x->out, "%s %d 年度：共 %lld 人，已完成 %lld 人（要求：合计不少于 %s "
+			    "学时，其中专业科目不少于 %s、公需科目不少于 %s）\n", x->unit_name,
+			    q.year, rep.staff, rep.met, total, pro, pub);
 	}
+	completion_report_free(&rep);
 	return 0;
 }
 

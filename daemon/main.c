@@ -1,5 +1,6 @@
 /*
- * main.c - jxjyd's command line: serve, migrate, check-config, --version.
+ * main.c - jxjyd's command line: serve, migrate, check-config, import,
+ * status, admins, --version.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -7,32 +8,64 @@
 #include <string.h>
 
 #include "jxjy-config.h"
+#include "admins-list.h"
 #include "config.h"
+#include "control.h"
 #include "db.h"
+#include "import.h"
 #include "log.h"
 #include "migrate.h"
 #include "server.h"
+#include "stats.h"
 
 enum exit_status {
 	EXIT_OK = 0,
 	EXIT_USAGE = 1,		/* bad command line or config */
 	EXIT_DATABASE = 2,	/* database unreachable */
 	EXIT_SCHEMA = 3,	/* migrations missing or mismatched */
+	EXIT_NOT_RUNNING = 4,	/* status: no daemon answers on the control socket */
+};
+
+/* The commands; each runs with the config loaded (check-config: whatever it held). */
+enum main_command {
+	CMD_SERVE,
+	CMD_CHECK_CONFIG,
+	CMD_MIGRATE,
+	CMD_IMPORT,
+	CMD_STATUS,
+	CMD_ADMINS,
+};
+
+static const struct {
+	const char		*name;
+	enum main_command	 command;
+} main_commands[] = {
+	{ "serve", CMD_SERVE },
+	{ "check-config", CMD_CHECK_CONFIG },
+	{ "migrate", CMD_MIGRATE },
+	{ "import", CMD_IMPORT },
+	{ "status", CMD_STATUS },
+	{ "admins", CMD_ADMINS },
 };
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: jxjyd [-f FILE] [COMMAND]\n"
+	    "usage: jxjyd [-f FILE] [-n] [COMMAND]\n"
 	    "  -f FILE        configuration file (default %s)\n"
+	    "  -n, --dry-run  import: check the files and count, change nothing\n"
 	    "  --version      print the version and exit\n"
 	    "commands:\n"
 	    "  serve          run the SSH server in the foreground (default)\n"
 	    "  check-config   check FILE and report every mistake\n"
 	    "  migrate        apply the pending schema migrations\n"
-	    "exit status: 0 ok, 1 usage or configuration error, 2 database\n"
-	    "unreachable, 3 schema not migrated or changed\n", CONFIG_DEFAULT_PATH);
+	    "  import         load the reference data CSV files FILE names\n"
+	    "  status         print the running daemon's figures (control socket)\n"
+	    "  admins         list the unit administrators and their accounts\n"
+	    "exit status: 0 ok, 1 usage, configuration or data file error,\n"
+	    "2 database unreachable, 3 schema not migrated or changed,\n"
+	    "4 no daemon answers (status)\n", CONFIG_DEFAULT_PATH);
 }
 
 /* Load the config or print every mistake; returns 0 or EXIT_USAGE. */
@@ -78,22 +111,97 @@ main_migrate(const struct config *cfg, int apply)
 	return EXIT_DATABASE;
 }
 
+/* import's lines: mistakes to stderr, the summary to stdout. */
+static void
+main_import_print(bool error, const char *line)
+{
+	fprintf(error ? stderr : stdout, "%s\n", line);
+	fflush(error ? stderr : stdout);
+}
+
+/* import's lines when serve imports at start: to the log. */
+static void
+main_import_log(bool error, const char *line)
+{
+	if (error)
+		log_error("%s", line);
+	else
+		log_info("%s", line);
+}
+
+/* Import the reference files; an enum exit_status. */
+static int
+main_import(const struct config *cfg, bool dry_run, import_report_fn *report)
+{
+	struct db_conn *c;
+	char err[512];
+	int st;
+
+	if ((c = db_connect_single(cfg->db_conninfo, err, sizeof err)) == NULL) {
+		fprintf(stderr, "jxjyd: database: %s\n", err);
+		return EXIT_DATABASE;
+	}
+	st = import_run(c, cfg, dry_run, report);
+	db_disconnect_single(c);
+	return st == IMPORT_OK ? EXIT_OK : st == IMPORT_INVALID ? EXIT_USAGE : EXIT_DATABASE;
+}
+
+/* Ask the running daemon for its figures. */
+static int
+main_status(const struct config *cfg)
+{
+	char err[512];
+
+	if (cfg->control_socket[0] == '\0') {
+		fprintf(stderr, "jxjyd: status: control_socket is \"\" in %s, so the daemon "
+		    "has no control socket\n", cfg->path);
+		return EXIT_USAGE;
+	}
+	if (control_query(cfg->control_socket, "status", stdout, err, sizeof err) != 0) {
+		fprintf(stderr, "jxjyd: status: %s (is jxjyd running?)\n", err);
+		return EXIT_NOT_RUNNING;
+	}
+	return EXIT_OK;
+}
+
+static int
+main_admins(const struct config *cfg)
+{
+	struct db_conn *c;
+	char err[512];
+	int rc;
+
+	if ((c = db_connect_single(cfg->db_conninfo, err, sizeof err)) == NULL) {
+		fprintf(stderr, "jxjyd: database: %s\n", err);
+		return EXIT_DATABASE;
+	}
+	rc = admins_list(c, cfg, stdout);
+	db_disconnect_single(c);
+	return rc == 0 ? EXIT_OK : EXIT_DATABASE;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = CONFIG_DEFAULT_PATH, *command = "serve";
+	const char *path = CONFIG_DEFAULT_PATH, *name = "serve";
+	enum main_command command = CMD_SERVE;
 	struct config cfg;
+	bool dry_run = false, found = false;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "f:hn", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			path = optarg;
+			break;
+		case 'n':
+			dry_run = true;
 			break;
 		case 'V':
 			printf("jxjyd %s (protocol %d)\n", JXJY_VERSION, JXJY_PROTOCOL_VERSION);
@@ -107,36 +215,74 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		command = argv[optind++];
+		name = argv[optind++];
 	if (optind < argc) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (strcmp(command, "serve") != 0 && strcmp(command, "check-config") != 0 &&
-	    strcmp(command, "migrate") != 0) {
-		fprintf(stderr, "jxjyd: unknown command '%s'\n", command);
+	for (size_t i = 0; i < sizeof main_commands / sizeof main_commands[0]; i++) {
+		if (strcmp(name, main_commands[i].name) == 0) {
+			command = main_commands[i].command;
+			found = true;
+		}
+	}
+	if (!found) {
+		fprintf(stderr, "jxjyd: unknown command '%s'\n", name);
 		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (dry_run && command != CMD_IMPORT) {
+		fprintf(stderr, "jxjyd: -n (--dry-run) is for import only\n");
 		return EXIT_USAGE;
 	}
 
 	rc = main_load_config(path, &cfg);
-	if (strcmp(command, "check-config") == 0) {
+	if (command == CMD_CHECK_CONFIG) {
 		if (rc == EXIT_OK)
 			printf("%s: ok\n", path);
 		goto out;
 	}
 	if (rc != EXIT_OK)
 		goto out;
+	if (command == CMD_STATUS) {
+		rc = main_status(&cfg);
+		goto out;
+	}
 	log_open(cfg.log_level, cfg.log_syslog);
-	if (strcmp(command, "migrate") == 0) {
+	if (command == CMD_MIGRATE) {
 		rc = main_migrate(&cfg, 1);
 		goto out;
 	}
-	/* serve: never on a database this binary does not match. */
+	/* Everything else: never on a database this binary does not match. */
 	rc = main_migrate(&cfg, 0);
 	if (rc != EXIT_OK)
 		goto out;
-	rc = server_run(&cfg);
+	switch (command) {
+	case CMD_IMPORT:
+		rc = main_import(&cfg, dry_run, main_import_print);
+		break;
+	case CMD_ADMINS:
+		rc = main_admins(&cfg);
+		break;
+	default:
+		/*
+		 * A mistake in the files is logged and the data already in
+		 * the database is served: nothing was imported, so it is
+		 * still consistent, and a typo in a CSV file should not keep
+		 * the service down.
+		 */
+		if (cfg.ref_import_at_start && import_configured(&cfg)) {
+			rc = main_import(&cfg, false, main_import_log);
+			if (rc == EXIT_DATABASE)
+				goto out;
+			if (rc != EXIT_OK)
+				log_warning("reference data not imported (mistakes above); "
+				    "serving the data already in the database");
+		}
+		stats_start();
+		rc = server_run(&cfg);
+		break;
+	}
 out:
 	config_free(&cfg);
 	return rc;

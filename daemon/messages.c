@@ -34,10 +34,12 @@ static const struct message fields_core[] = {
 
 /* Each group's table; the first match wins. */
 static const struct message *const message_tables[] = {
-	messages_core, messages_login, messages_accounts, NULL,
+	messages_core, messages_login, messages_accounts, messages_profile,
+	messages_declarations, messages_keys, messages_completion, NULL,
 };
 static const struct message *const field_tables[] = {
-	fields_core, fields_accounts, NULL,
+	fields_core, fields_accounts, fields_profile, fields_declarations, fields_keys,
+	fields_completion, NULL,
 };
 
 static const char *

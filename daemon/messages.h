@@ -19,6 +19,14 @@ struct message {
 extern const struct message messages_login[];		/* messages-login.c */
 extern const struct message messages_accounts[];	/* messages-accounts.c */
 extern const struct message fields_accounts[];		/* messages-accounts.c */
+extern const struct message messages_profile[];		/* messages-profile.c */
+extern const struct message fields_profile[];		/* messages-profile.c */
+extern const struct message messages_declarations[];	/* messages-declarations.c */
+extern const struct message fields_declarations[];	/* messages-declarations.c */
+extern const struct message messages_keys[];		/* messages-keys.c: keys, inbox, exec */
+extern const struct message fields_keys[];		/* messages-keys.c */
+extern const struct message messages_completion[];	/* messages-completion.c */
+extern const struct message fields_completion[];	/* messages-completion.c */
 
 /* The sentence for a reason word; the reason itself when it is unknown. */
 const char *message_get(enum lang lang, const char *reason);

@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "passwords.h"
+#include "stats.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -90,6 +91,7 @@ passwords_init(int concurrency)
 static void
 passwords_slot_take(void)
 {
+	stats_hash_queued();
 	pthread_mutex_lock(&hash_slots.lock);
 	for (;;) {
 		int limit = hash_slots.limit > 0 ? hash_slots.limit : PASSWORD_DEFAULT_CONCURRENCY;
@@ -100,6 +102,7 @@ passwords_slot_take(void)
 	}
 	hash_slots.running++;
 	pthread_mutex_unlock(&hash_slots.lock);
+	stats_hash_started();
 }
 
 static void
@@ -109,6 +112,7 @@ passwords_slot_give(void)
 	hash_slots.running--;
 	pthread_cond_signal(&hash_slots.freed);
 	pthread_mutex_unlock(&hash_slots.lock);
+	stats_hash_finished();
 }
 
 char *

@@ -18,11 +18,8 @@
 #include "passwords.h"
 #include "rpc.h"
 #include "text.h"
-#include "validate.h"
+#include "validate-account.h"
 #include "xmalloc.h"
-
-#define REGISTER_NAME_MAX	50	/* characters */
-#define REGISTER_TEXT_MAX	100	/* characters of native_place, school */
 
 /* One application, checked; the strings point into the params or are owned copies. */
 struct registration {
@@ -44,11 +41,6 @@ struct registration {
 	const char	*education;	/* NULL when not given */
 };
 
-/* What the reference tables say about the codes an application names. */
-struct register_lookup {
-	bool	unit, department, ethnicity, major, title, education;
-};
-
 static void
 register_free(struct registration *r)
 {
@@ -57,44 +49,11 @@ register_free(struct registration *r)
 	free(r->school);
 }
 
-/*
- * A copy of s without leading and trailing blanks (ASCII space and tab,
- * and the ideographic space U+3000 a Chinese input method types).
- * Returns NULL when s is NULL; caller frees.
- */
-static char *
-register_trim(const char *s)
-{
-	static const char ideographic[] = "\xe3\x80\x80";
-	size_t len;
-
-	if (s == NULL)
-		return NULL;
-	for (;;) {
-		if (*s == ' ' || *s == '\t')
-			s++;
-		else if (strncmp(s, ideographic, 3) == 0)
-			s += 3;
-		else
-			break;
-	}
-	len = strlen(s);
-	for (;;) {
-		if (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-			len--;
-		else if (len >= 3 && memcmp(s + len - 3, ideographic, 3) == 0)
-			len -= 3;
-		else
-			break;
-	}
-	return xstrndup(s, len);
-}
-
 /* An optional string parameter: NULL when absent, null or blank. Caller frees. */
 static char *
 register_optional_text(struct rpc_call *call, const char *name)
 {
-	char *s = register_trim(rpc_param_string(call, name));
+	char *s = account_trim(rpc_param_string(call, name));
 
 	if (s != NULL && *s == '\0') {
 		free(s);
@@ -112,73 +71,11 @@ register_optional_code(struct rpc_call *call, const char *name)
 	return s != NULL && *s != '\0' ? s : NULL;
 }
 
-static const char *
-register_idnum_reason(enum idnum_status st)
-{
-	switch (st) {
-	case IDNUM_OK:		return NULL;
-	case IDNUM_LENGTH:	return "id_number_length";
-	case IDNUM_CHARS:	return "id_number_chars";
-	case IDNUM_REGION:	return "id_number_region";
-	case IDNUM_BIRTHDATE:	return "id_number_birthdate";
-	case IDNUM_FUTURE:	return "id_number_future";
-	case IDNUM_CHECKSUM:	return "id_number_checksum";
-	}
-	return "id_number_chars";
-}
-
-/* True when s is two ASCII digits (an ethnicity code, GB/T 3304). */
-static bool
-register_two_digits(const char *s)
-{
-	return s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' && s[2] == '\0';
-}
-
-/*
- * Ask the reference tables about every code of r in one round trip.
- * Returns 0 with *lk filled, or -1 after rpc_fail.
- */
-static int
-register_look_up(struct rpc_call *call, const struct registration *r,
-    struct register_lookup *lk)
-{
-	DB_STMT(register_lookup_stmt,
-	    "SELECT EXISTS (SELECT 1 FROM units WHERE code = $1 AND active),"
-	    " EXISTS (SELECT 1 FROM departments"
-	    "  WHERE id = $2::bigint AND unit_code = $1 AND active),"
-	    " EXISTS (SELECT 1 FROM ethnicities WHERE code = $3),"
-	    " $4::text IS NULL OR EXISTS (SELECT 1 FROM majors WHERE code = $4),"
-	    " $5::integer IS NULL OR EXISTS (SELECT 1 FROM titles WHERE id = $5::integer),"
-	    " $6::text IS NULL OR EXISTS (SELECT 1 FROM education_levels WHERE code = $6)");
-	struct db_conn *db;
-	char department[24], title[24];
-	const char *params[6];
-	PGresult *res;
-	bool *out[6] = { &lk->unit, &lk->department, &lk->ethnicity, &lk->major,
-	    &lk->title, &lk->education };
-
-	if ((db = rpc_db(call)) == NULL)
-		return -1;
-	snprintf(department, sizeof department, "%lld", r->department_id);
-	snprintf(title, sizeof title, "%lld", r->title_id);
-	params[0] = r->unit;
-	params[1] = department;
-	params[2] = r->ethnicity;
-	params[3] = r->major;
-	params[4] = r->has_title ? title : NULL;
-	params[5] = r->education;
-	if ((res = db_exec(db, &register_lookup_stmt, 6, params)) == NULL)
-		return rpc_fail_internal(call, db_error_text(db));
-	for (int i = 0; i < 6; i++)
-		*out[i] = strcmp(PQgetvalue(res, 0, i), "t") == 0;
-	PQclear(res);
-	return 0;
-}
-
 /*
  * Read and check the application in call's params into *r, in the order of
  * the form.  Returns 0, or -1 after rpc_fail naming the first broken rule.
- * *r is to be freed with register_free either way.
+ * *r is to be freed with register_free either way.  The rules themselves
+ * are validate-account.c's, shared with profile edits.
  */
 static int
 register_check(struct rpc_call *call, struct registration *r)
@@ -188,15 +85,16 @@ register_check(struct rpc_call *call, struct registration *r)
 	const char *sex = rpc_param_string(call, "sex");
 	const char *birth = rpc_param_string(call, "birth_date");
 	const char *reason;
-	struct register_lookup lk;
-	int y, m, d;
+	struct account_refs refs = { 0 };
+	struct db_conn *db;
+	int y, m, d, rc = -1;
 
 	r->password = rpc_param_string(call, "password");
 	r->phone = rpc_param_string(call, "phone");
 	r->email = rpc_param_string(call, "email");
 	r->unit = rpc_param_string(call, "unit");
 	rpc_param_int(call, "department_id", &r->department_id);
-	r->name = register_trim(rpc_param_string(call, "name"));
+	r->name = account_trim(rpc_param_string(call, "name"));
 	r->ethnicity = rpc_param_string(call, "ethnicity");
 	r->native_place = register_optional_text(call, "native_place");
 	r->school = register_optional_text(call, "school");
@@ -204,7 +102,7 @@ register_check(struct rpc_call *call, struct registration *r)
 	r->has_title = rpc_param_int(call, "title_id", &r->title_id);
 	r->education = register_optional_code(call, "education_level");
 
-	if ((reason = register_idnum_reason(idnum_check(id_number, 0, &r->id))) != NULL)
+	if ((reason = account_idnum_reason(idnum_check(id_number, 0, &r->id))) != NULL)
 		return rpc_fail(call, RPC_INVALID_INPUT, reason, "id_number", NULL);
 	/* The phone may still be malformed here; it is only searched for. */
 	if ((reason = password_check(r->password, r->id.normalized, r->phone)) != NULL)
@@ -212,55 +110,83 @@ register_check(struct rpc_call *call, struct registration *r)
 	if (strcmp(r->password, confirm) != 0)
 		return rpc_fail(call, RPC_INVALID_INPUT, "password_mismatch",
 		    "password_confirm", NULL);
-	if (!phone_valid(r->phone))
-		return rpc_fail(call, RPC_INVALID_INPUT, "phone_invalid", "phone", NULL);
-	if (!email_valid(r->email))
-		return rpc_fail(call, RPC_INVALID_INPUT, "email_invalid", "email", NULL);
+	if ((reason = account_check_phone(r->phone)) != NULL)
+		return rpc_fail(call, RPC_INVALID_INPUT, reason, "phone", NULL);
+	if ((reason = account_check_email(r->email)) != NULL)
+		return rpc_fail(call, RPC_INVALID_INPUT, reason, "email", NULL);
 
-	/* Out-of-range numbers are unknown without asking (and would not cast). */
-	if (r->department_id <= 0)
-		r->department_id = 0;
-	if (r->has_title && (r->title_id <= 0 || r->title_id > 2147483647))
-		r->title_id = 0;	/* no such id, and it casts */
-	if (register_look_up(call, r, &lk) != 0)
+	refs.unit = r->unit;
+	refs.department_id = r->department_id;
+	refs.has_department = true;
+	refs.ethnicity = r->ethnicity;
+	refs.major = r->major;
+	refs.title_id = r->title_id;
+	refs.has_title = r->has_title;
+	refs.education = r->education;
+	if ((db = rpc_db(call)) == NULL)
 		return -1;
-	if (!lk.unit)
-		return rpc_fail(call, RPC_INVALID_INPUT, "unit_unknown", "unit", NULL);
-	if (!lk.department)
-		return rpc_fail(call, RPC_INVALID_INPUT, "department_unknown",
-		    "department_id", NULL);
+	if (account_refs_look_up(db, &refs) != 0)
+		return rpc_fail_internal(call, db_error_text(db));
+	if (!refs.known[ACCOUNT_REF_UNIT]) {
+		rpc_fail(call, RPC_INVALID_INPUT, "unit_unknown", "unit", NULL);
+		goto out;
+	}
+	if (!refs.known[ACCOUNT_REF_DEPARTMENT]) {
+		rpc_fail(call, RPC_INVALID_INPUT, "department_unknown", "department_id", NULL);
+		goto out;
+	}
 
-	if (!text_clean(r->name, false, 1, REGISTER_NAME_MAX))
-		return rpc_fail(call, RPC_INVALID_INPUT, "name_invalid", "name", NULL);
-	if (strcmp(sex, "male") != 0 && strcmp(sex, "female") != 0)
-		return rpc_fail(call, RPC_INVALID_INPUT, "sex_invalid", "sex", NULL);
+	if ((reason = account_check_name(r->name)) != NULL) {
+		rpc_fail(call, RPC_INVALID_INPUT, reason, "name", NULL);
+		goto out;
+	}
+	if (strcmp(sex, "male") != 0 && strcmp(sex, "female") != 0) {
+		rpc_fail(call, RPC_INVALID_INPUT, "sex_invalid", "sex", NULL);
+		goto out;
+	}
 	r->sex = strcmp(sex, "male") == 0 ? SEX_MALE : SEX_FEMALE;
-	if (r->sex != (int)r->id.sex)
-		return rpc_fail(call, RPC_INVALID_INPUT, "sex_mismatch", "sex", NULL);
-	if (!date_valid(birth, &y, &m, &d))
-		return rpc_fail(call, RPC_INVALID_INPUT, "birth_date_invalid",
-		    "birth_date", NULL);
-	if (y != r->id.year || m != r->id.month || d != r->id.day)
-		return rpc_fail(call, RPC_INVALID_INPUT, "birth_date_mismatch",
-		    "birth_date", NULL);
+	if (r->sex != (int)r->id.sex) {
+		rpc_fail(call, RPC_INVALID_INPUT, "sex_mismatch", "sex", NULL);
+		goto out;
+	}
+	if (!date_valid(birth, &y, &m, &d)) {
+		rpc_fail(call, RPC_INVALID_INPUT, "birth_date_invalid", "birth_date", NULL);
+		goto out;
+	}
+	if (y != r->id.year || m != r->id.month || d != r->id.day) {
+		rpc_fail(call, RPC_INVALID_INPUT, "birth_date_mismatch", "birth_date", NULL);
+		goto out;
+	}
 	snprintf(r->birth_date, sizeof r->birth_date, "%04d-%02d-%02d", y, m, d);
-	if (!register_two_digits(r->ethnicity) || !lk.ethnicity)
-		return rpc_fail(call, RPC_INVALID_INPUT, "ethnicity_unknown", "ethnicity",
-		    NULL);
+	if (!refs.known[ACCOUNT_REF_ETHNICITY]) {
+		rpc_fail(call, RPC_INVALID_INPUT, "ethnicity_unknown", "ethnicity", NULL);
+		goto out;
+	}
 	if (r->native_place != NULL &&
-	    !text_clean(r->native_place, false, 1, REGISTER_TEXT_MAX))
-		return rpc_fail(call, RPC_INVALID_INPUT, "text_invalid", "native_place",
-		    NULL);
-	if (r->school != NULL && !text_clean(r->school, false, 1, REGISTER_TEXT_MAX))
-		return rpc_fail(call, RPC_INVALID_INPUT, "text_invalid", "school", NULL);
-	if (!lk.major)
-		return rpc_fail(call, RPC_INVALID_INPUT, "major_unknown", "major", NULL);
-	if (!lk.title)
-		return rpc_fail(call, RPC_INVALID_INPUT, "title_unknown", "title_id", NULL);
-	if (!lk.education)
-		return rpc_fail(call, RPC_INVALID_INPUT, "education_unknown",
-		    "education_level", NULL);
-	return 0;
+	    (reason = account_check_text(r->native_place)) != NULL) {
+		rpc_fail(call, RPC_INVALID_INPUT, reason, "native_place", NULL);
+		goto out;
+	}
+	if (r->school != NULL && (reason = account_check_text(r->school)) != NULL) {
+		rpc_fail(call, RPC_INVALID_INPUT, reason, "school", NULL);
+		goto out;
+	}
+	if (!refs.known[ACCOUNT_REF_MAJOR]) {
+		rpc_fail(call, RPC_INVALID_INPUT, "major_unknown", "major", NULL);
+		goto out;
+	}
+	if (!refs.known[ACCOUNT_REF_TITLE]) {
+		rpc_fail(call, RPC_INVALID_INPUT, "title_unknown", "title_id", NULL);
+		goto out;
+	}
+	if (!refs.known[ACCOUNT_REF_EDUCATION]) {
+		rpc_fail(call, RPC_INVALID_INPUT, "education_unknown", "education_level", NULL);
+		goto out;
+	}
+	rc = 0;
+out:
+	account_refs_free(&refs);
+	return rc;
 }
 
 /*

@@ -33,7 +33,8 @@ static const char *const staff_functions[] = {
 	"profile", "declare", "progress", "completion", NULL,
 };
 static const char *const unit_admin_functions[] = {
-	"review_registrations", NULL,
+	"review_registrations", "review_titles", "staff", "review_declarations",
+	"completion_report", NULL,
 };
 
 DB_STMT(session_select_account,

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "messages.h"
 #include "rpc.h"
+#include "stats.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -29,6 +30,12 @@ static const struct rpc_method *const rpc_groups[] = {
 	rpc_reference_methods,
 	rpc_register_methods,
 	rpc_review_methods,
+	rpc_profile_methods,
+	rpc_declarations_methods,
+	rpc_attachments_methods,
+	rpc_keys_methods,
+	rpc_inbox_methods,
+	rpc_completion_methods,
 	NULL,
 };
 
@@ -330,14 +337,18 @@ rpc_handle_line(struct session *s, const char *line, size_t len)
 	}
 
 	double ms = rpc_elapsed_ms(&t0);
-	if (ms >= server_config()->log_slow_request)
+	int slow = server_config()->log_slow_request;	/* 0: never warn */
+	if (slow > 0 && ms >= slow)
 		log_warning("session %lu: slow request: %s took %.1f ms", s->serial,
 		    json_string_value(method), ms);
 	else if (log_enabled(LOG_LEVEL_INFO))
-		log_info("session %lu: %s role=%s account=%lld %s%s %.2f ms", s->serial,
-		    json_string_value(method), rpc_role_name(s->role),
+		log_info("session %lu: %s role=%s unit=%s account=%lld %s%s %.2f ms",
+		    s->serial, json_string_value(method), rpc_role_name(s->role),
+		    s->unit_code ? s->unit_code : "-",
 		    (long long)s->account_id, rc == 0 ? "ok" : "error ",
 		    rc == 0 ? "" : (call.error_reason ? call.error_reason : "?"), ms);
+	stats_request(ms, rc == 0, server_config()->log_slow_request > 0 &&
+	    ms >= server_config()->log_slow_request);
 
 	if (id == NULL) {
 		/* A notification: no reply, whatever happened. */

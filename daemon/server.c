@@ -43,6 +43,7 @@
 #include "jxjy-config.h"
 #include "admins.h"
 #include "captcha.h"
+#include "control.h"
 #include "db.h"
 #include "exec.h"
 #include "inbox.h"
@@ -51,6 +52,7 @@
 #include "rpc.h"
 #include "server.h"
 #include "session.h"
+#include "stats.h"
 #include "xmalloc.h"
 
 /*
@@ -118,6 +120,7 @@ session_unregister(struct session *s)
 	for (size_t i = 0; i < logged_in.n; i++) {
 		if (logged_in.list[i] == s) {
 			logged_in.list[i] = logged_in.list[--logged_in.n];
+			stats_account_logout();
 			break;
 		}
 	}
@@ -148,6 +151,7 @@ session_set_account(struct session *s, int64_t account_id, enum role role,
 		logged_in.list = xrealloc(logged_in.list, logged_in.cap * sizeof *logged_in.list);
 	}
 	logged_in.list[logged_in.n++] = s;
+	stats_account_login();
 	pthread_mutex_unlock(&logged_in.lock);
 }
 
@@ -204,6 +208,7 @@ server_admit(const char *address, unsigned long *serial, const char **why)
 		}
 		sc->count++;
 		sessions.total++;
+		stats_session_opened();
 		*serial = ++sessions.serial;
 		ok = true;
 	}
@@ -234,6 +239,7 @@ server_release(const char *address, bool thread)
 		}
 	}
 	sessions.total--;
+	stats_session_closed();
 	pthread_cond_broadcast(&sessions.gone);
 	pthread_mutex_unlock(&sessions.lock);
 }
@@ -1218,6 +1224,7 @@ server_run(struct config *cfg)
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_JOINABLE);
 	pthread_attr_setstacksize(&attr, SESSION_STACK);
 
+	control_start(cfg);
 	log_info("listening on %s:%d (pool of %d database connections)",
 	    cfg->listen_address, cfg->port, cfg->db_pool_size);
 
@@ -1263,6 +1270,7 @@ server_run(struct config *cfg)
 	}
 	int left = sessions.total;
 	pthread_mutex_unlock(&sessions.lock);
+	control_stop();
 	server_reap();
 	if (left > 0) {
 		log_warning("%d sessions did not finish within %d s; exiting anyway", left,

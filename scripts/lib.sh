@@ -13,10 +13,13 @@
 
 JXJY_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# Every package the project needs to build, test and run its demo on Debian 12.
+# Every package the project needs to build, test and run its demo on Debian 12.  haproxy
+# and systemd (systemd-analyze) serve the operations tests: two daemons behind a balancer,
+# and the service unit checked; installing systemd in a container starts nothing.
 JXJY_PACKAGES="meson ninja-build pkg-config gcc libc6-dev libssh-dev libpq-dev libncurses-dev
 libconfig-dev libjansson-dev libsodium-dev libpwquality-dev cracklib-runtime postgresql
-tmux gettext openssh-client jq python3 python3-pytest procps util-linux"
+tmux gettext openssh-client jq python3 python3-pytest procps util-linux
+haproxy systemd"
 
 jxjy_say()
 {
@@ -160,20 +163,45 @@ jxjy_pg_start()
 		jxjy_die "PostgreSQL did not start"
 	fi
 	export PGHOST=$dir PGPORT=$port PGUSER=postgres PGDATABASE=jxjy
+	jxjy_pg_watch "${JXJY_PG_OWNER:-$$}" "$dir"
 	if ! "$bindir/createdb" jxjy; then
 		jxjy_die "createdb jxjy failed"
 	fi
+}
+
+# A PostgreSQL outlives whoever started it (pg_ctl detaches it), so a run killed without
+# a chance to clean up (SIGKILL, a lost terminal) would leave it behind.  A small watcher,
+# in its own session and holding none of our file descriptors, stops it when the owner
+# process is gone.  jxjy_pg_stop ends the watcher on the ordinary path.
+jxjy_pg_watch()
+{
+	local owner=$1 dir=$2
+
+	setsid bash -c '
+		. "$1"
+		while kill -0 "$2" 2>/dev/null && [ -d "$3" ]; do
+			sleep 1
+		done
+		JXJY_PG_DIR=$3 JXJY_PG_WATCHER=$$ jxjy_pg_stop' \
+	    jxjy-pg-watch "$JXJY_TOP/scripts/lib.sh" "$owner" "$dir" \
+	    </dev/null >/dev/null 2>&1 &
+	echo $! >"$dir/watcher.pid"
 }
 
 # Stop the PostgreSQL started by jxjy_pg_start and remove its directory.  Safe to call
 # twice, and when it never started.
 jxjy_pg_stop()
 {
-	local dir=${JXJY_PG_DIR:-} bindir pid i
+	local dir=${JXJY_PG_DIR:-} bindir pid i watcher
 
 	[ -n "$dir" ] || return 0
 	case "$dir" in /tmp/jxjy-pg.*) ;; *) return 0 ;; esac
 	JXJY_PG_DIR=
+	watcher=$(cat "$dir/watcher.pid" 2>/dev/null)
+	if [ -n "$watcher" ] && [ "$watcher" != "${JXJY_PG_WATCHER:-}" ]; then
+		# Its own process group (setsid): its sleep goes with it.
+		kill -- "-$watcher" 2>/dev/null || kill "$watcher" 2>/dev/null
+	fi
 	if [ -f "$dir/data/postmaster.pid" ]; then
 		bindir=$(jxjy_pg_bindir)
 		pid=$(head -n 1 "$dir/data/postmaster.pid" 2>/dev/null)

@@ -10,7 +10,8 @@ JXJY_PROG=pg.sh
 
 case "${1:-}" in
 start)
-	jxjy_pg_start "${2:-test}" >&2
+	# The cluster belongs to our caller: it stops when the caller's process is gone.
+	JXJY_PG_OWNER=$PPID jxjy_pg_start "${2:-test}" >&2
 	printf 'PGHOST=%s\nPGPORT=%s\nPGUSER=%s\nPGDATABASE=%s\nJXJY_PG_DIR=%s\n' \
 	    "$PGHOST" "$PGPORT" "$PGUSER" "$PGDATABASE" "$JXJY_PG_DIR"
 	;;

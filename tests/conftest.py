@@ -257,6 +257,8 @@ class Daemon:
             "host_key": str(self.host_key),
             "schema_dir": str(SCHEMA_DIR),
             "debug_methods": True,
+            # Each daemon its own control socket: the default /run/jxjy/jxjyd.sock is shared.
+            "control_socket": str(self.dir / "jxjyd.sock"),
             "database": {"conninfo": pg.conninfo(dbname), "pool_size": 4},
             "log": {"level": "debug"},
             "security": {"captcha": "off"},

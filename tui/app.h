@@ -1,12 +1,13 @@
 /*
  * app.h - one run of the client: its connection, what the server said
- * about itself, the ways out, and the screens.
+ * about itself and about who is logged in, the ways out, and the screens.
  */
 #ifndef JXJY_APP_H
 #define JXJY_APP_H
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <jansson.h>
 
@@ -19,6 +20,20 @@ struct app {
 	enum ui_lang	 lang;
 	char		*server;	/* "jxjyd 0.1.0" from system.hello; owned */
 	volatile sig_atomic_t *signal;	/* the signal that asked us to stop, or 0 */
+
+	/* How to connect again when the server ends the session; NULL: we cannot (--fd). */
+	const struct connect_options *connect;
+	int		 timeout_ms;	/* reply timeout, -1 for rpc's default */
+
+	/* The session.login (or session.whoami) result while logged in, else NULL. */
+	json_t		*me;
+
+	/*
+	 * The server ended the session in a way that lets the user start over
+	 * (idle_timeout, logged_out_elsewhere): the screens unwind (ui_stop),
+	 * and the main loop connects again and shows the login screen.
+	 */
+	bool		 restart;
 };
 
 /*
@@ -29,32 +44,153 @@ struct app {
 int	app_hello(struct app *a);
 
 /*
- * rpc_call for the screens.  A lost connection does not come back: the
- * user is told, the terminal restored, and jxjy exits 2.  Every other
- * failure returns NULL with *err filled (err->message is for people).
+ * rpc_call for the screens.  When the connection is lost the user is told
+ * why (app_lost) and NULL comes back with err->kind RPC_ERR_LOST, or jxjy
+ * exits 2.  Every other failure returns NULL with *err filled
+ * (err->message is for people: the server's sentence, sanitised when drawn).
  */
 json_t	*app_call(struct app *a, const char *method, json_t *params, struct rpc_error *err);
 
-/* Tell the user the connection is gone, restore the terminal, exit 2. */
-void	app_lost(struct app *a) __attribute__((noreturn));
+/*
+ * The connection is gone.  When the server said it ended the session for
+ * idle_timeout or logged_out_elsewhere, and we can connect again, tell the
+ * user, set a->restart and stop the screens (ui_stop); otherwise tell the
+ * user, restore the terminal and exit 2.  Does nothing once a->restart is set.
+ */
+void	app_lost(struct app *a);
 
-/* ui tick: notices a server that went away while the user was idle. */
+/*
+ * After a->restart: connect again with the same options and say hello.
+ * Exits 2 (reported) when the server cannot be reached.
+ */
+void	app_reconnect(struct app *a);
+
+/* ui tick: notices a server that went away (or ended the session) while the user was idle. */
 void	app_tick(void *arg);
 
 /* The status bar: the server's name and version, and hints. */
 void	app_status(struct app *a, const char *hints);
 
+/* Remember who is logged in (result: session.login's or whoami's; a reference is taken). */
+void	app_set_me(struct app *a, json_t *result);
+
+/* Forget who was logged in. */
+void	app_clear_me(struct app *a);
+
+/* Fields of a->me: "" when not logged in or absent (strings are a->me's). */
+const char *app_me_string(struct app *a, const char *key);
+const char *app_me_unit_name(struct app *a);
+bool	app_me_is_unit_admin(struct app *a);
+
+/*
+ * An ISO 8601 time from the server ("2026-03-01T09:30:00+08:00") as
+ * "2026-03-01 09:30" in buf; other text is copied as it is.  Returns buf.
+ */
+char	*app_format_time(const char *iso, char *buf, size_t size);
+
+/*
+ * A label padded with spaces to cols columns (CJK counted double) and its
+ * value: "label    value\n", appended to *text (a string the caller frees).
+ */
+void	app_append_row(char **text, const char *label, int cols, const char *value);
+
+/* The name of an account's state ("pending" → 待审核), or state itself. */
+const char *app_state_name(const char *state);
+
+/* "male"/"female" as a word, or sex itself. */
+const char *app_sex_name(const char *sex);
+
+/* Copy text into buf (size bytes), cut on a character boundary. */
+void	app_copy(char *buf, size_t size, const char *text);
+
 /* Screens: each runs until it knows which comes next. */
 enum screen_id {
 	SCREEN_QUIT,
+	SCREEN_START,		/* whoami: home when an SSH key logged us in, else login */
 	SCREEN_LOGIN,
+	SCREEN_REGISTER,
+	SCREEN_STATUS,		/* 注册进度查询 */
 	SCREEN_HOME,
+	SCREEN_PASSWORD,	/* 修改密码 */
+	SCREEN_REVIEW,		/* 注册审核 */
+	SCREEN_PROFILE,		/* 用户资料管理 */
+	SCREEN_TITLES,		/* 职务变更审核 */
+	SCREEN_STAFF,		/* 本单位人员 */
+	SCREEN_DECLARE,		/* 学时学分申报 */
+	SCREEN_PROGRESS,	/* 申报进度查询 */
+	SCREEN_DECL_REVIEW,	/* 学时审核 */
+	SCREEN_COMPLETION,	/* 年度完成情况 */
+	SCREEN_REPORT,		/* 完成情况统计 */
 };
 
-enum screen_id screen_login_run(struct app *a);	/* screen-login.c */
-enum screen_id screen_home_run(struct app *a);	/* screen-home.c */
+enum screen_id app_start(struct app *a);		/* app.c */
+enum screen_id screen_login_run(struct app *a);		/* screen-login.c */
+enum screen_id screen_register_run(struct app *a);	/* screen-register.c */
+enum screen_id screen_status_run(struct app *a);	/* screen-status.c */
+enum screen_id screen_home_run(struct app *a);		/* screen-home.c */
+enum screen_id screen_password_run(struct app *a);	/* screen-password.c */
+enum screen_id screen_review_run(struct app *a);	/* screen-review.c */
+enum screen_id screen_profile_run(struct app *a);	/* screen-profile.c */
+enum screen_id screen_titles_run(struct app *a);	/* screen-titles.c */
+enum screen_id screen_staff_run(struct app *a);		/* screen-staff.c */
+enum screen_id screen_declare_run(struct app *a);	/* screen-declare.c */
+enum screen_id screen_progress_run(struct app *a);	/* screen-progress.c */
+enum screen_id screen_decl_review_run(struct app *a);	/* screen-decl-review.c */
+enum screen_id screen_completion_run(struct app *a);	/* screen-completion.c */
+enum screen_id screen_report_run(struct app *a);	/* screen-report.c */
 
-/* The 功能列表 frame with list in it (screen-home.c; the login screen shows it empty). */
-void	home_draw_functions(int y, int x, int h, int w, struct ui_list *list, bool focused);
+/*
+ * Parts of the profile screens that others show too.  Those that run a
+ * screen of their own return 0 when the user leaves it, -1 when the user
+ * asked to quit; the caller sets its backdrop again.
+ */
+
+/* 变更记录: one's own (account_id 0), or a staff member's of the administrator's unit. */
+int	profile_history_run(struct app *a, const char *who, json_int_t account_id);
+
+/* A history entry's state, who decided and why; its one-line summary.  Caller frees. */
+char	*profile_history_state(json_t *item);
+char	*profile_history_line(json_t *item);
+
+/* SSH 密钥: list, add, remove one's own SSH keys (keys.*). */
+int	profile_keys_run(struct app *a);
+
+/*
+ * A staff member's profile and latest changes, read only, in a pager
+ * (hints and keys as ui_pager's; h opens the whole history, after which
+ * paint, arg is the backdrop again).  Returns the key of keys pressed, 0,
+ * or -1 to quit.  screen-staff.c
+ */
+int	staff_show(struct app *a, json_int_t account_id, const char *who, const char *hints,
+	    const char *keys, void (*paint)(void *), void *arg);
+
+/*
+ * "工程 / 中级 / 工程师" as "工程师（中级）" for a column of cols, or as
+ * "工程师" when that is too wide.  Caller frees.  screen-staff.c
+ */
+char	*staff_title_short(const char *full, int cols);
+
+/*
+ * Edit a draft declaration (declaration.get's detail: its form definition,
+ * values and version) in the declaration form.  Returns 0 when the user
+ * leaves it, -1 to quit.  screen-declare.c
+ */
+int	declare_edit_run(struct app *a, json_t *detail);
+
+/*
+ * Save an attachment ({id, name, size, sha256}) to a local file the user
+ * names (attachment.get, in chunks; the checksum checked); says what
+ * happened.  Over --fd there is no local disk: says so.  Returns 0, -1 when
+ * it failed.  screen-declare.c
+ */
+int	declare_download(struct app *a, json_t *attachment);
+
+/*
+ * A declaration's detail (declaration.get, review.declaration) as text:
+ * who (when the detail says), every field under its label from the
+ * record's own form, the attachment, the decision and the history.
+ * Caller frees.  screen-progress.c
+ */
+char	*progress_detail_text(json_t *detail);
 
 #endif

@@ -215,6 +215,47 @@ main_exit(int status)
 	return status;
 }
 
+/* Run one screen; returns the next. */
+static enum screen_id
+main_screen(struct app *a, enum screen_id id)
+{
+	switch (id) {
+	case SCREEN_START:
+		return app_start(a);
+	case SCREEN_LOGIN:
+		return screen_login_run(a);
+	case SCREEN_REGISTER:
+		return screen_register_run(a);
+	case SCREEN_STATUS:
+		return screen_status_run(a);
+	case SCREEN_HOME:
+		return screen_home_run(a);
+	case SCREEN_PASSWORD:
+		return screen_password_run(a);
+	case SCREEN_REVIEW:
+		return screen_review_run(a);
+	case SCREEN_PROFILE:
+		return screen_profile_run(a);
+	case SCREEN_TITLES:
+		return screen_titles_run(a);
+	case SCREEN_STAFF:
+		return screen_staff_run(a);
+	case SCREEN_DECLARE:
+		return screen_declare_run(a);
+	case SCREEN_PROGRESS:
+		return screen_progress_run(a);
+	case SCREEN_DECL_REVIEW:
+		return screen_decl_review_run(a);
+	case SCREEN_COMPLETION:
+		return screen_completion_run(a);
+	case SCREEN_REPORT:
+		return screen_report_run(a);
+	case SCREEN_QUIT:
+		break;
+	}
+	return SCREEN_QUIT;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -261,9 +302,14 @@ main(int argc, char **argv)
 	}
 	main_signals();
 	rpc_set_interrupt(app.rpc, &main_signal);
+	app.timeout_ms = -1;
 	if ((timeout = getenv("JXJY_TIMEOUT")) != NULL &&
-	    main_parse_int(timeout, 0, INT_MAX / 1000, &seconds))
-		rpc_set_timeout(app.rpc, seconds * 1000);
+	    main_parse_int(timeout, 0, INT_MAX / 1000, &seconds)) {
+		app.timeout_ms = seconds * 1000;
+		rpc_set_timeout(app.rpc, app.timeout_ms);
+	}
+	/* Over SSH a session the server ended may start over; over --fd it cannot. */
+	app.connect = o.use_fd ? NULL : &o.connect;
 
 	if (o.rpc) {
 		rc = rpc_relay(app.rpc, STDIN_FILENO, STDOUT_FILENO);
@@ -285,21 +331,18 @@ main(int argc, char **argv)
 	ui_set_signal_flag(&main_signal);
 	ui_set_tick(app_tick, &app);
 
-	next = SCREEN_LOGIN;
+	next = SCREEN_START;
 	while (next != SCREEN_QUIT && main_signal == 0) {
-		switch (next) {
-		case SCREEN_LOGIN:
-			next = screen_login_run(&app);
-			break;
-		case SCREEN_HOME:
-			next = screen_home_run(&app);
-			break;
-		case SCREEN_QUIT:
-			break;
+		next = main_screen(&app, next);
+		if (app.restart) {
+			/* The server ended the session (app_lost told the user): start over. */
+			app_reconnect(&app);
+			next = SCREEN_START;
 		}
 	}
 	ui_end();
 	rpc_close(app.rpc);
+	app_clear_me(&app);
 	free(app.server);
 	return main_exit(0);
 }

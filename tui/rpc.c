@@ -70,6 +70,8 @@ struct rpc {
 	volatile sig_atomic_t *interrupt;
 	bool		 lost;
 	char		 why[256];	/* what the transport said when it went */
+	char		 closing_reason[64];	/* from session.closing, "" when none came */
+	char		 closing_message[256];
 
 	enum rpc_mode	 mode;
 	json_int_t	 awaited;	/* id of the call in flight, 0 for none */
@@ -264,6 +266,26 @@ rpc_write_line(int fd, const char *line, size_t len)
 	return true;
 }
 
+/*
+ * A notification from the server.  session.closing means the server ends
+ * the session right after: no reply will come, so the connection counts
+ * as lost now, and its reason is kept for the user.
+ */
+static void
+rpc_on_notification(struct rpc *r, json_t *msg)
+{
+	const char *method = json_string_value(json_object_get(msg, "method"));
+	json_t *params = json_object_get(msg, "params");
+	const char *reason = json_string_value(json_object_get(params, "reason"));
+	const char *message = json_string_value(json_object_get(params, "message"));
+
+	if (strcmp(method, "session.closing") != 0)
+		return;
+	rpc_copy(r->closing_reason, sizeof r->closing_reason, reason != NULL ? reason : "closing");
+	rpc_copy(r->closing_message, sizeof r->closing_message, message != NULL ? message : "");
+	rpc_set_lost(r, "the server ended the session");
+}
+
 static bool
 rpc_on_line(void *ctx, enum line_event ev, const char *line, size_t len)
 {
@@ -291,11 +313,22 @@ rpc_on_line(void *ctx, enum line_event ev, const char *line, size_t len)
 		return true;
 	}
 
-	/* Call mode: a late reply to an abandoned call, or a notification, is dropped. */
-	if (r->awaited == 0 || r->reply != NULL)
-		return true;
+	/*
+	 * Call mode: a notification is looked at, whenever it comes; a late
+	 * reply to an abandoned call is dropped.
+	 */
 	if ((reply = json_loadb(line, len, 0, NULL)) == NULL)
 		return true;
+	if (json_is_object(reply) && json_object_get(reply, "id") == NULL &&
+	    json_is_string(json_object_get(reply, "method"))) {
+		rpc_on_notification(r, reply);
+		json_decref(reply);
+		return true;
+	}
+	if (r->awaited == 0 || r->reply != NULL) {
+		json_decref(reply);
+		return true;
+	}
 	id = json_object_get(reply, "id");
 	if (json_is_object(reply) && json_is_integer(id) && json_integer_value(id) == r->awaited)
 		r->reply = reply;
@@ -592,6 +625,18 @@ rpc_call(struct rpc *r, const char *method, json_t *params, struct rpc_error *er
 out:
 	r->awaited = 0;
 	return result;
+}
+
+const char *
+rpc_closing_reason(struct rpc *r)
+{
+	return r->closing_reason[0] != '\0' ? r->closing_reason : NULL;
+}
+
+const char *
+rpc_closing_message(struct rpc *r)
+{
+	return r->closing_reason[0] != '\0' ? r->closing_message : NULL;
 }
 
 bool

@@ -6,6 +6,9 @@
  * a pty).  Calls are synchronous and one at a time: a request goes out with
  * the next id, and replies are read until the one with that id arrives;
  * anything else (a late reply to a call that timed out) is dropped.
+ * Notifications from the server may arrive at any time, also while a call
+ * waits: session.closing (the server is ending the session) is remembered,
+ * and the connection counts as lost from then on.
  */
 #ifndef JXJY_RPC_H
 #define JXJY_RPC_H
@@ -74,6 +77,14 @@ json_t	*rpc_call(struct rpc *r, const char *method, json_t *params, struct rpc_e
  * a daemon that went away is noticed before the next request.
  */
 bool	rpc_alive(struct rpc *r);
+
+/*
+ * Why the server ended the session, from its session.closing notification:
+ * the reason ("idle_timeout", "logged_out_elsewhere", "shutting_down") and
+ * its sentence in the session's language.  NULL when it sent none.
+ */
+const char *rpc_closing_reason(struct rpc *r);
+const char *rpc_closing_message(struct rpc *r);
 
 /*
  * The --rpc relay: send each line of in to the server as it comes and

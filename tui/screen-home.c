@@ -1,35 +1,148 @@
 /*
- * screen-home.c - the personal home page: the 功能列表 (function list).
+ * screen-home.c - the personal home page: who is logged in, and the
+ * 功能列表 (function list).
  *
- * A placeholder for now: the functions (profile, declarations, progress,
- * annual completion) arrive with their own screens, and which of them a
- * person may use is the server's to say.
+ * Which functions a person has, and their names, are the server's to say
+ * (session.login's `functions`); this screen only opens the screen behind
+ * each key it knows and says "coming soon" for the others.  The user's
+ * name is a menu (F2): 修改密码, 退出登录.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include <curses.h>
 
 #include "app.h"
+#include "text.h"
+#include "xmalloc.h"
+
+enum home_focus {
+	HOME_FOCUS_LIST,
+	HOME_FOCUS_USER,
+};
+
+enum home_menu {
+	HOME_MENU_PASSWORD,
+	HOME_MENU_LOGOUT,
+};
 
 struct home {
 	struct app	*app;
-	struct ui_list	 functions;
+	struct ui_list	 functions;	/* the labels */
+	char		**keys;		/* and their keys, as many */
+	size_t		  nkeys;
+	enum home_focus	  focus;
+	int		  user_x, user_w;	/* where the name button is */
 };
 
-void
-home_draw_functions(int y, int x, int h, int w, struct ui_list *list, bool focused)
+/* The name button: "张三 ▾". */
+static char *
+home_user_caption(struct home *home)
 {
-	ui_box(y, x, h, w, _("Function list"), UI_FRAME);
-	ui_list_draw(list, y + 1, x + 2, h - 2, w - 4, focused);
+	const char *name = app_me_string(home->app, "name");
+
+	return xasprintf("%s ▾", *name != '\0' ? name : app_me_string(home->app, "id_number"));
 }
 
 static void
 home_paint(void *arg)
 {
 	struct home *home = arg;
+	char *caption = home_user_caption(home), *button, *unit;
+	int x = 1;
 
 	ui_header(_("Continuing Education · Home"));
-	home_draw_functions(2, 0, LINES - 4, COLS, &home->functions, true);
-	ui_message_line(_("Logged in."), false);
-	app_status(home->app, _("Arrows: choose  F10: quit"));
+	button = xasprintf("[ %s ]", caption);
+	home->user_x = x;
+	home->user_w = text_width(button);
+	x += ui_put(1, x, COLS / 2, button, home->focus == HOME_FOCUS_USER ? UI_BUTTON_FOCUS :
+	    UI_BUTTON, false) + 2;
+	unit = app_me_is_unit_admin(home->app) ?
+	    xasprintf("%s · %s", app_me_unit_name(home->app), _("unit administrator")) :
+	    xstrdup(app_me_unit_name(home->app));
+	ui_put(1, x, COLS - x - 1, unit, UI_NORMAL, false);
+
+	ui_box(2, 0, LINES - 4, COLS, _("Function list"), UI_FRAME);
+	ui_list_draw(&home->functions, 3, 2, LINES - 6, COLS - 4,
+	    home->focus == HOME_FOCUS_LIST);
+	app_status(home->app, _("Arrows: choose  Enter: open  F2: user menu  F10: quit"));
+	free(unit);
+	free(button);
+	free(caption);
+}
+
+/* The functions of session.login's result, in its order. */
+static void
+home_load(struct home *home)
+{
+	json_t *functions = json_object_get(home->app->me, "functions"), *f;
+	size_t i;
+
+	home->keys = xcalloc(json_array_size(functions) + 1, sizeof *home->keys);
+	json_array_foreach(functions, i, f) {
+		const char *key = json_string_value(json_object_get(f, "key"));
+		const char *label = json_string_value(json_object_get(f, "label"));
+
+		if (key == NULL)
+			continue;
+		home->keys[home->nkeys++] = xstrdup(key);
+		ui_list_add(&home->functions, label != NULL ? label : key);
+	}
+}
+
+/* Open the selected function; returns the next screen, or SCREEN_HOME to stay. */
+static enum screen_id
+home_open(struct home *home)
+{
+	const char *key;
+
+	if (home->functions.n == 0)
+		return SCREEN_HOME;
+	key = home->keys[home->functions.selected];
+	if (strcmp(key, "review_registrations") == 0)
+		return SCREEN_REVIEW;
+	if (strcmp(key, "profile") == 0)
+		return SCREEN_PROFILE;
+	if (strcmp(key, "review_titles") == 0)
+		return SCREEN_TITLES;
+	if (strcmp(key, "staff") == 0)
+		return SCREEN_STAFF;
+	if (strcmp(key, "declare") == 0)
+		return SCREEN_DECLARE;
+	if (strcmp(key, "progress") == 0)
+		return SCREEN_PROGRESS;
+	if (strcmp(key, "review_declarations") == 0)
+		return SCREEN_DECL_REVIEW;
+	if (strcmp(key, "completion") == 0)
+		return SCREEN_COMPLETION;
+	if (strcmp(key, "completion_report") == 0)
+		return SCREEN_REPORT;
+	/* Later issues bring the screens behind the others. */
+	ui_message(home->functions.items[home->functions.selected], _("Coming soon."));
+	return SCREEN_HOME;
+}
+
+/* The user menu under the name; returns the next screen, or SCREEN_HOME to stay. */
+static enum screen_id
+home_user_menu(struct home *home)
+{
+	const char *items[] = { _("Change password"), _("Log out") };
+	struct rpc_error err;
+	json_t *result;
+
+	switch (ui_menu(NULL, items, 2, 2, home->user_x + 2)) {
+	case HOME_MENU_PASSWORD:
+		return SCREEN_PASSWORD;
+	case HOME_MENU_LOGOUT:
+		result = app_call(home->app, "session.logout", NULL, &err);
+		json_decref(result);
+		if (home->app->restart)
+			return SCREEN_QUIT;
+		/* Whatever the server said, this screen is done with the account. */
+		app_clear_me(home->app);
+		return SCREEN_LOGIN;
+	}
+	return SCREEN_HOME;
 }
 
 enum screen_id
@@ -37,17 +150,45 @@ screen_home_run(struct app *a)
 {
 	struct home home = { .app = a };
 	struct ui_event ev;
+	enum screen_id next = SCREEN_QUIT;
 
-	ui_list_init(&home.functions, _("The functions will be listed here."));
+	if (a->me == NULL)
+		return SCREEN_LOGIN;
+	ui_list_init(&home.functions, _("No functions are available to this account."));
+	home_load(&home);
 	ui_set_backdrop(home_paint, &home);
 	for (;;) {
 		ui_repaint();
 		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev))
+		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev)) {
+			next = SCREEN_QUIT;
 			break;
-		ui_list_key(&home.functions, &ev, LINES - 6);
+		}
+		if (ev.type != UI_EV_KEY)
+			continue;
+		if (ev.key == KEY_F(2) ||
+		    (ev.key == UI_KEY_ENTER && home.focus == HOME_FOCUS_USER)) {
+			if ((next = home_user_menu(&home)) != SCREEN_HOME)
+				break;
+			continue;
+		}
+		if (ev.key == UI_KEY_TAB || ev.key == KEY_BTAB) {
+			home.focus = home.focus == HOME_FOCUS_LIST ? HOME_FOCUS_USER :
+			    HOME_FOCUS_LIST;
+			continue;
+		}
+		if (ev.key == UI_KEY_ENTER) {
+			if ((next = home_open(&home)) != SCREEN_HOME)
+				break;
+			continue;
+		}
+		if (home.focus == HOME_FOCUS_LIST)
+			ui_list_key(&home.functions, &ev, LINES - 6);
 	}
 	ui_set_backdrop(NULL, NULL);
 	ui_list_free(&home.functions);
-	return SCREEN_QUIT;
+	for (size_t i = 0; i < home.nkeys; i++)
+		free(home.keys[i]);
+	free(home.keys);
+	return next;
 }

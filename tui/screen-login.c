@@ -1,11 +1,13 @@
 /*
  * screen-login.c - 登录: ID number, password, verification code.
  *
- * As on the platform's web page: the login form on the left with the
- * captcha picture under its field, the function list (empty until one is
- * logged in) on the right.  Whether a login succeeds, and why not, is the
- * server's to say; this screen shows its sentence and puts the cursor on
- * the field it names.
+ * The fields on top, the buttons under them, and the verification code's
+ * picture (up to 72 columns by 9 rows, from captcha.new) below, so that
+ * everything fits in 80x24.  Whether a login succeeds, and why not, is the
+ * server's to say: its sentence goes beside the field it names and on the
+ * message line.  A code is good for one try, so a new one is fetched after
+ * every failed login; when the server says none is needed (captcha "off",
+ * or "after-failures" before any failure) the field and picture are hidden.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,105 +23,120 @@ enum login_field {
 	LOGIN_PASSWORD,
 	LOGIN_CAPTCHA,
 	LOGIN_SUBMIT,
+	LOGIN_REFRESH,
 	LOGIN_REGISTER,
+	LOGIN_STATUS,
 };
 
-/* Columns of the login frame; the function list takes the rest. */
-#define LOGIN_FRAME_WIDTH	48
-#define LOGIN_MAX_WIDTH		110	/* beyond this the screen is centred */
-#define LOGIN_PICTURE_ROWS	7	/* captcha box, borders included */
-#define LOGIN_PICTURE_WIDTH	30
+#define LOGIN_FRAME_WIDTH	78	/* fits 80 columns; the picture is 72 wide */
+#define LOGIN_PICTURE_ROWS	11	/* 9 rows and the frame */
 
 struct login {
 	struct app	*app;
 	struct ui_form	 form;
-	struct ui_list	 functions;	/* filled by the home screen once logged in */
-	char		*captcha_id;	/* the server's name for the picture shown */
 	char		**captcha_rows;	/* the picture, rows of text */
 	size_t		  captcha_n;
-	char		 message[512];	/* the last outcome, on the message line */
-	bool		 message_error;
+	bool		  captcha_required;
+	char		 *captcha_note;	/* why there is no picture, or NULL */
+	char		  message[512];	/* the last outcome, on the message line */
+	bool		  message_error;
 };
 
 static void
 login_say(struct login *l, const char *text, bool error)
 {
-	size_t n = strlen(text);
-
-	if (n >= sizeof l->message) {
-		n = sizeof l->message - 1;
-		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
-			n--;
-	}
-	memcpy(l->message, text, n);
-	l->message[n] = '\0';
+	app_copy(l->message, sizeof l->message, text);
 	l->message_error = error;
-}
-
-/* Narrow an input box so that it and its ']' stay inside the frame. */
-static void
-login_fit_field(struct ui_field *fd, int right_edge, int want)
-{
-	fd->width = want;
-	if (fd->x + fd->width + 1 > right_edge)
-		fd->width = right_edge - fd->x - 1;
-	if (fd->width < 4)
-		fd->width = 4;
 }
 
 static void
 login_paint(void *arg)
 {
 	struct login *l = arg;
-	struct ui_field *id, *pw, *code, *submit, *reg;
-	int width = COLS > LOGIN_MAX_WIDTH ? LOGIN_MAX_WIDTH : COLS;
-	int x0 = (COLS - width) / 2, top = 2, h = LINES - 4, right, pw_w, bx;
+	struct ui_field *submit, *refresh, *reg, *status;
+	int w = LOGIN_FRAME_WIDTH, x0 = (COLS - w) / 2, top = 1, h = LINES - 3, bx, bw;
 
 	ui_header(_("Continuing Education · Log in"));
-	ui_box(top, x0, h, LOGIN_FRAME_WIDTH, _("User login"), UI_FRAME);
-	right = x0 + LOGIN_FRAME_WIDTH - 2;	/* last column inside the frame */
+	ui_box(top, x0, h, w, _("User login"), UI_FRAME);
 
-	id = ui_form_field(&l->form, LOGIN_ID_NUMBER);
-	pw = ui_form_field(&l->form, LOGIN_PASSWORD);
-	code = ui_form_field(&l->form, LOGIN_CAPTCHA);
+	ui_form_place_labels(&l->form, x0 + 4);
+	ui_form_field(&l->form, LOGIN_ID_NUMBER)->y = top + 2;
+	ui_form_field(&l->form, LOGIN_PASSWORD)->y = top + 3;
+	ui_form_field(&l->form, LOGIN_CAPTCHA)->y = top + 4;
+
+	/* The buttons in one row, centred; hidden ones take no room. */
 	submit = ui_form_field(&l->form, LOGIN_SUBMIT);
+	refresh = ui_form_field(&l->form, LOGIN_REFRESH);
 	reg = ui_form_field(&l->form, LOGIN_REGISTER);
-
-	ui_form_place_labels(&l->form, x0 + 3);
-	id->y = top + 2;
-	pw->y = top + 4;
-	code->y = top + 6;
-	login_fit_field(id, right, 24);
-	login_fit_field(pw, right, 24);
-	login_fit_field(code, right, 10);
-
-	pw_w = right - code->x + 1;
-	if (pw_w > LOGIN_PICTURE_WIDTH)
-		pw_w = LOGIN_PICTURE_WIDTH;
-	ui_picture(top + 8, code->x - 1, LOGIN_PICTURE_ROWS, pw_w, l->captcha_rows,
-	    l->captcha_n, _("(F5: refresh)"));
-
-	submit->y = reg->y = top + 8 + LOGIN_PICTURE_ROWS + 1;
-	bx = x0 + (LOGIN_FRAME_WIDTH - submit->width - 4 - reg->width) / 2;
+	status = ui_form_field(&l->form, LOGIN_STATUS);
+	bw = submit->width + reg->width + status->width + 6 +
+	    (refresh->hidden ? 0 : refresh->width + 3);
+	bx = x0 + (w - bw) / 2;
+	submit->y = refresh->y = reg->y = status->y = top + 6;
 	submit->x = bx;
-	reg->x = bx + submit->width + 4;
+	bx += submit->width + 3;
+	if (!refresh->hidden) {
+		refresh->x = bx;
+		bx += refresh->width + 3;
+	}
+	reg->x = bx;
+	status->x = reg->x + reg->width + 3;
 	ui_form_draw(&l->form, true);
 
-	home_draw_functions(top, x0 + LOGIN_FRAME_WIDTH + 1, h, width - LOGIN_FRAME_WIDTH - 1,
-	    &l->functions, false);
+	if (l->captcha_required) {
+		ui_picture(top + 8, x0 + 2, LOGIN_PICTURE_ROWS, w - 4, l->captcha_rows,
+		    l->captcha_n, l->captcha_note);
+		ui_put_center(top + 8 + LOGIN_PICTURE_ROWS, x0 + 1, w - 2,
+		    _("Cannot read it? F5 shows another code."), UI_HINT);
+	}
 	ui_message_line(l->message, l->message_error);
-	app_status(l->app, _("Tab: next  Enter: confirm  F5: new code  F10: quit"));
+	app_status(l->app, l->captcha_required ?
+	    _("Tab: next  Enter: confirm  F5: new code  F10: quit") :
+	    _("Tab: next  Enter: confirm  F10: quit"));
+}
+
+/* Show or hide what belongs to the verification code. */
+static void
+login_captcha_show(struct login *l, bool required)
+{
+	l->captcha_required = required;
+	ui_form_show(&l->form, LOGIN_CAPTCHA, required);
+	ui_form_show(&l->form, LOGIN_REFRESH, required);
 }
 
 /*
- * Ask for a new verification code.  The server makes the picture (a later
- * issue) as rows of text, which login_paint draws with ui_picture into
- * captcha_rows' box; until then there is only the hint to show.
+ * Ask the server for a new verification code (it replaces any earlier
+ * one): its picture, and whether the next login needs it at all.
  */
 static void
 login_captcha_refresh(struct login *l)
 {
-	login_say(l, _("Verification codes are coming soon."), false);
+	struct rpc_error err;
+	json_t *result, *rows, *row;
+	size_t i;
+
+	ui_lines_free(l->captcha_rows, l->captcha_n);
+	l->captcha_rows = NULL;
+	l->captcha_n = 0;
+	free(l->captcha_note);
+	l->captcha_note = NULL;
+	ui_form_set(&l->form, LOGIN_CAPTCHA, NULL);
+
+	if ((result = app_call(l->app, "captcha.new", NULL, &err)) == NULL) {
+		/* Keep the field: the server will say at login whether it wanted one. */
+		l->captcha_note = xstrdup(err.message);
+		login_captcha_show(l, true);
+		return;
+	}
+	rows = json_object_get(result, "rows");
+	l->captcha_rows = xcalloc(json_array_size(rows) + 1, sizeof *l->captcha_rows);
+	json_array_foreach(rows, i, row) {
+		if (json_is_string(row))
+			l->captcha_rows[l->captcha_n++] = xstrdup(json_string_value(row));
+	}
+	/* An older server says nothing about it: then a code is always wanted. */
+	login_captcha_show(l, !json_is_false(json_object_get(result, "required")));
+	json_decref(result);
 }
 
 /* Map the server's data.field to ours, or 0. */
@@ -130,7 +147,7 @@ login_field_of(const char *field)
 		return LOGIN_ID_NUMBER;
 	if (strcmp(field, "password") == 0)
 		return LOGIN_PASSWORD;
-	if (strcmp(field, "captcha") == 0 || strcmp(field, "captcha_id") == 0)
+	if (strcmp(field, "captcha") == 0)
 		return LOGIN_CAPTCHA;
 	return 0;
 }
@@ -144,30 +161,41 @@ login_submit(struct login *l)
 	int field;
 
 	login_say(l, _("Logging in..."), false);
+	ui_form_clear_errors(&l->form);
 	ui_repaint();
 
-	params = json_pack("{s:s, s:s, s:s}",
+	params = json_pack("{s:s, s:s}",
 	    "id_number", ui_form_value(&l->form, LOGIN_ID_NUMBER),
-	    "password", ui_form_value(&l->form, LOGIN_PASSWORD),
-	    "captcha", ui_form_value(&l->form, LOGIN_CAPTCHA));
-	if (l->captcha_id != NULL)
-		json_object_set_new(params, "captcha_id", json_string(l->captcha_id));
+	    "password", ui_form_value(&l->form, LOGIN_PASSWORD));
+	if (l->captcha_required)
+		json_object_set_new(params, "captcha",
+		    json_string(ui_form_value(&l->form, LOGIN_CAPTCHA)));
 	result = app_call(l->app, "session.login", params, &err);
 	if (result != NULL) {
+		app_set_me(l->app, result);
 		json_decref(result);
 		ui_form_set(&l->form, LOGIN_PASSWORD, NULL);
 		login_say(l, "", false);
 		return true;
 	}
+	if (l->app->restart)
+		return false;
 
 	login_say(l, err.message[0] != '\0' ? err.message : _("Login failed."), true);
-	/* A code is good for one try; the field at fault gets the cursor. */
-	ui_form_set(&l->form, LOGIN_CAPTCHA, NULL);
 	if ((field = login_field_of(err.field)) != 0) {
+		ui_form_set_error(&l->form, field, err.message);
 		if (field == LOGIN_PASSWORD)
 			ui_form_set(&l->form, LOGIN_PASSWORD, NULL);
 		ui_form_focus(&l->form, field);
+	} else if (strcmp(err.reason, "bad_credentials") == 0) {
+		/* 账户或密码错误: type the password again. */
+		ui_form_set(&l->form, LOGIN_PASSWORD, NULL);
+		ui_form_focus(&l->form, LOGIN_PASSWORD);
 	}
+	/* The code was used up by this try, right or wrong. */
+	login_captcha_refresh(l);
+	if (field == LOGIN_CAPTCHA)
+		ui_form_focus(&l->form, LOGIN_CAPTCHA);
 	return false;
 }
 
@@ -175,9 +203,8 @@ static void
 login_free(struct login *l)
 {
 	ui_form_free(&l->form);
-	ui_list_free(&l->functions);
-	free(l->captcha_id);
 	ui_lines_free(l->captcha_rows, l->captcha_n);
+	free(l->captcha_note);
 }
 
 enum screen_id
@@ -189,14 +216,16 @@ screen_login_run(struct app *a)
 	int id;
 
 	ui_form_init(&l.form);
-	ui_form_add_text(&l.form, LOGIN_ID_NUMBER, _("ID number"), 24, 18, false);
+	ui_form_add_text(&l.form, LOGIN_ID_NUMBER, _("ID number"), 20, 18, false);
 	ui_form_add_text(&l.form, LOGIN_PASSWORD, _("Password"), 24, 128, true);
-	ui_form_add_text(&l.form, LOGIN_CAPTCHA, _("Verification code"), 10, 16, false);
+	ui_form_add_text(&l.form, LOGIN_CAPTCHA, _("Verification code"), 8, 8, false);
 	ui_form_add_button(&l.form, LOGIN_SUBMIT, _("Log in"));
+	ui_form_add_button(&l.form, LOGIN_REFRESH, _("New code"));
 	ui_form_add_button(&l.form, LOGIN_REGISTER, _("Register"));
+	ui_form_add_button(&l.form, LOGIN_STATUS, _("Application status"));
 	l.form.default_id = LOGIN_SUBMIT;
-	ui_list_init(&l.functions, _("Log in to see the functions."));
 	ui_set_backdrop(login_paint, &l);
+	login_captcha_refresh(&l);
 
 	for (;;) {
 		ui_repaint();
@@ -213,8 +242,16 @@ screen_login_run(struct app *a)
 			next = SCREEN_HOME;
 			break;
 		}
-		if (id == LOGIN_REGISTER)
-			ui_message(_("Register"), _("Registration is coming soon."));
+		if (id == LOGIN_REFRESH)
+			login_captcha_refresh(&l);
+		if (id == LOGIN_REGISTER) {
+			next = SCREEN_REGISTER;
+			break;
+		}
+		if (id == LOGIN_STATUS) {
+			next = SCREEN_STATUS;
+			break;
+		}
 	}
 	ui_set_backdrop(NULL, NULL);
 	login_free(&l);

@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <curses.h>
@@ -29,6 +30,7 @@
 static bool ui_active;
 static bool ui_colors;
 static volatile sig_atomic_t *ui_signal;
+static bool ui_stopped;
 static void (*ui_tick_fn)(void *);
 static void *ui_tick_arg;
 static void (*ui_backdrop)(void *);
@@ -187,10 +189,28 @@ ui_repaint(void)
 	ui_paint_end();
 }
 
+/*
+ * Repaint everything, the terminal cleared first: after a popup, whose
+ * edges may have cut wide characters of the screen under it in two, the
+ * terminal and ncurses need not agree any more on what is where.
+ */
+static void
+ui_repaint_all(void)
+{
+	clearok(curscr, TRUE);
+	ui_repaint();
+}
+
 bool
 ui_is_quit_key(const struct ui_event *ev)
 {
 	return ev->type == UI_EV_KEY && (ev->key == KEY_F(10) || ev->key == UI_CTRL('q'));
+}
+
+void
+ui_stop(bool on)
+{
+	ui_stopped = on;
 }
 
 void
@@ -201,7 +221,7 @@ ui_next_event(struct ui_event *ev)
 
 	for (;;) {
 		memset(ev, 0, sizeof *ev);
-		if (ui_signal != NULL && *ui_signal) {
+		if ((ui_signal != NULL && *ui_signal) || ui_stopped) {
 			ev->type = UI_EV_QUIT;
 			return;
 		}
@@ -212,6 +232,8 @@ ui_next_event(struct ui_event *ev)
 				ui_tick_fn(ui_tick_arg);
 			continue;
 		}
+		if (ui_stopped)
+			continue;	/* the key was for a screen that is going away */
 		if (rc == KEY_CODE_YES) {
 			if (ch == KEY_RESIZE) {
 				if (ui_too_small()) {
@@ -441,6 +463,7 @@ ui_form_free(struct ui_form *f)
 			explicit_bzero(f->fields[i].value, f->fields[i].cap);
 			free(f->fields[i].value);
 		}
+		free(f->fields[i].error);
 	}
 	free(f->fields);
 	ui_form_init(f);
@@ -460,6 +483,7 @@ ui_form_add(struct ui_form *f, enum ui_field_type type, int id, const char *labe
 	fd->type = type;
 	fd->id = id;
 	fd->label = label;
+	fd->option = -1;
 	return fd;
 }
 
@@ -483,6 +507,101 @@ ui_form_add_button(struct ui_form *f, int id, const char *caption)
 
 	fd->width = ui_button_width(caption);
 	return fd;
+}
+
+struct ui_field *
+ui_form_add_pick(struct ui_form *f, int id, const char *label, int width)
+{
+	struct ui_field *fd = ui_form_add_text(f, id, label, width, 256, false);
+
+	fd->type = UI_FIELD_PICK;
+	return fd;
+}
+
+struct ui_field *
+ui_form_add_choice(struct ui_form *f, int id, const char *label, const char *const *options,
+    size_t n)
+{
+	struct ui_field *fd = ui_form_add(f, UI_FIELD_CHOICE, id, label);
+
+	fd->options = options;
+	fd->noptions = n;
+	fd->width = 0;
+	for (size_t i = 0; i < n; i++)
+		fd->width += text_width(options[i]) + 6;	/* "(*) name" and two spaces */
+	return fd;
+}
+
+int
+ui_form_option(struct ui_form *f, int id)
+{
+	struct ui_field *fd = ui_form_field(f, id);
+
+	return fd != NULL ? fd->option : -1;
+}
+
+void
+ui_form_set_option(struct ui_form *f, int id, int option)
+{
+	struct ui_field *fd = ui_form_field(f, id);
+
+	if (fd != NULL && fd->type == UI_FIELD_CHOICE)
+		fd->option = option >= 0 && (size_t)option < fd->noptions ? option : -1;
+}
+
+void
+ui_form_set_error(struct ui_form *f, int id, const char *message)
+{
+	struct ui_field *fd = ui_form_field(f, id);
+
+	if (fd == NULL)
+		return;
+	free(fd->error);
+	fd->error = message != NULL && *message != '\0' ? xstrdup(message) : NULL;
+}
+
+void
+ui_form_clear_errors(struct ui_form *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->fields[i].error);
+		f->fields[i].error = NULL;
+	}
+}
+
+int
+ui_form_focus_id(const struct ui_form *f)
+{
+	return f->n > 0 ? f->fields[f->focus].id : -1;
+}
+
+void
+ui_form_set_viewport(struct ui_form *f, int y, int h)
+{
+	f->view_y = y;
+	f->view_h = h;
+}
+
+int
+ui_form_screen_y(const struct ui_form *f, int row)
+{
+	if (f->view_h <= 0)
+		return row;
+	if (row < f->view_top || row >= f->view_top + f->view_h)
+		return -1;
+	return f->view_y + row - f->view_top;
+}
+
+int
+ui_form_last_row(const struct ui_form *f)
+{
+	int last = 0;
+
+	for (size_t i = 0; i < f->n; i++) {
+		if (!f->fields[i].hidden && f->fields[i].y > last)
+			last = f->fields[i].y;
+	}
+	return last;
 }
 
 struct ui_field *
@@ -522,9 +641,23 @@ void
 ui_form_focus(struct ui_form *f, int id)
 {
 	for (size_t i = 0; i < f->n; i++) {
-		if (f->fields[i].id == id)
+		if (f->fields[i].id == id && !f->fields[i].hidden)
 			f->focus = i;
 	}
+}
+
+static void ui_form_move(struct ui_form *f, int step);
+
+void
+ui_form_show(struct ui_form *f, int id, bool shown)
+{
+	struct ui_field *fd = ui_form_field(f, id);
+
+	if (fd == NULL)
+		return;
+	fd->hidden = !shown;
+	if (!shown && &f->fields[f->focus] == fd)
+		ui_form_move(f, 1);
 }
 
 const char *
@@ -541,7 +674,7 @@ ui_form_set(struct ui_form *f, int id, const char *value)
 	struct ui_field *fd = ui_form_field(f, id);
 	size_t len = value != NULL ? strlen(value) : 0;
 
-	if (fd == NULL || fd->type == UI_FIELD_BUTTON)
+	if (fd == NULL || fd->value == NULL)
 		return;
 	explicit_bzero(fd->value, fd->cap);
 	if (len + 1 > fd->cap) {
@@ -709,22 +842,85 @@ ui_field_key(struct ui_field *fd, const struct ui_event *ev)
 	return false;
 }
 
+/* Focus the next (step 1) or previous (-1) field that is shown. */
 static void
 ui_form_move(struct ui_form *f, int step)
 {
-	if (f->n > 0)
-		f->focus = (f->focus + f->n + (size_t)(step < 0 ? f->n - 1 : 1)) % f->n;
+	for (size_t tries = 0; tries < f->n; tries++) {
+		f->focus = (f->focus + (step < 0 ? f->n - 1 : 1)) % f->n;
+		if (!f->fields[f->focus].hidden)
+			return;
+	}
 }
 
-/* Is there a text field after index i? */
+/* Is there a shown input field after index i? */
 static bool
 ui_form_text_after(const struct ui_form *f, size_t i)
 {
 	for (i++; i < f->n; i++) {
-		if (f->fields[i].type != UI_FIELD_BUTTON)
+		if (f->fields[i].type != UI_FIELD_BUTTON && !f->fields[i].hidden)
 			return true;
 	}
 	return false;
+}
+
+/*
+ * PgDn/PgUp in a scrolling form: move the focus about a screenful of rows
+ * down or up, not past the first or last field.
+ */
+static void
+ui_form_page(struct ui_form *f, int step)
+{
+	int from = f->fields[f->focus].y, page = f->view_h > 2 ? f->view_h - 1 : 1;
+	size_t last = f->focus;
+
+	for (size_t tries = 0; tries < f->n; tries++) {
+		size_t before = f->focus;
+
+		ui_form_move(f, step);
+		if ((step > 0 && f->focus <= before) || (step < 0 && f->focus >= before)) {
+			f->focus = last;	/* wrapped around: stay at the end */
+			return;
+		}
+		last = f->focus;
+		if ((step > 0 && f->fields[f->focus].y - from >= page) ||
+		    (step < 0 && from - f->fields[f->focus].y >= page))
+			return;
+	}
+}
+
+/* Keys of a pick field or a choice. */
+static enum ui_form_result
+ui_form_key_special(struct ui_form *f, struct ui_field *fd, const struct ui_event *ev, int *id)
+{
+	if (fd->type == UI_FIELD_PICK) {
+		if ((ev->type == UI_EV_KEY && (ev->key == UI_KEY_ENTER || ev->key == KEY_F(4))) ||
+		    ev->type == UI_EV_CHAR) {
+			/* A character typed on it starts the picker's filter. */
+			f->typed = ev->type == UI_EV_CHAR && ev->ch != ' ' ? ev->ch : 0;
+			*id = fd->id;
+			return UI_FORM_ACTIVATED;
+		}
+		if (ev->type == UI_EV_KEY && (ev->key == KEY_DC || ev->key == UI_KEY_BACKSPACE)) {
+			ui_form_set(f, fd->id, NULL);
+			*id = fd->id;
+			return UI_FORM_CLEARED;
+		}
+		return UI_FORM_UNHANDLED;
+	}
+	/* UI_FIELD_CHOICE */
+	if (fd->noptions == 0)
+		return UI_FORM_UNHANDLED;
+	if (ev->type == UI_EV_KEY && ev->key == KEY_LEFT) {
+		fd->option = fd->option <= 0 ? (int)fd->noptions - 1 : fd->option - 1;
+		return UI_FORM_HANDLED;
+	}
+	if ((ev->type == UI_EV_KEY && ev->key == KEY_RIGHT) ||
+	    (ev->type == UI_EV_CHAR && ev->ch == ' ')) {
+		fd->option = (fd->option + 1) % (int)fd->noptions;
+		return UI_FORM_HANDLED;
+	}
+	return UI_FORM_UNHANDLED;
 }
 
 enum ui_form_result
@@ -734,9 +930,23 @@ ui_form_key(struct ui_form *f, const struct ui_event *ev, int *id)
 
 	if (f->n == 0 || (ev->type != UI_EV_KEY && ev->type != UI_EV_CHAR))
 		return UI_FORM_UNHANDLED;
+	if (f->fields[f->focus].hidden)
+		ui_form_move(f, 1);
 	fd = &f->fields[f->focus];
+	if (fd->type == UI_FIELD_PICK || fd->type == UI_FIELD_CHOICE) {
+		enum ui_form_result r = ui_form_key_special(f, fd, ev, id);
+
+		if (r != UI_FORM_UNHANDLED)
+			return r;
+	}
 	if (ev->type == UI_EV_KEY) {
 		switch (ev->key) {
+		case KEY_NPAGE:
+		case KEY_PPAGE:
+			if (f->view_h <= 0)
+				break;
+			ui_form_page(f, ev->key == KEY_NPAGE ? 1 : -1);
+			return UI_FORM_HANDLED;
 		case UI_KEY_TAB:
 		case KEY_DOWN:
 			ui_form_move(f, 1);
@@ -769,6 +979,8 @@ ui_form_key(struct ui_form *f, const struct ui_event *ev, int *id)
 		}
 		return UI_FORM_UNHANDLED;
 	}
+	if (fd->type != UI_FIELD_TEXT && fd->type != UI_FIELD_SECRET)
+		return UI_FORM_UNHANDLED;
 	return ui_field_key(fd, ev) ? UI_FORM_HANDLED : UI_FORM_UNHANDLED;
 }
 
@@ -782,42 +994,118 @@ ui_field_scroll(struct ui_field *fd)
 		fd->scroll = ui_next_char(fd->value, fd->scroll);
 }
 
+/* The options of a choice, "(*) 男  ( ) 女", from x on row y. */
+static void
+ui_choice_draw(struct ui_field *fd, int y, bool focused)
+{
+	int x = fd->x - 1;
+
+	for (size_t i = 0; i < fd->noptions; i++) {
+		bool on = (int)i == fd->option;
+		char *item = xasprintf("(%s) %s", on ? "*" : " ", fd->options[i]);
+		enum ui_style style = on && focused ? UI_FIELD_FOCUS : on ? UI_FIELD : UI_NORMAL;
+
+		x += ui_put(y, x, text_width(item), item, style, false) + 2;
+		free(item);
+	}
+	if (focused) {
+		/* The cursor on the chosen option (or the first), as a radio group has it. */
+		int at = fd->x, opt = fd->option < 0 ? 0 : fd->option;
+
+		for (int i = 0; i < opt; i++)
+			at += text_width(fd->options[i]) + 6;
+		ui_cursor_at(y, at);
+	}
+}
+
 static void
 ui_field_draw(struct ui_form *f, struct ui_field *fd, bool focused)
 {
 	char *shown;
+	int y = ui_form_screen_y(f, fd->y), end;
 
+	if (fd->hidden || y < 0)
+		return;
 	if (fd->type == UI_FIELD_BUTTON) {
 		char *caption = xasprintf("[ %s ]", fd->label);
 
-		ui_put(fd->y, fd->x, fd->width, caption, focused ? UI_BUTTON_FOCUS : UI_BUTTON,
+		ui_put(y, fd->x, fd->width, caption, focused ? UI_BUTTON_FOCUS : UI_BUTTON,
 		    false);
 		free(caption);
 		return;
 	}
-	ui_put(fd->y, f->label_x, f->label_width, fd->label, UI_NORMAL, true);
-	ui_put(fd->y, fd->x - 1, 1, "[", UI_FRAME, false);
-	ui_put(fd->y, fd->x + fd->width, 1, "]", UI_FRAME, false);
-	ui_field_scroll(fd);
-	if (fd->type == UI_FIELD_SECRET) {
-		size_t n = utf8_length(fd->value + fd->scroll);
-
-		shown = xmalloc(n + 1);
-		memset(shown, '*', n);
-		shown[n] = '\0';
+	if (fd->required && f->label_x >= 2)
+		ui_put(y, f->label_x - 2, 1, "*", UI_ERROR, false);
+	ui_put(y, f->label_x, f->label_width, fd->label, UI_NORMAL, true);
+	if (fd->type == UI_FIELD_CHOICE) {
+		ui_choice_draw(fd, y, focused);
+		end = fd->x + fd->width;
 	} else {
-		shown = xstrdup(fd->value + fd->scroll);
+		ui_put(y, fd->x - 1, 1, "[", UI_FRAME, false);
+		ui_put(y, fd->x + fd->width, 1, "]", UI_FRAME, false);
+		end = fd->x + fd->width + 1;
+		if (fd->type == UI_FIELD_PICK) {
+			enum ui_style style = focused ? UI_FIELD_FOCUS : UI_FIELD;
+
+			if (fd->len == 0 && fd->placeholder != NULL) {
+				ui_fill(y, fd->x, fd->width, style);
+				ui_put(y, fd->x, fd->width, fd->placeholder,
+				    focused ? UI_FIELD_FOCUS : UI_HINT, false);
+			} else {
+				ui_put(y, fd->x, fd->width, fd->value, style, true);
+			}
+			if (focused)
+				ui_cursor_at(y, fd->x);
+		} else {
+			ui_field_scroll(fd);
+			if (fd->type == UI_FIELD_SECRET) {
+				size_t n = utf8_length(fd->value + fd->scroll);
+
+				shown = xmalloc(n + 1);
+				memset(shown, '*', n);
+				shown[n] = '\0';
+			} else {
+				shown = xstrdup(fd->value + fd->scroll);
+			}
+			ui_put(y, fd->x, fd->width, shown, focused ? UI_FIELD_FOCUS : UI_FIELD,
+			    true);
+			if (fd->len == 0 && !focused && fd->placeholder != NULL)
+				ui_put(y, fd->x, fd->width, fd->placeholder, UI_HINT, false);
+			explicit_bzero(shown, strlen(shown));
+			free(shown);
+			if (focused)
+				ui_cursor_at(y, fd->x + ui_field_span(fd, fd->scroll, fd->cursor));
+		}
 	}
-	ui_put(fd->y, fd->x, fd->width, shown, focused ? UI_FIELD_FOCUS : UI_FIELD, true);
-	explicit_bzero(shown, strlen(shown));
-	free(shown);
-	if (focused)
-		ui_cursor_at(fd->y, fd->x + ui_field_span(fd, fd->scroll, fd->cursor));
+	/* The server's word on this field, beside it, as far as it fits. */
+	if (fd->error != NULL && end + 2 < COLS - 1)
+		ui_put(y, end + 2, COLS - 1 - (end + 2), fd->error, UI_ERROR, false);
+}
+
+/* Scroll a scrolling form so that the focused field shows. */
+static void
+ui_form_scroll(struct ui_form *f)
+{
+	int row, last;
+
+	if (f->view_h <= 0 || f->n == 0)
+		return;
+	row = f->fields[f->focus].y;
+	last = ui_form_last_row(f);
+	if (row < f->view_top)
+		f->view_top = row - 1;	/* one row more: a heading above it */
+	if (row >= f->view_top + f->view_h)
+		f->view_top = row - f->view_h + 1;
+	if (f->view_top > last - f->view_h + 1)
+		f->view_top = last - f->view_h + 1;
+	if (f->view_top < 0)
+		f->view_top = 0;
 }
 
 void
 ui_form_draw(struct ui_form *f, bool active)
 {
+	ui_form_scroll(f);
 	for (size_t i = 0; i < f->n; i++)
 		ui_field_draw(f, &f->fields[i], active && i == f->focus);
 }
@@ -1028,7 +1316,7 @@ ui_dialog_run(struct ui_dialog *d, const char *text)
 	ui_lines_free(d->lines, d->n);
 	d->lines = NULL;
 	d->n = 0;
-	ui_repaint();
+	ui_repaint_all();
 	return result;
 }
 
@@ -1046,4 +1334,439 @@ ui_confirm(const char *title, const char *text)
 	struct ui_dialog d = { .title = title, .buttons = { _("Yes"), _("No") }, .nbuttons = 2 };
 
 	return ui_dialog_run(&d, text) == 0;
+}
+
+/* Popups that own their keys: a prompt, a menu, a pager, a picker. */
+
+/*
+ * Paint the backdrop and an empty framed box h rows by w columns at y, x.
+ * Returns false when the screen is too small (the notice is up instead);
+ * either way the caller ends with ui_paint_end.
+ */
+static bool
+ui_popup_begin(int y, int x, int h, int w, const char *title)
+{
+	if (!ui_paint_begin())
+		return false;
+	if (ui_backdrop != NULL)
+		ui_backdrop(ui_backdrop_arg);
+	ui_cursor_hide();
+	for (int row = 0; row < h; row++)
+		ui_fill(y + row, x, w, UI_NORMAL);
+	ui_box(y, x, h, w, title, UI_FRAME);
+	return true;
+}
+
+/* Popup width: want columns, but inside the screen with a margin. */
+static int
+ui_popup_width(int want)
+{
+	return want > COLS - 4 ? COLS - 4 : want;
+}
+
+char *
+ui_prompt(const char *title, const char *text, const char *label, size_t max_chars)
+{
+	struct ui_form form;
+	struct ui_field *fd;
+	struct ui_event ev;
+	char **lines, *result = NULL;
+	size_t n;
+	int id, w, h, y, x;
+
+	ui_form_init(&form);
+	fd = ui_form_add_text(&form, 1, label, 20, max_chars, false);
+	for (;;) {
+		w = ui_popup_width(66);
+		n = ui_wrap(text, w - 6, &lines);
+		h = (int)n + 6;
+		y = (LINES - h) / 2;
+		x = (COLS - w) / 2;
+		if (ui_popup_begin(y, x, h, w, title)) {
+			for (size_t i = 0; i < n; i++)
+				ui_put(y + 1 + (int)i, x + 3, w - 6, lines[i], UI_NORMAL, false);
+			ui_form_place_labels(&form, x + 3);
+			fd->y = y + 2 + (int)n;
+			fd->width = x + w - 4 - fd->x;
+			ui_form_draw(&form, true);
+			ui_put_center(y + h - 2, x + 1, w - 2, _("Enter: confirm  Esc: cancel"),
+			    UI_HINT);
+		}
+		ui_paint_end();
+		ui_lines_free(lines, n);
+
+		ui_next_event(&ev);
+		if (ev.type == UI_EV_QUIT || (ev.type == UI_EV_KEY && ev.key == UI_KEY_ESC))
+			break;
+		if (ev.type == UI_EV_KEY && ev.key == UI_KEY_ENTER) {
+			result = xstrdup(ui_form_value(&form, 1));
+			break;
+		}
+		ui_form_key(&form, &ev, &id);
+	}
+	ui_form_free(&form);
+	ui_repaint_all();
+	return result;
+}
+
+int
+ui_menu(const char *title, const char *const *items, size_t n, int y, int x)
+{
+	struct ui_event ev;
+	size_t sel = 0;
+	int w = title != NULL ? text_width(title) + 6 : 0, h = (int)n + 2, result = -1;
+
+	if (n == 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (text_width(items[i]) + 4 > w)
+			w = text_width(items[i]) + 4;
+	}
+	for (;;) {
+		int py = y + h > LINES - 1 ? LINES - 1 - h : y;
+		int px = x + w > COLS ? COLS - w : x;
+
+		if (py < 0)
+			py = 0;
+		if (px < 0)
+			px = 0;
+		if (ui_popup_begin(py, px, h, w, title)) {
+			for (size_t i = 0; i < n; i++) {
+				char *item = xasprintf(" %s", items[i]);
+
+				ui_put(py + 1 + (int)i, px + 1, w - 2, item,
+				    i == sel ? UI_SELECTED : UI_NORMAL, true);
+				free(item);
+			}
+		}
+		ui_paint_end();
+
+		ui_next_event(&ev);
+		if (ev.type == UI_EV_QUIT || (ev.type == UI_EV_KEY && ev.key == UI_KEY_ESC))
+			break;
+		if (ev.type == UI_EV_KEY && ev.key == UI_KEY_ENTER) {
+			result = (int)sel;
+			break;
+		}
+		if ((ev.type == UI_EV_KEY && (ev.key == KEY_UP || ev.key == KEY_BTAB)) ||
+		    (ev.type == UI_EV_CHAR && ev.ch == 'k'))
+			sel = sel > 0 ? sel - 1 : n - 1;
+		else if ((ev.type == UI_EV_KEY && (ev.key == KEY_DOWN || ev.key == UI_KEY_TAB)) ||
+		    (ev.type == UI_EV_CHAR && ev.ch == 'j'))
+			sel = (sel + 1) % n;
+	}
+	ui_repaint_all();
+	return result;
+}
+
+int
+ui_pager(const char *title, const char *text, const char *hints, const char *keys)
+{
+	struct ui_event ev;
+	char **lines;
+	size_t n, top = 0;
+	int w, h, y, x, body, result;
+
+	for (;;) {
+		w = ui_popup_width(96);
+		h = LINES - 2;
+		y = 1;
+		x = (COLS - w) / 2;
+		body = h - 3;
+		n = ui_wrap(text, w - 4, &lines);
+		if (n <= (size_t)body)
+			top = 0;
+		else if (top > n - (size_t)body)
+			top = n - (size_t)body;
+		if (ui_popup_begin(y, x, h, w, title)) {
+			char *pos;
+
+			for (int row = 0; row < body && top + (size_t)row < n; row++)
+				ui_put(y + 1 + row, x + 2, w - 4, lines[top + (size_t)row],
+				    UI_NORMAL, false);
+			ui_put(y + h - 2, x + 2, w - 14, hints != NULL ? hints :
+			    _("Arrows, PgUp, PgDn: scroll  Esc: close"), UI_HINT, false);
+			if (n > (size_t)body) {
+				pos = xasprintf("%zu/%zu", top + (size_t)body < n ?
+				    top + (size_t)body : n, n);
+				ui_put(y + h - 2, x + w - 2 - text_width(pos), text_width(pos), pos,
+				    UI_HINT, false);
+				free(pos);
+			}
+		}
+		ui_paint_end();
+		ui_lines_free(lines, n);
+
+		ui_next_event(&ev);
+		if (ev.type == UI_EV_QUIT) {
+			result = -1;
+			break;
+		}
+		if ((ev.type == UI_EV_KEY && (ev.key == UI_KEY_ESC || ev.key == UI_KEY_ENTER)) ||
+		    (ev.type == UI_EV_CHAR && ev.ch == 'q')) {
+			result = 0;
+			break;
+		}
+		if (ev.type == UI_EV_CHAR && ev.ch < 0x80 && ev.ch != 0 && keys != NULL &&
+		    strchr(keys, (int)ev.ch) != NULL) {
+			result = (int)ev.ch;
+			break;
+		}
+		if ((ev.type == UI_EV_KEY && ev.key == KEY_UP) ||
+		    (ev.type == UI_EV_CHAR && ev.ch == 'k'))
+			top = top > 0 ? top - 1 : 0;
+		else if ((ev.type == UI_EV_KEY && ev.key == KEY_DOWN) ||
+		    (ev.type == UI_EV_CHAR && ev.ch == 'j'))
+			top++;
+		else if (ev.type == UI_EV_KEY && ev.key == KEY_PPAGE)
+			top = top > (size_t)body ? top - (size_t)body : 0;
+		else if ((ev.type == UI_EV_KEY && ev.key == KEY_NPAGE) ||
+		    (ev.type == UI_EV_CHAR && ev.ch == ' '))
+			top += (size_t)body;
+		else if (ev.type == UI_EV_KEY && ev.key == KEY_HOME)
+			top = 0;
+		else if (ev.type == UI_EV_KEY && ev.key == KEY_END)
+			top = (size_t)-1 / 2;	/* clamped at the next paint */
+	}
+	ui_repaint_all();
+	return result;
+}
+
+/* Picker. */
+
+#define UI_PICKER_FILTER	1
+
+void
+ui_picker_init(struct ui_picker *p, const char *title,
+    int (*fetch)(struct ui_picker *, const char *, const char *), void *arg, bool server_filter)
+{
+	memset(p, 0, sizeof *p);
+	p->title = title;
+	p->fetch = fetch;
+	p->arg = arg;
+	p->server_filter = server_filter;
+	ui_form_init(&p->filter);
+	ui_form_add_text(&p->filter, UI_PICKER_FILTER, _("Filter"), 20, 50, false);
+}
+
+/* Forget the items (not the filter). */
+static void
+ui_picker_clear(struct ui_picker *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->items[i].key);
+		free(p->items[i].label);
+		free(p->items[i].detail);
+	}
+	p->n = p->nshown = 0;
+	p->selected = p->top = 0;
+	free(p->next);
+	p->next = NULL;
+	free(p->error);
+	p->error = NULL;
+}
+
+void
+ui_picker_free(struct ui_picker *p)
+{
+	ui_picker_clear(p);
+	free(p->items);
+	free(p->shown);
+	ui_form_free(&p->filter);
+	memset(p, 0, sizeof *p);
+}
+
+void
+ui_picker_add(struct ui_picker *p, const char *key, const char *label, const char *detail)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 64;
+		p->items = xrealloc(p->items, p->cap * sizeof *p->items);
+		p->shown = xrealloc(p->shown, p->cap * sizeof *p->shown);
+	}
+	p->items[p->n].key = xstrdup(key != NULL ? key : "");
+	p->items[p->n].label = text_sanitize(label != NULL ? label : "", false);
+	p->items[p->n].detail = detail != NULL && *detail != '\0' ?
+	    text_sanitize(detail, false) : NULL;
+	p->n++;
+}
+
+void
+ui_picker_set_next(struct ui_picker *p, const char *next)
+{
+	free(p->next);
+	p->next = next != NULL && *next != '\0' ? xstrdup(next) : NULL;
+}
+
+void
+ui_picker_fail(struct ui_picker *p, const char *message)
+{
+	free(p->error);
+	p->error = xstrdup(message != NULL ? message : "");
+}
+
+/* Does item i pass the filter typed here (when the server does not filter)? */
+static bool
+ui_picker_match(const struct ui_picker *p, size_t i, const char *filter)
+{
+	if (p->server_filter || *filter == '\0')
+		return true;
+	return strcasestr(p->items[i].label, filter) != NULL ||
+	    strncasecmp(p->items[i].key, filter, strlen(filter)) == 0;
+}
+
+static void
+ui_picker_refilter(struct ui_picker *p)
+{
+	const char *filter = ui_form_value(&p->filter, UI_PICKER_FILTER);
+
+	p->nshown = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		if (ui_picker_match(p, i, filter))
+			p->shown[p->nshown++] = i;
+	}
+	if (p->selected >= p->nshown)
+		p->selected = p->nshown > 0 ? p->nshown - 1 : 0;
+}
+
+/* Fetch the first page again (more: the next page, appended). */
+static void
+ui_picker_load(struct ui_picker *p, bool more)
+{
+	const char *filter = ui_form_value(&p->filter, UI_PICKER_FILTER);
+	char *after = NULL;
+
+	if (more) {
+		if (p->next == NULL)
+			return;
+		after = p->next;
+		p->next = NULL;
+		free(p->error);
+		p->error = NULL;
+	} else {
+		ui_picker_clear(p);
+	}
+	if (p->fetch(p, p->server_filter ? filter : "", after) != 0 && more &&
+	    p->next == NULL) {
+		p->next = after;	/* PgDn may try again */
+		after = NULL;
+	}
+	free(after);
+	ui_picker_refilter(p);
+}
+
+static void
+ui_picker_paint(struct ui_picker *p)
+{
+	struct ui_field *fd = ui_form_field(&p->filter, UI_PICKER_FILTER);
+	int w = ui_popup_width(72), h = LINES - 4 > 26 ? 26 : LINES - 4;
+	int y = (LINES - h) / 2, x = (COLS - w) / 2, count_w;
+	char *count;
+
+	p->rows = h - 5;
+	if (ui_popup_begin(y, x, h, w, p->title)) {
+		if (p->selected < p->top)
+			p->top = p->selected;
+		if (p->selected >= p->top + (size_t)p->rows)
+			p->top = p->selected - (size_t)p->rows + 1;
+		for (int row = 0; row < p->rows && p->top + (size_t)row < p->nshown; row++) {
+			size_t i = p->top + (size_t)row;
+			struct ui_picker_item *it = &p->items[p->shown[i]];
+			bool sel = i == p->selected;
+			int lw;
+
+			lw = ui_put(y + 3 + row, x + 2, w - 4, it->label,
+			    sel ? UI_SELECTED : UI_NORMAL, sel);
+			if (it->detail != NULL && !sel)
+				ui_put(y + 3 + row, x + 4 + lw, w - 6 - lw, it->detail, UI_HINT,
+				    false);
+			else if (it->detail != NULL)
+				ui_put(y + 3 + row, x + 4 + text_width(it->label), w - 6 -
+				    text_width(it->label), it->detail, UI_SELECTED, false);
+		}
+		if (p->error != NULL)
+			ui_put(y + 3, x + 2, w - 4, p->error, UI_ERROR, false);
+		else if (p->nshown == 0)
+			ui_put_center(y + 3, x + 2, w - 4, _("Nothing matches."), UI_HINT);
+		count = xasprintf(p->next != NULL ? "%zu/%zu+" : "%zu/%zu",
+		    p->nshown > 0 ? p->selected + 1 : 0, p->nshown);
+		count_w = text_width(count);
+		ui_put(y + h - 2, x + 2, w - 6 - count_w,
+		    _("Type to filter  Enter: select  Esc: cancel  PgUp/PgDn: page"), UI_HINT,
+		    false);
+		ui_put(y + h - 2, x + w - 2 - count_w, count_w, count, UI_HINT, false);
+		free(count);
+		/* The filter line last: the cursor stays in it. */
+		ui_form_place_labels(&p->filter, x + 2);
+		fd->y = y + 1;
+		fd->width = x + w - 3 - fd->x;
+		ui_form_draw(&p->filter, true);
+	}
+	ui_paint_end();
+}
+
+long
+ui_picker_run(struct ui_picker *p, const char *initial)
+{
+	struct ui_event ev;
+	long result = -1;
+	char *before;
+	size_t page;
+	int id;
+
+	ui_form_set(&p->filter, UI_PICKER_FILTER, initial);
+	ui_picker_load(p, false);
+	for (;;) {
+		ui_picker_paint(p);
+		ui_next_event(&ev);
+		page = p->rows > 1 ? (size_t)p->rows - 1 : 1;
+		if (ev.type == UI_EV_QUIT || (ev.type == UI_EV_KEY && ev.key == UI_KEY_ESC))
+			break;
+		if (ev.type == UI_EV_RESIZE)
+			continue;
+		if (ev.type == UI_EV_KEY) {
+			switch (ev.key) {
+			case UI_KEY_ENTER:
+				if (p->nshown == 0)
+					continue;
+				result = (long)p->shown[p->selected];
+				goto out;
+			case KEY_UP:
+				if (p->selected > 0)
+					p->selected--;
+				continue;
+			case KEY_DOWN:
+				if (p->selected + 1 >= p->nshown)
+					ui_picker_load(p, true);
+				if (p->selected + 1 < p->nshown)
+					p->selected++;
+				continue;
+			case KEY_PPAGE:
+				p->selected = p->selected > page ? p->selected - page : 0;
+				continue;
+			case KEY_NPAGE:
+				if (p->selected + page >= p->nshown)
+					ui_picker_load(p, true);
+				p->selected = p->selected + page < p->nshown ? p->selected + page :
+				    p->nshown > 0 ? p->nshown - 1 : 0;
+				continue;
+			case UI_KEY_TAB:
+			case KEY_BTAB:
+				continue;
+			}
+		}
+		before = xstrdup(ui_form_value(&p->filter, UI_PICKER_FILTER));
+		ui_form_key(&p->filter, &ev, &id);
+		if (strcmp(before, ui_form_value(&p->filter, UI_PICKER_FILTER)) != 0) {
+			p->selected = p->top = 0;
+			if (p->server_filter)
+				ui_picker_load(p, false);
+			else
+				ui_picker_refilter(p);
+		}
+		free(before);
+	}
+out:
+	ui_repaint_all();
+	return result;
 }

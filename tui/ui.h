@@ -1,6 +1,8 @@
 /*
  * ui.h - the widgets every screen is made of: painting helpers, a form of
- * labelled fields and buttons, a list, message and yes/no dialogs.
+ * labelled fields and buttons (scrolling when it is taller than the
+ * screen), a list, a picker with a filter line, a menu, message, yes/no,
+ * text-input and scrolling text dialogs.
  *
  * Everything is drawn on stdscr and the whole screen is repainted after
  * each event (ncurses sends only what changed).  A screen registers its
@@ -80,6 +82,12 @@ void	ui_next_event(struct ui_event *ev);
 /* F10 or Ctrl-Q. */
 bool	ui_is_quit_key(const struct ui_event *ev);
 
+/*
+ * While on, ui_next_event returns UI_EV_QUIT at once, so that every screen
+ * and dialog unwinds to the main loop (the session ended; jxjy starts over).
+ */
+void	ui_stop(bool on);
+
 /* Painting. */
 
 /* The current screen's paint function, drawn under any dialog. */
@@ -146,6 +154,8 @@ enum ui_field_type {
 	UI_FIELD_TEXT,
 	UI_FIELD_SECRET,	/* drawn as one '*' per character */
 	UI_FIELD_BUTTON,
+	UI_FIELD_PICK,		/* chosen in a picker: Enter, Space, F4 or typing opens it */
+	UI_FIELD_CHOICE,	/* one of a few options side by side: Left, Right, Space */
 };
 
 struct ui_field {
@@ -155,10 +165,17 @@ struct ui_field {
 	int	 y, x;		/* the input box (inside its brackets) or the button */
 	int	 width;		/* columns of the input box */
 	size_t	 max_chars;	/* longest value, in characters */
-	char	*value;		/* owned UTF-8 */
+	char	*value;		/* owned UTF-8; a pick field's shown name */
 	size_t	 len, cap;
 	size_t	 cursor;	/* byte offset, on a character boundary */
 	size_t	 scroll;	/* byte offset of the first character shown */
+	bool	 hidden;	/* neither drawn nor focusable */
+	bool	 required;	/* a '*' before the label */
+	char	*error;		/* the server's word on it, after the box; owned */
+	const char *placeholder; /* shown dimmed in an empty box; not owned */
+	const char *const *options; /* UI_FIELD_CHOICE: the options' names; not owned */
+	size_t	 noptions;
+	int	 option;	/* the chosen option, -1 for none */
 };
 
 struct ui_form {
@@ -168,12 +185,20 @@ struct ui_form {
 	int	 label_x;	/* where labels start */
 	int	 label_width;	/* columns of the widest label */
 	int	 default_id;	/* button Enter presses from the last text field, -1: none */
+	/*
+	 * A scrolling form (view_h > 0): field rows (y) are rows of the form,
+	 * of which view_h are shown from screen row view_y on, starting with
+	 * row view_top; the focused field is always among them.
+	 */
+	int	 view_y, view_h, view_top;
+	wint_t	 typed;		/* the character that opened a pick field, or 0 */
 };
 
 enum ui_form_result {
 	UI_FORM_UNHANDLED,	/* not a key for the form */
 	UI_FORM_HANDLED,	/* moved, edited */
-	UI_FORM_ACTIVATED,	/* a button was pressed; its id is returned */
+	UI_FORM_ACTIVATED,	/* a button or pick field was activated; its id is returned */
+	UI_FORM_CLEARED,	/* Delete on a pick field: its id is returned, the value is gone */
 };
 
 void	ui_form_init(struct ui_form *f);
@@ -187,6 +212,39 @@ struct ui_field *ui_form_add_text(struct ui_form *f, int id, const char *label, 
 
 /* Add a button; returns it. */
 struct ui_field *ui_form_add_button(struct ui_form *f, int id, const char *caption);
+
+/* Add a pick field of width columns (its value is set with ui_form_set). */
+struct ui_field *ui_form_add_pick(struct ui_form *f, int id, const char *label, int width);
+
+/* Add a choice among n options (not copied: they must outlive the form). */
+struct ui_field *ui_form_add_choice(struct ui_form *f, int id, const char *label,
+	    const char *const *options, size_t n);
+
+/* The chosen option of choice field id, -1 for none; set it (-1 clears). */
+int	ui_form_option(struct ui_form *f, int id);
+void	ui_form_set_option(struct ui_form *f, int id, int option);
+
+/* Show or hide field id; a hidden field that had the focus passes it on. */
+void	ui_form_show(struct ui_form *f, int id, bool shown);
+
+/* Put the server's message about field id after its box (NULL clears it). */
+void	ui_form_set_error(struct ui_form *f, int id, const char *message);
+void	ui_form_clear_errors(struct ui_form *f);
+
+/* The id of the focused field, -1 when the form is empty. */
+int	ui_form_focus_id(const struct ui_form *f);
+
+/*
+ * Make the form scroll: h screen rows from y show its rows (field->y)
+ * from the one that keeps the focus in sight.
+ */
+void	ui_form_set_viewport(struct ui_form *f, int y, int h);
+
+/* The screen row of the form's row, or -1 when it is scrolled out of sight. */
+int	ui_form_screen_y(const struct ui_form *f, int row);
+
+/* The last row a shown field of the form is on. */
+int	ui_form_last_row(const struct ui_form *f);
 
 /* The field with this id, or NULL. */
 struct ui_field *ui_form_field(struct ui_form *f, int id);
@@ -237,12 +295,82 @@ bool	ui_list_key(struct ui_list *l, const struct ui_event *ev, int rows);
 /* Draw inside y, x, h rows by w columns; the selection shows when focused. */
 void	ui_list_draw(struct ui_list *l, int y, int x, int h, int w, bool focused);
 
-/* Dialogs: modal, over the backdrop.  Both return early on UI_EV_QUIT. */
+/* Dialogs: modal, over the backdrop.  All return early on UI_EV_QUIT. */
 
 /* Show text until Enter, Space or Esc. */
 void	ui_message(const char *title, const char *text);
 
 /* Ask yes or no; Esc is no. */
 bool	ui_confirm(const char *title, const char *text);
+
+/*
+ * Ask for one line of text (at most max_chars characters) under text.
+ * Returns it (the caller frees), or NULL when the user cancelled with Esc.
+ */
+char	*ui_prompt(const char *title, const char *text, const char *label, size_t max_chars);
+
+/*
+ * A menu of n items in a box whose top left corner is near y, x.  Returns
+ * the index chosen with Enter, or -1 for Esc.
+ */
+int	ui_menu(const char *title, const char *const *items, size_t n, int y, int x);
+
+/*
+ * Show a long text in a scrolling box.  Esc, Enter and q close it and
+ * return 0; a character of keys (e.g. "ar") closes it and is returned;
+ * -1 on quit.
+ */
+int	ui_pager(const char *title, const char *text, const char *hints, const char *keys);
+
+/*
+ * Picker: a popup list with a filter line.  The list comes from the
+ * caller's fetch function a page at a time: it adds items with
+ * ui_picker_add and says where the next page starts with ui_picker_set_next
+ * (the server's `next` cursor), or fails with ui_picker_fail.  With
+ * server_filter each change of the filter fetches the first page again
+ * (the method filters); otherwise the items fetched are filtered here by a
+ * substring of the label or a prefix of the key.  PgDn past the last item
+ * fetches the next page.
+ */
+struct ui_picker_item {
+	char	*key;		/* the caller's: a code or an id; owned */
+	char	*label;		/* what is shown and chosen, sanitised; owned */
+	char	*detail;	/* shown dimmed after it (a code, a level), or NULL; owned */
+};
+
+struct ui_picker {
+	const char	*title;
+	int		(*fetch)(struct ui_picker *p, const char *filter, const char *after);
+	void		*arg;		/* for fetch */
+	bool		 server_filter;
+
+	struct ui_picker_item *items;
+	size_t		 n, cap;
+	size_t		*shown;		/* indices of the items that pass the filter */
+	size_t		 nshown;
+	char		*next;		/* the next page's cursor, NULL when there is none */
+	char		*error;		/* why the last fetch failed */
+	struct ui_form	 filter;
+	size_t		 selected, top;
+	int		 rows;		/* list rows at the last paint */
+};
+
+void	ui_picker_init(struct ui_picker *p, const char *title,
+	    int (*fetch)(struct ui_picker *, const char *, const char *), void *arg,
+	    bool server_filter);
+void	ui_picker_free(struct ui_picker *p);
+
+/* For fetch: add an item; set the next page's cursor (NULL: last page); fail. */
+void	ui_picker_add(struct ui_picker *p, const char *key, const char *label,
+	    const char *detail);
+void	ui_picker_set_next(struct ui_picker *p, const char *next);
+void	ui_picker_fail(struct ui_picker *p, const char *message);
+
+/*
+ * Run the picker, the filter line starting with initial (may be NULL).
+ * Returns the index into p->items of the item chosen with Enter (选定), or
+ * -1 for Esc.  The items stay until ui_picker_free.
+ */
+long	ui_picker_run(struct ui_picker *p, const char *initial);
 
 #endif

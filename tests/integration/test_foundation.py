@@ -309,14 +309,17 @@ def test_debug_methods_off_by_default(make_daemon):
 
 # --- other channel requests --------------------------------------------------------------
 
-def test_exec_and_other_subsystems_are_refused(daemon):
+def test_shell_commands_and_unknown_subsystems_are_refused(daemon, tmp_path):
+    # An exec request is never handed to a shell: the file must not appear.
+    target = tmp_path / "created-by-exec"
     base = ["ssh", *SSH_OPTIONS, "-p", str(daemon.port)]
-    for argv in (base + ["localhost", "echo", "hello"],
-                 base + ["-s", "localhost", "sftp"],
-                 base + ["-s", "localhost", "jxjy-rpc-nope"]):
+    for argv in (base + ["localhost", f"touch {target}"],
+                 base + ["localhost", "sh", "-c", f"'echo x > {target}'"],
+                 base + ["-s", "localhost", "jxjy-rpc-nope"],
+                 base + ["-s", "localhost", "no-such-subsystem"]):
         r = subprocess.run(argv, capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
         assert r.returncode != 0, f"{argv} was accepted: {r.stdout!r}"
-        assert b"hello" not in r.stdout
+        assert not target.exists(), f"{argv} ran a shell command"
     with daemon.rpc() as s:
         assert s.result("system.ping") == {"pong": True}
 
@@ -335,12 +338,25 @@ def test_many_sessions_at_once(daemon):
 
 # --- draining ----------------------------------------------------------------------------
 
-def test_sigterm_drains_requests_in_flight(make_daemon):
+def wait_for_sleeping_query(postgres, dbname, timeout=10):
+    """Wait until a pg_sleep runs in dbname: the request is then truly in flight."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        n = postgres.psql(dbname, "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                          f"'{dbname}' AND state = 'active' AND query LIKE '%pg_sleep%' "
+                          "AND pid <> pg_backend_pid()")
+        if int(n) > 0:
+            return
+        time.sleep(0.05)
+    raise AssertionError("debug.sleep never reached the database")
+
+
+def test_sigterm_drains_requests_in_flight(make_daemon, postgres):
     d = make_daemon()
     with d.rpc() as s:
         check_hello(s, "en")
         s.send({"jsonrpc": "2.0", "id": 1, "method": "debug.sleep", "params": {"ms": 1500}})
-        time.sleep(0.4)             # the request is now waiting on pg_sleep
+        wait_for_sleeping_query(postgres, d.dbname)
         d.signal(signal.SIGTERM)
         time.sleep(0.3)
         # No new session while draining.

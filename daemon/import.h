@@ -1,0 +1,42 @@
+/*
+ * import.h - 'jxjyd import': reference data (regions, units, departments,
+ * majors, titles) from the CSV files named in the config's reference group.
+ *
+ * Every line of every file is checked before anything is written; a file
+ * with any mistake means nothing at all is imported.  Rows are upserted,
+ * so importing the same files again changes nothing, and a row that has
+ * vanished from its file is deactivated (active = false), never deleted:
+ * accounts and records still point to it.
+ */
+#ifndef JXJYD_IMPORT_H
+#define JXJYD_IMPORT_H
+
+#include <stdbool.h>
+
+struct config;
+struct db_conn;
+
+enum import_status {
+	IMPORT_OK = 0,
+	IMPORT_INVALID = 1,	/* a file is missing, unreadable or has mistakes */
+	IMPORT_FAILED = 2,	/* the database failed; nothing was changed */
+};
+
+/*
+ * Where import_run's lines go: each mistake ("FILE:LINE: what is wrong")
+ * and failure with error true, the summary with error false.
+ */
+typedef void import_report_fn(bool error, const char *line);
+
+/* True when cfg names at least one reference file. */
+bool	import_configured(const struct config *cfg);
+
+/*
+ * Import the files cfg names, in one transaction on c (taken while another
+ * import holds the lock).  With dry_run, check and count, then roll back.
+ * Returns an enum import_status; every mistake has been reported.
+ */
+int	import_run(struct db_conn *c, const struct config *cfg, bool dry_run,
+	    import_report_fn *report);
+
+#endif

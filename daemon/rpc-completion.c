@@ -1,0 +1,752 @@
+/*
+ * rpc-completion.c - the annual completion of a staff member (年度完成情况)
+ * and the unit administrator's completion report (完成情况统计).
+ *
+ *	completion.mine, completion.year		staff
+ *	completion.report, completion.report_csv,
+ *	    completion.person				unit_admin
+ *
+ * Every figure comes from completion.c, which `report YEAR` (exec.c)
+ * shares; these handlers only read parameters and shape replies.  An
+ * administrator reads the own unit only: every statement carries the
+ * session's unit, so a person of another unit is "not found", the same
+ * reply as for an id that does not exist.  Hours are decimal text
+ * ("12.5"), as in declaration.*.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "completion.h"
+#include "config.h"
+#include "db.h"
+#include "forms.h"
+#include "log.h"
+#include "messages.h"
+#include "rpc.h"
+#include "session.h"
+#include "xmalloc.h"
+
+#define COMPLETION_YEAR_MIN	1990	/* what a declaration's year may be */
+#define COMPLETION_YEAR_MAX	2200
+#define COMPLETION_LIMIT_DEFAULT 50
+#define COMPLETION_LIMIT_MAX	200
+#define COMPLETION_CSV_ROWS	2000	/* rows per piece of completion.report_csv */
+#define COMPLETION_RECORDS_MAX	1000	/* records of completion.year */
+#define COMPLETION_CURSOR_MAX	2048	/* bytes of an encoded cursor */
+
+/* ---- replies --------------------------------------------------------------------- */
+
+/*
+ * An error reply "label: sentence", label_key naming the label in the
+ * fields tables, the sentence formatted with arg when it takes one.
+ * Returns -1.
+ */
+static int
+completion_fail(struct rpc_call *call, int code, const char *reason, const char *field,
+    const char *label_key, const char *arg)
+{
+	enum lang lang = call->session->lang;
+	char *sentence, *message;
+
+	sentence = arg != NULL ? xasprintf(message_get(lang, reason), arg) :
+	    xstrdup(message_get(lang, reason));
+	message = xasprintf("%s: %s", message_field(lang, label_key), sentence);
+	rpc_fail(call, code, reason, field, message);
+	free(sentence);
+	free(message);
+	return -1;
+}
+
+/* The current year where the system is used (UTC+8). */
+static int
+completion_year_now(void)
+{
+	time_t t = time(NULL) + 8 * 3600;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	return tm.tm_year + 1900;
+}
+
+/* The "year" parameter into *year; false after rpc_fail. */
+static bool
+completion_year_param(struct rpc_call *call, int *year)
+{
+	long long y = 0;
+	char range[48];
+
+	rpc_param_int(call, "year", &y);
+	if (y >= COMPLETION_YEAR_MIN && y <= COMPLETION_YEAR_MAX) {
+		*year = (int)y;
+		return true;
+	}
+	snprintf(range, sizeof range, "%d %s %d", COMPLETION_YEAR_MIN,
+	    message_get(call->session->lang, "and"), COMPLETION_YEAR_MAX);
+	completion_fail(call, RPC_INVALID_INPUT, "year_invalid", "year", "completion.year",
+	    range);
+	call->error_data = json_pack("{s:i, s:i}", "min", COMPLETION_YEAR_MIN,
+	    "max", COMPLETION_YEAR_MAX);
+	return false;
+}
+
+/* {total, professional, public} of a requirement, as decimal text. */
+static json_t *
+completion_requirement_json(const struct config_requirement *req)
+{
+	char total[32], professional[32], public_hours[32];
+
+	completion_format(req->total, total, sizeof total);
+	completion_format(req->professional, professional, sizeof professional);
+	completion_format(req->public, public_hours, sizeof public_hours);
+	return json_pack("{s:s, s:s, s:s}", "total", total, "professional", professional,
+	    "public", public_hours);
+}
+
+static const char *
+completion_met_label(enum lang lang, bool met)
+{
+	return message_get(lang, met ? "completion.met" : "completion.not_met");
+}
+
+/* One year of a person, as completion.mine lists it. */
+static json_t *
+completion_year_json(const struct completion_year *y, enum lang lang)
+{
+	/* Cut, not rounded, to 4 places: 1 means met in total, never almost. */
+	double progress = (double)(long long)(y->progress * 1e4) / 1e4;
+
+	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:o, s:b, s:s, s:f}",
+	    "year", y->year, "public", y->public_hours, "professional", y->professional,
+	    "total", y->total, "pending", y->pending,
+	    "requirement", completion_requirement_json(y->requirement),
+	    "met", y->met, "met_label", completion_met_label(lang, y->met),
+	    "progress", progress);
+}
+
+/* A text column, or JSON null. */
+static json_t *
+completion_text(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? json_null() : json_string(PQgetvalue(res, row, col));
+}
+
+static bool
+completion_bool(const PGresult *res, int row, int col)
+{
+	return strcmp(PQgetvalue(res, row, col), "t") == 0;
+}
+
+/* The label of a category ("public" → 公需科目). */
+static const char *
+completion_category_label(enum lang lang, const char *category)
+{
+	char key[40];
+
+	snprintf(key, sizeof key, "category.%s", category);
+	return message_get(lang, key);
+}
+
+/*
+ * The learning forms as the config has them now, synced into
+ * learning_forms if this config was not yet (a request right after a
+ * reload): the caps and categories the figures use.  False after rpc_fail.
+ */
+static bool
+completion_forms_synced(struct rpc_call *call, struct db_conn *db)
+{
+	if (forms_current(db, server_config()) != NULL)
+		return true;
+	rpc_fail_internal(call, "learning forms could not be synchronised");
+	return false;
+}
+
+/*
+ * A connection for an administrator's call, after checking that the
+ * session's account is still its unit's active administrator (a reload of
+ * unit_admins may have disabled it).  NULL after rpc_fail.
+ */
+static struct db_conn *
+completion_admin_db(struct rpc_call *call)
+{
+	DB_STMT(completion_admin_stmt,
+	    "SELECT 1 FROM accounts WHERE id = $1 AND unit_code = $2"
+	    " AND role = 'unit_admin' AND state = 'active'");
+	struct db_conn *db;
+	char id[24];
+	const char *params[2] = { id, call->session->unit_code };
+	PGresult *res;
+	bool ok;
+
+	if (call->session->unit_code == NULL) {
+		rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
+		return NULL;
+	}
+	if ((db = rpc_db(call)) == NULL)
+		return NULL;
+	snprintf(id, sizeof id, "%lld", (long long)call->session->account_id);
+	if ((res = db_exec(db, &completion_admin_stmt, 2, params)) == NULL) {
+		rpc_fail_internal(call, db_error_text(db));
+		return NULL;
+	}
+	ok = PQntuples(res) == 1;
+	PQclear(res);
+	if (!ok) {
+		rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
+		return NULL;
+	}
+	if (!completion_forms_synced(call, db))
+		return NULL;
+	return db;
+}
+
+/* ---- a person's years -------------------------------------------------------------- */
+
+/* {"current_year", "years"} of account_id; -1 after rpc_fail. */
+static int
+completion_years(struct rpc_call *call, struct db_conn *db, const char *account_id,
+    json_t **result)
+{
+	struct completion_year *years;
+	int now = completion_year_now(), n;
+	json_t *list;
+
+	if ((n = completion_person(db, server_config(), account_id, now, &years)) < 0)
+		return rpc_fail_internal(call, db_error_text(db));
+	list = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(list, completion_year_json(&years[i], call->session->lang));
+	free(years);
+	*result = json_pack("{s:i, s:o}", "current_year", now, "years", list);
+	return 0;
+}
+
+/* completion.mine: the staff member's own years, newest first. */
+static int
+completion_mine(struct rpc_call *call)
+{
+	struct db_conn *db;
+	char account[24];
+
+	if ((db = rpc_db(call)) == NULL || !completion_forms_synced(call, db))
+		return -1;
+	snprintf(account, sizeof account, "%lld", (long long)call->session->account_id);
+	return completion_years(call, db, account, &call->result);
+}
+
+/*
+ * completion.year: the forms and records behind one of the staff member's
+ * years, with the year's figures, all read in one snapshot.
+ */
+static int
+completion_year_method(struct rpc_call *call)
+{
+	enum lang lang = call->session->lang;
+	struct completion_year *years = NULL, *y = NULL;
+	struct db_conn *db;
+	PGresult *forms = NULL, *records = NULL;
+	json_t *form_list, *items;
+	char account[24];
+	int year, n, rc = -1;
+
+	if (!completion_year_param(call, &year))
+		return -1;
+	if ((db = rpc_db(call)) == NULL || !completion_forms_synced(call, db))
+		return -1;
+	snprintf(account, sizeof account, "%lld", (long long)call->session->account_id);
+	if (db_command(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") != 0 ||
+	    (n = completion_person(db, server_config(), account, year, &years)) < 0 ||
+	    completion_detail(db, account, year, COMPLETION_RECORDS_MAX + 1, &forms,
+	    &records) != 0 || !db_commit(db)) {
+		rpc_fail_internal(call, db_error_text(db));
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		if (years[i].year == year)
+			y = &years[i];
+	}
+	if (y == NULL) {
+		rpc_fail_internal(call, "completion: the year asked for is missing");
+		goto out;
+	}
+
+	form_list = json_array();
+	for (int r = 0; r < PQntuples(forms); r++) {
+		const char *category = PQgetvalue(forms, r, COMPLETION_FORM_CATEGORY);
+
+		json_array_append_new(form_list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s,"
+		    " s:o, s:b, s:s}",
+		    "code", PQgetvalue(forms, r, COMPLETION_FORM_CODE),
+		    "name", PQgetvalue(forms, r, COMPLETION_FORM_NAME),
+		    "category", category,
+		    "category_label", completion_category_label(lang, category),
+		    "approved", PQgetvalue(forms, r, COMPLETION_FORM_APPROVED),
+		    "counted", PQgetvalue(forms, r, COMPLETION_FORM_COUNTED),
+		    "cap", completion_text(forms, r, COMPLETION_FORM_CAP),
+		    "capped", completion_bool(forms, r, COMPLETION_FORM_CAPPED),
+		    "pending", PQgetvalue(forms, r, COMPLETION_FORM_PENDING)));
+	}
+	items = json_array();
+	for (int r = 0; r < PQntuples(records) && r < COMPLETION_RECORDS_MAX; r++) {
+		const char *category = PQgetvalue(records, r, COMPLETION_RECORD_CATEGORY);
+		const char *state = PQgetvalue(records, r, COMPLETION_RECORD_STATE);
+		char key[32];
+
+		snprintf(key, sizeof key, "state.%s", state);
+		json_array_append_new(items, json_pack("{s:I, s:{s:s, s:o}, s:o, s:s, s:s,"
+		    " s:s, s:s, s:s, s:o, s:o, s:b}",
+		    "id", (json_int_t)strtoll(PQgetvalue(records, r, COMPLETION_RECORD_ID),
+		    NULL, 10),
+		    "form", "code", PQgetvalue(records, r, COMPLETION_RECORD_FORM_CODE),
+		    "name", completion_text(records, r, COMPLETION_RECORD_FORM_NAME),
+		    "title", completion_text(records, r, COMPLETION_RECORD_TITLE),
+		    "category", category,
+		    "category_label", completion_category_label(lang, category),
+		    "hours", PQgetvalue(records, r, COMPLETION_RECORD_HOURS),
+		    "state", state,
+		    "state_label", message_get(lang, key),
+		    "approved_at", completion_text(records, r, COMPLETION_RECORD_DECIDED_AT),
+		    "submitted_at", completion_text(records, r, COMPLETION_RECORD_SUBMITTED_AT),
+		    "capped", completion_bool(records, r, COMPLETION_RECORD_CAPPED)));
+	}
+	call->result = json_pack("{s:i, s:o, s:o, s:o, s:b}", "year", year,
+	    "summary", completion_year_json(y, lang), "forms", form_list, "items", items,
+	    "truncated", PQntuples(records) > COMPLETION_RECORDS_MAX);
+	rc = 0;
+out:
+	free(years);
+	PQclear(forms);
+	PQclear(records);
+	return rc;
+}
+
+/*
+ * completion.person: one staff member of the administrator's unit (active
+ * or disabled), with their years as completion.mine gives them.
+ */
+static int
+completion_person_method(struct rpc_call *call)
+{
+	DB_STMT(completion_staff_stmt,
+	    "SELECT a.id, a.name, a.id_number, d.name"
+	    " FROM accounts a LEFT JOIN departments d ON d.id = a.department_id"
+	    " WHERE a.id = $1 AND a.unit_code = $2 AND a.role = 'staff'"
+	    " AND a.state IN ('active', 'disabled')");
+	struct db_conn *db;
+	long long id = 0;
+	char id_text[24];
+	const char *params[2] = { id_text, call->session->unit_code };
+	PGresult *res;
+	json_t *account, *result;
+
+	rpc_param_int(call, "account_id", &id);
+	if ((db = completion_admin_db(call)) == NULL)
+		return -1;
+	snprintf(id_text, sizeof id_text, "%lld", id);
+	if ((res = db_exec(db, &completion_staff_stmt, 2, params)) == NULL)
+		return rpc_fail_internal(call, db_error_text(db));
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return completion_fail(call, RPC_NOT_FOUND, "not_found", "account_id",
+		    "completion.account_id", NULL);
+	}
+	account = json_pack("{s:I, s:s, s:s, s:o}", "account_id", (json_int_t)id,
+	    "name", PQgetvalue(res, 0, 1), "id_number", PQgetvalue(res, 0, 2),
+	    "department", completion_text(res, 0, 3));
+	PQclear(res);
+	if (completion_years(call, db, id_text, &result) != 0) {
+		json_decref(account);
+		return -1;
+	}
+	json_object_set_new(result, "account", account);
+	call->result = result;
+	return 0;
+}
+
+/* ---- the unit's report --------------------------------------------------------------- */
+
+/*
+ * The keyset cursor of a row: [sort, "asc"|"desc", key, name, id] as
+ * JSON in unpadded URL-safe base64.  The order is part of it, so a cursor
+ * is refused by a request in another order.  Caller frees.
+ */
+static char *
+completion_cursor_encode(const struct completion_query *q, const char *key,
+    const char *name, const char *id)
+{
+	json_t *cursor = json_pack("[s, s, s, s, s]", completion_sort_name(q->sort),
+	    q->desc ? "desc" : "asc", key, name, id);
+	char *text = json_dumps(cursor, JSON_COMPACT);
+	size_t len = strlen(text);
+	size_t size = sodium_base64_encoded_len(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	char *out = xmalloc(size);
+
+	sodium_bin2base64(out, size, (const unsigned char *)text, len,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	free(text);
+	json_decref(cursor);
+	return out;
+}
+
+/*
+ * The "after" parameter of the order in q: 1 with q->after_* set (copies
+ * the caller frees with completion_cursor_free), 0 when there is none, -1
+ * after rpc_fail (cursor_invalid).  The values only travel as statement
+ * parameters; a key the sort's type cannot read is caught there.
+ */
+static int
+completion_cursor_decode(struct rpc_call *call, struct completion_query *q)
+{
+	const char *s = rpc_param_string(call, "after"), *id;
+	unsigned char buf[COMPLETION_CURSOR_MAX];
+	json_t *cursor = NULL;
+	size_t len, blen, i;
+	int rc = -1;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	len = strlen(s);
+	if (len > COMPLETION_CURSOR_MAX ||
+	    sodium_base642bin(buf, sizeof buf, s, len, NULL, &blen, NULL,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		goto out;
+	cursor = json_loadb((const char *)buf, blen, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_array(cursor) || json_array_size(cursor) != 5)
+		goto out;
+	for (i = 0; i < 5; i++) {
+		if (!json_is_string(json_array_get(cursor, i)))
+			goto out;
+	}
+	if (strcmp(json_string_value(json_array_get(cursor, 0)),
+	    completion_sort_name(q->sort)) != 0 ||
+	    strcmp(json_string_value(json_array_get(cursor, 1)), q->desc ? "desc" : "asc") != 0)
+		goto out;
+	id = json_string_value(json_array_get(cursor, 4));
+	if (*id == '\0' || strlen(id) > 18 || strspn(id, "0123456789") != strlen(id))
+		goto out;
+	q->after_key = xstrdup(json_string_value(json_array_get(cursor, 2)));
+	q->after_name = xstrdup(json_string_value(json_array_get(cursor, 3)));
+	q->after_id = xstrdup(id);
+	rc = 1;
+out:
+	json_decref(cursor);
+	if (rc < 0)
+		rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
+	return rc;
+}
+
+static void
+completion_cursor_free(struct completion_query *q)
+{
+	free((char *)q->after_key);
+	free((char *)q->after_name);
+	free((char *)q->after_id);
+	q->after_key = q->after_name = q->after_id = NULL;
+}
+
+/*
+ * The parameters the report and its CSV share, into q (year, filters,
+ * order, cursor), checked before the database is touched.  Returns 0, or
+ * -1 after rpc_fail.
+ */
+static int
+completion_query_params(struct rpc_call *call, struct completion_query *q)
+{
+	const char *sort = rpc_param_string(call, "sort");
+	long long department = 0;
+	int s = COMPLETION_SORT_DEPARTMENT;
+
+	memset(q, 0, sizeof *q);
+	q->unit_code = call->session->unit_code;
+	if (!completion_year_param(call, &q->year))
+		return -1;
+	if (sort != NULL && *sort != '\0' && (s = completion_sort_parse(sort)) < 0)
+		return completion_fail(call, RPC_INVALID_PARAMS, "sort_invalid", "sort", "sort",
+		    NULL);
+	q->sort = (enum completion_sort)s;
+	q->desc = rpc_param_bool(call, "desc", false);
+	q->not_met_only = rpc_param_bool(call, "not_met_only", false);
+	if (rpc_param_int(call, "department_id", &department) && department <= 0)
+		return completion_fail(call, RPC_INVALID_INPUT, "department_unknown",
+		    "department_id", "department_id", NULL);
+	q->department_id = department;
+	return completion_cursor_decode(call, q) < 0 ? -1 : 0;
+}
+
+/*
+ * Run the report of q for an administrator: the department filter must
+ * name one of the own unit's departments.  Returns 0 with *rep filled,
+ * or -1 after rpc_fail.
+ */
+static int
+completion_run(struct rpc_call *call, struct db_conn *db, const struct completion_query *q,
+    struct completion_report *rep)
+{
+	DB_STMT(completion_department_stmt,
+	    "SELECT 1 FROM departments WHERE id = $1 AND unit_code = $2");
+	char department[24];
+	const char *params[2] = { department, q->unit_code };
+	PGresult *res;
+	bool ok;
+
+	if (q->department_id > 0) {
+		snprintf(department, sizeof department, "%lld", q->department_id);
+		if ((res = db_exec(db, &completion_department_stmt, 2, params)) == NULL)
+			return rpc_fail_internal(call, db_error_text(db));
+		ok = PQntuples(res) == 1;
+		PQclear(res);
+		if (!ok)
+			return completion_fail(call, RPC_INVALID_INPUT, "department_unknown",
+			    "department_id", "department_id", NULL);
+	}
+	if (completion_unit(db, server_config(), q, rep) == 0)
+		return 0;
+	/* A forged cursor whose key PostgreSQL cannot read: data exception. */
+	if (q->after_key != NULL && strncmp(db_error_sqlstate(db), "22", 2) == 0)
+		return rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
+	return rpc_fail_internal(call, db_error_text(db));
+}
+
+/* {staff, met, not_met, requirement} of a report. */
+static json_t *
+completion_summary_json(const struct completion_report *rep)
+{
+	return json_pack("{s:I, s:I, s:I, s:o}", "staff", (json_int_t)rep->staff,
+	    "met", (json_int_t)rep->met, "not_met", (json_int_t)(rep->staff - rep->met),
+	    "requirement", completion_requirement_json(rep->requirement));
+}
+
+/* The cursor after row r of rep, as a JSON string. */
+static json_t *
+completion_next(const struct completion_query *q, const struct completion_report *rep, int r)
+{
+	char *cursor = completion_cursor_encode(q,
+	    PQgetvalue(rep->rows, r, COMPLETION_COL_SORT_KEY),
+	    PQgetvalue(rep->rows, r, COMPLETION_COL_NAME),
+	    PQgetvalue(rep->rows, r, COMPLETION_COL_ACCOUNT));
+	json_t *next = json_string(cursor);
+
+	free(cursor);
+	return next;
+}
+
+/*
+ * completion.report: a page of the unit's active staff with their hours
+ * of the year, sorted and filtered, and the summary of the whole report.
+ */
+static int
+completion_report_method(struct rpc_call *call)
+{
+	enum lang lang = call->session->lang;
+	struct completion_query q;
+	struct completion_report rep = { 0 };
+	struct db_conn *db;
+	long long limit = COMPLETION_LIMIT_DEFAULT;
+	json_t *items, *next;
+	PGresult *rows;
+	int n, rc = -1;
+
+	if (rpc_param_int(call, "limit", &limit) &&
+	    (limit < 1 || limit > COMPLETION_LIMIT_MAX))
+		return rpc_fail(call, RPC_INVALID_PARAMS, "limit_invalid", "limit", NULL);
+	if (completion_query_params(call, &q) != 0)
+		return -1;
+	q.limit = limit + 1;	/* one more tells whether a next page exists */
+	if ((db = completion_admin_db(call)) == NULL || completion_run(call, db, &q, &rep) != 0)
+		goto out;
+
+	rows = rep.rows;
+	n = PQntuples(rows);
+	items = json_array();
+	for (int r = 0; r < n && r < limit; r++) {
+		bool met = completion_bool(rows, r, COMPLETION_COL_MET);
+
+		json_array_append_new(items, json_pack("{s:I, s:s, s:s, s:o, s:s, s:s, s:s,"
+		    " s:s, s:b, s:s}",
+		    "account_id", (json_int_t)strtoll(PQgetvalue(rows, r, COMPLETION_COL_ACCOUNT),
+		    NULL, 10),
+		    "name", PQgetvalue(rows, r, COMPLETION_COL_NAME),
+		    "id_number", PQgetvalue(rows, r, COMPLETION_COL_ID_NUMBER),
+		    "department", completion_text(rows, r, COMPLETION_COL_DEPARTMENT),
+		    "public", PQgetvalue(rows, r, COMPLETION_COL_PUBLIC),
+		    "professional", PQgetvalue(rows, r, COMPLETION_COL_PROFESSIONAL),
+		    "total", PQgetvalue(rows, r, COMPLETION_COL_TOTAL),
+		    "pending", PQgetvalue(rows, r, COMPLETION_COL_PENDING),
+		    "met", met, "met_label", completion_met_label(lang, met)));
+	}
+	next = n > limit ? completion_next(&q, &rep, (int)limit - 1) : json_null();
+	call->result = json_pack("{s:i, s:s, s:b, s:o, s:o, s:o}", "year", q.year,
+	    "sort", completion_sort_name(q.sort), "desc", q.desc, "items", items,
+	    "next", next, "summary", completion_summary_json(&rep));
+	rc = 0;
+out:
+	completion_report_free(&rep);
+	completion_cursor_free(&q);
+	return rc;
+}
+
+/* A growing text. */
+struct completion_text {
+	char	*data;
+	size_t	 len, cap;
+};
+
+static void
+completion_add(struct completion_text *t, const char *s, size_t n)
+{
+	if (t->len + n + 1 > t->cap) {
+		t->cap = t->cap ? t->cap : 4096;
+		while (t->len + n + 1 > t->cap)
+			t->cap *= 2;
+		t->data = xrealloc(t->data, t->cap);
+	}
+	memcpy(t->data + t->len, s, n);
+	t->len += n;
+	t->data[t->len] = '\0';
+}
+
+/*
+ * One CSV field (RFC 4180): quoted when it holds a comma, a quote, CR or
+ * LF, quotes doubled.  A text that a spreadsheet would run as a formula
+ * (starting with = + - @ or a tab) gets a leading ' inside the quotes, as
+ * `report --csv` does.
+ */
+static void
+completion_csv_field(struct completion_text *t, const char *v, bool text, bool first)
+{
+	bool formula = text && v[0] != '\0' && strchr("=+-@\t\r", v[0]) != NULL;
+
+	if (!first)
+		completion_add(t, ",", 1);
+	if (!formula && strpbrk(v, ",\"\r\n") == NULL) {
+		completion_add(t, v, strlen(v));
+		return;
+	}
+	completion_add(t, "\"", 1);
+	if (formula)
+		completion_add(t, "'", 1);
+	for (const char *p = v; *p != '\0'; p++) {
+		if (*p == '"')
+			completion_add(t, "\"", 1);
+		completion_add(t, p, 1);
+	}
+	completion_add(t, "\"", 1);
+}
+
+/*
+ * completion.report_csv: the whole filtered report as CSV for Excel and
+ * LibreOffice: UTF-8 with a byte-order mark, a heading row, CRLF line
+ * ends.  Sent in pieces of at most COMPLETION_CSV_ROWS rows, so that no
+ * reply grows with the unit: the first piece (no "after") starts with the
+ * BOM and the heading row; the client appends each piece's "csv" and asks
+ * again with "after" = "next" until "next" is null.  The pieces are keyset
+ * pages of the report, so a change meanwhile never repeats or splits a row.
+ */
+static int
+completion_report_csv(struct rpc_call *call)
+{
+	static const char *const headings[] = {
+		"csv.name", "csv.id_number", "csv.department", "csv.public", "csv.professional",
+		"csv.total", "csv.pending", "csv.required", "csv.met", NULL
+	};
+	static const int columns[] = {
+		COMPLETION_COL_NAME, COMPLETION_COL_ID_NUMBER, COMPLETION_COL_DEPARTMENT,
+		COMPLETION_COL_PUBLIC, COMPLETION_COL_PROFESSIONAL, COMPLETION_COL_TOTAL,
+		COMPLETION_COL_PENDING, COMPLETION_COL_REQUIRED,
+	};
+	enum lang lang = call->session->lang;
+	struct completion_query q;
+	struct completion_report rep = { 0 };
+	struct completion_text csv = { NULL, 0, 0 };
+	struct db_conn *db;
+	PGresult *rows;
+	json_t *next;
+	int n, shown, rc = -1;
+
+	if (completion_query_params(call, &q) != 0)
+		return -1;
+	q.limit = COMPLETION_CSV_ROWS + 1;
+	if ((db = completion_admin_db(call)) == NULL || completion_run(call, db, &q, &rep) != 0)
+		goto out;
+
+	completion_add(&csv, "", 0);
+	if (q.after_key == NULL) {
+		completion_add(&csv, "\xef\xbb\xbf", 3);
+		for (int i = 0; headings[i] != NULL; i++)
+			completion_csv_field(&csv, message_get(lang, headings[i]), false, i == 0);
+		completion_add(&csv, "\r\n", 2);
+	}
+	rows = rep.rows;
+	n = PQntuples(rows);
+	shown = n < COMPLETION_CSV_ROWS ? n : COMPLETION_CSV_ROWS;
+	for (int r = 0; r < shown; r++) {
+		for (size_t c = 0; c < sizeof columns / sizeof columns[0]; c++) {
+			int col = columns[c];
+			bool text = col == COMPLETION_COL_NAME || col == COMPLETION_COL_DEPARTMENT;
+
+			completion_csv_field(&csv, PQgetisnull(rows, r, col) ? "" :
+			    PQgetvalue(rows, r, col), text, c == 0);
+		}
+		completion_csv_field(&csv, completion_met_label(lang,
+		    completion_bool(rows, r, COMPLETION_COL_MET)), false, false);
+		completion_add(&csv, "\r\n", 2);
+	}
+	next = n > COMPLETION_CSV_ROWS ? completion_next(&q, &rep, COMPLETION_CSV_ROWS - 1) :
+	    json_null();
+	call->result = json_pack("{s:s, s:i, s:o, s:o}", "csv", csv.data, "rows", shown,
+	    "next", next, "summary", completion_summary_json(&rep));
+	rc = 0;
+out:
+	free(csv.data);
+	completion_report_free(&rep);
+	completion_cursor_free(&q);
+	return rc;
+}
+
+/* ---- the table --------------------------------------------------------------------- */
+
+static const struct rpc_param year_params[] = {
+	{ "year", T_INTEGER, true },
+	{ NULL, 0, false },
+};
+
+static const struct rpc_param report_params[] = {
+	{ "year", T_INTEGER, true },
+	{ "not_met_only", T_BOOLEAN | T_NULL, false },
+	{ "department_id", T_INTEGER | T_NULL, false },
+	{ "sort", T_STRING | T_NULL, false },
+	{ "desc", T_BOOLEAN | T_NULL, false },
+	{ "after", T_STRING | T_NULL, false },
+	{ "limit", T_INTEGER, false },
+	{ NULL, 0, false },
+};
+
+static const struct rpc_param report_csv_params[] = {
+	{ "year", T_INTEGER, true },
+	{ "not_met_only", T_BOOLEAN | T_NULL, false },
+	{ "department_id", T_INTEGER | T_NULL, false },
+	{ "sort", T_STRING | T_NULL, false },
+	{ "desc", T_BOOLEAN | T_NULL, false },
+	{ "after", T_STRING | T_NULL, false },
+	{ NULL, 0, false },
+};
+
+static const struct rpc_param person_params[] = {
+	{ "account_id", T_INTEGER, true },
+	{ NULL, 0, false },
+};
+
+const struct rpc_method rpc_completion_methods[] = {
+	{ "completion.mine", NULL, ROLE_STAFF, false, completion_mine },
+	{ "completion.year", year_params, ROLE_STAFF, false, completion_year_method },
+	{ "completion.report", report_params, ROLE_UNIT_ADMIN, false,
+	    completion_report_method },
+	{ "completion.report_csv", report_csv_params, ROLE_UNIT_ADMIN, false,
+	    completion_report_csv },
+	{ "completion.person", person_params, ROLE_UNIT_ADMIN, false,
+	    completion_person_method },
+	{ NULL, NULL, 0, false, NULL },
+};

@@ -1,0 +1,1817 @@
+/*
+ * rpc-declarations.c - declarations of hours and credits (学时学分申报),
+ * the person's progress list (申报进度查询) and the unit administrator's
+ * review of them (学时审核).
+ *
+ *	forms.list					staff, unit_admin
+ *	declaration.save, .submit, .withdraw,
+ *	    .delete, .revise, .list, .get		staff
+ *	attachment.get					staff, unit_admin
+ *	review.declarations, review.declaration,
+ *	    review.approve_declarations,
+ *	    review.reject_declarations			unit_admin
+ *
+ * States: draft (待提交) → pending (待审核) → approved (审核通过) or
+ * rejected (审核不通过); pending → draft (撤销); rejected → draft (revise);
+ * a draft may be deleted.  Nothing else changes a state.  Every transition
+ * is one statement guarded by the state it leaves (and the owner, or the
+ * administrator's unit), which writes the audit row and keeps
+ * declaration_totals in step in the same statement; so of two racing
+ * transitions exactly one matches, and the other is told what the record
+ * has become.  An attachment goes in with the write that names it, inside
+ * that write's transaction.
+ *
+ * A declaration is checked against the definition of its learning form
+ * (forms.c): a new one against the form the config has now, a stored one
+ * against the version it was made with.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "attachments.h"
+#include "config.h"
+#include "db.h"
+#include "forms.h"
+#include "log.h"
+#include "messages.h"
+#include "rpc.h"
+#include "session.h"
+#include "text.h"
+#include "xmalloc.h"
+
+#define DECL_AMOUNT_MAX		1000	/* hours or credits in one declaration */
+#define DECL_LIST_LIMIT		20	/* default page of the person's list */
+#define DECL_QUEUE_LIMIT	50	/* default page of the review queue */
+#define DECL_LIMIT_MAX		200
+#define DECL_BATCH_MAX		200	/* ids per decision call */
+#define DECL_REASON_MAX		200	/* characters of a rejection reason */
+#define DECL_PERSON_MAX		50	/* characters of the person filter */
+#define DECL_PERSON_IDS_MAX	500	/* people a person filter may name (else scan) */
+#define DECL_COUNT_MAX		10000	/* pending_total counts no further */
+#define DECL_CURSOR_MAX		256	/* bytes of an encoded cursor */
+#define DECL_YEAR_MIN		1990	/* what the schema allows */
+#define DECL_YEAR_MAX		2200
+
+/* Timestamps leave as ISO 8601 with the offset (sessions run in Asia/Shanghai). */
+#define DECL_ISO(col)	"to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
+
+/* ---- replies --------------------------------------------------------------------- */
+
+/*
+ * An error reply "label: sentence", the sentence formatted with arg when it
+ * takes one.  label NULL means the label of field from the messages
+ * tables; no field, no label.  Returns -1.
+ */
+static int
+decl_fail(struct rpc_call *call, int code, const char *reason, const char *field,
+    const char *label, const char *arg)
+{
+	enum lang lang = call->session->lang;
+	char *sentence, *message;
+
+	sentence = arg != NULL ? xasprintf(message_get(lang, reason), arg) :
+	    xstrdup(message_get(lang, reason));
+	if (label == NULL && field != NULL)
+		label = message_field(lang, field);
+	message = label != NULL ? xasprintf("%s: %s", label, sentence) : xstrdup(sentence);
+	rpc_fail(call, code, reason, field, message);
+	free(sentence);
+	free(message);
+	return -1;
+}
+
+/* The label of a state ("pending" → 待审核) in the session's language. */
+static const char *
+decl_state_label(enum lang lang, const char *state)
+{
+	char key[32];
+
+	snprintf(key, sizeof key, "state.%s", state);
+	return message_get(lang, key);
+}
+
+/* The record is in another state than the operation needs: RPC_CONFLICT. Returns -1. */
+static int
+decl_conflict(struct rpc_call *call, const char *state)
+{
+	enum lang lang = call->session->lang;
+	const char *label = decl_state_label(lang, state);
+	char *message = xasprintf(message_get(lang, "declaration_state_changed"), label);
+
+	rpc_fail(call, RPC_CONFLICT, "state_changed", NULL, message);
+	free(message);
+	call->error_data = json_pack("{s:s, s:s}", "state", state, "state_label", label);
+	return -1;
+}
+
+/* A text column, or JSON null. */
+static json_t *
+decl_text(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? json_null() : json_string(PQgetvalue(res, row, col));
+}
+
+/* An integer column, or JSON null. */
+static json_t *
+decl_integer(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? json_null() :
+	    json_integer(strtoll(PQgetvalue(res, row, col), NULL, 10));
+}
+
+/* A jsonb column parsed, or JSON null. */
+static json_t *
+decl_json(const PGresult *res, int row, int col)
+{
+	json_t *v;
+
+	if (PQgetisnull(res, row, col))
+		return json_null();
+	v = json_loads(PQgetvalue(res, row, col), JSON_DECODE_ANY, NULL);
+	return v != NULL ? v : json_null();
+}
+
+/* {name} of a person, or JSON null. */
+static json_t *
+decl_person(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return json_null();
+	return json_pack("{s:s}", "name", PQgetvalue(res, row, col));
+}
+
+static bool
+decl_bool(const PGresult *res, int row, int col)
+{
+	return strcmp(PQgetvalue(res, row, col), "t") == 0;
+}
+
+/* The current year where the system is used (UTC+8). */
+static int
+decl_year_now(void)
+{
+	time_t t = time(NULL) + 8 * 3600;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	return tm.tm_year + 1900;
+}
+
+/* ---- cursors --------------------------------------------------------------------- */
+
+/* True when s looks like PostgreSQL's text of a timestamptz; the cast decides the rest. */
+static bool
+decl_timestamp_plausible(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len < 19 || len > 40 || strspn(s, "0123456789-:. +") != len)
+		return false;
+	return s[4] == '-' && s[7] == '-' && s[10] == ' ' && s[13] == ':' && s[16] == ':';
+}
+
+/*
+ * The opaque cursor after a row: its timestamp (PostgreSQL's exact text)
+ * and id, as a JSON array in unpadded URL-safe base64.  Caller frees.
+ */
+static char *
+decl_cursor_encode(const char *at, const char *id)
+{
+	json_t *key = json_pack("[s, s]", at, id);
+	char *text = json_dumps(key, JSON_COMPACT);
+	size_t len = strlen(text);
+	size_t size = sodium_base64_encoded_len(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	char *out = xmalloc(size);
+
+	sodium_bin2base64(out, size, (const unsigned char *)text, len,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	free(text);
+	json_decref(key);
+	return out;
+}
+
+/*
+ * Decode the "after" cursor into *at and *id (caller frees).  Returns 1, 0
+ * when none was given, or -1 after rpc_fail.  The values only travel as
+ * statement parameters; one PostgreSQL cannot cast is caught there.
+ */
+static int
+decl_cursor_decode(struct rpc_call *call, char **at, char **id)
+{
+	const char *s = rpc_param_string(call, "after");
+	unsigned char buf[DECL_CURSOR_MAX];
+	json_t *key = NULL;
+	size_t len, blen;
+	const char *idv;
+	int rc = -1;
+
+	*at = *id = NULL;
+	if (s == NULL || *s == '\0')
+		return 0;
+	len = strlen(s);
+	if (len > DECL_CURSOR_MAX ||
+	    sodium_base642bin(buf, sizeof buf, s, len, NULL, &blen, NULL,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		goto out;
+	key = json_loadb((const char *)buf, blen, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_array(key) || json_array_size(key) != 2 ||
+	    !json_is_string(json_array_get(key, 0)) || !json_is_string(json_array_get(key, 1)))
+		goto out;
+	idv = json_string_value(json_array_get(key, 1));
+	if (*idv == '\0' || strlen(idv) > 18 || strspn(idv, "0123456789") != strlen(idv))
+		goto out;
+	if (!decl_timestamp_plausible(json_string_value(json_array_get(key, 0))))
+		goto out;
+	*at = xstrdup(json_string_value(json_array_get(key, 0)));
+	*id = xstrdup(idv);
+	rc = 1;
+out:
+	json_decref(key);
+	if (rc < 0)
+		rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
+	return rc;
+}
+
+/* The limit parameter (default dflt); false after rpc_fail when out of bounds. */
+static bool
+decl_limit(struct rpc_call *call, long long dflt, long long *limit)
+{
+	*limit = dflt;
+	if (rpc_param_int(call, "limit", limit) && (*limit < 1 || *limit > DECL_LIMIT_MAX)) {
+		rpc_fail(call, RPC_INVALID_PARAMS, "limit_invalid", "limit", NULL);
+		return false;
+	}
+	return true;
+}
+
+/* ---- connections and forms ------------------------------------------------------- */
+
+/* The forms in force, synced on first use. NULL after rpc_fail. */
+static const struct form_set *
+decl_forms(struct rpc_call *call, struct db_conn *db)
+{
+	const struct form_set *set = forms_current(db, server_config());
+
+	if (set == NULL)
+		rpc_fail_internal(call, "learning forms could not be synchronised");
+	return set;
+}
+
+/*
+ * A connection for an administrator's call, after checking that the
+ * session's account is still its unit's active administrator (a reload of
+ * unit_admins may have disabled it).  NULL after rpc_fail.
+ */
+static struct db_conn *
+decl_admin_db(struct rpc_call *call)
+{
+	DB_STMT(decl_admin_stmt,
+	    "SELECT 1 FROM accounts WHERE id = $1 AND unit_code = $2"
+	    " AND role = 'unit_admin' AND state = 'active'");
+	struct db_conn *db;
+	char id[24];
+	const char *params[2] = { id, call->session->unit_code };
+	PGresult *res;
+	bool ok;
+
+	if (call->session->unit_code == NULL) {
+		rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
+		return NULL;
+	}
+	if ((db = rpc_db(call)) == NULL)
+		return NULL;
+	snprintf(id, sizeof id, "%lld", (long long)call->session->account_id);
+	if ((res = db_exec(db, &decl_admin_stmt, 2, params)) == NULL) {
+		rpc_fail_internal(call, db_error_text(db));
+		return NULL;
+	}
+	ok = PQntuples(res) == 1;
+	PQclear(res);
+	if (!ok) {
+		rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
+		return NULL;
+	}
+	return db;
+}
+
+/* ---- forms.list ------------------------------------------------------------------ */
+
+/* forms.list: the forms on offer with their fields, the years open, the state labels. */
+static int
+forms_list(struct rpc_call *call)
+{
+	static const char *const states[] = {
+		"all", "draft", "pending", "approved", "rejected", NULL
+	};
+	const struct config *cfg = server_config();
+	enum lang lang = call->session->lang;
+	const struct form_set *set;
+	struct db_conn *db;
+	json_t *forms, *years, *labels, *f;
+	char key[48];
+	int now = decl_year_now();
+
+	if ((db = rpc_db(call)) == NULL || (set = decl_forms(call, db)) == NULL)
+		return -1;
+	forms = json_array();
+	for (size_t i = 0; i < set->n; i++) {
+		f = json_deep_copy(set->entries[i].definition);
+		snprintf(key, sizeof key, "category.%s",
+		    json_string_value(json_object_get(f, "category")));
+		json_object_set_new(f, "category_label", json_string(message_get(lang, key)));
+		snprintf(key, sizeof key, "counts.%s",
+		    json_string_value(json_object_get(f, "counts")));
+		json_object_set_new(f, "counts_label", json_string(message_get(lang, key)));
+		json_object_set_new(f, "version", json_integer(set->entries[i].version));
+		json_array_append_new(forms, f);
+	}
+	years = json_array();
+	for (int y = now; y >= now - cfg->decl_years_back; y--)
+		json_array_append_new(years, json_integer(y));
+	labels = json_array();
+	for (size_t i = 0; states[i] != NULL; i++)
+		json_array_append_new(labels, json_pack("{s:s, s:s}", "key", states[i],
+		    "label", decl_state_label(lang, states[i])));
+	call->result = json_pack("{s:o, s:o, s:i, s:i, s:i, s:o}", "forms", forms,
+	    "years", years, "current_year", now, "max_attachment", cfg->decl_max_attachment,
+	    "chunk_size", ATTACHMENT_CHUNK_MAX, "states", labels);
+	return 0;
+}
+
+/* ---- what a person sends --------------------------------------------------------- */
+
+/* The content of a declaration.save or declaration.submit, checked. */
+struct decl_input {
+	const struct form_entry *entry;	/* the form as the config has it now */
+	char		 year[8];
+	char		 amount[32];
+	char		*fields;	/* normalised values, JSON text; owned */
+	bool		 has_upload;	/* attachment_token named a finished upload */
+	struct upload_view upload;
+	bool		 remove_attachment;
+};
+
+static void
+decl_input_free(struct decl_input *in)
+{
+	free(in->fields);
+	in->fields = NULL;
+}
+
+/* The year parameter within the configured window; false after rpc_fail. */
+static bool
+decl_year_check(struct rpc_call *call, long long year)
+{
+	int now = decl_year_now(), first = now - server_config()->decl_years_back;
+	char range[48];
+
+	if (year >= first && year <= now)
+		return true;
+	snprintf(range, sizeof range, "%d %s %d", first,
+	    message_get(call->session->lang, "and"), now);
+	decl_fail(call, RPC_INVALID_INPUT, "year_invalid", "year", NULL, range);
+	call->error_data = json_pack("{s:i, s:i}", "min", first, "max", now);
+	return false;
+}
+
+/*
+ * The attachment parameters: attachment_token names this session's
+ * finished upload; remove_attachment drops the stored one.  False after
+ * rpc_fail.
+ */
+static bool
+decl_input_attachment(struct rpc_call *call, const json_t *definition, struct decl_input *in)
+{
+	const char *token = rpc_param_string(call, "attachment_token");
+	const char *rule = json_string_value(json_object_get(definition, "attachment"));
+
+	in->remove_attachment = rpc_param_bool(call, "remove_attachment", false);
+	if (token == NULL)
+		return true;
+	if (upload_ready(call->session, token, &in->upload) != 0) {
+		decl_fail(call, RPC_INVALID_INPUT, "attachment_token_invalid",
+		    "attachment_token", NULL, NULL);
+		return false;
+	}
+	if (rule != NULL && strcmp(rule, "none") == 0) {
+		decl_fail(call, RPC_INVALID_INPUT, "attachment_not_allowed",
+		    "attachment_token", NULL, NULL);
+		return false;
+	}
+	in->has_upload = true;
+	return true;
+}
+
+/*
+ * Check the content parameters (form, year, amount, fields, attachment)
+ * into *in.  Returns 0, or -1 after rpc_fail naming the first input at
+ * fault: form, year, amount, then the fields in the form's order.
+ */
+static int
+decl_input_parse(struct rpc_call *call, const struct form_set *set, struct decl_input *in)
+{
+	const char *form = rpc_param_string(call, "form");
+	json_t *fields = json_object_get(call->params, "fields"), *empty = NULL, *checked;
+	json_t *amount = json_object_get(call->params, "amount");
+	struct form_problem problem;
+	long long year = 0;
+	char max[16];
+	double value;
+
+	memset(in, 0, sizeof *in);
+	if (form == NULL)
+		return rpc_fail(call, RPC_INVALID_PARAMS, "param_missing", "form", NULL);
+	if (!rpc_param_int(call, "year", &year))
+		return rpc_fail(call, RPC_INVALID_PARAMS, "param_missing", "year", NULL);
+	if (amount == NULL)
+		return rpc_fail(call, RPC_INVALID_PARAMS, "param_missing", "amount", NULL);
+	if ((in->entry = forms_find(set, form)) == NULL)
+		return decl_fail(call, RPC_INVALID_INPUT, "form_unknown", "form", NULL, NULL);
+	if (!decl_year_check(call, year))
+		return -1;
+	snprintf(in->year, sizeof in->year, "%lld", year);
+	value = 0;
+	if (forms_decimal(amount, 2, in->amount, sizeof in->amount))
+		value = strtod(in->amount, NULL);
+	if (value <= 0 || value > DECL_AMOUNT_MAX) {
+		snprintf(max, sizeof max, "%d", DECL_AMOUNT_MAX);
+		return decl_fail(call, RPC_INVALID_INPUT, "amount_invalid", "amount", NULL, max);
+	}
+	if (fields == NULL || json_is_null(fields))
+		fields = empty = json_object();
+	checked = forms_check_fields(in->entry->definition, fields, &problem);
+	json_decref(empty);
+	if (checked == NULL) {
+		decl_fail(call, RPC_INVALID_INPUT, problem.reason, problem.field,
+		    problem.label != NULL ? problem.label : message_field(call->session->lang,
+		    "fields"), problem.arg);
+		form_problem_free(&problem);
+		return -1;
+	}
+	in->fields = json_dumps(checked, JSON_COMPACT);
+	json_decref(checked);
+	if (in->fields == NULL)
+		abort();	/* only on allocation failure */
+	if (!decl_input_attachment(call, in->entry->definition, in)) {
+		decl_input_free(in);
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether definition requires an attachment. */
+static bool
+decl_attachment_required(const json_t *definition)
+{
+	const char *rule = json_string_value(json_object_get(definition, "attachment"));
+
+	return rule != NULL && strcmp(rule, "required") == 0;
+}
+
+/* ---- storing --------------------------------------------------------------------- */
+
+/*
+ * Replace or remove the attachment of declaration id as in says, inside
+ * the caller's transaction.  Returns 0 or -1 (the error kept in db).
+ */
+static int
+decl_attachment_apply(struct db_conn *db, const char *id, const struct decl_input *in)
+{
+	DB_STMT(decl_attachment_delete_stmt, "DELETE FROM attachments WHERE declaration_id = $1");
+	DB_STMT(decl_attachment_insert_stmt,
+	    "INSERT INTO attachments (declaration_id, name, mime, size, sha256, data)"
+	    " VALUES ($1, $2, $3, $4, $5, $6::bytea)");
+	char size[24], *hex;
+	PGresult *res;
+
+	if (in->has_upload || in->remove_attachment) {
+		const char *params[1] = { id };
+
+		if ((res = db_exec(db, &decl_attachment_delete_stmt, 1, params)) == NULL)
+			return -1;
+		PQclear(res);
+	}
+	if (!in->has_upload)
+		return 0;
+	/* bytea's hex input: "\x" and two digits a byte. */
+	hex = xmalloc(in->upload.size * 2 + 3);
+	hex[0] = '\\';
+	hex[1] = 'x';
+	sodium_bin2hex(hex + 2, in->upload.size * 2 + 1, in->upload.data, in->upload.size);
+	snprintf(size, sizeof size, "%zu", in->upload.size);
+	const char *params[6] = { id, in->upload.name, in->upload.mime, size,
+	    in->upload.sha256, hex };
+	res = db_exec(db, &decl_attachment_insert_stmt, 6, params);
+	free(hex);
+	if (res == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+/* The state and version of the caller's own declaration (for explaining a miss). */
+DB_STMT(decl_own_state_stmt,
+    "SELECT state, version, source FROM declarations WHERE id = $1 AND account_id = $2");
+
+/*
+ * A guarded statement on the caller's declaration id matched nothing: say
+ * why -- not_found, base_record (reported by a training base: not the
+ * person's to change), state_changed (with the state now), or
+ * stale_version.  Returns -1.
+ */
+static int
+decl_explain(struct rpc_call *call, struct db_conn *db, const char *id, const char *account,
+    const char *expected_state)
+{
+	const char *params[2] = { id, account };
+	PGresult *res;
+
+	if ((res = db_exec(db, &decl_own_state_stmt, 2, params)) == NULL)
+		return rpc_fail_internal(call, db_error_text(db));
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return decl_fail(call, RPC_NOT_FOUND, "not_found", "id", NULL, NULL);
+	}
+	if (strcmp(PQgetvalue(res, 0, 2), "person") != 0) {
+		PQclear(res);
+		return decl_fail(call, RPC_NOT_PERMITTED, "base_record", "id", NULL, NULL);
+	}
+	if (strcmp(PQgetvalue(res, 0, 0), expected_state) != 0) {
+		char state[16];
+
+		snprintf(state, sizeof state, "%s", PQgetvalue(res, 0, 0));
+		PQclear(res);
+		return decl_conflict(call, state);
+	}
+	call->error_data = json_pack("{s:i}", "version", atoi(PQgetvalue(res, 0, 1)));
+	PQclear(res);
+	return decl_fail(call, RPC_CONFLICT, "stale_version", "version", NULL, NULL);
+}
+
+/* What a draft the person wants to change or submit holds now. */
+struct decl_draft {
+	char		 state[16];
+	char		 version[16];
+	char		 form_code[40];
+	char		 year[8];
+	json_t		*definition;	/* of its own form version; owned */
+	bool		 has_attachment;
+};
+
+/*
+ * Read the caller's declaration id for a change: it must exist (else
+ * not_found) and be a draft (else state_changed).  Returns 0 or -1 after
+ * rpc_fail.
+ */
+static int
+decl_draft_read(struct rpc_call *call, struct db_conn *db, const char *id,
+    const char *account, struct decl_draft *d)
+{
+	DB_STMT(decl_draft_stmt,
+	    "SELECT d.state, d.version, d.form_code, d.year, f.definition::text,"
+	    " EXISTS (SELECT 1 FROM attachments a WHERE a.declaration_id = d.id), d.source"
+	    " FROM declarations d JOIN learning_forms f ON f.id = d.form_id"
+	    " WHERE d.id = $1 AND d.account_id = $2");
+	const char *params[2] = { id, account };
+	PGresult *res;
+
+	memset(d, 0, sizeof *d);
+	if ((res = db_exec(db, &decl_draft_stmt, 2, params)) == NULL)
+		return rpc_fail_internal(call, db_error_text(db));
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return decl_fail(call, RPC_NOT_FOUND, "not_found", "id", NULL, NULL);
+	}
+	snprintf(d->state, sizeof d->state, "%s", PQgetvalue(res, 0, 0));
+	snprintf(d->version, sizeof d->version, "%s", PQgetvalue(res, 0, 1));
+	snprintf(d->form_code, sizeof d->form_code, "%s", PQgetvalue(res, 0, 2));
+	snprintf(d->year, sizeof d->year, "%s", PQgetvalue(res, 0, 3));
+	d->definition = json_loads(PQgetvalue(res, 0, 4), 0, NULL);
+	d->has_attachment = decl_bool(res, 0, 5);
+	bool base = strcmp(PQgetvalue(res, 0, 6), "person") != 0;
+	PQclear(res);
+	if (base) {
+		json_decref(d->definition);
+		d->definition = NULL;
+		return decl_fail(call, RPC_NOT_PERMITTED, "base_record", "id", NULL, NULL);
+	}
+	if (d->definition == NULL) {
+		return rpc_fail_internal(call, "a learning form definition is not JSON");
+	}
+	if (strcmp(d->state, "draft") != 0) {
+		json_decref(d->definition);
+		d->definition = NULL;
+		return decl_conflict(call, d->state);
+	}
+	return 0;
+}
+
+/*
+ * The statements that write a declaration.  Each is one statement, so one
+ * transaction even outside BEGIN: the row, its audit row and its totals.
+ * $1.. of the content: account, unit, form_id, form_code, year, amount,
+ * credit_hours, category, fields.
+ */
+#define DECL_TOTALS_ADD_PENDING(from) \
+	" totals AS (INSERT INTO declaration_totals" \
+	"  (account_id, year, form_code, category, pending_hours)" \
+	"  SELECT account_id, year, form_code, category, hours FROM " from \
+	"  ON CONFLICT (account_id, year, form_code) DO UPDATE SET" \
+	"  pending_hours = declaration_totals.pending_hours + EXCLUDED.pending_hours," \
+	"  category = EXCLUDED.category)"
+
+DB_STMT(decl_create_stmt,
+    "WITH ins AS ("
+    " INSERT INTO declarations (account_id, unit_code, form_id, form_code, year, amount,"
+    "  hours, category, fields)"
+    " VALUES ($1, $2, $3, $4, $5, $6, round($6::numeric * $7::numeric, 2), $8, $9::jsonb)"
+    " RETURNING id, account_id, version),"
+    " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id, action,"
+    "  from_state, to_state) SELECT id, account_id, account_id, 'create', NULL, 'draft'"
+    "  FROM ins)"
+    " SELECT id, version, 'draft', NULL FROM ins");
+
+DB_STMT(decl_create_submit_stmt,
+    "WITH ins AS ("
+    " INSERT INTO declarations (account_id, unit_code, form_id, form_code, year, amount,"
+    "  hours, category, fields, state, submitted_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, round($6::numeric * $7::numeric, 2), $8, $9::jsonb,"
+    "  'pending', now())"
+    " RETURNING id, account_id, year, form_code, category, hours, version, submitted_at),"
+    " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id, action,"
+    "  from_state, to_state) SELECT id, account_id, account_id, 'submit', NULL, 'pending'"
+    "  FROM ins),"
+    DECL_TOTALS_ADD_PENDING("ins")
+    " SELECT id, version, 'pending', " DECL_ISO("submitted_at") " FROM ins");
+
+/* $10 id, $11 version: the draft as the person last saw it. */
+DB_STMT(decl_edit_stmt,
+    "UPDATE declarations SET unit_code = $2, form_id = $3, form_code = $4, year = $5,"
+    " amount = $6, hours = round($6::numeric * $7::numeric, 2), category = $8,"
+    " fields = $9::jsonb, updated_at = now(), version = version + 1"
+    " WHERE id = $10 AND account_id = $1 AND state = 'draft'"
+    "  AND source = 'person' AND version = $11"
+    " RETURNING id, version, 'draft', NULL");
+
+DB_STMT(decl_edit_submit_stmt,
+    "WITH upd AS ("
+    " UPDATE declarations SET unit_code = $2, form_id = $3, form_code = $4, year = $5,"
+    "  amount = $6, hours = round($6::numeric * $7::numeric, 2), category = $8,"
+    "  fields = $9::jsonb, state = 'pending', submitted_at = now(), updated_at = now(),"
+    "  version = version + 1"
+    " WHERE id = $10 AND account_id = $1 AND state = 'draft'"
+    "  AND source = 'person' AND version = $11"
+    " RETURNING id, account_id, year, form_code, category, hours, version, submitted_at),"
+    " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id, action,"
+    "  from_state, to_state) SELECT id, account_id, account_id, 'submit', 'draft', 'pending'"
+    "  FROM upd),"
+    DECL_TOTALS_ADD_PENDING("upd")
+    " SELECT id, version, 'pending', " DECL_ISO("submitted_at") " FROM upd");
+
+/* Submit a draft as it is: $1 id, $2 account, $3 version. */
+DB_STMT(decl_submit_stmt,
+    "WITH upd AS ("
+    " UPDATE declarations SET state = 'pending', submitted_at = now(), updated_at = now(),"
+    "  version = version + 1"
+    " WHERE id = $1 AND account_id = $2 AND state = 'draft' AND source = 'person'"
+    "  AND version = $3"
+    " RETURNING id, account_id, year, form_code, category, hours, version, submitted_at),"
+    " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id, action,"
+    "  from_state, to_state) SELECT id, account_id, account_id, 'submit', 'draft', 'pending'"
+    "  FROM upd),"
+    DECL_TOTALS_ADD_PENDING("upd")
+    " SELECT id, version, 'pending', " DECL_ISO("submitted_at") " FROM upd");
+
+/*
+ * Run one of the write statements, inside a transaction with the
+ * attachment's statements when there are any.  id_out gets the
+ * declaration's id (for a new one, known only after the insert).  Returns
+ * the result row (caller clears), or NULL: after rpc_fail for a database
+ * error, or with *missed set when the guarded statement matched nothing
+ * (nothing was written).
+ */
+static PGresult *
+decl_write(struct rpc_call *call, struct db_conn *db, struct db_stmt *st, int n,
+    const char *const *params, const struct decl_input *in, char id_out[24], bool *missed)
+{
+	bool tx = in->has_upload || in->remove_attachment;
+	PGresult *res;
+
+	*missed = false;
+	if (tx && !db_begin(db)) {
+		rpc_fail_internal(call, db_error_text(db));
+		return NULL;
+	}
+	if ((res = db_exec(db, st, n, params)) == NULL) {
+		rpc_fail_internal(call, db_error_text(db));
+		goto fail;
+	}
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		res = NULL;
+		*missed = true;
+		goto fail;
+	}
+	snprintf(id_out, 24, "%s", PQgetvalue(res, 0, 0));
+	if (tx && (decl_attachment_apply(db, id_out, in) != 0 || !db_commit(db))) {
+		rpc_fail_internal(call, db_error_text(db));
+		PQclear(res);
+		res = NULL;
+		goto fail;
+	}
+	if (in->has_upload)
+		upload_consume(call->session);
+	return res;
+fail:
+	if (tx)
+		db_rollback(db);
+	return NULL;
+}
+
+/* {id, state, version, submitted_at?} from a write statement's row. */
+static json_t *
+decl_write_result(const PGresult *res)
+{
+	json_t *r = json_pack("{s:o, s:s, s:o}", "id", decl_integer(res, 0, 0),
+	    "state", PQgetvalue(res, 0, 2), "version", decl_integer(res, 0, 1));
+
+	if (!PQgetisnull(res, 0, 3))
+		json_object_set_new(r, "submitted_at", json_string(PQgetvalue(res, 0, 3)));
+	return r;
+}
+
+/*
+ * declaration.save and declaration.submit with content: create a draft (or
+ * a pending declaration), or change the caller's draft id (optimistic:
+ * version must be the one the person edited).
+ */
+static int
+decl_store(struct rpc_call *call, bool submit)
+{
+	struct session *s = call->session;
+	const struct form_set *set;
+	struct decl_input in;
+	struct decl_draft draft = { .definition = NULL };
+	struct db_conn *db;
+	struct db_stmt *st;
+	PGresult *res;
+	long long id = 0, version = 0;
+	bool has_id = rpc_param_int(call, "id", &id), missed;
+	char account[24], form_id[16], id_text[24], version_text[24];
+	int rc = -1;
+
+	memset(&in, 0, sizeof in);
+	if (has_id && !rpc_param_int(call, "version", &version))
+		return rpc_fail(call, RPC_INVALID_PARAMS, "param_missing", "version", NULL);
+	if ((db = rpc_db(call)) == NULL || (set = decl_forms(call, db)) == NULL)
+		return -1;
+	snprintf(account, sizeof account, "%lld", (long long)s->account_id);
+	snprintf(id_text, sizeof id_text, "%lld", id);
+	snprintf(version_text, sizeof version_text, "%lld", version);
+	/* The state first: a pending record cannot be edited, whatever the edit. */
+	if (has_id && decl_draft_read(call, db, id_text, account, &draft) != 0)
+		goto out;
+	if (has_id && strcmp(draft.version, version_text) != 0) {
+		call->error_data = json_pack("{s:i}", "version", atoi(draft.version));
+		decl_fail(call, RPC_CONFLICT, "stale_version", "version", NULL, NULL);
+		goto out;
+	}
+	if (decl_input_parse(call, set, &in) != 0)
+		goto out;
+	if (submit && decl_attachment_required(in.entry->definition) && !in.has_upload &&
+	    !(has_id && draft.has_attachment && !in.remove_attachment)) {
+		decl_fail(call, RPC_INVALID_INPUT, "attachment_required", "attachment_token",
+		    NULL, NULL);
+		goto out;
+	}
+
+	snprintf(form_id, sizeof form_id, "%d", in.entry->id);
+	const char *params[11] = { account, s->unit_code, form_id, in.entry->form->code,
+	    in.year, in.amount,
+	    json_string_value(json_object_get(in.entry->definition, "credit_hours")),
+	    json_string_value(json_object_get(in.entry->definition, "category")),
+	    in.fields, id_text, version_text };
+	if (has_id)
+		st = submit ? &decl_edit_submit_stmt : &decl_edit_stmt;
+	else
+		st = submit ? &decl_create_submit_stmt : &decl_create_stmt;
+	res = decl_write(call, db, st, has_id ? 11 : 9, params, &in, id_text, &missed);
+	if (res == NULL) {
+		if (missed)
+			decl_explain(call, db, id_text, account, "draft");
+		goto out;
+	}
+	call->result = decl_write_result(res);
+	PQclear(res);
+	/* Debug only: the dispatcher logs every request, the audit table every change. */
+	log_debug("session %lu: declaration %s %s (%s, %s %s)", s->serial, id_text,
+	    submit ? "submitted" : has_id ? "saved" : "created", in.entry->form->code,
+	    in.year, in.amount);
+	rc = 0;
+out:
+	json_decref(draft.definition);
+	decl_input_free(&in);
+	return rc;
+}
+
+static int
+decl_save(struct rpc_call *call)
+{
+	return decl_store(call, false);
+}
+
+/*
+ * declaration.submit: with content, as save but to pending; with only id
+ * (and optionally version, an attachment), the caller's draft as it is,
+ * checked again against its own form version: the form still offered, the
+ * year still open, the attachment there if the form requires one.
+ */
+static int
+decl_submit(struct rpc_call *call)
+{
+	struct session *s = call->session;
+	const struct form_set *set;
+	struct decl_input in;
+	struct decl_draft draft;
+	struct db_conn *db;
+	PGresult *res;
+	long long id = 0, version = 0;
+	char account[24], id_text[24], version_text[24];
+	bool missed;
+	int rc = -1;
+
+	if (json_object_get(call->params, "form") != NULL)
+		return decl_store(call, true);
+	if (!rpc_param_int(call, "id", &id))
+		return rpc_fail(call, RPC_INVALID_PARAMS, "param_missing", "id", NULL);
+	if (json_object_get(call->params, "year") != NULL ||
+	    json_object_get(call->params, "amount") != NULL ||
+	    json_object_get(call->params, "fields") != NULL)
+		return rpc_fail(call, RPC_INVALID_PARAMS, "param_missing", "form", NULL);
+	if ((db = rpc_db(call)) == NULL || (set = decl_forms(call, db)) == NULL)
+		return -1;
+	snprintf(account, sizeof account, "%lld", (long long)s->account_id);
+	snprintf(id_text, sizeof id_text, "%lld", id);
+	if (decl_draft_read(call, db, id_text, account, &draft) != 0)
+		return -1;
+	memset(&in, 0, sizeof in);
+	if (rpc_param_int(call, "version", &version)) {
+		snprintf(version_text, sizeof version_text, "%lld", version);
+		if (strcmp(version_text, draft.version) != 0) {
+			call->error_data = json_pack("{s:i}", "version", atoi(draft.version));
+			decl_fail(call, RPC_CONFLICT, "stale_version", "version", NULL, NULL);
+			goto out;
+		}
+	}
+	if (forms_find(set, draft.form_code) == NULL) {
+		decl_fail(call, RPC_INVALID_INPUT, "form_retired", "form", NULL, NULL);
+		goto out;
+	}
+	if (!decl_year_check(call, strtoll(draft.year, NULL, 10)))
+		goto out;
+	if (!decl_input_attachment(call, draft.definition, &in))
+		goto out;
+	if (decl_attachment_required(draft.definition) && !in.has_upload &&
+	    !(draft.has_attachment && !in.remove_attachment)) {
+		decl_fail(call, RPC_INVALID_INPUT, "attachment_required", "attachment_token",
+		    NULL, NULL);
+		goto out;
+	}
+	const char *params[3] = { id_text, account, draft.version };
+	if ((res = decl_write(call, db, &decl_submit_stmt, 3, params, &in, id_text,
+	    &missed)) == NULL) {
+		if (missed)
+			decl_explain(call, db, id_text, account, "draft");
+		goto out;
+	}
+	call->result = decl_write_result(res);
+	PQclear(res);
+	log_debug("session %lu: declaration %s submitted", s->serial, id_text);
+	rc = 0;
+out:
+	json_decref(draft.definition);
+	return rc;
+}
+
+/* ---- the other transitions of the person ----------------------------------------- */
+
+/*
+ * pending → draft (撤销), rejected → draft (revise), draft → gone (delete):
+ * $1 id, $2 account.  Each its audit row; withdraw also takes its hours off
+ * the pending total.  A revised record forgets its rejection (the audit
+ * row of the reject keeps it).
+ */
+DB_STMT(decl_withdraw_stmt,
+    "WITH upd AS ("
+    " UPDATE declarations SET state = 'draft', updated_at = now(), version = version + 1"
+    " WHERE id = $1 AND account_id = $2 AND state = 'pending' AND source = 'person'"
+    " RETURNING id, account_id, year, form_code, hours, version),"
+    " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id, action,"
+    "  from_state, to_state) SELECT id, account_id, account_id, 'withdraw', 'pending', 'draft'"
+    "  FROM upd),"
+    " totals AS (UPDATE declaration_totals t SET pending_hours = t.pending_hours - upd.hours"
+    "  FROM upd WHERE t.account_id = upd.account_id AND t.year = upd.year"
+    "  AND t.form_code = upd.form_code)"
+    " SELECT id, version FROM upd");
+
+DB_STMT(decl_revise_stmt,
+    "WITH upd AS ("
+    " UPDATE declarations SET state = 'draft', reject_reason = NULL, decided_by = NULL,"
+    "  decided_at = NULL, updated_at = now(), version = version + 1"
+    " WHERE id = $1 AND account_id = $2 AND state = 'rejected' AND source = 'person'"
+    " RETURNING id, account_id, version),"
+    " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id, action,"
+    "  from_state, to_state) SELECT id, account_id, account_id, 'revise', 'rejected', 'draft'"
+    "  FROM upd)"
+    " SELECT id, version FROM upd");
+
+DB_STMT(decl_delete_stmt,
+    "WITH del AS ("
+    " DELETE FROM declarations"
+    " WHERE id = $1 AND account_id = $2 AND state = 'draft' AND source = 'person'"
+    " RETURNING id, account_id, 0 AS version),"
+    " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id, action,"
+    "  from_state, to_state) SELECT id, account_id, account_id, 'delete', 'draft', NULL"
+    "  FROM del)"
+    " SELECT id, version FROM del");
+
+/* Run one of the statements above on the caller's declaration id. */
+static int
+decl_transition(struct rpc_call *call, struct db_stmt *st, const char *from,
+    const char *to, const char *verb)
+{
+	struct session *s = call->session;
+	struct db_conn *db;
+	long long id = 0;
+	char account[24], id_text[24];
+	const char *params[2] = { id_text, account };
+	PGresult *res;
+
+	rpc_param_int(call, "id", &id);
+	if ((db = rpc_db(call)) == NULL)
+		return -1;
+	snprintf(account, sizeof account, "%lld", (long long)s->account_id);
+	snprintf(id_text, sizeof id_text, "%lld", id);
+	if ((res = db_exec(db, st, 2, params)) == NULL)
+		return rpc_fail_internal(call, db_error_text(db));
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return decl_explain(call, db, id_text, account, from);
+	}
+	if (to != NULL)
+		call->result = json_pack("{s:I, s:s, s:o}", "id", (json_int_t)id, "state", to,
+		    "version", decl_integer(res, 0, 1));
+	else
+		call->result = json_pack("{s:I, s:b}", "id", (json_int_t)id, "deleted", 1);
+	PQclear(res);
+	log_debug("session %lu: declaration %s %s", s->serial, id_text, verb);
+	return 0;
+}
+
+static int
+decl_withdraw(struct rpc_call *call)
+{
+	return decl_transition(call, &decl_withdraw_stmt, "pending", "draft", "withdrawn");
+}
+
+static int
+decl_revise(struct rpc_call *call)
+{
+	return decl_transition(call, &decl_revise_stmt, "rejected", "draft", "revised");
+}
+
+static int
+decl_delete(struct rpc_call *call)
+{
+	return decl_transition(call, &decl_delete_stmt, "draft", NULL, "deleted");
+}
+
+/* ---- reading --------------------------------------------------------------------- */
+
+/* The columns of a list row; the person's list and the queue share them. */
+#define DECL_ROW_COLUMNS \
+	"d.id, d.form_code, f.definition->>'name', f.definition->>'counts', d.year," \
+	" trim_scale(d.amount)::text, trim_scale(d.hours)::text, d.state, d.source," \
+	" d.fields ->> (f.definition #>> '{fields,0,key}'), d.reject_reason," \
+	" EXISTS (SELECT 1 FROM attachments x WHERE x.declaration_id = d.id), d.version," \
+	" " DECL_ISO("d.created_at") ", " DECL_ISO("d.submitted_at") "," \
+	" " DECL_ISO("d.decided_at")
+#define DECL_ROW_NCOLUMNS	16
+
+/* One list row (DECL_ROW_COLUMNS from column 0) as JSON. */
+static json_t *
+decl_row(const PGresult *res, int r, enum lang lang)
+{
+	return json_pack("{s:o, s:{s:s, s:o}, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:o,"
+	    " s:b, s:o, s:s, s:o, s:o}",
+	    "id", decl_integer(res, r, 0),
+	    "form", "code", PQgetvalue(res, r, 1), "name", decl_text(res, r, 2),
+	    "counts", PQgetvalue(res, r, 3),
+	    "year", decl_integer(res, r, 4),
+	    "amount", PQgetvalue(res, r, 5),
+	    "hours", PQgetvalue(res, r, 6),
+	    "state", PQgetvalue(res, r, 7),
+	    "state_label", decl_state_label(lang, PQgetvalue(res, r, 7)),
+	    "source", PQgetvalue(res, r, 8),
+	    "title", decl_text(res, r, 9),
+	    "reject_reason", decl_text(res, r, 10),
+	    "has_attachment", decl_bool(res, r, 11),
+	    "version", decl_integer(res, r, 12),
+	    "created_at", PQgetvalue(res, r, 13),
+	    "submitted_at", decl_text(res, r, 14),
+	    "decided_at", decl_text(res, r, 15));
+}
+
+/* The state filter of declaration.list: NULL for all; false after rpc_fail. */
+static bool
+decl_state_filter(struct rpc_call *call, const char **state)
+{
+	static const char *const states[] = { "draft", "pending", "approved", "rejected", NULL };
+	const char *s = rpc_param_string(call, "state");
+
+	*state = NULL;
+	if (s == NULL || strcmp(s, "all") == 0)
+		return true;
+	for (size_t i = 0; states[i] != NULL; i++) {
+		if (strcmp(s, states[i]) == 0) {
+			*state = states[i];
+			return true;
+		}
+	}
+	rpc_fail(call, RPC_INVALID_PARAMS, "state_invalid", "state", NULL);
+	return false;
+}
+
+/*
+ * declaration.list: the caller's records, newest first, keyset paged on
+ * declarations_by_person; with the number in each state for the tabs.
+ */
+static int
+decl_list(struct rpc_call *call)
+{
+#define DECL_LIST_SELECT \
+	"SELECT " DECL_ROW_COLUMNS ", d.created_at::text" \
+	" FROM declarations d JOIN learning_forms f ON f.id = d.form_id" \
+	" WHERE d.account_id = $1" \
+	" AND ($2::declaration_state IS NULL OR d.state = $2::declaration_state)"
+	DB_STMT(decl_list_stmt, DECL_LIST_SELECT
+	    " ORDER BY d.created_at DESC, d.id DESC LIMIT $3");
+	DB_STMT(decl_list_after_stmt, DECL_LIST_SELECT
+	    " AND (d.created_at, d.id) < ($4::timestamptz, $5::bigint)"
+	    " ORDER BY d.created_at DESC, d.id DESC LIMIT $3");
+	DB_STMT(decl_counts_stmt,
+	    "SELECT state, count(*) FROM declarations WHERE account_id = $1 GROUP BY state");
+#undef DECL_LIST_SELECT
+	enum lang lang = call->session->lang;
+	struct db_conn *db;
+	const char *state;
+	char *after_at = NULL, *after_id = NULL, limit_text[24], account[24];
+	long long limit;
+	PGresult *res = NULL;
+	json_t *items = NULL, *next = NULL, *counts = NULL;
+	int have_after, n, rc = -1;
+	long long all = 0;
+
+	if (!decl_limit(call, DECL_LIST_LIMIT, &limit) || !decl_state_filter(call, &state))
+		return -1;
+	if ((have_after = decl_cursor_decode(call, &after_at, &after_id)) < 0)
+		return -1;
+	if ((db = rpc_db(call)) == NULL)
+		goto out;
+	snprintf(account, sizeof account, "%lld", (long long)call->session->account_id);
+	snprintf(limit_text, sizeof limit_text, "%lld", limit + 1);
+	const char *params[5] = { account, state, limit_text, after_at, after_id };
+	res = db_exec(db, have_after ? &decl_list_after_stmt : &decl_list_stmt,
+	    have_after ? 5 : 3, params);
+	if (res == NULL) {
+		if (have_after && strncmp(db_error_sqlstate(db), "22", 2) == 0)
+			rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
+		else
+			rpc_fail_internal(call, db_error_text(db));
+		goto out;
+	}
+	n = PQntuples(res);
+	items = json_array();
+	for (int r = 0; r < n && r < limit; r++)
+		json_array_append_new(items, decl_row(res, r, lang));
+	if (n > limit) {
+		char *cursor = decl_cursor_encode(PQgetvalue(res, (int)limit - 1, DECL_ROW_NCOLUMNS),
+		    PQgetvalue(res, (int)limit - 1, 0));
+
+		next = json_string(cursor);
+		free(cursor);
+	} else {
+		next = json_null();
+	}
+	PQclear(res);
+	if ((res = db_exec(db, &decl_counts_stmt, 1, params)) == NULL) {
+		rpc_fail_internal(call, db_error_text(db));
+		goto out;
+	}
+	counts = json_pack("{s:i, s:i, s:i, s:i}", "draft", 0, "pending", 0, "approved", 0,
+	    "rejected", 0);
+	for (int r = 0; r < PQntuples(res); r++) {
+		long long c = strtoll(PQgetvalue(res, r, 1), NULL, 10);
+
+		json_object_set_new(counts, PQgetvalue(res, r, 0), json_integer(c));
+		all += c;
+	}
+	json_object_set_new(counts, "all", json_integer(all));
+	call->result = json_pack("{s:o, s:o, s:o}", "items", items, "next", next,
+	    "counts", counts);
+	items = next = counts = NULL;
+	rc = 0;
+out:
+	PQclear(res);
+	json_decref(items);
+	json_decref(next);
+	json_decref(counts);
+	free(after_at);
+	free(after_id);
+	return rc;
+}
+
+/* The audit history of declaration id, oldest first; NULL on failure. */
+static json_t *
+decl_history(struct db_conn *db, const char *id, enum lang lang)
+{
+	DB_STMT(decl_history_stmt,
+	    "SELECT au.action, au.from_state, au.to_state, au.reason,"
+	    " " DECL_ISO("au.at") ", x.name"
+	    " FROM declaration_audit au LEFT JOIN accounts x ON x.id = au.actor_id"
+	    " WHERE au.declaration_id = $1 ORDER BY au.at, au.id");
+	const char *params[1] = { id };
+	PGresult *res;
+	json_t *history;
+
+	if ((res = db_exec(db, &decl_history_stmt, 1, params)) == NULL)
+		return NULL;
+	history = json_array();
+	for (int r = 0; r < PQntuples(res); r++) {
+		json_t *item = json_pack("{s:s, s:o, s:o, s:o, s:s, s:o}",
+		    "action", PQgetvalue(res, r, 0),
+		    "from_state", decl_text(res, r, 1),
+		    "to_state", decl_text(res, r, 2),
+		    "reason", decl_text(res, r, 3),
+		    "at", PQgetvalue(res, r, 4),
+		    "actor", decl_person(res, r, 5));
+
+		if (!PQgetisnull(res, r, 2))
+			json_object_set_new(item, "to_label",
+			    json_string(decl_state_label(lang, PQgetvalue(res, r, 2))));
+		json_array_append_new(history, item);
+	}
+	PQclear(res);
+	return history;
+}
+
+/* Everything about one declaration; the person's and the administrator's views. */
+#define DECL_DETAIL_SELECT \
+	"SELECT d.id, d.state, d.source, d.version, d.form_code, f.version," \
+	" f.definition::text, d.category, d.year, trim_scale(d.amount)::text," \
+	" trim_scale(d.hours)::text, d.fields::text, d.reject_reason," \
+	" " DECL_ISO("d.submitted_at") ", " DECL_ISO("d.decided_at") ", dec.name," \
+	" " DECL_ISO("d.created_at") ", " DECL_ISO("d.updated_at") "," \
+	" a.id, a.name, a.mime, a.size, a.sha256, " DECL_ISO("a.created_at") "," \
+	" p.id, p.id_number, p.name, dp.name, d.unit_code, u.name" \
+	" FROM declarations d JOIN learning_forms f ON f.id = d.form_id" \
+	" JOIN accounts p ON p.id = d.account_id" \
+	" JOIN units u ON u.code = d.unit_code" \
+	" LEFT JOIN departments dp ON dp.id = p.department_id" \
+	" LEFT JOIN accounts dec ON dec.id = d.decided_by" \
+	" LEFT JOIN attachments a ON a.declaration_id = d.id"
+
+/* The detail reply of a DECL_DETAIL_SELECT row; with_person adds who declared. */
+static json_t *
+decl_detail(const PGresult *res, enum lang lang, bool with_person)
+{
+	json_t *definition = decl_json(res, 0, 6), *attachment, *r;
+	const char *name = NULL, *counts = NULL;
+
+	if (json_is_object(definition)) {
+		name = json_string_value(json_object_get(definition, "name"));
+		counts = json_string_value(json_object_get(definition, "counts"));
+	}
+	attachment = PQgetisnull(res, 0, 18) ? json_null() :
+	    json_pack("{s:o, s:s, s:s, s:o, s:s, s:s}",
+	    "id", decl_integer(res, 0, 18), "name", PQgetvalue(res, 0, 19),
+	    "mime", PQgetvalue(res, 0, 20), "size", decl_integer(res, 0, 21),
+	    "sha256", PQgetvalue(res, 0, 22), "created_at", PQgetvalue(res, 0, 23));
+	r = json_pack("{s:o, s:s, s:s, s:s, s:o, s:{s:s, s:s?, s:o, s:o}, s:s, s:s?, s:o,"
+	    " s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:o}",
+	    "id", decl_integer(res, 0, 0),
+	    "state", PQgetvalue(res, 0, 1),
+	    "state_label", decl_state_label(lang, PQgetvalue(res, 0, 1)),
+	    "source", PQgetvalue(res, 0, 2),
+	    "version", decl_integer(res, 0, 3),
+	    "form", "code", PQgetvalue(res, 0, 4), "name", name,
+	    "version", decl_integer(res, 0, 5), "definition", definition,
+	    "category", PQgetvalue(res, 0, 7),
+	    "counts", counts,
+	    "year", decl_integer(res, 0, 8),
+	    "amount", PQgetvalue(res, 0, 9),
+	    "hours", PQgetvalue(res, 0, 10),
+	    "fields", decl_json(res, 0, 11),
+	    "reject_reason", decl_text(res, 0, 12),
+	    "submitted_at", decl_text(res, 0, 13),
+	    "decided_at", decl_text(res, 0, 14),
+	    "decided_by", decl_person(res, 0, 15),
+	    "created_at", PQgetvalue(res, 0, 16),
+	    "updated_at", PQgetvalue(res, 0, 17),
+	    "attachment", attachment);
+	if (with_person)
+		json_object_set_new(r, "person", json_pack("{s:o, s:s, s:s, s:o, s:{s:s, s:s}}",
+		    "account_id", decl_integer(res, 0, 24),
+		    "id_number", PQgetvalue(res, 0, 25),
+		    "name", PQgetvalue(res, 0, 26),
+		    "department", decl_text(res, 0, 27),
+		    "unit", "code", PQgetvalue(res, 0, 28), "name", PQgetvalue(res, 0, 29)));
+	return r;
+}
+
+/* Reply with the detail of declaration id read by st with params; not_found when none. */
+static int
+decl_show(struct rpc_call *call, struct db_conn *db, struct db_stmt *st,
+    const char *const *params, bool with_person)
+{
+	PGresult *res;
+	json_t *history;
+
+	if ((res = db_exec(db, st, 2, params)) == NULL)
+		return rpc_fail_internal(call, db_error_text(db));
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return decl_fail(call, RPC_NOT_FOUND, "not_found", "id", NULL, NULL);
+	}
+	if ((history = decl_history(db, params[0], call->session->lang)) == NULL) {
+		PQclear(res);
+		return rpc_fail_internal(call, db_error_text(db));
+	}
+	call->result = decl_detail(res, call->session->lang, with_person);
+	json_object_set_new(call->result, "history", history);
+	PQclear(res);
+	return 0;
+}
+
+/* declaration.get: one of the caller's records with everything. */
+static int
+decl_get(struct rpc_call *call)
+{
+	DB_STMT(decl_get_stmt, DECL_DETAIL_SELECT " WHERE d.id = $1 AND d.account_id = $2");
+	struct db_conn *db;
+	long long id = 0;
+	char id_text[24], account[24];
+	const char *params[2] = { id_text, account };
+
+	rpc_param_int(call, "id", &id);
+	if ((db = rpc_db(call)) == NULL)
+		return -1;
+	snprintf(id_text, sizeof id_text, "%lld", id);
+	snprintf(account, sizeof account, "%lld", (long long)call->session->account_id);
+	return decl_show(call, db, &decl_get_stmt, params, false);
+}
+
+/*
+ * review.declaration: a declaration of the administrator's unit that has
+ * been submitted.  A draft, or another unit's record, is not_found.
+ */
+static int
+review_declaration(struct rpc_call *call)
+{
+	DB_STMT(review_declaration_stmt, DECL_DETAIL_SELECT
+	    " WHERE d.id = $1 AND d.unit_code = $2 AND d.state <> 'draft'");
+	struct db_conn *db;
+	long long id = 0;
+	char id_text[24];
+	const char *params[2] = { id_text, call->session->unit_code };
+
+	rpc_param_int(call, "id", &id);
+	if ((db = decl_admin_db(call)) == NULL)
+		return -1;
+	snprintf(id_text, sizeof id_text, "%lld", id);
+	return decl_show(call, db, &review_declaration_stmt, params, true);
+}
+
+/*
+ * attachment.get: a slice of an attachment in base64: the owner's, or for
+ * an administrator one of a submitted declaration of their unit.
+ */
+static int
+attachment_get(struct rpc_call *call)
+{
+#define ATTACHMENT_SELECT \
+	"SELECT a.name, a.mime, a.size, a.sha256, substring(a.data FROM $2::int + 1 FOR $3::int)" \
+	" FROM attachments a JOIN declarations d ON d.id = a.declaration_id WHERE a.id = $1"
+	DB_STMT(attachment_own_stmt, ATTACHMENT_SELECT " AND d.account_id = $4");
+	DB_STMT(attachment_unit_stmt, ATTACHMENT_SELECT
+	    " AND d.unit_code = $4 AND d.state <> 'draft'");
+#undef ATTACHMENT_SELECT
+	struct session *s = call->session;
+	struct db_conn *db;
+	long long id = 0, offset = 0, length = ATTACHMENT_CHUNK_MAX, size;
+	char id_text[24], offset_text[24], length_text[24], account[24], *b64 = NULL;
+	unsigned char *bytes = NULL;
+	size_t nbytes = 0, b64len;
+	PGresult *res;
+	bool admin = s->role == ROLE_UNIT_ADMIN;
+
+	rpc_param_int(call, "attachment_id", &id);
+	rpc_param_int(call, "offset", &offset);
+	rpc_param_int(call, "length", &length);
+	if (offset < 0 || offset > 0x7fffffffLL)
+		return rpc_fail(call, RPC_INVALID_PARAMS, "offset_invalid", "offset", NULL);
+	if (length < 1 || length > ATTACHMENT_CHUNK_MAX)
+		return rpc_fail(call, RPC_INVALID_PARAMS, "length_invalid", "length", NULL);
+	if ((db = admin ? decl_admin_db(call) : rpc_db(call)) == NULL)
+		return -1;
+	snprintf(id_text, sizeof id_text, "%lld", id);
+	snprintf(offset_text, sizeof offset_text, "%lld", offset);
+	snprintf(length_text, sizeof length_text, "%lld", length);
+	snprintf(account, sizeof account, "%lld", (long long)s->account_id);
+	const char *params[4] = { id_text, offset_text, length_text,
+	    admin ? s->unit_code : account };
+	if ((res = db_exec(db, admin ? &attachment_unit_stmt : &attachment_own_stmt, 4,
+	    params)) == NULL)
+		return rpc_fail_internal(call, db_error_text(db));
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return rpc_fail(call, RPC_NOT_FOUND, "not_found", "attachment_id", NULL);
+	}
+	size = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	if (offset > size) {
+		PQclear(res);
+		return rpc_fail(call, RPC_INVALID_PARAMS, "offset_invalid", "offset", NULL);
+	}
+	bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 4), &nbytes);
+	if (bytes == NULL) {
+		PQclear(res);
+		return rpc_fail_internal(call, "cannot decode an attachment's bytes");
+	}
+	b64len = sodium_base64_encoded_len(nbytes, sodium_base64_VARIANT_ORIGINAL);
+	b64 = xmalloc(b64len);
+	sodium_bin2base64(b64, b64len, bytes, nbytes, sodium_base64_VARIANT_ORIGINAL);
+	call->result = json_pack("{s:I, s:s, s:s, s:I, s:s, s:I, s:I, s:s, s:b}",
+	    "attachment_id", (json_int_t)id, "name", PQgetvalue(res, 0, 0),
+	    "mime", PQgetvalue(res, 0, 1), "size", (json_int_t)size,
+	    "sha256", PQgetvalue(res, 0, 3), "offset", (json_int_t)offset,
+	    "length", (json_int_t)nbytes, "data", b64,
+	    "eof", offset + (long long)nbytes >= size);
+	PQfreemem(bytes);
+	free(b64);
+	PQclear(res);
+	return 0;
+}
+
+/* ---- the unit administrator's queue ---------------------------------------------- */
+
+/*
+ * The people of the administrator's unit whom the person filter names (a
+ * name substring or an ID-number prefix), as a PostgreSQL array literal
+ * into *ids (caller frees), from the unit's accounts (accounts_by_unit).
+ * Returns 1, or 0 when more than DECL_PERSON_IDS_MAX match -- a filter that
+ * broad is better checked on the queue's rows -- or -1 after rpc_fail.
+ */
+static int
+decl_person_ids(struct rpc_call *call, struct db_conn *db, const char *person, char **ids)
+{
+	DB_STMT(decl_person_ids_stmt,
+	    "SELECT id FROM accounts WHERE unit_code = $1"
+	    " AND (strpos(name, $2) > 0 OR starts_with(id_number::text, upper($2)))"
+	    " LIMIT $3");
+	char limit[16];
+	const char *params[3] = { call->session->unit_code, person, limit };
+	PGresult *res;
+	size_t len = 3, n;
+	char *out;
+
+	*ids = NULL;
+	snprintf(limit, sizeof limit, "%d", DECL_PERSON_IDS_MAX + 1);
+	if ((res = db_exec(db, &decl_person_ids_stmt, 3, params)) == NULL) {
+		rpc_fail_internal(call, db_error_text(db));
+		return -1;
+	}
+	n = (size_t)PQntuples(res);
+	if (n > DECL_PERSON_IDS_MAX) {
+		PQclear(res);
+		return 0;
+	}
+	for (size_t r = 0; r < n; r++)
+		len += strlen(PQgetvalue(res, (int)r, 0)) + 1;
+	out = xmalloc(len);
+	strcpy(out, "{");
+	for (size_t r = 0; r < n; r++) {
+		if (r > 0)
+			strcat(out, ",");
+		strcat(out, PQgetvalue(res, (int)r, 0));
+	}
+	strcat(out, "}");
+	PQclear(res);
+	*ids = out;
+	return 1;
+}
+
+/*
+ * review.declarations: the unit's pending declarations, newest submission
+ * first, keyset paged.  Three ways to the rows, by what the filters leave:
+ * the queue index declarations_review_queue (the year checked on the rows
+ * it yields); with a form, declarations_queue_by_form; with a person, the
+ * few people it names first, then their records (declarations_by_person).
+ * The first page also counts the matches, up to DECL_COUNT_MAX: beyond that
+ * the exact number is of no use to anyone and costs a scan of the queue.
+ */
+static int
+review_declarations(struct rpc_call *call)
+{
+#define QUEUE_SELECT \
+	"SELECT " DECL_ROW_COLUMNS ", d.submitted_at::text, d.account_id, a.name, a.id_number" \
+	" FROM declarations d JOIN learning_forms f ON f.id = d.form_id" \
+	" JOIN accounts a ON a.id = d.account_id" \
+	" WHERE d.unit_code = $1 AND d.state = 'pending'" \
+	" AND ($2::smallint IS NULL OR d.year = $2::smallint)"
+#define QUEUE_PERSON \
+	" AND ($4::text IS NULL OR strpos(a.name, $4) > 0" \
+	"  OR starts_with(a.id_number::text, upper($4)))"
+#define QUEUE_FORM	" AND d.form_code = $3"
+#define QUEUE_NO_FORM	" AND $3::text IS NULL"
+#define QUEUE_AFTER	" AND (d.submitted_at, d.id) < ($6::timestamptz, $7::bigint)"
+#define QUEUE_ORDER	" ORDER BY d.submitted_at DESC, d.id DESC LIMIT $5"
+	DB_STMT(queue_stmt, QUEUE_SELECT QUEUE_PERSON QUEUE_NO_FORM QUEUE_ORDER);
+	DB_STMT(queue_after_stmt, QUEUE_SELECT QUEUE_PERSON QUEUE_NO_FORM QUEUE_AFTER QUEUE_ORDER);
+	DB_STMT(queue_form_stmt, QUEUE_SELECT QUEUE_PERSON QUEUE_FORM QUEUE_ORDER);
+	DB_STMT(queue_form_after_stmt, QUEUE_SELECT QUEUE_PERSON QUEUE_FORM QUEUE_AFTER
+	    QUEUE_ORDER);
+	/*
+	 * $4 is the people's ids.  Their records come first, by their index (a
+	 * materialised CTE: left to itself the planner would AND in the whole
+	 * unit's queue); they are few, so the rest are plain filters.
+	 */
+	DB_STMT(queue_people_stmt,
+	    "WITH d AS MATERIALIZED (SELECT * FROM declarations"
+	    " WHERE account_id = ANY ($4::bigint[]))"
+	    " SELECT " DECL_ROW_COLUMNS ", d.submitted_at::text, d.account_id, a.name,"
+	    " a.id_number"
+	    " FROM d JOIN learning_forms f ON f.id = d.form_id"
+	    " JOIN accounts a ON a.id = d.account_id"
+	    " WHERE d.unit_code = $1 AND d.state = 'pending'"
+	    " AND ($2::smallint IS NULL OR d.year = $2::smallint)"
+	    " AND ($3::text IS NULL OR d.form_code = $3)"
+	    " AND ($6::timestamptz IS NULL OR (d.submitted_at, d.id) < ($6::timestamptz, $7::bigint))"
+	    QUEUE_ORDER);
+	/*
+	 * Counts: each reads only an index (year and form_code are included in
+	 * them), except with a person filter too broad to look up first.
+	 */
+#define COUNT_SELECT \
+	"SELECT count(*) FROM (SELECT 1 FROM declarations d" \
+	" WHERE d.unit_code = $1 AND d.state = 'pending'" \
+	" AND ($2::smallint IS NULL OR d.year = $2::smallint)"
+	DB_STMT(queue_count_stmt, COUNT_SELECT
+	    " AND $3::text IS NULL AND $4::text IS NULL LIMIT $5) c");
+	DB_STMT(queue_form_count_stmt, COUNT_SELECT
+	    " AND d.form_code = $3 AND $4::text IS NULL LIMIT $5) c");
+	DB_STMT(queue_person_count_stmt, COUNT_SELECT
+	    " AND ($3::text IS NULL OR d.form_code = $3)"
+	    " AND EXISTS (SELECT 1 FROM accounts a WHERE a.id = d.account_id"
+	    "  AND (strpos(a.name, $4) > 0 OR starts_with(a.id_number::text, upper($4))))"
+	    " LIMIT $5) c");
+#undef COUNT_SELECT
+	DB_STMT(queue_people_count_stmt,
+	    "WITH d AS MATERIALIZED (SELECT unit_code, state, year, form_code FROM declarations"
+	    " WHERE account_id = ANY ($4::bigint[]))"
+	    " SELECT count(*) FROM (SELECT 1 FROM d"
+	    " WHERE d.unit_code = $1 AND d.state = 'pending'"
+	    " AND ($2::smallint IS NULL OR d.year = $2::smallint)"
+	    " AND ($3::text IS NULL OR d.form_code = $3) LIMIT $5) c");
+#undef QUEUE_SELECT
+#undef QUEUE_PERSON
+#undef QUEUE_FORM
+#undef QUEUE_NO_FORM
+#undef QUEUE_AFTER
+#undef QUEUE_ORDER
+	enum lang lang = call->session->lang;
+	const char *form = rpc_param_string(call, "form");
+	const char *person = rpc_param_string(call, "person");
+	struct db_conn *db;
+	struct db_stmt *st;
+	char *after_at = NULL, *after_id = NULL, *people = NULL;
+	char limit_text[24], count_limit[16], year_text[8], range[32];
+	long long limit, year, total;
+	PGresult *res = NULL;
+	json_t *items = NULL, *next = NULL, *item;
+	int have_after, n, rc = -1, c = DECL_ROW_NCOLUMNS;
+
+	if (!decl_limit(call, DECL_QUEUE_LIMIT, &limit))
+		return -1;
+	year_text[0] = '\0';
+	if (rpc_param_int(call, "year", &year)) {
+		if (year < DECL_YEAR_MIN || year > DECL_YEAR_MAX) {
+			snprintf(range, sizeof range, "%d %s %d", DECL_YEAR_MIN,
+			    message_get(lang, "and"), DECL_YEAR_MAX);
+			return decl_fail(call, RPC_INVALID_PARAMS, "year_invalid", "year", NULL, range);
+		}
+		snprintf(year_text, sizeof year_text, "%lld", year);
+	}
+	if (form != NULL && *form == '\0')
+		form = NULL;
+	if (form != NULL && (strlen(form) > 32 ||
+	    strspn(form, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(form)))
+		return rpc_fail(call, RPC_INVALID_PARAMS, "form_filter_invalid", "form", NULL);
+	if (person != NULL && *person == '\0')
+		person = NULL;
+	if (person != NULL && !text_clean(person, false, 1, DECL_PERSON_MAX))
+		return rpc_fail(call, RPC_INVALID_PARAMS, "filter_invalid", "person", NULL);
+	if ((have_after = decl_cursor_decode(call, &after_at, &after_id)) < 0)
+		return -1;
+	if ((db = decl_admin_db(call)) == NULL)
+		goto out;
+	if (person != NULL && decl_person_ids(call, db, person, &people) < 0)
+		goto out;
+
+	snprintf(limit_text, sizeof limit_text, "%lld", limit + 1);
+	const char *params[7] = { call->session->unit_code, year_text[0] ? year_text : NULL,
+	    form, people != NULL ? people : person, limit_text, after_at, after_id };
+	if (people != NULL)
+		st = &queue_people_stmt;
+	else if (form != NULL)
+		st = have_after ? &queue_form_after_stmt : &queue_form_stmt;
+	else
+		st = have_after ? &queue_after_stmt : &queue_stmt;
+	if ((res = db_exec(db, st, people != NULL || have_after ? 7 : 5, params)) == NULL) {
+		if (have_after && strncmp(db_error_sqlstate(db), "22", 2) == 0)
+			rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
+		else
+			rpc_fail_internal(call, db_error_text(db));
+		goto out;
+	}
+	n = PQntuples(res);
+	items = json_array();
+	for (int r = 0; r < n && r < limit; r++) {
+		item = decl_row(res, r, lang);
+		json_object_set_new(item, "person", json_pack("{s:o, s:s, s:s}",
+		    "account_id", decl_integer(res, r, c + 1), "name", PQgetvalue(res, r, c + 2),
+		    "id_number", PQgetvalue(res, r, c + 3)));
+		json_array_append_new(items, item);
+	}
+	if (n > limit) {
+		char *cursor = decl_cursor_encode(PQgetvalue(res, (int)limit - 1, c),
+		    PQgetvalue(res, (int)limit - 1, 0));
+
+		next = json_string(cursor);
+		free(cursor);
+	} else {
+		next = json_null();
+	}
+	PQclear(res);
+	res = NULL;
+	call->result = json_pack("{s:o, s:o}", "items", items, "next", next);
+	items = next = NULL;
+	if (!have_after) {
+		snprintf(count_limit, sizeof count_limit, "%d", DECL_COUNT_MAX + 1);
+		params[4] = count_limit;
+		if (people != NULL)
+			st = &queue_people_count_stmt;
+		else if (person != NULL)
+			st = &queue_person_count_stmt;
+		else if (form != NULL)
+			st = &queue_form_count_stmt;
+		else
+			st = &queue_count_stmt;
+		if ((res = db_exec(db, st, 5, params)) == NULL) {
+			rpc_fail_internal(call, db_error_text(db));
+			goto out;
+		}
+		total = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		json_object_set_new(call->result, "pending_total",
+		    json_integer(total > DECL_COUNT_MAX ? DECL_COUNT_MAX : total));
+		json_object_set_new(call->result, "pending_total_capped",
+		    json_boolean(total > DECL_COUNT_MAX));
+	}
+	rc = 0;
+out:
+	PQclear(res);
+	json_decref(items);
+	json_decref(next);
+	free(after_at);
+	free(after_id);
+	free(people);
+	return rc;
+}
+
+/*
+ * Decide one declaration: the guarded UPDATE, its audit row and its totals
+ * in one statement.  When it matched nothing, read why: not ours (or no
+ * such id, or a draft: not visible), decided already (and by whom), or
+ * back to draft (withdrawn).  The loser of a race reads after the winner
+ * committed, since its UPDATE waited for the winner's row lock.
+ */
+static json_t *
+review_decide_one(struct db_conn *db, const char *unit, const char *actor, long long id,
+    const char *to_state, const char *action, const char *reason, enum lang lang, bool *done,
+    bool *failed)
+{
+	DB_STMT(decl_decide_stmt,
+	    "WITH upd AS ("
+	    " UPDATE declarations SET state = $3::declaration_state, decided_by = $4,"
+	    "  decided_at = now(), reject_reason = $5, updated_at = now(), version = version + 1"
+	    " WHERE id = $1 AND unit_code = $2 AND state = 'pending'"
+	    " RETURNING id, account_id, year, form_code, hours, state),"
+	    " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id,"
+	    "  action, from_state, to_state, reason)"
+	    "  SELECT id, account_id, $4, $6, 'pending', $3::declaration_state, $5 FROM upd),"
+	    " totals AS (UPDATE declaration_totals t"
+	    "  SET pending_hours = t.pending_hours - upd.hours,"
+	    "  approved_hours = t.approved_hours"
+	    "   + CASE WHEN upd.state = 'approved' THEN upd.hours ELSE 0 END"
+	    "  FROM upd WHERE t.account_id = upd.account_id AND t.year = upd.year"
+	    "  AND t.form_code = upd.form_code)"
+	    " SELECT id FROM upd");
+	DB_STMT(decl_decided_stmt,
+	    "SELECT d.state, dec.name, " DECL_ISO("d.decided_at")
+	    " FROM declarations d LEFT JOIN accounts dec ON dec.id = d.decided_by"
+	    " WHERE d.id = $1 AND d.unit_code = $2");
+	char id_text[24];
+	const char *params[6] = { id_text, unit, to_state, actor, reason, action };
+	const char *state;
+	PGresult *res;
+	json_t *item;
+
+	*done = *failed = false;
+	snprintf(id_text, sizeof id_text, "%lld", id);
+	if ((res = db_exec(db, &decl_decide_stmt, 6, params)) == NULL) {
+		*failed = true;
+		return NULL;
+	}
+	*done = PQntuples(res) == 1;
+	PQclear(res);
+	if (*done)
+		return json_pack("{s:I, s:b}", "id", (json_int_t)id, "ok", 1);
+	if ((res = db_exec(db, &decl_decided_stmt, 2, params)) == NULL) {
+		*failed = true;
+		return NULL;
+	}
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return json_pack("{s:I, s:b, s:s}", "id", (json_int_t)id, "ok", 0,
+		    "reason", "not_found");
+	}
+	state = PQgetvalue(res, 0, 0);
+	if (strcmp(state, "approved") == 0 || strcmp(state, "rejected") == 0)
+		item = json_pack("{s:I, s:b, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)id,
+		    "ok", 0, "reason", "already_decided", "state", state,
+		    "state_label", decl_state_label(lang, state),
+		    "decided_by", decl_person(res, 0, 1), "decided_at", decl_text(res, 0, 2));
+	else
+		item = json_pack("{s:I, s:b, s:s, s:s, s:s}", "id", (json_int_t)id, "ok", 0,
+		    "reason", "state_changed", "state", state,
+		    "state_label", decl_state_label(lang, state));
+	PQclear(res);
+	return item;
+}
+
+/*
+ * Decide every declaration in ids, each in its own transaction so that one
+ * decided meanwhile does not undo the others.
+ */
+static int
+review_decide(struct rpc_call *call, const char *to_state, const char *action,
+    const char *reason)
+{
+	json_t *ids = json_object_get(call->params, "ids"), *results, *item, *v;
+	struct db_conn *db;
+	char actor[24];
+	size_t i, n = json_array_size(ids);
+	bool done, failed;
+	int decided = 0;
+
+	if (n < 1 || n > DECL_BATCH_MAX)
+		return rpc_fail(call, RPC_INVALID_PARAMS, "ids_invalid", "ids", NULL);
+	json_array_foreach(ids, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) <= 0)
+			return rpc_fail(call, RPC_INVALID_PARAMS, "ids_invalid", "ids", NULL);
+	}
+	if ((db = decl_admin_db(call)) == NULL)
+		return -1;
+	snprintf(actor, sizeof actor, "%lld", (long long)call->session->account_id);
+	results = json_array();
+	json_array_foreach(ids, i, v) {
+		item = review_decide_one(db, call->session->unit_code, actor,
+		    json_integer_value(v), to_state, action, reason, call->session->lang,
+		    &done, &failed);
+		if (failed) {
+			json_decref(results);
+			return rpc_fail_internal(call, db_error_text(db));
+		}
+		decided += done;
+		json_array_append_new(results, item);
+	}
+	log_info("session %lu: review: account %lld %s %d of %zu declarations",
+	    call->session->serial, (long long)call->session->account_id,
+	    strcmp(action, "approve") == 0 ? "approved" : "rejected", decided, n);
+	call->result = json_pack("{s:o}", "results", results);
+	return 0;
+}
+
+static int
+review_approve_declarations(struct rpc_call *call)
+{
+	return review_decide(call, "approved", "approve", NULL);
+}
+
+/* The reason is shown to the person in the progress list: clean, one line. */
+static int
+review_reject_declarations(struct rpc_call *call)
+{
+	const char *raw = rpc_param_string(call, "reason");
+	const char *start = raw + strspn(raw, " \t");
+	size_t len = strlen(start);
+	char *reason;
+	int rc;
+
+	while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t'))
+		len--;
+	if (len == 0)
+		return rpc_fail(call, RPC_INVALID_INPUT, "reason_required", "reason", NULL);
+	reason = xstrndup(start, len);
+	if (!text_clean(reason, false, 1, DECL_REASON_MAX))
+		rc = rpc_fail(call, RPC_INVALID_INPUT, "reason_invalid", "reason", NULL);
+	else
+		rc = review_decide(call, "rejected", "reject", reason);
+	free(reason);
+	return rc;
+}
+
+/* ---- the table ------------------------------------------------------------------- */
+
+static const struct rpc_param content_params[] = {
+	{ "id", T_INTEGER, false },
+	{ "version", T_INTEGER, false },
+	{ "form", T_STRING, false },
+	{ "year", T_INTEGER, false },
+	{ "amount", T_NUMBER | T_STRING, false },
+	{ "fields", T_OBJECT | T_NULL, false },
+	{ "attachment_token", T_STRING, false },
+	{ "remove_attachment", T_BOOLEAN, false },
+	{ NULL, 0, false },
+};
+
+static const struct rpc_param id_params[] = {
+	{ "id", T_INTEGER, true },
+	{ NULL, 0, false },
+};
+
+static const struct rpc_param list_params[] = {
+	{ "state", T_STRING | T_NULL, false },
+	{ "after", T_STRING | T_NULL, false },
+	{ "limit", T_INTEGER, false },
+	{ NULL, 0, false },
+};
+
+static const struct rpc_param attachment_get_params[] = {
+	{ "attachment_id", T_INTEGER, true },
+	{ "offset", T_INTEGER, false },
+	{ "length", T_INTEGER, false },
+	{ NULL, 0, false },
+};
+
+static const struct rpc_param queue_params[] = {
+	{ "year", T_INTEGER | T_NULL, false },
+	{ "form", T_STRING | T_NULL, false },
+	{ "person", T_STRING | T_NULL, false },
+	{ "after", T_STRING | T_NULL, false },
+	{ "limit", T_INTEGER, false },
+	{ NULL, 0, false },
+};
+
+static const struct rpc_param approve_params[] = {
+	{ "ids", T_ARRAY, true },
+	{ NULL, 0, false },
+};
+
+static const struct rpc_param reject_params[] = {
+	{ "ids", T_ARRAY, true },
+	{ "reason", T_STRING, true },
+	{ NULL, 0, false },
+};
+
+const struct rpc_method rpc_declarations_methods[] = {
+	{ "forms.list", NULL, ROLE_USER, false, forms_list },
+	{ "declaration.save", content_params, ROLE_STAFF, false, decl_save },
+	{ "declaration.submit", content_params, ROLE_STAFF, false, decl_submit },
+	{ "declaration.withdraw", id_params, ROLE_STAFF, false, decl_withdraw },
+	{ "declaration.delete", id_params, ROLE_STAFF, false, decl_delete },
+	{ "declaration.revise", id_params, ROLE_STAFF, false, decl_revise },
+	{ "declaration.list", list_params, ROLE_STAFF, false, decl_list },
+	{ "declaration.get", id_params, ROLE_STAFF, false, decl_get },
+	{ "attachment.get", attachment_get_params, ROLE_USER, false, attachment_get },
+	{ "review.declarations", queue_params, ROLE_UNIT_ADMIN, false, review_declarations },
+	{ "review.declaration", id_params, ROLE_UNIT_ADMIN, false, review_declaration },
+	{ "review.approve_declarations", approve_params, ROLE_UNIT_ADMIN, false,
+	    review_approve_declarations },
+	{ "review.reject_declarations", reject_params, ROLE_UNIT_ADMIN, false,
+	    review_reject_declarations },
+	{ NULL, NULL, 0, false, NULL },
+};

@@ -1,0 +1,1429 @@
+/*
+ * rpc-profile.c - profile management (用户资料管理) and the unit
+ * administrator's review of title changes (职务变更审核).
+ *
+ *	profile.get, profile.update			staff
+ *	profile.cancel_title_change, profile.history	staff
+ *	review.title_changes				unit_admin
+ *	review.approve_title_changes			unit_admin
+ *	review.reject_title_changes			unit_admin
+ *	review.staff, review.staff_profile		unit_admin
+ *
+ * A staff member edits the fields entered at registration, except the
+ * unit, the name and the ID number (and the sex and birth date, which the
+ * ID number says): the server refuses those whatever the client sends.
+ * Most fields are applied at once and recorded in profile_changes; a change
+ * of the professional title (专业技术职务) is recorded as pending and applied
+ * only when an administrator of the person's unit approves it.
+ *
+ * Every save names the profile version its form was read at, and is
+ * applied by UPDATE ... WHERE version = $2, so a form read before another
+ * session's save is refused instead of silently undoing that save.  Each
+ * change of the account's profile (a save, a cancelled or decided title
+ * change) moves the version on.
+ *
+ * Locking order: every writer first locks the account row (FOR UPDATE),
+ * then touches the account's profile_changes rows.  A person's save, their
+ * cancel and administrators' decisions on one account thus queue up in one
+ * order: no deadlock, and of two administrators deciding one change at the
+ * same moment exactly one finds it pending.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+#include "messages.h"
+#include "rpc.h"
+#include "text.h"
+#include "validate-account.h"
+#include "xmalloc.h"
+
+#define PROFILE_LIMIT_DEFAULT	50
+#define PROFILE_LIMIT_MAX	200
+#define PROFILE_BATCH_MAX	200	/* ids per decision call */
+#define PROFILE_FILTER_MAX	50	/* characters */
+#define PROFILE_REASON_MAX	200	/* characters of a rejection reason */
+#define PROFILE_CURSOR_TEXT_MAX	200	/* bytes of a name in a cursor */
+
+/* Timestamps leave as ISO 8601 with the offset (sessions run in Asia/Shanghai). */
+#define PROFILE_ISO(col)	"to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
+
+/* A title as shown in the history and the queue: 工程 / 中级 / 工程师. */
+#define PROFILE_TITLE_SHOWN(t)	t ".series || ' / ' || " t ".level || ' / ' || " t ".name"
+
+/*
+ * Every field of a profile with codes resolved, and its pending title
+ * change if any.  At most one change is pending per account (a unique
+ * index), so the join adds no rows.
+ */
+#define PROFILE_SELECT \
+	"SELECT a.id, a.id_number, a.name, a.sex, a.birth_date, a.phone, a.email," \
+	" a.unit_code, u.name, a.department_id, d.name, a.ethnicity, e.name," \
+	" a.native_place, a.school, a.major_code, m.name, a.title_id, t.series," \
+	" t.level, t.name, " PROFILE_TITLE_SHOWN("t") ", a.education_level, el.name," \
+	" a.version, a.state, pc.id, " PROFILE_ISO("pc.changed_at") ", pc.new_raw," \
+	" pt.series, pt.level, pt.name" \
+	" FROM accounts a JOIN units u ON u.code = a.unit_code" \
+	" LEFT JOIN departments d ON d.id = a.department_id" \
+	" LEFT JOIN ethnicities e ON e.code = a.ethnicity" \
+	" LEFT JOIN majors m ON m.code = a.major_code" \
+	" LEFT JOIN titles t ON t.id = a.title_id" \
+	" LEFT JOIN education_levels el ON el.code = a.education_level" \
+	" LEFT JOIN profile_changes pc ON pc.account_id = a.id AND pc.state = 'pending'" \
+	" LEFT JOIN titles pt ON pt.id = pc.new_raw::integer"
+
+/* Columns of PROFILE_SELECT. */
+enum {
+	COL_ID, COL_ID_NUMBER, COL_NAME, COL_SEX, COL_BIRTH_DATE, COL_PHONE, COL_EMAIL,
+	COL_UNIT, COL_UNIT_NAME, COL_DEPARTMENT, COL_DEPARTMENT_NAME, COL_ETHNICITY,
+	COL_ETHNICITY_NAME, COL_NATIVE_PLACE, COL_SCHOOL, COL_MAJOR, COL_MAJOR_NAME,
+	COL_TITLE, COL_TITLE_SERIES, COL_TITLE_LEVEL, COL_TITLE_NAME, COL_TITLE_SHOWN,
+	COL_EDUCATION, COL_EDUCATION_NAME, COL_VERSION, COL_STATE, COL_PENDING_ID,
+	COL_PENDING_AT, COL_PENDING_TITLE, COL_PENDING_SERIES, COL_PENDING_LEVEL,
+	COL_PENDING_NAME,
+};
+
+DB_STMT(profile_own_stmt, PROFILE_SELECT " WHERE a.id = $1");
+DB_STMT(profile_own_lock_stmt, PROFILE_SELECT " WHERE a.id = $1 FOR UPDATE OF a");
+DB_STMT(profile_staff_stmt, PROFILE_SELECT
+    " WHERE a.id = $1 AND a.unit_code = $2 AND a.role = 'staff'");
+
+/* The fields a person may change, in the order of the form. */
+enum profile_field_id {
+	PF_PHONE, PF_EMAIL, PF_DEPARTMENT, PF_ETHNICITY, PF_NATIVE_PLACE, PF_SCHOOL,
+	PF_MAJOR, PF_TITLE, PF_EDUCATION, PF_COUNT
+};
+
+static const struct profile_field {
+	const char	*field;		/* profile_changes.field; the word in "changed" */
+	const char	*param;		/* profile.update's parameter (errors name it) */
+	int		 raw_column;	/* the stored value in PROFILE_SELECT */
+	int		 shown_column;	/* how it is shown */
+	int		 ref;		/* the account_ref naming a new value, or -1 */
+} profile_fields[PF_COUNT] = {
+	{ "phone", "phone", COL_PHONE, COL_PHONE, -1 },
+	{ "email", "email", COL_EMAIL, COL_EMAIL, -1 },
+	{ "department", "department_id", COL_DEPARTMENT, COL_DEPARTMENT_NAME,
+	    ACCOUNT_REF_DEPARTMENT },
+	{ "ethnicity", "ethnicity", COL_ETHNICITY, COL_ETHNICITY_NAME, ACCOUNT_REF_ETHNICITY },
+	{ "native_place", "native_place", COL_NATIVE_PLACE, COL_NATIVE_PLACE, -1 },
+	{ "school", "school", COL_SCHOOL, COL_SCHOOL, -1 },
+	{ "major", "major", COL_MAJOR, COL_MAJOR_NAME, ACCOUNT_REF_MAJOR },
+	{ "title", "title_id", COL_TITLE, COL_TITLE_SHOWN, ACCOUNT_REF_TITLE },
+	{ "education_level", "education_level", COL_EDUCATION, COL_EDUCATION_NAME,
+	    ACCOUNT_REF_EDUCATION },
+};
+
+/*
+ * Fields fixed at registration.  The sex and the birth date are written in
+ * the ID number, so they are as fixed as it is.
+ */
+static const char *const profile_fixed[] = {
+	"unit", "name", "id_number", "sex", "birth_date", NULL,
+};
+
+/* A text column, or JSON null. */
+static json_t *
+profile_text(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? json_null() :
+	    json_string(PQgetvalue(res, row, col));
+}
+
+/* An integer column, or JSON null. */
+static json_t *
+profile_integer(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? json_null() :
+	    json_integer(strtoll(PQgetvalue(res, row, col), NULL, 10));
+}
+
+/* {name} of a person, or JSON null. */
+static json_t *
+profile_person(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return json_null();
+	return json_pack("{s:s}", "name", PQgetvalue(res, row, col));
+}
+
+/* {code, name} of two columns, or JSON null when the code is NULL. */
+static json_t *
+profile_coded(const PGresult *res, int row, int code, int name)
+{
+	if (PQgetisnull(res, row, code))
+		return json_null();
+	return json_pack("{s:s, s:o}", "code", PQgetvalue(res, row, code),
+	    "name", profile_text(res, row, name));
+}
+
+/* {id, name} of two columns (an integer id), or JSON null when the id is NULL. */
+static json_t *
+profile_named(const PGresult *res, int row, int id, int name)
+{
+	if (PQgetisnull(res, row, id))
+		return json_null();
+	return json_pack("{s:o, s:o}", "id", profile_integer(res, row, id),
+	    "name", profile_text(res, row, name));
+}
+
+/* {id, series, level, name} of a title from four columns from id on, or JSON null. */
+static json_t *
+profile_title(const PGresult *res, int row, int id)
+{
+	if (PQgetisnull(res, row, id))
+		return json_null();
+	return json_pack("{s:o, s:o, s:o, s:o}", "id", profile_integer(res, row, id),
+	    "series", profile_text(res, row, id + 1), "level", profile_text(res, row, id + 2),
+	    "name", profile_text(res, row, id + 3));
+}
+
+/* The sex column (1 male, 0 female, GB 11643) as a word, or JSON null. */
+static json_t *
+profile_sex(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return json_null();
+	return json_string(strcmp(PQgetvalue(res, row, col), "1") == 0 ? "male" : "female");
+}
+
+/* The profile object of a PROFILE_SELECT row (see docs: profile.get). */
+static json_t *
+profile_json(const PGresult *res)
+{
+	json_t *pending = json_null();
+
+	if (!PQgetisnull(res, 0, COL_PENDING_ID))
+		pending = json_pack("{s:o, s:o, s:s}",
+		    "id", profile_integer(res, 0, COL_PENDING_ID),
+		    "title", profile_title(res, 0, COL_PENDING_TITLE),
+		    "asked_at", PQgetvalue(res, 0, COL_PENDING_AT));
+	return json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+	    " s:o, s:o, s:o, s:s, s:o}",
+	    "account_id", profile_integer(res, 0, COL_ID),
+	    "id_number", PQgetvalue(res, 0, COL_ID_NUMBER),
+	    "name", PQgetvalue(res, 0, COL_NAME),
+	    "sex", profile_sex(res, 0, COL_SEX),
+	    "birth_date", profile_text(res, 0, COL_BIRTH_DATE),
+	    "phone", profile_text(res, 0, COL_PHONE),
+	    "email", profile_text(res, 0, COL_EMAIL),
+	    "unit", profile_coded(res, 0, COL_UNIT, COL_UNIT_NAME),
+	    "department", profile_named(res, 0, COL_DEPARTMENT, COL_DEPARTMENT_NAME),
+	    "ethnicity", profile_coded(res, 0, COL_ETHNICITY, COL_ETHNICITY_NAME),
+	    "native_place", profile_text(res, 0, COL_NATIVE_PLACE),
+	    "school", profile_text(res, 0, COL_SCHOOL),
+	    "major", profile_coded(res, 0, COL_MAJOR, COL_MAJOR_NAME),
+	    "title", profile_title(res, 0, COL_TITLE),
+	    "education_level", profile_coded(res, 0, COL_EDUCATION, COL_EDUCATION_NAME),
+	    "state", PQgetvalue(res, 0, COL_STATE),
+	    "pending_title", pending);
+}
+
+/* The session's account id as statement text. */
+static void
+profile_self_id(struct rpc_call *call, char id[24])
+{
+	snprintf(id, 24, "%lld", (long long)call->session->account_id);
+}
+
+/*
+ * True when s looks like PostgreSQL's text of a timestamptz
+ * ("2026-03-01 09:30:00.123456+08"); the cast decides the rest.
+ */
+static bool
+profile_timestamp_plausible(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len < 19 || len > 40 || strspn(s, "0123456789-:. +") != len)
+		return false;
+	return s[4] == '-' && s[7] == '-' && s[10] == ' ' && s[13] == ':' && s[16] == ':';
+}
+
+/* True when s is 1 to 18 ASCII digits (a bigint id). */
+static bool
+profile_id_text(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len >= 1 && len <= 18 && strspn(s, "0123456789") == len;
+}
+
+/*
+ * Decode the "after" cursor into *key and *id (caller frees): 1, 0 when
+ * none was given, -1 after rpc_fail.  With timestamp set the key must look
+ * like a timestamp, else it is any name.  The values travel only as
+ * statement parameters; a forged one PostgreSQL cannot cast is caught there.
+ */
+static int
+profile_cursor_decode(struct rpc_call *call, bool timestamp, char **key, char **id)
+{
+	int rc = rpc_cursor_decode(call, key, id);
+
+	if (rc <= 0)
+		return rc;
+	if (profile_id_text(*id) && (timestamp ? profile_timestamp_plausible(*key) :
+	    strlen(*key) <= PROFILE_CURSOR_TEXT_MAX))
+		return 1;
+	free(*key);
+	free(*id);
+	*key = *id = NULL;
+	return rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
+}
+
+/* The "limit" parameter into *limit; -1 after rpc_fail when out of range. */
+static int
+profile_limit(struct rpc_call *call, long long *limit)
+{
+	*limit = PROFILE_LIMIT_DEFAULT;
+	if (rpc_param_int(call, "limit", limit) &&
+	    (*limit < 1 || *limit > PROFILE_LIMIT_MAX))
+		return rpc_fail(call, RPC_INVALID_PARAMS, "limit_invalid", "limit", NULL);
+	return 0;
+}
+
+/*
+ * The "filter" parameter (a name substring or an ID-number prefix): NULL
+ * when absent or empty; sets *bad after rpc_fail when it is not clean text.
+ */
+static const char *
+profile_filter(struct rpc_call *call, bool *bad)
+{
+	const char *f = rpc_param_string(call, "filter");
+
+	*bad = false;
+	if (f == NULL || *f == '\0')
+		return NULL;
+	if (!text_clean(f, false, 1, PROFILE_FILTER_MAX)) {
+		*bad = true;
+		rpc_fail(call, RPC_INVALID_PARAMS, "filter_invalid", "filter", NULL);
+	}
+	return f;
+}
+
+/* The error for a forged cursor PostgreSQL could not cast, else internal. */
+static int
+profile_page_failed(struct rpc_call *call, struct db_conn *db, bool have_after)
+{
+	if (have_after && strncmp(db_error_sqlstate(db), "22", 2) == 0)
+		return rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
+	return rpc_fail_internal(call, db_error_text(db));
+}
+
+/* Add member key to the error's data. */
+static void
+profile_error_data(struct rpc_call *call, const char *key, json_t *value)
+{
+	if (call->error_data == NULL)
+		call->error_data = json_object();
+	json_object_set_new(call->error_data, key, value);
+}
+
+/*
+ * A page of the history of account_id, newest first: {items, next}, or
+ * NULL after rpc_fail.  Reads "after" and "limit" from call.
+ */
+static json_t *
+profile_history_page(struct rpc_call *call, struct db_conn *db, const char *account_id)
+{
+#define PROFILE_HISTORY_SELECT \
+	"SELECT pc.id, pc.field, pc.old_value, pc.new_value, pc.old_raw, pc.new_raw," \
+	" " PROFILE_ISO("pc.changed_at") ", pc.kind, pc.state, pc.reason, dec.name," \
+	" " PROFILE_ISO("pc.decided_at") ", pc.changed_at::text" \
+	" FROM profile_changes pc LEFT JOIN accounts dec ON dec.id = pc.decided_by" \
+	" WHERE pc.account_id = $1"
+	DB_STMT(profile_history_stmt, PROFILE_HISTORY_SELECT
+	    " ORDER BY pc.changed_at DESC, pc.id DESC LIMIT $2");
+	DB_STMT(profile_history_after_stmt, PROFILE_HISTORY_SELECT
+	    " AND (pc.changed_at, pc.id) < ($3::timestamptz, $4::bigint)"
+	    " ORDER BY pc.changed_at DESC, pc.id DESC LIMIT $2");
+#undef PROFILE_HISTORY_SELECT
+	enum lang lang = call->session->lang;
+	char *after_at = NULL, *after_id = NULL, limit_text[24];
+	long long limit;
+	PGresult *res;
+	json_t *items, *next, *page = NULL;
+	int have_after, n;
+
+	if (profile_limit(call, &limit) != 0)
+		return NULL;
+	if ((have_after = profile_cursor_decode(call, true, &after_at, &after_id)) < 0)
+		return NULL;
+	snprintf(limit_text, sizeof limit_text, "%lld", limit + 1);
+	const char *params[4] = { account_id, limit_text, after_at, after_id };
+	res = db_exec(db, have_after ? &profile_history_after_stmt : &profile_history_stmt,
+	    have_after ? 4 : 2, params);
+	if (res == NULL) {
+		profile_page_failed(call, db, have_after);
+		goto out;
+	}
+	n = PQntuples(res);
+	items = json_array();
+	for (int r = 0; r < n && r < limit; r++) {
+		json_array_append_new(items, json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:o,"
+		    " s:s, s:s, s:o, s:o, s:o, s:o}",
+		    "id", profile_integer(res, r, 0),
+		    "field", PQgetvalue(res, r, 1),
+		    "label", message_field(lang, PQgetvalue(res, r, 1)),
+		    "old_value", profile_text(res, r, 2),
+		    "new_value", profile_text(res, r, 3),
+		    "old_raw", profile_text(res, r, 4),
+		    "new_raw", profile_text(res, r, 5),
+		    "changed_at", PQgetvalue(res, r, 6),
+		    "kind", PQgetvalue(res, r, 7),
+		    "state", profile_text(res, r, 8),
+		    "reason", profile_text(res, r, 9),
+		    "decided_by", profile_person(res, r, 10),
+		    "decided_at", profile_text(res, r, 11)));
+	}
+	if (n > limit) {
+		char *cursor = rpc_cursor_encode(PQgetvalue(res, (int)limit - 1, 12),
+		    PQgetvalue(res, (int)limit - 1, 0));
+
+		next = json_string(cursor);
+		free(cursor);
+	} else {
+		next = json_null();
+	}
+	PQclear(res);
+	page = json_pack("{s:o, s:o}", "items", items, "next", next);
+out:
+	free(after_at);
+	free(after_id);
+	return page;
+}
+
+/*
+ * The session's own profile row; with lock, locked FOR UPDATE (call in a
+ * transaction).  Returns the result, or NULL after rpc_fail: an account
+ * that is no longer active (disabled since login) is not permitted.
+ */
+static PGresult *
+profile_own(struct rpc_call *call, struct db_conn *db, bool lock)
+{
+	char id[24];
+	const char *params[1] = { id };
+	PGresult *res;
+
+	profile_self_id(call, id);
+	res = db_exec(db, lock ? &profile_own_lock_stmt : &profile_own_stmt, 1, params);
+	if (res == NULL) {
+		rpc_fail_internal(call, db_error_text(db));
+		return NULL;
+	}
+	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, COL_STATE), "active") != 0) {
+		PQclear(res);
+		rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
+		return NULL;
+	}
+	return res;
+}
+
+/* profile.get: the own profile, which fields are fixed, and the version. */
+static int
+profile_get(struct rpc_call *call)
+{
+	struct db_conn *db;
+	PGresult *res;
+	json_t *fixed;
+
+	if ((db = rpc_db(call)) == NULL)
+		return -1;
+	if ((res = profile_own(call, db, false)) == NULL)
+		return -1;
+	call->result = profile_json(res);
+	fixed = json_array();
+	for (size_t i = 0; profile_fixed[i] != NULL; i++)
+		json_array_append_new(fixed, json_string(profile_fixed[i]));
+	json_object_set_new(call->result, "fixed", fixed);
+	json_object_set_new(call->result, "version", profile_integer(res, 0, COL_VERSION));
+	PQclear(res);
+	return 0;
+}
+
+/* What a profile.update asks, read and checked field by field. */
+struct profile_edit {
+	bool		 sent[PF_COUNT];
+	char		*raw[PF_COUNT];		/* the new value as stored; NULL clears */
+	const char	*reason[PF_COUNT];	/* the rule it breaks, or NULL */
+	struct account_refs refs;
+};
+
+static void
+profile_edit_free(struct profile_edit *e)
+{
+	for (int i = 0; i < PF_COUNT; i++)
+		free(e->raw[i]);
+	account_refs_free(&e->refs);
+}
+
+/* An optional code: NULL when null or empty. Caller frees. */
+static char *
+profile_optional_code(const char *s)
+{
+	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
+}
+
+/* An optional text: trimmed, NULL when null or blank. Caller frees. */
+static char *
+profile_optional_text(const char *s)
+{
+	char *t = account_trim(s);
+
+	if (t != NULL && *t == '\0') {
+		free(t);
+		t = NULL;
+	}
+	return t;
+}
+
+/*
+ * Read the fields profile.update was sent into *e, and check what needs no
+ * database.  The codes are checked by profile_edit_look_up.
+ */
+static void
+profile_edit_read(struct rpc_call *call, struct profile_edit *e)
+{
+	long long number;
+	json_t *v;
+
+	for (int i = 0; i < PF_COUNT; i++)
+		e->sent[i] = json_object_get(call->params, profile_fields[i].param) != NULL;
+
+	if (e->sent[PF_PHONE]) {
+		e->raw[PF_PHONE] = xstrdup(rpc_param_string(call, "phone"));
+		e->reason[PF_PHONE] = account_check_phone(e->raw[PF_PHONE]);
+	}
+	if (e->sent[PF_EMAIL]) {
+		e->raw[PF_EMAIL] = xstrdup(rpc_param_string(call, "email"));
+		e->reason[PF_EMAIL] = account_check_email(e->raw[PF_EMAIL]);
+	}
+	if (e->sent[PF_DEPARTMENT]) {
+		rpc_param_int(call, "department_id", &number);
+		e->raw[PF_DEPARTMENT] = xasprintf("%lld", number);
+		e->refs.department_id = number;
+		e->refs.has_department = true;
+	}
+	if (e->sent[PF_ETHNICITY]) {
+		e->raw[PF_ETHNICITY] = xstrdup(rpc_param_string(call, "ethnicity"));
+		e->refs.ethnicity = e->raw[PF_ETHNICITY];
+	}
+	if (e->sent[PF_NATIVE_PLACE]) {
+		e->raw[PF_NATIVE_PLACE] = profile_optional_text(
+		    rpc_param_string(call, "native_place"));
+		if (e->raw[PF_NATIVE_PLACE] != NULL)
+			e->reason[PF_NATIVE_PLACE] = account_check_text(e->raw[PF_NATIVE_PLACE]);
+	}
+	if (e->sent[PF_SCHOOL]) {
+		e->raw[PF_SCHOOL] = profile_optional_text(rpc_param_string(call, "school"));
+		if (e->raw[PF_SCHOOL] != NULL)
+			e->reason[PF_SCHOOL] = account_check_text(e->raw[PF_SCHOOL]);
+	}
+	if (e->sent[PF_MAJOR]) {
+		e->raw[PF_MAJOR] = profile_optional_code(rpc_param_string(call, "major"));
+		e->refs.major = e->raw[PF_MAJOR];
+	}
+	if (e->sent[PF_TITLE]) {
+		v = json_object_get(call->params, "title_id");
+		if (json_is_integer(v)) {
+			number = json_integer_value(v);
+			e->raw[PF_TITLE] = xasprintf("%lld", number);
+			e->refs.title_id = number;
+			e->refs.has_title = true;
+		}
+	}
+	if (e->sent[PF_EDUCATION]) {
+		e->raw[PF_EDUCATION] = profile_optional_code(
+		    rpc_param_string(call, "education_level"));
+		e->refs.education = e->raw[PF_EDUCATION];
+	}
+}
+
+/*
+ * Look up the codes of e in the unit's reference tables and note the ones
+ * that are unknown.  Returns 0, or -1 when the database failed.
+ */
+static int
+profile_edit_look_up(struct db_conn *db, struct profile_edit *e, const char *unit)
+{
+	e->refs.unit = unit;
+	if (account_refs_look_up(db, &e->refs) != 0)
+		return -1;
+	for (int i = 0; i < PF_COUNT; i++) {
+		int ref = profile_fields[i].ref;
+
+		if (e->sent[i] && ref >= 0 && !e->refs.known[ref])
+			e->reason[i] = account_ref_reason(ref);
+	}
+	return 0;
+}
+
+/* True when a and b (either may be NULL) are the same value. */
+static bool
+profile_same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* A column's text, or NULL when it is NULL. */
+static const char *
+profile_value(const PGresult *res, int col)
+{
+	return PQgetisnull(res, 0, col) ? NULL : PQgetvalue(res, 0, col);
+}
+
+/* How a new value of field i is shown in the history. */
+static const char *
+profile_edit_shown(const struct profile_edit *e, int i)
+{
+	int ref = profile_fields[i].ref;
+
+	return ref >= 0 ? e->refs.name[ref] : e->raw[i];
+}
+
+/* The reply's sentence: the parts that happened, in the session's language. */
+static char *
+profile_update_message(enum lang lang, bool saved, bool submitted, bool cancelled)
+{
+	const char *parts[3];
+	const char *sep = message_get(lang, "message_separator");
+	size_t n = 0, len = 1;
+	char *out;
+
+	if (saved)
+		parts[n++] = message_get(lang, "profile_saved");
+	if (submitted)
+		parts[n++] = message_get(lang, "title_submitted");
+	if (cancelled)
+		parts[n++] = message_get(lang, "title_change_cancelled");
+	for (size_t i = 0; i < n; i++)
+		len += strlen(parts[i]) + strlen(sep);
+	out = xmalloc(len);
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(out, sep);
+		strcat(out, parts[i]);
+	}
+	return out;
+}
+
+/*
+ * Apply the direct changes of e to the locked account row res (whose
+ * version was checked), move the version on, and record one history row
+ * per changed field.  changed[i] says which.  Returns the new version
+ * (caller frees), or NULL when the database failed.
+ */
+static char *
+profile_apply(struct db_conn *db, const PGresult *res, const struct profile_edit *e,
+    const bool *changed)
+{
+	DB_STMT(profile_update_stmt,
+	    "UPDATE accounts SET phone = $3, email = $4, department_id = $5::bigint,"
+	    " ethnicity = $6, native_place = $7, school = $8, major_code = $9,"
+	    " education_level = $10, version = version + 1, updated_at = now()"
+	    " WHERE id = $1 AND version = $2::integer RETURNING version");
+	DB_STMT(profile_record_stmt,
+	    "INSERT INTO profile_changes (account_id, unit_code, field, old_value, new_value,"
+	    " old_raw, new_raw, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, 'direct')");
+	static const int order[8] = { PF_PHONE, PF_EMAIL, PF_DEPARTMENT, PF_ETHNICITY,
+	    PF_NATIVE_PLACE, PF_SCHOOL, PF_MAJOR, PF_EDUCATION };
+	const char *params[10];
+	PGresult *r;
+	char *version;
+
+	params[0] = PQgetvalue(res, 0, COL_ID);
+	params[1] = PQgetvalue(res, 0, COL_VERSION);
+	for (int k = 0; k < 8; k++) {
+		int i = order[k];
+
+		params[2 + k] = changed[i] ? e->raw[i] :
+		    profile_value(res, profile_fields[i].raw_column);
+	}
+	if ((r = db_exec(db, &profile_update_stmt, 10, params)) == NULL)
+		return NULL;
+	if (PQntuples(r) != 1) {
+		/* Cannot happen under the row lock; refuse rather than guess. */
+		PQclear(r);
+		return xstrdup("");
+	}
+	version = xstrdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+
+	for (int i = 0; i < PF_COUNT; i++) {
+		if (!changed[i] || i == PF_TITLE)
+			continue;
+		const char *row[7] = { PQgetvalue(res, 0, COL_ID), PQgetvalue(res, 0, COL_UNIT),
+		    profile_fields[i].field,
+		    profile_value(res, profile_fields[i].shown_column),
+		    profile_edit_shown(e, i),
+		    profile_value(res, profile_fields[i].raw_column), e->raw[i] };
+
+		if ((r = db_exec(db, &profile_record_stmt, 7, row)) == NULL) {
+			free(version);
+			return NULL;
+		}
+		PQclear(r);
+	}
+	return version;
+}
+
+/*
+ * The title part of a save: cancel the pending change (with reason
+ * "replaced" when a new one follows, or none when the person went back to
+ * the title they have), and ask for the new one.  Returns 0, or -1 when
+ * the database failed.
+ */
+static int
+profile_title_request(struct db_conn *db, const PGresult *res, const struct profile_edit *e,
+    bool cancel, bool submit)
+{
+	DB_STMT(profile_title_cancel_stmt,
+	    "UPDATE profile_changes SET state = 'cancelled', reason = $2, decided_by = $1,"
+	    " decided_at = now() WHERE account_id = $1 AND state = 'pending'");
+	DB_STMT(profile_title_ask_stmt,
+	    "INSERT INTO profile_changes (account_id, unit_code, field, old_value, new_value,"
+	    " old_raw, new_raw, kind, state)"
+	    " VALUES ($1, $2, 'title', $3, $4, $5, $6, 'reviewed', 'pending')");
+	const char *id = PQgetvalue(res, 0, COL_ID);
+	PGresult *r;
+
+	if (cancel) {
+		const char *params[2] = { id, submit ? "replaced" : NULL };
+
+		if ((r = db_exec(db, &profile_title_cancel_stmt, 2, params)) == NULL)
+			return -1;
+		PQclear(r);
+	}
+	if (submit) {
+		const char *params[6] = { id, PQgetvalue(res, 0, COL_UNIT),
+		    profile_value(res, COL_TITLE_SHOWN), profile_edit_shown(e, PF_TITLE),
+		    profile_value(res, COL_TITLE), e->raw[PF_TITLE] };
+
+		if ((r = db_exec(db, &profile_title_ask_stmt, 6, params)) == NULL)
+			return -1;
+		PQclear(r);
+	}
+	return 0;
+}
+
+/*
+ * profile.update: see docs/protocol.md.  The order of the replies: a fixed
+ * field; the first broken rule, in the order of the form; a stale version;
+ * nothing changed.  Then, in one transaction under the account's row lock,
+ * the direct fields are applied with their history rows and the title
+ * change is asked for.
+ *
+ * The title a save is compared with is the pending one when there is one
+ * (that is what the form shows), else the applied one: sending the pending
+ * title again changes nothing; sending the applied title while a change is
+ * pending cancels that change; another title replaces it.
+ */
+static int
+profile_update(struct rpc_call *call)
+{
+	struct profile_edit e = { 0 };
+	bool changed[PF_COUNT] = { false };
+	bool any_direct = false, submit = false, cancel = false;
+	const char *current_title, *pending_title, *version_now;
+	char *version = NULL, *message = NULL;
+	struct db_conn *db = NULL;
+	PGresult *res = NULL;
+	json_t *list;
+	long long version_sent = 0;
+	int rc = -1;
+
+	for (size_t i = 0; profile_fixed[i] != NULL; i++) {
+		if (json_object_get(call->params, profile_fixed[i]) != NULL)
+			return rpc_fail(call, RPC_INVALID_INPUT, "field_fixed", profile_fixed[i],
+			    NULL);
+	}
+	rpc_param_int(call, "version", &version_sent);
+	profile_edit_read(call, &e);
+
+	if ((db = rpc_db(call)) == NULL)
+		goto out;
+	if (!db_begin(db)) {
+		rpc_fail_internal(call, db_error_text(db));
+		goto out;
+	}
+	if ((res = profile_own(call, db, true)) == NULL)
+		goto out;
+	if (profile_edit_look_up(db, &e, PQgetvalue(res, 0, COL_UNIT)) != 0) {
+		rpc_fail_internal(call, db_error_text(db));
+		goto out;
+	}
+	for (int i = 0; i < PF_COUNT; i++) {
+		if (e.reason[i] != NULL) {
+			rpc_fail(call, RPC_INVALID_INPUT, e.reason[i], profile_fields[i].param, NULL);
+			goto out;
+		}
+	}
+	version_now = PQgetvalue(res, 0, COL_VERSION);
+	if (strtoll(version_now, NULL, 10) != version_sent) {
+		rpc_fail(call, RPC_CONFLICT, "stale_version", NULL,
+		    message_get(call->session->lang, "profile_stale_version"));
+		goto out;
+	}
+
+	for (int i = 0; i < PF_COUNT; i++) {
+		if (i == PF_TITLE || !e.sent[i])
+			continue;
+		changed[i] = !profile_same(e.raw[i],
+		    profile_value(res, profile_fields[i].raw_column));
+		any_direct |= changed[i];
+	}
+	if (e.sent[PF_TITLE]) {
+		current_title = profile_value(res, COL_TITLE);
+		pending_title = profile_value(res, COL_PENDING_TITLE);
+		if (PQgetisnull(res, 0, COL_PENDING_ID)) {
+			submit = !profile_same(e.raw[PF_TITLE], current_title);
+		} else if (!profile_same(e.raw[PF_TITLE], pending_title)) {
+			cancel = true;
+			submit = !profile_same(e.raw[PF_TITLE], current_title);
+		}
+		changed[PF_TITLE] = submit || cancel;
+	}
+
+	if (!any_direct && !changed[PF_TITLE]) {
+		db_rollback(db);
+		call->result = json_pack("{s:o, s:[], s:b, s:s}",
+		    "version", profile_integer(res, 0, COL_VERSION), "changed",
+		    "title_pending", !PQgetisnull(res, 0, COL_PENDING_ID),
+		    "message", message_get(call->session->lang, "profile_unchanged"));
+		rc = 0;
+		goto out;
+	}
+	if ((version = profile_apply(db, res, &e, changed)) == NULL) {
+		rpc_fail_internal(call, db_error_text(db));
+		goto out;
+	}
+	if (*version == '\0') {
+		rpc_fail(call, RPC_CONFLICT, "stale_version", NULL,
+		    message_get(call->session->lang, "profile_stale_version"));
+		goto out;
+	}
+	if (changed[PF_TITLE] && profile_title_request(db, res, &e, cancel, submit) != 0) {
+		rpc_fail_internal(call, db_error_text(db));
+		goto out;
+	}
+	if (!db_commit(db)) {
+		rpc_fail_internal(call, db_error_text(db));
+		goto out;
+	}
+
+	list = json_array();
+	for (int i = 0; i < PF_COUNT; i++) {
+		if (changed[i])
+			json_array_append_new(list, json_string(profile_fields[i].field));
+	}
+	message = profile_update_message(call->session->lang, any_direct, submit,
+	    cancel && !submit);
+	call->result = json_pack("{s:I, s:o, s:b, s:s}",
+	    "version", (json_int_t)strtoll(version, NULL, 10), "changed", list,
+	    "title_pending", submit || (!cancel && !PQgetisnull(res, 0, COL_PENDING_ID)),
+	    "message", message);
+	log_info("session %lu: account %lld saved its profile (version %s)%s%s",
+	    call->session->serial, (long long)call->session->account_id, version,
+	    submit ? ", title change asked" : "", cancel ? ", pending title change cancelled" : "");
+	rc = 0;
+out:
+	if (rc != 0 && db != NULL)
+		db_rollback(db);
+	PQclear(res);
+	free(version);
+	free(message);
+	profile_edit_free(&e);
+	return rc;
+}
+
+/*
+ * profile.cancel_title_change: the person takes back their pending title
+ * change (one guarded UPDATE ... WHERE state = 'pending').  One no longer
+ * pending is a conflict that says what became of it.
+ */
+static int
+profile_cancel_title_change(struct rpc_call *call)
+{
+	DB_STMT(profile_cancel_stmt,
+	    "WITH pc AS ("
+	    " UPDATE profile_changes SET state = 'cancelled', decided_by = $2,"
+	    "  decided_at = now()"
+	    " WHERE id = $1 AND account_id = $2 AND state = 'pending' RETURNING account_id)"
+	    " UPDATE accounts a SET version = a.version + 1, updated_at = now() FROM pc"
+	    " WHERE a.id = pc.account_id RETURNING a.version");
+	DB_STMT(profile_change_state_stmt,
+	    "SELECT pc.state, dec.name, " PROFILE_ISO("pc.decided_at")
+	    " FROM profile_changes pc LEFT JOIN accounts dec ON dec.id = pc.decided_by"
+	    " WHERE pc.id = $1 AND pc.account_id = $2 AND pc.kind = 'reviewed'");
+	struct db_conn *db;
+	char id[24], self[24];
+	const char *params[2] = { id, self };
+	long long change_id = 0;
+	PGresult *res = NULL;
+	int rc = -1;
+
+	rpc_param_int(call, "id", &change_id);
+	snprintf(id, sizeof id, "%lld", change_id > 0 ? change_id : 0);
+	profile_self_id(call, self);
+	if ((db = rpc_db(call)) == NULL)
+		return -1;
+	if (!db_begin(db))
+		return rpc_fail_internal(call, db_error_text(db));
+	if ((res = profile_own(call, db, true)) == NULL)
+		goto out;
+	PQclear(res);
+	if ((res = db_exec(db, &profile_cancel_stmt, 2, params)) == NULL) {
+		rpc_fail_internal(call, db_error_text(db));
+		goto out;
+	}
+	if (PQntuples(res) == 1) {
+		if (!db_commit(db)) {
+			rpc_fail_internal(call, db_error_text(db));
+			goto out;
+		}
+		call->result = json_pack("{s:I, s:s, s:I, s:s}", "id", (json_int_t)change_id,
+		    "state", "cancelled",
+		    "version", (json_int_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10),
+		    "message", message_get(call->session->lang, "title_change_cancelled"));
+		log_info("session %lu: account %s cancelled title change %s",
+		    call->session->serial, self, id);
+		rc = 0;
+		goto out;
+	}
+	PQclear(res);
+	if ((res = db_exec(db, &profile_change_state_stmt, 2, params)) == NULL) {
+		rpc_fail_internal(call, db_error_text(db));
+		goto out;
+	}
+	if (PQntuples(res) != 1) {
+		rpc_fail(call, RPC_NOT_FOUND, "not_found", "id",
+		    message_get(call->session->lang, "title_change_not_found"));
+		goto out;
+	}
+	rpc_fail(call, RPC_CONFLICT, "state_changed", NULL,
+	    message_get(call->session->lang, "title_change_not_pending"));
+	profile_error_data(call, "state", json_string(PQgetvalue(res, 0, 0)));
+	profile_error_data(call, "decided_by", profile_person(res, 0, 1));
+	profile_error_data(call, "decided_at", profile_text(res, 0, 2));
+out:
+	if (rc != 0)
+		db_rollback(db);
+	PQclear(res);
+	return rc;
+}
+
+/* profile.history: the own history, newest first, keyset paged. */
+static int
+profile_history(struct rpc_call *call)
+{
+	struct db_conn *db;
+	PGresult *res;
+	char id[24];
+
+	if ((db = rpc_db(call)) == NULL)
+		return -1;
+	if ((res = profile_own(call, db, false)) == NULL)
+		return -1;
+	PQclear(res);
+	profile_self_id(call, id);
+	if ((call->result = profile_history_page(call, db, id)) == NULL)
+		return -1;
+	return 0;
+}
+
+/*
+ * Refuse a session whose account is no longer its unit's active
+ * administrator (disabled by a reload of unit_admins since it logged in).
+ * Returns the connection, or NULL after rpc_fail.
+ */
+static struct db_conn *
+profile_admin_db(struct rpc_call *call)
+{
+	DB_STMT(profile_admin_stmt,
+	    "SELECT 1 FROM accounts WHERE id = $1 AND unit_code = $2"
+	    " AND role = 'unit_admin' AND state = 'active'");
+	struct db_conn *db;
+	char id[24];
+	const char *params[2] = { id, call->session->unit_code };
+	PGresult *res;
+	bool ok;
+
+	if (call->session->unit_code == NULL) {
+		rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
+		return NULL;
+	}
+	if ((db = rpc_db(call)) == NULL)
+		return NULL;
+	profile_self_id(call, id);
+	if ((res = db_exec(db, &profile_admin_stmt, 2, params)) == NULL) {
+		rpc_fail_internal(call, db_error_text(db));
+		return NULL;
+	}
+	ok = PQntuples(res) == 1;
+	PQclear(res);
+	if (!ok) {
+		rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
+		return NULL;
+	}
+	return db;
+}
+
+/*
+ * review.title_changes: a page of the unit's pending title changes, newest
+ * first, on the partial index profile_changes_queue; the filter is checked
+ * on the rows the index yields.  One row more than asked tells whether a
+ * next page exists.
+ */
+static int
+review_title_changes(struct rpc_call *call)
+{
+#define PROFILE_QUEUE_WHERE \
+	" WHERE pc.unit_code = $1 AND pc.state = 'pending' AND pc.field = 'title'" \
+	" AND ($2::text IS NULL OR strpos(a.name, $2) > 0" \
+	"  OR starts_with(a.id_number::text, upper($2)))"
+#define PROFILE_QUEUE_SELECT \
+	"SELECT pc.id, pc.account_id, a.name, a.id_number, d.name, pc.old_raw," \
+	" pc.old_value, pc.new_raw, pc.new_value, " PROFILE_ISO("pc.changed_at") "," \
+	" pc.changed_at::text" \
+	" FROM profile_changes pc JOIN accounts a ON a.id = pc.account_id" \
+	" LEFT JOIN departments d ON d.id = a.department_id" PROFILE_QUEUE_WHERE
+	DB_STMT(profile_queue_stmt, PROFILE_QUEUE_SELECT
+	    " ORDER BY pc.changed_at DESC, pc.id DESC LIMIT $3");
+	DB_STMT(profile_queue_after_stmt, PROFILE_QUEUE_SELECT
+	    " AND (pc.changed_at, pc.id) < ($4::timestamptz, $5::bigint)"
+	    " ORDER BY pc.changed_at DESC, pc.id DESC LIMIT $3");
+	DB_STMT(profile_queue_count_stmt,
+	    "SELECT count(*) FROM profile_changes pc JOIN accounts a ON a.id = pc.account_id"
+	    PROFILE_QUEUE_WHERE);
+#undef PROFILE_QUEUE_SELECT
+#undef PROFILE_QUEUE_WHERE
+	struct db_conn *db;
+	const char *filter;
+	char *after_at = NULL, *after_id = NULL, limit_text[24];
+	long long limit;
+	PGresult *res = NULL;
+	json_t *items = NULL, *next = NULL;
+	int have_after, n, rc = -1;
+	bool bad;
+
+	if (profile_limit(call, &limit) != 0)
+		return -1;
+	filter = profile_filter(call, &bad);
+	if (bad)
+		return -1;
+	if ((have_after = profile_cursor_decode(call, true, &after_at, &after_id)) < 0)
+		return -1;
+	if ((db = profile_admin_db(call)) == NULL)
+		goto out;
+
+	snprintf(limit_text, sizeof limit_text, "%lld", limit + 1);
+	const char *params[5] = { call->session->unit_code, filter, limit_text,
+	    after_at, after_id };
+	res = db_exec(db, have_after ? &profile_queue_after_stmt : &profile_queue_stmt,
+	    have_after ? 5 : 3, params);
+	if (res == NULL) {
+		profile_page_failed(call, db, have_after);
+		goto out;
+	}
+	n = PQntuples(res);
+	items = json_array();
+	for (int r = 0; r < n && r < limit; r++) {
+		json_array_append_new(items, json_pack("{s:o, s:o, s:s, s:s, s:o, s:o, s:o,"
+		    " s:s}",
+		    "id", profile_integer(res, r, 0),
+		    "account_id", profile_integer(res, r, 1),
+		    "name", PQgetvalue(res, r, 2),
+		    "id_number", PQgetvalue(res, r, 3),
+		    "department", profile_text(res, r, 4),
+		    "old", profile_named(res, r, 5, 6),
+		    "new", profile_named(res, r, 7, 8),
+		    "asked_at", PQgetvalue(res, r, 9)));
+	}
+	if (n > limit) {
+		char *cursor = rpc_cursor_encode(PQgetvalue(res, (int)limit - 1, 10),
+		    PQgetvalue(res, (int)limit - 1, 0));
+
+		next = json_string(cursor);
+		free(cursor);
+	} else {
+		next = json_null();
+	}
+	PQclear(res);
+
+	if ((res = db_exec(db, &profile_queue_count_stmt, 2, params)) == NULL) {
+		rpc_fail_internal(call, db_error_text(db));
+		goto out;
+	}
+	call->result = json_pack("{s:o, s:o, s:I}", "items", items, "next", next,
+	    "pending_total", (json_int_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10));
+	items = next = NULL;
+	rc = 0;
+out:
+	PQclear(res);
+	json_decref(items);
+	json_decref(next);
+	free(after_at);
+	free(after_id);
+	return rc;
+}
+
+/* What deciding one title change came to. */
+enum profile_outcome { DECIDE_DONE, DECIDE_NOT_DONE, DECIDE_ERROR };
+
+/*
+ * Decide one title change of the unit in its own transaction: lock the
+ * person's account row (the order every writer keeps), then the guarded
+ * UPDATE ... WHERE state = 'pending', which on approval also applies the
+ * title; either decision moves the profile version on, so a form showing
+ * the change as pending is stale.  When nothing matched, say why: not of
+ * this unit (or no such id), or decided already and by whom.  Sets *item.
+ */
+static enum profile_outcome
+profile_decide_one(struct db_conn *db, const char *unit, const char *actor,
+    long long change_id, const char *to_state, const char *reason, json_t **item)
+{
+	DB_STMT(profile_decide_lock_stmt,
+	    "SELECT a.id FROM profile_changes pc JOIN accounts a ON a.id = pc.account_id"
+	    " WHERE pc.id = $1 AND pc.unit_code = $2 AND pc.kind = 'reviewed'"
+	    " FOR UPDATE OF a");
+	DB_STMT(profile_decide_stmt,
+	    "WITH pc AS ("
+	    " UPDATE profile_changes SET state = $3, reason = $4, decided_by = $5,"
+	    "  decided_at = now()"
+	    " WHERE id = $1 AND unit_code = $2 AND state = 'pending' AND field = 'title'"
+	    " RETURNING account_id, new_raw),"
+	    " acc AS ("
+	    " UPDATE accounts a SET title_id = CASE WHEN $3 = 'approved'"
+	    "  THEN pc.new_raw::integer ELSE a.title_id END,"
+	    "  version = a.version + 1, updated_at = now()"
+	    " FROM pc WHERE a.id = pc.account_id RETURNING a.id)"
+	    " SELECT account_id FROM pc");
+	DB_STMT(profile_decided_stmt,
+	    "SELECT pc.state, dec.name, " PROFILE_ISO("pc.decided_at")
+	    " FROM profile_changes pc LEFT JOIN accounts dec ON dec.id = pc.decided_by"
+	    " WHERE pc.id = $1 AND pc.unit_code = $2");
+	char id[24];
+	const char *params[5] = { id, unit, to_state, reason, actor };
+	enum profile_outcome outcome = DECIDE_ERROR;
+	PGresult *res = NULL;
+
+	snprintf(id, sizeof id, "%lld", change_id);
+	if (!db_begin(db))
+		return DECIDE_ERROR;
+	if ((res = db_exec(db, &profile_decide_lock_stmt, 2, params)) == NULL)
+		goto out;
+	if (PQntuples(res) == 0) {
+		*item = json_pack("{s:I, s:b, s:s}", "id", (json_int_t)change_id, "ok", 0,
+		    "reason", "not_found");
+		outcome = DECIDE_NOT_DONE;
+		goto out;
+	}
+	PQclear(res);
+	if ((res = db_exec(db, &profile_decide_stmt, 5, params)) == NULL)
+		goto out;
+	if (PQntuples(res) == 1) {
+		if (!db_commit(db))
+			goto out;
+		*item = json_pack("{s:I, s:b}", "id", (json_int_t)change_id, "ok", 1);
+		outcome = DECIDE_DONE;
+		goto out;
+	}
+	PQclear(res);
+	if ((res = db_exec(db, &profile_decided_stmt, 2, params)) == NULL)
+		goto out;
+	if (PQntuples(res) == 1) {
+		*item = json_pack("{s:I, s:b, s:s, s:s, s:o, s:o}", "id", (json_int_t)change_id,
+		    "ok", 0, "reason", "already_decided", "state", PQgetvalue(res, 0, 0),
+		    "decided_by", profile_person(res, 0, 1),
+		    "decided_at", profile_text(res, 0, 2));
+	} else {
+		*item = json_pack("{s:I, s:b, s:s}", "id", (json_int_t)change_id, "ok", 0,
+		    "reason", "not_found");
+	}
+	outcome = DECIDE_NOT_DONE;
+out:
+	PQclear(res);
+	db_rollback(db);	/* nothing to undo unless it failed */
+	return outcome;
+}
+
+/*
+ * Decide every change in ids, each in its own transaction so that one
+ * decided meanwhile does not undo the others.
+ */
+static int
+profile_decide(struct rpc_call *call, const char *to_state, const char *reason)
+{
+	json_t *ids = json_object_get(call->params, "ids");
+	struct db_conn *db;
+	json_t *results, *item, *v;
+	char actor[24];
+	size_t i, n = json_array_size(ids);
+	int done = 0;
+
+	if (n < 1 || n > PROFILE_BATCH_MAX)
+		return rpc_fail(call, RPC_INVALID_PARAMS, "ids_invalid", "ids",
+		    message_get(call->session->lang, "title_change_ids_invalid"));
+	json_array_foreach(ids, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) <= 0)
+			return rpc_fail(call, RPC_INVALID_PARAMS, "ids_invalid", "ids",
+			    message_get(call->session->lang, "title_change_ids_invalid"));
+	}
+	if ((db = profile_admin_db(call)) == NULL)
+		return -1;
+	profile_self_id(call, actor);
+	results = json_array();
+	json_array_foreach(ids, i, v) {
+		item = NULL;
+		switch (profile_decide_one(db, call->session->unit_code, actor,
+		    json_integer_value(v), to_state, reason, &item)) {
+		case DECIDE_ERROR:
+			json_decref(results);
+			return rpc_fail_internal(call, db_error_text(db));
+		case DECIDE_DONE:
+			done++;
+			break;
+		case DECIDE_NOT_DONE:
+			break;
+		}
+		json_array_append_new(results, item);
+	}
+	log_info("session %lu: review: account %lld %s %d of %zu title changes",
+	    call->session->serial, (long long)call->session->account_id,
+	    to_state, done, n);
+	call->result = json_pack("{s:o}", "results", results);
+	return 0;
+}
+
+static int
+review_approve_title_changes(struct rpc_call *call)
+{
+	return profile_decide(call, "approved", NULL);
+}
+
+/* The reason is shown to the person in their history: clean, one line. */
+static int
+review_reject_title_changes(struct rpc_call *call)
+{
+	char *reason = account_trim(rpc_param_string(call, "reason"));
+	int rc;
+
+	if (*reason == '\0')
+		rc = rpc_fail(call, RPC_INVALID_INPUT, "reason_required", "reason", NULL);
+	else if (!text_clean(reason, false, 1, PROFILE_REASON_MAX))
+		rc = rpc_fail(call, RPC_INVALID_INPUT, "reason_invalid", "reason", NULL);
+	else
+		rc = profile_decide(call, "rejected", reason);
+	free(reason);
+	return rc;
+}
+
+/*
+ * review.staff: the unit's active staff by name, keyset paged on
+ * (name, id) along the index accounts_by_unit.
+ */
+static int
+review_staff(struct rpc_call *call)
+{
+#define PROFILE_STAFF_WHERE \
+	" WHERE a.unit_code = $1 AND a.state = 'active' AND a.role = 'staff'" \
+	" AND ($2::text IS NULL OR strpos(a.name, $2) > 0" \
+	"  OR starts_with(a.id_number::text, upper($2)))"
+#define PROFILE_STAFF_SELECT \
+	"SELECT a.id, a.id_number, a.name, a.sex, d.name, " PROFILE_TITLE_SHOWN("t") "," \
+	" EXISTS (SELECT 1 FROM profile_changes pc" \
+	"  WHERE pc.account_id = a.id AND pc.state = 'pending')" \
+	" FROM accounts a LEFT JOIN departments d ON d.id = a.department_id" \
+	" LEFT JOIN titles t ON t.id = a.title_id" PROFILE_STAFF_WHERE
+	DB_STMT(profile_staff_list_stmt, PROFILE_STAFF_SELECT
+	    " ORDER BY a.name, a.id LIMIT $3");
+	DB_STMT(profile_staff_list_after_stmt, PROFILE_STAFF_SELECT
+	    " AND (a.name, a.id) > ($4::text, $5::bigint)"
+	    " ORDER BY a.name, a.id LIMIT $3");
+	DB_STMT(profile_staff_count_stmt,
+	    "SELECT count(*) FROM accounts a" PROFILE_STAFF_WHERE);
+#undef PROFILE_STAFF_SELECT
+#undef PROFILE_STAFF_WHERE
+	struct db_conn *db;
+	const char *filter;
+	char *after_name = NULL, *after_id = NULL, limit_text[24];
+	long long limit;
+	PGresult *res = NULL;
+	json_t *items = NULL, *next = NULL;
+	int have_after, n, rc = -1;
+	bool bad;
+
+	if (profile_limit(call, &limit) != 0)
+		return -1;
+	filter = profile_filter(call, &bad);
+	if (bad)
+		return -1;
+	if ((have_after = profile_cursor_decode(call, false, &after_name, &after_id)) < 0)
+		return -1;
+	if ((db = profile_admin_db(call)) == NULL)
+		goto out;
+
+	snprintf(limit_text, sizeof limit_text, "%lld", limit + 1);
+	const char *params[5] = { call->session->unit_code, filter, limit_text,
+	    after_name, after_id };
+	res = db_exec(db, have_after ? &profile_staff_list_after_stmt :
+	    &profile_staff_list_stmt, have_after ? 5 : 3, params);
+	if (res == NULL) {
+		profile_page_failed(call, db, have_after);
+		goto out;
+	}
+	n = PQntuples(res);
+	items = json_array();
+	for (int r = 0; r < n && r < limit; r++) {
+		json_array_append_new(items, json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:b}",
+		    "account_id", profile_integer(res, r, 0),
+		    "id_number", PQgetvalue(res, r, 1),
+		    "name", PQgetvalue(res, r, 2),
+		    "sex", profile_sex(res, r, 3),
+		    "department", profile_text(res, r, 4),
+		    "title", profile_text(res, r, 5),
+		    "title_pending", strcmp(PQgetvalue(res, r, 6), "t") == 0));
+	}
+	if (n > limit) {
+		char *cursor = rpc_cursor_encode(PQgetvalue(res, (int)limit - 1, 2),
+		    PQgetvalue(res, (int)limit - 1, 0));
+
+		next = json_string(cursor);
+		free(cursor);
+	} else {
+		next = json_null();
+	}
+	PQclear(res);
+
+	if ((res = db_exec(db, &profile_staff_count_stmt, 2, params)) == NULL) {
+		rpc_fail_internal(call, db_error_text(db));
+		goto out;
+	}
+	call->result = json_pack("{s:o, s:o, s:I}", "items", items, "next", next,
+	    "total", (json_int_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10));
+	items = next = NULL;
+	rc = 0;
+out:
+	PQclear(res);
+	json_decref(items);
+	json_decref(next);
+	free(after_name);
+	free(after_id);
+	return rc;
+}
+
+/*
+ * review.staff_profile: a staff member of the own unit, read only: the
+ * profile and a page of its history.  Any other account is not_found, the
+ * same answer as for an id that does not exist.
+ */
+static int
+review_staff_profile(struct rpc_call *call)
+{
+	struct db_conn *db;
+	long long id = 0;
+	char id_text[24];
+	const char *params[2] = { id_text, call->session->unit_code };
+	PGresult *res;
+	json_t *profile, *history;
+
+	rpc_param_int(call, "account_id", &id);
+	if ((db = profile_admin_db(call)) == NULL)
+		return -1;
+	snprintf(id_text, sizeof id_text, "%lld", id);
+	if ((res = db_exec(db, &profile_staff_stmt, 2, params)) == NULL)
+		return rpc_fail_internal(call, db_error_text(db));
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return rpc_fail(call, RPC_NOT_FOUND, "not_found", "account_id", NULL);
+	}
+	profile = profile_json(res);
+	PQclear(res);
+	if ((history = profile_history_page(call, db, id_text)) == NULL) {
+		json_decref(profile);
+		return -1;
+	}
+	call->result = json_pack("{s:o, s:o}", "profile", profile, "history", history);
+	return 0;
+}
+
+/* Any JSON type: a fixed field is refused by its name, whatever its value. */
+#define T_ANY	(T_STRING | T_INTEGER | T_BOOLEAN | T_OBJECT | T_ARRAY | T_NULL | T_NUMBER)
+
+static const struct rpc_param update_params[] = {
+	{ "version", T_INTEGER, true },
+	{ "phone", T_STRING, false },
+	{ "email", T_STRING, false },
+	{ "department_id", T_INTEGER, false },
+	{ "ethnicity", T_STRING, false },
+	{ "native_place", T_STRING | T_NULL, false },
+	{ "school", T_STRING | T_NULL, false },
+	{ "major", T_STRING | T_NULL, false },
+	{ "title_id", T_INTEGER | T_NULL, false },
+	{ "education_level", T_STRING | T_NULL, false },
+	{ "unit", T_ANY, false },
+	{ "name", T_ANY, false },
+	{ "id_number", T_ANY, false },
+	{ "sex", T_ANY, false },
+	{ "birth_date", T_ANY, false },
+	{ NULL, 0, false },
+};
+
+static const struct rpc_param id_params[] = {
+	{ "id", T_INTEGER, true },
+	{ NULL, 0, false },
+};
+
+static const struct rpc_param page_params[] = {
+	{ "after", T_STRING | T_NULL, false },
+	{ "limit", T_INTEGER, false },
+	{ NULL, 0, false },
+};
+
+static const struct rpc_param filter_page_params[] = {
+	{ "filter", T_STRING | T_NULL, false },
+	{ "after", T_STRING | T_NULL, false },
+	{ "limit", T_INTEGER, false },
+	{ NULL, 0, false },
+};
+
+static const struct rpc_param approve_params[] = {
+	{ "ids", T_ARRAY, true },
+	{ NULL, 0, false },
+};
+
+static const struct rpc_param reject_params[] = {
+	{ "ids", T_ARRAY, true },
+	{ "reason", T_STRING, true },
+	{ NULL, 0, false },
+};
+
+static const struct rpc_param staff_profile_params[] = {
+	{ "account_id", T_INTEGER, true },
+	{ "after", T_STRING | T_NULL, false },
+	{ "limit", T_INTEGER, false },
+	{ NULL, 0, false },
+};
+
+const struct rpc_method rpc_profile_methods[] = {
+	{ "profile.get", NULL, ROLE_STAFF, false, profile_get },
+	{ "profile.update", update_params, ROLE_STAFF, false, profile_update },
+	{ "profile.cancel_title_change", id_params, ROLE_STAFF, false,
+	    profile_cancel_title_change },
+	{ "profile.history", page_params, ROLE_STAFF, false, profile_history },
+	{ "review.title_changes", filter_page_params, ROLE_UNIT_ADMIN, false,
+	    review_title_changes },
+	{ "review.approve_title_changes", approve_params, ROLE_UNIT_ADMIN, false,
+	    review_approve_title_changes },
+	{ "review.reject_title_changes", reject_params, ROLE_UNIT_ADMIN, false,
+	    review_reject_title_changes },
+	{ "review.staff", filter_page_params, ROLE_UNIT_ADMIN, false, review_staff },
+	{ "review.staff_profile", staff_profile_params, ROLE_UNIT_ADMIN, false,
+	    review_staff_profile },
+	{ NULL, NULL, 0, false, NULL },
+};

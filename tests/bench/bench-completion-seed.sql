@@ -1,0 +1,91 @@
+-- bench-completion-seed.sql - the load of tests/bench/bench-completion: one unit (BIGC)
+-- of 10,000 active staff in 40 departments, 40,000 people of other units, and N
+-- declarations of BIGC's staff (psql -v rows=N; the script's 1,000,000 make 100 a person,
+-- 50 in each of the years :year and :year - 1): a quarter of them 公需科目, the rest spread
+-- over the shipped 专业科目 forms (one of which has a yearly cap); 70% approved, 10%
+-- pending, 10% rejected, 10% drafts; then declaration_totals summed from them, as every
+-- transition keeps it.  Run after jxjyd has synced its learning forms, with -v year=Y
+-- -v hash=ARGON2ID (the password of BIGC's staff).
+\set ON_ERROR_STOP 1
+SET synchronous_commit = off;
+
+-- The check character of GB 11643 for the first 17 digits.
+CREATE FUNCTION pg_temp.idnum(first17 text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+	SELECT first17 || substr('10X98765432', (sum(substr(first17, i, 1)::int *
+	    (ARRAY[7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2])[i]) % 11)::int + 1, 1)
+	FROM generate_series(1, 17) AS i
+$$;
+
+INSERT INTO units (code, name, region) VALUES ('BIGC', '完成情况压测单位', '410100')
+ON CONFLICT DO NOTHING;
+INSERT INTO departments (unit_code, name)
+SELECT 'BIGC', '压测科室' || lpad(d::text, 2, '0') FROM generate_series(1, 40) d;
+CREATE TEMP TABLE bench_depts AS
+SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM departments WHERE unit_code = 'BIGC';
+
+-- Two-character surnames and given names, so that names sort as real ones would.
+INSERT INTO accounts (id_number, state, password_hash, name, unit_code, department_id, sex)
+SELECT pg_temp.idnum('410105' || to_char(date '1970-01-01' + (p % 9000), 'YYYYMMDD') ||
+	lpad((100 + p / 9000)::text, 3, '0')),
+    'active', :'hash',
+    (ARRAY['王','李','张','刘','陈','杨','赵','黄','周','吴','徐','孙','胡','朱','高'])[1 + p % 15] ||
+    (ARRAY['伟','芳','娜','敏','静','磊','洋','勇','艳','杰','军','强','霞','平','刚','桂'])[1 + (p / 15) % 16] ||
+    (ARRAY['','华','明','英','红','兰','玲','峰','超','云'])[1 + (p / 240) % 10],
+    'BIGC', d.id, (p / 9000) % 2
+FROM generate_series(0, 9999) p JOIN bench_depts d ON d.n = p % 40;
+
+-- 40,000 people in 40 other units, so that finding a unit's staff is the index lookup it
+-- is in a province's database, not a scan of a table that holds only them.
+INSERT INTO units (code, name, region)
+SELECT 'BO' || lpad(u::text, 2, '0'), '其他压测单位' || u, '410100' FROM generate_series(1, 40) u;
+INSERT INTO accounts (id_number, state, name, unit_code, sex)
+SELECT pg_temp.idnum('410105' || to_char(date '1970-01-01' + (p % 9000), 'YYYYMMDD') ||
+	lpad((100 + p / 9000)::text, 3, '0')),
+    'active', '其他人员' || p, 'BO' || lpad((1 + p % 40)::text, 2, '0'), (p / 9000) % 2
+FROM generate_series(10000, 49999) p;
+
+CREATE TEMP TABLE bench_people AS
+SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM accounts
+WHERE unit_code = 'BIGC' AND role = 'staff';
+CREATE TEMP TABLE bench_pro AS
+SELECT id, code, row_number() OVER (ORDER BY id) - 1 AS n FROM learning_forms
+WHERE active AND definition->>'category' = 'professional';
+SELECT count(*) AS npro FROM bench_pro \gset
+SELECT id AS pub_id, code AS pub_code FROM learning_forms
+WHERE active AND definition->>'category' = 'public' ORDER BY id LIMIT 1 \gset
+ANALYZE bench_people;
+ANALYZE bench_pro;
+
+-- Record k (0..99) of person p: the year, category, state and hours vary with k and p.
+INSERT INTO declarations (account_id, unit_code, form_id, form_code, year, amount, hours,
+    category, fields, state, reject_reason, submitted_at, decided_at, created_at, updated_at)
+SELECT p.id, 'BIGC', CASE WHEN x.pub THEN :pub_id ELSE f.id END,
+    CASE WHEN x.pub THEN :'pub_code' ELSE f.code END, :year - x.k % 2, x.h, x.h,
+    CASE WHEN x.pub THEN 'public' ELSE 'professional' END,
+    jsonb_build_object('name', '压测记录' || g, 'course', '压测课程' || g,
+	'title', '压测论文' || g, 'organiser', '压测主办单位'),
+    x.state, CASE WHEN x.state = 'rejected' THEN '材料不全' END,
+    CASE WHEN x.state <> 'draft' THEN x.at + interval '1 hour' END,
+    CASE WHEN x.state IN ('approved', 'rejected') THEN x.at + interval '2 days' END,
+    x.at, x.at
+FROM generate_series(0, :rows - 1) g
+CROSS JOIN LATERAL (SELECT g % 10000 AS p, g / 10000 AS k) i
+CROSS JOIN LATERAL (SELECT i.k,
+	(i.k * 7 + i.p) % 4 = 0 AS pub,
+	0.5 * (1 + (i.k * 31 + i.p * 7) % 7) AS h,
+	now() - (g % 700) * interval '1 day' AS at,
+	CASE WHEN (i.k * 3 + i.p) % 10 < 7 THEN 'approved' WHEN (i.k * 3 + i.p) % 10 = 7
+	    THEN 'pending' WHEN (i.k * 3 + i.p) % 10 = 8 THEN 'rejected' ELSE 'draft'
+	END::declaration_state AS state) x
+JOIN bench_people p ON p.n = i.p
+JOIN bench_pro f ON f.n = (i.k + i.p) % :npro;
+
+INSERT INTO declaration_totals (account_id, year, form_code, category, approved_hours,
+    pending_hours)
+SELECT account_id, year, form_code, min(category),
+    coalesce(sum(hours) FILTER (WHERE state = 'approved'), 0),
+    coalesce(sum(hours) FILTER (WHERE state = 'pending'), 0)
+FROM declarations WHERE unit_code = 'BIGC' AND state <> 'draft'
+GROUP BY account_id, year, form_code
+ON CONFLICT (account_id, year, form_code) DO UPDATE SET
+    approved_hours = EXCLUDED.approved_hours, pending_hours = EXCLUDED.pending_hours;

@@ -1,0 +1,321 @@
+/*
+ * bench-completion.c - time jxjyd's completion methods over SSH.
+ *
+ *   bench-completion time -i ID -m METHOD [-P PARAMS] [-n CALLS] [-W WARMUP]
+ *	Log in as ID, call METHOD with PARAMS (a JSON object, default {})
+ *	WARMUP times untimed (default 5), then CALLS times (default 100), one
+ *	after the other, and print the p50/p99/max latency and the size of the
+ *	last reply.
+ *   bench-completion walk -i ID -m METHOD [-P PARAMS] [-n RUNS]
+ *	As time, but each run follows "next" from the first page to the last
+ *	(completion.report's pages, completion.report_csv's pieces) and is
+ *	timed as a whole; prints the pages per run and p50/p99/max of a run.
+ *
+ * Common options: -H HOST (127.0.0.1), -p PORT (2222).  The password is
+ * $BENCH_PASSWORD (default the demo accounts').  Any host key is accepted:
+ * this talks to a daemon the caller just started.  Exit status: 0 when
+ * every call succeeded, 1 otherwise, 2 on a usage error.
+ */
+#define _GNU_SOURCE	/* asprintf */
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <libssh/libssh.h>
+
+#define BENCH_LINE_MAX	(64 * 1024 * 1024)
+#define BENCH_TIMEOUT	60	/* seconds any network step may take */
+
+struct options {
+	const char	*host;
+	int		 port;
+	const char	*password;
+	const char	*id;
+	const char	*method;
+	const char	*params;
+	long		 calls, warmup;
+};
+
+struct conn {
+	ssh_session	 ssh;
+	ssh_channel	 channel;
+	long		 next_id;
+	size_t		 len;
+	char		*buf;		/* BENCH_LINE_MAX */
+};
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+compare_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The q-quantile (nearest rank) of v[0..n), which it sorts; 0 when empty. */
+static double
+quantile(double *v, size_t n, double q)
+{
+	size_t rank;
+
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof *v, compare_double);
+	rank = (size_t)(q * n + 0.999999);
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return v[rank - 1];
+}
+
+static void
+conn_close(struct conn *c)
+{
+	if (c->channel != NULL) {
+		ssh_channel_send_eof(c->channel);
+		ssh_channel_close(c->channel);
+		ssh_channel_free(c->channel);
+	}
+	if (c->ssh != NULL) {
+		ssh_disconnect(c->ssh);
+		ssh_free(c->ssh);
+	}
+	free(c->buf);
+	memset(c, 0, sizeof *c);
+}
+
+/*
+ * Send method with params (JSON text) and read the reply line into *reply
+ * (pointing into c->buf, valid until the next call) and its length into
+ * *size.  Returns 0 for a result, -1 otherwise (the reason in err).
+ */
+static int
+conn_call(struct conn *c, const char *method, const char *params, char **reply,
+    size_t *size, char *err, size_t errsize)
+{
+	char *line, *nl;
+	int len, n;
+
+	/* The previous reply is consumed now. */
+	if (c->len > 0 && (nl = memchr(c->buf, '\0', c->len)) != NULL) {
+		c->len -= (size_t)(nl + 1 - c->buf);
+		memmove(c->buf, nl + 1, c->len);
+	}
+	len = asprintf(&line, "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"%s\",\"params\":%s}\n",
+	    ++c->next_id, method, params);
+	if (len < 0 || ssh_channel_write(c->channel, line, (uint32_t)len) != len) {
+		snprintf(err, errsize, "write: %s", ssh_get_error(c->ssh));
+		free(line);
+		return -1;
+	}
+	free(line);
+	while ((nl = memchr(c->buf, '\n', c->len)) == NULL) {
+		if (c->len == BENCH_LINE_MAX) {
+			snprintf(err, errsize, "reply too long");
+			return -1;
+		}
+		n = ssh_channel_read_timeout(c->channel, c->buf + c->len,
+		    (uint32_t)(BENCH_LINE_MAX - c->len), 0, BENCH_TIMEOUT * 1000);
+		if (n <= 0) {
+			snprintf(err, errsize, "read: %s", n < 0 ? ssh_get_error(c->ssh) :
+			    "no reply in time, or the channel closed");
+			return -1;
+		}
+		c->len += (size_t)n;
+	}
+	*nl = '\0';
+	*reply = c->buf;
+	*size = (size_t)(nl - c->buf);
+	if (strstr(c->buf, "\"result\"") == NULL) {
+		snprintf(err, errsize, "%s: %.300s", method, c->buf);
+		return -1;
+	}
+	return 0;
+}
+
+/* Connect, authenticate ("none"), open jxjy-rpc and log in as id. */
+static int
+conn_open(struct conn *c, const struct options *o, char *err, size_t errsize)
+{
+	int one = 1;
+	long timeout = BENCH_TIMEOUT;
+	bool no = false;
+	char *params, *reply;
+	size_t size;
+	json_t *p;
+
+	memset(c, 0, sizeof *c);
+	c->buf = malloc(BENCH_LINE_MAX);
+	if ((c->ssh = ssh_new()) == NULL || c->buf == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	ssh_options_set(c->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no);
+	ssh_options_set(c->ssh, SSH_OPTIONS_HOST, o->host);
+	ssh_options_set(c->ssh, SSH_OPTIONS_PORT, &o->port);
+	ssh_options_set(c->ssh, SSH_OPTIONS_USER, "bench");
+	ssh_options_set(c->ssh, SSH_OPTIONS_NODELAY, &one);
+	ssh_options_set(c->ssh, SSH_OPTIONS_TIMEOUT, &timeout);
+	ssh_options_set(c->ssh, SSH_OPTIONS_KNOWNHOSTS, "/dev/null");
+	ssh_options_set(c->ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
+	if (ssh_connect(c->ssh) != SSH_OK ||
+	    ssh_userauth_none(c->ssh, NULL) != SSH_AUTH_SUCCESS ||
+	    (c->channel = ssh_channel_new(c->ssh)) == NULL ||
+	    ssh_channel_open_session(c->channel) != SSH_OK ||
+	    ssh_channel_request_subsystem(c->channel, "jxjy-rpc") != SSH_OK) {
+		snprintf(err, errsize, "ssh: %s", ssh_get_error(c->ssh));
+		return -1;
+	}
+	p = json_pack("{s:s, s:s}", "id_number", o->id, "password", o->password);
+	params = json_dumps(p, JSON_COMPACT);
+	json_decref(p);
+	if (conn_call(c, "session.login", params, &reply, &size, err, errsize) != 0) {
+		free(params);
+		return -1;
+	}
+	free(params);
+	return 0;
+}
+
+/*
+ * One timed unit: a call, or with walk every page of it.  Returns the
+ * pages read (0 on failure) and the bytes of the replies in *bytes.
+ */
+static long
+bench_once(struct conn *c, const struct options *o, json_t *base, bool walk, size_t *bytes,
+    char *err, size_t errsize)
+{
+	char *cursor = NULL, *params, *reply;
+	long pages = 0;
+	size_t size;
+	json_t *p, *r, *next;
+
+	*bytes = 0;
+	do {
+		p = json_deep_copy(base);
+		if (cursor != NULL)
+			json_object_set_new(p, "after", json_string(cursor));
+		params = json_dumps(p, JSON_COMPACT);
+		json_decref(p);
+		free(cursor);
+		cursor = NULL;
+		if (conn_call(c, o->method, params, &reply, &size, err, errsize) != 0) {
+			free(params);
+			return 0;
+		}
+		free(params);
+		pages++;
+		*bytes += size;
+		if (!walk)
+			break;
+		r = json_loadb(reply, size, 0, NULL);
+		next = json_object_get(json_object_get(r, "result"), "next");
+		if (json_is_string(next))
+			cursor = strdup(json_string_value(next));
+		json_decref(r);
+	} while (cursor != NULL);
+	return pages;
+}
+
+static int
+run(const struct options *o, bool walk)
+{
+	struct conn c;
+	char err[512];
+	double *lat = calloc((size_t)o->calls + 1, sizeof *lat), t0;
+	json_t *base = json_loads(o->params, 0, NULL);
+	long pages = 0;
+	size_t bytes = 0;
+	int rc = 1;
+
+	if (!json_is_object(base)) {
+		fprintf(stderr, "bench-completion: -P is not a JSON object\n");
+		free(lat);
+		return 2;
+	}
+	if (conn_open(&c, o, err, sizeof err) != 0) {
+		fprintf(stderr, "bench-completion: %s\n", err);
+		goto out;
+	}
+	for (long i = 0; i < o->warmup + o->calls; i++) {
+		t0 = now();
+		if ((pages = bench_once(&c, o, base, walk, &bytes, err, sizeof err)) == 0) {
+			fprintf(stderr, "bench-completion: %s\n", err);
+			goto out;
+		}
+		if (i >= o->warmup)
+			lat[i - o->warmup] = (now() - t0) * 1e3;
+	}
+	printf("%s: %ld %s (%ld pages each, %zu bytes): p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+	    o->method, o->calls, walk ? "runs" : "calls", pages, bytes,
+	    quantile(lat, (size_t)o->calls, 0.5), quantile(lat, (size_t)o->calls, 0.99),
+	    quantile(lat, (size_t)o->calls, 1.0));
+	rc = 0;
+out:
+	free(lat);
+	json_decref(base);
+	conn_close(&c);
+	return rc;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: bench-completion time|walk -i ID -m METHOD [-P PARAMS] [-n CALLS] [-W WARMUP]\n"
+	    "                        [-H HOST] [-p PORT]\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = {
+		.host = "127.0.0.1", .port = 2222, .params = "{}", .calls = 100, .warmup = 5,
+	};
+	const char *cmd;
+	int ch;
+
+	o.password = getenv("BENCH_PASSWORD") ? getenv("BENCH_PASSWORD") : "Demo-2026-jxjy";
+	if (argc < 2)
+		usage();
+	cmd = argv[1];
+	optind = 2;
+	while ((ch = getopt(argc, argv, "H:p:i:m:P:n:W:")) != -1) {
+		switch (ch) {
+		case 'H': o.host = optarg; break;
+		case 'p': o.port = atoi(optarg); break;
+		case 'i': o.id = optarg; break;
+		case 'm': o.method = optarg; break;
+		case 'P': o.params = optarg; break;
+		case 'n': o.calls = atol(optarg); break;
+		case 'W': o.warmup = atol(optarg); break;
+		default: usage();
+		}
+	}
+	if (o.id == NULL || o.method == NULL || o.calls < 1 || o.warmup < 0)
+		usage();
+	signal(SIGPIPE, SIG_IGN);
+	ssh_init();
+	if (strcmp(cmd, "time") == 0)
+		return run(&o, false);
+	if (strcmp(cmd, "walk") == 0)
+		return run(&o, true);
+	usage();
+	return 2;
+}

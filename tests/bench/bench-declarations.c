@@ -1,0 +1,488 @@
+/*
+ * bench-declarations.c - load jxjyd's declarations over SSH and time it.
+ *
+ *   bench-declarations submit -I IDFILE [-c SESSIONS] [-t SECONDS] [-w SECONDS]
+ *	SESSIONS sessions (default 8), each on its own thread, each logged in
+ *	as the next ID number of IDFILE (one per line), each submitting new
+ *	declarations (declaration.submit with content: one INSERT of a pending
+ *	declaration, its audit row and its totals) one after the other for
+ *	SECONDS (default 20) after a warm-up of -w SECONDS (default 3).
+ *	Prints submits/s over all sessions and the p50/p99/max latency.
+ *   bench-declarations queue -i ID [-n REQUESTS] [-k PAGES] [-W WARMUP] [-P PARAMS]
+ *	One session logged in as the unit administrator ID reads the review
+ *	queue (review.declarations with PARAMS, a JSON object, default {}):
+ *	the first page, then -k PAGES - 1 (default 10) further pages by their
+ *	cursors, over and over until REQUESTS (default 3000) pages were read.
+ *	The first WARMUP (default 600) are not timed: each pooled connection
+ *	prepares its statements and plans them a few times before settling.
+ *	Prints the p50/p99/max latency of first pages and of later pages.
+ *   bench-declarations call -i ID -m METHOD [-P PARAMS]
+ *	Log in as ID, call METHOD once, print the reply line.
+ *
+ * Common options: -H HOST (127.0.0.1), -p PORT (2222), -f FORM (the form
+ * code submitted, default online_course), -y YEAR (default: this year).
+ * The password is $BENCH_PASSWORD (default the demo accounts' password).
+ * Any host key is accepted: this talks to a daemon the caller just started.
+ * Exit status: 0 when every request succeeded, 1 otherwise, 2 on a usage
+ * error.
+ */
+#define _GNU_SOURCE	/* asprintf */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <libssh/libssh.h>
+
+#define BENCH_LINE_MAX	(4 * 1024 * 1024)
+#define BENCH_TIMEOUT	30	/* seconds any network step may take */
+#define BENCH_SAMPLES	(1 << 22)
+
+struct options {
+	const char	*host;
+	int		 port;
+	const char	*password;
+	const char	*idfile;
+	const char	*id;
+	const char	*method;
+	const char	*params;
+	const char	*form;
+	int		 year;
+	int		 sessions;
+	double		 seconds, warmup;
+	long		 requests, warmup_requests;
+	int		 pages;
+};
+
+struct conn {
+	ssh_session	 ssh;
+	ssh_channel	 channel;
+	long		 next_id;
+	size_t		 len;
+	char		*buf;		/* BENCH_LINE_MAX */
+};
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+compare_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The q-quantile (nearest rank) of v[0..n), which it sorts; 0 when empty. */
+static double
+quantile(double *v, size_t n, double q)
+{
+	size_t rank;
+
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof *v, compare_double);
+	rank = (size_t)(q * n + 0.999999);
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return v[rank - 1];
+}
+
+static void
+conn_close(struct conn *c)
+{
+	if (c->channel != NULL) {
+		ssh_channel_send_eof(c->channel);
+		ssh_channel_close(c->channel);
+		ssh_channel_free(c->channel);
+	}
+	if (c->ssh != NULL) {
+		ssh_disconnect(c->ssh);
+		ssh_free(c->ssh);
+	}
+	free(c->buf);
+	memset(c, 0, sizeof *c);
+}
+
+/*
+ * Send method with params (JSON text) and read the reply line into *reply
+ * (pointing into c->buf, valid until the next call).  Returns 0 for a
+ * result, -1 otherwise (the reply or the reason in err).
+ */
+static int
+conn_call(struct conn *c, const char *method, const char *params, char **reply,
+    char *err, size_t errsize)
+{
+	char *line, *nl;
+	int len, n;
+
+	/* The previous reply is consumed now. */
+	if (c->len > 0 && (nl = memchr(c->buf, '\0', c->len)) != NULL) {
+		c->len -= nl + 1 - c->buf;
+		memmove(c->buf, nl + 1, c->len);
+	}
+	len = asprintf(&line, "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"%s\",\"params\":%s}\n",
+	    ++c->next_id, method, params);
+	if (len < 0 || ssh_channel_write(c->channel, line, len) != len) {
+		snprintf(err, errsize, "write: %s", ssh_get_error(c->ssh));
+		free(line);
+		return -1;
+	}
+	free(line);
+	while ((nl = memchr(c->buf, '\n', c->len)) == NULL) {
+		if (c->len == BENCH_LINE_MAX) {
+			snprintf(err, errsize, "reply too long");
+			return -1;
+		}
+		n = ssh_channel_read_timeout(c->channel, c->buf + c->len, BENCH_LINE_MAX - c->len,
+		    0, BENCH_TIMEOUT * 1000);
+		if (n <= 0) {
+			snprintf(err, errsize, "read: %s", n < 0 ? ssh_get_error(c->ssh) :
+			    "no reply in time, or the channel closed");
+			return -1;
+		}
+		c->len += (size_t)n;
+	}
+	*nl = '\0';
+	*reply = c->buf;
+	if (strstr(c->buf, "\"result\"") == NULL) {
+		snprintf(err, errsize, "%s: %.300s", method, c->buf);
+		return -1;
+	}
+	return 0;
+}
+
+/* Connect, authenticate ("none"), open jxjy-rpc and log in as id. */
+static int
+conn_open(struct conn *c, const struct options *o, const char *id, char *err,
+    size_t errsize)
+{
+	int one = 1;
+	long timeout = BENCH_TIMEOUT;
+	bool no = false;
+	char *params, *reply;
+	json_t *p;
+
+	memset(c, 0, sizeof *c);
+	c->buf = malloc(BENCH_LINE_MAX);
+	if ((c->ssh = ssh_new()) == NULL || c->buf == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	ssh_options_set(c->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no);
+	ssh_options_set(c->ssh, SSH_OPTIONS_HOST, o->host);
+	ssh_options_set(c->ssh, SSH_OPTIONS_PORT, &o->port);
+	ssh_options_set(c->ssh, SSH_OPTIONS_USER, "bench");
+	ssh_options_set(c->ssh, SSH_OPTIONS_NODELAY, &one);
+	ssh_options_set(c->ssh, SSH_OPTIONS_TIMEOUT, &timeout);
+	ssh_options_set(c->ssh, SSH_OPTIONS_KNOWNHOSTS, "/dev/null");
+	ssh_options_set(c->ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
+	if (ssh_connect(c->ssh) != SSH_OK ||
+	    ssh_userauth_none(c->ssh, NULL) != SSH_AUTH_SUCCESS ||
+	    (c->channel = ssh_channel_new(c->ssh)) == NULL ||
+	    ssh_channel_open_session(c->channel) != SSH_OK ||
+	    ssh_channel_request_subsystem(c->channel, "jxjy-rpc") != SSH_OK) {
+		snprintf(err, errsize, "ssh: %s", ssh_get_error(c->ssh));
+		return -1;
+	}
+	p = json_pack("{s:s, s:s}", "id_number", id, "password", o->password);
+	params = json_dumps(p, JSON_COMPACT);
+	json_decref(p);
+	if (conn_call(c, "session.login", params, &reply, err, errsize) != 0) {
+		free(params);
+		return -1;
+	}
+	free(params);
+	return 0;
+}
+
+/* --- submit ------------------------------------------------------------------------- */
+
+struct submit_run {
+	const struct options *o;
+	char		**ids;
+	double		 start, measure_from, stop;
+	atomic_long	 done, failed;
+	double		*latency;	/* ms, of the measured requests */
+	atomic_long	 n_latency;
+	pthread_barrier_t ready;
+};
+
+struct submit_thread {
+	struct submit_run *run;
+	int		 index;
+};
+
+static void *
+submit_thread(void *arg)
+{
+	struct submit_thread *t = arg;
+	struct submit_run *run = t->run;
+	const struct options *o = run->o;
+	struct conn c;
+	char err[512], params[512], *reply;
+	long i = 0, slot;
+	double t0, t1;
+	bool ok = conn_open(&c, o, run->ids[t->index], err, sizeof err) == 0;
+
+	if (!ok)
+		fprintf(stderr, "bench-declarations: session %d: %s\n", t->index, err);
+	pthread_barrier_wait(&run->ready);
+	pthread_barrier_wait(&run->ready);	/* run->start is set now */
+	while (ok && (t0 = now()) < run->stop) {
+		snprintf(params, sizeof params, "{\"form\":\"%s\",\"year\":%d,\"amount\":2,"
+		    "\"fields\":{\"course\":\"压力测试课程%d-%ld\",\"platform\":\"河南专技在线\","
+		    "\"finished\":\"%d-06-01\"}}", o->form, o->year, t->index, i++, o->year);
+		if (conn_call(&c, "declaration.submit", params, &reply, err, sizeof err) != 0) {
+			if (atomic_fetch_add(&run->failed, 1) < 5)
+				fprintf(stderr, "bench-declarations: %s\n", err);
+			break;
+		}
+		t1 = now();
+		if (t0 >= run->measure_from && t1 <= run->stop) {
+			atomic_fetch_add(&run->done, 1);
+			slot = atomic_fetch_add(&run->n_latency, 1);
+			if (slot < BENCH_SAMPLES)
+				run->latency[slot] = (t1 - t0) * 1e3;
+		}
+	}
+	if (!ok)
+		atomic_fetch_add(&run->failed, 1);
+	conn_close(&c);
+	return NULL;
+}
+
+static char **
+read_ids(const char *path, int need)
+{
+	char **ids = calloc((size_t)need, sizeof *ids), line[64];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	if (f == NULL)
+		return NULL;
+	while (n < need && fgets(line, sizeof line, f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] != '\0')
+			ids[n++] = strdup(line);
+	}
+	fclose(f);
+	return n == need ? ids : NULL;
+}
+
+static int
+run_submit(const struct options *o)
+{
+	struct submit_run run = { .o = o };
+	struct submit_thread *t;
+	pthread_t *th;
+	double elapsed, *lat;
+	long n;
+	int i;
+
+	if (o->idfile == NULL || (run.ids = read_ids(o->idfile, o->sessions)) == NULL) {
+		fprintf(stderr, "bench-declarations: need %d ID numbers in -I FILE\n", o->sessions);
+		return 2;
+	}
+	run.latency = malloc(BENCH_SAMPLES * sizeof *run.latency);
+	th = calloc((size_t)o->sessions, sizeof *th);
+	t = calloc((size_t)o->sessions, sizeof *t);
+	pthread_barrier_init(&run.ready, NULL, (unsigned)o->sessions + 1);
+	for (i = 0; i < o->sessions; i++) {
+		t[i].run = &run;
+		t[i].index = i;
+		pthread_create(&th[i], NULL, submit_thread, &t[i]);
+	}
+	pthread_barrier_wait(&run.ready);	/* every session logged in */
+	run.start = now();
+	run.measure_from = run.start + o->warmup;
+	run.stop = run.measure_from + o->seconds;
+	pthread_barrier_wait(&run.ready);
+	for (i = 0; i < o->sessions; i++)
+		pthread_join(th[i], NULL);
+	elapsed = o->seconds;
+	n = atomic_load(&run.n_latency);
+	lat = run.latency;
+	if (n > BENCH_SAMPLES)
+		n = BENCH_SAMPLES;
+	printf("%d sessions: %ld submits in %.1f s: %.0f submits/s, latency p50 %.2f ms, "
+	    "p99 %.2f ms, max %.2f ms\n", o->sessions, atomic_load(&run.done), elapsed,
+	    atomic_load(&run.done) / elapsed, quantile(lat, (size_t)n, 0.5),
+	    quantile(lat, (size_t)n, 0.99), quantile(lat, (size_t)n, 1.0));
+	free(run.latency);
+	free(th);
+	free(t);
+	for (i = 0; i < o->sessions; i++)
+		free(run.ids[i]);
+	free(run.ids);
+	return atomic_load(&run.failed) == 0 ? 0 : 1;
+}
+
+/* --- queue -------------------------------------------------------------------------- */
+
+static int
+run_queue(const struct options *o)
+{
+	struct conn c;
+	char err[512], *reply, *params;
+	double *first = malloc((size_t)o->requests * sizeof *first);
+	double *later = malloc((size_t)o->requests * sizeof *later);
+	json_t *base = json_loads(o->params, 0, NULL), *r, *next;
+	size_t n_first = 0, n_later = 0, items = 0;
+	long done = 0;
+	int rc = 1, page = 0;
+	char *cursor = NULL;
+	double t0;
+
+	if (!json_is_object(base)) {
+		fprintf(stderr, "bench-declarations: -P is not a JSON object\n");
+		return 2;
+	}
+	if (conn_open(&c, o, o->id, err, sizeof err) != 0) {
+		fprintf(stderr, "bench-declarations: %s\n", err);
+		goto out;
+	}
+	while (done < o->requests) {
+		json_t *p = json_deep_copy(base);
+
+		if (cursor != NULL)
+			json_object_set_new(p, "after", json_string(cursor));
+		params = json_dumps(p, JSON_COMPACT);
+		json_decref(p);
+		t0 = now();
+		if (conn_call(&c, "review.declarations", params, &reply, err, sizeof err) != 0) {
+			fprintf(stderr, "bench-declarations: %s\n", err);
+			free(params);
+			goto out;
+		}
+		if (done < o->warmup_requests)
+			;	/* not timed */
+		else if (cursor == NULL)
+			first[n_first++] = (now() - t0) * 1e3;
+		else
+			later[n_later++] = (now() - t0) * 1e3;
+		free(params);
+		done++;
+		r = json_loads(reply, 0, NULL);
+		next = json_object_get(json_object_get(r, "result"), "next");
+		items += json_array_size(json_object_get(json_object_get(r, "result"), "items"));
+		free(cursor);
+		cursor = NULL;
+		if (json_is_string(next) && ++page < o->pages)
+			cursor = strdup(json_string_value(next));
+		else
+			page = 0;
+		json_decref(r);
+	}
+	printf("%ld pages (%zu rows, %ld not timed): first pages p50 %.2f ms, p99 %.2f ms, max %.2f ms (%zu); "
+	    "later pages p50 %.2f ms, p99 %.2f ms, max %.2f ms (%zu)\n", done, items,
+	    o->warmup_requests,
+	    quantile(first, n_first, 0.5), quantile(first, n_first, 0.99),
+	    quantile(first, n_first, 1.0), n_first, quantile(later, n_later, 0.5),
+	    quantile(later, n_later, 0.99), quantile(later, n_later, 1.0), n_later);
+	rc = 0;
+out:
+	free(cursor);
+	free(first);
+	free(later);
+	json_decref(base);
+	conn_close(&c);
+	return rc;
+}
+
+static int
+run_call(const struct options *o)
+{
+	struct conn c;
+	char err[512], *reply;
+	int rc = 1;
+
+	if (conn_open(&c, o, o->id, err, sizeof err) != 0) {
+		fprintf(stderr, "bench-declarations: %s\n", err);
+	} else if (conn_call(&c, o->method, o->params, &reply, err, sizeof err) != 0) {
+		fprintf(stderr, "bench-declarations: %s\n", err);
+	} else {
+		printf("%s\n", reply);
+		rc = 0;
+	}
+	conn_close(&c);
+	return rc;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: bench-declarations submit -I IDFILE [-c SESSIONS] [-t S] [-w S] [common]\n"
+	    "       bench-declarations queue -i ID [-n REQUESTS] [-k PAGES] [-W WARMUP] [-P PARAMS]\n"
+	    "       bench-declarations call -i ID -m METHOD [-P PARAMS] [common]\n"
+	    "common: -H HOST -p PORT -f FORM -y YEAR\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = {
+		.host = "127.0.0.1", .port = 2222, .sessions = 8, .seconds = 20, .warmup = 3,
+		.requests = 3000, .warmup_requests = 600, .pages = 10, .params = "{}",
+		.form = "online_course",
+	};
+	time_t t = time(NULL) + 8 * 3600;
+	struct tm tm;
+	const char *cmd;
+	int ch;
+
+	gmtime_r(&t, &tm);
+	o.year = tm.tm_year + 1900;
+	o.password = getenv("BENCH_PASSWORD") ? getenv("BENCH_PASSWORD") : "Demo-2026-jxjy";
+	if (argc < 2)
+		usage();
+	cmd = argv[1];
+	optind = 2;
+	while ((ch = getopt(argc, argv, "H:p:I:i:m:P:f:y:c:t:w:n:k:W:")) != -1) {
+		switch (ch) {
+		case 'H': o.host = optarg; break;
+		case 'p': o.port = atoi(optarg); break;
+		case 'I': o.idfile = optarg; break;
+		case 'i': o.id = optarg; break;
+		case 'm': o.method = optarg; break;
+		case 'P': o.params = optarg; break;
+		case 'f': o.form = optarg; break;
+		case 'y': o.year = atoi(optarg); break;
+		case 'c': o.sessions = atoi(optarg); break;
+		case 't': o.seconds = atof(optarg); break;
+		case 'w': o.warmup = atof(optarg); break;
+		case 'n': o.requests = atol(optarg); break;
+		case 'k': o.pages = atoi(optarg); break;
+		case 'W': o.warmup_requests = atol(optarg); break;
+		default: usage();
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);
+	ssh_init();
+	if (strcmp(cmd, "submit") == 0 && o.sessions > 0 && o.seconds > 0)
+		return run_submit(&o);
+	if (strcmp(cmd, "queue") == 0 && o.id != NULL && o.requests > o.warmup_requests &&
+	    o.warmup_requests >= 0 && o.pages > 0)
+		return run_queue(&o);
+	if (strcmp(cmd, "call") == 0 && o.id != NULL && o.method != NULL)
+		return run_call(&o);
+	usage();
+	return 2;
+}

@@ -1,0 +1,533 @@
+/*
+ * screen-completion.c - 年度完成情况: a staff member's approved hours per
+ * year (completion.mine), 公需 and 专业 apart, against the year's
+ * requirement, with 达标 / 未达标 and a bar; pending hours (待审核) beside
+ * them, never counted.
+ *
+ * Enter opens 继续历程明细 of the year (completion.year): each learning
+ * form's hours with its yearly cap, then the records behind the figures
+ * (approved ones first, pending ones flagged); Enter on a record shows it
+ * in full (declaration.get, as 申报进度查询 shows it).
+ *
+ * Every figure is the server's decimal text; the client only lays it out.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curses.h>
+
+#include "app.h"
+#include "text.h"
+#include "xmalloc.h"
+
+/* Columns of the year list: 年度, 公需, 专业, 合计, 要求, 待审核, 状态; the bar takes the rest. */
+#define COMPL_NCOLS	7
+#define COMPL_GAP	2
+#define COMPL_BAR_MIN	12
+
+static const int compl_widths[COMPL_NCOLS] = { 6, 8, 8, 8, 8, 8, 8 };
+
+struct compl {
+	struct app	*app;
+	json_t		*mine;		/* completion.mine's result, or NULL */
+	size_t		 cur, top;
+	int		 rows;
+	char		 message[512];
+	bool		 message_error;
+};
+
+/* 继续历程明细 of one year. */
+struct compl_detail {
+	struct app	*app;
+	json_t		*year;		/* completion.year's result */
+	size_t		 cur, top;
+	int		 rows;
+	char		 message[512];
+	bool		 message_error;
+};
+
+static const char *
+compl_str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
+/* s drawn right-aligned in cols columns at y, x (cut when wider). */
+static void
+compl_put_right(int y, int x, int cols, const char *s, enum ui_style st)
+{
+	int w = text_width(s);
+
+	if (w < cols)
+		x += cols - w;
+	ui_put(y, x, cols, s, st, false);
+}
+
+/*
+ * A bar of exactly cols columns for progress (0 to 1) followed by the
+ * percentage: "█████░░░░░  73%", or "[####------]  73%" where the block
+ * characters would not take one column each.  Caller frees.
+ */
+static char *
+compl_bar(double progress, int cols)
+{
+	bool blocks = text_width("█") == 1 && text_width("░") == 1;
+	int inner, filled, pct;
+	char *bar, *p;
+
+	/* Not floor(): progress is never negative here, and jxjy does without libm. */
+	if (!(progress >= 0))
+		progress = 0;
+	if (progress > 1)
+		progress = 1;
+	pct = (int)(progress * 100 + 1e-9);
+	inner = cols - 5 - (blocks ? 0 : 2);
+	if (inner < 1)
+		return xasprintf("%3d%%", pct);
+	filled = (int)(progress * inner + 1e-9);
+	/* Three bytes a block character, one an ASCII one, the brackets and " 100%". */
+	bar = p = xmalloc((size_t)inner * 3 + 16);
+	if (!blocks)
+		*p++ = '[';
+	for (int i = 0; i < inner; i++) {
+		const char *c = i < filled ? (blocks ? "█" : "#") : (blocks ? "░" : "-");
+		size_t n = strlen(c);
+
+		memcpy(p, c, n);
+		p += n;
+	}
+	if (!blocks)
+		*p++ = ']';
+	snprintf(p, 16, " %3d%%", pct);
+	return bar;
+}
+
+/* "90（专业 60，公需 24）" of a requirement object.  Caller frees. */
+static char *
+compl_requirement(json_t *req)
+{
+	return xasprintf(_("%s (professional %s, public %s)"), compl_str(req, "total"),
+	    compl_str(req, "professional"), compl_str(req, "public"));
+}
+
+static void
+compl_say(char *buf, size_t size, bool *error, const char *text, bool is_error)
+{
+	app_copy(buf, size, text);
+	*error = is_error;
+}
+
+/* ---- the years ------------------------------------------------------------------- */
+
+static void
+compl_load(struct compl *c)
+{
+	struct rpc_error err;
+	json_t *result;
+
+	if ((result = app_call(c->app, "completion.mine", NULL, &err)) == NULL) {
+		compl_say(c->message, sizeof c->message, &c->message_error, err.message, true);
+		return;
+	}
+	json_decref(c->mine);
+	c->mine = result;
+	if (c->cur >= json_array_size(json_object_get(result, "years")))
+		c->cur = 0;
+}
+
+/* The x of each column and of the bar, for the terminal's width. */
+static int
+compl_columns(int *xs)
+{
+	int x = 1;
+
+	for (int i = 0; i < COMPL_NCOLS; i++) {
+		xs[i] = x;
+		x += compl_widths[i] + COMPL_GAP;
+	}
+	return x;
+}
+
+static void
+compl_paint(void *arg)
+{
+	struct compl *c = arg;
+	json_t *years = json_object_get(c->mine, "years"), *y, *sel;
+	const char *titles[COMPL_NCOLS] = {
+		_("Calendar year"), _("Public"), _("Professional"), _("Total"), _("Required"),
+		_("Pending review"), _("State"),
+	};
+	int xs[COMPL_NCOLS], bx = compl_columns(xs), bw = COLS - 1 - bx;
+	char *info, *req;
+	size_t n = json_array_size(years);
+
+	ui_header(_("Continuing Education · Annual completion"));
+	info = xasprintf(_("%s · only approved hours count; pending ones are shown apart"),
+	    app_me_string(c->app, "name"));
+	ui_put(1, 1, COLS - 2, info, UI_HINT, false);
+	free(info);
+	for (int i = 0; i < COMPL_NCOLS; i++) {
+		if (i == 0 || i == COMPL_NCOLS - 1)
+			ui_put(3, xs[i], compl_widths[i], titles[i], UI_TITLE, false);
+		else
+			compl_put_right(3, xs[i], compl_widths[i], titles[i], UI_TITLE);
+	}
+	if (bw >= COMPL_BAR_MIN)
+		ui_put(3, bx, bw, _("Progress"), UI_TITLE, false);
+
+	c->rows = LINES - 9;
+	if (c->rows < 1)
+		c->rows = 1;
+	if (c->cur < c->top)
+		c->top = c->cur;
+	if (c->cur >= c->top + (size_t)c->rows)
+		c->top = c->cur - (size_t)c->rows + 1;
+	for (int row = 0; row < c->rows && c->top + (size_t)row < n; row++) {
+		size_t i = c->top + (size_t)row;
+		enum ui_style st = i == c->cur ? UI_SELECTED : UI_NORMAL;
+		bool met;
+		char year[16], *bar;
+		int yy = 4 + row;
+
+		y = json_array_get(years, i);
+		met = json_is_true(json_object_get(y, "met"));
+		if (st == UI_SELECTED)
+			ui_fill(yy, 0, COLS, st);
+		snprintf(year, sizeof year, "%lld",
+		    (long long)json_integer_value(json_object_get(y, "year")));
+		ui_put(yy, xs[0], compl_widths[0], year, st, false);
+		compl_put_right(yy, xs[1], compl_widths[1], compl_str(y, "public"), st);
+		compl_put_right(yy, xs[2], compl_widths[2], compl_str(y, "professional"), st);
+		compl_put_right(yy, xs[3], compl_widths[3], compl_str(y, "total"), st);
+		compl_put_right(yy, xs[4], compl_widths[4],
+		    compl_str(json_object_get(y, "requirement"), "total"), st);
+		compl_put_right(yy, xs[5], compl_widths[5], compl_str(y, "pending"), st);
+		ui_put(yy, xs[6], compl_widths[6], compl_str(y, "met_label"),
+		    st == UI_NORMAL && !met ? UI_ERROR : st, false);
+		if (bw >= COMPL_BAR_MIN) {
+			bar = compl_bar(json_number_value(json_object_get(y, "progress")), bw);
+			ui_put(yy, bx, bw, bar, st, false);
+			free(bar);
+		}
+	}
+	if (n == 0 && c->mine != NULL)
+		ui_put_center(4 + c->rows / 2, 0, COLS, _("No record yet."), UI_HINT);
+
+	/* The selected year's requirement in full: the list shows only its total. */
+	if ((sel = json_array_get(years, c->cur)) != NULL) {
+		req = compl_requirement(json_object_get(sel, "requirement"));
+		info = xasprintf(_("%lld requirement: %s hours. Met when the total and both "
+		    "categories reach it."), (long long)json_integer_value(json_object_get(sel,
+		    "year")), req);
+		ui_put(LINES - 4, 1, COLS - 2, info, UI_HINT, false);
+		free(info);
+		free(req);
+	}
+	ui_message_line(c->message, c->message_error);
+	app_status(c->app, _("Arrows: choose  Enter: the year's records  F5: refresh  Esc: back"));
+}
+
+/* ---- 继续历程明细 --------------------------------------------------------------------- */
+
+/* Rows of the forms table shown at most (the records get the rest). */
+#define COMPL_FORM_ROWS	5
+
+static void
+compl_detail_paint(void *arg)
+{
+	struct compl_detail *d = arg;
+	json_t *sum = json_object_get(d->year, "summary");
+	json_t *forms = json_object_get(d->year, "forms");
+	json_t *items = json_object_get(d->year, "items"), *f, *it;
+	size_t nf = json_array_size(forms), ni = json_array_size(items), i;
+	bool met = json_is_true(json_object_get(sum, "met"));
+	int y, shown, cf, cc, cn, cd, ch, cnote, ct, ctw, bw;
+	char *line, *req, *bar, when[32];
+
+	line = xasprintf(_("Continuing Education · Records of %lld"),
+	    (long long)json_integer_value(json_object_get(d->year, "year")));
+	ui_header(line);
+	free(line);
+
+	req = compl_requirement(json_object_get(sum, "requirement"));
+	line = xasprintf(_("Public %s  Professional %s  Total %s  Required %s  Pending "
+	    "review %s"), compl_str(sum, "public"), compl_str(sum, "professional"),
+	    compl_str(sum, "total"), req, compl_str(sum, "pending"));
+	ui_put(1, 1, COLS - 12, line, UI_NORMAL, false);
+	ui_put(1, COLS - 10, 9, compl_str(sum, "met_label"), met ? UI_TITLE : UI_ERROR, false);
+	free(line);
+	free(req);
+	bw = COLS - 2 < 60 ? COLS - 2 : 60;
+	bar = compl_bar(json_number_value(json_object_get(sum, "progress")), bw);
+	ui_put(2, 1, bw, bar, UI_NORMAL, false);
+	free(bar);
+
+	/* The forms: what each brought, and where its yearly cap trimmed it. */
+	cf = 1;
+	cc = 25;
+	cn = cc + 10;
+	ui_put(3, cf, 22, _("Learning form"), UI_TITLE, false);
+	ui_put(3, cc, 8, _("Category"), UI_TITLE, false);
+	compl_put_right(3, cn, 8, _("Approved"), UI_TITLE);
+	compl_put_right(3, cn + 10, 8, _("Counted"), UI_TITLE);
+	compl_put_right(3, cn + 20, 8, _("Yearly cap"), UI_TITLE);
+	compl_put_right(3, cn + 30, 8, _("Pending review"), UI_TITLE);
+	shown = 0;
+	json_array_foreach(forms, i, f) {
+		json_t *cap = json_object_get(f, "cap");
+
+		if (shown == COMPL_FORM_ROWS)
+			break;
+		y = 4 + shown++;
+		ui_put(y, cf, 22, compl_str(f, "name"), UI_NORMAL, false);
+		ui_put(y, cc, 8, compl_str(f, "category_label"), UI_NORMAL, false);
+		compl_put_right(y, cn, 8, compl_str(f, "approved"), UI_NORMAL);
+		compl_put_right(y, cn + 10, 8, compl_str(f, "counted"), UI_NORMAL);
+		compl_put_right(y, cn + 20, 8, json_is_string(cap) ? json_string_value(cap) :
+		    _("none"), UI_NORMAL);
+		compl_put_right(y, cn + 30, 8, compl_str(f, "pending"), UI_NORMAL);
+		if (json_is_true(json_object_get(f, "capped")))
+			ui_put(y, cn + 40, COLS - cn - 41, _("cap reached: the excess does not count"),
+			    UI_HINT, false);
+	}
+	if (nf > COMPL_FORM_ROWS) {
+		line = xasprintf(_("… and %zu more learning forms"), nf - COMPL_FORM_ROWS);
+		ui_put(4 + shown++, cf, COLS - 2, line, UI_HINT, false);
+		free(line);
+	}
+	if (nf == 0)
+		ui_put(4 + shown++, cf, COLS - 2, _("No approved or pending hours this year."),
+		    UI_HINT, false);
+
+	/* The records. */
+	ct = 5 + shown;
+	cd = 1;
+	ch = cd + 18;
+	cnote = COLS - 1 - 14;
+	ctw = cnote - 2 - 8 - 2 - 10 - 2;	/* the 学时 and 类别 columns before the note */
+	ui_put(ct, cd, 16, _("Approved on"), UI_TITLE, false);
+	ui_put(ct, ch, 14, _("Learning form"), UI_TITLE, false);
+	ui_put(ct, ch + 16, ctw - ch - 16, _("Title"), UI_TITLE, false);
+	ui_put(ct, ctw + 2, 10, _("Category"), UI_TITLE, false);
+	compl_put_right(ct, ctw + 14, 8, _("Hours"), UI_TITLE);
+	ui_put(ct, cnote, 14, _("Note"), UI_TITLE, false);
+	d->rows = LINES - 4 - (ct + 1);
+	if (d->rows < 1)
+		d->rows = 1;
+	if (d->cur < d->top)
+		d->top = d->cur;
+	if (d->cur >= d->top + (size_t)d->rows)
+		d->top = d->cur - (size_t)d->rows + 1;
+	for (int row = 0; row < d->rows && d->top + (size_t)row < ni; row++) {
+		size_t k = d->top + (size_t)row;
+		enum ui_style st = k == d->cur ? UI_SELECTED : UI_NORMAL;
+		bool pending;
+
+		it = json_array_get(items, k);
+		pending = strcmp(compl_str(it, "state"), "pending") == 0;
+		y = ct + 1 + row;
+		if (st == UI_SELECTED)
+			ui_fill(y, 0, COLS, st);
+		if (pending)
+			ui_put(y, cd, 16, compl_str(it, "state_label"), st == UI_NORMAL ? UI_HINT :
+			    st, false);
+		else
+			ui_put(y, cd, 16, app_format_time(compl_str(it, "approved_at"), when,
+			    sizeof when), st, false);
+		ui_put(y, ch, 14, compl_str(json_object_get(it, "form"), "name"), st, false);
+		ui_put(y, ch + 16, ctw - ch - 16, compl_str(it, "title"), st, false);
+		ui_put(y, ctw + 2, 10, compl_str(it, "category_label"), st, false);
+		compl_put_right(y, ctw + 14, 8, compl_str(it, "hours"), st);
+		if (pending)
+			ui_put(y, cnote, 14, _("not counted yet"), st == UI_NORMAL ? UI_HINT : st,
+			    false);
+		else if (json_is_true(json_object_get(it, "capped")))
+			ui_put(y, cnote, 14, _("form capped"), st == UI_NORMAL ? UI_HINT : st, false);
+	}
+	if (ni == 0)
+		ui_put_center(ct + 1 + d->rows / 2, 0, COLS, _("No record this year."), UI_HINT);
+	line = xasprintf(_("%zu records%s"), ni, json_is_true(json_object_get(d->year,
+	    "truncated")) ? _("; only the first ones are listed") : "");
+	ui_put(LINES - 3, 1, COLS - 2, line, UI_HINT, false);
+	free(line);
+	ui_message_line(d->message, d->message_error);
+	app_status(d->app, _("Arrows: choose  Enter: details  Esc: back"));
+}
+
+/* Enter on a record: declaration.get in full, in a pager.  Returns -1 to quit. */
+static int
+compl_detail_open(struct compl_detail *d)
+{
+	json_t *it = json_array_get(json_object_get(d->year, "items"), d->cur), *r;
+	struct rpc_error err;
+	char *text;
+	int rc = 0;
+
+	if (it == NULL)
+		return 0;
+	r = app_call(d->app, "declaration.get", json_pack("{s:I}", "id",
+	    json_integer_value(json_object_get(it, "id"))), &err);
+	if (r == NULL) {
+		compl_say(d->message, sizeof d->message, &d->message_error, err.message, true);
+		return 0;
+	}
+	text = progress_detail_text(r);
+	if (ui_pager(compl_str(json_object_get(r, "form"), "name"), text, NULL, NULL) < 0)
+		rc = -1;
+	free(text);
+	json_decref(r);
+	return rc;
+}
+
+/*
+ * 继续历程明细 of year, until Esc.  Returns 0, or -1 to quit; the caller
+ * sets its backdrop again.
+ */
+static int
+compl_detail_run(struct app *a, json_int_t year, char *msg, size_t msgsize, bool *msgerr)
+{
+	struct compl_detail d = { .app = a };
+	struct rpc_error err;
+	struct ui_event ev;
+	size_t ni;
+	long page;
+	int rc = 0;
+
+	d.year = app_call(a, "completion.year", json_pack("{s:I}", "year", year), &err);
+	if (d.year == NULL) {
+		compl_say(msg, msgsize, msgerr, err.message, true);
+		return a->restart ? -1 : 0;
+	}
+	ui_set_backdrop(compl_detail_paint, &d);
+	for (;;) {
+		ui_repaint();
+		ui_next_event(&ev);
+		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev) || a->restart) {
+			rc = -1;
+			break;
+		}
+		ni = json_array_size(json_object_get(d.year, "items"));
+		page = d.rows > 1 ? d.rows - 1 : 1;
+		if (ev.type == UI_EV_CHAR) {
+			if (ev.ch == 'q')
+				break;
+			if (ev.ch == 'j' && d.cur + 1 < ni)
+				d.cur++;
+			else if (ev.ch == 'k' && d.cur > 0)
+				d.cur--;
+			continue;
+		}
+		if (ev.type != UI_EV_KEY)
+			continue;
+		if (ev.key == UI_KEY_ESC)
+			break;
+		switch (ev.key) {
+		case KEY_DOWN:
+			if (d.cur + 1 < ni)
+				d.cur++;
+			break;
+		case KEY_UP:
+			if (d.cur > 0)
+				d.cur--;
+			break;
+		case KEY_NPAGE:
+			d.cur = d.cur + (size_t)page < ni ? d.cur + (size_t)page :
+			    ni > 0 ? ni - 1 : 0;
+			break;
+		case KEY_PPAGE:
+			d.cur = d.cur > (size_t)page ? d.cur - (size_t)page : 0;
+			break;
+		case KEY_HOME:
+			d.cur = 0;
+			break;
+		case KEY_END:
+			d.cur = ni > 0 ? ni - 1 : 0;
+			break;
+		case UI_KEY_ENTER:
+			compl_say(d.message, sizeof d.message, &d.message_error, "", false);
+			if (compl_detail_open(&d) < 0 || a->restart)
+				rc = -1;
+			break;
+		}
+		if (rc < 0)
+			break;
+	}
+	ui_set_backdrop(NULL, NULL);
+	json_decref(d.year);
+	return rc;
+}
+
+enum screen_id
+screen_completion_run(struct app *a)
+{
+	struct compl c = { .app = a };
+	struct ui_event ev;
+	enum screen_id next = SCREEN_HOME;
+	json_t *sel;
+	size_t n;
+
+	ui_set_backdrop(compl_paint, &c);
+	compl_load(&c);
+	for (;;) {
+		ui_repaint();
+		ui_next_event(&ev);
+		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev) || a->restart) {
+			next = SCREEN_QUIT;
+			break;
+		}
+		n = json_array_size(json_object_get(c.mine, "years"));
+		if (ev.type == UI_EV_CHAR) {
+			if (ev.ch == 'q')
+				break;
+			if (ev.ch == 'j' && c.cur + 1 < n)
+				c.cur++;
+			else if (ev.ch == 'k' && c.cur > 0)
+				c.cur--;
+			continue;
+		}
+		if (ev.type != UI_EV_KEY)
+			continue;
+		if (ev.key == UI_KEY_ESC)
+			break;
+		switch (ev.key) {
+		case KEY_DOWN:
+			if (c.cur + 1 < n)
+				c.cur++;
+			break;
+		case KEY_UP:
+			if (c.cur > 0)
+				c.cur--;
+			break;
+		case KEY_HOME:
+			c.cur = 0;
+			break;
+		case KEY_END:
+			c.cur = n > 0 ? n - 1 : 0;
+			break;
+		case KEY_F(5):
+			compl_say(c.message, sizeof c.message, &c.message_error, "", false);
+			compl_load(&c);
+			break;
+		case UI_KEY_ENTER:
+			if ((sel = json_array_get(json_object_get(c.mine, "years"), c.cur)) == NULL)
+				break;
+			compl_say(c.message, sizeof c.message, &c.message_error, "", false);
+			if (compl_detail_run(a, json_integer_value(json_object_get(sel, "year")),
+			    c.message, sizeof c.message, &c.message_error) < 0) {
+				next = SCREEN_QUIT;
+				goto out;
+			}
+			ui_set_backdrop(compl_paint, &c);
+			/* A decision may have come meanwhile. */
+			compl_load(&c);
+			break;
+		}
+	}
+out:
+	ui_set_backdrop(NULL, NULL);
+	json_decref(c.mine);
+	return next;
+}

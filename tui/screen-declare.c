@@ -1,0 +1,1213 @@
+/*
+ * screen-declare.c - 学时学分申报: a declaration of hours or credits.
+ *
+ * The learning form is chosen first (forms.list); its fields are then
+ * built from the form's definition, by type: text, longtext (a wide box),
+ * integer, decimal, date, daterange (two dates), choice (a picker).  Then
+ * 计入年度 (one of the years the server offers), the hours or credits, and
+ * the attachment: a path on the local disk with Tab completion, uploaded
+ * in chunks when the declaration is saved or submitted; or, when jxjyd
+ * itself runs this client (--fd: the user's disk is out of reach), a file
+ * sent to the session's inbox with scp.  提交 submits for review,
+ * 保存暂不提交 keeps a draft.  What is valid is the server's to say: its
+ * word goes beside the field data.field names.
+ *
+ * The same screen edits a draft (declare_edit_run) with its values and
+ * version; declare_download saves an attachment to a local file.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <curses.h>
+#include <sodium.h>
+
+#include "app.h"
+#include "text.h"
+#include "xmalloc.h"
+
+#define DECL_WIDTH		40	/* columns of a text box */
+#define DECL_WIDE		60	/* ... of a longtext box */
+#define DECL_PATH_MAX		1024	/* characters of a local path */
+#define DECL_CANDIDATES		64	/* completions listed at most */
+
+enum {
+	DECL_FORM = 1,
+	DECL_YEAR,
+	DECL_AMOUNT,
+	DECL_PATH,
+	DECL_INBOX,
+	DECL_SUBMIT,
+	DECL_SAVE,
+	DECL_BACK,
+	DECL_FIELD0 = 100,	/* field i of the form: DECL_FIELD0 + 2i (+1: a range's end) */
+};
+
+struct declare {
+	struct app	*app;
+	json_t		*catalog;	/* forms.list's result */
+	json_t		*definition;	/* the chosen form's definition; a reference */
+	json_int_t	 id, version;	/* the draft being edited, 0 for a new one */
+	char		**years;	/* the year options' text */
+	size_t		  nyears;
+	char		**labels;	/* labels made here (a range's ends); owned */
+	size_t		  nlabels;
+	struct ui_form	 form;
+	bool		 served;	/* no local disk: the inbox instead */
+	char		*attachment;	/* "name (size)" of the stored or uploaded one */
+	char		*token;		/* attachment_token of a finished upload */
+	char		*token_path;	/* the path (or inbox name) it was made from */
+	int		 tabs;		/* Tabs in a row on the path field */
+	char		*saved;		/* the values as last saved or loaded */
+	char		 message[1024];
+	bool		 message_error;
+};
+
+static void
+declare_say(struct declare *d, const char *text, bool error)
+{
+	app_copy(d->message, sizeof d->message, text);
+	d->message_error = error;
+}
+
+static const char *
+declare_str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
+/* "12.5 KB" for n bytes in buf. */
+static char *
+declare_size(json_int_t n, char *buf, size_t size)
+{
+	if (n < 1024)
+		snprintf(buf, size, "%lld B", (long long)n);
+	else if (n < 1024 * 1024)
+		snprintf(buf, size, "%.1f KB", n / 1024.0);
+	else
+		snprintf(buf, size, "%.1f MB", n / (1024.0 * 1024.0));
+	return buf;
+}
+
+static const char *
+declare_counts_label(const char *counts)
+{
+	return strcmp(counts, "credits") == 0 ? _("Credits") : _("Hours");
+}
+
+static void
+declare_set_attachment(struct declare *d, const char *name, json_int_t size)
+{
+	char sz[32];
+
+	free(d->attachment);
+	d->attachment = name != NULL ? xasprintf("%s（%s）", name,
+	    declare_size(size, sz, sizeof sz)) : NULL;
+}
+
+/* ---- layout -------------------------------------------------------------------- */
+
+/* Rows of the form: the fields of the learning form start at DECL_ROW_FIELDS. */
+#define DECL_ROW_FORM		0
+#define DECL_ROW_FIELDS		2
+
+static int
+declare_attachment_rule(struct declare *d)
+{
+	const char *rule = declare_str(d->definition, "attachment");
+
+	if (strcmp(rule, "none") == 0)
+		return 0;
+	return strcmp(rule, "required") == 0 ? 2 : 1;
+}
+
+/* The row after the last field of the learning form (year, amount, attachment follow). */
+static int
+declare_row_after_fields(struct declare *d)
+{
+	int row = DECL_ROW_FIELDS;
+
+	for (size_t i = 0; i < d->form.n; i++) {
+		if (d->form.fields[i].id >= DECL_FIELD0 && d->form.fields[i].y >= row)
+			row = d->form.fields[i].y + 1;
+	}
+	return row;
+}
+
+static void
+declare_paint(void *arg)
+{
+	struct declare *d = arg;
+	struct ui_form *f = &d->form;
+	int w = COLS >= 100 ? 96 : COLS - 2, x0 = (COLS - w) / 2, top = 1, h = LINES - 3;
+	int y, bx, row;
+	struct ui_field *path = ui_form_field(f, DECL_PATH);
+	struct ui_field *amount = ui_form_field(f, DECL_AMOUNT);
+
+	ui_header(d->id != 0 ? _("Continuing Education · Edit a declaration") :
+	    _("Continuing Education · Declare hours and credits"));
+	ui_box(top, x0, h, w, _("Declaration"), UI_FRAME);
+	ui_form_set_viewport(f, top + 1, h - 2);
+	ui_form_place_labels(f, x0 + 5);
+	for (size_t i = 0; i < f->n; i++) {
+		struct ui_field *fd = &f->fields[i];
+
+		if (fd->type == UI_FIELD_TEXT && fd->x + fd->width > x0 + w - 4)
+			fd->width = x0 + w - 4 - fd->x;
+	}
+	bx = x0 + 5;
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->fields[i].type != UI_FIELD_BUTTON || f->fields[i].hidden ||
+		    f->fields[i].id == DECL_INBOX)
+			continue;
+		f->fields[i].x = bx;
+		bx += f->fields[i].width + 3;
+	}
+	if (ui_form_field(f, DECL_INBOX) != NULL)
+		ui_form_field(f, DECL_INBOX)->x = f->label_x + f->label_width + 1;
+	ui_form_draw(f, true);
+
+	if (amount != NULL && amount->error == NULL &&
+	    (y = ui_form_screen_y(f, amount->y)) >= 0)
+		ui_put(y, amount->x + amount->width + 3, x0 + w - 4 - amount->x - amount->width,
+		    _("(up to two decimals)"), UI_HINT, false);
+	row = path != NULL ? path->y + 1 : declare_row_after_fields(d) + 3;
+	if ((y = ui_form_screen_y(f, row)) >= 0 && declare_attachment_rule(d) > 0) {
+		char *text;
+
+		if (d->attachment != NULL)
+			text = xasprintf(_("Attachment: %s%s"), d->attachment, d->token != NULL ?
+			    _(" (uploaded, kept when you save)") : "");
+		else
+			text = xstrdup(d->served ? _("No attachment yet: send a file to your inbox.") :
+			    _("JPEG, PNG, PDF or a ZIP of several; Tab completes the path."));
+		ui_put(y, f->label_x + f->label_width + 1, x0 + w - 3 - f->label_x -
+		    f->label_width, text, UI_HINT, false);
+		free(text);
+	}
+	if (f->view_top > 0)
+		ui_put(top, x0 + w - 16, 14, _("(more above)"), UI_HINT, false);
+	if (ui_form_last_row(f) >= f->view_top + f->view_h)
+		ui_put(top + h - 1, x0 + w - 16, 14, _("(more below)"), UI_HINT, false);
+	ui_message_line(d->message, d->message_error);
+	app_status(d->app, ui_form_focus_id(f) == DECL_PATH ?
+	    _("Tab: complete the path  Down: next  Esc: back  F10: quit") :
+	    _("Tab: next  Enter: choose  Esc: back  F10: quit"));
+}
+
+/* The definition of the form with this code in the catalog, or NULL. */
+static json_t *
+declare_catalog_form(struct declare *d, const char *code)
+{
+	json_t *f;
+	size_t i;
+
+	json_array_foreach(json_object_get(d->catalog, "forms"), i, f) {
+		if (strcmp(declare_str(f, "code"), code) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+static char *
+declare_label(struct declare *d, char *label)
+{
+	d->labels = xrealloc(d->labels, (d->nlabels + 1) * sizeof *d->labels);
+	d->labels[d->nlabels++] = label;
+	return label;
+}
+
+/* A value of fields as the text a box shows (a number as typed). */
+static char *
+declare_value_text(json_t *v)
+{
+	if (json_is_string(v))
+		return xstrdup(json_string_value(v));
+	if (json_is_integer(v))
+		return xasprintf("%lld", (long long)json_integer_value(v));
+	if (json_is_real(v))
+		return xasprintf("%g", json_real_value(v));
+	return xstrdup("");
+}
+
+/*
+ * Build the form for d->definition: its fields (values from fields, may be
+ * NULL), the year (year, 0 for the first offered) and the amount.
+ */
+static void
+declare_build(struct declare *d, json_t *fields, int year, const char *amount)
+{
+	struct ui_form *f = &d->form;
+	struct ui_field *fd;
+	json_t *def;
+	size_t i;
+	int row = DECL_ROW_FIELDS, option = 0;
+	char *v;
+
+	ui_form_free(f);
+	ui_form_init(f);
+	for (i = 0; i < d->nlabels; i++)
+		free(d->labels[i]);
+	d->nlabels = 0;
+	f->default_id = -1;
+	fd = ui_form_add_pick(f, DECL_FORM, _("Learning form"), DECL_WIDTH);
+	fd->y = DECL_ROW_FORM;
+	fd->required = true;
+	ui_form_set(f, DECL_FORM, declare_str(d->definition, "name"));
+
+	json_array_foreach(json_object_get(d->definition, "fields"), i, def) {
+		const char *type = declare_str(def, "type"), *key = declare_str(def, "key");
+		const char *label = declare_str(def, "label");
+		json_int_t maxlen = json_integer_value(json_object_get(def, "max_length"));
+		bool required = json_is_true(json_object_get(def, "required"));
+		json_t *value = json_is_object(fields) ? json_object_get(fields, key) : NULL;
+		int id = DECL_FIELD0 + 2 * (int)i;
+
+		if (strcmp(type, "daterange") == 0) {
+			fd = ui_form_add_text(f, id, declare_label(d, xasprintf(_("%s (from)"),
+			    label)), 11, 10, false);
+			fd->placeholder = "YYYY-MM-DD";
+			fd->required = required;
+			fd->y = row++;
+			ui_form_set(f, id, declare_str(value, "from"));
+			fd = ui_form_add_text(f, id + 1, declare_label(d, xasprintf(_("%s (to)"),
+			    label)), 11, 10, false);
+			fd->placeholder = "YYYY-MM-DD";
+			fd->required = required;
+			fd->y = row++;
+			ui_form_set(f, id + 1, declare_str(value, "to"));
+			continue;
+		}
+		if (strcmp(type, "choice") == 0) {
+			fd = ui_form_add_pick(f, id, label, DECL_WIDTH);
+		} else if (strcmp(type, "date") == 0) {
+			fd = ui_form_add_text(f, id, label, 11, 10, false);
+			fd->placeholder = "YYYY-MM-DD";
+		} else if (strcmp(type, "integer") == 0 || strcmp(type, "decimal") == 0) {
+			fd = ui_form_add_text(f, id, label, 12, 20, false);
+		} else if (strcmp(type, "longtext") == 0) {
+			fd = ui_form_add_text(f, id, label, DECL_WIDE,
+			    maxlen > 0 ? (size_t)maxlen : 2000, false);
+		} else {
+			fd = ui_form_add_text(f, id, label, DECL_WIDTH,
+			    maxlen > 0 ? (size_t)maxlen : 200, false);
+		}
+		fd->required = required;
+		fd->y = row++;
+		v = declare_value_text(value);
+		ui_form_set(f, id, v);
+		free(v);
+	}
+	row++;
+	for (i = 0; i < d->nyears; i++) {
+		if (year != 0 && atoi(d->years[i]) == year)
+			option = (int)i;
+	}
+	fd = ui_form_add_choice(f, DECL_YEAR, _("Counts toward year"),
+	    (const char *const *)d->years, d->nyears);
+	fd->required = true;
+	fd->y = row++;
+	ui_form_set_option(f, DECL_YEAR, d->nyears > 0 ? option : -1);
+	fd = ui_form_add_text(f, DECL_AMOUNT,
+	    declare_counts_label(declare_str(d->definition, "counts")), 11, 10, false);
+	fd->required = true;
+	fd->y = row++;
+	ui_form_set(f, DECL_AMOUNT, amount);
+	row++;
+	if (declare_attachment_rule(d) > 0) {
+		if (d->served) {
+			fd = ui_form_add_button(f, DECL_INBOX, _("Choose from the inbox..."));
+			fd->y = row;
+		} else {
+			fd = ui_form_add_text(f, DECL_PATH, _("Attachment file"), DECL_WIDE,
+			    DECL_PATH_MAX, false);
+			fd->y = row;
+			fd->placeholder = _("a path on this computer, e.g. ~/scan.pdf");
+			if (d->token_path != NULL)
+				ui_form_set(f, DECL_PATH, d->token_path);
+		}
+		fd->required = declare_attachment_rule(d) == 2;
+		row += 3;
+	}
+	ui_form_add_button(f, DECL_SUBMIT, _("Submit"))->y = row;
+	ui_form_add_button(f, DECL_SAVE, _("Save without submitting"))->y = row;
+	ui_form_add_button(f, DECL_BACK, _("Back"))->y = row;
+	ui_form_focus(f, json_array_size(json_object_get(d->definition, "fields")) > 0 ?
+	    DECL_FIELD0 : DECL_YEAR);
+}
+
+/* ---- what is sent ---------------------------------------------------------------- */
+
+/* The fields object of the form's boxes: empty ones left out. */
+static json_t *
+declare_fields(struct declare *d)
+{
+	json_t *out = json_object(), *def;
+	size_t i;
+
+	json_array_foreach(json_object_get(d->definition, "fields"), i, def) {
+		const char *type = declare_str(def, "type"), *key = declare_str(def, "key");
+		int id = DECL_FIELD0 + 2 * (int)i;
+		const char *v = ui_form_value(&d->form, id);
+
+		if (strcmp(type, "daterange") == 0) {
+			const char *to = ui_form_value(&d->form, id + 1);
+
+			if (*v != '\0' || *to != '\0')
+				json_object_set_new(out, key, json_pack("{s:s, s:s}", "from", v,
+				    "to", to));
+		} else if (*v != '\0') {
+			json_object_set_new(out, key, json_string(v));
+		}
+	}
+	return out;
+}
+
+static int
+declare_year(struct declare *d)
+{
+	int option = ui_form_option(&d->form, DECL_YEAR);
+
+	return option >= 0 && (size_t)option < d->nyears ? atoi(d->years[option]) : 0;
+}
+
+/* Everything the form holds, to tell whether it changed.  Caller frees. */
+static char *
+declare_signature(struct declare *d)
+{
+	json_t *fields = declare_fields(d);
+	char *text = json_dumps(fields, JSON_COMPACT | JSON_SORT_KEYS), *sig;
+
+	sig = xasprintf("%s|%s|%d|%s|%s", declare_str(d->definition, "code"), text,
+	    declare_year(d), ui_form_value(&d->form, DECL_AMOUNT),
+	    d->token != NULL ? d->token : ui_form_value(&d->form, DECL_PATH));
+	free(text);
+	json_decref(fields);
+	return sig;
+}
+
+static bool
+declare_touched(struct declare *d)
+{
+	char *sig = declare_signature(d);
+	bool touched = d->saved == NULL || strcmp(sig, d->saved) != 0;
+
+	free(sig);
+	return touched;
+}
+
+static void
+declare_mark_saved(struct declare *d)
+{
+	free(d->saved);
+	d->saved = declare_signature(d);
+}
+
+/* The field of the form the server's data.field names, 0 for none. */
+static int
+declare_field_id(struct declare *d, const char *field)
+{
+	json_t *def;
+	size_t i;
+
+	if (strncmp(field, "fields.", 7) == 0) {
+		json_array_foreach(json_object_get(d->definition, "fields"), i, def) {
+			if (strcmp(declare_str(def, "key"), field + 7) == 0)
+				return DECL_FIELD0 + 2 * (int)i;
+		}
+		return 0;
+	}
+	if (strcmp(field, "year") == 0)
+		return DECL_YEAR;
+	if (strcmp(field, "amount") == 0)
+		return DECL_AMOUNT;
+	if (strcmp(field, "form") == 0)
+		return DECL_FORM;
+	if (strncmp(field, "attachment", 10) == 0 || strcmp(field, "name") == 0 ||
+	    strcmp(field, "size") == 0 || strcmp(field, "sha256") == 0 ||
+	    strcmp(field, "upload_id") == 0 || strcmp(field, "data") == 0)
+		return d->served ? DECL_INBOX : DECL_PATH;
+	return 0;
+}
+
+/* The server refused: its sentence beside the field it names, else on the message line. */
+static void
+declare_refused(struct declare *d, const struct rpc_error *err)
+{
+	int id = declare_field_id(d, err->field);
+
+	if (id != 0 && ui_form_field(&d->form, id) != NULL) {
+		ui_form_set_error(&d->form, id, err->message);
+		ui_form_focus(&d->form, id);
+		declare_say(d, _("Please correct the field marked."), true);
+	} else {
+		declare_say(d, err->message, true);
+	}
+}
+
+/* ---- the attachment from the local disk ------------------------------------------- */
+
+/* "~/x" as $HOME/x.  Caller frees. */
+static char *
+declare_expand(const char *path)
+{
+	const char *home = getenv("HOME");
+
+	if (path[0] == '~' && (path[1] == '/' || path[1] == '\0') && home != NULL)
+		return xasprintf("%s%s", home, path + 1);
+	return xstrdup(path);
+}
+
+/*
+ * Upload the file at path in chunks (attachment.begin/chunk/finish) with a
+ * progress line; keep the token.  Returns 0, or -1 with the reason beside
+ * the path field.
+ */
+static int
+declare_upload(struct declare *d, const char *path)
+{
+	struct rpc_error err;
+	struct stat st;
+	unsigned char digest[crypto_hash_sha256_BYTES], *data = NULL;
+	char hex[65], *full = declare_expand(path), *b64 = NULL, sz[32], *line;
+	const char *base, *upload_id;
+	json_int_t max = json_integer_value(json_object_get(d->catalog, "max_attachment"));
+	json_int_t chunk = json_integer_value(json_object_get(d->catalog, "chunk_size"));
+	json_t *result = NULL;
+	size_t off, len, b64size;
+	ssize_t got;
+	int fd = -1, rc = -1;
+
+	if (chunk <= 0)
+		chunk = 256 * 1024;
+	if ((fd = open(full, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0) {
+		line = xasprintf(_("cannot open %s: %s"), path, strerror(errno));
+		ui_form_set_error(&d->form, DECL_PATH, line);
+		free(line);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ui_form_set_error(&d->form, DECL_PATH, _("not a regular file"));
+		goto out;
+	}
+	if (st.st_size == 0) {
+		ui_form_set_error(&d->form, DECL_PATH, _("the file is empty"));
+		goto out;
+	}
+	if (max > 0 && st.st_size > max) {
+		line = xasprintf(_("the file is larger than %s"), declare_size(max, sz, sizeof sz));
+		ui_form_set_error(&d->form, DECL_PATH, line);
+		free(line);
+		goto out;
+	}
+	data = xmalloc((size_t)st.st_size);
+	for (off = 0; off < (size_t)st.st_size; off += (size_t)got) {
+		if ((got = read(fd, data + off, (size_t)st.st_size - off)) <= 0) {
+			line = xasprintf(_("cannot read %s: %s"), path,
+			    got < 0 ? strerror(errno) : _("the file got shorter"));
+			ui_form_set_error(&d->form, DECL_PATH, line);
+			free(line);
+			goto out;
+		}
+	}
+	crypto_hash_sha256(digest, data, (size_t)st.st_size);
+	sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+	base = strrchr(full, '/') != NULL ? strrchr(full, '/') + 1 : full;
+	result = app_call(d->app, "attachment.begin", json_pack("{s:s, s:I, s:s}", "name", base,
+	    "size", (json_int_t)st.st_size, "sha256", hex), &err);
+	if (result == NULL) {
+		declare_refused(d, &err);
+		if (ui_form_field(&d->form, DECL_PATH)->error == NULL)
+			ui_form_set_error(&d->form, DECL_PATH, err.message);
+		goto out;
+	}
+	upload_id = declare_str(result, "upload_id");
+	if (json_integer_value(json_object_get(result, "chunk_size")) > 0)
+		chunk = json_integer_value(json_object_get(result, "chunk_size"));
+	b64size = sodium_base64_encoded_len((size_t)chunk, sodium_base64_VARIANT_ORIGINAL);
+	b64 = xmalloc(b64size);
+	for (off = 0; off < (size_t)st.st_size; off += len) {
+		json_t *r;
+		char total[32];
+
+		len = (size_t)st.st_size - off < (size_t)chunk ? (size_t)st.st_size - off :
+		    (size_t)chunk;
+		line = xasprintf(_("Uploading %s: %s of %s"), base,
+		    declare_size((json_int_t)off, sz, sizeof sz),
+		    declare_size((json_int_t)st.st_size, total, sizeof total));
+		declare_say(d, line, false);
+		free(line);
+		ui_repaint();
+		sodium_bin2base64(b64, b64size, data + off, len, sodium_base64_VARIANT_ORIGINAL);
+		r = app_call(d->app, "attachment.chunk", json_pack("{s:s, s:I, s:s}",
+		    "upload_id", upload_id, "offset", (json_int_t)off, "data", b64), &err);
+		if (r == NULL) {
+			ui_form_set_error(&d->form, DECL_PATH, err.message);
+			goto out;
+		}
+		json_decref(r);
+	}
+	{
+		json_t *fin = app_call(d->app, "attachment.finish", json_pack("{s:s}",
+		    "upload_id", upload_id), &err);
+
+		if (fin == NULL) {
+			ui_form_set_error(&d->form, DECL_PATH, err.message);
+			goto out;
+		}
+		free(d->token);
+		d->token = xstrdup(declare_str(fin, "attachment_token"));
+		free(d->token_path);
+		d->token_path = xstrdup(path);
+		declare_set_attachment(d, declare_str(fin, "name"),
+		    json_integer_value(json_object_get(fin, "size")));
+		json_decref(fin);
+	}
+	declare_say(d, "", false);
+	rc = 0;
+out:
+	if (rc != 0 && d->message[0] != '\0' && !d->message_error)
+		declare_say(d, _("The attachment was not uploaded."), true);
+	if (fd >= 0)
+		close(fd);
+	if (data != NULL)
+		sodium_memzero(data, (size_t)st.st_size);
+	free(data);
+	free(b64);
+	free(full);
+	json_decref(result);
+	return rc;
+}
+
+/* Cut an incomplete UTF-8 sequence off the end of s (a common prefix may end in one). */
+static void
+declare_utf8_trim(char *s)
+{
+	size_t len = strlen(s), start, need;
+	unsigned char c;
+
+	if (len == 0)
+		return;
+	start = len - 1;
+	while (start > 0 && ((unsigned char)s[start] & 0xc0) == 0x80)
+		start--;
+	c = (unsigned char)s[start];
+	need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+	if ((c & 0xc0) == 0x80 || len - start < need)
+		s[start] = '\0';
+}
+
+static int
+declare_compare(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Tab on the path field: complete the name after the last '/' from the
+ * directory's entries (as far as they agree; a directory gets its '/'), and
+ * on a second Tab that added nothing list the candidates.
+ */
+static void
+declare_complete(struct declare *d)
+{
+	const char *value = ui_form_value(&d->form, DECL_PATH);
+	const char *slash = strrchr(value, '/');
+	char *dirpart = slash != NULL ? xstrndup(value, (size_t)(slash - value + 1)) : xstrdup("");
+	const char *prefix = slash != NULL ? slash + 1 : value;
+	char *dir = declare_expand(*dirpart != '\0' ? dirpart : "./"), *common = NULL, *full;
+	char *names[DECL_CANDIDATES], *list;
+	size_t n = 0, plen = strlen(prefix), total = 0;
+	struct dirent *de;
+	struct stat st;
+	DIR *dp;
+
+	if ((dp = opendir(dir)) == NULL) {
+		declare_say(d, _("No such directory."), true);
+		goto out;
+	}
+	while ((de = readdir(dp)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (de->d_name[0] == '.' && prefix[0] != '.')
+			continue;
+		if (strncmp(de->d_name, prefix, plen) != 0)
+			continue;
+		total++;
+		if (common == NULL) {
+			common = xstrdup(de->d_name);
+		} else {
+			size_t k = 0;
+
+			while (common[k] != '\0' && common[k] == de->d_name[k])
+				k++;
+			common[k] = '\0';
+		}
+		if (n < DECL_CANDIDATES)
+			names[n++] = xstrdup(de->d_name);
+	}
+	closedir(dp);
+	if (total == 0) {
+		declare_say(d, _("No file matches."), true);
+		goto out;
+	}
+	declare_utf8_trim(common);
+	if (total == 1) {
+		full = xasprintf("%s%s", dir, common);
+		if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
+			char *c = xasprintf("%s/", common);
+
+			free(common);
+			common = c;
+		}
+		free(full);
+	}
+	if (strlen(common) > plen) {
+		char *v = xasprintf("%s%s", dirpart, common);
+
+		ui_form_set(&d->form, DECL_PATH, v);
+		free(v);
+		/* Completed as far as the names agree: the next Tab lists them. */
+		d->tabs = total > 1 ? 1 : 0;
+		declare_say(d, "", false);
+		goto out;
+	}
+	if (total == 1 || d->tabs < 1) {
+		d->tabs++;
+		goto out;
+	}
+	qsort(names, n, sizeof names[0], declare_compare);
+	list = xstrdup(_("Candidates:"));
+	for (size_t i = 0; i < n; i++) {
+		char *l = xasprintf("%s  %s", list, names[i]);
+
+		free(list);
+		list = l;
+	}
+	if (total > n) {
+		char *l = xasprintf("%s  …", list);
+
+		free(list);
+		list = l;
+	}
+	declare_say(d, list, false);
+	free(list);
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(common);
+	free(dir);
+	free(dirpart);
+}
+
+/* ---- the inbox (served: the user's disk is out of reach) -------------------------- */
+
+/* Show the scp command and the files that arrived; attach one chosen. */
+static void
+declare_inbox(struct declare *d)
+{
+	struct rpc_error err;
+	json_t *open, *list = NULL, *f;
+	size_t i, n;
+	char *text, *files, sz[32];
+	int key;
+
+	ui_form_set_error(&d->form, DECL_INBOX, NULL);
+	if ((open = app_call(d->app, "inbox.open", NULL, &err)) == NULL) {
+		declare_say(d, err.message, true);
+		return;
+	}
+	for (;;) {
+		json_decref(list);
+		if ((list = app_call(d->app, "inbox.list", NULL, &err)) == NULL) {
+			declare_say(d, err.message, true);
+			break;
+		}
+		files = xstrdup("");
+		n = json_array_size(json_object_get(list, "files"));
+		json_array_foreach(json_object_get(list, "files"), i, f) {
+			char *l = xasprintf("%s  %zu. %s（%s）\n", files, i + 1, declare_str(f, "name"),
+			    declare_size(json_integer_value(json_object_get(f, "size")), sz, sizeof sz));
+
+			free(files);
+			files = l;
+		}
+		json_array_foreach(json_object_get(list, "uploading"), i, f) {
+			char *l = xasprintf("%s  %s（%s）\n", files, declare_str(f, "name"),
+			    _("still arriving"));
+
+			free(files);
+			files = l;
+		}
+		text = xasprintf("%s\n\n  %s\n\n%s\n%s", declare_str(open, "hint"),
+		    declare_str(open, "command"), _("Files in the inbox:"),
+		    *files != '\0' ? files : _("  (none yet: press r after sending)\n"));
+		free(files);
+		key = ui_pager(_("Inbox"), text, n > 0 ? _("1-5: attach that file  r: refresh  "
+		    "Esc: close") : _("r: refresh  Esc: close"), "r12345");
+		free(text);
+		if (key == 'r')
+			continue;
+		if (key >= '1' && key <= '5' && (size_t)(key - '1') < n) {
+			json_t *file = json_array_get(json_object_get(list, "files"),
+			    (size_t)(key - '1'));
+			json_t *r = app_call(d->app, "inbox.attach", json_pack("{s:s}", "name",
+			    declare_str(file, "name")), &err);
+
+			if (r == NULL) {
+				if (strcmp(err.reason, "attachment_unavailable") == 0)
+					ui_message(_("Inbox"), _("The server cannot yet take an attachment "
+					    "from the inbox. Save the declaration as a draft and add the "
+					    "attachment later from the jxjy client on your own computer."));
+				else
+					ui_message(_("Inbox"), err.message);
+				ui_form_set_error(&d->form, DECL_INBOX, err.message);
+				break;
+			}
+			free(d->token);
+			d->token = xstrdup(declare_str(r, "attachment_token"));
+			free(d->token_path);
+			d->token_path = xstrdup(declare_str(file, "name"));
+			declare_set_attachment(d, declare_str(r, "name"),
+			    json_integer_value(json_object_get(r, "size")));
+			json_decref(r);
+			break;
+		}
+		break;
+	}
+	json_decref(list);
+	json_decref(open);
+}
+
+/* ---- saving ---------------------------------------------------------------------- */
+
+/* Save (or submit) the form.  Returns true when the server took it. */
+static bool
+declare_store(struct declare *d, bool submit)
+{
+	struct rpc_error err;
+	const char *path = ui_form_value(&d->form, DECL_PATH);
+	json_t *params, *result;
+	char *amount;
+
+	ui_form_clear_errors(&d->form);
+	declare_say(d, "", false);
+	if (!d->served && *path != '\0' &&
+	    (d->token == NULL || strcmp(path, d->token_path) != 0)) {
+		if (declare_upload(d, path) != 0) {
+			ui_form_focus(&d->form, DECL_PATH);
+			return false;
+		}
+	}
+	amount = xstrdup(ui_form_value(&d->form, DECL_AMOUNT));
+	params = json_pack("{s:s, s:i, s:s, s:o}", "form", declare_str(d->definition, "code"),
+	    "year", declare_year(d), "amount", amount, "fields", declare_fields(d));
+	free(amount);
+	if (d->id != 0) {
+		json_object_set_new(params, "id", json_integer(d->id));
+		json_object_set_new(params, "version", json_integer(d->version));
+	}
+	if (d->token != NULL)
+		json_object_set_new(params, "attachment_token", json_string(d->token));
+	result = app_call(d->app, submit ? "declaration.submit" : "declaration.save", params,
+	    &err);
+	if (result == NULL) {
+		declare_refused(d, &err);
+		return false;
+	}
+	d->id = json_integer_value(json_object_get(result, "id"));
+	d->version = json_integer_value(json_object_get(result, "version"));
+	/* The upload is the declaration's now: a token serves once. */
+	free(d->token);
+	d->token = NULL;
+	json_decref(result);
+	declare_mark_saved(d);
+	declare_say(d, submit ? _("Submitted: waiting for the unit administrator's review.") :
+	    _("Saved as a draft (待提交). Submit it when it is complete."), false);
+	return true;
+}
+
+/* ---- choosing the form ---------------------------------------------------------- */
+
+static int
+declare_fetch_forms(struct ui_picker *p, const char *filter, const char *after)
+{
+	struct declare *d = p->arg;
+	json_t *f;
+	size_t i;
+
+	(void)filter;
+	(void)after;
+	json_array_foreach(json_object_get(d->catalog, "forms"), i, f) {
+		char *detail = xasprintf("%s · %s", declare_str(f, "category_label"),
+		    declare_str(f, "counts_label"));
+
+		ui_picker_add(p, declare_str(f, "code"), declare_str(f, "name"), detail);
+		free(detail);
+	}
+	ui_picker_set_next(p, NULL);
+	return 0;
+}
+
+/* Pick a learning form; returns its definition (the catalog's) or NULL for Esc. */
+static json_t *
+declare_pick_form(struct declare *d)
+{
+	struct ui_picker pk;
+	json_t *chosen = NULL;
+	long i;
+
+	ui_picker_init(&pk, _("Learning form"), declare_fetch_forms, d, false);
+	if ((i = ui_picker_run(&pk, NULL)) >= 0)
+		chosen = declare_catalog_form(d, pk.items[i].key);
+	ui_picker_free(&pk);
+	return chosen;
+}
+
+struct declare_choices {
+	json_t	*choices;
+};
+
+static int
+declare_fetch_choices(struct ui_picker *p, const char *filter, const char *after)
+{
+	struct declare_choices *c = p->arg;
+	json_t *v;
+	size_t i;
+
+	(void)filter;
+	(void)after;
+	json_array_foreach(c->choices, i, v) {
+		if (json_is_string(v))
+			ui_picker_add(p, json_string_value(v), json_string_value(v), NULL);
+	}
+	ui_picker_set_next(p, NULL);
+	return 0;
+}
+
+/* A choice field of the learning form: its options in a picker. */
+static void
+declare_pick_choice(struct declare *d, int id)
+{
+	json_t *def = json_array_get(json_object_get(d->definition, "fields"),
+	    (size_t)(id - DECL_FIELD0) / 2);
+	struct declare_choices c = { json_object_get(def, "choices") };
+	struct ui_picker pk;
+	long i;
+
+	d->form.typed = 0;
+	ui_picker_init(&pk, declare_str(def, "label"), declare_fetch_choices, &c, false);
+	if ((i = ui_picker_run(&pk, NULL)) >= 0) {
+		ui_form_set(&d->form, id, pk.items[i].label);
+		ui_form_set_error(&d->form, id, NULL);
+	}
+	ui_picker_free(&pk);
+}
+
+/* ---- the screen ---------------------------------------------------------------- */
+
+/* forms.list into d->catalog and the year options.  Returns 0, or -1 (said). */
+static int
+declare_load_catalog(struct declare *d, int extra_year)
+{
+	struct rpc_error err;
+	json_t *y;
+	size_t i;
+	bool have = extra_year == 0;
+
+	if ((d->catalog = app_call(d->app, "forms.list", NULL, &err)) == NULL) {
+		if (!d->app->restart)
+			ui_message(_("Declaration"), err.message);
+		return -1;
+	}
+	json_array_foreach(json_object_get(d->catalog, "years"), i, y) {
+		d->years = xrealloc(d->years, (d->nyears + 2) * sizeof *d->years);
+		d->years[d->nyears++] = xasprintf("%lld", (long long)json_integer_value(y));
+		if (json_integer_value(y) == extra_year)
+			have = true;
+	}
+	/* A draft's year the server no longer offers: shown, so the server can say so. */
+	if (!have) {
+		d->years = xrealloc(d->years, (d->nyears + 1) * sizeof *d->years);
+		d->years[d->nyears++] = xasprintf("%d", extra_year);
+	}
+	d->served = d->app->connect == NULL;
+	return 0;
+}
+
+static void
+declare_free(struct declare *d)
+{
+	ui_form_free(&d->form);
+	for (size_t i = 0; i < d->nyears; i++)
+		free(d->years[i]);
+	free(d->years);
+	for (size_t i = 0; i < d->nlabels; i++)
+		free(d->labels[i]);
+	free(d->labels);
+	json_decref(d->definition);
+	json_decref(d->catalog);
+	free(d->attachment);
+	free(d->token);
+	free(d->token_path);
+	free(d->saved);
+}
+
+/* Change the learning form: the common values (year, amount) stay. */
+static void
+declare_change_form(struct declare *d)
+{
+	json_t *chosen = declare_pick_form(d);
+	char *amount;
+	int year;
+
+	if (chosen == NULL || chosen == d->definition)
+		return;
+	amount = xstrdup(ui_form_value(&d->form, DECL_AMOUNT));
+	year = declare_year(d);
+	json_decref(d->definition);
+	d->definition = json_incref(chosen);
+	declare_build(d, NULL, year, amount);
+	free(amount);
+}
+
+/* The form's event loop.  Returns 0 when the user leaves, -1 to quit. */
+static int
+declare_loop(struct declare *d)
+{
+	struct ui_event ev;
+	enum ui_form_result res;
+	int id;
+
+	ui_set_backdrop(declare_paint, d);
+	for (;;) {
+		ui_repaint();
+		ui_next_event(&ev);
+		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev))
+			return -1;
+		if (d->app->restart)
+			return -1;
+		if (ev.type == UI_EV_KEY && ev.key == UI_KEY_ESC) {
+			if (!declare_touched(d) || ui_confirm(_("Declaration"),
+			    _("Leave without saving? Your changes will be lost.")))
+				return 0;
+			continue;
+		}
+		if (ui_form_focus_id(&d->form) == DECL_PATH && ev.type == UI_EV_KEY &&
+		    ev.key == UI_KEY_TAB && *ui_form_value(&d->form, DECL_PATH) != '\0') {
+			declare_complete(d);
+			continue;
+		}
+		d->tabs = 0;
+		res = ui_form_key(&d->form, &ev, &id);
+		if (res != UI_FORM_ACTIVATED)
+			continue;
+		switch (id) {
+		case DECL_BACK:
+			if (!declare_touched(d) || ui_confirm(_("Declaration"),
+			    _("Leave without saving? Your changes will be lost.")))
+				return 0;
+			break;
+		case DECL_SUBMIT:
+			if (declare_store(d, true)) {
+				ui_message(_("Declaration"), d->message);
+				return d->app->restart ? -1 : 0;
+			}
+			break;
+		case DECL_SAVE:
+			declare_store(d, false);
+			break;
+		case DECL_FORM:
+			d->form.typed = 0;
+			declare_change_form(d);
+			break;
+		case DECL_INBOX:
+			declare_inbox(d);
+			break;
+		default:
+			if (id >= DECL_FIELD0)
+				declare_pick_choice(d, id);
+			break;
+		}
+		if (d->app->restart)
+			return -1;
+	}
+}
+
+enum screen_id
+screen_declare_run(struct app *a)
+{
+	struct declare d = { .app = a };
+	json_t *chosen;
+	int rc = 0;
+
+	ui_form_init(&d.form);
+	if (sodium_init() < 0 || declare_load_catalog(&d, 0) != 0) {
+		declare_free(&d);
+		return a->restart ? SCREEN_QUIT : SCREEN_HOME;
+	}
+	if (json_array_size(json_object_get(d.catalog, "forms")) == 0) {
+		ui_message(_("Declaration"), _("No learning form is offered at the moment."));
+		declare_free(&d);
+		return SCREEN_HOME;
+	}
+	if ((chosen = declare_pick_form(&d)) != NULL) {
+		d.definition = json_incref(chosen);
+		declare_build(&d, NULL, 0, "");
+		declare_mark_saved(&d);
+		rc = declare_loop(&d);
+	}
+	ui_set_backdrop(NULL, NULL);
+	declare_free(&d);
+	return rc != 0 || a->restart ? SCREEN_QUIT : SCREEN_HOME;
+}
+
+int
+declare_edit_run(struct app *a, json_t *detail)
+{
+	struct declare d = { .app = a };
+	json_t *form = json_object_get(detail, "form"), *att = json_object_get(detail, "attachment");
+	int rc;
+
+	ui_form_init(&d.form);
+	if (sodium_init() < 0 ||
+	    declare_load_catalog(&d, (int)json_integer_value(json_object_get(detail, "year"))) != 0) {
+		declare_free(&d);
+		return a->restart ? -1 : 0;
+	}
+	/* The definition the draft was made with; its counts as the record says. */
+	d.definition = json_deep_copy(json_object_get(form, "definition"));
+	if (!json_is_object(d.definition))
+		d.definition = json_object();
+	json_object_set_new(d.definition, "code", json_string(declare_str(form, "code")));
+	if (*declare_str(detail, "counts") != '\0')
+		json_object_set_new(d.definition, "counts",
+		    json_string(declare_str(detail, "counts")));
+	d.id = json_integer_value(json_object_get(detail, "id"));
+	d.version = json_integer_value(json_object_get(detail, "version"));
+	if (json_is_object(att))
+		declare_set_attachment(&d, declare_str(att, "name"),
+		    json_integer_value(json_object_get(att, "size")));
+	declare_build(&d, json_object_get(detail, "fields"),
+	    (int)json_integer_value(json_object_get(detail, "year")),
+	    declare_str(detail, "amount"));
+	declare_mark_saved(&d);
+	rc = declare_loop(&d);
+	ui_set_backdrop(NULL, NULL);
+	declare_free(&d);
+	return rc != 0 || a->restart ? -1 : 0;
+}
+
+/* ---- downloading an attachment ------------------------------------------------- */
+
+int
+declare_download(struct app *a, json_t *attachment)
+{
+	struct rpc_error err;
+	json_int_t id = json_integer_value(json_object_get(attachment, "id"));
+	json_int_t offset = 0;
+	const char *name = declare_str(attachment, "name");
+	char *path, *full, *text, *tmp;
+	crypto_hash_sha256_state hash;
+	unsigned char digest[crypto_hash_sha256_BYTES], *buf = NULL;
+	char hex[65];
+	size_t bufsize = 0, got;
+	bool eof = false;
+	int fd = -1, rc = -1;
+	struct stat st;
+
+	if (a->connect == NULL) {
+		ui_message(_("Download"), _("This terminal is served by the server itself, so "
+		    "it cannot save a file on your computer. Use the jxjy client on your own "
+		    "computer to download the attachment."));
+		return 0;
+	}
+	text = xasprintf(_("Save %s to a file on this computer (empty: %s in the current "
+	    "directory)."), name, name);
+	path = ui_prompt(_("Download"), text, _("File"), 1024);
+	free(text);
+	if (path == NULL)
+		return 0;
+	full = declare_expand(*path != '\0' ? path : name);
+	if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
+		tmp = xasprintf("%s/%s", full, name);
+		free(full);
+		full = tmp;
+	}
+	if (stat(full, &st) == 0) {
+		text = xasprintf(_("%s exists. Replace it?"), full);
+		if (!ui_confirm(_("Download"), text)) {
+			free(text);
+			rc = 0;
+			goto out;
+		}
+		free(text);
+	}
+	if ((fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		text = xasprintf(_("cannot write %s: %s"), full, strerror(errno));
+		ui_message(_("Download"), text);
+		free(text);
+		goto out;
+	}
+	crypto_hash_sha256_init(&hash);
+	while (!eof) {
+		json_t *r = app_call(a, "attachment.get", json_pack("{s:I, s:I}", "attachment_id", id,
+		    "offset", offset), &err);
+		const char *data;
+		size_t dlen;
+
+		if (r == NULL) {
+			if (!a->restart)
+				ui_message(_("Download"), err.message);
+			goto out;
+		}
+		data = declare_str(r, "data");
+		dlen = strlen(data);
+		if (dlen / 4 * 3 + 3 > bufsize) {
+			bufsize = dlen / 4 * 3 + 3;
+			buf = xrealloc(buf, bufsize);
+		}
+		if (sodium_base642bin(buf, bufsize, data, dlen, NULL, &got, NULL,
+		    sodium_base64_VARIANT_ORIGINAL) != 0 || write(fd, buf, got) != (ssize_t)got) {
+			json_decref(r);
+			ui_message(_("Download"), _("The download failed."));
+			goto out;
+		}
+		crypto_hash_sha256_update(&hash, buf, got);
+		offset += (json_int_t)got;
+		eof = json_is_true(json_object_get(r, "eof")) || got == 0;
+		json_decref(r);
+	}
+	crypto_hash_sha256_final(&hash, digest);
+	sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+	if (close(fd) != 0) {
+		fd = -1;
+		ui_message(_("Download"), _("The download failed."));
+		goto out;
+	}
+	fd = -1;
+	if (strcasecmp(hex, declare_str(attachment, "sha256")) != 0) {
+		ui_message(_("Download"), _("The file saved does not match the attachment's "
+		    "checksum."));
+		goto out;
+	}
+	text = xasprintf(_("Saved %s (%lld bytes)."), full, (long long)offset);
+	ui_message(_("Download"), text);
+	free(text);
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	free(full);
+	free(path);
+	return rc;
+}

@@ -1,0 +1,596 @@
+/*
+ * screen-progress.c - 申报进度查询: the person's declarations, newest
+ * first, a page at a time, under tabs by state (全部, 待提交, 待审核,
+ * 审核通过, 审核不通过; Left/Right or 1-5).
+ *
+ * Enter shows one in full (详细): every field under its label from the
+ * record's own form definition, the attachment (g downloads it), the
+ * decision history.  What may be done depends on the state, and the
+ * server decides it: 撤销 a pending one back to draft (w), edit (e) or
+ * delete (d) a draft, revise a rejected one into a new draft (v).  A record
+ * that changed meanwhile comes back as state_changed, said as the server
+ * says it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curses.h>
+
+#include "app.h"
+#include "text.h"
+#include "xmalloc.h"
+
+#define PROGRESS_PAGE	20
+#define PROGRESS_TABS	5
+
+static const char *const progress_states[PROGRESS_TABS] = {
+	"all", "draft", "pending", "approved", "rejected",
+};
+
+struct progress_item {
+	json_int_t	 id;
+	char		*when;
+	char		*form;
+	char		*year;
+	char		*amount;
+	char		*state;
+	char		*state_label;
+};
+
+struct progress {
+	struct app	*app;
+	int		 tab;
+	json_int_t	 counts[PROGRESS_TABS];
+	struct progress_item *items;
+	size_t		 n, cap;
+	char		*next;
+	size_t		 cur, top;
+	int		 rows;
+	char		 message[512];
+	bool		 message_error;
+};
+
+static void
+progress_say(struct progress *p, const char *text, bool error)
+{
+	app_copy(p->message, sizeof p->message, text);
+	p->message_error = error;
+}
+
+static const char *
+progress_str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
+static const char *
+progress_tab_name(int tab)
+{
+	static const char *const names[PROGRESS_TABS] = {
+		N_("All"), N_("To be submitted"), N_("Pending review"), N_("Approved"),
+		N_("Rejected"),
+	};
+
+	return _(names[tab]);
+}
+
+static const char *
+progress_counts_name(const char *counts)
+{
+	return strcmp(counts, "credits") == 0 ? _("credits") : _("hours");
+}
+
+static void
+progress_clear(struct progress *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->items[i].when);
+		free(p->items[i].form);
+		free(p->items[i].year);
+		free(p->items[i].amount);
+		free(p->items[i].state);
+		free(p->items[i].state_label);
+	}
+	p->n = 0;
+	free(p->next);
+	p->next = NULL;
+}
+
+/* Read the tab's list from the start (more: the next page, appended). */
+static void
+progress_load(struct progress *p, bool more)
+{
+	struct rpc_error err;
+	json_t *params, *result, *item, *next, *counts;
+	size_t i;
+
+	if (more && p->next == NULL)
+		return;
+	params = json_pack("{s:i, s:s}", "limit", PROGRESS_PAGE, "state",
+	    progress_states[p->tab]);
+	if (more)
+		json_object_set_new(params, "after", json_string(p->next));
+	if ((result = app_call(p->app, "declaration.list", params, &err)) == NULL) {
+		progress_say(p, err.message, true);
+		return;
+	}
+	if (!more) {
+		progress_clear(p);
+		p->cur = p->top = 0;
+	}
+	json_array_foreach(json_object_get(result, "items"), i, item) {
+		struct progress_item *it;
+		const char *at = progress_str(item, "submitted_at");
+		char when[32];
+
+		if (p->n == p->cap) {
+			p->cap = p->cap ? p->cap * 2 : 32;
+			p->items = xrealloc(p->items, p->cap * sizeof *p->items);
+		}
+		it = &p->items[p->n++];
+		it->id = json_integer_value(json_object_get(item, "id"));
+		it->when = xstrdup(app_format_time(*at != '\0' ? at :
+		    progress_str(item, "created_at"), when, sizeof when));
+		it->form = xstrdup(progress_str(json_object_get(item, "form"), "name"));
+		it->year = xasprintf("%lld",
+		    (long long)json_integer_value(json_object_get(item, "year")));
+		it->amount = xasprintf("%s %s", progress_str(item, "amount"),
+		    progress_counts_name(progress_str(item, "counts")));
+		it->state = xstrdup(progress_str(item, "state"));
+		it->state_label = xstrdup(progress_str(item, "state_label"));
+	}
+	free(p->next);
+	next = json_object_get(result, "next");
+	p->next = json_is_string(next) ? xstrdup(json_string_value(next)) : NULL;
+	counts = json_object_get(result, "counts");
+	for (int t = 0; t < PROGRESS_TABS; t++)
+		p->counts[t] = json_integer_value(json_object_get(counts, progress_states[t]));
+	if (p->cur >= p->n)
+		p->cur = p->n > 0 ? p->n - 1 : 0;
+	json_decref(result);
+}
+
+static void
+progress_paint(void *arg)
+{
+	struct progress *p = arg;
+	int x = 1, cw = 17, cf, cy, ca, cs, y;
+	char *info;
+
+	ui_header(_("Continuing Education · Declaration progress"));
+	for (int t = 0; t < PROGRESS_TABS; t++) {
+		char *tab = xasprintf(" %d %s (%lld) ", t + 1, progress_tab_name(t),
+		    (long long)p->counts[t]);
+
+		x += ui_put(1, x, COLS - x - 1, tab, t == p->tab ? UI_BUTTON_FOCUS : UI_BUTTON,
+		    false) + 1;
+		free(tab);
+	}
+	cs = COLS - 1 - 12;
+	ca = cs - 16;
+	cy = ca - 10;
+	cf = 1 + cw + 1;
+	ui_put(2, 1, cw, _("Declared"), UI_TITLE, false);
+	ui_put(2, cf, cy - cf - 1, _("Learning form"), UI_TITLE, false);
+	ui_put(2, cy, 9, _("Year"), UI_TITLE, false);
+	ui_put(2, ca, 15, _("Hours/credits"), UI_TITLE, false);
+	ui_put(2, cs, 12, _("State"), UI_TITLE, false);
+	p->rows = LINES - 6;
+	if (p->cur < p->top)
+		p->top = p->cur;
+	if (p->cur >= p->top + (size_t)p->rows)
+		p->top = p->cur - (size_t)p->rows + 1;
+	for (int row = 0; row < p->rows && p->top + (size_t)row < p->n; row++) {
+		size_t i = p->top + (size_t)row;
+		struct progress_item *it = &p->items[i];
+		enum ui_style st = i == p->cur ? UI_SELECTED : UI_NORMAL;
+
+		y = 3 + row;
+		if (st == UI_SELECTED)
+			ui_fill(y, 0, COLS, st);
+		ui_put(y, 1, cw, it->when, st, false);
+		ui_put(y, cf, cy - cf - 1, it->form, st, false);
+		ui_put(y, cy, 9, it->year, st, false);
+		ui_put(y, ca, 15, it->amount, st, false);
+		ui_put(y, cs, 12, it->state_label, strcmp(it->state, "rejected") == 0 &&
+		    st == UI_NORMAL ? UI_ERROR : st, false);
+	}
+	if (p->n == 0)
+		ui_put_center(3 + p->rows / 2, 0, COLS, _("No declaration here."), UI_HINT);
+	info = xasprintf(_("%zu shown%s"), p->n, p->next != NULL ? _("; PgDn loads more") : "");
+	ui_put(LINES - 3, 1, COLS - 2, info, UI_HINT, false);
+	free(info);
+	ui_message_line(p->message, p->message_error);
+	app_status(p->app, _("Left/Right, 1-5: state  Enter: details  w: withdraw  e: edit  "
+	    "d: delete  v: revise  Esc: back"));
+}
+
+/* The name of a history entry's action. */
+static const char *
+progress_action_name(const char *action)
+{
+	static const struct {
+		const char	*action;
+		const char	*name;
+	} names[] = {
+		{ "create", N_("created") },
+		{ "save", N_("saved") },
+		{ "submit", N_("submitted") },
+		{ "withdraw", N_("withdrawn from review") },
+		{ "approve", N_("approved") },
+		{ "reject", N_("rejected") },
+		{ "revise", N_("revised") },
+		{ "delete", N_("deleted") },
+	};
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (strcmp(action, names[i].action) == 0)
+			return _(names[i].name);
+	}
+	return action;
+}
+
+/* A value of a declaration's fields as text: a range "from 至 to". Caller frees. */
+static char *
+progress_value(json_t *v)
+{
+	if (json_is_string(v))
+		return xstrdup(json_string_value(v));
+	if (json_is_integer(v))
+		return xasprintf("%lld", (long long)json_integer_value(v));
+	if (json_is_real(v))
+		return xasprintf("%g", json_real_value(v));
+	if (json_is_object(v))
+		return xasprintf(_("%s to %s"), progress_str(v, "from"), progress_str(v, "to"));
+	return xstrdup("");
+}
+
+/*
+ * A declaration's detail (declaration.get or review.declaration) as text:
+ * the person (when given), every field under its form's label, the
+ * attachment, the decision, the history.  Caller frees.
+ */
+char *
+progress_detail_text(json_t *d)
+{
+	json_t *form = json_object_get(d, "form"), *def, *person = json_object_get(d, "person");
+	json_t *att = json_object_get(d, "attachment"), *h;
+	char *text = NULL, *v, when[32];
+	size_t i;
+	int w = 10;
+
+	json_array_foreach(json_object_get(json_object_get(form, "definition"), "fields"), i,
+	    def) {
+		if (text_width(progress_str(def, "label")) > w)
+			w = text_width(progress_str(def, "label"));
+	}
+	w += 2;
+	if (json_is_object(person)) {
+		app_append_row(&text, _("Name"), w, progress_str(person, "name"));
+		app_append_row(&text, _("ID number"), w, progress_str(person, "id_number"));
+		app_append_row(&text, _("Department"), w, progress_str(person, "department"));
+	}
+	app_append_row(&text, _("Learning form"), w, progress_str(form, "name"));
+	json_array_foreach(json_object_get(json_object_get(form, "definition"), "fields"), i,
+	    def) {
+		v = progress_value(json_object_get(json_object_get(d, "fields"),
+		    progress_str(def, "key")));
+		app_append_row(&text, progress_str(def, "label"), w, v);
+		free(v);
+	}
+	v = xasprintf("%lld", (long long)json_integer_value(json_object_get(d, "year")));
+	app_append_row(&text, _("Counts toward year"), w, v);
+	free(v);
+	v = xasprintf("%s %s", progress_str(d, "amount"),
+	    progress_counts_name(progress_str(d, "counts")));
+	app_append_row(&text, strcmp(progress_str(d, "counts"), "credits") == 0 ?
+	    _("Credits") : _("Hours"), w, v);
+	free(v);
+	if (json_is_object(att)) {
+		v = xasprintf("%s（%s, %lld bytes）", progress_str(att, "name"),
+		    progress_str(att, "mime"), (long long)json_integer_value(json_object_get(att,
+		    "size")));
+		app_append_row(&text, _("Attachment"), w, v);
+		free(v);
+	} else {
+		app_append_row(&text, _("Attachment"), w, _("none"));
+	}
+	app_append_row(&text, _("State"), w, progress_str(d, "state_label"));
+	if (*progress_str(d, "submitted_at") != '\0')
+		app_append_row(&text, _("Submitted"), w,
+		    app_format_time(progress_str(d, "submitted_at"), when, sizeof when));
+	if (*progress_str(d, "decided_at") != '\0') {
+		app_append_row(&text, _("Decided"), w,
+		    app_format_time(progress_str(d, "decided_at"), when, sizeof when));
+		app_append_row(&text, _("Decided by"), w,
+		    progress_str(json_object_get(d, "decided_by"), "name"));
+	}
+	if (*progress_str(d, "reject_reason") != '\0')
+		app_append_row(&text, _("Reason"), w, progress_str(d, "reject_reason"));
+
+	v = xasprintf("%s\n%s\n", text, _("Decision history"));
+	free(text);
+	text = v;
+	json_array_foreach(json_object_get(d, "history"), i, h) {
+		json_t *actor = json_object_get(h, "actor");
+		const char *to = progress_str(h, "to_label");
+		char *row = xasprintf("%s  %s%s%s  %s%s%s\n",
+		    app_format_time(progress_str(h, "at"), when, sizeof when),
+		    progress_action_name(progress_str(h, "action")), *to != '\0' ? " → " : "", to,
+		    json_is_object(actor) ? progress_str(actor, "name") : "",
+		    *progress_str(h, "reason") != '\0' ? "  " : "", progress_str(h, "reason"));
+
+		v = xasprintf("%s%s", text, row);
+		free(text);
+		free(row);
+		text = v;
+	}
+	return text;
+}
+
+/* A transition (withdraw, delete, revise) of declaration id.  Returns the result or NULL. */
+static json_t *
+progress_transition(struct progress *p, const char *method, json_int_t id)
+{
+	struct rpc_error err;
+	json_t *result = app_call(p->app, method, json_pack("{s:I}", "id", id), &err);
+
+	if (result == NULL)
+		progress_say(p, err.message, true);
+	return result;
+}
+
+/* declaration.get of id, or NULL (said). */
+static json_t *
+progress_get(struct progress *p, json_int_t id)
+{
+	struct rpc_error err;
+	json_t *result = app_call(p->app, "declaration.get", json_pack("{s:I}", "id", id), &err);
+
+	if (result == NULL)
+		progress_say(p, err.message, true);
+	return result;
+}
+
+/*
+ * Do what key asks of the declaration d (a detail).  Returns -1 to quit,
+ * 1 when the list should be read again, 0 otherwise.
+ */
+static int
+progress_act(struct progress *p, json_t *d, int key)
+{
+	const char *state = progress_str(d, "state");
+	json_int_t id = json_integer_value(json_object_get(d, "id"));
+	json_t *r, *fresh;
+	int rc;
+
+	switch (key) {
+	case 'w':
+		if (strcmp(state, "pending") != 0) {
+			progress_say(p, _("Only a declaration waiting for review can be withdrawn."),
+			    true);
+			return 0;
+		}
+		if (!ui_confirm(_("Withdraw"), _("Withdraw this declaration from review? It goes "
+		    "back to 待提交, where you can change and submit it again.")))
+			return 0;
+		if ((r = progress_transition(p, "declaration.withdraw", id)) == NULL)
+			return 1;
+		json_decref(r);
+		progress_say(p, _("Withdrawn: the declaration is a draft again."), false);
+		return 1;
+	case 'd':
+		if (strcmp(state, "draft") != 0) {
+			progress_say(p, _("Only a draft can be deleted."), true);
+			return 0;
+		}
+		if (!ui_confirm(_("Delete"), _("Delete this draft for good?")))
+			return 0;
+		if ((r = progress_transition(p, "declaration.delete", id)) == NULL)
+			return 1;
+		json_decref(r);
+		progress_say(p, _("The draft was deleted."), false);
+		return 1;
+	case 'e':
+		if (strcmp(state, "draft") != 0) {
+			progress_say(p, _("Only a draft can be edited."), true);
+			return 0;
+		}
+		rc = declare_edit_run(p->app, d);
+		ui_set_backdrop(progress_paint, p);
+		return rc != 0 ? -1 : 1;
+	case 'v':
+		if (strcmp(state, "rejected") != 0) {
+			progress_say(p, _("Only a rejected declaration can be revised."), true);
+			return 0;
+		}
+		if (!ui_confirm(_("Revise"), _("Revise this declaration? It becomes a draft "
+		    "(待提交) that you can change and submit again.")))
+			return 0;
+		if ((r = progress_transition(p, "declaration.revise", id)) == NULL)
+			return 1;
+		json_decref(r);
+		if ((fresh = progress_get(p, id)) == NULL)
+			return 1;
+		rc = declare_edit_run(p->app, fresh);
+		json_decref(fresh);
+		ui_set_backdrop(progress_paint, p);
+		return rc != 0 ? -1 : 1;
+	case 'g':
+		if (!json_is_object(json_object_get(d, "attachment"))) {
+			progress_say(p, _("This declaration has no attachment."), true);
+			return 0;
+		}
+		declare_download(p->app, json_object_get(d, "attachment"));
+		return 0;
+	}
+	return 0;
+}
+
+/* The keys a detail offers in its state, and their hints. */
+static void
+progress_keys(json_t *d, const char **keys, const char **hints)
+{
+	const char *state = progress_str(d, "state");
+	bool att = json_is_object(json_object_get(d, "attachment"));
+
+	if (strcmp(state, "pending") == 0) {
+		*keys = "wg";
+		*hints = att ? _("w: withdraw  g: download the attachment  Esc: close") :
+		    _("w: withdraw  Esc: close");
+	} else if (strcmp(state, "draft") == 0) {
+		*keys = "edg";
+		*hints = att ? _("e: edit  d: delete  g: download the attachment  Esc: close") :
+		    _("e: edit  d: delete  Esc: close");
+	} else if (strcmp(state, "rejected") == 0) {
+		*keys = "vg";
+		*hints = att ? _("v: revise and declare again  g: download the attachment  "
+		    "Esc: close") : _("v: revise and declare again  Esc: close");
+	} else {
+		*keys = "g";
+		*hints = att ? _("g: download the attachment  Esc: close") : NULL;
+	}
+}
+
+/* Enter: the declaration under the cursor in full; its actions from there. */
+static int
+progress_detail(struct progress *p, int direct)
+{
+	const char *keys, *hints;
+	json_t *d;
+	char *text;
+	int key, rc = 0;
+
+	if (p->n == 0)
+		return 0;
+	if ((d = progress_get(p, p->items[p->cur].id)) == NULL)
+		return 1;
+	progress_keys(d, &keys, &hints);
+	if (direct != 0) {
+		key = strchr(keys, direct) != NULL ? direct : 0;
+		if (key == 0)
+			rc = progress_act(p, d, direct);
+	} else {
+		text = progress_detail_text(d);
+		key = ui_pager(progress_str(json_object_get(d, "form"), "name"), text, hints, keys);
+		free(text);
+		if (key < 0)
+			rc = -1;
+	}
+	if (key > 0)
+		rc = progress_act(p, d, key);
+	json_decref(d);
+	return rc;
+}
+
+static void
+progress_move(struct progress *p, long step)
+{
+	if (step > 0 && p->cur + (size_t)step >= p->n && p->next != NULL)
+		progress_load(p, true);
+	if (p->n == 0)
+		return;
+	if (step < 0)
+		p->cur = (size_t)-step > p->cur ? 0 : p->cur - (size_t)-step;
+	else
+		p->cur = p->cur + (size_t)step >= p->n ? p->n - 1 : p->cur + (size_t)step;
+}
+
+enum screen_id
+screen_progress_run(struct app *a)
+{
+	struct progress p = { .app = a };
+	struct ui_event ev;
+	enum screen_id next = SCREEN_HOME;
+	long page;
+	int rc;
+
+	ui_set_backdrop(progress_paint, &p);
+	progress_load(&p, false);
+	for (;;) {
+		ui_repaint();
+		ui_next_event(&ev);
+		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev) || a->restart) {
+			next = SCREEN_QUIT;
+			break;
+		}
+		page = p.rows > 1 ? p.rows - 1 : 1;
+		rc = 0;
+		if (ev.type == UI_EV_CHAR) {
+			if (ev.ch >= '1' && ev.ch < '1' + PROGRESS_TABS) {
+				p.tab = (int)(ev.ch - '1');
+				progress_say(&p, "", false);
+				progress_load(&p, false);
+				continue;
+			}
+			switch (ev.ch) {
+			case 'j':
+				progress_move(&p, 1);
+				break;
+			case 'k':
+				progress_move(&p, -1);
+				break;
+			case 'w':
+			case 'e':
+			case 'd':
+			case 'v':
+			case 'g':
+				progress_say(&p, "", false);
+				rc = progress_detail(&p, (int)ev.ch);
+				break;
+			case 'q':
+				goto out;
+			}
+		} else if (ev.type == UI_EV_KEY) {
+			switch (ev.key) {
+			case UI_KEY_ESC:
+				goto out;
+			case KEY_LEFT:
+			case KEY_RIGHT:
+				p.tab = (p.tab + (ev.key == KEY_LEFT ? PROGRESS_TABS - 1 : 1)) %
+				    PROGRESS_TABS;
+				progress_say(&p, "", false);
+				progress_load(&p, false);
+				break;
+			case KEY_DOWN:
+				progress_move(&p, 1);
+				break;
+			case KEY_UP:
+				progress_move(&p, -1);
+				break;
+			case KEY_NPAGE:
+				progress_move(&p, page);
+				break;
+			case KEY_PPAGE:
+				progress_move(&p, -page);
+				break;
+			case UI_KEY_ENTER:
+				progress_say(&p, "", false);
+				rc = progress_detail(&p, 0);
+				break;
+			case KEY_F(5):
+				progress_say(&p, "", false);
+				progress_load(&p, false);
+				break;
+			}
+		}
+		if (rc < 0 || a->restart) {
+			next = SCREEN_QUIT;
+			break;
+		}
+		if (rc > 0) {
+			size_t cur = p.cur;
+
+			progress_load(&p, false);
+			p.cur = cur < p.n ? cur : p.n > 0 ? p.n - 1 : 0;
+		}
+	}
+out:
+	ui_set_backdrop(NULL, NULL);
+	progress_clear(&p);
+	free(p.items);
+	return next;
+}
