@@ -164,45 +164,6 @@ completion_forms_synced(struct rpc_call *call, struct db_conn *db)
 	return false;
 }
 
-/*
- * A connection for an administrator's call, after checking that the
- * session's account is still its unit's active administrator (a reload of
- * unit_admins may have disabled it).  NULL after rpc_fail.
- */
-static struct db_conn *
-completion_admin_db(struct rpc_call *call)
-{
-	DB_STMT(completion_admin_stmt,
-	    "SELECT 1 FROM accounts WHERE id = $1 AND unit_code = $2"
-	    " AND role = 'unit_admin' AND state = 'active'");
-	struct db_conn *db;
-	char id[24];
-	const char *params[2] = { id, call->session->unit_code };
-	PGresult *res;
-	bool ok;
-
-	if (call->session->unit_code == NULL) {
-		rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
-		return NULL;
-	}
-	if ((db = rpc_db(call)) == NULL)
-		return NULL;
-	snprintf(id, sizeof id, "%lld", (long long)call->session->account_id);
-	if ((res = db_exec(db, &completion_admin_stmt, 2, params)) == NULL) {
-		rpc_fail_internal(call, db_error_text(db));
-		return NULL;
-	}
-	ok = PQntuples(res) == 1;
-	PQclear(res);
-	if (!ok) {
-		rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
-		return NULL;
-	}
-	if (!completion_forms_synced(call, db))
-		return NULL;
-	return db;
-}
-
 /* ---- a person's years -------------------------------------------------------------- */
 
 /* {"current_year", "years"} of account_id; -1 after rpc_fail. */
@@ -343,7 +304,7 @@ completion_person_method(struct rpc_call *call)
 	json_t *account, *result;
 
 	rpc_param_int(call, "account_id", &id);
-	if ((db = completion_admin_db(call)) == NULL)
+	if ((db = rpc_admin_db(call)) == NULL)
 		return -1;
 	snprintf(id_text, sizeof id_text, "%lld", id);
 	if ((res = db_exec(db, &completion_staff_stmt, 2, params)) == NULL)
@@ -555,7 +516,7 @@ completion_report_method(struct rpc_call *call)
 	if (completion_query_params(call, &q) != 0)
 		return -1;
 	q.limit = limit + 1;	/* one more tells whether a next page exists */
-	if ((db = completion_admin_db(call)) == NULL || completion_run(call, db, &q, &rep) != 0)
+	if ((db = rpc_admin_db(call)) == NULL || completion_run(call, db, &q, &rep) != 0)
 		goto out;
 
 	rows = rep.rows;
@@ -669,7 +630,7 @@ completion_report_csv(struct rpc_call *call)
 	if (completion_query_params(call, &q) != 0)
 		return -1;
 	q.limit = COMPLETION_CSV_ROWS + 1;
-	if ((db = completion_admin_db(call)) == NULL || completion_run(call, db, &q, &rep) != 0)
+	if ((db = rpc_admin_db(call)) == NULL || completion_run(call, db, &q, &rep) != 0)
 		goto out;
 
 	completion_add(&csv, "", 0);

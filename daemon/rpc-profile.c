@@ -937,43 +937,6 @@ profile_history(struct rpc_call *call)
 }
 
 /*
- * Refuse a session whose account is no longer its unit's active
- * administrator (disabled by a reload of unit_admins since it logged in).
- * Returns the connection, or NULL after rpc_fail.
- */
-static struct db_conn *
-profile_admin_db(struct rpc_call *call)
-{
-	DB_STMT(profile_admin_stmt,
-	    "SELECT 1 FROM accounts WHERE id = $1 AND unit_code = $2"
-	    " AND role = 'unit_admin' AND state = 'active'");
-	struct db_conn *db;
-	char id[24];
-	const char *params[2] = { id, call->session->unit_code };
-	PGresult *res;
-	bool ok;
-
-	if (call->session->unit_code == NULL) {
-		rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
-		return NULL;
-	}
-	if ((db = rpc_db(call)) == NULL)
-		return NULL;
-	profile_self_id(call, id);
-	if ((res = db_exec(db, &profile_admin_stmt, 2, params)) == NULL) {
-		rpc_fail_internal(call, db_error_text(db));
-		return NULL;
-	}
-	ok = PQntuples(res) == 1;
-	PQclear(res);
-	if (!ok) {
-		rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
-		return NULL;
-	}
-	return db;
-}
-
-/*
  * review.title_changes: a page of the unit's pending title changes, newest
  * first, on the partial index profile_changes_queue; the filter is checked
  * on the rows the index yields.  One row more than asked tells whether a
@@ -1018,7 +981,7 @@ review_title_changes(struct rpc_call *call)
 		return -1;
 	if ((have_after = profile_cursor_decode(call, true, &after_at, &after_id)) < 0)
 		return -1;
-	if ((db = profile_admin_db(call)) == NULL)
+	if ((db = rpc_admin_db(call)) == NULL)
 		goto out;
 
 	snprintf(limit_text, sizeof limit_text, "%lld", limit + 1);
@@ -1174,7 +1137,7 @@ profile_decide(struct rpc_call *call, const char *to_state, const char *reason)
 			return rpc_fail(call, RPC_INVALID_PARAMS, "ids_invalid", "ids",
 			    message_get(call->session->lang, "title_change_ids_invalid"));
 	}
-	if ((db = profile_admin_db(call)) == NULL)
+	if ((db = rpc_admin_db(call)) == NULL)
 		return -1;
 	profile_self_id(call, actor);
 	results = json_array();
@@ -1265,7 +1228,7 @@ review_staff(struct rpc_call *call)
 		return -1;
 	if ((have_after = profile_cursor_decode(call, false, &after_name, &after_id)) < 0)
 		return -1;
-	if ((db = profile_admin_db(call)) == NULL)
+	if ((db = rpc_admin_db(call)) == NULL)
 		goto out;
 
 	snprintf(limit_text, sizeof limit_text, "%lld", limit + 1);
@@ -1333,7 +1296,7 @@ review_staff_profile(struct rpc_call *call)
 	json_t *profile, *history;
 
 	rpc_param_int(call, "account_id", &id);
-	if ((db = profile_admin_db(call)) == NULL)
+	if ((db = rpc_admin_db(call)) == NULL)
 		return -1;
 	snprintf(id_text, sizeof id_text, "%lld", id);
 	if ((res = db_exec(db, &profile_staff_stmt, 2, params)) == NULL)

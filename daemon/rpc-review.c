@@ -31,43 +31,6 @@
 /* Timestamps leave as ISO 8601 with the offset (sessions run in Asia/Shanghai). */
 #define REVIEW_ISO(col)	"to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
 
-/*
- * Refuse a session whose account is no longer its unit's active
- * administrator (disabled by a reload of unit_admins since it logged in).
- * Returns the connection, or NULL after rpc_fail.
- */
-static struct db_conn *
-review_db(struct rpc_call *call)
-{
-	DB_STMT(review_admin_stmt,
-	    "SELECT 1 FROM accounts WHERE id = $1 AND unit_code = $2"
-	    " AND role = 'unit_admin' AND state = 'active'");
-	struct db_conn *db;
-	char id[24];
-	const char *params[2] = { id, call->session->unit_code };
-	PGresult *res;
-	bool ok;
-
-	if (call->session->unit_code == NULL) {
-		rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
-		return NULL;
-	}
-	if ((db = rpc_db(call)) == NULL)
-		return NULL;
-	snprintf(id, sizeof id, "%lld", (long long)call->session->account_id);
-	if ((res = db_exec(db, &review_admin_stmt, 2, params)) == NULL) {
-		rpc_fail_internal(call, db_error_text(db));
-		return NULL;
-	}
-	ok = PQntuples(res) == 1;
-	PQclear(res);
-	if (!ok) {
-		rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
-		return NULL;
-	}
-	return db;
-}
-
 /* A text column, or JSON null. */
 static json_t *
 review_text(const PGresult *res, int row, int col)
@@ -206,7 +169,7 @@ review_registrations(struct rpc_call *call)
 		return -1;
 	if ((have_after = review_cursor_decode(call, &after_at, &after_id)) < 0)
 		return -1;
-	if ((db = review_db(call)) == NULL)
+	if ((db = rpc_admin_db(call)) == NULL)
 		goto out;
 
 	snprintf(limit_text, sizeof limit_text, "%lld", limit + 1);
@@ -332,7 +295,7 @@ review_registration(struct rpc_call *call)
 	json_t *title, *history, *department;
 
 	rpc_param_int(call, "account_id", &id);
-	if ((db = review_db(call)) == NULL)
+	if ((db = rpc_admin_db(call)) == NULL)
 		return -1;
 	snprintf(id_text, sizeof id_text, "%lld", id);
 	if ((res = db_exec(db, &review_detail_stmt, 2, params)) == NULL)
@@ -480,7 +443,7 @@ review_decide(struct rpc_call *call, const char *to_state, const char *action,
 			return rpc_fail(call, RPC_INVALID_PARAMS, "account_ids_invalid",
 			    "account_ids", NULL);
 	}
-	if ((db = review_db(call)) == NULL)
+	if ((db = rpc_admin_db(call)) == NULL)
 		return -1;
 	snprintf(actor, sizeof actor, "%lld", (long long)call->session->account_id);
 	results = json_array();

@@ -7,6 +7,7 @@
  * required and of its type.  Only then does the handler run.  A client's
  * mistake is an error reply; the session always lives on.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -89,6 +90,38 @@ rpc_db(struct rpc_call *call)
 			rpc_fail(call, RPC_UNAVAILABLE, "database_unavailable", NULL, NULL);
 	}
 	return call->db;
+}
+
+struct db_conn *
+rpc_admin_db(struct rpc_call *call)
+{
+	DB_STMT(rpc_admin_stmt,
+	    "SELECT 1 FROM accounts WHERE id = $1 AND unit_code = $2"
+	    " AND role = 'unit_admin' AND state = 'active'");
+	struct db_conn *db;
+	char id[24];
+	const char *params[2] = { id, call->session->unit_code };
+	PGresult *res;
+	bool ok;
+
+	if (call->session->unit_code == NULL) {
+		rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
+		return NULL;
+	}
+	if ((db = rpc_db(call)) == NULL)
+		return NULL;
+	snprintf(id, sizeof id, "%lld", (long long)call->session->account_id);
+	if ((res = db_exec(db, &rpc_admin_stmt, 2, params)) == NULL) {
+		rpc_fail_internal(call, db_error_text(db));
+		return NULL;
+	}
+	ok = PQntuples(res) == 1;
+	PQclear(res);
+	if (!ok) {
+		rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
+		return NULL;
+	}
+	return db;
 }
 
 const char *

@@ -87,6 +87,14 @@ int	rpc_fail_internal(struct rpc_call *call, const char *what);
  */
 struct db_conn *rpc_db(struct rpc_call *call);
 
+/*
+ * rpc_db for a unit administrator's method: also checks, in the database,
+ * that the session's account is still an active administrator of its unit
+ * (a reload of unit_admins may have disabled it since it logged in).
+ * NULL after rpc_fail ("not_permitted" or "database_unavailable").
+ */
+struct db_conn *rpc_admin_db(struct rpc_call *call);
+
 /* Parameter accessors (after the dispatcher's checks). */
 const char *rpc_param_string(struct rpc_call *call, const char *name);	/* NULL if absent */
 bool	rpc_param_int(struct rpc_call *call, const char *name, long long *out);
