@@ -42,6 +42,18 @@ int	upload_ready(const struct session *s, const char *token, struct upload_view 
 /* Drop s's upload: its declaration has committed (or it is no longer wanted). */
 void	upload_consume(struct session *s);
 
+/*
+ * Make data (size bytes, taken over: freed here whatever happens) and its
+ * file name (copied) the finished upload of s, replacing any other, as
+ * attachment.finish would: its type is sniffed from the content and its
+ * SHA-256 computed.  Returns NULL and fills *v (pointers into the upload)
+ * and token (33 bytes) on success; otherwise the reason word
+ * ("attachment_type", "uploads_busy").  For files that arrived another way
+ * (the inbox of inbox.h).
+ */
+const char *upload_adopt(struct session *s, const char *name, unsigned char *data,
+	    size_t size, char token[33], struct upload_view *v);
+
 /* MIME type of data by its first bytes (JPEG, PNG, PDF, ZIP), or NULL. */
 const char *attachment_sniff(const unsigned char *data, size_t len);
 

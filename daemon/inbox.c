@@ -43,6 +43,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "attachments.h"
 #include "inbox.h"
 #include "log.h"
 #include "messages.h"
@@ -441,25 +442,30 @@ inbox_remove(struct rpc_call *call)
 
 /*
  * inbox.attach: make a file of the inbox the session's attachment upload,
- * as attachment.finish does.  rpc-attachments.c has no function yet that
- * adopts bytes already in memory (attachments.h), so until it has, this
- * answers "attachment_unavailable" and leaves the file where it is.
+ * as attachment.finish does; the file leaves the inbox.  The result is
+ * attachment.finish's: a token that declaration.save/submit then name.
  */
 static int
 inbox_attach(struct rpc_call *call)
 {
 	const char *name = rpc_param_string(call, "name");
-	struct inbox *ib;
-	bool found;
+	struct upload_view v;
+	char *data, *filename, token[33];
+	const char *why;
+	size_t size;
 
-	if ((ib = inbox_of(call)) == NULL)
+	if (inbox_of(call) == NULL)
 		return -1;
-	pthread_mutex_lock(&inbox_lock);
-	found = inbox_find(ib, name, NULL) != NULL;
-	pthread_mutex_unlock(&inbox_lock);
-	if (!found)
+	if (inbox_take(call->session, name, &data, &size, &filename) != 0)
 		return rpc_fail(call, RPC_NOT_FOUND, "inbox_file_not_found", NULL, NULL);
-	return rpc_fail(call, RPC_UNAVAILABLE, "attachment_unavailable", NULL, NULL);
+	why = upload_adopt(call->session, filename, (unsigned char *)data, size, token, &v);
+	free(filename);
+	if (why != NULL)
+		return rpc_fail(call, strcmp(why, "uploads_busy") == 0 ? RPC_UNAVAILABLE :
+		    RPC_INVALID_INPUT, why, NULL, NULL);
+	call->result = json_pack("{s:s, s:s, s:s, s:I, s:s}", "attachment_token", token,
+	    "name", v.name, "mime", v.mime, "size", (json_int_t)v.size, "sha256", v.sha256);
+	return 0;
 }
 
 static const struct rpc_param inbox_name_params[] = {

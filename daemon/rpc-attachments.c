@@ -102,8 +102,8 @@ upload_ready(const struct session *s, const char *token, struct upload_view *v)
 	const struct upload *u = s->upload;
 
 	if (u == NULL || !u->finished || token == NULL ||
-	    sodium_memcmp(u->token, token, sizeof u->token - 1) != 0 ||
-	    strlen(token) != sizeof u->token - 1)
+	    strlen(token) != sizeof u->token - 1 ||
+	    sodium_memcmp(u->token, token, sizeof u->token - 1) != 0)
 		return -1;
 	v->name = u->name;
 	v->mime = u->mime;
@@ -151,6 +151,40 @@ upload_new(size_t size, size_t max_attachment)
 	pthread_mutex_unlock(&upload_lock);
 	u->data = xmalloc(size);
 	return u;
+}
+
+const char *
+upload_adopt(struct session *s, const char *name, unsigned char *data, size_t size,
+    char token[33], struct upload_view *v)
+{
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	const char *mime = attachment_sniff(data, size);
+	struct upload *u;
+
+	if (mime == NULL) {
+		sodium_memzero(data, size);
+		free(data);
+		return "attachment_type";
+	}
+	upload_consume(s);
+	if ((u = upload_new(size, (size_t)server_config()->decl_max_attachment)) == NULL) {
+		sodium_memzero(data, size);
+		free(data);
+		return "uploads_busy";
+	}
+	free(u->data);
+	u->data = data;
+	u->received = size;
+	u->name = xstrdup(name);
+	u->mime = mime;
+	crypto_hash_sha256(digest, data, size);
+	sodium_bin2hex(u->sha256, sizeof u->sha256, digest, sizeof digest);
+	upload_random_id(u->id);
+	upload_random_id(u->token);
+	u->finished = true;
+	s->upload = u;
+	memcpy(token, u->token, 33);
+	return upload_ready(s, token, v) == 0 ? NULL : "attachment_type";
 }
 
 /* An error whose sentence takes one value (a size, an offset). Returns -1. */

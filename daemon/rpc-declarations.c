@@ -261,43 +261,6 @@ decl_forms(struct rpc_call *call, struct db_conn *db)
 	return set;
 }
 
-/*
- * A connection for an administrator's call, after checking that the
- * session's account is still its unit's active administrator (a reload of
- * unit_admins may have disabled it).  NULL after rpc_fail.
- */
-static struct db_conn *
-decl_admin_db(struct rpc_call *call)
-{
-	DB_STMT(decl_admin_stmt,
-	    "SELECT 1 FROM accounts WHERE id = $1 AND unit_code = $2"
-	    " AND role = 'unit_admin' AND state = 'active'");
-	struct db_conn *db;
-	char id[24];
-	const char *params[2] = { id, call->session->unit_code };
-	PGresult *res;
-	bool ok;
-
-	if (call->session->unit_code == NULL) {
-		rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
-		return NULL;
-	}
-	if ((db = rpc_db(call)) == NULL)
-		return NULL;
-	snprintf(id, sizeof id, "%lld", (long long)call->session->account_id);
-	if ((res = db_exec(db, &decl_admin_stmt, 2, params)) == NULL) {
-		rpc_fail_internal(call, db_error_text(db));
-		return NULL;
-	}
-	ok = PQntuples(res) == 1;
-	PQclear(res);
-	if (!ok) {
-		rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
-		return NULL;
-	}
-	return db;
-}
-
 /* ---- forms.list ------------------------------------------------------------------ */
 
 /* forms.list: the forms on offer with their fields, the years open, the state labels. */
@@ -1290,7 +1253,7 @@ review_declaration(struct rpc_call *call)
 	const char *params[2] = { id_text, call->session->unit_code };
 
 	rpc_param_int(call, "id", &id);
-	if ((db = decl_admin_db(call)) == NULL)
+	if ((db = rpc_admin_db(call)) == NULL)
 		return -1;
 	snprintf(id_text, sizeof id_text, "%lld", id);
 	return decl_show(call, db, &review_declaration_stmt, params, true);
@@ -1326,7 +1289,7 @@ attachment_get(struct rpc_call *call)
 		return rpc_fail(call, RPC_INVALID_PARAMS, "offset_invalid", "offset", NULL);
 	if (length < 1 || length > ATTACHMENT_CHUNK_MAX)
 		return rpc_fail(call, RPC_INVALID_PARAMS, "length_invalid", "length", NULL);
-	if ((db = admin ? decl_admin_db(call) : rpc_db(call)) == NULL)
+	if ((db = admin ? rpc_admin_db(call) : rpc_db(call)) == NULL)
 		return -1;
 	snprintf(id_text, sizeof id_text, "%lld", id);
 	snprintf(offset_text, sizeof offset_text, "%lld", offset);
@@ -1526,7 +1489,7 @@ review_declarations(struct rpc_call *call)
 		return rpc_fail(call, RPC_INVALID_PARAMS, "filter_invalid", "person", NULL);
 	if ((have_after = decl_cursor_decode(call, &after_at, &after_id)) < 0)
 		return -1;
-	if ((db = decl_admin_db(call)) == NULL)
+	if ((db = rpc_admin_db(call)) == NULL)
 		goto out;
 	if (person != NULL && decl_person_ids(call, db, person, &people) < 0)
 		goto out;
@@ -1693,7 +1656,7 @@ review_decide(struct rpc_call *call, const char *to_state, const char *action,
 		if (!json_is_integer(v) || json_integer_value(v) <= 0)
 			return rpc_fail(call, RPC_INVALID_PARAMS, "ids_invalid", "ids", NULL);
 	}
-	if ((db = decl_admin_db(call)) == NULL)
+	if ((db = rpc_admin_db(call)) == NULL)
 		return -1;
 	snprintf(actor, sizeof actor, "%lld", (long long)call->session->account_id);
 	results = json_array();

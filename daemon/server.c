@@ -42,10 +42,12 @@
 
 #include "jxjy-config.h"
 #include "admins.h"
+#include "attachments.h"
 #include "captcha.h"
 #include "control.h"
 #include "db.h"
 #include "exec.h"
+#include "forms.h"
 #include "inbox.h"
 #include "log.h"
 #include "passwords.h"
@@ -910,6 +912,7 @@ session_thread(void *arg)
 	}
 	session_unregister(s);
 	captcha_free(s->captcha);
+	upload_free(s->upload);
 	inbox_close(s);
 	free(s->exec_command);
 	if (s->event != NULL) {
@@ -1112,9 +1115,9 @@ server_accept(int listen_fd, pthread_attr_t *attr)
 	}
 }
 
-/* Bring the unit administrators in the database in line with the config. */
+/* Bring the unit administrators and learning forms in the database in line with the config. */
 static void
-server_sync_admins(const struct config *cfg)
+server_sync_from_config(const struct config *cfg)
 {
 	struct db_conn *db = db_acquire(10000);
 
@@ -1124,6 +1127,8 @@ server_sync_admins(const struct config *cfg)
 	}
 	if (admins_sync(db, cfg) != 0)
 		log_error("unit administrators: synchronisation failed (see above)");
+	if (forms_sync(db, cfg) != 0)
+		log_error("learning forms: synchronisation failed (see above)");
 	db_release(db);
 }
 
@@ -1164,7 +1169,7 @@ server_reload(void)
 		retired = xrealloc(retired, (n_retired + 1) * sizeof *retired);
 		retired[n_retired++] = (struct config *)old;
 	}
-	server_sync_admins(cfg);
+	server_sync_from_config(cfg);
 	log_info("reload: %s read; applied: %s", cfg->path, changed[0] ? changed : "nothing changed");
 	if (restart[0])
 		log_warning("reload: changed but need a restart: %s", restart);
@@ -1217,7 +1222,7 @@ server_run(struct config *cfg)
 	ssh_bind_options_set(server_bind, SSH_BIND_OPTIONS_BANNER, "jxjyd_" JXJY_VERSION);
 
 	db_pool_init(cfg->db_conninfo, cfg->db_pool_size, cfg->db_statement_timeout);
-	server_sync_admins(cfg);
+	server_sync_from_config(cfg);
 	listen_fd = server_listen(cfg);
 
 	pthread_attr_init(&attr);

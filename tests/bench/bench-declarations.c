@@ -389,12 +389,16 @@ run_queue(const struct options *o)
 			page = 0;
 		json_decref(r);
 	}
-	printf("%ld pages (%zu rows, %ld not timed): first pages p50 %.2f ms, p99 %.2f ms, max %.2f ms (%zu); "
-	    "later pages p50 %.2f ms, p99 %.2f ms, max %.2f ms (%zu)\n", done, items,
-	    o->warmup_requests,
+	printf("%ld pages (%zu rows, %ld not timed): first pages p50 %.2f ms, p99 %.2f ms, "
+	    "max %.2f ms (%zu); ", done, items, o->warmup_requests,
 	    quantile(first, n_first, 0.5), quantile(first, n_first, 0.99),
-	    quantile(first, n_first, 1.0), n_first, quantile(later, n_later, 0.5),
-	    quantile(later, n_later, 0.99), quantile(later, n_later, 1.0), n_later);
+	    quantile(first, n_first, 1.0), n_first);
+	if (n_later > 0)
+		printf("later pages p50 %.2f ms, p99 %.2f ms, max %.2f ms (%zu)\n",
+		    quantile(later, n_later, 0.5), quantile(later, n_later, 0.99),
+		    quantile(later, n_later, 1.0), n_later);
+	else
+		printf("no later pages (the filter leaves one page)\n");
 	rc = 0;
 out:
 	free(cursor);

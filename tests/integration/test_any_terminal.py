@@ -585,15 +585,23 @@ def test_scp_into_the_inbox(site, inbox_owner, tmp_path):
     assert len(files) == 1 and files[0]["size"] == 1009
     assert files[0]["sha256"] == hashlib.sha256(pdf.read_bytes()).hexdigest()
 
-    # The attachment code cannot adopt inbox files yet (see inbox.c): said plainly.
-    expect_error(s.call("inbox.attach", {"name": "证书扫描.pdf"}), UNAVAILABLE,
-                 "attachment_unavailable")
+    # Attached: the file becomes the session's finished upload and leaves the inbox.
+    att = s.result("inbox.attach", {"name": "证书扫描.pdf"})
+    assert re.fullmatch(r"[0-9a-f]{32}", att["attachment_token"])
+    assert att["mime"] == "application/pdf" and att["size"] == 1009
+    assert att["sha256"] == hashlib.sha256(pdf.read_bytes()).hexdigest()
+    assert s.result("inbox.list")["files"] == []
     expect_error(s.call("inbox.attach", {"name": "nothing.pdf"}), NOT_FOUND,
                  "inbox_file_not_found")
-    assert s.result("inbox.remove", {"name": "证书扫描.pdf"}) == {"removed": "证书扫描.pdf"}
-    assert s.result("inbox.list")["files"] == []
     expect_error(s.call("inbox.remove", {"name": "证书扫描.pdf"}), NOT_FOUND,
                  "inbox_file_not_found")
+
+    # What is not a scan, a PDF or a ZIP is refused by content, whatever its name.
+    elf = tmp_path / "scan.jpg"
+    elf.write_bytes(b"\x7fELF" + os.urandom(500))
+    assert scp(site, token, elf).returncode == 0
+    expect_error(s.call("inbox.attach", {"name": "scan.jpg"}), INVALID_INPUT,
+                 "attachment_type")
 
 
 def test_sftp_lists_and_removes_and_never_reads(site, inbox_owner, tmp_path):

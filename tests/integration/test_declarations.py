@@ -418,8 +418,9 @@ def test_declaration_rules_outside_fields(staff, world, forms):
                  INVALID_PARAMS, "param_type", "fields")
     expect_error(staff.call("declaration.save", content(form, extra=1)),
                  INVALID_PARAMS, "param_unknown", "extra")
-    expect_error(staff.call("declaration.save", content(form, attachment_token="0" * 32)),
-                 INVALID_INPUT, "attachment_token_invalid", "attachment_token")
+    for token in ("0" * 32, "abc", ""):
+        expect_error(staff.call("declaration.save", content(form, attachment_token=token)),
+                     INVALID_INPUT, "attachment_token_invalid", "attachment_token")
     assert count_rows(acc, me) == before
     # Amounts keep two decimals; credits are converted to hours with the form's rate.
     r = staff.result("declaration.save", content(forms["t_credits"], amount="3.50",
