@@ -134,6 +134,31 @@ bench_self_cpu(void)
 	    ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
+/* Zeroed memory for n objects of size bytes; aborts when there is none. */
+static void *
+bench_alloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (p == NULL) {
+		fprintf(stderr, "bench-ssh: out of memory\n");
+		abort();
+	}
+	return p;
+}
+
+/* Start a thread or give up: a run with fewer threads than asked would mislead. */
+static void
+bench_thread_start(pthread_t *tid, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+	int rc = pthread_create(tid, attr, fn, arg);
+
+	if (rc != 0) {
+		fprintf(stderr, "bench-ssh: cannot start a thread: %s\n", strerror(rc));
+		exit(1);
+	}
+}
+
 static int
 bench_compare_double(const void *a, const void *b)
 {
@@ -313,7 +338,7 @@ connect_thread(void *arg)
 {
 	struct connect_run *run = arg;
 	struct bench_options o = *run->o;
-	struct bench_conn *c = malloc(sizeof *c);
+	struct bench_conn *c = bench_alloc(1, sizeof *c);
 	char err[512];
 	long i;
 
@@ -338,22 +363,23 @@ static int
 bench_connect(const struct bench_options *o)
 {
 	struct connect_run run = { .o = o };
-	pthread_t *tids = calloc(o->parallel, sizeof *tids);
+	pthread_t *tids;
 	double t0, t1, cpu0 = 0, cpu1 = 0, self0, self1, *ok;
 	size_t n_ok = 0;
 
-	run.latency = malloc(o->count * sizeof *run.latency);
-	ok = calloc(o->count, sizeof *ok);
-	for (long i = 0; i < o->count; i++)
-		run.latency[i] = -1;
 	if (o->server_pid > 0 && (cpu0 = bench_process_cpu(o->server_pid)) < 0) {
 		fprintf(stderr, "bench-ssh: cannot read /proc/%ld/stat\n", o->server_pid);
 		return 1;
 	}
+	tids = bench_alloc(o->parallel, sizeof *tids);
+	run.latency = bench_alloc(o->count, sizeof *run.latency);
+	ok = bench_alloc(o->count, sizeof *ok);
+	for (long i = 0; i < o->count; i++)
+		run.latency[i] = -1;
 	self0 = bench_self_cpu();
 	t0 = bench_now();
 	for (int i = 0; i < o->parallel; i++)
-		pthread_create(&tids[i], NULL, connect_thread, &run);
+		bench_thread_start(&tids[i], NULL, connect_thread, &run);
 	for (int i = 0; i < o->parallel; i++)
 		pthread_join(tids[i], NULL);
 	t1 = bench_now();
@@ -403,7 +429,7 @@ rtt_thread(void *arg)
 	struct rtt_run *run = ch->run;
 	const struct bench_options *o = run->o;
 	double *lat = run->latency + (size_t)ch->index * o->count;
-	struct bench_conn *c = malloc(sizeof *c);
+	struct bench_conn *c = bench_alloc(1, sizeof *c);
 	char err[512];
 	bool open;
 
@@ -437,20 +463,20 @@ static int
 bench_rtt(const struct bench_options *o)
 {
 	struct rtt_run run = { .o = o };
-	struct rtt_channel *chans = calloc(o->channels, sizeof *chans);
-	pthread_t *tids = calloc(o->channels, sizeof *tids);
+	struct rtt_channel *chans = bench_alloc(o->channels, sizeof *chans);
+	pthread_t *tids = bench_alloc(o->channels, sizeof *tids);
 	size_t total = (size_t)o->channels * o->count, n_ok = 0;
 	double t0, t1 = 0, cpu0 = 0, cpu1 = 0, self0, self1;
 
-	run.latency = malloc(total * sizeof *run.latency);
-	run.end = calloc(o->channels, sizeof *run.end);
+	run.latency = bench_alloc(total, sizeof *run.latency);
+	run.end = bench_alloc(o->channels, sizeof *run.end);
 	for (size_t i = 0; i < total; i++)
 		run.latency[i] = -1;
 	pthread_barrier_init(&run.opened, NULL, o->channels + 1);
 	pthread_barrier_init(&run.start, NULL, o->channels + 1);
 	for (int i = 0; i < o->channels; i++) {
 		chans[i] = (struct rtt_channel){ .run = &run, .index = i };
-		pthread_create(&tids[i], NULL, rtt_thread, &chans[i]);
+		bench_thread_start(&tids[i], NULL, rtt_thread, &chans[i]);
 	}
 	pthread_barrier_wait(&run.opened);
 	if (o->server_pid > 0)
@@ -526,16 +552,16 @@ static int
 bench_hold(const struct bench_options *o)
 {
 	struct hold_run run = { .o = o };
-	pthread_t *tids = calloc(o->parallel, sizeof *tids);
+	pthread_t *tids = bench_alloc(o->parallel, sizeof *tids);
 	long n_open = 0;
 	double t0 = bench_now();
 	char c;
 	int rc = 1;
 
-	run.conns = calloc(o->count, sizeof *run.conns);
-	run.open = calloc(o->count, sizeof *run.open);
+	run.conns = bench_alloc(o->count, sizeof *run.conns);
+	run.open = bench_alloc(o->count, sizeof *run.open);
 	for (int i = 0; i < o->parallel; i++)
-		pthread_create(&tids[i], NULL, hold_thread, &run);
+		bench_thread_start(&tids[i], NULL, hold_thread, &run);
 	for (int i = 0; i < o->parallel; i++)
 		pthread_join(tids[i], NULL);
 	for (long i = 0; i < o->count; i++)
