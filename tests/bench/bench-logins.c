@@ -1,0 +1,444 @@
+/*
+ * bench-logins.c - time jxjyd's logins and its registration review queue
+ * over SSH (tests/bench/bench-logins drives it).
+ *
+ *   bench-logins logins -f IDS [-t THREADS] [-s SECONDS]
+ *	THREADS (default 8) SSH sessions on jxjy-rpc, each in its own thread,
+ *	loop session.login -> session.logout for SECONDS (default 10); thread
+ *	k logs in as the ID numbers on lines k, k+THREADS, ... of the file IDS
+ *	in turn.  Prints "logins: N in S s: R logins/s".
+ *   bench-logins queue -i ID [-n CALLS] [-W WARMUP] [-r RESTART]
+ *	Log in as ID (a unit administrator) and call review.registrations
+ *	(50 rows) WARMUP (default 50) times untimed, then CALLS (default 500)
+ *	times: the first page, then the page after each reply's "next", back
+ *	to the first page after RESTART (default 20) pages or at the end.
+ *	Prints p50/p99/max of every page and of the first pages alone.
+ *
+ * Common options: -H HOST (127.0.0.1), -p PORT (2222).  The password is
+ * $BENCH_PASSWORD (default the demo accounts').  Any host key is accepted:
+ * this talks to a daemon the caller just started.  Exit status: 0 when
+ * every call succeeded, 1 otherwise, 2 on a usage error.
+ */
+#define _GNU_SOURCE	/* asprintf */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <libssh/libssh.h>
+
+#define BENCH_LINE_MAX	(4 * 1024 * 1024)
+#define BENCH_TIMEOUT	60	/* seconds any network step may take */
+#define BENCH_THREADS_MAX 64
+
+struct options {
+	const char	*host;
+	int		 port;
+	const char	*password;
+	const char	*id;
+	const char	*ids_file;
+	long		 calls, warmup, restart;
+	int		 threads;
+	double		 seconds;
+};
+
+struct conn {
+	ssh_session	 ssh;
+	ssh_channel	 channel;
+	long		 next_id;
+	size_t		 len;
+	char		*buf;		/* BENCH_LINE_MAX */
+};
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+compare_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The q-quantile (nearest rank) of v[0..n), which it sorts; 0 when empty. */
+static double
+quantile(double *v, size_t n, double q)
+{
+	size_t rank;
+
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof *v, compare_double);
+	rank = (size_t)(q * n + 0.999999);
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return v[rank - 1];
+}
+
+static void
+conn_close(struct conn *c)
+{
+	if (c->channel != NULL) {
+		ssh_channel_send_eof(c->channel);
+		ssh_channel_close(c->channel);
+		ssh_channel_free(c->channel);
+	}
+	if (c->ssh != NULL) {
+		ssh_disconnect(c->ssh);
+		ssh_free(c->ssh);
+	}
+	free(c->buf);
+	memset(c, 0, sizeof *c);
+}
+
+/*
+ * Send method with params (JSON text) and read the reply line into *reply
+ * (pointing into c->buf, valid until the next call) and its length into
+ * *size.  Returns 0 for a result, -1 otherwise (the reason in err).
+ */
+static int
+conn_call(struct conn *c, const char *method, const char *params, char **reply,
+    size_t *size, char *err, size_t errsize)
+{
+	char *line, *nl;
+	int len, n;
+
+	/* The previous reply is consumed now. */
+	if (c->len > 0 && (nl = memchr(c->buf, '\0', c->len)) != NULL) {
+		c->len -= (size_t)(nl + 1 - c->buf);
+		memmove(c->buf, nl + 1, c->len);
+	}
+	len = asprintf(&line, "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"%s\",\"params\":%s}\n",
+	    ++c->next_id, method, params);
+	if (len < 0 || ssh_channel_write(c->channel, line, (uint32_t)len) != len) {
+		snprintf(err, errsize, "write: %s", ssh_get_error(c->ssh));
+		free(line);
+		return -1;
+	}
+	free(line);
+	while ((nl = memchr(c->buf, '\n', c->len)) == NULL) {
+		if (c->len == BENCH_LINE_MAX) {
+			snprintf(err, errsize, "reply too long");
+			return -1;
+		}
+		n = ssh_channel_read_timeout(c->channel, c->buf + c->len,
+		    (uint32_t)(BENCH_LINE_MAX - c->len), 0, BENCH_TIMEOUT * 1000);
+		if (n <= 0) {
+			snprintf(err, errsize, "read: %s", n < 0 ? ssh_get_error(c->ssh) :
+			    "no reply in time, or the channel closed");
+			return -1;
+		}
+		c->len += (size_t)n;
+	}
+	*nl = '\0';
+	*reply = c->buf;
+	*size = (size_t)(nl - c->buf);
+	if (strstr(c->buf, "\"result\"") == NULL) {
+		snprintf(err, errsize, "%s: %.300s", method, c->buf);
+		return -1;
+	}
+	return 0;
+}
+
+/* Connect, authenticate ("none"), open jxjy-rpc and, when o->id is set, log in. */
+static int
+conn_open(struct conn *c, const struct options *o, char *err, size_t errsize)
+{
+	int one = 1;
+	long timeout = BENCH_TIMEOUT;
+	bool no = false;
+	char *params, *reply;
+	size_t size;
+	json_t *p;
+
+	memset(c, 0, sizeof *c);
+	c->buf = malloc(BENCH_LINE_MAX);
+	if ((c->ssh = ssh_new()) == NULL || c->buf == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	ssh_options_set(c->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no);
+	ssh_options_set(c->ssh, SSH_OPTIONS_HOST, o->host);
+	ssh_options_set(c->ssh, SSH_OPTIONS_PORT, &o->port);
+	ssh_options_set(c->ssh, SSH_OPTIONS_USER, "bench");
+	ssh_options_set(c->ssh, SSH_OPTIONS_NODELAY, &one);
+	ssh_options_set(c->ssh, SSH_OPTIONS_TIMEOUT, &timeout);
+	ssh_options_set(c->ssh, SSH_OPTIONS_KNOWNHOSTS, "/dev/null");
+	ssh_options_set(c->ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
+	if (ssh_connect(c->ssh) != SSH_OK ||
+	    ssh_userauth_none(c->ssh, NULL) != SSH_AUTH_SUCCESS ||
+	    (c->channel = ssh_channel_new(c->ssh)) == NULL ||
+	    ssh_channel_open_session(c->channel) != SSH_OK ||
+	    ssh_channel_request_subsystem(c->channel, "jxjy-rpc") != SSH_OK) {
+		snprintf(err, errsize, "ssh: %s", ssh_get_error(c->ssh));
+		return -1;
+	}
+	if (o->id == NULL)
+		return 0;
+	p = json_pack("{s:s, s:s}", "id_number", o->id, "password", o->password);
+	params = json_dumps(p, JSON_COMPACT);
+	json_decref(p);
+	if (conn_call(c, "session.login", params, &reply, &size, err, errsize) != 0) {
+		free(params);
+		return -1;
+	}
+	free(params);
+	return 0;
+}
+
+
+/* One login thread's share: its ID numbers and what it counted. */
+struct login_worker {
+	pthread_t		 tid;
+	const struct options	*o;
+	char			**ids;
+	size_t			 n_ids;
+	long			 logins;
+	int			 failed;
+	char			 err[512];
+};
+
+static double		login_deadline;
+static atomic_int	login_go;
+
+/* A login thread: open a session, then login/logout until the deadline. Returns NULL. */
+static void *
+login_run(void *arg)
+{
+	struct login_worker *w = arg;
+	struct options o = *w->o;
+	struct conn c;
+	char *params, *reply;
+	size_t size, k = 0;
+	json_t *p;
+
+	o.id = NULL;
+	if (conn_open(&c, &o, w->err, sizeof w->err) != 0) {
+		w->failed = 1;
+		goto out;
+	}
+	while (!atomic_load(&login_go))
+		;
+	while (now() < login_deadline) {
+		p = json_pack("{s:s, s:s}", "id_number", w->ids[k], "password", o.password);
+		params = json_dumps(p, JSON_COMPACT);
+		json_decref(p);
+		if (conn_call(&c, "session.login", params, &reply, &size, w->err,
+		    sizeof w->err) != 0) {
+			free(params);
+			w->failed = 1;
+			break;
+		}
+		free(params);
+		if (conn_call(&c, "session.logout", "{}", &reply, &size, w->err,
+		    sizeof w->err) != 0) {
+			w->failed = 1;
+			break;
+		}
+		w->logins++;
+		k = (k + 1) % w->n_ids;
+	}
+out:
+	conn_close(&c);
+	return NULL;
+}
+
+static int
+run_logins(const struct options *o)
+{
+	struct login_worker w[BENCH_THREADS_MAX];
+	char line[64], **ids = NULL;
+	size_t n = 0, cap = 0;
+	long total = 0;
+	double t0, elapsed;
+	FILE *f;
+	int rc = 0;
+
+	if ((f = fopen(o->ids_file, "r")) == NULL) {
+		perror(o->ids_file);
+		return 2;
+	}
+	while (fgets(line, sizeof line, f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (*line == '\0')
+			continue;
+		if (n == cap && (ids = realloc(ids, (cap = cap ? 2 * cap : 64) * sizeof *ids)) == NULL)
+			abort();
+		ids[n++] = strdup(line);
+	}
+	fclose(f);
+	if (n < (size_t)o->threads) {
+		fprintf(stderr, "bench-logins: fewer ID numbers than threads\n");
+		return 2;
+	}
+	memset(w, 0, sizeof w);
+	login_deadline = 1e300;
+	for (int t = 0; t < o->threads; t++) {
+		w[t].o = o;
+		w[t].ids = calloc(n / o->threads + 1, sizeof *w[t].ids);
+		for (size_t i = t; i < n; i += o->threads)
+			w[t].ids[w[t].n_ids++] = ids[i];
+		if (pthread_create(&w[t].tid, NULL, login_run, &w[t]) != 0) {
+			fprintf(stderr, "bench-logins: pthread_create failed\n");
+			return 1;
+		}
+	}
+	/* Let the sessions open before the clock starts. */
+	{
+		struct timespec ts = { 1, 0 };
+		nanosleep(&ts, NULL);
+	}
+	t0 = now();
+	login_deadline = t0 + o->seconds;
+	atomic_store(&login_go, 1);
+	for (int t = 0; t < o->threads; t++) {
+		pthread_join(w[t].tid, NULL);
+		total += w[t].logins;
+		if (w[t].failed) {
+			fprintf(stderr, "bench-logins: thread %d: %s\n", t, w[t].err);
+			rc = 1;
+		}
+		free(w[t].ids);
+	}
+	elapsed = now() - t0;
+	printf("logins: %ld in %.2f s over %d sessions: %.2f logins/s\n", total, elapsed,
+	    o->threads, total / elapsed);
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	return rc;
+}
+
+static int
+run_queue(const struct options *o)
+{
+	struct conn c;
+	char err[512], *cursor = NULL, *params, *reply;
+	double *lat = calloc((size_t)o->calls + 1, sizeof *lat);
+	double *first = calloc((size_t)o->calls + 1, sizeof *first), t0, ms;
+	long depth = 0, n_first = 0, rows = 0;
+	size_t size;
+	json_t *p, *r, *next;
+	int rc = 1;
+
+	if (conn_open(&c, o, err, sizeof err) != 0) {
+		fprintf(stderr, "bench-logins: %s\n", err);
+		goto out;
+	}
+	for (long i = 0; i < o->warmup + o->calls; i++) {
+		if (depth >= o->restart) {
+			free(cursor);
+			cursor = NULL;
+		}
+		if (cursor == NULL)
+			depth = 0;
+		p = json_pack("{s:i}", "limit", 50);
+		if (cursor != NULL)
+			json_object_set_new(p, "after", json_string(cursor));
+		params = json_dumps(p, JSON_COMPACT);
+		json_decref(p);
+		t0 = now();
+		if (conn_call(&c, "review.registrations", params, &reply, &size, err,
+		    sizeof err) != 0) {
+			fprintf(stderr, "bench-logins: %s\n", err);
+			free(params);
+			goto out;
+		}
+		ms = (now() - t0) * 1e3;
+		free(params);
+		if (i >= o->warmup) {
+			lat[i - o->warmup] = ms;
+			if (cursor == NULL)
+				first[n_first++] = ms;
+		}
+		free(cursor);
+		cursor = NULL;
+		r = json_loadb(reply, size, 0, NULL);
+		rows = (long)json_array_size(json_object_get(json_object_get(r, "result"),
+		    "items"));
+		next = json_object_get(json_object_get(r, "result"), "next");
+		if (json_is_string(next))
+			cursor = strdup(json_string_value(next));
+		json_decref(r);
+		depth++;
+	}
+	printf("review.registrations: %ld pages (the last of %ld rows, %zu bytes): p50 %.2f ms,"
+	    " p99 %.2f ms, max %.2f ms\n", o->calls, rows, size,
+	    quantile(lat, (size_t)o->calls, 0.5), quantile(lat, (size_t)o->calls, 0.99),
+	    quantile(lat, (size_t)o->calls, 1.0));
+	printf("review.registrations, first pages: %ld pages: first_p50 %.2f ms, first_p99 %.2f ms\n",
+	    n_first, quantile(first, (size_t)n_first, 0.5), quantile(first, (size_t)n_first, 0.99));
+	rc = 0;
+out:
+	free(cursor);
+	free(lat);
+	free(first);
+	conn_close(&c);
+	return rc;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: bench-logins logins -f IDS [-t THREADS] [-s SECONDS] [-H HOST] [-p PORT]\n"
+	    "       bench-logins queue -i ID [-n CALLS] [-W WARMUP] [-r RESTART] [-H HOST] [-p PORT]\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = {
+		.host = "127.0.0.1", .port = 2222, .calls = 500, .warmup = 50, .restart = 20,
+		.threads = 8, .seconds = 10,
+	};
+	const char *cmd;
+	int ch;
+
+	o.password = getenv("BENCH_PASSWORD") ? getenv("BENCH_PASSWORD") : "Demo-2026-jxjy";
+	if (argc < 2)
+		usage();
+	cmd = argv[1];
+	optind = 2;
+	while ((ch = getopt(argc, argv, "H:p:i:f:n:W:r:t:s:")) != -1) {
+		switch (ch) {
+		case 'H': o.host = optarg; break;
+		case 'p': o.port = atoi(optarg); break;
+		case 'i': o.id = optarg; break;
+		case 'f': o.ids_file = optarg; break;
+		case 'n': o.calls = atol(optarg); break;
+		case 'W': o.warmup = atol(optarg); break;
+		case 'r': o.restart = atol(optarg); break;
+		case 't': o.threads = atoi(optarg); break;
+		case 's': o.seconds = atof(optarg); break;
+		default: usage();
+		}
+	}
+	if (o.calls < 1 || o.warmup < 0 || o.restart < 1 || o.threads < 1 ||
+	    o.threads > BENCH_THREADS_MAX || o.seconds <= 0)
+		usage();
+	signal(SIGPIPE, SIG_IGN);
+	ssh_init();
+	if (strcmp(cmd, "logins") == 0 && o.ids_file != NULL)
+		return run_logins(&o);
+	if (strcmp(cmd, "queue") == 0 && o.id != NULL)
+		return run_queue(&o);
+	usage();
+	return 2;
+}
