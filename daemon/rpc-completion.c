@@ -127,13 +127,6 @@ completion_year_json(const struct completion_year *y, enum lang lang)
 	    "progress", progress);
 }
 
-/* A text column, or JSON null. */
-static json_t *
-completion_text(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? json_null() : json_string(PQgetvalue(res, row, col));
-}
-
 static bool
 completion_bool(const PGresult *res, int row, int col)
 {
@@ -246,7 +239,7 @@ completion_year_method(struct rpc_call *call)
 		    "category_label", completion_category_label(lang, category),
 		    "approved", PQgetvalue(forms, r, COMPLETION_FORM_APPROVED),
 		    "counted", PQgetvalue(forms, r, COMPLETION_FORM_COUNTED),
-		    "cap", completion_text(forms, r, COMPLETION_FORM_CAP),
+		    "cap", rpc_column_text(forms, r, COMPLETION_FORM_CAP),
 		    "capped", completion_bool(forms, r, COMPLETION_FORM_CAPPED),
 		    "pending", PQgetvalue(forms, r, COMPLETION_FORM_PENDING)));
 	}
@@ -262,15 +255,15 @@ completion_year_method(struct rpc_call *call)
 		    "id", (json_int_t)strtoll(PQgetvalue(records, r, COMPLETION_RECORD_ID),
 		    NULL, 10),
 		    "form", "code", PQgetvalue(records, r, COMPLETION_RECORD_FORM_CODE),
-		    "name", completion_text(records, r, COMPLETION_RECORD_FORM_NAME),
-		    "title", completion_text(records, r, COMPLETION_RECORD_TITLE),
+		    "name", rpc_column_text(records, r, COMPLETION_RECORD_FORM_NAME),
+		    "title", rpc_column_text(records, r, COMPLETION_RECORD_TITLE),
 		    "category", category,
 		    "category_label", completion_category_label(lang, category),
 		    "hours", PQgetvalue(records, r, COMPLETION_RECORD_HOURS),
 		    "state", state,
 		    "state_label", message_get(lang, key),
-		    "approved_at", completion_text(records, r, COMPLETION_RECORD_DECIDED_AT),
-		    "submitted_at", completion_text(records, r, COMPLETION_RECORD_SUBMITTED_AT),
+		    "approved_at", rpc_column_text(records, r, COMPLETION_RECORD_DECIDED_AT),
+		    "submitted_at", rpc_column_text(records, r, COMPLETION_RECORD_SUBMITTED_AT),
 		    "capped", completion_bool(records, r, COMPLETION_RECORD_CAPPED)));
 	}
 	call->result = json_pack("{s:i, s:o, s:o, s:o, s:b}", "year", year,
@@ -316,7 +309,7 @@ completion_person_method(struct rpc_call *call)
 	}
 	account = json_pack("{s:I, s:s, s:s, s:o}", "account_id", (json_int_t)id,
 	    "name", PQgetvalue(res, 0, 1), "id_number", PQgetvalue(res, 0, 2),
-	    "department", completion_text(res, 0, 3));
+	    "department", rpc_column_text(res, 0, 3));
 	PQclear(res);
 	if (completion_years(call, db, id_text, &result) != 0) {
 		json_decref(account);
@@ -531,7 +524,7 @@ completion_report_method(struct rpc_call *call)
 		    NULL, 10),
 		    "name", PQgetvalue(rows, r, COMPLETION_COL_NAME),
 		    "id_number", PQgetvalue(rows, r, COMPLETION_COL_ID_NUMBER),
-		    "department", completion_text(rows, r, COMPLETION_COL_DEPARTMENT),
+		    "department", rpc_column_text(rows, r, COMPLETION_COL_DEPARTMENT),
 		    "public", PQgetvalue(rows, r, COMPLETION_COL_PUBLIC),
 		    "professional", PQgetvalue(rows, r, COMPLETION_COL_PROFESSIONAL),
 		    "total", PQgetvalue(rows, r, COMPLETION_COL_TOTAL),

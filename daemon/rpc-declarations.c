@@ -108,21 +108,6 @@ decl_conflict(struct rpc_call *call, const char *state)
 	return -1;
 }
 
-/* A text column, or JSON null. */
-static json_t *
-decl_text(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? json_null() : json_string(PQgetvalue(res, row, col));
-}
-
-/* An integer column, or JSON null. */
-static json_t *
-decl_integer(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? json_null() :
-	    json_integer(strtoll(PQgetvalue(res, row, col), NULL, 10));
-}
-
 /* A jsonb column parsed, or JSON null. */
 static json_t *
 decl_json(const PGresult *res, int row, int col)
@@ -699,8 +684,8 @@ fail:
 static json_t *
 decl_write_result(const PGresult *res)
 {
-	json_t *r = json_pack("{s:o, s:s, s:o}", "id", decl_integer(res, 0, 0),
-	    "state", PQgetvalue(res, 0, 2), "version", decl_integer(res, 0, 1));
+	json_t *r = json_pack("{s:o, s:s, s:o}", "id", rpc_column_integer(res, 0, 0),
+	    "state", PQgetvalue(res, 0, 2), "version", rpc_column_integer(res, 0, 1));
 
 	if (!PQgetisnull(res, 0, 3))
 		json_object_set_new(r, "submitted_at", json_string(PQgetvalue(res, 0, 3)));
@@ -927,7 +912,7 @@ decl_transition(struct rpc_call *call, struct db_stmt *st, const char *from,
 	}
 	if (to != NULL)
 		call->result = json_pack("{s:I, s:s, s:o}", "id", (json_int_t)id, "state", to,
-		    "version", decl_integer(res, 0, 1));
+		    "version", rpc_column_integer(res, 0, 1));
 	else
 		call->result = json_pack("{s:I, s:b}", "id", (json_int_t)id, "deleted", 1);
 	PQclear(res);
@@ -971,22 +956,22 @@ decl_row(const PGresult *res, int r, enum lang lang)
 {
 	return json_pack("{s:o, s:{s:s, s:o}, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:o,"
 	    " s:b, s:o, s:s, s:o, s:o}",
-	    "id", decl_integer(res, r, 0),
-	    "form", "code", PQgetvalue(res, r, 1), "name", decl_text(res, r, 2),
+	    "id", rpc_column_integer(res, r, 0),
+	    "form", "code", PQgetvalue(res, r, 1), "name", rpc_column_text(res, r, 2),
 	    "counts", PQgetvalue(res, r, 3),
-	    "year", decl_integer(res, r, 4),
+	    "year", rpc_column_integer(res, r, 4),
 	    "amount", PQgetvalue(res, r, 5),
 	    "hours", PQgetvalue(res, r, 6),
 	    "state", PQgetvalue(res, r, 7),
 	    "state_label", decl_state_label(lang, PQgetvalue(res, r, 7)),
 	    "source", PQgetvalue(res, r, 8),
-	    "title", decl_text(res, r, 9),
-	    "reject_reason", decl_text(res, r, 10),
+	    "title", rpc_column_text(res, r, 9),
+	    "reject_reason", rpc_column_text(res, r, 10),
 	    "has_attachment", decl_bool(res, r, 11),
-	    "version", decl_integer(res, r, 12),
+	    "version", rpc_column_integer(res, r, 12),
 	    "created_at", PQgetvalue(res, r, 13),
-	    "submitted_at", decl_text(res, r, 14),
-	    "decided_at", decl_text(res, r, 15));
+	    "submitted_at", rpc_column_text(res, r, 14),
+	    "decided_at", rpc_column_text(res, r, 15));
 }
 
 /* The state filter of declaration.list: NULL for all; false after rpc_fail. */
@@ -1117,9 +1102,9 @@ decl_history(struct db_conn *db, const char *id, enum lang lang)
 	for (int r = 0; r < PQntuples(res); r++) {
 		json_t *item = json_pack("{s:s, s:o, s:o, s:o, s:s, s:o}",
 		    "action", PQgetvalue(res, r, 0),
-		    "from_state", decl_text(res, r, 1),
-		    "to_state", decl_text(res, r, 2),
-		    "reason", decl_text(res, r, 3),
+		    "from_state", rpc_column_text(res, r, 1),
+		    "to_state", rpc_column_text(res, r, 2),
+		    "reason", rpc_column_text(res, r, 3),
 		    "at", PQgetvalue(res, r, 4),
 		    "actor", decl_person(res, r, 5));
 
@@ -1161,37 +1146,37 @@ decl_detail(const PGresult *res, enum lang lang, bool with_person)
 	}
 	attachment = PQgetisnull(res, 0, 18) ? json_null() :
 	    json_pack("{s:o, s:s, s:s, s:o, s:s, s:s}",
-	    "id", decl_integer(res, 0, 18), "name", PQgetvalue(res, 0, 19),
-	    "mime", PQgetvalue(res, 0, 20), "size", decl_integer(res, 0, 21),
+	    "id", rpc_column_integer(res, 0, 18), "name", PQgetvalue(res, 0, 19),
+	    "mime", PQgetvalue(res, 0, 20), "size", rpc_column_integer(res, 0, 21),
 	    "sha256", PQgetvalue(res, 0, 22), "created_at", PQgetvalue(res, 0, 23));
 	r = json_pack("{s:o, s:s, s:s, s:s, s:o, s:{s:s, s:s?, s:o, s:o}, s:s, s:s?, s:o,"
 	    " s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:o}",
-	    "id", decl_integer(res, 0, 0),
+	    "id", rpc_column_integer(res, 0, 0),
 	    "state", PQgetvalue(res, 0, 1),
 	    "state_label", decl_state_label(lang, PQgetvalue(res, 0, 1)),
 	    "source", PQgetvalue(res, 0, 2),
-	    "version", decl_integer(res, 0, 3),
+	    "version", rpc_column_integer(res, 0, 3),
 	    "form", "code", PQgetvalue(res, 0, 4), "name", name,
-	    "version", decl_integer(res, 0, 5), "definition", definition,
+	    "version", rpc_column_integer(res, 0, 5), "definition", definition,
 	    "category", PQgetvalue(res, 0, 7),
 	    "counts", counts,
-	    "year", decl_integer(res, 0, 8),
+	    "year", rpc_column_integer(res, 0, 8),
 	    "amount", PQgetvalue(res, 0, 9),
 	    "hours", PQgetvalue(res, 0, 10),
 	    "fields", decl_json(res, 0, 11),
-	    "reject_reason", decl_text(res, 0, 12),
-	    "submitted_at", decl_text(res, 0, 13),
-	    "decided_at", decl_text(res, 0, 14),
+	    "reject_reason", rpc_column_text(res, 0, 12),
+	    "submitted_at", rpc_column_text(res, 0, 13),
+	    "decided_at", rpc_column_text(res, 0, 14),
 	    "decided_by", decl_person(res, 0, 15),
 	    "created_at", PQgetvalue(res, 0, 16),
 	    "updated_at", PQgetvalue(res, 0, 17),
 	    "attachment", attachment);
 	if (with_person)
 		json_object_set_new(r, "person", json_pack("{s:o, s:s, s:s, s:o, s:{s:s, s:s}}",
-		    "account_id", decl_integer(res, 0, 24),
+		    "account_id", rpc_column_integer(res, 0, 24),
 		    "id_number", PQgetvalue(res, 0, 25),
 		    "name", PQgetvalue(res, 0, 26),
-		    "department", decl_text(res, 0, 27),
+		    "department", rpc_column_text(res, 0, 27),
 		    "unit", "code", PQgetvalue(res, 0, 28), "name", PQgetvalue(res, 0, 29)));
 	return r;
 }
@@ -1515,7 +1500,7 @@ review_declarations(struct rpc_call *call)
 	for (int r = 0; r < n && r < limit; r++) {
 		item = decl_row(res, r, lang);
 		json_object_set_new(item, "person", json_pack("{s:o, s:s, s:s}",
-		    "account_id", decl_integer(res, r, c + 1), "name", PQgetvalue(res, r, c + 2),
+		    "account_id", rpc_column_integer(res, r, c + 1), "name", PQgetvalue(res, r, c + 2),
 		    "id_number", PQgetvalue(res, r, c + 3)));
 		json_array_append_new(items, item);
 	}
@@ -1626,7 +1611,7 @@ review_decide_one(struct db_conn *db, const char *unit, const char *actor, long 
 		item = json_pack("{s:I, s:b, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)id,
 		    "ok", 0, "reason", "already_decided", "state", state,
 		    "state_label", decl_state_label(lang, state),
-		    "decided_by", decl_person(res, 0, 1), "decided_at", decl_text(res, 0, 2));
+		    "decided_by", decl_person(res, 0, 1), "decided_at", rpc_column_text(res, 0, 2));
 	else
 		item = json_pack("{s:I, s:b, s:s, s:s, s:s}", "id", (json_int_t)id, "ok", 0,
 		    "reason", "state_changed", "state", state,

@@ -124,22 +124,6 @@ static const char *const profile_fixed[] = {
 	"unit", "name", "id_number", "sex", "birth_date", NULL,
 };
 
-/* A text column, or JSON null. */
-static json_t *
-profile_text(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? json_null() :
-	    json_string(PQgetvalue(res, row, col));
-}
-
-/* An integer column, or JSON null. */
-static json_t *
-profile_integer(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? json_null() :
-	    json_integer(strtoll(PQgetvalue(res, row, col), NULL, 10));
-}
-
 /* {name} of a person, or JSON null. */
 static json_t *
 profile_person(const PGresult *res, int row, int col)
@@ -156,7 +140,7 @@ profile_coded(const PGresult *res, int row, int code, int name)
 	if (PQgetisnull(res, row, code))
 		return json_null();
 	return json_pack("{s:s, s:o}", "code", PQgetvalue(res, row, code),
-	    "name", profile_text(res, row, name));
+	    "name", rpc_column_text(res, row, name));
 }
 
 /* {id, name} of two columns (an integer id), or JSON null when the id is NULL. */
@@ -165,8 +149,8 @@ profile_named(const PGresult *res, int row, int id, int name)
 {
 	if (PQgetisnull(res, row, id))
 		return json_null();
-	return json_pack("{s:o, s:o}", "id", profile_integer(res, row, id),
-	    "name", profile_text(res, row, name));
+	return json_pack("{s:o, s:o}", "id", rpc_column_integer(res, row, id),
+	    "name", rpc_column_text(res, row, name));
 }
 
 /* {id, series, level, name} of a title from four columns from id on, or JSON null. */
@@ -175,9 +159,9 @@ profile_title(const PGresult *res, int row, int id)
 {
 	if (PQgetisnull(res, row, id))
 		return json_null();
-	return json_pack("{s:o, s:o, s:o, s:o}", "id", profile_integer(res, row, id),
-	    "series", profile_text(res, row, id + 1), "level", profile_text(res, row, id + 2),
-	    "name", profile_text(res, row, id + 3));
+	return json_pack("{s:o, s:o, s:o, s:o}", "id", rpc_column_integer(res, row, id),
+	    "series", rpc_column_text(res, row, id + 1), "level", rpc_column_text(res, row, id + 2),
+	    "name", rpc_column_text(res, row, id + 3));
 }
 
 /* The sex column (1 male, 0 female, GB 11643) as a word, or JSON null. */
@@ -197,23 +181,23 @@ profile_json(const PGresult *res)
 
 	if (!PQgetisnull(res, 0, COL_PENDING_ID))
 		pending = json_pack("{s:o, s:o, s:s}",
-		    "id", profile_integer(res, 0, COL_PENDING_ID),
+		    "id", rpc_column_integer(res, 0, COL_PENDING_ID),
 		    "title", profile_title(res, 0, COL_PENDING_TITLE),
 		    "asked_at", PQgetvalue(res, 0, COL_PENDING_AT));
 	return json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
 	    " s:o, s:o, s:o, s:s, s:o}",
-	    "account_id", profile_integer(res, 0, COL_ID),
+	    "account_id", rpc_column_integer(res, 0, COL_ID),
 	    "id_number", PQgetvalue(res, 0, COL_ID_NUMBER),
 	    "name", PQgetvalue(res, 0, COL_NAME),
 	    "sex", profile_sex(res, 0, COL_SEX),
-	    "birth_date", profile_text(res, 0, COL_BIRTH_DATE),
-	    "phone", profile_text(res, 0, COL_PHONE),
-	    "email", profile_text(res, 0, COL_EMAIL),
+	    "birth_date", rpc_column_text(res, 0, COL_BIRTH_DATE),
+	    "phone", rpc_column_text(res, 0, COL_PHONE),
+	    "email", rpc_column_text(res, 0, COL_EMAIL),
 	    "unit", profile_coded(res, 0, COL_UNIT, COL_UNIT_NAME),
 	    "department", profile_named(res, 0, COL_DEPARTMENT, COL_DEPARTMENT_NAME),
 	    "ethnicity", profile_coded(res, 0, COL_ETHNICITY, COL_ETHNICITY_NAME),
-	    "native_place", profile_text(res, 0, COL_NATIVE_PLACE),
-	    "school", profile_text(res, 0, COL_SCHOOL),
+	    "native_place", rpc_column_text(res, 0, COL_NATIVE_PLACE),
+	    "school", rpc_column_text(res, 0, COL_SCHOOL),
 	    "major", profile_coded(res, 0, COL_MAJOR, COL_MAJOR_NAME),
 	    "title", profile_title(res, 0, COL_TITLE),
 	    "education_level", profile_coded(res, 0, COL_EDUCATION, COL_EDUCATION_NAME),
@@ -364,29 +348,21 @@ profile_history_page(struct rpc_call *call, struct db_conn *db, const char *acco
 	for (int r = 0; r < n && r < limit; r++) {
 		json_array_append_new(items, json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:o,"
 		    " s:s, s:s, s:o, s:o, s:o, s:o}",
-		    "id", profile_integer(res, r, 0),
+		    "id", rpc_column_integer(res, r, 0),
 		    "field", PQgetvalue(res, r, 1),
 		    "label", message_field(lang, PQgetvalue(res, r, 1)),
-		    "old_value", profile_text(res, r, 2),
-		    "new_value", profile_text(res, r, 3),
-		    "old_raw", profile_text(res, r, 4),
-		    "new_raw", profile_text(res, r, 5),
+		    "old_value", rpc_column_text(res, r, 2),
+		    "new_value", rpc_column_text(res, r, 3),
+		    "old_raw", rpc_column_text(res, r, 4),
+		    "new_raw", rpc_column_text(res, r, 5),
 		    "changed_at", PQgetvalue(res, r, 6),
 		    "kind", PQgetvalue(res, r, 7),
-		    "state", profile_text(res, r, 8),
-		    "reason", profile_text(res, r, 9),
+		    "state", rpc_column_text(res, r, 8),
+		    "reason", rpc_column_text(res, r, 9),
 		    "decided_by", profile_person(res, r, 10),
-		    "decided_at", profile_text(res, r, 11)));
+		    "decided_at", rpc_column_text(res, r, 11)));
 	}
-	if (n > limit) {
-		char *cursor = rpc_cursor_encode(PQgetvalue(res, (int)limit - 1, 12),
-		    PQgetvalue(res, (int)limit - 1, 0));
-
-		next = json_string(cursor);
-		free(cursor);
-	} else {
-		next = json_null();
-	}
+	next = rpc_page_next(res, n, limit, 12, 0);
 	PQclear(res);
 	page = json_pack("{s:o, s:o}", "items", items, "next", next);
 out:
@@ -438,7 +414,7 @@ profile_get(struct rpc_call *call)
 	for (size_t i = 0; profile_fixed[i] != NULL; i++)
 		json_array_append_new(fixed, json_string(profile_fixed[i]));
 	json_object_set_new(call->result, "fixed", fixed);
-	json_object_set_new(call->result, "version", profile_integer(res, 0, COL_VERSION));
+	json_object_set_new(call->result, "version", rpc_column_integer(res, 0, COL_VERSION));
 	PQclear(res);
 	return 0;
 }
@@ -792,7 +768,7 @@ profile_update(struct rpc_call *call)
 	if (!any_direct && !changed[PF_TITLE]) {
 		db_rollback(db);
 		call->result = json_pack("{s:o, s:[], s:b, s:s}",
-		    "version", profile_integer(res, 0, COL_VERSION), "changed",
+		    "version", rpc_column_integer(res, 0, COL_VERSION), "changed",
 		    "title_pending", !PQgetisnull(res, 0, COL_PENDING_ID),
 		    "message", message_get(call->session->lang, "profile_unchanged"));
 		rc = 0;
@@ -909,7 +885,7 @@ profile_cancel_title_change(struct rpc_call *call)
 	    message_get(call->session->lang, "title_change_not_pending"));
 	profile_error_data(call, "state", json_string(PQgetvalue(res, 0, 0)));
 	profile_error_data(call, "decided_by", profile_person(res, 0, 1));
-	profile_error_data(call, "decided_at", profile_text(res, 0, 2));
+	profile_error_data(call, "decided_at", rpc_column_text(res, 0, 2));
 out:
 	if (rc != 0)
 		db_rollback(db);
@@ -998,24 +974,16 @@ review_title_changes(struct rpc_call *call)
 	for (int r = 0; r < n && r < limit; r++) {
 		json_array_append_new(items, json_pack("{s:o, s:o, s:s, s:s, s:o, s:o, s:o,"
 		    " s:s}",
-		    "id", profile_integer(res, r, 0),
-		    "account_id", profile_integer(res, r, 1),
+		    "id", rpc_column_integer(res, r, 0),
+		    "account_id", rpc_column_integer(res, r, 1),
 		    "name", PQgetvalue(res, r, 2),
 		    "id_number", PQgetvalue(res, r, 3),
-		    "department", profile_text(res, r, 4),
+		    "department", rpc_column_text(res, r, 4),
 		    "old", profile_named(res, r, 5, 6),
 		    "new", profile_named(res, r, 7, 8),
 		    "asked_at", PQgetvalue(res, r, 9)));
 	}
-	if (n > limit) {
-		char *cursor = rpc_cursor_encode(PQgetvalue(res, (int)limit - 1, 10),
-		    PQgetvalue(res, (int)limit - 1, 0));
-
-		next = json_string(cursor);
-		free(cursor);
-	} else {
-		next = json_null();
-	}
+	next = rpc_page_next(res, n, limit, 10, 0);
 	PQclear(res);
 
 	if ((res = db_exec(db, &profile_queue_count_stmt, 2, params)) == NULL) {
@@ -1103,7 +1071,7 @@ profile_decide_one(struct db_conn *db, const char *unit, const char *actor,
 		*item = json_pack("{s:I, s:b, s:s, s:s, s:o, s:o}", "id", (json_int_t)change_id,
 		    "ok", 0, "reason", "already_decided", "state", PQgetvalue(res, 0, 0),
 		    "decided_by", profile_person(res, 0, 1),
-		    "decided_at", profile_text(res, 0, 2));
+		    "decided_at", rpc_column_text(res, 0, 2));
 	} else {
 		*item = json_pack("{s:I, s:b, s:s}", "id", (json_int_t)change_id, "ok", 0,
 		    "reason", "not_found");
@@ -1244,23 +1212,15 @@ review_staff(struct rpc_call *call)
 	items = json_array();
 	for (int r = 0; r < n && r < limit; r++) {
 		json_array_append_new(items, json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:b}",
-		    "account_id", profile_integer(res, r, 0),
+		    "account_id", rpc_column_integer(res, r, 0),
 		    "id_number", PQgetvalue(res, r, 1),
 		    "name", PQgetvalue(res, r, 2),
 		    "sex", profile_sex(res, r, 3),
-		    "department", profile_text(res, r, 4),
-		    "title", profile_text(res, r, 5),
+		    "department", rpc_column_text(res, r, 4),
+		    "title", rpc_column_text(res, r, 5),
 		    "title_pending", strcmp(PQgetvalue(res, r, 6), "t") == 0));
 	}
-	if (n > limit) {
-		char *cursor = rpc_cursor_encode(PQgetvalue(res, (int)limit - 1, 2),
-		    PQgetvalue(res, (int)limit - 1, 0));
-
-		next = json_string(cursor);
-		free(cursor);
-	} else {
-		next = json_null();
-	}
+	next = rpc_page_next(res, n, limit, 2, 0);
 	PQclear(res);
 
 	if ((res = db_exec(db, &profile_staff_count_stmt, 2, params)) == NULL) {

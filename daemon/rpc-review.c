@@ -31,22 +31,6 @@
 /* Timestamps leave as ISO 8601 with the offset (sessions run in Asia/Shanghai). */
 #define REVIEW_ISO(col)	"to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
 
-/* A text column, or JSON null. */
-static json_t *
-review_text(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? json_null() :
-	    json_string(PQgetvalue(res, row, col));
-}
-
-/* An integer column, or JSON null. */
-static json_t *
-review_integer(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? json_null() :
-	    json_integer(strtoll(PQgetvalue(res, row, col), NULL, 10));
-}
-
 /* The sex column (1 male, 0 female, GB 11643) as a word, or JSON null. */
 static json_t *
 review_sex(const PGresult *res, int row, int col)
@@ -189,23 +173,15 @@ review_registrations(struct rpc_call *call)
 	items = json_array();
 	for (int r = 0; r < n && r < limit; r++) {
 		json_array_append_new(items, json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:s}",
-		    "account_id", review_integer(res, r, 0),
+		    "account_id", rpc_column_integer(res, r, 0),
 		    "id_number", PQgetvalue(res, r, 1),
 		    "name", PQgetvalue(res, r, 2),
 		    "sex", review_sex(res, r, 3),
-		    "birth_date", review_text(res, r, 4),
-		    "department", review_text(res, r, 5),
+		    "birth_date", rpc_column_text(res, r, 4),
+		    "department", rpc_column_text(res, r, 5),
 		    "submitted_at", PQgetvalue(res, r, 6)));
 	}
-	if (n > limit) {
-		char *cursor = rpc_cursor_encode(PQgetvalue(res, (int)limit - 1, 7),
-		    PQgetvalue(res, (int)limit - 1, 0));
-
-		next = json_string(cursor);
-		free(cursor);
-	} else {
-		next = json_null();
-	}
+	next = rpc_page_next(res, n, limit, 7, 0);
 	PQclear(res);
 
 	if ((res = db_exec(db, &review_queue_count_stmt, 2, params)) == NULL) {
@@ -244,9 +220,9 @@ review_history(struct db_conn *db, const char *account_id)
 	for (int r = 0; r < PQntuples(res); r++) {
 		json_array_append_new(history, json_pack("{s:s, s:o, s:o, s:o, s:s, s:o}",
 		    "action", PQgetvalue(res, r, 0),
-		    "from_state", review_text(res, r, 1),
-		    "to_state", review_text(res, r, 2),
-		    "reason", review_text(res, r, 3),
+		    "from_state", rpc_column_text(res, r, 1),
+		    "to_state", rpc_column_text(res, r, 2),
+		    "reason", rpc_column_text(res, r, 3),
 		    "at", PQgetvalue(res, r, 4),
 		    "actor", review_person(res, r, 5)));
 	}
@@ -261,7 +237,7 @@ review_coded(const PGresult *res, int row, int code, int name)
 	if (PQgetisnull(res, row, code))
 		return json_null();
 	return json_pack("{s:s, s:o}", "code", PQgetvalue(res, row, code),
-	    "name", review_text(res, row, name));
+	    "name", rpc_column_text(res, row, name));
 }
 
 /*
@@ -309,33 +285,33 @@ review_registration(struct rpc_call *call)
 		return rpc_fail_internal(call, db_error_text(db));
 	}
 	title = PQgetisnull(res, 0, 17) ? json_null() :
-	    json_pack("{s:o, s:o, s:o, s:o}", "id", review_integer(res, 0, 17),
-	    "series", review_text(res, 0, 18), "level", review_text(res, 0, 19),
-	    "name", review_text(res, 0, 20));
+	    json_pack("{s:o, s:o, s:o, s:o}", "id", rpc_column_integer(res, 0, 17),
+	    "series", rpc_column_text(res, 0, 18), "level", rpc_column_text(res, 0, 19),
+	    "name", rpc_column_text(res, 0, 20));
 	department = PQgetisnull(res, 0, 9) ? json_null() :
-	    json_pack("{s:o, s:o}", "id", review_integer(res, 0, 9),
-	    "name", review_text(res, 0, 10));
+	    json_pack("{s:o, s:o}", "id", rpc_column_integer(res, 0, 9),
+	    "name", rpc_column_text(res, 0, 10));
 	call->result = json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
 	    " s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:s, s:o, s:o, s:s, s:o}",
-	    "account_id", review_integer(res, 0, 0),
+	    "account_id", rpc_column_integer(res, 0, 0),
 	    "id_number", PQgetvalue(res, 0, 1),
 	    "name", PQgetvalue(res, 0, 2),
 	    "sex", review_sex(res, 0, 3),
-	    "birth_date", review_text(res, 0, 4),
-	    "phone", review_text(res, 0, 5),
-	    "email", review_text(res, 0, 6),
+	    "birth_date", rpc_column_text(res, 0, 4),
+	    "phone", rpc_column_text(res, 0, 5),
+	    "email", rpc_column_text(res, 0, 6),
 	    "unit", review_coded(res, 0, 7, 8),
 	    "department", department,
 	    "ethnicity", review_coded(res, 0, 11, 12),
-	    "native_place", review_text(res, 0, 13),
-	    "school", review_text(res, 0, 14),
+	    "native_place", rpc_column_text(res, 0, 13),
+	    "school", rpc_column_text(res, 0, 14),
 	    "major", review_coded(res, 0, 15, 16),
 	    "title", title,
 	    "education_level", review_coded(res, 0, 21, 22),
 	    "state", PQgetvalue(res, 0, 23),
-	    "reject_reason", review_text(res, 0, 24),
+	    "reject_reason", rpc_column_text(res, 0, 24),
 	    "submitted_at", PQgetvalue(res, 0, 25),
-	    "decided_at", review_text(res, 0, 26),
+	    "decided_at", rpc_column_text(res, 0, 26),
 	    "decided_by", review_person(res, 0, 27),
 	    "created_at", PQgetvalue(res, 0, 28),
 	    "history", history);
@@ -408,7 +384,7 @@ review_decide_one(struct db_conn *db, const char *unit, const char *actor,
 			    "account_id", (json_int_t)account_id, "ok", 0,
 			    "reason", "already_decided", "state", PQgetvalue(res, 0, 0),
 			    "decided_by", review_person(res, 0, 1),
-			    "decided_at", review_text(res, 0, 2));
+			    "decided_at", rpc_column_text(res, 0, 2));
 			PQclear(res);
 			return REVIEW_DECIDED_BEFORE;
 		}

@@ -202,6 +202,34 @@ out:
 	return rc;
 }
 
+json_t *
+rpc_page_next(const PGresult *res, int n, long long limit, int key_col, int id_col)
+{
+	char *cursor;
+	json_t *next;
+
+	if (n <= limit)
+		return json_null();
+	cursor = rpc_cursor_encode(PQgetvalue(res, (int)limit - 1, key_col),
+	    PQgetvalue(res, (int)limit - 1, id_col));
+	next = json_string(cursor);
+	free(cursor);
+	return next;
+}
+
+json_t *
+rpc_column_text(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? json_null() : json_string(PQgetvalue(res, row, col));
+}
+
+json_t *
+rpc_column_integer(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? json_null() :
+	    json_integer(strtoll(PQgetvalue(res, row, col), NULL, 10));
+}
+
 static unsigned
 rpc_type_of(json_t *v)
 {

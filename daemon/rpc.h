@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <jansson.h>
+#include <libpq-fe.h>
 
 #include "protocol.h"
 #include "session.h"
@@ -110,6 +111,17 @@ bool	rpc_param_bool(struct rpc_call *call, const char *name, bool dflt);
  */
 char	*rpc_cursor_encode(const char *a, const char *b);
 int	rpc_cursor_decode(struct rpc_call *call, char **a, char **b);
+
+/*
+ * The "next" of a page of n rows fetched with limit + 1: the cursor after
+ * row limit - 1 (its sort key in key_col, its id in id_col), or JSON null
+ * on the last page.
+ */
+json_t	*rpc_page_next(const PGresult *res, int n, long long limit, int key_col, int id_col);
+
+/* A column as JSON: text or integer, JSON null for SQL NULL. */
+json_t	*rpc_column_text(const PGresult *res, int row, int col);
+json_t	*rpc_column_integer(const PGresult *res, int row, int col);
 
 /* Whether debug.* methods are served (config debug_methods). */
 void	rpc_set_debug(bool on);
