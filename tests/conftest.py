@@ -312,6 +312,15 @@ class Daemon:
     def signal(self, sig):
         self.proc.send_signal(sig)
 
+    def reload(self, timeout=15):
+        """SIGHUP, and wait until jxjyd has logged that it read the config again."""
+        n = self.stderr_text().count("reload: ")
+        self.signal(signal.SIGHUP)
+        deadline = time.monotonic() + timeout
+        while self.stderr_text().count("reload: ") <= n:
+            assert time.monotonic() < deadline, self.stderr_text()
+            time.sleep(0.05)
+
     def wait(self, timeout=30):
         """Wait for the daemon to exit; return its status (fails the test on timeout)."""
         try:

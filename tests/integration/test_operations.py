@@ -13,6 +13,7 @@ import re
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -451,6 +452,65 @@ def test_status_prints_the_figures(make_daemon, tmp_path):
     assert not sock.exists(), "the control socket outlived the daemon"
     r = status(d)
     assert r.returncode == 4 and "is jxjyd running?" in r.stderr
+
+
+def hash_storm(d, ids, rounds):
+    """Every account in ids logs in and out `rounds` times, each in its own session and
+    thread, while `jxjyd status` is polled; the largest running and waiting counts seen."""
+    seen = {"running": 0, "waiting": 0}
+    errors = []
+
+    def worker(idn):
+        try:
+            with d.rpc() as c:
+                for _ in range(rounds):
+                    c.result("session.login", {"id_number": idn, "password": DEMO_PASSWORD})
+                    c.result("session.logout")
+        except Exception as e:  # noqa: BLE001 - reported by the assertion below
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=worker, args=(idn,)) for idn in ids]
+    for t in threads:
+        t.start()
+    while any(t.is_alive() for t in threads):
+        m = re.search(r"password hashes: (\d+) waiting, (\d+) running", status(d).stdout)
+        assert m
+        seen["waiting"] = max(seen["waiting"], int(m.group(1)))
+        seen["running"] = max(seen["running"], int(m.group(2)))
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    return seen
+
+
+def test_hash_threads_bound_logins_and_follow_a_reload(make_daemon):
+    d = make_daemon(config={"security": {"captcha": "off", "hash_threads": 1}})
+    d.pg.psql(d.dbname, "INSERT INTO units (code, name, region) VALUES ('HT1', '哈希单位', "
+                        "'410100')")
+    ids = [id_number() for _ in range(4)]
+    for idn in ids:
+        d.pg.psql(d.dbname, "INSERT INTO accounts (id_number, state, password_hash, name, "
+                            f"unit_code) VALUES ('{idn}', 'active', '{DEMO_HASH}', '哈希', "
+                            "'HT1')")
+    # One at a time: the other sessions' logins wait their turn.
+    seen = hash_storm(d, ids, 4)
+    assert seen["running"] == 1 and seen["waiting"] >= 1, seen
+
+    def reload(threads):
+        d.settings["security"]["hash_threads"] = threads
+        d.write_config()
+        d.reload()
+        assert f"{threads} at once" in status(d).stdout
+
+    # More threads on SIGHUP: several hashes run together, never more than allowed.
+    reload(3)
+    seen = hash_storm(d, ids, 4)
+    assert 2 <= seen["running"] <= 3, seen
+    # Fewer again: the extra threads leave, and the bound is back to one.
+    reload(1)
+    seen = hash_storm(d, ids, 4)
+    assert seen["running"] == 1 and seen["waiting"] >= 1, seen
+    d.stop()
 
 
 def test_control_socket_is_not_stolen_and_stale_ones_are_replaced(make_daemon, tmp_path):
