@@ -13,7 +13,6 @@ import base64
 import hashlib
 import os
 import re
-import signal
 import threading
 import time
 from contextlib import contextmanager
