@@ -108,6 +108,7 @@ static const struct config_key config_keys[] = {
 	KEY_INT("database.pool_size", db_pool_size, 8, 1, 1000, RESTART),
 	KEY_INT("database.statement_timeout", db_statement_timeout, 5000,
 	    0, 3600000, RESTART),
+	KEY_STRING("database.listen_conninfo", db_listen_conninfo, "", true, RESTART),
 
 	KEY_ENUM("log.level", log_level, LOG_LEVEL_INFO, config_log_levels, RELOAD),
 	KEY_BOOL("log.syslog", log_syslog, false, RELOAD),

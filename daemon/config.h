@@ -102,6 +102,7 @@ struct config {
 	char	*db_conninfo;		/* libpq connection string */
 	int	 db_pool_size;		/* connections, 8 */
 	int	 db_statement_timeout;	/* ms, 5000 */
+	char	*db_listen_conninfo;	/* for LISTEN (notify.c); "" = db_conninfo */
 	char	*schema_dir;		/* numbered migrations */
 
 	/* log */

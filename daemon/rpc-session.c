@@ -23,6 +23,7 @@
 #include "db.h"
 #include "log.h"
 #include "messages.h"
+#include "notify.h"
 #include "passwords.h"
 #include "rpc.h"
 #include "session.h"
@@ -54,7 +55,8 @@ DB_STMT(session_change_password,
     " audit AS ("
     " INSERT INTO account_audit (account_id, actor_id, action, from_state, to_state)"
     " SELECT id, id, 'password_change', state, state FROM u RETURNING 1)"
-    " SELECT id FROM u");
+    /* Other jxjyd on this database end their sessions of the account (notify.h). */
+    " SELECT id, pg_notify('" NOTIFY_CHANNEL "', 'end ' || id || ' ' || $4::text) FROM u");
 
 DB_STMT(session_withdraw,
     "WITH u AS ("
@@ -272,7 +274,7 @@ account_change_password(struct rpc_call *call)
 	const char *new_password = rpc_param_string(call, "new_password");
 	const char *confirm = rpc_param_string(call, "new_password_confirm");
 	char id[24];
-	const char *params[3] = { id, NULL, NULL };
+	const char *params[4] = { id, NULL, NULL, NULL };
 	char *old_hash = NULL, *phone = NULL, *id_number = NULL, *new_hash = NULL;
 	const char *reason;
 	struct db_conn *db;
@@ -336,7 +338,8 @@ account_change_password(struct rpc_call *call)
 		goto out;
 	params[1] = new_hash;
 	params[2] = old_hash;
-	if ((r = db_exec(db, &session_change_password, 3, params)) == NULL) {
+	params[3] = notify_instance();
+	if ((r = db_exec(db, &session_change_password, 4, params)) == NULL) {
 		rc = rpc_fail_internal(call, db_error_text(db));
 		goto out;
 	}

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -50,6 +51,7 @@
 #include "forms.h"
 #include "inbox.h"
 #include "log.h"
+#include "notify.h"
 #include "passwords.h"
 #include "rpc.h"
 #include "server.h"
@@ -167,7 +169,12 @@ server_end_account_sessions(int64_t account_id, const struct session *except)
 		struct session *s = logged_in.list[i];
 
 		if (s != except && s->account_id == account_id) {
+			uint64_t one = 1;
+
 			atomic_store(&s->revoked, true);
+			/* Registered, so not yet freed: the thread unregisters first. */
+			if (s->wake_fd >= 0 && write(s->wake_fd, &one, sizeof one) < 0)
+				log_debug("session %lu: wake: %s", s->serial, strerror(errno));
 			n++;
 		}
 	}
@@ -643,6 +650,19 @@ session_stop_readable(socket_t fd, int revents, void *userdata)
 	return 0;	/* the loop checks 'stopping' itself */
 }
 
+/* The session's eventfd: another thread ended it (server_end_account_sessions). */
+static int
+session_wake_readable(socket_t fd, int revents, void *userdata)
+{
+	uint64_t n;
+
+	(void)revents;
+	(void)userdata;
+	if (read(fd, &n, sizeof n) < 0 && errno != EAGAIN)
+		log_debug("session wake: read: %s", strerror(errno));
+	return 0;	/* the loop checks 'revoked' itself */
+}
+
 /* --- the session thread -------------------------------------------------- */
 
 /* Re-arm TCP_QUICKACK: OpenSSH sets no TCP_NODELAY before auth (pitfall 1). */
@@ -771,6 +791,12 @@ session_handshake(struct session *s)
 		return false;
 	}
 	ssh_event_add_fd(s->event, stop_pipe[0], POLLIN, session_stop_readable, s);
+	/* Without it an idle session would learn it was ended only at its next request. */
+	s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->wake_fd >= 0)
+		ssh_event_add_fd(s->event, s->wake_fd, POLLIN, session_wake_readable, s);
+	else
+		log_warning("session %lu: eventfd: %s", s->serial, strerror(errno));
 	while (!(s->authenticated && s->channel != NULL && session_started(s))) {
 		int left = grace_ms - session_elapsed_ms(&t0);
 
@@ -917,9 +943,13 @@ session_thread(void *arg)
 	free(s->exec_command);
 	if (s->event != NULL) {
 		ssh_event_remove_fd(s->event, stop_pipe[0]);
+		if (s->wake_fd >= 0)
+			ssh_event_remove_fd(s->event, s->wake_fd);
 		ssh_event_remove_session(s->event, s->ssh);
 		ssh_event_free(s->event);
 	}
+	if (s->wake_fd >= 0)
+		close(s->wake_fd);
 	ssh_disconnect(s->ssh);
 	ssh_free(s->ssh);
 	for (size_t i = 0; i < s->n_pending; i++)
@@ -1069,6 +1099,7 @@ server_accept(int listen_fd, pthread_attr_t *attr)
 
 	s = xcalloc(1, sizeof *s);
 	s->fd = fd;
+	s->wake_fd = -1;
 	s->serial = serial;
 	s->lang = LANG_ZH;
 	s->role = ROLE_GUEST;
@@ -1222,6 +1253,8 @@ server_run(struct config *cfg)
 	ssh_bind_options_set(server_bind, SSH_BIND_OPTIONS_BANNER, "jxjyd_" JXJY_VERSION);
 
 	db_pool_init(cfg->db_conninfo, cfg->db_pool_size, cfg->db_statement_timeout);
+	notify_start(cfg->db_listen_conninfo[0] != '\0' ? cfg->db_listen_conninfo :
+	    cfg->db_conninfo);
 	server_sync_from_config(cfg);
 	listen_fd = server_listen(cfg);
 
@@ -1282,6 +1315,7 @@ server_run(struct config *cfg)
 		    DRAIN_SECONDS);
 		return 1;
 	}
+	notify_stop();
 	db_pool_close();
 	ssh_bind_free(server_bind);
 	pthread_attr_destroy(&attr);

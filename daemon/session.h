@@ -70,6 +70,7 @@ struct session {
 	char		 id_number[19];	/* of the logged-in account */
 	bool		 key_login;	/* logged in by an SSH key (no captcha needed) */
 	atomic_bool	 revoked;	/* ended from elsewhere (password changed) */
+	int		 wake_fd;	/* eventfd written when revoked; -1 when none */
 
 	struct captcha	*captcha;	/* the one outstanding code; captcha.c owns it */
 	int		 login_failures; /* in this session, for captcha "after-failures" */

@@ -7,6 +7,10 @@ on the two daemons deciding the same applications at the same moment get exactly
 decision between them, since the database decides (a guarded UPDATE).  Killing one daemon
 ends only its own sessions: the other's keep answering, and new sessions go to the
 survivor.
+
+Without the balancer: a password changed on one daemon ends the account's sessions on the
+other too (PostgreSQL NOTIFY), idle ones at once, and a daemon whose listening connection
+was cut listens again.
 """
 
 import re
@@ -177,3 +181,87 @@ def test_two_daemons_behind_haproxy(pair, postgres):
                 login(c, admin1)
                 assert serving((survivor,), "gamma") is survivor
             assert b.result("system.ping") == {"pong": True}
+
+
+# --- a password change reaches the other daemon ------------------------------------------
+
+@pytest.fixture
+def two(postgres, migrated_template, tmp_path):
+    """Two daemons on one database, no balancer: (d1, d2)."""
+    db = postgres.new_database(template=migrated_template)
+    # The second one names its listening connection itself (database.listen_conninfo).
+    daemons = [Daemon(tmp_path / f"n{i}", postgres, db,
+                      {"control_socket": str(tmp_path / f"n{i}.sock"),
+                       "database": {"listen_conninfo": postgres.conninfo(db) if i == 2 else ""}})
+               for i in (1, 2)]
+    try:
+        for d in daemons:
+            d.start()
+        yield daemons
+    finally:
+        for d in daemons:
+            if d.running():
+                d.stop()
+
+
+def wait_listening(d, count=1, timeout=15):
+    """Wait until d has LISTENed `count` times (its debug or warning line says so)."""
+    deadline = time.monotonic() + timeout
+    pattern = re.compile(r"notify: (listening on channel|listening to other jxjyd again)")
+    while len(pattern.findall(d.stderr_text())) < count:
+        assert time.monotonic() < deadline, d.stderr_text()
+        time.sleep(0.05)
+
+
+def change_password(s, old, new):
+    return s.result("account.change_password", {
+        "old_password": old, "new_password": new, "new_password_confirm": new})
+
+
+def assert_ended_elsewhere(s):
+    """s, idle, is told it was logged out elsewhere, and its channel closes."""
+    note = s.read(timeout=10)
+    assert "id" not in note and note["method"] == "session.closing", note
+    assert note["params"]["reason"] == "logged_out_elsewhere"
+    with pytest.raises(AssertionError, match="connection closed"):
+        s.read(timeout=10)
+
+
+def test_password_change_ends_sessions_on_the_other_daemon(two, postgres):
+    d1, d2 = two
+    wait_listening(d1)
+    wait_listening(d2)
+    acc = Accounts(postgres, d1.dbname, "NT")
+    acc.add_unit("NTA", "通知测试单位")
+    _, idn = acc.add_admin("NTA", "改密者")
+    _, other = acc.add_admin("NTA", "旁观者")
+    first, second = "Harbour-Violet-63", "Lantern-Copper-85"
+
+    with d1.rpc() as a, d1.rpc() as a2, d2.rpc() as b, d2.rpc() as c:
+        for s in (a, a2, b):
+            login(s, idn)
+        login(c, other)
+        # Only the sessions of this daemon are counted in the reply ...
+        assert change_password(a, DEMO_PASSWORD, first) == {"ended_sessions": 1}
+        # ... the one on the other daemon ends as well, though it asks nothing.
+        assert_ended_elsewhere(a2)
+        assert_ended_elsewhere(b)
+        assert re.search(r"changed its password on another jxjyd; sessions ended here: 1",
+                         d2.stderr_text()), d2.stderr_text()
+        # The daemon that made the change skipped its own notice; others live on.
+        assert "changed its password on another jxjyd" not in d1.stderr_text()
+        assert a.result("session.whoami")["account"]["id_number"] == idn
+        assert c.result("session.whoami")["account"]["id_number"] == other
+
+    # The listening connection is cut (as by a PostgreSQL restart): d2 listens again.
+    postgres.psql(d2.dbname, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE application_name = 'jxjyd listener' "
+                             f"AND datname = '{d2.dbname}'")
+    wait_listening(d1, 2, timeout=30)
+    wait_listening(d2, 2, timeout=30)
+    with d1.rpc() as a, d2.rpc() as b:
+        b.result("session.login", {"id_number": idn, "password": first})
+        a.result("session.login", {"id_number": idn, "password": first})
+        assert change_password(b, first, second) == {"ended_sessions": 0}
+        assert_ended_elsewhere(a)
+        assert b.result("session.whoami")["account"]["id_number"] == idn

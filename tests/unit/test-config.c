@@ -74,6 +74,7 @@ test_defaults(void)
 	CHECK_STR(c.schema_dir, JXJY_SCHEMA_DIR, "default schema_dir");
 	CHECK(!c.debug_methods, "default debug_methods false");
 	CHECK_STR(c.db_conninfo, "dbname=jxjy", "default database.conninfo");
+	CHECK_STR(c.db_listen_conninfo, "", "default database.listen_conninfo: conninfo's");
 	CHECK(c.db_pool_size == 8, "default database.pool_size");
 	CHECK(c.db_statement_timeout == 5000, "default database.statement_timeout");
 	CHECK(c.log_level == LOG_LEVEL_INFO, "default log.level");
@@ -127,6 +128,8 @@ test_good(void)
 	CHECK_STR(c.schema_dir, "/tmp/jxjy-test/schema", "schema_dir");
 	CHECK(c.debug_methods, "debug_methods");
 	CHECK_STR(c.db_conninfo, "host=/tmp dbname=jxjy_test", "database.conninfo");
+	CHECK_STR(c.db_listen_conninfo, "host=/tmp port=5433 dbname=jxjy_test",
+	    "database.listen_conninfo");
 	CHECK(c.db_pool_size == 3, "database.pool_size");
 	CHECK(c.db_statement_timeout == 0, "database.statement_timeout 0");
 	CHECK(c.log_level == LOG_LEVEL_DEBUG, "log.level");
@@ -768,7 +771,8 @@ test_diff(void)
 	    "requirements", "diff: the reloadable keys");
 	CHECK_STR(rbuf, "listen_address, port, host_key, schema_dir, "
 	    "database.conninfo, database.pool_size, database.statement_timeout, "
-	    "sessions.max_line", "diff: the keys that need a restart");
+	    "database.listen_conninfo, sessions.max_line",
+	    "diff: the keys that need a restart");
 
 	config_diff(&g, &g2, buf, sizeof buf, rbuf, sizeof rbuf);
 	CHECK(buf[0] == '\0' && rbuf[0] == '\0', "diff of equal configs: empty");
@@ -811,7 +815,7 @@ test_diff(void)
 static const char *const all_keys[] = {
 	"listen_address", "port", "host_key", "schema_dir", "debug_methods",
 	"database.conninfo", "database.pool_size", "database.statement_timeout",
-	"log.level", "log.syslog", "log.slow_request",
+	"database.listen_conninfo", "log.level", "log.syslog", "log.slow_request",
 	"sessions.max", "sessions.max_per_source", "sessions.max_line",
 	"sessions.idle_timeout", "sessions.login_grace_time",
 	"security.captcha", "security.captcha_lifetime",

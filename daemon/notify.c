@@ -1,0 +1,196 @@
+/*
+ * notify.c - LISTEN for what other jxjyd on the same database say (notify.h).
+ *
+ * One thread, one connection outside the pool (a pooled one could not sit
+ * in LISTEN between requests).  It polls the connection's socket and a
+ * stop pipe; a broken connection is closed and made again after
+ * NOTIFY_RETRY_SECONDS, checking the stop pipe meanwhile.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+#include <sodium.h>
+
+#include "db.h"
+#include "log.h"
+#include "notify.h"
+#include "session.h"
+#include "xmalloc.h"
+
+#define NOTIFY_RETRY_SECONDS	5
+
+static pthread_once_t instance_once = PTHREAD_ONCE_INIT;
+static char instance[17];
+
+static struct {
+	char		*conninfo;
+	int		 stop_pipe[2];
+	pthread_t	 thread;
+	bool		 running;
+} listener = { .stop_pipe = { -1, -1 } };
+
+static void
+notify_make_instance(void)
+{
+	unsigned char bytes[8];
+
+	if (sodium_init() < 0)
+		fatal("notify: libsodium cannot be initialised");
+	randombytes_buf(bytes, sizeof bytes);
+	sodium_bin2hex(instance, sizeof instance, bytes, sizeof bytes);
+}
+
+const char *
+notify_instance(void)
+{
+	pthread_once(&instance_once, notify_make_instance);
+	return instance;
+}
+
+int
+notify_handle(const char *payload)
+{
+	char from[sizeof instance + 1];
+	long long account;
+	int used = 0, n;
+
+	if (sscanf(payload, "end %lld %16[0-9a-f]%n", &account, from, &used) != 2 ||
+	    payload[used] != '\0' || account <= 0)
+		return -1;
+	if (strcmp(from, notify_instance()) == 0)
+		return 0;	/* our own change: its sessions are ended already */
+	n = server_end_account_sessions((int64_t)account, NULL);
+	if (n > 0)
+		log_info("notify: account %lld changed its password on another jxjyd; "
+		    "sessions ended here: %d", account, n);
+	return n;
+}
+
+/* Wait up to ms for the stop pipe; true when it says stop. */
+static bool
+notify_wait_stop(int fd, int ms)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = listener.stop_pipe[0], .events = POLLIN },
+		{ .fd = fd, .events = POLLIN },
+	};
+	int rc;
+
+	do {
+		rc = poll(pfd, fd >= 0 ? 2 : 1, ms);
+	} while (rc < 0 && errno == EINTR);
+	return rc > 0 && (pfd[0].revents & (POLLIN | POLLHUP));
+}
+
+/* Connect and LISTEN; NULL (logged) when either fails. */
+static struct db_conn *
+notify_connect(void)
+{
+	char err[256];
+	struct db_conn *c;
+
+	if ((c = db_connect_single(listener.conninfo, err, sizeof err)) == NULL)
+		return NULL;
+	if (db_command(c, "SET application_name = 'jxjyd listener'") != 0 ||
+	    db_command(c, "LISTEN " NOTIFY_CHANNEL) != 0) {
+		log_error("notify: LISTEN failed: %s", db_error_text(c));
+		db_disconnect_single(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void *
+notify_thread(void *arg)
+{
+	struct db_conn *c = NULL;
+	bool lost = false;
+
+	(void)arg;
+	for (;;) {
+		PGconn *pg;
+		PGnotify *note;
+
+		if (c == NULL) {
+			if ((c = notify_connect()) == NULL) {
+				if (!lost)
+					log_warning("notify: not listening to other jxjyd; a "
+					    "password changed there does not end sessions here "
+					    "until the database answers again (retrying every "
+					    "%d s)", NOTIFY_RETRY_SECONDS);
+				lost = true;
+				if (notify_wait_stop(-1, NOTIFY_RETRY_SECONDS * 1000))
+					break;
+				continue;
+			}
+			if (lost)
+				log_warning("notify: listening to other jxjyd again");
+			else
+				log_debug("notify: listening on channel %s as %s",
+				    NOTIFY_CHANNEL, notify_instance());
+			lost = false;
+		}
+		pg = db_pgconn(c);
+		if (notify_wait_stop(PQsocket(pg), -1))
+			break;
+		if (!PQconsumeInput(pg) || PQstatus(pg) != CONNECTION_OK) {
+			log_warning("notify: connection lost: %s", PQerrorMessage(pg));
+			db_disconnect_single(c);
+			c = NULL;
+			lost = true;
+			continue;
+		}
+		while ((note = PQnotifies(pg)) != NULL) {
+			if (notify_handle(note->extra) < 0)
+				log_warning("notify: unknown notice on %s ignored", note->relname);
+			PQfreemem(note);
+		}
+	}
+	db_disconnect_single(c);
+	return NULL;
+}
+
+void
+notify_start(const char *conninfo)
+{
+	int rc;
+
+	notify_instance();
+	if (pipe2(listener.stop_pipe, O_CLOEXEC) != 0) {
+		log_error("notify: pipe: %s; not listening to other jxjyd", strerror(errno));
+		return;
+	}
+	listener.conninfo = xstrdup(conninfo);
+	if ((rc = pthread_create(&listener.thread, NULL, notify_thread, NULL)) != 0) {
+		log_error("notify: cannot start the listener: %s", strerror(rc));
+		return;
+	}
+	listener.running = true;
+}
+
+void
+notify_stop(void)
+{
+	if (listener.running) {
+		if (write(listener.stop_pipe[1], "x", 1) < 0)
+			log_error("notify: cannot stop the listener: %s", strerror(errno));
+		pthread_join(listener.thread, NULL);
+		listener.running = false;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (listener.stop_pipe[i] >= 0)
+			close(listener.stop_pipe[i]);
+		listener.stop_pipe[i] = -1;
+	}
+	free(listener.conninfo);
+	listener.conninfo = NULL;
+}

@@ -1,0 +1,44 @@
+/*
+ * notify.h - what one jxjyd tells the others that share its database.
+ *
+ * Several jxjyd may serve one database behind a TCP balancer
+ * (docs/operations.md).  When an account's password changes, every other
+ * session of that account must end, on whichever daemon it is.  The
+ * statement that changes the password also sends a PostgreSQL NOTIFY on
+ * the channel NOTIFY_CHANNEL with the payload "end ACCOUNT_ID INSTANCE";
+ * every jxjyd listens on a connection of its own, on a thread of its own,
+ * and ends its sessions of that account.  The daemon that made the change
+ * has ended its own already and skips notices carrying its instance.
+ *
+ * A notice is delivered only to connections listening when it is
+ * committed: while the listening connection is down (PostgreSQL
+ * restarting) the thread says so in the log and connects again every few
+ * seconds, and notices sent meanwhile are lost.
+ */
+#ifndef JXJYD_NOTIFY_H
+#define JXJYD_NOTIFY_H
+
+#define NOTIFY_CHANNEL	"jxjy_sessions"
+
+/* This process's instance: 16 hexadecimal digits, random, fixed at the first call. */
+const char *notify_instance(void);
+
+/*
+ * Start listening on a connection made with conninfo, on a thread of its
+ * own.  Call once, with the signals the main thread handles already
+ * blocked (the thread inherits the mask).  Connection failures are logged
+ * and retried; they never stop the daemon.
+ */
+void	notify_start(const char *conninfo);
+
+/* Stop the thread and close its connection. */
+void	notify_stop(void);
+
+/*
+ * Handle one payload as the listening thread does: "end ACCOUNT INSTANCE"
+ * ends this daemon's sessions of ACCOUNT unless INSTANCE is this one.
+ * Returns the number of sessions ended, -1 for a payload it does not know.
+ */
+int	notify_handle(const char *payload);
+
+#endif
