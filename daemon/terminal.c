@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +54,8 @@ terminal_start(struct terminal *t, const char *program, const char *term,
 	char env_term[128], env_lang[32];
 	char *envp[] = { env_term, "LANG=C.UTF-8", env_lang, "PATH=/usr/bin:/bin", NULL };
 	char *argv[] = { (char *)program, "--fd", "3,3", "-l", (char *)lang, NULL };
-	int sv[2];
+	char slave_name[64];
+	int sv[2], master = -1;
 	pid_t pid;
 
 	t->pid = -1;
@@ -67,9 +67,28 @@ terminal_start(struct terminal *t, const char *program, const char *term,
 		log_error("terminal: socketpair: %s", strerror(errno));
 		return -1;
 	}
-	pid = forkpty(&t->pty_fd, NULL, NULL, &ws);
+	/*
+	 * Not forkpty: it opens the slave in this process without O_CLOEXEC,
+	 * and a session thread forking at that moment passed it on to its own
+	 * jxjy, which then held this terminal open after our child had left,
+	 * so the session never ended.  Here the master is close-on-exec from
+	 * the start and the slave is only ever opened in the child.
+	 */
+	if ((master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 ||
+	    grantpt(master) != 0 || unlockpt(master) != 0 ||
+	    ptsname_r(master, slave_name, sizeof slave_name) != 0) {
+		log_error("terminal: cannot make a pty: %s", strerror(errno));
+		if (master >= 0)
+			close(master);
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	ioctl(master, TIOCSWINSZ, &ws);
+	pid = fork();
 	if (pid < 0) {
-		log_error("terminal: forkpty: %s", strerror(errno));
+		log_error("terminal: fork: %s", strerror(errno));
+		close(master);
 		close(sv[0]);
 		close(sv[1]);
 		return -1;
@@ -77,20 +96,28 @@ terminal_start(struct terminal *t, const char *program, const char *term,
 	if (pid == 0) {
 		/* The child of a threaded process: only async-signal-safe calls, then exec. */
 		sigset_t none;
+		int slave;
 
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
-		if (dup2(sv[1], 3) < 0)
+		/* A session of its own, whose controlling terminal is the slave. */
+		if (setsid() < 0 || (slave = open(slave_name, O_RDWR)) < 0)
 			_exit(127);
-		/* dup2 clears FD_CLOEXEC on 3; every other descriptor closes on exec. */
+		ioctl(slave, TIOCSCTTY, 0);
+		if (dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0 ||
+		    dup2(sv[1], 3) < 0)
+			_exit(127);
+		if (slave > 3)
+			close(slave);
+		/* dup2 clears FD_CLOEXEC on 0-3; every other descriptor closes on exec. */
 		execve(program, argv, envp);
 		_exit(127);
 	}
 	close(sv[1]);
 	t->pid = pid;
 	t->rpc_fd = sv[0];
-	fcntl(t->pty_fd, F_SETFD, FD_CLOEXEC);
+	t->pty_fd = master;
 	return 0;
 }
 

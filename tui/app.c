@@ -77,11 +77,11 @@ app_lost(struct app *a)
 	if (msg == NULL || *msg == '\0')
 		msg = app_closing_text(reason);
 	/* The dialog waits for a key; its ticks must not bring us back here. */
-	ui_set_tick(NULL, NULL);
+	ui_set_tick(NULL, NULL, NULL);
 	if (reason != NULL && a->connect != NULL && (strcmp(reason, "idle_timeout") == 0 ||
 	    strcmp(reason, "logged_out_elsewhere") == 0)) {
 		ui_message(_("Session ended"), msg);
-		ui_set_tick(app_tick, a);
+		ui_set_tick(app_tick, app_tick_fd, a);
 		a->restart = true;
 		ui_stop(true);
 		return;
@@ -124,6 +124,14 @@ app_tick(void *arg)
 
 	if (!a->restart && !rpc_alive(a->rpc))
 		app_lost(a);
+}
+
+int
+app_tick_fd(void *arg)
+{
+	struct app *a = arg;
+
+	return a->restart || a->rpc == NULL ? -1 : rpc_poll_fd(a->rpc);
 }
 
 void

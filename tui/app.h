@@ -67,6 +67,8 @@ void	app_reconnect(struct app *a);
 
 /* ui tick: notices a server that went away (or ended the session) while the user was idle. */
 void	app_tick(void *arg);
+/* The descriptor app_tick waits on: the connection's, -1 while there is none. */
+int	app_tick_fd(void *arg);
 
 /* The status bar: the server's name and version, and hints. */
 void	app_status(struct app *a, const char *hints);

@@ -183,6 +183,7 @@ static void
 main_on_signal(int sig)
 {
 	main_signal = sig;
+	ui_wake_from_signal();
 }
 
 static void
@@ -329,7 +330,7 @@ main(int argc, char **argv)
 	}
 	atexit(ui_end);		/* whatever way out is taken, the terminal comes back */
 	ui_set_signal_flag(&main_signal);
-	ui_set_tick(app_tick, &app);
+	ui_set_tick(app_tick, app_tick_fd, &app);
 
 	next = SCREEN_START;
 	while (next != SCREEN_QUIT && main_signal == 0) {

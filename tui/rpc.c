@@ -639,6 +639,12 @@ rpc_closing_message(struct rpc *r)
 	return r->closing_reason[0] != '\0' ? r->closing_message : NULL;
 }
 
+int
+rpc_poll_fd(struct rpc *r)
+{
+	return r->lost ? -1 : r->in;
+}
+
 bool
 rpc_alive(struct rpc *r)
 {

@@ -78,6 +78,9 @@ json_t	*rpc_call(struct rpc *r, const char *method, json_t *params, struct rpc_e
  */
 bool	rpc_alive(struct rpc *r);
 
+/* The descriptor to poll for what the server sends; -1 once the connection is lost. */
+int	rpc_poll_fd(struct rpc *r);
+
 /*
  * Why the server ended the session, from its session.closing notification:
  * the reason ("idle_timeout", "logged_out_elsewhere", "shutting_down") and

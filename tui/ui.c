@@ -6,6 +6,9 @@
  * twice as wide as its character count says, and three times narrower
  * than its byte count.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,7 +21,7 @@
 #include "ui.h"
 #include "xmalloc.h"
 
-/* How often a waiting ui_next_event wakes for the tick and the signal flag. */
+/* How often a waiting ui_next_event runs a tick that has no descriptor to wait on. */
 #define UI_TICK_MS	250
 
 /* Narrower dialogs look like rendering glitches. */
@@ -32,7 +35,10 @@ static bool ui_colors;
 static volatile sig_atomic_t *ui_signal;
 static bool ui_stopped;
 static void (*ui_tick_fn)(void *);
+static int (*ui_tick_fd)(void *);
 static void *ui_tick_arg;
+static bool ui_hangup;		/* the terminal went away */
+static int ui_wake_pipe[2] = { -1, -1 };	/* ui_wake_from_signal -> ui_wait */
 static void (*ui_backdrop)(void *);
 static void *ui_backdrop_arg;
 static int ui_cursor_y = -1, ui_cursor_x = -1;
@@ -78,7 +84,10 @@ ui_start(void)
 	nonl();
 	keypad(stdscr, TRUE);
 	set_escdelay(UI_ESCDELAY_MS);
-	wtimeout(stdscr, UI_TICK_MS);
+	/* ui_next_event waits in poll(); ncurses only takes what has arrived. */
+	wtimeout(stdscr, 0);
+	if (ui_wake_pipe[0] < 0 && pipe2(ui_wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+		ui_wake_pipe[0] = ui_wake_pipe[1] = -1;
 	curs_set(0);
 	if (has_colors() && start_color() == OK) {
 		use_default_colors();
@@ -106,10 +115,51 @@ ui_set_signal_flag(volatile sig_atomic_t *flag)
 }
 
 void
-ui_set_tick(void (*fn)(void *), void *arg)
+ui_set_tick(void (*fn)(void *), int (*fd)(void *), void *arg)
 {
 	ui_tick_fn = fn;
+	ui_tick_fd = fd;
 	ui_tick_arg = arg;
+}
+
+void
+ui_wake_from_signal(void)
+{
+	int saved = errno;
+
+	if (ui_wake_pipe[1] >= 0 && write(ui_wake_pipe[1], "", 1) < 0) {
+		/* Full: a wake-up is pending already. */
+	}
+	errno = saved;
+}
+
+/*
+ * Sleep until a key may have come, the tick's descriptor is readable, or
+ * a signal (its handler writes to ui_wake_pipe, so one that lands just
+ * before poll() still wakes it): no wake-ups while nobody types and the
+ * server says nothing.
+ */
+static void
+ui_wait(void)
+{
+	struct pollfd p[3] = { { .fd = STDIN_FILENO, .events = POLLIN },
+	    { .fd = ui_wake_pipe[0], .events = POLLIN } };
+	nfds_t n = 2;
+	int fd = ui_tick_fn != NULL && ui_tick_fd != NULL ? ui_tick_fd(ui_tick_arg) : -1;
+	int ms = ui_tick_fn != NULL && fd < 0 ? UI_TICK_MS : -1;
+	char drain[64];
+
+	if (ui_wake_pipe[0] < 0 && ms < 0)
+		ms = UI_TICK_MS;	/* no pipe: look at the signal flag now and then */
+	if (ui_tick_fn != NULL && fd >= 0)
+		p[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	if (poll(p, n, ms) <= 0)
+		return;
+	if (p[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+		ui_hangup = true;
+	if (p[1].revents & POLLIN)
+		while (read(ui_wake_pipe[0], drain, sizeof drain) > 0)
+			;
 }
 
 void
@@ -227,9 +277,16 @@ ui_next_event(struct ui_event *ev)
 		}
 		rc = wget_wch(stdscr, &ch);
 		if (rc == ERR) {
-			/* A timeout, or a signal interrupted the read. */
+			/* Nothing typed: see to the connection, then sleep. */
 			if (ui_tick_fn != NULL)
 				ui_tick_fn(ui_tick_arg);
+			if (ui_hangup) {
+				ev->type = UI_EV_QUIT;
+				return;
+			}
+			if ((ui_signal != NULL && *ui_signal) || ui_stopped)
+				continue;
+			ui_wait();
 			continue;
 		}
 		if (ui_stopped)

@@ -69,8 +69,15 @@ void	ui_end(void);
 /* Make ui_next_event return UI_EV_QUIT once *flag is non-zero. */
 void	ui_set_signal_flag(volatile sig_atomic_t *flag);
 
-/* Called every few hundred milliseconds while waiting for a key. */
-void	ui_set_tick(void (*fn)(void *), void *arg);
+/* From a signal handler, after setting that flag: wake a waiting ui_next_event. */
+void	ui_wake_from_signal(void);
+
+/*
+ * fn(arg) runs while ui_next_event waits for a key: once before each
+ * sleep, and whenever fd(arg) (when fd is not NULL and returns a
+ * descriptor) is readable; with no descriptor, every 250 ms.
+ */
+void	ui_set_tick(void (*fn)(void *), int (*fd)(void *), void *arg);
 
 /*
  * Wait for the next event.  While the terminal is smaller than 80x24 it

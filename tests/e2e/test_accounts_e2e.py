@@ -7,6 +7,7 @@ TUI does when the server ends the session.
 Every test types keys into a private tmux server (tmux -L NAME) and reads the screen; what
 was stored is checked in the database."""
 
+import os
 import re
 import signal
 import subprocess
@@ -515,6 +516,25 @@ def test_connection_drop_exits_2(make_daemon, tui):
     t.keys("Enter")
     text = t.term.wait_for(lambda s: exit_status(s) is not None, what="jxjy to exit")
     assert exit_status(text) == 2, text
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_signal_to_the_idle_tui_ends_it(make_daemon, tui, sig):
+    # The idle TUI sleeps in poll() with no timeout; the signal must still end it, with
+    # the terminal given back and the signal as its exit status, as a shell expects.
+    d = make_daemon()
+    t = tui()
+    t.start(d)
+    t.wait("注册进度查询")
+    found = subprocess.run(["pgrep", "-f", "--", f"-k {t.dir}/known_hosts"], capture_output=True,
+                           text=True, timeout=10).stdout.split()
+    assert len(found) == 1, found
+    time.sleep(0.5)	# well into its sleep
+    os.kill(int(found[0]), sig)
+    text = t.term.wait_for(lambda s: exit_status(s) is not None, timeout=10,
+                           what="jxjy to exit")
+    assert exit_status(text) == 128 + sig, text
+    assert "注册进度查询" not in text	# the screen was given back
 
 
 # --- SSH key login ------------------------------------------------------------------------

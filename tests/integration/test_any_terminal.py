@@ -7,14 +7,18 @@ Keys are made here with ssh-keygen; ssh never consults an agent or the user's ow
 """
 
 import csv
+import fcntl
 import hashlib
 import io
 import json
 import os
 import re
+import select
 import socket
+import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 from contextlib import contextmanager
@@ -220,6 +224,84 @@ def test_served_tui_logs_in_by_key(site, staff, tmp_path):
         term.wait_for(lambda s: re.search(r"^EXITED=0$", s, re.M), what="ssh to exit 0")
     finally:
         term.kill()
+
+
+class PtySsh:
+    """`ssh -tt` to the daemon on a pty of its own, as a person's terminal is."""
+
+    def __init__(self, port):
+        self.master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        env = dict(os.environ, TERM="xterm-256color", LANG="C.UTF-8")
+        env.pop("JXJY_LANG", None)
+        self.proc = subprocess.Popen(["ssh", "-tt", *SSH_OPTIONS, *NO_AGENT, "-p", str(port),
+                                      "localhost"], stdin=slave, stdout=slave, stderr=slave,
+                                     env=env, start_new_session=True,
+                                     preexec_fn=_die_with_parent)
+        os.close(slave)
+        self.buf = bytearray()
+
+    def wait_for(self, needle, timeout=30):
+        deadline = time.monotonic() + timeout
+        while needle not in self.buf:
+            left = deadline - time.monotonic()
+            assert left > 0, f"{needle!r} never came: {bytes(self.buf[-300:])!r}"
+            r, _, _ = select.select([self.master], [], [], left)
+            if r:
+                try:
+                    self.buf += os.read(self.master, 65536)
+                except OSError:
+                    break
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        os.close(self.master)
+
+
+def terminals_of(pid):
+    """The pty devices (slaves and /dev/ptmx masters) among pid's descriptors."""
+    found = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("/dev/pts/") or target == "/dev/ptmx":
+            found.append((int(fd), target))
+    return sorted(found)
+
+
+def test_served_sessions_opened_together_each_end_with_their_tui(make_daemon):
+    # Sessions started at the same moment fork their TUIs at the same moment.  Each TUI
+    # must hold its own terminal only: jxjyd once used forkpty, whose descriptors a fork
+    # in another session thread could pass on to that session's TUI, which then kept the
+    # first session open after its own TUI had quit.  The race is narrow, so many
+    # sessions start together, twice.
+    d = make_daemon(config={"security": {"captcha": "always"}})
+    for _ in range(2):
+        terms = [PtySsh(d.port) for _ in range(16)]
+        try:
+            for t in terms:
+                t.wait_for("身份证号".encode())
+            kids = subprocess.run(["pgrep", "-P", str(d.proc.pid)], capture_output=True,
+                                  text=True, timeout=10).stdout.split()
+            assert len(kids) == len(terms), kids
+            for kid in kids:
+                held = terminals_of(kid)
+                assert [fd for fd, _ in held] == [0, 1, 2], f"jxjy {kid} holds {held}"
+            # F10 in each, in turn: each ssh exits with its TUI, whatever the others do.
+            for i, t in enumerate(terms):
+                os.write(t.master, b"\x1b[21~")
+                try:
+                    assert t.proc.wait(timeout=15) == 0
+                except subprocess.TimeoutExpired:
+                    pytest.fail(f"session {i + 1} of {len(terms)} outlived its TUI")
+        finally:
+            for t in terms:
+                t.close()
+    d.stop()
 
 
 def test_shell_without_pty_is_refused(site):
