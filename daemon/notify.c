@@ -133,9 +133,9 @@ notify_thread(void *arg)
 				continue;
 			}
 			if (lost)
-				log_warning("notify: listening to other jxjyd again");
+				log_warning("notify: hearing other jxjyd again");
 			else
-				log_debug("notify: listening on channel %s as %s",
+				log_debug("notify: LISTEN %s, as instance %s",
 				    NOTIFY_CHANNEL, notify_instance());
 			lost = false;
 		}

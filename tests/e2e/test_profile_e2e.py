@@ -351,9 +351,11 @@ def test_admin_reads_a_staff_members_profile(daemon, world, tui):
     admin.type("资料戊")
     admin.wait("共 1 人")
     admin.keys("Enter", "Enter")
-    text = admin.wait("13755556666", "变更记录", "工程 · 助理工程师（助理级）")
+    # "变更记录" alone would match the hint bar before the dialog is drawn: wait for the
+    # records themselves.
+    text = admin.wait("13755556666", "工程 · 助理工程师（助理级）",
+                      re.compile(r"手机号码  13900001111 → 13755556666  已生效"))
     assert "申请变更为" in text and "待审核" in text, text
-    assert re.search(r"手机号码  13900001111 → 13755556666  已生效", text), text
     assert re.search(r"专业技术职务  .*助理工程师 → .*工程师  待审核", text), text
     # Read only: nothing of the form, and the stored profile is untouched by looking.
     assert "[ 保存 ]" not in text

@@ -205,9 +205,10 @@ def two(postgres, migrated_template, tmp_path):
 
 
 def wait_listening(d, count=1, timeout=15):
-    """Wait until d has LISTENed `count` times (its debug or warning line says so)."""
+    """Wait until d has LISTENed `count` times (its debug or warning line says so).
+    Not "listening on": that is what Daemon.start waits for, the SSH port's line."""
     deadline = time.monotonic() + timeout
-    pattern = re.compile(r"notify: (listening on channel|listening to other jxjyd again)")
+    pattern = re.compile(r"notify: (LISTEN jxjy_sessions|hearing other jxjyd again)")
     while len(pattern.findall(d.stderr_text())) < count:
         assert time.monotonic() < deadline, d.stderr_text()
         time.sleep(0.05)
