@@ -61,111 +61,7 @@ struct options {
 	int		 pages;
 };
 
-struct conn {
-	ssh_session	 ssh;
-	ssh_channel	 channel;
-	long		 next_id;
-	size_t		 len;
-	char		*buf;		/* BENCH_LINE_MAX */
-};
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int
-compare_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The q-quantile (nearest rank) of v[0..n), which it sorts; 0 when empty. */
-static double
-quantile(double *v, size_t n, double q)
-{
-	size_t rank;
-
-	if (n == 0)
-		return 0;
-	qsort(v, n, sizeof *v, compare_double);
-	rank = (size_t)(q * n + 0.999999);
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return v[rank - 1];
-}
-
-static void
-conn_close(struct conn *c)
-{
-	if (c->channel != NULL) {
-		ssh_channel_send_eof(c->channel);
-		ssh_channel_close(c->channel);
-		ssh_channel_free(c->channel);
-	}
-	if (c->ssh != NULL) {
-		ssh_disconnect(c->ssh);
-		ssh_free(c->ssh);
-	}
-	free(c->buf);
-	memset(c, 0, sizeof *c);
-}
-
-/*
- * Send method with params (JSON text) and read the reply line into *reply
- * (pointing into c->buf, valid until the next call).  Returns 0 for a
- * result, -1 otherwise (the reply or the reason in err).
- */
-static int
-conn_call(struct conn *c, const char *method, const char *params, char **reply,
-    char *err, size_t errsize)
-{
-	char *line, *nl;
-	int len, n;
-
-	/* The previous reply is consumed now. */
-	if (c->len > 0 && (nl = memchr(c->buf, '\0', c->len)) != NULL) {
-		c->len -= nl + 1 - c->buf;
-		memmove(c->buf, nl + 1, c->len);
-	}
-	len = asprintf(&line, "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"%s\",\"params\":%s}\n",
-	    ++c->next_id, method, params);
-	if (len < 0 || ssh_channel_write(c->channel, line, len) != len) {
-		snprintf(err, errsize, "write: %s", ssh_get_error(c->ssh));
-		free(line);
-		return -1;
-	}
-	free(line);
-	while ((nl = memchr(c->buf, '\n', c->len)) == NULL) {
-		if (c->len == BENCH_LINE_MAX) {
-			snprintf(err, errsize, "reply too long");
-			return -1;
-		}
-		n = ssh_channel_read_timeout(c->channel, c->buf + c->len, BENCH_LINE_MAX - c->len,
-		    0, BENCH_TIMEOUT * 1000);
-		if (n <= 0) {
-			snprintf(err, errsize, "read: %s", n < 0 ? ssh_get_error(c->ssh) :
-			    "no reply in time, or the channel closed");
-			return -1;
-		}
-		c->len += (size_t)n;
-	}
-	*nl = '\0';
-	*reply = c->buf;
-	if (strstr(c->buf, "\"result\"") == NULL) {
-		snprintf(err, errsize, "%s: %.300s", method, c->buf);
-		return -1;
-	}
-	return 0;
-}
+#include "bench-rpc.h"
 
 /* Connect, authenticate ("none"), open jxjy-rpc and log in as id. */
 static int
@@ -203,7 +99,7 @@ conn_open(struct conn *c, const struct options *o, const char *id, char *err,
 	p = json_pack("{s:s, s:s}", "id_number", id, "password", o->password);
 	params = json_dumps(p, JSON_COMPACT);
 	json_decref(p);
-	if (conn_call(c, "session.login", params, &reply, err, errsize) != 0) {
+	if (conn_call(c, "session.login", params, &reply, NULL, err, errsize) != 0) {
 		free(params);
 		return -1;
 	}
@@ -248,7 +144,7 @@ submit_thread(void *arg)
 		snprintf(params, sizeof params, "{\"form\":\"%s\",\"year\":%d,\"amount\":2,"
 		    "\"fields\":{\"course\":\"压力测试课程%d-%ld\",\"platform\":\"河南专技在线\","
 		    "\"finished\":\"%d-06-01\"}}", o->form, o->year, t->index, i++, o->year);
-		if (conn_call(&c, "declaration.submit", params, &reply, err, sizeof err) != 0) {
+		if (conn_call(&c, "declaration.submit", params, &reply, NULL, err, sizeof err) != 0) {
 			if (atomic_fetch_add(&run->failed, 1) < 5)
 				fprintf(stderr, "bench-declarations: %s\n", err);
 			break;
@@ -365,7 +261,7 @@ run_queue(const struct options *o)
 		params = json_dumps(p, JSON_COMPACT);
 		json_decref(p);
 		t0 = now();
-		if (conn_call(&c, "review.declarations", params, &reply, err, sizeof err) != 0) {
+		if (conn_call(&c, "review.declarations", params, &reply, NULL, err, sizeof err) != 0) {
 			fprintf(stderr, "bench-declarations: %s\n", err);
 			free(params);
 			goto out;
@@ -418,7 +314,7 @@ run_call(const struct options *o)
 
 	if (conn_open(&c, o, o->id, err, sizeof err) != 0) {
 		fprintf(stderr, "bench-declarations: %s\n", err);
-	} else if (conn_call(&c, o->method, o->params, &reply, err, sizeof err) != 0) {
+	} else if (conn_call(&c, o->method, o->params, &reply, NULL, err, sizeof err) != 0) {
 		fprintf(stderr, "bench-declarations: %s\n", err);
 	} else {
 		printf("%s\n", reply);
