@@ -146,12 +146,12 @@ ui_wait(void)
 	    { .fd = ui_wake_pipe[0], .events = POLLIN } };
 	nfds_t n = 2;
 	int fd = ui_tick_fn != NULL && ui_tick_fd != NULL ? ui_tick_fd(ui_tick_arg) : -1;
-	int ms = ui_tick_fn != NULL && fd < 0 ? UI_TICK_MS : -1;
+	int ms = ui_tick_fn != NULL && fd < 0 ? UI_TICK_MS : -1;	/* no fd: poll the tick */
 	char drain[64];
 
 	if (ui_wake_pipe[0] < 0 && ms < 0)
 		ms = UI_TICK_MS;	/* no pipe: look at the signal flag now and then */
-	if (ui_tick_fn != NULL && fd >= 0)
+	if (fd >= 0)
 		p[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
 	if (poll(p, n, ms) <= 0)
 		return;
