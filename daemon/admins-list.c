@@ -24,7 +24,9 @@ DB_STMT(admins_list_one_stmt,
     " (SELECT count(*) FROM account_keys k WHERE k.account_id = a.id"
     "  AND k.source = 'config'),"
     " a.unit_code"
-    " FROM (SELECT 1) one LEFT JOIN accounts a ON a.id_number = $1");
+    " FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT * FROM accounts"
+    "  WHERE id_number = $1 AND (state = 'active' OR role = 'unit_admin')"
+    "  ORDER BY state = 'active' DESC, id DESC LIMIT 1) a ON true");
 DB_STMT(admins_list_others_stmt,
     "SELECT a.id_number, a.unit_code, a.state,"
     " (SELECT count(*) FROM account_keys k WHERE k.account_id = a.id), a.name"

@@ -177,22 +177,30 @@ admins_sync_one(struct db_conn *c, const struct config *cfg, const struct config
 {
 	DB_STMT(admins_unit_stmt, "SELECT 1 FROM units WHERE code = $1");
 	/*
-	 * old is read before the upsert (same snapshot), so the audit row can
-	 * say what the account was; the upsert changes nothing when nothing
-	 * differs, so a reload does not touch updated_at.
+	 * old is the ID number's account: the active one, else the newest
+	 * administrator's account (disabled); an application of the ID number
+	 * (pending, rejected: anyone may have made it, schema 005) is never
+	 * taken over.  It is read before the change (same snapshot), so the
+	 * audit row can say what the account was; nothing changes when
+	 * nothing differs, so a reload does not touch updated_at.
 	 */
 	DB_STMT(admins_upsert_stmt,
-	    "WITH old AS (SELECT id, state, role FROM accounts WHERE id_number = $1),"
-	    " up AS ("
+	    "WITH old AS (SELECT id, state, role FROM accounts WHERE id_number = $1"
+	    "  AND (state = 'active' OR role = 'unit_admin')"
+	    "  ORDER BY state = 'active' DESC, id DESC LIMIT 1),"
+	    " upd AS ("
+	    " UPDATE accounts a SET role = 'unit_admin', state = 'active', name = $2,"
+	    "  unit_code = $3, updated_at = now()"
+	    " FROM old WHERE a.id = old.id AND (a.role <> 'unit_admin' OR a.state <> 'active'"
+	    "  OR a.name <> $2 OR a.unit_code <> $3)"
+	    " RETURNING a.id),"
+	    " ins AS ("
 	    " INSERT INTO accounts (id_number, role, state, name, unit_code)"
-	    " VALUES ($1, 'unit_admin', 'active', $2, $3)"
-	    " ON CONFLICT (id_number) DO UPDATE SET role = 'unit_admin', state = 'active',"
-	    "  name = EXCLUDED.name, unit_code = EXCLUDED.unit_code, updated_at = now()"
-	    " WHERE accounts.role <> 'unit_admin' OR accounts.state <> 'active'"
-	    "  OR accounts.name <> EXCLUDED.name OR accounts.unit_code <> EXCLUDED.unit_code"
+	    " SELECT $1, 'unit_admin', 'active', $2, $3 WHERE NOT EXISTS (SELECT 1 FROM old)"
 	    " RETURNING id)"
-	    " SELECT COALESCE(up.id, old.id), old.state, old.role"
-	    " FROM (SELECT 1) one LEFT JOIN old ON true LEFT JOIN up ON true");
+	    " SELECT COALESCE(ins.id, upd.id, old.id), old.state, old.role"
+	    " FROM (SELECT 1) one LEFT JOIN old ON true LEFT JOIN upd ON true"
+	    " LEFT JOIN ins ON true");
 	DB_STMT(admins_audit_stmt,
 	    "INSERT INTO account_audit (account_id, actor_id, action, from_state, to_state,"
 	    " reason) VALUES ($1, NULL, 'provision', $2, 'active', $3)");

@@ -1,22 +1,45 @@
 /*
- * auth.c - ID number and password: lookup, lockout, per-source throttling.
+ * auth.c - ID number and password: lookup, throttling per ID number and
+ * per source address.
  *
- * Two guards against guessing.  Per account: security.lockout_failures
- * wrong passwords in a row lock it for security.lockout_minutes, and while
- * it is locked the password is not even looked at, so guessing during the
- * lock learns nothing.  Per source address: more than
- * security.source_failures_per_minute failures in a sliding minute and
- * that address is refused for a while, whichever accounts it tries (a
- * spray of one password over many ID numbers never locks any of them).
+ * Nothing is ever locked: a lock is a weapon, since anyone who knows a
+ * person's ID number could keep them out by failing on purpose (ASVS 4.0.3
+ * V2.2.1).  Instead failures slow further attempts.
  *
- * The lockout lives in the database, so every jxjyd serving it agrees; the
- * source table lives in memory, per process, which is enough to make
- * spraying slow.
+ * Per ID number: failures are counted in login_throttle, keyed by the ID
+ * number string whether or not any account has it, so that a known and an
+ * unknown ID number behave alike, in replies and in work done.  From
+ * security.throttle_after failures on, every attempt on that ID number
+ * needs the verification code (unless security.captcha is off) and waits
+ * 1, 2, 4 ... seconds, capped at security.throttle_max_delay, before its
+ * answer -- right password or wrong.  The right password is never refused.
+ * The count lives in the database, so every jxjyd serving it agrees, and
+ * restarts once its last failure is security.throttle_window old.
+ *
+ * An attempt is counted before its password is checked and uncounted when
+ * it turns out right, so that parallel attempts from many sessions each
+ * see the ones before them and wait longer, rather than all reading the
+ * same count.  Each attempt sleeps in its own session thread, with no
+ * pooled connection held and no queue shared with anyone, so a flood on
+ * one ID number does not put its owner behind the attacker.
+ *
+ * Per source address (in memory, per process): past
+ * security.source_failures_per_minute failures in a sliding minute, every
+ * attempt from that address needs the code and waits the same way.  It is
+ * slowed, not refused, because one address may be a whole hospital behind
+ * NAT, and refusing it would let one person there keep the others out.
+ *
+ * One ID number may carry several applications (a person's and a
+ * stranger's claim, rpc-register.c) but at most one active account.  A
+ * password is tried against the active account and the newest applications
+ * in turn, newest first; how many is bounded by
+ * security.max_pending_applications.
  *
  * The Argon2id verification runs with no pooled database connection held:
  * a burst of logins waits for hashing slots, not on the pool, so the other
  * sessions' requests still find connections.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +47,7 @@
 #include <time.h>
 
 #include "auth.h"
+#include "captcha.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -158,46 +182,91 @@ auth_source_failed(const char *source)
 	pthread_mutex_unlock(&sources.lock);
 }
 
-/* --- the password check -------------------------------------------------- */
 
-/* Minutes are rounded up, so "try again after 10:16" is never too early. */
-#define AUTH_SQL_HHMM(col) \
-	"to_char(date_trunc('minute', (" col ") AT TIME ZONE 'Asia/Shanghai' " \
-	"+ interval '59.999999 seconds'), 'HH24:MI')"
-
-DB_STMT(auth_select_account,
-    "SELECT a.id, a.id_number, a.role, a.state, a.password_hash, a.unit_code, u.name,"
-    " a.name, a.reject_reason, " AUTH_SQL_TIME("a.submitted_at") ", "
-    AUTH_SQL_TIME("a.decided_at") ","
-    " coalesce(a.locked_until > now(), false), " AUTH_SQL_TIME("a.locked_until") ", "
-    AUTH_SQL_HHMM("a.locked_until") ","
-    " a.failed_logins <> 0 OR a.locked_until IS NOT NULL"
-    " FROM accounts a JOIN units u ON u.code = a.unit_code"
-    " WHERE a.id_number = $1");
+/* --- throttling per ID number -------------------------------------------- */
 
 /*
- * One failure, counted in one UPDATE; the one that reaches the limit
- * starts the lock (and the count again from zero, so that after the lock
- * another full series is allowed) and is audited with it.  A locked
- * account is not counted: its password was not checked.
+ * The ID number's live failure count ($2: the window in seconds) with the
+ * candidates for its password, the active account first, then the newest
+ * other applications ($3 of them).  An ID number nobody has still yields
+ * one row (with NULL account columns): the same statement, the same round
+ * trip, whatever the ID number.
  */
-DB_STMT(auth_count_failure,
-    "WITH u AS ("
-    " UPDATE accounts SET"
-    "  failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,"
-    "  locked_until = CASE WHEN failed_logins + 1 >= $2"
-    "   THEN now() + make_interval(mins => $3::int) ELSE locked_until END"
-    " WHERE id = $1 AND (locked_until IS NULL OR locked_until <= now())"
-    " RETURNING id, state, locked_until, coalesce(locked_until > now(), false) AS locked),"
-    " audit AS ("
-    " INSERT INTO account_audit (account_id, actor_id, action, from_state, to_state, reason)"
-    " SELECT id, NULL, 'lockout', state, state, $2 || ' failed logins' FROM u WHERE locked"
-    " RETURNING 1)"
-    " SELECT locked, " AUTH_SQL_TIME("locked_until") ", " AUTH_SQL_HHMM("locked_until")
-    " FROM u");
+#define AUTH_ACCOUNT_COLUMNS \
+	"a.id, a.id_number, a.role, a.state, a.password_hash, a.unit_code, u.name AS unit," \
+	" a.name, a.reject_reason, " AUTH_SQL_TIME("a.submitted_at") " AS submitted, " \
+	AUTH_SQL_TIME("a.decided_at") " AS decided, a.submitted_at AS sort_at"
+DB_STMT(auth_select_candidates,
+    "SELECT coalesce(t.failures, 0), c.*"
+    " FROM (SELECT 1) one"
+    " LEFT JOIN login_throttle t ON t.id_number = $1"
+    "  AND t.last_failure > now() - make_interval(secs => $2::int)"
+    " LEFT JOIN LATERAL ("
+    "  (SELECT 0 AS rank, " AUTH_ACCOUNT_COLUMNS
+    "   FROM accounts a JOIN units u ON u.code = a.unit_code"
+    "   WHERE a.id_number = $1 AND a.state = 'active')"
+    "  UNION ALL"
+    "  (SELECT 1, " AUTH_ACCOUNT_COLUMNS
+    "   FROM accounts a JOIN units u ON u.code = a.unit_code"
+    "   WHERE a.id_number = $1 AND a.state <> 'active'"
+    "   ORDER BY a.submitted_at DESC, a.id DESC LIMIT $3)) c ON true"
+    " ORDER BY c.rank, c.sort_at DESC, c.id DESC");
 
-DB_STMT(auth_reset_failures,
-    "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1");
+/*
+ * Count one attempt on $1 as a failure, restarting the count when the
+ * last one is older than the window ($2 s); returns the count.  Prunes a
+ * bounded number of rows older than the window (never $1's own: one
+ * statement may not change a row twice).
+ */
+DB_STMT(auth_count_attempt,
+    "WITH prune AS ("
+    " DELETE FROM login_throttle WHERE id_number IN ("
+    "  SELECT id_number FROM login_throttle"
+    "  WHERE last_failure < now() - make_interval(secs => $2::int) AND id_number <> $1"
+    "  LIMIT 100))"
+    " INSERT INTO login_throttle AS t (id_number, failures, last_failure)"
+    " VALUES ($1, 1, now())"
+    " ON CONFLICT (id_number) DO UPDATE SET"
+    "  failures = CASE WHEN t.last_failure < now() - make_interval(secs => $2::int)"
+    "   THEN 1 ELSE t.failures + 1 END,"
+    "  last_failure = now()"
+    " RETURNING failures");
+
+/* The attempt was right after all: take it back. */
+DB_STMT(auth_uncount_attempt,
+    "UPDATE login_throttle SET failures = greatest(failures - 1, 0) WHERE id_number = $1");
+
+/* The active account's owner proved it: the series of failures ends. */
+DB_STMT(auth_reset_attempts,
+    "DELETE FROM login_throttle WHERE id_number = $1");
+
+/* The session's own account (auth_verify_current), with the count. */
+DB_STMT(auth_select_current,
+    "SELECT coalesce(t.failures, 0), a.password_hash"
+    " FROM accounts a LEFT JOIN login_throttle t ON t.id_number = a.id_number"
+    "  AND t.last_failure > now() - make_interval(secs => $2::int)"
+    " WHERE a.id = $1");
+
+DB_STMT(auth_lock_stmt,
+    "SELECT pg_advisory_xact_lock(hashtext('jxjy id_number ' || $1))");
+
+int
+auth_lock_id_number(struct db_conn *db, const char *id_number)
+{
+	const char *params[1] = { id_number };
+	PGresult *r;
+
+	if ((r = db_exec(db, &auth_lock_stmt, 1, params)) == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+/* One candidate account for a password, with its hash. */
+struct auth_candidate {
+	struct account_row row;
+	char	*hash;		/* NULL: key only */
+};
 
 void
 account_row_free(struct account_row *row)
@@ -213,12 +282,12 @@ account_row_free(struct account_row *row)
 
 /* A copy of a column, NULL for SQL NULL. */
 static char *
-auth_column(PGresult *r, int col)
+auth_column(PGresult *r, int row, int col)
 {
-	return PQgetisnull(r, 0, col) ? NULL : xstrdup(PQgetvalue(r, 0, col));
+	return PQgetisnull(r, row, col) ? NULL : xstrdup(PQgetvalue(r, row, col));
 }
 
-/* Give the pooled connection back while hashing; rpc_db takes one again. */
+/* Give the pooled connection back while waiting or hashing; rpc_db takes one again. */
 static void
 auth_release_db(struct rpc_call *call)
 {
@@ -249,143 +318,298 @@ auth_normalise_id(const char *id_number, char out[19])
 	return true;
 }
 
-/* The "locked" error with data.locked_until. Returns -1. */
+/* 1, 2, 4 ... seconds for the failures past the threshold, capped; 0 below it. */
 static int
-auth_fail_locked(struct rpc_call *call, const char *until_iso, const char *until_hhmm)
+auth_delay_for(int failures, int threshold)
 {
-	char *message = xasprintf(message_get(call->session->lang, "locked"), until_hhmm);
+	int cap = server_config()->throttle_max_delay, over = failures - threshold;
 
-	rpc_fail(call, RPC_LOGIN_FAILED, "locked", NULL, message);
-	free(message);
-	json_decref(call->error_data);
-	call->error_data = json_pack("{s:s}", "locked_until", until_iso);
+	if (over < 0)
+		return 0;
+	if (over > 16)
+		over = 16;
+	return (1 << over) < cap ? (1 << over) : cap;
+}
+
+/*
+ * Whether an attempt is slowed: the ID number had throttle_after failures
+ * (failures counts those before this attempt; -1 when no ID number is
+ * involved), or its source address is past its limit.
+ */
+static bool
+auth_throttled(const struct session *s, int failures)
+{
+	const struct config *cfg = server_config();
+
+	return failures >= cfg->throttle_after ||
+	    auth_source_failures(s->source) >= cfg->source_failures_per_minute;
+}
+
+bool
+auth_captcha_required(const struct session *s, bool throttled)
+{
+	switch (server_config()->captcha) {
+	case CAPTCHA_ALWAYS:
+		return true;
+	case CAPTCHA_AFTER_FAILURES:
+		return throttled || s->login_failures > 0 || auth_source_failures(s->source) > 0;
+	case CAPTCHA_OFF:
+		break;
+	}
+	return false;
+}
+
+/* Add member key to the error's data. */
+static void
+auth_error_data(struct rpc_call *call, const char *key, json_t *value)
+{
+	if (call->error_data == NULL)
+		call->error_data = json_object();
+	json_object_set_new(call->error_data, key, value);
+}
+
+/*
+ * The verification code step: when required, the call's "captcha"
+ * parameter must match the session's code (consumed whatever happens);
+ * when not, any outstanding code is dropped, so that none outlives an
+ * attempt.  Returns 0, or -1 after rpc_fail ("bad_captcha").
+ */
+static int
+auth_captcha(struct rpc_call *call, bool throttled)
+{
+	struct session *s = call->session;
+	enum captcha_result result;
+
+	if (!auth_captcha_required(s, throttled)) {
+		captcha_free(s->captcha);
+		s->captcha = NULL;
+		return 0;
+	}
+	result = captcha_check(&s->captcha, rpc_param_string(call, "captcha"));
+	if (result == CAPTCHA_OK)
+		return 0;
+	s->login_failures++;
+	if (result == CAPTCHA_EXPIRED) {
+		rpc_fail(call, RPC_LOGIN_FAILED, "bad_captcha", "captcha",
+		    message_get(s->lang, "captcha_expired"));
+		auth_error_data(call, "expired", json_true());
+	} else {
+		rpc_fail(call, RPC_LOGIN_FAILED, "bad_captcha", "captcha",
+		    message_get(s->lang, "bad_captcha"));
+	}
+	auth_error_data(call, "captcha_required", json_true());
 	return -1;
 }
 
-/* Count a wrong password against the account; reply bad_credentials or locked. */
+/*
+ * Count the attempt on id_number (before its password is checked) and
+ * wait the delay that the failures before it and the source address call
+ * for, holding no pooled connection.  Returns 0, or -1 after rpc_fail.
+ */
 static int
-auth_count(struct rpc_call *call, int64_t account_id)
+auth_count_and_wait(struct rpc_call *call, const char *id_number)
 {
 	const struct config *cfg = server_config();
 	struct db_conn *db;
-	char id[24], limit[16], minutes[16];
-	const char *params[3] = { id, limit, minutes };
+	char window[16];
+	const char *params[2] = { id_number, window };
 	PGresult *r;
-	int rc;
+	int before, delay, source_delay;
+	struct timespec ts;
 
 	if ((db = rpc_db(call)) == NULL)
 		return -1;
-	snprintf(id, sizeof id, "%lld", (long long)account_id);
-	snprintf(limit, sizeof limit, "%d", cfg->lockout_failures);
-	snprintf(minutes, sizeof minutes, "%d", cfg->lockout_minutes);
-	if ((r = db_exec(db, &auth_count_failure, 3, params)) == NULL)
+	snprintf(window, sizeof window, "%d", cfg->throttle_window);
+	if ((r = db_exec(db, &auth_count_attempt, 2, params)) == NULL)
 		return rpc_fail_internal(call, db_error_text(db));
-	if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0) {
-		log_info("session %lu: account %lld locked for %d min after %d failed logins",
-		    call->session->serial, (long long)account_id, cfg->lockout_minutes,
-		    cfg->lockout_failures);
-		rc = auth_fail_locked(call, PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2));
-	} else {
-		rc = rpc_fail(call, RPC_LOGIN_FAILED, "bad_credentials", NULL, NULL);
-	}
+	before = atoi(PQgetvalue(r, 0, 0)) - 1;
 	PQclear(r);
-	return rc;
+	auth_release_db(call);
+
+	delay = auth_delay_for(before, cfg->throttle_after);
+	source_delay = auth_delay_for(auth_source_failures(call->session->source),
+	    cfg->source_failures_per_minute);
+	if (source_delay > delay)
+		delay = source_delay;
+	if (delay > 0) {
+		log_info("session %lu: throttled (%d failures on the ID number, %d from %s):"
+		    " %d s delay", call->session->serial, before,
+		    auth_source_failures(call->session->source), call->session->source, delay);
+		ts.tv_sec = delay;
+		ts.tv_nsec = 0;
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+	}
+	return 0;
+}
+
+/*
+ * The attempt was right: uncount it, or with reset end the ID number's
+ * series of failures.  Returns 0, or -1 after rpc_fail.
+ */
+static int
+auth_settle(struct rpc_call *call, const char *id_number, bool reset)
+{
+	struct db_conn *db;
+	const char *params[1] = { id_number };
+	PGresult *r;
+
+	if ((db = rpc_db(call)) == NULL)
+		return -1;
+	r = db_exec(db, reset ? &auth_reset_attempts : &auth_uncount_attempt, 1, params);
+	if (r == NULL)
+		return rpc_fail_internal(call, db_error_text(db));
+	PQclear(r);
+	return 0;
+}
+
+/* Wipe and free a password hash. */
+static void
+auth_hash_free(char *hash)
+{
+	if (hash != NULL) {
+		memset(hash, 0, strlen(hash));
+		free(hash);
+	}
+}
+
+/* Read candidate row i of r (columns from 1 on) into c. */
+static void
+auth_candidate_read(PGresult *r, int i, struct auth_candidate *c)
+{
+	struct account_row *row = &c->row;
+
+	row->id = strtoll(PQgetvalue(r, i, 2), NULL, 10);
+	snprintf(row->id_number, sizeof row->id_number, "%s", PQgetvalue(r, i, 3));
+	row->role = strcmp(PQgetvalue(r, i, 4), "unit_admin") == 0 ?
+	    ROLE_UNIT_ADMIN : ROLE_STAFF;
+	snprintf(row->state, sizeof row->state, "%s", PQgetvalue(r, i, 5));
+	c->hash = auth_column(r, i, 6);
+	row->unit_code = auth_column(r, i, 7);
+	row->unit_name = auth_column(r, i, 8);
+	row->name = auth_column(r, i, 9);
+	row->reject_reason = auth_column(r, i, 10);
+	row->submitted_at = auth_column(r, i, 11);
+	row->decided_at = auth_column(r, i, 12);
 }
 
 int
 auth_password(struct rpc_call *call, const char *id_number, const char *password,
-    struct account_row *row)
+    enum auth_scope scope, struct account_row *row)
 {
-	const char *source = call->session->source;
-	char normalised[19];
-	const char *params[1] = { normalised };
+	const struct config *cfg = server_config();
+	struct session *s = call->session;
+	char normalised[19], window[16], limit[16];
+	const char *params[3] = { normalised, window, limit };
+	struct auth_candidate *cands = NULL;
 	struct db_conn *db;
-	PGresult *r = NULL;
-	char *hash = NULL;
-	bool needs_reset = false;
-	int rc = -1;
+	PGresult *r;
+	int n = 0, failures, match = -1, rc = -1;
 
 	memset(row, 0, sizeof *row);
-	if (!auth_source_allowed(source)) {
-		log_info("session %lu: %s: too many failed logins from this address",
-		    call->session->serial, source);
-		return rpc_fail(call, RPC_RATE_LIMITED, "rate_limited", NULL, NULL);
-	}
 	if (!auth_normalise_id(id_number, normalised)) {
-		/* Not even an ID number: the same answer, after the same work. */
+		/*
+		 * Not even an ID number: nothing to count it against, but the
+		 * same answer after the same hashing, slowed by the source.
+		 */
+		if (auth_captcha(call, auth_throttled(s, -1)) != 0)
+			return -1;
 		password_verify(NULL, password);
-		auth_source_failed(source);
+		auth_source_failed(s->source);
+		s->login_failures++;
 		return rpc_fail(call, RPC_LOGIN_FAILED, "bad_credentials", NULL, NULL);
 	}
 
 	if ((db = rpc_db(call)) == NULL)
 		return -1;
-	if ((r = db_exec(db, &auth_select_account, 1, params)) == NULL)
+	snprintf(window, sizeof window, "%d", cfg->throttle_window);
+	snprintf(limit, sizeof limit, "%d", cfg->max_pending_applications + 1);
+	if ((r = db_exec(db, &auth_select_candidates, 3, params)) == NULL)
 		return rpc_fail_internal(call, db_error_text(db));
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		r = NULL;
-		auth_release_db(call);
-		password_verify(NULL, password);
-		auth_source_failed(source);
-		rc = rpc_fail(call, RPC_LOGIN_FAILED, "bad_credentials", NULL, NULL);
-		goto out;
-	}
-
-	row->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	snprintf(row->id_number, sizeof row->id_number, "%s", PQgetvalue(r, 0, 1));
-	row->role = strcmp(PQgetvalue(r, 0, 2), "unit_admin") == 0 ? ROLE_UNIT_ADMIN : ROLE_STAFF;
-	snprintf(row->state, sizeof row->state, "%s", PQgetvalue(r, 0, 3));
-	hash = auth_column(r, 4);
-	row->unit_code = auth_column(r, 5);
-	row->unit_name = auth_column(r, 6);
-	row->name = auth_column(r, 7);
-	row->reject_reason = auth_column(r, 8);
-	row->submitted_at = auth_column(r, 9);
-	row->decided_at = auth_column(r, 10);
-	needs_reset = strcmp(PQgetvalue(r, 0, 14), "t") == 0;
-
-	if (strcmp(PQgetvalue(r, 0, 11), "t") == 0) {
-		/* Locked: the password is not checked at all. */
-		auth_source_failed(source);
-		rc = auth_fail_locked(call, PQgetvalue(r, 0, 12), PQgetvalue(r, 0, 13));
-		goto out;
+	failures = atoi(PQgetvalue(r, 0, 0));
+	if (!PQgetisnull(r, 0, 1)) {
+		n = PQntuples(r);
+		/* Login knows only the active account when there is one (rank 0 first). */
+		if (scope == AUTH_LOGIN && strcmp(PQgetvalue(r, 0, 1), "0") == 0)
+			n = 1;
+		cands = xcalloc(n, sizeof *cands);
+		for (int i = 0; i < n; i++)
+			auth_candidate_read(r, i, &cands[i]);
 	}
 	PQclear(r);
-	r = NULL;
 
-	auth_release_db(call);
-	if (!password_verify(hash, password)) {
-		auth_source_failed(source);
-		/* A key-only account has no password to guess: nothing to count. */
-		if (hash == NULL)
-			rc = rpc_fail(call, RPC_LOGIN_FAILED, "bad_credentials", NULL, NULL);
-		else
-			rc = auth_count(call, row->id);
+	if (auth_captcha(call, auth_throttled(s, failures)) != 0)
+		goto out;
+	if (auth_count_and_wait(call, normalised) != 0)
+		goto out;
+
+	/* Newest first, until one matches; nobody's ID number costs one hash too. */
+	if (n == 0)
+		password_verify(NULL, password);
+	for (int i = 0; i < n && match < 0; i++) {
+		if (password_verify(cands[i].hash, password))
+			match = i;
+	}
+	if (match < 0) {
+		auth_source_failed(s->source);
+		s->login_failures++;
+		rc = rpc_fail(call, RPC_LOGIN_FAILED, "bad_credentials", NULL, NULL);
+		if (auth_captcha_required(s, auth_throttled(s, failures + 1)))
+			auth_error_data(call, "captcha_required", json_true());
 		goto out;
 	}
-
-	if (needs_reset) {
-		char id[24];
-		const char *reset_params[1] = { id };
-
-		if ((db = rpc_db(call)) == NULL)
-			goto out;
-		snprintf(id, sizeof id, "%lld", (long long)row->id);
-		if ((r = db_exec(db, &auth_reset_failures, 1, reset_params)) == NULL) {
-			rc = rpc_fail_internal(call, db_error_text(db));
-			goto out;
-		}
-	}
+	if (auth_settle(call, normalised, strcmp(cands[match].row.state, "active") == 0) != 0)
+		goto out;
+	*row = cands[match].row;
+	memset(&cands[match].row, 0, sizeof cands[match].row);
 	rc = 0;
 out:
-	if (r != NULL)
-		PQclear(r);
-	if (hash != NULL) {
-		memset(hash, 0, strlen(hash));
-		free(hash);
+	for (int i = 0; i < n; i++) {
+		account_row_free(&cands[i].row);
+		auth_hash_free(cands[i].hash);
 	}
-	if (rc != 0)
-		account_row_free(row);
+	free(cands);
+	return rc;
+}
+
+int
+auth_verify_current(struct rpc_call *call, const char *password)
+{
+	const struct config *cfg = server_config();
+	struct session *s = call->session;
+	char id[24], window[16];
+	const char *params[2] = { id, window };
+	struct db_conn *db;
+	PGresult *r;
+	char *hash = NULL;
+	bool right;
+	int rc = -1;
+
+	if ((db = rpc_db(call)) == NULL)
+		return -1;
+	snprintf(id, sizeof id, "%lld", (long long)s->account_id);
+	snprintf(window, sizeof window, "%d", cfg->throttle_window);
+	if ((r = db_exec(db, &auth_select_current, 2, params)) == NULL)
+		return rpc_fail_internal(call, db_error_text(db));
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return rpc_fail_internal(call, "the session's account is gone");
+	}
+	hash = auth_column(r, 0, 1);
+	PQclear(r);
+
+	if (auth_count_and_wait(call, s->id_number) != 0)
+		goto out;
+	right = password != NULL && password_verify(hash, password);
+	if (!right) {
+		auth_source_failed(s->source);
+		rc = 1;
+		goto out;
+	}
+	if (auth_settle(call, s->id_number, true) != 0)
+		goto out;
+	rc = 0;
+out:
+	auth_hash_free(hash);
 	return rc;
 }

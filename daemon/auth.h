@@ -2,8 +2,10 @@
  * auth.h - proving who one is with an ID number and a password.
  *
  * Used by session.login and by the applicant's own methods
- * (application.status, application.withdraw): the same lockout and the
- * same per-source throttling guard all of them.
+ * (application.status, application.withdraw), and by a logged-in session
+ * proving its own password again (auth_verify_current): the same
+ * throttling per ID number and per source address guards all of them
+ * (auth.c says how).  Nothing is ever locked.
  */
 #ifndef JXJYD_AUTH_H
 #define JXJYD_AUTH_H
@@ -25,21 +27,60 @@ struct account_row {
 	char	*decided_at;		/* NULL unless decided */
 };
 
+/* Which accounts of an ID number a password is tried against. */
+enum auth_scope {
+	AUTH_LOGIN,		/* the active account when there is one, else the newest others */
+	AUTH_APPLICATION,	/* the active account and the newest others */
+};
+
 /*
- * Check id_number and password.  Returns 0 with *row filled when the
- * password is right, whatever the account's state (the caller decides what
- * a pending or rejected account may do).  Otherwise returns -1 after
- * rpc_fail: "bad_credentials" (no such account, or wrong password — never
- * saying which), "locked" (too many failures; message says until when),
- * "rate_limited" (too many failures from this source address).  Counts
- * failures and resets them on success.
+ * Check id_number and password, the call's optional "captcha" parameter
+ * with them.  When the ID number or the source address is throttled (or
+ * security.captcha says so) the session's verification code is required,
+ * and the answer waits the throttle's delay.  The password is tried
+ * against the ID number's accounts in scope, newest first.  Returns 0 with
+ * *row filled when it matched one, whatever its state (the caller decides
+ * what a pending or rejected account may do).  Otherwise -1 after
+ * rpc_fail: "bad_captcha" (data.captcha_required), "bad_credentials"
+ * (nobody has the ID number, or the password is wrong -- never saying
+ * which; data.captcha_required when the next attempt needs the code).
  */
 int	auth_password(struct rpc_call *call, const char *id_number, const char *password,
-	    struct account_row *row);
+	    enum auth_scope scope, struct account_row *row);
+
+/*
+ * Check the logged-in session's own account password, counted and slowed
+ * like a login on its ID number (no verification code: captcha.new serves
+ * guests only, and the session passed one to log in).  Returns 0 when
+ * right, 1 when wrong (nothing replied: the caller names its own field),
+ * -1 after rpc_fail.  An account without a password never matches.
+ */
+int	auth_verify_current(struct rpc_call *call, const char *password);
+
+/*
+ * Whether the session's next attempt needs the verification code, with
+ * throttled saying whether its ID number is throttled (captcha.new, which
+ * knows no ID number, passes false).
+ */
+bool	auth_captcha_required(const struct session *s, bool throttled);
 
 void	account_row_free(struct account_row *row);
 
-/* Per-source failure throttling (in memory, per jxjyd process). */
+struct db_conn;
+
+/*
+ * Serialise the changes to one ID number's accounts (a registration's
+ * limit of pending applications, an approval's one active account): a
+ * transaction-scoped advisory lock; call inside db_begin.  Returns 0, -1
+ * when the database failed.
+ */
+int	auth_lock_id_number(struct db_conn *db, const char *id_number);
+
+/*
+ * Per-source failure counting (in memory, per jxjyd process).
+ * auth_source_allowed is only for a method that still refuses
+ * ("rate_limited") rather than slows.
+ */
 bool	auth_source_allowed(const char *source);
 void	auth_source_failed(const char *source);
 

@@ -124,8 +124,11 @@ static const struct config_key config_keys[] = {
 	KEY_ENUM("security.captcha", captcha, CAPTCHA_ALWAYS,
 	    config_captcha_modes, RELOAD),
 	KEY_INT("security.captcha_lifetime", captcha_lifetime, 120, 10, 3600, RELOAD),
-	KEY_INT("security.lockout_failures", lockout_failures, 5, 1, 1000, RELOAD),
-	KEY_INT("security.lockout_minutes", lockout_minutes, 15, 1, 10080, RELOAD),
+	KEY_INT("security.throttle_after", throttle_after, 3, 1, 1000, RELOAD),
+	KEY_INT("security.throttle_max_delay", throttle_max_delay, 30, 0, 300, RELOAD),
+	KEY_INT("security.throttle_window", throttle_window, 900, 60, 86400, RELOAD),
+	KEY_INT("security.max_pending_applications", max_pending_applications, 3,
+	    1, 20, RELOAD),
 	KEY_INT("security.hash_threads", hash_threads, 2, 1, 64, RELOAD),
 	KEY_INT("security.source_failures_per_minute", source_failures_per_minute,
 	    30, 1, 100000, RELOAD),
@@ -449,6 +452,22 @@ config_suggest(const char *path, char *buf, size_t size)
 	return prefix_of != NULL ? prefix_of : same_leaf;
 }
 
+/*
+ * Keys that existed once: an old file that still sets one is told what
+ * replaced it, instead of a bare "unknown key".  They stay errors, so that
+ * nobody runs believing a policy is in force that no longer exists.
+ */
+static const struct {
+	const char	*path;
+	const char	*why;
+} config_removed_keys[] = {
+	{ "security.lockout_failures", "removed: accounts are no longer locked "
+	    "(anyone could lock anyone out); failures slow further attempts instead: "
+	    "delete it and see security.throttle_after" },
+	{ "security.lockout_minutes", "removed: accounts are no longer locked; "
+	    "delete it and see security.throttle_window and security.throttle_max_delay" },
+};
+
 static void
 config_unknown(struct config_reader *rd, const config_setting_t *s,
     const char *path)
@@ -456,6 +475,13 @@ config_unknown(struct config_reader *rd, const config_setting_t *s,
 	char buf[64];
 	const char *hint = config_suggest(path, buf, sizeof buf);
 
+	for (size_t i = 0; i < sizeof config_removed_keys / sizeof config_removed_keys[0];
+	    i++) {
+		if (strcmp(path, config_removed_keys[i].path) == 0) {
+			config_error(rd, s, path, "%s", config_removed_keys[i].why);
+			return;
+		}
+	}
 	if (hint != NULL)
 		config_error(rd, s, path, "unknown key (did you mean %s?)", hint);
 	else

@@ -120,8 +120,10 @@ struct config {
 	/* security */
 	enum captcha_mode captcha;
 	int	 captcha_lifetime;	/* s, 120 */
-	int	 lockout_failures;	/* 5 */
-	int	 lockout_minutes;	/* 15 */
+	int	 throttle_after;	/* failures on an ID number before it is slowed, 3 */
+	int	 throttle_max_delay;	/* s, 30: the delay's cap */
+	int	 throttle_window;	/* s, 900: a failure older than this is forgotten */
+	int	 max_pending_applications; /* per ID number, 3 */
 	int	 hash_threads;		/* concurrent Argon2id hashes, 2 */
 	int	 source_failures_per_minute; /* 30 */
 

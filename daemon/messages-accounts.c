@@ -26,7 +26,9 @@ const struct message messages_accounts[] = {
 	    "the birth date in it lies in the future" } },
 	{ "id_number_checksum", { "校验码不正确，请检查是否输错",
 	    "the check character is wrong; is a digit mistyped?" } },
-	{ "id_number_taken", { "已经注册", "is already registered" } },
+	{ "applications_limit", { "此身份证号已有 %d 份注册申请在等待审核，请待单位管理员审核后再提交",
+	    "this ID number already has %d registrations waiting for review; "
+	    "submit again once the unit administrators have decided" } },
 	{ "phone_invalid", { "应为以 1 开头的 11 位数字", "must be 11 digits starting with 1" } },
 	{ "email_invalid", { "格式不正确", "is not a valid address" } },
 	{ "unit_unknown", { "没有这个单位，请从列表中选择",

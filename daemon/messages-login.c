@@ -2,8 +2,8 @@
  * messages-login.c - sentences of login, captcha, passwords and sessions.
  *
  * The seed's own wording is kept where it has one (账户或密码错误, 验证码错误,
- * 此账号还未被审核).  Entries with a "%s" are formats: "locked" takes the
- * time (HH:MM) the lock ends, "rejected" the administrator's reason.
+ * 此账号还未被审核).  Entries with a "%s" are formats: "rejected" takes the
+ * administrator's reason.
  *
  * "function.*" are the labels of the home screen's functions and "label.*"
  * the names of the input fields of these methods that no fields table
@@ -23,8 +23,6 @@ const struct message messages_login[] = {
 	    "this account has not been reviewed yet" } },
 	{ "rejected", { "注册审核未通过：%s", "the registration was rejected: %s" } },
 	{ "disabled", { "此账号已被停用", "this account has been disabled" } },
-	{ "locked", { "登录失败次数过多，此账号已被锁定，请于 %s 后再试",
-	    "too many failed logins: this account is locked; try again after %s" } },
 	{ "rate_limited", { "尝试次数过多，请稍后再试",
 	    "too many failed attempts; please wait a minute and try again" } },
 	{ "captcha_none", { "没有待输入的验证码", "no verification code is outstanding" } },

@@ -13,10 +13,13 @@
 #include <string.h>
 
 #include "auth.h"
+#include "config.h"
 #include "db.h"
 #include "log.h"
+#include "messages.h"
 #include "passwords.h"
 #include "rpc.h"
+#include "session.h"
 #include "text.h"
 #include "validate-account.h"
 #include "xmalloc.h"
@@ -215,26 +218,29 @@ register_params(const struct registration *r, char num[3][24], const char **para
 }
 
 /*
- * Store a new application with its audit row; its id goes to id.  Returns
- * 1 when stored, 0 when the ID number was taken meanwhile (a concurrent
- * registration won), -1 after rpc_fail.
+ * Store a new application with its audit row, unless the ID number has
+ * max_pending ($16) pending applications already; its id goes to id.
+ * Returns 1 when stored, 0 when the limit was reached, -1 after rpc_fail.
+ * Call in the transaction that holds register_lock.
  */
 static int
 register_insert(struct rpc_call *call, struct db_conn *db, const struct registration *r,
-    const char *hash, char id[24])
+    const char *hash, const char *max_pending, char id[24])
 {
 	DB_STMT(register_insert_stmt,
 	    "WITH ins AS ("
 	    " INSERT INTO accounts (id_number, password_hash, phone, email, unit_code,"
 	    "  department_id, name, sex, birth_date, ethnicity, native_place, school,"
 	    "  major_code, title_id, education_level)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-	    " ON CONFLICT (id_number) DO NOTHING RETURNING id),"
+	    " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15"
+	    " WHERE (SELECT count(*) FROM accounts"
+	    "  WHERE id_number = $1 AND state = 'pending') < $16::int"
+	    " RETURNING id),"
 	    " audit AS ("
 	    " INSERT INTO account_audit (account_id, actor_id, action, from_state, to_state)"
 	    " SELECT id, id, 'register', NULL, 'pending' FROM ins)"
 	    " SELECT id FROM ins");
-	const char *params[15];
+	const char *params[16];
 	char num[3][24];
 	PGresult *res;
 	int stored;
@@ -242,11 +248,9 @@ register_insert(struct rpc_call *call, struct db_conn *db, const struct registra
 	params[0] = r->id.normalized;
 	params[1] = hash;
 	register_params(r, num, params + 2);
-	if ((res = db_exec(db, &register_insert_stmt, 15, params)) == NULL) {
-		if (strcmp(db_error_sqlstate(db), "23505") == 0)
-			return 0;
+	params[15] = max_pending;
+	if ((res = db_exec(db, &register_insert_stmt, 16, params)) == NULL)
 		return rpc_fail_internal(call, db_error_text(db));
-	}
 	stored = PQntuples(res) == 1;
 	if (stored)
 		snprintf(id, 24, "%s", PQgetvalue(res, 0, 0));
@@ -256,12 +260,14 @@ register_insert(struct rpc_call *call, struct db_conn *db, const struct registra
 
 /*
  * Replace a rejected or withdrawn application by r, guarded by the state
- * and the password hash read before, with its audit row.  Returns 1 when
- * done, 0 when the account changed meanwhile, -1 after rpc_fail.
+ * and the password hash read before and by the limit of pending
+ * applications ($18), with its audit row.  Returns 1 when done, 0 when the
+ * account changed meanwhile or the limit was reached, -1 after rpc_fail.
  */
 static int
 register_resubmit(struct rpc_call *call, struct db_conn *db, const struct registration *r,
-    const char *account_id, const char *state, const char *old_hash, const char *hash)
+    const char *account_id, const char *state, const char *old_hash, const char *hash,
+    const char *max_pending)
 {
 	DB_STMT(register_resubmit_stmt,
 	    "WITH upd AS ("
@@ -271,12 +277,15 @@ register_resubmit(struct rpc_call *call, struct db_conn *db, const struct regist
 	    "  title_id = $15, education_level = $16, password_hash = $17, state = 'pending',"
 	    "  reject_reason = NULL, decided_by = NULL, decided_at = NULL,"
 	    "  submitted_at = now(), updated_at = now(), version = version + 1"
-	    " WHERE id = $1 AND state = $2 AND password_hash = $3 RETURNING id),"
+	    " WHERE id = $1 AND state = $2 AND password_hash = $3"
+	    "  AND (SELECT count(*) FROM accounts p"
+	    "   WHERE p.id_number = accounts.id_number AND p.state = 'pending') < $18::int"
+	    " RETURNING id),"
 	    " audit AS ("
 	    " INSERT INTO account_audit (account_id, actor_id, action, from_state, to_state)"
 	    " SELECT id, id, 'resubmit', $2, 'pending' FROM upd)"
 	    " SELECT id FROM upd");
-	const char *params[17];
+	const char *params[18];
 	char num[3][24];
 	PGresult *res;
 	int done;
@@ -286,68 +295,107 @@ register_resubmit(struct rpc_call *call, struct db_conn *db, const struct regist
 	params[2] = old_hash;
 	register_params(r, num, params + 3);	/* $4..$16 */
 	params[16] = hash;
-	if ((res = db_exec(db, &register_resubmit_stmt, 17, params)) == NULL)
+	params[17] = max_pending;
+	if ((res = db_exec(db, &register_resubmit_stmt, 18, params)) == NULL)
 		return rpc_fail_internal(call, db_error_text(db));
 	done = PQntuples(res) == 1;
 	PQclear(res);
 	return done;
 }
 
+/* The applications of one ID number that its password may take over. */
+struct register_previous {
+	char	*account_id;
+	char	*state;		/* rejected or withdrawn */
+	char	*hash;
+};
+
 /*
- * account.register: see docs/protocol.md.  An ID number that has an
- * account is refused, except that a rejected or withdrawn application may
- * be replaced by whoever knows its password; a wrong password is counted
- * against the source address like a failed login, since the answer would
- * otherwise let anyone try passwords without limit.
+ * Read the ID number's count of pending applications into *pending and
+ * its newest rejected or withdrawn applications (at most limit) into
+ * prev[] (*n of them).  Returns 0, or -1 after rpc_fail.
+ */
+static int
+register_read_previous(struct rpc_call *call, struct db_conn *db, const char *id_number,
+    const char *limit, struct register_previous *prev, int *n, int *pending)
+{
+	DB_STMT(register_previous_stmt,
+	    "SELECT (SELECT count(*) FROM accounts WHERE id_number = $1 AND state = 'pending'),"
+	    " p.id, p.state, p.password_hash"
+	    " FROM (SELECT 1) one LEFT JOIN LATERAL ("
+	    "  SELECT id, state, password_hash FROM accounts"
+	    "  WHERE id_number = $1 AND state IN ('rejected', 'withdrawn')"
+	    "  AND password_hash IS NOT NULL"
+	    "  ORDER BY submitted_at DESC, id DESC LIMIT $2::int) p ON true");
+	const char *params[2] = { id_number, limit };
+	PGresult *res;
+
+	*n = 0;
+	if ((res = db_exec(db, &register_previous_stmt, 2, params)) == NULL)
+		return rpc_fail_internal(call, db_error_text(db));
+	*pending = atoi(PQgetvalue(res, 0, 0));
+	for (int i = 0; i < PQntuples(res) && !PQgetisnull(res, i, 1); i++) {
+		prev[*n].account_id = xstrdup(PQgetvalue(res, i, 1));
+		prev[*n].state = xstrdup(PQgetvalue(res, i, 2));
+		prev[*n].hash = xstrdup(PQgetvalue(res, i, 3));
+		(*n)++;
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* The "applications_limit" error, naming the limit. Returns -1. */
+static int
+register_fail_limit(struct rpc_call *call, int limit)
+{
+	char *message = xasprintf(message_get(call->session->lang, "applications_limit"),
+	    limit);
+
+	rpc_fail(call, RPC_INVALID_INPUT, "applications_limit", "id_number", message);
+	free(message);
+	return -1;
+}
+
+/*
+ * account.register: see docs/protocol.md.  An ID number never blocks a
+ * registration: whoever knows the password of one of its rejected or
+ * withdrawn applications replaces that one (a correction), anyone else
+ * adds an application of their own, which the unit administrators review
+ * with the others in sight (rpc-review.c) -- also when the ID number has
+ * an active account, since the one who registered it first may not be
+ * its owner.  Only the number of pending applications per ID number is
+ * bounded (security.max_pending_applications): the residual risk is that
+ * strangers may fill that many places until the administrators decide.
  */
 static int
 register_account(struct rpc_call *call)
 {
-	DB_STMT(register_existing_stmt,
-	    "SELECT id, state, password_hash FROM accounts WHERE id_number = $1");
+	const struct config *cfg = server_config();
 	struct registration r = { 0 };
+	struct register_previous prev[21] = { { 0 } };	/* config.c: limit <= 20 */
 	struct db_conn *db;
-	const char *params[1];
-	PGresult *res;
-	char *hash = NULL, *account_id = NULL, *state = NULL, *old_hash = NULL, new_id[24];
-	int rc = -1, stored;
+	char *hash = NULL, new_id[24], limit[16];
+	int rc = -1, stored, n_prev = 0, pending, match = -1;
 
 	if (register_check(call, &r) != 0)
 		goto out;
 	if ((db = rpc_db(call)) == NULL)
 		goto out;
-
-	params[0] = r.id.normalized;
-	if ((res = db_exec(db, &register_existing_stmt, 1, params)) == NULL) {
-		rpc_fail_internal(call, db_error_text(db));
+	snprintf(limit, sizeof limit, "%d", cfg->max_pending_applications);
+	if (register_read_previous(call, db, r.id.normalized, limit, prev, &n_prev,
+	    &pending) != 0)
+		goto out;
+	if (pending >= cfg->max_pending_applications) {
+		register_fail_limit(call, cfg->max_pending_applications);
 		goto out;
 	}
-	if (PQntuples(res) == 1) {
-		account_id = xstrdup(PQgetvalue(res, 0, 0));
-		state = xstrdup(PQgetvalue(res, 0, 1));
-		if (!PQgetisnull(res, 0, 2))
-			old_hash = xstrdup(PQgetvalue(res, 0, 2));
-	}
-	PQclear(res);
 	/* Hashing follows (tens of ms, queued): the pool gets the connection back meanwhile. */
 	db_release(call->db);
 	call->db = NULL;
 
-	if (state != NULL && ((strcmp(state, "rejected") != 0 &&
-	    strcmp(state, "withdrawn") != 0) || old_hash == NULL)) {
-		rpc_fail(call, RPC_INVALID_INPUT, "id_number_taken", "id_number", NULL);
-		goto out;
-	}
-	if (state != NULL) {
-		if (!auth_source_allowed(call->session->source)) {
-			rpc_fail(call, RPC_RATE_LIMITED, "rate_limited", NULL, NULL);
-			goto out;
-		}
-		if (!password_verify(old_hash, r.password)) {
-			auth_source_failed(call->session->source);
-			rpc_fail(call, RPC_INVALID_INPUT, "id_number_taken", "id_number", NULL);
-			goto out;
-		}
+	for (int i = 0; i < n_prev && match < 0; i++) {
+		if (password_verify(prev[i].hash, r.password))
+			match = i;
 	}
 	if ((hash = password_hash(r.password)) == NULL) {
 		rpc_fail_internal(call, "cannot hash a password");
@@ -355,27 +403,40 @@ register_account(struct rpc_call *call)
 	}
 	if ((db = rpc_db(call)) == NULL)
 		goto out;
-	if (state == NULL)
-		stored = register_insert(call, db, &r, hash, new_id);
+	/* Concurrent registrations of one ID number take turns, so the limit holds. */
+	if (!db_begin(db) || auth_lock_id_number(db, r.id.normalized) != 0) {
+		rpc_fail_internal(call, db_error_text(db));
+		goto out;
+	}
+	if (match < 0)
+		stored = register_insert(call, db, &r, hash, limit, new_id);
 	else
-		stored = register_resubmit(call, db, &r, account_id, state, old_hash, hash);
+		stored = register_resubmit(call, db, &r, prev[match].account_id,
+		    prev[match].state, prev[match].hash, hash, limit);
 	if (stored < 0)
 		goto out;
+	if (!db_commit(db)) {
+		rpc_fail_internal(call, db_error_text(db));
+		goto out;
+	}
 	if (stored == 0) {
-		rpc_fail(call, RPC_INVALID_INPUT, "id_number_taken", "id_number", NULL);
+		/* Others applied meanwhile (or this one changed): the limit is the reason. */
+		register_fail_limit(call, cfg->max_pending_applications);
 		goto out;
 	}
 	log_info("session %lu: account %s %s for unit %s", call->session->serial,
-	    state == NULL ? new_id : account_id,
-	    state == NULL ? "registered" : "resubmitted", r.unit);
+	    match < 0 ? new_id : prev[match].account_id,
+	    match < 0 ? "registered" : "resubmitted", r.unit);
 	call->result = json_pack("{s:s, s:s}", "state", "pending",
 	    "message", message_get(call->session->lang, "registration_submitted"));
 	rc = 0;
 out:
 	free(hash);
-	free(account_id);
-	free(state);
-	free(old_hash);
+	for (int i = 0; i < n_prev; i++) {
+		free(prev[i].account_id);
+		free(prev[i].state);
+		free(prev[i].hash);
+	}
 	register_free(&r);
 	return rc;
 }

@@ -14,8 +14,10 @@
 
 #include <sodium.h>
 
+#include "auth.h"
 #include "db.h"
 #include "log.h"
+#include "notify.h"
 #include "rpc.h"
 #include "text.h"
 #include "xmalloc.h"
@@ -47,6 +49,35 @@ review_person(const PGresult *res, int row, int col)
 	if (PQgetisnull(res, row, col))
 		return json_null();
 	return json_pack("{s:s}", "name", PQgetvalue(res, row, col));
+}
+
+/*
+ * The other applications and accounts of the same ID number, as a JSON
+ * array text (NULL when none), for the column list of a statement on
+ * accounts a.  Only what an administrator needs to see a claim: the unit,
+ * the state and when -- no other unit's personal data.  Rejected and
+ * withdrawn applications block nothing and are left out.
+ */
+#define REVIEW_CONFLICTS \
+	"(SELECT json_agg(json_build_object('unit', json_build_object('code', o.unit_code," \
+	"  'name', ou.name), 'state', o.state, 'submitted_at', " REVIEW_ISO("o.submitted_at") \
+	"  ) ORDER BY o.submitted_at DESC, o.id DESC)::text" \
+	" FROM accounts o JOIN units ou ON ou.code = o.unit_code" \
+	" WHERE o.id_number = a.id_number AND o.id <> a.id" \
+	" AND o.state IN ('pending', 'active', 'disabled'))"
+
+/* The conflicts column (REVIEW_CONFLICTS) as a JSON array; [] when none. */
+static json_t *
+review_conflicts(const PGresult *res, int row, int col)
+{
+	json_t *list = NULL;
+
+	if (!PQgetisnull(res, row, col))
+		list = json_loads(PQgetvalue(res, row, col), 0, NULL);
+	if (json_is_array(list))
+		return list;
+	json_decref(list);
+	return json_array();
 }
 
 /*
@@ -122,7 +153,7 @@ review_registrations(struct rpc_call *call)
 {
 #define REVIEW_QUEUE_SELECT \
 	"SELECT a.id, a.id_number, a.name, a.sex, a.birth_date, d.name," \
-	" " REVIEW_ISO("a.submitted_at") ", a.submitted_at::text" \
+	" " REVIEW_ISO("a.submitted_at") ", a.submitted_at::text, " REVIEW_CONFLICTS \
 	" FROM accounts a LEFT JOIN departments d ON d.id = a.department_id" \
 	" WHERE a.unit_code = $1 AND a.state = 'pending'" \
 	" AND ($2::text IS NULL OR strpos(a.name, $2) > 0" \
@@ -172,14 +203,15 @@ review_registrations(struct rpc_call *call)
 	n = PQntuples(res);
 	items = json_array();
 	for (int r = 0; r < n && r < limit; r++) {
-		json_array_append_new(items, json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:s}",
+		json_array_append_new(items, json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:s, s:o}",
 		    "account_id", rpc_column_integer(res, r, 0),
 		    "id_number", PQgetvalue(res, r, 1),
 		    "name", PQgetvalue(res, r, 2),
 		    "sex", review_sex(res, r, 3),
 		    "birth_date", rpc_column_text(res, r, 4),
 		    "department", rpc_column_text(res, r, 5),
-		    "submitted_at", PQgetvalue(res, r, 6)));
+		    "submitted_at", PQgetvalue(res, r, 6),
+		    "conflicts", review_conflicts(res, r, 8)));
 	}
 	next = rpc_page_next(res, n, limit, 7, 0);
 	PQclear(res);
@@ -254,7 +286,7 @@ review_registration(struct rpc_call *call)
 	    " a.native_place, a.school, a.major_code, m.name, a.title_id, t.series,"
 	    " t.level, t.name, a.education_level, el.name, a.state, a.reject_reason,"
 	    " " REVIEW_ISO("a.submitted_at") ", " REVIEW_ISO("a.decided_at") ", dec.name,"
-	    " " REVIEW_ISO("a.created_at")
+	    " " REVIEW_ISO("a.created_at") ", " REVIEW_CONFLICTS
 	    " FROM accounts a JOIN units u ON u.code = a.unit_code"
 	    " LEFT JOIN departments d ON d.id = a.department_id"
 	    " LEFT JOIN ethnicities e ON e.code = a.ethnicity"
@@ -292,7 +324,7 @@ review_registration(struct rpc_call *call)
 	    json_pack("{s:o, s:o}", "id", rpc_column_integer(res, 0, 9),
 	    "name", rpc_column_text(res, 0, 10));
 	call->result = json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
-	    " s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:s, s:o, s:o, s:s, s:o}",
+	    " s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:s, s:o, s:o, s:s, s:o, s:o}",
 	    "account_id", rpc_column_integer(res, 0, 0),
 	    "id_number", PQgetvalue(res, 0, 1),
 	    "name", PQgetvalue(res, 0, 2),
@@ -314,13 +346,164 @@ review_registration(struct rpc_call *call)
 	    "decided_at", rpc_column_text(res, 0, 26),
 	    "decided_by", review_person(res, 0, 27),
 	    "created_at", PQgetvalue(res, 0, 28),
-	    "history", history);
+	    "history", history,
+	    "conflicts", review_conflicts(res, 0, 29));
 	PQclear(res);
 	return 0;
 }
 
 /* What deciding one application came to. */
-enum review_outcome { REVIEW_DONE, REVIEW_DECIDED_BEFORE, REVIEW_NOT_FOUND, REVIEW_ERROR };
+enum review_outcome {
+	REVIEW_DONE, REVIEW_DECIDED_BEFORE, REVIEW_NOT_FOUND, REVIEW_ADMIN_ID, REVIEW_ERROR
+};
+
+/* Stored reasons (shown to the applicant, like an administrator's reason). */
+#define REVIEW_SUPERSEDED	"另一份申请已通过"
+#define REVIEW_CLAIMED		"同一身份证号的另一份注册申请已通过审核，此账号停用"
+
+/*
+ * Approve one application, settling its ID number's claims in the same
+ * transaction, under the ID number's lock (auth_lock_id_number) so that two
+ * approvals of one ID number take turns:
+ *  - an active staff account of that ID number (anyone's, any unit: a
+ *    claim the administrator has judged) is disabled, audited, and its
+ *    sessions end on every jxjyd (the pg_notify of account.change_password);
+ *  - the application becomes active;
+ *  - every other pending application of the ID number is rejected with
+ *    the reason REVIEW_SUPERSEDED, audited.
+ * An active unit administrator's account (jxjyd.conf) is never disabled
+ * this way: REVIEW_ADMIN_ID.  params: $1 account id, $2 unit, $4 actor.
+ * Returns REVIEW_DONE, REVIEW_NOT_FOUND when the application is not
+ * pending in the unit (the caller reads why), REVIEW_ADMIN_ID or
+ * REVIEW_ERROR.
+ */
+static enum review_outcome
+review_approve_one(struct db_conn *db, const char *const *params)
+{
+	DB_STMT(review_pending_stmt,
+	    "SELECT id_number FROM accounts"
+	    " WHERE id = $1 AND unit_code = $2 AND role = 'staff' AND state = 'pending'");
+	DB_STMT(review_pending_lock_stmt,
+	    "SELECT (SELECT count(*) FROM accounts o WHERE o.id_number = a.id_number"
+	    "  AND o.state = 'active' AND o.role = 'unit_admin')"
+	    " FROM accounts a"
+	    " WHERE id = $1 AND unit_code = $2 AND role = 'staff' AND state = 'pending'"
+	    " FOR UPDATE");
+	DB_STMT(review_disable_claimed_stmt,
+	    "WITH old AS ("
+	    " UPDATE accounts SET state = 'disabled', updated_at = now(), version = version + 1"
+	    " WHERE id_number = $1 AND state = 'active' AND role = 'staff' AND id <> $2"
+	    " RETURNING id),"
+	    " audit AS ("
+	    " INSERT INTO account_audit (account_id, actor_id, action, from_state, to_state,"
+	    "  reason)"
+	    " SELECT id, $3, 'disable', 'active', 'disabled', $4 FROM old)"
+	    /* Other jxjyd on this database end their sessions of it (notify.h). */
+	    " SELECT id, pg_notify('" NOTIFY_CHANNEL "', 'end ' || id || ' ' || $5::text)"
+	    " FROM old");
+	DB_STMT(review_activate_stmt,
+	    "WITH upd AS ("
+	    " UPDATE accounts SET state = 'active', decided_by = $3, decided_at = now(),"
+	    "  reject_reason = NULL, updated_at = now(), version = version + 1"
+	    " WHERE id = $1 AND unit_code = $2 AND role = 'staff' AND state = 'pending'"
+	    " RETURNING id),"
+	    " audit AS ("
+	    " INSERT INTO account_audit (account_id, actor_id, action, from_state,"
+	    "  to_state)"
+	    " SELECT id, $3, 'approve', 'pending', 'active' FROM upd)"
+	    " SELECT id FROM upd");
+	DB_STMT(review_supersede_stmt,
+	    "WITH sup AS ("
+	    " UPDATE accounts SET state = 'rejected', reject_reason = $4, decided_at = now(),"
+	    "  decided_by = NULL, updated_at = now(), version = version + 1"
+	    " WHERE id_number = $1 AND state = 'pending' AND id <> $2"
+	    " RETURNING id),"
+	    " audit AS ("
+	    " INSERT INTO account_audit (account_id, actor_id, action, from_state, to_state,"
+	    "  reason)"
+	    " SELECT id, $3, 'supersede', 'pending', 'rejected', $4 FROM sup)"
+	    " SELECT count(*) FROM sup");
+	const char *p[5];
+	char *id_number = NULL;
+	int64_t *ended = NULL;
+	int n_ended = 0, superseded = 0;
+	enum review_outcome outcome = REVIEW_ERROR;
+	PGresult *res = NULL;
+
+	if ((res = db_exec(db, &review_pending_stmt, 2, params)) == NULL)
+		return REVIEW_ERROR;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return REVIEW_NOT_FOUND;
+	}
+	id_number = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	res = NULL;
+
+	if (!db_begin(db) || auth_lock_id_number(db, id_number) != 0)
+		goto out;
+	/* Read again under the lock: another approval may have settled it meanwhile. */
+	if ((res = db_exec(db, &review_pending_lock_stmt, 2, params)) == NULL)
+		goto out;
+	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
+		outcome = PQntuples(res) != 1 ? REVIEW_NOT_FOUND : REVIEW_ADMIN_ID;
+		db_rollback(db);
+		goto out;
+	}
+	PQclear(res);
+
+	p[0] = id_number;
+	p[1] = params[0];
+	p[2] = params[3];
+	p[3] = REVIEW_CLAIMED;
+	p[4] = notify_instance();
+	if ((res = db_exec(db, &review_disable_claimed_stmt, 5, p)) == NULL)
+		goto out;
+	n_ended = PQntuples(res);
+	ended = xcalloc(n_ended + 1, sizeof *ended);
+	for (int i = 0; i < n_ended; i++)
+		ended[i] = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+	PQclear(res);
+
+	p[0] = params[0];
+	p[1] = params[1];
+	p[2] = params[3];
+	if ((res = db_exec(db, &review_activate_stmt, 3, p)) == NULL)
+		goto out;
+	if (PQntuples(res) != 1) {	/* cannot be: locked FOR UPDATE above */
+		outcome = REVIEW_NOT_FOUND;
+		db_rollback(db);
+		goto out;
+	}
+	PQclear(res);
+
+	p[0] = id_number;
+	p[1] = params[0];
+	p[2] = params[3];
+	p[3] = REVIEW_SUPERSEDED;
+	if ((res = db_exec(db, &review_supersede_stmt, 4, p)) == NULL)
+		goto out;
+	superseded = atoi(PQgetvalue(res, 0, 0));
+	if (!db_commit(db))
+		goto out;
+	for (int i = 0; i < n_ended; i++) {
+		int n = server_end_account_sessions(ended[i], NULL);
+
+		log_info("review: account %lld disabled: the ID number's application %s "
+		    "was approved; %d sessions ended", (long long)ended[i], params[0], n);
+	}
+	if (superseded > 0)
+		log_info("review: %d other applications of account %s's ID number rejected",
+		    superseded, params[0]);
+	outcome = REVIEW_DONE;
+out:
+	if (outcome == REVIEW_ERROR)
+		db_rollback(db);
+	PQclear(res);
+	free(id_number);
+	free(ended);
+	return outcome;
+}
 
 /*
  * Decide one application: the guarded UPDATE and its audit row as one
@@ -362,10 +545,23 @@ review_decide_one(struct db_conn *db, const char *unit, const char *actor,
 
 	snprintf(id, sizeof id, "%lld", account_id);
 	for (int attempt = 0; attempt < REVIEW_RETRIES; attempt++) {
-		if ((res = db_exec(db, &review_decide_stmt, 6, params)) == NULL)
-			return REVIEW_ERROR;
-		done = PQntuples(res) == 1;
-		PQclear(res);
+		if (strcmp(to_state, "active") == 0) {
+			enum review_outcome approved = review_approve_one(db, params);
+
+			if (approved == REVIEW_ERROR)
+				return REVIEW_ERROR;
+			if (approved == REVIEW_ADMIN_ID) {
+				*item = json_pack("{s:I, s:b, s:s}", "account_id",
+				    (json_int_t)account_id, "ok", 0, "reason", "id_number_admin");
+				return REVIEW_ADMIN_ID;
+			}
+			done = approved == REVIEW_DONE;
+		} else {
+			if ((res = db_exec(db, &review_decide_stmt, 6, params)) == NULL)
+				return REVIEW_ERROR;
+			done = PQntuples(res) == 1;
+			PQclear(res);
+		}
 		if (done) {
 			*item = json_pack("{s:I, s:b}", "account_id", (json_int_t)account_id,
 			    "ok", 1);

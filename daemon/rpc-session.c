@@ -10,8 +10,8 @@
  *	application.withdraw		guest
  *	debug.captcha_answer		any; only with debug_methods (tests)
  *
- * Everything about the password itself (lookup, lockout, throttling) is in
- * auth.c; the rules a new password obeys in passwords.c.
+ * Everything about proving a password (the verification code, lookup,
+ * throttling) is in auth.c; the rules a new password obeys in passwords.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,21 +110,6 @@ session_role_name(enum role role)
 	return role == ROLE_UNIT_ADMIN ? "unit_admin" : "staff";
 }
 
-/* Whether this session's next login must carry a verification code. */
-static bool
-session_captcha_required(const struct session *s)
-{
-	switch (server_config()->captcha) {
-	case CAPTCHA_ALWAYS:
-		return true;
-	case CAPTCHA_AFTER_FAILURES:
-		return s->login_failures > 0 || auth_source_failures(s->source) > 0;
-	case CAPTCHA_OFF:
-		break;
-	}
-	return false;
-}
-
 /* {account:{...}, functions:[...]}: the login and whoami result. */
 static json_t *
 session_result(struct session *s, int64_t id, const char *id_number, const char *name,
@@ -151,36 +136,8 @@ captcha_new_method(struct rpc_call *call)
 	struct session *s = call->session;
 
 	call->result = captcha_new(&s->captcha, server_config()->captcha_lifetime);
-	json_object_set_new(call->result, "required", json_boolean(session_captcha_required(s)));
+	json_object_set_new(call->result, "required", json_boolean(auth_captcha_required(s, false)));
 	return 0;
-}
-
-/* The verification code step of session.login; consumes the code. Returns 0 or -1. */
-static int
-session_login_captcha(struct rpc_call *call)
-{
-	struct session *s = call->session;
-	enum captcha_result result;
-
-	if (!session_captcha_required(s)) {
-		/* Not needed now; still, no code outlives a login attempt. */
-		captcha_free(s->captcha);
-		s->captcha = NULL;
-		return 0;
-	}
-	result = captcha_check(&s->captcha, rpc_param_string(call, "captcha"));
-	if (result == CAPTCHA_OK)
-		return 0;
-	s->login_failures++;
-	if (result == CAPTCHA_EXPIRED) {
-		rpc_fail(call, RPC_LOGIN_FAILED, "bad_captcha", "captcha",
-		    message_get(s->lang, "captcha_expired"));
-		session_error_data(call, "expired", json_true());
-	} else {
-		session_fail_field(call, RPC_LOGIN_FAILED, "bad_captcha", "captcha", false);
-	}
-	session_error_data(call, "captcha_required", json_true());
-	return -1;
 }
 
 static int
@@ -191,16 +148,10 @@ session_login(struct rpc_call *call)
 	char *message;
 	int rc = -1;
 
-	/* Order: the code (consumed whatever happens), then auth_password's throttle. */
-	if (session_login_captcha(call) != 0)
-		return -1;
+	/* The code, the throttle and the password: auth.c. */
 	if (auth_password(call, rpc_param_string(call, "id_number"),
-	    rpc_param_string(call, "password"), &row) != 0) {
-		s->login_failures++;
-		if (session_captcha_required(s))
-			session_error_data(call, "captcha_required", json_true());
+	    rpc_param_string(call, "password"), AUTH_LOGIN, &row) != 0)
 		return -1;
-	}
 
 	if (strcmp(row.state, "active") == 0) {
 		session_set_account(s, row.id, row.role, row.unit_code, row.id_number);
@@ -372,7 +323,7 @@ application_status(struct rpc_call *call)
 	struct account_row row;
 
 	if (auth_password(call, rpc_param_string(call, "id_number"),
-	    rpc_param_string(call, "password"), &row) != 0)
+	    rpc_param_string(call, "password"), AUTH_APPLICATION, &row) != 0)
 		return -1;
 	call->result = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s}", "state", row.state,
 	    "name", row.name, "unit", "code", row.unit_code, "name", row.unit_name,
@@ -396,7 +347,7 @@ application_withdraw(struct rpc_call *call)
 	int rc = -1;
 
 	if (auth_password(call, rpc_param_string(call, "id_number"),
-	    rpc_param_string(call, "password"), &row) != 0)
+	    rpc_param_string(call, "password"), AUTH_APPLICATION, &row) != 0)
 		return -1;
 	if ((db = rpc_db(call)) == NULL)
 		goto out;
@@ -461,6 +412,7 @@ static const struct rpc_param change_password_params[] = {
 static const struct rpc_param application_params[] = {
 	{ "id_number", T_STRING, true },
 	{ "password", T_STRING, true },
+	{ "captcha", T_STRING, false },
 	{ NULL, 0, false },
 };
 

@@ -92,20 +92,23 @@ class Accounts:
             f"'{unit}') RETURNING id"))
         return aid, idn
 
-    def account(self, idn):
-        """The account row of an ID number as a dict (None when there is none)."""
+    def accounts(self, idn):
+        """Every account row (application) of an ID number as dicts, newest first."""
         rows = self.rows(
             "SELECT id, state, role, name, unit_code, department_id, sex, birth_date, "
             "ethnicity, native_place, school, major_code, title_id, education_level, "
             "reject_reason, decided_by, version, password_hash, phone, email "
-            f"FROM accounts WHERE id_number = '{idn}'")
-        if not rows:
-            return None
+            f"FROM accounts WHERE id_number = '{idn}' ORDER BY submitted_at DESC, id DESC")
         keys = ("id", "state", "role", "name", "unit_code", "department_id", "sex",
                 "birth_date", "ethnicity", "native_place", "school", "major_code",
                 "title_id", "education_level", "reject_reason", "decided_by", "version",
                 "password_hash", "phone", "email")
-        return dict(zip(keys, rows[0]))
+        return [dict(zip(keys, row)) for row in rows]
+
+    def account(self, idn):
+        """The newest account row of an ID number as a dict (None when there is none)."""
+        rows = self.accounts(idn)
+        return rows[0] if rows else None
 
     def audit(self, account_id):
         """(action, from_state, to_state, actor_id, reason) of an account, oldest first."""
@@ -380,8 +383,9 @@ def test_register_lower_case_x_is_normalised(rpc, world):
         pytest.fail("no ID number with check character X in 200 tries")
     rpc.result("account.register", application(world, idn=idn.lower()))
     assert world["acc"].account(idn)["state"] == "pending"
-    expect_error(rpc.call("account.register", application(world, idn=idn)),
-                 INVALID_INPUT, "id_number_taken", "id_number")
+    # The same ID number, upper case: a second application of that one ID number.
+    rpc.result("account.register", application(world, idn=idn, name="王芳"))
+    assert [a["name"] for a in world["acc"].accounts(idn)] == ["王芳", "张伟"]
 
 
 def test_register_trims_blanks(rpc, world):
@@ -508,30 +512,58 @@ def test_register_is_for_guests_only(rpc, world):
     expect_error(rpc.call("account.register", application(world)), -32001, "not_permitted")
 
 
-# --- duplicates, withdrawal, resubmission ---------------------------------------------------
+# --- several applications of one ID number, withdrawal, resubmission ---------------------
 
-def test_duplicate_registration_is_refused(rpc, world):
+def test_second_application_is_a_claim_not_refused(rpc, world):
+    acc = world["acc"]
     params = application(world)
+    idn = params["id_number"]
     rpc.result("account.register", params)
-    again = application(world, idn=params["id_number"], name="王芳")
-    expect_error(rpc.call("account.register", again), INVALID_INPUT, "id_number_taken",
-                 "id_number")
-    row = world["acc"].account(params["id_number"])
-    assert row["name"] == "张伟" and row["version"] == "1"
+    again = application(world, idn=idn, name="王芳", password="Wang-Fang-Ming-77",
+                        password_confirm="Wang-Fang-Ming-77")
+    assert rpc.result("account.register", again)["state"] == "pending"
+    first, second = acc.accounts(idn)[1], acc.accounts(idn)[0]
+    assert (first["name"], first["version"]) == ("张伟", "1")    # untouched
+    assert (second["name"], second["state"]) == ("王芳", "pending")
 
-    # Approved: still taken, with the right password too.
-    world["acc"].sql(f"UPDATE accounts SET state = 'active' WHERE id = {row['id']}")
-    expect_error(rpc.call("account.register", params), INVALID_INPUT, "id_number_taken",
-                 "id_number")
+    # Approved: a new registration is still a claim for the administrators.
+    acc.sql(f"UPDATE accounts SET state = 'active' WHERE id = {first['id']}")
+    acc.sql(f"UPDATE accounts SET state = 'rejected', reject_reason = 'x' "
+            f"WHERE id = {second['id']}")
+    third = application(world, idn=idn, name="赵敏", password="Zhao-Min-Qing-88",
+                        password_confirm="Zhao-Min-Qing-88")
+    assert rpc.result("account.register", third)["state"] == "pending"
+    assert [a["state"] for a in acc.accounts(idn)] == ["pending", "rejected", "active"]
 
 
-def test_concurrent_registrations_of_one_id_number(daemon, world):
+def test_pending_applications_per_id_number_are_bounded(make_daemon, postgres):
+    d = make_daemon(config={"security": {"max_pending_applications": 2}})
+    world = make_world(postgres, d.dbname, "PB")
+    idn = id_number()
+    with d.rpc() as s:
+        for name in ("赵一", "钱二"):
+            s.result("account.register", application(world, idn=idn, name=name))
+        err = expect_error(s.call("account.register", application(world, idn=idn,
+                                                                   name="孙三")),
+                           INVALID_INPUT, "applications_limit", "id_number")
+        assert "2" in err["message"]
+        # A withdrawn one frees its place.
+        s.result("application.withdraw", {"id_number": idn, "password": PASSWORD})
+        s.result("account.register", application(world, idn=idn, name="孙三",
+                                                 password="Sun-San-Lin-55",
+                                                 password_confirm="Sun-San-Lin-55"))
+    assert len(world["acc"].accounts(idn)) == 3
+
+
+def test_concurrent_registrations_keep_the_limit(make_daemon, postgres):
+    d = make_daemon(config={"security": {"max_pending_applications": 1}})
+    world = make_world(postgres, d.dbname, "CR")
     idn = id_number()
     replies = [None, None]
     barrier = threading.Barrier(2)
 
     def register(i):
-        with daemon.rpc() as s:
+        with d.rpc() as s:
             s.result("system.ping")
             barrier.wait(timeout=10)
             replies[i] = s.call("account.register",
@@ -543,11 +575,11 @@ def test_concurrent_registrations_of_one_id_number(daemon, world):
     for t in threads:
         t.join(timeout=60)
     ok = [r for r in replies if r and "result" in r]
-    taken = [r for r in replies if r and "error" in r]
-    assert len(ok) == 1 and len(taken) == 1, replies
-    assert taken[0]["error"]["data"]["reason"] == "id_number_taken"
-    row = world["acc"].account(idn)
-    assert len(world["acc"].audit(row["id"])) == 1
+    refused = [r for r in replies if r and "error" in r]
+    assert len(ok) == 1 and len(refused) == 1, replies
+    assert refused[0]["error"]["data"]["reason"] == "applications_limit"
+    rows = world["acc"].accounts(idn)
+    assert len(rows) == 1 and len(world["acc"].audit(rows[0]["id"])) == 1
 
 
 def test_withdrawn_application_is_resubmitted(rpc, world):
@@ -559,12 +591,12 @@ def test_withdrawn_application_is_resubmitted(rpc, world):
     row = acc.account(idn)
     assert row["state"] == "withdrawn"
 
-    # Someone else (wrong password) cannot take the ID number over.
+    # Someone else (another password) does not take it over: theirs is a new application.
     other = application(world, idn=idn, password="Wu-Ming-Shi-77", password_confirm=
                         "Wu-Ming-Shi-77", name="冒名")
-    expect_error(rpc.call("account.register", other), INVALID_INPUT, "id_number_taken",
-                 "id_number")
-    assert acc.account(idn)["name"] == "张伟"
+    rpc.result("account.register", other)
+    assert [(a["name"], a["state"]) for a in acc.accounts(idn)] == [
+        ("冒名", "pending"), ("张伟", "withdrawn")]
 
     # The applicant corrects the unit and resubmits.
     fixed = application(world, idn=idn, unit=world["unit_b"], department_id=world["dept_b"],
@@ -603,31 +635,33 @@ def test_rejected_application_is_resubmitted(rpc, world):
     assert acc.audit(row["id"])[-1][:3] == ("resubmit", "rejected", "pending")
 
 
-def test_disabled_account_cannot_be_resubmitted(rpc, world):
+def test_disabled_account_is_not_resubmitted(rpc, world):
     params = application(world)
     rpc.result("account.register", params)
     world["acc"].sql(f"UPDATE accounts SET state = 'disabled' "
                      f"WHERE id_number = '{params['id_number']}'")
-    expect_error(rpc.call("account.register", params), INVALID_INPUT, "id_number_taken",
-                 "id_number")
+    # Not taken over, even with its password: a new application goes to review.
+    rpc.result("account.register", params)
+    assert [a["state"] for a in world["acc"].accounts(params["id_number"])] == [
+        "pending", "disabled"]
 
 
-def test_resubmission_guesses_are_throttled(make_daemon, postgres):
-    d = make_daemon(config={"security": {"captcha": "off", "source_failures_per_minute": 3}})
+def test_guessed_passwords_never_take_an_application_over(make_daemon, postgres):
+    d = make_daemon(config={"security": {"max_pending_applications": 2}})
     world = make_world(postgres, d.dbname, "TH")
     with d.rpc() as s:
         params = application(world)
+        idn = params["id_number"]
         s.result("account.register", params)
-        s.result("application.withdraw", {"id_number": params["id_number"],
-                                          "password": PASSWORD})
+        s.result("application.withdraw", {"id_number": idn, "password": PASSWORD})
         reasons = []
-        for i in range(5):
+        for i in range(4):
             guess = f"Guess-Word-{i}-Zz"
             r = s.call("account.register", application(
-                world, idn=params["id_number"], password=guess, password_confirm=guess))
-            reasons.append(r["error"]["data"]["reason"])
-        assert reasons[0] == "id_number_taken"
-        assert reasons[-1] == "rate_limited", reasons
-        # The right password is refused too while the source is throttled.
-        r = s.call("account.register", params)
-        assert r["error"]["data"]["reason"] == "rate_limited"
+                world, idn=idn, password=guess, password_confirm=guess, name="冒名"))
+            reasons.append(r["error"]["data"]["reason"] if "error" in r else "stored")
+        # Each guess is an application of its own, up to the limit, then none.
+        assert reasons == ["stored", "stored", "applications_limit",
+                           "applications_limit"], reasons
+        withdrawn = [a for a in world["acc"].accounts(idn) if a["state"] == "withdrawn"]
+        assert len(withdrawn) == 1 and withdrawn[0]["name"] == "张伟"

@@ -87,8 +87,10 @@ test_defaults(void)
 	CHECK(c.login_grace_time == 30, "default sessions.login_grace_time");
 	CHECK(c.captcha == CAPTCHA_ALWAYS, "default security.captcha");
 	CHECK(c.captcha_lifetime == 120, "default security.captcha_lifetime");
-	CHECK(c.lockout_failures == 5, "default security.lockout_failures");
-	CHECK(c.lockout_minutes == 15, "default security.lockout_minutes");
+	CHECK(c.throttle_after == 3, "default security.throttle_after");
+	CHECK(c.throttle_max_delay == 30, "default security.throttle_max_delay");
+	CHECK(c.throttle_window == 900, "default security.throttle_window");
+	CHECK(c.max_pending_applications == 3, "default security.max_pending_applications");
 	CHECK(c.hash_threads == 2, "default security.hash_threads");
 	CHECK(c.source_failures_per_minute == 30,
 	    "default security.source_failures_per_minute");
@@ -142,8 +144,10 @@ test_good(void)
 	CHECK(c.login_grace_time == 10, "sessions.login_grace_time");
 	CHECK(c.captcha == CAPTCHA_AFTER_FAILURES, "security.captcha");
 	CHECK(c.captcha_lifetime == 60, "security.captcha_lifetime");
-	CHECK(c.lockout_failures == 3, "security.lockout_failures");
-	CHECK(c.lockout_minutes == 30, "security.lockout_minutes");
+	CHECK(c.throttle_after == 5, "security.throttle_after");
+	CHECK(c.throttle_max_delay == 10, "security.throttle_max_delay");
+	CHECK(c.throttle_window == 600, "security.throttle_window");
+	CHECK(c.max_pending_applications == 2, "security.max_pending_applications");
 	CHECK(c.hash_threads == 4, "security.hash_threads");
 	CHECK(c.source_failures_per_minute == 100,
 	    "security.source_failures_per_minute");
@@ -158,7 +162,7 @@ test_good(void)
 		CHECK(a->n_keys == 1 && a->keys[1] == NULL, "admin 0: one key, "
 		    "NULL-terminated");
 		CHECK_STR(a->keys[0], K1, "admin 0: key");
-		CHECK(a->line == 38, "admin 0: line %d", a->line);
+		CHECK(a->line == 40, "admin 0: line %d", a->line);
 		a = &c.admins[1];
 		CHECK_STR(a->id_number, "410105198001010017", "admin 1: ID number");
 		CHECK_STR(a->name, "李 四", "admin 1: name with a space");
@@ -308,7 +312,7 @@ test_types(void)
 	    c.captcha == CAPTCHA_ALWAYS, "wrong values leave the defaults");
 	CHECK_STR(c.db_conninfo, "dbname=other",
 	    "good keys beside wrong ones are applied (conninfo)");
-	CHECK(c.lockout_failures == 7, "good keys are applied (lockout_failures)");
+	CHECK(c.throttle_after == 7, "good keys are applied (throttle_after)");
 	config_free(&c);
 }
 
@@ -764,8 +768,9 @@ test_diff(void)
 	CHECK_STR(buf, "debug_methods, log.level, log.syslog, log.slow_request, "
 	    "sessions.max, sessions.max_per_source, sessions.idle_timeout, "
 	    "sessions.login_grace_time, security.captcha, "
-	    "security.captcha_lifetime, security.lockout_failures, "
-	    "security.lockout_minutes, security.hash_threads, "
+	    "security.captcha_lifetime, security.throttle_after, "
+	    "security.throttle_max_delay, security.throttle_window, "
+	    "security.max_pending_applications, security.hash_threads, "
 	    "security.source_failures_per_minute, unit_admins, "
 	    "declarations.years_back, declarations.max_attachment, learning_forms, "
 	    "requirements", "diff: the reloadable keys");
@@ -819,7 +824,8 @@ static const char *const all_keys[] = {
 	"sessions.max", "sessions.max_per_source", "sessions.max_line",
 	"sessions.idle_timeout", "sessions.login_grace_time",
 	"security.captcha", "security.captcha_lifetime",
-	"security.lockout_failures", "security.lockout_minutes",
+	"security.throttle_after", "security.throttle_max_delay", "security.throttle_window",
+	"security.max_pending_applications",
 	"security.hash_threads", "security.source_failures_per_minute",
 	"unit_admins",
 	"declarations.years_back", "declarations.max_attachment", "learning_forms",
