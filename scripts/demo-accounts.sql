@@ -18,7 +18,7 @@
 --   410108198712022240   周静    郑州大学第一附属医院 护理部        active
 --   410305198206263756   吴昊    郑州大学第一附属医院 心血管内科    active
 --   410182199410090860   郑雪    郑州大学第一附属医院 神经内科      rejected (wrong department)
---   410184198002141196   黄磊    郑州大学第一附属医院 医学影像科    locked (5 failed logins)
+--   410184198002141196   黄磊    郑州大学第一附属医院 医学影像科    active (try wrong passwords)
 --
 -- The unit administrators are unit_admin accounts here, but jxjyd takes its unit
 -- administrators from jxjyd.conf (unit_admins) and disables every other one at start:
@@ -111,11 +111,11 @@ INSERT INTO demo_people VALUES
 	 '河南省荥阳市', '河南大学', '101101', NULL, NULL, '21',
 	 '所属工作部门选择有误（应为儿科），请修改后重新提交', 0, NULL, '10 days', '9 days'),
 
-	-- approved, then locked by five wrong passwords
+	-- approved; three wrong passwords make the next attempts on it slower (never locked)
 	('410184198002141196', 'staff', 'active', '黄磊', 1, '1980-02-14',
 	 'U410100001', '医学影像科', '02', '18837150926', 'huanglei@fah.zzu.example.cn',
 	 '河南省新郑市', '郑州大学', '100203TK', '卫生(医)', '副主任医师', '14',
-	 NULL, 5, '2099-12-31 23:59:59+08', '200 days', '199 days');
+	 NULL, 0, NULL, '200 days', '199 days');
 
 INSERT INTO accounts (id_number, role, state, password_hash, phone, email, unit_code,
     department_id, name, sex, birth_date, ethnicity, native_place, school, major_code,
@@ -130,8 +130,8 @@ SELECT p.id_number, p.role, p.state,
 FROM demo_people p
 LEFT JOIN departments d ON d.unit_code = p.unit_code AND d.name = p.department
 LEFT JOIN titles t ON t.series = p.title_series AND t.name = p.title
-ORDER BY p.submitted_ago DESC
-ON CONFLICT (id_number) DO NOTHING;
+WHERE NOT EXISTS (SELECT 1 FROM accounts x WHERE x.id_number = p.id_number)
+ORDER BY p.submitted_ago DESC;
 
 -- Decisions of staff were made by their unit's administrator.
 UPDATE accounts a SET decided_by = adm.id, decided_at = now() - p.decided_ago

@@ -29,6 +29,7 @@ struct review_item {
 	char		*sex;
 	char		*department;
 	char		*submitted;
+	size_t		 conflicts;	/* other applications or accounts of the ID number */
 	bool		 selected;
 };
 
@@ -117,6 +118,7 @@ review_load(struct review *rv, bool more)
 		it->name = xstrdup(review_str(item, "name"));
 		it->sex = xstrdup(app_sex_name(review_str(item, "sex")));
 		it->department = xstrdup(review_str(item, "department"));
+		it->conflicts = json_array_size(json_object_get(item, "conflicts"));
 		it->submitted = xstrdup(app_format_time(review_str(item, "submitted_at"), when,
 		    sizeof when));
 		it->selected = false;
@@ -157,6 +159,17 @@ review_columns(struct review_columns *c)
 	c->dept_w = c->when - 1 - c->dept;
 }
 
+/* Whether any loaded application's ID number has another application or account. */
+static bool
+review_conflicted(const struct review *rv)
+{
+	for (size_t i = 0; i < rv->n; i++) {
+		if (rv->items[i].conflicts > 0)
+			return true;
+	}
+	return false;
+}
+
 static void
 review_paint(void *arg)
 {
@@ -193,6 +206,9 @@ review_paint(void *arg)
 		y = 3 + row;
 		if (st == UI_SELECTED)
 			ui_fill(y, 0, COLS, st);
+		/* A claim on the ID number elsewhere: "!" before the box; Enter shows it. */
+		if (it->conflicts > 0)
+			ui_put(y, 0, 1, "!", UI_ERROR, false);
 		ui_put(y, c.mark, 3, it->selected ? "[x]" : "[ ]", st, false);
 		ui_put(y, c.name, 12, it->name, st, false);
 		ui_put(y, c.id, 18, it->id_number, st, false);
@@ -205,8 +221,9 @@ review_paint(void *arg)
 		    REVIEW_FILTER) != '\0' ? _("No registration matches the filter.") :
 		    _("No registration is waiting for review."), UI_HINT);
 
-	info = xasprintf(_("%zu shown, %zu selected%s"), rv->n, review_selected_count(rv),
-	    rv->next != NULL ? _("; PgDn loads more") : "");
+	info = xasprintf(_("%zu shown, %zu selected%s%s"), rv->n, review_selected_count(rv),
+	    rv->next != NULL ? _("; PgDn loads more") : "",
+	    review_conflicted(rv) ? _("; !: the ID number has another application") : "");
 	ui_put(LINES - 3, 1, COLS - 2, info, UI_HINT, false);
 	free(info);
 	ui_message_line(rv->message, rv->message_error);
@@ -276,6 +293,10 @@ review_report(struct review *rv, json_t *result, bool approve)
 
 			line = xasprintf(_("%s: %s"), who, what);
 			free(what);
+		} else if (strcmp(reason, "id_number_admin") == 0) {
+			line = xasprintf(_("%s: %s"), who, _("the ID number is a unit "
+			    "administrator's (jxjyd.conf); only the system administrator can "
+			    "change that"));
 		} else {
 			line = xasprintf(_("%s: %s"), who, _("not found in your unit's queue"));
 		}
@@ -394,7 +415,8 @@ review_action_name(const char *action)
 		{ "withdraw", N_("withdrawn") },
 		{ "approve", N_("approved") },
 		{ "reject", N_("rejected") },
-		{ "lockout", N_("locked after failed logins") },
+		{ "lockout", N_("locked after failed logins") },	/* before schema 005 */
+		{ "supersede", N_("rejected: another application was approved") },
 		{ "password_change", N_("password changed") },
 		{ "provision", N_("provisioned") },
 		{ "disable", N_("disabled") },
@@ -475,6 +497,24 @@ review_detail_text(json_t *d)
 	if (*review_str(d, "reject_reason") != '\0')
 		app_append_row(&text, labels[18], w, review_str(d, "reject_reason"));
 
+	/*
+	 * The claims on this ID number elsewhere: approving this application
+	 * rejects the pending ones and disables an active account.
+	 */
+	if (json_array_size(json_object_get(d, "conflicts")) > 0) {
+		v = xasprintf("%s\n%s\n", text, _("The same ID number elsewhere "
+		    "(approving this one rejects those pending and disables an active account)"));
+		free(text);
+		text = v;
+		json_array_foreach(json_object_get(d, "conflicts"), i, h) {
+			v = xasprintf("%s  %s  %s  %s\n", text,
+			    review_str(json_object_get(h, "unit"), "name"),
+			    app_state_name(review_str(h, "state")),
+			    app_format_time(review_str(h, "submitted_at"), when, sizeof when));
+			free(text);
+			text = v;
+		}
+	}
 	v = xasprintf("%s\n%s\n", text, _("History"));
 	free(text);
 	text = v;
