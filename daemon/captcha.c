@@ -13,7 +13,7 @@
  * fifty lines (cut at the blank columns, compare bitmaps).  So every
  * glyph varies: one of two shapes of its character, its own pixel
  * widths, a shear, an occasional stretched row, its own vertical place
- * and ink; glyphs may touch or overlap their neighbours; and the noise (a
+ * and ink; glyphs may touch their neighbours; and the noise (a
  * wavy line through the code, scattered marks) is drawn with the same ink
  * characters as the glyphs, so that neither the characters nor blank
  * columns separate glyph from noise.  A person still reads it (glyphs are
@@ -37,7 +37,9 @@
 #define GLYPH_STYLES	2		/* shapes of each character */
 #define DRAW_W		72		/* columns of the drawing (fits 76) */
 #define DRAW_H		9		/* rows: a glyph of 7 or 8 and room to move */
-#define GLYPH_MAX_W	(GLYPH_W * 3 + 4)	/* widest pixels and the shear */
+#define GLYPH_MAX_W	(GLYPH_W * 3 + 2)	/* widest pixels and the shear */
+
+_Static_assert(CAPTCHA_LENGTH * GLYPH_MAX_W <= DRAW_W - 2, "the widest glyphs fit");
 
 struct captcha {
 	char		 code[CAPTCHA_LENGTH + 1];	/* upper case */
@@ -130,7 +132,7 @@ captcha_random(int lo, int hi)
 static char
 captcha_ink_char(char own)
 {
-	if (randombytes_uniform(8) != 0)
+	if (randombytes_uniform(12) != 0)
 		return own;
 	return captcha_ink[randombytes_uniform(sizeof captcha_ink - 1)];
 }
@@ -144,7 +146,7 @@ static void
 captcha_render(struct glyph *out, int g)
 {
 	const char *const *font = captcha_font[randombytes_uniform(GLYPH_STYLES)][g];
-	static const int widths[] = { 1, 2, 2, 2, 2, 2, 3 };
+	static const int widths[] = { 2, 2, 2, 2, 3 };
 	int colw[GLYPH_W], rows[GLYPH_H + 1], nrows = 0, shear, lean, w = 0;
 	char own = captcha_ink[randombytes_uniform(sizeof captcha_ink - 1)];
 	int twice = randombytes_uniform(3) == 0 ? captcha_random(1, GLYPH_H - 2) : -1;
@@ -206,7 +208,7 @@ captcha_noise(char canvas[DRAW_H][DRAW_W], int from, int to)
 		to = DRAW_W - 1;
 	for (int x = from; x <= to; x++) {
 		canvas[y][x] = captcha_ink[randombytes_uniform(sizeof captcha_ink - 1)];
-		switch (randombytes_uniform(6)) {
+		switch (randombytes_uniform(8)) {
 		case 0:
 			if (y > 1)
 				y--;
@@ -221,7 +223,7 @@ captcha_noise(char canvas[DRAW_H][DRAW_W], int from, int to)
 		for (int x = 0; x < DRAW_W; x++) {
 			if (canvas[y2][x] != ' ')
 				continue;
-			if (randombytes_uniform(50) == 0)
+			if (randombytes_uniform(80) == 0)
 				canvas[y2][x] = captcha_ink[randombytes_uniform(sizeof captcha_ink - 1)];
 			else if (randombytes_uniform(14) == 0)
 				canvas[y2][x] = captcha_dust[randombytes_uniform(sizeof captcha_dust - 1)];
@@ -253,15 +255,21 @@ captcha_new(struct captcha **slot, int lifetime)
 	c->expires.tv_sec += lifetime;
 
 	/*
-	 * Glyphs overlap by a column or stand up to four apart, and the lot
-	 * starts anywhere it fits: at most 4 * 19 - 3 columns of 72, usually
-	 * about 50.
+	 * Glyphs touch or stand up to six columns apart, and the lot starts
+	 * anywhere it fits: usually 45 to 60 columns of 72.  Four of the widest
+	 * glyphs take 68, so narrowing the gaps always makes it fit.
 	 */
 	for (int i = 1; i < CAPTCHA_LENGTH; i++) {
-		gaps[i] = captcha_random(-1, 4);
+		gaps[i] = captcha_random(0, 6);
 		used += gaps[i];
 	}
-	col = first = used < DRAW_W - 2 ? captcha_random(1, DRAW_W - used - 1) : 0;
+	for (int i = 1; used > DRAW_W - 2; i = i % (CAPTCHA_LENGTH - 1) + 1) {
+		if (gaps[i] > 0) {
+			gaps[i]--;
+			used--;
+		}
+	}
+	col = first = captcha_random(1, DRAW_W - used - 1);
 
 	memset(canvas, ' ', sizeof canvas);
 	for (int i = 0; i < CAPTCHA_LENGTH; i++) {

@@ -109,14 +109,15 @@ def fetch_codes(d, n):
 
 
 def test_captcha_defeats_a_template_matcher(ddaemon):
-    codes = fetch_codes(ddaemon, 300)
+    codes = fetch_codes(ddaemon, 400)
     for c in codes:
         # Still fits the login screen at 80x24: 9 rows of at most 72 ASCII columns.
         assert len(c["rows"]) <= 9 and all(len(r) <= 72 and r.isascii() for r in c["rows"])
         assert not any(ch in r for ch in c["answer"] for r in c["rows"]), c
     right, chars = template_attack(codes[:200], codes[200:])
-    # The old font: 100 of 100 codes.  Chance alone reads 1 character in 22.
-    assert right < 10, f"the template matcher read {right} of 100 codes ({chars}/400 chars)"
+    # The old font: 200 of 200 codes.  Now about 3 in 100 (chance alone reads one
+    # character in 22); fewer than 10 in 100 is the bound.
+    assert right < 20, f"the template matcher read {right} of 200 codes ({chars}/800 chars)"
 
 
 # --- point 11: logs and terminals ----------------------------------------------------------
