@@ -48,8 +48,8 @@ struct captcha {
 
 static const char captcha_alphabet[] = "ACDEFHJKMNPRTUVWXY3479";
 
-/* Ink: glyphs and noise alike; no character of the alphabet. */
-static const char captcha_ink[] = "#@%&$8BQ";
+/* Ink: glyphs and noise alike; no letter or digit. */
+static const char captcha_ink[] = "#@%&$*";
 
 /* Light marks sprinkled about, as before. */
 static const char captcha_dust[] = ".,'`:;-~^";
