@@ -11,6 +11,7 @@
  * and so that columns line up whatever locale a test runs in.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -202,9 +203,29 @@ utf8_is_control(uint32_t cp)
 	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
 }
 
+bool
+text_invisible(unsigned long cp)
+{
+	return cp == 0x061c ||			/* ARABIC LETTER MARK */
+	    (cp >= 0x200b && cp <= 0x200f) ||	/* zero-width space and joiners, LRM, RLM */
+	    (cp >= 0x2028 && cp <= 0x202e) ||	/* line/paragraph separators, embeddings, overrides */
+	    (cp >= 0x2060 && cp <= 0x206f) ||	/* word joiner, invisible operators, isolates */
+	    cp == 0xfeff;			/* zero-width no-break space (byte-order mark) */
+}
+
+/* What text_sanitize draws for an invisible code point: "<U+202E>". */
+#define PLACEHOLDER_FORMAT	"<U+%04lX>"
+
+static int
+placeholder_format(char *out, size_t size, uint32_t cp)
+{
+	return snprintf(out, size, PLACEHOLDER_FORMAT, (unsigned long)cp);
+}
+
 /*
  * Columns of one code point.  Controls count 1 because text_sanitize draws
- * each of them as '?'; NUL counts 0.
+ * each of them as '?', invisible characters the length of their
+ * placeholder; NUL counts 0.
  */
 static int
 width_of(uint32_t cp)
@@ -213,6 +234,8 @@ width_of(uint32_t cp)
 		return 0;
 	if (cp < 0xa0)
 		return 1;	/* ASCII, and the controls drawn as '?' */
+	if (text_invisible(cp))
+		return placeholder_format(NULL, 0, cp);
 	if (width_lookup(width_zero, sizeof width_zero / sizeof width_zero[0], cp))
 		return 0;
 	if (width_lookup(width_wide, sizeof width_wide / sizeof width_wide[0], cp))
@@ -302,8 +325,8 @@ utf8_length(const char *s)
 	return n;
 }
 
-bool
-text_clean(const char *s, bool multiline, size_t min_chars, size_t max_chars)
+enum text_fault
+text_check(const char *s, bool multiline, size_t min_chars, size_t max_chars)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = 0, adv;
@@ -312,14 +335,22 @@ text_clean(const char *s, bool multiline, size_t min_chars, size_t max_chars)
 	while (*p != '\0') {
 		cp = utf8_decode(p, SIZE_MAX, &adv);
 		if (cp < 0)
-			return false;
+			return TEXT_MALFORMED;
 		if (utf8_is_control((uint32_t)cp) && !(multiline && cp == '\n'))
-			return false;
+			return TEXT_MALFORMED;
+		if (text_invisible((uint32_t)cp))
+			return TEXT_INVISIBLE;
 		if (++n > max_chars)
-			return false;
+			return TEXT_LENGTH;
 		p += adv;
 	}
-	return n >= min_chars;
+	return n >= min_chars ? TEXT_OK : TEXT_LENGTH;
+}
+
+bool
+text_clean(const char *s, bool multiline, size_t min_chars, size_t max_chars)
+{
+	return text_check(s, multiline, min_chars, max_chars) == TEXT_OK;
 }
 
 int
@@ -358,8 +389,11 @@ text_sanitize(const char *s, bool multiline)
 	size_t adv;
 	int32_t cp;
 
-	/* Worst case: every byte invalid, each becoming three. */
-	out = q = xmalloc(strlen(s) * 3 + 1);
+	/*
+	 * Worst case: an invisible character of two bytes (U+061C) becomes a
+	 * placeholder of eight; an invalid byte becomes three.
+	 */
+	out = q = xmalloc(strlen(s) * 4 + 1);
 	while (*p != '\0') {
 		cp = utf8_decode(p, SIZE_MAX, &adv);
 		if (cp < 0) {
@@ -367,6 +401,8 @@ text_sanitize(const char *s, bool multiline)
 			q += 3;
 		} else if (utf8_is_control((uint32_t)cp) && !(multiline && cp == '\n')) {
 			*q++ = '?';
+		} else if (text_invisible((uint32_t)cp)) {
+			q += placeholder_format(q, 9, (uint32_t)cp);
 		} else {
 			memcpy(q, p, adv);
 			q += adv;
@@ -375,6 +411,40 @@ text_sanitize(const char *s, bool multiline)
 	}
 	*q = '\0';
 	return out;
+}
+
+size_t
+text_escape(char *dst, size_t size, const char *src)
+{
+	const unsigned char *p = (const unsigned char *)src;
+	char piece[16];
+	const char *from;
+	size_t used = 0, adv, n;
+	int32_t cp;
+
+	if (size == 0)
+		return 0;
+	while (*p != '\0') {
+		cp = utf8_decode(p, SIZE_MAX, &adv);
+		from = piece;
+		if (cp < 0 || cp < 0x20 || cp == 0x7f)
+			n = (size_t)snprintf(piece, sizeof piece, "\\x%02X", p[0]);
+		else if (utf8_is_control((uint32_t)cp) || text_invisible((uint32_t)cp))
+			n = (size_t)snprintf(piece, sizeof piece, "\\u{%04X}", (unsigned)cp);
+		else if (cp == '\\')
+			n = (size_t)snprintf(piece, sizeof piece, "\\\\");
+		else {
+			from = (const char *)p;
+			n = adv;
+		}
+		if (used + n >= size)
+			break;
+		memcpy(dst + used, from, n);
+		used += n;
+		p += adv;
+	}
+	dst[used] = '\0';
+	return used;
 }
 
 char *

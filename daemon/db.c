@@ -1,7 +1,22 @@
 /*
  * db.c - the connection pool and named, lazily prepared statements.
+ *
+ * A pooled connection outlives many requests, and PostgreSQL may restart
+ * under it.  The server then says goodbye (a FATAL message) and hangs up,
+ * but libpq learns of that only when it next reads, so PQstatus still
+ * says CONNECTION_OK and the next statement would fail.  Between
+ * statements outside a transaction the server has nothing to say: a
+ * socket with something to read then means the connection is gone.  So
+ * before such a statement runs the socket is polled, and a gone
+ * connection is replaced (db_renew).  A restart in the instant between
+ * that check and the statement still breaks it; the statement is then
+ * run again once on a new connection when that cannot do anything twice
+ * (BEGIN, SET, a PREPARE: nothing of a transaction was done yet), and
+ * otherwise fails with the connection marked broken, which callers turn
+ * into "database_unavailable" (db_unavailable), never an internal error.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -64,6 +79,8 @@ db_pool_close(void)
 	pthread_mutex_unlock(&pool.lock);
 }
 
+static PGresult *db_check(struct db_conn *c, PGresult *r, const char *what);
+
 static void
 db_set_error(struct db_conn *c, const char *state, const char *text)
 {
@@ -80,6 +97,18 @@ static void
 db_notice(void *arg, const char *message)
 {
 	log_debug("database: %s", message);
+}
+
+/* Run a setting on a connection being opened (no check for a gone one: it is new). */
+static int
+db_setting(struct db_conn *c, const char *sql)
+{
+	PGresult *r = db_check(c, PQexec(c->pg, sql), sql);
+
+	if (r == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
 }
 
 /* Open c->pg; returns false (and logs) on failure. */
@@ -99,13 +128,82 @@ db_open(struct db_conn *c, const char *conninfo, int statement_timeout)
 	PQsetNoticeProcessor(c->pg, db_notice, NULL);
 	memset(c->prepared, 0, sizeof c->prepared);
 	snprintf(opts, sizeof opts, "SET statement_timeout = %d", statement_timeout);
-	if (db_command(c, opts) != 0 ||
-	    db_command(c, "SET TIME ZONE 'Asia/Shanghai'") != 0) {
+	if (db_setting(c, opts) != 0 ||
+	    db_setting(c, "SET TIME ZONE 'Asia/Shanghai'") != 0) {
 		PQfinish(c->pg);
 		c->pg = NULL;
 		return false;
 	}
 	return true;
+}
+
+/*
+ * Whether c's connection is gone: closed, broken, or (outside a
+ * transaction, when the server has nothing to say) its socket readable,
+ * which is the server's goodbye or its hanging up.  Inside a transaction
+ * nothing is checked: replacing the connection would lose the transaction,
+ * and its next statement fails anyway.
+ */
+static bool
+db_gone(struct db_conn *c)
+{
+	struct pollfd pfd;
+	int rc;
+
+	if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK)
+		return true;
+	if (PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		return false;
+	if ((pfd.fd = PQsocket(c->pg)) < 0)
+		return true;
+	pfd.events = POLLIN;
+	do {
+		rc = poll(&pfd, 1, 0);
+	} while (rc < 0 && errno == EINTR);
+	return rc != 0;
+}
+
+/*
+ * Before a statement: replace a pooled connection that is gone.  Returns
+ * false, with the error recorded (SQLSTATE 08006), when no new one can be
+ * made.  Connections outside the pool (the listener, migrations) are left
+ * to their owners.
+ */
+static bool
+db_renew(struct db_conn *c)
+{
+	if (!c->pooled || !db_gone(c))
+		return true;
+	if (c->pg != NULL) {
+		log_warning("database: a pooled connection was closed by the server "
+		    "(restarted?); connecting again");
+		PQfinish(c->pg);
+		c->pg = NULL;
+	}
+	return db_open(c, pool.conninfo, pool.statement_timeout);
+}
+
+/*
+ * After a failed command that cannot have changed anything: true when
+ * the failure was the connection breaking before any transaction was
+ * open (was_idle) and a new connection could be made, so that the command
+ * may be sent once more.
+ */
+static bool
+db_retry(struct db_conn *c, bool was_idle)
+{
+	if (!c->pooled || !was_idle || c->pg == NULL || PQstatus(c->pg) == CONNECTION_OK)
+		return false;
+	log_warning("database: the connection broke (restarted?); trying once more "
+	    "on a new one");
+	return db_renew(c);
+}
+
+/* Whether c is a pooled connection outside any transaction (a command on it may be retried). */
+static bool
+db_idle(struct db_conn *c)
+{
+	return c->pooled && c->pg != NULL && PQtransactionStatus(c->pg) == PQTRANS_IDLE;
 }
 
 struct db_conn *
@@ -148,11 +246,7 @@ db_acquire(int wait_ms)
 	pthread_mutex_unlock(&pool.lock);
 
 	/* Connecting happens outside the lock: it may take a while. */
-	if (c->pg != NULL && PQstatus(c->pg) != CONNECTION_OK) {
-		PQfinish(c->pg);
-		c->pg = NULL;
-	}
-	if (c->pg == NULL && !db_open(c, pool.conninfo, pool.statement_timeout)) {
+	if (!db_renew(c)) {
 		db_release(c);
 		return NULL;
 	}
@@ -224,9 +318,16 @@ db_exec(struct db_conn *c, struct db_stmt *st, int n, const char *const *params)
 			want = expected;
 		slot = want;
 	}
+	if (!db_renew(c))
+		return NULL;
 	if (!c->prepared[slot]) {
+		bool idle = db_idle(c);
 		PGresult *r = db_check(c, PQprepare(c->pg, st->name, st->sql, 0, NULL),
 		    st->name);
+
+		/* Preparing does nothing a second time could repeat. */
+		if (r == NULL && db_retry(c, idle))
+			r = db_check(c, PQprepare(c->pg, st->name, st->sql, 0, NULL), st->name);
 		if (r == NULL)
 			return NULL;
 		PQclear(r);
@@ -236,10 +337,26 @@ db_exec(struct db_conn *c, struct db_stmt *st, int n, const char *const *params)
 	    st->name);
 }
 
+/* Commands that change nothing by themselves, so may be sent again after a broken connection. */
+static bool
+db_repeatable(const char *sql)
+{
+	return strcmp(sql, "BEGIN") == 0 || strncmp(sql, "SET ", 4) == 0;
+}
+
 PGresult *
 db_exec_simple(struct db_conn *c, const char *sql)
 {
-	return db_check(c, PQexec(c->pg, sql), sql);
+	PGresult *r;
+	bool idle;
+
+	if (!db_renew(c))
+		return NULL;
+	idle = db_idle(c);
+	r = db_check(c, PQexec(c->pg, sql), sql);
+	if (r == NULL && db_repeatable(sql) && db_retry(c, idle))
+		r = db_check(c, PQexec(c->pg, sql), sql);
+	return r;
 }
 
 int
@@ -270,6 +387,13 @@ db_rollback(struct db_conn *c)
 {
 	if (c->pg != NULL && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
 		PQclear(PQexec(c->pg, "ROLLBACK"));
+}
+
+bool
+db_unavailable(struct db_conn *c)
+{
+	return c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK ||
+	    strncmp(c->sqlstate, "08", 2) == 0 || strncmp(c->sqlstate, "57P", 3) == 0;
 }
 
 const char *

@@ -8,6 +8,9 @@
  * Statements are declared where they are used, with DB_STMT, and are
  * prepared on a connection the first time that connection runs them.
  * Parameters always travel separately from the SQL text.
+ *
+ * A pooled connection the server has closed (PostgreSQL restarted) is
+ * noticed and replaced before a statement runs on it (db.c).
  */
 #ifndef JXJYD_DB_H
 #define JXJYD_DB_H
@@ -60,6 +63,14 @@ int	db_command(struct db_conn *c, const char *sql);
 bool	db_begin(struct db_conn *c);
 bool	db_commit(struct db_conn *c);
 void	db_rollback(struct db_conn *c);
+
+/*
+ * Whether the last failure on c was the database being out of reach: no
+ * connection could be made, the connection broke, or the server is
+ * shutting down or starting (SQLSTATE classes 08 and 57P).  A request
+ * then gets "database_unavailable" (try again), not an internal error.
+ */
+bool	db_unavailable(struct db_conn *c);
 
 /* SQLSTATE and message of the last failed call on c ("" when none). */
 const char *db_error_sqlstate(struct db_conn *c);

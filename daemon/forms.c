@@ -506,13 +506,16 @@ forms_check_value(const json_t *def, const json_t *v, const char **reason, char 
 	*arg = NULL;
 	if (strcmp(type, "text") == 0 || strcmp(type, "longtext") == 0) {
 		bool multiline = strcmp(type, "longtext") == 0;
+		enum text_fault fault;
 
 		if ((text = forms_trimmed(v)) == NULL) {
 			*reason = "field_text_invalid";
 			return NULL;
 		}
-		if (!text_clean(text, multiline, 0, SIZE_MAX)) {
-			*reason = "field_text_invalid";
+		fault = text_check(text, multiline, 0, SIZE_MAX);
+		if (fault != TEXT_OK) {
+			/* Invisible characters have their own word: say what to remove. */
+			*reason = fault == TEXT_INVISIBLE ? "text_invisible" : "field_text_invalid";
 		} else if (utf8_length(text) > (size_t)max_length) {
 			*reason = "field_too_long";
 			*arg = xasprintf("%" JSON_INTEGER_FORMAT, max_length);

@@ -3,6 +3,13 @@
  *
  * One line per call, written with a single write(2) so that lines from
  * concurrent session threads never interleave.
+ *
+ * Many lines carry what a stranger sent (a method name, an SSH user name,
+ * a peer's version string), and no caller can be trusted to remember to
+ * escape each one: so the formatted message is escaped here, whole
+ * (text_escape: control characters, bytes that are not UTF-8, invisible
+ * and direction-changing characters, and '\\').  A forged "\n<date>
+ * jxjyd[1]: info: ..." or an ESC sequence then shows as the text it is.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +20,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "text.h"
 
 static enum log_level log_threshold = LOG_LEVEL_INFO;
 static bool log_to_syslog;
@@ -52,18 +60,29 @@ log_enabled(enum log_level level)
 	return level <= log_threshold;
 }
 
+/* Longest message kept; the line adds the stamp and level. */
+#define LOG_MESSAGE_MAX	2048
+
 static void
 log_write(enum log_level level, const char *fmt, va_list ap)
 {
-	char line[2048], stamp[32];
+	char message[LOG_MESSAGE_MAX], line[LOG_MESSAGE_MAX + 64], stamp[32];
 	struct timespec ts;
 	struct tm tm;
-	int n, m;
+	size_t len;
+	int n;
 
 	if (!log_enabled(level))
 		return;
+	if (vsnprintf(message, sizeof message, fmt, ap) < 0)
+		message[0] = '\0';
+	/* A trailing newline (libpq's messages end in one) is no forgery. */
+	len = strlen(message);
+	while (len > 0 && message[len - 1] == '\n')
+		message[--len] = '\0';
 	if (log_to_syslog) {
-		vsyslog(log_priorities[level], fmt, ap);
+		text_escape(line, sizeof line, message);
+		syslog(log_priorities[level], "%s", line);
 		return;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -71,14 +90,12 @@ log_write(enum log_level level, const char *fmt, va_list ap)
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
 	n = snprintf(line, sizeof line, "%s.%03ldZ jxjyd[%d]: %s: ", stamp,
 	    ts.tv_nsec / 1000000, (int)getpid(), log_names[level]);
-	m = vsnprintf(line + n, sizeof line - n - 1, fmt, ap);
-	if (m < 0)
-		m = 0;
-	n += m;
-	if (n > (int)sizeof line - 2)
-		n = sizeof line - 2;
+	if (n < 0)
+		n = 0;
+	/* Room for the newline: text_escape leaves one byte for its NUL. */
+	n += (int)text_escape(line + n, sizeof line - (size_t)n, message);
 	line[n++] = '\n';
-	if (write(STDERR_FILENO, line, n) < 0) {
+	if (write(STDERR_FILENO, line, (size_t)n) < 0) {
 		/* Nowhere left to report it. */
 	}
 }

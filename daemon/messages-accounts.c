@@ -46,6 +46,8 @@ const struct message messages_accounts[] = {
 	    "no such ethnic group; choose one from the list" } },
 	{ "text_invalid", { "最多 100 个字符，不含控制字符",
 	    "at most 100 characters without control characters" } },
+	{ "text_invisible", { "含有不可见或改变文字方向的字符 (如 U+202E)，请删去",
+	    "contains an invisible or direction-changing character (such as U+202E); remove it" } },
 	{ "major_unknown", { "没有这个专业，请从列表中选择",
 	    "no such major; choose one from the list" } },
 	{ "title_unknown", { "没有这个专业技术职务，请从列表中选择",
@@ -67,8 +69,8 @@ const struct message messages_accounts[] = {
 	    "choose between 1 and 200 applications" } },
 	{ "reason_required", { "请填写审核不通过的原因",
 	    "give the reason for the rejection" } },
-	{ "reason_invalid", { "应为 1 到 200 个字符，不含控制字符",
-	    "must be 1 to 200 characters without control characters" } },
+	{ "reason_invalid", { "应为 1 到 200 个字符，不含控制字符和不可见字符",
+	    "must be 1 to 200 characters without control or invisible characters" } },
 
 	{ NULL, { NULL, NULL } },
 };

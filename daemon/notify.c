@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
@@ -90,6 +91,67 @@ notify_wait_stop(int fd, int ms)
 	return rc > 0 && (pfd[0].revents & (POLLIN | POLLHUP));
 }
 
+/*
+ * Catch up with the password changes made while this daemon was not
+ * listening (notices sent then are lost): end each logged-in session
+ * whose account's password changed after the session logged in
+ * (accounts.password_changed_at, schema 007).  Run after LISTEN, so that a
+ * change is either seen here or heard as a notice.  The database's clock
+ * is turned into this host's with the offset between the two measured by
+ * the same statement, so a skewed clock does not end a session that
+ * logged in after the change.  Returns the sessions ended, -1 on a
+ * database error (logged).
+ */
+static int
+notify_reconcile(struct db_conn *c)
+{
+	DB_STMT(notify_changed_passwords,
+	    "SELECT id, extract(epoch FROM password_changed_at),"
+	    " extract(epoch FROM clock_timestamp())"
+	    " FROM accounts WHERE id = ANY($1::bigint[]) AND password_changed_at IS NOT NULL");
+	struct timespec now;
+	int64_t *ids;
+	size_t n = server_logged_in_accounts(&ids), len = 3;
+	char *array, *p;
+	PGresult *res;
+	int ended = 0;
+
+	if (n == 0) {
+		free(ids);
+		return 0;
+	}
+	/* "{1,2,3}": a bigint has at most 20 characters and a comma. */
+	array = p = xmalloc(n * 21 + len);
+	*p++ = '{';
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, "%s%lld", i > 0 ? "," : "", (long long)ids[i]);
+	*p++ = '}';
+	*p = '\0';
+	free(ids);
+	res = db_exec(c, &notify_changed_passwords, 1, (const char *const[]){ array });
+	free(array);
+	if (res == NULL) {
+		log_error("notify: cannot compare sessions with password changes: %s",
+		    db_error_text(c));
+		return -1;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	for (int i = 0; i < PQntuples(res); i++) {
+		long long account = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+		double changed = strtod(PQgetvalue(res, i, 1), NULL);
+		double offset = strtod(PQgetvalue(res, i, 2), NULL) -
+		    ((double)now.tv_sec + (double)now.tv_nsec / 1e9);
+		int k = server_end_account_sessions_before((int64_t)account, changed - offset);
+
+		if (k > 0)
+			log_info("notify: account %lld changed its password while this jxjyd "
+			    "was not listening; sessions ended here: %d", account, k);
+		ended += k;
+	}
+	PQclear(res);
+	return ended;
+}
+
 /* Connect and LISTEN; NULL (logged) when either fails. */
 static struct db_conn *
 notify_connect(void)
@@ -105,6 +167,7 @@ notify_connect(void)
 		db_disconnect_single(c);
 		return NULL;
 	}
+	notify_reconcile(c);
 	return c;
 }
 

@@ -13,7 +13,9 @@
  * A notice is delivered only to connections listening when it is
  * committed: while the listening connection is down (PostgreSQL
  * restarting) the thread says so in the log and connects again every few
- * seconds, and notices sent meanwhile are lost.
+ * seconds; notices sent meanwhile are lost, so after LISTENing again it
+ * reconciles: every session logged in here before its account's last
+ * password change (accounts.password_changed_at) is ended.
  */
 #ifndef JXJYD_NOTIFY_H
 #define JXJYD_NOTIFY_H

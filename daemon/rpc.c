@@ -76,6 +76,12 @@ rpc_fail(struct rpc_call *call, int code, const char *reason, const char *field,
 int
 rpc_fail_internal(struct rpc_call *call, const char *what)
 {
+	/* The database went away under the request: not our fault, try again. */
+	if (call->db != NULL && db_unavailable(call->db)) {
+		log_warning("session %lu: %s: database unavailable: %s", call->session->serial,
+		    call->method ? call->method->name : "?", what);
+		return rpc_fail(call, RPC_UNAVAILABLE, "database_unavailable", NULL, NULL);
+	}
 	log_error("session %lu: %s: %s", call->session->serial,
 	    call->method ? call->method->name : "?", what);
 	return rpc_fail(call, RPC_INTERNAL_ERROR, "internal_error", NULL, NULL);

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <math.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -150,6 +151,7 @@ session_set_account(struct session *s, int64_t account_id, enum role role,
 	s->unit_code = xstrdup(unit_code ? unit_code : "");
 	snprintf(s->id_number, sizeof s->id_number, "%s", id_number ? id_number : "");
 	pthread_mutex_lock(&logged_in.lock);
+	clock_gettime(CLOCK_REALTIME, &s->login_time);
 	if (logged_in.n == logged_in.cap) {
 		logged_in.cap = logged_in.cap ? logged_in.cap * 2 : 64;
 		logged_in.list = xrealloc(logged_in.list, logged_in.cap * sizeof *logged_in.list);
@@ -159,16 +161,27 @@ session_set_account(struct session *s, int64_t account_id, enum role role,
 	pthread_mutex_unlock(&logged_in.lock);
 }
 
-int
-server_end_account_sessions(int64_t account_id, const struct session *except)
+/* Seconds since the epoch of a wall-clock time. */
+static double
+server_seconds(const struct timespec *t)
+{
+	return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
+}
+
+/*
+ * Mark the sessions of account_id other than except that logged in before
+ * `before` (seconds since the epoch; HUGE_VAL: all); logged_in.lock held.
+ */
+static int
+server_end_marked(int64_t account_id, const struct session *except, double before)
 {
 	int n = 0;
 
-	pthread_mutex_lock(&logged_in.lock);
 	for (size_t i = 0; i < logged_in.n; i++) {
 		struct session *s = logged_in.list[i];
 
-		if (s != except && s->account_id == account_id) {
+		if (s != except && s->account_id == account_id &&
+		    server_seconds(&s->login_time) < before) {
 			uint64_t one = 1;
 
 			atomic_store(&s->revoked, true);
@@ -177,6 +190,53 @@ server_end_account_sessions(int64_t account_id, const struct session *except)
 				log_debug("session %lu: wake: %s", s->serial, strerror(errno));
 			n++;
 		}
+	}
+	return n;
+}
+
+int
+server_end_account_sessions(int64_t account_id, struct session *except)
+{
+	int n;
+
+	pthread_mutex_lock(&logged_in.lock);
+	n = server_end_marked(account_id, except, HUGE_VAL);
+	/*
+	 * The session that changed its own password has just proved the new
+	 * one: for the reconciliation of notify.c it counts as logged in now,
+	 * after the change.
+	 */
+	if (except != NULL && except->account_id == account_id)
+		clock_gettime(CLOCK_REALTIME, &except->login_time);
+	pthread_mutex_unlock(&logged_in.lock);
+	return n;
+}
+
+int
+server_end_account_sessions_before(int64_t account_id, double before)
+{
+	int n;
+
+	pthread_mutex_lock(&logged_in.lock);
+	n = server_end_marked(account_id, NULL, before);
+	pthread_mutex_unlock(&logged_in.lock);
+	return n;
+}
+
+size_t
+server_logged_in_accounts(int64_t **ids)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&logged_in.lock);
+	*ids = xcalloc(logged_in.n + 1, sizeof **ids);
+	for (size_t i = 0; i < logged_in.n; i++) {
+		size_t j;
+
+		for (j = 0; j < n && (*ids)[j] != logged_in.list[i]->account_id; j++)
+			;
+		if (j == n)
+			(*ids)[n++] = logged_in.list[i]->account_id;
 	}
 	pthread_mutex_unlock(&logged_in.lock);
 	return n;

@@ -69,6 +69,8 @@ struct session {
 	char		*unit_code;	/* unit of the logged-in account */
 	char		 id_number[19];	/* of the logged-in account */
 	bool		 key_login;	/* logged in by an SSH key (no captcha needed) */
+	struct timespec	 login_time;	/* CLOCK_REALTIME at login (or at its own password
+					   change): notify.c's reconciliation; logged_in.lock */
 	atomic_bool	 revoked;	/* ended from elsewhere (password changed) */
 	int		 wake_fd;	/* eventfd written when revoked; -1 when none */
 
@@ -96,7 +98,18 @@ void	session_set_account(struct session *s, int64_t account_id, enum role role,
  * closed.  Returns how many were marked.  Sessions on other jxjyd
  * processes are not reached (docs/operations.md).
  */
-int	server_end_account_sessions(int64_t account_id, const struct session *except);
+int	server_end_account_sessions(int64_t account_id, struct session *except);
+
+/*
+ * For a password change this daemon may not have heard of (notify.c, after
+ * its listening connection came back): end the sessions of account_id
+ * that logged in before `before` (seconds since the epoch, this host's
+ * clock).  Returns how many were marked.
+ */
+int	server_end_account_sessions_before(int64_t account_id, double before);
+
+/* The accounts logged in here, each once; *ids is the caller's to free. */
+size_t	server_logged_in_accounts(int64_t **ids);
 
 /* The configuration in force (replaced whole on SIGHUP; never freed). */
 const struct config *server_config(void);

@@ -67,15 +67,30 @@ account_check_email(const char *s)
 }
 
 const char *
+account_text_reason(const char *s, bool multiline, size_t max_chars, const char *reason)
+{
+	switch (s != NULL ? text_check(s, multiline, 1, max_chars) : TEXT_MALFORMED) {
+	case TEXT_OK:
+		return NULL;
+	case TEXT_INVISIBLE:
+		return "text_invisible";
+	case TEXT_MALFORMED:
+	case TEXT_LENGTH:
+		break;
+	}
+	return reason;
+}
+
+const char *
 account_check_name(const char *s)
 {
-	return s != NULL && text_clean(s, false, 1, ACCOUNT_NAME_MAX) ? NULL : "name_invalid";
+	return account_text_reason(s, false, ACCOUNT_NAME_MAX, "name_invalid");
 }
 
 const char *
 account_check_text(const char *s)
 {
-	return s != NULL && text_clean(s, false, 1, ACCOUNT_TEXT_MAX) ? NULL : "text_invalid";
+	return account_text_reason(s, false, ACCOUNT_TEXT_MAX, "text_invalid");
 }
 
 /* True when s is two ASCII digits (an ethnicity code, GB/T 3304). */

@@ -12,6 +12,7 @@
 #define JXJYD_VALIDATE_ACCOUNT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "validate.h"
 
@@ -30,11 +31,20 @@ char	*account_trim(const char *s);
 /* The reason word of an ID number's status; NULL for IDNUM_OK. */
 const char *account_idnum_reason(enum idnum_status st);
 
+/*
+ * Text of 1 to max_chars characters (text_check): NULL when acceptable,
+ * "text_invisible" when it holds an invisible or direction-changing
+ * character (its own word, so that a person learns what to remove), else
+ * reason.  s NULL is not acceptable.
+ */
+const char *account_text_reason(const char *s, bool multiline, size_t max_chars,
+	    const char *reason);
+
 /* Rules on single values: NULL when acceptable, else the reason word. */
 const char *account_check_phone(const char *s);	/* "phone_invalid" */
 const char *account_check_email(const char *s);	/* "email_invalid" */
-const char *account_check_name(const char *s);		/* "name_invalid" */
-const char *account_check_text(const char *s);		/* "text_invalid" (native_place, school) */
+const char *account_check_name(const char *s);		/* "name_invalid", "text_invisible" */
+const char *account_check_text(const char *s);		/* "text_invalid", "text_invisible" (native_place, school) */
 
 /* The reference tables an account names. */
 enum account_ref {

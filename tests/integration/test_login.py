@@ -468,7 +468,8 @@ def test_captcha_drawing(d, site):
             text = "".join(rows)
             # The characters appear nowhere, not even one of them.
             assert not re.search(r"[A-Za-z0-9]", text), rows
-            assert text.count("#") >= 4 * 12, rows       # four glyphs of strokes
+            # Four glyphs of strokes, each in an ink of its own (issue 12, point 9).
+            assert sum(text.count(ink) for ink in "#@%&$*") >= 4 * 12, rows
             assert text.isascii()
 
 

@@ -1,6 +1,7 @@
 /*
  * test-text.c - UTF-8 validity, terminal width, sanitising and fitting.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,7 +85,8 @@ test_width(void)
 	CHECK(text_width("가나") == 4, "Hangul syllables are two columns");
 	CHECK(text_width("ｱｲ") == 2, "halfwidth katakana is one column");
 	CHECK(text_width("e\xcc\x81") == 1, "e + combining acute is one column");
-	CHECK(text_width("\xe2\x80\x8b") == 0, "zero width space is zero columns");
+	CHECK(text_width("\xe2\x80\x8b") == 8, "zero width space counts its placeholder <U+200B>");
+	CHECK(text_width("\xe2\x81\xa0") == 8, "word joiner counts its placeholder <U+2060>");
 	CHECK(text_width("\xf0\x9f\x98\x80") == 2, "an emoji is two columns");
 	CHECK(text_width("\xf0\xa0\x80\x80") == 2, "a plane 2 ideograph is two columns");
 	CHECK(text_width("é") == 1, "precomposed é is one column");
@@ -147,8 +149,65 @@ test_sanitize(void)
 	free(s);
 
 	s = text_sanitize("e\xcc\x81 \xe2\x80\x8b", false);
-	CHECK_STR(s, "e\xcc\x81 \xe2\x80\x8b", "combining marks and ZWSP are kept");
+	CHECK_STR(s, "e\xcc\x81 <U+200B>", "combining marks are kept; ZWSP is shown, not hidden");
 	free(s);
+}
+
+/* The invisible and direction-changing characters: refused, drawn visibly, escaped. */
+static void
+test_invisible(void)
+{
+	static const char *const refused[] = {
+		"\xd8\x9c",		/* U+061C ARABIC LETTER MARK */
+		"\xe2\x80\x8b",	/* U+200B ZERO WIDTH SPACE */
+		"\xe2\x80\x8d",	/* U+200D ZERO WIDTH JOINER */
+		"\xe2\x80\x8f",	/* U+200F RIGHT-TO-LEFT MARK */
+		"\xe2\x80\xa8",	/* U+2028 LINE SEPARATOR */
+		"\xe2\x80\xa9",	/* U+2029 PARAGRAPH SEPARATOR */
+		"\xe2\x80\xaa",	/* U+202A LEFT-TO-RIGHT EMBEDDING */
+		"\xe2\x80\xae",	/* U+202E RIGHT-TO-LEFT OVERRIDE */
+		"\xe2\x81\xa0",	/* U+2060 WORD JOINER */
+		"\xe2\x81\xa6",	/* U+2066 LEFT-TO-RIGHT ISOLATE */
+		"\xe2\x81\xa9",	/* U+2069 POP DIRECTIONAL ISOLATE */
+		"\xef\xbb\xbf",	/* U+FEFF ZERO WIDTH NO-BREAK SPACE */
+	};
+	char name[32], buf[64];
+	char *s;
+
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		snprintf(name, sizeof name, "F%sFDP.exe", refused[i]);
+		CHECK(text_check(name, true, 1, 50) == TEXT_INVISIBLE,
+		    "invisible character %zu is refused, also in multi-line text", i);
+		CHECK(!text_clean(name, false, 1, 50), "text_clean refuses invisible %zu", i);
+	}
+	CHECK(text_check("张伟 Zhang-Wei (郑州)，河南·中原", false, 1, 50) == TEXT_OK,
+	    "Chinese and English with punctuation pass");
+	CHECK(text_check("\xe2\x80\x90\xe2\x80\x94\xe2\x80\xa6", false, 1, 50) == TEXT_OK,
+	    "hyphen, em dash and ellipsis (U+2010, U+2014, U+2026) pass");
+	CHECK(text_check("a\x1b", false, 0, 10) == TEXT_MALFORMED, "ESC is malformed");
+	CHECK(text_check("abc", false, 0, 2) == TEXT_LENGTH, "too long is length");
+	CHECK(text_check("", false, 1, 2) == TEXT_LENGTH, "too short is length");
+
+	s = text_sanitize("F\xe2\x80\xae" "FDP.exe", false);
+	CHECK_STR(s, "F<U+202E>FDP.exe", "a stored override is drawn as a placeholder");
+	CHECK(text_width("F\xe2\x80\xae" "FDP.exe") == text_width(s),
+	    "text_width counts what text_sanitize draws");
+	free(s);
+	s = text_sanitize("a\xe2\x80\xa8" "b\xd8\x9c", true);
+	CHECK_STR(s, "a<U+2028>b<U+061C>", "separators and two-byte marks as placeholders");
+	free(s);
+
+	text_escape(buf, sizeof buf, "m\n2030 jxjyd: forged\x1b[31m\x7f");
+	CHECK_STR(buf, "m\\x0A2030 jxjyd: forged\\x1B[31m\\x7F", "C0 and DEL escaped as \\xNN");
+	text_escape(buf, sizeof buf, "\xe2\x80\xae\xc2\x85\xff\\x41");
+	CHECK_STR(buf, "\\u{202E}\\u{0085}\\xFF\\\\x41",
+	    "invisible and C1 as \\u{...}, a stray byte as \\xNN, a backslash doubled");
+	text_escape(buf, sizeof buf, "张三 ok");
+	CHECK_STR(buf, "张三 ok", "printable UTF-8 is kept");
+	CHECK(text_escape(buf, 6, "abc\x1b") == 3 && strcmp(buf, "abc") == 0,
+	    "an escape that does not fit is left off whole");
+	CHECK(text_escape(buf, 5, "ab张") == 2 && strcmp(buf, "ab") == 0,
+	    "a character that does not fit is left off whole");
 }
 
 static void
@@ -209,6 +268,7 @@ main(void)
 	test_length_clean();
 	test_width();
 	test_sanitize();
+	test_invisible();
 	test_fit();
 	return check_done();
 }
