@@ -181,7 +181,7 @@ inbox_file_fail(struct inbox_file *f, const char *reason)
 
 /*
  * Fail every file being written that has had no data for the stall
- * timeout, in all open inboxes.
+ * timeout, in all open inboxes (whole seconds, as upload_sweep counts).
  */
 static void
 inbox_sweep(time_t now)
@@ -192,7 +192,7 @@ inbox_sweep(time_t now)
 		for (size_t i = 0; i < ib->n_files; i++) {
 			struct inbox_file *f = ib->files[i];
 
-			if (f->writers == 0 || f->failed != NULL || now - f->last_write < timeout)
+			if (f->writers == 0 || f->failed != NULL || now - f->last_write <= timeout)
 				continue;
 			log_info("inbox of account %lld: %s from %s: no data for %d s, dropped "
 			    "(%zu bytes received)", (long long)ib->account_id, f->name, f->source,

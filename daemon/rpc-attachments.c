@@ -152,6 +152,7 @@ upload_random_id(char out[33])
  * Drop every upload in progress that has had no data for the stall
  * timeout: its memory goes now, its session learns of it at its next
  * chunk (attachment_claim) and frees the rest.  Callers hold upload_lock.
+ * In whole seconds, more than the timeout apart: at least that long passed.
  */
 static void
 upload_sweep(time_t now)
@@ -159,7 +160,7 @@ upload_sweep(time_t now)
 	int timeout = server_config()->uploads_stall_timeout;
 
 	for (struct upload *u = upload_list; u != NULL; u = u->next) {
-		if (u->finished || u->busy || u->stalled || now - u->last_data < timeout)
+		if (u->finished || u->busy || u->stalled || now - u->last_data <= timeout)
 			continue;
 		log_info("upload %.8s of account %lld from %s: no data for %d s, dropped "
 		    "(%zu of %zu bytes received)", u->id, (long long)u->account_id, u->source,
