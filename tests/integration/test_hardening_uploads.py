@@ -319,6 +319,14 @@ def write_all(c, handle, data, step=32768):
         assert c.write(handle, off, data[off:off + step])[0] == 0, off
 
 
+def put(c, name, data, handle=None):
+    """Write data whole into name (on handle when already open) and close it cleanly."""
+    handle = handle or c.open(name)
+    assert isinstance(handle, bytes), handle
+    write_all(c, handle, data)
+    assert c.close(handle)[0] == 0
+
+
 def scp(site, token, path):
     return subprocess.run(["scp", *SSH_OPTIONS, *NO_AGENT, "-P", str(site.d.port), str(path),
                            f"{token}@127.0.0.1:"], capture_output=True, text=True, timeout=60)
@@ -421,15 +429,10 @@ def test_inbox_shares_per_account(make_daemon, postgres):
             code, message = c2.open("b.pdf")
             assert code != 0 and "uploads_account_busy" in message, message
             # ... another account's inbox is not.
-            h3 = c3.open("c.pdf")
-            write_all(c3, h3, b"%PDF-1.4 c")
-            assert c3.close(h3)[0] == 0
-            write_all(c1, h, b"%PDF-1.4 a")
-            assert c1.close(h)[0] == 0
+            put(c3, "c.pdf", b"%PDF-1.4 c")
+            put(c1, "a.pdf", b"%PDF-1.4 a", handle=h)
             # The first is complete: the account may write the next.
-            h2 = c2.open("b.pdf")
-            write_all(c2, h2, b"%PDF-1.4 b")
-            assert c2.close(h2)[0] == 0
+            put(c2, "b.pdf", b"%PDF-1.4 b")
         assert sorted(inbox_names(s)[0]) == ["a.pdf", "b.pdf"]
         assert inbox_names(s2)[0] == ["c.pdf"]
         assert s.result("inbox.attach", {"name": "b.pdf"})["size"] == 10
@@ -448,8 +451,6 @@ def test_inbox_shares_per_source(make_daemon, postgres):
             code, message = c2.open("b.pdf")
             assert code != 0 and "uploads_source_busy" in message, message
             # Another address is not held up by it.
-            h3 = c3.open("b.pdf")
-            write_all(c3, h3, b"%PDF-1.4 b")
-            assert c3.close(h3)[0] == 0
+            put(c3, "b.pdf", b"%PDF-1.4 b")
             assert c1.close(h)[0] == 0
         assert inbox_names(b)[0] == ["b.pdf"]
