@@ -5,13 +5,20 @@
  *
  * A session holds at most one upload (session->upload).  An upload that is
  * never finished, or finished but never used, is dropped with the session:
- * nothing reaches the database until a declaration commits with it.
+ * nothing reaches the database until a declaration commits with it.  One
+ * that receives no chunk for uploads.stall_timeout seconds is dropped
+ * sooner.
  */
 #ifndef JXJYD_ATTACHMENTS_H
 #define JXJYD_ATTACHMENTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
+#include "messages.h"
+
+struct rpc_call;
 struct session;
 struct upload;
 
@@ -48,11 +55,50 @@ void	upload_consume(struct session *s);
  * attachment.finish would: its type is sniffed from the content and its
  * SHA-256 computed.  Returns NULL and fills *v (pointers into the upload)
  * and token (33 bytes) on success; otherwise the reason word
- * ("attachment_type", "uploads_busy").  For files that arrived another way
- * (the inbox of inbox.h).
+ * ("attachment_type", "uploads_busy", or a share's: upload_share_refusal).
+ * For files that arrived another way (the inbox of inbox.h).
  */
 const char *upload_adopt(struct session *s, const char *name, unsigned char *data,
 	    size_t size, char token[33], struct upload_view *v);
+
+/*
+ * What one account and one source address hold of an upload budget (the
+ * attachments' here, the inboxes' in inbox.c): uploads in progress, and
+ * bytes held in progress or finished.
+ */
+struct upload_share {
+	size_t	account_uploads, account_bytes;
+	size_t	source_uploads, source_bytes;
+};
+
+/*
+ * Whether size more bytes (and, when in_progress, one more upload in
+ * progress) fit the shares the uploads.* keys give one account and one
+ * address: NULL, or the reason word ("uploads_account_busy",
+ * "uploads_account_full", "uploads_source_busy").  A byte share is never
+ * less than one file of declarations.max_attachment.
+ */
+const char *upload_share_refusal(const struct upload_share *share, size_t size,
+	    bool in_progress);
+
+/*
+ * Fail call with a reason upload_adopt or a budget gave ("uploads_busy",
+ * "uploads_account_busy", ..., "attachment_type"): the right code, and
+ * the sentence with its number filled in.  Returns -1.
+ */
+int	attachment_refuse(struct rpc_call *call, const char *reason);
+
+/*
+ * The sentence of an upload's reason word in lang, its number (a count, a
+ * size, the stall timeout) filled in from the configuration.  Caller frees.
+ */
+char	*upload_reason_text(enum lang lang, const char *reason);
+
+/* Seconds of a clock that does not jump with the wall clock (stall timeouts). */
+time_t	upload_now(void);
+
+/* A size as people read it into out: "10 MiB", "512 KiB", "1000 B". */
+void	attachment_size_text(size_t n, char *out, size_t size);
 
 /* MIME type of data by its first bytes (JPEG, PNG, PDF, ZIP), or NULL. */
 const char *attachment_sniff(const unsigned char *data, size_t len);

@@ -151,6 +151,15 @@ static const struct config_key config_keys[] = {
 	    1024, 67108864, RELOAD),
 	{ .path = "learning_forms", .type = CONFIG_KEY_FORMS, .reload = RELOAD },
 
+	/* Each account's and address's share of the upload budgets (rpc-attachments.c, inbox.c). */
+	KEY_INT("uploads.max_per_account", uploads_max_per_account, 4, 1, 1000, RELOAD),
+	KEY_INT("uploads.max_bytes_per_account", uploads_max_bytes_per_account, 67108864,
+	    1024, 1073741824, RELOAD),
+	KEY_INT("uploads.max_per_source", uploads_max_per_source, 16, 1, 100000, RELOAD),
+	KEY_INT("uploads.max_bytes_per_source", uploads_max_bytes_per_source, 134217728,
+	    1024, 1073741824, RELOAD),
+	KEY_INT("uploads.stall_timeout", uploads_stall_timeout, 120, 1, 86400, RELOAD),
+
 	/* Annual requirements of the completion report (completion.c). */
 	{ .path = "requirements", .type = CONFIG_KEY_REQUIREMENTS, .reload = RELOAD },
 };

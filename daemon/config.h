@@ -148,6 +148,13 @@ struct config {
 	int	 decl_years_back;	/* years before the current one allowed, 1 */
 	int	 decl_max_attachment;	/* bytes, 10 MiB */
 
+	/* each account's and source's share of the upload budgets (rpc-attachments.c, inbox.c) */
+	int	 uploads_max_per_account;	/* uploads in progress at once, 4 */
+	int	 uploads_max_bytes_per_account;	/* bytes held, 64 MiB */
+	int	 uploads_max_per_source;	/* 16 */
+	int	 uploads_max_bytes_per_source;	/* bytes held, 128 MiB */
+	int	 uploads_stall_timeout;		/* s without data before one is dropped, 120 */
+
 	/* annual requirements (completion.c), in file order; none = the default */
 	struct config_requirement *requirements;
 	size_t	 n_requirements;

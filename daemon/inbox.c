@@ -23,12 +23,23 @@
  * holds one reference, each SFTP session another, and the last to let go
  * frees it.  When the owner ends, the SFTP session finds the inbox closed
  * and ends too.
+ *
+ * As for attachment.begin, one account (the inbox owner's) and one source
+ * address (the uploader's) may hold only their share of INBOX_BUDGET
+ * (upload_share_refusal), and a file being written that gets no data for
+ * uploads.stall_timeout seconds is dropped (inbox_sweep).  A file is
+ * complete only when its uploader closed it after every write succeeded:
+ * one whose write was refused (too large, no room), that stalled, or
+ * whose connection ended before the close is "failed" -- its bytes are
+ * freed at once, it is neither listed as complete nor attachable, and it
+ * leaves the inbox when its handle closes.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,12 +85,16 @@ struct inbox_file {
 	size_t		 hashed;	/* data[0..hashed) is in hash */
 	bool		 in_order;	/* no write has skipped back or ahead */
 	char		 sha256[65];	/* lower-case hex; valid when writers == 0 */
+	const char	*failed;	/* reason word: the transfer went wrong; NULL if not */
+	char		 source[48];	/* address of the uploader, for its share */
+	time_t		 last_write;	/* monotonic s: opened, or the last write */
 };
 
 struct inbox {
 	char		 token[INBOX_TOKEN_LEN + 1];
 	struct session	*owner;		/* NULL once the owner's session ended */
 	int		 refs;
+	int64_t		 account_id;	/* the owner's, for its share of the budget */
 	size_t		 max_file;	/* bytes, from declarations.max_attachment */
 	struct inbox_file *files[INBOX_MAX_FILES];
 	size_t		 n_files;
@@ -145,6 +160,70 @@ inbox_drop(struct inbox *ib, size_t index)
 	ib->files[ib->n_files] = NULL;
 }
 
+/*
+ * The transfer of f went wrong (reason): its bytes go now, so a partial
+ * file can never be taken for a whole one, and it leaves the inbox when
+ * its handle closes (inbox_sftp_handle_close).
+ */
+static void
+inbox_file_fail(struct inbox_file *f, const char *reason)
+{
+	if (f->failed != NULL)
+		return;
+	f->failed = reason;
+	inbox_bytes -= f->cap;
+	sodium_memzero(f->data, f->cap);
+	free(f->data);
+	f->data = NULL;
+	f->cap = f->size = f->hashed = 0;
+	f->sha256[0] = '\0';
+}
+
+/*
+ * Fail every file being written that has had no data for the stall
+ * timeout, in all open inboxes (whole seconds, as upload_sweep counts).
+ */
+static void
+inbox_sweep(time_t now)
+{
+	int timeout = server_config()->uploads_stall_timeout;
+
+	for (struct inbox *ib = inbox_list; ib != NULL; ib = ib->next) {
+		for (size_t i = 0; i < ib->n_files; i++) {
+			struct inbox_file *f = ib->files[i];
+
+			if (f->writers == 0 || f->failed != NULL || now - f->last_write <= timeout)
+				continue;
+			log_info("inbox of account %lld: %s from %s: no data for %d s, dropped "
+			    "(%zu bytes received)", (long long)ib->account_id, f->name, f->source,
+			    timeout, f->size);
+			inbox_file_fail(f, "upload_stalled");
+		}
+	}
+}
+
+/* What account and source hold of the inboxes' budget. */
+static void
+inbox_share(int64_t account_id, const char *source, struct upload_share *share)
+{
+	memset(share, 0, sizeof *share);
+	for (struct inbox *ib = inbox_list; ib != NULL; ib = ib->next) {
+		for (size_t i = 0; i < ib->n_files; i++) {
+			const struct inbox_file *f = ib->files[i];
+			bool writing = f->writers > 0 && f->failed == NULL;
+
+			if (ib->account_id == account_id) {
+				share->account_uploads += writing;
+				share->account_bytes += f->cap;
+			}
+			if (strcmp(f->source, source) == 0) {
+				share->source_uploads += writing;
+				share->source_bytes += f->cap;
+			}
+		}
+	}
+}
+
 /* Begin (or begin again, truncated) the content of f. */
 static void
 inbox_file_reset(struct inbox_file *f)
@@ -154,6 +233,7 @@ inbox_file_reset(struct inbox_file *f)
 	f->hashed = 0;
 	f->in_order = true;
 	f->sha256[0] = '\0';
+	f->failed = NULL;
 	crypto_hash_sha256_init(&f->hash);
 }
 
@@ -174,17 +254,24 @@ inbox_file_finish(struct inbox_file *f)
 }
 
 /*
- * Write len bytes at offset into f, growing it within max bytes and the
- * budget.  Returns NULL, or what to tell the SFTP client.
+ * Write len bytes at offset into f of ib, growing it within ib's largest
+ * file, the budget and the shares.  Returns NULL, or the reason word the
+ * file failed with (inbox_file_fail: a refused write spoils the file).
  */
 static const char *
-inbox_file_write(struct inbox_file *f, size_t max, uint64_t offset, const void *data,
+inbox_file_write(struct inbox *ib, struct inbox_file *f, uint64_t offset, const void *data,
     size_t len)
 {
-	size_t end;
+	size_t max = ib->max_file, end;
+	struct upload_share share;
+	const char *why;
 
-	if (offset > max || len > max - offset)
-		return "inbox full: a file may not be larger than the attachment limit";
+	if (f->failed != NULL)
+		return f->failed;
+	if (offset > max || len > max - offset) {
+		inbox_file_fail(f, "inbox_file_too_large");
+		return f->failed;
+	}
 	end = (size_t)offset + len;
 	if (end > f->cap) {
 		size_t cap = f->cap < 65536 ? 65536 : f->cap;
@@ -193,8 +280,15 @@ inbox_file_write(struct inbox_file *f, size_t max, uint64_t offset, const void *
 			cap *= 2;
 		if (cap > max)
 			cap = max;
-		if (inbox_bytes + (cap - f->cap) > INBOX_BUDGET)
-			return "server busy: too many uploads at once, try again later";
+		inbox_sweep(upload_now());
+		inbox_share(ib->account_id, f->source, &share);
+		why = upload_share_refusal(&share, cap - f->cap, false);
+		if (why == NULL && inbox_bytes + (cap - f->cap) > INBOX_BUDGET)
+			why = "uploads_busy";
+		if (why != NULL) {
+			inbox_file_fail(f, why);
+			return why;
+		}
 		f->data = xrealloc(f->data, cap);
 		memset(f->data + f->cap, 0, cap - f->cap);
 		inbox_bytes += cap - f->cap;
@@ -209,7 +303,23 @@ inbox_file_write(struct inbox_file *f, size_t max, uint64_t offset, const void *
 	}
 	if (end > f->size)
 		f->size = end;
+	f->last_write = upload_now();
 	return NULL;
+}
+
+/*
+ * The sentence of a reason a file failed or was refused with, in lang,
+ * its number filled in.  Caller frees.
+ */
+static char *
+inbox_reason_text(const struct inbox *ib, enum lang lang, const char *reason)
+{
+	char size[32];
+
+	if (strcmp(reason, "inbox_file_too_large") != 0)
+		return upload_reason_text(lang, reason);
+	attachment_size_text(ib->max_file, size, sizeof size);
+	return xasprintf(message_get(lang, reason), size);
 }
 
 /* A name a person will see: clean text, no path, not "." or "..". */
@@ -272,22 +382,28 @@ inbox_close(struct session *s)
 	s->inbox = NULL;
 }
 
-int
+const char *
 inbox_take(struct session *owner, const char *name, char **data, size_t *size,
     char **filename)
 {
 	struct inbox *ib = owner->inbox;
 	struct inbox_file *f;
+	const char *why = NULL;
 	size_t i;
-	int rc = -1;
 
 	*data = NULL;
 	*size = 0;
 	*filename = NULL;
 	if (ib == NULL || name == NULL)
-		return -1;
+		return "inbox_file_not_found";
 	pthread_mutex_lock(&inbox_lock);
-	if ((f = inbox_find(ib, name, &i)) != NULL && f->writers == 0) {
+	if ((f = inbox_find(ib, name, &i)) == NULL) {
+		why = "inbox_file_not_found";
+	} else if (f->failed != NULL) {
+		why = f->failed;
+	} else if (f->writers > 0) {
+		why = "inbox_busy";
+	} else {
 		*data = (char *)f->data;
 		*size = f->size;
 		*filename = f->name;
@@ -296,10 +412,9 @@ inbox_take(struct session *owner, const char *name, char **data, size_t *size,
 		f->name = NULL;
 		f->cap = f->size = 0;
 		inbox_drop(ib, i);
-		rc = 0;
 	}
 	pthread_mutex_unlock(&inbox_lock);
-	return rc;
+	return why;
 }
 
 /* --- RPC methods --------------------------------------------------------- */
@@ -367,6 +482,7 @@ inbox_open(struct rpc_call *call)
 		ib = xcalloc(1, sizeof *ib);
 		ib->owner = s;
 		ib->refs = 1;
+		ib->account_id = s->account_id;
 		ib->max_file = inbox_max_file();
 		pthread_mutex_lock(&inbox_lock);
 		inbox_new_token(ib->token);
@@ -391,27 +507,37 @@ inbox_open(struct rpc_call *call)
 static int
 inbox_list_files(struct rpc_call *call)
 {
+	enum lang lang = call->session->lang;
 	struct inbox *ib;
-	json_t *files, *uploading;
+	json_t *files, *uploading, *failed;
+	char *text;
 
 	if ((ib = inbox_of(call)) == NULL)
 		return -1;
 	files = json_array();
 	uploading = json_array();
+	failed = json_array();
 	pthread_mutex_lock(&inbox_lock);
+	inbox_sweep(upload_now());
 	for (size_t i = 0; i < ib->n_files; i++) {
 		const struct inbox_file *f = ib->files[i];
 
-		if (f->writers == 0)
+		if (f->failed != NULL) {
+			text = inbox_reason_text(ib, lang, f->failed);
+			json_array_append_new(failed, json_pack("{s:s, s:s, s:s}", "name",
+			    f->name, "reason", f->failed, "message", text));
+			free(text);
+		} else if (f->writers == 0) {
 			json_array_append_new(files, json_pack("{s:s, s:I, s:s}", "name", f->name,
 			    "size", (json_int_t)f->size, "sha256", f->sha256));
-		else
+		} else {
 			json_array_append_new(uploading, json_pack("{s:s, s:I}", "name",
 			    f->name, "size", (json_int_t)f->size));
+		}
 	}
 	pthread_mutex_unlock(&inbox_lock);
-	call->result = json_pack("{s:s, s:o, s:o, s:o}", "token", ib->token, "files", files,
-	    "uploading", uploading, "limits", inbox_limits(ib));
+	call->result = json_pack("{s:s, s:o, s:o, s:o, s:o}", "token", ib->token, "files",
+	    files, "uploading", uploading, "failed", failed, "limits", inbox_limits(ib));
 	return 0;
 }
 
@@ -449,20 +575,33 @@ static int
 inbox_attach(struct rpc_call *call)
 {
 	const char *name = rpc_param_string(call, "name");
+	enum lang lang = call->session->lang;
 	struct upload_view v;
-	char *data, *filename, token[33];
+	char *data, *filename, *cause, *message, token[33];
 	const char *why;
 	size_t size;
+	struct inbox *ib;
 
-	if (inbox_of(call) == NULL)
+	if ((ib = inbox_of(call)) == NULL)
 		return -1;
-	if (inbox_take(call->session, name, &data, &size, &filename) != 0)
-		return rpc_fail(call, RPC_NOT_FOUND, "inbox_file_not_found", NULL, NULL);
+	if ((why = inbox_take(call->session, name, &data, &size, &filename)) != NULL) {
+		if (strcmp(why, "inbox_file_not_found") == 0)
+			return rpc_fail(call, RPC_NOT_FOUND, why, NULL, NULL);
+		if (strcmp(why, "inbox_busy") == 0)
+			return rpc_fail(call, RPC_CONFLICT, why, NULL, NULL);
+		/* Its transfer went wrong: say which file and what happened. */
+		cause = inbox_reason_text(ib, lang, why);
+		message = xasprintf(message_get(lang, "inbox_file_failed"), name, cause);
+		rpc_fail(call, RPC_CONFLICT, "inbox_file_failed", "name", message);
+		call->error_data = json_pack("{s:s}", "cause", why);
+		free(cause);
+		free(message);
+		return -1;
+	}
 	why = upload_adopt(call->session, filename, (unsigned char *)data, size, token, &v);
 	free(filename);
 	if (why != NULL)
-		return rpc_fail(call, strcmp(why, "uploads_busy") == 0 ? RPC_UNAVAILABLE :
-		    RPC_INVALID_INPUT, why, NULL, NULL);
+		return attachment_refuse(call, why);
 	call->result = json_pack("{s:s, s:s, s:s, s:I, s:s}", "attachment_token", token,
 	    "name", v.name, "mime", v.mime, "size", (json_int_t)v.size, "sha256", v.sha256);
 	return 0;
@@ -584,13 +723,41 @@ inbox_sftp_handle_get(struct inbox_sftp *st, ssh_string h, enum inbox_handle_kin
 	return &st->handles[v];
 }
 
-/* Close a handle (callers hold inbox_lock). */
+/*
+ * Close a handle of ib (callers hold inbox_lock).  clean: by the client's
+ * SFTP close; otherwise the connection ended with the file open, so what
+ * arrived may be only part of it and the file fails.  A failed file leaves
+ * the inbox with its last handle: nothing of it can be attached.
+ */
 static void
-inbox_sftp_handle_close(struct inbox_handle *h)
+inbox_sftp_handle_close(struct inbox *ib, struct inbox_handle *h, bool clean)
 {
-	if (h->kind == HANDLE_FILE && --h->file->writers == 0)
-		inbox_file_finish(h->file);
+	struct inbox_file *f = h->file;
+	size_t i;
+
+	if (h->kind == HANDLE_FILE) {
+		if (!clean)
+			inbox_file_fail(f, "inbox_file_interrupted");
+		if (--f->writers == 0) {
+			if (f->failed == NULL)
+				inbox_file_finish(f);
+			else if (inbox_find(ib, f->name, &i) == f)
+				inbox_drop(ib, i);
+		}
+	}
 	memset(h, 0, sizeof *h);
+}
+
+/* Tell the SFTP client why: the reason's sentence in the session's language, and its word. */
+static void
+inbox_sftp_refuse(struct inbox_sftp *st, sftp_client_message msg, const char *reason)
+{
+	char *text = inbox_reason_text(st->ib, st->s->lang, reason);
+	char *status = xasprintf("%s (%s)", text, reason);
+
+	sftp_reply_status(msg, SSH_FX_FAILURE, status);
+	free(status);
+	free(text);
 }
 
 static int
@@ -609,7 +776,9 @@ inbox_sftp_open(struct inbox_sftp *st, sftp_client_message msg)
 	struct inbox *ib = st->ib;
 	const char *name = inbox_sftp_path_name(msg->filename);
 	uint32_t flags = msg->flags;
+	struct upload_share share;
 	struct inbox_file *f;
+	const char *why;
 	ssh_string handle;
 	int slot;
 
@@ -628,6 +797,15 @@ inbox_sftp_open(struct inbox_sftp *st, sftp_client_message msg)
 		return;
 	}
 	pthread_mutex_lock(&inbox_lock);
+	/* One more file being written, for the owner's account and this address. */
+	inbox_sweep(upload_now());
+	inbox_share(ib->account_id, st->s->source, &share);
+	if ((why = upload_share_refusal(&share, 0, true)) != NULL) {
+		pthread_mutex_unlock(&inbox_lock);
+		log_info("session %lu: inbox upload of %s refused: %s", st->s->serial, name, why);
+		inbox_sftp_refuse(st, msg, why);
+		return;
+	}
 	if ((f = inbox_find(ib, name, NULL)) != NULL) {
 		if (f->writers > 0) {
 			pthread_mutex_unlock(&inbox_lock);
@@ -657,6 +835,8 @@ inbox_sftp_open(struct inbox_sftp *st, sftp_client_message msg)
 		ib->files[ib->n_files++] = f;
 	}
 	f->writers++;
+	snprintf(f->source, sizeof f->source, "%s", st->s->source);
+	f->last_write = upload_now();
 	st->handles[slot] = (struct inbox_handle){ .kind = HANDLE_FILE, .file = f,
 	    .append = (flags & SSH_FXF_APPEND) != 0 };
 	pthread_mutex_unlock(&inbox_lock);
@@ -681,11 +861,13 @@ inbox_sftp_write(struct inbox_sftp *st, sftp_client_message msg)
 	}
 	len = ssh_string_len(msg->data);
 	pthread_mutex_lock(&inbox_lock);
-	why = inbox_file_write(h->file, st->ib->max_file, h->append ? h->file->size :
-	    msg->offset, ssh_string_data(msg->data), len);
+	why = inbox_file_write(st->ib, h->file, h->append ? h->file->size : msg->offset,
+	    ssh_string_data(msg->data), len);
 	pthread_mutex_unlock(&inbox_lock);
 	if (why != NULL) {
-		sftp_reply_status(msg, SSH_FX_FAILURE, why);
+		log_info("session %lu: inbox file %s failed: %s", st->s->serial,
+		    h->file->name, why);
+		inbox_sftp_refuse(st, msg, why);
 		return;
 	}
 	st->bytes += len;
@@ -753,6 +935,8 @@ inbox_sftp_readdir(struct inbox_sftp *st, sftp_client_message msg)
 	for (size_t i = 0; i < st->ib->n_files; i++) {
 		const struct inbox_file *f = st->ib->files[i];
 
+		if (f->failed != NULL)
+			continue;	/* nothing of it is kept */
 		inbox_sftp_attr_file(&a, f);
 		snprintf(longname, sizeof longname, "-rw-------    1 inbox    inbox    %10zu %s",
 		    f->size, f->name);
@@ -841,7 +1025,7 @@ inbox_sftp_handle_message(struct inbox_sftp *st, sftp_client_message msg)
 		if ((h = inbox_sftp_handle_get(st, msg->handle, HANDLE_FILE)) == NULL)
 			h = inbox_sftp_handle_get(st, msg->handle, HANDLE_DIR);
 		if (h != NULL)
-			inbox_sftp_handle_close(h);
+			inbox_sftp_handle_close(st->ib, h, true);
 		pthread_mutex_unlock(&inbox_lock);
 		sftp_reply_status(msg, h != NULL ? SSH_FX_OK : SSH_FX_INVALID_HANDLE,
 		    h != NULL ? NULL : "no such handle");
@@ -883,8 +1067,34 @@ inbox_sftp_handle_message(struct inbox_sftp *st, sftp_client_message msg)
 }
 
 /*
+ * Whether a file st is writing was dropped for want of data (callers hold
+ * inbox_lock).  Sweeps the inboxes first, at most once a second whatever
+ * the number of SFTP sessions asking.
+ */
+static bool
+inbox_sftp_stalled(struct inbox_sftp *st)
+{
+	static time_t swept;
+	time_t now = upload_now();
+
+	if (now != swept) {
+		inbox_sweep(now);
+		swept = now;
+	}
+	for (size_t i = 0; i < INBOX_SFTP_HANDLES; i++) {
+		const struct inbox_handle *h = &st->handles[i];
+
+		if (h->kind == HANDLE_FILE && h->file->failed != NULL &&
+		    strcmp(h->file->failed, "upload_stalled") == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Wait until a request has begun to arrive: true then, false when the
- * session should end (the client left, the inbox closed, it was idle).
+ * session should end (the client left, the inbox closed, it was idle, a
+ * file it was writing stalled).
  */
 static bool
 inbox_sftp_wait(struct inbox_sftp *st, time_t *last)
@@ -893,7 +1103,7 @@ inbox_sftp_wait(struct inbox_sftp *st, time_t *last)
 
 	for (;;) {
 		int n = ssh_channel_poll_timeout(st->s->channel, INBOX_POLL_MS, 0);
-		bool closed;
+		bool closed, stalled;
 
 		if (n > 0) {
 			*last = time(NULL);
@@ -904,9 +1114,15 @@ inbox_sftp_wait(struct inbox_sftp *st, time_t *last)
 			return false;
 		pthread_mutex_lock(&inbox_lock);
 		closed = st->ib != NULL && st->ib->owner == NULL;
+		stalled = st->ib != NULL && inbox_sftp_stalled(st);
 		pthread_mutex_unlock(&inbox_lock);
 		if (closed) {
 			log_info("session %lu: inbox closed by its owner; ending", st->s->serial);
+			return false;
+		}
+		if (stalled) {
+			log_info("session %lu: sftp upload stalled for %d s, closing",
+			    st->s->serial, server_config()->uploads_stall_timeout);
 			return false;
 		}
 		if (idle > 0 && time(NULL) - *last >= idle) {
@@ -959,7 +1175,7 @@ out:
 	if (st.ib != NULL) {
 		pthread_mutex_lock(&inbox_lock);
 		for (size_t i = 0; i < INBOX_SFTP_HANDLES; i++)
-			inbox_sftp_handle_close(&st.handles[i]);
+			inbox_sftp_handle_close(st.ib, &st.handles[i], false);
 		inbox_unref(st.ib);
 		pthread_mutex_unlock(&inbox_lock);
 		log_info("session %lu: sftp ended: %d requests, %lu bytes written", s->serial,

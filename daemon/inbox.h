@@ -8,7 +8,8 @@
  * the upload arrives over SFTP (OpenSSH's scp uses SFTP since 9.0), is kept
  * in memory (bounded by declarations.max_attachment and a few files), and
  * the declaration screen then offers the files it holds.  The inbox lives
- * as long as the session that opened it.
+ * as long as the session that opened it.  A file whose transfer did not
+ * end with a clean close after successful writes is never offered.
  */
 #ifndef JXJYD_INBOX_H
 #define JXJYD_INBOX_H
@@ -29,10 +30,12 @@ void	inbox_close(struct session *s);
 
 /*
  * Move the uploaded file name out of owner's inbox: *data (size bytes)
- * and *filename become the caller's to free.  Returns 0, or -1 when the
- * inbox has no such file or it is still being uploaded.
+ * and *filename become the caller's to free.  Returns NULL, or the reason
+ * word when it cannot be had: "inbox_file_not_found", "inbox_busy" (still
+ * being uploaded), or what its transfer failed with (too large, stalled,
+ * interrupted: a failed file is never taken).
  */
-int	inbox_take(struct session *owner, const char *name, char **data, size_t *size,
+const char *inbox_take(struct session *owner, const char *name, char **data, size_t *size,
 	    char **filename);
 
 #endif

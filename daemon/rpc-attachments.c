@@ -15,12 +15,19 @@
  * and ZIP by their magic bytes; anything else (an executable called
  * scan.jpg) is refused.  Every upload's memory counts against one budget
  * for the whole daemon, so many sessions uploading at once cannot exhaust
- * it; the budget is why live uploads are also kept on a list.
+ * it; the budget is why live uploads are also kept on a list.  One account
+ * and one source address may each hold only their share of it
+ * (uploads.max_per_account and the like), so that one person with many
+ * sessions cannot keep everyone else waiting; and an upload in progress
+ * that receives nothing for uploads.stall_timeout seconds is dropped, its
+ * memory and its place given back (upload_sweep), the next chunk told why.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -49,11 +56,27 @@ struct upload {
 	bool		 finished;
 	crypto_hash_sha256_state hash;	/* of data[0..received) */
 	struct upload	*prev, *next;	/* upload_list */
+
+	/* Guarded by upload_lock: upload_sweep reads them from any thread. */
+	int64_t		 account_id;	/* whose share it counts in */
+	char		 source[48];	/* ... and which address's */
+	time_t		 last_data;	/* monotonic s: begun, or the last chunk taken */
+	bool		 busy;		/* a request of its session is writing data */
+	bool		 stalled;	/* dropped for want of data: data freed, not counted */
 };
 
 static pthread_mutex_t upload_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct upload *upload_list;	/* every live upload; guarded by upload_lock */
-static size_t upload_bytes;		/* their sizes, summed */
+static size_t upload_bytes;		/* their sizes, summed (not the stalled ones) */
+
+time_t
+upload_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
 
 const char *
 attachment_sniff(const unsigned char *d, size_t len)
@@ -81,9 +104,11 @@ upload_free(struct upload *u)
 		upload_list = u->next;
 	if (u->next != NULL)
 		u->next->prev = u->prev;
-	upload_bytes -= u->size;
+	if (!u->stalled)
+		upload_bytes -= u->size;
 	pthread_mutex_unlock(&upload_lock);
-	sodium_memzero(u->data, u->size);	/* a scan of someone's certificate */
+	if (u->data != NULL)
+		sodium_memzero(u->data, u->received);	/* a scan of someone's certificate */
 	free(u->data);
 	free(u->name);
 	free(u);
@@ -124,33 +149,114 @@ upload_random_id(char out[33])
 }
 
 /*
- * A new upload of size bytes, counted against the budget, or NULL when the
- * budget has no room for it now.
+ * Drop every upload in progress that has had no data for the stall
+ * timeout: its memory goes now, its session learns of it at its next
+ * chunk (attachment_claim) and frees the rest.  Callers hold upload_lock.
+ * In whole seconds, more than the timeout apart: at least that long passed.
  */
-static struct upload *
-upload_new(size_t size, size_t max_attachment)
+static void
+upload_sweep(time_t now)
 {
-	size_t budget = (size_t)UPLOAD_BUDGET_FILES * max_attachment;
+	int timeout = server_config()->uploads_stall_timeout;
+
+	for (struct upload *u = upload_list; u != NULL; u = u->next) {
+		if (u->finished || u->busy || u->stalled || now - u->last_data <= timeout)
+			continue;
+		log_info("upload %.8s of account %lld from %s: no data for %d s, dropped "
+		    "(%zu of %zu bytes received)", u->id, (long long)u->account_id, u->source,
+		    timeout, u->received, u->size);
+		u->stalled = true;
+		upload_bytes -= u->size;
+		if (u->data != NULL)
+			sodium_memzero(u->data, u->received);
+		free(u->data);
+		u->data = NULL;
+	}
+}
+
+/* The bytes one account's uploads may hold: the key, or one largest file if more. */
+static size_t
+upload_account_max(const struct config *cfg)
+{
+	size_t largest = (size_t)cfg->decl_max_attachment;
+	size_t bytes = (size_t)cfg->uploads_max_bytes_per_account;
+
+	return bytes > largest ? bytes : largest;
+}
+
+const char *
+upload_share_refusal(const struct upload_share *sh, size_t size, bool in_progress)
+{
+	const struct config *cfg = server_config();
+	/* One file of the largest size always fits, whatever the shares say. */
+	size_t largest = (size_t)cfg->decl_max_attachment;
+	size_t source_max = (size_t)cfg->uploads_max_bytes_per_source;
+
+	if (in_progress && sh->account_uploads >= (size_t)cfg->uploads_max_per_account)
+		return "uploads_account_busy";
+	if (sh->account_bytes + size > upload_account_max(cfg))
+		return "uploads_account_full";
+	if ((in_progress && sh->source_uploads >= (size_t)cfg->uploads_max_per_source) ||
+	    sh->source_bytes + size > (source_max > largest ? source_max : largest))
+		return "uploads_source_busy";
+	return NULL;
+}
+
+/*
+ * A new upload of size bytes for s, counted against the budget and the
+ * shares of s's account and address; finished says it arrives whole
+ * (upload_adopt), so it is not one more in progress.  Returns NULL with
+ * *out set, or the reason word when there is no room for it now.
+ */
+static const char *
+upload_new(const struct session *s, size_t size, bool finished, struct upload **out)
+{
+	size_t budget = (size_t)UPLOAD_BUDGET_FILES *
+	    (size_t)server_config()->decl_max_attachment;
+	struct upload_share share = { 0, 0, 0, 0 };
+	time_t now = upload_now();
+	const char *why;
 	struct upload *u;
 
 	if (budget < UPLOAD_BUDGET_MIN)
 		budget = UPLOAD_BUDGET_MIN;
-	u = xcalloc(1, sizeof *u);
+	*out = NULL;
 	pthread_mutex_lock(&upload_lock);
-	if (upload_bytes + size > budget) {
-		pthread_mutex_unlock(&upload_lock);
-		free(u);
-		return NULL;
+	upload_sweep(now);
+	for (u = upload_list; u != NULL; u = u->next) {
+		if (u->stalled)
+			continue;
+		if (u->account_id == s->account_id) {
+			share.account_uploads += !u->finished;
+			share.account_bytes += u->size;
+		}
+		if (strcmp(u->source, s->source) == 0) {
+			share.source_uploads += !u->finished;
+			share.source_bytes += u->size;
+		}
 	}
+	why = upload_share_refusal(&share, size, !finished);
+	if (why == NULL && upload_bytes + size > budget)
+		why = "uploads_busy";
+	if (why != NULL) {
+		pthread_mutex_unlock(&upload_lock);
+		return why;
+	}
+	u = xcalloc(1, sizeof *u);
 	upload_bytes += size;
 	u->size = size;
+	u->account_id = s->account_id;
+	snprintf(u->source, sizeof u->source, "%s", s->source);
+	u->last_data = now;
+	u->finished = finished;
+	upload_random_id(u->id);
 	u->next = upload_list;
 	if (upload_list != NULL)
 		upload_list->prev = u;
 	upload_list = u;
 	pthread_mutex_unlock(&upload_lock);
-	u->data = xmalloc(size);
-	return u;
+	*out = u;
+	return NULL;
 }
 
 const char *
@@ -159,6 +265,7 @@ upload_adopt(struct session *s, const char *name, unsigned char *data, size_t si
 {
 	unsigned char digest[crypto_hash_sha256_BYTES];
 	const char *mime = attachment_sniff(data, size);
+	const char *why;
 	struct upload *u;
 
 	if (mime == NULL) {
@@ -167,21 +274,18 @@ upload_adopt(struct session *s, const char *name, unsigned char *data, size_t si
 		return "attachment_type";
 	}
 	upload_consume(s);
-	if ((u = upload_new(size, (size_t)server_config()->decl_max_attachment)) == NULL) {
+	if ((why = upload_new(s, size, true, &u)) != NULL) {
 		sodium_memzero(data, size);
 		free(data);
-		return "uploads_busy";
+		return why;
 	}
-	free(u->data);
 	u->data = data;
 	u->received = size;
 	u->name = xstrdup(name);
 	u->mime = mime;
 	crypto_hash_sha256(digest, data, size);
 	sodium_bin2hex(u->sha256, sizeof u->sha256, digest, sizeof digest);
-	upload_random_id(u->id);
 	upload_random_id(u->token);
-	u->finished = true;
 	s->upload = u;
 	memcpy(token, u->token, 33);
 	return upload_ready(s, token, v) == 0 ? NULL : "attachment_type";
@@ -202,8 +306,7 @@ attachment_fail_arg(struct rpc_call *call, int code, const char *reason, const c
 	return -1;
 }
 
-/* A size as people read it: "10 MiB", "512 KiB", "1000 B". */
-static void
+void
 attachment_size_text(size_t n, char *out, size_t size)
 {
 	if (n >= 1024 * 1024 && n % (1024 * 1024) == 0)
@@ -214,6 +317,43 @@ attachment_size_text(size_t n, char *out, size_t size)
 		snprintf(out, size, "%zu KiB", n / 1024);
 	else
 		snprintf(out, size, "%zu B", n);
+}
+
+char *
+upload_reason_text(enum lang lang, const char *reason)
+{
+	const struct config *cfg = server_config();
+	char arg[32];
+
+	if (strcmp(reason, "uploads_account_busy") == 0)
+		snprintf(arg, sizeof arg, "%d", cfg->uploads_max_per_account);
+	else if (strcmp(reason, "uploads_account_full") == 0)
+		attachment_size_text(upload_account_max(cfg), arg, sizeof arg);
+	else if (strcmp(reason, "upload_stalled") == 0)
+		snprintf(arg, sizeof arg, "%d", cfg->uploads_stall_timeout);
+	else
+		return xstrdup(message_get(lang, reason));
+	return xasprintf(message_get(lang, reason), arg);
+}
+
+int
+attachment_refuse(struct rpc_call *call, const char *reason)
+{
+	const struct config *cfg = server_config();
+	char *message;
+
+	if (strcmp(reason, "attachment_type") == 0)
+		return rpc_fail(call, RPC_INVALID_INPUT, reason, NULL, NULL);
+	if (strcmp(reason, "uploads_account_busy") == 0)
+		call->error_data = json_pack("{s:i}", "max_uploads",
+		    cfg->uploads_max_per_account);
+	else if (strcmp(reason, "uploads_account_full") == 0)
+		call->error_data = json_pack("{s:I}", "max_bytes",
+		    (json_int_t)upload_account_max(cfg));
+	message = upload_reason_text(call->session->lang, reason);
+	rpc_fail(call, RPC_UNAVAILABLE, reason, NULL, message);
+	free(message);
+	return -1;
 }
 
 /* A file name a person will see and save under: clean text, no path. */
@@ -237,6 +377,7 @@ attachment_begin(struct rpc_call *call)
 	const char *sha = rpc_param_string(call, "sha256");
 	long long size = 0;
 	char text[32], *message;
+	const char *why;
 	struct upload *u;
 	size_t i;
 
@@ -261,35 +402,71 @@ attachment_begin(struct rpc_call *call)
 
 	/* The old upload goes first: it must not count against the budget twice. */
 	upload_consume(s);
-	if ((u = upload_new((size_t)size, (size_t)cfg->decl_max_attachment)) == NULL) {
-		log_warning("session %lu: upload of %lld bytes refused: upload budget in use",
-		    s->serial, size);
-		return rpc_fail(call, RPC_UNAVAILABLE, "uploads_busy", NULL, NULL);
+	if ((why = upload_new(s, (size_t)size, false, &u)) != NULL) {
+		log_warning("session %lu: upload of %lld bytes refused: %s", s->serial, size,
+		    why);
+		return attachment_refuse(call, why);
 	}
 	u->name = xstrdup(name);
 	for (i = 0; i < 64; i++)
 		u->sha256[i] = (char)(sha[i] >= 'A' && sha[i] <= 'F' ? sha[i] - 'A' + 'a' : sha[i]);
-	upload_random_id(u->id);
 	crypto_hash_sha256_init(&u->hash);
-	s->upload = u;
+	s->upload = u;	/* its memory comes with the first chunk */
 	call->result = json_pack("{s:s, s:i, s:I}", "upload_id", u->id,
 	    "chunk_size", ATTACHMENT_CHUNK_MAX, "size", (json_int_t)u->size);
 	return 0;
 }
 
-/* The session's upload named by the upload_id parameter, or NULL after rpc_fail. */
+/*
+ * The session's upload named by the upload_id parameter, claimed (busy)
+ * so that upload_sweep leaves it alone while this request writes it; give
+ * it back with attachment_unclaim.  NULL after rpc_fail: none, or it was
+ * dropped for want of data (then it goes, and the reply says so).
+ */
 static struct upload *
-attachment_upload(struct rpc_call *call)
+attachment_claim(struct rpc_call *call)
 {
-	struct upload *u = call->session->upload;
+	struct session *s = call->session;
+	struct upload *u = s->upload;
 	const char *id = rpc_param_string(call, "upload_id");
+	int timeout = server_config()->uploads_stall_timeout;
+	char text[32];
+	bool stalled;
 
 	if (u == NULL || u->finished || strlen(id) != sizeof u->id - 1 ||
 	    sodium_memcmp(u->id, id, sizeof u->id - 1) != 0) {
 		rpc_fail(call, RPC_NOT_FOUND, "upload_unknown", "upload_id", NULL);
 		return NULL;
 	}
+	pthread_mutex_lock(&upload_lock);
+	upload_sweep(upload_now());
+	if (!(stalled = u->stalled))
+		u->busy = true;
+	pthread_mutex_unlock(&upload_lock);
+	if (stalled) {
+		upload_consume(s);
+		snprintf(text, sizeof text, "%d", timeout);
+		attachment_fail_arg(call, RPC_NOT_FOUND, "upload_stalled", "upload_id", text);
+		call->error_data = json_pack("{s:i}", "stall_timeout", timeout);
+		return NULL;
+	}
 	return u;
+}
+
+/*
+ * A claimed upload back to upload_sweep's care.  progressed: data was
+ * taken (only that restarts the stall clock: a stream of refused chunks
+ * is no progress); finished: it is complete.
+ */
+static void
+attachment_unclaim(struct upload *u, bool progressed, bool finished)
+{
+	pthread_mutex_lock(&upload_lock);
+	u->busy = false;
+	u->finished = finished;
+	if (progressed)
+		u->last_data = upload_now();
+	pthread_mutex_unlock(&upload_lock);
 }
 
 /*
@@ -305,33 +482,47 @@ attachment_chunk(struct rpc_call *call)
 	long long offset = -1;
 	size_t len = strlen(data), decoded, room, got = 0;
 	char text[32];
+	int rc = -1;
 
-	if ((u = attachment_upload(call)) == NULL)
+	if ((u = attachment_claim(call)) == NULL)
 		return -1;
 	rpc_param_int(call, "offset", &offset);
 	if (offset != (long long)u->received) {
 		snprintf(text, sizeof text, "%zu", u->received);
 		attachment_fail_arg(call, RPC_CONFLICT, "chunk_offset", "offset", text);
 		call->error_data = json_pack("{s:I}", "expected", (json_int_t)u->received);
-		return -1;
+		goto out;
 	}
 	/* What the base64 text decodes to, known before decoding it. */
-	if (len == 0 || len % 4 != 0)
-		return rpc_fail(call, RPC_INVALID_INPUT, "chunk_invalid", "data", NULL);
+	if (len == 0 || len % 4 != 0) {
+		rpc_fail(call, RPC_INVALID_INPUT, "chunk_invalid", "data", NULL);
+		goto out;
+	}
 	decoded = len / 4 * 3 - (data[len - 1] == '=') - (data[len - 2] == '=');
-	if (decoded > ATTACHMENT_CHUNK_MAX)
-		return rpc_fail(call, RPC_INVALID_INPUT, "chunk_invalid", "data", NULL);
+	if (decoded > ATTACHMENT_CHUNK_MAX) {
+		rpc_fail(call, RPC_INVALID_INPUT, "chunk_invalid", "data", NULL);
+		goto out;
+	}
 	room = u->size - u->received;
-	if (decoded > room)
-		return rpc_fail(call, RPC_INVALID_INPUT, "chunk_overflow", "data", NULL);
+	if (decoded > room) {
+		rpc_fail(call, RPC_INVALID_INPUT, "chunk_overflow", "data", NULL);
+		goto out;
+	}
+	if (u->data == NULL)
+		u->data = xmalloc(u->size);
 	if (sodium_base642bin(u->data + u->received, room, data, len, NULL, &got, NULL,
-	    sodium_base64_VARIANT_ORIGINAL) != 0 || got == 0)
-		return rpc_fail(call, RPC_INVALID_INPUT, "chunk_invalid", "data", NULL);
+	    sodium_base64_VARIANT_ORIGINAL) != 0 || got == 0) {
+		rpc_fail(call, RPC_INVALID_INPUT, "chunk_invalid", "data", NULL);
+		goto out;
+	}
 	crypto_hash_sha256_update(&u->hash, u->data + u->received, got);
 	u->received += got;
 	call->result = json_pack("{s:I, s:I}", "received", (json_int_t)u->received,
 	    "size", (json_int_t)u->size);
-	return 0;
+	rc = 0;
+out:
+	attachment_unclaim(u, rc == 0, false);
+	return rc;
 }
 
 /*
@@ -347,7 +538,7 @@ attachment_finish(struct rpc_call *call)
 	char hex[65], text[32];
 	struct upload *u;
 
-	if ((u = attachment_upload(call)) == NULL)
+	if ((u = attachment_claim(call)) == NULL)
 		return -1;
 	if (u->received != u->size) {
 		snprintf(text, sizeof text, "%zu", u->received);
@@ -355,6 +546,7 @@ attachment_finish(struct rpc_call *call)
 		    "upload_id", text);
 		call->error_data = json_pack("{s:I, s:I}", "received", (json_int_t)u->received,
 		    "size", (json_int_t)u->size);
+		attachment_unclaim(u, false, false);
 		return -1;
 	}
 	crypto_hash_sha256_final(&u->hash, digest);
@@ -371,8 +563,8 @@ attachment_finish(struct rpc_call *call)
 		upload_consume(s);
 		return rpc_fail(call, RPC_INVALID_INPUT, "attachment_type", "upload_id", NULL);
 	}
-	u->finished = true;
 	upload_random_id(u->token);
+	attachment_unclaim(u, true, true);
 	call->result = json_pack("{s:s, s:s, s:s, s:I, s:s}", "attachment_token", u->token,
 	    "name", u->name, "mime", u->mime, "size", (json_int_t)u->size,
 	    "sha256", u->sha256);

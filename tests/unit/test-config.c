@@ -830,6 +830,8 @@ static const char *const all_keys[] = {
 	"unit_admins",
 	"declarations.years_back", "declarations.max_attachment", "learning_forms",
 	"requirements",
+	"uploads.max_per_account", "uploads.max_bytes_per_account", "uploads.max_per_source",
+	"uploads.max_bytes_per_source", "uploads.stall_timeout",
 	"control_socket", "reference.regions", "reference.units", "reference.departments",
 	"reference.majors", "reference.titles", "reference.import_at_start",
 };
