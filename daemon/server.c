@@ -393,10 +393,14 @@ session_auth_pubkey(ssh_session ssh, const char *user, struct ssh_key_struct *ke
 	    (r = db_exec(db, &auth_key_account, 3, params)) == NULL) {
 		/*
 		 * Undecided: let a probe go on to its signature; a signed
-		 * attempt gets in, marked, rather than as a silent guest.
+		 * attempt gets in, marked, rather than as a silent guest.  A
+		 * probe is marked too, so that a client that then falls back
+		 * to keyboard-interactive is no silent guest either.
 		 */
 		if (signature_state == SSH_PUBLICKEY_STATE_VALID)
 			session_auth_unavailable(s, id);
+		else
+			s->auth_unavailable = true;
 		rc = SSH_AUTH_SUCCESS;
 		goto out;
 	}
@@ -431,6 +435,7 @@ session_auth_pubkey(ssh_session ssh, const char *user, struct ssh_key_struct *ke
 			PQclear(c);
 		}
 		if (login) {
+			s->auth_unavailable = false;	/* a probe's doubt is settled */
 			session_auth_guest(s, user);
 			session_set_account(s, strtoll(account, NULL, 10), role, unit, id);
 			s->key_login = true;
