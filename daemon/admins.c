@@ -104,24 +104,34 @@ admins_fingerprint(const char *key_line, char *out, size_t size)
 }
 
 /*
- * Insert a's keys as account_id's config-sourced ones (admins_sync has
- * removed every config-sourced key before).  A key that belongs to another
- * account -- a key a person added themselves, or the same key named twice
- * in the file -- is refused and logged: a key proves who one is, so a typo
- * must not move it between people.  Returns 0, or -1 when the database
- * failed.
+ * Insert a's keys as account_id's config-sourced ones, confirmed by the
+ * file (admins_sync has removed every config-sourced key before).  The
+ * file takes precedence over what people added themselves: another
+ * account's copy of the key becomes unconfirmed (logged), since the file
+ * says whose it is.  The same key named twice in the file is refused for
+ * the second administrator and logged: a typo must not move a key between
+ * people.  A key the administrator added as their own is confirmed.
+ * Returns 0, or -1 when the database failed.
  */
 static int
 admins_sync_keys(struct db_conn *c, const struct config *cfg, const struct config_admin *a,
     const char *account_id, struct admins_counts *n)
 {
+	DB_STMT(admins_key_demote_stmt,
+	    "UPDATE account_keys SET confirmed = false, confirmed_at = NULL"
+	    " WHERE key_type = $2 AND key_base64 = $3 AND account_id <> $1"
+	    " AND source = 'user' AND confirmed RETURNING account_id");
 	DB_STMT(admins_key_insert_stmt,
 	    "INSERT INTO account_keys (account_id, key_type, key_base64, fingerprint,"
-	    " comment, source) VALUES ($1, $2, $3, $4, $5, 'config')"
-	    " ON CONFLICT (key_type, key_base64) DO NOTHING RETURNING id");
+	    " comment, source, confirmed, confirmed_at)"
+	    " VALUES ($1, $2, $3, $4, $5, 'config', true, now())"
+	    " ON CONFLICT DO NOTHING RETURNING id");
+	DB_STMT(admins_key_own_stmt,
+	    "UPDATE account_keys SET confirmed = true, confirmed_at = coalesce(confirmed_at, now())"
+	    " WHERE account_id = $1 AND key_type = $2 AND key_base64 = $3 RETURNING id");
 	DB_STMT(admins_key_owner_stmt,
 	    "SELECT account_id FROM account_keys"
-	    " WHERE key_type = $1 AND key_base64 = $2");
+	    " WHERE key_type = $1 AND key_base64 = $2 AND confirmed");
 	struct admins_key k;
 	const char *params[5];
 	PGresult *res;
@@ -138,6 +148,15 @@ admins_sync_keys(struct db_conn *c, const struct config *cfg, const struct confi
 		params[2] = k.base64;
 		params[3] = k.fingerprint;
 		params[4] = k.comment;
+		if ((res = db_exec(c, &admins_key_demote_stmt, 3, params)) == NULL) {
+			admins_key_free(&k);
+			return -1;
+		}
+		for (int j = 0; j < PQntuples(res); j++)
+			log_warning("%s:%d: unit_admins: key %s of %s was confirmed by account %s; "
+			    "the configuration takes precedence", cfg->path, a->line,
+			    k.fingerprint, a->name, PQgetvalue(res, j, 0));
+		PQclear(res);
 		if ((res = db_exec(c, &admins_key_insert_stmt, 5, params)) == NULL) {
 			admins_key_free(&k);
 			return -1;
@@ -153,10 +172,16 @@ admins_sync_keys(struct db_conn *c, const struct config *cfg, const struct confi
 			admins_key_free(&k);
 			return -1;
 		}
-		if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), account_id) == 0)
+		if (PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 0), account_id) == 0) {
+			/* The account's own key: confirmed by the file all the same. */
+			PQclear(res);
+			if ((res = db_exec(c, &admins_key_own_stmt, 3, params)) == NULL) {
+				admins_key_free(&k);
+				return -1;
+			}
 			log_info("%s:%d: unit_admins: key %s of %s is already one of the "
 			    "account's own keys", cfg->path, a->line, k.fingerprint, a->name);
-		else
+		} else
 			log_error("%s:%d: unit_admins: key %s of %s belongs to another "
 			    "account (id %s); skipped", cfg->path, a->line, k.fingerprint,
 			    a->name, PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "?");

@@ -132,6 +132,7 @@ static const struct config_key config_keys[] = {
 	KEY_INT("security.hash_threads", hash_threads, 2, 1, 64, RELOAD),
 	KEY_INT("security.source_failures_per_minute", source_failures_per_minute,
 	    30, 1, 100000, RELOAD),
+	KEY_INT("security.reset_code_minutes", reset_code_minutes, 1440, 10, 43200, RELOAD),
 
 	{ .path = "unit_admins", .type = CONFIG_KEY_ADMINS, .reload = RELOAD },
 

@@ -126,6 +126,7 @@ struct config {
 	int	 max_pending_applications; /* per ID number, 3 */
 	int	 hash_threads;		/* concurrent Argon2id hashes, 2 */
 	int	 source_failures_per_minute; /* 30 */
+	int	 reset_code_minutes;	/* a reset code's lifetime, 1440 */
 
 	/* unit administrators */
 	struct config_admin *admins;

@@ -606,6 +606,11 @@ exec_run(struct session *s, const char *command, char **out)
 		x.args[x.nargs++] = words[i];
 	if (x.nargs < c->min_args || x.nargs > c->max_args)
 		goto refuse;
+	if (s->auth_unavailable) {
+		/* The key could not be checked (session.h): not "need_admin", try later. */
+		buf_printf(&x.out, "%s\n", message_get(s->lang, "auth_unavailable"));
+		goto out;
+	}
 	if (s->role != ROLE_UNIT_ADMIN || !s->key_login || s->unit_code == NULL)
 		goto need_admin;
 	if ((x.db = db_acquire(EXEC_DB_WAIT_MS)) == NULL) {

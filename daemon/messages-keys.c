@@ -26,10 +26,20 @@ const struct message messages_keys[] = {
 	{ "key_taken", { "这个公钥已经登记过", "this key is registered already" } },
 	{ "keys_too_many", { "SSH 公钥数量已达上限，请先删除不用的公钥",
 	    "you have the maximum number of keys; remove one first" } },
+	{ "password_wrong", { "不正确；添加 SSH 公钥需要输入您当前的密码",
+	    "wrong; adding an SSH key takes your current password" } },
 	/* keys.remove */
 	{ "key_not_found", { "没有找到这个公钥", "no such key" } },
 	{ "key_from_config", { "这个公钥由系统管理员在配置文件中设置，不能在这里删除",
 	    "this key is set in the server's configuration by the system administrator; it cannot be removed here" } },
+
+	/* review.reset_password, the login with its code, an SSH login left undecided */
+	{ "reset_not_found", { "本单位没有这名在职人员（单位管理员的密码不能在这里重置）",
+	    "no active staff member of your unit has this id (an administrator's password cannot be reset here)" } },
+	{ "password_change_required", { "管理员已重置您的密码，请先设置新密码",
+	    "your administrator reset your password; set a new password first" } },
+	{ "auth_unavailable", { "暂时无法确认您的 SSH 登录（数据库无法访问），请稍后重新连接",
+	    "your SSH login cannot be checked right now (the database is unreachable); please reconnect later" } },
 
 	/* inbox.* */
 	{ "inbox_not_open", { "还没有打开上传收件箱", "no upload inbox is open" } },
@@ -104,5 +114,6 @@ const struct message messages_keys[] = {
 
 const struct message fields_keys[] = {
 	{ "key", { "SSH 公钥", "SSH public key" } },
+	{ "keep_keys", { "保留的 SSH 公钥", "SSH keys to keep" } },
 	{ NULL, { NULL, NULL } },
 };

@@ -2,18 +2,30 @@
  * rpc-keys.c - a person's own SSH public keys (用户资料管理 → SSH 密钥).
  *
  *	keys.list	staff, unit_admin	own keys, the config's included
- *	keys.add	staff, unit_admin	{key: "ssh-ed25519 AAAA... comment"}
+ *			(and during a forced password change, to choose which stay)
+ *	keys.add	staff, unit_admin	{key: "ssh-ed25519 AAAA... comment", password}
  *	keys.remove	staff, unit_admin	{id}; only keys the person added
  *
  * A registered key logs its account in at the SSH level (server.c,
  * session_auth_pubkey) when the SSH user name is the account's ID number:
- * no password, no verification code.  So a key belongs to one account only
- * (UNIQUE (key_type, key_base64)), and the line is checked the way the
- * server will later read it: the type is one libssh accepts, the base64
- * decodes to a blob whose own type string is that type, and libssh can
- * import the blob.  What is stored is libssh's canonical base64 of it, the
- * same text session_auth_pubkey compares.  Keys provisioned in unit_admins
- * (source 'config') are listed but belong to the config file: admins.c
+ * no password, no verification code.  A key is a credential, so adding one
+ * takes the current password, like changing the password does: a session
+ * left open must not turn into a way in that outlives the password.
+ *
+ * Having a public key proves nothing: anyone may have copied it.  So a key
+ * added here is unconfirmed until the first SSH login as this account with
+ * a valid signature by it (server.c), which proves the private half is the
+ * person's.  One account at most has a key confirmed (a partial unique
+ * index); an unconfirmed key blocks nobody, so registering somebody else's
+ * public key first keeps them out of nothing.  A key confirmed by another
+ * account is refused here (key_taken): it could never be confirmed.
+ *
+ * The line is checked the way the server will later read it: the type is
+ * one libssh accepts, the base64 decodes to a blob whose own type string is
+ * that type, and libssh can import the blob.  What is stored is libssh's
+ * canonical base64 of it, the same text session_auth_pubkey compares.
+ * Keys provisioned in unit_admins (source 'config') are confirmed by the
+ * configuration and listed, but belong to the config file: admins.c
  * rewrites them at every reload, so removing one here would not last.
  */
 #include <stdio.h>
@@ -27,6 +39,7 @@
 #include "auth.h"
 #include "db.h"
 #include "log.h"
+#include "passwords.h"
 #include "rpc.h"
 #include "text.h"
 #include "xmalloc.h"
@@ -219,13 +232,13 @@ out:
 	return reason;
 }
 
-/* {id, type, fingerprint, comment, source, removable, created_at} of a result row. */
+/* {id, type, fingerprint, comment, source, removable, created_at, confirmed} of a row. */
 static json_t *
 keys_item(const PGresult *r, int row)
 {
 	bool user = strcmp(PQgetvalue(r, row, 4), "user") == 0;
 
-	return json_pack("{s:I, s:s, s:s, s:o, s:s, s:b, s:s}",
+	return json_pack("{s:I, s:s, s:s, s:o, s:s, s:b, s:s, s:b}",
 	    "id", (json_int_t)strtoll(PQgetvalue(r, row, 0), NULL, 10),
 	    "type", PQgetvalue(r, row, 1),
 	    "fingerprint", PQgetvalue(r, row, 2),
@@ -233,11 +246,12 @@ keys_item(const PGresult *r, int row)
 		json_string(PQgetvalue(r, row, 3)),
 	    "source", PQgetvalue(r, row, 4),
 	    "removable", user,
-	    "created_at", PQgetvalue(r, row, 5));
+	    "created_at", PQgetvalue(r, row, 5),
+	    "confirmed", strcmp(PQgetvalue(r, row, 6), "t") == 0);
 }
 
 #define KEYS_COLUMNS "id, key_type, fingerprint, comment, source, " \
-	AUTH_SQL_TIME("created_at")
+	AUTH_SQL_TIME("created_at") ", confirmed"
 
 static int
 keys_list(struct rpc_call *call)
@@ -264,9 +278,60 @@ keys_list(struct rpc_call *call)
 }
 
 /*
- * keys.add: one statement inserts the key (unless it belongs to anyone
- * already, or the account has its maximum) with its audit row; when it
- * inserted nothing, a second look says which.
+ * The current password of the session's account, as account.change_password
+ * checks its old_password: refused while the source is throttled, a wrong
+ * one counted against the source.  An account without a password (an
+ * administrator provisioned with keys only) has nothing to check.  Returns
+ * 0, or -1 after rpc_fail.  The connection is given back while hashing.
+ */
+static int
+keys_verify_password(struct rpc_call *call)
+{
+	DB_STMT(keys_password_stmt,
+	    "SELECT password_hash FROM accounts WHERE id = $1 AND state = 'active'");
+	struct session *s = call->session;
+	const char *password = rpc_param_string(call, "password");
+	struct db_conn *db;
+	char id[24], *hash = NULL;
+	const char *params[1] = { id };
+	PGresult *r;
+	int rc = -1;
+
+	snprintf(id, sizeof id, "%lld", (long long)s->account_id);
+	if ((db = rpc_db(call)) == NULL)
+		return -1;
+	if ((r = db_exec(db, &keys_password_stmt, 1, params)) == NULL)
+		return rpc_fail_internal(call, db_error_text(db));
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return rpc_fail(call, RPC_CONFLICT, "state_changed", NULL, NULL);
+	}
+	if (!PQgetisnull(r, 0, 0))
+		hash = xstrdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	db_release(call->db);
+	call->db = NULL;
+	if (hash == NULL)
+		return 0;
+	if (password == NULL) {
+		rc = rpc_fail(call, RPC_INVALID_PARAMS, "param_missing", "password", NULL);
+	} else if (!auth_source_allowed(s->source)) {
+		rc = rpc_fail(call, RPC_RATE_LIMITED, "rate_limited", NULL, NULL);
+	} else if (!password_verify(hash, password)) {
+		auth_source_failed(s->source);
+		rc = rpc_fail(call, RPC_INVALID_INPUT, "password_wrong", "password", NULL);
+	} else {
+		rc = 0;
+	}
+	sodium_memzero(hash, strlen(hash));
+	free(hash);
+	return rc;
+}
+
+/*
+ * keys.add: one statement inserts the key, unconfirmed (unless the account
+ * has it already or its maximum, or another account has it confirmed),
+ * with its audit row; when it inserted nothing, a second look says which.
  */
 static int
 keys_add(struct rpc_call *call)
@@ -277,14 +342,18 @@ keys_add(struct rpc_call *call)
 	    "  source)"
 	    " SELECT $1, $2, $3, $4, $5, 'user'"
 	    " WHERE (SELECT count(*) FROM account_keys WHERE account_id = $1) < $6"
-	    " ON CONFLICT (key_type, key_base64) DO NOTHING"
+	    " AND NOT EXISTS (SELECT 1 FROM account_keys WHERE key_type = $2"
+	    "  AND key_base64 = $3 AND confirmed)"
+	    " ON CONFLICT (account_id, key_type, key_base64) DO NOTHING"
 	    " RETURNING " KEYS_COLUMNS "),"
 	    " audit AS ("
 	    " INSERT INTO account_audit (account_id, actor_id, action, reason)"
 	    " SELECT $1, $1, 'key_add', fingerprint FROM k)"
 	    " SELECT * FROM k");
 	DB_STMT(keys_taken_stmt,
-	    "SELECT account_id = $3 FROM account_keys WHERE key_type = $1 AND key_base64 = $2");
+	    "SELECT bool_or(account_id = $3) FROM account_keys"
+	    " WHERE key_type = $1 AND key_base64 = $2 AND (account_id = $3 OR confirmed)"
+	    " HAVING count(*) > 0");
 	struct session *s = call->session;
 	struct keys_line k;
 	struct db_conn *db;
@@ -295,6 +364,8 @@ keys_add(struct rpc_call *call)
 
 	if ((reason = keys_parse(rpc_param_string(call, "key"), &k)) != NULL)
 		return rpc_fail(call, RPC_INVALID_INPUT, reason, "key", NULL);
+	if (keys_verify_password(call) != 0)
+		goto out;
 	if ((db = rpc_db(call)) == NULL)
 		goto out;
 	snprintf(id, sizeof id, "%lld", (long long)s->account_id);
@@ -320,8 +391,8 @@ keys_add(struct rpc_call *call)
 	if (PQntuples(r) == 1) {
 		/*
 		 * Registered already: to this account ("key_taken" too, with
-		 * data.own so the screen can say so), or to another one, which
-		 * is not revealed further.
+		 * data.own so the screen can say so), or confirmed by another
+		 * one, which is not revealed further.
 		 */
 		rc = rpc_fail(call, RPC_CONFLICT, "key_taken", "key", NULL);
 		call->error_data = json_pack("{s:b}", "own",
@@ -383,6 +454,7 @@ keys_remove(struct rpc_call *call)
 
 static const struct rpc_param keys_add_params[] = {
 	{ "key", T_STRING, true },
+	{ "password", T_STRING, false },	/* required unless the account has none */
 	{ NULL, 0, false },
 };
 
@@ -392,7 +464,7 @@ static const struct rpc_param keys_remove_params[] = {
 };
 
 const struct rpc_method rpc_keys_methods[] = {
-	{ "keys.list", NULL, ROLE_USER, false, keys_list },
+	{ "keys.list", NULL, ROLE_USER | ROLE_PASSWORD_CHANGE, false, keys_list },
 	{ "keys.add", keys_add_params, ROLE_USER, false, keys_add },
 	{ "keys.remove", keys_remove_params, ROLE_USER, false, keys_remove },
 	{ NULL, NULL, 0, false, NULL },

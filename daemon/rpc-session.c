@@ -25,6 +25,7 @@
 #include "messages.h"
 #include "notify.h"
 #include "passwords.h"
+#include "reset.h"
 #include "rpc.h"
 #include "session.h"
 #include "xmalloc.h"
@@ -45,18 +46,32 @@ DB_STMT(session_select_account,
 DB_STMT(session_select_password,
     "SELECT password_hash, phone, id_number FROM accounts WHERE id = $1 AND state = 'active'");
 
-/* Guarded by the hash that was verified: a concurrent change makes it match nothing. */
+/*
+ * Guarded by the hash that was verified: a concurrent change makes it match
+ * nothing.  The same statement ends a reset (must_change_password) and
+ * removes the person's own SSH keys but those in $5, each with its audit
+ * row: whoever had a session could have added a key, and a key outlives
+ * the password it came in with.
+ */
 DB_STMT(session_change_password,
     "WITH u AS ("
     " UPDATE accounts SET password_hash = $2, failed_logins = 0, locked_until = NULL,"
-    "  updated_at = now()"
+    "  must_change_password = false, reset_expires_at = NULL, updated_at = now()"
     " WHERE id = $1 AND state = 'active' AND password_hash IS NOT DISTINCT FROM $3"
-    " RETURNING id, state),"
+    " RETURNING id, state, role),"
     " audit AS ("
     " INSERT INTO account_audit (account_id, actor_id, action, from_state, to_state)"
-    " SELECT id, id, 'password_change', state, state FROM u RETURNING 1)"
+    " SELECT id, id, 'password_change', state, state FROM u RETURNING 1),"
+    " gone AS ("
+    " DELETE FROM account_keys k USING u WHERE k.account_id = u.id AND k.source = 'user'"
+    "  AND NOT (k.id = ANY ($5::bigint[]))"
+    " RETURNING k.account_id, k.fingerprint),"
+    " gone_audit AS ("
+    " INSERT INTO account_audit (account_id, actor_id, action, reason)"
+    " SELECT account_id, account_id, 'key_remove', fingerprint FROM gone)"
     /* Other jxjyd on this database end their sessions of the account (notify.h). */
-    " SELECT id, pg_notify('" NOTIFY_CHANNEL "', 'end ' || id || ' ' || $4::text) FROM u");
+    " SELECT id, role, (SELECT count(*) FROM gone),"
+    " pg_notify('" NOTIFY_CHANNEL "', 'end ' || id || ' ' || $4::text) FROM u");
 
 DB_STMT(session_withdraw,
     "WITH u AS ("
@@ -124,10 +139,12 @@ session_result(struct session *s, int64_t id, const char *id_number, const char 
 		json_array_append_new(functions, json_pack("{s:s, s:s}", "key", keys[i],
 		    "label", message_get(s->lang, label)));
 	}
-	return json_pack("{s:{s:I, s:s, s:s, s:s, s:{s:s, s:s}}, s:o}",
+	return json_pack("{s:{s:I, s:s, s:s, s:s, s:{s:s, s:s}}, s:o, s:b}",
 	    "account", "id", (json_int_t)id, "id_number", id_number, "name", name,
 	    "role", session_role_name(role), "unit", "code", unit_code, "name", unit_name,
-	    "functions", functions);
+	    "functions", functions,
+	    /* An administrator's reset: only the password change is served (rpc-reset.c). */
+	    "must_change_password", s->role == ROLE_PASSWORD_CHANGE);
 }
 
 static int
@@ -140,21 +157,44 @@ captcha_new_method(struct rpc_call *call)
 	return 0;
 }
 
+/*
+ * The reset code was right but its time is over: the same failure as a
+ * wrong password (the administrator resets again).  Frees row; returns -1.
+ */
+static int
+session_login_expired(struct rpc_call *call, struct account_row *row)
+{
+	log_info("session %lu: account %lld: the reset code has expired", call->session->serial,
+	    (long long)row->id);
+	account_row_free(row);
+	auth_source_failed(call->session->source);
+	return rpc_fail(call, RPC_LOGIN_FAILED, "bad_credentials", NULL, NULL);
+}
+
 static int
 session_login(struct rpc_call *call)
 {
 	struct session *s = call->session;
 	struct account_row row;
+	struct reset_login reset;
 	char *message;
 	int rc = -1;
 
-	/* The code, the throttle and the password: auth.c. */
-	if (auth_password(call, rpc_param_string(call, "id_number"),
-	    rpc_param_string(call, "password"), AUTH_LOGIN, &row) != 0)
+	/* An administrator's reset code stands in for the password (reset.h). */
+	if (reset_login_begin(call, rpc_param_string(call, "id_number"),
+	    rpc_param_string(call, "password"), &reset) != 0)
 		return -1;
+	/* The code, the throttle and the password: auth.c. */
+	if (auth_password(call, rpc_param_string(call, "id_number"), reset.code != NULL ?
+	    reset.code : rpc_param_string(call, "password"), AUTH_LOGIN, &row) != 0 ||
+	    (reset.expired && session_login_expired(call, &row) != 0)) {
+		reset_login_free(&reset);
+		return -1;
+	}
 
 	if (strcmp(row.state, "active") == 0) {
-		session_set_account(s, row.id, row.role, row.unit_code, row.id_number);
+		session_set_account(s, row.id, reset.must_change ? ROLE_PASSWORD_CHANGE :
+		    row.role, row.unit_code, row.id_number);
 		s->login_failures = 0;
 		log_info("session %lu: logged in as account %lld (%s)", s->serial,
 		    (long long)row.id, session_role_name(row.role));
@@ -177,6 +217,7 @@ session_login(struct rpc_call *call)
 		rpc_fail(call, RPC_LOGIN_FAILED, "bad_credentials", NULL, NULL);
 	}
 	account_row_free(&row);
+	reset_login_free(&reset);
 	return rc;
 }
 
@@ -217,6 +258,34 @@ session_whoami(struct rpc_call *call)
 	return 0;
 }
 
+/*
+ * keep_keys (key ids, all integers) as a PostgreSQL array literal in
+ * *out (caller frees); -1 after rpc_fail when an element is no id.
+ */
+static int
+session_keep_keys(struct rpc_call *call, char **out)
+{
+	json_t *keep = json_object_get(call->params, "keep_keys"), *v;
+	size_t i, len = 0, cap = 3;
+	char *text;
+
+	*out = NULL;
+	json_array_foreach(keep, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) <= 0)
+			return rpc_fail(call, RPC_INVALID_PARAMS, "param_type", "keep_keys", NULL);
+		cap += 21;
+	}
+	text = xmalloc(cap);
+	text[len++] = '{';
+	json_array_foreach(keep, i, v)
+		len += (size_t)snprintf(text + len, cap - len, "%s%lld", i > 0 ? "," : "",
+		    (long long)json_integer_value(v));
+	text[len++] = '}';
+	text[len] = '\0';
+	*out = text;
+	return 0;
+}
+
 static int
 account_change_password(struct rpc_call *call)
 {
@@ -224,19 +293,26 @@ account_change_password(struct rpc_call *call)
 	const char *old_password = rpc_param_string(call, "old_password");
 	const char *new_password = rpc_param_string(call, "new_password");
 	const char *confirm = rpc_param_string(call, "new_password_confirm");
+	/* Forced after a reset: the session proved the code a moment ago, ask nothing old. */
+	bool forced = s->role == ROLE_PASSWORD_CHANGE;
 	char id[24];
-	const char *params[4] = { id, NULL, NULL, NULL };
+	const char *params[5] = { id, NULL, NULL, NULL, NULL };
 	char *old_hash = NULL, *phone = NULL, *id_number = NULL, *new_hash = NULL;
+	char *keep = NULL;
 	const char *reason;
 	struct db_conn *db;
 	PGresult *r = NULL;
-	int ended, rc = -1;
+	int ended, removed, rc = -1;
 
 	snprintf(id, sizeof id, "%lld", (long long)s->account_id);
-	if ((db = rpc_db(call)) == NULL)
+	if (session_keep_keys(call, &keep) != 0)
 		return -1;
-	if ((r = db_exec(db, &session_select_password, 1, params)) == NULL)
-		return rpc_fail_internal(call, db_error_text(db));
+	if ((db = rpc_db(call)) == NULL)
+		goto out;
+	if ((r = db_exec(db, &session_select_password, 1, params)) == NULL) {
+		rc = rpc_fail_internal(call, db_error_text(db));
+		goto out;
+	}
 	if (PQntuples(r) != 1) {
 		/* Disabled (or gone) since this session logged in. */
 		rc = rpc_fail(call, RPC_CONFLICT, "state_changed", NULL, NULL);
@@ -253,7 +329,7 @@ account_change_password(struct rpc_call *call)
 	db_release(call->db);
 	call->db = NULL;
 
-	if (old_hash != NULL && old_password == NULL) {
+	if (old_hash != NULL && old_password == NULL && !forced) {
 		rc = session_fail_field(call, RPC_INVALID_PARAMS, "param_missing", "old_password",
 		    true);
 		goto out;
@@ -267,7 +343,7 @@ account_change_password(struct rpc_call *call)
 		rc = session_fail_field(call, RPC_INVALID_INPUT, reason, "new_password", true);
 		goto out;
 	}
-	if (old_hash != NULL) {
+	if (old_hash != NULL && !forced) {
 		/* A stolen session must not try old passwords at leisure. */
 		if (!auth_source_allowed(s->source)) {
 			rc = rpc_fail(call, RPC_RATE_LIMITED, "rate_limited", NULL, NULL);
@@ -290,7 +366,8 @@ account_change_password(struct rpc_call *call)
 	params[1] = new_hash;
 	params[2] = old_hash;
 	params[3] = notify_instance();
-	if ((r = db_exec(db, &session_change_password, 4, params)) == NULL) {
+	params[4] = keep;
+	if ((r = db_exec(db, &session_change_password, 5, params)) == NULL) {
 		rc = rpc_fail_internal(call, db_error_text(db));
 		goto out;
 	}
@@ -299,14 +376,20 @@ account_change_password(struct rpc_call *call)
 		rc = rpc_fail(call, RPC_CONFLICT, "state_changed", NULL, NULL);
 		goto out;
 	}
+	if (forced)	/* the reset is over: the account's own role again */
+		s->role = strcmp(PQgetvalue(r, 0, 1), "unit_admin") == 0 ? ROLE_UNIT_ADMIN :
+		    ROLE_STAFF;
+	removed = atoi(PQgetvalue(r, 0, 2));
 	ended = server_end_account_sessions(s->account_id, s);
-	log_info("session %lu: account %lld changed its password; %d other sessions ended",
-	    s->serial, (long long)s->account_id, ended);
-	call->result = json_pack("{s:i}", "ended_sessions", ended);
+	log_info("session %lu: account %lld changed its password; %d other sessions ended, "
+	    "%d SSH keys removed", s->serial, (long long)s->account_id, ended, removed);
+	call->result = json_pack("{s:i, s:i}", "ended_sessions", ended,
+	    "removed_keys", removed);
 	rc = 0;
 out:
 	if (r != NULL)
 		PQclear(r);
+	free(keep);
 	free(old_hash);
 	free(phone);
 	free(id_number);
@@ -406,6 +489,7 @@ static const struct rpc_param change_password_params[] = {
 	{ "old_password", T_STRING, false },
 	{ "new_password", T_STRING, true },
 	{ "new_password_confirm", T_STRING, true },
+	{ "keep_keys", T_ARRAY, false },
 	{ NULL, 0, false },
 };
 
@@ -419,10 +503,10 @@ static const struct rpc_param application_params[] = {
 const struct rpc_method rpc_session_methods[] = {
 	{ "captcha.new", NULL, ROLE_GUEST, false, captcha_new_method },
 	{ "session.login", login_params, ROLE_GUEST, false, session_login },
-	{ "session.logout", NULL, ROLE_USER, false, session_logout },
-	{ "session.whoami", NULL, ROLE_USER, false, session_whoami },
-	{ "account.change_password", change_password_params, ROLE_USER, false,
-	    account_change_password },
+	{ "session.logout", NULL, ROLE_USER | ROLE_PASSWORD_CHANGE, false, session_logout },
+	{ "session.whoami", NULL, ROLE_USER | ROLE_PASSWORD_CHANGE, false, session_whoami },
+	{ "account.change_password", change_password_params, ROLE_USER | ROLE_PASSWORD_CHANGE,
+	    false, account_change_password },
 	{ "application.status", application_params, ROLE_GUEST, false, application_status },
 	{ "application.withdraw", application_params, ROLE_GUEST, false, application_withdraw },
 	{ "debug.captcha_answer", NULL, ROLE_ANY, true, debug_captcha_answer },

@@ -37,6 +37,7 @@ static const struct rpc_method *const rpc_groups[] = {
 	rpc_keys_methods,
 	rpc_inbox_methods,
 	rpc_completion_methods,
+	rpc_reset_methods,
 	NULL,
 };
 
@@ -338,6 +339,7 @@ rpc_role_name(enum role r)
 	switch (r) {
 	case ROLE_STAFF:	return "staff";
 	case ROLE_UNIT_ADMIN:	return "unit_admin";
+	case ROLE_PASSWORD_CHANGE: return "password_change";
 	default:		return "guest";
 	}
 }
@@ -386,12 +388,17 @@ rpc_handle_line(struct session *s, const char *line, size_t len)
 	}
 
 	call.method = rpc_find(json_string_value(method));
-	if (call.method == NULL || (call.method->debug && !rpc_debug_enabled)) {
+	if (s->auth_unavailable) {
+		/* Not a guest by default: the SSH login could not be decided (session.h). */
+		rc = rpc_fail(&call, RPC_UNAVAILABLE, "auth_unavailable", NULL, NULL);
+	} else if (call.method == NULL || (call.method->debug && !rpc_debug_enabled)) {
 		call.method = NULL;
 		rc = rpc_fail(&call, RPC_METHOD_NOT_FOUND, "method_not_found", NULL, NULL);
 	} else if ((call.method->roles & s->role) == 0) {
 		rc = rpc_fail(&call, RPC_NOT_PERMITTED,
-		    s->role == ROLE_GUEST ? "login_required" : "not_permitted", NULL, NULL);
+		    s->role == ROLE_GUEST ? "login_required" :
+		    s->role == ROLE_PASSWORD_CHANGE ? "password_change_required" :
+		    "not_permitted", NULL, NULL);
 	} else {
 		call.params = params ? json_incref(params) : json_object();
 		rc = rpc_check_params(&call);

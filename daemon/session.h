@@ -25,8 +25,14 @@ enum role {
 	ROLE_GUEST	= 1 << 0,	/* not logged in */
 	ROLE_STAFF	= 1 << 1,	/* 专业技术人员 */
 	ROLE_UNIT_ADMIN	= 1 << 2,	/* 用人单位管理员 */
+	/*
+	 * Logged in with an administrator's reset code: until the new
+	 * password is set, only what names this role (and what a guest may
+	 * run) is served.  rpc-reset.c.
+	 */
+	ROLE_PASSWORD_CHANGE = 1 << 3,
 };
-#define ROLE_ANY	(ROLE_GUEST | ROLE_STAFF | ROLE_UNIT_ADMIN)
+#define ROLE_ANY	(ROLE_GUEST | ROLE_STAFF | ROLE_UNIT_ADMIN | ROLE_PASSWORD_CHANGE)
 #define ROLE_USER	(ROLE_STAFF | ROLE_UNIT_ADMIN)
 
 struct pending_line {
@@ -71,6 +77,12 @@ struct session {
 	bool		 key_login;	/* logged in by an SSH key (no captcha needed) */
 	struct timespec	 login_time;	/* CLOCK_REALTIME at login (or at its own password
 					   change): notify.c's reconciliation; logged_in.lock */
+	/*
+	 * The SSH user name was an ID number but the database could not say
+	 * whether an SSH key should log it in: every request is refused with
+	 * "auth_unavailable" (-32007) instead of serving a guest silently.
+	 */
+	bool		 auth_unavailable;
 	atomic_bool	 revoked;	/* ended from elsewhere (password changed) */
 	int		 wake_fd;	/* eventfd written when revoked; -1 when none */
 

@@ -193,6 +193,12 @@ app_me_is_unit_admin(struct app *a)
 	return strcmp(app_me_string(a, "role"), "unit_admin") == 0;
 }
 
+bool
+app_me_must_change_password(struct app *a)
+{
+	return json_is_true(json_object_get(a->me, "must_change_password"));
+}
+
 char *
 app_format_time(const char *iso, char *buf, size_t size)
 {

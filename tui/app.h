@@ -85,6 +85,13 @@ const char *app_me_unit_name(struct app *a);
 bool	app_me_is_unit_admin(struct app *a);
 
 /*
+ * Whether an administrator's reset logged us in: the server serves nothing
+ * but the password change until a new password is set, so the home screen
+ * sends the user there (screen-password.c).
+ */
+bool	app_me_must_change_password(struct app *a);
+
+/*
  * An ISO 8601 time from the server ("2026-03-01T09:30:00+08:00") as
  * "2026-03-01 09:30" in buf; other text is copied as it is.  Returns buf.
  */

@@ -154,6 +154,8 @@ screen_home_run(struct app *a)
 
 	if (a->me == NULL)
 		return SCREEN_LOGIN;
+	if (app_me_must_change_password(a))
+		return SCREEN_PASSWORD;
 	ui_list_init(&home.functions, _("No functions are available to this account."));
 	home_load(&home);
 	ui_set_backdrop(home_paint, &home);

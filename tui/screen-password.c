@@ -1,10 +1,21 @@
 /*
- * screen-password.c - 修改密码: the old password, the new one twice.
+ * screen-password.c - 修改密码: the old password, the new one twice, and
+ * which SSH keys stay.
  *
  * Every rule (is the old one right, is the new one strong enough, may an
  * administrator provisioned with SSH keys only skip the old one) is the
  * server's: the old password is sent when it was typed, and the server's
  * sentence goes beside the field it names.
+ *
+ * A key is a way in that outlives the password it came in with, so the
+ * server removes the person's own keys with every password change except
+ * those named in keep_keys.  Each key gets a Remove/Keep choice here,
+ * Remove chosen; keys from the server's configuration stay whatever happens
+ * and are only listed.
+ *
+ * After a unit administrator's reset (the login's must_change_password)
+ * the server serves nothing else until a new password is set: this screen
+ * then asks for no old password, and leaving it logs out.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,40 +32,92 @@ enum password_field {
 	PASSWORD_CONFIRM,
 	PASSWORD_OK,
 	PASSWORD_CANCEL,
+	PASSWORD_KEY = 100,	/* + the index of the key in keys */
 };
 
 #define PASSWORD_FRAME_WIDTH	76
+#define PASSWORD_KEY_LABEL	36	/* columns of a key's label */
+
+/* Form rows (the form scrolls when the keys do not fit). */
+#define ROW_OLD		1
+#define ROW_NEW		3
+#define ROW_CONFIRM	4
+#define ROW_HINT	6
+#define ROW_KEYS	8	/* the heading; the keys follow */
 
 struct password {
 	struct app	*app;
 	struct ui_form	 form;
 	char		 message[512];
+	bool		 forced;	/* after an administrator's reset */
+	json_t		*keys;		/* keys.list's items; NULL when none were read */
+	char		**labels;	/* of the keys' choices, one per key (NULL: a config key) */
+	size_t		 nkeys;
+	int		 config_keys;	/* keys listed, not chosen */
 };
+
+static const char *
+password_str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
+/* The row after the keys' list: the buttons. */
+static int
+password_buttons_row(const struct password *p)
+{
+	if (p->nkeys == 0)
+		return ROW_HINT + 2;
+	return ROW_KEYS + 1 + (int)p->nkeys + 1;
+}
 
 static void
 password_paint(void *arg)
 {
 	struct password *p = arg;
+	struct ui_form *f = &p->form;
 	struct ui_field *ok, *cancel;
-	int w = PASSWORD_FRAME_WIDTH, x0 = (COLS - w) / 2, top = 2;
+	int w = PASSWORD_FRAME_WIDTH, x0 = (COLS - w) / 2, top = 2, y;
+	int h = password_buttons_row(p) + 3;
 
+	if (h > LINES - 3 - top)
+		h = LINES - 3 - top;
 	ui_header(_("Continuing Education · Change password"));
-	ui_box(top, x0, 12, w, _("Change password"), UI_FRAME);
-	ui_form_place_labels(&p->form, x0 + 4);
-	ui_form_field(&p->form, PASSWORD_OLD)->y = top + 2;
-	ui_form_field(&p->form, PASSWORD_NEW)->y = top + 4;
-	ui_form_field(&p->form, PASSWORD_CONFIRM)->y = top + 5;
-	ui_put(top + 7, x0 + 4, w - 8,
-	    _("An administrator who has no password yet leaves the old one empty."), UI_HINT,
-	    false);
-	ok = ui_form_field(&p->form, PASSWORD_OK);
-	cancel = ui_form_field(&p->form, PASSWORD_CANCEL);
-	ok->y = cancel->y = top + 9;
+	ui_box(top, x0, h, w, _("Change password"), UI_FRAME);
+	ui_form_set_viewport(f, top + 1, h - 2);
+	ui_form_place_labels(f, x0 + 4);
+	ok = ui_form_field(f, PASSWORD_OK);
+	cancel = ui_form_field(f, PASSWORD_CANCEL);
 	ok->x = x0 + (w - ok->width - cancel->width - 3) / 2;
 	cancel->x = ok->x + ok->width + 3;
-	ui_form_draw(&p->form, true);
+	ui_form_draw(f, true);	/* scrolls first: what is drawn here follows */
+
+	if ((y = ui_form_screen_y(f, p->forced ? ROW_OLD : ROW_HINT)) >= 0)
+		ui_put(y, x0 + 4, w - 8, p->forced ?
+		    _("Your administrator reset your password. Set a new one to go on.") :
+		    _("An administrator who has no password yet leaves the old one empty."),
+		    p->forced ? UI_NORMAL : UI_HINT, false);
+	if (p->nkeys > 0 && (y = ui_form_screen_y(f, ROW_KEYS)) >= 0)
+		ui_put(y, x0 + 2, w - 4, _("SSH keys: each is removed with the old password "
+		    "unless you keep it"), UI_TITLE, false);
+	for (size_t i = 0; i < p->nkeys; i++) {
+		json_t *key = json_array_get(p->keys, i);
+		char *line;
+
+		if (p->labels[i] != NULL ||
+		    (y = ui_form_screen_y(f, ROW_KEYS + 1 + (int)i)) < 0)
+			continue;
+		line = xasprintf("%s  %s", password_str(key, "fingerprint"),
+		    _("(server configuration: stays)"));
+		ui_put(y, x0 + 4, w - 8, line, UI_HINT, false);
+		free(line);
+	}
 	ui_message_line(p->message, true);
-	app_status(p->app, _("Tab: next  Enter: confirm  Esc: back  F10: quit"));
+	app_status(p->app, p->forced ?
+	    _("Tab: next  Left/Right: remove or keep  Enter: confirm  Esc: log out") :
+	    _("Tab: next  Left/Right: remove or keep  Enter: confirm  Esc: back  F10: quit"));
 }
 
 static int
@@ -69,21 +132,84 @@ password_field_of(const char *field)
 	return 0;
 }
 
+/* "ed25519 SHA256:abcdefgh… comment", cut to the label column. Caller frees. */
+static char *
+password_key_label(json_t *key)
+{
+	const char *type = password_str(key, "type"), *fp = password_str(key, "fingerprint");
+	char *full, *fit;
+
+	if (strncmp(type, "ssh-", 4) == 0)
+		type += 4;
+	full = xasprintf("%s %.15s… %s", type, fp, password_str(key, "comment"));
+	fit = text_fit(full, PASSWORD_KEY_LABEL);
+	free(full);
+	return fit;
+}
+
+/* Read the keys and give each of the person's own a Remove/Keep choice. */
+static void
+password_load_keys(struct password *p)
+{
+	static const char *options[2];
+	struct rpc_error err;
+	json_t *result;
+
+	options[0] = _("Remove");
+	options[1] = _("Keep");
+	if ((result = app_call(p->app, "keys.list", NULL, &err)) == NULL) {
+		if (!p->app->restart)
+			app_copy(p->message, sizeof p->message, err.message);
+		return;
+	}
+	p->keys = json_incref(json_object_get(result, "items"));
+	json_decref(result);
+	p->nkeys = json_array_size(p->keys);
+	p->labels = xcalloc(p->nkeys > 0 ? p->nkeys : 1, sizeof *p->labels);
+	for (size_t i = 0; i < p->nkeys; i++) {
+		json_t *key = json_array_get(p->keys, i);
+		struct ui_field *fd;
+
+		if (!json_is_true(json_object_get(key, "removable"))) {
+			p->config_keys++;
+			continue;
+		}
+		p->labels[i] = password_key_label(key);
+		fd = ui_form_add_choice(&p->form, PASSWORD_KEY + (int)i, p->labels[i], options, 2);
+		fd->option = 0;
+		fd->y = ROW_KEYS + 1 + (int)i;
+	}
+}
+
+/* keep_keys: the ids of the keys whose choice is Keep. */
+static json_t *
+password_keep_keys(struct password *p)
+{
+	json_t *keep = json_array();
+
+	for (size_t i = 0; i < p->nkeys; i++) {
+		if (p->labels[i] != NULL && ui_form_option(&p->form, PASSWORD_KEY + (int)i) == 1)
+			json_array_append(keep, json_object_get(json_array_get(p->keys, i), "id"));
+	}
+	return keep;
+}
+
 /* Send account.change_password; true when the password was changed. */
 static bool
 password_submit(struct password *p)
 {
 	struct rpc_error err;
 	json_t *params, *result;
-	json_int_t ended;
+	json_int_t ended, removed;
 	char *text;
 	int field;
 
 	ui_form_clear_errors(&p->form);
 	p->message[0] = '\0';
-	params = json_pack("{s:s, s:s}",
+	params = json_pack("{s:s, s:s, s:o}",
 	    "new_password", ui_form_value(&p->form, PASSWORD_NEW),
-	    "new_password_confirm", ui_form_value(&p->form, PASSWORD_CONFIRM));
+	    "new_password_confirm", ui_form_value(&p->form, PASSWORD_CONFIRM),
+	    "keep_keys", password_keep_keys(p));
 	if (*ui_form_value(&p->form, PASSWORD_OLD) != '\0')
 		json_object_set_new(params, "old_password",
 		    json_string(ui_form_value(&p->form, PASSWORD_OLD)));
@@ -99,33 +225,72 @@ password_submit(struct password *p)
 		return false;
 	}
 	ended = json_integer_value(json_object_get(result, "ended_sessions"));
+	removed = json_integer_value(json_object_get(result, "removed_keys"));
 	json_decref(result);
 	if (ended > 0)
 		text = xasprintf(_("The password has been changed. %lld other session(s) of "
 		    "this account were ended."), (long long)ended);
 	else
 		text = xstrdup(_("The password has been changed."));
+	if (removed > 0) {
+		char *more = xasprintf(_("%s %lld SSH key(s) were removed."), text,
+		    (long long)removed);
+
+		free(text);
+		text = more;
+	}
 	ui_message(_("Change password"), text);
 	free(text);
 	return true;
 }
 
+/* After a forced change: who we are now (the server serves everything again). */
+static void
+password_refresh_me(struct app *a)
+{
+	struct rpc_error err;
+	json_t *result;
+
+	if ((result = app_call(a, "session.whoami", NULL, &err)) != NULL) {
+		app_set_me(a, result);
+		json_decref(result);
+	}
+}
+
+/* Leaving a forced change: the account can do nothing else, so log out. */
+static enum screen_id
+password_leave_forced(struct app *a)
+{
+	struct rpc_error err;
+
+	json_decref(app_call(a, "session.logout", NULL, &err));
+	app_clear_me(a);
+	return a->restart ? SCREEN_QUIT : SCREEN_LOGIN;
+}
+
 enum screen_id
 screen_password_run(struct app *a)
 {
-	struct password p = { .app = a };
+	struct password p = { .app = a, .forced = app_me_must_change_password(a) };
 	struct ui_event ev;
 	enum screen_id next = SCREEN_HOME;
 	int id;
 
 	ui_form_init(&p.form);
-	ui_form_add_text(&p.form, PASSWORD_OLD, _("Old password"), 30, 128, true);
+	ui_form_add_text(&p.form, PASSWORD_OLD, _("Old password"), 30, 128, true)->y = ROW_OLD;
 	ui_form_add_text(&p.form, PASSWORD_NEW, _("New password"), 30, 128, true)->required = true;
 	ui_form_add_text(&p.form, PASSWORD_CONFIRM, _("Confirm new password"), 30, 128,
 	    true)->required = true;
-	ui_form_add_button(&p.form, PASSWORD_OK, _("OK"));
-	ui_form_add_button(&p.form, PASSWORD_CANCEL, _("Cancel"));
+	ui_form_field(&p.form, PASSWORD_NEW)->y = ROW_NEW;
+	ui_form_field(&p.form, PASSWORD_CONFIRM)->y = ROW_CONFIRM;
+	if (p.forced)
+		ui_form_show(&p.form, PASSWORD_OLD, false);
+	password_load_keys(&p);
+	ui_form_add_button(&p.form, PASSWORD_OK, _("OK"))->y = password_buttons_row(&p);
+	ui_form_add_button(&p.form, PASSWORD_CANCEL, p.forced ? _("Log out") :
+	    _("Cancel"))->y = password_buttons_row(&p);
 	p.form.default_id = PASSWORD_OK;
+	ui_form_focus(&p.form, p.forced ? PASSWORD_NEW : PASSWORD_OLD);
 	ui_set_backdrop(password_paint, &p);
 	for (;;) {
 		ui_repaint();
@@ -134,14 +299,28 @@ screen_password_run(struct app *a)
 			next = SCREEN_QUIT;
 			break;
 		}
-		if (ev.type == UI_EV_KEY && ev.key == UI_KEY_ESC)
+		if (ev.type == UI_EV_KEY && ev.key == UI_KEY_ESC) {
+			next = p.forced ? password_leave_forced(a) : SCREEN_HOME;
 			break;
+		}
 		if (ui_form_key(&p.form, &ev, &id) != UI_FORM_ACTIVATED)
 			continue;
-		if (id == PASSWORD_CANCEL || (id == PASSWORD_OK && password_submit(&p)))
+		if (id == PASSWORD_CANCEL) {
+			next = p.forced ? password_leave_forced(a) : SCREEN_HOME;
 			break;
+		}
+		if (id == PASSWORD_OK && password_submit(&p)) {
+			if (p.forced)
+				password_refresh_me(a);
+			next = a->restart ? SCREEN_QUIT : SCREEN_HOME;
+			break;
+		}
 	}
 	ui_set_backdrop(NULL, NULL);
 	ui_form_free(&p.form);
+	for (size_t i = 0; i < p.nkeys; i++)
+		free(p.labels[i]);
+	free(p.labels);
+	json_decref(p.keys);
 	return next;
 }

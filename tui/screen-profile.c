@@ -1054,9 +1054,12 @@ profile_history_run(struct app *a, const char *who, json_int_t account_id)
 /*
  * SSH 密钥: the person's SSH public keys (keys.*).  A key registered here
  * logs its owner in without a password when the SSH user name is the ID
- * number.  a adds one (a line of a .pub file, pasted), d removes the one
- * under the cursor once confirmed; keys from the server's configuration
- * are listed but only the system administrator removes them.
+ * number.  a adds one (a line of a .pub file, pasted, then the current
+ * password, which the server asks for), d removes the one under the
+ * cursor once confirmed; keys from the server's configuration are listed
+ * but only the system administrator removes them.  A key added here is the
+ * person's once they have logged in with it (the server confirms it then):
+ * until that first login it is marked as waiting for it.
  */
 struct profile_keys {
 	struct app	*app;
@@ -1100,6 +1103,9 @@ profile_keys_comment(json_t *key)
 	if (strcmp(profile_str(key, "source"), "config") == 0)
 		return xasprintf("%s%s%s", comment, *comment != '\0' ? " " : "",
 		    _("(server configuration)"));
+	if (!json_is_true(json_object_get(key, "confirmed")))
+		return xasprintf("%s%s%s", comment, *comment != '\0' ? " " : "",
+		    _("(takes effect at your first login with it)"));
 	return xstrdup(comment);
 }
 
@@ -1146,21 +1152,34 @@ static void
 profile_keys_add(struct profile_keys *k)
 {
 	struct rpc_error err;
-	json_t *result;
-	char *line, *text;
+	json_t *result, *params;
+	char *line, *password, *text;
 
 	line = ui_prompt(_("Add an SSH key"), _("Paste one line of your public key file, e.g. "
 	    "~/.ssh/id_ed25519.pub (ssh-ed25519 AAAA... comment). Never paste a private key."),
 	    _("Public key"), 8192);
 	if (line == NULL)
 		return;
-	result = app_call(k->app, "keys.add", json_pack("{s:s}", "key", line), &err);
+	/* A key is a way in: the server wants the current password for it. */
+	password = ui_prompt_secret(_("Add an SSH key"), _("A key logs you in without a "
+	    "password. To add one, type your current password."), _("Current password"), 128);
+	if (password == NULL) {
+		free(line);
+		return;
+	}
+	params = json_pack("{s:s}", "key", line);
+	if (*password != '\0')
+		json_object_set_new(params, "password", json_string(password));
+	memset(password, 0, strlen(password));
+	free(password);
+	result = app_call(k->app, "keys.add", params, &err);
 	free(line);
 	if (result == NULL) {
 		profile_keys_say(k, err.message, true);
 		return;
 	}
-	text = xasprintf(_("Key %s added."), profile_str(result, "fingerprint"));
+	text = xasprintf(_("Key %s added. It takes effect at your first login with it."),
+	    profile_str(result, "fingerprint"));
 	json_decref(result);
 	profile_keys_load(k);
 	k->cur = json_array_size(k->items) > 0 ? json_array_size(k->items) - 1 : 0;

@@ -3,6 +3,8 @@
  * staff, by name, a page at a time, with a filter (/: a name or the start
  * of an ID number).  Enter shows one person's profile and change history,
  * read only (review.staff_profile); h there opens the whole history.
+ * r resets the person's forgotten password (review.reset_password) once
+ * confirmed, "No" focused: the one-time code it gives is shown this once.
  *
  * Which accounts an administrator may see is the server's business: it
  * lists the own unit's active staff only, and answers not_found for any
@@ -350,13 +352,57 @@ staff_paint(void *arg)
 	free(info);
 	ui_message_line(s->message, s->message_error);
 	app_status(s->app, s->filtering ? _("Type a name or ID number  Enter: done  Esc: clear") :
-	    _("Enter: profile and history  /: filter  F5: reload  Esc: back"));
+	    _("Enter: profile and history  r: reset password  /: filter  F5: reload  Esc: back"));
 
 	/* The filter line last, so that its cursor shows while typing in it. */
 	ui_form_place_labels(&s->filter, COLS - 38);
 	fd->y = 1;
 	fd->width = COLS - 2 - fd->x;
 	ui_form_draw(&s->filter, s->filtering);
+}
+
+/*
+ * r: reset the password of the person under the cursor, once confirmed,
+ * and show the one-time code (the server keeps only its hash).
+ */
+static void
+staff_reset_password(struct staff *s)
+{
+	struct staff_item *it;
+	struct rpc_error err;
+	json_t *result;
+	char *text, when[32];
+
+	staff_say(s, "", false);
+	if (s->n == 0)
+		return;
+	it = &s->items[s->cur];
+	text = xasprintf(_("Reset the password of %s (%s)? The current password stops working "
+	    "at once and every session of the account ends. You will get a one-time code "
+	    "for them to log in with and set a new password."), it->name, it->id_number);
+	if (!ui_confirm_safe(_("Reset password"), text)) {
+		free(text);
+		return;
+	}
+	free(text);
+	result = app_call(s->app, "review.reset_password", json_pack("{s:I}", "account_id",
+	    it->id), &err);
+	if (result == NULL) {
+		if (!s->app->restart)
+			staff_say(s, err.message, true);
+		return;
+	}
+	text = xasprintf(_("One-time code for %s:\n\n    %s\n\nValid until %s. It is shown "
+	    "only this once: give it to the person yourself, in person or by phone. They log "
+	    "in with it as their password and must then set a new one."), it->name,
+	    staff_str(result, "code"), app_format_time(staff_str(result, "expires_at"), when,
+	    sizeof when));
+	json_decref(result);
+	ui_message(_("Reset password"), text);
+	/* The code leaves memory with the dialog. */
+	memset(text, 0, strlen(text));
+	free(text);
+	staff_say(s, _("The password was reset."), false);
 }
 
 /* Move the cursor by step rows, reading the next page when it runs off the end. */
@@ -431,6 +477,8 @@ screen_staff_run(struct app *a)
 				staff_move(&s, -1);
 			else if (ev.ch == '/')
 				s.filtering = true;
+			else if (ev.ch == 'r')
+				staff_reset_password(&s);
 			else if (ev.ch == 'q')
 				break;
 			continue;

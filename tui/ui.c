@@ -1393,6 +1393,15 @@ ui_confirm(const char *title, const char *text)
 	return ui_dialog_run(&d, text) == 0;
 }
 
+bool
+ui_confirm_safe(const char *title, const char *text)
+{
+	struct ui_dialog d = { .title = title, .buttons = { _("Yes"), _("No") }, .nbuttons = 2,
+	    .choice = 1 };
+
+	return ui_dialog_run(&d, text) == 0;
+}
+
 /* Popups that own their keys: a prompt, a menu, a pager, a picker. */
 
 /*
@@ -1421,8 +1430,9 @@ ui_popup_width(int want)
 	return want > COLS - 4 ? COLS - 4 : want;
 }
 
-char *
-ui_prompt(const char *title, const char *text, const char *label, size_t max_chars)
+static char *
+ui_prompt_run(const char *title, const char *text, const char *label, size_t max_chars,
+    bool secret)
 {
 	struct ui_form form;
 	struct ui_field *fd;
@@ -1432,7 +1442,7 @@ ui_prompt(const char *title, const char *text, const char *label, size_t max_cha
 	int id, w, h, y, x;
 
 	ui_form_init(&form);
-	fd = ui_form_add_text(&form, 1, label, 20, max_chars, false);
+	fd = ui_form_add_text(&form, 1, label, 20, max_chars, secret);
 	for (;;) {
 		w = ui_popup_width(66);
 		n = ui_wrap(text, w - 6, &lines);
@@ -1464,6 +1474,18 @@ ui_prompt(const char *title, const char *text, const char *label, size_t max_cha
 	ui_form_free(&form);
 	ui_repaint_all();
 	return result;
+}
+
+char *
+ui_prompt(const char *title, const char *text, const char *label, size_t max_chars)
+{
+	return ui_prompt_run(title, text, label, max_chars, false);
+}
+
+char *
+ui_prompt_secret(const char *title, const char *text, const char *label, size_t max_chars)
+{
+	return ui_prompt_run(title, text, label, max_chars, true);
 }
 
 int

@@ -310,11 +310,18 @@ void	ui_message(const char *title, const char *text);
 /* Ask yes or no; Esc is no. */
 bool	ui_confirm(const char *title, const char *text);
 
+/* ui_confirm for what cannot be undone: "No" has the focus, so Enter alone is no. */
+bool	ui_confirm_safe(const char *title, const char *text);
+
 /*
  * Ask for one line of text (at most max_chars characters) under text.
  * Returns it (the caller frees), or NULL when the user cancelled with Esc.
  */
 char	*ui_prompt(const char *title, const char *text, const char *label, size_t max_chars);
+
+/* ui_prompt for a password: what is typed is drawn as '*'; the caller wipes and frees it. */
+char	*ui_prompt_secret(const char *title, const char *text, const char *label,
+	    size_t max_chars);
 
 /*
  * A menu of n items in a box whose top left corner is near y, x.  Returns

@@ -391,7 +391,11 @@ def test_ssh_keys_of_the_profile(daemon, world, tui, tmp_path):
     t.wait("添加 SSH 密钥", "公钥")
     t.type(pub)
     t.keys("Enter")
-    text = t.wait("已添加密钥", "ssh-ed25519", "laptop")
+    # A key is a way in: the current password first.
+    t.wait("添加密钥前，请输入您当前的密码", "当前密码")
+    t.type(DEMO_PASSWORD)
+    t.keys("Enter")
+    text = t.wait("已添加密钥", "首次用它登录后生效", "ssh-ed25519", "laptop")
     assert fingerprint in text, text
     assert world.value(f"SELECT fingerprint FROM account_keys WHERE account_id = {aid}") \
         == fingerprint

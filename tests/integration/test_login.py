@@ -415,7 +415,7 @@ def test_password_rules_accept(d, site, password):
     idn = site.account()
     with d.rpc() as c:
         c.result("session.login", {"id_number": idn, "password": PASSWORD})
-        assert change(c, password)["result"] == {"ended_sessions": 0}
+        assert change(c, password)["result"] == {"ended_sessions": 0, "removed_keys": 0}
     with d.rpc() as c:
         c.result("session.login", {"id_number": idn, "password": password})
         if len(password) == 128:
@@ -433,7 +433,7 @@ def test_change_password_ends_other_sessions(d, site):
         guest.result("system.ping")
         assert a.result("account.change_password", {
             "old_password": PASSWORD, "new_password": new,
-            "new_password_confirm": new}) == {"ended_sessions": 1}
+            "new_password_confirm": new}) == {"ended_sessions": 1, "removed_keys": 0}
         assert "password_change" in site.audit_actions(idn)
 
         # b, idle, is told at once why, and its channel closes.
