@@ -278,11 +278,12 @@ keys_list(struct rpc_call *call)
 }
 
 /*
- * The current password of the session's account, as account.change_password
- * checks its old_password: refused while the source is throttled, a wrong
- * one counted against the source.  An account without a password (an
- * administrator provisioned with keys only) has nothing to check.  Returns
- * 0, or -1 after rpc_fail.  The connection is given back while hashing.
+ * The current password of the session's account, checked as
+ * account.change_password checks its old_password (auth_verify_current:
+ * counted and slowed like a login on the account's ID number).  An account
+ * without a password (an administrator provisioned with keys only) has
+ * nothing to check.  Returns 0, or -1 after rpc_fail.  The connection is
+ * given back while hashing.
  */
 static int
 keys_verify_password(struct rpc_call *call)
@@ -315,13 +316,11 @@ keys_verify_password(struct rpc_call *call)
 		return 0;
 	if (password == NULL) {
 		rc = rpc_fail(call, RPC_INVALID_PARAMS, "param_missing", "password", NULL);
-	} else if (!auth_source_allowed(s->source)) {
-		rc = rpc_fail(call, RPC_RATE_LIMITED, "rate_limited", NULL, NULL);
-	} else if (!password_verify(hash, password)) {
-		auth_source_failed(s->source);
-		rc = rpc_fail(call, RPC_INVALID_INPUT, "password_wrong", "password", NULL);
 	} else {
-		rc = 0;
+		/* Counted and slowed like a login on the account's ID number (auth.c). */
+		rc = auth_verify_current(call, password);
+		if (rc > 0)
+			rc = rpc_fail(call, RPC_INVALID_INPUT, "password_wrong", "password", NULL);
 	}
 	sodium_memzero(hash, strlen(hash));
 	free(hash);

@@ -375,7 +375,7 @@ register_account(struct rpc_call *call)
 	struct register_previous prev[21] = { { 0 } };	/* config.c: limit <= 20 */
 	struct db_conn *db;
 	char *hash = NULL, new_id[24], limit[16];
-	int rc = -1, stored, n_prev = 0, pending, match = -1;
+	int rc = -1, stored, n_prev = 0, pending = 0, match = -1;
 
 	if (register_check(call, &r) != 0)
 		goto out;

@@ -344,13 +344,12 @@ account_change_password(struct rpc_call *call)
 		goto out;
 	}
 	if (old_hash != NULL && !forced) {
-		/* A stolen session must not try old passwords at leisure. */
-		if (!auth_source_allowed(s->source)) {
-			rc = rpc_fail(call, RPC_RATE_LIMITED, "rate_limited", NULL, NULL);
+		/* A stolen session must not try old passwords at leisure: auth.c counts and slows. */
+		int wrong = auth_verify_current(call, old_password);
+
+		if (wrong < 0)
 			goto out;
-		}
-		if (!password_verify(old_hash, old_password)) {
-			auth_source_failed(s->source);
+		if (wrong > 0) {
 			rc = session_fail_field(call, RPC_INVALID_INPUT, "old_password_wrong",
 			    "old_password", false);
 			goto out;
