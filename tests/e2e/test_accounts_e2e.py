@@ -75,8 +75,9 @@ def pick(t, field_label, filter_text, expect):
 
 
 def picture(t):
-    """The rows of the verification code's picture on the screen."""
-    return [line for line in t.lines() if "##" in line]
+    """The rows of the verification code's picture on the screen (captcha.c inks it
+    with any of #@%&$*, two cells wide at least)."""
+    return [line for line in t.lines() if re.search(r"[#@%&$*]{2}", line)]
 
 
 # --- the whole way: register, approve, log in -------------------------------------------
