@@ -1163,9 +1163,15 @@ session_handshake(struct session *s)
 		int left = grace_ms - session_elapsed_ms(&t0);
 		if (left <= 0 || atomic_load(&stopping))
 			goto timeout;
-		struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+		struct pollfd pfd = { .fd = s->fd, .events = POLLIN | POLLRDHUP };
 		session_quickack(s);
-		poll(&pfd, 1, left < 100 ? left : 100);
+		if (poll(&pfd, 1, left < 100 ? left : 100) > 0 &&
+		    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+			/* Gone before the key exchange: its slot is free at once. */
+			log_debug("session %lu: %s: closed before the key exchange", s->serial,
+			    s->peer);
+			return false;
+		}
 	}
 
 	s->event = ssh_event_new();
