@@ -136,7 +136,7 @@ static const struct config_key config_keys[] = {
 	/* Back-pressure and admission (server.c, docs/design.md). */
 	KEY_INT("sessions.output_backlog", output_backlog, 262144, 4096, 67108864, RELOAD),
 	KEY_INT("sessions.stall_timeout", stall_timeout, 60, 1, 86400, RELOAD),
-	KEY_INT("sessions.max_memory", max_memory, 4194304, 65536, 1073741824, RELOAD),
+	KEY_INT("sessions.max_memory", max_memory, 1048576, 65536, 1073741824, RELOAD),
 	KEY_PARSED("sessions.max_startups", max_startups, "10:30:100",
 	    config_parse_startups, RELOAD),
 	KEY_INT("sessions.max_guests", max_guests, 2500, 1, 100000, RELOAD),

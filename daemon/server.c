@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -1686,6 +1687,13 @@ server_run(struct config *cfg)
 
 	atomic_store(&current_config, cfg);
 	server_first_config = cfg;
+	/*
+	 * Big blocks (a long request line, a large reply) always from mmap, so
+	 * that their memory goes back to the system when freed.  Left to itself
+	 * glibc raises this threshold after the first such free, and then the
+	 * blocks of a flood of long lines stay in the arenas of 50 threads.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	rpc_set_debug(cfg->debug_methods);
 	passwords_init(cfg->hash_threads);
 	server_raise_fd_limit();
