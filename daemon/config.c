@@ -48,6 +48,12 @@ struct config_key {
 	const char *const	*names;		/* CONFIG_KEY_ENUM, NULL-terminated */
 	bool			 empty_ok;	/* CONFIG_KEY_STRING may be "" */
 	bool			 reload;	/* SIGHUP may change it */
+	/*
+	 * CONFIG_KEY_STRING with a syntax of its own: checks value and stores
+	 * what it means in cfg; false with a reason in why when it is wrong.
+	 */
+	bool			(*parse)(const char *value, struct config *cfg,
+				    char *why, size_t size);
 };
 
 #define RELOAD	true
@@ -57,6 +63,10 @@ struct config_key {
 	{ .path = p, .type = CONFIG_KEY_STRING, \
 	  .offset = offsetof(struct config, field), .def_string = def, \
 	  .empty_ok = empty, .reload = rl }
+#define KEY_PARSED(p, field, def, fn, rl) \
+	{ .path = p, .type = CONFIG_KEY_STRING, \
+	  .offset = offsetof(struct config, field), .def_string = def, \
+	  .parse = fn, .reload = rl }
 #define KEY_INT(p, field, def, lo, hi, rl) \
 	{ .path = p, .type = CONFIG_KEY_INT, \
 	  .offset = offsetof(struct config, field), .def_int = def, \
@@ -96,6 +106,9 @@ static const char *const config_field_types[] = {
 _Static_assert(sizeof(enum log_level) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum captcha_mode) == sizeof(int), "enum size");
 
+static bool config_parse_startups(const char *value, struct config *cfg, char *why,
+    size_t size);
+
 static const struct config_key config_keys[] = {
 	KEY_STRING("listen_address", listen_address, "0.0.0.0", false, RESTART),
 	KEY_INT("port", port, 2222, 1, 65535, RESTART),
@@ -120,6 +133,13 @@ static const struct config_key config_keys[] = {
 	KEY_INT("sessions.max_line", max_line, 1048576, 1024, 67108864, RESTART),
 	KEY_INT("sessions.idle_timeout", idle_timeout, 1800, 0, 604800, RELOAD),
 	KEY_INT("sessions.login_grace_time", login_grace_time, 30, 1, 3600, RELOAD),
+	/* Back-pressure and admission (server.c, docs/design.md). */
+	KEY_INT("sessions.output_backlog", output_backlog, 262144, 4096, 67108864, RELOAD),
+	KEY_INT("sessions.stall_timeout", stall_timeout, 60, 1, 86400, RELOAD),
+	KEY_INT("sessions.max_memory", max_memory, 1048576, 65536, 1073741824, RELOAD),
+	KEY_PARSED("sessions.max_startups", max_startups, "10:30:100",
+	    config_parse_startups, RELOAD),
+	KEY_INT("sessions.max_guests", max_guests, 2500, 1, 100000, RELOAD),
 
 	KEY_ENUM("security.captcha", captcha, CAPTCHA_ALWAYS,
 	    config_captcha_modes, RELOAD),
@@ -498,6 +518,52 @@ config_unknown(struct config_reader *rd, const config_setting_t *s,
 		config_error(rd, s, path, "unknown key");
 }
 
+/*
+ * sessions.max_startups: "start:rate:full" as sshd's MaxStartups, or one
+ * number n for "n:100:n" (every connection beyond n dropped).  With cfg,
+ * stores the three numbers.
+ */
+static bool
+config_parse_startups(const char *value, struct config *cfg, char *why, size_t size)
+{
+	long v[3];
+	int n = 0;
+	const char *p = value;
+	char *end;
+
+	while (n < 3) {
+		if (*p < '0' || *p > '9')
+			break;
+		errno = 0;
+		v[n] = strtol(p, &end, 10);
+		if (errno != 0 || v[n] > 100000)
+			break;
+		n++;
+		p = end;
+		if (*p != ':')
+			break;
+		p++;
+	}
+	if (n == 1 && *p == '\0') {
+		v[1] = 100;
+		v[2] = v[0];
+	} else if (n != 3 || *p != '\0') {
+		snprintf(why, size, "expected \"start:rate:full\" (as \"10:30:100\")");
+		return false;
+	}
+	if (v[0] < 1 || v[2] < v[0] || v[1] < 1 || v[1] > 100) {
+		snprintf(why, size, "needs 1 <= start <= full <= 100000 and a rate of"
+		    " 1 to 100 (percent)");
+		return false;
+	}
+	if (cfg != NULL) {
+		cfg->startups_begin = (int)v[0];
+		cfg->startups_rate = (int)v[1];
+		cfg->startups_full = (int)v[2];
+	}
+	return true;
+}
+
 /* Store k's default in cfg (strings are copied). */
 static void
 config_key_default(const struct config_key *k, struct config *cfg)
@@ -506,6 +572,11 @@ config_key_default(const struct config_key *k, struct config *cfg)
 	case CONFIG_KEY_STRING:
 		free(*CONFIG_FIELD(cfg, k, char *));
 		*CONFIG_FIELD(cfg, k, char *) = xstrdup(k->def_string);
+		if (k->parse != NULL) {
+			char why[128];
+
+			k->parse(k->def_string, cfg, why, sizeof why);
+		}
 		break;
 	case CONFIG_KEY_INT:
 	case CONFIG_KEY_ENUM:
@@ -664,6 +735,16 @@ config_load_scalar(struct config_reader *rd, const struct config_key *k,
 		if ((problem = config_text_problem(str)) != NULL) {
 			config_error(rd, s, k->path, "%s", problem);
 			return;
+		}
+		if (k->parse != NULL) {
+			char why[128];
+
+			if (!k->parse(str, NULL, why, sizeof why)) {
+				config_error(rd, s, k->path, "%s, got %s", why,
+				    config_quote(str, q, sizeof q));
+				return;
+			}
+			k->parse(str, rd->cfg, why, sizeof why);
 		}
 		free(*CONFIG_FIELD(rd->cfg, k, char *));
 		*CONFIG_FIELD(rd->cfg, k, char *) = xstrdup(str);

@@ -116,6 +116,12 @@ struct config {
 	int	 max_line;		/* bytes, 1 MiB */
 	int	 idle_timeout;		/* s, 1800; 0 = never */
 	int	 login_grace_time;	/* s, 30 */
+	int	 output_backlog;	/* bytes, 256 KiB: replies waiting for a client */
+	int	 stall_timeout;		/* s, 60: over the backlog this long closes */
+	int	 max_memory;		/* bytes, 1 MiB: requests and replies held */
+	char	*max_startups;		/* "10:30:100", parsed into the three below */
+	int	 startups_begin, startups_rate, startups_full;
+	int	 max_guests;		/* 2500: sessions not logged in to an account */
 
 	/* security */
 	enum captcha_mode captcha;

@@ -88,15 +88,17 @@ control_report(void)
 		snprintf(slow, sizeof slow, "log.slow_request is off");
 	return xasprintf(
 	    "jxjyd %s (protocol %d), pid %ld, up %s (%lld s)\n"
-	    "sessions: %lld open, %lld logged in (at most %d)\n"
+	    "sessions: %lld open, %lld logged in (at most %d, %d as guests)\n"
 	    "requests: %lld served, %lld errors, %lld slow (%s)\n"
 	    "last minute: %lld requests, %.2f/s, mean %.1f ms\n"
 	    "database pool: %d open, %d busy, %d size\n"
-	    "password hashes: %lld waiting, %lld running, %d at once\n",
+	    "password hashes: %lld waiting, %lld running, %d at once\n"
+	    "connections: %lld authenticating (max_startups %s), %lld dropped early,"
+	    " %lld refused after authentication; %lld closed for not reading\n",
 	    JXJY_VERSION, JXJY_PROTOCOL_VERSION, (long)getpid(), up,
 	    (long long)st.uptime,
 	    (long long)st.sessions_open, (long long)st.sessions_logged_in,
-	    cfg->max_sessions,
+	    cfg->max_sessions, cfg->max_guests,
 	    (long long)st.requests, (long long)st.request_errors,
 	    (long long)st.requests_slow, slow,
 	    (long long)st.requests_last_minute,
@@ -105,7 +107,9 @@ control_report(void)
 	    st.ms_last_minute / (double)st.requests_last_minute : 0.0,
 	    open, busy, size,
 	    (long long)st.hashes_waiting, (long long)st.hashes_running,
-	    cfg->hash_threads);
+	    cfg->hash_threads,
+	    (long long)st.startups, cfg->max_startups, (long long)st.startups_dropped,
+	    (long long)st.sessions_refused, (long long)st.sessions_stalled);
 }
 
 /* Write all of buf to fd (which has a send timeout); false on failure. */

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <math.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -81,11 +82,19 @@ static atomic_bool stopping;
 static int stop_pipe[2] = { -1, -1 };
 static ssh_bind server_bind;
 
-/* Open sessions, total and per source address. */
+/*
+ * Connections, counted three ways: all of them per source address (what
+ * sessions.max_per_source bounds, so one address cannot hold every thread);
+ * those not yet past SSH authentication (sessions.max_startups, sshd's
+ * MaxStartups); and authenticated sessions (sessions.max), so that silent
+ * or slow connections can never keep people out of sessions.max.
+ */
 static struct {
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 gone;
-	int		 total;
+	int		 connections;	/* every thread, whatever its state */
+	int		 startups;	/* not yet authenticated */
+	int		 total;		/* authenticated sessions */
 	struct source_count {
 		char	 address[48];
 		int	 count;
@@ -243,8 +252,27 @@ server_logged_in_accounts(int64_t **ids)
 }
 
 /*
- * Count a new connection from address; returns false (counting nothing)
- * when a limit is reached.
+ * sshd's MaxStartups: whether a new connection is dropped when n others
+ * are not yet authenticated.  Below start none is; from start on, each is
+ * dropped with a probability rising from rate % to 100 % at full.
+ */
+static bool
+server_startup_dropped(const struct config *cfg, int n)
+{
+	int p;
+
+	if (n >= cfg->startups_full)
+		return true;
+	if (n < cfg->startups_begin)
+		return false;
+	p = (100 - cfg->startups_rate) * (n - cfg->startups_begin) /
+	    (cfg->startups_full - cfg->startups_begin) + cfg->startups_rate;
+	return (int)arc4random_uniform(100) < p;
+}
+
+/*
+ * Count a new connection from address as not yet authenticated; returns
+ * false (counting nothing) when a limit says no, with the reason in *why.
  */
 static bool
 server_admit(const char *address, unsigned long *serial, const char **why)
@@ -260,10 +288,11 @@ server_admit(const char *address, unsigned long *serial, const char **why)
 			break;
 		}
 	}
-	if (sessions.total >= cfg->max_sessions) {
-		*why = "too many sessions";
-	} else if (sc != NULL && sc->count >= cfg->max_sessions_per_source) {
+	if (sc != NULL && sc->count >= cfg->max_sessions_per_source) {
 		*why = "too many sessions from this address";
+	} else if (server_startup_dropped(cfg, sessions.startups)) {
+		*why = "too many sessions not yet authenticated (sessions.max_startups)";
+		stats_startup_dropped();
 	} else {
 		if (sc == NULL) {
 			if (sessions.n_sources == sessions.cap_sources) {
@@ -276,8 +305,9 @@ server_admit(const char *address, unsigned long *serial, const char **why)
 			sc->count = 0;
 		}
 		sc->count++;
-		sessions.total++;
-		stats_session_opened();
+		sessions.connections++;
+		sessions.startups++;
+		stats_startup_opened();
 		*serial = ++sessions.serial;
 		ok = true;
 	}
@@ -285,8 +315,42 @@ server_admit(const char *address, unsigned long *serial, const char **why)
 	return ok;
 }
 
+/*
+ * s has passed SSH authentication: count it against sessions.max (and, as
+ * a guest, sessions.max_guests) instead of sessions.max_startups.  Returns
+ * false, counting it nowhere, when there is no room; *why says which limit.
+ * Guests are all who are not (yet) logged in to an account: the logged-in
+ * count comes from the registry, so a guest who logs in frees a guest slot.
+ */
+static bool
+server_admit_session(struct session *s, const char **why)
+{
+	const struct config *cfg = server_config();
+	bool guest = s->account_id == 0, ok = false;
+
+	pthread_mutex_lock(&sessions.lock);
+	sessions.startups--;
+	stats_startup_closed();
+	s->admission = ADMISSION_NONE;
+	if (sessions.total >= cfg->max_sessions) {
+		*why = "too many sessions";
+	} else if (guest && sessions.total - stats_logged_in() >= cfg->max_guests) {
+		*why = "too many guest sessions (sessions.max_guests)";
+	} else {
+		sessions.total++;
+		stats_session_opened();
+		s->admission = ADMISSION_SESSION;
+		ok = true;
+	}
+	if (!ok)
+		stats_session_refused();
+	pthread_mutex_unlock(&sessions.lock);
+	return ok;
+}
+
+/* A connection from address, counted as adm, has ended; thread: from its own thread. */
 static void
-server_release(const char *address, bool thread)
+server_release(const char *address, enum session_admission adm, bool thread)
 {
 	pthread_mutex_lock(&sessions.lock);
 	if (thread) {
@@ -307,8 +371,14 @@ server_release(const char *address, bool thread)
 			break;
 		}
 	}
-	sessions.total--;
-	stats_session_closed();
+	if (adm == ADMISSION_STARTUP) {
+		sessions.startups--;
+		stats_startup_closed();
+	} else if (adm == ADMISSION_SESSION) {
+		sessions.total--;
+		stats_session_closed();
+	}
+	sessions.connections--;
 	pthread_cond_broadcast(&sessions.gone);
 	pthread_mutex_unlock(&sessions.lock);
 }
@@ -678,6 +748,175 @@ session_channel_open(ssh_session ssh, void *userdata)
 	return ch;
 }
 
+/* --- back-pressure: bounded queues, writes that never wait ----------------- */
+
+/*
+ * Most that one write to the channel hands to libssh.  A chunk is written
+ * only when libssh holds nothing unsent, so libssh's own output buffer
+ * never holds much more than this whatever the client's window says.
+ */
+#define SESSION_CHUNK		32768
+/* Keystrokes taken for the served TUI before the channel's data is left in libssh. */
+#define SESSION_KEYS_MAX	65536
+/* A drained buffer bigger than this gives its memory back. */
+#define SESSION_BUFFER_KEEP	65536
+/*
+ * What a queued request costs beyond its text (struct, allocator): counted
+ * so that a flood of empty lines is bounded as well as one of long ones.
+ */
+#define SESSION_LINE_COST	64
+
+static size_t
+session_buffer_waiting(const struct session_buffer *b)
+{
+	return b->len - b->off;
+}
+
+static void
+session_buffer_add(struct session_buffer *b, const char *data, size_t n)
+{
+	if (b->len + n > b->cap && b->off > 0) {
+		memmove(b->data, b->data + b->off, b->len - b->off);
+		b->len -= b->off;
+		b->off = 0;
+	}
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 4096;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		b->data = xrealloc(b->data, cap);
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, data, n);
+	b->len += n;
+}
+
+/* n bytes at the front have gone. */
+static void
+session_buffer_take(struct session_buffer *b, size_t n)
+{
+	b->off += n;
+	if (b->off < b->len)
+		return;
+	b->off = b->len = 0;
+	if (b->cap > SESSION_BUFFER_KEEP) {
+		free(b->data);
+		b->data = NULL;
+		b->cap = 0;
+	}
+}
+
+static void
+session_buffer_free(struct session_buffer *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof *b);
+}
+
+/* Write what b holds to the non-blocking fd; false when fd is broken. */
+static bool
+session_buffer_write(struct session_buffer *b, int fd)
+{
+	while (session_buffer_waiting(b) > 0) {
+		ssize_t n = write(fd, b->data + b->off, session_buffer_waiting(b));
+
+		if (n > 0)
+			session_buffer_take(b, (size_t)n);
+		else if (n < 0 && errno == EINTR)
+			continue;
+		else
+			return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+	}
+	return true;
+}
+
+static int64_t
+session_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Replies waiting for the reader of this session's requests. */
+static size_t
+session_backlog(const struct session *s)
+{
+	return session_buffer_waiting(s->shell ? &s->rpc_out : &s->out);
+}
+
+/*
+ * How many more bytes of requests the session may take in now: none while
+ * its replies are over sessions.output_backlog, and never so many that
+ * queued requests and replies together pass sessions.max_memory.  A partial
+ * line in the reader is not counted: it is bounded by sessions.max_line.
+ */
+static size_t
+session_input_room(const struct session *s)
+{
+	const struct config *cfg = server_config();
+	size_t held = s->pending_bytes + session_backlog(s);
+
+	if (session_backlog(s) > (size_t)cfg->output_backlog || held >= (size_t)cfg->max_memory)
+		return 0;
+	return (size_t)cfg->max_memory - held;
+}
+
+/* Whether libssh would send a write to the channel now, without queueing it. */
+static bool
+session_channel_writable(struct session *s)
+{
+	return s->channel != NULL && !ssh_channel_is_closed(s->channel) &&
+	    (ssh_get_poll_flags(s->ssh) & SSH_WRITE_PENDING) == 0 &&
+	    ssh_channel_window_size(s->channel) > 0;
+}
+
+/*
+ * Hand the channel's backlog to libssh as far as the client's window and
+ * the socket take it.  The session is non-blocking and a write never asks
+ * for more than the window, so ssh_channel_write never waits.
+ */
+static void
+session_flush_channel(struct session *s)
+{
+	while (session_buffer_waiting(&s->out) > 0 && session_channel_writable(s)) {
+		size_t n = session_buffer_waiting(&s->out);
+		uint32_t window = ssh_channel_window_size(s->channel);
+		int w;
+
+		if (n > window)
+			n = window;
+		if (n > SESSION_CHUNK)
+			n = SESSION_CHUNK;
+		w = ssh_channel_write(s->channel, s->out.data + s->out.off, (uint32_t)n);
+		if (w == SSH_ERROR) {
+			s->out_broken = true;
+			return;
+		}
+		if (w <= 0)
+			return;
+		session_buffer_take(&s->out, (size_t)w);
+	}
+}
+
+/* Everything that waits to be written, as far as each reader takes it now. */
+static void
+session_flush(struct session *s)
+{
+	session_flush_channel(s);
+	if (!s->shell)
+		return;
+	if (s->terminal.pty_fd >= 0 && !session_buffer_write(&s->keys, s->terminal.pty_fd))
+		s->terminal_done = true;	/* EIO: the child closed its terminal */
+	if (s->terminal.rpc_fd >= 0 && !session_buffer_write(&s->rpc_out, s->terminal.rpc_fd)) {
+		/* The TUI is leaving: its replies have nobody to read them. */
+		session_buffer_take(&s->rpc_out, session_buffer_waiting(&s->rpc_out));
+		s->rpc_eof = true;
+	}
+}
+
 static bool
 session_queue_line(void *ctx, enum line_event ev, const char *line, size_t len)
 {
@@ -696,13 +935,39 @@ session_queue_line(void *ctx, enum line_event ev, const char *line, size_t len)
 		p->text = NULL;
 		p->len = 0;
 	}
+	s->pending_bytes += p->len + SESSION_LINE_COST;
 	return true;
 }
 
 /*
- * Channel data: split into lines and queue them; they run after the poll
- * returns, outside libssh's callback, so a reply's write can never re-enter
- * this function.
+ * Take up to len bytes of channel data as the session can hold now: keys
+ * for the served TUI, or request lines.  Returns how many were taken; libssh
+ * keeps the rest, and stops opening the client's window once it holds about
+ * a window's worth, which is how a client that sends faster than it reads
+ * is slowed down.
+ */
+static size_t
+session_take_input(struct session *s, const char *data, size_t len)
+{
+	size_t room = s->shell ? SESSION_KEYS_MAX - session_buffer_waiting(&s->keys) :
+	    session_input_room(s);
+	size_t take = len < room ? len : room;
+
+	if (take > 0) {
+		s->last_activity = time(NULL);
+		if (s->shell)
+			session_buffer_add(&s->keys, data, take);
+		else
+			line_reader_feed(&s->reader, data, take, session_queue_line, s);
+	}
+	s->input_held = take < len;
+	return take;
+}
+
+/*
+ * Channel data: keys for the TUI, or request lines, queued; requests run
+ * after the poll returns, outside libssh's callback.  A reply's write may
+ * call this again (libssh reads while it writes): it only queues.
  */
 static int
 session_data(ssh_session ssh, ssh_channel channel, void *data, uint32_t len,
@@ -714,58 +979,73 @@ session_data(ssh_session ssh, ssh_channel channel, void *data, uint32_t len,
 		return len;
 	if (s->sftp)
 		return 0;	/* left in the channel's buffer for the SFTP server to read */
-	if (s->shell) {
-		/* Keys for the served TUI. */
-		const char *p = data;
-		uint32_t left = len;
-
-		s->last_activity = time(NULL);
-		while (left > 0 && s->terminal.pty_fd >= 0) {
-			ssize_t n = write(s->terminal.pty_fd, p, left);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			p += n;
-			left -= n;
-		}
-		return len;
-	}
-	if (!s->subsystem)
+	if (!s->shell && !s->subsystem)
 		return len;	/* nothing is read before the subsystem starts */
-	s->last_activity = time(NULL);
-	line_reader_feed(&s->reader, data, len, session_queue_line, s);
-	return len;
+	return (int)session_take_input(s, data, len);
 }
 
-/* Screen output of the served TUI: to the SSH client. */
+/*
+ * Channel data that libssh kept while the session was full: the callback
+ * sees it again only when more arrives, and none will while the window is
+ * closed, so it is read out here once there is room.
+ */
+static void
+session_pull_input(struct session *s)
+{
+	char buf[16384];
+
+	while (s->input_held && s->channel != NULL && !ssh_channel_is_closed(s->channel)) {
+		size_t room = s->shell ? SESSION_KEYS_MAX - session_buffer_waiting(&s->keys) :
+		    session_input_room(s);
+		int n;
+
+		if (room == 0)
+			return;
+		n = ssh_channel_read_nonblocking(s->channel, buf,
+		    (uint32_t)(room < sizeof buf ? room : sizeof buf), 0);
+		if (n <= 0) {
+			/* Empty (or gone); the callback consumed what came meanwhile. */
+			if (n < 0 || ssh_channel_poll(s->channel, 0) <= 0)
+				s->input_held = false;
+			return;
+		}
+		session_take_input(s, buf, (size_t)n);
+		s->input_held = true;	/* until a read finds nothing */
+	}
+}
+
+/* Screen output of the served TUI, read only when there is room to send it. */
 static int
-session_pty_readable(socket_t fd, int revents, void *userdata)
+session_pty_ready(socket_t fd, int revents, void *userdata)
 {
 	struct session *s = userdata;
-	char buf[16384];
-	ssize_t n = read(fd, buf, sizeof buf);
+	char buf[SESSION_CHUNK];
+	ssize_t n;
 
-	if (n > 0) {
-		if (ssh_channel_write(s->channel, buf, n) != n)
-			s->terminal_done = true;
-	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+	if (!(revents & (POLLIN | POLLHUP | POLLERR)))
+		return 0;	/* POLLOUT: the loop writes the keys */
+	n = read(fd, buf, sizeof buf);
+	if (n > 0)
+		session_buffer_add(&s->out, buf, (size_t)n);
+	else if (n == 0 || (errno != EINTR && errno != EAGAIN))
 		s->terminal_done = true;	/* EIO: the child closed its terminal */
-	}
 	return 0;
 }
 
 /* JSON-RPC lines from the served TUI: queued like the subsystem's. */
 static int
-session_rpc_readable(socket_t fd, int revents, void *userdata)
+session_rpc_ready(socket_t fd, int revents, void *userdata)
 {
 	struct session *s = userdata;
 	char buf[16384];
-	ssize_t n = read(fd, buf, sizeof buf);
+	ssize_t n;
 
+	if (!(revents & (POLLIN | POLLHUP | POLLERR)))
+		return 0;
+	n = read(fd, buf, sizeof buf);
 	if (n > 0) {
 		s->last_activity = time(NULL);
-		line_reader_feed(&s->reader, buf, n, session_queue_line, s);
+		line_reader_feed(&s->reader, buf, (size_t)n, session_queue_line, s);
 	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
 		/*
 		 * The TUI closes its RPC socket while it exits; the session ends
@@ -775,6 +1055,71 @@ session_rpc_readable(socket_t fd, int revents, void *userdata)
 		s->rpc_eof = true;
 	}
 	return 0;
+}
+
+/*
+ * Watch fd for want (0: not at all) in the session's event.  Only outside
+ * ssh_event_dopoll: libssh must not lose a handle while it walks them.
+ */
+static void
+session_watch(struct session *s, int fd, short *events, short want, ssh_event_callback cb)
+{
+	if (fd < 0 || *events == want)
+		return;
+	if (*events != 0)
+		ssh_event_remove_fd(s->event, fd);
+	if (want != 0 && ssh_event_add_fd(s->event, fd, want, cb, s) != SSH_OK) {
+		log_error("session %lu: cannot watch a descriptor", s->serial);
+		want = 0;
+		s->terminal_done = true;
+	}
+	*events = want;
+}
+
+/*
+ * What the served TUI's descriptors are watched for: the pty is read only
+ * when its output can go on at once (the child waits otherwise, which is
+ * its back-pressure), written when keys wait; the RPC socket is read while
+ * the session has room for requests, written when replies wait.
+ */
+static void
+session_watch_terminal(struct session *s)
+{
+	const struct config *cfg = server_config();
+	short pty = 0, rpc = 0;
+
+	if (s->terminal_done)
+		pty = 0;
+	else {
+		if (session_buffer_waiting(&s->out) == 0 && session_channel_writable(s))
+			pty |= POLLIN;
+		if (session_buffer_waiting(&s->keys) > 0)
+			pty |= POLLOUT;
+	}
+	if (!s->rpc_eof) {
+		if (session_backlog(s) <= (size_t)cfg->output_backlog &&
+		    s->pending_bytes < (size_t)cfg->max_memory)
+			rpc |= POLLIN;
+		if (session_buffer_waiting(&s->rpc_out) > 0)
+			rpc |= POLLOUT;
+	}
+	session_watch(s, s->terminal.pty_fd, &s->pty_events, pty, session_pty_ready);
+	session_watch(s, s->terminal.rpc_fd, &s->rpc_events, rpc, session_rpc_ready);
+}
+
+/*
+ * Whether the client is not taking what the session has for it: replies
+ * over sessions.output_backlog, or the served TUI's screen held up by a
+ * closed window.  The caller times how long it stays so.
+ */
+static bool
+session_output_stuck(struct session *s)
+{
+	size_t bound = (size_t)server_config()->output_backlog;
+
+	if (session_buffer_waiting(&s->out) > bound || session_buffer_waiting(&s->rpc_out) > bound)
+		return true;
+	return s->shell && session_buffer_waiting(&s->out) > 0 && !session_channel_writable(s);
 }
 
 static int
@@ -807,68 +1152,62 @@ session_quickack(struct session *s)
 	setsockopt(s->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
 }
 
-/* Send one reply line; false when the channel is gone. */
-static bool
+/* Queue one reply line (reply is freed) and send what the reader takes now. */
+static void
 session_send(struct session *s, char *reply)
 {
-	size_t len = strlen(reply);
-	char *line = xrealloc(reply, len + 2);
-	bool ok;
+	struct session_buffer *b = s->shell ? &s->rpc_out : &s->out;
 
-	line[len] = '\n';
-	if (s->shell) {
-		/* The served TUI reads its replies from the socketpair. */
-		size_t off = 0;
-
-		ok = true;
-		while (off < len + 1) {
-			ssize_t n = write(s->terminal.rpc_fd, line + off, len + 1 - off);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				ok = false;
-				break;
-			}
-			off += n;
-		}
-	} else {
-		ok = ssh_channel_write(s->channel, line, len + 1) == (int)(len + 1);
-	}
-	free(line);
-	return ok;
+	session_buffer_add(b, reply, strlen(reply));
+	session_buffer_add(b, "\n", 1);
+	free(reply);
+	session_flush(s);
 }
 
-/* Run every queued request in order; false when the channel broke. */
-static bool
+/*
+ * Run queued requests in order while the replies waiting stay within
+ * sessions.output_backlog; the rest wait for the client to read.
+ */
+static void
 session_run_pending(struct session *s)
 {
-	bool ok = true;
+	size_t bound = (size_t)server_config()->output_backlog;
+	size_t i;
 
-	for (size_t i = 0; i < s->n_pending; i++) {
-		struct pending_line *p = &s->pending[i];
-		char *reply;
+	/* n_pending may grow meanwhile: a reply's write lets libssh read. */
+	for (i = 0; i < s->n_pending; i++) {
+		char *text, *reply;
+		size_t len;
 
-		if (!ok || atomic_load(&s->revoked)) {
-			free(p->text);
+		if (session_backlog(s) > bound && !atomic_load(&s->revoked))
+			break;
+		text = s->pending[i].text;
+		len = s->pending[i].len;
+		s->pending[i].text = NULL;
+		s->pending_bytes -= len + SESSION_LINE_COST;
+		if (atomic_load(&s->revoked)) {
+			free(text);
 			continue;
 		}
-		if (p->text == NULL)
+		if (text == NULL)
 			reply = rpc_reply_too_long(s);
 		else
-			reply = rpc_handle_line(s, p->text, p->len);
-		free(p->text);
+			reply = rpc_handle_line(s, text, len);
+		free(text);
 		if (reply != NULL)
-			ok = session_send(s, reply);
+			session_send(s, reply);
 		s->last_activity = time(NULL);
 	}
-	s->n_pending = 0;
-	if (s->cap_pending > 16) {
+	if (i > 0) {
+		memmove(s->pending, s->pending + i, (s->n_pending - i) * sizeof *s->pending);
+		s->n_pending -= i;
+	}
+	if (s->n_pending == 0 && s->cap_pending > 16) {
 		free(s->pending);
 		s->pending = NULL;
 		s->cap_pending = 0;
 	}
 	line_reader_shrink(&s->reader);
-	return ok;
 }
 
 static bool
@@ -885,6 +1224,51 @@ session_elapsed_ms(const struct timespec *t0)
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	return (int)((t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+/*
+ * Send what the channel's backlog holds before the session ends, for as
+ * long as the client keeps taking some: give up after quiet_ms without
+ * progress.
+ */
+static void
+session_drain(struct session *s, int quiet_ms)
+{
+	int64_t last = session_now_ms();
+	size_t before = session_buffer_waiting(&s->out);
+
+	for (;;) {
+		session_flush_channel(s);
+		size_t now = session_buffer_waiting(&s->out);
+		if (now == 0 || s->out_broken || session_closed(s) || s->event == NULL)
+			return;
+		if (now < before) {
+			before = now;
+			last = session_now_ms();
+		}
+		int left = quiet_ms - (int)(session_now_ms() - last);
+		if (left <= 0)
+			return;
+		ssh_event_dopoll(s->event, left < 100 ? left : 100);
+	}
+}
+
+/*
+ * After SSH authentication: leave sessions.max_startups for sessions.max
+ * (server_admit_session); false, logged, when there is no room.
+ */
+static bool
+session_admit(struct session *s)
+{
+	const char *why = NULL;
+
+	if (!s->authenticated || s->admission != ADMISSION_STARTUP)
+		return true;
+	if (server_admit_session(s, &why))
+		return true;
+	log_warning("session %lu: %s: refused after authentication: %s", s->serial,
+	    s->peer, why);
+	return false;
 }
 
 /*
@@ -913,9 +1297,15 @@ session_handshake(struct session *s)
 		int left = grace_ms - session_elapsed_ms(&t0);
 		if (left <= 0 || atomic_load(&stopping))
 			goto timeout;
-		struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+		struct pollfd pfd = { .fd = s->fd, .events = POLLIN | POLLRDHUP };
 		session_quickack(s);
-		poll(&pfd, 1, left < 100 ? left : 100);
+		if (poll(&pfd, 1, left < 100 ? left : 100) > 0 &&
+		    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+			/* Gone before the key exchange: its slot is free at once. */
+			log_debug("session %lu: %s: closed before the key exchange", s->serial,
+			    s->peer);
+			return false;
+		}
 	}
 
 	s->event = ssh_event_new();
@@ -930,7 +1320,11 @@ session_handshake(struct session *s)
 		ssh_event_add_fd(s->event, s->wake_fd, POLLIN, session_wake_readable, s);
 	else
 		log_warning("session %lu: eventfd: %s", s->serial, strerror(errno));
-	while (!(s->authenticated && s->channel != NULL && session_started(s))) {
+	for (;;) {
+		if (!session_admit(s))
+			return false;
+		if (s->authenticated && s->channel != NULL && session_started(s))
+			break;
 		int left = grace_ms - session_elapsed_ms(&t0);
 
 		if (left <= 0 || atomic_load(&stopping))
@@ -941,14 +1335,18 @@ session_handshake(struct session *s)
 		if (session_closed(s) || (s->eof && !session_started(s)))
 			return false;
 	}
-	/* From here on, a reply's write may wait for the client's window. */
-	ssh_set_blocking(s->ssh, 1);
+	/*
+	 * The session stays non-blocking: a write to a client that does not
+	 * read must never hold the thread (session_flush_channel).  The SFTP
+	 * server of inbox.c reads and writes through libssh's blocking calls.
+	 */
+	if (s->sftp)
+		ssh_set_blocking(s->ssh, 1);
 	if (s->shell) {
 		if (terminal_start(&s->terminal, terminal_default_program(), s->term_name,
 		    s->cols, s->rows, lang_name(s->lang)) != 0)
 			return false;
-		ssh_event_add_fd(s->event, s->terminal.pty_fd, POLLIN, session_pty_readable, s);
-		ssh_event_add_fd(s->event, s->terminal.rpc_fd, POLLIN, session_rpc_readable, s);
+		session_watch_terminal(s);
 	}
 	return true;
 timeout:
@@ -992,49 +1390,104 @@ session_notify_closing(struct session *s, const char *reason)
 		session_send(s, line);
 }
 
+/*
+ * Whether the client has left the session's output unread for longer than
+ * sessions.stall_timeout (logged and counted when so).
+ */
+static bool
+session_stalled(struct session *s, int64_t now)
+{
+	const struct config *cfg = server_config();
+
+	if (!session_output_stuck(s)) {
+		s->over_since = 0;
+		return false;
+	}
+	if (s->over_since == 0)
+		s->over_since = now;
+	if (now - s->over_since < (int64_t)cfg->stall_timeout * 1000)
+		return false;
+	log_warning("session %lu: %s: the client left %zu bytes of output unread for %d s;"
+	    " closing", s->serial, s->peer, session_buffer_waiting(&s->out) +
+	    session_buffer_waiting(&s->rpc_out), cfg->stall_timeout);
+	stats_session_stalled();
+	return true;
+}
+
+/* Whether a request could run, or held input be taken, without waiting. */
+static bool
+session_runnable(struct session *s)
+{
+	if (s->n_pending > 0 && session_backlog(s) <= (size_t)server_config()->output_backlog)
+		return true;
+	return s->input_held && (s->shell ?
+	    session_buffer_waiting(&s->keys) < SESSION_KEYS_MAX : session_input_room(s) > 0);
+}
+
+/*
+ * The session is over: the client closed it or went away, the TUI left,
+ * or (subsystem) the client sent EOF and everything it sent is answered.
+ */
+static bool
+session_over(struct session *s)
+{
+	if (s->out_broken || session_closed(s) || s->terminal_done)
+		return true;
+	if (!s->eof)
+		return false;
+	if (s->shell)
+		return true;
+	return s->n_pending == 0 && !s->input_held && session_buffer_waiting(&s->out) == 0;
+}
+
 static void
 session_serve(struct session *s)
 {
 	for (;;) {
 		const struct config *cfg = server_config();
-		int timeout = -1;
+		int64_t now, deadline = -1;
+		int timeout;
 
-		if (cfg->idle_timeout > 0) {
-			long left = (long)(s->last_activity + cfg->idle_timeout - time(NULL));
-			if (left <= 0) {
-				log_info("session %lu: idle for %d s, closing", s->serial,
-				    cfg->idle_timeout);
-				session_notify_closing(s, "idle_timeout");
-				return;
-			}
-			timeout = left > 3600 ? 3600 * 1000 : (int)left * 1000;
-		}
-		if (atomic_load(&stopping)) {
-			/* Finish what has arrived, then leave. */
-			session_run_pending(s);
-			session_notify_closing(s, "shutting_down");
-			return;
-		}
 		/* Lines that came with the handshake run before the first poll. */
-		if (s->n_pending > 0 && !session_run_pending(s))
-			return;
-		if (s->eof || session_closed(s) || s->terminal_done)
-			return;
-		int rc = ssh_event_dopoll(s->event, timeout);
-		(void)rc;	/* judged by the session status instead (pitfall 4) */
-		if (s->rpc_eof && !s->rpc_removed) {
-			ssh_event_remove_fd(s->event, s->terminal.rpc_fd);
-			s->rpc_removed = true;
-		}
-		if (s->n_pending > 0 && !session_run_pending(s))
-			return;
+		session_run_pending(s);
+		session_flush(s);
+		session_pull_input(s);
 		if (atomic_load(&s->revoked)) {
 			log_info("session %lu: ended from another session", s->serial);
 			session_notify_closing(s, "logged_out_elsewhere");
 			return;
 		}
-		if (s->eof || session_closed(s) || s->terminal_done)
+		if (session_over(s))
 			return;
+		now = session_now_ms();
+		if (session_stalled(s, now))
+			return;
+		if (cfg->idle_timeout > 0) {
+			deadline = ((int64_t)s->last_activity + cfg->idle_timeout - time(NULL)) * 1000;
+			if (deadline <= 0) {
+				log_info("session %lu: idle for %d s, closing", s->serial,
+				    cfg->idle_timeout);
+				session_notify_closing(s, "idle_timeout");
+				return;
+			}
+		}
+		if (atomic_load(&stopping)) {
+			/* What has arrived has run as far as the client read its replies. */
+			session_notify_closing(s, "shutting_down");
+			return;
+		}
+		if (s->over_since != 0) {
+			int64_t left = s->over_since + (int64_t)cfg->stall_timeout * 1000 - now;
+
+			if (deadline < 0 || left < deadline)
+				deadline = left < 1 ? 1 : left;
+		}
+		if (session_runnable(s))
+			deadline = 0;
+		timeout = deadline < 0 ? -1 : deadline > 3600000 ? 3600000 : (int)deadline;
+		if (s->shell)
+			session_watch_terminal(s);
+		ssh_event_dopoll(s->event, timeout);	/* judged by the state (pitfall 4) */
 	}
 }
 
@@ -1053,17 +1506,19 @@ session_thread(void *arg)
 
 			status = exec_run(s, s->exec_command, &out);
 			if (out != NULL && *out != '\0')
-				ssh_channel_write(s->channel, out, strlen(out));
+				session_buffer_add(&s->out, out, strlen(out));
 			free(out);
+			session_drain(s, server_config()->stall_timeout * 1000);
 		} else if (s->sftp) {
 			inbox_serve_sftp(s);
 		} else {
 			session_serve(s);
+			/* A last notification, or replies still on their way: briefly. */
+			session_drain(s, 2000);
 		}
 		if (s->shell) {
-			ssh_event_remove_fd(s->event, s->terminal.pty_fd);
-			if (!s->rpc_removed)
-				ssh_event_remove_fd(s->event, s->terminal.rpc_fd);
+			session_watch(s, s->terminal.pty_fd, &s->pty_events, 0, NULL);
+			session_watch(s, s->terminal.rpc_fd, &s->rpc_events, 0, NULL);
 			status = terminal_finish(&s->terminal);
 		}
 		session_finish_channel(s, status);
@@ -1089,9 +1544,12 @@ session_thread(void *arg)
 		free(s->pending[i].text);
 	free(s->pending);
 	line_reader_free(&s->reader);
+	session_buffer_free(&s->out);
+	session_buffer_free(&s->rpc_out);
+	session_buffer_free(&s->keys);
 	free(s->ssh_user);
 	free(s->unit_code);
-	server_release(s->source, true);
+	server_release(s->source, s->admission, true);
 	free(s);
 	return NULL;
 }
@@ -1238,6 +1696,7 @@ server_accept(int listen_fd, pthread_attr_t *attr)
 	s->role = ROLE_GUEST;
 	s->terminal.pid = -1;
 	s->terminal.pty_fd = s->terminal.rpc_fd = -1;
+	s->admission = ADMISSION_STARTUP;
 	snprintf(s->source, sizeof s->source, "%s", addr);
 	snprintf(s->peer, sizeof s->peer, "%s", peer);
 	line_reader_init(&s->reader, server_config()->max_line);
@@ -1260,7 +1719,7 @@ server_accept(int listen_fd, pthread_attr_t *attr)
 			ssh_free(s->ssh);
 		close(fd);
 		line_reader_free(&s->reader);
-		server_release(addr, false);
+		server_release(addr, ADMISSION_STARTUP, false);
 		free(s);
 		return;
 	}
@@ -1274,7 +1733,7 @@ server_accept(int listen_fd, pthread_attr_t *attr)
 		log_error("accept %s: cannot start a thread: %s", peer, strerror(errno));
 		ssh_free(s->ssh);
 		line_reader_free(&s->reader);
-		server_release(addr, false);
+		server_release(addr, ADMISSION_STARTUP, false);
 		free(s);
 	}
 }
@@ -1361,6 +1820,13 @@ server_run(struct config *cfg)
 
 	atomic_store(&current_config, cfg);
 	server_first_config = cfg;
+	/*
+	 * Big blocks (a long request line, a large reply) always from mmap, so
+	 * that their memory goes back to the system when freed.  Left to itself
+	 * glibc raises this threshold after the first such free, and then the
+	 * blocks of a flood of long lines stay in the arenas of 50 threads.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	rpc_set_debug(cfg->debug_methods);
 	passwords_init(cfg->hash_threads);
 	server_raise_fd_limit();
@@ -1435,11 +1901,11 @@ server_run(struct config *cfg)
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += DRAIN_SECONDS;
 	pthread_mutex_lock(&sessions.lock);
-	while (sessions.total > 0) {
+	while (sessions.connections > 0) {
 		if (pthread_cond_timedwait(&sessions.gone, &sessions.lock, &deadline) != 0)
 			break;
 	}
-	int left = sessions.total;
+	int left = sessions.connections;
 	pthread_mutex_unlock(&sessions.lock);
 	control_stop();
 	server_reap();

@@ -40,6 +40,19 @@ struct pending_line {
 	size_t	 len;
 };
 
+/* Bytes waiting for a slow reader; server.c owns it. */
+struct session_buffer {
+	char	*data;
+	size_t	 off, len, cap;	/* waiting: data[off .. len) */
+};
+
+/* Where a connection is counted (server.c): before or after SSH authentication. */
+enum session_admission {
+	ADMISSION_NONE,		/* counted nowhere (being set up or refused) */
+	ADMISSION_STARTUP,	/* sessions.max_startups */
+	ADMISSION_SESSION,	/* sessions.max */
+};
+
 struct session {
 	ssh_session	 ssh;
 	ssh_channel	 channel;	/* the one session channel we serve */
@@ -65,7 +78,6 @@ struct session {
 	struct terminal	 terminal;	/* when shell: the jxjy child */
 	bool		 terminal_done;	/* the child closed its pty */
 	bool		 rpc_eof;	/* the child closed its RPC socket */
-	bool		 rpc_removed;	/* ... and it left the session's event */
 	bool		 eof;		/* peer sent EOF or closed */
 	bool		 remote_closed;	/* peer closed the channel */
 
@@ -94,6 +106,18 @@ struct session {
 	struct line_reader reader;
 	struct pending_line *pending;
 	size_t		 n_pending, cap_pending;
+
+	/* Back-pressure (server.c): every queue bounded, no write ever waits. */
+	size_t		 pending_bytes;	/* request text in pending */
+	struct session_buffer out;	/* for the channel: replies or the TUI's screen */
+	struct session_buffer rpc_out;	/* served TUI: replies for its socketpair */
+	struct session_buffer keys;	/* served TUI: keystrokes for its pty */
+	bool		 input_held;	/* libssh holds channel data not yet taken */
+	bool		 out_broken;	/* a write to the channel failed */
+	int64_t		 over_since;	/* ms (monotonic) the output is stuck; 0 when not */
+	short		 pty_events, rpc_events; /* what the event watches on each */
+	enum session_admission admission;
+	bool		 guest_admitted; /* admitted as a guest (sessions.max_guests) */
 };
 
 /*

@@ -17,6 +17,7 @@
 #define STATS_WINDOW	60	/* seconds the rate is averaged over */
 
 static atomic_int_fast64_t sessions_open, sessions_logged_in;
+static atomic_int_fast64_t startups, startups_dropped, sessions_refused, sessions_stalled;
 static atomic_int_fast64_t requests, request_errors, requests_slow;
 static atomic_int_fast64_t hashes_waiting, hashes_running;
 static atomic_int_fast64_t started_at;
@@ -56,6 +57,42 @@ void
 stats_session_closed(void)
 {
 	atomic_fetch_sub(&sessions_open, 1);
+}
+
+void
+stats_startup_opened(void)
+{
+	atomic_fetch_add(&startups, 1);
+}
+
+void
+stats_startup_closed(void)
+{
+	atomic_fetch_sub(&startups, 1);
+}
+
+void
+stats_startup_dropped(void)
+{
+	atomic_fetch_add(&startups_dropped, 1);
+}
+
+void
+stats_session_refused(void)
+{
+	atomic_fetch_add(&sessions_refused, 1);
+}
+
+void
+stats_session_stalled(void)
+{
+	atomic_fetch_add(&sessions_stalled, 1);
+}
+
+int64_t
+stats_logged_in(void)
+{
+	return atomic_load(&sessions_logged_in);
 }
 
 void
@@ -122,6 +159,10 @@ stats_read(struct stats_snapshot *out)
 	memset(out, 0, sizeof *out);
 	out->sessions_open = atomic_load(&sessions_open);
 	out->sessions_logged_in = atomic_load(&sessions_logged_in);
+	out->startups = atomic_load(&startups);
+	out->startups_dropped = atomic_load(&startups_dropped);
+	out->sessions_refused = atomic_load(&sessions_refused);
+	out->sessions_stalled = atomic_load(&sessions_stalled);
 	out->requests = atomic_load(&requests);
 	out->request_errors = atomic_load(&request_errors);
 	out->requests_slow = atomic_load(&requests_slow);

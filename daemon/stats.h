@@ -12,8 +12,12 @@
 
 /* What status prints, read at one moment. */
 struct stats_snapshot {
-	int64_t	 sessions_open;		/* admitted connections, in handshake or served */
+	int64_t	 sessions_open;		/* sessions past SSH authentication (sessions.max) */
 	int64_t	 sessions_logged_in;	/* of those, logged in as an account */
+	int64_t	 startups;		/* connections not yet authenticated */
+	int64_t	 startups_dropped;	/* since start: dropped by sessions.max_startups */
+	int64_t	 sessions_refused;	/* since start: authenticated past a limit */
+	int64_t	 sessions_stalled;	/* since start: closed for not reading */
 	int64_t	 requests;		/* since start */
 	int64_t	 request_errors;	/* of those, answered with an error */
 	int64_t	 requests_slow;		/* of those, slower than log.slow_request */
@@ -27,9 +31,26 @@ struct stats_snapshot {
 /* Note the start time (once, before any session). */
 void	stats_start(void);
 
-/* A connection was admitted / has gone (server.c, with its session counts). */
+/* A connection passed SSH authentication / has gone (server.c, with its counts). */
 void	stats_session_opened(void);
 void	stats_session_closed(void);
+
+/*
+ * A connection not yet authenticated was admitted / has gone (or passed
+ * authentication) / was dropped at once by sessions.max_startups.
+ */
+void	stats_startup_opened(void);
+void	stats_startup_closed(void);
+void	stats_startup_dropped(void);
+
+/* An authenticated connection was refused (sessions.max, max_guests). */
+void	stats_session_refused(void);
+
+/* A session was closed because its client did not read (sessions.stall_timeout). */
+void	stats_session_stalled(void);
+
+/* Sessions logged in as an account now. */
+int64_t	stats_logged_in(void);
 
 /* A session logged in as an account / logged out or ended while logged in. */
 void	stats_account_login(void);

@@ -18,6 +18,9 @@
 #include "log.h"
 #include "terminal.h"
 
+/* How long a child asked to leave (SIGHUP, SIGTERM) has before SIGKILL. */
+#define TERMINAL_GRACE_MS	1000
+
 const char *
 terminal_default_program(void)
 {
@@ -115,6 +118,13 @@ terminal_start(struct terminal *t, const char *program, const char *term,
 		_exit(127);
 	}
 	close(sv[1]);
+	/*
+	 * Our ends never block: a TUI that stops reading (its client stopped
+	 * reading its screen) must not hold the session thread (server.c).
+	 */
+	if (fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK) != 0 ||
+	    fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK) != 0)
+		log_warning("terminal: cannot make the pty non-blocking: %s", strerror(errno));
 	t->pid = pid;
 	t->rpc_fd = sv[0];
 	t->pty_fd = master;
@@ -130,6 +140,29 @@ terminal_resize(struct terminal *t, int cols, int rows)
 		ioctl(t->pty_fd, TIOCSWINSZ, &ws);
 }
 
+/* Wait up to ms for pid to end; true (with *status) when it has. */
+static bool
+terminal_reap(pid_t pid, int *status, int ms)
+{
+	for (int waited = 0;; waited += 10) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+
+		if (r == pid || (r < 0 && errno == ECHILD))
+			return true;
+		if (waited >= ms)
+			return false;
+		usleep(10000);
+	}
+}
+
+/* Signal the child's whole session (it is its leader), or the child alone. */
+static void
+terminal_signal(pid_t pid, int sig)
+{
+	if (kill(-pid, sig) != 0)
+		kill(pid, sig);
+}
+
 int
 terminal_finish(struct terminal *t)
 {
@@ -141,19 +174,21 @@ terminal_finish(struct terminal *t)
 		close(t->pty_fd);	/* the child sees a hangup */
 	t->rpc_fd = t->pty_fd = -1;
 	if (t->pid > 0) {
-		/* Give it a moment to leave by itself, then insist. */
-		for (int i = 0; i < 50; i++) {
-			if (waitpid(t->pid, &status, WNOHANG) == t->pid)
-				goto reaped;
-			usleep(10000);
+		/*
+		 * Give it a moment to leave by itself, then ask, then insist: a
+		 * child that ignores SIGHUP and SIGTERM is killed, so it never
+		 * outlives its session by more than TERMINAL_GRACE_MS and a bit.
+		 */
+		if (!terminal_reap(t->pid, &status, 500)) {
+			terminal_signal(t->pid, SIGHUP);
+			terminal_signal(t->pid, SIGTERM);
+			if (!terminal_reap(t->pid, &status, TERMINAL_GRACE_MS)) {
+				log_info("terminal: jxjy %ld ignored SIGTERM; killing it",
+				    (long)t->pid);
+				terminal_signal(t->pid, SIGKILL);
+				waitpid(t->pid, &status, 0);
+			}
 		}
-		kill(t->pid, SIGHUP);
-		usleep(100000);
-		if (waitpid(t->pid, &status, WNOHANG) != t->pid) {
-			kill(t->pid, SIGKILL);
-			waitpid(t->pid, &status, 0);
-		}
-reaped:
 		if (WIFEXITED(status))
 			rc = WEXITSTATUS(status);
 		else if (WIFSIGNALED(status))

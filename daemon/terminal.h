@@ -6,7 +6,7 @@
  * over a socketpair to the session's own thread, which serves it exactly as
  * it serves the jxjy-rpc subsystem (same dispatcher, same session, so an SSH
  * key login counts).  The session relays bytes between the SSH channel and
- * the pty master.
+ * the pty master; both of our descriptors are non-blocking.
  */
 #ifndef JXJYD_TERMINAL_H
 #define JXJYD_TERMINAL_H
@@ -29,8 +29,9 @@ int	terminal_start(struct terminal *t, const char *program, const char *term,
 void	terminal_resize(struct terminal *t, int cols, int rows);
 
 /*
- * End the child (SIGHUP if still running), reap it and close the fds.
- * Returns its exit status (128 + signal when killed).
+ * Close the fds and end the child: SIGHUP and SIGTERM if it is still
+ * running after half a second, SIGKILL a second later; reap it.  Returns its
+ * exit status (128 + signal when killed).  Waits at most about 1.5 s.
  */
 int	terminal_finish(struct terminal *t);
 

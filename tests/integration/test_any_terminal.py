@@ -842,7 +842,10 @@ def raw_connect(port, source, results, lock):
 
 
 def test_flood_is_refused_early_and_users_keep_working(make_daemon, postgres):
+    # Silent connections are not yet authenticated: max_startups bounds them, and its
+    # full (50) is what a flood can hold at most.
     d = make_daemon(config={"sessions": {"max": 50, "max_per_source": 20,
+                                         "max_startups": "10:30:50",
                                          "login_grace_time": 3}})
     acc = Accounts(postgres, d.dbname, "FL")
     acc.add_unit("FLU", "洪水测试单位")

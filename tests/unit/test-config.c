@@ -316,6 +316,33 @@ test_types(void)
 	config_free(&c);
 }
 
+/* sessions.max_startups: "start:rate:full" or one number, parsed into three. */
+static void
+test_startups(void)
+{
+	static const char *const want[] = {
+		"startups.conf:1: sessions.max_startups: needs 1 <= start <= full <= 100000"
+		    " and a rate of 1 to 100 (percent), got \"20:30:10\"",
+	};
+	struct config c;
+	struct config_errors errs = { NULL, 0 };
+
+	config_defaults(&c);
+	CHECK(c.startups_begin == 10 && c.startups_rate == 30 && c.startups_full == 100,
+	    "default max_startups 10:30:100");
+	config_free(&c);
+	expect_errors("startups.conf", want, NELEM(want), &c);
+	CHECK(c.startups_begin == 10 && c.startups_full == 100,
+	    "a wrong max_startups leaves the default");
+	config_free(&c);
+	CHECK(config_load(DATA "/startups-good.conf", &c, &errs) == 0,
+	    "startups-good.conf loads");
+	CHECK(c.startups_begin == 5 && c.startups_rate == 100 && c.startups_full == 5 &&
+	    c.output_backlog == 8192, "max_startups \"5\" is 5:100:5");
+	config_free(&c);
+	config_errors_free(&errs);
+}
+
 static void
 test_bounds(void)
 {
@@ -823,6 +850,8 @@ static const char *const all_keys[] = {
 	"database.listen_conninfo", "log.level", "log.syslog", "log.slow_request",
 	"sessions.max", "sessions.max_per_source", "sessions.max_line",
 	"sessions.idle_timeout", "sessions.login_grace_time",
+	"sessions.output_backlog", "sessions.stall_timeout", "sessions.max_memory",
+	"sessions.max_startups", "sessions.max_guests",
 	"security.captcha", "security.captcha_lifetime",
 	"security.throttle_after", "security.throttle_max_delay", "security.throttle_window",
 	"security.max_pending_applications",
@@ -916,6 +945,7 @@ main(void)
 	test_syntax();
 	test_types();
 	test_bounds();
+	test_startups();
 	test_enums();
 	test_unknown();
 	test_admins();

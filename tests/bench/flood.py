@@ -1,0 +1,205 @@
+#!/usr/bin/python3
+"""flood.py - the measuring half of tests/bench/bench-flood (issue 12, point 1).
+
+Starts jxjyd on the PostgreSQL named by PGHOST/PGPORT/PGUSER (database jxjy), logs one
+person in, and then, per run, opens N guest sessions from one address (OpenSSH `ssh -s
+jxjy-rpc`, whose output nobody reads: a pipe left full) that each send 400 x
+`ref.majors {"limit":200}` and then ~1 MiB lines as fast as they are taken.  Meanwhile
+the person calls system.ping every 20 ms.  Reports jxjyd's peak RSS and the ping p50/p99
+per run; the sessions' flood ends when jxjyd closes them (sessions.stall_timeout) or
+after --seconds.  Goal (issue 12): RSS under 256 MiB, p99 under 50 ms, with 50 sessions.
+
+The bench config raises sessions.max_per_source to 1000: its default (50) would refuse
+the 51st session from 127.0.0.1, i.e. the person's.
+"""
+
+import argparse
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+SSH_OPTS = ["-F", "/dev/null", "-o", "StrictHostKeyChecking=no",
+            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+            "-o", "IdentityAgent=none", "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                "integration"))
+from test_register import DEMO_HASH, DEMO_PASSWORD, id_number  # noqa: E402
+
+PERSON = id_number()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def percentile(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def line(i, method, params=None):
+    req = {"jsonrpc": "2.0", "id": i, "method": method}
+    if params is not None:
+        req["params"] = params
+    return (json.dumps(req) + "\n").encode()
+
+
+class Rpc:
+    """A reading client: ssh -s jxjy-rpc, one request at a time."""
+
+    def __init__(self, port):
+        self.p = subprocess.Popen(["ssh", *SSH_OPTS, "-p", str(port), "-s", "localhost",
+                                   "jxjy-rpc"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.n = 0
+
+    def call(self, method, params=None):
+        self.n += 1
+        self.p.stdin.write(line(self.n, method, params))
+        self.p.stdin.flush()
+        reply = json.loads(self.p.stdout.readline())
+        if "error" in reply:
+            sys.exit(f"{method}: {reply}")
+        return reply["result"]
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait(timeout=30)
+
+
+def flood(proc, long_lines):
+    pad = "x" * 1_000_000
+    try:
+        for i in range(400):
+            proc.stdin.write(line(i + 1, "ref.majors", {"limit": 200}))
+        for i in range(long_lines):
+            proc.stdin.write(line(401 + i, "system.ping", {"pad": pad}))
+        proc.stdin.flush()
+    except (BrokenPipeError, OSError, ValueError):
+        pass
+
+
+def one_run(port, pid, person, sessions, seconds, long_lines):
+    hostile = [subprocess.Popen(["ssh", *SSH_OPTS, "-p", str(port), "-s", "localhost",
+                                 "jxjy-rpc"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL) for _ in range(sessions)]
+    for p in hostile:
+        threading.Thread(target=flood, args=(p, long_lines), daemon=True).start()
+    pings, peak = [], rss_kib(pid)
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        t = time.monotonic()
+        person.call("system.ping")
+        pings.append((time.monotonic() - t) * 1000)
+        peak = max(peak, rss_kib(pid))
+        time.sleep(0.02)
+    for p in hostile:
+        p.kill()
+        p.wait()
+    return peak, pings
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--jxjyd", required=True)
+    ap.add_argument("--schema", required=True)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--workdir", required=True)
+    ap.add_argument("--sessions", type=int, default=50)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--long-lines", type=int, default=200)
+    ap.add_argument("--stall-timeout", type=int, default=10)
+    ap.add_argument("--out")
+    a = ap.parse_args()
+
+    port = free_port()
+    conf = os.path.join(a.workdir, "jxjyd.conf")
+    pg = f"host={os.environ['PGHOST']} port={os.environ['PGPORT']} user={os.environ['PGUSER']}"
+    with open(conf, "w") as f:
+        f.write(f'''listen_address = "127.0.0.1";
+port = {port};
+host_key = "{a.workdir}/host_key";
+schema_dir = "{a.schema}";
+control_socket = "{a.workdir}/jxjyd.sock";
+database: {{ conninfo = "{pg} dbname=jxjy"; pool_size = 8; }};
+log: {{ level = "info"; }};
+sessions: {{ max_per_source = 1000; stall_timeout = {a.stall_timeout}; }};
+security: {{ captcha = "off"; }};
+reference: {{ regions = "{a.data}/regions.csv"; units = "{a.data}/units.csv";
+	departments = "{a.data}/departments.csv"; majors = "{a.data}/majors.csv";
+	titles = "{a.data}/titles.csv"; }};
+''')
+    for cmd in (["migrate"], ["import"]):
+        r = subprocess.run([a.jxjyd, "-f", conf, *cmd], capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit(f"jxjyd {cmd[0]} failed: {r.stdout}{r.stderr}")
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", f"{pg} dbname=jxjy",
+                    "-c", "INSERT INTO units (code, name, region) VALUES ('BFU', '压测单位', "
+                    "(SELECT code FROM regions ORDER BY code LIMIT 1))",
+                    "-c", "INSERT INTO accounts (id_number, state, password_hash, name, "
+                    f"unit_code) VALUES ('{PERSON}', 'active', '{DEMO_HASH}', '值守', "
+                    "'BFU')"], check=True)
+    err = open(os.path.join(a.workdir, "jxjyd.stderr"), "w")
+    daemon = subprocess.Popen([a.jxjyd, "-f", conf, "serve"], stdout=err, stderr=err)
+    rows = []
+    try:
+        deadline = time.monotonic() + 30
+        while "listening on" not in open(err.name).read():
+            if daemon.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"jxjyd did not start:\n{open(err.name).read()}")
+            time.sleep(0.05)
+        person = Rpc(port)
+        person.call("session.login", {"id_number": PERSON, "password": DEMO_PASSWORD})
+        base = rss_kib(daemon.pid)
+        for run in range(a.runs):
+            peak, pings = one_run(port, daemon.pid, person, a.sessions, a.seconds,
+                                  a.long_lines)
+            rows.append((run + 1, base / 1024, peak / 1024, len(pings),
+                         percentile(pings, 50), percentile(pings, 99), max(pings)))
+            print(f"run {run + 1}: peak RSS {peak / 1024:.0f} MiB, {len(pings)} pings, "
+                  f"p50 {rows[-1][4]:.1f} ms, p99 {rows[-1][5]:.1f} ms", flush=True)
+            time.sleep(a.stall_timeout + 2)
+        person.close()
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=60)
+    log = open(err.name).read()
+    closed = log.count("of output unread for")
+    worst_rss = max(r[2] for r in rows)
+    worst_p99 = max(r[5] for r in rows)
+    ok = worst_rss < 256 and worst_p99 < 50
+    report = [f"# bench-flood: {a.sessions} sessions that never read, from one address",
+              "", f"{platform.node()}, {os.cpu_count()} CPUs; {a.runs} runs of "
+              f"{a.seconds:.0f} s; sessions.stall_timeout {a.stall_timeout} s; "
+              f"{closed} sessions closed for not reading", "",
+              "| run | RSS before (MiB) | peak RSS (MiB) | pings | p50 (ms) | p99 (ms) | max (ms) |",
+              "|---|---|---|---|---|---|---|"]
+    report += [f"| {r[0]} | {r[1]:.0f} | {r[2]:.0f} | {r[3]} | {r[4]:.1f} | {r[5]:.1f} | "
+               f"{r[6]:.1f} |" for r in rows]
+    report += ["", f"goal: peak RSS < 256 MiB ({worst_rss:.0f}), ping p99 < 50 ms "
+               f"({worst_p99:.1f}): {'met' if ok else 'MISSED'}"]
+    text = "\n".join(report) + "\n"
+    print(text)
+    if a.out:
+        with open(a.out, "w") as f:
+            f.write(text)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
