@@ -307,25 +307,20 @@ import_header_text(const struct import_file *f, char *buf, size_t size)
 }
 
 /*
- * Read f->path into f->rows: every line that is well-formed CSV with the
+ * Read fp (f->path) into f->rows: every line that is well-formed CSV with the
  * right number of fields; the others are reported.  A missing or wrong
  * header stops reading the file (its columns cannot be trusted).
  */
 static void
-import_read(struct import *im, struct import_file *f)
+import_read_stream(struct import *im, struct import_file *f, FILE *fp)
 {
 	char *line = NULL, **fields, header[64];
 	size_t cap = 0, len;
 	ssize_t got;
 	bool have_header = false;
 	int lineno = 0, n;
-	FILE *fp;
 
 	import_header_text(f, header, sizeof header);
-	if ((fp = fopen(f->path, "r")) == NULL) {
-		import_error(im, f, 0, "cannot read: %s", strerror(errno));
-		return;
-	}
 	while ((got = getline(&line, &cap, fp)) != -1) {
 		char *p = line;
 
@@ -387,6 +382,18 @@ import_read(struct import *im, struct import_file *f)
 		import_error(im, f, 0, "empty: the first line must be the header \"%s\"",
 		    header);
 	free(line);
+}
+
+static void
+import_read(struct import *im, struct import_file *f)
+{
+	FILE *fp;
+
+	if ((fp = fopen(f->path, "r")) == NULL) {
+		import_error(im, f, 0, "cannot read: %s", strerror(errno));
+		return;
+	}
+	import_read_stream(im, f, fp);
 	fclose(fp);
 }
 
@@ -975,40 +982,96 @@ import_free(struct import *im)
 	json_decref(im->db_disciplines);
 }
 
+/* A file's table, its config key and header (designated: clang warns otherwise). */
+#define IMPORT_FILE(name, n, ...) { .table = name, .key = "reference." name, \
+	.columns = { __VA_ARGS__ }, .n_columns = n }
+
+/* An import of nothing yet, reporting to report. */
+static void
+import_init(struct import *im, const struct config *cfg, import_report_fn *report)
+{
+	*im = (struct import){
+		.cfg = cfg,
+		.report = report,
+		.files = {
+			[IMPORT_REGIONS] = IMPORT_FILE("regions", 3, "code", "name", "parent"),
+			[IMPORT_UNITS] = IMPORT_FILE("units", 3, "code", "name", "region"),
+			[IMPORT_DEPARTMENTS] = IMPORT_FILE("departments", 2, "unit", "name"),
+			[IMPORT_MAJORS] = IMPORT_FILE("majors", 3, "code", "name", "discipline"),
+			[IMPORT_TITLES] = IMPORT_FILE("titles", 3, "series", "level", "title"),
+		},
+	};
+	for (int t = 0; t < IMPORT_NTABLES; t++)
+		im->files[t].keys = json_object();
+	im->db_regions = json_object();
+	im->db_units = json_object();
+	im->db_unit_names = json_object();
+	im->db_disciplines = json_object();
+}
+
+/* Check the rows read, reporting to each file's mistakes; 0 when there is none. */
+static int
+import_check_all(struct import *im)
+{
+	/* In this order, so that a reference finds the keys of the file it names. */
+	if (im->files[IMPORT_REGIONS].path != NULL)
+		import_check_regions(im);
+	if (im->files[IMPORT_UNITS].path != NULL)
+		import_check_units(im);
+	if (im->files[IMPORT_DEPARTMENTS].path != NULL)
+		import_check_departments(im);
+	if (im->files[IMPORT_MAJORS].path != NULL)
+		import_check_majors(im);
+	if (im->files[IMPORT_TITLES].path != NULL)
+		import_check_titles(im);
+	return im->errors > 0 ? -1 : 0;
+}
+
+int
+import_check_texts(const char *const text[5], const size_t len[5],
+    const char *const *disciplines, import_report_fn *report)
+{
+	struct import im;
+	int t;
+
+	_Static_assert(IMPORT_NTABLES == 5, "import.h names five tables");
+	import_init(&im, NULL, report);
+	for (t = 0; disciplines != NULL && disciplines[t] != NULL; t++)
+		json_object_set_new(im.db_disciplines, disciplines[t], json_true());
+	for (t = 0; t < IMPORT_NTABLES; t++) {
+		FILE *fp;
+
+		if (text[t] == NULL)
+			continue;
+		im.files[t].path = xstrdup(im.files[t].table);
+		if ((fp = fmemopen((void *)text[t], len[t], "r")) == NULL)
+			abort();	/* only on allocation failure */
+		import_read_stream(&im, &im.files[t], fp);
+		fclose(fp);
+	}
+	import_check_all(&im);
+	for (t = 0; t < IMPORT_NTABLES; t++)
+		import_flush_errors(&im, &im.files[t]);
+	t = im.errors > 0 ? IMPORT_INVALID : IMPORT_OK;
+	import_free(&im);
+	return t;
+}
+
 int
 import_run(struct db_conn *c, const struct config *cfg, bool dry_run,
     import_report_fn *report)
 {
-	struct import im = {
-		.cfg = cfg,
-		.report = report,
-		.files = {
-			[IMPORT_REGIONS] = { "regions", "reference.regions",
-			    { "code", "name", "parent" }, 3 },
-			[IMPORT_UNITS] = { "units", "reference.units",
-			    { "code", "name", "region" }, 3 },
-			[IMPORT_DEPARTMENTS] = { "departments", "reference.departments",
-			    { "unit", "name" }, 2 },
-			[IMPORT_MAJORS] = { "majors", "reference.majors",
-			    { "code", "name", "discipline" }, 3 },
-			[IMPORT_TITLES] = { "titles", "reference.titles",
-			    { "series", "level", "title" }, 3 },
-		},
-	};
+	struct import im;
 	const char *paths[IMPORT_NTABLES] = { cfg->ref_regions, cfg->ref_units,
 	    cfg->ref_departments, cfg->ref_majors, cfg->ref_titles };
 	PGresult *res;
 	int rc = IMPORT_FAILED, t, bad_files = 0;
 
+	import_init(&im, cfg, report);
 	for (t = 0; t < IMPORT_NTABLES; t++) {
-		im.files[t].keys = json_object();
 		if (paths[t] != NULL && paths[t][0] != '\0')
 			im.files[t].path = import_resolve(cfg, paths[t]);
 	}
-	im.db_regions = json_object();
-	im.db_units = json_object();
-	im.db_unit_names = json_object();
-	im.db_disciplines = json_object();
 	if (!import_configured(cfg)) {
 		char *msg = xasprintf("import: %s names no reference file (reference.regions, "
 		    ".units, .departments, .majors, .titles)", cfg->path);
@@ -1035,18 +1098,7 @@ import_run(struct db_conn *c, const struct config *cfg, bool dry_run,
 		if (im.files[t].path != NULL)
 			import_read(&im, &im.files[t]);
 	}
-	/* In this order, so that a reference finds the keys of the file it names. */
-	if (im.files[IMPORT_REGIONS].path != NULL)
-		import_check_regions(&im);
-	if (im.files[IMPORT_UNITS].path != NULL)
-		import_check_units(&im);
-	if (im.files[IMPORT_DEPARTMENTS].path != NULL)
-		import_check_departments(&im);
-	if (im.files[IMPORT_MAJORS].path != NULL)
-		import_check_majors(&im);
-	if (im.files[IMPORT_TITLES].path != NULL)
-		import_check_titles(&im);
-	if (im.errors > 0) {
+	if (import_check_all(&im) != 0) {
 		for (t = 0; t < IMPORT_NTABLES; t++) {
 			import_flush_errors(&im, &im.files[t]);
 			bad_files += im.files[t].errors > 0;

@@ -39,4 +39,15 @@ bool	import_configured(const struct config *cfg);
 int	import_run(struct db_conn *c, const struct config *cfg, bool dry_run,
 	    import_report_fn *report);
 
+/*
+ * Read and check CSV texts as import_run reads and checks files, against
+ * a database holding nothing but the disciplines named (a NULL-terminated
+ * list of codes, or NULL).  text[t], len[t] bytes, is the file of regions,
+ * units, departments, majors, titles in this order; NULL when that table is
+ * not imported.  Reports every mistake (under the table's name as the file
+ * name); returns IMPORT_OK or IMPORT_INVALID.  For tests/fuzz/fuzz-import.c.
+ */
+int	import_check_texts(const char *const text[5], const size_t len[5],
+	    const char *const *disciplines, import_report_fn *report);
+
 #endif

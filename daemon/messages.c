@@ -9,6 +9,8 @@ static const struct message messages_core[] = {
 	{ "parse_error", { "请求不是有效的 JSON", "the request is not valid JSON" } },
 	{ "invalid_utf8", { "请求不是有效的 UTF-8 文本", "the request is not valid UTF-8" } },
 	{ "invalid_request", { "请求格式不符合 JSON-RPC 2.0", "the request is not a JSON-RPC 2.0 request" } },
+	{ "invalid_id", { "请求的 id 只能是字符串、数字或 null", "the request id must be a string, a number or null" } },
+	{ "number_too_large", { "请求中的数字超出范围（整数最多 64 位）", "a number in the request is out of range (integers have at most 64 bits)" } },
 	{ "method_not_found", { "没有这个方法", "no such method" } },
 	{ "invalid_params", { "参数错误", "invalid parameters" } },
 	{ "param_missing", { "缺少参数", "missing parameter" } },

@@ -305,32 +305,163 @@ rpc_error_object(struct rpc_call *call)
 	return e;
 }
 
-static char *
-rpc_dump(json_t *reply)
+/*
+ * The digits that write v so that it reads back as the same double: the
+ * fewest, as a person (or JavaScript) would write it.  jansson's default
+ * of 17 would echo an id of 0.1 as 0.10000000000000001.
+ */
+static int
+rpc_real_digits(double v)
 {
-	char *s = json_dumps(reply, JSON_COMPACT | JSON_ENSURE_ASCII * 0);
+	char buf[32];
+	int digits;
 
-	json_decref(reply);
-	if (s == NULL)
-		abort();	/* only on allocation failure */
-	return s;
+	for (digits = 1; digits < 17; digits++) {
+		snprintf(buf, sizeof buf, "%.*g", digits, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return digits;
 }
 
-/* Reply to an error found before a call could be formed. */
+/*
+ * The reply line {"jsonrpc":"2.0","id":ID,"<member>":value}; takes value.
+ * The id is written on its own so that a fractional one comes back as it
+ * was sent, whatever reals value holds.
+ */
 static char *
-rpc_early_error(struct session *s, json_t *id, int code, const char *reason)
+rpc_reply_line(json_t *id, const char *member, json_t *value)
 {
-	struct rpc_call call = { .session = s, .error_code = code, .error_reason = reason };
-	json_t *reply = json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0",
-	    "id", id ? id : json_null(), "error", rpc_error_object(&call));
+	size_t id_flags = JSON_COMPACT | JSON_ENCODE_ANY;
+	json_t *body = json_pack("{s:o}", member, value);
+	char *id_text, *body_text, *line;
 
-	return rpc_dump(reply);
+	if (json_is_real(id))
+		id_flags |= JSON_REAL_PRECISION(rpc_real_digits(json_real_value(id)));
+	id_text = json_dumps(id, id_flags);
+	body_text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (id_text == NULL || body_text == NULL)
+		abort();	/* only on allocation failure */
+	/* body_text is {"member":...}: splice the head in after its '{'. */
+	line = xasprintf("{\"jsonrpc\":\"2.0\",\"id\":%s,%s", id_text, body_text + 1);
+	free(id_text);
+	free(body_text);
+	return line;
 }
 
 char *
 rpc_reply_too_long(struct session *s)
 {
-	return rpc_early_error(s, NULL, RPC_TOO_LARGE, "line_too_long");
+	struct rpc_call call = { .session = s, .error_code = RPC_TOO_LARGE,
+	    .error_reason = "line_too_long" };
+
+	return rpc_reply_line(json_null(), "error", rpc_error_object(&call));
+}
+
+/* JSON-RPC 2.0: an id is a string, a number or null (absent: a notification). */
+static bool
+rpc_id_valid(json_t *id)
+{
+	return id == NULL || json_is_string(id) || json_is_number(id) || json_is_null(id);
+}
+
+/*
+ * Record an error found before a call could be formed (the line is no
+ * request): answered with the request's id when it had a valid one, else
+ * with null, and never a notification.  Returns -1.
+ */
+static int
+rpc_check_early(struct rpc_request *req, struct rpc_call *call, int code,
+    const char *reason)
+{
+	if (req->id == NULL)
+		req->id = json_null();
+	req->method = NULL;
+	return rpc_fail(call, code, reason, NULL, NULL);
+}
+
+int
+rpc_check_line(struct session *s, const char *line, size_t len, struct rpc_request *req,
+    struct rpc_call *call)
+{
+	json_error_t jerr;
+	json_t *params;
+
+	*call = (struct rpc_call){ .session = s };
+	*req = (struct rpc_request){ NULL, NULL, NULL };
+	if (!utf8_valid(line, len))
+		return rpc_check_early(req, call, RPC_PARSE_ERROR, "invalid_utf8");
+	req->json = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	if (req->json == NULL)
+		return rpc_check_early(req, call, RPC_PARSE_ERROR,
+		    json_error_code(&jerr) == json_error_numeric_overflow ?
+		    "number_too_large" : "parse_error");
+	if (!json_is_object(req->json)) {
+		/* Batches are not supported: one request per line is the protocol. */
+		return rpc_check_early(req, call, RPC_INVALID_REQUEST, "invalid_request");
+	}
+	req->id = json_object_get(req->json, "id");
+	if (!rpc_id_valid(req->id)) {
+		/* Not a notification: the spec answers it with id null. */
+		req->id = NULL;
+		return rpc_check_early(req, call, RPC_INVALID_REQUEST, "invalid_id");
+	}
+	req->method = json_object_get(req->json, "method");
+	params = json_object_get(req->json, "params");
+	if (!json_is_string(json_object_get(req->json, "jsonrpc")) ||
+	    strcmp(json_string_value(json_object_get(req->json, "jsonrpc")), "2.0") != 0 ||
+	    !json_is_string(req->method) ||
+	    (params != NULL && !json_is_object(params)))
+		return rpc_check_early(req, call, RPC_INVALID_REQUEST, "invalid_request");
+
+	call->method = rpc_find(json_string_value(req->method));
+	if (s->auth_unavailable) {
+		/* Not a guest by default: the SSH login could not be decided (session.h). */
+		return rpc_fail(call, RPC_UNAVAILABLE, "auth_unavailable", NULL, NULL);
+	}
+	if (call->method == NULL || (call->method->debug && !rpc_debug_enabled)) {
+		call->method = NULL;
+		return rpc_fail(call, RPC_METHOD_NOT_FOUND, "method_not_found", NULL, NULL);
+	}
+	if ((call->method->roles & s->role) == 0)
+		return rpc_fail(call, RPC_NOT_PERMITTED,
+		    s->role == ROLE_GUEST ? "login_required" :
+		    s->role == ROLE_PASSWORD_CHANGE ? "password_change_required" :
+		    "not_permitted", NULL, NULL);
+	call->params = params ? json_incref(params) : json_object();
+	return rpc_check_params(call);
+}
+
+char *
+rpc_reply(struct rpc_request *req, struct rpc_call *call, int rc)
+{
+	json_t *result = call->result;
+
+	call->result = NULL;
+	if (req->id == NULL) {
+		/* A notification: no reply, whatever happened. */
+		json_decref(result);
+		return NULL;
+	}
+	if (rc == 0)
+		return rpc_reply_line(req->id, "result", result ? result : json_object());
+	json_decref(result);
+	return rpc_reply_line(req->id, "error", rpc_error_object(call));
+}
+
+void
+rpc_request_free(struct rpc_request *req, struct rpc_call *call)
+{
+	json_decref(call->result);
+	json_decref(call->error_data);
+	json_decref(call->params);
+	free(call->error_field);
+	free(call->error_message);
+	json_decref(req->json);
+	*req = (struct rpc_request){ NULL, NULL, NULL };
+	call->result = call->error_data = call->params = NULL;
+	call->error_field = call->error_message = NULL;
 }
 
 static const char *
@@ -356,59 +487,23 @@ rpc_elapsed_ms(const struct timespec *t0)
 char *
 rpc_handle_line(struct session *s, const char *line, size_t len)
 {
-	struct rpc_call call = { .session = s };
+	struct rpc_call call;
+	struct rpc_request req;
 	struct timespec t0;
-	json_error_t jerr;
-	json_t *req, *id, *method, *params, *reply;
-	char *out = NULL;
+	json_t *method;
+	char *out;
 	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (!utf8_valid(line, len))
-		return rpc_early_error(s, NULL, RPC_PARSE_ERROR, "invalid_utf8");
-	req = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
-	if (req == NULL)
-		return rpc_early_error(s, NULL, RPC_PARSE_ERROR, "parse_error");
-	if (!json_is_object(req)) {
-		/* Batches are not supported: one request per line is the protocol. */
-		out = rpc_early_error(s, NULL, RPC_INVALID_REQUEST, "invalid_request");
-		goto out;
-	}
-	id = json_object_get(req, "id");
-	method = json_object_get(req, "method");
-	params = json_object_get(req, "params");
-	if (id != NULL && !json_is_string(id) && !json_is_integer(id) && !json_is_null(id))
-		id = NULL;
-	if (!json_is_string(json_object_get(req, "jsonrpc")) ||
-	    strcmp(json_string_value(json_object_get(req, "jsonrpc")), "2.0") != 0 ||
-	    !json_is_string(method) ||
-	    (params != NULL && !json_is_object(params))) {
-		out = rpc_early_error(s, id, RPC_INVALID_REQUEST, "invalid_request");
-		goto out;
-	}
-
-	call.method = rpc_find(json_string_value(method));
-	if (s->auth_unavailable) {
-		/* Not a guest by default: the SSH login could not be decided (session.h). */
-		rc = rpc_fail(&call, RPC_UNAVAILABLE, "auth_unavailable", NULL, NULL);
-	} else if (call.method == NULL || (call.method->debug && !rpc_debug_enabled)) {
-		call.method = NULL;
-		rc = rpc_fail(&call, RPC_METHOD_NOT_FOUND, "method_not_found", NULL, NULL);
-	} else if ((call.method->roles & s->role) == 0) {
-		rc = rpc_fail(&call, RPC_NOT_PERMITTED,
-		    s->role == ROLE_GUEST ? "login_required" :
-		    s->role == ROLE_PASSWORD_CHANGE ? "password_change_required" :
-		    "not_permitted", NULL, NULL);
-	} else {
-		call.params = params ? json_incref(params) : json_object();
-		rc = rpc_check_params(&call);
-		if (rc == 0)
-			rc = call.method->handler(&call);
-	}
+	rc = rpc_check_line(s, line, len, &req, &call);
+	if (rc == 0)
+		rc = call.method->handler(&call);
 	if (call.db != NULL) {
 		db_rollback(call.db);	/* a handler that forgot to finish */
 		db_release(call.db);
 	}
+	if ((method = req.method) == NULL)
+		goto reply;	/* no request: nothing to log */
 
 	double ms = rpc_elapsed_ms(&t0);
 	int slow = server_config()->log_slow_request;	/* 0: never warn */
@@ -423,27 +518,8 @@ rpc_handle_line(struct session *s, const char *line, size_t len)
 		    rc == 0 ? "" : (call.error_reason ? call.error_reason : "?"), ms);
 	stats_request(ms, rc == 0, server_config()->log_slow_request > 0 &&
 	    ms >= server_config()->log_slow_request);
-
-	if (id == NULL) {
-		/* A notification: no reply, whatever happened. */
-		json_decref(call.result);
-		json_decref(call.error_data);
-		goto out;
-	}
-	if (rc == 0) {
-		reply = json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id,
-		    "result", call.result ? call.result : json_object());
-		call.result = NULL;
-	} else {
-		json_decref(call.result);
-		reply = json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id,
-		    "error", rpc_error_object(&call));
-	}
-	out = rpc_dump(reply);
-out:
-	json_decref(call.params);
-	free(call.error_field);
-	free(call.error_message);
-	json_decref(req);
+reply:
+	out = rpc_reply(&req, &call, rc);
+	rpc_request_free(&req, &call);
 	return out;
 }

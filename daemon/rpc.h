@@ -72,6 +72,38 @@ char	*rpc_handle_line(struct session *s, const char *line, size_t len);
 char	*rpc_reply_too_long(struct session *s);
 
 /*
+ * The dispatcher in three steps, so that its checks run without a
+ * database (tests/fuzz/fuzz-rpc.c): rpc_handle_line is check, handler,
+ * reply.  A request line as the checks leave it:
+ */
+struct rpc_request {
+	json_t	*json;		/* the parsed line (owned); NULL when it was none */
+	json_t	*id;		/* in json, or JSON null when the line's id could not be
+				 * told; NULL for a notification (no reply) */
+	json_t	*method;	/* its name (a string in json); NULL when the line was no
+				 * request, which is then neither logged nor counted */
+};
+
+/*
+ * Every check before a handler: UTF-8, JSON, the JSON-RPC 2.0 shape and
+ * id, the method, the session's role and the parameters.  Fills *req and
+ * *call (call->session = s); returns 0 when call->method's handler may
+ * run with call->params, else -1 with the error in call.  Runs no handler
+ * and takes no database connection.  Free with rpc_request_free.
+ */
+int	rpc_check_line(struct session *s, const char *line, size_t len,
+	    struct rpc_request *req, struct rpc_call *call);
+
+/*
+ * The reply line for rc (0: call->result, which it takes; -1: the error in
+ * call), or NULL for a notification.  Caller frees.
+ */
+char	*rpc_reply(struct rpc_request *req, struct rpc_call *call, int rc);
+
+/* Free what rpc_check_line and the handler left in req and call. */
+void	rpc_request_free(struct rpc_request *req, struct rpc_call *call);
+
+/*
  * Record an error reply and return -1, for "return rpc_fail(...)".  field
  * may be NULL; message NULL means the reason's sentence in the session's
  * language.

@@ -20,6 +20,11 @@ JXJY_PACKAGES="meson ninja-build pkg-config gcc libc6-dev libssh-dev libpq-dev l
 libconfig-dev libjansson-dev libsodium-dev libpwquality-dev cracklib-runtime postgresql
 tmux gettext openssh-client jq python3 python3-pytest procps util-linux
 haproxy systemd"
+# The fuzzing harnesses (tests/fuzz/build): Debian 12's clang is 14, and libFuzzer's
+# runtime is in libclang-rt-14-dev, which clang only recommends; llvm brings
+# llvm-symbolizer for the stack trace of a finding.
+JXJY_FUZZ_PACKAGES="clang libclang-rt-14-dev llvm"
+JXJY_PACKAGES="$JXJY_PACKAGES $JXJY_FUZZ_PACKAGES"
 
 jxjy_say()
 {
