@@ -370,3 +370,26 @@ out:
 	free(why);
 	return rc;
 }
+
+int
+admins_active(struct db_conn *c, int64_t account_id, const char *unit_code,
+    char **unit_name)
+{
+	DB_STMT(admins_active_stmt,
+	    "SELECT u.name FROM accounts a JOIN units u ON u.code = a.unit_code"
+	    " WHERE a.id = $1 AND a.unit_code = $2 AND a.role = 'unit_admin'"
+	    " AND a.state = 'active'");
+	char id[24];
+	const char *params[2] = { id, unit_code };
+	PGresult *r;
+	int yes;
+
+	snprintf(id, sizeof id, "%lld", (long long)account_id);
+	if ((r = db_exec(c, &admins_active_stmt, 2, params)) == NULL)
+		return -1;
+	yes = PQntuples(r) == 1;
+	if (yes && unit_name != NULL)
+		*unit_name = xstrdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return yes;
+}

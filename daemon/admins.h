@@ -5,6 +5,7 @@
 #define JXJYD_ADMINS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct config;
 struct db_conn;
@@ -21,6 +22,16 @@ struct db_conn;
  * changed) when the database failed.
  */
 int	admins_sync(struct db_conn *c, const struct config *cfg);
+
+/*
+ * Whether account_id is, in the database now, an active administrator of
+ * unit_code (a reload of unit_admins may have disabled it since it logged
+ * in): 1 yes, 0 no, -1 when the database failed (db_error_text says why).
+ * With unit_name, *unit_name gets the unit's name (caller frees).  The one
+ * check of the methods of rpc_admin_db and the `ssh host COMMAND` commands.
+ */
+int	admins_active(struct db_conn *c, int64_t account_id, const char *unit_code,
+	    char **unit_name);
 
 /*
  * The fingerprint OpenSSH prints for a public key line "TYPE BASE64 ...":

@@ -18,6 +18,7 @@
 
 #include "messages.h"
 
+struct config;
 struct rpc_call;
 struct session;
 struct upload;
@@ -58,8 +59,8 @@ void	upload_consume(struct session *s);
  * ("attachment_type", "uploads_busy", or a share's: upload_share_refusal).
  * For files that arrived another way (the inbox of inbox.h).
  */
-const char *upload_adopt(struct session *s, const char *name, unsigned char *data,
-	    size_t size, char token[33], struct upload_view *v);
+const char *upload_adopt(const struct config *cfg, struct session *s, const char *name,
+	    unsigned char *data, size_t size, char token[33], struct upload_view *v);
 
 /*
  * What one account and one source address hold of an upload budget (the
@@ -78,8 +79,8 @@ struct upload_share {
  * "uploads_account_full", "uploads_source_busy").  A byte share is never
  * less than one file of declarations.max_attachment.
  */
-const char *upload_share_refusal(const struct upload_share *share, size_t size,
-	    bool in_progress);
+const char *upload_share_refusal(const struct config *cfg, const struct upload_share *share,
+	    size_t size, bool in_progress);
 
 /*
  * Fail call with a reason upload_adopt or a budget gave ("uploads_busy",
@@ -92,7 +93,7 @@ int	attachment_refuse(struct rpc_call *call, const char *reason);
  * The sentence of an upload's reason word in lang, its number (a count, a
  * size, the stall timeout) filled in from the configuration.  Caller frees.
  */
-char	*upload_reason_text(enum lang lang, const char *reason);
+char	*upload_reason_text(const struct config *cfg, enum lang lang, const char *reason);
 
 /* Seconds of a clock that does not jump with the wall clock (stall timeouts). */
 time_t	upload_now(void);

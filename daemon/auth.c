@@ -53,6 +53,7 @@
 #include "log.h"
 #include "passwords.h"
 #include "session.h"
+#include "sessions.h"
 #include "xmalloc.h"
 
 /* --- per-source throttling ----------------------------------------------- */
@@ -157,9 +158,9 @@ auth_source_failures(const char *source)
 }
 
 bool
-auth_source_allowed(const char *source)
+auth_source_allowed(const struct config *cfg, const char *source)
 {
-	return auth_source_failures(source) < server_config()->source_failures_per_minute;
+	return auth_source_failures(source) < cfg->source_failures_per_minute;
 }
 
 void
@@ -320,9 +321,9 @@ auth_normalise_id(const char *id_number, char out[19])
 
 /* 1, 2, 4 ... seconds for the failures past the threshold, capped; 0 below it. */
 static int
-auth_delay_for(int failures, int threshold)
+auth_delay_for(const struct config *cfg, int failures, int threshold)
 {
-	int cap = server_config()->throttle_max_delay, over = failures - threshold;
+	int cap = cfg->throttle_max_delay, over = failures - threshold;
 
 	if (over < 0)
 		return 0;
@@ -337,18 +338,16 @@ auth_delay_for(int failures, int threshold)
  * involved), or its source address is past its limit.
  */
 static bool
-auth_throttled(const struct session *s, int failures)
+auth_throttled(const struct config *cfg, const struct session *s, int failures)
 {
-	const struct config *cfg = server_config();
-
 	return failures >= cfg->throttle_after ||
 	    auth_source_failures(s->source) >= cfg->source_failures_per_minute;
 }
 
 bool
-auth_captcha_required(const struct session *s, bool throttled)
+auth_captcha_required(const struct config *cfg, const struct session *s, bool throttled)
 {
-	switch (server_config()->captcha) {
+	switch (cfg->captcha) {
 	case CAPTCHA_ALWAYS:
 		return true;
 	case CAPTCHA_AFTER_FAILURES:
@@ -380,7 +379,7 @@ auth_captcha(struct rpc_call *call, bool throttled)
 	struct session *s = call->session;
 	enum captcha_result result;
 
-	if (!auth_captcha_required(s, throttled)) {
+	if (!auth_captcha_required(call->cfg, s, throttled)) {
 		captcha_free(s->captcha);
 		s->captcha = NULL;
 		return 0;
@@ -409,7 +408,7 @@ auth_captcha(struct rpc_call *call, bool throttled)
 static int
 auth_count_and_wait(struct rpc_call *call, const char *id_number)
 {
-	const struct config *cfg = server_config();
+	const struct config *cfg = call->cfg;
 	struct db_conn *db;
 	char window[16];
 	const char *params[2] = { id_number, window };
@@ -426,8 +425,8 @@ auth_count_and_wait(struct rpc_call *call, const char *id_number)
 	PQclear(r);
 	auth_release_db(call);
 
-	delay = auth_delay_for(before, cfg->throttle_after);
-	source_delay = auth_delay_for(auth_source_failures(call->session->source),
+	delay = auth_delay_for(cfg, before, cfg->throttle_after);
+	source_delay = auth_delay_for(cfg, auth_source_failures(call->session->source),
 	    cfg->source_failures_per_minute);
 	if (source_delay > delay)
 		delay = source_delay;
@@ -463,16 +462,6 @@ auth_settle(struct rpc_call *call, const char *id_number, bool reset)
 	return 0;
 }
 
-/* Wipe and free a password hash. */
-static void
-auth_hash_free(char *hash)
-{
-	if (hash != NULL) {
-		memset(hash, 0, strlen(hash));
-		free(hash);
-	}
-}
-
 /* Read candidate row i of r (columns from 1 on) into c. */
 static void
 auth_candidate_read(PGresult *r, int i, struct auth_candidate *c)
@@ -497,7 +486,7 @@ int
 auth_password(struct rpc_call *call, const char *id_number, const char *password,
     enum auth_scope scope, struct account_row *row)
 {
-	const struct config *cfg = server_config();
+	const struct config *cfg = call->cfg;
 	struct session *s = call->session;
 	char normalised[19], window[16], limit[16];
 	const char *params[3] = { normalised, window, limit };
@@ -512,7 +501,7 @@ auth_password(struct rpc_call *call, const char *id_number, const char *password
 		 * Not even an ID number: nothing to count it against, but the
 		 * same answer after the same hashing, slowed by the source.
 		 */
-		if (auth_captcha(call, auth_throttled(s, -1)) != 0)
+		if (auth_captcha(call, auth_throttled(cfg, s, -1)) != 0)
 			return -1;
 		password_verify(NULL, password);
 		auth_source_failed(s->source);
@@ -538,7 +527,7 @@ auth_password(struct rpc_call *call, const char *id_number, const char *password
 	}
 	PQclear(r);
 
-	if (auth_captcha(call, auth_throttled(s, failures)) != 0)
+	if (auth_captcha(call, auth_throttled(cfg, s, failures)) != 0)
 		goto out;
 	if (auth_count_and_wait(call, normalised) != 0)
 		goto out;
@@ -554,7 +543,7 @@ auth_password(struct rpc_call *call, const char *id_number, const char *password
 		auth_source_failed(s->source);
 		s->login_failures++;
 		rc = rpc_fail(call, RPC_LOGIN_FAILED, "bad_credentials", NULL, NULL);
-		if (auth_captcha_required(s, auth_throttled(s, failures + 1)))
+		if (auth_captcha_required(cfg, s, auth_throttled(cfg, s, failures + 1)))
 			auth_error_data(call, "captcha_required", json_true());
 		goto out;
 	}
@@ -566,7 +555,7 @@ auth_password(struct rpc_call *call, const char *id_number, const char *password
 out:
 	for (int i = 0; i < n; i++) {
 		account_row_free(&cands[i].row);
-		auth_hash_free(cands[i].hash);
+		password_free(cands[i].hash);
 	}
 	free(cands);
 	return rc;
@@ -575,7 +564,7 @@ out:
 int
 auth_verify_current(struct rpc_call *call, const char *password)
 {
-	const struct config *cfg = server_config();
+	const struct config *cfg = call->cfg;
 	struct session *s = call->session;
 	char id[24], window[16];
 	const char *params[2] = { id, window };
@@ -610,6 +599,31 @@ auth_verify_current(struct rpc_call *call, const char *password)
 		goto out;
 	rc = 0;
 out:
-	auth_hash_free(hash);
+	password_free(hash);
 	return rc;
+}
+
+void
+auth_session_login(struct session *s, int64_t account_id, enum role role,
+    const char *unit_code, const char *id_number)
+{
+	free(s->unit_code);
+	s->account_id = account_id;
+	s->role = role;
+	s->unit_code = xstrdup(unit_code ? unit_code : "");
+	snprintf(s->id_number, sizeof s->id_number, "%s", id_number ? id_number : "");
+	s->key_login = false;
+	sessions_login(&s->registry, account_id);
+}
+
+void
+auth_session_logout(struct session *s)
+{
+	sessions_logout(&s->registry);
+	free(s->unit_code);
+	s->unit_code = NULL;
+	s->id_number[0] = '\0';
+	s->key_login = false;
+	s->account_id = 0;
+	s->role = ROLE_GUEST;
 }

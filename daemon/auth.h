@@ -14,6 +14,8 @@
 
 #include "rpc.h"
 
+struct config;
+
 struct account_row {
 	int64_t	 id;
 	char	 id_number[19];
@@ -62,9 +64,21 @@ int	auth_verify_current(struct rpc_call *call, const char *password);
  * throttled saying whether its ID number is throttled (captcha.new, which
  * knows no ID number, passes false).
  */
-bool	auth_captcha_required(const struct session *s, bool throttled);
+bool	auth_captcha_required(const struct config *cfg, const struct session *s,
+	    bool throttled);
 
 void	account_row_free(struct account_row *row);
+
+/*
+ * Log s in to an account (after a password, a reset code or an SSH key
+ * proved it): sets its role, unit and ID number and registers it with
+ * sessions.h, so that a password change elsewhere can end it.
+ */
+void	auth_session_login(struct session *s, int64_t account_id, enum role role,
+	    const char *unit_code, const char *id_number);
+
+/* Log s out again: a guest, unregistered. */
+void	auth_session_logout(struct session *s);
 
 struct db_conn;
 
@@ -81,7 +95,7 @@ int	auth_lock_id_number(struct db_conn *db, const char *id_number);
  * auth_source_allowed is only for a method that still refuses
  * ("rate_limited") rather than slows.
  */
-bool	auth_source_allowed(const char *source);
+bool	auth_source_allowed(const struct config *cfg, const char *source);
 void	auth_source_failed(const char *source);
 
 /* Failures from source in the last minute (estimated): captcha "after_failures". */

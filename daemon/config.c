@@ -16,6 +16,7 @@
 #include <libconfig.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1421,114 +1422,119 @@ config_field_choices(struct config_reader *rd, const config_setting_t *list,
 	}
 }
 
-/*
- * Load one field (group g) of a form into *f; prefix is its key path
- * ("learning_forms[1].fields[0]").  Returns true when it is valid;
- * otherwise records every mistake and returns false (f is freed).  *key
- * gets a copy of the field's key when that much was valid (for the
- * duplicate check), else NULL; the caller frees it.
- */
-static bool
-config_field_load(struct config_reader *rd, const config_setting_t *g,
-    const char *prefix, struct config_field *f, char **fkey)
+/* The members of a field whose meaning depends on its type, as found. */
+struct config_field_members {
+	const config_setting_t *min, *max, *max_length, *choices;
+	bool	 typed;		/* type was valid */
+};
+
+/* Read one member s of a field; the type-dependent ones are only noted in *m. */
+static void
+config_field_member(struct config_reader *rd, const config_setting_t *s,
+    const char *prefix, struct config_field *f, char **fkey,
+    struct config_field_members *m)
 {
-	static const char *const members[] = { "key", "label", "type", NULL };
-	const config_setting_t *s, *smin = NULL, *smax = NULL, *slen = NULL,
-	    *schoices = NULL;
-	const char *name, *str, *const *m;
-	size_t before = rd->errs->n, i;
-	bool typed = false;
+	const char *name = config_setting_name(s), *str;
+	char *key = xasprintf("%s.%s", prefix, name);
+	int v;
+
+	if (strcmp(name, "key") == 0) {
+		if ((str = config_ident(rd, s, key)) != NULL) {
+			f->key = xstrdup(str);
+			*fkey = xstrdup(str);
+		}
+	} else if (strcmp(name, "label") == 0) {
+		if ((str = config_name_text(rd, s, key)) != NULL)
+			f->label = xstrdup(str);
+	} else if (strcmp(name, "type") == 0) {
+		if ((v = config_member_enum(rd, s, key, config_field_types)) >= 0) {
+			f->type = (enum field_type)v;
+			m->typed = true;
+		}
+	} else if (strcmp(name, "required") == 0) {
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			config_error(rd, s, key, "expected a boolean (true or "
+			    "false), got %s", config_type_name(config_setting_type(s)));
+		else
+			f->required = config_setting_get_bool(s) != 0;
+	} else if (strcmp(name, "min") == 0)
+		m->min = s;
+	else if (strcmp(name, "max") == 0)
+		m->max = s;
+	else if (strcmp(name, "max_length") == 0)
+		m->max_length = s;
+	else if (strcmp(name, "choices") == 0)
+		m->choices = s;
+	else
+		config_error(rd, s, key, "unknown key (expected key, label, type, "
+		    "required, min, max, max_length and choices)");
+	free(key);
+}
+
+/* A field's min or max member s, named member, which only some types have. */
+static void
+config_field_misplaced(struct config_reader *rd, const config_setting_t *s,
+    const char *prefix, const char *member, const char *types)
+{
+	char *key;
+
+	if (s == NULL)
+		return;
+	key = xasprintf("%s.%s", prefix, member);
+	config_error(rd, s, key, "only applies to %s fields", types);
+	free(key);
+}
+
+/* min and max of an integer or decimal field (others may have neither). */
+static void
+config_field_bounds(struct config_reader *rd, const char *prefix, struct config_field *f,
+    const struct config_field_members *m)
+{
+	const config_setting_t *const bound[2] = { m->min, m->max };
+	char *key;
+
+	if (f->type != FIELD_INTEGER && f->type != FIELD_DECIMAL) {
+		config_field_misplaced(rd, m->min, prefix, "min", "integer and decimal");
+		config_field_misplaced(rd, m->max, prefix, "max", "integer and decimal");
+		return;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		double d;
+
+		if (bound[i] == NULL)
+			continue;
+		key = xasprintf("%s.%s", prefix, i == 0 ? "min" : "max");
+		if (config_number_in(rd, bound[i], key, -CONFIG_NUMBER_LIMIT, false,
+		    CONFIG_NUMBER_LIMIT, &d)) {
+			if (f->type == FIELD_INTEGER && d != (double)(long long)d)
+				config_error(rd, bound[i], key, "must be a whole "
+				    "number for an integer field, got %g", d);
+			else if (i == 0) {
+				f->min = d;
+				f->has_min = true;
+			} else {
+				f->max = d;
+				f->has_max = true;
+			}
+		}
+		free(key);
+	}
+	if (f->has_min && f->has_max && f->max < f->min) {
+		key = xasprintf("%s.max", prefix);
+		config_error(rd, m->max, key, "must not be less than min (%g), got %g",
+		    f->min, f->max);
+		free(key);
+	}
+}
+
+/* max_length of a text or longtext field, the type's default when unset. */
+static void
+config_field_max_length(struct config_reader *rd, const char *prefix,
+    struct config_field *f, const config_setting_t *slen)
+{
 	char *key;
 	int v;
 
-	memset(f, 0, sizeof *f);
-	*fkey = NULL;
-	f->line = config_setting_source_line(g);
-	for (m = members; *m != NULL; m++) {
-		if (config_setting_get_member(g, *m) == NULL)
-			config_error(rd, g, prefix, "missing required key \"%s\"", *m);
-	}
-	for (i = 0; (s = config_setting_get_elem(g, (unsigned)i)) != NULL; i++) {
-		name = config_setting_name(s);
-		key = xasprintf("%s.%s", prefix, name);
-		if (strcmp(name, "key") == 0) {
-			if ((str = config_ident(rd, s, key)) != NULL) {
-				f->key = xstrdup(str);
-				*fkey = xstrdup(str);
-			}
-		} else if (strcmp(name, "label") == 0) {
-			if ((str = config_name_text(rd, s, key)) != NULL)
-				f->label = xstrdup(str);
-		} else if (strcmp(name, "type") == 0) {
-			if ((v = config_member_enum(rd, s, key, config_field_types)) >= 0) {
-				f->type = (enum field_type)v;
-				typed = true;
-			}
-		} else if (strcmp(name, "required") == 0) {
-			if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-				config_error(rd, s, key, "expected a boolean (true or "
-				    "false), got %s", config_type_name(config_setting_type(s)));
-			else
-				f->required = config_setting_get_bool(s) != 0;
-		} else if (strcmp(name, "min") == 0)
-			smin = s;
-		else if (strcmp(name, "max") == 0)
-			smax = s;
-		else if (strcmp(name, "max_length") == 0)
-			slen = s;
-		else if (strcmp(name, "choices") == 0)
-			schoices = s;
-		else
-			config_error(rd, s, key, "unknown key (expected key, label, type, "
-			    "required, min, max, max_length and choices)");
-		free(key);
-	}
-	if (!typed)
-		goto out;
-
-	/* The members whose meaning depends on the type. */
-	if (f->type == FIELD_INTEGER || f->type == FIELD_DECIMAL) {
-		const config_setting_t *const bound[2] = { smin, smax };
-
-		for (i = 0; i < 2; i++) {
-			double d;
-
-			if (bound[i] == NULL)
-				continue;
-			key = xasprintf("%s.%s", prefix, i == 0 ? "min" : "max");
-			if (config_number_in(rd, bound[i], key, -CONFIG_NUMBER_LIMIT, false,
-			    CONFIG_NUMBER_LIMIT, &d)) {
-				if (f->type == FIELD_INTEGER && d != (double)(long long)d)
-					config_error(rd, bound[i], key, "must be a whole "
-					    "number for an integer field, got %g", d);
-				else if (i == 0) {
-					f->min = d;
-					f->has_min = true;
-				} else {
-					f->max = d;
-					f->has_max = true;
-				}
-			}
-			free(key);
-		}
-		if (f->has_min && f->has_max && f->max < f->min) {
-			key = xasprintf("%s.max", prefix);
-			config_error(rd, smax, key, "must not be less than min (%g), got %g",
-			    f->min, f->max);
-			free(key);
-		}
-	} else {
-		if (smin != NULL) {
-			key = xasprintf("%s.min", prefix);
-			config_error(rd, smin, key, "only applies to integer and decimal fields");
-			free(key);
-		}
-		if (smax != NULL) {
-			key = xasprintf("%s.max", prefix);
-			config_error(rd, smax, key, "only applies to integer and decimal fields");
-			free(key);
-		}
-	}
 	if (slen != NULL) {
 		key = xasprintf("%s.max_length", prefix);
 		if (f->type != FIELD_TEXT && f->type != FIELD_LONGTEXT)
@@ -1547,14 +1553,46 @@ config_field_load(struct config_reader *rd, const config_setting_t *g,
 		f->max_length = FIELD_TEXT_MAX_LENGTH;
 	if (f->max_length == 0 && f->type == FIELD_LONGTEXT)
 		f->max_length = FIELD_LONGTEXT_MAX_LENGTH;
+}
+
+/*
+ * Load one field (group g) of a form into *f; prefix is its key path
+ * ("learning_forms[1].fields[0]").  Returns true when it is valid;
+ * otherwise records every mistake and returns false (f is freed).  *key
+ * gets a copy of the field's key when that much was valid (for the
+ * duplicate check), else NULL; the caller frees it.
+ */
+static bool
+config_field_load(struct config_reader *rd, const config_setting_t *g,
+    const char *prefix, struct config_field *f, char **fkey)
+{
+	static const char *const members[] = { "key", "label", "type", NULL };
+	struct config_field_members m = { 0 };
+	const config_setting_t *s;
+	size_t before = rd->errs->n;
+	char *key;
+
+	memset(f, 0, sizeof *f);
+	*fkey = NULL;
+	f->line = config_setting_source_line(g);
+	for (const char *const *r = members; *r != NULL; r++) {
+		if (config_setting_get_member(g, *r) == NULL)
+			config_error(rd, g, prefix, "missing required key \"%s\"", *r);
+	}
+	for (unsigned i = 0; (s = config_setting_get_elem(g, i)) != NULL; i++)
+		config_field_member(rd, s, prefix, f, fkey, &m);
+	if (!m.typed)
+		goto out;
+	config_field_bounds(rd, prefix, f, &m);
+	config_field_max_length(rd, prefix, f, m.max_length);
 	key = xasprintf("%s.choices", prefix);
-	if (f->type == FIELD_CHOICE && schoices == NULL)
+	if (f->type == FIELD_CHOICE && m.choices == NULL)
 		config_error(rd, g, prefix, "missing required key \"choices\" "
 		    "(a choice field lists its choices)");
 	else if (f->type == FIELD_CHOICE)
-		config_field_choices(rd, schoices, key, f);
-	else if (schoices != NULL)
-		config_error(rd, schoices, key, "only applies to choice fields");
+		config_field_choices(rd, m.choices, key, f);
+	else if (m.choices != NULL)
+		config_error(rd, m.choices, key, "only applies to choice fields");
 	free(key);
 out:
 	if (rd->errs->n == before)
@@ -2191,6 +2229,56 @@ config_free(struct config *cfg)
 	free(cfg->forms);
 	free(cfg->requirements);
 	memset(cfg, 0, sizeof *cfg);
+}
+
+/*
+ * The configuration in force.  A reload replaces it whole, never in place:
+ * a session thread that took a reference reads one configuration to the
+ * end of its request.  The replaced ones are retired, not freed, because a
+ * thread may still hold one; a reload is rare and small, and this keeps
+ * locks off the request path.  Only the main thread publishes.
+ */
+static struct config *_Atomic config_in_force;
+static const struct config *config_first;	/* the caller's; not ours to free */
+static struct config **config_retired;
+static size_t config_n_retired;
+
+const struct config *
+config_current(void)
+{
+	return atomic_load(&config_in_force);
+}
+
+static void
+config_retire(struct config *cfg)
+{
+	if (cfg == NULL || cfg == config_first)
+		return;
+	config_retired = xrealloc(config_retired,
+	    (config_n_retired + 1) * sizeof *config_retired);
+	config_retired[config_n_retired++] = cfg;
+}
+
+void
+config_publish(struct config *cfg)
+{
+	if (config_first == NULL)
+		config_first = cfg;
+	config_retire(atomic_exchange(&config_in_force, cfg));
+}
+
+void
+config_retire_all(void)
+{
+	config_retire(atomic_exchange(&config_in_force, NULL));
+	for (size_t i = 0; i < config_n_retired; i++) {
+		config_free(config_retired[i]);
+		free(config_retired[i]);
+	}
+	free(config_retired);
+	config_retired = NULL;
+	config_n_retired = 0;
+	config_first = NULL;
 }
 
 void

@@ -196,6 +196,36 @@ void	config_diff(const struct config *a, const struct config *b,
 	    char *buf, size_t size, char *restart_buf, size_t restart_size);
 
 /*
+ * The configuration in force (NULL before the first config_publish).  A
+ * reload publishes a new one whole; the one it replaces stays valid until
+ * config_retire_all, so a reference taken once (struct rpc_call's cfg, one
+ * per request) reads one configuration to its end.  Take it once per unit
+ * of work rather than calling this again and again.
+ */
+const struct config *config_current(void);
+
+/*
+ * Make cfg the configuration in force (main thread only).  The first one
+ * published stays its caller's; every later one becomes config.c's and is
+ * freed by config_retire_all.
+ */
+void	config_publish(struct config *cfg);
+
+/* When the server has stopped and no thread reads any: free what config_publish kept. */
+void	config_retire_all(void);
+
+/*
+ * The old name of config_current, kept while the method groups of the
+ * dispatch work (rpc-review.c, rpc-declarations.c, rpc-profile.c,
+ * rpc-completion.c, rpc-reference.c) still call it; remove it once none does.
+ */
+static inline const struct config *
+server_config(void)
+{
+	return config_current();
+}
+
+/*
  * The requirement in force in year: the entry with the greatest year not
  * after it; for a year before every entry, the earliest entry; with no
  * entries, the built-in default (CONFIG_REQUIRED_*).  Never NULL; points

@@ -31,7 +31,6 @@
 #include "control.h"
 #include "db.h"
 #include "log.h"
-#include "session.h"
 #include "stats.h"
 #include "xmalloc.h"
 
@@ -72,7 +71,7 @@ control_duration(int64_t s, char *buf, size_t size)
 static char *
 control_report(void)
 {
-	const struct config *cfg = server_config();
+	const struct config *cfg = config_current();
 	struct stats_snapshot st;
 	int open, busy, size;
 	int64_t window;

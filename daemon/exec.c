@@ -5,7 +5,7 @@
  * the TUI nor JSON.
  *
  * Only a session that an SSH key logged in as an active unit administrator
- * may run them (server.c, session_auth_pubkey); anything else gets the list
+ * may run them (ssh-auth.c, ssh_auth_pubkey); anything else gets the list
  * of commands and exit status 1.  Every command reads the administrator's
  * own unit only.  Commands are descriptors in one table, as tmux's are;
  * the table is also the help text.
@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admins.h"
 #include "completion.h"
 #include "config.h"
 #include "db.h"
@@ -112,10 +113,11 @@ struct column {
 
 struct exec_ctx {
 	struct session	*s;
+	const struct config *cfg;	/* in force when the command came */
 	struct db_conn	*db;
 	struct buf	 out;
 	bool		 csv, bom;
-	const char	*unit_name;
+	char		*unit_name;	/* of the administrator's unit */
 	const char	*args[EXEC_ARGS_MAX];	/* after the command (and its subcommand) */
 	int		 nargs;
 };
@@ -469,10 +471,10 @@ exec_report(struct exec_ctx *x)
 	if (have == 0)
 		return exec_not_available(x);
 	/* The caps of the forms the config has now (a reload may not be synced yet). */
-	if (forms_current(x->db, server_config()) == NULL)
+	if (forms_current(x->db, x->cfg) == NULL)
 		return exec_failed(x);
 	q.year = atoi(y);
-	if (completion_unit(x->db, server_config(), &q, &rep) != 0)
+	if (completion_unit(x->db, x->cfg, &q, &rep) != 0)
 		return exec_failed(x);
 	table_print(x, rep.rows, cols, sizeof cols / sizeof cols[0]);
 	req = rep.requirement;
@@ -537,41 +539,13 @@ exec_help(struct exec_ctx *x)
 	return 0;
 }
 
-/*
- * Whether s is an active unit administrator now (an account disabled by a
- * reload since it logged in is refused); sets x->unit_name.
- */
-static bool
-exec_admin_active(struct exec_ctx *x, PGresult **keep)
-{
-	DB_STMT(exec_admin_stmt,
-	    "SELECT u.name FROM accounts a JOIN units u ON u.code = a.unit_code"
-	    " WHERE a.id = $1 AND a.unit_code = $2 AND a.role = 'unit_admin'"
-	    " AND a.state = 'active'");
-	char id[24];
-	const char *params[2] = { id, x->s->unit_code };
-	PGresult *r;
-
-	snprintf(id, sizeof id, "%lld", (long long)x->s->account_id);
-	if ((r = db_exec(x->db, &exec_admin_stmt, 2, params)) == NULL)
-		return false;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return false;
-	}
-	x->unit_name = PQgetvalue(r, 0, 0);
-	*keep = r;
-	return true;
-}
-
 int
 exec_run(struct session *s, const char *command, char **out)
 {
-	struct exec_ctx x = { .s = s };
+	struct exec_ctx x = { .s = s, .cfg = config_current() };
 	const struct exec_command *c = NULL;
 	const char *words[EXEC_ARGS_MAX + 2];
 	char *line = NULL, *save = NULL, *w;
-	PGresult *admin = NULL;
 	int n = 0, rc = 1;
 
 	if (strlen(command) > EXEC_COMMAND_MAX || !utf8_valid(command, strlen(command)))
@@ -617,7 +591,8 @@ exec_run(struct session *s, const char *command, char **out)
 		buf_printf(&x.out, "%s\n", message_get(s->lang, "database_unavailable"));
 		goto out;
 	}
-	if (!exec_admin_active(&x, &admin))
+	/* Still an active administrator (a reload may have disabled it): admins.c. */
+	if (admins_active(x.db, s->account_id, s->unit_code, &x.unit_name) != 1)
 		goto need_admin;
 	log_info("session %lu: exec %s%s (account %lld)", s->serial, c->usage,
 	    x.csv ? " as CSV" : "", (long long)s->account_id);
@@ -641,7 +616,7 @@ refuse:
 	exec_usage(&x);
 	rc = 1;
 out:
-	PQclear(admin);
+	free(x.unit_name);
 	db_release(x.db);
 	free(line);
 	*out = x.out.data != NULL ? x.out.data : xstrdup("");

@@ -184,9 +184,9 @@ inbox_file_fail(struct inbox_file *f, const char *reason)
  * timeout, in all open inboxes (whole seconds, as upload_sweep counts).
  */
 static void
-inbox_sweep(time_t now)
+inbox_sweep(const struct config *cfg, time_t now)
 {
-	int timeout = server_config()->uploads_stall_timeout;
+	int timeout = cfg->uploads_stall_timeout;
 
 	for (struct inbox *ib = inbox_list; ib != NULL; ib = ib->next) {
 		for (size_t i = 0; i < ib->n_files; i++) {
@@ -259,8 +259,8 @@ inbox_file_finish(struct inbox_file *f)
  * file failed with (inbox_file_fail: a refused write spoils the file).
  */
 static const char *
-inbox_file_write(struct inbox *ib, struct inbox_file *f, uint64_t offset, const void *data,
-    size_t len)
+inbox_file_write(const struct config *cfg, struct inbox *ib, struct inbox_file *f,
+    uint64_t offset, const void *data, size_t len)
 {
 	size_t max = ib->max_file, end;
 	struct upload_share share;
@@ -280,9 +280,9 @@ inbox_file_write(struct inbox *ib, struct inbox_file *f, uint64_t offset, const 
 			cap *= 2;
 		if (cap > max)
 			cap = max;
-		inbox_sweep(upload_now());
+		inbox_sweep(cfg, upload_now());
 		inbox_share(ib->account_id, f->source, &share);
-		why = upload_share_refusal(&share, cap - f->cap, false);
+		why = upload_share_refusal(cfg, &share, cap - f->cap, false);
 		if (why == NULL && inbox_bytes + (cap - f->cap) > INBOX_BUDGET)
 			why = "uploads_busy";
 		if (why != NULL) {
@@ -312,12 +312,13 @@ inbox_file_write(struct inbox *ib, struct inbox_file *f, uint64_t offset, const 
  * its number filled in.  Caller frees.
  */
 static char *
-inbox_reason_text(const struct inbox *ib, enum lang lang, const char *reason)
+inbox_reason_text(const struct config *cfg, const struct inbox *ib, enum lang lang,
+    const char *reason)
 {
 	char size[32];
 
 	if (strcmp(reason, "inbox_file_too_large") != 0)
-		return upload_reason_text(lang, reason);
+		return upload_reason_text(cfg, lang, reason);
 	attachment_size_text(ib->max_file, size, sizeof size);
 	return xasprintf(message_get(lang, reason), size);
 }
@@ -353,10 +354,8 @@ inbox_new_token(char token[INBOX_TOKEN_LEN + 1])
 
 /* Largest file an inbox takes: the declarations' attachment limit. */
 static size_t
-inbox_max_file(void)
+inbox_max_file(const struct config *cfg)
 {
-	const struct config *cfg = server_config();
-
 	return cfg->decl_max_attachment > 0 ? (size_t)cfg->decl_max_attachment :
 	    10u * 1024 * 1024;
 }
@@ -474,7 +473,7 @@ static int
 inbox_open(struct rpc_call *call)
 {
 	struct session *s = call->session;
-	const struct config *cfg = server_config();
+	const struct config *cfg = call->cfg;
 	struct inbox *ib = s->inbox;
 	char host[INET6_ADDRSTRLEN + 2];
 
@@ -483,7 +482,7 @@ inbox_open(struct rpc_call *call)
 		ib->owner = s;
 		ib->refs = 1;
 		ib->account_id = s->account_id;
-		ib->max_file = inbox_max_file();
+		ib->max_file = inbox_max_file(cfg);
 		pthread_mutex_lock(&inbox_lock);
 		inbox_new_token(ib->token);
 		ib->next = inbox_list;
@@ -518,12 +517,12 @@ inbox_list_files(struct rpc_call *call)
 	uploading = json_array();
 	failed = json_array();
 	pthread_mutex_lock(&inbox_lock);
-	inbox_sweep(upload_now());
+	inbox_sweep(call->cfg, upload_now());
 	for (size_t i = 0; i < ib->n_files; i++) {
 		const struct inbox_file *f = ib->files[i];
 
 		if (f->failed != NULL) {
-			text = inbox_reason_text(ib, lang, f->failed);
+			text = inbox_reason_text(call->cfg, ib, lang, f->failed);
 			json_array_append_new(failed, json_pack("{s:s, s:s, s:s}", "name",
 			    f->name, "reason", f->failed, "message", text));
 			free(text);
@@ -590,7 +589,7 @@ inbox_attach(struct rpc_call *call)
 		if (strcmp(why, "inbox_busy") == 0)
 			return rpc_fail(call, RPC_CONFLICT, why, NULL, NULL);
 		/* Its transfer went wrong: say which file and what happened. */
-		cause = inbox_reason_text(ib, lang, why);
+		cause = inbox_reason_text(call->cfg, ib, lang, why);
 		message = xasprintf(message_get(lang, "inbox_file_failed"), name, cause);
 		rpc_fail(call, RPC_CONFLICT, "inbox_file_failed", "name", message);
 		call->error_data = json_pack("{s:s}", "cause", why);
@@ -598,7 +597,7 @@ inbox_attach(struct rpc_call *call)
 		free(message);
 		return -1;
 	}
-	why = upload_adopt(call->session, filename, (unsigned char *)data, size, token, &v);
+	why = upload_adopt(call->cfg, call->session, filename, (unsigned char *)data, size, token, &v);
 	free(filename);
 	if (why != NULL)
 		return attachment_refuse(call, why);
@@ -633,6 +632,7 @@ struct inbox_handle {
 
 struct inbox_sftp {
 	struct session	*s;
+	const struct config *cfg;	/* in force: taken again before each request */
 	sftp_session	 sftp;
 	struct inbox	*ib;		/* NULL: a wrong token, everything is refused */
 	struct inbox_handle handles[INBOX_SFTP_HANDLES];
@@ -752,7 +752,7 @@ inbox_sftp_handle_close(struct inbox *ib, struct inbox_handle *h, bool clean)
 static void
 inbox_sftp_refuse(struct inbox_sftp *st, sftp_client_message msg, const char *reason)
 {
-	char *text = inbox_reason_text(st->ib, st->s->lang, reason);
+	char *text = inbox_reason_text(st->cfg, st->ib, st->s->lang, reason);
 	char *status = xasprintf("%s (%s)", text, reason);
 
 	sftp_reply_status(msg, SSH_FX_FAILURE, status);
@@ -798,9 +798,9 @@ inbox_sftp_open(struct inbox_sftp *st, sftp_client_message msg)
 	}
 	pthread_mutex_lock(&inbox_lock);
 	/* One more file being written, for the owner's account and this address. */
-	inbox_sweep(upload_now());
+	inbox_sweep(st->cfg, upload_now());
 	inbox_share(ib->account_id, st->s->source, &share);
-	if ((why = upload_share_refusal(&share, 0, true)) != NULL) {
+	if ((why = upload_share_refusal(st->cfg, &share, 0, true)) != NULL) {
 		pthread_mutex_unlock(&inbox_lock);
 		log_info("session %lu: inbox upload of %s refused: %s", st->s->serial, name, why);
 		inbox_sftp_refuse(st, msg, why);
@@ -861,7 +861,7 @@ inbox_sftp_write(struct inbox_sftp *st, sftp_client_message msg)
 	}
 	len = ssh_string_len(msg->data);
 	pthread_mutex_lock(&inbox_lock);
-	why = inbox_file_write(st->ib, h->file, h->append ? h->file->size : msg->offset,
+	why = inbox_file_write(st->cfg, st->ib, h->file, h->append ? h->file->size : msg->offset,
 	    ssh_string_data(msg->data), len);
 	pthread_mutex_unlock(&inbox_lock);
 	if (why != NULL) {
@@ -1078,7 +1078,7 @@ inbox_sftp_stalled(struct inbox_sftp *st)
 	time_t now = upload_now();
 
 	if (now != swept) {
-		inbox_sweep(now);
+		inbox_sweep(st->cfg, now);
 		swept = now;
 	}
 	for (size_t i = 0; i < INBOX_SFTP_HANDLES; i++) {
@@ -1099,9 +1099,8 @@ inbox_sftp_stalled(struct inbox_sftp *st)
 static bool
 inbox_sftp_wait(struct inbox_sftp *st, time_t *last)
 {
-	int idle = server_config()->idle_timeout;
-
 	for (;;) {
+		int idle = (st->cfg = config_current())->idle_timeout;
 		int n = ssh_channel_poll_timeout(st->s->channel, INBOX_POLL_MS, 0);
 		bool closed, stalled;
 
@@ -1122,7 +1121,7 @@ inbox_sftp_wait(struct inbox_sftp *st, time_t *last)
 		}
 		if (stalled) {
 			log_info("session %lu: sftp upload stalled for %d s, closing",
-			    st->s->serial, server_config()->uploads_stall_timeout);
+			    st->s->serial, st->cfg->uploads_stall_timeout);
 			return false;
 		}
 		if (idle > 0 && time(NULL) - *last >= idle) {
@@ -1135,12 +1134,12 @@ inbox_sftp_wait(struct inbox_sftp *st, time_t *last)
 void
 inbox_serve_sftp(struct session *s)
 {
-	struct inbox_sftp st = { .s = s };
+	struct inbox_sftp st = { .s = s, .cfg = config_current() };
 	sftp_client_message msg;
 	time_t last = time(NULL);
 	int requests = 0;
 
-	if (auth_source_allowed(s->source))
+	if (auth_source_allowed(st.cfg, s->source))
 		st.ib = inbox_acquire(s->ssh_user);
 	if (st.ib == NULL) {
 		/* Guessing tokens counts like guessing passwords. */

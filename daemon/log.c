@@ -12,6 +12,7 @@
  * jxjyd[1]: info: ..." or an ESC sequence then shows as the text it is.
  */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,8 @@
 #include "log.h"
 #include "text.h"
 
-static enum log_level log_threshold = LOG_LEVEL_INFO;
+/* Written by a reload (main thread) while session threads read it. */
+static atomic_int log_threshold = LOG_LEVEL_INFO;
 static bool log_to_syslog;
 
 static const char *const log_names[] = {
@@ -42,7 +44,7 @@ static const int log_priorities[] = {
 void
 log_open(enum log_level level, bool use_syslog)
 {
-	log_threshold = level;
+	atomic_store(&log_threshold, level);
 	log_to_syslog = use_syslog;
 	if (use_syslog)
 		openlog("jxjyd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
@@ -51,13 +53,13 @@ log_open(enum log_level level, bool use_syslog)
 void
 log_set_level(enum log_level level)
 {
-	log_threshold = level;
+	atomic_store(&log_threshold, level);
 }
 
 bool
 log_enabled(enum log_level level)
 {
-	return level <= log_threshold;
+	return (int)level <= atomic_load(&log_threshold);
 }
 
 /* Longest message kept; the line adds the stamp and level. */

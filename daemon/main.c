@@ -15,7 +15,7 @@
 #include "import.h"
 #include "log.h"
 #include "migrate.h"
-#include "server.h"
+#include "listener.h"
 #include "stats.h"
 
 enum exit_status {
@@ -280,7 +280,7 @@ main(int argc, char **argv)
 				    "serving the data already in the database");
 		}
 		stats_start();
-		rc = server_run(&cfg);
+		rc = listener_run(&cfg);
 		break;
 	}
 out:

@@ -23,7 +23,7 @@
 #include "db.h"
 #include "log.h"
 #include "notify.h"
-#include "session.h"
+#include "sessions.h"
 #include "xmalloc.h"
 
 #define NOTIFY_RETRY_SECONDS	5
@@ -68,7 +68,7 @@ notify_handle(const char *payload)
 		return -1;
 	if (strcmp(from, notify_instance()) == 0)
 		return 0;	/* our own change: its sessions are ended already */
-	n = server_end_account_sessions((int64_t)account, NULL);
+	n = sessions_end_account((int64_t)account, NULL);
 	if (n > 0)
 		log_info("notify: account %lld changed its password on another jxjyd; "
 		    "sessions ended here: %d", account, n);
@@ -111,7 +111,7 @@ notify_reconcile(struct db_conn *c)
 	    " FROM accounts WHERE id = ANY($1::bigint[]) AND password_changed_at IS NOT NULL");
 	struct timespec now;
 	int64_t *ids;
-	size_t n = server_logged_in_accounts(&ids), len = 3;
+	size_t n = sessions_logged_in_accounts(&ids), len = 3;
 	char *array, *p;
 	PGresult *res;
 	int ended = 0;
@@ -141,7 +141,8 @@ notify_reconcile(struct db_conn *c)
 		double changed = strtod(PQgetvalue(res, i, 1), NULL);
 		double offset = strtod(PQgetvalue(res, i, 2), NULL) -
 		    ((double)now.tv_sec + (double)now.tv_nsec / 1e9);
-		int k = server_end_account_sessions_before((int64_t)account, changed - offset);
+		int k = sessions_end_account_before((int64_t)account,
+		    changed - offset);
 
 		if (k > 0)
 			log_info("notify: account %lld changed its password while this jxjyd "

@@ -365,3 +365,12 @@ password_check(const char *password, const char *id_number, const char *phone)
 		return "password_contains_phone";
 	return passwords_quality(password);
 }
+
+void
+password_free(char *secret)
+{
+	if (secret == NULL)
+		return;
+	sodium_memzero(secret, strlen(secret));
+	free(secret);
+}

@@ -24,6 +24,9 @@ char	*password_hash(const char *password);
  */
 bool	password_verify(const char *encoded, const char *password);
 
+/* Wipe (sodium_memzero) and free a password, a hash or a code; NULL is fine. */
+void	password_free(char *secret);
+
 /*
  * NULL when password may be used; otherwise the reason word:
  * "password_length" (8..128 characters, counted in code points, never

@@ -155,9 +155,9 @@ upload_random_id(char out[33])
  * In whole seconds, more than the timeout apart: at least that long passed.
  */
 static void
-upload_sweep(time_t now)
+upload_sweep(const struct config *cfg, time_t now)
 {
-	int timeout = server_config()->uploads_stall_timeout;
+	int timeout = cfg->uploads_stall_timeout;
 
 	for (struct upload *u = upload_list; u != NULL; u = u->next) {
 		if (u->finished || u->busy || u->stalled || now - u->last_data <= timeout)
@@ -185,9 +185,9 @@ upload_account_max(const struct config *cfg)
 }
 
 const char *
-upload_share_refusal(const struct upload_share *sh, size_t size, bool in_progress)
+upload_share_refusal(const struct config *cfg, const struct upload_share *sh, size_t size,
+    bool in_progress)
 {
-	const struct config *cfg = server_config();
 	/* One file of the largest size always fits, whatever the shares say. */
 	size_t largest = (size_t)cfg->decl_max_attachment;
 	size_t source_max = (size_t)cfg->uploads_max_bytes_per_source;
@@ -209,10 +209,10 @@ upload_share_refusal(const struct upload_share *sh, size_t size, bool in_progres
  * *out set, or the reason word when there is no room for it now.
  */
 static const char *
-upload_new(const struct session *s, size_t size, bool finished, struct upload **out)
+upload_new(const struct config *cfg, const struct session *s, size_t size, bool finished,
+    struct upload **out)
 {
-	size_t budget = (size_t)UPLOAD_BUDGET_FILES *
-	    (size_t)server_config()->decl_max_attachment;
+	size_t budget = (size_t)UPLOAD_BUDGET_FILES * (size_t)cfg->decl_max_attachment;
 	struct upload_share share = { 0, 0, 0, 0 };
 	time_t now = upload_now();
 	const char *why;
@@ -222,7 +222,7 @@ upload_new(const struct session *s, size_t size, bool finished, struct upload **
 		budget = UPLOAD_BUDGET_MIN;
 	*out = NULL;
 	pthread_mutex_lock(&upload_lock);
-	upload_sweep(now);
+	upload_sweep(cfg, now);
 	for (u = upload_list; u != NULL; u = u->next) {
 		if (u->stalled)
 			continue;
@@ -235,7 +235,7 @@ upload_new(const struct session *s, size_t size, bool finished, struct upload **
 			share.source_bytes += u->size;
 		}
 	}
-	why = upload_share_refusal(&share, size, !finished);
+	why = upload_share_refusal(cfg, &share, size, !finished);
 	if (why == NULL && upload_bytes + size > budget)
 		why = "uploads_busy";
 	if (why != NULL) {
@@ -260,8 +260,8 @@ upload_new(const struct session *s, size_t size, bool finished, struct upload **
 }
 
 const char *
-upload_adopt(struct session *s, const char *name, unsigned char *data, size_t size,
-    char token[33], struct upload_view *v)
+upload_adopt(const struct config *cfg, struct session *s, const char *name,
+    unsigned char *data, size_t size, char token[33], struct upload_view *v)
 {
 	unsigned char digest[crypto_hash_sha256_BYTES];
 	const char *mime = attachment_sniff(data, size);
@@ -274,7 +274,7 @@ upload_adopt(struct session *s, const char *name, unsigned char *data, size_t si
 		return "attachment_type";
 	}
 	upload_consume(s);
-	if ((why = upload_new(s, size, true, &u)) != NULL) {
+	if ((why = upload_new(cfg, s, size, true, &u)) != NULL) {
 		sodium_memzero(data, size);
 		free(data);
 		return why;
@@ -320,9 +320,8 @@ attachment_size_text(size_t n, char *out, size_t size)
 }
 
 char *
-upload_reason_text(enum lang lang, const char *reason)
+upload_reason_text(const struct config *cfg, enum lang lang, const char *reason)
 {
-	const struct config *cfg = server_config();
 	char arg[32];
 
 	if (strcmp(reason, "uploads_account_busy") == 0)
@@ -339,7 +338,7 @@ upload_reason_text(enum lang lang, const char *reason)
 int
 attachment_refuse(struct rpc_call *call, const char *reason)
 {
-	const struct config *cfg = server_config();
+	const struct config *cfg = call->cfg;
 	char *message;
 
 	if (strcmp(reason, "attachment_type") == 0)
@@ -350,7 +349,7 @@ attachment_refuse(struct rpc_call *call, const char *reason)
 	else if (strcmp(reason, "uploads_account_full") == 0)
 		call->error_data = json_pack("{s:I}", "max_bytes",
 		    (json_int_t)upload_account_max(cfg));
-	message = upload_reason_text(call->session->lang, reason);
+	message = upload_reason_text(cfg, call->session->lang, reason);
 	rpc_fail(call, RPC_UNAVAILABLE, reason, NULL, message);
 	free(message);
 	return -1;
@@ -372,7 +371,7 @@ static int
 attachment_begin(struct rpc_call *call)
 {
 	struct session *s = call->session;
-	const struct config *cfg = server_config();
+	const struct config *cfg = call->cfg;
 	const char *name = rpc_param_string(call, "name");
 	const char *sha = rpc_param_string(call, "sha256");
 	long long size = 0;
@@ -402,7 +401,7 @@ attachment_begin(struct rpc_call *call)
 
 	/* The old upload goes first: it must not count against the budget twice. */
 	upload_consume(s);
-	if ((why = upload_new(s, (size_t)size, false, &u)) != NULL) {
+	if ((why = upload_new(cfg, s, (size_t)size, false, &u)) != NULL) {
 		log_warning("session %lu: upload of %lld bytes refused: %s", s->serial, size,
 		    why);
 		return attachment_refuse(call, why);
@@ -429,7 +428,7 @@ attachment_claim(struct rpc_call *call)
 	struct session *s = call->session;
 	struct upload *u = s->upload;
 	const char *id = rpc_param_string(call, "upload_id");
-	int timeout = server_config()->uploads_stall_timeout;
+	int timeout = call->cfg->uploads_stall_timeout;
 	char text[32];
 	bool stalled;
 
@@ -439,7 +438,7 @@ attachment_claim(struct rpc_call *call)
 		return NULL;
 	}
 	pthread_mutex_lock(&upload_lock);
-	upload_sweep(upload_now());
+	upload_sweep(call->cfg, upload_now());
 	if (!(stalled = u->stalled))
 		u->busy = true;
 	pthread_mutex_unlock(&upload_lock);

@@ -322,8 +322,7 @@ keys_verify_password(struct rpc_call *call)
 		if (rc > 0)
 			rc = rpc_fail(call, RPC_INVALID_INPUT, "password_wrong", "password", NULL);
 	}
-	sodium_memzero(hash, strlen(hash));
-	free(hash);
+	password_free(hash);
 	return rc;
 }
 

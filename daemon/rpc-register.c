@@ -74,24 +74,10 @@ register_optional_code(struct rpc_call *call, const char *name)
 	return s != NULL && *s != '\0' ? s : NULL;
 }
 
-/*
- * Read and check the application in call's params into *r, in the order of
- * the form.  Returns 0, or -1 after rpc_fail naming the first broken rule.
- * *r is to be freed with register_free either way.  The rules themselves
- * are validate-account.c's, shared with profile edits.
- */
-static int
-register_check(struct rpc_call *call, struct registration *r)
+/* Read the application in call's params into *r, unchecked. */
+static void
+register_read(struct rpc_call *call, struct registration *r)
 {
-	const char *id_number = rpc_param_string(call, "id_number");
-	const char *confirm = rpc_param_string(call, "password_confirm");
-	const char *sex = rpc_param_string(call, "sex");
-	const char *birth = rpc_param_string(call, "birth_date");
-	const char *reason;
-	struct account_refs refs = { 0 };
-	struct db_conn *db;
-	int y, m, d, rc = -1;
-
 	r->password = rpc_param_string(call, "password");
 	r->phone = rpc_param_string(call, "phone");
 	r->email = rpc_param_string(call, "email");
@@ -104,8 +90,18 @@ register_check(struct rpc_call *call, struct registration *r)
 	r->major = register_optional_code(call, "major");
 	r->has_title = rpc_param_int(call, "title_id", &r->title_id);
 	r->education = register_optional_code(call, "education_level");
+}
 
-	if ((reason = account_idnum_reason(idnum_check(id_number, 0, &r->id))) != NULL)
+/* The ID number, the password and the contact: 0, or -1 after rpc_fail. */
+static int
+register_check_login(struct rpc_call *call, struct registration *r)
+{
+	const char *confirm = rpc_param_string(call, "password_confirm");
+	const char *reason;
+
+	reason = account_idnum_reason(idnum_check(rpc_param_string(call, "id_number"), 0,
+	    &r->id));
+	if (reason != NULL)
 		return rpc_fail(call, RPC_INVALID_INPUT, reason, "id_number", NULL);
 	/* The phone may still be malformed here; it is only searched for. */
 	if ((reason = password_check(r->password, r->id.normalized, r->phone)) != NULL)
@@ -117,7 +113,74 @@ register_check(struct rpc_call *call, struct registration *r)
 		return rpc_fail(call, RPC_INVALID_INPUT, reason, "phone", NULL);
 	if ((reason = account_check_email(r->email)) != NULL)
 		return rpc_fail(call, RPC_INVALID_INPUT, reason, "email", NULL);
+	return 0;
+}
 
+/* Name, sex and birth date, the last two as the ID number says: 0, or -1 after rpc_fail. */
+static int
+register_check_person(struct rpc_call *call, struct registration *r)
+{
+	const char *sex = rpc_param_string(call, "sex");
+	const char *birth = rpc_param_string(call, "birth_date");
+	const char *reason;
+	int y, m, d;
+
+	if ((reason = account_check_name(r->name)) != NULL)
+		return rpc_fail(call, RPC_INVALID_INPUT, reason, "name", NULL);
+	if (strcmp(sex, "male") != 0 && strcmp(sex, "female") != 0)
+		return rpc_fail(call, RPC_INVALID_INPUT, "sex_invalid", "sex", NULL);
+	r->sex = strcmp(sex, "male") == 0 ? SEX_MALE : SEX_FEMALE;
+	if (r->sex != (int)r->id.sex)
+		return rpc_fail(call, RPC_INVALID_INPUT, "sex_mismatch", "sex", NULL);
+	if (!date_valid(birth, &y, &m, &d))
+		return rpc_fail(call, RPC_INVALID_INPUT, "birth_date_invalid", "birth_date",
+		    NULL);
+	if (y != r->id.year || m != r->id.month || d != r->id.day)
+		return rpc_fail(call, RPC_INVALID_INPUT, "birth_date_mismatch", "birth_date",
+		    NULL);
+	snprintf(r->birth_date, sizeof r->birth_date, "%04d-%02d-%02d", y, m, d);
+	return 0;
+}
+
+/* The rest of the form, in its order (refs looked up): 0, or -1 after rpc_fail. */
+static int
+register_check_details(struct rpc_call *call, const struct registration *r,
+    const struct account_refs *refs)
+{
+	const char *reason;
+
+	if (!refs->known[ACCOUNT_REF_ETHNICITY])
+		return rpc_fail(call, RPC_INVALID_INPUT, "ethnicity_unknown", "ethnicity", NULL);
+	if (r->native_place != NULL && (reason = account_check_text(r->native_place)) != NULL)
+		return rpc_fail(call, RPC_INVALID_INPUT, reason, "native_place", NULL);
+	if (r->school != NULL && (reason = account_check_text(r->school)) != NULL)
+		return rpc_fail(call, RPC_INVALID_INPUT, reason, "school", NULL);
+	if (!refs->known[ACCOUNT_REF_MAJOR])
+		return rpc_fail(call, RPC_INVALID_INPUT, "major_unknown", "major", NULL);
+	if (!refs->known[ACCOUNT_REF_TITLE])
+		return rpc_fail(call, RPC_INVALID_INPUT, "title_unknown", "title_id", NULL);
+	if (!refs->known[ACCOUNT_REF_EDUCATION])
+		return rpc_fail(call, RPC_INVALID_INPUT, "education_unknown", "education_level",
+		    NULL);
+	return 0;
+}
+
+/*
+ * Read and check the application in call's params into *r, in the order of
+ * the form.  Returns 0, or -1 after rpc_fail naming the first broken rule.
+ * *r is to be freed with register_free either way.  The rules themselves
+ * are validate-account.c's, shared with profile edits.
+ */
+static int
+register_check(struct rpc_call *call, struct registration *r)
+{
+	struct account_refs refs = { 0 };
+	struct db_conn *db;
+	int rc = -1;
+
+	register_read(call, r);
+	if (register_check_login(call, r) != 0)
+		return -1;
 	refs.unit = r->unit;
 	refs.department_id = r->department_id;
 	refs.has_department = true;
@@ -130,64 +193,13 @@ register_check(struct rpc_call *call, struct registration *r)
 		return -1;
 	if (account_refs_look_up(db, &refs) != 0)
 		return rpc_fail_internal(call, db_error_text(db));
-	if (!refs.known[ACCOUNT_REF_UNIT]) {
+	if (!refs.known[ACCOUNT_REF_UNIT])
 		rpc_fail(call, RPC_INVALID_INPUT, "unit_unknown", "unit", NULL);
-		goto out;
-	}
-	if (!refs.known[ACCOUNT_REF_DEPARTMENT]) {
+	else if (!refs.known[ACCOUNT_REF_DEPARTMENT])
 		rpc_fail(call, RPC_INVALID_INPUT, "department_unknown", "department_id", NULL);
-		goto out;
-	}
-
-	if ((reason = account_check_name(r->name)) != NULL) {
-		rpc_fail(call, RPC_INVALID_INPUT, reason, "name", NULL);
-		goto out;
-	}
-	if (strcmp(sex, "male") != 0 && strcmp(sex, "female") != 0) {
-		rpc_fail(call, RPC_INVALID_INPUT, "sex_invalid", "sex", NULL);
-		goto out;
-	}
-	r->sex = strcmp(sex, "male") == 0 ? SEX_MALE : SEX_FEMALE;
-	if (r->sex != (int)r->id.sex) {
-		rpc_fail(call, RPC_INVALID_INPUT, "sex_mismatch", "sex", NULL);
-		goto out;
-	}
-	if (!date_valid(birth, &y, &m, &d)) {
-		rpc_fail(call, RPC_INVALID_INPUT, "birth_date_invalid", "birth_date", NULL);
-		goto out;
-	}
-	if (y != r->id.year || m != r->id.month || d != r->id.day) {
-		rpc_fail(call, RPC_INVALID_INPUT, "birth_date_mismatch", "birth_date", NULL);
-		goto out;
-	}
-	snprintf(r->birth_date, sizeof r->birth_date, "%04d-%02d-%02d", y, m, d);
-	if (!refs.known[ACCOUNT_REF_ETHNICITY]) {
-		rpc_fail(call, RPC_INVALID_INPUT, "ethnicity_unknown", "ethnicity", NULL);
-		goto out;
-	}
-	if (r->native_place != NULL &&
-	    (reason = account_check_text(r->native_place)) != NULL) {
-		rpc_fail(call, RPC_INVALID_INPUT, reason, "native_place", NULL);
-		goto out;
-	}
-	if (r->school != NULL && (reason = account_check_text(r->school)) != NULL) {
-		rpc_fail(call, RPC_INVALID_INPUT, reason, "school", NULL);
-		goto out;
-	}
-	if (!refs.known[ACCOUNT_REF_MAJOR]) {
-		rpc_fail(call, RPC_INVALID_INPUT, "major_unknown", "major", NULL);
-		goto out;
-	}
-	if (!refs.known[ACCOUNT_REF_TITLE]) {
-		rpc_fail(call, RPC_INVALID_INPUT, "title_unknown", "title_id", NULL);
-		goto out;
-	}
-	if (!refs.known[ACCOUNT_REF_EDUCATION]) {
-		rpc_fail(call, RPC_INVALID_INPUT, "education_unknown", "education_level", NULL);
-		goto out;
-	}
-	rc = 0;
-out:
+	else if (register_check_person(call, r) == 0 &&
+	    register_check_details(call, r, &refs) == 0)
+		rc = 0;
 	account_refs_free(&refs);
 	return rc;
 }
@@ -370,7 +382,7 @@ register_fail_limit(struct rpc_call *call, int limit)
 static int
 register_account(struct rpc_call *call)
 {
-	const struct config *cfg = server_config();
+	const struct config *cfg = call->cfg;
 	struct registration r = { 0 };
 	struct register_previous prev[21] = { { 0 } };	/* config.c: limit <= 20 */
 	struct db_conn *db;
@@ -431,11 +443,11 @@ register_account(struct rpc_call *call)
 	    "message", message_get(call->session->lang, "registration_submitted"));
 	rc = 0;
 out:
-	free(hash);
+	password_free(hash);
 	for (int i = 0; i < n_prev; i++) {
 		free(prev[i].account_id);
 		free(prev[i].state);
-		free(prev[i].hash);
+		password_free(prev[i].hash);
 	}
 	register_free(&r);
 	return rc;

@@ -107,10 +107,7 @@ reset_login_begin(struct rpc_call *call, const char *id_number, const char *pass
 void
 reset_login_free(struct reset_login *rl)
 {
-	if (rl->code != NULL) {
-		sodium_memzero(rl->code, strlen(rl->code));
-		free(rl->code);
-	}
+	password_free(rl->code);
 	memset(rl, 0, sizeof *rl);
 }
 
@@ -169,7 +166,7 @@ review_reset_password(struct rpc_call *call)
 	rpc_param_int(call, "account_id", &target);
 	snprintf(id, sizeof id, "%lld", target);
 	snprintf(admin, sizeof admin, "%lld", (long long)s->account_id);
-	snprintf(minutes, sizeof minutes, "%d", server_config()->reset_code_minutes);
+	snprintf(minutes, sizeof minutes, "%d", call->cfg->reset_code_minutes);
 	if ((db = rpc_admin_db(call)) == NULL)
 		return -1;
 	const char *target_params[2] = { id, s->unit_code };
@@ -203,7 +200,7 @@ review_reset_password(struct rpc_call *call)
 		rc = rpc_fail(call, RPC_CONFLICT, "state_changed", NULL, NULL);
 		goto out;
 	}
-	ended = server_end_account_sessions(target, NULL);
+	ended = sessions_end_account(target, NULL);
 	/* Never the code: it is the person's password until they change it. */
 	log_info("session %lu: administrator %s reset the password of account %s; "
 	    "%d sessions ended", s->serial, admin, id, ended);
@@ -211,17 +208,14 @@ review_reset_password(struct rpc_call *call)
 	    "account_id", (json_int_t)target,
 	    "code", shown,
 	    "expires_at", PQgetvalue(r, 0, 1),
-	    "valid_minutes", server_config()->reset_code_minutes,
+	    "valid_minutes", call->cfg->reset_code_minutes,
 	    "ended_sessions", ended);
 	rc = 0;
 out:
 	PQclear(r);
 	sodium_memzero(canonical, sizeof canonical);
 	sodium_memzero(shown, sizeof shown);
-	if (hash != NULL) {
-		sodium_memzero(hash, strlen(hash));
-		free(hash);
-	}
+	password_free(hash);
 	return rc;
 }
 

@@ -152,8 +152,9 @@ captcha_new_method(struct rpc_call *call)
 {
 	struct session *s = call->session;
 
-	call->result = captcha_new(&s->captcha, server_config()->captcha_lifetime);
-	json_object_set_new(call->result, "required", json_boolean(auth_captcha_required(s, false)));
+	call->result = captcha_new(&s->captcha, call->cfg->captcha_lifetime);
+	json_object_set_new(call->result, "required",
+	    json_boolean(auth_captcha_required(call->cfg, s, false)));
 	return 0;
 }
 
@@ -193,7 +194,7 @@ session_login(struct rpc_call *call)
 	}
 
 	if (strcmp(row.state, "active") == 0) {
-		session_set_account(s, row.id, reset.must_change ? ROLE_PASSWORD_CHANGE :
+		auth_session_login(s, row.id, reset.must_change ? ROLE_PASSWORD_CHANGE :
 		    row.role, row.unit_code, row.id_number);
 		s->login_failures = 0;
 		log_info("session %lu: logged in as account %lld (%s)", s->serial,
@@ -227,7 +228,7 @@ session_logout(struct rpc_call *call)
 	struct session *s = call->session;
 
 	log_info("session %lu: account %lld logged out", s->serial, (long long)s->account_id);
-	session_set_account(s, 0, ROLE_GUEST, NULL, NULL);
+	auth_session_logout(s);
 	call->result = json_object();
 	return 0;
 }
@@ -379,7 +380,7 @@ account_change_password(struct rpc_call *call)
 		s->role = strcmp(PQgetvalue(r, 0, 1), "unit_admin") == 0 ? ROLE_UNIT_ADMIN :
 		    ROLE_STAFF;
 	removed = atoi(PQgetvalue(r, 0, 2));
-	ended = server_end_account_sessions(s->account_id, s);
+	ended = sessions_end_account(s->account_id, &s->registry);
 	log_info("session %lu: account %lld changed its password; %d other sessions ended, "
 	    "%d SSH keys removed", s->serial, (long long)s->account_id, ended, removed);
 	call->result = json_pack("{s:i, s:i}", "ended_sessions", ended,
@@ -389,13 +390,10 @@ out:
 	if (r != NULL)
 		PQclear(r);
 	free(keep);
-	free(old_hash);
+	password_free(old_hash);
 	free(phone);
 	free(id_number);
-	if (new_hash != NULL) {
-		memset(new_hash, 0, strlen(new_hash));
-		free(new_hash);
-	}
+	password_free(new_hash);
 	return rc;
 }
 

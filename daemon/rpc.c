@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "config.h"
 #include "db.h"
 #include "log.h"
 #include "messages.h"
@@ -40,14 +41,6 @@ static const struct rpc_method *const rpc_groups[] = {
 	rpc_reset_methods,
 	NULL,
 };
-
-static bool rpc_debug_enabled;
-
-void
-rpc_set_debug(bool on)
-{
-	rpc_debug_enabled = on;
-}
 
 static const struct rpc_method *
 rpc_find(const char *name)
@@ -388,7 +381,7 @@ rpc_check_line(struct session *s, const char *line, size_t len, struct rpc_reque
 	json_error_t jerr;
 	json_t *params;
 
-	*call = (struct rpc_call){ .session = s };
+	*call = (struct rpc_call){ .session = s, .cfg = config_current() };
 	*req = (struct rpc_request){ NULL, NULL, NULL };
 	if (!utf8_valid(line, len))
 		return rpc_check_early(req, call, RPC_PARSE_ERROR, "invalid_utf8");
@@ -420,7 +413,7 @@ rpc_check_line(struct session *s, const char *line, size_t len, struct rpc_reque
 		/* Not a guest by default: the SSH login could not be decided (session.h). */
 		return rpc_fail(call, RPC_UNAVAILABLE, "auth_unavailable", NULL, NULL);
 	}
-	if (call->method == NULL || (call->method->debug && !rpc_debug_enabled)) {
+	if (call->method == NULL || (call->method->debug && !call->cfg->debug_methods)) {
 		call->method = NULL;
 		return rpc_fail(call, RPC_METHOD_NOT_FOUND, "method_not_found", NULL, NULL);
 	}
@@ -506,7 +499,7 @@ rpc_handle_line(struct session *s, const char *line, size_t len)
 		goto reply;	/* no request: nothing to log */
 
 	double ms = rpc_elapsed_ms(&t0);
-	int slow = server_config()->log_slow_request;	/* 0: never warn */
+	int slow = call.cfg->log_slow_request;	/* 0: never warn */
 	if (slow > 0 && ms >= slow)
 		log_warning("session %lu: slow request: %s took %.1f ms", s->serial,
 		    json_string_value(method), ms);
@@ -516,8 +509,7 @@ rpc_handle_line(struct session *s, const char *line, size_t len)
 		    s->unit_code ? s->unit_code : "-",
 		    (long long)s->account_id, rc == 0 ? "ok" : "error ",
 		    rc == 0 ? "" : (call.error_reason ? call.error_reason : "?"), ms);
-	stats_request(ms, rc == 0, server_config()->log_slow_request > 0 &&
-	    ms >= server_config()->log_slow_request);
+	stats_request(ms, rc == 0, slow > 0 && ms >= slow);
 reply:
 	out = rpc_reply(&req, &call, rc);
 	rpc_request_free(&req, &call);

@@ -17,6 +17,7 @@
 #include "protocol.h"
 #include "session.h"
 
+struct config;
 struct db_conn;
 
 /* Parameter types, as bits so one parameter may accept several. */
@@ -49,6 +50,7 @@ struct rpc_method {
 
 struct rpc_call {
 	struct session	*session;
+	const struct config *cfg;	/* in force when the request came: one per request */
 	const struct rpc_method *method;
 	json_t		*params;	/* an object (empty when none were sent) */
 	json_t		*result;	/* set by the handler on success; owned */
@@ -154,9 +156,6 @@ json_t	*rpc_page_next(const PGresult *res, int n, long long limit, int key_col, 
 /* A column as JSON: text or integer, JSON null for SQL NULL. */
 json_t	*rpc_column_text(const PGresult *res, int row, int col);
 json_t	*rpc_column_integer(const PGresult *res, int row, int col);
-
-/* Whether debug.* methods are served (config debug_methods). */
-void	rpc_set_debug(bool on);
 
 /* Method tables of the groups. */
 extern const struct rpc_method rpc_system_methods[];	/* rpc-system.c */

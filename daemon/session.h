@@ -1,8 +1,9 @@
 /*
  * session.h - one SSH connection and what it has proved about itself.
  *
- * A session belongs to exactly one thread (server.c), which runs its
- * requests one at a time; nothing here is shared, so nothing is locked.
+ * A session belongs to exactly one thread (session.c), which runs its
+ * requests one at a time; nothing here is shared, so nothing is locked
+ * (but the registry entry, which sessions.c locks).
  */
 #ifndef JXJYD_SESSION_H
 #define JXJYD_SESSION_H
@@ -16,8 +17,10 @@
 #include <libssh/callbacks.h>
 #include <libssh/server.h>
 
+#include "admission.h"
 #include "framing.h"
 #include "messages.h"
+#include "sessions.h"
 #include "terminal.h"
 
 /* Roles, as bits: a method names the set it may run for. */
@@ -40,17 +43,10 @@ struct pending_line {
 	size_t	 len;
 };
 
-/* Bytes waiting for a slow reader; server.c owns it. */
+/* Bytes waiting for a slow reader; session.c owns it. */
 struct session_buffer {
 	char	*data;
 	size_t	 off, len, cap;	/* waiting: data[off .. len) */
-};
-
-/* Where a connection is counted (server.c): before or after SSH authentication. */
-enum session_admission {
-	ADMISSION_NONE,		/* counted nowhere (being set up or refused) */
-	ADMISSION_STARTUP,	/* sessions.max_startups */
-	ADMISSION_SESSION,	/* sessions.max */
 };
 
 struct session {
@@ -87,16 +83,13 @@ struct session {
 	char		*unit_code;	/* unit of the logged-in account */
 	char		 id_number[19];	/* of the logged-in account */
 	bool		 key_login;	/* logged in by an SSH key (no captcha needed) */
-	struct timespec	 login_time;	/* CLOCK_REALTIME at login (or at its own password
-					   change): notify.c's reconciliation; logged_in.lock */
+	struct sessions_entry registry;	/* while logged in (sessions.h): revoked, wake_fd */
 	/*
 	 * The SSH user name was an ID number but the database could not say
 	 * whether an SSH key should log it in: every request is refused with
 	 * "auth_unavailable" (-32007) instead of serving a guest silently.
 	 */
 	bool		 auth_unavailable;
-	atomic_bool	 revoked;	/* ended from elsewhere (password changed) */
-	int		 wake_fd;	/* eventfd written when revoked; -1 when none */
 
 	struct captcha	*captcha;	/* the one outstanding code; captcha.c owns it */
 	int		 login_failures; /* in this session, for captcha "after-failures" */
@@ -107,7 +100,7 @@ struct session {
 	struct pending_line *pending;
 	size_t		 n_pending, cap_pending;
 
-	/* Back-pressure (server.c): every queue bounded, no write ever waits. */
+	/* Back-pressure (session.c): every queue bounded, no write ever waits. */
 	size_t		 pending_bytes;	/* request text in pending */
 	struct session_buffer out;	/* for the channel: replies or the TUI's screen */
 	struct session_buffer rpc_out;	/* served TUI: replies for its socketpair */
@@ -116,38 +109,31 @@ struct session {
 	bool		 out_broken;	/* a write to the channel failed */
 	int64_t		 over_since;	/* ms (monotonic) the output is stuck; 0 when not */
 	short		 pty_events, rpc_events; /* what the event watches on each */
-	enum session_admission admission;
+	enum session_admission admission; /* admission.h */
 	bool		 guest_admitted; /* admitted as a guest (sessions.max_guests) */
 };
 
 /*
- * Log s in as an account (or, with account_id 0, out again): sets role,
- * unit and ID number and registers s so that server_end_account_sessions
- * can find it.
+ * session.c, for the listener (SSH front): session_init before the first
+ * connection (the stop pipe, the threads' attributes); session_start
+ * serves the connection fd (already counted by admission_startup) on a
+ * thread of its own, or releases it; session_stop_all tells every session
+ * to finish (SIGTERM); session_cleanup once they have ended.
  */
-void	session_set_account(struct session *s, int64_t account_id, enum role role,
-	    const char *unit_code, const char *id_number);
+void	session_init(void);
+void	session_start(ssh_bind bind, int fd, unsigned long serial, const char *address,
+	    const char *peer);
+void	session_stop_all(void);
+void	session_cleanup(void);
 
 /*
- * End every session of account_id except 'except' (a password change):
- * each is told "logged_out_elsewhere" before its next request runs and is
- * closed.  Returns how many were marked.  Sessions on other jxjyd
- * processes are not reached (docs/operations.md).
+ * The old name of sessions_end_account, kept while rpc-review.c (issue 13's
+ * dispatch work) still calls it; remove it once none does.
  */
-int	server_end_account_sessions(int64_t account_id, struct session *except);
-
-/*
- * For a password change this daemon may not have heard of (notify.c, after
- * its listening connection came back): end the sessions of account_id
- * that logged in before `before` (seconds since the epoch, this host's
- * clock).  Returns how many were marked.
- */
-int	server_end_account_sessions_before(int64_t account_id, double before);
-
-/* The accounts logged in here, each once; *ids is the caller's to free. */
-size_t	server_logged_in_accounts(int64_t **ids);
-
-/* The configuration in force (replaced whole on SIGHUP; never freed). */
-const struct config *server_config(void);
+static inline int
+server_end_account_sessions(int64_t account_id, struct session *except)
+{
+	return sessions_end_account(account_id, except ? &except->registry : NULL);
+}
 
 #endif

@@ -14,6 +14,7 @@
  */
 #include <string.h>
 
+#include "config.h"
 #include "fuzz.h"
 #include "messages.h"
 #include "protocol.h"
@@ -21,6 +22,9 @@
 #include "session.h"
 
 static const enum role fuzz_roles[] = { ROLE_GUEST, ROLE_STAFF, ROLE_UNIT_ADMIN };
+
+/* The configuration the dispatcher reads (config_current): defaults, debug methods as chosen. */
+static struct config fuzz_config;
 
 static unsigned
 fuzz_type_of(json_t *v)
@@ -96,7 +100,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.role = fuzz_roles[data[0] % 3];
 	s.lang = (data[0] >> 2) & 1 ? LANG_EN : LANG_ZH;
 	s.serial = 1;
-	rpc_set_debug((data[0] >> 3) & 1);
+	if (config_current() == NULL) {
+		config_defaults(&fuzz_config);
+		config_publish(&fuzz_config);
+	}
+	fuzz_config.debug_methods = (data[0] >> 3) & 1;
 	id_kind = fuzz_request_id(line, len, &sent_id);
 
 	rc = rpc_check_line(&s, line, len, &req, &call);

@@ -1,8 +1,8 @@
 /*
- * server.h - the SSH server: listening, one thread per session, draining.
+ * listener.h - the SSH server: listening, one thread per session, draining.
  */
-#ifndef JXJYD_SERVER_H
-#define JXJYD_SERVER_H
+#ifndef JXJYD_LISTENER_H
+#define JXJYD_LISTENER_H
 
 #include "config.h"
 
@@ -10,9 +10,9 @@
  * Serve until SIGTERM or SIGINT (then drain and return 0); SIGHUP re-reads
  * cfg->path.  cfg stays owned by the caller.  Returns the exit status.
  */
-int	server_run(struct config *cfg);
+int	listener_run(struct config *cfg);
 
 /* Load the host key at path, generating it (mode 0600) when missing. Fatal on error. */
-void	server_ensure_host_key(const char *path);
+void	listener_ensure_host_key(const char *path);
 
 #endif

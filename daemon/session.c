@@ -1,0 +1,1118 @@
+/*
+ * session.c - one SSH connection, served on a thread of its own: the
+ * channel callbacks, the loop that runs its requests, back-pressure, and
+ * the relay of the served TUI.
+ *
+ * Why a thread per session: a prototype measured on this kind of machine
+ * (docs/design.md) found fork per connection costs ten times the CPU, and
+ * that one ssh_event shared by many sessions is broken in libssh 0.10 (a
+ * poll error from one session's socket drops others).  So each session owns
+ * its ssh_event and runs on its own small-stacked thread; its requests run
+ * there one at a time and block only that session while they wait for the
+ * database pool.  Idle sessions sleep in poll and cost a stack page or two.
+ *
+ * On shutdown the listener calls session_stop_all, which writes to
+ * stop_pipe, whose read end is in every session's event: every session
+ * wakes, finishes what it has received, says goodbye and ends.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libssh/callbacks.h>
+#include <libssh/libssh.h>
+#include <libssh/server.h>
+
+#include "jxjy-config.h"
+#include "admission.h"
+#include "attachments.h"
+#include "captcha.h"
+#include "config.h"
+#include "exec.h"
+#include "inbox.h"
+#include "log.h"
+#include "rpc.h"
+#include "session.h"
+#include "sessions.h"
+#include "ssh-auth.h"
+#include "stats.h"
+#include "xmalloc.h"
+
+/*
+ * Stack per session thread.  Requests never recurse deeply (jansson's
+ * parser depth is bounded) and only touched pages cost memory, but the
+ * sanitizers need far more room.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SESSION_STACK	(2 * 1024 * 1024)
+#else
+#define SESSION_STACK	(256 * 1024)
+#endif
+
+static atomic_bool stopping;
+static int stop_pipe[2] = { -1, -1 };
+static pthread_attr_t session_attr;
+
+/* --- libssh callbacks: they only record what happened ------------------- */
+
+static int
+session_data(ssh_session ssh, ssh_channel channel, void *data, uint32_t len,
+    int is_stderr, void *userdata);
+static void
+session_eof(ssh_session ssh, ssh_channel channel, void *userdata)
+{
+	struct session *s = userdata;
+
+	s->eof = true;
+}
+
+static void
+session_close(ssh_session ssh, ssh_channel channel, void *userdata)
+{
+	struct session *s = userdata;
+
+	s->eof = true;
+	s->remote_closed = true;
+}
+
+/* Whether the channel already has its one request (subsystem, shell, exec). */
+static bool
+session_started(const struct session *s)
+{
+	return s->subsystem || s->shell || s->sftp || s->exec_command != NULL;
+}
+
+static int
+session_exec_request(ssh_session ssh, ssh_channel channel, const char *command,
+    void *userdata)
+{
+	struct session *s = userdata;
+
+	if (session_started(s))
+		return 1;
+	s->exec_command = xstrdup(command ? command : "");
+	return 0;
+}
+
+static int
+session_subsystem(ssh_session ssh, ssh_channel channel, const char *name, void *userdata)
+{
+	struct session *s = userdata;
+
+	if (session_started(s)) {
+		log_info("session %lu: refused a second request", s->serial);
+		return 1;
+	}
+	if (strcmp(name, "sftp") == 0 && inbox_is_token(s->ssh_user)) {
+		s->sftp = true;
+		return 0;
+	}
+	if (strcmp(name, JXJY_SUBSYSTEM) != 0) {
+		log_info("session %lu: refused subsystem request", s->serial);
+		return 1;
+	}
+	s->subsystem = true;
+	return 0;
+}
+
+static int
+session_pty_request(ssh_session ssh, ssh_channel channel, const char *term,
+    int cols, int rows, int px_width, int px_height, void *userdata)
+{
+	struct session *s = userdata;
+
+	if (session_started(s) || s->pty)
+		return -1;
+	s->pty = true;
+	snprintf(s->term_name, sizeof s->term_name, "%s", term ? term : "xterm");
+	s->cols = cols;
+	s->rows = rows;
+	return 0;
+}
+
+static int
+session_pty_resize(ssh_session ssh, ssh_channel channel, int cols, int rows,
+    int px_width, int px_height, void *userdata)
+{
+	struct session *s = userdata;
+
+	s->cols = cols;
+	s->rows = rows;
+	if (s->shell)
+		terminal_resize(&s->terminal, cols, rows);
+	return 0;
+}
+
+/* A shell gets the TUI; without a pty there is no screen to draw it on. */
+static int
+session_shell_request(ssh_session ssh, ssh_channel channel, void *userdata)
+{
+	struct session *s = userdata;
+
+	if (!s->pty || session_started(s)) {
+		log_info("session %lu: refused shell request without a pty", s->serial);
+		return 1;
+	}
+	s->shell = true;
+	return 0;
+}
+
+/* Only the language travels as an environment variable (ssh -o SendEnv=JXJY_LANG). */
+static int
+session_env_request(ssh_session ssh, ssh_channel channel, const char *name,
+    const char *value, void *userdata)
+{
+	struct session *s = userdata;
+
+	if (strcmp(name, "JXJY_LANG") != 0)
+		return 1;
+	s->lang = lang_parse(value);
+	return 0;
+}
+
+static struct ssh_channel_callbacks_struct channel_callbacks = {
+	.channel_data_function = session_data,
+	.channel_eof_function = session_eof,
+	.channel_close_function = session_close,
+	.channel_subsystem_request_function = session_subsystem,
+	.channel_pty_request_function = session_pty_request,
+	.channel_pty_window_change_function = session_pty_resize,
+	.channel_shell_request_function = session_shell_request,
+	.channel_env_request_function = session_env_request,
+	.channel_exec_request_function = session_exec_request,
+	/* Other requests (x11, port forwarding...) have no callback: refused. */
+};
+
+static ssh_channel
+session_channel_open(ssh_session ssh, void *userdata)
+{
+	struct session *s = userdata;
+	ssh_channel ch;
+
+	if (s->channel != NULL)
+		return NULL;	/* one channel per connection */
+	ch = ssh_channel_new(ssh);
+	if (ch == NULL)
+		return NULL;
+	/* Callbacks go in before the channel is returned (libssh pitfall 7). */
+	ssh_set_channel_callbacks(ch, &s->channel_cb);
+	s->channel = ch;
+	return ch;
+}
+
+/* --- back-pressure: bounded queues, writes that never wait ----------------- */
+
+/*
+ * Most that one write to the channel hands to libssh.  A chunk is written
+ * only when libssh holds nothing unsent, so libssh's own output buffer
+ * never holds much more than this whatever the client's window says.
+ */
+#define SESSION_CHUNK		32768
+/* Keystrokes taken for the served TUI before the channel's data is left in libssh. */
+#define SESSION_KEYS_MAX	65536
+/* A drained buffer bigger than this gives its memory back. */
+#define SESSION_BUFFER_KEEP	65536
+/*
+ * What a queued request costs beyond its text (struct, allocator): counted
+ * so that a flood of empty lines is bounded as well as one of long ones.
+ */
+#define SESSION_LINE_COST	64
+
+static size_t
+session_buffer_waiting(const struct session_buffer *b)
+{
+	return b->len - b->off;
+}
+
+static void
+session_buffer_add(struct session_buffer *b, const char *data, size_t n)
+{
+	if (b->len + n > b->cap && b->off > 0) {
+		memmove(b->data, b->data + b->off, b->len - b->off);
+		b->len -= b->off;
+		b->off = 0;
+	}
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 4096;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		b->data = xrealloc(b->data, cap);
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, data, n);
+	b->len += n;
+}
+
+/* n bytes at the front have gone. */
+static void
+session_buffer_take(struct session_buffer *b, size_t n)
+{
+	b->off += n;
+	if (b->off < b->len)
+		return;
+	b->off = b->len = 0;
+	if (b->cap > SESSION_BUFFER_KEEP) {
+		free(b->data);
+		b->data = NULL;
+		b->cap = 0;
+	}
+}
+
+static void
+session_buffer_free(struct session_buffer *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof *b);
+}
+
+/* Write what b holds to the non-blocking fd; false when fd is broken. */
+static bool
+session_buffer_write(struct session_buffer *b, int fd)
+{
+	while (session_buffer_waiting(b) > 0) {
+		ssize_t n = write(fd, b->data + b->off, session_buffer_waiting(b));
+
+		if (n > 0)
+			session_buffer_take(b, (size_t)n);
+		else if (n < 0 && errno == EINTR)
+			continue;
+		else
+			return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+	}
+	return true;
+}
+
+static int64_t
+session_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Replies waiting for the reader of this session's requests. */
+static size_t
+session_backlog(const struct session *s)
+{
+	return session_buffer_waiting(s->shell ? &s->rpc_out : &s->out);
+}
+
+/*
+ * How many more bytes of requests the session may take in now: none while
+ * its replies are over sessions.output_backlog, and never so many that
+ * queued requests and replies together pass sessions.max_memory.  A partial
+ * line in the reader is not counted: it is bounded by sessions.max_line.
+ */
+static size_t
+session_input_room(const struct session *s)
+{
+	const struct config *cfg = config_current();
+	size_t held = s->pending_bytes + session_backlog(s);
+
+	if (session_backlog(s) > (size_t)cfg->output_backlog || held >= (size_t)cfg->max_memory)
+		return 0;
+	return (size_t)cfg->max_memory - held;
+}
+
+/* Whether libssh would send a write to the channel now, without queueing it. */
+static bool
+session_channel_writable(struct session *s)
+{
+	return s->channel != NULL && !ssh_channel_is_closed(s->channel) &&
+	    (ssh_get_poll_flags(s->ssh) & SSH_WRITE_PENDING) == 0 &&
+	    ssh_channel_window_size(s->channel) > 0;
+}
+
+/*
+ * Hand the channel's backlog to libssh as far as the client's window and
+ * the socket take it.  The session is non-blocking and a write never asks
+ * for more than the window, so ssh_channel_write never waits.
+ */
+static void
+session_flush_channel(struct session *s)
+{
+	while (session_buffer_waiting(&s->out) > 0 && session_channel_writable(s)) {
+		size_t n = session_buffer_waiting(&s->out);
+		uint32_t window = ssh_channel_window_size(s->channel);
+		int w;
+
+		if (n > window)
+			n = window;
+		if (n > SESSION_CHUNK)
+			n = SESSION_CHUNK;
+		w = ssh_channel_write(s->channel, s->out.data + s->out.off, (uint32_t)n);
+		if (w == SSH_ERROR) {
+			s->out_broken = true;
+			return;
+		}
+		if (w <= 0)
+			return;
+		session_buffer_take(&s->out, (size_t)w);
+	}
+}
+
+/* Everything that waits to be written, as far as each reader takes it now. */
+static void
+session_flush(struct session *s)
+{
+	session_flush_channel(s);
+	if (!s->shell)
+		return;
+	if (s->terminal.pty_fd >= 0 && !session_buffer_write(&s->keys, s->terminal.pty_fd))
+		s->terminal_done = true;	/* EIO: the child closed its terminal */
+	if (s->terminal.rpc_fd >= 0 && !session_buffer_write(&s->rpc_out, s->terminal.rpc_fd)) {
+		/* The TUI is leaving: its replies have nobody to read them. */
+		session_buffer_take(&s->rpc_out, session_buffer_waiting(&s->rpc_out));
+		s->rpc_eof = true;
+	}
+}
+
+static bool
+session_queue_line(void *ctx, enum line_event ev, const char *line, size_t len)
+{
+	struct session *s = ctx;
+	struct pending_line *p;
+
+	if (s->n_pending == s->cap_pending) {
+		s->cap_pending = s->cap_pending ? s->cap_pending * 2 : 4;
+		s->pending = xrealloc(s->pending, s->cap_pending * sizeof *s->pending);
+	}
+	p = &s->pending[s->n_pending++];
+	if (ev == LINE_OK) {
+		p->text = xstrndup(line, len);
+		p->len = len;
+	} else {
+		p->text = NULL;
+		p->len = 0;
+	}
+	s->pending_bytes += p->len + SESSION_LINE_COST;
+	return true;
+}
+
+/*
+ * Take up to len bytes of channel data as the session can hold now: keys
+ * for the served TUI, or request lines.  Returns how many were taken; libssh
+ * keeps the rest, and stops opening the client's window once it holds about
+ * a window's worth, which is how a client that sends faster than it reads
+ * is slowed down.
+ */
+static size_t
+session_take_input(struct session *s, const char *data, size_t len)
+{
+	size_t room = s->shell ? SESSION_KEYS_MAX - session_buffer_waiting(&s->keys) :
+	    session_input_room(s);
+	size_t take = len < room ? len : room;
+
+	if (take > 0) {
+		s->last_activity = time(NULL);
+		if (s->shell)
+			session_buffer_add(&s->keys, data, take);
+		else
+			line_reader_feed(&s->reader, data, take, session_queue_line, s);
+	}
+	s->input_held = take < len;
+	return take;
+}
+
+/*
+ * Channel data: keys for the TUI, or request lines, queued; requests run
+ * after the poll returns, outside libssh's callback.  A reply's write may
+ * call this again (libssh reads while it writes): it only queues.
+ */
+static int
+session_data(ssh_session ssh, ssh_channel channel, void *data, uint32_t len,
+    int is_stderr, void *userdata)
+{
+	struct session *s = userdata;
+
+	if (is_stderr)
+		return len;
+	if (s->sftp)
+		return 0;	/* left in the channel's buffer for the SFTP server to read */
+	if (!s->shell && !s->subsystem)
+		return len;	/* nothing is read before the subsystem starts */
+	return (int)session_take_input(s, data, len);
+}
+
+/*
+ * Channel data that libssh kept while the session was full: the callback
+ * sees it again only when more arrives, and none will while the window is
+ * closed, so it is read out here once there is room.
+ */
+static void
+session_pull_input(struct session *s)
+{
+	char buf[16384];
+
+	while (s->input_held && s->channel != NULL && !ssh_channel_is_closed(s->channel)) {
+		size_t room = s->shell ? SESSION_KEYS_MAX - session_buffer_waiting(&s->keys) :
+		    session_input_room(s);
+		int n;
+
+		if (room == 0)
+			return;
+		n = ssh_channel_read_nonblocking(s->channel, buf,
+		    (uint32_t)(room < sizeof buf ? room : sizeof buf), 0);
+		if (n <= 0) {
+			/* Empty (or gone); the callback consumed what came meanwhile. */
+			if (n < 0 || ssh_channel_poll(s->channel, 0) <= 0)
+				s->input_held = false;
+			return;
+		}
+		session_take_input(s, buf, (size_t)n);
+		s->input_held = true;	/* until a read finds nothing */
+	}
+}
+
+/* Screen output of the served TUI, read only when there is room to send it. */
+static int
+session_pty_ready(socket_t fd, int revents, void *userdata)
+{
+	struct session *s = userdata;
+	char buf[SESSION_CHUNK];
+	ssize_t n;
+
+	if (!(revents & (POLLIN | POLLHUP | POLLERR)))
+		return 0;	/* POLLOUT: the loop writes the keys */
+	n = read(fd, buf, sizeof buf);
+	if (n > 0)
+		session_buffer_add(&s->out, buf, (size_t)n);
+	else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+		s->terminal_done = true;	/* EIO: the child closed its terminal */
+	return 0;
+}
+
+/* JSON-RPC lines from the served TUI: queued like the subsystem's. */
+static int
+session_rpc_ready(socket_t fd, int revents, void *userdata)
+{
+	struct session *s = userdata;
+	char buf[16384];
+	ssize_t n;
+
+	if (!(revents & (POLLIN | POLLHUP | POLLERR)))
+		return 0;
+	n = read(fd, buf, sizeof buf);
+	if (n > 0) {
+		s->last_activity = time(NULL);
+		line_reader_feed(&s->reader, buf, (size_t)n, session_queue_line, s);
+	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+		/*
+		 * The TUI closes its RPC socket while it exits; the session ends
+		 * when its pty closes, so that the child's own exit status is the
+		 * one reported rather than a hangup's.
+		 */
+		s->rpc_eof = true;
+	}
+	return 0;
+}
+
+/*
+ * Watch fd for want (0: not at all) in the session's event.  Only outside
+ * ssh_event_dopoll: libssh must not lose a handle while it walks them.
+ */
+static void
+session_watch(struct session *s, int fd, short *events, short want, ssh_event_callback cb)
+{
+	if (fd < 0 || *events == want)
+		return;
+	if (*events != 0)
+		ssh_event_remove_fd(s->event, fd);
+	if (want != 0 && ssh_event_add_fd(s->event, fd, want, cb, s) != SSH_OK) {
+		log_error("session %lu: cannot watch a descriptor", s->serial);
+		want = 0;
+		s->terminal_done = true;
+	}
+	*events = want;
+}
+
+/*
+ * What the served TUI's descriptors are watched for: the pty is read only
+ * when its output can go on at once (the child waits otherwise, which is
+ * its back-pressure), written when keys wait; the RPC socket is read while
+ * the session has room for requests, written when replies wait.
+ */
+static void
+session_watch_terminal(struct session *s)
+{
+	const struct config *cfg = config_current();
+	short pty = 0, rpc = 0;
+
+	if (s->terminal_done)
+		pty = 0;
+	else {
+		if (session_buffer_waiting(&s->out) == 0 && session_channel_writable(s))
+			pty |= POLLIN;
+		if (session_buffer_waiting(&s->keys) > 0)
+			pty |= POLLOUT;
+	}
+	if (!s->rpc_eof) {
+		if (session_backlog(s) <= (size_t)cfg->output_backlog &&
+		    s->pending_bytes < (size_t)cfg->max_memory)
+			rpc |= POLLIN;
+		if (session_buffer_waiting(&s->rpc_out) > 0)
+			rpc |= POLLOUT;
+	}
+	session_watch(s, s->terminal.pty_fd, &s->pty_events, pty, session_pty_ready);
+	session_watch(s, s->terminal.rpc_fd, &s->rpc_events, rpc, session_rpc_ready);
+}
+
+/*
+ * Whether the client is not taking what the session has for it: replies
+ * over sessions.output_backlog, or the served TUI's screen held up by a
+ * closed window.  The caller times how long it stays so.
+ */
+static bool
+session_output_stuck(const struct config *cfg, struct session *s)
+{
+	size_t bound = (size_t)cfg->output_backlog;
+
+	if (session_buffer_waiting(&s->out) > bound || session_buffer_waiting(&s->rpc_out) > bound)
+		return true;
+	return s->shell && session_buffer_waiting(&s->out) > 0 && !session_channel_writable(s);
+}
+
+static int
+session_stop_readable(socket_t fd, int revents, void *userdata)
+{
+	return 0;	/* the loop checks 'stopping' itself */
+}
+
+/* The session's eventfd: another thread ended it (sessions_end_account). */
+static int
+session_wake_readable(socket_t fd, int revents, void *userdata)
+{
+	uint64_t n;
+
+	(void)revents;
+	(void)userdata;
+	if (read(fd, &n, sizeof n) < 0 && errno != EAGAIN)
+		log_debug("session wake: read: %s", strerror(errno));
+	return 0;	/* the loop checks 'revoked' itself */
+}
+
+/* --- the session thread -------------------------------------------------- */
+
+/* Re-arm TCP_QUICKACK: OpenSSH sets no TCP_NODELAY before auth (pitfall 1). */
+static void
+session_quickack(struct session *s)
+{
+	int one = 1;
+
+	setsockopt(s->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+}
+
+/* Queue one reply line (reply is freed) and send what the reader takes now. */
+static void
+session_send(struct session *s, char *reply)
+{
+	struct session_buffer *b = s->shell ? &s->rpc_out : &s->out;
+
+	session_buffer_add(b, reply, strlen(reply));
+	session_buffer_add(b, "\n", 1);
+	free(reply);
+	session_flush(s);
+}
+
+/*
+ * Run queued requests in order while the replies waiting stay within
+ * sessions.output_backlog; the rest wait for the client to read.
+ */
+static void
+session_run_pending(const struct config *cfg, struct session *s)
+{
+	size_t bound = (size_t)cfg->output_backlog;
+	size_t i;
+
+	/* n_pending may grow meanwhile: a reply's write lets libssh read. */
+	for (i = 0; i < s->n_pending; i++) {
+		char *text, *reply;
+		size_t len;
+
+		if (session_backlog(s) > bound && !atomic_load(&s->registry.revoked))
+			break;
+		text = s->pending[i].text;
+		len = s->pending[i].len;
+		s->pending[i].text = NULL;
+		s->pending_bytes -= len + SESSION_LINE_COST;
+		if (atomic_load(&s->registry.revoked)) {
+			free(text);
+			continue;
+		}
+		if (text == NULL)
+			reply = rpc_reply_too_long(s);
+		else
+			reply = rpc_handle_line(s, text, len);
+		free(text);
+		if (reply != NULL)
+			session_send(s, reply);
+		s->last_activity = time(NULL);
+	}
+	if (i > 0) {
+		memmove(s->pending, s->pending + i, (s->n_pending - i) * sizeof *s->pending);
+		s->n_pending -= i;
+	}
+	if (s->n_pending == 0 && s->cap_pending > 16) {
+		free(s->pending);
+		s->pending = NULL;
+		s->cap_pending = 0;
+	}
+	line_reader_shrink(&s->reader);
+}
+
+static bool
+session_closed(struct session *s)
+{
+	return (ssh_get_status(s->ssh) & (SSH_CLOSED | SSH_CLOSED_ERROR)) != 0 ||
+	    (s->channel != NULL && ssh_channel_is_closed(s->channel));
+}
+
+static int
+session_elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (int)((t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+/*
+ * Send what the channel's backlog holds before the session ends, for as
+ * long as the client keeps taking some: give up after quiet_ms without
+ * progress.
+ */
+static void
+session_drain(struct session *s, int quiet_ms)
+{
+	int64_t last = session_now_ms();
+	size_t before = session_buffer_waiting(&s->out);
+
+	for (;;) {
+		session_flush_channel(s);
+		size_t now = session_buffer_waiting(&s->out);
+		if (now == 0 || s->out_broken || session_closed(s) || s->event == NULL)
+			return;
+		if (now < before) {
+			before = now;
+			last = session_now_ms();
+		}
+		int left = quiet_ms - (int)(session_now_ms() - last);
+		if (left <= 0)
+			return;
+		ssh_event_dopoll(s->event, left < 100 ? left : 100);
+	}
+}
+
+/*
+ * After SSH authentication: leave sessions.max_startups for sessions.max
+ * (admission.h); false, logged, when there is no room.
+ */
+static bool
+session_admit(struct session *s)
+{
+	const char *why = NULL;
+
+	if (!s->authenticated || s->admission != ADMISSION_STARTUP)
+		return true;
+	s->admission = ADMISSION_NONE;
+	if (admission_session(s->account_id == 0, &why)) {
+		s->admission = ADMISSION_SESSION;
+		return true;
+	}
+	log_warning("session %lu: %s: refused after authentication: %s", s->serial,
+	    s->peer, why);
+	return false;
+}
+
+/*
+ * Key exchange, authentication and the subsystem request, all within the
+ * login grace time.  Non-blocking, so a client that connects and says
+ * nothing cannot hold the thread beyond the deadline (pitfall 5).
+ */
+static bool
+session_handshake(struct session *s)
+{
+	int grace_ms = config_current()->login_grace_time * 1000;
+	struct timespec t0;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ssh_set_blocking(s->ssh, 0);
+	for (;;) {
+		rc = ssh_handle_key_exchange(s->ssh);
+		if (rc == SSH_OK)
+			break;
+		if (rc != SSH_AGAIN) {
+			log_debug("session %lu: key exchange failed: %s", s->serial,
+			    ssh_get_error(s->ssh));
+			return false;
+		}
+		int left = grace_ms - session_elapsed_ms(&t0);
+		if (left <= 0 || atomic_load(&stopping))
+			goto timeout;
+		struct pollfd pfd = { .fd = s->fd, .events = POLLIN | POLLRDHUP };
+		session_quickack(s);
+		if (poll(&pfd, 1, left < 100 ? left : 100) > 0 &&
+		    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+			/* Gone before the key exchange: its slot is free at once. */
+			log_debug("session %lu: %s: closed before the key exchange", s->serial,
+			    s->peer);
+			return false;
+		}
+	}
+
+	s->event = ssh_event_new();
+	if (s->event == NULL || ssh_event_add_session(s->event, s->ssh) != SSH_OK) {
+		log_error("session %lu: cannot create its event", s->serial);
+		return false;
+	}
+	ssh_event_add_fd(s->event, stop_pipe[0], POLLIN, session_stop_readable, s);
+	/* Without it an idle session would learn it was ended only at its next request. */
+	s->registry.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->registry.wake_fd >= 0)
+		ssh_event_add_fd(s->event, s->registry.wake_fd, POLLIN, session_wake_readable, s);
+	else
+		log_warning("session %lu: eventfd: %s", s->serial, strerror(errno));
+	for (;;) {
+		if (!session_admit(s))
+			return false;
+		if (s->authenticated && s->channel != NULL && session_started(s))
+			break;
+		int left = grace_ms - session_elapsed_ms(&t0);
+
+		if (left <= 0 || atomic_load(&stopping))
+			goto timeout;
+		session_quickack(s);
+		ssh_event_dopoll(s->event, left < 1000 ? left : 1000);
+		/* EOF may arrive with the request and its data in one round. */
+		if (session_closed(s) || (s->eof && !session_started(s)))
+			return false;
+	}
+	/*
+	 * The session stays non-blocking: a write to a client that does not
+	 * read must never hold the thread (session_flush_channel).  The SFTP
+	 * server of inbox.c reads and writes through libssh's blocking calls.
+	 */
+	if (s->sftp)
+		ssh_set_blocking(s->ssh, 1);
+	if (s->shell) {
+		if (terminal_start(&s->terminal, terminal_default_program(), s->term_name,
+		    s->cols, s->rows, lang_name(s->lang)) != 0)
+			return false;
+		session_watch_terminal(s);
+	}
+	return true;
+timeout:
+	log_info("session %lu: %s: no session within the login grace time", s->serial, s->peer);
+	return false;
+}
+
+/* Say goodbye the way OpenSSH's ssh(1) expects (pitfall 9). */
+static void
+session_finish_channel(struct session *s, int status)
+{
+	if (s->channel == NULL || ssh_channel_is_closed(s->channel))
+		return;
+	ssh_channel_request_send_exit_status(s->channel, status);
+	ssh_channel_send_eof(s->channel);
+	ssh_channel_close(s->channel);
+	/*
+	 * Let the client answer with its own close and disconnect before the
+	 * socket goes: closing first makes OpenSSH's ssh(1) fail its last write
+	 * ("Connection reset by peer") and exit 255 instead of our status.
+	 */
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!s->remote_closed && s->event != NULL &&
+	    (ssh_get_status(s->ssh) & (SSH_CLOSED | SSH_CLOSED_ERROR)) == 0 &&
+	    session_elapsed_ms(&t0) < 2000)
+		ssh_event_dopoll(s->event, 100);
+}
+
+/* Tell the client why the server is ending its session (a notification). */
+static void
+session_notify_closing(struct session *s, const char *reason)
+{
+	json_t *n = json_pack("{s:s, s:s, s:{s:s, s:s}}", "jsonrpc", "2.0",
+	    "method", "session.closing", "params", "reason", reason,
+	    "message", message_get(s->lang, reason));
+	char *line = json_dumps(n, JSON_COMPACT);
+
+	json_decref(n);
+	if (line != NULL)
+		session_send(s, line);
+}
+
+/*
+ * Whether the client has left the session's output unread for longer than
+ * sessions.stall_timeout (logged and counted when so).
+ */
+static bool
+session_stalled(const struct config *cfg, struct session *s, int64_t now)
+{
+	if (!session_output_stuck(cfg, s)) {
+		s->over_since = 0;
+		return false;
+	}
+	if (s->over_since == 0)
+		s->over_since = now;
+	if (now - s->over_since < (int64_t)cfg->stall_timeout * 1000)
+		return false;
+	log_warning("session %lu: %s: the client left %zu bytes of output unread for %d s;"
+	    " closing", s->serial, s->peer, session_buffer_waiting(&s->out) +
+	    session_buffer_waiting(&s->rpc_out), cfg->stall_timeout);
+	stats_session_stalled();
+	return true;
+}
+
+/* Whether a request could run, or held input be taken, without waiting. */
+static bool
+session_runnable(const struct config *cfg, struct session *s)
+{
+	if (s->n_pending > 0 && session_backlog(s) <= (size_t)cfg->output_backlog)
+		return true;
+	return s->input_held && (s->shell ?
+	    session_buffer_waiting(&s->keys) < SESSION_KEYS_MAX : session_input_room(s) > 0);
+}
+
+/*
+ * The session is over: the client closed it or went away, the TUI left,
+ * or (subsystem) the client sent EOF and everything it sent is answered.
+ */
+static bool
+session_over(struct session *s)
+{
+	if (s->out_broken || session_closed(s) || s->terminal_done)
+		return true;
+	if (!s->eof)
+		return false;
+	if (s->shell)
+		return true;
+	return s->n_pending == 0 && !s->input_held && session_buffer_waiting(&s->out) == 0;
+}
+
+static void
+session_serve(struct session *s)
+{
+	for (;;) {
+		const struct config *cfg = config_current();
+		int64_t now, deadline = -1;
+		int timeout;
+
+		/* Lines that came with the handshake run before the first poll. */
+		session_run_pending(cfg, s);
+		session_flush(s);
+		session_pull_input(s);
+		if (atomic_load(&s->registry.revoked)) {
+			log_info("session %lu: ended from another session", s->serial);
+			session_notify_closing(s, "logged_out_elsewhere");
+			return;
+		}
+		if (session_over(s))
+			return;
+		now = session_now_ms();
+		if (session_stalled(cfg, s, now))
+			return;
+		if (cfg->idle_timeout > 0) {
+			deadline = ((int64_t)s->last_activity + cfg->idle_timeout - time(NULL)) * 1000;
+			if (deadline <= 0) {
+				log_info("session %lu: idle for %d s, closing", s->serial,
+				    cfg->idle_timeout);
+				session_notify_closing(s, "idle_timeout");
+				return;
+			}
+		}
+		if (atomic_load(&stopping)) {
+			/* What has arrived has run as far as the client read its replies. */
+			session_notify_closing(s, "shutting_down");
+			return;
+		}
+		if (s->over_since != 0) {
+			int64_t left = s->over_since + (int64_t)cfg->stall_timeout * 1000 - now;
+
+			if (deadline < 0 || left < deadline)
+				deadline = left < 1 ? 1 : left;
+		}
+		if (session_runnable(cfg, s))
+			deadline = 0;
+		timeout = deadline < 0 ? -1 : deadline > 3600000 ? 3600000 : (int)deadline;
+		if (s->shell)
+			session_watch_terminal(s);
+		ssh_event_dopoll(s->event, timeout);	/* judged by the state (pitfall 4) */
+	}
+}
+
+static void *
+session_thread(void *arg)
+{
+	struct session *s = arg;
+
+	s->last_activity = time(NULL);
+	if (session_handshake(s)) {
+		log_info("session %lu: %s: started (user %s)", s->serial, s->peer,
+		    s->ssh_user ? s->ssh_user : "");
+		int status = 0;
+		if (s->exec_command != NULL) {
+			char *out = NULL;
+
+			status = exec_run(s, s->exec_command, &out);
+			if (out != NULL && *out != '\0')
+				session_buffer_add(&s->out, out, strlen(out));
+			free(out);
+			session_drain(s, config_current()->stall_timeout * 1000);
+		} else if (s->sftp) {
+			inbox_serve_sftp(s);
+		} else {
+			session_serve(s);
+			/* A last notification, or replies still on their way: briefly. */
+			session_drain(s, 2000);
+		}
+		if (s->shell) {
+			session_watch(s, s->terminal.pty_fd, &s->pty_events, 0, NULL);
+			session_watch(s, s->terminal.rpc_fd, &s->rpc_events, 0, NULL);
+			status = terminal_finish(&s->terminal);
+		}
+		session_finish_channel(s, status);
+		log_info("session %lu: ended", s->serial);
+	}
+	sessions_logout(&s->registry);
+	captcha_free(s->captcha);
+	upload_free(s->upload);
+	inbox_close(s);
+	free(s->exec_command);
+	if (s->event != NULL) {
+		ssh_event_remove_fd(s->event, stop_pipe[0]);
+		if (s->registry.wake_fd >= 0)
+			ssh_event_remove_fd(s->event, s->registry.wake_fd);
+		ssh_event_remove_session(s->event, s->ssh);
+		ssh_event_free(s->event);
+	}
+	if (s->registry.wake_fd >= 0)
+		close(s->registry.wake_fd);
+	ssh_disconnect(s->ssh);
+	ssh_free(s->ssh);
+	for (size_t i = 0; i < s->n_pending; i++)
+		free(s->pending[i].text);
+	free(s->pending);
+	line_reader_free(&s->reader);
+	session_buffer_free(&s->out);
+	session_buffer_free(&s->rpc_out);
+	session_buffer_free(&s->keys);
+	free(s->ssh_user);
+	free(s->unit_code);
+	admission_release(s->source, s->admission, true);
+	free(s);
+	return NULL;
+}
+
+
+void
+session_init(void)
+{
+	if (pipe2(stop_pipe, O_CLOEXEC) != 0)
+		fatal("cannot set up signals: %s", strerror(errno));
+	pthread_attr_init(&session_attr);
+	pthread_attr_setdetachstate(&session_attr, PTHREAD_CREATE_JOINABLE);
+	pthread_attr_setstacksize(&session_attr, SESSION_STACK);
+}
+
+void
+session_stop_all(void)
+{
+	atomic_store(&stopping, true);
+	if (write(stop_pipe[1], "x", 1) < 0)
+		log_error("cannot wake sessions: %s", strerror(errno));
+}
+
+void
+session_cleanup(void)
+{
+	pthread_attr_destroy(&session_attr);
+	close(stop_pipe[0]);
+	close(stop_pipe[1]);
+	stop_pipe[0] = stop_pipe[1] = -1;
+}
+
+/* A new session for the connection fd, counted as ADMISSION_STARTUP. */
+static struct session *
+session_new(int fd, unsigned long serial, const char *address, const char *peer)
+{
+	struct session *s = xcalloc(1, sizeof *s);
+
+	s->fd = fd;
+	s->registry.wake_fd = -1;
+	s->registry.serial = serial;
+	s->serial = serial;
+	s->lang = LANG_ZH;
+	s->role = ROLE_GUEST;
+	s->terminal.pid = -1;
+	s->terminal.pty_fd = s->terminal.rpc_fd = -1;
+	s->admission = ADMISSION_STARTUP;
+	snprintf(s->source, sizeof s->source, "%s", address);
+	snprintf(s->peer, sizeof s->peer, "%s", peer);
+	line_reader_init(&s->reader, config_current()->max_line);
+	s->server_cb = (struct ssh_server_callbacks_struct){
+		.userdata = s,
+		.channel_open_request_session_function = session_channel_open,
+	};
+	ssh_auth_callbacks(&s->server_cb);
+	ssh_callbacks_init(&s->server_cb);
+	s->channel_cb = channel_callbacks;
+	s->channel_cb.userdata = s;
+	ssh_callbacks_init(&s->channel_cb);
+	return s;
+}
+
+/* A session that never started its thread: all but the connection's count. */
+static void
+session_discard(struct session *s)
+{
+	if (s->ssh != NULL)
+		ssh_free(s->ssh);
+	line_reader_free(&s->reader);
+	admission_release(s->source, ADMISSION_STARTUP, false);
+	free(s);
+}
+
+void
+session_start(ssh_bind bind, int fd, unsigned long serial, const char *address,
+    const char *peer)
+{
+	struct session *s = session_new(fd, serial, address, peer);
+	long timeout = 60;
+	pthread_t tid;
+	int one = 1;
+
+	/* Without TCP_NODELAY every round trip waits ~40 ms (pitfall 1). */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	s->ssh = ssh_new();
+	if (s->ssh == NULL || ssh_bind_accept_fd(bind, s->ssh, fd) != SSH_OK) {
+		log_error("accept %s: %s", peer, s->ssh ? ssh_get_error(bind) : "ssh_new");
+		if (s->ssh != NULL)
+			ssh_free(s->ssh);
+		s->ssh = NULL;
+		close(fd);
+		session_discard(s);
+		return;
+	}
+	ssh_options_set(s->ssh, SSH_OPTIONS_TIMEOUT, &timeout);
+	ssh_set_server_callbacks(s->ssh, &s->server_cb);
+	ssh_auth_accept(s);
+	if (pthread_create(&tid, &session_attr, session_thread, s) != 0) {
+		log_error("accept %s: cannot start a thread: %s", peer, strerror(errno));
+		session_discard(s);
+	}
+}

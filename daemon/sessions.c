@@ -1,0 +1,157 @@
+/*
+ * sessions.c - the registry of logged-in sessions (sessions.h).
+ *
+ * One list under one mutex: it changes at login and logout and is walked
+ * only when an account's sessions are ended, never on the request path.
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sessions.h"
+#include "stats.h"
+#include "xmalloc.h"
+
+static struct {
+	pthread_mutex_t		  lock;
+	struct sessions_entry	**list;
+	size_t			  n, cap;
+} registry = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Take e off the list; registry.lock held. */
+static void
+sessions_remove(struct sessions_entry *e)
+{
+	if (!e->registered)
+		return;
+	for (size_t i = 0; i < registry.n; i++) {
+		if (registry.list[i] == e) {
+			registry.list[i] = registry.list[--registry.n];
+			break;
+		}
+	}
+	e->registered = false;
+	stats_account_logout();
+}
+
+void
+sessions_login(struct sessions_entry *e, int64_t account_id)
+{
+	pthread_mutex_lock(&registry.lock);
+	sessions_remove(e);
+	e->account_id = account_id;
+	clock_gettime(CLOCK_REALTIME, &e->login_time);
+	if (registry.n == registry.cap) {
+		registry.cap = registry.cap ? registry.cap * 2 : 64;
+		registry.list = xrealloc(registry.list, registry.cap * sizeof *registry.list);
+	}
+	registry.list[registry.n++] = e;
+	e->registered = true;
+	stats_account_login();
+	pthread_mutex_unlock(&registry.lock);
+}
+
+void
+sessions_logout(struct sessions_entry *e)
+{
+	pthread_mutex_lock(&registry.lock);
+	sessions_remove(e);
+	e->account_id = 0;
+	pthread_mutex_unlock(&registry.lock);
+}
+
+/* Seconds since the epoch of a wall-clock time. */
+static double
+sessions_seconds(const struct timespec *t)
+{
+	return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
+}
+
+/*
+ * Mark the sessions of account_id other than except that logged in before
+ * `before` (seconds since the epoch; HUGE_VAL: all); registry.lock held.
+ */
+static int
+sessions_mark(int64_t account_id, const struct sessions_entry *except, double before)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < registry.n; i++) {
+		struct sessions_entry *e = registry.list[i];
+
+		if (e != except && e->account_id == account_id &&
+		    sessions_seconds(&e->login_time) < before) {
+			uint64_t one = 1;
+
+			atomic_store(&e->revoked, true);
+			/* Registered, so not yet freed: the thread unregisters first. */
+			if (e->wake_fd >= 0 && write(e->wake_fd, &one, sizeof one) < 0)
+				log_debug("session %lu: wake: %s", e->serial, strerror(errno));
+			n++;
+		}
+	}
+	return n;
+}
+
+int
+sessions_end_account(int64_t account_id, struct sessions_entry *except)
+{
+	int n;
+
+	pthread_mutex_lock(&registry.lock);
+	n = sessions_mark(account_id, except, HUGE_VAL);
+	/*
+	 * The session that changed its own password has just proved the new
+	 * one: for the reconciliation of notify.c it counts as logged in now,
+	 * after the change.
+	 */
+	if (except != NULL && except->registered && except->account_id == account_id)
+		clock_gettime(CLOCK_REALTIME, &except->login_time);
+	pthread_mutex_unlock(&registry.lock);
+	return n;
+}
+
+int
+sessions_end_account_before(int64_t account_id, double before)
+{
+	int n;
+
+	pthread_mutex_lock(&registry.lock);
+	n = sessions_mark(account_id, NULL, before);
+	pthread_mutex_unlock(&registry.lock);
+	return n;
+}
+
+size_t
+sessions_logged_in_accounts(int64_t **ids)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&registry.lock);
+	*ids = xcalloc(registry.n + 1, sizeof **ids);
+	for (size_t i = 0; i < registry.n; i++) {
+		size_t j;
+
+		for (j = 0; j < n && (*ids)[j] != registry.list[i]->account_id; j++)
+			;
+		if (j == n)
+			(*ids)[n++] = registry.list[i]->account_id;
+	}
+	pthread_mutex_unlock(&registry.lock);
+	return n;
+}
+
+void
+sessions_free(void)
+{
+	pthread_mutex_lock(&registry.lock);
+	free(registry.list);
+	registry.list = NULL;
+	registry.n = registry.cap = 0;
+	pthread_mutex_unlock(&registry.lock);
+}
