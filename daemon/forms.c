@@ -5,7 +5,7 @@
  * The definitions of a config object are built once, synced into
  * learning_forms once, and then only read, by any number of session
  * threads: nothing here changes a json_t after it is published.  Configs
- * are never freed while the daemon runs (server.c), and neither are the
+ * are never freed while the daemon runs (config.c), and neither are the
  * form sets that point into them.
  */
 #include <pthread.h>

@@ -6,7 +6,7 @@
  *	keys.add	staff, unit_admin	{key: "ssh-ed25519 AAAA... comment", password}
  *	keys.remove	staff, unit_admin	{id}; only keys the person added
  *
- * A registered key logs its account in at the SSH level (server.c,
+ * A registered key logs its account in at the SSH level (ssh-auth.c,
  * session_auth_pubkey) when the SSH user name is the account's ID number:
  * no password, no verification code.  A key is a credential, so adding one
  * takes the current password, like changing the password does: a session
@@ -14,7 +14,7 @@
  *
  * Having a public key proves nothing: anyone may have copied it.  So a key
  * added here is unconfirmed until the first SSH login as this account with
- * a valid signature by it (server.c), which proves the private half is the
+ * a valid signature by it (ssh-auth.c), which proves the private half is the
  * person's.  One account at most has a key confirmed (a partial unique
  * index); an unconfirmed key blocks nobody, so registering somebody else's
  * public key first keeps them out of nothing.  A key confirmed by another
@@ -133,6 +133,47 @@ keys_rsa_bits(const unsigned char *blob, size_t len)
 }
 
 /*
+ * Check the base64 key b64 of a line of the known type: it decodes, names
+ * the same type inside (a line whose two types differ is a forgery or a
+ * typo), libssh reads it as that type, and an RSA key is long enough.
+ * Returns NULL with *canonical (libssh's base64 of it; free with
+ * ssh_string_free_char), or the reason word.
+ */
+static const char *
+keys_verify(const char *type, const char *b64, char **canonical)
+{
+	size_t tlen = strlen(type), dlen = strlen(b64), blen, btlen, bp = 0;
+	unsigned char *blob = xmalloc(dlen + 1);
+	const unsigned char *btype;
+	const char *reason = "key_invalid";
+	ssh_key key = NULL;
+
+	*canonical = NULL;
+	if (dlen == 0 || sodium_base642bin(blob, dlen, b64, dlen, NULL, &blen, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) != 0 || blen == 0)
+		goto out;
+	if (!keys_blob_string(blob, blen, &bp, &btype, &btlen))
+		goto out;
+	if (btlen != tlen || memcmp(btype, type, tlen) != 0) {
+		reason = "key_type_mismatch";
+		goto out;
+	}
+	if (ssh_pki_import_pubkey_base64(b64, ssh_key_type_from_name(type), &key) != SSH_OK ||
+	    strcmp(ssh_key_type_to_char(ssh_key_type(key)), type) != 0)
+		goto out;
+	if (strcmp(type, "ssh-rsa") == 0 && keys_rsa_bits(blob, blen) < KEYS_RSA_MIN_BITS) {
+		reason = "key_too_short";
+		goto out;
+	}
+	if (ssh_pki_export_pubkey_base64(key, canonical) == SSH_OK)
+		reason = NULL;
+out:
+	ssh_key_free(key);
+	free(blob);
+	return reason;
+}
+
+/*
  * Check line and split it into *k.  Returns NULL, or the reason word of
  * what is wrong (k left empty).
  */
@@ -140,11 +181,8 @@ static const char *
 keys_parse(const char *line, struct keys_line *k)
 {
 	const char *p, *end, *reason = "key_invalid";
-	unsigned char *blob = NULL;
-	const unsigned char *btype;
 	char *type = NULL, *b64 = NULL, *canonical = NULL;
-	size_t len, tlen, dlen, blen, btlen, bp = 0;
-	ssh_key key = NULL;
+	size_t len, tlen, dlen;
 
 	memset(k, 0, sizeof *k);
 	len = strlen(line);
@@ -179,26 +217,9 @@ keys_parse(const char *line, struct keys_line *k)
 		    strncmp(type, "sk-", 3) == 0 ? "key_type_unsupported" : "key_invalid";
 		goto out;
 	}
-	blob = xmalloc(dlen + 1);
-	if (dlen == 0 || sodium_base642bin(blob, dlen, b64, dlen, NULL, &blen, NULL,
-	    sodium_base64_VARIANT_ORIGINAL) != 0 || blen == 0)
+	if ((reason = keys_verify(type, b64, &canonical)) != NULL)
 		goto out;
-	/* The blob names its own type; a line whose two types differ is a forgery or a typo. */
-	if (!keys_blob_string(blob, blen, &bp, &btype, &btlen))
-		goto out;
-	if (btlen != tlen || memcmp(btype, type, tlen) != 0) {
-		reason = "key_type_mismatch";
-		goto out;
-	}
-	if (ssh_pki_import_pubkey_base64(b64, ssh_key_type_from_name(type), &key) != SSH_OK ||
-	    strcmp(ssh_key_type_to_char(ssh_key_type(key)), type) != 0)
-		goto out;
-	if (strcmp(type, "ssh-rsa") == 0 && keys_rsa_bits(blob, blen) < KEYS_RSA_MIN_BITS) {
-		reason = "key_too_short";
-		goto out;
-	}
-	if (ssh_pki_export_pubkey_base64(key, &canonical) != SSH_OK)
-		goto out;
+	reason = "key_invalid";
 	if (*p != '\0' && p < end) {
 		char *comment = xstrndup(p, (size_t)(end - p));
 
@@ -224,9 +245,7 @@ keys_parse(const char *line, struct keys_line *k)
 	}
 	reason = NULL;
 out:
-	ssh_key_free(key);
 	ssh_string_free_char(canonical);
-	free(blob);
 	free(type);
 	free(b64);
 	return reason;

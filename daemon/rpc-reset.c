@@ -17,7 +17,7 @@
  * the dispatcher then serves only what names that role (whoami, logout,
  * the password change, keys.list) until account.change_password clears
  * the flag.  SSH key logins of the account are refused meanwhile
- * (server.c): the person decides at the change which keys stay.
+ * (ssh-auth.c): the person decides at the change which keys stay.
  *
  * Only active staff of the administrator's own unit can be reset, never
  * another administrator: administrators come from jxjyd.conf, and their

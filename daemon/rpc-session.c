@@ -287,20 +287,49 @@ session_keep_keys(struct rpc_call *call, char **out)
 	return 0;
 }
 
+/*
+ * The checks of a password change before its hashing, in the form's order:
+ * the old password given (unless forced), the new one typed alike twice
+ * and acceptable, the old one right.  Returns 0, or -1 after rpc_fail.
+ */
+static int
+session_check_change(struct rpc_call *call, const char *old_hash, const char *phone,
+    const char *id_number, bool forced)
+{
+	const char *old_password = rpc_param_string(call, "old_password");
+	const char *new_password = rpc_param_string(call, "new_password");
+	const char *confirm = rpc_param_string(call, "new_password_confirm");
+	const char *reason;
+	int wrong;
+
+	if (old_hash != NULL && old_password == NULL && !forced)
+		return session_fail_field(call, RPC_INVALID_PARAMS, "param_missing",
+		    "old_password", true);
+	if (strcmp(new_password, confirm) != 0)
+		return session_fail_field(call, RPC_INVALID_INPUT, "password_mismatch",
+		    "new_password_confirm", false);
+	if ((reason = password_check(new_password, id_number, phone)) != NULL)
+		return session_fail_field(call, RPC_INVALID_INPUT, reason, "new_password", true);
+	if (old_hash == NULL || forced)
+		return 0;
+	/* A stolen session must not try old passwords at leisure: auth.c counts and slows. */
+	if ((wrong = auth_verify_current(call, old_password)) <= 0)
+		return wrong;
+	return session_fail_field(call, RPC_INVALID_INPUT, "old_password_wrong", "old_password",
+	    false);
+}
+
 static int
 account_change_password(struct rpc_call *call)
 {
 	struct session *s = call->session;
-	const char *old_password = rpc_param_string(call, "old_password");
 	const char *new_password = rpc_param_string(call, "new_password");
-	const char *confirm = rpc_param_string(call, "new_password_confirm");
 	/* Forced after a reset: the session proved the code a moment ago, ask nothing old. */
 	bool forced = s->role == ROLE_PASSWORD_CHANGE;
 	char id[24];
 	const char *params[5] = { id, NULL, NULL, NULL, NULL };
 	char *old_hash = NULL, *phone = NULL, *id_number = NULL, *new_hash = NULL;
 	char *keep = NULL;
-	const char *reason;
 	struct db_conn *db;
 	PGresult *r = NULL;
 	int ended, removed, rc = -1;
@@ -330,32 +359,8 @@ account_change_password(struct rpc_call *call)
 	db_release(call->db);
 	call->db = NULL;
 
-	if (old_hash != NULL && old_password == NULL && !forced) {
-		rc = session_fail_field(call, RPC_INVALID_PARAMS, "param_missing", "old_password",
-		    true);
+	if (session_check_change(call, old_hash, phone, id_number, forced) != 0)
 		goto out;
-	}
-	if (strcmp(new_password, confirm) != 0) {
-		rc = session_fail_field(call, RPC_INVALID_INPUT, "password_mismatch",
-		    "new_password_confirm", false);
-		goto out;
-	}
-	if ((reason = password_check(new_password, id_number, phone)) != NULL) {
-		rc = session_fail_field(call, RPC_INVALID_INPUT, reason, "new_password", true);
-		goto out;
-	}
-	if (old_hash != NULL && !forced) {
-		/* A stolen session must not try old passwords at leisure: auth.c counts and slows. */
-		int wrong = auth_verify_current(call, old_password);
-
-		if (wrong < 0)
-			goto out;
-		if (wrong > 0) {
-			rc = session_fail_field(call, RPC_INVALID_INPUT, "old_password_wrong",
-			    "old_password", false);
-			goto out;
-		}
-	}
 	if ((new_hash = password_hash(new_password)) == NULL) {
 		rc = rpc_fail_internal(call, "cannot hash the new password");
 		goto out;

@@ -31,7 +31,7 @@ struct stats_snapshot {
 /* Note the start time (once, before any session). */
 void	stats_start(void);
 
-/* A connection passed SSH authentication / has gone (server.c, with its counts). */
+/* A connection passed SSH authentication / has gone (admission.c, with its counts). */
 void	stats_session_opened(void);
 void	stats_session_closed(void);
 
