@@ -13,6 +13,7 @@ import itertools
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import socket
@@ -239,8 +240,17 @@ def render_config(settings, indent=""):
     return "\n".join(lines)
 
 
+# Every daemon `serve` started in this run, for the check after each test (_daemons_exit_cleanly).
+_started = []
+
+
 class Daemon:
-    """One jxjyd with its own config, host key and logs in workdir."""
+    """One jxjyd with its own config, host key and logs in workdir.
+
+    A daemon that exits must exit cleanly: status 0 and no sanitizer report.  stop()
+    asserts it; one that ends some other way (it died mid-test, or a test sent SIGTERM and
+    only read the status) is checked after the test that saw it end.  A test that kills
+    one on purpose says so with kill()."""
 
     def __init__(self, workdir, pg, dbname, config=None):
         self.dir = Path(workdir)
@@ -251,6 +261,7 @@ class Daemon:
         self.host_key = self.dir / "ssh_host_ed25519_key"
         self.stderr_path = self.dir / "jxjyd.stderr"
         self.proc = None
+        self.exit_checked = False   # its exit was judged (or it was killed on purpose)
         self.settings = _merge({
             "listen_address": "127.0.0.1",
             "port": self.port,
@@ -294,6 +305,8 @@ class Daemon:
                                      stdin=subprocess.DEVNULL, stdout=err, stderr=err,
                                      preexec_fn=_die_with_parent)
         err.close()
+        self.exit_checked = False
+        _started.append(self)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if "listening on" in self.stderr_text():
@@ -311,6 +324,18 @@ class Daemon:
 
     def signal(self, sig):
         self.proc.send_signal(sig)
+
+    def wait_log(self, pattern, after=0, timeout=15):
+        """Wait until the daemon's stderr, from offset after, matches the regex pattern;
+        return the match (fails the test on timeout)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            m = re.search(pattern, self.stderr_text()[after:])
+            if m:
+                return m
+            assert time.monotonic() < deadline, \
+                f"jxjyd did not log {pattern!r} within {timeout}s:\n{self.stderr_text()}"
+            time.sleep(0.05)
 
     def reload(self, timeout=15):
         """SIGHUP, and wait until jxjyd has logged that it read the config again."""
@@ -331,13 +356,15 @@ class Daemon:
                         pytrace=False)
 
     def kill(self):
+        """SIGKILL, on purpose: its exit is not judged."""
+        self.exit_checked = True
         if self.running():
             self.proc.kill()
             self.proc.wait(timeout=10)
 
     def stop(self, timeout=30):
         """SIGTERM, then assert a clean exit: status 0 and no sanitizer report."""
-        if self.proc is None:
+        if self.proc is None or self.exit_checked:
             return
         if self.running():
             self.proc.send_signal(signal.SIGTERM)
@@ -345,6 +372,7 @@ class Daemon:
         self.assert_clean_exit(rc)
 
     def assert_clean_exit(self, rc):
+        self.exit_checked = True
         text = self.stderr_text()
         bad = sanitizer_report(text)
         assert not bad, f"sanitizer report in jxjyd's stderr: {bad}\n{text}"
@@ -532,8 +560,21 @@ def make_daemon(postgres, migrated_template, tmp_path):
 
     yield make
     for d in made:
+        d.stop()
+
+
+@pytest.fixture(autouse=True)
+def _daemons_exit_cleanly():
+    """After each test: every daemon that has ended since (stopped, signalled, or dead of a
+    crash or a sanitizer's abort) exited with status 0 and no sanitizer report, unless the
+    test killed it on purpose (Daemon.kill)."""
+    yield
+    for d in list(_started):
         if d.running():
-            d.stop()
+            continue
+        _started.remove(d)
+        if not d.exit_checked:
+            d.assert_clean_exit(d.proc.returncode)
 
 
 @pytest.fixture

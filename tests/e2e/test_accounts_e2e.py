@@ -481,8 +481,7 @@ def test_idle_timeout_starts_over_at_login(make_daemon, tui):
     # Make the next session last, then go on: a new connection, the login screen again.
     d.settings["sessions"]["idle_timeout"] = 1800
     d.write_config()
-    d.signal(signal.SIGHUP)
-    time.sleep(1)
+    d.reload()
     t.keys("Enter")
     t.wait("身份证号", "注册进度查询", absent=("会话已结束",))
     # The screen may be redrawn a moment before the new session's log line is written.

@@ -167,8 +167,7 @@ def test_two_daemons_behind_haproxy(pair, postgres):
 
             # One daemon dies: its session ends, the other's lives on.
             victim, survivor = on_a, on_b
-            victim.proc.send_signal(signal.SIGKILL)
-            victim.proc.wait(timeout=10)
+            victim.kill()
             with pytest.raises(AssertionError):
                 a.call("system.ping", timeout=10)
             for _ in range(3):

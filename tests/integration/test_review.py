@@ -471,16 +471,6 @@ def write_admins(d, entries):
     return [offset + s for s in starts]
 
 
-def wait_log(d, pattern, after=0, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        text = d.stderr_text()[after:]
-        if re.search(pattern, text):
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_admins_from_config(make_daemon, postgres, tmp_path):
     d = make_daemon(start=False)
     acc = Accounts(postgres, d.dbname, "CF")
@@ -559,9 +549,8 @@ def test_admins_from_config(make_daemon, postgres, tmp_path):
     ])
     mark = len(d.stderr_text())
     d.signal(signal.SIGHUP)
-    assert wait_log(d, r"reload: ", after=mark), d.stderr_text()[mark:]
-    assert wait_log(d, r"unit_admins: \d+ configured", after=mark, timeout=15), \
-        d.stderr_text()[mark:]
+    d.wait_log(r"reload: ", after=mark)
+    d.wait_log(r"unit_admins: \d+ configured", after=mark)
     fps = [r[0] for r in acc.rows("SELECT fingerprint FROM account_keys "
                                   f"WHERE account_id = {first_id} ORDER BY fingerprint")]
     assert sorted(fps) == sorted([fp1, fp4, user_fp])
@@ -576,7 +565,7 @@ def test_admins_from_config(make_daemon, postgres, tmp_path):
     ])
     mark = len(d.stderr_text())
     d.signal(signal.SIGHUP)
-    assert wait_log(d, r"unit_admins: \d+ configured", after=mark), d.stderr_text()[mark:]
+    d.wait_log(r"unit_admins: \d+ configured", after=mark)
     pid = acc.account(promoted)["id"]
     assert acc.account(promoted)["state"] == "active"
     assert acc.audit(pid)[-1][:3] == ("provision", "disabled", "active")
