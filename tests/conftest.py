@@ -252,7 +252,7 @@ class Daemon:
     only read the status) is checked after the test that saw it end.  A test that kills
     one on purpose says so with kill()."""
 
-    def __init__(self, workdir, pg, dbname, config=None):
+    def __init__(self, workdir, pg, dbname, config=None, extra_config=""):
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.pg, self.dbname = pg, dbname
@@ -262,6 +262,9 @@ class Daemon:
         self.stderr_path = self.dir / "jxjyd.stderr"
         self.proc = None
         self.exit_checked = False   # its exit was judged (or it was killed on purpose)
+        # Config text after the settings: what render_config cannot write, such as lists
+        # of groups (learning_forms, unit_admins).
+        self.extra_config = extra_config
         self.settings = _merge({
             "listen_address": "127.0.0.1",
             "port": self.port,
@@ -277,7 +280,10 @@ class Daemon:
         self.write_config()
 
     def write_config(self):
-        self.conf.write_text(render_config(self.settings) + "\n", encoding="utf-8")
+        text = render_config(self.settings) + "\n"
+        if self.extra_config:
+            text += self.extra_config + "\n"
+        self.conf.write_text(text, encoding="utf-8")
 
     def run(self, *args, timeout=60):
         """Run `jxjyd -f CONF ARGS...` to completion; return the CompletedProcess."""
@@ -539,6 +545,21 @@ def daemon(postgres, migrated_template, tmp_path_factory):
     """A running daemon on a fresh migrated database, shared by a test module."""
     db = postgres.new_database(template=migrated_template)
     d = Daemon(tmp_path_factory.mktemp("jxjyd"), postgres, db)
+    d.start()
+    yield d
+    d.stop()
+
+
+@pytest.fixture(scope="module")
+def ddaemon(postgres, migrated_template, tmp_path_factory):
+    """A module's daemon for declarations: the learning forms shipped in etc/jxjyd.conf
+    and the tests' own (helpers.TEST_FORMS), 1 MiB attachments."""
+    import helpers    # here: helpers imports this module
+
+    db = postgres.new_database(template=migrated_template)
+    d = Daemon(tmp_path_factory.mktemp("jxjyd-decl"), postgres, db,
+               {"declarations": {"max_attachment": helpers.MAX_ATTACHMENT}},
+               extra_config=helpers.forms_text(helpers.TEST_FORMS, with_sample=True))
     d.start()
     yield d
     d.stop()

@@ -301,6 +301,14 @@ def queue_ids(s, **params):
         assert pages < 100, "paging does not end"
 
 
+def wait_listening(d, count=1, timeout=15):
+    """Wait until d has LISTENed `count` times (its debug or warning line says so).
+    Not "listening on": that is what Daemon.start waits for, the SSH port's line."""
+    pattern = re.compile(r"notify: (LISTEN jxjy_sessions|hearing other jxjyd again)")
+    wait_until(f"jxjyd LISTENs {count} time(s)",
+               lambda: len(pattern.findall(d.stderr_text())) >= count, timeout, 0.05)
+
+
 def change_password(s, old, new):
     return s.result("account.change_password", {
         "old_password": old, "new_password": new, "new_password_confirm": new})
@@ -368,6 +376,31 @@ def ssh_exec(daemon, user, key, command, timeout=30, env=None):
     return r.returncode, r.stdout, r.stderr.decode("utf-8", "replace")
 
 
+def admins_block(entries):
+    """unit_admins = ( ... ); for the config, one entry per line block; returns text and
+    the line (1-based, within the block) where each entry starts."""
+    lines, starts = ["unit_admins = ("], []
+    for e in entries:
+        starts.append(len(lines) + 1)
+        keys = ", ".join(f'"{k}"' for k in e["keys"])
+        lines.append(f'\t{{ id_number = "{e["id_number"]}"; name = "{e["name"]}"; '
+                     f'unit = "{e["unit"]}";')
+        lines.append(f"\t  keys = [ {keys} ]; }},")
+    lines[-1] = lines[-1].rstrip(",")
+    lines.append(");")
+    return "\n".join(lines) + "\n", starts
+
+
+def write_admins(d, entries):
+    """Rewrite d's config with these unit_admins; return the file line of each entry."""
+    d.write_config()
+    base = d.conf.read_text(encoding="utf-8")
+    block, starts = admins_block(entries)
+    d.conf.write_text(base + block, encoding="utf-8")
+    offset = base.count("\n")
+    return [offset + s for s in starts]
+
+
 # --- attachments -------------------------------------------------------------------------------
 
 CHUNK = 256 * 1024      # attachment.begin's chunk_size
@@ -427,6 +460,71 @@ def forms_text(forms, with_sample=False):
     if with_sample:
         body = sample_forms_text().rstrip() + ",\n" + body
     return f"learning_forms = (\n{body}\n);"
+
+
+def set_forms(d, forms, with_sample=False):
+    """Give daemon d's config these learning forms (written, not yet reloaded)."""
+    d.extra_config = forms_text(forms, with_sample)
+    d.write_config()
+
+
+def reload_forms(d, idn, expect):
+    """SIGHUP, wait for the reload to be logged, make a request as idn (which syncs the
+    forms of a config not synced yet), then wait for the text expect in the log."""
+    d.reload()
+    with logged_in(d, idn) as s:
+        s.result("forms.list")
+    d.wait_log(re.escape(expect))
+
+
+# --- learning forms and declarations ------------------------------------------------------
+
+MAX_ATTACHMENT = 1024 * 1024    # the declarations daemon's (conftest.py: ddaemon)
+
+# Forms of the tests' own, beside the shipped ones.
+PLAIN = {"code": "t_plain", "name": "测试无附件", "category": "professional",
+         "attachment": "none",
+         "fields": [{"key": "name", "label": "名称", "type": "text", "required": True}]}
+CREDITS = {"code": "t_credits", "name": "测试学分", "category": "public",
+           "counts": "credits", "credit_hours": 0.5, "attachment": "optional",
+           "fields": [{"key": "course", "label": "课程", "type": "text", "required": True,
+                       "max_length": 10},
+                      {"key": "score", "label": "成绩", "type": "decimal", "min": 0.5,
+                       "max": 99.75},
+                      {"key": "notes", "label": "备注", "type": "longtext",
+                       "max_length": 20}]}
+TEST_FORMS = [PLAIN, CREDITS]
+
+
+def valid_value(field):
+    """A value each rule of field accepts."""
+    t = field["type"]
+    if t == "text":
+        return ("测试" + field["key"])[:field["max_length"]]
+    if t == "longtext":
+        return "第一行\n第二行"[:field["max_length"]]
+    if t == "integer":
+        return field.get("min", 1)
+    if t == "decimal":
+        return field.get("min", "1.5")
+    if t == "date":
+        return f"{NOW - 1}-03-01"
+    if t == "daterange":
+        return {"from": f"{NOW - 1}-03-01", "to": f"{NOW - 1}-03-03"}
+    if t == "choice":
+        return field["choices"][-1]
+    raise AssertionError(f"unknown field type {t}")
+
+
+def valid_fields(form):
+    return {f["key"]: valid_value(f) for f in form["fields"]}
+
+
+def content(form_def, **changes):
+    """Params of a complete, valid declaration of a form (a forms.list entry)."""
+    p = {"form": form_def["code"], "year": NOW, "amount": 8, "fields": valid_fields(form_def)}
+    p.update(changes)
+    return p
 
 
 # --- waiting -------------------------------------------------------------------------------------

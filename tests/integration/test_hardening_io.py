@@ -20,12 +20,9 @@ import subprocess
 import threading
 import time
 
-import pytest
-
 from conftest import JXJY, SSH_OPTIONS, _die_with_parent, openssh_rpc_argv, require_binary
-from test_register import DEMO_PASSWORD, Accounts
+from helpers import DEMO_PASSWORD, NO_AGENT, Accounts, wait_until
 
-NO_AGENT = ["-o", "IdentityAgent=none", "-o", "IdentitiesOnly=yes"]
 STALL_LINE = re.compile(r"session (\d+): .*: the client left (\d+) bytes of output unread "
                         r"for (\d+) s; closing")
 
@@ -55,16 +52,6 @@ def figures(d):
     c = re.search(r"connections: (\d+) authenticating", text)
     assert m, text
     return int(m.group(1)), int(c.group(1)) if c else None
-
-
-def wait_until(what, pred, timeout):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
-        time.sleep(0.1)
 
 
 def wait_open(d, n, timeout=20):

@@ -15,7 +15,6 @@ was cut listens again.
 
 import re
 import shutil
-import signal
 import subprocess
 import threading
 import time
@@ -23,8 +22,8 @@ import time
 import pytest
 
 from conftest import Daemon, RpcSession, SSH_OPTIONS, _die_with_parent, free_port, port_accepts
-from test_register import DEMO_PASSWORD, Accounts
-from test_review import add_pending, decision_rows
+from helpers import (DEMO_PASSWORD, Accounts, add_pending, assert_ended_elsewhere,
+                     change_password, decision_rows, wait_listening)
 
 HAPROXY_CONF = """\
 global
@@ -201,30 +200,6 @@ def two(postgres, migrated_template, tmp_path):
         for d in daemons:
             if d.running():
                 d.stop()
-
-
-def wait_listening(d, count=1, timeout=15):
-    """Wait until d has LISTENed `count` times (its debug or warning line says so).
-    Not "listening on": that is what Daemon.start waits for, the SSH port's line."""
-    deadline = time.monotonic() + timeout
-    pattern = re.compile(r"notify: (LISTEN jxjy_sessions|hearing other jxjyd again)")
-    while len(pattern.findall(d.stderr_text())) < count:
-        assert time.monotonic() < deadline, d.stderr_text()
-        time.sleep(0.05)
-
-
-def change_password(s, old, new):
-    return s.result("account.change_password", {
-        "old_password": old, "new_password": new, "new_password_confirm": new})
-
-
-def assert_ended_elsewhere(s):
-    """s, idle, is told it was logged out elsewhere, and its channel closes."""
-    note = s.read(timeout=10)
-    assert "id" not in note and note["method"] == "session.closing", note
-    assert note["params"]["reason"] == "logged_out_elsewhere"
-    with pytest.raises(AssertionError, match="connection closed"):
-        s.read(timeout=10)
 
 
 def test_password_change_ends_sessions_on_the_other_daemon(two, postgres):
