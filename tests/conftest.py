@@ -540,14 +540,21 @@ class RpcSession:
         self.kill()
 
 
-@pytest.fixture(scope="module")
-def daemon(postgres, migrated_template, tmp_path_factory):
-    """A running daemon on a fresh migrated database, shared by a test module."""
+def module_daemon(postgres, migrated_template, tmp_path_factory, name="jxjyd", config=None,
+                  extra_config=""):
+    """A daemon on a fresh migrated database, started, and stopped (cleanly) when the
+    generator ends: a module's daemon fixture is `yield from module_daemon(...)`."""
     db = postgres.new_database(template=migrated_template)
-    d = Daemon(tmp_path_factory.mktemp("jxjyd"), postgres, db)
+    d = Daemon(tmp_path_factory.mktemp(name), postgres, db, config, extra_config)
     d.start()
     yield d
     d.stop()
+
+
+@pytest.fixture(scope="module")
+def daemon(postgres, migrated_template, tmp_path_factory):
+    """A running daemon on a fresh migrated database, shared by a test module."""
+    yield from module_daemon(postgres, migrated_template, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -556,13 +563,10 @@ def ddaemon(postgres, migrated_template, tmp_path_factory):
     and the tests' own (helpers.TEST_FORMS), 1 MiB attachments."""
     import helpers    # here: helpers imports this module
 
-    db = postgres.new_database(template=migrated_template)
-    d = Daemon(tmp_path_factory.mktemp("jxjyd-decl"), postgres, db,
-               {"declarations": {"max_attachment": helpers.MAX_ATTACHMENT}},
-               extra_config=helpers.forms_text(helpers.TEST_FORMS, with_sample=True))
-    d.start()
-    yield d
-    d.stop()
+    yield from module_daemon(
+        postgres, migrated_template, tmp_path_factory, "jxjyd-decl",
+        {"declarations": {"max_attachment": helpers.MAX_ATTACHMENT}},
+        helpers.forms_text(helpers.TEST_FORMS, with_sample=True))
 
 
 @pytest.fixture

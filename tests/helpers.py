@@ -7,11 +7,15 @@ the conftest.py files.
 """
 
 import base64
+import fcntl
 import hashlib
 import itertools
 import os
 import re
+import struct
 import subprocess
+import termios
+import threading
 import time
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
@@ -19,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SSH_OPTIONS, RpcSession
+from conftest import REPO, SSH_OPTIONS, RpcSession, _die_with_parent
 
 # --- the protocol ----------------------------------------------------------------------------
 
@@ -34,19 +38,8 @@ def _protocol_codes():
 
 
 CODES = _protocol_codes()
-PARSE_ERROR = CODES["PARSE_ERROR"]
-INVALID_REQUEST = CODES["INVALID_REQUEST"]
-METHOD_NOT_FOUND = CODES["METHOD_NOT_FOUND"]
-INVALID_PARAMS = CODES["INVALID_PARAMS"]
-INTERNAL_ERROR = CODES["INTERNAL_ERROR"]
-NOT_PERMITTED = CODES["NOT_PERMITTED"]
-INVALID_INPUT = CODES["INVALID_INPUT"]
-CONFLICT = CODES["CONFLICT"]
-NOT_FOUND = CODES["NOT_FOUND"]
-LOGIN_FAILED = CODES["LOGIN_FAILED"]
-TOO_LARGE = CODES["TOO_LARGE"]
-UNAVAILABLE = CODES["UNAVAILABLE"]
-RATE_LIMITED = CODES["RATE_LIMITED"]
+# Each also by its name: NOT_FOUND, INVALID_PARAMS, LOGIN_FAILED, ...
+globals().update(CODES)
 
 # A timestamp as the daemon writes it: ISO 8601 in China Standard Time.
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$")
@@ -309,6 +302,37 @@ def wait_listening(d, count=1, timeout=15):
                lambda: len(pattern.findall(d.stderr_text())) >= count, timeout, 0.05)
 
 
+def race_decisions(approver, rejecter, ids, approve, reject, id_param, reason):
+    """Two administrators' sessions decide each of ids at the same moment, each from a
+    thread of its own that waits at a barrier before every one: approver calls the method
+    approve, rejecter the method reject (with reason), each with {id_param: [id]}.
+    Returns {"approve": [result item, ...], "reject": [...]}, in the order of ids."""
+    replies = {"approve": [], "reject": []}
+    barrier = threading.Barrier(2, timeout=30)
+    errors = []
+
+    def run(kind, s, method, extra):
+        try:
+            for i in ids:
+                barrier.wait()
+                r = s.result(method, {id_param: [i], **extra})
+                replies[kind].append(r["results"][0])
+        except Exception as e:  # reported below; a dead thread must not hang the other
+            errors.append(f"{kind}: {e!r}")
+            barrier.abort()
+
+    threads = [threading.Thread(target=run, args=("approve", approver, approve, {})),
+               threading.Thread(target=run, args=("reject", rejecter, reject,
+                                                  {"reason": reason}))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not errors, errors
+    assert len(replies["approve"]) == len(replies["reject"]) == len(ids)
+    return replies
+
+
 def change_password(s, old, new):
     return s.result("account.change_password", {
         "old_password": old, "new_password": new, "new_password_confirm": new})
@@ -365,6 +389,21 @@ def ssh_argv(port, user=None, key=None, *rest):
 def key_rpc(daemon, user, key, **kw):
     """A JSON-RPC session through `ssh -i KEY USER@localhost -s jxjy-rpc`."""
     return RpcSession(ssh_argv(daemon.port, user, key, "-s", "jxjy-rpc"), **kw)
+
+
+def pty_ssh(port, term, size=None):
+    """`ssh -tt` to the daemon on a pty of its own, as a person's terminal is, with TERM
+    term and size (columns, rows) when given; returns (the pty's master fd, the Popen)."""
+    master, slave = os.openpty()
+    if size:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
+    env = dict(os.environ, TERM=term, LANG="C.UTF-8")
+    env.pop("JXJY_LANG", None)
+    proc = subprocess.Popen(["ssh", "-tt", *SSH_OPTIONS, *NO_AGENT, "-p", str(port),
+                             "localhost"], stdin=slave, stdout=slave, stderr=slave,
+                            env=env, start_new_session=True, preexec_fn=_die_with_parent)
+    os.close(slave)
+    return master, proc
 
 
 def ssh_exec(daemon, user, key, command, timeout=30, env=None):

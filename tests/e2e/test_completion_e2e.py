@@ -14,7 +14,7 @@ import io
 
 import pytest
 
-from conftest import Daemon
+from conftest import module_daemon
 from helpers import NOW, logged_in
 from tui_helpers import World, tui  # noqa: F401 (tui: the fixture)
 
@@ -42,12 +42,8 @@ requirements = ( { year = 2000; total = 20; professional = 12; public = 4; } );"
 
 @pytest.fixture(scope="module")
 def cdaemon(postgres, migrated_template, tmp_path_factory):
-    db = postgres.new_database(template=migrated_template)
-    d = Daemon(tmp_path_factory.mktemp("jxjyd-completion-e2e"), postgres, db,
-               extra_config=CONFIG_TEXT)
-    d.start()
-    yield d
-    d.stop()
+    yield from module_daemon(postgres, migrated_template, tmp_path_factory,
+                             "jxjyd-completion-e2e", extra_config=CONFIG_TEXT)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import zlib
 
 import pytest
 
-from conftest import Daemon
+from conftest import module_daemon
 from helpers import NOW
 from tui_helpers import World, tui  # noqa: F401 (tui: the fixture)
 
@@ -50,12 +50,8 @@ FORMS_TEXT = """learning_forms = (
 
 @pytest.fixture(scope="module")
 def ddaemon(postgres, migrated_template, tmp_path_factory):
-    db = postgres.new_database(template=migrated_template)
-    d = Daemon(tmp_path_factory.mktemp("jxjyd-decl-e2e"), postgres, db,
-               {"declarations": {"max_attachment": 1024 * 1024}}, extra_config=FORMS_TEXT)
-    d.start()
-    yield d
-    d.stop()
+    yield from module_daemon(postgres, migrated_template, tmp_path_factory, "jxjyd-decl-e2e",
+                             {"declarations": {"max_attachment": 1024 * 1024}}, FORMS_TEXT)
 
 
 @pytest.fixture(scope="module")

@@ -7,17 +7,14 @@ Keys are made here with ssh-keygen; ssh never consults an agent or the user's ow
 """
 
 import csv
-import fcntl
 import hashlib
 import io
 import os
 import re
 import select
 import socket
-import struct
 import subprocess
 import sys
-import termios
 import threading
 import time
 from pathlib import Path
@@ -27,7 +24,7 @@ import pytest
 from conftest import JXJY, SSH_OPTIONS, Daemon, RpcSession, _die_with_parent, require_binary
 from helpers import (CONFLICT, DEMO_PASSWORD, INVALID_INPUT, NOT_FOUND, NOT_PERMITTED,
                      NO_AGENT, Accounts, Sql, expect_error, id_number, key_rpc, logged_in,
-                     make_key, sex_code, ssh_exec)
+                     make_key, pty_ssh, sex_code, ssh_exec)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "e2e"))
 from tmux import Tmux  # noqa: E402
@@ -173,15 +170,7 @@ class PtySsh:
     """`ssh -tt` to the daemon on a pty of its own, as a person's terminal is."""
 
     def __init__(self, port):
-        self.master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-        env = dict(os.environ, TERM="xterm-256color", LANG="C.UTF-8")
-        env.pop("JXJY_LANG", None)
-        self.proc = subprocess.Popen(["ssh", "-tt", *SSH_OPTIONS, *NO_AGENT, "-p", str(port),
-                                      "localhost"], stdin=slave, stdout=slave, stderr=slave,
-                                     env=env, start_new_session=True,
-                                     preexec_fn=_die_with_parent)
-        os.close(slave)
+        self.master, self.proc = pty_ssh(port, "xterm-256color", (100, 30))
         self.buf = bytearray()
 
     def wait_for(self, needle, timeout=30):

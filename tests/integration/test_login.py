@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import Daemon
+from conftest import module_daemon
 from helpers import (CONFLICT, INVALID_INPUT, INVALID_PARAMS, LOGIN_FAILED, NOT_FOUND,
                      NOT_PERMITTED, check_char)
 
@@ -126,14 +126,10 @@ def fresh_captcha(c):
 
 @pytest.fixture(scope="module")
 def d(postgres, migrated_template, tmp_path_factory):
-    db = postgres.new_database(template=migrated_template)
-    daemon = Daemon(tmp_path_factory.mktemp("jxjyd-login"), postgres, db, {
+    yield from module_daemon(postgres, migrated_template, tmp_path_factory, "jxjyd-login", {
         "security": {"captcha": "off", "throttle_after": 3, "throttle_max_delay": 1,
                      "source_failures_per_minute": 100000},
     })
-    daemon.start()
-    yield daemon
-    daemon.stop()
 
 
 @pytest.fixture(scope="module")

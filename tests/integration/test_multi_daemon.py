@@ -16,14 +16,13 @@ was cut listens again.
 import re
 import shutil
 import subprocess
-import threading
 import time
 
 import pytest
 
 from conftest import Daemon, RpcSession, SSH_OPTIONS, _die_with_parent, free_port, port_accepts
 from helpers import (DEMO_PASSWORD, Accounts, add_pending, assert_ended_elsewhere,
-                     change_password, decision_rows, wait_listening)
+                     change_password, decision_rows, race_decisions, wait_listening)
 
 HAPROXY_CONF = """\
 global
@@ -130,31 +129,9 @@ def test_two_daemons_behind_haproxy(pair, postgres):
 
             # Both administrators decide the same applications at the same moment.
             ids = add_pending(acc, "MDA", dept, 20, name="双实例", minutes_ago=60)
-            replies = {"a": [], "b": []}
-            errors = []
-            barrier = threading.Barrier(2, timeout=30)
-
-            def decide(key, s):
-                try:
-                    for aid in ids:
-                        barrier.wait()
-                        if key == "a":
-                            r = s.result("review.approve_registrations", {"account_ids": [aid]})
-                        else:
-                            r = s.result("review.reject_registrations",
-                                         {"account_ids": [aid], "reason": "多实例竞争"})
-                        replies[key].append(r["results"][0])
-                except Exception as e:   # reported below; the other thread must not hang
-                    errors.append(f"{key}: {e!r}")
-                    barrier.abort()
-
-            threads = [threading.Thread(target=decide, args=("a", a)),
-                       threading.Thread(target=decide, args=("b", b))]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(timeout=120)
-            assert not errors, errors
+            r = race_decisions(a, b, ids, "review.approve_registrations",
+                               "review.reject_registrations", "account_ids", "多实例竞争")
+            replies = {"a": r["approve"], "b": r["reject"]}
             states = dict((int(i), s) for i, s in acc.rows(
                 f"SELECT id, state FROM accounts WHERE id IN ({','.join(map(str, ids))})"))
             for aid, ra, rb in zip(ids, replies["a"], replies["b"]):

@@ -14,7 +14,7 @@ import pytest
 
 from helpers import (CONFLICT, DEMO_PASSWORD, INVALID_INPUT, INVALID_PARAMS, ISO, NOT_FOUND,
                      NOT_PERMITTED, Accounts, born_of, expect_error, id_number, logged_in,
-                     sex_code, sex_of)
+                     race_decisions, sex_code, sex_of)
 
 
 def title_id(acc, series, name):
@@ -671,32 +671,9 @@ def test_two_admins_racing_on_title_changes(daemon, world):
             f"'{world['assistant']}', '{world['engineer']}', 'reviewed', 'pending') "
             "RETURNING id")))
     names = {"approve": "甲单位管理员一", "reject": "甲单位管理员二"}
-    replies = {"approve": [], "reject": []}
-    barrier = threading.Barrier(2, timeout=30)
-    errors = []
-
-    def run(kind, idn):
-        try:
-            with logged_in(daemon, idn) as s:
-                for cid in ids:
-                    barrier.wait()
-                    if kind == "approve":
-                        r = s.result("review.approve_title_changes", {"ids": [cid]})
-                    else:
-                        r = s.result("review.reject_title_changes",
-                                     {"ids": [cid], "reason": "竞争测试"})
-                    replies[kind].append(r["results"][0])
-        except Exception as e:  # reported below; a dead thread must not hang the other
-            errors.append(f"{kind}: {e!r}")
-            barrier.abort()
-
-    threads = [threading.Thread(target=run, args=("approve", world["a1"][1])),
-               threading.Thread(target=run, args=("reject", world["a2"][1]))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=300)
-    assert not errors, errors
+    with logged_in(daemon, world["a1"][1]) as a1, logged_in(daemon, world["a2"][1]) as a2:
+        replies = race_decisions(a1, a2, ids, "review.approve_title_changes",
+                                 "review.reject_title_changes", "ids", "竞争测试")
     states = dict((int(a), s) for a, s in acc.rows(
         f"SELECT id, state FROM profile_changes WHERE id IN ({','.join(map(str, ids))})"))
     titles = dict((int(a), t) for a, t in acc.rows(

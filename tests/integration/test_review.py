@@ -10,14 +10,13 @@ import base64
 import json
 import re
 import signal
-import threading
 
 import pytest
 
 from helpers import (DEMO_HASH, INVALID_INPUT, INVALID_PARAMS, ISO, NOT_FOUND, NOT_PERMITTED,
                      PASSWORD, Accounts, add_pending, application, born_of, decision_rows,
-                     expect_error, id_number, logged_in, queue_ids, sex_of, ssh_key,
-                     write_admins)
+                     expect_error, id_number, logged_in, queue_ids, race_decisions, sex_of,
+                     ssh_key, write_admins)
 
 
 @pytest.fixture(scope="module")
@@ -334,32 +333,9 @@ def test_two_admins_racing_100_times(daemon, world):
     acc = world["acc"]
     ids = add_pending(acc, "RVA", world["dept_a2"], 100, name="竞争", minutes_ago=600)
     names = {"approve": "甲单位管理员一", "reject": "甲单位管理员二"}
-    replies = {"approve": [], "reject": []}
-    barrier = threading.Barrier(2, timeout=30)
-    errors = []
-
-    def run(kind, idn):
-        try:
-            with logged_in(daemon, idn) as s:
-                for aid in ids:
-                    barrier.wait()
-                    if kind == "approve":
-                        r = s.result("review.approve_registrations", {"account_ids": [aid]})
-                    else:
-                        r = s.result("review.reject_registrations",
-                                     {"account_ids": [aid], "reason": "竞争测试"})
-                    replies[kind].append(r["results"][0])
-        except Exception as e:  # reported below; a dead thread must not hang the other
-            errors.append(f"{kind}: {e!r}")
-            barrier.abort()
-
-    threads = [threading.Thread(target=run, args=("approve", world["a1"][1])),
-               threading.Thread(target=run, args=("reject", world["a2"][1]))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=300)
-    assert not errors, errors
+    with logged_in(daemon, world["a1"][1]) as a1, logged_in(daemon, world["a2"][1]) as a2:
+        replies = race_decisions(a1, a2, ids, "review.approve_registrations",
+                                 "review.reject_registrations", "account_ids", "竞争测试")
     assert len(replies["approve"]) == len(replies["reject"]) == 100
 
     wins = {"approve": 0, "reject": 0}
