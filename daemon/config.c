@@ -144,7 +144,7 @@ static const struct config_key config_keys[] = {
 
 	KEY_ENUM("security.captcha", captcha, CAPTCHA_ALWAYS,
 	    config_captcha_modes, RELOAD),
-	KEY_INT("security.captcha_lifetime", captcha_lifetime, 120, 10, 3600, RELOAD),
+	KEY_INT("security.captcha_lifetime", captcha_lifetime, 120, 1, 3600, RELOAD),
 	KEY_INT("security.throttle_after", throttle_after, 3, 1, 1000, RELOAD),
 	KEY_INT("security.throttle_max_delay", throttle_max_delay, 30, 0, 300, RELOAD),
 	KEY_INT("security.throttle_window", throttle_window, 900, 60, 86400, RELOAD),

@@ -284,7 +284,46 @@ jxjy_python()
 	return 1
 }
 
-# Configure (once) and build the tree in build directory $1 with meson options $2...
+# "true" under CI (CI=true: warnings are errors there), else "false": for -Dwerror=, given
+# always, so that a build directory set up by a CI run does not keep it for a developer's.
+jxjy_werror()
+{
+	if [ "${CI:-}" = true ]; then
+		echo true
+	else
+		echo false
+	fi
+}
+
+# Succeed when the build directory $1 is configured with every -Dname=value (and
+# --name=value) of $2...
+# (as meson introspect reports them; a list option as its comma-separated items).
+jxjy_build_options_match()
+{
+	local dir=$1
+	shift
+
+	meson introspect --buildoptions "$dir" 2>/dev/null | python3 -c '
+import json, sys
+have = {}
+for o in json.load(sys.stdin):
+    v = o["value"]
+    if isinstance(v, bool):
+        v = "true" if v else "false"
+    elif isinstance(v, list):
+        v = ",".join(map(str, v))
+    have[o["name"]] = str(v)
+for arg in sys.argv[1:]:
+    if arg.startswith("-D") or (arg.startswith("--") and "=" in arg):
+        name, _, value = arg.lstrip("-").removeprefix("D").partition("=")
+        if have.get(name) != value:
+            sys.exit(1)
+' "$@"
+}
+
+# Configure and build the tree in build directory $1 with meson options $2...: set up
+# once, and set up again whenever an option differs from the directory's (a reused
+# build-test/ must not ignore -Dwerror=true).  Give every option that may vary.
 jxjy_build()
 {
 	local dir=$1
@@ -292,6 +331,10 @@ jxjy_build()
 
 	if [ ! -f "$dir/build.ninja" ]; then
 		meson setup "$dir" "$@" >&2 || jxjy_die "meson setup $dir failed"
+	elif ! jxjy_build_options_match "$dir" "$@"; then
+		jxjy_say "the options of $dir differ from $*: configuring it again"
+		meson setup --reconfigure "$dir" "$@" >&2 ||
+		    jxjy_die "meson setup --reconfigure $dir failed"
 	fi
 	ninja -C "$dir" >&2 || jxjy_die "build failed (ninja -C $dir)"
 }

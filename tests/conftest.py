@@ -13,6 +13,7 @@ import itertools
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import socket
@@ -239,10 +240,19 @@ def render_config(settings, indent=""):
     return "\n".join(lines)
 
 
-class Daemon:
-    """One jxjyd with its own config, host key and logs in workdir."""
+# Every daemon `serve` started in this run, for the check after each test (_daemons_exit_cleanly).
+_started = []
 
-    def __init__(self, workdir, pg, dbname, config=None):
+
+class Daemon:
+    """One jxjyd with its own config, host key and logs in workdir.
+
+    A daemon that exits must exit cleanly: status 0 and no sanitizer report.  stop()
+    asserts it; one that ends some other way (it died mid-test, or a test sent SIGTERM and
+    only read the status) is checked after the test that saw it end.  A test that kills
+    one on purpose says so with kill()."""
+
+    def __init__(self, workdir, pg, dbname, config=None, extra_config=""):
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.pg, self.dbname = pg, dbname
@@ -251,6 +261,10 @@ class Daemon:
         self.host_key = self.dir / "ssh_host_ed25519_key"
         self.stderr_path = self.dir / "jxjyd.stderr"
         self.proc = None
+        self.exit_checked = False   # its exit was judged (or it was killed on purpose)
+        # Config text after the settings: what render_config cannot write, such as lists
+        # of groups (learning_forms, unit_admins).
+        self.extra_config = extra_config
         self.settings = _merge({
             "listen_address": "127.0.0.1",
             "port": self.port,
@@ -266,7 +280,10 @@ class Daemon:
         self.write_config()
 
     def write_config(self):
-        self.conf.write_text(render_config(self.settings) + "\n", encoding="utf-8")
+        text = render_config(self.settings) + "\n"
+        if self.extra_config:
+            text += self.extra_config + "\n"
+        self.conf.write_text(text, encoding="utf-8")
 
     def run(self, *args, timeout=60):
         """Run `jxjyd -f CONF ARGS...` to completion; return the CompletedProcess."""
@@ -294,6 +311,8 @@ class Daemon:
                                      stdin=subprocess.DEVNULL, stdout=err, stderr=err,
                                      preexec_fn=_die_with_parent)
         err.close()
+        self.exit_checked = False
+        _started.append(self)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if "listening on" in self.stderr_text():
@@ -311,6 +330,18 @@ class Daemon:
 
     def signal(self, sig):
         self.proc.send_signal(sig)
+
+    def wait_log(self, pattern, after=0, timeout=15):
+        """Wait until the daemon's stderr, from offset after, matches the regex pattern;
+        return the match (fails the test on timeout)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            m = re.search(pattern, self.stderr_text()[after:])
+            if m:
+                return m
+            assert time.monotonic() < deadline, \
+                f"jxjyd did not log {pattern!r} within {timeout}s:\n{self.stderr_text()}"
+            time.sleep(0.05)
 
     def reload(self, timeout=15):
         """SIGHUP, and wait until jxjyd has logged that it read the config again."""
@@ -331,13 +362,15 @@ class Daemon:
                         pytrace=False)
 
     def kill(self):
+        """SIGKILL, on purpose: its exit is not judged."""
+        self.exit_checked = True
         if self.running():
             self.proc.kill()
             self.proc.wait(timeout=10)
 
     def stop(self, timeout=30):
         """SIGTERM, then assert a clean exit: status 0 and no sanitizer report."""
-        if self.proc is None:
+        if self.proc is None or self.exit_checked:
             return
         if self.running():
             self.proc.send_signal(signal.SIGTERM)
@@ -345,6 +378,7 @@ class Daemon:
         self.assert_clean_exit(rc)
 
     def assert_clean_exit(self, rc):
+        self.exit_checked = True
         text = self.stderr_text()
         bad = sanitizer_report(text)
         assert not bad, f"sanitizer report in jxjyd's stderr: {bad}\n{text}"
@@ -506,14 +540,33 @@ class RpcSession:
         self.kill()
 
 
-@pytest.fixture(scope="module")
-def daemon(postgres, migrated_template, tmp_path_factory):
-    """A running daemon on a fresh migrated database, shared by a test module."""
+def module_daemon(postgres, migrated_template, tmp_path_factory, name="jxjyd", config=None,
+                  extra_config=""):
+    """A daemon on a fresh migrated database, started, and stopped (cleanly) when the
+    generator ends: a module's daemon fixture is `yield from module_daemon(...)`."""
     db = postgres.new_database(template=migrated_template)
-    d = Daemon(tmp_path_factory.mktemp("jxjyd"), postgres, db)
+    d = Daemon(tmp_path_factory.mktemp(name), postgres, db, config, extra_config)
     d.start()
     yield d
     d.stop()
+
+
+@pytest.fixture(scope="module")
+def daemon(postgres, migrated_template, tmp_path_factory):
+    """A running daemon on a fresh migrated database, shared by a test module."""
+    yield from module_daemon(postgres, migrated_template, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def ddaemon(postgres, migrated_template, tmp_path_factory):
+    """A module's daemon for declarations: the learning forms shipped in etc/jxjyd.conf
+    and the tests' own (helpers.TEST_FORMS), 1 MiB attachments."""
+    import helpers    # here: helpers imports this module
+
+    yield from module_daemon(
+        postgres, migrated_template, tmp_path_factory, "jxjyd-decl",
+        {"declarations": {"max_attachment": helpers.MAX_ATTACHMENT}},
+        helpers.forms_text(helpers.TEST_FORMS, with_sample=True))
 
 
 @pytest.fixture
@@ -532,8 +585,21 @@ def make_daemon(postgres, migrated_template, tmp_path):
 
     yield make
     for d in made:
+        d.stop()
+
+
+@pytest.fixture(autouse=True)
+def _daemons_exit_cleanly():
+    """After each test: every daemon that has ended since (stopped, signalled, or dead of a
+    crash or a sanitizer's abort) exited with status 0 and no sanitizer report, unless the
+    test killed it on purpose (Daemon.kill)."""
+    yield
+    for d in list(_started):
         if d.running():
-            d.stop()
+            continue
+        _started.remove(d)
+        if not d.exit_checked:
+            d.assert_clean_exit(d.proc.returncode)
 
 
 @pytest.fixture

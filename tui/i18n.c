@@ -38,7 +38,7 @@ i18n_lang_code(enum ui_lang lang)
 }
 
 /*
- * The build tree's catalog directory, <dir of the binary>/../locale, when
+ * The build tree's catalog directory, <dir of the binary>/../po, when
  * it holds our catalog; NULL otherwise.  Caller frees.  This lets tests run
  * the client in Chinese without installing it.
  */
@@ -55,7 +55,7 @@ i18n_build_tree_dir(void)
 	if ((slash = strrchr(exe, '/')) == NULL)
 		return NULL;
 	*slash = '\0';
-	dir = xasprintf("%s/../locale", exe);
+	dir = xasprintf("%s/../po", exe);
 	mo = xasprintf("%s/zh_CN/LC_MESSAGES/%s.mo", dir, I18N_DOMAIN);
 	if (access(mo, R_OK) != 0) {
 		free(dir);

@@ -286,7 +286,15 @@ main(int argc, char **argv)
 	}
 	if (o.error != NULL) {
 		fprintf(stderr, "jxjy: ");
+		/*
+		 * o.error is one of the N_() msgids given to main_mistake, each
+		 * with at most one %s; msgfmt --check (po/meson.build) holds its
+		 * translation to the same conversions.
+		 */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 		fprintf(stderr, _(o.error), o.error_arg);
+#pragma GCC diagnostic pop
 		fprintf(stderr, "\n");
 		main_usage(stderr);
 		return 1;

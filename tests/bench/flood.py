@@ -26,9 +26,8 @@ import time
 SSH_OPTS = ["-F", "/dev/null", "-o", "StrictHostKeyChecking=no",
             "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
             "-o", "IdentityAgent=none", "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes"]
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
-                                "integration"))
-from test_register import DEMO_HASH, DEMO_PASSWORD, id_number  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from helpers import DEMO_HASH, DEMO_PASSWORD, id_number  # noqa: E402
 
 PERSON = id_number()
 

@@ -16,8 +16,8 @@ from datetime import date
 
 import pytest
 
-from accounts_helpers import (DEMO_PASSWORD, PASSWORD, Tui, World, born_of, exit_status,
-                              id_number)
+from helpers import DEMO_PASSWORD, PASSWORD, born_of, id_number
+from tui_helpers import World, exit_status, tui  # noqa: F401 (tui: the fixture)
 
 UNIT, UNIT_NAME = "E2EA", "端到端测试医院"
 OTHER_UNIT, OTHER_UNIT_NAME = "E2EB", "端到端测试研究院"
@@ -34,32 +34,6 @@ def world(daemon, postgres):
     w.admin_id, w.admin = w.add_admin(UNIT, "端管理")
     w.admin2_id, w.admin2 = w.add_admin(UNIT, "另一管理")
     return w
-
-
-@pytest.fixture
-def tui(tmp_path):
-    """A factory of TUIs in their own tmux servers, killed at the end."""
-    made = []
-
-    def make(width=100, height=30):
-        d = tmp_path / f"tui{len(made) + 1}"
-        d.mkdir()
-        t = Tui(d, width, height)
-        made.append(t)
-        return t
-
-    yield make
-    for t in made:
-        t.kill()
-
-
-def login(t, idn, password):
-    """Type an ID number and password on the login screen and press Enter."""
-    t.wait("身份证号", "注册进度查询")
-    t.type(idn)
-    t.keys("Tab")
-    t.type(password)
-    t.keys("Enter")
 
 
 def pick(t, field_label, filter_text, expect):
@@ -154,13 +128,13 @@ def test_register_approve_then_log_in(daemon, world, tui, postgres):
     assert acc["phone"] == "13912345678" and acc["email"] == "duanmu@example.com"
 
     # Not reviewed yet: the seed's sentence.
-    login(staff, idn, PASSWORD)
+    staff.login(idn, PASSWORD)
     staff.wait("此账号还未被审核")
 
     # The unit administrator approves it in the review queue.
     admin = tui()
     admin.start(daemon)
-    login(admin, world.admin, DEMO_PASSWORD)
+    admin.login(world.admin, DEMO_PASSWORD)
     admin.wait("端管理", UNIT_NAME, "注册审核")
     admin.keys("Enter")
     text = admin.wait("端木测试", idn)
@@ -214,7 +188,7 @@ def test_login_errors_are_the_servers(daemon, world, tui):
                                   reject_reason="部门选择有误，请重新注册")
     t = tui()
     t.start(daemon)
-    login(t, world.admin, "Not-The-Password-1")
+    t.login(world.admin, "Not-The-Password-1")
     t.wait("账户或密码错误")
     # The password is gone and the cursor waits in it for another try.
     assert "*" not in t.line_with("密码 "), t.text()
@@ -225,7 +199,7 @@ def test_login_errors_are_the_servers(daemon, world, tui):
     t.wait("退出登录")
     t.keys("Down", "Enter")
     t.wait("注册进度查询")
-    login(t, rejected, DEMO_PASSWORD)
+    t.login(rejected, DEMO_PASSWORD)
     t.wait("部门选择有误，请重新注册")
     t.quit()
 
@@ -383,7 +357,7 @@ def test_review_reject_filter_and_lost_race(daemon, world, tui):
                                    state="pending")
     t = tui()
     t.start(daemon)
-    login(t, world.admin, DEMO_PASSWORD)
+    t.login(world.admin, DEMO_PASSWORD)
     t.wait("注册审核")
     t.keys("Enter")
     text = t.wait("竞审甲", "竞审乙", "退回丙")
@@ -436,8 +410,8 @@ def test_password_change_logs_out_the_other_session(daemon, world, tui):
     first, second = tui(), tui()
     first.start(daemon)
     second.start(daemon)
-    login(first, idn, DEMO_PASSWORD)
-    login(second, idn, DEMO_PASSWORD)
+    first.login(idn, DEMO_PASSWORD)
+    second.login(idn, DEMO_PASSWORD)
     first.wait(*STAFF_FUNCTIONS)
     second.wait(*STAFF_FUNCTIONS)
 
@@ -464,7 +438,7 @@ def test_password_change_logs_out_the_other_session(daemon, world, tui):
     # screen of a new connection.
     second.wait("会话已结束")
     second.keys("Enter")
-    login(second, idn, new)
+    second.login(idn, new)
     second.wait(*STAFF_FUNCTIONS)
     assert exit_status(second.text()) is None
     second.quit()
@@ -481,8 +455,7 @@ def test_idle_timeout_starts_over_at_login(make_daemon, tui):
     # Make the next session last, then go on: a new connection, the login screen again.
     d.settings["sessions"]["idle_timeout"] = 1800
     d.write_config()
-    d.signal(signal.SIGHUP)
-    time.sleep(1)
+    d.reload()
     t.keys("Enter")
     t.wait("身份证号", "注册进度查询", absent=("会话已结束",))
     # The screen may be redrawn a moment before the new session's log line is written.
@@ -612,7 +585,7 @@ def test_review_queue_pages_with_pgdn(daemon, world, tui):
               "birth_date, ethnicity, phone, submitted_at) VALUES " + ", ".join(rows))
     t = tui()
     t.start(daemon)
-    login(t, admin, DEMO_PASSWORD)
+    t.login(admin, DEMO_PASSWORD)
     t.wait("注册审核")
     t.keys("Enter")
     text = t.wait("待审核 55 人", "排队00", "已显示 50 条", "PgDn 加载更多")

@@ -11,16 +11,14 @@ CSV file that Python's csv module reads back with the Chinese heading and the pe
 
 import csv
 import io
-from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from accounts_helpers import DEMO_PASSWORD, Tui, World
-from conftest import Daemon, render_config
+from conftest import module_daemon
+from helpers import NOW, logged_in
+from tui_helpers import World, tui  # noqa: F401 (tui: the fixture)
 
 UNIT, UNIT_NAME = "E2CP", "完成端测单位"
-NOW = datetime.now(timezone(timedelta(hours=8))).year
 
 # A small requirement, so that a few records meet it: 20 in all, 12 专业, 4 公需.
 CONFIG_TEXT = """learning_forms = (
@@ -42,19 +40,10 @@ CONFIG_TEXT = """learning_forms = (
 requirements = ( { year = 2000; total = 20; professional = 12; public = 4; } );"""
 
 
-class CompletionDaemon(Daemon):
-    def write_config(self):
-        self.conf.write_text(render_config(self.settings) + "\n" + CONFIG_TEXT + "\n",
-                             encoding="utf-8")
-
-
 @pytest.fixture(scope="module")
 def cdaemon(postgres, migrated_template, tmp_path_factory):
-    db = postgres.new_database(template=migrated_template)
-    d = CompletionDaemon(tmp_path_factory.mktemp("jxjyd-completion-e2e"), postgres, db)
-    d.start()
-    yield d
-    d.stop()
+    yield from module_daemon(postgres, migrated_template, tmp_path_factory,
+                             "jxjyd-completion-e2e", extra_config=CONFIG_TEXT)
 
 
 @pytest.fixture(scope="module")
@@ -65,30 +54,6 @@ def world(cdaemon, postgres):
     return w
 
 
-@pytest.fixture
-def tui(tmp_path):
-    made = []
-
-    def make(width=100, height=30):
-        d = tmp_path / f"tui{len(made) + 1}"
-        d.mkdir()
-        t = Tui(d, width, height)
-        made.append(t)
-        return t
-
-    yield make
-    for t in made:
-        t.kill()
-
-
-@contextmanager
-def logged_in(daemon, idn):
-    with daemon.rpc(timeout=30) as s:
-        s.result("session.login", {"id_number": idn, "password": DEMO_PASSWORD})
-        yield s
-        s.result("session.logout")
-
-
 def submit(s, code, hours, title):
     r = s.result("declaration.submit", {"form": code, "year": NOW, "amount": str(hours),
                                         "fields": {"name": title}})
@@ -97,28 +62,14 @@ def submit(s, code, hours, title):
 
 
 def approve(daemon, world, ids):
-    with logged_in(daemon, world.admin) as adm:
+    with logged_in(daemon, world.admin, logout=True) as adm:
         r = adm.result("review.approve_declarations", {"ids": ids})
     assert all(x["ok"] for x in r["results"]), r
 
 
 def login(t, daemon, idn):
     t.start(daemon)
-    t.wait("身份证号", "注册进度查询")
-    t.type(idn)
-    t.keys("Tab")
-    t.type(DEMO_PASSWORD)
-    t.keys("Enter")
-    t.wait("功能列表")
-
-
-def open_function(t, label):
-    lines = t.lines()
-    top = next(i for i, line in enumerate(lines) if "功能列表" in line)
-    row = next(i for i, line in enumerate(lines) if i > top and label in line)
-    for _ in range(row - top - 1):
-        t.keys("Down")
-    t.keys("Enter")
+    t.login(idn, then="功能列表")
 
 
 def year_line(t):
@@ -133,7 +84,7 @@ def test_staff_page_then_admin_report_and_csv(cdaemon, world, tui, tmp_path):
     aid, idn = world.add_staff(UNIT, world.depts["检验科"], "完成甲")
     world.add_staff(UNIT, world.depts["医务科"], "完成乙")      # no records: 未达标
 
-    with logged_in(cdaemon, idn) as s:
+    with logged_in(cdaemon, idn, logout=True) as s:
         first = [submit(s, "e2c_pub", 4, "端测公需讲座"), submit(s, "e2c_pro", 6, "端测专业研修")]
         more = submit(s, "e2c_pro", 10, "端测进阶研修")
         submit(s, "e2c_pro", 3, "端测待审课程")
@@ -142,7 +93,7 @@ def test_staff_page_then_admin_report_and_csv(cdaemon, world, tui, tmp_path):
     # The staff page: 10 of 20 approved, 13 pending, not met.
     t = tui()
     login(t, cdaemon, idn)
-    open_function(t, "年度完成情况")
+    t.open_function("年度完成情况")
     t.wait("年度完成情况", "公需", "专业", "合计", "要求", "待审核", "未达标")
     row = year_line(t).split()
     assert row[:6] == [str(NOW), "4", "6", "10", "20", "13"], row
@@ -182,7 +133,7 @@ def test_staff_page_then_admin_report_and_csv(cdaemon, world, tui, tmp_path):
     # The administrator's report.
     a = tui()
     login(a, cdaemon, world.admin)
-    open_function(a, "完成情况统计")
+    a.open_function("完成情况统计")
     a.wait("完成情况统计", "完成甲", "完成乙")
     assert "共 2 人，达标 1 人，未达标 1 人" in a.text()
     assert "达标" in a.line_with("完成甲").split()

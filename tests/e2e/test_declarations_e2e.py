@@ -12,16 +12,15 @@ was stored is checked in the database."""
 import hashlib
 import struct
 import zlib
-from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from accounts_helpers import DEMO_PASSWORD, Tui, World
-from conftest import Daemon, render_config
+from conftest import module_daemon
+from helpers import NOW
+from tui_helpers import World, tui  # noqa: F401 (tui: the fixture)
 
 UNIT, UNIT_NAME = "E2DC", "申报端测单位"
 ADMIN_NAME = "学时管理员"
-NOW = datetime.now(timezone(timedelta(hours=8))).year
 
 FORMS_TEXT = """learning_forms = (
 	{
@@ -49,22 +48,10 @@ FORMS_TEXT = """learning_forms = (
 );"""
 
 
-class FormsDaemon(Daemon):
-    """A daemon whose config also has the tests' learning_forms."""
-
-    def write_config(self):
-        self.conf.write_text(render_config(self.settings) + "\n" + FORMS_TEXT + "\n",
-                             encoding="utf-8")
-
-
 @pytest.fixture(scope="module")
 def ddaemon(postgres, migrated_template, tmp_path_factory):
-    db = postgres.new_database(template=migrated_template)
-    d = FormsDaemon(tmp_path_factory.mktemp("jxjyd-decl-e2e"), postgres, db,
-                    {"declarations": {"max_attachment": 1024 * 1024}})
-    d.start()
-    yield d
-    d.stop()
+    yield from module_daemon(postgres, migrated_template, tmp_path_factory, "jxjyd-decl-e2e",
+                             {"declarations": {"max_attachment": 1024 * 1024}}, FORMS_TEXT)
 
 
 @pytest.fixture(scope="module")
@@ -73,22 +60,6 @@ def world(ddaemon, postgres):
     w.depts = w.add_unit(UNIT, UNIT_NAME, ("科研处",))
     w.admin_id, w.admin = w.add_admin(UNIT, ADMIN_NAME)
     return w
-
-
-@pytest.fixture
-def tui(tmp_path):
-    made = []
-
-    def make(width=100, height=30):
-        d = tmp_path / f"tui{len(made) + 1}"
-        d.mkdir()
-        t = Tui(d, width, height)
-        made.append(t)
-        return t
-
-    yield make
-    for t in made:
-        t.kill()
 
 
 def png_bytes(width=3, height=2):
@@ -105,22 +76,7 @@ def png_bytes(width=3, height=2):
 
 def login(t, daemon, idn):
     t.start(daemon)
-    t.wait("身份证号", "注册进度查询")
-    t.type(idn)
-    t.keys("Tab")
-    t.type(DEMO_PASSWORD)
-    t.keys("Enter")
-    t.wait("功能列表")
-
-
-def open_function(t, label, index=None):
-    """Open the home list's function called label (found by its row under 功能列表)."""
-    lines = t.lines()
-    top = next(i for i, line in enumerate(lines) if "功能列表" in line)
-    row = next(i for i, line in enumerate(lines) if i > top and label in line)
-    for _ in range(row - top - 1):
-        t.keys("Down")
-    t.keys("Enter")
+    t.login(idn, then="功能列表")
 
 
 def decl(world, aid):
@@ -135,7 +91,7 @@ def decl(world, aid):
 
 def start_form(t, form_filter):
     """From the home screen: 学时学分申报, the form picked by a filter."""
-    open_function(t, "学时学分申报", 1)
+    t.open_function("学时学分申报")
     t.wait("端测培训班", "端测无附件")
     t.type(form_filter)
     t.keys("Enter")
@@ -211,7 +167,7 @@ def test_declare_submit_withdraw_approve_download(ddaemon, world, tui, tmp_path)
     assert decl(world, aid)[0][1] == "pending"
 
     # 申报进度查询: 待审核, withdraw it (confirmed), it is 待提交 again.
-    open_function(t, "申报进度查询", 2)
+    t.open_function("申报进度查询")
     t.wait("申报时间", "端测培训班", "待审核")
     t.keys("Enter")
     text = t.wait("培训名称", "端测结业培训", "scan_certificate.png", "历史记录")
@@ -239,7 +195,7 @@ def test_declare_submit_withdraw_approve_download(ddaemon, world, tui, tmp_path)
     admin = tui()
     login(admin, ddaemon, world.admin)
     assert "学时审核" in admin.text()
-    open_function(admin, "学时审核", 2)
+    admin.open_function("学时审核")
     text = admin.wait("申报甲", "端测培训班", idn)
     assert "姓名" in text and "身份证号" in text and "提交时间" in text
     # The detail, every field and the attachment, downloaded to a local file.
@@ -299,7 +255,7 @@ def test_draft_deleted_with_confirmation(ddaemon, world, tui):
     t.keys("Escape")
     t.wait("功能列表")
 
-    open_function(t, "申报进度查询", 2)
+    t.open_function("申报进度查询")
     t.wait("端测无附件", "待提交")
     t.keys("d")
     t.wait("永久删除")
@@ -333,7 +289,7 @@ def test_rejected_shows_reason_and_is_revised(ddaemon, world, tui):
 
     admin = tui()
     login(admin, ddaemon, world.admin)
-    open_function(admin, "学时审核", 2)
+    admin.open_function("学时审核")
     admin.wait("申报丙")
     admin.keys("Enter")
     admin.wait("课程名称", "公需课二")
@@ -348,7 +304,7 @@ def test_rejected_shows_reason_and_is_revised(ddaemon, world, tui):
     admin.keys("Enter")
     assert decl(world, aid)[0][1] == "rejected"
 
-    open_function(t, "申报进度查询", 2)
+    t.open_function("申报进度查询")
     t.wait("审核不通过")
     t.keys("Enter")
     t.wait("证明材料不清楚", ADMIN_NAME)
@@ -383,7 +339,7 @@ def test_admin_filters_and_approves_several(ddaemon, world, tui):
 
     admin = tui()
     login(admin, ddaemon, world.admin)
-    open_function(admin, "学时审核", 2)
+    admin.open_function("学时审核")
     admin.wait("申报丁")
     # The person filter: a name that matches nobody, then this person.
     admin.keys("/")

@@ -4,7 +4,7 @@ the login screen in Chinese and English, its alignment, resizing, and quitting w
 import re
 import pytest
 
-from conftest import JXJY, Daemon, require_binary
+from conftest import JXJY, module_daemon, require_binary
 from tmux import Tmux
 
 ZH_LABELS = ["身份证号", "密码", "验证码"]
@@ -16,12 +16,8 @@ TOO_SMALL = re.compile(r"太小|too small", re.I)
 @pytest.fixture(scope="module")
 def login_daemon(postgres, migrated_template, tmp_path_factory):
     # The captcha on, as in production, so that the login form shows every field.
-    db = postgres.new_database(template=migrated_template)
-    d = Daemon(tmp_path_factory.mktemp("jxjyd-e2e"), postgres, db,
-               config={"security": {"captcha": "always"}})
-    d.start()
-    yield d
-    d.stop()
+    yield from module_daemon(postgres, migrated_template, tmp_path_factory, "jxjyd-e2e",
+                             {"security": {"captcha": "always"}})
 
 
 @pytest.fixture

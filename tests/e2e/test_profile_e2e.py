@@ -14,7 +14,8 @@ import subprocess
 
 import pytest
 
-from accounts_helpers import DEMO_PASSWORD, Tui, World, born_of, id_number
+from helpers import DEMO_PASSWORD, born_of, id_number
+from tui_helpers import World, tui  # noqa: F401 (tui: the fixture)
 
 UNIT, UNIT_NAME = "E2PF", "资料端测医院"
 ADMIN_NAME = "资管理"
@@ -54,36 +55,10 @@ def changes(world, aid):
     return [tuple(line.split("|")) for line in out.splitlines() if line]
 
 
-@pytest.fixture
-def tui(tmp_path):
-    """A factory of TUIs in their own tmux servers, killed at the end."""
-    made = []
-
-    def make(width=100, height=30):
-        d = tmp_path / f"tui{len(made) + 1}"
-        d.mkdir()
-        t = Tui(d, width, height)
-        made.append(t)
-        return t
-
-    yield make
-    for t in made:
-        t.kill()
-
-
-def login(t, idn, password=DEMO_PASSWORD):
-    t.wait("身份证号", "注册进度查询")
-    t.type(idn)
-    t.keys("Tab")
-    t.type(password)
-    t.keys("Enter")
-    t.wait("功能列表")
-
-
 def open_profile(t, daemon, idn, name):
     """Start the TUI, log in as a staff member and open 用户资料管理 (the first function)."""
     t.start(daemon)
-    login(t, idn)
+    t.login(idn, then="功能列表")
     t.wait("用户资料管理")
     t.keys("Enter")
     return t.wait("用户资料", FIXED, idn, name, "[ 保存 ]")
@@ -167,7 +142,7 @@ def test_edit_phone_and_title_approve_then_history(daemon, world, tui):
     # The unit administrator approves it in 职务变更审核 (a second tmux server).
     admin = tui()
     admin.start(daemon)
-    login(admin, world.admin)
+    admin.login(world.admin, then="功能列表")
     admin.wait("注册审核", "职务变更审核", "本单位人员")
     admin.keys("Down", "Enter")
     text = admin.wait("待审核 1 人", "资料甲", idn)
@@ -300,7 +275,7 @@ def test_withdraw_then_rejection_with_reason(daemon, world, tui):
 
     admin = tui()
     admin.start(daemon)
-    login(admin, world.admin)
+    admin.login(world.admin, then="功能列表")
     admin.keys("Down", "Enter")
     admin.wait("职务变更审核", "资料丁")
     admin.keys("/")
@@ -343,7 +318,7 @@ def test_admin_reads_a_staff_members_profile(daemon, world, tui):
                                     "title_id": world.titles["工程师"]})
     admin = tui()
     admin.start(daemon)
-    login(admin, world.admin)
+    admin.login(world.admin, then="功能列表")
     admin.keys("Down", "Down", "Enter")
     text = admin.wait("本单位人员", "资料戊", idn)
     assert "（变更待审核）" in admin.line_with(idn), text
@@ -438,7 +413,7 @@ def test_queue_staff_and_history_page_with_pgdn(daemon, world, tui):
 
     t = tui()
     t.start(daemon)
-    login(t, admin)
+    t.login(admin, then="功能列表")
     t.keys("Down", "Enter")
     text = t.wait("待审核 55 人", "排页00", "已显示 50 条", "PgDn 加载更多")
     assert "排页54" not in text

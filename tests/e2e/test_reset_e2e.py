@@ -9,11 +9,10 @@ import subprocess
 
 import pytest
 
-from accounts_helpers import DEMO_PASSWORD, World
-from test_profile_e2e import tui  # noqa: F401 (the fixture: TUIs in tmux servers)
+from helpers import DEMO_PASSWORD, NEW_PASSWORD
+from tui_helpers import World, tui  # noqa: F401 (tui: the fixture)
 
 UNIT, UNIT_NAME = "E2RS", "重置端测医院"
-NEW_PASSWORD = "Harbour-Violet-63"
 CODE = re.compile(r"[2-9A-HJKMNP-Z]{4}(?:-[2-9A-HJKMNP-Z]{4}){3}")
 
 
@@ -23,15 +22,6 @@ def world(daemon, postgres):
     w.depts = w.add_unit(UNIT, UNIT_NAME, ("内科",))
     w.admin_id, w.admin = w.add_admin(UNIT, "重管理")
     return w
-
-
-def login(t, idn, password, then="功能列表"):
-    t.wait("身份证号", "注册进度查询")
-    t.type(idn)
-    t.keys("Tab")
-    t.type(password)
-    t.keys("Enter")
-    t.wait(then)
 
 
 def test_admin_resets_and_the_person_sets_a_new_password(daemon, world, tui, tmp_path):
@@ -47,7 +37,7 @@ def test_admin_resets_and_the_person_sets_a_new_password(daemon, world, tui, tmp
 
     admin = tui()
     admin.start(daemon)
-    login(admin, world.admin, DEMO_PASSWORD)
+    admin.login(world.admin, DEMO_PASSWORD, then="功能列表")
     admin.keys("Down", "Down", "Enter")
     admin.wait("本单位人员", "重置甲", "r：重置密码")
     admin.keys("/")
@@ -72,7 +62,7 @@ def test_admin_resets_and_the_person_sets_a_new_password(daemon, world, tui, tmp
     person = tui()
     person.start(daemon)
     # The code as read aloud: small letters, the groups apart.
-    login(person, idn, code.lower().replace("-", " "), then="单位管理员已重置您的密码")
+    person.login(idn, code.lower().replace("-", " "), then="单位管理员已重置您的密码")
     text = person.wait("新密码", "SSH 密钥", "laptop", "删除", "保留")
     assert "原密码" not in text, text
     person.type(NEW_PASSWORD)

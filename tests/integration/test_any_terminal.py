@@ -7,56 +7,32 @@ Keys are made here with ssh-keygen; ssh never consults an agent or the user's ow
 """
 
 import csv
-import fcntl
 import hashlib
 import io
-import json
 import os
 import re
 import select
 import socket
-import struct
 import subprocess
 import sys
-import termios
 import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from conftest import (JXJY, SSH_OPTIONS, Daemon, RpcSession, _die_with_parent,
-                      require_binary, sanitizer_report)
-from test_register import DEMO_HASH, DEMO_PASSWORD, Accounts, expect_error, id_number
+from conftest import JXJY, SSH_OPTIONS, Daemon, RpcSession, _die_with_parent, require_binary
+from helpers import (CONFLICT, DEMO_PASSWORD, INVALID_INPUT, NOT_FOUND, NOT_PERMITTED,
+                     NO_AGENT, Accounts, Sql, expect_error, id_number, key_rpc, logged_in,
+                     make_key, pty_ssh, sex_code, ssh_exec)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "e2e"))
 from tmux import Tmux  # noqa: E402
 
-NOT_PERMITTED = -32001
-INVALID_INPUT = -32002
-CONFLICT = -32003
-NOT_FOUND = -32004
-UNAVAILABLE = -32007
-
 NOTES = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
-NO_AGENT = ["-o", "IdentityAgent=none", "-o", "IdentitiesOnly=yes"]
-# As people run it: BatchMode=yes would also switch off keyboard-interactive, the way in
-# as a guest after a key that is not registered (OpenSSH then says "Permission denied").
-INTERACTIVE = [o for i, o in enumerate(SSH_OPTIONS)
-               if o != "BatchMode=yes" and SSH_OPTIONS[i + 1:i + 2] != ["BatchMode=yes"]] + \
-    []
 
 
 # --- keys and ssh ---------------------------------------------------------------------
-
-def make_key(directory, name, comment=None):
-    """An ed25519 key pair in directory; returns (private key path, public key line)."""
-    path = Path(directory) / name
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C",
-                    comment or f"{name}@test", "-f", str(path)], check=True, timeout=30)
-    return path, (Path(str(path) + ".pub")).read_text().strip()
-
 
 def openssh_fingerprint(pub_line, tmp_path):
     """The fingerprint ssh-keygen -l prints for a public key line."""
@@ -65,35 +41,6 @@ def openssh_fingerprint(pub_line, tmp_path):
     out = subprocess.run(["ssh-keygen", "-l", "-E", "sha256", "-f", str(f)],
                          capture_output=True, text=True, check=True, timeout=30).stdout
     return out.split()[1]
-
-
-def ssh_argv(port, user=None, key=None, *rest):
-    argv = ["ssh", *INTERACTIVE, *NO_AGENT, "-p", str(port)]
-    if key is not None:
-        argv += ["-i", str(key)]
-    argv.append(f"{user}@localhost" if user else "localhost")
-    return argv + list(rest)
-
-
-def key_rpc(daemon, user, key, **kw):
-    """A JSON-RPC session through `ssh -i KEY USER@localhost -s jxjy-rpc`."""
-    return RpcSession(ssh_argv(daemon.port, user, key, "-s", "jxjy-rpc"), **kw)
-
-
-def ssh_exec(daemon, user, key, command, timeout=30, env=None):
-    """Run `ssh -i KEY USER@localhost COMMAND`; return (status, stdout bytes, stderr)."""
-    argv = ssh_argv(daemon.port, user, key, command)
-    if env:
-        argv[1:1] = [a for k in env for a in ("-o", f"SetEnv={k}={env[k]}")]
-    r = subprocess.run(argv, capture_output=True, timeout=timeout)
-    return r.returncode, r.stdout, r.stderr.decode("utf-8", "replace")
-
-
-@contextmanager
-def password_session(daemon, idn):
-    with daemon.rpc() as s:
-        s.result("session.login", {"id_number": idn, "password": DEMO_PASSWORD})
-        yield s
 
 
 # --- the world ----------------------------------------------------------------------------
@@ -131,22 +78,15 @@ def site(postgres, migrated_template, tmp_path_factory, keydir):
 def add_staff(site, name="王小明", unit="ATU", dept=None, **cols):
     """An active staff account with DEMO_PASSWORD; returns (account id, ID number)."""
     idn = id_number()
-    dept = dept or site["dept"]
-    extra = "".join(f", {k}" for k in cols)
-    values = "".join(f", '{v}'" for v in cols.values())
-    aid = int(site["acc"].value(
-        f"INSERT INTO accounts (id_number, state, password_hash, name, unit_code, "
-        f"department_id, sex{extra}) VALUES ('{idn}', 'active', '{DEMO_HASH}', '{name}', "
-        f"'{unit}', {dept}, {1 if int(idn[16]) % 2 else 0}{values}) RETURNING id"))
-    return aid, idn
+    return site["acc"].add_staff(unit, name, dept or site["dept"], idn=idn,
+                                 sex=sex_code(idn), **cols)
 
 
 def add_pending(site, name, unit="ATU", minutes_ago=0):
     idn = id_number()
-    site["acc"].sql(
-        "INSERT INTO accounts (id_number, name, unit_code, department_id, sex, submitted_at) "
-        f"VALUES ('{idn}', '{name}', '{unit}', {site['dept']}, {1 if int(idn[16]) % 2 else 0},"
-        f" now() - interval '{minutes_ago} minutes')")
+    site["acc"].insert("accounts", id_number=idn, name=name, unit_code=unit,
+                       department_id=site["dept"], sex=sex_code(idn),
+                       submitted_at=Sql(f"now() - interval '{minutes_ago} minutes'"))
     return idn
 
 
@@ -155,7 +95,7 @@ def staff(site):
     """A staff member who registered a key through keys.add after a password login."""
     key, pub = make_key(site["keydir"], "staff")
     aid, idn = add_staff(site, "李建华")
-    with password_session(site["d"], idn) as s:
+    with logged_in(site["d"], idn) as s:
         item = s.result("keys.add", {"key": pub, "password": DEMO_PASSWORD})
     return {"id": aid, "idn": idn, "key": key, "pub": pub, "item": item}
 
@@ -230,15 +170,7 @@ class PtySsh:
     """`ssh -tt` to the daemon on a pty of its own, as a person's terminal is."""
 
     def __init__(self, port):
-        self.master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-        env = dict(os.environ, TERM="xterm-256color", LANG="C.UTF-8")
-        env.pop("JXJY_LANG", None)
-        self.proc = subprocess.Popen(["ssh", "-tt", *SSH_OPTIONS, *NO_AGENT, "-p", str(port),
-                                      "localhost"], stdin=slave, stdout=slave, stderr=slave,
-                                     env=env, start_new_session=True,
-                                     preexec_fn=_die_with_parent)
-        os.close(slave)
+        self.master, self.proc = pty_ssh(port, "xterm-256color", (100, 30))
         self.buf = bytearray()
 
     def wait_for(self, needle, timeout=30):
@@ -318,7 +250,7 @@ def test_keys_add_lists_fingerprint_as_openssh(site, staff, tmp_path):
     assert item["fingerprint"] == openssh_fingerprint(staff["pub"], tmp_path)
     assert item["comment"] == "staff@test"
     assert item["source"] == "user" and item["removable"] is True
-    with password_session(site["d"], staff["idn"]) as s:
+    with logged_in(site["d"], staff["idn"]) as s:
         items = s.result("keys.list")["items"]
     assert [i["fingerprint"] for i in items] == [item["fingerprint"]]
     # The audit trail names the key.
@@ -342,7 +274,7 @@ BAD_KEYS = [
 @pytest.mark.parametrize("line,reason", BAD_KEYS)
 def test_keys_add_refuses_what_is_no_public_key(site, line, reason):
     _, idn = add_staff(site, "赵六")
-    with password_session(site["d"], idn) as s:
+    with logged_in(site["d"], idn) as s:
         expect_error(s.call("keys.add", {"key": line}), INVALID_INPUT, reason, "key")
         assert s.result("keys.list")["items"] == []
 
@@ -351,7 +283,7 @@ def test_keys_add_checks_the_blob_type_and_rsa_size(site, tmp_path):
     _, idn = add_staff(site, "钱七")
     _, pub = make_key(tmp_path, "typed")
     blob = pub.split()[1]
-    with password_session(site["d"], idn) as s:
+    with logged_in(site["d"], idn) as s:
         # The line says RSA, the blob is ed25519.
         expect_error(s.call("keys.add", {"key": f"ssh-rsa {blob} x"}), INVALID_INPUT,
                      "key_type_mismatch", "key")
@@ -374,14 +306,14 @@ def test_key_taken_by_anyone_is_a_conflict(site, staff):
     with key_rpc(site["d"], staff["idn"], staff["key"]) as s:
         s.result("session.whoami")
     _, other = add_staff(site, "孙八")
-    with password_session(site["d"], other) as s:
+    with logged_in(site["d"], other) as s:
         err = expect_error(s.call("keys.add", {"key": staff["pub"], "password": DEMO_PASSWORD}),
                            CONFLICT, "key_taken", "key")
         assert err["data"]["own"] is False
         # The administrator's config key is taken too.
         expect_error(s.call("keys.add", {"key": site["admin_pub"], "password": DEMO_PASSWORD}),
                      CONFLICT, "key_taken")
-    with password_session(site["d"], staff["idn"]) as s:
+    with logged_in(site["d"], staff["idn"]) as s:
         err = expect_error(s.call("keys.add", {"key": staff["pub"], "password": DEMO_PASSWORD}),
                            CONFLICT, "key_taken")
         assert err["data"]["own"] is True
@@ -391,16 +323,16 @@ def test_keys_remove_own_only(site, tmp_path):
     _, a = add_staff(site, "周九")
     _, b = add_staff(site, "吴十")
     _, pub = make_key(tmp_path, "removable")
-    with password_session(site["d"], a) as s:
+    with logged_in(site["d"], a) as s:
         kid = s.result("keys.add", {"key": pub, "password": DEMO_PASSWORD})["id"]
-    with password_session(site["d"], b) as s:
+    with logged_in(site["d"], b) as s:
         expect_error(s.call("keys.remove", {"id": kid}), NOT_FOUND, "key_not_found")
-    with password_session(site["d"], a) as s:
+    with logged_in(site["d"], a) as s:
         assert s.result("keys.remove", {"id": kid}) == {"removed": kid}
         assert s.result("keys.list")["items"] == []
         expect_error(s.call("keys.remove", {"id": kid}), NOT_FOUND, "key_not_found")
     # Once removed it may be registered again, by anyone.
-    with password_session(site["d"], b) as s:
+    with logged_in(site["d"], b) as s:
         s.result("keys.add", {"key": pub, "password": DEMO_PASSWORD})
 
 
@@ -468,7 +400,7 @@ def test_key_of_a_with_the_id_number_of_b_is_a_guest(site, staff, tmp_path):
     # B with keys of their own: A's key is tried, refused, and B is a guest.
     _, b_pub = make_key(tmp_path, "b")
     _, b = add_staff(site, "郑十一")
-    with password_session(site["d"], b) as s:
+    with logged_in(site["d"], b) as s:
         s.result("keys.add", {"key": b_pub, "password": DEMO_PASSWORD})
     with key_rpc(site["d"], b, staff["key"]) as s:
         expect_error(s.call("session.whoami"), NOT_PERMITTED, "login_required")
@@ -485,7 +417,7 @@ def test_key_of_a_with_the_id_number_of_b_is_a_guest(site, staff, tmp_path):
 def test_key_of_a_disabled_account_does_not_log_in(site, tmp_path):
     key, pub = make_key(tmp_path, "disabled")
     aid, idn = add_staff(site, "陈十三")
-    with password_session(site["d"], idn) as s:
+    with logged_in(site["d"], idn) as s:
         s.result("keys.add", {"key": pub, "password": DEMO_PASSWORD})
     site["acc"].sql(f"UPDATE accounts SET state = 'disabled' WHERE id = {aid}")
     with key_rpc(site["d"], idn, key) as s:
@@ -642,7 +574,7 @@ def scp(site, token, *files, timeout=60):
 @pytest.fixture
 def inbox_owner(site):
     _, idn = add_staff(site, "卫十六")
-    with password_session(site["d"], idn) as s:
+    with logged_in(site["d"], idn) as s:
         yield s
 
 
@@ -739,7 +671,7 @@ def test_wrong_or_closed_token_is_denied(site, tmp_path):
     assert r.returncode != 0
     assert "denied" in r.stderr.lower() or "failure" in r.stderr.lower(), r.stderr
     _, idn = add_staff(site, "蒋十七")
-    with password_session(site["d"], idn) as s:
+    with logged_in(site["d"], idn) as s:
         token = s.result("inbox.open")["token"]
         assert scp(site, token, f).returncode == 0
     # The session that opened it has ended: so has the inbox.
@@ -884,8 +816,12 @@ def test_flood_is_refused_early_and_users_keep_working(make_daemon, postgres):
             p.communicate(b'{"jsonrpc":"2.0","id":1,"method":"system.ping"}\n', timeout=30)
         except subprocess.TimeoutExpired:
             p.kill()
-    # Silent connections are dropped after login_grace_time.
-    time.sleep(4)
+    # Silent connections are dropped after login_grace_time: the daemon closes each.
+    for kind, s in results:
+        if kind == "ssh":
+            s.settimeout(30)
+            while s.recv(4096):
+                pass
     stop.set()
     ping_thread.join(timeout=30)
     for _, s in results:
@@ -903,7 +839,7 @@ def test_flood_is_refused_early_and_users_keep_working(make_daemon, postgres):
     assert user.result("session.whoami")["account"]["id_number"] == idn
     with d.rpc() as s:
         s.result("system.ping")
-    with password_session(d, idn) as s:
+    with logged_in(d, idn) as s:
         s.result("review.registrations")
     user.close()
     log = d.stderr_text()

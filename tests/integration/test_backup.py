@@ -19,9 +19,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, Daemon, Postgres, _pg_bindir
-from test_register import (DEMO_HASH, DEMO_PASSWORD, PASSWORD, Accounts, application,
-                           id_number)
-from test_review import add_pending, queue_ids, ssh_key, write_admins
+from helpers import (DEMO_HASH, DEMO_PASSWORD, PASSWORD, Accounts, add_pending, application,
+                     id_number, queue_ids, ssh_key, write_admins)
 
 DATA = REPO / "data"
 TABLES = ("regions", "units", "departments", "majors", "titles")

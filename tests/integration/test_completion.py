@@ -22,14 +22,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from test_declarations import NOW, DeclDaemon, add_staff, libconfig, logged_in, reload
-from test_register import INVALID_INPUT, INVALID_PARAMS, Accounts, expect_error, id_number
-from test_any_terminal import key_rpc, make_key, ssh_exec
+from conftest import Daemon
+from helpers import (CONFLICT, INVALID_INPUT, INVALID_PARAMS, ISO, NOT_FOUND, NOT_PERMITTED,
+                     NOW, Accounts, expect_error, id_number, key_rpc, libconfig, logged_in,
+                     make_key, reload_forms, ssh_exec)
 
-NOT_PERMITTED = -32001
-CONFLICT = -32003
-NOT_FOUND = -32004
-ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$")
+
 D = Decimal
 
 
@@ -59,7 +57,7 @@ def requirements_text(entries):
     return "requirements = (\n" + ",\n".join(libconfig(e) for e in entries) + "\n);\n"
 
 
-class CompletionDaemon(DeclDaemon):
+class CompletionDaemon(Daemon):
     """A daemon with the test forms, a requirements list and optionally an admin's key."""
 
     def configure(self, forms=FORMS, requirements=None, admin=None):
@@ -68,7 +66,7 @@ class CompletionDaemon(DeclDaemon):
         if admin:
             text += (f'unit_admins = ( {{ id_number = "{admin["id"]}"; name = "{admin["name"]}"; '
                      f'unit = "{admin["unit"]}"; keys = [ "{admin["pub"]}" ]; }} );\n')
-        self.forms_text = text
+        self.extra_config = text
         self.write_config()
 
 
@@ -92,7 +90,7 @@ def world(cdaemon, postgres):
     w = {"acc": acc, "dept": a}
     w["admin"] = acc.add_admin("CPA", "甲单位统计员")
     w["admin_b"] = acc.add_admin("CPB", "乙单位统计员")
-    w["staff_b"] = add_staff(acc, "CPB", "乙单位人员")
+    w["staff_b"] = acc.add_staff("CPB", "乙单位人员")
     return w
 
 
@@ -155,7 +153,7 @@ def report_row(adm, aid, year=NOW):
 
 
 def new_person(world, name, dept=None):
-    aid, idn = add_staff(world["acc"], "CPA", name, dept)
+    aid, idn = world["acc"].add_staff("CPA", name, dept)
     return aid, idn
 
 
@@ -617,7 +615,7 @@ def test_requirements_fallback_reload_and_exec(postgres, migrated_template, tmp_
         {"year": NOW + 1, "total": 60, "professional": 40, "public": 10}], admin=admin)
     d.start()
     try:
-        aid, idn = add_staff(acc, "RQA", "要求测试")
+        aid, idn = acc.add_staff("RQA", "要求测试")
         with logged_in(d, idn) as s, key_rpc(d, admin["id"], key, timeout=30) as a:
             for year in (NOW - 2, NOW - 1, NOW):
                 decide(a, [submit(s, "c_pro", 20, year), submit(s, "c_pub", 6, year),
@@ -640,7 +638,7 @@ def test_requirements_fallback_reload_and_exec(postgres, migrated_template, tmp_
                 {"year": NOW - 1, "total": 30, "professional": 20, "public": 5},
                 {"year": NOW - 2, "total": 12, "professional": 8, "public": 2},
                 {"year": NOW, "total": 100, "public": 10}])
-            reload(d, idn, "applied: learning_forms, requirements")
+            reload_forms(d, idn, "applied: learning_forms, requirements")
         with logged_in(d, idn) as s, key_rpc(d, admin["id"], key, timeout=30) as a:
             rows = {y["year"]: y for y in s.result("completion.mine")["years"]}
             assert rows[NOW - 2]["requirement"] == {"total": "12", "professional": "8",
@@ -733,7 +731,7 @@ def test_property_random_operations(cdaemon, world, postgres):
     acc = world["acc"]
     acc.add_unit("CPQ", "随机测试单位")
     _, adm_idn = acc.add_admin("CPQ", "随机测试管理员")
-    people = [add_staff(acc, "CPQ", f"随机{i}") for i in range(3)]
+    people = [acc.add_staff("CPQ", f"随机{i}") for i in range(3)]
     codes = [f["code"] for f in FORMS]
     model = Model()
     ops = 0

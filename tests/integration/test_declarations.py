@@ -10,115 +10,20 @@ records exist must leave every record with the definition it was made with.
 """
 
 import base64
-import hashlib
 import os
 import re
 import threading
-import time
-from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from decimal import Decimal
 
 import pytest
 
-from conftest import REPO, Daemon, render_config
-from test_register import DEMO_HASH, DEMO_PASSWORD, INVALID_INPUT, INVALID_PARAMS, \
-    Accounts, expect_error, id_number
-
-NOT_PERMITTED = -32001
-CONFLICT = -32003
-NOT_FOUND = -32004
-UNAVAILABLE = -32007
-ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$")
-MAX_ATTACHMENT = 1024 * 1024
-CHUNK = 256 * 1024
-NOW = datetime.now(timezone(timedelta(hours=8))).year
-
-
-# --- config --------------------------------------------------------------------------------
-
-def libconfig(v):
-    """A Python value as libconfig text: dicts are groups, lists of dicts are lists."""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return repr(v)
-    if isinstance(v, dict):
-        return "{ " + " ".join(f"{k} = {libconfig(x)};" for k, x in v.items()) + " }"
-    if isinstance(v, (list, tuple)):
-        if v and isinstance(v[0], dict):
-            return "(\n\t" + ",\n\t".join(libconfig(x) for x in v) + "\n)"
-        return "[ " + ", ".join(libconfig(x) for x in v) + " ]"
-    s = str(v).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{s}"'
-
-
-def sample_forms_text():
-    """The learning_forms list of etc/jxjyd.conf, without its closing ');'."""
-    text = (REPO / "etc" / "jxjyd.conf").read_text(encoding="utf-8")
-    m = re.search(r"^learning_forms = \(\n(.*?)^\);", text, re.M | re.S)
-    assert m, "etc/jxjyd.conf has no learning_forms list"
-    return m.group(1)
-
-
-# Forms of the tests' own, beside the shipped ones.
-PLAIN = {"code": "t_plain", "name": "测试无附件", "category": "professional",
-         "attachment": "none",
-         "fields": [{"key": "name", "label": "名称", "type": "text", "required": True}]}
-CREDITS = {"code": "t_credits", "name": "测试学分", "category": "public",
-           "counts": "credits", "credit_hours": 0.5, "attachment": "optional",
-           "fields": [{"key": "course", "label": "课程", "type": "text", "required": True,
-                       "max_length": 10},
-                      {"key": "score", "label": "成绩", "type": "decimal", "min": 0.5,
-                       "max": 99.75},
-                      {"key": "notes", "label": "备注", "type": "longtext",
-                       "max_length": 20}]}
-TEST_FORMS = [PLAIN, CREDITS]
-
-
-class DeclDaemon(Daemon):
-    """A daemon whose config also has learning_forms (text the settings cannot render)."""
-
-    def __init__(self, workdir, pg, dbname, config=None, forms_text=""):
-        self.forms_text = forms_text
-        super().__init__(workdir, pg, dbname, config)
-
-    def write_config(self):
-        self.conf.write_text(render_config(self.settings) + "\n" + self.forms_text + "\n",
-                             encoding="utf-8")
-
-    def set_forms(self, forms, with_sample=False):
-        body = ",\n".join(libconfig(f) for f in forms)
-        if with_sample:
-            body = sample_forms_text().rstrip() + ",\n" + body
-        self.forms_text = f"learning_forms = (\n{body}\n);"
-        self.write_config()
-
-
-@pytest.fixture(scope="module")
-def ddaemon(postgres, migrated_template, tmp_path_factory):
-    """The module's daemon: the shipped forms and the tests' own, 1 MiB attachments."""
-    db = postgres.new_database(template=migrated_template)
-    d = DeclDaemon(tmp_path_factory.mktemp("jxjyd-decl"), postgres, db,
-                   {"declarations": {"max_attachment": MAX_ATTACHMENT}})
-    d.set_forms(TEST_FORMS, with_sample=True)
-    d.start()
-    yield d
-    d.stop()
-
-
-def add_staff(acc, unit, name, dept=None):
-    """An active staff account of unit with DEMO_PASSWORD; returns (id, ID number)."""
-    idn = id_number()
-    aid = int(acc.value(
-        "INSERT INTO accounts (id_number, state, password_hash, name, unit_code, "
-        f"department_id) VALUES ('{idn}', 'active', '{DEMO_HASH}', '{name}', '{unit}', "
-        f"{dept if dept else 'NULL'}) RETURNING id"))
-    return aid, idn
+from conftest import Daemon
+from helpers import (CHUNK, CONFLICT, INVALID_INPUT, INVALID_PARAMS, ISO, MAX_ATTACHMENT,
+                     NOT_FOUND, NOT_PERMITTED, NOW, PLAIN, Accounts, content, expect_error,
+                     jpeg, logged_in, reload_forms, set_forms, sha, upload, valid_fields,
+                     valid_value, wait_until)
 
 
 @pytest.fixture(scope="module")
@@ -129,19 +34,10 @@ def world(ddaemon, postgres):
     w = {"acc": acc}
     w["admin_a"] = acc.add_admin("DCA", "甲单位学时管理员")
     w["admin_b"] = acc.add_admin("DCB", "乙单位学时管理员")
-    w["staff"] = add_staff(acc, "DCA", "王建国", a["科研处"])
-    w["staff2"] = add_staff(acc, "DCA", "李秀英")
-    w["staff_b"] = add_staff(acc, "DCB", "赵乙")
+    w["staff"] = acc.add_staff("DCA", "王建国", a["科研处"])
+    w["staff2"] = acc.add_staff("DCA", "李秀英")
+    w["staff_b"] = acc.add_staff("DCB", "赵乙")
     return w
-
-
-@contextmanager
-def logged_in(daemon, idn, lang=None):
-    with daemon.rpc(timeout=30) as s:
-        if lang:
-            s.result("system.hello", {"lang": lang})
-        s.result("session.login", {"id_number": idn, "password": DEMO_PASSWORD})
-        yield s
 
 
 @pytest.fixture(scope="module")
@@ -163,52 +59,6 @@ def forms(staff):
 
 # --- helpers -------------------------------------------------------------------------------
 
-def valid_value(field):
-    """A value each rule of field accepts."""
-    t = field["type"]
-    if t == "text":
-        return ("测试" + field["key"])[:field["max_length"]]
-    if t == "longtext":
-        return "第一行\n第二行"[:field["max_length"]]
-    if t == "integer":
-        return field.get("min", 1)
-    if t == "decimal":
-        return field.get("min", "1.5")
-    if t == "date":
-        return f"{NOW - 1}-03-01"
-    if t == "daterange":
-        return {"from": f"{NOW - 1}-03-01", "to": f"{NOW - 1}-03-03"}
-    if t == "choice":
-        return field["choices"][-1]
-    raise AssertionError(f"unknown field type {t}")
-
-
-def valid_fields(form):
-    return {f["key"]: valid_value(f) for f in form["fields"]}
-
-
-def content(form_def, **changes):
-    """Params of a complete, valid declaration of a form (a forms.list entry)."""
-    p = {"form": form_def["code"], "year": NOW, "amount": 8, "fields": valid_fields(form_def)}
-    p.update(changes)
-    return p
-
-
-def sha(data):
-    return hashlib.sha256(data).hexdigest()
-
-
-def upload(s, data, name="scan.jpg", chunk=CHUNK):
-    """Upload data through attachment.begin/chunk/finish; return finish's result."""
-    b = s.result("attachment.begin", {"name": name, "size": len(data), "sha256": sha(data)})
-    assert b["chunk_size"] == CHUNK and b["size"] == len(data)
-    for off in range(0, len(data), chunk):
-        r = s.result("attachment.chunk", {"upload_id": b["upload_id"], "offset": off,
-                                          "data": base64.b64encode(data[off:off + chunk]).decode()})
-        assert r["received"] == min(off + chunk, len(data))
-    return s.result("attachment.finish", {"upload_id": b["upload_id"]})
-
-
 def download(s, attachment_id, length=None):
     """Every byte of an attachment through attachment.get."""
     out, offset = b"", 0
@@ -226,10 +76,6 @@ def download(s, attachment_id, length=None):
             assert offset == r["size"]
             return out, r
         assert len(chunk) > 0
-
-
-def jpeg(n):
-    return b"\xff\xd8\xff\xe0" + os.urandom(n - 4)
 
 
 def audit(acc, decl_id):
@@ -663,7 +509,7 @@ def test_withdraw_races_approve(ddaemon, world, forms):
 
 def test_person_list_filters_and_pages(ddaemon, world, forms):
     acc = world["acc"]
-    aid, idn = add_staff(acc, "DCA", "分页人员")
+    aid, idn = acc.add_staff("DCA", "分页人员")
     with logged_in(ddaemon, idn) as s:
         ids = [s.result("declaration.save", content(forms["t_plain"], amount=1 + i % 3))["id"]
                for i in range(45)]
@@ -710,8 +556,8 @@ def test_person_list_filters_and_pages(ddaemon, world, forms):
 
 def test_review_queue_filters_and_pages(ddaemon, world, admin, forms):
     acc = world["acc"]
-    a1, idn1 = add_staff(acc, "DCA", "欧阳队列")
-    a2, idn2 = add_staff(acc, "DCA", "司马队列")
+    a1, idn1 = acc.add_staff("DCA", "欧阳队列")
+    a2, idn2 = acc.add_staff("DCA", "司马队列")
     mine = []
     with logged_in(ddaemon, idn1) as s1, logged_in(ddaemon, idn2) as s2:
         for i in range(30):
@@ -951,8 +797,9 @@ def test_interrupted_upload_leaves_nothing(ddaemon, world, forms):
                      INVALID_INPUT, "attachment_token_invalid", "attachment_token")
         expect_error(s.call("attachment.finish", {"upload_id": b["upload_id"]}), NOT_FOUND,
                      "upload_unknown")
-    time.sleep(0.5)
-    assert acc.value("SELECT count(*) FROM attachments") == before
+    # The sessions' ends release their uploads.
+    wait_until("the ended sessions' attachments are gone",
+               lambda: acc.value("SELECT count(*) FROM attachments") == before)
     assert ddaemon.running()
 
 
@@ -996,18 +843,6 @@ def test_required_attachment(world, staff, forms):
 
 # --- a config change after records exist ---------------------------------------------------
 
-def reload(d, idn, expect):
-    """SIGHUP, wait for the reload to be logged, make a request (which syncs the forms of
-    a config not synced yet), then wait for expect in the log."""
-    d.reload()
-    deadline = time.monotonic() + 15
-    with logged_in(d, idn) as s:
-        s.result("forms.list")
-    while expect not in d.stderr_text():
-        assert time.monotonic() < deadline, d.stderr_text()
-        time.sleep(0.05)
-
-
 V1 = {"code": "cfgtest", "name": "配置测试", "category": "professional",
       "attachment": "none",
       "fields": [{"key": "name", "label": "名称", "type": "text", "required": True},
@@ -1020,13 +855,13 @@ GONE = {"code": "cfggone", "name": "将删除", "category": "public", "attachmen
 
 def test_config_change_keeps_records(postgres, migrated_template, tmp_path):
     db = postgres.new_database(template=migrated_template)
-    d = DeclDaemon(tmp_path / "jxjyd", postgres, db)
-    d.set_forms([V1, GONE])
+    d = Daemon(tmp_path / "jxjyd", postgres, db)
+    set_forms(d, [V1, GONE])
     d.start()
     acc = Accounts(postgres, db, "CF")
     acc.add_unit("CFA", "配置测试单位")
     admin_id, admin_idn = acc.add_admin("CFA", "配置管理员")
-    _, idn = add_staff(acc, "CFA", "配置人员")
+    _, idn = acc.add_staff("CFA", "配置人员")
     v1_fields = {"name": "旧会议", "level": "省级", "rank": 5}
     try:
         with logged_in(d, idn) as s:
@@ -1041,16 +876,16 @@ def test_config_change_keeps_records(postgres, migrated_template, tmp_path):
             v1_def = s.result("declaration.get", {"id": old_draft["id"]})["form"]["definition"]
 
         # A malformed form: check-config says so, and a reload keeps what runs.
-        good_text = d.forms_text
+        good_text = d.extra_config
         bad = dict(V1, fields=[{"key": "name", "label": "名称", "type": "number"}])
-        d.set_forms([bad])
+        set_forms(d, [bad])
         r = d.run("check-config")
         assert r.returncode == 1 and "learning_forms[0].fields[0].type" in r.stderr, r.stderr
-        reload(d, idn, "keeping the running configuration")
+        reload_forms(d, idn, "keeping the running configuration")
         with logged_in(d, idn) as s:
             assert {f["code"] for f in s.result("forms.list")["forms"]} == {"cfgtest",
                                                                              "cfggone"}
-        d.forms_text = good_text
+        d.extra_config = good_text
 
         # Version 2: a label renamed, a choice added, rank now required; cfggone removed.
         v2 = dict(V1, fields=[{"key": "name", "label": "会议名称", "type": "text",
@@ -1059,8 +894,8 @@ def test_config_change_keeps_records(postgres, migrated_template, tmp_path):
                                "required": True, "choices": ["国家级", "省级", "市级"]},
                               {"key": "rank", "label": "排名", "type": "integer",
                                "required": True, "min": 1, "max": 3}])
-        d.set_forms([v2])
-        reload(d, idn, "cfgtest (配置测试) now at version 2")
+        set_forms(d, [v2])
+        reload_forms(d, idn, "cfgtest (配置测试) now at version 2")
         assert "cfggone (version 1) is no longer offered" in d.stderr_text()
         assert acc.rows("SELECT code, version, active FROM learning_forms ORDER BY code, "
                         "version") == [["cfggone", "1", "f"], ["cfgtest", "1", "f"],
@@ -1127,8 +962,8 @@ def test_config_change_keeps_records(postgres, migrated_template, tmp_path):
             rec = s.result("declaration.get", {"id": old_pending["id"]})
             assert rec["state"] == "approved" and rec["form"]["definition"] == v1_def
         # Bringing the removed form back reuses its version 1.
-        d.set_forms([v2, GONE])
-        reload(d, idn, "cfggone (将删除) now at version 1")
+        set_forms(d, [v2, GONE])
+        reload_forms(d, idn, "cfggone (将删除) now at version 1")
         with logged_in(d, idn) as s:
             assert s.result("declaration.submit", {"id": gone_draft["id"]})["state"] == \
                 "pending"

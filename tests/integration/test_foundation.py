@@ -357,8 +357,9 @@ def test_sigterm_drains_requests_in_flight(make_daemon, postgres):
         check_hello(s, "en")
         s.send({"jsonrpc": "2.0", "id": 1, "method": "debug.sleep", "params": {"ms": 1500}})
         wait_for_sleeping_query(postgres, d.dbname)
+        mark = len(d.stderr_text())
         d.signal(signal.SIGTERM)
-        time.sleep(0.3)
+        d.wait_log(r"signal \d+: stopping", after=mark)
         # No new session while draining.
         late = subprocess.run(openssh_rpc_argv(d.port), input=b'{"jsonrpc":"2.0","id":1,'
                               b'"method":"system.ping"}\n', capture_output=True, timeout=30)

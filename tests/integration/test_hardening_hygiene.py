@@ -7,25 +7,19 @@ harness does when scripts/test did not start one), so the run's shared one is ne
 stopped under other tests.
 """
 
-import json
 import os
 import re
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
 from conftest import Daemon, _pg_bindir, _start_own_postgres
-from test_declarations import (INVALID_INPUT, content, ddaemon, forms, logged_in,  # noqa: F401
-                               staff, valid_fields, world)
-from test_register import DEMO_PASSWORD, Accounts, application, expect_error, make_world
-import test_any_terminal as any_terminal
-from test_any_terminal import keydir, site  # noqa: F401
-from test_multi_daemon import assert_ended_elsewhere, change_password, wait_listening
+from helpers import (DEMO_PASSWORD, INVALID_INPUT, UNAVAILABLE, Accounts, application,
+                     assert_ended_elsewhere, change_password, content, expect_error, id_number,
+                     logged_in, make_key, make_world, ssh_exec, valid_fields, wait_listening,
+                     write_admins)
 
-UNAVAILABLE = -32007
-INTERNAL_ERROR = -32603
 RLO = "\u202e"      # RIGHT-TO-LEFT OVERRIDE: "F\u202eFDP.exe" reads "Fexe.PDF"
 
 
@@ -160,6 +154,19 @@ def test_register_refuses_invisible_characters_naming_the_field(ddaemon, reg_wor
             RLO, "").replace("\u2066", "").replace("\u200b", "")}))
 
 
+@pytest.fixture(scope="module")
+def staff(ddaemon, reg_world):
+    """A staff member of unit A, logged in."""
+    _, idn = reg_world["acc"].add_staff(reg_world["unit_a"], "申报人", reg_world["dept_a"])
+    with logged_in(ddaemon, idn) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def forms(staff):
+    return {f["code"]: f for f in staff.result("forms.list")["forms"]}
+
+
 def test_declaration_refuses_invisible_characters_naming_the_field(staff, forms):
     form = next(f for f in forms.values()
                 if any(fd["type"] in ("text", "longtext") for fd in f["fields"]))
@@ -173,10 +180,20 @@ def test_declaration_refuses_invisible_characters_naming_the_field(staff, forms)
                  INVALID_INPUT, "text_invisible", f"fields.{key}")
 
 
-def test_exec_shows_a_stored_invisible_character_as_a_placeholder(site):  # noqa: F811
+def test_exec_shows_a_stored_invisible_character_as_a_placeholder(make_daemon, postgres,
+                                                                   tmp_path):
+    # A unit administrator with a key, for `ssh host staff`.
+    d = make_daemon(start=False)
+    acc = Accounts(postgres, d.dbname, "HE")
+    dept = acc.add_unit("HEU", "隐形字符测试单位")["办公室"]
+    key, pub = make_key(tmp_path, "admin")
+    admin = id_number()
+    write_admins(d, [{"id_number": admin, "name": "隐形字符管理员", "unit": "HEU",
+                      "keys": [pub]}])
+    d.start()
     # Stored before it was refused (or by a database edit): shown, never obeyed.
-    any_terminal.add_staff(site, "F" + RLO + "FDP.exe")
-    rc, out, err = any_terminal.exec_admin(site, "staff")
+    acc.add_staff("HEU", "F" + RLO + "FDP.exe", dept)
+    rc, out, err = ssh_exec(d, admin, key, "staff")
     text = out.decode("utf-8")
     assert rc == 0, err
     assert "F<U+202E>FDP.exe" in text and RLO not in text

@@ -11,14 +11,12 @@ Delays are kept at 1 s by the config; no test asserts a time, except generous up
 bounds that only catch a hang."""
 
 import time
-from contextlib import contextmanager
 
 import pytest
 
 from conftest import Daemon
-from test_register import DEMO_HASH, DEMO_PASSWORD, PASSWORD, application, id_number, make_world
-
-LOGIN_FAILED = -32005
+from helpers import (DEMO_PASSWORD, LOGIN_FAILED, PASSWORD, application, id_number, logged_in,
+                     make_world)
 
 # Throttled from the third failure on; at most 1 s of delay; captcha after a failure.
 THROTTLE = {"security": {"captcha": "after-failures", "throttle_after": 3,
@@ -43,23 +41,12 @@ def error_of(reply):
     return reply["error"]
 
 
-def add_account(acc, unit, idn=None, state="active", name="张伟", reject_reason=None):
-    """An account of unit with DEMO_PASSWORD, inserted by SQL; returns (id, ID number)."""
-    idn = idn or id_number()
-    reason = "NULL" if reject_reason is None else f"'{reject_reason}'"
-    aid = int(acc.value(
-        "INSERT INTO accounts (id_number, state, password_hash, name, unit_code, "
-        f"reject_reason) VALUES ('{idn}', '{state}', '{DEMO_HASH}', '{name}', '{unit}', "
-        f"{reason}) RETURNING id"))
-    return aid, idn
-
-
 # --- point 5: throttling, not lockout ------------------------------------------------------
 
 def test_six_wrong_passwords_then_the_right_one_logs_in(make_daemon, postgres):
     d = make_daemon(config=THROTTLE)
     world = make_world(postgres, d.dbname, "HA")
-    _, idn = add_account(world["acc"], world["unit_a"])
+    _, idn = world["acc"].add_staff(world["unit_a"], "张伟")
     with d.rpc() as s:
         for i in range(6):
             e = error_of(attempt(s, "session.login", idn, f"Wrong-Password-{i}"))
@@ -81,11 +68,11 @@ def test_known_and_unknown_id_numbers_answer_alike(make_daemon, postgres):
     world = make_world(postgres, d.dbname, "HB")
     acc = world["acc"]
     known = {
-        "active": add_account(acc, world["unit_a"])[1],
-        "pending": add_account(acc, world["unit_a"], state="pending")[1],
-        "rejected": add_account(acc, world["unit_a"], state="rejected",
-                                reject_reason="材料不全")[1],
-        "withdrawn": add_account(acc, world["unit_a"], state="withdrawn")[1],
+        "active": acc.add_staff(world["unit_a"], "张伟")[1],
+        "pending": acc.add_staff(world["unit_a"], "张伟", state="pending")[1],
+        "rejected": acc.add_staff(world["unit_a"], "张伟", state="rejected",
+                                  reject_reason="材料不全")[1],
+        "withdrawn": acc.add_staff(world["unit_a"], "张伟", state="withdrawn")[1],
     }
     unknown = id_number()
     replies = {who: [] for who in [*known, "unknown"]}
@@ -106,7 +93,7 @@ def test_application_status_needs_the_code_when_throttled_and_counts(make_daemon
                                                                      postgres):
     first = make_daemon(config=THROTTLE)
     world = make_world(postgres, first.dbname, "HC")
-    _, idn = add_account(world["acc"], world["unit_a"], state="pending")
+    _, idn = world["acc"].add_staff(world["unit_a"], "张伟", state="pending")
     with first.rpc() as s:
         for i in range(3):
             e = error_of(attempt(s, "application.status", idn, f"Wrong-Password-{i}"))
@@ -178,20 +165,12 @@ def own(d, world, idn):
                 if a["name"] == "本人" and a["state"] == "pending")
 
 
-@contextmanager
-def admin(d, idn):
-    """An RPC session logged in as the administrator idn."""
-    with d.rpc() as s:
-        s.result("session.login", {"id_number": idn, "password": DEMO_PASSWORD})
-        yield s
-
-
 def test_squatters_pending_or_rejected_application_does_not_block_the_owner(claims):
     d, world = claims
     pending_idn, rejected_idn = id_number(), id_number()
     squat(d, world, pending_idn)
     rejected = squat(d, world, rejected_idn)
-    with admin(d, world["admin_b"]) as s:
+    with logged_in(d, world["admin_b"]) as s:
         s.result("review.reject_registrations", {"account_ids": [rejected],
                                                  "reason": "查无此人"})
     for idn in (pending_idn, rejected_idn):
@@ -211,7 +190,7 @@ def test_approving_the_owner_ends_the_squatters_application(claims):
     idn = id_number()
     squatter = squat(d, world, idn)
     owner = own(d, world, idn)
-    with admin(d, world["admin_a"]) as s:
+    with logged_in(d, world["admin_a"]) as s:
         # The administrator sees the claim: the other unit and its state, nothing personal.
         item = next(i for i in s.result("review.registrations")["items"]
                     if i["account_id"] == owner)
@@ -241,13 +220,13 @@ def test_an_approved_squatter_is_disabled_when_the_owner_is_approved(claims):
     d, world = claims
     idn = id_number()
     squatter = squat(d, world, idn)
-    with admin(d, world["admin_b"]) as s:          # approved by mistake
+    with logged_in(d, world["admin_b"]) as s:          # approved by mistake
         s.result("review.approve_registrations", {"account_ids": [squatter]})
     with d.rpc() as squatter_session:
         squatter_session.result("session.login", {"id_number": idn,
                                                    "password": SQUATTER_PASSWORD})
         owner = own(d, world, idn)                 # a claim, not id_number_taken
-        with admin(d, world["admin_a"]) as s:
+        with logged_in(d, world["admin_a"]) as s:
             item = s.result("review.registration", {"account_id": owner})
             assert [(c["unit"]["code"], c["state"]) for c in item["conflicts"]] == \
                 [(world["unit_b"], "active")]

@@ -20,12 +20,9 @@ import subprocess
 import threading
 import time
 
-import pytest
+from conftest import JXJY, _die_with_parent, openssh_rpc_argv, require_binary
+from helpers import DEMO_PASSWORD, Accounts, pty_ssh, wait_until
 
-from conftest import JXJY, SSH_OPTIONS, _die_with_parent, openssh_rpc_argv, require_binary
-from test_register import DEMO_PASSWORD, Accounts
-
-NO_AGENT = ["-o", "IdentityAgent=none", "-o", "IdentitiesOnly=yes"]
 STALL_LINE = re.compile(r"session (\d+): .*: the client left (\d+) bytes of output unread "
                         r"for (\d+) s; closing")
 
@@ -55,16 +52,6 @@ def figures(d):
     c = re.search(r"connections: (\d+) authenticating", text)
     assert m, text
     return int(m.group(1)), int(c.group(1)) if c else None
-
-
-def wait_until(what, pred, timeout):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
-        time.sleep(0.1)
 
 
 def wait_open(d, n, timeout=20):
@@ -224,14 +211,7 @@ class DeafTerminal:
     """`ssh -tt` on a pty of its own whose output is never read, typing KEYS keys."""
 
     def __init__(self, port):
-        self.master, slave = os.openpty()
-        env = dict(os.environ, TERM="xterm", LANG="C.UTF-8")
-        env.pop("JXJY_LANG", None)
-        self.proc = subprocess.Popen(["ssh", "-tt", *SSH_OPTIONS, *NO_AGENT, "-p", str(port),
-                                      "localhost"], stdin=slave, stdout=slave, stderr=slave,
-                                     env=env, start_new_session=True,
-                                     preexec_fn=_die_with_parent)
-        os.close(slave)
+        self.master, self.proc = pty_ssh(port, "xterm")
         os.set_blocking(self.master, False)
 
     def type_without_reading(self, seconds=10):

@@ -9,14 +9,11 @@ import time
 import pytest
 
 from conftest import Daemon
-from test_any_terminal import (CONFLICT, INVALID_INPUT, NOT_FOUND, NOT_PERMITTED, UNAVAILABLE,
-                               key_rpc, make_key, password_session, ssh_exec)
-from test_register import (DEMO_HASH, DEMO_PASSWORD, INVALID_PARAMS, Accounts, expect_error,
-                           id_number)
+from helpers import (CONFLICT, DEMO_HASH, DEMO_PASSWORD, INVALID_INPUT, INVALID_PARAMS,
+                     LOGIN_FAILED, NEW_PASSWORD, NOT_FOUND, NOT_PERMITTED, UNAVAILABLE,
+                     Accounts, expect_error, id_number, key_rpc, logged_in, make_key, sex_code,
+                     ssh_exec)
 
-LOGIN_FAILED = -32005
-
-NEW_PASSWORD = "Harbour-Violet-63"
 CODE = re.compile(r"[2-9A-HJKMNP-Z]{4}(-[2-9A-HJKMNP-Z]{4}){3}")
 
 
@@ -45,17 +42,13 @@ def site(postgres, migrated_template, tmp_path_factory):
 def add_staff(site, name, unit="HKA"):
     """An active staff account with DEMO_PASSWORD; returns (account id, ID number)."""
     idn = id_number()
-    aid = int(site["acc"].value(
-        "INSERT INTO accounts (id_number, state, password_hash, name, unit_code, sex) "
-        f"VALUES ('{idn}', 'active', '{DEMO_HASH}', '{name}', '{unit}', "
-        f"{1 if int(idn[16]) % 2 else 0}) RETURNING id"))
-    return aid, idn
+    return site["acc"].add_staff(unit, name, idn=idn, sex=sex_code(idn))
 
 
 def add_key(site, idn, name):
     """A new key registered by idn through keys.add; returns (key path, public line, id)."""
     key, pub = make_key(site["keydir"], name)
-    with password_session(site["d"], idn) as s:
+    with logged_in(site["d"], idn) as s:
         kid = s.result("keys.add", {"key": pub, "password": DEMO_PASSWORD})["id"]
     return key, pub, kid
 
@@ -84,7 +77,7 @@ def keys_of(site, aid):
 def reset(site, idn, admin=None):
     """review.reset_password of idn's account by admin (the unit's by default)."""
     aid = site["acc"].account(idn)["id"]
-    with password_session(site["d"], admin or site["admin"]) as s:
+    with logged_in(site["d"], admin or site["admin"]) as s:
         return s.call("review.reset_password", {"account_id": int(aid)})
 
 
@@ -102,7 +95,7 @@ def change(s, new=NEW_PASSWORD, **extra):
 def test_keys_add_needs_the_current_password(site):
     aid, idn = add_staff(site, "钱一")
     _, pub = make_key(site["keydir"], "needs-password")
-    with password_session(site["d"], idn) as s:
+    with logged_in(site["d"], idn) as s:
         expect_error(s.call("keys.add", {"key": pub}), INVALID_PARAMS, "param_missing",
                      "password")
         err = expect_error(s.call("keys.add", {"key": pub, "password": "Wrong-Password-9"}),
@@ -127,7 +120,7 @@ def test_a_key_is_confirmed_by_its_first_ssh_login(site):
         assert s.result("keys.list")["items"][0]["confirmed"] is True
     # Confirmed by one account: nobody else may add it any more.
     _, other = add_staff(site, "李三")
-    with password_session(site["d"], other) as s:
+    with logged_in(site["d"], other) as s:
         err = expect_error(s.call("keys.add", {"key": pub, "password": DEMO_PASSWORD}),
                            CONFLICT, "key_taken", "key")
         assert err["data"]["own"] is False
@@ -137,10 +130,10 @@ def test_a_squatted_public_key_keeps_nobody_out(site):
     # A staff member registers the administrator's public key before the administrator.
     admin_key, admin_pub = make_key(site["keydir"], "admin-squatted")
     squatter_id, squatter = add_staff(site, "周四")
-    with password_session(site["d"], squatter) as s:
+    with logged_in(site["d"], squatter) as s:
         s.result("keys.add", {"key": admin_pub, "password": DEMO_PASSWORD})
     # The squatter cannot use it (no private half), and it does not stop the owner.
-    with password_session(site["d"], site["admin"]) as s:
+    with logged_in(site["d"], site["admin"]) as s:
         item = s.result("keys.add", {"key": admin_pub, "password": DEMO_PASSWORD})
         assert item["confirmed"] is False
     assert logs_in_by_key(site, site["admin"], admin_key)
@@ -156,7 +149,7 @@ def test_a_squatted_key_does_not_stop_the_configured_administrator(make_daemon, 
     acc.add_unit("HKC", "配置密钥测试单位")
     key, pub = make_key(tmp_path, "future-admin")
     squatter_id, squatter = add_staff({"acc": acc}, "吴五", unit="HKC")
-    with password_session(d, squatter) as s:
+    with logged_in(d, squatter) as s:
         s.result("keys.add", {"key": pub, "password": DEMO_PASSWORD})
     # Then the system administrator names the key in jxjyd.conf, and reloads.
     admin = id_number()
@@ -183,7 +176,7 @@ def test_password_change_removes_keys_unless_kept(site):
     aid, idn = add_staff(site, "郑六")
     key, _, _ = add_key(site, idn, "removed")
     assert logs_in_by_key(site, idn, key)
-    with password_session(site["d"], idn) as s:
+    with logged_in(site["d"], idn) as s:
         r = s.result("account.change_password", {
             "old_password": DEMO_PASSWORD, "new_password": NEW_PASSWORD,
             "new_password_confirm": NEW_PASSWORD})
@@ -195,7 +188,7 @@ def test_password_change_removes_keys_unless_kept(site):
     aid, idn = add_staff(site, "王七")
     kept, _, kept_id = add_key(site, idn, "kept")
     dropped, _, _ = add_key(site, idn, "dropped")
-    with password_session(site["d"], idn) as s:
+    with logged_in(site["d"], idn) as s:
         expect_error(change(s, old_password=DEMO_PASSWORD, keep_keys=["x"]), INVALID_PARAMS,
                      "param_type", "keep_keys")
         r = s.result("account.change_password", {
@@ -215,7 +208,7 @@ def test_reset_is_for_the_own_units_active_staff(site):
                  "account_id")
     expect_error(reset(site, elsewhere), NOT_FOUND, "not_found", "account_id")
     expect_error(reset(site, site["admin"]), NOT_FOUND, "not_found", "account_id")
-    with password_session(site["d"], idn) as s:
+    with logged_in(site["d"], idn) as s:
         expect_error(s.call("review.reset_password", {"account_id": 1}), NOT_PERMITTED,
                      "not_permitted")
     with site["d"].rpc() as s:
@@ -228,7 +221,7 @@ def test_reset_is_for_the_own_units_active_staff(site):
 def test_reset_gives_a_one_time_code_and_forces_a_new_password(site):
     aid, idn = add_staff(site, "褚十")
     d, acc = site["d"], site["acc"]
-    with password_session(d, idn) as before:
+    with logged_in(d, idn) as before:
         r = reset(site, idn)["result"]
         # The person's open session is ended at once.
         note = before.read(timeout=10)
@@ -315,7 +308,7 @@ def test_key_login_during_a_database_outage_is_unavailable_not_a_guest(make_daem
     acc.add_unit("HKO", "停库测试单位")
     _, idn = add_staff({"acc": acc}, "沈十三", unit="HKO")
     key, pub = make_key(tmp_path, "outage")
-    with password_session(d, idn) as s:
+    with logged_in(d, idn) as s:
         s.result("keys.add", {"key": pub, "password": DEMO_PASSWORD})
     with key_rpc(d, idn, key) as s:
         s.result("session.whoami")

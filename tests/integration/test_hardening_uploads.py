@@ -11,7 +11,6 @@ open after a refused write, or go silent mid-file.
 """
 
 import base64
-import hashlib
 import os
 import struct
 import subprocess
@@ -19,16 +18,11 @@ import threading
 import time
 from contextlib import ExitStack, contextmanager
 
-import pytest
-
 from conftest import SSH_OPTIONS, RpcSession, _die_with_parent
-from test_register import DEMO_HASH, DEMO_PASSWORD, Accounts, expect_error, id_number
+from helpers import (CONFLICT, DEMO_PASSWORD, NOT_FOUND, NO_AGENT, UNAVAILABLE, Accounts,
+                     expect_error, jpeg, sha, upload, wait_until)
 
-CONFLICT = -32003
-NOT_FOUND = -32004
-UNAVAILABLE = -32007
 MiB = 1024 * 1024
-NO_AGENT = ["-o", "IdentityAgent=none", "-o", "IdentitiesOnly=yes"]
 
 
 # --- the world ------------------------------------------------------------------------------
@@ -46,12 +40,7 @@ class Site:
 
     def staff(self, name="上传测试"):
         """A new active staff account with DEMO_PASSWORD; returns its ID number."""
-        idn = id_number()
-        self.acc.sql(
-            "INSERT INTO accounts (id_number, state, password_hash, name, unit_code, "
-            f"department_id) VALUES ('{idn}', 'active', '{DEMO_HASH}', '{name}', 'HUA', "
-            f"{self.dept})")
-        return idn
+        return self.acc.add_staff("HUA", name, self.dept)[1]
 
     def login(self, idn, source=None):
         """A JSON-RPC session logged in as idn, from source (an address of 127/8) if given."""
@@ -68,37 +57,8 @@ class Site:
         return s
 
 
-def sha(data):
-    return hashlib.sha256(data).hexdigest()
-
-
-def jpeg(n):
-    return b"\xff\xd8\xff\xe0" + os.urandom(n - 4)
-
-
 def begin(s, size, name="scan.jpg"):
     return s.call("attachment.begin", {"name": name, "size": size, "sha256": "0" * 64})
-
-
-def upload(s, data, name="scan.jpg"):
-    """A whole upload through begin, chunks and finish; returns finish's result."""
-    b = s.result("attachment.begin", {"name": name, "size": len(data), "sha256": sha(data)})
-    for off in range(0, len(data), 256 * 1024):
-        s.result("attachment.chunk", {"upload_id": b["upload_id"], "offset": off,
-                                      "data": base64.b64encode(data[off:off + 256 * 1024])
-                                      .decode()})
-    return s.result("attachment.finish", {"upload_id": b["upload_id"]})
-
-
-def wait_until(what, check, timeout=15):
-    """Poll check() until it returns something true; return that, or fail."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = check()
-        if got:
-            return got
-        assert time.monotonic() < deadline, f"not within {timeout}s: {what}"
-        time.sleep(0.2)
 
 
 # --- attachment.begin: shares of the budget -----------------------------------------------

@@ -12,7 +12,9 @@ import time
 
 import pytest
 
-from conftest import Daemon
+from conftest import module_daemon
+from helpers import (CONFLICT, INVALID_INPUT, INVALID_PARAMS, LOGIN_FAILED, NOT_FOUND,
+                     NOT_PERMITTED, check_char)
 
 UNIT = "U410100901"
 UNIT_NAME = "登录测试单位"
@@ -24,21 +26,7 @@ SEED_BAD_CREDENTIALS = "账户或密码错误"
 SEED_BAD_CAPTCHA = "验证码错误"
 SEED_NOT_REVIEWED = "此账号还未被审核"
 
-RPC_INVALID_PARAMS = -32602
-RPC_NOT_PERMITTED = -32001
-RPC_INVALID_INPUT = -32002
-RPC_CONFLICT = -32003
-RPC_NOT_FOUND = -32004
-RPC_LOGIN_FAILED = -32005
-RPC_RATE_LIMITED = -32008
-
 _serial = itertools.count(1)
-_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-
-
-def check_char(first17):
-    s = sum(int(c) * w for c, w in zip(first17, _WEIGHTS))
-    return "10X98765432"[s % 11]
 
 
 def new_id(male=True, ending=None):
@@ -138,14 +126,10 @@ def fresh_captcha(c):
 
 @pytest.fixture(scope="module")
 def d(postgres, migrated_template, tmp_path_factory):
-    db = postgres.new_database(template=migrated_template)
-    daemon = Daemon(tmp_path_factory.mktemp("jxjyd-login"), postgres, db, {
+    yield from module_daemon(postgres, migrated_template, tmp_path_factory, "jxjyd-login", {
         "security": {"captcha": "off", "throttle_after": 3, "throttle_max_delay": 1,
                      "source_failures_per_minute": 100000},
     })
-    daemon.start()
-    yield daemon
-    daemon.stop()
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +156,7 @@ def test_login_staff_result_and_functions(d, site):
         ]
         assert c.result("session.whoami") == r
         # A logged-in session is no guest: it cannot log in again, nor ask for a code.
-        assert err(login(c, idn))["code"] == RPC_NOT_PERMITTED
+        assert err(login(c, idn))["code"] == NOT_PERMITTED
         assert err(c.call("captcha.new"))["data"]["reason"] == "not_permitted"
 
 
@@ -222,7 +206,7 @@ def test_pending_account_is_not_reviewed(d, site):
     with d.rpc() as c:
         # The registered applicant, with the password it registered with.
         e = err(login(c, site.registered))
-        assert e["code"] == RPC_LOGIN_FAILED
+        assert e["code"] == LOGIN_FAILED
         assert e["data"]["reason"] == "not_reviewed"
         assert e["message"] == SEED_NOT_REVIEWED
         # Pending with a wrong password says nothing about the account.
@@ -235,7 +219,7 @@ def test_rejected_account_shows_the_reason(d, site):
     idn = site.account(state="rejected", reject_reason=why)
     with d.rpc() as c:
         e = err(login(c, idn))
-        assert e["code"] == RPC_LOGIN_FAILED
+        assert e["code"] == LOGIN_FAILED
         assert e["data"]["reason"] == "rejected"
         assert e["data"]["reject_reason"] == why
         assert why in e["message"]
@@ -259,7 +243,7 @@ def test_unknown_id_and_wrong_password_answer_alike(d, site):
         wrong_unknown = err(login(c, unknown, "Wrong-Password-1"))
         malformed = err(login(c, "not-an-id-number", "Wrong-Password-1"))
     assert wrong_known == wrong_unknown == malformed
-    assert wrong_known["code"] == RPC_LOGIN_FAILED
+    assert wrong_known["code"] == LOGIN_FAILED
     assert wrong_known["data"] == {"reason": "bad_credentials"}
     assert wrong_known["message"] == SEED_BAD_CREDENTIALS
 
@@ -268,7 +252,7 @@ def test_login_params_are_checked(d, site):
     with d.rpc() as c:
         e = err(c.call("session.login", {"id_number": new_id()}))
         assert (e["code"], e["data"]["reason"], e["data"]["field"]) == \
-            (RPC_INVALID_PARAMS, "param_missing", "password")
+            (INVALID_PARAMS, "param_missing", "password")
         e = err(c.call("session.login", {"id_number": 1, "password": "x"}))
         assert (e["data"]["reason"], e["data"]["field"]) == ("param_type", "id_number")
 
@@ -320,7 +304,7 @@ def test_application_status(d, site):
 
         e = err(c.call("application.status", {"id_number": rejected,
                                               "password": "Wrong-Password-1"}))
-        assert (e["code"], e["data"]["reason"]) == (RPC_LOGIN_FAILED, "bad_credentials")
+        assert (e["code"], e["data"]["reason"]) == (LOGIN_FAILED, "bad_credentials")
         # Guests only.
         c.result("session.login", {"id_number": site.account(), "password": PASSWORD})
         e = err(c.call("application.status", {"id_number": rejected, "password": PASSWORD}))
@@ -347,9 +331,9 @@ def test_application_withdraw(d, site):
 
         e = err(c.call("application.withdraw", {"id_number": pending, "password": PASSWORD}))
         assert (e["code"], e["data"]["reason"], e["data"]["state"]) == \
-            (RPC_CONFLICT, "state_changed", "withdrawn")
+            (CONFLICT, "state_changed", "withdrawn")
         e = err(c.call("application.withdraw", {"id_number": active, "password": PASSWORD}))
-        assert (e["code"], e["data"]["state"]) == (RPC_CONFLICT, "active")
+        assert (e["code"], e["data"]["state"]) == (CONFLICT, "active")
         assert site.column(active, "state") == "active"
         # Withdrawn: the account no longer logs in.
         assert err(login(c, pending))["data"]["reason"] == "bad_credentials"
@@ -371,10 +355,10 @@ def test_change_password_requires_the_old_one(d, site):
         c.result("session.login", {"id_number": idn, "password": PASSWORD})
         e = err(change(c, "Fresh-Tulip-42", old=None))
         assert (e["code"], e["data"]["reason"], e["data"]["field"]) == \
-            (RPC_INVALID_PARAMS, "param_missing", "old_password")
+            (INVALID_PARAMS, "param_missing", "old_password")
         e = err(change(c, "Fresh-Tulip-42", old="Wrong-Password-1"))
         assert (e["code"], e["data"]["reason"], e["data"]["field"]) == \
-            (RPC_INVALID_INPUT, "old_password_wrong", "old_password")
+            (INVALID_INPUT, "old_password_wrong", "old_password")
         assert e["message"] == "原密码错误"
         e = err(change(c, "Fresh-Tulip-42", confirm="Fresh-Tulip-43"))
         assert (e["data"]["reason"], e["data"]["field"]) == \
@@ -401,7 +385,7 @@ def test_password_rules_refuse(d, site, password, reason):
         c.result("session.login", {"id_number": idn, "password": PASSWORD})
         e = err(change(c, password))
         assert (e["code"], e["data"]["reason"], e["data"]["field"]) == \
-            (RPC_INVALID_INPUT, reason, "new_password")
+            (INVALID_INPUT, reason, "new_password")
         assert e["message"].startswith("新密码: ")
     assert site.column(idn, "password_hash") == site.hash
 
@@ -476,7 +460,7 @@ def test_captcha_drawing(d, site):
 def test_debug_captcha_answer_has_none_outstanding(d):
     with d.rpc() as c:
         e = err(c.call("debug.captcha_answer"))
-        assert (e["code"], e["data"]["reason"]) == (RPC_NOT_FOUND, "captcha_none")
+        assert (e["code"], e["data"]["reason"]) == (NOT_FOUND, "captcha_none")
 
 
 @pytest.fixture
@@ -503,7 +487,7 @@ def test_three_login_errors_are_distinct_in_the_seeds_words(captcha_daemon):
         ("bad_captcha", SEED_BAD_CAPTCHA, "captcha")
     assert (e2["data"]["reason"], e2["message"]) == ("bad_credentials", SEED_BAD_CREDENTIALS)
     assert (e3["data"]["reason"], e3["message"]) == ("not_reviewed", SEED_NOT_REVIEWED)
-    assert {e1["code"], e2["code"], e3["code"]} == {RPC_LOGIN_FAILED}
+    assert {e1["code"], e2["code"], e3["code"]} == {LOGIN_FAILED}
     # A wrong code is not a password guess: the password was never tried.
     assert site.failures(active) == "1"
 
@@ -538,14 +522,14 @@ def test_captcha_is_single_use_and_case_insensitive(captcha_daemon):
 
 
 def test_captcha_expires(make_daemon, postgres):
-    # captcha_lifetime cannot be under 10 s.
-    daemon = make_daemon(config={"security": {"captcha": "always", "captcha_lifetime": 10}})
+    # The shortest lifetime, so that waiting it out is the test.
+    daemon = make_daemon(config={"security": {"captcha": "always", "captcha_lifetime": 1}})
     site = Site(daemon, postgres)
     idn = site.account()
     with daemon.rpc() as c:
         drawing, answer = fresh_captcha(c)
-        assert drawing["expires_in"] == 10
-        time.sleep(10.5)
+        assert drawing["expires_in"] == 1
+        time.sleep(1.5)
         e = err(login(c, idn, captcha=answer))
         assert e["data"]["reason"] == "bad_captcha"
         assert e["data"]["expired"] is True

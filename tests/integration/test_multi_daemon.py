@@ -15,16 +15,14 @@ was cut listens again.
 
 import re
 import shutil
-import signal
 import subprocess
-import threading
 import time
 
 import pytest
 
 from conftest import Daemon, RpcSession, SSH_OPTIONS, _die_with_parent, free_port, port_accepts
-from test_register import DEMO_PASSWORD, Accounts
-from test_review import add_pending, decision_rows
+from helpers import (DEMO_PASSWORD, Accounts, add_pending, assert_ended_elsewhere,
+                     change_password, decision_rows, race_decisions, wait_listening)
 
 HAPROXY_CONF = """\
 global
@@ -131,31 +129,9 @@ def test_two_daemons_behind_haproxy(pair, postgres):
 
             # Both administrators decide the same applications at the same moment.
             ids = add_pending(acc, "MDA", dept, 20, name="双实例", minutes_ago=60)
-            replies = {"a": [], "b": []}
-            errors = []
-            barrier = threading.Barrier(2, timeout=30)
-
-            def decide(key, s):
-                try:
-                    for aid in ids:
-                        barrier.wait()
-                        if key == "a":
-                            r = s.result("review.approve_registrations", {"account_ids": [aid]})
-                        else:
-                            r = s.result("review.reject_registrations",
-                                         {"account_ids": [aid], "reason": "多实例竞争"})
-                        replies[key].append(r["results"][0])
-                except Exception as e:   # reported below; the other thread must not hang
-                    errors.append(f"{key}: {e!r}")
-                    barrier.abort()
-
-            threads = [threading.Thread(target=decide, args=("a", a)),
-                       threading.Thread(target=decide, args=("b", b))]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(timeout=120)
-            assert not errors, errors
+            r = race_decisions(a, b, ids, "review.approve_registrations",
+                               "review.reject_registrations", "account_ids", "多实例竞争")
+            replies = {"a": r["approve"], "b": r["reject"]}
             states = dict((int(i), s) for i, s in acc.rows(
                 f"SELECT id, state FROM accounts WHERE id IN ({','.join(map(str, ids))})"))
             for aid, ra, rb in zip(ids, replies["a"], replies["b"]):
@@ -167,8 +143,7 @@ def test_two_daemons_behind_haproxy(pair, postgres):
 
             # One daemon dies: its session ends, the other's lives on.
             victim, survivor = on_a, on_b
-            victim.proc.send_signal(signal.SIGKILL)
-            victim.proc.wait(timeout=10)
+            victim.kill()
             with pytest.raises(AssertionError):
                 a.call("system.ping", timeout=10)
             for _ in range(3):
@@ -202,30 +177,6 @@ def two(postgres, migrated_template, tmp_path):
         for d in daemons:
             if d.running():
                 d.stop()
-
-
-def wait_listening(d, count=1, timeout=15):
-    """Wait until d has LISTENed `count` times (its debug or warning line says so).
-    Not "listening on": that is what Daemon.start waits for, the SSH port's line."""
-    deadline = time.monotonic() + timeout
-    pattern = re.compile(r"notify: (LISTEN jxjy_sessions|hearing other jxjyd again)")
-    while len(pattern.findall(d.stderr_text())) < count:
-        assert time.monotonic() < deadline, d.stderr_text()
-        time.sleep(0.05)
-
-
-def change_password(s, old, new):
-    return s.result("account.change_password", {
-        "old_password": old, "new_password": new, "new_password_confirm": new})
-
-
-def assert_ended_elsewhere(s):
-    """s, idle, is told it was logged out elsewhere, and its channel closes."""
-    note = s.read(timeout=10)
-    assert "id" not in note and note["method"] == "session.closing", note
-    assert note["params"]["reason"] == "logged_out_elsewhere"
-    with pytest.raises(AssertionError, match="connection closed"):
-        s.read(timeout=10)
 
 
 def test_password_change_ends_sessions_on_the_other_daemon(two, postgres):

@@ -20,8 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import BUILD, JXJYD, REPO, sanitizer_report
-from test_register import DEMO_HASH, DEMO_PASSWORD, id_number
-from test_review import ssh_key
+from helpers import DEMO_HASH, DEMO_PASSWORD, id_number, ssh_key
 
 DATA = REPO / "data"
 TEST_DATA = Path(__file__).resolve().parent / "data"

@@ -8,19 +8,13 @@ an administrator of the person's own unit; a form read before another save is re
 every change is in the person's history.
 """
 
-import re
 import threading
-from contextlib import contextmanager
 
 import pytest
 
-from test_register import (DEMO_HASH, DEMO_PASSWORD, INVALID_INPUT, INVALID_PARAMS, Accounts,
-                           born_of, expect_error, id_number, sex_of)
-
-NOT_PERMITTED = -32001
-CONFLICT = -32003
-NOT_FOUND = -32004
-ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$")
+from helpers import (CONFLICT, DEMO_PASSWORD, INVALID_INPUT, INVALID_PARAMS, ISO, NOT_FOUND,
+                     NOT_PERMITTED, Accounts, born_of, expect_error, id_number, logged_in,
+                     race_decisions, sex_code, sex_of)
 
 
 def title_id(acc, series, name):
@@ -50,26 +44,13 @@ def world(daemon, postgres):
 
 def add_staff(world, name, unit="PFA", dept=None, title="assistant", state="active"):
     """An active staff account with every registration field, by SQL; (id, ID number)."""
-    acc = world["acc"]
     idn = id_number()
-    dept = dept or (world["dept_a"] if unit == "PFA" else world["dept_b"])
-    title_sql = str(world[title]) if title else "NULL"
-    aid = int(acc.value(
-        "INSERT INTO accounts (id_number, state, password_hash, name, unit_code, "
-        "department_id, sex, birth_date, ethnicity, phone, email, native_place, school, "
-        "major_code, title_id, education_level) VALUES "
-        f"('{idn}', '{state}', '{DEMO_HASH}', '{name}', '{unit}', {dept}, "
-        f"{int(sex_of(idn) == 'male')}, '{born_of(idn)}', '01', '13800000000', "
-        f"'old@example.com', '河南郑州', '郑州大学', '080901', {title_sql}, '21') "
-        "RETURNING id"))
-    return aid, idn
-
-
-@contextmanager
-def logged_in(daemon, idn):
-    with daemon.rpc() as s:
-        s.result("session.login", {"id_number": idn, "password": DEMO_PASSWORD})
-        yield s
+    return world["acc"].add_staff(
+        unit, name, dept or (world["dept_a"] if unit == "PFA" else world["dept_b"]), state,
+        idn=idn, sex=sex_code(idn), birth_date=born_of(idn), ethnicity="01",
+        phone="13800000000", email="old@example.com", native_place="河南郑州",
+        school="郑州大学", major_code="080901", title_id=world[title] if title else None,
+        education_level="21")
 
 
 def history(s):
@@ -690,32 +671,9 @@ def test_two_admins_racing_on_title_changes(daemon, world):
             f"'{world['assistant']}', '{world['engineer']}', 'reviewed', 'pending') "
             "RETURNING id")))
     names = {"approve": "甲单位管理员一", "reject": "甲单位管理员二"}
-    replies = {"approve": [], "reject": []}
-    barrier = threading.Barrier(2, timeout=30)
-    errors = []
-
-    def run(kind, idn):
-        try:
-            with logged_in(daemon, idn) as s:
-                for cid in ids:
-                    barrier.wait()
-                    if kind == "approve":
-                        r = s.result("review.approve_title_changes", {"ids": [cid]})
-                    else:
-                        r = s.result("review.reject_title_changes",
-                                     {"ids": [cid], "reason": "竞争测试"})
-                    replies[kind].append(r["results"][0])
-        except Exception as e:  # reported below; a dead thread must not hang the other
-            errors.append(f"{kind}: {e!r}")
-            barrier.abort()
-
-    threads = [threading.Thread(target=run, args=("approve", world["a1"][1])),
-               threading.Thread(target=run, args=("reject", world["a2"][1]))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=300)
-    assert not errors, errors
+    with logged_in(daemon, world["a1"][1]) as a1, logged_in(daemon, world["a2"][1]) as a2:
+        replies = race_decisions(a1, a2, ids, "review.approve_title_changes",
+                                 "review.reject_title_changes", "ids", "竞争测试")
     states = dict((int(a), s) for a, s in acc.rows(
         f"SELECT id, state FROM profile_changes WHERE id IN ({','.join(map(str, ids))})"))
     titles = dict((int(a), t) for a, t in acc.rows(

@@ -10,20 +10,13 @@ import base64
 import json
 import re
 import signal
-import subprocess
-import threading
-import time
-from contextlib import contextmanager
-from datetime import date, timedelta
 
 import pytest
 
-from test_register import (DEMO_HASH, DEMO_PASSWORD, INVALID_INPUT, INVALID_PARAMS, PASSWORD,
-                           Accounts, application, born_of, expect_error, id_number, sex_of)
-
-NOT_PERMITTED = -32001
-NOT_FOUND = -32004
-ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$")
+from helpers import (DEMO_HASH, INVALID_INPUT, INVALID_PARAMS, ISO, NOT_FOUND, NOT_PERMITTED,
+                     PASSWORD, Accounts, add_pending, application, born_of, decision_rows,
+                     expect_error, id_number, logged_in, queue_ids, race_decisions, sex_of,
+                     ssh_key, write_admins)
 
 
 @pytest.fixture(scope="module")
@@ -47,14 +40,6 @@ def world(daemon, postgres):
     return w
 
 
-@contextmanager
-def logged_in(daemon, idn, password=DEMO_PASSWORD):
-    """An RPC session logged in as the account of idn."""
-    with daemon.rpc() as s:
-        s.result("session.login", {"id_number": idn, "password": password})
-        yield s
-
-
 def register(daemon, world, unit="a", **changes):
     """Register a new applicant of unit a or b through the RPC; return (account id, idn)."""
     params = application(world, unit=world[f"unit_{unit}"],
@@ -62,47 +47,6 @@ def register(daemon, world, unit="a", **changes):
     with daemon.rpc() as s:
         s.result("account.register", params)
     return int(world["acc"].account(params["id_number"])["id"]), params["id_number"]
-
-
-def add_pending(acc, unit, dept, n, name="待审人", same_time=1, minutes_ago=0):
-    """n pending applications inserted by SQL, newest first; return their ids.
-
-    Every same_time consecutive ones share a submitted_at, so the order must fall back
-    on the id."""
-    rows = []
-    for i in range(n):
-        idn = id_number("female" if i % 2 else "male")
-        at = f"now() - interval '{minutes_ago + i // same_time} minutes'"
-        rows.append(f"('{idn}', '{name}{i:03d}', '{unit}', {dept}, {int(sex_of(idn) == 'male')}, "
-                    f"'{born_of(idn)}', '01', '13900000{i % 1000:03d}', {at})")
-    out = acc.sql("INSERT INTO accounts (id_number, name, unit_code, department_id, sex, "
-                  "birth_date, ethnicity, phone, submitted_at) VALUES " + ", ".join(rows) +
-                  " RETURNING id")
-    return [int(x) for x in out.split()]
-
-
-def queue_ids(s, **params):
-    """Every account_id of the queue, page by page; also the number of pages."""
-    ids, after, pages = [], None, 0
-    while True:
-        p = dict(params)
-        if after:
-            p["after"] = after
-        page = s.result("review.registrations", p)
-        pages += 1
-        ids += [i["account_id"] for i in page["items"]]
-        after = page["next"]
-        if after is None:
-            return ids, pages
-        assert pages < 100, "paging does not end"
-
-
-def decision_rows(acc, ids):
-    """account_id -> number of approve/reject audit rows."""
-    id_list = ",".join(str(i) for i in ids)
-    return {int(a): int(n) for a, n in acc.rows(
-        "SELECT account_id, count(*) FROM account_audit WHERE action IN ('approve', 'reject') "
-        f"AND account_id IN ({id_list}) GROUP BY account_id")}
 
 
 # --- roles -------------------------------------------------------------------------------
@@ -389,32 +333,9 @@ def test_two_admins_racing_100_times(daemon, world):
     acc = world["acc"]
     ids = add_pending(acc, "RVA", world["dept_a2"], 100, name="竞争", minutes_ago=600)
     names = {"approve": "甲单位管理员一", "reject": "甲单位管理员二"}
-    replies = {"approve": [], "reject": []}
-    barrier = threading.Barrier(2, timeout=30)
-    errors = []
-
-    def run(kind, idn):
-        try:
-            with logged_in(daemon, idn) as s:
-                for aid in ids:
-                    barrier.wait()
-                    if kind == "approve":
-                        r = s.result("review.approve_registrations", {"account_ids": [aid]})
-                    else:
-                        r = s.result("review.reject_registrations",
-                                     {"account_ids": [aid], "reason": "竞争测试"})
-                    replies[kind].append(r["results"][0])
-        except Exception as e:  # reported below; a dead thread must not hang the other
-            errors.append(f"{kind}: {e!r}")
-            barrier.abort()
-
-    threads = [threading.Thread(target=run, args=("approve", world["a1"][1])),
-               threading.Thread(target=run, args=("reject", world["a2"][1]))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=300)
-    assert not errors, errors
+    with logged_in(daemon, world["a1"][1]) as a1, logged_in(daemon, world["a2"][1]) as a2:
+        replies = race_decisions(a1, a2, ids, "review.approve_registrations",
+                                 "review.reject_registrations", "account_ids", "竞争测试")
     assert len(replies["approve"]) == len(replies["reject"]) == 100
 
     wins = {"approve": 0, "reject": 0}
@@ -434,52 +355,6 @@ def test_two_admins_racing_100_times(daemon, world):
 
 
 # --- unit administrators from the config ----------------------------------------------------
-
-def ssh_key(tmp_path, name):
-    """A new ed25519 key: (public key line, fingerprint as ssh-keygen prints it)."""
-    path = tmp_path / name
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"{name}@test",
-                    "-f", str(path)], check=True, timeout=30)
-    line = (tmp_path / f"{name}.pub").read_text().strip()
-    out = subprocess.run(["ssh-keygen", "-l", "-E", "sha256", "-f", str(path) + ".pub"],
-                         check=True, capture_output=True, text=True, timeout=30).stdout
-    return line, out.split()[1]
-
-
-def admins_block(entries):
-    """unit_admins = ( ... ); for the config, one entry per line block; returns text and
-    the line (1-based, within the block) where each entry starts."""
-    lines, starts = ["unit_admins = ("], []
-    for e in entries:
-        starts.append(len(lines) + 1)
-        keys = ", ".join(f'"{k}"' for k in e["keys"])
-        lines.append(f'\t{{ id_number = "{e["id_number"]}"; name = "{e["name"]}"; '
-                     f'unit = "{e["unit"]}";')
-        lines.append(f"\t  keys = [ {keys} ]; }},")
-    lines[-1] = lines[-1].rstrip(",")
-    lines.append(");")
-    return "\n".join(lines) + "\n", starts
-
-
-def write_admins(d, entries):
-    """Rewrite d's config with these unit_admins; return the file line of each entry."""
-    d.write_config()
-    base = d.conf.read_text(encoding="utf-8")
-    block, starts = admins_block(entries)
-    d.conf.write_text(base + block, encoding="utf-8")
-    offset = base.count("\n")
-    return [offset + s for s in starts]
-
-
-def wait_log(d, pattern, after=0, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        text = d.stderr_text()[after:]
-        if re.search(pattern, text):
-            return True
-        time.sleep(0.05)
-    return False
-
 
 def test_admins_from_config(make_daemon, postgres, tmp_path):
     d = make_daemon(start=False)
@@ -559,9 +434,8 @@ def test_admins_from_config(make_daemon, postgres, tmp_path):
     ])
     mark = len(d.stderr_text())
     d.signal(signal.SIGHUP)
-    assert wait_log(d, r"reload: ", after=mark), d.stderr_text()[mark:]
-    assert wait_log(d, r"unit_admins: \d+ configured", after=mark, timeout=15), \
-        d.stderr_text()[mark:]
+    d.wait_log(r"reload: ", after=mark)
+    d.wait_log(r"unit_admins: \d+ configured", after=mark)
     fps = [r[0] for r in acc.rows("SELECT fingerprint FROM account_keys "
                                   f"WHERE account_id = {first_id} ORDER BY fingerprint")]
     assert sorted(fps) == sorted([fp1, fp4, user_fp])
@@ -576,7 +450,7 @@ def test_admins_from_config(make_daemon, postgres, tmp_path):
     ])
     mark = len(d.stderr_text())
     d.signal(signal.SIGHUP)
-    assert wait_log(d, r"unit_admins: \d+ configured", after=mark), d.stderr_text()[mark:]
+    d.wait_log(r"unit_admins: \d+ configured", after=mark)
     pid = acc.account(promoted)["id"]
     assert acc.account(promoted)["state"] == "active"
     assert acc.audit(pid)[-1][:3] == ("provision", "disabled", "active")

@@ -358,7 +358,7 @@ test_bounds(void)
 		    "604800, got -1",
 		"bounds.conf:10: sessions.max: must be between 1 and 100000, "
 		    "got 5000000000",
-		"bounds.conf:13: security.captcha_lifetime: must be between 10 and "
+		"bounds.conf:13: security.captcha_lifetime: must be between 1 and "
 		    "3600, got 5000000000",
 	};
 	static const char *const wrap[] = {
