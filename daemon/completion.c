@@ -25,9 +25,6 @@
 #include "db.h"
 #include "xmalloc.h"
 
-/* Timestamps leave as ISO 8601 with the offset (sessions run in Asia/Shanghai). */
-#define COMPLETION_ISO(col)	"to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
-
 /*
  * Each learning form's cap (NULL: none) and category as its current
  * definition has them: the active row, or for a form the config no longer
@@ -334,7 +331,7 @@ completion_detail(struct db_conn *db, const char *account_id, int year, long lon
 	    " SELECT d.id, d.form_code, lf.definition->>'name', COALESCE(cf.category, d.category),"
 	    "  trim_scale(d.hours)::text, d.state,"
 	    "  d.fields ->> (lf.definition #>> '{fields,0,key}'),"
-	    "  " COMPLETION_ISO("d.decided_at") ", " COMPLETION_ISO("d.submitted_at") ","
+	    "  " DB_ISO_TIME("d.decided_at") ", " DB_ISO_TIME("d.submitted_at") ","
 	    "  d.state = 'approved' AND d.form_code IN (SELECT form_code FROM capped)"
 	    " FROM declarations d JOIN learning_forms lf ON lf.id = d.form_id"
 	    " LEFT JOIN completion_forms cf ON cf.code = d.form_code"

@@ -12,26 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "auth.h"
 #include "db.h"
+#include "decide.h"
 #include "log.h"
 #include "notify.h"
 #include "rpc.h"
-#include "text.h"
 #include "xmalloc.h"
 
-#define REVIEW_LIMIT_DEFAULT	50
-#define REVIEW_LIMIT_MAX	200
-#define REVIEW_BATCH_MAX	200	/* account_ids per decision call */
 #define REVIEW_FILTER_MAX	50	/* characters */
-#define REVIEW_REASON_MAX	200	/* characters of a rejection reason */
-#define REVIEW_CURSOR_MAX	256	/* bytes of an encoded cursor */
 #define REVIEW_RETRIES		3	/* re-reads of an application that moved */
-
-/* Timestamps leave as ISO 8601 with the offset (sessions run in Asia/Shanghai). */
-#define REVIEW_ISO(col)	"to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
 
 /* The sex column (1 male, 0 female, GB 11643) as a word, or JSON null. */
 static json_t *
@@ -60,7 +50,7 @@ review_person(const PGresult *res, int row, int col)
  */
 #define REVIEW_CONFLICTS \
 	"(SELECT json_agg(json_build_object('unit', json_build_object('code', o.unit_code," \
-	"  'name', ou.name), 'state', o.state, 'submitted_at', " REVIEW_ISO("o.submitted_at") \
+	"  'name', ou.name), 'state', o.state, 'submitted_at', " DB_ISO_TIME("o.submitted_at") \
 	"  ) ORDER BY o.submitted_at DESC, o.id DESC)::text" \
 	" FROM accounts o JOIN units ou ON ou.code = o.unit_code" \
 	" WHERE o.id_number = a.id_number AND o.id <> a.id" \
@@ -81,67 +71,6 @@ review_conflicts(const PGresult *res, int row, int col)
 }
 
 /*
- * True when s looks like PostgreSQL's text of a timestamptz
- * ("2026-03-01 09:30:00.123456+08"); the cast decides the rest.
- */
-static bool
-review_timestamp_plausible(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (len < 19 || len > 40 || strspn(s, "0123456789-:. +") != len)
-		return false;
-	return s[4] == '-' && s[7] == '-' && s[10] == ' ' && s[13] == ':' && s[16] == ':';
-}
-
-/*
- * Decode the "after" cursor into *at and *id (caller frees).  Returns 1,
- * 0 when none was given, or -1 after rpc_fail when it is not ours.  The
- * values only ever travel as statement parameters; a forged one that
- * PostgreSQL cannot cast is caught there.
- */
-static int
-review_cursor_decode(struct rpc_call *call, char **at, char **id)
-{
-	size_t i;
-	int rc = rpc_cursor_decode(call, at, id);
-
-	if (rc <= 0)
-		return rc;
-	if (**id == '\0' || strlen(*id) > 18 || !review_timestamp_plausible(*at))
-		goto bad;
-	for (i = 0; (*id)[i] != '\0'; i++) {
-		if ((*id)[i] < '0' || (*id)[i] > '9')
-			goto bad;
-	}
-	return 1;
-bad:
-	free(*at);
-	free(*id);
-	*at = *id = NULL;
-	return rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
-}
-
-/*
- * The "filter" parameter (a name substring or an ID-number prefix): NULL
- * when absent or empty; sets *bad after rpc_fail when it is not clean text.
- */
-static const char *
-review_filter(struct rpc_call *call, bool *bad)
-{
-	const char *f = rpc_param_string(call, "filter");
-
-	*bad = false;
-	if (f == NULL || *f == '\0')
-		return NULL;
-	if (!text_clean(f, false, 1, REVIEW_FILTER_MAX)) {
-		*bad = true;
-		rpc_fail(call, RPC_INVALID_PARAMS, "filter_invalid", "filter", NULL);
-	}
-	return f;
-}
-
-/*
  * review.registrations: a page of the unit's pending applications, newest
  * first.  The statements walk the partial index accounts_review_queue
  * (unit_code, submitted_at DESC, id DESC WHERE state = 'pending'); the
@@ -153,7 +82,7 @@ review_registrations(struct rpc_call *call)
 {
 #define REVIEW_QUEUE_SELECT \
 	"SELECT a.id, a.id_number, a.name, a.sex, a.birth_date, d.name," \
-	" " REVIEW_ISO("a.submitted_at") ", a.submitted_at::text, " REVIEW_CONFLICTS \
+	" " DB_ISO_TIME("a.submitted_at") ", a.submitted_at::text, " REVIEW_CONFLICTS \
 	" FROM accounts a LEFT JOIN departments d ON d.id = a.department_id" \
 	" WHERE a.unit_code = $1 AND a.state = 'pending'" \
 	" AND ($2::text IS NULL OR strpos(a.name, $2) > 0" \
@@ -168,41 +97,20 @@ review_registrations(struct rpc_call *call)
 	    " AND ($2::text IS NULL OR strpos(a.name, $2) > 0"
 	    "  OR starts_with(a.id_number::text, upper($2)))");
 #undef REVIEW_QUEUE_SELECT
-	struct db_conn *db;
-	const char *filter;
-	char *after_at = NULL, *after_id = NULL, limit_text[24];
-	long long limit = REVIEW_LIMIT_DEFAULT;
-	PGresult *res = NULL;
-	json_t *items = NULL, *next = NULL;
-	int have_after, n, rc = -1;
-	bool bad;
+	struct db_conn *db = call->db;
+	const char *params[5] = { call->session->unit_code, rpc_param_text(call, "filter"),
+	    call->page.fetch, call->page.key[0], call->page.key[1] };
+	PGresult *res;
+	json_t *items, *next;
+	int r, n;
 
-	if (rpc_param_int(call, "limit", &limit) && (limit < 1 || limit > REVIEW_LIMIT_MAX))
-		return rpc_fail(call, RPC_INVALID_PARAMS, "limit_invalid", "limit", NULL);
-	filter = review_filter(call, &bad);
-	if (bad)
-		return -1;
-	if ((have_after = review_cursor_decode(call, &after_at, &after_id)) < 0)
-		return -1;
-	if ((db = rpc_admin_db(call)) == NULL)
-		goto out;
-
-	snprintf(limit_text, sizeof limit_text, "%lld", limit + 1);
-	const char *params[5] = { call->session->unit_code, filter, limit_text,
-	    after_at, after_id };
-	res = db_exec(db, have_after ? &review_queue_after_stmt : &review_queue_stmt,
-	    have_after ? 5 : 3, params);
-	if (res == NULL) {
-		/* A forged cursor whose time PostgreSQL cannot read: data exception. */
-		if (have_after && strncmp(db_error_sqlstate(db), "22", 2) == 0)
-			rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
-		else
-			rpc_fail_internal(call, db_error_text(db));
-		goto out;
-	}
-	n = PQntuples(res);
+	res = db_exec(db, call->page.after ? &review_queue_after_stmt : &review_queue_stmt,
+	    call->page.after ? 5 : 3, params);
+	if (res == NULL)
+		return rpc_fail_page(call);
+	n = rpc_page_rows(call, res);
 	items = json_array();
-	for (int r = 0; r < n && r < limit; r++) {
+	for (r = 0; r < n; r++) {
 		json_array_append_new(items, json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:s, s:o}",
 		    "account_id", rpc_column_integer(res, r, 0),
 		    "id_number", PQgetvalue(res, r, 1),
@@ -213,24 +121,18 @@ review_registrations(struct rpc_call *call)
 		    "submitted_at", PQgetvalue(res, r, 6),
 		    "conflicts", review_conflicts(res, r, 8)));
 	}
-	next = rpc_page_next(res, n, limit, 7, 0);
+	next = rpc_page_next(call, res, 7, 0);
 	PQclear(res);
 
 	if ((res = db_exec(db, &review_queue_count_stmt, 2, params)) == NULL) {
-		rpc_fail_internal(call, db_error_text(db));
-		goto out;
+		json_decref(items);
+		json_decref(next);
+		return rpc_fail_internal(call, db_error_text(db));
 	}
 	call->result = json_pack("{s:o, s:o, s:I}", "items", items, "next", next,
 	    "pending_total", (json_int_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10));
-	items = next = NULL;
-	rc = 0;
-out:
 	PQclear(res);
-	json_decref(items);
-	json_decref(next);
-	free(after_at);
-	free(after_id);
-	return rc;
+	return 0;
 }
 
 /* The audit history of account_id, oldest first, as a JSON array; NULL on failure. */
@@ -239,7 +141,7 @@ review_history(struct db_conn *db, const char *account_id)
 {
 	DB_STMT(review_history_stmt,
 	    "SELECT au.action, au.from_state, au.to_state, au.reason,"
-	    " " REVIEW_ISO("au.at") ", x.name"
+	    " " DB_ISO_TIME("au.at") ", x.name"
 	    " FROM account_audit au LEFT JOIN accounts x ON x.id = au.actor_id"
 	    " WHERE au.account_id = $1 ORDER BY au.at, au.id");
 	const char *params[1] = { account_id };
@@ -285,8 +187,8 @@ review_registration(struct rpc_call *call)
 	    " a.unit_code, u.name, a.department_id, d.name, a.ethnicity, e.name,"
 	    " a.native_place, a.school, a.major_code, m.name, a.title_id, t.series,"
 	    " t.level, t.name, a.education_level, el.name, a.state, a.reject_reason,"
-	    " " REVIEW_ISO("a.submitted_at") ", " REVIEW_ISO("a.decided_at") ", dec.name,"
-	    " " REVIEW_ISO("a.created_at") ", " REVIEW_CONFLICTS
+	    " " DB_ISO_TIME("a.submitted_at") ", " DB_ISO_TIME("a.decided_at") ", dec.name,"
+	    " " DB_ISO_TIME("a.created_at") ", " REVIEW_CONFLICTS
 	    " FROM accounts a JOIN units u ON u.code = a.unit_code"
 	    " LEFT JOIN departments d ON d.id = a.department_id"
 	    " LEFT JOIN ethnicities e ON e.code = a.ethnicity"
@@ -295,7 +197,7 @@ review_registration(struct rpc_call *call)
 	    " LEFT JOIN education_levels el ON el.code = a.education_level"
 	    " LEFT JOIN accounts dec ON dec.id = a.decided_by"
 	    " WHERE a.id = $1 AND a.unit_code = $2 AND a.role = 'staff'");
-	struct db_conn *db;
+	struct db_conn *db = call->db;
 	long long id = 0;
 	char id_text[24];
 	const char *params[2] = { id_text, call->session->unit_code };
@@ -303,8 +205,6 @@ review_registration(struct rpc_call *call)
 	json_t *title, *history, *department;
 
 	rpc_param_int(call, "account_id", &id);
-	if ((db = rpc_admin_db(call)) == NULL)
-		return -1;
 	snprintf(id_text, sizeof id_text, "%lld", id);
 	if ((res = db_exec(db, &review_detail_stmt, 2, params)) == NULL)
 		return rpc_fail_internal(call, db_error_text(db));
@@ -352,9 +252,9 @@ review_registration(struct rpc_call *call)
 	return 0;
 }
 
-/* What deciding one application came to. */
+/* What approving one application came to. */
 enum review_outcome {
-	REVIEW_DONE, REVIEW_DECIDED_BEFORE, REVIEW_NOT_FOUND, REVIEW_ADMIN_ID, REVIEW_ERROR
+	REVIEW_DONE, REVIEW_NOT_FOUND, REVIEW_ADMIN_ID, REVIEW_ERROR
 };
 
 /* Stored reasons (shown to the applicant, like an administrator's reason). */
@@ -505,18 +405,25 @@ out:
 	return outcome;
 }
 
+/* The result entry of an application not decided, for reason. */
+static json_t *
+review_missed(long long account_id, const char *reason)
+{
+	return json_pack("{s:I, s:b, s:s}", "account_id", (json_int_t)account_id, "ok", 0,
+	    "reason", reason);
+}
+
 /*
- * Decide one application: the guarded UPDATE and its audit row as one
- * statement (so one transaction).  When it matched nothing, read why: not
- * ours (or no such id), or decided already, and by whom -- the deciding
- * administrator, or for a withdrawal the last actor of its history.  The
- * loser of a race reads after the winner committed, since its UPDATE
- * waited for the winner's row lock.  Sets *item to the result entry.
+ * Decide one application (decide_fn): the guarded UPDATE and its audit row
+ * as one statement (so one transaction); an approval settles the ID
+ * number's claims (review_approve_one).  When it matched nothing, read
+ * why: not ours (or no such id), or decided already, and by whom -- the
+ * deciding administrator, or for a withdrawal the last actor of its
+ * history.  The loser of a race reads after the winner committed, since
+ * its UPDATE waited for the winner's row lock.
  */
-static enum review_outcome
-review_decide_one(struct db_conn *db, const char *unit, const char *actor,
-    long long account_id, const char *to_state, const char *action,
-    const char *reason, json_t **item)
+static enum decide_outcome
+review_decide_one(const struct decision *d, long long account_id, json_t **item)
 {
 	DB_STMT(review_decide_stmt,
 	    "WITH upd AS ("
@@ -531,7 +438,7 @@ review_decide_one(struct db_conn *db, const char *unit, const char *actor,
 	    " SELECT id FROM upd");
 	DB_STMT(review_decided_stmt,
 	    "SELECT a.state, COALESCE(dec.name, last.name),"
-	    " " REVIEW_ISO("COALESCE(a.decided_at, last.at)")
+	    " " DB_ISO_TIME("COALESCE(a.decided_at, last.at)")
 	    " FROM accounts a LEFT JOIN accounts dec ON dec.id = a.decided_by"
 	    " LEFT JOIN LATERAL (SELECT x.name, au.at FROM account_audit au"
 	    "  LEFT JOIN accounts x ON x.id = au.actor_id"
@@ -539,41 +446,39 @@ review_decide_one(struct db_conn *db, const char *unit, const char *actor,
 	    "  ON true"
 	    " WHERE a.id = $1 AND a.unit_code = $2 AND a.role = 'staff'");
 	char id[24];
-	const char *params[6] = { id, unit, to_state, actor, reason, action };
+	const char *params[6] = { id, d->unit, d->to_state, d->actor, d->reason, d->action };
 	PGresult *res;
 	bool done;
 
 	snprintf(id, sizeof id, "%lld", account_id);
 	for (int attempt = 0; attempt < REVIEW_RETRIES; attempt++) {
-		if (strcmp(to_state, "active") == 0) {
-			enum review_outcome approved = review_approve_one(db, params);
+		if (strcmp(d->to_state, "active") == 0) {
+			enum review_outcome approved = review_approve_one(d->db, params);
 
 			if (approved == REVIEW_ERROR)
-				return REVIEW_ERROR;
+				return DECIDE_ERROR;
 			if (approved == REVIEW_ADMIN_ID) {
-				*item = json_pack("{s:I, s:b, s:s}", "account_id",
-				    (json_int_t)account_id, "ok", 0, "reason", "id_number_admin");
-				return REVIEW_ADMIN_ID;
+				*item = review_missed(account_id, "id_number_admin");
+				return DECIDE_NOT_DONE;
 			}
 			done = approved == REVIEW_DONE;
 		} else {
-			if ((res = db_exec(db, &review_decide_stmt, 6, params)) == NULL)
-				return REVIEW_ERROR;
+			if ((res = db_exec(d->db, &review_decide_stmt, 6, params)) == NULL)
+				return DECIDE_ERROR;
 			done = PQntuples(res) == 1;
 			PQclear(res);
 		}
 		if (done) {
 			*item = json_pack("{s:I, s:b}", "account_id", (json_int_t)account_id,
 			    "ok", 1);
-			return REVIEW_DONE;
+			return DECIDE_DONE;
 		}
-		if ((res = db_exec(db, &review_decided_stmt, 2, params)) == NULL)
-			return REVIEW_ERROR;
+		if ((res = db_exec(d->db, &review_decided_stmt, 2, params)) == NULL)
+			return DECIDE_ERROR;
 		if (PQntuples(res) == 0) {
 			PQclear(res);
-			*item = json_pack("{s:I, s:b, s:s}", "account_id",
-			    (json_int_t)account_id, "ok", 0, "reason", "not_found");
-			return REVIEW_NOT_FOUND;
+			*item = review_missed(account_id, "not_found");
+			return DECIDE_NOT_DONE;
 		}
 		if (strcmp(PQgetvalue(res, 0, 0), "pending") != 0) {
 			*item = json_pack("{s:I, s:b, s:s, s:s, s:o, s:o}",
@@ -582,98 +487,35 @@ review_decide_one(struct db_conn *db, const char *unit, const char *actor,
 			    "decided_by", review_person(res, 0, 1),
 			    "decided_at", rpc_column_text(res, 0, 2));
 			PQclear(res);
-			return REVIEW_DECIDED_BEFORE;
+			return DECIDE_NOT_DONE;
 		}
 		/* Pending again (resubmitted in between): try once more. */
 		PQclear(res);
 	}
-	*item = json_pack("{s:I, s:b, s:s}", "account_id", (json_int_t)account_id,
-	    "ok", 0, "reason", "already_decided");
-	return REVIEW_DECIDED_BEFORE;
+	*item = review_missed(account_id, "already_decided");
+	return DECIDE_NOT_DONE;
 }
 
-/*
- * Decide every application in account_ids, each in its own transaction so
- * that one that was decided meanwhile does not undo the others.
- */
-static int
-review_decide(struct rpc_call *call, const char *to_state, const char *action,
-    const char *reason)
-{
-	json_t *ids = json_object_get(call->params, "account_ids");
-	struct db_conn *db;
-	json_t *results, *item, *v;
-	char actor[24];
-	size_t i, n = json_array_size(ids);
-	int done = 0;
-
-	if (n < 1 || n > REVIEW_BATCH_MAX)
-		return rpc_fail(call, RPC_INVALID_PARAMS, "account_ids_invalid",
-		    "account_ids", NULL);
-	json_array_foreach(ids, i, v) {
-		if (!json_is_integer(v) || json_integer_value(v) <= 0)
-			return rpc_fail(call, RPC_INVALID_PARAMS, "account_ids_invalid",
-			    "account_ids", NULL);
-	}
-	if ((db = rpc_admin_db(call)) == NULL)
-		return -1;
-	snprintf(actor, sizeof actor, "%lld", (long long)call->session->account_id);
-	results = json_array();
-	json_array_foreach(ids, i, v) {
-		item = NULL;
-		switch (review_decide_one(db, call->session->unit_code, actor,
-		    json_integer_value(v), to_state, action, reason, &item)) {
-		case REVIEW_ERROR:
-			json_decref(results);
-			return rpc_fail_internal(call, db_error_text(db));
-		case REVIEW_DONE:
-			done++;
-			break;
-		default:
-			break;
-		}
-		json_array_append_new(results, item);
-	}
-	log_info("session %lu: review: account %lld %s %d of %zu applications",
-	    call->session->serial, (long long)call->session->account_id,
-	    strcmp(action, "approve") == 0 ? "approved" : "rejected", done, n);
-	call->result = json_pack("{s:o}", "results", results);
-	return 0;
-}
+static const struct decide_kind review_kind = {
+	.ids = "account_ids", .approved = "active", .what = "applications",
+	.decide = review_decide_one,
+};
 
 static int
 review_approve(struct rpc_call *call)
 {
-	return review_decide(call, "active", "approve", NULL);
+	return decide_batch(call, &review_kind, true);
 }
 
-/* The reason is shown to the applicant at their next login: clean, one line. */
 static int
 review_reject(struct rpc_call *call)
 {
-	const char *raw = rpc_param_string(call, "reason");
-	const char *start = raw + strspn(raw, " \t");
-	size_t len = strlen(start);
-	char *reason;
-	int rc;
-
-	while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t'))
-		len--;
-	if (len == 0)
-		return rpc_fail(call, RPC_INVALID_INPUT, "reason_required", "reason", NULL);
-	reason = xstrndup(start, len);
-	if (!text_clean(reason, false, 1, REVIEW_REASON_MAX))
-		rc = rpc_fail(call, RPC_INVALID_INPUT, "reason_invalid", "reason", NULL);
-	else
-		rc = review_decide(call, "rejected", "reject", reason);
-	free(reason);
-	return rc;
+	return decide_batch(call, &review_kind, false);
 }
 
 static const struct rpc_param registrations_params[] = {
-	{ "filter", T_STRING | T_NULL, false },
-	{ "after", T_STRING | T_NULL, false },
-	{ "limit", T_INTEGER, false },
+	RPC_PAGE_PARAMS,
+	{ "filter", T_STRING | T_NULL, false, 1, REVIEW_FILTER_MAX, "filter_invalid" },
 	{ NULL, 0, false },
 };
 
@@ -683,24 +525,25 @@ static const struct rpc_param registration_params[] = {
 };
 
 static const struct rpc_param approve_params[] = {
-	{ "account_ids", T_ARRAY, true },
+	DECIDE_IDS_PARAM("account_ids", NULL),
 	{ NULL, 0, false },
 };
 
 static const struct rpc_param reject_params[] = {
-	{ "account_ids", T_ARRAY, true },
+	DECIDE_IDS_PARAM("account_ids", NULL),
 	{ "reason", T_STRING, true },
 	{ NULL, 0, false },
 };
 
 const struct rpc_method rpc_review_methods[] = {
 	{ "review.registrations", registrations_params, ROLE_UNIT_ADMIN, false,
-	    review_registrations },
+	    review_registrations, .db = RPC_DB_UNIT_ADMIN,
+	    .page = { 50, RPC_CURSOR_TIME } },
 	{ "review.registration", registration_params, ROLE_UNIT_ADMIN, false,
-	    review_registration },
+	    review_registration, .db = RPC_DB_UNIT_ADMIN },
 	{ "review.approve_registrations", approve_params, ROLE_UNIT_ADMIN, false,
-	    review_approve },
+	    review_approve, .db = RPC_DB_UNIT_ADMIN },
 	{ "review.reject_registrations", reject_params, ROLE_UNIT_ADMIN, false,
-	    review_reject },
+	    review_reject, .db = RPC_DB_UNIT_ADMIN },
 	{ NULL, NULL, 0, false, NULL },
 };
