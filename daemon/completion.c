@@ -23,6 +23,7 @@
 #include "completion.h"
 #include "config.h"
 #include "db.h"
+#include "forms.h"
 #include "xmalloc.h"
 
 /*
@@ -145,16 +146,7 @@ completion_sort_parse(const char *name)
 void
 completion_format(double hours, char *out, size_t size)
 {
-	size_t len;
-
-	snprintf(out, size, "%.4f", hours);
-	len = strlen(out);
-	while (len > 0 && out[len - 1] == '0')
-		out[--len] = '\0';
-	if (len > 0 && out[len - 1] == '.')
-		out[--len] = '\0';
-	if (strcmp(out, "-0") == 0)
-		snprintf(out, size, "0");
+	forms_format_number(hours, out, size);	/* as the config's figures are written */
 }
 
 /*

@@ -57,9 +57,11 @@ decide_each(struct rpc_call *call, const struct decide_kind *kind, const struct 
 	return 0;
 }
 
-int
-decide_batch(struct rpc_call *call, const struct decide_kind *kind, bool approve)
+/* Decide the records of call as approve says. */
+static int
+decide_batch(struct rpc_call *call, bool approve)
 {
+	const struct decide_kind *kind = call->method->data;
 	struct decision d = {
 		.db = call->db, .unit = call->session->unit_code,
 		.to_state = approve ? kind->approved : "rejected",
@@ -88,4 +90,16 @@ decide_batch(struct rpc_call *call, const struct decide_kind *kind, bool approve
 out:
 	free(reason);
 	return rc;
+}
+
+int
+decide_approve(struct rpc_call *call)
+{
+	return decide_batch(call, true);
+}
+
+int
+decide_reject(struct rpc_call *call)
+{
+	return decide_batch(call, false);
 }

@@ -9,7 +9,8 @@
  * record and how a miss is explained, is each group's decide function.
  * The ids themselves are checked by the dispatcher (their parameter's
  * bounds, struct rpc_param), and the caller's standing as administrator
- * too (RPC_DB_UNIT_ADMIN).
+ * too (RPC_DB_UNIT_ADMIN): a group declares its kind and puts
+ * DECIDE_METHODS in its table.
  */
 #ifndef JXJYD_DECIDE_H
 #define JXJYD_DECIDE_H
@@ -17,16 +18,13 @@
 #include <jansson.h>
 
 #include "messages.h"
+#include "rpc.h"
 
 struct db_conn;
-struct rpc_call;
 
 #define DECIDE_BATCH_MAX	200	/* ids per decision call */
 #define DECIDE_REASON_MAX	200	/* characters of a rejection reason */
 
-/* The ids parameter of a decision: 1 to DECIDE_BATCH_MAX ids. */
-#define DECIDE_IDS_PARAM(name, message) \
-	{ name, T_ARRAY, true, 1, DECIDE_BATCH_MAX, name "_invalid", message }
 
 /* What deciding one record came to. */
 enum decide_outcome {
@@ -53,7 +51,10 @@ struct decision {
 typedef enum decide_outcome decide_fn(const struct decision *d, long long id,
 	    json_t **item);
 
-/* A kind of record that is decided in batches. */
+/*
+ * A kind of record that is decided in batches, and the parameters of its
+ * two methods (DECIDE_PARAMS).
+ */
 struct decide_kind {
 	const char	*ids;		/* the parameter naming the records */
 	const char	*approved;	/* the state an approval leaves */
@@ -61,14 +62,40 @@ struct decide_kind {
 	char		*(*trim)(const char *);	/* the reason's trimming (NULL:
 						 * spaces and tabs) */
 	decide_fn	*decide;
+	struct rpc_param approve_params[2];
+	struct rpc_param reject_params[3];
 };
 
 /*
- * The handler of an approval (approve) or rejection of the records named
- * by the kind's ids parameter: checks the "reason" of a rejection (shown
- * to the person: clean, one line), decides each, and replies
- * {results: [...]}.  Returns 0 or -1 after rpc_fail.
+ * The parameters of a kind: ids names 1 to DECIDE_BATCH_MAX records ("<ids>_invalid"
+ * otherwise, with the sentence keyed by message when set); a rejection
+ * also takes its reason.
  */
-int	decide_batch(struct rpc_call *call, const struct decide_kind *kind, bool approve);
+#define DECIDE_PARAMS(ids_name, message) \
+	.ids = ids_name, \
+	.approve_params = { \
+		{ ids_name, T_ARRAY, true, 1, DECIDE_BATCH_MAX, ids_name "_invalid", message } }, \
+	.reject_params = { \
+		{ ids_name, T_ARRAY, true, 1, DECIDE_BATCH_MAX, ids_name "_invalid", message }, \
+		{ "reason", T_STRING, true } }
+
+/*
+ * The descriptors of a kind's approval and rejection (rpc.h): a unit
+ * administrator's, on a connection that checked them as one.
+ */
+#define DECIDE_METHODS(kind, approve_name, reject_name) \
+	{ approve_name, (kind).approve_params, ROLE_UNIT_ADMIN, false, decide_approve, \
+	    .db = RPC_DB_UNIT_ADMIN, .data = &(kind) }, \
+	{ reject_name, (kind).reject_params, ROLE_UNIT_ADMIN, false, decide_reject, \
+	    .db = RPC_DB_UNIT_ADMIN, .data = &(kind) }
+
+/*
+ * The handlers of DECIDE_METHODS (call->method->data is the kind): a
+ * rejection's "reason" is checked (shown to the person: clean, one line),
+ * then each record is decided; the reply is {results: [...]}.  Return 0
+ * or -1 after rpc_fail.
+ */
+int	decide_approve(struct rpc_call *call);
+int	decide_reject(struct rpc_call *call);
 
 #endif

@@ -610,11 +610,20 @@ import_check_units(struct import *im)
 	json_decref(names);
 }
 
-/* The key of a department or title: two fields joined by a byte no field holds. */
-static char *
-import_pair_key(const char *a, const char *b)
+/*
+ * A department or title must come once: its key is two fields joined by a
+ * byte no field holds, shown as the two with a space.
+ */
+static void
+import_pair_once(struct import *im, struct import_file *f, int line, const char *what,
+    const char *a, const char *b)
 {
-	return xasprintf("%s\x1f%s", a, b);
+	char *key = xasprintf("%s\x1f%s", a, b);
+	char *shown = xasprintf("%s %s", a, b);
+
+	import_key_once(im, f, line, what, key, shown);
+	free(key);
+	free(shown);
 }
 
 /* departments: unit,name. */
@@ -631,14 +640,8 @@ import_check_departments(struct import *im)
 		    import_check_ref(im, f, r->line, "unit", IMPORT_UNITS, r->field[0]);
 		name_ok = import_check_text(im, f, r->line, "name", r->field[1],
 		    IMPORT_NAME_MAX);
-		if (unit_ok && name_ok) {
-			char *key = import_pair_key(r->field[0], r->field[1]);
-			char *shown = xasprintf("%s %s", r->field[0], r->field[1]);
-
-			import_key_once(im, f, r->line, "department", key, shown);
-			free(key);
-			free(shown);
-		}
+		if (unit_ok && name_ok)
+			import_pair_once(im, f, r->line, "department", r->field[0], r->field[1]);
 	}
 }
 
@@ -702,14 +705,8 @@ import_check_titles(struct import *im)
 			    "中级, 助理级, 员级, got %s", import_quote(r->field[1], q, sizeof q));
 		title_ok = import_check_text(im, f, r->line, "title", r->field[2],
 		    IMPORT_NAME_MAX);
-		if (series_ok && title_ok) {
-			char *key = import_pair_key(r->field[0], r->field[2]);
-			char *shown = xasprintf("%s %s", r->field[0], r->field[2]);
-
-			import_key_once(im, f, r->line, "title", key, shown);
-			free(key);
-			free(shown);
-		}
+		if (series_ok && title_ok)
+			import_pair_once(im, f, r->line, "title", r->field[0], r->field[2]);
 	}
 }
 

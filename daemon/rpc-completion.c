@@ -38,23 +38,14 @@
 
 /*
  * An error reply "label: sentence", label_key naming the label in the
- * fields tables, the sentence formatted with arg when it takes one.
- * Returns -1.
+ * fields tables (rpc_fail_format).  Returns -1.
  */
 static int
 completion_fail(struct rpc_call *call, int code, const char *reason, const char *field,
     const char *label_key, const char *arg)
 {
-	enum lang lang = call->session->lang;
-	char *sentence, *message;
-
-	sentence = arg != NULL ? xasprintf(message_get(lang, reason), arg) :
-	    xstrdup(message_get(lang, reason));
-	message = xasprintf("%s: %s", message_field(lang, label_key), sentence);
-	rpc_fail(call, code, reason, field, message);
-	free(sentence);
-	free(message);
-	return -1;
+	return rpc_fail_format(call, code, reason, field,
+	    message_field(call->session->lang, label_key), arg);
 }
 
 /* The "year" parameter into *year; false after rpc_fail. */

@@ -56,29 +56,6 @@
 
 /* ---- replies --------------------------------------------------------------------- */
 
-/*
- * An error reply "label: sentence", the sentence formatted with arg when it
- * takes one.  label NULL means the label of field from the messages
- * tables; no field, no label.  Returns -1.
- */
-static int
-decl_fail(struct rpc_call *call, int code, const char *reason, const char *field,
-    const char *label, const char *arg)
-{
-	enum lang lang = call->session->lang;
-	char *sentence, *message;
-
-	sentence = arg != NULL ? xasprintf(message_get(lang, reason), arg) :
-	    xstrdup(message_get(lang, reason));
-	if (label == NULL && field != NULL)
-		label = message_field(lang, field);
-	message = label != NULL ? xasprintf("%s: %s", label, sentence) : xstrdup(sentence);
-	rpc_fail(call, code, reason, field, message);
-	free(sentence);
-	free(message);
-	return -1;
-}
-
 /* The label of a state ("pending" → 待审核) in the session's language. */
 static const char *
 decl_state_label(enum lang lang, const char *state)
@@ -113,15 +90,6 @@ decl_json(const PGresult *res, int row, int col)
 		return json_null();
 	v = json_loads(PQgetvalue(res, row, col), JSON_DECODE_ANY, NULL);
 	return v != NULL ? v : json_null();
-}
-
-/* {name} of a person, or JSON null. */
-static json_t *
-decl_person(const PGresult *res, int row, int col)
-{
-	if (PQgetisnull(res, row, col))
-		return json_null();
-	return json_pack("{s:s}", "name", PQgetvalue(res, row, col));
 }
 
 static bool
@@ -217,7 +185,7 @@ decl_year_check(struct rpc_call *call, long long year)
 		return true;
 	snprintf(range, sizeof range, "%d %s %d", first,
 	    message_get(call->session->lang, "and"), now);
-	decl_fail(call, RPC_INVALID_INPUT, "year_invalid", "year", NULL, range);
+	rpc_fail_format(call, RPC_INVALID_INPUT, "year_invalid", "year", NULL, range);
 	call->error_data = json_pack("{s:i, s:i}", "min", first, "max", now);
 	return false;
 }
@@ -237,12 +205,12 @@ decl_input_attachment(struct rpc_call *call, const json_t *definition, struct de
 	if (token == NULL)
 		return true;
 	if (upload_ready(call->session, token, &in->upload) != 0) {
-		decl_fail(call, RPC_INVALID_INPUT, "attachment_token_invalid",
+		rpc_fail_format(call, RPC_INVALID_INPUT, "attachment_token_invalid",
 		    "attachment_token", NULL, NULL);
 		return false;
 	}
 	if (rule != NULL && strcmp(rule, "none") == 0) {
-		decl_fail(call, RPC_INVALID_INPUT, "attachment_not_allowed",
+		rpc_fail_format(call, RPC_INVALID_INPUT, "attachment_not_allowed",
 		    "attachment_token", NULL, NULL);
 		return false;
 	}
@@ -274,7 +242,7 @@ decl_input_parse(struct rpc_call *call, const struct form_set *set, struct decl_
 	if (amount == NULL)
 		return rpc_fail(call, RPC_INVALID_PARAMS, "param_missing", "amount", NULL);
 	if ((in->entry = forms_find(set, form)) == NULL)
-		return decl_fail(call, RPC_INVALID_INPUT, "form_unknown", "form", NULL, NULL);
+		return rpc_fail_format(call, RPC_INVALID_INPUT, "form_unknown", "form", NULL, NULL);
 	if (!decl_year_check(call, year))
 		return -1;
 	snprintf(in->year, sizeof in->year, "%lld", year);
@@ -283,14 +251,14 @@ decl_input_parse(struct rpc_call *call, const struct form_set *set, struct decl_
 		value = strtod(in->amount, NULL);
 	if (value <= 0 || value > DECL_AMOUNT_MAX) {
 		snprintf(max, sizeof max, "%d", DECL_AMOUNT_MAX);
-		return decl_fail(call, RPC_INVALID_INPUT, "amount_invalid", "amount", NULL, max);
+		return rpc_fail_format(call, RPC_INVALID_INPUT, "amount_invalid", "amount", NULL, max);
 	}
 	if (fields == NULL || json_is_null(fields))
 		fields = empty = json_object();
 	checked = forms_check_fields(in->entry->definition, fields, &problem);
 	json_decref(empty);
 	if (checked == NULL) {
-		decl_fail(call, RPC_INVALID_INPUT, problem.reason, problem.field,
+		rpc_fail_format(call, RPC_INVALID_INPUT, problem.reason, problem.field,
 		    problem.label != NULL ? problem.label : message_field(call->session->lang,
 		    "fields"), problem.arg);
 		form_problem_free(&problem);
@@ -378,11 +346,11 @@ decl_explain(struct rpc_call *call, struct db_conn *db, const char *id, const ch
 		return rpc_fail_internal(call, db_error_text(db));
 	if (PQntuples(res) == 0) {
 		PQclear(res);
-		return decl_fail(call, RPC_NOT_FOUND, "not_found", "id", NULL, NULL);
+		return rpc_fail_format(call, RPC_NOT_FOUND, "not_found", "id", NULL, NULL);
 	}
 	if (strcmp(PQgetvalue(res, 0, 2), "person") != 0) {
 		PQclear(res);
-		return decl_fail(call, RPC_NOT_PERMITTED, "base_record", "id", NULL, NULL);
+		return rpc_fail_format(call, RPC_NOT_PERMITTED, "base_record", "id", NULL, NULL);
 	}
 	if (strcmp(PQgetvalue(res, 0, 0), expected_state) != 0) {
 		char state[16];
@@ -393,7 +361,7 @@ decl_explain(struct rpc_call *call, struct db_conn *db, const char *id, const ch
 	}
 	call->error_data = json_pack("{s:i}", "version", atoi(PQgetvalue(res, 0, 1)));
 	PQclear(res);
-	return decl_fail(call, RPC_CONFLICT, "stale_version", "version", NULL, NULL);
+	return rpc_fail_format(call, RPC_CONFLICT, "stale_version", "version", NULL, NULL);
 }
 
 /* What a draft the person wants to change or submit holds now. */
@@ -428,7 +396,7 @@ decl_draft_read(struct rpc_call *call, struct db_conn *db, const char *id,
 		return rpc_fail_internal(call, db_error_text(db));
 	if (PQntuples(res) == 0) {
 		PQclear(res);
-		return decl_fail(call, RPC_NOT_FOUND, "not_found", "id", NULL, NULL);
+		return rpc_fail_format(call, RPC_NOT_FOUND, "not_found", "id", NULL, NULL);
 	}
 	snprintf(d->state, sizeof d->state, "%s", PQgetvalue(res, 0, 0));
 	snprintf(d->version, sizeof d->version, "%s", PQgetvalue(res, 0, 1));
@@ -441,7 +409,7 @@ decl_draft_read(struct rpc_call *call, struct db_conn *db, const char *id,
 	if (base) {
 		json_decref(d->definition);
 		d->definition = NULL;
-		return decl_fail(call, RPC_NOT_PERMITTED, "base_record", "id", NULL, NULL);
+		return rpc_fail_format(call, RPC_NOT_PERMITTED, "base_record", "id", NULL, NULL);
 	}
 	if (d->definition == NULL) {
 		return rpc_fail_internal(call, "a learning form definition is not JSON");
@@ -460,6 +428,15 @@ decl_draft_read(struct rpc_call *call, struct db_conn *db, const char *id,
  * $1.. of the content: account, unit, form_id, form_code, year, amount,
  * credit_hours, category, fields.
  */
+/*
+ * The audit row of the person's own transition of the rows of src (a CTE
+ * returning id, account_id): action, from and to as SQL literals.
+ */
+#define DECL_AUDIT_OWN(action, from, to, src) \
+	" audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id," \
+	"  action, from_state, to_state) SELECT id, account_id, account_id, '" action "'," \
+	"  " from ", " to " FROM " src ")"
+
 #define DECL_TOTALS_ADD_PENDING(from) \
 	" totals AS (INSERT INTO declaration_totals" \
 	"  (account_id, year, form_code, category, pending_hours)" \
@@ -474,9 +451,7 @@ DB_STMT(decl_create_stmt,
     "  hours, category, fields)"
     " VALUES ($1, $2, $3, $4, $5, $6, round($6::numeric * $7::numeric, 2), $8, $9::jsonb)"
     " RETURNING id, account_id, version),"
-    " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id, action,"
-    "  from_state, to_state) SELECT id, account_id, account_id, 'create', NULL, 'draft'"
-    "  FROM ins)"
+    DECL_AUDIT_OWN("create", "NULL", "'draft'", "ins")
     " SELECT id, version, 'draft', NULL FROM ins");
 
 DB_STMT(decl_create_submit_stmt,
@@ -486,9 +461,7 @@ DB_STMT(decl_create_submit_stmt,
     " VALUES ($1, $2, $3, $4, $5, $6, round($6::numeric * $7::numeric, 2), $8, $9::jsonb,"
     "  'pending', now())"
     " RETURNING id, account_id, year, form_code, category, hours, version, submitted_at),"
-    " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id, action,"
-    "  from_state, to_state) SELECT id, account_id, account_id, 'submit', NULL, 'pending'"
-    "  FROM ins),"
+    DECL_AUDIT_OWN("submit", "NULL", "'pending'", "ins") ","
     DECL_TOTALS_ADD_PENDING("ins")
     " SELECT id, version, 'pending', " DB_ISO_TIME("submitted_at") " FROM ins");
 
@@ -510,9 +483,7 @@ DB_STMT(decl_edit_submit_stmt,
     " WHERE id = $10 AND account_id = $1 AND state = 'draft'"
     "  AND source = 'person' AND version = $11"
     " RETURNING id, account_id, year, form_code, category, hours, version, submitted_at),"
-    " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id, action,"
-    "  from_state, to_state) SELECT id, account_id, account_id, 'submit', 'draft', 'pending'"
-    "  FROM upd),"
+    DECL_AUDIT_OWN("submit", "'draft'", "'pending'", "upd") ","
     DECL_TOTALS_ADD_PENDING("upd")
     " SELECT id, version, 'pending', " DB_ISO_TIME("submitted_at") " FROM upd");
 
@@ -524,9 +495,7 @@ DB_STMT(decl_submit_stmt,
     " WHERE id = $1 AND account_id = $2 AND state = 'draft' AND source = 'person'"
     "  AND version = $3"
     " RETURNING id, account_id, year, form_code, category, hours, version, submitted_at),"
-    " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id, action,"
-    "  from_state, to_state) SELECT id, account_id, account_id, 'submit', 'draft', 'pending'"
-    "  FROM upd),"
+    DECL_AUDIT_OWN("submit", "'draft'", "'pending'", "upd") ","
     DECL_TOTALS_ADD_PENDING("upd")
     " SELECT id, version, 'pending', " DB_ISO_TIME("submitted_at") " FROM upd");
 
@@ -621,14 +590,14 @@ decl_store(struct rpc_call *call, bool submit)
 		goto out;
 	if (has_id && strcmp(draft.version, version_text) != 0) {
 		call->error_data = json_pack("{s:i}", "version", atoi(draft.version));
-		decl_fail(call, RPC_CONFLICT, "stale_version", "version", NULL, NULL);
+		rpc_fail_format(call, RPC_CONFLICT, "stale_version", "version", NULL, NULL);
 		goto out;
 	}
 	if (decl_input_parse(call, set, &in) != 0)
 		goto out;
 	if (submit && decl_attachment_required(in.entry->definition) && !in.has_upload &&
 	    !(has_id && draft.has_attachment && !in.remove_attachment)) {
-		decl_fail(call, RPC_INVALID_INPUT, "attachment_required", "attachment_token",
+		rpc_fail_format(call, RPC_INVALID_INPUT, "attachment_required", "attachment_token",
 		    NULL, NULL);
 		goto out;
 	}
@@ -707,12 +676,12 @@ decl_submit(struct rpc_call *call)
 		snprintf(version_text, sizeof version_text, "%lld", version);
 		if (strcmp(version_text, draft.version) != 0) {
 			call->error_data = json_pack("{s:i}", "version", atoi(draft.version));
-			decl_fail(call, RPC_CONFLICT, "stale_version", "version", NULL, NULL);
+			rpc_fail_format(call, RPC_CONFLICT, "stale_version", "version", NULL, NULL);
 			goto out;
 		}
 	}
 	if (forms_find(set, draft.form_code) == NULL) {
-		decl_fail(call, RPC_INVALID_INPUT, "form_retired", "form", NULL, NULL);
+		rpc_fail_format(call, RPC_INVALID_INPUT, "form_retired", "form", NULL, NULL);
 		goto out;
 	}
 	if (!decl_year_check(call, strtoll(draft.year, NULL, 10)))
@@ -721,7 +690,7 @@ decl_submit(struct rpc_call *call)
 		goto out;
 	if (decl_attachment_required(draft.definition) && !in.has_upload &&
 	    !(draft.has_attachment && !in.remove_attachment)) {
-		decl_fail(call, RPC_INVALID_INPUT, "attachment_required", "attachment_token",
+		rpc_fail_format(call, RPC_INVALID_INPUT, "attachment_required", "attachment_token",
 		    NULL, NULL);
 		goto out;
 	}
@@ -754,9 +723,7 @@ DB_STMT(decl_withdraw_stmt,
     " UPDATE declarations SET state = 'draft', updated_at = now(), version = version + 1"
     " WHERE id = $1 AND account_id = $2 AND state = 'pending' AND source = 'person'"
     " RETURNING id, account_id, year, form_code, hours, version),"
-    " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id, action,"
-    "  from_state, to_state) SELECT id, account_id, account_id, 'withdraw', 'pending', 'draft'"
-    "  FROM upd),"
+    DECL_AUDIT_OWN("withdraw", "'pending'", "'draft'", "upd") ","
     " totals AS (UPDATE declaration_totals t SET pending_hours = t.pending_hours - upd.hours"
     "  FROM upd WHERE t.account_id = upd.account_id AND t.year = upd.year"
     "  AND t.form_code = upd.form_code)"
@@ -768,9 +735,7 @@ DB_STMT(decl_revise_stmt,
     "  decided_at = NULL, updated_at = now(), version = version + 1"
     " WHERE id = $1 AND account_id = $2 AND state = 'rejected' AND source = 'person'"
     " RETURNING id, account_id, version),"
-    " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id, action,"
-    "  from_state, to_state) SELECT id, account_id, account_id, 'revise', 'rejected', 'draft'"
-    "  FROM upd)"
+    DECL_AUDIT_OWN("revise", "'rejected'", "'draft'", "upd")
     " SELECT id, version FROM upd");
 
 DB_STMT(decl_delete_stmt,
@@ -778,9 +743,7 @@ DB_STMT(decl_delete_stmt,
     " DELETE FROM declarations"
     " WHERE id = $1 AND account_id = $2 AND state = 'draft' AND source = 'person'"
     " RETURNING id, account_id, 0 AS version),"
-    " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id, action,"
-    "  from_state, to_state) SELECT id, account_id, account_id, 'delete', 'draft', NULL"
-    "  FROM del)"
+    DECL_AUDIT_OWN("delete", "'draft'", "NULL", "del")
     " SELECT id, version FROM del");
 
 /* Run one of the statements above on the caller's declaration id. */
@@ -975,7 +938,7 @@ decl_history(struct db_conn *db, const char *id, enum lang lang)
 		    "to_state", rpc_column_text(res, r, 2),
 		    "reason", rpc_column_text(res, r, 3),
 		    "at", PQgetvalue(res, r, 4),
-		    "actor", decl_person(res, r, 5));
+		    "actor", rpc_column_person(res, r, 5));
 
 		if (!PQgetisnull(res, r, 2))
 			json_object_set_new(item, "to_label",
@@ -1036,7 +999,7 @@ decl_detail(const PGresult *res, enum lang lang, bool with_person)
 	    "reject_reason", rpc_column_text(res, 0, 12),
 	    "submitted_at", rpc_column_text(res, 0, 13),
 	    "decided_at", rpc_column_text(res, 0, 14),
-	    "decided_by", decl_person(res, 0, 15),
+	    "decided_by", rpc_column_person(res, 0, 15),
 	    "created_at", PQgetvalue(res, 0, 16),
 	    "updated_at", PQgetvalue(res, 0, 17),
 	    "attachment", attachment);
@@ -1062,7 +1025,7 @@ decl_show(struct rpc_call *call, struct db_conn *db, struct db_stmt *st,
 		return rpc_fail_internal(call, db_error_text(db));
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		return decl_fail(call, RPC_NOT_FOUND, "not_found", "id", NULL, NULL);
+		return rpc_fail_format(call, RPC_NOT_FOUND, "not_found", "id", NULL, NULL);
 	}
 	if ((history = decl_history(db, params[0], call->session->lang)) == NULL) {
 		PQclear(res);
@@ -1322,7 +1285,7 @@ decl_queue_filters(struct rpc_call *call, struct decl_queue *q)
 		if (year < DECL_YEAR_MIN || year > DECL_YEAR_MAX) {
 			snprintf(range, sizeof range, "%d %s %d", DECL_YEAR_MIN,
 			    message_get(call->session->lang, "and"), DECL_YEAR_MAX);
-			return decl_fail(call, RPC_INVALID_PARAMS, "year_invalid", "year", NULL,
+			return rpc_fail_format(call, RPC_INVALID_PARAMS, "year_invalid", "year", NULL,
 			    range);
 		}
 		snprintf(q->year, sizeof q->year, "%lld", year);
@@ -1494,7 +1457,7 @@ decl_decide_one(const struct decision *d, long long id, json_t **item)
 		*item = json_pack("{s:I, s:b, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)id,
 		    "ok", 0, "reason", "already_decided", "state", state,
 		    "state_label", decl_state_label(d->lang, state),
-		    "decided_by", decl_person(res, 0, 1), "decided_at", rpc_column_text(res, 0, 2));
+		    "decided_by", rpc_column_person(res, 0, 1), "decided_at", rpc_column_text(res, 0, 2));
 	else
 		*item = json_pack("{s:I, s:b, s:s, s:s, s:s}", "id", (json_int_t)id, "ok", 0,
 		    "reason", "state_changed", "state", state,
@@ -1505,21 +1468,10 @@ decl_decide_one(const struct decision *d, long long id, json_t **item)
 
 /* A rejection's reason is shown to the person in the progress list. */
 static const struct decide_kind decl_kind = {
-	.ids = "ids", .approved = "approved", .what = "declarations",
+	DECIDE_PARAMS("ids", NULL),
+	.approved = "approved", .what = "declarations",
 	.decide = decl_decide_one,
 };
-
-static int
-decl_approve(struct rpc_call *call)
-{
-	return decide_batch(call, &decl_kind, true);
-}
-
-static int
-decl_reject(struct rpc_call *call)
-{
-	return decide_batch(call, &decl_kind, false);
-}
 
 /* ---- the table ------------------------------------------------------------------- */
 
@@ -1561,17 +1513,6 @@ static const struct rpc_param queue_params[] = {
 	{ NULL, 0, false },
 };
 
-static const struct rpc_param approve_params[] = {
-	DECIDE_IDS_PARAM("ids", NULL),
-	{ NULL, 0, false },
-};
-
-static const struct rpc_param reject_params[] = {
-	DECIDE_IDS_PARAM("ids", NULL),
-	{ "reason", T_STRING, true },
-	{ NULL, 0, false },
-};
-
 const struct rpc_method rpc_declarations_methods[] = {
 	{ "forms.list", NULL, ROLE_USER, false, decl_forms_list, .db = RPC_DB },
 	{ "declaration.save", content_params, ROLE_STAFF, false, decl_save, .db = RPC_DB },
@@ -1588,9 +1529,7 @@ const struct rpc_method rpc_declarations_methods[] = {
 	    .db = RPC_DB_UNIT_ADMIN, .page = { DECL_QUEUE_LIMIT, RPC_CURSOR_TIME } },
 	{ "review.declaration", id_params, ROLE_UNIT_ADMIN, false, decl_review_get,
 	    .db = RPC_DB_UNIT_ADMIN },
-	{ "review.approve_declarations", approve_params, ROLE_UNIT_ADMIN, false,
-	    decl_approve, .db = RPC_DB_UNIT_ADMIN },
-	{ "review.reject_declarations", reject_params, ROLE_UNIT_ADMIN, false,
-	    decl_reject, .db = RPC_DB_UNIT_ADMIN },
+	DECIDE_METHODS(decl_kind, "review.approve_declarations",
+	    "review.reject_declarations"),
 	{ NULL, NULL, 0, false, NULL },
 };

@@ -117,35 +117,6 @@ static const char *const profile_fixed[] = {
 	"unit", "name", "id_number", "sex", "birth_date", NULL,
 };
 
-/* {name} of a person, or JSON null. */
-static json_t *
-profile_person(const PGresult *res, int row, int col)
-{
-	if (PQgetisnull(res, row, col))
-		return json_null();
-	return json_pack("{s:s}", "name", PQgetvalue(res, row, col));
-}
-
-/* {code, name} of two columns, or JSON null when the code is NULL. */
-static json_t *
-profile_coded(const PGresult *res, int row, int code, int name)
-{
-	if (PQgetisnull(res, row, code))
-		return json_null();
-	return json_pack("{s:s, s:o}", "code", PQgetvalue(res, row, code),
-	    "name", rpc_column_text(res, row, name));
-}
-
-/* {id, name} of two columns (an integer id), or JSON null when the id is NULL. */
-static json_t *
-profile_named(const PGresult *res, int row, int id, int name)
-{
-	if (PQgetisnull(res, row, id))
-		return json_null();
-	return json_pack("{s:o, s:o}", "id", rpc_column_integer(res, row, id),
-	    "name", rpc_column_text(res, row, name));
-}
-
 /* {id, series, level, name} of a title from four columns from id on, or JSON null. */
 static json_t *
 profile_title(const PGresult *res, int row, int id)
@@ -155,15 +126,6 @@ profile_title(const PGresult *res, int row, int id)
 	return json_pack("{s:o, s:o, s:o, s:o}", "id", rpc_column_integer(res, row, id),
 	    "series", rpc_column_text(res, row, id + 1), "level", rpc_column_text(res, row, id + 2),
 	    "name", rpc_column_text(res, row, id + 3));
-}
-
-/* The sex column (1 male, 0 female, GB 11643) as a word, or JSON null. */
-static json_t *
-profile_sex(const PGresult *res, int row, int col)
-{
-	if (PQgetisnull(res, row, col))
-		return json_null();
-	return json_string(strcmp(PQgetvalue(res, row, col), "1") == 0 ? "male" : "female");
 }
 
 /* The profile object of a PROFILE_SELECT row (see docs: profile.get). */
@@ -182,18 +144,18 @@ profile_json(const PGresult *res)
 	    "account_id", rpc_column_integer(res, 0, COL_ID),
 	    "id_number", PQgetvalue(res, 0, COL_ID_NUMBER),
 	    "name", PQgetvalue(res, 0, COL_NAME),
-	    "sex", profile_sex(res, 0, COL_SEX),
+	    "sex", rpc_column_sex(res, 0, COL_SEX),
 	    "birth_date", rpc_column_text(res, 0, COL_BIRTH_DATE),
 	    "phone", rpc_column_text(res, 0, COL_PHONE),
 	    "email", rpc_column_text(res, 0, COL_EMAIL),
-	    "unit", profile_coded(res, 0, COL_UNIT, COL_UNIT_NAME),
-	    "department", profile_named(res, 0, COL_DEPARTMENT, COL_DEPARTMENT_NAME),
-	    "ethnicity", profile_coded(res, 0, COL_ETHNICITY, COL_ETHNICITY_NAME),
+	    "unit", rpc_column_coded(res, 0, COL_UNIT, COL_UNIT_NAME),
+	    "department", rpc_column_named(res, 0, COL_DEPARTMENT, COL_DEPARTMENT_NAME),
+	    "ethnicity", rpc_column_coded(res, 0, COL_ETHNICITY, COL_ETHNICITY_NAME),
 	    "native_place", rpc_column_text(res, 0, COL_NATIVE_PLACE),
 	    "school", rpc_column_text(res, 0, COL_SCHOOL),
-	    "major", profile_coded(res, 0, COL_MAJOR, COL_MAJOR_NAME),
+	    "major", rpc_column_coded(res, 0, COL_MAJOR, COL_MAJOR_NAME),
 	    "title", profile_title(res, 0, COL_TITLE),
-	    "education_level", profile_coded(res, 0, COL_EDUCATION, COL_EDUCATION_NAME),
+	    "education_level", rpc_column_coded(res, 0, COL_EDUCATION, COL_EDUCATION_NAME),
 	    "state", PQgetvalue(res, 0, COL_STATE),
 	    "pending_title", pending);
 }
@@ -262,7 +224,7 @@ profile_history_page(struct rpc_call *call, const char *account_id)
 		    "kind", PQgetvalue(res, r, 7),
 		    "state", rpc_column_text(res, r, 8),
 		    "reason", rpc_column_text(res, r, 9),
-		    "decided_by", profile_person(res, r, 10),
+		    "decided_by", rpc_column_person(res, r, 10),
 		    "decided_at", rpc_column_text(res, r, 11)));
 	}
 	next = rpc_page_next(call, res, 12, 0);
@@ -822,7 +784,7 @@ profile_cancel_title_change(struct rpc_call *call)
 	rpc_fail(call, RPC_CONFLICT, "state_changed", NULL,
 	    message_get(call->session->lang, "title_change_not_pending"));
 	profile_error_data(call, "state", json_string(PQgetvalue(res, 0, 0)));
-	profile_error_data(call, "decided_by", profile_person(res, 0, 1));
+	profile_error_data(call, "decided_by", rpc_column_person(res, 0, 1));
 	profile_error_data(call, "decided_at", rpc_column_text(res, 0, 2));
 out:
 	if (rc != 0)
@@ -896,8 +858,8 @@ profile_queue_row(const PGresult *res, int r)
 	    "name", PQgetvalue(res, r, 2),
 	    "id_number", PQgetvalue(res, r, 3),
 	    "department", rpc_column_text(res, r, 4),
-	    "old", profile_named(res, r, 5, 6),
-	    "new", profile_named(res, r, 7, 8),
+	    "old", rpc_column_named(res, r, 5, 6),
+	    "new", rpc_column_named(res, r, 7, 8),
 	    "asked_at", PQgetvalue(res, r, 9));
 }
 
@@ -998,7 +960,7 @@ profile_decide_one(const struct decision *d, long long change_id, json_t **item)
 	if (PQntuples(res) == 1) {
 		*item = json_pack("{s:I, s:b, s:s, s:s, s:o, s:o}", "id", (json_int_t)change_id,
 		    "ok", 0, "reason", "already_decided", "state", PQgetvalue(res, 0, 0),
-		    "decided_by", profile_person(res, 0, 1),
+		    "decided_by", rpc_column_person(res, 0, 1),
 		    "decided_at", rpc_column_text(res, 0, 2));
 	} else {
 		*item = json_pack("{s:I, s:b, s:s}", "id", (json_int_t)change_id, "ok", 0,
@@ -1013,21 +975,10 @@ out:
 
 /* A rejection's reason is shown to the person in their history. */
 static const struct decide_kind profile_kind = {
-	.ids = "ids", .approved = "approved", .what = "title changes",
+	DECIDE_PARAMS("ids", "title_change_ids_invalid"),
+	.approved = "approved", .what = "title changes",
 	.trim = account_trim, .decide = profile_decide_one,
 };
-
-static int
-profile_approve(struct rpc_call *call)
-{
-	return decide_batch(call, &profile_kind, true);
-}
-
-static int
-profile_reject(struct rpc_call *call)
-{
-	return decide_batch(call, &profile_kind, false);
-}
 
 /* An item of review.staff. */
 static json_t *
@@ -1037,7 +988,7 @@ profile_staff_row(const PGresult *res, int r)
 	    "account_id", rpc_column_integer(res, r, 0),
 	    "id_number", PQgetvalue(res, r, 1),
 	    "name", PQgetvalue(res, r, 2),
-	    "sex", profile_sex(res, r, 3),
+	    "sex", rpc_column_sex(res, r, 3),
 	    "department", rpc_column_text(res, r, 4),
 	    "title", rpc_column_text(res, r, 5),
 	    "title_pending", strcmp(PQgetvalue(res, r, 6), "t") == 0);
@@ -1145,17 +1096,6 @@ static const struct rpc_param filter_page_params[] = {
 	{ NULL, 0, false },
 };
 
-static const struct rpc_param approve_params[] = {
-	DECIDE_IDS_PARAM("ids", "title_change_ids_invalid"),
-	{ NULL, 0, false },
-};
-
-static const struct rpc_param reject_params[] = {
-	DECIDE_IDS_PARAM("ids", "title_change_ids_invalid"),
-	{ "reason", T_STRING, true },
-	{ NULL, 0, false },
-};
-
 static const struct rpc_param staff_profile_params[] = {
 	{ "account_id", T_INTEGER, true },
 	RPC_PAGE_PARAMS,
@@ -1175,10 +1115,8 @@ const struct rpc_method rpc_profile_methods[] = {
 	    .page = PROFILE_BY_TIME },
 	{ "review.title_changes", filter_page_params, ROLE_UNIT_ADMIN, false, profile_queue,
 	    .db = RPC_DB_UNIT_ADMIN, .page = PROFILE_BY_TIME },
-	{ "review.approve_title_changes", approve_params, ROLE_UNIT_ADMIN, false,
-	    profile_approve, .db = RPC_DB_UNIT_ADMIN },
-	{ "review.reject_title_changes", reject_params, ROLE_UNIT_ADMIN, false,
-	    profile_reject, .db = RPC_DB_UNIT_ADMIN },
+	DECIDE_METHODS(profile_kind, "review.approve_title_changes",
+	    "review.reject_title_changes"),
 	{ "review.staff", filter_page_params, ROLE_UNIT_ADMIN, false, profile_staff_list,
 	    .db = RPC_DB_UNIT_ADMIN, .page = PROFILE_BY_NAME },
 	{ "review.staff_profile", staff_profile_params, ROLE_UNIT_ADMIN, false,

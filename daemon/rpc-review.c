@@ -23,24 +23,6 @@
 #define REVIEW_FILTER_MAX	50	/* characters */
 #define REVIEW_RETRIES		3	/* re-reads of an application that moved */
 
-/* The sex column (1 male, 0 female, GB 11643) as a word, or JSON null. */
-static json_t *
-review_sex(const PGresult *res, int row, int col)
-{
-	if (PQgetisnull(res, row, col))
-		return json_null();
-	return json_string(strcmp(PQgetvalue(res, row, col), "1") == 0 ? "male" : "female");
-}
-
-/* {name} of a person, or JSON null when there is none. */
-static json_t *
-review_person(const PGresult *res, int row, int col)
-{
-	if (PQgetisnull(res, row, col))
-		return json_null();
-	return json_pack("{s:s}", "name", PQgetvalue(res, row, col));
-}
-
 /*
  * The other applications and accounts of the same ID number, as a JSON
  * array text (NULL when none), for the column list of a statement on
@@ -115,7 +97,7 @@ review_registrations(struct rpc_call *call)
 		    "account_id", rpc_column_integer(res, r, 0),
 		    "id_number", PQgetvalue(res, r, 1),
 		    "name", PQgetvalue(res, r, 2),
-		    "sex", review_sex(res, r, 3),
+		    "sex", rpc_column_sex(res, r, 3),
 		    "birth_date", rpc_column_text(res, r, 4),
 		    "department", rpc_column_text(res, r, 5),
 		    "submitted_at", PQgetvalue(res, r, 6),
@@ -158,20 +140,10 @@ review_history(struct db_conn *db, const char *account_id)
 		    "to_state", rpc_column_text(res, r, 2),
 		    "reason", rpc_column_text(res, r, 3),
 		    "at", PQgetvalue(res, r, 4),
-		    "actor", review_person(res, r, 5)));
+		    "actor", rpc_column_person(res, r, 5)));
 	}
 	PQclear(res);
 	return history;
-}
-
-/* {code, name} of two columns, or JSON null when the code is NULL. */
-static json_t *
-review_coded(const PGresult *res, int row, int code, int name)
-{
-	if (PQgetisnull(res, row, code))
-		return json_null();
-	return json_pack("{s:s, s:o}", "code", PQgetvalue(res, row, code),
-	    "name", rpc_column_text(res, row, name));
 }
 
 /*
@@ -228,23 +200,23 @@ review_registration(struct rpc_call *call)
 	    "account_id", rpc_column_integer(res, 0, 0),
 	    "id_number", PQgetvalue(res, 0, 1),
 	    "name", PQgetvalue(res, 0, 2),
-	    "sex", review_sex(res, 0, 3),
+	    "sex", rpc_column_sex(res, 0, 3),
 	    "birth_date", rpc_column_text(res, 0, 4),
 	    "phone", rpc_column_text(res, 0, 5),
 	    "email", rpc_column_text(res, 0, 6),
-	    "unit", review_coded(res, 0, 7, 8),
+	    "unit", rpc_column_coded(res, 0, 7, 8),
 	    "department", department,
-	    "ethnicity", review_coded(res, 0, 11, 12),
+	    "ethnicity", rpc_column_coded(res, 0, 11, 12),
 	    "native_place", rpc_column_text(res, 0, 13),
 	    "school", rpc_column_text(res, 0, 14),
-	    "major", review_coded(res, 0, 15, 16),
+	    "major", rpc_column_coded(res, 0, 15, 16),
 	    "title", title,
-	    "education_level", review_coded(res, 0, 21, 22),
+	    "education_level", rpc_column_coded(res, 0, 21, 22),
 	    "state", PQgetvalue(res, 0, 23),
 	    "reject_reason", rpc_column_text(res, 0, 24),
 	    "submitted_at", PQgetvalue(res, 0, 25),
 	    "decided_at", rpc_column_text(res, 0, 26),
-	    "decided_by", review_person(res, 0, 27),
+	    "decided_by", rpc_column_person(res, 0, 27),
 	    "created_at", PQgetvalue(res, 0, 28),
 	    "history", history,
 	    "conflicts", review_conflicts(res, 0, 29));
@@ -260,6 +232,87 @@ enum review_outcome {
 /* Stored reasons (shown to the applicant, like an administrator's reason). */
 #define REVIEW_SUPERSEDED	"另一份申请已通过"
 #define REVIEW_CLAIMED		"同一身份证号的另一份注册申请已通过审核，此账号停用"
+
+/* The claims an approval settles ($1 the ID number, $2 the account, $3 the actor). */
+DB_STMT(review_disable_claimed_stmt,
+    "WITH old AS ("
+    " UPDATE accounts SET state = 'disabled', updated_at = now(), version = version + 1"
+    " WHERE id_number = $1 AND state = 'active' AND role = 'staff' AND id <> $2"
+    " RETURNING id),"
+    " audit AS ("
+    " INSERT INTO account_audit (account_id, actor_id, action, from_state, to_state,"
+    "  reason)"
+    " SELECT id, $3, 'disable', 'active', 'disabled', $4 FROM old)"
+    /* Other jxjyd on this database end their sessions of it (notify.h). */
+    " SELECT id, pg_notify('" NOTIFY_CHANNEL "', 'end ' || id || ' ' || $5::text)"
+    " FROM old");
+DB_STMT(review_supersede_stmt,
+    "WITH sup AS ("
+    " UPDATE accounts SET state = 'rejected', reject_reason = $4, decided_at = now(),"
+    "  decided_by = NULL, updated_at = now(), version = version + 1"
+    " WHERE id_number = $1 AND state = 'pending' AND id <> $2"
+    " RETURNING id),"
+    " audit AS ("
+    " INSERT INTO account_audit (account_id, actor_id, action, from_state, to_state,"
+    "  reason)"
+    " SELECT id, $3, 'supersede', 'pending', 'rejected', $4 FROM sup)"
+    " SELECT count(*) FROM sup");
+
+/* What settling an approval did, for the log and the sessions to end. */
+struct review_settled {
+	int64_t	*ended;		/* accounts disabled */
+	int	 n_ended;
+	int	 superseded;	/* other applications rejected */
+};
+
+/*
+ * Inside the approval's transaction, under the ID number's lock: disable
+ * the active staff accounts of id_number but the application's own, make
+ * the application active, reject the other pending applications.  params
+ * as review_approve_one's.  Returns REVIEW_DONE, REVIEW_NOT_FOUND or
+ * REVIEW_ERROR; *out is filled (caller frees out->ended).
+ */
+static enum review_outcome
+review_settle(struct db_conn *db, const char *const *params, const char *id_number,
+    struct review_settled *out)
+{
+	DB_STMT(review_activate_stmt,
+	    "WITH upd AS ("
+	    " UPDATE accounts SET state = 'active', decided_by = $3, decided_at = now(),"
+	    "  reject_reason = NULL, updated_at = now(), version = version + 1"
+	    " WHERE id = $1 AND unit_code = $2 AND role = 'staff' AND state = 'pending'"
+	    " RETURNING id),"
+	    " audit AS ("
+	    " INSERT INTO account_audit (account_id, actor_id, action, from_state,"
+	    "  to_state)"
+	    " SELECT id, $3, 'approve', 'pending', 'active' FROM upd)"
+	    " SELECT id FROM upd");
+	const char *claimed[5] = { id_number, params[0], params[3], REVIEW_CLAIMED,
+	    notify_instance() };
+	const char *activate[3] = { params[0], params[1], params[3] };
+	const char *supersede[4] = { id_number, params[0], params[3], REVIEW_SUPERSEDED };
+	PGresult *res;
+	bool found;
+
+	if ((res = db_exec(db, &review_disable_claimed_stmt, 5, claimed)) == NULL)
+		return REVIEW_ERROR;
+	out->n_ended = PQntuples(res);
+	out->ended = xcalloc(out->n_ended + 1, sizeof *out->ended);
+	for (int i = 0; i < out->n_ended; i++)
+		out->ended[i] = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+	PQclear(res);
+	if ((res = db_exec(db, &review_activate_stmt, 3, activate)) == NULL)
+		return REVIEW_ERROR;
+	found = PQntuples(res) == 1;	/* cannot fail: locked FOR UPDATE before */
+	PQclear(res);
+	if (!found)
+		return REVIEW_NOT_FOUND;
+	if ((res = db_exec(db, &review_supersede_stmt, 4, supersede)) == NULL)
+		return REVIEW_ERROR;
+	out->superseded = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return REVIEW_DONE;
+}
 
 /*
  * Approve one application, settling its ID number's claims in the same
@@ -289,46 +342,10 @@ review_approve_one(struct db_conn *db, const char *const *params)
 	    " FROM accounts a"
 	    " WHERE id = $1 AND unit_code = $2 AND role = 'staff' AND state = 'pending'"
 	    " FOR UPDATE");
-	DB_STMT(review_disable_claimed_stmt,
-	    "WITH old AS ("
-	    " UPDATE accounts SET state = 'disabled', updated_at = now(), version = version + 1"
-	    " WHERE id_number = $1 AND state = 'active' AND role = 'staff' AND id <> $2"
-	    " RETURNING id),"
-	    " audit AS ("
-	    " INSERT INTO account_audit (account_id, actor_id, action, from_state, to_state,"
-	    "  reason)"
-	    " SELECT id, $3, 'disable', 'active', 'disabled', $4 FROM old)"
-	    /* Other jxjyd on this database end their sessions of it (notify.h). */
-	    " SELECT id, pg_notify('" NOTIFY_CHANNEL "', 'end ' || id || ' ' || $5::text)"
-	    " FROM old");
-	DB_STMT(review_activate_stmt,
-	    "WITH upd AS ("
-	    " UPDATE accounts SET state = 'active', decided_by = $3, decided_at = now(),"
-	    "  reject_reason = NULL, updated_at = now(), version = version + 1"
-	    " WHERE id = $1 AND unit_code = $2 AND role = 'staff' AND state = 'pending'"
-	    " RETURNING id),"
-	    " audit AS ("
-	    " INSERT INTO account_audit (account_id, actor_id, action, from_state,"
-	    "  to_state)"
-	    " SELECT id, $3, 'approve', 'pending', 'active' FROM upd)"
-	    " SELECT id FROM upd");
-	DB_STMT(review_supersede_stmt,
-	    "WITH sup AS ("
-	    " UPDATE accounts SET state = 'rejected', reject_reason = $4, decided_at = now(),"
-	    "  decided_by = NULL, updated_at = now(), version = version + 1"
-	    " WHERE id_number = $1 AND state = 'pending' AND id <> $2"
-	    " RETURNING id),"
-	    " audit AS ("
-	    " INSERT INTO account_audit (account_id, actor_id, action, from_state, to_state,"
-	    "  reason)"
-	    " SELECT id, $3, 'supersede', 'pending', 'rejected', $4 FROM sup)"
-	    " SELECT count(*) FROM sup");
-	const char *p[5];
-	char *id_number = NULL;
-	int64_t *ended = NULL;
-	int n_ended = 0, superseded = 0;
+	struct review_settled settled = { NULL, 0, 0 };
 	enum review_outcome outcome = REVIEW_ERROR;
-	PGresult *res = NULL;
+	char *id_number = NULL;
+	PGresult *res;
 
 	if ((res = db_exec(db, &review_pending_stmt, 2, params)) == NULL)
 		return REVIEW_ERROR;
@@ -338,70 +355,37 @@ review_approve_one(struct db_conn *db, const char *const *params)
 	}
 	id_number = xstrdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
-	res = NULL;
 
 	if (!db_begin(db) || auth_lock_id_number(db, id_number) != 0)
 		goto out;
 	/* Read again under the lock: another approval may have settled it meanwhile. */
 	if ((res = db_exec(db, &review_pending_lock_stmt, 2, params)) == NULL)
 		goto out;
-	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
-		outcome = PQntuples(res) != 1 ? REVIEW_NOT_FOUND : REVIEW_ADMIN_ID;
-		db_rollback(db);
-		goto out;
-	}
-	PQclear(res);
-
-	p[0] = id_number;
-	p[1] = params[0];
-	p[2] = params[3];
-	p[3] = REVIEW_CLAIMED;
-	p[4] = notify_instance();
-	if ((res = db_exec(db, &review_disable_claimed_stmt, 5, p)) == NULL)
-		goto out;
-	n_ended = PQntuples(res);
-	ended = xcalloc(n_ended + 1, sizeof *ended);
-	for (int i = 0; i < n_ended; i++)
-		ended[i] = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-	PQclear(res);
-
-	p[0] = params[0];
-	p[1] = params[1];
-	p[2] = params[3];
-	if ((res = db_exec(db, &review_activate_stmt, 3, p)) == NULL)
-		goto out;
-	if (PQntuples(res) != 1) {	/* cannot be: locked FOR UPDATE above */
+	if (PQntuples(res) != 1)
 		outcome = REVIEW_NOT_FOUND;
-		db_rollback(db);
-		goto out;
-	}
+	else if (strcmp(PQgetvalue(res, 0, 0), "0") != 0)
+		outcome = REVIEW_ADMIN_ID;
+	else
+		outcome = review_settle(db, params, id_number, &settled);
 	PQclear(res);
-
-	p[0] = id_number;
-	p[1] = params[0];
-	p[2] = params[3];
-	p[3] = REVIEW_SUPERSEDED;
-	if ((res = db_exec(db, &review_supersede_stmt, 4, p)) == NULL)
+	if (outcome == REVIEW_DONE && !db_commit(db))
+		outcome = REVIEW_ERROR;
+	if (outcome != REVIEW_DONE)
 		goto out;
-	superseded = atoi(PQgetvalue(res, 0, 0));
-	if (!db_commit(db))
-		goto out;
-	for (int i = 0; i < n_ended; i++) {
-		int n = server_end_account_sessions(ended[i], NULL);
+	for (int i = 0; i < settled.n_ended; i++) {
+		int n = server_end_account_sessions(settled.ended[i], NULL);
 
 		log_info("review: account %lld disabled: the ID number's application %s "
-		    "was approved; %d sessions ended", (long long)ended[i], params[0], n);
+		    "was approved; %d sessions ended", (long long)settled.ended[i], params[0], n);
 	}
-	if (superseded > 0)
+	if (settled.superseded > 0)
 		log_info("review: %d other applications of account %s's ID number rejected",
-		    superseded, params[0]);
-	outcome = REVIEW_DONE;
+		    settled.superseded, params[0]);
 out:
-	if (outcome == REVIEW_ERROR)
+	if (outcome != REVIEW_DONE)
 		db_rollback(db);
-	PQclear(res);
 	free(id_number);
-	free(ended);
+	free(settled.ended);
 	return outcome;
 }
 
@@ -484,7 +468,7 @@ review_decide_one(const struct decision *d, long long account_id, json_t **item)
 			*item = json_pack("{s:I, s:b, s:s, s:s, s:o, s:o}",
 			    "account_id", (json_int_t)account_id, "ok", 0,
 			    "reason", "already_decided", "state", PQgetvalue(res, 0, 0),
-			    "decided_by", review_person(res, 0, 1),
+			    "decided_by", rpc_column_person(res, 0, 1),
 			    "decided_at", rpc_column_text(res, 0, 2));
 			PQclear(res);
 			return DECIDE_NOT_DONE;
@@ -497,21 +481,10 @@ review_decide_one(const struct decision *d, long long account_id, json_t **item)
 }
 
 static const struct decide_kind review_kind = {
-	.ids = "account_ids", .approved = "active", .what = "applications",
+	DECIDE_PARAMS("account_ids", NULL),
+	.approved = "active", .what = "applications",
 	.decide = review_decide_one,
 };
-
-static int
-review_approve(struct rpc_call *call)
-{
-	return decide_batch(call, &review_kind, true);
-}
-
-static int
-review_reject(struct rpc_call *call)
-{
-	return decide_batch(call, &review_kind, false);
-}
 
 static const struct rpc_param registrations_params[] = {
 	RPC_PAGE_PARAMS,
@@ -524,26 +497,13 @@ static const struct rpc_param registration_params[] = {
 	{ NULL, 0, false },
 };
 
-static const struct rpc_param approve_params[] = {
-	DECIDE_IDS_PARAM("account_ids", NULL),
-	{ NULL, 0, false },
-};
-
-static const struct rpc_param reject_params[] = {
-	DECIDE_IDS_PARAM("account_ids", NULL),
-	{ "reason", T_STRING, true },
-	{ NULL, 0, false },
-};
-
 const struct rpc_method rpc_review_methods[] = {
 	{ "review.registrations", registrations_params, ROLE_UNIT_ADMIN, false,
 	    review_registrations, .db = RPC_DB_UNIT_ADMIN,
 	    .page = { 50, RPC_CURSOR_TIME } },
 	{ "review.registration", registration_params, ROLE_UNIT_ADMIN, false,
 	    review_registration, .db = RPC_DB_UNIT_ADMIN },
-	{ "review.approve_registrations", approve_params, ROLE_UNIT_ADMIN, false,
-	    review_approve, .db = RPC_DB_UNIT_ADMIN },
-	{ "review.reject_registrations", reject_params, ROLE_UNIT_ADMIN, false,
-	    review_reject, .db = RPC_DB_UNIT_ADMIN },
+	DECIDE_METHODS(review_kind, "review.approve_registrations",
+	    "review.reject_registrations"),
 	{ NULL, NULL, 0, false, NULL },
 };

@@ -78,6 +78,24 @@ rpc_fail(struct rpc_call *call, int code, const char *reason, const char *field,
 }
 
 int
+rpc_fail_format(struct rpc_call *call, int code, const char *reason, const char *field,
+    const char *label, const char *arg)
+{
+	enum lang lang = call->session->lang;
+	char *sentence, *message;
+
+	sentence = arg != NULL ? xasprintf(message_get(lang, reason), arg) :
+	    xstrdup(message_get(lang, reason));
+	if (label == NULL && field != NULL)
+		label = message_field(lang, field);
+	message = label != NULL ? xasprintf("%s: %s", label, sentence) : xstrdup(sentence);
+	rpc_fail(call, code, reason, field, message);
+	free(sentence);
+	free(message);
+	return -1;
+}
+
+int
 rpc_fail_internal(struct rpc_call *call, const char *what)
 {
 	/* The database went away under the request: not our fault, try again. */
@@ -350,6 +368,40 @@ rpc_column_integer(const PGresult *res, int row, int col)
 {
 	return PQgetisnull(res, row, col) ? json_null() :
 	    json_integer(strtoll(PQgetvalue(res, row, col), NULL, 10));
+}
+
+json_t *
+rpc_column_sex(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return json_null();
+	return json_string(strcmp(PQgetvalue(res, row, col), "1") == 0 ? "male" : "female");
+}
+
+json_t *
+rpc_column_person(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return json_null();
+	return json_pack("{s:s}", "name", PQgetvalue(res, row, col));
+}
+
+json_t *
+rpc_column_coded(const PGresult *res, int row, int code, int name)
+{
+	if (PQgetisnull(res, row, code))
+		return json_null();
+	return json_pack("{s:s, s:o}", "code", PQgetvalue(res, row, code),
+	    "name", rpc_column_text(res, row, name));
+}
+
+json_t *
+rpc_column_named(const PGresult *res, int row, int id, int name)
+{
+	if (PQgetisnull(res, row, id))
+		return json_null();
+	return json_pack("{s:o, s:o}", "id", rpc_column_integer(res, row, id),
+	    "name", rpc_column_text(res, row, name));
 }
 
 static unsigned

@@ -116,6 +116,7 @@ struct rpc_method {
 	rpc_handler		 handler;
 	enum rpc_access		 db;		/* provided before the handler runs */
 	struct rpc_paging	 page;		/* a paged method's defaults */
+	const void		*data;		/* the handler's own (a decide_kind) */
 };
 
 struct rpc_call {
@@ -185,6 +186,14 @@ void	rpc_request_free(struct rpc_request *req, struct rpc_call *call);
 int	rpc_fail(struct rpc_call *call, int code, const char *reason, const char *field,
 	    const char *message);
 
+/*
+ * rpc_fail with the message "label: sentence", the reason's sentence
+ * formatted with arg when it takes one.  label NULL means the label of
+ * field (message_field); no field, no label.  Returns -1.
+ */
+int	rpc_fail_format(struct rpc_call *call, int code, const char *reason,
+	    const char *field, const char *label, const char *arg);
+
 /* Internal error: logs what (never shown to the client) and returns -1. */
 int	rpc_fail_internal(struct rpc_call *call, const char *what);
 
@@ -224,6 +233,18 @@ int	rpc_fail_page(struct rpc_call *call);
 /* A column as JSON: text or integer, JSON null for SQL NULL. */
 json_t	*rpc_column_text(const PGresult *res, int row, int col);
 json_t	*rpc_column_integer(const PGresult *res, int row, int col);
+
+/* The sex column (1 male, 0 female, GB 11643) as a word, or JSON null. */
+json_t	*rpc_column_sex(const PGresult *res, int row, int col);
+
+/* {name} of a person (an actor, a decider), or JSON null when there is none. */
+json_t	*rpc_column_person(const PGresult *res, int row, int col);
+
+/* {code, name} of two columns, or JSON null when the code is NULL. */
+json_t	*rpc_column_coded(const PGresult *res, int row, int code, int name);
+
+/* {id, name} of two columns (an integer id), or JSON null when the id is NULL. */
+json_t	*rpc_column_named(const PGresult *res, int row, int id, int name);
 
 /* Whether debug.* methods are served (config debug_methods). */
 void	rpc_set_debug(bool on);
