@@ -14,6 +14,32 @@
 #include "text.h"
 #include "xmalloc.h"
 
+json_t *
+decide_done(const struct decision *d, long long id)
+{
+	return json_pack("{s:I, s:b}", d->key, (json_int_t)id, "ok", 1);
+}
+
+json_t *
+decide_missed(const struct decision *d, long long id, const char *reason)
+{
+	return json_pack("{s:I, s:b, s:s}", d->key, (json_int_t)id, "ok", 0, "reason", reason);
+}
+
+json_t *
+decide_decided_before(const struct decision *d, long long id, const PGresult *res,
+    const char *label)
+{
+	json_t *item = decide_missed(d, id, "already_decided");
+
+	json_object_set_new(item, "state", json_string(PQgetvalue(res, 0, 0)));
+	if (label != NULL)
+		json_object_set_new(item, "state_label", json_string(label));
+	json_object_set_new(item, "decided_by", rpc_column_person(res, 0, 1));
+	json_object_set_new(item, "decided_at", rpc_column_text(res, 0, 2));
+	return item;
+}
+
 /* s without the spaces and tabs around it. Caller frees. */
 static char *
 decide_trim(const char *s)
@@ -63,7 +89,7 @@ decide_batch(struct rpc_call *call, bool approve)
 {
 	const struct decide_kind *kind = call->method->data;
 	struct decision d = {
-		.db = call->db, .unit = call->session->unit_code,
+		.key = kind->key, .db = call->db, .unit = call->session->unit_code,
 		.to_state = approve ? kind->approved : "rejected",
 		.action = approve ? "approve" : "reject", .lang = call->session->lang,
 	};

@@ -16,6 +16,7 @@
 #define JXJYD_DECIDE_H
 
 #include <jansson.h>
+#include <libpq-fe.h>
 
 #include "messages.h"
 #include "rpc.h"
@@ -35,6 +36,7 @@ enum decide_outcome {
 
 /* One decision, as every record of the batch gets it. */
 struct decision {
+	const char	*key;		/* the id's member in a result entry */
 	struct db_conn	*db;
 	const char	*unit;		/* the administrator's unit */
 	const char	*actor;		/* the administrator's account id */
@@ -51,12 +53,25 @@ struct decision {
 typedef enum decide_outcome decide_fn(const struct decision *d, long long id,
 	    json_t **item);
 
+/* The result entries of decide_fn: {key: id, ok: true}, and {key: id, ok: false, reason}. */
+json_t	*decide_done(const struct decision *d, long long id);
+json_t	*decide_missed(const struct decision *d, long long id, const char *reason);
+
+/*
+ * The entry of a record decided before: decide_missed's "already_decided"
+ * with its state (and label, unless NULL) and who decided it when, from
+ * row 0 of res: the state, the decider's name, the time (DB_ISO_TIME).
+ */
+json_t	*decide_decided_before(const struct decision *d, long long id, const PGresult *res,
+	    const char *label);
+
 /*
  * A kind of record that is decided in batches, and the parameters of its
  * two methods (DECIDE_PARAMS).
  */
 struct decide_kind {
 	const char	*ids;		/* the parameter naming the records */
+	const char	*key;		/* the id's member in a result entry */
 	const char	*approved;	/* the state an approval leaves */
 	const char	*what;		/* the records, in the log line */
 	char		*(*trim)(const char *);	/* the reason's trimming (NULL:

@@ -109,16 +109,6 @@ completion_bool(const PGresult *res, int row, int col)
 	return strcmp(PQgetvalue(res, row, col), "t") == 0;
 }
 
-/* The label of a category ("public" → 公需科目). */
-static const char *
-completion_category_label(enum lang lang, const char *category)
-{
-	char key[40];
-
-	snprintf(key, sizeof key, "category.%s", category);
-	return message_get(lang, key);
-}
-
 /*
  * The learning forms as the config has them now, synced into
  * learning_forms if this config was not yet (a request right after a
@@ -210,7 +200,7 @@ completion_year_method(struct rpc_call *call)
 		    "code", PQgetvalue(forms, r, COMPLETION_FORM_CODE),
 		    "name", PQgetvalue(forms, r, COMPLETION_FORM_NAME),
 		    "category", category,
-		    "category_label", completion_category_label(lang, category),
+		    "category_label", rpc_label(call, "category", category),
 		    "approved", PQgetvalue(forms, r, COMPLETION_FORM_APPROVED),
 		    "counted", PQgetvalue(forms, r, COMPLETION_FORM_COUNTED),
 		    "cap", rpc_column_text(forms, r, COMPLETION_FORM_CAP),
@@ -221,9 +211,6 @@ completion_year_method(struct rpc_call *call)
 	for (int r = 0; r < PQntuples(records) && r < COMPLETION_RECORDS_MAX; r++) {
 		const char *category = PQgetvalue(records, r, COMPLETION_RECORD_CATEGORY);
 		const char *state = PQgetvalue(records, r, COMPLETION_RECORD_STATE);
-		char key[32];
-
-		snprintf(key, sizeof key, "state.%s", state);
 		json_array_append_new(items, json_pack("{s:I, s:{s:s, s:o}, s:o, s:s, s:s,"
 		    " s:s, s:s, s:s, s:o, s:o, s:b}",
 		    "id", (json_int_t)strtoll(PQgetvalue(records, r, COMPLETION_RECORD_ID),
@@ -232,10 +219,10 @@ completion_year_method(struct rpc_call *call)
 		    "name", rpc_column_text(records, r, COMPLETION_RECORD_FORM_NAME),
 		    "title", rpc_column_text(records, r, COMPLETION_RECORD_TITLE),
 		    "category", category,
-		    "category_label", completion_category_label(lang, category),
+		    "category_label", rpc_label(call, "category", category),
 		    "hours", PQgetvalue(records, r, COMPLETION_RECORD_HOURS),
 		    "state", state,
-		    "state_label", message_get(lang, key),
+		    "state_label", rpc_label(call, "state", state),
 		    "approved_at", rpc_column_text(records, r, COMPLETION_RECORD_DECIDED_AT),
 		    "submitted_at", rpc_column_text(records, r, COMPLETION_RECORD_SUBMITTED_AT),
 		    "capped", completion_bool(records, r, COMPLETION_RECORD_CAPPED)));
@@ -263,27 +250,18 @@ completion_person_method(struct rpc_call *call)
 	    " FROM accounts a LEFT JOIN departments d ON d.id = a.department_id"
 	    " WHERE a.id = $1 AND a.unit_code = $2 AND a.role = 'staff'"
 	    " AND a.state IN ('active', 'disabled')");
-	struct db_conn *db = call->db;
-	long long id = 0;
 	char id_text[24];
-	const char *params[2] = { id_text, call->session->unit_code };
 	PGresult *res;
 	json_t *account, *result;
 
-	rpc_param_int(call, "account_id", &id);
-	snprintf(id_text, sizeof id_text, "%lld", id);
-	if ((res = db_exec(db, &completion_staff_stmt, 2, params)) == NULL)
-		return rpc_fail_internal(call, db_error_text(db));
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		return completion_fail(call, RPC_NOT_FOUND, "not_found", "account_id",
-		    "completion.account_id", NULL);
-	}
-	account = json_pack("{s:I, s:s, s:s, s:o}", "account_id", (json_int_t)id,
+	if ((res = rpc_unit_row(call, &completion_staff_stmt, "account_id",
+	    message_field(call->session->lang, "completion.account_id"), id_text)) == NULL)
+		return -1;
+	account = json_pack("{s:o, s:s, s:s, s:o}", "account_id", rpc_column_integer(res, 0, 0),
 	    "name", PQgetvalue(res, 0, 1), "id_number", PQgetvalue(res, 0, 2),
 	    "department", rpc_column_text(res, 0, 3));
 	PQclear(res);
-	if (completion_years(call, db, id_text, &result) != 0) {
+	if (completion_years(call, call->db, id_text, &result) != 0) {
 		json_decref(account);
 		return -1;
 	}

@@ -124,7 +124,6 @@ decl_forms_list(struct rpc_call *call)
 	enum lang lang = call->session->lang;
 	const struct form_set *set;
 	json_t *forms, *years, *labels, *f;
-	char key[48];
 	int now = db_year_now();
 
 	if ((set = decl_forms(call, call->db)) == NULL)
@@ -132,12 +131,10 @@ decl_forms_list(struct rpc_call *call)
 	forms = json_array();
 	for (size_t i = 0; i < set->n; i++) {
 		f = json_deep_copy(set->entries[i].definition);
-		snprintf(key, sizeof key, "category.%s",
-		    json_string_value(json_object_get(f, "category")));
-		json_object_set_new(f, "category_label", json_string(message_get(lang, key)));
-		snprintf(key, sizeof key, "counts.%s",
-		    json_string_value(json_object_get(f, "counts")));
-		json_object_set_new(f, "counts_label", json_string(message_get(lang, key)));
+		json_object_set_new(f, "category_label", json_string(rpc_label(call, "category",
+		    json_string_value(json_object_get(f, "category")))));
+		json_object_set_new(f, "counts_label", json_string(rpc_label(call, "counts",
+		    json_string_value(json_object_get(f, "counts")))));
 		json_object_set_new(f, "version", json_integer(set->entries[i].version));
 		json_array_append_new(forms, f);
 	}
@@ -445,6 +442,17 @@ decl_draft_read(struct rpc_call *call, struct db_conn *db, const char *id,
 	"  pending_hours = declaration_totals.pending_hours + EXCLUDED.pending_hours," \
 	"  category = EXCLUDED.category)"
 
+/*
+ * The end of a statement that submits the rows of src (from the state
+ * from): they return what the audit row and the pending total need, and
+ * the statement returns the write's result row.
+ */
+#define DECL_SUBMITTED(from, src) \
+	" RETURNING id, account_id, year, form_code, category, hours, version, submitted_at)," \
+	DECL_AUDIT_OWN("submit", from, "'pending'", src) "," \
+	DECL_TOTALS_ADD_PENDING(src) \
+	" SELECT id, version, 'pending', " DB_ISO_TIME("submitted_at") " FROM " src
+
 DB_STMT(decl_create_stmt,
     "WITH ins AS ("
     " INSERT INTO declarations (account_id, unit_code, form_id, form_code, year, amount,"
@@ -460,10 +468,7 @@ DB_STMT(decl_create_submit_stmt,
     "  hours, category, fields, state, submitted_at)"
     " VALUES ($1, $2, $3, $4, $5, $6, round($6::numeric * $7::numeric, 2), $8, $9::jsonb,"
     "  'pending', now())"
-    " RETURNING id, account_id, year, form_code, category, hours, version, submitted_at),"
-    DECL_AUDIT_OWN("submit", "NULL", "'pending'", "ins") ","
-    DECL_TOTALS_ADD_PENDING("ins")
-    " SELECT id, version, 'pending', " DB_ISO_TIME("submitted_at") " FROM ins");
+    DECL_SUBMITTED("NULL", "ins"));
 
 /* $10 id, $11 version: the draft as the person last saw it. */
 DB_STMT(decl_edit_stmt,
@@ -482,10 +487,7 @@ DB_STMT(decl_edit_submit_stmt,
     "  version = version + 1"
     " WHERE id = $10 AND account_id = $1 AND state = 'draft'"
     "  AND source = 'person' AND version = $11"
-    " RETURNING id, account_id, year, form_code, category, hours, version, submitted_at),"
-    DECL_AUDIT_OWN("submit", "'draft'", "'pending'", "upd") ","
-    DECL_TOTALS_ADD_PENDING("upd")
-    " SELECT id, version, 'pending', " DB_ISO_TIME("submitted_at") " FROM upd");
+    DECL_SUBMITTED("'draft'", "upd"));
 
 /* Submit a draft as it is: $1 id, $2 account, $3 version. */
 DB_STMT(decl_submit_stmt,
@@ -494,10 +496,7 @@ DB_STMT(decl_submit_stmt,
     "  version = version + 1"
     " WHERE id = $1 AND account_id = $2 AND state = 'draft' AND source = 'person'"
     "  AND version = $3"
-    " RETURNING id, account_id, year, form_code, category, hours, version, submitted_at),"
-    DECL_AUDIT_OWN("submit", "'draft'", "'pending'", "upd") ","
-    DECL_TOTALS_ADD_PENDING("upd")
-    " SELECT id, version, 'pending', " DB_ISO_TIME("submitted_at") " FROM upd");
+    DECL_SUBMITTED("'draft'", "upd"));
 
 /*
  * Run one of the write statements, inside a transaction with the
@@ -1441,27 +1440,25 @@ decl_decide_one(const struct decision *d, long long id, json_t **item)
 	done = PQntuples(res) == 1;
 	PQclear(res);
 	if (done) {
-		*item = json_pack("{s:I, s:b}", "id", (json_int_t)id, "ok", 1);
+		*item = decide_done(d, id);
 		return DECIDE_DONE;
 	}
 	if ((res = db_exec(d->db, &decl_decided_stmt, 2, params)) == NULL)
 		return DECIDE_ERROR;
 	if (PQntuples(res) == 0) {
 		PQclear(res);
-		*item = json_pack("{s:I, s:b, s:s}", "id", (json_int_t)id, "ok", 0,
-		    "reason", "not_found");
+		*item = decide_missed(d, id, "not_found");
 		return DECIDE_NOT_DONE;
 	}
 	state = PQgetvalue(res, 0, 0);
-	if (strcmp(state, "approved") == 0 || strcmp(state, "rejected") == 0)
-		*item = json_pack("{s:I, s:b, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)id,
-		    "ok", 0, "reason", "already_decided", "state", state,
-		    "state_label", decl_state_label(d->lang, state),
-		    "decided_by", rpc_column_person(res, 0, 1), "decided_at", rpc_column_text(res, 0, 2));
-	else
-		*item = json_pack("{s:I, s:b, s:s, s:s, s:s}", "id", (json_int_t)id, "ok", 0,
-		    "reason", "state_changed", "state", state,
-		    "state_label", decl_state_label(d->lang, state));
+	if (strcmp(state, "approved") == 0 || strcmp(state, "rejected") == 0) {
+		*item = decide_decided_before(d, id, res, decl_state_label(d->lang, state));
+	} else {
+		*item = decide_missed(d, id, "state_changed");
+		json_object_set_new(*item, "state", json_string(state));
+		json_object_set_new(*item, "state_label",
+		    json_string(decl_state_label(d->lang, state)));
+	}
 	PQclear(res);
 	return DECIDE_NOT_DONE;
 }
@@ -1469,7 +1466,7 @@ decl_decide_one(const struct decision *d, long long id, json_t **item)
 /* A rejection's reason is shown to the person in the progress list. */
 static const struct decide_kind decl_kind = {
 	DECIDE_PARAMS("ids", NULL),
-	.approved = "approved", .what = "declarations",
+	.key = "id", .approved = "approved", .what = "declarations",
 	.decide = decl_decide_one,
 };
 

@@ -939,8 +939,7 @@ profile_decide_one(const struct decision *d, long long change_id, json_t **item)
 	if ((res = db_exec(db, &profile_decide_lock_stmt, 2, params)) == NULL)
 		goto out;
 	if (PQntuples(res) == 0) {
-		*item = json_pack("{s:I, s:b, s:s}", "id", (json_int_t)change_id, "ok", 0,
-		    "reason", "not_found");
+		*item = decide_missed(d, change_id, "not_found");
 		outcome = DECIDE_NOT_DONE;
 		goto out;
 	}
@@ -950,22 +949,15 @@ profile_decide_one(const struct decision *d, long long change_id, json_t **item)
 	if (PQntuples(res) == 1) {
 		if (!db_commit(db))
 			goto out;
-		*item = json_pack("{s:I, s:b}", "id", (json_int_t)change_id, "ok", 1);
+		*item = decide_done(d, change_id);
 		outcome = DECIDE_DONE;
 		goto out;
 	}
 	PQclear(res);
 	if ((res = db_exec(db, &profile_decided_stmt, 2, params)) == NULL)
 		goto out;
-	if (PQntuples(res) == 1) {
-		*item = json_pack("{s:I, s:b, s:s, s:s, s:o, s:o}", "id", (json_int_t)change_id,
-		    "ok", 0, "reason", "already_decided", "state", PQgetvalue(res, 0, 0),
-		    "decided_by", rpc_column_person(res, 0, 1),
-		    "decided_at", rpc_column_text(res, 0, 2));
-	} else {
-		*item = json_pack("{s:I, s:b, s:s}", "id", (json_int_t)change_id, "ok", 0,
-		    "reason", "not_found");
-	}
+	*item = PQntuples(res) == 1 ? decide_decided_before(d, change_id, res, NULL) :
+	    decide_missed(d, change_id, "not_found");
 	outcome = DECIDE_NOT_DONE;
 out:
 	PQclear(res);
@@ -976,7 +968,7 @@ out:
 /* A rejection's reason is shown to the person in their history. */
 static const struct decide_kind profile_kind = {
 	DECIDE_PARAMS("ids", "title_change_ids_invalid"),
-	.approved = "approved", .what = "title changes",
+	.key = "id", .approved = "approved", .what = "title changes",
 	.trim = account_trim, .decide = profile_decide_one,
 };
 
@@ -1034,20 +1026,12 @@ profile_staff_list(struct rpc_call *call)
 static int
 profile_staff_get(struct rpc_call *call)
 {
-	long long id = 0;
 	char id_text[24];
-	const char *params[2] = { id_text, call->session->unit_code };
 	PGresult *res;
 	json_t *profile, *history;
 
-	rpc_param_int(call, "account_id", &id);
-	snprintf(id_text, sizeof id_text, "%lld", id);
-	if ((res = db_exec(call->db, &profile_staff_stmt, 2, params)) == NULL)
-		return rpc_fail_internal(call, db_error_text(call->db));
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		return rpc_fail(call, RPC_NOT_FOUND, "not_found", "account_id", NULL);
-	}
+	if ((res = rpc_unit_row(call, &profile_staff_stmt, "account_id", NULL, id_text)) == NULL)
+		return -1;
 	profile = profile_json(res);
 	PQclear(res);
 	if ((history = profile_history_page(call, id_text)) == NULL) {

@@ -169,24 +169,15 @@ review_registration(struct rpc_call *call)
 	    " LEFT JOIN education_levels el ON el.code = a.education_level"
 	    " LEFT JOIN accounts dec ON dec.id = a.decided_by"
 	    " WHERE a.id = $1 AND a.unit_code = $2 AND a.role = 'staff'");
-	struct db_conn *db = call->db;
-	long long id = 0;
 	char id_text[24];
-	const char *params[2] = { id_text, call->session->unit_code };
 	PGresult *res;
 	json_t *title, *history, *department;
 
-	rpc_param_int(call, "account_id", &id);
-	snprintf(id_text, sizeof id_text, "%lld", id);
-	if ((res = db_exec(db, &review_detail_stmt, 2, params)) == NULL)
-		return rpc_fail_internal(call, db_error_text(db));
-	if (PQntuples(res) != 1) {
+	if ((res = rpc_unit_row(call, &review_detail_stmt, "account_id", NULL, id_text)) == NULL)
+		return -1;
+	if ((history = review_history(call->db, id_text)) == NULL) {
 		PQclear(res);
-		return rpc_fail(call, RPC_NOT_FOUND, "not_found", "account_id", NULL);
-	}
-	if ((history = review_history(db, id_text)) == NULL) {
-		PQclear(res);
-		return rpc_fail_internal(call, db_error_text(db));
+		return rpc_fail_internal(call, db_error_text(call->db));
 	}
 	title = PQgetisnull(res, 0, 17) ? json_null() :
 	    json_pack("{s:o, s:o, s:o, s:o}", "id", rpc_column_integer(res, 0, 17),
@@ -389,14 +380,6 @@ out:
 	return outcome;
 }
 
-/* The result entry of an application not decided, for reason. */
-static json_t *
-review_missed(long long account_id, const char *reason)
-{
-	return json_pack("{s:I, s:b, s:s}", "account_id", (json_int_t)account_id, "ok", 0,
-	    "reason", reason);
-}
-
 /*
  * Decide one application (decide_fn): the guarded UPDATE and its audit row
  * as one statement (so one transaction); an approval settles the ID
@@ -442,7 +425,7 @@ review_decide_one(const struct decision *d, long long account_id, json_t **item)
 			if (approved == REVIEW_ERROR)
 				return DECIDE_ERROR;
 			if (approved == REVIEW_ADMIN_ID) {
-				*item = review_missed(account_id, "id_number_admin");
+				*item = decide_missed(d, account_id, "id_number_admin");
 				return DECIDE_NOT_DONE;
 			}
 			done = approved == REVIEW_DONE;
@@ -453,36 +436,31 @@ review_decide_one(const struct decision *d, long long account_id, json_t **item)
 			PQclear(res);
 		}
 		if (done) {
-			*item = json_pack("{s:I, s:b}", "account_id", (json_int_t)account_id,
-			    "ok", 1);
+			*item = decide_done(d, account_id);
 			return DECIDE_DONE;
 		}
 		if ((res = db_exec(d->db, &review_decided_stmt, 2, params)) == NULL)
 			return DECIDE_ERROR;
 		if (PQntuples(res) == 0) {
 			PQclear(res);
-			*item = review_missed(account_id, "not_found");
+			*item = decide_missed(d, account_id, "not_found");
 			return DECIDE_NOT_DONE;
 		}
 		if (strcmp(PQgetvalue(res, 0, 0), "pending") != 0) {
-			*item = json_pack("{s:I, s:b, s:s, s:s, s:o, s:o}",
-			    "account_id", (json_int_t)account_id, "ok", 0,
-			    "reason", "already_decided", "state", PQgetvalue(res, 0, 0),
-			    "decided_by", rpc_column_person(res, 0, 1),
-			    "decided_at", rpc_column_text(res, 0, 2));
+			*item = decide_decided_before(d, account_id, res, NULL);
 			PQclear(res);
 			return DECIDE_NOT_DONE;
 		}
 		/* Pending again (resubmitted in between): try once more. */
 		PQclear(res);
 	}
-	*item = review_missed(account_id, "already_decided");
+	*item = decide_missed(d, account_id, "already_decided");
 	return DECIDE_NOT_DONE;
 }
 
 static const struct decide_kind review_kind = {
 	DECIDE_PARAMS("account_ids", NULL),
-	.approved = "active", .what = "applications",
+	.key = "account_id", .approved = "active", .what = "applications",
 	.decide = review_decide_one,
 };
 

@@ -167,6 +167,28 @@ rpc_provide(struct rpc_call *call)
 	return 0;
 }
 
+PGresult *
+rpc_unit_row(struct rpc_call *call, struct db_stmt *st, const char *param,
+    const char *label, char id[24])
+{
+	const char *params[2] = { id, call->session->unit_code };
+	long long value = 0;
+	PGresult *res;
+
+	rpc_param_int(call, param, &value);
+	snprintf(id, 24, "%lld", value);
+	if ((res = db_exec(call->db, st, 2, params)) == NULL) {
+		rpc_fail_internal(call, db_error_text(call->db));
+		return NULL;
+	}
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		rpc_fail_format(call, RPC_NOT_FOUND, "not_found", param, label, NULL);
+		return NULL;
+	}
+	return res;
+}
+
 const char *
 rpc_param_string(struct rpc_call *call, const char *name)
 {
@@ -357,6 +379,15 @@ rpc_fail_page(struct rpc_call *call)
 	return rpc_fail_internal(call, db_error_text(call->db));
 }
 
+const char *
+rpc_label(const struct rpc_call *call, const char *kind, const char *word)
+{
+	char key[64];
+
+	snprintf(key, sizeof key, "%s.%s", kind, word);
+	return message_get(call->session->lang, key);
+}
+
 json_t *
 rpc_column_text(const PGresult *res, int row, int col)
 {
@@ -373,34 +404,30 @@ rpc_column_integer(const PGresult *res, int row, int col)
 json_t *
 rpc_column_sex(const PGresult *res, int row, int col)
 {
-	if (PQgetisnull(res, row, col))
-		return json_null();
-	return json_string(strcmp(PQgetvalue(res, row, col), "1") == 0 ? "male" : "female");
+	return PQgetisnull(res, row, col) ? json_null() :
+	    json_string(strcmp(PQgetvalue(res, row, col), "1") == 0 ? "male" : "female");
 }
 
 json_t *
 rpc_column_person(const PGresult *res, int row, int col)
 {
-	if (PQgetisnull(res, row, col))
-		return json_null();
-	return json_pack("{s:s}", "name", PQgetvalue(res, row, col));
+	return PQgetisnull(res, row, col) ? json_null() :
+	    json_pack("{s:s}", "name", PQgetvalue(res, row, col));
 }
 
 json_t *
 rpc_column_coded(const PGresult *res, int row, int code, int name)
 {
-	if (PQgetisnull(res, row, code))
-		return json_null();
-	return json_pack("{s:s, s:o}", "code", PQgetvalue(res, row, code),
+	return PQgetisnull(res, row, code) ? json_null() :
+	    json_pack("{s:s, s:o}", "code", PQgetvalue(res, row, code),
 	    "name", rpc_column_text(res, row, name));
 }
 
 json_t *
 rpc_column_named(const PGresult *res, int row, int id, int name)
 {
-	if (PQgetisnull(res, row, id))
-		return json_null();
-	return json_pack("{s:o, s:o}", "id", rpc_column_integer(res, row, id),
+	return PQgetisnull(res, row, id) ? json_null() :
+	    json_pack("{s:o, s:o}", "id", rpc_column_integer(res, row, id),
 	    "name", rpc_column_text(res, row, name));
 }
 

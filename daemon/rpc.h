@@ -22,6 +22,7 @@
 
 struct config;
 struct db_conn;
+struct db_stmt;
 
 /* Parameter types, as bits so one parameter may accept several. */
 enum rpc_type {
@@ -203,6 +204,17 @@ int	rpc_fail_internal(struct rpc_call *call, const char *what);
  */
 struct db_conn *rpc_db(struct rpc_call *call);
 
+/*
+ * Read one row of the administrator's unit: st on call->db with $1 the
+ * integer parameter param (as text, left in id) and $2 the session's unit.
+ * Returns the result with its one row (caller clears), or NULL after
+ * rpc_fail: "not_found" naming param, with the label given (NULL: the
+ * parameter's), when the unit has no such row -- the same reply as for an
+ * id that does not exist.
+ */
+PGresult *rpc_unit_row(struct rpc_call *call, struct db_stmt *st, const char *param,
+	    const char *label, char id[24]);
+
 /* Parameter accessors (after the dispatcher's checks). */
 const char *rpc_param_string(struct rpc_call *call, const char *name);	/* NULL if absent */
 const char *rpc_param_text(struct rpc_call *call, const char *name);	/* NULL if absent or "" */
@@ -229,6 +241,13 @@ int	rpc_page_rows(const struct rpc_call *call, const PGresult *res);
  * cursor), else an internal error.  Returns -1.
  */
 int	rpc_fail_page(struct rpc_call *call);
+
+/*
+ * The label of a word of a kind -- a state, a category, how a form counts
+ * ("state", "pending" → 待审核) -- in the session's language: the message
+ * "kind.word".
+ */
+const char *rpc_label(const struct rpc_call *call, const char *kind, const char *word);
 
 /* A column as JSON: text or integer, JSON null for SQL NULL. */
 json_t	*rpc_column_text(const PGresult *res, int row, int col);
