@@ -28,7 +28,7 @@ int	admins_sync(struct db_conn *c, const struct config *cfg);
  * unit_code (a reload of unit_admins may have disabled it since it logged
  * in): 1 yes, 0 no, -1 when the database failed (db_error_text says why).
  * With unit_name, *unit_name gets the unit's name (caller frees).  The one
- * check of the methods of rpc_admin_db and the `ssh host COMMAND` commands.
+ * check of the methods declared RPC_DB_UNIT_ADMIN (rpc.c) and the `ssh host COMMAND` commands.
  */
 int	admins_active(struct db_conn *c, int64_t account_id, const char *unit_code,
 	    char **unit_name);

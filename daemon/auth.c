@@ -195,8 +195,8 @@ auth_source_failed(const char *source)
  */
 #define AUTH_ACCOUNT_COLUMNS \
 	"a.id, a.id_number, a.role, a.state, a.password_hash, a.unit_code, u.name AS unit," \
-	" a.name, a.reject_reason, " AUTH_SQL_TIME("a.submitted_at") " AS submitted, " \
-	AUTH_SQL_TIME("a.decided_at") " AS decided, a.submitted_at AS sort_at"
+	" a.name, a.reject_reason, " DB_ISO_TIME("a.submitted_at") " AS submitted, " \
+	DB_ISO_TIME("a.decided_at") " AS decided, a.submitted_at AS sort_at"
 DB_STMT(auth_select_candidates,
     "SELECT coalesce(t.failures, 0), c.*"
     " FROM (SELECT 1) one"

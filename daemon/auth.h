@@ -101,8 +101,4 @@ void	auth_source_failed(const char *source);
 /* Failures from source in the last minute (estimated): captcha "after_failures". */
 int	auth_source_failures(const char *source);
 
-/* "YYYY-MM-DDTHH:MM:SS+08:00" of a timestamptz column, for SELECT lists. */
-#define AUTH_SQL_TIME(col) \
-	"to_char((" col ") AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"')"
-
 #endif

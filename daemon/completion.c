@@ -23,10 +23,8 @@
 #include "completion.h"
 #include "config.h"
 #include "db.h"
+#include "forms.h"
 #include "xmalloc.h"
-
-/* Timestamps leave as ISO 8601 with the offset (sessions run in Asia/Shanghai). */
-#define COMPLETION_ISO(col)	"to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
 
 /*
  * Each learning form's cap (NULL: none) and category as its current
@@ -148,16 +146,7 @@ completion_sort_parse(const char *name)
 void
 completion_format(double hours, char *out, size_t size)
 {
-	size_t len;
-
-	snprintf(out, size, "%.4f", hours);
-	len = strlen(out);
-	while (len > 0 && out[len - 1] == '0')
-		out[--len] = '\0';
-	if (len > 0 && out[len - 1] == '.')
-		out[--len] = '\0';
-	if (strcmp(out, "-0") == 0)
-		snprintf(out, size, "0");
+	forms_format_number(hours, out, size);	/* as the config's figures are written */
 }
 
 /*
@@ -334,7 +323,7 @@ completion_detail(struct db_conn *db, const char *account_id, int year, long lon
 	    " SELECT d.id, d.form_code, lf.definition->>'name', COALESCE(cf.category, d.category),"
 	    "  trim_scale(d.hours)::text, d.state,"
 	    "  d.fields ->> (lf.definition #>> '{fields,0,key}'),"
-	    "  " COMPLETION_ISO("d.decided_at") ", " COMPLETION_ISO("d.submitted_at") ","
+	    "  " DB_ISO_TIME("d.decided_at") ", " DB_ISO_TIME("d.submitted_at") ","
 	    "  d.state = 'approved' AND d.form_code IN (SELECT form_code FROM capped)"
 	    " FROM declarations d JOIN learning_forms lf ON lf.id = d.form_id"
 	    " LEFT JOIN completion_forms cf ON cf.code = d.form_code"

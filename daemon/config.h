@@ -215,17 +215,6 @@ void	config_publish(struct config *cfg);
 void	config_retire_all(void);
 
 /*
- * The old name of config_current, kept while the method groups of the
- * dispatch work (rpc-review.c, rpc-declarations.c, rpc-profile.c,
- * rpc-completion.c, rpc-reference.c) still call it; remove it once none does.
- */
-static inline const struct config *
-server_config(void)
-{
-	return config_current();
-}
-
-/*
  * The requirement in force in year: the entry with the greatest year not
  * after it; for a year before every entry, the earliest entry; with no
  * entries, the built-in default (CONFIG_REQUIRED_*).  Never NULL; points

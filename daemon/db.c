@@ -51,6 +51,16 @@ static struct {
 
 static atomic_int next_slot = 1;
 
+int
+db_year_now(void)
+{
+	time_t t = time(NULL) + DB_TIME_ZONE_OFFSET;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	return tm.tm_year + 1900;
+}
+
 void
 db_pool_init(const char *conninfo, int size, int statement_timeout_ms)
 {
@@ -129,7 +139,7 @@ db_open(struct db_conn *c, const char *conninfo, int statement_timeout)
 	memset(c->prepared, 0, sizeof c->prepared);
 	snprintf(opts, sizeof opts, "SET statement_timeout = %d", statement_timeout);
 	if (db_setting(c, opts) != 0 ||
-	    db_setting(c, "SET TIME ZONE 'Asia/Shanghai'") != 0) {
+	    db_setting(c, "SET TIME ZONE '" DB_TIME_ZONE "'") != 0) {
 		PQfinish(c->pg);
 		c->pg = NULL;
 		return false;
@@ -305,6 +315,7 @@ PGresult *
 db_exec(struct db_conn *c, struct db_stmt *st, int n, const char *const *params)
 {
 	int slot = __atomic_load_n(&st->slot, __ATOMIC_ACQUIRE);
+	char name[64];
 
 	if (slot == 0) {
 		int want = atomic_fetch_add(&next_slot, 1);
@@ -320,21 +331,21 @@ db_exec(struct db_conn *c, struct db_stmt *st, int n, const char *const *params)
 	}
 	if (!db_renew(c))
 		return NULL;
+	/* The slot makes the name unique (db.h); the variable makes it readable. */
+	snprintf(name, sizeof name, "%d:%s", slot, st->name);
 	if (!c->prepared[slot]) {
 		bool idle = db_idle(c);
-		PGresult *r = db_check(c, PQprepare(c->pg, st->name, st->sql, 0, NULL),
-		    st->name);
+		PGresult *r = db_check(c, PQprepare(c->pg, name, st->sql, 0, NULL), name);
 
 		/* Preparing does nothing a second time could repeat. */
 		if (r == NULL && db_retry(c, idle))
-			r = db_check(c, PQprepare(c->pg, st->name, st->sql, 0, NULL), st->name);
+			r = db_check(c, PQprepare(c->pg, name, st->sql, 0, NULL), name);
 		if (r == NULL)
 			return NULL;
 		PQclear(r);
 		c->prepared[slot] = 1;
 	}
-	return db_check(c, PQexecPrepared(c->pg, st->name, n, params, NULL, NULL, 0),
-	    st->name);
+	return db_check(c, PQexecPrepared(c->pg, name, n, params, NULL, NULL, 0), name);
 }
 
 /* Commands that change nothing by themselves, so may be sent again after a broken connection. */

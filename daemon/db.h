@@ -7,7 +7,10 @@
  *
  * Statements are declared where they are used, with DB_STMT, and are
  * prepared on a connection the first time that connection runs them.
- * Parameters always travel separately from the SQL text.
+ * Parameters always travel separately from the SQL text.  The name a
+ * statement is prepared under is made from its slot, a number given once
+ * per declaration and process ("12:review_queue_stmt"), so two
+ * declarations never share one, whatever their variables are called.
  *
  * A pooled connection the server has closed (PostgreSQL restarted) is
  * noticed and replaced before a statement runs on it (db.c).
@@ -21,13 +24,30 @@
 struct db_conn;
 
 struct db_stmt {
-	const char	*name;
+	const char	*name;		/* the variable, for logs */
 	const char	*sql;
 	int		 slot;		/* assigned on first use; 0 = not yet */
 };
 
 #define DB_STMT(var, text) \
 	static struct db_stmt var = { .name = #var, .sql = (text), .slot = 0 }
+
+/*
+ * The time zone every connection runs in (db.c sets it when it connects),
+ * where the system is used.  Dates and "today" in SQL are this zone's.
+ */
+#define DB_TIME_ZONE	"Asia/Shanghai"
+#define DB_TIME_ZONE_OFFSET	(8 * 3600)	/* its seconds east of UTC (no summer time) */
+
+/* The current year in DB_TIME_ZONE. */
+int	db_year_now(void);
+
+/*
+ * A timestamptz column as ISO 8601 with its offset, in DB_TIME_ZONE
+ * ("2026-03-01T09:30:00+08:00"), for SELECT lists: how every timestamp
+ * leaves the daemon.
+ */
+#define DB_ISO_TIME(col)	"to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
 
 /* Create the pool (no connection is opened yet). */
 void	db_pool_init(const char *conninfo, int size, int statement_timeout_ms);

@@ -289,9 +289,7 @@ exec_table(struct exec_ctx *x, struct db_stmt *st, int n, const char *const *par
 }
 
 #define SHORT_TIME(col) \
-	"to_char((" col ") AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI')"
-#define ISO_TIME(col) \
-	"to_char((" col ") AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"')"
+	"to_char((" col ") AT TIME ZONE '" DB_TIME_ZONE "', 'YYYY-MM-DD HH24:MI')"
 
 /* --- the commands ---------------------------------------------------------- */
 
@@ -331,7 +329,7 @@ static int
 exec_queue(struct exec_ctx *x)
 {
 	DB_STMT(exec_queue_stmt,
-	    "SELECT " SHORT_TIME("a.submitted_at") ", " ISO_TIME("a.submitted_at") ","
+	    "SELECT " SHORT_TIME("a.submitted_at") ", " DB_ISO_TIME("a.submitted_at") ","
 	    " a.id_number, a.name, a.sex, d.name"
 	    " FROM accounts a LEFT JOIN departments d ON d.id = a.department_id"
 	    " WHERE a.unit_code = $1 AND a.state = 'pending'"
@@ -353,7 +351,7 @@ static int
 exec_queue_titles(struct exec_ctx *x)
 {
 	DB_STMT(exec_queue_titles_stmt,
-	    "SELECT " SHORT_TIME("p.changed_at") ", " ISO_TIME("p.changed_at") ","
+	    "SELECT " SHORT_TIME("p.changed_at") ", " DB_ISO_TIME("p.changed_at") ","
 	    " a.id_number, a.name, p.old_value, p.new_value"
 	    " FROM profile_changes p JOIN accounts a ON a.id = p.account_id"
 	    " WHERE p.unit_code = $1 AND p.state = 'pending' AND p.field = 'title'"
@@ -380,7 +378,7 @@ static int
 exec_queue_declarations(struct exec_ctx *x)
 {
 	DB_STMT(exec_queue_decl_stmt,
-	    "SELECT " SHORT_TIME("d.submitted_at") ", " ISO_TIME("d.submitted_at") ","
+	    "SELECT " SHORT_TIME("d.submitted_at") ", " DB_ISO_TIME("d.submitted_at") ","
 	    " a.id_number, a.name, COALESCE(f.definition->>'name', d.form_code), d.year,"
 	    " trim_scale(d.amount)::text, trim_scale(d.hours)::text"
 	    " FROM declarations d JOIN accounts a ON a.id = d.account_id"

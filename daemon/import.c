@@ -105,10 +105,9 @@ import_say(struct import *im, const char *fmt, ...)
 	char *line;
 
 	va_start(ap, fmt);
-	if (vasprintf(&line, fmt, ap) < 0)
-		line = NULL;
+	line = xvasprintf(fmt, ap);
 	va_end(ap);
-	im->report(false, line != NULL ? line : "(out of memory)");
+	im->report(false, line);
 	free(line);
 }
 
@@ -120,13 +119,12 @@ import_error(struct import *im, struct import_file *f, int line, const char *fmt
 	char *msg, *full;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	if (line > 0)
-		full = xasprintf("%s:%d: %s", f->path, line, msg ? msg : "(out of memory)");
+		full = xasprintf("%s:%d: %s", f->path, line, msg);
 	else
-		full = xasprintf("%s: %s", f->path, msg ? msg : "(out of memory)");
+		full = xasprintf("%s: %s", f->path, msg);
 	free(msg);
 	f->messages = xrealloc(f->messages, (f->errors + 1) * sizeof *f->messages);
 	f->messages[f->errors] = (struct import_message){ line, (size_t)f->errors, full };
@@ -612,11 +610,20 @@ import_check_units(struct import *im)
 	json_decref(names);
 }
 
-/* The key of a department or title: two fields joined by a byte no field holds. */
-static char *
-import_pair_key(const char *a, const char *b)
+/*
+ * A department or title must come once: its key is two fields joined by a
+ * byte no field holds, shown as the two with a space.
+ */
+static void
+import_pair_once(struct import *im, struct import_file *f, int line, const char *what,
+    const char *a, const char *b)
 {
-	return xasprintf("%s\x1f%s", a, b);
+	char *key = xasprintf("%s\x1f%s", a, b);
+	char *shown = xasprintf("%s %s", a, b);
+
+	import_key_once(im, f, line, what, key, shown);
+	free(key);
+	free(shown);
 }
 
 /* departments: unit,name. */
@@ -633,14 +640,8 @@ import_check_departments(struct import *im)
 		    import_check_ref(im, f, r->line, "unit", IMPORT_UNITS, r->field[0]);
 		name_ok = import_check_text(im, f, r->line, "name", r->field[1],
 		    IMPORT_NAME_MAX);
-		if (unit_ok && name_ok) {
-			char *key = import_pair_key(r->field[0], r->field[1]);
-			char *shown = xasprintf("%s %s", r->field[0], r->field[1]);
-
-			import_key_once(im, f, r->line, "department", key, shown);
-			free(key);
-			free(shown);
-		}
+		if (unit_ok && name_ok)
+			import_pair_once(im, f, r->line, "department", r->field[0], r->field[1]);
 	}
 }
 
@@ -704,14 +705,8 @@ import_check_titles(struct import *im)
 			    "中级, 助理级, 员级, got %s", import_quote(r->field[1], q, sizeof q));
 		title_ok = import_check_text(im, f, r->line, "title", r->field[2],
 		    IMPORT_NAME_MAX);
-		if (series_ok && title_ok) {
-			char *key = import_pair_key(r->field[0], r->field[2]);
-			char *shown = xasprintf("%s %s", r->field[0], r->field[2]);
-
-			import_key_once(im, f, r->line, "title", key, shown);
-			free(key);
-			free(shown);
-		}
+		if (series_ok && title_ok)
+			import_pair_once(im, f, r->line, "title", r->field[0], r->field[2]);
 	}
 }
 
@@ -1057,6 +1052,58 @@ import_check_texts(const char *const text[5], const size_t len[5],
 	return t;
 }
 
+/* Report one line as an error (report's first argument) and free it. */
+static void
+import_report_error(struct import *im, char *line)
+{
+	im->report(true, line);
+	free(line);
+}
+
+/*
+ * In c's transaction, take the import lock and read what the files are
+ * checked against: the regions, units and disciplines the database has.
+ * Returns 0 or -1 (the error kept in c).
+ */
+static int
+import_load_db(struct import *im, struct db_conn *c)
+{
+	PGresult *res;
+
+	if ((res = db_exec(c, &import_lock_stmt, 0, NULL)) == NULL)
+		return -1;
+	PQclear(res);
+	if (import_load_map(c, &import_db_regions_stmt, im->db_regions, 1, NULL) != 0 ||
+	    import_load_map(c, &import_db_units_stmt, im->db_units, 2,
+	    im->db_unit_names) != 0 ||
+	    import_load_map(c, &import_db_disciplines_stmt, im->db_disciplines, -1,
+	    NULL) != 0)
+		return -1;
+	return 0;
+}
+
+/* Read and check every configured file; IMPORT_OK, or IMPORT_INVALID when reported. */
+static int
+import_read_all(struct import *im)
+{
+	int t, bad_files = 0;
+
+	for (t = 0; t < IMPORT_NTABLES; t++) {
+		if (im->files[t].path != NULL)
+			import_read(im, &im->files[t]);
+	}
+	if (import_check_all(im) == 0)
+		return IMPORT_OK;
+	for (t = 0; t < IMPORT_NTABLES; t++) {
+		import_flush_errors(im, &im->files[t]);
+		bad_files += im->files[t].errors > 0;
+	}
+	import_report_error(im, xasprintf("import: %d mistake%s in %d file%s; nothing was "
+	    "imported", im->errors, im->errors == 1 ? "" : "s", bad_files,
+	    bad_files == 1 ? "" : "s"));
+	return IMPORT_INVALID;
+}
+
 int
 import_run(struct db_conn *c, const struct config *cfg, bool dry_run,
     import_report_fn *report)
@@ -1064,54 +1111,25 @@ import_run(struct db_conn *c, const struct config *cfg, bool dry_run,
 	struct import im;
 	const char *paths[IMPORT_NTABLES] = { cfg->ref_regions, cfg->ref_units,
 	    cfg->ref_departments, cfg->ref_majors, cfg->ref_titles };
-	PGresult *res;
-	int rc = IMPORT_FAILED, t, bad_files = 0;
+	int rc;
 
 	import_init(&im, cfg, report);
-	for (t = 0; t < IMPORT_NTABLES; t++) {
+	for (int t = 0; t < IMPORT_NTABLES; t++) {
 		if (paths[t] != NULL && paths[t][0] != '\0')
 			im.files[t].path = import_resolve(cfg, paths[t]);
 	}
 	if (!import_configured(cfg)) {
-		char *msg = xasprintf("import: %s names no reference file (reference.regions, "
-		    ".units, .departments, .majors, .titles)", cfg->path);
-
-		report(true, msg);
-		free(msg);
+		import_report_error(&im, xasprintf("import: %s names no reference file "
+		    "(reference.regions, .units, .departments, .majors, .titles)", cfg->path));
 		rc = IMPORT_INVALID;
 		goto out;
 	}
-
-	if (!db_begin(c))
+	if (!db_begin(c) || import_load_db(&im, c) != 0)
 		goto failed;
-	if ((res = db_exec(c, &import_lock_stmt, 0, NULL)) == NULL)
-		goto failed;
-	PQclear(res);
-	if (import_load_map(c, &import_db_regions_stmt, im.db_regions, 1, NULL) != 0 ||
-	    import_load_map(c, &import_db_units_stmt, im.db_units, 2,
-	    im.db_unit_names) != 0 ||
-	    import_load_map(c, &import_db_disciplines_stmt, im.db_disciplines, -1,
-	    NULL) != 0)
-		goto failed;
-
-	for (t = 0; t < IMPORT_NTABLES; t++) {
-		if (im.files[t].path != NULL)
-			import_read(&im, &im.files[t]);
-	}
-	if (import_check_all(&im) != 0) {
-		for (t = 0; t < IMPORT_NTABLES; t++) {
-			import_flush_errors(&im, &im.files[t]);
-			bad_files += im.files[t].errors > 0;
-		}
-		char *msg = xasprintf("import: %d mistake%s in %d file%s; nothing was imported",
-		    im.errors, im.errors == 1 ? "" : "s", bad_files, bad_files == 1 ? "" : "s");
-		report(true, msg);
-		free(msg);
+	if ((rc = import_read_all(&im)) != IMPORT_OK) {
 		db_rollback(c);
-		rc = IMPORT_INVALID;
 		goto out;
 	}
-
 	if (import_write(&im, c) != 0)
 		goto failed;
 	if (dry_run) {
@@ -1122,16 +1140,10 @@ import_run(struct db_conn *c, const struct config *cfg, bool dry_run,
 			goto failed;
 		import_say(&im, "import: done");
 	}
-	rc = IMPORT_OK;
 	goto out;
 failed:
-	{
-		char *msg = xasprintf("import: database: %s; nothing was imported",
-		    db_error_text(c));
-
-		report(true, msg);
-		free(msg);
-	}
+	import_report_error(&im, xasprintf("import: database: %s; nothing was imported",
+	    db_error_text(c)));
 	db_rollback(c);
 	rc = IMPORT_FAILED;
 out:

@@ -126,6 +126,87 @@ migrate_free(struct migration *m, size_t n)
 	free(m);
 }
 
+/* The table of applied migrations, created on first use. */
+#define MIGRATE_TABLE \
+	"CREATE TABLE IF NOT EXISTS schema_migrations (" \
+	" version integer PRIMARY KEY, name text NOT NULL," \
+	" checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+
+/*
+ * Compare the migrations the database has applied (applied: version,
+ * name, checksum) with the files: each must still be there, unchanged.
+ * Returns MIGRATE_OK or MIGRATE_MISMATCH (each difference printed).
+ */
+static enum migrate_status
+migrate_compare_applied(const PGresult *applied, const struct migration *files,
+    size_t nfiles, const char *schema_dir, FILE *out)
+{
+	enum migrate_status status = MIGRATE_OK;
+
+	for (int i = 0; i < PQntuples(applied); i++) {
+		int version = atoi(PQgetvalue(applied, i, 0));
+		const char *sum = PQgetvalue(applied, i, 2);
+		size_t j;
+
+		for (j = 0; j < nfiles && files[j].version != version; j++)
+			;
+		if (j == nfiles) {
+			fprintf(out, "database has migration %03d (%s) that %s does not: "
+			    "this jxjyd is older than the database\n", version,
+			    PQgetvalue(applied, i, 1), schema_dir);
+			status = MIGRATE_MISMATCH;
+		} else if (strcmp(files[j].checksum, sum) != 0) {
+			fprintf(out, "%s/%s: changed after it was applied (checksum %.12s…, "
+			    "applied %.12s…); restore the original file\n", schema_dir,
+			    files[j].name, files[j].checksum, sum);
+			status = MIGRATE_MISMATCH;
+		}
+	}
+	return status;
+}
+
+/* Whether the migration of version is among the applied ones. */
+static bool
+migrate_applied(const PGresult *applied, int version)
+{
+	for (int i = 0; i < PQntuples(applied); i++) {
+		if (atoi(PQgetvalue(applied, i, 0)) == version)
+			return true;
+	}
+	return false;
+}
+
+/* Apply one migration in a transaction of its own, and record it. Returns 0 or -1. */
+static int
+migrate_apply(struct db_conn *c, const struct migration *m, const char *schema_dir,
+    FILE *out)
+{
+	DB_STMT(migrate_record, "INSERT INTO schema_migrations (version, name, checksum)"
+	    " VALUES ($1, $2, $3)");
+	char version[16];
+	const char *params[3] = { version, m->name, m->checksum };
+	PGresult *ins;
+
+	snprintf(version, sizeof version, "%d", m->version);
+	if (!db_begin(c) || db_command(c, m->text) != 0) {
+		fprintf(out, "%s/%s: failed: %s\n", schema_dir, m->name, db_error_text(c));
+		return -1;
+	}
+	if ((ins = db_exec(c, &migrate_record, 3, params)) == NULL) {
+		fprintf(out, "%s/%s: cannot record: %s\n", schema_dir, m->name,
+		    db_error_text(c));
+		return -1;
+	}
+	PQclear(ins);
+	if (!db_commit(c)) {
+		fprintf(out, "%s/%s: commit failed: %s\n", schema_dir, m->name,
+		    db_error_text(c));
+		return -1;
+	}
+	fprintf(out, "applied %s\n", m->name);
+	return 0;
+}
+
 enum migrate_status
 migrate_run(struct db_conn *c, const char *schema_dir, int apply, FILE *out)
 {
@@ -134,7 +215,6 @@ migrate_run(struct db_conn *c, const char *schema_dir, int apply, FILE *out)
 	PGresult *r = NULL;
 	enum migrate_status status = MIGRATE_OK;
 	bool locked = false;
-	int rows;
 
 	if (migrate_list(schema_dir, &files, &nfiles, out) != 0) {
 		status = MIGRATE_FAILED;
@@ -151,80 +231,27 @@ migrate_run(struct db_conn *c, const char *schema_dir, int apply, FILE *out)
 		goto out;
 	}
 	locked = true;
-	if (
-	    db_command(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	    " version integer PRIMARY KEY, name text NOT NULL,"
-	    " checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())") != 0 ||
+	if (db_command(c, MIGRATE_TABLE) != 0 ||
 	    (r = db_exec_simple(c, "SELECT version, name, checksum FROM schema_migrations"
 	    " ORDER BY version")) == NULL) {
 		fprintf(out, "database: %s\n", db_error_text(c));
 		status = MIGRATE_FAILED;
 		goto out;
 	}
-	rows = PQntuples(r);
-	for (int i = 0; i < rows; i++) {
-		int version = atoi(PQgetvalue(r, i, 0));
-		const char *sum = PQgetvalue(r, i, 2);
-		size_t j;
-
-		for (j = 0; j < nfiles && files[j].version != version; j++)
-			;
-		if (j == nfiles) {
-			fprintf(out, "database has migration %03d (%s) that %s does not: "
-			    "this jxjyd is older than the database\n", version,
-			    PQgetvalue(r, i, 1), schema_dir);
-			status = MIGRATE_MISMATCH;
-		} else if (strcmp(files[j].checksum, sum) != 0) {
-			fprintf(out, "%s/%s: changed after it was applied (checksum %.12s…, "
-			    "applied %.12s…); restore the original file\n", schema_dir,
-			    files[j].name, files[j].checksum, sum);
-			status = MIGRATE_MISMATCH;
-		}
-	}
-	if (status != MIGRATE_OK)
+	if ((status = migrate_compare_applied(r, files, nfiles, schema_dir, out)) != MIGRATE_OK)
 		goto out;
-
 	for (size_t j = 0; j < nfiles; j++) {
-		bool done = false;
-
-		for (int i = 0; i < rows && !done; i++)
-			done = atoi(PQgetvalue(r, i, 0)) == files[j].version;
-		if (done)
+		if (migrate_applied(r, files[j].version))
 			continue;
 		if (!apply) {
 			fprintf(out, "%s/%s: not applied\n", schema_dir, files[j].name);
 			status = MIGRATE_PENDING;
-			continue;
-		}
-		char version[16];
-		const char *params[3] = { version, files[j].name, files[j].checksum };
-		DB_STMT(migrate_record, "INSERT INTO schema_migrations (version, name, checksum)"
-		    " VALUES ($1, $2, $3)");
-		PGresult *ins;
-
-		snprintf(version, sizeof version, "%d", files[j].version);
-		if (!db_begin(c) || db_command(c, files[j].text) != 0) {
-			fprintf(out, "%s/%s: failed: %s\n", schema_dir, files[j].name,
-			    db_error_text(c));
+		} else if (migrate_apply(c, &files[j], schema_dir, out) != 0) {
 			status = MIGRATE_FAILED;
 			goto out;
+		} else {
+			applied_now++;
 		}
-		ins = db_exec(c, &migrate_record, 3, params);
-		if (ins == NULL) {
-			fprintf(out, "%s/%s: cannot record: %s\n", schema_dir, files[j].name,
-			    db_error_text(c));
-			status = MIGRATE_FAILED;
-			goto out;
-		}
-		PQclear(ins);
-		if (!db_commit(c)) {
-			fprintf(out, "%s/%s: commit failed: %s\n", schema_dir,
-			    files[j].name, db_error_text(c));
-			status = MIGRATE_FAILED;
-			goto out;
-		}
-		fprintf(out, "applied %s\n", files[j].name);
-		applied_now++;
 	}
 	if (apply && applied_now == 0)
 		fprintf(out, "schema is up to date (%zu migrations)\n", nfiles);

@@ -18,8 +18,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sodium.h>
-
 #include "completion.h"
 #include "config.h"
 #include "db.h"
@@ -33,43 +31,21 @@
 #define COMPLETION_YEAR_MIN	1990	/* what a declaration's year may be */
 #define COMPLETION_YEAR_MAX	2200
 #define COMPLETION_LIMIT_DEFAULT 50
-#define COMPLETION_LIMIT_MAX	200
 #define COMPLETION_CSV_ROWS	2000	/* rows per piece of completion.report_csv */
 #define COMPLETION_RECORDS_MAX	1000	/* records of completion.year */
-#define COMPLETION_CURSOR_MAX	2048	/* bytes of an encoded cursor */
 
 /* ---- replies --------------------------------------------------------------------- */
 
 /*
  * An error reply "label: sentence", label_key naming the label in the
- * fields tables, the sentence formatted with arg when it takes one.
- * Returns -1.
+ * fields tables (rpc_fail_format).  Returns -1.
  */
 static int
 completion_fail(struct rpc_call *call, int code, const char *reason, const char *field,
     const char *label_key, const char *arg)
 {
-	enum lang lang = call->session->lang;
-	char *sentence, *message;
-
-	sentence = arg != NULL ? xasprintf(message_get(lang, reason), arg) :
-	    xstrdup(message_get(lang, reason));
-	message = xasprintf("%s: %s", message_field(lang, label_key), sentence);
-	rpc_fail(call, code, reason, field, message);
-	free(sentence);
-	free(message);
-	return -1;
-}
-
-/* The current year where the system is used (UTC+8). */
-static int
-completion_year_now(void)
-{
-	time_t t = time(NULL) + 8 * 3600;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	return tm.tm_year + 1900;
+	return rpc_fail_format(call, code, reason, field,
+	    message_field(call->session->lang, label_key), arg);
 }
 
 /* The "year" parameter into *year; false after rpc_fail. */
@@ -133,16 +109,6 @@ completion_bool(const PGresult *res, int row, int col)
 	return strcmp(PQgetvalue(res, row, col), "t") == 0;
 }
 
-/* The label of a category ("public" → 公需科目). */
-static const char *
-completion_category_label(enum lang lang, const char *category)
-{
-	char key[40];
-
-	snprintf(key, sizeof key, "category.%s", category);
-	return message_get(lang, key);
-}
-
 /*
  * The learning forms as the config has them now, synced into
  * learning_forms if this config was not yet (a request right after a
@@ -151,7 +117,7 @@ completion_category_label(enum lang lang, const char *category)
 static bool
 completion_forms_synced(struct rpc_call *call, struct db_conn *db)
 {
-	if (forms_current(db, server_config()) != NULL)
+	if (forms_current(db, call->cfg) != NULL)
 		return true;
 	rpc_fail_internal(call, "learning forms could not be synchronised");
 	return false;
@@ -165,10 +131,10 @@ completion_years(struct rpc_call *call, struct db_conn *db, const char *account_
     json_t **result)
 {
 	struct completion_year *years;
-	int now = completion_year_now(), n;
+	int now = db_year_now(), n;
 	json_t *list;
 
-	if ((n = completion_person(db, server_config(), account_id, now, &years)) < 0)
+	if ((n = completion_person(db, call->cfg, account_id, now, &years)) < 0)
 		return rpc_fail_internal(call, db_error_text(db));
 	list = json_array();
 	for (int i = 0; i < n; i++)
@@ -182,10 +148,10 @@ completion_years(struct rpc_call *call, struct db_conn *db, const char *account_
 static int
 completion_mine(struct rpc_call *call)
 {
-	struct db_conn *db;
+	struct db_conn *db = call->db;
 	char account[24];
 
-	if ((db = rpc_db(call)) == NULL || !completion_forms_synced(call, db))
+	if (!completion_forms_synced(call, db))
 		return -1;
 	snprintf(account, sizeof account, "%lld", (long long)call->session->account_id);
 	return completion_years(call, db, account, &call->result);
@@ -200,19 +166,17 @@ completion_year_method(struct rpc_call *call)
 {
 	enum lang lang = call->session->lang;
 	struct completion_year *years = NULL, *y = NULL;
-	struct db_conn *db;
+	struct db_conn *db = call->db;
 	PGresult *forms = NULL, *records = NULL;
 	json_t *form_list, *items;
 	char account[24];
 	int year, n, rc = -1;
 
-	if (!completion_year_param(call, &year))
-		return -1;
-	if ((db = rpc_db(call)) == NULL || !completion_forms_synced(call, db))
+	if (!completion_year_param(call, &year) || !completion_forms_synced(call, db))
 		return -1;
 	snprintf(account, sizeof account, "%lld", (long long)call->session->account_id);
 	if (db_command(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") != 0 ||
-	    (n = completion_person(db, server_config(), account, year, &years)) < 0 ||
+	    (n = completion_person(db, call->cfg, account, year, &years)) < 0 ||
 	    completion_detail(db, account, year, COMPLETION_RECORDS_MAX + 1, &forms,
 	    &records) != 0 || !db_commit(db)) {
 		rpc_fail_internal(call, db_error_text(db));
@@ -236,7 +200,7 @@ completion_year_method(struct rpc_call *call)
 		    "code", PQgetvalue(forms, r, COMPLETION_FORM_CODE),
 		    "name", PQgetvalue(forms, r, COMPLETION_FORM_NAME),
 		    "category", category,
-		    "category_label", completion_category_label(lang, category),
+		    "category_label", rpc_label(call, "category", category),
 		    "approved", PQgetvalue(forms, r, COMPLETION_FORM_APPROVED),
 		    "counted", PQgetvalue(forms, r, COMPLETION_FORM_COUNTED),
 		    "cap", rpc_column_text(forms, r, COMPLETION_FORM_CAP),
@@ -247,9 +211,6 @@ completion_year_method(struct rpc_call *call)
 	for (int r = 0; r < PQntuples(records) && r < COMPLETION_RECORDS_MAX; r++) {
 		const char *category = PQgetvalue(records, r, COMPLETION_RECORD_CATEGORY);
 		const char *state = PQgetvalue(records, r, COMPLETION_RECORD_STATE);
-		char key[32];
-
-		snprintf(key, sizeof key, "state.%s", state);
 		json_array_append_new(items, json_pack("{s:I, s:{s:s, s:o}, s:o, s:s, s:s,"
 		    " s:s, s:s, s:s, s:o, s:o, s:b}",
 		    "id", (json_int_t)strtoll(PQgetvalue(records, r, COMPLETION_RECORD_ID),
@@ -258,10 +219,10 @@ completion_year_method(struct rpc_call *call)
 		    "name", rpc_column_text(records, r, COMPLETION_RECORD_FORM_NAME),
 		    "title", rpc_column_text(records, r, COMPLETION_RECORD_TITLE),
 		    "category", category,
-		    "category_label", completion_category_label(lang, category),
+		    "category_label", rpc_label(call, "category", category),
 		    "hours", PQgetvalue(records, r, COMPLETION_RECORD_HOURS),
 		    "state", state,
-		    "state_label", message_get(lang, key),
+		    "state_label", rpc_label(call, "state", state),
 		    "approved_at", rpc_column_text(records, r, COMPLETION_RECORD_DECIDED_AT),
 		    "submitted_at", rpc_column_text(records, r, COMPLETION_RECORD_SUBMITTED_AT),
 		    "capped", completion_bool(records, r, COMPLETION_RECORD_CAPPED)));
@@ -289,29 +250,18 @@ completion_person_method(struct rpc_call *call)
 	    " FROM accounts a LEFT JOIN departments d ON d.id = a.department_id"
 	    " WHERE a.id = $1 AND a.unit_code = $2 AND a.role = 'staff'"
 	    " AND a.state IN ('active', 'disabled')");
-	struct db_conn *db;
-	long long id = 0;
 	char id_text[24];
-	const char *params[2] = { id_text, call->session->unit_code };
 	PGresult *res;
 	json_t *account, *result;
 
-	rpc_param_int(call, "account_id", &id);
-	if ((db = rpc_admin_db(call)) == NULL)
+	if ((res = rpc_unit_row(call, &completion_staff_stmt, "account_id",
+	    message_field(call->session->lang, "completion.account_id"), id_text)) == NULL)
 		return -1;
-	snprintf(id_text, sizeof id_text, "%lld", id);
-	if ((res = db_exec(db, &completion_staff_stmt, 2, params)) == NULL)
-		return rpc_fail_internal(call, db_error_text(db));
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		return completion_fail(call, RPC_NOT_FOUND, "not_found", "account_id",
-		    "completion.account_id", NULL);
-	}
-	account = json_pack("{s:I, s:s, s:s, s:o}", "account_id", (json_int_t)id,
+	account = json_pack("{s:o, s:s, s:s, s:o}", "account_id", rpc_column_integer(res, 0, 0),
 	    "name", PQgetvalue(res, 0, 1), "id_number", PQgetvalue(res, 0, 2),
 	    "department", rpc_column_text(res, 0, 3));
 	PQclear(res);
-	if (completion_years(call, db, id_text, &result) != 0) {
+	if (completion_years(call, call->db, id_text, &result) != 0) {
 		json_decref(account);
 		return -1;
 	}
@@ -322,83 +272,36 @@ completion_person_method(struct rpc_call *call)
 
 /* ---- the unit's report --------------------------------------------------------------- */
 
-/*
- * The keyset cursor of a row: [sort, "asc"|"desc", key, name, id] as
- * JSON in unpadded URL-safe base64.  The order is part of it, so a cursor
- * is refused by a request in another order.  Caller frees.
- */
-static char *
-completion_cursor_encode(const struct completion_query *q, const char *key,
-    const char *name, const char *id)
+/* The order of q as a cursor has it: its sort and "asc" or "desc". */
+static void
+completion_order(const struct completion_query *q, const char *order[2])
 {
-	json_t *cursor = json_pack("[s, s, s, s, s]", completion_sort_name(q->sort),
-	    q->desc ? "desc" : "asc", key, name, id);
-	char *text = json_dumps(cursor, JSON_COMPACT);
-	size_t len = strlen(text);
-	size_t size = sodium_base64_encoded_len(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	char *out = xmalloc(size);
-
-	sodium_bin2base64(out, size, (const unsigned char *)text, len,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	free(text);
-	json_decref(cursor);
-	return out;
+	order[0] = completion_sort_name(q->sort);
+	order[1] = q->desc ? "desc" : "asc";
 }
 
 /*
- * The "after" parameter of the order in q: 1 with q->after_* set (copies
- * the caller frees with completion_cursor_free), 0 when there is none, -1
- * after rpc_fail (cursor_invalid).  The values only travel as statement
- * parameters; a key the sort's type cannot read is caught there.
+ * The cursor the dispatcher decoded (RPC_CURSOR_ORDER) into q: it must be
+ * of q's order, so a cursor is refused by a request in another order.
+ * Returns 0, or -1 after rpc_fail (cursor_invalid).  The values only
+ * travel as statement parameters; a key the sort's type cannot read is
+ * caught there.
  */
 static int
-completion_cursor_decode(struct rpc_call *call, struct completion_query *q)
+completion_cursor(struct rpc_call *call, struct completion_query *q)
 {
-	const char *s = rpc_param_string(call, "after"), *id;
-	unsigned char buf[COMPLETION_CURSOR_MAX];
-	json_t *cursor = NULL;
-	size_t len, blen, i;
-	int rc = -1;
+	char *const *key = call->page.key;
+	const char *order[2];
 
-	if (s == NULL || *s == '\0')
+	if (!call->page.after)
 		return 0;
-	len = strlen(s);
-	if (len > COMPLETION_CURSOR_MAX ||
-	    sodium_base642bin(buf, sizeof buf, s, len, NULL, &blen, NULL,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-		goto out;
-	cursor = json_loadb((const char *)buf, blen, JSON_REJECT_DUPLICATES, NULL);
-	if (!json_is_array(cursor) || json_array_size(cursor) != 5)
-		goto out;
-	for (i = 0; i < 5; i++) {
-		if (!json_is_string(json_array_get(cursor, i)))
-			goto out;
-	}
-	if (strcmp(json_string_value(json_array_get(cursor, 0)),
-	    completion_sort_name(q->sort)) != 0 ||
-	    strcmp(json_string_value(json_array_get(cursor, 1)), q->desc ? "desc" : "asc") != 0)
-		goto out;
-	id = json_string_value(json_array_get(cursor, 4));
-	if (*id == '\0' || strlen(id) > 18 || strspn(id, "0123456789") != strlen(id))
-		goto out;
-	q->after_key = xstrdup(json_string_value(json_array_get(cursor, 2)));
-	q->after_name = xstrdup(json_string_value(json_array_get(cursor, 3)));
-	q->after_id = xstrdup(id);
-	rc = 1;
-out:
-	json_decref(cursor);
-	if (rc < 0)
-		rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
-	return rc;
-}
-
-static void
-completion_cursor_free(struct completion_query *q)
-{
-	free((char *)q->after_key);
-	free((char *)q->after_name);
-	free((char *)q->after_id);
-	q->after_key = q->after_name = q->after_id = NULL;
+	completion_order(q, order);
+	if (strcmp(key[0], order[0]) != 0 || strcmp(key[1], order[1]) != 0)
+		return rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
+	q->after_key = key[2];
+	q->after_name = key[3];
+	q->after_id = key[4];
+	return 0;
 }
 
 /*
@@ -427,7 +330,8 @@ completion_query_params(struct rpc_call *call, struct completion_query *q)
 		return completion_fail(call, RPC_INVALID_INPUT, "department_unknown",
 		    "department_id", "department_id", NULL);
 	q->department_id = department;
-	return completion_cursor_decode(call, q) < 0 ? -1 : 0;
+	q->limit = call->page.limit + 1;	/* one more tells whether a next page exists */
+	return completion_cursor(call, q);
 }
 
 /*
@@ -456,12 +360,9 @@ completion_run(struct rpc_call *call, struct db_conn *db, const struct completio
 			return completion_fail(call, RPC_INVALID_INPUT, "department_unknown",
 			    "department_id", "department_id", NULL);
 	}
-	if (completion_unit(db, server_config(), q, rep) == 0)
+	if (completion_unit(db, call->cfg, q, rep) == 0)
 		return 0;
-	/* A forged cursor whose key PostgreSQL cannot read: data exception. */
-	if (q->after_key != NULL && strncmp(db_error_sqlstate(db), "22", 2) == 0)
-		return rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
-	return rpc_fail_internal(call, db_error_text(db));
+	return rpc_fail_page(call);
 }
 
 /* {staff, met, not_met, requirement} of a report. */
@@ -473,16 +374,26 @@ completion_summary_json(const struct completion_report *rep)
 	    "requirement", completion_requirement_json(rep->requirement));
 }
 
-/* The cursor after row r of rep, as a JSON string. */
+/*
+ * The "next" of a page of rep read with limit + 1 rows: the cursor after
+ * its last row, [sort, "asc"|"desc", key, name, id], or JSON null.
+ */
 static json_t *
-completion_next(const struct completion_query *q, const struct completion_report *rep, int r)
+completion_next(const struct completion_query *q, const struct completion_report *rep,
+    long long limit)
 {
-	char *cursor = completion_cursor_encode(q,
-	    PQgetvalue(rep->rows, r, COMPLETION_COL_SORT_KEY),
-	    PQgetvalue(rep->rows, r, COMPLETION_COL_NAME),
-	    PQgetvalue(rep->rows, r, COMPLETION_COL_ACCOUNT));
-	json_t *next = json_string(cursor);
+	const char *keys[5];
+	char *cursor;
+	json_t *next;
 
+	if (PQntuples(rep->rows) <= limit)
+		return json_null();
+	completion_order(q, keys);
+	keys[2] = PQgetvalue(rep->rows, (int)limit - 1, COMPLETION_COL_SORT_KEY);
+	keys[3] = PQgetvalue(rep->rows, (int)limit - 1, COMPLETION_COL_NAME);
+	keys[4] = PQgetvalue(rep->rows, (int)limit - 1, COMPLETION_COL_ACCOUNT);
+	cursor = rpc_cursor_encode(keys, 5);
+	next = json_string(cursor);
 	free(cursor);
 	return next;
 }
@@ -497,25 +408,18 @@ completion_report_method(struct rpc_call *call)
 	enum lang lang = call->session->lang;
 	struct completion_query q;
 	struct completion_report rep = { 0 };
-	struct db_conn *db;
-	long long limit = COMPLETION_LIMIT_DEFAULT;
-	json_t *items, *next;
+	json_t *items;
 	PGresult *rows;
 	int n, rc = -1;
 
-	if (rpc_param_int(call, "limit", &limit) &&
-	    (limit < 1 || limit > COMPLETION_LIMIT_MAX))
-		return rpc_fail(call, RPC_INVALID_PARAMS, "limit_invalid", "limit", NULL);
-	if (completion_query_params(call, &q) != 0)
-		return -1;
-	q.limit = limit + 1;	/* one more tells whether a next page exists */
-	if ((db = rpc_admin_db(call)) == NULL || completion_run(call, db, &q, &rep) != 0)
+	if (completion_query_params(call, &q) != 0 ||
+	    completion_run(call, call->db, &q, &rep) != 0)
 		goto out;
 
 	rows = rep.rows;
-	n = PQntuples(rows);
+	n = rpc_page_rows(call, rows);
 	items = json_array();
-	for (int r = 0; r < n && r < limit; r++) {
+	for (int r = 0; r < n; r++) {
 		bool met = completion_bool(rows, r, COMPLETION_COL_MET);
 
 		json_array_append_new(items, json_pack("{s:I, s:s, s:s, s:o, s:s, s:s, s:s,"
@@ -531,14 +435,13 @@ completion_report_method(struct rpc_call *call)
 		    "pending", PQgetvalue(rows, r, COMPLETION_COL_PENDING),
 		    "met", met, "met_label", completion_met_label(lang, met)));
 	}
-	next = n > limit ? completion_next(&q, &rep, (int)limit - 1) : json_null();
 	call->result = json_pack("{s:i, s:s, s:b, s:o, s:o, s:o}", "year", q.year,
 	    "sort", completion_sort_name(q.sort), "desc", q.desc, "items", items,
-	    "next", next, "summary", completion_summary_json(&rep));
+	    "next", completion_next(&q, &rep, call->page.limit),
+	    "summary", completion_summary_json(&rep));
 	rc = 0;
 out:
 	completion_report_free(&rep);
-	completion_cursor_free(&q);
 	return rc;
 }
 
@@ -615,15 +518,11 @@ completion_report_csv(struct rpc_call *call)
 	struct completion_query q;
 	struct completion_report rep = { 0 };
 	struct completion_text csv = { NULL, 0, 0 };
-	struct db_conn *db;
 	PGresult *rows;
-	json_t *next;
-	int n, shown, rc = -1;
+	int shown, rc = -1;
 
-	if (completion_query_params(call, &q) != 0)
-		return -1;
-	q.limit = COMPLETION_CSV_ROWS + 1;
-	if ((db = rpc_admin_db(call)) == NULL || completion_run(call, db, &q, &rep) != 0)
+	if (completion_query_params(call, &q) != 0 ||
+	    completion_run(call, call->db, &q, &rep) != 0)
 		goto out;
 
 	completion_add(&csv, "", 0);
@@ -634,8 +533,7 @@ completion_report_csv(struct rpc_call *call)
 		completion_add(&csv, "\r\n", 2);
 	}
 	rows = rep.rows;
-	n = PQntuples(rows);
-	shown = n < COMPLETION_CSV_ROWS ? n : COMPLETION_CSV_ROWS;
+	shown = rpc_page_rows(call, rows);
 	for (int r = 0; r < shown; r++) {
 		for (size_t c = 0; c < sizeof columns / sizeof columns[0]; c++) {
 			int col = columns[c];
@@ -648,15 +546,13 @@ completion_report_csv(struct rpc_call *call)
 		    completion_bool(rows, r, COMPLETION_COL_MET)), false, false);
 		completion_add(&csv, "\r\n", 2);
 	}
-	next = n > COMPLETION_CSV_ROWS ? completion_next(&q, &rep, COMPLETION_CSV_ROWS - 1) :
-	    json_null();
 	call->result = json_pack("{s:s, s:i, s:o, s:o}", "csv", csv.data, "rows", shown,
-	    "next", next, "summary", completion_summary_json(&rep));
+	    "next", completion_next(&q, &rep, call->page.limit),
+	    "summary", completion_summary_json(&rep));
 	rc = 0;
 out:
 	free(csv.data);
 	completion_report_free(&rep);
-	completion_cursor_free(&q);
 	return rc;
 }
 
@@ -667,24 +563,24 @@ static const struct rpc_param year_params[] = {
 	{ NULL, 0, false },
 };
 
+/* The parameters the report and its CSV share. */
+#define COMPLETION_QUERY_PARAMS \
+	{ "year", T_INTEGER, true }, \
+	{ "not_met_only", T_BOOLEAN | T_NULL, false }, \
+	{ "department_id", T_INTEGER | T_NULL, false }, \
+	{ "sort", T_STRING | T_NULL, false }, \
+	{ "desc", T_BOOLEAN | T_NULL, false }
+
 static const struct rpc_param report_params[] = {
-	{ "year", T_INTEGER, true },
-	{ "not_met_only", T_BOOLEAN | T_NULL, false },
-	{ "department_id", T_INTEGER | T_NULL, false },
-	{ "sort", T_STRING | T_NULL, false },
-	{ "desc", T_BOOLEAN | T_NULL, false },
-	{ "after", T_STRING | T_NULL, false },
-	{ "limit", T_INTEGER, false },
+	RPC_PAGE_PARAMS,
+	COMPLETION_QUERY_PARAMS,
 	{ NULL, 0, false },
 };
 
+/* The CSV's pieces are of COMPLETION_CSV_ROWS rows: no limit. */
 static const struct rpc_param report_csv_params[] = {
-	{ "year", T_INTEGER, true },
-	{ "not_met_only", T_BOOLEAN | T_NULL, false },
-	{ "department_id", T_INTEGER | T_NULL, false },
-	{ "sort", T_STRING | T_NULL, false },
-	{ "desc", T_BOOLEAN | T_NULL, false },
 	{ "after", T_STRING | T_NULL, false },
+	COMPLETION_QUERY_PARAMS,
 	{ NULL, 0, false },
 };
 
@@ -694,13 +590,16 @@ static const struct rpc_param person_params[] = {
 };
 
 const struct rpc_method rpc_completion_methods[] = {
-	{ "completion.mine", NULL, ROLE_STAFF, false, completion_mine },
-	{ "completion.year", year_params, ROLE_STAFF, false, completion_year_method },
+	{ "completion.mine", NULL, ROLE_STAFF, false, completion_mine, .db = RPC_DB },
+	{ "completion.year", year_params, ROLE_STAFF, false, completion_year_method,
+	    .db = RPC_DB },
 	{ "completion.report", report_params, ROLE_UNIT_ADMIN, false,
-	    completion_report_method },
+	    completion_report_method, .db = RPC_DB_UNIT_ADMIN,
+	    .page = { COMPLETION_LIMIT_DEFAULT, RPC_CURSOR_ORDER } },
 	{ "completion.report_csv", report_csv_params, ROLE_UNIT_ADMIN, false,
-	    completion_report_csv },
+	    completion_report_csv, .db = RPC_DB_UNIT_ADMIN,
+	    .page = { COMPLETION_CSV_ROWS, RPC_CURSOR_ORDER } },
 	{ "completion.person", person_params, ROLE_UNIT_ADMIN, false,
-	    completion_person_method },
+	    completion_person_method, .db = RPC_DB_UNIT_ADMIN },
 	{ NULL, NULL, 0, false, NULL },
 };

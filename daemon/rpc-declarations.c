@@ -3,13 +3,14 @@
  * the person's progress list (申报进度查询) and the unit administrator's
  * review of them (学时审核).
  *
- *	forms.list					staff, unit_admin
+ *	forms.list		decl_forms_list		staff, unit_admin
  *	declaration.save, .submit, .withdraw,
- *	    .delete, .revise, .list, .get		staff
- *	attachment.get					staff, unit_admin
- *	review.declarations, review.declaration,
- *	    review.approve_declarations,
- *	    review.reject_declarations			unit_admin
+ *	    .delete, .revise, .list, .get	decl_*	staff
+ *	attachment.get		decl_attachment_get	staff, unit_admin
+ *	review.declarations	decl_queue		unit_admin
+ *	review.declaration	decl_review_get		unit_admin
+ *	review.approve_declarations,
+ *	    review.reject_declarations	decl_approve, decl_reject (decide.c)
  *
  * States: draft (待提交) → pending (待审核) → approved (审核通过) or
  * rejected (审核不通过); pending → draft (撤销); rejected → draft (revise);
@@ -35,6 +36,7 @@
 #include "attachments.h"
 #include "config.h"
 #include "db.h"
+#include "decide.h"
 #include "forms.h"
 #include "log.h"
 #include "messages.h"
@@ -46,43 +48,13 @@
 #define DECL_AMOUNT_MAX		1000	/* hours or credits in one declaration */
 #define DECL_LIST_LIMIT		20	/* default page of the person's list */
 #define DECL_QUEUE_LIMIT	50	/* default page of the review queue */
-#define DECL_LIMIT_MAX		200
-#define DECL_BATCH_MAX		200	/* ids per decision call */
-#define DECL_REASON_MAX		200	/* characters of a rejection reason */
 #define DECL_PERSON_MAX		50	/* characters of the person filter */
 #define DECL_PERSON_IDS_MAX	500	/* people a person filter may name (else scan) */
 #define DECL_COUNT_MAX		10000	/* pending_total counts no further */
-#define DECL_CURSOR_MAX		256	/* bytes of an encoded cursor */
 #define DECL_YEAR_MIN		1990	/* what the schema allows */
 #define DECL_YEAR_MAX		2200
 
-/* Timestamps leave as ISO 8601 with the offset (sessions run in Asia/Shanghai). */
-#define DECL_ISO(col)	"to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
-
 /* ---- replies --------------------------------------------------------------------- */
-
-/*
- * An error reply "label: sentence", the sentence formatted with arg when it
- * takes one.  label NULL means the label of field from the messages
- * tables; no field, no label.  Returns -1.
- */
-static int
-decl_fail(struct rpc_call *call, int code, const char *reason, const char *field,
-    const char *label, const char *arg)
-{
-	enum lang lang = call->session->lang;
-	char *sentence, *message;
-
-	sentence = arg != NULL ? xasprintf(message_get(lang, reason), arg) :
-	    xstrdup(message_get(lang, reason));
-	if (label == NULL && field != NULL)
-		label = message_field(lang, field);
-	message = label != NULL ? xasprintf("%s: %s", label, sentence) : xstrdup(sentence);
-	rpc_fail(call, code, reason, field, message);
-	free(sentence);
-	free(message);
-	return -1;
-}
 
 /* The label of a state ("pending" → 待审核) in the session's language. */
 static const char *
@@ -120,117 +92,10 @@ decl_json(const PGresult *res, int row, int col)
 	return v != NULL ? v : json_null();
 }
 
-/* {name} of a person, or JSON null. */
-static json_t *
-decl_person(const PGresult *res, int row, int col)
-{
-	if (PQgetisnull(res, row, col))
-		return json_null();
-	return json_pack("{s:s}", "name", PQgetvalue(res, row, col));
-}
-
 static bool
 decl_bool(const PGresult *res, int row, int col)
 {
 	return strcmp(PQgetvalue(res, row, col), "t") == 0;
-}
-
-/* The current year where the system is used (UTC+8). */
-static int
-decl_year_now(void)
-{
-	time_t t = time(NULL) + 8 * 3600;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	return tm.tm_year + 1900;
-}
-
-/* ---- cursors --------------------------------------------------------------------- */
-
-/* True when s looks like PostgreSQL's text of a timestamptz; the cast decides the rest. */
-static bool
-decl_timestamp_plausible(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (len < 19 || len > 40 || strspn(s, "0123456789-:. +") != len)
-		return false;
-	return s[4] == '-' && s[7] == '-' && s[10] == ' ' && s[13] == ':' && s[16] == ':';
-}
-
-/*
- * The opaque cursor after a row: its timestamp (PostgreSQL's exact text)
- * and id, as a JSON array in unpadded URL-safe base64.  Caller frees.
- */
-static char *
-decl_cursor_encode(const char *at, const char *id)
-{
-	json_t *key = json_pack("[s, s]", at, id);
-	char *text = json_dumps(key, JSON_COMPACT);
-	size_t len = strlen(text);
-	size_t size = sodium_base64_encoded_len(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	char *out = xmalloc(size);
-
-	sodium_bin2base64(out, size, (const unsigned char *)text, len,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	free(text);
-	json_decref(key);
-	return out;
-}
-
-/*
- * Decode the "after" cursor into *at and *id (caller frees).  Returns 1, 0
- * when none was given, or -1 after rpc_fail.  The values only travel as
- * statement parameters; one PostgreSQL cannot cast is caught there.
- */
-static int
-decl_cursor_decode(struct rpc_call *call, char **at, char **id)
-{
-	const char *s = rpc_param_string(call, "after");
-	unsigned char buf[DECL_CURSOR_MAX];
-	json_t *key = NULL;
-	size_t len, blen;
-	const char *idv;
-	int rc = -1;
-
-	*at = *id = NULL;
-	if (s == NULL || *s == '\0')
-		return 0;
-	len = strlen(s);
-	if (len > DECL_CURSOR_MAX ||
-	    sodium_base642bin(buf, sizeof buf, s, len, NULL, &blen, NULL,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-		goto out;
-	key = json_loadb((const char *)buf, blen, JSON_REJECT_DUPLICATES, NULL);
-	if (!json_is_array(key) || json_array_size(key) != 2 ||
-	    !json_is_string(json_array_get(key, 0)) || !json_is_string(json_array_get(key, 1)))
-		goto out;
-	idv = json_string_value(json_array_get(key, 1));
-	if (*idv == '\0' || strlen(idv) > 18 || strspn(idv, "0123456789") != strlen(idv))
-		goto out;
-	if (!decl_timestamp_plausible(json_string_value(json_array_get(key, 0))))
-		goto out;
-	*at = xstrdup(json_string_value(json_array_get(key, 0)));
-	*id = xstrdup(idv);
-	rc = 1;
-out:
-	json_decref(key);
-	if (rc < 0)
-		rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
-	return rc;
-}
-
-/* The limit parameter (default dflt); false after rpc_fail when out of bounds. */
-static bool
-decl_limit(struct rpc_call *call, long long dflt, long long *limit)
-{
-	*limit = dflt;
-	if (rpc_param_int(call, "limit", limit) && (*limit < 1 || *limit > DECL_LIMIT_MAX)) {
-		rpc_fail(call, RPC_INVALID_PARAMS, "limit_invalid", "limit", NULL);
-		return false;
-	}
-	return true;
 }
 
 /* ---- connections and forms ------------------------------------------------------- */
@@ -239,7 +104,7 @@ decl_limit(struct rpc_call *call, long long dflt, long long *limit)
 static const struct form_set *
 decl_forms(struct rpc_call *call, struct db_conn *db)
 {
-	const struct form_set *set = forms_current(db, server_config());
+	const struct form_set *set = forms_current(db, call->cfg);
 
 	if (set == NULL)
 		rpc_fail_internal(call, "learning forms could not be synchronised");
@@ -250,30 +115,26 @@ decl_forms(struct rpc_call *call, struct db_conn *db)
 
 /* forms.list: the forms on offer with their fields, the years open, the state labels. */
 static int
-forms_list(struct rpc_call *call)
+decl_forms_list(struct rpc_call *call)
 {
 	static const char *const states[] = {
 		"all", "draft", "pending", "approved", "rejected", NULL
 	};
-	const struct config *cfg = server_config();
+	const struct config *cfg = call->cfg;
 	enum lang lang = call->session->lang;
 	const struct form_set *set;
-	struct db_conn *db;
 	json_t *forms, *years, *labels, *f;
-	char key[48];
-	int now = decl_year_now();
+	int now = db_year_now();
 
-	if ((db = rpc_db(call)) == NULL || (set = decl_forms(call, db)) == NULL)
+	if ((set = decl_forms(call, call->db)) == NULL)
 		return -1;
 	forms = json_array();
 	for (size_t i = 0; i < set->n; i++) {
 		f = json_deep_copy(set->entries[i].definition);
-		snprintf(key, sizeof key, "category.%s",
-		    json_string_value(json_object_get(f, "category")));
-		json_object_set_new(f, "category_label", json_string(message_get(lang, key)));
-		snprintf(key, sizeof key, "counts.%s",
-		    json_string_value(json_object_get(f, "counts")));
-		json_object_set_new(f, "counts_label", json_string(message_get(lang, key)));
+		json_object_set_new(f, "category_label", json_string(rpc_label(call, "category",
+		    json_string_value(json_object_get(f, "category")))));
+		json_object_set_new(f, "counts_label", json_string(rpc_label(call, "counts",
+		    json_string_value(json_object_get(f, "counts")))));
 		json_object_set_new(f, "version", json_integer(set->entries[i].version));
 		json_array_append_new(forms, f);
 	}
@@ -314,14 +175,14 @@ decl_input_free(struct decl_input *in)
 static bool
 decl_year_check(struct rpc_call *call, long long year)
 {
-	int now = decl_year_now(), first = now - server_config()->decl_years_back;
+	int now = db_year_now(), first = now - call->cfg->decl_years_back;
 	char range[48];
 
 	if (year >= first && year <= now)
 		return true;
 	snprintf(range, sizeof range, "%d %s %d", first,
 	    message_get(call->session->lang, "and"), now);
-	decl_fail(call, RPC_INVALID_INPUT, "year_invalid", "year", NULL, range);
+	rpc_fail_format(call, RPC_INVALID_INPUT, "year_invalid", "year", NULL, range);
 	call->error_data = json_pack("{s:i, s:i}", "min", first, "max", now);
 	return false;
 }
@@ -341,12 +202,12 @@ decl_input_attachment(struct rpc_call *call, const json_t *definition, struct de
 	if (token == NULL)
 		return true;
 	if (upload_ready(call->session, token, &in->upload) != 0) {
-		decl_fail(call, RPC_INVALID_INPUT, "attachment_token_invalid",
+		rpc_fail_format(call, RPC_INVALID_INPUT, "attachment_token_invalid",
 		    "attachment_token", NULL, NULL);
 		return false;
 	}
 	if (rule != NULL && strcmp(rule, "none") == 0) {
-		decl_fail(call, RPC_INVALID_INPUT, "attachment_not_allowed",
+		rpc_fail_format(call, RPC_INVALID_INPUT, "attachment_not_allowed",
 		    "attachment_token", NULL, NULL);
 		return false;
 	}
@@ -378,7 +239,7 @@ decl_input_parse(struct rpc_call *call, const struct form_set *set, struct decl_
 	if (amount == NULL)
 		return rpc_fail(call, RPC_INVALID_PARAMS, "param_missing", "amount", NULL);
 	if ((in->entry = forms_find(set, form)) == NULL)
-		return decl_fail(call, RPC_INVALID_INPUT, "form_unknown", "form", NULL, NULL);
+		return rpc_fail_format(call, RPC_INVALID_INPUT, "form_unknown", "form", NULL, NULL);
 	if (!decl_year_check(call, year))
 		return -1;
 	snprintf(in->year, sizeof in->year, "%lld", year);
@@ -387,14 +248,14 @@ decl_input_parse(struct rpc_call *call, const struct form_set *set, struct decl_
 		value = strtod(in->amount, NULL);
 	if (value <= 0 || value > DECL_AMOUNT_MAX) {
 		snprintf(max, sizeof max, "%d", DECL_AMOUNT_MAX);
-		return decl_fail(call, RPC_INVALID_INPUT, "amount_invalid", "amount", NULL, max);
+		return rpc_fail_format(call, RPC_INVALID_INPUT, "amount_invalid", "amount", NULL, max);
 	}
 	if (fields == NULL || json_is_null(fields))
 		fields = empty = json_object();
 	checked = forms_check_fields(in->entry->definition, fields, &problem);
 	json_decref(empty);
 	if (checked == NULL) {
-		decl_fail(call, RPC_INVALID_INPUT, problem.reason, problem.field,
+		rpc_fail_format(call, RPC_INVALID_INPUT, problem.reason, problem.field,
 		    problem.label != NULL ? problem.label : message_field(call->session->lang,
 		    "fields"), problem.arg);
 		form_problem_free(&problem);
@@ -482,11 +343,11 @@ decl_explain(struct rpc_call *call, struct db_conn *db, const char *id, const ch
 		return rpc_fail_internal(call, db_error_text(db));
 	if (PQntuples(res) == 0) {
 		PQclear(res);
-		return decl_fail(call, RPC_NOT_FOUND, "not_found", "id", NULL, NULL);
+		return rpc_fail_format(call, RPC_NOT_FOUND, "not_found", "id", NULL, NULL);
 	}
 	if (strcmp(PQgetvalue(res, 0, 2), "person") != 0) {
 		PQclear(res);
-		return decl_fail(call, RPC_NOT_PERMITTED, "base_record", "id", NULL, NULL);
+		return rpc_fail_format(call, RPC_NOT_PERMITTED, "base_record", "id", NULL, NULL);
 	}
 	if (strcmp(PQgetvalue(res, 0, 0), expected_state) != 0) {
 		char state[16];
@@ -497,7 +358,7 @@ decl_explain(struct rpc_call *call, struct db_conn *db, const char *id, const ch
 	}
 	call->error_data = json_pack("{s:i}", "version", atoi(PQgetvalue(res, 0, 1)));
 	PQclear(res);
-	return decl_fail(call, RPC_CONFLICT, "stale_version", "version", NULL, NULL);
+	return rpc_fail_format(call, RPC_CONFLICT, "stale_version", "version", NULL, NULL);
 }
 
 /* What a draft the person wants to change or submit holds now. */
@@ -532,7 +393,7 @@ decl_draft_read(struct rpc_call *call, struct db_conn *db, const char *id,
 		return rpc_fail_internal(call, db_error_text(db));
 	if (PQntuples(res) == 0) {
 		PQclear(res);
-		return decl_fail(call, RPC_NOT_FOUND, "not_found", "id", NULL, NULL);
+		return rpc_fail_format(call, RPC_NOT_FOUND, "not_found", "id", NULL, NULL);
 	}
 	snprintf(d->state, sizeof d->state, "%s", PQgetvalue(res, 0, 0));
 	snprintf(d->version, sizeof d->version, "%s", PQgetvalue(res, 0, 1));
@@ -545,7 +406,7 @@ decl_draft_read(struct rpc_call *call, struct db_conn *db, const char *id,
 	if (base) {
 		json_decref(d->definition);
 		d->definition = NULL;
-		return decl_fail(call, RPC_NOT_PERMITTED, "base_record", "id", NULL, NULL);
+		return rpc_fail_format(call, RPC_NOT_PERMITTED, "base_record", "id", NULL, NULL);
 	}
 	if (d->definition == NULL) {
 		return rpc_fail_internal(call, "a learning form definition is not JSON");
@@ -564,6 +425,15 @@ decl_draft_read(struct rpc_call *call, struct db_conn *db, const char *id,
  * $1.. of the content: account, unit, form_id, form_code, year, amount,
  * credit_hours, category, fields.
  */
+/*
+ * The audit row of the person's own transition of the rows of src (a CTE
+ * returning id, account_id): action, from and to as SQL literals.
+ */
+#define DECL_AUDIT_OWN(action, from, to, src) \
+	" audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id," \
+	"  action, from_state, to_state) SELECT id, account_id, account_id, '" action "'," \
+	"  " from ", " to " FROM " src ")"
+
 #define DECL_TOTALS_ADD_PENDING(from) \
 	" totals AS (INSERT INTO declaration_totals" \
 	"  (account_id, year, form_code, category, pending_hours)" \
@@ -572,15 +442,24 @@ decl_draft_read(struct rpc_call *call, struct db_conn *db, const char *id,
 	"  pending_hours = declaration_totals.pending_hours + EXCLUDED.pending_hours," \
 	"  category = EXCLUDED.category)"
 
+/*
+ * The end of a statement that submits the rows of src (from the state
+ * from): they return what the audit row and the pending total need, and
+ * the statement returns the write's result row.
+ */
+#define DECL_SUBMITTED(from, src) \
+	" RETURNING id, account_id, year, form_code, category, hours, version, submitted_at)," \
+	DECL_AUDIT_OWN("submit", from, "'pending'", src) "," \
+	DECL_TOTALS_ADD_PENDING(src) \
+	" SELECT id, version, 'pending', " DB_ISO_TIME("submitted_at") " FROM " src
+
 DB_STMT(decl_create_stmt,
     "WITH ins AS ("
     " INSERT INTO declarations (account_id, unit_code, form_id, form_code, year, amount,"
     "  hours, category, fields)"
     " VALUES ($1, $2, $3, $4, $5, $6, round($6::numeric * $7::numeric, 2), $8, $9::jsonb)"
     " RETURNING id, account_id, version),"
-    " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id, action,"
-    "  from_state, to_state) SELECT id, account_id, account_id, 'create', NULL, 'draft'"
-    "  FROM ins)"
+    DECL_AUDIT_OWN("create", "NULL", "'draft'", "ins")
     " SELECT id, version, 'draft', NULL FROM ins");
 
 DB_STMT(decl_create_submit_stmt,
@@ -589,12 +468,7 @@ DB_STMT(decl_create_submit_stmt,
     "  hours, category, fields, state, submitted_at)"
     " VALUES ($1, $2, $3, $4, $5, $6, round($6::numeric * $7::numeric, 2), $8, $9::jsonb,"
     "  'pending', now())"
-    " RETURNING id, account_id, year, form_code, category, hours, version, submitted_at),"
-    " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id, action,"
-    "  from_state, to_state) SELECT id, account_id, account_id, 'submit', NULL, 'pending'"
-    "  FROM ins),"
-    DECL_TOTALS_ADD_PENDING("ins")
-    " SELECT id, version, 'pending', " DECL_ISO("submitted_at") " FROM ins");
+    DECL_SUBMITTED("NULL", "ins"));
 
 /* $10 id, $11 version: the draft as the person last saw it. */
 DB_STMT(decl_edit_stmt,
@@ -613,12 +487,7 @@ DB_STMT(decl_edit_submit_stmt,
     "  version = version + 1"
     " WHERE id = $10 AND account_id = $1 AND state = 'draft'"
     "  AND source = 'person' AND version = $11"
-    " RETURNING id, account_id, year, form_code, category, hours, version, submitted_at),"
-    " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id, action,"
-    "  from_state, to_state) SELECT id, account_id, account_id, 'submit', 'draft', 'pending'"
-    "  FROM upd),"
-    DECL_TOTALS_ADD_PENDING("upd")
-    " SELECT id, version, 'pending', " DECL_ISO("submitted_at") " FROM upd");
+    DECL_SUBMITTED("'draft'", "upd"));
 
 /* Submit a draft as it is: $1 id, $2 account, $3 version. */
 DB_STMT(decl_submit_stmt,
@@ -627,12 +496,7 @@ DB_STMT(decl_submit_stmt,
     "  version = version + 1"
     " WHERE id = $1 AND account_id = $2 AND state = 'draft' AND source = 'person'"
     "  AND version = $3"
-    " RETURNING id, account_id, year, form_code, category, hours, version, submitted_at),"
-    " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id, action,"
-    "  from_state, to_state) SELECT id, account_id, account_id, 'submit', 'draft', 'pending'"
-    "  FROM upd),"
-    DECL_TOTALS_ADD_PENDING("upd")
-    " SELECT id, version, 'pending', " DECL_ISO("submitted_at") " FROM upd");
+    DECL_SUBMITTED("'draft'", "upd"));
 
 /*
  * Run one of the write statements, inside a transaction with the
@@ -704,7 +568,7 @@ decl_store(struct rpc_call *call, bool submit)
 	const struct form_set *set;
 	struct decl_input in;
 	struct decl_draft draft = { .definition = NULL };
-	struct db_conn *db;
+	struct db_conn *db = call->db;
 	struct db_stmt *st;
 	PGresult *res;
 	long long id = 0, version = 0;
@@ -715,7 +579,7 @@ decl_store(struct rpc_call *call, bool submit)
 	memset(&in, 0, sizeof in);
 	if (has_id && !rpc_param_int(call, "version", &version))
 		return rpc_fail(call, RPC_INVALID_PARAMS, "param_missing", "version", NULL);
-	if ((db = rpc_db(call)) == NULL || (set = decl_forms(call, db)) == NULL)
+	if ((set = decl_forms(call, db)) == NULL)
 		return -1;
 	snprintf(account, sizeof account, "%lld", (long long)s->account_id);
 	snprintf(id_text, sizeof id_text, "%lld", id);
@@ -725,14 +589,14 @@ decl_store(struct rpc_call *call, bool submit)
 		goto out;
 	if (has_id && strcmp(draft.version, version_text) != 0) {
 		call->error_data = json_pack("{s:i}", "version", atoi(draft.version));
-		decl_fail(call, RPC_CONFLICT, "stale_version", "version", NULL, NULL);
+		rpc_fail_format(call, RPC_CONFLICT, "stale_version", "version", NULL, NULL);
 		goto out;
 	}
 	if (decl_input_parse(call, set, &in) != 0)
 		goto out;
 	if (submit && decl_attachment_required(in.entry->definition) && !in.has_upload &&
 	    !(has_id && draft.has_attachment && !in.remove_attachment)) {
-		decl_fail(call, RPC_INVALID_INPUT, "attachment_required", "attachment_token",
+		rpc_fail_format(call, RPC_INVALID_INPUT, "attachment_required", "attachment_token",
 		    NULL, NULL);
 		goto out;
 	}
@@ -785,7 +649,7 @@ decl_submit(struct rpc_call *call)
 	const struct form_set *set;
 	struct decl_input in;
 	struct decl_draft draft;
-	struct db_conn *db;
+	struct db_conn *db = call->db;
 	PGresult *res;
 	long long id = 0, version = 0;
 	char account[24], id_text[24], version_text[24];
@@ -800,7 +664,7 @@ decl_submit(struct rpc_call *call)
 	    json_object_get(call->params, "amount") != NULL ||
 	    json_object_get(call->params, "fields") != NULL)
 		return rpc_fail(call, RPC_INVALID_PARAMS, "param_missing", "form", NULL);
-	if ((db = rpc_db(call)) == NULL || (set = decl_forms(call, db)) == NULL)
+	if ((set = decl_forms(call, db)) == NULL)
 		return -1;
 	snprintf(account, sizeof account, "%lld", (long long)s->account_id);
 	snprintf(id_text, sizeof id_text, "%lld", id);
@@ -811,12 +675,12 @@ decl_submit(struct rpc_call *call)
 		snprintf(version_text, sizeof version_text, "%lld", version);
 		if (strcmp(version_text, draft.version) != 0) {
 			call->error_data = json_pack("{s:i}", "version", atoi(draft.version));
-			decl_fail(call, RPC_CONFLICT, "stale_version", "version", NULL, NULL);
+			rpc_fail_format(call, RPC_CONFLICT, "stale_version", "version", NULL, NULL);
 			goto out;
 		}
 	}
 	if (forms_find(set, draft.form_code) == NULL) {
-		decl_fail(call, RPC_INVALID_INPUT, "form_retired", "form", NULL, NULL);
+		rpc_fail_format(call, RPC_INVALID_INPUT, "form_retired", "form", NULL, NULL);
 		goto out;
 	}
 	if (!decl_year_check(call, strtoll(draft.year, NULL, 10)))
@@ -825,7 +689,7 @@ decl_submit(struct rpc_call *call)
 		goto out;
 	if (decl_attachment_required(draft.definition) && !in.has_upload &&
 	    !(draft.has_attachment && !in.remove_attachment)) {
-		decl_fail(call, RPC_INVALID_INPUT, "attachment_required", "attachment_token",
+		rpc_fail_format(call, RPC_INVALID_INPUT, "attachment_required", "attachment_token",
 		    NULL, NULL);
 		goto out;
 	}
@@ -858,9 +722,7 @@ DB_STMT(decl_withdraw_stmt,
     " UPDATE declarations SET state = 'draft', updated_at = now(), version = version + 1"
     " WHERE id = $1 AND account_id = $2 AND state = 'pending' AND source = 'person'"
     " RETURNING id, account_id, year, form_code, hours, version),"
-    " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id, action,"
-    "  from_state, to_state) SELECT id, account_id, account_id, 'withdraw', 'pending', 'draft'"
-    "  FROM upd),"
+    DECL_AUDIT_OWN("withdraw", "'pending'", "'draft'", "upd") ","
     " totals AS (UPDATE declaration_totals t SET pending_hours = t.pending_hours - upd.hours"
     "  FROM upd WHERE t.account_id = upd.account_id AND t.year = upd.year"
     "  AND t.form_code = upd.form_code)"
@@ -872,9 +734,7 @@ DB_STMT(decl_revise_stmt,
     "  decided_at = NULL, updated_at = now(), version = version + 1"
     " WHERE id = $1 AND account_id = $2 AND state = 'rejected' AND source = 'person'"
     " RETURNING id, account_id, version),"
-    " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id, action,"
-    "  from_state, to_state) SELECT id, account_id, account_id, 'revise', 'rejected', 'draft'"
-    "  FROM upd)"
+    DECL_AUDIT_OWN("revise", "'rejected'", "'draft'", "upd")
     " SELECT id, version FROM upd");
 
 DB_STMT(decl_delete_stmt,
@@ -882,9 +742,7 @@ DB_STMT(decl_delete_stmt,
     " DELETE FROM declarations"
     " WHERE id = $1 AND account_id = $2 AND state = 'draft' AND source = 'person'"
     " RETURNING id, account_id, 0 AS version),"
-    " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id, action,"
-    "  from_state, to_state) SELECT id, account_id, account_id, 'delete', 'draft', NULL"
-    "  FROM del)"
+    DECL_AUDIT_OWN("delete", "'draft'", "NULL", "del")
     " SELECT id, version FROM del");
 
 /* Run one of the statements above on the caller's declaration id. */
@@ -893,15 +751,13 @@ decl_transition(struct rpc_call *call, struct db_stmt *st, const char *from,
     const char *to, const char *verb)
 {
 	struct session *s = call->session;
-	struct db_conn *db;
+	struct db_conn *db = call->db;
 	long long id = 0;
 	char account[24], id_text[24];
 	const char *params[2] = { id_text, account };
 	PGresult *res;
 
 	rpc_param_int(call, "id", &id);
-	if ((db = rpc_db(call)) == NULL)
-		return -1;
 	snprintf(account, sizeof account, "%lld", (long long)s->account_id);
 	snprintf(id_text, sizeof id_text, "%lld", id);
 	if ((res = db_exec(db, st, 2, params)) == NULL)
@@ -946,8 +802,8 @@ decl_delete(struct rpc_call *call)
 	" trim_scale(d.amount)::text, trim_scale(d.hours)::text, d.state, d.source," \
 	" d.fields ->> (f.definition #>> '{fields,0,key}'), d.reject_reason," \
 	" EXISTS (SELECT 1 FROM attachments x WHERE x.declaration_id = d.id), d.version," \
-	" " DECL_ISO("d.created_at") ", " DECL_ISO("d.submitted_at") "," \
-	" " DECL_ISO("d.decided_at")
+	" " DB_ISO_TIME("d.created_at") ", " DB_ISO_TIME("d.submitted_at") "," \
+	" " DB_ISO_TIME("d.decided_at")
 #define DECL_ROW_NCOLUMNS	16
 
 /* One list row (DECL_ROW_COLUMNS from column 0) as JSON. */
@@ -1015,50 +871,33 @@ decl_list(struct rpc_call *call)
 	    "SELECT state, count(*) FROM declarations WHERE account_id = $1 GROUP BY state");
 #undef DECL_LIST_SELECT
 	enum lang lang = call->session->lang;
-	struct db_conn *db;
+	struct db_conn *db = call->db;
 	const char *state;
-	char *after_at = NULL, *after_id = NULL, limit_text[24], account[24];
-	long long limit;
-	PGresult *res = NULL;
-	json_t *items = NULL, *next = NULL, *counts = NULL;
-	int have_after, n, rc = -1;
+	char account[24];
+	PGresult *res;
+	json_t *items, *next, *counts;
+	int n;
 	long long all = 0;
 
-	if (!decl_limit(call, DECL_LIST_LIMIT, &limit) || !decl_state_filter(call, &state))
+	if (!decl_state_filter(call, &state))
 		return -1;
-	if ((have_after = decl_cursor_decode(call, &after_at, &after_id)) < 0)
-		return -1;
-	if ((db = rpc_db(call)) == NULL)
-		goto out;
 	snprintf(account, sizeof account, "%lld", (long long)call->session->account_id);
-	snprintf(limit_text, sizeof limit_text, "%lld", limit + 1);
-	const char *params[5] = { account, state, limit_text, after_at, after_id };
-	res = db_exec(db, have_after ? &decl_list_after_stmt : &decl_list_stmt,
-	    have_after ? 5 : 3, params);
-	if (res == NULL) {
-		if (have_after && strncmp(db_error_sqlstate(db), "22", 2) == 0)
-			rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
-		else
-			rpc_fail_internal(call, db_error_text(db));
-		goto out;
-	}
-	n = PQntuples(res);
+	const char *params[5] = { account, state, call->page.fetch, call->page.key[0],
+	    call->page.key[1] };
+	res = db_exec(db, call->page.after ? &decl_list_after_stmt : &decl_list_stmt,
+	    call->page.after ? 5 : 3, params);
+	if (res == NULL)
+		return rpc_fail_page(call);
+	n = rpc_page_rows(call, res);
 	items = json_array();
-	for (int r = 0; r < n && r < limit; r++)
+	for (int r = 0; r < n; r++)
 		json_array_append_new(items, decl_row(res, r, lang));
-	if (n > limit) {
-		char *cursor = decl_cursor_encode(PQgetvalue(res, (int)limit - 1, DECL_ROW_NCOLUMNS),
-		    PQgetvalue(res, (int)limit - 1, 0));
-
-		next = json_string(cursor);
-		free(cursor);
-	} else {
-		next = json_null();
-	}
+	next = rpc_page_next(call, res, DECL_ROW_NCOLUMNS, 0);
 	PQclear(res);
 	if ((res = db_exec(db, &decl_counts_stmt, 1, params)) == NULL) {
-		rpc_fail_internal(call, db_error_text(db));
-		goto out;
+		json_decref(items);
+		json_decref(next);
+		return rpc_fail_internal(call, db_error_text(db));
 	}
 	counts = json_pack("{s:i, s:i, s:i, s:i}", "draft", 0, "pending", 0, "approved", 0,
 	    "rejected", 0);
@@ -1068,19 +907,11 @@ decl_list(struct rpc_call *call)
 		json_object_set_new(counts, PQgetvalue(res, r, 0), json_integer(c));
 		all += c;
 	}
+	PQclear(res);
 	json_object_set_new(counts, "all", json_integer(all));
 	call->result = json_pack("{s:o, s:o, s:o}", "items", items, "next", next,
 	    "counts", counts);
-	items = next = counts = NULL;
-	rc = 0;
-out:
-	PQclear(res);
-	json_decref(items);
-	json_decref(next);
-	json_decref(counts);
-	free(after_at);
-	free(after_id);
-	return rc;
+	return 0;
 }
 
 /* The audit history of declaration id, oldest first; NULL on failure. */
@@ -1089,7 +920,7 @@ decl_history(struct db_conn *db, const char *id, enum lang lang)
 {
 	DB_STMT(decl_history_stmt,
 	    "SELECT au.action, au.from_state, au.to_state, au.reason,"
-	    " " DECL_ISO("au.at") ", x.name"
+	    " " DB_ISO_TIME("au.at") ", x.name"
 	    " FROM declaration_audit au LEFT JOIN accounts x ON x.id = au.actor_id"
 	    " WHERE au.declaration_id = $1 ORDER BY au.at, au.id");
 	const char *params[1] = { id };
@@ -1106,7 +937,7 @@ decl_history(struct db_conn *db, const char *id, enum lang lang)
 		    "to_state", rpc_column_text(res, r, 2),
 		    "reason", rpc_column_text(res, r, 3),
 		    "at", PQgetvalue(res, r, 4),
-		    "actor", decl_person(res, r, 5));
+		    "actor", rpc_column_person(res, r, 5));
 
 		if (!PQgetisnull(res, r, 2))
 			json_object_set_new(item, "to_label",
@@ -1122,9 +953,9 @@ decl_history(struct db_conn *db, const char *id, enum lang lang)
 	"SELECT d.id, d.state, d.source, d.version, d.form_code, f.version," \
 	" f.definition::text, d.category, d.year, trim_scale(d.amount)::text," \
 	" trim_scale(d.hours)::text, d.fields::text, d.reject_reason," \
-	" " DECL_ISO("d.submitted_at") ", " DECL_ISO("d.decided_at") ", dec.name," \
-	" " DECL_ISO("d.created_at") ", " DECL_ISO("d.updated_at") "," \
-	" a.id, a.name, a.mime, a.size, a.sha256, " DECL_ISO("a.created_at") "," \
+	" " DB_ISO_TIME("d.submitted_at") ", " DB_ISO_TIME("d.decided_at") ", dec.name," \
+	" " DB_ISO_TIME("d.created_at") ", " DB_ISO_TIME("d.updated_at") "," \
+	" a.id, a.name, a.mime, a.size, a.sha256, " DB_ISO_TIME("a.created_at") "," \
 	" p.id, p.id_number, p.name, dp.name, d.unit_code, u.name" \
 	" FROM declarations d JOIN learning_forms f ON f.id = d.form_id" \
 	" JOIN accounts p ON p.id = d.account_id" \
@@ -1167,7 +998,7 @@ decl_detail(const PGresult *res, enum lang lang, bool with_person)
 	    "reject_reason", rpc_column_text(res, 0, 12),
 	    "submitted_at", rpc_column_text(res, 0, 13),
 	    "decided_at", rpc_column_text(res, 0, 14),
-	    "decided_by", decl_person(res, 0, 15),
+	    "decided_by", rpc_column_person(res, 0, 15),
 	    "created_at", PQgetvalue(res, 0, 16),
 	    "updated_at", PQgetvalue(res, 0, 17),
 	    "attachment", attachment);
@@ -1193,7 +1024,7 @@ decl_show(struct rpc_call *call, struct db_conn *db, struct db_stmt *st,
 		return rpc_fail_internal(call, db_error_text(db));
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		return decl_fail(call, RPC_NOT_FOUND, "not_found", "id", NULL, NULL);
+		return rpc_fail_format(call, RPC_NOT_FOUND, "not_found", "id", NULL, NULL);
 	}
 	if ((history = decl_history(db, params[0], call->session->lang)) == NULL) {
 		PQclear(res);
@@ -1210,17 +1041,14 @@ static int
 decl_get(struct rpc_call *call)
 {
 	DB_STMT(decl_get_stmt, DECL_DETAIL_SELECT " WHERE d.id = $1 AND d.account_id = $2");
-	struct db_conn *db;
 	long long id = 0;
 	char id_text[24], account[24];
 	const char *params[2] = { id_text, account };
 
 	rpc_param_int(call, "id", &id);
-	if ((db = rpc_db(call)) == NULL)
-		return -1;
 	snprintf(id_text, sizeof id_text, "%lld", id);
 	snprintf(account, sizeof account, "%lld", (long long)call->session->account_id);
-	return decl_show(call, db, &decl_get_stmt, params, false);
+	return decl_show(call, call->db, &decl_get_stmt, params, false);
 }
 
 /*
@@ -1228,20 +1056,17 @@ decl_get(struct rpc_call *call)
  * been submitted.  A draft, or another unit's record, is not_found.
  */
 static int
-review_declaration(struct rpc_call *call)
+decl_review_get(struct rpc_call *call)
 {
-	DB_STMT(review_declaration_stmt, DECL_DETAIL_SELECT
+	DB_STMT(decl_review_stmt, DECL_DETAIL_SELECT
 	    " WHERE d.id = $1 AND d.unit_code = $2 AND d.state <> 'draft'");
-	struct db_conn *db;
 	long long id = 0;
 	char id_text[24];
 	const char *params[2] = { id_text, call->session->unit_code };
 
 	rpc_param_int(call, "id", &id);
-	if ((db = rpc_admin_db(call)) == NULL)
-		return -1;
 	snprintf(id_text, sizeof id_text, "%lld", id);
-	return decl_show(call, db, &review_declaration_stmt, params, true);
+	return decl_show(call, call->db, &decl_review_stmt, params, true);
 }
 
 /*
@@ -1249,7 +1074,7 @@ review_declaration(struct rpc_call *call)
  * an administrator one of a submitted declaration of their unit.
  */
 static int
-attachment_get(struct rpc_call *call)
+decl_attachment_get(struct rpc_call *call)
 {
 #define ATTACHMENT_SELECT \
 	"SELECT a.name, a.mime, a.size, a.sha256, substring(a.data FROM $2::int + 1 FOR $3::int)" \
@@ -1259,7 +1084,7 @@ attachment_get(struct rpc_call *call)
 	    " AND d.unit_code = $4 AND d.state <> 'draft'");
 #undef ATTACHMENT_SELECT
 	struct session *s = call->session;
-	struct db_conn *db;
+	struct db_conn *db = call->db;
 	long long id = 0, offset = 0, length = ATTACHMENT_CHUNK_MAX, size;
 	char id_text[24], offset_text[24], length_text[24], account[24], *b64 = NULL;
 	unsigned char *bytes = NULL;
@@ -1270,12 +1095,6 @@ attachment_get(struct rpc_call *call)
 	rpc_param_int(call, "attachment_id", &id);
 	rpc_param_int(call, "offset", &offset);
 	rpc_param_int(call, "length", &length);
-	if (offset < 0 || offset > 0x7fffffffLL)
-		return rpc_fail(call, RPC_INVALID_PARAMS, "offset_invalid", "offset", NULL);
-	if (length < 1 || length > ATTACHMENT_CHUNK_MAX)
-		return rpc_fail(call, RPC_INVALID_PARAMS, "length_invalid", "length", NULL);
-	if ((db = admin ? rpc_admin_db(call) : rpc_db(call)) == NULL)
-		return -1;
 	snprintf(id_text, sizeof id_text, "%lld", id);
 	snprintf(offset_text, sizeof offset_text, "%lld", offset);
 	snprintf(length_text, sizeof length_text, "%lld", length);
@@ -1363,17 +1182,14 @@ decl_person_ids(struct rpc_call *call, struct db_conn *db, const char *person, c
 }
 
 /*
- * review.declarations: the unit's pending declarations, newest submission
- * first, keyset paged.  Three ways to the rows, by what the filters leave:
- * the queue index declarations_review_queue (the year checked on the rows
- * it yields); with a form, declarations_queue_by_form; with a person, the
- * few people it names first, then their records (declarations_by_person).
- * The first page also counts the matches, up to DECL_COUNT_MAX: beyond that
- * the exact number is of no use to anyone and costs a scan of the queue.
+ * The statements of review.declarations.  Three ways to the rows, by what
+ * the filters leave: the queue index declarations_review_queue (the year
+ * checked on the rows it yields); with a form, declarations_queue_by_form;
+ * with a person, the few people it names first, then their records
+ * (declarations_by_person).  $1 unit, $2 year or NULL, $3 form or NULL, $4
+ * person (a filter text, or with the people first their ids), $5 rows, $6
+ * $7 the cursor.
  */
-static int
-review_declarations(struct rpc_call *call)
-{
 #define QUEUE_SELECT \
 	"SELECT " DECL_ROW_COLUMNS ", d.submitted_at::text, d.account_id, a.name, a.id_number" \
 	" FROM declarations d JOIN learning_forms f ON f.id = d.form_id" \
@@ -1387,179 +1203,209 @@ review_declarations(struct rpc_call *call)
 #define QUEUE_NO_FORM	" AND $3::text IS NULL"
 #define QUEUE_AFTER	" AND (d.submitted_at, d.id) < ($6::timestamptz, $7::bigint)"
 #define QUEUE_ORDER	" ORDER BY d.submitted_at DESC, d.id DESC LIMIT $5"
-	DB_STMT(queue_stmt, QUEUE_SELECT QUEUE_PERSON QUEUE_NO_FORM QUEUE_ORDER);
-	DB_STMT(queue_after_stmt, QUEUE_SELECT QUEUE_PERSON QUEUE_NO_FORM QUEUE_AFTER QUEUE_ORDER);
-	DB_STMT(queue_form_stmt, QUEUE_SELECT QUEUE_PERSON QUEUE_FORM QUEUE_ORDER);
-	DB_STMT(queue_form_after_stmt, QUEUE_SELECT QUEUE_PERSON QUEUE_FORM QUEUE_AFTER
-	    QUEUE_ORDER);
-	/*
-	 * $4 is the people's ids.  Their records come first, by their index (a
-	 * materialised CTE: left to itself the planner would AND in the whole
-	 * unit's queue); they are few, so the rest are plain filters.
-	 */
-	DB_STMT(queue_people_stmt,
-	    "WITH d AS MATERIALIZED (SELECT * FROM declarations"
-	    " WHERE account_id = ANY ($4::bigint[]))"
-	    " SELECT " DECL_ROW_COLUMNS ", d.submitted_at::text, d.account_id, a.name,"
-	    " a.id_number"
-	    " FROM d JOIN learning_forms f ON f.id = d.form_id"
-	    " JOIN accounts a ON a.id = d.account_id"
-	    " WHERE d.unit_code = $1 AND d.state = 'pending'"
-	    " AND ($2::smallint IS NULL OR d.year = $2::smallint)"
-	    " AND ($3::text IS NULL OR d.form_code = $3)"
-	    " AND ($6::timestamptz IS NULL OR (d.submitted_at, d.id) < ($6::timestamptz, $7::bigint))"
-	    QUEUE_ORDER);
-	/*
-	 * Counts: each reads only an index (year and form_code are included in
-	 * them), except with a person filter too broad to look up first.
-	 */
-#define COUNT_SELECT \
-	"SELECT count(*) FROM (SELECT 1 FROM declarations d" \
-	" WHERE d.unit_code = $1 AND d.state = 'pending'" \
-	" AND ($2::smallint IS NULL OR d.year = $2::smallint)"
-	DB_STMT(queue_count_stmt, COUNT_SELECT
-	    " AND $3::text IS NULL AND $4::text IS NULL LIMIT $5) c");
-	DB_STMT(queue_form_count_stmt, COUNT_SELECT
-	    " AND d.form_code = $3 AND $4::text IS NULL LIMIT $5) c");
-	DB_STMT(queue_person_count_stmt, COUNT_SELECT
-	    " AND ($3::text IS NULL OR d.form_code = $3)"
-	    " AND EXISTS (SELECT 1 FROM accounts a WHERE a.id = d.account_id"
-	    "  AND (strpos(a.name, $4) > 0 OR starts_with(a.id_number::text, upper($4))))"
-	    " LIMIT $5) c");
-#undef COUNT_SELECT
-	DB_STMT(queue_people_count_stmt,
-	    "WITH d AS MATERIALIZED (SELECT unit_code, state, year, form_code FROM declarations"
-	    " WHERE account_id = ANY ($4::bigint[]))"
-	    " SELECT count(*) FROM (SELECT 1 FROM d"
-	    " WHERE d.unit_code = $1 AND d.state = 'pending'"
-	    " AND ($2::smallint IS NULL OR d.year = $2::smallint)"
-	    " AND ($3::text IS NULL OR d.form_code = $3) LIMIT $5) c");
+DB_STMT(decl_queue_stmt, QUEUE_SELECT QUEUE_PERSON QUEUE_NO_FORM QUEUE_ORDER);
+DB_STMT(decl_queue_after_stmt, QUEUE_SELECT QUEUE_PERSON QUEUE_NO_FORM QUEUE_AFTER
+    QUEUE_ORDER);
+DB_STMT(decl_queue_form_stmt, QUEUE_SELECT QUEUE_PERSON QUEUE_FORM QUEUE_ORDER);
+DB_STMT(decl_queue_form_after_stmt, QUEUE_SELECT QUEUE_PERSON QUEUE_FORM QUEUE_AFTER
+    QUEUE_ORDER);
+/*
+ * $4 is the people's ids.  Their records come first, by their index (a
+ * materialised CTE: left to itself the planner would AND in the whole
+ * unit's queue); they are few, so the rest are plain filters.
+ */
+DB_STMT(decl_queue_people_stmt,
+    "WITH d AS MATERIALIZED (SELECT * FROM declarations"
+    " WHERE account_id = ANY ($4::bigint[]))"
+    " SELECT " DECL_ROW_COLUMNS ", d.submitted_at::text, d.account_id, a.name,"
+    " a.id_number"
+    " FROM d JOIN learning_forms f ON f.id = d.form_id"
+    " JOIN accounts a ON a.id = d.account_id"
+    " WHERE d.unit_code = $1 AND d.state = 'pending'"
+    " AND ($2::smallint IS NULL OR d.year = $2::smallint)"
+    " AND ($3::text IS NULL OR d.form_code = $3)"
+    " AND ($6::timestamptz IS NULL OR (d.submitted_at, d.id) < ($6::timestamptz, $7::bigint))"
+    QUEUE_ORDER);
 #undef QUEUE_SELECT
 #undef QUEUE_PERSON
 #undef QUEUE_FORM
 #undef QUEUE_NO_FORM
 #undef QUEUE_AFTER
 #undef QUEUE_ORDER
-	enum lang lang = call->session->lang;
-	const char *form = rpc_param_string(call, "form");
-	const char *person = rpc_param_string(call, "person");
-	struct db_conn *db;
-	struct db_stmt *st;
-	char *after_at = NULL, *after_id = NULL, *people = NULL;
-	char limit_text[24], count_limit[16], year_text[8], range[32];
-	long long limit, year, total;
-	PGresult *res = NULL;
-	json_t *items = NULL, *next = NULL, *item;
-	int have_after, n, rc = -1, c = DECL_ROW_NCOLUMNS;
 
-	if (!decl_limit(call, DECL_QUEUE_LIMIT, &limit))
-		return -1;
-	year_text[0] = '\0';
+/*
+ * Counts ($5: at most this many): each reads only an index (year and
+ * form_code are included in them), except with a person filter too broad
+ * to look up first.
+ */
+#define COUNT_SELECT \
+	"SELECT count(*) FROM (SELECT 1 FROM declarations d" \
+	" WHERE d.unit_code = $1 AND d.state = 'pending'" \
+	" AND ($2::smallint IS NULL OR d.year = $2::smallint)"
+DB_STMT(decl_queue_count_stmt, COUNT_SELECT
+    " AND $3::text IS NULL AND $4::text IS NULL LIMIT $5) c");
+DB_STMT(decl_queue_form_count_stmt, COUNT_SELECT
+    " AND d.form_code = $3 AND $4::text IS NULL LIMIT $5) c");
+DB_STMT(decl_queue_person_count_stmt, COUNT_SELECT
+    " AND ($3::text IS NULL OR d.form_code = $3)"
+    " AND EXISTS (SELECT 1 FROM accounts a WHERE a.id = d.account_id"
+    "  AND (strpos(a.name, $4) > 0 OR starts_with(a.id_number::text, upper($4))))"
+    " LIMIT $5) c");
+#undef COUNT_SELECT
+DB_STMT(decl_queue_people_count_stmt,
+    "WITH d AS MATERIALIZED (SELECT unit_code, state, year, form_code FROM declarations"
+    " WHERE account_id = ANY ($4::bigint[]))"
+    " SELECT count(*) FROM (SELECT 1 FROM d"
+    " WHERE d.unit_code = $1 AND d.state = 'pending'"
+    " AND ($2::smallint IS NULL OR d.year = $2::smallint)"
+    " AND ($3::text IS NULL OR d.form_code = $3) LIMIT $5) c");
+
+/* What review.declarations asks for. */
+struct decl_queue {
+	char		 year[8];	/* "" for any */
+	const char	*form;		/* NULL for any */
+	const char	*person;	/* a filter text, or NULL */
+	char		*people;	/* the people it names as an array literal, or NULL */
+};
+
+/*
+ * The filters of review.declarations into *q (the person filter's text is
+ * checked by the dispatcher; the people it names are looked up later).
+ * Returns 0 or -1 after rpc_fail.
+ */
+static int
+decl_queue_filters(struct rpc_call *call, struct decl_queue *q)
+{
+	long long year;
+	char range[32];
+
+	memset(q, 0, sizeof *q);
 	if (rpc_param_int(call, "year", &year)) {
 		if (year < DECL_YEAR_MIN || year > DECL_YEAR_MAX) {
 			snprintf(range, sizeof range, "%d %s %d", DECL_YEAR_MIN,
-			    message_get(lang, "and"), DECL_YEAR_MAX);
-			return decl_fail(call, RPC_INVALID_PARAMS, "year_invalid", "year", NULL, range);
+			    message_get(call->session->lang, "and"), DECL_YEAR_MAX);
+			return rpc_fail_format(call, RPC_INVALID_PARAMS, "year_invalid", "year", NULL,
+			    range);
 		}
-		snprintf(year_text, sizeof year_text, "%lld", year);
+		snprintf(q->year, sizeof q->year, "%lld", year);
 	}
-	if (form != NULL && *form == '\0')
-		form = NULL;
-	if (form != NULL && (strlen(form) > 32 ||
-	    strspn(form, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(form)))
+	q->form = rpc_param_text(call, "form");
+	if (q->form != NULL && (strlen(q->form) > 32 ||
+	    strspn(q->form, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(q->form)))
 		return rpc_fail(call, RPC_INVALID_PARAMS, "form_filter_invalid", "form", NULL);
-	if (person != NULL && *person == '\0')
-		person = NULL;
-	if (person != NULL && !text_clean(person, false, 1, DECL_PERSON_MAX))
-		return rpc_fail(call, RPC_INVALID_PARAMS, "filter_invalid", "person", NULL);
-	if ((have_after = decl_cursor_decode(call, &after_at, &after_id)) < 0)
-		return -1;
-	if ((db = rpc_admin_db(call)) == NULL)
-		goto out;
-	if (person != NULL && decl_person_ids(call, db, person, &people) < 0)
-		goto out;
+	q->person = rpc_param_text(call, "person");
+	return 0;
+}
 
-	snprintf(limit_text, sizeof limit_text, "%lld", limit + 1);
-	const char *params[7] = { call->session->unit_code, year_text[0] ? year_text : NULL,
-	    form, people != NULL ? people : person, limit_text, after_at, after_id };
-	if (people != NULL)
-		st = &queue_people_stmt;
-	else if (form != NULL)
-		st = have_after ? &queue_form_after_stmt : &queue_form_stmt;
+/* A page of the queue q as {items, next}; NULL after rpc_fail. */
+static json_t *
+decl_queue_page(struct rpc_call *call, const struct decl_queue *q, const char *const *params)
+{
+	enum lang lang = call->session->lang;
+	bool after = call->page.after;
+	struct db_stmt *st;
+	PGresult *res;
+	json_t *items, *item;
+	int n, c = DECL_ROW_NCOLUMNS;
+
+	if (q->people != NULL)
+		st = &decl_queue_people_stmt;
+	else if (q->form != NULL)
+		st = after ? &decl_queue_form_after_stmt : &decl_queue_form_stmt;
 	else
-		st = have_after ? &queue_after_stmt : &queue_stmt;
-	if ((res = db_exec(db, st, people != NULL || have_after ? 7 : 5, params)) == NULL) {
-		if (have_after && strncmp(db_error_sqlstate(db), "22", 2) == 0)
-			rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
-		else
-			rpc_fail_internal(call, db_error_text(db));
-		goto out;
+		st = after ? &decl_queue_after_stmt : &decl_queue_stmt;
+	if ((res = db_exec(call->db, st, q->people != NULL || after ? 7 : 5, params)) == NULL) {
+		rpc_fail_page(call);
+		return NULL;
 	}
-	n = PQntuples(res);
+	n = rpc_page_rows(call, res);
 	items = json_array();
-	for (int r = 0; r < n && r < limit; r++) {
+	for (int r = 0; r < n; r++) {
 		item = decl_row(res, r, lang);
 		json_object_set_new(item, "person", json_pack("{s:o, s:s, s:s}",
 		    "account_id", rpc_column_integer(res, r, c + 1), "name", PQgetvalue(res, r, c + 2),
 		    "id_number", PQgetvalue(res, r, c + 3)));
 		json_array_append_new(items, item);
 	}
-	if (n > limit) {
-		char *cursor = decl_cursor_encode(PQgetvalue(res, (int)limit - 1, c),
-		    PQgetvalue(res, (int)limit - 1, 0));
-
-		next = json_string(cursor);
-		free(cursor);
-	} else {
-		next = json_null();
-	}
+	item = json_pack("{s:o, s:o}", "items", items, "next", rpc_page_next(call, res, c, 0));
 	PQclear(res);
-	res = NULL;
-	call->result = json_pack("{s:o, s:o}", "items", items, "next", next);
-	items = next = NULL;
-	if (!have_after) {
-		snprintf(count_limit, sizeof count_limit, "%d", DECL_COUNT_MAX + 1);
-		params[4] = count_limit;
-		if (people != NULL)
-			st = &queue_people_count_stmt;
-		else if (person != NULL)
-			st = &queue_person_count_stmt;
-		else if (form != NULL)
-			st = &queue_form_count_stmt;
-		else
-			st = &queue_count_stmt;
-		if ((res = db_exec(db, st, 5, params)) == NULL) {
-			rpc_fail_internal(call, db_error_text(db));
-			goto out;
-		}
-		total = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		json_object_set_new(call->result, "pending_total",
-		    json_integer(total > DECL_COUNT_MAX ? DECL_COUNT_MAX : total));
-		json_object_set_new(call->result, "pending_total_capped",
-		    json_boolean(total > DECL_COUNT_MAX));
-	}
+	return item;
+}
+
+/*
+ * Add the number of the queue's matches to page, up to DECL_COUNT_MAX:
+ * beyond that the exact number is of no use to anyone and costs a scan of
+ * the queue.  Returns 0 or -1 after rpc_fail.
+ */
+static int
+decl_queue_count(struct rpc_call *call, const struct decl_queue *q, const char **params,
+    json_t *page)
+{
+	char count_limit[16];
+	struct db_stmt *st;
+	PGresult *res;
+	long long total;
+
+	snprintf(count_limit, sizeof count_limit, "%d", DECL_COUNT_MAX + 1);
+	params[4] = count_limit;
+	if (q->people != NULL)
+		st = &decl_queue_people_count_stmt;
+	else if (q->person != NULL)
+		st = &decl_queue_person_count_stmt;
+	else if (q->form != NULL)
+		st = &decl_queue_form_count_stmt;
+	else
+		st = &decl_queue_count_stmt;
+	if ((res = db_exec(call->db, st, 5, params)) == NULL)
+		return rpc_fail_internal(call, db_error_text(call->db));
+	total = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	json_object_set_new(page, "pending_total",
+	    json_integer(total > DECL_COUNT_MAX ? DECL_COUNT_MAX : total));
+	json_object_set_new(page, "pending_total_capped", json_boolean(total > DECL_COUNT_MAX));
+	return 0;
+}
+
+/*
+ * review.declarations: the unit's pending declarations, newest submission
+ * first, keyset paged; the first page also counts the matches.
+ */
+static int
+decl_queue(struct rpc_call *call)
+{
+	struct decl_queue q;
+	json_t *page = NULL;
+	int rc = -1;
+
+	if (decl_queue_filters(call, &q) != 0)
+		return -1;
+	if (q.person != NULL && decl_person_ids(call, call->db, q.person, &q.people) < 0)
+		goto out;
+	const char *params[7] = { call->session->unit_code, q.year[0] ? q.year : NULL,
+	    q.form, q.people != NULL ? q.people : q.person, call->page.fetch,
+	    call->page.key[0], call->page.key[1] };
+	if ((page = decl_queue_page(call, &q, params)) == NULL)
+		goto out;
+	if (!call->page.after && decl_queue_count(call, &q, params, page) != 0)
+		goto out;
+	call->result = page;
+	page = NULL;
 	rc = 0;
 out:
-	PQclear(res);
-	json_decref(items);
-	json_decref(next);
-	free(after_at);
-	free(after_id);
-	free(people);
+	json_decref(page);
+	free(q.people);
 	return rc;
 }
 
 /*
- * Decide one declaration: the guarded UPDATE, its audit row and its totals
- * in one statement.  When it matched nothing, read why: not ours (or no
- * such id, or a draft: not visible), decided already (and by whom), or
- * back to draft (withdrawn).  The loser of a race reads after the winner
- * committed, since its UPDATE waited for the winner's row lock.
+ * Decide one declaration (decide_fn): the guarded UPDATE, its audit row
+ * and its totals in one statement.  When it matched nothing, read why: not
+ * ours (or no such id, or a draft: not visible), decided already (and by
+ * whom), or back to draft (withdrawn).  The loser of a race reads after
+ * the winner committed, since its UPDATE waited for the winner's row lock.
  */
-static json_t *
-review_decide_one(struct db_conn *db, const char *unit, const char *actor, long long id,
-    const char *to_state, const char *action, const char *reason, enum lang lang, bool *done,
-    bool *failed)
+static enum decide_outcome
+decl_decide_one(const struct decision *d, long long id, json_t **item)
 {
 	DB_STMT(decl_decide_stmt,
 	    "WITH upd AS ("
@@ -1578,119 +1424,51 @@ review_decide_one(struct db_conn *db, const char *unit, const char *actor, long 
 	    "  AND t.form_code = upd.form_code)"
 	    " SELECT id FROM upd");
 	DB_STMT(decl_decided_stmt,
-	    "SELECT d.state, dec.name, " DECL_ISO("d.decided_at")
+	    "SELECT d.state, dec.name, " DB_ISO_TIME("d.decided_at")
 	    " FROM declarations d LEFT JOIN accounts dec ON dec.id = d.decided_by"
 	    " WHERE d.id = $1 AND d.unit_code = $2");
 	char id_text[24];
-	const char *params[6] = { id_text, unit, to_state, actor, reason, action };
+	const char *params[6] = { id_text, d->unit, d->to_state, d->actor, d->reason,
+	    d->action };
 	const char *state;
 	PGresult *res;
-	json_t *item;
+	bool done;
 
-	*done = *failed = false;
 	snprintf(id_text, sizeof id_text, "%lld", id);
-	if ((res = db_exec(db, &decl_decide_stmt, 6, params)) == NULL) {
-		*failed = true;
-		return NULL;
-	}
-	*done = PQntuples(res) == 1;
+	if ((res = db_exec(d->db, &decl_decide_stmt, 6, params)) == NULL)
+		return DECIDE_ERROR;
+	done = PQntuples(res) == 1;
 	PQclear(res);
-	if (*done)
-		return json_pack("{s:I, s:b}", "id", (json_int_t)id, "ok", 1);
-	if ((res = db_exec(db, &decl_decided_stmt, 2, params)) == NULL) {
-		*failed = true;
-		return NULL;
+	if (done) {
+		*item = decide_done(d, id);
+		return DECIDE_DONE;
 	}
+	if ((res = db_exec(d->db, &decl_decided_stmt, 2, params)) == NULL)
+		return DECIDE_ERROR;
 	if (PQntuples(res) == 0) {
 		PQclear(res);
-		return json_pack("{s:I, s:b, s:s}", "id", (json_int_t)id, "ok", 0,
-		    "reason", "not_found");
+		*item = decide_missed(d, id, "not_found");
+		return DECIDE_NOT_DONE;
 	}
 	state = PQgetvalue(res, 0, 0);
-	if (strcmp(state, "approved") == 0 || strcmp(state, "rejected") == 0)
-		item = json_pack("{s:I, s:b, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)id,
-		    "ok", 0, "reason", "already_decided", "state", state,
-		    "state_label", decl_state_label(lang, state),
-		    "decided_by", decl_person(res, 0, 1), "decided_at", rpc_column_text(res, 0, 2));
-	else
-		item = json_pack("{s:I, s:b, s:s, s:s, s:s}", "id", (json_int_t)id, "ok", 0,
-		    "reason", "state_changed", "state", state,
-		    "state_label", decl_state_label(lang, state));
+	if (strcmp(state, "approved") == 0 || strcmp(state, "rejected") == 0) {
+		*item = decide_decided_before(d, id, res, decl_state_label(d->lang, state));
+	} else {
+		*item = decide_missed(d, id, "state_changed");
+		json_object_set_new(*item, "state", json_string(state));
+		json_object_set_new(*item, "state_label",
+		    json_string(decl_state_label(d->lang, state)));
+	}
 	PQclear(res);
-	return item;
+	return DECIDE_NOT_DONE;
 }
 
-/*
- * Decide every declaration in ids, each in its own transaction so that one
- * decided meanwhile does not undo the others.
- */
-static int
-review_decide(struct rpc_call *call, const char *to_state, const char *action,
-    const char *reason)
-{
-	json_t *ids = json_object_get(call->params, "ids"), *results, *item, *v;
-	struct db_conn *db;
-	char actor[24];
-	size_t i, n = json_array_size(ids);
-	bool done, failed;
-	int decided = 0;
-
-	if (n < 1 || n > DECL_BATCH_MAX)
-		return rpc_fail(call, RPC_INVALID_PARAMS, "ids_invalid", "ids", NULL);
-	json_array_foreach(ids, i, v) {
-		if (!json_is_integer(v) || json_integer_value(v) <= 0)
-			return rpc_fail(call, RPC_INVALID_PARAMS, "ids_invalid", "ids", NULL);
-	}
-	if ((db = rpc_admin_db(call)) == NULL)
-		return -1;
-	snprintf(actor, sizeof actor, "%lld", (long long)call->session->account_id);
-	results = json_array();
-	json_array_foreach(ids, i, v) {
-		item = review_decide_one(db, call->session->unit_code, actor,
-		    json_integer_value(v), to_state, action, reason, call->session->lang,
-		    &done, &failed);
-		if (failed) {
-			json_decref(results);
-			return rpc_fail_internal(call, db_error_text(db));
-		}
-		decided += done;
-		json_array_append_new(results, item);
-	}
-	log_info("session %lu: review: account %lld %s %d of %zu declarations",
-	    call->session->serial, (long long)call->session->account_id,
-	    strcmp(action, "approve") == 0 ? "approved" : "rejected", decided, n);
-	call->result = json_pack("{s:o}", "results", results);
-	return 0;
-}
-
-static int
-review_approve_declarations(struct rpc_call *call)
-{
-	return review_decide(call, "approved", "approve", NULL);
-}
-
-/* The reason is shown to the person in the progress list: clean, one line. */
-static int
-review_reject_declarations(struct rpc_call *call)
-{
-	const char *raw = rpc_param_string(call, "reason");
-	const char *start = raw + strspn(raw, " \t");
-	size_t len = strlen(start);
-	char *reason;
-	int rc;
-
-	while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t'))
-		len--;
-	if (len == 0)
-		return rpc_fail(call, RPC_INVALID_INPUT, "reason_required", "reason", NULL);
-	reason = xstrndup(start, len);
-	if (!text_clean(reason, false, 1, DECL_REASON_MAX))
-		rc = rpc_fail(call, RPC_INVALID_INPUT, "reason_invalid", "reason", NULL);
-	else
-		rc = review_decide(call, "rejected", "reject", reason);
-	free(reason);
-	return rc;
-}
+/* A rejection's reason is shown to the person in the progress list. */
+static const struct decide_kind decl_kind = {
+	DECIDE_PARAMS("ids", NULL),
+	.key = "id", .approved = "approved", .what = "declarations",
+	.decide = decl_decide_one,
+};
 
 /* ---- the table ------------------------------------------------------------------- */
 
@@ -1712,54 +1490,43 @@ static const struct rpc_param id_params[] = {
 };
 
 static const struct rpc_param list_params[] = {
+	RPC_PAGE_PARAMS,
 	{ "state", T_STRING | T_NULL, false },
-	{ "after", T_STRING | T_NULL, false },
-	{ "limit", T_INTEGER, false },
 	{ NULL, 0, false },
 };
 
 static const struct rpc_param attachment_get_params[] = {
 	{ "attachment_id", T_INTEGER, true },
-	{ "offset", T_INTEGER, false },
-	{ "length", T_INTEGER, false },
+	{ "offset", T_INTEGER, false, 0, 0x7fffffffLL, "offset_invalid" },
+	{ "length", T_INTEGER, false, 1, ATTACHMENT_CHUNK_MAX, "length_invalid" },
 	{ NULL, 0, false },
 };
 
 static const struct rpc_param queue_params[] = {
+	RPC_PAGE_PARAMS,
 	{ "year", T_INTEGER | T_NULL, false },
 	{ "form", T_STRING | T_NULL, false },
-	{ "person", T_STRING | T_NULL, false },
-	{ "after", T_STRING | T_NULL, false },
-	{ "limit", T_INTEGER, false },
-	{ NULL, 0, false },
-};
-
-static const struct rpc_param approve_params[] = {
-	{ "ids", T_ARRAY, true },
-	{ NULL, 0, false },
-};
-
-static const struct rpc_param reject_params[] = {
-	{ "ids", T_ARRAY, true },
-	{ "reason", T_STRING, true },
+	{ "person", T_STRING | T_NULL, false, 1, DECL_PERSON_MAX, "filter_invalid" },
 	{ NULL, 0, false },
 };
 
 const struct rpc_method rpc_declarations_methods[] = {
-	{ "forms.list", NULL, ROLE_USER, false, forms_list },
-	{ "declaration.save", content_params, ROLE_STAFF, false, decl_save },
-	{ "declaration.submit", content_params, ROLE_STAFF, false, decl_submit },
-	{ "declaration.withdraw", id_params, ROLE_STAFF, false, decl_withdraw },
-	{ "declaration.delete", id_params, ROLE_STAFF, false, decl_delete },
-	{ "declaration.revise", id_params, ROLE_STAFF, false, decl_revise },
-	{ "declaration.list", list_params, ROLE_STAFF, false, decl_list },
-	{ "declaration.get", id_params, ROLE_STAFF, false, decl_get },
-	{ "attachment.get", attachment_get_params, ROLE_USER, false, attachment_get },
-	{ "review.declarations", queue_params, ROLE_UNIT_ADMIN, false, review_declarations },
-	{ "review.declaration", id_params, ROLE_UNIT_ADMIN, false, review_declaration },
-	{ "review.approve_declarations", approve_params, ROLE_UNIT_ADMIN, false,
-	    review_approve_declarations },
-	{ "review.reject_declarations", reject_params, ROLE_UNIT_ADMIN, false,
-	    review_reject_declarations },
+	{ "forms.list", NULL, ROLE_USER, false, decl_forms_list, .db = RPC_DB },
+	{ "declaration.save", content_params, ROLE_STAFF, false, decl_save, .db = RPC_DB },
+	{ "declaration.submit", content_params, ROLE_STAFF, false, decl_submit, .db = RPC_DB },
+	{ "declaration.withdraw", id_params, ROLE_STAFF, false, decl_withdraw, .db = RPC_DB },
+	{ "declaration.delete", id_params, ROLE_STAFF, false, decl_delete, .db = RPC_DB },
+	{ "declaration.revise", id_params, ROLE_STAFF, false, decl_revise, .db = RPC_DB },
+	{ "declaration.list", list_params, ROLE_STAFF, false, decl_list, .db = RPC_DB,
+	    .page = { DECL_LIST_LIMIT, RPC_CURSOR_TIME } },
+	{ "declaration.get", id_params, ROLE_STAFF, false, decl_get, .db = RPC_DB },
+	{ "attachment.get", attachment_get_params, ROLE_USER, false, decl_attachment_get,
+	    .db = RPC_DB_UNIT_ADMIN },
+	{ "review.declarations", queue_params, ROLE_UNIT_ADMIN, false, decl_queue,
+	    .db = RPC_DB_UNIT_ADMIN, .page = { DECL_QUEUE_LIMIT, RPC_CURSOR_TIME } },
+	{ "review.declaration", id_params, ROLE_UNIT_ADMIN, false, decl_review_get,
+	    .db = RPC_DB_UNIT_ADMIN },
+	DECIDE_METHODS(decl_kind, "review.approve_declarations",
+	    "review.reject_declarations"),
 	{ NULL, NULL, 0, false, NULL },
 };

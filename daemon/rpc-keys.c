@@ -270,7 +270,7 @@ keys_item(const PGresult *r, int row)
 }
 
 #define KEYS_COLUMNS "id, key_type, fingerprint, comment, source, " \
-	AUTH_SQL_TIME("created_at") ", confirmed"
+	DB_ISO_TIME("created_at") ", confirmed"
 
 static int
 keys_list(struct rpc_call *call)

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "decide.h"
 #include "log.h"
 #include "messages.h"
 #include "rpc.h"
@@ -40,15 +41,7 @@
 #include "validate-account.h"
 #include "xmalloc.h"
 
-#define PROFILE_LIMIT_DEFAULT	50
-#define PROFILE_LIMIT_MAX	200
-#define PROFILE_BATCH_MAX	200	/* ids per decision call */
 #define PROFILE_FILTER_MAX	50	/* characters */
-#define PROFILE_REASON_MAX	200	/* characters of a rejection reason */
-#define PROFILE_CURSOR_TEXT_MAX	200	/* bytes of a name in a cursor */
-
-/* Timestamps leave as ISO 8601 with the offset (sessions run in Asia/Shanghai). */
-#define PROFILE_ISO(col)	"to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
 
 /* A title as shown in the history and the queue: 工程 / 中级 / 工程师. */
 #define PROFILE_TITLE_SHOWN(t)	t ".series || ' / ' || " t ".level || ' / ' || " t ".name"
@@ -63,7 +56,7 @@
 	" a.unit_code, u.name, a.department_id, d.name, a.ethnicity, e.name," \
 	" a.native_place, a.school, a.major_code, m.name, a.title_id, t.series," \
 	" t.level, t.name, " PROFILE_TITLE_SHOWN("t") ", a.education_level, el.name," \
-	" a.version, a.state, pc.id, " PROFILE_ISO("pc.changed_at") ", pc.new_raw," \
+	" a.version, a.state, pc.id, " DB_ISO_TIME("pc.changed_at") ", pc.new_raw," \
 	" pt.series, pt.level, pt.name" \
 	" FROM accounts a JOIN units u ON u.code = a.unit_code" \
 	" LEFT JOIN departments d ON d.id = a.department_id" \
@@ -124,35 +117,6 @@ static const char *const profile_fixed[] = {
 	"unit", "name", "id_number", "sex", "birth_date", NULL,
 };
 
-/* {name} of a person, or JSON null. */
-static json_t *
-profile_person(const PGresult *res, int row, int col)
-{
-	if (PQgetisnull(res, row, col))
-		return json_null();
-	return json_pack("{s:s}", "name", PQgetvalue(res, row, col));
-}
-
-/* {code, name} of two columns, or JSON null when the code is NULL. */
-static json_t *
-profile_coded(const PGresult *res, int row, int code, int name)
-{
-	if (PQgetisnull(res, row, code))
-		return json_null();
-	return json_pack("{s:s, s:o}", "code", PQgetvalue(res, row, code),
-	    "name", rpc_column_text(res, row, name));
-}
-
-/* {id, name} of two columns (an integer id), or JSON null when the id is NULL. */
-static json_t *
-profile_named(const PGresult *res, int row, int id, int name)
-{
-	if (PQgetisnull(res, row, id))
-		return json_null();
-	return json_pack("{s:o, s:o}", "id", rpc_column_integer(res, row, id),
-	    "name", rpc_column_text(res, row, name));
-}
-
 /* {id, series, level, name} of a title from four columns from id on, or JSON null. */
 static json_t *
 profile_title(const PGresult *res, int row, int id)
@@ -162,15 +126,6 @@ profile_title(const PGresult *res, int row, int id)
 	return json_pack("{s:o, s:o, s:o, s:o}", "id", rpc_column_integer(res, row, id),
 	    "series", rpc_column_text(res, row, id + 1), "level", rpc_column_text(res, row, id + 2),
 	    "name", rpc_column_text(res, row, id + 3));
-}
-
-/* The sex column (1 male, 0 female, GB 11643) as a word, or JSON null. */
-static json_t *
-profile_sex(const PGresult *res, int row, int col)
-{
-	if (PQgetisnull(res, row, col))
-		return json_null();
-	return json_string(strcmp(PQgetvalue(res, row, col), "1") == 0 ? "male" : "female");
 }
 
 /* The profile object of a PROFILE_SELECT row (see docs: profile.get). */
@@ -189,18 +144,18 @@ profile_json(const PGresult *res)
 	    "account_id", rpc_column_integer(res, 0, COL_ID),
 	    "id_number", PQgetvalue(res, 0, COL_ID_NUMBER),
 	    "name", PQgetvalue(res, 0, COL_NAME),
-	    "sex", profile_sex(res, 0, COL_SEX),
+	    "sex", rpc_column_sex(res, 0, COL_SEX),
 	    "birth_date", rpc_column_text(res, 0, COL_BIRTH_DATE),
 	    "phone", rpc_column_text(res, 0, COL_PHONE),
 	    "email", rpc_column_text(res, 0, COL_EMAIL),
-	    "unit", profile_coded(res, 0, COL_UNIT, COL_UNIT_NAME),
-	    "department", profile_named(res, 0, COL_DEPARTMENT, COL_DEPARTMENT_NAME),
-	    "ethnicity", profile_coded(res, 0, COL_ETHNICITY, COL_ETHNICITY_NAME),
+	    "unit", rpc_column_coded(res, 0, COL_UNIT, COL_UNIT_NAME),
+	    "department", rpc_column_named(res, 0, COL_DEPARTMENT, COL_DEPARTMENT_NAME),
+	    "ethnicity", rpc_column_coded(res, 0, COL_ETHNICITY, COL_ETHNICITY_NAME),
 	    "native_place", rpc_column_text(res, 0, COL_NATIVE_PLACE),
 	    "school", rpc_column_text(res, 0, COL_SCHOOL),
-	    "major", profile_coded(res, 0, COL_MAJOR, COL_MAJOR_NAME),
+	    "major", rpc_column_coded(res, 0, COL_MAJOR, COL_MAJOR_NAME),
 	    "title", profile_title(res, 0, COL_TITLE),
-	    "education_level", profile_coded(res, 0, COL_EDUCATION, COL_EDUCATION_NAME),
+	    "education_level", rpc_column_coded(res, 0, COL_EDUCATION, COL_EDUCATION_NAME),
 	    "state", PQgetvalue(res, 0, COL_STATE),
 	    "pending_title", pending);
 }
@@ -210,90 +165,6 @@ static void
 profile_self_id(struct rpc_call *call, char id[24])
 {
 	snprintf(id, 24, "%lld", (long long)call->session->account_id);
-}
-
-/*
- * True when s looks like PostgreSQL's text of a timestamptz
- * ("2026-03-01 09:30:00.123456+08"); the cast decides the rest.
- */
-static bool
-profile_timestamp_plausible(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (len < 19 || len > 40 || strspn(s, "0123456789-:. +") != len)
-		return false;
-	return s[4] == '-' && s[7] == '-' && s[10] == ' ' && s[13] == ':' && s[16] == ':';
-}
-
-/* True when s is 1 to 18 ASCII digits (a bigint id). */
-static bool
-profile_id_text(const char *s)
-{
-	size_t len = strlen(s);
-
-	return len >= 1 && len <= 18 && strspn(s, "0123456789") == len;
-}
-
-/*
- * Decode the "after" cursor into *key and *id (caller frees): 1, 0 when
- * none was given, -1 after rpc_fail.  With timestamp set the key must look
- * like a timestamp, else it is any name.  The values travel only as
- * statement parameters; a forged one PostgreSQL cannot cast is caught there.
- */
-static int
-profile_cursor_decode(struct rpc_call *call, bool timestamp, char **key, char **id)
-{
-	int rc = rpc_cursor_decode(call, key, id);
-
-	if (rc <= 0)
-		return rc;
-	if (profile_id_text(*id) && (timestamp ? profile_timestamp_plausible(*key) :
-	    strlen(*key) <= PROFILE_CURSOR_TEXT_MAX))
-		return 1;
-	free(*key);
-	free(*id);
-	*key = *id = NULL;
-	return rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
-}
-
-/* The "limit" parameter into *limit; -1 after rpc_fail when out of range. */
-static int
-profile_limit(struct rpc_call *call, long long *limit)
-{
-	*limit = PROFILE_LIMIT_DEFAULT;
-	if (rpc_param_int(call, "limit", limit) &&
-	    (*limit < 1 || *limit > PROFILE_LIMIT_MAX))
-		return rpc_fail(call, RPC_INVALID_PARAMS, "limit_invalid", "limit", NULL);
-	return 0;
-}
-
-/*
- * The "filter" parameter (a name substring or an ID-number prefix): NULL
- * when absent or empty; sets *bad after rpc_fail when it is not clean text.
- */
-static const char *
-profile_filter(struct rpc_call *call, bool *bad)
-{
-	const char *f = rpc_param_string(call, "filter");
-
-	*bad = false;
-	if (f == NULL || *f == '\0')
-		return NULL;
-	if (!text_clean(f, false, 1, PROFILE_FILTER_MAX)) {
-		*bad = true;
-		rpc_fail(call, RPC_INVALID_PARAMS, "filter_invalid", "filter", NULL);
-	}
-	return f;
-}
-
-/* The error for a forged cursor PostgreSQL could not cast, else internal. */
-static int
-profile_page_failed(struct rpc_call *call, struct db_conn *db, bool have_after)
-{
-	if (have_after && strncmp(db_error_sqlstate(db), "22", 2) == 0)
-		return rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
-	return rpc_fail_internal(call, db_error_text(db));
 }
 
 /* Add member key to the error's data. */
@@ -307,15 +178,15 @@ profile_error_data(struct rpc_call *call, const char *key, json_t *value)
 
 /*
  * A page of the history of account_id, newest first: {items, next}, or
- * NULL after rpc_fail.  Reads "after" and "limit" from call.
+ * NULL after rpc_fail.  The page is the call's (call->page).
  */
 static json_t *
-profile_history_page(struct rpc_call *call, struct db_conn *db, const char *account_id)
+profile_history_page(struct rpc_call *call, const char *account_id)
 {
 #define PROFILE_HISTORY_SELECT \
 	"SELECT pc.id, pc.field, pc.old_value, pc.new_value, pc.old_raw, pc.new_raw," \
-	" " PROFILE_ISO("pc.changed_at") ", pc.kind, pc.state, pc.reason, dec.name," \
-	" " PROFILE_ISO("pc.decided_at") ", pc.changed_at::text" \
+	" " DB_ISO_TIME("pc.changed_at") ", pc.kind, pc.state, pc.reason, dec.name," \
+	" " DB_ISO_TIME("pc.decided_at") ", pc.changed_at::text" \
 	" FROM profile_changes pc LEFT JOIN accounts dec ON dec.id = pc.decided_by" \
 	" WHERE pc.account_id = $1"
 	DB_STMT(profile_history_stmt, PROFILE_HISTORY_SELECT
@@ -325,27 +196,21 @@ profile_history_page(struct rpc_call *call, struct db_conn *db, const char *acco
 	    " ORDER BY pc.changed_at DESC, pc.id DESC LIMIT $2");
 #undef PROFILE_HISTORY_SELECT
 	enum lang lang = call->session->lang;
-	char *after_at = NULL, *after_id = NULL, limit_text[24];
-	long long limit;
+	const char *params[4] = { account_id, call->page.fetch, call->page.key[0],
+	    call->page.key[1] };
 	PGresult *res;
-	json_t *items, *next, *page = NULL;
-	int have_after, n;
+	json_t *items, *next;
+	int n;
 
-	if (profile_limit(call, &limit) != 0)
-		return NULL;
-	if ((have_after = profile_cursor_decode(call, true, &after_at, &after_id)) < 0)
-		return NULL;
-	snprintf(limit_text, sizeof limit_text, "%lld", limit + 1);
-	const char *params[4] = { account_id, limit_text, after_at, after_id };
-	res = db_exec(db, have_after ? &profile_history_after_stmt : &profile_history_stmt,
-	    have_after ? 4 : 2, params);
+	res = db_exec(call->db, call->page.after ? &profile_history_after_stmt :
+	    &profile_history_stmt, call->page.after ? 4 : 2, params);
 	if (res == NULL) {
-		profile_page_failed(call, db, have_after);
-		goto out;
+		rpc_fail_page(call);
+		return NULL;
 	}
-	n = PQntuples(res);
+	n = rpc_page_rows(call, res);
 	items = json_array();
-	for (int r = 0; r < n && r < limit; r++) {
+	for (int r = 0; r < n; r++) {
 		json_array_append_new(items, json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:o,"
 		    " s:s, s:s, s:o, s:o, s:o, s:o}",
 		    "id", rpc_column_integer(res, r, 0),
@@ -359,16 +224,12 @@ profile_history_page(struct rpc_call *call, struct db_conn *db, const char *acco
 		    "kind", PQgetvalue(res, r, 7),
 		    "state", rpc_column_text(res, r, 8),
 		    "reason", rpc_column_text(res, r, 9),
-		    "decided_by", profile_person(res, r, 10),
+		    "decided_by", rpc_column_person(res, r, 10),
 		    "decided_at", rpc_column_text(res, r, 11)));
 	}
-	next = rpc_page_next(res, n, limit, 12, 0);
+	next = rpc_page_next(call, res, 12, 0);
 	PQclear(res);
-	page = json_pack("{s:o, s:o}", "items", items, "next", next);
-out:
-	free(after_at);
-	free(after_id);
-	return page;
+	return json_pack("{s:o, s:o}", "items", items, "next", next);
 }
 
 /*
@@ -401,13 +262,10 @@ profile_own(struct rpc_call *call, struct db_conn *db, bool lock)
 static int
 profile_get(struct rpc_call *call)
 {
-	struct db_conn *db;
 	PGresult *res;
 	json_t *fixed;
 
-	if ((db = rpc_db(call)) == NULL)
-		return -1;
-	if ((res = profile_own(call, db, false)) == NULL)
+	if ((res = profile_own(call, call->db, false)) == NULL)
 		return -1;
 	call->result = profile_json(res);
 	fixed = json_array();
@@ -687,30 +545,138 @@ profile_title_request(struct db_conn *db, const PGresult *res, const struct prof
 	return 0;
 }
 
+/* What a save changes, decided against the locked profile row. */
+struct profile_plan {
+	bool	 changed[PF_COUNT];
+	bool	 any_direct;	/* a field other than the title */
+	bool	 submit;	/* a title change is asked for */
+	bool	 cancel;	/* the pending title change is cancelled */
+};
+
+/*
+ * Which fields of e differ from the profile row res.  The title a save is
+ * compared with is the pending one when there is one (that is what the
+ * form shows), else the applied one: sending the pending title again
+ * changes nothing; sending the applied title while a change is pending
+ * cancels that change; another title replaces it.
+ */
+static void
+profile_plan(const struct profile_edit *e, const PGresult *res, struct profile_plan *plan)
+{
+	const char *current = profile_value(res, COL_TITLE);
+
+	memset(plan, 0, sizeof *plan);
+	for (int i = 0; i < PF_COUNT; i++) {
+		if (i == PF_TITLE || !e->sent[i])
+			continue;
+		plan->changed[i] = !profile_same(e->raw[i],
+		    profile_value(res, profile_fields[i].raw_column));
+		plan->any_direct |= plan->changed[i];
+	}
+	if (!e->sent[PF_TITLE])
+		return;
+	if (PQgetisnull(res, 0, COL_PENDING_ID)) {
+		plan->submit = !profile_same(e->raw[PF_TITLE], current);
+	} else if (!profile_same(e->raw[PF_TITLE], profile_value(res, COL_PENDING_TITLE))) {
+		plan->cancel = true;
+		plan->submit = !profile_same(e->raw[PF_TITLE], current);
+	}
+	plan->changed[PF_TITLE] = plan->submit || plan->cancel;
+}
+
+/*
+ * The checks of a save against the locked profile row res, in the order
+ * of the replies after a fixed field: the first broken rule, in the order
+ * of the form; then a stale version.  Returns 0, or -1 after rpc_fail.
+ */
+static int
+profile_update_check(struct rpc_call *call, struct profile_edit *e, const PGresult *res)
+{
+	long long version_sent = 0;
+
+	if (profile_edit_look_up(call->db, e, PQgetvalue(res, 0, COL_UNIT)) != 0)
+		return rpc_fail_internal(call, db_error_text(call->db));
+	for (int i = 0; i < PF_COUNT; i++) {
+		if (e->reason[i] != NULL)
+			return rpc_fail(call, RPC_INVALID_INPUT, e->reason[i],
+			    profile_fields[i].param, NULL);
+	}
+	rpc_param_int(call, "version", &version_sent);
+	if (strtoll(PQgetvalue(res, 0, COL_VERSION), NULL, 10) != version_sent)
+		return rpc_fail(call, RPC_CONFLICT, "stale_version", NULL,
+		    message_get(call->session->lang, "profile_stale_version"));
+	return 0;
+}
+
+/*
+ * Write what plan says, in the caller's transaction: the direct fields
+ * with their history rows, then the title change, then commit.  Returns
+ * the new version (caller frees), or NULL after rpc_fail.
+ */
+static char *
+profile_update_write(struct rpc_call *call, const PGresult *res,
+    const struct profile_edit *e, const struct profile_plan *plan)
+{
+	struct db_conn *db = call->db;
+	char *version;
+
+	if ((version = profile_apply(db, res, e, plan->changed)) == NULL) {
+		rpc_fail_internal(call, db_error_text(db));
+		return NULL;
+	}
+	if (*version == '\0') {
+		rpc_fail(call, RPC_CONFLICT, "stale_version", NULL,
+		    message_get(call->session->lang, "profile_stale_version"));
+	} else if (plan->changed[PF_TITLE] &&
+	    profile_title_request(db, res, e, plan->cancel, plan->submit) != 0) {
+		rpc_fail_internal(call, db_error_text(db));
+	} else if (!db_commit(db)) {
+		rpc_fail_internal(call, db_error_text(db));
+	} else {
+		return version;
+	}
+	free(version);
+	return NULL;
+}
+
+/* The reply to a save that wrote version, from the row res it was planned on. */
+static json_t *
+profile_update_result(struct rpc_call *call, const PGresult *res,
+    const struct profile_plan *plan, const char *version)
+{
+	bool pending = !PQgetisnull(res, 0, COL_PENDING_ID);
+	char *message;
+	json_t *list, *result;
+
+	list = json_array();
+	for (int i = 0; i < PF_COUNT; i++) {
+		if (plan->changed[i])
+			json_array_append_new(list, json_string(profile_fields[i].field));
+	}
+	message = profile_update_message(call->session->lang, plan->any_direct,
+	    plan->submit, plan->cancel && !plan->submit);
+	result = json_pack("{s:I, s:o, s:b, s:s}",
+	    "version", (json_int_t)strtoll(version, NULL, 10), "changed", list,
+	    "title_pending", plan->submit || (!plan->cancel && pending), "message", message);
+	free(message);
+	return result;
+}
+
 /*
  * profile.update: see docs/protocol.md.  The order of the replies: a fixed
  * field; the first broken rule, in the order of the form; a stale version;
  * nothing changed.  Then, in one transaction under the account's row lock,
  * the direct fields are applied with their history rows and the title
  * change is asked for.
- *
- * The title a save is compared with is the pending one when there is one
- * (that is what the form shows), else the applied one: sending the pending
- * title again changes nothing; sending the applied title while a change is
- * pending cancels that change; another title replaces it.
  */
 static int
 profile_update(struct rpc_call *call)
 {
 	struct profile_edit e = { 0 };
-	bool changed[PF_COUNT] = { false };
-	bool any_direct = false, submit = false, cancel = false;
-	const char *current_title, *pending_title, *version_now;
-	char *version = NULL, *message = NULL;
-	struct db_conn *db = NULL;
+	struct profile_plan plan;
+	struct db_conn *db = call->db;
 	PGresult *res = NULL;
-	json_t *list;
-	long long version_sent = 0;
+	char *version = NULL;
 	int rc = -1;
 
 	for (size_t i = 0; profile_fixed[i] != NULL; i++) {
@@ -718,54 +684,16 @@ profile_update(struct rpc_call *call)
 			return rpc_fail(call, RPC_INVALID_INPUT, "field_fixed", profile_fixed[i],
 			    NULL);
 	}
-	rpc_param_int(call, "version", &version_sent);
 	profile_edit_read(call, &e);
-
-	if ((db = rpc_db(call)) == NULL)
-		goto out;
 	if (!db_begin(db)) {
 		rpc_fail_internal(call, db_error_text(db));
 		goto out;
 	}
-	if ((res = profile_own(call, db, true)) == NULL)
+	if ((res = profile_own(call, db, true)) == NULL ||
+	    profile_update_check(call, &e, res) != 0)
 		goto out;
-	if (profile_edit_look_up(db, &e, PQgetvalue(res, 0, COL_UNIT)) != 0) {
-		rpc_fail_internal(call, db_error_text(db));
-		goto out;
-	}
-	for (int i = 0; i < PF_COUNT; i++) {
-		if (e.reason[i] != NULL) {
-			rpc_fail(call, RPC_INVALID_INPUT, e.reason[i], profile_fields[i].param, NULL);
-			goto out;
-		}
-	}
-	version_now = PQgetvalue(res, 0, COL_VERSION);
-	if (strtoll(version_now, NULL, 10) != version_sent) {
-		rpc_fail(call, RPC_CONFLICT, "stale_version", NULL,
-		    message_get(call->session->lang, "profile_stale_version"));
-		goto out;
-	}
-
-	for (int i = 0; i < PF_COUNT; i++) {
-		if (i == PF_TITLE || !e.sent[i])
-			continue;
-		changed[i] = !profile_same(e.raw[i],
-		    profile_value(res, profile_fields[i].raw_column));
-		any_direct |= changed[i];
-	}
-	if (e.sent[PF_TITLE]) {
-		current_title = profile_value(res, COL_TITLE);
-		pending_title = profile_value(res, COL_PENDING_TITLE);
-		if (PQgetisnull(res, 0, COL_PENDING_ID)) {
-			submit = !profile_same(e.raw[PF_TITLE], current_title);
-		} else if (!profile_same(e.raw[PF_TITLE], pending_title)) {
-			cancel = true;
-			submit = !profile_same(e.raw[PF_TITLE], current_title);
-		}
-		changed[PF_TITLE] = submit || cancel;
-	}
-
-	if (!any_direct && !changed[PF_TITLE]) {
+	profile_plan(&e, res, &plan);
+	if (!plan.any_direct && !plan.changed[PF_TITLE]) {
 		db_rollback(db);
 		call->result = json_pack("{s:o, s:[], s:b, s:s}",
 		    "version", rpc_column_integer(res, 0, COL_VERSION), "changed",
@@ -774,45 +702,19 @@ profile_update(struct rpc_call *call)
 		rc = 0;
 		goto out;
 	}
-	if ((version = profile_apply(db, res, &e, changed)) == NULL) {
-		rpc_fail_internal(call, db_error_text(db));
+	if ((version = profile_update_write(call, res, &e, &plan)) == NULL)
 		goto out;
-	}
-	if (*version == '\0') {
-		rpc_fail(call, RPC_CONFLICT, "stale_version", NULL,
-		    message_get(call->session->lang, "profile_stale_version"));
-		goto out;
-	}
-	if (changed[PF_TITLE] && profile_title_request(db, res, &e, cancel, submit) != 0) {
-		rpc_fail_internal(call, db_error_text(db));
-		goto out;
-	}
-	if (!db_commit(db)) {
-		rpc_fail_internal(call, db_error_text(db));
-		goto out;
-	}
-
-	list = json_array();
-	for (int i = 0; i < PF_COUNT; i++) {
-		if (changed[i])
-			json_array_append_new(list, json_string(profile_fields[i].field));
-	}
-	message = profile_update_message(call->session->lang, any_direct, submit,
-	    cancel && !submit);
-	call->result = json_pack("{s:I, s:o, s:b, s:s}",
-	    "version", (json_int_t)strtoll(version, NULL, 10), "changed", list,
-	    "title_pending", submit || (!cancel && !PQgetisnull(res, 0, COL_PENDING_ID)),
-	    "message", message);
+	call->result = profile_update_result(call, res, &plan, version);
 	log_info("session %lu: account %lld saved its profile (version %s)%s%s",
 	    call->session->serial, (long long)call->session->account_id, version,
-	    submit ? ", title change asked" : "", cancel ? ", pending title change cancelled" : "");
+	    plan.submit ? ", title change asked" : "",
+	    plan.cancel ? ", pending title change cancelled" : "");
 	rc = 0;
 out:
-	if (rc != 0 && db != NULL)
+	if (rc != 0)
 		db_rollback(db);
 	PQclear(res);
 	free(version);
-	free(message);
 	profile_edit_free(&e);
 	return rc;
 }
@@ -833,10 +735,10 @@ profile_cancel_title_change(struct rpc_call *call)
 	    " UPDATE accounts a SET version = a.version + 1, updated_at = now() FROM pc"
 	    " WHERE a.id = pc.account_id RETURNING a.version");
 	DB_STMT(profile_change_state_stmt,
-	    "SELECT pc.state, dec.name, " PROFILE_ISO("pc.decided_at")
+	    "SELECT pc.state, dec.name, " DB_ISO_TIME("pc.decided_at")
 	    " FROM profile_changes pc LEFT JOIN accounts dec ON dec.id = pc.decided_by"
 	    " WHERE pc.id = $1 AND pc.account_id = $2 AND pc.kind = 'reviewed'");
-	struct db_conn *db;
+	struct db_conn *db = call->db;
 	char id[24], self[24];
 	const char *params[2] = { id, self };
 	long long change_id = 0;
@@ -846,8 +748,6 @@ profile_cancel_title_change(struct rpc_call *call)
 	rpc_param_int(call, "id", &change_id);
 	snprintf(id, sizeof id, "%lld", change_id > 0 ? change_id : 0);
 	profile_self_id(call, self);
-	if ((db = rpc_db(call)) == NULL)
-		return -1;
 	if (!db_begin(db))
 		return rpc_fail_internal(call, db_error_text(db));
 	if ((res = profile_own(call, db, true)) == NULL)
@@ -884,7 +784,7 @@ profile_cancel_title_change(struct rpc_call *call)
 	rpc_fail(call, RPC_CONFLICT, "state_changed", NULL,
 	    message_get(call->session->lang, "title_change_not_pending"));
 	profile_error_data(call, "state", json_string(PQgetvalue(res, 0, 0)));
-	profile_error_data(call, "decided_by", profile_person(res, 0, 1));
+	profile_error_data(call, "decided_by", rpc_column_person(res, 0, 1));
 	profile_error_data(call, "decided_at", rpc_column_text(res, 0, 2));
 out:
 	if (rc != 0)
@@ -897,29 +797,79 @@ out:
 static int
 profile_history(struct rpc_call *call)
 {
-	struct db_conn *db;
 	PGresult *res;
 	char id[24];
 
-	if ((db = rpc_db(call)) == NULL)
-		return -1;
-	if ((res = profile_own(call, db, false)) == NULL)
+	if ((res = profile_own(call, call->db, false)) == NULL)
 		return -1;
 	PQclear(res);
 	profile_self_id(call, id);
-	if ((call->result = profile_history_page(call, db, id)) == NULL)
+	if ((call->result = profile_history_page(call, id)) == NULL)
 		return -1;
 	return 0;
 }
 
 /*
- * review.title_changes: a page of the unit's pending title changes, newest
- * first, on the partial index profile_changes_queue; the filter is checked
- * on the rows the index yields.  One row more than asked tells whether a
- * next page exists.
+ * A page of the administrator's unit: the rows of st (or after_st with a
+ * cursor) with $1 unit, $2 filter, $3 rows, $4 $5 the cursor, then the
+ * total by count_st ($1 $2).  row makes an item of
+ * row r; key_col is the cursor's sort key.  Sets call->result to {items,
+ * next, <total>}; returns 0 or -1 after rpc_fail.
  */
 static int
-review_title_changes(struct rpc_call *call)
+profile_unit_page(struct rpc_call *call, struct db_stmt *st, struct db_stmt *after_st,
+    struct db_stmt *count_st, json_t *(*row)(const PGresult *, int), int key_col,
+    const char *total)
+{
+	struct db_conn *db = call->db;
+	const char *params[5] = { call->session->unit_code, rpc_param_text(call, "filter"),
+	    call->page.fetch, call->page.key[0], call->page.key[1] };
+	PGresult *res;
+	json_t *items, *next;
+	int n;
+
+	res = db_exec(db, call->page.after ? after_st : st, call->page.after ? 5 : 3, params);
+	if (res == NULL)
+		return rpc_fail_page(call);
+	n = rpc_page_rows(call, res);
+	items = json_array();
+	for (int r = 0; r < n; r++)
+		json_array_append_new(items, row(res, r));
+	next = rpc_page_next(call, res, key_col, 0);
+	PQclear(res);
+	if ((res = db_exec(db, count_st, 2, params)) == NULL) {
+		json_decref(items);
+		json_decref(next);
+		return rpc_fail_internal(call, db_error_text(db));
+	}
+	call->result = json_pack("{s:o, s:o, s:I}", "items", items, "next", next,
+	    total, (json_int_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10));
+	PQclear(res);
+	return 0;
+}
+
+/* An item of review.title_changes. */
+static json_t *
+profile_queue_row(const PGresult *res, int r)
+{
+	return json_pack("{s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:s}",
+	    "id", rpc_column_integer(res, r, 0),
+	    "account_id", rpc_column_integer(res, r, 1),
+	    "name", PQgetvalue(res, r, 2),
+	    "id_number", PQgetvalue(res, r, 3),
+	    "department", rpc_column_text(res, r, 4),
+	    "old", rpc_column_named(res, r, 5, 6),
+	    "new", rpc_column_named(res, r, 7, 8),
+	    "asked_at", PQgetvalue(res, r, 9));
+}
+
+/*
+ * review.title_changes: a page of the unit's pending title changes, newest
+ * first, on the partial index profile_changes_queue; the filter is checked
+ * on the rows the index yields.
+ */
+static int
+profile_queue(struct rpc_call *call)
 {
 #define PROFILE_QUEUE_WHERE \
 	" WHERE pc.unit_code = $1 AND pc.state = 'pending' AND pc.field = 'title'" \
@@ -927,7 +877,7 @@ review_title_changes(struct rpc_call *call)
 	"  OR starts_with(a.id_number::text, upper($2)))"
 #define PROFILE_QUEUE_SELECT \
 	"SELECT pc.id, pc.account_id, a.name, a.id_number, d.name, pc.old_raw," \
-	" pc.old_value, pc.new_raw, pc.new_value, " PROFILE_ISO("pc.changed_at") "," \
+	" pc.old_value, pc.new_raw, pc.new_value, " DB_ISO_TIME("pc.changed_at") "," \
 	" pc.changed_at::text" \
 	" FROM profile_changes pc JOIN accounts a ON a.id = pc.account_id" \
 	" LEFT JOIN departments d ON d.id = a.department_id" PROFILE_QUEUE_WHERE
@@ -941,82 +891,21 @@ review_title_changes(struct rpc_call *call)
 	    PROFILE_QUEUE_WHERE);
 #undef PROFILE_QUEUE_SELECT
 #undef PROFILE_QUEUE_WHERE
-	struct db_conn *db;
-	const char *filter;
-	char *after_at = NULL, *after_id = NULL, limit_text[24];
-	long long limit;
-	PGresult *res = NULL;
-	json_t *items = NULL, *next = NULL;
-	int have_after, n, rc = -1;
-	bool bad;
 
-	if (profile_limit(call, &limit) != 0)
-		return -1;
-	filter = profile_filter(call, &bad);
-	if (bad)
-		return -1;
-	if ((have_after = profile_cursor_decode(call, true, &after_at, &after_id)) < 0)
-		return -1;
-	if ((db = rpc_admin_db(call)) == NULL)
-		goto out;
-
-	snprintf(limit_text, sizeof limit_text, "%lld", limit + 1);
-	const char *params[5] = { call->session->unit_code, filter, limit_text,
-	    after_at, after_id };
-	res = db_exec(db, have_after ? &profile_queue_after_stmt : &profile_queue_stmt,
-	    have_after ? 5 : 3, params);
-	if (res == NULL) {
-		profile_page_failed(call, db, have_after);
-		goto out;
-	}
-	n = PQntuples(res);
-	items = json_array();
-	for (int r = 0; r < n && r < limit; r++) {
-		json_array_append_new(items, json_pack("{s:o, s:o, s:s, s:s, s:o, s:o, s:o,"
-		    " s:s}",
-		    "id", rpc_column_integer(res, r, 0),
-		    "account_id", rpc_column_integer(res, r, 1),
-		    "name", PQgetvalue(res, r, 2),
-		    "id_number", PQgetvalue(res, r, 3),
-		    "department", rpc_column_text(res, r, 4),
-		    "old", profile_named(res, r, 5, 6),
-		    "new", profile_named(res, r, 7, 8),
-		    "asked_at", PQgetvalue(res, r, 9)));
-	}
-	next = rpc_page_next(res, n, limit, 10, 0);
-	PQclear(res);
-
-	if ((res = db_exec(db, &profile_queue_count_stmt, 2, params)) == NULL) {
-		rpc_fail_internal(call, db_error_text(db));
-		goto out;
-	}
-	call->result = json_pack("{s:o, s:o, s:I}", "items", items, "next", next,
-	    "pending_total", (json_int_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10));
-	items = next = NULL;
-	rc = 0;
-out:
-	PQclear(res);
-	json_decref(items);
-	json_decref(next);
-	free(after_at);
-	free(after_id);
-	return rc;
+	return profile_unit_page(call, &profile_queue_stmt, &profile_queue_after_stmt,
+	    &profile_queue_count_stmt, profile_queue_row, 10, "pending_total");
 }
 
-/* What deciding one title change came to. */
-enum profile_outcome { DECIDE_DONE, DECIDE_NOT_DONE, DECIDE_ERROR };
-
 /*
- * Decide one title change of the unit in its own transaction: lock the
- * person's account row (the order every writer keeps), then the guarded
- * UPDATE ... WHERE state = 'pending', which on approval also applies the
- * title; either decision moves the profile version on, so a form showing
- * the change as pending is stale.  When nothing matched, say why: not of
- * this unit (or no such id), or decided already and by whom.  Sets *item.
+ * Decide one title change of the unit (decide_fn) in its own transaction:
+ * lock the person's account row (the order every writer keeps), then the
+ * guarded UPDATE ... WHERE state = 'pending', which on approval also
+ * applies the title; either decision moves the profile version on, so a
+ * form showing the change as pending is stale.  When nothing matched, say
+ * why: not of this unit (or no such id), or decided already and by whom.
  */
-static enum profile_outcome
-profile_decide_one(struct db_conn *db, const char *unit, const char *actor,
-    long long change_id, const char *to_state, const char *reason, json_t **item)
+static enum decide_outcome
+profile_decide_one(const struct decision *d, long long change_id, json_t **item)
 {
 	DB_STMT(profile_decide_lock_stmt,
 	    "SELECT a.id FROM profile_changes pc JOIN accounts a ON a.id = pc.account_id"
@@ -1035,12 +924,13 @@ profile_decide_one(struct db_conn *db, const char *unit, const char *actor,
 	    " FROM pc WHERE a.id = pc.account_id RETURNING a.id)"
 	    " SELECT account_id FROM pc");
 	DB_STMT(profile_decided_stmt,
-	    "SELECT pc.state, dec.name, " PROFILE_ISO("pc.decided_at")
+	    "SELECT pc.state, dec.name, " DB_ISO_TIME("pc.decided_at")
 	    " FROM profile_changes pc LEFT JOIN accounts dec ON dec.id = pc.decided_by"
 	    " WHERE pc.id = $1 AND pc.unit_code = $2");
+	struct db_conn *db = d->db;
 	char id[24];
-	const char *params[5] = { id, unit, to_state, reason, actor };
-	enum profile_outcome outcome = DECIDE_ERROR;
+	const char *params[5] = { id, d->unit, d->to_state, d->reason, d->actor };
+	enum decide_outcome outcome = DECIDE_ERROR;
 	PGresult *res = NULL;
 
 	snprintf(id, sizeof id, "%lld", change_id);
@@ -1049,8 +939,7 @@ profile_decide_one(struct db_conn *db, const char *unit, const char *actor,
 	if ((res = db_exec(db, &profile_decide_lock_stmt, 2, params)) == NULL)
 		goto out;
 	if (PQntuples(res) == 0) {
-		*item = json_pack("{s:I, s:b, s:s}", "id", (json_int_t)change_id, "ok", 0,
-		    "reason", "not_found");
+		*item = decide_missed(d, change_id, "not_found");
 		outcome = DECIDE_NOT_DONE;
 		goto out;
 	}
@@ -1060,22 +949,15 @@ profile_decide_one(struct db_conn *db, const char *unit, const char *actor,
 	if (PQntuples(res) == 1) {
 		if (!db_commit(db))
 			goto out;
-		*item = json_pack("{s:I, s:b}", "id", (json_int_t)change_id, "ok", 1);
+		*item = decide_done(d, change_id);
 		outcome = DECIDE_DONE;
 		goto out;
 	}
 	PQclear(res);
 	if ((res = db_exec(db, &profile_decided_stmt, 2, params)) == NULL)
 		goto out;
-	if (PQntuples(res) == 1) {
-		*item = json_pack("{s:I, s:b, s:s, s:s, s:o, s:o}", "id", (json_int_t)change_id,
-		    "ok", 0, "reason", "already_decided", "state", PQgetvalue(res, 0, 0),
-		    "decided_by", profile_person(res, 0, 1),
-		    "decided_at", rpc_column_text(res, 0, 2));
-	} else {
-		*item = json_pack("{s:I, s:b, s:s}", "id", (json_int_t)change_id, "ok", 0,
-		    "reason", "not_found");
-	}
+	*item = PQntuples(res) == 1 ? decide_decided_before(d, change_id, res, NULL) :
+	    decide_missed(d, change_id, "not_found");
 	outcome = DECIDE_NOT_DONE;
 out:
 	PQclear(res);
@@ -1083,75 +965,25 @@ out:
 	return outcome;
 }
 
-/*
- * Decide every change in ids, each in its own transaction so that one
- * decided meanwhile does not undo the others.
- */
-static int
-profile_decide(struct rpc_call *call, const char *to_state, const char *reason)
+/* A rejection's reason is shown to the person in their history. */
+static const struct decide_kind profile_kind = {
+	DECIDE_PARAMS("ids", "title_change_ids_invalid"),
+	.key = "id", .approved = "approved", .what = "title changes",
+	.trim = account_trim, .decide = profile_decide_one,
+};
+
+/* An item of review.staff. */
+static json_t *
+profile_staff_row(const PGresult *res, int r)
 {
-	json_t *ids = json_object_get(call->params, "ids");
-	struct db_conn *db;
-	json_t *results, *item, *v;
-	char actor[24];
-	size_t i, n = json_array_size(ids);
-	int done = 0;
-
-	if (n < 1 || n > PROFILE_BATCH_MAX)
-		return rpc_fail(call, RPC_INVALID_PARAMS, "ids_invalid", "ids",
-		    message_get(call->session->lang, "title_change_ids_invalid"));
-	json_array_foreach(ids, i, v) {
-		if (!json_is_integer(v) || json_integer_value(v) <= 0)
-			return rpc_fail(call, RPC_INVALID_PARAMS, "ids_invalid", "ids",
-			    message_get(call->session->lang, "title_change_ids_invalid"));
-	}
-	if ((db = rpc_admin_db(call)) == NULL)
-		return -1;
-	profile_self_id(call, actor);
-	results = json_array();
-	json_array_foreach(ids, i, v) {
-		item = NULL;
-		switch (profile_decide_one(db, call->session->unit_code, actor,
-		    json_integer_value(v), to_state, reason, &item)) {
-		case DECIDE_ERROR:
-			json_decref(results);
-			return rpc_fail_internal(call, db_error_text(db));
-		case DECIDE_DONE:
-			done++;
-			break;
-		case DECIDE_NOT_DONE:
-			break;
-		}
-		json_array_append_new(results, item);
-	}
-	log_info("session %lu: review: account %lld %s %d of %zu title changes",
-	    call->session->serial, (long long)call->session->account_id,
-	    to_state, done, n);
-	call->result = json_pack("{s:o}", "results", results);
-	return 0;
-}
-
-static int
-review_approve_title_changes(struct rpc_call *call)
-{
-	return profile_decide(call, "approved", NULL);
-}
-
-/* The reason is shown to the person in their history: clean, one line. */
-static int
-review_reject_title_changes(struct rpc_call *call)
-{
-	char *reason = account_trim(rpc_param_string(call, "reason"));
-	int rc;
-
-	if (*reason == '\0')
-		rc = rpc_fail(call, RPC_INVALID_INPUT, "reason_required", "reason", NULL);
-	else if (!text_clean(reason, false, 1, PROFILE_REASON_MAX))
-		rc = rpc_fail(call, RPC_INVALID_INPUT, "reason_invalid", "reason", NULL);
-	else
-		rc = profile_decide(call, "rejected", reason);
-	free(reason);
-	return rc;
+	return json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:b}",
+	    "account_id", rpc_column_integer(res, r, 0),
+	    "id_number", PQgetvalue(res, r, 1),
+	    "name", PQgetvalue(res, r, 2),
+	    "sex", rpc_column_sex(res, r, 3),
+	    "department", rpc_column_text(res, r, 4),
+	    "title", rpc_column_text(res, r, 5),
+	    "title_pending", strcmp(PQgetvalue(res, r, 6), "t") == 0);
 }
 
 /*
@@ -1159,7 +991,7 @@ review_reject_title_changes(struct rpc_call *call)
  * (name, id) along the index accounts_by_unit.
  */
 static int
-review_staff(struct rpc_call *call)
+profile_staff_list(struct rpc_call *call)
 {
 #define PROFILE_STAFF_WHERE \
 	" WHERE a.unit_code = $1 AND a.state = 'active' AND a.role = 'staff'" \
@@ -1180,64 +1012,10 @@ review_staff(struct rpc_call *call)
 	    "SELECT count(*) FROM accounts a" PROFILE_STAFF_WHERE);
 #undef PROFILE_STAFF_SELECT
 #undef PROFILE_STAFF_WHERE
-	struct db_conn *db;
-	const char *filter;
-	char *after_name = NULL, *after_id = NULL, limit_text[24];
-	long long limit;
-	PGresult *res = NULL;
-	json_t *items = NULL, *next = NULL;
-	int have_after, n, rc = -1;
-	bool bad;
 
-	if (profile_limit(call, &limit) != 0)
-		return -1;
-	filter = profile_filter(call, &bad);
-	if (bad)
-		return -1;
-	if ((have_after = profile_cursor_decode(call, false, &after_name, &after_id)) < 0)
-		return -1;
-	if ((db = rpc_admin_db(call)) == NULL)
-		goto out;
-
-	snprintf(limit_text, sizeof limit_text, "%lld", limit + 1);
-	const char *params[5] = { call->session->unit_code, filter, limit_text,
-	    after_name, after_id };
-	res = db_exec(db, have_after ? &profile_staff_list_after_stmt :
-	    &profile_staff_list_stmt, have_after ? 5 : 3, params);
-	if (res == NULL) {
-		profile_page_failed(call, db, have_after);
-		goto out;
-	}
-	n = PQntuples(res);
-	items = json_array();
-	for (int r = 0; r < n && r < limit; r++) {
-		json_array_append_new(items, json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:b}",
-		    "account_id", rpc_column_integer(res, r, 0),
-		    "id_number", PQgetvalue(res, r, 1),
-		    "name", PQgetvalue(res, r, 2),
-		    "sex", profile_sex(res, r, 3),
-		    "department", rpc_column_text(res, r, 4),
-		    "title", rpc_column_text(res, r, 5),
-		    "title_pending", strcmp(PQgetvalue(res, r, 6), "t") == 0));
-	}
-	next = rpc_page_next(res, n, limit, 2, 0);
-	PQclear(res);
-
-	if ((res = db_exec(db, &profile_staff_count_stmt, 2, params)) == NULL) {
-		rpc_fail_internal(call, db_error_text(db));
-		goto out;
-	}
-	call->result = json_pack("{s:o, s:o, s:I}", "items", items, "next", next,
-	    "total", (json_int_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10));
-	items = next = NULL;
-	rc = 0;
-out:
-	PQclear(res);
-	json_decref(items);
-	json_decref(next);
-	free(after_name);
-	free(after_id);
-	return rc;
+	return profile_unit_page(call, &profile_staff_list_stmt,
+	    &profile_staff_list_after_stmt, &profile_staff_count_stmt, profile_staff_row, 2,
+	    "total");
 }
 
 /*
@@ -1246,28 +1024,17 @@ out:
  * same answer as for an id that does not exist.
  */
 static int
-review_staff_profile(struct rpc_call *call)
+profile_staff_get(struct rpc_call *call)
 {
-	struct db_conn *db;
-	long long id = 0;
 	char id_text[24];
-	const char *params[2] = { id_text, call->session->unit_code };
 	PGresult *res;
 	json_t *profile, *history;
 
-	rpc_param_int(call, "account_id", &id);
-	if ((db = rpc_admin_db(call)) == NULL)
+	if ((res = rpc_unit_row(call, &profile_staff_stmt, "account_id", NULL, id_text)) == NULL)
 		return -1;
-	snprintf(id_text, sizeof id_text, "%lld", id);
-	if ((res = db_exec(db, &profile_staff_stmt, 2, params)) == NULL)
-		return rpc_fail_internal(call, db_error_text(db));
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		return rpc_fail(call, RPC_NOT_FOUND, "not_found", "account_id", NULL);
-	}
 	profile = profile_json(res);
 	PQclear(res);
-	if ((history = profile_history_page(call, db, id_text)) == NULL) {
+	if ((history = profile_history_page(call, id_text)) == NULL) {
 		json_decref(profile);
 		return -1;
 	}
@@ -1303,50 +1070,40 @@ static const struct rpc_param id_params[] = {
 };
 
 static const struct rpc_param page_params[] = {
-	{ "after", T_STRING | T_NULL, false },
-	{ "limit", T_INTEGER, false },
+	RPC_PAGE_PARAMS,
 	{ NULL, 0, false },
 };
 
 static const struct rpc_param filter_page_params[] = {
-	{ "filter", T_STRING | T_NULL, false },
-	{ "after", T_STRING | T_NULL, false },
-	{ "limit", T_INTEGER, false },
-	{ NULL, 0, false },
-};
-
-static const struct rpc_param approve_params[] = {
-	{ "ids", T_ARRAY, true },
-	{ NULL, 0, false },
-};
-
-static const struct rpc_param reject_params[] = {
-	{ "ids", T_ARRAY, true },
-	{ "reason", T_STRING, true },
+	RPC_PAGE_PARAMS,
+	{ "filter", T_STRING | T_NULL, false, 1, PROFILE_FILTER_MAX, "filter_invalid" },
 	{ NULL, 0, false },
 };
 
 static const struct rpc_param staff_profile_params[] = {
 	{ "account_id", T_INTEGER, true },
-	{ "after", T_STRING | T_NULL, false },
-	{ "limit", T_INTEGER, false },
+	RPC_PAGE_PARAMS,
 	{ NULL, 0, false },
 };
 
+/* Newest first by a time, or by name: the pages' orders. */
+#define PROFILE_BY_TIME	{ .limit = 50, .cursor = RPC_CURSOR_TIME }
+#define PROFILE_BY_NAME	{ .limit = 50, .cursor = RPC_CURSOR_NAME }
+
 const struct rpc_method rpc_profile_methods[] = {
-	{ "profile.get", NULL, ROLE_STAFF, false, profile_get },
-	{ "profile.update", update_params, ROLE_STAFF, false, profile_update },
+	{ "profile.get", NULL, ROLE_STAFF, false, profile_get, .db = RPC_DB },
+	{ "profile.update", update_params, ROLE_STAFF, false, profile_update, .db = RPC_DB },
 	{ "profile.cancel_title_change", id_params, ROLE_STAFF, false,
-	    profile_cancel_title_change },
-	{ "profile.history", page_params, ROLE_STAFF, false, profile_history },
-	{ "review.title_changes", filter_page_params, ROLE_UNIT_ADMIN, false,
-	    review_title_changes },
-	{ "review.approve_title_changes", approve_params, ROLE_UNIT_ADMIN, false,
-	    review_approve_title_changes },
-	{ "review.reject_title_changes", reject_params, ROLE_UNIT_ADMIN, false,
-	    review_reject_title_changes },
-	{ "review.staff", filter_page_params, ROLE_UNIT_ADMIN, false, review_staff },
+	    profile_cancel_title_change, .db = RPC_DB },
+	{ "profile.history", page_params, ROLE_STAFF, false, profile_history, .db = RPC_DB,
+	    .page = PROFILE_BY_TIME },
+	{ "review.title_changes", filter_page_params, ROLE_UNIT_ADMIN, false, profile_queue,
+	    .db = RPC_DB_UNIT_ADMIN, .page = PROFILE_BY_TIME },
+	DECIDE_METHODS(profile_kind, "review.approve_title_changes",
+	    "review.reject_title_changes"),
+	{ "review.staff", filter_page_params, ROLE_UNIT_ADMIN, false, profile_staff_list,
+	    .db = RPC_DB_UNIT_ADMIN, .page = PROFILE_BY_NAME },
 	{ "review.staff_profile", staff_profile_params, ROLE_UNIT_ADMIN, false,
-	    review_staff_profile },
+	    profile_staff_get, .db = RPC_DB_UNIT_ADMIN, .page = PROFILE_BY_TIME },
 	{ NULL, NULL, 0, false, NULL },
 };

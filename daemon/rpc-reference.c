@@ -12,48 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "db.h"
 #include "rpc.h"
-#include "text.h"
 #include "xmalloc.h"
 
-#define REFERENCE_LIMIT_DEFAULT	50
-#define REFERENCE_LIMIT_MAX	200
 #define REFERENCE_FILTER_MAX	50	/* characters */
-#define REFERENCE_CURSOR_MAX	512	/* bytes of an encoded cursor */
-
-/* The "limit" parameter, or the default; -1 after rpc_fail when out of range. */
-static int
-reference_limit(struct rpc_call *call)
-{
-	long long limit = REFERENCE_LIMIT_DEFAULT;
-
-	if (rpc_param_int(call, "limit", &limit) &&
-	    (limit < 1 || limit > REFERENCE_LIMIT_MAX))
-		return rpc_fail(call, RPC_INVALID_PARAMS, "limit_invalid", "limit", NULL);
-	return (int)limit;
-}
-
-/*
- * The "filter" parameter: NULL when absent or empty, else the text.
- * Sets *bad after rpc_fail when it is not clean text of a sensible length.
- */
-static const char *
-reference_filter(struct rpc_call *call, bool *bad)
-{
-	const char *f = rpc_param_string(call, "filter");
-
-	*bad = false;
-	if (f == NULL || *f == '\0')
-		return NULL;
-	if (!text_clean(f, false, 1, REFERENCE_FILTER_MAX)) {
-		*bad = true;
-		rpc_fail(call, RPC_INVALID_PARAMS, "filter_invalid", "filter", NULL);
-	}
-	return f;
-}
 
 /*
  * Run st and turn its rows into {items:[...]}: column i becomes member
@@ -64,14 +27,11 @@ static int
 reference_list(struct rpc_call *call, struct db_stmt *st, int n, const char *const *params,
     const char *const *names)
 {
-	struct db_conn *db;
 	PGresult *res;
 	json_t *items;
 
-	if ((db = rpc_db(call)) == NULL)
-		return -1;
-	if ((res = db_exec(db, st, n, params)) == NULL)
-		return rpc_fail_internal(call, db_error_text(db));
+	if ((res = db_exec(call->db, st, n, params)) == NULL)
+		return rpc_fail_internal(call, db_error_text(call->db));
 	items = json_array();
 	for (int r = 0; r < PQntuples(res); r++) {
 		json_t *item = json_object();
@@ -98,23 +58,47 @@ reference_list(struct rpc_call *call, struct db_stmt *st, int n, const char *con
  * extra row.  key_a/key_b name the members that make the sort key.
  */
 static void
-reference_page_next(json_t *result, int limit, const char *key_a, const char *key_b)
+reference_page_next(struct rpc_call *call, const char *key_a, const char *key_b)
 {
-	json_t *items = json_object_get(result, "items");
+	json_t *items = json_object_get(call->result, "items");
+	size_t limit = (size_t)call->page.limit;
 	json_t *next = json_null();
 
-	if ((int)json_array_size(items) > limit) {
+	if (json_array_size(items) > limit) {
 		json_t *last;
+		const char *keys[2];
 
-		json_array_remove(items, (size_t)limit);
-		last = json_array_get(items, (size_t)limit - 1);
-		char *cursor = rpc_cursor_encode(
-		    json_string_value(json_object_get(last, key_a)),
-		    json_string_value(json_object_get(last, key_b)));
+		json_array_remove(items, limit);
+		last = json_array_get(items, limit - 1);
+		keys[0] = json_string_value(json_object_get(last, key_a));
+		keys[1] = json_string_value(json_object_get(last, key_b));
+		char *cursor = rpc_cursor_encode(keys, 2);
 		next = json_string(cursor);
 		free(cursor);
 	}
-	json_object_set_new(result, "next", next);
+	json_object_set_new(call->result, "next", next);
+}
+
+/*
+ * A page of st (or after_st with a cursor) with params: $1 .. $n-1 the
+ * method's own, then the rows and the cursor's strings (as many as
+ * the statement takes); the cursor is made of key_a and key_b.
+ */
+static int
+reference_page(struct rpc_call *call, struct db_stmt *st, struct db_stmt *after_st,
+    const char **params, int n, int n_after, const char *const *names,
+    const char *key_a, const char *key_b)
+{
+	int rc;
+
+	params[n - 1] = call->page.fetch;
+	params[n] = call->page.key[0];
+	params[n + 1] = call->page.key[1];
+	rc = reference_list(call, call->page.after ? after_st : st,
+	    call->page.after ? n_after : n, params, names);
+	if (rc == 0)
+		reference_page_next(call, key_a, key_b);
+	return rc;
 }
 
 static int
@@ -149,27 +133,11 @@ reference_units(struct rpc_call *call)
 	    " AND (name, code) > ($4, $5)"
 	    " ORDER BY name, code LIMIT $3");
 	static const char *const names[] = { "code", "name", NULL };
-	const char *region = rpc_param_string(call, "region"), *filter;
-	char *after_name = NULL, *after_code = NULL, limit_text[24];
-	int limit, have_after, rc;
-	bool bad;
+	const char *params[5] = { rpc_param_string(call, "region"),
+	    rpc_param_text(call, "filter") };
 
-	if ((limit = reference_limit(call)) < 0)
-		return -1;
-	filter = reference_filter(call, &bad);
-	if (bad)
-		return -1;
-	if ((have_after = rpc_cursor_decode(call, &after_name, &after_code)) < 0)
-		return -1;
-	snprintf(limit_text, sizeof limit_text, "%d", limit + 1);
-	const char *params[5] = { region, filter, limit_text, after_name, after_code };
-	rc = reference_list(call, have_after ? &ref_units_after_stmt : &ref_units_stmt,
-	    have_after ? 5 : 3, params, names);
-	if (rc == 0)
-		reference_page_next(call->result, limit, "name", "code");
-	free(after_name);
-	free(after_code);
-	return rc;
+	return reference_page(call, &ref_units_stmt, &ref_units_after_stmt, params, 3, 5,
+	    names, "name", "code");
 }
 
 static int
@@ -201,27 +169,10 @@ reference_majors(struct rpc_call *call)
 	    "  OR starts_with(m.code, upper($1)))"
 	    " AND m.code > $3 ORDER BY m.code LIMIT $2");
 	static const char *const names[] = { "code", "name", "discipline", NULL };
-	const char *filter;
-	char *after_code = NULL, *unused = NULL, limit_text[24];
-	int limit, have_after, rc;
-	bool bad;
+	const char *params[4] = { rpc_param_text(call, "filter") };
 
-	if ((limit = reference_limit(call)) < 0)
-		return -1;
-	filter = reference_filter(call, &bad);
-	if (bad)
-		return -1;
-	if ((have_after = rpc_cursor_decode(call, &after_code, &unused)) < 0)
-		return -1;
-	snprintf(limit_text, sizeof limit_text, "%d", limit + 1);
-	const char *params[3] = { filter, limit_text, after_code };
-	rc = reference_list(call, have_after ? &ref_majors_after_stmt : &ref_majors_stmt,
-	    have_after ? 3 : 2, params, names);
-	if (rc == 0)
-		reference_page_next(call->result, limit, "code", "code");
-	free(after_code);
-	free(unused);
-	return rc;
+	return reference_page(call, &ref_majors_stmt, &ref_majors_after_stmt, params, 2, 3,
+	    names, "code", "code");
 }
 
 static int
@@ -252,14 +203,11 @@ static int
 reference_title_series(struct rpc_call *call)
 {
 	DB_STMT(ref_title_series_stmt, "SELECT name FROM title_series ORDER BY sort");
-	struct db_conn *db;
 	PGresult *res;
 	json_t *items;
 
-	if ((db = rpc_db(call)) == NULL)
-		return -1;
-	if ((res = db_exec(db, &ref_title_series_stmt, 0, NULL)) == NULL)
-		return rpc_fail_internal(call, db_error_text(db));
+	if ((res = db_exec(call->db, &ref_title_series_stmt, 0, NULL)) == NULL)
+		return rpc_fail_internal(call, db_error_text(call->db));
 	items = json_array();
 	for (int r = 0; r < PQntuples(res); r++)
 		json_array_append_new(items, json_string(PQgetvalue(res, r, 0)));
@@ -282,11 +230,14 @@ static const struct rpc_param regions_params[] = {
 	{ NULL, 0, false },
 };
 
+/* A paged list with a filter (clean text). */
+#define REFERENCE_FILTER_PAGE_PARAMS \
+	RPC_PAGE_PARAMS, \
+	{ "filter", T_STRING | T_NULL, false, 1, REFERENCE_FILTER_MAX, "filter_invalid" }
+
 static const struct rpc_param units_params[] = {
 	{ "region", T_STRING, true },
-	{ "filter", T_STRING | T_NULL, false },
-	{ "after", T_STRING | T_NULL, false },
-	{ "limit", T_INTEGER, false },
+	REFERENCE_FILTER_PAGE_PARAMS,
 	{ NULL, 0, false },
 };
 
@@ -296,9 +247,7 @@ static const struct rpc_param departments_params[] = {
 };
 
 static const struct rpc_param majors_params[] = {
-	{ "filter", T_STRING | T_NULL, false },
-	{ "after", T_STRING | T_NULL, false },
-	{ "limit", T_INTEGER, false },
+	REFERENCE_FILTER_PAGE_PARAMS,
 	{ NULL, 0, false },
 };
 
@@ -307,14 +256,21 @@ static const struct rpc_param titles_params[] = {
 	{ NULL, 0, false },
 };
 
+/* The long lists: 50 rows a page, after the last one's two texts. */
+#define REFERENCE_PAGE	.page = { 50, RPC_CURSOR_TEXT }
+
 const struct rpc_method rpc_reference_methods[] = {
-	{ "ref.regions", regions_params, ROLE_ANY, false, reference_regions },
-	{ "ref.units", units_params, ROLE_ANY, false, reference_units },
-	{ "ref.departments", departments_params, ROLE_ANY, false, reference_departments },
-	{ "ref.majors", majors_params, ROLE_ANY, false, reference_majors },
-	{ "ref.ethnicities", NULL, ROLE_ANY, false, reference_ethnicities },
-	{ "ref.titles", titles_params, ROLE_ANY, false, reference_titles },
-	{ "ref.title_series", NULL, ROLE_ANY, false, reference_title_series },
-	{ "ref.education_levels", NULL, ROLE_ANY, false, reference_education_levels },
+	{ "ref.regions", regions_params, ROLE_ANY, false, reference_regions, .db = RPC_DB },
+	{ "ref.units", units_params, ROLE_ANY, false, reference_units, .db = RPC_DB,
+	    REFERENCE_PAGE },
+	{ "ref.departments", departments_params, ROLE_ANY, false, reference_departments,
+	    .db = RPC_DB },
+	{ "ref.majors", majors_params, ROLE_ANY, false, reference_majors, .db = RPC_DB,
+	    REFERENCE_PAGE },
+	{ "ref.ethnicities", NULL, ROLE_ANY, false, reference_ethnicities, .db = RPC_DB },
+	{ "ref.titles", titles_params, ROLE_ANY, false, reference_titles, .db = RPC_DB },
+	{ "ref.title_series", NULL, ROLE_ANY, false, reference_title_series, .db = RPC_DB },
+	{ "ref.education_levels", NULL, ROLE_ANY, false, reference_education_levels,
+	    .db = RPC_DB },
 	{ NULL, NULL, 0, false, NULL },
 };

@@ -149,8 +149,8 @@ review_reset_password(struct rpc_call *call)
 	    " INSERT INTO account_audit (account_id, actor_id, action, from_state, to_state,"
 	    "  reason)"
 	    " SELECT id, $5, 'password_reset', state, state,"
-	    "  'one-time code valid until ' || " AUTH_SQL_TIME("reset_expires_at") " FROM u)"
-	    " SELECT id, " AUTH_SQL_TIME("reset_expires_at") ","
+	    "  'one-time code valid until ' || " DB_ISO_TIME("reset_expires_at") " FROM u)"
+	    " SELECT id, " DB_ISO_TIME("reset_expires_at") ","
 	    /* Other jxjyd on this database end their sessions of the account (notify.h). */
 	    " pg_notify('" NOTIFY_CHANNEL "', 'end ' || id || ' ' || $6::text) FROM u");
 	struct session *s = call->session;
@@ -167,8 +167,7 @@ review_reset_password(struct rpc_call *call)
 	snprintf(id, sizeof id, "%lld", target);
 	snprintf(admin, sizeof admin, "%lld", (long long)s->account_id);
 	snprintf(minutes, sizeof minutes, "%d", call->cfg->reset_code_minutes);
-	if ((db = rpc_admin_db(call)) == NULL)
-		return -1;
+	db = call->db;	/* checked: RPC_DB_UNIT_ADMIN */
 	const char *target_params[2] = { id, s->unit_code };
 	if ((r = db_exec(db, &reset_target_stmt, 2, target_params)) == NULL)
 		return rpc_fail_internal(call, db_error_text(db));
@@ -226,6 +225,6 @@ static const struct rpc_param reset_params[] = {
 
 const struct rpc_method rpc_reset_methods[] = {
 	{ "review.reset_password", reset_params, ROLE_UNIT_ADMIN, false,
-	    review_reset_password },
+	    review_reset_password, .db = RPC_DB_UNIT_ADMIN },
 	{ NULL, NULL, 0, false, NULL },
 };

@@ -12,44 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "auth.h"
 #include "db.h"
+#include "decide.h"
 #include "log.h"
 #include "notify.h"
 #include "rpc.h"
-#include "text.h"
 #include "xmalloc.h"
 
-#define REVIEW_LIMIT_DEFAULT	50
-#define REVIEW_LIMIT_MAX	200
-#define REVIEW_BATCH_MAX	200	/* account_ids per decision call */
 #define REVIEW_FILTER_MAX	50	/* characters */
-#define REVIEW_REASON_MAX	200	/* characters of a rejection reason */
-#define REVIEW_CURSOR_MAX	256	/* bytes of an encoded cursor */
 #define REVIEW_RETRIES		3	/* re-reads of an application that moved */
-
-/* Timestamps leave as ISO 8601 with the offset (sessions run in Asia/Shanghai). */
-#define REVIEW_ISO(col)	"to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
-
-/* The sex column (1 male, 0 female, GB 11643) as a word, or JSON null. */
-static json_t *
-review_sex(const PGresult *res, int row, int col)
-{
-	if (PQgetisnull(res, row, col))
-		return json_null();
-	return json_string(strcmp(PQgetvalue(res, row, col), "1") == 0 ? "male" : "female");
-}
-
-/* {name} of a person, or JSON null when there is none. */
-static json_t *
-review_person(const PGresult *res, int row, int col)
-{
-	if (PQgetisnull(res, row, col))
-		return json_null();
-	return json_pack("{s:s}", "name", PQgetvalue(res, row, col));
-}
 
 /*
  * The other applications and accounts of the same ID number, as a JSON
@@ -60,7 +32,7 @@ review_person(const PGresult *res, int row, int col)
  */
 #define REVIEW_CONFLICTS \
 	"(SELECT json_agg(json_build_object('unit', json_build_object('code', o.unit_code," \
-	"  'name', ou.name), 'state', o.state, 'submitted_at', " REVIEW_ISO("o.submitted_at") \
+	"  'name', ou.name), 'state', o.state, 'submitted_at', " DB_ISO_TIME("o.submitted_at") \
 	"  ) ORDER BY o.submitted_at DESC, o.id DESC)::text" \
 	" FROM accounts o JOIN units ou ON ou.code = o.unit_code" \
 	" WHERE o.id_number = a.id_number AND o.id <> a.id" \
@@ -81,67 +53,6 @@ review_conflicts(const PGresult *res, int row, int col)
 }
 
 /*
- * True when s looks like PostgreSQL's text of a timestamptz
- * ("2026-03-01 09:30:00.123456+08"); the cast decides the rest.
- */
-static bool
-review_timestamp_plausible(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (len < 19 || len > 40 || strspn(s, "0123456789-:. +") != len)
-		return false;
-	return s[4] == '-' && s[7] == '-' && s[10] == ' ' && s[13] == ':' && s[16] == ':';
-}
-
-/*
- * Decode the "after" cursor into *at and *id (caller frees).  Returns 1,
- * 0 when none was given, or -1 after rpc_fail when it is not ours.  The
- * values only ever travel as statement parameters; a forged one that
- * PostgreSQL cannot cast is caught there.
- */
-static int
-review_cursor_decode(struct rpc_call *call, char **at, char **id)
-{
-	size_t i;
-	int rc = rpc_cursor_decode(call, at, id);
-
-	if (rc <= 0)
-		return rc;
-	if (**id == '\0' || strlen(*id) > 18 || !review_timestamp_plausible(*at))
-		goto bad;
-	for (i = 0; (*id)[i] != '\0'; i++) {
-		if ((*id)[i] < '0' || (*id)[i] > '9')
-			goto bad;
-	}
-	return 1;
-bad:
-	free(*at);
-	free(*id);
-	*at = *id = NULL;
-	return rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
-}
-
-/*
- * The "filter" parameter (a name substring or an ID-number prefix): NULL
- * when absent or empty; sets *bad after rpc_fail when it is not clean text.
- */
-static const char *
-review_filter(struct rpc_call *call, bool *bad)
-{
-	const char *f = rpc_param_string(call, "filter");
-
-	*bad = false;
-	if (f == NULL || *f == '\0')
-		return NULL;
-	if (!text_clean(f, false, 1, REVIEW_FILTER_MAX)) {
-		*bad = true;
-		rpc_fail(call, RPC_INVALID_PARAMS, "filter_invalid", "filter", NULL);
-	}
-	return f;
-}
-
-/*
  * review.registrations: a page of the unit's pending applications, newest
  * first.  The statements walk the partial index accounts_review_queue
  * (unit_code, submitted_at DESC, id DESC WHERE state = 'pending'); the
@@ -153,7 +64,7 @@ review_registrations(struct rpc_call *call)
 {
 #define REVIEW_QUEUE_SELECT \
 	"SELECT a.id, a.id_number, a.name, a.sex, a.birth_date, d.name," \
-	" " REVIEW_ISO("a.submitted_at") ", a.submitted_at::text, " REVIEW_CONFLICTS \
+	" " DB_ISO_TIME("a.submitted_at") ", a.submitted_at::text, " REVIEW_CONFLICTS \
 	" FROM accounts a LEFT JOIN departments d ON d.id = a.department_id" \
 	" WHERE a.unit_code = $1 AND a.state = 'pending'" \
 	" AND ($2::text IS NULL OR strpos(a.name, $2) > 0" \
@@ -168,69 +79,42 @@ review_registrations(struct rpc_call *call)
 	    " AND ($2::text IS NULL OR strpos(a.name, $2) > 0"
 	    "  OR starts_with(a.id_number::text, upper($2)))");
 #undef REVIEW_QUEUE_SELECT
-	struct db_conn *db;
-	const char *filter;
-	char *after_at = NULL, *after_id = NULL, limit_text[24];
-	long long limit = REVIEW_LIMIT_DEFAULT;
-	PGresult *res = NULL;
-	json_t *items = NULL, *next = NULL;
-	int have_after, n, rc = -1;
-	bool bad;
+	struct db_conn *db = call->db;
+	const char *params[5] = { call->session->unit_code, rpc_param_text(call, "filter"),
+	    call->page.fetch, call->page.key[0], call->page.key[1] };
+	PGresult *res;
+	json_t *items, *next;
+	int r, n;
 
-	if (rpc_param_int(call, "limit", &limit) && (limit < 1 || limit > REVIEW_LIMIT_MAX))
-		return rpc_fail(call, RPC_INVALID_PARAMS, "limit_invalid", "limit", NULL);
-	filter = review_filter(call, &bad);
-	if (bad)
-		return -1;
-	if ((have_after = review_cursor_decode(call, &after_at, &after_id)) < 0)
-		return -1;
-	if ((db = rpc_admin_db(call)) == NULL)
-		goto out;
-
-	snprintf(limit_text, sizeof limit_text, "%lld", limit + 1);
-	const char *params[5] = { call->session->unit_code, filter, limit_text,
-	    after_at, after_id };
-	res = db_exec(db, have_after ? &review_queue_after_stmt : &review_queue_stmt,
-	    have_after ? 5 : 3, params);
-	if (res == NULL) {
-		/* A forged cursor whose time PostgreSQL cannot read: data exception. */
-		if (have_after && strncmp(db_error_sqlstate(db), "22", 2) == 0)
-			rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
-		else
-			rpc_fail_internal(call, db_error_text(db));
-		goto out;
-	}
-	n = PQntuples(res);
+	res = db_exec(db, call->page.after ? &review_queue_after_stmt : &review_queue_stmt,
+	    call->page.after ? 5 : 3, params);
+	if (res == NULL)
+		return rpc_fail_page(call);
+	n = rpc_page_rows(call, res);
 	items = json_array();
-	for (int r = 0; r < n && r < limit; r++) {
+	for (r = 0; r < n; r++) {
 		json_array_append_new(items, json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:s, s:o}",
 		    "account_id", rpc_column_integer(res, r, 0),
 		    "id_number", PQgetvalue(res, r, 1),
 		    "name", PQgetvalue(res, r, 2),
-		    "sex", review_sex(res, r, 3),
+		    "sex", rpc_column_sex(res, r, 3),
 		    "birth_date", rpc_column_text(res, r, 4),
 		    "department", rpc_column_text(res, r, 5),
 		    "submitted_at", PQgetvalue(res, r, 6),
 		    "conflicts", review_conflicts(res, r, 8)));
 	}
-	next = rpc_page_next(res, n, limit, 7, 0);
+	next = rpc_page_next(call, res, 7, 0);
 	PQclear(res);
 
 	if ((res = db_exec(db, &review_queue_count_stmt, 2, params)) == NULL) {
-		rpc_fail_internal(call, db_error_text(db));
-		goto out;
+		json_decref(items);
+		json_decref(next);
+		return rpc_fail_internal(call, db_error_text(db));
 	}
 	call->result = json_pack("{s:o, s:o, s:I}", "items", items, "next", next,
 	    "pending_total", (json_int_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10));
-	items = next = NULL;
-	rc = 0;
-out:
 	PQclear(res);
-	json_decref(items);
-	json_decref(next);
-	free(after_at);
-	free(after_id);
-	return rc;
+	return 0;
 }
 
 /* The audit history of account_id, oldest first, as a JSON array; NULL on failure. */
@@ -239,7 +123,7 @@ review_history(struct db_conn *db, const char *account_id)
 {
 	DB_STMT(review_history_stmt,
 	    "SELECT au.action, au.from_state, au.to_state, au.reason,"
-	    " " REVIEW_ISO("au.at") ", x.name"
+	    " " DB_ISO_TIME("au.at") ", x.name"
 	    " FROM account_audit au LEFT JOIN accounts x ON x.id = au.actor_id"
 	    " WHERE au.account_id = $1 ORDER BY au.at, au.id");
 	const char *params[1] = { account_id };
@@ -256,20 +140,10 @@ review_history(struct db_conn *db, const char *account_id)
 		    "to_state", rpc_column_text(res, r, 2),
 		    "reason", rpc_column_text(res, r, 3),
 		    "at", PQgetvalue(res, r, 4),
-		    "actor", review_person(res, r, 5)));
+		    "actor", rpc_column_person(res, r, 5)));
 	}
 	PQclear(res);
 	return history;
-}
-
-/* {code, name} of two columns, or JSON null when the code is NULL. */
-static json_t *
-review_coded(const PGresult *res, int row, int code, int name)
-{
-	if (PQgetisnull(res, row, code))
-		return json_null();
-	return json_pack("{s:s, s:o}", "code", PQgetvalue(res, row, code),
-	    "name", rpc_column_text(res, row, name));
 }
 
 /*
@@ -285,8 +159,8 @@ review_registration(struct rpc_call *call)
 	    " a.unit_code, u.name, a.department_id, d.name, a.ethnicity, e.name,"
 	    " a.native_place, a.school, a.major_code, m.name, a.title_id, t.series,"
 	    " t.level, t.name, a.education_level, el.name, a.state, a.reject_reason,"
-	    " " REVIEW_ISO("a.submitted_at") ", " REVIEW_ISO("a.decided_at") ", dec.name,"
-	    " " REVIEW_ISO("a.created_at") ", " REVIEW_CONFLICTS
+	    " " DB_ISO_TIME("a.submitted_at") ", " DB_ISO_TIME("a.decided_at") ", dec.name,"
+	    " " DB_ISO_TIME("a.created_at") ", " REVIEW_CONFLICTS
 	    " FROM accounts a JOIN units u ON u.code = a.unit_code"
 	    " LEFT JOIN departments d ON d.id = a.department_id"
 	    " LEFT JOIN ethnicities e ON e.code = a.ethnicity"
@@ -295,26 +169,15 @@ review_registration(struct rpc_call *call)
 	    " LEFT JOIN education_levels el ON el.code = a.education_level"
 	    " LEFT JOIN accounts dec ON dec.id = a.decided_by"
 	    " WHERE a.id = $1 AND a.unit_code = $2 AND a.role = 'staff'");
-	struct db_conn *db;
-	long long id = 0;
 	char id_text[24];
-	const char *params[2] = { id_text, call->session->unit_code };
 	PGresult *res;
 	json_t *title, *history, *department;
 
-	rpc_param_int(call, "account_id", &id);
-	if ((db = rpc_admin_db(call)) == NULL)
+	if ((res = rpc_unit_row(call, &review_detail_stmt, "account_id", NULL, id_text)) == NULL)
 		return -1;
-	snprintf(id_text, sizeof id_text, "%lld", id);
-	if ((res = db_exec(db, &review_detail_stmt, 2, params)) == NULL)
-		return rpc_fail_internal(call, db_error_text(db));
-	if (PQntuples(res) != 1) {
+	if ((history = review_history(call->db, id_text)) == NULL) {
 		PQclear(res);
-		return rpc_fail(call, RPC_NOT_FOUND, "not_found", "account_id", NULL);
-	}
-	if ((history = review_history(db, id_text)) == NULL) {
-		PQclear(res);
-		return rpc_fail_internal(call, db_error_text(db));
+		return rpc_fail_internal(call, db_error_text(call->db));
 	}
 	title = PQgetisnull(res, 0, 17) ? json_null() :
 	    json_pack("{s:o, s:o, s:o, s:o}", "id", rpc_column_integer(res, 0, 17),
@@ -328,23 +191,23 @@ review_registration(struct rpc_call *call)
 	    "account_id", rpc_column_integer(res, 0, 0),
 	    "id_number", PQgetvalue(res, 0, 1),
 	    "name", PQgetvalue(res, 0, 2),
-	    "sex", review_sex(res, 0, 3),
+	    "sex", rpc_column_sex(res, 0, 3),
 	    "birth_date", rpc_column_text(res, 0, 4),
 	    "phone", rpc_column_text(res, 0, 5),
 	    "email", rpc_column_text(res, 0, 6),
-	    "unit", review_coded(res, 0, 7, 8),
+	    "unit", rpc_column_coded(res, 0, 7, 8),
 	    "department", department,
-	    "ethnicity", review_coded(res, 0, 11, 12),
+	    "ethnicity", rpc_column_coded(res, 0, 11, 12),
 	    "native_place", rpc_column_text(res, 0, 13),
 	    "school", rpc_column_text(res, 0, 14),
-	    "major", review_coded(res, 0, 15, 16),
+	    "major", rpc_column_coded(res, 0, 15, 16),
 	    "title", title,
-	    "education_level", review_coded(res, 0, 21, 22),
+	    "education_level", rpc_column_coded(res, 0, 21, 22),
 	    "state", PQgetvalue(res, 0, 23),
 	    "reject_reason", rpc_column_text(res, 0, 24),
 	    "submitted_at", PQgetvalue(res, 0, 25),
 	    "decided_at", rpc_column_text(res, 0, 26),
-	    "decided_by", review_person(res, 0, 27),
+	    "decided_by", rpc_column_person(res, 0, 27),
 	    "created_at", PQgetvalue(res, 0, 28),
 	    "history", history,
 	    "conflicts", review_conflicts(res, 0, 29));
@@ -352,14 +215,95 @@ review_registration(struct rpc_call *call)
 	return 0;
 }
 
-/* What deciding one application came to. */
+/* What approving one application came to. */
 enum review_outcome {
-	REVIEW_DONE, REVIEW_DECIDED_BEFORE, REVIEW_NOT_FOUND, REVIEW_ADMIN_ID, REVIEW_ERROR
+	REVIEW_DONE, REVIEW_NOT_FOUND, REVIEW_ADMIN_ID, REVIEW_ERROR
 };
 
 /* Stored reasons (shown to the applicant, like an administrator's reason). */
 #define REVIEW_SUPERSEDED	"另一份申请已通过"
 #define REVIEW_CLAIMED		"同一身份证号的另一份注册申请已通过审核，此账号停用"
+
+/* The claims an approval settles ($1 the ID number, $2 the account, $3 the actor). */
+DB_STMT(review_disable_claimed_stmt,
+    "WITH old AS ("
+    " UPDATE accounts SET state = 'disabled', updated_at = now(), version = version + 1"
+    " WHERE id_number = $1 AND state = 'active' AND role = 'staff' AND id <> $2"
+    " RETURNING id),"
+    " audit AS ("
+    " INSERT INTO account_audit (account_id, actor_id, action, from_state, to_state,"
+    "  reason)"
+    " SELECT id, $3, 'disable', 'active', 'disabled', $4 FROM old)"
+    /* Other jxjyd on this database end their sessions of it (notify.h). */
+    " SELECT id, pg_notify('" NOTIFY_CHANNEL "', 'end ' || id || ' ' || $5::text)"
+    " FROM old");
+DB_STMT(review_supersede_stmt,
+    "WITH sup AS ("
+    " UPDATE accounts SET state = 'rejected', reject_reason = $4, decided_at = now(),"
+    "  decided_by = NULL, updated_at = now(), version = version + 1"
+    " WHERE id_number = $1 AND state = 'pending' AND id <> $2"
+    " RETURNING id),"
+    " audit AS ("
+    " INSERT INTO account_audit (account_id, actor_id, action, from_state, to_state,"
+    "  reason)"
+    " SELECT id, $3, 'supersede', 'pending', 'rejected', $4 FROM sup)"
+    " SELECT count(*) FROM sup");
+
+/* What settling an approval did, for the log and the sessions to end. */
+struct review_settled {
+	int64_t	*ended;		/* accounts disabled */
+	int	 n_ended;
+	int	 superseded;	/* other applications rejected */
+};
+
+/*
+ * Inside the approval's transaction, under the ID number's lock: disable
+ * the active staff accounts of id_number but the application's own, make
+ * the application active, reject the other pending applications.  params
+ * as review_approve_one's.  Returns REVIEW_DONE, REVIEW_NOT_FOUND or
+ * REVIEW_ERROR; *out is filled (caller frees out->ended).
+ */
+static enum review_outcome
+review_settle(struct db_conn *db, const char *const *params, const char *id_number,
+    struct review_settled *out)
+{
+	DB_STMT(review_activate_stmt,
+	    "WITH upd AS ("
+	    " UPDATE accounts SET state = 'active', decided_by = $3, decided_at = now(),"
+	    "  reject_reason = NULL, updated_at = now(), version = version + 1"
+	    " WHERE id = $1 AND unit_code = $2 AND role = 'staff' AND state = 'pending'"
+	    " RETURNING id),"
+	    " audit AS ("
+	    " INSERT INTO account_audit (account_id, actor_id, action, from_state,"
+	    "  to_state)"
+	    " SELECT id, $3, 'approve', 'pending', 'active' FROM upd)"
+	    " SELECT id FROM upd");
+	const char *claimed[5] = { id_number, params[0], params[3], REVIEW_CLAIMED,
+	    notify_instance() };
+	const char *activate[3] = { params[0], params[1], params[3] };
+	const char *supersede[4] = { id_number, params[0], params[3], REVIEW_SUPERSEDED };
+	PGresult *res;
+	bool found;
+
+	if ((res = db_exec(db, &review_disable_claimed_stmt, 5, claimed)) == NULL)
+		return REVIEW_ERROR;
+	out->n_ended = PQntuples(res);
+	out->ended = xcalloc(out->n_ended + 1, sizeof *out->ended);
+	for (int i = 0; i < out->n_ended; i++)
+		out->ended[i] = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+	PQclear(res);
+	if ((res = db_exec(db, &review_activate_stmt, 3, activate)) == NULL)
+		return REVIEW_ERROR;
+	found = PQntuples(res) == 1;	/* cannot fail: locked FOR UPDATE before */
+	PQclear(res);
+	if (!found)
+		return REVIEW_NOT_FOUND;
+	if ((res = db_exec(db, &review_supersede_stmt, 4, supersede)) == NULL)
+		return REVIEW_ERROR;
+	out->superseded = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return REVIEW_DONE;
+}
 
 /*
  * Approve one application, settling its ID number's claims in the same
@@ -389,46 +333,10 @@ review_approve_one(struct db_conn *db, const char *const *params)
 	    " FROM accounts a"
 	    " WHERE id = $1 AND unit_code = $2 AND role = 'staff' AND state = 'pending'"
 	    " FOR UPDATE");
-	DB_STMT(review_disable_claimed_stmt,
-	    "WITH old AS ("
-	    " UPDATE accounts SET state = 'disabled', updated_at = now(), version = version + 1"
-	    " WHERE id_number = $1 AND state = 'active' AND role = 'staff' AND id <> $2"
-	    " RETURNING id),"
-	    " audit AS ("
-	    " INSERT INTO account_audit (account_id, actor_id, action, from_state, to_state,"
-	    "  reason)"
-	    " SELECT id, $3, 'disable', 'active', 'disabled', $4 FROM old)"
-	    /* Other jxjyd on this database end their sessions of it (notify.h). */
-	    " SELECT id, pg_notify('" NOTIFY_CHANNEL "', 'end ' || id || ' ' || $5::text)"
-	    " FROM old");
-	DB_STMT(review_activate_stmt,
-	    "WITH upd AS ("
-	    " UPDATE accounts SET state = 'active', decided_by = $3, decided_at = now(),"
-	    "  reject_reason = NULL, updated_at = now(), version = version + 1"
-	    " WHERE id = $1 AND unit_code = $2 AND role = 'staff' AND state = 'pending'"
-	    " RETURNING id),"
-	    " audit AS ("
-	    " INSERT INTO account_audit (account_id, actor_id, action, from_state,"
-	    "  to_state)"
-	    " SELECT id, $3, 'approve', 'pending', 'active' FROM upd)"
-	    " SELECT id FROM upd");
-	DB_STMT(review_supersede_stmt,
-	    "WITH sup AS ("
-	    " UPDATE accounts SET state = 'rejected', reject_reason = $4, decided_at = now(),"
-	    "  decided_by = NULL, updated_at = now(), version = version + 1"
-	    " WHERE id_number = $1 AND state = 'pending' AND id <> $2"
-	    " RETURNING id),"
-	    " audit AS ("
-	    " INSERT INTO account_audit (account_id, actor_id, action, from_state, to_state,"
-	    "  reason)"
-	    " SELECT id, $3, 'supersede', 'pending', 'rejected', $4 FROM sup)"
-	    " SELECT count(*) FROM sup");
-	const char *p[5];
-	char *id_number = NULL;
-	int64_t *ended = NULL;
-	int n_ended = 0, superseded = 0;
+	struct review_settled settled = { NULL, 0, 0 };
 	enum review_outcome outcome = REVIEW_ERROR;
-	PGresult *res = NULL;
+	char *id_number = NULL;
+	PGresult *res;
 
 	if ((res = db_exec(db, &review_pending_stmt, 2, params)) == NULL)
 		return REVIEW_ERROR;
@@ -438,85 +346,51 @@ review_approve_one(struct db_conn *db, const char *const *params)
 	}
 	id_number = xstrdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
-	res = NULL;
 
 	if (!db_begin(db) || auth_lock_id_number(db, id_number) != 0)
 		goto out;
 	/* Read again under the lock: another approval may have settled it meanwhile. */
 	if ((res = db_exec(db, &review_pending_lock_stmt, 2, params)) == NULL)
 		goto out;
-	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
-		outcome = PQntuples(res) != 1 ? REVIEW_NOT_FOUND : REVIEW_ADMIN_ID;
-		db_rollback(db);
-		goto out;
-	}
-	PQclear(res);
-
-	p[0] = id_number;
-	p[1] = params[0];
-	p[2] = params[3];
-	p[3] = REVIEW_CLAIMED;
-	p[4] = notify_instance();
-	if ((res = db_exec(db, &review_disable_claimed_stmt, 5, p)) == NULL)
-		goto out;
-	n_ended = PQntuples(res);
-	ended = xcalloc(n_ended + 1, sizeof *ended);
-	for (int i = 0; i < n_ended; i++)
-		ended[i] = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-	PQclear(res);
-
-	p[0] = params[0];
-	p[1] = params[1];
-	p[2] = params[3];
-	if ((res = db_exec(db, &review_activate_stmt, 3, p)) == NULL)
-		goto out;
-	if (PQntuples(res) != 1) {	/* cannot be: locked FOR UPDATE above */
+	if (PQntuples(res) != 1)
 		outcome = REVIEW_NOT_FOUND;
-		db_rollback(db);
-		goto out;
-	}
+	else if (strcmp(PQgetvalue(res, 0, 0), "0") != 0)
+		outcome = REVIEW_ADMIN_ID;
+	else
+		outcome = review_settle(db, params, id_number, &settled);
 	PQclear(res);
-
-	p[0] = id_number;
-	p[1] = params[0];
-	p[2] = params[3];
-	p[3] = REVIEW_SUPERSEDED;
-	if ((res = db_exec(db, &review_supersede_stmt, 4, p)) == NULL)
+	if (outcome == REVIEW_DONE && !db_commit(db))
+		outcome = REVIEW_ERROR;
+	if (outcome != REVIEW_DONE)
 		goto out;
-	superseded = atoi(PQgetvalue(res, 0, 0));
-	if (!db_commit(db))
-		goto out;
-	for (int i = 0; i < n_ended; i++) {
-		int n = server_end_account_sessions(ended[i], NULL);
+	for (int i = 0; i < settled.n_ended; i++) {
+		int n = sessions_end_account(settled.ended[i], NULL);
 
 		log_info("review: account %lld disabled: the ID number's application %s "
-		    "was approved; %d sessions ended", (long long)ended[i], params[0], n);
+		    "was approved; %d sessions ended", (long long)settled.ended[i], params[0], n);
 	}
-	if (superseded > 0)
+	if (settled.superseded > 0)
 		log_info("review: %d other applications of account %s's ID number rejected",
-		    superseded, params[0]);
-	outcome = REVIEW_DONE;
+		    settled.superseded, params[0]);
 out:
-	if (outcome == REVIEW_ERROR)
+	if (outcome != REVIEW_DONE)
 		db_rollback(db);
-	PQclear(res);
 	free(id_number);
-	free(ended);
+	free(settled.ended);
 	return outcome;
 }
 
 /*
- * Decide one application: the guarded UPDATE and its audit row as one
- * statement (so one transaction).  When it matched nothing, read why: not
- * ours (or no such id), or decided already, and by whom -- the deciding
- * administrator, or for a withdrawal the last actor of its history.  The
- * loser of a race reads after the winner committed, since its UPDATE
- * waited for the winner's row lock.  Sets *item to the result entry.
+ * Decide one application (decide_fn): the guarded UPDATE and its audit row
+ * as one statement (so one transaction); an approval settles the ID
+ * number's claims (review_approve_one).  When it matched nothing, read
+ * why: not ours (or no such id), or decided already, and by whom -- the
+ * deciding administrator, or for a withdrawal the last actor of its
+ * history.  The loser of a race reads after the winner committed, since
+ * its UPDATE waited for the winner's row lock.
  */
-static enum review_outcome
-review_decide_one(struct db_conn *db, const char *unit, const char *actor,
-    long long account_id, const char *to_state, const char *action,
-    const char *reason, json_t **item)
+static enum decide_outcome
+review_decide_one(const struct decision *d, long long account_id, json_t **item)
 {
 	DB_STMT(review_decide_stmt,
 	    "WITH upd AS ("
@@ -531,7 +405,7 @@ review_decide_one(struct db_conn *db, const char *unit, const char *actor,
 	    " SELECT id FROM upd");
 	DB_STMT(review_decided_stmt,
 	    "SELECT a.state, COALESCE(dec.name, last.name),"
-	    " " REVIEW_ISO("COALESCE(a.decided_at, last.at)")
+	    " " DB_ISO_TIME("COALESCE(a.decided_at, last.at)")
 	    " FROM accounts a LEFT JOIN accounts dec ON dec.id = a.decided_by"
 	    " LEFT JOIN LATERAL (SELECT x.name, au.at FROM account_audit au"
 	    "  LEFT JOIN accounts x ON x.id = au.actor_id"
@@ -539,141 +413,60 @@ review_decide_one(struct db_conn *db, const char *unit, const char *actor,
 	    "  ON true"
 	    " WHERE a.id = $1 AND a.unit_code = $2 AND a.role = 'staff'");
 	char id[24];
-	const char *params[6] = { id, unit, to_state, actor, reason, action };
+	const char *params[6] = { id, d->unit, d->to_state, d->actor, d->reason, d->action };
 	PGresult *res;
 	bool done;
 
 	snprintf(id, sizeof id, "%lld", account_id);
 	for (int attempt = 0; attempt < REVIEW_RETRIES; attempt++) {
-		if (strcmp(to_state, "active") == 0) {
-			enum review_outcome approved = review_approve_one(db, params);
+		if (strcmp(d->to_state, "active") == 0) {
+			enum review_outcome approved = review_approve_one(d->db, params);
 
 			if (approved == REVIEW_ERROR)
-				return REVIEW_ERROR;
+				return DECIDE_ERROR;
 			if (approved == REVIEW_ADMIN_ID) {
-				*item = json_pack("{s:I, s:b, s:s}", "account_id",
-				    (json_int_t)account_id, "ok", 0, "reason", "id_number_admin");
-				return REVIEW_ADMIN_ID;
+				*item = decide_missed(d, account_id, "id_number_admin");
+				return DECIDE_NOT_DONE;
 			}
 			done = approved == REVIEW_DONE;
 		} else {
-			if ((res = db_exec(db, &review_decide_stmt, 6, params)) == NULL)
-				return REVIEW_ERROR;
+			if ((res = db_exec(d->db, &review_decide_stmt, 6, params)) == NULL)
+				return DECIDE_ERROR;
 			done = PQntuples(res) == 1;
 			PQclear(res);
 		}
 		if (done) {
-			*item = json_pack("{s:I, s:b}", "account_id", (json_int_t)account_id,
-			    "ok", 1);
-			return REVIEW_DONE;
+			*item = decide_done(d, account_id);
+			return DECIDE_DONE;
 		}
-		if ((res = db_exec(db, &review_decided_stmt, 2, params)) == NULL)
-			return REVIEW_ERROR;
+		if ((res = db_exec(d->db, &review_decided_stmt, 2, params)) == NULL)
+			return DECIDE_ERROR;
 		if (PQntuples(res) == 0) {
 			PQclear(res);
-			*item = json_pack("{s:I, s:b, s:s}", "account_id",
-			    (json_int_t)account_id, "ok", 0, "reason", "not_found");
-			return REVIEW_NOT_FOUND;
+			*item = decide_missed(d, account_id, "not_found");
+			return DECIDE_NOT_DONE;
 		}
 		if (strcmp(PQgetvalue(res, 0, 0), "pending") != 0) {
-			*item = json_pack("{s:I, s:b, s:s, s:s, s:o, s:o}",
-			    "account_id", (json_int_t)account_id, "ok", 0,
-			    "reason", "already_decided", "state", PQgetvalue(res, 0, 0),
-			    "decided_by", review_person(res, 0, 1),
-			    "decided_at", rpc_column_text(res, 0, 2));
+			*item = decide_decided_before(d, account_id, res, NULL);
 			PQclear(res);
-			return REVIEW_DECIDED_BEFORE;
+			return DECIDE_NOT_DONE;
 		}
 		/* Pending again (resubmitted in between): try once more. */
 		PQclear(res);
 	}
-	*item = json_pack("{s:I, s:b, s:s}", "account_id", (json_int_t)account_id,
-	    "ok", 0, "reason", "already_decided");
-	return REVIEW_DECIDED_BEFORE;
+	*item = decide_missed(d, account_id, "already_decided");
+	return DECIDE_NOT_DONE;
 }
 
-/*
- * Decide every application in account_ids, each in its own transaction so
- * that one that was decided meanwhile does not undo the others.
- */
-static int
-review_decide(struct rpc_call *call, const char *to_state, const char *action,
-    const char *reason)
-{
-	json_t *ids = json_object_get(call->params, "account_ids");
-	struct db_conn *db;
-	json_t *results, *item, *v;
-	char actor[24];
-	size_t i, n = json_array_size(ids);
-	int done = 0;
-
-	if (n < 1 || n > REVIEW_BATCH_MAX)
-		return rpc_fail(call, RPC_INVALID_PARAMS, "account_ids_invalid",
-		    "account_ids", NULL);
-	json_array_foreach(ids, i, v) {
-		if (!json_is_integer(v) || json_integer_value(v) <= 0)
-			return rpc_fail(call, RPC_INVALID_PARAMS, "account_ids_invalid",
-			    "account_ids", NULL);
-	}
-	if ((db = rpc_admin_db(call)) == NULL)
-		return -1;
-	snprintf(actor, sizeof actor, "%lld", (long long)call->session->account_id);
-	results = json_array();
-	json_array_foreach(ids, i, v) {
-		item = NULL;
-		switch (review_decide_one(db, call->session->unit_code, actor,
-		    json_integer_value(v), to_state, action, reason, &item)) {
-		case REVIEW_ERROR:
-			json_decref(results);
-			return rpc_fail_internal(call, db_error_text(db));
-		case REVIEW_DONE:
-			done++;
-			break;
-		default:
-			break;
-		}
-		json_array_append_new(results, item);
-	}
-	log_info("session %lu: review: account %lld %s %d of %zu applications",
-	    call->session->serial, (long long)call->session->account_id,
-	    strcmp(action, "approve") == 0 ? "approved" : "rejected", done, n);
-	call->result = json_pack("{s:o}", "results", results);
-	return 0;
-}
-
-static int
-review_approve(struct rpc_call *call)
-{
-	return review_decide(call, "active", "approve", NULL);
-}
-
-/* The reason is shown to the applicant at their next login: clean, one line. */
-static int
-review_reject(struct rpc_call *call)
-{
-	const char *raw = rpc_param_string(call, "reason");
-	const char *start = raw + strspn(raw, " \t");
-	size_t len = strlen(start);
-	char *reason;
-	int rc;
-
-	while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t'))
-		len--;
-	if (len == 0)
-		return rpc_fail(call, RPC_INVALID_INPUT, "reason_required", "reason", NULL);
-	reason = xstrndup(start, len);
-	if (!text_clean(reason, false, 1, REVIEW_REASON_MAX))
-		rc = rpc_fail(call, RPC_INVALID_INPUT, "reason_invalid", "reason", NULL);
-	else
-		rc = review_decide(call, "rejected", "reject", reason);
-	free(reason);
-	return rc;
-}
+static const struct decide_kind review_kind = {
+	DECIDE_PARAMS("account_ids", NULL),
+	.key = "account_id", .approved = "active", .what = "applications",
+	.decide = review_decide_one,
+};
 
 static const struct rpc_param registrations_params[] = {
-	{ "filter", T_STRING | T_NULL, false },
-	{ "after", T_STRING | T_NULL, false },
-	{ "limit", T_INTEGER, false },
+	RPC_PAGE_PARAMS,
+	{ "filter", T_STRING | T_NULL, false, 1, REVIEW_FILTER_MAX, "filter_invalid" },
 	{ NULL, 0, false },
 };
 
@@ -682,25 +475,13 @@ static const struct rpc_param registration_params[] = {
 	{ NULL, 0, false },
 };
 
-static const struct rpc_param approve_params[] = {
-	{ "account_ids", T_ARRAY, true },
-	{ NULL, 0, false },
-};
-
-static const struct rpc_param reject_params[] = {
-	{ "account_ids", T_ARRAY, true },
-	{ "reason", T_STRING, true },
-	{ NULL, 0, false },
-};
-
 const struct rpc_method rpc_review_methods[] = {
 	{ "review.registrations", registrations_params, ROLE_UNIT_ADMIN, false,
-	    review_registrations },
+	    review_registrations, .db = RPC_DB_UNIT_ADMIN,
+	    .page = { 50, RPC_CURSOR_TIME } },
 	{ "review.registration", registration_params, ROLE_UNIT_ADMIN, false,
-	    review_registration },
-	{ "review.approve_registrations", approve_params, ROLE_UNIT_ADMIN, false,
-	    review_approve },
-	{ "review.reject_registrations", reject_params, ROLE_UNIT_ADMIN, false,
-	    review_reject },
+	    review_registration, .db = RPC_DB_UNIT_ADMIN },
+	DECIDE_METHODS(review_kind, "review.approve_registrations",
+	    "review.reject_registrations"),
 	{ NULL, NULL, 0, false, NULL },
 };

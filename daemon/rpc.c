@@ -4,7 +4,9 @@
  * Order of checks, as in Redis' processCommand: the line is UTF-8 and JSON,
  * it is a JSON-RPC 2.0 request, the method exists (and is enabled), the
  * session's role may call it, every parameter is known, present when
- * required and of its type.  Only then does the handler run.  A client's
+ * required, of its type and within its bounds, and a paged method's cursor
+ * is one of ours.  Then the database access the method declares is
+ * provided (rpc_provide), and only then does the handler run.  A client's
  * mistake is an error reply; the session always lives on.
  */
 #include <stdio.h>
@@ -14,6 +16,7 @@
 
 #include <sodium.h>
 
+#include "admins.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -68,6 +71,24 @@ rpc_fail(struct rpc_call *call, int code, const char *reason, const char *field,
 }
 
 int
+rpc_fail_format(struct rpc_call *call, int code, const char *reason, const char *field,
+    const char *label, const char *arg)
+{
+	enum lang lang = call->session->lang;
+	char *sentence, *message;
+
+	sentence = arg != NULL ? xasprintf(message_get(lang, reason), arg) :
+	    xstrdup(message_get(lang, reason));
+	if (label == NULL && field != NULL)
+		label = message_field(lang, field);
+	message = label != NULL ? xasprintf("%s: %s", label, sentence) : xstrdup(sentence);
+	rpc_fail(call, code, reason, field, message);
+	free(sentence);
+	free(message);
+	return -1;
+}
+
+int
 rpc_fail_internal(struct rpc_call *call, const char *what)
 {
 	/* The database went away under the request: not our fault, try again. */
@@ -92,36 +113,69 @@ rpc_db(struct rpc_call *call)
 	return call->db;
 }
 
-struct db_conn *
-rpc_admin_db(struct rpc_call *call)
+/*
+ * Check in the database that the session's account is still an active
+ * administrator of its unit, on call->db.  Returns 0, or -1 after rpc_fail
+ * ("not_permitted").
+ */
+static int
+rpc_admin_check(struct rpc_call *call)
 {
-	DB_STMT(rpc_admin_stmt,
-	    "SELECT 1 FROM accounts WHERE id = $1 AND unit_code = $2"
-	    " AND role = 'unit_admin' AND state = 'active'");
-	struct db_conn *db;
-	char id[24];
-	const char *params[2] = { id, call->session->unit_code };
-	PGresult *res;
-	bool ok;
+	struct session *s = call->session;
 
-	if (call->session->unit_code == NULL) {
-		rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
+	switch (admins_active(call->db, s->account_id, s->unit_code, NULL)) {
+	case 1:
+		return 0;
+	case 0:
+		return rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
+	default:
+		return rpc_fail_internal(call, db_error_text(call->db));
+	}
+}
+
+/* Provide the database access call->method declares (enum rpc_access). */
+static int
+rpc_provide(struct rpc_call *call)
+{
+	bool admin = call->session->role == ROLE_UNIT_ADMIN;
+
+	switch (call->method->db) {
+	case RPC_DB_NONE:
+		return 0;
+	case RPC_DB:
+		break;
+	case RPC_DB_UNIT_ADMIN:
+		if (admin && call->session->unit_code == NULL)
+			return rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
+		break;
+	}
+	if (rpc_db(call) == NULL)
+		return -1;
+	if (call->method->db == RPC_DB_UNIT_ADMIN && admin)
+		return rpc_admin_check(call);
+	return 0;
+}
+
+PGresult *
+rpc_unit_row(struct rpc_call *call, struct db_stmt *st, const char *param,
+    const char *label, char id[24])
+{
+	const char *params[2] = { id, call->session->unit_code };
+	long long value = 0;
+	PGresult *res;
+
+	rpc_param_int(call, param, &value);
+	snprintf(id, 24, "%lld", value);
+	if ((res = db_exec(call->db, st, 2, params)) == NULL) {
+		rpc_fail_internal(call, db_error_text(call->db));
 		return NULL;
 	}
-	if ((db = rpc_db(call)) == NULL)
-		return NULL;
-	snprintf(id, sizeof id, "%lld", (long long)call->session->account_id);
-	if ((res = db_exec(db, &rpc_admin_stmt, 2, params)) == NULL) {
-		rpc_fail_internal(call, db_error_text(db));
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		rpc_fail_format(call, RPC_NOT_FOUND, "not_found", param, label, NULL);
 		return NULL;
 	}
-	ok = PQntuples(res) == 1;
-	PQclear(res);
-	if (!ok) {
-		rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
-		return NULL;
-	}
-	return db;
+	return res;
 }
 
 const char *
@@ -130,6 +184,14 @@ rpc_param_string(struct rpc_call *call, const char *name)
 	json_t *v = json_object_get(call->params, name);
 
 	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+const char *
+rpc_param_text(struct rpc_call *call, const char *name)
+{
+	const char *s = rpc_param_string(call, name);
+
+	return s != NULL && *s != '\0' ? s : NULL;
 }
 
 bool
@@ -151,18 +213,23 @@ rpc_param_bool(struct rpc_call *call, const char *name, bool dflt)
 	return json_is_boolean(v) ? json_is_true(v) : dflt;
 }
 
-#define RPC_CURSOR_MAX	512	/* bytes of an encoded cursor */
+/* Bytes of an encoded cursor: an order's may carry a long name and key. */
+#define RPC_CURSOR_MAX		512
+#define RPC_CURSOR_ORDER_MAX	2048
 
 char *
-rpc_cursor_encode(const char *a, const char *b)
+rpc_cursor_encode(const char *const *keys, size_t n)
 {
-	json_t *key = json_pack("[s, s]", a, b);
-	char *text = json_dumps(key, JSON_COMPACT);
-	size_t len = strlen(text);
-	size_t size = sodium_base64_encoded_len(len,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	char *out = xmalloc(size);
+	json_t *key = json_array();
+	char *text, *out;
+	size_t len, size;
 
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(key, json_string(keys[i]));
+	text = json_dumps(key, JSON_COMPACT);
+	len = strlen(text);
+	size = sodium_base64_encoded_len(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	out = xmalloc(size);
 	sodium_bin2base64(out, size, (const unsigned char *)text, len,
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	free(text);
@@ -170,51 +237,144 @@ rpc_cursor_encode(const char *a, const char *b)
 	return out;
 }
 
-int
-rpc_cursor_decode(struct rpc_call *call, char **a, char **b)
+/* True when s is 1 to 18 ASCII digits (a bigint id). */
+static bool
+rpc_id_text(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len >= 1 && len <= 18 && strspn(s, "0123456789") == len;
+}
+
+/*
+ * True when s looks like PostgreSQL's text of a timestamptz
+ * ("2026-03-01 09:30:00.123456+08"); the cast decides the rest.
+ */
+static bool
+rpc_timestamp_plausible(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len < 19 || len > 40 || strspn(s, "0123456789-:. +") != len)
+		return false;
+	return s[4] == '-' && s[7] == '-' && s[10] == ' ' && s[13] == ':' && s[16] == ':';
+}
+
+/* Whether the strings of a decoded cursor (n of them) are of kind. */
+static bool
+rpc_cursor_plausible(enum rpc_cursor kind, char *const *key, size_t n)
+{
+	switch (kind) {
+	case RPC_CURSOR_NONE:
+		return false;
+	case RPC_CURSOR_TEXT:
+		return n == 2;
+	case RPC_CURSOR_TIME:
+		return n == 2 && rpc_timestamp_plausible(key[0]) && rpc_id_text(key[1]);
+	case RPC_CURSOR_NAME:
+		return n == 2 && strlen(key[0]) <= 200 && rpc_id_text(key[1]);
+	case RPC_CURSOR_ORDER:
+		return n == 5 && rpc_id_text(key[4]);
+	}
+	return false;
+}
+
+/*
+ * Decode the "after" parameter into call->page (kind says what it must
+ * hold).  Returns 0 (also when there is none), or -1 after rpc_fail
+ * ("cursor_invalid").
+ */
+static int
+rpc_cursor_decode(struct rpc_call *call, enum rpc_cursor kind)
 {
 	const char *s = rpc_param_string(call, "after");
-	unsigned char buf[RPC_CURSOR_MAX];
-	json_t *key = NULL;
-	size_t len, blen;
-	int rc = -1;
+	size_t max = kind == RPC_CURSOR_ORDER ? RPC_CURSOR_ORDER_MAX : RPC_CURSOR_MAX;
+	unsigned char buf[RPC_CURSOR_ORDER_MAX];
+	json_t *key = NULL, *v;
+	size_t len, blen, i, n = 0;
 
-	*a = *b = NULL;
 	if (s == NULL || *s == '\0')
 		return 0;
 	len = strlen(s);
-	if (len > RPC_CURSOR_MAX ||
-	    sodium_base642bin(buf, sizeof buf, s, len, NULL, &blen, NULL,
+	if (len > max ||
+	    sodium_base642bin(buf, max, s, len, NULL, &blen, NULL,
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-		goto out;
+		goto bad;
 	key = json_loadb((const char *)buf, blen, JSON_REJECT_DUPLICATES, NULL);
-	if (!json_is_array(key) || json_array_size(key) != 2 ||
-	    !json_is_string(json_array_get(key, 0)) ||
-	    !json_is_string(json_array_get(key, 1)))
-		goto out;
-	*a = xstrdup(json_string_value(json_array_get(key, 0)));
-	*b = xstrdup(json_string_value(json_array_get(key, 1)));
-	rc = 1;
-out:
+	if (!json_is_array(key) || (n = json_array_size(key)) > RPC_CURSOR_KEYS)
+		goto bad;
+	json_array_foreach(key, i, v) {
+		if (!json_is_string(v))
+			goto bad;
+		call->page.key[i] = xstrdup(json_string_value(v));
+	}
+	if (!rpc_cursor_plausible(kind, call->page.key, n))
+		goto bad;
 	json_decref(key);
-	if (rc < 0)
-		rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
-	return rc;
+	call->page.after = true;
+	return 0;
+bad:
+	json_decref(key);
+	for (i = 0; i < RPC_CURSOR_KEYS; i++) {
+		free(call->page.key[i]);
+		call->page.key[i] = NULL;
+	}
+	return rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
+}
+
+/* A paged method's page: the limit (bounds checked with the parameters) and cursor. */
+static int
+rpc_page_decode(struct rpc_call *call)
+{
+	struct rpc_page *page = &call->page;
+
+	page->limit = call->method->page.limit;
+	rpc_param_int(call, "limit", &page->limit);
+	snprintf(page->fetch, sizeof page->fetch, "%lld", page->limit + 1);
+	return rpc_cursor_decode(call, call->method->page.cursor);
+}
+
+int
+rpc_page_rows(const struct rpc_call *call, const PGresult *res)
+{
+	int n = PQntuples(res);
+
+	return n < call->page.limit ? n : (int)call->page.limit;
 }
 
 json_t *
-rpc_page_next(const PGresult *res, int n, long long limit, int key_col, int id_col)
+rpc_page_next(const struct rpc_call *call, const PGresult *res, int key_col, int id_col)
 {
+	int last = (int)call->page.limit - 1;
+	const char *keys[2];
 	char *cursor;
 	json_t *next;
 
-	if (n <= limit)
+	if (PQntuples(res) <= call->page.limit)
 		return json_null();
-	cursor = rpc_cursor_encode(PQgetvalue(res, (int)limit - 1, key_col),
-	    PQgetvalue(res, (int)limit - 1, id_col));
+	keys[0] = PQgetvalue(res, last, key_col);
+	keys[1] = PQgetvalue(res, last, id_col);
+	cursor = rpc_cursor_encode(keys, 2);
 	next = json_string(cursor);
 	free(cursor);
 	return next;
+}
+
+int
+rpc_fail_page(struct rpc_call *call)
+{
+	if (call->page.after && strncmp(db_error_sqlstate(call->db), "22", 2) == 0)
+		return rpc_fail(call, RPC_INVALID_PARAMS, "cursor_invalid", "after", NULL);
+	return rpc_fail_internal(call, db_error_text(call->db));
+}
+
+const char *
+rpc_label(const struct rpc_call *call, const char *kind, const char *word)
+{
+	char key[64];
+
+	snprintf(key, sizeof key, "%s.%s", kind, word);
+	return message_get(call->session->lang, key);
 }
 
 json_t *
@@ -228,6 +388,36 @@ rpc_column_integer(const PGresult *res, int row, int col)
 {
 	return PQgetisnull(res, row, col) ? json_null() :
 	    json_integer(strtoll(PQgetvalue(res, row, col), NULL, 10));
+}
+
+json_t *
+rpc_column_sex(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? json_null() :
+	    json_string(strcmp(PQgetvalue(res, row, col), "1") == 0 ? "male" : "female");
+}
+
+json_t *
+rpc_column_person(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? json_null() :
+	    json_pack("{s:s}", "name", PQgetvalue(res, row, col));
+}
+
+json_t *
+rpc_column_coded(const PGresult *res, int row, int code, int name)
+{
+	return PQgetisnull(res, row, code) ? json_null() :
+	    json_pack("{s:s, s:o}", "code", PQgetvalue(res, row, code),
+	    "name", rpc_column_text(res, row, name));
+}
+
+json_t *
+rpc_column_named(const PGresult *res, int row, int id, int name)
+{
+	return PQgetisnull(res, row, id) ? json_null() :
+	    json_pack("{s:o, s:o}", "id", rpc_column_integer(res, row, id),
+	    "name", rpc_column_text(res, row, name));
 }
 
 static unsigned
@@ -244,6 +434,34 @@ rpc_type_of(json_t *v)
 	case JSON_NULL:		return T_NULL;
 	}
 	return 0;
+}
+
+/* Whether value is within p's bounds (struct rpc_param). */
+static bool
+rpc_param_within(const struct rpc_param *p, json_t *value)
+{
+	const char *text;
+	json_t *v;
+	size_t i;
+
+	switch (json_typeof(value)) {
+	case JSON_INTEGER:
+		return json_integer_value(value) >= p->min && json_integer_value(value) <= p->max;
+	case JSON_STRING:
+		text = json_string_value(value);
+		return *text == '\0' || text_clean(text, false, (size_t)p->min, (size_t)p->max);
+	case JSON_ARRAY:
+		if ((long long)json_array_size(value) < p->min ||
+		    (long long)json_array_size(value) > p->max)
+			return false;
+		json_array_foreach(value, i, v) {
+			if (!json_is_integer(v) || json_integer_value(v) <= 0)
+				return false;
+		}
+		return true;
+	default:
+		return true;	/* null: none given */
+	}
 }
 
 /* Check call->params against the method's declaration. */
@@ -267,6 +485,12 @@ rpc_check_params(struct rpc_call *call)
 	for (p = call->method->params; p != NULL && p->name != NULL; p++) {
 		if (p->required && json_object_get(call->params, p->name) == NULL)
 			return rpc_fail(call, RPC_INVALID_PARAMS, "param_missing", p->name, NULL);
+	}
+	for (p = call->method->params; p != NULL && p->name != NULL; p++) {
+		value = json_object_get(call->params, p->name);
+		if (p->invalid != NULL && value != NULL && !rpc_param_within(p, value))
+			return rpc_fail(call, RPC_INVALID_PARAMS, p->invalid, p->name,
+			    p->message ? message_get(call->session->lang, p->message) : NULL);
 	}
 	return 0;
 }
@@ -423,7 +647,9 @@ rpc_check_line(struct session *s, const char *line, size_t len, struct rpc_reque
 		    s->role == ROLE_PASSWORD_CHANGE ? "password_change_required" :
 		    "not_permitted", NULL, NULL);
 	call->params = params ? json_incref(params) : json_object();
-	return rpc_check_params(call);
+	if (rpc_check_params(call) != 0)
+		return -1;
+	return call->method->page.cursor != RPC_CURSOR_NONE ? rpc_page_decode(call) : 0;
 }
 
 char *
@@ -452,9 +678,14 @@ rpc_request_free(struct rpc_request *req, struct rpc_call *call)
 	free(call->error_field);
 	free(call->error_message);
 	json_decref(req->json);
+	for (size_t i = 0; i < RPC_CURSOR_KEYS; i++) {
+		free(call->page.key[i]);
+		call->page.key[i] = NULL;
+	}
 	*req = (struct rpc_request){ NULL, NULL, NULL };
 	call->result = call->error_data = call->params = NULL;
 	call->error_field = call->error_message = NULL;
+	call->page.after = false;
 }
 
 static const char *
@@ -489,6 +720,8 @@ rpc_handle_line(struct session *s, const char *line, size_t len)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = rpc_check_line(s, line, len, &req, &call);
+	if (rc == 0)
+		rc = rpc_provide(&call);
 	if (rc == 0)
 		rc = call.method->handler(&call);
 	if (call.db != NULL) {

@@ -4,8 +4,11 @@
  * Each group of methods lives in rpc-<group>.c and exports a table of
  * struct rpc_method ending in a zeroed entry; rpc.c lists the tables.  The
  * dispatcher checks the request's shape, the method's existence, the
- * caller's role and every parameter's presence and type before a handler
- * runs, so a handler holds only its own logic.
+ * caller's role, every parameter's presence, type and bounds, and decodes
+ * a paged method's "limit" and "after"; then it provides the database
+ * access the method declares (a connection, or one with the caller
+ * checked as its unit's administrator).  A handler holds only its own
+ * logic: like OpenSSH's monitor table, the policy is in the descriptor.
  */
 #ifndef JXJYD_RPC_H
 #define JXJYD_RPC_H
@@ -19,6 +22,7 @@
 
 struct config;
 struct db_conn;
+struct db_stmt;
 
 /* Parameter types, as bits so one parameter may accept several. */
 enum rpc_type {
@@ -31,10 +35,75 @@ enum rpc_type {
 	T_NUMBER	= 1 << 6,	/* integer or real */
 };
 
+/*
+ * A parameter.  With invalid set, the dispatcher also checks its bounds:
+ * an integer's value is within [min, max]; a non-empty string is clean
+ * one-line text (text_clean) of min to max characters (empty stands for
+ * none); an array has min to max elements, each an id (an integer > 0).
+ * Out of bounds is RPC_INVALID_PARAMS with reason invalid naming the
+ * parameter, and the sentence keyed by message when it is set.
+ */
 struct rpc_param {
 	const char	*name;
 	unsigned	 types;
 	bool		 required;
+	long long	 min, max;
+	const char	*invalid;
+	const char	*message;
+};
+
+#define RPC_LIMIT_MAX	200	/* rows of a page */
+
+/*
+ * The parameters of a paged method (struct rpc_paging), first in its table
+ * so that a bad limit is the first mistake named, as it always was.
+ */
+#define RPC_PAGE_PARAMS \
+	{ "limit", T_INTEGER, false, 1, RPC_LIMIT_MAX, "limit_invalid", NULL }, \
+	{ "after", T_STRING | T_NULL, false, 0, 0, NULL, NULL }
+
+/*
+ * The keyset cursor a paged method hands out in "next" and reads back in
+ * "after": an opaque token (a JSON array of strings in unpadded URL-safe
+ * base64) whose strings are the last row's sort key.  The kind says what
+ * they must look like to be ours; one that is not is "cursor_invalid".
+ * Decoded values only ever travel as statement parameters, so one that
+ * passes these checks but that PostgreSQL cannot cast is caught there
+ * (rpc_fail_page).
+ */
+enum rpc_cursor {
+	RPC_CURSOR_NONE,	/* not paged */
+	RPC_CURSOR_TEXT,	/* [any text, any text] */
+	RPC_CURSOR_TIME,	/* [a timestamptz as PostgreSQL writes it, an id] */
+	RPC_CURSOR_NAME,	/* [a name of at most 200 bytes, an id] */
+	RPC_CURSOR_ORDER,	/* [sort, "asc"|"desc", key, name, id]; the handler
+				 * checks that the order is the one asked for */
+};
+
+#define RPC_CURSOR_KEYS	5	/* strings of the longest cursor */
+
+struct rpc_paging {
+	int		 limit;		/* rows when "limit" is not given */
+	enum rpc_cursor	 cursor;
+};
+
+/* A paged call's page, as the dispatcher decoded it. */
+struct rpc_page {
+	long long	 limit;		/* rows asked for */
+	char		 fetch[24];	/* limit + 1 as statement text: the row more
+					 * tells whether a next page exists */
+	bool		 after;		/* a cursor was given: key holds it */
+	char		*key[RPC_CURSOR_KEYS];	/* owned by the call; NULL past its end */
+};
+
+/* What database access a method needs; the dispatcher provides it in call->db. */
+enum rpc_access {
+	RPC_DB_NONE,		/* none, or the handler takes one itself (rpc_db) */
+	RPC_DB,			/* a pooled connection */
+	RPC_DB_UNIT_ADMIN,	/* a connection; a unit administrator is checked in
+				 * the database to be still an active administrator
+				 * of their unit (a reload of unit_admins may have
+				 * disabled them since they logged in) */
 };
 
 struct rpc_call;
@@ -46,6 +115,9 @@ struct rpc_method {
 	unsigned		 roles;		/* enum role bits allowed */
 	bool			 debug;		/* only with debug_methods = true */
 	rpc_handler		 handler;
+	enum rpc_access		 db;		/* provided before the handler runs */
+	struct rpc_paging	 page;		/* a paged method's defaults */
+	const void		*data;		/* the handler's own (a decide_kind) */
 };
 
 struct rpc_call {
@@ -54,7 +126,9 @@ struct rpc_call {
 	const struct rpc_method *method;
 	json_t		*params;	/* an object (empty when none were sent) */
 	json_t		*result;	/* set by the handler on success; owned */
-	struct db_conn	*db;		/* taken by rpc_db, released by the dispatcher */
+	struct db_conn	*db;		/* as method->db says (or rpc_db); released by
+					 * the dispatcher */
+	struct rpc_page	 page;		/* of a paged method */
 
 	/* Set by rpc_fail. */
 	int		 error_code;
@@ -113,6 +187,14 @@ void	rpc_request_free(struct rpc_request *req, struct rpc_call *call);
 int	rpc_fail(struct rpc_call *call, int code, const char *reason, const char *field,
 	    const char *message);
 
+/*
+ * rpc_fail with the message "label: sentence", the reason's sentence
+ * formatted with arg when it takes one.  label NULL means the label of
+ * field (message_field); no field, no label.  Returns -1.
+ */
+int	rpc_fail_format(struct rpc_call *call, int code, const char *reason,
+	    const char *field, const char *label, const char *arg);
+
 /* Internal error: logs what (never shown to the client) and returns -1. */
 int	rpc_fail_internal(struct rpc_call *call, const char *what);
 
@@ -123,39 +205,65 @@ int	rpc_fail_internal(struct rpc_call *call, const char *what);
 struct db_conn *rpc_db(struct rpc_call *call);
 
 /*
- * rpc_db for a unit administrator's method: also checks, in the database,
- * that the session's account is still an active administrator of its unit
- * (a reload of unit_admins may have disabled it since it logged in).
- * NULL after rpc_fail ("not_permitted" or "database_unavailable").
+ * Read one row of the administrator's unit: st on call->db with $1 the
+ * integer parameter param (as text, left in id) and $2 the session's unit.
+ * Returns the result with its one row (caller clears), or NULL after
+ * rpc_fail: "not_found" naming param, with the label given (NULL: the
+ * parameter's), when the unit has no such row -- the same reply as for an
+ * id that does not exist.
  */
-struct db_conn *rpc_admin_db(struct rpc_call *call);
+PGresult *rpc_unit_row(struct rpc_call *call, struct db_stmt *st, const char *param,
+	    const char *label, char id[24]);
 
 /* Parameter accessors (after the dispatcher's checks). */
 const char *rpc_param_string(struct rpc_call *call, const char *name);	/* NULL if absent */
+const char *rpc_param_text(struct rpc_call *call, const char *name);	/* NULL if absent or "" */
 bool	rpc_param_int(struct rpc_call *call, const char *name, long long *out);
 bool	rpc_param_bool(struct rpc_call *call, const char *name, bool dflt);
 
-/*
- * Keyset paging cursors: the two strings of the last row's sort key, as
- * one opaque token (a JSON array in unpadded URL-safe base64).  Encode
- * returns it (caller frees).  Decode reads the "after" parameter into *a
- * and *b (caller frees both): 1 when there is one, 0 when none was given,
- * -1 after rpc_fail ("cursor_invalid") when it is not a cursor of ours.
- * Decoded values are only ever used as statement parameters.
- */
-char	*rpc_cursor_encode(const char *a, const char *b);
-int	rpc_cursor_decode(struct rpc_call *call, char **a, char **b);
+/* The cursor of n strings (see enum rpc_cursor). Caller frees. */
+char	*rpc_cursor_encode(const char *const *keys, size_t n);
 
 /*
- * The "next" of a page of n rows fetched with limit + 1: the cursor after
- * row limit - 1 (its sort key in key_col, its id in id_col), or JSON null
- * on the last page.
+ * The "next" of a page read with call->page.fetch rows, n of which came:
+ * the cursor of row limit - 1 (its sort key in key_col, its id in id_col),
+ * or JSON null on the last page.
  */
-json_t	*rpc_page_next(const PGresult *res, int n, long long limit, int key_col, int id_col);
+json_t	*rpc_page_next(const struct rpc_call *call, const PGresult *res, int key_col,
+	    int id_col);
+
+/* The rows of a page to show: n, but at most the limit. */
+int	rpc_page_rows(const struct rpc_call *call, const PGresult *res);
+
+/*
+ * A paged read failed on call->db: "cursor_invalid" when a cursor was
+ * given and PostgreSQL could not read its key (a data exception: a forged
+ * cursor), else an internal error.  Returns -1.
+ */
+int	rpc_fail_page(struct rpc_call *call);
+
+/*
+ * The label of a word of a kind -- a state, a category, how a form counts
+ * ("state", "pending" → 待审核) -- in the session's language: the message
+ * "kind.word".
+ */
+const char *rpc_label(const struct rpc_call *call, const char *kind, const char *word);
 
 /* A column as JSON: text or integer, JSON null for SQL NULL. */
 json_t	*rpc_column_text(const PGresult *res, int row, int col);
 json_t	*rpc_column_integer(const PGresult *res, int row, int col);
+
+/* The sex column (1 male, 0 female, GB 11643) as a word, or JSON null. */
+json_t	*rpc_column_sex(const PGresult *res, int row, int col);
+
+/* {name} of a person (an actor, a decider), or JSON null when there is none. */
+json_t	*rpc_column_person(const PGresult *res, int row, int col);
+
+/* {code, name} of two columns, or JSON null when the code is NULL. */
+json_t	*rpc_column_coded(const PGresult *res, int row, int code, int name);
+
+/* {id, name} of two columns (an integer id), or JSON null when the id is NULL. */
+json_t	*rpc_column_named(const PGresult *res, int row, int id, int name);
 
 /* Method tables of the groups. */
 extern const struct rpc_method rpc_system_methods[];	/* rpc-system.c */

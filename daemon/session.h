@@ -126,14 +126,4 @@ void	session_start(ssh_bind bind, int fd, unsigned long serial, const char *addr
 void	session_stop_all(void);
 void	session_cleanup(void);
 
-/*
- * The old name of sessions_end_account, kept while rpc-review.c (issue 13's
- * dispatch work) still calls it; remove it once none does.
- */
-static inline int
-server_end_account_sessions(int64_t account_id, struct session *except)
-{
-	return sessions_end_account(account_id, except ? &except->registry : NULL);
-}
-
 #endif
