@@ -10,6 +10,7 @@ import base64
 import fcntl
 import hashlib
 import itertools
+import json
 import os
 import re
 import struct
@@ -56,6 +57,14 @@ def expect_error(reply, code, reason, field=None):
     if field is not None:
         assert err["data"].get("field") == field, err
     return err
+
+
+def request_line(i, method, params=None):
+    """The bytes of request i (a JSON-RPC line) that calls method with params."""
+    req = {"jsonrpc": "2.0", "id": i, "method": method}
+    if params is not None:
+        req["params"] = params
+    return (json.dumps(req) + "\n").encode()
 
 
 # --- people ----------------------------------------------------------------------------------

@@ -63,50 +63,6 @@ struct options {
 
 #include "bench-rpc.h"
 
-/* Connect, authenticate ("none"), open jxjy-rpc and log in as id. */
-static int
-conn_open(struct conn *c, const struct options *o, const char *id, char *err,
-    size_t errsize)
-{
-	int one = 1;
-	long timeout = BENCH_TIMEOUT;
-	bool no = false;
-	char *params, *reply;
-	json_t *p;
-
-	memset(c, 0, sizeof *c);
-	c->buf = malloc(BENCH_LINE_MAX);
-	if ((c->ssh = ssh_new()) == NULL || c->buf == NULL) {
-		snprintf(err, errsize, "out of memory");
-		return -1;
-	}
-	ssh_options_set(c->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no);
-	ssh_options_set(c->ssh, SSH_OPTIONS_HOST, o->host);
-	ssh_options_set(c->ssh, SSH_OPTIONS_PORT, &o->port);
-	ssh_options_set(c->ssh, SSH_OPTIONS_USER, "bench");
-	ssh_options_set(c->ssh, SSH_OPTIONS_NODELAY, &one);
-	ssh_options_set(c->ssh, SSH_OPTIONS_TIMEOUT, &timeout);
-	ssh_options_set(c->ssh, SSH_OPTIONS_KNOWNHOSTS, "/dev/null");
-	ssh_options_set(c->ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
-	if (ssh_connect(c->ssh) != SSH_OK ||
-	    ssh_userauth_none(c->ssh, NULL) != SSH_AUTH_SUCCESS ||
-	    (c->channel = ssh_channel_new(c->ssh)) == NULL ||
-	    ssh_channel_open_session(c->channel) != SSH_OK ||
-	    ssh_channel_request_subsystem(c->channel, "jxjy-rpc") != SSH_OK) {
-		snprintf(err, errsize, "ssh: %s", ssh_get_error(c->ssh));
-		return -1;
-	}
-	p = json_pack("{s:s, s:s}", "id_number", id, "password", o->password);
-	params = json_dumps(p, JSON_COMPACT);
-	json_decref(p);
-	if (conn_call(c, "session.login", params, &reply, NULL, err, errsize) != 0) {
-		free(params);
-		return -1;
-	}
-	free(params);
-	return 0;
-}
-
 /* --- submit ------------------------------------------------------------------------- */
 
 struct submit_run {
@@ -134,13 +90,14 @@ submit_thread(void *arg)
 	char err[512], params[512], *reply;
 	long i = 0, slot;
 	double t0, t1;
-	bool ok = conn_open(&c, o, run->ids[t->index], err, sizeof err) == 0;
+	bool ok = conn_open(&c, o->host, o->port, run->ids[t->index], o->password, err,
+	    sizeof err) == 0;
 
 	if (!ok)
 		fprintf(stderr, "bench-declarations: session %d: %s\n", t->index, err);
 	pthread_barrier_wait(&run->ready);
 	pthread_barrier_wait(&run->ready);	/* run->start is set now */
-	while (ok && (t0 = now()) < run->stop) {
+	while (ok && (t0 = bench_now()) < run->stop) {
 		snprintf(params, sizeof params, "{\"form\":\"%s\",\"year\":%d,\"amount\":2,"
 		    "\"fields\":{\"course\":\"压力测试课程%d-%ld\",\"platform\":\"河南专技在线\","
 		    "\"finished\":\"%d-06-01\"}}", o->form, o->year, t->index, i++, o->year);
@@ -149,7 +106,7 @@ submit_thread(void *arg)
 				fprintf(stderr, "bench-declarations: %s\n", err);
 			break;
 		}
-		t1 = now();
+		t1 = bench_now();
 		if (t0 >= run->measure_from && t1 <= run->stop) {
 			atomic_fetch_add(&run->done, 1);
 			slot = atomic_fetch_add(&run->n_latency, 1);
@@ -205,7 +162,7 @@ run_submit(const struct options *o)
 		pthread_create(&th[i], NULL, submit_thread, &t[i]);
 	}
 	pthread_barrier_wait(&run.ready);	/* every session logged in */
-	run.start = now();
+	run.start = bench_now();
 	run.measure_from = run.start + o->warmup;
 	run.stop = run.measure_from + o->seconds;
 	pthread_barrier_wait(&run.ready);
@@ -218,8 +175,8 @@ run_submit(const struct options *o)
 		n = BENCH_SAMPLES;
 	printf("%d sessions: %ld submits in %.1f s: %.0f submits/s, latency p50 %.2f ms, "
 	    "p99 %.2f ms, max %.2f ms\n", o->sessions, atomic_load(&run.done), elapsed,
-	    atomic_load(&run.done) / elapsed, quantile(lat, (size_t)n, 0.5),
-	    quantile(lat, (size_t)n, 0.99), quantile(lat, (size_t)n, 1.0));
+	    atomic_load(&run.done) / elapsed, bench_quantile(lat, (size_t)n, 0.5),
+	    bench_quantile(lat, (size_t)n, 0.99), bench_quantile(lat, (size_t)n, 1.0));
 	free(run.latency);
 	free(th);
 	free(t);
@@ -249,7 +206,7 @@ run_queue(const struct options *o)
 		fprintf(stderr, "bench-declarations: -P is not a JSON object\n");
 		return 2;
 	}
-	if (conn_open(&c, o, o->id, err, sizeof err) != 0) {
+	if (conn_open(&c, o->host, o->port, o->id, o->password, err, sizeof err) != 0) {
 		fprintf(stderr, "bench-declarations: %s\n", err);
 		goto out;
 	}
@@ -260,7 +217,7 @@ run_queue(const struct options *o)
 			json_object_set_new(p, "after", json_string(cursor));
 		params = json_dumps(p, JSON_COMPACT);
 		json_decref(p);
-		t0 = now();
+		t0 = bench_now();
 		if (conn_call(&c, "review.declarations", params, &reply, NULL, err, sizeof err) != 0) {
 			fprintf(stderr, "bench-declarations: %s\n", err);
 			free(params);
@@ -269,9 +226,9 @@ run_queue(const struct options *o)
 		if (done < o->warmup_requests)
 			;	/* not timed */
 		else if (cursor == NULL)
-			first[n_first++] = (now() - t0) * 1e3;
+			first[n_first++] = (bench_now() - t0) * 1e3;
 		else
-			later[n_later++] = (now() - t0) * 1e3;
+			later[n_later++] = (bench_now() - t0) * 1e3;
 		free(params);
 		done++;
 		r = json_loads(reply, 0, NULL);
@@ -287,12 +244,12 @@ run_queue(const struct options *o)
 	}
 	printf("%ld pages (%zu rows, %ld not timed): first pages p50 %.2f ms, p99 %.2f ms, "
 	    "max %.2f ms (%zu); ", done, items, o->warmup_requests,
-	    quantile(first, n_first, 0.5), quantile(first, n_first, 0.99),
-	    quantile(first, n_first, 1.0), n_first);
+	    bench_quantile(first, n_first, 0.5), bench_quantile(first, n_first, 0.99),
+	    bench_quantile(first, n_first, 1.0), n_first);
 	if (n_later > 0)
 		printf("later pages p50 %.2f ms, p99 %.2f ms, max %.2f ms (%zu)\n",
-		    quantile(later, n_later, 0.5), quantile(later, n_later, 0.99),
-		    quantile(later, n_later, 1.0), n_later);
+		    bench_quantile(later, n_later, 0.5), bench_quantile(later, n_later, 0.99),
+		    bench_quantile(later, n_later, 1.0), n_later);
 	else
 		printf("no later pages (the filter leaves one page)\n");
 	rc = 0;
@@ -312,7 +269,7 @@ run_call(const struct options *o)
 	char err[512], *reply;
 	int rc = 1;
 
-	if (conn_open(&c, o, o->id, err, sizeof err) != 0) {
+	if (conn_open(&c, o->host, o->port, o->id, o->password, err, sizeof err) != 0) {
 		fprintf(stderr, "bench-declarations: %s\n", err);
 	} else if (conn_call(&c, o->method, o->params, &reply, NULL, err, sizeof err) != 0) {
 		fprintf(stderr, "bench-declarations: %s\n", err);
@@ -350,11 +307,8 @@ main(int argc, char **argv)
 
 	gmtime_r(&t, &tm);
 	o.year = tm.tm_year + 1900;
-	o.password = getenv("BENCH_PASSWORD") ? getenv("BENCH_PASSWORD") : "Demo-2026-jxjy";
-	if (argc < 2)
-		usage();
-	cmd = argv[1];
-	optind = 2;
+	o.password = bench_password();
+	cmd = bench_command(argc, argv, usage);
 	while ((ch = getopt(argc, argv, "H:p:I:i:m:P:f:y:c:t:w:n:k:W:")) != -1) {
 		switch (ch) {
 		case 'H': o.host = optarg; break;

@@ -1,9 +1,9 @@
 /*
- * bench-rpc.h - what the benchmark clients share: one JSON-RPC connection
- * over libssh to jxjy-rpc, a clock and quantiles.  Included by
- * bench-completion.c, bench-declarations.c and bench-logins.c, each built
- * as one file by its script; each defines BENCH_LINE_MAX and BENCH_TIMEOUT
- * first and opens its connections itself (conn_open: its own options).
+ * bench-rpc.h - what the JSON-RPC benchmark clients share: one connection
+ * over libssh to jxjy-rpc, opened and logged in, and its calls.  Included
+ * by bench-completion.c, bench-declarations.c and bench-logins.c, each
+ * built as one file by its script; each defines BENCH_LINE_MAX and
+ * BENCH_TIMEOUT first.  The clock and quantiles are bench-common.h's.
  */
 #ifndef JXJY_BENCH_RPC_H
 #define JXJY_BENCH_RPC_H
@@ -14,7 +14,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
 #include <libssh/libssh.h>
+
+#include "bench-common.h"
 
 struct conn {
 	ssh_session	 ssh;
@@ -24,52 +27,10 @@ struct conn {
 	char		*buf;		/* BENCH_LINE_MAX */
 };
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int
-compare_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The q-quantile (nearest rank) of v[0..n), which it sorts; 0 when empty. */
-static double
-quantile(double *v, size_t n, double q)
-{
-	size_t rank;
-
-	if (n == 0)
-		return 0;
-	qsort(v, n, sizeof *v, compare_double);
-	rank = (size_t)(q * n + 0.999999);
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return v[rank - 1];
-}
-
 static void
 conn_close(struct conn *c)
 {
-	if (c->channel != NULL) {
-		ssh_channel_send_eof(c->channel);
-		ssh_channel_close(c->channel);
-		ssh_channel_free(c->channel);
-	}
-	if (c->ssh != NULL) {
-		ssh_disconnect(c->ssh);
-		ssh_free(c->ssh);
-	}
+	bench_ssh_free(&c->ssh, &c->channel);
 	free(c->buf);
 	memset(c, 0, sizeof *c);
 }
@@ -124,5 +85,57 @@ conn_call(struct conn *c, const char *method, const char *params, char **reply,
 	return 0;
 }
 
+/* session.login as id with password on c.  Returns 0, or -1 with the reason in err. */
+static int
+conn_login(struct conn *c, const char *id, const char *password, char *err, size_t errsize)
+{
+	char *params, *reply;
+	json_t *p;
+	int rc;
+
+	p = json_pack("{s:s, s:s}", "id_number", id, "password", password);
+	params = json_dumps(p, JSON_COMPACT);
+	json_decref(p);
+	rc = conn_call(c, "session.login", params, &reply, NULL, err, errsize);
+	free(params);
+	return rc;
+}
+
+/*
+ * Connect to host:port as "bench", authenticate ("none"), open jxjy-rpc
+ * and, when id is not NULL, log in as id with password.  Returns 0, or -1
+ * with the reason in err (conn_close frees what was opened).
+ */
+static int
+conn_open(struct conn *c, const char *host, int port, const char *id, const char *password,
+    char *err, size_t errsize)
+{
+	memset(c, 0, sizeof *c);
+	c->buf = malloc(BENCH_LINE_MAX);
+	if ((c->ssh = bench_ssh_new(host, port, "bench")) == NULL || c->buf == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	if (ssh_connect(c->ssh) != SSH_OK ||
+	    ssh_userauth_none(c->ssh, NULL) != SSH_AUTH_SUCCESS ||
+	    (c->channel = ssh_channel_new(c->ssh)) == NULL ||
+	    ssh_channel_open_session(c->channel) != SSH_OK ||
+	    ssh_channel_request_subsystem(c->channel, "jxjy-rpc") != SSH_OK) {
+		snprintf(err, errsize, "ssh: %s", ssh_get_error(c->ssh));
+		return -1;
+	}
+	if (id == NULL)
+		return 0;
+	return conn_login(c, id, password, err, errsize);
+}
+
+/* The password of the accounts that log in: $BENCH_PASSWORD or the demo accounts'. */
+static const char *
+bench_password(void)
+{
+	const char *p = getenv("BENCH_PASSWORD");
+
+	return p != NULL ? p : "Demo-2026-jxjy";
+}
 
 #endif

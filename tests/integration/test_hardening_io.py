@@ -21,7 +21,7 @@ import threading
 import time
 
 from conftest import JXJY, _die_with_parent, openssh_rpc_argv, require_binary
-from helpers import DEMO_PASSWORD, Accounts, pty_ssh, wait_until
+from helpers import DEMO_PASSWORD, Accounts, pty_ssh, request_line, wait_until
 
 STALL_LINE = re.compile(r"session (\d+): .*: the client left (\d+) bytes of output unread "
                         r"for (\d+) s; closing")
@@ -61,13 +61,6 @@ def wait_open(d, n, timeout=20):
 def children(pid):
     r = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, timeout=10)
     return [int(x) for x in r.stdout.split()]
-
-
-def request(i, method, params=None):
-    req = {"jsonrpc": "2.0", "id": i, "method": method}
-    if params is not None:
-        req["params"] = params
-    return (json.dumps(req) + "\n").encode()
 
 
 class Pinger:
@@ -117,10 +110,10 @@ def flood(proc, sent):
     """Write requests into proc as fast as it takes them; stop when it goes."""
     try:
         for i in range(FLOOD_SMALL):
-            proc.stdin.write(request(i + 1, "ref.ethnicities"))
+            proc.stdin.write(request_line(i + 1, "ref.ethnicities"))
         pad = "x" * LONG_LINE
         for i in range(FLOOD_LONG):
-            proc.stdin.write(request(FLOOD_SMALL + i + 1, "system.ping", {"pad": pad}))
+            proc.stdin.write(request_line(FLOOD_SMALL + i + 1, "system.ping", {"pad": pad}))
             sent.append(i)
         proc.stdin.flush()
     except (BrokenPipeError, OSError, ValueError):
@@ -195,7 +188,7 @@ def test_slow_reader_gets_every_reply(make_daemon):
     p = subprocess.Popen(openssh_rpc_argv(d.port), stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          preexec_fn=_die_with_parent)
-    data = b"".join(request(i + 1, "ref.ethnicities") for i in range(n))
+    data = b"".join(request_line(i + 1, "ref.ethnicities") for i in range(n))
     out, err = p.communicate(data, timeout=120)
     assert p.returncode == 0, err
     ids = [json.loads(line)["id"] for line in out.splitlines()]
@@ -300,7 +293,7 @@ class Silent:
 
 def ping_once(port, timeout=30):
     """One `ssh -s jxjy-rpc` with one system.ping; its reply dict, or None."""
-    r = subprocess.run(openssh_rpc_argv(port), input=request(1, "system.ping"),
+    r = subprocess.run(openssh_rpc_argv(port), input=request_line(1, "system.ping"),
                        capture_output=True, timeout=timeout)
     for line in r.stdout.splitlines():
         reply = json.loads(line)
