@@ -1,15 +1,13 @@
 /*
  * bench-common.h - what every benchmark client in tests/bench shares: a
- * clock, quantiles, a libssh session set up the same way, and the
- * "COMMAND [options]" command line.  Included by bench-ssh.c (built by
- * meson) and, through bench-rpc.h, by bench-completion.c,
- * bench-declarations.c and bench-logins.c (each built as one file by its
- * script).  Each client defines BENCH_TIMEOUT first.
+ * clock, quantiles, and a libssh session set up the same way.  Included
+ * by bench-ssh.c (built by meson) and, through bench-rpc.h, by
+ * bench-completion.c, bench-declarations.c and bench-logins.c (each built
+ * as one file by its script).  Each client defines BENCH_TIMEOUT first.
  */
 #ifndef JXJY_BENCH_COMMON_H
 #define JXJY_BENCH_COMMON_H
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
@@ -93,19 +91,6 @@ bench_ssh_free(ssh_session *ssh, ssh_channel *channel)
 		ssh_free(*ssh);
 		*ssh = NULL;
 	}
-}
-
-/*
- * The COMMAND of "prog COMMAND [options]"; getopt then starts after it.
- * Calls usage (which does not return) when there is none.
- */
-static const char *
-bench_command(int argc, char **argv, void (*usage)(void))
-{
-	if (argc < 2)
-		usage();
-	optind = 2;
-	return argv[1];
 }
 
 #endif

@@ -124,14 +124,9 @@ out:
 	return rc;
 }
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: bench-completion time|walk -i ID -m METHOD [-P PARAMS] [-n CALLS] [-W WARMUP]\n"
-	    "                        [-H HOST] [-p PORT]\n");
-	exit(2);
-}
+static const char usage[] =
+    "usage: bench-completion time|walk -i ID -m METHOD [-P PARAMS] [-n CALLS] [-W WARMUP]\n"
+    "                        [-H HOST] [-p PORT]\n";
 
 int
 main(int argc, char **argv)
@@ -140,30 +135,18 @@ main(int argc, char **argv)
 		.host = "127.0.0.1", .port = 2222, .params = "{}", .calls = 100, .warmup = 5,
 	};
 	const char *cmd;
-	int ch;
 
 	o.password = bench_password();
-	cmd = bench_command(argc, argv, usage);
-	while ((ch = getopt(argc, argv, "H:p:i:m:P:n:W:")) != -1) {
-		switch (ch) {
-		case 'H': o.host = optarg; break;
-		case 'p': o.port = atoi(optarg); break;
-		case 'i': o.id = optarg; break;
-		case 'm': o.method = optarg; break;
-		case 'P': o.params = optarg; break;
-		case 'n': o.calls = atol(optarg); break;
-		case 'W': o.warmup = atol(optarg); break;
-		default: usage();
-		}
-	}
+	cmd = bench_options(argc, argv, usage, "H:s p:i i:s m:s P:s n:l W:l", &o.host, &o.port,
+	    &o.id, &o.method, &o.params, &o.calls, &o.warmup);
 	if (o.id == NULL || o.method == NULL || o.calls < 1 || o.warmup < 0)
-		usage();
+		bench_usage(usage);
 	signal(SIGPIPE, SIG_IGN);
 	ssh_init();
 	if (strcmp(cmd, "time") == 0)
 		return run(&o, false);
 	if (strcmp(cmd, "walk") == 0)
 		return run(&o, true);
-	usage();
+	bench_usage(usage);
 	return 2;
 }

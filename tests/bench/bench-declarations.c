@@ -281,16 +281,11 @@ run_call(const struct options *o)
 	return rc;
 }
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: bench-declarations submit -I IDFILE [-c SESSIONS] [-t S] [-w S] [common]\n"
-	    "       bench-declarations queue -i ID [-n REQUESTS] [-k PAGES] [-W WARMUP] [-P PARAMS]\n"
-	    "       bench-declarations call -i ID -m METHOD [-P PARAMS] [common]\n"
-	    "common: -H HOST -p PORT -f FORM -y YEAR\n");
-	exit(2);
-}
+static const char usage[] =
+    "usage: bench-declarations submit -I IDFILE [-c SESSIONS] [-t S] [-w S] [common]\n"
+    "       bench-declarations queue -i ID [-n REQUESTS] [-k PAGES] [-W WARMUP] [-P PARAMS]\n"
+    "       bench-declarations call -i ID -m METHOD [-P PARAMS] [common]\n"
+    "common: -H HOST -p PORT -f FORM -y YEAR\n";
 
 int
 main(int argc, char **argv)
@@ -303,31 +298,14 @@ main(int argc, char **argv)
 	time_t t = time(NULL) + 8 * 3600;
 	struct tm tm;
 	const char *cmd;
-	int ch;
 
 	gmtime_r(&t, &tm);
 	o.year = tm.tm_year + 1900;
 	o.password = bench_password();
-	cmd = bench_command(argc, argv, usage);
-	while ((ch = getopt(argc, argv, "H:p:I:i:m:P:f:y:c:t:w:n:k:W:")) != -1) {
-		switch (ch) {
-		case 'H': o.host = optarg; break;
-		case 'p': o.port = atoi(optarg); break;
-		case 'I': o.idfile = optarg; break;
-		case 'i': o.id = optarg; break;
-		case 'm': o.method = optarg; break;
-		case 'P': o.params = optarg; break;
-		case 'f': o.form = optarg; break;
-		case 'y': o.year = atoi(optarg); break;
-		case 'c': o.sessions = atoi(optarg); break;
-		case 't': o.seconds = atof(optarg); break;
-		case 'w': o.warmup = atof(optarg); break;
-		case 'n': o.requests = atol(optarg); break;
-		case 'k': o.pages = atoi(optarg); break;
-		case 'W': o.warmup_requests = atol(optarg); break;
-		default: usage();
-		}
-	}
+	cmd = bench_options(argc, argv, usage,
+	    "H:s p:i I:s i:s m:s P:s f:s y:i c:i t:d w:d n:l k:i W:l", &o.host, &o.port,
+	    &o.idfile, &o.id, &o.method, &o.params, &o.form, &o.year, &o.sessions, &o.seconds,
+	    &o.warmup, &o.requests, &o.pages, &o.warmup_requests);
 	signal(SIGPIPE, SIG_IGN);
 	ssh_init();
 	if (strcmp(cmd, "submit") == 0 && o.sessions > 0 && o.seconds > 0)
@@ -337,6 +315,6 @@ main(int argc, char **argv)
 		return run_queue(&o);
 	if (strcmp(cmd, "call") == 0 && o.id != NULL && o.method != NULL)
 		return run_call(&o);
-	usage();
+	bench_usage(usage);
 	return 2;
 }

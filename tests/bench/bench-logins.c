@@ -233,14 +233,9 @@ out:
 	return rc;
 }
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: bench-logins logins -f IDS [-t THREADS] [-s SECONDS] [-H HOST] [-p PORT]\n"
-	    "       bench-logins queue -i ID [-n CALLS] [-W WARMUP] [-r RESTART] [-H HOST] [-p PORT]\n");
-	exit(2);
-}
+static const char usage[] =
+    "usage: bench-logins logins -f IDS [-t THREADS] [-s SECONDS] [-H HOST] [-p PORT]\n"
+    "       bench-logins queue -i ID [-n CALLS] [-W WARMUP] [-r RESTART] [-H HOST] [-p PORT]\n";
 
 int
 main(int argc, char **argv)
@@ -250,33 +245,19 @@ main(int argc, char **argv)
 		.threads = 8, .seconds = 10,
 	};
 	const char *cmd;
-	int ch;
 
 	o.password = bench_password();
-	cmd = bench_command(argc, argv, usage);
-	while ((ch = getopt(argc, argv, "H:p:i:f:n:W:r:t:s:")) != -1) {
-		switch (ch) {
-		case 'H': o.host = optarg; break;
-		case 'p': o.port = atoi(optarg); break;
-		case 'i': o.id = optarg; break;
-		case 'f': o.ids_file = optarg; break;
-		case 'n': o.calls = atol(optarg); break;
-		case 'W': o.warmup = atol(optarg); break;
-		case 'r': o.restart = atol(optarg); break;
-		case 't': o.threads = atoi(optarg); break;
-		case 's': o.seconds = atof(optarg); break;
-		default: usage();
-		}
-	}
+	cmd = bench_options(argc, argv, usage, "H:s p:i i:s f:s n:l W:l r:l t:i s:d", &o.host,
+	    &o.port, &o.id, &o.ids_file, &o.calls, &o.warmup, &o.restart, &o.threads, &o.seconds);
 	if (o.calls < 1 || o.warmup < 0 || o.restart < 1 || o.threads < 1 ||
 	    o.threads > BENCH_THREADS_MAX || o.seconds <= 0)
-		usage();
+		bench_usage(usage);
 	signal(SIGPIPE, SIG_IGN);
 	ssh_init();
 	if (strcmp(cmd, "logins") == 0 && o.ids_file != NULL)
 		return run_logins(&o);
 	if (strcmp(cmd, "queue") == 0 && o.id != NULL)
 		return run_queue(&o);
-	usage();
+	bench_usage(usage);
 	return 2;
 }

@@ -8,6 +8,7 @@
 #ifndef JXJY_BENCH_RPC_H
 #define JXJY_BENCH_RPC_H
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +128,57 @@ conn_open(struct conn *c, const char *host, int port, const char *id, const char
 	if (id == NULL)
 		return 0;
 	return conn_login(c, id, password, err, errsize);
+}
+
+/* Print usage (the client's usage lines) and exit 2. */
+static void
+bench_usage(const char *usage)
+{
+	fputs(usage, stderr);
+	exit(2);
+}
+
+/*
+ * Parse "prog COMMAND [options]" and return COMMAND.  spec names each
+ * option by its letter and the type of its value (s: a string, i: an int,
+ * l: a long, d: a double), as in "H:s p:i n:l"; a pointer to each value
+ * follows, in that order.  An unknown option, or no COMMAND, calls
+ * bench_usage.  The password comes from bench_password, not an option.
+ */
+static const char *
+bench_options(int argc, char **argv, const char *usage, const char *spec, ...)
+{
+	char letters[64] = "", types[32] = "";
+	void *values[32];
+	const char *s, *type;
+	size_t n = 0;
+	va_list ap;
+	int ch;
+
+	va_start(ap, spec);
+	for (s = spec; s[0] != '\0' && n < sizeof values / sizeof *values; s += s[3] ? 4 : 3) {
+		snprintf(letters + 2 * n, sizeof letters - 2 * n, "%c:", s[0]);
+		types[n] = s[2];
+		values[n++] = va_arg(ap, void *);
+	}
+	va_end(ap);
+	if (argc < 2)
+		bench_usage(usage);
+	optind = 2;
+	while ((ch = getopt(argc, argv, letters)) != -1) {
+		if (ch == '?' || (s = strchr(letters, ch)) == NULL)
+			bench_usage(usage);
+		type = &types[(s - letters) / 2];
+		if (*type == 's')
+			*(const char **)values[type - types] = optarg;
+		else if (*type == 'i')
+			*(int *)values[type - types] = atoi(optarg);
+		else if (*type == 'l')
+			*(long *)values[type - types] = atol(optarg);
+		else
+			*(double *)values[type - types] = atof(optarg);
+	}
+	return argv[1];
 }
 
 /* The password of the accounts that log in: $BENCH_PASSWORD or the demo accounts'. */

@@ -588,7 +588,10 @@ main(int argc, char **argv)
 	const char *cmd;
 	int ch, rc = 2;
 
-	cmd = bench_command(argc, argv, usage);
+	if (argc < 2)
+		usage();
+	cmd = argv[1];
+	optind = 2;
 	while ((ch = getopt(argc, argv, "H:p:u:i:en:P:c:S:s:")) != -1) {
 		switch (ch) {
 		case 'H': o.host = optarg; break;

@@ -3,6 +3,7 @@ a jxjyd of their own on the PostgreSQL named by PGHOST/PGPORT/PGUSER (database j
 OpenSSH's options, /proc figures and percentiles.
 """
 
+import argparse
 import os
 import socket
 import subprocess
@@ -12,6 +13,19 @@ import time
 SSH_OPTS = ["-F", "/dev/null", "-o", "StrictHostKeyChecking=no",
             "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
             "-o", "IdentityAgent=none", "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes"]
+
+
+def arguments(*paths, **numbers):
+    """The command line of a bench script: --jxjyd, --schema, --workdir and each of paths,
+    all required; --NAME (NAME's _ written -) for each of numbers, its value the default and
+    its type the option's; --out FILE."""
+    ap = argparse.ArgumentParser()
+    for name in ("jxjyd", "schema", "workdir", *paths):
+        ap.add_argument(f"--{name}", required=True)
+    for name, default in numbers.items():
+        ap.add_argument("--" + name.replace("_", "-"), type=type(default), default=default)
+    ap.add_argument("--out")
+    return ap.parse_args()
 
 
 def free_port():

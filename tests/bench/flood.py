@@ -13,7 +13,6 @@ The bench config raises sessions.max_per_source to 1000: its default (50) would 
 the 51st session from 127.0.0.1, i.e. the person's.
 """
 
-import argparse
 import json
 import os
 import platform
@@ -22,8 +21,8 @@ import sys
 import threading
 import time
 
-from benchlib import (SSH_OPTS, conninfo, jxjyd_run, jxjyd_serve, percentile, proc_kib,
-                      write_config)
+from benchlib import (SSH_OPTS, arguments, conninfo, jxjyd_run, jxjyd_serve, percentile,
+                      proc_kib, write_config)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from helpers import DEMO_HASH, DEMO_PASSWORD, id_number, request_line  # noqa: E402
@@ -90,18 +89,7 @@ def one_run(port, pid, person, sessions, seconds, long_lines):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--jxjyd", required=True)
-    ap.add_argument("--schema", required=True)
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--workdir", required=True)
-    ap.add_argument("--sessions", type=int, default=50)
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--seconds", type=float, default=20)
-    ap.add_argument("--long-lines", type=int, default=200)
-    ap.add_argument("--stall-timeout", type=int, default=10)
-    ap.add_argument("--out")
-    a = ap.parse_args()
+    a = arguments("data", sessions=50, runs=3, seconds=20.0, long_lines=200, stall_timeout=10)
 
     conf, port = write_config(a.workdir, a.schema, f'''control_socket = "{a.workdir}/jxjyd.sock";
 sessions: {{ max_per_source = 1000; stall_timeout = {a.stall_timeout}; }};

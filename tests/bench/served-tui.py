@@ -17,7 +17,6 @@ Writes a Markdown report (--out) and prints it.  Exits 1 when the median latency
 the target or a step fails.
 """
 
-import argparse
 import fcntl
 import os
 import platform
@@ -31,7 +30,7 @@ import sys
 import termios
 import time
 
-from benchlib import SSH_OPTS, jxjyd_run, jxjyd_serve, percentile, proc_kib, write_config
+from benchlib import SSH_OPTS, arguments, jxjyd_run, jxjyd_serve, percentile, proc_kib, write_config
 
 ESCAPES = re.compile(rb"\x1b(?:\[[0-9;?<=>!]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|"
                      rb"[()*+][0-9A-Za-z]|[@-Z\\-_])")
@@ -141,16 +140,7 @@ def cpu_of(pids):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--jxjyd", required=True)
-    ap.add_argument("--schema", required=True)
-    ap.add_argument("--workdir", required=True)
-    ap.add_argument("--sessions", type=int, default=200)
-    ap.add_argument("--keystrokes", type=int, default=200)
-    ap.add_argument("--idle-seconds", type=int, default=30)
-    ap.add_argument("--target-ms", type=float, default=20.0)
-    ap.add_argument("--out")
-    a = ap.parse_args()
+    a = arguments(sessions=200, keystrokes=200, idle_seconds=30, target_ms=20.0)
 
     conf, port = write_config(a.workdir, a.schema, '''\
 sessions: { max = 5000; max_per_source = 5000; idle_timeout = 0; };
