@@ -31,17 +31,18 @@
 #define BENCH_LINE_MAX	(64 * 1024 * 1024)
 #define BENCH_TIMEOUT	60	/* seconds any network step may take */
 
+#include "bench-rpc.h"
+
 struct options {
-	const char	*host;
-	int		 port;
-	const char	*password;
-	const char	*id;
+	struct bench_target to;
 	const char	*method;
 	const char	*params;
 	long		 calls, warmup;
 };
 
-#include "bench-rpc.h"
+static const char usage[] =
+    "usage: bench-completion time|walk -i ID -m METHOD [-P PARAMS] [-n CALLS] [-W WARMUP]\n"
+    "                        [-H HOST] [-p PORT]\n";
 
 /*
  * One timed unit: a call, or with walk every page of it.  Returns the
@@ -99,7 +100,7 @@ run(const struct options *o, bool walk)
 		free(lat);
 		return 2;
 	}
-	if (conn_open(&c, o->host, o->port, o->id, o->password, err, sizeof err) != 0) {
+	if (conn_open(&c, &o->to, o->to.id, err, sizeof err) != 0) {
 		fprintf(stderr, "bench-completion: %s\n", err);
 		goto out;
 	}
@@ -124,22 +125,15 @@ out:
 	return rc;
 }
 
-static const char usage[] =
-    "usage: bench-completion time|walk -i ID -m METHOD [-P PARAMS] [-n CALLS] [-W WARMUP]\n"
-    "                        [-H HOST] [-p PORT]\n";
-
 int
 main(int argc, char **argv)
 {
-	struct options o = {
-		.host = "127.0.0.1", .port = 2222, .params = "{}", .calls = 100, .warmup = 5,
-	};
+	struct options o = { .params = "{}", .calls = 100, .warmup = 5 };
 	const char *cmd;
 
-	o.password = bench_password();
-	cmd = bench_options(argc, argv, usage, "H:s p:i i:s m:s P:s n:l W:l", &o.host, &o.port,
-	    &o.id, &o.method, &o.params, &o.calls, &o.warmup);
-	if (o.id == NULL || o.method == NULL || o.calls < 1 || o.warmup < 0)
+	cmd = bench_options(argc, argv, usage, &o.to, "m:s P:s n:l W:l", &o.method, &o.params,
+	    &o.calls, &o.warmup);
+	if (o.to.id == NULL || o.method == NULL || o.calls < 1 || o.warmup < 0)
 		bench_usage(usage);
 	signal(SIGPIPE, SIG_IGN);
 	ssh_init();

@@ -45,12 +45,11 @@
 #define BENCH_TIMEOUT	30	/* seconds any network step may take */
 #define BENCH_SAMPLES	(1 << 22)
 
+#include "bench-rpc.h"
+
 struct options {
-	const char	*host;
-	int		 port;
-	const char	*password;
+	struct bench_target to;
 	const char	*idfile;
-	const char	*id;
 	const char	*method;
 	const char	*params;
 	const char	*form;
@@ -61,7 +60,11 @@ struct options {
 	int		 pages;
 };
 
-#include "bench-rpc.h"
+static const char usage[] =
+    "usage: bench-declarations submit -I IDFILE [-c SESSIONS] [-t S] [-w S] [common]\n"
+    "       bench-declarations queue -i ID [-n REQUESTS] [-k PAGES] [-W WARMUP] [-P PARAMS]\n"
+    "       bench-declarations call -i ID -m METHOD [-P PARAMS] [common]\n"
+    "common: -H HOST -p PORT -f FORM -y YEAR\n";
 
 /* --- submit ------------------------------------------------------------------------- */
 
@@ -90,7 +93,7 @@ submit_thread(void *arg)
 	char err[512], params[512], *reply;
 	long i = 0, slot;
 	double t0, t1;
-	bool ok = conn_open(&c, o->host, o->port, run->ids[t->index], o->password, err,
+	bool ok = conn_open(&c, &o->to, run->ids[t->index], err,
 	    sizeof err) == 0;
 
 	if (!ok)
@@ -206,7 +209,7 @@ run_queue(const struct options *o)
 		fprintf(stderr, "bench-declarations: -P is not a JSON object\n");
 		return 2;
 	}
-	if (conn_open(&c, o->host, o->port, o->id, o->password, err, sizeof err) != 0) {
+	if (conn_open(&c, &o->to, o->to.id, err, sizeof err) != 0) {
 		fprintf(stderr, "bench-declarations: %s\n", err);
 		goto out;
 	}
@@ -269,7 +272,7 @@ run_call(const struct options *o)
 	char err[512], *reply;
 	int rc = 1;
 
-	if (conn_open(&c, o->host, o->port, o->id, o->password, err, sizeof err) != 0) {
+	if (conn_open(&c, &o->to, o->to.id, err, sizeof err) != 0) {
 		fprintf(stderr, "bench-declarations: %s\n", err);
 	} else if (conn_call(&c, o->method, o->params, &reply, NULL, err, sizeof err) != 0) {
 		fprintf(stderr, "bench-declarations: %s\n", err);
@@ -281,19 +284,12 @@ run_call(const struct options *o)
 	return rc;
 }
 
-static const char usage[] =
-    "usage: bench-declarations submit -I IDFILE [-c SESSIONS] [-t S] [-w S] [common]\n"
-    "       bench-declarations queue -i ID [-n REQUESTS] [-k PAGES] [-W WARMUP] [-P PARAMS]\n"
-    "       bench-declarations call -i ID -m METHOD [-P PARAMS] [common]\n"
-    "common: -H HOST -p PORT -f FORM -y YEAR\n";
-
 int
 main(int argc, char **argv)
 {
 	struct options o = {
-		.host = "127.0.0.1", .port = 2222, .sessions = 8, .seconds = 20, .warmup = 3,
-		.requests = 3000, .warmup_requests = 600, .pages = 10, .params = "{}",
-		.form = "online_course",
+		.sessions = 8, .seconds = 20, .warmup = 3, .requests = 3000,
+		.warmup_requests = 600, .pages = 10, .params = "{}", .form = "online_course",
 	};
 	time_t t = time(NULL) + 8 * 3600;
 	struct tm tm;
@@ -301,19 +297,17 @@ main(int argc, char **argv)
 
 	gmtime_r(&t, &tm);
 	o.year = tm.tm_year + 1900;
-	o.password = bench_password();
-	cmd = bench_options(argc, argv, usage,
-	    "H:s p:i I:s i:s m:s P:s f:s y:i c:i t:d w:d n:l k:i W:l", &o.host, &o.port,
-	    &o.idfile, &o.id, &o.method, &o.params, &o.form, &o.year, &o.sessions, &o.seconds,
-	    &o.warmup, &o.requests, &o.pages, &o.warmup_requests);
+	cmd = bench_options(argc, argv, usage, &o.to,
+	    "I:s m:s P:s f:s y:i c:i t:d w:d n:l k:i W:l", &o.idfile, &o.method, &o.params,
+	    &o.form, &o.year, &o.sessions, &o.seconds, &o.warmup, &o.requests, &o.pages, &o.warmup_requests);
 	signal(SIGPIPE, SIG_IGN);
 	ssh_init();
 	if (strcmp(cmd, "submit") == 0 && o.sessions > 0 && o.seconds > 0)
 		return run_submit(&o);
-	if (strcmp(cmd, "queue") == 0 && o.id != NULL && o.requests > o.warmup_requests &&
+	if (strcmp(cmd, "queue") == 0 && o.to.id != NULL && o.requests > o.warmup_requests &&
 	    o.warmup_requests >= 0 && o.pages > 0)
 		return run_queue(&o);
-	if (strcmp(cmd, "call") == 0 && o.id != NULL && o.method != NULL)
+	if (strcmp(cmd, "call") == 0 && o.to.id != NULL && o.method != NULL)
 		return run_call(&o);
 	bench_usage(usage);
 	return 2;

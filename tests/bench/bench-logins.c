@@ -37,18 +37,19 @@
 #define BENCH_TIMEOUT	60	/* seconds any network step may take */
 #define BENCH_THREADS_MAX 64
 
+#include "bench-rpc.h"
+
 struct options {
-	const char	*host;
-	int		 port;
-	const char	*password;
-	const char	*id;
+	struct bench_target to;
 	const char	*ids_file;
 	long		 calls, warmup, restart;
 	int		 threads;
 	double		 seconds;
 };
 
-#include "bench-rpc.h"
+static const char usage[] =
+    "usage: bench-logins logins -f IDS [-t THREADS] [-s SECONDS] [-H HOST] [-p PORT]\n"
+    "       bench-logins queue -i ID [-n CALLS] [-W WARMUP] [-r RESTART] [-H HOST] [-p PORT]\n";
 
 /* One login thread's share: its ID numbers and what it counted. */
 struct login_worker {
@@ -74,14 +75,14 @@ login_run(void *arg)
 	char *reply;
 	size_t size, k = 0;
 
-	if (conn_open(&c, o->host, o->port, NULL, NULL, w->err, sizeof w->err) != 0) {
+	if (conn_open(&c, &o->to, NULL, w->err, sizeof w->err) != 0) {
 		w->failed = 1;
 		goto out;
 	}
 	while (!atomic_load(&login_go))
 		;
 	while (bench_now() < login_deadline) {
-		if (conn_login(&c, w->ids[k], o->password, w->err, sizeof w->err) != 0) {
+		if (conn_login(&c, w->ids[k], o->to.password, w->err, sizeof w->err) != 0) {
 			w->failed = 1;
 			break;
 		}
@@ -176,7 +177,7 @@ run_queue(const struct options *o)
 	json_t *p, *r, *next;
 	int rc = 1;
 
-	if (conn_open(&c, o->host, o->port, o->id, o->password, err, sizeof err) != 0) {
+	if (conn_open(&c, &o->to, o->to.id, err, sizeof err) != 0) {
 		fprintf(stderr, "bench-logins: %s\n", err);
 		goto out;
 	}
@@ -233,22 +234,16 @@ out:
 	return rc;
 }
 
-static const char usage[] =
-    "usage: bench-logins logins -f IDS [-t THREADS] [-s SECONDS] [-H HOST] [-p PORT]\n"
-    "       bench-logins queue -i ID [-n CALLS] [-W WARMUP] [-r RESTART] [-H HOST] [-p PORT]\n";
-
 int
 main(int argc, char **argv)
 {
 	struct options o = {
-		.host = "127.0.0.1", .port = 2222, .calls = 500, .warmup = 50, .restart = 20,
-		.threads = 8, .seconds = 10,
+		.calls = 500, .warmup = 50, .restart = 20, .threads = 8, .seconds = 10,
 	};
 	const char *cmd;
 
-	o.password = bench_password();
-	cmd = bench_options(argc, argv, usage, "H:s p:i i:s f:s n:l W:l r:l t:i s:d", &o.host,
-	    &o.port, &o.id, &o.ids_file, &o.calls, &o.warmup, &o.restart, &o.threads, &o.seconds);
+	cmd = bench_options(argc, argv, usage, &o.to, "f:s n:l W:l r:l t:i s:d", &o.ids_file,
+	    &o.calls, &o.warmup, &o.restart, &o.threads, &o.seconds);
 	if (o.calls < 1 || o.warmup < 0 || o.restart < 1 || o.threads < 1 ||
 	    o.threads > BENCH_THREADS_MAX || o.seconds <= 0)
 		bench_usage(usage);
@@ -256,7 +251,7 @@ main(int argc, char **argv)
 	ssh_init();
 	if (strcmp(cmd, "logins") == 0 && o.ids_file != NULL)
 		return run_logins(&o);
-	if (strcmp(cmd, "queue") == 0 && o.id != NULL)
+	if (strcmp(cmd, "queue") == 0 && o.to.id != NULL)
 		return run_queue(&o);
 	bench_usage(usage);
 	return 2;

@@ -20,6 +20,17 @@
 
 #include "bench-common.h"
 
+/*
+ * Where a client connects and as whom: -H HOST (127.0.0.1), -p PORT
+ * (2222), -i ID and bench_password's password, set by bench_options.
+ */
+struct bench_target {
+	const char	*host;
+	int		 port;
+	const char	*id;
+	const char	*password;
+};
+
 struct conn {
 	ssh_session	 ssh;
 	ssh_channel	 channel;
@@ -103,17 +114,18 @@ conn_login(struct conn *c, const char *id, const char *password, char *err, size
 }
 
 /*
- * Connect to host:port as "bench", authenticate ("none"), open jxjy-rpc
- * and, when id is not NULL, log in as id with password.  Returns 0, or -1
- * with the reason in err (conn_close frees what was opened).
+ * Connect to the target as "bench", authenticate ("none"), open jxjy-rpc
+ * and, when id is not NULL, log in as id with the target's password.
+ * Returns 0, or -1 with the reason in err (conn_close frees what was
+ * opened).
  */
 static int
-conn_open(struct conn *c, const char *host, int port, const char *id, const char *password,
-    char *err, size_t errsize)
+conn_open(struct conn *c, const struct bench_target *to, const char *id, char *err,
+    size_t errsize)
 {
 	memset(c, 0, sizeof *c);
 	c->buf = malloc(BENCH_LINE_MAX);
-	if ((c->ssh = bench_ssh_new(host, port, "bench")) == NULL || c->buf == NULL) {
+	if ((c->ssh = bench_ssh_new(to->host, to->port, "bench")) == NULL || c->buf == NULL) {
 		snprintf(err, errsize, "out of memory");
 		return -1;
 	}
@@ -127,7 +139,7 @@ conn_open(struct conn *c, const char *host, int port, const char *id, const char
 	}
 	if (id == NULL)
 		return 0;
-	return conn_login(c, id, password, err, errsize);
+	return conn_login(c, id, to->password, err, errsize);
 }
 
 /* Print usage (the client's usage lines) and exit 2. */
@@ -138,23 +150,37 @@ bench_usage(const char *usage)
 	exit(2);
 }
 
+/* The password of the accounts that log in: $BENCH_PASSWORD or the demo accounts'. */
+static const char *
+bench_password(void)
+{
+	const char *p = getenv("BENCH_PASSWORD");
+
+	return p != NULL ? p : "Demo-2026-jxjy";
+}
+
 /*
- * Parse "prog COMMAND [options]" and return COMMAND.  spec names each
- * option by its letter and the type of its value (s: a string, i: an int,
- * l: a long, d: a double), as in "H:s p:i n:l"; a pointer to each value
- * follows, in that order.  An unknown option, or no COMMAND, calls
- * bench_usage.  The password comes from bench_password, not an option.
+ * Parse "prog COMMAND [options]" and return COMMAND: -H, -p and -i into *to
+ * (with its defaults and password), the client's own options after spec,
+ * which names each by its letter and the type of its value (s: a string,
+ * i: an int, l: a long, d: a double), as in "n:l t:d"; a pointer to each
+ * value follows, in that order.  An unknown option, or no COMMAND, calls
+ * bench_usage.
  */
 static const char *
-bench_options(int argc, char **argv, const char *usage, const char *spec, ...)
+bench_options(int argc, char **argv, const char *usage, struct bench_target *to,
+    const char *spec, ...)
 {
-	char letters[64] = "", types[32] = "";
-	void *values[32];
+	char letters[64] = "H:p:i:", types[32] = "sis";
+	void *values[32] = { &to->host, &to->port, &to->id };
 	const char *s, *type;
-	size_t n = 0;
+	size_t n = 3;
 	va_list ap;
 	int ch;
 
+	to->host = "127.0.0.1";
+	to->port = 2222;
+	to->password = bench_password();
 	va_start(ap, spec);
 	for (s = spec; s[0] != '\0' && n < sizeof values / sizeof *values; s += s[3] ? 4 : 3) {
 		snprintf(letters + 2 * n, sizeof letters - 2 * n, "%c:", s[0]);
@@ -179,15 +205,6 @@ bench_options(int argc, char **argv, const char *usage, const char *spec, ...)
 			*(double *)values[type - types] = atof(optarg);
 	}
 	return argv[1];
-}
-
-/* The password of the accounts that log in: $BENCH_PASSWORD or the demo accounts'. */
-static const char *
-bench_password(void)
-{
-	const char *p = getenv("BENCH_PASSWORD");
-
-	return p != NULL ? p : "Demo-2026-jxjy";
 }
 
 #endif
