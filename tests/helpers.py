@@ -287,20 +287,26 @@ def logged_in(daemon, idn, password=DEMO_PASSWORD, lang=None, logout=False, time
             s.result("session.logout")
 
 
-def queue_ids(s, **params):
-    """Every account_id of the registration queue, page by page; also the number of pages."""
-    ids, after, pages = [], None, 0
-    while True:
-        p = dict(params)
-        if after:
-            p["after"] = after
-        page = s.result("review.registrations", p)
-        pages += 1
-        ids += [i["account_id"] for i in page["items"]]
+def pages(s, method, params, most=1000):
+    """Each page of method, the first called with params, each next one with params and
+    the cursor "after" that the page before named in "next", until "next" is null."""
+    after = None
+    for _ in range(most):
+        page = s.result(method, dict(params) if after is None else dict(params, after=after))
+        yield page
         after = page["next"]
         if after is None:
-            return ids, pages
-        assert pages < 100, "paging does not end"
+            return
+    raise AssertionError(f"{method}: paging does not end after {most} pages")
+
+
+def queue_ids(s, **params):
+    """Every account_id of the registration queue, page by page; also the number of pages."""
+    ids, n = [], 0
+    for page in pages(s, "review.registrations", params, most=100):
+        n += 1
+        ids += [i["account_id"] for i in page["items"]]
+    return ids, n
 
 
 def wait_listening(d, count=1, timeout=15):

@@ -229,14 +229,24 @@ class DeafTerminal:
         os.close(self.master)
 
 
-def test_served_tui_that_never_reads_ends_with_its_client(make_daemon):
+def deaf_tui(make_daemon):
+    """A daemon (stall_timeout 600 s) serving one TUI to a DeafTerminal, and the TUI's jxjy
+    child: (daemon, terminal, child pid).  The caller closes the terminal."""
     require_binary(JXJY)
     d = make_daemon(config={"sessions": {"stall_timeout": 600}})
     term = DeafTerminal(d.port)
     try:
         wait_open(d, 1)
         wait_until("the jxjy child", lambda: children(d.proc.pid), 20)
-        kid = children(d.proc.pid)[0]
+    except BaseException:
+        term.close()
+        raise
+    return d, term, children(d.proc.pid)[0]
+
+
+def test_served_tui_that_never_reads_ends_with_its_client(make_daemon):
+    d, term, kid = deaf_tui(make_daemon)
+    try:
         written = term.type_without_reading(seconds=5)
         assert written > 0
         # The client dies; its session, and the TUI with it, must go.
@@ -253,12 +263,8 @@ def test_served_tui_that_never_reads_ends_with_its_client(make_daemon):
 
 
 def test_sigterm_is_not_held_up_by_a_tui_that_never_reads(make_daemon):
-    require_binary(JXJY)
-    d = make_daemon(config={"sessions": {"stall_timeout": 600}})
-    term = DeafTerminal(d.port)
+    d, term, _ = deaf_tui(make_daemon)
     try:
-        wait_open(d, 1)
-        wait_until("the jxjy child", lambda: children(d.proc.pid), 20)
         term.type_without_reading(seconds=5)
         # Its client is alive but reads nothing: SIGTERM must still end the daemon
         # soon, not after its 30 s of grace, and cleanly.

@@ -14,7 +14,7 @@ import pytest
 
 from helpers import (CONFLICT, DEMO_PASSWORD, INVALID_INPUT, INVALID_PARAMS, ISO, NOT_FOUND,
                      NOT_PERMITTED, Accounts, born_of, expect_error, id_number, logged_in,
-                     race_decisions, sex_code, sex_of)
+                     pages, race_decisions, sex_code, sex_of)
 
 
 def title_id(acc, series, name):
@@ -55,13 +55,10 @@ def add_staff(world, name, unit="PFA", dept=None, title="assistant", state="acti
 
 def history(s):
     """Every history item of the own profile, page by page."""
-    items, after = [], None
-    while True:
-        page = s.result("profile.history", {"after": after, "limit": 3})
+    items = []
+    for page in pages(s, "profile.history", {"after": None, "limit": 3}):
         items += page["items"]
-        after = page["next"]
-        if after is None:
-            return items
+    return items
 
 
 def account_row(acc, aid):
@@ -299,13 +296,10 @@ def ask_title(s, title):
 
 
 def queue(s, **params):
-    items, after = [], None
-    while True:
-        page = s.result("review.title_changes", {**params, "after": after, "limit": 2})
+    items = []
+    for page in pages(s, "review.title_changes", {**params, "after": None, "limit": 2}):
         items += page["items"]
-        after = page["next"]
-        if after is None:
-            return items
+    return items
 
 
 def test_title_change_waits_then_approval_applies_it(daemon, world):
@@ -603,15 +597,11 @@ def test_staff_list_and_read_only_profile(daemon, world):
     with logged_in(daemon, mine[0][1]) as s:
         ask_title(s, world["engineer"])
     with logged_in(daemon, world["a1"][1]) as s:
-        items, after, pages = [], None, 0
-        while True:
-            page = s.result("review.staff", {"filter": "列表", "after": after, "limit": 2})
+        items, n = [], 0
+        for page in pages(s, "review.staff", {"filter": "列表", "after": None, "limit": 2}):
             items += page["items"]
-            pages += 1
-            after = page["next"]
-            if after is None:
-                break
-        assert [i["name"] for i in items] == [f"列表{i}" for i in range(5)] and pages == 3
+            n += 1
+        assert [i["name"] for i in items] == [f"列表{i}" for i in range(5)] and n == 3
         assert page["total"] == 5
         assert items[0]["title_pending"] is True and items[1]["title_pending"] is False
         assert items[0]["title"] == "工程 / 助理级 / 助理工程师"
