@@ -287,6 +287,18 @@ def logged_in(daemon, idn, password=DEMO_PASSWORD, lang=None, logout=False, time
             s.result("session.logout")
 
 
+def on_duty(d, postgres, tag, unit, unit_name):
+    """A new unit (code unit, name unit_name; accounts tagged tag) with an administrator,
+    and an RPC session of d logged in as that administrator: (the session, its ID number).
+    For tests that load a daemon and check that a person is still served."""
+    acc = Accounts(postgres, d.dbname, tag)
+    acc.add_unit(unit, unit_name)
+    _, idn = acc.add_admin(unit, "值守管理员")
+    user = d.rpc()
+    user.result("session.login", {"id_number": idn, "password": DEMO_PASSWORD})
+    return user, idn
+
+
 def pages(s, method, params, most=1000):
     """Each page of method, the first called with params, each next one with params and
     the cursor "after" that the page before named in "next", until "next" is null."""

@@ -21,7 +21,7 @@ import threading
 import time
 
 from conftest import JXJY, _die_with_parent, openssh_rpc_argv, require_binary
-from helpers import DEMO_PASSWORD, Accounts, pty_ssh, request_line, wait_until
+from helpers import DEMO_PASSWORD, Accounts, on_duty, pty_ssh, request_line, wait_until
 
 STALL_LINE = re.compile(r"session (\d+): .*: the client left (\d+) bytes of output unread "
                         r"for (\d+) s; closing")
@@ -312,11 +312,7 @@ def test_unauthenticated_connections_never_fill_sessions_max(make_daemon, postgr
     d = make_daemon(config={"sessions": {"max": 3, "max_per_source": 100,
                                          "max_startups": "5:100:5",
                                          "login_grace_time": 120}})
-    acc = Accounts(postgres, d.dbname, "MS")
-    acc.add_unit("MSU", "握手测试单位")
-    _, idn = acc.add_admin("MSU", "值守管理员")
-    user = d.rpc()
-    user.result("session.login", {"id_number": idn, "password": DEMO_PASSWORD})
+    user, idn = on_duty(d, postgres, "MS", "MSU", "握手测试单位")
     silent = []
     try:
         # Five silent connections are let in (start = full = 5); the next ones are

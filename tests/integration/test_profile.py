@@ -295,6 +295,12 @@ def ask_title(s, title):
     return s.result("profile.update", {"version": v, "title_id": title})
 
 
+def ask_title_change(s, title):
+    """Ask for title; the id of the pending change that makes."""
+    ask_title(s, title)
+    return s.result("profile.get")["pending_title"]["id"]
+
+
 def queue(s, **params):
     items = []
     for page in pages(s, "review.title_changes", {**params, "after": None, "limit": 2}):
@@ -366,8 +372,7 @@ def test_cancel_a_pending_change(daemon, world):
     aid, idn = add_staff(world, "撤销")
     other_aid, other_idn = add_staff(world, "别人")
     with logged_in(daemon, other_idn) as s:
-        ask_title(s, world["lecturer"])
-        other_cid = s.result("profile.get")["pending_title"]["id"]
+        other_cid = ask_title_change(s, world["lecturer"])
     with logged_in(daemon, idn) as s:
         ask_title(s, world["engineer"])
         p = s.result("profile.get")
@@ -401,8 +406,7 @@ def test_a_second_change_replaces_the_pending_one(daemon, world):
     aid, idn = add_staff(world, "再次修改")
     acc = world["acc"]
     with logged_in(daemon, idn) as s:
-        ask_title(s, world["engineer"])
-        first = s.result("profile.get")["pending_title"]["id"]
+        first = ask_title_change(s, world["engineer"])
         r = ask_title(s, world["senior"])
         assert r["title_pending"] is True and r["message"] == "信息已经提交审核"
         p = s.result("profile.get")
@@ -560,8 +564,7 @@ def test_other_unit_sees_and_decides_nothing(daemon, world):
     aid, idn = add_staff(world, "甲单位职工")
     acc = world["acc"]
     with logged_in(daemon, idn) as s:
-        ask_title(s, world["engineer"])
-        cid = s.result("profile.get")["pending_title"]["id"]
+        cid = ask_title_change(s, world["engineer"])
     missing = int(acc.value("SELECT max(id) FROM profile_changes")) + 1000
     with logged_in(daemon, world["b1"][1]) as s:
         expect_error(s.call("review.staff_profile", {"account_id": aid}), NOT_FOUND,
@@ -627,8 +630,7 @@ def test_queue_paging_and_filter(daemon, world):
     asked = []
     for aid, idn in people:
         with logged_in(daemon, idn) as s:
-            ask_title(s, world["engineer"])
-            asked.append(s.result("profile.get")["pending_title"]["id"])
+            asked.append(ask_title_change(s, world["engineer"]))
     with logged_in(daemon, world["a2"][1]) as s:
         items = queue(s, filter="队列")
         assert [i["id"] for i in items] == list(reversed(asked))
