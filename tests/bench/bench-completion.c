@@ -113,10 +113,10 @@ run(const struct options *o, bool walk)
 		if (i >= o->warmup)
 			lat[i - o->warmup] = (bench_now() - t0) * 1e3;
 	}
-	printf("%s: %ld %s (%ld pages each, %zu bytes): p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
-	    o->method, o->calls, walk ? "runs" : "calls", pages, bytes,
-	    bench_quantile(lat, (size_t)o->calls, 0.5),
-	    bench_quantile(lat, (size_t)o->calls, 0.99), bench_quantile(lat, (size_t)o->calls, 1.0));
+	printf("%s: %ld %s (%ld pages each, %zu bytes): ", o->method, o->calls,
+	    walk ? "runs" : "calls", pages, bytes);
+	bench_print_latency(lat, (size_t)o->calls);
+	printf("\n");
 	rc = 0;
 out:
 	free(lat);

@@ -75,35 +75,31 @@ struct submit_run {
 	atomic_long	 done, failed;
 	double		*latency;	/* ms, of the measured requests */
 	atomic_long	 n_latency;
+	atomic_int	 sessions;	/* the next session's index */
 	pthread_barrier_t ready;
 };
 
-struct submit_thread {
-	struct submit_run *run;
-	int		 index;
-};
-
+/* One session: run->ids[its index], submitting until run->stop. */
 static void *
 submit_thread(void *arg)
 {
-	struct submit_thread *t = arg;
-	struct submit_run *run = t->run;
+	struct submit_run *run = arg;
 	const struct options *o = run->o;
+	int index = atomic_fetch_add(&run->sessions, 1);
 	struct conn c;
 	char err[512], params[512], *reply;
 	long i = 0, slot;
 	double t0, t1;
-	bool ok = conn_open(&c, &o->to, run->ids[t->index], err,
-	    sizeof err) == 0;
+	bool ok = conn_open(&c, &o->to, run->ids[index], err, sizeof err) == 0;
 
 	if (!ok)
-		fprintf(stderr, "bench-declarations: session %d: %s\n", t->index, err);
+		fprintf(stderr, "bench-declarations: session %d: %s\n", index, err);
 	pthread_barrier_wait(&run->ready);
 	pthread_barrier_wait(&run->ready);	/* run->start is set now */
 	while (ok && (t0 = bench_now()) < run->stop) {
 		snprintf(params, sizeof params, "{\"form\":\"%s\",\"year\":%d,\"amount\":2,"
 		    "\"fields\":{\"course\":\"压力测试课程%d-%ld\",\"platform\":\"河南专技在线\","
-		    "\"finished\":\"%d-06-01\"}}", o->form, o->year, t->index, i++, o->year);
+		    "\"finished\":\"%d-06-01\"}}", o->form, o->year, index, i++, o->year);
 		if (conn_call(&c, "declaration.submit", params, &reply, NULL, err, sizeof err) != 0) {
 			if (atomic_fetch_add(&run->failed, 1) < 5)
 				fprintf(stderr, "bench-declarations: %s\n", err);
@@ -145,7 +141,6 @@ static int
 run_submit(const struct options *o)
 {
 	struct submit_run run = { .o = o };
-	struct submit_thread *t;
 	pthread_t *th;
 	double elapsed, *lat;
 	long n;
@@ -157,13 +152,9 @@ run_submit(const struct options *o)
 	}
 	run.latency = malloc(BENCH_SAMPLES * sizeof *run.latency);
 	th = calloc((size_t)o->sessions, sizeof *th);
-	t = calloc((size_t)o->sessions, sizeof *t);
 	pthread_barrier_init(&run.ready, NULL, (unsigned)o->sessions + 1);
-	for (i = 0; i < o->sessions; i++) {
-		t[i].run = &run;
-		t[i].index = i;
-		pthread_create(&th[i], NULL, submit_thread, &t[i]);
-	}
+	for (i = 0; i < o->sessions; i++)
+		pthread_create(&th[i], NULL, submit_thread, &run);
 	pthread_barrier_wait(&run.ready);	/* every session logged in */
 	run.start = bench_now();
 	run.measure_from = run.start + o->warmup;
@@ -176,13 +167,12 @@ run_submit(const struct options *o)
 	lat = run.latency;
 	if (n > BENCH_SAMPLES)
 		n = BENCH_SAMPLES;
-	printf("%d sessions: %ld submits in %.1f s: %.0f submits/s, latency p50 %.2f ms, "
-	    "p99 %.2f ms, max %.2f ms\n", o->sessions, atomic_load(&run.done), elapsed,
-	    atomic_load(&run.done) / elapsed, bench_quantile(lat, (size_t)n, 0.5),
-	    bench_quantile(lat, (size_t)n, 0.99), bench_quantile(lat, (size_t)n, 1.0));
+	printf("%d sessions: %ld submits in %.1f s: %.0f submits/s, latency ", o->sessions,
+	    atomic_load(&run.done), elapsed, atomic_load(&run.done) / elapsed);
+	bench_print_latency(lat, (size_t)n);
+	printf("\n");
 	free(run.latency);
 	free(th);
-	free(t);
 	for (i = 0; i < o->sessions; i++)
 		free(run.ids[i]);
 	free(run.ids);
@@ -245,15 +235,15 @@ run_queue(const struct options *o)
 			page = 0;
 		json_decref(r);
 	}
-	printf("%ld pages (%zu rows, %ld not timed): first pages p50 %.2f ms, p99 %.2f ms, "
-	    "max %.2f ms (%zu); ", done, items, o->warmup_requests,
-	    bench_quantile(first, n_first, 0.5), bench_quantile(first, n_first, 0.99),
-	    bench_quantile(first, n_first, 1.0), n_first);
-	if (n_later > 0)
-		printf("later pages p50 %.2f ms, p99 %.2f ms, max %.2f ms (%zu)\n",
-		    bench_quantile(later, n_later, 0.5), bench_quantile(later, n_later, 0.99),
-		    bench_quantile(later, n_later, 1.0), n_later);
-	else
+	printf("%ld pages (%zu rows, %ld not timed): first pages ", done, items,
+	    o->warmup_requests);
+	bench_print_latency(first, n_first);
+	printf(" (%zu); ", n_first);
+	if (n_later > 0) {
+		printf("later pages ");
+		bench_print_latency(later, n_later);
+		printf(" (%zu)\n", n_later);
+	} else
 		printf("no later pages (the filter leaves one page)\n");
 	rc = 0;
 out:

@@ -173,7 +173,7 @@ run_queue(const struct options *o)
 	double *lat = calloc((size_t)o->calls + 1, sizeof *lat);
 	double *first = calloc((size_t)o->calls + 1, sizeof *first), t0, ms;
 	long depth = 0, n_first = 0, rows = 0;
-	size_t size;
+	size_t size = 0;
 	json_t *p, *r, *next;
 	int rc = 1;
 
@@ -218,10 +218,10 @@ run_queue(const struct options *o)
 		json_decref(r);
 		depth++;
 	}
-	printf("review.registrations: %ld pages (the last of %ld rows, %zu bytes): p50 %.2f ms,"
-	    " p99 %.2f ms, max %.2f ms\n", o->calls, rows, size,
-	    bench_quantile(lat, (size_t)o->calls, 0.5),
-	    bench_quantile(lat, (size_t)o->calls, 0.99), bench_quantile(lat, (size_t)o->calls, 1.0));
+	printf("review.registrations: %ld pages (the last of %ld rows, %zu bytes): ", o->calls,
+	    rows, size);
+	bench_print_latency(lat, (size_t)o->calls);
+	printf("\n");
 	printf("review.registrations, first pages: %ld pages: first_p50 %.2f ms, first_p99 %.2f ms\n",
 	    n_first, bench_quantile(first, (size_t)n_first, 0.5),
 	    bench_quantile(first, (size_t)n_first, 0.99));

@@ -142,6 +142,14 @@ conn_open(struct conn *c, const struct bench_target *to, const char *id, char *e
 	return conn_login(c, id, to->password, err, errsize);
 }
 
+/* Print "p50 X ms, p99 Y ms, max Z ms" of the latencies v[0..n), which it sorts. */
+static void
+bench_print_latency(double *v, size_t n)
+{
+	printf("p50 %.2f ms, p99 %.2f ms, max %.2f ms", bench_quantile(v, n, 0.5),
+	    bench_quantile(v, n, 0.99), bench_quantile(v, n, 1.0));
+}
+
 /* Print usage (the client's usage lines) and exit 2. */
 static void
 bench_usage(const char *usage)
