@@ -10,6 +10,7 @@ import base64
 import fcntl
 import hashlib
 import itertools
+import json
 import os
 import re
 import struct
@@ -56,6 +57,14 @@ def expect_error(reply, code, reason, field=None):
     if field is not None:
         assert err["data"].get("field") == field, err
     return err
+
+
+def request_line(i, method, params=None):
+    """The bytes of request i (a JSON-RPC line) that calls method with params."""
+    req = {"jsonrpc": "2.0", "id": i, "method": method}
+    if params is not None:
+        req["params"] = params
+    return (json.dumps(req) + "\n").encode()
 
 
 # --- people ----------------------------------------------------------------------------------
@@ -278,20 +287,38 @@ def logged_in(daemon, idn, password=DEMO_PASSWORD, lang=None, logout=False, time
             s.result("session.logout")
 
 
-def queue_ids(s, **params):
-    """Every account_id of the registration queue, page by page; also the number of pages."""
-    ids, after, pages = [], None, 0
-    while True:
-        p = dict(params)
-        if after:
-            p["after"] = after
-        page = s.result("review.registrations", p)
-        pages += 1
-        ids += [i["account_id"] for i in page["items"]]
+def on_duty(d, postgres, tag, unit, unit_name):
+    """A new unit (code unit, name unit_name; accounts tagged tag) with an administrator,
+    and an RPC session of d logged in as that administrator: (the session, its ID number).
+    For tests that load a daemon and check that a person is still served."""
+    acc = Accounts(postgres, d.dbname, tag)
+    acc.add_unit(unit, unit_name)
+    _, idn = acc.add_admin(unit, "值守管理员")
+    user = d.rpc()
+    user.result("session.login", {"id_number": idn, "password": DEMO_PASSWORD})
+    return user, idn
+
+
+def pages(s, method, params, most=1000):
+    """Each page of method, the first called with params, each next one with params and
+    the cursor "after" that the page before named in "next", until "next" is null."""
+    after = None
+    for _ in range(most):
+        page = s.result(method, dict(params) if after is None else dict(params, after=after))
+        yield page
         after = page["next"]
         if after is None:
-            return ids, pages
-        assert pages < 100, "paging does not end"
+            return
+    raise AssertionError(f"{method}: paging does not end after {most} pages")
+
+
+def queue_ids(s, **params):
+    """Every account_id of the registration queue, page by page; also the number of pages."""
+    ids, n = [], 0
+    for page in pages(s, "review.registrations", params, most=100):
+        n += 1
+        ids += [i["account_id"] for i in page["items"]]
+    return ids, n
 
 
 def wait_listening(d, count=1, timeout=15):

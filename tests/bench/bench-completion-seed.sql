@@ -6,20 +6,9 @@
 -- pending, 10% rejected, 10% drafts; then declaration_totals summed from them, as every
 -- transition keeps it.  Run after jxjyd has synced its learning forms, with -v year=Y
 -- -v hash=ARGON2ID (the password of BIGC's staff).
-\set ON_ERROR_STOP 1
-SET synchronous_commit = off;
+\ir bench-seed-common.sql
 
--- The check character of GB 11643 for the first 17 digits.
-CREATE FUNCTION pg_temp.idnum(first17 text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-	SELECT first17 || substr('10X98765432', (sum(substr(first17, i, 1)::int *
-	    (ARRAY[7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2])[i]) % 11)::int + 1, 1)
-	FROM generate_series(1, 17) AS i
-$$;
-
-INSERT INTO units (code, name, region) VALUES ('BIGC', '完成情况压测单位', '410100')
-ON CONFLICT DO NOTHING;
-INSERT INTO departments (unit_code, name)
-SELECT 'BIGC', '压测科室' || lpad(d::text, 2, '0') FROM generate_series(1, 40) d;
+SELECT pg_temp.bench_unit('BIGC', '完成情况压测单位', '压测科室', 40);
 CREATE TEMP TABLE bench_depts AS
 SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM departments WHERE unit_code = 'BIGC';
 
@@ -62,9 +51,7 @@ INSERT INTO declarations (account_id, unit_code, form_id, form_code, year, amoun
 SELECT p.id, 'BIGC', CASE WHEN x.pub THEN :pub_id ELSE f.id END,
     CASE WHEN x.pub THEN :'pub_code' ELSE f.code END, :year - x.k % 2, x.h, x.h,
     CASE WHEN x.pub THEN 'public' ELSE 'professional' END,
-    jsonb_build_object('name', '压测记录' || g, 'course', '压测课程' || g,
-	'title', '压测论文' || g, 'organiser', '压测主办单位'),
-    x.state, CASE WHEN x.state = 'rejected' THEN '材料不全' END,
+    pg_temp.bench_fields('压测', g), x.state, CASE WHEN x.state = 'rejected' THEN '材料不全' END,
     CASE WHEN x.state <> 'draft' THEN x.at + interval '1 hour' END,
     CASE WHEN x.state IN ('approved', 'rejected') THEN x.at + interval '2 days' END,
     x.at, x.at
@@ -80,12 +67,5 @@ CROSS JOIN LATERAL (SELECT i.k,
 JOIN bench_people p ON p.n = i.p
 JOIN bench_pro f ON f.n = (i.k + i.p) % :npro;
 
-INSERT INTO declaration_totals (account_id, year, form_code, category, approved_hours,
-    pending_hours)
-SELECT account_id, year, form_code, min(category),
-    coalesce(sum(hours) FILTER (WHERE state = 'approved'), 0),
-    coalesce(sum(hours) FILTER (WHERE state = 'pending'), 0)
-FROM declarations WHERE unit_code = 'BIGC' AND state <> 'draft'
-GROUP BY account_id, year, form_code
-ON CONFLICT (account_id, year, form_code) DO UPDATE SET
-    approved_hours = EXCLUDED.approved_hours, pending_hours = EXCLUDED.pending_hours;
+\set totals_of 'unit_code = ''BIGC'' AND state <> ''draft'''
+\ir bench-seed-totals.sql

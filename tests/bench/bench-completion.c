@@ -31,61 +31,18 @@
 #define BENCH_LINE_MAX	(64 * 1024 * 1024)
 #define BENCH_TIMEOUT	60	/* seconds any network step may take */
 
+#include "bench-rpc.h"
+
 struct options {
-	const char	*host;
-	int		 port;
-	const char	*password;
-	const char	*id;
+	struct bench_target to;
 	const char	*method;
 	const char	*params;
 	long		 calls, warmup;
 };
 
-#include "bench-rpc.h"
-
-/* Connect, authenticate ("none"), open jxjy-rpc and log in as id. */
-static int
-conn_open(struct conn *c, const struct options *o, char *err, size_t errsize)
-{
-	int one = 1;
-	long timeout = BENCH_TIMEOUT;
-	bool no = false;
-	char *params, *reply;
-	size_t size;
-	json_t *p;
-
-	memset(c, 0, sizeof *c);
-	c->buf = malloc(BENCH_LINE_MAX);
-	if ((c->ssh = ssh_new()) == NULL || c->buf == NULL) {
-		snprintf(err, errsize, "out of memory");
-		return -1;
-	}
-	ssh_options_set(c->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no);
-	ssh_options_set(c->ssh, SSH_OPTIONS_HOST, o->host);
-	ssh_options_set(c->ssh, SSH_OPTIONS_PORT, &o->port);
-	ssh_options_set(c->ssh, SSH_OPTIONS_USER, "bench");
-	ssh_options_set(c->ssh, SSH_OPTIONS_NODELAY, &one);
-	ssh_options_set(c->ssh, SSH_OPTIONS_TIMEOUT, &timeout);
-	ssh_options_set(c->ssh, SSH_OPTIONS_KNOWNHOSTS, "/dev/null");
-	ssh_options_set(c->ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
-	if (ssh_connect(c->ssh) != SSH_OK ||
-	    ssh_userauth_none(c->ssh, NULL) != SSH_AUTH_SUCCESS ||
-	    (c->channel = ssh_channel_new(c->ssh)) == NULL ||
-	    ssh_channel_open_session(c->channel) != SSH_OK ||
-	    ssh_channel_request_subsystem(c->channel, "jxjy-rpc") != SSH_OK) {
-		snprintf(err, errsize, "ssh: %s", ssh_get_error(c->ssh));
-		return -1;
-	}
-	p = json_pack("{s:s, s:s}", "id_number", o->id, "password", o->password);
-	params = json_dumps(p, JSON_COMPACT);
-	json_decref(p);
-	if (conn_call(c, "session.login", params, &reply, &size, err, errsize) != 0) {
-		free(params);
-		return -1;
-	}
-	free(params);
-	return 0;
-}
+static const char usage[] =
+    "usage: bench-completion time|walk -i ID -m METHOD [-P PARAMS] [-n CALLS] [-W WARMUP]\n"
+    "                        [-H HOST] [-p PORT]\n";
 
 /*
  * One timed unit: a call, or with walk every page of it.  Returns the
@@ -143,23 +100,23 @@ run(const struct options *o, bool walk)
 		free(lat);
 		return 2;
 	}
-	if (conn_open(&c, o, err, sizeof err) != 0) {
+	if (conn_open(&c, &o->to, o->to.id, err, sizeof err) != 0) {
 		fprintf(stderr, "bench-completion: %s\n", err);
 		goto out;
 	}
 	for (long i = 0; i < o->warmup + o->calls; i++) {
-		t0 = now();
+		t0 = bench_now();
 		if ((pages = bench_once(&c, o, base, walk, &bytes, err, sizeof err)) == 0) {
 			fprintf(stderr, "bench-completion: %s\n", err);
 			goto out;
 		}
 		if (i >= o->warmup)
-			lat[i - o->warmup] = (now() - t0) * 1e3;
+			lat[i - o->warmup] = (bench_now() - t0) * 1e3;
 	}
-	printf("%s: %ld %s (%ld pages each, %zu bytes): p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
-	    o->method, o->calls, walk ? "runs" : "calls", pages, bytes,
-	    quantile(lat, (size_t)o->calls, 0.5), quantile(lat, (size_t)o->calls, 0.99),
-	    quantile(lat, (size_t)o->calls, 1.0));
+	printf("%s: %ld %s (%ld pages each, %zu bytes): ", o->method, o->calls,
+	    walk ? "runs" : "calls", pages, bytes);
+	bench_print_latency(lat, (size_t)o->calls);
+	printf("\n");
 	rc = 0;
 out:
 	free(lat);
@@ -168,49 +125,22 @@ out:
 	return rc;
 }
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: bench-completion time|walk -i ID -m METHOD [-P PARAMS] [-n CALLS] [-W WARMUP]\n"
-	    "                        [-H HOST] [-p PORT]\n");
-	exit(2);
-}
-
 int
 main(int argc, char **argv)
 {
-	struct options o = {
-		.host = "127.0.0.1", .port = 2222, .params = "{}", .calls = 100, .warmup = 5,
-	};
+	struct options o = { .params = "{}", .calls = 100, .warmup = 5 };
 	const char *cmd;
-	int ch;
 
-	o.password = getenv("BENCH_PASSWORD") ? getenv("BENCH_PASSWORD") : "Demo-2026-jxjy";
-	if (argc < 2)
-		usage();
-	cmd = argv[1];
-	optind = 2;
-	while ((ch = getopt(argc, argv, "H:p:i:m:P:n:W:")) != -1) {
-		switch (ch) {
-		case 'H': o.host = optarg; break;
-		case 'p': o.port = atoi(optarg); break;
-		case 'i': o.id = optarg; break;
-		case 'm': o.method = optarg; break;
-		case 'P': o.params = optarg; break;
-		case 'n': o.calls = atol(optarg); break;
-		case 'W': o.warmup = atol(optarg); break;
-		default: usage();
-		}
-	}
-	if (o.id == NULL || o.method == NULL || o.calls < 1 || o.warmup < 0)
-		usage();
+	cmd = bench_options(argc, argv, usage, &o.to, "m:s P:s n:l W:l", &o.method, &o.params,
+	    &o.calls, &o.warmup);
+	if (o.to.id == NULL || o.method == NULL || o.calls < 1 || o.warmup < 0)
+		bench_usage(usage);
 	signal(SIGPIPE, SIG_IGN);
 	ssh_init();
 	if (strcmp(cmd, "time") == 0)
 		return run(&o, false);
 	if (strcmp(cmd, "walk") == 0)
 		return run(&o, true);
-	usage();
+	bench_usage(usage);
 	return 2;
 }

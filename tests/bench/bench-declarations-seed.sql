@@ -4,15 +4,7 @@
 -- BIG), N declarations of which about 30,000 pending ones belong to BIG (its review queue),
 -- the audit rows every non-draft declaration would have, and the totals they sum to.
 -- The people who log in (bench staff and BIG's administrator) are made by the script.
-\set ON_ERROR_STOP 1
-SET synchronous_commit = off;
-
--- The check character of GB 11643 for the first 17 digits.
-CREATE FUNCTION pg_temp.idnum(first17 text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-	SELECT first17 || substr('10X98765432', (sum(substr(first17, i, 1)::int *
-	    (ARRAY[7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2])[i]) % 11)::int + 1, 1)
-	FROM generate_series(1, 17) AS i
-$$;
+\ir bench-seed-common.sql
 
 -- (The script may have made B001 and BIG already, for the people who log in.)
 INSERT INTO units (code, name, region)
@@ -49,9 +41,7 @@ ANALYZE bench_forms;
 INSERT INTO declarations (account_id, unit_code, form_id, form_code, year, amount, hours,
     category, fields, state, reject_reason, submitted_at, decided_at, created_at, updated_at)
 SELECT p.id, p.unit_code, f.id, f.code, :year - (g % 2), 1 + g % 24, 1 + g % 24, f.category,
-    jsonb_build_object('name', '压测记录' || g, 'course', '压测课程' || g,
-	'title', '压测论文' || g, 'organiser', '压测主办单位'),
-    s.state, CASE WHEN s.state = 'rejected' THEN '材料不全' END,
+    pg_temp.bench_fields('压测', g), s.state, CASE WHEN s.state = 'rejected' THEN '材料不全' END,
     CASE WHEN s.state <> 'draft' THEN t.at + interval '1 hour' END,
     CASE WHEN s.state IN ('approved', 'rejected') THEN t.at + interval '2 days' END,
     t.at, t.at
@@ -66,9 +56,8 @@ JOIN bench_forms f ON f.n = g % :forms;
 INSERT INTO declarations (account_id, unit_code, form_id, form_code, year, amount, hours,
     category, fields, state, submitted_at, created_at, updated_at)
 SELECT b.id, 'BIG', f.id, f.code, :year - (g % 2), 1 + g % 24, 1 + g % 24, f.category,
-    jsonb_build_object('name', '待审记录' || g, 'course', '待审课程' || g,
-	'title', '待审论文' || g, 'organiser', '压测主办单位'),
-    'pending', now() - (g % 200) * interval '1 day' - g * interval '1 second',
+    pg_temp.bench_fields('待审', g), 'pending',
+    now() - (g % 200) * interval '1 day' - g * interval '1 second',
     now() - (g % 200) * interval '1 day' - g * interval '1 second' - interval '1 hour',
     now() - (g % 200) * interval '1 day'
 FROM generate_series(1, 30000) g
@@ -85,11 +74,5 @@ SELECT id, account_id, NULL, CASE state WHEN 'approved' THEN 'approve' ELSE 'rej
     'pending', state, reject_reason, decided_at
 FROM declarations WHERE state IN ('approved', 'rejected');
 
-INSERT INTO declaration_totals (account_id, year, form_code, category, approved_hours,
-    pending_hours)
-SELECT account_id, year, form_code, min(category),
-    coalesce(sum(hours) FILTER (WHERE state = 'approved'), 0),
-    coalesce(sum(hours) FILTER (WHERE state = 'pending'), 0)
-FROM declarations GROUP BY account_id, year, form_code
-ON CONFLICT (account_id, year, form_code) DO UPDATE SET
-    approved_hours = EXCLUDED.approved_hours, pending_hours = EXCLUDED.pending_hours;
+\set totals_of true
+\ir bench-seed-totals.sql

@@ -45,12 +45,11 @@
 #define BENCH_TIMEOUT	30	/* seconds any network step may take */
 #define BENCH_SAMPLES	(1 << 22)
 
+#include "bench-rpc.h"
+
 struct options {
-	const char	*host;
-	int		 port;
-	const char	*password;
+	struct bench_target to;
 	const char	*idfile;
-	const char	*id;
 	const char	*method;
 	const char	*params;
 	const char	*form;
@@ -61,51 +60,11 @@ struct options {
 	int		 pages;
 };
 
-#include "bench-rpc.h"
-
-/* Connect, authenticate ("none"), open jxjy-rpc and log in as id. */
-static int
-conn_open(struct conn *c, const struct options *o, const char *id, char *err,
-    size_t errsize)
-{
-	int one = 1;
-	long timeout = BENCH_TIMEOUT;
-	bool no = false;
-	char *params, *reply;
-	json_t *p;
-
-	memset(c, 0, sizeof *c);
-	c->buf = malloc(BENCH_LINE_MAX);
-	if ((c->ssh = ssh_new()) == NULL || c->buf == NULL) {
-		snprintf(err, errsize, "out of memory");
-		return -1;
-	}
-	ssh_options_set(c->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no);
-	ssh_options_set(c->ssh, SSH_OPTIONS_HOST, o->host);
-	ssh_options_set(c->ssh, SSH_OPTIONS_PORT, &o->port);
-	ssh_options_set(c->ssh, SSH_OPTIONS_USER, "bench");
-	ssh_options_set(c->ssh, SSH_OPTIONS_NODELAY, &one);
-	ssh_options_set(c->ssh, SSH_OPTIONS_TIMEOUT, &timeout);
-	ssh_options_set(c->ssh, SSH_OPTIONS_KNOWNHOSTS, "/dev/null");
-	ssh_options_set(c->ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
-	if (ssh_connect(c->ssh) != SSH_OK ||
-	    ssh_userauth_none(c->ssh, NULL) != SSH_AUTH_SUCCESS ||
-	    (c->channel = ssh_channel_new(c->ssh)) == NULL ||
-	    ssh_channel_open_session(c->channel) != SSH_OK ||
-	    ssh_channel_request_subsystem(c->channel, "jxjy-rpc") != SSH_OK) {
-		snprintf(err, errsize, "ssh: %s", ssh_get_error(c->ssh));
-		return -1;
-	}
-	p = json_pack("{s:s, s:s}", "id_number", id, "password", o->password);
-	params = json_dumps(p, JSON_COMPACT);
-	json_decref(p);
-	if (conn_call(c, "session.login", params, &reply, NULL, err, errsize) != 0) {
-		free(params);
-		return -1;
-	}
-	free(params);
-	return 0;
-}
+static const char usage[] =
+    "usage: bench-declarations submit -I IDFILE [-c SESSIONS] [-t S] [-w S] [common]\n"
+    "       bench-declarations queue -i ID [-n REQUESTS] [-k PAGES] [-W WARMUP] [-P PARAMS]\n"
+    "       bench-declarations call -i ID -m METHOD [-P PARAMS] [common]\n"
+    "common: -H HOST -p PORT -f FORM -y YEAR\n";
 
 /* --- submit ------------------------------------------------------------------------- */
 
@@ -116,40 +75,37 @@ struct submit_run {
 	atomic_long	 done, failed;
 	double		*latency;	/* ms, of the measured requests */
 	atomic_long	 n_latency;
+	atomic_int	 sessions;	/* the next session's index */
 	pthread_barrier_t ready;
 };
 
-struct submit_thread {
-	struct submit_run *run;
-	int		 index;
-};
-
+/* One session: run->ids[its index], submitting until run->stop. */
 static void *
 submit_thread(void *arg)
 {
-	struct submit_thread *t = arg;
-	struct submit_run *run = t->run;
+	struct submit_run *run = arg;
 	const struct options *o = run->o;
+	int index = atomic_fetch_add(&run->sessions, 1);
 	struct conn c;
 	char err[512], params[512], *reply;
 	long i = 0, slot;
 	double t0, t1;
-	bool ok = conn_open(&c, o, run->ids[t->index], err, sizeof err) == 0;
+	bool ok = conn_open(&c, &o->to, run->ids[index], err, sizeof err) == 0;
 
 	if (!ok)
-		fprintf(stderr, "bench-declarations: session %d: %s\n", t->index, err);
+		fprintf(stderr, "bench-declarations: session %d: %s\n", index, err);
 	pthread_barrier_wait(&run->ready);
 	pthread_barrier_wait(&run->ready);	/* run->start is set now */
-	while (ok && (t0 = now()) < run->stop) {
+	while (ok && (t0 = bench_now()) < run->stop) {
 		snprintf(params, sizeof params, "{\"form\":\"%s\",\"year\":%d,\"amount\":2,"
 		    "\"fields\":{\"course\":\"压力测试课程%d-%ld\",\"platform\":\"河南专技在线\","
-		    "\"finished\":\"%d-06-01\"}}", o->form, o->year, t->index, i++, o->year);
+		    "\"finished\":\"%d-06-01\"}}", o->form, o->year, index, i++, o->year);
 		if (conn_call(&c, "declaration.submit", params, &reply, NULL, err, sizeof err) != 0) {
 			if (atomic_fetch_add(&run->failed, 1) < 5)
 				fprintf(stderr, "bench-declarations: %s\n", err);
 			break;
 		}
-		t1 = now();
+		t1 = bench_now();
 		if (t0 >= run->measure_from && t1 <= run->stop) {
 			atomic_fetch_add(&run->done, 1);
 			slot = atomic_fetch_add(&run->n_latency, 1);
@@ -185,7 +141,6 @@ static int
 run_submit(const struct options *o)
 {
 	struct submit_run run = { .o = o };
-	struct submit_thread *t;
 	pthread_t *th;
 	double elapsed, *lat;
 	long n;
@@ -197,15 +152,11 @@ run_submit(const struct options *o)
 	}
 	run.latency = malloc(BENCH_SAMPLES * sizeof *run.latency);
 	th = calloc((size_t)o->sessions, sizeof *th);
-	t = calloc((size_t)o->sessions, sizeof *t);
 	pthread_barrier_init(&run.ready, NULL, (unsigned)o->sessions + 1);
-	for (i = 0; i < o->sessions; i++) {
-		t[i].run = &run;
-		t[i].index = i;
-		pthread_create(&th[i], NULL, submit_thread, &t[i]);
-	}
+	for (i = 0; i < o->sessions; i++)
+		pthread_create(&th[i], NULL, submit_thread, &run);
 	pthread_barrier_wait(&run.ready);	/* every session logged in */
-	run.start = now();
+	run.start = bench_now();
 	run.measure_from = run.start + o->warmup;
 	run.stop = run.measure_from + o->seconds;
 	pthread_barrier_wait(&run.ready);
@@ -216,13 +167,12 @@ run_submit(const struct options *o)
 	lat = run.latency;
 	if (n > BENCH_SAMPLES)
 		n = BENCH_SAMPLES;
-	printf("%d sessions: %ld submits in %.1f s: %.0f submits/s, latency p50 %.2f ms, "
-	    "p99 %.2f ms, max %.2f ms\n", o->sessions, atomic_load(&run.done), elapsed,
-	    atomic_load(&run.done) / elapsed, quantile(lat, (size_t)n, 0.5),
-	    quantile(lat, (size_t)n, 0.99), quantile(lat, (size_t)n, 1.0));
+	printf("%d sessions: %ld submits in %.1f s: %.0f submits/s, latency ", o->sessions,
+	    atomic_load(&run.done), elapsed, atomic_load(&run.done) / elapsed);
+	bench_print_latency(lat, (size_t)n);
+	printf("\n");
 	free(run.latency);
 	free(th);
-	free(t);
 	for (i = 0; i < o->sessions; i++)
 		free(run.ids[i]);
 	free(run.ids);
@@ -249,7 +199,7 @@ run_queue(const struct options *o)
 		fprintf(stderr, "bench-declarations: -P is not a JSON object\n");
 		return 2;
 	}
-	if (conn_open(&c, o, o->id, err, sizeof err) != 0) {
+	if (conn_open(&c, &o->to, o->to.id, err, sizeof err) != 0) {
 		fprintf(stderr, "bench-declarations: %s\n", err);
 		goto out;
 	}
@@ -260,7 +210,7 @@ run_queue(const struct options *o)
 			json_object_set_new(p, "after", json_string(cursor));
 		params = json_dumps(p, JSON_COMPACT);
 		json_decref(p);
-		t0 = now();
+		t0 = bench_now();
 		if (conn_call(&c, "review.declarations", params, &reply, NULL, err, sizeof err) != 0) {
 			fprintf(stderr, "bench-declarations: %s\n", err);
 			free(params);
@@ -269,9 +219,9 @@ run_queue(const struct options *o)
 		if (done < o->warmup_requests)
 			;	/* not timed */
 		else if (cursor == NULL)
-			first[n_first++] = (now() - t0) * 1e3;
+			first[n_first++] = (bench_now() - t0) * 1e3;
 		else
-			later[n_later++] = (now() - t0) * 1e3;
+			later[n_later++] = (bench_now() - t0) * 1e3;
 		free(params);
 		done++;
 		r = json_loads(reply, 0, NULL);
@@ -285,15 +235,15 @@ run_queue(const struct options *o)
 			page = 0;
 		json_decref(r);
 	}
-	printf("%ld pages (%zu rows, %ld not timed): first pages p50 %.2f ms, p99 %.2f ms, "
-	    "max %.2f ms (%zu); ", done, items, o->warmup_requests,
-	    quantile(first, n_first, 0.5), quantile(first, n_first, 0.99),
-	    quantile(first, n_first, 1.0), n_first);
-	if (n_later > 0)
-		printf("later pages p50 %.2f ms, p99 %.2f ms, max %.2f ms (%zu)\n",
-		    quantile(later, n_later, 0.5), quantile(later, n_later, 0.99),
-		    quantile(later, n_later, 1.0), n_later);
-	else
+	printf("%ld pages (%zu rows, %ld not timed): first pages ", done, items,
+	    o->warmup_requests);
+	bench_print_latency(first, n_first);
+	printf(" (%zu); ", n_first);
+	if (n_later > 0) {
+		printf("later pages ");
+		bench_print_latency(later, n_later);
+		printf(" (%zu)\n", n_later);
+	} else
 		printf("no later pages (the filter leaves one page)\n");
 	rc = 0;
 out:
@@ -312,7 +262,7 @@ run_call(const struct options *o)
 	char err[512], *reply;
 	int rc = 1;
 
-	if (conn_open(&c, o, o->id, err, sizeof err) != 0) {
+	if (conn_open(&c, &o->to, o->to.id, err, sizeof err) != 0) {
 		fprintf(stderr, "bench-declarations: %s\n", err);
 	} else if (conn_call(&c, o->method, o->params, &reply, NULL, err, sizeof err) != 0) {
 		fprintf(stderr, "bench-declarations: %s\n", err);
@@ -324,65 +274,31 @@ run_call(const struct options *o)
 	return rc;
 }
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: bench-declarations submit -I IDFILE [-c SESSIONS] [-t S] [-w S] [common]\n"
-	    "       bench-declarations queue -i ID [-n REQUESTS] [-k PAGES] [-W WARMUP] [-P PARAMS]\n"
-	    "       bench-declarations call -i ID -m METHOD [-P PARAMS] [common]\n"
-	    "common: -H HOST -p PORT -f FORM -y YEAR\n");
-	exit(2);
-}
-
 int
 main(int argc, char **argv)
 {
 	struct options o = {
-		.host = "127.0.0.1", .port = 2222, .sessions = 8, .seconds = 20, .warmup = 3,
-		.requests = 3000, .warmup_requests = 600, .pages = 10, .params = "{}",
-		.form = "online_course",
+		.sessions = 8, .seconds = 20, .warmup = 3, .requests = 3000,
+		.warmup_requests = 600, .pages = 10, .params = "{}", .form = "online_course",
 	};
 	time_t t = time(NULL) + 8 * 3600;
 	struct tm tm;
 	const char *cmd;
-	int ch;
 
 	gmtime_r(&t, &tm);
 	o.year = tm.tm_year + 1900;
-	o.password = getenv("BENCH_PASSWORD") ? getenv("BENCH_PASSWORD") : "Demo-2026-jxjy";
-	if (argc < 2)
-		usage();
-	cmd = argv[1];
-	optind = 2;
-	while ((ch = getopt(argc, argv, "H:p:I:i:m:P:f:y:c:t:w:n:k:W:")) != -1) {
-		switch (ch) {
-		case 'H': o.host = optarg; break;
-		case 'p': o.port = atoi(optarg); break;
-		case 'I': o.idfile = optarg; break;
-		case 'i': o.id = optarg; break;
-		case 'm': o.method = optarg; break;
-		case 'P': o.params = optarg; break;
-		case 'f': o.form = optarg; break;
-		case 'y': o.year = atoi(optarg); break;
-		case 'c': o.sessions = atoi(optarg); break;
-		case 't': o.seconds = atof(optarg); break;
-		case 'w': o.warmup = atof(optarg); break;
-		case 'n': o.requests = atol(optarg); break;
-		case 'k': o.pages = atoi(optarg); break;
-		case 'W': o.warmup_requests = atol(optarg); break;
-		default: usage();
-		}
-	}
+	cmd = bench_options(argc, argv, usage, &o.to,
+	    "I:s m:s P:s f:s y:i c:i t:d w:d n:l k:i W:l", &o.idfile, &o.method, &o.params,
+	    &o.form, &o.year, &o.sessions, &o.seconds, &o.warmup, &o.requests, &o.pages, &o.warmup_requests);
 	signal(SIGPIPE, SIG_IGN);
 	ssh_init();
 	if (strcmp(cmd, "submit") == 0 && o.sessions > 0 && o.seconds > 0)
 		return run_submit(&o);
-	if (strcmp(cmd, "queue") == 0 && o.id != NULL && o.requests > o.warmup_requests &&
+	if (strcmp(cmd, "queue") == 0 && o.to.id != NULL && o.requests > o.warmup_requests &&
 	    o.warmup_requests >= 0 && o.pages > 0)
 		return run_queue(&o);
-	if (strcmp(cmd, "call") == 0 && o.id != NULL && o.method != NULL)
+	if (strcmp(cmd, "call") == 0 && o.to.id != NULL && o.method != NULL)
 		return run_call(&o);
-	usage();
+	bench_usage(usage);
 	return 2;
 }

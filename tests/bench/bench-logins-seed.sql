@@ -3,20 +3,9 @@
 -- whose Argon2id hash is :hash, and :pending (50,000 in the script) pending applications
 -- in its registration queue, submitted one second apart.  ID numbers are GB 11643 ones
 -- with a correct check character: staff in region 410106, applicants in 410107.
-\set ON_ERROR_STOP 1
-SET synchronous_commit = off;
+\ir bench-seed-common.sql
 
--- The check character of GB 11643 for the first 17 digits.
-CREATE FUNCTION pg_temp.idnum(first17 text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-	SELECT first17 || substr('10X98765432', (sum(substr(first17, i, 1)::int *
-	    (ARRAY[7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2])[i]) % 11)::int + 1, 1)
-	FROM generate_series(1, 17) AS i
-$$;
-
-INSERT INTO units (code, name, region) VALUES ('BLOG', '登录压测单位', '410100')
-ON CONFLICT DO NOTHING;
-INSERT INTO departments (unit_code, name)
-SELECT 'BLOG', '登录压测科室' || lpad(d::text, 2, '0') FROM generate_series(1, 10) d;
+SELECT pg_temp.bench_unit('BLOG', '登录压测单位', '登录压测科室', 10);
 CREATE TEMP TABLE bench_depts AS
 SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM departments WHERE unit_code = 'BLOG';
 

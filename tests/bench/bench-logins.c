@@ -37,65 +37,19 @@
 #define BENCH_TIMEOUT	60	/* seconds any network step may take */
 #define BENCH_THREADS_MAX 64
 
+#include "bench-rpc.h"
+
 struct options {
-	const char	*host;
-	int		 port;
-	const char	*password;
-	const char	*id;
+	struct bench_target to;
 	const char	*ids_file;
 	long		 calls, warmup, restart;
 	int		 threads;
 	double		 seconds;
 };
 
-#include "bench-rpc.h"
-
-/* Connect, authenticate ("none"), open jxjy-rpc and, when o->id is set, log in. */
-static int
-conn_open(struct conn *c, const struct options *o, char *err, size_t errsize)
-{
-	int one = 1;
-	long timeout = BENCH_TIMEOUT;
-	bool no = false;
-	char *params, *reply;
-	size_t size;
-	json_t *p;
-
-	memset(c, 0, sizeof *c);
-	c->buf = malloc(BENCH_LINE_MAX);
-	if ((c->ssh = ssh_new()) == NULL || c->buf == NULL) {
-		snprintf(err, errsize, "out of memory");
-		return -1;
-	}
-	ssh_options_set(c->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no);
-	ssh_options_set(c->ssh, SSH_OPTIONS_HOST, o->host);
-	ssh_options_set(c->ssh, SSH_OPTIONS_PORT, &o->port);
-	ssh_options_set(c->ssh, SSH_OPTIONS_USER, "bench");
-	ssh_options_set(c->ssh, SSH_OPTIONS_NODELAY, &one);
-	ssh_options_set(c->ssh, SSH_OPTIONS_TIMEOUT, &timeout);
-	ssh_options_set(c->ssh, SSH_OPTIONS_KNOWNHOSTS, "/dev/null");
-	ssh_options_set(c->ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
-	if (ssh_connect(c->ssh) != SSH_OK ||
-	    ssh_userauth_none(c->ssh, NULL) != SSH_AUTH_SUCCESS ||
-	    (c->channel = ssh_channel_new(c->ssh)) == NULL ||
-	    ssh_channel_open_session(c->channel) != SSH_OK ||
-	    ssh_channel_request_subsystem(c->channel, "jxjy-rpc") != SSH_OK) {
-		snprintf(err, errsize, "ssh: %s", ssh_get_error(c->ssh));
-		return -1;
-	}
-	if (o->id == NULL)
-		return 0;
-	p = json_pack("{s:s, s:s}", "id_number", o->id, "password", o->password);
-	params = json_dumps(p, JSON_COMPACT);
-	json_decref(p);
-	if (conn_call(c, "session.login", params, &reply, &size, err, errsize) != 0) {
-		free(params);
-		return -1;
-	}
-	free(params);
-	return 0;
-}
-
+static const char usage[] =
+    "usage: bench-logins logins -f IDS [-t THREADS] [-s SECONDS] [-H HOST] [-p PORT]\n"
+    "       bench-logins queue -i ID [-n CALLS] [-W WARMUP] [-r RESTART] [-H HOST] [-p PORT]\n";
 
 /* One login thread's share: its ID numbers and what it counted. */
 struct login_worker {
@@ -116,30 +70,22 @@ static void *
 login_run(void *arg)
 {
 	struct login_worker *w = arg;
-	struct options o = *w->o;
+	const struct options *o = w->o;
 	struct conn c;
-	char *params, *reply;
+	char *reply;
 	size_t size, k = 0;
-	json_t *p;
 
-	o.id = NULL;
-	if (conn_open(&c, &o, w->err, sizeof w->err) != 0) {
+	if (conn_open(&c, &o->to, NULL, w->err, sizeof w->err) != 0) {
 		w->failed = 1;
 		goto out;
 	}
 	while (!atomic_load(&login_go))
 		;
-	while (now() < login_deadline) {
-		p = json_pack("{s:s, s:s}", "id_number", w->ids[k], "password", o.password);
-		params = json_dumps(p, JSON_COMPACT);
-		json_decref(p);
-		if (conn_call(&c, "session.login", params, &reply, &size, w->err,
-		    sizeof w->err) != 0) {
-			free(params);
+	while (bench_now() < login_deadline) {
+		if (conn_login(&c, w->ids[k], o->to.password, w->err, sizeof w->err) != 0) {
 			w->failed = 1;
 			break;
 		}
-		free(params);
 		if (conn_call(&c, "session.logout", "{}", &reply, &size, w->err,
 		    sizeof w->err) != 0) {
 			w->failed = 1;
@@ -198,7 +144,7 @@ run_logins(const struct options *o)
 		struct timespec ts = { 1, 0 };
 		nanosleep(&ts, NULL);
 	}
-	t0 = now();
+	t0 = bench_now();
 	login_deadline = t0 + o->seconds;
 	atomic_store(&login_go, 1);
 	for (int t = 0; t < o->threads; t++) {
@@ -210,7 +156,7 @@ run_logins(const struct options *o)
 		}
 		free(w[t].ids);
 	}
-	elapsed = now() - t0;
+	elapsed = bench_now() - t0;
 	printf("logins: %ld in %.2f s over %d sessions: %.2f logins/s\n", total, elapsed,
 	    o->threads, total / elapsed);
 	for (size_t i = 0; i < n; i++)
@@ -227,11 +173,11 @@ run_queue(const struct options *o)
 	double *lat = calloc((size_t)o->calls + 1, sizeof *lat);
 	double *first = calloc((size_t)o->calls + 1, sizeof *first), t0, ms;
 	long depth = 0, n_first = 0, rows = 0;
-	size_t size;
+	size_t size = 0;
 	json_t *p, *r, *next;
 	int rc = 1;
 
-	if (conn_open(&c, o, err, sizeof err) != 0) {
+	if (conn_open(&c, &o->to, o->to.id, err, sizeof err) != 0) {
 		fprintf(stderr, "bench-logins: %s\n", err);
 		goto out;
 	}
@@ -247,14 +193,14 @@ run_queue(const struct options *o)
 			json_object_set_new(p, "after", json_string(cursor));
 		params = json_dumps(p, JSON_COMPACT);
 		json_decref(p);
-		t0 = now();
+		t0 = bench_now();
 		if (conn_call(&c, "review.registrations", params, &reply, &size, err,
 		    sizeof err) != 0) {
 			fprintf(stderr, "bench-logins: %s\n", err);
 			free(params);
 			goto out;
 		}
-		ms = (now() - t0) * 1e3;
+		ms = (bench_now() - t0) * 1e3;
 		free(params);
 		if (i >= o->warmup) {
 			lat[i - o->warmup] = ms;
@@ -272,12 +218,13 @@ run_queue(const struct options *o)
 		json_decref(r);
 		depth++;
 	}
-	printf("review.registrations: %ld pages (the last of %ld rows, %zu bytes): p50 %.2f ms,"
-	    " p99 %.2f ms, max %.2f ms\n", o->calls, rows, size,
-	    quantile(lat, (size_t)o->calls, 0.5), quantile(lat, (size_t)o->calls, 0.99),
-	    quantile(lat, (size_t)o->calls, 1.0));
+	printf("review.registrations: %ld pages (the last of %ld rows, %zu bytes): ", o->calls,
+	    rows, size);
+	bench_print_latency(lat, (size_t)o->calls);
+	printf("\n");
 	printf("review.registrations, first pages: %ld pages: first_p50 %.2f ms, first_p99 %.2f ms\n",
-	    n_first, quantile(first, (size_t)n_first, 0.5), quantile(first, (size_t)n_first, 0.99));
+	    n_first, bench_quantile(first, (size_t)n_first, 0.5),
+	    bench_quantile(first, (size_t)n_first, 0.99));
 	rc = 0;
 out:
 	free(cursor);
@@ -287,53 +234,25 @@ out:
 	return rc;
 }
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: bench-logins logins -f IDS [-t THREADS] [-s SECONDS] [-H HOST] [-p PORT]\n"
-	    "       bench-logins queue -i ID [-n CALLS] [-W WARMUP] [-r RESTART] [-H HOST] [-p PORT]\n");
-	exit(2);
-}
-
 int
 main(int argc, char **argv)
 {
 	struct options o = {
-		.host = "127.0.0.1", .port = 2222, .calls = 500, .warmup = 50, .restart = 20,
-		.threads = 8, .seconds = 10,
+		.calls = 500, .warmup = 50, .restart = 20, .threads = 8, .seconds = 10,
 	};
 	const char *cmd;
-	int ch;
 
-	o.password = getenv("BENCH_PASSWORD") ? getenv("BENCH_PASSWORD") : "Demo-2026-jxjy";
-	if (argc < 2)
-		usage();
-	cmd = argv[1];
-	optind = 2;
-	while ((ch = getopt(argc, argv, "H:p:i:f:n:W:r:t:s:")) != -1) {
-		switch (ch) {
-		case 'H': o.host = optarg; break;
-		case 'p': o.port = atoi(optarg); break;
-		case 'i': o.id = optarg; break;
-		case 'f': o.ids_file = optarg; break;
-		case 'n': o.calls = atol(optarg); break;
-		case 'W': o.warmup = atol(optarg); break;
-		case 'r': o.restart = atol(optarg); break;
-		case 't': o.threads = atoi(optarg); break;
-		case 's': o.seconds = atof(optarg); break;
-		default: usage();
-		}
-	}
+	cmd = bench_options(argc, argv, usage, &o.to, "f:s n:l W:l r:l t:i s:d", &o.ids_file,
+	    &o.calls, &o.warmup, &o.restart, &o.threads, &o.seconds);
 	if (o.calls < 1 || o.warmup < 0 || o.restart < 1 || o.threads < 1 ||
 	    o.threads > BENCH_THREADS_MAX || o.seconds <= 0)
-		usage();
+		bench_usage(usage);
 	signal(SIGPIPE, SIG_IGN);
 	ssh_init();
 	if (strcmp(cmd, "logins") == 0 && o.ids_file != NULL)
 		return run_logins(&o);
-	if (strcmp(cmd, "queue") == 0 && o.id != NULL)
+	if (strcmp(cmd, "queue") == 0 && o.to.id != NULL)
 		return run_queue(&o);
-	usage();
+	bench_usage(usage);
 	return 2;
 }

@@ -54,6 +54,8 @@
 /* Seconds any single network step may take before the session counts as failed. */
 #define BENCH_TIMEOUT	30
 
+#include "bench-common.h"
+
 struct bench_options {
 	const char	*host;
 	int		 port;
@@ -83,15 +85,6 @@ static void
 bench_signal(int sig)
 {
 	bench_stop = sig;
-}
-
-static double
-bench_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /*
@@ -159,45 +152,10 @@ bench_thread_start(pthread_t *tid, const pthread_attr_t *attr, void *(*fn)(void 
 	}
 }
 
-static int
-bench_compare_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The q-quantile (0..1, nearest rank) of v[0..n), which it sorts; 0 when empty. */
-static double
-bench_quantile(double *v, size_t n, double q)
-{
-	size_t rank;
-
-	if (n == 0)
-		return 0;
-	qsort(v, n, sizeof *v, bench_compare_double);
-	rank = (size_t)(q * n + 0.999999);
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return v[rank - 1];
-}
-
 static void
 bench_conn_free(struct bench_conn *c)
 {
-	if (c->channel != NULL) {
-		ssh_channel_send_eof(c->channel);
-		ssh_channel_close(c->channel);
-		ssh_channel_free(c->channel);
-		c->channel = NULL;
-	}
-	if (c->ssh != NULL) {
-		ssh_disconnect(c->ssh);
-		ssh_free(c->ssh);
-		c->ssh = NULL;
-	}
+	bench_ssh_free(&c->ssh, &c->channel);
 }
 
 /*
@@ -268,24 +226,13 @@ static int
 bench_conn_open(struct bench_conn *c, const struct bench_options *o, char *err,
     size_t errsize)
 {
-	int one = 1, rc;
-	long timeout = BENCH_TIMEOUT;
-	bool no = false;
+	int rc;
 
 	memset(c, 0, sizeof *c);
-	if ((c->ssh = ssh_new()) == NULL) {
+	if ((c->ssh = bench_ssh_new(o->host, o->port, o->user)) == NULL) {
 		snprintf(err, errsize, "ssh_new failed");
 		return -1;
 	}
-	/* No ~/.ssh/config, and no known_hosts file read on every connection. */
-	ssh_options_set(c->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no);
-	ssh_options_set(c->ssh, SSH_OPTIONS_HOST, o->host);
-	ssh_options_set(c->ssh, SSH_OPTIONS_PORT, &o->port);
-	ssh_options_set(c->ssh, SSH_OPTIONS_USER, o->user);
-	ssh_options_set(c->ssh, SSH_OPTIONS_NODELAY, &one);
-	ssh_options_set(c->ssh, SSH_OPTIONS_TIMEOUT, &timeout);
-	ssh_options_set(c->ssh, SSH_OPTIONS_KNOWNHOSTS, "/dev/null");
-	ssh_options_set(c->ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
 	if (ssh_connect(c->ssh) != SSH_OK) {
 		snprintf(err, errsize, "connect: %s", ssh_get_error(c->ssh));
 		goto fail;

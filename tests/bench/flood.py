@@ -13,49 +13,25 @@ The bench config raises sessions.max_per_source to 1000: its default (50) would 
 the 51st session from 127.0.0.1, i.e. the person's.
 """
 
-import argparse
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import threading
 import time
 
-SSH_OPTS = ["-F", "/dev/null", "-o", "StrictHostKeyChecking=no",
-            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-            "-o", "IdentityAgent=none", "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes"]
+from benchlib import (SSH_OPTS, arguments, conninfo, jxjyd_run, jxjyd_serve, percentile,
+                      proc_kib, write_config)
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from helpers import DEMO_HASH, DEMO_PASSWORD, id_number  # noqa: E402
+from helpers import DEMO_HASH, DEMO_PASSWORD, id_number, request_line  # noqa: E402
 
 PERSON = id_number()
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-def percentile(values, p):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
-
-
-def line(i, method, params=None):
-    req = {"jsonrpc": "2.0", "id": i, "method": method}
-    if params is not None:
-        req["params"] = params
-    return (json.dumps(req) + "\n").encode()
+    return proc_kib(pid, "VmRSS")
 
 
 class Rpc:
@@ -68,7 +44,7 @@ class Rpc:
 
     def call(self, method, params=None):
         self.n += 1
-        self.p.stdin.write(line(self.n, method, params))
+        self.p.stdin.write(request_line(self.n, method, params))
         self.p.stdin.flush()
         reply = json.loads(self.p.stdout.readline())
         if "error" in reply:
@@ -84,9 +60,9 @@ def flood(proc, long_lines):
     pad = "x" * 1_000_000
     try:
         for i in range(400):
-            proc.stdin.write(line(i + 1, "ref.majors", {"limit": 200}))
+            proc.stdin.write(request_line(i + 1, "ref.majors", {"limit": 200}))
         for i in range(long_lines):
-            proc.stdin.write(line(401 + i, "system.ping", {"pad": pad}))
+            proc.stdin.write(request_line(401 + i, "system.ping", {"pad": pad}))
         proc.stdin.flush()
     except (BrokenPipeError, OSError, ValueError):
         pass
@@ -113,55 +89,25 @@ def one_run(port, pid, person, sessions, seconds, long_lines):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--jxjyd", required=True)
-    ap.add_argument("--schema", required=True)
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--workdir", required=True)
-    ap.add_argument("--sessions", type=int, default=50)
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--seconds", type=float, default=20)
-    ap.add_argument("--long-lines", type=int, default=200)
-    ap.add_argument("--stall-timeout", type=int, default=10)
-    ap.add_argument("--out")
-    a = ap.parse_args()
+    a = arguments("data", sessions=50, runs=3, seconds=20.0, long_lines=200, stall_timeout=10)
 
-    port = free_port()
-    conf = os.path.join(a.workdir, "jxjyd.conf")
-    pg = f"host={os.environ['PGHOST']} port={os.environ['PGPORT']} user={os.environ['PGUSER']}"
-    with open(conf, "w") as f:
-        f.write(f'''listen_address = "127.0.0.1";
-port = {port};
-host_key = "{a.workdir}/host_key";
-schema_dir = "{a.schema}";
-control_socket = "{a.workdir}/jxjyd.sock";
-database: {{ conninfo = "{pg} dbname=jxjy"; pool_size = 8; }};
-log: {{ level = "info"; }};
+    conf, port = write_config(a.workdir, a.schema, f'''control_socket = "{a.workdir}/jxjyd.sock";
 sessions: {{ max_per_source = 1000; stall_timeout = {a.stall_timeout}; }};
 security: {{ captcha = "off"; }};
 reference: {{ regions = "{a.data}/regions.csv"; units = "{a.data}/units.csv";
 	departments = "{a.data}/departments.csv"; majors = "{a.data}/majors.csv";
 	titles = "{a.data}/titles.csv"; }};
 ''')
-    for cmd in (["migrate"], ["import"]):
-        r = subprocess.run([a.jxjyd, "-f", conf, *cmd], capture_output=True, text=True)
-        if r.returncode != 0:
-            sys.exit(f"jxjyd {cmd[0]} failed: {r.stdout}{r.stderr}")
-    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", f"{pg} dbname=jxjy",
+    jxjyd_run(a.jxjyd, conf, "migrate", "import")
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo(),
                     "-c", "INSERT INTO units (code, name, region) VALUES ('BFU', '压测单位', "
                     "(SELECT code FROM regions ORDER BY code LIMIT 1))",
                     "-c", "INSERT INTO accounts (id_number, state, password_hash, name, "
                     f"unit_code) VALUES ('{PERSON}', 'active', '{DEMO_HASH}', '值守', "
                     "'BFU')"], check=True)
-    err = open(os.path.join(a.workdir, "jxjyd.stderr"), "w")
-    daemon = subprocess.Popen([a.jxjyd, "-f", conf, "serve"], stdout=err, stderr=err)
+    daemon, err_path = jxjyd_serve(a.jxjyd, conf, a.workdir)
     rows = []
     try:
-        deadline = time.monotonic() + 30
-        while "listening on" not in open(err.name).read():
-            if daemon.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"jxjyd did not start:\n{open(err.name).read()}")
-            time.sleep(0.05)
         person = Rpc(port)
         person.call("session.login", {"id_number": PERSON, "password": DEMO_PASSWORD})
         base = rss_kib(daemon.pid)
@@ -177,7 +123,7 @@ reference: {{ regions = "{a.data}/regions.csv"; units = "{a.data}/units.csv";
     finally:
         daemon.terminate()
         daemon.wait(timeout=60)
-    log = open(err.name).read()
+    log = open(err_path).read()
     closed = log.count("of output unread for")
     worst_rss = max(r[2] for r in rows)
     worst_p99 = max(r[5] for r in rows)

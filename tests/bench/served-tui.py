@@ -17,14 +17,12 @@ Writes a Markdown report (--out) and prints it.  Exits 1 when the median latency
 the target or a step fails.
 """
 
-import argparse
 import fcntl
 import os
 import platform
 import re
 import select
 import signal
-import socket
 import statistics
 import struct
 import subprocess
@@ -32,19 +30,12 @@ import sys
 import termios
 import time
 
+from benchlib import SSH_OPTS, arguments, jxjyd_run, jxjyd_serve, percentile, proc_kib, write_config
+
 ESCAPES = re.compile(rb"\x1b(?:\[[0-9;?<=>!]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|"
                      rb"[()*+][0-9A-Za-z]|[@-Z\\-_])")
-SSH_OPTS = ["-F", "/dev/null", "-o", "StrictHostKeyChecking=no",
-            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-            "-o", "IdentityAgent=none", "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes"]
 LOGIN_MARK = "身份证号".encode()
 TICK = os.sysconf("SC_CLK_TCK")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Term:
@@ -134,17 +125,6 @@ def proc_stat(pid):
     return (int(fields[11]) + int(fields[12])) / TICK, int(fields[1])
 
 
-def proc_kib(pid, key, path="status"):
-    try:
-        with open(f"/proc/{pid}/{path}") as f:
-            for line in f:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def children(pid):
     out = []
     for name in os.listdir("/proc"):
@@ -159,48 +139,17 @@ def cpu_of(pids):
     return sum((proc_stat(p) or (0, 0))[0] for p in pids)
 
 
-def percentile(values, p):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
-
-
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--jxjyd", required=True)
-    ap.add_argument("--schema", required=True)
-    ap.add_argument("--workdir", required=True)
-    ap.add_argument("--sessions", type=int, default=200)
-    ap.add_argument("--keystrokes", type=int, default=200)
-    ap.add_argument("--idle-seconds", type=int, default=30)
-    ap.add_argument("--target-ms", type=float, default=20.0)
-    ap.add_argument("--out")
-    a = ap.parse_args()
+    a = arguments(sessions=200, keystrokes=200, idle_seconds=30, target_ms=20.0)
 
-    port = free_port()
-    conf = os.path.join(a.workdir, "jxjyd.conf")
-    with open(conf, "w") as f:
-        f.write(f'''listen_address = "127.0.0.1";
-port = {port};
-host_key = "{a.workdir}/host_key";
-schema_dir = "{a.schema}";
-database: {{ conninfo = "host={os.environ['PGHOST']} port={os.environ['PGPORT']} user={os.environ['PGUSER']} dbname=jxjy"; pool_size = 8; }};
-log: {{ level = "info"; }};
-sessions: {{ max = 5000; max_per_source = 5000; idle_timeout = 0; }};
-security: {{ captcha = "always"; }};
+    conf, port = write_config(a.workdir, a.schema, '''\
+sessions: { max = 5000; max_per_source = 5000; idle_timeout = 0; };
+security: { captcha = "always"; };
 ''')
-    r = subprocess.run([a.jxjyd, "-f", conf, "migrate"], capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"migrate failed: {r.stderr}")
-    err = open(os.path.join(a.workdir, "jxjyd.stderr"), "w")
-    daemon = subprocess.Popen([a.jxjyd, "-f", conf, "serve"], stdout=err, stderr=err)
+    jxjyd_run(a.jxjyd, conf, "migrate")
+    daemon, _ = jxjyd_serve(a.jxjyd, conf, a.workdir)
     terms = []
     try:
-        deadline = time.monotonic() + 30
-        while "listening on" not in open(err.name).read():
-            if daemon.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"jxjyd did not start:\n{open(err.name).read()}")
-            time.sleep(0.05)
-
         # One session first, so that the daemon's one-off costs (pool, statements,
         # libssh's first key exchange) are not charged to the 200.
         warm = Term(port)

@@ -364,8 +364,7 @@ def test_review_reject_filter_and_lost_race(daemon, world, tui):
     assert "别单位丁" not in text and elsewhere not in text
 
     # The filter: a name typed after '/'.
-    t.keys("/")
-    t.type("退回")
+    t.filter("退回")
     t.wait("退回丙", absent=("竞审甲", "竞审乙"))
     t.keys("Enter")
     t.keys("r")

@@ -278,8 +278,7 @@ def test_withdraw_then_rejection_with_reason(daemon, world, tui):
     admin.login(world.admin, then="功能列表")
     admin.keys("Down", "Enter")
     admin.wait("职务变更审核", "资料丁")
-    admin.keys("/")
-    admin.type("资料丁")
+    admin.filter("资料丁")
     admin.wait("待审核 1 人")
     admin.keys("Enter", "r")
     admin.wait("原因")
@@ -322,8 +321,7 @@ def test_admin_reads_a_staff_members_profile(daemon, world, tui):
     admin.keys("Down", "Down", "Enter")
     text = admin.wait("本单位人员", "资料戊", idn)
     assert "（变更待审核）" in admin.line_with(idn), text
-    admin.keys("/")
-    admin.type("资料戊")
+    admin.filter("资料戊")
     admin.wait("共 1 人")
     admin.keys("Enter", "Enter")
     # "变更记录" alone would match the hint bar before the dialog is drawn: wait for the
@@ -429,8 +427,7 @@ def test_queue_staff_and_history_page_with_pgdn(daemon, world, tui):
     for _ in range(3):
         t.keys("NPage")
     t.wait("排页54", "已显示 55 条", absent=("PgDn 加载更多",))
-    t.keys("/")
-    t.type("排页07")
+    t.filter("排页07")
     t.wait("共 1 人")
     t.keys("Enter", "Enter")
     # The latest 20 changes (the title's and 19 phone numbers); h shows them all.

@@ -100,6 +100,11 @@ class Tui:
         if then is not None:
             self.wait(then)
 
+    def filter(self, text):
+        """In a list: open its filter (/) and type text."""
+        self.keys("/")
+        self.type(text)
+
     def open_function(self, label):
         """Open the home list's function called label (found by its row under 功能列表)."""
         lines = self.lines()

@@ -24,7 +24,7 @@ import pytest
 from conftest import JXJY, SSH_OPTIONS, Daemon, RpcSession, _die_with_parent, require_binary
 from helpers import (CONFLICT, DEMO_PASSWORD, INVALID_INPUT, NOT_FOUND, NOT_PERMITTED,
                      NO_AGENT, Accounts, Sql, expect_error, id_number, key_rpc, logged_in,
-                     make_key, pty_ssh, sex_code, ssh_exec)
+                     make_key, on_duty, pty_ssh, sex_code, ssh_exec)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "e2e"))
 from tmux import Tmux  # noqa: E402
@@ -784,11 +784,7 @@ def test_flood_is_refused_early_and_users_keep_working(make_daemon, postgres):
     d = make_daemon(config={"sessions": {"max": 50, "max_per_source": 20,
                                          "max_startups": "10:30:50",
                                          "login_grace_time": 3}})
-    acc = Accounts(postgres, d.dbname, "FL")
-    acc.add_unit("FLU", "洪水测试单位")
-    _, idn = acc.add_admin("FLU", "值守管理员")
-    user = d.rpc()
-    user.result("session.login", {"id_number": idn, "password": DEMO_PASSWORD})
+    user, idn = on_duty(d, postgres, "FL", "FLU", "洪水测试单位")
 
     results, lock, pings, stop = [], threading.Lock(), [], threading.Event()
 

@@ -25,7 +25,7 @@ import pytest
 from conftest import Daemon
 from helpers import (CONFLICT, INVALID_INPUT, INVALID_PARAMS, ISO, NOT_FOUND, NOT_PERMITTED,
                      NOW, Accounts, expect_error, id_number, key_rpc, libconfig, logged_in,
-                     make_key, reload_forms, ssh_exec)
+                     make_key, pages, reload_forms, ssh_exec)
 
 
 D = Decimal
@@ -132,17 +132,10 @@ def figures(row):
 
 def report_all(adm, year=NOW, limit=200, **params):
     """Every row of the report (all pages), and the last page's result."""
-    items, after, last = [], None, None
-    for _ in range(1000):
-        p = dict(params, year=year, limit=limit)
-        if after:
-            p["after"] = after
-        last = adm.result("completion.report", p)
+    items = []
+    for last in pages(adm, "completion.report", dict(params, year=year, limit=limit)):
         items += last["items"]
-        after = last["next"]
-        if after is None:
-            return items, last
-    raise AssertionError("the report does not end")
+    return items, last
 
 
 def report_row(adm, aid, year=NOW):
@@ -536,17 +529,11 @@ def test_report_filters(big_unit):
 
 def read_csv(s, **params):
     """Every piece of completion.report_csv joined, as bytes, and the number of pieces."""
-    text, after, pieces = "", None, 0
-    while True:
-        p = dict(params)
-        if after:
-            p["after"] = after
-        r = s.result("completion.report_csv", p)
+    text, pieces = "", 0
+    for r in pages(s, "completion.report_csv", params):
         text += r["csv"]
         pieces += 1
-        after = r["next"]
-        if after is None:
-            return text.encode("utf-8"), pieces
+    return text.encode("utf-8"), pieces
 
 
 def test_csv_export_reads_back(big_unit):

@@ -22,8 +22,8 @@ import pytest
 from conftest import Daemon
 from helpers import (CHUNK, CONFLICT, INVALID_INPUT, INVALID_PARAMS, ISO, MAX_ATTACHMENT,
                      NOT_FOUND, NOT_PERMITTED, NOW, PLAIN, Accounts, content, expect_error,
-                     jpeg, logged_in, reload_forms, set_forms, sha, upload, valid_fields,
-                     valid_value, wait_until)
+                     jpeg, logged_in, pages, reload_forms, set_forms, sha, upload,
+                     valid_fields, valid_value, wait_until)
 
 
 @pytest.fixture(scope="module")
@@ -515,18 +515,11 @@ def test_person_list_filters_and_pages(ddaemon, world, forms):
                for i in range(45)]
         for i in ids[:5]:
             s.result("declaration.submit", {"id": i})
-        got, after, pages = [], None, 0
-        while True:
-            p = {"limit": 20}
-            if after:
-                p["after"] = after
-            page = s.result("declaration.list", p)
+        got, n = [], 0
+        for page in pages(s, "declaration.list", {"limit": 20}):
             got += [i["id"] for i in page["items"]]
-            pages += 1
-            after = page["next"]
-            if not after:
-                break
-        assert got == list(reversed(ids)) and pages == 3
+            n += 1
+        assert got == list(reversed(ids)) and n == 3
         assert page["counts"] == {"all": 45, "draft": 40, "pending": 5, "approved": 0,
                                   "rejected": 0}
         pend = s.result("declaration.list", {"state": "pending"})
@@ -569,20 +562,13 @@ def test_review_queue_filters_and_pages(ddaemon, world, admin, forms):
     expected = [int(r[0]) for r in acc.rows(
         "SELECT id FROM declarations WHERE unit_code = 'DCA' AND state = 'pending' "
         "ORDER BY submitted_at DESC, id DESC")]
-    got, after = [], None
+    got = []
     first = admin.result("review.declarations", {"limit": 7})
     assert first["pending_total"] == len(expected) and first["pending_total_capped"] is False
-    while True:
-        p = {"limit": 7}
-        if after:
-            p["after"] = after
-        page = admin.result("review.declarations", p)
-        if after:
+    for n, page in enumerate(pages(admin, "review.declarations", {"limit": 7})):
+        if n > 0:
             assert "pending_total" not in page
         got += [i["id"] for i in page["items"]]
-        after = page["next"]
-        if not after:
-            break
     assert got == expected
     item = next(i for i in first["items"] if i["id"] in mine)
     assert item["person"]["name"] in ("欧阳队列", "司马队列") and ISO.match(item["submitted_at"])
@@ -600,16 +586,10 @@ def test_review_queue_filters_and_pages(ddaemon, world, admin, forms):
                                                 "limit": 200})
     assert sorted(i["id"] for i in page["items"]) == sorted(mine[0::3])
     assert page["pending_total"] == 10
-    got, after = [], None
-    while True:
-        p = {"form": "t_credits", "person": "队列", "limit": 3}
-        if after:
-            p["after"] = after
-        page = admin.result("review.declarations", p)
+    got = []
+    for page in pages(admin, "review.declarations",
+                      {"form": "t_credits", "person": "队列", "limit": 3}):
         got += [i["id"] for i in page["items"]]
-        after = page["next"]
-        if not after:
-            break
     assert got == sorted(mine[0::3], reverse=True)
     expect_error(admin.call("review.declarations", {"form": "Bad-Code"}), INVALID_PARAMS,
                  "form_filter_invalid", "form")

@@ -21,7 +21,7 @@ import threading
 import time
 
 from conftest import JXJY, _die_with_parent, openssh_rpc_argv, require_binary
-from helpers import DEMO_PASSWORD, Accounts, pty_ssh, wait_until
+from helpers import DEMO_PASSWORD, Accounts, on_duty, pty_ssh, request_line, wait_until
 
 STALL_LINE = re.compile(r"session (\d+): .*: the client left (\d+) bytes of output unread "
                         r"for (\d+) s; closing")
@@ -61,13 +61,6 @@ def wait_open(d, n, timeout=20):
 def children(pid):
     r = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, timeout=10)
     return [int(x) for x in r.stdout.split()]
-
-
-def request(i, method, params=None):
-    req = {"jsonrpc": "2.0", "id": i, "method": method}
-    if params is not None:
-        req["params"] = params
-    return (json.dumps(req) + "\n").encode()
 
 
 class Pinger:
@@ -117,10 +110,10 @@ def flood(proc, sent):
     """Write requests into proc as fast as it takes them; stop when it goes."""
     try:
         for i in range(FLOOD_SMALL):
-            proc.stdin.write(request(i + 1, "ref.ethnicities"))
+            proc.stdin.write(request_line(i + 1, "ref.ethnicities"))
         pad = "x" * LONG_LINE
         for i in range(FLOOD_LONG):
-            proc.stdin.write(request(FLOOD_SMALL + i + 1, "system.ping", {"pad": pad}))
+            proc.stdin.write(request_line(FLOOD_SMALL + i + 1, "system.ping", {"pad": pad}))
             sent.append(i)
         proc.stdin.flush()
     except (BrokenPipeError, OSError, ValueError):
@@ -195,7 +188,7 @@ def test_slow_reader_gets_every_reply(make_daemon):
     p = subprocess.Popen(openssh_rpc_argv(d.port), stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          preexec_fn=_die_with_parent)
-    data = b"".join(request(i + 1, "ref.ethnicities") for i in range(n))
+    data = b"".join(request_line(i + 1, "ref.ethnicities") for i in range(n))
     out, err = p.communicate(data, timeout=120)
     assert p.returncode == 0, err
     ids = [json.loads(line)["id"] for line in out.splitlines()]
@@ -236,14 +229,24 @@ class DeafTerminal:
         os.close(self.master)
 
 
-def test_served_tui_that_never_reads_ends_with_its_client(make_daemon):
+def deaf_tui(make_daemon):
+    """A daemon (stall_timeout 600 s) serving one TUI to a DeafTerminal, and the TUI's jxjy
+    child: (daemon, terminal, child pid).  The caller closes the terminal."""
     require_binary(JXJY)
     d = make_daemon(config={"sessions": {"stall_timeout": 600}})
     term = DeafTerminal(d.port)
     try:
         wait_open(d, 1)
         wait_until("the jxjy child", lambda: children(d.proc.pid), 20)
-        kid = children(d.proc.pid)[0]
+    except BaseException:
+        term.close()
+        raise
+    return d, term, children(d.proc.pid)[0]
+
+
+def test_served_tui_that_never_reads_ends_with_its_client(make_daemon):
+    d, term, kid = deaf_tui(make_daemon)
+    try:
         written = term.type_without_reading(seconds=5)
         assert written > 0
         # The client dies; its session, and the TUI with it, must go.
@@ -260,12 +263,8 @@ def test_served_tui_that_never_reads_ends_with_its_client(make_daemon):
 
 
 def test_sigterm_is_not_held_up_by_a_tui_that_never_reads(make_daemon):
-    require_binary(JXJY)
-    d = make_daemon(config={"sessions": {"stall_timeout": 600}})
-    term = DeafTerminal(d.port)
+    d, term, _ = deaf_tui(make_daemon)
     try:
-        wait_open(d, 1)
-        wait_until("the jxjy child", lambda: children(d.proc.pid), 20)
         term.type_without_reading(seconds=5)
         # Its client is alive but reads nothing: SIGTERM must still end the daemon
         # soon, not after its 30 s of grace, and cleanly.
@@ -300,7 +299,7 @@ class Silent:
 
 def ping_once(port, timeout=30):
     """One `ssh -s jxjy-rpc` with one system.ping; its reply dict, or None."""
-    r = subprocess.run(openssh_rpc_argv(port), input=request(1, "system.ping"),
+    r = subprocess.run(openssh_rpc_argv(port), input=request_line(1, "system.ping"),
                        capture_output=True, timeout=timeout)
     for line in r.stdout.splitlines():
         reply = json.loads(line)
@@ -313,11 +312,7 @@ def test_unauthenticated_connections_never_fill_sessions_max(make_daemon, postgr
     d = make_daemon(config={"sessions": {"max": 3, "max_per_source": 100,
                                          "max_startups": "5:100:5",
                                          "login_grace_time": 120}})
-    acc = Accounts(postgres, d.dbname, "MS")
-    acc.add_unit("MSU", "握手测试单位")
-    _, idn = acc.add_admin("MSU", "值守管理员")
-    user = d.rpc()
-    user.result("session.login", {"id_number": idn, "password": DEMO_PASSWORD})
+    user, idn = on_duty(d, postgres, "MS", "MSU", "握手测试单位")
     silent = []
     try:
         # Five silent connections are let in (start = full = 5); the next ones are

@@ -14,7 +14,7 @@ import pytest
 
 from helpers import (CONFLICT, DEMO_PASSWORD, INVALID_INPUT, INVALID_PARAMS, ISO, NOT_FOUND,
                      NOT_PERMITTED, Accounts, born_of, expect_error, id_number, logged_in,
-                     race_decisions, sex_code, sex_of)
+                     pages, race_decisions, sex_code, sex_of)
 
 
 def title_id(acc, series, name):
@@ -55,13 +55,10 @@ def add_staff(world, name, unit="PFA", dept=None, title="assistant", state="acti
 
 def history(s):
     """Every history item of the own profile, page by page."""
-    items, after = [], None
-    while True:
-        page = s.result("profile.history", {"after": after, "limit": 3})
+    items = []
+    for page in pages(s, "profile.history", {"after": None, "limit": 3}):
         items += page["items"]
-        after = page["next"]
-        if after is None:
-            return items
+    return items
 
 
 def account_row(acc, aid):
@@ -298,14 +295,17 @@ def ask_title(s, title):
     return s.result("profile.update", {"version": v, "title_id": title})
 
 
+def ask_title_change(s, title):
+    """Ask for title; the id of the pending change that makes."""
+    ask_title(s, title)
+    return s.result("profile.get")["pending_title"]["id"]
+
+
 def queue(s, **params):
-    items, after = [], None
-    while True:
-        page = s.result("review.title_changes", {**params, "after": after, "limit": 2})
+    items = []
+    for page in pages(s, "review.title_changes", {**params, "after": None, "limit": 2}):
         items += page["items"]
-        after = page["next"]
-        if after is None:
-            return items
+    return items
 
 
 def test_title_change_waits_then_approval_applies_it(daemon, world):
@@ -372,8 +372,7 @@ def test_cancel_a_pending_change(daemon, world):
     aid, idn = add_staff(world, "撤销")
     other_aid, other_idn = add_staff(world, "别人")
     with logged_in(daemon, other_idn) as s:
-        ask_title(s, world["lecturer"])
-        other_cid = s.result("profile.get")["pending_title"]["id"]
+        other_cid = ask_title_change(s, world["lecturer"])
     with logged_in(daemon, idn) as s:
         ask_title(s, world["engineer"])
         p = s.result("profile.get")
@@ -407,8 +406,7 @@ def test_a_second_change_replaces_the_pending_one(daemon, world):
     aid, idn = add_staff(world, "再次修改")
     acc = world["acc"]
     with logged_in(daemon, idn) as s:
-        ask_title(s, world["engineer"])
-        first = s.result("profile.get")["pending_title"]["id"]
+        first = ask_title_change(s, world["engineer"])
         r = ask_title(s, world["senior"])
         assert r["title_pending"] is True and r["message"] == "信息已经提交审核"
         p = s.result("profile.get")
@@ -566,8 +564,7 @@ def test_other_unit_sees_and_decides_nothing(daemon, world):
     aid, idn = add_staff(world, "甲单位职工")
     acc = world["acc"]
     with logged_in(daemon, idn) as s:
-        ask_title(s, world["engineer"])
-        cid = s.result("profile.get")["pending_title"]["id"]
+        cid = ask_title_change(s, world["engineer"])
     missing = int(acc.value("SELECT max(id) FROM profile_changes")) + 1000
     with logged_in(daemon, world["b1"][1]) as s:
         expect_error(s.call("review.staff_profile", {"account_id": aid}), NOT_FOUND,
@@ -603,15 +600,11 @@ def test_staff_list_and_read_only_profile(daemon, world):
     with logged_in(daemon, mine[0][1]) as s:
         ask_title(s, world["engineer"])
     with logged_in(daemon, world["a1"][1]) as s:
-        items, after, pages = [], None, 0
-        while True:
-            page = s.result("review.staff", {"filter": "列表", "after": after, "limit": 2})
+        items, n = [], 0
+        for page in pages(s, "review.staff", {"filter": "列表", "after": None, "limit": 2}):
             items += page["items"]
-            pages += 1
-            after = page["next"]
-            if after is None:
-                break
-        assert [i["name"] for i in items] == [f"列表{i}" for i in range(5)] and pages == 3
+            n += 1
+        assert [i["name"] for i in items] == [f"列表{i}" for i in range(5)] and n == 3
         assert page["total"] == 5
         assert items[0]["title_pending"] is True and items[1]["title_pending"] is False
         assert items[0]["title"] == "工程 / 助理级 / 助理工程师"
@@ -637,8 +630,7 @@ def test_queue_paging_and_filter(daemon, world):
     asked = []
     for aid, idn in people:
         with logged_in(daemon, idn) as s:
-            ask_title(s, world["engineer"])
-            asked.append(s.result("profile.get")["pending_title"]["id"])
+            asked.append(ask_title_change(s, world["engineer"]))
     with logged_in(daemon, world["a2"][1]) as s:
         items = queue(s, filter="队列")
         assert [i["id"] for i in items] == list(reversed(asked))

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pytest
 
 from helpers import (DEMO_PASSWORD, INVALID_INPUT, INVALID_PARAMS, PASSWORD, Accounts,
-                     application, check_char, expect_error, id_number, make_world)
+                     application, check_char, expect_error, id_number, make_world, pages)
 
 
 # --- fixtures ---------------------------------------------------------------------------
@@ -59,20 +59,13 @@ def test_units_filter_and_keyset_paging(daemon, postgres, rpc, world):
         acc.add_unit(f"XY{i:03d}", name, region="411500")
     acc.add_unit("XYOFF", "信阳测试停用", region="411500", active=False)
 
-    seen, after, pages = [], None, 0
-    while True:
-        params = {"region": "411500", "limit": 3}
-        if after:
-            params["after"] = after
-        page = rpc.result("ref.units", params)
-        pages += 1
+    seen, n = [], 0
+    for page in pages(rpc, "ref.units", {"region": "411500", "limit": 3}):
+        n += 1
         assert len(page["items"]) <= 3
         seen += page["items"]
-        after = page["next"]
-        if after is None:
-            break
-        assert isinstance(after, str)
-    assert pages == 3
+        assert page["next"] is None or isinstance(page["next"], str)
+    assert n == 3
     codes = [u["code"] for u in seen]
     assert len(codes) == len(set(codes)) == 7
     assert "XYOFF" not in codes
@@ -121,16 +114,9 @@ def test_departments_of_a_unit(rpc, world):
 
 def test_majors_paging_and_filter(rpc, world):
     total = int(world["acc"].value("SELECT count(*) FROM majors WHERE active"))
-    seen, after = [], None
-    while True:
-        params = {"limit": 40}
-        if after:
-            params["after"] = after
-        page = rpc.result("ref.majors", params)
+    seen = []
+    for page in pages(rpc, "ref.majors", {"limit": 40}):
         seen += page["items"]
-        after = page["next"]
-        if after is None:
-            break
     codes = [m["code"] for m in seen]
     assert len(codes) == len(set(codes)) == total
     assert codes == sorted(codes)
