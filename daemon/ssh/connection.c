@@ -816,7 +816,8 @@ connection_handshake(struct connection *s)
 	}
 	return true;
 timeout:
-	log_info("session %lu: %s: no session within the login grace time", s->session.serial, s->session.peer);
+	log_info("session %lu: %s: no session within the login grace time", s->session.serial,
+	    s->session.peer);
 	return false;
 }
 
