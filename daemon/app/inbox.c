@@ -9,7 +9,7 @@
  * Someone at a plain SSH terminal cannot hand the served TUI a file of
  * their own computer.  So the TUI opens an inbox and shows a command such
  * as `scp -P 2222 FILE inbox-K7TA9XQ2HC@host:`.  That connection is a
- * session of its own (its SSH user name is the token, session.c lets it in
+ * session of its own (its SSH user name is the token, ssh/connection.c lets it in
  * as a guest and gives it the "sftp" subsystem, which OpenSSH's scp uses
  * since 9.0); inbox_serve_sftp writes what arrives into the inbox of the
  * session that opened it, and the declaration screen offers the files.
