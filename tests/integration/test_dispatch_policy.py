@@ -11,8 +11,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from test_register import (DEMO_HASH, DEMO_PASSWORD, INVALID_PARAMS, Accounts, expect_error,
-                           id_number)
+from helpers import (DEMO_HASH, DEMO_PASSWORD, INVALID_PARAMS, Accounts, expect_error,
+                     id_number)
 
 NOT_PERMITTED = -32001
 
