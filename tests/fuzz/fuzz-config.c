@@ -1,5 +1,5 @@
 /*
- * fuzz-config.c - jxjyd's configuration reader (daemon/config.c
+ * fuzz-config.c - jxjyd's configuration reader (daemon/core/config.c
  * config_load), on a file this harness writes into a private directory.
  *
  * Input: the file's text.  Checked: the verdict and the error list agree,

@@ -1,6 +1,6 @@
 /*
  * fuzz-import.c - the CSV reader and checks of 'jxjyd import'
- * (daemon/import.c import_check_texts): lines, RFC 4180 fields, headers,
+ * (daemon/app/import.c import_check_texts): lines, RFC 4180 fields, headers,
  * codes, names, references between the files and loops of parents.
  *
  * Input: one byte whose low five bits say which tables are imported

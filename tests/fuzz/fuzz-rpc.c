@@ -1,5 +1,5 @@
 /*
- * fuzz-rpc.c - the dispatcher's checks (daemon/rpc.c rpc_check_line) and
+ * fuzz-rpc.c - the dispatcher's checks (daemon/app/rpc.c rpc_check_line) and
  * the reply they make: request parsing, the JSON-RPC 2.0 shape and id,
  * method lookup, the role check and the parameters' names and types.  No
  * handler runs and no database is needed: where the checks let a call

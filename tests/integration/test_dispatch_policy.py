@@ -1,4 +1,4 @@
-"""The policy the method tables declare and the dispatcher applies (daemon/rpc.h): parameter
+"""The policy the method tables declare and the dispatcher applies (daemon/app/rpc.h): parameter
 bounds, paging with cursors of a kind, the unit administrator's database check.
 
 The replies must read as they did when each handler checked these itself: the same code,

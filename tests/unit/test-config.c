@@ -843,7 +843,7 @@ test_diff(void)
 	config_errors_free(&errs);
 }
 
-/* Every key, as the table in daemon/config.c should have it. */
+/* Every key, as the table in daemon/core/config.c should have it. */
 static const char *const all_keys[] = {
 	"listen_address", "port", "host_key", "schema_dir", "debug_methods",
 	"database.conninfo", "database.pool_size", "database.statement_timeout",

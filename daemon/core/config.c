@@ -134,7 +134,7 @@ static const struct config_key config_keys[] = {
 	KEY_INT("sessions.max_line", max_line, 1048576, 1024, 67108864, RESTART),
 	KEY_INT("sessions.idle_timeout", idle_timeout, 1800, 0, 604800, RELOAD),
 	KEY_INT("sessions.login_grace_time", login_grace_time, 30, 1, 3600, RELOAD),
-	/* Back-pressure and admission (session.c, admission.c, docs/design.md). */
+	/* Back-pressure and admission (ssh/connection.c, ssh/admission.c, docs/design.md). */
 	KEY_INT("sessions.output_backlog", output_backlog, 262144, 4096, 67108864, RELOAD),
 	KEY_INT("sessions.stall_timeout", stall_timeout, 60, 1, 86400, RELOAD),
 	KEY_INT("sessions.max_memory", max_memory, 1048576, 65536, 1073741824, RELOAD),

@@ -4,7 +4,7 @@
  *
  * The main thread owns the listening socket and the signals (signalfd):
  * it accepts, applies the connection limits (admission.h), and hands the
- * socket to a session thread (session.c).  On SIGTERM it stops accepting
+ * socket to a session thread (connection.c).  On SIGTERM it stops accepting
  * and tells every session to finish; they finish what they have
  * received, say goodbye and end; then the pool closes.
  */
@@ -42,7 +42,7 @@
 #include "log.h"
 #include "notify.h"
 #include "passwords.h"
-#include "session.h"
+#include "connection.h"
 #include "sessions.h"
 #include "xmalloc.h"
 
@@ -156,7 +156,7 @@ listener_accept(ssh_bind bind, int listen_fd)
 		close(fd);
 		return;
 	}
-	session_start(bind, fd, serial, addr, peer);
+	connection_start(bind, fd, serial, addr, peer);
 }
 
 /* Bring the unit administrators and learning forms in the database in line with the config. */
@@ -314,7 +314,7 @@ listener_run(struct config *cfg)
 	passwords_init(cfg->hash_threads);
 	listener_raise_fd_limit();
 	sig_fd = listener_signals();
-	session_init();
+	connection_init();
 	admission_init();
 	bind = listener_bind(cfg);
 
@@ -330,7 +330,7 @@ listener_run(struct config *cfg)
 	listener_loop(bind, listen_fd, sig_fd);
 
 	close(listen_fd);
-	session_stop_all();
+	connection_stop_all();
 	left = admission_drain(DRAIN_SECONDS);
 	control_stop();
 	admission_reap();
@@ -343,7 +343,7 @@ listener_run(struct config *cfg)
 	db_pool_close();
 	ssh_bind_free(bind);
 	close(sig_fd);
-	session_cleanup();
+	connection_cleanup();
 	admission_free();
 	sessions_free();
 	/* The caller's cfg stays valid: config.c frees only the reloaded ones. */

@@ -9,7 +9,7 @@
  * Someone at a plain SSH terminal cannot hand the served TUI a file of
  * their own computer.  So the TUI opens an inbox and shows a command such
  * as `scp -P 2222 FILE inbox-K7TA9XQ2HC@host:`.  That connection is a
- * session of its own (its SSH user name is the token, session.c lets it in
+ * session of its own (its SSH user name is the token, ssh/connection.c lets it in
  * as a guest and gives it the "sftp" subsystem, which OpenSSH's scp uses
  * since 9.0); inbox_serve_sftp writes what arrives into the inbox of the
  * session that opened it, and the declaration screen offers the files.
@@ -632,6 +632,7 @@ struct inbox_handle {
 
 struct inbox_sftp {
 	struct session	*s;
+	ssh_channel	 channel;
 	const struct config *cfg;	/* in force: taken again before each request */
 	sftp_session	 sftp;
 	struct inbox	*ib;		/* NULL: a wrong token, everything is refused */
@@ -1101,15 +1102,15 @@ inbox_sftp_wait(struct inbox_sftp *st, time_t *last)
 {
 	for (;;) {
 		int idle = (st->cfg = config_current())->idle_timeout;
-		int n = ssh_channel_poll_timeout(st->s->channel, INBOX_POLL_MS, 0);
+		int n = ssh_channel_poll_timeout(st->channel, INBOX_POLL_MS, 0);
 		bool closed, stalled;
 
 		if (n > 0) {
 			*last = time(NULL);
 			return true;
 		}
-		if (n < 0 || ssh_channel_is_eof(st->s->channel) ||
-		    ssh_channel_is_closed(st->s->channel))
+		if (n < 0 || ssh_channel_is_eof(st->channel) ||
+		    ssh_channel_is_closed(st->channel))
 			return false;
 		pthread_mutex_lock(&inbox_lock);
 		closed = st->ib != NULL && st->ib->owner == NULL;
@@ -1132,9 +1133,9 @@ inbox_sftp_wait(struct inbox_sftp *st, time_t *last)
 }
 
 void
-inbox_serve_sftp(struct session *s)
+inbox_serve_sftp(struct session *s, ssh_session ssh, ssh_channel channel, ssh_event event)
 {
-	struct inbox_sftp st = { .s = s, .cfg = config_current() };
+	struct inbox_sftp st = { .s = s, .channel = channel, .cfg = config_current() };
 	sftp_client_message msg;
 	time_t last = time(NULL);
 	int requests = 0;
@@ -1155,10 +1156,10 @@ inbox_serve_sftp(struct session *s)
 	 * make every wait inside ssh_channel_read spin.  The inbox closing
 	 * (its owner ends on shutdown too) is what ends this session.
 	 */
-	ssh_event_remove_session(s->event, s->ssh);
-	if ((st.sftp = sftp_server_new(s->ssh, s->channel)) == NULL ||
+	ssh_event_remove_session(event, ssh);
+	if ((st.sftp = sftp_server_new(ssh, channel)) == NULL ||
 	    sftp_server_init(st.sftp) != 0) {
-		log_info("session %lu: sftp did not start: %s", s->serial, ssh_get_error(s->ssh));
+		log_info("session %lu: sftp did not start: %s", s->serial, ssh_get_error(ssh));
 		goto out;
 	}
 	while (inbox_sftp_wait(&st, &last)) {
@@ -1182,5 +1183,5 @@ out:
 	}
 	if (st.sftp != NULL)
 		sftp_server_free(st.sftp);
-	ssh_event_add_session(s->event, s->ssh);
+	ssh_event_add_session(event, ssh);
 }

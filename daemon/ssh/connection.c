@@ -1,5 +1,5 @@
 /*
- * session.c - one SSH connection, served on a thread of its own: the
+ * connection.c - one SSH connection, served on a thread of its own: the
  * channel callbacks, the loop that runs its requests, back-pressure, and
  * the relay of the served TUI.
  *
@@ -11,7 +11,7 @@
  * there one at a time and block only that session while they wait for the
  * database pool.  Idle sessions sleep in poll and cost a stack page or two.
  *
- * On shutdown the listener calls session_stop_all, which writes to
+ * On shutdown the listener calls connection_stop_all, which writes to
  * stop_pipe, whose read end is in every session's event: every session
  * wakes, finishes what it has received, says goodbye and ends.
  */
@@ -43,7 +43,7 @@
 #include "inbox.h"
 #include "log.h"
 #include "rpc.h"
-#include "session.h"
+#include "connection.h"
 #include "sessions.h"
 #include "ssh-auth.h"
 #include "stats.h"
@@ -62,25 +62,25 @@
 
 static atomic_bool stopping;
 static int stop_pipe[2] = { -1, -1 };
-static pthread_attr_t session_attr;
+static pthread_attr_t connection_attr;
 
 /* --- libssh callbacks: they only record what happened ------------------- */
 
 static int
-session_data(ssh_session ssh, ssh_channel channel, void *data, uint32_t len,
+connection_data(ssh_session ssh, ssh_channel channel, void *data, uint32_t len,
     int is_stderr, void *userdata);
 static void
-session_eof(ssh_session ssh, ssh_channel channel, void *userdata)
+connection_eof(ssh_session ssh, ssh_channel channel, void *userdata)
 {
-	struct session *s = userdata;
+	struct connection *s = userdata;
 
 	s->eof = true;
 }
 
 static void
-session_close(ssh_session ssh, ssh_channel channel, void *userdata)
+connection_close(ssh_session ssh, ssh_channel channel, void *userdata)
 {
-	struct session *s = userdata;
+	struct connection *s = userdata;
 
 	s->eof = true;
 	s->remote_closed = true;
@@ -88,38 +88,38 @@ session_close(ssh_session ssh, ssh_channel channel, void *userdata)
 
 /* Whether the channel already has its one request (subsystem, shell, exec). */
 static bool
-session_started(const struct session *s)
+connection_started(const struct connection *s)
 {
 	return s->subsystem || s->shell || s->sftp || s->exec_command != NULL;
 }
 
 static int
-session_exec_request(ssh_session ssh, ssh_channel channel, const char *command,
+connection_exec_request(ssh_session ssh, ssh_channel channel, const char *command,
     void *userdata)
 {
-	struct session *s = userdata;
+	struct connection *s = userdata;
 
-	if (session_started(s))
+	if (connection_started(s))
 		return 1;
 	s->exec_command = xstrdup(command ? command : "");
 	return 0;
 }
 
 static int
-session_subsystem(ssh_session ssh, ssh_channel channel, const char *name, void *userdata)
+connection_subsystem(ssh_session ssh, ssh_channel channel, const char *name, void *userdata)
 {
-	struct session *s = userdata;
+	struct connection *s = userdata;
 
-	if (session_started(s)) {
-		log_info("session %lu: refused a second request", s->serial);
+	if (connection_started(s)) {
+		log_info("session %lu: refused a second request", s->session.serial);
 		return 1;
 	}
-	if (strcmp(name, "sftp") == 0 && inbox_is_token(s->ssh_user)) {
+	if (strcmp(name, "sftp") == 0 && inbox_is_token(s->session.ssh_user)) {
 		s->sftp = true;
 		return 0;
 	}
 	if (strcmp(name, JXJY_SUBSYSTEM) != 0) {
-		log_info("session %lu: refused subsystem request", s->serial);
+		log_info("session %lu: refused subsystem request", s->session.serial);
 		return 1;
 	}
 	s->subsystem = true;
@@ -127,12 +127,12 @@ session_subsystem(ssh_session ssh, ssh_channel channel, const char *name, void *
 }
 
 static int
-session_pty_request(ssh_session ssh, ssh_channel channel, const char *term,
+connection_pty_request(ssh_session ssh, ssh_channel channel, const char *term,
     int cols, int rows, int px_width, int px_height, void *userdata)
 {
-	struct session *s = userdata;
+	struct connection *s = userdata;
 
-	if (session_started(s) || s->pty)
+	if (connection_started(s) || s->pty)
 		return -1;
 	s->pty = true;
 	snprintf(s->term_name, sizeof s->term_name, "%s", term ? term : "xterm");
@@ -142,10 +142,10 @@ session_pty_request(ssh_session ssh, ssh_channel channel, const char *term,
 }
 
 static int
-session_pty_resize(ssh_session ssh, ssh_channel channel, int cols, int rows,
+connection_pty_resize(ssh_session ssh, ssh_channel channel, int cols, int rows,
     int px_width, int px_height, void *userdata)
 {
-	struct session *s = userdata;
+	struct connection *s = userdata;
 
 	s->cols = cols;
 	s->rows = rows;
@@ -156,12 +156,12 @@ session_pty_resize(ssh_session ssh, ssh_channel channel, int cols, int rows,
 
 /* A shell gets the TUI; without a pty there is no screen to draw it on. */
 static int
-session_shell_request(ssh_session ssh, ssh_channel channel, void *userdata)
+connection_shell_request(ssh_session ssh, ssh_channel channel, void *userdata)
 {
-	struct session *s = userdata;
+	struct connection *s = userdata;
 
-	if (!s->pty || session_started(s)) {
-		log_info("session %lu: refused shell request without a pty", s->serial);
+	if (!s->pty || connection_started(s)) {
+		log_info("session %lu: refused shell request without a pty", s->session.serial);
 		return 1;
 	}
 	s->shell = true;
@@ -170,34 +170,34 @@ session_shell_request(ssh_session ssh, ssh_channel channel, void *userdata)
 
 /* Only the language travels as an environment variable (ssh -o SendEnv=JXJY_LANG). */
 static int
-session_env_request(ssh_session ssh, ssh_channel channel, const char *name,
+connection_env_request(ssh_session ssh, ssh_channel channel, const char *name,
     const char *value, void *userdata)
 {
-	struct session *s = userdata;
+	struct connection *s = userdata;
 
 	if (strcmp(name, "JXJY_LANG") != 0)
 		return 1;
-	s->lang = lang_parse(value);
+	s->session.lang = lang_parse(value);
 	return 0;
 }
 
 static struct ssh_channel_callbacks_struct channel_callbacks = {
-	.channel_data_function = session_data,
-	.channel_eof_function = session_eof,
-	.channel_close_function = session_close,
-	.channel_subsystem_request_function = session_subsystem,
-	.channel_pty_request_function = session_pty_request,
-	.channel_pty_window_change_function = session_pty_resize,
-	.channel_shell_request_function = session_shell_request,
-	.channel_env_request_function = session_env_request,
-	.channel_exec_request_function = session_exec_request,
+	.channel_data_function = connection_data,
+	.channel_eof_function = connection_eof,
+	.channel_close_function = connection_close,
+	.channel_subsystem_request_function = connection_subsystem,
+	.channel_pty_request_function = connection_pty_request,
+	.channel_pty_window_change_function = connection_pty_resize,
+	.channel_shell_request_function = connection_shell_request,
+	.channel_env_request_function = connection_env_request,
+	.channel_exec_request_function = connection_exec_request,
 	/* Other requests (x11, port forwarding...) have no callback: refused. */
 };
 
 static ssh_channel
-session_channel_open(ssh_session ssh, void *userdata)
+connection_channel_open(ssh_session ssh, void *userdata)
 {
-	struct session *s = userdata;
+	struct connection *s = userdata;
 	ssh_channel ch;
 
 	if (s->channel != NULL)
@@ -230,13 +230,13 @@ session_channel_open(ssh_session ssh, void *userdata)
 #define SESSION_LINE_COST	64
 
 static size_t
-session_buffer_waiting(const struct session_buffer *b)
+connection_buffer_waiting(const struct connection_buffer *b)
 {
 	return b->len - b->off;
 }
 
 static void
-session_buffer_add(struct session_buffer *b, const char *data, size_t n)
+connection_buffer_add(struct connection_buffer *b, const char *data, size_t n)
 {
 	if (b->len + n > b->cap && b->off > 0) {
 		memmove(b->data, b->data + b->off, b->len - b->off);
@@ -257,7 +257,7 @@ session_buffer_add(struct session_buffer *b, const char *data, size_t n)
 
 /* n bytes at the front have gone. */
 static void
-session_buffer_take(struct session_buffer *b, size_t n)
+connection_buffer_take(struct connection_buffer *b, size_t n)
 {
 	b->off += n;
 	if (b->off < b->len)
@@ -271,7 +271,7 @@ session_buffer_take(struct session_buffer *b, size_t n)
 }
 
 static void
-session_buffer_free(struct session_buffer *b)
+connection_buffer_free(struct connection_buffer *b)
 {
 	free(b->data);
 	memset(b, 0, sizeof *b);
@@ -279,13 +279,13 @@ session_buffer_free(struct session_buffer *b)
 
 /* Write what b holds to the non-blocking fd; false when fd is broken. */
 static bool
-session_buffer_write(struct session_buffer *b, int fd)
+connection_buffer_write(struct connection_buffer *b, int fd)
 {
-	while (session_buffer_waiting(b) > 0) {
-		ssize_t n = write(fd, b->data + b->off, session_buffer_waiting(b));
+	while (connection_buffer_waiting(b) > 0) {
+		ssize_t n = write(fd, b->data + b->off, connection_buffer_waiting(b));
 
 		if (n > 0)
-			session_buffer_take(b, (size_t)n);
+			connection_buffer_take(b, (size_t)n);
 		else if (n < 0 && errno == EINTR)
 			continue;
 		else
@@ -295,7 +295,7 @@ session_buffer_write(struct session_buffer *b, int fd)
 }
 
 static int64_t
-session_now_ms(void)
+connection_now_ms(void)
 {
 	struct timespec ts;
 
@@ -305,9 +305,9 @@ session_now_ms(void)
 
 /* Replies waiting for the reader of this session's requests. */
 static size_t
-session_backlog(const struct session *s)
+connection_backlog(const struct connection *s)
 {
-	return session_buffer_waiting(s->shell ? &s->rpc_out : &s->out);
+	return connection_buffer_waiting(s->shell ? &s->rpc_out : &s->out);
 }
 
 /*
@@ -317,19 +317,19 @@ session_backlog(const struct session *s)
  * line in the reader is not counted: it is bounded by sessions.max_line.
  */
 static size_t
-session_input_room(const struct session *s)
+connection_input_room(const struct connection *s)
 {
 	const struct config *cfg = config_current();
-	size_t held = s->pending_bytes + session_backlog(s);
+	size_t held = s->pending_bytes + connection_backlog(s);
 
-	if (session_backlog(s) > (size_t)cfg->output_backlog || held >= (size_t)cfg->max_memory)
+	if (connection_backlog(s) > (size_t)cfg->output_backlog || held >= (size_t)cfg->max_memory)
 		return 0;
 	return (size_t)cfg->max_memory - held;
 }
 
 /* Whether libssh would send a write to the channel now, without queueing it. */
 static bool
-session_channel_writable(struct session *s)
+connection_channel_writable(struct connection *s)
 {
 	return s->channel != NULL && !ssh_channel_is_closed(s->channel) &&
 	    (ssh_get_poll_flags(s->ssh) & SSH_WRITE_PENDING) == 0 &&
@@ -342,10 +342,10 @@ session_channel_writable(struct session *s)
  * for more than the window, so ssh_channel_write never waits.
  */
 static void
-session_flush_channel(struct session *s)
+connection_flush_channel(struct connection *s)
 {
-	while (session_buffer_waiting(&s->out) > 0 && session_channel_writable(s)) {
-		size_t n = session_buffer_waiting(&s->out);
+	while (connection_buffer_waiting(&s->out) > 0 && connection_channel_writable(s)) {
+		size_t n = connection_buffer_waiting(&s->out);
 		uint32_t window = ssh_channel_window_size(s->channel);
 		int w;
 
@@ -360,30 +360,30 @@ session_flush_channel(struct session *s)
 		}
 		if (w <= 0)
 			return;
-		session_buffer_take(&s->out, (size_t)w);
+		connection_buffer_take(&s->out, (size_t)w);
 	}
 }
 
 /* Everything that waits to be written, as far as each reader takes it now. */
 static void
-session_flush(struct session *s)
+connection_flush(struct connection *s)
 {
-	session_flush_channel(s);
+	connection_flush_channel(s);
 	if (!s->shell)
 		return;
-	if (s->terminal.pty_fd >= 0 && !session_buffer_write(&s->keys, s->terminal.pty_fd))
+	if (s->terminal.pty_fd >= 0 && !connection_buffer_write(&s->keys, s->terminal.pty_fd))
 		s->terminal_done = true;	/* EIO: the child closed its terminal */
-	if (s->terminal.rpc_fd >= 0 && !session_buffer_write(&s->rpc_out, s->terminal.rpc_fd)) {
+	if (s->terminal.rpc_fd >= 0 && !connection_buffer_write(&s->rpc_out, s->terminal.rpc_fd)) {
 		/* The TUI is leaving: its replies have nobody to read them. */
-		session_buffer_take(&s->rpc_out, session_buffer_waiting(&s->rpc_out));
+		connection_buffer_take(&s->rpc_out, connection_buffer_waiting(&s->rpc_out));
 		s->rpc_eof = true;
 	}
 }
 
 static bool
-session_queue_line(void *ctx, enum line_event ev, const char *line, size_t len)
+connection_queue_line(void *ctx, enum line_event ev, const char *line, size_t len)
 {
-	struct session *s = ctx;
+	struct connection *s = ctx;
 	struct pending_line *p;
 
 	if (s->n_pending == s->cap_pending) {
@@ -410,18 +410,18 @@ session_queue_line(void *ctx, enum line_event ev, const char *line, size_t len)
  * is slowed down.
  */
 static size_t
-session_take_input(struct session *s, const char *data, size_t len)
+connection_take_input(struct connection *s, const char *data, size_t len)
 {
-	size_t room = s->shell ? SESSION_KEYS_MAX - session_buffer_waiting(&s->keys) :
-	    session_input_room(s);
+	size_t room = s->shell ? SESSION_KEYS_MAX - connection_buffer_waiting(&s->keys) :
+	    connection_input_room(s);
 	size_t take = len < room ? len : room;
 
 	if (take > 0) {
 		s->last_activity = time(NULL);
 		if (s->shell)
-			session_buffer_add(&s->keys, data, take);
+			connection_buffer_add(&s->keys, data, take);
 		else
-			line_reader_feed(&s->reader, data, take, session_queue_line, s);
+			line_reader_feed(&s->reader, data, take, connection_queue_line, s);
 	}
 	s->input_held = take < len;
 	return take;
@@ -433,10 +433,10 @@ session_take_input(struct session *s, const char *data, size_t len)
  * call this again (libssh reads while it writes): it only queues.
  */
 static int
-session_data(ssh_session ssh, ssh_channel channel, void *data, uint32_t len,
+connection_data(ssh_session ssh, ssh_channel channel, void *data, uint32_t len,
     int is_stderr, void *userdata)
 {
-	struct session *s = userdata;
+	struct connection *s = userdata;
 
 	if (is_stderr)
 		return len;
@@ -444,7 +444,7 @@ session_data(ssh_session ssh, ssh_channel channel, void *data, uint32_t len,
 		return 0;	/* left in the channel's buffer for the SFTP server to read */
 	if (!s->shell && !s->subsystem)
 		return len;	/* nothing is read before the subsystem starts */
-	return (int)session_take_input(s, data, len);
+	return (int)connection_take_input(s, data, len);
 }
 
 /*
@@ -453,13 +453,13 @@ session_data(ssh_session ssh, ssh_channel channel, void *data, uint32_t len,
  * closed, so it is read out here once there is room.
  */
 static void
-session_pull_input(struct session *s)
+connection_pull_input(struct connection *s)
 {
 	char buf[16384];
 
 	while (s->input_held && s->channel != NULL && !ssh_channel_is_closed(s->channel)) {
-		size_t room = s->shell ? SESSION_KEYS_MAX - session_buffer_waiting(&s->keys) :
-		    session_input_room(s);
+		size_t room = s->shell ? SESSION_KEYS_MAX - connection_buffer_waiting(&s->keys) :
+		    connection_input_room(s);
 		int n;
 
 		if (room == 0)
@@ -472,16 +472,16 @@ session_pull_input(struct session *s)
 				s->input_held = false;
 			return;
 		}
-		session_take_input(s, buf, (size_t)n);
+		connection_take_input(s, buf, (size_t)n);
 		s->input_held = true;	/* until a read finds nothing */
 	}
 }
 
 /* Screen output of the served TUI, read only when there is room to send it. */
 static int
-session_pty_ready(socket_t fd, int revents, void *userdata)
+connection_pty_ready(socket_t fd, int revents, void *userdata)
 {
-	struct session *s = userdata;
+	struct connection *s = userdata;
 	char buf[SESSION_CHUNK];
 	ssize_t n;
 
@@ -489,7 +489,7 @@ session_pty_ready(socket_t fd, int revents, void *userdata)
 		return 0;	/* POLLOUT: the loop writes the keys */
 	n = read(fd, buf, sizeof buf);
 	if (n > 0)
-		session_buffer_add(&s->out, buf, (size_t)n);
+		connection_buffer_add(&s->out, buf, (size_t)n);
 	else if (n == 0 || (errno != EINTR && errno != EAGAIN))
 		s->terminal_done = true;	/* EIO: the child closed its terminal */
 	return 0;
@@ -497,9 +497,9 @@ session_pty_ready(socket_t fd, int revents, void *userdata)
 
 /* JSON-RPC lines from the served TUI: queued like the subsystem's. */
 static int
-session_rpc_ready(socket_t fd, int revents, void *userdata)
+connection_rpc_ready(socket_t fd, int revents, void *userdata)
 {
-	struct session *s = userdata;
+	struct connection *s = userdata;
 	char buf[16384];
 	ssize_t n;
 
@@ -508,7 +508,7 @@ session_rpc_ready(socket_t fd, int revents, void *userdata)
 	n = read(fd, buf, sizeof buf);
 	if (n > 0) {
 		s->last_activity = time(NULL);
-		line_reader_feed(&s->reader, buf, (size_t)n, session_queue_line, s);
+		line_reader_feed(&s->reader, buf, (size_t)n, connection_queue_line, s);
 	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
 		/*
 		 * The TUI closes its RPC socket while it exits; the session ends
@@ -525,14 +525,14 @@ session_rpc_ready(socket_t fd, int revents, void *userdata)
  * ssh_event_dopoll: libssh must not lose a handle while it walks them.
  */
 static void
-session_watch(struct session *s, int fd, short *events, short want, ssh_event_callback cb)
+connection_watch(struct connection *s, int fd, short *events, short want, ssh_event_callback cb)
 {
 	if (fd < 0 || *events == want)
 		return;
 	if (*events != 0)
 		ssh_event_remove_fd(s->event, fd);
 	if (want != 0 && ssh_event_add_fd(s->event, fd, want, cb, s) != SSH_OK) {
-		log_error("session %lu: cannot watch a descriptor", s->serial);
+		log_error("session %lu: cannot watch a descriptor", s->session.serial);
 		want = 0;
 		s->terminal_done = true;
 	}
@@ -546,7 +546,7 @@ session_watch(struct session *s, int fd, short *events, short want, ssh_event_ca
  * the session has room for requests, written when replies wait.
  */
 static void
-session_watch_terminal(struct session *s)
+connection_watch_terminal(struct connection *s)
 {
 	const struct config *cfg = config_current();
 	short pty = 0, rpc = 0;
@@ -554,20 +554,20 @@ session_watch_terminal(struct session *s)
 	if (s->terminal_done)
 		pty = 0;
 	else {
-		if (session_buffer_waiting(&s->out) == 0 && session_channel_writable(s))
+		if (connection_buffer_waiting(&s->out) == 0 && connection_channel_writable(s))
 			pty |= POLLIN;
-		if (session_buffer_waiting(&s->keys) > 0)
+		if (connection_buffer_waiting(&s->keys) > 0)
 			pty |= POLLOUT;
 	}
 	if (!s->rpc_eof) {
-		if (session_backlog(s) <= (size_t)cfg->output_backlog &&
+		if (connection_backlog(s) <= (size_t)cfg->output_backlog &&
 		    s->pending_bytes < (size_t)cfg->max_memory)
 			rpc |= POLLIN;
-		if (session_buffer_waiting(&s->rpc_out) > 0)
+		if (connection_buffer_waiting(&s->rpc_out) > 0)
 			rpc |= POLLOUT;
 	}
-	session_watch(s, s->terminal.pty_fd, &s->pty_events, pty, session_pty_ready);
-	session_watch(s, s->terminal.rpc_fd, &s->rpc_events, rpc, session_rpc_ready);
+	connection_watch(s, s->terminal.pty_fd, &s->pty_events, pty, connection_pty_ready);
+	connection_watch(s, s->terminal.rpc_fd, &s->rpc_events, rpc, connection_rpc_ready);
 }
 
 /*
@@ -576,24 +576,24 @@ session_watch_terminal(struct session *s)
  * closed window.  The caller times how long it stays so.
  */
 static bool
-session_output_stuck(const struct config *cfg, struct session *s)
+connection_output_stuck(const struct config *cfg, struct connection *s)
 {
 	size_t bound = (size_t)cfg->output_backlog;
 
-	if (session_buffer_waiting(&s->out) > bound || session_buffer_waiting(&s->rpc_out) > bound)
+	if (connection_buffer_waiting(&s->out) > bound || connection_buffer_waiting(&s->rpc_out) > bound)
 		return true;
-	return s->shell && session_buffer_waiting(&s->out) > 0 && !session_channel_writable(s);
+	return s->shell && connection_buffer_waiting(&s->out) > 0 && !connection_channel_writable(s);
 }
 
 static int
-session_stop_readable(socket_t fd, int revents, void *userdata)
+connection_stop_readable(socket_t fd, int revents, void *userdata)
 {
 	return 0;	/* the loop checks 'stopping' itself */
 }
 
 /* The session's eventfd: another thread ended it (sessions_end_account). */
 static int
-session_wake_readable(socket_t fd, int revents, void *userdata)
+connection_wake_readable(socket_t fd, int revents, void *userdata)
 {
 	uint64_t n;
 
@@ -608,23 +608,23 @@ session_wake_readable(socket_t fd, int revents, void *userdata)
 
 /* Re-arm TCP_QUICKACK: OpenSSH sets no TCP_NODELAY before auth (pitfall 1). */
 static void
-session_quickack(struct session *s)
+connection_quickack(struct connection *s)
 {
 	int one = 1;
 
-	setsockopt(s->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+	setsockopt(s->session.fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
 }
 
 /* Queue one reply line (reply is freed) and send what the reader takes now. */
 static void
-session_send(struct session *s, char *reply)
+connection_send(struct connection *s, char *reply)
 {
-	struct session_buffer *b = s->shell ? &s->rpc_out : &s->out;
+	struct connection_buffer *b = s->shell ? &s->rpc_out : &s->out;
 
-	session_buffer_add(b, reply, strlen(reply));
-	session_buffer_add(b, "\n", 1);
+	connection_buffer_add(b, reply, strlen(reply));
+	connection_buffer_add(b, "\n", 1);
 	free(reply);
-	session_flush(s);
+	connection_flush(s);
 }
 
 /*
@@ -632,7 +632,7 @@ session_send(struct session *s, char *reply)
  * sessions.output_backlog; the rest wait for the client to read.
  */
 static void
-session_run_pending(const struct config *cfg, struct session *s)
+connection_run_pending(const struct config *cfg, struct connection *s)
 {
 	size_t bound = (size_t)cfg->output_backlog;
 	size_t i;
@@ -642,23 +642,23 @@ session_run_pending(const struct config *cfg, struct session *s)
 		char *text, *reply;
 		size_t len;
 
-		if (session_backlog(s) > bound && !atomic_load(&s->registry.revoked))
+		if (connection_backlog(s) > bound && !atomic_load(&s->session.registry.revoked))
 			break;
 		text = s->pending[i].text;
 		len = s->pending[i].len;
 		s->pending[i].text = NULL;
 		s->pending_bytes -= len + SESSION_LINE_COST;
-		if (atomic_load(&s->registry.revoked)) {
+		if (atomic_load(&s->session.registry.revoked)) {
 			free(text);
 			continue;
 		}
 		if (text == NULL)
-			reply = rpc_reply_too_long(s);
+			reply = rpc_reply_too_long(&s->session);
 		else
-			reply = rpc_handle_line(s, text, len);
+			reply = rpc_handle_line(&s->session, text, len);
 		free(text);
 		if (reply != NULL)
-			session_send(s, reply);
+			connection_send(s, reply);
 		s->last_activity = time(NULL);
 	}
 	if (i > 0) {
@@ -674,14 +674,14 @@ session_run_pending(const struct config *cfg, struct session *s)
 }
 
 static bool
-session_closed(struct session *s)
+connection_closed(struct connection *s)
 {
 	return (ssh_get_status(s->ssh) & (SSH_CLOSED | SSH_CLOSED_ERROR)) != 0 ||
 	    (s->channel != NULL && ssh_channel_is_closed(s->channel));
 }
 
 static int
-session_elapsed_ms(const struct timespec *t0)
+connection_elapsed_ms(const struct timespec *t0)
 {
 	struct timespec t1;
 
@@ -695,21 +695,21 @@ session_elapsed_ms(const struct timespec *t0)
  * progress.
  */
 static void
-session_drain(struct session *s, int quiet_ms)
+connection_drain(struct connection *s, int quiet_ms)
 {
-	int64_t last = session_now_ms();
-	size_t before = session_buffer_waiting(&s->out);
+	int64_t last = connection_now_ms();
+	size_t before = connection_buffer_waiting(&s->out);
 
 	for (;;) {
-		session_flush_channel(s);
-		size_t now = session_buffer_waiting(&s->out);
-		if (now == 0 || s->out_broken || session_closed(s) || s->event == NULL)
+		connection_flush_channel(s);
+		size_t now = connection_buffer_waiting(&s->out);
+		if (now == 0 || s->out_broken || connection_closed(s) || s->event == NULL)
 			return;
 		if (now < before) {
 			before = now;
-			last = session_now_ms();
+			last = connection_now_ms();
 		}
-		int left = quiet_ms - (int)(session_now_ms() - last);
+		int left = quiet_ms - (int)(connection_now_ms() - last);
 		if (left <= 0)
 			return;
 		ssh_event_dopoll(s->event, left < 100 ? left : 100);
@@ -721,19 +721,19 @@ session_drain(struct session *s, int quiet_ms)
  * (admission.h); false, logged, when there is no room.
  */
 static bool
-session_admit(struct session *s)
+connection_admit(struct connection *s)
 {
 	const char *why = NULL;
 
 	if (!s->authenticated || s->admission != ADMISSION_STARTUP)
 		return true;
 	s->admission = ADMISSION_NONE;
-	if (admission_session(s->account_id == 0, &why)) {
+	if (admission_session(s->session.account_id == 0, &why)) {
 		s->admission = ADMISSION_SESSION;
 		return true;
 	}
-	log_warning("session %lu: %s: refused after authentication: %s", s->serial,
-	    s->peer, why);
+	log_warning("session %lu: %s: refused after authentication: %s", s->session.serial,
+	    s->session.peer, why);
 	return false;
 }
 
@@ -743,7 +743,7 @@ session_admit(struct session *s)
  * nothing cannot hold the thread beyond the deadline (pitfall 5).
  */
 static bool
-session_handshake(struct session *s)
+connection_handshake(struct connection *s)
 {
 	int grace_ms = config_current()->login_grace_time * 1000;
 	struct timespec t0;
@@ -756,73 +756,74 @@ session_handshake(struct session *s)
 		if (rc == SSH_OK)
 			break;
 		if (rc != SSH_AGAIN) {
-			log_debug("session %lu: key exchange failed: %s", s->serial,
+			log_debug("session %lu: key exchange failed: %s", s->session.serial,
 			    ssh_get_error(s->ssh));
 			return false;
 		}
-		int left = grace_ms - session_elapsed_ms(&t0);
+		int left = grace_ms - connection_elapsed_ms(&t0);
 		if (left <= 0 || atomic_load(&stopping))
 			goto timeout;
-		struct pollfd pfd = { .fd = s->fd, .events = POLLIN | POLLRDHUP };
-		session_quickack(s);
+		struct pollfd pfd = { .fd = s->session.fd, .events = POLLIN | POLLRDHUP };
+		connection_quickack(s);
 		if (poll(&pfd, 1, left < 100 ? left : 100) > 0 &&
 		    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
 			/* Gone before the key exchange: its slot is free at once. */
-			log_debug("session %lu: %s: closed before the key exchange", s->serial,
-			    s->peer);
+			log_debug("session %lu: %s: closed before the key exchange", s->session.serial,
+			    s->session.peer);
 			return false;
 		}
 	}
 
 	s->event = ssh_event_new();
 	if (s->event == NULL || ssh_event_add_session(s->event, s->ssh) != SSH_OK) {
-		log_error("session %lu: cannot create its event", s->serial);
+		log_error("session %lu: cannot create its event", s->session.serial);
 		return false;
 	}
-	ssh_event_add_fd(s->event, stop_pipe[0], POLLIN, session_stop_readable, s);
+	ssh_event_add_fd(s->event, stop_pipe[0], POLLIN, connection_stop_readable, s);
 	/* Without it an idle session would learn it was ended only at its next request. */
-	s->registry.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (s->registry.wake_fd >= 0)
-		ssh_event_add_fd(s->event, s->registry.wake_fd, POLLIN, session_wake_readable, s);
+	s->session.registry.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->session.registry.wake_fd >= 0)
+		ssh_event_add_fd(s->event, s->session.registry.wake_fd, POLLIN, connection_wake_readable, s);
 	else
-		log_warning("session %lu: eventfd: %s", s->serial, strerror(errno));
+		log_warning("session %lu: eventfd: %s", s->session.serial, strerror(errno));
 	for (;;) {
-		if (!session_admit(s))
+		if (!connection_admit(s))
 			return false;
-		if (s->authenticated && s->channel != NULL && session_started(s))
+		if (s->authenticated && s->channel != NULL && connection_started(s))
 			break;
-		int left = grace_ms - session_elapsed_ms(&t0);
+		int left = grace_ms - connection_elapsed_ms(&t0);
 
 		if (left <= 0 || atomic_load(&stopping))
 			goto timeout;
-		session_quickack(s);
+		connection_quickack(s);
 		ssh_event_dopoll(s->event, left < 1000 ? left : 1000);
 		/* EOF may arrive with the request and its data in one round. */
-		if (session_closed(s) || (s->eof && !session_started(s)))
+		if (connection_closed(s) || (s->eof && !connection_started(s)))
 			return false;
 	}
 	/*
 	 * The session stays non-blocking: a write to a client that does not
-	 * read must never hold the thread (session_flush_channel).  The SFTP
+	 * read must never hold the thread (connection_flush_channel).  The SFTP
 	 * server of inbox.c reads and writes through libssh's blocking calls.
 	 */
 	if (s->sftp)
 		ssh_set_blocking(s->ssh, 1);
 	if (s->shell) {
 		if (terminal_start(&s->terminal, terminal_default_program(), s->term_name,
-		    s->cols, s->rows, lang_name(s->lang)) != 0)
+		    s->cols, s->rows, lang_name(s->session.lang)) != 0)
 			return false;
-		session_watch_terminal(s);
+		connection_watch_terminal(s);
 	}
 	return true;
 timeout:
-	log_info("session %lu: %s: no session within the login grace time", s->serial, s->peer);
+	log_info("session %lu: %s: no session within the login grace time", s->session.serial,
+	    s->session.peer);
 	return false;
 }
 
 /* Say goodbye the way OpenSSH's ssh(1) expects (pitfall 9). */
 static void
-session_finish_channel(struct session *s, int status)
+connection_finish_channel(struct connection *s, int status)
 {
 	if (s->channel == NULL || ssh_channel_is_closed(s->channel))
 		return;
@@ -838,22 +839,22 @@ session_finish_channel(struct session *s, int status)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!s->remote_closed && s->event != NULL &&
 	    (ssh_get_status(s->ssh) & (SSH_CLOSED | SSH_CLOSED_ERROR)) == 0 &&
-	    session_elapsed_ms(&t0) < 2000)
+	    connection_elapsed_ms(&t0) < 2000)
 		ssh_event_dopoll(s->event, 100);
 }
 
 /* Tell the client why the server is ending its session (a notification). */
 static void
-session_notify_closing(struct session *s, const char *reason)
+connection_notify_closing(struct connection *s, const char *reason)
 {
 	json_t *n = json_pack("{s:s, s:s, s:{s:s, s:s}}", "jsonrpc", "2.0",
 	    "method", "session.closing", "params", "reason", reason,
-	    "message", message_get(s->lang, reason));
+	    "message", message_get(s->session.lang, reason));
 	char *line = json_dumps(n, JSON_COMPACT);
 
 	json_decref(n);
 	if (line != NULL)
-		session_send(s, line);
+		connection_send(s, line);
 }
 
 /*
@@ -861,9 +862,9 @@ session_notify_closing(struct session *s, const char *reason)
  * sessions.stall_timeout (logged and counted when so).
  */
 static bool
-session_stalled(const struct config *cfg, struct session *s, int64_t now)
+connection_stalled(const struct config *cfg, struct connection *s, int64_t now)
 {
-	if (!session_output_stuck(cfg, s)) {
+	if (!connection_output_stuck(cfg, s)) {
 		s->over_since = 0;
 		return false;
 	}
@@ -872,20 +873,20 @@ session_stalled(const struct config *cfg, struct session *s, int64_t now)
 	if (now - s->over_since < (int64_t)cfg->stall_timeout * 1000)
 		return false;
 	log_warning("session %lu: %s: the client left %zu bytes of output unread for %d s;"
-	    " closing", s->serial, s->peer, session_buffer_waiting(&s->out) +
-	    session_buffer_waiting(&s->rpc_out), cfg->stall_timeout);
+	    " closing", s->session.serial, s->session.peer, connection_buffer_waiting(&s->out) +
+	    connection_buffer_waiting(&s->rpc_out), cfg->stall_timeout);
 	stats_session_stalled();
 	return true;
 }
 
 /* Whether a request could run, or held input be taken, without waiting. */
 static bool
-session_runnable(const struct config *cfg, struct session *s)
+connection_runnable(const struct config *cfg, struct connection *s)
 {
-	if (s->n_pending > 0 && session_backlog(s) <= (size_t)cfg->output_backlog)
+	if (s->n_pending > 0 && connection_backlog(s) <= (size_t)cfg->output_backlog)
 		return true;
 	return s->input_held && (s->shell ?
-	    session_buffer_waiting(&s->keys) < SESSION_KEYS_MAX : session_input_room(s) > 0);
+	    connection_buffer_waiting(&s->keys) < SESSION_KEYS_MAX : connection_input_room(s) > 0);
 }
 
 /*
@@ -893,19 +894,19 @@ session_runnable(const struct config *cfg, struct session *s)
  * or (subsystem) the client sent EOF and everything it sent is answered.
  */
 static bool
-session_over(struct session *s)
+connection_over(struct connection *s)
 {
-	if (s->out_broken || session_closed(s) || s->terminal_done)
+	if (s->out_broken || connection_closed(s) || s->terminal_done)
 		return true;
 	if (!s->eof)
 		return false;
 	if (s->shell)
 		return true;
-	return s->n_pending == 0 && !s->input_held && session_buffer_waiting(&s->out) == 0;
+	return s->n_pending == 0 && !s->input_held && connection_buffer_waiting(&s->out) == 0;
 }
 
 static void
-session_serve(struct session *s)
+connection_serve(struct connection *s)
 {
 	for (;;) {
 		const struct config *cfg = config_current();
@@ -913,31 +914,31 @@ session_serve(struct session *s)
 		int timeout;
 
 		/* Lines that came with the handshake run before the first poll. */
-		session_run_pending(cfg, s);
-		session_flush(s);
-		session_pull_input(s);
-		if (atomic_load(&s->registry.revoked)) {
-			log_info("session %lu: ended from another session", s->serial);
-			session_notify_closing(s, "logged_out_elsewhere");
+		connection_run_pending(cfg, s);
+		connection_flush(s);
+		connection_pull_input(s);
+		if (atomic_load(&s->session.registry.revoked)) {
+			log_info("session %lu: ended from another session", s->session.serial);
+			connection_notify_closing(s, "logged_out_elsewhere");
 			return;
 		}
-		if (session_over(s))
+		if (connection_over(s))
 			return;
-		now = session_now_ms();
-		if (session_stalled(cfg, s, now))
+		now = connection_now_ms();
+		if (connection_stalled(cfg, s, now))
 			return;
 		if (cfg->idle_timeout > 0) {
 			deadline = ((int64_t)s->last_activity + cfg->idle_timeout - time(NULL)) * 1000;
 			if (deadline <= 0) {
-				log_info("session %lu: idle for %d s, closing", s->serial,
+				log_info("session %lu: idle for %d s, closing", s->session.serial,
 				    cfg->idle_timeout);
-				session_notify_closing(s, "idle_timeout");
+				connection_notify_closing(s, "idle_timeout");
 				return;
 			}
 		}
 		if (atomic_load(&stopping)) {
 			/* What has arrived has run as far as the client read its replies. */
-			session_notify_closing(s, "shutting_down");
+			connection_notify_closing(s, "shutting_down");
 			return;
 		}
 		if (s->over_since != 0) {
@@ -946,91 +947,91 @@ session_serve(struct session *s)
 			if (deadline < 0 || left < deadline)
 				deadline = left < 1 ? 1 : left;
 		}
-		if (session_runnable(cfg, s))
+		if (connection_runnable(cfg, s))
 			deadline = 0;
 		timeout = deadline < 0 ? -1 : deadline > 3600000 ? 3600000 : (int)deadline;
 		if (s->shell)
-			session_watch_terminal(s);
+			connection_watch_terminal(s);
 		ssh_event_dopoll(s->event, timeout);	/* judged by the state (pitfall 4) */
 	}
 }
 
 static void *
-session_thread(void *arg)
+connection_thread(void *arg)
 {
-	struct session *s = arg;
+	struct connection *s = arg;
 
 	s->last_activity = time(NULL);
-	if (session_handshake(s)) {
-		log_info("session %lu: %s: started (user %s)", s->serial, s->peer,
-		    s->ssh_user ? s->ssh_user : "");
+	if (connection_handshake(s)) {
+		log_info("session %lu: %s: started (user %s)", s->session.serial, s->session.peer,
+		    s->session.ssh_user ? s->session.ssh_user : "");
 		int status = 0;
 		if (s->exec_command != NULL) {
 			char *out = NULL;
 
-			status = exec_run(s, s->exec_command, &out);
+			status = exec_run(&s->session, s->exec_command, &out);
 			if (out != NULL && *out != '\0')
-				session_buffer_add(&s->out, out, strlen(out));
+				connection_buffer_add(&s->out, out, strlen(out));
 			free(out);
-			session_drain(s, config_current()->stall_timeout * 1000);
+			connection_drain(s, config_current()->stall_timeout * 1000);
 		} else if (s->sftp) {
-			inbox_serve_sftp(s);
+			inbox_serve_sftp(&s->session, s->ssh, s->channel, s->event);
 		} else {
-			session_serve(s);
+			connection_serve(s);
 			/* A last notification, or replies still on their way: briefly. */
-			session_drain(s, 2000);
+			connection_drain(s, 2000);
 		}
 		if (s->shell) {
-			session_watch(s, s->terminal.pty_fd, &s->pty_events, 0, NULL);
-			session_watch(s, s->terminal.rpc_fd, &s->rpc_events, 0, NULL);
+			connection_watch(s, s->terminal.pty_fd, &s->pty_events, 0, NULL);
+			connection_watch(s, s->terminal.rpc_fd, &s->rpc_events, 0, NULL);
 			status = terminal_finish(&s->terminal);
 		}
-		session_finish_channel(s, status);
-		log_info("session %lu: ended", s->serial);
+		connection_finish_channel(s, status);
+		log_info("session %lu: ended", s->session.serial);
 	}
-	sessions_logout(&s->registry);
-	captcha_free(s->captcha);
-	upload_free(s->upload);
-	inbox_close(s);
+	sessions_logout(&s->session.registry);
+	captcha_free(s->session.captcha);
+	upload_free(s->session.upload);
+	inbox_close(&s->session);
 	free(s->exec_command);
 	if (s->event != NULL) {
 		ssh_event_remove_fd(s->event, stop_pipe[0]);
-		if (s->registry.wake_fd >= 0)
-			ssh_event_remove_fd(s->event, s->registry.wake_fd);
+		if (s->session.registry.wake_fd >= 0)
+			ssh_event_remove_fd(s->event, s->session.registry.wake_fd);
 		ssh_event_remove_session(s->event, s->ssh);
 		ssh_event_free(s->event);
 	}
-	if (s->registry.wake_fd >= 0)
-		close(s->registry.wake_fd);
+	if (s->session.registry.wake_fd >= 0)
+		close(s->session.registry.wake_fd);
 	ssh_disconnect(s->ssh);
 	ssh_free(s->ssh);
 	for (size_t i = 0; i < s->n_pending; i++)
 		free(s->pending[i].text);
 	free(s->pending);
 	line_reader_free(&s->reader);
-	session_buffer_free(&s->out);
-	session_buffer_free(&s->rpc_out);
-	session_buffer_free(&s->keys);
-	free(s->ssh_user);
-	free(s->unit_code);
-	admission_release(s->source, s->admission, true);
+	connection_buffer_free(&s->out);
+	connection_buffer_free(&s->rpc_out);
+	connection_buffer_free(&s->keys);
+	free(s->session.ssh_user);
+	free(s->session.unit_code);
+	admission_release(s->session.source, s->admission, true);
 	free(s);
 	return NULL;
 }
 
 
 void
-session_init(void)
+connection_init(void)
 {
 	if (pipe2(stop_pipe, O_CLOEXEC) != 0)
 		fatal("cannot set up signals: %s", strerror(errno));
-	pthread_attr_init(&session_attr);
-	pthread_attr_setdetachstate(&session_attr, PTHREAD_CREATE_JOINABLE);
-	pthread_attr_setstacksize(&session_attr, SESSION_STACK);
+	pthread_attr_init(&connection_attr);
+	pthread_attr_setdetachstate(&connection_attr, PTHREAD_CREATE_JOINABLE);
+	pthread_attr_setstacksize(&connection_attr, SESSION_STACK);
 }
 
 void
-session_stop_all(void)
+connection_stop_all(void)
 {
 	atomic_store(&stopping, true);
 	if (write(stop_pipe[1], "x", 1) < 0)
@@ -1038,35 +1039,35 @@ session_stop_all(void)
 }
 
 void
-session_cleanup(void)
+connection_cleanup(void)
 {
-	pthread_attr_destroy(&session_attr);
+	pthread_attr_destroy(&connection_attr);
 	close(stop_pipe[0]);
 	close(stop_pipe[1]);
 	stop_pipe[0] = stop_pipe[1] = -1;
 }
 
 /* A new session for the connection fd, counted as ADMISSION_STARTUP. */
-static struct session *
-session_new(int fd, unsigned long serial, const char *address, const char *peer)
+static struct connection *
+connection_new(int fd, unsigned long serial, const char *address, const char *peer)
 {
-	struct session *s = xcalloc(1, sizeof *s);
+	struct connection *s = xcalloc(1, sizeof *s);
 
-	s->fd = fd;
-	s->registry.wake_fd = -1;
-	s->registry.serial = serial;
-	s->serial = serial;
-	s->lang = LANG_ZH;
-	s->role = ROLE_GUEST;
+	s->session.fd = fd;
+	s->session.registry.wake_fd = -1;
+	s->session.registry.serial = serial;
+	s->session.serial = serial;
+	s->session.lang = LANG_ZH;
+	s->session.role = ROLE_GUEST;
 	s->terminal.pid = -1;
 	s->terminal.pty_fd = s->terminal.rpc_fd = -1;
 	s->admission = ADMISSION_STARTUP;
-	snprintf(s->source, sizeof s->source, "%s", address);
-	snprintf(s->peer, sizeof s->peer, "%s", peer);
+	snprintf(s->session.source, sizeof s->session.source, "%s", address);
+	snprintf(s->session.peer, sizeof s->session.peer, "%s", peer);
 	line_reader_init(&s->reader, config_current()->max_line);
 	s->server_cb = (struct ssh_server_callbacks_struct){
 		.userdata = s,
-		.channel_open_request_session_function = session_channel_open,
+		.channel_open_request_session_function = connection_channel_open,
 	};
 	ssh_auth_callbacks(&s->server_cb);
 	ssh_callbacks_init(&s->server_cb);
@@ -1078,20 +1079,20 @@ session_new(int fd, unsigned long serial, const char *address, const char *peer)
 
 /* A session that never started its thread: all but the connection's count. */
 static void
-session_discard(struct session *s)
+connection_discard(struct connection *s)
 {
 	if (s->ssh != NULL)
 		ssh_free(s->ssh);
 	line_reader_free(&s->reader);
-	admission_release(s->source, ADMISSION_STARTUP, false);
+	admission_release(s->session.source, ADMISSION_STARTUP, false);
 	free(s);
 }
 
 void
-session_start(ssh_bind bind, int fd, unsigned long serial, const char *address,
+connection_start(ssh_bind bind, int fd, unsigned long serial, const char *address,
     const char *peer)
 {
-	struct session *s = session_new(fd, serial, address, peer);
+	struct connection *s = connection_new(fd, serial, address, peer);
 	long timeout = 60;
 	pthread_t tid;
 	int one = 1;
@@ -1105,14 +1106,14 @@ session_start(ssh_bind bind, int fd, unsigned long serial, const char *address,
 			ssh_free(s->ssh);
 		s->ssh = NULL;
 		close(fd);
-		session_discard(s);
+		connection_discard(s);
 		return;
 	}
 	ssh_options_set(s->ssh, SSH_OPTIONS_TIMEOUT, &timeout);
 	ssh_set_server_callbacks(s->ssh, &s->server_cb);
 	ssh_auth_accept(s);
-	if (pthread_create(&tid, &session_attr, session_thread, s) != 0) {
+	if (pthread_create(&tid, &connection_attr, connection_thread, s) != 0) {
 		log_error("accept %s: cannot start a thread: %s", peer, strerror(errno));
-		session_discard(s);
+		connection_discard(s);
 	}
 }

@@ -17,13 +17,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <libssh/libssh.h>
+
 struct session;
 
 /* True when user is an inbox token's form (so SSH lets it in as a guest). */
 bool	inbox_is_token(const char *user);
 
-/* Serve the SFTP subsystem of s into the inbox named by s->ssh_user; returns when done. */
-void	inbox_serve_sftp(struct session *s);
+/*
+ * Serve the SFTP subsystem on channel of ssh (its event: the one the
+ * connection waits on) into the inbox named by s->ssh_user; returns when
+ * done.  The front hands over its libssh parts, so the inbox needs
+ * nothing of it.
+ */
+void	inbox_serve_sftp(struct session *s, ssh_session ssh, ssh_channel channel,
+	    ssh_event event);
 
 /* Drop the inbox s opened, if any (session end). */
 void	inbox_close(struct session *s);

@@ -36,7 +36,7 @@ struct upload_view {
 };
 
 /*
- * Free an upload (NULL is fine).  session.c calls it with session->upload
+ * Free an upload (NULL is fine).  ssh/connection.c calls it with session->upload
  * when a session ends.
  */
 void	upload_free(struct upload *u);

@@ -14,7 +14,7 @@
 #include "auth.h"
 #include "db.h"
 #include "log.h"
-#include "session.h"
+#include "connection.h"
 #include "ssh-auth.h"
 #include "xmalloc.h"
 
@@ -76,27 +76,27 @@ session_user_id_number(const char *user, char out[19])
 }
 
 static void
-session_auth_guest(struct session *s, const char *user)
+session_auth_guest(struct connection *s, const char *user)
 {
-	free(s->ssh_user);
-	s->ssh_user = xstrdup(user ? user : "");
+	free(s->session.ssh_user);
+	s->session.ssh_user = xstrdup(user ? user : "");
 	s->authenticated = true;
 }
 
 /* In, but every request answers "auth_unavailable" (id is an ID number: digits). */
 static void
-session_auth_unavailable(struct session *s, const char *id)
+session_auth_unavailable(struct connection *s, const char *id)
 {
 	log_warning("session %lu: cannot check the SSH login of %s: the database is "
-	    "unavailable; every request is refused", s->serial, id);
+	    "unavailable; every request is refused", s->session.serial, id);
 	session_auth_guest(s, id);
-	s->auth_unavailable = true;
+	s->session.auth_unavailable = true;
 }
 
 static int
 session_auth_none(ssh_session ssh, const char *user, void *userdata)
 {
-	struct session *s = userdata;
+	struct connection *s = userdata;
 	char id[19];
 	bool has_keys = false;
 
@@ -137,7 +137,7 @@ static int
 session_auth_pubkey(ssh_session ssh, const char *user, struct ssh_key_struct *key,
     char signature_state, void *userdata)
 {
-	struct session *s = userdata;
+	struct connection *s = userdata;
 	struct db_conn *db;
 	char id[19], *b64 = NULL;
 	const char *type;
@@ -163,7 +163,7 @@ session_auth_pubkey(ssh_session ssh, const char *user, struct ssh_key_struct *ke
 		if (signature_state == SSH_PUBLICKEY_STATE_VALID)
 			session_auth_unavailable(s, id);
 		else
-			s->auth_unavailable = true;
+			s->session.auth_unavailable = true;
 		rc = SSH_AUTH_SUCCESS;
 		goto out;
 	}
@@ -184,11 +184,11 @@ session_auth_pubkey(ssh_session ssh, const char *user, struct ssh_key_struct *ke
 
 			if (c != NULL && PQntuples(c) == 1) {
 				log_info("session %lu: account %s confirmed SSH key %s",
-				    s->serial, account, PQgetvalue(c, 0, 0));
+				    s->session.serial, account, PQgetvalue(c, 0, 0));
 			} else if (c == NULL && strcmp(db_error_sqlstate(db), "23505") == 0) {
 				/* Another account confirmed it a moment ago. */
 				log_info("session %lu: account %s: SSH key confirmed by another "
-				    "account", s->serial, account);
+				    "account", s->session.serial, account);
 				login = false;
 				rc = SSH_AUTH_DENIED;
 			} else if (c == NULL) {
@@ -198,11 +198,11 @@ session_auth_pubkey(ssh_session ssh, const char *user, struct ssh_key_struct *ke
 			PQclear(c);
 		}
 		if (login) {
-			s->auth_unavailable = false;	/* a probe's doubt is settled */
+			s->session.auth_unavailable = false;	/* a probe's doubt is settled */
 			session_auth_guest(s, user);
-			auth_session_login(s, strtoll(account, NULL, 10), role, unit, id);
-			s->key_login = true;
-			log_info("session %lu: account %s logged in by SSH key", s->serial,
+			auth_session_login(&s->session, strtoll(account, NULL, 10), role, unit, id);
+			s->session.key_login = true;
+			log_info("session %lu: account %s logged in by SSH key", s->session.serial,
 			    account);
 		}
 		free(account);
@@ -222,7 +222,7 @@ out:
 static int
 session_message(ssh_session ssh, ssh_message msg, void *userdata)
 {
-	struct session *s = userdata;
+	struct connection *s = userdata;
 
 	if (ssh_message_type(msg) != SSH_REQUEST_AUTH ||
 	    ssh_message_subtype(msg) != SSH_AUTH_METHOD_INTERACTIVE)
@@ -245,7 +245,7 @@ ssh_auth_callbacks(struct ssh_server_callbacks_struct *cb)
 }
 
 void
-ssh_auth_accept(struct session *s)
+ssh_auth_accept(struct connection *s)
 {
 	ssh_set_message_callback(s->ssh, session_message, s);
 	ssh_set_auth_methods(s->ssh, SSH_AUTH_METHOD_NONE | SSH_AUTH_METHOD_PUBLICKEY |

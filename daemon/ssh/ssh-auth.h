@@ -7,12 +7,12 @@
 
 #include <libssh/callbacks.h>
 
-struct session;
+struct connection;
 
 /* Fill the authentication members of a session's server callbacks (userdata: the session). */
 void	ssh_auth_callbacks(struct ssh_server_callbacks_struct *cb);
 
 /* After the socket is handed to libssh: keyboard-interactive and the methods offered. */
-void	ssh_auth_accept(struct session *s);
+void	ssh_auth_accept(struct connection *s);
 
 #endif

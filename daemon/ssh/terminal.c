@@ -120,7 +120,7 @@ terminal_start(struct terminal *t, const char *program, const char *term,
 	close(sv[1]);
 	/*
 	 * Our ends never block: a TUI that stops reading (its client stopped
-	 * reading its screen) must not hold the session thread (session.c).
+	 * reading its screen) must not hold the session thread (connection.c).
 	 */
 	if (fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK) != 0 ||
 	    fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK) != 0)

@@ -1,0 +1,64 @@
+/*
+ * session.h - what the application knows of one connection: who it is,
+ * what it has proved about itself, what it holds.
+ *
+ * The SSH front (ssh/connection.h) embeds it in its struct connection;
+ * the application sees only this part.  A session belongs to exactly one
+ * thread (ssh/connection.c), which runs its requests one at a time;
+ * nothing here is shared, so nothing is locked (but the registry entry,
+ * which sessions.c locks).
+ */
+#ifndef JXJYD_SESSION_H
+#define JXJYD_SESSION_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "messages.h"
+#include "sessions.h"
+
+/* Roles, as bits: a method names the set it may run for. */
+enum role {
+	ROLE_GUEST	= 1 << 0,	/* not logged in */
+	ROLE_STAFF	= 1 << 1,	/* 专业技术人员 */
+	ROLE_UNIT_ADMIN	= 1 << 2,	/* 用人单位管理员 */
+	/*
+	 * Logged in with an administrator's reset code: until the new
+	 * password is set, only what names this role (and what a guest may
+	 * run) is served.  rpc-reset.c.
+	 */
+	ROLE_PASSWORD_CHANGE = 1 << 3,
+};
+#define ROLE_ANY	(ROLE_GUEST | ROLE_STAFF | ROLE_UNIT_ADMIN | ROLE_PASSWORD_CHANGE)
+#define ROLE_USER	(ROLE_STAFF | ROLE_UNIT_ADMIN)
+
+struct session {
+	int		 fd;		/* the connection's socket: inbox.open's host */
+	char		 peer[64];	/* "address:port" */
+	char		 source[48];	/* address only, for per-source limits */
+	unsigned long	 serial;	/* for log lines */
+	char		*ssh_user;	/* user name given at SSH level */
+
+	struct inbox	*inbox;		/* the inbox this session opened, inbox.c owns it */
+	struct upload	*upload;	/* attachment being uploaded; rpc-attachments.c owns it */
+
+	enum lang	 lang;
+	enum role	 role;
+	int64_t		 account_id;	/* 0 when a guest */
+	char		*unit_code;	/* unit of the logged-in account */
+	char		 id_number[19];	/* of the logged-in account */
+	bool		 key_login;	/* logged in by an SSH key (no captcha needed) */
+	struct sessions_entry registry;	/* while logged in (sessions.h): revoked, wake_fd */
+	/*
+	 * The SSH user name was an ID number but the database could not say
+	 * whether an SSH key should log it in: every request is refused with
+	 * "auth_unavailable" (-32007) instead of serving a guest silently.
+	 */
+	bool		 auth_unavailable;
+
+	struct captcha	*captcha;	/* the one outstanding code; captcha.c owns it */
+	int		 login_failures; /* in this session, for captcha "after-failures" */
+};
+
+#endif
