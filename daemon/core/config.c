@@ -709,112 +709,132 @@ config_int_wrapped(struct config_reader *rd, const config_setting_t *s,
 
 /*
  * Check setting s against scalar key k and store it in rd->cfg; on a
- * mistake record it and leave the default in place.
+ * mistake record it and leave the default in place.  One function per type.
  */
+static void
+config_load_string(struct config_reader *rd, const struct config_key *k,
+    const config_setting_t *s)
+{
+	const char *str, *problem;
+	char q[CONFIG_QUOTE_MAX * 4 + 16], why[128];
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		config_error(rd, s, k->path, "expected a string, got %s",
+		    config_type_name(config_setting_type(s)));
+		return;
+	}
+	str = config_setting_get_string(s);
+	if (*str == '\0' && !k->empty_ok) {
+		config_error(rd, s, k->path, "must not be empty");
+		return;
+	}
+	if ((problem = config_text_problem(str)) != NULL) {
+		config_error(rd, s, k->path, "%s", problem);
+		return;
+	}
+	if (k->parse != NULL) {
+		/* Checked first, so that a bad value leaves the config untouched. */
+		if (!k->parse(str, NULL, why, sizeof why)) {
+			config_error(rd, s, k->path, "%s, got %s", why,
+			    config_quote(str, q, sizeof q));
+			return;
+		}
+		k->parse(str, rd->cfg, why, sizeof why);
+	}
+	free(*CONFIG_FIELD(rd->cfg, k, char *));
+	*CONFIG_FIELD(rd->cfg, k, char *) = xstrdup(str);
+}
+
+static void
+config_load_int(struct config_reader *rd, const struct config_key *k,
+    const config_setting_t *s)
+{
+	int type = config_setting_type(s);
+	char q[CONFIG_QUOTE_MAX * 4 + 16];
+	long long v;
+
+	if (type == CONFIG_TYPE_INT) {
+		v = config_setting_get_int(s);
+		if (config_int_wrapped(rd, s, v, q, sizeof q)) {
+			config_error(rd, s, k->path, "must be between %lld and %lld, got %s",
+			    k->min, k->max, q);
+			return;
+		}
+	} else if (type == CONFIG_TYPE_INT64) {
+		v = config_setting_get_int64(s);
+	} else {
+		config_error(rd, s, k->path, "expected an integer, got %s",
+		    config_type_name(type));
+		return;
+	}
+	if (v < k->min || v > k->max) {
+		config_error(rd, s, k->path, "must be between %lld and %lld, got %lld",
+		    k->min, k->max, v);
+		return;
+	}
+	*CONFIG_FIELD(rd->cfg, k, int) = (int)v;
+}
+
+static void
+config_load_bool(struct config_reader *rd, const struct config_key *k,
+    const config_setting_t *s)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+		config_error(rd, s, k->path, "expected a boolean (true or false), got %s",
+		    config_type_name(config_setting_type(s)));
+		return;
+	}
+	*CONFIG_FIELD(rd->cfg, k, bool) = config_setting_get_bool(s) != 0;
+}
+
+static void
+config_load_enum(struct config_reader *rd, const struct config_key *k,
+    const config_setting_t *s)
+{
+	const char *str, *const *name;
+	char q[CONFIG_QUOTE_MAX * 4 + 16], allowed[256];
+	size_t o = 0;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		config_error(rd, s, k->path, "expected a string, got %s",
+		    config_type_name(config_setting_type(s)));
+		return;
+	}
+	str = config_setting_get_string(s);
+	for (size_t i = 0; k->names[i] != NULL; i++) {
+		if (strcmp(str, k->names[i]) == 0) {
+			*CONFIG_FIELD(rd->cfg, k, int) = (int)i;
+			return;
+		}
+	}
+	allowed[0] = '\0';
+	for (name = k->names; *name != NULL; name++) {
+		o += (size_t)snprintf(allowed + o, sizeof allowed - o, "%s\"%s\"",
+		    name == k->names ? "" : ", ", *name);
+		if (o >= sizeof allowed)
+			break;
+	}
+	config_error(rd, s, k->path, "must be one of %s, got %s", allowed,
+	    config_quote(str, q, sizeof q));
+}
+
 static void
 config_load_scalar(struct config_reader *rd, const struct config_key *k,
     const config_setting_t *s)
 {
-	int type = config_setting_type(s);
-	const char *str, *problem, *const *name;
-	char q[CONFIG_QUOTE_MAX * 4 + 16];
-	long long v;
-	size_t i;
-
 	switch (k->type) {
 	case CONFIG_KEY_STRING:
-		if (type != CONFIG_TYPE_STRING) {
-			config_error(rd, s, k->path, "expected a string, got %s",
-			    config_type_name(type));
-			return;
-		}
-		str = config_setting_get_string(s);
-		if (*str == '\0' && !k->empty_ok) {
-			config_error(rd, s, k->path, "must not be empty");
-			return;
-		}
-		if ((problem = config_text_problem(str)) != NULL) {
-			config_error(rd, s, k->path, "%s", problem);
-			return;
-		}
-		if (k->parse != NULL) {
-			char why[128];
-
-			if (!k->parse(str, NULL, why, sizeof why)) {
-				config_error(rd, s, k->path, "%s, got %s", why,
-				    config_quote(str, q, sizeof q));
-				return;
-			}
-			k->parse(str, rd->cfg, why, sizeof why);
-		}
-		free(*CONFIG_FIELD(rd->cfg, k, char *));
-		*CONFIG_FIELD(rd->cfg, k, char *) = xstrdup(str);
-		return;
-
+		config_load_string(rd, k, s);
+		break;
 	case CONFIG_KEY_INT:
-		if (type == CONFIG_TYPE_INT) {
-			v = config_setting_get_int(s);
-			if (config_int_wrapped(rd, s, v, q, sizeof q)) {
-				config_error(rd, s, k->path,
-				    "must be between %lld and %lld, got %s",
-				    k->min, k->max, q);
-				return;
-			}
-		} else if (type == CONFIG_TYPE_INT64)
-			v = config_setting_get_int64(s);
-		else {
-			config_error(rd, s, k->path, "expected an integer, got %s",
-			    config_type_name(type));
-			return;
-		}
-		if (v < k->min || v > k->max) {
-			config_error(rd, s, k->path,
-			    "must be between %lld and %lld, got %lld",
-			    k->min, k->max, v);
-			return;
-		}
-		*CONFIG_FIELD(rd->cfg, k, int) = (int)v;
-		return;
-
+		config_load_int(rd, k, s);
+		break;
 	case CONFIG_KEY_BOOL:
-		if (type != CONFIG_TYPE_BOOL) {
-			config_error(rd, s, k->path,
-			    "expected a boolean (true or false), got %s",
-			    config_type_name(type));
-			return;
-		}
-		*CONFIG_FIELD(rd->cfg, k, bool) = config_setting_get_bool(s) != 0;
-		return;
-
+		config_load_bool(rd, k, s);
+		break;
 	case CONFIG_KEY_ENUM:
-		if (type != CONFIG_TYPE_STRING) {
-			config_error(rd, s, k->path, "expected a string, got %s",
-			    config_type_name(type));
-			return;
-		}
-		str = config_setting_get_string(s);
-		for (i = 0; k->names[i] != NULL; i++) {
-			if (strcmp(str, k->names[i]) == 0) {
-				*CONFIG_FIELD(rd->cfg, k, int) = (int)i;
-				return;
-			}
-		}
-		{
-			char allowed[256];
-			size_t o = 0;
-
-			allowed[0] = '\0';
-			for (name = k->names; *name != NULL; name++) {
-				o += (size_t)snprintf(allowed + o, sizeof allowed - o,
-				    "%s\"%s\"", name == k->names ? "" : ", ", *name);
-				if (o >= sizeof allowed)
-					break;
-			}
-			config_error(rd, s, k->path, "must be one of %s, got %s",
-			    allowed, config_quote(str, q, sizeof q));
-		}
-		return;
-
+		config_load_enum(rd, k, s);
+		break;
 	case CONFIG_KEY_ADMINS:
 	case CONFIG_KEY_FORMS:
 	case CONFIG_KEY_REQUIREMENTS:
