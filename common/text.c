@@ -10,6 +10,7 @@
  * so that the daemon (which may run in the C locale) and the client agree,
  * and so that columns line up whatever locale a test runs in.
  */
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -463,4 +464,65 @@ text_fit(const char *s, int cols)
 		p += adv;
 	}
 	return xstrndup(s, (size_t)(p - s));
+}
+
+void
+text_buf_add(struct text_buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = b->cap ? b->cap : 1024;
+		while (b->len + n + 1 > b->cap)
+			b->cap *= 2;
+		b->data = xrealloc(b->data, b->cap);
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void
+text_buf_puts(struct text_buf *b, const char *s)
+{
+	text_buf_add(b, s, strlen(s));
+}
+
+void
+text_buf_printf(struct text_buf *b, const char *fmt, ...)
+{
+	va_list ap, again;
+	int n;
+
+	va_start(ap, fmt);
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	text_buf_add(b, "", 0);	/* room for the terminating NUL at least */
+	if (b->len + (size_t)n + 1 > b->cap) {
+		while (b->len + (size_t)n + 1 > b->cap)
+			b->cap *= 2;
+		b->data = xrealloc(b->data, b->cap);
+	}
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+	va_end(again);
+	b->len += (size_t)n;
+}
+
+void
+text_buf_csv(struct text_buf *b, const char *v, bool formula)
+{
+	if (!formula && strpbrk(v, ",\"\r\n") == NULL) {
+		text_buf_puts(b, v);
+		return;
+	}
+	text_buf_add(b, "\"", 1);
+	if (formula)
+		text_buf_add(b, "'", 1);
+	for (const char *p = v; *p != '\0'; p++) {
+		if (*p == '"')
+			text_buf_add(b, "\"", 1);
+		text_buf_add(b, p, 1);
+	}
+	text_buf_add(b, "\"", 1);
 }

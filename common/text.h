@@ -80,4 +80,26 @@ size_t	text_escape(char *dst, size_t size, const char *src);
  */
 char	*text_fit(const char *s, int cols);
 
+/*
+ * A growing text (exec's tables, the completion report's CSV): data is
+ * NUL-terminated once anything was added, also nothing (text_buf_add(b,
+ * "", 0)); the owner frees data.
+ */
+struct text_buf {
+	char	*data;
+	size_t	 len, cap;
+};
+
+void	text_buf_add(struct text_buf *b, const char *s, size_t n);
+void	text_buf_puts(struct text_buf *b, const char *s);
+void	text_buf_printf(struct text_buf *b, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/*
+ * One CSV field (RFC 4180): quoted when it holds a comma, a quote, CR or
+ * LF, quotes doubled.  formula (a text a spreadsheet would run: the caller
+ * decides) also quotes it, with a leading ' inside the quotes.
+ */
+void	text_buf_csv(struct text_buf *b, const char *v, bool formula);
+
 #endif

@@ -81,19 +81,27 @@ main_load_config(const char *path, struct config *cfg)
 	return rc == 0 ? EXIT_OK : EXIT_USAGE;
 }
 
+/* The one connection of a command; NULL after saying why on stderr. */
+static struct db_conn *
+main_connect(const struct config *cfg)
+{
+	struct db_conn *c;
+	char err[512];
+
+	if ((c = db_connect_single(cfg->db_conninfo, err, sizeof err)) == NULL)
+		fprintf(stderr, "jxjyd: database: %s\n", err);
+	return c;
+}
+
 /* Compare (and with apply, bring up to date) the schema. */
 static int
 main_migrate(const struct config *cfg, int apply)
 {
 	struct db_conn *c;
-	char err[512];
 	enum migrate_status st;
 
-	c = db_connect_single(cfg->db_conninfo, err, sizeof err);
-	if (c == NULL) {
-		fprintf(stderr, "jxjyd: database: %s\n", err);
+	if ((c = main_connect(cfg)) == NULL)
 		return EXIT_DATABASE;
-	}
 	st = migrate_run(c, cfg->schema_dir, apply, apply ? stdout : stderr);
 	db_disconnect_single(c);
 	switch (st) {
@@ -134,13 +142,10 @@ static int
 main_import(const struct config *cfg, bool dry_run, import_report_fn *report)
 {
 	struct db_conn *c;
-	char err[512];
 	int st;
 
-	if ((c = db_connect_single(cfg->db_conninfo, err, sizeof err)) == NULL) {
-		fprintf(stderr, "jxjyd: database: %s\n", err);
+	if ((c = main_connect(cfg)) == NULL)
 		return EXIT_DATABASE;
-	}
 	st = import_run(c, cfg, dry_run, report);
 	db_disconnect_single(c);
 	return st == IMPORT_OK ? EXIT_OK : st == IMPORT_INVALID ? EXIT_USAGE : EXIT_DATABASE;
@@ -168,13 +173,10 @@ static int
 main_admins(const struct config *cfg)
 {
 	struct db_conn *c;
-	char err[512];
 	int rc;
 
-	if ((c = db_connect_single(cfg->db_conninfo, err, sizeof err)) == NULL) {
-		fprintf(stderr, "jxjyd: database: %s\n", err);
+	if ((c = main_connect(cfg)) == NULL)
 		return EXIT_DATABASE;
-	}
 	rc = admins_list(c, cfg, stdout);
 	db_disconnect_single(c);
 	return rc == 0 ? EXIT_OK : EXIT_DATABASE;

@@ -22,20 +22,12 @@
 /* Longest key line decoded (an RSA 16384-bit key is about 2.8 KB of base64). */
 #define ADMINS_KEY_MAX	16384
 
-/* A public key line split into its parts; the pointers are owned. */
-struct admins_key {
-	char		*type;
-	char		*base64;
-	char		*comment;	/* NULL when none */
-	char		 fingerprint[64];
-};
-
 /* What admins_sync did, for its log line. */
 struct admins_counts {
 	int	created, enabled, skipped, keys, disabled;
 };
 
-static void
+void
 admins_key_free(struct admins_key *k)
 {
 	free(k->type);

@@ -33,6 +33,17 @@ int	admins_sync(struct db_conn *c, const struct config *cfg);
 int	admins_active(struct db_conn *c, int64_t account_id, const char *unit_code,
 	    char **unit_name);
 
+/* A public key line split into its parts (also rpc-keys.c's); the pointers are owned. */
+struct admins_key {
+	char	*type;
+	char	*base64;
+	char	*comment;	/* NULL when none */
+	char	 fingerprint[64];
+};
+
+/* Free k's parts and zero it. */
+void	admins_key_free(struct admins_key *k);
+
 /*
  * The fingerprint OpenSSH prints for a public key line "TYPE BASE64 ...":
  * "SHA256:" and the unpadded base64 of the SHA-256 of the decoded key.

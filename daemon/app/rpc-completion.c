@@ -26,6 +26,7 @@
 #include "messages.h"
 #include "rpc.h"
 #include "session.h"
+#include "text.h"
 #include "xmalloc.h"
 
 #define COMPLETION_YEAR_MIN	1990	/* what a declaration's year may be */
@@ -445,52 +446,17 @@ out:
 	return rc;
 }
 
-/* A growing text. */
-struct completion_text {
-	char	*data;
-	size_t	 len, cap;
-};
-
-static void
-completion_add(struct completion_text *t, const char *s, size_t n)
-{
-	if (t->len + n + 1 > t->cap) {
-		t->cap = t->cap ? t->cap : 4096;
-		while (t->len + n + 1 > t->cap)
-			t->cap *= 2;
-		t->data = xrealloc(t->data, t->cap);
-	}
-	memcpy(t->data + t->len, s, n);
-	t->len += n;
-	t->data[t->len] = '\0';
-}
-
 /*
- * One CSV field (RFC 4180): quoted when it holds a comma, a quote, CR or
- * LF, quotes doubled.  A text that a spreadsheet would run as a formula
- * (starting with = + - @ or a tab) gets a leading ' inside the quotes, as
- * `report --csv` does.
+ * One CSV field after a comma unless first (text_buf_csv).  A text that a
+ * spreadsheet would run as a formula (starting with = + - @, a tab or CR)
+ * gets a leading ' inside the quotes, as `report --csv` does.
  */
 static void
-completion_csv_field(struct completion_text *t, const char *v, bool text, bool first)
+completion_csv_field(struct text_buf *t, const char *v, bool text, bool first)
 {
-	bool formula = text && v[0] != '\0' && strchr("=+-@\t\r", v[0]) != NULL;
-
 	if (!first)
-		completion_add(t, ",", 1);
-	if (!formula && strpbrk(v, ",\"\r\n") == NULL) {
-		completion_add(t, v, strlen(v));
-		return;
-	}
-	completion_add(t, "\"", 1);
-	if (formula)
-		completion_add(t, "'", 1);
-	for (const char *p = v; *p != '\0'; p++) {
-		if (*p == '"')
-			completion_add(t, "\"", 1);
-		completion_add(t, p, 1);
-	}
-	completion_add(t, "\"", 1);
+		text_buf_add(t, ",", 1);
+	text_buf_csv(t, v, text && v[0] != '\0' && strchr("=+-@\t\r", v[0]) != NULL);
 }
 
 /*
@@ -517,7 +483,7 @@ completion_report_csv(struct rpc_call *call)
 	enum lang lang = call->session->lang;
 	struct completion_query q;
 	struct completion_report rep = { 0 };
-	struct completion_text csv = { NULL, 0, 0 };
+	struct text_buf csv = { NULL, 0, 0 };
 	PGresult *rows;
 	int shown, rc = -1;
 
@@ -525,12 +491,12 @@ completion_report_csv(struct rpc_call *call)
 	    completion_run(call, call->db, &q, &rep) != 0)
 		goto out;
 
-	completion_add(&csv, "", 0);
+	text_buf_add(&csv, "", 0);
 	if (q.after_key == NULL) {
-		completion_add(&csv, "\xef\xbb\xbf", 3);
+		text_buf_add(&csv, "\xef\xbb\xbf", 3);
 		for (int i = 0; headings[i] != NULL; i++)
 			completion_csv_field(&csv, message_get(lang, headings[i]), false, i == 0);
-		completion_add(&csv, "\r\n", 2);
+		text_buf_add(&csv, "\r\n", 2);
 	}
 	rows = rep.rows;
 	shown = rpc_page_rows(call, rows);
@@ -544,7 +510,7 @@ completion_report_csv(struct rpc_call *call)
 		}
 		completion_csv_field(&csv, completion_met_label(lang,
 		    completion_bool(rows, r, COMPLETION_COL_MET)), false, false);
-		completion_add(&csv, "\r\n", 2);
+		text_buf_add(&csv, "\r\n", 2);
 	}
 	call->result = json_pack("{s:s, s:i, s:o, s:o}", "csv", csv.data, "rows", shown,
 	    "next", completion_next(&q, &rep, call->page.limit),

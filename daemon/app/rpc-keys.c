@@ -62,23 +62,6 @@ static const char *const keys_types[] = {
 	NULL,
 };
 
-/* A checked key line; the strings are owned. */
-struct keys_line {
-	char	*type;
-	char	*base64;	/* libssh's canonical text of the blob */
-	char	*comment;	/* NULL when none */
-	char	 fingerprint[64];
-};
-
-static void
-keys_line_free(struct keys_line *k)
-{
-	free(k->type);
-	free(k->base64);
-	free(k->comment);
-	memset(k, 0, sizeof *k);
-}
-
 static bool
 keys_type_known(const char *type)
 {
@@ -174,11 +157,12 @@ out:
 }
 
 /*
- * Check line and split it into *k.  Returns NULL, or the reason word of
- * what is wrong (k left empty).
+ * Check line and split it into *k (its base64 libssh's canonical text of
+ * the blob).  Returns NULL, or the reason word of what is wrong (k left
+ * empty).
  */
 static const char *
-keys_parse(const char *line, struct keys_line *k)
+keys_parse(const char *line, struct admins_key *k)
 {
 	const char *p, *end, *reason = "key_invalid";
 	char *type = NULL, *b64 = NULL, *canonical = NULL;
@@ -239,7 +223,7 @@ keys_parse(const char *line, struct keys_line *k)
 
 		free(norm);
 		if (rc != 0) {
-			keys_line_free(k);
+			admins_key_free(k);
 			goto out;
 		}
 	}
@@ -320,12 +304,8 @@ keys_verify_password(struct rpc_call *call)
 	snprintf(id, sizeof id, "%lld", (long long)s->account_id);
 	if ((db = rpc_db(call)) == NULL)
 		return -1;
-	if ((r = db_exec(db, &keys_password_stmt, 1, params)) == NULL)
-		return rpc_fail_internal(call, db_error_text(db));
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return rpc_fail(call, RPC_CONFLICT, "state_changed", NULL, NULL);
-	}
+	if ((r = rpc_exec_one(call, db, &keys_password_stmt, 1, params)) == NULL)
+		return -1;
 	if (!PQgetisnull(r, 0, 0))
 		hash = xstrdup(PQgetvalue(r, 0, 0));
 	PQclear(r);
@@ -372,7 +352,7 @@ keys_add(struct rpc_call *call)
 	    " WHERE key_type = $1 AND key_base64 = $2 AND (account_id = $3 OR confirmed)"
 	    " HAVING count(*) > 0");
 	struct session *s = call->session;
-	struct keys_line k;
+	struct admins_key k;
 	struct db_conn *db;
 	const char *reason;
 	char id[24], max[16];
@@ -420,7 +400,7 @@ keys_add(struct rpc_call *call)
 	}
 out:
 	PQclear(r);
-	keys_line_free(&k);
+	admins_key_free(&k);
 	return rc;
 }
 

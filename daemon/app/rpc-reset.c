@@ -190,15 +190,9 @@ review_reset_password(struct rpc_call *call)
 	if ((db = rpc_db(call)) == NULL)
 		goto out;
 	const char *params[6] = { id, s->unit_code, hash, minutes, admin, notify_instance() };
-	if ((r = db_exec(db, &reset_stmt, 6, params)) == NULL) {
-		rc = rpc_fail_internal(call, db_error_text(db));
+	/* No row: disabled or moved while the code was hashed. */
+	if ((r = rpc_exec_one(call, db, &reset_stmt, 6, params)) == NULL)
 		goto out;
-	}
-	if (PQntuples(r) != 1) {
-		/* Disabled or moved while the code was hashed. */
-		rc = rpc_fail(call, RPC_CONFLICT, "state_changed", NULL, NULL);
-		goto out;
-	}
 	ended = sessions_end_account(target, NULL);
 	/* Never the code: it is the person's password until they change it. */
 	log_info("session %lu: administrator %s reset the password of account %s; "

@@ -339,15 +339,9 @@ account_change_password(struct rpc_call *call)
 		return -1;
 	if ((db = rpc_db(call)) == NULL)
 		goto out;
-	if ((r = db_exec(db, &session_select_password, 1, params)) == NULL) {
-		rc = rpc_fail_internal(call, db_error_text(db));
+	/* No row: disabled (or gone) since this session logged in. */
+	if ((r = rpc_exec_one(call, db, &session_select_password, 1, params)) == NULL)
 		goto out;
-	}
-	if (PQntuples(r) != 1) {
-		/* Disabled (or gone) since this session logged in. */
-		rc = rpc_fail(call, RPC_CONFLICT, "state_changed", NULL, NULL);
-		goto out;
-	}
 	if (!PQgetisnull(r, 0, 0))
 		old_hash = xstrdup(PQgetvalue(r, 0, 0));
 	if (!PQgetisnull(r, 0, 1))
@@ -372,15 +366,9 @@ account_change_password(struct rpc_call *call)
 	params[2] = old_hash;
 	params[3] = notify_instance();
 	params[4] = keep;
-	if ((r = db_exec(db, &session_change_password, 5, params)) == NULL) {
-		rc = rpc_fail_internal(call, db_error_text(db));
+	/* No row: changed or disabled by another session since we read it. */
+	if ((r = rpc_exec_one(call, db, &session_change_password, 5, params)) == NULL)
 		goto out;
-	}
-	if (PQntuples(r) != 1) {
-		/* Changed or disabled by another session since we read it. */
-		rc = rpc_fail(call, RPC_CONFLICT, "state_changed", NULL, NULL);
-		goto out;
-	}
 	if (forced)	/* the reset is over: the account's own role again */
 		s->role = strcmp(PQgetvalue(r, 0, 1), "unit_admin") == 0 ? ROLE_UNIT_ADMIN :
 		    ROLE_STAFF;
@@ -480,7 +468,8 @@ debug_captcha_answer(struct rpc_call *call)
 	return 0;
 }
 
-static const struct rpc_param login_params[] = {
+/* The ID number and password (and captcha): session.login and application.*. */
+static const struct rpc_param credentials_params[] = {
 	{ "id_number", T_STRING, true },
 	{ "password", T_STRING, true },
 	{ "captcha", T_STRING, false },
@@ -495,22 +484,15 @@ static const struct rpc_param change_password_params[] = {
 	{ NULL, 0, false },
 };
 
-static const struct rpc_param application_params[] = {
-	{ "id_number", T_STRING, true },
-	{ "password", T_STRING, true },
-	{ "captcha", T_STRING, false },
-	{ NULL, 0, false },
-};
-
 const struct rpc_method rpc_session_methods[] = {
 	{ "captcha.new", NULL, ROLE_GUEST, false, captcha_new_method },
-	{ "session.login", login_params, ROLE_GUEST, false, session_login },
+	{ "session.login", credentials_params, ROLE_GUEST, false, session_login },
 	{ "session.logout", NULL, ROLE_USER | ROLE_PASSWORD_CHANGE, false, session_logout },
 	{ "session.whoami", NULL, ROLE_USER | ROLE_PASSWORD_CHANGE, false, session_whoami },
 	{ "account.change_password", change_password_params, ROLE_USER | ROLE_PASSWORD_CHANGE,
 	    false, account_change_password },
-	{ "application.status", application_params, ROLE_GUEST, false, application_status },
-	{ "application.withdraw", application_params, ROLE_GUEST, false, application_withdraw },
+	{ "application.status", credentials_params, ROLE_GUEST, false, application_status },
+	{ "application.withdraw", credentials_params, ROLE_GUEST, false, application_withdraw },
 	{ "debug.captcha_answer", NULL, ROLE_ANY, true, debug_captcha_answer },
 	{ NULL, NULL, 0, false, NULL },
 };

@@ -102,6 +102,24 @@ rpc_fail_internal(struct rpc_call *call, const char *what)
 	return rpc_fail(call, RPC_INTERNAL_ERROR, "internal_error", NULL, NULL);
 }
 
+PGresult *
+rpc_exec_one(struct rpc_call *call, struct db_conn *db, struct db_stmt *st, int n,
+    const char *const *params)
+{
+	PGresult *r;
+
+	if ((r = db_exec(db, st, n, params)) == NULL) {
+		rpc_fail_internal(call, db_error_text(db));
+		return NULL;
+	}
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		rpc_fail(call, RPC_CONFLICT, "state_changed", NULL, NULL);
+		return NULL;
+	}
+	return r;
+}
+
 struct db_conn *
 rpc_db(struct rpc_call *call)
 {

@@ -199,6 +199,15 @@ int	rpc_fail_format(struct rpc_call *call, int code, const char *reason,
 int	rpc_fail_internal(struct rpc_call *call, const char *what);
 
 /*
+ * Run a statement that must match exactly one row (a row read or changed
+ * under a guard): its result, or NULL after rpc_fail -- internal when the
+ * database failed, RPC_CONFLICT "state_changed" when no row matched (the
+ * row changed, or was disabled, since it was read).
+ */
+PGresult *rpc_exec_one(struct rpc_call *call, struct db_conn *db, struct db_stmt *st, int n,
+	    const char *const *params);
+
+/*
  * A database connection for this call, taken from the pool on first use.
  * Returns NULL after recording an "database_unavailable" error.
  */

@@ -2,8 +2,8 @@
  * messages.h - what jxjyd says to people, in their language.
  *
  * Replies carry a stable reason word for programs and a sentence for
- * people.  The sentences live in one table here, Chinese and English side
- * by side, so that a missing translation is visible in review.
+ * people.  The sentences live in one catalogue, messages.txt, Chinese and
+ * English side by side, so that a missing translation is visible in review.
  */
 #ifndef JXJYD_MESSAGES_H
 #define JXJYD_MESSAGES_H
@@ -14,19 +14,6 @@ struct message {
 	const char	*key;
 	const char	*text[2];	/* by enum lang */
 };
-
-/* Tables of the groups, each ending in a zeroed entry (messages.c lists them). */
-extern const struct message messages_login[];		/* messages-login.c */
-extern const struct message messages_accounts[];	/* messages-accounts.c */
-extern const struct message fields_accounts[];		/* messages-accounts.c */
-extern const struct message messages_profile[];		/* messages-profile.c */
-extern const struct message fields_profile[];		/* messages-profile.c */
-extern const struct message messages_declarations[];	/* messages-declarations.c */
-extern const struct message fields_declarations[];	/* messages-declarations.c */
-extern const struct message messages_keys[];		/* messages-keys.c: keys, inbox, exec */
-extern const struct message fields_keys[];		/* messages-keys.c */
-extern const struct message messages_completion[];	/* messages-completion.c */
-extern const struct message fields_completion[];	/* messages-completion.c */
 
 /* The sentence for a reason word; the reason itself when it is unknown. */
 const char *message_get(enum lang lang, const char *reason);

@@ -18,7 +18,6 @@
  * cells that begin with = + - @ get a leading ' in CSV, so a spreadsheet
  * never runs a name as a formula.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,60 +38,11 @@
 #define EXEC_ARGS_MAX		8
 #define EXEC_COMMAND_MAX	256	/* bytes of a command line */
 
-/* A growing output text. */
-struct buf {
-	char	*data;
-	size_t	 len, cap;
-};
-
 static void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = b->cap ? b->cap : 1024;
-		while (b->len + n + 1 > b->cap)
-			b->cap *= 2;
-		b->data = xrealloc(b->data, b->cap);
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-static void
-buf_puts(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-static void __attribute__((format(printf, 2, 3)))
-buf_printf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap, again;
-	int n;
-
-	va_start(ap, fmt);
-	va_copy(again, ap);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		abort();
-	buf_add(b, "", 0);	/* room for the terminating NUL at least */
-	if (b->len + (size_t)n + 1 > b->cap) {
-		while (b->len + (size_t)n + 1 > b->cap)
-			b->cap *= 2;
-		b->data = xrealloc(b->data, b->cap);
-	}
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
-	va_end(again);
-	b->len += (size_t)n;
-}
-
-static void
-buf_spaces(struct buf *b, int n)
+buf_spaces(struct text_buf *b, int n)
 {
 	while (n-- > 0)
-		buf_add(b, " ", 1);
+		text_buf_add(b, " ", 1);
 }
 
 /* --- tables ---------------------------------------------------------------- */
@@ -115,7 +65,7 @@ struct exec_ctx {
 	struct session	*s;
 	const struct config *cfg;	/* in force when the command came */
 	struct db_conn	*db;
-	struct buf	 out;
+	struct text_buf	 out;
 	bool		 csv, bom;
 	char		*unit_name;	/* of the administrator's unit */
 	const char	*args[EXEC_ARGS_MAX];	/* after the command (and its subcommand) */
@@ -146,25 +96,11 @@ cell_text(struct exec_ctx *x, const PGresult *r, int row, const struct column *c
 	return text_sanitize(v, false);
 }
 
-/* One CSV field, RFC 4180. */
+/* One CSV field, RFC 4180; a text a spreadsheet would run as a formula gets a leading '. */
 static void
-csv_field(struct buf *b, const char *v, enum column_kind kind)
+csv_field(struct text_buf *b, const char *v, enum column_kind kind)
 {
-	bool formula = kind == COL_TEXT && strchr("=+-@\t", v[0]) != NULL && v[0] != '\0';
-
-	if (!formula && strpbrk(v, ",\"\r\n") == NULL) {
-		buf_puts(b, v);
-		return;
-	}
-	buf_add(b, "\"", 1);
-	if (formula)
-		buf_add(b, "'", 1);
-	for (const char *p = v; *p != '\0'; p++) {
-		if (*p == '"')
-			buf_add(b, "\"", 1);
-		buf_add(b, p, 1);
-	}
-	buf_add(b, "\"", 1);
+	text_buf_csv(b, v, kind == COL_TEXT && strchr("=+-@\t", v[0]) != NULL && v[0] != '\0');
 }
 
 /*
@@ -178,7 +114,7 @@ table_print(struct exec_ctx *x, const PGresult *r, const struct column *cols, in
 	int rows = PQntuples(r);
 	char **cells = xcalloc((size_t)(rows + 1) * ncols, sizeof *cells);
 	int *width = xcalloc((size_t)ncols, sizeof *width);
-	struct buf *b = &x->out;
+	struct text_buf *b = &x->out;
 
 	for (int c = 0; c < ncols; c++)
 		cells[c] = xstrdup(message_get(x->s->lang, cols[c].heading));
@@ -188,14 +124,14 @@ table_print(struct exec_ctx *x, const PGresult *r, const struct column *cols, in
 	}
 	if (x->csv) {
 		if (x->bom)
-			buf_puts(b, "\xef\xbb\xbf");
+			text_buf_puts(b, "\xef\xbb\xbf");
 		for (int i = 0; i <= rows; i++) {
 			for (int c = 0; c < ncols; c++) {
 				if (c > 0)
-					buf_add(b, ",", 1);
+					text_buf_add(b, ",", 1);
 				csv_field(b, cells[i * ncols + c], i == 0 ? COL_NUMBER : cols[c].kind);
 			}
-			buf_add(b, "\n", 1);
+			text_buf_add(b, "\n", 1);
 		}
 		goto out;
 	}
@@ -217,11 +153,11 @@ table_print(struct exec_ctx *x, const PGresult *r, const struct column *cols, in
 				buf_spaces(b, 2);
 			if (right)
 				buf_spaces(b, pad);
-			buf_puts(b, v);
+			text_buf_puts(b, v);
 			if (!right && c < ncols - 1)
 				buf_spaces(b, pad);
 		}
-		buf_add(b, "\n", 1);
+		text_buf_add(b, "\n", 1);
 	}
 out:
 	for (int i = 0; i < (rows + 1) * ncols; i++)
@@ -237,39 +173,43 @@ table_total(struct exec_ctx *x, int rows)
 {
 	if (x->csv)
 		return;
-	buf_printf(&x->out, message_get(x->s->lang, "exec.total"), rows);
-	buf_add(&x->out, "\n", 1);
-}
-
-/* Whether table (schema 003/004, written by other issues) exists in this database. */
-static int
-exec_table_exists(struct exec_ctx *x, const char *table)
-{
-	DB_STMT(exec_regclass_stmt, "SELECT to_regclass($1) IS NOT NULL");
-	const char *params[1] = { table };
-	PGresult *r = db_exec(x->db, &exec_regclass_stmt, 1, params);
-	int rc;
-
-	if (r == NULL)
-		return -1;
-	rc = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-	PQclear(r);
-	return rc;
+	text_buf_printf(&x->out, message_get(x->s->lang, "exec.total"), rows);
+	text_buf_add(&x->out, "\n", 1);
 }
 
 static int
 exec_failed(struct exec_ctx *x)
 {
 	log_error("session %lu: exec: %s", x->s->serial, db_error_text(x->db));
-	buf_printf(&x->out, "%s\n", message_get(x->s->lang, "exec.failed"));
+	text_buf_printf(&x->out, "%s\n", message_get(x->s->lang, "exec.failed"));
 	return 1;
 }
 
 static int
 exec_not_available(struct exec_ctx *x)
 {
-	buf_printf(&x->out, "%s\n", message_get(x->s->lang, "exec.not_available"));
+	text_buf_printf(&x->out, "%s\n", message_get(x->s->lang, "exec.not_available"));
 	return 1;
+}
+
+/*
+ * Whether table (schema 003/004, written by other issues) exists in this
+ * database: 0 when it does, otherwise what the command returns, after
+ * saying why (the database failed, or the data is not there yet).
+ */
+static int
+exec_need_table(struct exec_ctx *x, const char *table)
+{
+	DB_STMT(exec_regclass_stmt, "SELECT to_regclass($1) IS NOT NULL");
+	const char *params[1] = { table };
+	PGresult *r = db_exec(x->db, &exec_regclass_stmt, 1, params);
+	bool have;
+
+	if (r == NULL)
+		return exec_failed(x);
+	have = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return have ? 0 : exec_not_available(x);
 }
 
 /* Run a statement with the unit as $1 (and more), print its table. */
@@ -318,7 +258,7 @@ exec_whoami(struct exec_ctx *x)
 	table_print(x, r, cols, 5);
 	PQclear(r);
 	if (!x->csv)
-		buf_printf(&x->out, "%s: %s, %s\n", message_get(x->s->lang, "col.role"),
+		text_buf_printf(&x->out, "%s: %s, %s\n", message_get(x->s->lang, "col.role"),
 		    message_get(x->s->lang, "exec.role.unit_admin"),
 		    message_get(x->s->lang, "login.key"));
 	return 0;
@@ -364,12 +304,10 @@ exec_queue_titles(struct exec_ctx *x)
 		{ "col.new_title", COL_TEXT, 5, -1 },
 	};
 	const char *params[1] = { x->s->unit_code };
-	int have = exec_table_exists(x, "profile_changes");
+	int rc;
 
-	if (have < 0)
-		return exec_failed(x);
-	if (have == 0)
-		return exec_not_available(x);
+	if ((rc = exec_need_table(x, "profile_changes")) != 0)
+		return rc;
 	return exec_table(x, &exec_queue_titles_stmt, 1, params, cols, 5);
 }
 
@@ -395,12 +333,10 @@ exec_queue_declarations(struct exec_ctx *x)
 		{ "col.hours", COL_NUMBER, 7, -1 },
 	};
 	const char *params[1] = { x->s->unit_code };
-	int have = exec_table_exists(x, "declarations");
+	int rc;
 
-	if (have < 0)
-		return exec_failed(x);
-	if (have == 0)
-		return exec_not_available(x);
+	if ((rc = exec_need_table(x, "declarations")) != 0)
+		return rc;
 	return exec_table(x, &exec_queue_decl_stmt, 1, params, cols, 7);
 }
 
@@ -457,17 +393,15 @@ exec_report(struct exec_ctx *x)
 	const struct config_requirement *req;
 	char total[32], pro[32], pub[32];
 	const char *y = x->nargs > 0 ? x->args[0] : NULL;
-	int have;
+	int rc;
 
 	if (y == NULL || strlen(y) != 4 || strspn(y, "0123456789") != 4 ||
 	    atoi(y) < 1990 || atoi(y) > 2200) {
-		buf_printf(&x->out, "%s\n", message_get(x->s->lang, "exec.bad_year"));
+		text_buf_printf(&x->out, "%s\n", message_get(x->s->lang, "exec.bad_year"));
 		return 1;
 	}
-	if ((have = exec_table_exists(x, "declaration_totals")) < 0)
-		return exec_failed(x);
-	if (have == 0)
-		return exec_not_available(x);
+	if ((rc = exec_need_table(x, "declaration_totals")) != 0)
+		return rc;
 	/* The caps of the forms the config has now (a reload may not be synced yet). */
 	if (forms_current(x->db, x->cfg) == NULL)
 		return exec_failed(x);
@@ -481,11 +415,11 @@ exec_report(struct exec_ctx *x)
 	completion_format(req->public, pub, sizeof pub);
 	if (!x->csv) {
 		if (x->s->lang == LANG_EN)
-			buf_printf(&x->out, "%s, %d: %lld people, %lld complete (required: %s hours, "
+			text_buf_printf(&x->out, "%s, %d: %lld people, %lld complete (required: %s hours, "
 			    "at least %s professional and %s public)\n", x->unit_name, q.year,
 			    rep.staff, rep.met, total, pro, pub);
 		else
-			buf_printf(&x->out, "%s %d 年度：共 %lld 人，已完成 %lld 人（要求：合计不少于 %s "
+			text_buf_printf(&x->out, "%s %d 年度：共 %lld 人，已完成 %lld 人（要求：合计不少于 %s "
 			    "学时，其中专业科目不少于 %s、公需科目不少于 %s）\n", x->unit_name,
 			    q.year, rep.staff, rep.met, total, pro, pub);
 	}
@@ -520,14 +454,14 @@ exec_usage(struct exec_ctx *x)
 	enum lang lang = x->s->lang;
 	int width = 0;
 
-	buf_printf(&x->out, "%s\n", message_get(lang, "exec.usage"));
+	text_buf_printf(&x->out, "%s\n", message_get(lang, "exec.usage"));
 	for (const struct exec_command *c = exec_commands; c->name != NULL; c++) {
 		if ((int)strlen(c->usage) > width)
 			width = (int)strlen(c->usage);
 	}
 	for (const struct exec_command *c = exec_commands; c->name != NULL; c++)
-		buf_printf(&x->out, "  %-*s  %s\n", width, c->usage, message_get(lang, c->help));
-	buf_printf(&x->out, "%s\n", message_get(lang, "exec.options"));
+		text_buf_printf(&x->out, "  %-*s  %s\n", width, c->usage, message_get(lang, c->help));
+	text_buf_printf(&x->out, "%s\n", message_get(lang, "exec.options"));
 }
 
 static int
@@ -580,13 +514,13 @@ exec_run(struct session *s, const char *command, char **out)
 		goto refuse;
 	if (s->auth_unavailable) {
 		/* The key could not be checked (session.h): not "need_admin", try later. */
-		buf_printf(&x.out, "%s\n", message_get(s->lang, "auth_unavailable"));
+		text_buf_printf(&x.out, "%s\n", message_get(s->lang, "auth_unavailable"));
 		goto out;
 	}
 	if (s->role != ROLE_UNIT_ADMIN || !s->key_login || s->unit_code == NULL)
 		goto need_admin;
 	if ((x.db = db_acquire(EXEC_DB_WAIT_MS)) == NULL) {
-		buf_printf(&x.out, "%s\n", message_get(s->lang, "database_unavailable"));
+		text_buf_printf(&x.out, "%s\n", message_get(s->lang, "database_unavailable"));
 		goto out;
 	}
 	/* Still an active administrator (a reload may have disabled it): admins.c. */
@@ -598,7 +532,7 @@ exec_run(struct session *s, const char *command, char **out)
 	goto out;
 
 need_admin:
-	buf_printf(&x.out, "%s\n", message_get(s->lang, "exec.need_admin"));
+	text_buf_printf(&x.out, "%s\n", message_get(s->lang, "exec.need_admin"));
 	exec_usage(&x);
 	rc = 1;
 	goto out;
@@ -607,7 +541,7 @@ refuse:
 		char *shown = text_fit(command, 60);
 		char *clean = text_sanitize(shown, false);
 
-		buf_printf(&x.out, "%s: %s\n", message_get(s->lang, "exec.unknown"), clean);
+		text_buf_printf(&x.out, "%s: %s\n", message_get(s->lang, "exec.unknown"), clean);
 		free(shown);
 		free(clean);
 	}

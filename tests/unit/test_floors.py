@@ -63,7 +63,7 @@ def test_core_includes_have_no_cycle():
     edges = {}
     for path in core.glob("*.[ch]"):
         mod = path.stem if path.stem in stems else None
-        if mod is None:	# messages-*.c: tables of the messages module
+        if mod is None:	# a .c without a header of its own: part of the module its name starts
             mod = path.stem.split("-")[0]
         for inc in _includes(path):
             dep = Path(inc).stem
