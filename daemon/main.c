@@ -182,6 +182,74 @@ main_admins(const struct config *cfg)
 	return rc == 0 ? EXIT_OK : EXIT_DATABASE;
 }
 
+/* serve: the reference data first when configured, then the listener until SIGTERM. */
+static int
+main_serve(struct config *cfg)
+{
+	int rc;
+
+	/*
+	 * A mistake in the files is logged and the data already in the
+	 * database is served: nothing was imported, so it is still
+	 * consistent, and a typo in a CSV file should not keep the service
+	 * down.
+	 */
+	if (cfg->ref_import_at_start && import_configured(cfg)) {
+		rc = main_import(cfg, false, main_import_log);
+		if (rc == EXIT_DATABASE)
+			return rc;
+		if (rc != EXIT_OK)
+			log_warning("reference data not imported (mistakes above); "
+			    "serving the data already in the database");
+	}
+	stats_start();
+	return listener_run(cfg);
+}
+
+/* Run command with the configuration at path loaded.  Returns the exit status. */
+static int
+main_run(enum main_command command, const char *path, bool dry_run)
+{
+	struct config cfg;
+	int rc;
+
+	rc = main_load_config(path, &cfg);
+	if (command == CMD_CHECK_CONFIG) {
+		if (rc == EXIT_OK)
+			printf("%s: ok\n", path);
+		goto out;
+	}
+	if (rc != EXIT_OK)
+		goto out;
+	if (command == CMD_STATUS) {
+		rc = main_status(&cfg);
+		goto out;
+	}
+	log_open(cfg.log_level, cfg.log_syslog);
+	if (command == CMD_MIGRATE) {
+		rc = main_migrate(&cfg, 1);
+		goto out;
+	}
+	/* Everything else: never on a database this binary does not match. */
+	rc = main_migrate(&cfg, 0);
+	if (rc != EXIT_OK)
+		goto out;
+	switch (command) {
+	case CMD_IMPORT:
+		rc = main_import(&cfg, dry_run, main_import_print);
+		break;
+	case CMD_ADMINS:
+		rc = main_admins(&cfg);
+		break;
+	default:
+		rc = main_serve(&cfg);
+		break;
+	}
+out:
+	config_free(&cfg);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -193,9 +261,8 @@ main(int argc, char **argv)
 	};
 	const char *path = CONFIG_DEFAULT_PATH, *name = "serve";
 	enum main_command command = CMD_SERVE;
-	struct config cfg;
 	bool dry_run = false, found = false;
-	int ch, rc;
+	int ch;
 
 	while ((ch = getopt_long(argc, argv, "f:hn", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -237,55 +304,5 @@ main(int argc, char **argv)
 		fprintf(stderr, "jxjyd: -n (--dry-run) is for import only\n");
 		return EXIT_USAGE;
 	}
-
-	rc = main_load_config(path, &cfg);
-	if (command == CMD_CHECK_CONFIG) {
-		if (rc == EXIT_OK)
-			printf("%s: ok\n", path);
-		goto out;
-	}
-	if (rc != EXIT_OK)
-		goto out;
-	if (command == CMD_STATUS) {
-		rc = main_status(&cfg);
-		goto out;
-	}
-	log_open(cfg.log_level, cfg.log_syslog);
-	if (command == CMD_MIGRATE) {
-		rc = main_migrate(&cfg, 1);
-		goto out;
-	}
-	/* Everything else: never on a database this binary does not match. */
-	rc = main_migrate(&cfg, 0);
-	if (rc != EXIT_OK)
-		goto out;
-	switch (command) {
-	case CMD_IMPORT:
-		rc = main_import(&cfg, dry_run, main_import_print);
-		break;
-	case CMD_ADMINS:
-		rc = main_admins(&cfg);
-		break;
-	default:
-		/*
-		 * A mistake in the files is logged and the data already in
-		 * the database is served: nothing was imported, so it is
-		 * still consistent, and a typo in a CSV file should not keep
-		 * the service down.
-		 */
-		if (cfg.ref_import_at_start && import_configured(&cfg)) {
-			rc = main_import(&cfg, false, main_import_log);
-			if (rc == EXIT_DATABASE)
-				goto out;
-			if (rc != EXIT_OK)
-				log_warning("reference data not imported (mistakes above); "
-				    "serving the data already in the database");
-		}
-		stats_start();
-		rc = listener_run(&cfg);
-		break;
-	}
-out:
-	config_free(&cfg);
-	return rc;
+	return main_run(command, path, dry_run);
 }
