@@ -104,7 +104,7 @@ buf_spaces(struct buf *b, int n)
 enum column_kind {
 	COL_TEXT,	/* as it is */
 	COL_NUMBER,	/* right-aligned in text, never quoted */
-	COL_SEX,	/* "1" / "0" → 男 / 女 */
+	COL_SEX,	/* "1" / "0" (a row), "male" / "female" (an item) → 男 / 女 */
 	COL_BOOL,	/* "t" / "f" → 是 / 否 */
 	COL_TIME,	/* ISO 8601: to the minute in text, whole in CSV */
 };
@@ -436,11 +436,11 @@ exec_whoami(struct exec_ctx *x)
 	    "SELECT a.id, a.id_number, a.name, a.unit_code, u.name"
 	    " FROM accounts a JOIN units u ON u.code = a.unit_code WHERE a.id = $1");
 	static const struct column cols[] = {
-		{ "col.account", COL_NUMBER, 0 },
-		{ "col.id_number", COL_TEXT, 1 },
-		{ "col.name", COL_TEXT, 2 },
-		{ "col.unit_code", COL_TEXT, 3 },
-		{ "col.unit", COL_TEXT, 4 },
+		{ "col.account", COL_NUMBER, .sql = 0 },
+		{ "col.id_number", COL_TEXT, .sql = 1 },
+		{ "col.name", COL_TEXT, .sql = 2 },
+		{ "col.unit_code", COL_TEXT, .sql = 3 },
+		{ "col.unit", COL_TEXT, .sql = 4 },
 	};
 	char id[24];
 	const char *params[1] = { id };
@@ -518,13 +518,13 @@ exec_staff(struct exec_ctx *x)
 	    " WHERE a.unit_code = $1 AND a.state = 'active' AND a.role = 'staff'"
 	    " ORDER BY d.name NULLS LAST, a.name, a.id_number");
 	static const struct column cols[] = {
-		{ "col.id_number", COL_TEXT, 0 },
-		{ "col.name", COL_TEXT, 1 },
-		{ "col.sex", COL_SEX, 2 },
-		{ "col.department", COL_TEXT, 3 },
-		{ "col.title", COL_TEXT, 4 },
-		{ "col.phone", COL_TEXT, 5 },
-		{ "col.email", COL_TEXT, 6 },
+		{ "col.id_number", COL_TEXT, .sql = 0 },
+		{ "col.name", COL_TEXT, .sql = 1 },
+		{ "col.sex", COL_SEX, .sql = 2 },
+		{ "col.department", COL_TEXT, .sql = 3 },
+		{ "col.title", COL_TEXT, .sql = 4 },
+		{ "col.phone", COL_TEXT, .sql = 5 },
+		{ "col.email", COL_TEXT, .sql = 6 },
 	};
 	const char *params[1] = { x->s->unit_code };
 
@@ -541,15 +541,15 @@ static int
 exec_report(struct exec_ctx *x)
 {
 	static const struct column cols[] = {
-		{ "col.id_number", COL_TEXT, COMPLETION_COL_ID_NUMBER },
-		{ "col.name", COL_TEXT, COMPLETION_COL_NAME },
-		{ "col.department", COL_TEXT, COMPLETION_COL_DEPARTMENT },
-		{ "col.public_hours", COL_NUMBER, COMPLETION_COL_PUBLIC },
-		{ "col.professional_hours", COL_NUMBER, COMPLETION_COL_PROFESSIONAL },
-		{ "col.total_hours", COL_NUMBER, COMPLETION_COL_TOTAL },
-		{ "col.required_hours", COL_NUMBER, COMPLETION_COL_REQUIRED },
-		{ "col.pending_hours", COL_NUMBER, COMPLETION_COL_PENDING },
-		{ "col.complete", COL_BOOL, COMPLETION_COL_MET },
+		{ "col.id_number", COL_TEXT, .sql = COMPLETION_COL_ID_NUMBER },
+		{ "col.name", COL_TEXT, .sql = COMPLETION_COL_NAME },
+		{ "col.department", COL_TEXT, .sql = COMPLETION_COL_DEPARTMENT },
+		{ "col.public_hours", COL_NUMBER, .sql = COMPLETION_COL_PUBLIC },
+		{ "col.professional_hours", COL_NUMBER, .sql = COMPLETION_COL_PROFESSIONAL },
+		{ "col.total_hours", COL_NUMBER, .sql = COMPLETION_COL_TOTAL },
+		{ "col.required_hours", COL_NUMBER, .sql = COMPLETION_COL_REQUIRED },
+		{ "col.pending_hours", COL_NUMBER, .sql = COMPLETION_COL_PENDING },
+		{ "col.complete", COL_BOOL, .sql = COMPLETION_COL_MET },
 	};
 	struct completion_query q = {
 		.unit_code = x->s->unit_code, .sort = COMPLETION_SORT_DEPARTMENT,
