@@ -8,7 +8,9 @@
  * may run them (ssh-auth.c, ssh_auth_pubkey); anything else gets the list
  * of commands and exit status 1.  Every command reads the administrator's
  * own unit only.  Commands are descriptors in one table, as tmux's are;
- * the table is also the help text.
+ * the table is also the help text.  The queues are the very RPC methods of
+ * the TUI's review screens, run through the dispatcher on this session, so
+ * both list the same rows by the same statements.
  *
  * Output: plain text lines ending in '\n' (an exec channel has no pty, so
  * no '\r'), columns aligned by terminal width (CJK characters count two),
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "admins.h"
 #include "completion.h"
@@ -30,6 +33,7 @@
 #include "forms.h"
 #include "log.h"
 #include "messages.h"
+#include "rpc.h"
 #include "session.h"
 #include "text.h"
 #include "xmalloc.h"
@@ -50,15 +54,18 @@ buf_spaces(struct text_buf *b, int n)
 enum column_kind {
 	COL_TEXT,	/* as it is */
 	COL_NUMBER,	/* right-aligned in text, never quoted */
-	COL_SEX,	/* "1" / "0" → 男 / 女 */
+	COL_SEX,	/* "1" / "0" (a row), "male" / "female" (an item) → 男 / 女 */
 	COL_BOOL,	/* "t" / "f" → 是 / 否 */
+	COL_TIME,	/* ISO 8601: to the minute in text, whole in CSV */
 };
 
+/* A column of a statement's rows (sql) or of an RPC method's items (member). */
 struct column {
 	const char	*heading;	/* message key ("col.name") */
 	enum column_kind kind;
-	int		 sql;		/* result column for text output */
-	int		 sql_csv;	/* ... for CSV (-1: the same), e.g. a fuller time */
+	int		 sql;		/* result column */
+	const char	*member;	/* "name", "person.name" */
+	const char	*or_member;	/* when member is null */
 };
 
 struct exec_ctx {
@@ -72,28 +79,99 @@ struct exec_ctx {
 	int		 nargs;
 };
 
-/* The text of one cell as printed (localised, sanitised). Caller frees. */
+/* The cell of value v (NULL: none) as printed (localised, sanitised). Caller frees. */
 static char *
-cell_text(struct exec_ctx *x, const PGresult *r, int row, const struct column *c)
+cell_text(struct exec_ctx *x, const char *v, const struct column *c)
 {
-	int col = x->csv && c->sql_csv >= 0 ? c->sql_csv : c->sql;
-	const char *v;
-
-	if (PQgetisnull(r, row, col))
+	if (v == NULL)
 		return xstrdup("");
-	v = PQgetvalue(r, row, col);
 	switch (c->kind) {
-	case COL_SEX:
-		return xstrdup(message_get(x->s->lang, strcmp(v, "1") == 0 ? "exec.male" :
-		    "exec.female"));
+	case COL_SEX:	/* a row's 1 / 0, an item's word (rpc_column_sex) */
+		return xstrdup(message_get(x->s->lang, strcmp(v, "1") == 0 ||
+		    strcmp(v, "male") == 0 ? "exec.male" : "exec.female"));
 	case COL_BOOL:
 		return xstrdup(message_get(x->s->lang, strcmp(v, "t") == 0 ? "exec.yes" :
 		    "exec.no"));
+	case COL_TIME:
+		if (!x->csv && strlen(v) >= 16) {
+			/* "2026-03-01T10:00:00+08:00" → "2026-03-01 10:00" */
+			char *t = xstrndup(v, 16);
+
+			t[10] = ' ';
+			return t;
+		}
+		break;
 	case COL_NUMBER:
 	case COL_TEXT:
 		break;
 	}
 	return text_sanitize(v, false);
+}
+
+/* The headings of a table of rows, and room for its cells. */
+static char **
+table_cells(struct exec_ctx *x, int rows, const struct column *cols, int ncols)
+{
+	char **cells = xcalloc((size_t)(rows + 1) * ncols, sizeof *cells);
+
+	for (int c = 0; c < ncols; c++)
+		cells[c] = xstrdup(message_get(x->s->lang, cols[c].heading));
+	return cells;
+}
+
+/* A statement's rows as cells. */
+static char **
+table_of_result(struct exec_ctx *x, const PGresult *r, const struct column *cols, int ncols)
+{
+	char **cells = table_cells(x, PQntuples(r), cols, ncols);
+
+	for (int i = 0; i < PQntuples(r); i++) {
+		for (int c = 0; c < ncols; c++)
+			cells[(i + 1) * ncols + c] = cell_text(x, PQgetisnull(r, i, cols[c].sql) ?
+			    NULL : PQgetvalue(r, i, cols[c].sql), &cols[c]);
+	}
+	return cells;
+}
+
+/* The member at path ("person.name") of an item as text, or NULL for none. */
+static const char *
+item_value(json_t *item, const char *path, char *num, size_t size)
+{
+	const char *dot;
+	char key[32];
+
+	while ((dot = strchr(path, '.')) != NULL) {
+		snprintf(key, sizeof key, "%.*s", (int)(dot - path), path);
+		item = json_object_get(item, key);
+		path = dot + 1;
+	}
+	item = json_object_get(item, path);
+	if (json_is_integer(item)) {
+		snprintf(num, size, "%" JSON_INTEGER_FORMAT, json_integer_value(item));
+		return num;
+	}
+	return json_string_value(item);	/* NULL unless a string */
+}
+
+/* An RPC method's items as cells. */
+static char **
+table_of_items(struct exec_ctx *x, json_t *items, const struct column *cols, int ncols)
+{
+	char **cells = table_cells(x, (int)json_array_size(items), cols, ncols);
+	json_t *item;
+	char num[32];
+	const char *v;
+
+	for (size_t i = 0; i < json_array_size(items); i++) {
+		item = json_array_get(items, i);
+		for (int c = 0; c < ncols; c++) {
+			v = item_value(item, cols[c].member, num, sizeof num);
+			if (v == NULL && cols[c].or_member != NULL)
+				v = item_value(item, cols[c].or_member, num, sizeof num);
+			cells[(i + 1) * ncols + c] = cell_text(x, v, &cols[c]);
+		}
+	}
+	return cells;
 }
 
 /* One CSV field, RFC 4180; a text a spreadsheet would run as a formula gets a leading '. */
@@ -104,24 +182,16 @@ csv_field(struct text_buf *b, const char *v, enum column_kind kind)
 }
 
 /*
- * Print r as a table of cols: CSV, or text columns padded to the widest
- * cell (in terminal columns) and separated by two blanks.  Returns the
- * number of rows.
+ * Print the cells of rows of cols (table_cells), and free them: CSV, or
+ * text columns padded to the widest cell (in terminal columns) and
+ * separated by two blanks.  Returns the number of rows.
  */
 static int
-table_print(struct exec_ctx *x, const PGresult *r, const struct column *cols, int ncols)
+table_print(struct exec_ctx *x, char **cells, int rows, const struct column *cols, int ncols)
 {
-	int rows = PQntuples(r);
-	char **cells = xcalloc((size_t)(rows + 1) * ncols, sizeof *cells);
 	int *width = xcalloc((size_t)ncols, sizeof *width);
 	struct text_buf *b = &x->out;
 
-	for (int c = 0; c < ncols; c++)
-		cells[c] = xstrdup(message_get(x->s->lang, cols[c].heading));
-	for (int i = 0; i < rows; i++) {
-		for (int c = 0; c < ncols; c++)
-			cells[(i + 1) * ncols + c] = cell_text(x, r, i, &cols[c]);
-	}
 	if (x->csv) {
 		if (x->bom)
 			text_buf_puts(b, "\xef\xbb\xbf");
@@ -177,39 +247,42 @@ table_total(struct exec_ctx *x, int rows)
 	text_buf_add(&x->out, "\n", 1);
 }
 
+/* Whether table (schema 003/004, written by other issues) exists in this database. */
 static int
-exec_failed(struct exec_ctx *x)
-{
-	log_error("session %lu: exec: %s", x->s->serial, db_error_text(x->db));
-	text_buf_printf(&x->out, "%s\n", message_get(x->s->lang, "exec.failed"));
-	return 1;
-}
-
-static int
-exec_not_available(struct exec_ctx *x)
-{
-	text_buf_printf(&x->out, "%s\n", message_get(x->s->lang, "exec.not_available"));
-	return 1;
-}
-
-/*
- * Whether table (schema 003/004, written by other issues) exists in this
- * database: 0 when it does, otherwise what the command returns, after
- * saying why (the database failed, or the data is not there yet).
- */
-static int
-exec_need_table(struct exec_ctx *x, const char *table)
+exec_table_exists(struct exec_ctx *x, const char *table)
 {
 	DB_STMT(exec_regclass_stmt, "SELECT to_regclass($1) IS NOT NULL");
 	const char *params[1] = { table };
 	PGresult *r = db_exec(x->db, &exec_regclass_stmt, 1, params);
-	bool have;
+	int rc;
 
 	if (r == NULL)
-		return exec_failed(x);
-	have = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+		return -1;
+	rc = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
 	PQclear(r);
-	return have ? 0 : exec_not_available(x);
+	return rc;
+}
+
+/* Print the sentence of message key as the whole answer; returns 1 (failure). */
+static int
+exec_say(struct exec_ctx *x, const char *key)
+{
+	text_buf_printf(&x->out, "%s\n", message_get(x->s->lang, key));
+	return 1;
+}
+
+static int
+exec_failed(struct exec_ctx *x)
+{
+	log_error("session %lu: exec: %s", x->s->serial, db_error_text(x->db));
+	return exec_say(x, "exec.failed");
+}
+
+/* Print a statement's rows as a table; returns their number. */
+static int
+exec_print_result(struct exec_ctx *x, const PGresult *r, const struct column *cols, int ncols)
+{
+	return table_print(x, table_of_result(x, r, cols, ncols), PQntuples(r), cols, ncols);
 }
 
 /* Run a statement with the unit as $1 (and more), print its table. */
@@ -218,18 +291,75 @@ exec_table(struct exec_ctx *x, struct db_stmt *st, int n, const char *const *par
     const struct column *cols, int ncols)
 {
 	PGresult *r = db_exec(x->db, st, n, params);
-	int rows;
 
 	if (r == NULL)
 		return exec_failed(x);
-	rows = table_print(x, r, cols, ncols);
+	table_total(x, exec_print_result(x, r, cols, ncols));
 	PQclear(r);
-	table_total(x, rows);
 	return 0;
 }
 
-#define SHORT_TIME(col) \
-	"to_char((" col ") AT TIME ZONE '" DB_TIME_ZONE "', 'YYYY-MM-DD HH24:MI')"
+/*
+ * Every item of the administrator's paged RPC method: the dispatcher runs
+ * it on this session, whose identity is the key-logged-in administrator,
+ * page after page until "next" is null.  Returns the items (caller
+ * frees), or NULL after logging why.
+ */
+static json_t *
+exec_rpc_items(struct exec_ctx *x, const char *method)
+{
+	json_t *items = json_array(), *after = json_null(), *reply, *result;
+	char *line, *text;
+
+	/* The dispatcher takes its own connection: a pool of one would wait for ours. */
+	db_release(x->db);
+	x->db = NULL;
+	for (;;) {
+		reply = json_pack("{s:s, s:i, s:s, s:{s:i, s:o}}", "jsonrpc", "2.0", "id", 1,
+		    "method", method, "params", "limit", RPC_LIMIT_MAX, "after", after);
+		line = json_dumps(reply, JSON_COMPACT);
+		json_decref(reply);
+		text = rpc_handle_line(x->s, line, strlen(line));
+		free(line);
+		reply = json_loads(text, 0, NULL);
+		result = json_object_get(reply, "result");
+		if (json_array_extend(items, json_object_get(result, "items")) != 0) {
+			log_error("session %lu: exec: %s: %s", x->s->serial, method, text);
+			json_decref(items);
+			items = NULL;
+		}
+		free(text);
+		after = json_incref(json_object_get(result, "next"));
+		json_decref(reply);
+		if (items == NULL || !json_is_string(after)) {
+			json_decref(after);
+			return items;
+		}
+	}
+}
+
+/*
+ * Print the items of an RPC method as a table, when table (of a later
+ * schema; NULL: none needed) exists in the database.
+ */
+static int
+exec_rpc_table(struct exec_ctx *x, const char *table, const char *method,
+    const struct column *cols, int ncols)
+{
+	int have = table != NULL ? exec_table_exists(x, table) : 1;
+	json_t *items;
+
+	if (have < 0)
+		return exec_failed(x);
+	if (have == 0)
+		return exec_say(x, "exec.not_available");
+	if ((items = exec_rpc_items(x, method)) == NULL)
+		return exec_say(x, "exec.failed");
+	table_total(x, table_print(x, table_of_items(x, items, cols, ncols),
+	    (int)json_array_size(items), cols, ncols));
+	json_decref(items);
+	return 0;
+}
 
 /* --- the commands ---------------------------------------------------------- */
 
@@ -242,11 +372,11 @@ exec_whoami(struct exec_ctx *x)
 	    "SELECT a.id, a.id_number, a.name, a.unit_code, u.name"
 	    " FROM accounts a JOIN units u ON u.code = a.unit_code WHERE a.id = $1");
 	static const struct column cols[] = {
-		{ "col.account", COL_NUMBER, 0, -1 },
-		{ "col.id_number", COL_TEXT, 1, -1 },
-		{ "col.name", COL_TEXT, 2, -1 },
-		{ "col.unit_code", COL_TEXT, 3, -1 },
-		{ "col.unit", COL_TEXT, 4, -1 },
+		{ "col.account", COL_NUMBER, .sql = 0 },
+		{ "col.id_number", COL_TEXT, .sql = 1 },
+		{ "col.name", COL_TEXT, .sql = 2 },
+		{ "col.unit_code", COL_TEXT, .sql = 3 },
+		{ "col.unit", COL_TEXT, .sql = 4 },
 	};
 	char id[24];
 	const char *params[1] = { id };
@@ -255,7 +385,7 @@ exec_whoami(struct exec_ctx *x)
 	snprintf(id, sizeof id, "%lld", (long long)x->s->account_id);
 	if ((r = db_exec(x->db, &exec_whoami_stmt, 1, params)) == NULL)
 		return exec_failed(x);
-	table_print(x, r, cols, 5);
+	exec_print_result(x, r, cols, 5);
 	PQclear(r);
 	if (!x->csv)
 		text_buf_printf(&x->out, "%s: %s, %s\n", message_get(x->s->lang, "col.role"),
@@ -264,80 +394,51 @@ exec_whoami(struct exec_ctx *x)
 	return 0;
 }
 
-/* queue: registrations waiting for the administrator, newest first (as review.registrations). */
+/* queue: registrations waiting for the administrator, newest first. */
 static int
 exec_queue(struct exec_ctx *x)
 {
-	DB_STMT(exec_queue_stmt,
-	    "SELECT " SHORT_TIME("a.submitted_at") ", " DB_ISO_TIME("a.submitted_at") ","
-	    " a.id_number, a.name, a.sex, d.name"
-	    " FROM accounts a LEFT JOIN departments d ON d.id = a.department_id"
-	    " WHERE a.unit_code = $1 AND a.state = 'pending'"
-	    " ORDER BY a.submitted_at DESC, a.id DESC");
 	static const struct column cols[] = {
-		{ "col.submitted_at", COL_TEXT, 0, 1 },
-		{ "col.id_number", COL_TEXT, 2, -1 },
-		{ "col.name", COL_TEXT, 3, -1 },
-		{ "col.sex", COL_SEX, 4, -1 },
-		{ "col.department", COL_TEXT, 5, -1 },
+		{ "col.submitted_at", COL_TIME, .member = "submitted_at" },
+		{ "col.id_number", COL_TEXT, .member = "id_number" },
+		{ "col.name", COL_TEXT, .member = "name" },
+		{ "col.sex", COL_SEX, .member = "sex" },
+		{ "col.department", COL_TEXT, .member = "department" },
 	};
-	const char *params[1] = { x->s->unit_code };
 
-	return exec_table(x, &exec_queue_stmt, 1, params, cols, 5);
+	return exec_rpc_table(x, NULL, "review.registrations", cols, 5);
 }
 
 /* queue titles: title changes waiting for review (schema 004). */
 static int
 exec_queue_titles(struct exec_ctx *x)
 {
-	DB_STMT(exec_queue_titles_stmt,
-	    "SELECT " SHORT_TIME("p.changed_at") ", " DB_ISO_TIME("p.changed_at") ","
-	    " a.id_number, a.name, p.old_value, p.new_value"
-	    " FROM profile_changes p JOIN accounts a ON a.id = p.account_id"
-	    " WHERE p.unit_code = $1 AND p.state = 'pending' AND p.field = 'title'"
-	    " ORDER BY p.changed_at DESC, p.id DESC");
 	static const struct column cols[] = {
-		{ "col.submitted_at", COL_TEXT, 0, 1 },
-		{ "col.id_number", COL_TEXT, 2, -1 },
-		{ "col.name", COL_TEXT, 3, -1 },
-		{ "col.old_title", COL_TEXT, 4, -1 },
-		{ "col.new_title", COL_TEXT, 5, -1 },
+		{ "col.submitted_at", COL_TIME, .member = "asked_at" },
+		{ "col.id_number", COL_TEXT, .member = "id_number" },
+		{ "col.name", COL_TEXT, .member = "name" },
+		{ "col.old_title", COL_TEXT, .member = "old.name" },
+		{ "col.new_title", COL_TEXT, .member = "new.name" },
 	};
-	const char *params[1] = { x->s->unit_code };
-	int rc;
 
-	if ((rc = exec_need_table(x, "profile_changes")) != 0)
-		return rc;
-	return exec_table(x, &exec_queue_titles_stmt, 1, params, cols, 5);
+	return exec_rpc_table(x, "profile_changes", "review.title_changes", cols, 5);
 }
 
 /* queue declarations: declarations of hours waiting for review (schema 003). */
 static int
 exec_queue_declarations(struct exec_ctx *x)
 {
-	DB_STMT(exec_queue_decl_stmt,
-	    "SELECT " SHORT_TIME("d.submitted_at") ", " DB_ISO_TIME("d.submitted_at") ","
-	    " a.id_number, a.name, COALESCE(f.definition->>'name', d.form_code), d.year,"
-	    " trim_scale(d.amount)::text, trim_scale(d.hours)::text"
-	    " FROM declarations d JOIN accounts a ON a.id = d.account_id"
-	    " LEFT JOIN learning_forms f ON f.id = d.form_id"
-	    " WHERE d.unit_code = $1 AND d.state = 'pending'"
-	    " ORDER BY d.submitted_at DESC, d.id DESC");
 	static const struct column cols[] = {
-		{ "col.submitted_at", COL_TEXT, 0, 1 },
-		{ "col.id_number", COL_TEXT, 2, -1 },
-		{ "col.name", COL_TEXT, 3, -1 },
-		{ "col.form", COL_TEXT, 4, -1 },
-		{ "col.year", COL_NUMBER, 5, -1 },
-		{ "col.amount", COL_NUMBER, 6, -1 },
-		{ "col.hours", COL_NUMBER, 7, -1 },
+		{ "col.submitted_at", COL_TIME, .member = "submitted_at" },
+		{ "col.id_number", COL_TEXT, .member = "person.id_number" },
+		{ "col.name", COL_TEXT, .member = "person.name" },
+		{ "col.form", COL_TEXT, .member = "form.name", .or_member = "form.code" },
+		{ "col.year", COL_NUMBER, .member = "year" },
+		{ "col.amount", COL_NUMBER, .member = "amount" },
+		{ "col.hours", COL_NUMBER, .member = "hours" },
 	};
-	const char *params[1] = { x->s->unit_code };
-	int rc;
 
-	if ((rc = exec_need_table(x, "declarations")) != 0)
-		return rc;
-	return exec_table(x, &exec_queue_decl_stmt, 1, params, cols, 7);
+	return exec_rpc_table(x, "declarations", "review.declarations", cols, 7);
 }
 
 /* staff: the unit's active staff, by department and name. */
@@ -353,13 +454,13 @@ exec_staff(struct exec_ctx *x)
 	    " WHERE a.unit_code = $1 AND a.state = 'active' AND a.role = 'staff'"
 	    " ORDER BY d.name NULLS LAST, a.name, a.id_number");
 	static const struct column cols[] = {
-		{ "col.id_number", COL_TEXT, 0, -1 },
-		{ "col.name", COL_TEXT, 1, -1 },
-		{ "col.sex", COL_SEX, 2, -1 },
-		{ "col.department", COL_TEXT, 3, -1 },
-		{ "col.title", COL_TEXT, 4, -1 },
-		{ "col.phone", COL_TEXT, 5, -1 },
-		{ "col.email", COL_TEXT, 6, -1 },
+		{ "col.id_number", COL_TEXT, .sql = 0 },
+		{ "col.name", COL_TEXT, .sql = 1 },
+		{ "col.sex", COL_SEX, .sql = 2 },
+		{ "col.department", COL_TEXT, .sql = 3 },
+		{ "col.title", COL_TEXT, .sql = 4 },
+		{ "col.phone", COL_TEXT, .sql = 5 },
+		{ "col.email", COL_TEXT, .sql = 6 },
 	};
 	const char *params[1] = { x->s->unit_code };
 
@@ -376,15 +477,15 @@ static int
 exec_report(struct exec_ctx *x)
 {
 	static const struct column cols[] = {
-		{ "col.id_number", COL_TEXT, COMPLETION_COL_ID_NUMBER, -1 },
-		{ "col.name", COL_TEXT, COMPLETION_COL_NAME, -1 },
-		{ "col.department", COL_TEXT, COMPLETION_COL_DEPARTMENT, -1 },
-		{ "col.public_hours", COL_NUMBER, COMPLETION_COL_PUBLIC, -1 },
-		{ "col.professional_hours", COL_NUMBER, COMPLETION_COL_PROFESSIONAL, -1 },
-		{ "col.total_hours", COL_NUMBER, COMPLETION_COL_TOTAL, -1 },
-		{ "col.required_hours", COL_NUMBER, COMPLETION_COL_REQUIRED, -1 },
-		{ "col.pending_hours", COL_NUMBER, COMPLETION_COL_PENDING, -1 },
-		{ "col.complete", COL_BOOL, COMPLETION_COL_MET, -1 },
+		{ "col.id_number", COL_TEXT, .sql = COMPLETION_COL_ID_NUMBER },
+		{ "col.name", COL_TEXT, .sql = COMPLETION_COL_NAME },
+		{ "col.department", COL_TEXT, .sql = COMPLETION_COL_DEPARTMENT },
+		{ "col.public_hours", COL_NUMBER, .sql = COMPLETION_COL_PUBLIC },
+		{ "col.professional_hours", COL_NUMBER, .sql = COMPLETION_COL_PROFESSIONAL },
+		{ "col.total_hours", COL_NUMBER, .sql = COMPLETION_COL_TOTAL },
+		{ "col.required_hours", COL_NUMBER, .sql = COMPLETION_COL_REQUIRED },
+		{ "col.pending_hours", COL_NUMBER, .sql = COMPLETION_COL_PENDING },
+		{ "col.complete", COL_BOOL, .sql = COMPLETION_COL_MET },
 	};
 	struct completion_query q = {
 		.unit_code = x->s->unit_code, .sort = COMPLETION_SORT_DEPARTMENT,
@@ -393,22 +494,23 @@ exec_report(struct exec_ctx *x)
 	const struct config_requirement *req;
 	char total[32], pro[32], pub[32];
 	const char *y = x->nargs > 0 ? x->args[0] : NULL;
-	int rc;
+	int have;
 
 	if (y == NULL || strlen(y) != 4 || strspn(y, "0123456789") != 4 ||
 	    atoi(y) < 1990 || atoi(y) > 2200) {
-		text_buf_printf(&x->out, "%s\n", message_get(x->s->lang, "exec.bad_year"));
-		return 1;
+		return exec_say(x, "exec.bad_year");
 	}
-	if ((rc = exec_need_table(x, "declaration_totals")) != 0)
-		return rc;
+	if ((have = exec_table_exists(x, "declaration_totals")) < 0)
+		return exec_failed(x);
+	if (have == 0)
+		return exec_say(x, "exec.not_available");
 	/* The caps of the forms the config has now (a reload may not be synced yet). */
 	if (forms_current(x->db, x->cfg) == NULL)
 		return exec_failed(x);
 	q.year = atoi(y);
 	if (completion_unit(x->db, x->cfg, &q, &rep) != 0)
 		return exec_failed(x);
-	table_print(x, rep.rows, cols, sizeof cols / sizeof cols[0]);
+	exec_print_result(x, rep.rows, cols, sizeof cols / sizeof cols[0]);
 	req = rep.requirement;
 	completion_format(req->total, total, sizeof total);
 	completion_format(req->professional, pro, sizeof pro);
