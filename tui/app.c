@@ -275,3 +275,31 @@ app_sex_name(const char *sex)
 		return _("Female");
 	return sex;
 }
+
+const struct rpc_problem *
+app_form_errors(struct ui_form *f, const struct rpc_error *err, const struct app_field *names)
+{
+	const struct rpc_problem *loose = NULL;
+	bool focused = false;
+
+	ui_form_clear_errors(f);
+	for (size_t i = 0; i < err->nproblems; i++) {
+		const struct rpc_problem *p = &err->problems[i];
+		const struct app_field *n;
+
+		for (n = names; n->name != NULL; n++) {
+			if (strcmp(n->name, p->field) == 0)
+				break;
+		}
+		if (n->name == NULL || ui_form_field(f, n->id) == NULL) {
+			if (loose == NULL)
+				loose = p;
+			continue;
+		}
+		ui_form_set_error(f, n->id, p->message);
+		if (!focused)
+			ui_form_focus(f, n->id);
+		focused = true;
+	}
+	return loose;
+}

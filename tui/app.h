@@ -76,6 +76,22 @@ void	app_status(struct app *a, const char *hints);
 /* Remember who is logged in (result: session.login's or whoami's; a reference is taken). */
 void	app_set_me(struct app *a, json_t *result);
 
+/* A protocol field (a parameter's name) and the form field that shows it. */
+struct app_field {
+	const char	*name;
+	int		 id;
+};
+
+/*
+ * Show every problem of err on its field of form f (names ends with a NULL
+ * name), clearing the old errors, and focus the first field with one.
+ * Returns the first problem that is on no field of the form (the screen
+ * says it on its message line: "label: message" when it has a label), or
+ * NULL when every one is.
+ */
+const struct rpc_problem *app_form_errors(struct ui_form *f, const struct rpc_error *err,
+	    const struct app_field *names);
+
 /* Forget who was logged in. */
 void	app_clear_me(struct app *a);
 

@@ -528,6 +528,38 @@ rpc_fail(struct rpc_error *err, enum rpc_error_kind kind)
 	rpc_copy(err->message, sizeof err->message, msg);
 }
 
+/* err->problems from the error's data.errors, or its one problem when there is none. */
+static void
+rpc_problems(struct rpc_error *err, json_t *list)
+{
+	struct rpc_problem *p;
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(list, i, e) {
+		const char *field = json_string_value(json_object_get(e, "field"));
+		const char *reason = json_string_value(json_object_get(e, "reason"));
+		const char *message = json_string_value(json_object_get(e, "message"));
+		const char *label = json_string_value(json_object_get(e, "label"));
+
+		if (err->nproblems == RPC_PROBLEMS_MAX)
+			break;
+		if (!json_is_object(e) || message == NULL)
+			continue;
+		p = &err->problems[err->nproblems++];
+		rpc_copy(p->field, sizeof p->field, field != NULL ? field : "");
+		rpc_copy(p->reason, sizeof p->reason, reason != NULL ? reason : "");
+		rpc_copy(p->label, sizeof p->label, label != NULL ? label : "");
+		rpc_copy(p->message, sizeof p->message, message);
+	}
+	if (err->nproblems > 0)
+		return;
+	p = &err->problems[err->nproblems++];
+	rpc_copy(p->field, sizeof p->field, err->field);
+	rpc_copy(p->reason, sizeof p->reason, err->reason);
+	rpc_copy(p->message, sizeof p->message, err->message);
+}
+
 /* Turn the awaited reply into a result, or err. */
 static json_t *
 rpc_take_reply(struct rpc *r, struct rpc_error *err)
@@ -559,6 +591,7 @@ rpc_take_reply(struct rpc *r, struct rpc_error *err)
 	v = json_object_get(data, "field");
 	if (json_is_string(v))
 		rpc_copy(err->field, sizeof err->field, json_string_value(v));
+	rpc_problems(err, json_object_get(data, "errors"));
 	json_decref(reply);
 	return NULL;
 }

@@ -32,12 +32,30 @@ enum rpc_error_kind {
 	RPC_ERR_PROTOCOL,	/* the reply made no sense */
 };
 
+/* One of several problems of a request (the server's data.errors). */
+struct rpc_problem {
+	char	 field[64];	/* the parameter it is about, "" for the whole request */
+	char	 reason[64];
+	char	 label[64];	/* the field's name for people, "" when none */
+	char	 message[256];	/* what is wrong, for people, in the session's
+				 * language, without the label (shown beside the
+				 * field); "label: message" where no field shows it */
+};
+
+#define RPC_PROBLEMS_MAX	24	/* more are dropped: a form has fewer fields */
+
 struct rpc_error {
 	enum rpc_error_kind kind;
 	int	 code;		/* JSON-RPC error code, for RPC_ERR_REMOTE */
 	char	 reason[64];	/* data.reason, "" when absent */
 	char	 field[64];	/* data.field, "" when absent */
 	char	 message[512];	/* the server's sentence, or ours (translated) */
+	/*
+	 * Every problem the server found (data.errors), the first being the one
+	 * above; when the server sent no list, that one alone.
+	 */
+	size_t	 nproblems;
+	struct rpc_problem problems[RPC_PROBLEMS_MAX];
 };
 
 struct rpc;

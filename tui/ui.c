@@ -606,6 +606,16 @@ ui_form_set_option(struct ui_form *f, int id, int option)
 		fd->option = option >= 0 && (size_t)option < fd->noptions ? option : -1;
 }
 
+
+/* A person changed the field: its old error no longer applies. */
+static void
+ui_field_changed(struct ui_field *fd)
+{
+	free(fd->error);
+	fd->error = NULL;
+	fd->changed = true;
+}
+
 void
 ui_form_set_error(struct ui_form *f, int id, const char *message)
 {
@@ -624,6 +634,23 @@ ui_form_clear_errors(struct ui_form *f)
 		free(f->fields[i].error);
 		f->fields[i].error = NULL;
 	}
+}
+
+bool
+ui_form_edited(const struct ui_form *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->fields[i].changed)
+			return true;
+	}
+	return false;
+}
+
+void
+ui_form_unchanged(struct ui_form *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		f->fields[i].changed = false;
 }
 
 int
@@ -746,6 +773,16 @@ ui_form_set(struct ui_form *f, int id, const char *value)
 	fd->scroll = 0;
 }
 
+void
+ui_form_choose(struct ui_form *f, int id, const char *value)
+{
+	struct ui_field *fd = ui_form_field(f, id);
+
+	ui_form_set(f, id, value);
+	if (fd != NULL)
+		ui_field_changed(fd);
+}
+
 /* Byte offset of the character before off. */
 static size_t
 ui_prev_char(const char *s, size_t off)
@@ -826,6 +863,7 @@ ui_field_insert(struct ui_field *fd, wint_t c)
 
 	if (n == 0 || utf8_length(fd->value) >= fd->max_chars)
 		return;
+	ui_field_changed(fd);
 	if (fd->len + n + 1 > fd->cap) {
 		size_t cap = (fd->len + n + 1) * 2;
 		char *v = xcalloc(1, cap);
@@ -848,6 +886,7 @@ ui_field_delete(struct ui_field *fd, size_t from, size_t to)
 {
 	if (to <= from)
 		return;
+	ui_field_changed(fd);
 	memmove(fd->value + from, fd->value + to, fd->len - to + 1);
 	fd->len -= to - from;
 	explicit_bzero(fd->value + fd->len + 1, to - from);
@@ -960,6 +999,7 @@ ui_form_key_special(struct ui_form *f, struct ui_field *fd, const struct ui_even
 		}
 		if (ev->type == UI_EV_KEY && (ev->key == KEY_DC || ev->key == UI_KEY_BACKSPACE)) {
 			ui_form_set(f, fd->id, NULL);
+			ui_field_changed(fd);
 			*id = fd->id;
 			return UI_FORM_CLEARED;
 		}
@@ -970,11 +1010,13 @@ ui_form_key_special(struct ui_form *f, struct ui_field *fd, const struct ui_even
 		return UI_FORM_UNHANDLED;
 	if (ev->type == UI_EV_KEY && ev->key == KEY_LEFT) {
 		fd->option = fd->option <= 0 ? (int)fd->noptions - 1 : fd->option - 1;
+		ui_field_changed(fd);
 		return UI_FORM_HANDLED;
 	}
 	if ((ev->type == UI_EV_KEY && ev->key == KEY_RIGHT) ||
 	    (ev->type == UI_EV_CHAR && ev->ch == ' ')) {
 		fd->option = (fd->option + 1) % (int)fd->noptions;
+		ui_field_changed(fd);
 		return UI_FORM_HANDLED;
 	}
 	return UI_FORM_UNHANDLED;

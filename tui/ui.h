@@ -183,6 +183,7 @@ struct ui_field {
 	const char *const *options; /* UI_FIELD_CHOICE: the options' names; not owned */
 	size_t	 noptions;
 	int	 option;	/* the chosen option, -1 for none */
+	bool	 changed;	/* a person changed it since ui_form_unchanged */
 };
 
 struct ui_form {
@@ -235,8 +236,21 @@ void	ui_form_set_option(struct ui_form *f, int id, int option);
 void	ui_form_show(struct ui_form *f, int id, bool shown);
 
 /* Put the server's message about field id after its box (NULL clears it). */
+/*
+ * A field's error, shown after its box until the field is changed (a
+ * corrected field loses its old error at once) or the errors are cleared.
+ */
 void	ui_form_set_error(struct ui_form *f, int id, const char *message);
 void	ui_form_clear_errors(struct ui_form *f);
+
+/*
+ * Has a person changed a field (typed, deleted, chosen) since the form was
+ * made or ui_form_unchanged?  Then there is input to lose, and every way
+ * out of the form asks first.  ui_form_set is the screen's doing and
+ * counts as no change.
+ */
+bool	ui_form_edited(const struct ui_form *f);
+void	ui_form_unchanged(struct ui_form *f);
 
 /* The id of the focused field, -1 when the form is empty. */
 int	ui_form_focus_id(const struct ui_form *f);
@@ -274,6 +288,9 @@ const char *ui_form_value(struct ui_form *f, int id);
 
 /* Replace the value of field id (NULL or "" empties it). */
 void	ui_form_set(struct ui_form *f, int id, const char *value);
+
+/* The person chose value for the field (in a picker): set, and changed. */
+void	ui_form_choose(struct ui_form *f, int id, const char *value);
 
 /* Handle a key; *id gets the button's id on UI_FORM_ACTIVATED. */
 enum ui_form_result ui_form_key(struct ui_form *f, const struct ui_event *ev, int *id);

@@ -88,6 +88,68 @@ rpc_fail_format(struct rpc_call *call, int code, const char *reason, const char 
 	return -1;
 }
 
+void
+rpc_problem(struct rpc_call *call, const char *reason, const char *field,
+    const char *message)
+{
+	enum lang lang = call->session->lang;
+	json_t *p;
+
+	if (call->problems == NULL)
+		call->problems = json_array();
+	p = json_pack("{s:s, s:s}", "reason", reason,
+	    "message", message != NULL ? message : message_get(lang, reason));
+	if (field != NULL) {
+		json_object_set_new(p, "field", json_string(field));
+		json_object_set_new(p, "label", json_string(message_field(lang, field)));
+	}
+	json_array_append_new(call->problems, p);
+}
+
+void
+rpc_problem_format(struct rpc_call *call, const char *reason, const char *field,
+    const char *label, const char *arg)
+{
+	char *sentence = xasprintf(message_get(call->session->lang, reason), arg);
+	json_t *last;
+
+	rpc_problem(call, reason, field, sentence);
+	free(sentence);
+	last = json_array_get(call->problems, json_array_size(call->problems) - 1);
+	if (label != NULL)
+		json_object_set_new(last, "label", json_string(label));
+}
+
+size_t
+rpc_problems(const struct rpc_call *call)
+{
+	return json_array_size(call->problems);
+}
+
+int
+rpc_fail_problems(struct rpc_call *call, int code)
+{
+	json_t *first = json_array_get(call->problems, 0);
+	const char *field, *label;
+	char *message;
+
+	if (first == NULL)
+		return 0;
+	field = json_string_value(json_object_get(first, "field"));
+	label = json_string_value(json_object_get(first, "label"));
+	message = label != NULL ?
+	    xasprintf("%s: %s", label, json_string_value(json_object_get(first, "message"))) :
+	    xstrdup(json_string_value(json_object_get(first, "message")));
+	/* The reason's text lives in call->problems until rpc_request_free. */
+	rpc_fail(call, code, json_string_value(json_object_get(first, "reason")), field,
+	    message);
+	free(message);
+	if (call->error_data == NULL)
+		call->error_data = json_object();
+	json_object_set(call->error_data, "errors", call->problems);
+	return -1;
+}
+
 int
 rpc_fail_internal(struct rpc_call *call, const char *what)
 {
@@ -692,6 +754,7 @@ rpc_request_free(struct rpc_request *req, struct rpc_call *call)
 {
 	json_decref(call->result);
 	json_decref(call->error_data);
+	json_decref(call->problems);
 	json_decref(call->params);
 	free(call->error_field);
 	free(call->error_message);
@@ -701,7 +764,7 @@ rpc_request_free(struct rpc_request *req, struct rpc_call *call)
 		call->page.key[i] = NULL;
 	}
 	*req = (struct rpc_request){ NULL, NULL, NULL };
-	call->result = call->error_data = call->params = NULL;
+	call->result = call->error_data = call->params = call->problems = NULL;
 	call->error_field = call->error_message = NULL;
 	call->page.after = false;
 }

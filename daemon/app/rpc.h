@@ -136,6 +136,7 @@ struct rpc_call {
 	char		*error_field;
 	char		*error_message;	/* overrides the reason's sentence */
 	json_t		*error_data;	/* extra members for data (owned) */
+	json_t		*problems;	/* rpc_problem's list, NULL while empty (owned) */
 };
 
 /*
@@ -194,6 +195,31 @@ int	rpc_fail(struct rpc_call *call, int code, const char *reason, const char *fi
  */
 int	rpc_fail_format(struct rpc_call *call, int code, const char *reason,
 	    const char *field, const char *label, const char *arg);
+
+/*
+ * A person's mistakes, all of them in one reply.  A handler that checks a
+ * request (a form) notes every problem with rpc_problem and ends the checks
+ * with rpc_fail_problems: the reply's data.errors lists them all, each
+ * {field, reason, message, label}, while its message, data.reason and
+ * data.field name the first, as a reply with one error does.
+ *
+ * rpc_problem notes one: field may be NULL (the request as a whole);
+ * message NULL means the reason's sentence in the session's language.  The
+ * problem's message is the sentence alone; its label is field's name for
+ * people (message_field), and the reply's message "label: sentence".
+ * rpc_problem_format is the same with the reason's sentence formatted with
+ * arg, and label given (NULL: field's).
+ */
+void	rpc_problem(struct rpc_call *call, const char *reason, const char *field,
+	    const char *message);
+void	rpc_problem_format(struct rpc_call *call, const char *reason, const char *field,
+	    const char *label, const char *arg);
+
+/* Problems noted so far, for "if (rpc_problems(call)) …". */
+size_t	rpc_problems(const struct rpc_call *call);
+
+/* None noted: 0.  Else the error reply (code) naming them all; returns -1. */
+int	rpc_fail_problems(struct rpc_call *call, int code);
 
 /* Internal error: logs what (never shown to the client) and returns -1. */
 int	rpc_fail_internal(struct rpc_call *call, const char *what);
