@@ -285,8 +285,9 @@ keys_list(struct rpc_call *call)
  * account.change_password checks its old_password (auth_verify_current:
  * counted and slowed like a login on the account's ID number).  An account
  * without a password (an administrator provisioned with keys only) has
- * nothing to check.  Returns 0, or -1 after rpc_fail.  The connection is
- * given back while hashing.
+ * nothing to check.  The problems noted before (the key's) are replied
+ * with an empty password's, before any password is checked.  Returns 0,
+ * or -1 after rpc_fail.  The connection is given back while hashing.
  */
 static int
 keys_verify_password(struct rpc_call *call)
@@ -312,9 +313,11 @@ keys_verify_password(struct rpc_call *call)
 	db_release(call->db);
 	call->db = NULL;
 	if (hash == NULL)
-		return 0;
-	if (password == NULL) {
-		rc = rpc_fail(call, RPC_INVALID_PARAMS, "param_missing", "password", NULL);
+		return rpc_fail_problems(call, RPC_INVALID_INPUT);
+	if (password == NULL || *password == '\0')
+		rpc_problem_required(call, "password");
+	if (rpc_fail_problems(call, RPC_INVALID_INPUT) != 0) {
+		rc = -1;
 	} else {
 		/* Counted and slowed like a login on the account's ID number (auth.c). */
 		rc = auth_verify_current(call, password);
@@ -352,15 +355,18 @@ keys_add(struct rpc_call *call)
 	    " WHERE key_type = $1 AND key_base64 = $2 AND (account_id = $3 OR confirmed)"
 	    " HAVING count(*) > 0");
 	struct session *s = call->session;
-	struct admins_key k;
+	struct admins_key k = { 0 };
 	struct db_conn *db;
 	const char *reason;
 	char id[24], max[16];
 	PGresult *r = NULL;
 	int rc = -1;
 
-	if ((reason = keys_parse(rpc_param_string(call, "key"), &k)) != NULL)
-		return rpc_fail(call, RPC_INVALID_INPUT, reason, "key", NULL);
+	/* The key's problem and an empty password are said together (keys_verify_password). */
+	if (*rpc_param_string(call, "key") == '\0')
+		rpc_problem_required(call, "key");
+	else if ((reason = keys_parse(rpc_param_string(call, "key"), &k)) != NULL)
+		rpc_problem(call, reason, "key", NULL);
 	if (keys_verify_password(call) != 0)
 		goto out;
 	if ((db = rpc_db(call)) == NULL)

@@ -328,11 +328,13 @@ profile_edit_read(struct rpc_call *call, struct profile_edit *e)
 
 	if (e->sent[PF_PHONE]) {
 		e->raw[PF_PHONE] = xstrdup(rpc_param_string(call, "phone"));
-		e->reason[PF_PHONE] = account_check_phone(e->raw[PF_PHONE]);
+		e->reason[PF_PHONE] = *e->raw[PF_PHONE] == '\0' ? "required" :
+		    account_check_phone(e->raw[PF_PHONE]);
 	}
 	if (e->sent[PF_EMAIL]) {
 		e->raw[PF_EMAIL] = xstrdup(rpc_param_string(call, "email"));
-		e->reason[PF_EMAIL] = account_check_email(e->raw[PF_EMAIL]);
+		e->reason[PF_EMAIL] = *e->raw[PF_EMAIL] == '\0' ? "required" :
+		    account_check_email(e->raw[PF_EMAIL]);
 	}
 	if (e->sent[PF_DEPARTMENT]) {
 		rpc_param_int(call, "department_id", &number);
@@ -342,7 +344,10 @@ profile_edit_read(struct rpc_call *call, struct profile_edit *e)
 	}
 	if (e->sent[PF_ETHNICITY]) {
 		e->raw[PF_ETHNICITY] = xstrdup(rpc_param_string(call, "ethnicity"));
-		e->refs.ethnicity = e->raw[PF_ETHNICITY];
+		if (*e->raw[PF_ETHNICITY] == '\0')
+			e->reason[PF_ETHNICITY] = "required";
+		else
+			e->refs.ethnicity = e->raw[PF_ETHNICITY];
 	}
 	if (e->sent[PF_NATIVE_PLACE]) {
 		e->raw[PF_NATIVE_PLACE] = profile_optional_text(
@@ -586,8 +591,8 @@ profile_plan(const struct profile_edit *e, const PGresult *res, struct profile_p
 
 /*
  * The checks of a save against the locked profile row res, in the order
- * of the replies after a fixed field: the first broken rule, in the order
- * of the form; then a stale version.  Returns 0, or -1 after rpc_fail.
+ * of the replies after a fixed field: every broken rule in one reply, in
+ * the order of the form; then a stale version.  Returns 0, or -1 after rpc_fail.
  */
 static int
 profile_update_check(struct rpc_call *call, struct profile_edit *e, const PGresult *res)
@@ -597,10 +602,13 @@ profile_update_check(struct rpc_call *call, struct profile_edit *e, const PGresu
 	if (profile_edit_look_up(call->db, e, PQgetvalue(res, 0, COL_UNIT)) != 0)
 		return rpc_fail_internal(call, db_error_text(call->db));
 	for (int i = 0; i < PF_COUNT; i++) {
-		if (e->reason[i] != NULL)
-			return rpc_fail(call, RPC_INVALID_INPUT, e->reason[i],
-			    profile_fields[i].param, NULL);
+		if (e->reason[i] != NULL && strcmp(e->reason[i], "required") == 0)
+			rpc_problem_required(call, profile_fields[i].param);
+		else if (e->reason[i] != NULL)
+			rpc_problem(call, e->reason[i], profile_fields[i].param, NULL);
 	}
+	if (rpc_fail_problems(call, RPC_INVALID_INPUT) != 0)
+		return -1;
 	rpc_param_int(call, "version", &version_sent);
 	if (strtoll(PQgetvalue(res, 0, COL_VERSION), NULL, 10) != version_sent)
 		return rpc_fail(call, RPC_CONFLICT, "stale_version", NULL,
@@ -681,9 +689,10 @@ profile_update(struct rpc_call *call)
 
 	for (size_t i = 0; profile_fixed[i] != NULL; i++) {
 		if (json_object_get(call->params, profile_fixed[i]) != NULL)
-			return rpc_fail(call, RPC_INVALID_INPUT, "field_fixed", profile_fixed[i],
-			    NULL);
+			rpc_problem(call, "field_fixed", profile_fixed[i], NULL);
 	}
+	if (rpc_fail_problems(call, RPC_INVALID_INPUT) != 0)
+		return -1;
 	profile_edit_read(call, &e);
 	if (!db_begin(db)) {
 		rpc_fail_internal(call, db_error_text(db));

@@ -2,10 +2,10 @@
  * rpc-register.c - account.register: a staff member applies for an account
  * (注册), or corrects and resubmits a rejected or withdrawn application.
  *
- * Every rule is decided here, whatever the client checked already.  The
- * rules run in the order of the registration form so that the one reply a
- * person gets (a reason word and the field at fault) names the first thing
- * on the form they got wrong.  An application is stored together with its
+ * Every rule is decided here, whatever the client checked already.  Every
+ * field is checked and the one reply lists every problem (data.errors), in
+ * the order of the registration form, so that its message, reason word and
+ * field name the first thing on the form a person got wrong.  An application is stored together with its
  * audit row by one statement, so neither exists without the other.
  */
 #include <stdio.h>
@@ -32,6 +32,7 @@ struct registration {
 	const char	*email;
 	const char	*unit;
 	long long	 department_id;
+	bool		 has_department;	/* department_id was given */
 	char		*name;		/* trimmed copy */
 	int		 sex;		/* enum sex */
 	char		 birth_date[11];	/* YYYY-MM-DD */
@@ -74,6 +75,22 @@ register_optional_code(struct rpc_call *call, const char *name)
 	return s != NULL && *s != '\0' ? s : NULL;
 }
 
+/* A required text parameter: NULL (after noting "required") when absent or blank. */
+static const char *
+register_required(struct rpc_call *call, const char *name)
+{
+	const char *s = rpc_param_string(call, name);
+	char *trimmed = account_trim(s);
+	bool blank = trimmed == NULL || *trimmed == '\0';
+
+	free(trimmed);
+	if (blank) {
+		rpc_problem_required(call, name);
+		return NULL;
+	}
+	return s;
+}
+
 /* Read the application in call's params into *r, unchecked. */
 static void
 register_read(struct rpc_call *call, struct registration *r)
@@ -81,10 +98,10 @@ register_read(struct rpc_call *call, struct registration *r)
 	r->password = rpc_param_string(call, "password");
 	r->phone = rpc_param_string(call, "phone");
 	r->email = rpc_param_string(call, "email");
-	r->unit = rpc_param_string(call, "unit");
-	rpc_param_int(call, "department_id", &r->department_id);
+	r->unit = register_optional_code(call, "unit");
+	r->has_department = rpc_param_int(call, "department_id", &r->department_id);
 	r->name = account_trim(rpc_param_string(call, "name"));
-	r->ethnicity = rpc_param_string(call, "ethnicity");
+	r->ethnicity = register_optional_code(call, "ethnicity");
 	r->native_place = register_optional_text(call, "native_place");
 	r->school = register_optional_text(call, "school");
 	r->major = register_optional_code(call, "major");
@@ -92,98 +109,119 @@ register_read(struct rpc_call *call, struct registration *r)
 	r->education = register_optional_code(call, "education_level");
 }
 
-/* The ID number, the password and the contact: 0, or -1 after rpc_fail. */
-static int
+/*
+ * The ID number, the password and the contact, noting every problem with
+ * rpc_problem.  Returns whether the ID number is valid (r->id filled).
+ */
+static bool
 register_check_login(struct rpc_call *call, struct registration *r)
 {
-	const char *confirm = rpc_param_string(call, "password_confirm");
-	const char *reason;
+	const char *id_number, *confirm, *reason;
+	bool id_ok = false;
 
-	reason = account_idnum_reason(idnum_check(rpc_param_string(call, "id_number"), 0,
-	    &r->id));
-	if (reason != NULL)
-		return rpc_fail(call, RPC_INVALID_INPUT, reason, "id_number", NULL);
+	if ((id_number = register_required(call, "id_number")) != NULL) {
+		reason = account_idnum_reason(idnum_check(id_number, 0, &r->id));
+		if (reason != NULL)
+			rpc_problem(call, reason, "id_number", NULL);
+		id_ok = reason == NULL;
+	}
 	/* The phone may still be malformed here; it is only searched for. */
-	if ((reason = password_check(r->password, r->id.normalized, r->phone)) != NULL)
-		return rpc_fail(call, RPC_INVALID_INPUT, reason, "password", NULL);
-	if (strcmp(r->password, confirm) != 0)
-		return rpc_fail(call, RPC_INVALID_INPUT, "password_mismatch",
-		    "password_confirm", NULL);
-	if ((reason = account_check_phone(r->phone)) != NULL)
-		return rpc_fail(call, RPC_INVALID_INPUT, reason, "phone", NULL);
-	if ((reason = account_check_email(r->email)) != NULL)
-		return rpc_fail(call, RPC_INVALID_INPUT, reason, "email", NULL);
-	return 0;
+	if (r->password == NULL || *r->password == '\0')
+		rpc_problem_required(call, "password");
+	else if ((reason = password_check(r->password, id_ok ? r->id.normalized : id_number,
+	    r->phone)) != NULL)
+		rpc_problem(call, reason, "password", NULL);
+	if ((confirm = rpc_param_string(call, "password_confirm")) == NULL || *confirm == '\0')
+		rpc_problem_required(call, "password_confirm");
+	else if (r->password != NULL && *r->password != '\0' && strcmp(r->password, confirm) != 0)
+		rpc_problem(call, "password_mismatch", "password_confirm", NULL);
+	if (register_required(call, "phone") != NULL &&
+	    (reason = account_check_phone(r->phone)) != NULL)
+		rpc_problem(call, reason, "phone", NULL);
+	if (register_required(call, "email") != NULL &&
+	    (reason = account_check_email(r->email)) != NULL)
+		rpc_problem(call, reason, "email", NULL);
+	return id_ok;
 }
 
-/* Name, sex and birth date, the last two as the ID number says: 0, or -1 after rpc_fail. */
-static int
-register_check_person(struct rpc_call *call, struct registration *r)
+/*
+ * Name, sex and birth date, the last two as the ID number says when it is
+ * valid (id_ok), noting every problem.
+ */
+static void
+register_check_person(struct rpc_call *call, struct registration *r, bool id_ok)
 {
 	const char *sex = rpc_param_string(call, "sex");
-	const char *birth = rpc_param_string(call, "birth_date");
+	const char *birth;
 	const char *reason;
 	int y, m, d;
 
-	if ((reason = account_check_name(r->name)) != NULL)
-		return rpc_fail(call, RPC_INVALID_INPUT, reason, "name", NULL);
-	if (strcmp(sex, "male") != 0 && strcmp(sex, "female") != 0)
-		return rpc_fail(call, RPC_INVALID_INPUT, "sex_invalid", "sex", NULL);
-	r->sex = strcmp(sex, "male") == 0 ? SEX_MALE : SEX_FEMALE;
-	if (r->sex != (int)r->id.sex)
-		return rpc_fail(call, RPC_INVALID_INPUT, "sex_mismatch", "sex", NULL);
+	if (r->name == NULL || *r->name == '\0')
+		rpc_problem_required(call, "name");
+	else if ((reason = account_check_name(r->name)) != NULL)
+		rpc_problem(call, reason, "name", NULL);
+	if (sex == NULL || *sex == '\0') {
+		rpc_problem_required(call, "sex");
+	} else if (strcmp(sex, "male") != 0 && strcmp(sex, "female") != 0) {
+		rpc_problem(call, "sex_invalid", "sex", NULL);
+	} else {
+		r->sex = strcmp(sex, "male") == 0 ? SEX_MALE : SEX_FEMALE;
+		if (id_ok && r->sex != (int)r->id.sex)
+			rpc_problem(call, "sex_mismatch", "sex", NULL);
+	}
+	if ((birth = register_required(call, "birth_date")) == NULL)
+		return;
 	if (!date_valid(birth, &y, &m, &d))
-		return rpc_fail(call, RPC_INVALID_INPUT, "birth_date_invalid", "birth_date",
-		    NULL);
-	if (y != r->id.year || m != r->id.month || d != r->id.day)
-		return rpc_fail(call, RPC_INVALID_INPUT, "birth_date_mismatch", "birth_date",
-		    NULL);
-	snprintf(r->birth_date, sizeof r->birth_date, "%04d-%02d-%02d", y, m, d);
-	return 0;
+		rpc_problem(call, "birth_date_invalid", "birth_date", NULL);
+	else if (id_ok && (y != r->id.year || m != r->id.month || d != r->id.day))
+		rpc_problem(call, "birth_date_mismatch", "birth_date", NULL);
+	else
+		snprintf(r->birth_date, sizeof r->birth_date, "%04d-%02d-%02d", y, m, d);
 }
 
-/* The rest of the form, in its order (refs looked up): 0, or -1 after rpc_fail. */
-static int
+/* The rest of the form, in its order (refs looked up), noting every problem. */
+static void
 register_check_details(struct rpc_call *call, const struct registration *r,
     const struct account_refs *refs)
 {
 	const char *reason;
 
-	if (!refs->known[ACCOUNT_REF_ETHNICITY])
-		return rpc_fail(call, RPC_INVALID_INPUT, "ethnicity_unknown", "ethnicity", NULL);
+	if (r->ethnicity == NULL)
+		rpc_problem_required(call, "ethnicity");
+	else if (!refs->known[ACCOUNT_REF_ETHNICITY])
+		rpc_problem(call, "ethnicity_unknown", "ethnicity", NULL);
 	if (r->native_place != NULL && (reason = account_check_text(r->native_place)) != NULL)
-		return rpc_fail(call, RPC_INVALID_INPUT, reason, "native_place", NULL);
+		rpc_problem(call, reason, "native_place", NULL);
 	if (r->school != NULL && (reason = account_check_text(r->school)) != NULL)
-		return rpc_fail(call, RPC_INVALID_INPUT, reason, "school", NULL);
+		rpc_problem(call, reason, "school", NULL);
 	if (!refs->known[ACCOUNT_REF_MAJOR])
-		return rpc_fail(call, RPC_INVALID_INPUT, "major_unknown", "major", NULL);
+		rpc_problem(call, "major_unknown", "major", NULL);
 	if (!refs->known[ACCOUNT_REF_TITLE])
-		return rpc_fail(call, RPC_INVALID_INPUT, "title_unknown", "title_id", NULL);
+		rpc_problem(call, "title_unknown", "title_id", NULL);
 	if (!refs->known[ACCOUNT_REF_EDUCATION])
-		return rpc_fail(call, RPC_INVALID_INPUT, "education_unknown", "education_level",
-		    NULL);
-	return 0;
+		rpc_problem(call, "education_unknown", "education_level", NULL);
 }
 
 /*
- * Read and check the application in call's params into *r, in the order of
- * the form.  Returns 0, or -1 after rpc_fail naming the first broken rule.
- * *r is to be freed with register_free either way.  The rules themselves
- * are validate-account.c's, shared with profile edits.
+ * Read and check the application in call's params into *r.  Every field
+ * is checked, so that one reply names every problem of the form, in the
+ * form's order (the first is the reply's message, data.reason and
+ * data.field).  Returns 0, or -1 after rpc_fail.  *r is to be freed with
+ * register_free either way.  The rules themselves are validate-account.c's,
+ * shared with profile edits.
  */
 static int
 register_check(struct rpc_call *call, struct registration *r)
 {
 	struct account_refs refs = { 0 };
 	struct db_conn *db;
-	int rc = -1;
+	bool id_ok;
 
 	register_read(call, r);
-	if (register_check_login(call, r) != 0)
-		return -1;
+	id_ok = register_check_login(call, r);
 	refs.unit = r->unit;
 	refs.department_id = r->department_id;
-	refs.has_department = true;
+	refs.has_department = r->unit != NULL && r->has_department;
 	refs.ethnicity = r->ethnicity;
 	refs.major = r->major;
 	refs.title_id = r->title_id;
@@ -193,15 +231,19 @@ register_check(struct rpc_call *call, struct registration *r)
 		return -1;
 	if (account_refs_look_up(db, &refs) != 0)
 		return rpc_fail_internal(call, db_error_text(db));
-	if (!refs.known[ACCOUNT_REF_UNIT])
-		rpc_fail(call, RPC_INVALID_INPUT, "unit_unknown", "unit", NULL);
-	else if (!refs.known[ACCOUNT_REF_DEPARTMENT])
-		rpc_fail(call, RPC_INVALID_INPUT, "department_unknown", "department_id", NULL);
-	else if (register_check_person(call, r) == 0 &&
-	    register_check_details(call, r, &refs) == 0)
-		rc = 0;
+	if (r->unit == NULL)
+		rpc_problem_required(call, "unit");
+	else if (!refs.known[ACCOUNT_REF_UNIT])
+		rpc_problem(call, "unit_unknown", "unit", NULL);
+	if (!r->has_department)
+		rpc_problem_required(call, "department_id");
+	else if (refs.known[ACCOUNT_REF_UNIT] && r->unit != NULL &&
+	    !refs.known[ACCOUNT_REF_DEPARTMENT])
+		rpc_problem(call, "department_unknown", "department_id", NULL);
+	register_check_person(call, r, id_ok);
+	register_check_details(call, r, &refs);
 	account_refs_free(&refs);
-	return rc;
+	return rpc_fail_problems(call, RPC_INVALID_INPUT);
 }
 
 /*
@@ -453,18 +495,22 @@ out:
 	return rc;
 }
 
+/*
+ * The form's fields are not required here: an empty or missing one is a
+ * problem of the form, noted by register_check with all the others.
+ */
 static const struct rpc_param register_params_decl[] = {
-	{ "id_number", T_STRING, true },
-	{ "password", T_STRING, true },
-	{ "password_confirm", T_STRING, true },
-	{ "phone", T_STRING, true },
-	{ "email", T_STRING, true },
-	{ "unit", T_STRING, true },
-	{ "department_id", T_INTEGER, true },
-	{ "name", T_STRING, true },
-	{ "sex", T_STRING, true },
-	{ "birth_date", T_STRING, true },
-	{ "ethnicity", T_STRING, true },
+	{ "id_number", T_STRING, false },
+	{ "password", T_STRING, false },
+	{ "password_confirm", T_STRING, false },
+	{ "phone", T_STRING, false },
+	{ "email", T_STRING, false },
+	{ "unit", T_STRING, false },
+	{ "department_id", T_INTEGER, false },
+	{ "name", T_STRING, false },
+	{ "sex", T_STRING, false },
+	{ "birth_date", T_STRING, false },
+	{ "ethnicity", T_STRING, false },
 	{ "native_place", T_STRING | T_NULL, false },
 	{ "school", T_STRING | T_NULL, false },
 	{ "major", T_STRING | T_NULL, false },

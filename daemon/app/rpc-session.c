@@ -110,6 +110,39 @@ session_fail_field(struct rpc_call *call, int code, const char *reason, const ch
 	return -1;
 }
 
+/*
+ * The ID number and the password of a login or an application's look-up,
+ * both typed: each one left empty is a problem, all reported in one reply
+ * before anything is counted against the ID number.  Returns 0, or -1
+ * after rpc_fail_problems.
+ */
+static int
+session_check_credentials(struct rpc_call *call)
+{
+	static const char *const fields[] = { "id_number", "password", NULL };
+
+	for (size_t i = 0; fields[i] != NULL; i++) {
+		const char *v = rpc_param_string(call, fields[i]);
+
+		if (v == NULL || *v == '\0')
+			rpc_problem_required(call, fields[i]);
+	}
+	return rpc_fail_problems(call, RPC_INVALID_INPUT);
+}
+
+/*
+ * A problem on one of the password fields: as session_fail_field words it,
+ * the sentence alone in the reply's message when it names the field itself.
+ */
+static void
+session_problem(struct rpc_call *call, const char *reason, const char *field,
+    bool with_label)
+{
+	rpc_problem(call, reason, field, NULL);
+	if (!with_label)
+		json_object_del(json_array_get(call->problems, rpc_problems(call) - 1), "label");
+}
+
 /* Add member key to the error's data. */
 static void
 session_error_data(struct rpc_call *call, const char *key, json_t *value)
@@ -181,6 +214,8 @@ session_login(struct rpc_call *call)
 	char *message;
 	int rc = -1;
 
+	if (session_check_credentials(call) != 0)
+		return -1;
 	/* An administrator's reset code stands in for the password (reset.h). */
 	if (reset_login_begin(call, rpc_param_string(call, "id_number"),
 	    rpc_param_string(call, "password"), &reset) != 0)
@@ -288,9 +323,11 @@ session_keep_keys(struct rpc_call *call, char **out)
 }
 
 /*
- * The checks of a password change before its hashing, in the form's order:
- * the old password given (unless forced), the new one typed alike twice
- * and acceptable, the old one right.  Returns 0, or -1 after rpc_fail.
+ * The checks of a password change before its hashing, every field's problem
+ * in one reply in the form's order: the old password given (unless there is
+ * none or the change is forced), the new one typed alike twice and
+ * acceptable; then, only when all that holds, the old one right.  Returns
+ * 0, or -1 after rpc_fail.
  */
 static int
 session_check_change(struct rpc_call *call, const char *old_hash, const char *phone,
@@ -302,14 +339,18 @@ session_check_change(struct rpc_call *call, const char *old_hash, const char *ph
 	const char *reason;
 	int wrong;
 
-	if (old_hash != NULL && old_password == NULL && !forced)
-		return session_fail_field(call, RPC_INVALID_PARAMS, "param_missing",
-		    "old_password", true);
-	if (strcmp(new_password, confirm) != 0)
-		return session_fail_field(call, RPC_INVALID_INPUT, "password_mismatch",
-		    "new_password_confirm", false);
-	if ((reason = password_check(new_password, id_number, phone)) != NULL)
-		return session_fail_field(call, RPC_INVALID_INPUT, reason, "new_password", true);
+	if (old_hash != NULL && !forced && (old_password == NULL || *old_password == '\0'))
+		rpc_problem_required(call, "old_password");
+	if (*new_password == '\0')
+		rpc_problem_required(call, "new_password");
+	else if ((reason = password_check(new_password, id_number, phone)) != NULL)
+		session_problem(call, reason, "new_password", true);
+	if (*confirm == '\0')
+		rpc_problem_required(call, "new_password_confirm");
+	else if (*new_password != '\0' && strcmp(new_password, confirm) != 0)
+		session_problem(call, "password_mismatch", "new_password_confirm", false);
+	if (rpc_fail_problems(call, RPC_INVALID_INPUT) != 0)
+		return -1;
 	if (old_hash == NULL || forced)
 		return 0;
 	/* A stolen session must not try old passwords at leisure: auth.c counts and slows. */
@@ -395,6 +436,8 @@ application_status(struct rpc_call *call)
 {
 	struct account_row row;
 
+	if (session_check_credentials(call) != 0)
+		return -1;
 	if (auth_password(call, rpc_param_string(call, "id_number"),
 	    rpc_param_string(call, "password"), AUTH_APPLICATION, &row) != 0)
 		return -1;
@@ -419,6 +462,8 @@ application_withdraw(struct rpc_call *call)
 	PGresult *r = NULL;
 	int rc = -1;
 
+	if (session_check_credentials(call) != 0)
+		return -1;
 	if (auth_password(call, rpc_param_string(call, "id_number"),
 	    rpc_param_string(call, "password"), AUTH_APPLICATION, &row) != 0)
 		return -1;

@@ -120,6 +120,20 @@ rpc_problem_format(struct rpc_call *call, const char *reason, const char *field,
 		json_object_set_new(last, "label", json_string(label));
 }
 
+void
+rpc_problem_required(struct rpc_call *call, const char *field)
+{
+	enum lang lang = call->session->lang;
+	char *key = xasprintf("required.%s", field);
+	const char *sentence = message_get(lang, key);
+
+	/* message_get answers an unknown key with the key itself. */
+	rpc_problem(call, "required", field,
+	    sentence != key && strcmp(sentence, key) != 0 ? sentence :
+	    message_get(lang, "required"));
+	free(key);
+}
+
 size_t
 rpc_problems(const struct rpc_call *call)
 {
@@ -544,7 +558,11 @@ rpc_param_within(const struct rpc_param *p, json_t *value)
 	}
 }
 
-/* Check call->params against the method's declaration. */
+/*
+ * Check call->params against the method's declaration, noting every
+ * problem (unknown, of the wrong type, required and missing, out of
+ * bounds) so that one reply names them all.
+ */
 static int
 rpc_check_params(struct rpc_call *call)
 {
@@ -558,21 +576,28 @@ rpc_check_params(struct rpc_call *call)
 				break;
 		}
 		if (p == NULL || p->name == NULL)
-			return rpc_fail(call, RPC_INVALID_PARAMS, "param_unknown", key, NULL);
-		if ((rpc_type_of(value) & p->types) == 0)
-			return rpc_fail(call, RPC_INVALID_PARAMS, "param_type", key, NULL);
+			rpc_problem(call, "param_unknown", key, NULL);
+		else if ((rpc_type_of(value) & p->types) == 0)
+			rpc_problem(call, "param_type", key, NULL);
 	}
 	for (p = call->method->params; p != NULL && p->name != NULL; p++) {
 		if (p->required && json_object_get(call->params, p->name) == NULL)
-			return rpc_fail(call, RPC_INVALID_PARAMS, "param_missing", p->name, NULL);
+			rpc_problem_required(call, p->name);
 	}
 	for (p = call->method->params; p != NULL && p->name != NULL; p++) {
 		value = json_object_get(call->params, p->name);
-		if (p->invalid != NULL && value != NULL && !rpc_param_within(p, value))
-			return rpc_fail(call, RPC_INVALID_PARAMS, p->invalid, p->name,
-			    p->message ? message_get(call->session->lang, p->message) : NULL);
+		if (p->invalid == NULL || value == NULL || (rpc_type_of(value) & p->types) == 0 ||
+		    rpc_param_within(p, value))
+			continue;
+		if (p->message == NULL) {
+			rpc_problem(call, p->invalid, p->name, NULL);
+			continue;
+		}
+		/* A sentence of its own names the field: no label before it. */
+		rpc_problem(call, p->invalid, p->name, message_get(call->session->lang, p->message));
+		json_object_del(json_array_get(call->problems, rpc_problems(call) - 1), "label");
 	}
-	return 0;
+	return rpc_fail_problems(call, RPC_INVALID_PARAMS);
 }
 
 /* The error object of a failed call, in the session's language. */

@@ -215,6 +215,15 @@ void	rpc_problem(struct rpc_call *call, const char *reason, const char *field,
 void	rpc_problem_format(struct rpc_call *call, const char *reason, const char *field,
 	    const char *label, const char *arg);
 
+/*
+ * A required field left empty (or a required parameter not sent): the
+ * problem "required" with the sentence that says what to fill in, the
+ * message "required.<field>" ("请选择所在单位", "请填写姓名") or, for a
+ * field without one, the message "required".  Never "missing parameter":
+ * a person reads it.
+ */
+void	rpc_problem_required(struct rpc_call *call, const char *field);
+
 /* Problems noted so far, for "if (rpc_problems(call)) …". */
 size_t	rpc_problems(const struct rpc_call *call);
 

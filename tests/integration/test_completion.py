@@ -319,7 +319,7 @@ def test_parameters_are_checked(cdaemon, world, admin):
                            "year_invalid", "year")
         assert err["message"] == "年度: 应为 1990 和 2200 之间的年份"
         assert err["data"]["min"] == 1990 and err["data"]["max"] == 2200
-        expect_error(s.call("completion.year", {}), INVALID_PARAMS, "param_missing", "year")
+        expect_error(s.call("completion.year", {}), INVALID_PARAMS, "required", "year")
         expect_error(s.call("completion.year", {"year": "2025"}), INVALID_PARAMS, "param_type")
     for params, code, reason, field in (
             ({"year": 2201}, INVALID_INPUT, "year_invalid", "year"),

@@ -228,7 +228,7 @@ MALFORMED = [
      b'{"jsonrpc":"2.0","id":9,"method":"system.ping","params":{"bogus":1}}\n',
      -32602, "param_unknown", (9,), "bogus"),
     ("missing_param", b'{"jsonrpc":"2.0","id":14,"method":"debug.sleep","params":{}}\n',
-     -32602, "param_missing", (14,), "ms"),
+     -32602, "required", (14,), "ms"),
     ("params_not_object", b'{"jsonrpc":"2.0","id":15,"method":"system.hello","params":7}\n',
      -32600, "invalid_request", (15, None), None),
     ("missing_jsonrpc", b'{"id":10,"method":"system.ping"}\n',

@@ -96,7 +96,7 @@ def test_keys_add_needs_the_current_password(site):
     aid, idn = add_staff(site, "钱一")
     _, pub = make_key(site["keydir"], "needs-password")
     with logged_in(site["d"], idn) as s:
-        expect_error(s.call("keys.add", {"key": pub}), INVALID_PARAMS, "param_missing",
+        expect_error(s.call("keys.add", {"key": pub}), INVALID_INPUT, "required",
                      "password")
         err = expect_error(s.call("keys.add", {"key": pub, "password": "Wrong-Password-9"}),
                            INVALID_INPUT, "password_wrong", "password")

@@ -252,7 +252,7 @@ def test_login_params_are_checked(d, site):
     with d.rpc() as c:
         e = err(c.call("session.login", {"id_number": new_id()}))
         assert (e["code"], e["data"]["reason"], e["data"]["field"]) == \
-            (INVALID_PARAMS, "param_missing", "password")
+            (INVALID_PARAMS, "required", "password")
         e = err(c.call("session.login", {"id_number": 1, "password": "x"}))
         assert (e["data"]["reason"], e["data"]["field"]) == ("param_type", "id_number")
 
@@ -355,7 +355,7 @@ def test_change_password_requires_the_old_one(d, site):
         c.result("session.login", {"id_number": idn, "password": PASSWORD})
         e = err(change(c, "Fresh-Tulip-42", old=None))
         assert (e["code"], e["data"]["reason"], e["data"]["field"]) == \
-            (INVALID_PARAMS, "param_missing", "old_password")
+            (INVALID_INPUT, "required", "old_password")
         e = err(change(c, "Fresh-Tulip-42", old="Wrong-Password-1"))
         assert (e["code"], e["data"]["reason"], e["data"]["field"]) == \
             (INVALID_INPUT, "old_password_wrong", "old_password")

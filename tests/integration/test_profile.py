@@ -191,7 +191,7 @@ def test_each_rule_of_registration_names_its_field(daemon, world):
         ({"department_id": -3}, "department_unknown", "department_id"),
         ({"ethnicity": "99"}, "ethnicity_unknown", "ethnicity"),
         ({"ethnicity": "1"}, "ethnicity_unknown", "ethnicity"),
-        ({"ethnicity": ""}, "ethnicity_unknown", "ethnicity"),
+        ({"ethnicity": ""}, "required", "ethnicity"),
         ({"native_place": "长" * 101}, "text_invalid", "native_place"),
         ({"native_place": "河南\u0007"}, "text_invalid", "native_place"),
         ({"school": "学校\n名"}, "text_invalid", "school"),
@@ -220,7 +220,7 @@ def test_each_rule_of_registration_names_its_field(daemon, world):
         expect_error(s.call("profile.update", {"version": v, "department_id": "1"}),
                      INVALID_PARAMS, "param_type", "department_id")
         expect_error(s.call("profile.update", {"phone": "13900000000"}),
-                     INVALID_PARAMS, "param_missing", "version")
+                     INVALID_PARAMS, "required", "version")
         expect_error(s.call("profile.update", {"version": v, "password": "x"}),
                      INVALID_PARAMS, "param_unknown", "password")
     assert account_row(world["acc"], aid) == before

@@ -94,7 +94,7 @@ def test_units_bad_cursor_limit_filter(rpc):
                      INVALID_PARAMS, "limit_invalid", "limit")
     expect_error(rpc.call("ref.units", {"region": "411500", "filter": "a\u0007b"}),
                  INVALID_PARAMS, "filter_invalid", "filter")
-    expect_error(rpc.call("ref.units", {}), INVALID_PARAMS, "param_missing", "region")
+    expect_error(rpc.call("ref.units", {}), INVALID_PARAMS, "required", "region")
     expect_error(rpc.call("ref.units", {"region": 410100}), INVALID_PARAMS, "param_type",
                  "region")
 
@@ -236,7 +236,7 @@ def _bad_cases(world):
     return [
         ("id too short", {"idn": good[:17]}, "id_number_length", "id_number"),
         ("id too long", {"idn": good + "1"}, "id_number_length", "id_number"),
-        ("id empty", {"idn": ""}, "id_number_length", "id_number"),
+        ("id empty", {"idn": ""}, "required", "id_number"),
         ("id letters", {"idn": "41010519850A12123X"}, "id_number_chars", "id_number"),
         ("id wrong last", {"idn": good[:17] + "Y"}, "id_number_chars", "id_number"),
         ("id cjk", {"idn": "四一0105198503121234"[:18]}, "id_number_length", "id_number"),
@@ -272,8 +272,8 @@ def _bad_cases(world):
          "department_id"),
         ("department negative", {"department_id": -5}, "department_unknown",
          "department_id"),
-        ("name empty", {"name": ""}, "name_invalid", "name"),
-        ("name blank", {"name": " \u3000 "}, "name_invalid", "name"),
+        ("name empty", {"name": ""}, "required", "name"),
+        ("name blank", {"name": " \u3000 "}, "required", "name"),
         ("name long", {"name": "张" * 51}, "name_invalid", "name"),
         ("name control", {"name": "张\u001b[31m三"}, "name_invalid", "name"),
         ("name newline", {"name": "张\n三"}, "name_invalid", "name"),
@@ -329,7 +329,7 @@ def test_register_param_types(rpc, world):
     expect_error(rpc.call("account.register", application(world, department_id="1")),
                  INVALID_PARAMS, "param_type", "department_id")
     expect_error(rpc.call("account.register", application(world, name=...)),
-                 INVALID_PARAMS, "param_missing", "name")
+                 INVALID_INPUT, "required", "name")
     expect_error(rpc.call("account.register", application(world, nickname="x")),
                  INVALID_PARAMS, "param_unknown", "nickname")
 

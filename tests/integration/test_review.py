@@ -253,7 +253,7 @@ def test_reject_needs_a_reason(daemon, world):
     ids = [a for a, _ in apps]
     with logged_in(daemon, world["a1"][1]) as s:
         expect_error(s.call("review.reject_registrations", {"account_ids": ids}),
-                     INVALID_PARAMS, "param_missing", "reason")
+                     INVALID_PARAMS, "required", "reason")
         for blank in ("", "  \t "):
             expect_error(s.call("review.reject_registrations",
                                 {"account_ids": ids, "reason": blank}),
