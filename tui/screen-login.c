@@ -139,18 +139,13 @@ login_captcha_refresh(struct login *l)
 	json_decref(result);
 }
 
-/* Map the server's data.field to ours, or 0. */
-static int
-login_field_of(const char *field)
-{
-	if (strcmp(field, "id_number") == 0)
-		return LOGIN_ID_NUMBER;
-	if (strcmp(field, "password") == 0)
-		return LOGIN_PASSWORD;
-	if (strcmp(field, "captcha") == 0)
-		return LOGIN_CAPTCHA;
-	return 0;
-}
+/* The server's names of the fields, and ours. */
+static const struct app_field login_fields[] = {
+	{ "id_number", LOGIN_ID_NUMBER },
+	{ "password", LOGIN_PASSWORD },
+	{ "captcha", LOGIN_CAPTCHA },
+	{ NULL, 0 },
+};
 
 /* Send session.login; returns true when the server let us in. */
 static bool
@@ -158,7 +153,7 @@ login_submit(struct login *l)
 {
 	struct rpc_error err;
 	json_t *params, *result;
-	int field;
+	int focus;
 
 	login_say(l, _("Logging in..."), false);
 	ui_form_clear_errors(&l->form);
@@ -181,21 +176,19 @@ login_submit(struct login *l)
 	if (l->app->restart)
 		return false;
 
+	/* Every problem on its field (an empty ID number and password both). */
+	app_form_errors(&l->form, &err, login_fields);
 	login_say(l, err.message[0] != '\0' ? err.message : _("Login failed."), true);
-	if ((field = login_field_of(err.field)) != 0) {
-		ui_form_set_error(&l->form, field, err.message);
-		if (field == LOGIN_PASSWORD)
-			ui_form_set(&l->form, LOGIN_PASSWORD, NULL);
-		ui_form_focus(&l->form, field);
-	} else if (strcmp(err.reason, "bad_credentials") == 0) {
+	focus = ui_form_focus_id(&l->form);
+	if (strcmp(err.reason, "bad_credentials") == 0 ||
+	    (strcmp(err.field, "password") == 0 && strcmp(err.reason, "required") != 0)) {
 		/* 账户或密码错误: type the password again. */
 		ui_form_set(&l->form, LOGIN_PASSWORD, NULL);
-		ui_form_focus(&l->form, LOGIN_PASSWORD);
+		focus = LOGIN_PASSWORD;
 	}
 	/* The code was used up by this try, right or wrong. */
 	login_captcha_refresh(l);
-	if (field == LOGIN_CAPTCHA)
-		ui_form_focus(&l->form, LOGIN_CAPTCHA);
+	ui_form_focus(&l->form, focus);
 	return false;
 }
 

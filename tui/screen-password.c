@@ -4,8 +4,9 @@
  *
  * Every rule (is the old one right, is the new one strong enough, may an
  * administrator provisioned with SSH keys only skip the old one) is the
- * server's: the old password is sent when it was typed, and the server's
- * sentence goes beside the field it names.
+ * server's: the old password is sent, even empty, and the server's
+ * sentences go beside the fields they name, all at once.  Only an
+ * administrator is told that one without a password leaves the old empty.
  *
  * A key is a way in that outlives the password it came in with, so the
  * server removes the person's own keys with every password change except
@@ -50,6 +51,7 @@ struct password {
 	struct ui_form	 form;
 	char		 message[512];
 	bool		 forced;	/* after an administrator's reset */
+	bool		 admin;		/* a unit administrator (may have no password yet) */
 	json_t		*keys;		/* keys.list's items; NULL when none were read */
 	char		**labels;	/* of the keys' choices, one per key (NULL: a config key) */
 	size_t		 nkeys;
@@ -94,7 +96,9 @@ password_paint(void *arg)
 	cancel->x = ok->x + ok->width + 3;
 	ui_form_draw(f, true);	/* scrolls first: what is drawn here follows */
 
-	if ((y = ui_form_screen_y(f, p->forced ? ROW_OLD : ROW_HINT)) >= 0)
+	/* The hint is for administrators only: staff always have a password. */
+	if ((p->forced || p->admin) && (y = ui_form_screen_y(f, p->forced ? ROW_OLD :
+	    ROW_HINT)) >= 0)
 		ui_put(y, x0 + 4, w - 8, p->forced ?
 		    _("Your administrator reset your password. Set a new one to go on.") :
 		    _("An administrator who has no password yet leaves the old one empty."),
@@ -120,17 +124,13 @@ password_paint(void *arg)
 	    _("Tab: next  Left/Right: remove or keep  Enter: confirm  Esc: back  F10: quit"));
 }
 
-static int
-password_field_of(const char *field)
-{
-	if (strcmp(field, "old_password") == 0)
-		return PASSWORD_OLD;
-	if (strcmp(field, "new_password") == 0)
-		return PASSWORD_NEW;
-	if (strcmp(field, "new_password_confirm") == 0)
-		return PASSWORD_CONFIRM;
-	return 0;
-}
+/* The server's names of the fields, and ours. */
+static const struct app_field password_fields[] = {
+	{ "old_password", PASSWORD_OLD },
+	{ "new_password", PASSWORD_NEW },
+	{ "new_password_confirm", PASSWORD_CONFIRM },
+	{ NULL, 0 },
+};
 
 /* "ed25519 SHA256:abcdefgh… comment", cut to the label column. Caller frees. */
 static char *
@@ -201,27 +201,36 @@ password_submit(struct password *p)
 	struct rpc_error err;
 	json_t *params, *result;
 	json_int_t ended, removed;
+	const struct rpc_problem *loose;
 	char *text;
-	int field;
 
 	ui_form_clear_errors(&p->form);
 	p->message[0] = '\0';
+	/* The old password even when empty: the server says whether one is asked. */
 	params = json_pack("{s:s, s:s, s:o}",
 	    "new_password", ui_form_value(&p->form, PASSWORD_NEW),
 	    "new_password_confirm", ui_form_value(&p->form, PASSWORD_CONFIRM),
 	    "keep_keys", password_keep_keys(p));
-	if (*ui_form_value(&p->form, PASSWORD_OLD) != '\0')
+	if (!p->forced)
 		json_object_set_new(params, "old_password",
 		    json_string(ui_form_value(&p->form, PASSWORD_OLD)));
 	if ((result = app_call(p->app, "account.change_password", params, &err)) == NULL) {
 		if (p->app->restart)
 			return false;
-		app_copy(p->message, sizeof p->message, err.message);
-		if ((field = password_field_of(err.field)) != 0) {
-			ui_form_set_error(&p->form, field, err.message);
-			ui_form_set(&p->form, field, NULL);	/* a password: type it again */
-			ui_form_focus(&p->form, field);
+		/* Every problem on its field; a refused password is typed again. */
+		loose = app_form_errors(&p->form, &err, password_fields);
+		for (size_t i = 0; i < err.nproblems; i++) {
+			for (const struct app_field *n = password_fields; n->name != NULL; n++) {
+				if (strcmp(n->name, err.problems[i].field) == 0 &&
+				    strcmp(err.problems[i].reason, "required") != 0)
+					ui_form_set(&p->form, n->id, NULL);
+			}
 		}
+		if (loose != NULL || err.nproblems <= 1)
+			app_copy(p->message, sizeof p->message, err.message);
+		else
+			snprintf(p->message, sizeof p->message,
+			    _("%zu fields need correcting; each is marked."), err.nproblems);
 		return false;
 	}
 	ended = json_integer_value(json_object_get(result, "ended_sessions"));
@@ -268,10 +277,23 @@ password_leave_forced(struct app *a)
 	return a->restart ? SCREEN_QUIT : SCREEN_LOGIN;
 }
 
+/*
+ * May the form be left?  Asks first, the safe answer focused, when
+ * something was typed or chosen.  A session's end leaves without asking
+ * (there is no session to change the password in) and keeps no password.
+ */
+static bool
+password_may_leave(struct password *p)
+{
+	return !ui_form_edited(&p->form) || ui_confirm_safe(_("Change password"),
+	    _("Leave without changing the password? What you typed will be lost."));
+}
+
 enum screen_id
 screen_password_run(struct app *a)
 {
-	struct password p = { .app = a, .forced = app_me_must_change_password(a) };
+	struct password p = { .app = a, .forced = app_me_must_change_password(a),
+	    .admin = app_me_is_unit_admin(a) };
 	struct ui_event ev;
 	enum screen_id next = SCREEN_HOME;
 	int id;
@@ -295,17 +317,27 @@ screen_password_run(struct app *a)
 	for (;;) {
 		ui_repaint();
 		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev)) {
+		if (ev.type == UI_EV_QUIT) {
+			next = SCREEN_QUIT;
+			break;
+		}
+		if (ui_is_quit_key(&ev)) {
+			if (!password_may_leave(&p))
+				continue;
 			next = SCREEN_QUIT;
 			break;
 		}
 		if (ev.type == UI_EV_KEY && ev.key == UI_KEY_ESC) {
+			if (!password_may_leave(&p))
+				continue;
 			next = p.forced ? password_leave_forced(a) : SCREEN_HOME;
 			break;
 		}
 		if (ui_form_key(&p.form, &ev, &id) != UI_FORM_ACTIVATED)
 			continue;
 		if (id == PASSWORD_CANCEL) {
+			if (!password_may_leave(&p))
+				continue;
 			next = p.forced ? password_leave_forced(a) : SCREEN_HOME;
 			break;
 		}

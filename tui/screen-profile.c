@@ -6,9 +6,11 @@
  * beside the form, marked 不可修改, and are no fields of it: the focus never
  * reaches them, so nothing typed can change them.  The others are a form
  * with the registration's pickers (ref.*); 保存 sends the whole form with
- * the profile's version to profile.update, which decides everything: the
- * first broken rule comes back naming its field, and its sentence goes
- * beside that field; a form read before another save (in another session,
+ * the profile's version to profile.update, which decides everything: every
+ * broken rule comes back naming its field, and each sentence goes beside
+ * its field; every way out with unsaved changes asks first, and a
+ * session's end keeps them for the person's next visit; a form read before
+ * another save (in another session,
  * or before an administrator decided a title change) is refused as stale,
  * and the profile is read again.
  *
@@ -468,8 +470,7 @@ profile_pick(struct profile *p, int id,
 	chosen = ui_picker_run(&pk, initial);
 	if (chosen >= 0) {
 		app_copy(key, size, pk.items[chosen].key);
-		ui_form_set(&p->form, id, pk.items[chosen].label);
-		ui_form_set_error(&p->form, id, NULL);
+		ui_form_choose(&p->form, id, pk.items[chosen].label);
 	}
 	ui_picker_free(&pk);
 	return chosen >= 0;
@@ -540,10 +541,7 @@ profile_unchoose(struct profile *p, int id)
 }
 
 /* The server's names of the fields, and ours. */
-static const struct {
-	const char	*name;
-	int		 id;
-} profile_fields[] = {
+static const struct app_field profile_fields[] = {
 	{ "phone", PROF_PHONE },
 	{ "email", PROF_EMAIL },
 	{ "department_id", PROF_DEPARTMENT },
@@ -553,6 +551,7 @@ static const struct {
 	{ "major", PROF_MAJOR },
 	{ "title_id", PROF_TITLE },
 	{ "education_level", PROF_EDUCATION },
+	{ NULL, 0 },
 };
 
 /* An optional code: the code, or null to clear it. */
@@ -562,10 +561,13 @@ profile_optional(const char *code)
 	return *code != '\0' ? json_string(code) : json_null();
 }
 
-/* The server refused the save: say why, beside the field it names. */
+/* The server refused the save: say why, beside the fields it names. */
 static void
 profile_refused(struct profile *p, const struct rpc_error *err)
 {
+	const struct rpc_problem *loose;
+	char text[512];
+
 	profile_say(p, err->message, true);
 	if (err->kind == RPC_ERR_REMOTE && strcmp(err->reason, "stale_version") == 0) {
 		/* Another session (or an administrator) changed the profile: read it again. */
@@ -575,12 +577,12 @@ profile_refused(struct profile *p, const struct rpc_error *err)
 			    "again."), true);
 		return;
 	}
-	for (size_t i = 0; i < sizeof profile_fields / sizeof profile_fields[0]; i++) {
-		if (strcmp(err->field, profile_fields[i].name) == 0) {
-			ui_form_set_error(&p->form, profile_fields[i].id, err->message);
-			ui_form_focus(&p->form, profile_fields[i].id);
-			break;
-		}
+	/* Every problem beside its field at once, the first focused. */
+	loose = app_form_errors(&p->form, err, profile_fields);
+	if (loose == NULL && err->nproblems > 1) {
+		snprintf(text, sizeof text, _("%zu fields need correcting; each is marked."),
+		    err->nproblems);
+		profile_say(p, text, true);
 	}
 }
 
@@ -644,7 +646,7 @@ profile_cancel_title(struct profile *p)
 	    xasprintf("%s\n%s", _("Withdraw the request to change the professional title?"),
 	    _("Changes not saved yet will be lost.")) :
 	    xstrdup(_("Withdraw the request to change the professional title?"));
-	if (!ui_confirm(_("Withdraw the change"), text)) {
+	if (!ui_confirm_safe(_("Withdraw the change"), text)) {
 		free(text);
 		return;
 	}
@@ -672,7 +674,7 @@ profile_cancel_title(struct profile *p)
 static void
 profile_reload(struct profile *p)
 {
-	if (profile_touched(p) && !ui_confirm(_("Reload"),
+	if (profile_touched(p) && !ui_confirm_safe(_("Reload"),
 	    _("Read the profile again? Changes not saved yet will be lost.")))
 		return;
 	if (profile_load(p) == 0)
@@ -1204,7 +1206,7 @@ profile_keys_remove(struct profile_keys *k)
 	}
 	text = xasprintf(_("Remove the key %s? It will no longer log you in."),
 	    profile_str(key, "fingerprint"));
-	if (!ui_confirm(_("Remove SSH key"), text)) {
+	if (!ui_confirm_safe(_("Remove SSH key"), text)) {
 		free(text);
 		return;
 	}
@@ -1301,6 +1303,69 @@ profile_keys_run(struct app *a)
 	return rc;
 }
 
+/*
+ * The changes a session's end interrupted (idle_timeout, a password
+ * changed elsewhere), kept for the same person's next visit of the screen:
+ * nothing typed is lost to a session ending.  set is false when none.
+ */
+static struct {
+	bool		 set;
+	char		 id_number[24];
+	char		*values[PROF_EDUCATION + 1];	/* by field id; owned */
+	json_int_t	 department_id, title_id;
+	char		 ethnicity[16], major[16], education[16], title_series[64];
+} profile_kept;
+
+static void
+profile_keep(struct profile *p)
+{
+	app_copy(profile_kept.id_number, sizeof profile_kept.id_number,
+	    p->fixed_values[FIXED_ID_NUMBER]);
+	for (int id = PROF_PHONE; id <= PROF_EDUCATION; id++)
+		profile_kept.values[id] = xstrdup(ui_form_value(&p->form, id));
+	profile_kept.department_id = p->department_id;
+	profile_kept.title_id = p->title_id;
+	app_copy(profile_kept.ethnicity, sizeof profile_kept.ethnicity, p->ethnicity);
+	app_copy(profile_kept.major, sizeof profile_kept.major, p->major);
+	app_copy(profile_kept.education, sizeof profile_kept.education, p->education);
+	app_copy(profile_kept.title_series, sizeof profile_kept.title_series, p->title_series);
+	profile_kept.set = true;
+}
+
+/* Put the kept changes back when the profile is the same person's; forget them. */
+static void
+profile_restore(struct profile *p)
+{
+	if (!profile_kept.set)
+		return;
+	if (strcmp(profile_kept.id_number, p->fixed_values[FIXED_ID_NUMBER]) == 0) {
+		for (int id = PROF_PHONE; id <= PROF_EDUCATION; id++)
+			ui_form_choose(&p->form, id, profile_kept.values[id]);
+		p->department_id = profile_kept.department_id;
+		p->title_id = profile_kept.title_id;
+		app_copy(p->ethnicity, sizeof p->ethnicity, profile_kept.ethnicity);
+		app_copy(p->major, sizeof p->major, profile_kept.major);
+		app_copy(p->education, sizeof p->education, profile_kept.education);
+		app_copy(p->title_series, sizeof p->title_series, profile_kept.title_series);
+		if (profile_touched(p))
+			profile_say(p, _("Your changes not saved when the session ended are back; "
+			    "check them and save."), false);
+	}
+	for (int id = PROF_PHONE; id <= PROF_EDUCATION; id++) {
+		free(profile_kept.values[id]);
+		profile_kept.values[id] = NULL;
+	}
+	profile_kept.set = false;
+}
+
+/* May the form be left?  Asks first, the safe answer focused, when changes are unsaved. */
+static bool
+profile_may_leave(struct profile *p)
+{
+	return !profile_touched(p) || ui_confirm_safe(_("Profile"),
+	    _("Leave without saving? Your changes will be lost."));
+}
+
 enum screen_id
 screen_profile_run(struct app *a)
 {
@@ -1318,16 +1383,22 @@ screen_profile_run(struct app *a)
 		next = a->restart ? SCREEN_QUIT : SCREEN_HOME;
 		goto out;
 	}
+	profile_restore(&p);
 	for (;;) {
 		ui_repaint();
 		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev)) {
+		if (ev.type == UI_EV_QUIT) {
+			next = SCREEN_QUIT;
+			break;
+		}
+		if (ui_is_quit_key(&ev)) {
+			if (!profile_may_leave(&p))
+				continue;
 			next = SCREEN_QUIT;
 			break;
 		}
 		if (ev.type == UI_EV_KEY && ev.key == UI_KEY_ESC) {
-			if (!profile_touched(&p) || ui_confirm(_("Profile"),
-			    _("Leave without saving? Your changes will be lost.")))
+			if (profile_may_leave(&p))
 				break;
 			continue;
 		}
@@ -1344,8 +1415,7 @@ screen_profile_run(struct app *a)
 			continue;
 		switch (id) {
 		case PROF_BACK:
-			if (!profile_touched(&p) || ui_confirm(_("Profile"),
-			    _("Leave without saving? Your changes will be lost.")))
+			if (profile_may_leave(&p))
 				goto out;
 			break;
 		case PROF_SAVE:
@@ -1357,7 +1427,9 @@ screen_profile_run(struct app *a)
 			break;
 		case PROF_HISTORY:
 			profile_say(&p, "", false);
-			if (profile_history_run(a, profile_str(p.data, "name"), 0) != 0) {
+			/* F10 there quits from here: asked first when changes are unsaved. */
+			if (profile_history_run(a, profile_str(p.data, "name"), 0) != 0 &&
+			    (a->restart || profile_may_leave(&p))) {
 				next = SCREEN_QUIT;
 				goto out;
 			}
@@ -1365,7 +1437,7 @@ screen_profile_run(struct app *a)
 			break;
 		case PROF_KEYS:
 			profile_say(&p, "", false);
-			if (profile_keys_run(a) != 0) {
+			if (profile_keys_run(a) != 0 && (a->restart || profile_may_leave(&p))) {
 				next = SCREEN_QUIT;
 				goto out;
 			}
@@ -1383,6 +1455,8 @@ screen_profile_run(struct app *a)
 	}
 out:
 	ui_set_backdrop(NULL, NULL);
+	if (a->restart && p.data != NULL && profile_touched(&p))
+		profile_keep(&p);
 	profile_free(&p);
 	return next;
 }

@@ -374,7 +374,7 @@ progress_act(struct progress *p, json_t *d, int key)
 			    true);
 			return 0;
 		}
-		if (!ui_confirm(_("Withdraw"), _("Withdraw this declaration from review? It goes "
+		if (!ui_confirm_safe(_("Withdraw"), _("Withdraw this declaration from review? It goes "
 		    "back to 待提交, where you can change and submit it again.")))
 			return 0;
 		if ((r = progress_transition(p, "declaration.withdraw", id)) == NULL)
@@ -387,7 +387,7 @@ progress_act(struct progress *p, json_t *d, int key)
 			progress_say(p, _("Only a draft can be deleted."), true);
 			return 0;
 		}
-		if (!ui_confirm(_("Delete"), _("Delete this draft for good?")))
+		if (!ui_confirm_safe(_("Delete"), _("Delete this draft for good?")))
 			return 0;
 		if ((r = progress_transition(p, "declaration.delete", id)) == NULL)
 			return 1;
@@ -407,7 +407,7 @@ progress_act(struct progress *p, json_t *d, int key)
 			progress_say(p, _("Only a rejected declaration can be revised."), true);
 			return 0;
 		}
-		if (!ui_confirm(_("Revise"), _("Revise this declaration? It becomes a draft "
+		if (!ui_confirm_safe(_("Revise"), _("Revise this declaration? It becomes a draft "
 		    "(待提交) that you can change and submit again.")))
 			return 0;
 		if ((r = progress_transition(p, "declaration.revise", id)) == NULL)

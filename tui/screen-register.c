@@ -8,8 +8,10 @@
  * majors and the other lists are chosen in pickers fed by the ref.*
  * methods.  Typing a valid ID number fills in sex and birth date (the
  * server still checks them).  Every rule is the server's: account.register
- * answers with the first broken one, whose sentence goes beside its field.
- * A rejected or withdrawn applicant registers again with the same form.
+ * answers with every broken one, each sentence beside its field.  Every way
+ * out of a form with input asks first; a session's end keeps the form for
+ * the next visit.  A rejected or withdrawn applicant registers again with
+ * the same form.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,8 +299,7 @@ reg_pick(struct reg *r, int id, int (*fetch)(struct ui_picker *, const char *, c
 	chosen = ui_picker_run(&p, initial);
 	if (chosen >= 0) {
 		app_copy(key, size, p.items[chosen].key);
-		ui_form_set(&r->form, id, p.items[chosen].label);
-		ui_form_set_error(&r->form, id, NULL);
+		ui_form_choose(&r->form, id, p.items[chosen].label);
 	}
 	ui_picker_free(&p);
 	return chosen >= 0;
@@ -421,10 +422,7 @@ reg_autofill(struct reg *r)
 }
 
 /* The server's names of the fields, and ours. */
-static const struct {
-	const char	*name;
-	int		 id;
-} reg_fields[] = {
+static const struct app_field reg_fields[] = {
 	{ "id_number", REG_ID_NUMBER },
 	{ "password", REG_PASSWORD },
 	{ "password_confirm", REG_PASSWORD_CONFIRM },
@@ -441,6 +439,7 @@ static const struct {
 	{ "major", REG_MAJOR },
 	{ "title_id", REG_TITLE },
 	{ "education_level", REG_EDUCATION },
+	{ NULL, 0 },
 };
 
 /* Add name: the value of text field id, when it is not empty. */
@@ -454,8 +453,40 @@ reg_param_text(struct reg *r, json_t *params, const char *name, int id, bool alw
 }
 
 /*
+ * Every problem of a refused registration on its field at once, the first
+ * focused; a password that was refused is typed again.  The message line
+ * says what is on no field, or how many fields need correcting.
+ */
+static void
+reg_show_errors(struct reg *r, const struct rpc_error *err)
+{
+	const struct rpc_problem *loose = app_form_errors(&r->form, err, reg_fields);
+	char text[512];
+
+	for (size_t i = 0; i < err->nproblems; i++) {
+		const struct rpc_problem *p = &err->problems[i];
+
+		if (strcmp(p->reason, "required") != 0 && (strcmp(p->field, "password") == 0 ||
+		    strcmp(p->field, "password_confirm") == 0))
+			ui_form_set(&r->form, strcmp(p->field, "password") == 0 ? REG_PASSWORD :
+			    REG_PASSWORD_CONFIRM, NULL);
+	}
+	if (loose != NULL) {
+		snprintf(text, sizeof text, "%s%s%s", loose->label, *loose->label ? ": " : "",
+		    loose->message);
+		reg_say(r, text, true);
+	} else if (err->nproblems > 1) {
+		snprintf(text, sizeof text, _("%zu fields need correcting; each is marked."),
+		    err->nproblems);
+		reg_say(r, text, true);
+	} else {
+		reg_say(r, err->message, true);
+	}
+}
+
+/*
  * Send account.register.  What was not chosen is left out: the server
- * says which required one is missing.  Returns true when it was stored.
+ * names every required one left empty.  Returns true when it was stored.
  */
 static bool
 reg_submit(struct reg *r)
@@ -497,17 +528,7 @@ reg_submit(struct reg *r)
 	if ((result = app_call(r->app, "account.register", params, &err)) == NULL) {
 		if (r->app->restart)
 			return false;
-		reg_say(r, err.message, true);
-		for (size_t i = 0; i < sizeof reg_fields / sizeof reg_fields[0]; i++) {
-			if (strcmp(err.field, reg_fields[i].name) == 0) {
-				ui_form_set_error(&r->form, reg_fields[i].id, err.message);
-				if (ui_form_field(&r->form, reg_fields[i].id)->type ==
-				    UI_FIELD_SECRET)
-					ui_form_set(&r->form, reg_fields[i].id, NULL);
-				ui_form_focus(&r->form, reg_fields[i].id);
-				break;
-			}
-		}
+		reg_show_errors(r, &err);
 		return false;
 	}
 	reg_say(r, "", false);
@@ -515,17 +536,6 @@ reg_submit(struct reg *r)
 	    reg_str(result, "message") : _("The registration has been submitted for review."));
 	json_decref(result);
 	return true;
-}
-
-/* Has anything been typed or chosen? */
-static bool
-reg_touched(struct reg *r)
-{
-	for (size_t i = 0; i < r->form.n; i++) {
-		if (r->form.fields[i].len > 0)
-			return true;
-	}
-	return false;
 }
 
 static void
@@ -599,49 +609,88 @@ reg_build(struct reg *r)
 	ui_form_add_button(f, REG_BACK, _("Back"))->y = REG_ROW_BUTTONS;
 }
 
+/*
+ * The form a session's end interrupted (idle_timeout): kept, its passwords
+ * emptied, for the next visit of this screen, so that nothing typed is lost
+ * to a session ending.  One at a time; NULL when there is none.
+ */
+static struct reg *reg_kept;
+
+/* May the form be left?  Asks first, the safe answer focused, when there is input. */
+static bool
+reg_may_leave(struct reg *r)
+{
+	return !ui_form_edited(&r->form) || ui_confirm_safe(_("Register"),
+	    _("Leave the registration? What you typed will be lost."));
+}
+
 enum screen_id
 screen_register_run(struct app *a)
 {
-	struct reg r = { .app = a };
+	struct reg *r = reg_kept;
 	struct ui_event ev;
 	enum screen_id next = SCREEN_LOGIN;
 	enum ui_form_result res;
 	int id;
 
-	reg_build(&r);
-	ui_set_backdrop(reg_paint, &r);
+	reg_kept = NULL;
+	if (r == NULL) {
+		r = xcalloc(1, sizeof *r);
+		reg_build(r);
+	} else {
+		reg_say(r, _("The form is as you left it when the session ended; type the "
+		    "password again."), false);
+	}
+	r->app = a;
+	ui_set_backdrop(reg_paint, r);
 	for (;;) {
 		ui_repaint();
 		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev)) {
+		if (ev.type == UI_EV_QUIT) {
+			next = SCREEN_QUIT;
+			break;
+		}
+		if (ui_is_quit_key(&ev)) {
+			if (!reg_may_leave(r))
+				continue;
 			next = SCREEN_QUIT;
 			break;
 		}
 		if (ev.type == UI_EV_KEY && ev.key == UI_KEY_ESC) {
-			if (!reg_touched(&r) || ui_confirm(_("Register"),
-			    _("Leave the registration? What you typed will be lost.")))
+			if (reg_may_leave(r))
 				break;
 			continue;
 		}
-		res = ui_form_key(&r.form, &ev, &id);
-		reg_autofill(&r);
+		res = ui_form_key(&r->form, &ev, &id);
+		reg_autofill(r);
 		if (res == UI_FORM_CLEARED) {
-			reg_unchoose(&r, id);
+			reg_unchoose(r, id);
 			continue;
 		}
 		if (res != UI_FORM_ACTIVATED)
 			continue;
-		if (id == REG_BACK)
-			break;
-		if (id == REG_SUBMIT) {
-			if (reg_submit(&r))
+		if (id == REG_BACK) {
+			if (reg_may_leave(r))
 				break;
 			continue;
 		}
-		reg_say(&r, "", false);
-		reg_choose(&r, id);
+		if (id == REG_SUBMIT) {
+			if (reg_submit(r))
+				break;
+			continue;
+		}
+		reg_say(r, "", false);
+		reg_choose(r, id);
 	}
 	ui_set_backdrop(NULL, NULL);
-	ui_form_free(&r.form);
+	if (a->restart && ui_form_edited(&r->form)) {
+		ui_form_set(&r->form, REG_PASSWORD, NULL);
+		ui_form_set(&r->form, REG_PASSWORD_CONFIRM, NULL);
+		ui_form_clear_errors(&r->form);
+		reg_kept = r;
+		return next;
+	}
+	ui_form_free(&r->form);
+	free(r);
 	return next;
 }

@@ -153,7 +153,7 @@ status_withdraw(struct status *st)
 	struct rpc_error err;
 	json_t *result;
 
-	if (!ui_confirm(_("Withdraw the application"),
+	if (!ui_confirm_safe(_("Withdraw the application"),
 	    _("Withdraw this registration? It will not be reviewed, and you may register "
 	    "again later.")))
 		return;

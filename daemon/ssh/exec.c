@@ -368,15 +368,15 @@ static int exec_help(struct exec_ctx *x);
 static int
 exec_whoami(struct exec_ctx *x)
 {
+	/* People know themselves by their ID number: the internal account id is not shown. */
 	DB_STMT(exec_whoami_stmt,
-	    "SELECT a.id, a.id_number, a.name, a.unit_code, u.name"
+	    "SELECT a.id_number, a.name, a.unit_code, u.name"
 	    " FROM accounts a JOIN units u ON u.code = a.unit_code WHERE a.id = $1");
 	static const struct column cols[] = {
-		{ "col.account", COL_NUMBER, .sql = 0 },
-		{ "col.id_number", COL_TEXT, .sql = 1 },
-		{ "col.name", COL_TEXT, .sql = 2 },
-		{ "col.unit_code", COL_TEXT, .sql = 3 },
-		{ "col.unit", COL_TEXT, .sql = 4 },
+		{ "col.id_number", COL_TEXT, .sql = 0 },
+		{ "col.name", COL_TEXT, .sql = 1 },
+		{ "col.unit_code", COL_TEXT, .sql = 2 },
+		{ "col.unit", COL_TEXT, .sql = 3 },
 	};
 	char id[24];
 	const char *params[1] = { id };
@@ -385,7 +385,7 @@ exec_whoami(struct exec_ctx *x)
 	snprintf(id, sizeof id, "%lld", (long long)x->s->account_id);
 	if ((r = db_exec(x->db, &exec_whoami_stmt, 1, params)) == NULL)
 		return exec_failed(x);
-	exec_print_result(x, r, cols, 5);
+	exec_print_result(x, r, cols, 4);
 	PQclear(r);
 	if (!x->csv)
 		text_buf_printf(&x->out, "%s: %s, %s\n", message_get(x->s->lang, "col.role"),
