@@ -244,11 +244,13 @@ def register_error(daemon, params):
 
 
 def assert_beside(t, label, message):
-    """The server's message stands on the line of the field labelled label, after its
-    box (as much of it as fits), and whole on the message line."""
+    """The server's message ("label: sentence") stands on the line of the field labelled
+    label, its sentence after its box (as much of it as fits), and whole on the message
+    line."""
     line = t.line_with(label + " ")
     beside = line.split("]", 1)[1].strip(" │")
-    assert beside and message.startswith(beside[:6]), f"{message!r} not beside {label}:\n" \
+    sentence = message.split(": ", 1)[-1]
+    assert beside and sentence.startswith(beside[:6]), f"{message!r} not beside {label}:\n" \
         + t.text()
     assert message in t.text(), t.text()
 
@@ -257,7 +259,6 @@ def test_registration_errors_beside_their_fields(daemon, world, tui):
     idn = id_number("female", born=date(1988, 2, 29))
     account = {"id_number": idn, "password": PASSWORD, "password_confirm": PASSWORD,
                "phone": "12345", "email": "x@example.com"}
-    missing_unit = register_error(daemon, account)
     bad_phone = register_error(daemon, dict(
         account, unit=UNIT, department_id=world.depts["办公室"], name="错号码",
         sex="female", birth_date="1988-02-29", ethnicity="01"))
@@ -287,14 +288,16 @@ def test_registration_errors_beside_their_fields(daemon, world, tui):
     t.term.resize(80, 24)
     t.wait("学历", "[ 注册 ]", absent=("太小",))
 
-    # Nothing chosen: the server names the first missing field, 所在单位.
+    # Nothing chosen: every problem at once, each beside its field, in people's words.
     t.keys("Enter")
-    t.wait(missing_unit)
-    assert_beside(t, "所在单位", missing_unit)
+    t.wait("请选择所在单位", "请选择所属工作部门", "请填写姓名", "请选择民族")
+    assert_beside(t, "所在单位", "请选择所在单位")
+    assert t.line_with("手机号码 ").split("]", 1)[1].strip(" │").startswith("应为以 1")
+    assert "缺少参数" not in t.text()
     assert world.account(idn) is None
 
-    # Choose what is missing; then the phone number is the first rule broken.
-    t.keys("BTab")
+    # The cursor is on the first, 手机号码; choose what is missing, the phone stays wrong.
+    t.keys("Tab", "Tab")
     pick(t, "用人单位所属区域", "郑州", "郑州市")
     t.keys("Tab")
     pick(t, "所在单位", "端到端", UNIT_NAME)
@@ -310,7 +313,7 @@ def test_registration_errors_beside_their_fields(daemon, world, tui):
     t.keys("Enter")
     t.wait(bad_phone, "手机号码")
     assert_beside(t, "手机号码", bad_phone)
-    assert "所在单位: " not in t.text()	# the earlier error is gone
+    assert "请选择所在单位" not in t.text()	# the earlier error is gone
     assert world.account(idn) is None
 
     t.keys("Escape")

@@ -217,9 +217,9 @@ def test_errors_stand_beside_their_fields(daemon, world, tui):
     t.type("12345")
     t.keys(*focus_stops(TO_SAVE))
     t.keys("Enter")
-    t.wait("手机号码: ")
+    t.wait("手机号码: ")	# the message line: "label: sentence"; the sentence beside
     line = t.line_with("手机号码 ")
-    assert "12345" in line and "手机号码: " in line.split("]", 1)[1], t.text()
+    assert "12345" in line and "应为以 1" in line.split("]", 1)[1], t.text()
     # The e-mail: the first rule broken after the phone number is fixed.
     t.keys("C-u")	# the focus went to the phone number
     t.type("13722223333")
@@ -228,8 +228,8 @@ def test_errors_stand_beside_their_fields(daemon, world, tui):
     t.keys(*focus_stops(TO_SAVE - 1))
     t.keys("Enter")
     t.wait("电子邮箱: ")
-    assert "电子邮箱: " in t.line_with("电子邮箱 ").split("]", 1)[1], t.text()
-    assert "手机号码: " not in t.text()
+    assert "格式不正确" in t.line_with("电子邮箱 ").split("]", 1)[1], t.text()
+    assert "手机号码: " not in t.text() and "应为以 1" not in t.text()
     assert person(world, aid)["phone"] == "13900001111" and changes(world, aid) == []
     # Leaving with changes not saved asks first.
     t.keys("Escape")
