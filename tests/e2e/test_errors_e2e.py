@@ -102,26 +102,23 @@ def test_empty_registration_marks_every_field_at_once(daemon, world, tui):
     assert world.account(idn) is None
 
     # Every way out of the filled form asks first; Enter alone (否 focused) stays.
-    t.keys("Escape")
-    t.wait("放弃注册")
-    t.keys("Enter")
-    t.wait("账户信息", absent=("放弃注册",))
-    t.keys("F10")
-    t.wait("放弃注册")
-    t.keys("n")
-    t.wait("账户信息", absent=("放弃注册",))
-    assert exit_status(t.text()) is None
-    # [ 返回 ]: the cursor is on 所在单位, the first field marked; 12 Tabs to [ 返回 ].
-    tabs(t, 12)
-    t.keys("Enter")
-    t.wait("放弃注册")
-    t.keys("n")
-    t.wait("账户信息", absent=("放弃注册",))
-    t.keys("Escape")
-    t.wait("放弃注册")
-    t.keys("y")
-    t.wait("注册进度查询", absent=("账户信息",))
+    # [ 返回 ]: the cursor is on 所在单位, the first field marked; 12 Tabs to it.
+    for way, answer in ((["Escape"], "Enter"), (["F10"], "n"), (["Tab"] * 12 + ["Enter"], "n")):
+        t.keys(*way)
+        t.wait("放弃注册")
+        t.keys(answer)
+        t.wait("账户信息", absent=("放弃注册",))
+        assert exit_status(t.text()) is None
+    leave(t, "放弃注册", "注册进度查询")
     t.quit()
+
+
+def leave(t, question, then):
+    """Esc, the question asked, yes: then (a needle) shows."""
+    t.keys("Escape")
+    t.wait(question)
+    t.keys("y")
+    t.wait(then, absent=(question,))
 
 
 def test_password_change_names_the_empty_old_password(daemon, world, tui):
@@ -147,10 +144,7 @@ def test_password_change_names_the_empty_old_password(daemon, world, tui):
     t.wait("不修改密码就离开吗")
     t.keys("Enter")
     t.wait("确认新密码", absent=("不修改密码就离开吗",))
-    t.keys("Escape")
-    t.wait("不修改密码就离开吗")
-    t.keys("y")
-    t.wait("功能列表")
+    leave(t, "不修改密码就离开吗", "功能列表")
     t.quit()
 
 
@@ -191,10 +185,7 @@ def test_session_end_keeps_the_registration(make_daemon, tui):
     assert idn in field_line(t, "身份证号") and "13812345678" in field_line(t, "手机号码")
     assert field_line(t, "密码").split("[", 1)[1].split("]", 1)[0].strip() == "", text
     # Still input to lose: leaving asks.
-    t.keys("Escape")
-    t.wait("放弃注册")
-    t.keys("y")
-    t.wait("注册进度查询", absent=("账户信息",))
+    leave(t, "放弃注册", "注册进度查询")
     # Left on purpose: nothing is kept any more.
     t.keys("BTab", "BTab", "Enter")
     t.wait("账户信息")
