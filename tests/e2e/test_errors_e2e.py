@@ -193,3 +193,40 @@ def test_session_end_keeps_the_registration(make_daemon, tui):
     t.keys("Escape")
     t.wait("注册进度查询", absent=("账户信息",))
     t.quit()
+
+
+def test_profile_errors_at_once_and_leaving_asks(daemon, world, tui):
+    _, idn = world.add_staff(UNIT, world.depts["办公室"], "资料错误")
+    t = tui(110, 40)
+    t.start(daemon)
+    t.login(idn, then="功能列表")
+    t.keys("Enter")	# 用户资料管理, the first function
+    t.wait("用户资料", "[ 保存 ]")
+    # The focus starts on 手机号码; 电子邮箱 follows; 保存 is 8 stops further.
+    t.keys("C-u")
+    t.type("12345")
+    t.keys("Tab", "C-u")
+    t.type("not-an-address")
+    tabs(t, 8)
+    t.keys("Enter")
+    text = t.wait("有 2 处需要修改")
+    assert beside(t, "手机号码", "应为以 1 开头"), text
+    assert beside(t, "电子邮箱", "格式不正确"), text
+    # The cursor went to the first: correcting it takes its error away, the other stays.
+    t.keys("C-u")
+    t.type("13712345678")
+    t.wait("13712345678", absent=("应为以 1",))
+    assert beside(t, "电子邮箱", "格式不正确"), t.text()
+    # Unsaved changes: F10 and 返回 ask first, 否 focused.
+    t.keys("F10")
+    t.wait("不保存就离开吗")
+    t.keys("Enter")
+    t.wait("[ 保存 ]", absent=("不保存就离开吗",))
+    assert exit_status(t.text()) is None
+    tabs(t, 12)	# 手机号码 → 返回
+    t.keys("Enter")
+    t.wait("不保存就离开吗")
+    t.keys("n")
+    t.wait("[ 保存 ]", absent=("不保存就离开吗",))
+    leave(t, "不保存就离开吗", "功能列表")
+    t.quit()
