@@ -303,3 +303,17 @@ app_form_errors(struct ui_form *f, const struct rpc_error *err, const struct app
 	}
 	return loose;
 }
+
+void
+app_form_message(const struct rpc_error *err, const struct rpc_problem *loose, char *buf,
+    size_t size)
+{
+	if (loose != NULL)
+		snprintf(buf, size, "%s%s%s", loose->label, *loose->label != '\0' ? ": " : "",
+		    loose->message);
+	else if (err->nproblems > 1)
+		snprintf(buf, size, _("%zu fields need correcting; each is marked."),
+		    err->nproblems);
+	else
+		app_copy(buf, size, err->message);
+}

@@ -92,6 +92,14 @@ struct app_field {
 const struct rpc_problem *app_form_errors(struct ui_form *f, const struct rpc_error *err,
 	    const struct app_field *names);
 
+/*
+ * The message line's text after app_form_errors returned loose: the
+ * problem on no field ("label: message"), else how many fields are marked
+ * when there are several, else the server's sentence.  Into buf (size bytes).
+ */
+void	app_form_message(const struct rpc_error *err, const struct rpc_problem *loose,
+	    char *buf, size_t size);
+
 /* Forget who was logged in. */
 void	app_clear_me(struct app *a);
 

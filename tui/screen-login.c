@@ -153,6 +153,7 @@ login_submit(struct login *l)
 {
 	struct rpc_error err;
 	json_t *params, *result;
+	char text[512];
 	int focus;
 
 	login_say(l, _("Logging in..."), false);
@@ -177,8 +178,9 @@ login_submit(struct login *l)
 		return false;
 
 	/* Every problem on its field (an empty ID number and password both). */
-	app_form_errors(&l->form, &err, login_fields);
-	login_say(l, err.message[0] != '\0' ? err.message : _("Login failed."), true);
+	app_form_message(&err, app_form_errors(&l->form, &err, login_fields), text,
+	    sizeof text);
+	login_say(l, *text != '\0' ? text : _("Login failed."), true);
 	focus = ui_form_focus_id(&l->form);
 	if (strcmp(err.reason, "bad_credentials") == 0 ||
 	    (strcmp(err.field, "password") == 0 && strcmp(err.reason, "required") != 0)) {

@@ -226,11 +226,7 @@ password_submit(struct password *p)
 					ui_form_set(&p->form, n->id, NULL);
 			}
 		}
-		if (loose != NULL || err.nproblems <= 1)
-			app_copy(p->message, sizeof p->message, err.message);
-		else
-			snprintf(p->message, sizeof p->message,
-			    _("%zu fields need correcting; each is marked."), err.nproblems);
+		app_form_message(&err, loose, p->message, sizeof p->message);
 		return false;
 	}
 	ended = json_integer_value(json_object_get(result, "ended_sessions"));

@@ -579,11 +579,8 @@ profile_refused(struct profile *p, const struct rpc_error *err)
 	}
 	/* Every problem beside its field at once, the first focused. */
 	loose = app_form_errors(&p->form, err, profile_fields);
-	if (loose == NULL && err->nproblems > 1) {
-		snprintf(text, sizeof text, _("%zu fields need correcting; each is marked."),
-		    err->nproblems);
-		profile_say(p, text, true);
-	}
+	app_form_message(err, loose, text, sizeof text);
+	profile_say(p, text, true);
 }
 
 /*

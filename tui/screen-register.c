@@ -471,17 +471,8 @@ reg_show_errors(struct reg *r, const struct rpc_error *err)
 			ui_form_set(&r->form, strcmp(p->field, "password") == 0 ? REG_PASSWORD :
 			    REG_PASSWORD_CONFIRM, NULL);
 	}
-	if (loose != NULL) {
-		snprintf(text, sizeof text, "%s%s%s", loose->label, *loose->label ? ": " : "",
-		    loose->message);
-		reg_say(r, text, true);
-	} else if (err->nproblems > 1) {
-		snprintf(text, sizeof text, _("%zu fields need correcting; each is marked."),
-		    err->nproblems);
-		reg_say(r, text, true);
-	} else {
-		reg_say(r, err->message, true);
-	}
+	app_form_message(err, loose, text, sizeof text);
+	reg_say(r, text, true);
 }
 
 /*

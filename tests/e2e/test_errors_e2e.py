@@ -230,3 +230,22 @@ def test_profile_errors_at_once_and_leaving_asks(daemon, world, tui):
     t.wait("[ 保存 ]", absent=("不保存就离开吗",))
     leave(t, "不保存就离开吗", "功能列表")
     t.quit()
+
+
+def test_empty_login_names_both_fields(daemon, world, tui):
+    t = tui()
+    t.start(daemon)
+    t.wait("身份证号", "注册进度查询")
+    t.keys("Tab", "Enter")	# nothing typed; Enter in the password submits
+    text = t.wait("请填写身份证号", "请输入密码")
+    assert beside(t, "身份证号", "请填写身份证号") and beside(t, "密码", "请输入密码"), text
+    assert "缺少参数" not in text and "账户或密码错误" not in text
+    # The cursor is on the ID number, the first: typing there clears its error alone.
+    t.type(world.admin)
+    t.wait(world.admin, absent=("请填写身份证号",))
+    assert beside(t, "密码", "请输入密码"), t.text()
+    t.keys("Tab")
+    t.type(DEMO_PASSWORD)
+    t.keys("Enter")
+    t.wait("功能列表")
+    t.quit()
