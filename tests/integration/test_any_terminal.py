@@ -265,7 +265,7 @@ def test_keys_add_lists_fingerprint_as_openssh(site, staff, tmp_path):
 
 
 BAD_KEYS = [
-    ("", "key_invalid"),
+    ("", "required"),                  # nothing pasted: said what to do
     ("ssh-ed25519", "key_invalid"),
     ("ssh-ed25519 AAAA!!notbase64", "key_invalid"),
     ("hello world", "key_invalid"),
