@@ -119,12 +119,20 @@ status_say(struct status *st, const char *text, bool error)
 	st->message_error = error;
 }
 
+/* The server's names of the fields, and ours. */
+static const struct app_field status_fields[] = {
+	{ "id_number", STATUS_ID_NUMBER },
+	{ "password", STATUS_PASSWORD },
+	{ NULL, 0 },
+};
+
 /* Ask application.status; show what it says. */
 static void
 status_query(struct status *st)
 {
 	struct rpc_error err;
 	json_t *result;
+	char text[512];
 
 	ui_form_clear_errors(&st->form);
 	status_say(st, "", false);
@@ -135,10 +143,10 @@ status_query(struct status *st)
 	    "id_number", ui_form_value(&st->form, STATUS_ID_NUMBER),
 	    "password", ui_form_value(&st->form, STATUS_PASSWORD)), &err);
 	if (result == NULL) {
-		status_say(st, err.message, true);
-		if (strcmp(err.field, "id_number") == 0 || strcmp(err.field, "password") == 0)
-			ui_form_set_error(&st->form, strcmp(err.field, "id_number") == 0 ?
-			    STATUS_ID_NUMBER : STATUS_PASSWORD, err.message);
+		/* Both fields empty: both named at once. */
+		app_form_message(&err, app_form_errors(&st->form, &err, status_fields), text,
+		    sizeof text);
+		status_say(st, text, true);
 		return;
 	}
 	st->result = result;
