@@ -25,24 +25,25 @@ ADMIN_NAME = "学时管理员"
 FORMS_TEXT = """learning_forms = (
 	{
 		code = "e2e_training";
-		name = "端测培训班";
+		name = "端测培训班"; name_en = "E2E training";
 		category = "professional";
 		counts = "hours";
 		attachment = "required";
 		fields = (
-			{ key = "name"; label = "培训名称"; type = "text"; required = true; },
-			{ key = "kind"; label = "类型"; type = "choice"; required = true;
-			  choices = [ "培训班", "研修班" ]; },
-			{ key = "dates"; label = "培训时间"; type = "daterange"; required = true; }
+			{ key = "name"; label = "培训名称"; label_en = "Training"; type = "text"; required = true; },
+			{ key = "kind"; label = "类型"; label_en = "Kind"; type = "choice"; required = true;
+			  choices = [ "培训班", "研修班" ];
+			  choices_en = [ "Training course", "Seminar" ]; },
+			{ key = "dates"; label = "培训时间"; label_en = "Dates"; type = "daterange"; required = true; }
 		);
 	},
 	{
 		code = "e2e_plain";
-		name = "端测无附件";
+		name = "端测无附件"; name_en = "E2E plain";
 		category = "public";
 		attachment = "none";
 		fields = (
-			{ key = "course"; label = "课程名称"; type = "text"; required = true; }
+			{ key = "course"; label = "课程名称"; label_en = "Course"; type = "text"; required = true; }
 		);
 	}
 );"""
