@@ -387,7 +387,7 @@ progress_act(struct progress *p, json_t *d, int key)
 			progress_say(p, _("Only a draft can be deleted."), true);
 			return 0;
 		}
-		if (!ui_confirm(_("Delete"), _("Delete this draft for good?")))
+		if (!ui_confirm_safe(_("Delete"), _("Delete this draft for good?")))
 			return 0;
 		if ((r = progress_transition(p, "declaration.delete", id)) == NULL)
 			return 1;

@@ -291,8 +291,11 @@ decl_input_parse(struct rpc_call *call, const struct form_set *set, struct decl_
 	value = 0;
 	plain = decl_amount_plain(amount);
 	if (json_is_string(plain) && *json_string_value(plain) == '\0') {
-		decl_problem(call, "field_required", "field_required_fill", "amount", NULL,
-		    message_field(lang, "amount"));
+		/* Named as the form counts it: 请填写学时, 请填写学分. */
+		const char *what = rpc_label(call, "counts",
+		    json_string_value(json_object_get(in->entry->definition, "counts")));
+
+		decl_problem(call, "field_required", "field_required_fill", "amount", what, what);
 	} else {
 		if (forms_decimal(plain, 2, in->amount, sizeof in->amount))
 			value = strtod(in->amount, NULL);

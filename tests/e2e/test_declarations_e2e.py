@@ -120,12 +120,14 @@ def test_declare_submit_withdraw_approve_download(ddaemon, world, tui, tmp_path)
         t.keys("Down")
     t.keys("Enter")
     t.wait("请更正")
-    assert "应大于 0" in t.line_with("申报学时")
+    # Every problem at once, each beside its field, in people's words.
+    assert "请填写培训名称" in t.line_with("培训名称")
+    assert "请选择类型" in t.line_with("类型")
+    assert "请填写培训时间" in t.line_with("培训时间")
+    assert "请填写学时" in t.line_with("* 学时")
     assert decl(world, aid) == []
 
-    # Fill it in, from the first field (the focus went to the amount, the field at fault).
-    for _ in range(5):
-        t.keys("Up")
+    # Fill it in, from the first field (the focus went to the first field at fault).
     t.type("端测结业培训")
     t.keys("Tab")
     t.keys("Enter")                       # the 类型 picker

@@ -63,7 +63,7 @@ def test_empty_form_every_problem_at_once(zh, forms):
         got = problems(err)
         required = [f for f in paper["fields"] if f["required"]]
         assert set(got) >= {"amount"} | {f"fields.{f['key']}" for f in required}, got
-        assert got["amount"]["message"] == "请填写申报学时(学分)"
+        assert got["amount"]["message"] == "请填写学时" and got["amount"]["label"] == "学时"
         for f in required:
             p = got[f"fields.{f['key']}"]
             verb = "请选择" if f["type"] == "choice" else "请填写"
@@ -73,7 +73,7 @@ def test_empty_form_every_problem_at_once(zh, forms):
         assert "fields.issn" not in got
         assert all("缺少参数" not in p["message"] for p in got.values())
         # The first problem is error.message, as old clients read it.
-        assert err["message"] == "申报学时(学分): 请填写申报学时(学分)"
+        assert err["message"] == "学时: 请填写学时"
         if method == "declaration.submit":
             assert got["attachment_token"]["reason"] == "attachment_required"
 
@@ -105,6 +105,7 @@ def test_english_every_problem_in_english(en, forms):
     assert got["fields.rank"]["label"] == "Author rank"
     assert got["fields.rank"]["reason"] == "field_integer"
     assert got["amount"]["reason"] == "field_required"
+    assert got["amount"]["message"] == "fill in hours", got["amount"]
     err = expect_error(en.call("declaration.save", content(
         forms["paper"], fields=dict(valid_fields(forms["paper"]), level="Galactic"))),
         INVALID_INPUT, "field_choice", "fields.level")
