@@ -858,8 +858,8 @@ decl_delete(struct rpc_call *call)
 	" d.fields ->> (f.definition #>> '{fields,0,key}'), d.reject_reason," \
 	" EXISTS (SELECT 1 FROM attachments x WHERE x.declaration_id = d.id), d.version," \
 	" " DB_ISO_TIME("d.created_at") ", " DB_ISO_TIME("d.submitted_at") "," \
-	" " DB_ISO_TIME("d.decided_at")
-#define DECL_ROW_NCOLUMNS	16
+	" " DB_ISO_TIME("d.decided_at") ", f.definition->>'name_en'"
+#define DECL_ROW_NCOLUMNS	17
 
 /* One list row (DECL_ROW_COLUMNS from column 0) as JSON. */
 static json_t *
@@ -868,7 +868,9 @@ decl_row(const PGresult *res, int r, enum lang lang)
 	return json_pack("{s:o, s:{s:s, s:o}, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:o,"
 	    " s:b, s:o, s:s, s:o, s:o}",
 	    "id", rpc_column_integer(res, r, 0),
-	    "form", "code", PQgetvalue(res, r, 1), "name", rpc_column_text(res, r, 2),
+	    "form", "code", PQgetvalue(res, r, 1), "name",
+	    /* The form's name in the session's language (an old definition may lack it). */
+	    rpc_column_text(res, r, lang == LANG_EN && !PQgetisnull(res, r, 16) ? 16 : 2),
 	    "counts", PQgetvalue(res, r, 3),
 	    "year", rpc_column_integer(res, r, 4),
 	    "amount", PQgetvalue(res, r, 5),

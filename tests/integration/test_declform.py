@@ -184,10 +184,13 @@ def test_english_names_from_the_config(en, zh, forms):
     assert d["form"]["definition"]["fields"][0]["label"] == "Paper title"
     assert en.result("declaration.get", {"id": r["id"]})["fields"]["title"] == \
         fields["title"]
+    listed = en.result("declaration.list")["items"]
+    assert [i["form"]["name"] for i in listed if i["id"] == r["id"]] == ["Paper"]
     en.result("declaration.delete", {"id": r["id"]})
     r = zh.result("declaration.save", content(forms["paper"], fields=fields))
     d = zh.result("declaration.get", {"id": r["id"]})
     assert d["fields"]["level"] == "国家级核心" and d["form"]["name"] == "论文"
+    assert zh.result("declaration.list")["items"][0]["form"]["name"] == "论文"
     zh.result("declaration.delete", {"id": r["id"]})
 
 
