@@ -188,3 +188,38 @@ def test_english_form_names(ddaemon, world, tui):
     for ch in "（）：，。":
         assert ch not in text, (ch, text)
     assert count_declarations(world, aid) == 0
+
+
+def test_a_session_ending_keeps_the_input(ddaemon, world, tui):
+    aid, idn = world.add_staff(UNIT, world.depts["办公室"], "表单丁")
+    t = tui()
+    open_paper(t, ddaemon, idn)
+    t.type("会话结束前的题目")
+    t.keys("Down")
+    t.type("某某学报")
+
+    # The password changed elsewhere: this session ends under the form.
+    new = "Declform-New-Pass-7"
+    with ddaemon.rpc() as other:
+        other.result("session.login", {"id_number": idn, "password": DEMO_PASSWORD})
+        other.result("account.change_password", {"old_password": DEMO_PASSWORD,
+                                                 "new_password": new,
+                                                 "new_password_confirm": new})
+    t.wait("会话已结束")
+    t.keys("Enter")
+    t.login(idn, new, then="功能列表")
+
+    # The next declaration screen offers the input back, as it was.
+    t.open_function("学时学分申报")
+    t.wait("要继续填写吗")
+    t.keys("y")
+    t.wait("会话结束前的题目", "某某学报", "[论文")
+    # Still unsaved: leaving asks.
+    t.keys("Escape")
+    t.wait("不保存就离开吗")
+    t.keys("y")
+    t.wait("功能列表")
+    # Offered once: the next time starts with the choice of a form.
+    t.open_function("学时学分申报")
+    t.wait("学术会议", absent=("要继续填写吗",))
+    assert count_declarations(world, aid) == 0
