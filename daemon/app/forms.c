@@ -313,6 +313,17 @@ forms_find(const struct form_set *set, const char *code)
 	return NULL;
 }
 
+const char *
+forms_name(const struct form_set *set, const char *code, bool english, const char *name)
+{
+	const struct form_entry *e;
+
+	if (!english || set == NULL || (e = forms_find(set, code)) == NULL ||
+	    e->form->name_en == NULL)
+		return name;
+	return e->form->name_en;
+}
+
 void
 form_problems_free(struct form_problems *ps)
 {

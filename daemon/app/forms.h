@@ -55,6 +55,13 @@ const struct form_set *forms_current(struct db_conn *c, const struct config *cfg
 /* The entry of code in set, or NULL. */
 const struct form_entry *forms_find(const struct form_set *set, const char *code);
 
+/*
+ * The name of form code for people: its English name (name_en) when
+ * english and set offers it, else name (the Chinese one a record has).
+ */
+const char *forms_name(const struct form_set *set, const char *code, bool english,
+	    const char *name);
+
 /* The definition of a config form as stored in learning_forms. Caller owns it. */
 json_t	*forms_definition(const struct config_form *form);
 

@@ -226,3 +226,15 @@ def test_check_config_refuses_a_form_without_english(postgres, migrated_template
                                 "type": "date", "not_future": True}])])
     r = d.run("check-config")
     assert r.returncode == 0, r.stderr
+
+
+def test_completion_names_forms_in_english(en, zh, forms):
+    r = en.result("declaration.submit", content(forms["t_plain"], fields={"name": "英文会话"}))
+    try:
+        y = en.result("completion.year", {"year": NOW})
+        assert "Test without attachment" in [f["name"] for f in y["forms"]], y["forms"]
+        assert [i["form"]["name"] for i in y["items"] if i["id"] == r["id"]] == \
+            ["Test without attachment"]
+    finally:
+        en.result("declaration.withdraw", {"id": r["id"]})
+        en.result("declaration.delete", {"id": r["id"]})
