@@ -548,16 +548,18 @@ def reload_forms(d, idn, expect):
 MAX_ATTACHMENT = 1024 * 1024    # the declarations daemon's (conftest.py: ddaemon)
 
 # Forms of the tests' own, beside the shipped ones.
-PLAIN = {"code": "t_plain", "name": "测试无附件", "category": "professional",
-         "attachment": "none",
-         "fields": [{"key": "name", "label": "名称", "type": "text", "required": True}]}
-CREDITS = {"code": "t_credits", "name": "测试学分", "category": "public",
+PLAIN = {"code": "t_plain", "name": "测试无附件", "name_en": "Test without attachment",
+         "category": "professional", "attachment": "none",
+         "fields": [{"key": "name", "label": "名称", "label_en": "Name", "type": "text",
+                     "required": True}]}
+CREDITS = {"code": "t_credits", "name": "测试学分", "name_en": "Test credits",
+           "category": "public",
            "counts": "credits", "credit_hours": 0.5, "attachment": "optional",
-           "fields": [{"key": "course", "label": "课程", "type": "text", "required": True,
+           "fields": [{"key": "course", "label": "课程", "label_en": "Course", "type": "text", "required": True,
                        "max_length": 10},
-                      {"key": "score", "label": "成绩", "type": "decimal", "min": 0.5,
+                      {"key": "score", "label": "成绩", "label_en": "Score", "type": "decimal", "min": 0.5,
                        "max": 99.75},
-                      {"key": "notes", "label": "备注", "type": "longtext",
+                      {"key": "notes", "label": "备注", "label_en": "Notes", "type": "longtext",
                        "max_length": 20}]}
 TEST_FORMS = [PLAIN, CREDITS]
 

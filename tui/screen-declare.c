@@ -65,6 +65,7 @@ struct declare {
 	char		*token_path;	/* the path (or inbox name) it was made from */
 	int		 tabs;		/* Tabs in a row on the path field */
 	char		*saved;		/* the values as last saved or loaded */
+	char		*person;	/* id_number of who fills it in */
 	char		 message[1024];
 	bool		 message_error;
 };
@@ -109,7 +110,8 @@ declare_set_attachment(struct declare *d, const char *name, json_int_t size)
 	char sz[32];
 
 	free(d->attachment);
-	d->attachment = name != NULL ? xasprintf("%s（%s）", name,
+	/* TRANSLATORS: an attachment's name and its size. */
+	d->attachment = name != NULL ? xasprintf(_("%s (%s)"), name,
 	    declare_size(size, sz, sizeof sz)) : NULL;
 }
 
@@ -150,7 +152,8 @@ declare_paint(void *arg)
 	int w = COLS >= 100 ? 96 : COLS - 2, x0 = (COLS - w) / 2, top = 1, h = LINES - 3;
 	int y, bx, row;
 	struct ui_field *path = ui_form_field(f, DECL_PATH);
-	struct ui_field *amount = ui_form_field(f, DECL_AMOUNT);
+	struct ui_field *amount = ui_form_field(f, DECL_AMOUNT), *focused;
+	const char *hints;
 
 	ui_header(d->id != 0 ? _("Continuing Education · Edit a declaration") :
 	    _("Continuing Education · Declare hours and credits"));
@@ -198,9 +201,16 @@ declare_paint(void *arg)
 	if (ui_form_last_row(f) >= f->view_top + f->view_h)
 		ui_put(top + h - 1, x0 + w - 16, 14, _("(more below)"), UI_HINT, false);
 	ui_message_line(d->message, d->message_error);
-	app_status(d->app, ui_form_focus_id(f) == DECL_PATH ?
-	    _("Tab: complete the path  Down: next  Esc: back  F10: quit") :
-	    _("Tab: next  Enter: choose  Esc: back  F10: quit"));
+	focused = ui_form_field(f, ui_form_focus_id(f));
+	if (ui_form_focus_id(f) == DECL_PATH)
+		hints = _("Tab: complete the path  Down: next  Esc: back  F10: quit");
+	else if (focused != NULL && focused->type == UI_FIELD_PICK)
+		hints = _("Enter or Space: open the choices  Tab: next  Esc: back  F10: quit");
+	else if (focused != NULL && focused->type == UI_FIELD_CHOICE)
+		hints = _("Left, Right: choose  Tab: next  Esc: back  F10: quit");
+	else
+		hints = _("Tab: next  Enter: choose  Esc: back  F10: quit");
+	app_status(d->app, hints);
 }
 
 /* The definition of the form with this code in the catalog, or NULL. */
@@ -287,7 +297,9 @@ declare_build(struct declare *d, json_t *fields, int year, const char *amount)
 			continue;
 		}
 		if (strcmp(type, "choice") == 0) {
+			/* A choice says it is one: the ▾ of a pick field and how to open it. */
 			fd = ui_form_add_pick(f, id, label, DECL_WIDTH);
+			fd->placeholder = _("Enter: choose");
 		} else if (strcmp(type, "date") == 0) {
 			fd = ui_form_add_text(f, id, label, 11, 10, false);
 			fd->placeholder = "YYYY-MM-DD";
@@ -409,48 +421,116 @@ declare_mark_saved(struct declare *d)
 {
 	free(d->saved);
 	d->saved = declare_signature(d);
+	ui_form_unchanged(&d->form);
 }
 
-/* The field of the form the server's data.field names, 0 for none. */
-static int
-declare_field_id(struct declare *d, const char *field)
+/* Is there input the person would lose by leaving: changed by them and not saved? */
+static bool
+declare_unsaved(struct declare *d)
 {
-	json_t *def;
-	size_t i;
-
-	if (strncmp(field, "fields.", 7) == 0) {
-		json_array_foreach(json_object_get(d->definition, "fields"), i, def) {
-			if (strcmp(declare_str(def, "key"), field + 7) == 0)
-				return DECL_FIELD0 + 2 * (int)i;
-		}
-		return 0;
-	}
-	if (strcmp(field, "year") == 0)
-		return DECL_YEAR;
-	if (strcmp(field, "amount") == 0)
-		return DECL_AMOUNT;
-	if (strcmp(field, "form") == 0)
-		return DECL_FORM;
-	if (strncmp(field, "attachment", 10) == 0 || strcmp(field, "name") == 0 ||
-	    strcmp(field, "size") == 0 || strcmp(field, "sha256") == 0 ||
-	    strcmp(field, "upload_id") == 0 || strcmp(field, "data") == 0)
-		return d->served ? DECL_INBOX : DECL_PATH;
-	return 0;
+	return declare_touched(d) && (ui_form_edited(&d->form) || d->token != NULL);
 }
 
-/* The server refused: its sentence beside the field it names, else on the message line. */
+/*
+ * May the person leave the form (quit: the program)?  Asks first when there
+ * is input to lose, with "No" focused: staying is the safe answer.
+ */
+static bool
+declare_may_leave(struct declare *d, bool quit)
+{
+	if (!declare_unsaved(d))
+		return true;
+	return ui_confirm_safe(_("Declaration"), quit ?
+	    _("Quit without saving? What you typed will be lost.") :
+	    _("Leave without saving? Your changes will be lost."));
+}
+
+/*
+ * Input kept when the session ended under the form (timed out, logged out
+ * elsewhere): the next declaration screen of the same person offers it
+ * back, so that nothing typed is lost to a session's end.
+ */
+static struct {
+	char	*person;	/* id_number of whose input it is */
+	json_t	*input;		/* {code, id, version, year, amount, fields} */
+} declare_kept;
+
+static void
+declare_kept_clear(void)
+{
+	free(declare_kept.person);
+	json_decref(declare_kept.input);
+	declare_kept.person = NULL;
+	declare_kept.input = NULL;
+}
+
+/* Keep d's unsaved input for declare_kept (nothing when there is none). */
+static void
+declare_keep(struct declare *d)
+{
+	if (!declare_unsaved(d) || d->person == NULL || *d->person == '\0')
+		return;
+	declare_kept_clear();
+	declare_kept.person = xstrdup(d->person);
+	declare_kept.input = json_pack("{s:s, s:I, s:I, s:i, s:s, s:o}",
+	    "code", declare_str(d->definition, "code"), "id", d->id, "version", d->version,
+	    "year", declare_year(d), "amount", ui_form_value(&d->form, DECL_AMOUNT),
+	    "fields", declare_fields(d));
+}
+
+/* Where the server's words about the attachment go: the path box, or the inbox button. */
+static const char *const declare_attachment_names[] = {
+	"attachment_token", "attachment_id", "attachment", "name", "size", "sha256",
+	"upload_id", "data", NULL
+};
+
+/*
+ * The server refused: every problem beside the field it names (the first
+ * focused), a problem on no field on the message line.
+ */
 static void
 declare_refused(struct declare *d, const struct rpc_error *err)
 {
-	int id = declare_field_id(d, err->field);
+	json_t *fields = json_object_get(d->definition, "fields"), *def;
+	size_t n = json_array_size(fields), k = 0, i, marked = 0;
+	struct app_field *names = xcalloc(n + 16, sizeof *names);
+	const struct rpc_problem *loose;
+	char *line;
 
-	if (id != 0 && ui_form_field(&d->form, id) != NULL) {
-		ui_form_set_error(&d->form, id, err->message);
-		ui_form_focus(&d->form, id);
-		declare_say(d, _("Please correct the field marked."), true);
-	} else {
-		declare_say(d, err->message, true);
+	json_array_foreach(fields, i, def) {
+		names[k].name = xasprintf("fields.%s", declare_str(def, "key"));
+		names[k++].id = DECL_FIELD0 + 2 * (int)i;
 	}
+	names[k++] = (struct app_field){ "year", DECL_YEAR };
+	names[k++] = (struct app_field){ "amount", DECL_AMOUNT };
+	names[k++] = (struct app_field){ "form", DECL_FORM };
+	for (i = 0; declare_attachment_names[i] != NULL; i++)
+		names[k++] = (struct app_field){ declare_attachment_names[i],
+		    d->served ? DECL_INBOX : DECL_PATH };
+	loose = app_form_errors(&d->form, err, names);
+	/* The server lists the year and amount first; the person reads from the top. */
+	for (i = d->form.n; i-- > 0;) {
+		if (d->form.fields[i].error != NULL) {
+			ui_form_focus(&d->form, d->form.fields[i].id);
+			marked++;
+		}
+	}
+	if (loose != NULL && *loose->label != '\0') {
+		line = xasprintf(_("%s: %s"), loose->label, loose->message);
+		declare_say(d, line, true);
+		free(line);
+	} else if (loose != NULL) {
+		declare_say(d, loose->message, true);
+	} else if (marked > 1) {
+		line = xasprintf(_("Please correct the %zu fields marked."), marked);
+		declare_say(d, line, true);
+		free(line);
+	} else {
+		declare_say(d, _("Please correct the field marked."), true);
+	}
+	for (i = 0; i < n; i++)
+		free((char *)names[i].name);
+	free(names);
 }
 
 /* ---- the attachment from the local disk ------------------------------------------- */
@@ -734,15 +814,21 @@ declare_inbox(struct declare *d)
 		files = xstrdup("");
 		n = json_array_size(json_object_get(list, "files"));
 		json_array_foreach(json_object_get(list, "files"), i, f) {
-			char *l = xasprintf("%s  %zu. %s（%s）\n", files, i + 1, declare_str(f, "name"),
+			char *item = xasprintf(_("%s (%s)"), declare_str(f, "name"),
 			    declare_size(json_integer_value(json_object_get(f, "size")), sz, sizeof sz));
+			char *l = xasprintf("%s  %zu. %s\n", files, i + 1, item);
+
+			free(item);
 
 			free(files);
 			files = l;
 		}
 		json_array_foreach(json_object_get(list, "uploading"), i, f) {
-			char *l = xasprintf("%s  %s（%s）\n", files, declare_str(f, "name"),
+			char *item = xasprintf(_("%s (%s)"), declare_str(f, "name"),
 			    _("still arriving"));
+			char *l = xasprintf("%s  %s\n", files, item);
+
+			free(item);
 
 			free(files);
 			files = l;
@@ -906,8 +992,7 @@ declare_pick_choice(struct declare *d, int id)
 	d->form.typed = 0;
 	ui_picker_init(&pk, declare_str(def, "label"), declare_fetch_choices, &c, false);
 	if ((i = ui_picker_run(&pk, NULL)) >= 0) {
-		ui_form_set(&d->form, id, pk.items[i].label);
-		ui_form_set_error(&d->form, id, NULL);
+		ui_form_choose(&d->form, id, pk.items[i].label);
 	}
 	ui_picker_free(&pk);
 }
@@ -959,6 +1044,7 @@ declare_free(struct declare *d)
 	free(d->token);
 	free(d->token_path);
 	free(d->saved);
+	free(d->person);
 }
 
 /* Change the learning form: the common values (year, amount) stay. */
@@ -977,6 +1063,8 @@ declare_change_form(struct declare *d)
 	d->definition = json_incref(chosen);
 	declare_build(d, NULL, year, amount);
 	free(amount);
+	/* The person's own choice: leaving now asks first. */
+	ui_form_choose(&d->form, DECL_FORM, declare_str(d->definition, "name"));
 }
 
 /* The form's event loop.  Returns 0 when the user leaves, -1 to quit. */
@@ -991,13 +1079,18 @@ declare_loop(struct declare *d)
 	for (;;) {
 		ui_repaint();
 		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev))
+		/* A signal or a session's end cannot wait for an answer: the input is kept. */
+		if (ev.type == UI_EV_QUIT || d->app->restart) {
+			declare_keep(d);
 			return -1;
-		if (d->app->restart)
-			return -1;
+		}
+		if (ui_is_quit_key(&ev)) {
+			if (declare_may_leave(d, true))
+				return -1;
+			continue;
+		}
 		if (ev.type == UI_EV_KEY && ev.key == UI_KEY_ESC) {
-			if (!declare_touched(d) || ui_confirm(_("Declaration"),
-			    _("Leave without saving? Your changes will be lost.")))
+			if (declare_may_leave(d, false))
 				return 0;
 			continue;
 		}
@@ -1012,8 +1105,7 @@ declare_loop(struct declare *d)
 			continue;
 		switch (id) {
 		case DECL_BACK:
-			if (!declare_touched(d) || ui_confirm(_("Declaration"),
-			    _("Leave without saving? Your changes will be lost.")))
+			if (declare_may_leave(d, false))
 				return 0;
 			break;
 		case DECL_SUBMIT:
@@ -1037,9 +1129,45 @@ declare_loop(struct declare *d)
 				declare_pick_choice(d, id);
 			break;
 		}
-		if (d->app->restart)
+		if (d->app->restart) {
+			declare_keep(d);
 			return -1;
+		}
 	}
+}
+
+/*
+ * The input kept when this person's last session ended under the form:
+ * offered back, and on yes built into d as it was (still unsaved).
+ * Returns true when d holds it.
+ */
+static bool
+declare_restore(struct declare *d)
+{
+	json_t *in = declare_kept.input, *form;
+	bool restored = false;
+	char *amount;
+
+	if (in == NULL || declare_kept.person == NULL || strcmp(declare_kept.person, d->person) != 0)
+		return false;
+	form = declare_catalog_form(d, declare_str(in, "code"));
+	if (form != NULL && ui_confirm(_("Declaration"), _("The declaration you were filling "
+	    "in when your session ended was kept. Continue with it?"))) {
+		d->definition = json_incref(form);
+		d->id = json_integer_value(json_object_get(in, "id"));
+		d->version = json_integer_value(json_object_get(in, "version"));
+		declare_build(d, NULL, 0, "");
+		declare_mark_saved(d);
+		amount = xstrdup(declare_str(in, "amount"));
+		declare_build(d, json_object_get(in, "fields"),
+		    (int)json_integer_value(json_object_get(in, "year")), amount);
+		free(amount);
+		/* Still the person's unsaved input: leaving asks again. */
+		ui_form_choose(&d->form, DECL_FORM, declare_str(d->definition, "name"));
+		restored = true;
+	}
+	declare_kept_clear();
+	return restored;
 }
 
 enum screen_id
@@ -1059,7 +1187,10 @@ screen_declare_run(struct app *a)
 		declare_free(&d);
 		return SCREEN_HOME;
 	}
-	if ((chosen = declare_pick_form(&d)) != NULL) {
+	d.person = xstrdup(app_me_string(a, "id_number"));
+	if (declare_restore(&d)) {
+		rc = declare_loop(&d);
+	} else if ((chosen = declare_pick_form(&d)) != NULL) {
 		d.definition = json_incref(chosen);
 		declare_build(&d, NULL, 0, "");
 		declare_mark_saved(&d);
@@ -1093,6 +1224,7 @@ declare_edit_run(struct app *a, json_t *detail)
 		    json_string(declare_str(detail, "counts")));
 	d.id = json_integer_value(json_object_get(detail, "id"));
 	d.version = json_integer_value(json_object_get(detail, "version"));
+	d.person = xstrdup(app_me_string(a, "id_number"));
 	if (json_is_object(att))
 		declare_set_attachment(&d, declare_str(att, "name"),
 		    json_integer_value(json_object_get(att, "size")));

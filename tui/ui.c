@@ -1013,10 +1013,17 @@ ui_form_key_special(struct ui_form *f, struct ui_field *fd, const struct ui_even
 		ui_field_changed(fd);
 		return UI_FORM_HANDLED;
 	}
-	if ((ev->type == UI_EV_KEY && ev->key == KEY_RIGHT) ||
-	    (ev->type == UI_EV_CHAR && ev->ch == ' ')) {
+	if (ev->type == UI_EV_KEY && ev->key == KEY_RIGHT) {
 		fd->option = (fd->option + 1) % (int)fd->noptions;
 		ui_field_changed(fd);
+		return UI_FORM_HANDLED;
+	}
+	/* Space chooses the option under the cursor (the chosen one, or the first). */
+	if (ev->type == UI_EV_CHAR && ev->ch == ' ') {
+		if (fd->option < 0) {
+			fd->option = 0;
+			ui_field_changed(fd);
+		}
 		return UI_FORM_HANDLED;
 	}
 	return UI_FORM_UNHANDLED;
@@ -1145,14 +1152,17 @@ ui_field_draw(struct ui_form *f, struct ui_field *fd, bool focused)
 		end = fd->x + fd->width + 1;
 		if (fd->type == UI_FIELD_PICK) {
 			enum ui_style style = focused ? UI_FIELD_FOCUS : UI_FIELD;
+			/* A choice looks like one: a ▾ at the box's end, the value before it. */
+			int room = fd->width > 2 ? fd->width - 2 : fd->width;
 
-			if (fd->len == 0 && fd->placeholder != NULL) {
-				ui_fill(y, fd->x, fd->width, style);
-				ui_put(y, fd->x, fd->width, fd->placeholder,
+			ui_fill(y, fd->x, fd->width, style);
+			if (fd->len == 0 && fd->placeholder != NULL)
+				ui_put(y, fd->x, room, fd->placeholder,
 				    focused ? UI_FIELD_FOCUS : UI_HINT, false);
-			} else {
-				ui_put(y, fd->x, fd->width, fd->value, style, true);
-			}
+			else
+				ui_put(y, fd->x, room, fd->value, style, true);
+			if (fd->width > 2)
+				ui_put(y, fd->x + fd->width - 1, 1, "▾", style, false);
 			if (focused)
 				ui_cursor_at(y, fd->x);
 		} else {

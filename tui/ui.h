@@ -162,7 +162,7 @@ enum ui_field_type {
 	UI_FIELD_SECRET,	/* drawn as one '*' per character */
 	UI_FIELD_BUTTON,
 	UI_FIELD_PICK,		/* chosen in a picker: Enter, Space, F4 or typing opens it */
-	UI_FIELD_CHOICE,	/* one of a few options side by side: Left, Right, Space */
+	UI_FIELD_CHOICE,	/* one of a few options side by side: Left, Right; Space chooses */
 };
 
 struct ui_field {

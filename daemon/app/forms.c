@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -59,6 +60,10 @@ forms_definition(const struct config_form *form)
 
 		f = json_pack("{s:s, s:s, s:s, s:b}", "key", cf->key, "label", cf->label,
 		    "type", field_type_name(cf->type), "required", cf->required);
+		if (cf->label_en != NULL)
+			json_object_set_new(f, "label_en", json_string(cf->label_en));
+		if (cf->not_future)
+			json_object_set_new(f, "not_future", json_true());
 		if (cf->type == FIELD_INTEGER) {
 			if (cf->has_min)
 				json_object_set_new(f, "min", json_integer((json_int_t)cf->min));
@@ -81,6 +86,13 @@ forms_definition(const struct config_form *form)
 			for (j = 0; j < cf->n_choices; j++)
 				json_array_append_new(choices, json_string(cf->choices[j]));
 			json_object_set_new(f, "choices", choices);
+			if (cf->choices_en != NULL) {
+				choices = json_array();
+				for (j = 0; j < cf->n_choices; j++)
+					json_array_append_new(choices,
+					    json_string(cf->choices_en[j]));
+				json_object_set_new(f, "choices_en", choices);
+			}
 		}
 		json_array_append_new(fields, f);
 	}
@@ -90,6 +102,8 @@ forms_definition(const struct config_form *form)
 	    "counts", form_counts_name(form->counts),
 	    "attachment", form_attachment_name(form->attachment),
 	    "fields", fields);
+	if (form->name_en != NULL)
+		json_object_set_new(def, "name_en", json_string(form->name_en));
 	forms_format_number(form->credit_hours, num, sizeof num);
 	json_object_set_new(def, "credit_hours", json_string(num));
 	forms_format_number(form->yearly_cap, num, sizeof num);
@@ -299,26 +313,92 @@ forms_find(const struct form_set *set, const char *code)
 	return NULL;
 }
 
-void
-form_problem_free(struct form_problem *p)
+const char *
+forms_name(const struct form_set *set, const char *code, bool english, const char *name)
 {
-	free(p->label);
-	free(p->arg);
-	p->label = p->arg = NULL;
+	const struct form_entry *e;
+
+	if (!english || set == NULL || (e = forms_find(set, code)) == NULL ||
+	    e->form->name_en == NULL)
+		return name;
+	return e->form->name_en;
 }
 
-/* Record a problem with field def (or with the key name when def is NULL); returns NULL. */
-static json_t *
-forms_problem(struct form_problem *p, const char *reason, const json_t *def,
-    const char *key, char *arg)
+void
+form_problems_free(struct form_problems *ps)
 {
-	const char *label = def ? json_string_value(json_object_get(def, "label")) : NULL;
+	for (size_t i = 0; i < ps->n; i++) {
+		free(ps->v[i].label);
+		free(ps->v[i].arg);
+	}
+	free(ps->v);
+	ps->v = NULL;
+	ps->n = 0;
+}
 
+/* The member name of def in English when english and it is there, else name's. */
+static const json_t *
+forms_member(const json_t *def, const char *name, bool english)
+{
+	char en[32];
+	const json_t *v;
+
+	if (english) {
+		snprintf(en, sizeof en, "%s_en", name);
+		if ((v = json_object_get(def, en)) != NULL)
+			return v;
+	}
+	return json_object_get(def, name);
+}
+
+/*
+ * Note a problem with field def (or with the key name when def is NULL):
+ * reason is the problem's word, sentence the message key of what to say
+ * (formatted with arg, which it takes).
+ */
+static void
+forms_problem(struct form_problems *ps, const char *reason, const char *sentence,
+    const json_t *def, const char *key, char *arg, bool english)
+{
+	const char *label = def ? json_string_value(forms_member(def, "label", english)) : NULL;
+	struct form_problem *p;
+
+	ps->v = xrealloc(ps->v, (ps->n + 1) * sizeof *ps->v);
+	p = &ps->v[ps->n++];
 	p->reason = reason;
+	p->sentence = sentence;
 	snprintf(p->field, sizeof p->field, "fields.%s", key);
 	p->label = label ? xstrdup(label) : NULL;
 	p->arg = arg;
-	return NULL;
+}
+
+char *
+forms_halfwidth(const char *s)
+{
+	char *out = xmalloc(strlen(s) + 1), *o = out;
+	const unsigned char *u = (const unsigned char *)s;
+
+	while (*u != '\0') {
+		/* U+FF01..U+FF5E are ASCII 0x21..0x7e shifted: EF BC 81..BF, EF BD 80..9E. */
+		if (u[0] == 0xef && (u[1] == 0xbc || u[1] == 0xbd) && u[2] >= 0x80 &&
+		    u[2] <= 0xbf) {
+			unsigned cp = 0xff00 + ((u[1] & 0x03u) << 6) + (u[2] & 0x3fu);
+
+			if (cp >= 0xff01 && cp <= 0xff5e) {
+				*o++ = (char)(cp - 0xff01 + 0x21);
+				u += 3;
+				continue;
+			}
+		}
+		if (u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80) {	/* U+3000, a wide space */
+			*o++ = ' ';
+			u += 3;
+			continue;
+		}
+		*o++ = (char)*u++;
+	}
+	*o = '\0';
+	return out;
 }
 
 bool
@@ -385,21 +465,25 @@ forms_decimal(const json_t *v, int decimals, char *out, size_t size)
 	return true;
 }
 
-/* A string value trimmed of blanks at both ends, or NULL when v is no string. Caller frees. */
+/* s without the blanks at both ends.  Caller frees. */
 static char *
-forms_trimmed(const json_t *v)
+forms_trimmed_text(const char *s)
 {
-	const char *s, *end;
+	const char *end;
 
-	if (!json_is_string(v))
-		return NULL;
-	s = json_string_value(v);
 	s += strspn(s, " \t\r\n");
 	end = s + strlen(s);
 	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' ||
 	    end[-1] == '\n'))
 		end--;
 	return xstrndup(s, (size_t)(end - s));
+}
+
+/* A string value trimmed of blanks at both ends, or NULL when v is no string. Caller frees. */
+static char *
+forms_trimmed(const json_t *v)
+{
+	return json_is_string(v) ? forms_trimmed_text(json_string_value(v)) : NULL;
 }
 
 /* The bound member name of def as text for a message, or NULL. Caller frees. */
@@ -441,65 +525,183 @@ forms_bounds(const json_t *def, double number, char **arg)
 	return NULL;
 }
 
-/* A real date YYYY-MM-DD of the years a record can be about. */
-static bool
-forms_date_ok(const json_t *v)
+/* Today's date YYYY-MM-DD where the system is used (DB_TIME_ZONE). */
+static void
+forms_today(char out[11])
 {
-	int y;
+	time_t t = time(NULL) + DB_TIME_ZONE_OFFSET;
+	struct tm tm;
 
-	return json_is_string(v) && date_valid(json_string_value(v), &y, NULL, NULL) &&
-	    y >= 1900 && y <= 2100;
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/*
+ * A date of v (a string, full-width digits taken as digits, blanks around
+ * it ignored) into out as YYYY-MM-DD: a real date of the years a record can
+ * be about.  False when it is none.
+ */
+static bool
+forms_date(const json_t *v, char out[11])
+{
+	char *half, *text;
+	int y;
+	bool ok;
+
+	if (!json_is_string(v))
+		return false;
+	half = forms_halfwidth(json_string_value(v));
+	text = forms_trimmed_text(half);
+	ok = strlen(text) == 10 && date_valid(text, &y, NULL, NULL) && y >= 1900 && y <= 2100;
+	if (ok)
+		memcpy(out, text, 11);
+	free(text);
+	free(half);
+	return ok;
+}
+
+/* A date of a not_future field after today: the reason, with today as *arg. */
+static const char *
+forms_future(const json_t *def, const char *date, char **arg)
+{
+	char today[11];
+
+	if (!json_is_true(json_object_get(def, "not_future")))
+		return NULL;
+	forms_today(today);
+	/* YYYY-MM-DD compares as text. */
+	if (strcmp(date, today) <= 0)
+		return NULL;
+	*arg = xstrdup(today);
+	return "field_future";
 }
 
 /* A daterange value {"from": date, "to": date}; NULL when it is not one. */
 static json_t *
-forms_daterange(const json_t *v, const char **reason)
+forms_daterange(const json_t *def, const json_t *v, const char **reason, char **arg)
 {
-	const json_t *from = json_object_get(v, "from"), *to = json_object_get(v, "to");
+	char from[11], to[11];
 
 	*reason = "field_daterange";
-	if (!json_is_object(v) || json_object_size(v) != 2 || !forms_date_ok(from) ||
-	    !forms_date_ok(to))
+	if (!json_is_object(v) || json_object_size(v) != 2 ||
+	    !forms_date(json_object_get(v, "from"), from) ||
+	    !forms_date(json_object_get(v, "to"), to))
 		return NULL;
-	/* YYYY-MM-DD compares as text. */
-	if (strcmp(json_string_value(from), json_string_value(to)) > 0) {
+	if (strcmp(from, to) > 0) {
 		*reason = "field_range_order";
 		return NULL;
 	}
-	return json_pack("{s:s, s:s}", "from", json_string_value(from),
-	    "to", json_string_value(to));
+	if ((*reason = forms_future(def, to, arg)) != NULL)
+		return NULL;
+	return json_pack("{s:s, s:s}", "from", from, "to", to);
 }
 
 /* The choices of def joined for a message ("国家级、省级"). Caller frees. */
 static char *
-forms_choices_text(const json_t *def)
+forms_choices_text(const json_t *def, bool english)
 {
-	const json_t *choices = json_object_get(def, "choices"), *c;
+	const json_t *choices = forms_member(def, "choices", english), *c;
+	const char *sep = english ? ", " : "、";
 	size_t i, len = 1;
 	char *out;
 
 	json_array_foreach(choices, i, c)
-		len += strlen(json_string_value(c)) + 3;
+		len += strlen(json_string_value(c)) + strlen(sep);
 	out = xmalloc(len);
 	out[0] = '\0';
 	json_array_foreach(choices, i, c) {
 		if (i > 0)
-			strcat(out, "、");
+			strcat(out, sep);
 		strcat(out, json_string_value(c));
 	}
 	return out;
 }
 
+/* A digit word: 一 → 1, 〇 and 零 → 0, 两 → 2; -1 for anything else. */
+static int
+forms_chinese_digit(const char *s, size_t *len)
+{
+	static const char *const digits[] = {
+		"零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "〇", "两", NULL
+	};
+	static const int values[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 2 };
+
+	for (size_t i = 0; digits[i] != NULL; i++) {
+		*len = strlen(digits[i]);
+		if (strncmp(s, digits[i], *len) == 0)
+			return values[i];
+	}
+	return -1;
+}
+
+/*
+ * A number as people write a rank or a count: "3", "-3", "第三", "三",
+ * "十二", "第2名", "2nd" (full-width digits already made ASCII).  Returns
+ * false when s is none of these.
+ */
+static bool
+forms_integer_text(const char *s, long long *n)
+{
+	size_t len = strlen(s), dlen, digits;
+	int d, tens = -1, units = 0;
+	bool negative;
+
+	/* "第" before, "名" or "位" after: the words of a ranking. */
+	if (strncmp(s, "第", strlen("第")) == 0) {
+		s += strlen("第");
+		len -= strlen("第");
+	}
+	if (len >= 3 && (strcmp(s + len - 3, "名") == 0 || strcmp(s + len - 3, "位") == 0))
+		len -= 3;
+	if (len == 0 || len > 18)
+		return false;
+	negative = *s == '-';
+	digits = strspn(s + negative, "0123456789");
+	if (digits > 0) {
+		const char *rest = s + negative + digits;
+		size_t left = len - negative - digits;
+
+		/* 1st, 2nd, 3rd, 4th: an English ranking. */
+		if (left != 0 && !(left == 2 && !negative && (strncmp(rest, "st", 2) == 0 ||
+		    strncmp(rest, "nd", 2) == 0 || strncmp(rest, "rd", 2) == 0 ||
+		    strncmp(rest, "th", 2) == 0)))
+			return false;
+		*n = strtoll(s, NULL, 10);
+		return true;
+	}
+	/* Chinese numerals up to 九十九: [digit]十[digit] or one digit. */
+	for (size_t i = 0; i < len; i += dlen) {
+		if (strncmp(s + i, "十", strlen("十")) == 0) {
+			if (tens >= 0)
+				return false;
+			tens = i == 0 ? 1 : units;
+			units = 0;
+			dlen = strlen("十");
+			continue;
+		}
+		if ((d = forms_chinese_digit(s + i, &dlen)) < 0 || i + dlen > len)
+			return false;
+		/* A digit after a digit ("一二") is no number written in words. */
+		if (i > 0 && strncmp(s + i - strlen("十"), "十", strlen("十")) != 0)
+			return false;
+		units = d;
+	}
+	*n = tens >= 0 ? (long long)tens * 10 + units : units;
+	return true;
+}
+
 /*
  * One present value v of field def, checked and normalised.  Returns the
- * value to store, or NULL with *reason (and *arg) set.
+ * value to store, or NULL with *reason (and *arg) set.  english: the
+ * session's language, for the words of a message.
  */
 static json_t *
-forms_check_value(const json_t *def, const json_t *v, const char **reason, char **arg)
+forms_check_value(const json_t *def, const json_t *v, bool english, const char **reason,
+    char **arg)
 {
 	const char *type = json_string_value(json_object_get(def, "type"));
 	json_int_t max_length = json_integer_value(json_object_get(def, "max_length"));
-	char num[64], *text;
+	char num[64], date[11], *text, *half;
 	json_t *out = NULL;
 	size_t i;
 
@@ -527,27 +729,43 @@ forms_check_value(const json_t *def, const json_t *v, const char **reason, char 
 	}
 	if (strcmp(type, "integer") == 0) {
 		long long n;
+		bool ok = false;
 
 		*reason = "field_integer";
 		if (json_is_integer(v)) {
 			n = json_integer_value(v);
+			ok = true;
 		} else if (json_is_string(v)) {
-			const char *s = json_string_value(v);
-
-			if (*s == '\0' || strlen(s) > 18 || strspn(s + (*s == '-'), "0123456789") !=
-			    strlen(s + (*s == '-')) || s[*s == '-'] == '\0')
-				return NULL;
-			n = strtoll(s, NULL, 10);
-		} else {
-			return NULL;
+			half = forms_halfwidth(json_string_value(v));
+			text = forms_trimmed_text(half);
+			ok = forms_integer_text(text, &n);
+			free(text);
+			free(half);
 		}
+		if (!ok)
+			return NULL;
 		if ((*reason = forms_bounds(def, (double)n, arg)) != NULL)
 			return NULL;
 		return json_integer(n);
 	}
 	if (strcmp(type, "decimal") == 0) {
+		bool ok;
+
 		*reason = "field_decimal";
-		if (!forms_decimal(v, FORMS_FIELD_DECIMALS, num, sizeof num))
+		if (json_is_string(v)) {
+			json_t *plain;
+
+			half = forms_halfwidth(json_string_value(v));
+			text = forms_trimmed_text(half);
+			plain = json_string(text);
+			ok = forms_decimal(plain, FORMS_FIELD_DECIMALS, num, sizeof num);
+			json_decref(plain);
+			free(text);
+			free(half);
+		} else {
+			ok = forms_decimal(v, FORMS_FIELD_DECIMALS, num, sizeof num);
+		}
+		if (!ok)
 			return NULL;
 		if ((*reason = forms_bounds(def, strtod(num, NULL), arg)) != NULL)
 			return NULL;
@@ -555,30 +773,37 @@ forms_check_value(const json_t *def, const json_t *v, const char **reason, char 
 	}
 	if (strcmp(type, "date") == 0) {
 		*reason = "field_date";
-		if (!forms_date_ok(v))
+		if (!forms_date(v, date))
 			return NULL;
-		return json_string(json_string_value(v));
+		if ((*reason = forms_future(def, date, arg)) != NULL)
+			return NULL;
+		return json_string(date);
 	}
 	if (strcmp(type, "daterange") == 0)
-		return forms_daterange(v, reason);
+		return forms_daterange(def, v, reason, arg);
 	if (strcmp(type, "choice") == 0) {
-		const json_t *choices = json_object_get(def, "choices"), *c;
+		const json_t *choices = json_object_get(def, "choices");
+		const json_t *choices_en = json_object_get(def, "choices_en"), *c;
 
+		/* Either language's word for a choice; the config's Chinese is stored. */
 		if (json_is_string(v)) {
 			json_array_foreach(choices, i, c) {
-				if (strcmp(json_string_value(c), json_string_value(v)) == 0)
-					return json_string(json_string_value(v));
+				const char *en = json_string_value(json_array_get(choices_en, i));
+
+				if (strcmp(json_string_value(c), json_string_value(v)) == 0 ||
+				    (en != NULL && strcmp(en, json_string_value(v)) == 0))
+					return json_string(json_string_value(c));
 			}
 		}
 		*reason = "field_choice";
-		*arg = forms_choices_text(def);
+		*arg = forms_choices_text(def, english);
 		return NULL;
 	}
 	*reason = "field_unknown";	/* a type this build does not know: refuse */
 	return NULL;
 }
 
-/* True when v counts as not filled in: absent, null, or blank text. */
+/* True when v counts as not filled in: absent, null, blank text, or a range of blanks. */
 static bool
 forms_empty(const json_t *v)
 {
@@ -586,6 +811,10 @@ forms_empty(const json_t *v)
 
 	if (v == NULL || json_is_null(v))
 		return true;
+	if (json_is_object(v) && json_object_size(v) == 2 &&
+	    json_is_string(json_object_get(v, "from")) && json_is_string(json_object_get(v, "to")))
+		return forms_empty(json_object_get(v, "from")) &&
+		    forms_empty(json_object_get(v, "to"));
 	if (!json_is_string(v))
 		return false;
 	s = json_string_value(v);
@@ -593,16 +822,17 @@ forms_empty(const json_t *v)
 }
 
 json_t *
-forms_check_fields(const json_t *definition, const json_t *input, struct form_problem *p)
+forms_check_fields(const json_t *definition, const json_t *input, bool english,
+    struct form_problems *ps)
 {
 	const json_t *fields = json_object_get(definition, "fields"), *def, *v;
 	const char *key, *reason = NULL;
 	json_t *out, *value;
 	char *arg;
 	size_t i;
-	bool known;
+	bool known, unknown_named = false;
 
-	memset(p, 0, sizeof *p);
+	memset(ps, 0, sizeof *ps);
 	json_object_foreach((json_t *)input, key, v) {
 		known = false;
 		json_array_foreach(fields, i, def) {
@@ -616,28 +846,86 @@ forms_check_fields(const json_t *definition, const json_t *input, struct form_pr
 			bool plain = *key != '\0' && strlen(key) <= 32 && strspn(key,
 			    "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(key);
 
-			forms_problem(p, "field_unknown", NULL, key, NULL);
-			if (!plain)
-				snprintf(p->field, sizeof p->field, "fields");
-			return NULL;
+			if (!plain && unknown_named)
+				continue;	/* one problem says "fields" */
+			forms_problem(ps, "field_unknown", "field_unknown", NULL, key, NULL,
+			    english);
+			if (!plain) {
+				snprintf(ps->v[ps->n - 1].field, sizeof ps->v[ps->n - 1].field,
+				    "fields");
+				unknown_named = true;
+			}
 		}
 	}
 	out = json_object();
 	json_array_foreach(fields, i, def) {
+		const char *type = json_string_value(json_object_get(def, "type"));
+		const char *label = json_string_value(forms_member(def, "label", english));
+
 		key = json_string_value(json_object_get(def, "key"));
 		v = json_object_get(input, key);
 		if (forms_empty(v)) {
-			if (json_is_true(json_object_get(def, "required"))) {
-				json_decref(out);
-				return forms_problem(p, "field_required", def, key, NULL);
-			}
+			/* Say what to do: fill in a box, or choose one of the choices. */
+			if (json_is_true(json_object_get(def, "required")))
+				forms_problem(ps, "field_required", strcmp(type, "choice") == 0 ?
+				    "field_required_choose" : "field_required_fill", def, key,
+				    xstrdup(label != NULL ? label : key), english);
 			continue;
 		}
-		if ((value = forms_check_value(def, v, &reason, &arg)) == NULL) {
-			json_decref(out);
-			return forms_problem(p, reason, def, key, arg);
+		if ((value = forms_check_value(def, v, english, &reason, &arg)) == NULL) {
+			forms_problem(ps, reason, reason, def, key, arg, english);
+			continue;
 		}
 		json_object_set_new(out, key, value);
 	}
+	if (ps->n > 0) {
+		json_decref(out);
+		return NULL;
+	}
 	return out;
+}
+
+json_t *
+forms_localised(const json_t *definition, bool english)
+{
+	json_t *copy = json_deep_copy(definition), *f;
+	size_t i;
+
+	if (!english || !json_is_object(copy))
+		return copy;
+	if (json_is_string(json_object_get(copy, "name_en")))
+		json_object_set(copy, "name", json_object_get(copy, "name_en"));
+	json_array_foreach(json_object_get(copy, "fields"), i, f) {
+		if (json_is_string(json_object_get(f, "label_en")))
+			json_object_set(f, "label", json_object_get(f, "label_en"));
+		if (json_is_array(json_object_get(f, "choices_en")))
+			json_object_set(f, "choices", json_object_get(f, "choices_en"));
+	}
+	return copy;
+}
+
+json_t *
+forms_localised_values(const json_t *definition, const json_t *values, bool english)
+{
+	json_t *copy = json_deep_copy(values), *f, *c;
+	size_t i, j;
+
+	if (!english || !json_is_object(copy))
+		return copy;
+	json_array_foreach(json_object_get(definition, "fields"), i, f) {
+		const char *key = json_string_value(json_object_get(f, "key"));
+		const json_t *en = json_object_get(f, "choices_en");
+		const char *v = key != NULL ? json_string_value(json_object_get(copy, key)) : NULL;
+
+		if (v == NULL || !json_is_array(en))
+			continue;
+		json_array_foreach(json_object_get(f, "choices"), j, c) {
+			if (json_is_string(json_array_get(en, j)) &&
+			    strcmp(json_string_value(c), v) == 0) {
+				json_object_set(copy, key, json_array_get(en, j));
+				break;
+			}
+		}
+	}
+	return copy;
 }

@@ -55,28 +55,59 @@ const struct form_set *forms_current(struct db_conn *c, const struct config *cfg
 /* The entry of code in set, or NULL. */
 const struct form_entry *forms_find(const struct form_set *set, const char *code);
 
+/*
+ * The name of form code for people: its English name (name_en) when
+ * english and set offers it, else name (the Chinese one a record has).
+ */
+const char *forms_name(const struct form_set *set, const char *code, bool english,
+	    const char *name);
+
 /* The definition of a config form as stored in learning_forms. Caller owns it. */
 json_t	*forms_definition(const struct config_form *form);
 
 /* What is wrong with a value a person gave (forms_check_fields). */
 struct form_problem {
 	const char	*reason;	/* field_required, field_min, ... */
+	const char	*sentence;	/* the message key of what to say (takes arg) */
 	char		 field[48];	/* "fields.<key>", or "fields" */
-	char		*label;		/* the field's label, or NULL; owned */
+	char		*label;		/* the field's label in the language, or NULL; owned */
 	char		*arg;		/* what the sentence needs (a bound...), or NULL; owned */
 };
 
-void	form_problem_free(struct form_problem *p);
+/* Every problem of one request's fields, in the order found. */
+struct form_problems {
+	struct form_problem *v;
+	size_t		 n;
+};
+
+void	form_problems_free(struct form_problems *ps);
 
 /*
  * Check input (the "fields" object a person sent) against a definition.
  * Returns the values to store, normalised (text trimmed, integers as
- * integers, decimals as decimal strings, empty optional fields left out),
- * or NULL with *p describing the first problem: unknown keys first, then
- * the fields in the definition's order.
+ * integers -- "第二", "二", "２" taken as 2 --, decimals as decimal strings,
+ * full-width digits as digits, a choice as the config's Chinese word
+ * whichever language named it, empty optional fields left out), or NULL
+ * with *ps listing every problem: unknown keys first, then the fields in
+ * the definition's order.  english: labels and choices in messages in
+ * English.  An empty required field's sentence says what to do
+ * (field_required_fill, field_required_choose) with its label.
  */
-json_t	*forms_check_fields(const json_t *definition, const json_t *input,
-	    struct form_problem *p);
+json_t	*forms_check_fields(const json_t *definition, const json_t *input, bool english,
+	    struct form_problems *ps);
+
+/*
+ * A copy of definition for a person in the session's language: in
+ * English its name, labels and choices are the config's English ones
+ * (name_en, label_en, choices_en stay beside them).  Caller owns it.
+ */
+json_t	*forms_localised(const json_t *definition, bool english);
+
+/* A copy of a declaration's values with its choices in English (english). Caller owns. */
+json_t	*forms_localised_values(const json_t *definition, const json_t *values, bool english);
+
+/* s with full-width ASCII (１２, ．, －) and the wide space as ASCII.  Caller frees. */
+char	*forms_halfwidth(const char *s);
 
 /*
  * A decimal number from JSON (integer, real, or a string of digits) with at

@@ -169,6 +169,7 @@ completion_year_method(struct rpc_call *call)
 	struct completion_year *years = NULL, *y = NULL;
 	struct db_conn *db = call->db;
 	PGresult *forms = NULL, *records = NULL;
+	const struct form_set *set;
 	json_t *form_list, *items;
 	char account[24];
 	int year, n, rc = -1;
@@ -192,6 +193,8 @@ completion_year_method(struct rpc_call *call)
 		goto out;
 	}
 
+	/* A form's name in the session's language (the config's English in English). */
+	set = forms_current(db, call->cfg);
 	form_list = json_array();
 	for (int r = 0; r < PQntuples(forms); r++) {
 		const char *category = PQgetvalue(forms, r, COMPLETION_FORM_CATEGORY);
@@ -199,7 +202,8 @@ completion_year_method(struct rpc_call *call)
 		json_array_append_new(form_list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s,"
 		    " s:o, s:b, s:s}",
 		    "code", PQgetvalue(forms, r, COMPLETION_FORM_CODE),
-		    "name", PQgetvalue(forms, r, COMPLETION_FORM_NAME),
+		    "name", forms_name(set, PQgetvalue(forms, r, COMPLETION_FORM_CODE),
+		    lang == LANG_EN, PQgetvalue(forms, r, COMPLETION_FORM_NAME)),
 		    "category", category,
 		    "category_label", rpc_label(call, "category", category),
 		    "approved", PQgetvalue(forms, r, COMPLETION_FORM_APPROVED),
@@ -217,7 +221,9 @@ completion_year_method(struct rpc_call *call)
 		    "id", (json_int_t)strtoll(PQgetvalue(records, r, COMPLETION_RECORD_ID),
 		    NULL, 10),
 		    "form", "code", PQgetvalue(records, r, COMPLETION_RECORD_FORM_CODE),
-		    "name", rpc_column_text(records, r, COMPLETION_RECORD_FORM_NAME),
+		    "name", PQgetisnull(records, r, COMPLETION_RECORD_FORM_NAME) ? json_null() :
+		    json_string(forms_name(set, PQgetvalue(records, r, COMPLETION_RECORD_FORM_CODE),
+		    lang == LANG_EN, PQgetvalue(records, r, COMPLETION_RECORD_FORM_NAME))),
 		    "title", rpc_column_text(records, r, COMPLETION_RECORD_TITLE),
 		    "category", category,
 		    "category_label", rpc_label(call, "category", category),

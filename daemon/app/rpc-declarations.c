@@ -130,7 +130,8 @@ decl_forms_list(struct rpc_call *call)
 		return -1;
 	forms = json_array();
 	for (size_t i = 0; i < set->n; i++) {
-		f = json_deep_copy(set->entries[i].definition);
+		/* In English the form's name, labels and choices are the config's English ones. */
+		f = forms_localised(set->entries[i].definition, lang == LANG_EN);
 		json_object_set_new(f, "category_label", json_string(rpc_label(call, "category",
 		    json_string_value(json_object_get(f, "category")))));
 		json_object_set_new(f, "counts_label", json_string(rpc_label(call, "counts",
@@ -171,9 +172,30 @@ decl_input_free(struct decl_input *in)
 	in->fields = NULL;
 }
 
-/* The year parameter within the configured window; false after rpc_fail. */
+/*
+ * Note a problem of a person's declaration: reason its word, sentence the
+ * message that says it (a format taking arg), label the name of its field
+ * for people (NULL: the field's own label, message_field).
+ */
+static void
+decl_problem(struct rpc_call *call, const char *reason, const char *sentence,
+    const char *field, const char *label, const char *arg)
+{
+	char *text = xasprintf(message_get(call->session->lang, sentence), arg);
+
+	rpc_problem(call, reason, field, text);
+	free(text);
+	if (label != NULL)
+		json_object_set_new(json_array_get(call->problems, rpc_problems(call) - 1),
+		    "label", json_string(label));
+}
+
+/*
+ * The year parameter within the configured window: true, or false with the
+ * problem noted (rpc_problem; data.min and data.max give the window).
+ */
 static bool
-decl_year_check(struct rpc_call *call, long long year)
+decl_year_ok(struct rpc_call *call, long long year)
 {
 	int now = db_year_now(), first = now - call->cfg->decl_years_back;
 	char range[48];
@@ -182,51 +204,75 @@ decl_year_check(struct rpc_call *call, long long year)
 		return true;
 	snprintf(range, sizeof range, "%d %s %d", first,
 	    message_get(call->session->lang, "and"), now);
-	rpc_fail_format(call, RPC_INVALID_INPUT, "year_invalid", "year", NULL, range);
-	call->error_data = json_pack("{s:i, s:i}", "min", first, "max", now);
+	decl_problem(call, "year_invalid", "year_invalid", "year", NULL, range);
+	if (call->error_data == NULL)
+		call->error_data = json_pack("{s:i, s:i}", "min", first, "max", now);
 	return false;
 }
 
 /*
  * The attachment parameters: attachment_token names this session's
- * finished upload; remove_attachment drops the stored one.  False after
- * rpc_fail.
+ * finished upload; remove_attachment drops the stored one.  A mistake is
+ * noted (rpc_problem) for the caller's rpc_fail_problems.
  */
-static bool
+static void
 decl_input_attachment(struct rpc_call *call, const json_t *definition, struct decl_input *in)
 {
 	const char *token = rpc_param_string(call, "attachment_token");
 	const char *rule = json_string_value(json_object_get(definition, "attachment"));
+	enum lang lang = call->session->lang;
 
 	in->remove_attachment = rpc_param_bool(call, "remove_attachment", false);
 	if (token == NULL)
-		return true;
+		return;
 	if (upload_ready(call->session, token, &in->upload) != 0) {
-		rpc_fail_format(call, RPC_INVALID_INPUT, "attachment_token_invalid",
-		    "attachment_token", NULL, NULL);
-		return false;
+		decl_problem(call, "attachment_token_invalid", "attachment_token_invalid",
+		    "attachment_token", message_field(lang, "attachment_token"), NULL);
+		return;
 	}
 	if (rule != NULL && strcmp(rule, "none") == 0) {
-		rpc_fail_format(call, RPC_INVALID_INPUT, "attachment_not_allowed",
-		    "attachment_token", NULL, NULL);
-		return false;
+		decl_problem(call, "attachment_not_allowed", "attachment_not_allowed",
+		    "attachment_token", message_field(lang, "attachment_token"), NULL);
+		return;
 	}
 	in->has_upload = true;
-	return true;
+}
+
+/* The amount as a person may write it ("８", " 8 "): JSON text made plain. Caller owns. */
+static json_t *
+decl_amount_plain(const json_t *amount)
+{
+	char *half, *start, *end;
+	json_t *plain;
+
+	if (!json_is_string(amount))
+		return json_incref((json_t *)amount);
+	half = forms_halfwidth(json_string_value(amount));
+	start = half + strspn(half, " \t");
+	end = start + strlen(start);
+	while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	plain = json_string(start);
+	free(half);
+	return plain;
 }
 
 /*
  * Check the content parameters (form, year, amount, fields, attachment)
- * into *in.  Returns 0, or -1 after rpc_fail naming the first input at
- * fault: form, year, amount, then the fields in the form's order.
+ * into *in.  Returns -1 after rpc_fail when the request cannot be read at
+ * all (no form, an unknown one, no year or amount); else 0, with every
+ * mistake of a person noted (rpc_problem: year, amount, the fields in the
+ * form's order, the attachment) for the caller's rpc_fail_problems, which
+ * may add its own first.
  */
 static int
 decl_input_parse(struct rpc_call *call, const struct form_set *set, struct decl_input *in)
 {
 	const char *form = rpc_param_string(call, "form");
 	json_t *fields = json_object_get(call->params, "fields"), *empty = NULL, *checked;
-	json_t *amount = json_object_get(call->params, "amount");
-	struct form_problem problem;
+	json_t *amount = json_object_get(call->params, "amount"), *plain;
+	enum lang lang = call->session->lang;
+	struct form_problems problems;
 	long long year = 0;
 	char max[16];
 	double value;
@@ -240,35 +286,43 @@ decl_input_parse(struct rpc_call *call, const struct form_set *set, struct decl_
 		return rpc_fail(call, RPC_INVALID_PARAMS, "param_missing", "amount", NULL);
 	if ((in->entry = forms_find(set, form)) == NULL)
 		return rpc_fail_format(call, RPC_INVALID_INPUT, "form_unknown", "form", NULL, NULL);
-	if (!decl_year_check(call, year))
-		return -1;
-	snprintf(in->year, sizeof in->year, "%lld", year);
+	if (decl_year_ok(call, year))
+		snprintf(in->year, sizeof in->year, "%lld", year);
 	value = 0;
-	if (forms_decimal(amount, 2, in->amount, sizeof in->amount))
-		value = strtod(in->amount, NULL);
-	if (value <= 0 || value > DECL_AMOUNT_MAX) {
-		snprintf(max, sizeof max, "%d", DECL_AMOUNT_MAX);
-		return rpc_fail_format(call, RPC_INVALID_INPUT, "amount_invalid", "amount", NULL, max);
+	plain = decl_amount_plain(amount);
+	if (json_is_string(plain) && *json_string_value(plain) == '\0') {
+		/* Named as the form counts it: 请填写学时, 请填写学分. */
+		const char *what = rpc_label(call, "counts",
+		    json_string_value(json_object_get(in->entry->definition, "counts")));
+
+		decl_problem(call, "field_required", "field_required_fill", "amount", what, what);
+	} else {
+		if (forms_decimal(plain, 2, in->amount, sizeof in->amount))
+			value = strtod(in->amount, NULL);
+		if (value <= 0 || value > DECL_AMOUNT_MAX) {
+			snprintf(max, sizeof max, "%d", DECL_AMOUNT_MAX);
+			decl_problem(call, "amount_invalid", "amount_invalid", "amount", NULL, max);
+		}
 	}
+	json_decref(plain);
 	if (fields == NULL || json_is_null(fields))
 		fields = empty = json_object();
-	checked = forms_check_fields(in->entry->definition, fields, &problem);
+	checked = forms_check_fields(in->entry->definition, fields, lang == LANG_EN, &problems);
 	json_decref(empty);
-	if (checked == NULL) {
-		rpc_fail_format(call, RPC_INVALID_INPUT, problem.reason, problem.field,
-		    problem.label != NULL ? problem.label : message_field(call->session->lang,
-		    "fields"), problem.arg);
-		form_problem_free(&problem);
-		return -1;
+	for (size_t i = 0; i < problems.n; i++) {
+		const struct form_problem *p = &problems.v[i];
+
+		decl_problem(call, p->reason, p->sentence, p->field, p->label != NULL ? p->label :
+		    message_field(lang, "fields"), p->arg);
 	}
-	in->fields = json_dumps(checked, JSON_COMPACT);
-	json_decref(checked);
-	if (in->fields == NULL)
-		abort();	/* only on allocation failure */
-	if (!decl_input_attachment(call, in->entry->definition, in)) {
-		decl_input_free(in);
-		return -1;
+	form_problems_free(&problems);
+	if (checked != NULL) {
+		in->fields = json_dumps(checked, JSON_COMPACT);
+		json_decref(checked);
+		if (in->fields == NULL)
+			abort();	/* only on allocation failure */
 	}
+	decl_input_attachment(call, in->entry->definition, in);
 	return 0;
 }
 
@@ -595,11 +649,13 @@ decl_store(struct rpc_call *call, bool submit)
 	if (decl_input_parse(call, set, &in) != 0)
 		goto out;
 	if (submit && decl_attachment_required(in.entry->definition) && !in.has_upload &&
-	    !(has_id && draft.has_attachment && !in.remove_attachment)) {
-		rpc_fail_format(call, RPC_INVALID_INPUT, "attachment_required", "attachment_token",
-		    NULL, NULL);
+	    !(has_id && draft.has_attachment && !in.remove_attachment) &&
+	    rpc_param_string(call, "attachment_token") == NULL)
+		decl_problem(call, "attachment_required", "attachment_required",
+		    "attachment_token", message_field(s->lang, "attachment_token"), NULL);
+	/* Every mistake of the form in one reply. */
+	if (rpc_fail_problems(call, RPC_INVALID_INPUT) != 0)
 		goto out;
-	}
 
 	snprintf(form_id, sizeof form_id, "%d", in.entry->id);
 	const char *params[11] = { account, s->unit_code, form_id, in.entry->form->code,
@@ -683,16 +739,15 @@ decl_submit(struct rpc_call *call)
 		rpc_fail_format(call, RPC_INVALID_INPUT, "form_retired", "form", NULL, NULL);
 		goto out;
 	}
-	if (!decl_year_check(call, strtoll(draft.year, NULL, 10)))
-		goto out;
-	if (!decl_input_attachment(call, draft.definition, &in))
-		goto out;
+	decl_year_ok(call, strtoll(draft.year, NULL, 10));
+	decl_input_attachment(call, draft.definition, &in);
 	if (decl_attachment_required(draft.definition) && !in.has_upload &&
-	    !(draft.has_attachment && !in.remove_attachment)) {
-		rpc_fail_format(call, RPC_INVALID_INPUT, "attachment_required", "attachment_token",
-		    NULL, NULL);
+	    !(draft.has_attachment && !in.remove_attachment) &&
+	    rpc_param_string(call, "attachment_token") == NULL)
+		decl_problem(call, "attachment_required", "attachment_required",
+		    "attachment_token", message_field(s->lang, "attachment_token"), NULL);
+	if (rpc_fail_problems(call, RPC_INVALID_INPUT) != 0)
 		goto out;
-	}
 	const char *params[3] = { id_text, account, draft.version };
 	if ((res = decl_write(call, db, &decl_submit_stmt, 3, params, &in, id_text,
 	    &missed)) == NULL) {
@@ -803,8 +858,8 @@ decl_delete(struct rpc_call *call)
 	" d.fields ->> (f.definition #>> '{fields,0,key}'), d.reject_reason," \
 	" EXISTS (SELECT 1 FROM attachments x WHERE x.declaration_id = d.id), d.version," \
 	" " DB_ISO_TIME("d.created_at") ", " DB_ISO_TIME("d.submitted_at") "," \
-	" " DB_ISO_TIME("d.decided_at")
-#define DECL_ROW_NCOLUMNS	16
+	" " DB_ISO_TIME("d.decided_at") ", f.definition->>'name_en'"
+#define DECL_ROW_NCOLUMNS	17
 
 /* One list row (DECL_ROW_COLUMNS from column 0) as JSON. */
 static json_t *
@@ -813,7 +868,9 @@ decl_row(const PGresult *res, int r, enum lang lang)
 	return json_pack("{s:o, s:{s:s, s:o}, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:o,"
 	    " s:b, s:o, s:s, s:o, s:o}",
 	    "id", rpc_column_integer(res, r, 0),
-	    "form", "code", PQgetvalue(res, r, 1), "name", rpc_column_text(res, r, 2),
+	    "form", "code", PQgetvalue(res, r, 1), "name",
+	    /* The form's name in the session's language (an old definition may lack it). */
+	    rpc_column_text(res, r, lang == LANG_EN && !PQgetisnull(res, r, 16) ? 16 : 2),
 	    "counts", PQgetvalue(res, r, 3),
 	    "year", rpc_column_integer(res, r, 4),
 	    "amount", PQgetvalue(res, r, 5),
@@ -968,8 +1025,14 @@ decl_history(struct db_conn *db, const char *id, enum lang lang)
 static json_t *
 decl_detail(const PGresult *res, enum lang lang, bool with_person)
 {
-	json_t *definition = decl_json(res, 0, 6), *attachment, *r;
+	json_t *stored = decl_json(res, 0, 6), *attachment, *r, *values = decl_json(res, 0, 11);
+	json_t *definition = forms_localised(stored, lang == LANG_EN), *fields;
 	const char *name = NULL, *counts = NULL;
+
+	/* The person reads the record in the session's language, choices too. */
+	fields = forms_localised_values(stored, values, lang == LANG_EN);
+	json_decref(values);
+	json_decref(stored);
 
 	if (json_is_object(definition)) {
 		name = json_string_value(json_object_get(definition, "name"));
@@ -994,7 +1057,7 @@ decl_detail(const PGresult *res, enum lang lang, bool with_person)
 	    "year", rpc_column_integer(res, 0, 8),
 	    "amount", PQgetvalue(res, 0, 9),
 	    "hours", PQgetvalue(res, 0, 10),
-	    "fields", decl_json(res, 0, 11),
+	    "fields", fields,
 	    "reject_reason", rpc_column_text(res, 0, 12),
 	    "submitted_at", rpc_column_text(res, 0, 13),
 	    "decided_at", rpc_column_text(res, 0, 14),

@@ -1269,6 +1269,29 @@ config_name_text(struct config_reader *rd, const config_setting_t *s,
 	return str;
 }
 
+/*
+ * An English name (name_en, label_en, choices_en): a name as above with no
+ * character from U+3000 on (CJK, full-width punctuation), which English
+ * text must not carry.  Returns it, or NULL after recording why.
+ */
+static const char *
+config_english_text(struct config_reader *rd, const config_setting_t *s, const char *key)
+{
+	const char *str = config_name_text(rd, s, key);
+
+	if (str == NULL)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)str; *p != '\0'; p++) {
+		/* Lead bytes from 0xe3 on start U+3000 and above. */
+		if (*p >= 0xe3) {
+			config_error(rd, s, key, "must be English text, without Chinese "
+			    "characters or full-width punctuation");
+			return NULL;
+		}
+	}
+	return str;
+}
+
 /* A code or field key: returns it, or NULL after recording why. */
 static const char *
 config_ident(struct config_reader *rd, const config_setting_t *s, const char *key)
@@ -1389,9 +1412,13 @@ config_field_free(struct config_field *f)
 
 	free(f->key);
 	free(f->label);
-	for (i = 0; i < f->n_choices; i++)
+	free(f->label_en);
+	for (i = 0; f->choices != NULL && f->choices[i] != NULL; i++)
 		free(f->choices[i]);
 	free(f->choices);
+	for (i = 0; f->choices_en != NULL && f->choices_en[i] != NULL; i++)
+		free(f->choices_en[i]);
+	free(f->choices_en);
 	memset(f, 0, sizeof *f);
 }
 
@@ -1402,41 +1429,48 @@ config_form_free(struct config_form *f)
 
 	free(f->code);
 	free(f->name);
+	free(f->name_en);
 	for (i = 0; i < f->n_fields; i++)
 		config_field_free(&f->fields[i]);
 	free(f->fields);
 	memset(f, 0, sizeof *f);
 }
 
-/* The choices of a choice field: each a distinct name. */
+/*
+ * The choices of a choice field (choices, or choices_en when english): each
+ * a distinct name, into *out (NULL-terminated) and *count.
+ */
 static void
 config_field_choices(struct config_reader *rd, const config_setting_t *list,
-    const char *key, struct config_field *f)
+    const char *key, bool english, char ***out, size_t *count)
 {
 	const config_setting_t *s;
 	const char *str;
 	int type = config_setting_type(list);
 	size_t i, j, n = 0;
 	char *ekey;
+	char **choices;
 
 	if (type != CONFIG_TYPE_LIST && type != CONFIG_TYPE_ARRAY)
 		config_error(rd, list, key, "expected a list of strings "
 		    "[ \"...\", \"...\" ], got %s", config_type_name(type));
 	else if ((n = (size_t)config_setting_length(list)) == 0)
 		config_error(rd, list, key, "needs at least one choice");
-	f->choices = xcalloc(n + 1, sizeof *f->choices);
+	choices = *out = xcalloc(n + 1, sizeof *choices);
+	*count = 0;
 	for (i = 0; i < n; i++) {
 		s = config_setting_get_elem(list, (unsigned)i);
 		ekey = xasprintf("%s[%zu]", key, i);
-		if ((str = config_name_text(rd, s, ekey)) != NULL) {
-			for (j = 0; j < f->n_choices; j++) {
-				if (strcmp(f->choices[j], str) == 0)
+		str = english ? config_english_text(rd, s, ekey) : config_name_text(rd, s, ekey);
+		if (str != NULL) {
+			for (j = 0; j < *count; j++) {
+				if (strcmp(choices[j], str) == 0)
 					break;
 			}
-			if (j < f->n_choices)
+			if (j < *count)
 				config_error(rd, s, ekey, "repeats an earlier choice");
 			else
-				f->choices[f->n_choices++] = xstrdup(str);
+				choices[(*count)++] = xstrdup(str);
 		}
 		free(ekey);
 	}
@@ -1444,7 +1478,7 @@ config_field_choices(struct config_reader *rd, const config_setting_t *list,
 
 /* The members of a field whose meaning depends on its type, as found. */
 struct config_field_members {
-	const config_setting_t *min, *max, *max_length, *choices;
+	const config_setting_t *min, *max, *max_length, *choices, *choices_en, *not_future;
 	bool	 typed;		/* type was valid */
 };
 
@@ -1466,6 +1500,9 @@ config_field_member(struct config_reader *rd, const config_setting_t *s,
 	} else if (strcmp(name, "label") == 0) {
 		if ((str = config_name_text(rd, s, key)) != NULL)
 			f->label = xstrdup(str);
+	} else if (strcmp(name, "label_en") == 0) {
+		if ((str = config_english_text(rd, s, key)) != NULL)
+			f->label_en = xstrdup(str);
 	} else if (strcmp(name, "type") == 0) {
 		if ((v = config_member_enum(rd, s, key, config_field_types)) >= 0) {
 			f->type = (enum field_type)v;
@@ -1485,9 +1522,14 @@ config_field_member(struct config_reader *rd, const config_setting_t *s,
 		m->max_length = s;
 	else if (strcmp(name, "choices") == 0)
 		m->choices = s;
+	else if (strcmp(name, "choices_en") == 0)
+		m->choices_en = s;
+	else if (strcmp(name, "not_future") == 0)
+		m->not_future = s;
 	else
-		config_error(rd, s, key, "unknown key (expected key, label, type, "
-		    "required, min, max, max_length and choices)");
+		config_error(rd, s, key, "unknown key (expected key, label, label_en, "
+		    "type, required, min, max, max_length, choices, choices_en and "
+		    "not_future)");
 	free(key);
 }
 
@@ -1576,6 +1618,57 @@ config_field_max_length(struct config_reader *rd, const char *prefix,
 }
 
 /*
+ * choices_en of a choice field: its choices in English, as many and in the
+ * same order (a person in -l en picks from them; the Chinese is stored).
+ */
+static void
+config_field_english_choices(struct config_reader *rd, const config_setting_t *g,
+    const char *prefix, struct config_field *f, const struct config_field_members *m)
+{
+	char *key = xasprintf("%s.choices_en", prefix);
+	size_t n = 0;
+
+	if (f->type != FIELD_CHOICE) {
+		if (m->choices_en != NULL)
+			config_error(rd, m->choices_en, key, "only applies to choice fields");
+	} else if (m->choices == NULL) {
+		/* Said already: a choice field without choices. */
+	} else if (m->choices_en == NULL) {
+		config_error(rd, g, prefix, "missing required key \"choices_en\" "
+		    "(the choices in English, as many as choices)");
+	} else {
+		config_field_choices(rd, m->choices_en, key, true, &f->choices_en, &n);
+		/* Counted when both lists are clean: else their mistakes say enough. */
+		if (n != f->n_choices &&
+		    (size_t)config_setting_length(m->choices_en) == n &&
+		    (size_t)config_setting_length(m->choices) == f->n_choices)
+			config_error(rd, m->choices_en, key, "must have as many choices as "
+			    "choices (%zu), got %zu", f->n_choices, n);
+	}
+	free(key);
+}
+
+/* not_future of a date or daterange field: no date after today is taken. */
+static void
+config_field_not_future(struct config_reader *rd, const char *prefix,
+    struct config_field *f, const config_setting_t *s)
+{
+	char *key;
+
+	if (s == NULL)
+		return;
+	key = xasprintf("%s.not_future", prefix);
+	if (f->type != FIELD_DATE && f->type != FIELD_DATERANGE)
+		config_error(rd, s, key, "only applies to date and daterange fields");
+	else if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		config_error(rd, s, key, "expected a boolean (true or false), got %s",
+		    config_type_name(config_setting_type(s)));
+	else
+		f->not_future = config_setting_get_bool(s) != 0;
+	free(key);
+}
+
+/*
  * Load one field (group g) of a form into *f; prefix is its key path
  * ("learning_forms[1].fields[0]").  Returns true when it is valid;
  * otherwise records every mistake and returns false (f is freed).  *key
@@ -1586,7 +1679,7 @@ static bool
 config_field_load(struct config_reader *rd, const config_setting_t *g,
     const char *prefix, struct config_field *f, char **fkey)
 {
-	static const char *const members[] = { "key", "label", "type", NULL };
+	static const char *const members[] = { "key", "label", "label_en", "type", NULL };
 	struct config_field_members m = { 0 };
 	const config_setting_t *s;
 	size_t before = rd->errs->n;
@@ -1610,10 +1703,12 @@ config_field_load(struct config_reader *rd, const config_setting_t *g,
 		config_error(rd, g, prefix, "missing required key \"choices\" "
 		    "(a choice field lists its choices)");
 	else if (f->type == FIELD_CHOICE)
-		config_field_choices(rd, m.choices, key, f);
+		config_field_choices(rd, m.choices, key, false, &f->choices, &f->n_choices);
 	else if (m.choices != NULL)
 		config_error(rd, m.choices, key, "only applies to choice fields");
 	free(key);
+	config_field_english_choices(rd, g, prefix, f, &m);
+	config_field_not_future(rd, prefix, f, m.not_future);
 out:
 	if (rd->errs->n == before)
 		return true;
@@ -1696,7 +1791,7 @@ config_form_load(struct config_reader *rd, const config_setting_t *g,
     size_t idx, struct config_form *form, char **code, char **fname)
 {
 	static const char *const members[] = {
-		"code", "name", "category", "fields", NULL
+		"code", "name", "name_en", "category", "fields", NULL
 	};
 	const config_setting_t *s, *scredit = NULL;
 	const char *name, *str, *const *m;
@@ -1729,6 +1824,9 @@ config_form_load(struct config_reader *rd, const config_setting_t *g,
 				form->name = xstrdup(str);
 				*fname = xstrdup(str);
 			}
+		} else if (strcmp(name, "name_en") == 0) {
+			if ((str = config_english_text(rd, s, key)) != NULL)
+				form->name_en = xstrdup(str);
 		} else if (strcmp(name, "category") == 0) {
 			if ((v = config_member_enum(rd, s, key, config_form_categories)) >= 0)
 				form->category = (enum form_category)v;
@@ -1747,7 +1845,7 @@ config_form_load(struct config_reader *rd, const config_setting_t *g,
 			config_form_fields(rd, s, key, form);
 		else
 			config_error(rd, s, key, "unknown key (expected code, name, "
-			    "category, counts, credit_hours, yearly_cap, attachment and "
+			    "name_en, category, counts, credit_hours, yearly_cap, attachment and "
 			    "fields)");
 		free(key);
 	}
@@ -2068,14 +2166,17 @@ config_field_equal(const struct config_field *x, const struct config_field *y)
 	size_t i;
 
 	if (!config_string_equal(x->key, y->key) ||
-	    !config_string_equal(x->label, y->label) || x->type != y->type ||
+	    !config_string_equal(x->label, y->label) ||
+	    !config_string_equal(x->label_en, y->label_en) || x->type != y->type ||
+	    x->not_future != y->not_future ||
 	    x->required != y->required || x->has_min != y->has_min ||
 	    x->has_max != y->has_max || (x->has_min && x->min != y->min) ||
 	    (x->has_max && x->max != y->max) || x->max_length != y->max_length ||
 	    x->n_choices != y->n_choices)
 		return false;
 	for (i = 0; i < x->n_choices; i++) {
-		if (strcmp(x->choices[i], y->choices[i]) != 0)
+		if (strcmp(x->choices[i], y->choices[i]) != 0 ||
+		    strcmp(x->choices_en[i], y->choices_en[i]) != 0)
 			return false;
 	}
 	return true;
@@ -2094,6 +2195,7 @@ config_forms_equal(const struct config *a, const struct config *b)
 		y = &b->forms[i];
 		if (!config_string_equal(x->code, y->code) ||
 		    !config_string_equal(x->name, y->name) ||
+		    !config_string_equal(x->name_en, y->name_en) ||
 		    x->category != y->category || x->counts != y->counts ||
 		    x->credit_hours != y->credit_hours ||
 		    x->yearly_cap != y->yearly_cap || x->attachment != y->attachment ||

@@ -31,19 +31,23 @@ enum field_type {
 struct config_field {
 	char	 *key;		/* [a-z][a-z0-9_]*, unique in its form */
 	char	 *label;	/* shown to people */
+	char	 *label_en;	/* ... in English (-l en) */
 	enum field_type type;
 	bool	  required;
 	bool	  has_min, has_max;	/* integer, decimal */
 	double	  min, max;
 	int	  max_length;	/* text, longtext: characters (the type's default if unset) */
 	char	**choices;	/* choice: NULL-terminated */
+	char	**choices_en;	/* choice: the same in English, as many */
 	size_t	  n_choices;
+	bool	  not_future;	/* date, daterange: no later than today */
 	int	  line;
 };
 
 struct config_form {
 	char	 *code;		/* [a-z][a-z0-9_]*, unique */
 	char	 *name;		/* 学术会议 */
+	char	 *name_en;	/* Academic conference */
 	enum form_category category;
 	enum form_counts counts;
 	double	  credit_hours;	/* hours per credit (counts = credits), 1.0 */

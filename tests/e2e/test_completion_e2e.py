@@ -24,17 +24,17 @@ UNIT, UNIT_NAME = "E2CP", "完成端测单位"
 CONFIG_TEXT = """learning_forms = (
 	{
 		code = "e2c_pub";
-		name = "端测公需课";
+		name = "端测公需课"; name_en = "E2E public course";
 		category = "public";
 		attachment = "none";
-		fields = ( { key = "name"; label = "课程名称"; type = "text"; required = true; } );
+		fields = ( { key = "name"; label = "课程名称"; label_en = "Course"; type = "text"; required = true; } );
 	},
 	{
 		code = "e2c_pro";
-		name = "端测专业课";
+		name = "端测专业课"; name_en = "E2E professional course";
 		category = "professional";
 		attachment = "none";
-		fields = ( { key = "name"; label = "课程名称"; type = "text"; required = true; } );
+		fields = ( { key = "name"; label = "课程名称"; label_en = "Course"; type = "text"; required = true; } );
 	}
 );
 requirements = ( { year = 2000; total = 20; professional = 12; public = 4; } );"""

@@ -25,24 +25,25 @@ ADMIN_NAME = "学时管理员"
 FORMS_TEXT = """learning_forms = (
 	{
 		code = "e2e_training";
-		name = "端测培训班";
+		name = "端测培训班"; name_en = "E2E training";
 		category = "professional";
 		counts = "hours";
 		attachment = "required";
 		fields = (
-			{ key = "name"; label = "培训名称"; type = "text"; required = true; },
-			{ key = "kind"; label = "类型"; type = "choice"; required = true;
-			  choices = [ "培训班", "研修班" ]; },
-			{ key = "dates"; label = "培训时间"; type = "daterange"; required = true; }
+			{ key = "name"; label = "培训名称"; label_en = "Training"; type = "text"; required = true; },
+			{ key = "kind"; label = "类型"; label_en = "Kind"; type = "choice"; required = true;
+			  choices = [ "培训班", "研修班" ];
+			  choices_en = [ "Training course", "Seminar" ]; },
+			{ key = "dates"; label = "培训时间"; label_en = "Dates"; type = "daterange"; required = true; }
 		);
 	},
 	{
 		code = "e2e_plain";
-		name = "端测无附件";
+		name = "端测无附件"; name_en = "E2E plain";
 		category = "public";
 		attachment = "none";
 		fields = (
-			{ key = "course"; label = "课程名称"; type = "text"; required = true; }
+			{ key = "course"; label = "课程名称"; label_en = "Course"; type = "text"; required = true; }
 		);
 	}
 );"""
@@ -119,12 +120,14 @@ def test_declare_submit_withdraw_approve_download(ddaemon, world, tui, tmp_path)
         t.keys("Down")
     t.keys("Enter")
     t.wait("请更正")
-    assert "应大于 0" in t.line_with("申报学时")
+    # Every problem at once, each beside its field, in people's words.
+    assert "请填写培训名称" in t.line_with("培训名称")
+    assert "请选择类型" in t.line_with("类型")
+    assert "请填写培训时间" in t.line_with("培训时间")
+    assert "请填写学时" in t.line_with("* 学时")
     assert decl(world, aid) == []
 
-    # Fill it in, from the first field (the focus went to the amount, the field at fault).
-    for _ in range(5):
-        t.keys("Up")
+    # Fill it in, from the first field (the focus went to the first field at fault).
     t.type("端测结业培训")
     t.keys("Tab")
     t.keys("Enter")                       # the 类型 picker

@@ -32,8 +32,10 @@ D = Decimal
 
 
 def form(code, name, category, cap=None, **more):
-    f = {"code": code, "name": name, "category": category, "attachment": "none",
-         "fields": [{"key": "name", "label": "名称", "type": "text", "required": True}]}
+    f = {"code": code, "name": name, "name_en": f"Form {code}", "category": category,
+         "attachment": "none",
+         "fields": [{"key": "name", "label": "名称", "label_en": "Name", "type": "text",
+                     "required": True}]}
     if cap is not None:
         f["yearly_cap"] = cap
     f.update(more)

@@ -138,8 +138,9 @@ def test_forms_list(ddaemon, world, staff, admin, forms):
     assert conf["category_label"] == "专业科目" and conf["counts_label"] == "学时"
     assert conf["attachment"] == "required" and conf["version"] >= 1
     level = next(f for f in conf["fields"] if f["key"] == "level")
-    assert level == {"key": "level", "label": "会议级别", "type": "choice", "required": True,
-                     "choices": ["国家级", "省级"]}
+    assert level == {"key": "level", "label": "会议级别", "label_en": "Conference level",
+                     "type": "choice", "required": True, "choices": ["国家级", "省级"],
+                     "choices_en": ["National", "Provincial"]}
     rank = next(f for f in forms["paper"]["fields"] if f["key"] == "rank")
     assert rank["min"] == 1 and rank["max"] == 3 and rank["type"] == "integer"
     c = forms["t_credits"]
@@ -164,7 +165,8 @@ def broken_values(field):
         if t == "text":
             out.append(("一\n二", "field_text_invalid"))
     elif t == "integer":
-        out += [("七", "field_integer"), (1.5, "field_integer"), ({"n": 1}, "field_integer")]
+        out += [("很多", "field_integer"), ("一二", "field_integer"), (1.5, "field_integer"),
+                ({"n": 1}, "field_integer")]
         if "min" in field:
             out.append((field["min"] - 1, "field_min"))
         if "max" in field:
@@ -211,7 +213,8 @@ def test_every_form_validates_its_fields(staff, world, forms):
                 del fields[f["key"]]
                 err = expect_error(staff.call("declaration.save", content(form, fields=fields)),
                                    INVALID_INPUT, "field_required", field)
-                assert err["message"] == f"{f['label']}: 必须填写", err
+                verb = "请选择" if f["type"] == "choice" else "请填写"
+                assert err["message"] == f"{f['label']}: {verb}{f['label']}", err
                 fields[f["key"]] = "   "
                 expect_error(staff.call("declaration.save", content(form, fields=fields)),
                              INVALID_INPUT, "field_required", field)
@@ -247,7 +250,9 @@ def test_declaration_rules_outside_fields(staff, world, forms):
     acc, me = world["acc"], world["staff"][0]
     before = count_rows(acc, me)
     form = forms["t_plain"]
-    for amount in (0, -1, 1000.01, "1.234", "abc", "", 1e300):
+    expect_error(staff.call("declaration.save", content(form, amount="")),
+                 INVALID_INPUT, "field_required", "amount")
+    for amount in (0, -1, 1000.01, "1.234", "abc", 1e300):
         expect_error(staff.call("declaration.save", content(form, amount=amount)),
                      INVALID_INPUT, "amount_invalid", "amount")
     for year in (NOW + 1, NOW - 2, 1900):
@@ -287,7 +292,7 @@ def test_english_messages(ddaemon, world, forms):
         fields["rank"] = 4
         err = expect_error(s.call("declaration.save", content(forms["paper"], fields=fields)),
                            INVALID_INPUT, "field_max", "fields.rank")
-        assert err["message"] == "作者排名: must be at most 3", err
+        assert err["message"] == "Author rank: must be at most 3", err
         err = expect_error(s.call("declaration.save", content(forms["paper"], year=NOW + 1)),
                            INVALID_INPUT, "year_invalid", "year")
         assert err["message"] == f"year counted: must be a year between {NOW - 1} and {NOW}"
@@ -825,14 +830,19 @@ def test_required_attachment(world, staff, forms):
 
 # --- a config change after records exist ---------------------------------------------------
 
-V1 = {"code": "cfgtest", "name": "配置测试", "category": "professional",
-      "attachment": "none",
-      "fields": [{"key": "name", "label": "名称", "type": "text", "required": True},
-                 {"key": "level", "label": "级别", "type": "choice", "required": True,
-                  "choices": ["国家级", "省级"]},
-                 {"key": "rank", "label": "排名", "type": "integer", "min": 1, "max": 5}]}
-GONE = {"code": "cfggone", "name": "将删除", "category": "public", "attachment": "none",
-        "fields": [{"key": "name", "label": "名称", "type": "text", "required": True}]}
+V1 = {"code": "cfgtest", "name": "配置测试", "name_en": "Config test",
+      "category": "professional", "attachment": "none",
+      "fields": [{"key": "name", "label": "名称", "label_en": "Name", "type": "text",
+                  "required": True},
+                 {"key": "level", "label": "级别", "label_en": "Level", "type": "choice",
+                  "required": True, "choices": ["国家级", "省级"],
+                  "choices_en": ["National", "Provincial"]},
+                 {"key": "rank", "label": "排名", "label_en": "Rank", "type": "integer",
+                  "min": 1, "max": 5}]}
+GONE = {"code": "cfggone", "name": "将删除", "name_en": "To go", "category": "public",
+        "attachment": "none",
+        "fields": [{"key": "name", "label": "名称", "label_en": "Name", "type": "text",
+                    "required": True}]}
 
 
 def test_config_change_keeps_records(postgres, migrated_template, tmp_path):
@@ -859,7 +869,8 @@ def test_config_change_keeps_records(postgres, migrated_template, tmp_path):
 
         # A malformed form: check-config says so, and a reload keeps what runs.
         good_text = d.extra_config
-        bad = dict(V1, fields=[{"key": "name", "label": "名称", "type": "number"}])
+        bad = dict(V1, fields=[{"key": "name", "label": "名称", "label_en": "Name",
+                                "type": "number"}])
         set_forms(d, [bad])
         r = d.run("check-config")
         assert r.returncode == 1 and "learning_forms[0].fields[0].type" in r.stderr, r.stderr
@@ -870,12 +881,14 @@ def test_config_change_keeps_records(postgres, migrated_template, tmp_path):
         d.extra_config = good_text
 
         # Version 2: a label renamed, a choice added, rank now required; cfggone removed.
-        v2 = dict(V1, fields=[{"key": "name", "label": "会议名称", "type": "text",
-                               "required": True},
-                              {"key": "level", "label": "级别", "type": "choice",
-                               "required": True, "choices": ["国家级", "省级", "市级"]},
-                              {"key": "rank", "label": "排名", "type": "integer",
-                               "required": True, "min": 1, "max": 3}])
+        v2 = dict(V1, fields=[{"key": "name", "label": "会议名称", "label_en": "Meeting",
+                               "type": "text", "required": True},
+                              {"key": "level", "label": "级别", "label_en": "Level",
+                               "type": "choice", "required": True,
+                               "choices": ["国家级", "省级", "市级"],
+                               "choices_en": ["National", "Provincial", "City"]},
+                              {"key": "rank", "label": "排名", "label_en": "Rank",
+                               "type": "integer", "required": True, "min": 1, "max": 3}])
         set_forms(d, [v2])
         reload_forms(d, idn, "cfgtest (配置测试) now at version 2")
         assert "cfggone (version 1) is no longer offered" in d.stderr_text()

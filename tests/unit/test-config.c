@@ -179,6 +179,7 @@ test_good(void)
 
 		CHECK_STR(f->code, "conference", "form: code");
 		CHECK_STR(f->name, "学术会议", "form: name");
+		CHECK_STR(f->name_en, "Academic conference", "form: name_en");
 		CHECK(f->category == FORM_PROFESSIONAL && f->counts == FORM_COUNTS_CREDITS &&
 		    f->credit_hours == 1.5 && f->yearly_cap == 48 &&
 		    f->attachment == FORM_ATTACHMENT_REQUIRED,
@@ -192,6 +193,12 @@ test_good(void)
 			CHECK(f->fields[1].type == FIELD_CHOICE && f->fields[1].n_choices == 2 &&
 			    strcmp(f->fields[1].choices[1], "省级") == 0 &&
 			    f->fields[1].choices[2] == NULL, "field 1: choices, NULL-terminated");
+			CHECK(f->fields[1].choices_en != NULL &&
+			    strcmp(f->fields[1].choices_en[1], "Provincial") == 0 &&
+			    f->fields[1].choices_en[2] == NULL, "field 1: choices_en beside them");
+			CHECK_STR(f->fields[0].label_en, "Label", "field 0: label_en");
+			CHECK(f->fields[5].not_future && !f->fields[2].not_future,
+			    "field 5: not_future; field 2 not");
 			CHECK(f->fields[2].type == FIELD_DATERANGE && !f->fields[2].required,
 			    "field 2: daterange, optional by default");
 			CHECK(f->fields[3].type == FIELD_INTEGER && f->fields[3].has_min &&
@@ -518,6 +525,36 @@ test_admins(void)
 	config_free(&c);
 }
 
+/* Every name of a form has its English beside it, English without CJK or full-width. */
+static void
+test_forms_english(void)
+{
+	static const char *const want[] = {
+		"forms-english.conf:3: learning_forms[0]: missing required key \"name_en\"",
+		"forms-english.conf:8: learning_forms[0].fields[0]: missing required key "
+		    "\"label_en\"",
+		"forms-english.conf:10: learning_forms[0].fields[1].choices_en: must have as "
+		    "many choices as choices (2), got 1",
+		"forms-english.conf:11: learning_forms[0].fields[2]: missing required key "
+		    "\"choices_en\" (the choices in English, as many as choices)",
+		"forms-english.conf:17: learning_forms[1].name_en: must be English text, "
+		    "without Chinese characters or full-width punctuation",
+		"forms-english.conf:20: learning_forms[1].fields[0].label_en: must be English "
+		    "text, without Chinese characters or full-width punctuation",
+		"forms-english.conf:21: learning_forms[1].fields[0].not_future: only applies "
+		    "to date and daterange fields",
+		"forms-english.conf:22: learning_forms[1].fields[1].not_future: expected a "
+		    "boolean (true or false), got an integer",
+		"forms-english.conf:24: learning_forms[1].fields[2].choices_en: only applies "
+		    "to choice fields",
+	};
+	struct config c;
+
+	expect_errors("forms-english.conf", want, NELEM(want), &c);
+	CHECK(c.n_forms == 0, "no form without its English kept (%zu)", c.n_forms);
+	config_free(&c);
+}
+
 static void
 test_forms(void)
 {
@@ -528,8 +565,8 @@ test_forms(void)
 		    "\"professional\", got \"科研\"",
 		"forms.conf:13: learning_forms[1].fields: needs at least one field",
 		"forms.conf:14: learning_forms[1].colour: unknown key (expected code, "
-		    "name, category, counts, credit_hours, yearly_cap, attachment and "
-		    "fields)",
+		    "name, name_en, category, counts, credit_hours, yearly_cap, attachment "
+		    "and fields)",
 		"forms.conf:16: learning_forms[2]: missing required key \"name\"",
 		"forms.conf:16: learning_forms[2]: missing required key \"category\"",
 		"forms.conf:18: learning_forms[2].counts: must be one of \"hours\", "
@@ -569,7 +606,8 @@ test_forms(void)
 		"forms.conf:44: learning_forms[4].fields[7]: missing required key "
 		    "\"key\"",
 		"forms.conf:44: learning_forms[4].fields[7].size: unknown key (expected "
-		    "key, label, type, required, min, max, max_length and choices)",
+		    "key, label, label_en, type, required, min, max, max_length, choices, "
+		    "choices_en and not_future)",
 		"forms.conf:45: learning_forms[4].fields[8].key: same key as "
 		    "learning_forms[4].fields[1] (line 38)",
 		"forms.conf:49: learning_forms[5].code: same code as learning_forms[0] "
@@ -950,6 +988,7 @@ main(void)
 	test_unknown();
 	test_admins();
 	test_forms();
+	test_forms_english();
 	test_requirements();
 	test_include();
 	test_diff();
