@@ -56,6 +56,28 @@ notify_instance(void)
 	return instance;
 }
 
+/*
+ * "changed ACCOUNT KIND ID STATE NAME" (schema/008): tell this daemon's
+ * sessions of ACCOUNT.  Every daemon hears it, the one that made the
+ * change too, and only once the transaction committed.
+ */
+static int
+notify_handle_changed(const char *payload)
+{
+	struct sessions_change c = { 0 };
+	long long account, id;
+	int used = 0;
+
+	if (sscanf(payload, "changed %lld %15[a-z] %lld %15[a-z]%n", &account, c.kind, &id,
+	    c.state, &used) != 4 || account <= 0 || id <= 0 ||
+	    (payload[used] != '\0' && payload[used] != ' '))
+		return -1;
+	c.id = (int64_t)id;
+	if (payload[used] == ' ')
+		snprintf(c.name, sizeof c.name, "%s", payload + used + 1);
+	return sessions_record_changed((int64_t)account, &c);
+}
+
 int
 notify_handle(const char *payload)
 {
@@ -63,6 +85,8 @@ notify_handle(const char *payload)
 	long long account;
 	int used = 0, n;
 
+	if (strncmp(payload, "changed ", 8) == 0)
+		return notify_handle_changed(payload);
 	if (sscanf(payload, "end %lld %16[0-9a-f]%n", &account, from, &used) != 2 ||
 	    payload[used] != '\0' || account <= 0)
 		return -1;
