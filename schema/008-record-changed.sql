@@ -10,7 +10,7 @@
 -- Payload, on the channel the daemons already listen to (jxjy_sessions):
 --   "changed ACCOUNT KIND ID STATE NAME"
 -- KIND is registration, title or declaration; STATE the new state ("deleted" for a
--- declaration deleted); NAME, up to the end, the record's own name, at most 60
+-- declaration deleted; a declaration or title change made counts as a change too); NAME, up to the end, the record's own name, at most 60
 -- characters: a declaration's first field (培训名称, 论文题目, ...) or its form's name, a
 -- title change's new title, a registration's person's name.
 
@@ -54,6 +54,10 @@ CREATE TRIGGER declarations_record_changed
 	AFTER UPDATE OF state ON declarations
 	FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state)
 	EXECUTE FUNCTION declarations_record_changed();
+
+CREATE TRIGGER declarations_record_made
+	AFTER INSERT ON declarations
+	FOR EACH ROW EXECUTE FUNCTION declarations_record_changed();
 
 CREATE TRIGGER declarations_record_deleted
 	AFTER DELETE ON declarations
