@@ -7,29 +7,17 @@ pressed; an applicant's 注册进度查询 shows its approval the same way."""
 import pytest
 
 from conftest import module_daemon
-from helpers import NOW, PASSWORD, application, logged_in, make_world
+from helpers import NOW, PASSWORD, PLAIN, applicant, forms_text, logged_in
 from tui_helpers import World, tui  # noqa: F401 (tui: the fixture)
 
 UNIT, UNIT_NAME = "E2NT", "通知端测医院"
 ADMIN_NAME = "通知管理员"
 
-FORMS_TEXT = """learning_forms = (
-	{
-		code = "e2e_plain";
-		name = "端测无附件";
-		category = "public";
-		attachment = "none";
-		fields = (
-			{ key = "course"; label = "课程名称"; type = "text"; required = true; }
-		);
-	}
-);"""
-
 
 @pytest.fixture(scope="module")
 def ndaemon(postgres, migrated_template, tmp_path_factory):
     yield from module_daemon(postgres, migrated_template, tmp_path_factory, "jxjyd-notify-e2e",
-                             None, FORMS_TEXT)
+                             None, forms_text([PLAIN]))
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +42,13 @@ def test_a_decision_shows_in_the_persons_other_tuis(ndaemon, world, tui):
     aid, idn = world.add_staff(UNIT, world.depts["内科"], "通知甲")
     world.sql(f"UPDATE accounts SET title_id = {world.titles['助理工程师']} WHERE id = {aid}")
     with logged_in(ndaemon, idn) as s:
-        did = s.result("declaration.submit", {"form": "e2e_plain", "year": NOW, "amount": 2,
-                                              "fields": {"course": "心电图读图班"}})["id"]
+        did = s.result("declaration.submit", {"form": PLAIN["code"], "year": NOW, "amount": 2,
+                                              "fields": {"name": "心电图读图班"}})["id"]
         v = s.result("profile.get")["version"]
         s.result("profile.update", {"version": v, "title_id": world.titles["工程师"]})
 
     progress = tui()
-    start(progress, ndaemon, idn, "申报进度查询", "端测无附件", "待审核")
+    start(progress, ndaemon, idn, "申报进度查询", PLAIN["name"], "待审核")
     profile = tui()
     start(profile, ndaemon, idn, "用户资料管理", "职务变更待审核", "[ 撤销变更 ]")
 
@@ -75,7 +63,7 @@ def test_a_decision_shows_in_the_persons_other_tuis(ndaemon, world, tui):
     assert world.value(f"SELECT state FROM declarations WHERE id = {did}") == "approved"
     # ... and the person's progress screen shows it, nobody having pressed a key there.
     text = progress.wait("您的申报《心电图读图班》已审核通过", timeout=10)
-    line = progress.line_with("端测无附件")
+    line = progress.line_with(PLAIN["name"])
     assert "审核通过" in line and "待审核" not in line, text
 
     # The title change, approved in 职务变更审核: the profile drops its 待审核 by itself.
@@ -96,12 +84,7 @@ def test_a_decision_shows_in_the_persons_other_tuis(ndaemon, world, tui):
 
 
 def test_an_applicant_sees_its_approval(ndaemon, postgres, tui):
-    w = make_world(postgres, ndaemon.dbname, "NE")
-    _, admin_idn = w["acc"].add_admin(w["unit_a"], "注册管理员")
-    params = application(w, name="申请乙")
-    with ndaemon.rpc() as s:
-        s.result("account.register", params)
-    aid = int(w["acc"].account(params["id_number"])["id"])
+    admin_idn, params, aid = applicant(ndaemon, postgres, "NE", "申请乙")
 
     t = tui()
     t.start(ndaemon)
