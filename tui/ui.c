@@ -87,6 +87,12 @@ ui_start(void)
 	set_escdelay(UI_ESCDELAY_MS);
 	/* ui_next_event waits in poll(); ncurses only takes what has arrived. */
 	wtimeout(stdscr, 0);
+	/*
+	 * Finish every refresh even when input is waiting: by default ncurses
+	 * stops an update when it sees typeahead, and a dialog put up after a
+	 * long step (a download's 已保存) stayed unseen until the next key.
+	 */
+	typeahead(-1);
 	if (ui_wake_pipe[0] < 0 && pipe2(ui_wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
 		ui_wake_pipe[0] = ui_wake_pipe[1] = -1;
 	curs_set(0);
