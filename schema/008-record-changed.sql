@@ -8,8 +8,10 @@
 -- it only when the transaction commits (never for one rolled back).
 --
 -- Payload, on the channel the daemons already listen to (jxjy_sessions):
---   "changed ACCOUNT KIND ID STATE NAME"
--- KIND is registration, title or declaration; STATE the new state ("deleted" for a
+--   "changed ACCOUNT KIND ID STATE ORIGIN NAME"
+-- ORIGIN is the setting jxjy.origin of the connection that made the change: "INSTANCE.SERIAL"
+-- of the jxjyd session whose request it was (daemon/core/db.h db_set_origin), which is not
+-- told (it knows), or "-".  KIND is registration, title or declaration; STATE the new state ("deleted" for a
 -- declaration deleted; a declaration or title change made counts as a change too); NAME, up to the end, the record's own name, at most 60
 -- characters: a declaration's first field (培训名称, 论文题目, ...) or its form's name, a
 -- title change's new title, a registration's person's name.
@@ -18,7 +20,8 @@ CREATE FUNCTION record_changed_notify(account bigint, kind text, id bigint, stat
     name text) RETURNS void
 LANGUAGE sql AS $$
 	SELECT pg_notify('jxjy_sessions', 'changed ' || account || ' ' || kind || ' ' || id ||
-	    ' ' || state || ' ' || regexp_replace(left(coalesce(name, ''), 60), '[[:cntrl:]]', ' ', 'g'));
+	    ' ' || state || ' ' ||
+	    coalesce(nullif(current_setting('jxjy.origin', true), ''), '-') || ' ' || regexp_replace(left(coalesce(name, ''), 60), '[[:cntrl:]]', ' ', 'g'));
 $$;
 
 CREATE FUNCTION accounts_record_changed() RETURNS trigger

@@ -17,10 +17,11 @@
  * reconciles: every session logged in here before its account's last
  * password change (accounts.password_changed_at) is ended.
  *
- * The same channel carries "changed ACCOUNT KIND ID STATE NAME", sent by
- * the triggers of schema/008 when a record of ACCOUNT changes state: each
- * jxjyd, the one that made the change included, hands it to its sessions
- * of that account (sessions_record_changed), which send record.changed.
+ * The same channel carries "changed ACCOUNT KIND ID STATE ORIGIN NAME",
+ * sent by the triggers of schema/008 when a record of ACCOUNT changes
+ * state: each jxjyd, the one that made the change included, hands it to
+ * its sessions of that account (sessions_record_changed), which send
+ * record.changed, but for the session ORIGIN names, whose request made it.
  * A change made while the listener was away is not heard (a screen shows
  * it at its next read).
  */

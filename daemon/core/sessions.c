@@ -102,7 +102,8 @@ sessions_keep_change(struct sessions_entry *e, const struct sessions_change *c)
 }
 
 int
-sessions_record_changed(int64_t account_id, const struct sessions_change *c)
+sessions_record_changed(int64_t account_id, const struct sessions_change *c,
+    unsigned long except)
 {
 	int n = 0;
 
@@ -111,7 +112,7 @@ sessions_record_changed(int64_t account_id, const struct sessions_change *c)
 		struct sessions_entry *e = registry.list[i];
 		uint64_t one = 1;
 
-		if (e->account_id != account_id)
+		if (e->account_id != account_id || (except != 0 && e->serial == except))
 			continue;
 		sessions_keep_change(e, c);
 		if (e->wake_fd >= 0 && write(e->wake_fd, &one, sizeof one) < 0)

@@ -65,9 +65,11 @@ void	sessions_watch(struct sessions_entry *e, int64_t account_id);
 
 /*
  * A record of account_id changed: keep c on each of its sessions (and the
- * guests watching it) and wake them.  Returns how many.
+ * guests watching it) but the one with serial except (0: none; it made the
+ * change) and wake them.  Returns how many.
  */
-int	sessions_record_changed(int64_t account_id, const struct sessions_change *c);
+int	sessions_record_changed(int64_t account_id, const struct sessions_change *c,
+	    unsigned long except);
 
 /* Move e's kept changes, oldest first, to out (room for SESSIONS_CHANGES_MAX). */
 size_t	sessions_take_changes(struct sessions_entry *e, struct sessions_change *out);

@@ -48,12 +48,13 @@ def test_a_decision_reaches_every_session_of_the_person(ddaemon, world):
             logged_in(ddaemon, world["other"][1]) as other, \
             logged_in(ddaemon, world["admin"][1]) as admin:
         did = submit(mine, "心电图读图班")
-        # The person's own submission is heard by both sessions (after COMMIT).
+        # The person's own submission is heard by their other session (after COMMIT), not
+        # by the one that made it.
         c = change_of(mine_en, "declaration", did, "pending")
         assert c["message"] == 'your declaration "心电图读图班" was submitted for review'
         assert admin.result("review.approve_declarations", {"ids": [did]}) == {
             "results": [{"id": did, "ok": True}]}
-        c = change_of(mine, "declaration", did, "approved")
+        c = mine.next_change()
         assert c == {"kind": "declaration", "id": did, "state": "approved",
                      "message": "您的申报《心电图读图班》已审核通过"}
         c = change_of(mine_en, "declaration", did, "approved")
@@ -66,8 +67,11 @@ def test_a_decision_reaches_every_session_of_the_person(ddaemon, world):
         assert change_of(mine, "declaration", did2, "rejected")["message"] == \
             "您的申报《急救培训》未通过审核"
         mine.result("declaration.revise", {"id": did2})
-        assert change_of(mine, "declaration", did2, "draft")["message"] == \
-            "您的申报《急救培训》已退回待提交"
+        assert change_of(mine_en, "declaration", did2, "draft")["message"] == \
+            'your declaration "急救培训" is a draft again'
+        mine.expect_silence(0.3)
+        assert [(c["params"]["id"], c["params"]["state"]) for c in mine.changes] == [], \
+            mine.changes
 
         # Nobody else hears of it, the administrator neither.
         other.expect_silence(0.5, changes_too=True)
