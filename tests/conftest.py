@@ -429,6 +429,8 @@ class RpcSession:
         self.lines = queue.Queue()
         self.err = []
         self.ids = itertools.count(1)
+        # record.changed notifications read while waiting for a reply, oldest first.
+        self.changes = []
         threading.Thread(target=self._read_out, daemon=True).start()
         self._err_reader = threading.Thread(target=self._read_err, daemon=True)
         self._err_reader.start()
@@ -457,8 +459,31 @@ class RpcSession:
         self.send_raw(json.dumps(obj, ensure_ascii=False).encode("utf-8") + b"\n")
 
     def read(self, timeout=None):
-        """The next reply as a dict; fails on timeout, end of stream or a non-JSON line."""
+        """The next reply as a dict; fails on timeout, end of stream or a non-JSON line.
+
+        A record.changed notification (docs/protocol.md) may come between any two
+        replies: it is set aside in self.changes (see next_change), never returned."""
         timeout = timeout or self.timeout
+        deadline = time.monotonic() + timeout
+        while True:
+            reply = self._read_line(max(0.01, deadline - time.monotonic()))
+            if "id" not in reply and reply.get("method") == "record.changed":
+                self.changes.append(reply)
+                continue
+            return reply
+
+    def next_change(self, timeout=None):
+        """The next record.changed notification's params; fails when none comes in time."""
+        timeout = timeout or self.timeout
+        deadline = time.monotonic() + timeout
+        while not self.changes:
+            reply = self._read_line(max(0.01, deadline - time.monotonic()))
+            assert "id" not in reply and reply.get("method") == "record.changed", \
+                f"waiting for record.changed, got {reply}"
+            self.changes.append(reply)
+        return self.changes.pop(0)["params"]
+
+    def _read_line(self, timeout):
         try:
             line = self.lines.get(timeout=timeout)
         except queue.Empty:
@@ -502,14 +527,25 @@ class RpcSession:
             req["params"] = params
         self.send(req)
 
-    def expect_silence(self, seconds):
-        """Fail if any line arrives within seconds."""
-        try:
-            line = self.lines.get(timeout=seconds)
-        except queue.Empty:
-            return
-        self.lines.put(line)
-        raise AssertionError(f"unexpected output: {line!r}")
+    def expect_silence(self, seconds, changes_too=False):
+        """Fail if any line arrives within seconds (record.changed is set aside unless
+        changes_too)."""
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0, deadline - time.monotonic()))
+            except queue.Empty:
+                return
+            try:
+                note = json.loads(line.decode("utf-8")) if line is not None else None
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                note = None
+            if not changes_too and isinstance(note, dict) and "id" not in note and \
+                    note.get("method") == "record.changed":
+                self.changes.append(note)
+                continue
+            self.lines.put(line)
+            raise AssertionError(f"unexpected output: {line!r}")
 
     def close(self, timeout=None):
         """Close our end and wait for the client to exit; return its status."""

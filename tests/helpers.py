@@ -606,3 +606,15 @@ def wait_until(what, check, timeout=15, interval=0.1):
             return got
         assert time.monotonic() < deadline, f"not within {timeout}s: {what}"
         time.sleep(interval)
+
+
+def applicant(daemon, postgres, tag, name):
+    """A unit (make_world's, tagged tag) with an administrator, and a registration of a
+    person called name waiting for review, made through the RPC of daemon: (the
+    administrator's ID number, account.register's params, the new account's id)."""
+    world = make_world(postgres, daemon.dbname, tag)
+    _, admin_idn = world["acc"].add_admin(world["unit_a"], f"{tag}管理员")
+    params = application(world, name=name)
+    with daemon.rpc() as s:
+        s.result("account.register", params)
+    return admin_idn, params, int(world["acc"].account(params["id_number"])["id"])

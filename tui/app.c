@@ -117,6 +117,21 @@ app_reconnect(struct app *a)
 	exit(2);
 }
 
+/* Count the record.changed that have arrived; true when any had. */
+static bool
+app_take_changes(struct app *a)
+{
+	struct rpc_change c;
+	bool any = false;
+
+	while (a->rpc != NULL && rpc_take_change(a->rpc, &c)) {
+		a->changes++;
+		app_copy(a->change_message, sizeof a->change_message, c.message);
+		any = true;
+	}
+	return any;
+}
+
 void
 app_tick(void *arg)
 {
@@ -124,6 +139,19 @@ app_tick(void *arg)
 
 	if (!a->restart && !rpc_alive(a->rpc))
 		app_lost(a);
+	else if (!a->restart && app_take_changes(a))
+		ui_post_refresh();
+}
+
+bool
+app_changed(struct app *a, unsigned *seen)
+{
+	if (!a->restart)
+		app_take_changes(a);
+	if (a->restart || *seen == a->changes)
+		return false;
+	*seen = a->changes;
+	return true;
 }
 
 int

@@ -34,6 +34,14 @@ struct app {
 	 * and the main loop connects again and shows the login screen.
 	 */
 	bool		 restart;
+
+	/*
+	 * record.changed (docs/protocol.md): how many have come, and the last
+	 * one's sentence.  A screen that shows records keeps the count it has
+	 * shown (app_changed) and reads again when it moves on.
+	 */
+	unsigned	 changes;
+	char		 change_message[256];
 };
 
 /*
@@ -69,6 +77,16 @@ void	app_reconnect(struct app *a);
 void	app_tick(void *arg);
 /* The descriptor app_tick waits on: the connection's, -1 while there is none. */
 int	app_tick_fd(void *arg);
+
+/*
+ * Whether a record of the person changed (record.changed) since the screen
+ * last looked, *seen being the count it last saw (a->changes at its start):
+ * then *seen is brought up to date and a->change_message says what
+ * changed.  Screens ask before each wait, so that what came while a
+ * dialog, a form or another screen was open is read when it closes; the
+ * wait itself ends with UI_EV_REFRESH when one comes.
+ */
+bool	app_changed(struct app *a, unsigned *seen);
 
 /* The status bar: the server's name and version, and hints. */
 void	app_status(struct app *a, const char *hints);

@@ -72,6 +72,8 @@ struct rpc {
 	char		 why[256];	/* what the transport said when it went */
 	char		 closing_reason[64];	/* from session.closing, "" when none came */
 	char		 closing_message[256];
+	struct rpc_change changes[RPC_CHANGES_MAX];	/* record.changed, oldest first */
+	size_t		 n_changes;
 
 	enum rpc_mode	 mode;
 	json_int_t	 awaited;	/* id of the call in flight, 0 for none */
@@ -266,10 +268,50 @@ rpc_write_line(int fd, const char *line, size_t len)
 	return true;
 }
 
+/* Keep a record.changed: one per record, the oldest going when full. */
+static void
+rpc_keep_change(struct rpc *r, json_t *params)
+{
+	const char *kind = json_string_value(json_object_get(params, "kind"));
+	const char *state = json_string_value(json_object_get(params, "state"));
+	const char *message = json_string_value(json_object_get(params, "message"));
+	json_t *id = json_object_get(params, "id");
+	struct rpc_change c = { .id = json_integer_value(id) };
+	size_t i;
+
+	if (kind == NULL || state == NULL || !json_is_integer(id))
+		return;
+	rpc_copy(c.kind, sizeof c.kind, kind);
+	rpc_copy(c.state, sizeof c.state, state);
+	rpc_copy(c.message, sizeof c.message, message != NULL ? message : "");
+	for (i = 0; i < r->n_changes; i++)
+		if (r->changes[i].id == c.id && strcmp(r->changes[i].kind, c.kind) == 0)
+			break;
+	if (i == r->n_changes && r->n_changes == RPC_CHANGES_MAX)
+		i = 0;
+	if (i < r->n_changes) {
+		memmove(&r->changes[i], &r->changes[i + 1],
+		    (r->n_changes - i - 1) * sizeof *r->changes);
+		r->n_changes--;
+	}
+	r->changes[r->n_changes++] = c;
+}
+
+bool
+rpc_take_change(struct rpc *r, struct rpc_change *out)
+{
+	if (r == NULL || r->n_changes == 0)
+		return false;
+	*out = r->changes[0];
+	memmove(&r->changes[0], &r->changes[1], --r->n_changes * sizeof *r->changes);
+	return true;
+}
+
 /*
  * A notification from the server.  session.closing means the server ends
  * the session right after: no reply will come, so the connection counts
- * as lost now, and its reason is kept for the user.
+ * as lost now, and its reason is kept for the user.  record.changed is
+ * kept for rpc_take_change.
  */
 static void
 rpc_on_notification(struct rpc *r, json_t *msg)
@@ -279,6 +321,10 @@ rpc_on_notification(struct rpc *r, json_t *msg)
 	const char *reason = json_string_value(json_object_get(params, "reason"));
 	const char *message = json_string_value(json_object_get(params, "message"));
 
+	if (strcmp(method, "record.changed") == 0) {
+		rpc_keep_change(r, params);
+		return;
+	}
 	if (strcmp(method, "session.closing") != 0)
 		return;
 	rpc_copy(r->closing_reason, sizeof r->closing_reason, reason != NULL ? reason : "closing");

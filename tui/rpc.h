@@ -8,7 +8,8 @@
  * anything else (a late reply to a call that timed out) is dropped.
  * Notifications from the server may arrive at any time, also while a call
  * waits: session.closing (the server is ending the session) is remembered,
- * and the connection counts as lost from then on.
+ * and the connection counts as lost from then on; record.changed (a record
+ * of the person changed state) is kept, a few at most, for rpc_take_change.
  */
 #ifndef JXJY_RPC_H
 #define JXJY_RPC_H
@@ -58,6 +59,17 @@ struct rpc_error {
 	struct rpc_problem problems[RPC_PROBLEMS_MAX];
 };
 
+/* A record.changed notification (docs/protocol.md). */
+struct rpc_change {
+	char		 kind[16];	/* "registration", "title", "declaration" */
+	long long	 id;
+	char		 state[16];
+	char		 message[256];	/* what changed, for people; not yet sanitised */
+};
+
+/* Kept until taken: one per record, the oldest dropped when more come. */
+#define RPC_CHANGES_MAX	8
+
 struct rpc;
 
 /*
@@ -95,6 +107,12 @@ json_t	*rpc_call(struct rpc *r, const char *method, json_t *params, struct rpc_e
  * a daemon that went away is noticed before the next request.
  */
 bool	rpc_alive(struct rpc *r);
+
+/*
+ * Take the oldest record.changed that has arrived (during a call or while
+ * rpc_alive read); false when none is kept.
+ */
+bool	rpc_take_change(struct rpc *r, struct rpc_change *out);
 
 /* The descriptor to poll for what the server sends; -1 once the connection is lost. */
 int	rpc_poll_fd(struct rpc *r);

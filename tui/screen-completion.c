@@ -392,6 +392,7 @@ compl_detail_run(struct app *a, json_int_t year, char *msg, size_t msgsize, bool
 	struct compl_detail d = { .app = a };
 	struct rpc_error err;
 	struct ui_event ev;
+	unsigned seen = a->changes;
 	size_t ni;
 	long page;
 	int rc = 0;
@@ -403,6 +404,21 @@ compl_detail_run(struct app *a, json_int_t year, char *msg, size_t msgsize, bool
 	}
 	ui_set_backdrop(compl_detail_paint, &d);
 	for (;;) {
+		/* A declaration changed (record.changed): read the year again. */
+		if (app_changed(a, &seen)) {
+			json_t *again = app_call(a, "completion.year", json_pack("{s:I}", "year",
+			    year), &err);
+
+			if (again != NULL) {
+				size_t n = json_array_size(json_object_get(again, "items"));
+
+				json_decref(d.year);
+				d.year = again;
+				d.cur = d.cur < n ? d.cur : n > 0 ? n - 1 : 0;
+			}
+			compl_say(d.message, sizeof d.message, &d.message_error, again != NULL ?
+			    a->change_message : err.message, again == NULL);
+		}
 		ui_repaint();
 		ui_next_event(&ev);
 		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev) || a->restart) {
@@ -466,12 +482,19 @@ screen_completion_run(struct app *a)
 	struct compl c = { .app = a };
 	struct ui_event ev;
 	enum screen_id next = SCREEN_HOME;
+	unsigned seen = a->changes;
 	json_t *sel;
 	size_t n;
 
 	ui_set_backdrop(compl_paint, &c);
 	compl_load(&c);
 	for (;;) {
+		/* A declaration changed (record.changed): the totals with it. */
+		if (app_changed(a, &seen)) {
+			compl_say(c.message, sizeof c.message, &c.message_error, a->change_message,
+			    false);
+			compl_load(&c);
+		}
 		ui_repaint();
 		ui_next_event(&ev);
 		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev) || a->restart) {

@@ -33,6 +33,7 @@ struct home {
 	size_t		  nkeys;
 	enum home_focus	  focus;
 	int		  user_x, user_w;	/* where the name button is */
+	char		  message[256];	/* what changed (record.changed), "" for none */
 };
 
 /* The name button: "张三 ▾". */
@@ -65,6 +66,8 @@ home_paint(void *arg)
 	ui_box(2, 0, LINES - 4, COLS, _("Function list"), UI_FRAME);
 	ui_list_draw(&home->functions, 3, 2, LINES - 6, COLS - 4,
 	    home->focus == HOME_FOCUS_LIST);
+	if (home->message[0] != '\0')
+		ui_message_line(home->message, false);
 	app_status(home->app, _("Arrows: choose  Enter: open  F2: user menu  F10: quit"));
 	free(unit);
 	free(button);
@@ -88,6 +91,34 @@ home_load(struct home *home)
 		home->keys[home->nkeys++] = xstrdup(key);
 		ui_list_add(&home->functions, label != NULL ? label : key);
 	}
+}
+
+/*
+ * A record of the person changed: read who is logged in again (session.whoami:
+ * the name, unit and functions shown here), keeping the selection, and say
+ * what changed.
+ */
+static void
+home_reread(struct home *home)
+{
+	struct rpc_error err;
+	json_t *result = app_call(home->app, "session.whoami", NULL, &err);
+	size_t selected = home->functions.selected;
+
+	app_copy(home->message, sizeof home->message, home->app->change_message);
+	if (result == NULL)
+		return;
+	app_set_me(home->app, result);
+	json_decref(result);
+	for (size_t i = 0; i < home->nkeys; i++)
+		free(home->keys[i]);
+	free(home->keys);
+	home->keys = NULL;
+	home->nkeys = 0;
+	ui_list_clear(&home->functions);
+	home_load(home);
+	if (selected < home->functions.n)
+		home->functions.selected = selected;
 }
 
 /* Open the selected function; returns the next screen, or SCREEN_HOME to stay. */
@@ -151,6 +182,7 @@ screen_home_run(struct app *a)
 	struct home home = { .app = a };
 	struct ui_event ev;
 	enum screen_id next = SCREEN_QUIT;
+	unsigned seen = a->changes;
 
 	if (a->me == NULL)
 		return SCREEN_LOGIN;
@@ -160,6 +192,8 @@ screen_home_run(struct app *a)
 	home_load(&home);
 	ui_set_backdrop(home_paint, &home);
 	for (;;) {
+		if (app_changed(a, &seen))
+			home_reread(&home);
 		ui_repaint();
 		ui_next_event(&ev);
 		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev)) {
@@ -168,6 +202,7 @@ screen_home_run(struct app *a)
 		}
 		if (ev.type != UI_EV_KEY)
 			continue;
+		home.message[0] = '\0';
 		if (ev.key == KEY_F(2) ||
 		    (ev.key == UI_KEY_ENTER && home.focus == HOME_FOCUS_USER)) {
 			if ((next = home_user_menu(&home)) != SCREEN_HOME)

@@ -621,9 +621,10 @@ profile_save(struct profile *p)
 		/* Nothing was written; the form is as it was read. */
 		profile_say(p, *message != '\0' ? message : _("Nothing was changed."), false);
 	} else {
-		ui_message(_("Save"), *message != '\0' ? message : _("Saved."));
+		/* The form and the status line say it before the dialog does, not after. */
 		if (profile_load(p) == 0)
 			profile_say(p, *message != '\0' ? message : _("Saved."), false);
+		ui_message(_("Save"), *message != '\0' ? message : _("Saved."));
 	}
 	free(message);
 	json_decref(result);
@@ -676,6 +677,26 @@ profile_reload(struct profile *p)
 		return;
 	if (profile_load(p) == 0)
 		profile_say(p, _("The profile was read again."), false);
+}
+
+/*
+ * A record of the person changed (record.changed: a title change decided,
+ * say): read the profile again and say what changed.  What the person has
+ * typed and not saved is kept: then the status line only says to press F5.
+ */
+static void
+profile_changed(struct profile *p)
+{
+	char *text;
+
+	if (profile_touched(p)) {
+		text = xasprintf(_("%s (F5: read the profile again)"), p->app->change_message);
+		profile_say(p, text, false);
+		free(text);
+		return;
+	}
+	if (profile_load(p) == 0)
+		profile_say(p, p->app->change_message, false);
 }
 
 static void
@@ -989,6 +1010,7 @@ profile_history_run(struct app *a, const char *who, json_int_t account_id)
 {
 	struct profile_history h = { .app = a, .account_id = account_id, .who = who };
 	struct ui_event ev;
+	unsigned seen = a->changes;
 	long page;
 	int rc = 0;
 
@@ -996,6 +1018,11 @@ profile_history_run(struct app *a, const char *who, json_int_t account_id)
 	ui_set_backdrop(profile_history_paint, &h);
 	profile_history_load(&h, false);
 	for (;;) {
+		if (app_changed(a, &seen)) {
+			profile_history_load(&h, false);
+			app_copy(h.message, sizeof h.message, a->change_message);
+			h.message_error = false;
+		}
 		ui_repaint();
 		ui_next_event(&ev);
 		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev)) {
@@ -1370,6 +1397,7 @@ screen_profile_run(struct app *a)
 	struct ui_event ev;
 	enum screen_id next = SCREEN_HOME;
 	enum ui_form_result res;
+	unsigned seen = a->changes;
 	int id;
 
 	profile_build(&p);
@@ -1382,6 +1410,8 @@ screen_profile_run(struct app *a)
 	}
 	profile_restore(&p);
 	for (;;) {
+		if (app_changed(a, &seen))
+			profile_changed(&p);
 		ui_repaint();
 		ui_next_event(&ev);
 		if (ev.type == UI_EV_QUIT) {

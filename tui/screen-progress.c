@@ -505,12 +505,21 @@ screen_progress_run(struct app *a)
 	struct progress p = { .app = a };
 	struct ui_event ev;
 	enum screen_id next = SCREEN_HOME;
+	unsigned seen = a->changes;
 	long page;
 	int rc;
 
 	ui_set_backdrop(progress_paint, &p);
 	progress_load(&p, false);
 	for (;;) {
+		/* A record changed (record.changed): show it as it is now, and say what changed. */
+		if (app_changed(a, &seen)) {
+			size_t cur = p.cur;
+
+			progress_load(&p, false);
+			p.cur = cur < p.n ? cur : p.n > 0 ? p.n - 1 : 0;
+			progress_say(&p, a->change_message, false);
+		}
 		ui_repaint();
 		ui_next_event(&ev);
 		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev) || a->restart) {

@@ -26,6 +26,7 @@ struct status {
 	struct app	*app;
 	struct ui_form	 form;
 	json_t		*result;	/* application.status's, or NULL */
+	char		*asked[2];	/* the ID number and password it answered, owned */
 	char		 message[512];
 	bool		 message_error;
 };
@@ -126,6 +127,18 @@ static const struct app_field status_fields[] = {
 	{ NULL, 0 },
 };
 
+/* Forget the credentials of the last answer. */
+static void
+status_forget(struct status *st)
+{
+	for (int i = 0; i < 2; i++) {
+		if (st->asked[i] != NULL)
+			explicit_bzero(st->asked[i], strlen(st->asked[i]));
+		free(st->asked[i]);
+		st->asked[i] = NULL;
+	}
+}
+
 /* Ask application.status; show what it says. */
 static void
 status_query(struct status *st)
@@ -152,6 +165,35 @@ status_query(struct status *st)
 	st->result = result;
 	if (strcmp(status_string(result, "state"), "pending") == 0)
 		ui_form_show(&st->form, STATUS_WITHDRAW, true);
+	status_forget(st);
+	st->asked[0] = xstrdup(ui_form_value(&st->form, STATUS_ID_NUMBER));
+	st->asked[1] = xstrdup(ui_form_value(&st->form, STATUS_PASSWORD));
+}
+
+/*
+ * The application shown changed (record.changed: the server tells this
+ * session since it asked): ask again with what it answered, and say what
+ * changed.
+ */
+static void
+status_changed(struct status *st)
+{
+	struct rpc_error err;
+	json_t *result;
+
+	if (st->asked[0] == NULL)
+		return;
+	result = app_call(st->app, "application.status", json_pack("{s:s, s:s}",
+	    "id_number", st->asked[0], "password", st->asked[1]), &err);
+	if (result == NULL) {
+		status_say(st, err.message, true);
+		return;
+	}
+	json_decref(st->result);
+	st->result = result;
+	ui_form_show(&st->form, STATUS_WITHDRAW,
+	    strcmp(status_string(result, "state"), "pending") == 0);
+	status_say(st, st->app->change_message, false);
 }
 
 /* 撤回申请, once the user confirms. */
@@ -184,6 +226,7 @@ screen_status_run(struct app *a)
 	struct status st = { .app = a };
 	struct ui_event ev;
 	enum screen_id next = SCREEN_LOGIN;
+	unsigned seen = a->changes;
 	int id;
 
 	ui_form_init(&st.form);
@@ -196,6 +239,8 @@ screen_status_run(struct app *a)
 	st.form.default_id = STATUS_QUERY;
 	ui_set_backdrop(status_paint, &st);
 	for (;;) {
+		if (app_changed(a, &seen))
+			status_changed(&st);
 		ui_repaint();
 		ui_next_event(&ev);
 		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev)) {
@@ -216,5 +261,6 @@ screen_status_run(struct app *a)
 	ui_set_backdrop(NULL, NULL);
 	ui_form_free(&st.form);
 	json_decref(st.result);
+	status_forget(&st);
 	return next;
 }

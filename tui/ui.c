@@ -37,6 +37,7 @@ static bool ui_stopped;
 static void (*ui_tick_fn)(void *);
 static int (*ui_tick_fd)(void *);
 static void *ui_tick_arg;
+static bool ui_refresh_posted;	/* ui_post_refresh: UI_EV_REFRESH is due */
 static bool ui_hangup;		/* the terminal went away */
 static int ui_wake_pipe[2] = { -1, -1 };	/* ui_wake_from_signal -> ui_wait */
 static void (*ui_backdrop)(void *);
@@ -86,6 +87,12 @@ ui_start(void)
 	set_escdelay(UI_ESCDELAY_MS);
 	/* ui_next_event waits in poll(); ncurses only takes what has arrived. */
 	wtimeout(stdscr, 0);
+	/*
+	 * Finish every refresh even when input is waiting: by default ncurses
+	 * stops an update when it sees typeahead, and a dialog put up after a
+	 * long step (a download's 已保存) stayed unseen until the next key.
+	 */
+	typeahead(-1);
 	if (ui_wake_pipe[0] < 0 && pipe2(ui_wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
 		ui_wake_pipe[0] = ui_wake_pipe[1] = -1;
 	curs_set(0);
@@ -120,6 +127,12 @@ ui_set_tick(void (*fn)(void *), int (*fd)(void *), void *arg)
 	ui_tick_fn = fn;
 	ui_tick_fd = fd;
 	ui_tick_arg = arg;
+}
+
+void
+ui_post_refresh(void)
+{
+	ui_refresh_posted = true;
 }
 
 void
@@ -280,6 +293,11 @@ ui_next_event(struct ui_event *ev)
 			/* Nothing typed: see to the connection, then sleep. */
 			if (ui_tick_fn != NULL)
 				ui_tick_fn(ui_tick_arg);
+			if (ui_refresh_posted && !ui_stopped) {
+				ui_refresh_posted = false;
+				ev->type = UI_EV_REFRESH;
+				return;
+			}
 			if (ui_hangup) {
 				ev->type = UI_EV_QUIT;
 				return;

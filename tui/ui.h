@@ -33,6 +33,7 @@ enum ui_event_type {
 	UI_EV_KEY,	/* key: a KEY_* code or a control character (UI_KEY_*) */
 	UI_EV_RESIZE,	/* the terminal changed size (and is big enough): repaint */
 	UI_EV_QUIT,	/* a signal asked us to stop */
+	UI_EV_REFRESH,	/* the server said a record changed (ui_post_refresh): re-read */
 };
 
 struct ui_event {
@@ -78,6 +79,13 @@ void	ui_wake_from_signal(void);
  * descriptor) is readable; with no descriptor, every 250 ms.
  */
 void	ui_set_tick(void (*fn)(void *), int (*fd)(void *), void *arg);
+
+/*
+ * From the tick: make the waiting ui_next_event return UI_EV_REFRESH once
+ * (a key already typed comes first).  Whoever waits gets it, a dialog too,
+ * which ignores it: screens keep what they must re-read (app_changed).
+ */
+void	ui_post_refresh(void);
 
 /*
  * Wait for the next event.  While the terminal is smaller than 80x24 it

@@ -448,6 +448,8 @@ application_status(struct rpc_call *call)
 		json_object_set_new(call->result, "decided_at", json_string(row.decided_at));
 	if (row.reject_reason != NULL && strcmp(row.state, "rejected") == 0)
 		json_object_set_new(call->result, "reject_reason", json_string(row.reject_reason));
+	/* From now on this guest hears record.changed for its application (sessions.h). */
+	sessions_watch(&call->session->registry, row.id);
 	account_row_free(&row);
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include "db.h"
 #include "log.h"
 #include "messages.h"
+#include "notify.h"
 #include "rpc.h"
 #include "stats.h"
 #include "text.h"
@@ -821,10 +822,13 @@ rpc_handle_line(struct session *s, const char *line, size_t len)
 	struct rpc_request req;
 	struct timespec t0;
 	json_t *method;
-	char *out;
+	char *out, origin[DB_ORIGIN_MAX];
 	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* What this request changes is this session's doing: record.changed skips it. */
+	snprintf(origin, sizeof origin, "%s.%lu", notify_instance(), s->serial);
+	db_set_origin(origin);
 	rc = rpc_check_line(s, line, len, &req, &call);
 	if (rc == 0)
 		rc = rpc_provide(&call);
@@ -834,6 +838,7 @@ rpc_handle_line(struct session *s, const char *line, size_t len)
 		db_rollback(call.db);	/* a handler that forgot to finish */
 		db_release(call.db);
 	}
+	db_set_origin(NULL);
 	if ((method = req.method) == NULL)
 		goto reply;	/* no request: nothing to log */
 

@@ -35,6 +35,7 @@ struct db_conn {
 	bool		 in_use;
 	bool		 pooled;
 	unsigned char	 prepared[DB_MAX_STMTS];	/* by stmt slot */
+	char		 origin[DB_ORIGIN_MAX];	/* jxjy.origin as last set here */
 	char		 sqlstate[6];
 	char		 errtext[512];
 };
@@ -50,6 +51,39 @@ static struct {
 } pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .freed = PTHREAD_COND_INITIALIZER };
 
 static atomic_int next_slot = 1;
+
+/* db_set_origin's, for the connections this thread acquires. */
+static _Thread_local char thread_origin[DB_ORIGIN_MAX];
+
+void
+db_set_origin(const char *origin)
+{
+	snprintf(thread_origin, sizeof thread_origin, "%s", origin != NULL ? origin : "");
+}
+
+/*
+ * Give c the thread's origin (the setting jxjy.origin, which the triggers
+ * of schema/008 put in their notices) unless it has it already: one round
+ * trip only when another session used c last.  A failure is logged; the
+ * notice then names no origin or a wrong one, which costs a notification
+ * at most (the next acquire tries again).
+ */
+static void
+db_apply_origin(struct db_conn *c)
+{
+	const char *params[1] = { thread_origin };
+	PGresult *r;
+
+	if (strcmp(c->origin, thread_origin) == 0)
+		return;
+	r = PQexecParams(c->pg, "SELECT set_config('jxjy.origin', $1, false)", 1, NULL,
+	    params, NULL, NULL, 0);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK)
+		snprintf(c->origin, sizeof c->origin, "%s", thread_origin);
+	else
+		log_warning("database: cannot set jxjy.origin: %s", PQerrorMessage(c->pg));
+	PQclear(r);
+}
 
 int
 db_year_now(void)
@@ -137,6 +171,7 @@ db_open(struct db_conn *c, const char *conninfo, int statement_timeout)
 	}
 	PQsetNoticeProcessor(c->pg, db_notice, NULL);
 	memset(c->prepared, 0, sizeof c->prepared);
+	c->origin[0] = '\0';
 	snprintf(opts, sizeof opts, "SET statement_timeout = %d", statement_timeout);
 	if (db_setting(c, opts) != 0 ||
 	    db_setting(c, "SET TIME ZONE '" DB_TIME_ZONE "'") != 0) {
@@ -261,6 +296,7 @@ db_acquire(int wait_ms)
 		return NULL;
 	}
 	c->sqlstate[0] = c->errtext[0] = '\0';
+	db_apply_origin(c);
 	return c;
 }
 

@@ -80,6 +80,16 @@ PGresult *db_exec_simple(struct db_conn *c, const char *sql);
 /* db_exec_simple for commands whose result is not needed; returns 0 or -1. */
 int	db_command(struct db_conn *c, const char *sql);
 
+/*
+ * What the connections this thread acquires from now on say made their
+ * changes: the setting jxjy.origin, "INSTANCE.SERIAL" of the session
+ * whose request runs (rpc.c), "" for none.  The triggers of schema/008 put
+ * it in their notices, so that record.changed skips the session that made
+ * the change (it knows).  At most DB_ORIGIN_MAX - 1 bytes.
+ */
+#define DB_ORIGIN_MAX	48
+void	db_set_origin(const char *origin);
+
 bool	db_begin(struct db_conn *c);
 bool	db_commit(struct db_conn *c);
 void	db_rollback(struct db_conn *c);

@@ -56,6 +56,34 @@ notify_instance(void)
 	return instance;
 }
 
+/*
+ * "changed ACCOUNT KIND ID STATE ORIGIN NAME" (schema/008): tell this
+ * daemon's sessions of ACCOUNT but the one ORIGIN names ("INSTANCE.SERIAL":
+ * its request made the change).  Every daemon hears it, the one that made
+ * the change too, and only once the transaction committed.
+ */
+static int
+notify_handle_changed(const char *payload)
+{
+	struct sessions_change c = { 0 };
+	char origin[48];
+	size_t mine = strlen(notify_instance());
+	unsigned long except = 0;
+	long long account, id;
+	int used = 0;
+
+	if (sscanf(payload, "changed %lld %15[a-z] %lld %15[a-z] %47[^ ]%n", &account, c.kind,
+	    &id, c.state, origin, &used) != 5 || account <= 0 || id <= 0 ||
+	    (payload[used] != '\0' && payload[used] != ' '))
+		return -1;
+	c.id = (int64_t)id;
+	if (payload[used] == ' ')
+		snprintf(c.name, sizeof c.name, "%s", payload + used + 1);
+	if (strncmp(origin, notify_instance(), mine) == 0 && origin[mine] == '.')
+		except = strtoul(origin + mine + 1, NULL, 10);
+	return sessions_record_changed((int64_t)account, &c, except);
+}
+
 int
 notify_handle(const char *payload)
 {
@@ -63,6 +91,8 @@ notify_handle(const char *payload)
 	long long account;
 	int used = 0, n;
 
+	if (strncmp(payload, "changed ", 8) == 0)
+		return notify_handle_changed(payload);
 	if (sscanf(payload, "end %lld %16[0-9a-f]%n", &account, from, &used) != 2 ||
 	    payload[used] != '\0' || account <= 0)
 		return -1;

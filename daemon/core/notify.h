@@ -16,6 +16,14 @@
  * seconds; notices sent meanwhile are lost, so after LISTENing again it
  * reconciles: every session logged in here before its account's last
  * password change (accounts.password_changed_at) is ended.
+ *
+ * The same channel carries "changed ACCOUNT KIND ID STATE ORIGIN NAME",
+ * sent by the triggers of schema/008 when a record of ACCOUNT changes
+ * state: each jxjyd, the one that made the change included, hands it to
+ * its sessions of that account (sessions_record_changed), which send
+ * record.changed, but for the session ORIGIN names, whose request made it.
+ * A change made while the listener was away is not heard (a screen shows
+ * it at its next read).
  */
 #ifndef JXJYD_NOTIFY_H
 #define JXJYD_NOTIFY_H
@@ -38,8 +46,9 @@ void	notify_stop(void);
 
 /*
  * Handle one payload as the listening thread does: "end ACCOUNT INSTANCE"
- * ends this daemon's sessions of ACCOUNT unless INSTANCE is this one.
- * Returns the number of sessions ended, -1 for a payload it does not know.
+ * ends this daemon's sessions of ACCOUNT unless INSTANCE is this one;
+ * "changed ACCOUNT ..." is kept for its sessions.  Returns the number of
+ * sessions ended or told, -1 for a payload it does not know.
  */
 int	notify_handle(const char *payload);
 

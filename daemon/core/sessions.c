@@ -36,14 +36,17 @@ sessions_remove(struct sessions_entry *e)
 		}
 	}
 	e->registered = false;
-	stats_account_logout();
+	e->n_changes = 0;
+	atomic_store(&e->changed, false);
+	if (!e->watching)
+		stats_account_logout();
+	e->watching = false;
 }
 
-void
-sessions_login(struct sessions_entry *e, int64_t account_id)
+/* Put e on the list as account_id's; registry.lock held, e not registered. */
+static void
+sessions_add(struct sessions_entry *e, int64_t account_id)
 {
-	pthread_mutex_lock(&registry.lock);
-	sessions_remove(e);
 	e->account_id = account_id;
 	clock_gettime(CLOCK_REALTIME, &e->login_time);
 	if (registry.n == registry.cap) {
@@ -52,8 +55,86 @@ sessions_login(struct sessions_entry *e, int64_t account_id)
 	}
 	registry.list[registry.n++] = e;
 	e->registered = true;
+	e->n_changes = 0;
+	atomic_store(&e->changed, false);
+}
+
+void
+sessions_login(struct sessions_entry *e, int64_t account_id)
+{
+	pthread_mutex_lock(&registry.lock);
+	sessions_remove(e);
+	sessions_add(e, account_id);
 	stats_account_login();
 	pthread_mutex_unlock(&registry.lock);
+}
+
+void
+sessions_watch(struct sessions_entry *e, int64_t account_id)
+{
+	pthread_mutex_lock(&registry.lock);
+	if (!e->registered || e->watching) {
+		sessions_remove(e);
+		sessions_add(e, account_id);
+		e->watching = true;
+	}
+	pthread_mutex_unlock(&registry.lock);
+}
+
+/* Keep c on e, one per record, at most SESSIONS_CHANGES_MAX; registry.lock held. */
+static void
+sessions_keep_change(struct sessions_entry *e, const struct sessions_change *c)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_changes; i++)
+		if (e->changes[i].id == c->id && strcmp(e->changes[i].kind, c->kind) == 0)
+			break;
+	if (i == e->n_changes && e->n_changes == SESSIONS_CHANGES_MAX)
+		i = 0;		/* full: the oldest goes */
+	if (i < e->n_changes) {
+		memmove(&e->changes[i], &e->changes[i + 1],
+		    (e->n_changes - i - 1) * sizeof *e->changes);
+		e->n_changes--;
+	}
+	e->changes[e->n_changes++] = *c;
+	atomic_store(&e->changed, true);
+}
+
+int
+sessions_record_changed(int64_t account_id, const struct sessions_change *c,
+    unsigned long except)
+{
+	int n = 0;
+
+	pthread_mutex_lock(&registry.lock);
+	for (size_t i = 0; i < registry.n; i++) {
+		struct sessions_entry *e = registry.list[i];
+		uint64_t one = 1;
+
+		if (e->account_id != account_id || (except != 0 && e->serial == except))
+			continue;
+		sessions_keep_change(e, c);
+		if (e->wake_fd >= 0 && write(e->wake_fd, &one, sizeof one) < 0)
+			log_debug("session %lu: wake: %s", e->serial, strerror(errno));
+		n++;
+	}
+	pthread_mutex_unlock(&registry.lock);
+	return n;
+}
+
+size_t
+sessions_take_changes(struct sessions_entry *e, struct sessions_change *out)
+{
+	size_t n;
+
+	pthread_mutex_lock(&registry.lock);
+	n = e->n_changes;
+	memcpy(out, e->changes, n * sizeof *out);
+	e->n_changes = 0;
+	atomic_store(&e->changed, false);
+	pthread_mutex_unlock(&registry.lock);
+	return n;
 }
 
 void
@@ -84,7 +165,7 @@ sessions_mark(int64_t account_id, const struct sessions_entry *except, double be
 	for (size_t i = 0; i < registry.n; i++) {
 		struct sessions_entry *e = registry.list[i];
 
-		if (e != except && e->account_id == account_id &&
+		if (e != except && e->account_id == account_id && !e->watching &&
 		    sessions_seconds(&e->login_time) < before) {
 			uint64_t one = 1;
 
@@ -137,6 +218,8 @@ sessions_logged_in_accounts(int64_t **ids)
 	for (size_t i = 0; i < registry.n; i++) {
 		size_t j;
 
+		if (registry.list[i]->watching)
+			continue;
 		for (j = 0; j < n && (*ids)[j] != registry.list[i]->account_id; j++)
 			;
 		if (j == n)

@@ -7,6 +7,17 @@
  * is marked revoked and woken through its eventfd; its own thread then
  * says "logged_out_elsewhere" and closes.  Sessions on other jxjyd
  * processes are not reached (docs/operations.md); notify.c tells them.
+ *
+ * The registry also carries the changes of a person's records to the
+ * person's sessions (record.changed, docs/protocol.md): notify.c hears
+ * them from the database and hands each to sessions_record_changed, which
+ * keeps it on every session of the account and wakes it; the session's
+ * thread takes them (sessions_take_changes) when its client reads.  A
+ * session keeps at most SESSIONS_CHANGES_MAX, one per record (a later
+ * change of the same record replaces the earlier; the oldest goes when
+ * full), so a client that never reads costs no more than that.  A guest
+ * that asked for its application's status (application.status) watches
+ * that account: it hears the changes but is never ended with it.
  */
 #ifndef JXJYD_SESSIONS_H
 #define JXJYD_SESSIONS_H
@@ -17,6 +28,16 @@
 #include <stdint.h>
 #include <time.h>
 
+#define SESSIONS_CHANGES_MAX	4
+
+/* One change of a record's state, as record.changed says it. */
+struct sessions_change {
+	char		 kind[16];	/* "registration", "title", "declaration" */
+	int64_t		 id;
+	char		 state[16];
+	char		 name[256];	/* the record's own name, UTF-8, may be "" */
+};
+
 struct sessions_entry {
 	unsigned long	 serial;	/* the session's, for log lines */
 	int		 wake_fd;	/* eventfd written when revoked; -1 when none */
@@ -26,10 +47,32 @@ struct sessions_entry {
 	int64_t		 account_id;	/* while registered */
 	struct timespec	 login_time;	/* CLOCK_REALTIME at login (or at its own password
 					   change): notify.c's reconciliation */
+	bool		 watching;	/* a guest watching account_id's application */
+	struct sessions_change changes[SESSIONS_CHANGES_MAX];	/* oldest first */
+	size_t		 n_changes;
+	atomic_bool	 changed;	/* n_changes > 0: a hint read without the lock */
 };
 
 /* Register e as logged in to account_id (replacing what it was registered as). */
 void	sessions_login(struct sessions_entry *e, int64_t account_id);
+
+/*
+ * A guest session watches account_id's application (application.status):
+ * it hears record.changed for it, is not ended with it and is not counted
+ * as logged in.  Nothing when e is logged in.
+ */
+void	sessions_watch(struct sessions_entry *e, int64_t account_id);
+
+/*
+ * A record of account_id changed: keep c on each of its sessions (and the
+ * guests watching it) but the one with serial except (0: none; it made the
+ * change) and wake them.  Returns how many.
+ */
+int	sessions_record_changed(int64_t account_id, const struct sessions_change *c,
+	    unsigned long except);
+
+/* Move e's kept changes, oldest first, to out (room for SESSIONS_CHANGES_MAX). */
+size_t	sessions_take_changes(struct sessions_entry *e, struct sessions_change *out);
 
 /* Unregister e (nothing when it is not registered); before its memory goes. */
 void	sessions_logout(struct sessions_entry *e);

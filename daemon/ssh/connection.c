@@ -858,6 +858,53 @@ connection_notify_closing(struct connection *s, const char *reason)
 }
 
 /*
+ * The sentence of record.changed in the session's language: the catalogue's
+ * "changed.KIND.STATE" with the record's name, or "changed.other".
+ */
+static char *
+connection_change_message(const struct connection *s, const struct sessions_change *c)
+{
+	char key[64];
+	const char *format;
+
+	snprintf(key, sizeof key, "changed.%s.%s", c->kind, c->state);
+	format = message_get(s->session.lang, key);
+	if (strcmp(format, key) == 0)
+		format = message_get(s->session.lang, "changed.other");
+	return xasprintf(format, c->name);
+}
+
+/*
+ * Send record.changed for the changes kept for this session (sessions.h),
+ * but only while the client reads what it is sent: otherwise they wait,
+ * coalesced and bounded, in the registry.
+ */
+static void
+connection_send_changes(const struct config *cfg, struct connection *s)
+{
+	struct sessions_change changes[SESSIONS_CHANGES_MAX];
+	size_t n;
+
+	if (!atomic_load(&s->session.registry.changed) || !(s->subsystem || s->shell) ||
+	    connection_backlog(s) > (size_t)cfg->output_backlog)
+		return;
+	n = sessions_take_changes(&s->session.registry, changes);
+	for (size_t i = 0; i < n; i++) {
+		char *message = connection_change_message(s, &changes[i]);
+		json_t *note = json_pack("{s:s, s:s, s:{s:s, s:I, s:s, s:s}}", "jsonrpc", "2.0",
+		    "method", "record.changed", "params", "kind", changes[i].kind,
+		    "id", (json_int_t)changes[i].id, "state", changes[i].state,
+		    "message", message);
+		char *line = note != NULL ? json_dumps(note, JSON_COMPACT) : NULL;
+
+		json_decref(note);
+		free(message);
+		if (line != NULL)
+			connection_send(s, line);
+	}
+}
+
+/*
  * Whether the client has left the session's output unread for longer than
  * sessions.stall_timeout (logged and counted when so).
  */
@@ -915,6 +962,7 @@ connection_serve(struct connection *s)
 
 		/* Lines that came with the handshake run before the first poll. */
 		connection_run_pending(cfg, s);
+		connection_send_changes(cfg, s);
 		connection_flush(s);
 		connection_pull_input(s);
 		if (atomic_load(&s->session.registry.revoked)) {

@@ -72,6 +72,7 @@ conn_call(struct conn *c, const char *method, const char *params, char **reply,
 		return -1;
 	}
 	free(line);
+again:
 	while ((nl = memchr(c->buf, '\n', c->len)) == NULL) {
 		if (c->len == BENCH_LINE_MAX) {
 			snprintf(err, errsize, "reply too long");
@@ -85,6 +86,12 @@ conn_call(struct conn *c, const char *method, const char *params, char **reply,
 			return -1;
 		}
 		c->len += (size_t)n;
+	}
+	/* A notification (record.changed: a record of this person changed) is no reply. */
+	if (strncmp(c->buf, "{\"jsonrpc\":\"2.0\",\"method\":", 26) == 0) {
+		c->len -= (size_t)(nl + 1 - c->buf);
+		memmove(c->buf, nl + 1, c->len);
+		goto again;
 	}
 	*nl = '\0';
 	*reply = c->buf;
