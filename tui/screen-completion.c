@@ -151,6 +151,15 @@ compl_columns(int *xs)
 	return x;
 }
 
+static const struct ui_key_help compl_keys[] = {
+	{ N_("Up/Down"), N_("choose a year"), true },
+	{ N_("Enter"), N_("the year's records"), true },
+	{ N_("F5"), N_("refresh"), true },
+	{ N_("Home/End"), N_("the first, the last year"), false },
+	{ N_("Esc"), N_("back"), true },
+	{ 0 }
+};
+
 static void
 compl_paint(void *arg)
 {
@@ -227,13 +236,21 @@ compl_paint(void *arg)
 		free(req);
 	}
 	ui_message_line(c->message, c->message_error);
-	app_status(c->app, _("Arrows: choose  Enter: the year's records  F5: refresh  Esc: back"));
+	app_status(c->app, NULL);
 }
 
 /* ---- 继续历程明细 --------------------------------------------------------------------- */
 
 /* Rows of the forms table shown at most (the records get the rest). */
 #define COMPL_FORM_ROWS	5
+
+static const struct ui_key_help compl_detail_keys[] = {
+	{ N_("Up/Down"), N_("choose a record"), true },
+	{ N_("Enter"), N_("details"), true },
+	{ N_("PgUp/PgDn, Home/End"), N_("move faster"), false },
+	{ N_("Esc"), N_("back"), true },
+	{ 0 }
+};
 
 static void
 compl_detail_paint(void *arg)
@@ -354,7 +371,7 @@ compl_detail_paint(void *arg)
 	ui_put(LINES - 3, 1, COLS - 2, line, UI_HINT, false);
 	free(line);
 	ui_message_line(d->message, d->message_error);
-	app_status(d->app, _("Arrows: choose  Enter: details  Esc: back"));
+	app_status(d->app, NULL);
 }
 
 /* Enter on a record: declaration.get in full, in a pager.  Returns -1 to quit. */
@@ -402,6 +419,7 @@ compl_detail_run(struct app *a, json_int_t year, char *msg, size_t msgsize, bool
 		return a->restart ? -1 : 0;
 	}
 	ui_set_backdrop(compl_detail_paint, &d);
+	ui_help_set(compl_detail_keys);
 	for (;;) {
 		ui_repaint();
 		ui_next_event(&ev);
@@ -470,6 +488,7 @@ screen_completion_run(struct app *a)
 	size_t n;
 
 	ui_set_backdrop(compl_paint, &c);
+	ui_help_set(compl_keys);
 	compl_load(&c);
 	for (;;) {
 		ui_repaint();
@@ -521,6 +540,7 @@ screen_completion_run(struct app *a)
 				goto out;
 			}
 			ui_set_backdrop(compl_paint, &c);
+			ui_help_set(compl_keys);
 			/* A decision may have come meanwhile. */
 			compl_load(&c);
 			break;

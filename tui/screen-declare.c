@@ -142,6 +142,18 @@ declare_row_after_fields(struct declare *d)
 	return row;
 }
 
+static const struct ui_key_help declare_keys[] = {
+	{ N_("Tab, Down"), N_("next field"), true },
+	{ N_("Shift-Tab, Up"), N_("previous field"), false },
+	{ N_("Enter"), N_("choose; on a button, press it"), true },
+	{ N_("Tab on the path"), N_("complete the file's path"), false },
+	{ N_("F4, Space, typing"), N_("open the list of a choice field"), false },
+	{ N_("PgUp/PgDn"), N_("scroll"), false },
+	{ N_("Esc"), N_("back (asks first)"), true },
+	{ N_("F10"), N_("quit"), true },
+	{ 0 }
+};
+
 static void
 declare_paint(void *arg)
 {
@@ -198,9 +210,7 @@ declare_paint(void *arg)
 	if (ui_form_last_row(f) >= f->view_top + f->view_h)
 		ui_put(top + h - 1, x0 + w - 16, 14, _("(more below)"), UI_HINT, false);
 	ui_message_line(d->message, d->message_error);
-	app_status(d->app, ui_form_focus_id(f) == DECL_PATH ?
-	    _("Tab: complete the path  Down: next  Esc: back  F10: quit") :
-	    _("Tab: next  Enter: choose  Esc: back  F10: quit"));
+	app_status(d->app, NULL);
 }
 
 /* The definition of the form with this code in the catalog, or NULL. */
@@ -988,6 +998,7 @@ declare_loop(struct declare *d)
 	int id;
 
 	ui_set_backdrop(declare_paint, d);
+	ui_help_set(declare_keys);
 	for (;;) {
 		ui_repaint();
 		ui_next_event(&ev);

@@ -44,6 +44,16 @@ home_user_caption(struct home *home)
 	return xasprintf("%s ▾", *name != '\0' ? name : app_me_string(home->app, "id_number"));
 }
 
+static const struct ui_key_help home_keys[] = {
+	{ N_("Up/Down"), N_("choose"), true },
+	{ N_("Enter"), N_("open"), true },
+	{ N_("F2"), N_("user menu"), true },
+	{ N_("Tab"), N_("the list or the user button"), false },
+	{ N_("PgUp/PgDn, Home/End"), N_("move faster"), false },
+	{ N_("F10"), N_("quit"), true },
+	{ 0 }
+};
+
 static void
 home_paint(void *arg)
 {
@@ -65,7 +75,7 @@ home_paint(void *arg)
 	ui_box(2, 0, LINES - 4, COLS, _("Function list"), UI_FRAME);
 	ui_list_draw(&home->functions, 3, 2, LINES - 6, COLS - 4,
 	    home->focus == HOME_FOCUS_LIST);
-	app_status(home->app, _("Arrows: choose  Enter: open  F2: user menu  F10: quit"));
+	app_status(home->app, NULL);
 	free(unit);
 	free(button);
 	free(caption);
@@ -159,6 +169,7 @@ screen_home_run(struct app *a)
 	ui_list_init(&home.functions, _("No functions are available to this account."));
 	home_load(&home);
 	ui_set_backdrop(home_paint, &home);
+	ui_help_set(home_keys);
 	for (;;) {
 		ui_repaint();
 		ui_next_event(&ev);

@@ -73,6 +73,26 @@ password_buttons_row(const struct password *p)
 	return ROW_KEYS + 1 + (int)p->nkeys + 1;
 }
 
+static const struct ui_key_help password_keys[] = {
+	{ N_("Tab, Down"), N_("next field"), true },
+	{ N_("Shift-Tab, Up"), N_("previous field"), false },
+	{ N_("Left/Right"), N_("remove or keep a key"), true },
+	{ N_("Enter"), N_("confirm; on a button, press it"), true },
+	{ N_("Esc"), N_("back"), true },
+	{ N_("F10"), N_("quit"), true },
+	{ 0 }
+};
+
+/* The first change of a password: leaving it logs out. */
+static const struct ui_key_help password_forced_keys[] = {
+	{ N_("Tab, Down"), N_("next field"), true },
+	{ N_("Shift-Tab, Up"), N_("previous field"), false },
+	{ N_("Left/Right"), N_("remove or keep a key"), true },
+	{ N_("Enter"), N_("confirm; on a button, press it"), true },
+	{ N_("Esc"), N_("log out"), true },
+	{ 0 }
+};
+
 static void
 password_paint(void *arg)
 {
@@ -115,9 +135,7 @@ password_paint(void *arg)
 		free(line);
 	}
 	ui_message_line(p->message, true);
-	app_status(p->app, p->forced ?
-	    _("Tab: next  Left/Right: remove or keep  Enter: confirm  Esc: log out") :
-	    _("Tab: next  Left/Right: remove or keep  Enter: confirm  Esc: back  F10: quit"));
+	app_status(p->app, NULL);
 }
 
 static int
@@ -292,6 +310,7 @@ screen_password_run(struct app *a)
 	p.form.default_id = PASSWORD_OK;
 	ui_form_focus(&p.form, p.forced ? PASSWORD_NEW : PASSWORD_OLD);
 	ui_set_backdrop(password_paint, &p);
+	ui_help_set(p.forced ? password_forced_keys : password_keys);
 	for (;;) {
 		ui_repaint();
 		ui_next_event(&ev);

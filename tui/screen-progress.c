@@ -153,6 +153,21 @@ progress_load(struct progress *p, bool more)
 	json_decref(result);
 }
 
+static const struct ui_key_help progress_keys_help[] = {
+	{ N_("Enter"), N_("details"), true },
+	{ N_("Left/Right, 1-5"), N_("state"), true },
+	{ N_("Esc"), N_("back"), true },
+	{ N_("w"), N_("withdraw"), true },
+	{ N_("e"), N_("edit"), true },
+	{ N_("d"), N_("delete"), true },
+	{ N_("v"), N_("revise"), true },
+	{ N_("g"), N_("download the attachment"), false },
+	{ N_("Up/Down"), N_("choose"), false },
+	{ N_("PgDn"), N_("next page; past the end, load more"), false },
+	{ N_("F5"), N_("refresh"), false },
+	{ 0 }
+};
+
 static void
 progress_paint(void *arg)
 {
@@ -204,8 +219,7 @@ progress_paint(void *arg)
 	ui_put(LINES - 3, 1, COLS - 2, info, UI_HINT, false);
 	free(info);
 	ui_message_line(p->message, p->message_error);
-	app_status(p->app, _("Left/Right, 1-5: state  Enter: details  w: withdraw  e: edit  "
-	    "d: delete  v: revise  Esc: back"));
+	app_status(p->app, NULL);
 }
 
 /* The name of a history entry's action. */
@@ -401,6 +415,7 @@ progress_act(struct progress *p, json_t *d, int key)
 		}
 		rc = declare_edit_run(p->app, d);
 		ui_set_backdrop(progress_paint, p);
+		ui_help_set(progress_keys_help);
 		return rc != 0 ? -1 : 1;
 	case 'v':
 		if (strcmp(state, "rejected") != 0) {
@@ -418,6 +433,7 @@ progress_act(struct progress *p, json_t *d, int key)
 		rc = declare_edit_run(p->app, fresh);
 		json_decref(fresh);
 		ui_set_backdrop(progress_paint, p);
+		ui_help_set(progress_keys_help);
 		return rc != 0 ? -1 : 1;
 	case 'g':
 		if (!json_is_object(json_object_get(d, "attachment"))) {
@@ -509,6 +525,7 @@ screen_progress_run(struct app *a)
 	int rc;
 
 	ui_set_backdrop(progress_paint, &p);
+	ui_help_set(progress_keys_help);
 	progress_load(&p, false);
 	for (;;) {
 		ui_repaint();

@@ -38,6 +38,15 @@ status_string(json_t *o, const char *key)
 	return s != NULL ? s : "";
 }
 
+static const struct ui_key_help status_keys[] = {
+	{ N_("Tab, Down"), N_("next field"), true },
+	{ N_("Shift-Tab, Up"), N_("previous field"), false },
+	{ N_("Enter"), N_("confirm; on a button, press it"), true },
+	{ N_("Esc"), N_("back"), true },
+	{ N_("F10"), N_("quit"), true },
+	{ 0 }
+};
+
 static void
 status_paint(void *arg)
 {
@@ -109,7 +118,7 @@ status_paint(void *arg)
 			    "number and password."), UI_HINT, false);
 	}
 	ui_message_line(st->message, st->message_error);
-	app_status(st->app, _("Tab: next  Enter: confirm  Esc: back  F10: quit"));
+	app_status(st->app, NULL);
 }
 
 static void
@@ -187,6 +196,7 @@ screen_status_run(struct app *a)
 	ui_form_show(&st.form, STATUS_WITHDRAW, false);
 	st.form.default_id = STATUS_QUERY;
 	ui_set_backdrop(status_paint, &st);
+	ui_help_set(status_keys);
 	for (;;) {
 		ui_repaint();
 		ui_next_event(&ev);
