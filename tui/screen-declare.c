@@ -143,9 +143,9 @@ declare_row_after_fields(struct declare *d)
 }
 
 static const struct ui_key_help declare_keys[] = {
-	{ N_("Tab, Down"), N_("next field"), true },
-	{ N_("Shift-Tab, Up"), N_("previous field"), false },
-	{ N_("Enter"), N_("choose; on a button, press it"), true },
+	{ N_("Tab"), N_("next field"), true },
+	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
+	{ N_("Enter"), N_("choose"), true },
 	{ N_("Tab on the path"), N_("complete the file's path"), false },
 	{ N_("F4, Space, typing"), N_("open the list of a choice field"), false },
 	{ N_("PgUp/PgDn"), N_("scroll"), false },

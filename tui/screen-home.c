@@ -140,7 +140,7 @@ home_user_menu(struct home *home)
 	struct rpc_error err;
 	json_t *result;
 
-	switch (ui_menu(NULL, items, 2, 2, home->user_x + 2)) {
+	switch (ui_menu(NULL, items, 2, 3, home->user_x + 2)) {	/* inside the list's box */
 	case HOME_MENU_PASSWORD:
 		return SCREEN_PASSWORD;
 	case HOME_MENU_LOGOUT:

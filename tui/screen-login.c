@@ -50,9 +50,9 @@ login_say(struct login *l, const char *text, bool error)
 }
 
 static const struct ui_key_help login_keys[] = {
-	{ N_("Tab, Down"), N_("next field"), true },
-	{ N_("Shift-Tab, Up"), N_("previous field"), false },
-	{ N_("Enter"), N_("confirm; on a button, press it"), true },
+	{ N_("Tab"), N_("next field"), true },
+	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
+	{ N_("Enter"), N_("confirm"), true },
 	{ N_("F5"), N_("a new verification code"), true },
 	{ N_("F10"), N_("quit"), true },
 	{ 0 }

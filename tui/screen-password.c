@@ -74,22 +74,22 @@ password_buttons_row(const struct password *p)
 }
 
 static const struct ui_key_help password_keys[] = {
-	{ N_("Tab, Down"), N_("next field"), true },
-	{ N_("Shift-Tab, Up"), N_("previous field"), false },
-	{ N_("Left/Right"), N_("remove or keep a key"), true },
-	{ N_("Enter"), N_("confirm; on a button, press it"), true },
+	{ N_("Tab"), N_("next field"), true },
+	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
+	{ N_("Enter"), N_("confirm"), true },
 	{ N_("Esc"), N_("back"), true },
+	{ N_("Left/Right"), N_("remove or keep a key"), true },
 	{ N_("F10"), N_("quit"), true },
 	{ 0 }
 };
 
 /* The first change of a password: leaving it logs out. */
 static const struct ui_key_help password_forced_keys[] = {
-	{ N_("Tab, Down"), N_("next field"), true },
-	{ N_("Shift-Tab, Up"), N_("previous field"), false },
-	{ N_("Left/Right"), N_("remove or keep a key"), true },
-	{ N_("Enter"), N_("confirm; on a button, press it"), true },
+	{ N_("Tab"), N_("next field"), true },
+	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
+	{ N_("Enter"), N_("confirm"), true },
 	{ N_("Esc"), N_("log out"), true },
+	{ N_("Left/Right"), N_("remove or keep a key"), true },
 	{ 0 }
 };
 

@@ -134,9 +134,9 @@ profile_place_labels(struct profile *p, int x)
 }
 
 static const struct ui_key_help profile_keys_help[] = {
-	{ N_("Tab, Down"), N_("next field"), true },
-	{ N_("Shift-Tab, Up"), N_("previous field"), false },
-	{ N_("Enter"), N_("choose; on a button, press it"), true },
+	{ N_("Tab"), N_("next field"), true },
+	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
+	{ N_("Enter"), N_("choose"), true },
 	{ N_("F4, Space, typing"), N_("open the list of a choice field"), false },
 	{ N_("Delete"), N_("clear a chosen field"), false },
 	{ N_("F5"), N_("reload"), true },

@@ -81,9 +81,9 @@ reg_say(struct reg *r, const char *text, bool error)
 }
 
 static const struct ui_key_help reg_keys[] = {
-	{ N_("Tab, Down"), N_("next field"), true },
-	{ N_("Shift-Tab, Up"), N_("previous field"), false },
-	{ N_("Enter"), N_("choose; on a button, press it"), true },
+	{ N_("Tab"), N_("next field"), true },
+	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
+	{ N_("Enter"), N_("choose"), true },
 	{ N_("F4, Space, typing"), N_("open the list of a choice field"), false },
 	{ N_("Delete"), N_("clear a chosen field"), false },
 	{ N_("Left/Right"), N_("choose among the options side by side"), false },

@@ -39,9 +39,9 @@ status_string(json_t *o, const char *key)
 }
 
 static const struct ui_key_help status_keys[] = {
-	{ N_("Tab, Down"), N_("next field"), true },
-	{ N_("Shift-Tab, Up"), N_("previous field"), false },
-	{ N_("Enter"), N_("confirm; on a button, press it"), true },
+	{ N_("Tab"), N_("next field"), true },
+	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
+	{ N_("Enter"), N_("confirm"), true },
 	{ N_("Esc"), N_("back"), true },
 	{ N_("F10"), N_("quit"), true },
 	{ 0 }

@@ -545,6 +545,17 @@ ui_help_get(void)
 	return ui_help;
 }
 
+/* Does the help table name key? */
+static bool
+ui_help_has(const char *key)
+{
+	for (const struct ui_key_help *k = ui_help; k != NULL && k->key != NULL; k++) {
+		if (strcmp(k->key, key) == 0)
+			return true;
+	}
+	return false;
+}
+
 void
 ui_help_show(void)
 {
@@ -588,6 +599,8 @@ ui_help_show(void)
 		};
 
 		for (size_t i = 0; i < sizeof always / sizeof always[0]; i++) {
+			if (i == 2 && ui_help_has(N_("F10")))
+				continue;	/* the screen says what F10 does */
 			char *line = xasprintf("%s%s%*s  %s", sep, _(always[i].key),
 			    kw - text_width(_(always[i].key)) > 0 ?
 			    kw - text_width(_(always[i].key)) : 0, "", _(always[i].what));
@@ -1552,11 +1565,12 @@ ui_dialog_paint(struct ui_dialog *d)
 	w += 6;
 	if (w < UI_DIALOG_MIN_WIDTH)
 		w = UI_DIALOG_MIN_WIDTH;
-	if (w > COLS - 2)
-		w = COLS - 2;
+	/* Three columns and rows clear of the edges: inside the screen's box. */
+	if (w > COLS - 6)
+		w = COLS - 6;
 	h = (int)d->n + 4;
-	if (h > LINES - 2)
-		h = LINES - 2;
+	if (h > LINES - 6)
+		h = LINES - 6;
 	y = (LINES - h) / 2;
 	x = (COLS - w) / 2;
 	d->body = h - 4;
@@ -1595,12 +1609,12 @@ ui_dialog_paint(struct ui_dialog *d)
 static void
 ui_dialog_wrap(struct ui_dialog *d, const char *text)
 {
-	int cols = COLS - 10 > 56 ? 56 : COLS - 10;
+	int cols = COLS - 12 > 56 ? 56 : COLS - 12;
 
 	d->n = ui_wrap(text, cols, &d->lines);
-	if ((int)d->n + 4 > LINES - 2 && COLS - 10 > cols) {
+	if ((int)d->n + 4 > LINES - 6 && COLS - 12 > cols) {
 		ui_lines_free(d->lines, d->n);
-		d->n = ui_wrap(text, COLS - 10, &d->lines);
+		d->n = ui_wrap(text, COLS - 12, &d->lines);
 	}
 }
 
@@ -1717,11 +1731,14 @@ ui_popup_begin(int y, int x, int h, int w, const char *title)
 	return true;
 }
 
-/* Popup width: want columns, but inside the screen with a margin. */
+/*
+ * Popup width: want columns, but three columns clear of the screen's
+ * edges, inside the box of the screen under it.
+ */
 static int
 ui_popup_width(int want)
 {
-	return want > COLS - 4 ? COLS - 4 : want;
+	return want > COLS - 6 ? COLS - 6 : want;
 }
 
 static const struct ui_key_help ui_prompt_keys[] = {
@@ -1816,8 +1833,9 @@ ui_menu(const char *title, const char *const *items, size_t n, int y, int x)
 			w = text_width(items[i]) + 4;
 	}
 	for (;;) {
-		int py = y + h > LINES - 1 ? LINES - 1 - h : y;
-		int px = x + w > COLS ? COLS - w : x;
+		/* Clear of the screen's edges, where the box of the screen under it is. */
+		int py = y + h > LINES - 3 ? LINES - 3 - h : y;
+		int px = x + w > COLS - 2 ? COLS - 2 - w : x;
 
 		if (py < 0)
 			py = 0;
@@ -1877,12 +1895,18 @@ ui_pager(const char *title, const char *text, const char *hints, const char *key
 		ui_pager_hints = hints;
 	}
 	for (;;) {
+		/*
+		 * As tall as the text, at most three rows clear of the screen's
+		 * edges: inside the box of the screen under it.
+		 */
 		w = ui_popup_width(96);
-		h = LINES - 2;
-		y = 1;
+		n = ui_wrap(text, w - 4, &lines);
+		h = (int)n + 3 < LINES - 6 ? (int)n + 3 : LINES - 6;
+		if (h < 6)
+			h = 6;
+		y = (LINES - h) / 2;
 		x = (COLS - w) / 2;
 		body = h - 3;
-		n = ui_wrap(text, w - 4, &lines);
 		if (n <= (size_t)body)
 			top = 0;
 		else if (top > n - (size_t)body)
