@@ -8,6 +8,7 @@ from scratch) changing nothing, so that no half of a wide character is left stan
 popup's edge.  F1 opens every screen's key help, which is checked too; the status bar
 shows only whole hints.  Also: an attachment's rejection reason is shown whole."""
 
+import os
 import re
 
 import pytest
@@ -72,6 +73,8 @@ def step(t, needle, help=True):
     and back."""
     t.wait(needle)
     t.check_screen(redraw=True)
+    if os.environ.get("JXJY_SCREEN_DUMP"):
+        print("\n".join(t.lines()))
     if help:
         t.keys("F1")
         t.wait(HELP, "F10")
