@@ -293,7 +293,7 @@ compl_detail_paint(void *arg)
 	json_t *items = json_object_get(d->year, "items"), *f, *it;
 	size_t nf = json_array_size(forms), ni = json_array_size(items), i;
 	bool met = json_is_true(json_object_get(sum, "met"));
-	int y, shown, cf, cc, cd, ch, cnote, ct, ctw, bw, wn[5], xn[5], wf, wd, wc, wh, wnote;
+	int y, shown, cd, ch, cnote, ct, ctw, bw, wn[6], xn[6], wf, wd, wc, wh, wnote;
 	int chours, ccat;
 	char *line, *req, *bar, when[32];
 
@@ -317,93 +317,104 @@ compl_detail_paint(void *arg)
 
 	/*
 	 * The forms: what each brought, and where its yearly cap trimmed it.
-	 * Each column as wide as its heading or widest cell; the name gets
-	 * what is left, 22 columns or more.
+	 * Headings whole, the numbers next, then the category and the name.
 	 */
-	wn[0] = text_width(_("Category"));
-	wn[1] = text_width(_("Approved"));
-	wn[2] = text_width(_("Counted"));
-	wn[3] = text_width(_("Yearly cap"));
-	wn[4] = text_width(_("Pending review"));
-	wf = text_width(_("Learning form"));
-	json_array_foreach(forms, i, f) {
-		json_t *cap = json_object_get(f, "cap");
+	{
+		static const int order[6] = { 2, 3, 4, 5, 1, 0 };
+		const char *heads[6] = { _("Learning form"), _("Category"), _("Approved"),
+		    _("Counted"), _("Yearly cap"), _("Pending review") };
+		int least[6], want[6];
 
-		wf = compl_grow(wf, compl_str(f, "name"));
-		wn[0] = compl_grow(wn[0], compl_str(f, "category_label"));
-		wn[1] = compl_grow(wn[1], compl_str(f, "approved"));
-		wn[2] = compl_grow(wn[2], compl_str(f, "counted"));
-		wn[3] = compl_grow(wn[3], json_is_string(cap) ? json_string_value(cap) : _("none"));
-		wn[4] = compl_grow(wn[4], compl_str(f, "pending"));
+		for (int c = 0; c < 6; c++)
+			least[c] = want[c] = text_width(heads[c]);
+		json_array_foreach(forms, i, f) {
+			json_t *cap = json_object_get(f, "cap");
+
+			want[0] = compl_grow(want[0], compl_str(f, "name"));
+			want[1] = compl_grow(want[1], compl_str(f, "category_label"));
+			want[2] = compl_grow(want[2], compl_str(f, "approved"));
+			want[3] = compl_grow(want[3], compl_str(f, "counted"));
+			want[4] = compl_grow(want[4], json_is_string(cap) ?
+			    json_string_value(cap) : _("none"));
+			want[5] = compl_grow(want[5], compl_str(f, "pending"));
+		}
+		ui_columns_fit(6, least, want, order, -1, 2, COLS - 2, wn);
+		xn[0] = 1;
+		for (int c = 1; c < 6; c++)
+			xn[c] = xn[c - 1] + wn[c - 1] + 2;
+		for (int c = 0; c < 6; c++) {
+			if (c <= 1)
+				ui_put(3, xn[c], wn[c], heads[c], UI_TITLE, false);
+			else
+				compl_put_right(3, xn[c], wn[c], heads[c], UI_TITLE);
+		}
 	}
-	cf = 1;
-	cc = COLS - 2 - (wn[0] + wn[1] + wn[2] + wn[3] + wn[4] + 5 * 2);
-	if (wf + 2 < cc - cf && wf >= 22)
-		cc = cf + wf + 2;
-	else if (cc - cf > 24)
-		cc = cf + 24;
-	xn[0] = cc;
-	for (int c = 1; c < 5; c++)
-		xn[c] = xn[c - 1] + wn[c - 1] + 2;
-	ui_put(3, cf, cc - cf - 2, _("Learning form"), UI_TITLE, false);
-	ui_put(3, xn[0], wn[0], _("Category"), UI_TITLE, false);
-	compl_put_right(3, xn[1], wn[1], _("Approved"), UI_TITLE);
-	compl_put_right(3, xn[2], wn[2], _("Counted"), UI_TITLE);
-	compl_put_right(3, xn[3], wn[3], _("Yearly cap"), UI_TITLE);
-	compl_put_right(3, xn[4], wn[4], _("Pending review"), UI_TITLE);
 	shown = 0;
 	json_array_foreach(forms, i, f) {
 		json_t *cap = json_object_get(f, "cap");
-		int end = xn[4] + wn[4] + 2;
+		int end = xn[5] + wn[5] + 2;
 
 		if (shown == COMPL_FORM_ROWS)
 			break;
 		y = 4 + shown++;
-		ui_put(y, cf, cc - cf - 2, compl_str(f, "name"), UI_NORMAL, false);
-		ui_put(y, xn[0], wn[0], compl_str(f, "category_label"), UI_NORMAL, false);
-		compl_put_right(y, xn[1], wn[1], compl_str(f, "approved"), UI_NORMAL);
-		compl_put_right(y, xn[2], wn[2], compl_str(f, "counted"), UI_NORMAL);
-		compl_put_right(y, xn[3], wn[3], json_is_string(cap) ? json_string_value(cap) :
+		ui_put(y, xn[0], wn[0], compl_str(f, "name"), UI_NORMAL, false);
+		ui_put(y, xn[1], wn[1], compl_str(f, "category_label"), UI_NORMAL, false);
+		compl_put_right(y, xn[2], wn[2], compl_str(f, "approved"), UI_NORMAL);
+		compl_put_right(y, xn[3], wn[3], compl_str(f, "counted"), UI_NORMAL);
+		compl_put_right(y, xn[4], wn[4], json_is_string(cap) ? json_string_value(cap) :
 		    _("none"), UI_NORMAL);
-		compl_put_right(y, xn[4], wn[4], compl_str(f, "pending"), UI_NORMAL);
+		compl_put_right(y, xn[5], wn[5], compl_str(f, "pending"), UI_NORMAL);
 		if (json_is_true(json_object_get(f, "capped")) && end < COLS - 1)
 			ui_put(y, end, COLS - 1 - end, _("cap reached: the excess does not count"),
 			    UI_HINT, false);
 	}
 	if (nf > COMPL_FORM_ROWS) {
 		line = xasprintf(_("… and %zu more learning forms"), nf - COMPL_FORM_ROWS);
-		ui_put(4 + shown++, cf, COLS - 2, line, UI_HINT, false);
+		ui_put(4 + shown++, 1, COLS - 2, line, UI_HINT, false);
 		free(line);
 	}
 	if (nf == 0)
-		ui_put(4 + shown++, cf, COLS - 2, _("No approved or pending hours this year."),
+		ui_put(4 + shown++, 1, COLS - 2, _("No approved or pending hours this year."),
 		    UI_HINT, false);
 
 	/*
-	 * The records: every column but the title as wide as its heading or
-	 * widest cell (the form's name at most 20); the title gets the rest.
+	 * The records: headings whole; the time, hours and note next, then the
+	 * category and the form's name; the title gets the rest.
 	 */
 	ct = 5 + shown;
-	wd = compl_grow(16, _("Approved on"));
-	wf = text_width(_("Learning form"));
-	wc = text_width(_("Category"));
-	wh = text_width(_("Hours"));
-	wnote = compl_grow(compl_grow(text_width(_("Note")), _("not counted yet")),
-	    _("form capped"));
-	json_array_foreach(items, i, it) {
-		wd = compl_grow(wd, compl_str(it, "state_label"));
-		wf = compl_grow(wf, compl_str(json_object_get(it, "form"), "name"));
-		wc = compl_grow(wc, compl_str(it, "category_label"));
-		wh = compl_grow(wh, compl_str(it, "hours"));
+	{
+		static const int order[6] = { 0, 4, 5, 3, 1, 2 };
+		const char *heads[6] = { _("Approved on"), _("Learning form"), _("Title"),
+		    _("Category"), _("Hours"), _("Note") };
+		int least[6], want[6], wr[6];
+
+		for (int c = 0; c < 6; c++)
+			least[c] = want[c] = text_width(heads[c]);
+		want[0] = compl_grow(want[0], "2026-01-01 00:00");
+		want[5] = compl_grow(compl_grow(want[5], _("not counted yet")), _("form capped"));
+		json_array_foreach(items, i, it) {
+			want[0] = compl_grow(want[0], compl_str(it, "state_label"));
+			want[1] = compl_grow(want[1], compl_str(json_object_get(it, "form"), "name"));
+			want[2] = compl_grow(want[2], compl_str(it, "title"));
+			want[3] = compl_grow(want[3], compl_str(it, "category_label"));
+			want[4] = compl_grow(want[4], compl_str(it, "hours"));
+		}
+		/* The title is what a record is known by: 16 columns of it first. */
+		if ((want[2] < 16 ? want[2] : 16) > least[2])
+			least[2] = want[2] < 16 ? want[2] : 16;
+		ui_columns_fit(6, least, want, order, 2, 2, COLS - 2, wr);
+		wd = wr[0];
+		wf = wr[1];
+		ctw = wr[2];
+		wc = wr[3];
+		wh = wr[4];
+		wnote = wr[5];
 	}
-	if (wf > 20)
-		wf = 20 > text_width(_("Learning form")) ? 20 : text_width(_("Learning form"));
 	cd = 1;
 	ch = cd + wd + 2;
-	cnote = COLS - 1 - wnote;
-	chours = cnote - 2 - wh;
-	ccat = chours - 2 - wc;
-	ctw = ccat - 2 - (ch + wf + 2);		/* the title's width */
+	ccat = ch + wf + 2 + ctw + 2;
+	chours = ccat + wc + 2;
+	cnote = chours + wh + 2;
 	ui_put(ct, cd, wd, _("Approved on"), UI_TITLE, false);
 	ui_put(ct, ch, wf, _("Learning form"), UI_TITLE, false);
 	ui_put(ct, ch + wf + 2, ctw, _("Title"), UI_TITLE, false);

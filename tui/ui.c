@@ -641,6 +641,30 @@ ui_picture(int y, int x, int h, int w, char *const *rows, size_t n, const char *
 		ui_put_center(top + (int)i, x + 1, w - 2, rows[i], UI_NORMAL);
 }
 
+void
+ui_columns_fit(int n, const int *least, const int *want, const int *order, int flex, int gap,
+    int cols, int *widths)
+{
+	int room = cols - gap * (n > 0 ? n - 1 : 0);
+
+	for (int i = 0; i < n; i++) {
+		widths[i] = least[i];
+		room -= least[i];
+	}
+	for (int k = 0; k < n && room > 0; k++) {
+		int i = order != NULL ? order[k] : k, add = want[i] - widths[i];
+
+		if (add <= 0)
+			continue;
+		if (add > room)
+			add = room;
+		widths[i] += add;
+		room -= add;
+	}
+	if (flex >= 0 && flex < n && room > 0)
+		widths[flex] += room;
+}
+
 /* Append a copy of s[0..len) to *lines. */
 static void
 ui_lines_push(char ***lines, size_t *n, const char *s, size_t len)

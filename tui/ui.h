@@ -183,6 +183,17 @@ void	ui_picture(int y, int x, int h, int w, char *const *rows, size_t n, const c
 size_t	ui_wrap(const char *s, int cols, char ***lines);
 void	ui_lines_free(char **lines, size_t n);
 
+/*
+ * The widths of a table's n columns in cols columns, gap columns between
+ * them.  Each is at least least[i] (its heading's width: a heading is never
+ * cut); then, in the order of order (indices; NULL: left to right), each
+ * grows towards want[i] (its widest cell) while there is room; what room
+ * is left goes to column flex (-1: none).  Cells wider than their column
+ * are the ones ui_put cuts with "…".
+ */
+void	ui_columns_fit(int n, const int *least, const int *want, const int *order, int flex,
+	    int gap, int cols, int *widths);
+
 /* Form. */
 
 enum ui_field_type {
