@@ -167,7 +167,7 @@ declare_paint(void *arg)
 	ui_header(d->id != 0 ? _("Continuing Education · Edit a declaration") :
 	    _("Continuing Education · Declare hours and credits"));
 	ui_box(top, x0, h, w, _("Declaration"), UI_FRAME);
-	ui_form_set_viewport(f, top + 1, h - 2);
+	ui_form_set_box(f, top, x0, h, w);
 	ui_form_place_labels(f, x0 + 5);
 	for (size_t i = 0; i < f->n; i++) {
 		struct ui_field *fd = &f->fields[i];
@@ -584,8 +584,20 @@ declare_upload(struct declare *d, const char *path)
 	declare_say(d, "", false);
 	rc = 0;
 out:
-	if (rc != 0 && d->message[0] != '\0' && !d->message_error)
-		declare_say(d, _("The attachment was not uploaded."), true);
+	if (rc != 0) {
+		/* The reason in full: beside the field it may be cut. */
+		const char *why = ui_form_field(&d->form, DECL_PATH)->error;
+
+		if (why != NULL) {
+			line = xasprintf(_("The attachment was not uploaded: %s"), why);
+			declare_say(d, line, true);
+			if (text_width(line) > COLS - 2)
+				ui_message(_("Attachment"), line);
+			free(line);
+		} else if (d->message[0] != '\0' && !d->message_error) {
+			declare_say(d, _("The attachment was not uploaded."), true);
+		}
+	}
 	if (fd >= 0)
 		close(fd);
 	if (data != NULL)

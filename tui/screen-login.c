@@ -67,6 +67,7 @@ login_paint(void *arg)
 
 	ui_header(_("Continuing Education · Log in"));
 	ui_box(top, x0, h, w, _("User login"), UI_FRAME);
+	l->form.right = x0 + w - 1;	/* errors beside a field end at the border */
 
 	ui_form_place_labels(&l->form, x0 + 4);
 	ui_form_field(&l->form, LOGIN_ID_NUMBER)->y = top + 2;

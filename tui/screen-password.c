@@ -106,7 +106,7 @@ password_paint(void *arg)
 		h = LINES - 3 - top;
 	ui_header(_("Continuing Education · Change password"));
 	ui_box(top, x0, h, w, _("Change password"), UI_FRAME);
-	ui_form_set_viewport(f, top + 1, h - 2);
+	ui_form_set_box(f, top, x0, h, w);
 	ui_form_place_labels(f, x0 + 4);
 	ok = ui_form_field(f, PASSWORD_OK);
 	cancel = ui_form_field(f, PASSWORD_CANCEL);

@@ -156,7 +156,7 @@ profile_paint(void *arg)
 
 	ui_header(_("Continuing Education · Profile"));
 	ui_box(top, x0, h, w, _("Profile"), UI_FRAME);
-	ui_form_set_viewport(f, top + 1, h - 2);
+	ui_form_set_box(f, top, x0, h, w);
 	profile_place_labels(p, x0 + 5);
 	fx = title->x;
 	/* The buttons in a row; closer together when they would not fit. */

@@ -103,7 +103,7 @@ reg_paint(void *arg)
 
 	ui_header(_("Continuing Education · Register"));
 	ui_box(top, x0, h, w, _("Personal registration"), UI_FRAME);
-	ui_form_set_viewport(f, top + 1, h - 2);
+	ui_form_set_box(f, top, x0, h, w);
 	ui_form_place_labels(f, x0 + 5);
 	submit = ui_form_field(f, REG_SUBMIT);
 	back = ui_form_field(f, REG_BACK);

@@ -57,6 +57,7 @@ status_paint(void *arg)
 
 	ui_header(_("Continuing Education · Application status"));
 	ui_box(top, x0, LINES - 3, w, _("Application status"), UI_FRAME);
+	st->form.right = x0 + w - 1;	/* errors beside a field end at the border */
 	ui_form_place_labels(&st->form, x0 + 4);
 	ui_form_field(&st->form, STATUS_ID_NUMBER)->y = top + 2;
 	ui_form_field(&st->form, STATUS_PASSWORD)->y = top + 3;

@@ -46,6 +46,7 @@ static const struct ui_key_help *ui_help;	/* the current screen's keys */
 static bool ui_help_open;			/* F1's box is up: F1 again does nothing */
 static char *ui_status_hints;	/* the last hints string drawn, for F1 without a table */
 static const char *ui_pager_hints;	/* a pager's own hints, for F1 while it is up */
+static bool ui_message_taken;	/* this paint's message line shows a field's whole error */
 
 static const struct {
 	short	 fg, bg;	/* with colours */
@@ -204,6 +205,7 @@ bool
 ui_paint_begin(void)
 {
 	ui_cursor_hide();
+	ui_message_taken = false;
 	if (ui_too_small()) {
 		ui_paint_too_small();
 		return false;
@@ -619,6 +621,8 @@ ui_help_show(void)
 void
 ui_message_line(const char *text, bool error)
 {
+	if (ui_message_taken)
+		return;		/* the focused field's error, whole, is more use there */
 	if (text != NULL && *text != '\0')
 		ui_put(LINES - 2, 1, COLS - 2, text, error ? UI_ERROR : UI_NORMAL, false);
 }
@@ -1397,9 +1401,18 @@ ui_form_scroll(struct ui_form *f)
 void
 ui_form_draw(struct ui_form *f, bool active)
 {
+	struct ui_field *fd;
+
 	ui_form_scroll(f);
 	for (size_t i = 0; i < f->n; i++)
 		ui_field_draw(f, &f->fields[i], active && i == f->focus);
+	/* An error cut beside its field is read whole on the message line while focused. */
+	fd = f->n > 0 ? &f->fields[f->focus] : NULL;
+	if (active && fd != NULL && fd->error != NULL && fd->error_cut && !fd->hidden) {
+		ui_fill(LINES - 2, 0, COLS, UI_NORMAL);
+		ui_put(LINES - 2, 1, COLS - 2, fd->error, UI_ERROR, false);
+		ui_message_taken = true;
+	}
 }
 
 /* List. */
@@ -1642,11 +1655,17 @@ ui_dialog_wrap(struct ui_dialog *d, const char *text)
 	}
 }
 
-static const struct ui_key_help ui_dialog_keys[] = {
+static const struct ui_key_help ui_confirm_keys[] = {
 	{ N_("Enter"), N_("choose the focused button"), true },
-	{ N_("Esc"), N_("close (no)"), true },
+	{ N_("y, n"), N_("yes, no"), true },
+	{ N_("Esc"), N_("no"), true },
 	{ N_("Left/Right, Tab"), N_("another button"), false },
-	{ N_("y, n"), N_("yes, no"), false },
+	{ N_("Up/Down, PgUp/PgDn"), N_("scroll a long text"), false },
+	{ 0 }
+};
+
+static const struct ui_key_help ui_message_keys[] = {
+	{ N_("Enter, Esc"), N_("close"), true },
 	{ N_("Up/Down, PgUp/PgDn"), N_("scroll a long text"), false },
 	{ 0 }
 };
@@ -1659,7 +1678,7 @@ ui_dialog_run(struct ui_dialog *d, const char *text)
 	struct ui_event ev;
 	int result = -1;
 
-	ui_help_set(ui_dialog_keys);
+	ui_help_set(d->nbuttons > 1 ? ui_confirm_keys : ui_message_keys);
 	ui_dialog_wrap(d, text);
 	for (;;) {
 		ui_dialog_paint(d);

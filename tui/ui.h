@@ -326,7 +326,11 @@ void	ui_form_set(struct ui_form *f, int id, const char *value);
 /* Handle a key; *id gets the button's id on UI_FORM_ACTIVATED. */
 enum ui_form_result ui_form_key(struct ui_form *f, const struct ui_event *ev, int *id);
 
-/* Draw labels, input boxes and buttons; the focused text field gets the cursor. */
+/*
+ * Draw labels, input boxes and buttons; the focused text field gets the
+ * cursor.  An error that does not fit beside the focused field is shown
+ * whole on the message line instead (ui_message_line then draws nothing).
+ */
 void	ui_form_draw(struct ui_form *f, bool active);
 
 /* List. */

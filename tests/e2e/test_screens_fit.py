@@ -197,21 +197,43 @@ def test_admin_screens_fit(ddaemon, world, tui, lang, size):
     t.quit()
 
 
+def cursor_row(t):
+    return int(t.term.run("display-message", "-p", "-t", "main", "#{cursor_y}").strip())
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_attachment_reason_whole(ddaemon, world, tui, lang):
-    """A file the server refuses (a text file where an image or PDF is wanted): its reason
-    in full, never cut at "只能是"."""
+    """A file the server refuses (text where an image, a PDF or a ZIP is wanted): its reason
+    whole on the message line (beside the field at 80 columns there is no room for it),
+    never cut at "只能是"."""
     t = tui(80, 24)
-    (t.dir / "notes.txt").write_text("not an image\n" * 20)
+    (t.dir / "notes.jpg").write_text("not an image at all\n" * 20)
     start(t, ddaemon, lang)
     login(t, world.staff)
     open_nth(t, 1)
     t.wait(re.compile(r"Filter|筛选"))
     t.type("t_cred")
     t.keys("Enter")
-    t.wait(re.compile(r"Declaration|申报"))
-    # The attachment's path is the last field before the buttons.
-    for _ in range(20):
-        line = next((x for x in t.lines() if "▶" in x), "")
+    label = re.compile(r"Attachment file|附件文件")
+    t.wait(label)
+    t.type("课程")
+    row = next(i for i, line in enumerate(t.lines()) if label.search(line))
+    for _ in range(12):
+        if cursor_row(t) == row:
+            break
         t.keys("Down")
-    t.check_screen()
+    assert cursor_row(t) == row, t.text()
+    t.type("notes.jpg")
+    t.keys("Down")          # 提交: the file is uploaded first
+    t.keys("Enter")
+    if lang == "en":
+        # Longer than the message line: a dialog carries it, wrapped.
+        t.wait("The attachment was not uploaded: upload: must be a JPEG",
+               "or PNG image, a PDF file or a ZIP archive")
+        t.check_screen(redraw=True)
+        t.keys("Enter")
+        t.wait("upload: must be a JPEG or PNG image, a PDF file or a ZIP archive",
+               absent=("[ OK ]",))
+    else:
+        t.wait("上传: 只能是 JPEG 或 PNG 图片、PDF 文件或 ZIP 压缩包")
+    t.check_screen(redraw=True)
