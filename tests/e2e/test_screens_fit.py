@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from helpers import CREDITS, DEMO_PASSWORD, PLAIN, content, logged_in
+from helpers import DEMO_PASSWORD, PLAIN, content, logged_in
 from tui_helpers import World, tui  # noqa: F401 (tui: the fixture)
 
 UNIT = "E2FT"
@@ -143,7 +143,7 @@ def test_staff_screens_fit(ddaemon, world, tui, lang, size):
     t.wait(HOME)
 
     open_nth(t, 0)          # 用户资料管理
-    step(t, re.compile(r"Profile|用户资料"))
+    step(t, re.compile(r"· (Profile|用户资料管理)"))
     t.keys("Escape")
     t.wait(HOME)
 
@@ -156,9 +156,9 @@ def test_staff_screens_fit(ddaemon, world, tui, lang, size):
     t.wait(HOME)
 
     open_nth(t, 2)          # 申报进度查询, its rejected tab, the long reason
-    step(t, re.compile(r"Declaration progress|申报进度查询"))
+    step(t, re.compile(r"· (Declaration progress|申报进度查询)"))
     t.keys("5")
-    t.wait(re.compile(r"Declaration progress|申报进度查询"))
+    t.wait(re.compile(r"· (Declaration progress|申报进度查询)"))
     t.check_screen(redraw=True)
     t.keys("Enter")
     step(t, "证明材料不清晰", help=False)
@@ -167,11 +167,11 @@ def test_staff_screens_fit(ddaemon, world, tui, lang, size):
     t.wait(HOME)
 
     open_nth(t, 3)          # 年度完成情况 and its records
-    step(t, re.compile(r"Annual completion|年度完成情况"))
+    step(t, re.compile(r"· (Annual completion|年度完成情况)"))
     t.keys("Enter")
-    step(t, re.compile(r"Records of|继续历程明细"))
+    step(t, re.compile(r"Records of|年度继续历程明细"))
     t.keys("Escape")
-    t.wait(re.compile(r"Annual completion|年度完成情况"))
+    t.wait(re.compile(r"· (Annual completion|年度完成情况)"))
     t.keys("Escape")
     t.wait(HOME)
     t.quit()
@@ -184,11 +184,11 @@ def test_admin_screens_fit(ddaemon, world, tui, lang, size):
     start(t, ddaemon, lang)
     login(t, world.admin)
     step(t, HOME)
-    screens = [re.compile(r"Registration review|注册审核"),
-               re.compile(r"Title change review|职务变更审核"),
-               re.compile(r"Staff of the unit|本单位人员"),
-               re.compile(r"Review declarations|学时审核"),
-               re.compile(r"Completion report|完成情况统计")]
+    screens = [re.compile(r"· (Registration review|注册审核)"),
+               re.compile(r"· (Title change review|职务变更审核)"),
+               re.compile(r"· (Staff of the unit|本单位人员)"),
+               re.compile(r"· (Review declarations|学时审核)"),
+               re.compile(r"· (Completion report|完成情况统计)")]
     for n, header in enumerate(screens):
         open_nth(t, n)
         step(t, header)
@@ -219,9 +219,11 @@ def test_attachment_reason_whole(ddaemon, world, tui, lang):
     t.type("课程")
     row = next(i for i, line in enumerate(t.lines()) if label.search(line))
     for _ in range(12):
-        if cursor_row(t) == row:
+        was = cursor_row(t)
+        if was == row:
             break
         t.keys("Down")
+        t.term.wait_for(lambda _: cursor_row(t) != was, timeout=5, what="the cursor to move")
     assert cursor_row(t) == row, t.text()
     t.type("notes.jpg")
     t.keys("Down")          # 提交: the file is uploaded first
