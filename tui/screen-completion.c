@@ -26,7 +26,8 @@
 #define COMPL_GAP	2
 #define COMPL_BAR_MIN	12
 
-static const int compl_widths[COMPL_NCOLS] = { 6, 8, 8, 8, 8, 8, 8 };
+/* The least width of each column; each grows to its widest heading or cell. */
+static const int compl_widths[COMPL_NCOLS] = { 4, 4, 4, 4, 4, 4, 4 };
 
 struct compl {
 	struct app	*app;
@@ -138,18 +139,62 @@ compl_load(struct compl *c)
 		c->cur = 0;
 }
 
-/* The x of each column and of the bar, for the terminal's width. */
+/* w grown to the width of s. */
 static int
-compl_columns(int *xs)
+compl_grow(int w, const char *s)
 {
+	return text_width(s) > w ? text_width(s) : w;
+}
+
+/* The cells of year y in the columns of the table (the year in buf). */
+static void
+compl_cells(json_t *y, const char **cells, char *buf, size_t size)
+{
+	snprintf(buf, size, "%lld", (long long)json_integer_value(json_object_get(y, "year")));
+	cells[0] = buf;
+	cells[1] = compl_str(y, "public");
+	cells[2] = compl_str(y, "professional");
+	cells[3] = compl_str(y, "total");
+	cells[4] = compl_str(json_object_get(y, "requirement"), "total");
+	cells[5] = compl_str(y, "pending");
+	cells[6] = compl_str(y, "met_label");
+}
+
+/*
+ * The width and x of each column, as wide as its heading or widest cell in
+ * this language, and the x of the bar after them.
+ */
+static int
+compl_columns(json_t *years, const char *const *titles, int *ws, int *xs)
+{
+	const char *cells[COMPL_NCOLS];
+	char year[16];
+	json_t *y;
+	size_t i;
 	int x = 1;
 
-	for (int i = 0; i < COMPL_NCOLS; i++) {
-		xs[i] = x;
-		x += compl_widths[i] + COMPL_GAP;
+	for (int c = 0; c < COMPL_NCOLS; c++)
+		ws[c] = compl_grow(compl_widths[c], titles[c]);
+	json_array_foreach(years, i, y) {
+		compl_cells(y, cells, year, sizeof year);
+		for (int c = 0; c < COMPL_NCOLS; c++)
+			ws[c] = compl_grow(ws[c], cells[c]);
+	}
+	for (int c = 0; c < COMPL_NCOLS; c++) {
+		xs[c] = x;
+		x += ws[c] + COMPL_GAP;
 	}
 	return x;
 }
+
+static const struct ui_key_help compl_keys[] = {
+	{ N_("Up/Down"), N_("choose a year"), true },
+	{ N_("Enter"), N_("the year's records"), true },
+	{ N_("F5"), N_("refresh"), true },
+	{ N_("Home/End"), N_("the first, the last year"), false },
+	{ N_("Esc"), N_("back"), true },
+	{ 0 }
+};
 
 static void
 compl_paint(void *arg)
@@ -160,7 +205,8 @@ compl_paint(void *arg)
 		_("Calendar year"), _("Public"), _("Professional"), _("Total"), _("Required"),
 		_("Pending review"), _("State"),
 	};
-	int xs[COMPL_NCOLS], bx = compl_columns(xs), bw = COLS - 1 - bx;
+	int ws[COMPL_NCOLS], xs[COMPL_NCOLS], bx = compl_columns(years, titles, ws, xs);
+	int bw = COLS - 1 - bx;
 	char *info, *req;
 	size_t n = json_array_size(years);
 
@@ -171,9 +217,9 @@ compl_paint(void *arg)
 	free(info);
 	for (int i = 0; i < COMPL_NCOLS; i++) {
 		if (i == 0 || i == COMPL_NCOLS - 1)
-			ui_put(3, xs[i], compl_widths[i], titles[i], UI_TITLE, false);
+			ui_put(3, xs[i], ws[i], titles[i], UI_TITLE, false);
 		else
-			compl_put_right(3, xs[i], compl_widths[i], titles[i], UI_TITLE);
+			compl_put_right(3, xs[i], ws[i], titles[i], UI_TITLE);
 	}
 	if (bw >= COMPL_BAR_MIN)
 		ui_put(3, bx, bw, _("Progress"), UI_TITLE, false);
@@ -188,6 +234,7 @@ compl_paint(void *arg)
 	for (int row = 0; row < c->rows && c->top + (size_t)row < n; row++) {
 		size_t i = c->top + (size_t)row;
 		enum ui_style st = i == c->cur ? UI_SELECTED : UI_NORMAL;
+		const char *cells[COMPL_NCOLS];
 		bool met;
 		char year[16], *bar;
 		int yy = 4 + row;
@@ -196,17 +243,11 @@ compl_paint(void *arg)
 		met = json_is_true(json_object_get(y, "met"));
 		if (st == UI_SELECTED)
 			ui_fill(yy, 0, COLS, st);
-		snprintf(year, sizeof year, "%lld",
-		    (long long)json_integer_value(json_object_get(y, "year")));
-		ui_put(yy, xs[0], compl_widths[0], year, st, false);
-		compl_put_right(yy, xs[1], compl_widths[1], compl_str(y, "public"), st);
-		compl_put_right(yy, xs[2], compl_widths[2], compl_str(y, "professional"), st);
-		compl_put_right(yy, xs[3], compl_widths[3], compl_str(y, "total"), st);
-		compl_put_right(yy, xs[4], compl_widths[4],
-		    compl_str(json_object_get(y, "requirement"), "total"), st);
-		compl_put_right(yy, xs[5], compl_widths[5], compl_str(y, "pending"), st);
-		ui_put(yy, xs[6], compl_widths[6], compl_str(y, "met_label"),
-		    st == UI_NORMAL && !met ? UI_ERROR : st, false);
+		compl_cells(y, cells, year, sizeof year);
+		ui_put(yy, xs[0], ws[0], cells[0], st, false);
+		for (int k = 1; k < COMPL_NCOLS - 1; k++)
+			compl_put_right(yy, xs[k], ws[k], cells[k], st);
+		ui_put(yy, xs[6], ws[6], cells[6], st == UI_NORMAL && !met ? UI_ERROR : st, false);
 		if (bw >= COMPL_BAR_MIN) {
 			bar = compl_bar(json_number_value(json_object_get(y, "progress")), bw);
 			ui_put(yy, bx, bw, bar, st, false);
@@ -227,13 +268,21 @@ compl_paint(void *arg)
 		free(req);
 	}
 	ui_message_line(c->message, c->message_error);
-	app_status(c->app, _("Arrows: choose  Enter: the year's records  F5: refresh  Esc: back"));
+	app_status(c->app, NULL);
 }
 
 /* ---- 继续历程明细 --------------------------------------------------------------------- */
 
 /* Rows of the forms table shown at most (the records get the rest). */
 #define COMPL_FORM_ROWS	5
+
+static const struct ui_key_help compl_detail_keys[] = {
+	{ N_("Up/Down"), N_("choose a record"), true },
+	{ N_("Enter"), N_("details"), true },
+	{ N_("PgUp/PgDn, Home/End"), N_("move faster"), false },
+	{ N_("Esc"), N_("back"), true },
+	{ 0 }
+};
 
 static void
 compl_detail_paint(void *arg)
@@ -244,7 +293,8 @@ compl_detail_paint(void *arg)
 	json_t *items = json_object_get(d->year, "items"), *f, *it;
 	size_t nf = json_array_size(forms), ni = json_array_size(items), i;
 	bool met = json_is_true(json_object_get(sum, "met"));
-	int y, shown, cf, cc, cn, cd, ch, cnote, ct, ctw, bw;
+	int y, shown, cd, ch, cnote, ct, ctw, bw, wn[6], xn[6], wf, wd, wc, wh, wnote;
+	int chours, ccat;
 	char *line, *req, *bar, when[32];
 
 	line = xasprintf(_("Continuing Education · Records of %lld"),
@@ -265,55 +315,112 @@ compl_detail_paint(void *arg)
 	ui_put(2, 1, bw, bar, UI_NORMAL, false);
 	free(bar);
 
-	/* The forms: what each brought, and where its yearly cap trimmed it. */
-	cf = 1;
-	cc = 25;
-	cn = cc + 10;
-	ui_put(3, cf, 22, _("Learning form"), UI_TITLE, false);
-	ui_put(3, cc, 8, _("Category"), UI_TITLE, false);
-	compl_put_right(3, cn, 8, _("Approved"), UI_TITLE);
-	compl_put_right(3, cn + 10, 8, _("Counted"), UI_TITLE);
-	compl_put_right(3, cn + 20, 8, _("Yearly cap"), UI_TITLE);
-	compl_put_right(3, cn + 30, 8, _("Pending review"), UI_TITLE);
+	/*
+	 * The forms: what each brought, and where its yearly cap trimmed it.
+	 * Headings whole, the numbers next, then the category and the name.
+	 */
+	{
+		static const int order[6] = { 2, 3, 4, 5, 1, 0 };
+		const char *heads[6] = { _("Learning form"), _("Category"), _("Approved"),
+		    _("Counted"), _("Yearly cap"), _("Pending review") };
+		int least[6], want[6];
+
+		for (int c = 0; c < 6; c++)
+			least[c] = want[c] = text_width(heads[c]);
+		json_array_foreach(forms, i, f) {
+			json_t *cap = json_object_get(f, "cap");
+
+			want[0] = compl_grow(want[0], compl_str(f, "name"));
+			want[1] = compl_grow(want[1], compl_str(f, "category_label"));
+			want[2] = compl_grow(want[2], compl_str(f, "approved"));
+			want[3] = compl_grow(want[3], compl_str(f, "counted"));
+			want[4] = compl_grow(want[4], json_is_string(cap) ?
+			    json_string_value(cap) : _("none"));
+			want[5] = compl_grow(want[5], compl_str(f, "pending"));
+		}
+		ui_columns_fit(6, least, want, order, -1, 2, COLS - 2, wn);
+		xn[0] = 1;
+		for (int c = 1; c < 6; c++)
+			xn[c] = xn[c - 1] + wn[c - 1] + 2;
+		for (int c = 0; c < 6; c++) {
+			if (c <= 1)
+				ui_put(3, xn[c], wn[c], heads[c], UI_TITLE, false);
+			else
+				compl_put_right(3, xn[c], wn[c], heads[c], UI_TITLE);
+		}
+	}
 	shown = 0;
 	json_array_foreach(forms, i, f) {
 		json_t *cap = json_object_get(f, "cap");
+		int end = xn[5] + wn[5] + 2;
 
 		if (shown == COMPL_FORM_ROWS)
 			break;
 		y = 4 + shown++;
-		ui_put(y, cf, 22, compl_str(f, "name"), UI_NORMAL, false);
-		ui_put(y, cc, 8, compl_str(f, "category_label"), UI_NORMAL, false);
-		compl_put_right(y, cn, 8, compl_str(f, "approved"), UI_NORMAL);
-		compl_put_right(y, cn + 10, 8, compl_str(f, "counted"), UI_NORMAL);
-		compl_put_right(y, cn + 20, 8, json_is_string(cap) ? json_string_value(cap) :
+		ui_put(y, xn[0], wn[0], compl_str(f, "name"), UI_NORMAL, false);
+		ui_put(y, xn[1], wn[1], compl_str(f, "category_label"), UI_NORMAL, false);
+		compl_put_right(y, xn[2], wn[2], compl_str(f, "approved"), UI_NORMAL);
+		compl_put_right(y, xn[3], wn[3], compl_str(f, "counted"), UI_NORMAL);
+		compl_put_right(y, xn[4], wn[4], json_is_string(cap) ? json_string_value(cap) :
 		    _("none"), UI_NORMAL);
-		compl_put_right(y, cn + 30, 8, compl_str(f, "pending"), UI_NORMAL);
-		if (json_is_true(json_object_get(f, "capped")))
-			ui_put(y, cn + 40, COLS - cn - 41, _("cap reached: the excess does not count"),
+		compl_put_right(y, xn[5], wn[5], compl_str(f, "pending"), UI_NORMAL);
+		if (json_is_true(json_object_get(f, "capped")) && end < COLS - 1)
+			ui_put(y, end, COLS - 1 - end, _("cap reached: the excess does not count"),
 			    UI_HINT, false);
 	}
 	if (nf > COMPL_FORM_ROWS) {
 		line = xasprintf(_("… and %zu more learning forms"), nf - COMPL_FORM_ROWS);
-		ui_put(4 + shown++, cf, COLS - 2, line, UI_HINT, false);
+		ui_put(4 + shown++, 1, COLS - 2, line, UI_HINT, false);
 		free(line);
 	}
 	if (nf == 0)
-		ui_put(4 + shown++, cf, COLS - 2, _("No approved or pending hours this year."),
+		ui_put(4 + shown++, 1, COLS - 2, _("No approved or pending hours this year."),
 		    UI_HINT, false);
 
-	/* The records. */
+	/*
+	 * The records: headings whole; the time, hours and note next, then the
+	 * category and the form's name; the title gets the rest.
+	 */
 	ct = 5 + shown;
+	{
+		static const int order[6] = { 0, 4, 5, 3, 1, 2 };
+		const char *heads[6] = { _("Approved on"), _("Learning form"), _("Title"),
+		    _("Category"), _("Hours"), _("Note") };
+		int least[6], want[6], wr[6];
+
+		for (int c = 0; c < 6; c++)
+			least[c] = want[c] = text_width(heads[c]);
+		want[0] = compl_grow(want[0], "2026-01-01 00:00");
+		want[5] = compl_grow(compl_grow(want[5], _("not counted yet")), _("form capped"));
+		json_array_foreach(items, i, it) {
+			want[0] = compl_grow(want[0], compl_str(it, "state_label"));
+			want[1] = compl_grow(want[1], compl_str(json_object_get(it, "form"), "name"));
+			want[2] = compl_grow(want[2], compl_str(it, "title"));
+			want[3] = compl_grow(want[3], compl_str(it, "category_label"));
+			want[4] = compl_grow(want[4], compl_str(it, "hours"));
+		}
+		/* The title is what a record is known by: 16 columns of it first. */
+		if ((want[2] < 16 ? want[2] : 16) > least[2])
+			least[2] = want[2] < 16 ? want[2] : 16;
+		ui_columns_fit(6, least, want, order, 2, 2, COLS - 2, wr);
+		wd = wr[0];
+		wf = wr[1];
+		ctw = wr[2];
+		wc = wr[3];
+		wh = wr[4];
+		wnote = wr[5];
+	}
 	cd = 1;
-	ch = cd + 18;
-	cnote = COLS - 1 - 14;
-	ctw = cnote - 2 - 8 - 2 - 10 - 2;	/* the 学时 and 类别 columns before the note */
-	ui_put(ct, cd, 16, _("Approved on"), UI_TITLE, false);
-	ui_put(ct, ch, 14, _("Learning form"), UI_TITLE, false);
-	ui_put(ct, ch + 16, ctw - ch - 16, _("Title"), UI_TITLE, false);
-	ui_put(ct, ctw + 2, 10, _("Category"), UI_TITLE, false);
-	compl_put_right(ct, ctw + 14, 8, _("Hours"), UI_TITLE);
-	ui_put(ct, cnote, 14, _("Note"), UI_TITLE, false);
+	ch = cd + wd + 2;
+	ccat = ch + wf + 2 + ctw + 2;
+	chours = ccat + wc + 2;
+	cnote = chours + wh + 2;
+	ui_put(ct, cd, wd, _("Approved on"), UI_TITLE, false);
+	ui_put(ct, ch, wf, _("Learning form"), UI_TITLE, false);
+	ui_put(ct, ch + wf + 2, ctw, _("Title"), UI_TITLE, false);
+	ui_put(ct, ccat, wc, _("Category"), UI_TITLE, false);
+	compl_put_right(ct, chours, wh, _("Hours"), UI_TITLE);
+	ui_put(ct, cnote, wnote, _("Note"), UI_TITLE, false);
 	d->rows = LINES - 4 - (ct + 1);
 	if (d->rows < 1)
 		d->rows = 1;
@@ -332,20 +439,21 @@ compl_detail_paint(void *arg)
 		if (st == UI_SELECTED)
 			ui_fill(y, 0, COLS, st);
 		if (pending)
-			ui_put(y, cd, 16, compl_str(it, "state_label"), st == UI_NORMAL ? UI_HINT :
+			ui_put(y, cd, wd, compl_str(it, "state_label"), st == UI_NORMAL ? UI_HINT :
 			    st, false);
 		else
-			ui_put(y, cd, 16, app_format_time(compl_str(it, "approved_at"), when,
+			ui_put(y, cd, wd, app_format_time(compl_str(it, "approved_at"), when,
 			    sizeof when), st, false);
-		ui_put(y, ch, 14, compl_str(json_object_get(it, "form"), "name"), st, false);
-		ui_put(y, ch + 16, ctw - ch - 16, compl_str(it, "title"), st, false);
-		ui_put(y, ctw + 2, 10, compl_str(it, "category_label"), st, false);
-		compl_put_right(y, ctw + 14, 8, compl_str(it, "hours"), st);
+		ui_put(y, ch, wf, compl_str(json_object_get(it, "form"), "name"), st, false);
+		ui_put(y, ch + wf + 2, ctw, compl_str(it, "title"), st, false);
+		ui_put(y, ccat, wc, compl_str(it, "category_label"), st, false);
+		compl_put_right(y, chours, wh, compl_str(it, "hours"), st);
 		if (pending)
-			ui_put(y, cnote, 14, _("not counted yet"), st == UI_NORMAL ? UI_HINT : st,
+			ui_put(y, cnote, wnote, _("not counted yet"), st == UI_NORMAL ? UI_HINT : st,
 			    false);
 		else if (json_is_true(json_object_get(it, "capped")))
-			ui_put(y, cnote, 14, _("form capped"), st == UI_NORMAL ? UI_HINT : st, false);
+			ui_put(y, cnote, wnote, _("form capped"), st == UI_NORMAL ? UI_HINT : st,
+			    false);
 	}
 	if (ni == 0)
 		ui_put_center(ct + 1 + d->rows / 2, 0, COLS, _("No record this year."), UI_HINT);
@@ -354,7 +462,7 @@ compl_detail_paint(void *arg)
 	ui_put(LINES - 3, 1, COLS - 2, line, UI_HINT, false);
 	free(line);
 	ui_message_line(d->message, d->message_error);
-	app_status(d->app, _("Arrows: choose  Enter: details  Esc: back"));
+	app_status(d->app, NULL);
 }
 
 /* Enter on a record: declaration.get in full, in a pager.  Returns -1 to quit. */
@@ -403,6 +511,7 @@ compl_detail_run(struct app *a, json_int_t year, char *msg, size_t msgsize, bool
 		return a->restart ? -1 : 0;
 	}
 	ui_set_backdrop(compl_detail_paint, &d);
+	ui_help_set(compl_detail_keys);
 	for (;;) {
 		/* A declaration changed (record.changed): read the year again. */
 		if (app_changed(a, &seen)) {
@@ -487,6 +596,7 @@ screen_completion_run(struct app *a)
 	size_t n;
 
 	ui_set_backdrop(compl_paint, &c);
+	ui_help_set(compl_keys);
 	compl_load(&c);
 	for (;;) {
 		/* A declaration changed (record.changed): the totals with it. */
@@ -544,6 +654,7 @@ screen_completion_run(struct app *a)
 				goto out;
 			}
 			ui_set_backdrop(compl_paint, &c);
+			ui_help_set(compl_keys);
 			/* A decision may have come meanwhile. */
 			compl_load(&c);
 			break;

@@ -144,6 +144,18 @@ declare_row_after_fields(struct declare *d)
 	return row;
 }
 
+static const struct ui_key_help declare_keys[] = {
+	{ N_("Tab"), N_("next field"), true },
+	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
+	{ N_("Enter"), N_("choose"), true },
+	{ N_("Tab on the path"), N_("complete the file's path"), false },
+	{ N_("F4, Space, typing"), N_("open the list of a choice field"), false },
+	{ N_("PgUp/PgDn"), N_("scroll"), false },
+	{ N_("Esc"), N_("back (asks first)"), true },
+	{ N_("F10"), N_("quit"), true },
+	{ 0 }
+};
+
 static void
 declare_paint(void *arg)
 {
@@ -158,7 +170,7 @@ declare_paint(void *arg)
 	ui_header(d->id != 0 ? _("Continuing Education · Edit a declaration") :
 	    _("Continuing Education · Declare hours and credits"));
 	ui_box(top, x0, h, w, _("Declaration"), UI_FRAME);
-	ui_form_set_viewport(f, top + 1, h - 2);
+	ui_form_set_box(f, top, x0, h, w);
 	ui_form_place_labels(f, x0 + 5);
 	for (size_t i = 0; i < f->n; i++) {
 		struct ui_field *fd = &f->fields[i];
@@ -654,8 +666,20 @@ declare_upload(struct declare *d, const char *path)
 	declare_say(d, "", false);
 	rc = 0;
 out:
-	if (rc != 0 && d->message[0] != '\0' && !d->message_error)
-		declare_say(d, _("The attachment was not uploaded."), true);
+	if (rc != 0) {
+		/* The reason in full: beside the field it may be cut. */
+		const char *why = ui_form_field(&d->form, DECL_PATH)->error;
+
+		if (why != NULL) {
+			line = xasprintf(_("The attachment was not uploaded: %s"), why);
+			declare_say(d, line, true);
+			if (text_width(line) > COLS - 2)
+				ui_message(_("Attachment"), line);
+			free(line);
+		} else if (d->message[0] != '\0' && !d->message_error) {
+			declare_say(d, _("The attachment was not uploaded."), true);
+		}
+	}
 	if (fd >= 0)
 		close(fd);
 	if (data != NULL)
@@ -1076,6 +1100,7 @@ declare_loop(struct declare *d)
 	int id;
 
 	ui_set_backdrop(declare_paint, d);
+	ui_help_set(declare_keys);
 	for (;;) {
 		ui_repaint();
 		ui_next_event(&ev);

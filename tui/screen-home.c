@@ -45,6 +45,16 @@ home_user_caption(struct home *home)
 	return xasprintf("%s ▾", *name != '\0' ? name : app_me_string(home->app, "id_number"));
 }
 
+static const struct ui_key_help home_keys[] = {
+	{ N_("Up/Down"), N_("choose"), true },
+	{ N_("Enter"), N_("open"), true },
+	{ N_("F2"), N_("user menu"), true },
+	{ N_("Tab"), N_("the list or the user button"), false },
+	{ N_("PgUp/PgDn, Home/End"), N_("move faster"), false },
+	{ N_("F10"), N_("quit"), true },
+	{ 0 }
+};
+
 static void
 home_paint(void *arg)
 {
@@ -68,7 +78,7 @@ home_paint(void *arg)
 	    home->focus == HOME_FOCUS_LIST);
 	if (home->message[0] != '\0')
 		ui_message_line(home->message, false);
-	app_status(home->app, _("Arrows: choose  Enter: open  F2: user menu  F10: quit"));
+	app_status(home->app, NULL);
 	free(unit);
 	free(button);
 	free(caption);
@@ -161,7 +171,7 @@ home_user_menu(struct home *home)
 	struct rpc_error err;
 	json_t *result;
 
-	switch (ui_menu(NULL, items, 2, 2, home->user_x + 2)) {
+	switch (ui_menu(NULL, items, 2, 3, home->user_x + 2)) {	/* inside the list's box */
 	case HOME_MENU_PASSWORD:
 		return SCREEN_PASSWORD;
 	case HOME_MENU_LOGOUT:
@@ -191,6 +201,7 @@ screen_home_run(struct app *a)
 	ui_list_init(&home.functions, _("No functions are available to this account."));
 	home_load(&home);
 	ui_set_backdrop(home_paint, &home);
+	ui_help_set(home_keys);
 	for (;;) {
 		if (app_changed(a, &seen))
 			home_reread(&home);

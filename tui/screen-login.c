@@ -49,6 +49,15 @@ login_say(struct login *l, const char *text, bool error)
 	l->message_error = error;
 }
 
+static const struct ui_key_help login_keys[] = {
+	{ N_("Tab"), N_("next field"), true },
+	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
+	{ N_("Enter"), N_("confirm"), true },
+	{ N_("F5"), N_("a new verification code"), true },
+	{ N_("F10"), N_("quit"), true },
+	{ 0 }
+};
+
 static void
 login_paint(void *arg)
 {
@@ -58,6 +67,7 @@ login_paint(void *arg)
 
 	ui_header(_("Continuing Education · Log in"));
 	ui_box(top, x0, h, w, _("User login"), UI_FRAME);
+	l->form.right = x0 + w - 1;	/* errors beside a field end at the border */
 
 	ui_form_place_labels(&l->form, x0 + 4);
 	ui_form_field(&l->form, LOGIN_ID_NUMBER)->y = top + 2;
@@ -90,9 +100,7 @@ login_paint(void *arg)
 		    _("Cannot read it? F5 shows another code."), UI_HINT);
 	}
 	ui_message_line(l->message, l->message_error);
-	app_status(l->app, l->captcha_required ?
-	    _("Tab: next  Enter: confirm  F5: new code  F10: quit") :
-	    _("Tab: next  Enter: confirm  F10: quit"));
+	app_status(l->app, NULL);
 }
 
 /* Show or hide what belongs to the verification code. */
@@ -220,6 +228,7 @@ screen_login_run(struct app *a)
 	ui_form_add_button(&l.form, LOGIN_STATUS, _("Application status"));
 	l.form.default_id = LOGIN_SUBMIT;
 	ui_set_backdrop(login_paint, &l);
+	ui_help_set(login_keys);
 	login_captcha_refresh(&l);
 
 	for (;;) {

@@ -75,6 +75,26 @@ password_buttons_row(const struct password *p)
 	return ROW_KEYS + 1 + (int)p->nkeys + 1;
 }
 
+static const struct ui_key_help password_keys[] = {
+	{ N_("Tab"), N_("next field"), true },
+	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
+	{ N_("Enter"), N_("confirm"), true },
+	{ N_("Esc"), N_("back"), true },
+	{ N_("Left/Right"), N_("remove or keep a key"), true },
+	{ N_("F10"), N_("quit"), true },
+	{ 0 }
+};
+
+/* The first change of a password: leaving it logs out. */
+static const struct ui_key_help password_forced_keys[] = {
+	{ N_("Tab"), N_("next field"), true },
+	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
+	{ N_("Enter"), N_("confirm"), true },
+	{ N_("Esc"), N_("log out"), true },
+	{ N_("Left/Right"), N_("remove or keep a key"), true },
+	{ 0 }
+};
+
 static void
 password_paint(void *arg)
 {
@@ -88,7 +108,7 @@ password_paint(void *arg)
 		h = LINES - 3 - top;
 	ui_header(_("Continuing Education · Change password"));
 	ui_box(top, x0, h, w, _("Change password"), UI_FRAME);
-	ui_form_set_viewport(f, top + 1, h - 2);
+	ui_form_set_box(f, top, x0, h, w);
 	ui_form_place_labels(f, x0 + 4);
 	ok = ui_form_field(f, PASSWORD_OK);
 	cancel = ui_form_field(f, PASSWORD_CANCEL);
@@ -119,9 +139,7 @@ password_paint(void *arg)
 		free(line);
 	}
 	ui_message_line(p->message, true);
-	app_status(p->app, p->forced ?
-	    _("Tab: next  Left/Right: remove or keep  Enter: confirm  Esc: log out") :
-	    _("Tab: next  Left/Right: remove or keep  Enter: confirm  Esc: back  F10: quit"));
+	app_status(p->app, NULL);
 }
 
 /* The server's names of the fields, and ours. */
@@ -310,6 +328,7 @@ screen_password_run(struct app *a)
 	p.form.default_id = PASSWORD_OK;
 	ui_form_focus(&p.form, p.forced ? PASSWORD_NEW : PASSWORD_OLD);
 	ui_set_backdrop(password_paint, &p);
+	ui_help_set(p.forced ? password_forced_keys : password_keys);
 	for (;;) {
 		ui_repaint();
 		ui_next_event(&ev);

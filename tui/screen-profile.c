@@ -135,6 +135,18 @@ profile_place_labels(struct profile *p, int x)
 	f->label_width = w;
 }
 
+static const struct ui_key_help profile_keys_help[] = {
+	{ N_("Tab"), N_("next field"), true },
+	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
+	{ N_("Enter"), N_("choose"), true },
+	{ N_("F4, Space, typing"), N_("open the list of a choice field"), false },
+	{ N_("Delete"), N_("clear a chosen field"), false },
+	{ N_("F5"), N_("reload"), true },
+	{ N_("Esc"), N_("back (asks first)"), true },
+	{ N_("F10"), N_("quit"), true },
+	{ 0 }
+};
+
 static void
 profile_paint(void *arg)
 {
@@ -146,7 +158,7 @@ profile_paint(void *arg)
 
 	ui_header(_("Continuing Education · Profile"));
 	ui_box(top, x0, h, w, _("Profile"), UI_FRAME);
-	ui_form_set_viewport(f, top + 1, h - 2);
+	ui_form_set_box(f, top, x0, h, w);
 	profile_place_labels(p, x0 + 5);
 	fx = title->x;
 	/* The buttons in a row; closer together when they would not fit. */
@@ -201,7 +213,7 @@ profile_paint(void *arg)
 		ui_put(top + h - 1, x0 + w - 16, 14, _("(more below)"), UI_HINT, false);
 
 	ui_message_line(p->message, p->message_error);
-	app_status(p->app, _("Tab: next  Enter: choose  F5: reload  Esc: back  F10: quit"));
+	app_status(p->app, NULL);
 }
 
 /* The form's values in one string, to tell whether anything was changed.  Caller frees. */
@@ -890,6 +902,15 @@ profile_history_columns(struct profile_history_columns *c)
 	c->state_w = COLS - 1 - c->state;
 }
 
+static const struct ui_key_help profile_history_keys[] = {
+	{ N_("Up/Down"), N_("move"), true },
+	{ N_("Enter"), N_("details"), true },
+	{ N_("F5"), N_("reload"), true },
+	{ N_("PgUp/PgDn, Home/End"), N_("move faster"), false },
+	{ N_("Esc"), N_("back"), true },
+	{ 0 }
+};
+
 static void
 profile_history_paint(void *arg)
 {
@@ -941,7 +962,7 @@ profile_history_paint(void *arg)
 	ui_put(LINES - 3, 1, COLS - 2, info, UI_HINT, false);
 	free(info);
 	ui_message_line(h->message, h->message_error);
-	app_status(h->app, _("Arrows: move  Enter: details  F5: reload  Esc: back"));
+	app_status(h->app, NULL);
 }
 
 /* Enter: the entry under the cursor, whole. */
@@ -1016,6 +1037,7 @@ profile_history_run(struct app *a, const char *who, json_int_t account_id)
 
 	h.items = json_array();
 	ui_set_backdrop(profile_history_paint, &h);
+	ui_help_set(profile_history_keys);
 	profile_history_load(&h, false);
 	for (;;) {
 		if (app_changed(a, &seen)) {
@@ -1135,6 +1157,16 @@ profile_keys_comment(json_t *key)
 	return xstrdup(comment);
 }
 
+static const struct ui_key_help profile_ssh_keys[] = {
+	{ N_("a"), N_("add a key"), true },
+	{ N_("d, Delete"), N_("remove the key"), true },
+	{ N_("Enter"), N_("details"), true },
+	{ N_("Up/Down"), N_("choose"), false },
+	{ N_("F5"), N_("reload"), false },
+	{ N_("Esc"), N_("back"), true },
+	{ 0 }
+};
+
 static void
 profile_keys_paint(void *arg)
 {
@@ -1170,7 +1202,7 @@ profile_keys_paint(void *arg)
 	if (n == 0 && k->items != NULL)
 		ui_put_center(4 + k->rows / 2, 0, COLS, _("No SSH key is registered."), UI_HINT);
 	ui_message_line(k->message, k->message_error);
-	app_status(k->app, _("a: add  d: remove  Enter: details  Esc: back"));
+	app_status(k->app, NULL);
 }
 
 /* a: paste a public key line and register it. */
@@ -1282,6 +1314,7 @@ profile_keys_run(struct app *a)
 	int rc = 0;
 
 	ui_set_backdrop(profile_keys_paint, &k);
+	ui_help_set(profile_ssh_keys);
 	profile_keys_load(&k);
 	for (;;) {
 		ui_repaint();
@@ -1402,6 +1435,7 @@ screen_profile_run(struct app *a)
 
 	profile_build(&p);
 	ui_set_backdrop(profile_paint, &p);
+	ui_help_set(profile_keys_help);
 	if (profile_load(&p) != 0) {
 		if (!a->restart)
 			ui_message(_("Profile"), p.message);
@@ -1461,6 +1495,7 @@ screen_profile_run(struct app *a)
 				goto out;
 			}
 			ui_set_backdrop(profile_paint, &p);
+			ui_help_set(profile_keys_help);
 			break;
 		case PROF_KEYS:
 			profile_say(&p, "", false);
@@ -1469,6 +1504,7 @@ screen_profile_run(struct app *a)
 				goto out;
 			}
 			ui_set_backdrop(profile_paint, &p);
+			ui_help_set(profile_keys_help);
 			break;
 		default:
 			profile_say(&p, "", false);

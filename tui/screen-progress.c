@@ -153,31 +153,70 @@ progress_load(struct progress *p, bool more)
 	json_decref(result);
 }
 
+static const struct ui_key_help progress_keys_help[] = {
+	{ N_("Enter"), N_("details"), true },
+	{ N_("Left/Right, 1-5"), N_("state"), true },
+	{ N_("Esc"), N_("back"), true },
+	{ N_("w"), N_("withdraw"), true },
+	{ N_("e"), N_("edit"), true },
+	{ N_("d"), N_("delete"), true },
+	{ N_("v"), N_("revise"), true },
+	{ N_("g"), N_("download the attachment"), false },
+	{ N_("Up/Down"), N_("choose"), false },
+	{ N_("PgDn"), N_("next page; past the end, load more"), false },
+	{ N_("F5"), N_("refresh"), false },
+	{ 0 }
+};
+
 static void
 progress_paint(void *arg)
 {
 	struct progress *p = arg;
-	int x = 1, cw = 17, cf, cy, ca, cs, y;
+	int x = 1, cw = 17, cf, cy, ca, cs, y, ws, wa, wy;
 	char *info;
 
 	ui_header(_("Continuing Education · Declaration progress"));
-	for (int t = 0; t < PROGRESS_TABS; t++) {
-		char *tab = xasprintf(" %d %s (%lld) ", t + 1, progress_tab_name(t),
-		    (long long)p->counts[t]);
+	{
+		char *tabs[PROGRESS_TABS];
+		int first = 0, used = 0;
 
-		x += ui_put(1, x, COLS - x - 1, tab, t == p->tab ? UI_BUTTON_FOCUS : UI_BUTTON,
-		    false) + 1;
-		free(tab);
+		for (int t = 0; t < PROGRESS_TABS; t++)
+			tabs[t] = xasprintf(" %d %s (%lld) ", t + 1, progress_tab_name(t),
+			    (long long)p->counts[t]);
+		/* The chosen tab always shows: the first ones give way on a narrow screen. */
+		for (int t = 0; t <= p->tab; t++)
+			used += text_width(tabs[t]) + 1;
+		while (first < p->tab && used > COLS - 4)
+			used -= text_width(tabs[first++]) + 1;
+		if (first > 0)
+			x += ui_put(1, x, 2, "…", UI_BUTTON, false) + 1;
+		for (int t = first; t < PROGRESS_TABS; t++)
+			x += ui_put(1, x, COLS - x - 1, tabs[t], t == p->tab ? UI_BUTTON_FOCUS :
+			    UI_BUTTON, false) + 1;
+		for (int t = 0; t < PROGRESS_TABS; t++)
+			free(tabs[t]);
 	}
-	cs = COLS - 1 - 12;
-	ca = cs - 16;
-	cy = ca - 10;
+	/* Each column as wide as its widest content or heading, in this language. */
+	ws = text_width(_("State"));
+	wa = text_width(_("Hours/credits"));
+	wy = text_width(_("Year")) > 4 ? text_width(_("Year")) : 4;
+	if (text_width(_("Declared")) + 1 > cw)
+		cw = text_width(_("Declared")) + 1;
+	for (size_t i = 0; i < p->n; i++) {
+		if (text_width(p->items[i].state_label) > ws)
+			ws = text_width(p->items[i].state_label);
+		if (text_width(p->items[i].amount) > wa)
+			wa = text_width(p->items[i].amount);
+	}
+	cs = COLS - 1 - ws;
+	ca = cs - wa - 2;
+	cy = ca - wy - 2;
 	cf = 1 + cw + 1;
 	ui_put(2, 1, cw, _("Declared"), UI_TITLE, false);
 	ui_put(2, cf, cy - cf - 1, _("Learning form"), UI_TITLE, false);
-	ui_put(2, cy, 9, _("Year"), UI_TITLE, false);
-	ui_put(2, ca, 15, _("Hours/credits"), UI_TITLE, false);
-	ui_put(2, cs, 12, _("State"), UI_TITLE, false);
+	ui_put(2, cy, wy, _("Year"), UI_TITLE, false);
+	ui_put(2, ca, wa, _("Hours/credits"), UI_TITLE, false);
+	ui_put(2, cs, ws, _("State"), UI_TITLE, false);
 	p->rows = LINES - 6;
 	if (p->cur < p->top)
 		p->top = p->cur;
@@ -193,9 +232,9 @@ progress_paint(void *arg)
 			ui_fill(y, 0, COLS, st);
 		ui_put(y, 1, cw, it->when, st, false);
 		ui_put(y, cf, cy - cf - 1, it->form, st, false);
-		ui_put(y, cy, 9, it->year, st, false);
-		ui_put(y, ca, 15, it->amount, st, false);
-		ui_put(y, cs, 12, it->state_label, strcmp(it->state, "rejected") == 0 &&
+		ui_put(y, cy, wy, it->year, st, false);
+		ui_put(y, ca, wa, it->amount, st, false);
+		ui_put(y, cs, ws, it->state_label, strcmp(it->state, "rejected") == 0 &&
 		    st == UI_NORMAL ? UI_ERROR : st, false);
 	}
 	if (p->n == 0)
@@ -204,8 +243,7 @@ progress_paint(void *arg)
 	ui_put(LINES - 3, 1, COLS - 2, info, UI_HINT, false);
 	free(info);
 	ui_message_line(p->message, p->message_error);
-	app_status(p->app, _("Left/Right, 1-5: state  Enter: details  w: withdraw  e: edit  "
-	    "d: delete  v: revise  Esc: back"));
+	app_status(p->app, NULL);
 }
 
 /* The name of a history entry's action. */
@@ -401,6 +439,7 @@ progress_act(struct progress *p, json_t *d, int key)
 		}
 		rc = declare_edit_run(p->app, d);
 		ui_set_backdrop(progress_paint, p);
+		ui_help_set(progress_keys_help);
 		return rc != 0 ? -1 : 1;
 	case 'v':
 		if (strcmp(state, "rejected") != 0) {
@@ -418,6 +457,7 @@ progress_act(struct progress *p, json_t *d, int key)
 		rc = declare_edit_run(p->app, fresh);
 		json_decref(fresh);
 		ui_set_backdrop(progress_paint, p);
+		ui_help_set(progress_keys_help);
 		return rc != 0 ? -1 : 1;
 	case 'g':
 		if (!json_is_object(json_object_get(d, "attachment"))) {
@@ -510,6 +550,7 @@ screen_progress_run(struct app *a)
 	int rc;
 
 	ui_set_backdrop(progress_paint, &p);
+	ui_help_set(progress_keys_help);
 	progress_load(&p, false);
 	for (;;) {
 		/* A record changed (record.changed): show it as it is now, and say what changed. */

@@ -82,6 +82,19 @@ reg_say(struct reg *r, const char *text, bool error)
 	r->message_error = error;
 }
 
+static const struct ui_key_help reg_keys[] = {
+	{ N_("Tab"), N_("next field"), true },
+	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
+	{ N_("Enter"), N_("choose"), true },
+	{ N_("F4, Space, typing"), N_("open the list of a choice field"), false },
+	{ N_("Delete"), N_("clear a chosen field"), false },
+	{ N_("Left/Right"), N_("choose among the options side by side"), false },
+	{ N_("PgUp/PgDn"), N_("scroll"), true },
+	{ N_("Esc"), N_("back (asks first)"), true },
+	{ N_("F10"), N_("quit"), true },
+	{ 0 }
+};
+
 static void
 reg_paint(void *arg)
 {
@@ -92,7 +105,7 @@ reg_paint(void *arg)
 
 	ui_header(_("Continuing Education · Register"));
 	ui_box(top, x0, h, w, _("Personal registration"), UI_FRAME);
-	ui_form_set_viewport(f, top + 1, h - 2);
+	ui_form_set_box(f, top, x0, h, w);
 	ui_form_place_labels(f, x0 + 5);
 	submit = ui_form_field(f, REG_SUBMIT);
 	back = ui_form_field(f, REG_BACK);
@@ -110,7 +123,7 @@ reg_paint(void *arg)
 		ui_put(top + h - 1, x0 + w - 16, 14, _("(more below)"), UI_HINT, false);
 
 	ui_message_line(r->message, r->message_error);
-	app_status(r->app, _("Tab: next  Enter: choose  PgUp/PgDn: scroll  Esc: back  F10: quit"));
+	app_status(r->app, NULL);
 }
 
 /* Pickers: each fetches its list from a ref.* method. */
@@ -634,6 +647,7 @@ screen_register_run(struct app *a)
 	}
 	r->app = a;
 	ui_set_backdrop(reg_paint, r);
+	ui_help_set(reg_keys);
 	for (;;) {
 		ui_repaint();
 		ui_next_event(&ev);

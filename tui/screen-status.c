@@ -39,6 +39,15 @@ status_string(json_t *o, const char *key)
 	return s != NULL ? s : "";
 }
 
+static const struct ui_key_help status_keys[] = {
+	{ N_("Tab"), N_("next field"), true },
+	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
+	{ N_("Enter"), N_("confirm"), true },
+	{ N_("Esc"), N_("back"), true },
+	{ N_("F10"), N_("quit"), true },
+	{ 0 }
+};
+
 static void
 status_paint(void *arg)
 {
@@ -49,6 +58,7 @@ status_paint(void *arg)
 
 	ui_header(_("Continuing Education · Application status"));
 	ui_box(top, x0, LINES - 3, w, _("Application status"), UI_FRAME);
+	st->form.right = x0 + w - 1;	/* errors beside a field end at the border */
 	ui_form_place_labels(&st->form, x0 + 4);
 	ui_form_field(&st->form, STATUS_ID_NUMBER)->y = top + 2;
 	ui_form_field(&st->form, STATUS_PASSWORD)->y = top + 3;
@@ -110,7 +120,7 @@ status_paint(void *arg)
 			    "number and password."), UI_HINT, false);
 	}
 	ui_message_line(st->message, st->message_error);
-	app_status(st->app, _("Tab: next  Enter: confirm  Esc: back  F10: quit"));
+	app_status(st->app, NULL);
 }
 
 static void
@@ -238,6 +248,7 @@ screen_status_run(struct app *a)
 	ui_form_show(&st.form, STATUS_WITHDRAW, false);
 	st.form.default_id = STATUS_QUERY;
 	ui_set_backdrop(status_paint, &st);
+	ui_help_set(status_keys);
 	for (;;) {
 		if (app_changed(a, &seen))
 			status_changed(&st);

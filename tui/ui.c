@@ -43,6 +43,11 @@ static int ui_wake_pipe[2] = { -1, -1 };	/* ui_wake_from_signal -> ui_wait */
 static void (*ui_backdrop)(void *);
 static void *ui_backdrop_arg;
 static int ui_cursor_y = -1, ui_cursor_x = -1;
+static const struct ui_key_help *ui_help;	/* the current screen's keys */
+static bool ui_help_open;			/* F1's box is up: F1 again does nothing */
+static char *ui_status_hints;	/* the last hints string drawn, for F1 without a table */
+static const char *ui_pager_hints;	/* a pager's own hints, for F1 while it is up */
+static bool ui_message_taken;	/* this paint's message line shows a field's whole error */
 
 static const struct {
 	short	 fg, bg;	/* with colours */
@@ -180,6 +185,8 @@ ui_set_backdrop(void (*paint)(void *), void *arg)
 {
 	ui_backdrop = paint;
 	ui_backdrop_arg = arg;
+	if (paint == NULL)
+		ui_help = NULL;	/* the screen is gone, and its keys with it */
 }
 
 static bool
@@ -211,6 +218,7 @@ bool
 ui_paint_begin(void)
 {
 	ui_cursor_hide();
+	ui_message_taken = false;
 	if (ui_too_small()) {
 		ui_paint_too_small();
 		return false;
@@ -339,6 +347,21 @@ ui_next_event(struct ui_event *ev)
 		}
 		if (ui_too_small() && !ui_is_quit_key(ev))
 			continue;	/* the screen is hidden: typing into it blind helps no one */
+		if (ev->type == UI_EV_KEY && ev->key == KEY_F(1)) {
+			if (ui_help_open)
+				continue;
+			ui_help_show();
+			ev->type = UI_EV_RESIZE;	/* whoever waits repaints */
+			ev->key = 0;
+			return;
+		}
+		if (ev->type == UI_EV_KEY && ev->key == UI_CTRL('l')) {
+			/* Redraw: the terminal is cleared, the caller paints again. */
+			clearok(curscr, TRUE);
+			ev->type = UI_EV_RESIZE;
+			ev->key = 0;
+			return;
+		}
 		return;
 	}
 }
@@ -356,7 +379,15 @@ ui_put(int y, int x, int cols, const char *s, enum ui_style style, bool pad)
 	if (x + cols > COLS)
 		cols = COLS - x;
 	clean = text_sanitize(s != NULL ? s : "", false);
-	fit = text_fit(clean, cols);
+	if (text_width(clean) > cols) {
+		/* Cut: the last column says so. */
+		char *cut = text_fit(clean, cols - 1);
+
+		fit = xasprintf("%s…", cut);
+		free(cut);
+	} else {
+		fit = xstrdup(clean);
+	}
 	w = text_width(fit);
 	attrset(ui_attr(style));
 	mvaddstr(y, x, fit);
@@ -420,25 +451,196 @@ ui_header(const char *title)
 	ui_put_center(0, 0, COLS, title, UI_HEADER);
 }
 
+/* One key's hint as the status bar and the help box show it: "Enter: open". */
+static char *
+ui_help_item(const struct ui_key_help *k)
+{
+	/* TRANSLATORS: a key and what it does, on the status bar and in F1's box. */
+	return xasprintf(_("%1$s: %2$s"), _(k->key), _(k->what));
+}
+
+/*
+ * The hints of hints (separated by two spaces) that fit whole in cols
+ * columns, in order: the first that does not fit ends them.  Caller frees.
+ */
+static char *
+ui_hints_fit(const char *hints, int cols)
+{
+	struct text_buf b = { 0 };
+	char *clean = text_sanitize(hints != NULL ? hints : "", false), *out;
+	int used = 0, iw;
+
+	text_buf_add(&b, "", 0);
+	for (const char *p = clean; *p != '\0';) {
+		const char *end = strstr(p, "  ");
+		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+		char *item = xstrndup(p, len);
+
+		iw = text_width(item);
+		if (used + (used > 0 ? 2 : 0) + iw > cols) {
+			free(item);
+			break;
+		}
+		if (used > 0)
+			text_buf_add(&b, "  ", 2);
+		text_buf_add(&b, item, len);
+		used += (used > 0 ? 2 : 0) + iw;
+		free(item);
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	free(clean);
+	out = b.data;
+	return out;
+}
+
+/*
+ * The status bar's hints: the brief keys of the help table (or the hints
+ * given), as many whole ones as fit in cols, and "F1: help" last.  Caller
+ * frees.
+ */
+static char *
+ui_status_hints_fit(const char *hints, int cols)
+{
+	static const struct ui_key_help f1 = { N_("F1"), N_("help"), true };
+	struct text_buf b = { 0 };
+	char *help = ui_help_item(&f1), *fit, *out;
+
+	text_buf_add(&b, "", 0);
+	if (hints == NULL) {
+		for (const struct ui_key_help *k = ui_help; k != NULL && k->key != NULL; k++) {
+			char *item;
+
+			if (!k->brief)
+				continue;
+			item = ui_help_item(k);
+			if (b.len > 0)
+				text_buf_add(&b, "  ", 2);
+			text_buf_add(&b, item, strlen(item));
+			free(item);
+		}
+		hints = b.data;
+	}
+	fit = ui_hints_fit(hints, cols - text_width(help) - 2);
+	if (text_width(help) > cols)
+		out = xstrdup("");
+	else if (*fit == '\0')
+		out = xstrdup(help);
+	else
+		out = xasprintf("%s  %s", fit, help);
+	free(fit);
+	free(help);
+	free(b.data);
+	return out;
+}
+
 void
 ui_status_bar(const char *left, const char *right)
 {
-	char *clean = text_sanitize(right != NULL ? right : "", false);
-	int lw, rw = text_width(clean);
+	char *hints;
+	int lw, rw;
 
+	free(ui_status_hints);
+	ui_status_hints = right != NULL ? xstrdup(right) : NULL;
 	ui_fill(LINES - 1, 0, COLS, UI_STATUS);
-	lw = ui_put(LINES - 1, 1, COLS - 2, left, UI_STATUS, false);
-	/* The hints go right-aligned when they fit beside the server's name. */
-	if (rw <= COLS - lw - 4)
-		ui_put(LINES - 1, COLS - 1 - rw, rw, clean, UI_STATUS, false);
-	else if (COLS - lw - 4 > 0)
-		ui_put(LINES - 1, lw + 3, COLS - lw - 4, clean, UI_STATUS, false);
-	free(clean);
+	/* The server's name gives way to the hints, keeping at least 12 columns. */
+	hints = ui_status_hints_fit(right, COLS - 2 - 3 - 12);
+	rw = text_width(hints);
+	lw = ui_put(LINES - 1, 1, COLS - 2 - 3 - rw, left, UI_STATUS, false);
+	(void)lw;
+	ui_put(LINES - 1, COLS - 1 - rw, rw, hints, UI_STATUS, false);
+	free(hints);
+}
+
+void
+ui_help_set(const struct ui_key_help *keys)
+{
+	ui_help = keys;
+}
+
+const struct ui_key_help *
+ui_help_get(void)
+{
+	return ui_help;
+}
+
+/* Does the help table name key? */
+static bool
+ui_help_has(const char *key)
+{
+	for (const struct ui_key_help *k = ui_help; k != NULL && k->key != NULL; k++) {
+		if (strcmp(k->key, key) == 0)
+			return true;
+	}
+	return false;
+}
+
+void
+ui_help_show(void)
+{
+	struct text_buf b = { 0 };
+	const char *sep = "";
+	int kw = 0;
+
+	/* The keys in a column as wide as the widest, in this language. */
+	for (const struct ui_key_help *k = ui_help; k != NULL && k->key != NULL; k++) {
+		if (text_width(_(k->key)) > kw)
+			kw = text_width(_(k->key));
+	}
+	for (const struct ui_key_help *k = ui_help; k != NULL && k->key != NULL; k++) {
+		char *line = xasprintf("%s%s%*s  %s", sep, _(k->key),
+		    kw - text_width(_(k->key)), "", _(k->what));
+
+		text_buf_add(&b, line, strlen(line));
+		free(line);
+		sep = "\n";
+	}
+	if (ui_help == NULL && (ui_pager_hints != NULL || ui_status_hints != NULL)) {
+		/* A screen without a table: its hints, one a line. */
+		for (const char *p = ui_pager_hints != NULL ? ui_pager_hints : ui_status_hints;
+		    *p != '\0';) {
+			const char *end = strstr(p, "  ");
+			size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+
+			text_buf_add(&b, sep, strlen(sep));
+			text_buf_add(&b, p, len);
+			sep = "\n";
+			p += len;
+			while (*p == ' ')
+				p++;
+		}
+	}
+	{
+		static const struct ui_key_help always[] = {
+			{ N_("F1"), N_("this help"), false },
+			{ N_("Ctrl-L"), N_("redraw the screen"), false },
+			{ N_("F10, Ctrl-Q"), N_("quit"), false },
+		};
+
+		for (size_t i = 0; i < sizeof always / sizeof always[0]; i++) {
+			if (i == 2 && ui_help_has(N_("F10")))
+				continue;	/* the screen says what F10 does */
+			char *line = xasprintf("%s%s%*s  %s", sep, _(always[i].key),
+			    kw - text_width(_(always[i].key)) > 0 ?
+			    kw - text_width(_(always[i].key)) : 0, "", _(always[i].what));
+
+			text_buf_add(&b, line, strlen(line));
+			free(line);
+			sep = "\n";
+		}
+	}
+	ui_help_open = true;
+	ui_pager(_("Keys"), b.data != NULL ? b.data : "", NULL, NULL);
+	ui_help_open = false;
+	free(b.data);
 }
 
 void
 ui_message_line(const char *text, bool error)
 {
+	if (ui_message_taken)
+		return;		/* the focused field's error, whole, is more use there */
 	if (text != NULL && *text != '\0')
 		ui_put(LINES - 2, 1, COLS - 2, text, error ? UI_ERROR : UI_NORMAL, false);
 }
@@ -459,6 +661,30 @@ ui_picture(int y, int x, int h, int w, char *const *rows, size_t n, const char *
 	top = y + 1 + (h - 2 - (int)n) / 2;
 	for (size_t i = 0; i < n; i++)
 		ui_put_center(top + (int)i, x + 1, w - 2, rows[i], UI_NORMAL);
+}
+
+void
+ui_columns_fit(int n, const int *least, const int *want, const int *order, int flex, int gap,
+    int cols, int *widths)
+{
+	int room = cols - gap * (n > 0 ? n - 1 : 0);
+
+	for (int i = 0; i < n; i++) {
+		widths[i] = least[i];
+		room -= least[i];
+	}
+	for (int k = 0; k < n && room > 0; k++) {
+		int i = order != NULL ? order[k] : k, add = want[i] - widths[i];
+
+		if (add <= 0)
+			continue;
+		if (add > room)
+			add = room;
+		widths[i] += add;
+		room -= add;
+	}
+	if (flex >= 0 && flex < n && room > 0)
+		widths[flex] += room;
 }
 
 /* Append a copy of s[0..len) to *lines. */
@@ -682,6 +908,13 @@ ui_form_set_viewport(struct ui_form *f, int y, int h)
 {
 	f->view_y = y;
 	f->view_h = h;
+}
+
+void
+ui_form_set_box(struct ui_form *f, int y, int x, int h, int w)
+{
+	ui_form_set_viewport(f, y + 1, h - 2);
+	f->right = x + w - 1;
 }
 
 int
@@ -1204,9 +1437,15 @@ ui_field_draw(struct ui_form *f, struct ui_field *fd, bool focused)
 				ui_cursor_at(y, fd->x + ui_field_span(fd, fd->scroll, fd->cursor));
 		}
 	}
-	/* The server's word on this field, beside it, as far as it fits. */
-	if (fd->error != NULL && end + 2 < COLS - 1)
-		ui_put(y, end + 2, COLS - 1 - (end + 2), fd->error, UI_ERROR, false);
+	/* The server's word on this field, beside it, up to the form's border. */
+	fd->error_cut = false;
+	if (fd->error != NULL) {
+		int right = f->right > 0 && f->right < COLS ? f->right - 1 : COLS - 1;
+
+		fd->error_cut = text_width(fd->error) > right - (end + 2);
+		if (end + 2 < right)
+			ui_put(y, end + 2, right - (end + 2), fd->error, UI_ERROR, false);
+	}
 }
 
 /* Scroll a scrolling form so that the focused field shows. */
@@ -1232,9 +1471,18 @@ ui_form_scroll(struct ui_form *f)
 void
 ui_form_draw(struct ui_form *f, bool active)
 {
+	struct ui_field *fd;
+
 	ui_form_scroll(f);
 	for (size_t i = 0; i < f->n; i++)
 		ui_field_draw(f, &f->fields[i], active && i == f->focus);
+	/* An error cut beside its field is read whole on the message line while focused. */
+	fd = f->n > 0 ? &f->fields[f->focus] : NULL;
+	if (active && fd != NULL && fd->error != NULL && fd->error_cut && !fd->hidden) {
+		ui_fill(LINES - 2, 0, COLS, UI_NORMAL);
+		ui_put(LINES - 2, 1, COLS - 2, fd->error, UI_ERROR, false);
+		ui_message_taken = true;
+	}
 }
 
 /* List. */
@@ -1346,7 +1594,57 @@ struct ui_dialog {
 	const char	*buttons[2];
 	size_t		  nbuttons;
 	size_t		  choice;
+	size_t		  top;		/* the first line shown of a text taller than the box */
+	int		  body;		/* lines shown at the last paint */
 };
+
+/*
+ * The wide character at y, x when one starts there (it also covers x + 1).
+ * Rows are walked from the left edge, a wide character counted twice, so
+ * a continuation cell is never mistaken for a character.
+ */
+static bool
+ui_wide_at(int y, int x)
+{
+	cchar_t cc;
+	wchar_t wc[CCHARW_MAX + 1];
+	attr_t attrs;
+	short pair;
+	int c = 0, w;
+
+	while (c <= x && c < COLS) {
+		w = 1;
+		if (mvin_wch(y, c, &cc) == OK &&
+		    getcchar(&cc, wc, &attrs, &pair, NULL) != ERR && wc[0] != L'\0' &&
+		    wcwidth(wc[0]) == 2)
+			w = 2;
+		if (c == x)
+			return w == 2;
+		c += w;
+	}
+	return false;
+}
+
+/*
+ * Blank the popup's rectangle, and the outer half of every wide character
+ * of the screen under it that its edges cut in two: a half left standing
+ * is drawn by the terminal as something else (a stray "]" or "5").
+ */
+static void
+ui_popup_clear(int y, int x, int h, int w, enum ui_style style)
+{
+	for (int row = y; row < y + h && row < LINES; row++) {
+		if (row < 0)
+			continue;
+		if (x > 0 && ui_wide_at(row, x - 1))
+			mvaddch(row, x - 1, ' ');
+		if (x + w < COLS && ui_wide_at(row, x + w - 1)) {
+			mvaddch(row, x + w - 1, ' ');
+			mvaddch(row, x + w, ' ');
+		}
+		ui_fill(row, x, w, style);
+	}
+}
 
 static void
 ui_dialog_paint(struct ui_dialog *d)
@@ -1374,19 +1672,32 @@ ui_dialog_paint(struct ui_dialog *d)
 	w += 6;
 	if (w < UI_DIALOG_MIN_WIDTH)
 		w = UI_DIALOG_MIN_WIDTH;
-	if (w > COLS - 2)
-		w = COLS - 2;
+	/* Three columns and rows clear of the edges: inside the screen's box. */
+	if (w > COLS - 6)
+		w = COLS - 6;
 	h = (int)d->n + 4;
-	if (h > LINES - 2)
-		h = LINES - 2;
+	if (h > LINES - 6)
+		h = LINES - 6;
 	y = (LINES - h) / 2;
 	x = (COLS - w) / 2;
+	d->body = h - 4;
+	if (d->n <= (size_t)d->body)
+		d->top = 0;
+	else if (d->top > d->n - (size_t)d->body)
+		d->top = d->n - (size_t)d->body;
 
-	for (int row = 0; row < h; row++)
-		ui_fill(y + row, x, w, UI_DIALOG);
+	ui_popup_clear(y, x, h, w, UI_DIALOG);
 	ui_box(y, x, h, w, d->title, UI_DIALOG);
-	for (size_t i = 0; i < d->n && (int)i < h - 4; i++)
-		ui_put(y + 1 + (int)i, x + 3, w - 6, d->lines[i], UI_DIALOG, false);
+	for (size_t i = d->top; i < d->n && (int)(i - d->top) < d->body; i++)
+		ui_put(y + 1 + (int)(i - d->top), x + 3, w - 6, d->lines[i], UI_DIALOG, false);
+	if (d->n > (size_t)d->body) {
+		/* Taller than the screen: where we are, on the bottom border. */
+		char *pos = xasprintf(" %zu/%zu ↑↓ ", d->top + (size_t)d->body, d->n);
+
+		ui_put(y + h - 1, x + w - 2 - text_width(pos), text_width(pos), pos, UI_DIALOG,
+		    false);
+		free(pos);
+	}
 	bx = x + (w - bw) / 2;
 	for (size_t i = 0; i < d->nbuttons; i++) {
 		char *caption = xasprintf("[ %s ]", d->buttons[i]);
@@ -1398,16 +1709,47 @@ ui_dialog_paint(struct ui_dialog *d)
 	ui_paint_end();
 }
 
+/*
+ * Wrap a dialog's text: 56 columns read best, but a text taller than the
+ * screen gets the screen's width before it has to scroll.
+ */
+static void
+ui_dialog_wrap(struct ui_dialog *d, const char *text)
+{
+	int cols = COLS - 12 > 56 ? 56 : COLS - 12;
+
+	d->n = ui_wrap(text, cols, &d->lines);
+	if ((int)d->n + 4 > LINES - 6 && COLS - 12 > cols) {
+		ui_lines_free(d->lines, d->n);
+		d->n = ui_wrap(text, COLS - 12, &d->lines);
+	}
+}
+
+static const struct ui_key_help ui_confirm_keys[] = {
+	{ N_("Enter"), N_("choose the focused button"), true },
+	{ N_("y, n"), N_("yes, no"), true },
+	{ N_("Esc"), N_("no"), true },
+	{ N_("Left/Right, Tab"), N_("another button"), false },
+	{ N_("Up/Down, PgUp/PgDn"), N_("scroll a long text"), false },
+	{ 0 }
+};
+
+static const struct ui_key_help ui_message_keys[] = {
+	{ N_("Enter, Esc"), N_("close"), true },
+	{ N_("Up/Down, PgUp/PgDn"), N_("scroll a long text"), false },
+	{ 0 }
+};
+
 /* Run a dialog; returns the chosen button, or -1 for Esc (and quit). */
 static int
 ui_dialog_run(struct ui_dialog *d, const char *text)
 {
+	const struct ui_key_help *help = ui_help_get();
 	struct ui_event ev;
-	int result = -1, cols = COLS - 10;
+	int result = -1;
 
-	if (cols > 56)
-		cols = 56;
-	d->n = ui_wrap(text, cols, &d->lines);
+	ui_help_set(d->nbuttons > 1 ? ui_confirm_keys : ui_message_keys);
+	ui_dialog_wrap(d, text);
 	for (;;) {
 		ui_dialog_paint(d);
 		ui_next_event(&ev);
@@ -1415,9 +1757,18 @@ ui_dialog_run(struct ui_dialog *d, const char *text)
 			break;
 		if (ev.type == UI_EV_RESIZE) {
 			ui_lines_free(d->lines, d->n);
-			cols = COLS - 10 > 56 ? 56 : COLS - 10;
-			d->n = ui_wrap(text, cols, &d->lines);
+			ui_dialog_wrap(d, text);
 			continue;
+		}
+		if (ev.type == UI_EV_KEY && (ev.key == KEY_UP || ev.key == KEY_PPAGE)) {
+			size_t step = ev.key == KEY_UP ? 1 : (size_t)(d->body > 1 ? d->body - 1 : 1);
+
+			d->top = d->top > step ? d->top - step : 0;
+			continue;
+		}
+		if (ev.type == UI_EV_KEY && (ev.key == KEY_DOWN || ev.key == KEY_NPAGE)) {
+			d->top += ev.key == KEY_DOWN ? 1 : (size_t)(d->body > 1 ? d->body - 1 : 1);
+			continue;	/* clamped at the paint */
 		}
 		if (ev.type == UI_EV_KEY && ev.key == UI_KEY_ESC)
 			break;
@@ -1443,6 +1794,7 @@ ui_dialog_run(struct ui_dialog *d, const char *text)
 	ui_lines_free(d->lines, d->n);
 	d->lines = NULL;
 	d->n = 0;
+	ui_help_set(help);
 	ui_repaint_all();
 	return result;
 }
@@ -1487,23 +1839,34 @@ ui_popup_begin(int y, int x, int h, int w, const char *title)
 	if (ui_backdrop != NULL)
 		ui_backdrop(ui_backdrop_arg);
 	ui_cursor_hide();
-	for (int row = 0; row < h; row++)
-		ui_fill(y + row, x, w, UI_NORMAL);
+	ui_popup_clear(y, x, h, w, UI_NORMAL);
 	ui_box(y, x, h, w, title, UI_FRAME);
 	return true;
 }
 
-/* Popup width: want columns, but inside the screen with a margin. */
+/*
+ * Popup width: want columns, but three columns clear of the screen's
+ * edges, inside the box of the screen under it.
+ */
 static int
 ui_popup_width(int want)
 {
-	return want > COLS - 4 ? COLS - 4 : want;
+	return want > COLS - 6 ? COLS - 6 : want;
 }
+
+static const struct ui_key_help ui_prompt_keys[] = {
+	{ N_("Enter"), N_("confirm"), true },
+	{ N_("Esc"), N_("cancel"), true },
+	{ N_("Left/Right, Home/End"), N_("move in the line"), false },
+	{ N_("Ctrl-U, Ctrl-K"), N_("delete before, after the cursor"), false },
+	{ 0 }
+};
 
 static char *
 ui_prompt_run(const char *title, const char *text, const char *label, size_t max_chars,
     bool secret)
 {
+	const struct ui_key_help *help = ui_help_get();
 	struct ui_form form;
 	struct ui_field *fd;
 	struct ui_event ev;
@@ -1511,6 +1874,7 @@ ui_prompt_run(const char *title, const char *text, const char *label, size_t max
 	size_t n;
 	int id, w, h, y, x;
 
+	ui_help_set(ui_prompt_keys);
 	ui_form_init(&form);
 	fd = ui_form_add_text(&form, 1, label, 20, max_chars, secret);
 	for (;;) {
@@ -1542,6 +1906,7 @@ ui_prompt_run(const char *title, const char *text, const char *label, size_t max
 		ui_form_key(&form, &ev, &id);
 	}
 	ui_form_free(&form);
+	ui_help_set(help);
 	ui_repaint_all();
 	return result;
 }
@@ -1558,22 +1923,32 @@ ui_prompt_secret(const char *title, const char *text, const char *label, size_t 
 	return ui_prompt_run(title, text, label, max_chars, true);
 }
 
+static const struct ui_key_help ui_menu_keys[] = {
+	{ N_("Up/Down"), N_("choose"), true },
+	{ N_("Enter"), N_("open"), true },
+	{ N_("Esc"), N_("close"), true },
+	{ 0 }
+};
+
 int
 ui_menu(const char *title, const char *const *items, size_t n, int y, int x)
 {
+	const struct ui_key_help *help = ui_help_get();
 	struct ui_event ev;
 	size_t sel = 0;
 	int w = title != NULL ? text_width(title) + 6 : 0, h = (int)n + 2, result = -1;
 
 	if (n == 0)
 		return -1;
+	ui_help_set(ui_menu_keys);
 	for (size_t i = 0; i < n; i++) {
 		if (text_width(items[i]) + 4 > w)
 			w = text_width(items[i]) + 4;
 	}
 	for (;;) {
-		int py = y + h > LINES - 1 ? LINES - 1 - h : y;
-		int px = x + w > COLS ? COLS - w : x;
+		/* Clear of the screen's edges, where the box of the screen under it is. */
+		int py = y + h > LINES - 3 ? LINES - 3 - h : y;
+		int px = x + w > COLS - 2 ? COLS - 2 - w : x;
 
 		if (py < 0)
 			py = 0;
@@ -1604,25 +1979,48 @@ ui_menu(const char *title, const char *const *items, size_t n, int y, int x)
 		    (ev.type == UI_EV_CHAR && ev.ch == 'j'))
 			sel = (sel + 1) % n;
 	}
+	ui_help_set(help);
 	ui_repaint_all();
 	return result;
 }
 
+static const struct ui_key_help ui_pager_keys[] = {
+	{ N_("Up/Down, PgUp/PgDn, Space"), N_("scroll"), true },
+	{ N_("Home/End"), N_("the start, the end"), false },
+	{ N_("Esc, Enter, q"), N_("close"), true },
+	{ 0 }
+};
+
 int
 ui_pager(const char *title, const char *text, const char *hints, const char *keys)
 {
+	const struct ui_key_help *help = ui_help_get();
 	struct ui_event ev;
 	char **lines;
 	size_t n, top = 0;
 	int w, h, y, x, body, result;
 
+	const char *pager_hints = ui_pager_hints;
+
+	/* With the caller's hints, F1 lists those; else the pager's own keys. */
+	if (!ui_help_open) {
+		ui_help_set(hints != NULL ? NULL : ui_pager_keys);
+		ui_pager_hints = hints;
+	}
 	for (;;) {
-		w = ui_popup_width(96);
-		h = LINES - 2;
-		y = 1;
+		/*
+		 * As tall as the text, at most three rows clear of the screen's
+		 * edges, and narrower than the screens' boxes (96 columns): inside
+		 * the box of the screen under it.
+		 */
+		w = ui_popup_width(88);
+		n = ui_wrap(text, w - 4, &lines);
+		h = (int)n + 3 < LINES - 6 ? (int)n + 3 : LINES - 6;
+		if (h < 6)
+			h = 6;
+		y = (LINES - h) / 2;
 		x = (COLS - w) / 2;
 		body = h - 3;
-		n = ui_wrap(text, w - 4, &lines);
 		if (n <= (size_t)body)
 			top = 0;
 		else if (top > n - (size_t)body)
@@ -1633,8 +2031,13 @@ ui_pager(const char *title, const char *text, const char *hints, const char *key
 			for (int row = 0; row < body && top + (size_t)row < n; row++)
 				ui_put(y + 1 + row, x + 2, w - 4, lines[top + (size_t)row],
 				    UI_NORMAL, false);
-			ui_put(y + h - 2, x + 2, w - 14, hints != NULL ? hints :
-			    _("Arrows, PgUp, PgDn: scroll  Esc: close"), UI_HINT, false);
+			{
+				char *fit = ui_hints_fit(hints != NULL ? hints :
+				    _("Arrows, PgUp, PgDn: scroll  Esc: close"), w - 14);
+
+				ui_put(y + h - 2, x + 2, w - 14, fit, UI_HINT, false);
+				free(fit);
+			}
 			if (n > (size_t)body) {
 				pos = xasprintf("%zu/%zu", top + (size_t)body < n ?
 				    top + (size_t)body : n, n);
@@ -1676,6 +2079,10 @@ ui_pager(const char *title, const char *text, const char *hints, const char *key
 			top = 0;
 		else if (ev.type == UI_EV_KEY && ev.key == KEY_END)
 			top = (size_t)-1 / 2;	/* clamped at the next paint */
+	}
+	if (!ui_help_open) {
+		ui_help_set(help);
+		ui_pager_hints = pager_hints;
 	}
 	ui_repaint_all();
 	return result;
@@ -1808,7 +2215,8 @@ static void
 ui_picker_paint(struct ui_picker *p)
 {
 	struct ui_field *fd = ui_form_field(&p->filter, UI_PICKER_FILTER);
-	int w = ui_popup_width(72), h = LINES - 4 > 26 ? 26 : LINES - 4;
+	/* Three rows clear of the edges: inside the box of a form under it. */
+	int w = ui_popup_width(72), h = LINES - 6 > 26 ? 26 : LINES - 6;
 	int y = (LINES - h) / 2, x = (COLS - w) / 2, count_w;
 	char *count;
 
@@ -1840,9 +2248,13 @@ ui_picker_paint(struct ui_picker *p)
 		count = xasprintf(p->next != NULL ? "%zu/%zu+" : "%zu/%zu",
 		    p->nshown > 0 ? p->selected + 1 : 0, p->nshown);
 		count_w = text_width(count);
-		ui_put(y + h - 2, x + 2, w - 6 - count_w,
-		    _("Type to filter  Enter: select  Esc: cancel  PgUp/PgDn: page"), UI_HINT,
-		    false);
+		{
+			char *fit = ui_hints_fit(_("Type to filter  Enter: select  Esc: cancel  "
+			    "PgUp/PgDn: page"), w - 6 - count_w);
+
+			ui_put(y + h - 2, x + 2, w - 6 - count_w, fit, UI_HINT, false);
+			free(fit);
+		}
 		ui_put(y + h - 2, x + w - 2 - count_w, count_w, count, UI_HINT, false);
 		free(count);
 		/* The filter line last: the cursor stays in it. */
@@ -1854,15 +2266,26 @@ ui_picker_paint(struct ui_picker *p)
 	ui_paint_end();
 }
 
+static const struct ui_key_help ui_picker_keys[] = {
+	{ N_("Typing"), N_("filter the list"), false },
+	{ N_("Enter"), N_("select"), true },
+	{ N_("Esc"), N_("cancel"), true },
+	{ N_("Up/Down"), N_("move"), false },
+	{ N_("PgUp/PgDn"), N_("page (PgDn past the end loads more)"), false },
+	{ 0 }
+};
+
 long
 ui_picker_run(struct ui_picker *p, const char *initial)
 {
+	const struct ui_key_help *help = ui_help_get();
 	struct ui_event ev;
 	long result = -1;
 	char *before;
 	size_t page;
 	int id;
 
+	ui_help_set(ui_picker_keys);
 	ui_form_set(&p->filter, UI_PICKER_FILTER, initial);
 	ui_picker_load(p, false);
 	for (;;) {
@@ -1916,6 +2339,7 @@ ui_picker_run(struct ui_picker *p, const char *initial)
 		free(before);
 	}
 out:
+	ui_help_set(help);
 	ui_repaint_all();
 	return result;
 }

@@ -94,6 +94,26 @@ void	ui_post_refresh(void);
  */
 void	ui_next_event(struct ui_event *ev);
 
+/*
+ * Key help.  A screen (or a dialog) names its keys in a table ending in a
+ * zeroed entry: key and what are English msgids (N_), translated when
+ * shown.  F1, handled inside ui_next_event on every screen, lists them all
+ * in a scrolling box; the status bar shows the brief ones, as many as fit
+ * whole, and "F1: help".  A screen sets its table when it starts and puts
+ * back the one it found (ui_help_get) when it returns.
+ */
+struct ui_key_help {
+	const char *key;	/* "Enter", "F5", "w" */
+	const char *what;	/* "open", "reload" */
+	bool	 brief;		/* on the status bar too */
+};
+
+void	ui_help_set(const struct ui_key_help *keys);
+const struct ui_key_help *ui_help_get(void);
+
+/* Show the help box now (what F1 does). */
+void	ui_help_show(void);
+
 /* F10 or Ctrl-Q. */
 bool	ui_is_quit_key(const struct ui_event *ev);
 
@@ -105,7 +125,10 @@ void	ui_stop(bool on);
 
 /* Painting. */
 
-/* The current screen's paint function, drawn under any dialog. */
+/*
+ * The current screen's paint function, drawn under any dialog.  NULL (the
+ * screen is leaving) also forgets its key help.
+ */
 void	ui_set_backdrop(void (*paint)(void *), void *arg);
 
 /* Repaint the backdrop (or the too-small notice) and show it. */
@@ -126,8 +149,8 @@ void	ui_cursor_hide(void);
 
 /*
  * Draw s at y, x in at most cols columns (sanitised, never splitting a
- * wide character), then pad with spaces to cols when pad.  Returns the
- * columns drawn, padding included.
+ * wide character; text that does not fit ends in "…"), then pad with
+ * spaces to cols when pad.  Returns the columns drawn, padding included.
  */
 int	ui_put(int y, int x, int cols, const char *s, enum ui_style style, bool pad);
 
@@ -143,10 +166,15 @@ void	ui_box(int y, int x, int h, int w, const char *title, enum ui_style style);
 /* The title bar on the top line. */
 void	ui_header(const char *title);
 
-/* The status bar on the bottom line: left (server), right (key hints). */
+/*
+ * The status bar on the bottom line: left (server), right the key hints.
+ * right NULL: the brief keys of the help table.  Otherwise hints separated
+ * by two spaces.  Either way only whole hints are shown, as many as fit,
+ * and "F1: help" last.
+ */
 void	ui_status_bar(const char *left, const char *right);
 
-/* The message line above the status bar: a result, an error. */
+/* The message line above the status bar: a result, an error (cut with "…"). */
 void	ui_message_line(const char *text, bool error);
 
 /*
@@ -162,6 +190,17 @@ void	ui_picture(int y, int x, int h, int w, char *const *rows, size_t n, const c
  */
 size_t	ui_wrap(const char *s, int cols, char ***lines);
 void	ui_lines_free(char **lines, size_t n);
+
+/*
+ * The widths of a table's n columns in cols columns, gap columns between
+ * them.  Each is at least least[i] (its heading's width: a heading is never
+ * cut); then, in the order of order (indices; NULL: left to right), each
+ * grows towards want[i] (its widest cell) while there is room; what room
+ * is left goes to column flex (-1: none).  Cells wider than their column
+ * are the ones ui_put cuts with "…".
+ */
+void	ui_columns_fit(int n, const int *least, const int *want, const int *order, int flex,
+	    int gap, int cols, int *widths);
 
 /* Form. */
 
@@ -187,6 +226,7 @@ struct ui_field {
 	bool	 hidden;	/* neither drawn nor focusable */
 	bool	 required;	/* a '*' before the label */
 	char	*error;		/* the server's word on it, after the box; owned */
+	bool	 error_cut;	/* the error did not fit beside the box at the last draw */
 	const char *placeholder; /* shown dimmed in an empty box; not owned */
 	const char *const *options; /* UI_FIELD_CHOICE: the options' names; not owned */
 	size_t	 noptions;
@@ -207,6 +247,7 @@ struct ui_form {
 	 * row view_top; the focused field is always among them.
 	 */
 	int	 view_y, view_h, view_top;
+	int	 right;		/* the column of the form's right border, 0: the screen's edge */
 	wint_t	 typed;		/* the character that opened a pick field, or 0 */
 };
 
@@ -269,6 +310,13 @@ int	ui_form_focus_id(const struct ui_form *f);
  */
 void	ui_form_set_viewport(struct ui_form *f, int y, int h);
 
+/*
+ * The form is drawn in the box y, x, h, w: it scrolls inside (as
+ * ui_form_set_viewport(f, y + 1, h - 2)) and errors beside a field end
+ * before the right border.
+ */
+void	ui_form_set_box(struct ui_form *f, int y, int x, int h, int w);
+
 /* The screen row of the form's row, or -1 when it is scrolled out of sight. */
 int	ui_form_screen_y(const struct ui_form *f, int row);
 
@@ -303,7 +351,11 @@ void	ui_form_choose(struct ui_form *f, int id, const char *value);
 /* Handle a key; *id gets the button's id on UI_FORM_ACTIVATED. */
 enum ui_form_result ui_form_key(struct ui_form *f, const struct ui_event *ev, int *id);
 
-/* Draw labels, input boxes and buttons; the focused text field gets the cursor. */
+/*
+ * Draw labels, input boxes and buttons; the focused text field gets the
+ * cursor.  An error that does not fit beside the focused field is shown
+ * whole on the message line instead (ui_message_line then draws nothing).
+ */
 void	ui_form_draw(struct ui_form *f, bool active);
 
 /* List. */

@@ -3,12 +3,13 @@ the tui fixture that makes them), logging in on its screen, and World: tests/hel
 Accounts with the e2e tests' way of making units and staff."""
 
 import re
+import time
 
 import pytest
 
 from conftest import JXJY, require_binary
 from helpers import DEMO_PASSWORD, Accounts, Sql, born_of, id_number, sex_code
-from tmux import Tmux
+from tmux import Tmux, char_width
 
 
 class World(Accounts):
@@ -30,6 +31,103 @@ class World(Accounts):
             submitted_at=Sql(f"now() - interval '{minutes_ago} minutes'"))
 
 
+CORNERS = "┌┐└┘"
+LINES_H = "─┬┴┼"
+LINES_V = "│├┤┼"
+BOX_CHARS = set(CORNERS + LINES_H + LINES_V)
+
+
+def screen_grid(lines, width):
+    """The screen as rows of width cells: a character, or None for the right half of a
+    wide one (the terminal draws it in two columns)."""
+    grid = []
+    for line in lines:
+        row = []
+        for ch in line:
+            row.append(ch)
+            if char_width(ch) == 2:
+                row.append(None)
+        row += [" "] * (width - len(row))
+        grid.append(row)
+    return grid
+
+
+def find_boxes(grid):
+    """Boxes drawn on the screen: (top, left, bottom, right) of every ┌ whose ┐ (the first on
+    its row), └ (the first below in its column) and ┘ close a rectangle."""
+    boxes = []
+    for r, row in enumerate(grid):
+        for c, ch in enumerate(row):
+            if ch != "┌":
+                continue
+            c2 = next((k for k in range(c + 1, len(row)) if row[k] == "┐"), None)
+            r2 = next((k for k in range(r + 1, len(grid)) if grid[k][c] == "└"), None)
+            if c2 is None or r2 is None or grid[r2][c2] != "┘":
+                continue
+            boxes.append((r, c, r2, c2))
+    return boxes
+
+
+def screen_problems(lines, width, height):
+    """What the screen check finds wrong with a screen (a list of sentences, empty when
+    none): a line wider than the screen, text over a box's side, boxes drawn along each
+    other's sides, text cut at the screen's right edge without "…"."""
+    problems = []
+    lines = (lines + [""] * height)[:height]
+    for r, line in enumerate(lines):
+        w = sum(char_width(ch) for ch in line)
+        if w > width:
+            problems.append(f"row {r} is {w} columns wide, the screen {width}")
+    # The right half of a wide character is "\0" here: it is no border, no blank.
+    grid = [[ch if ch is not None else "\0" for ch in row]
+            for row in screen_grid(lines, width)]
+    boxes = find_boxes(grid)
+
+    def inside(r, c, box, strict):
+        t, l, b, rt = box
+        if strict:
+            return t < r < b and l < c < rt
+        return t <= r <= b and l <= c <= rt
+
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            if a[2] < b[0] or b[2] < a[0] or a[3] < b[1] or b[3] < a[1]:
+                continue        # apart
+            corners = lambda x: [(x[0], x[1]), (x[0], x[3]), (x[2], x[1]), (x[2], x[3])]
+            if all(inside(r, c, a, True) for r, c in corners(b)) or \
+                    all(inside(r, c, b, True) for r, c in corners(a)):
+                continue        # one inside the other
+            # A popup may stand out of a smaller box under it, crossing its sides; but
+            # two sides running along the same line are one drawn over the other.
+            rows = a[0] <= b[2] and b[0] <= a[2]
+            cols = a[1] <= b[3] and b[1] <= a[3]
+            if (cols and {a[0], a[2]} & {b[0], b[2]}) or (rows and {a[1], a[3]} & {b[1], b[3]}):
+                problems.append(f"boxes {a} and {b} (top, left, bottom, right) share a side")
+    for box in boxes:
+        t, l, b, rt = box
+        others = [o for o in boxes if o != box]
+        for r in range(t + 1, b):
+            for c in (l, rt):
+                if grid[r][c] in LINES_V:
+                    continue
+                if any(inside(r, c, o, False) for o in others):
+                    continue    # a popup over it
+                problems.append(f"row {r} column {c}: {grid[r][c]!r} over the side of "
+                                f"the box {box}: {lines[r]!r}")
+        for r in (t, b):
+            for c in range(l + 1, rt):
+                ch = grid[r][c]
+                if ch in CORNERS + LINES_V and not any(inside(r, c, o, False) for o in others):
+                    problems.append(f"row {r} column {c}: {ch!r} across the box {box}")
+    for r, row in enumerate(grid):
+        last = row[width - 1] if width > 0 else " "
+        if last == "\0":
+            last = row[width - 2]
+        if last not in (" ", "…") and last not in BOX_CHARS:
+            problems.append(f"row {r} runs to the screen's edge without '…': {lines[r]!r}")
+    return problems
+
+
 def exit_status(text):
     m = re.search(r"^EXITED=(\d+)$", text, re.M)
     return int(m.group(1)) if m else None
@@ -41,6 +139,10 @@ class Tui:
     def __init__(self, workdir, width=100, height=30):
         self.dir = workdir
         self.term = Tmux(workdir, width, height)
+        self.width, self.height = width, height
+        # Every wait checks the screen it waited for (check_screen); a test that shows a
+        # screen that is not jxjy's may turn this off.
+        self.checking = True
 
     def start(self, daemon, *extra):
         require_binary(JXJY)
@@ -66,7 +168,38 @@ class Tui:
         what = " and ".join(repr(getattr(n, "pattern", n)) for n in needles)
         if absent:
             what += f" without {absent!r}"
-        return self.term.wait_for(ok, timeout=timeout, what=what)
+        text = self.term.wait_for(ok, timeout=timeout, what=what)
+        if self.checking:
+            self.check_screen()
+        return text
+
+    def check_screen(self, redraw=False):
+        """Assert that the screen is well drawn: no line wider than the screen, nothing over
+        a box's side, no box drawn along another's side, no text cut at the right edge
+        without "…" (screen_problems).  With redraw, also that Ctrl-L (jxjy repaints all,
+        the terminal cleared first) changes nothing: a wide character cut in half by a
+        popup, or any other cell where jxjy and the terminal disagree, shows as a
+        difference.  Returns the screen's lines."""
+        lines = self.lines()
+        if exit_status("\n".join(lines)) is not None:
+            return lines        # jxjy has gone: the shell's screen is not ours to judge
+        width, height = self.term.size()
+        problems = screen_problems(lines, width, height)
+        if redraw and not problems:
+            self.keys("C-l")
+            again = lines
+            for _ in range(20):
+                time.sleep(0.1)
+                again = self.lines()
+                if again == lines:
+                    break
+            if again != lines:
+                diff = [f"row {r}: before {a!r}\n        after  {b!r}"
+                        for r, (a, b) in enumerate(zip(lines, again)) if a != b]
+                problems.append("a redraw (Ctrl-L) changed the screen:\n" + "\n".join(diff))
+        assert not problems, "the screen check found:\n" + "\n".join(problems) + \
+            "\nthe screen:\n" + "\n".join(lines)
+        return lines
 
     def type(self, text):
         self.term.run("send-keys", "-t", "main", "-l", text)
