@@ -230,6 +230,14 @@ app_append_row(char **text, const char *label, int cols, const char *value)
 	*text = row;
 }
 
+const char *
+app_json_str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
 void
 app_copy(char *buf, size_t size, const char *text)
 {

@@ -109,6 +109,9 @@ const char *app_state_name(const char *state);
 /* "male"/"female" as a word, or sex itself. */
 const char *app_sex_name(const char *sex);
 
+/* The string under key of an object o, "" when o or the string is absent (o's). */
+const char *app_json_str(json_t *o, const char *key);
+
 /* Copy text into buf (size bytes), cut on a character boundary. */
 void	app_copy(char *buf, size_t size, const char *text);
 
