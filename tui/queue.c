@@ -161,6 +161,8 @@ queue_load(struct queue *q, bool more)
 	free(q->next);
 	next = json_object_get(result, "next");
 	q->next = json_is_string(next) ? xstrdup(json_string_value(next)) : NULL;
+	if (q->ops->total != NULL)
+		q->total = json_integer_value(json_object_get(result, q->ops->total));
 	if (q->ops->loaded != NULL)
 		q->ops->loaded(q, result, more);
 	if (q->cur >= n)
@@ -254,6 +256,14 @@ queue_paint(void *arg)
 	if (q->rows < 1)
 		q->rows = 1;
 	ui_header(_(ops->header));
+	if (ops->count != NULL) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		info = xasprintf(_(ops->count), app_me_unit_name(q->app), (long long)q->total);
+#pragma GCC diagnostic pop
+		ui_put(1, 1, COLS - 40, info, UI_TITLE, false);
+		free(info);
+	}
 	if (ops->paint_head != NULL)
 		ops->paint_head(q);
 	if (ops->tagging)
@@ -379,7 +389,7 @@ queue_report(struct queue *q, const struct queue_decision *d, json_t *result)
 		free(who);
 		free(what);
 	}
-	/* The descriptor's own msgid, "%zu of %zu approved." and the like. */
+	/* The descriptor's msgids are formats ("%zu of %zu approved."); so is count's. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 	summary = xasprintf(_(d->summary), done, n);

@@ -72,6 +72,8 @@ struct queue_ops {
 	const struct queue_column *columns;
 	size_t		 ncolumns;
 	int		 head_lines;	/* lines under the header before the column headings */
+	const char	*total;		/* a page's count of the whole list: "pending_total" */
+	const char	*count;		/* line 1: "%s · %lld waiting for review" (unit, total), a msgid */
 	bool		 tagging;	/* Space tags rows; decisions go to the tagged ones */
 	const char	*filter;	/* the filter line's parameter ("filter"), NULL: none */
 	const char	*empty;		/* no record at all, a msgid */
@@ -122,6 +124,7 @@ struct queue {
 	bool		*tagged;	/* one per record */
 	size_t		 tagged_cap;
 	char		*next;		/* the next page's cursor, NULL: none */
+	json_int_t	 total;		/* ops->total of the last page */
 	size_t		 cur, top;
 	int		 rows;		/* list rows at the last paint */
 	struct ui_form	 filter;

@@ -36,24 +36,6 @@ static const struct queue_decision review_decisions[] = {
 	    N_("rejected"), N_("%zu of %zu rejected."), true, false },
 };
 
-/* pending_total of the last page, in the screen's q->arg. */
-static void
-review_loaded(struct queue *q, json_t *result, bool more)
-{
-	(void)more;
-	*(json_int_t *)q->arg = json_integer_value(json_object_get(result, "pending_total"));
-}
-
-static void
-review_paint_head(struct queue *q)
-{
-	char *info = xasprintf(_("%s · %lld waiting for review"), app_me_unit_name(q->app),
-	    (long long)*(json_int_t *)q->arg);
-
-	ui_put(1, 1, COLS - 40, info, UI_TITLE, false);
-	free(info);
-}
-
 static char *
 review_cell(struct queue *q, json_t *item, size_t col, int width, enum ui_style *style)
 {
@@ -299,6 +281,8 @@ static const struct queue_ops review_ops = {
 	.columns = review_columns,
 	.ncolumns = sizeof review_columns / sizeof review_columns[0],
 	.head_lines = 1,
+	.total = "pending_total",
+	.count = N_("%s · %lld waiting for review"),
 	.tagging = true,
 	.filter = "filter",
 	.empty = N_("No registration is waiting for review."),
@@ -306,8 +290,6 @@ static const struct queue_ops review_ops = {
 	.hints = N_("Space: select  Enter: details  a: approve  r: reject  /: filter  Esc: back"),
 	.decisions = review_decisions,
 	.ndecisions = sizeof review_decisions / sizeof review_decisions[0],
-	.loaded = review_loaded,
-	.paint_head = review_paint_head,
 	.cell = review_cell,
 	.mark = review_mark,
 	.foot = review_foot,
@@ -320,7 +302,5 @@ static const struct queue_ops review_ops = {
 enum screen_id
 screen_review_run(struct app *a)
 {
-	json_int_t total = 0;
-
-	return queue_run(&review_ops, a, &total);
+	return queue_run(&review_ops, a, NULL);
 }

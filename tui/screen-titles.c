@@ -45,24 +45,6 @@ titles_name(json_t *title)
 	return json_is_object(title) ? app_json_str(title, "name") : _("none");
 }
 
-/* pending_total of the last page, in the screen's q->arg. */
-static void
-titles_loaded(struct queue *q, json_t *result, bool more)
-{
-	(void)more;
-	*(json_int_t *)q->arg = json_integer_value(json_object_get(result, "pending_total"));
-}
-
-static void
-titles_paint_head(struct queue *q)
-{
-	char *info = xasprintf(_("%s · %lld waiting for review"), app_me_unit_name(q->app),
-	    (long long)*(json_int_t *)q->arg);
-
-	ui_put(1, 1, COLS - 40, info, UI_TITLE, false);
-	free(info);
-}
-
 static char *
 titles_cell(struct queue *q, json_t *item, size_t col, int width, enum ui_style *style)
 {
@@ -154,6 +136,8 @@ static const struct queue_ops titles_ops = {
 	.columns = titles_columns,
 	.ncolumns = sizeof titles_columns / sizeof titles_columns[0],
 	.head_lines = 1,
+	.total = "pending_total",
+	.count = N_("%s · %lld waiting for review"),
 	.tagging = true,
 	.filter = "filter",
 	.empty = N_("No title change is waiting for review."),
@@ -161,8 +145,6 @@ static const struct queue_ops titles_ops = {
 	.hints = N_("Space: select  Enter: details  a: approve  r: reject  /: filter  Esc: back"),
 	.decisions = titles_decisions,
 	.ndecisions = sizeof titles_decisions / sizeof titles_decisions[0],
-	.loaded = titles_loaded,
-	.paint_head = titles_paint_head,
 	.cell = titles_cell,
 	.detail = titles_detail,
 	.who = titles_who,
@@ -173,7 +155,5 @@ static const struct queue_ops titles_ops = {
 enum screen_id
 screen_titles_run(struct app *a)
 {
-	json_int_t total = 0;
-
-	return queue_run(&titles_ops, a, &total);
+	return queue_run(&titles_ops, a, NULL);
 }
