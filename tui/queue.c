@@ -176,6 +176,13 @@ queue_reload(struct queue *q)
 	queue_load(q, false);
 }
 
+void
+queue_refilter(struct queue *q)
+{
+	q->cur = q->top = 0;
+	queue_load(q, false);
+}
+
 static size_t
 queue_tagged_count(struct queue *q)
 {
@@ -517,8 +524,7 @@ queue_filter_key(struct queue *q, struct ui_event *ev)
 		q->filtering = false;
 		if (*queue_filter_text(q) != '\0') {
 			ui_form_set(&q->filter, QUEUE_FILTER, NULL);
-			q->cur = 0;
-			queue_load(q, false);
+			queue_refilter(q);
 		}
 		return;
 	}
@@ -529,10 +535,8 @@ queue_filter_key(struct queue *q, struct ui_event *ev)
 	}
 	before = xstrdup(queue_filter_text(q));
 	ui_form_key(&q->filter, ev, &id);
-	if (strcmp(before, queue_filter_text(q)) != 0) {
-		q->cur = 0;
-		queue_load(q, false);
-	}
+	if (strcmp(before, queue_filter_text(q)) != 0)
+		queue_refilter(q);
 	free(before);
 }
 

@@ -142,6 +142,9 @@ void	queue_paint(void *q);
 /* Read the list again from the start; the cursor stays on its row (or the last). */
 void	queue_reload(struct queue *q);
 
+/* The screen's filters or order changed: read the list from its start, the cursor on top. */
+void	queue_refilter(struct queue *q);
+
 /* The status message under the list. */
 void	queue_say(struct queue *q, const char *text, bool error);
 

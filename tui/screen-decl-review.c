@@ -198,7 +198,7 @@ dreview_pick_year(struct queue *q)
 	chosen = ui_menu(_("Year"), items, n, 3, 2);
 	if (chosen >= 0) {
 		dr->year = chosen == 0 ? 0 : atoi(items[chosen]);
-		queue_reload(q);
+		queue_refilter(q);
 	}
 	for (i = 0; i < n; i++)
 		free(texts[i]);
@@ -229,7 +229,7 @@ dreview_pick_form(struct queue *q)
 			dr->form_code = xstrdup(app_json_str(f, "code"));
 			dr->form_name = xstrdup(app_json_str(f, "name"));
 		}
-		queue_reload(q);
+		queue_refilter(q);
 	}
 	free(items);
 }
