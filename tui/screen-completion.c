@@ -47,13 +47,7 @@ struct compl_detail {
 	bool		 message_error;
 };
 
-static const char *
-compl_str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : "";
-}
+#define compl_str app_json_str
 
 /* s drawn right-aligned in cols columns at y, x (cut when wider). */
 static void

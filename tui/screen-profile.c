@@ -91,13 +91,7 @@ profile_say(struct profile *p, const char *text, bool error)
 	p->message_error = error;
 }
 
-static const char *
-profile_str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : "";
-}
+#define profile_str app_json_str
 
 /* A title object as the picker shows it, "工程 · 工程师"; "" for null.  Caller frees. */
 static char *
