@@ -2,6 +2,7 @@
  * app.c - what every screen shares: calls to the server, the ways a
  * session ends, who is logged in, and small text helpers.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +229,102 @@ app_append_row(char **text, const char *label, int cols, const char *value)
 	free(shown);
 	free(*text);
 	*text = row;
+}
+
+bool
+app_next_event(struct app *a, struct ui_event *ev)
+{
+	ui_repaint();
+	ui_next_event(ev);
+	return ev->type == UI_EV_QUIT || ui_is_quit_key(ev) || a->restart;
+}
+
+void
+app_appendf(char **text, const char *fmt, ...)
+{
+	va_list ap;
+	char *more, *joined;
+
+	va_start(ap, fmt);
+	more = xvasprintf(fmt, ap);
+	va_end(ap);
+	joined = xasprintf("%s%s", *text != NULL ? *text : "", more);
+	free(more);
+	free(*text);
+	*text = joined;
+}
+
+int
+app_label_width(const char *const *labels, size_t n)
+{
+	int w = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (text_width(_(labels[i])) > w)
+			w = text_width(_(labels[i]));
+	}
+	return w;
+}
+
+char *
+app_coded(json_t *o)
+{
+	const char *code = app_json_str(o, "code");
+
+	if (!json_is_object(o))
+		return xstrdup("");
+	if (*code != '\0')
+		return xasprintf("%s（%s）", app_json_str(o, "name"), code);
+	return xstrdup(app_json_str(o, "name"));
+}
+
+char *
+app_title_text(json_t *title)
+{
+	if (!json_is_object(title))
+		return xstrdup("");
+	return xasprintf("%s · %s（%s）", app_json_str(title, "series"),
+	    app_json_str(title, "name"), app_json_str(title, "level"));
+}
+
+static const char *const app_person_labels[] = {
+	N_("ID number"), N_("Name"), N_("Sex"), N_("Date of birth"), N_("Work unit"),
+	N_("Department"), N_("Mobile phone"), N_("E-mail"), N_("Ethnicity"),
+	N_("Native place"), N_("Graduated from"), N_("Major"), N_("Professional title"),
+	N_("Education"),
+};
+
+int
+app_person_label_width(void)
+{
+	return app_label_width(app_person_labels,
+	    sizeof app_person_labels / sizeof app_person_labels[0]);
+}
+
+void
+app_person_rows(char **text, json_t *d, int w, const char *title)
+{
+	const char *const *l = app_person_labels;
+	char *unit = app_coded(json_object_get(d, "unit"));
+	char *major = app_coded(json_object_get(d, "major"));
+
+	app_append_row(text, _(l[0]), w, app_json_str(d, "id_number"));
+	app_append_row(text, _(l[1]), w, app_json_str(d, "name"));
+	app_append_row(text, _(l[2]), w, app_sex_name(app_json_str(d, "sex")));
+	app_append_row(text, _(l[3]), w, app_json_str(d, "birth_date"));
+	app_append_row(text, _(l[4]), w, unit);
+	app_append_row(text, _(l[5]), w, app_json_str(json_object_get(d, "department"), "name"));
+	app_append_row(text, _(l[6]), w, app_json_str(d, "phone"));
+	app_append_row(text, _(l[7]), w, app_json_str(d, "email"));
+	app_append_row(text, _(l[8]), w, app_json_str(json_object_get(d, "ethnicity"), "name"));
+	app_append_row(text, _(l[9]), w, app_json_str(d, "native_place"));
+	app_append_row(text, _(l[10]), w, app_json_str(d, "school"));
+	app_append_row(text, _(l[11]), w, major);
+	app_append_row(text, _(l[12]), w, title);
+	app_append_row(text, _(l[13]), w,
+	    app_json_str(json_object_get(d, "education_level"), "name"));
+	free(unit);
+	free(major);
 }
 
 const char *

@@ -109,6 +109,36 @@ const char *app_state_name(const char *state);
 /* "male"/"female" as a word, or sex itself. */
 const char *app_sex_name(const char *sex);
 
+/*
+ * ui_repaint, then the next event into ev.  Returns true when it asks the
+ * screen to quit: a signal, the quit key (F10), or a session that ends
+ * and starts over (a->restart).
+ */
+bool	app_next_event(struct app *a, struct ui_event *ev);
+
+/* Append printf-style text to *text (a string the caller frees; NULL: empty). */
+void	app_appendf(char **text, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* The widest of n labels in columns (CJK counted double). */
+int	app_label_width(const char *const *labels, size_t n);
+
+/* "name（code）" of an object {code, name}, its name without a code, "" for null.  Caller frees. */
+char	*app_coded(json_t *o);
+
+/* A title object {series, name, level}: "工程 · 工程师（中级）", "" for null.  Caller frees. */
+char	*app_title_text(json_t *title);
+
+/*
+ * A person's fields (a registration's or a profile's, as the server sends
+ * them) as rows "label  value" appended to *text, labels padded to w
+ * columns; title is the professional title's text as shown.
+ */
+void	app_person_rows(char **text, json_t *person, int w, const char *title);
+
+/* The widest label of app_person_rows. */
+int	app_person_label_width(void);
+
 /* The string under key of an object o, "" when o or the string is absent (o's). */
 const char *app_json_str(json_t *o, const char *key);
 

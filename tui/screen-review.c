@@ -140,111 +140,62 @@ review_action_name(const char *action)
 	return action;
 }
 
-/* "name (code)" of an object {code|id, name}, or "" for null. */
-static char *
-review_named(json_t *o)
-{
-	const char *code = app_json_str(o, "code");
-
-	if (!json_is_object(o))
-		return xstrdup("");
-	if (*code != '\0')
-		return xasprintf("%s（%s）", app_json_str(o, "name"), code);
-	return xstrdup(app_json_str(o, "name"));
-}
-
 /* review.registration as rows of text, then its history. */
 static char *
 review_detail_text(json_t *d)
 {
-	const char *labels[] = {
-		_("ID number"), _("Name"), _("Sex"), _("Date of birth"), _("Mobile phone"),
-		_("E-mail"), _("Employer"), _("Department"), _("Ethnicity"), _("Native place"),
-		_("Graduated from"), _("Major"), _("Professional title"), _("Education"),
-		_("State"), _("Submitted"), _("Decided"), _("Decided by"), _("Reason"),
+	static const char *const labels[] = {
+		N_("State"), N_("Submitted"), N_("Decided"), N_("Decided by"), N_("Reason"),
 	};
 	char *text = NULL, *v, when[32];
-	json_t *h, *title;
+	json_t *h;
 	size_t i;
-	int w = 0;
+	int w = app_label_width(labels, sizeof labels / sizeof labels[0]);
 
-	for (i = 0; i < sizeof labels / sizeof labels[0]; i++) {
-		if (text_width(labels[i]) > w)
-			w = text_width(labels[i]);
-	}
+	if (app_person_label_width() > w)
+		w = app_person_label_width();
 	w += 2;
-	app_append_row(&text, labels[0], w, app_json_str(d, "id_number"));
-	app_append_row(&text, labels[1], w, app_json_str(d, "name"));
-	app_append_row(&text, labels[2], w, app_sex_name(app_json_str(d, "sex")));
-	app_append_row(&text, labels[3], w, app_json_str(d, "birth_date"));
-	app_append_row(&text, labels[4], w, app_json_str(d, "phone"));
-	app_append_row(&text, labels[5], w, app_json_str(d, "email"));
-	v = review_named(json_object_get(d, "unit"));
-	app_append_row(&text, labels[6], w, v);
+	v = app_title_text(json_object_get(d, "title"));
+	app_person_rows(&text, d, w, v);
 	free(v);
-	app_append_row(&text, labels[7], w, app_json_str(json_object_get(d, "department"), "name"));
-	app_append_row(&text, labels[8], w, app_json_str(json_object_get(d, "ethnicity"), "name"));
-	app_append_row(&text, labels[9], w, app_json_str(d, "native_place"));
-	app_append_row(&text, labels[10], w, app_json_str(d, "school"));
-	v = review_named(json_object_get(d, "major"));
-	app_append_row(&text, labels[11], w, v);
-	free(v);
-	title = json_object_get(d, "title");
-	v = json_is_object(title) ? xasprintf("%s · %s（%s）", app_json_str(title, "series"),
-	    app_json_str(title, "name"), app_json_str(title, "level")) : xstrdup("");
-	app_append_row(&text, labels[12], w, v);
-	free(v);
-	app_append_row(&text, labels[13], w,
-	    app_json_str(json_object_get(d, "education_level"), "name"));
-	app_append_row(&text, labels[14], w, app_state_name(app_json_str(d, "state")));
-	app_append_row(&text, labels[15], w,
+	app_append_row(&text, _(labels[0]), w, app_state_name(app_json_str(d, "state")));
+	app_append_row(&text, _(labels[1]), w,
 	    app_format_time(app_json_str(d, "submitted_at"), when, sizeof when));
 	if (*app_json_str(d, "decided_at") != '\0') {
-		app_append_row(&text, labels[16], w,
+		app_append_row(&text, _(labels[2]), w,
 		    app_format_time(app_json_str(d, "decided_at"), when, sizeof when));
-		app_append_row(&text, labels[17], w,
+		app_append_row(&text, _(labels[3]), w,
 		    app_json_str(json_object_get(d, "decided_by"), "name"));
 	}
 	if (*app_json_str(d, "reject_reason") != '\0')
-		app_append_row(&text, labels[18], w, app_json_str(d, "reject_reason"));
+		app_append_row(&text, _(labels[4]), w, app_json_str(d, "reject_reason"));
 
 	/*
 	 * The claims on this ID number elsewhere: approving this application
 	 * rejects the pending ones and disables an active account.
 	 */
 	if (json_array_size(json_object_get(d, "conflicts")) > 0) {
-		v = xasprintf("%s\n%s\n", text, _("The same ID number elsewhere "
+		app_appendf(&text, "\n%s\n", _("The same ID number elsewhere "
 		    "(approving this one rejects those pending and disables an active account)"));
-		free(text);
-		text = v;
-		json_array_foreach(json_object_get(d, "conflicts"), i, h) {
-			v = xasprintf("%s  %s  %s  %s\n", text,
+		json_array_foreach(json_object_get(d, "conflicts"), i, h)
+			app_appendf(&text, "  %s  %s  %s\n",
 			    app_json_str(json_object_get(h, "unit"), "name"),
 			    app_state_name(app_json_str(h, "state")),
 			    app_format_time(app_json_str(h, "submitted_at"), when, sizeof when));
-			free(text);
-			text = v;
-		}
 	}
-	v = xasprintf("%s\n%s\n", text, _("History"));
-	free(text);
-	text = v;
+	app_appendf(&text, "\n%s\n", _("History"));
 	json_array_foreach(json_object_get(d, "history"), i, h) {
 		json_t *actor = json_object_get(h, "actor");
 		const char *from = app_json_str(h, "from_state"), *to = app_json_str(h, "to_state");
-		char *row, *states = *to != '\0' ? xasprintf("%s → %s", *from != '\0' ?
+		char *states = *to != '\0' ? xasprintf("%s → %s", *from != '\0' ?
 		    app_state_name(from) : "—", app_state_name(to)) : xstrdup("");
 
-		row = xasprintf("%s  %s  %s  %s%s%s\n",
+		app_appendf(&text, "%s  %s  %s  %s%s%s\n",
 		    app_format_time(app_json_str(h, "at"), when, sizeof when),
 		    review_action_name(app_json_str(h, "action")), states,
 		    json_is_object(actor) ? app_json_str(actor, "name") : "",
 		    *app_json_str(h, "reason") != '\0' ? "  " : "", app_json_str(h, "reason"));
-		v = xasprintf("%s%s", text, row);
-		free(text);
-		free(row);
 		free(states);
-		text = v;
 	}
 	return text;
 }

@@ -42,67 +42,18 @@ staff_title_short(const char *full, int cols)
 	return s;
 }
 
-/* A title object of profile.get: "工程 · 工程师（中级）", "" for null.  Caller frees. */
-static char *
-staff_title_text(json_t *title)
-{
-	if (!json_is_object(title))
-		return xstrdup("");
-	return xasprintf("%s · %s（%s）", app_json_str(title, "series"), app_json_str(title, "name"),
-	    app_json_str(title, "level"));
-}
-
-/* "name（code）" of {code, name}, or "" for null.  Caller frees. */
-static char *
-staff_coded(json_t *o)
-{
-	const char *code = app_json_str(o, "code");
-
-	if (!json_is_object(o))
-		return xstrdup("");
-	if (*code != '\0')
-		return xasprintf("%s（%s）", app_json_str(o, "name"), code);
-	return xstrdup(app_json_str(o, "name"));
-}
-
 /* review.staff_profile's result as text: the profile, then the latest changes. */
 static char *
 staff_profile_text(json_t *result)
 {
-	const char *labels[] = {
-		_("ID number"), _("Name"), _("Sex"), _("Date of birth"), _("Work unit"),
-		_("Department"), _("Mobile phone"), _("E-mail"), _("Ethnicity"),
-		_("Native place"), _("Graduated from"), _("Major"), _("Professional title"),
-		_("Education"),
-	};
 	json_t *d = json_object_get(result, "profile"), *history, *pending, *item;
 	char *text = NULL, *v, *pend, when[32];
 	size_t i;
-	int w = 0;
 
-	for (i = 0; i < sizeof labels / sizeof labels[0]; i++) {
-		if (text_width(labels[i]) > w)
-			w = text_width(labels[i]);
-	}
-	w += 2;
-	app_append_row(&text, labels[0], w, app_json_str(d, "id_number"));
-	app_append_row(&text, labels[1], w, app_json_str(d, "name"));
-	app_append_row(&text, labels[2], w, app_sex_name(app_json_str(d, "sex")));
-	app_append_row(&text, labels[3], w, app_json_str(d, "birth_date"));
-	app_append_row(&text, labels[4], w, app_json_str(json_object_get(d, "unit"), "name"));
-	app_append_row(&text, labels[5], w, app_json_str(json_object_get(d, "department"), "name"));
-	app_append_row(&text, labels[6], w, app_json_str(d, "phone"));
-	app_append_row(&text, labels[7], w, app_json_str(d, "email"));
-	app_append_row(&text, labels[8], w, app_json_str(json_object_get(d, "ethnicity"), "name"));
-	app_append_row(&text, labels[9], w, app_json_str(d, "native_place"));
-	app_append_row(&text, labels[10], w, app_json_str(d, "school"));
-	v = staff_coded(json_object_get(d, "major"));
-	app_append_row(&text, labels[11], w, v);
-	free(v);
-	v = staff_title_text(json_object_get(d, "title"));
+	v = app_title_text(json_object_get(d, "title"));
 	pending = json_object_get(d, "pending_title");
 	if (json_is_object(pending)) {
-		char *asked = staff_title_text(json_object_get(pending, "title"));
+		char *asked = app_title_text(json_object_get(pending, "title"));
 
 		pend = xasprintf(_("%s (asked to change to %s on %s, waiting for review)"), v,
 		    *asked != '\0' ? asked : _("none"),
@@ -111,33 +62,21 @@ staff_profile_text(json_t *result)
 		free(v);
 		v = pend;
 	}
-	app_append_row(&text, labels[12], w, v);
+	app_person_rows(&text, d, app_person_label_width() + 2, v);
 	free(v);
-	app_append_row(&text, labels[13], w,
-	    app_json_str(json_object_get(d, "education_level"), "name"));
 
 	history = json_object_get(result, "history");
-	v = xasprintf("%s\n%s\n", text, _("History"));
-	free(text);
-	text = v;
+	app_appendf(&text, "\n%s\n", _("History"));
 	json_array_foreach(json_object_get(history, "items"), i, item) {
 		char *line = profile_history_line(item);
 
-		v = xasprintf("%s%s\n", text, line);
-		free(text);
+		app_appendf(&text, "%s\n", line);
 		free(line);
-		text = v;
 	}
-	if (json_array_size(json_object_get(history, "items")) == 0) {
-		v = xasprintf("%s%s\n", text, _("No changes yet."));
-		free(text);
-		text = v;
-	}
-	if (json_is_string(json_object_get(history, "next"))) {
-		v = xasprintf("%s%s\n", text, _("(older changes: press h for the whole history)"));
-		free(text);
-		text = v;
-	}
+	if (json_array_size(json_object_get(history, "items")) == 0)
+		app_appendf(&text, "%s\n", _("No changes yet."));
+	if (json_is_string(json_object_get(history, "next")))
+		app_appendf(&text, "%s\n", _("(older changes: press h for the whole history)"));
 	return text;
 }
 
