@@ -656,10 +656,8 @@ queue_run(const struct queue_ops *ops, struct app *a, void *arg)
 	ui_set_backdrop(queue_paint, &q);
 	queue_load(&q, false);
 	while (rc == 0) {
-		ui_repaint();
-		ui_next_event(&ev);
 		/* UI_EV_REFRESH (contract 3), once ui.h has it: queue_reload(&q) and say what changed. */
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev) || a->restart)
+		if (app_next_event(a, &ev))
 			rc = 1;
 		else if (q.filtering)
 			queue_filter_key(&q, &ev);

@@ -397,9 +397,7 @@ compl_detail_run(struct app *a, json_int_t year, char *msg, size_t msgsize, bool
 	}
 	ui_set_backdrop(compl_detail_paint, &d);
 	for (;;) {
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev) || a->restart) {
+		if (app_next_event(a, &ev)) {
 			rc = -1;
 			break;
 		}
@@ -466,9 +464,7 @@ screen_completion_run(struct app *a)
 	ui_set_backdrop(compl_paint, &c);
 	compl_load(&c);
 	for (;;) {
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev) || a->restart) {
+		if (app_next_event(a, &ev)) {
 			next = SCREEN_QUIT;
 			break;
 		}

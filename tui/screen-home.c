@@ -160,9 +160,7 @@ screen_home_run(struct app *a)
 	home_load(&home);
 	ui_set_backdrop(home_paint, &home);
 	for (;;) {
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev)) {
+		if (app_next_event(a, &ev)) {
 			next = SCREEN_QUIT;
 			break;
 		}

@@ -228,9 +228,7 @@ screen_login_run(struct app *a)
 	login_captcha_refresh(&l);
 
 	for (;;) {
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev))
+		if (app_next_event(a, &ev))
 			break;
 		if (ev.type == UI_EV_KEY && ev.key == KEY_F(5)) {
 			login_captcha_refresh(&l);

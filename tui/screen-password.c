@@ -287,9 +287,7 @@ screen_password_run(struct app *a)
 	ui_form_focus(&p.form, p.forced ? PASSWORD_NEW : PASSWORD_OLD);
 	ui_set_backdrop(password_paint, &p);
 	for (;;) {
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev)) {
+		if (app_next_event(a, &ev)) {
 			next = SCREEN_QUIT;
 			break;
 		}

@@ -991,9 +991,7 @@ profile_history_run(struct app *a, const char *who, json_int_t account_id)
 	ui_set_backdrop(profile_history_paint, &h);
 	profile_history_load(&h, false);
 	for (;;) {
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev)) {
+		if (app_next_event(a, &ev)) {
 			rc = -1;
 			break;
 		}
@@ -1252,9 +1250,7 @@ profile_keys_run(struct app *a)
 	ui_set_backdrop(profile_keys_paint, &k);
 	profile_keys_load(&k);
 	for (;;) {
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev)) {
+		if (app_next_event(a, &ev)) {
 			rc = -1;
 			break;
 		}
@@ -1313,9 +1309,7 @@ screen_profile_run(struct app *a)
 		goto out;
 	}
 	for (;;) {
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev)) {
+		if (app_next_event(a, &ev)) {
 			next = SCREEN_QUIT;
 			break;
 		}

@@ -188,9 +188,7 @@ screen_status_run(struct app *a)
 	st.form.default_id = STATUS_QUERY;
 	ui_set_backdrop(status_paint, &st);
 	for (;;) {
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev)) {
+		if (app_next_event(a, &ev)) {
 			next = SCREEN_QUIT;
 			break;
 		}
