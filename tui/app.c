@@ -240,6 +240,15 @@ app_next_event(struct app *a, struct ui_event *ev)
 }
 
 void
+app_keep_in_view(size_t cur, size_t *top, int rows)
+{
+	if (cur < *top)
+		*top = cur;
+	if (rows > 0 && cur >= *top + (size_t)rows)
+		*top = cur - (size_t)rows + 1;
+}
+
+void
 app_appendf(char **text, const char *fmt, ...)
 {
 	va_list ap;
@@ -338,45 +347,45 @@ app_json_str(json_t *o, const char *key)
 void
 app_copy(char *buf, size_t size, const char *text)
 {
-	size_t n = strlen(text);
+	rpc_copy(buf, size, text);
+}
 
-	if (size == 0)
-		return;
-	if (n >= size) {
-		n = size - 1;
-		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
-			n--;
+/* The word for a server's word in table (ending in { NULL }), or the word itself. */
+static const char *
+app_word(const char *const (*table)[2], const char *word)
+{
+	if (word == NULL)
+		return "";
+	for (; (*table)[0] != NULL; table++) {
+		if (strcmp(word, (*table)[0]) == 0)
+			return _((*table)[1]);
 	}
-	memcpy(buf, text, n);
-	buf[n] = '\0';
+	return word;
 }
 
 const char *
 app_state_name(const char *state)
 {
-	if (state == NULL)
-		return "";
-	if (strcmp(state, "pending") == 0)
-		return _("Waiting for review");
-	if (strcmp(state, "active") == 0)
-		return _("Approved");
-	if (strcmp(state, "rejected") == 0)
-		return _("Rejected");
-	if (strcmp(state, "withdrawn") == 0)
-		return _("Withdrawn");
-	if (strcmp(state, "disabled") == 0)
-		return _("Disabled");
-	return state;
+	static const char *const names[][2] = {
+		{ "pending", N_("Waiting for review") },
+		{ "active", N_("Approved") },
+		{ "rejected", N_("Rejected") },
+		{ "withdrawn", N_("Withdrawn") },
+		{ "disabled", N_("Disabled") },
+		{ NULL, NULL },
+	};
+
+	return app_word(names, state);
 }
 
 const char *
 app_sex_name(const char *sex)
 {
-	if (sex == NULL)
-		return "";
-	if (strcmp(sex, "male") == 0)
-		return _("Male");
-	if (strcmp(sex, "female") == 0)
-		return _("Female");
-	return sex;
+	static const char *const names[][2] = {
+		{ "male", N_("Male") },
+		{ "female", N_("Female") },
+		{ NULL, NULL },
+	};
+
+	return app_word(names, sex);
 }

@@ -116,6 +116,9 @@ const char *app_sex_name(const char *sex);
  */
 bool	app_next_event(struct app *a, struct ui_event *ev);
 
+/* Move *top, the first row shown of a list, so that row cur is among the rows shown. */
+void	app_keep_in_view(size_t cur, size_t *top, int rows);
+
 /* Append printf-style text to *text (a string the caller frees; NULL: empty). */
 void	app_appendf(char **text, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

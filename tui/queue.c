@@ -279,10 +279,7 @@ queue_paint(void *arg)
 		queue_put_cell(head, x[c], w[c], _(ops->columns[c].title), UI_TITLE,
 		    ops->columns[c].right);
 
-	if (q->cur < q->top)
-		q->top = q->cur;
-	if (q->cur >= q->top + (size_t)q->rows)
-		q->top = q->cur - (size_t)q->rows + 1;
+	app_keep_in_view(q->cur, &q->top, q->rows);
 	for (int row = 0; row < q->rows && q->top + (size_t)row < n; row++) {
 		size_t i = q->top + (size_t)row;
 		json_t *item = json_array_get(q->items, i);

@@ -175,10 +175,7 @@ compl_paint(void *arg)
 	c->rows = LINES - 9;
 	if (c->rows < 1)
 		c->rows = 1;
-	if (c->cur < c->top)
-		c->top = c->cur;
-	if (c->cur >= c->top + (size_t)c->rows)
-		c->top = c->cur - (size_t)c->rows + 1;
+	app_keep_in_view(c->cur, &c->top, c->rows);
 	for (int row = 0; row < c->rows && c->top + (size_t)row < n; row++) {
 		size_t i = c->top + (size_t)row;
 		enum ui_style st = i == c->cur ? UI_SELECTED : UI_NORMAL;
@@ -311,10 +308,7 @@ compl_detail_paint(void *arg)
 	d->rows = LINES - 4 - (ct + 1);
 	if (d->rows < 1)
 		d->rows = 1;
-	if (d->cur < d->top)
-		d->top = d->cur;
-	if (d->cur >= d->top + (size_t)d->rows)
-		d->top = d->cur - (size_t)d->rows + 1;
+	app_keep_in_view(d->cur, &d->top, d->rows);
 	for (int row = 0; row < d->rows && d->top + (size_t)row < ni; row++) {
 		size_t k = d->top + (size_t)row;
 		enum ui_style st = k == d->cur ? UI_SELECTED : UI_NORMAL;

@@ -179,31 +179,46 @@ dreview_detail(struct queue *q, json_t *item)
 	return key == 'g' ? 0 : key;
 }
 
+/*
+ * A menu of "all" and the catalogue's choices (years, or forms by name) at
+ * column x.  Returns the index of the choice, -1 for all, -2 for Esc.
+ */
+static long
+dreview_menu(const char *title, const char *all, json_t *choices, int x)
+{
+	size_t n = json_array_size(choices) + 1, i;
+	const char **items = xcalloc(n, sizeof *items);
+	char **texts = xcalloc(n, sizeof *texts);
+	json_t *c;
+	int chosen;
+
+	items[0] = all;
+	json_array_foreach(choices, i, c) {
+		texts[i + 1] = json_is_integer(c) ? xasprintf("%lld",
+		    (long long)json_integer_value(c)) : xstrdup(app_json_str(c, "name"));
+		items[i + 1] = texts[i + 1];
+	}
+	chosen = ui_menu(title, items, n, 3, x);
+	for (i = 0; i < n; i++)
+		free(texts[i]);
+	free(texts);
+	free(items);
+	return chosen < 0 ? -2 : chosen - 1;
+}
+
 /* y: choose the year filter from the years the server offers. */
 static void
 dreview_pick_year(struct queue *q)
 {
 	struct dreview *dr = q->arg;
-	json_t *years = json_object_get(dr->catalog, "years"), *y;
-	size_t n = json_array_size(years) + 1, i;
-	const char **items = xcalloc(n, sizeof *items);
-	char **texts = xcalloc(n, sizeof *texts);
-	int chosen;
+	json_t *years = json_object_get(dr->catalog, "years");
+	long chosen = dreview_menu(_("Year"), _("All years"), years, 2);
 
-	items[0] = _("All years");
-	json_array_foreach(years, i, y) {
-		texts[i + 1] = xasprintf("%lld", (long long)json_integer_value(y));
-		items[i + 1] = texts[i + 1];
-	}
-	chosen = ui_menu(_("Year"), items, n, 3, 2);
-	if (chosen >= 0) {
-		dr->year = chosen == 0 ? 0 : atoi(items[chosen]);
-		queue_refilter(q);
-	}
-	for (i = 0; i < n; i++)
-		free(texts[i]);
-	free(texts);
-	free(items);
+	if (chosen == -2)
+		return;
+	dr->year = chosen < 0 ? 0 : (int)json_integer_value(json_array_get(years,
+	    (size_t)chosen));
+	queue_refilter(q);
 }
 
 /* f: choose the learning form filter. */
@@ -212,26 +227,19 @@ dreview_pick_form(struct queue *q)
 {
 	struct dreview *dr = q->arg;
 	json_t *forms = json_object_get(dr->catalog, "forms"), *f;
-	size_t n = json_array_size(forms) + 1, i;
-	const char **items = xcalloc(n, sizeof *items);
-	int chosen;
+	long chosen = dreview_menu(_("Learning form"), _("All learning forms"), forms, 20);
 
-	items[0] = _("All learning forms");
-	json_array_foreach(forms, i, f)
-		items[i + 1] = app_json_str(f, "name");
-	chosen = ui_menu(_("Learning form"), items, n, 3, 20);
+	if (chosen == -2)
+		return;
+	free(dr->form_code);
+	free(dr->form_name);
+	dr->form_code = dr->form_name = NULL;
 	if (chosen >= 0) {
-		free(dr->form_code);
-		free(dr->form_name);
-		dr->form_code = dr->form_name = NULL;
-		if (chosen > 0) {
-			f = json_array_get(forms, (size_t)chosen - 1);
-			dr->form_code = xstrdup(app_json_str(f, "code"));
-			dr->form_name = xstrdup(app_json_str(f, "name"));
-		}
-		queue_refilter(q);
+		f = json_array_get(forms, (size_t)chosen);
+		dr->form_code = xstrdup(app_json_str(f, "code"));
+		dr->form_name = xstrdup(app_json_str(f, "name"));
 	}
-	free(items);
+	queue_refilter(q);
 }
 
 /* y and f: the year and learning form filters. */

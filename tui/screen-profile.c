@@ -884,10 +884,7 @@ profile_history_paint(void *arg)
 	ui_put(2, c.new, c.new_w, _("New value"), UI_TITLE, false);
 	ui_put(2, c.state, c.state_w, _("State / decided by / reason"), UI_TITLE, false);
 
-	if (h->cur < h->top)
-		h->top = h->cur;
-	if (h->cur >= h->top + (size_t)h->rows)
-		h->top = h->cur - (size_t)h->rows + 1;
+	app_keep_in_view(h->cur, &h->top, h->rows);
 	for (int row = 0; row < h->rows && h->top + (size_t)row < n; row++) {
 		size_t i = h->top + (size_t)row;
 		json_t *it = json_array_get(h->items, i);
@@ -1115,10 +1112,7 @@ profile_keys_paint(void *arg)
 	ui_put(3, type, 20, _("Type"), UI_TITLE, false);
 	ui_put(3, fp, 51, _("Fingerprint"), UI_TITLE, false);
 	ui_put(3, comment, comment_w, _("Comment"), UI_TITLE, false);
-	if (k->cur < k->top)
-		k->top = k->cur;
-	if (k->cur >= k->top + (size_t)k->rows)
-		k->top = k->cur - (size_t)k->rows + 1;
+	app_keep_in_view(k->cur, &k->top, k->rows);
 	for (int row = 0; row < k->rows && k->top + (size_t)row < n; row++) {
 		size_t i = k->top + (size_t)row;
 		json_t *key = json_array_get(k->items, i);

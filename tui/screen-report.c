@@ -27,12 +27,20 @@
 #include "text.h"
 #include "xmalloc.h"
 
-#define REPORT_SORTS	5
 #define REPORT_PATH_MAX	1024
 
-static const char *const report_sorts[REPORT_SORTS] = {
-	"department", "name", "total", "public", "professional",
+/* The orders s cycles through: the server's word and ours. */
+static const struct {
+	const char	*key;
+	const char	*name;
+} report_sorts[] = {
+	{ "department", N_("Dept.") },
+	{ "name", N_("Name") },
+	{ "total", N_("Total") },
+	{ "public", N_("Public") },
+	{ "professional", N_("Professional") },
 };
+#define REPORT_SORTS	(int)(sizeof report_sorts / sizeof report_sorts[0])
 
 /* The report's filters and order, and what the server counted. */
 struct report {
@@ -68,16 +76,6 @@ static const struct ui_key_help report_keys[] = {
 	{ NULL, NULL, false },
 };
 
-static const char *
-report_sort_name(int sort)
-{
-	static const char *const names[REPORT_SORTS] = {
-		N_("Dept."), N_("Name"), N_("Total"), N_("Public"), N_("Professional"),
-	};
-
-	return _(names[sort]);
-}
-
 /* The current year in China (UTC+8), whatever the client's time zone. */
 static int
 report_this_year(void)
@@ -94,7 +92,7 @@ static json_t *
 report_params(struct report *r)
 {
 	json_t *params = json_pack("{s:i, s:s, s:b, s:b}", "year", r->year, "sort",
-	    report_sorts[r->sort], "desc", r->desc, "not_met_only", r->not_met_only);
+	    report_sorts[r->sort].key, "desc", r->desc, "not_met_only", r->not_met_only);
 
 	if (r->department_id != 0)
 		json_object_set_new(params, "department_id", json_integer(r->department_id));
@@ -128,7 +126,7 @@ report_paint_head(struct queue *q)
 	char *info;
 
 	info = xasprintf(_("%s · Year (y): %d   Order (s/r): %s %s   Not met only (n): %s   "
-	    "Department (d): %s"), app_me_unit_name(q->app), r->year, report_sort_name(r->sort),
+	    "Department (d): %s"), app_me_unit_name(q->app), r->year, _(report_sorts[r->sort].name),
 	    r->desc ? "↓" : "↑", r->not_met_only ? _("yes") : _("no"),
 	    r->department != NULL ? r->department : _("all"));
 	ui_put(1, 1, COLS - 2, info, UI_HINT, false);
@@ -191,15 +189,6 @@ report_pick_year(struct queue *q)
 	free(answer);
 }
 
-static void
-report_add_department(struct ui_picker *p, json_t *item)
-{
-	char id[32];
-
-	snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(item, "id")));
-	ui_picker_add(p, id, app_json_str(item, "name"), NULL);
-}
-
 /* The unit's departments (ref.departments), after "all departments". */
 static int
 report_fetch_departments(struct ui_picker *p, const char *filter, const char *after)
@@ -219,8 +208,13 @@ report_fetch_departments(struct ui_picker *p, const char *filter, const char *af
 		return -1;
 	}
 	ui_picker_add(p, "0", _("All departments"), NULL);
-	json_array_foreach(json_object_get(result, "items"), i, item)
-		report_add_department(p, item);
+	json_array_foreach(json_object_get(result, "items"), i, item) {
+		char *id = xasprintf("%lld", (long long)json_integer_value(json_object_get(item,
+		    "id")));
+
+		ui_picker_add(p, id, app_json_str(item, "name"), NULL);
+		free(id);
+	}
 	ui_picker_set_next(p, NULL);
 	json_decref(result);
 	return 0;
@@ -259,18 +253,33 @@ report_pad(const char *s, int cols, bool left)
 	return out;
 }
 
+#define REPORT_YEAR_CELLS	7
+
+/* A line of the person's years: cells padded to widths, the numbers on the right. */
+static void
+report_person_line(char **text, const char *const *cells, const int *widths)
+{
+	for (int c = 0; c < REPORT_YEAR_CELLS; c++) {
+		char *cell = report_pad(cells[c], widths[c], c != 0 && c != REPORT_YEAR_CELLS - 1);
+
+		app_appendf(text, "%s  ", cell);
+		free(cell);
+	}
+	app_appendf(text, "\n");
+}
+
 /* Enter: the person's years (completion.person) in a pager. */
 static int
 report_person(struct queue *q, json_t *item)
 {
-	const char *heads[7] = {
+	const char *heads[REPORT_YEAR_CELLS] = {
 		_("Calendar year"), _("Public"), _("Professional"), _("Total"), _("Required"),
 		_("Pending review"), _("State"),
 	};
-	const int widths[7] = { 6, 8, 8, 8, 8, 8, 8 };
+	int widths[REPORT_YEAR_CELLS];
 	struct rpc_error err;
 	json_t *res, *acc, *y;
-	char *text = NULL, *line, *cell, *joined, year[16];
+	char *text = NULL, year[16];
 	size_t i;
 	int rc = 0;
 
@@ -280,46 +289,26 @@ report_person(struct queue *q, json_t *item)
 		queue_say(q, err.message, true);
 		return q->app->restart ? -1 : 0;
 	}
+	/* Each column as wide as its heading in the current language, 8 at least. */
+	for (int c = 0; c < REPORT_YEAR_CELLS; c++)
+		widths[c] = text_width(heads[c]) > 8 ? text_width(heads[c]) : 8;
 	acc = json_object_get(res, "account");
 	app_append_row(&text, _("Name"), 10, app_json_str(acc, "name"));
 	app_append_row(&text, _("ID number"), 10, app_json_str(acc, "id_number"));
 	app_append_row(&text, _("Dept."), 10, app_json_str(acc, "department"));
-	line = xstrdup("\n");
-	for (int c = 0; c < 7; c++) {
-		cell = report_pad(heads[c], widths[c], c != 0 && c != 6);
-		joined = xasprintf("%s%s  ", line, cell);
-		free(cell);
-		free(line);
-		line = joined;
-	}
-	joined = xasprintf("%s%s\n", text, line);
-	free(text);
-	free(line);
-	text = joined;
+	app_appendf(&text, "\n");
+	report_person_line(&text, heads, widths);
 	json_array_foreach(json_object_get(res, "years"), i, y) {
-		const char *vals[7];
+		const char *vals[REPORT_YEAR_CELLS] = {
+			year, app_json_str(y, "public"), app_json_str(y, "professional"),
+			app_json_str(y, "total"),
+			app_json_str(json_object_get(y, "requirement"), "total"),
+			app_json_str(y, "pending"), app_json_str(y, "met_label"),
+		};
 
 		snprintf(year, sizeof year, "%lld",
 		    (long long)json_integer_value(json_object_get(y, "year")));
-		vals[0] = year;
-		vals[1] = app_json_str(y, "public");
-		vals[2] = app_json_str(y, "professional");
-		vals[3] = app_json_str(y, "total");
-		vals[4] = app_json_str(json_object_get(y, "requirement"), "total");
-		vals[5] = app_json_str(y, "pending");
-		vals[6] = app_json_str(y, "met_label");
-		line = xstrdup("");
-		for (int c = 0; c < 7; c++) {
-			cell = report_pad(vals[c], widths[c], c != 0 && c != 6);
-			joined = xasprintf("%s%s  ", line, cell);
-			free(cell);
-			free(line);
-			line = joined;
-		}
-		joined = xasprintf("%s%s\n", text, line);
-		free(text);
-		free(line);
-		text = joined;
+		report_person_line(&text, vals, widths);
 	}
 	if (ui_pager(app_json_str(acc, "name"), text, NULL, NULL) < 0)
 		rc = -1;
