@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curses.h>
+
 #include "jxjy-config.h"
 #include "app.h"
 #include "text.h"
@@ -240,12 +242,14 @@ app_next_event(struct app *a, struct ui_event *ev)
 }
 
 void
-app_keep_in_view(size_t cur, size_t *top, int rows)
+app_keep_in_view(size_t cur, size_t *top, int *rows)
 {
+	if (*rows < 1)
+		*rows = 1;
 	if (cur < *top)
 		*top = cur;
-	if (rows > 0 && cur >= *top + (size_t)rows)
-		*top = cur - (size_t)rows + 1;
+	if (cur >= *top + (size_t)*rows)
+		*top = cur - (size_t)*rows + 1;
 }
 
 void
@@ -342,6 +346,43 @@ app_json_str(json_t *o, const char *key)
 	const char *s = json_string_value(json_object_get(o, key));
 
 	return s != NULL ? s : "";
+}
+
+void
+app_say(char *buf, size_t size, bool *error_flag, const char *text, bool error)
+{
+	app_copy(buf, size, text);
+	*error_flag = error;
+}
+
+bool
+app_list_key(const struct ui_event *ev, size_t *cur, size_t n, int rows)
+{
+	size_t page = rows > 1 ? (size_t)rows - 1 : 1, last = n > 0 ? n - 1 : 0;
+	int key = ev->type == UI_EV_KEY ? ev->key : ev->type != UI_EV_CHAR ? 0 :
+	    ev->ch == 'j' ? KEY_DOWN : ev->ch == 'k' ? KEY_UP : 0;
+
+	switch (key) {
+	case KEY_DOWN:
+		page = 1;
+		/* FALLTHROUGH */
+	case KEY_NPAGE:
+		*cur = *cur + page < last ? *cur + page : last;
+		return true;
+	case KEY_UP:
+		page = 1;
+		/* FALLTHROUGH */
+	case KEY_PPAGE:
+		*cur = *cur > page ? *cur - page : 0;
+		return true;
+	case KEY_HOME:
+		*cur = 0;
+		return true;
+	case KEY_END:
+		*cur = last;
+		return true;
+	}
+	return false;
 }
 
 void

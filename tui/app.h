@@ -116,8 +116,11 @@ const char *app_sex_name(const char *sex);
  */
 bool	app_next_event(struct app *a, struct ui_event *ev);
 
-/* Move *top, the first row shown of a list, so that row cur is among the rows shown. */
-void	app_keep_in_view(size_t cur, size_t *top, int rows);
+/*
+ * Move *top, the first row shown of a list, so that row cur is among the
+ * *rows shown (made 1 at least).
+ */
+void	app_keep_in_view(size_t cur, size_t *top, int *rows);
 
 /* Append printf-style text to *text (a string the caller frees; NULL: empty). */
 void	app_appendf(char **text, const char *fmt, ...)
@@ -144,6 +147,15 @@ int	app_person_label_width(void);
 
 /* The string under key of an object o, "" when o or the string is absent (o's). */
 const char *app_json_str(json_t *o, const char *key);
+
+/* A screen's status message: text into buf (size bytes), *error_flag = error. */
+void	app_say(char *buf, size_t size, bool *error_flag, const char *text, bool error);
+
+/*
+ * j/k, the arrows, PgUp/PgDn (a page of rows - 1), Home and End on a list
+ * of n rows whose cursor is *cur.  Returns whether ev was one of them.
+ */
+bool	app_list_key(const struct ui_event *ev, size_t *cur, size_t n, int rows);
 
 /* Copy text into buf (size bytes), cut on a character boundary. */
 void	app_copy(char *buf, size_t size, const char *text);

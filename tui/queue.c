@@ -42,8 +42,7 @@ static const struct ui_key_help queue_keys_filter[] = {
 void
 queue_say(struct queue *q, const char *text, bool error)
 {
-	app_copy(q->message, sizeof q->message, text);
-	q->message_error = error;
+	app_say(q->message, sizeof q->message, &q->message_error, text, error);
 }
 
 json_t *
@@ -260,8 +259,6 @@ queue_paint(void *arg)
 
 	queue_layout(q, x, w);
 	q->rows = LINES - 5 - ops->head_lines;
-	if (q->rows < 1)
-		q->rows = 1;
 	ui_header(_(ops->header));
 	if (ops->count != NULL) {
 #pragma GCC diagnostic push
@@ -279,7 +276,7 @@ queue_paint(void *arg)
 		queue_put_cell(head, x[c], w[c], _(ops->columns[c].title), UI_TITLE,
 		    ops->columns[c].right);
 
-	app_keep_in_view(q->cur, &q->top, q->rows);
+	app_keep_in_view(q->cur, &q->top, &q->rows);
 	for (int row = 0; row < q->rows && q->top + (size_t)row < n; row++) {
 		size_t i = q->top + (size_t)row;
 		json_t *item = json_array_get(q->items, i);

@@ -45,8 +45,7 @@ struct login {
 static void
 login_say(struct login *l, const char *text, bool error)
 {
-	app_copy(l->message, sizeof l->message, text);
-	l->message_error = error;
+	app_say(l->message, sizeof l->message, &l->message_error, text, error);
 }
 
 static void

@@ -87,8 +87,7 @@ struct profile {
 static void
 profile_say(struct profile *p, const char *text, bool error)
 {
-	app_copy(p->message, sizeof p->message, text);
-	p->message_error = error;
+	app_say(p->message, sizeof p->message, &p->message_error, text, error);
 }
 
 #define profile_str app_json_str
@@ -884,7 +883,7 @@ profile_history_paint(void *arg)
 	ui_put(2, c.new, c.new_w, _("New value"), UI_TITLE, false);
 	ui_put(2, c.state, c.state_w, _("State / decided by / reason"), UI_TITLE, false);
 
-	app_keep_in_view(h->cur, &h->top, h->rows);
+	app_keep_in_view(h->cur, &h->top, &h->rows);
 	for (int row = 0; row < h->rows && h->top + (size_t)row < n; row++) {
 		size_t i = h->top + (size_t)row;
 		json_t *it = json_array_get(h->items, i);
@@ -1062,8 +1061,7 @@ struct profile_keys {
 static void
 profile_keys_say(struct profile_keys *k, const char *text, bool error)
 {
-	app_copy(k->message, sizeof k->message, text);
-	k->message_error = error;
+	app_say(k->message, sizeof k->message, &k->message_error, text, error);
 }
 
 static void
@@ -1112,7 +1110,7 @@ profile_keys_paint(void *arg)
 	ui_put(3, type, 20, _("Type"), UI_TITLE, false);
 	ui_put(3, fp, 51, _("Fingerprint"), UI_TITLE, false);
 	ui_put(3, comment, comment_w, _("Comment"), UI_TITLE, false);
-	app_keep_in_view(k->cur, &k->top, k->rows);
+	app_keep_in_view(k->cur, &k->top, &k->rows);
 	for (int row = 0; row < k->rows && k->top + (size_t)row < n; row++) {
 		size_t i = k->top + (size_t)row;
 		json_t *key = json_array_get(k->items, i);

@@ -115,8 +115,7 @@ status_paint(void *arg)
 static void
 status_say(struct status *st, const char *text, bool error)
 {
-	app_copy(st->message, sizeof st->message, text);
-	st->message_error = error;
+	app_say(st->message, sizeof st->message, &st->message_error, text, error);
 }
 
 /* Ask application.status; show what it says. */
