@@ -273,8 +273,8 @@ app_label_width(const char *const *labels, size_t n)
 	int w = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (text_width(_(labels[i])) > w)
-			w = text_width(_(labels[i]));
+		if (text_width(labels[i]) > w)
+			w = text_width(labels[i]);
 	}
 	return w;
 }
@@ -310,8 +310,13 @@ static const char *const app_person_labels[] = {
 int
 app_person_label_width(void)
 {
-	return app_label_width(app_person_labels,
-	    sizeof app_person_labels / sizeof app_person_labels[0]);
+	int w = 0;
+
+	for (size_t i = 0; i < sizeof app_person_labels / sizeof app_person_labels[0]; i++) {
+		if (text_width(_(app_person_labels[i])) > w)
+			w = text_width(_(app_person_labels[i]));
+	}
+	return w;
 }
 
 void

@@ -126,7 +126,7 @@ void	app_keep_in_view(size_t cur, size_t *top, int *rows);
 void	app_appendf(char **text, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
-/* The widest of n labels in columns (CJK counted double). */
+/* The widest of n labels (translated) in columns, CJK counted double. */
 int	app_label_width(const char *const *labels, size_t n);
 
 /* "name（code）" of an object {code, name}, its name without a code, "" for null.  Caller frees. */

@@ -922,15 +922,11 @@ profile_history_detail(struct profile_history *h)
 	    _("State"), _("Decided by"), _("Decided"), _("Reason") };
 	json_t *it = json_array_get(h->items, h->cur);
 	char *text = NULL, when[32];
-	int w = 0;
+	int w;
 
 	if (it == NULL)
 		return;
-	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
-		if (text_width(labels[i]) > w)
-			w = text_width(labels[i]);
-	}
-	w += 2;
+	w = app_label_width(labels, sizeof labels / sizeof labels[0]) + 2;
 	app_append_row(&text, labels[0], w, app_format_time(profile_str(it, "changed_at"), when,
 	    sizeof when));
 	app_append_row(&text, labels[1], w, profile_str(it, "label"));
@@ -1211,15 +1207,11 @@ profile_keys_detail(struct profile_keys *k)
 	const char *labels[] = { _("Type"), _("Fingerprint"), _("Comment"), _("Added") };
 	json_t *key = json_array_get(k->items, k->cur);
 	char *text = NULL, *c, when[32];
-	int w = 0;
+	int w;
 
 	if (key == NULL)
 		return;
-	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
-		if (text_width(labels[i]) > w)
-			w = text_width(labels[i]);
-	}
-	w += 2;
+	w = app_label_width(labels, sizeof labels / sizeof labels[0]) + 2;
 	c = profile_keys_comment(key);
 	app_append_row(&text, labels[0], w, profile_str(key, "type"));
 	app_append_row(&text, labels[1], w, profile_str(key, "fingerprint"));

@@ -144,8 +144,8 @@ review_action_name(const char *action)
 static char *
 review_detail_text(json_t *d)
 {
-	static const char *const labels[] = {
-		N_("State"), N_("Submitted"), N_("Decided"), N_("Decided by"), N_("Reason"),
+	const char *labels[] = {
+		_("State"), _("Submitted"), _("Decided"), _("Decided by"), _("Reason"),
 	};
 	char *text = NULL, *v, when[32];
 	json_t *h;
@@ -158,17 +158,17 @@ review_detail_text(json_t *d)
 	v = app_title_text(json_object_get(d, "title"));
 	app_person_rows(&text, d, w, v);
 	free(v);
-	app_append_row(&text, _(labels[0]), w, app_state_name(app_json_str(d, "state")));
-	app_append_row(&text, _(labels[1]), w,
+	app_append_row(&text, labels[0], w, app_state_name(app_json_str(d, "state")));
+	app_append_row(&text, labels[1], w,
 	    app_format_time(app_json_str(d, "submitted_at"), when, sizeof when));
 	if (*app_json_str(d, "decided_at") != '\0') {
-		app_append_row(&text, _(labels[2]), w,
+		app_append_row(&text, labels[2], w,
 		    app_format_time(app_json_str(d, "decided_at"), when, sizeof when));
-		app_append_row(&text, _(labels[3]), w,
+		app_append_row(&text, labels[3], w,
 		    app_json_str(json_object_get(d, "decided_by"), "name"));
 	}
 	if (*app_json_str(d, "reject_reason") != '\0')
-		app_append_row(&text, _(labels[4]), w, app_json_str(d, "reject_reason"));
+		app_append_row(&text, labels[4], w, app_json_str(d, "reject_reason"));
 
 	/*
 	 * The claims on this ID number elsewhere: approving this application
