@@ -2,10 +2,12 @@
  * app.c - what every screen shares: calls to the server, the ways a
  * session ends, who is logged in, and small text helpers.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curses.h>
 
@@ -388,6 +390,29 @@ app_list_key(const struct ui_event *ev, size_t *cur, size_t n, int rows)
 		return true;
 	}
 	return false;
+}
+
+char *
+app_expand_home(const char *path)
+{
+	const char *home = getenv("HOME");
+	bool tilde = path[0] == '~' && (path[1] == '/' || path[1] == '\0');
+
+	return tilde && home != NULL ? xasprintf("%s%s", home, path + 1) : xstrdup(path);
+}
+
+bool
+app_write_all(int fd, const char *p, size_t len)
+{
+	ssize_t w;
+
+	for (; len > 0; p += w, len -= (size_t)w) {
+		if ((w = write(fd, p, len)) < 0 && errno != EINTR)
+			return false;
+		if (w < 0)
+			w = 0;
+	}
+	return true;
 }
 
 void

@@ -157,6 +157,12 @@ void	app_say(char *buf, size_t size, bool *error_flag, const char *text, bool er
  */
 bool	app_list_key(const struct ui_event *ev, size_t *cur, size_t n, int rows);
 
+/* "~/x" as $HOME/x, other paths as they are.  Caller frees. */
+char	*app_expand_home(const char *path);
+
+/* Write all len bytes of p to fd (again after EINTR).  Returns false on an error (errno). */
+bool	app_write_all(int fd, const char *p, size_t len);
+
 /* Copy text into buf (size bytes), cut on a character boundary. */
 void	app_copy(char *buf, size_t size, const char *text);
 

@@ -29,18 +29,6 @@
 
 #define REPORT_PATH_MAX	1024
 
-/* The orders s cycles through: the server's word and ours. */
-static const struct {
-	const char	*key;
-	const char	*name;
-} report_sorts[] = {
-	{ "department", N_("Dept.") },
-	{ "name", N_("Name") },
-	{ "total", N_("Total") },
-	{ "public", N_("Public") },
-	{ "professional", N_("Professional") },
-};
-#define REPORT_SORTS	(int)(sizeof report_sorts / sizeof report_sorts[0])
 
 /* The report's filters and order, and what the server counted. */
 struct report {
@@ -65,6 +53,19 @@ static const struct queue_column report_columns[] = {
 	[REPORT_TOTAL] = { N_("Total"), 6, 8, true },
 	[REPORT_STATE] = { N_("State"), 6, 8, false },
 };
+
+/* A record's field of each column, which is also the server's word for that order. */
+static const char *const report_fields[] = {
+	[REPORT_NAME] = "name", [REPORT_ID] = "id_number", [REPORT_DEPT] = "department",
+	[REPORT_PUBLIC] = "public", [REPORT_PROFESSIONAL] = "professional",
+	[REPORT_TOTAL] = "total", [REPORT_STATE] = "met_label",
+};
+
+/* The orders s cycles through, by column. */
+static const enum report_column report_sorts[] = {
+	REPORT_DEPT, REPORT_NAME, REPORT_TOTAL, REPORT_PUBLIC, REPORT_PROFESSIONAL,
+};
+#define REPORT_SORTS	(int)(sizeof report_sorts / sizeof report_sorts[0])
 
 static const struct ui_key_help report_keys[] = {
 	{ "y", N_("the year"), true },
@@ -92,7 +93,7 @@ static json_t *
 report_params(struct report *r)
 {
 	json_t *params = json_pack("{s:i, s:s, s:b, s:b}", "year", r->year, "sort",
-	    report_sorts[r->sort].key, "desc", r->desc, "not_met_only", r->not_met_only);
+	    report_fields[report_sorts[r->sort]], "desc", r->desc, "not_met_only", r->not_met_only);
 
 	if (r->department_id != 0)
 		json_object_set_new(params, "department_id", json_integer(r->department_id));
@@ -126,7 +127,7 @@ report_paint_head(struct queue *q)
 	char *info;
 
 	info = xasprintf(_("%s · Year (y): %d   Order (s/r): %s %s   Not met only (n): %s   "
-	    "Department (d): %s"), app_me_unit_name(q->app), r->year, _(report_sorts[r->sort].name),
+	    "Department (d): %s"), app_me_unit_name(q->app), r->year, _(report_columns[report_sorts[r->sort]].title),
 	    r->desc ? "↓" : "↑", r->not_met_only ? _("yes") : _("no"),
 	    r->department != NULL ? r->department : _("all"));
 	ui_put(1, 1, COLS - 2, info, UI_HINT, false);
@@ -147,18 +148,13 @@ report_paint_head(struct queue *q)
 static char *
 report_cell(struct queue *q, json_t *item, size_t col, int width, enum ui_style *style)
 {
-	static const char *const keys[] = {
-		[REPORT_NAME] = "name", [REPORT_ID] = "id_number", [REPORT_DEPT] = "department",
-		[REPORT_PUBLIC] = "public", [REPORT_PROFESSIONAL] = "professional",
-		[REPORT_TOTAL] = "total", [REPORT_STATE] = "met_label",
-	};
 
 	(void)q;
 	(void)width;
 	if (col == REPORT_STATE && *style == UI_NORMAL &&
 	    !json_is_true(json_object_get(item, "met")))
 		*style = UI_ERROR;
-	return xstrdup(app_json_str(item, keys[col]));
+	return xstrdup(app_json_str(item, report_fields[col]));
 }
 
 /* y: ask for the year; the server says when it is out of range. */
@@ -317,35 +313,6 @@ report_person(struct queue *q, json_t *item)
 	return rc;
 }
 
-/* "~/x" as $HOME/x.  Caller frees. */
-static char *
-report_expand(const char *path)
-{
-	const char *home = getenv("HOME");
-
-	if (path[0] == '~' && (path[1] == '/' || path[1] == '\0') && home != NULL)
-		return xasprintf("%s%s", home, path + 1);
-	return xstrdup(path);
-}
-
-/* Write all of len bytes; false on an error. */
-static bool
-report_write_all(int fd, const char *p, size_t len)
-{
-	ssize_t w;
-
-	while (len > 0) {
-		if ((w = write(fd, p, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return false;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return true;
-}
-
 /*
  * e: the report with the current filters and order as CSV in a local file
  * the user names, piece by piece (completion.report_csv until next is
@@ -381,7 +348,7 @@ report_export(struct queue *q)
 	free(text);
 	if (path == NULL)
 		goto out;
-	full = report_expand(*path != '\0' ? path : deflt);
+	full = app_expand_home(*path != '\0' ? path : deflt);
 	if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
 		tmp = xasprintf("%s/%s", full, deflt);
 		free(full);
@@ -412,7 +379,7 @@ report_export(struct queue *q)
 			goto out;
 		}
 		csv = app_json_str(res, "csv");
-		if (!report_write_all(fd, csv, strlen(csv))) {
+		if (!app_write_all(fd, csv, strlen(csv))) {
 			text = xasprintf(_("cannot write %s: %s"), full, strerror(errno));
 			ui_message(_("Export"), text);
 			free(text);

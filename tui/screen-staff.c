@@ -177,16 +177,16 @@ staff_reset_password(struct queue *q, json_t *it)
 	struct rpc_error err;
 	json_t *result;
 	char *text, when[32];
+	bool go;
 
 	text = xasprintf(_("Reset the password of %s (%s)? The current password stops working "
 	    "at once and every session of the account ends. You will get a one-time code "
 	    "for them to log in with and set a new password."), name,
 	    app_json_str(it, "id_number"));
-	if (!ui_confirm_safe(_("Reset password"), text)) {
-		free(text);
-		return;
-	}
+	go = ui_confirm_safe(_("Reset password"), text);
 	free(text);
+	if (!go)
+		return;
 	result = app_call(q->app, "review.reset_password", json_pack("{s:I}", "account_id",
 	    json_integer_value(json_object_get(it, "account_id"))), &err);
 	if (result == NULL) {
