@@ -327,6 +327,18 @@ queue_paint(void *arg)
 	free(w);
 }
 
+/* Add item's id to ids when it allows d; *one becomes it. */
+static void
+queue_target(struct queue *q, const struct queue_decision *d, json_t *item, json_t *ids,
+    json_t **one)
+{
+	if (item == NULL || !queue_allows(item, d->action))
+		return;
+	json_array_append_new(ids, json_integer(json_integer_value(json_object_get(item,
+	    q->ops->id_key))));
+	*one = item;
+}
+
 /*
  * The ids a decision goes to: only, else the tagged records, else the one
  * under the cursor, each when it allows the decision.  *one is one of them
@@ -337,25 +349,20 @@ queue_targets(struct queue *q, const struct queue_decision *d, json_t *only, siz
     json_t **one)
 {
 	json_t *ids = json_array(), *item;
-	size_t i;
-	bool any = false;
+	size_t i, tagged = 0;
 
 	*one = NULL;
-	json_array_foreach(q->items, i, item) {
-		if (only != NULL ? item != only : !q->tagged[i])
-			continue;
-		any = true;
-		if (queue_allows(item, d->action)) {
-			json_array_append_new(ids, json_integer(json_integer_value(
-			    json_object_get(item, q->ops->id_key))));
-			*one = item;
+	if (only != NULL) {
+		queue_target(q, d, only, ids, one);
+	} else {
+		json_array_foreach(q->items, i, item) {
+			if (q->tagged[i]) {
+				tagged++;
+				queue_target(q, d, item, ids, one);
+			}
 		}
-	}
-	item = queue_current(q);
-	if (!any && item != NULL && queue_allows(item, d->action)) {
-		json_array_append_new(ids, json_integer(json_integer_value(
-		    json_object_get(item, q->ops->id_key))));
-		*one = item;
+		if (tagged == 0)
+			queue_target(q, d, queue_current(q), ids, one);
 	}
 	*n = json_array_size(ids);
 	return ids;
@@ -540,6 +547,7 @@ queue_char(struct queue *q, struct ui_event *ev)
 {
 	const struct queue_decision *d;
 	json_t *item = queue_current(q);
+	int rc;
 
 	if (ev->ch == 'j')
 		queue_move(q, 1);
@@ -552,8 +560,8 @@ queue_char(struct queue *q, struct ui_event *ev)
 		q->filtering = true;
 	else if ((d = queue_decision(q, ev->ch)) != NULL)
 		queue_decide(q, d, NULL);
-	else if (q->ops->key != NULL && q->ops->key(q, ev) < 0)
-		return 1;
+	else if (q->ops->key != NULL && (rc = q->ops->key(q, ev)) != 0)
+		return rc < 0 ? 1 : 0;
 	else if (ev->ch == 'q')
 		return -1;
 	return 0;
