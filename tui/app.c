@@ -2,9 +2,14 @@
  * app.c - what every screen shares: calls to the server, the ways a
  * session ends, who is logged in, and small text helpers.
  */
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <curses.h>
 
 #include "jxjy-config.h"
 #include "app.h"
@@ -258,50 +263,230 @@ app_append_row(char **text, const char *label, int cols, const char *value)
 	*text = row;
 }
 
+bool
+app_next_event(struct app *a, struct ui_event *ev)
+{
+	ui_repaint();
+	ui_next_event(ev);
+	return ev->type == UI_EV_QUIT || ui_is_quit_key(ev) || a->restart;
+}
+
+void
+app_keep_in_view(size_t cur, size_t *top, int *rows)
+{
+	if (*rows < 1)
+		*rows = 1;
+	if (cur < *top)
+		*top = cur;
+	if (cur >= *top + (size_t)*rows)
+		*top = cur - (size_t)*rows + 1;
+}
+
+void
+app_appendf(char **text, const char *fmt, ...)
+{
+	va_list ap;
+	char *more, *joined;
+
+	va_start(ap, fmt);
+	more = xvasprintf(fmt, ap);
+	va_end(ap);
+	joined = xasprintf("%s%s", *text != NULL ? *text : "", more);
+	free(more);
+	free(*text);
+	*text = joined;
+}
+
+int
+app_label_width(const char *const *labels, size_t n)
+{
+	int w = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (text_width(labels[i]) > w)
+			w = text_width(labels[i]);
+	}
+	return w;
+}
+
+char *
+app_coded(json_t *o)
+{
+	const char *code = app_json_str(o, "code");
+
+	if (!json_is_object(o))
+		return xstrdup("");
+	if (*code != '\0')
+		return xasprintf("%s（%s）", app_json_str(o, "name"), code);
+	return xstrdup(app_json_str(o, "name"));
+}
+
+char *
+app_title_text(json_t *title)
+{
+	if (!json_is_object(title))
+		return xstrdup("");
+	return xasprintf("%s · %s（%s）", app_json_str(title, "series"),
+	    app_json_str(title, "name"), app_json_str(title, "level"));
+}
+
+static const char *const app_person_labels[] = {
+	N_("ID number"), N_("Name"), N_("Sex"), N_("Date of birth"), N_("Work unit"),
+	N_("Department"), N_("Mobile phone"), N_("E-mail"), N_("Ethnicity"),
+	N_("Native place"), N_("Graduated from"), N_("Major"), N_("Professional title"),
+	N_("Education"),
+};
+
+int
+app_person_label_width(void)
+{
+	int w = 0;
+
+	for (size_t i = 0; i < sizeof app_person_labels / sizeof app_person_labels[0]; i++) {
+		if (text_width(_(app_person_labels[i])) > w)
+			w = text_width(_(app_person_labels[i]));
+	}
+	return w;
+}
+
+void
+app_person_rows(char **text, json_t *d, int w, const char *title)
+{
+	const char *const *l = app_person_labels;
+	char *unit = app_coded(json_object_get(d, "unit"));
+	char *major = app_coded(json_object_get(d, "major"));
+
+	app_append_row(text, _(l[0]), w, app_json_str(d, "id_number"));
+	app_append_row(text, _(l[1]), w, app_json_str(d, "name"));
+	app_append_row(text, _(l[2]), w, app_sex_name(app_json_str(d, "sex")));
+	app_append_row(text, _(l[3]), w, app_json_str(d, "birth_date"));
+	app_append_row(text, _(l[4]), w, unit);
+	app_append_row(text, _(l[5]), w, app_json_str(json_object_get(d, "department"), "name"));
+	app_append_row(text, _(l[6]), w, app_json_str(d, "phone"));
+	app_append_row(text, _(l[7]), w, app_json_str(d, "email"));
+	app_append_row(text, _(l[8]), w, app_json_str(json_object_get(d, "ethnicity"), "name"));
+	app_append_row(text, _(l[9]), w, app_json_str(d, "native_place"));
+	app_append_row(text, _(l[10]), w, app_json_str(d, "school"));
+	app_append_row(text, _(l[11]), w, major);
+	app_append_row(text, _(l[12]), w, title);
+	app_append_row(text, _(l[13]), w,
+	    app_json_str(json_object_get(d, "education_level"), "name"));
+	free(unit);
+	free(major);
+}
+
+const char *
+app_json_str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
+void
+app_say(char *buf, size_t size, bool *error_flag, const char *text, bool error)
+{
+	app_copy(buf, size, text);
+	*error_flag = error;
+}
+
+bool
+app_list_key(const struct ui_event *ev, size_t *cur, size_t n, int rows)
+{
+	size_t page = rows > 1 ? (size_t)rows - 1 : 1, last = n > 0 ? n - 1 : 0;
+	int key = ev->type == UI_EV_KEY ? ev->key : ev->type != UI_EV_CHAR ? 0 :
+	    ev->ch == 'j' ? KEY_DOWN : ev->ch == 'k' ? KEY_UP : 0;
+
+	switch (key) {
+	case KEY_DOWN:
+		page = 1;
+		/* FALLTHROUGH */
+	case KEY_NPAGE:
+		*cur = *cur + page < last ? *cur + page : last;
+		return true;
+	case KEY_UP:
+		page = 1;
+		/* FALLTHROUGH */
+	case KEY_PPAGE:
+		*cur = *cur > page ? *cur - page : 0;
+		return true;
+	case KEY_HOME:
+		*cur = 0;
+		return true;
+	case KEY_END:
+		*cur = last;
+		return true;
+	}
+	return false;
+}
+
+char *
+app_expand_home(const char *path)
+{
+	const char *home = getenv("HOME");
+	bool tilde = path[0] == '~' && (path[1] == '/' || path[1] == '\0');
+
+	return tilde && home != NULL ? xasprintf("%s%s", home, path + 1) : xstrdup(path);
+}
+
+bool
+app_write_all(int fd, const char *p, size_t len)
+{
+	ssize_t w;
+
+	for (; len > 0; p += w, len -= (size_t)w) {
+		if ((w = write(fd, p, len)) < 0 && errno != EINTR)
+			return false;
+		if (w < 0)
+			w = 0;
+	}
+	return true;
+}
+
 void
 app_copy(char *buf, size_t size, const char *text)
 {
-	size_t n = strlen(text);
+	rpc_copy(buf, size, text);
+}
 
-	if (size == 0)
-		return;
-	if (n >= size) {
-		n = size - 1;
-		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
-			n--;
+/* The word for a server's word in table (ending in { NULL }), or the word itself. */
+static const char *
+app_word(const char *const (*table)[2], const char *word)
+{
+	if (word == NULL)
+		return "";
+	for (; (*table)[0] != NULL; table++) {
+		if (strcmp(word, (*table)[0]) == 0)
+			return _((*table)[1]);
 	}
-	memcpy(buf, text, n);
-	buf[n] = '\0';
+	return word;
 }
 
 const char *
 app_state_name(const char *state)
 {
-	if (state == NULL)
-		return "";
-	if (strcmp(state, "pending") == 0)
-		return _("Waiting for review");
-	if (strcmp(state, "active") == 0)
-		return _("Approved");
-	if (strcmp(state, "rejected") == 0)
-		return _("Rejected");
-	if (strcmp(state, "withdrawn") == 0)
-		return _("Withdrawn");
-	if (strcmp(state, "disabled") == 0)
-		return _("Disabled");
-	return state;
+	static const char *const names[][2] = {
+		{ "pending", N_("Waiting for review") },
+		{ "active", N_("Approved") },
+		{ "rejected", N_("Rejected") },
+		{ "withdrawn", N_("Withdrawn") },
+		{ "disabled", N_("Disabled") },
+		{ NULL, NULL },
+	};
+
+	return app_word(names, state);
 }
 
 const char *
 app_sex_name(const char *sex)
 {
-	if (sex == NULL)
-		return "";
-	if (strcmp(sex, "male") == 0)
-		return _("Male");
-	if (strcmp(sex, "female") == 0)
-		return _("Female");
-	return sex;
+	static const char *const names[][2] = {
+		{ "male", N_("Male") },
+		{ "female", N_("Female") },
+		{ NULL, NULL },
+	};
+
+	return app_word(names, sex);
 }
 
 const struct rpc_problem *

@@ -151,6 +151,60 @@ const char *app_state_name(const char *state);
 /* "male"/"female" as a word, or sex itself. */
 const char *app_sex_name(const char *sex);
 
+/*
+ * ui_repaint, then the next event into ev.  Returns true when it asks the
+ * screen to quit: a signal, the quit key (F10), or a session that ends
+ * and starts over (a->restart).
+ */
+bool	app_next_event(struct app *a, struct ui_event *ev);
+
+/*
+ * Move *top, the first row shown of a list, so that row cur is among the
+ * *rows shown (made 1 at least).
+ */
+void	app_keep_in_view(size_t cur, size_t *top, int *rows);
+
+/* Append printf-style text to *text (a string the caller frees; NULL: empty). */
+void	app_appendf(char **text, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* The widest of n labels (translated) in columns, CJK counted double. */
+int	app_label_width(const char *const *labels, size_t n);
+
+/* "name（code）" of an object {code, name}, its name without a code, "" for null.  Caller frees. */
+char	*app_coded(json_t *o);
+
+/* A title object {series, name, level}: "工程 · 工程师（中级）", "" for null.  Caller frees. */
+char	*app_title_text(json_t *title);
+
+/*
+ * A person's fields (a registration's or a profile's, as the server sends
+ * them) as rows "label  value" appended to *text, labels padded to w
+ * columns; title is the professional title's text as shown.
+ */
+void	app_person_rows(char **text, json_t *person, int w, const char *title);
+
+/* The widest label of app_person_rows. */
+int	app_person_label_width(void);
+
+/* The string under key of an object o, "" when o or the string is absent (o's). */
+const char *app_json_str(json_t *o, const char *key);
+
+/* A screen's status message: text into buf (size bytes), *error_flag = error. */
+void	app_say(char *buf, size_t size, bool *error_flag, const char *text, bool error);
+
+/*
+ * j/k, the arrows, PgUp/PgDn (a page of rows - 1), Home and End on a list
+ * of n rows whose cursor is *cur.  Returns whether ev was one of them.
+ */
+bool	app_list_key(const struct ui_event *ev, size_t *cur, size_t n, int rows);
+
+/* "~/x" as $HOME/x, other paths as they are.  Caller frees. */
+char	*app_expand_home(const char *path);
+
+/* Write all len bytes of p to fd (again after EINTR).  Returns false on an error (errno). */
+bool	app_write_all(int fd, const char *p, size_t len);
+
 /* Copy text into buf (size bytes), cut on a character boundary. */
 void	app_copy(char *buf, size_t size, const char *text);
 

@@ -99,12 +99,13 @@ rpc_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Copy src into dst (size bytes), cut on a UTF-8 character boundary. */
-static void
+void
 rpc_copy(char *dst, size_t size, const char *src)
 {
 	size_t n = strlen(src);
 
+	if (size == 0)
+		return;
 	if (n >= size) {
 		n = size - 1;
 		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)

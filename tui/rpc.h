@@ -133,4 +133,7 @@ const char *rpc_closing_message(struct rpc *r);
  */
 int	rpc_relay(struct rpc *r, int in, int out);
 
+/* Copy src into dst (size bytes), cut on a UTF-8 character boundary. */
+void	rpc_copy(char *dst, size_t size, const char *src);
+
 #endif

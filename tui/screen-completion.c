@@ -48,13 +48,7 @@ struct compl_detail {
 	bool		 message_error;
 };
 
-static const char *
-compl_str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : "";
-}
+#define compl_str app_json_str
 
 /* s drawn right-aligned in cols columns at y, x (cut when wider). */
 static void
@@ -114,12 +108,7 @@ compl_requirement(json_t *req)
 	    compl_str(req, "professional"), compl_str(req, "public"));
 }
 
-static void
-compl_say(char *buf, size_t size, bool *error, const char *text, bool is_error)
-{
-	app_copy(buf, size, text);
-	*error = is_error;
-}
+#define compl_say app_say
 
 /* ---- the years ------------------------------------------------------------------- */
 
@@ -225,12 +214,7 @@ compl_paint(void *arg)
 		ui_put(3, bx, bw, _("Progress"), UI_TITLE, false);
 
 	c->rows = LINES - 9;
-	if (c->rows < 1)
-		c->rows = 1;
-	if (c->cur < c->top)
-		c->top = c->cur;
-	if (c->cur >= c->top + (size_t)c->rows)
-		c->top = c->cur - (size_t)c->rows + 1;
+	app_keep_in_view(c->cur, &c->top, &c->rows);
 	for (int row = 0; row < c->rows && c->top + (size_t)row < n; row++) {
 		size_t i = c->top + (size_t)row;
 		enum ui_style st = i == c->cur ? UI_SELECTED : UI_NORMAL;
@@ -422,12 +406,7 @@ compl_detail_paint(void *arg)
 	compl_put_right(ct, chours, wh, _("Hours"), UI_TITLE);
 	ui_put(ct, cnote, wnote, _("Note"), UI_TITLE, false);
 	d->rows = LINES - 4 - (ct + 1);
-	if (d->rows < 1)
-		d->rows = 1;
-	if (d->cur < d->top)
-		d->top = d->cur;
-	if (d->cur >= d->top + (size_t)d->rows)
-		d->top = d->cur - (size_t)d->rows + 1;
+	app_keep_in_view(d->cur, &d->top, &d->rows);
 	for (int row = 0; row < d->rows && d->top + (size_t)row < ni; row++) {
 		size_t k = d->top + (size_t)row;
 		enum ui_style st = k == d->cur ? UI_SELECTED : UI_NORMAL;
@@ -502,7 +481,6 @@ compl_detail_run(struct app *a, json_int_t year, char *msg, size_t msgsize, bool
 	struct ui_event ev;
 	unsigned seen = a->changes;
 	size_t ni;
-	long page;
 	int rc = 0;
 
 	d.year = app_call(a, "completion.year", json_pack("{s:I}", "year", year), &err);
@@ -528,57 +506,23 @@ compl_detail_run(struct app *a, json_int_t year, char *msg, size_t msgsize, bool
 			compl_say(d.message, sizeof d.message, &d.message_error, again != NULL ?
 			    a->change_message : err.message, again == NULL);
 		}
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev) || a->restart) {
+		if (app_next_event(a, &ev)) {
 			rc = -1;
 			break;
 		}
 		ni = json_array_size(json_object_get(d.year, "items"));
-		page = d.rows > 1 ? d.rows - 1 : 1;
-		if (ev.type == UI_EV_CHAR) {
-			if (ev.ch == 'q')
-				break;
-			if (ev.ch == 'j' && d.cur + 1 < ni)
-				d.cur++;
-			else if (ev.ch == 'k' && d.cur > 0)
-				d.cur--;
+		if (app_list_key(&ev, &d.cur, ni, d.rows))
 			continue;
-		}
-		if (ev.type != UI_EV_KEY)
-			continue;
-		if (ev.key == UI_KEY_ESC)
+		if ((ev.type == UI_EV_CHAR && ev.ch == 'q') ||
+		    (ev.type == UI_EV_KEY && ev.key == UI_KEY_ESC))
 			break;
-		switch (ev.key) {
-		case KEY_DOWN:
-			if (d.cur + 1 < ni)
-				d.cur++;
-			break;
-		case KEY_UP:
-			if (d.cur > 0)
-				d.cur--;
-			break;
-		case KEY_NPAGE:
-			d.cur = d.cur + (size_t)page < ni ? d.cur + (size_t)page :
-			    ni > 0 ? ni - 1 : 0;
-			break;
-		case KEY_PPAGE:
-			d.cur = d.cur > (size_t)page ? d.cur - (size_t)page : 0;
-			break;
-		case KEY_HOME:
-			d.cur = 0;
-			break;
-		case KEY_END:
-			d.cur = ni > 0 ? ni - 1 : 0;
-			break;
-		case UI_KEY_ENTER:
+		if (ev.type == UI_EV_KEY && ev.key == UI_KEY_ENTER) {
 			compl_say(d.message, sizeof d.message, &d.message_error, "", false);
-			if (compl_detail_open(&d) < 0 || a->restart)
+			if (compl_detail_open(&d) < 0 || a->restart) {
 				rc = -1;
-			break;
+				break;
+			}
 		}
-		if (rc < 0)
-			break;
 	}
 	ui_set_backdrop(NULL, NULL);
 	json_decref(d.year);
@@ -605,41 +549,20 @@ screen_completion_run(struct app *a)
 			    false);
 			compl_load(&c);
 		}
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev) || a->restart) {
+		if (app_next_event(a, &ev)) {
 			next = SCREEN_QUIT;
 			break;
 		}
 		n = json_array_size(json_object_get(c.mine, "years"));
-		if (ev.type == UI_EV_CHAR) {
-			if (ev.ch == 'q')
-				break;
-			if (ev.ch == 'j' && c.cur + 1 < n)
-				c.cur++;
-			else if (ev.ch == 'k' && c.cur > 0)
-				c.cur--;
+		if (app_list_key(&ev, &c.cur, n, 1))
 			continue;
-		}
+		if (ev.type == UI_EV_CHAR && ev.ch == 'q')
+			break;
 		if (ev.type != UI_EV_KEY)
 			continue;
 		if (ev.key == UI_KEY_ESC)
 			break;
 		switch (ev.key) {
-		case KEY_DOWN:
-			if (c.cur + 1 < n)
-				c.cur++;
-			break;
-		case KEY_UP:
-			if (c.cur > 0)
-				c.cur--;
-			break;
-		case KEY_HOME:
-			c.cur = 0;
-			break;
-		case KEY_END:
-			c.cur = n > 0 ? n - 1 : 0;
-			break;
 		case KEY_F(5):
 			compl_say(c.message, sizeof c.message, &c.message_error, "", false);
 			compl_load(&c);

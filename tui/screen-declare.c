@@ -77,13 +77,7 @@ declare_say(struct declare *d, const char *text, bool error)
 	d->message_error = error;
 }
 
-static const char *
-declare_str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : "";
-}
+#define declare_str app_json_str
 
 /* "12.5 KB" for n bytes in buf. */
 static char *

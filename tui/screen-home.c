@@ -205,9 +205,7 @@ screen_home_run(struct app *a)
 	for (;;) {
 		if (app_changed(a, &seen))
 			home_reread(&home);
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev)) {
+		if (app_next_event(a, &ev)) {
 			next = SCREEN_QUIT;
 			break;
 		}

@@ -45,8 +45,7 @@ struct login {
 static void
 login_say(struct login *l, const char *text, bool error)
 {
-	app_copy(l->message, sizeof l->message, text);
-	l->message_error = error;
+	app_say(l->message, sizeof l->message, &l->message_error, text, error);
 }
 
 static const struct ui_key_help login_keys[] = {
@@ -232,9 +231,7 @@ screen_login_run(struct app *a)
 	login_captcha_refresh(&l);
 
 	for (;;) {
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev))
+		if (app_next_event(a, &ev))
 			break;
 		if (ev.type == UI_EV_KEY && ev.key == KEY_F(5)) {
 			login_captcha_refresh(&l);

@@ -58,13 +58,7 @@ struct password {
 	int		 config_keys;	/* keys listed, not chosen */
 };
 
-static const char *
-password_str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : "";
-}
+#define password_str app_json_str
 
 /* The row after the keys' list: the buttons. */
 static int

@@ -89,17 +89,10 @@ struct profile {
 static void
 profile_say(struct profile *p, const char *text, bool error)
 {
-	app_copy(p->message, sizeof p->message, text);
-	p->message_error = error;
+	app_say(p->message, sizeof p->message, &p->message_error, text, error);
 }
 
-static const char *
-profile_str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : "";
-}
+#define profile_str app_json_str
 
 /* A title object as the picker shows it, "工程 · 工程师"; "" for null.  Caller frees. */
 static char *
@@ -931,10 +924,7 @@ profile_history_paint(void *arg)
 	ui_put(2, c.new, c.new_w, _("New value"), UI_TITLE, false);
 	ui_put(2, c.state, c.state_w, _("State / decided by / reason"), UI_TITLE, false);
 
-	if (h->cur < h->top)
-		h->top = h->cur;
-	if (h->cur >= h->top + (size_t)h->rows)
-		h->top = h->cur - (size_t)h->rows + 1;
+	app_keep_in_view(h->cur, &h->top, &h->rows);
 	for (int row = 0; row < h->rows && h->top + (size_t)row < n; row++) {
 		size_t i = h->top + (size_t)row;
 		json_t *it = json_array_get(h->items, i);
@@ -973,15 +963,11 @@ profile_history_detail(struct profile_history *h)
 	    _("State"), _("Decided by"), _("Decided"), _("Reason") };
 	json_t *it = json_array_get(h->items, h->cur);
 	char *text = NULL, when[32];
-	int w = 0;
+	int w;
 
 	if (it == NULL)
 		return;
-	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
-		if (text_width(labels[i]) > w)
-			w = text_width(labels[i]);
-	}
-	w += 2;
+	w = app_label_width(labels, sizeof labels / sizeof labels[0]) + 2;
 	app_append_row(&text, labels[0], w, app_format_time(profile_str(it, "changed_at"), when,
 	    sizeof when));
 	app_append_row(&text, labels[1], w, profile_str(it, "label"));
@@ -1045,9 +1031,7 @@ profile_history_run(struct app *a, const char *who, json_int_t account_id)
 			app_copy(h.message, sizeof h.message, a->change_message);
 			h.message_error = false;
 		}
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev)) {
+		if (app_next_event(a, &ev)) {
 			rc = -1;
 			break;
 		}
@@ -1121,8 +1105,7 @@ struct profile_keys {
 static void
 profile_keys_say(struct profile_keys *k, const char *text, bool error)
 {
-	app_copy(k->message, sizeof k->message, text);
-	k->message_error = error;
+	app_say(k->message, sizeof k->message, &k->message_error, text, error);
 }
 
 static void
@@ -1181,10 +1164,7 @@ profile_keys_paint(void *arg)
 	ui_put(3, type, 20, _("Type"), UI_TITLE, false);
 	ui_put(3, fp, 51, _("Fingerprint"), UI_TITLE, false);
 	ui_put(3, comment, comment_w, _("Comment"), UI_TITLE, false);
-	if (k->cur < k->top)
-		k->top = k->cur;
-	if (k->cur >= k->top + (size_t)k->rows)
-		k->top = k->cur - (size_t)k->rows + 1;
+	app_keep_in_view(k->cur, &k->top, &k->rows);
 	for (int row = 0; row < k->rows && k->top + (size_t)row < n; row++) {
 		size_t i = k->top + (size_t)row;
 		json_t *key = json_array_get(k->items, i);
@@ -1285,15 +1265,11 @@ profile_keys_detail(struct profile_keys *k)
 	const char *labels[] = { _("Type"), _("Fingerprint"), _("Comment"), _("Added") };
 	json_t *key = json_array_get(k->items, k->cur);
 	char *text = NULL, *c, when[32];
-	int w = 0;
+	int w;
 
 	if (key == NULL)
 		return;
-	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
-		if (text_width(labels[i]) > w)
-			w = text_width(labels[i]);
-	}
-	w += 2;
+	w = app_label_width(labels, sizeof labels / sizeof labels[0]) + 2;
 	c = profile_keys_comment(key);
 	app_append_row(&text, labels[0], w, profile_str(key, "type"));
 	app_append_row(&text, labels[1], w, profile_str(key, "fingerprint"));
@@ -1317,9 +1293,7 @@ profile_keys_run(struct app *a)
 	ui_help_set(profile_ssh_keys);
 	profile_keys_load(&k);
 	for (;;) {
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev)) {
+		if (app_next_event(a, &ev)) {
 			rc = -1;
 			break;
 		}

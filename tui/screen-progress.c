@@ -58,13 +58,7 @@ progress_say(struct progress *p, const char *text, bool error)
 	p->message_error = error;
 }
 
-static const char *
-progress_str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : "";
-}
+#define progress_str app_json_str
 
 static const char *
 progress_tab_name(int tab)

@@ -162,13 +162,7 @@ reg_page_params(json_t *params, const char *filter, const char *after)
 	return params;
 }
 
-static const char *
-reg_str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : "";
-}
+#define reg_str app_json_str
 
 /* {code, name}: the name is what shows. */
 static void

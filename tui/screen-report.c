@@ -23,72 +23,59 @@
 
 #include <curses.h>
 
-#include "app.h"
+#include "queue.h"
 #include "text.h"
 #include "xmalloc.h"
 
-#define REPORT_PAGE	50
-#define REPORT_SORTS	5
 #define REPORT_PATH_MAX	1024
 
-static const char *const report_sorts[REPORT_SORTS] = {
-	"department", "name", "total", "public", "professional",
-};
 
-struct report_item {
-	json_int_t	 account_id;
-	char		*name;
-	char		*id_number;
-	char		*department;
-	char		*public;
-	char		*professional;
-	char		*total;
-	char		*met_label;
-	bool		 met;
-};
-
+/* The report's filters and order, and what the server counted. */
 struct report {
-	struct app	*app;
 	int		 year;
 	int		 sort;		/* index into report_sorts */
 	bool		 desc;
 	bool		 not_met_only;
 	json_int_t	 department_id;	/* 0: every department */
 	char		*department;	/* its name */
-	struct report_item *items;
-	size_t		 n, cap;
-	char		*next;
 	json_t		*summary;	/* the last page's summary */
-	size_t		 cur, top;
-	int		 rows;
-	char		 message[512];
-	bool		 message_error;
 };
 
-static void
-report_say(struct report *r, const char *text, bool error)
-{
-	app_copy(r->message, sizeof r->message, text);
-	r->message_error = error;
-}
+enum report_column { REPORT_NAME, REPORT_ID, REPORT_DEPT, REPORT_PUBLIC,
+	REPORT_PROFESSIONAL, REPORT_TOTAL, REPORT_STATE };
 
-static const char *
-report_str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
+static const struct queue_column report_columns[] = {
+	[REPORT_NAME] = { N_("Name"), 6, 10, false },
+	[REPORT_ID] = { N_("ID number"), 18, 18, false },
+	[REPORT_DEPT] = { N_("Dept."), 8, 0, false },
+	[REPORT_PUBLIC] = { N_("Public"), 6, 8, true },
+	[REPORT_PROFESSIONAL] = { N_("Professional"), 6, 8, true },
+	[REPORT_TOTAL] = { N_("Total"), 6, 8, true },
+	[REPORT_STATE] = { N_("State"), 6, 8, false },
+};
 
-	return s != NULL ? s : "";
-}
+/* A record's field of each column, which is also the server's word for that order. */
+static const char *const report_fields[] = {
+	[REPORT_NAME] = "name", [REPORT_ID] = "id_number", [REPORT_DEPT] = "department",
+	[REPORT_PUBLIC] = "public", [REPORT_PROFESSIONAL] = "professional",
+	[REPORT_TOTAL] = "total", [REPORT_STATE] = "met_label",
+};
 
-static const char *
-report_sort_name(int sort)
-{
-	static const char *const names[REPORT_SORTS] = {
-		N_("Dept."), N_("Name"), N_("Total"), N_("Public"), N_("Professional"),
-	};
+/* The orders s cycles through, by column. */
+static const enum report_column report_sorts[] = {
+	REPORT_DEPT, REPORT_NAME, REPORT_TOTAL, REPORT_PUBLIC, REPORT_PROFESSIONAL,
+};
+#define REPORT_SORTS	(int)(sizeof report_sorts / sizeof report_sorts[0])
 
-	return _(names[sort]);
-}
+static const struct ui_key_help report_keys[] = {
+	{ "y", N_("the year"), true },
+	{ "s", N_("the order"), true },
+	{ "r", N_("reverse the order"), false },
+	{ "n", N_("only those not met, or everyone"), true },
+	{ "d", N_("the department"), true },
+	{ "e", N_("export the report as CSV"), true },
+	{ NULL, NULL, false },
+};
 
 /* The current year in China (UTC+8), whatever the client's time zone. */
 static int
@@ -101,182 +88,80 @@ report_this_year(void)
 	return tm.tm_year + 1900;
 }
 
-static void
-report_clear(struct report *r)
-{
-	for (size_t i = 0; i < r->n; i++) {
-		free(r->items[i].name);
-		free(r->items[i].id_number);
-		free(r->items[i].department);
-		free(r->items[i].public);
-		free(r->items[i].professional);
-		free(r->items[i].total);
-		free(r->items[i].met_label);
-	}
-	r->n = 0;
-	free(r->next);
-	r->next = NULL;
-}
-
 /* The filters and order every report call carries.  Returns a new object. */
 static json_t *
 report_params(struct report *r)
 {
 	json_t *params = json_pack("{s:i, s:s, s:b, s:b}", "year", r->year, "sort",
-	    report_sorts[r->sort], "desc", r->desc, "not_met_only", r->not_met_only);
+	    report_fields[report_sorts[r->sort]], "desc", r->desc, "not_met_only", r->not_met_only);
 
 	if (r->department_id != 0)
 		json_object_set_new(params, "department_id", json_integer(r->department_id));
 	return params;
 }
 
-/* Read the report from the start (more: the next page, appended). */
 static void
-report_load(struct report *r, bool more)
+report_page_params(struct queue *q, json_t *params)
 {
-	struct rpc_error err;
-	json_t *params, *result, *item, *next;
-	size_t i;
+	json_t *mine = report_params(q->arg);
 
-	if (more && r->next == NULL)
-		return;
-	params = report_params(r);
-	json_object_set_new(params, "limit", json_integer(REPORT_PAGE));
-	if (more)
-		json_object_set_new(params, "after", json_string(r->next));
-	if ((result = app_call(r->app, "completion.report", params, &err)) == NULL) {
-		report_say(r, err.message, true);
-		return;
-	}
-	if (!more) {
-		report_clear(r);
-		r->cur = r->top = 0;
-	}
-	json_array_foreach(json_object_get(result, "items"), i, item) {
-		struct report_item *it;
+	json_object_update(params, mine);
+	json_decref(mine);
+}
 
-		if (r->n == r->cap) {
-			r->cap = r->cap ? r->cap * 2 : 64;
-			r->items = xrealloc(r->items, r->cap * sizeof *r->items);
-		}
-		it = &r->items[r->n++];
-		it->account_id = json_integer_value(json_object_get(item, "account_id"));
-		it->name = xstrdup(report_str(item, "name"));
-		it->id_number = xstrdup(report_str(item, "id_number"));
-		it->department = xstrdup(report_str(item, "department"));
-		it->public = xstrdup(report_str(item, "public"));
-		it->professional = xstrdup(report_str(item, "professional"));
-		it->total = xstrdup(report_str(item, "total"));
-		it->met_label = xstrdup(report_str(item, "met_label"));
-		it->met = json_is_true(json_object_get(item, "met"));
-	}
-	free(r->next);
-	next = json_object_get(result, "next");
-	r->next = json_is_string(next) ? xstrdup(json_string_value(next)) : NULL;
+static void
+report_loaded(struct queue *q, json_t *result, bool more)
+{
+	struct report *r = q->arg;
+
+	(void)more;
 	json_decref(r->summary);
 	r->summary = json_incref(json_object_get(result, "summary"));
-	if (r->cur >= r->n)
-		r->cur = r->n > 0 ? r->n - 1 : 0;
-	json_decref(result);
-}
-
-/* s right-aligned in cols columns at y, x. */
-static void
-report_put_right(int y, int x, int cols, const char *s, enum ui_style st)
-{
-	int w = text_width(s);
-
-	ui_put(y, w < cols ? x + cols - w : x, cols, s, st, false);
 }
 
 static void
-report_paint(void *arg)
+report_paint_head(struct queue *q)
 {
-	struct report *r = arg;
+	struct report *r = q->arg;
 	json_t *req = json_object_get(r->summary, "requirement");
-	int cn = 1, ci = cn + 12, cd = ci + 20, cs = COLS - 1 - 8, ct, cp2, cp1, cdw, y;
 	char *info;
 
-	ct = cs - 2 - 8;
-	cp2 = ct - 2 - 8;
-	cp1 = cp2 - 2 - 8;
-	cdw = cp1 - 2 - cd;
-	ui_header(_("Continuing Education · Completion report"));
 	info = xasprintf(_("%s · Year (y): %d   Order (s/r): %s %s   Not met only (n): %s   "
-	    "Department (d): %s"), app_me_unit_name(r->app), r->year, report_sort_name(r->sort),
+	    "Department (d): %s"), app_me_unit_name(q->app), r->year, _(report_columns[report_sorts[r->sort]].title),
 	    r->desc ? "↓" : "↑", r->not_met_only ? _("yes") : _("no"),
 	    r->department != NULL ? r->department : _("all"));
 	ui_put(1, 1, COLS - 2, info, UI_HINT, false);
 	free(info);
-	if (json_is_object(r->summary)) {
-		info = xasprintf(_("%lld staff: %lld met, %lld not met   Requirement: total %s, "
-		    "professional %s, public %s"),
-		    (long long)json_integer_value(json_object_get(r->summary, "staff")),
-		    (long long)json_integer_value(json_object_get(r->summary, "met")),
-		    (long long)json_integer_value(json_object_get(r->summary, "not_met")),
-		    report_str(req, "total"), report_str(req, "professional"),
-		    report_str(req, "public"));
-		ui_put(2, 1, COLS - 2, info, UI_TITLE, false);
-		free(info);
-	}
-
-	ui_put(3, cn, 10, _("Name"), UI_TITLE, false);
-	ui_put(3, ci, 18, _("ID number"), UI_TITLE, false);
-	ui_put(3, cd, cdw, _("Dept."), UI_TITLE, false);
-	report_put_right(3, cp1, 8, _("Public"), UI_TITLE);
-	report_put_right(3, cp2, 8, _("Professional"), UI_TITLE);
-	report_put_right(3, ct, 8, _("Total"), UI_TITLE);
-	ui_put(3, cs, 8, _("State"), UI_TITLE, false);
-	r->rows = LINES - 7;
-	if (r->rows < 1)
-		r->rows = 1;
-	if (r->cur < r->top)
-		r->top = r->cur;
-	if (r->cur >= r->top + (size_t)r->rows)
-		r->top = r->cur - (size_t)r->rows + 1;
-	for (int row = 0; row < r->rows && r->top + (size_t)row < r->n; row++) {
-		size_t i = r->top + (size_t)row;
-		struct report_item *it = &r->items[i];
-		enum ui_style st = i == r->cur ? UI_SELECTED : UI_NORMAL;
-
-		y = 4 + row;
-		if (st == UI_SELECTED)
-			ui_fill(y, 0, COLS, st);
-		ui_put(y, cn, 10, it->name, st, false);
-		ui_put(y, ci, 18, it->id_number, st, false);
-		ui_put(y, cd, cdw, it->department, st, false);
-		report_put_right(y, cp1, 8, it->public, st);
-		report_put_right(y, cp2, 8, it->professional, st);
-		report_put_right(y, ct, 8, it->total, st);
-		ui_put(y, cs, 8, it->met_label, st == UI_NORMAL && !it->met ? UI_ERROR : st, false);
-	}
-	if (r->n == 0)
-		ui_put_center(4 + r->rows / 2, 0, COLS, _("Nobody in this report."), UI_HINT);
-	info = xasprintf(_("%zu shown%s"), r->n, r->next != NULL ? _("; PgDn loads more") : "");
-	ui_put(LINES - 3, 1, COLS - 2, info, UI_HINT, false);
+	if (!json_is_object(r->summary))
+		return;
+	info = xasprintf(_("%lld staff: %lld met, %lld not met   Requirement: total %s, "
+	    "professional %s, public %s"),
+	    (long long)json_integer_value(json_object_get(r->summary, "staff")),
+	    (long long)json_integer_value(json_object_get(r->summary, "met")),
+	    (long long)json_integer_value(json_object_get(r->summary, "not_met")),
+	    app_json_str(req, "total"), app_json_str(req, "professional"),
+	    app_json_str(req, "public"));
+	ui_put(2, 1, COLS - 2, info, UI_TITLE, false);
 	free(info);
-	ui_message_line(r->message, r->message_error);
-	app_status(r->app, _("Enter: years  y: year  s/r: order  n: not met  d: department  "
-	    "e: export CSV  Esc: back"));
 }
 
-static void
-report_move(struct report *r, long step)
+static char *
+report_cell(struct queue *q, json_t *item, size_t col, int width, enum ui_style *style)
 {
-	if (step > 0 && r->cur + (size_t)step >= r->n && r->next != NULL)
-		report_load(r, true);
-	if (r->n == 0)
-		return;
-	if (step < 0)
-		r->cur = (size_t)-step > r->cur ? 0 : r->cur - (size_t)-step;
-	else
-		r->cur = r->cur + (size_t)step >= r->n ? r->n - 1 : r->cur + (size_t)step;
+
+	(void)q;
+	(void)width;
+	if (col == REPORT_STATE && *style == UI_NORMAL &&
+	    !json_is_true(json_object_get(item, "met")))
+		*style = UI_ERROR;
+	return xstrdup(app_json_str(item, report_fields[col]));
 }
 
 /* y: ask for the year; the server says when it is out of range. */
 static void
-report_pick_year(struct report *r)
+report_pick_year(struct queue *q)
 {
+	struct report *r = q->arg;
 	char *text, *answer, *end;
 	long year;
 
@@ -287,50 +172,45 @@ report_pick_year(struct report *r)
 		return;
 	year = strtol(answer, &end, 10);
 	if (*answer == '\0' || *end != '\0' || year < 1 || year > 9999) {
-		report_say(r, _("A year is four digits, such as 2026."), true);
+		queue_say(q, _("A year is four digits, such as 2026."), true);
 	} else {
 		int before = r->year;
 
 		r->year = (int)year;
-		report_say(r, "", false);
-		report_load(r, false);
+		queue_refilter(q);
 		/* The server refused the year: keep showing the one before. */
-		if (r->message_error)
+		if (q->message_error)
 			r->year = before;
 	}
 	free(answer);
-}
-
-static void
-report_add_department(struct ui_picker *p, json_t *item)
-{
-	char id[32];
-
-	snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(item, "id")));
-	ui_picker_add(p, id, report_str(item, "name"), NULL);
 }
 
 /* The unit's departments (ref.departments), after "all departments". */
 static int
 report_fetch_departments(struct ui_picker *p, const char *filter, const char *after)
 {
-	struct report *r = p->arg;
+	struct queue *q = p->arg;
 	struct rpc_error err;
 	json_t *result, *item;
-	const char *unit = report_str(json_object_get(json_object_get(r->app->me, "account"),
+	const char *unit = app_json_str(json_object_get(json_object_get(q->app->me, "account"),
 	    "unit"), "code");
 	size_t i;
 
 	(void)filter;
 	(void)after;
-	if ((result = app_call(r->app, "ref.departments", json_pack("{s:s}", "unit", unit),
+	if ((result = app_call(q->app, "ref.departments", json_pack("{s:s}", "unit", unit),
 	    &err)) == NULL) {
 		ui_picker_fail(p, err.message);
 		return -1;
 	}
 	ui_picker_add(p, "0", _("All departments"), NULL);
-	json_array_foreach(json_object_get(result, "items"), i, item)
-		report_add_department(p, item);
+	json_array_foreach(json_object_get(result, "items"), i, item) {
+		char *id = xasprintf("%lld", (long long)json_integer_value(json_object_get(item,
+		    "id")));
+
+		ui_picker_add(p, id, app_json_str(item, "name"), NULL);
+		free(id);
+	}
 	ui_picker_set_next(p, NULL);
 	json_decref(result);
 	return 0;
@@ -338,18 +218,19 @@ report_fetch_departments(struct ui_picker *p, const char *filter, const char *af
 
 /* d: choose the department filter. */
 static void
-report_pick_department(struct report *r)
+report_pick_department(struct queue *q)
 {
+	struct report *r = q->arg;
 	struct ui_picker p;
 	long chosen;
 
-	ui_picker_init(&p, _("Department"), report_fetch_departments, r, false);
+	ui_picker_init(&p, _("Department"), report_fetch_departments, q, false);
 	chosen = ui_picker_run(&p, NULL);
 	if (chosen >= 0) {
 		r->department_id = strtoll(p.items[chosen].key, NULL, 10);
 		free(r->department);
 		r->department = r->department_id != 0 ? xstrdup(p.items[chosen].label) : NULL;
-		report_load(r, false);
+		queue_refilter(q);
 	}
 	ui_picker_free(&p);
 }
@@ -368,104 +249,68 @@ report_pad(const char *s, int cols, bool left)
 	return out;
 }
 
+#define REPORT_YEAR_CELLS	7
+
+/* A line of the person's years: cells padded to widths, the numbers on the right. */
+static void
+report_person_line(char **text, const char *const *cells, const int *widths)
+{
+	for (int c = 0; c < REPORT_YEAR_CELLS; c++) {
+		char *cell = report_pad(cells[c], widths[c], c != 0 && c != REPORT_YEAR_CELLS - 1);
+
+		app_appendf(text, "%s  ", cell);
+		free(cell);
+	}
+	app_appendf(text, "\n");
+}
+
 /* Enter: the person's years (completion.person) in a pager. */
 static int
-report_person(struct report *r)
+report_person(struct queue *q, json_t *item)
 {
-	const char *heads[7] = {
+	const char *heads[REPORT_YEAR_CELLS] = {
 		_("Calendar year"), _("Public"), _("Professional"), _("Total"), _("Required"),
 		_("Pending review"), _("State"),
 	};
-	const int widths[7] = { 6, 8, 8, 8, 8, 8, 8 };
+	int widths[REPORT_YEAR_CELLS];
 	struct rpc_error err;
 	json_t *res, *acc, *y;
-	char *text = NULL, *line, *cell, *joined, year[16];
+	char *text = NULL, year[16];
 	size_t i;
 	int rc = 0;
 
-	if (r->n == 0)
-		return 0;
-	res = app_call(r->app, "completion.person", json_pack("{s:I}", "account_id",
-	    r->items[r->cur].account_id), &err);
+	res = app_call(q->app, "completion.person", json_pack("{s:I}", "account_id",
+	    json_integer_value(json_object_get(item, "account_id"))), &err);
 	if (res == NULL) {
-		report_say(r, err.message, true);
-		return 0;
+		queue_say(q, err.message, true);
+		return q->app->restart ? -1 : 0;
 	}
+	/* Each column as wide as its heading in the current language, 8 at least. */
+	for (int c = 0; c < REPORT_YEAR_CELLS; c++)
+		widths[c] = text_width(heads[c]) > 8 ? text_width(heads[c]) : 8;
 	acc = json_object_get(res, "account");
-	app_append_row(&text, _("Name"), 10, report_str(acc, "name"));
-	app_append_row(&text, _("ID number"), 10, report_str(acc, "id_number"));
-	app_append_row(&text, _("Dept."), 10, report_str(acc, "department"));
-	line = xstrdup("\n");
-	for (int c = 0; c < 7; c++) {
-		cell = report_pad(heads[c], widths[c], c != 0 && c != 6);
-		joined = xasprintf("%s%s  ", line, cell);
-		free(cell);
-		free(line);
-		line = joined;
-	}
-	joined = xasprintf("%s%s\n", text, line);
-	free(text);
-	free(line);
-	text = joined;
+	app_append_row(&text, _("Name"), 10, app_json_str(acc, "name"));
+	app_append_row(&text, _("ID number"), 10, app_json_str(acc, "id_number"));
+	app_append_row(&text, _("Dept."), 10, app_json_str(acc, "department"));
+	app_appendf(&text, "\n");
+	report_person_line(&text, heads, widths);
 	json_array_foreach(json_object_get(res, "years"), i, y) {
-		const char *vals[7];
+		const char *vals[REPORT_YEAR_CELLS] = {
+			year, app_json_str(y, "public"), app_json_str(y, "professional"),
+			app_json_str(y, "total"),
+			app_json_str(json_object_get(y, "requirement"), "total"),
+			app_json_str(y, "pending"), app_json_str(y, "met_label"),
+		};
 
 		snprintf(year, sizeof year, "%lld",
 		    (long long)json_integer_value(json_object_get(y, "year")));
-		vals[0] = year;
-		vals[1] = report_str(y, "public");
-		vals[2] = report_str(y, "professional");
-		vals[3] = report_str(y, "total");
-		vals[4] = report_str(json_object_get(y, "requirement"), "total");
-		vals[5] = report_str(y, "pending");
-		vals[6] = report_str(y, "met_label");
-		line = xstrdup("");
-		for (int c = 0; c < 7; c++) {
-			cell = report_pad(vals[c], widths[c], c != 0 && c != 6);
-			joined = xasprintf("%s%s  ", line, cell);
-			free(cell);
-			free(line);
-			line = joined;
-		}
-		joined = xasprintf("%s%s\n", text, line);
-		free(text);
-		free(line);
-		text = joined;
+		report_person_line(&text, vals, widths);
 	}
-	if (ui_pager(report_str(acc, "name"), text, NULL, NULL) < 0)
+	if (ui_pager(app_json_str(acc, "name"), text, NULL, NULL) < 0)
 		rc = -1;
 	free(text);
 	json_decref(res);
 	return rc;
-}
-
-/* "~/x" as $HOME/x.  Caller frees. */
-static char *
-report_expand(const char *path)
-{
-	const char *home = getenv("HOME");
-
-	if (path[0] == '~' && (path[1] == '/' || path[1] == '\0') && home != NULL)
-		return xasprintf("%s%s", home, path + 1);
-	return xstrdup(path);
-}
-
-/* Write all of len bytes; false on an error. */
-static bool
-report_write_all(int fd, const char *p, size_t len)
-{
-	ssize_t w;
-
-	while (len > 0) {
-		if ((w = write(fd, p, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return false;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return true;
 }
 
 /*
@@ -475,8 +320,9 @@ report_write_all(int fd, const char *p, size_t len)
  * is no local disk: says how to get the file with ssh instead.
  */
 static void
-report_export(struct report *r)
+report_export(struct queue *q)
 {
+	struct report *r = q->arg;
 	struct rpc_error err;
 	json_t *params, *res = NULL, *next;
 	char *deflt, *text, *path = NULL, *full = NULL, *tmp, *after = NULL;
@@ -487,10 +333,10 @@ report_export(struct report *r)
 	bool ok = false, created = false;
 
 	deflt = xasprintf(_("completion-%d.csv"), r->year);
-	if (r->app->connect == NULL) {
+	if (q->app->connect == NULL) {
 		text = xasprintf(_("This terminal is served by the server itself, so it cannot save "
 		    "a file on your computer. On your own computer, run:\n\n  ssh -p PORT %s@HOST "
-		    "report %d --csv > %s"), app_me_string(r->app, "id_number"), r->year, deflt);
+		    "report %d --csv > %s"), app_me_string(q->app, "id_number"), r->year, deflt);
 		ui_message(_("Export"), text);
 		free(text);
 		free(deflt);
@@ -502,7 +348,7 @@ report_export(struct report *r)
 	free(text);
 	if (path == NULL)
 		goto out;
-	full = report_expand(*path != '\0' ? path : deflt);
+	full = app_expand_home(*path != '\0' ? path : deflt);
 	if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
 		tmp = xasprintf("%s/%s", full, deflt);
 		free(full);
@@ -527,13 +373,13 @@ report_export(struct report *r)
 		params = report_params(r);
 		if (after != NULL)
 			json_object_set_new(params, "after", json_string(after));
-		if ((res = app_call(r->app, "completion.report_csv", params, &err)) == NULL) {
-			if (!r->app->restart)
+		if ((res = app_call(q->app, "completion.report_csv", params, &err)) == NULL) {
+			if (!q->app->restart)
 				ui_message(_("Export"), err.message);
 			goto out;
 		}
-		csv = report_str(res, "csv");
-		if (!report_write_all(fd, csv, strlen(csv))) {
+		csv = app_json_str(res, "csv");
+		if (!app_write_all(fd, csv, strlen(csv))) {
 			text = xasprintf(_("cannot write %s: %s"), full, strerror(errno));
 			ui_message(_("Export"), text);
 			free(text);
@@ -560,7 +406,7 @@ report_export(struct report *r)
 	fd = -1;
 	ok = true;
 	text = xasprintf(_("Saved %s (%lld rows)."), full, rows);
-	report_say(r, text, false);
+	queue_say(q, text, false);
 	ui_message(_("Export"), text);
 	free(text);
 out:
@@ -576,112 +422,71 @@ out:
 	free(deflt);
 }
 
+/* Enter: the person's years. */
+static int
+report_detail(struct queue *q, json_t *item)
+{
+	return report_person(q, item);
+}
+
+/* The report's own keys: year, order, not met only, department, export. */
+static int
+report_key(struct queue *q, const struct ui_event *ev)
+{
+	struct report *r = q->arg;
+
+	if (ev->type != UI_EV_CHAR || ev->ch == 0 || ev->ch > 0x7f ||
+	    strchr("ysrSnde", (int)ev->ch) == NULL)
+		return 0;
+	queue_say(q, "", false);
+	switch (ev->ch) {
+	case 'y':
+		report_pick_year(q);
+		return 1;
+	case 'd':
+		report_pick_department(q);
+		return 1;
+	case 'e':
+		report_export(q);
+		return 1;
+	case 's':
+		r->sort = (r->sort + 1) % REPORT_SORTS;
+		break;
+	case 'n':
+		r->not_met_only = !r->not_met_only;
+		break;
+	default:
+		r->desc = !r->desc;
+	}
+	queue_refilter(q);
+	return 1;
+}
+
+static const struct queue_ops report_ops = {
+	.header = N_("Continuing Education · Completion report"),
+	.method = "completion.report",
+	.id_key = "account_id",
+	.columns = report_columns,
+	.ncolumns = sizeof report_columns / sizeof report_columns[0],
+	.head_lines = 2,
+	.empty = N_("Nobody in this report."),
+	.hints = N_("Enter: years  y: year  s/r: order  n: not met  d: department  "
+	    "e: export CSV  Esc: back"),
+	.keys = report_keys,
+	.params = report_page_params,
+	.loaded = report_loaded,
+	.paint_head = report_paint_head,
+	.cell = report_cell,
+	.detail = report_detail,
+	.key = report_key,
+};
+
 enum screen_id
 screen_report_run(struct app *a)
 {
-	struct report r = { .app = a, .year = report_this_year() };
-	struct ui_event ev;
-	enum screen_id next = SCREEN_HOME;
-	long page;
+	struct report r = { .year = report_this_year() };
+	enum screen_id next = queue_run(&report_ops, a, &r);
 
-	ui_set_backdrop(report_paint, &r);
-	report_load(&r, false);
-	for (;;) {
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev) || a->restart) {
-			next = SCREEN_QUIT;
-			break;
-		}
-		page = r.rows > 1 ? r.rows - 1 : 1;
-		if (ev.type == UI_EV_CHAR) {
-			switch (ev.ch) {
-			case 'j':
-				report_move(&r, 1);
-				break;
-			case 'k':
-				report_move(&r, -1);
-				break;
-			case 'y':
-				report_pick_year(&r);
-				break;
-			case 's':
-				r.sort = (r.sort + 1) % REPORT_SORTS;
-				report_say(&r, "", false);
-				report_load(&r, false);
-				break;
-			case 'r':
-			case 'S':
-				r.desc = !r.desc;
-				report_say(&r, "", false);
-				report_load(&r, false);
-				break;
-			case 'n':
-				r.not_met_only = !r.not_met_only;
-				report_say(&r, "", false);
-				report_load(&r, false);
-				break;
-			case 'd':
-				report_say(&r, "", false);
-				report_pick_department(&r);
-				break;
-			case 'e':
-				report_say(&r, "", false);
-				report_export(&r);
-				break;
-			case 'q':
-				goto out;
-			}
-			if (a->restart) {
-				next = SCREEN_QUIT;
-				break;
-			}
-			continue;
-		}
-		if (ev.type != UI_EV_KEY)
-			continue;
-		switch (ev.key) {
-		case UI_KEY_ESC:
-			goto out;
-		case KEY_DOWN:
-			report_move(&r, 1);
-			break;
-		case KEY_UP:
-			report_move(&r, -1);
-			break;
-		case KEY_NPAGE:
-			report_move(&r, page);
-			break;
-		case KEY_PPAGE:
-			report_move(&r, -page);
-			break;
-		case KEY_HOME:
-			r.cur = 0;
-			break;
-		case KEY_END:
-			r.cur = r.n > 0 ? r.n - 1 : 0;
-			break;
-		case KEY_F(5):
-			report_say(&r, "", false);
-			report_load(&r, false);
-			break;
-		case UI_KEY_ENTER:
-			report_say(&r, "", false);
-			if (report_person(&r) < 0) {
-				next = SCREEN_QUIT;
-				goto out;
-			}
-			break;
-		}
-		if (a->restart) {
-			next = SCREEN_QUIT;
-			break;
-		}
-	}
-out:
-	ui_set_backdrop(NULL, NULL);
-	report_clear(&r);
-	free(r.items);
 	free(r.department);
 	json_decref(r.summary);
 	return next;

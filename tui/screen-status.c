@@ -126,8 +126,7 @@ status_paint(void *arg)
 static void
 status_say(struct status *st, const char *text, bool error)
 {
-	app_copy(st->message, sizeof st->message, text);
-	st->message_error = error;
+	app_say(st->message, sizeof st->message, &st->message_error, text, error);
 }
 
 /* The server's names of the fields, and ours. */
@@ -252,9 +251,7 @@ screen_status_run(struct app *a)
 	for (;;) {
 		if (app_changed(a, &seen))
 			status_changed(&st);
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev)) {
+		if (app_next_event(a, &ev)) {
 			next = SCREEN_QUIT;
 			break;
 		}
