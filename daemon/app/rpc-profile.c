@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "actions.h"
 #include "db.h"
 #include "decide.h"
 #include "log.h"
@@ -852,7 +853,8 @@ profile_unit_page(struct rpc_call *call, struct db_stmt *st, struct db_stmt *aft
 static json_t *
 profile_queue_row(const PGresult *res, int r)
 {
-	return json_pack("{s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:s}",
+	/* The queue's WHERE: every row is pending. */
+	return json_pack("{s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:s, s:o}",
 	    "id", rpc_column_integer(res, r, 0),
 	    "account_id", rpc_column_integer(res, r, 1),
 	    "name", PQgetvalue(res, r, 2),
@@ -860,7 +862,8 @@ profile_queue_row(const PGresult *res, int r)
 	    "department", rpc_column_text(res, r, 4),
 	    "old", rpc_column_named(res, r, 5, 6),
 	    "new", rpc_column_named(res, r, 7, 8),
-	    "asked_at", PQgetvalue(res, r, 9));
+	    "asked_at", PQgetvalue(res, r, 9),
+	    "actions", actions_for(ACTIONS_TITLE_CHANGE, "pending", NULL));
 }
 
 /*
@@ -976,14 +979,16 @@ static const struct decide_kind profile_kind = {
 static json_t *
 profile_staff_row(const PGresult *res, int r)
 {
-	return json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:b}",
+	/* The list's WHERE: every row is an active staff account. */
+	return json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:b, s:o}",
 	    "account_id", rpc_column_integer(res, r, 0),
 	    "id_number", PQgetvalue(res, r, 1),
 	    "name", PQgetvalue(res, r, 2),
 	    "sex", rpc_column_sex(res, r, 3),
 	    "department", rpc_column_text(res, r, 4),
 	    "title", rpc_column_text(res, r, 5),
-	    "title_pending", strcmp(PQgetvalue(res, r, 6), "t") == 0);
+	    "title_pending", strcmp(PQgetvalue(res, r, 6), "t") == 0,
+	    "actions", actions_for(ACTIONS_STAFF, "active", NULL));
 }
 
 /*
@@ -1033,6 +1038,8 @@ profile_staff_get(struct rpc_call *call)
 	if ((res = rpc_unit_row(call, &profile_staff_stmt, "account_id", NULL, id_text)) == NULL)
 		return -1;
 	profile = profile_json(res);
+	json_object_set_new(profile, "actions",
+	    actions_for(ACTIONS_STAFF, PQgetvalue(res, 0, COL_STATE), NULL));
 	PQclear(res);
 	if ((history = profile_history_page(call, id_text)) == NULL) {
 		json_decref(profile);
