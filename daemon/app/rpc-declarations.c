@@ -853,25 +853,29 @@ decl_state_filter(struct rpc_call *call, const char **state)
 }
 
 /*
- * declaration.list: the caller's records, newest first, keyset paged on
- * declarations_by_person; with the number in each state for the tabs.
+ * declaration.list: the caller's records, newest first by the time a list
+ * shows (submitted, or created for what never was), then by id; keyset
+ * paged on declarations_by_person_shown; with the number in each state
+ * for the tabs.
  */
 static int
 decl_list(struct rpc_call *call)
 {
+#define DECL_SHOWN_AT	"COALESCE(d.submitted_at, d.created_at)"
 #define DECL_LIST_SELECT \
-	"SELECT " DECL_ROW_COLUMNS ", d.created_at::text" \
+	"SELECT " DECL_ROW_COLUMNS ", " DECL_SHOWN_AT "::text" \
 	" FROM declarations d JOIN learning_forms f ON f.id = d.form_id" \
 	" WHERE d.account_id = $1" \
 	" AND ($2::declaration_state IS NULL OR d.state = $2::declaration_state)"
 	DB_STMT(decl_list_stmt, DECL_LIST_SELECT
-	    " ORDER BY d.created_at DESC, d.id DESC LIMIT $3");
+	    " ORDER BY " DECL_SHOWN_AT " DESC, d.id DESC LIMIT $3");
 	DB_STMT(decl_list_after_stmt, DECL_LIST_SELECT
-	    " AND (d.created_at, d.id) < ($4::timestamptz, $5::bigint)"
-	    " ORDER BY d.created_at DESC, d.id DESC LIMIT $3");
+	    " AND (" DECL_SHOWN_AT ", d.id) < ($4::timestamptz, $5::bigint)"
+	    " ORDER BY " DECL_SHOWN_AT " DESC, d.id DESC LIMIT $3");
 	DB_STMT(decl_counts_stmt,
 	    "SELECT state, count(*) FROM declarations WHERE account_id = $1 GROUP BY state");
 #undef DECL_LIST_SELECT
+#undef DECL_SHOWN_AT
 	enum lang lang = call->session->lang;
 	struct db_conn *db = call->db;
 	const char *state;

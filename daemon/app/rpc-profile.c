@@ -1009,10 +1009,10 @@ profile_staff_list(struct rpc_call *call)
 	" FROM accounts a LEFT JOIN departments d ON d.id = a.department_id" \
 	" LEFT JOIN titles t ON t.id = a.title_id" PROFILE_STAFF_WHERE
 	DB_STMT(profile_staff_list_stmt, PROFILE_STAFF_SELECT
-	    " ORDER BY a.name, a.id LIMIT $3");
+	    " ORDER BY a.name COLLATE zh_pinyin, a.id LIMIT $3");
 	DB_STMT(profile_staff_list_after_stmt, PROFILE_STAFF_SELECT
-	    " AND (a.name, a.id) > ($4::text, $5::bigint)"
-	    " ORDER BY a.name, a.id LIMIT $3");
+	    " AND (a.name COLLATE zh_pinyin, a.id) > ($4::text, $5::bigint)"
+	    " ORDER BY a.name COLLATE zh_pinyin, a.id LIMIT $3");
 	DB_STMT(profile_staff_count_stmt,
 	    "SELECT count(*) FROM accounts a" PROFILE_STAFF_WHERE);
 #undef PROFILE_STAFF_SELECT

@@ -452,7 +452,7 @@ exec_staff(struct exec_ctx *x)
 	    " FROM accounts a LEFT JOIN departments d ON d.id = a.department_id"
 	    " LEFT JOIN titles t ON t.id = a.title_id"
 	    " WHERE a.unit_code = $1 AND a.state = 'active' AND a.role = 'staff'"
-	    " ORDER BY d.name NULLS LAST, a.name, a.id_number");
+	    " ORDER BY d.name COLLATE zh_pinyin NULLS LAST, a.name COLLATE zh_pinyin, a.id_number");
 	static const struct column cols[] = {
 		{ "col.id_number", COL_TEXT, .sql = 0 },
 		{ "col.name", COL_TEXT, .sql = 1 },
