@@ -291,7 +291,7 @@ progress_paint(void *arg)
 	ct = cf + wf + 2;
 	ui_put(2, 1, cw, _("Declared"), UI_TITLE, false);
 	ui_put(2, cf, wf, _("Learning form"), UI_TITLE, false);
-	ui_put(2, ct, cy - ct - 2, _("Name"), UI_TITLE, false);
+	ui_put(2, ct, cy - ct - 2, _("Record name"), UI_TITLE, false);
 	ui_put(2, cy, wy, _("Year"), UI_TITLE, false);
 	ui_put(2, ca, wa, _("Hours/credits"), UI_TITLE, false);
 	ui_put(2, cs, ws, _("State"), UI_TITLE, false);
