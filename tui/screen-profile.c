@@ -29,6 +29,7 @@
 #include <curses.h>
 
 #include "app.h"
+#include "format.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -105,7 +106,7 @@ profile_title_label(json_t *title)
 {
 	if (!json_is_object(title))
 		return xstrdup("");
-	return xasprintf("%s · %s", profile_str(title, "series"), profile_str(title, "name"));
+	return format_title(profile_str(title, "series"), profile_str(title, "name"));
 }
 
 /*
@@ -917,7 +918,8 @@ profile_history_paint(void *arg)
 	}
 	if (n == 0)
 		ui_put_center(3 + h->rows / 2, 0, COLS, _("No changes yet."), UI_HINT);
-	info = xasprintf(_("%zu shown%s"), n, h->next != NULL ? _("; PgDn loads more") : "");
+	info = xasprintf(_("%zu changes shown%s"), n, h->next != NULL ? _("; PgDn loads more") :
+	    "");
 	ui_put(LINES - 3, 1, COLS - 2, info, UI_HINT, false);
 	free(info);
 	ui_message_line(h->message, h->message_error);

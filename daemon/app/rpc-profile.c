@@ -34,6 +34,7 @@
 
 #include "actions.h"
 #include "db.h"
+#include "format.h"
 #include "decide.h"
 #include "log.h"
 #include "messages.h"
@@ -44,8 +45,12 @@
 
 #define PROFILE_FILTER_MAX	50	/* characters */
 
-/* A title as shown in the history and the queue: 工程 / 中级 / 工程师. */
-#define PROFILE_TITLE_SHOWN(t)	t ".series || ' / ' || " t ".level || ' / ' || " t ".name"
+/*
+ * A title as the history keeps it, "工程 · 工程师": format_title's form
+ * (common/format.c), written in SQL for the old value a change statement
+ * stores; test_profile.py checks that the two agree.
+ */
+#define PROFILE_TITLE_SHOWN(t)	t ".series || ' · ' || " t ".name"
 
 /*
  * Every field of a profile with codes resolved, and its pending title
@@ -979,16 +984,22 @@ static const struct decide_kind profile_kind = {
 static json_t *
 profile_staff_row(const PGresult *res, int r)
 {
+	char *title = PQgetisnull(res, r, 5) ? NULL : format_title(PQgetvalue(res, r, 5),
+	    PQgetvalue(res, r, 7));
+	json_t *row;
+
 	/* The list's WHERE: every row is an active staff account. */
-	return json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:b, s:o}",
+	row = json_pack("{s:o, s:s, s:s, s:o, s:o, s:s?, s:b, s:o}",
 	    "account_id", rpc_column_integer(res, r, 0),
 	    "id_number", PQgetvalue(res, r, 1),
 	    "name", PQgetvalue(res, r, 2),
 	    "sex", rpc_column_sex(res, r, 3),
 	    "department", rpc_column_text(res, r, 4),
-	    "title", rpc_column_text(res, r, 5),
+	    "title", title,
 	    "title_pending", strcmp(PQgetvalue(res, r, 6), "t") == 0,
 	    "actions", actions_for(ACTIONS_STAFF, "active", NULL));
+	free(title);
+	return row;
 }
 
 /*
@@ -1003,9 +1014,9 @@ profile_staff_list(struct rpc_call *call)
 	" AND ($2::text IS NULL OR strpos(a.name, $2) > 0" \
 	"  OR starts_with(a.id_number::text, upper($2)))"
 #define PROFILE_STAFF_SELECT \
-	"SELECT a.id, a.id_number, a.name, a.sex, d.name, " PROFILE_TITLE_SHOWN("t") "," \
+	"SELECT a.id, a.id_number, a.name, a.sex, d.name, t.series," \
 	" EXISTS (SELECT 1 FROM profile_changes pc" \
-	"  WHERE pc.account_id = a.id AND pc.state = 'pending')" \
+	"  WHERE pc.account_id = a.id AND pc.state = 'pending'), t.name" \
 	" FROM accounts a LEFT JOIN departments d ON d.id = a.department_id" \
 	" LEFT JOIN titles t ON t.id = a.title_id" PROFILE_STAFF_WHERE
 	DB_STMT(profile_staff_list_stmt, PROFILE_STAFF_SELECT
