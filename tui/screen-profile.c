@@ -823,16 +823,20 @@ profile_history_value(json_t *item, const char *key)
 }
 
 /*
- * A value in a column of the list: a title ("工程 / 中级 / 工程师") by its
- * name alone, which says the level too; Enter shows it whole.  Caller frees.
+ * A value in a column of the list: a title ("工程 · 工程师", or as older
+ * versions stored it "工程 / 中级 / 工程师") by its name alone, which says
+ * the level too; Enter shows it whole.  Caller frees.
  */
 static char *
 profile_history_cell(json_t *item, const char *key)
 {
 	const char *v = profile_history_value(item, key), *last;
 
-	if (strcmp(profile_str(item, "field"), "title") == 0 &&
-	    (last = strrchr(v, '/')) != NULL && last[1] == ' ')
+	if (strcmp(profile_str(item, "field"), "title") != 0)
+		return xstrdup(v);
+	if ((last = strstr(v, " · ")) != NULL)
+		return xstrdup(last + strlen(" · "));
+	if ((last = strrchr(v, '/')) != NULL && last[1] == ' ')
 		return xstrdup(last + 2);
 	return xstrdup(v);
 }

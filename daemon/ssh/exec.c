@@ -256,13 +256,13 @@ out:
 	return rows;
 }
 
-/* The "共 N 条" line after a text table (none in CSV). */
+/* The count line after a text table, saying what it counts ("共 N 条申报"; none in CSV). */
 static void
-table_total(struct exec_ctx *x, int rows)
+table_total(struct exec_ctx *x, const char *total, int rows)
 {
 	if (x->csv)
 		return;
-	text_buf_printf(&x->out, message_get(x->s->lang, "exec.total"), rows);
+	text_buf_printf(&x->out, message_get(x->s->lang, total), rows);
 	text_buf_add(&x->out, "\n", 1);
 }
 
@@ -307,13 +307,13 @@ exec_print_result(struct exec_ctx *x, const PGresult *r, const struct column *co
 /* Run a statement with the unit as $1 (and more), print its table. */
 static int
 exec_table(struct exec_ctx *x, struct db_stmt *st, int n, const char *const *params,
-    const struct column *cols, int ncols)
+    const struct column *cols, int ncols, const char *total)
 {
 	PGresult *r = db_exec(x->db, st, n, params);
 
 	if (r == NULL)
 		return exec_failed(x);
-	table_total(x, exec_print_result(x, r, cols, ncols));
+	table_total(x, total, exec_print_result(x, r, cols, ncols));
 	PQclear(r);
 	return 0;
 }
@@ -363,7 +363,7 @@ exec_rpc_items(struct exec_ctx *x, const char *method)
  */
 static int
 exec_rpc_table(struct exec_ctx *x, const char *table, const char *method,
-    const struct column *cols, int ncols)
+    const struct column *cols, int ncols, const char *total)
 {
 	int have = table != NULL ? exec_table_exists(x, table) : 1;
 	json_t *items;
@@ -374,7 +374,7 @@ exec_rpc_table(struct exec_ctx *x, const char *table, const char *method,
 		return exec_say(x, "exec.not_available");
 	if ((items = exec_rpc_items(x, method)) == NULL)
 		return exec_say(x, "exec.failed");
-	table_total(x, table_print(x, table_of_items(x, items, cols, ncols),
+	table_total(x, total, table_print(x, table_of_items(x, items, cols, ncols),
 	    (int)json_array_size(items), cols, ncols));
 	json_decref(items);
 	return 0;
@@ -425,7 +425,8 @@ exec_queue(struct exec_ctx *x)
 		{ "col.department", COL_TEXT, .member = "department" },
 	};
 
-	return exec_rpc_table(x, NULL, "review.registrations", cols, 5);
+	return exec_rpc_table(x, NULL, "review.registrations", cols, 5,
+	    "exec.total.registrations");
 }
 
 /* queue titles: title changes waiting for review (schema 004). */
@@ -440,7 +441,8 @@ exec_queue_titles(struct exec_ctx *x)
 		{ "col.new_title", COL_TEXT, .member = "new.name" },
 	};
 
-	return exec_rpc_table(x, "profile_changes", "review.title_changes", cols, 5);
+	return exec_rpc_table(x, "profile_changes", "review.title_changes", cols, 5,
+	    "exec.total.title_changes");
 }
 
 /* queue declarations: declarations of hours waiting for review (schema 003). */
@@ -457,7 +459,8 @@ exec_queue_declarations(struct exec_ctx *x)
 		{ "col.hours", COL_NUMBER, .member = "hours" },
 	};
 
-	return exec_rpc_table(x, "declarations", "review.declarations", cols, 7);
+	return exec_rpc_table(x, "declarations", "review.declarations", cols, 7,
+	    "exec.total.declarations");
 }
 
 /* staff: the unit's active staff, by department and name. */
@@ -482,7 +485,7 @@ exec_staff(struct exec_ctx *x)
 	};
 	const char *params[1] = { x->s->unit_code };
 
-	return exec_table(x, &exec_staff_stmt, 1, params, cols, 7);
+	return exec_table(x, &exec_staff_stmt, 1, params, cols, 7, "exec.total.staff");
 }
 
 /*
