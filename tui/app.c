@@ -13,6 +13,7 @@
 
 #include "jxjy-config.h"
 #include "app.h"
+#include "format.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -235,17 +236,7 @@ app_me_must_change_password(struct app *a)
 char *
 app_format_time(const char *iso, char *buf, size_t size)
 {
-	if (iso == NULL)
-		iso = "";
-	if (strlen(iso) >= 16 && iso[10] == 'T' && size > 16) {
-		memcpy(buf, iso, 10);
-		buf[10] = ' ';
-		memcpy(buf + 11, iso + 11, 5);
-		buf[16] = '\0';
-	} else {
-		app_copy(buf, size, iso);
-	}
-	return buf;
+	return format_time(iso, _("Today"), 0, buf, size);
 }
 
 void

@@ -135,7 +135,8 @@ bool	app_me_must_change_password(struct app *a);
 
 /*
  * An ISO 8601 time from the server ("2026-03-01T09:30:00+08:00") as
- * "2026-03-01 09:30" in buf; other text is copied as it is.  Returns buf.
+ * "今天 09:30" when it is today, else "2026-03-01 09:30" (format_time) in
+ * buf; other text is copied as it is.  Returns buf.
  */
 char	*app_format_time(const char *iso, char *buf, size_t size);
 

@@ -29,6 +29,7 @@
 #include <sodium.h>
 
 #include "app.h"
+#include "format.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -79,19 +80,6 @@ declare_say(struct declare *d, const char *text, bool error)
 
 #define declare_str app_json_str
 
-/* "12.5 KB" for n bytes in buf. */
-static char *
-declare_size(json_int_t n, char *buf, size_t size)
-{
-	if (n < 1024)
-		snprintf(buf, size, "%lld B", (long long)n);
-	else if (n < 1024 * 1024)
-		snprintf(buf, size, "%.1f KB", n / 1024.0);
-	else
-		snprintf(buf, size, "%.1f MB", n / (1024.0 * 1024.0));
-	return buf;
-}
-
 static const char *
 declare_counts_label(const char *counts)
 {
@@ -106,7 +94,7 @@ declare_set_attachment(struct declare *d, const char *name, json_int_t size)
 	free(d->attachment);
 	/* TRANSLATORS: an attachment's name and its size. */
 	d->attachment = name != NULL ? xasprintf(_("%s (%s)"), name,
-	    declare_size(size, sz, sizeof sz)) : NULL;
+	    format_size(size, sz, sizeof sz)) : NULL;
 }
 
 /* ---- layout -------------------------------------------------------------------- */
@@ -589,7 +577,7 @@ declare_upload(struct declare *d, const char *path)
 		goto out;
 	}
 	if (max > 0 && st.st_size > max) {
-		line = xasprintf(_("the file is larger than %s"), declare_size(max, sz, sizeof sz));
+		line = xasprintf(_("the file is larger than %s"), format_size(max, sz, sizeof sz));
 		ui_form_set_error(&d->form, DECL_PATH, line);
 		free(line);
 		goto out;
@@ -627,8 +615,8 @@ declare_upload(struct declare *d, const char *path)
 		len = (size_t)st.st_size - off < (size_t)chunk ? (size_t)st.st_size - off :
 		    (size_t)chunk;
 		line = xasprintf(_("Uploading %s: %s of %s"), base,
-		    declare_size((json_int_t)off, sz, sizeof sz),
-		    declare_size((json_int_t)st.st_size, total, sizeof total));
+		    format_size((json_int_t)off, sz, sizeof sz),
+		    format_size((json_int_t)st.st_size, total, sizeof total));
 		declare_say(d, line, false);
 		free(line);
 		ui_repaint();
@@ -833,7 +821,7 @@ declare_inbox(struct declare *d)
 		n = json_array_size(json_object_get(list, "files"));
 		json_array_foreach(json_object_get(list, "files"), i, f) {
 			char *item = xasprintf(_("%s (%s)"), declare_str(f, "name"),
-			    declare_size(json_integer_value(json_object_get(f, "size")), sz, sizeof sz));
+			    format_size(json_integer_value(json_object_get(f, "size")), sz, sizeof sz));
 			char *l = xasprintf("%s  %zu. %s\n", files, i + 1, item);
 
 			free(item);
@@ -1269,7 +1257,7 @@ declare_download(struct app *a, json_t *attachment)
 	char *path, *full, *text, *tmp;
 	crypto_hash_sha256_state hash;
 	unsigned char digest[crypto_hash_sha256_BYTES], *buf = NULL;
-	char hex[65];
+	char hex[65], sz[32];
 	size_t bufsize = 0, got;
 	bool eof = false;
 	int fd = -1, rc = -1;
@@ -1350,7 +1338,8 @@ declare_download(struct app *a, json_t *attachment)
 		    "checksum."));
 		goto out;
 	}
-	text = xasprintf(_("Saved %s (%lld bytes)."), full, (long long)offset);
+	text = xasprintf(_("Saved %s (%s)."), full, format_size((long long)offset, sz,
+	    sizeof sz));
 	ui_message(_("Download"), text);
 	free(text);
 	rc = 0;

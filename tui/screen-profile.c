@@ -31,6 +31,7 @@
 #include <curses.h>
 
 #include "app.h"
+#include "format.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -100,7 +101,7 @@ profile_title_label(json_t *title)
 {
 	if (!json_is_object(title))
 		return xstrdup("");
-	return xasprintf("%s · %s", profile_str(title, "series"), profile_str(title, "name"));
+	return format_title(profile_str(title, "series"), profile_str(title, "name"));
 }
 
 /*
@@ -847,16 +848,20 @@ profile_history_value(json_t *item, const char *key)
 }
 
 /*
- * A value in a column of the list: a title ("工程 / 中级 / 工程师") by its
- * name alone, which says the level too; Enter shows it whole.  Caller frees.
+ * A value in a column of the list: a title ("工程 · 工程师", or as older
+ * versions stored it "工程 / 中级 / 工程师") by its name alone, which says
+ * the level too; Enter shows it whole.  Caller frees.
  */
 static char *
 profile_history_cell(json_t *item, const char *key)
 {
 	const char *v = profile_history_value(item, key), *last;
 
-	if (strcmp(profile_str(item, "field"), "title") == 0 &&
-	    (last = strrchr(v, '/')) != NULL && last[1] == ' ')
+	if (strcmp(profile_str(item, "field"), "title") != 0)
+		return xstrdup(v);
+	if ((last = strstr(v, " · ")) != NULL)
+		return xstrdup(last + strlen(" · "));
+	if ((last = strrchr(v, '/')) != NULL && last[1] == ' ')
 		return xstrdup(last + 2);
 	return xstrdup(v);
 }
@@ -948,7 +953,8 @@ profile_history_paint(void *arg)
 	}
 	if (n == 0)
 		ui_put_center(3 + h->rows / 2, 0, COLS, _("No changes yet."), UI_HINT);
-	info = xasprintf(_("%zu shown%s"), n, h->next != NULL ? _("; PgDn loads more") : "");
+	info = xasprintf(_("%zu changes shown%s"), n, h->next != NULL ? _("; PgDn loads more") :
+	    "");
 	ui_put(LINES - 3, 1, COLS - 2, info, UI_HINT, false);
 	free(info);
 	ui_message_line(h->message, h->message_error);

@@ -3,14 +3,18 @@
  * first, a page at a time, under tabs by state (全部, 待提交, 待审核,
  * 审核通过, 审核不通过; Left/Right or 1-5).
  *
- * Enter shows one in full (详细): every field under its label from the
- * record's own form definition, the attachment (g downloads it), the
- * decision history.  What may be done depends on the state, and the
- * server decides it: 撤销 a pending one back to draft (w), edit (e) or
- * delete (d) a draft, revise a rejected one into a new draft (v).  A record
- * that changed meanwhile comes back as state_changed, said as the server
- * says it.
+ * Each row names the record itself (its form's first field: 培训名称,
+ * 论文题目, …) beside its learning form; rows are newest first by the time
+ * they show (the server's order).  Enter shows one in full (详细): every
+ * field under its label from the record's own form definition, the
+ * attachment (g downloads it), the decision history.  What may be done is
+ * the record's "actions" from the server (docs/protocol.md, "Actions"):
+ * only those keys are offered, and this screen holds no state rules.  A
+ * record that changed meanwhile comes back as state_changed, said as the
+ * server says it.  The cursor stays on its record across reloads and
+ * visits.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,25 +22,49 @@
 #include <curses.h>
 
 #include "app.h"
+#include "format.h"
 #include "text.h"
 #include "xmalloc.h"
 
 #define PROGRESS_PAGE	20
+#define PROGRESS_LIMIT	200	/* the most declaration.list gives at once */
 #define PROGRESS_TABS	5
 
 static const char *const progress_states[PROGRESS_TABS] = {
 	"all", "draft", "pending", "approved", "rejected",
 };
 
+/* The actions of a record (the server's words) and the keys that do them. */
+static const struct progress_action {
+	const char	*word;
+	int		 key;
+	const char	*hint;
+} progress_actions[] = {
+	{ "edit", 'e', N_("e: edit") },
+	{ "submit", 's', N_("s: submit") },
+	{ "delete", 'd', N_("d: delete") },
+	{ "withdraw", 'w', N_("w: withdraw") },
+	{ "revise", 'v', N_("v: revise and declare again") },
+};
+#define PROGRESS_NACTIONS	(sizeof progress_actions / sizeof progress_actions[0])
+
 struct progress_item {
 	json_int_t	 id;
 	char		*when;
 	char		*form;
+	char		*title;		/* the record's own name */
 	char		*year;
 	char		*amount;
 	char		*state;
 	char		*state_label;
+	unsigned	 actions;	/* bit i: progress_actions[i] */
 };
+
+/* Where the list was left, for the next visit. */
+static struct {
+	int		 tab;
+	json_int_t	 id;
+} progress_last;
 
 struct progress {
 	struct app	*app;
@@ -77,12 +105,58 @@ progress_counts_name(const char *counts)
 	return strcmp(counts, "credits") == 0 ? _("credits") : _("hours");
 }
 
+/* The "actions" of a record as bits of progress_actions. */
+static unsigned
+progress_action_bits(json_t *record)
+{
+	json_t *word;
+	unsigned bits = 0;
+	size_t i;
+
+	json_array_foreach(json_object_get(record, "actions"), i, word) {
+		for (size_t a = 0; a < PROGRESS_NACTIONS; a++) {
+			if (json_is_string(word) &&
+			    strcmp(json_string_value(word), progress_actions[a].word) == 0)
+				bits |= 1u << a;
+		}
+	}
+	return bits;
+}
+
+/* The action of key, or -1 when no action has that key. */
+static int
+progress_action_of_key(int key)
+{
+	for (size_t a = 0; a < PROGRESS_NACTIONS; a++) {
+		if (progress_actions[a].key == key)
+			return (int)a;
+	}
+	return -1;
+}
+
+/* The hints of the actions in bits, each followed by two spaces.  Caller frees. */
+static char *
+progress_action_hints(unsigned bits)
+{
+	char *text = xstrdup(""), *v;
+
+	for (size_t a = 0; a < PROGRESS_NACTIONS; a++) {
+		if ((bits & (1u << a)) == 0)
+			continue;
+		v = xasprintf("%s%s  ", text, _(progress_actions[a].hint));
+		free(text);
+		text = v;
+	}
+	return text;
+}
+
 static void
 progress_clear(struct progress *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		free(p->items[i].when);
 		free(p->items[i].form);
+		free(p->items[i].title);
 		free(p->items[i].year);
 		free(p->items[i].amount);
 		free(p->items[i].state);
@@ -93,17 +167,24 @@ progress_clear(struct progress *p)
 	p->next = NULL;
 }
 
-/* Read the tab's list from the start (more: the next page, appended). */
+/*
+ * Read the tab's list from the start (more: the next page, appended).  A
+ * reload reads at least as many rows as were shown, and keeps the cursor
+ * on the record it was on (by id), else on the same row.
+ */
 static void
 progress_load(struct progress *p, bool more)
 {
 	struct rpc_error err;
 	json_t *params, *result, *item, *next, *counts;
-	size_t i;
+	json_int_t keep = !more && p->cur < p->n ? p->items[p->cur].id : 0;
+	size_t i, was = p->cur, limit = PROGRESS_PAGE;
 
 	if (more && p->next == NULL)
 		return;
-	params = json_pack("{s:i, s:s}", "limit", PROGRESS_PAGE, "state",
+	if (!more && p->n > limit)
+		limit = p->n < PROGRESS_LIMIT ? p->n : PROGRESS_LIMIT;
+	params = json_pack("{s:i, s:s}", "limit", (int)limit, "state",
 	    progress_states[p->tab]);
 	if (more)
 		json_object_set_new(params, "after", json_string(p->next));
@@ -129,6 +210,8 @@ progress_load(struct progress *p, bool more)
 		it->when = xstrdup(app_format_time(*at != '\0' ? at :
 		    progress_str(item, "created_at"), when, sizeof when));
 		it->form = xstrdup(progress_str(json_object_get(item, "form"), "name"));
+		it->title = xstrdup(progress_str(item, "title"));
+		it->actions = progress_action_bits(item);
 		it->year = xasprintf("%lld",
 		    (long long)json_integer_value(json_object_get(item, "year")));
 		it->amount = xasprintf("%s %s", progress_str(item, "amount"),
@@ -142,6 +225,13 @@ progress_load(struct progress *p, bool more)
 	counts = json_object_get(result, "counts");
 	for (int t = 0; t < PROGRESS_TABS; t++)
 		p->counts[t] = json_integer_value(json_object_get(counts, progress_states[t]));
+	if (!more) {
+		p->cur = was;
+		for (i = 0; keep != 0 && i < p->n; i++) {
+			if (p->items[i].id == keep)
+				p->cur = i;
+		}
+	}
 	if (p->cur >= p->n)
 		p->cur = p->n > 0 ? p->n - 1 : 0;
 	json_decref(result);
@@ -162,12 +252,28 @@ static const struct ui_key_help progress_keys_help[] = {
 	{ 0 }
 };
 
+/* The widest of label and every item's field (an offsetof into the item), at most max. */
+static int
+progress_column_width(const struct progress *p, const char *label, size_t field, int max)
+{
+	int w = text_width(label);
+
+	for (size_t i = 0; i < p->n; i++) {
+		const char *v = *(char *const *)((const char *)&p->items[i] + field);
+		int vw = text_width(v);
+
+		if (vw > w)
+			w = vw;
+	}
+	return w < max ? w : max;
+}
+
 static void
 progress_paint(void *arg)
 {
 	struct progress *p = arg;
-	int x = 1, cw = 17, cf, cy, ca, cs, y, ws, wa, wy;
-	char *info;
+	int x = 1, cw, cf, ct, cy, ca, cs, wf, wy, wa, ws, y;
+	char *info, *hints, *actions;
 
 	ui_header(_("Continuing Education · Declaration progress"));
 	{
@@ -190,24 +296,23 @@ progress_paint(void *arg)
 		for (int t = 0; t < PROGRESS_TABS; t++)
 			free(tabs[t]);
 	}
-	/* Each column as wide as its widest content or heading, in this language. */
-	ws = text_width(_("State"));
-	wa = text_width(_("Hours/credits"));
-	wy = text_width(_("Year")) > 4 ? text_width(_("Year")) : 4;
-	if (text_width(_("Declared")) + 1 > cw)
-		cw = text_width(_("Declared")) + 1;
-	for (size_t i = 0; i < p->n; i++) {
-		if (text_width(p->items[i].state_label) > ws)
-			ws = text_width(p->items[i].state_label);
-		if (text_width(p->items[i].amount) > wa)
-			wa = text_width(p->items[i].amount);
-	}
+	/* Each column as wide as its widest content; the record's name takes the rest. */
+	cw = progress_column_width(p, _("Declared"), offsetof(struct progress_item, when), 16);
+	wf = progress_column_width(p, _("Learning form"), offsetof(struct progress_item, form),
+	    16);
+	wy = progress_column_width(p, _("Year"), offsetof(struct progress_item, year), 6);
+	wa = progress_column_width(p, _("Hours/credits"),
+	    offsetof(struct progress_item, amount), 16);
+	ws = progress_column_width(p, _("State"), offsetof(struct progress_item, state_label),
+	    12);
 	cs = COLS - 1 - ws;
-	ca = cs - wa - 2;
-	cy = ca - wy - 2;
-	cf = 1 + cw + 1;
+	ca = cs - 2 - wa;
+	cy = ca - 2 - wy;
+	cf = 1 + cw + 2;
+	ct = cf + wf + 2;
 	ui_put(2, 1, cw, _("Declared"), UI_TITLE, false);
-	ui_put(2, cf, cy - cf - 1, _("Learning form"), UI_TITLE, false);
+	ui_put(2, cf, wf, _("Learning form"), UI_TITLE, false);
+	ui_put(2, ct, cy - ct - 2, _("Record name"), UI_TITLE, false);
 	ui_put(2, cy, wy, _("Year"), UI_TITLE, false);
 	ui_put(2, ca, wa, _("Hours/credits"), UI_TITLE, false);
 	ui_put(2, cs, ws, _("State"), UI_TITLE, false);
@@ -225,7 +330,8 @@ progress_paint(void *arg)
 		if (st == UI_SELECTED)
 			ui_fill(y, 0, COLS, st);
 		ui_put(y, 1, cw, it->when, st, false);
-		ui_put(y, cf, cy - cf - 1, it->form, st, false);
+		ui_put(y, cf, wf, it->form, st, false);
+		ui_put(y, ct, cy - ct - 2, it->title, st, false);
 		ui_put(y, cy, wy, it->year, st, false);
 		ui_put(y, ca, wa, it->amount, st, false);
 		ui_put(y, cs, ws, it->state_label, strcmp(it->state, "rejected") == 0 &&
@@ -233,11 +339,19 @@ progress_paint(void *arg)
 	}
 	if (p->n == 0)
 		ui_put_center(3 + p->rows / 2, 0, COLS, _("No declaration here."), UI_HINT);
-	info = xasprintf(_("%zu shown%s"), p->n, p->next != NULL ? _("; PgDn loads more") : "");
+	if (p->next != NULL)
+		info = xasprintf(_("%lld declarations, %zu shown; PgDn loads more"),
+		    (long long)p->counts[p->tab], p->n);
+	else
+		info = xasprintf(_("%lld declarations"), (long long)p->counts[p->tab]);
 	ui_put(LINES - 3, 1, COLS - 2, info, UI_HINT, false);
 	free(info);
 	ui_message_line(p->message, p->message_error);
-	app_status(p->app, NULL);
+	actions = progress_action_hints(p->cur < p->n ? p->items[p->cur].actions : 0);
+	hints = xasprintf(_("Enter: details  %sLeft/Right, 1-5: state  Esc: back"), actions);
+	app_status(p->app, hints);
+	free(hints);
+	free(actions);
 }
 
 /* The name of a history entry's action. */
@@ -290,7 +404,7 @@ progress_detail_text(json_t *d)
 {
 	json_t *form = json_object_get(d, "form"), *def, *person = json_object_get(d, "person");
 	json_t *att = json_object_get(d, "attachment"), *h;
-	char *text = NULL, *v, when[32];
+	char *text = NULL, *v, when[48], size[32];
 	size_t i;
 	int w = 10;
 
@@ -322,9 +436,9 @@ progress_detail_text(json_t *d)
 	    _("Credits") : _("Hours"), w, v);
 	free(v);
 	if (json_is_object(att)) {
-		v = xasprintf("%s（%s, %lld bytes）", progress_str(att, "name"),
-		    progress_str(att, "mime"), (long long)json_integer_value(json_object_get(att,
-		    "size")));
+		v = xasprintf("%s（%s, %s）", progress_str(att, "name"), progress_str(att, "mime"),
+		    format_size(json_integer_value(json_object_get(att, "size")), size,
+		    sizeof size));
 		app_append_row(&text, _("Attachment"), w, v);
 		free(v);
 	} else {
@@ -388,24 +502,24 @@ progress_get(struct progress *p, json_int_t id)
 }
 
 /*
- * Do what key asks of the declaration d (a detail).  Returns -1 to quit,
- * 1 when the list should be read again, 0 otherwise.
+ * Do what key asks of the declaration d (a detail), when its actions offer
+ * it (g: its attachment).  Returns -1 to quit, 1 when the list should be
+ * read again, 0 otherwise.
  */
 static int
 progress_act(struct progress *p, json_t *d, int key)
 {
-	const char *state = progress_str(d, "state");
 	json_int_t id = json_integer_value(json_object_get(d, "id"));
+	int action = progress_action_of_key(key);
 	json_t *r, *fresh;
 	int rc;
 
+	if (action >= 0 && (progress_action_bits(d) & (1u << action)) == 0) {
+		progress_say(p, _("This declaration does not allow that now."), true);
+		return 0;
+	}
 	switch (key) {
 	case 'w':
-		if (strcmp(state, "pending") != 0) {
-			progress_say(p, _("Only a declaration waiting for review can be withdrawn."),
-			    true);
-			return 0;
-		}
 		if (!ui_confirm_safe(_("Withdraw"), _("Withdraw this declaration from review? It goes "
 		    "back to 待提交, where you can change and submit it again.")))
 			return 0;
@@ -414,11 +528,13 @@ progress_act(struct progress *p, json_t *d, int key)
 		json_decref(r);
 		progress_say(p, _("Withdrawn: the declaration is a draft again."), false);
 		return 1;
+	case 's':
+		if ((r = progress_transition(p, "declaration.submit", id)) == NULL)
+			return 1;
+		json_decref(r);
+		progress_say(p, _("Submitted: the declaration waits for review."), false);
+		return 1;
 	case 'd':
-		if (strcmp(state, "draft") != 0) {
-			progress_say(p, _("Only a draft can be deleted."), true);
-			return 0;
-		}
 		if (!ui_confirm_safe(_("Delete"), _("Delete this draft for good?")))
 			return 0;
 		if ((r = progress_transition(p, "declaration.delete", id)) == NULL)
@@ -427,19 +543,11 @@ progress_act(struct progress *p, json_t *d, int key)
 		progress_say(p, _("The draft was deleted."), false);
 		return 1;
 	case 'e':
-		if (strcmp(state, "draft") != 0) {
-			progress_say(p, _("Only a draft can be edited."), true);
-			return 0;
-		}
 		rc = declare_edit_run(p->app, d);
 		ui_set_backdrop(progress_paint, p);
 		ui_help_set(progress_keys_help);
 		return rc != 0 ? -1 : 1;
 	case 'v':
-		if (strcmp(state, "rejected") != 0) {
-			progress_say(p, _("Only a rejected declaration can be revised."), true);
-			return 0;
-		}
 		if (!ui_confirm_safe(_("Revise"), _("Revise this declaration? It becomes a draft "
 		    "(待提交) that you can change and submit again.")))
 			return 0;
@@ -464,45 +572,40 @@ progress_act(struct progress *p, json_t *d, int key)
 	return 0;
 }
 
-/* The keys a detail offers in its state, and their hints. */
+/* The keys a detail offers (its actions, g for an attachment) and their hints. */
 static void
-progress_keys(json_t *d, const char **keys, const char **hints)
+progress_keys(json_t *d, char *keys, size_t size, char **hints)
 {
-	const char *state = progress_str(d, "state");
+	unsigned bits = progress_action_bits(d);
 	bool att = json_is_object(json_object_get(d, "attachment"));
+	char *actions = progress_action_hints(bits);
+	size_t n = 0;
 
-	if (strcmp(state, "pending") == 0) {
-		*keys = "wg";
-		*hints = att ? _("w: withdraw  g: download the attachment  Esc: close") :
-		    _("w: withdraw  Esc: close");
-	} else if (strcmp(state, "draft") == 0) {
-		*keys = "edg";
-		*hints = att ? _("e: edit  d: delete  g: download the attachment  Esc: close") :
-		    _("e: edit  d: delete  Esc: close");
-	} else if (strcmp(state, "rejected") == 0) {
-		*keys = "vg";
-		*hints = att ? _("v: revise and declare again  g: download the attachment  "
-		    "Esc: close") : _("v: revise and declare again  Esc: close");
-	} else {
-		*keys = "g";
-		*hints = att ? _("g: download the attachment  Esc: close") : NULL;
+	for (size_t a = 0; a < PROGRESS_NACTIONS && n + 2 < size; a++) {
+		if (bits & (1u << a))
+			keys[n++] = (char)progress_actions[a].key;
 	}
+	if (att)
+		keys[n++] = 'g';
+	keys[n] = '\0';
+	*hints = xasprintf("%s%s%s", actions, att ? _("g: download the attachment  ") : "",
+	    _("Esc: close"));
+	free(actions);
 }
 
 /* Enter: the declaration under the cursor in full; its actions from there. */
 static int
 progress_detail(struct progress *p, int direct)
 {
-	const char *keys, *hints;
+	char keys[16], *hints, *text;
 	json_t *d;
-	char *text;
 	int key, rc = 0;
 
 	if (p->n == 0)
 		return 0;
 	if ((d = progress_get(p, p->items[p->cur].id)) == NULL)
 		return 1;
-	progress_keys(d, &keys, &hints);
+	progress_keys(d, keys, sizeof keys, &hints);
 	if (direct != 0) {
 		key = strchr(keys, direct) != NULL ? direct : 0;
 		if (key == 0)
@@ -516,8 +619,20 @@ progress_detail(struct progress *p, int direct)
 	}
 	if (key > 0)
 		rc = progress_act(p, d, key);
+	free(hints);
 	json_decref(d);
 	return rc;
+}
+
+/* Show tab: its list from the top. */
+static void
+progress_tab(struct progress *p, int tab)
+{
+	p->tab = tab;
+	p->cur = p->top = 0;
+	progress_clear(p);
+	progress_say(p, "", false);
+	progress_load(p, false);
 }
 
 static void
@@ -536,7 +651,7 @@ progress_move(struct progress *p, long step)
 enum screen_id
 screen_progress_run(struct app *a)
 {
-	struct progress p = { .app = a };
+	struct progress p = { .app = a, .tab = progress_last.tab };
 	struct ui_event ev;
 	enum screen_id next = SCREEN_HOME;
 	unsigned seen = a->changes;
@@ -546,6 +661,20 @@ screen_progress_run(struct app *a)
 	ui_set_backdrop(progress_paint, &p);
 	ui_help_set(progress_keys_help);
 	progress_load(&p, false);
+	/* Back on the record of the last visit, if it is still in the first pages. */
+	while (progress_last.id != 0) {
+		size_t i;
+
+		for (i = 0; i < p.n && p.items[i].id != progress_last.id; i++)
+			;
+		if (i < p.n) {
+			p.cur = i;
+			break;
+		}
+		if (p.next == NULL || p.n >= PROGRESS_LIMIT)
+			break;
+		progress_load(&p, true);
+	}
 	for (;;) {
 		/* A record changed (record.changed): show it as it is now, and say what changed. */
 		if (app_changed(a, &seen)) {
@@ -565,9 +694,7 @@ screen_progress_run(struct app *a)
 		rc = 0;
 		if (ev.type == UI_EV_CHAR) {
 			if (ev.ch >= '1' && ev.ch < '1' + PROGRESS_TABS) {
-				p.tab = (int)(ev.ch - '1');
-				progress_say(&p, "", false);
-				progress_load(&p, false);
+				progress_tab(&p, (int)(ev.ch - '1'));
 				continue;
 			}
 			switch (ev.ch) {
@@ -579,6 +706,7 @@ screen_progress_run(struct app *a)
 				break;
 			case 'w':
 			case 'e':
+			case 's':
 			case 'd':
 			case 'v':
 			case 'g':
@@ -594,10 +722,8 @@ screen_progress_run(struct app *a)
 				goto out;
 			case KEY_LEFT:
 			case KEY_RIGHT:
-				p.tab = (p.tab + (ev.key == KEY_LEFT ? PROGRESS_TABS - 1 : 1)) %
-				    PROGRESS_TABS;
-				progress_say(&p, "", false);
-				progress_load(&p, false);
+				progress_tab(&p, (p.tab + (ev.key == KEY_LEFT ? PROGRESS_TABS - 1 :
+				    1)) % PROGRESS_TABS);
 				break;
 			case KEY_DOWN:
 				progress_move(&p, 1);
@@ -625,14 +751,12 @@ screen_progress_run(struct app *a)
 			next = SCREEN_QUIT;
 			break;
 		}
-		if (rc > 0) {
-			size_t cur = p.cur;
-
+		if (rc > 0)
 			progress_load(&p, false);
-			p.cur = cur < p.n ? cur : p.n > 0 ? p.n - 1 : 0;
-		}
 	}
 out:
+	progress_last.tab = p.tab;
+	progress_last.id = p.cur < p.n ? p.items[p.cur].id : 0;
 	ui_set_backdrop(NULL, NULL);
 	progress_clear(&p);
 	free(p.items);

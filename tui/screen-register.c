@@ -20,6 +20,7 @@
 #include <curses.h>
 
 #include "app.h"
+#include "format.h"
 #include "text.h"
 #include "validate.h"
 #include "xmalloc.h"
@@ -202,7 +203,7 @@ reg_add_title(struct ui_picker *p, json_t *item)
 	char id[32], *label;
 
 	snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(item, "id")));
-	label = xasprintf("%s · %s", reg_str(item, "series"), reg_str(item, "name"));
+	label = format_title(reg_str(item, "series"), reg_str(item, "name"));
 	ui_picker_add(p, id, label, reg_str(item, "level"));
 	free(label);
 }

@@ -80,8 +80,8 @@
  * key, name and id of the last row shown (NULL: from the start), $11 the
  * rows (NULL: all).  key is the sort expression over judged j, keytype the
  * type a cursor's key is read as, keytext the key as the cursor keeps it.
- * Names and departments compare byte-wise (COLLATE "C", i.e. by code
- * point), so an order never depends on the server's locale.
+ * Names and departments compare by pinyin (COLLATE zh_pinyin, schema
+ * 008), so an order never depends on the server's locale.
  */
 #define COMPLETION_UNIT_PAGE(key, keytype, keytext, dir, cmp) \
 	COMPLETION_UNIT_WITH "," \
@@ -91,15 +91,15 @@
 	"  j.met, trim_scale($4::numeric)::text, " keytext ", s.staff, s.met" \
 	" FROM judged j CROSS JOIN summary s" \
 	" WHERE (NOT $7::boolean OR NOT j.met)" \
-	"  AND ($8::text IS NULL OR (" key ", j.name COLLATE \"C\", j.id) " cmp \
-	"   ($8::" keytype ", $9::text COLLATE \"C\", $10::bigint))" \
-	" ORDER BY " key " " dir ", j.name COLLATE \"C\" " dir ", j.id " dir \
+	"  AND ($8::text IS NULL OR (" key ", j.name COLLATE zh_pinyin, j.id) " cmp \
+	"   ($8::" keytype ", $9::text COLLATE zh_pinyin, $10::bigint))" \
+	" ORDER BY " key " " dir ", j.name COLLATE zh_pinyin " dir ", j.id " dir \
 	" LIMIT $11::bigint"
 
 /* The department, none after every name: "0" + name, or "1". */
 #define COMPLETION_KEY_DEPARTMENT \
-	"(CASE WHEN j.department IS NULL THEN '1' ELSE '0' || j.department END) COLLATE \"C\""
-#define COMPLETION_KEY_NAME	"j.name COLLATE \"C\""
+	"(CASE WHEN j.department IS NULL THEN '1' ELSE '0' || j.department END) COLLATE zh_pinyin"
+#define COMPLETION_KEY_NAME	"j.name COLLATE zh_pinyin"
 
 #define COMPLETION_STMT(id, text) { .name = "completion_unit_" id, .sql = text, .slot = 0 }
 #define COMPLETION_SORT_STMTS(id, key, keytype, keytext) \

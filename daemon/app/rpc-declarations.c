@@ -33,6 +33,7 @@
 
 #include <sodium.h>
 
+#include "actions.h"
 #include "attachments.h"
 #include "config.h"
 #include "db.h"
@@ -861,12 +862,12 @@ decl_delete(struct rpc_call *call)
 	" " DB_ISO_TIME("d.decided_at") ", f.definition->>'name_en'"
 #define DECL_ROW_NCOLUMNS	17
 
-/* One list row (DECL_ROW_COLUMNS from column 0) as JSON. */
+/* One list row (DECL_ROW_COLUMNS from column 0) as JSON, with kind's actions. */
 static json_t *
-decl_row(const PGresult *res, int r, enum lang lang)
+decl_row(const PGresult *res, int r, enum lang lang, enum actions_kind kind)
 {
 	return json_pack("{s:o, s:{s:s, s:o}, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:o,"
-	    " s:b, s:o, s:s, s:o, s:o}",
+	    " s:b, s:o, s:s, s:o, s:o, s:o}",
 	    "id", rpc_column_integer(res, r, 0),
 	    "form", "code", PQgetvalue(res, r, 1), "name",
 	    /* The form's name in the session's language (an old definition may lack it). */
@@ -884,7 +885,8 @@ decl_row(const PGresult *res, int r, enum lang lang)
 	    "version", rpc_column_integer(res, r, 12),
 	    "created_at", PQgetvalue(res, r, 13),
 	    "submitted_at", rpc_column_text(res, r, 14),
-	    "decided_at", rpc_column_text(res, r, 15));
+	    "decided_at", rpc_column_text(res, r, 15),
+	    "actions", actions_for(kind, PQgetvalue(res, r, 7), PQgetvalue(res, r, 8)));
 }
 
 /* The state filter of declaration.list: NULL for all; false after rpc_fail. */
@@ -908,25 +910,29 @@ decl_state_filter(struct rpc_call *call, const char **state)
 }
 
 /*
- * declaration.list: the caller's records, newest first, keyset paged on
- * declarations_by_person; with the number in each state for the tabs.
+ * declaration.list: the caller's records, newest first by the time a list
+ * shows (submitted, or created for what never was), then by id; keyset
+ * paged on declarations_by_person_shown; with the number in each state
+ * for the tabs.
  */
 static int
 decl_list(struct rpc_call *call)
 {
+#define DECL_SHOWN_AT	"COALESCE(d.submitted_at, d.created_at)"
 #define DECL_LIST_SELECT \
-	"SELECT " DECL_ROW_COLUMNS ", d.created_at::text" \
+	"SELECT " DECL_ROW_COLUMNS ", " DECL_SHOWN_AT "::text" \
 	" FROM declarations d JOIN learning_forms f ON f.id = d.form_id" \
 	" WHERE d.account_id = $1" \
 	" AND ($2::declaration_state IS NULL OR d.state = $2::declaration_state)"
 	DB_STMT(decl_list_stmt, DECL_LIST_SELECT
-	    " ORDER BY d.created_at DESC, d.id DESC LIMIT $3");
+	    " ORDER BY " DECL_SHOWN_AT " DESC, d.id DESC LIMIT $3");
 	DB_STMT(decl_list_after_stmt, DECL_LIST_SELECT
-	    " AND (d.created_at, d.id) < ($4::timestamptz, $5::bigint)"
-	    " ORDER BY d.created_at DESC, d.id DESC LIMIT $3");
+	    " AND (" DECL_SHOWN_AT ", d.id) < ($4::timestamptz, $5::bigint)"
+	    " ORDER BY " DECL_SHOWN_AT " DESC, d.id DESC LIMIT $3");
 	DB_STMT(decl_counts_stmt,
 	    "SELECT state, count(*) FROM declarations WHERE account_id = $1 GROUP BY state");
 #undef DECL_LIST_SELECT
+#undef DECL_SHOWN_AT
 	enum lang lang = call->session->lang;
 	struct db_conn *db = call->db;
 	const char *state;
@@ -948,7 +954,7 @@ decl_list(struct rpc_call *call)
 	n = rpc_page_rows(call, res);
 	items = json_array();
 	for (int r = 0; r < n; r++)
-		json_array_append_new(items, decl_row(res, r, lang));
+		json_array_append_new(items, decl_row(res, r, lang, ACTIONS_DECLARATION_OWN));
 	next = rpc_page_next(call, res, DECL_ROW_NCOLUMNS, 0);
 	PQclear(res);
 	if ((res = db_exec(db, &decl_counts_stmt, 1, params)) == NULL) {
@@ -1065,6 +1071,8 @@ decl_detail(const PGresult *res, enum lang lang, bool with_person)
 	    "created_at", PQgetvalue(res, 0, 16),
 	    "updated_at", PQgetvalue(res, 0, 17),
 	    "attachment", attachment);
+	json_object_set_new(r, "actions", actions_for(with_person ? ACTIONS_DECLARATION_REVIEW :
+	    ACTIONS_DECLARATION_OWN, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2)));
 	if (with_person)
 		json_object_set_new(r, "person", json_pack("{s:o, s:s, s:s, s:o, s:{s:s, s:s}}",
 		    "account_id", rpc_column_integer(res, 0, 24),
@@ -1384,7 +1392,7 @@ decl_queue_page(struct rpc_call *call, const struct decl_queue *q, const char *c
 	n = rpc_page_rows(call, res);
 	items = json_array();
 	for (int r = 0; r < n; r++) {
-		item = decl_row(res, r, lang);
+		item = decl_row(res, r, lang, ACTIONS_DECLARATION_REVIEW);
 		json_object_set_new(item, "person", json_pack("{s:o, s:s, s:s}",
 		    "account_id", rpc_column_integer(res, r, c + 1), "name", PQgetvalue(res, r, c + 2),
 		    "id_number", PQgetvalue(res, r, c + 3)));

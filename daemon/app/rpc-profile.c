@@ -32,7 +32,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "actions.h"
 #include "db.h"
+#include "format.h"
 #include "decide.h"
 #include "log.h"
 #include "messages.h"
@@ -43,8 +45,12 @@
 
 #define PROFILE_FILTER_MAX	50	/* characters */
 
-/* A title as shown in the history and the queue: 工程 / 中级 / 工程师. */
-#define PROFILE_TITLE_SHOWN(t)	t ".series || ' / ' || " t ".level || ' / ' || " t ".name"
+/*
+ * A title as the history keeps it, "工程 · 工程师": format_title's form
+ * (common/format.c), written in SQL for the old value a change statement
+ * stores; test_profile.py checks that the two agree.
+ */
+#define PROFILE_TITLE_SHOWN(t)	t ".series || ' · ' || " t ".name"
 
 /*
  * Every field of a profile with codes resolved, and its pending title
@@ -861,7 +867,8 @@ profile_unit_page(struct rpc_call *call, struct db_stmt *st, struct db_stmt *aft
 static json_t *
 profile_queue_row(const PGresult *res, int r)
 {
-	return json_pack("{s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:s}",
+	/* The queue's WHERE: every row is pending. */
+	return json_pack("{s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:s, s:o}",
 	    "id", rpc_column_integer(res, r, 0),
 	    "account_id", rpc_column_integer(res, r, 1),
 	    "name", PQgetvalue(res, r, 2),
@@ -869,7 +876,8 @@ profile_queue_row(const PGresult *res, int r)
 	    "department", rpc_column_text(res, r, 4),
 	    "old", rpc_column_named(res, r, 5, 6),
 	    "new", rpc_column_named(res, r, 7, 8),
-	    "asked_at", PQgetvalue(res, r, 9));
+	    "asked_at", PQgetvalue(res, r, 9),
+	    "actions", actions_for(ACTIONS_TITLE_CHANGE, "pending", NULL));
 }
 
 /*
@@ -985,14 +993,22 @@ static const struct decide_kind profile_kind = {
 static json_t *
 profile_staff_row(const PGresult *res, int r)
 {
-	return json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:b}",
+	char *title = PQgetisnull(res, r, 5) ? NULL : format_title(PQgetvalue(res, r, 5),
+	    PQgetvalue(res, r, 7));
+	json_t *row;
+
+	/* The list's WHERE: every row is an active staff account. */
+	row = json_pack("{s:o, s:s, s:s, s:o, s:o, s:s?, s:b, s:o}",
 	    "account_id", rpc_column_integer(res, r, 0),
 	    "id_number", PQgetvalue(res, r, 1),
 	    "name", PQgetvalue(res, r, 2),
 	    "sex", rpc_column_sex(res, r, 3),
 	    "department", rpc_column_text(res, r, 4),
-	    "title", rpc_column_text(res, r, 5),
-	    "title_pending", strcmp(PQgetvalue(res, r, 6), "t") == 0);
+	    "title", title,
+	    "title_pending", strcmp(PQgetvalue(res, r, 6), "t") == 0,
+	    "actions", actions_for(ACTIONS_STAFF, "active", NULL));
+	free(title);
+	return row;
 }
 
 /*
@@ -1007,16 +1023,16 @@ profile_staff_list(struct rpc_call *call)
 	" AND ($2::text IS NULL OR strpos(a.name, $2) > 0" \
 	"  OR starts_with(a.id_number::text, upper($2)))"
 #define PROFILE_STAFF_SELECT \
-	"SELECT a.id, a.id_number, a.name, a.sex, d.name, " PROFILE_TITLE_SHOWN("t") "," \
+	"SELECT a.id, a.id_number, a.name, a.sex, d.name, t.series," \
 	" EXISTS (SELECT 1 FROM profile_changes pc" \
-	"  WHERE pc.account_id = a.id AND pc.state = 'pending')" \
+	"  WHERE pc.account_id = a.id AND pc.state = 'pending'), t.name" \
 	" FROM accounts a LEFT JOIN departments d ON d.id = a.department_id" \
 	" LEFT JOIN titles t ON t.id = a.title_id" PROFILE_STAFF_WHERE
 	DB_STMT(profile_staff_list_stmt, PROFILE_STAFF_SELECT
-	    " ORDER BY a.name, a.id LIMIT $3");
+	    " ORDER BY a.name COLLATE zh_pinyin, a.id LIMIT $3");
 	DB_STMT(profile_staff_list_after_stmt, PROFILE_STAFF_SELECT
-	    " AND (a.name, a.id) > ($4::text, $5::bigint)"
-	    " ORDER BY a.name, a.id LIMIT $3");
+	    " AND (a.name COLLATE zh_pinyin, a.id) > ($4::text, $5::bigint)"
+	    " ORDER BY a.name COLLATE zh_pinyin, a.id LIMIT $3");
 	DB_STMT(profile_staff_count_stmt,
 	    "SELECT count(*) FROM accounts a" PROFILE_STAFF_WHERE);
 #undef PROFILE_STAFF_SELECT
@@ -1042,6 +1058,8 @@ profile_staff_get(struct rpc_call *call)
 	if ((res = rpc_unit_row(call, &profile_staff_stmt, "account_id", NULL, id_text)) == NULL)
 		return -1;
 	profile = profile_json(res);
+	json_object_set_new(profile, "actions",
+	    actions_for(ACTIONS_STAFF, PQgetvalue(res, 0, COL_STATE), NULL));
 	PQclear(res);
 	if ((history = profile_history_page(call, id_text)) == NULL) {
 		json_decref(profile);

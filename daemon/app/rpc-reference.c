@@ -125,13 +125,13 @@ reference_units(struct rpc_call *call)
 	    "SELECT code, name FROM units WHERE region = $1 AND active"
 	    " AND ($2::text IS NULL OR strpos(name, $2) > 0"
 	    "  OR starts_with(lower(code), lower($2)))"
-	    " ORDER BY name, code LIMIT $3");
+	    " ORDER BY name COLLATE zh_pinyin, code LIMIT $3");
 	DB_STMT(ref_units_after_stmt,
 	    "SELECT code, name FROM units WHERE region = $1 AND active"
 	    " AND ($2::text IS NULL OR strpos(name, $2) > 0"
 	    "  OR starts_with(lower(code), lower($2)))"
-	    " AND (name, code) > ($4, $5)"
-	    " ORDER BY name, code LIMIT $3");
+	    " AND (name COLLATE zh_pinyin, code) > ($4, $5)"
+	    " ORDER BY name COLLATE zh_pinyin, code LIMIT $3");
 	static const char *const names[] = { "code", "name", NULL };
 	const char *params[5] = { rpc_param_string(call, "region"),
 	    rpc_param_text(call, "filter") };
@@ -145,7 +145,7 @@ reference_departments(struct rpc_call *call)
 {
 	DB_STMT(ref_departments_stmt,
 	    "SELECT id, name FROM departments WHERE unit_code = $1 AND active"
-	    " ORDER BY name, id");
+	    " ORDER BY name COLLATE zh_pinyin, id");
 	static const char *const names[] = { "#id", "name", NULL };
 	const char *params[1] = { rpc_param_string(call, "unit") };
 
@@ -191,7 +191,7 @@ reference_titles(struct rpc_call *call)
 	    "SELECT t.id, t.series, t.level, t.name FROM titles t"
 	    " JOIN title_series s ON s.name = t.series"
 	    " WHERE t.active AND ($1::text IS NULL OR t.series = $1)"
-	    " ORDER BY s.sort, t.level_rank, t.name");
+	    " ORDER BY s.sort, t.level_rank, t.name COLLATE zh_pinyin");
 	static const char *const names[] = { "#id", "series", "level", "name", NULL };
 	const char *params[1] = { rpc_param_string(call, "series") };
 

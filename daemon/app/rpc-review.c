@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "actions.h"
 #include "auth.h"
 #include "db.h"
 #include "decide.h"
@@ -93,7 +94,9 @@ review_registrations(struct rpc_call *call)
 	n = rpc_page_rows(call, res);
 	items = json_array();
 	for (r = 0; r < n; r++) {
-		json_array_append_new(items, json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:s, s:o}",
+		/* The queue's WHERE: every row is pending. */
+		json_array_append_new(items, json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:s, s:o,"
+		    " s:o}",
 		    "account_id", rpc_column_integer(res, r, 0),
 		    "id_number", PQgetvalue(res, r, 1),
 		    "name", PQgetvalue(res, r, 2),
@@ -101,7 +104,8 @@ review_registrations(struct rpc_call *call)
 		    "birth_date", rpc_column_text(res, r, 4),
 		    "department", rpc_column_text(res, r, 5),
 		    "submitted_at", PQgetvalue(res, r, 6),
-		    "conflicts", review_conflicts(res, r, 8)));
+		    "conflicts", review_conflicts(res, r, 8),
+		    "actions", actions_for(ACTIONS_REGISTRATION, "pending", NULL)));
 	}
 	next = rpc_page_next(call, res, 7, 0);
 	PQclear(res);
@@ -187,7 +191,7 @@ review_registration(struct rpc_call *call)
 	    json_pack("{s:o, s:o}", "id", rpc_column_integer(res, 0, 9),
 	    "name", rpc_column_text(res, 0, 10));
 	call->result = json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
-	    " s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:s, s:o, s:o, s:s, s:o, s:o}",
+	    " s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:s, s:o, s:o, s:s, s:o, s:o, s:o}",
 	    "account_id", rpc_column_integer(res, 0, 0),
 	    "id_number", PQgetvalue(res, 0, 1),
 	    "name", PQgetvalue(res, 0, 2),
@@ -210,7 +214,8 @@ review_registration(struct rpc_call *call)
 	    "decided_by", rpc_column_person(res, 0, 27),
 	    "created_at", PQgetvalue(res, 0, 28),
 	    "history", history,
-	    "conflicts", review_conflicts(res, 0, 29));
+	    "conflicts", review_conflicts(res, 0, 29),
+	    "actions", actions_for(ACTIONS_REGISTRATION, PQgetvalue(res, 0, 23), NULL));
 	PQclear(res);
 	return 0;
 }

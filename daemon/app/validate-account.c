@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "format.h"
 #include "text.h"
 #include "validate-account.h"
 #include "xmalloc.h"
@@ -113,9 +114,9 @@ account_refs_look_up(struct db_conn *db, struct account_refs *refs)
 	    "  WHERE id = $2::bigint AND unit_code = $1::text AND active),"
 	    " (SELECT name FROM ethnicities WHERE code::text = $3::text),"
 	    " (SELECT name FROM majors WHERE code = $4::text),"
-	    " (SELECT series || ' / ' || level || ' / ' || name FROM titles"
-	    "  WHERE id = $5::integer),"
-	    " (SELECT name FROM education_levels WHERE code::text = $6::text)");
+	    " (SELECT name FROM titles WHERE id = $5::integer),"
+	    " (SELECT name FROM education_levels WHERE code::text = $6::text),"
+	    " (SELECT series FROM titles WHERE id = $5::integer)");
 	char department[24], title[24];
 	const char *params[ACCOUNT_REF_COUNT];
 	bool ethnicity_plausible;
@@ -139,7 +140,12 @@ account_refs_look_up(struct db_conn *db, struct account_refs *refs)
 	if ((res = db_exec(db, &account_refs_stmt, ACCOUNT_REF_COUNT, params)) == NULL)
 		return -1;
 	for (int i = 0; i < ACCOUNT_REF_COUNT; i++) {
-		if (!PQgetisnull(res, 0, i))
+		if (PQgetisnull(res, 0, i))
+			;
+		else if (i == ACCOUNT_REF_TITLE)	/* as every title is written */
+			refs->name[i] = format_title(PQgetvalue(res, 0, ACCOUNT_REF_COUNT),
+			    PQgetvalue(res, 0, i));
+		else
 			refs->name[i] = xstrdup(PQgetvalue(res, 0, i));
 		refs->known[i] = params[i] == NULL || refs->name[i] != NULL;
 	}

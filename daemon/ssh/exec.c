@@ -30,6 +30,7 @@
 #include "config.h"
 #include "db.h"
 #include "exec.h"
+#include "format.h"
 #include "forms.h"
 #include "log.h"
 #include "messages.h"
@@ -56,7 +57,8 @@ enum column_kind {
 	COL_NUMBER,	/* right-aligned in text, never quoted */
 	COL_SEX,	/* "1" / "0" (a row), "male" / "female" (an item) → 男 / 女 */
 	COL_BOOL,	/* "t" / "f" → 是 / 否 */
-	COL_TIME,	/* ISO 8601: to the minute in text, whole in CSV */
+	COL_TIME,	/* ISO 8601: format_time in text, whole in CSV */
+	COL_TITLE,	/* a title's series, its name in column sql_more: format_title */
 };
 
 /* A column of a statement's rows (sql) or of an RPC method's items (member). */
@@ -64,6 +66,7 @@ struct column {
 	const char	*heading;	/* message key ("col.name") */
 	enum column_kind kind;
 	int		 sql;		/* result column */
+	int		 sql_more;	/* COL_TITLE: the title's name */
 	const char	*member;	/* "name", "person.name" */
 	const char	*or_member;	/* when member is null */
 };
@@ -93,19 +96,34 @@ cell_text(struct exec_ctx *x, const char *v, const struct column *c)
 		return xstrdup(message_get(x->s->lang, strcmp(v, "t") == 0 ? "exec.yes" :
 		    "exec.no"));
 	case COL_TIME:
-		if (!x->csv && strlen(v) >= 16) {
-			/* "2026-03-01T10:00:00+08:00" → "2026-03-01 10:00" */
-			char *t = xstrndup(v, 16);
+		if (!x->csv) {
+			/* "2026-03-01T10:00:00+08:00" → "2026-03-01 10:00", today "今天 10:00" */
+			char t[64];
 
-			t[10] = ' ';
-			return t;
+			return xstrdup(format_time(v, message_get(x->s->lang, "exec.today"), 0, t,
+			    sizeof t));
 		}
 		break;
+	case COL_TITLE:	/* done by exec_table, which has both columns */
 	case COL_NUMBER:
 	case COL_TEXT:
 		break;
 	}
 	return text_sanitize(v, false);
+}
+
+/* The title cell of row i: series (column sql) and name (sql_more), sanitised. */
+static char *
+exec_title(const PGresult *r, int i, const struct column *c)
+{
+	char *title, *clean;
+
+	if (PQgetisnull(r, i, c->sql) && PQgetisnull(r, i, c->sql_more))
+		return xstrdup("");
+	title = format_title(PQgetvalue(r, i, c->sql), PQgetvalue(r, i, c->sql_more));
+	clean = text_sanitize(title, false);
+	free(title);
+	return clean;
 }
 
 /* The headings of a table of rows, and room for its cells. */
@@ -127,8 +145,9 @@ table_of_result(struct exec_ctx *x, const PGresult *r, const struct column *cols
 
 	for (int i = 0; i < PQntuples(r); i++) {
 		for (int c = 0; c < ncols; c++)
-			cells[(i + 1) * ncols + c] = cell_text(x, PQgetisnull(r, i, cols[c].sql) ?
-			    NULL : PQgetvalue(r, i, cols[c].sql), &cols[c]);
+			cells[(i + 1) * ncols + c] = cols[c].kind == COL_TITLE ?
+			    exec_title(r, i, &cols[c]) : cell_text(x, PQgetisnull(r, i,
+			    cols[c].sql) ? NULL : PQgetvalue(r, i, cols[c].sql), &cols[c]);
 	}
 	return cells;
 }
@@ -237,13 +256,13 @@ out:
 	return rows;
 }
 
-/* The "共 N 条" line after a text table (none in CSV). */
+/* The count line after a text table, saying what it counts ("共 N 条申报"; none in CSV). */
 static void
-table_total(struct exec_ctx *x, int rows)
+table_total(struct exec_ctx *x, const char *total, int rows)
 {
 	if (x->csv)
 		return;
-	text_buf_printf(&x->out, message_get(x->s->lang, "exec.total"), rows);
+	text_buf_printf(&x->out, message_get(x->s->lang, total), rows);
 	text_buf_add(&x->out, "\n", 1);
 }
 
@@ -288,13 +307,13 @@ exec_print_result(struct exec_ctx *x, const PGresult *r, const struct column *co
 /* Run a statement with the unit as $1 (and more), print its table. */
 static int
 exec_table(struct exec_ctx *x, struct db_stmt *st, int n, const char *const *params,
-    const struct column *cols, int ncols)
+    const struct column *cols, int ncols, const char *total)
 {
 	PGresult *r = db_exec(x->db, st, n, params);
 
 	if (r == NULL)
 		return exec_failed(x);
-	table_total(x, exec_print_result(x, r, cols, ncols));
+	table_total(x, total, exec_print_result(x, r, cols, ncols));
 	PQclear(r);
 	return 0;
 }
@@ -344,7 +363,7 @@ exec_rpc_items(struct exec_ctx *x, const char *method)
  */
 static int
 exec_rpc_table(struct exec_ctx *x, const char *table, const char *method,
-    const struct column *cols, int ncols)
+    const struct column *cols, int ncols, const char *total)
 {
 	int have = table != NULL ? exec_table_exists(x, table) : 1;
 	json_t *items;
@@ -355,7 +374,7 @@ exec_rpc_table(struct exec_ctx *x, const char *table, const char *method,
 		return exec_say(x, "exec.not_available");
 	if ((items = exec_rpc_items(x, method)) == NULL)
 		return exec_say(x, "exec.failed");
-	table_total(x, table_print(x, table_of_items(x, items, cols, ncols),
+	table_total(x, total, table_print(x, table_of_items(x, items, cols, ncols),
 	    (int)json_array_size(items), cols, ncols));
 	json_decref(items);
 	return 0;
@@ -406,7 +425,8 @@ exec_queue(struct exec_ctx *x)
 		{ "col.department", COL_TEXT, .member = "department" },
 	};
 
-	return exec_rpc_table(x, NULL, "review.registrations", cols, 5);
+	return exec_rpc_table(x, NULL, "review.registrations", cols, 5,
+	    "exec.total.registrations");
 }
 
 /* queue titles: title changes waiting for review (schema 004). */
@@ -421,7 +441,8 @@ exec_queue_titles(struct exec_ctx *x)
 		{ "col.new_title", COL_TEXT, .member = "new.name" },
 	};
 
-	return exec_rpc_table(x, "profile_changes", "review.title_changes", cols, 5);
+	return exec_rpc_table(x, "profile_changes", "review.title_changes", cols, 5,
+	    "exec.total.title_changes");
 }
 
 /* queue declarations: declarations of hours waiting for review (schema 003). */
@@ -438,7 +459,8 @@ exec_queue_declarations(struct exec_ctx *x)
 		{ "col.hours", COL_NUMBER, .member = "hours" },
 	};
 
-	return exec_rpc_table(x, "declarations", "review.declarations", cols, 7);
+	return exec_rpc_table(x, "declarations", "review.declarations", cols, 7,
+	    "exec.total.declarations");
 }
 
 /* staff: the unit's active staff, by department and name. */
@@ -447,24 +469,23 @@ exec_staff(struct exec_ctx *x)
 {
 	DB_STMT(exec_staff_stmt,
 	    "SELECT a.id_number, a.name, a.sex, d.name,"
-	    " CASE WHEN t.id IS NULL THEN NULL ELSE t.series || ' / ' || t.name END,"
-	    " a.phone, a.email"
+	    " t.series, a.phone, a.email, t.name"
 	    " FROM accounts a LEFT JOIN departments d ON d.id = a.department_id"
 	    " LEFT JOIN titles t ON t.id = a.title_id"
 	    " WHERE a.unit_code = $1 AND a.state = 'active' AND a.role = 'staff'"
-	    " ORDER BY d.name NULLS LAST, a.name, a.id_number");
+	    " ORDER BY d.name COLLATE zh_pinyin NULLS LAST, a.name COLLATE zh_pinyin, a.id_number");
 	static const struct column cols[] = {
 		{ "col.id_number", COL_TEXT, .sql = 0 },
 		{ "col.name", COL_TEXT, .sql = 1 },
 		{ "col.sex", COL_SEX, .sql = 2 },
 		{ "col.department", COL_TEXT, .sql = 3 },
-		{ "col.title", COL_TEXT, .sql = 4 },
+		{ "col.title", COL_TITLE, .sql = 4, .sql_more = 7 },
 		{ "col.phone", COL_TEXT, .sql = 5 },
 		{ "col.email", COL_TEXT, .sql = 6 },
 	};
 	const char *params[1] = { x->s->unit_code };
 
-	return exec_table(x, &exec_staff_stmt, 1, params, cols, 7);
+	return exec_table(x, &exec_staff_stmt, 1, params, cols, 7, "exec.total.staff");
 }
 
 /*

@@ -147,7 +147,7 @@ def test_edit_phone_and_title_approve_then_history(daemon, world, tui):
     admin.keys("Down", "Enter")
     text = admin.wait("待审核 1 人", "资料甲", idn)
     row = admin.line_with(idn)
-    assert "助理工程师（助理级）" in row and "工程师（中级）" in row, text
+    assert "工程 · 助理工程师" in row and "工程 · 工程师" in row, text
     admin.keys("a")
     admin.wait("通过 资料甲")
     admin.keys("y")
@@ -299,7 +299,7 @@ def test_withdraw_then_rejection_with_reason(daemon, world, tui):
     assert len(rows) == 2 and "高级工程师" in rows[0] and "助理工程师" in rows[0], text
     # Enter: the newest entry whole, with who decided and why.
     t.keys("Enter")
-    text = t.wait("审核人", "原因", "任职年限不足", "工程 / 副高级 / 高级工程师")
+    text = t.wait("审核人", "原因", "任职年限不足", "工程 · 高级工程师")
     t.keys("Enter")
     t.keys("Escape")
     t.wait("[ 保存 ]")

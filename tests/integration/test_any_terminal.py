@@ -853,3 +853,29 @@ def test_flood_is_refused_early_and_users_keep_working(make_daemon, postgres):
 
 def openssh_ping_argv(port):
     return ["ssh", *SSH_OPTIONS, *NO_AGENT, "-p", str(port), "-s", "localhost", "jxjy-rpc"]
+
+
+def test_exec_output_speaks_the_one_vocabulary(site):
+    """`ssh host` output writes values as the TUI does (common/format.c): a title as
+    "series · name", today's times as 今天 HH:MM, names by pinyin, counts that say what
+    they count."""
+    acc = site["acc"]
+    series, name = acc.rows("SELECT series, name FROM titles WHERE active ORDER BY id "
+                            "LIMIT 1")[0]
+    title = int(acc.value(f"SELECT id FROM titles WHERE series = '{series}' "
+                          f"AND name = '{name}'"))
+    add_staff(site, "张词汇", dept=site["dept2"], title_id=title)
+    add_staff(site, "安词汇", dept=site["dept2"])
+    pending = add_pending(site, "今天申请")
+    rc, out, err = exec_admin(site, "staff")
+    text = out.decode()
+    assert rc == 0, err
+    assert f"{series} · {name}" in text and " / " not in text, text
+    assert text.index("安词汇") < text.index("张词汇"), text
+    assert re.search(r"共 \d+ 名人员$", text.strip().splitlines()[-1]), text
+    rc, out, err = exec_admin(site, "queue")
+    text = out.decode()
+    assert rc == 0, err
+    row = next(ln for ln in text.splitlines() if pending in ln)
+    assert re.search(r"今天 \d\d:\d\d", row), row
+    assert re.search(r"共 \d+ 条注册申请$", text.strip().splitlines()[-1]), text

@@ -327,8 +327,8 @@ def test_title_change_waits_then_approval_applies_it(daemon, world):
         item = next(i for i in queue(s) if i["account_id"] == aid)
         assert item["id"] == pending["id"] and item["name"] == "待批准"
         assert item["id_number"] == idn and item["department"] == "办公室"
-        assert item["old"] == {"id": world["assistant"], "name": "工程 / 助理级 / 助理工程师"}
-        assert item["new"] == {"id": world["engineer"], "name": "工程 / 中级 / 工程师"}
+        assert item["old"] == {"id": world["assistant"], "name": "工程 · 助理工程师"}
+        assert item["new"] == {"id": world["engineer"], "name": "工程 · 工程师"}
         assert item["asked_at"] == pending["asked_at"]
         r = s.result("review.approve_title_changes", {"ids": [pending["id"]]})
         assert r == {"results": [{"id": pending["id"], "ok": True}]}
@@ -342,7 +342,7 @@ def test_title_change_waits_then_approval_applies_it(daemon, world):
         h = s.result("profile.history")["items"][0]
     assert h["id"] == pending["id"] and h["field"] == "title" and h["kind"] == "reviewed"
     assert h["state"] == "approved" and h["decided_by"] == {"name": "甲单位管理员一"}
-    assert h["old_value"] == "工程 / 助理级 / 助理工程师" and h["new_value"] == "工程 / 中级 / 工程师"
+    assert h["old_value"] == "工程 · 助理工程师" and h["new_value"] == "工程 · 工程师"
     assert ISO.match(h["decided_at"]) and h["label"] == "专业技术职务"
 
 
@@ -607,7 +607,7 @@ def test_staff_list_and_read_only_profile(daemon, world):
         assert [i["name"] for i in items] == [f"列表{i}" for i in range(5)] and n == 3
         assert page["total"] == 5
         assert items[0]["title_pending"] is True and items[1]["title_pending"] is False
-        assert items[0]["title"] == "工程 / 助理级 / 助理工程师"
+        assert items[0]["title"] == "工程 · 助理工程师"
         assert items[0]["department"] == "办公室" and items[0]["id_number"] == mine[0][1]
         expect_error(s.call("review.staff", {"after": "xx"}), INVALID_PARAMS,
                      "cursor_invalid", "after")

@@ -69,8 +69,9 @@ def test_units_filter_and_keyset_paging(daemon, postgres, rpc, world):
     codes = [u["code"] for u in seen]
     assert len(codes) == len(set(codes)) == 7
     assert "XYOFF" not in codes
+    # By pinyin (test_lists.py checks the collation itself).
     expected = acc.rows("SELECT name FROM units WHERE region = '411500' AND active "
-                        "ORDER BY name, code")
+                        "ORDER BY name COLLATE zh_pinyin, code")
     assert [u["name"] for u in seen] == [r[0] for r in expected]
 
     # A page exactly full: next is null when nothing follows.

@@ -95,7 +95,7 @@ def test_queue_lists_own_unit_newest_first(daemon, world):
             "SELECT count(*) FROM accounts WHERE unit_code = 'RVA' AND state = 'pending'"))
         item = page["items"][0]
         assert set(item) == {"account_id", "id_number", "name", "sex", "birth_date",
-                             "department", "submitted_at", "conflicts"}
+                             "department", "submitted_at", "conflicts", "actions"}
         assert item["conflicts"] == []
         assert item["id_number"] == mine[2][1] and item["name"] == "杨帆"
         assert item["sex"] == sex_of(mine[2][1]) and item["birth_date"] == born_of(mine[2][1])
