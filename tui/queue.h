@@ -24,20 +24,6 @@
 #include "app.h"
 #include "ui.h"
 
-#ifndef JXJY_UI_KEY_HELP
-/*
- * Key help (shared contract 4): until ui.h declares struct ui_key_help and
- * ui_help_set, the table is declared here and only the status line's
- * hints show.  Delete this block when ui.h has them.
- */
-#define JXJY_UI_KEY_HELP
-struct ui_key_help {
-	const char	*key;
-	const char	*what;
-	bool		 brief;
-};
-#endif
-
 struct queue;
 
 /* A column: its heading (a msgid), and the widths it may take. */
