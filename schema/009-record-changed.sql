@@ -1,4 +1,4 @@
--- 008: tell the person's sessions when one of their records changes state (daemon/notify.c).
+-- 009: tell the person's sessions when one of their records changes state (daemon/notify.c).
 --
 -- When an administrator approves a registration, a title change or a declaration (or
 -- anything else moves one: the person withdrawing, revising, deleting, an administrator
