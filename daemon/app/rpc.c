@@ -130,8 +130,7 @@ rpc_problem_required(struct rpc_call *call, const char *field)
 
 	/* message_get answers an unknown key with the key itself. */
 	rpc_problem(call, "required", field,
-	    sentence != key && strcmp(sentence, key) != 0 ? sentence :
-	    message_get(lang, "required"));
+	    sentence != key ? sentence : message_get(lang, "required"));
 	free(key);
 }
 

@@ -250,3 +250,6 @@ def test_reject_without_anything_names_both(daemon, world):
                           ["account_ids", "reason"])
         assert {p["reason"] for p in errors} == {"required"}
         assert errors[1]["message"] == "请填写审核意见"
+        # A field without a sentence of its own still says what to do, never 缺少参数.
+        errors = problems(s.call("review.approve_title_changes", {}), INVALID_PARAMS, ["ids"])
+        assert (errors[0]["reason"], errors[0]["message"]) == ("required", "请填写此项")
