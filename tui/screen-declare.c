@@ -298,7 +298,14 @@ declare_build(struct declare *d, json_t *fields, int year, const char *amount)
 			fd = ui_form_add_text(f, id, label, 11, 10, false);
 			fd->placeholder = "YYYY-MM-DD";
 		} else if (strcmp(type, "integer") == 0 || strcmp(type, "decimal") == 0) {
+			json_t *lo = json_object_get(def, "min"), *hi = json_object_get(def, "max");
+
 			fd = ui_form_add_text(f, id, label, 12, 20, false);
+			/* A ranking says its range: 1-3 (第一 and ２ are taken too). */
+			if (json_is_integer(lo) && json_is_integer(hi))
+				fd->placeholder = declare_label(d, xasprintf("%lld-%lld",
+				    (long long)json_integer_value(lo),
+				    (long long)json_integer_value(hi)));
 		} else if (strcmp(type, "longtext") == 0) {
 			fd = ui_form_add_text(f, id, label, DECL_WIDE,
 			    maxlen > 0 ? (size_t)maxlen : 2000, false);

@@ -51,6 +51,8 @@ def test_every_problem_at_once_and_choices_look_like_choices(ddaemon, world, tui
     line = t.line_with("刊物级别")
     assert "▾" in line and "按 Enter 选择" in line, line
     assert "▾" not in t.line_with("论文题目")
+    # A ranking says its range.
+    assert "[1-3" in t.line_with("作者排名")
     t.keys("Down", "Down", "Down")          # 发表刊物, 刊号, 刊物级别
     t.wait("Enter 或空格 打开选项")
 
