@@ -2,7 +2,10 @@
 on the real daemon and PostgreSQL: a unit administrator approves a declaration in 学时审核
 and a title change in 职务变更审核 in one TUI, and the person's other TUIs — 申报进度查询
 and 用户资料管理 open, untouched — show the new state and say what changed, without a key
-pressed; an applicant's 注册进度查询 shows its approval the same way."""
+pressed; an applicant's 注册进度查询 shows its approval the same way; and a change that
+comes while a dialog is open waits for it to close."""
+
+import time
 
 import pytest
 
@@ -100,3 +103,24 @@ def test_an_applicant_sees_its_approval(ndaemon, postgres, tui):
         admin.result("review.approve_registrations", {"account_ids": [aid]})
     text = t.wait("您的注册申请已审核通过", timeout=10)
     assert "待审核" not in t.line_with("状态"), text
+
+
+def test_a_change_waits_for_the_open_dialog(ndaemon, world, tui):
+    """A decision that comes while a declaration's detail is open leaves it open; the
+    list behind shows the decision once it is closed."""
+    aid, idn = world.add_staff(UNIT, world.depts["内科"], "通知丙")
+    with logged_in(ndaemon, idn) as s:
+        did = s.result("declaration.submit", {"form": PLAIN["code"], "year": NOW, "amount": 3,
+                                              "fields": {"name": "急救复训"}})["id"]
+    t = tui()
+    start(t, ndaemon, idn, "申报进度查询", PLAIN["name"], "待审核")
+    t.keys("Enter")
+    t.wait("急救复训", "历史记录")
+    with logged_in(ndaemon, world.admin) as admin:
+        admin.result("review.reject_declarations", {"ids": [did], "reason": "证明不全"})
+    # The detail stays open, as it was, until the person closes it.
+    time.sleep(1)
+    assert "历史记录" in t.text() and "未通过审核" not in t.text(), t.text()
+    t.keys("Escape")
+    text = t.wait("您的申报《急救复训》未通过审核", absent=("历史记录",), timeout=10)
+    assert "审核不通过" in t.line_with(PLAIN["name"]), text
