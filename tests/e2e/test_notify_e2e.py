@@ -124,3 +124,27 @@ def test_a_change_waits_for_the_open_dialog(ndaemon, world, tui):
     t.keys("Escape")
     text = t.wait("您的申报《急救复训》未通过审核", absent=("历史记录",), timeout=10)
     assert "审核不通过" in t.line_with(PLAIN["name"]), text
+
+
+def test_a_change_keeps_what_is_being_typed(ndaemon, world, tui):
+    """The profile being edited is not read again under the person's fingers: the status
+    line says what changed and that F5 reads it again; F5 (confirmed) then shows it."""
+    aid, idn = world.add_staff(UNIT, world.depts["内科"], "通知丁")
+    world.sql(f"UPDATE accounts SET title_id = {world.titles['助理工程师']} WHERE id = {aid}")
+    with logged_in(ndaemon, idn) as s:
+        v = s.result("profile.get")["version"]
+        s.result("profile.update", {"version": v, "title_id": world.titles["工程师"]})
+    t = tui()
+    start(t, ndaemon, idn, "用户资料管理", "职务变更待审核")
+    t.keys("End", "BSpace")
+    t.type("8")
+    t.wait("13900001118")
+    with logged_in(ndaemon, world.admin) as admin:
+        change = admin.result("review.title_changes")["items"][0]
+        admin.result("review.approve_title_changes", {"ids": [change["id"]]})
+    text = t.wait("已审核通过（按 F5 重新读取资料）", timeout=10)
+    assert "13900001118" in text and "职务变更待审核" in text, text
+    t.keys("F5")
+    t.wait("重新读取")
+    t.keys("y")
+    t.wait("资料已重新载入", absent=("职务变更待审核", "13900001118"))
