@@ -2,7 +2,10 @@
 on the real daemon and PostgreSQL: a unit administrator approves a declaration in 学时审核
 and a title change in 职务变更审核 in one TUI, and the person's other TUIs — 申报进度查询
 and 用户资料管理 open, untouched — show the new state and say what changed, without a key
-pressed; an applicant's 注册进度查询 shows its approval the same way."""
+pressed; an applicant's 注册进度查询 shows its approval the same way; and a change that
+comes while a dialog is open waits for it to close."""
+
+import time
 
 import pytest
 
@@ -100,3 +103,48 @@ def test_an_applicant_sees_its_approval(ndaemon, postgres, tui):
         admin.result("review.approve_registrations", {"account_ids": [aid]})
     text = t.wait("您的注册申请已审核通过", timeout=10)
     assert "待审核" not in t.line_with("状态"), text
+
+
+def test_a_change_waits_for_the_open_dialog(ndaemon, world, tui):
+    """A decision that comes while a declaration's detail is open leaves it open; the
+    list behind shows the decision once it is closed."""
+    aid, idn = world.add_staff(UNIT, world.depts["内科"], "通知丙")
+    with logged_in(ndaemon, idn) as s:
+        did = s.result("declaration.submit", {"form": PLAIN["code"], "year": NOW, "amount": 3,
+                                              "fields": {"name": "急救复训"}})["id"]
+    t = tui()
+    start(t, ndaemon, idn, "申报进度查询", PLAIN["name"], "待审核")
+    t.keys("Enter")
+    t.wait("急救复训", "历史记录")
+    with logged_in(ndaemon, world.admin) as admin:
+        admin.result("review.reject_declarations", {"ids": [did], "reason": "证明不全"})
+    # The detail stays open, as it was, until the person closes it.
+    time.sleep(1)
+    assert "历史记录" in t.text() and "未通过审核" not in t.text(), t.text()
+    t.keys("Escape")
+    text = t.wait("您的申报《急救复训》未通过审核", absent=("历史记录",), timeout=10)
+    assert "审核不通过" in t.line_with(PLAIN["name"]), text
+
+
+def test_a_change_keeps_what_is_being_typed(ndaemon, world, tui):
+    """The profile being edited is not read again under the person's fingers: the status
+    line says what changed and that F5 reads it again; F5 (confirmed) then shows it."""
+    aid, idn = world.add_staff(UNIT, world.depts["内科"], "通知丁")
+    world.sql(f"UPDATE accounts SET title_id = {world.titles['助理工程师']} WHERE id = {aid}")
+    with logged_in(ndaemon, idn) as s:
+        v = s.result("profile.get")["version"]
+        s.result("profile.update", {"version": v, "title_id": world.titles["工程师"]})
+    t = tui()
+    start(t, ndaemon, idn, "用户资料管理", "职务变更待审核")
+    t.keys("End", "BSpace")
+    t.type("8")
+    t.wait("13900001118")
+    with logged_in(ndaemon, world.admin) as admin:
+        change = admin.result("review.title_changes")["items"][0]
+        admin.result("review.approve_title_changes", {"ids": [change["id"]]})
+    text = t.wait("已审核通过（按 F5 重新读取资料）", timeout=10)
+    assert "13900001118" in text and "职务变更待审核" in text, text
+    t.keys("F5")
+    t.wait("重新读取")
+    t.keys("y")
+    t.wait("资料已重新载入", absent=("职务变更待审核", "13900001118"))
