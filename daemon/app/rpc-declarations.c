@@ -58,6 +58,14 @@
 /* ---- replies --------------------------------------------------------------------- */
 
 /* The label of a state ("pending" → 待审核) in the session's language. */
+
+/* A parameter the request must have and lacks: refused at once, in people's words. */
+static int
+decl_required(struct rpc_call *call, const char *field)
+{
+	rpc_problem_required(call, field);
+	return rpc_fail_problems(call, RPC_INVALID_PARAMS);
+}
 static const char *
 decl_state_label(enum lang lang, const char *state)
 {
@@ -280,11 +288,13 @@ decl_input_parse(struct rpc_call *call, const struct form_set *set, struct decl_
 
 	memset(in, 0, sizeof *in);
 	if (form == NULL)
-		return rpc_fail(call, RPC_INVALID_PARAMS, "param_missing", "form", NULL);
+		rpc_problem_required(call, "form");
 	if (!rpc_param_int(call, "year", &year))
-		return rpc_fail(call, RPC_INVALID_PARAMS, "param_missing", "year", NULL);
+		rpc_problem_required(call, "year");
 	if (amount == NULL)
-		return rpc_fail(call, RPC_INVALID_PARAMS, "param_missing", "amount", NULL);
+		rpc_problem_required(call, "amount");
+	if (rpc_problems(call) > 0)
+		return rpc_fail_problems(call, RPC_INVALID_PARAMS);
 	if ((in->entry = forms_find(set, form)) == NULL)
 		return rpc_fail_format(call, RPC_INVALID_INPUT, "form_unknown", "form", NULL, NULL);
 	if (decl_year_ok(call, year))
@@ -633,7 +643,7 @@ decl_store(struct rpc_call *call, bool submit)
 
 	memset(&in, 0, sizeof in);
 	if (has_id && !rpc_param_int(call, "version", &version))
-		return rpc_fail(call, RPC_INVALID_PARAMS, "param_missing", "version", NULL);
+		return decl_required(call, "version");
 	if ((set = decl_forms(call, db)) == NULL)
 		return -1;
 	snprintf(account, sizeof account, "%lld", (long long)s->account_id);
@@ -716,11 +726,11 @@ decl_submit(struct rpc_call *call)
 	if (json_object_get(call->params, "form") != NULL)
 		return decl_store(call, true);
 	if (!rpc_param_int(call, "id", &id))
-		return rpc_fail(call, RPC_INVALID_PARAMS, "param_missing", "id", NULL);
+		return decl_required(call, "id");
 	if (json_object_get(call->params, "year") != NULL ||
 	    json_object_get(call->params, "amount") != NULL ||
 	    json_object_get(call->params, "fields") != NULL)
-		return rpc_fail(call, RPC_INVALID_PARAMS, "param_missing", "form", NULL);
+		return decl_required(call, "form");
 	if ((set = decl_forms(call, db)) == NULL)
 		return -1;
 	snprintf(account, sizeof account, "%lld", (long long)s->account_id);

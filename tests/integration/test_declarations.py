@@ -263,7 +263,7 @@ def test_declaration_rules_outside_fields(staff, world, forms):
     expect_error(staff.call("declaration.save", content(form, form="no_such_form")),
                  INVALID_INPUT, "form_unknown", "form")
     expect_error(staff.call("declaration.save", {"year": NOW, "amount": 1}),
-                 INVALID_PARAMS, "param_missing", "form")
+                 INVALID_PARAMS, "required", "form")
     expect_error(staff.call("declaration.save", content(form, fields=[1])),
                  INVALID_PARAMS, "param_type", "fields")
     expect_error(staff.call("declaration.save", content(form, extra=1)),
