@@ -131,7 +131,7 @@ queue_load(struct queue *q, bool more)
 {
 	struct rpc_error err;
 	json_t *params, *result, *next;
-	size_t n;
+	size_t n, added;
 
 	if (more && q->next == NULL)
 		return;
@@ -148,15 +148,16 @@ queue_load(struct queue *q, bool more)
 	}
 	if (!more)
 		json_array_clear(q->items);
+	added = json_array_size(json_object_get(result, "items"));
 	json_array_extend(q->items, json_object_get(result, "items"));
 	n = json_array_size(q->items);
 	if (n > q->tagged_cap) {
 		q->tagged = xrealloc(q->tagged, n * sizeof *q->tagged);
 		q->tagged_cap = n;
 	}
-	memset(q->tagged + (more ? n - json_array_size(json_object_get(result, "items")) : 0),
-	    0, (more ? json_array_size(json_object_get(result, "items")) : n) *
-	    sizeof *q->tagged);
+	/* The new rows come untagged; so do all after a reload. */
+	if (added > 0)
+		memset(q->tagged + n - added, 0, added * sizeof *q->tagged);
 	free(q->next);
 	next = json_object_get(result, "next");
 	q->next = json_is_string(next) ? xstrdup(json_string_value(next)) : NULL;
@@ -192,16 +193,24 @@ queue_tagged_count(struct queue *q)
 	return n;
 }
 
+/* A column's narrowest: its min, or its heading in the current language when wider. */
+static int
+queue_column_min(const struct queue_column *col)
+{
+	return text_width(_(col->title)) > col->min ? text_width(_(col->title)) : col->min;
+}
+
 /*
  * Where the columns go: each as wide as its heading in the current
- * language and its widest record (within min and max); the one with no
- * max takes what is left.  x[] and w[] have ncolumns places.
+ * language and its widest record (up to its max); the one with no max
+ * takes what is left.  When they do not fit, the widened ones give back
+ * what they took beyond their narrowest.  x[] and w[] have ncolumns places.
  */
 static void
 queue_layout(struct queue *q, int *x, int *w)
 {
 	const struct queue_ops *ops = q->ops;
-	int used = 0, flex = -1, left = ops->tagging ? 5 : 1;
+	int used = 0, flex = -1, left = ops->tagging ? 5 : 1, over;
 	enum ui_style st;
 	json_t *item;
 	size_t i, c;
@@ -209,27 +218,30 @@ queue_layout(struct queue *q, int *x, int *w)
 	for (c = 0; c < ops->ncolumns; c++) {
 		const struct queue_column *col = &ops->columns[c];
 
-		w[c] = col->min;
-		if (text_width(_(col->title)) > w[c])
-			w[c] = text_width(_(col->title));
+		w[c] = queue_column_min(col);
 		if (col->max == 0) {
 			flex = (int)c;
 			continue;
 		}
 		json_array_foreach(q->items, i, item) {
 			char *s = ops->cell(q, item, c, col->max, &st);
+			int sw = text_width(s) < col->max ? text_width(s) : col->max;
 
-			if (text_width(s) > w[c])
-				w[c] = text_width(s) < col->max ? text_width(s) : col->max;
+			if (sw > w[c])
+				w[c] = sw;
 			free(s);
 		}
 		used += w[c] + 1;
 	}
-	if (flex >= 0) {
-		int rest = COLS - 1 - left - used;
+	if (flex >= 0 && COLS - 1 - left - used > w[flex])
+		w[flex] = COLS - 1 - left - used;
+	over = left + used + (flex >= 0 ? w[flex] + 1 : 0) - COLS;
+	for (c = 0; c < ops->ncolumns && over > 0; c++) {
+		int spare = w[c] - queue_column_min(&ops->columns[c]);
 
-		w[flex] = rest > w[flex] ? rest : w[flex];
-		used += w[flex] + 1;
+		spare = spare < over ? spare : over;
+		w[c] -= spare;
+		over -= spare;
 	}
 	for (c = 0; c < ops->ncolumns; c++) {
 		x[c] = left;
@@ -380,7 +392,9 @@ queue_report(struct queue *q, const struct queue_decision *d, json_t *result)
 		json_int_t id = json_integer_value(json_object_get(r, q->ops->id_key));
 
 		item = queue_find(q, id);
-		who = item != NULL ? q->ops->who(q, item) : xasprintf("#%lld", (long long)id);
+		who = item == NULL ? xasprintf("#%lld", (long long)id) : q->ops->who != NULL ?
+		    q->ops->who(q, item) : xasprintf("%s（%s）", app_json_str(item, "name"),
+		    app_json_str(item, "id_number"));
 		if (json_is_true(json_object_get(r, "ok"))) {
 			what = xstrdup(_(d->done));
 			done++;

@@ -90,7 +90,7 @@ struct queue_ops {
 	 * then taken on this record alone), 0, or -1 to quit.
 	 */
 	int		(*detail)(struct queue *q, json_t *item);
-	/* "张三（410105…）": a record in questions and the report.  Caller frees. */
+	/* A record in the report; NULL: its "name（id_number）".  Caller frees. */
 	char		*(*who)(struct queue *q, json_t *item);
 	/* The question before a decision on one record (n == 1) or n.  Caller frees. */
 	char		*(*question)(struct queue *q, const struct queue_decision *d,

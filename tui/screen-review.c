@@ -80,14 +80,6 @@ review_foot(struct queue *q)
 	return NULL;
 }
 
-/* "张三（410105…）". */
-static char *
-review_who(struct queue *q, json_t *item)
-{
-	(void)q;
-	return xasprintf("%s（%s）", app_json_str(item, "name"), app_json_str(item, "id_number"));
-}
-
 static char *
 review_question(struct queue *q, const struct queue_decision *d, json_t *one, size_t n)
 {
@@ -245,7 +237,6 @@ static const struct queue_ops review_ops = {
 	.mark = review_mark,
 	.foot = review_foot,
 	.detail = review_detail,
-	.who = review_who,
 	.question = review_question,
 	.explain = review_explain,
 };

@@ -67,14 +67,6 @@ titles_cell(struct queue *q, json_t *item, size_t col, int width, enum ui_style 
 	}
 }
 
-/* "张三（410105…）". */
-static char *
-titles_who(struct queue *q, json_t *item)
-{
-	(void)q;
-	return xasprintf("%s（%s）", app_json_str(item, "name"), app_json_str(item, "id_number"));
-}
-
 static char *
 titles_question(struct queue *q, const struct queue_decision *d, json_t *one, size_t n)
 {
@@ -147,7 +139,6 @@ static const struct queue_ops titles_ops = {
 	.ndecisions = sizeof titles_decisions / sizeof titles_decisions[0],
 	.cell = titles_cell,
 	.detail = titles_detail,
-	.who = titles_who,
 	.question = titles_question,
 	.explain = titles_explain,
 };

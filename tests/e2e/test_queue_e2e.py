@@ -166,3 +166,19 @@ def test_report_labels_are_whole_in_english(daemon, world, tui):
     t.keys("Escape")
     t.wait("Function list")
     t.quit()
+
+
+def test_an_empty_queue_paints_cleanly(daemon, world, tui):
+    """A queue with nothing in it says so, and nothing but the TUI writes to the terminal (a
+    sanitizer's report would land on the screen and leave the home screen's box behind)."""
+    t = tui(width=80, height=24)
+    login_admin(t, daemon, world.admin)
+    home = t.text()
+    assert "│" in home, home	# the home screen's box, which the queue must paint over
+    t.open_function("学时审核")
+    text = t.wait("没有等待审核的申报", "已显示 0 条，已选 0 条")
+    assert "runtime error" not in text, text
+    assert not any(line.startswith("│") or line.endswith("│") for line in t.lines()), text
+    t.keys("Escape")
+    t.wait("功能列表")
+    t.quit()
