@@ -660,11 +660,13 @@ queue_run(const struct queue_ops *ops, struct app *a, void *arg)
 {
 	struct queue q = { .ops = ops, .app = a, .arg = arg, .items = json_array() };
 	struct ui_key_help *help = queue_help(ops);
+	const struct ui_key_help *before = ui_help_get();
 	struct ui_event ev;
 	enum screen_id next = SCREEN_HOME;
+	unsigned seen = a->changes;
 	int rc = 0;
 
-	/* ui_help_set(help) here once ui.h has it (contract 4), the previous table restored at out. */
+	ui_help_set(help);
 	if (ops->filter != NULL) {
 		ui_form_init(&q.filter);
 		ui_form_add_text(&q.filter, QUEUE_FILTER, _("Filter (/)"), 20, 50, false);
@@ -672,7 +674,11 @@ queue_run(const struct queue_ops *ops, struct app *a, void *arg)
 	ui_set_backdrop(queue_paint, &q);
 	queue_load(&q, false);
 	while (rc == 0) {
-		/* UI_EV_REFRESH (contract 3), once ui.h has it: queue_reload(&q) and say what changed. */
+		/* One of the administrator's own records changed (record.changed). */
+		if (app_changed(a, &seen)) {
+			queue_reload(&q);
+			queue_say(&q, a->change_message, false);
+		}
 		if (app_next_event(a, &ev))
 			rc = 1;
 		else if (q.filtering)
@@ -687,6 +693,7 @@ queue_run(const struct queue_ops *ops, struct app *a, void *arg)
 	if (rc > 0)
 		next = SCREEN_QUIT;
 	ui_set_backdrop(NULL, NULL);
+	ui_help_set(before);
 	json_decref(q.items);
 	free(q.tagged);
 	free(q.next);
