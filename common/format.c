@@ -63,20 +63,30 @@ char *
 format_size(long long bytes, char *buf, size_t size)
 {
 	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)bytes;
+	long long unit = 1024;
 	size_t u = 0;
+	double v;
 
 	if (bytes < 1024) {
 		snprintf(buf, size, "%lld B", bytes);
 		return buf;
 	}
-	v /= 1024.0;
-	/* 1023.96 KiB would round to "1024.0 KiB": count it in the next unit. */
-	while (v >= 1023.95 && u + 1 < sizeof units / sizeof units[0]) {
-		v /= 1024.0;
+	/* The largest unit that leaves at least 1; 1023.96 KiB would print as 1024.0. */
+	while (u + 1 < sizeof units / sizeof units[0] && bytes / unit >= 1024) {
+		unit *= 1024;
 		u++;
 	}
-	snprintf(buf, size, "%.1f %s", v, units[u]);
+	v = (double)bytes / (double)unit;
+	if (v >= 1023.95 && u + 1 < sizeof units / sizeof units[0]) {
+		unit *= 1024;
+		u++;
+		v = (double)bytes / (double)unit;
+	}
+	/* A limit is mostly a whole number of its unit: "10 MiB", not "10.0 MiB". */
+	if (bytes % unit == 0)
+		snprintf(buf, size, "%lld %s", bytes / unit, units[u]);
+	else
+		snprintf(buf, size, "%.1f %s", v, units[u]);
 	return buf;
 }
 

@@ -24,7 +24,10 @@
  */
 char	*format_time(const char *iso, const char *today, time_t now, char *buf, size_t size);
 
-/* bytes as "98 B", "1.2 KiB", "3.4 MiB", "1.1 GiB" into buf.  Returns buf. */
+/*
+ * bytes as "98 B", "1.2 KiB", "3.4 MiB", "1.1 GiB" into buf; an exact
+ * number of a unit without the decimal ("10 MiB").  Returns buf.
+ */
 char	*format_size(long long bytes, char *buf, size_t size);
 
 /*

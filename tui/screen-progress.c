@@ -268,6 +268,25 @@ progress_column_width(const struct progress *p, const char *label, size_t field,
 	return w < max ? w : max;
 }
 
+/* ui_put of s in cols columns; a text cut short ends in "…". */
+static void
+progress_cell(int y, int x, int cols, const char *s, enum ui_style style)
+{
+	char *cut, *shown;
+
+	if (cols < 1)
+		return;
+	if (text_width(s) <= cols) {
+		ui_put(y, x, cols, s, style, false);
+		return;
+	}
+	cut = text_fit(s, cols - 1);
+	shown = xasprintf("%s…", cut);
+	ui_put(y, x, cols, shown, style, false);
+	free(shown);
+	free(cut);
+}
+
 static void
 progress_paint(void *arg)
 {
@@ -304,7 +323,7 @@ progress_paint(void *arg)
 	wa = progress_column_width(p, _("Hours/credits"),
 	    offsetof(struct progress_item, amount), 16);
 	ws = progress_column_width(p, _("State"), offsetof(struct progress_item, state_label),
-	    12);
+	    20);
 	cs = COLS - 1 - ws;
 	ca = cs - 2 - wa;
 	cy = ca - 2 - wy;
@@ -329,13 +348,13 @@ progress_paint(void *arg)
 		y = 3 + row;
 		if (st == UI_SELECTED)
 			ui_fill(y, 0, COLS, st);
-		ui_put(y, 1, cw, it->when, st, false);
-		ui_put(y, cf, wf, it->form, st, false);
-		ui_put(y, ct, cy - ct - 2, it->title, st, false);
-		ui_put(y, cy, wy, it->year, st, false);
-		ui_put(y, ca, wa, it->amount, st, false);
-		ui_put(y, cs, ws, it->state_label, strcmp(it->state, "rejected") == 0 &&
-		    st == UI_NORMAL ? UI_ERROR : st, false);
+		progress_cell(y, 1, cw, it->when, st);
+		progress_cell(y, cf, wf, it->form, st);
+		progress_cell(y, ct, cy - ct - 2, it->title, st);
+		progress_cell(y, cy, wy, it->year, st);
+		progress_cell(y, ca, wa, it->amount, st);
+		progress_cell(y, cs, ws, it->state_label, strcmp(it->state, "rejected") == 0 &&
+		    st == UI_NORMAL ? UI_ERROR : st);
 	}
 	if (p->n == 0)
 		ui_put_center(3 + p->rows / 2, 0, COLS, _("No declaration here."), UI_HINT);

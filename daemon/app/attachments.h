@@ -98,7 +98,7 @@ char	*upload_reason_text(const struct config *cfg, enum lang lang, const char *r
 /* Seconds of a clock that does not jump with the wall clock (stall timeouts). */
 time_t	upload_now(void);
 
-/* A size as people read it into out: "10 MiB", "512 KiB", "1000 B". */
+/* A size as people read it into out (format_size): "10 MiB", "1.5 KiB", "1000 B". */
 void	attachment_size_text(size_t n, char *out, size_t size);
 
 /* MIME type of data by its first bytes (JPEG, PNG, PDF, ZIP), or NULL. */

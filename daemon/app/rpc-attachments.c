@@ -33,6 +33,7 @@
 
 #include "attachments.h"
 #include "config.h"
+#include "format.h"
 #include "log.h"
 #include "messages.h"
 #include "rpc.h"
@@ -309,14 +310,7 @@ attachment_fail_arg(struct rpc_call *call, int code, const char *reason, const c
 void
 attachment_size_text(size_t n, char *out, size_t size)
 {
-	if (n >= 1024 * 1024 && n % (1024 * 1024) == 0)
-		snprintf(out, size, "%zu MiB", n / (1024 * 1024));
-	else if (n >= 1024 * 1024)
-		snprintf(out, size, "%.1f MiB", (double)n / (1024 * 1024));
-	else if (n >= 1024 && n % 1024 == 0)
-		snprintf(out, size, "%zu KiB", n / 1024);
-	else
-		snprintf(out, size, "%zu B", n);
+	format_size((long long)n, out, size);
 }
 
 char *

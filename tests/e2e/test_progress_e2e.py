@@ -10,7 +10,7 @@ import re
 import pytest
 
 from conftest import module_daemon
-from helpers import NOW
+from helpers import DEMO_PASSWORD, NOW
 from tui_helpers import World, tui  # noqa: F401 (tui: the fixture)
 
 UNIT = "E2PG"
@@ -110,3 +110,30 @@ def test_rows_name_the_record_and_keys_follow_its_actions(pdaemon, world, tui):
     t.wait("已提交，等待审核", "w 撤销")
     assert world.value(f"SELECT state FROM declarations WHERE account_id = {aid} AND "
                        "fields->>'title' = '草稿论文'") == "pending"
+
+
+def test_english_at_80_columns_keeps_labels_whole(pdaemon, world, tui):
+    aid, idn = world.add_staff(UNIT, world.depts["办公室"], "进度乙")
+    declaration(world, aid, "一篇很长很长很长很长很长很长的论文题目", "draft", 5)
+    declaration(world, aid, "另一篇", "approved", 50)
+    t = tui(80, 24)
+    t.start(pdaemon, "-l", "en")
+    t.wait("ID number", "Application status")     # Tui.login waits for the Chinese
+    t.type(idn)
+    t.keys("Tab")
+    t.type(DEMO_PASSWORD)
+    t.keys("Enter")
+    t.wait("Function list")
+    lines = t.lines()
+    top = next(i for i, line in enumerate(lines) if "Function list" in line)
+    row = next(i for i, line in enumerate(lines) if i > top and "Declaration progress" in line)
+    t.keys(*["Down"] * (row - top - 1), "Enter")
+    text = t.wait("Continuing Education · Declaration progress", "2 declarations")
+    heading = next(line for line in t.lines() if "Declared" in line)
+    for label in ("Declared", "Learning form", "Record name", "Year", "Hours/credits",
+                  "State"):
+        assert label in heading, heading
+    assert "Today" in text
+    row = next(line for line in t.lines() if "端测论文" in line and "Approved" not in line)
+    assert "…" in row, row                      # the long name is cut, and says so
+    t.wait("e: edit", "s: submit", "d: delete")

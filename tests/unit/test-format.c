@@ -45,11 +45,18 @@ test_size(void)
 	CHECK_STR(format_size(0, buf, sizeof buf), "0 B", "zero bytes");
 	CHECK_STR(format_size(98, buf, sizeof buf), "98 B", "bytes below 1 KiB");
 	CHECK_STR(format_size(1023, buf, sizeof buf), "1023 B", "1023 bytes");
-	CHECK_STR(format_size(1024, buf, sizeof buf), "1.0 KiB", "1 KiB");
+	CHECK_STR(format_size(1024, buf, sizeof buf), "1 KiB", "exactly 1 KiB");
+	CHECK_STR(format_size(1536, buf, sizeof buf), "1.5 KiB", "1.5 KiB");
+	CHECK_STR(format_size(10LL * 1024 * 1024, buf, sizeof buf), "10 MiB",
+	    "a limit of exactly 10 MiB");
+	CHECK_STR(format_size(2621440, buf, sizeof buf), "2.5 MiB",
+	    "2.5 MiB in MiB, not 2560 KiB");
 	CHECK_STR(format_size(1258291, buf, sizeof buf), "1.2 MiB", "1.2 MiB");
 	CHECK_STR(format_size(1048575, buf, sizeof buf), "1.0 MiB",
 	    "just under 1 MiB does not say 1024.0 KiB");
-	CHECK_STR(format_size(5LL * 1024 * 1024 * 1024, buf, sizeof buf), "5.0 GiB", "GiB");
+	CHECK_STR(format_size(5LL * 1024 * 1024 * 1024, buf, sizeof buf), "5 GiB", "GiB");
+	CHECK_STR(format_size(5LL * 1024 * 1024 * 1024 + 1, buf, sizeof buf), "5.0 GiB",
+	    "a byte over 5 GiB");
 }
 
 static void
