@@ -60,21 +60,14 @@ queue_filter_text(struct queue *q)
 bool
 queue_allows(json_t *item, const char *action)
 {
-	json_t *actions = json_object_get(item, "actions"), *a;
-	const char *state;
+	json_t *a;
 	size_t i;
 
-	if (json_is_array(actions)) {
-		json_array_foreach(actions, i, a) {
-			if (json_is_string(a) && strcmp(json_string_value(a), action) == 0)
-				return true;
-		}
-		return false;
+	json_array_foreach(json_object_get(item, "actions"), i, a) {
+		if (json_is_string(a) && strcmp(json_string_value(a), action) == 0)
+			return true;
 	}
-	/* until the daemon sends "actions" */
-	state = app_json_str(item, "state");
-	return *state == '\0' || strcmp(state, "pending") == 0 ||
-	    strcmp(action, "reset_password") == 0;
+	return false;
 }
 
 char *

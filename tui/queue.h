@@ -141,8 +141,8 @@ json_t	*queue_current(struct queue *q);
 const char *queue_filter_text(struct queue *q);
 
 /*
- * Whether a record allows an action: it is in its "actions" when the
- * daemon sends them (contract 2).
+ * Whether a record allows an action: it is among the record's "actions",
+ * which the daemon decides (docs/protocol.md, "Actions").
  */
 bool	queue_allows(json_t *item, const char *action);
 
