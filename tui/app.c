@@ -308,7 +308,7 @@ app_coded(json_t *o)
 	if (!json_is_object(o))
 		return xstrdup("");
 	if (*code != '\0')
-		return xasprintf("%s（%s）", app_json_str(o, "name"), code);
+		return xasprintf(_("%s (%s)"), app_json_str(o, "name"), code);
 	return xstrdup(app_json_str(o, "name"));
 }
 
@@ -317,7 +317,7 @@ app_title_text(json_t *title)
 {
 	if (!json_is_object(title))
 		return xstrdup("");
-	return xasprintf("%s · %s（%s）", app_json_str(title, "series"),
+	return xasprintf(_("%s · %s (%s)"), app_json_str(title, "series"),
 	    app_json_str(title, "name"), app_json_str(title, "level"));
 }
 

@@ -386,7 +386,7 @@ queue_report(struct queue *q, const struct queue_decision *d, json_t *result)
 
 		item = queue_find(q, id);
 		who = item == NULL ? xasprintf("#%lld", (long long)id) : q->ops->who != NULL ?
-		    q->ops->who(q, item) : xasprintf("%s（%s）", app_json_str(item, "name"),
+		    q->ops->who(q, item) : xasprintf(_("%s (%s)"), app_json_str(item, "name"),
 		    app_json_str(item, "id_number"));
 		if (json_is_true(json_object_get(r, "ok"))) {
 			what = xstrdup(_(d->done));

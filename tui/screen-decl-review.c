@@ -104,7 +104,7 @@ dreview_cell(struct queue *q, json_t *item, size_t col, int width, enum ui_style
 	case DREVIEW_HOURS:
 		/* Hours, which is what the year's requirement counts. */
 		if (strcmp(app_json_str(item, "counts"), "credits") == 0)
-			return xasprintf("%s（%s %s）", app_json_str(item, "hours"),
+			return xasprintf(_("%s (%s %s)"), app_json_str(item, "hours"),
 			    app_json_str(item, "amount"), _("credits"));
 		return xstrdup(app_json_str(item, "hours"));
 	default:

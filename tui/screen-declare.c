@@ -930,7 +930,7 @@ declare_store(struct declare *d, bool submit)
 	json_decref(result);
 	declare_mark_saved(d);
 	declare_say(d, submit ? _("Submitted: waiting for the unit administrator's review.") :
-	    _("Saved as a draft (待提交). Submit it when it is complete."), false);
+	    _("Saved as a draft. Submit it when it is complete."), false);
 	return true;
 }
 

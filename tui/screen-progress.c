@@ -455,7 +455,7 @@ progress_detail_text(json_t *d)
 	    _("Credits") : _("Hours"), w, v);
 	free(v);
 	if (json_is_object(att)) {
-		v = xasprintf("%s（%s, %s）", progress_str(att, "name"), progress_str(att, "mime"),
+		v = xasprintf(_("%s (%s, %s)"), progress_str(att, "name"), progress_str(att, "mime"),
 		    format_size(json_integer_value(json_object_get(att, "size")), size,
 		    sizeof size));
 		app_append_row(&text, _("Attachment"), w, v);
@@ -481,10 +481,13 @@ progress_detail_text(json_t *d)
 	text = v;
 	json_array_foreach(json_object_get(d, "history"), i, h) {
 		json_t *actor = json_object_get(h, "actor");
-		const char *to = progress_str(h, "to_label");
+		const char *action = progress_str(h, "action");
+		/* The state after it, unless the action's own word says it ("rejected"). */
+		const char *to = strcmp(action, "approve") == 0 || strcmp(action, "reject") == 0 ||
+		    strcmp(action, "delete") == 0 ? "" : progress_str(h, "to_label");
 		char *row = xasprintf("%s  %s%s%s  %s%s%s\n",
 		    app_format_time(progress_str(h, "at"), when, sizeof when),
-		    progress_action_name(progress_str(h, "action")), *to != '\0' ? " → " : "", to,
+		    progress_action_name(action), *to != '\0' ? " → " : "", to,
 		    json_is_object(actor) ? progress_str(actor, "name") : "",
 		    *progress_str(h, "reason") != '\0' ? "  " : "", progress_str(h, "reason"));
 
@@ -540,7 +543,7 @@ progress_act(struct progress *p, json_t *d, int key)
 	switch (key) {
 	case 'w':
 		if (!ui_confirm_safe(_("Withdraw"), _("Withdraw this declaration from review? It goes "
-		    "back to 待提交, where you can change and submit it again.")))
+		    "back to the drafts, where you can change and submit it again.")))
 			return 0;
 		if ((r = progress_transition(p, "declaration.withdraw", id)) == NULL)
 			return 1;
@@ -568,7 +571,7 @@ progress_act(struct progress *p, json_t *d, int key)
 		return rc != 0 ? -1 : 1;
 	case 'v':
 		if (!ui_confirm_safe(_("Revise"), _("Revise this declaration? It becomes a draft "
-		    "(待提交) that you can change and submit again.")))
+		    "that you can change and submit again.")))
 			return 0;
 		if ((r = progress_transition(p, "declaration.revise", id)) == NULL)
 			return 1;

@@ -34,7 +34,7 @@ staff_title_short(const char *full, int cols)
 	if ((first = strstr(full, " / ")) == NULL ||
 	    (second = strstr(first + 3, " / ")) == NULL)
 		return xstrdup(full);
-	s = xasprintf("%s（%.*s）", second + 3, (int)(second - (first + 3)), first + 3);
+	s = xasprintf(_("%s (%.*s)"), second + 3, (int)(second - (first + 3)), first + 3);
 	if (text_width(s) > cols) {
 		free(s);
 		s = xstrdup(second + 3);	/* the name alone mostly says the level too */
