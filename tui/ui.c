@@ -1943,7 +1943,7 @@ ui_pager(const char *title, const char *text, const char *hints, const char *key
 		 * edges, and narrower than the screens' boxes (96 columns): inside
 		 * the box of the screen under it.
 		 */
-		w = ui_popup_width(88);
+		w = ui_popup_width(94);
 		n = ui_wrap(text, w - 4, &lines);
 		h = (int)n + 3 < LINES - 6 ? (int)n + 3 : LINES - 6;
 		if (h < 6)

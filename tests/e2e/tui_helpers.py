@@ -97,11 +97,11 @@ def screen_problems(lines, width, height):
             if all(inside(r, c, a, True) for r, c in corners(b)) or \
                     all(inside(r, c, b, True) for r, c in corners(a)):
                 continue        # one inside the other
-            # A popup may stand out of a smaller box under it, crossing its sides; but
-            # two sides running along the same line are one drawn over the other.
-            rows = a[0] <= b[2] and b[0] <= a[2]
-            cols = a[1] <= b[3] and b[1] <= a[3]
-            if (cols and {a[0], a[2]} & {b[0], b[2]}) or (rows and {a[1], a[3]} & {b[1], b[3]}):
+            # A popup may stand out of a smaller box under it, crossing its sides; but one
+            # inside another must not run along its side (a picker's bottom border drawn
+            # over its form's).
+            if all(inside(r, c, a, False) for r, c in corners(b)) or \
+                    all(inside(r, c, b, False) for r, c in corners(a)):
                 problems.append(f"boxes {a} and {b} (top, left, bottom, right) share a side")
     for box in boxes:
         t, l, b, rt = box
