@@ -154,6 +154,14 @@ def test_staff_screens_fit(ddaemon, world, tui, lang, size):
 
     open_nth(t, 0)          # 用户资料管理
     step(t, re.compile(r"· (Profile|用户资料管理)"))
+    t.keys("Up", "Up", "Enter")     # from the first field: [返回], [SSH 密钥]
+    step(t, re.compile(r"· (SSH keys|SSH 密钥)"))
+    t.keys("Escape")
+    t.wait(re.compile(r"· (Profile|用户资料管理)"))
+    t.keys("Up", "Enter")           # [变更记录]
+    step(t, re.compile(r"· (Change history|变更记录)"))
+    t.keys("Escape")
+    t.wait(re.compile(r"· (Profile|用户资料管理)"))
     t.keys("Escape")
     t.wait(HOME)
 
