@@ -1918,6 +1918,53 @@ ui_menu(const char *title, const char *const *items, size_t n, int y, int x)
 	return result;
 }
 
+/*
+ * ui_wrap for a pager: a line "label  value" whose value wraps goes on
+ * under the value, not under the label, so the labels stay a column.
+ */
+static size_t
+ui_wrap_hanging(const char *text, int cols, char ***lines)
+{
+	char **para, **part;
+	size_t n = 0, np, nq;
+
+	*lines = NULL;
+	np = ui_wrap(text, 1 << 20, &para);	/* the lines as written */
+	for (size_t i = 0; i < np; i++) {
+		const char *gap = strstr(para[i], "  ");
+		const char *value = gap;
+		int indent = 0;
+
+		while (value != NULL && *value == ' ')
+			value++;
+		if (gap != NULL && gap > para[i] && *value != '\0') {
+			char *label = xstrndup(para[i], (size_t)(value - para[i]));
+
+			indent = text_width(label);
+			free(label);
+		}
+		if (indent == 0 || indent > cols / 2 || text_width(para[i]) <= cols) {
+			nq = ui_wrap(para[i], cols, &part);
+			*lines = xrealloc(*lines, (n + nq) * sizeof **lines);
+			for (size_t k = 0; k < nq; k++)
+				(*lines)[n++] = part[k];
+			free(part);
+			continue;
+		}
+		nq = ui_wrap(value, cols - indent, &part);
+		*lines = xrealloc(*lines, (n + nq) * sizeof **lines);
+		for (size_t k = 0; k < nq; k++) {
+			(*lines)[n++] = k == 0 ?
+			    xasprintf("%.*s%s", (int)(value - para[i]), para[i], part[k]) :
+			    xasprintf("%*s%s", indent, "", part[k]);
+			free(part[k]);
+		}
+		free(part);
+	}
+	ui_lines_free(para, np);
+	return n;
+}
+
 static const struct ui_key_help ui_pager_keys[] = {
 	{ N_("Up/Down, PgUp/PgDn, Space"), N_("scroll"), true },
 	{ N_("Home/End"), N_("the start, the end"), false },
@@ -1948,7 +1995,7 @@ ui_pager(const char *title, const char *text, const char *hints, const char *key
 		 * the box of the screen under it.
 		 */
 		w = ui_popup_width(94);
-		n = ui_wrap(text, w - 4, &lines);
+		n = ui_wrap_hanging(text, w - 4, &lines);
 		h = (int)n + 3 < LINES - 6 ? (int)n + 3 : LINES - 6;
 		if (h < 6)
 			h = 6;
