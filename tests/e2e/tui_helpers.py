@@ -2,6 +2,7 @@
 the tui fixture that makes them), logging in on its screen, and World: tests/helpers.py's
 Accounts with the e2e tests' way of making units and staff."""
 
+import os
 import re
 import time
 
@@ -141,8 +142,10 @@ class Tui:
         self.term = Tmux(workdir, width, height)
         self.width, self.height = width, height
         # Every wait checks the screen it waited for (check_screen); a test that shows a
-        # screen that is not jxjy's may turn this off.
+        # screen that is not jxjy's may turn this off.  JXJY_E2E_REDRAW=1 makes every
+        # wait's check a redraw check too (slower: a Ctrl-L and a second look each time).
         self.checking = True
+        self.redraw = os.environ.get("JXJY_E2E_REDRAW") == "1"
 
     def start(self, daemon, *extra):
         require_binary(JXJY)
@@ -170,7 +173,7 @@ class Tui:
             what += f" without {absent!r}"
         text = self.term.wait_for(ok, timeout=timeout, what=what)
         if self.checking:
-            self.check_screen()
+            self.check_screen(redraw=self.redraw)
         return text
 
     def check_screen(self, redraw=False):
