@@ -196,8 +196,8 @@ compl_paint(void *arg)
 	};
 	int ws[COMPL_NCOLS], xs[COMPL_NCOLS], bx = compl_columns(years, titles, ws, xs);
 	int bw = COLS - 1 - bx;
-	char *info, *req;
-	size_t n = json_array_size(years);
+	char *info, *req, **lines;
+	size_t n = json_array_size(years), nlines;
 
 	ui_header(_("Continuing Education · Annual completion"));
 	info = xasprintf(_("%s · only approved hours count; pending ones are shown apart"),
@@ -247,7 +247,11 @@ compl_paint(void *arg)
 		info = xasprintf(_("%lld requirement: %s hours. Met when the total and both "
 		    "categories reach it."), (long long)json_integer_value(json_object_get(sel,
 		    "year")), req);
-		ui_put(LINES - 4, 1, COLS - 2, info, UI_HINT, false);
+		/* Two rows for it: it is read whole at 80 columns too. */
+		nlines = ui_wrap(info, COLS - 2, &lines);
+		for (size_t k = 0; k < nlines && k < 2; k++)
+			ui_put(LINES - 4 + (int)k, 1, COLS - 2, lines[k], UI_HINT, false);
+		ui_lines_free(lines, nlines);
 		free(info);
 		free(req);
 	}

@@ -52,6 +52,15 @@ static const struct ui_key_help login_keys[] = {
 	{ N_("Tab"), N_("next field"), true },
 	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
 	{ N_("Enter"), N_("confirm"), true },
+	{ N_("F10"), N_("quit"), true },
+	{ 0 }
+};
+
+/* While a verification code is asked for. */
+static const struct ui_key_help login_captcha_keys[] = {
+	{ N_("Tab"), N_("next field"), true },
+	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
+	{ N_("Enter"), N_("confirm"), true },
 	{ N_("F5"), N_("a new verification code"), true },
 	{ N_("F10"), N_("quit"), true },
 	{ 0 }
@@ -109,6 +118,7 @@ login_captcha_show(struct login *l, bool required)
 	l->captcha_required = required;
 	ui_form_show(&l->form, LOGIN_CAPTCHA, required);
 	ui_form_show(&l->form, LOGIN_REFRESH, required);
+	ui_help_set(required ? login_captcha_keys : login_keys);
 }
 
 /*

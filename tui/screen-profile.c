@@ -887,15 +887,23 @@ struct profile_history_columns {
 static void
 profile_history_columns(struct profile_history_columns *c)
 {
+	int when = text_width(_("Time")) > 16 ? text_width(_("Time")) : 16;
+	int label = text_width(_("Item")) > 12 ? text_width(_("Item")) : 12;
 	int rest;
 
+	/* The headings whole in either language; the values share what is left. */
 	c->when = 1;
-	c->label = c->when + 17;
-	c->old = c->label + 13;
-	rest = COLS - 1 - c->old;
-	c->old_w = rest * 6 / 25;
+	c->label = c->when + when + 1;
+	c->old = c->label + label + 1;
+	c->old_w = text_width(_("Old value"));
+	c->new_w = text_width(_("New value"));
+	c->state_w = text_width(_("State / decided by / reason"));
+	rest = COLS - 1 - c->old - c->old_w - c->new_w - c->state_w - 2;
+	if (rest > 0) {
+		c->old_w += rest * 6 / 25;
+		c->new_w += rest * 6 / 25;
+	}
 	c->new = c->old + c->old_w + 1;
-	c->new_w = rest * 6 / 25;
 	c->state = c->new + c->new_w + 1;
 	c->state_w = COLS - 1 - c->state;
 }
@@ -923,8 +931,8 @@ profile_history_paint(void *arg)
 	info = xasprintf(_("%s · change history"), h->who);
 	ui_put(1, 1, COLS - 2, info, UI_TITLE, false);
 	free(info);
-	ui_put(2, c.when, 16, _("Time"), UI_TITLE, false);
-	ui_put(2, c.label, 12, _("Item"), UI_TITLE, false);
+	ui_put(2, c.when, c.label - c.when - 1, _("Time"), UI_TITLE, false);
+	ui_put(2, c.label, c.old - c.label - 1, _("Item"), UI_TITLE, false);
 	ui_put(2, c.old, c.old_w, _("Old value"), UI_TITLE, false);
 	ui_put(2, c.new, c.new_w, _("New value"), UI_TITLE, false);
 	ui_put(2, c.state, c.state_w, _("State / decided by / reason"), UI_TITLE, false);
@@ -939,9 +947,9 @@ profile_history_paint(void *arg)
 
 		if (st == UI_SELECTED)
 			ui_fill(y, 0, COLS, st);
-		ui_put(y, c.when, 16, app_format_time(profile_str(it, "changed_at"), when,
+		ui_put(y, c.when, c.label - c.when - 1, app_format_time(profile_str(it, "changed_at"), when,
 		    sizeof when), st, false);
-		ui_put(y, c.label, 12, profile_str(it, "label"), st, false);
+		ui_put(y, c.label, c.old - c.label - 1, profile_str(it, "label"), st, false);
 		old = profile_history_cell(it, "old_value");
 		new = profile_history_cell(it, "new_value");
 		ui_put(y, c.old, c.old_w, old, st, false);
@@ -1160,15 +1168,35 @@ static void
 profile_keys_paint(void *arg)
 {
 	struct profile_keys *k = arg;
-	size_t n = json_array_size(k->items);
-	int type = 1, fp = type + 21, comment = fp + 52, comment_w = COLS - 1 - comment;
+	size_t n = json_array_size(k->items), nlines;
+	int type = 1, type_w = text_width(_("Type")), fp, fp_w = 51, comment, comment_w;
+	char **lines;
 
+	/* Headings whole: the comment's takes from the fingerprint, which is cut with "…". */
+	for (size_t i = 0; i < n; i++) {
+		const char *t = profile_str(json_array_get(k->items, i), "type");
+
+		if (text_width(t) > type_w)
+			type_w = text_width(t);
+	}
+	fp = type + type_w + 1;
+	comment = fp + fp_w + 1;
+	comment_w = COLS - 1 - comment;
+	if (comment_w < text_width(_("Comment"))) {
+		fp_w -= text_width(_("Comment")) - comment_w;
+		comment = fp + fp_w + 1;
+		comment_w = COLS - 1 - comment;
+	}
 	k->rows = LINES - 8;
 	ui_header(_("Continuing Education · SSH keys"));
-	ui_put(1, 1, COLS - 2, _("A key registered here logs you in without a password when "
-	    "the SSH user name is your ID number."), UI_HINT, false);
-	ui_put(3, type, 20, _("Type"), UI_TITLE, false);
-	ui_put(3, fp, 51, _("Fingerprint"), UI_TITLE, false);
+	/* Two rows for the explanation: it is read whole at 80 columns. */
+	nlines = ui_wrap(_("A key registered here logs you in without a password when "
+	    "the SSH user name is your ID number."), COLS - 2, &lines);
+	for (size_t i = 0; i < nlines && i < 2; i++)
+		ui_put(1 + (int)i, 1, COLS - 2, lines[i], UI_HINT, false);
+	ui_lines_free(lines, nlines);
+	ui_put(3, type, type_w, _("Type"), UI_TITLE, false);
+	ui_put(3, fp, fp_w, _("Fingerprint"), UI_TITLE, false);
 	ui_put(3, comment, comment_w, _("Comment"), UI_TITLE, false);
 	app_keep_in_view(k->cur, &k->top, &k->rows);
 	for (int row = 0; row < k->rows && k->top + (size_t)row < n; row++) {
@@ -1180,8 +1208,8 @@ profile_keys_paint(void *arg)
 
 		if (st == UI_SELECTED)
 			ui_fill(y, 0, COLS, st);
-		ui_put(y, type, 20, profile_str(key, "type"), st, false);
-		ui_put(y, fp, 51, profile_str(key, "fingerprint"), st, false);
+		ui_put(y, type, type_w, profile_str(key, "type"), st, false);
+		ui_put(y, fp, fp_w, profile_str(key, "fingerprint"), st, false);
 		ui_put(y, comment, comment_w, c, st, false);
 		free(c);
 	}

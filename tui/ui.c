@@ -539,7 +539,7 @@ void
 ui_status_bar(const char *left, const char *right)
 {
 	char *hints;
-	int lw, rw;
+	int rw;
 
 	free(ui_status_hints);
 	ui_status_hints = right != NULL ? xstrdup(right) : NULL;
@@ -547,8 +547,7 @@ ui_status_bar(const char *left, const char *right)
 	/* The server's name gives way to the hints, keeping at least 12 columns. */
 	hints = ui_status_hints_fit(right, COLS - 2 - 3 - 12);
 	rw = text_width(hints);
-	lw = ui_put(LINES - 1, 1, COLS - 2 - 3 - rw, left, UI_STATUS, false);
-	(void)lw;
+	ui_put(LINES - 1, 1, COLS - 2 - 3 - rw, left, UI_STATUS, false);
 	ui_put(LINES - 1, COLS - 1 - rw, rw, hints, UI_STATUS, false);
 	free(hints);
 }
@@ -565,6 +564,14 @@ ui_help_get(void)
 	return ui_help;
 }
 
+/* The keys of every screen, after its own in F1's box. */
+static const struct ui_key_help ui_help_always[] = {
+	{ N_("F1"), N_("this help"), false },
+	{ N_("Ctrl-L"), N_("redraw the screen"), false },
+	{ N_("F10, Ctrl-Q"), N_("quit"), false },
+	{ 0 }
+};
+
 /* Does the help table name key? */
 static bool
 ui_help_has(const char *key)
@@ -576,62 +583,59 @@ ui_help_has(const char *key)
 	return false;
 }
 
+/* The widest key of keys, in columns, or w when that is wider. */
+static int
+ui_help_key_width(const struct ui_key_help *keys, int w)
+{
+	for (const struct ui_key_help *k = keys; k != NULL && k->key != NULL; k++) {
+		if (text_width(_(k->key)) > w)
+			w = text_width(_(k->key));
+	}
+	return w;
+}
+
+/* Lines "key  what" of keys added to b, the keys padded to kw columns. */
+static void
+ui_help_add(struct text_buf *b, const struct ui_key_help *keys, int kw)
+{
+	for (const struct ui_key_help *k = keys; k != NULL && k->key != NULL; k++) {
+		int pad = kw - text_width(_(k->key));
+
+		/* A screen that says what F10 does needs no second line for it. */
+		if (keys == ui_help_always && strcmp(k->key, "F10, Ctrl-Q") == 0 &&
+		    ui_help_has("F10"))
+			continue;
+		text_buf_printf(b, "%s%s%*s  %s", b->len > 0 ? "\n" : "", _(k->key),
+		    pad > 0 ? pad : 0, "", _(k->what));
+	}
+}
+
 void
 ui_help_show(void)
 {
 	struct text_buf b = { 0 };
-	const char *sep = "";
-	int kw = 0;
+	const char *hints = ui_pager_hints != NULL ? ui_pager_hints : ui_status_hints;
+	int kw = ui_help_key_width(ui_help_always, ui_help_key_width(ui_help, 0));
 
-	/* The keys in a column as wide as the widest, in this language. */
-	for (const struct ui_key_help *k = ui_help; k != NULL && k->key != NULL; k++) {
-		if (text_width(_(k->key)) > kw)
-			kw = text_width(_(k->key));
-	}
-	for (const struct ui_key_help *k = ui_help; k != NULL && k->key != NULL; k++) {
-		char *line = xasprintf("%s%s%*s  %s", sep, _(k->key),
-		    kw - text_width(_(k->key)), "", _(k->what));
-
-		text_buf_add(&b, line, strlen(line));
-		free(line);
-		sep = "\n";
-	}
-	if (ui_help == NULL && (ui_pager_hints != NULL || ui_status_hints != NULL)) {
+	text_buf_add(&b, "", 0);
+	ui_help_add(&b, ui_help, kw);
+	if (ui_help == NULL && hints != NULL) {
 		/* A screen without a table: its hints, one a line. */
-		for (const char *p = ui_pager_hints != NULL ? ui_pager_hints : ui_status_hints;
-		    *p != '\0';) {
+		for (const char *p = hints; *p != '\0';) {
 			const char *end = strstr(p, "  ");
 			size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
 
-			text_buf_add(&b, sep, strlen(sep));
+			if (b.len > 0)
+				text_buf_add(&b, "\n", 1);
 			text_buf_add(&b, p, len);
-			sep = "\n";
 			p += len;
 			while (*p == ' ')
 				p++;
 		}
 	}
-	{
-		static const struct ui_key_help always[] = {
-			{ N_("F1"), N_("this help"), false },
-			{ N_("Ctrl-L"), N_("redraw the screen"), false },
-			{ N_("F10, Ctrl-Q"), N_("quit"), false },
-		};
-
-		for (size_t i = 0; i < sizeof always / sizeof always[0]; i++) {
-			if (i == 2 && ui_help_has(N_("F10")))
-				continue;	/* the screen says what F10 does */
-			char *line = xasprintf("%s%s%*s  %s", sep, _(always[i].key),
-			    kw - text_width(_(always[i].key)) > 0 ?
-			    kw - text_width(_(always[i].key)) : 0, "", _(always[i].what));
-
-			text_buf_add(&b, line, strlen(line));
-			free(line);
-			sep = "\n";
-		}
-	}
+	ui_help_add(&b, ui_help_always, kw);
 	ui_help_open = true;
-	ui_pager(_("Keys"), b.data != NULL ? b.data : "", NULL, NULL);
+	ui_pager(_("Keys"), b.data, NULL, NULL);
 	ui_help_open = false;
 	free(b.data);
 }
@@ -1984,6 +1988,53 @@ ui_menu(const char *title, const char *const *items, size_t n, int y, int x)
 	return result;
 }
 
+/*
+ * ui_wrap for a pager: a line "label  value" whose value wraps goes on
+ * under the value, not under the label, so the labels stay a column.
+ */
+static size_t
+ui_wrap_hanging(const char *text, int cols, char ***lines)
+{
+	char **para, **part;
+	size_t n = 0, np, nq;
+
+	*lines = NULL;
+	np = ui_wrap(text, 1 << 20, &para);	/* the lines as written */
+	for (size_t i = 0; i < np; i++) {
+		const char *gap = strstr(para[i], "  ");
+		const char *value = gap;
+		int indent = 0;
+
+		while (value != NULL && *value == ' ')
+			value++;
+		if (gap != NULL && gap > para[i] && *value != '\0') {
+			char *label = xstrndup(para[i], (size_t)(value - para[i]));
+
+			indent = text_width(label);
+			free(label);
+		}
+		if (indent == 0 || indent > cols / 2 || text_width(para[i]) <= cols) {
+			nq = ui_wrap(para[i], cols, &part);
+			*lines = xrealloc(*lines, (n + nq) * sizeof **lines);
+			for (size_t k = 0; k < nq; k++)
+				(*lines)[n++] = part[k];
+			free(part);
+			continue;
+		}
+		nq = ui_wrap(value, cols - indent, &part);
+		*lines = xrealloc(*lines, (n + nq) * sizeof **lines);
+		for (size_t k = 0; k < nq; k++) {
+			(*lines)[n++] = k == 0 ?
+			    xasprintf("%.*s%s", (int)(value - para[i]), para[i], part[k]) :
+			    xasprintf("%*s%s", indent, "", part[k]);
+			free(part[k]);
+		}
+		free(part);
+	}
+	ui_lines_free(para, np);
+	return n;
+}
+
 static const struct ui_key_help ui_pager_keys[] = {
 	{ N_("Up/Down, PgUp/PgDn, Space"), N_("scroll"), true },
 	{ N_("Home/End"), N_("the start, the end"), false },
@@ -2013,8 +2064,8 @@ ui_pager(const char *title, const char *text, const char *hints, const char *key
 		 * edges, and narrower than the screens' boxes (96 columns): inside
 		 * the box of the screen under it.
 		 */
-		w = ui_popup_width(88);
-		n = ui_wrap(text, w - 4, &lines);
+		w = ui_popup_width(94);
+		n = ui_wrap_hanging(text, w - 4, &lines);
 		h = (int)n + 3 < LINES - 6 ? (int)n + 3 : LINES - 6;
 		if (h < 6)
 			h = 6;

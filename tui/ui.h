@@ -90,7 +90,9 @@ void	ui_post_refresh(void);
 /*
  * Wait for the next event.  While the terminal is smaller than 80x24 it
  * shows a notice instead of the screen and returns only quit keys and
- * UI_EV_QUIT; UI_EV_RESIZE comes once it is big enough again.
+ * UI_EV_QUIT; UI_EV_RESIZE comes once it is big enough again.  F1 (the
+ * key help, ui_help_show) and Ctrl-L (the terminal cleared) are handled
+ * here: the caller gets UI_EV_RESIZE, its cue to repaint.
  */
 void	ui_next_event(struct ui_event *ev);
 
@@ -379,9 +381,18 @@ bool	ui_list_key(struct ui_list *l, const struct ui_event *ev, int rows);
 /* Draw inside y, x, h rows by w columns; the selection shows when focused. */
 void	ui_list_draw(struct ui_list *l, int y, int x, int h, int w, bool focused);
 
-/* Dialogs: modal, over the backdrop.  All return early on UI_EV_QUIT. */
+/*
+ * Dialogs: modal, over the backdrop.  All return early on UI_EV_QUIT.
+ * Popups keep three rows and columns clear of the screen's edges (inside
+ * the box of the screen under them) and blank the outer half of a wide
+ * character their edges cut in two.
+ */
 
-/* Show text until Enter, Space or Esc. */
+/*
+ * Show text until Enter, Space or Esc.  A text taller than the screen
+ * allows is wrapped as wide as the screen, then scrolls (Up, Down, PgUp,
+ * PgDn), so it is read whole.
+ */
 void	ui_message(const char *title, const char *text);
 
 /* Ask yes or no; Esc is no. */

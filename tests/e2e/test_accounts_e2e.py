@@ -558,7 +558,7 @@ def test_unit_picker_pages_and_filters_on_the_server(daemon, world, tui):
     # A page of 50, ordered by name; more to come.
     text = t.wait("分页测试单位00", "1/50+")
     assert "分页测试单位59" not in text
-    for _ in range(3):
+    for _ in range(4):
         t.keys("NPage")
     # Paging past the end fetched the next page with the cursor: all 60, no more.
     t.wait("分页测试单位59", "60/60", absent=("/50+", "60/60+"))

@@ -127,8 +127,18 @@ def test_staff_screens_fit(ddaemon, world, tui, lang, size):
     step(t, re.compile(r"Filter|筛选"))
     t.keys("Escape")
     t.wait(re.compile(r"Personal registration|个人注册"), absent=("筛选",))
-    t.keys("Home")
+    for _ in range(5):
+        t.keys("Up")        # back to the first field; two more: [注册], under [返回]
+    t.keys("Up", "Up", "Enter")
+    # The errors (their words are the daemon's): beside the fields, up to the border.
+    t.term.wait_for(lambda _: t.lines()[t.height - 2].strip() not in ("", "Submitting...",
+                                                                     "正在提交……"),
+                    what="the errors")
+    t.check_screen(redraw=True)
     t.keys("Escape")
+    if t.wait(re.compile(r"User login|用户登录|Leave|放弃")) and \
+            not re.search(r"User login|用户登录", t.text()):
+        t.keys("y")
     login(t, world.staff)
 
     step(t, HOME)
@@ -144,6 +154,14 @@ def test_staff_screens_fit(ddaemon, world, tui, lang, size):
 
     open_nth(t, 0)          # 用户资料管理
     step(t, re.compile(r"· (Profile|用户资料管理)"))
+    t.keys("Up", "Up", "Enter")     # from the first field: [返回], [SSH 密钥]
+    step(t, re.compile(r"· (SSH keys|SSH 密钥)"))
+    t.keys("Escape")
+    t.wait(re.compile(r"· (Profile|用户资料管理)"))
+    t.keys("Up", "Enter")           # [变更记录]
+    step(t, re.compile(r"· (Change history|变更记录)"))
+    t.keys("Escape")
+    t.wait(re.compile(r"· (Profile|用户资料管理)"))
     t.keys("Escape")
     t.wait(HOME)
 

@@ -2,6 +2,7 @@
 the tui fixture that makes them), logging in on its screen, and World: tests/helpers.py's
 Accounts with the e2e tests' way of making units and staff."""
 
+import os
 import re
 import time
 
@@ -97,11 +98,11 @@ def screen_problems(lines, width, height):
             if all(inside(r, c, a, True) for r, c in corners(b)) or \
                     all(inside(r, c, b, True) for r, c in corners(a)):
                 continue        # one inside the other
-            # A popup may stand out of a smaller box under it, crossing its sides; but
-            # two sides running along the same line are one drawn over the other.
-            rows = a[0] <= b[2] and b[0] <= a[2]
-            cols = a[1] <= b[3] and b[1] <= a[3]
-            if (cols and {a[0], a[2]} & {b[0], b[2]}) or (rows and {a[1], a[3]} & {b[1], b[3]}):
+            # A popup may stand out of a smaller box under it, crossing its sides; but one
+            # inside another must not run along its side (a picker's bottom border drawn
+            # over its form's).
+            if all(inside(r, c, a, False) for r, c in corners(b)) or \
+                    all(inside(r, c, b, False) for r, c in corners(a)):
                 problems.append(f"boxes {a} and {b} (top, left, bottom, right) share a side")
     for box in boxes:
         t, l, b, rt = box
@@ -141,8 +142,10 @@ class Tui:
         self.term = Tmux(workdir, width, height)
         self.width, self.height = width, height
         # Every wait checks the screen it waited for (check_screen); a test that shows a
-        # screen that is not jxjy's may turn this off.
+        # screen that is not jxjy's may turn this off.  JXJY_E2E_REDRAW=1 makes every
+        # wait's check a redraw check too (slower: a Ctrl-L and a second look each time).
         self.checking = True
+        self.redraw = os.environ.get("JXJY_E2E_REDRAW") == "1"
 
     def start(self, daemon, *extra):
         require_binary(JXJY)
@@ -170,7 +173,7 @@ class Tui:
             what += f" without {absent!r}"
         text = self.term.wait_for(ok, timeout=timeout, what=what)
         if self.checking:
-            self.check_screen()
+            self.check_screen(redraw=self.redraw)
         return text
 
     def check_screen(self, redraw=False):
