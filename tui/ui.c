@@ -1483,8 +1483,18 @@ ui_form_draw(struct ui_form *f, bool active)
 	/* An error cut beside its field is read whole on the message line while focused. */
 	fd = f->n > 0 ? &f->fields[f->focus] : NULL;
 	if (active && fd != NULL && fd->error != NULL && fd->error_cut && !fd->hidden) {
+		/* "label: error", as the server names a field's problem, when it fits whole. */
+		char *line = fd->label != NULL && *fd->label != '\0' ?
+		    xasprintf("%s: %s", fd->label, fd->error) : xstrdup(fd->error);
+
+		if (text_width(line) > COLS - 2) {
+			free(line);
+			line = xstrdup(fd->error);
+		}
+
 		ui_fill(LINES - 2, 0, COLS, UI_NORMAL);
-		ui_put(LINES - 2, 1, COLS - 2, fd->error, UI_ERROR, false);
+		ui_put(LINES - 2, 1, COLS - 2, line, UI_ERROR, false);
+		free(line);
 		ui_message_taken = true;
 	}
 }

@@ -67,8 +67,9 @@ def test_every_problem_at_once_and_choices_look_like_choices(ddaemon, world, tui
     assert "请填写发表日期" in t.line_with("发表日期"), text
     assert "请填写作者排名" in t.line_with("作者排名"), text
     assert "请填写学时" in t.line_with("* 学时"), text
-    # (The sentence is cut at the box's border: drawing long errors is rule 3's.)
-    assert "这种学习形式" in t.line_with("附件文件"), text
+    # The sentence is cut at the box's border, with "…" (read whole on the message line
+    # when the field has the focus).
+    assert "这种学习" in t.line_with("附件文件"), text
     assert "缺少参数" not in text and "刊号" in text and "请填写刊号" not in text
     assert count_declarations(world, aid) == 0
 

@@ -18,11 +18,12 @@ UNIT = "E2PG"
 FORMS_TEXT = """learning_forms = (
 	{
 		code = "e2e_paper";
-		name = "端测论文";
+		name = "端测论文"; name_en = "E2E paper";
 		category = "professional";
 		attachment = "none";
 		fields = (
-			{ key = "title"; label = "论文题目"; type = "text"; required = true; }
+			{ key = "title"; label = "论文题目"; label_en = "Paper title"; type = "text";
+			  required = true; }
 		);
 	}
 );"""
@@ -134,6 +135,6 @@ def test_english_at_80_columns_keeps_labels_whole(pdaemon, world, tui):
                   "State"):
         assert label in heading, heading
     assert "Today" in text
-    row = next(line for line in t.lines() if "端测论文" in line and "Approved" not in line)
+    row = next(line for line in t.lines() if "E2E paper" in line and "Approved" not in line)
     assert "…" in row, row                      # the long name is cut, and says so
     t.wait("e: edit", "s: submit", "d: delete")

@@ -77,6 +77,9 @@ def step(t, needle, help=True):
         print("\n".join(t.lines()))
     if help:
         t.keys("F1")
+        t.wait(HELP)
+        # A long table scrolls: its last keys (F10 among them) are a page or two down.
+        t.keys("NPage", "NPage", "NPage")
         t.wait(HELP, "F10")
         t.check_screen(redraw=True)
         t.keys("Escape")
