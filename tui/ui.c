@@ -703,9 +703,9 @@ size_t
 ui_wrap(const char *s, int cols, char ***lines)
 {
 	char *clean = text_sanitize(s != NULL ? s : "", true);
-	const char *p = clean, *start = clean, *brk = NULL;
+	const char *p = clean, *start = clean, *space = NULL, *wide = NULL;
 	size_t n = 0, adv;
-	int used = 0, w;
+	int used = 0, used_space = 0, w;
 
 	*lines = NULL;
 	if (cols < 1)
@@ -714,28 +714,39 @@ ui_wrap(const char *s, int cols, char ***lines)
 		if (*p == '\n') {
 			ui_lines_push(lines, &n, start, (size_t)(p - start));
 			start = ++p;
-			brk = NULL;
+			space = wide = NULL;
 			used = 0;
 			continue;
 		}
 		w = text_char_width(p, &adv);
 		if (used + w > cols && p > start) {
-			/* Break after the last space if there was one, else here. */
-			const char *end = brk != NULL ? brk : p;
+			/*
+			 * Break after a space when one falls in the line's second
+			 * half, so that a name or a title written with spaces
+			 * around it ("卫生(医) · 副主任医师") stays whole; else after
+			 * the last wide character (Chinese breaks anywhere), else
+			 * after any space, else here.
+			 */
+			const char *end = space != NULL && used_space >= cols / 2 ? space :
+			    wide != NULL ? wide : space != NULL ? space : p;
 
 			ui_lines_push(lines, &n, start, (size_t)(end - start));
 			start = end;
 			while (*start == ' ')
 				start++;
 			p = start;
-			brk = NULL;
+			space = wide = NULL;
 			used = 0;
 			continue;
 		}
 		used += w;
 		p += adv;
-		if (p[-1] == ' ' || w == 2)
-			brk = p;	/* a line may end after a space or a wide character */
+		if (p[-1] == ' ') {
+			space = p;
+			used_space = used;
+		} else if (w == 2) {
+			wide = p;
+		}
 	}
 	if (p > start || n == 0)
 		ui_lines_push(lines, &n, start, (size_t)(p - start));
