@@ -1,0 +1,357 @@
+/*
+ * person-form.c - the fields of a person's information and their pickers,
+ * shared by the registration (screen-register.c) and the profile
+ * (screen-profile.c).  Every rule is the server's: the fields only say
+ * which are required, and the pickers list what ref.* offers.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "person-form.h"
+#include "format.h"
+#include "i18n.h"
+#include "xmalloc.h"
+
+#define PERSON_PAGE	50	/* items per page of the long pickers */
+
+/* A field: max 0 makes a pick field, -1 the choice of sex, else a text field of max bytes. */
+static const struct person_field_def {
+	int		 id;
+	const char	*label;
+	int		 max;
+	bool		 required;
+	bool		 secret;
+} person_defs[] = {
+	{ PERSON_ID_NUMBER, N_("ID number"), 18, true, false },
+	{ PERSON_PASSWORD, N_("Password"), 128, true, true },
+	{ PERSON_PASSWORD_CONFIRM, N_("Confirm password"), 128, true, true },
+	{ PERSON_PHONE, N_("Mobile phone"), 11, true, false },
+	{ PERSON_EMAIL, N_("E-mail"), 254, true, false },
+	{ PERSON_REGION, N_("Region of the employer"), 0, true, false },
+	{ PERSON_UNIT, N_("Employer"), 0, true, false },
+	{ PERSON_DEPARTMENT, N_("Department"), 0, true, false },
+	{ PERSON_NAME, N_("Name"), 50, true, false },
+	{ PERSON_SEX, N_("Sex"), -1, true, false },
+	{ PERSON_BIRTH_DATE, N_("Date of birth"), 10, true, false },
+	{ PERSON_ETHNICITY, N_("Ethnicity"), 0, true, false },
+	{ PERSON_NATIVE_PLACE, N_("Native place"), 100, false, false },
+	{ PERSON_SCHOOL, N_("Graduated from"), 100, false, false },
+	{ PERSON_MAJOR, N_("Major"), 0, false, false },
+	{ PERSON_TITLE, N_("Professional title"), 0, false, false },
+	{ PERSON_EDUCATION, N_("Education"), 0, false, false },
+};
+
+const struct app_field person_fields[] = {
+	{ "id_number", PERSON_ID_NUMBER },
+	{ "password", PERSON_PASSWORD },
+	{ "password_confirm", PERSON_PASSWORD_CONFIRM },
+	{ "phone", PERSON_PHONE },
+	{ "email", PERSON_EMAIL },
+	{ "unit", PERSON_UNIT },
+	{ "department_id", PERSON_DEPARTMENT },
+	{ "name", PERSON_NAME },
+	{ "sex", PERSON_SEX },
+	{ "birth_date", PERSON_BIRTH_DATE },
+	{ "ethnicity", PERSON_ETHNICITY },
+	{ "native_place", PERSON_NATIVE_PLACE },
+	{ "school", PERSON_SCHOOL },
+	{ "major", PERSON_MAJOR },
+	{ "title_id", PERSON_TITLE },
+	{ "education_level", PERSON_EDUCATION },
+	{ NULL, 0 },
+};
+
+struct ui_field *
+person_form_add(struct ui_form *f, int id, int y)
+{
+	static const char *sex_options[2];
+	const struct person_field_def *d = &person_defs[id - PERSON_ID_NUMBER];
+	struct ui_field *fd;
+
+	if (d->max == 0) {
+		fd = ui_form_add_pick(f, id, _(d->label), PERSON_FIELD_WIDTH);
+		fd->placeholder = _("Enter: choose");
+	} else if (d->max < 0) {
+		sex_options[PERSON_SEX_MALE] = _("Male");
+		sex_options[PERSON_SEX_FEMALE] = _("Female");
+		fd = ui_form_add_choice(f, id, _(d->label), sex_options, 2);
+	} else {
+		fd = ui_form_add_text(f, id, _(d->label), PERSON_FIELD_WIDTH, d->max, d->secret);
+	}
+	if (id == PERSON_BIRTH_DATE)
+		fd->placeholder = "YYYY-MM-DD";
+	fd->required = d->required;
+	fd->y = y;
+	return fd;
+}
+
+/* ---- pickers ---------------------------------------------------------------------- */
+
+/* The lists a picker shows: the title's series comes before the title. */
+enum person_list {
+	LIST_REGIONS,
+	LIST_UNITS,
+	LIST_DEPARTMENTS,
+	LIST_ETHNICITIES,
+	LIST_MAJORS,
+	LIST_SERIES,
+	LIST_TITLES,
+	LIST_EDUCATION,
+};
+
+/* A picker's arg. */
+struct person_lookup {
+	struct app		*app;
+	struct person_choices	*c;
+	enum person_list	 list;
+};
+
+/* {code, name}: the name is what shows. */
+static void
+person_add_named(struct ui_picker *pk, json_t *item)
+{
+	ui_picker_add(pk, app_json_str(item, "code"), app_json_str(item, "name"), NULL);
+}
+
+/* {code, name}: the name, and its code beside it (names of units may look alike). */
+static void
+person_add_coded(struct ui_picker *pk, json_t *item)
+{
+	ui_picker_add(pk, app_json_str(item, "code"), app_json_str(item, "name"),
+	    app_json_str(item, "code"));
+}
+
+static void
+person_add_department(struct ui_picker *pk, json_t *item)
+{
+	char id[32];
+
+	snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(item, "id")));
+	ui_picker_add(pk, id, app_json_str(item, "name"), NULL);
+}
+
+static void
+person_add_major(struct ui_picker *pk, json_t *item)
+{
+	char *detail = xasprintf("%s %s", app_json_str(item, "code"),
+	    app_json_str(item, "discipline"));
+
+	ui_picker_add(pk, app_json_str(item, "code"), app_json_str(item, "name"), detail);
+	free(detail);
+}
+
+/* ref.title_series: a list of names, each its own key. */
+static void
+person_add_series(struct ui_picker *pk, json_t *item)
+{
+	if (json_is_string(item))
+		ui_picker_add(pk, json_string_value(item), json_string_value(item), NULL);
+}
+
+static void
+person_add_title(struct ui_picker *pk, json_t *item)
+{
+	char id[32], *label;
+
+	snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(item, "id")));
+	label = format_title(app_json_str(item, "series"), app_json_str(item, "name"));
+	ui_picker_add(pk, id, label, app_json_str(item, "level"));
+	free(label);
+}
+
+/* Paging params: filter and after when given, and the page size. */
+static json_t *
+person_page_params(json_t *params, const char *filter, const char *after)
+{
+	if (filter != NULL && *filter != '\0')
+		json_object_set_new(params, "filter", json_string(filter));
+	if (after != NULL)
+		json_object_set_new(params, "after", json_string(after));
+	json_object_set_new(params, "limit", json_integer(PERSON_PAGE));
+	return params;
+}
+
+/* The picker's fetch: call the list's method and add its items; 0, or -1 (the picker says why). */
+static int
+person_fetch(struct ui_picker *pk, const char *filter, const char *after)
+{
+	struct person_lookup *l = pk->arg;
+	struct person_choices *c = l->c;
+	void (*add)(struct ui_picker *, json_t *) = person_add_named;
+	const char *method = NULL;
+	json_t *params = NULL, *result, *item, *next;
+	struct rpc_error err;
+	size_t i;
+
+	switch (l->list) {
+	case LIST_REGIONS:
+		method = "ref.regions";
+		break;
+	case LIST_UNITS:
+		method = "ref.units";
+		params = person_page_params(json_pack("{s:s}", "region", c->region), filter, after);
+		add = person_add_coded;
+		break;
+	case LIST_DEPARTMENTS:
+		method = "ref.departments";
+		params = json_pack("{s:s}", "unit", c->unit);
+		add = person_add_department;
+		break;
+	case LIST_ETHNICITIES:
+		method = "ref.ethnicities";
+		break;
+	case LIST_MAJORS:
+		method = "ref.majors";
+		params = person_page_params(json_object(), filter, after);
+		add = person_add_major;
+		break;
+	case LIST_SERIES:
+		method = "ref.title_series";
+		add = person_add_series;
+		break;
+	case LIST_TITLES:
+		method = "ref.titles";
+		params = json_pack("{s:s}", "series", c->title_series);
+		add = person_add_title;
+		break;
+	case LIST_EDUCATION:
+		method = "ref.education_levels";
+		break;
+	}
+	if ((result = app_call(l->app, method, params, &err)) == NULL) {
+		ui_picker_fail(pk, err.message);
+		return -1;
+	}
+	json_array_foreach(json_object_get(result, "items"), i, item)
+		add(pk, item);
+	next = json_object_get(result, "next");
+	ui_picker_set_next(pk, json_is_string(next) ? json_string_value(next) : NULL);
+	json_decref(result);
+	return 0;
+}
+
+/*
+ * Run the picker of list, titled by field id's label; on a choice copy its
+ * key into key (size bytes) and show its label in the field.  Returns true
+ * when something was chosen.
+ */
+static bool
+person_pick(struct app *a, struct ui_form *f, struct person_choices *c, int id,
+    enum person_list list, char *key, size_t size)
+{
+	struct person_lookup l = { .app = a, .c = c, .list = list };
+	struct ui_picker pk;
+	char initial[8] = "";
+	long chosen;
+
+	if (f->typed != 0) {
+		/* The character typed on the field starts the filter. */
+		wchar_t wc[2] = { (wchar_t)f->typed, 0 };
+
+		if (wcstombs(initial, wc, sizeof initial) == (size_t)-1)
+			initial[0] = '\0';
+		f->typed = 0;
+	}
+	ui_picker_init(&pk, ui_form_field(f, id)->label, person_fetch, &l,
+	    list == LIST_UNITS || list == LIST_MAJORS);
+	chosen = ui_picker_run(&pk, initial);
+	if (chosen >= 0) {
+		app_copy(key, size, pk.items[chosen].key);
+		ui_form_choose(f, id, pk.items[chosen].label);
+	}
+	ui_picker_free(&pk);
+	return chosen >= 0;
+}
+
+const char *
+person_choose(struct app *a, struct ui_form *f, struct person_choices *c, int id)
+{
+	char key[64], old[64];
+
+	switch (id) {
+	case PERSON_REGION:
+		app_copy(old, sizeof old, c->region);
+		if (person_pick(a, f, c, id, LIST_REGIONS, c->region, sizeof c->region) &&
+		    strcmp(old, c->region) != 0)
+			person_unchoose(f, c, PERSON_UNIT);	/* its units are others */
+		break;
+	case PERSON_UNIT:
+		if (c->region[0] == '\0') {
+			ui_form_focus(f, PERSON_REGION);
+			return _("Choose the region of the employer first.");
+		}
+		app_copy(old, sizeof old, c->unit);
+		if (person_pick(a, f, c, id, LIST_UNITS, c->unit, sizeof c->unit) &&
+		    strcmp(old, c->unit) != 0) {
+			c->department_id = 0;
+			ui_form_set(f, PERSON_DEPARTMENT, NULL);
+		}
+		break;
+	case PERSON_DEPARTMENT:
+		if (c->unit[0] == '\0') {
+			ui_form_focus(f, PERSON_UNIT);
+			return _("Choose the employer first.");
+		}
+		if (person_pick(a, f, c, id, LIST_DEPARTMENTS, key, sizeof key))
+			c->department_id = strtoll(key, NULL, 10);
+		break;
+	case PERSON_ETHNICITY:
+		person_pick(a, f, c, id, LIST_ETHNICITIES, c->ethnicity, sizeof c->ethnicity);
+		break;
+	case PERSON_MAJOR:
+		person_pick(a, f, c, id, LIST_MAJORS, c->major, sizeof c->major);
+		break;
+	case PERSON_TITLE: {
+		/* The series first, then a title of that series; Esc on either keeps the old. */
+		char *shown = xstrdup(ui_form_value(f, id));
+
+		app_copy(old, sizeof old, c->title_series);
+		if (person_pick(a, f, c, id, LIST_SERIES, c->title_series,
+		    sizeof c->title_series) &&
+		    person_pick(a, f, c, id, LIST_TITLES, key, sizeof key)) {
+			c->title_id = strtoll(key, NULL, 10);
+		} else {
+			app_copy(c->title_series, sizeof c->title_series, old);
+			ui_form_set(f, id, shown);
+		}
+		free(shown);
+		break;
+	}
+	case PERSON_EDUCATION:
+		person_pick(a, f, c, id, LIST_EDUCATION, c->education, sizeof c->education);
+		break;
+	}
+	return NULL;
+}
+
+void
+person_unchoose(struct ui_form *f, struct person_choices *c, int id)
+{
+	switch (id) {
+	case PERSON_REGION:
+		c->region[0] = '\0';
+		/* FALLTHROUGH */
+	case PERSON_UNIT:
+		c->unit[0] = '\0';
+		ui_form_set(f, PERSON_UNIT, NULL);
+		/* FALLTHROUGH */
+	case PERSON_DEPARTMENT:
+		c->department_id = 0;
+		ui_form_set(f, PERSON_DEPARTMENT, NULL);
+		break;
+	case PERSON_ETHNICITY:
+		c->ethnicity[0] = '\0';
+		break;
+	case PERSON_MAJOR:
+		c->major[0] = '\0';
+		break;
+	case PERSON_TITLE:
+		c->title_id = 0;
+		break;
+	case PERSON_EDUCATION:
+		c->education[0] = '\0';
+		break;
+	}
+}
