@@ -16,60 +16,66 @@
 
 #define PERSON_PAGE	50	/* items per page of the long pickers */
 
-/* A field: max 0 makes a pick field, -1 the choice of sex, else a text field of max bytes. */
-static const struct person_field_def {
-	int		 id;
+/* A field: its name in the protocol and its id, its label, whether it is required. */
+struct person_field_def {
+	struct app_field field;
 	const char	*label;
-	int		 max;
 	bool		 required;
+	int		 max;		/* a text field's bytes; -1: the choice of sex */
 	bool		 secret;
-} person_defs[] = {
-	{ PERSON_ID_NUMBER, N_("ID number"), 18, true, false },
-	{ PERSON_PASSWORD, N_("Password"), 128, true, true },
-	{ PERSON_PASSWORD_CONFIRM, N_("Confirm password"), 128, true, true },
-	{ PERSON_PHONE, N_("Mobile phone"), 11, true, false },
-	{ PERSON_EMAIL, N_("E-mail"), 254, true, false },
-	{ PERSON_REGION, N_("Region of the employer"), 0, true, false },
-	{ PERSON_UNIT, N_("Employer"), 0, true, false },
-	{ PERSON_DEPARTMENT, N_("Department"), 0, true, false },
-	{ PERSON_NAME, N_("Name"), 50, true, false },
-	{ PERSON_SEX, N_("Sex"), -1, true, false },
-	{ PERSON_BIRTH_DATE, N_("Date of birth"), 10, true, false },
-	{ PERSON_ETHNICITY, N_("Ethnicity"), 0, true, false },
-	{ PERSON_NATIVE_PLACE, N_("Native place"), 100, false, false },
-	{ PERSON_SCHOOL, N_("Graduated from"), 100, false, false },
-	{ PERSON_MAJOR, N_("Major"), 0, false, false },
-	{ PERSON_TITLE, N_("Professional title"), 0, false, false },
-	{ PERSON_EDUCATION, N_("Education"), 0, false, false },
 };
 
-const struct app_field person_fields[] = {
-	{ "id_number", PERSON_ID_NUMBER },
-	{ "password", PERSON_PASSWORD },
-	{ "password_confirm", PERSON_PASSWORD_CONFIRM },
-	{ "phone", PERSON_PHONE },
-	{ "email", PERSON_EMAIL },
-	{ "unit", PERSON_UNIT },
-	{ "department_id", PERSON_DEPARTMENT },
-	{ "name", PERSON_NAME },
-	{ "sex", PERSON_SEX },
-	{ "birth_date", PERSON_BIRTH_DATE },
-	{ "ethnicity", PERSON_ETHNICITY },
-	{ "native_place", PERSON_NATIVE_PLACE },
-	{ "school", PERSON_SCHOOL },
-	{ "major", PERSON_MAJOR },
-	{ "title_id", PERSON_TITLE },
-	{ "education_level", PERSON_EDUCATION },
-	{ NULL, 0 },
+/* The fields typed (and the choice of sex), */
+static const struct person_field_def person_typed[] = {
+	{ { "id_number", PERSON_ID_NUMBER }, N_("ID number"), true, 18, false },
+	{ { "password", PERSON_PASSWORD }, N_("Password"), true, 128, true },
+	{ { "password_confirm", PERSON_PASSWORD_CONFIRM }, N_("Confirm password"), true,
+	    128, true },
+	{ { "phone", PERSON_PHONE }, N_("Mobile phone"), true, 11, false },
+	{ { "email", PERSON_EMAIL }, N_("E-mail"), true, 254, false },
+	{ { "name", PERSON_NAME }, N_("Name"), true, 50, false },
+	{ { "sex", PERSON_SEX }, N_("Sex"), true, -1, false },
+	{ { "birth_date", PERSON_BIRTH_DATE }, N_("Date of birth"), true, 10, false },
+	{ { "native_place", PERSON_NATIVE_PLACE }, N_("Native place"), false, 100, false },
+	{ { "school", PERSON_SCHOOL }, N_("Graduated from"), false, 100, false },
 };
+
+/* and those chosen in a picker. */
+static const struct person_field_def person_picked[] = {
+	{ { "region", PERSON_REGION }, N_("Region of the employer"), true },
+	{ { "unit", PERSON_UNIT }, N_("Employer"), true },
+	{ { "department_id", PERSON_DEPARTMENT }, N_("Department"), true },
+	{ { "ethnicity", PERSON_ETHNICITY }, N_("Ethnicity"), true },
+	{ { "major", PERSON_MAJOR }, N_("Major"), false },
+	{ { "title_id", PERSON_TITLE }, N_("Professional title"), false },
+	{ { "education_level", PERSON_EDUCATION }, N_("Education"), false },
+};
+
+#define NTYPED	(sizeof person_typed / sizeof person_typed[0])
+#define NPICKED	(sizeof person_picked / sizeof person_picked[0])
+
+const struct rpc_problem *
+person_form_errors(struct ui_form *f, const struct rpc_error *err)
+{
+	static struct app_field names[NTYPED + NPICKED + 1];	/* ends in a NULL name */
+
+	for (size_t i = 0; i < NTYPED + NPICKED; i++)
+		names[i] = i < NTYPED ? person_typed[i].field : person_picked[i - NTYPED].field;
+	return app_form_errors(f, err, names);
+}
 
 struct ui_field *
 person_form_add(struct ui_form *f, int id, int y)
 {
 	static const char *sex_options[2];
-	const struct person_field_def *d = &person_defs[id - PERSON_ID_NUMBER];
+	const struct person_field_def *d = NULL;
 	struct ui_field *fd;
 
+	for (size_t i = 0; i < NTYPED + NPICKED; i++) {
+		d = i < NTYPED ? &person_typed[i] : &person_picked[i - NTYPED];
+		if (d->field.id == id)
+			break;
+	}
 	if (d->max == 0) {
 		fd = ui_form_add_pick(f, id, _(d->label), PERSON_FIELD_WIDTH);
 		fd->placeholder = _("Enter: choose");
@@ -88,25 +94,6 @@ person_form_add(struct ui_form *f, int id, int y)
 }
 
 /* ---- pickers ---------------------------------------------------------------------- */
-
-/* The lists a picker shows: the title's series comes before the title. */
-enum person_list {
-	LIST_REGIONS,
-	LIST_UNITS,
-	LIST_DEPARTMENTS,
-	LIST_ETHNICITIES,
-	LIST_MAJORS,
-	LIST_SERIES,
-	LIST_TITLES,
-	LIST_EDUCATION,
-};
-
-/* A picker's arg. */
-struct person_lookup {
-	struct app		*app;
-	struct person_choices	*c;
-	enum person_list	 list;
-};
 
 /* {code, name}: the name is what shows. */
 static void
@@ -161,71 +148,73 @@ person_add_title(struct ui_picker *pk, json_t *item)
 	free(label);
 }
 
-/* Paging params: filter and after when given, and the page size. */
-static json_t *
-person_page_params(json_t *params, const char *filter, const char *after)
-{
-	if (filter != NULL && *filter != '\0')
-		json_object_set_new(params, "filter", json_string(filter));
-	if (after != NULL)
-		json_object_set_new(params, "after", json_string(after));
-	json_object_set_new(params, "limit", json_integer(PERSON_PAGE));
-	return params;
-}
+/* The lists a picker shows: the title's series comes before the title. */
+enum person_list {
+	LIST_REGIONS,
+	LIST_UNITS,
+	LIST_DEPARTMENTS,
+	LIST_ETHNICITIES,
+	LIST_MAJORS,
+	LIST_SERIES,
+	LIST_TITLES,
+	LIST_EDUCATION,
+};
+
+/*
+ * A list's ref.* method, how its items are added, the parameter naming what
+ * it is within (the region of units, say) when it is, and whether it comes
+ * a page at a time, filtered by the server.
+ */
+static const struct person_list_def {
+	const char	*method;
+	void		(*add)(struct ui_picker *, json_t *);
+	const char	*within;
+	bool		 paged;
+} person_lists[] = {
+	[LIST_REGIONS] = { "ref.regions", person_add_named, NULL, false },
+	[LIST_UNITS] = { "ref.units", person_add_coded, "region", true },
+	[LIST_DEPARTMENTS] = { "ref.departments", person_add_department, "unit", false },
+	[LIST_ETHNICITIES] = { "ref.ethnicities", person_add_named, NULL, false },
+	[LIST_MAJORS] = { "ref.majors", person_add_major, NULL, true },
+	[LIST_SERIES] = { "ref.title_series", person_add_series, NULL, false },
+	[LIST_TITLES] = { "ref.titles", person_add_title, "series", false },
+	[LIST_EDUCATION] = { "ref.education_levels", person_add_named, NULL, false },
+};
+
+/* A picker's arg: the list, and the code it is within (the "within" parameter's). */
+struct person_lookup {
+	struct app	*app;
+	enum person_list list;
+	const char	*within;
+};
 
 /* The picker's fetch: call the list's method and add its items; 0, or -1 (the picker says why). */
 static int
 person_fetch(struct ui_picker *pk, const char *filter, const char *after)
 {
 	struct person_lookup *l = pk->arg;
-	struct person_choices *c = l->c;
-	void (*add)(struct ui_picker *, json_t *) = person_add_named;
-	const char *method = NULL;
+	const struct person_list_def *d = &person_lists[l->list];
 	json_t *params = NULL, *result, *item, *next;
 	struct rpc_error err;
 	size_t i;
 
-	switch (l->list) {
-	case LIST_REGIONS:
-		method = "ref.regions";
-		break;
-	case LIST_UNITS:
-		method = "ref.units";
-		params = person_page_params(json_pack("{s:s}", "region", c->region), filter, after);
-		add = person_add_coded;
-		break;
-	case LIST_DEPARTMENTS:
-		method = "ref.departments";
-		params = json_pack("{s:s}", "unit", c->unit);
-		add = person_add_department;
-		break;
-	case LIST_ETHNICITIES:
-		method = "ref.ethnicities";
-		break;
-	case LIST_MAJORS:
-		method = "ref.majors";
-		params = person_page_params(json_object(), filter, after);
-		add = person_add_major;
-		break;
-	case LIST_SERIES:
-		method = "ref.title_series";
-		add = person_add_series;
-		break;
-	case LIST_TITLES:
-		method = "ref.titles";
-		params = json_pack("{s:s}", "series", c->title_series);
-		add = person_add_title;
-		break;
-	case LIST_EDUCATION:
-		method = "ref.education_levels";
-		break;
+	if (d->within != NULL)
+		params = json_pack("{s:s}", d->within, l->within);
+	if (d->paged) {
+		if (params == NULL)
+			params = json_object();
+		if (filter != NULL && *filter != '\0')
+			json_object_set_new(params, "filter", json_string(filter));
+		if (after != NULL)
+			json_object_set_new(params, "after", json_string(after));
+		json_object_set_new(params, "limit", json_integer(PERSON_PAGE));
 	}
-	if ((result = app_call(l->app, method, params, &err)) == NULL) {
+	if ((result = app_call(l->app, d->method, params, &err)) == NULL) {
 		ui_picker_fail(pk, err.message);
 		return -1;
 	}
 	json_array_foreach(json_object_get(result, "items"), i, item)
-		add(pk, item);
+		d->add(pk, item);
 	next = json_object_get(result, "next");
 	ui_picker_set_next(pk, json_is_string(next) ? json_string_value(next) : NULL);
 	json_decref(result);
@@ -241,7 +230,7 @@ static bool
 person_pick(struct app *a, struct ui_form *f, struct person_choices *c, int id,
     enum person_list list, char *key, size_t size)
 {
-	struct person_lookup l = { .app = a, .c = c, .list = list };
+	struct person_lookup l = { .app = a, .list = list };
 	struct ui_picker pk;
 	char initial[8] = "";
 	long chosen;
@@ -254,8 +243,14 @@ person_pick(struct app *a, struct ui_form *f, struct person_choices *c, int id,
 			initial[0] = '\0';
 		f->typed = 0;
 	}
+	if (list == LIST_UNITS)
+		l.within = c->region;
+	else if (list == LIST_DEPARTMENTS)
+		l.within = c->unit;
+	else if (list == LIST_TITLES)
+		l.within = c->title_series;
 	ui_picker_init(&pk, ui_form_field(f, id)->label, person_fetch, &l,
-	    list == LIST_UNITS || list == LIST_MAJORS);
+	    person_lists[list].paged);
 	chosen = ui_picker_run(&pk, initial);
 	if (chosen >= 0) {
 		app_copy(key, size, pk.items[chosen].key);

@@ -72,7 +72,7 @@ const char *person_choose(struct app *a, struct ui_form *f, struct person_choice
 /* Delete on pick field id: nothing chosen any more, nor what depended on it. */
 void	person_unchoose(struct ui_form *f, struct person_choices *c, int id);
 
-/* The server's names of the fields, and ours (ending in a NULL name), for app_form_errors. */
-extern const struct app_field person_fields[];
+/* app_form_errors on a form of these fields (and others, which no problem names). */
+const struct rpc_problem *person_form_errors(struct ui_form *f, const struct rpc_error *err);
 
 #endif

@@ -333,7 +333,7 @@ profile_refused(struct profile *p, const struct rpc_error *err)
 		return;
 	}
 	/* Every problem beside its field at once, the first focused. */
-	loose = app_form_errors(&p->form, err, person_fields);
+	loose = person_form_errors(&p->form, err);
 	app_form_message(err, loose, text, sizeof text);
 	profile_say(p, text, true);
 }

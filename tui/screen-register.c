@@ -134,7 +134,7 @@ reg_param_text(struct reg *r, json_t *params, const char *name, int id, bool alw
 static void
 reg_show_errors(struct reg *r, const struct rpc_error *err)
 {
-	const struct rpc_problem *loose = app_form_errors(&r->form, err, person_fields);
+	const struct rpc_problem *loose = person_form_errors(&r->form, err);
 	char text[512];
 
 	for (size_t i = 0; i < err->nproblems; i++) {
