@@ -4,6 +4,7 @@
  * (screen-profile.c).  Every rule is the server's: the fields only say
  * which are required, and the pickers list what ref.* offers.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,8 @@ struct person_field_def {
 	bool		 required;
 	int		 max;		/* a text field's bytes; -1: the choice of sex */
 	bool		 secret;
+	size_t		 at;		/* a pick's choice: its place in person_choices, */
+	bool		 id;		/* a json_int_t there (else a code) */
 };
 
 /* The fields typed (and the choice of sex), */
@@ -41,15 +44,19 @@ static const struct person_field_def person_typed[] = {
 };
 
 /* and those chosen in a picker. */
+#define AT(member)	offsetof(struct person_choices, member)
 static const struct person_field_def person_picked[] = {
-	{ { "region", PERSON_REGION }, N_("Region of the employer"), true },
-	{ { "unit", PERSON_UNIT }, N_("Employer"), true },
-	{ { "department_id", PERSON_DEPARTMENT }, N_("Department"), true },
-	{ { "ethnicity", PERSON_ETHNICITY }, N_("Ethnicity"), true },
-	{ { "major", PERSON_MAJOR }, N_("Major"), false },
-	{ { "title_id", PERSON_TITLE }, N_("Professional title"), false },
-	{ { "education_level", PERSON_EDUCATION }, N_("Education"), false },
+	{ { "region", PERSON_REGION }, N_("Region of the employer"), true, .at = AT(region) },
+	{ { "unit", PERSON_UNIT }, N_("Employer"), true, .at = AT(unit) },
+	{ { "department_id", PERSON_DEPARTMENT }, N_("Department"), true, .at = AT(department_id),
+	    .id = true },
+	{ { "ethnicity", PERSON_ETHNICITY }, N_("Ethnicity"), true, .at = AT(ethnicity) },
+	{ { "major", PERSON_MAJOR }, N_("Major"), false, .at = AT(major) },
+	{ { "title_id", PERSON_TITLE }, N_("Professional title"), false, .at = AT(title_id),
+	    .id = true },
+	{ { "education_level", PERSON_EDUCATION }, N_("Education"), false, .at = AT(education) },
 };
+#undef AT
 
 #define NTYPED	(sizeof person_typed / sizeof person_typed[0])
 #define NPICKED	(sizeof person_picked / sizeof person_picked[0])
@@ -91,6 +98,61 @@ person_form_add(struct ui_form *f, int id, int y)
 	fd->required = d->required;
 	fd->y = y;
 	return fd;
+}
+
+/* What was chosen in pick field d: a code or an id, NULL when nothing. */
+static json_t *
+person_chosen(const struct person_choices *c, const struct person_field_def *d)
+{
+	const char *at = (const char *)c + d->at;
+	json_int_t id;
+
+	if (d->id) {
+		memcpy(&id, at, sizeof id);
+		return id > 0 ? json_integer(id) : NULL;
+	}
+	return *at != '\0' ? json_string(at) : NULL;
+}
+
+void
+person_form_params(struct ui_form *f, const struct person_choices *c, json_t *params,
+    bool all)
+{
+	for (size_t i = 0; i < NTYPED; i++) {
+		const struct person_field_def *d = &person_typed[i];
+		const char *v;
+		int sex;
+
+		if (ui_form_field(f, d->field.id) == NULL)
+			continue;
+		if (d->max < 0) {
+			if ((sex = ui_form_option(f, d->field.id)) >= 0)
+				json_object_set_new(params, d->field.name,
+				    json_string(sex == PERSON_SEX_MALE ? "male" : "female"));
+			continue;
+		}
+		v = ui_form_value(f, d->field.id);
+		if (all || d->required || *v != '\0')
+			json_object_set_new(params, d->field.name, json_string(v));
+	}
+	for (size_t i = 0; i < NPICKED; i++) {
+		const struct person_field_def *d = &person_picked[i];
+		json_t *v;
+
+		/* The region only narrows the units. */
+		if (d->field.id == PERSON_REGION || ui_form_field(f, d->field.id) == NULL)
+			continue;
+		if ((v = person_chosen(c, d)) == NULL && all) {
+			/* A required one sent empty (the server names it), another cleared. */
+			if (!d->required)
+				v = json_null();
+			else
+				v = d->field.id == PERSON_DEPARTMENT ? json_integer(0) :
+				    json_string("");
+		}
+		if (v != NULL)
+			json_object_set_new(params, d->field.name, v);
+	}
 }
 
 /* ---- pickers ---------------------------------------------------------------------- */
@@ -188,7 +250,7 @@ struct person_lookup {
 	const char	*within;
 };
 
-/* The picker's fetch: call the list's method and add its items; 0, or -1 (the picker says why). */
+/* The picker's fetch: the list's method, its items added; 0, or -1 (the picker says why). */
 static int
 person_fetch(struct ui_picker *pk, const char *filter, const char *after)
 {

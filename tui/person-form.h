@@ -72,6 +72,15 @@ const char *person_choose(struct app *a, struct ui_form *f, struct person_choice
 /* Delete on pick field id: nothing chosen any more, nor what depended on it. */
 void	person_unchoose(struct ui_form *f, struct person_choices *c, int id);
 
+/*
+ * The values of form f's fields (and of what c chose) into params, under
+ * their protocol names: those typed (sent even empty when required or all),
+ * the sex, the codes and ids chosen.  What was not chosen is left out, or
+ * with all, sent empty when required (the server names it) and null else.
+ */
+void	person_form_params(struct ui_form *f, const struct person_choices *c, json_t *params,
+	    bool all);
+
 /* app_form_errors on a form of these fields (and others, which no problem names). */
 const struct rpc_problem *person_form_errors(struct ui_form *f, const struct rpc_error *err);
 

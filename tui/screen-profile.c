@@ -309,13 +309,6 @@ profile_load(struct profile *p)
 	return 0;
 }
 
-/* An optional code: the code, or null to clear it. */
-static json_t *
-profile_optional(const char *code)
-{
-	return *code != '\0' ? json_string(code) : json_null();
-}
-
 /* The server refused the save: say why, beside the fields it names. */
 static void
 profile_refused(struct profile *p, const struct rpc_error *err)
@@ -355,17 +348,8 @@ profile_save(struct profile *p)
 	ui_repaint();
 
 	/* A required pick emptied with Delete is sent empty: the server names it. */
-	params = json_pack("{s:I, s:s, s:s, s:I, s:s, s:s, s:s, s:o, s:o, s:o}",
-	    "version", p->version,
-	    "phone", ui_form_value(f, PERSON_PHONE),
-	    "email", ui_form_value(f, PERSON_EMAIL),
-	    "department_id", p->c.department_id,
-	    "ethnicity", p->c.ethnicity,
-	    "native_place", ui_form_value(f, PERSON_NATIVE_PLACE),
-	    "school", ui_form_value(f, PERSON_SCHOOL),
-	    "major", profile_optional(p->c.major),
-	    "title_id", p->c.title_id > 0 ? json_integer(p->c.title_id) : json_null(),
-	    "education_level", profile_optional(p->c.education));
+	params = json_pack("{s:I}", "version", p->version);
+	person_form_params(f, &p->c, params, true);
 	if ((result = app_call(p->app, "profile.update", params, &err)) == NULL) {
 		if (!p->app->restart)
 			profile_refused(p, &err);

@@ -116,16 +116,6 @@ reg_autofill(struct reg *r)
 	    PERSON_SEX_FEMALE);
 }
 
-/* Add name: the value of text field id, when it is not empty. */
-static void
-reg_param_text(struct reg *r, json_t *params, const char *name, int id, bool always)
-{
-	const char *v = ui_form_value(&r->form, id);
-
-	if (always || *v != '\0')
-		json_object_set_new(params, name, json_string(v));
-}
-
 /*
  * Every problem of a refused registration on its field at once, the first
  * focused; a password that was refused is typed again.  The message line
@@ -158,38 +148,13 @@ reg_submit(struct reg *r)
 {
 	struct rpc_error err;
 	json_t *params, *result;
-	int sex;
 
 	ui_form_clear_errors(&r->form);
 	reg_say(r, _("Submitting..."), false);
 	ui_repaint();
 
 	params = json_object();
-	reg_param_text(r, params, "id_number", PERSON_ID_NUMBER, true);
-	reg_param_text(r, params, "password", PERSON_PASSWORD, true);
-	reg_param_text(r, params, "password_confirm", PERSON_PASSWORD_CONFIRM, true);
-	reg_param_text(r, params, "phone", PERSON_PHONE, true);
-	reg_param_text(r, params, "email", PERSON_EMAIL, true);
-	if (r->c.unit[0] != '\0')
-		json_object_set_new(params, "unit", json_string(r->c.unit));
-	if (r->c.department_id > 0)
-		json_object_set_new(params, "department_id", json_integer(r->c.department_id));
-	reg_param_text(r, params, "name", PERSON_NAME, true);
-	if ((sex = ui_form_option(&r->form, PERSON_SEX)) >= 0)
-		json_object_set_new(params, "sex", json_string(sex == PERSON_SEX_MALE ? "male" :
-		    "female"));
-	reg_param_text(r, params, "birth_date", PERSON_BIRTH_DATE, true);
-	if (r->c.ethnicity[0] != '\0')
-		json_object_set_new(params, "ethnicity", json_string(r->c.ethnicity));
-	reg_param_text(r, params, "native_place", PERSON_NATIVE_PLACE, false);
-	reg_param_text(r, params, "school", PERSON_SCHOOL, false);
-	if (r->c.major[0] != '\0')
-		json_object_set_new(params, "major", json_string(r->c.major));
-	if (r->c.title_id > 0)
-		json_object_set_new(params, "title_id", json_integer(r->c.title_id));
-	if (r->c.education[0] != '\0')
-		json_object_set_new(params, "education_level", json_string(r->c.education));
-
+	person_form_params(&r->form, &r->c, params, false);
 	if ((result = app_call(r->app, "account.register", params, &err)) == NULL) {
 		if (r->app->restart)
 			return false;
