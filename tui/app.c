@@ -262,6 +262,27 @@ app_next_event(struct app *a, struct ui_event *ev)
 	return ev->type == UI_EV_QUIT || ui_is_quit_key(ev) || a->restart;
 }
 
+bool
+app_may_leave(const struct app_leave *q, bool edited)
+{
+	/* The safe answer, staying, is focused. */
+	return !edited || ui_confirm_safe(_(q->title), _(q->question));
+}
+
+enum app_form_step
+app_form_event(struct ui_event *ev, const struct app_leave *q, bool edited)
+{
+	ui_repaint();
+	ui_next_event(ev);
+	if (ev->type == UI_EV_QUIT)
+		return APP_FORM_QUIT;
+	if (ui_is_quit_key(ev))
+		return app_may_leave(q, edited) ? APP_FORM_QUIT : APP_FORM_STAY;
+	if (ev->type == UI_EV_KEY && ev->key == UI_KEY_ESC)
+		return app_may_leave(q, edited) ? APP_FORM_BACK : APP_FORM_STAY;
+	return APP_FORM_EVENT;
+}
+
 void
 app_keep_in_view(size_t cur, size_t *top, int *rows)
 {

@@ -159,6 +159,29 @@ const char *app_sex_name(const char *sex);
  */
 bool	app_next_event(struct app *a, struct ui_event *ev);
 
+/* What app_form_event asks of a form's screen. */
+enum app_form_step {
+	APP_FORM_EVENT,		/* ev is the screen's to handle */
+	APP_FORM_STAY,		/* a way out the person refused: nothing to do */
+	APP_FORM_BACK,		/* Esc, agreed to */
+	APP_FORM_QUIT,		/* a signal, or the quit key (F10) agreed to */
+};
+
+/* What is asked before a form with input to lose is left: a dialog's title and question (N_). */
+struct app_leave {
+	const char	*title;
+	const char	*question;
+};
+
+/* Whether a form may be left: yes when nothing would be lost (!edited), else as answered. */
+bool	app_may_leave(const struct app_leave *q, bool edited);
+
+/*
+ * ui_repaint, then the next event into ev, for a form that asks before it
+ * is left: on Esc or the quit key the person is asked q when edited.
+ */
+enum app_form_step app_form_event(struct ui_event *ev, const struct app_leave *q, bool edited);
+
 /*
  * Move *top, the first row shown of a list, so that row cur is among the
  * *rows shown (made 1 at least).

@@ -286,16 +286,13 @@ password_leave_forced(struct app *a)
 }
 
 /*
- * May the form be left?  Asks first, the safe answer focused, when
- * something was typed or chosen.  A session's end leaves without asking
- * (there is no session to change the password in) and keeps no password.
+ * Asked before a form with input is left.  A session's end leaves without
+ * asking (there is no session to change the password in) and keeps no
+ * password.
  */
-static bool
-password_may_leave(struct password *p)
-{
-	return !ui_form_edited(&p->form) || ui_confirm_safe(_("Change password"),
-	    _("Leave without changing the password? What you typed will be lost."));
-}
+static const struct app_leave password_leave = {
+	N_("Change password"), N_("Leave without changing the password? What you typed will be lost.")
+};
 
 enum screen_id
 screen_password_run(struct app *a)
@@ -304,6 +301,7 @@ screen_password_run(struct app *a)
 	    .admin = app_me_is_unit_admin(a) };
 	struct ui_event ev;
 	enum screen_id next = SCREEN_HOME;
+	enum app_form_step step;
 	int id;
 
 	ui_form_init(&p.form);
@@ -324,28 +322,20 @@ screen_password_run(struct app *a)
 	ui_set_backdrop(password_paint, &p);
 	ui_help_set(p.forced ? password_forced_keys : password_keys);
 	for (;;) {
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT) {
-			next = SCREEN_QUIT;
-			break;
-		}
-		if (ui_is_quit_key(&ev)) {
-			if (!password_may_leave(&p))
-				continue;
-			next = SCREEN_QUIT;
-			break;
-		}
-		if (ev.type == UI_EV_KEY && ev.key == UI_KEY_ESC) {
-			if (!password_may_leave(&p))
-				continue;
-			next = p.forced ? password_leave_forced(a) : SCREEN_HOME;
+		step = app_form_event(&ev, &password_leave, ui_form_edited(&p.form));
+		if (step == APP_FORM_STAY)
+			continue;
+		if (step != APP_FORM_EVENT) {
+			if (step == APP_FORM_QUIT)
+				next = SCREEN_QUIT;
+			else
+				next = p.forced ? password_leave_forced(a) : SCREEN_HOME;
 			break;
 		}
 		if (ui_form_key(&p.form, &ev, &id) != UI_FORM_ACTIVATED)
 			continue;
 		if (id == PASSWORD_CANCEL) {
-			if (!password_may_leave(&p))
+			if (!app_may_leave(&password_leave, ui_form_edited(&p.form)))
 				continue;
 			next = p.forced ? password_leave_forced(a) : SCREEN_HOME;
 			break;

@@ -1061,24 +1061,21 @@ profile_keys_run(struct app *a)
 static struct {
 	bool		 set;
 	char		 id_number[24];
-	char		*values[PERSON_EDUCATION + 1];	/* by field id; owned */
-	json_int_t	 department_id, title_id;
-	char		 ethnicity[16], major[16], education[16], title_series[64];
+	char		*values[PERSON_FIELDS_END];	/* by field id; owned */
+	struct person_choices c;
 } profile_kept;
+
+#define PROFILE_NEDITABLE	(sizeof profile_editable / sizeof profile_editable[0])
 
 static void
 profile_keep(struct profile *p)
 {
 	app_copy(profile_kept.id_number, sizeof profile_kept.id_number,
 	    p->fixed_values[FIXED_ID_NUMBER]);
-	for (int id = PERSON_PHONE; id <= PERSON_EDUCATION; id++)
-		profile_kept.values[id] = xstrdup(ui_form_value(&p->form, id));
-	profile_kept.department_id = p->c.department_id;
-	profile_kept.title_id = p->c.title_id;
-	app_copy(profile_kept.ethnicity, sizeof profile_kept.ethnicity, p->c.ethnicity);
-	app_copy(profile_kept.major, sizeof profile_kept.major, p->c.major);
-	app_copy(profile_kept.education, sizeof profile_kept.education, p->c.education);
-	app_copy(profile_kept.title_series, sizeof profile_kept.title_series, p->c.title_series);
+	for (size_t i = 0; i < PROFILE_NEDITABLE; i++)
+		profile_kept.values[profile_editable[i]] = xstrdup(ui_form_value(&p->form,
+		    profile_editable[i]));
+	profile_kept.c = p->c;
 	profile_kept.set = true;
 }
 
@@ -1089,31 +1086,30 @@ profile_restore(struct profile *p)
 	if (!profile_kept.set)
 		return;
 	if (strcmp(profile_kept.id_number, p->fixed_values[FIXED_ID_NUMBER]) == 0) {
-		for (int id = PERSON_PHONE; id <= PERSON_EDUCATION; id++)
-			ui_form_choose(&p->form, id, profile_kept.values[id]);
-		p->c.department_id = profile_kept.department_id;
-		p->c.title_id = profile_kept.title_id;
-		app_copy(p->c.ethnicity, sizeof p->c.ethnicity, profile_kept.ethnicity);
-		app_copy(p->c.major, sizeof p->c.major, profile_kept.major);
-		app_copy(p->c.education, sizeof p->c.education, profile_kept.education);
-		app_copy(p->c.title_series, sizeof p->c.title_series, profile_kept.title_series);
+		for (size_t i = 0; i < PROFILE_NEDITABLE; i++)
+			ui_form_choose(&p->form, profile_editable[i],
+			    profile_kept.values[profile_editable[i]]);
+		p->c = profile_kept.c;
 		if (profile_touched(p))
 			profile_say(p, _("Your changes not saved when the session ended are back; "
 			    "check them and save."), false);
 	}
-	for (int id = PERSON_PHONE; id <= PERSON_EDUCATION; id++) {
+	for (int id = 0; id < PERSON_FIELDS_END; id++) {
 		free(profile_kept.values[id]);
 		profile_kept.values[id] = NULL;
 	}
 	profile_kept.set = false;
 }
 
-/* May the form be left?  Asks first, the safe answer focused, when changes are unsaved. */
+/* Asked before the form is left with changes unsaved. */
+static const struct app_leave profile_leave = {
+	N_("Profile"), N_("Leave without saving? Your changes will be lost.")
+};
+
 static bool
 profile_may_leave(struct profile *p)
 {
-	return !profile_touched(p) || ui_confirm_safe(_("Profile"),
-	    _("Leave without saving? Your changes will be lost."));
+	return app_may_leave(&profile_leave, profile_touched(p));
 }
 
 enum screen_id
@@ -1123,6 +1119,7 @@ screen_profile_run(struct app *a)
 	struct ui_event ev;
 	enum screen_id next = SCREEN_HOME;
 	enum ui_form_result res;
+	enum app_form_step step;
 	unsigned seen = a->changes;
 	int id;
 
@@ -1139,22 +1136,13 @@ screen_profile_run(struct app *a)
 	for (;;) {
 		if (app_changed(a, &seen))
 			profile_changed(&p);
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT) {
-			next = SCREEN_QUIT;
-			break;
-		}
-		if (ui_is_quit_key(&ev)) {
-			if (!profile_may_leave(&p))
-				continue;
-			next = SCREEN_QUIT;
-			break;
-		}
-		if (ev.type == UI_EV_KEY && ev.key == UI_KEY_ESC) {
-			if (profile_may_leave(&p))
-				break;
+		step = app_form_event(&ev, &profile_leave, profile_touched(&p));
+		if (step == APP_FORM_STAY)
 			continue;
+		if (step != APP_FORM_EVENT) {
+			if (step == APP_FORM_QUIT)
+				next = SCREEN_QUIT;
+			break;
 		}
 		if (ev.type == UI_EV_KEY && ev.key == KEY_F(5)) {
 			profile_reload(&p);

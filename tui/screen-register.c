@@ -191,13 +191,10 @@ reg_build(struct reg *r)
  */
 static struct reg *reg_kept;
 
-/* May the form be left?  Asks first, the safe answer focused, when there is input. */
-static bool
-reg_may_leave(struct reg *r)
-{
-	return !ui_form_edited(&r->form) || ui_confirm_safe(_("Register"),
-	    _("Leave the registration? What you typed will be lost."));
-}
+/* Asked before a form with input is left. */
+static const struct app_leave reg_leave = {
+	N_("Register"), N_("Leave the registration? What you typed will be lost.")
+};
 
 enum screen_id
 screen_register_run(struct app *a)
@@ -206,6 +203,7 @@ screen_register_run(struct app *a)
 	struct ui_event ev;
 	enum screen_id next = SCREEN_LOGIN;
 	enum ui_form_result res;
+	enum app_form_step step;
 	const char *text;
 	int id;
 
@@ -221,22 +219,13 @@ screen_register_run(struct app *a)
 	ui_set_backdrop(reg_paint, r);
 	ui_help_set(reg_keys);
 	for (;;) {
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT) {
-			next = SCREEN_QUIT;
-			break;
-		}
-		if (ui_is_quit_key(&ev)) {
-			if (!reg_may_leave(r))
-				continue;
-			next = SCREEN_QUIT;
-			break;
-		}
-		if (ev.type == UI_EV_KEY && ev.key == UI_KEY_ESC) {
-			if (reg_may_leave(r))
-				break;
+		step = app_form_event(&ev, &reg_leave, ui_form_edited(&r->form));
+		if (step == APP_FORM_STAY)
 			continue;
+		if (step != APP_FORM_EVENT) {
+			if (step == APP_FORM_QUIT)
+				next = SCREEN_QUIT;
+			break;
 		}
 		res = ui_form_key(&r->form, &ev, &id);
 		reg_autofill(r);
@@ -247,7 +236,7 @@ screen_register_run(struct app *a)
 		if (res != UI_FORM_ACTIVATED)
 			continue;
 		if (id == REG_BACK) {
-			if (reg_may_leave(r))
+			if (app_may_leave(&reg_leave, ui_form_edited(&r->form)))
 				break;
 			continue;
 		}
