@@ -262,6 +262,30 @@ app_next_event(struct app *a, struct ui_event *ev)
 	return ev->type == UI_EV_QUIT || ui_is_quit_key(ev) || a->restart;
 }
 
+void
+app_form_frame(struct ui_form *f, const char *header, const char *title, struct app_frame *fr)
+{
+	if (fr->w == 0) {
+		fr->w = COLS >= 100 ? 96 : COLS - 2;
+		fr->top = 1;
+		fr->h = LINES - 3;
+	}
+	fr->x0 = (COLS - fr->w) / 2;
+	ui_header(header);
+	ui_box(fr->top, fr->x0, fr->h, fr->w, title, UI_FRAME);
+	ui_form_set_box(f, fr->top, fr->x0, fr->h, fr->w);
+}
+
+void
+app_form_scrolled(struct ui_form *f, const struct app_frame *fr)
+{
+	if (f->view_top > 0)
+		ui_put(fr->top, fr->x0 + fr->w - 16, 14, _("(more above)"), UI_HINT, false);
+	if (ui_form_last_row(f) >= f->view_top + f->view_h)
+		ui_put(fr->top + fr->h - 1, fr->x0 + fr->w - 16, 14, _("(more below)"), UI_HINT,
+		    false);
+}
+
 bool
 app_may_leave(const struct app_leave *q, bool edited)
 {

@@ -159,6 +159,23 @@ const char *app_sex_name(const char *sex);
  */
 bool	app_next_event(struct app *a, struct ui_event *ev);
 
+/* Where a form's frame is on the screen. */
+struct app_frame {
+	int		 top, x0, h, w;
+};
+
+/*
+ * A form's screen: the header, and form f in a frame titled title (its
+ * box).  fr->w 0: as wide as fits up to 96 columns, from row 1 to above the
+ * message line; else fr->top, fr->h and fr->w are the screen's.  fr->x0
+ * centres it.
+ */
+void	app_form_frame(struct ui_form *f, const char *header, const char *title,
+	    struct app_frame *fr);
+
+/* Marks on frame fr of a form that scrolls: "(more above)", "(more below)". */
+void	app_form_scrolled(struct ui_form *f, const struct app_frame *fr);
+
 /* What app_form_event asks of a form's screen. */
 enum app_form_step {
 	APP_FORM_EVENT,		/* ev is the screen's to handle */

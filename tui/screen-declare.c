@@ -143,16 +143,16 @@ declare_paint(void *arg)
 {
 	struct declare *d = arg;
 	struct ui_form *f = &d->form;
-	int w = COLS >= 100 ? 96 : COLS - 2, x0 = (COLS - w) / 2, top = 1, h = LINES - 3;
-	int y, bx, row;
+	struct app_frame fr = { 0 };
+	int w, x0, y, bx, row;
 	struct ui_field *path = ui_form_field(f, DECL_PATH);
 	struct ui_field *amount = ui_form_field(f, DECL_AMOUNT), *focused;
 	const char *hints;
 
-	ui_header(d->id != 0 ? _("Continuing Education · Edit a declaration") :
-	    _("Continuing Education · Declare hours and credits"));
-	ui_box(top, x0, h, w, _("Declaration"), UI_FRAME);
-	ui_form_set_box(f, top, x0, h, w);
+	app_form_frame(f, d->id != 0 ? _("Continuing Education · Edit a declaration") :
+	    _("Continuing Education · Declare hours and credits"), _("Declaration"), &fr);
+	w = fr.w;
+	x0 = fr.x0;
 	ui_form_place_labels(f, x0 + 5);
 	for (size_t i = 0; i < f->n; i++) {
 		struct ui_field *fd = &f->fields[i];
@@ -190,10 +190,7 @@ declare_paint(void *arg)
 		    f->label_width, text, UI_HINT, false);
 		free(text);
 	}
-	if (f->view_top > 0)
-		ui_put(top, x0 + w - 16, 14, _("(more above)"), UI_HINT, false);
-	if (ui_form_last_row(f) >= f->view_top + f->view_h)
-		ui_put(top + h - 1, x0 + w - 16, 14, _("(more below)"), UI_HINT, false);
+	app_form_scrolled(f, &fr);
 	ui_message_line(d->message, d->message_error);
 	focused = ui_form_field(f, ui_form_focus_id(f));
 	if (ui_form_focus_id(f) == DECL_PATH)

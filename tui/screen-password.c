@@ -95,14 +95,15 @@ password_paint(void *arg)
 	struct password *p = arg;
 	struct ui_form *f = &p->form;
 	struct ui_field *ok, *cancel;
-	int w = PASSWORD_FRAME_WIDTH, x0 = (COLS - w) / 2, top = 2, y;
-	int h = password_buttons_row(p) + 3;
+	struct app_frame fr = { .top = 2, .w = PASSWORD_FRAME_WIDTH };
+	int w, x0, y;
 
-	if (h > LINES - 3 - top)
-		h = LINES - 3 - top;
-	ui_header(_("Continuing Education · Change password"));
-	ui_box(top, x0, h, w, _("Change password"), UI_FRAME);
-	ui_form_set_box(f, top, x0, h, w);
+	fr.h = password_buttons_row(p) + 3;
+	if (fr.h > LINES - 3 - fr.top)
+		fr.h = LINES - 3 - fr.top;
+	app_form_frame(f, _("Continuing Education · Change password"), _("Change password"), &fr);
+	w = fr.w;
+	x0 = fr.x0;
 	ui_form_place_labels(f, x0 + 4);
 	ok = ui_form_field(f, PASSWORD_OK);
 	cancel = ui_form_field(f, PASSWORD_CANCEL);

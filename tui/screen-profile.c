@@ -130,12 +130,12 @@ profile_paint(void *arg)
 	struct profile *p = arg;
 	struct ui_form *f = &p->form;
 	struct ui_field *title = ui_form_field(f, PERSON_TITLE);
-	int w = COLS >= 100 ? 96 : COLS - 2, x0 = (COLS - w) / 2, top = 1, h = LINES - 3;
-	int fx, y, bx, gap, buttons = 0, mark_x = 0;
+	struct app_frame fr = { 0 };
+	int w, x0, fx, y, bx, gap, buttons = 0, mark_x = 0;
 
-	ui_header(_("Continuing Education · Profile"));
-	ui_box(top, x0, h, w, _("Profile"), UI_FRAME);
-	ui_form_set_box(f, top, x0, h, w);
+	app_form_frame(f, _("Continuing Education · Profile"), _("Profile"), &fr);
+	w = fr.w;
+	x0 = fr.x0;
 	profile_place_labels(p, x0 + 5);
 	fx = title->x;
 	/* The buttons in a row; closer together when they would not fit. */
@@ -184,10 +184,7 @@ profile_paint(void *arg)
 		if ((y = ui_form_screen_y(f, PROF_ROW_PENDING)) >= 0)
 			ui_put(y, x0 + 2, w - 3, p->pending_note, UI_TITLE, false);
 	}
-	if (f->view_top > 0)
-		ui_put(top, x0 + w - 16, 14, _("(more above)"), UI_HINT, false);
-	if (ui_form_last_row(f) >= f->view_top + f->view_h)
-		ui_put(top + h - 1, x0 + w - 16, 14, _("(more below)"), UI_HINT, false);
+	app_form_scrolled(f, &fr);
 
 	ui_message_line(p->message, p->message_error);
 	app_status(p->app, NULL);

@@ -71,11 +71,12 @@ reg_paint(void *arg)
 	struct reg *r = arg;
 	struct ui_form *f = &r->form;
 	struct ui_field *submit, *back;
-	int w = COLS >= 100 ? 96 : COLS - 2, x0 = (COLS - w) / 2, top = 1, h = LINES - 3, y;
+	struct app_frame fr = { 0 };
+	int w, x0, y;
 
-	ui_header(_("Continuing Education · Register"));
-	ui_box(top, x0, h, w, _("Personal registration"), UI_FRAME);
-	ui_form_set_box(f, top, x0, h, w);
+	app_form_frame(f, _("Continuing Education · Register"), _("Personal registration"), &fr);
+	w = fr.w;
+	x0 = fr.x0;
 	ui_form_place_labels(f, x0 + 5);
 	submit = ui_form_field(f, REG_SUBMIT);
 	back = ui_form_field(f, REG_BACK);
@@ -87,10 +88,7 @@ reg_paint(void *arg)
 		ui_put(y, x0 + 2, w - 4, _("Account information"), UI_TITLE, false);
 	if ((y = ui_form_screen_y(f, REG_ROW_PERSONAL)) >= 0)
 		ui_put(y, x0 + 2, w - 4, _("Personal information (* required)"), UI_TITLE, false);
-	if (f->view_top > 0)
-		ui_put(top, x0 + w - 16, 14, _("(more above)"), UI_HINT, false);
-	if (ui_form_last_row(f) >= f->view_top + f->view_h)
-		ui_put(top + h - 1, x0 + w - 16, 14, _("(more below)"), UI_HINT, false);
+	app_form_scrolled(f, &fr);
 
 	ui_message_line(r->message, r->message_error);
 	app_status(r->app, NULL);
