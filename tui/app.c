@@ -456,6 +456,20 @@ app_list_key(const struct ui_event *ev, size_t *cur, size_t n, int rows)
 	return false;
 }
 
+bool
+app_paged_key(const struct ui_event *ev, size_t *cur, size_t n, int rows, bool more,
+    size_t (*load_more)(void *), void *arg)
+{
+	size_t step = ev->type == UI_EV_KEY && ev->key == KEY_NPAGE && rows > 1 ?
+	    (size_t)rows - 1 : 1;
+	bool down = ev->type == UI_EV_KEY ? ev->key == KEY_DOWN || ev->key == KEY_NPAGE :
+	    ev->type == UI_EV_CHAR && ev->ch == 'j';
+
+	if (down && more && *cur + step >= n)
+		n = load_more(arg);
+	return app_list_key(ev, cur, n, rows);
+}
+
 char *
 app_expand_home(const char *path)
 {

@@ -240,6 +240,14 @@ void	app_say(char *buf, size_t size, bool *error_flag, const char *text, bool er
  */
 bool	app_list_key(const struct ui_event *ev, size_t *cur, size_t n, int rows);
 
+/*
+ * app_list_key on a list read a page at a time: a step down past the last
+ * row read first reads the next page when there is one (more):
+ * load_more(arg) reads it and returns how many rows there are now.
+ */
+bool	app_paged_key(const struct ui_event *ev, size_t *cur, size_t n, int rows, bool more,
+	    size_t (*load_more)(void *), void *arg);
+
 /* "~/x" as $HOME/x, other paths as they are.  Caller frees. */
 char	*app_expand_home(const char *path);
 

@@ -710,22 +710,14 @@ profile_history_detail(struct profile_history *h)
 	free(text);
 }
 
-/* Move the cursor by step rows, reading the next page when it runs off the end. */
-static void
-profile_history_move(struct profile_history *h, long step)
+/* app_paged_key's load_more: the next page; how many entries there are now. */
+static size_t
+profile_history_more(void *arg)
 {
-	size_t n = json_array_size(h->items);
+	struct profile_history *h = arg;
 
-	if (step > 0 && h->cur + (size_t)step >= n && h->next != NULL) {
-		profile_history_load(h, true);
-		n = json_array_size(h->items);
-	}
-	if (n == 0)
-		return;
-	if (step < 0)
-		h->cur = (size_t)-step > h->cur ? 0 : h->cur - (size_t)-step;
-	else
-		h->cur = h->cur + (size_t)step >= n ? n - 1 : h->cur + (size_t)step;
+	profile_history_load(h, true);
+	return json_array_size(h->items);
 }
 
 int
@@ -734,7 +726,6 @@ profile_history_run(struct app *a, const char *who, json_int_t account_id)
 	struct profile_history h = { .app = a, .account_id = account_id, .who = who };
 	struct ui_event ev;
 	unsigned seen = a->changes;
-	long page;
 	int rc = 0;
 
 	h.items = json_array();
@@ -751,13 +742,13 @@ profile_history_run(struct app *a, const char *who, json_int_t account_id)
 			rc = -1;
 			break;
 		}
-		page = h.rows > 1 ? h.rows - 1 : 1;
+		if (app_paged_key(&ev, &h.cur, json_array_size(h.items), h.rows, h.next != NULL,
+		    profile_history_more, &h)) {
+			h.message[0] = '\0';
+			continue;
+		}
 		if (ev.type == UI_EV_CHAR) {
-			if (ev.ch == 'j')
-				profile_history_move(&h, 1);
-			else if (ev.ch == 'k')
-				profile_history_move(&h, -1);
-			else if (ev.ch == 'q')
+			if (ev.ch == 'q')
 				break;
 			continue;
 		}
@@ -767,24 +758,6 @@ profile_history_run(struct app *a, const char *who, json_int_t account_id)
 			break;
 		h.message[0] = '\0';
 		switch (ev.key) {
-		case KEY_DOWN:
-			profile_history_move(&h, 1);
-			break;
-		case KEY_UP:
-			profile_history_move(&h, -1);
-			break;
-		case KEY_NPAGE:
-			profile_history_move(&h, page);
-			break;
-		case KEY_PPAGE:
-			profile_history_move(&h, -page);
-			break;
-		case KEY_HOME:
-			h.cur = 0;
-			break;
-		case KEY_END:
-			h.cur = json_array_size(h.items) > 0 ? json_array_size(h.items) - 1 : 0;
-			break;
 		case UI_KEY_ENTER:
 			profile_history_detail(&h);
 			break;

@@ -657,17 +657,14 @@ progress_tab(struct progress *p, int tab)
 	progress_load(p, false);
 }
 
-static void
-progress_move(struct progress *p, long step)
+/* app_paged_key's load_more: the next page; how many records there are now. */
+static size_t
+progress_more(void *arg)
 {
-	if (step > 0 && p->cur + (size_t)step >= p->n && p->next != NULL)
-		progress_load(p, true);
-	if (p->n == 0)
-		return;
-	if (step < 0)
-		p->cur = (size_t)-step > p->cur ? 0 : p->cur - (size_t)-step;
-	else
-		p->cur = p->cur + (size_t)step >= p->n ? p->n - 1 : p->cur + (size_t)step;
+	struct progress *p = arg;
+
+	progress_load(p, true);
+	return p->n;
 }
 
 enum screen_id
@@ -677,7 +674,6 @@ screen_progress_run(struct app *a)
 	struct ui_event ev;
 	enum screen_id next = SCREEN_HOME;
 	unsigned seen = a->changes;
-	long page;
 	int rc;
 
 	ui_set_backdrop(progress_paint, &p);
@@ -706,13 +702,12 @@ screen_progress_run(struct app *a)
 			p.cur = cur < p.n ? cur : p.n > 0 ? p.n - 1 : 0;
 			progress_say(&p, a->change_message, false);
 		}
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev) || a->restart) {
+		if (app_next_event(a, &ev)) {
 			next = SCREEN_QUIT;
 			break;
 		}
-		page = p.rows > 1 ? p.rows - 1 : 1;
+		if (app_paged_key(&ev, &p.cur, p.n, p.rows, p.next != NULL, progress_more, &p))
+			continue;
 		rc = 0;
 		if (ev.type == UI_EV_CHAR) {
 			if (ev.ch >= '1' && ev.ch < '1' + PROGRESS_TABS) {
@@ -720,12 +715,6 @@ screen_progress_run(struct app *a)
 				continue;
 			}
 			switch (ev.ch) {
-			case 'j':
-				progress_move(&p, 1);
-				break;
-			case 'k':
-				progress_move(&p, -1);
-				break;
 			case 'w':
 			case 'e':
 			case 's':
@@ -746,18 +735,6 @@ screen_progress_run(struct app *a)
 			case KEY_RIGHT:
 				progress_tab(&p, (p.tab + (ev.key == KEY_LEFT ? PROGRESS_TABS - 1 :
 				    1)) % PROGRESS_TABS);
-				break;
-			case KEY_DOWN:
-				progress_move(&p, 1);
-				break;
-			case KEY_UP:
-				progress_move(&p, -1);
-				break;
-			case KEY_NPAGE:
-				progress_move(&p, page);
-				break;
-			case KEY_PPAGE:
-				progress_move(&p, -page);
 				break;
 			case UI_KEY_ENTER:
 				progress_say(&p, "", false);
