@@ -419,6 +419,18 @@ app_json_str(json_t *o, const char *key)
 	return s != NULL ? s : "";
 }
 
+char *
+app_json_text(json_t *v)
+{
+	if (json_is_string(v))
+		return xstrdup(json_string_value(v));
+	if (json_is_integer(v))
+		return xasprintf("%lld", (long long)json_integer_value(v));
+	if (json_is_real(v))
+		return xasprintf("%g", json_real_value(v));
+	return xstrdup("");
+}
+
 void
 app_say(char *buf, size_t size, bool *error_flag, const char *text, bool error)
 {

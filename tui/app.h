@@ -231,6 +231,9 @@ int	app_person_label_width(void);
 /* The string under key of an object o, "" when o or the string is absent (o's). */
 const char *app_json_str(json_t *o, const char *key);
 
+/* A JSON value as text: a string as it is, a number as typed, "" else.  Caller frees. */
+char	*app_json_text(json_t *v);
+
 /* A screen's status message: text into buf (size bytes), *error_flag = error. */
 void	app_say(char *buf, size_t size, bool *error_flag, const char *text, bool error);
 

@@ -58,8 +58,6 @@ struct password {
 	int		 config_keys;	/* keys listed, not chosen */
 };
 
-#define password_str app_json_str
-
 /* The row after the keys' list: the buttons. */
 static int
 password_buttons_row(const struct password *p)
@@ -128,7 +126,7 @@ password_paint(void *arg)
 		if (p->labels[i] != NULL ||
 		    (y = ui_form_screen_y(f, ROW_KEYS + 1 + (int)i)) < 0)
 			continue;
-		line = xasprintf("%s  %s", password_str(key, "fingerprint"),
+		line = xasprintf("%s  %s", app_json_str(key, "fingerprint"),
 		    _("(server configuration: stays)"));
 		ui_put(y, x0 + 4, w - 8, line, UI_HINT, false);
 		free(line);
@@ -149,12 +147,12 @@ static const struct app_field password_fields[] = {
 static char *
 password_key_label(json_t *key)
 {
-	const char *type = password_str(key, "type"), *fp = password_str(key, "fingerprint");
+	const char *type = app_json_str(key, "type"), *fp = app_json_str(key, "fingerprint");
 	char *full, *fit;
 
 	if (strncmp(type, "ssh-", 4) == 0)
 		type += 4;
-	full = xasprintf("%s %.15s… %s", type, fp, password_str(key, "comment"));
+	full = xasprintf("%s %.15s… %s", type, fp, app_json_str(key, "comment"));
 	fit = text_fit(full, PASSWORD_KEY_LABEL);
 	free(full);
 	return fit;

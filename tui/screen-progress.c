@@ -86,8 +86,6 @@ progress_say(struct progress *p, const char *text, bool error)
 	p->message_error = error;
 }
 
-#define progress_str app_json_str
-
 static const char *
 progress_tab_name(int tab)
 {
@@ -198,7 +196,7 @@ progress_load(struct progress *p, bool more)
 	}
 	json_array_foreach(json_object_get(result, "items"), i, item) {
 		struct progress_item *it;
-		const char *at = progress_str(item, "submitted_at");
+		const char *at = app_json_str(item, "submitted_at");
 		char when[32];
 
 		if (p->n == p->cap) {
@@ -208,16 +206,16 @@ progress_load(struct progress *p, bool more)
 		it = &p->items[p->n++];
 		it->id = json_integer_value(json_object_get(item, "id"));
 		it->when = xstrdup(app_format_time(*at != '\0' ? at :
-		    progress_str(item, "created_at"), when, sizeof when));
-		it->form = xstrdup(progress_str(json_object_get(item, "form"), "name"));
-		it->title = xstrdup(progress_str(item, "title"));
+		    app_json_str(item, "created_at"), when, sizeof when));
+		it->form = xstrdup(app_json_str(json_object_get(item, "form"), "name"));
+		it->title = xstrdup(app_json_str(item, "title"));
 		it->actions = progress_action_bits(item);
 		it->year = xasprintf("%lld",
 		    (long long)json_integer_value(json_object_get(item, "year")));
-		it->amount = xasprintf("%s %s", progress_str(item, "amount"),
-		    progress_counts_name(progress_str(item, "counts")));
-		it->state = xstrdup(progress_str(item, "state"));
-		it->state_label = xstrdup(progress_str(item, "state_label"));
+		it->amount = xasprintf("%s %s", app_json_str(item, "amount"),
+		    progress_counts_name(app_json_str(item, "counts")));
+		it->state = xstrdup(app_json_str(item, "state"));
+		it->state_label = xstrdup(app_json_str(item, "state_label"));
 	}
 	free(p->next);
 	next = json_object_get(result, "next");
@@ -402,15 +400,9 @@ progress_action_name(const char *action)
 static char *
 progress_value(json_t *v)
 {
-	if (json_is_string(v))
-		return xstrdup(json_string_value(v));
-	if (json_is_integer(v))
-		return xasprintf("%lld", (long long)json_integer_value(v));
-	if (json_is_real(v))
-		return xasprintf("%g", json_real_value(v));
 	if (json_is_object(v))
-		return xasprintf(_("%s to %s"), progress_str(v, "from"), progress_str(v, "to"));
-	return xstrdup("");
+		return xasprintf(_("%s to %s"), app_json_str(v, "from"), app_json_str(v, "to"));
+	return app_json_text(v);
 }
 
 /*
@@ -429,33 +421,33 @@ progress_detail_text(json_t *d)
 
 	json_array_foreach(json_object_get(json_object_get(form, "definition"), "fields"), i,
 	    def) {
-		if (text_width(progress_str(def, "label")) > w)
-			w = text_width(progress_str(def, "label"));
+		if (text_width(app_json_str(def, "label")) > w)
+			w = text_width(app_json_str(def, "label"));
 	}
 	w += 2;
 	if (json_is_object(person)) {
-		app_append_row(&text, _("Name"), w, progress_str(person, "name"));
-		app_append_row(&text, _("ID number"), w, progress_str(person, "id_number"));
-		app_append_row(&text, _("Department"), w, progress_str(person, "department"));
+		app_append_row(&text, _("Name"), w, app_json_str(person, "name"));
+		app_append_row(&text, _("ID number"), w, app_json_str(person, "id_number"));
+		app_append_row(&text, _("Department"), w, app_json_str(person, "department"));
 	}
-	app_append_row(&text, _("Learning form"), w, progress_str(form, "name"));
+	app_append_row(&text, _("Learning form"), w, app_json_str(form, "name"));
 	json_array_foreach(json_object_get(json_object_get(form, "definition"), "fields"), i,
 	    def) {
 		v = progress_value(json_object_get(json_object_get(d, "fields"),
-		    progress_str(def, "key")));
-		app_append_row(&text, progress_str(def, "label"), w, v);
+		    app_json_str(def, "key")));
+		app_append_row(&text, app_json_str(def, "label"), w, v);
 		free(v);
 	}
 	v = xasprintf("%lld", (long long)json_integer_value(json_object_get(d, "year")));
 	app_append_row(&text, _("Counts toward year"), w, v);
 	free(v);
-	v = xasprintf("%s %s", progress_str(d, "amount"),
-	    progress_counts_name(progress_str(d, "counts")));
-	app_append_row(&text, strcmp(progress_str(d, "counts"), "credits") == 0 ?
+	v = xasprintf("%s %s", app_json_str(d, "amount"),
+	    progress_counts_name(app_json_str(d, "counts")));
+	app_append_row(&text, strcmp(app_json_str(d, "counts"), "credits") == 0 ?
 	    _("Credits") : _("Hours"), w, v);
 	free(v);
 	if (json_is_object(att)) {
-		v = xasprintf(_("%s (%s, %s)"), progress_str(att, "name"), progress_str(att, "mime"),
+		v = xasprintf(_("%s (%s, %s)"), app_json_str(att, "name"), app_json_str(att, "mime"),
 		    format_size(json_integer_value(json_object_get(att, "size")), size,
 		    sizeof size));
 		app_append_row(&text, _("Attachment"), w, v);
@@ -463,33 +455,33 @@ progress_detail_text(json_t *d)
 	} else {
 		app_append_row(&text, _("Attachment"), w, _("none"));
 	}
-	app_append_row(&text, _("State"), w, progress_str(d, "state_label"));
-	if (*progress_str(d, "submitted_at") != '\0')
+	app_append_row(&text, _("State"), w, app_json_str(d, "state_label"));
+	if (*app_json_str(d, "submitted_at") != '\0')
 		app_append_row(&text, _("Submitted"), w,
-		    app_format_time(progress_str(d, "submitted_at"), when, sizeof when));
-	if (*progress_str(d, "decided_at") != '\0') {
+		    app_format_time(app_json_str(d, "submitted_at"), when, sizeof when));
+	if (*app_json_str(d, "decided_at") != '\0') {
 		app_append_row(&text, _("Decided"), w,
-		    app_format_time(progress_str(d, "decided_at"), when, sizeof when));
+		    app_format_time(app_json_str(d, "decided_at"), when, sizeof when));
 		app_append_row(&text, _("Decided by"), w,
-		    progress_str(json_object_get(d, "decided_by"), "name"));
+		    app_json_str(json_object_get(d, "decided_by"), "name"));
 	}
-	if (*progress_str(d, "reject_reason") != '\0')
-		app_append_row(&text, _("Reason"), w, progress_str(d, "reject_reason"));
+	if (*app_json_str(d, "reject_reason") != '\0')
+		app_append_row(&text, _("Reason"), w, app_json_str(d, "reject_reason"));
 
 	v = xasprintf("%s\n%s\n", text, _("Decision history"));
 	free(text);
 	text = v;
 	json_array_foreach(json_object_get(d, "history"), i, h) {
 		json_t *actor = json_object_get(h, "actor");
-		const char *action = progress_str(h, "action");
+		const char *action = app_json_str(h, "action");
 		/* The state after it, unless the action's own word says it ("rejected"). */
 		const char *to = strcmp(action, "approve") == 0 || strcmp(action, "reject") == 0 ||
-		    strcmp(action, "delete") == 0 ? "" : progress_str(h, "to_label");
+		    strcmp(action, "delete") == 0 ? "" : app_json_str(h, "to_label");
 		char *row = xasprintf("%s  %s%s%s  %s%s%s\n",
-		    app_format_time(progress_str(h, "at"), when, sizeof when),
+		    app_format_time(app_json_str(h, "at"), when, sizeof when),
 		    progress_action_name(action), *to != '\0' ? " → " : "", to,
-		    json_is_object(actor) ? progress_str(actor, "name") : "",
-		    *progress_str(h, "reason") != '\0' ? "  " : "", progress_str(h, "reason"));
+		    json_is_object(actor) ? app_json_str(actor, "name") : "",
+		    *app_json_str(h, "reason") != '\0' ? "  " : "", app_json_str(h, "reason"));
 
 		v = xasprintf("%s%s", text, row);
 		free(text);
@@ -634,7 +626,7 @@ progress_detail(struct progress *p, int direct)
 			rc = progress_act(p, d, direct);
 	} else {
 		text = progress_detail_text(d);
-		key = ui_pager(progress_str(json_object_get(d, "form"), "name"), text, hints, keys);
+		key = ui_pager(app_json_str(json_object_get(d, "form"), "name"), text, hints, keys);
 		free(text);
 		if (key < 0)
 			rc = -1;
