@@ -286,6 +286,36 @@ app_form_scrolled(struct ui_form *f, const struct app_frame *fr)
 		    false);
 }
 
+/* Whether field fd is a button shown on row y. */
+static bool
+app_is_button_on(const struct ui_field *fd, int y)
+{
+	return fd->type == UI_FIELD_BUTTON && !fd->hidden && fd->y == y;
+}
+
+int
+app_buttons_width(struct ui_form *f, int y, int gap)
+{
+	int w = 0;
+
+	for (size_t i = 0; i < f->n; i++) {
+		if (app_is_button_on(&f->fields[i], y))
+			w += (w > 0 ? gap : 0) + f->fields[i].width;
+	}
+	return w;
+}
+
+void
+app_place_buttons(struct ui_form *f, int y, int x, int gap)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		if (!app_is_button_on(&f->fields[i], y))
+			continue;
+		f->fields[i].x = x;
+		x += f->fields[i].width + gap;
+	}
+}
+
 bool
 app_may_leave(const struct app_leave *q, bool edited)
 {

@@ -176,6 +176,12 @@ void	app_form_frame(struct ui_form *f, const char *header, const char *title,
 /* Marks on frame fr of a form that scrolls: "(more above)", "(more below)". */
 void	app_form_scrolled(struct ui_form *f, const struct app_frame *fr);
 
+/* The columns of the buttons of form f shown on row y, in a row gap columns apart. */
+int	app_buttons_width(struct ui_form *f, int y, int gap);
+
+/* Put the buttons of form f shown on row y in a row from column x, gap columns apart. */
+void	app_place_buttons(struct ui_form *f, int y, int x, int gap);
+
 /* What app_form_event asks of a form's screen. */
 enum app_form_step {
 	APP_FORM_EVENT,		/* ev is the screen's to handle */

@@ -142,7 +142,7 @@ declare_paint(void *arg)
 	struct declare *d = arg;
 	struct ui_form *f = &d->form;
 	struct app_frame fr = { 0 };
-	int w, x0, y, bx, row;
+	int w, x0, y, row;
 	struct ui_field *path = ui_form_field(f, DECL_PATH);
 	struct ui_field *amount = ui_form_field(f, DECL_AMOUNT), *focused;
 	const char *hints;
@@ -158,14 +158,7 @@ declare_paint(void *arg)
 		if (fd->type == UI_FIELD_TEXT && fd->x + fd->width > x0 + w - 4)
 			fd->width = x0 + w - 4 - fd->x;
 	}
-	bx = x0 + 5;
-	for (size_t i = 0; i < f->n; i++) {
-		if (f->fields[i].type != UI_FIELD_BUTTON || f->fields[i].hidden ||
-		    f->fields[i].id == DECL_INBOX)
-			continue;
-		f->fields[i].x = bx;
-		bx += f->fields[i].width + 3;
-	}
+	app_place_buttons(f, ui_form_field(f, DECL_BACK)->y, x0 + 5, 3);
 	if (ui_form_field(f, DECL_INBOX) != NULL)
 		ui_form_field(f, DECL_INBOX)->x = f->label_x + f->label_width + 1;
 	ui_form_draw(f, true);

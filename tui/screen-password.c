@@ -92,7 +92,6 @@ password_paint(void *arg)
 {
 	struct password *p = arg;
 	struct ui_form *f = &p->form;
-	struct ui_field *ok, *cancel;
 	struct app_frame fr = { .top = 2, .w = PASSWORD_FRAME_WIDTH };
 	int w, x0, y;
 
@@ -103,10 +102,8 @@ password_paint(void *arg)
 	w = fr.w;
 	x0 = fr.x0;
 	ui_form_place_labels(f, x0 + 4);
-	ok = ui_form_field(f, PASSWORD_OK);
-	cancel = ui_form_field(f, PASSWORD_CANCEL);
-	ok->x = x0 + (w - ok->width - cancel->width - 3) / 2;
-	cancel->x = ok->x + ok->width + 3;
+	y = password_buttons_row(p);
+	app_place_buttons(f, y, x0 + (w - app_buttons_width(f, y, 3)) / 2, 3);
 	ui_form_draw(f, true);	/* scrolls first: what is drawn here follows */
 
 	/* The hint is for administrators only: staff always have a password. */

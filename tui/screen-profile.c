@@ -131,7 +131,7 @@ profile_paint(void *arg)
 	struct ui_form *f = &p->form;
 	struct ui_field *title = ui_form_field(f, PERSON_TITLE);
 	struct app_frame fr = { 0 };
-	int w, x0, fx, y, bx, gap, buttons = 0, mark_x = 0;
+	int w, x0, fx, y, gap, mark_x = 0;
 
 	app_form_frame(f, _("Continuing Education · Profile"), _("Profile"), &fr);
 	w = fr.w;
@@ -139,18 +139,8 @@ profile_paint(void *arg)
 	profile_place_labels(p, x0 + 5);
 	fx = title->x;
 	/* The buttons in a row; closer together when they would not fit. */
-	for (size_t i = 0; i < f->n; i++) {
-		if (f->fields[i].type == UI_FIELD_BUTTON && !f->fields[i].hidden)
-			buttons += f->fields[i].width + 3;
-	}
-	gap = x0 + 5 + buttons <= x0 + w - 2 ? 3 : 2;
-	bx = x0 + 5;
-	for (size_t i = 0; i < f->n; i++) {
-		if (f->fields[i].type != UI_FIELD_BUTTON || f->fields[i].hidden)
-			continue;
-		f->fields[i].x = bx;
-		bx += f->fields[i].width + gap;
-	}
+	gap = app_buttons_width(f, PROF_ROW_BUTTONS, 3) + 3 <= w - 7 ? 3 : 2;
+	app_place_buttons(f, PROF_ROW_BUTTONS, x0 + 5, gap);
 	ui_form_draw(f, true);	/* scrolls first: what is drawn here follows */
 
 	if ((y = ui_form_screen_y(f, PROF_ROW_FIXED)) >= 0)

@@ -70,7 +70,6 @@ reg_paint(void *arg)
 {
 	struct reg *r = arg;
 	struct ui_form *f = &r->form;
-	struct ui_field *submit, *back;
 	struct app_frame fr = { 0 };
 	int w, x0, y;
 
@@ -78,10 +77,8 @@ reg_paint(void *arg)
 	w = fr.w;
 	x0 = fr.x0;
 	ui_form_place_labels(f, x0 + 5);
-	submit = ui_form_field(f, REG_SUBMIT);
-	back = ui_form_field(f, REG_BACK);
-	submit->x = x0 + (w - submit->width - back->width - 4) / 2;
-	back->x = submit->x + submit->width + 4;
+	app_place_buttons(f, REG_ROW_BUTTONS, x0 + (w - app_buttons_width(f, REG_ROW_BUTTONS,
+	    4)) / 2, 4);
 	ui_form_draw(f, true);	/* scrolls first: the headings follow */
 
 	if ((y = ui_form_screen_y(f, REG_ROW_ACCOUNT)) >= 0)
