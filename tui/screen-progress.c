@@ -516,6 +516,27 @@ progress_get(struct progress *p, json_int_t id)
 }
 
 /*
+ * Change the state of declaration id by method, asked first (title,
+ * question) unless question is NULL, and say done (unless NULL).  Returns
+ * -1 when the person said no, 0 when it failed (said), 1 when done.
+ */
+static int
+progress_change(struct progress *p, json_int_t id, const char *method, const char *title,
+    const char *question, const char *done)
+{
+	json_t *r;
+
+	if (question != NULL && !ui_confirm_safe(title, question))
+		return -1;
+	if ((r = progress_transition(p, method, id)) == NULL)
+		return 0;
+	json_decref(r);
+	if (done != NULL)
+		progress_say(p, done, false);
+	return 1;
+}
+
+/*
  * Do what key asks of the declaration d (a detail), when its actions offer
  * it (g: its attachment).  Returns -1 to quit, 1 when the list should be
  * read again, 0 otherwise.
@@ -525,7 +546,7 @@ progress_act(struct progress *p, json_t *d, int key)
 {
 	json_int_t id = json_integer_value(json_object_get(d, "id"));
 	int action = progress_action_of_key(key);
-	json_t *r, *fresh;
+	json_t *fresh;
 	int rc;
 
 	if (action >= 0 && (progress_action_bits(d) & (1u << action)) == 0) {
@@ -534,40 +555,26 @@ progress_act(struct progress *p, json_t *d, int key)
 	}
 	switch (key) {
 	case 'w':
-		if (!ui_confirm_safe(_("Withdraw"), _("Withdraw this declaration from review? It goes "
-		    "back to the drafts, where you can change and submit it again.")))
-			return 0;
-		if ((r = progress_transition(p, "declaration.withdraw", id)) == NULL)
-			return 1;
-		json_decref(r);
-		progress_say(p, _("Withdrawn: the declaration is a draft again."), false);
-		return 1;
+		return progress_change(p, id, "declaration.withdraw", _("Withdraw"),
+		    _("Withdraw this declaration from review? It goes back to the drafts, where "
+		    "you can change and submit it again."),
+		    _("Withdrawn: the declaration is a draft again.")) < 0 ? 0 : 1;
 	case 's':
-		if ((r = progress_transition(p, "declaration.submit", id)) == NULL)
-			return 1;
-		json_decref(r);
-		progress_say(p, _("Submitted: the declaration waits for review."), false);
-		return 1;
+		return progress_change(p, id, "declaration.submit", NULL, NULL,
+		    _("Submitted: the declaration waits for review.")) < 0 ? 0 : 1;
 	case 'd':
-		if (!ui_confirm_safe(_("Delete"), _("Delete this draft for good?")))
-			return 0;
-		if ((r = progress_transition(p, "declaration.delete", id)) == NULL)
-			return 1;
-		json_decref(r);
-		progress_say(p, _("The draft was deleted."), false);
-		return 1;
+		return progress_change(p, id, "declaration.delete", _("Delete"),
+		    _("Delete this draft for good?"), _("The draft was deleted.")) < 0 ? 0 : 1;
 	case 'e':
 		rc = declare_edit_run(p->app, d);
 		ui_set_backdrop(progress_paint, p);
 		ui_help_set(progress_keys_help);
 		return rc != 0 ? -1 : 1;
 	case 'v':
-		if (!ui_confirm_safe(_("Revise"), _("Revise this declaration? It becomes a draft "
-		    "that you can change and submit again.")))
-			return 0;
-		if ((r = progress_transition(p, "declaration.revise", id)) == NULL)
-			return 1;
-		json_decref(r);
+		if ((rc = progress_change(p, id, "declaration.revise", _("Revise"),
+		    _("Revise this declaration? It becomes a draft that you can change and submit "
+		    "again."), NULL)) <= 0)
+			return rc < 0 ? 0 : 1;
 		if ((fresh = progress_get(p, id)) == NULL)
 			return 1;
 		rc = declare_edit_run(p->app, fresh);
