@@ -3,11 +3,13 @@
  * session ends, who is logged in, and small text helpers.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <curses.h>
 
@@ -519,6 +521,43 @@ app_expand_home(const char *path)
 	bool tilde = path[0] == '~' && (path[1] == '/' || path[1] == '\0');
 
 	return tilde && home != NULL ? xasprintf("%s%s", home, path + 1) : xstrdup(path);
+}
+
+int
+app_save_file(const char *title, const char *text, const char *deflt, char **path)
+{
+	char *typed, *full, *tmp;
+	struct stat st;
+	int fd;
+
+	*path = NULL;
+	if ((typed = ui_prompt(title, text, _("File"), 1024)) == NULL)
+		return -1;
+	full = app_expand_home(*typed != '\0' ? typed : deflt);
+	free(typed);
+	if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
+		tmp = xasprintf("%s/%s", full, deflt);
+		free(full);
+		full = tmp;
+	}
+	if (stat(full, &st) == 0) {
+		tmp = xasprintf(_("%s exists. Replace it?"), full);
+		if (!ui_confirm(title, tmp)) {
+			free(tmp);
+			free(full);
+			return -1;
+		}
+		free(tmp);
+	}
+	if ((fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		tmp = xasprintf(_("cannot write %s: %s"), full, strerror(errno));
+		ui_message(title, tmp);
+		free(tmp);
+		free(full);
+		return -2;
+	}
+	*path = full;
+	return fd;
 }
 
 bool

@@ -260,6 +260,16 @@ bool	app_paged_key(const struct ui_event *ev, size_t *cur, size_t n, int rows, b
 /* "~/x" as $HOME/x, other paths as they are.  Caller frees. */
 char	*app_expand_home(const char *path);
 
+/*
+ * Ask (a prompt titled title saying text) where to save a file on this
+ * computer: empty is deflt in the current directory, a directory deflt in
+ * it, "~/" the home directory; an existing file is replaced once the person
+ * agrees.  Opens it for writing: returns the descriptor and *path its path
+ * (caller frees), -1 when the person cancelled or declined, -2 when it
+ * cannot be written (said); *path is NULL then.
+ */
+int	app_save_file(const char *title, const char *text, const char *deflt, char **path);
+
 /* Write all len bytes of p to fd (again after EINTR).  Returns false on an error (errno). */
 bool	app_write_all(int fd, const char *p, size_t len);
 

@@ -511,17 +511,6 @@ declare_refused(struct declare *d, const struct rpc_error *err)
 
 /* ---- the attachment from the local disk ------------------------------------------- */
 
-/* "~/x" as $HOME/x.  Caller frees. */
-static char *
-declare_expand(const char *path)
-{
-	const char *home = getenv("HOME");
-
-	if (path[0] == '~' && (path[1] == '/' || path[1] == '\0') && home != NULL)
-		return xasprintf("%s%s", home, path + 1);
-	return xstrdup(path);
-}
-
 /*
  * Upload the file at path in chunks (attachment.begin/chunk/finish) with a
  * progress line; keep the token.  Returns 0, or -1 with the reason beside
@@ -533,7 +522,7 @@ declare_upload(struct declare *d, const char *path)
 	struct rpc_error err;
 	struct stat st;
 	unsigned char digest[crypto_hash_sha256_BYTES], *data = NULL;
-	char hex[65], *full = declare_expand(path), *b64 = NULL, sz[32], *line;
+	char hex[65], *full = app_expand_home(path), *b64 = NULL, sz[32], *line;
 	const char *base, *upload_id;
 	json_int_t max = json_integer_value(json_object_get(d->catalog, "max_attachment"));
 	json_int_t chunk = json_integer_value(json_object_get(d->catalog, "chunk_size"));
@@ -691,7 +680,7 @@ declare_complete(struct declare *d)
 	const char *slash = strrchr(value, '/');
 	char *dirpart = slash != NULL ? xstrndup(value, (size_t)(slash - value + 1)) : xstrdup("");
 	const char *prefix = slash != NULL ? slash + 1 : value;
-	char *dir = declare_expand(*dirpart != '\0' ? dirpart : "./"), *common = NULL, *full;
+	char *dir = app_expand_home(*dirpart != '\0' ? dirpart : "./"), *common = NULL, *full;
 	char *names[DECL_CANDIDATES], *list;
 	size_t n = 0, plen = strlen(prefix), total = 0;
 	struct dirent *de;
@@ -1236,14 +1225,13 @@ declare_download(struct app *a, json_t *attachment)
 	json_int_t id = json_integer_value(json_object_get(attachment, "id"));
 	json_int_t offset = 0;
 	const char *name = app_json_str(attachment, "name");
-	char *path, *full, *text, *tmp;
+	char *full, *text;
 	crypto_hash_sha256_state hash;
 	unsigned char digest[crypto_hash_sha256_BYTES], *buf = NULL;
 	char hex[65], sz[32];
 	size_t bufsize = 0, got;
 	bool eof = false;
 	int fd = -1, rc = -1;
-	struct stat st;
 
 	if (a->connect == NULL) {
 		ui_message(_("Download"), _("This terminal is served by the server itself, so "
@@ -1253,31 +1241,10 @@ declare_download(struct app *a, json_t *attachment)
 	}
 	text = xasprintf(_("Save %s to a file on this computer (empty: %s in the current "
 	    "directory)."), name, name);
-	path = ui_prompt(_("Download"), text, _("File"), 1024);
+	fd = app_save_file(_("Download"), text, name, &full);
 	free(text);
-	if (path == NULL)
-		return 0;
-	full = declare_expand(*path != '\0' ? path : name);
-	if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
-		tmp = xasprintf("%s/%s", full, name);
-		free(full);
-		full = tmp;
-	}
-	if (stat(full, &st) == 0) {
-		text = xasprintf(_("%s exists. Replace it?"), full);
-		if (!ui_confirm(_("Download"), text)) {
-			free(text);
-			rc = 0;
-			goto out;
-		}
-		free(text);
-	}
-	if ((fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
-		text = xasprintf(_("cannot write %s: %s"), full, strerror(errno));
-		ui_message(_("Download"), text);
-		free(text);
-		goto out;
-	}
+	if (fd < 0)
+		return fd == -1 ? 0 : -1;
 	crypto_hash_sha256_init(&hash);
 	while (!eof) {
 		json_t *r = app_call(a, "attachment.get", json_pack("{s:I, s:I}", "attachment_id", id,
@@ -1330,6 +1297,5 @@ out:
 		close(fd);
 	free(buf);
 	free(full);
-	free(path);
 	return rc;
 }
