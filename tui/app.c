@@ -351,6 +351,15 @@ app_keep_in_view(size_t cur, size_t *top, int *rows)
 }
 
 void
+app_list_foot(size_t n, int y, const char *empty, char *info)
+{
+	if (n == 0)
+		ui_put_center(y, 0, COLS, empty, UI_HINT);
+	ui_put(LINES - 3, 1, COLS - 2, info, UI_HINT, false);
+	free(info);
+}
+
+void
 app_appendf(char **text, const char *fmt, ...)
 {
 	va_list ap;

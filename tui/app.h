@@ -211,6 +211,12 @@ enum app_form_step app_form_event(struct ui_event *ev, const struct app_leave *q
  */
 void	app_keep_in_view(size_t cur, size_t *top, int *rows);
 
+/*
+ * Under a list of n rows: empty centred on row y when there is none, and
+ * info (freed here) on the row above the message line.
+ */
+void	app_list_foot(size_t n, int y, const char *empty, char *info);
+
 /* Append printf-style text to *text (a string the caller frees; NULL: empty). */
 void	app_appendf(char **text, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

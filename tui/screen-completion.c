@@ -432,12 +432,9 @@ compl_detail_paint(void *arg)
 			ui_put(y, cnote, wnote, _("form capped"), st == UI_NORMAL ? UI_HINT : st,
 			    false);
 	}
-	if (ni == 0)
-		ui_put_center(ct + 1 + d->rows / 2, 0, COLS, _("No record this year."), UI_HINT);
-	line = xasprintf(_("%zu records%s"), ni, json_is_true(json_object_get(d->year,
-	    "truncated")) ? _("; only the first ones are listed") : "");
-	ui_put(LINES - 3, 1, COLS - 2, line, UI_HINT, false);
-	free(line);
+	app_list_foot(ni, ct + 1 + d->rows / 2, _("No record this year."),
+	    xasprintf(_("%zu records%s"), ni, json_is_true(json_object_get(d->year,
+	    "truncated")) ? _("; only the first ones are listed") : ""));
 	ui_message_line(d->message, d->message_error);
 	app_status(d->app, NULL);
 }

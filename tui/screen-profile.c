@@ -651,12 +651,8 @@ profile_history_paint(void *arg)
 		free(new);
 		free(state);
 	}
-	if (n == 0)
-		ui_put_center(3 + h->rows / 2, 0, COLS, _("No changes yet."), UI_HINT);
-	info = xasprintf(_("%zu changes shown%s"), n, h->next != NULL ? _("; PgDn loads more") :
-	    "");
-	ui_put(LINES - 3, 1, COLS - 2, info, UI_HINT, false);
-	free(info);
+	app_list_foot(n, 3 + h->rows / 2, _("No changes yet."), xasprintf(_("%zu changes "
+	    "shown%s"), n, h->next != NULL ? _("; PgDn loads more") : ""));
 	ui_message_line(h->message, h->message_error);
 	app_status(h->app, NULL);
 }

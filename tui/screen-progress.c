@@ -354,15 +354,12 @@ progress_paint(void *arg)
 		progress_cell(y, cs, ws, it->state_label, strcmp(it->state, "rejected") == 0 &&
 		    st == UI_NORMAL ? UI_ERROR : st);
 	}
-	if (p->n == 0)
-		ui_put_center(3 + p->rows / 2, 0, COLS, _("No declaration here."), UI_HINT);
 	if (p->next != NULL)
 		info = xasprintf(_("%lld declarations, %zu shown; PgDn loads more"),
 		    (long long)p->counts[p->tab], p->n);
 	else
 		info = xasprintf(_("%lld declarations"), (long long)p->counts[p->tab]);
-	ui_put(LINES - 3, 1, COLS - 2, info, UI_HINT, false);
-	free(info);
+	app_list_foot(p->n, 3 + p->rows / 2, _("No declaration here."), info);
 	ui_message_line(p->message, p->message_error);
 	actions = progress_action_hints(p->cur < p->n ? p->items[p->cur].actions : 0);
 	hints = xasprintf(_("Enter: details  %sLeft/Right, 1-5: state  Esc: back"), actions);
