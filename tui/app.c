@@ -339,6 +339,13 @@ app_form_event(struct ui_event *ev, const struct app_leave *q, bool edited)
 	return APP_FORM_EVENT;
 }
 
+bool
+app_back_key(const struct ui_event *ev)
+{
+	return (ev->type == UI_EV_KEY && ev->key == UI_KEY_ESC) ||
+	    (ev->type == UI_EV_CHAR && ev->ch == 'q');
+}
+
 void
 app_keep_in_view(size_t cur, size_t *top, int *rows)
 {
@@ -470,6 +477,18 @@ app_json_text(json_t *v)
 	if (json_is_real(v))
 		return xasprintf("%g", json_real_value(v));
 	return xstrdup("");
+}
+
+json_t *
+app_call_say(struct app *a, const char *method, json_t *params, char *buf, size_t size,
+    bool *error_flag)
+{
+	struct rpc_error err;
+	json_t *result = app_call(a, method, params, &err);
+
+	if (result == NULL)
+		app_say(buf, size, error_flag, err.message, true);
+	return result;
 }
 
 void

@@ -205,6 +205,9 @@ bool	app_may_leave(const struct app_leave *q, bool edited);
  */
 enum app_form_step app_form_event(struct ui_event *ev, const struct app_leave *q, bool edited);
 
+/* Esc or q: back out of a list. */
+bool	app_back_key(const struct ui_event *ev);
+
 /*
  * Move *top, the first row shown of a list, so that row cur is among the
  * *rows shown (made 1 at least).
@@ -245,6 +248,13 @@ const char *app_json_str(json_t *o, const char *key);
 
 /* A JSON value as text: a string as it is, a number as typed, "" else.  Caller frees. */
 char	*app_json_text(json_t *v);
+
+/*
+ * app_call, and on a failure its sentence said on the screen's message
+ * line (app_say into buf, size bytes, *error_flag) as an error.
+ */
+json_t	*app_call_say(struct app *a, const char *method, json_t *params, char *buf,
+	    size_t size, bool *error_flag);
 
 /* A screen's status message: text into buf (size bytes), *error_flag = error. */
 void	app_say(char *buf, size_t size, bool *error_flag, const char *text, bool error);

@@ -283,13 +283,11 @@ profile_fill(struct profile *p)
 static int
 profile_load(struct profile *p)
 {
-	struct rpc_error err;
-	json_t *result;
+	json_t *result = app_call_say(p->app, "profile.get", NULL, p->message,
+	    sizeof p->message, &p->message_error);
 
-	if ((result = app_call(p->app, "profile.get", NULL, &err)) == NULL) {
-		profile_say(p, err.message, true);
+	if (result == NULL)
 		return -1;
-	}
 	json_decref(p->data);
 	p->data = result;
 	profile_fill(p);
@@ -733,15 +731,10 @@ profile_history_run(struct app *a, const char *who, json_int_t account_id)
 			h.message[0] = '\0';
 			continue;
 		}
-		if (ev.type == UI_EV_CHAR) {
-			if (ev.ch == 'q')
-				break;
-			continue;
-		}
+		if (app_back_key(&ev))
+			break;
 		if (ev.type != UI_EV_KEY)
 			continue;
-		if (ev.key == UI_KEY_ESC)
-			break;
 		h.message[0] = '\0';
 		switch (ev.key) {
 		case UI_KEY_ENTER:
@@ -786,13 +779,11 @@ profile_keys_say(struct profile_keys *k, const char *text, bool error)
 static void
 profile_keys_load(struct profile_keys *k)
 {
-	struct rpc_error err;
-	json_t *result;
+	json_t *result = app_call_say(k->app, "keys.list", NULL, k->message,
+	    sizeof k->message, &k->message_error);
 
-	if ((result = app_call(k->app, "keys.list", NULL, &err)) == NULL) {
-		profile_keys_say(k, err.message, true);
+	if (result == NULL)
 		return;
-	}
 	json_decref(k->items);
 	k->items = json_incref(json_object_get(result, "items"));
 	json_decref(result);
@@ -961,7 +952,6 @@ profile_keys_run(struct app *a)
 {
 	struct profile_keys k = { .app = a };
 	struct ui_event ev;
-	size_t n;
 	int rc = 0;
 
 	ui_set_backdrop(profile_keys_paint, &k);
@@ -972,7 +962,10 @@ profile_keys_run(struct app *a)
 			rc = -1;
 			break;
 		}
-		n = json_array_size(k.items);
+		if (app_back_key(&ev))
+			break;
+		if (app_list_key(&ev, &k.cur, json_array_size(k.items), k.rows))
+			continue;
 		if (ev.type == UI_EV_CHAR) {
 			if (ev.ch == 'a') {
 				profile_keys_say(&k, "", false);
@@ -980,24 +973,12 @@ profile_keys_run(struct app *a)
 			} else if (ev.ch == 'd') {
 				profile_keys_say(&k, "", false);
 				profile_keys_remove(&k);
-			} else if (ev.ch == 'j' && k.cur + 1 < n) {
-				k.cur++;
-			} else if (ev.ch == 'k' && k.cur > 0) {
-				k.cur--;
-			} else if (ev.ch == 'q') {
-				break;
 			}
 			continue;
 		}
 		if (ev.type != UI_EV_KEY)
 			continue;
-		if (ev.key == UI_KEY_ESC)
-			break;
-		if (ev.key == KEY_DOWN && k.cur + 1 < n)
-			k.cur++;
-		else if (ev.key == KEY_UP && k.cur > 0)
-			k.cur--;
-		else if (ev.key == KEY_DC)
+		if (ev.key == KEY_DC)
 			profile_keys_remove(&k);
 		else if (ev.key == UI_KEY_ENTER)
 			profile_keys_detail(&k);
