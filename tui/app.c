@@ -340,6 +340,14 @@ app_form_event(struct ui_event *ev, const struct app_leave *q, bool edited)
 }
 
 bool
+app_wait(struct app *a, unsigned *seen, void (*changed)(void *), void *arg, struct ui_event *ev)
+{
+	if (app_changed(a, seen))
+		changed(arg);
+	return app_next_event(a, ev);
+}
+
+bool
 app_back_key(const struct ui_event *ev)
 {
 	return (ev->type == UI_EV_KEY && ev->key == UI_KEY_ESC) ||

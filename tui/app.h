@@ -209,6 +209,14 @@ enum app_form_step app_form_event(struct ui_event *ev, const struct app_leave *q
 bool	app_back_key(const struct ui_event *ev);
 
 /*
+ * The head of the loop of a screen that shows records: when a record of
+ * the person changed since *seen (app_changed), changed(arg) reads again
+ * what the screen shows; then app_next_event, whose answer it returns.
+ */
+bool	app_wait(struct app *a, unsigned *seen, void (*changed)(void *), void *arg,
+	    struct ui_event *ev);
+
+/*
  * Move *top, the first row shown of a list, so that row cur is among the
  * *rows shown (made 1 at least).
  */

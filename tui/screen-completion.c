@@ -253,6 +253,17 @@ compl_paint(void *arg)
 	app_status(c->app, NULL);
 }
 
+/* A declaration changed (record.changed): the totals with it. */
+static void
+compl_changed(void *arg)
+{
+	struct compl *c = arg;
+
+	compl_say(c->message, sizeof c->message, &c->message_error, c->app->change_message,
+	    false);
+	compl_load(c);
+}
+
 /* ---- 继续历程明细 --------------------------------------------------------------------- */
 
 /* Rows of the forms table shown at most (the records get the rest). */
@@ -538,13 +549,7 @@ screen_completion_run(struct app *a)
 	ui_help_set(compl_keys);
 	compl_load(&c);
 	for (;;) {
-		/* A declaration changed (record.changed): the totals with it. */
-		if (app_changed(a, &seen)) {
-			compl_say(c.message, sizeof c.message, &c.message_error, a->change_message,
-			    false);
-			compl_load(&c);
-		}
-		if (app_next_event(a, &ev)) {
+		if (app_wait(a, &seen, compl_changed, &c, &ev)) {
 			next = SCREEN_QUIT;
 			break;
 		}

@@ -109,8 +109,10 @@ home_load(struct home *home)
  * what changed.
  */
 static void
-home_reread(struct home *home)
+home_reread(void *arg)
 {
+	struct home *home = arg;
+
 	struct rpc_error err;
 	json_t *result = app_call(home->app, "session.whoami", NULL, &err);
 	size_t selected = home->functions.selected;
@@ -205,9 +207,7 @@ screen_home_run(struct app *a)
 	ui_set_backdrop(home_paint, &home);
 	ui_help_set(home_keys);
 	for (;;) {
-		if (app_changed(a, &seen))
-			home_reread(&home);
-		if (app_next_event(a, &ev)) {
+		if (app_wait(a, &seen, home_reread, &home, &ev)) {
 			next = SCREEN_QUIT;
 			break;
 		}

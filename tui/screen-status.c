@@ -174,8 +174,10 @@ status_query(struct status *st)
  * changed.
  */
 static void
-status_changed(struct status *st)
+status_changed(void *arg)
 {
+	struct status *st = arg;
+
 	struct rpc_error err;
 	json_t *result;
 
@@ -239,9 +241,7 @@ screen_status_run(struct app *a)
 	ui_set_backdrop(status_paint, &st);
 	ui_help_set(status_keys);
 	for (;;) {
-		if (app_changed(a, &seen))
-			status_changed(&st);
-		if (app_next_event(a, &ev)) {
+		if (app_wait(a, &seen, status_changed, &st, &ev)) {
 			next = SCREEN_QUIT;
 			break;
 		}
