@@ -3,11 +3,13 @@
  * session ends, who is logged in, and small text helpers.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <curses.h>
 
@@ -263,6 +265,96 @@ app_next_event(struct app *a, struct ui_event *ev)
 }
 
 void
+app_form_frame(struct ui_form *f, const char *header, const char *title, struct app_frame *fr)
+{
+	if (fr->w == 0) {
+		fr->w = COLS >= 100 ? 96 : COLS - 2;
+		fr->top = 1;
+		fr->h = LINES - 3;
+	}
+	fr->x0 = (COLS - fr->w) / 2;
+	ui_header(header);
+	ui_box(fr->top, fr->x0, fr->h, fr->w, title, UI_FRAME);
+	ui_form_set_box(f, fr->top, fr->x0, fr->h, fr->w);
+}
+
+void
+app_form_scrolled(struct ui_form *f, const struct app_frame *fr)
+{
+	if (f->view_top > 0)
+		ui_put(fr->top, fr->x0 + fr->w - 16, 14, _("(more above)"), UI_HINT, false);
+	if (ui_form_last_row(f) >= f->view_top + f->view_h)
+		ui_put(fr->top + fr->h - 1, fr->x0 + fr->w - 16, 14, _("(more below)"), UI_HINT,
+		    false);
+}
+
+/* Whether field fd is a button shown on row y. */
+static bool
+app_is_button_on(const struct ui_field *fd, int y)
+{
+	return fd->type == UI_FIELD_BUTTON && !fd->hidden && fd->y == y;
+}
+
+int
+app_buttons_width(struct ui_form *f, int y, int gap)
+{
+	int w = 0;
+
+	for (size_t i = 0; i < f->n; i++) {
+		if (app_is_button_on(&f->fields[i], y))
+			w += (w > 0 ? gap : 0) + f->fields[i].width;
+	}
+	return w;
+}
+
+void
+app_place_buttons(struct ui_form *f, int y, int x, int gap)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		if (!app_is_button_on(&f->fields[i], y))
+			continue;
+		f->fields[i].x = x;
+		x += f->fields[i].width + gap;
+	}
+}
+
+bool
+app_may_leave(const struct app_leave *q, bool edited)
+{
+	/* The safe answer, staying, is focused. */
+	return !edited || ui_confirm_safe(_(q->title), _(q->question));
+}
+
+enum app_form_step
+app_form_event(struct ui_event *ev, const struct app_leave *q, bool edited)
+{
+	ui_repaint();
+	ui_next_event(ev);
+	if (ev->type == UI_EV_QUIT)
+		return APP_FORM_QUIT;
+	if (ui_is_quit_key(ev))
+		return app_may_leave(q, edited) ? APP_FORM_QUIT : APP_FORM_STAY;
+	if (ev->type == UI_EV_KEY && ev->key == UI_KEY_ESC)
+		return app_may_leave(q, edited) ? APP_FORM_BACK : APP_FORM_STAY;
+	return APP_FORM_EVENT;
+}
+
+bool
+app_wait(struct app *a, unsigned *seen, void (*changed)(void *), void *arg, struct ui_event *ev)
+{
+	if (app_changed(a, seen))
+		changed(arg);
+	return app_next_event(a, ev);
+}
+
+bool
+app_back_key(const struct ui_event *ev)
+{
+	return (ev->type == UI_EV_KEY && ev->key == UI_KEY_ESC) ||
+	    (ev->type == UI_EV_CHAR && ev->ch == 'q');
+}
+
+void
 app_keep_in_view(size_t cur, size_t *top, int *rows)
 {
 	if (*rows < 1)
@@ -271,6 +363,15 @@ app_keep_in_view(size_t cur, size_t *top, int *rows)
 		*top = cur;
 	if (cur >= *top + (size_t)*rows)
 		*top = cur - (size_t)*rows + 1;
+}
+
+void
+app_list_foot(size_t n, int y, const char *empty, char *info)
+{
+	if (n == 0)
+		ui_put_center(y, 0, COLS, empty, UI_HINT);
+	ui_put(LINES - 3, 1, COLS - 2, info, UI_HINT, false);
+	free(info);
 }
 
 void
@@ -374,6 +475,30 @@ app_json_str(json_t *o, const char *key)
 	return s != NULL ? s : "";
 }
 
+char *
+app_json_text(json_t *v)
+{
+	if (json_is_string(v))
+		return xstrdup(json_string_value(v));
+	if (json_is_integer(v))
+		return xasprintf("%lld", (long long)json_integer_value(v));
+	if (json_is_real(v))
+		return xasprintf("%g", json_real_value(v));
+	return xstrdup("");
+}
+
+json_t *
+app_call_say(struct app *a, const char *method, json_t *params, char *buf, size_t size,
+    bool *error_flag)
+{
+	struct rpc_error err;
+	json_t *result = app_call(a, method, params, &err);
+
+	if (result == NULL)
+		app_say(buf, size, error_flag, err.message, true);
+	return result;
+}
+
 void
 app_say(char *buf, size_t size, bool *error_flag, const char *text, bool error)
 {
@@ -411,6 +536,20 @@ app_list_key(const struct ui_event *ev, size_t *cur, size_t n, int rows)
 	return false;
 }
 
+bool
+app_paged_key(const struct ui_event *ev, size_t *cur, size_t n, int rows, bool more,
+    size_t (*load_more)(void *), void *arg)
+{
+	size_t step = ev->type == UI_EV_KEY && ev->key == KEY_NPAGE && rows > 1 ?
+	    (size_t)rows - 1 : 1;
+	bool down = ev->type == UI_EV_KEY ? ev->key == KEY_DOWN || ev->key == KEY_NPAGE :
+	    ev->type == UI_EV_CHAR && ev->ch == 'j';
+
+	if (down && more && *cur + step >= n)
+		n = load_more(arg);
+	return app_list_key(ev, cur, n, rows);
+}
+
 char *
 app_expand_home(const char *path)
 {
@@ -418,6 +557,43 @@ app_expand_home(const char *path)
 	bool tilde = path[0] == '~' && (path[1] == '/' || path[1] == '\0');
 
 	return tilde && home != NULL ? xasprintf("%s%s", home, path + 1) : xstrdup(path);
+}
+
+int
+app_save_file(const char *title, const char *text, const char *deflt, char **path)
+{
+	char *typed, *full, *tmp;
+	struct stat st;
+	int fd;
+
+	*path = NULL;
+	if ((typed = ui_prompt(title, text, _("File"), 1024)) == NULL)
+		return -1;
+	full = app_expand_home(*typed != '\0' ? typed : deflt);
+	free(typed);
+	if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
+		tmp = xasprintf("%s/%s", full, deflt);
+		free(full);
+		full = tmp;
+	}
+	if (stat(full, &st) == 0) {
+		tmp = xasprintf(_("%s exists. Replace it?"), full);
+		if (!ui_confirm(title, tmp)) {
+			free(tmp);
+			free(full);
+			return -1;
+		}
+		free(tmp);
+	}
+	if ((fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		tmp = xasprintf(_("cannot write %s: %s"), full, strerror(errno));
+		ui_message(title, tmp);
+		free(tmp);
+		free(full);
+		return -2;
+	}
+	*path = full;
+	return fd;
 }
 
 bool

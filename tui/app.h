@@ -159,11 +159,74 @@ const char *app_sex_name(const char *sex);
  */
 bool	app_next_event(struct app *a, struct ui_event *ev);
 
+/* Where a form's frame is on the screen. */
+struct app_frame {
+	int		 top, x0, h, w;
+};
+
+/*
+ * A form's screen: the header, and form f in a frame titled title (its
+ * box).  fr->w 0: as wide as fits up to 96 columns, from row 1 to above the
+ * message line; else fr->top, fr->h and fr->w are the screen's.  fr->x0
+ * centres it.
+ */
+void	app_form_frame(struct ui_form *f, const char *header, const char *title,
+	    struct app_frame *fr);
+
+/* Marks on frame fr of a form that scrolls: "(more above)", "(more below)". */
+void	app_form_scrolled(struct ui_form *f, const struct app_frame *fr);
+
+/* The columns of the buttons of form f shown on row y, in a row gap columns apart. */
+int	app_buttons_width(struct ui_form *f, int y, int gap);
+
+/* Put the buttons of form f shown on row y in a row from column x, gap columns apart. */
+void	app_place_buttons(struct ui_form *f, int y, int x, int gap);
+
+/* What app_form_event asks of a form's screen. */
+enum app_form_step {
+	APP_FORM_EVENT,		/* ev is the screen's to handle */
+	APP_FORM_STAY,		/* a way out the person refused: nothing to do */
+	APP_FORM_BACK,		/* Esc, agreed to */
+	APP_FORM_QUIT,		/* a signal, or the quit key (F10) agreed to */
+};
+
+/* What is asked before a form with input to lose is left: a dialog's title and question (N_). */
+struct app_leave {
+	const char	*title;
+	const char	*question;
+};
+
+/* Whether a form may be left: yes when nothing would be lost (!edited), else as answered. */
+bool	app_may_leave(const struct app_leave *q, bool edited);
+
+/*
+ * ui_repaint, then the next event into ev, for a form that asks before it
+ * is left: on Esc or the quit key the person is asked q when edited.
+ */
+enum app_form_step app_form_event(struct ui_event *ev, const struct app_leave *q, bool edited);
+
+/* Esc or q: back out of a list. */
+bool	app_back_key(const struct ui_event *ev);
+
+/*
+ * The head of the loop of a screen that shows records: when a record of
+ * the person changed since *seen (app_changed), changed(arg) reads again
+ * what the screen shows; then app_next_event, whose answer it returns.
+ */
+bool	app_wait(struct app *a, unsigned *seen, void (*changed)(void *), void *arg,
+	    struct ui_event *ev);
+
 /*
  * Move *top, the first row shown of a list, so that row cur is among the
  * *rows shown (made 1 at least).
  */
 void	app_keep_in_view(size_t cur, size_t *top, int *rows);
+
+/*
+ * Under a list of n rows: empty centred on row y when there is none, and
+ * info (freed here) on the row above the message line.
+ */
+void	app_list_foot(size_t n, int y, const char *empty, char *info);
 
 /* Append printf-style text to *text (a string the caller frees; NULL: empty). */
 void	app_appendf(char **text, const char *fmt, ...)
@@ -191,6 +254,16 @@ int	app_person_label_width(void);
 /* The string under key of an object o, "" when o or the string is absent (o's). */
 const char *app_json_str(json_t *o, const char *key);
 
+/* A JSON value as text: a string as it is, a number as typed, "" else.  Caller frees. */
+char	*app_json_text(json_t *v);
+
+/*
+ * app_call, and on a failure its sentence said on the screen's message
+ * line (app_say into buf, size bytes, *error_flag) as an error.
+ */
+json_t	*app_call_say(struct app *a, const char *method, json_t *params, char *buf,
+	    size_t size, bool *error_flag);
+
 /* A screen's status message: text into buf (size bytes), *error_flag = error. */
 void	app_say(char *buf, size_t size, bool *error_flag, const char *text, bool error);
 
@@ -200,8 +273,26 @@ void	app_say(char *buf, size_t size, bool *error_flag, const char *text, bool er
  */
 bool	app_list_key(const struct ui_event *ev, size_t *cur, size_t n, int rows);
 
+/*
+ * app_list_key on a list read a page at a time: a step down past the last
+ * row read first reads the next page when there is one (more):
+ * load_more(arg) reads it and returns how many rows there are now.
+ */
+bool	app_paged_key(const struct ui_event *ev, size_t *cur, size_t n, int rows, bool more,
+	    size_t (*load_more)(void *), void *arg);
+
 /* "~/x" as $HOME/x, other paths as they are.  Caller frees. */
 char	*app_expand_home(const char *path);
+
+/*
+ * Ask (a prompt titled title saying text) where to save a file on this
+ * computer: empty is deflt in the current directory, a directory deflt in
+ * it, "~/" the home directory; an existing file is replaced once the person
+ * agrees.  Opens it for writing: returns the descriptor and *path its path
+ * (caller frees), -1 when the person cancelled or declined, -2 when it
+ * cannot be written (said); *path is NULL then.
+ */
+int	app_save_file(const char *title, const char *text, const char *deflt, char **path);
 
 /* Write all len bytes of p to fd (again after EINTR).  Returns false on an error (errno). */
 bool	app_write_all(int fd, const char *p, size_t len);

@@ -303,18 +303,14 @@ queue_paint(void *arg)
 			free(s);
 		}
 	}
-	if (n == 0)
-		ui_put_center(head + 1 + q->rows / 2, 0, COLS, _(*queue_filter_text(q) != '\0' &&
-		    ops->empty_filtered != NULL ? ops->empty_filtered : ops->empty), UI_HINT);
-
 	foot = ops->foot != NULL ? ops->foot(q) : NULL;
 	if (ops->tagging)
 		info = xasprintf(_("%zu shown, %zu selected%s%s"), n, queue_tagged_count(q),
 		    q->next != NULL ? _("; PgDn loads more") : "", foot != NULL ? foot : "");
 	else
 		info = xasprintf(_("%zu shown%s"), n, q->next != NULL ? _("; PgDn loads more") : "");
-	ui_put(LINES - 3, 1, COLS - 2, info, UI_HINT, false);
-	free(info);
+	app_list_foot(n, head + 1 + q->rows / 2, _(*queue_filter_text(q) != '\0' &&
+	    ops->empty_filtered != NULL ? ops->empty_filtered : ops->empty), info);
 	ui_message_line(q->message, q->message_error);
 	app_status(q->app, q->filtering ? _("Type a name or ID number  Enter: done  Esc: clear") :
 	    _(ops->hints));

@@ -48,8 +48,6 @@ struct compl_detail {
 	bool		 message_error;
 };
 
-#define compl_str app_json_str
-
 /* s drawn right-aligned in cols columns at y, x (cut when wider). */
 static void
 compl_put_right(int y, int x, int cols, const char *s, enum ui_style st)
@@ -104,8 +102,8 @@ compl_bar(double progress, int cols)
 static char *
 compl_requirement(json_t *req)
 {
-	return xasprintf(_("%s (professional %s, public %s)"), compl_str(req, "total"),
-	    compl_str(req, "professional"), compl_str(req, "public"));
+	return xasprintf(_("%s (professional %s, public %s)"), app_json_str(req, "total"),
+	    app_json_str(req, "professional"), app_json_str(req, "public"));
 }
 
 #define compl_say app_say
@@ -141,12 +139,12 @@ compl_cells(json_t *y, const char **cells, char *buf, size_t size)
 {
 	snprintf(buf, size, "%lld", (long long)json_integer_value(json_object_get(y, "year")));
 	cells[0] = buf;
-	cells[1] = compl_str(y, "public");
-	cells[2] = compl_str(y, "professional");
-	cells[3] = compl_str(y, "total");
-	cells[4] = compl_str(json_object_get(y, "requirement"), "total");
-	cells[5] = compl_str(y, "pending");
-	cells[6] = compl_str(y, "met_label");
+	cells[1] = app_json_str(y, "public");
+	cells[2] = app_json_str(y, "professional");
+	cells[3] = app_json_str(y, "total");
+	cells[4] = app_json_str(json_object_get(y, "requirement"), "total");
+	cells[5] = app_json_str(y, "pending");
+	cells[6] = app_json_str(y, "met_label");
 }
 
 /*
@@ -259,6 +257,17 @@ compl_paint(void *arg)
 	app_status(c->app, NULL);
 }
 
+/* A declaration changed (record.changed): the totals with it. */
+static void
+compl_changed(void *arg)
+{
+	struct compl *c = arg;
+
+	compl_say(c->message, sizeof c->message, &c->message_error, c->app->change_message,
+	    false);
+	compl_load(c);
+}
+
 /* ---- 继续历程明细 --------------------------------------------------------------------- */
 
 /* Rows of the forms table shown at most (the records get the rest). */
@@ -292,10 +301,10 @@ compl_detail_paint(void *arg)
 
 	req = compl_requirement(json_object_get(sum, "requirement"));
 	line = xasprintf(_("Public %s  Professional %s  Total %s  Required %s  Pending "
-	    "review %s"), compl_str(sum, "public"), compl_str(sum, "professional"),
-	    compl_str(sum, "total"), req, compl_str(sum, "pending"));
+	    "review %s"), app_json_str(sum, "public"), app_json_str(sum, "professional"),
+	    app_json_str(sum, "total"), req, app_json_str(sum, "pending"));
 	ui_put(1, 1, COLS - 12, line, UI_NORMAL, false);
-	ui_put(1, COLS - 10, 9, compl_str(sum, "met_label"), met ? UI_TITLE : UI_ERROR, false);
+	ui_put(1, COLS - 10, 9, app_json_str(sum, "met_label"), met ? UI_TITLE : UI_ERROR, false);
 	free(line);
 	free(req);
 	bw = COLS - 2 < 60 ? COLS - 2 : 60;
@@ -318,13 +327,13 @@ compl_detail_paint(void *arg)
 		json_array_foreach(forms, i, f) {
 			json_t *cap = json_object_get(f, "cap");
 
-			want[0] = compl_grow(want[0], compl_str(f, "name"));
-			want[1] = compl_grow(want[1], compl_str(f, "category_label"));
-			want[2] = compl_grow(want[2], compl_str(f, "approved"));
-			want[3] = compl_grow(want[3], compl_str(f, "counted"));
+			want[0] = compl_grow(want[0], app_json_str(f, "name"));
+			want[1] = compl_grow(want[1], app_json_str(f, "category_label"));
+			want[2] = compl_grow(want[2], app_json_str(f, "approved"));
+			want[3] = compl_grow(want[3], app_json_str(f, "counted"));
 			want[4] = compl_grow(want[4], json_is_string(cap) ?
 			    json_string_value(cap) : _("none"));
-			want[5] = compl_grow(want[5], compl_str(f, "pending"));
+			want[5] = compl_grow(want[5], app_json_str(f, "pending"));
 		}
 		ui_columns_fit(6, least, want, order, -1, 2, COLS - 2, wn);
 		xn[0] = 1;
@@ -345,13 +354,13 @@ compl_detail_paint(void *arg)
 		if (shown == COMPL_FORM_ROWS)
 			break;
 		y = 4 + shown++;
-		ui_put(y, xn[0], wn[0], compl_str(f, "name"), UI_NORMAL, false);
-		ui_put(y, xn[1], wn[1], compl_str(f, "category_label"), UI_NORMAL, false);
-		compl_put_right(y, xn[2], wn[2], compl_str(f, "approved"), UI_NORMAL);
-		compl_put_right(y, xn[3], wn[3], compl_str(f, "counted"), UI_NORMAL);
+		ui_put(y, xn[0], wn[0], app_json_str(f, "name"), UI_NORMAL, false);
+		ui_put(y, xn[1], wn[1], app_json_str(f, "category_label"), UI_NORMAL, false);
+		compl_put_right(y, xn[2], wn[2], app_json_str(f, "approved"), UI_NORMAL);
+		compl_put_right(y, xn[3], wn[3], app_json_str(f, "counted"), UI_NORMAL);
 		compl_put_right(y, xn[4], wn[4], json_is_string(cap) ? json_string_value(cap) :
 		    _("none"), UI_NORMAL);
-		compl_put_right(y, xn[5], wn[5], compl_str(f, "pending"), UI_NORMAL);
+		compl_put_right(y, xn[5], wn[5], app_json_str(f, "pending"), UI_NORMAL);
 		if (json_is_true(json_object_get(f, "capped")) && end < COLS - 1)
 			ui_put(y, end, COLS - 1 - end, _("cap reached: the excess does not count"),
 			    UI_HINT, false);
@@ -381,11 +390,11 @@ compl_detail_paint(void *arg)
 		want[0] = compl_grow(want[0], "2026-01-01 00:00");
 		want[5] = compl_grow(compl_grow(want[5], _("not counted yet")), _("form capped"));
 		json_array_foreach(items, i, it) {
-			want[0] = compl_grow(want[0], compl_str(it, "state_label"));
-			want[1] = compl_grow(want[1], compl_str(json_object_get(it, "form"), "name"));
-			want[2] = compl_grow(want[2], compl_str(it, "title"));
-			want[3] = compl_grow(want[3], compl_str(it, "category_label"));
-			want[4] = compl_grow(want[4], compl_str(it, "hours"));
+			want[0] = compl_grow(want[0], app_json_str(it, "state_label"));
+			want[1] = compl_grow(want[1], app_json_str(json_object_get(it, "form"), "name"));
+			want[2] = compl_grow(want[2], app_json_str(it, "title"));
+			want[3] = compl_grow(want[3], app_json_str(it, "category_label"));
+			want[4] = compl_grow(want[4], app_json_str(it, "hours"));
 		}
 		/* The title is what a record is known by: 16 columns of it first. */
 		if ((want[2] < 16 ? want[2] : 16) > least[2])
@@ -417,20 +426,20 @@ compl_detail_paint(void *arg)
 		bool pending;
 
 		it = json_array_get(items, k);
-		pending = strcmp(compl_str(it, "state"), "pending") == 0;
+		pending = strcmp(app_json_str(it, "state"), "pending") == 0;
 		y = ct + 1 + row;
 		if (st == UI_SELECTED)
 			ui_fill(y, 0, COLS, st);
 		if (pending)
-			ui_put(y, cd, wd, compl_str(it, "state_label"), st == UI_NORMAL ? UI_HINT :
+			ui_put(y, cd, wd, app_json_str(it, "state_label"), st == UI_NORMAL ? UI_HINT :
 			    st, false);
 		else
-			ui_put(y, cd, wd, app_format_time(compl_str(it, "approved_at"), when,
+			ui_put(y, cd, wd, app_format_time(app_json_str(it, "approved_at"), when,
 			    sizeof when), st, false);
-		ui_put(y, ch, wf, compl_str(json_object_get(it, "form"), "name"), st, false);
-		ui_put(y, ch + wf + 2, ctw, compl_str(it, "title"), st, false);
-		ui_put(y, ccat, wc, compl_str(it, "category_label"), st, false);
-		compl_put_right(y, chours, wh, compl_str(it, "hours"), st);
+		ui_put(y, ch, wf, app_json_str(json_object_get(it, "form"), "name"), st, false);
+		ui_put(y, ch + wf + 2, ctw, app_json_str(it, "title"), st, false);
+		ui_put(y, ccat, wc, app_json_str(it, "category_label"), st, false);
+		compl_put_right(y, chours, wh, app_json_str(it, "hours"), st);
 		if (pending)
 			ui_put(y, cnote, wnote, _("not counted yet"), st == UI_NORMAL ? UI_HINT : st,
 			    false);
@@ -438,12 +447,9 @@ compl_detail_paint(void *arg)
 			ui_put(y, cnote, wnote, _("form capped"), st == UI_NORMAL ? UI_HINT : st,
 			    false);
 	}
-	if (ni == 0)
-		ui_put_center(ct + 1 + d->rows / 2, 0, COLS, _("No record this year."), UI_HINT);
-	line = xasprintf(_("%zu records%s"), ni, json_is_true(json_object_get(d->year,
-	    "truncated")) ? _("; only the first ones are listed") : "");
-	ui_put(LINES - 3, 1, COLS - 2, line, UI_HINT, false);
-	free(line);
+	app_list_foot(ni, ct + 1 + d->rows / 2, _("No record this year."),
+	    xasprintf(_("%zu records%s"), ni, json_is_true(json_object_get(d->year,
+	    "truncated")) ? _("; only the first ones are listed") : ""));
 	ui_message_line(d->message, d->message_error);
 	app_status(d->app, NULL);
 }
@@ -466,7 +472,7 @@ compl_detail_open(struct compl_detail *d)
 		return 0;
 	}
 	text = progress_detail_text(r);
-	if (ui_pager(compl_str(json_object_get(r, "form"), "name"), text, NULL, NULL) < 0)
+	if (ui_pager(app_json_str(json_object_get(r, "form"), "name"), text, NULL, NULL) < 0)
 		rc = -1;
 	free(text);
 	json_decref(r);
@@ -547,13 +553,7 @@ screen_completion_run(struct app *a)
 	ui_help_set(compl_keys);
 	compl_load(&c);
 	for (;;) {
-		/* A declaration changed (record.changed): the totals with it. */
-		if (app_changed(a, &seen)) {
-			compl_say(c.message, sizeof c.message, &c.message_error, a->change_message,
-			    false);
-			compl_load(&c);
-		}
-		if (app_next_event(a, &ev)) {
+		if (app_wait(a, &seen, compl_changed, &c, &ev)) {
 			next = SCREEN_QUIT;
 			break;
 		}

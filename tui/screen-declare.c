@@ -78,8 +78,6 @@ declare_say(struct declare *d, const char *text, bool error)
 	d->message_error = error;
 }
 
-#define declare_str app_json_str
-
 static const char *
 declare_counts_label(const char *counts)
 {
@@ -106,7 +104,7 @@ declare_set_attachment(struct declare *d, const char *name, json_int_t size)
 static int
 declare_attachment_rule(struct declare *d)
 {
-	const char *rule = declare_str(d->definition, "attachment");
+	const char *rule = app_json_str(d->definition, "attachment");
 
 	if (strcmp(rule, "none") == 0)
 		return 0;
@@ -143,16 +141,16 @@ declare_paint(void *arg)
 {
 	struct declare *d = arg;
 	struct ui_form *f = &d->form;
-	int w = COLS >= 100 ? 96 : COLS - 2, x0 = (COLS - w) / 2, top = 1, h = LINES - 3;
-	int y, bx, row;
+	struct app_frame fr = { 0 };
+	int w, x0, y, row;
 	struct ui_field *path = ui_form_field(f, DECL_PATH);
 	struct ui_field *amount = ui_form_field(f, DECL_AMOUNT), *focused;
 	const char *hints;
 
-	ui_header(d->id != 0 ? _("Continuing Education · Edit a declaration") :
-	    _("Continuing Education · Declare hours and credits"));
-	ui_box(top, x0, h, w, _("Declaration"), UI_FRAME);
-	ui_form_set_box(f, top, x0, h, w);
+	app_form_frame(f, d->id != 0 ? _("Continuing Education · Edit a declaration") :
+	    _("Continuing Education · Declare hours and credits"), _("Declaration"), &fr);
+	w = fr.w;
+	x0 = fr.x0;
 	ui_form_place_labels(f, x0 + 5);
 	for (size_t i = 0; i < f->n; i++) {
 		struct ui_field *fd = &f->fields[i];
@@ -160,14 +158,7 @@ declare_paint(void *arg)
 		if (fd->type == UI_FIELD_TEXT && fd->x + fd->width > x0 + w - 4)
 			fd->width = x0 + w - 4 - fd->x;
 	}
-	bx = x0 + 5;
-	for (size_t i = 0; i < f->n; i++) {
-		if (f->fields[i].type != UI_FIELD_BUTTON || f->fields[i].hidden ||
-		    f->fields[i].id == DECL_INBOX)
-			continue;
-		f->fields[i].x = bx;
-		bx += f->fields[i].width + 3;
-	}
+	app_place_buttons(f, ui_form_field(f, DECL_BACK)->y, x0 + 5, 3);
 	if (ui_form_field(f, DECL_INBOX) != NULL)
 		ui_form_field(f, DECL_INBOX)->x = f->label_x + f->label_width + 1;
 	ui_form_draw(f, true);
@@ -190,10 +181,7 @@ declare_paint(void *arg)
 		    f->label_width, text, UI_HINT, false);
 		free(text);
 	}
-	if (f->view_top > 0)
-		ui_put(top, x0 + w - 16, 14, _("(more above)"), UI_HINT, false);
-	if (ui_form_last_row(f) >= f->view_top + f->view_h)
-		ui_put(top + h - 1, x0 + w - 16, 14, _("(more below)"), UI_HINT, false);
+	app_form_scrolled(f, &fr);
 	ui_message_line(d->message, d->message_error);
 	focused = ui_form_field(f, ui_form_focus_id(f));
 	if (ui_form_focus_id(f) == DECL_PATH)
@@ -215,7 +203,7 @@ declare_catalog_form(struct declare *d, const char *code)
 	size_t i;
 
 	json_array_foreach(json_object_get(d->catalog, "forms"), i, f) {
-		if (strcmp(declare_str(f, "code"), code) == 0)
+		if (strcmp(app_json_str(f, "code"), code) == 0)
 			return f;
 	}
 	return NULL;
@@ -227,19 +215,6 @@ declare_label(struct declare *d, char *label)
 	d->labels = xrealloc(d->labels, (d->nlabels + 1) * sizeof *d->labels);
 	d->labels[d->nlabels++] = label;
 	return label;
-}
-
-/* A value of fields as the text a box shows (a number as typed). */
-static char *
-declare_value_text(json_t *v)
-{
-	if (json_is_string(v))
-		return xstrdup(json_string_value(v));
-	if (json_is_integer(v))
-		return xasprintf("%lld", (long long)json_integer_value(v));
-	if (json_is_real(v))
-		return xasprintf("%g", json_real_value(v));
-	return xstrdup("");
 }
 
 /*
@@ -265,11 +240,11 @@ declare_build(struct declare *d, json_t *fields, int year, const char *amount)
 	fd = ui_form_add_pick(f, DECL_FORM, _("Learning form"), DECL_WIDTH);
 	fd->y = DECL_ROW_FORM;
 	fd->required = true;
-	ui_form_set(f, DECL_FORM, declare_str(d->definition, "name"));
+	ui_form_set(f, DECL_FORM, app_json_str(d->definition, "name"));
 
 	json_array_foreach(json_object_get(d->definition, "fields"), i, def) {
-		const char *type = declare_str(def, "type"), *key = declare_str(def, "key");
-		const char *label = declare_str(def, "label");
+		const char *type = app_json_str(def, "type"), *key = app_json_str(def, "key");
+		const char *label = app_json_str(def, "label");
 		json_int_t maxlen = json_integer_value(json_object_get(def, "max_length"));
 		bool required = json_is_true(json_object_get(def, "required"));
 		json_t *value = json_is_object(fields) ? json_object_get(fields, key) : NULL;
@@ -281,13 +256,13 @@ declare_build(struct declare *d, json_t *fields, int year, const char *amount)
 			fd->placeholder = "YYYY-MM-DD";
 			fd->required = required;
 			fd->y = row++;
-			ui_form_set(f, id, declare_str(value, "from"));
+			ui_form_set(f, id, app_json_str(value, "from"));
 			fd = ui_form_add_text(f, id + 1, declare_label(d, xasprintf(_("%s (to)"),
 			    label)), 11, 10, false);
 			fd->placeholder = "YYYY-MM-DD";
 			fd->required = required;
 			fd->y = row++;
-			ui_form_set(f, id + 1, declare_str(value, "to"));
+			ui_form_set(f, id + 1, app_json_str(value, "to"));
 			continue;
 		}
 		if (strcmp(type, "choice") == 0) {
@@ -315,7 +290,7 @@ declare_build(struct declare *d, json_t *fields, int year, const char *amount)
 		}
 		fd->required = required;
 		fd->y = row++;
-		v = declare_value_text(value);
+		v = app_json_text(value);
 		ui_form_set(f, id, v);
 		free(v);
 	}
@@ -330,7 +305,7 @@ declare_build(struct declare *d, json_t *fields, int year, const char *amount)
 	fd->y = row++;
 	ui_form_set_option(f, DECL_YEAR, d->nyears > 0 ? option : -1);
 	fd = ui_form_add_text(f, DECL_AMOUNT,
-	    declare_counts_label(declare_str(d->definition, "counts")), 11, 10, false);
+	    declare_counts_label(app_json_str(d->definition, "counts")), 11, 10, false);
 	fd->required = true;
 	fd->y = row++;
 	ui_form_set(f, DECL_AMOUNT, amount);
@@ -367,7 +342,7 @@ declare_fields(struct declare *d)
 	size_t i;
 
 	json_array_foreach(json_object_get(d->definition, "fields"), i, def) {
-		const char *type = declare_str(def, "type"), *key = declare_str(def, "key");
+		const char *type = app_json_str(def, "type"), *key = app_json_str(def, "key");
 		int id = DECL_FIELD0 + 2 * (int)i;
 		const char *v = ui_form_value(&d->form, id);
 
@@ -399,7 +374,7 @@ declare_signature(struct declare *d)
 	json_t *fields = declare_fields(d);
 	char *text = json_dumps(fields, JSON_COMPACT | JSON_SORT_KEYS), *sig;
 
-	sig = xasprintf("%s|%s|%d|%s|%s", declare_str(d->definition, "code"), text,
+	sig = xasprintf("%s|%s|%d|%s|%s", app_json_str(d->definition, "code"), text,
 	    declare_year(d), ui_form_value(&d->form, DECL_AMOUNT),
 	    d->token != NULL ? d->token : ui_form_value(&d->form, DECL_PATH));
 	free(text);
@@ -474,7 +449,7 @@ declare_keep(struct declare *d)
 	declare_kept_clear();
 	declare_kept.person = xstrdup(d->person);
 	declare_kept.input = json_pack("{s:s, s:I, s:I, s:i, s:s, s:o}",
-	    "code", declare_str(d->definition, "code"), "id", d->id, "version", d->version,
+	    "code", app_json_str(d->definition, "code"), "id", d->id, "version", d->version,
 	    "year", declare_year(d), "amount", ui_form_value(&d->form, DECL_AMOUNT),
 	    "fields", declare_fields(d));
 }
@@ -499,7 +474,7 @@ declare_refused(struct declare *d, const struct rpc_error *err)
 	char *line;
 
 	json_array_foreach(fields, i, def) {
-		names[k].name = xasprintf("fields.%s", declare_str(def, "key"));
+		names[k].name = xasprintf("fields.%s", app_json_str(def, "key"));
 		names[k++].id = DECL_FIELD0 + 2 * (int)i;
 	}
 	names[k++] = (struct app_field){ "year", DECL_YEAR };
@@ -536,17 +511,6 @@ declare_refused(struct declare *d, const struct rpc_error *err)
 
 /* ---- the attachment from the local disk ------------------------------------------- */
 
-/* "~/x" as $HOME/x.  Caller frees. */
-static char *
-declare_expand(const char *path)
-{
-	const char *home = getenv("HOME");
-
-	if (path[0] == '~' && (path[1] == '/' || path[1] == '\0') && home != NULL)
-		return xasprintf("%s%s", home, path + 1);
-	return xstrdup(path);
-}
-
 /*
  * Upload the file at path in chunks (attachment.begin/chunk/finish) with a
  * progress line; keep the token.  Returns 0, or -1 with the reason beside
@@ -558,7 +522,7 @@ declare_upload(struct declare *d, const char *path)
 	struct rpc_error err;
 	struct stat st;
 	unsigned char digest[crypto_hash_sha256_BYTES], *data = NULL;
-	char hex[65], *full = declare_expand(path), *b64 = NULL, sz[32], *line;
+	char hex[65], *full = app_expand_home(path), *b64 = NULL, sz[32], *line;
 	const char *base, *upload_id;
 	json_int_t max = json_integer_value(json_object_get(d->catalog, "max_attachment"));
 	json_int_t chunk = json_integer_value(json_object_get(d->catalog, "chunk_size"));
@@ -610,7 +574,7 @@ declare_upload(struct declare *d, const char *path)
 			ui_form_set_error(&d->form, DECL_PATH, err.message);
 		goto out;
 	}
-	upload_id = declare_str(result, "upload_id");
+	upload_id = app_json_str(result, "upload_id");
 	if (json_integer_value(json_object_get(result, "chunk_size")) > 0)
 		chunk = json_integer_value(json_object_get(result, "chunk_size"));
 	b64size = sodium_base64_encoded_len((size_t)chunk, sodium_base64_VARIANT_ORIGINAL);
@@ -645,10 +609,10 @@ declare_upload(struct declare *d, const char *path)
 			goto out;
 		}
 		free(d->token);
-		d->token = xstrdup(declare_str(fin, "attachment_token"));
+		d->token = xstrdup(app_json_str(fin, "attachment_token"));
 		free(d->token_path);
 		d->token_path = xstrdup(path);
-		declare_set_attachment(d, declare_str(fin, "name"),
+		declare_set_attachment(d, app_json_str(fin, "name"),
 		    json_integer_value(json_object_get(fin, "size")));
 		json_decref(fin);
 	}
@@ -716,7 +680,7 @@ declare_complete(struct declare *d)
 	const char *slash = strrchr(value, '/');
 	char *dirpart = slash != NULL ? xstrndup(value, (size_t)(slash - value + 1)) : xstrdup("");
 	const char *prefix = slash != NULL ? slash + 1 : value;
-	char *dir = declare_expand(*dirpart != '\0' ? dirpart : "./"), *common = NULL, *full;
+	char *dir = app_expand_home(*dirpart != '\0' ? dirpart : "./"), *common = NULL, *full;
 	char *names[DECL_CANDIDATES], *list;
 	size_t n = 0, plen = strlen(prefix), total = 0;
 	struct dirent *de;
@@ -827,7 +791,7 @@ declare_inbox(struct declare *d)
 		files = xstrdup("");
 		n = json_array_size(json_object_get(list, "files"));
 		json_array_foreach(json_object_get(list, "files"), i, f) {
-			char *item = xasprintf(_("%s (%s)"), declare_str(f, "name"),
+			char *item = xasprintf(_("%s (%s)"), app_json_str(f, "name"),
 			    format_size(json_integer_value(json_object_get(f, "size")), sz, sizeof sz));
 			char *l = xasprintf("%s  %zu. %s\n", files, i + 1, item);
 
@@ -837,7 +801,7 @@ declare_inbox(struct declare *d)
 			files = l;
 		}
 		json_array_foreach(json_object_get(list, "uploading"), i, f) {
-			char *item = xasprintf(_("%s (%s)"), declare_str(f, "name"),
+			char *item = xasprintf(_("%s (%s)"), app_json_str(f, "name"),
 			    _("still arriving"));
 			char *l = xasprintf("%s  %s\n", files, item);
 
@@ -846,8 +810,8 @@ declare_inbox(struct declare *d)
 			free(files);
 			files = l;
 		}
-		text = xasprintf("%s\n\n  %s\n\n%s\n%s", declare_str(open, "hint"),
-		    declare_str(open, "command"), _("Files in the inbox:"),
+		text = xasprintf("%s\n\n  %s\n\n%s\n%s", app_json_str(open, "hint"),
+		    app_json_str(open, "command"), _("Files in the inbox:"),
 		    *files != '\0' ? files : _("  (none yet: press r after sending)\n"));
 		free(files);
 		key = ui_pager(_("Inbox"), text, n > 0 ? _("1-5: attach that file  r: refresh  "
@@ -859,7 +823,7 @@ declare_inbox(struct declare *d)
 			json_t *file = json_array_get(json_object_get(list, "files"),
 			    (size_t)(key - '1'));
 			json_t *r = app_call(d->app, "inbox.attach", json_pack("{s:s}", "name",
-			    declare_str(file, "name")), &err);
+			    app_json_str(file, "name")), &err);
 
 			if (r == NULL) {
 				if (strcmp(err.reason, "attachment_unavailable") == 0)
@@ -872,10 +836,10 @@ declare_inbox(struct declare *d)
 				break;
 			}
 			free(d->token);
-			d->token = xstrdup(declare_str(r, "attachment_token"));
+			d->token = xstrdup(app_json_str(r, "attachment_token"));
 			free(d->token_path);
-			d->token_path = xstrdup(declare_str(file, "name"));
-			declare_set_attachment(d, declare_str(r, "name"),
+			d->token_path = xstrdup(app_json_str(file, "name"));
+			declare_set_attachment(d, app_json_str(r, "name"),
 			    json_integer_value(json_object_get(r, "size")));
 			json_decref(r);
 			break;
@@ -907,7 +871,7 @@ declare_store(struct declare *d, bool submit)
 		}
 	}
 	amount = xstrdup(ui_form_value(&d->form, DECL_AMOUNT));
-	params = json_pack("{s:s, s:i, s:s, s:o}", "form", declare_str(d->definition, "code"),
+	params = json_pack("{s:s, s:i, s:s, s:o}", "form", app_json_str(d->definition, "code"),
 	    "year", declare_year(d), "amount", amount, "fields", declare_fields(d));
 	free(amount);
 	if (d->id != 0) {
@@ -946,10 +910,10 @@ declare_fetch_forms(struct ui_picker *p, const char *filter, const char *after)
 	(void)filter;
 	(void)after;
 	json_array_foreach(json_object_get(d->catalog, "forms"), i, f) {
-		char *detail = xasprintf("%s · %s", declare_str(f, "category_label"),
-		    declare_str(f, "counts_label"));
+		char *detail = xasprintf("%s · %s", app_json_str(f, "category_label"),
+		    app_json_str(f, "counts_label"));
 
-		ui_picker_add(p, declare_str(f, "code"), declare_str(f, "name"), detail);
+		ui_picker_add(p, app_json_str(f, "code"), app_json_str(f, "name"), detail);
 		free(detail);
 	}
 	ui_picker_set_next(p, NULL);
@@ -1003,7 +967,7 @@ declare_pick_choice(struct declare *d, int id)
 	long i;
 
 	d->form.typed = 0;
-	ui_picker_init(&pk, declare_str(def, "label"), declare_fetch_choices, &c, false);
+	ui_picker_init(&pk, app_json_str(def, "label"), declare_fetch_choices, &c, false);
 	if ((i = ui_picker_run(&pk, NULL)) >= 0) {
 		ui_form_choose(&d->form, id, pk.items[i].label);
 	}
@@ -1077,7 +1041,7 @@ declare_change_form(struct declare *d)
 	declare_build(d, NULL, year, amount);
 	free(amount);
 	/* The person's own choice: leaving now asks first. */
-	ui_form_choose(&d->form, DECL_FORM, declare_str(d->definition, "name"));
+	ui_form_choose(&d->form, DECL_FORM, app_json_str(d->definition, "name"));
 }
 
 /* The form's event loop.  Returns 0 when the user leaves, -1 to quit. */
@@ -1164,7 +1128,7 @@ declare_restore(struct declare *d)
 
 	if (in == NULL || declare_kept.person == NULL || strcmp(declare_kept.person, d->person) != 0)
 		return false;
-	form = declare_catalog_form(d, declare_str(in, "code"));
+	form = declare_catalog_form(d, app_json_str(in, "code"));
 	if (form != NULL && ui_confirm(_("Declaration"), _("The declaration you were filling "
 	    "in when your session ended was kept. Continue with it?"))) {
 		d->definition = json_incref(form);
@@ -1172,12 +1136,12 @@ declare_restore(struct declare *d)
 		d->version = json_integer_value(json_object_get(in, "version"));
 		declare_build(d, NULL, 0, "");
 		declare_mark_saved(d);
-		amount = xstrdup(declare_str(in, "amount"));
+		amount = xstrdup(app_json_str(in, "amount"));
 		declare_build(d, json_object_get(in, "fields"),
 		    (int)json_integer_value(json_object_get(in, "year")), amount);
 		free(amount);
 		/* Still the person's unsaved input: leaving asks again. */
-		ui_form_choose(&d->form, DECL_FORM, declare_str(d->definition, "name"));
+		ui_form_choose(&d->form, DECL_FORM, app_json_str(d->definition, "name"));
 		restored = true;
 	}
 	declare_kept_clear();
@@ -1232,19 +1196,19 @@ declare_edit_run(struct app *a, json_t *detail)
 	d.definition = json_deep_copy(json_object_get(form, "definition"));
 	if (!json_is_object(d.definition))
 		d.definition = json_object();
-	json_object_set_new(d.definition, "code", json_string(declare_str(form, "code")));
-	if (*declare_str(detail, "counts") != '\0')
+	json_object_set_new(d.definition, "code", json_string(app_json_str(form, "code")));
+	if (*app_json_str(detail, "counts") != '\0')
 		json_object_set_new(d.definition, "counts",
-		    json_string(declare_str(detail, "counts")));
+		    json_string(app_json_str(detail, "counts")));
 	d.id = json_integer_value(json_object_get(detail, "id"));
 	d.version = json_integer_value(json_object_get(detail, "version"));
 	d.person = xstrdup(app_me_string(a, "id_number"));
 	if (json_is_object(att))
-		declare_set_attachment(&d, declare_str(att, "name"),
+		declare_set_attachment(&d, app_json_str(att, "name"),
 		    json_integer_value(json_object_get(att, "size")));
 	declare_build(&d, json_object_get(detail, "fields"),
 	    (int)json_integer_value(json_object_get(detail, "year")),
-	    declare_str(detail, "amount"));
+	    app_json_str(detail, "amount"));
 	declare_mark_saved(&d);
 	rc = declare_loop(&d);
 	ui_set_backdrop(NULL, NULL);
@@ -1260,15 +1224,14 @@ declare_download(struct app *a, json_t *attachment)
 	struct rpc_error err;
 	json_int_t id = json_integer_value(json_object_get(attachment, "id"));
 	json_int_t offset = 0;
-	const char *name = declare_str(attachment, "name");
-	char *path, *full, *text, *tmp;
+	const char *name = app_json_str(attachment, "name");
+	char *full, *text;
 	crypto_hash_sha256_state hash;
 	unsigned char digest[crypto_hash_sha256_BYTES], *buf = NULL;
 	char hex[65], sz[32];
 	size_t bufsize = 0, got;
 	bool eof = false;
 	int fd = -1, rc = -1;
-	struct stat st;
 
 	if (a->connect == NULL) {
 		ui_message(_("Download"), _("This terminal is served by the server itself, so "
@@ -1278,31 +1241,10 @@ declare_download(struct app *a, json_t *attachment)
 	}
 	text = xasprintf(_("Save %s to a file on this computer (empty: %s in the current "
 	    "directory)."), name, name);
-	path = ui_prompt(_("Download"), text, _("File"), 1024);
+	fd = app_save_file(_("Download"), text, name, &full);
 	free(text);
-	if (path == NULL)
-		return 0;
-	full = declare_expand(*path != '\0' ? path : name);
-	if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
-		tmp = xasprintf("%s/%s", full, name);
-		free(full);
-		full = tmp;
-	}
-	if (stat(full, &st) == 0) {
-		text = xasprintf(_("%s exists. Replace it?"), full);
-		if (!ui_confirm(_("Download"), text)) {
-			free(text);
-			rc = 0;
-			goto out;
-		}
-		free(text);
-	}
-	if ((fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
-		text = xasprintf(_("cannot write %s: %s"), full, strerror(errno));
-		ui_message(_("Download"), text);
-		free(text);
-		goto out;
-	}
+	if (fd < 0)
+		return fd == -1 ? 0 : -1;
 	crypto_hash_sha256_init(&hash);
 	while (!eof) {
 		json_t *r = app_call(a, "attachment.get", json_pack("{s:I, s:I}", "attachment_id", id,
@@ -1315,7 +1257,7 @@ declare_download(struct app *a, json_t *attachment)
 				ui_message(_("Download"), err.message);
 			goto out;
 		}
-		data = declare_str(r, "data");
+		data = app_json_str(r, "data");
 		dlen = strlen(data);
 		if (dlen / 4 * 3 + 3 > bufsize) {
 			bufsize = dlen / 4 * 3 + 3;
@@ -1340,7 +1282,7 @@ declare_download(struct app *a, json_t *attachment)
 		goto out;
 	}
 	fd = -1;
-	if (strcasecmp(hex, declare_str(attachment, "sha256")) != 0) {
+	if (strcasecmp(hex, app_json_str(attachment, "sha256")) != 0) {
 		ui_message(_("Download"), _("The file saved does not match the attachment's "
 		    "checksum."));
 		goto out;
@@ -1355,6 +1297,5 @@ out:
 		close(fd);
 	free(buf);
 	free(full);
-	free(path);
 	return rc;
 }

@@ -109,8 +109,10 @@ home_load(struct home *home)
  * what changed.
  */
 static void
-home_reread(struct home *home)
+home_reread(void *arg)
 {
+	struct home *home = arg;
+
 	struct rpc_error err;
 	json_t *result = app_call(home->app, "session.whoami", NULL, &err);
 	size_t selected = home->functions.selected;
@@ -131,6 +133,22 @@ home_reread(struct home *home)
 		home->functions.selected = selected;
 }
 
+/* The functions the login may offer (their keys in session.login's functions) and their screens. */
+static const struct {
+	const char	*key;
+	enum screen_id	 screen;
+} home_screens[] = {
+	{ "review_registrations", SCREEN_REVIEW },
+	{ "profile", SCREEN_PROFILE },
+	{ "review_titles", SCREEN_TITLES },
+	{ "staff", SCREEN_STAFF },
+	{ "declare", SCREEN_DECLARE },
+	{ "progress", SCREEN_PROGRESS },
+	{ "review_declarations", SCREEN_DECL_REVIEW },
+	{ "completion", SCREEN_COMPLETION },
+	{ "completion_report", SCREEN_REPORT },
+};
+
 /* Open the selected function; returns the next screen, or SCREEN_HOME to stay. */
 static enum screen_id
 home_open(struct home *home)
@@ -140,24 +158,10 @@ home_open(struct home *home)
 	if (home->functions.n == 0)
 		return SCREEN_HOME;
 	key = home->keys[home->functions.selected];
-	if (strcmp(key, "review_registrations") == 0)
-		return SCREEN_REVIEW;
-	if (strcmp(key, "profile") == 0)
-		return SCREEN_PROFILE;
-	if (strcmp(key, "review_titles") == 0)
-		return SCREEN_TITLES;
-	if (strcmp(key, "staff") == 0)
-		return SCREEN_STAFF;
-	if (strcmp(key, "declare") == 0)
-		return SCREEN_DECLARE;
-	if (strcmp(key, "progress") == 0)
-		return SCREEN_PROGRESS;
-	if (strcmp(key, "review_declarations") == 0)
-		return SCREEN_DECL_REVIEW;
-	if (strcmp(key, "completion") == 0)
-		return SCREEN_COMPLETION;
-	if (strcmp(key, "completion_report") == 0)
-		return SCREEN_REPORT;
+	for (size_t i = 0; i < sizeof home_screens / sizeof home_screens[0]; i++) {
+		if (strcmp(key, home_screens[i].key) == 0)
+			return home_screens[i].screen;
+	}
 	/* Later issues bring the screens behind the others. */
 	ui_message(home->functions.items[home->functions.selected], _("Coming soon."));
 	return SCREEN_HOME;
@@ -203,9 +207,7 @@ screen_home_run(struct app *a)
 	ui_set_backdrop(home_paint, &home);
 	ui_help_set(home_keys);
 	for (;;) {
-		if (app_changed(a, &seen))
-			home_reread(&home);
-		if (app_next_event(a, &ev)) {
+		if (app_wait(a, &seen, home_reread, &home, &ev)) {
 			next = SCREEN_QUIT;
 			break;
 		}

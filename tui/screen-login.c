@@ -30,6 +30,7 @@ enum login_field {
 
 #define LOGIN_FRAME_WIDTH	78	/* fits 80 columns; the picture is 72 wide */
 #define LOGIN_PICTURE_ROWS	11	/* 9 rows and the frame */
+#define LOGIN_ROW_BUTTONS	7	/* the screen's row: the frame's top + 6 */
 
 struct login {
 	struct app	*app;
@@ -70,8 +71,7 @@ static void
 login_paint(void *arg)
 {
 	struct login *l = arg;
-	struct ui_field *submit, *refresh, *reg, *status;
-	int w = LOGIN_FRAME_WIDTH, x0 = (COLS - w) / 2, top = 1, h = LINES - 3, bx, bw;
+	int w = LOGIN_FRAME_WIDTH, x0 = (COLS - w) / 2, top = 1, h = LINES - 3;
 
 	ui_header(_("Continuing Education · Log in"));
 	ui_box(top, x0, h, w, _("User login"), UI_FRAME);
@@ -83,22 +83,8 @@ login_paint(void *arg)
 	ui_form_field(&l->form, LOGIN_CAPTCHA)->y = top + 4;
 
 	/* The buttons in one row, centred; hidden ones take no room. */
-	submit = ui_form_field(&l->form, LOGIN_SUBMIT);
-	refresh = ui_form_field(&l->form, LOGIN_REFRESH);
-	reg = ui_form_field(&l->form, LOGIN_REGISTER);
-	status = ui_form_field(&l->form, LOGIN_STATUS);
-	bw = submit->width + reg->width + status->width + 6 +
-	    (refresh->hidden ? 0 : refresh->width + 3);
-	bx = x0 + (w - bw) / 2;
-	submit->y = refresh->y = reg->y = status->y = top + 6;
-	submit->x = bx;
-	bx += submit->width + 3;
-	if (!refresh->hidden) {
-		refresh->x = bx;
-		bx += refresh->width + 3;
-	}
-	reg->x = bx;
-	status->x = reg->x + reg->width + 3;
+	app_place_buttons(&l->form, LOGIN_ROW_BUTTONS, x0 + (w - app_buttons_width(&l->form,
+	    LOGIN_ROW_BUTTONS, 3)) / 2, 3);
 	ui_form_draw(&l->form, true);
 
 	if (l->captcha_required) {
@@ -231,10 +217,10 @@ screen_login_run(struct app *a)
 	ui_form_add_text(&l.form, LOGIN_ID_NUMBER, _("ID number"), 20, 18, false);
 	ui_form_add_text(&l.form, LOGIN_PASSWORD, _("Password"), 24, 128, true);
 	ui_form_add_text(&l.form, LOGIN_CAPTCHA, _("Verification code"), 8, 8, false);
-	ui_form_add_button(&l.form, LOGIN_SUBMIT, _("Log in"));
-	ui_form_add_button(&l.form, LOGIN_REFRESH, _("New code"));
-	ui_form_add_button(&l.form, LOGIN_REGISTER, _("Register"));
-	ui_form_add_button(&l.form, LOGIN_STATUS, _("Application status"));
+	ui_form_add_button(&l.form, LOGIN_SUBMIT, _("Log in"))->y = LOGIN_ROW_BUTTONS;
+	ui_form_add_button(&l.form, LOGIN_REFRESH, _("New code"))->y = LOGIN_ROW_BUTTONS;
+	ui_form_add_button(&l.form, LOGIN_REGISTER, _("Register"))->y = LOGIN_ROW_BUTTONS;
+	ui_form_add_button(&l.form, LOGIN_STATUS, _("Application status"))->y = LOGIN_ROW_BUTTONS;
 	l.form.default_id = LOGIN_SUBMIT;
 	ui_set_backdrop(login_paint, &l);
 	ui_help_set(login_keys);

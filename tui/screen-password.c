@@ -58,8 +58,6 @@ struct password {
 	int		 config_keys;	/* keys listed, not chosen */
 };
 
-#define password_str app_json_str
-
 /* The row after the keys' list: the buttons. */
 static int
 password_buttons_row(const struct password *p)
@@ -94,20 +92,18 @@ password_paint(void *arg)
 {
 	struct password *p = arg;
 	struct ui_form *f = &p->form;
-	struct ui_field *ok, *cancel;
-	int w = PASSWORD_FRAME_WIDTH, x0 = (COLS - w) / 2, top = 2, y;
-	int h = password_buttons_row(p) + 3;
+	struct app_frame fr = { .top = 2, .w = PASSWORD_FRAME_WIDTH };
+	int w, x0, y;
 
-	if (h > LINES - 3 - top)
-		h = LINES - 3 - top;
-	ui_header(_("Continuing Education · Change password"));
-	ui_box(top, x0, h, w, _("Change password"), UI_FRAME);
-	ui_form_set_box(f, top, x0, h, w);
+	fr.h = password_buttons_row(p) + 3;
+	if (fr.h > LINES - 3 - fr.top)
+		fr.h = LINES - 3 - fr.top;
+	app_form_frame(f, _("Continuing Education · Change password"), _("Change password"), &fr);
+	w = fr.w;
+	x0 = fr.x0;
 	ui_form_place_labels(f, x0 + 4);
-	ok = ui_form_field(f, PASSWORD_OK);
-	cancel = ui_form_field(f, PASSWORD_CANCEL);
-	ok->x = x0 + (w - ok->width - cancel->width - 3) / 2;
-	cancel->x = ok->x + ok->width + 3;
+	y = password_buttons_row(p);
+	app_place_buttons(f, y, x0 + (w - app_buttons_width(f, y, 3)) / 2, 3);
 	ui_form_draw(f, true);	/* scrolls first: what is drawn here follows */
 
 	/* The hint is for administrators only: staff always have a password. */
@@ -127,7 +123,7 @@ password_paint(void *arg)
 		if (p->labels[i] != NULL ||
 		    (y = ui_form_screen_y(f, ROW_KEYS + 1 + (int)i)) < 0)
 			continue;
-		line = xasprintf("%s  %s", password_str(key, "fingerprint"),
+		line = xasprintf("%s  %s", app_json_str(key, "fingerprint"),
 		    _("(server configuration: stays)"));
 		ui_put(y, x0 + 4, w - 8, line, UI_HINT, false);
 		free(line);
@@ -148,12 +144,12 @@ static const struct app_field password_fields[] = {
 static char *
 password_key_label(json_t *key)
 {
-	const char *type = password_str(key, "type"), *fp = password_str(key, "fingerprint");
+	const char *type = app_json_str(key, "type"), *fp = app_json_str(key, "fingerprint");
 	char *full, *fit;
 
 	if (strncmp(type, "ssh-", 4) == 0)
 		type += 4;
-	full = xasprintf("%s %.15s… %s", type, fp, password_str(key, "comment"));
+	full = xasprintf("%s %.15s… %s", type, fp, app_json_str(key, "comment"));
 	fit = text_fit(full, PASSWORD_KEY_LABEL);
 	free(full);
 	return fit;
@@ -286,16 +282,13 @@ password_leave_forced(struct app *a)
 }
 
 /*
- * May the form be left?  Asks first, the safe answer focused, when
- * something was typed or chosen.  A session's end leaves without asking
- * (there is no session to change the password in) and keeps no password.
+ * Asked before a form with input is left.  A session's end leaves without
+ * asking (there is no session to change the password in) and keeps no
+ * password.
  */
-static bool
-password_may_leave(struct password *p)
-{
-	return !ui_form_edited(&p->form) || ui_confirm_safe(_("Change password"),
-	    _("Leave without changing the password? What you typed will be lost."));
-}
+static const struct app_leave password_leave = {
+	N_("Change password"), N_("Leave without changing the password? What you typed will be lost.")
+};
 
 enum screen_id
 screen_password_run(struct app *a)
@@ -304,6 +297,7 @@ screen_password_run(struct app *a)
 	    .admin = app_me_is_unit_admin(a) };
 	struct ui_event ev;
 	enum screen_id next = SCREEN_HOME;
+	enum app_form_step step;
 	int id;
 
 	ui_form_init(&p.form);
@@ -324,28 +318,20 @@ screen_password_run(struct app *a)
 	ui_set_backdrop(password_paint, &p);
 	ui_help_set(p.forced ? password_forced_keys : password_keys);
 	for (;;) {
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT) {
-			next = SCREEN_QUIT;
-			break;
-		}
-		if (ui_is_quit_key(&ev)) {
-			if (!password_may_leave(&p))
-				continue;
-			next = SCREEN_QUIT;
-			break;
-		}
-		if (ev.type == UI_EV_KEY && ev.key == UI_KEY_ESC) {
-			if (!password_may_leave(&p))
-				continue;
-			next = p.forced ? password_leave_forced(a) : SCREEN_HOME;
+		step = app_form_event(&ev, &password_leave, ui_form_edited(&p.form));
+		if (step == APP_FORM_STAY)
+			continue;
+		if (step != APP_FORM_EVENT) {
+			if (step == APP_FORM_QUIT)
+				next = SCREEN_QUIT;
+			else
+				next = p.forced ? password_leave_forced(a) : SCREEN_HOME;
 			break;
 		}
 		if (ui_form_key(&p.form, &ev, &id) != UI_FORM_ACTIVATED)
 			continue;
 		if (id == PASSWORD_CANCEL) {
-			if (!password_may_leave(&p))
+			if (!app_may_leave(&password_leave, ui_form_edited(&p.form)))
 				continue;
 			next = p.forced ? password_leave_forced(a) : SCREEN_HOME;
 			break;

@@ -32,20 +32,12 @@
 
 #include "app.h"
 #include "format.h"
+#include "person-form.h"
 #include "text.h"
 #include "xmalloc.h"
 
 enum profile_field {
-	PROF_PHONE = 1,
-	PROF_EMAIL,
-	PROF_DEPARTMENT,
-	PROF_ETHNICITY,
-	PROF_NATIVE_PLACE,
-	PROF_SCHOOL,
-	PROF_MAJOR,
-	PROF_TITLE,
-	PROF_EDUCATION,
-	PROF_SAVE,
+	PROF_SAVE = PERSON_FIELDS_END,
 	PROF_CANCEL_TITLE,
 	PROF_HISTORY,
 	PROF_KEYS,
@@ -57,7 +49,6 @@ enum profile_field {
 #define PROF_ROW_EDIT		7
 #define PROF_ROW_PENDING	17	/* what the title change waiting for review is */
 #define PROF_ROW_BUTTONS	18
-#define PROF_FIELD_WIDTH	30
 #define PROF_PAGE		50	/* items per page of the long pickers and the history */
 
 /* The fixed fields, in the order shown (rows PROF_ROW_FIXED + 1 ...). */
@@ -71,13 +62,7 @@ struct profile {
 	const char	*fixed_labels[FIXED_COUNT];
 	char		*fixed_values[FIXED_COUNT];	/* owned */
 
-	/* What the pickers chose: codes and ids, "" or 0 for none. */
-	json_int_t	 department_id;
-	char		 ethnicity[16];
-	char		 major[16];
-	json_int_t	 title_id;
-	char		 education[16];
-	char		 title_series[64];	/* the series picked before the title */
+	struct person_choices c;	/* c.unit: the person's, for the departments */
 
 	json_int_t	 pending_id;	/* the title change waiting for review, 0: none */
 	char		*pending_note;	/* "变更待审核，原为：…", owned, NULL when none */
@@ -93,15 +78,13 @@ profile_say(struct profile *p, const char *text, bool error)
 	app_say(p->message, sizeof p->message, &p->message_error, text, error);
 }
 
-#define profile_str app_json_str
-
 /* A title object as the picker shows it, "工程 · 工程师"; "" for null.  Caller frees. */
 static char *
 profile_title_label(json_t *title)
 {
 	if (!json_is_object(title))
 		return xstrdup("");
-	return format_title(profile_str(title, "series"), profile_str(title, "name"));
+	return format_title(app_json_str(title, "series"), app_json_str(title, "name"));
 }
 
 /*
@@ -146,28 +129,18 @@ profile_paint(void *arg)
 {
 	struct profile *p = arg;
 	struct ui_form *f = &p->form;
-	struct ui_field *title = ui_form_field(f, PROF_TITLE);
-	int w = COLS >= 100 ? 96 : COLS - 2, x0 = (COLS - w) / 2, top = 1, h = LINES - 3;
-	int fx, y, bx, gap, buttons = 0, mark_x = 0;
+	struct ui_field *title = ui_form_field(f, PERSON_TITLE);
+	struct app_frame fr = { 0 };
+	int w, x0, fx, y, gap, mark_x = 0;
 
-	ui_header(_("Continuing Education · Profile"));
-	ui_box(top, x0, h, w, _("Profile"), UI_FRAME);
-	ui_form_set_box(f, top, x0, h, w);
+	app_form_frame(f, _("Continuing Education · Profile"), _("Profile"), &fr);
+	w = fr.w;
+	x0 = fr.x0;
 	profile_place_labels(p, x0 + 5);
 	fx = title->x;
 	/* The buttons in a row; closer together when they would not fit. */
-	for (size_t i = 0; i < f->n; i++) {
-		if (f->fields[i].type == UI_FIELD_BUTTON && !f->fields[i].hidden)
-			buttons += f->fields[i].width + 3;
-	}
-	gap = x0 + 5 + buttons <= x0 + w - 2 ? 3 : 2;
-	bx = x0 + 5;
-	for (size_t i = 0; i < f->n; i++) {
-		if (f->fields[i].type != UI_FIELD_BUTTON || f->fields[i].hidden)
-			continue;
-		f->fields[i].x = bx;
-		bx += f->fields[i].width + gap;
-	}
+	gap = app_buttons_width(f, PROF_ROW_BUTTONS, 3) + 3 <= w - 7 ? 3 : 2;
+	app_place_buttons(f, PROF_ROW_BUTTONS, x0 + 5, gap);
 	ui_form_draw(f, true);	/* scrolls first: what is drawn here follows */
 
 	if ((y = ui_form_screen_y(f, PROF_ROW_FIXED)) >= 0)
@@ -201,10 +174,7 @@ profile_paint(void *arg)
 		if ((y = ui_form_screen_y(f, PROF_ROW_PENDING)) >= 0)
 			ui_put(y, x0 + 2, w - 3, p->pending_note, UI_TITLE, false);
 	}
-	if (f->view_top > 0)
-		ui_put(top, x0 + w - 16, 14, _("(more above)"), UI_HINT, false);
-	if (ui_form_last_row(f) >= f->view_top + f->view_h)
-		ui_put(top + h - 1, x0 + w - 16, 14, _("(more below)"), UI_HINT, false);
+	app_form_scrolled(f, &fr);
 
 	ui_message_line(p->message, p->message_error);
 	app_status(p->app, NULL);
@@ -217,9 +187,9 @@ profile_signature(struct profile *p)
 	struct ui_form *f = &p->form;
 
 	return xasprintf("%s\x1f%s\x1f%lld\x1f%s\x1f%s\x1f%s\x1f%s\x1f%lld\x1f%s",
-	    ui_form_value(f, PROF_PHONE), ui_form_value(f, PROF_EMAIL),
-	    (long long)p->department_id, p->ethnicity, ui_form_value(f, PROF_NATIVE_PLACE),
-	    ui_form_value(f, PROF_SCHOOL), p->major, (long long)p->title_id, p->education);
+	    ui_form_value(f, PERSON_PHONE), ui_form_value(f, PERSON_EMAIL),
+	    (long long)p->c.department_id, p->c.ethnicity, ui_form_value(f, PERSON_NATIVE_PLACE),
+	    ui_form_value(f, PERSON_SCHOOL), p->c.major, (long long)p->c.title_id, p->c.education);
 }
 
 static bool
@@ -240,7 +210,7 @@ profile_touched(struct profile *p)
 static void
 profile_code(json_t *o, char *buf, size_t size)
 {
-	app_copy(buf, size, profile_str(o, "code"));
+	app_copy(buf, size, app_json_str(o, "code"));
 }
 
 /* Fill the fixed rows and the form from profile.get's result (p->data). */
@@ -253,30 +223,31 @@ profile_fill(struct profile *p)
 
 	for (int i = 0; i < FIXED_COUNT; i++)
 		free(p->fixed_values[i]);
-	p->fixed_values[FIXED_ID_NUMBER] = xstrdup(profile_str(d, "id_number"));
-	p->fixed_values[FIXED_NAME] = xstrdup(profile_str(d, "name"));
-	p->fixed_values[FIXED_SEX] = xstrdup(app_sex_name(profile_str(d, "sex")));
-	p->fixed_values[FIXED_BIRTH_DATE] = xstrdup(profile_str(d, "birth_date"));
+	p->fixed_values[FIXED_ID_NUMBER] = xstrdup(app_json_str(d, "id_number"));
+	p->fixed_values[FIXED_NAME] = xstrdup(app_json_str(d, "name"));
+	p->fixed_values[FIXED_SEX] = xstrdup(app_sex_name(app_json_str(d, "sex")));
+	p->fixed_values[FIXED_BIRTH_DATE] = xstrdup(app_json_str(d, "birth_date"));
 	o = json_object_get(d, "unit");
-	p->fixed_values[FIXED_UNIT] = xstrdup(profile_str(o, "name"));
+	p->fixed_values[FIXED_UNIT] = xstrdup(app_json_str(o, "name"));
+	app_copy(p->c.unit, sizeof p->c.unit, app_json_str(o, "code"));
 
 	ui_form_clear_errors(f);
-	ui_form_set(f, PROF_PHONE, profile_str(d, "phone"));
-	ui_form_set(f, PROF_EMAIL, profile_str(d, "email"));
+	ui_form_set(f, PERSON_PHONE, app_json_str(d, "phone"));
+	ui_form_set(f, PERSON_EMAIL, app_json_str(d, "email"));
 	o = json_object_get(d, "department");
-	p->department_id = json_integer_value(json_object_get(o, "id"));
-	ui_form_set(f, PROF_DEPARTMENT, profile_str(o, "name"));
+	p->c.department_id = json_integer_value(json_object_get(o, "id"));
+	ui_form_set(f, PERSON_DEPARTMENT, app_json_str(o, "name"));
 	o = json_object_get(d, "ethnicity");
-	profile_code(o, p->ethnicity, sizeof p->ethnicity);
-	ui_form_set(f, PROF_ETHNICITY, profile_str(o, "name"));
-	ui_form_set(f, PROF_NATIVE_PLACE, profile_str(d, "native_place"));
-	ui_form_set(f, PROF_SCHOOL, profile_str(d, "school"));
+	profile_code(o, p->c.ethnicity, sizeof p->c.ethnicity);
+	ui_form_set(f, PERSON_ETHNICITY, app_json_str(o, "name"));
+	ui_form_set(f, PERSON_NATIVE_PLACE, app_json_str(d, "native_place"));
+	ui_form_set(f, PERSON_SCHOOL, app_json_str(d, "school"));
 	o = json_object_get(d, "major");
-	profile_code(o, p->major, sizeof p->major);
-	ui_form_set(f, PROF_MAJOR, profile_str(o, "name"));
+	profile_code(o, p->c.major, sizeof p->c.major);
+	ui_form_set(f, PERSON_MAJOR, app_json_str(o, "name"));
 	o = json_object_get(d, "education_level");
-	profile_code(o, p->education, sizeof p->education);
-	ui_form_set(f, PROF_EDUCATION, profile_str(o, "name"));
+	profile_code(o, p->c.education, sizeof p->c.education);
+	ui_form_set(f, PERSON_EDUCATION, app_json_str(o, "name"));
 
 	/*
 	 * The title: the one asked for while a change waits (a save compares
@@ -291,15 +262,15 @@ profile_fill(struct profile *p)
 
 		p->pending_id = json_integer_value(json_object_get(pending, "id"));
 		p->pending_note = xasprintf(_("Title change waiting for review; was: %s (asked %s)"),
-		    *was != '\0' ? was : _("none"), app_format_time(profile_str(pending,
+		    *was != '\0' ? was : _("none"), app_format_time(app_json_str(pending,
 		    "asked_at"), when, sizeof when));
 		free(was);
 		o = json_object_get(pending, "title");
 	}
-	p->title_id = json_integer_value(json_object_get(o, "id"));
-	app_copy(p->title_series, sizeof p->title_series, profile_str(o, "series"));
+	p->c.title_id = json_integer_value(json_object_get(o, "id"));
+	app_copy(p->c.title_series, sizeof p->c.title_series, app_json_str(o, "series"));
 	label = profile_title_label(o);
-	ui_form_set(f, PROF_TITLE, label);
+	ui_form_set(f, PERSON_TITLE, label);
 	free(label);
 	ui_form_show(f, PROF_CANCEL_TITLE, p->pending_id != 0);
 
@@ -312,259 +283,15 @@ profile_fill(struct profile *p)
 static int
 profile_load(struct profile *p)
 {
-	struct rpc_error err;
-	json_t *result;
+	json_t *result = app_call_say(p->app, "profile.get", NULL, p->message,
+	    sizeof p->message, &p->message_error);
 
-	if ((result = app_call(p->app, "profile.get", NULL, &err)) == NULL) {
-		profile_say(p, err.message, true);
+	if (result == NULL)
 		return -1;
-	}
 	json_decref(p->data);
 	p->data = result;
 	profile_fill(p);
 	return 0;
-}
-
-/* Pickers: each fetches its list from a ref.* method. */
-
-/* Call method and add its items with add; 0, or -1 (the picker says why). */
-static int
-profile_fetch(struct ui_picker *pk, const char *method, json_t *params,
-    void (*add)(struct ui_picker *, json_t *))
-{
-	struct profile *p = pk->arg;
-	struct rpc_error err;
-	json_t *result, *item, *next;
-	size_t i;
-
-	if ((result = app_call(p->app, method, params, &err)) == NULL) {
-		ui_picker_fail(pk, err.message);
-		return -1;
-	}
-	json_array_foreach(json_object_get(result, "items"), i, item)
-		add(pk, item);
-	next = json_object_get(result, "next");
-	ui_picker_set_next(pk, json_is_string(next) ? json_string_value(next) : NULL);
-	json_decref(result);
-	return 0;
-}
-
-static void
-profile_add_named(struct ui_picker *pk, json_t *item)
-{
-	ui_picker_add(pk, profile_str(item, "code"), profile_str(item, "name"), NULL);
-}
-
-static void
-profile_add_department(struct ui_picker *pk, json_t *item)
-{
-	char id[32];
-
-	snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(item,
-	    "id")));
-	ui_picker_add(pk, id, profile_str(item, "name"), NULL);
-}
-
-static void
-profile_add_major(struct ui_picker *pk, json_t *item)
-{
-	char *detail = xasprintf("%s %s", profile_str(item, "code"),
-	    profile_str(item, "discipline"));
-
-	ui_picker_add(pk, profile_str(item, "code"), profile_str(item, "name"), detail);
-	free(detail);
-}
-
-static void
-profile_add_title(struct ui_picker *pk, json_t *item)
-{
-	char id[32], *label = profile_title_label(item);
-
-	snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(item,
-	    "id")));
-	ui_picker_add(pk, id, label, profile_str(item, "level"));
-	free(label);
-}
-
-static int
-profile_fetch_departments(struct ui_picker *pk, const char *filter, const char *after)
-{
-	struct profile *p = pk->arg;
-
-	return profile_fetch(pk, "ref.departments", json_pack("{s:s}", "unit",
-	    profile_str(json_object_get(p->data, "unit"), "code")), profile_add_department);
-}
-
-static int
-profile_fetch_ethnicities(struct ui_picker *pk, const char *filter, const char *after)
-{
-	return profile_fetch(pk, "ref.ethnicities", NULL, profile_add_named);
-}
-
-static int
-profile_fetch_majors(struct ui_picker *pk, const char *filter, const char *after)
-{
-	json_t *params = json_pack("{s:i}", "limit", PROF_PAGE);
-
-	if (filter != NULL && *filter != '\0')
-		json_object_set_new(params, "filter", json_string(filter));
-	if (after != NULL)
-		json_object_set_new(params, "after", json_string(after));
-	return profile_fetch(pk, "ref.majors", params, profile_add_major);
-}
-
-/* ref.title_series: a list of names, each its own key. */
-static int
-profile_fetch_series(struct ui_picker *pk, const char *filter, const char *after)
-{
-	struct profile *p = pk->arg;
-	struct rpc_error err;
-	json_t *result, *item;
-	size_t i;
-
-	if ((result = app_call(p->app, "ref.title_series", NULL, &err)) == NULL) {
-		ui_picker_fail(pk, err.message);
-		return -1;
-	}
-	json_array_foreach(json_object_get(result, "items"), i, item) {
-		if (json_is_string(item))
-			ui_picker_add(pk, json_string_value(item), json_string_value(item), NULL);
-	}
-	json_decref(result);
-	return 0;
-}
-
-static int
-profile_fetch_titles(struct ui_picker *pk, const char *filter, const char *after)
-{
-	struct profile *p = pk->arg;
-
-	return profile_fetch(pk, "ref.titles", json_pack("{s:s}", "series", p->title_series),
-	    profile_add_title);
-}
-
-static int
-profile_fetch_education(struct ui_picker *pk, const char *filter, const char *after)
-{
-	return profile_fetch(pk, "ref.education_levels", NULL, profile_add_named);
-}
-
-/*
- * Run a picker titled by field id's label; on a choice copy its key into
- * key (size bytes) and show its label in the field.  Returns true when
- * something was chosen.
- */
-static bool
-profile_pick(struct profile *p, int id,
-    int (*fetch)(struct ui_picker *, const char *, const char *), bool server_filter,
-    char *key, size_t size)
-{
-	struct ui_field *fd = ui_form_field(&p->form, id);
-	struct ui_picker pk;
-	char initial[8] = "";
-	long chosen;
-
-	if (p->form.typed != 0) {
-		/* The character typed on the field starts the filter. */
-		wchar_t wc[2] = { (wchar_t)p->form.typed, 0 };
-
-		if (wcstombs(initial, wc, sizeof initial) == (size_t)-1)
-			initial[0] = '\0';
-		p->form.typed = 0;
-	}
-	ui_picker_init(&pk, fd->label, fetch, p, server_filter);
-	chosen = ui_picker_run(&pk, initial);
-	if (chosen >= 0) {
-		app_copy(key, size, pk.items[chosen].key);
-		ui_form_choose(&p->form, id, pk.items[chosen].label);
-	}
-	ui_picker_free(&pk);
-	return chosen >= 0;
-}
-
-/* Open the picker of a pick field. */
-static void
-profile_choose(struct profile *p, int id)
-{
-	char key[64], series[64];
-
-	switch (id) {
-	case PROF_DEPARTMENT:
-		if (profile_pick(p, id, profile_fetch_departments, false, key, sizeof key))
-			p->department_id = strtoll(key, NULL, 10);
-		break;
-	case PROF_ETHNICITY:
-		profile_pick(p, id, profile_fetch_ethnicities, false, p->ethnicity,
-		    sizeof p->ethnicity);
-		break;
-	case PROF_MAJOR:
-		profile_pick(p, id, profile_fetch_majors, true, p->major, sizeof p->major);
-		break;
-	case PROF_TITLE: {
-		/* The series first, then a title of that series; Esc on either keeps the old. */
-		char *shown = xstrdup(ui_form_value(&p->form, id));
-
-		app_copy(series, sizeof series, p->title_series);
-		if (profile_pick(p, id, profile_fetch_series, false, p->title_series,
-		    sizeof p->title_series) &&
-		    profile_pick(p, id, profile_fetch_titles, false, key, sizeof key)) {
-			p->title_id = strtoll(key, NULL, 10);
-		} else {
-			app_copy(p->title_series, sizeof p->title_series, series);
-			ui_form_set(&p->form, id, shown);
-		}
-		free(shown);
-		break;
-	}
-	case PROF_EDUCATION:
-		profile_pick(p, id, profile_fetch_education, false, p->education,
-		    sizeof p->education);
-		break;
-	}
-}
-
-/* Delete on a pick field: nothing chosen any more (the server says if that may be). */
-static void
-profile_unchoose(struct profile *p, int id)
-{
-	switch (id) {
-	case PROF_DEPARTMENT:
-		p->department_id = 0;
-		break;
-	case PROF_ETHNICITY:
-		p->ethnicity[0] = '\0';
-		break;
-	case PROF_MAJOR:
-		p->major[0] = '\0';
-		break;
-	case PROF_TITLE:
-		p->title_id = 0;
-		break;
-	case PROF_EDUCATION:
-		p->education[0] = '\0';
-		break;
-	}
-}
-
-/* The server's names of the fields, and ours. */
-static const struct app_field profile_fields[] = {
-	{ "phone", PROF_PHONE },
-	{ "email", PROF_EMAIL },
-	{ "department_id", PROF_DEPARTMENT },
-	{ "ethnicity", PROF_ETHNICITY },
-	{ "native_place", PROF_NATIVE_PLACE },
-	{ "school", PROF_SCHOOL },
-	{ "major", PROF_MAJOR },
-	{ "title_id", PROF_TITLE },
-	{ "education_level", PROF_EDUCATION },
-	{ NULL, 0 },
-};
-
-/* An optional code: the code, or null to clear it. */
-static json_t *
-profile_optional(const char *code)
-{
-	return *code != '\0' ? json_string(code) : json_null();
 }
 
 /* The server refused the save: say why, beside the fields it names. */
@@ -584,7 +311,7 @@ profile_refused(struct profile *p, const struct rpc_error *err)
 		return;
 	}
 	/* Every problem beside its field at once, the first focused. */
-	loose = app_form_errors(&p->form, err, profile_fields);
+	loose = person_form_errors(&p->form, err);
 	app_form_message(err, loose, text, sizeof text);
 	profile_say(p, text, true);
 }
@@ -606,23 +333,14 @@ profile_save(struct profile *p)
 	ui_repaint();
 
 	/* A required pick emptied with Delete is sent empty: the server names it. */
-	params = json_pack("{s:I, s:s, s:s, s:I, s:s, s:s, s:s, s:o, s:o, s:o}",
-	    "version", p->version,
-	    "phone", ui_form_value(f, PROF_PHONE),
-	    "email", ui_form_value(f, PROF_EMAIL),
-	    "department_id", p->department_id,
-	    "ethnicity", p->ethnicity,
-	    "native_place", ui_form_value(f, PROF_NATIVE_PLACE),
-	    "school", ui_form_value(f, PROF_SCHOOL),
-	    "major", profile_optional(p->major),
-	    "title_id", p->title_id > 0 ? json_integer(p->title_id) : json_null(),
-	    "education_level", profile_optional(p->education));
+	params = json_pack("{s:I}", "version", p->version);
+	person_form_params(f, &p->c, params, true);
 	if ((result = app_call(p->app, "profile.update", params, &err)) == NULL) {
 		if (!p->app->restart)
 			profile_refused(p, &err);
 		return;
 	}
-	message = xstrdup(profile_str(result, "message"));
+	message = xstrdup(app_json_str(result, "message"));
 	if (json_integer_value(json_object_get(result, "version")) == p->version) {
 		/* Nothing was written; the form is as it was read. */
 		profile_say(p, *message != '\0' ? message : _("Nothing was changed."), false);
@@ -666,7 +384,7 @@ profile_cancel_title(struct profile *p)
 		profile_say(p, err.message, true);
 		return;
 	}
-	text = xstrdup(*profile_str(result, "message") != '\0' ? profile_str(result, "message") :
+	text = xstrdup(*app_json_str(result, "message") != '\0' ? app_json_str(result, "message") :
 	    _("The request was withdrawn."));
 	json_decref(result);
 	if (profile_load(p) == 0)
@@ -705,11 +423,16 @@ profile_changed(struct profile *p)
 		profile_say(p, p->app->change_message, false);
 }
 
+/* The fields that may be changed, in the order shown. */
+static const int profile_editable[] = {
+	PERSON_PHONE, PERSON_EMAIL, PERSON_DEPARTMENT, PERSON_ETHNICITY, PERSON_NATIVE_PLACE,
+	PERSON_SCHOOL, PERSON_MAJOR, PERSON_TITLE, PERSON_EDUCATION,
+};
+
 static void
 profile_build(struct profile *p)
 {
 	struct ui_form *f = &p->form;
-	struct ui_field *fd;
 	int row = PROF_ROW_EDIT + 1;
 
 	p->fixed_labels[FIXED_ID_NUMBER] = _("ID number");
@@ -719,33 +442,8 @@ profile_build(struct profile *p)
 	p->fixed_labels[FIXED_UNIT] = _("Work unit");
 
 	ui_form_init(f);
-	fd = ui_form_add_text(f, PROF_PHONE, _("Mobile phone"), PROF_FIELD_WIDTH, 11, false);
-	fd->required = true;
-	fd->y = row++;
-	fd = ui_form_add_text(f, PROF_EMAIL, _("E-mail"), PROF_FIELD_WIDTH, 254, false);
-	fd->required = true;
-	fd->y = row++;
-	fd = ui_form_add_pick(f, PROF_DEPARTMENT, _("Department"), PROF_FIELD_WIDTH);
-	fd->required = true;
-	fd->y = row++;
-	fd = ui_form_add_pick(f, PROF_ETHNICITY, _("Ethnicity"), PROF_FIELD_WIDTH);
-	fd->required = true;
-	fd->y = row++;
-	fd = ui_form_add_text(f, PROF_NATIVE_PLACE, _("Native place"), PROF_FIELD_WIDTH, 100,
-	    false);
-	fd->y = row++;
-	fd = ui_form_add_text(f, PROF_SCHOOL, _("Graduated from"), PROF_FIELD_WIDTH, 100, false);
-	fd->y = row++;
-	fd = ui_form_add_pick(f, PROF_MAJOR, _("Major"), PROF_FIELD_WIDTH);
-	fd->y = row++;
-	fd = ui_form_add_pick(f, PROF_TITLE, _("Professional title"), PROF_FIELD_WIDTH);
-	fd->y = row++;
-	fd = ui_form_add_pick(f, PROF_EDUCATION, _("Education"), PROF_FIELD_WIDTH);
-	fd->y = row++;
-	for (size_t i = 0; i < f->n; i++) {
-		if (f->fields[i].type == UI_FIELD_PICK)
-			f->fields[i].placeholder = _("Enter: choose");
-	}
+	for (size_t i = 0; i < sizeof profile_editable / sizeof profile_editable[0]; i++)
+		person_form_add(f, profile_editable[i], row++);
 	ui_form_add_button(f, PROF_SAVE, _("Save"))->y = PROF_ROW_BUTTONS;
 	ui_form_add_button(f, PROF_CANCEL_TITLE, _("Withdraw the change"))->y = PROF_ROW_BUTTONS;
 	ui_form_add_button(f, PROF_HISTORY, _("History"))->y = PROF_ROW_BUTTONS;
@@ -821,10 +519,10 @@ profile_history_load(struct profile_history *h, bool more)
 char *
 profile_history_state(json_t *item)
 {
-	const char *state = profile_str(item, "state"), *reason = profile_str(item, "reason");
-	const char *by = profile_str(json_object_get(item, "decided_by"), "name");
+	const char *state = app_json_str(item, "state"), *reason = app_json_str(item, "reason");
+	const char *by = app_json_str(json_object_get(item, "decided_by"), "name");
 
-	if (strcmp(profile_str(item, "kind"), "reviewed") != 0)
+	if (strcmp(app_json_str(item, "kind"), "reviewed") != 0)
 		return xstrdup(_("Applied"));
 	if (strcmp(state, "pending") == 0)
 		return xstrdup(_("Waiting for review"));
@@ -842,7 +540,7 @@ profile_history_state(json_t *item)
 static const char *
 profile_history_value(json_t *item, const char *key)
 {
-	const char *s = profile_str(item, key);
+	const char *s = app_json_str(item, key);
 
 	return *s != '\0' ? s : "—";
 }
@@ -857,7 +555,7 @@ profile_history_cell(json_t *item, const char *key)
 {
 	const char *v = profile_history_value(item, key), *last;
 
-	if (strcmp(profile_str(item, "field"), "title") != 0)
+	if (strcmp(app_json_str(item, "field"), "title") != 0)
 		return xstrdup(v);
 	if ((last = strstr(v, " · ")) != NULL)
 		return xstrdup(last + strlen(" · "));
@@ -872,8 +570,8 @@ profile_history_line(json_t *item)
 	char when[32], *state = profile_history_state(item), *line;
 
 	line = xasprintf("%s  %s  %s → %s  %s",
-	    app_format_time(profile_str(item, "changed_at"), when, sizeof when),
-	    profile_str(item, "label"), profile_history_value(item, "old_value"),
+	    app_format_time(app_json_str(item, "changed_at"), when, sizeof when),
+	    app_json_str(item, "label"), profile_history_value(item, "old_value"),
 	    profile_history_value(item, "new_value"), state);
 	free(state);
 	return line;
@@ -959,12 +657,8 @@ profile_history_paint(void *arg)
 		free(new);
 		free(state);
 	}
-	if (n == 0)
-		ui_put_center(3 + h->rows / 2, 0, COLS, _("No changes yet."), UI_HINT);
-	info = xasprintf(_("%zu changes shown%s"), n, h->next != NULL ? _("; PgDn loads more") :
-	    "");
-	ui_put(LINES - 3, 1, COLS - 2, info, UI_HINT, false);
-	free(info);
+	app_list_foot(n, 3 + h->rows / 2, _("No changes yet."), xasprintf(_("%zu changes "
+	    "shown%s"), n, h->next != NULL ? _("; PgDn loads more") : ""));
 	ui_message_line(h->message, h->message_error);
 	app_status(h->app, NULL);
 }
@@ -982,48 +676,40 @@ profile_history_detail(struct profile_history *h)
 	if (it == NULL)
 		return;
 	w = app_label_width(labels, sizeof labels / sizeof labels[0]) + 2;
-	app_append_row(&text, labels[0], w, app_format_time(profile_str(it, "changed_at"), when,
+	app_append_row(&text, labels[0], w, app_format_time(app_json_str(it, "changed_at"), when,
 	    sizeof when));
-	app_append_row(&text, labels[1], w, profile_str(it, "label"));
+	app_append_row(&text, labels[1], w, app_json_str(it, "label"));
 	app_append_row(&text, labels[2], w, profile_history_value(it, "old_value"));
 	app_append_row(&text, labels[3], w, profile_history_value(it, "new_value"));
-	if (strcmp(profile_str(it, "kind"), "reviewed") == 0) {
+	if (strcmp(app_json_str(it, "kind"), "reviewed") == 0) {
 		char *state = profile_history_state(it);
 
 		app_append_row(&text, labels[4], w, state);
 		free(state);
-		if (*profile_str(it, "decided_at") != '\0') {
+		if (*app_json_str(it, "decided_at") != '\0') {
 			app_append_row(&text, labels[5], w,
-			    profile_str(json_object_get(it, "decided_by"), "name"));
-			app_append_row(&text, labels[6], w, app_format_time(profile_str(it,
+			    app_json_str(json_object_get(it, "decided_by"), "name"));
+			app_append_row(&text, labels[6], w, app_format_time(app_json_str(it,
 			    "decided_at"), when, sizeof when));
 		}
-		if (*profile_str(it, "reason") != '\0' &&
-		    strcmp(profile_str(it, "reason"), "replaced") != 0)
-			app_append_row(&text, labels[7], w, profile_str(it, "reason"));
+		if (*app_json_str(it, "reason") != '\0' &&
+		    strcmp(app_json_str(it, "reason"), "replaced") != 0)
+			app_append_row(&text, labels[7], w, app_json_str(it, "reason"));
 	} else {
 		app_append_row(&text, labels[4], w, _("Applied"));
 	}
-	ui_message(profile_str(it, "label"), text);
+	ui_message(app_json_str(it, "label"), text);
 	free(text);
 }
 
-/* Move the cursor by step rows, reading the next page when it runs off the end. */
-static void
-profile_history_move(struct profile_history *h, long step)
+/* app_paged_key's load_more: the next page; how many entries there are now. */
+static size_t
+profile_history_more(void *arg)
 {
-	size_t n = json_array_size(h->items);
+	struct profile_history *h = arg;
 
-	if (step > 0 && h->cur + (size_t)step >= n && h->next != NULL) {
-		profile_history_load(h, true);
-		n = json_array_size(h->items);
-	}
-	if (n == 0)
-		return;
-	if (step < 0)
-		h->cur = (size_t)-step > h->cur ? 0 : h->cur - (size_t)-step;
-	else
-		h->cur = h->cur + (size_t)step >= n ? n - 1 : h->cur + (size_t)step;
+	profile_history_load(h, true);
+	return json_array_size(h->items);
 }
 
 int
@@ -1032,7 +718,6 @@ profile_history_run(struct app *a, const char *who, json_int_t account_id)
 	struct profile_history h = { .app = a, .account_id = account_id, .who = who };
 	struct ui_event ev;
 	unsigned seen = a->changes;
-	long page;
 	int rc = 0;
 
 	h.items = json_array();
@@ -1049,40 +734,17 @@ profile_history_run(struct app *a, const char *who, json_int_t account_id)
 			rc = -1;
 			break;
 		}
-		page = h.rows > 1 ? h.rows - 1 : 1;
-		if (ev.type == UI_EV_CHAR) {
-			if (ev.ch == 'j')
-				profile_history_move(&h, 1);
-			else if (ev.ch == 'k')
-				profile_history_move(&h, -1);
-			else if (ev.ch == 'q')
-				break;
+		if (app_paged_key(&ev, &h.cur, json_array_size(h.items), h.rows, h.next != NULL,
+		    profile_history_more, &h)) {
+			h.message[0] = '\0';
 			continue;
 		}
+		if (app_back_key(&ev))
+			break;
 		if (ev.type != UI_EV_KEY)
 			continue;
-		if (ev.key == UI_KEY_ESC)
-			break;
 		h.message[0] = '\0';
 		switch (ev.key) {
-		case KEY_DOWN:
-			profile_history_move(&h, 1);
-			break;
-		case KEY_UP:
-			profile_history_move(&h, -1);
-			break;
-		case KEY_NPAGE:
-			profile_history_move(&h, page);
-			break;
-		case KEY_PPAGE:
-			profile_history_move(&h, -page);
-			break;
-		case KEY_HOME:
-			h.cur = 0;
-			break;
-		case KEY_END:
-			h.cur = json_array_size(h.items) > 0 ? json_array_size(h.items) - 1 : 0;
-			break;
 		case UI_KEY_ENTER:
 			profile_history_detail(&h);
 			break;
@@ -1125,13 +787,11 @@ profile_keys_say(struct profile_keys *k, const char *text, bool error)
 static void
 profile_keys_load(struct profile_keys *k)
 {
-	struct rpc_error err;
-	json_t *result;
+	json_t *result = app_call_say(k->app, "keys.list", NULL, k->message,
+	    sizeof k->message, &k->message_error);
 
-	if ((result = app_call(k->app, "keys.list", NULL, &err)) == NULL) {
-		profile_keys_say(k, err.message, true);
+	if (result == NULL)
 		return;
-	}
 	json_decref(k->items);
 	k->items = json_incref(json_object_get(result, "items"));
 	json_decref(result);
@@ -1143,9 +803,9 @@ profile_keys_load(struct profile_keys *k)
 static char *
 profile_keys_comment(json_t *key)
 {
-	const char *comment = profile_str(key, "comment");
+	const char *comment = app_json_str(key, "comment");
 
-	if (strcmp(profile_str(key, "source"), "config") == 0)
+	if (strcmp(app_json_str(key, "source"), "config") == 0)
 		return xasprintf("%s%s%s", comment, *comment != '\0' ? " " : "",
 		    _("(server configuration)"));
 	if (!json_is_true(json_object_get(key, "confirmed")))
@@ -1251,7 +911,7 @@ profile_keys_add(struct profile_keys *k)
 		return;
 	}
 	text = xasprintf(_("Key %s added. It takes effect at your first login with it."),
-	    profile_str(result, "fingerprint"));
+	    app_json_str(result, "fingerprint"));
 	json_decref(result);
 	profile_keys_load(k);
 	k->cur = json_array_size(k->items) > 0 ? json_array_size(k->items) - 1 : 0;
@@ -1275,7 +935,7 @@ profile_keys_remove(struct profile_keys *k)
 		return;
 	}
 	text = xasprintf(_("Remove the key %s? It will no longer log you in."),
-	    profile_str(key, "fingerprint"));
+	    app_json_str(key, "fingerprint"));
 	if (!ui_confirm_safe(_("Remove SSH key"), text)) {
 		free(text);
 		return;
@@ -1305,10 +965,10 @@ profile_keys_detail(struct profile_keys *k)
 		return;
 	w = app_label_width(labels, sizeof labels / sizeof labels[0]) + 2;
 	c = profile_keys_comment(key);
-	app_append_row(&text, labels[0], w, profile_str(key, "type"));
-	app_append_row(&text, labels[1], w, profile_str(key, "fingerprint"));
+	app_append_row(&text, labels[0], w, app_json_str(key, "type"));
+	app_append_row(&text, labels[1], w, app_json_str(key, "fingerprint"));
 	app_append_row(&text, labels[2], w, c);
-	app_append_row(&text, labels[3], w, app_format_time(profile_str(key, "created_at"),
+	app_append_row(&text, labels[3], w, app_format_time(app_json_str(key, "created_at"),
 	    when, sizeof when));
 	ui_message(_("SSH keys"), text);
 	free(c);
@@ -1320,7 +980,6 @@ profile_keys_run(struct app *a)
 {
 	struct profile_keys k = { .app = a };
 	struct ui_event ev;
-	size_t n;
 	int rc = 0;
 
 	ui_set_backdrop(profile_keys_paint, &k);
@@ -1331,7 +990,10 @@ profile_keys_run(struct app *a)
 			rc = -1;
 			break;
 		}
-		n = json_array_size(k.items);
+		if (app_back_key(&ev))
+			break;
+		if (app_list_key(&ev, &k.cur, json_array_size(k.items), k.rows))
+			continue;
 		if (ev.type == UI_EV_CHAR) {
 			if (ev.ch == 'a') {
 				profile_keys_say(&k, "", false);
@@ -1339,24 +1001,12 @@ profile_keys_run(struct app *a)
 			} else if (ev.ch == 'd') {
 				profile_keys_say(&k, "", false);
 				profile_keys_remove(&k);
-			} else if (ev.ch == 'j' && k.cur + 1 < n) {
-				k.cur++;
-			} else if (ev.ch == 'k' && k.cur > 0) {
-				k.cur--;
-			} else if (ev.ch == 'q') {
-				break;
 			}
 			continue;
 		}
 		if (ev.type != UI_EV_KEY)
 			continue;
-		if (ev.key == UI_KEY_ESC)
-			break;
-		if (ev.key == KEY_DOWN && k.cur + 1 < n)
-			k.cur++;
-		else if (ev.key == KEY_UP && k.cur > 0)
-			k.cur--;
-		else if (ev.key == KEY_DC)
+		if (ev.key == KEY_DC)
 			profile_keys_remove(&k);
 		else if (ev.key == UI_KEY_ENTER)
 			profile_keys_detail(&k);
@@ -1376,24 +1026,21 @@ profile_keys_run(struct app *a)
 static struct {
 	bool		 set;
 	char		 id_number[24];
-	char		*values[PROF_EDUCATION + 1];	/* by field id; owned */
-	json_int_t	 department_id, title_id;
-	char		 ethnicity[16], major[16], education[16], title_series[64];
+	char		*values[PERSON_FIELDS_END];	/* by field id; owned */
+	struct person_choices c;
 } profile_kept;
+
+#define PROFILE_NEDITABLE	(sizeof profile_editable / sizeof profile_editable[0])
 
 static void
 profile_keep(struct profile *p)
 {
 	app_copy(profile_kept.id_number, sizeof profile_kept.id_number,
 	    p->fixed_values[FIXED_ID_NUMBER]);
-	for (int id = PROF_PHONE; id <= PROF_EDUCATION; id++)
-		profile_kept.values[id] = xstrdup(ui_form_value(&p->form, id));
-	profile_kept.department_id = p->department_id;
-	profile_kept.title_id = p->title_id;
-	app_copy(profile_kept.ethnicity, sizeof profile_kept.ethnicity, p->ethnicity);
-	app_copy(profile_kept.major, sizeof profile_kept.major, p->major);
-	app_copy(profile_kept.education, sizeof profile_kept.education, p->education);
-	app_copy(profile_kept.title_series, sizeof profile_kept.title_series, p->title_series);
+	for (size_t i = 0; i < PROFILE_NEDITABLE; i++)
+		profile_kept.values[profile_editable[i]] = xstrdup(ui_form_value(&p->form,
+		    profile_editable[i]));
+	profile_kept.c = p->c;
 	profile_kept.set = true;
 }
 
@@ -1404,31 +1051,30 @@ profile_restore(struct profile *p)
 	if (!profile_kept.set)
 		return;
 	if (strcmp(profile_kept.id_number, p->fixed_values[FIXED_ID_NUMBER]) == 0) {
-		for (int id = PROF_PHONE; id <= PROF_EDUCATION; id++)
-			ui_form_choose(&p->form, id, profile_kept.values[id]);
-		p->department_id = profile_kept.department_id;
-		p->title_id = profile_kept.title_id;
-		app_copy(p->ethnicity, sizeof p->ethnicity, profile_kept.ethnicity);
-		app_copy(p->major, sizeof p->major, profile_kept.major);
-		app_copy(p->education, sizeof p->education, profile_kept.education);
-		app_copy(p->title_series, sizeof p->title_series, profile_kept.title_series);
+		for (size_t i = 0; i < PROFILE_NEDITABLE; i++)
+			ui_form_choose(&p->form, profile_editable[i],
+			    profile_kept.values[profile_editable[i]]);
+		p->c = profile_kept.c;
 		if (profile_touched(p))
 			profile_say(p, _("Your changes not saved when the session ended are back; "
 			    "check them and save."), false);
 	}
-	for (int id = PROF_PHONE; id <= PROF_EDUCATION; id++) {
+	for (int id = 0; id < PERSON_FIELDS_END; id++) {
 		free(profile_kept.values[id]);
 		profile_kept.values[id] = NULL;
 	}
 	profile_kept.set = false;
 }
 
-/* May the form be left?  Asks first, the safe answer focused, when changes are unsaved. */
+/* Asked before the form is left with changes unsaved. */
+static const struct app_leave profile_leave = {
+	N_("Profile"), N_("Leave without saving? Your changes will be lost.")
+};
+
 static bool
 profile_may_leave(struct profile *p)
 {
-	return !profile_touched(p) || ui_confirm_safe(_("Profile"),
-	    _("Leave without saving? Your changes will be lost."));
+	return app_may_leave(&profile_leave, profile_touched(p));
 }
 
 enum screen_id
@@ -1438,6 +1084,7 @@ screen_profile_run(struct app *a)
 	struct ui_event ev;
 	enum screen_id next = SCREEN_HOME;
 	enum ui_form_result res;
+	enum app_form_step step;
 	unsigned seen = a->changes;
 	int id;
 
@@ -1454,22 +1101,13 @@ screen_profile_run(struct app *a)
 	for (;;) {
 		if (app_changed(a, &seen))
 			profile_changed(&p);
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT) {
-			next = SCREEN_QUIT;
-			break;
-		}
-		if (ui_is_quit_key(&ev)) {
-			if (!profile_may_leave(&p))
-				continue;
-			next = SCREEN_QUIT;
-			break;
-		}
-		if (ev.type == UI_EV_KEY && ev.key == UI_KEY_ESC) {
-			if (profile_may_leave(&p))
-				break;
+		step = app_form_event(&ev, &profile_leave, profile_touched(&p));
+		if (step == APP_FORM_STAY)
 			continue;
+		if (step != APP_FORM_EVENT) {
+			if (step == APP_FORM_QUIT)
+				next = SCREEN_QUIT;
+			break;
 		}
 		if (ev.type == UI_EV_KEY && ev.key == KEY_F(5)) {
 			profile_reload(&p);
@@ -1477,7 +1115,7 @@ screen_profile_run(struct app *a)
 		}
 		res = ui_form_key(&p.form, &ev, &id);
 		if (res == UI_FORM_CLEARED) {
-			profile_unchoose(&p, id);
+			person_unchoose(&p.form, &p.c, id);
 			continue;
 		}
 		if (res != UI_FORM_ACTIVATED)
@@ -1497,7 +1135,7 @@ screen_profile_run(struct app *a)
 		case PROF_HISTORY:
 			profile_say(&p, "", false);
 			/* F10 there quits from here: asked first when changes are unsaved. */
-			if (profile_history_run(a, profile_str(p.data, "name"), 0) != 0 &&
+			if (profile_history_run(a, app_json_str(p.data, "name"), 0) != 0 &&
 			    (a->restart || profile_may_leave(&p))) {
 				next = SCREEN_QUIT;
 				goto out;
@@ -1516,7 +1154,7 @@ screen_profile_run(struct app *a)
 			break;
 		default:
 			profile_say(&p, "", false);
-			profile_choose(&p, id);
+			person_choose(a, &p.form, &p.c, id);
 			break;
 		}
 		if (a->restart) {

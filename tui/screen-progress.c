@@ -86,8 +86,6 @@ progress_say(struct progress *p, const char *text, bool error)
 	p->message_error = error;
 }
 
-#define progress_str app_json_str
-
 static const char *
 progress_tab_name(int tab)
 {
@@ -198,7 +196,7 @@ progress_load(struct progress *p, bool more)
 	}
 	json_array_foreach(json_object_get(result, "items"), i, item) {
 		struct progress_item *it;
-		const char *at = progress_str(item, "submitted_at");
+		const char *at = app_json_str(item, "submitted_at");
 		char when[32];
 
 		if (p->n == p->cap) {
@@ -208,16 +206,16 @@ progress_load(struct progress *p, bool more)
 		it = &p->items[p->n++];
 		it->id = json_integer_value(json_object_get(item, "id"));
 		it->when = xstrdup(app_format_time(*at != '\0' ? at :
-		    progress_str(item, "created_at"), when, sizeof when));
-		it->form = xstrdup(progress_str(json_object_get(item, "form"), "name"));
-		it->title = xstrdup(progress_str(item, "title"));
+		    app_json_str(item, "created_at"), when, sizeof when));
+		it->form = xstrdup(app_json_str(json_object_get(item, "form"), "name"));
+		it->title = xstrdup(app_json_str(item, "title"));
 		it->actions = progress_action_bits(item);
 		it->year = xasprintf("%lld",
 		    (long long)json_integer_value(json_object_get(item, "year")));
-		it->amount = xasprintf("%s %s", progress_str(item, "amount"),
-		    progress_counts_name(progress_str(item, "counts")));
-		it->state = xstrdup(progress_str(item, "state"));
-		it->state_label = xstrdup(progress_str(item, "state_label"));
+		it->amount = xasprintf("%s %s", app_json_str(item, "amount"),
+		    progress_counts_name(app_json_str(item, "counts")));
+		it->state = xstrdup(app_json_str(item, "state"));
+		it->state_label = xstrdup(app_json_str(item, "state_label"));
 	}
 	free(p->next);
 	next = json_object_get(result, "next");
@@ -356,15 +354,12 @@ progress_paint(void *arg)
 		progress_cell(y, cs, ws, it->state_label, strcmp(it->state, "rejected") == 0 &&
 		    st == UI_NORMAL ? UI_ERROR : st);
 	}
-	if (p->n == 0)
-		ui_put_center(3 + p->rows / 2, 0, COLS, _("No declaration here."), UI_HINT);
 	if (p->next != NULL)
 		info = xasprintf(_("%lld declarations, %zu shown; PgDn loads more"),
 		    (long long)p->counts[p->tab], p->n);
 	else
 		info = xasprintf(_("%lld declarations"), (long long)p->counts[p->tab]);
-	ui_put(LINES - 3, 1, COLS - 2, info, UI_HINT, false);
-	free(info);
+	app_list_foot(p->n, 3 + p->rows / 2, _("No declaration here."), info);
 	ui_message_line(p->message, p->message_error);
 	actions = progress_action_hints(p->cur < p->n ? p->items[p->cur].actions : 0);
 	hints = xasprintf(_("Enter: details  %sLeft/Right, 1-5: state  Esc: back"), actions);
@@ -402,15 +397,9 @@ progress_action_name(const char *action)
 static char *
 progress_value(json_t *v)
 {
-	if (json_is_string(v))
-		return xstrdup(json_string_value(v));
-	if (json_is_integer(v))
-		return xasprintf("%lld", (long long)json_integer_value(v));
-	if (json_is_real(v))
-		return xasprintf("%g", json_real_value(v));
 	if (json_is_object(v))
-		return xasprintf(_("%s to %s"), progress_str(v, "from"), progress_str(v, "to"));
-	return xstrdup("");
+		return xasprintf(_("%s to %s"), app_json_str(v, "from"), app_json_str(v, "to"));
+	return app_json_text(v);
 }
 
 /*
@@ -429,33 +418,33 @@ progress_detail_text(json_t *d)
 
 	json_array_foreach(json_object_get(json_object_get(form, "definition"), "fields"), i,
 	    def) {
-		if (text_width(progress_str(def, "label")) > w)
-			w = text_width(progress_str(def, "label"));
+		if (text_width(app_json_str(def, "label")) > w)
+			w = text_width(app_json_str(def, "label"));
 	}
 	w += 2;
 	if (json_is_object(person)) {
-		app_append_row(&text, _("Name"), w, progress_str(person, "name"));
-		app_append_row(&text, _("ID number"), w, progress_str(person, "id_number"));
-		app_append_row(&text, _("Department"), w, progress_str(person, "department"));
+		app_append_row(&text, _("Name"), w, app_json_str(person, "name"));
+		app_append_row(&text, _("ID number"), w, app_json_str(person, "id_number"));
+		app_append_row(&text, _("Department"), w, app_json_str(person, "department"));
 	}
-	app_append_row(&text, _("Learning form"), w, progress_str(form, "name"));
+	app_append_row(&text, _("Learning form"), w, app_json_str(form, "name"));
 	json_array_foreach(json_object_get(json_object_get(form, "definition"), "fields"), i,
 	    def) {
 		v = progress_value(json_object_get(json_object_get(d, "fields"),
-		    progress_str(def, "key")));
-		app_append_row(&text, progress_str(def, "label"), w, v);
+		    app_json_str(def, "key")));
+		app_append_row(&text, app_json_str(def, "label"), w, v);
 		free(v);
 	}
 	v = xasprintf("%lld", (long long)json_integer_value(json_object_get(d, "year")));
 	app_append_row(&text, _("Counts toward year"), w, v);
 	free(v);
-	v = xasprintf("%s %s", progress_str(d, "amount"),
-	    progress_counts_name(progress_str(d, "counts")));
-	app_append_row(&text, strcmp(progress_str(d, "counts"), "credits") == 0 ?
+	v = xasprintf("%s %s", app_json_str(d, "amount"),
+	    progress_counts_name(app_json_str(d, "counts")));
+	app_append_row(&text, strcmp(app_json_str(d, "counts"), "credits") == 0 ?
 	    _("Credits") : _("Hours"), w, v);
 	free(v);
 	if (json_is_object(att)) {
-		v = xasprintf(_("%s (%s, %s)"), progress_str(att, "name"), progress_str(att, "mime"),
+		v = xasprintf(_("%s (%s, %s)"), app_json_str(att, "name"), app_json_str(att, "mime"),
 		    format_size(json_integer_value(json_object_get(att, "size")), size,
 		    sizeof size));
 		app_append_row(&text, _("Attachment"), w, v);
@@ -463,33 +452,33 @@ progress_detail_text(json_t *d)
 	} else {
 		app_append_row(&text, _("Attachment"), w, _("none"));
 	}
-	app_append_row(&text, _("State"), w, progress_str(d, "state_label"));
-	if (*progress_str(d, "submitted_at") != '\0')
+	app_append_row(&text, _("State"), w, app_json_str(d, "state_label"));
+	if (*app_json_str(d, "submitted_at") != '\0')
 		app_append_row(&text, _("Submitted"), w,
-		    app_format_time(progress_str(d, "submitted_at"), when, sizeof when));
-	if (*progress_str(d, "decided_at") != '\0') {
+		    app_format_time(app_json_str(d, "submitted_at"), when, sizeof when));
+	if (*app_json_str(d, "decided_at") != '\0') {
 		app_append_row(&text, _("Decided"), w,
-		    app_format_time(progress_str(d, "decided_at"), when, sizeof when));
+		    app_format_time(app_json_str(d, "decided_at"), when, sizeof when));
 		app_append_row(&text, _("Decided by"), w,
-		    progress_str(json_object_get(d, "decided_by"), "name"));
+		    app_json_str(json_object_get(d, "decided_by"), "name"));
 	}
-	if (*progress_str(d, "reject_reason") != '\0')
-		app_append_row(&text, _("Reason"), w, progress_str(d, "reject_reason"));
+	if (*app_json_str(d, "reject_reason") != '\0')
+		app_append_row(&text, _("Reason"), w, app_json_str(d, "reject_reason"));
 
 	v = xasprintf("%s\n%s\n", text, _("Decision history"));
 	free(text);
 	text = v;
 	json_array_foreach(json_object_get(d, "history"), i, h) {
 		json_t *actor = json_object_get(h, "actor");
-		const char *action = progress_str(h, "action");
+		const char *action = app_json_str(h, "action");
 		/* The state after it, unless the action's own word says it ("rejected"). */
 		const char *to = strcmp(action, "approve") == 0 || strcmp(action, "reject") == 0 ||
-		    strcmp(action, "delete") == 0 ? "" : progress_str(h, "to_label");
+		    strcmp(action, "delete") == 0 ? "" : app_json_str(h, "to_label");
 		char *row = xasprintf("%s  %s%s%s  %s%s%s\n",
-		    app_format_time(progress_str(h, "at"), when, sizeof when),
+		    app_format_time(app_json_str(h, "at"), when, sizeof when),
 		    progress_action_name(action), *to != '\0' ? " → " : "", to,
-		    json_is_object(actor) ? progress_str(actor, "name") : "",
-		    *progress_str(h, "reason") != '\0' ? "  " : "", progress_str(h, "reason"));
+		    json_is_object(actor) ? app_json_str(actor, "name") : "",
+		    *app_json_str(h, "reason") != '\0' ? "  " : "", app_json_str(h, "reason"));
 
 		v = xasprintf("%s%s", text, row);
 		free(text);
@@ -524,6 +513,27 @@ progress_get(struct progress *p, json_int_t id)
 }
 
 /*
+ * Change the state of declaration id by method, asked first (title,
+ * question) unless question is NULL, and say done (unless NULL).  Returns
+ * -1 when the person said no, 0 when it failed (said), 1 when done.
+ */
+static int
+progress_change(struct progress *p, json_int_t id, const char *method, const char *title,
+    const char *question, const char *done)
+{
+	json_t *r;
+
+	if (question != NULL && !ui_confirm_safe(title, question))
+		return -1;
+	if ((r = progress_transition(p, method, id)) == NULL)
+		return 0;
+	json_decref(r);
+	if (done != NULL)
+		progress_say(p, done, false);
+	return 1;
+}
+
+/*
  * Do what key asks of the declaration d (a detail), when its actions offer
  * it (g: its attachment).  Returns -1 to quit, 1 when the list should be
  * read again, 0 otherwise.
@@ -533,7 +543,7 @@ progress_act(struct progress *p, json_t *d, int key)
 {
 	json_int_t id = json_integer_value(json_object_get(d, "id"));
 	int action = progress_action_of_key(key);
-	json_t *r, *fresh;
+	json_t *fresh;
 	int rc;
 
 	if (action >= 0 && (progress_action_bits(d) & (1u << action)) == 0) {
@@ -542,40 +552,26 @@ progress_act(struct progress *p, json_t *d, int key)
 	}
 	switch (key) {
 	case 'w':
-		if (!ui_confirm_safe(_("Withdraw"), _("Withdraw this declaration from review? It goes "
-		    "back to the drafts, where you can change and submit it again.")))
-			return 0;
-		if ((r = progress_transition(p, "declaration.withdraw", id)) == NULL)
-			return 1;
-		json_decref(r);
-		progress_say(p, _("Withdrawn: the declaration is a draft again."), false);
-		return 1;
+		return progress_change(p, id, "declaration.withdraw", _("Withdraw"),
+		    _("Withdraw this declaration from review? It goes back to the drafts, where "
+		    "you can change and submit it again."),
+		    _("Withdrawn: the declaration is a draft again.")) < 0 ? 0 : 1;
 	case 's':
-		if ((r = progress_transition(p, "declaration.submit", id)) == NULL)
-			return 1;
-		json_decref(r);
-		progress_say(p, _("Submitted: the declaration waits for review."), false);
-		return 1;
+		return progress_change(p, id, "declaration.submit", NULL, NULL,
+		    _("Submitted: the declaration waits for review.")) < 0 ? 0 : 1;
 	case 'd':
-		if (!ui_confirm_safe(_("Delete"), _("Delete this draft for good?")))
-			return 0;
-		if ((r = progress_transition(p, "declaration.delete", id)) == NULL)
-			return 1;
-		json_decref(r);
-		progress_say(p, _("The draft was deleted."), false);
-		return 1;
+		return progress_change(p, id, "declaration.delete", _("Delete"),
+		    _("Delete this draft for good?"), _("The draft was deleted.")) < 0 ? 0 : 1;
 	case 'e':
 		rc = declare_edit_run(p->app, d);
 		ui_set_backdrop(progress_paint, p);
 		ui_help_set(progress_keys_help);
 		return rc != 0 ? -1 : 1;
 	case 'v':
-		if (!ui_confirm_safe(_("Revise"), _("Revise this declaration? It becomes a draft "
-		    "that you can change and submit again.")))
-			return 0;
-		if ((r = progress_transition(p, "declaration.revise", id)) == NULL)
-			return 1;
-		json_decref(r);
+		if ((rc = progress_change(p, id, "declaration.revise", _("Revise"),
+		    _("Revise this declaration? It becomes a draft that you can change and submit "
+		    "again."), NULL)) <= 0)
+			return rc < 0 ? 0 : 1;
 		if ((fresh = progress_get(p, id)) == NULL)
 			return 1;
 		rc = declare_edit_run(p->app, fresh);
@@ -634,7 +630,7 @@ progress_detail(struct progress *p, int direct)
 			rc = progress_act(p, d, direct);
 	} else {
 		text = progress_detail_text(d);
-		key = ui_pager(progress_str(json_object_get(d, "form"), "name"), text, hints, keys);
+		key = ui_pager(app_json_str(json_object_get(d, "form"), "name"), text, hints, keys);
 		free(text);
 		if (key < 0)
 			rc = -1;
@@ -657,17 +653,14 @@ progress_tab(struct progress *p, int tab)
 	progress_load(p, false);
 }
 
-static void
-progress_move(struct progress *p, long step)
+/* app_paged_key's load_more: the next page; how many records there are now. */
+static size_t
+progress_more(void *arg)
 {
-	if (step > 0 && p->cur + (size_t)step >= p->n && p->next != NULL)
-		progress_load(p, true);
-	if (p->n == 0)
-		return;
-	if (step < 0)
-		p->cur = (size_t)-step > p->cur ? 0 : p->cur - (size_t)-step;
-	else
-		p->cur = p->cur + (size_t)step >= p->n ? p->n - 1 : p->cur + (size_t)step;
+	struct progress *p = arg;
+
+	progress_load(p, true);
+	return p->n;
 }
 
 enum screen_id
@@ -677,7 +670,6 @@ screen_progress_run(struct app *a)
 	struct ui_event ev;
 	enum screen_id next = SCREEN_HOME;
 	unsigned seen = a->changes;
-	long page;
 	int rc;
 
 	ui_set_backdrop(progress_paint, &p);
@@ -706,13 +698,12 @@ screen_progress_run(struct app *a)
 			p.cur = cur < p.n ? cur : p.n > 0 ? p.n - 1 : 0;
 			progress_say(&p, a->change_message, false);
 		}
-		ui_repaint();
-		ui_next_event(&ev);
-		if (ev.type == UI_EV_QUIT || ui_is_quit_key(&ev) || a->restart) {
+		if (app_next_event(a, &ev)) {
 			next = SCREEN_QUIT;
 			break;
 		}
-		page = p.rows > 1 ? p.rows - 1 : 1;
+		if (app_paged_key(&ev, &p.cur, p.n, p.rows, p.next != NULL, progress_more, &p))
+			continue;
 		rc = 0;
 		if (ev.type == UI_EV_CHAR) {
 			if (ev.ch >= '1' && ev.ch < '1' + PROGRESS_TABS) {
@@ -720,12 +711,6 @@ screen_progress_run(struct app *a)
 				continue;
 			}
 			switch (ev.ch) {
-			case 'j':
-				progress_move(&p, 1);
-				break;
-			case 'k':
-				progress_move(&p, -1);
-				break;
 			case 'w':
 			case 'e':
 			case 's':
@@ -746,18 +731,6 @@ screen_progress_run(struct app *a)
 			case KEY_RIGHT:
 				progress_tab(&p, (p.tab + (ev.key == KEY_LEFT ? PROGRESS_TABS - 1 :
 				    1)) % PROGRESS_TABS);
-				break;
-			case KEY_DOWN:
-				progress_move(&p, 1);
-				break;
-			case KEY_UP:
-				progress_move(&p, -1);
-				break;
-			case KEY_NPAGE:
-				progress_move(&p, page);
-				break;
-			case KEY_PPAGE:
-				progress_move(&p, -page);
 				break;
 			case UI_KEY_ENTER:
 				progress_say(&p, "", false);

@@ -27,7 +27,6 @@
 #include "text.h"
 #include "xmalloc.h"
 
-#define REPORT_PATH_MAX	1024
 
 
 /* The report's filters and order, and what the server counted. */
@@ -325,10 +324,9 @@ report_export(struct queue *q)
 	struct report *r = q->arg;
 	struct rpc_error err;
 	json_t *params, *res = NULL, *next;
-	char *deflt, *text, *path = NULL, *full = NULL, *tmp, *after = NULL;
+	char *deflt, *text, *full = NULL, *after = NULL;
 	long long rows = 0;
 	const char *csv;
-	struct stat st;
 	int fd = -1;
 	bool ok = false, created = false;
 
@@ -344,30 +342,10 @@ report_export(struct queue *q)
 	}
 	text = xasprintf(_("Save the %d report as CSV to a file on this computer (empty: %s in "
 	    "the current directory)."), r->year, deflt);
-	path = ui_prompt(_("Export"), text, _("File"), REPORT_PATH_MAX);
+	fd = app_save_file(_("Export"), text, deflt, &full);
 	free(text);
-	if (path == NULL)
+	if (fd < 0)
 		goto out;
-	full = app_expand_home(*path != '\0' ? path : deflt);
-	if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
-		tmp = xasprintf("%s/%s", full, deflt);
-		free(full);
-		full = tmp;
-	}
-	if (stat(full, &st) == 0) {
-		text = xasprintf(_("%s exists. Replace it?"), full);
-		if (!ui_confirm(_("Export"), text)) {
-			free(text);
-			goto out;
-		}
-		free(text);
-	}
-	if ((fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
-		text = xasprintf(_("cannot write %s: %s"), full, strerror(errno));
-		ui_message(_("Export"), text);
-		free(text);
-		goto out;
-	}
 	created = true;
 	for (;;) {
 		params = report_params(r);
@@ -418,7 +396,6 @@ out:
 	json_decref(res);
 	free(after);
 	free(full);
-	free(path);
 	free(deflt);
 }
 

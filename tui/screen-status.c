@@ -21,6 +21,7 @@ enum status_field {
 };
 
 #define STATUS_FRAME_WIDTH	78
+#define STATUS_ROW_BUTTONS	6	/* the screen's row: the frame's top + 5 */
 
 struct status {
 	struct app	*app;
@@ -52,8 +53,7 @@ static void
 status_paint(void *arg)
 {
 	struct status *st = arg;
-	struct ui_field *query, *withdraw, *back;
-	int w = STATUS_FRAME_WIDTH, x0 = (COLS - w) / 2, top = 1, y, bx;
+	int w = STATUS_FRAME_WIDTH, x0 = (COLS - w) / 2, top = 1, y;
 	char when[32];
 
 	ui_header(_("Continuing Education · Application status"));
@@ -62,18 +62,7 @@ status_paint(void *arg)
 	ui_form_place_labels(&st->form, x0 + 4);
 	ui_form_field(&st->form, STATUS_ID_NUMBER)->y = top + 2;
 	ui_form_field(&st->form, STATUS_PASSWORD)->y = top + 3;
-	query = ui_form_field(&st->form, STATUS_QUERY);
-	withdraw = ui_form_field(&st->form, STATUS_WITHDRAW);
-	back = ui_form_field(&st->form, STATUS_BACK);
-	query->y = withdraw->y = back->y = top + 5;
-	bx = x0 + 4;
-	query->x = bx;
-	bx += query->width + 3;
-	if (!withdraw->hidden) {
-		withdraw->x = bx;
-		bx += withdraw->width + 3;
-	}
-	back->x = bx;
+	app_place_buttons(&st->form, STATUS_ROW_BUTTONS, x0 + 4, 3);
 	ui_form_draw(&st->form, true);
 
 	if (st->result != NULL) {
@@ -185,8 +174,10 @@ status_query(struct status *st)
  * changed.
  */
 static void
-status_changed(struct status *st)
+status_changed(void *arg)
 {
+	struct status *st = arg;
+
 	struct rpc_error err;
 	json_t *result;
 
@@ -241,17 +232,16 @@ screen_status_run(struct app *a)
 	ui_form_init(&st.form);
 	ui_form_add_text(&st.form, STATUS_ID_NUMBER, _("ID number"), 20, 18, false);
 	ui_form_add_text(&st.form, STATUS_PASSWORD, _("Password"), 24, 128, true);
-	ui_form_add_button(&st.form, STATUS_QUERY, _("Query"));
-	ui_form_add_button(&st.form, STATUS_WITHDRAW, _("Withdraw the application"));
-	ui_form_add_button(&st.form, STATUS_BACK, _("Back"));
+	ui_form_add_button(&st.form, STATUS_QUERY, _("Query"))->y = STATUS_ROW_BUTTONS;
+	ui_form_add_button(&st.form, STATUS_WITHDRAW, _("Withdraw the application"))->y =
+	    STATUS_ROW_BUTTONS;
+	ui_form_add_button(&st.form, STATUS_BACK, _("Back"))->y = STATUS_ROW_BUTTONS;
 	ui_form_show(&st.form, STATUS_WITHDRAW, false);
 	st.form.default_id = STATUS_QUERY;
 	ui_set_backdrop(status_paint, &st);
 	ui_help_set(status_keys);
 	for (;;) {
-		if (app_changed(a, &seen))
-			status_changed(&st);
-		if (app_next_event(a, &ev)) {
+		if (app_wait(a, &seen, status_changed, &st, &ev)) {
 			next = SCREEN_QUIT;
 			break;
 		}
