@@ -645,9 +645,9 @@ profile_history_paint(void *arg)
 
 		if (st == UI_SELECTED)
 			ui_fill(y, 0, COLS, st);
-		ui_put(y, c.when, c.label - c.when - 1, app_format_time(profile_str(it, "changed_at"), when,
+		ui_put(y, c.when, c.label - c.when - 1, app_format_time(app_json_str(it, "changed_at"), when,
 		    sizeof when), st, false);
-		ui_put(y, c.label, c.old - c.label - 1, profile_str(it, "label"), st, false);
+		ui_put(y, c.label, c.old - c.label - 1, app_json_str(it, "label"), st, false);
 		old = profile_history_cell(it, "old_value");
 		new = profile_history_cell(it, "new_value");
 		ui_put(y, c.old, c.old_w, old, st, false);
@@ -834,7 +834,7 @@ profile_keys_paint(void *arg)
 
 	/* Headings whole: the comment's takes from the fingerprint, which is cut with "…". */
 	for (size_t i = 0; i < n; i++) {
-		const char *t = profile_str(json_array_get(k->items, i), "type");
+		const char *t = app_json_str(json_array_get(k->items, i), "type");
 
 		if (text_width(t) > type_w)
 			type_w = text_width(t);
@@ -868,8 +868,8 @@ profile_keys_paint(void *arg)
 
 		if (st == UI_SELECTED)
 			ui_fill(y, 0, COLS, st);
-		ui_put(y, type, type_w, profile_str(key, "type"), st, false);
-		ui_put(y, fp, fp_w, profile_str(key, "fingerprint"), st, false);
+		ui_put(y, type, type_w, app_json_str(key, "type"), st, false);
+		ui_put(y, fp, fp_w, app_json_str(key, "fingerprint"), st, false);
 		ui_put(y, comment, comment_w, c, st, false);
 		free(c);
 	}
