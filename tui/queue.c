@@ -10,6 +10,7 @@
 
 #include <curses.h>
 
+#include "keys.h"
 #include "queue.h"
 #include "text.h"
 #include "xmalloc.h"
@@ -18,26 +19,8 @@
 #define QUEUE_FILTER		1
 #define QUEUE_REPORT_LINES	8	/* a longer report opens in a pager */
 
-/* The keys every queue has; a screen's decisions and own keys come after. */
-static const struct ui_key_help queue_keys[] = {
-	{ "↑↓ j k", N_("move"), false },
-	{ "PgUp PgDn", N_("a page; PgDn past the last row reads more"), false },
-	{ "Home End", N_("first, last row"), false },
-	{ "Enter", N_("details"), true },
-	{ "F5", N_("read the list again"), false },
-	{ "Esc", N_("back"), true },
-	{ NULL, NULL, false },
-};
 
-static const struct ui_key_help queue_keys_tagging[] = {
-	{ N_("Space"), N_("select (several)"), true },
-	{ NULL, NULL, false },
-};
 
-static const struct ui_key_help queue_keys_filter[] = {
-	{ "/", N_("filter by a name or the start of an ID number"), true },
-	{ NULL, NULL, false },
-};
 
 void
 queue_say(struct queue *q, const char *text, bool error)

@@ -18,6 +18,7 @@
 #include <curses.h>
 
 #include "app.h"
+#include "keys.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -174,14 +175,6 @@ compl_columns(json_t *years, const char *const *titles, int *ws, int *xs)
 	return x;
 }
 
-static const struct ui_key_help compl_keys[] = {
-	{ N_("Up/Down"), N_("choose a year"), true },
-	{ N_("Enter"), N_("the year's records"), true },
-	{ N_("F5"), N_("refresh"), true },
-	{ N_("Home/End"), N_("the first, the last year"), false },
-	{ N_("Esc"), N_("back"), true },
-	{ 0 }
-};
 
 static void
 compl_paint(void *arg)
@@ -273,13 +266,6 @@ compl_changed(void *arg)
 /* Rows of the forms table shown at most (the records get the rest). */
 #define COMPL_FORM_ROWS	5
 
-static const struct ui_key_help compl_detail_keys[] = {
-	{ N_("Up/Down"), N_("choose a record"), true },
-	{ N_("Enter"), N_("details"), true },
-	{ N_("PgUp/PgDn, Home/End"), N_("move faster"), false },
-	{ N_("Esc"), N_("back"), true },
-	{ 0 }
-};
 
 static void
 compl_detail_paint(void *arg)

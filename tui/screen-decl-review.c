@@ -17,6 +17,7 @@
 
 #include <curses.h>
 
+#include "keys.h"
 #include "queue.h"
 #include "text.h"
 #include "xmalloc.h"
@@ -49,12 +50,6 @@ static const struct queue_decision dreview_decisions[] = {
 	    N_("rejected"), N_("%zu of %zu rejected."), true, true },
 };
 
-static const struct ui_key_help dreview_keys[] = {
-	{ "y", N_("the year"), false },
-	{ "f", N_("the learning form"), false },
-	{ "g", N_("download the attachment (in the details)"), false },
-	{ NULL, NULL, false },
-};
 
 static void
 dreview_params(struct queue *q, json_t *params)

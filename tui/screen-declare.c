@@ -30,6 +30,7 @@
 
 #include "app.h"
 #include "format.h"
+#include "keys.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -124,17 +125,6 @@ declare_row_after_fields(struct declare *d)
 	return row;
 }
 
-static const struct ui_key_help declare_keys[] = {
-	{ N_("Tab"), N_("next field"), true },
-	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
-	{ N_("Enter"), N_("choose"), true },
-	{ N_("Tab on the path"), N_("complete the file's path"), false },
-	{ N_("F4, Space, typing"), N_("open the list of a choice field"), false },
-	{ N_("PgUp/PgDn"), N_("scroll"), false },
-	{ N_("Esc"), N_("back (asks first)"), true },
-	{ N_("F10"), N_("quit"), true },
-	{ 0 }
-};
 
 static void
 declare_paint(void *arg)

@@ -13,6 +13,7 @@
 #include <curses.h>
 
 #include "app.h"
+#include "keys.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -45,15 +46,6 @@ home_user_caption(struct home *home)
 	return xasprintf("%s ▾", *name != '\0' ? name : app_me_string(home->app, "id_number"));
 }
 
-static const struct ui_key_help home_keys[] = {
-	{ N_("Up/Down"), N_("choose"), true },
-	{ N_("Enter"), N_("open"), true },
-	{ N_("F2"), N_("user menu"), true },
-	{ N_("Tab"), N_("the list or the user button"), false },
-	{ N_("PgUp/PgDn, Home/End"), N_("move faster"), false },
-	{ N_("F10"), N_("quit"), true },
-	{ 0 }
-};
 
 static void
 home_paint(void *arg)

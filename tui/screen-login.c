@@ -15,6 +15,7 @@
 #include <curses.h>
 
 #include "app.h"
+#include "keys.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -49,23 +50,7 @@ login_say(struct login *l, const char *text, bool error)
 	app_say(l->message, sizeof l->message, &l->message_error, text, error);
 }
 
-static const struct ui_key_help login_keys[] = {
-	{ N_("Tab"), N_("next field"), true },
-	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
-	{ N_("Enter"), N_("confirm"), true },
-	{ N_("F10"), N_("quit"), true },
-	{ 0 }
-};
 
-/* While a verification code is asked for. */
-static const struct ui_key_help login_captcha_keys[] = {
-	{ N_("Tab"), N_("next field"), true },
-	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
-	{ N_("Enter"), N_("confirm"), true },
-	{ N_("F5"), N_("a new verification code"), true },
-	{ N_("F10"), N_("quit"), true },
-	{ 0 }
-};
 
 static void
 login_paint(void *arg)

@@ -24,6 +24,7 @@
 #include <curses.h>
 
 #include "app.h"
+#include "keys.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -67,25 +68,7 @@ password_buttons_row(const struct password *p)
 	return ROW_KEYS + 1 + (int)p->nkeys + 1;
 }
 
-static const struct ui_key_help password_keys[] = {
-	{ N_("Tab"), N_("next field"), true },
-	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
-	{ N_("Enter"), N_("confirm"), true },
-	{ N_("Esc"), N_("back"), true },
-	{ N_("Left/Right"), N_("remove or keep a key"), true },
-	{ N_("F10"), N_("quit"), true },
-	{ 0 }
-};
 
-/* The first change of a password: leaving it logs out. */
-static const struct ui_key_help password_forced_keys[] = {
-	{ N_("Tab"), N_("next field"), true },
-	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
-	{ N_("Enter"), N_("confirm"), true },
-	{ N_("Esc"), N_("log out"), true },
-	{ N_("Left/Right"), N_("remove or keep a key"), true },
-	{ 0 }
-};
 
 static void
 password_paint(void *arg)

@@ -32,6 +32,7 @@
 
 #include "app.h"
 #include "format.h"
+#include "keys.h"
 #include "person-form.h"
 #include "text.h"
 #include "xmalloc.h"
@@ -112,17 +113,6 @@ profile_place_labels(struct profile *p, int x)
 	f->label_width = w;
 }
 
-static const struct ui_key_help profile_keys_help[] = {
-	{ N_("Tab"), N_("next field"), true },
-	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
-	{ N_("Enter"), N_("choose"), true },
-	{ N_("F4, Space, typing"), N_("open the list of a choice field"), false },
-	{ N_("Delete"), N_("clear a chosen field"), false },
-	{ N_("F5"), N_("reload"), true },
-	{ N_("Esc"), N_("back (asks first)"), true },
-	{ N_("F10"), N_("quit"), true },
-	{ 0 }
-};
 
 static void
 profile_paint(void *arg)
@@ -606,14 +596,6 @@ profile_history_columns(struct profile_history_columns *c)
 	c->state_w = COLS - 1 - c->state;
 }
 
-static const struct ui_key_help profile_history_keys[] = {
-	{ N_("Up/Down"), N_("move"), true },
-	{ N_("Enter"), N_("details"), true },
-	{ N_("F5"), N_("reload"), true },
-	{ N_("PgUp/PgDn, Home/End"), N_("move faster"), false },
-	{ N_("Esc"), N_("back"), true },
-	{ 0 }
-};
 
 static void
 profile_history_paint(void *arg)
@@ -814,15 +796,6 @@ profile_keys_comment(json_t *key)
 	return xstrdup(comment);
 }
 
-static const struct ui_key_help profile_ssh_keys[] = {
-	{ N_("a"), N_("add a key"), true },
-	{ N_("d, Delete"), N_("remove the key"), true },
-	{ N_("Enter"), N_("details"), true },
-	{ N_("Up/Down"), N_("choose"), false },
-	{ N_("F5"), N_("reload"), false },
-	{ N_("Esc"), N_("back"), true },
-	{ 0 }
-};
 
 static void
 profile_keys_paint(void *arg)

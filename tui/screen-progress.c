@@ -23,6 +23,7 @@
 
 #include "app.h"
 #include "format.h"
+#include "keys.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -235,20 +236,6 @@ progress_load(struct progress *p, bool more)
 	json_decref(result);
 }
 
-static const struct ui_key_help progress_keys_help[] = {
-	{ N_("Enter"), N_("details"), true },
-	{ N_("Left/Right, 1-5"), N_("state"), true },
-	{ N_("Esc"), N_("back"), true },
-	{ N_("w"), N_("withdraw"), true },
-	{ N_("e"), N_("edit"), true },
-	{ N_("d"), N_("delete"), true },
-	{ N_("v"), N_("revise"), true },
-	{ N_("g"), N_("download the attachment"), false },
-	{ N_("Up/Down"), N_("choose"), false },
-	{ N_("PgDn"), N_("next page; past the end, load more"), false },
-	{ N_("F5"), N_("refresh"), false },
-	{ 0 }
-};
 
 /* The widest of label and every item's field (an offsetof into the item), at most max. */
 static int

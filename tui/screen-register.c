@@ -21,6 +21,7 @@
 
 #include "app.h"
 #include "format.h"
+#include "keys.h"
 #include "person-form.h"
 #include "text.h"
 #include "validate.h"
@@ -52,18 +53,6 @@ reg_say(struct reg *r, const char *text, bool error)
 	r->message_error = error;
 }
 
-static const struct ui_key_help reg_keys[] = {
-	{ N_("Tab"), N_("next field"), true },
-	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
-	{ N_("Enter"), N_("choose"), true },
-	{ N_("F4, Space, typing"), N_("open the list of a choice field"), false },
-	{ N_("Delete"), N_("clear a chosen field"), false },
-	{ N_("Left/Right"), N_("choose among the options side by side"), false },
-	{ N_("PgUp/PgDn"), N_("scroll"), true },
-	{ N_("Esc"), N_("back (asks first)"), true },
-	{ N_("F10"), N_("quit"), true },
-	{ 0 }
-};
 
 static void
 reg_paint(void *arg)

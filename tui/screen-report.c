@@ -23,6 +23,7 @@
 
 #include <curses.h>
 
+#include "keys.h"
 #include "queue.h"
 #include "text.h"
 #include "xmalloc.h"
@@ -66,15 +67,6 @@ static const enum report_column report_sorts[] = {
 };
 #define REPORT_SORTS	(int)(sizeof report_sorts / sizeof report_sorts[0])
 
-static const struct ui_key_help report_keys[] = {
-	{ "y", N_("the year"), true },
-	{ "s", N_("the order"), true },
-	{ "r", N_("reverse the order"), false },
-	{ "n", N_("only those not met, or everyone"), true },
-	{ "d", N_("the department"), true },
-	{ "e", N_("export the report as CSV"), true },
-	{ NULL, NULL, false },
-};
 
 /* The current year in China (UTC+8), whatever the client's time zone. */
 static int

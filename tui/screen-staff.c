@@ -16,6 +16,7 @@
 
 #include <curses.h>
 
+#include "keys.h"
 #include "queue.h"
 #include "text.h"
 #include "xmalloc.h"
@@ -125,10 +126,6 @@ static const struct queue_column staff_columns[] = {
 	[STAFF_TITLE] = { N_("Professional title"), 8, 0, false },
 };
 
-static const struct ui_key_help staff_keys[] = {
-	{ "r", N_("reset the password"), true },
-	{ NULL, NULL, false },
-};
 
 static char *
 staff_cell(struct queue *q, json_t *item, size_t col, int width, enum ui_style *style)

@@ -9,6 +9,7 @@
 #include <curses.h>
 
 #include "app.h"
+#include "keys.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -40,14 +41,6 @@ status_string(json_t *o, const char *key)
 	return s != NULL ? s : "";
 }
 
-static const struct ui_key_help status_keys[] = {
-	{ N_("Tab"), N_("next field"), true },
-	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
-	{ N_("Enter"), N_("confirm"), true },
-	{ N_("Esc"), N_("back"), true },
-	{ N_("F10"), N_("quit"), true },
-	{ 0 }
-};
 
 static void
 status_paint(void *arg)
