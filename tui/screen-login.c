@@ -190,6 +190,12 @@ login_free(struct login *l)
 	free(l->captcha_note);
 }
 
+/*
+ * The ID number typed before a jump to 注册 or 注册进度查询, shown again on
+ * the way back (never the password).
+ */
+static char login_kept_id[32];
+
 enum screen_id
 screen_login_run(struct app *a)
 {
@@ -210,6 +216,11 @@ screen_login_run(struct app *a)
 	ui_set_backdrop(login_paint, &l);
 	ui_help_set(login_keys);
 	login_captcha_refresh(&l);
+	if (login_kept_id[0] != '\0') {
+		ui_form_set(&l.form, LOGIN_ID_NUMBER, login_kept_id);
+		ui_form_focus(&l.form, LOGIN_PASSWORD);
+		login_kept_id[0] = '\0';
+	}
 
 	for (;;) {
 		if (app_next_event(a, &ev))
@@ -235,6 +246,9 @@ screen_login_run(struct app *a)
 			break;
 		}
 	}
+	if (next == SCREEN_REGISTER || next == SCREEN_STATUS)
+		app_copy(login_kept_id, sizeof login_kept_id,
+		    ui_form_value(&l.form, LOGIN_ID_NUMBER));
 	ui_set_backdrop(NULL, NULL);
 	login_free(&l);
 	return next;

@@ -249,3 +249,26 @@ def test_empty_login_names_both_fields(daemon, world, tui):
     t.keys("Enter")
     t.wait("功能列表")
     t.quit()
+
+
+def test_login_keeps_the_id_number_across_a_jump(daemon, world, tui):
+    """The ID number typed on the login screen is there again after a look at 注册 or
+    注册进度查询 (the password is not kept)."""
+    _, idn = world.add_staff(UNIT, world.depts["办公室"], "跳转回来")
+    t = tui(100, 30)
+    t.start(daemon)
+    t.wait("注册进度查询")
+    t.type(idn)
+    t.keys("Tab")
+    t.type("not-the-password")
+    t.keys("BTab", "BTab", "Enter")     # from the password: the ID number, then 注册进度查询
+    t.wait("· 注册进度查询")
+    t.keys("Escape")
+    t.wait("[ 登录 ]")
+    assert idn in field_line(t, "身份证号"), t.text()
+    assert "*" not in field_line(t, "密码").split("[", 1)[1].split("]", 1)[0], t.text()
+    # The cursor is on the password: typing it logs in.
+    t.type(DEMO_PASSWORD)
+    t.keys("Enter")
+    t.wait("功能列表")
+    t.quit()
