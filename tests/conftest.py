@@ -587,6 +587,24 @@ def module_daemon(postgres, migrated_template, tmp_path_factory, name="jxjyd", c
     d.stop()
 
 
+def two_daemons(postgres, migrated_template, tmp_path, settings):
+    """Two daemons n1 and n2 on one fresh migrated database, each with its control socket
+    and settings(i, db) (i = 1, 2; db the database's name) merged in; started, and stopped when the generator ends: a
+    fixture is `yield from two_daemons(...)`, and yields [d1, d2]."""
+    db = postgres.new_database(template=migrated_template)
+    daemons = [Daemon(tmp_path / f"n{i}", postgres, db,
+                      _merge({"control_socket": str(tmp_path / f"n{i}.sock")}, settings(i, db)))
+               for i in (1, 2)]
+    try:
+        for d in daemons:
+            d.start()
+        yield daemons
+    finally:
+        for d in daemons:
+            if d.running():
+                d.stop()
+
+
 @pytest.fixture(scope="module")
 def daemon(postgres, migrated_template, tmp_path_factory):
     """A running daemon on a fresh migrated database, shared by a test module."""

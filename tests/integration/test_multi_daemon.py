@@ -20,7 +20,8 @@ import time
 
 import pytest
 
-from conftest import Daemon, RpcSession, SSH_OPTIONS, _die_with_parent, free_port, port_accepts
+from conftest import (Daemon, RpcSession, SSH_OPTIONS, _die_with_parent, free_port, port_accepts,
+                      two_daemons)
 from helpers import (DEMO_PASSWORD, Accounts, add_pending, assert_ended_elsewhere,
                      change_password, decision_rows, race_decisions, wait_listening)
 
@@ -163,20 +164,9 @@ def test_two_daemons_behind_haproxy(pair, postgres):
 @pytest.fixture
 def two(postgres, migrated_template, tmp_path):
     """Two daemons on one database, no balancer: (d1, d2)."""
-    db = postgres.new_database(template=migrated_template)
     # The second one names its listening connection itself (database.listen_conninfo).
-    daemons = [Daemon(tmp_path / f"n{i}", postgres, db,
-                      {"control_socket": str(tmp_path / f"n{i}.sock"),
-                       "database": {"listen_conninfo": postgres.conninfo(db) if i == 2 else ""}})
-               for i in (1, 2)]
-    try:
-        for d in daemons:
-            d.start()
-        yield daemons
-    finally:
-        for d in daemons:
-            if d.running():
-                d.stop()
+    yield from two_daemons(postgres, migrated_template, tmp_path, lambda i, db: {
+        "database": {"listen_conninfo": postgres.conninfo(db) if i == 2 else ""}})
 
 
 def test_password_change_ends_sessions_on_the_other_daemon(two, postgres):

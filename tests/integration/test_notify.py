@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import Daemon, RpcSession
+from conftest import RpcSession, two_daemons
 from helpers import (DEMO_PASSWORD, NOW, PASSWORD, PLAIN, Accounts, applicant, logged_in,
                      wait_listening)
 
@@ -95,19 +95,8 @@ def test_a_title_change_decision_is_heard(ddaemon, world):
 @pytest.fixture
 def two(postgres, migrated_template, tmp_path):
     """Two daemons on one database: (d1, d2)."""
-    db = postgres.new_database(template=migrated_template)
-    daemons = [Daemon(tmp_path / f"n{i}", postgres, db,
-                      {"control_socket": str(tmp_path / f"n{i}.sock"),
-                       "sessions": {"output_backlog": 4096, "stall_timeout": 600}})
-               for i in (1, 2)]
-    try:
-        for d in daemons:
-            d.start()
-        yield daemons
-    finally:
-        for d in daemons:
-            if d.running():
-                d.stop()
+    yield from two_daemons(postgres, migrated_template, tmp_path, lambda i, db: {
+        "sessions": {"output_backlog": 4096, "stall_timeout": 600}})
 
 
 def test_across_daemons_and_to_a_guest_that_asked(two, postgres):
