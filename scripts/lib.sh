@@ -15,11 +15,15 @@ JXJY_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Every package the project needs to build, test and run its demo on Debian 12.  haproxy
 # and systemd (systemd-analyze) serve the operations tests: two daemons behind a balancer,
-# and the service unit checked; installing systemd in a container starts nothing.
+# and the service unit checked; installing systemd in a container starts nothing.  The
+# certificate's PDF needs cairo, pango, libqrencode and the Noto CJK font; its tests read
+# it back with poppler-utils (pdftotext, pdftoppm) and zbar-tools (zbarimg).
 JXJY_PACKAGES="meson ninja-build pkg-config gcc libc6-dev libssh-dev libpq-dev libncurses-dev
 libconfig-dev libjansson-dev libsodium-dev libpwquality-dev cracklib-runtime postgresql
 tmux gettext openssh-client jq python3 python3-pytest procps util-linux
-haproxy systemd"
+haproxy systemd
+libcairo2-dev libpango1.0-dev libqrencode-dev zlib1g-dev fonts-noto-cjk
+poppler-utils zbar-tools"
 # The fuzzing harnesses (tests/fuzz/build): Debian 12's clang is 14, and libFuzzer's
 # runtime is in libclang-rt-14-dev, which clang only recommends; llvm brings
 # llvm-symbolizer for the stack trace of a finding.
