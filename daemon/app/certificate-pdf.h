@@ -1,0 +1,40 @@
+/*
+ * certificate-pdf.h - the certificate (学时证明) as an A4 PDF, and its payload
+ * read back from one.
+ *
+ * The PDF states the certificate's facts (the JSON object of
+ * daemon/app/certificates.c: code, issued_at, issuer, person, years,
+ * records) set in Noto Sans CJK SC with pango on a cairo PDF surface, the
+ * verification code as text and as a QR code, and how to check it.  The
+ * signed payload (the facts as signed, ".", the signature: ASCII, opaque
+ * here) travels in the document's Keywords so that `jxjyd verify FILE.pdf`
+ * can check a file offline; what the page shows is only for people.
+ */
+#ifndef JXJYD_CERTIFICATE_PDF_H
+#define JXJYD_CERTIFICATE_PDF_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+/*
+ * Render facts to a PDF: one A4 page, more when the records do not fit
+ * (the records' table goes on with its header repeated; nothing is cut).
+ * Text wider than its cell wraps.  payload (ASCII, may be NULL) goes into
+ * the document's Keywords.  Returns 0 and gives *pdf (malloc'd, *len bytes)
+ * to the caller; -1 when facts lack what a certificate must state (code,
+ * person.name) or cairo fails, with *pdf NULL.
+ */
+int	certificate_pdf(const json_t *facts, const char *payload, char **pdf, size_t *len);
+
+/*
+ * The payload certificate_pdf put into a PDF's Keywords, from the file's
+ * bytes: cairo writes it as a literal string or, when it holds a
+ * backslash or a parenthesis, as UTF-16 hex; either is read, also from a
+ * compressed object stream.  The last Keywords of the file counts (an
+ * incremental update appends a new one).  Returns 0 and gives *payload
+ * (malloc'd, NUL-terminated) to the caller; -1 when the file has none or it
+ * is not ASCII.
+ */
+int	certificate_pdf_payload(const char *pdf, size_t len, char **payload);
+
+#endif
