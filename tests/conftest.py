@@ -67,6 +67,9 @@ def _configure_sanitizers():
     Leak detection needs ptrace-free LeakSanitizer; where it cannot run (some sandboxes
     and debuggers), turn it off with a note rather than failing every test."""
     os.environ.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
+    # What leaks inside a library, not ours (each line of tests/lsan.supp says why).
+    os.environ.setdefault("LSAN_OPTIONS", "suppressions=%s:print_suppressions=0"
+                          % (REPO / "tests" / "lsan.supp"))
     if "ASAN_OPTIONS" in os.environ:
         return
     leaks = 1
