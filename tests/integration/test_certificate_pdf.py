@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import subprocess
+import zlib
 
 import pytest
 
@@ -161,6 +162,22 @@ def test_payload_reads_back_exactly(tmp_path):
     # A PDF without a payload has none.
     pdf = render(tmp_path, sample_facts(), name="none")
     assert run(RENDER, "--payload", pdf, check=False).returncode != 0
+
+
+def test_payload_from_a_compressed_object_stream(tmp_path):
+    """cairo 1.17.6 and later put the document information into a Flate object stream
+    (Debian 12's 1.16 does not): the payload is found there too, the last one counting."""
+    payload = signed_payload(sample_facts())
+    hexed = "FEFF" + "".join(f"{ord(c):04X}" for c in payload)
+    older = zlib.compress(b"<< /Keywords (old.payload) >>")
+    info = zlib.compress(f"<< /Title (x) /Keywords <{hexed}> >>".encode())
+    pdf = tmp_path / "objstm.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n"
+                    + b"1 0 obj\n<< /Type /ObjStm /Filter /FlateDecode /Length %d >>\nstream\n"
+                    % len(older) + older + b"\nendstream\nendobj\n"
+                    + b"2 0 obj\n<< /Type /ObjStm /Filter /FlateDecode /Length %d >>\nstream\n"
+                    % len(info) + info + b"\nendstream\nendobj\n%%EOF\n")
+    assert run(RENDER, "--payload", pdf).stdout.decode() == payload + "\n"
 
 
 def test_many_records_take_pages_and_nothing_is_cut(tmp_path):
