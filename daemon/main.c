@@ -9,6 +9,7 @@
 
 #include "jxjy-config.h"
 #include "admins-list.h"
+#include "certificates.h"
 #include "config.h"
 #include "control.h"
 #include "db.h"
@@ -186,6 +187,7 @@ main_admins(const struct config *cfg)
 static int
 main_serve(struct config *cfg)
 {
+	char err[512];
 	int rc;
 
 	/*
@@ -201,6 +203,10 @@ main_serve(struct config *cfg)
 		if (rc != EXIT_OK)
 			log_warning("reference data not imported (mistakes above); "
 			    "serving the data already in the database");
+	}
+	if (certificates_start(cfg, err, sizeof err) != 0) {
+		log_error("certificates.signing_key: %s", err);
+		return EXIT_USAGE;
 	}
 	stats_start();
 	return listener_run(cfg);
