@@ -18,7 +18,7 @@ JXJY_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # and the service unit checked; installing systemd in a container starts nothing.
 JXJY_PACKAGES="meson ninja-build pkg-config gcc libc6-dev libssh-dev libpq-dev libncurses-dev
 libconfig-dev libjansson-dev libsodium-dev libpwquality-dev cracklib-runtime postgresql
-tmux gettext openssh-client jq python3 python3-pytest procps util-linux
+tmux gettext openssh-client jq python3 python3-pytest python3-cryptography procps util-linux
 haproxy systemd"
 # The fuzzing harnesses (tests/fuzz/build): Debian 12's clang is 14, and libFuzzer's
 # runtime is in libclang-rt-14-dev, which clang only recommends; llvm brings
