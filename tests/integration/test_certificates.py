@@ -308,6 +308,9 @@ def test_signing_key_file_and_rotation(postgres, migrated_template, tmp_path_fac
             old = s.result("certificate.issue", {"from_year": NOW, "to_year": NOW})
         old_kid, old_key = public_key(d)
         assert old["key_id"] == old_kid
+        # `jxjyd certificate-key` prints the same, for publishing it.
+        r = d.run("certificate-key")
+        assert r.returncode == 0 and r.stdout.split() == [old_kid, old_key], r.stderr
         d.stop()
 
         # Rotated: the old key moved away, its public key listed.
