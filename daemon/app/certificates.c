@@ -143,6 +143,10 @@ certificates_start(const struct config *cfg, char *err, size_t size)
 	const char *path = cfg->cert_signing_key;
 	int rc;
 
+	if (sodium_init() < 0) {	/* idempotent; this may run before any other user */
+		snprintf(err, size, "libsodium cannot be initialised");
+		return -1;
+	}
 	if ((rc = certificates_read(path, seed, err, size)) < 0)
 		return -1;
 	if (rc == 1) {
