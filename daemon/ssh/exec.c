@@ -568,7 +568,8 @@ static void
 verify_line(struct exec_ctx *x, const char *label_key, const json_t *obj, const char *member)
 {
 	const char *v = json_string_value(json_object_get(obj, member));
-	char *clean = text_sanitize(v != NULL ? v : "", false);
+	char *clean = text_sanitize(v != NULL && *v != '\0' ? v :
+	    message_get(x->s->lang, "exec.no_rows"), false);
 
 	text_buf_printf(&x->out, "%s%s\n", message_get(x->s->lang, label_key), clean);
 	free(clean);
@@ -600,7 +601,9 @@ verify_year(struct exec_ctx *x, const json_t *y)
 		    json_string_value(json_object_get(f, "form")) : "", false);
 
 		verify_number(json_object_get(f, "amount"), amount, sizeof amount);
-		text_buf_printf(&x->out, "    %s  %s\n", form, amount);
+		text_buf_printf(&x->out, "    %s  ", form);
+		text_buf_printf(&x->out, message_get(lang, "verify.hours"), amount);
+		text_buf_add(&x->out, "\n", 1);
 		free(form);
 	}
 }
@@ -661,9 +664,12 @@ exec_verify(struct exec_ctx *x)
 			clean[k] = text_sanitize(s != NULL ? s : "", false);
 		}
 		verify_number(json_object_get(v, "amount"), amount, sizeof amount);
-		text_buf_printf(&x->out, "  %d  %s  %s  %s  %s  %s\n",
-		    (int)json_integer_value(json_object_get(v, "year")), clean[0], clean[1],
-		    clean[2], amount, clean[3]);
+		text_buf_printf(&x->out, "  %d  %s  %s  ",
+		    (int)json_integer_value(json_object_get(v, "year")), clean[0], clean[1]);
+		if (*clean[2] != '\0')
+			text_buf_printf(&x->out, "%s  ", clean[2]);
+		text_buf_printf(&x->out, message_get(lang, "verify.hours"), amount);
+		text_buf_printf(&x->out, "  %s\n", clean[3]);
 		for (int k = 0; k < 4; k++)
 			free(clean[k]);
 	}

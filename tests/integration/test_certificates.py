@@ -253,7 +253,10 @@ def test_verify_good_made_up_and_revoked(cd, world, person):
     assert "姓名：周静" in out and f"身份证号：{idn[:4]}{'*' * 10}{idn[-4:]}" in out
     assert idn not in out
     assert f"{NOW - 1} 年度：要求 合计 90 学时" in out and "已审核 合计 34 学时" in out
-    assert "未达标" in out and "撤销测试课程" in out
+    assert "未达标" in out and "    公需课程  24 学时" in out
+    assert f"  {NOW - 1}  撤销测试课程  公需课程  24 学时  本人申报" in out
+    assert f"  {NOW - 1}  另一培训  培训班  {NOW - 1}-05-01 至 {NOW - 1}-05-01  10 学时  本人申报" in out
+    assert "职称：（无）" in out
     rc, out = verify_ssh(cd, "2345-6789-ABCD")
     assert rc == 1 and "UNKNOWN CODE" in out
     rc, out = verify_ssh(cd, code, env={"JXJY_LANG": "en"})
