@@ -9,6 +9,7 @@
 
 #include "jxjy-config.h"
 #include "admins-list.h"
+#include "certificates.h"
 #include "config.h"
 #include "control.h"
 #include "db.h"
@@ -34,6 +35,7 @@ enum main_command {
 	CMD_IMPORT,
 	CMD_STATUS,
 	CMD_ADMINS,
+	CMD_CERTIFICATE_KEY,
 };
 
 static const struct {
@@ -46,6 +48,7 @@ static const struct {
 	{ "import", CMD_IMPORT },
 	{ "status", CMD_STATUS },
 	{ "admins", CMD_ADMINS },
+	{ "certificate-key", CMD_CERTIFICATE_KEY },
 };
 
 static void
@@ -63,6 +66,8 @@ usage(FILE *f)
 	    "  import         load the reference data CSV files FILE names\n"
 	    "  status         print the running daemon's figures (control socket)\n"
 	    "  admins         list the unit administrators and their accounts\n"
+	    "  certificate-key  print the certificate signing key's id and public key\n"
+	    "                 (generating the key when it is missing)\n"
 	    "exit status: 0 ok, 1 usage, configuration or data file error,\n"
 	    "2 database unreachable, 3 schema not migrated or changed,\n"
 	    "4 no daemon answers (status)\n", CONFIG_DEFAULT_PATH);
@@ -182,10 +187,28 @@ main_admins(const struct config *cfg)
 	return rc == 0 ? EXIT_OK : EXIT_DATABASE;
 }
 
+/*
+ * certificate-key: "KEY-ID PUBLIC-KEY" of the signing key, for publishing
+ * it and for certificates.old_public_keys when it is rotated.
+ */
+static int
+main_certificate_key(const struct config *cfg)
+{
+	char err[512];
+
+	if (certificates_start(cfg, err, sizeof err) != 0) {
+		fprintf(stderr, "jxjyd: certificates.signing_key: %s\n", err);
+		return EXIT_USAGE;
+	}
+	printf("%s %s\n", certificates_key_id(), certificates_public_key());
+	return EXIT_OK;
+}
+
 /* serve: the reference data first when configured, then the listener until SIGTERM. */
 static int
 main_serve(struct config *cfg)
 {
+	char err[512];
 	int rc;
 
 	/*
@@ -201,6 +224,10 @@ main_serve(struct config *cfg)
 		if (rc != EXIT_OK)
 			log_warning("reference data not imported (mistakes above); "
 			    "serving the data already in the database");
+	}
+	if (certificates_start(cfg, err, sizeof err) != 0) {
+		log_error("certificates.signing_key: %s", err);
+		return EXIT_USAGE;
 	}
 	stats_start();
 	return listener_run(cfg);
@@ -223,6 +250,10 @@ main_run(enum main_command command, const char *path, bool dry_run)
 		goto out;
 	if (command == CMD_STATUS) {
 		rc = main_status(&cfg);
+		goto out;
+	}
+	if (command == CMD_CERTIFICATE_KEY) {
+		rc = main_certificate_key(&cfg);
 		goto out;
 	}
 	log_open(cfg.log_level, cfg.log_syslog);

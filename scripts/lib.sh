@@ -20,7 +20,7 @@ JXJY_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # it back with poppler-utils (pdftotext, pdftoppm) and zbar-tools (zbarimg).
 JXJY_PACKAGES="meson ninja-build pkg-config gcc libc6-dev libssh-dev libpq-dev libncurses-dev
 libconfig-dev libjansson-dev libsodium-dev libpwquality-dev cracklib-runtime postgresql
-tmux gettext openssh-client jq python3 python3-pytest procps util-linux
+tmux gettext openssh-client jq python3 python3-pytest python3-cryptography procps util-linux
 haproxy systemd
 libcairo2-dev libpango1.0-dev libqrencode-dev zlib1g-dev fonts-noto-cjk
 poppler-utils zbar-tools"

@@ -279,6 +279,7 @@ class Daemon:
             "database": {"conninfo": pg.conninfo(dbname), "pool_size": 4},
             "log": {"level": "debug"},
             "security": {"captcha": "off"},
+            "certificates": {"signing_key": str(self.dir / "certificate_ed25519_key")},
         }, config or {})
         self.write_config()
 

@@ -149,6 +149,15 @@ completion_format(double hours, char *out, size_t size)
 	forms_format_number(hours, out, size);	/* as the config's figures are written */
 }
 
+void
+completion_format_requirement(const struct config_requirement *req,
+    struct completion_figures *out)
+{
+	completion_format(req->total, out->total, sizeof out->total);
+	completion_format(req->professional, out->professional, sizeof out->professional);
+	completion_format(req->public, out->public_hours, sizeof out->public_hours);
+}
+
 /*
  * Decimal text ("12", "-3.5", "0.0001") as ten-thousandths into *out.
  * Returns false when s is not such a number (more than 4 decimals, or
@@ -213,12 +222,12 @@ int
 completion_unit(struct db_conn *db, const struct config *cfg,
     const struct completion_query *q, struct completion_report *out)
 {
-	char year[16], department[24], total[32], professional[32], public_hours[32];
-	char limit[24];
+	char year[16], department[24], limit[24];
 	const struct config_requirement *req = config_requirement_for(cfg, q->year);
+	struct completion_figures r;
 	const char *params[11] = {
-		q->unit_code, year, q->department_id > 0 ? department : NULL, total,
-		professional, public_hours, q->not_met_only ? "true" : "false",
+		q->unit_code, year, q->department_id > 0 ? department : NULL, r.total,
+		r.professional, r.public_hours, q->not_met_only ? "true" : "false",
 		q->after_key, q->after_key != NULL ? q->after_name : NULL,
 		q->after_key != NULL ? q->after_id : NULL, q->limit > 0 ? limit : NULL,
 	};
@@ -229,9 +238,7 @@ completion_unit(struct db_conn *db, const struct config *cfg,
 	snprintf(year, sizeof year, "%d", q->year);
 	snprintf(department, sizeof department, "%lld", q->department_id);
 	snprintf(limit, sizeof limit, "%lld", q->limit);
-	completion_format(req->total, total, sizeof total);
-	completion_format(req->professional, professional, sizeof professional);
-	completion_format(req->public, public_hours, sizeof public_hours);
+	completion_format_requirement(req, &r);
 
 	st = &completion_unit_stmts[(unsigned)q->sort < COMPLETION_NSORTS ? q->sort : 0]
 	    [q->desc ? 1 : 0];

@@ -155,4 +155,13 @@ bool	completion_met(const char *public_hours, const char *professional,
 /* A requirement's figure as decimal text without trailing zeros. */
 void	completion_format(double hours, char *out, size_t size);
 
+/* A requirement's three figures as completion_format writes them. */
+struct completion_figures {
+	char	 total[32];
+	char	 professional[32];
+	char	 public_hours[32];
+};
+void	completion_format_requirement(const struct config_requirement *req,
+	    struct completion_figures *out);
+
 #endif

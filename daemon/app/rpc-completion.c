@@ -74,13 +74,11 @@ completion_year_param(struct rpc_call *call, int *year)
 static json_t *
 completion_requirement_json(const struct config_requirement *req)
 {
-	char total[32], professional[32], public_hours[32];
+	struct completion_figures r;
 
-	completion_format(req->total, total, sizeof total);
-	completion_format(req->professional, professional, sizeof professional);
-	completion_format(req->public, public_hours, sizeof public_hours);
-	return json_pack("{s:s, s:s, s:s}", "total", total, "professional", professional,
-	    "public", public_hours);
+	completion_format_requirement(req, &r);
+	return json_pack("{s:s, s:s, s:s}", "total", r.total, "professional", r.professional,
+	    "public", r.public_hours);
 }
 
 static const char *

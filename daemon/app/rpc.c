@@ -43,6 +43,7 @@ static const struct rpc_method *const rpc_groups[] = {
 	rpc_inbox_methods,
 	rpc_completion_methods,
 	rpc_reset_methods,
+	rpc_certificates_methods,
 	NULL,
 };
 

@@ -37,6 +37,7 @@ enum config_key_type {
 	CONFIG_KEY_ADMINS,	/* unit_admins: a list of groups */
 	CONFIG_KEY_FORMS,	/* learning_forms: a list of groups */
 	CONFIG_KEY_REQUIREMENTS, /* requirements: a list of groups */
+	CONFIG_KEY_STRINGS,	/* a list of strings, stored NULL-terminated (char **) */
 };
 
 struct config_key {
@@ -52,6 +53,7 @@ struct config_key {
 	/*
 	 * CONFIG_KEY_STRING with a syntax of its own: checks value and stores
 	 * what it means in cfg; false with a reason in why when it is wrong.
+	 * CONFIG_KEY_STRINGS: checks each element (cfg is NULL then).
 	 */
 	bool			(*parse)(const char *value, struct config *cfg,
 				    char *why, size_t size);
@@ -68,6 +70,9 @@ struct config_key {
 	{ .path = p, .type = CONFIG_KEY_STRING, \
 	  .offset = offsetof(struct config, field), .def_string = def, \
 	  .parse = fn, .reload = rl }
+#define KEY_STRINGS(p, field, fn, rl) \
+	{ .path = p, .type = CONFIG_KEY_STRINGS, \
+	  .offset = offsetof(struct config, field), .parse = fn, .reload = rl }
 #define KEY_INT(p, field, def, lo, hi, rl) \
 	{ .path = p, .type = CONFIG_KEY_INT, \
 	  .offset = offsetof(struct config, field), .def_int = def, \
@@ -108,6 +113,8 @@ _Static_assert(sizeof(enum log_level) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum captcha_mode) == sizeof(int), "enum size");
 
 static bool config_parse_startups(const char *value, struct config *cfg, char *why,
+    size_t size);
+static bool config_parse_public_key(const char *value, struct config *cfg, char *why,
     size_t size);
 
 static const struct config_key config_keys[] = {
@@ -184,6 +191,13 @@ static const struct config_key config_keys[] = {
 
 	/* Annual requirements of the completion report (completion.c). */
 	{ .path = "requirements", .type = CONFIG_KEY_REQUIREMENTS, .reload = RELOAD },
+
+	/* Certificates of continuing education, 学时证明 (certificates.c). */
+	KEY_STRING("certificates.signing_key", cert_signing_key,
+	    "/var/lib/jxjy/certificate_ed25519_key", false, RESTART),
+	KEY_STRINGS("certificates.old_public_keys", cert_old_public_keys,
+	    config_parse_public_key, RELOAD),
+	KEY_STRING("certificates.issuer", cert_issuer, "继续教育管理机构", false, RELOAD),
 };
 #define CONFIG_NKEYS	(sizeof config_keys / sizeof config_keys[0])
 
@@ -565,6 +579,37 @@ config_parse_startups(const char *value, struct config *cfg, char *why, size_t s
 	return true;
 }
 
+/* Free a NULL-terminated list of strings (CONFIG_KEY_STRINGS). */
+static void
+config_strings_free(char **list)
+{
+	for (size_t i = 0; list != NULL && list[i] != NULL; i++)
+		free(list[i]);
+	free(list);
+}
+
+/*
+ * An Ed25519 public key as certificates.c publishes it: the 32 bytes in
+ * unpadded URL-safe base64, 43 characters (the last one carries 4 bits,
+ * so it is one of the 16 whose low 2 bits are zero).
+ */
+static bool
+config_parse_public_key(const char *value, struct config *cfg, char *why, size_t size)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	const char *last;
+
+	(void)cfg;
+	if (strlen(value) != 43 || strspn(value, alphabet) != 43 ||
+	    ((last = strchr(alphabet, value[42])) - alphabet) % 4 != 0) {
+		snprintf(why, size, "must be an Ed25519 public key (43 characters of "
+		    "unpadded URL-safe base64, as `jxjyd certificate-key` prints it)");
+		return false;
+	}
+	return true;
+}
+
 /* Store k's default in cfg (strings are copied). */
 static void
 config_key_default(const struct config_key *k, struct config *cfg)
@@ -585,6 +630,10 @@ config_key_default(const struct config_key *k, struct config *cfg)
 		break;
 	case CONFIG_KEY_BOOL:
 		*CONFIG_FIELD(cfg, k, bool) = k->def_int != 0;
+		break;
+	case CONFIG_KEY_STRINGS:
+		config_strings_free(*CONFIG_FIELD(cfg, k, char **));
+		*CONFIG_FIELD(cfg, k, char **) = xcalloc(1, sizeof(char *));
 		break;
 	case CONFIG_KEY_ADMINS:
 	case CONFIG_KEY_FORMS:
@@ -745,6 +794,51 @@ config_load_string(struct config_reader *rd, const struct config_key *k,
 	*CONFIG_FIELD(rd->cfg, k, char *) = xstrdup(str);
 }
 
+/* A list of strings [ "a", "b" ] (or ( ... )), each checked by k->parse. */
+static void
+config_load_strings(struct config_reader *rd, const struct config_key *k,
+    const config_setting_t *s)
+{
+	int type = config_setting_type(s), n = config_setting_length(s);
+	char q[CONFIG_QUOTE_MAX * 4 + 16], why[192];
+	char **list;
+	bool ok = true;
+
+	if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST) {
+		config_error(rd, s, k->path, "expected a list of strings [ \"...\", ... ], got %s",
+		    config_type_name(type));
+		return;
+	}
+	list = xcalloc((size_t)n + 1, sizeof *list);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		const char *str;
+
+		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+			config_error(rd, e, k->path, "element %d: expected a string, got %s", i + 1,
+			    config_type_name(config_setting_type(e)));
+			ok = false;
+			continue;
+		}
+		str = config_setting_get_string(e);
+		if (k->parse != NULL && !k->parse(str, NULL, why, sizeof why)) {
+			config_error(rd, e, k->path, "element %d: %s, got %s", i + 1, why,
+			    config_quote(str, q, sizeof q));
+			ok = false;
+			continue;
+		}
+		list[i] = xstrdup(str);
+	}
+	if (!ok) {
+		for (int i = 0; i < n; i++)
+			free(list[i]);
+		free(list);
+		return;
+	}
+	config_strings_free(*CONFIG_FIELD(rd->cfg, k, char **));
+	*CONFIG_FIELD(rd->cfg, k, char **) = list;
+}
+
 static void
 config_load_int(struct config_reader *rd, const struct config_key *k,
     const config_setting_t *s)
@@ -834,6 +928,9 @@ config_load_scalar(struct config_reader *rd, const struct config_key *k,
 		break;
 	case CONFIG_KEY_ENUM:
 		config_load_enum(rd, k, s);
+		break;
+	case CONFIG_KEY_STRINGS:
+		config_load_strings(rd, k, s);
 		break;
 	case CONFIG_KEY_ADMINS:
 	case CONFIG_KEY_FORMS:
@@ -2342,6 +2439,8 @@ config_free(struct config *cfg)
 	for (i = 0; i < CONFIG_NKEYS; i++) {
 		if (config_keys[i].type == CONFIG_KEY_STRING)
 			free(*CONFIG_FIELD(cfg, &config_keys[i], char *));
+		else if (config_keys[i].type == CONFIG_KEY_STRINGS)
+			config_strings_free(*CONFIG_FIELD(cfg, &config_keys[i], char **));
 	}
 	for (i = 0; i < cfg->n_admins; i++)
 		config_admin_free(&cfg->admins[i]);
@@ -2458,6 +2557,18 @@ config_key_equal(const struct config_key *k, const struct config *a,
 		return *CONFIG_CFIELD(a, k, int) == *CONFIG_CFIELD(b, k, int);
 	case CONFIG_KEY_BOOL:
 		return *CONFIG_CFIELD(a, k, bool) == *CONFIG_CFIELD(b, k, bool);
+	case CONFIG_KEY_STRINGS: {
+		typedef char **string_list;
+		const string_list la = *CONFIG_CFIELD(a, k, string_list);
+		const string_list lb = *CONFIG_CFIELD(b, k, string_list);
+		size_t i = 0;
+
+		for (; la != NULL && lb != NULL && la[i] != NULL && lb[i] != NULL; i++) {
+			if (strcmp(la[i], lb[i]) != 0)
+				return false;
+		}
+		return (la == NULL || la[i] == NULL) && (lb == NULL || lb[i] == NULL);
+	}
 	case CONFIG_KEY_ADMINS:
 		return config_admins_equal(a, b);
 	case CONFIG_KEY_FORMS:

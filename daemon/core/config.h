@@ -169,6 +169,11 @@ struct config {
 	/* annual requirements (completion.c), in file order; none = the default */
 	struct config_requirement *requirements;
 	size_t	 n_requirements;
+
+	/* certificates of continuing education, 学时证明 (certificates.c) */
+	char	*cert_signing_key;	/* Ed25519 secret key path, generated if missing */
+	char	**cert_old_public_keys;	/* keys signed with before, NULL-terminated */
+	char	*cert_issuer;		/* the issuing authority's name, on every certificate */
 };
 
 /* Errors found while reading, each "FILE:LINE: key: what is wrong". */

@@ -26,6 +26,8 @@
 #include <jansson.h>
 
 #include "admins.h"
+#include "auth.h"
+#include "certificates.h"
 #include "completion.h"
 #include "config.h"
 #include "db.h"
@@ -513,7 +515,7 @@ exec_report(struct exec_ctx *x)
 	};
 	struct completion_report rep;
 	const struct config_requirement *req;
-	char total[32], pro[32], pub[32];
+	struct completion_figures fig;
 	const char *y = x->nargs > 0 ? x->args[0] : NULL;
 	int have;
 
@@ -533,22 +535,159 @@ exec_report(struct exec_ctx *x)
 		return exec_failed(x);
 	exec_print_result(x, rep.rows, cols, sizeof cols / sizeof cols[0]);
 	req = rep.requirement;
-	completion_format(req->total, total, sizeof total);
-	completion_format(req->professional, pro, sizeof pro);
-	completion_format(req->public, pub, sizeof pub);
+	completion_format_requirement(req, &fig);
 	if (!x->csv) {
 		if (x->s->lang == LANG_EN)
 			text_buf_printf(&x->out, "%s, %d: %lld people, %lld complete (required: %s hours, "
 			    "at least %s professional and %s public)\n", x->unit_name, q.year,
-			    rep.staff, rep.met, total, pro, pub);
+			    rep.staff, rep.met, fig.total, fig.professional, fig.public_hours);
 		else
 			text_buf_printf(&x->out, "%s %d 年度：共 %lld 人，已完成 %lld 人（要求：合计不少于 %s "
 			    "学时，其中专业科目不少于 %s、公需科目不少于 %s）\n", x->unit_name,
-			    q.year, rep.staff, rep.met, total, pro, pub);
+			    q.year, rep.staff, rep.met, fig.total, fig.professional,
+			    fig.public_hours);
 	}
 	completion_report_free(&rep);
 	return 0;
 }
+
+/* A figure of the facts (a JSON number) as text: "96", "12.5". */
+static void
+verify_number(const json_t *v, char *out, size_t size)
+{
+	if (json_is_integer(v))
+		snprintf(out, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(out, size, "%.10g", json_real_value(v));
+	else
+		snprintf(out, size, "-");
+}
+
+/* "label: value" of a string member of obj, sanitised. */
+static void
+verify_line(struct exec_ctx *x, const char *label_key, const json_t *obj, const char *member)
+{
+	const char *v = json_string_value(json_object_get(obj, member));
+	char *clean = text_sanitize(v != NULL && *v != '\0' ? v :
+	    message_get(x->s->lang, "exec.no_rows"), false);
+
+	text_buf_printf(&x->out, "%s%s\n", message_get(x->s->lang, label_key), clean);
+	free(clean);
+}
+
+/* One year of the facts: the requirement, the approved hours, by form, met or not. */
+static void
+verify_year(struct exec_ctx *x, const json_t *y)
+{
+	enum lang lang = x->s->lang;
+	const json_t *req = json_object_get(y, "required"), *got = json_object_get(y, "approved");
+	char rt[32], rp[32], ru[32], at[32], ap[32], au[32], amount[32];
+	const json_t *f;
+	size_t i;
+
+	verify_number(json_object_get(req, "total"), rt, sizeof rt);
+	verify_number(json_object_get(req, "professional"), rp, sizeof rp);
+	verify_number(json_object_get(req, "public"), ru, sizeof ru);
+	verify_number(json_object_get(got, "total"), at, sizeof at);
+	verify_number(json_object_get(got, "professional"), ap, sizeof ap);
+	verify_number(json_object_get(got, "public"), au, sizeof au);
+	text_buf_printf(&x->out, message_get(lang, "verify.year"),
+	    (int)json_integer_value(json_object_get(y, "year")), rt, rp, ru, at, ap, au,
+	    message_get(lang, json_is_true(json_object_get(y, "met")) ? "completion.met" :
+	    "completion.not_met"));
+	text_buf_add(&x->out, "\n", 1);
+	json_array_foreach(json_object_get(y, "by_form"), i, f) {
+		char *form = text_sanitize(json_string_value(json_object_get(f, "form")) ?
+		    json_string_value(json_object_get(f, "form")) : "", false);
+
+		verify_number(json_object_get(f, "amount"), amount, sizeof amount);
+		text_buf_printf(&x->out, "    %s  ", form);
+		text_buf_printf(&x->out, message_get(lang, "verify.hours"), amount);
+		text_buf_add(&x->out, "\n", 1);
+		free(form);
+	}
+}
+
+/*
+ * verify CODE: what the certificate of a code states and whether it still
+ * holds, for anyone (no account).  Guessing codes counts as failures of the
+ * address (auth.c), which is refused past security.source_failures_per_minute.
+ * Exit status 0 valid, 2 no longer valid (or its signature does not check),
+ * 1 unknown code.
+ */
+static int
+exec_verify(struct exec_ctx *x)
+{
+	enum lang lang = x->s->lang;
+	struct certificate_check check;
+	char code[CERTIFICATE_CODE_SIZE], amount[32];
+	const json_t *facts, *person, *v;
+	size_t i;
+	int rc;
+
+	if (!certificates_code_normalise(x->args[0], code)) {
+		auth_source_failed(x->s->source);
+		return exec_say(x, "verify.unknown");
+	}
+	if (certificates_verify(x->db, x->cfg, code, &check) != 0)
+		return exec_failed(x);
+	if (check.state == CERTIFICATE_UNKNOWN) {
+		auth_source_failed(x->s->source);
+		certificate_check_free(&check);
+		return exec_say(x, "verify.unknown");
+	}
+	facts = check.cert.facts;
+	person = json_object_get(facts, "person");
+	text_buf_printf(&x->out, "%s%s\n", message_get(lang, "verify.code"), code);
+	text_buf_printf(&x->out, "%s%s\n", message_get(lang, "verify.state"),
+	    message_get(lang, check.state == CERTIFICATE_VALID ? "verify.valid" :
+	    check.state == CERTIFICATE_NO_LONGER_VALID ? "verify.no_longer_valid" :
+	    "verify.bad_signature"));
+	verify_line(x, "verify.issuer", facts, "issuer");
+	verify_line(x, "verify.issued_at", facts, "issued_at");
+	verify_line(x, "verify.name", person, "name");
+	verify_line(x, "verify.id_number", person, "id_number");
+	verify_line(x, "verify.unit", person, "unit");
+	verify_line(x, "verify.title", person, "title");
+	json_array_foreach(json_object_get(facts, "years"), i, v)
+		verify_year(x, v);
+	text_buf_printf(&x->out, message_get(lang, "verify.records"),
+	    (int)json_array_size(json_object_get(facts, "records")));
+	text_buf_add(&x->out, "\n", 1);
+	json_array_foreach(json_object_get(facts, "records"), i, v) {
+		const char *parts[4] = { "name", "form", "dates", "source" };
+		char *clean[4];
+
+		for (int k = 0; k < 4; k++) {
+			const char *s = json_string_value(json_object_get(v, parts[k]));
+
+			clean[k] = text_sanitize(s != NULL ? s : "", false);
+		}
+		verify_number(json_object_get(v, "amount"), amount, sizeof amount);
+		text_buf_printf(&x->out, "  %d  %s  %s  ",
+		    (int)json_integer_value(json_object_get(v, "year")), clean[0], clean[1]);
+		if (*clean[2] != '\0')
+			text_buf_printf(&x->out, "%s  ", clean[2]);
+		text_buf_printf(&x->out, message_get(lang, "verify.hours"), amount);
+		text_buf_printf(&x->out, "  %s\n", clean[3]);
+		for (int k = 0; k < 4; k++)
+			free(clean[k]);
+	}
+	rc = check.state == CERTIFICATE_VALID ? 0 : 2;
+	certificate_check_free(&check);
+	return rc;
+}
+
+/*
+ * HOOK (issue 18, the PDF): `ssh ID@host certificate YEAR > 2025.pdf`, the
+ * key-logged-in person's own certificate of a year on standard output.  It
+ * is not here yet: it needs certificate-pdf.c.  To add it: a command
+ * { "certificate", NULL, "certificate YEAR", ..., 1, 1, exec_certificate }
+ * that any key-logged-in account may run (staff included, so a flag beside
+ * .guest, checked where .guest is), whose run calls certificates_issue(x->db,
+ * x->cfg, x->s->account_id, YEAR, YEAR, x->s->account_id, &cert) and puts the
+ * PDF's bytes in x->out (text_buf_add: binary is fine, nothing converts it).
+ */
 
 /* The commands, as the help lists them. */
 static const struct exec_command {
@@ -558,6 +697,7 @@ static const struct exec_command {
 	const char	*help;		/* message key */
 	int		 min_args, max_args;
 	int		(*run)(struct exec_ctx *);
+	bool		 guest;		/* anyone may run it, no account needed */
 } exec_commands[] = {
 	{ "help", NULL, "help", "exec.help", 0, 0, exec_help },
 	{ "whoami", NULL, "whoami", "exec.whoami", 0, 0, exec_whoami },
@@ -568,7 +708,8 @@ static const struct exec_command {
 	    0, 0, exec_queue_declarations },
 	{ "staff", NULL, "staff [--csv]", "exec.staff", 0, 0, exec_staff },
 	{ "report", NULL, "report YEAR [--csv]", "exec.report", 1, 1, exec_report },
-	{ NULL, NULL, NULL, NULL, 0, 0, NULL },
+	{ "verify", NULL, "verify CODE", "exec.verify", 1, 1, exec_verify, .guest = true },
+	{ NULL, NULL, NULL, NULL, 0, 0, NULL, false },
 };
 
 static void
@@ -635,6 +776,20 @@ exec_run(struct session *s, const char *command, char **out)
 		x.args[x.nargs++] = words[i];
 	if (x.nargs < c->min_args || x.nargs > c->max_args)
 		goto refuse;
+	if (c->guest) {
+		/* No account: throttled per address, as guessing passwords is (auth.c). */
+		if (!auth_source_allowed(x.cfg, s->source)) {
+			text_buf_printf(&x.out, "%s\n", message_get(s->lang, "rate_limited"));
+			goto out;
+		}
+		if ((x.db = db_acquire(EXEC_DB_WAIT_MS)) == NULL) {
+			text_buf_printf(&x.out, "%s\n", message_get(s->lang, "database_unavailable"));
+			goto out;
+		}
+		log_info("session %lu: exec %s from %s", s->serial, c->usage, s->peer);
+		rc = c->run(&x);
+		goto out;
+	}
 	if (s->auth_unavailable) {
 		/* The key could not be checked (session.h): not "need_admin", try later. */
 		text_buf_printf(&x.out, "%s\n", message_get(s->lang, "auth_unavailable"));

@@ -901,6 +901,7 @@ static const char *const all_keys[] = {
 	"uploads.max_bytes_per_source", "uploads.stall_timeout",
 	"control_socket", "reference.regions", "reference.units", "reference.departments",
 	"reference.majors", "reference.titles", "reference.import_at_start",
+	"certificates.signing_key", "certificates.old_public_keys", "certificates.issuer",
 };
 
 /* The whole of a file, or NULL; caller frees. */
