@@ -332,16 +332,15 @@ certificates_state_name(enum certificate_state state)
 /* ---- the facts ------------------------------------------------------------------ */
 
 /*
- * A figure (decimal text, as completion.c gives it: "12", "12.5") as a
- * JSON number: an integer when whole, so that the usual figures read as
- * they are written.
+ * A figure as the decimal text completion.c gives ("12", "12.5"), kept as
+ * text: a JSON real would be signed as jansson writes it (2.3 as
+ * 2.2999999999999998), bytes another checker could not rebuild; text is
+ * the same in every language, as completion.year sends it.
  */
 static json_t *
 certificates_number(const char *text)
 {
-	if (strchr(text, '.') == NULL)
-		return json_integer(strtoll(text, NULL, 10));
-	return json_real(strtod(text, NULL));
+	return json_string(text);
 }
 
 static json_t *

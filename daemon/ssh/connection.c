@@ -1016,10 +1016,11 @@ connection_thread(void *arg)
 		int status = 0;
 		if (s->exec_command != NULL) {
 			char *out = NULL;
+			size_t len = 0;
 
-			status = exec_run(&s->session, s->exec_command, &out);
-			if (out != NULL && *out != '\0')
-				connection_buffer_add(&s->out, out, strlen(out));
+			status = exec_run(&s->session, s->exec_command, &out, &len);
+			if (len > 0)
+				connection_buffer_add(&s->out, out, len);
 			free(out);
 			connection_drain(s, config_current()->stall_timeout * 1000);
 		} else if (s->sftp) {

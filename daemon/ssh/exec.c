@@ -27,6 +27,7 @@
 
 #include "admins.h"
 #include "auth.h"
+#include "certificate-pdf.h"
 #include "certificates.h"
 #include "completion.h"
 #include "config.h"
@@ -679,15 +680,48 @@ exec_verify(struct exec_ctx *x)
 }
 
 /*
- * HOOK (issue 18, the PDF): `ssh ID@host certificate YEAR > 2025.pdf`, the
- * key-logged-in person's own certificate of a year on standard output.  It
- * is not here yet: it needs certificate-pdf.c.  To add it: a command
- * { "certificate", NULL, "certificate YEAR", ..., 1, 1, exec_certificate }
- * that any key-logged-in account may run (staff included, so a flag beside
- * .guest, checked where .guest is), whose run calls certificates_issue(x->db,
- * x->cfg, x->s->account_id, YEAR, YEAR, x->s->account_id, &cert) and puts the
- * PDF's bytes in x->out (text_buf_add: binary is fine, nothing converts it).
+ * certificate YEAR: the logged-in person's own 学时证明 of a year, the PDF
+ * on standard output (`ssh ID@host certificate 2025 > 2025.pdf`).  The PDF
+ * carries the signed facts, its key id and signature (certificate-pdf.h's
+ * payload: "FACTS.KEYID.SIGNATURE", split from the right) for the offline
+ * check.
  */
+static int
+exec_certificate(struct exec_ctx *x)
+{
+	struct certificate cert = { .facts = NULL };
+	const char *y = x->args[0];
+	char *facts = NULL, *payload = NULL, *pdf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (strlen(y) != 4 || strspn(y, "0123456789") != 4)
+		return exec_say(x, "exec.bad_year");
+	rc = certificates_issue(x->db, x->cfg, x->s->account_id, atoi(y), atoi(y),
+	    x->s->account_id, &cert);
+	if (rc == CERTIFICATES_YEARS_NOT_RECORDED)
+		return exec_say(x, "certificate_years_not_recorded");
+	if (rc != 0)
+		return rc > 0 ? exec_say(x, "exec.failed") : exec_failed(x);
+	facts = certificates_payload(cert.facts);
+	payload = xasprintf("%s.%s.%s", facts, cert.key_id, cert.signature);
+	rc = certificate_pdf(cert.facts, payload, &pdf, &len);
+	if (rc == 0) {
+		text_buf_add(&x->out, pdf, len);
+		log_info("session %lu: certificate %s issued as PDF (%zu bytes)", x->s->serial,
+		    cert.code, len);
+	} else {
+		log_error("session %lu: certificate %s: the PDF could not be made", x->s->serial,
+		    cert.code);
+		exec_say(x, "exec.failed");
+	}
+	free(pdf);
+	free(payload);
+	free(facts);
+	certificate_free(&cert);
+	return rc == 0 ? 0 : 1;
+}
+
 
 /* The commands, as the help lists them. */
 static const struct exec_command {
@@ -698,6 +732,7 @@ static const struct exec_command {
 	int		 min_args, max_args;
 	int		(*run)(struct exec_ctx *);
 	bool		 guest;		/* anyone may run it, no account needed */
+	bool		 person;	/* any account logged in by key runs it for itself */
 } exec_commands[] = {
 	{ "help", NULL, "help", "exec.help", 0, 0, exec_help },
 	{ "whoami", NULL, "whoami", "exec.whoami", 0, 0, exec_whoami },
@@ -709,7 +744,9 @@ static const struct exec_command {
 	{ "staff", NULL, "staff [--csv]", "exec.staff", 0, 0, exec_staff },
 	{ "report", NULL, "report YEAR [--csv]", "exec.report", 1, 1, exec_report },
 	{ "verify", NULL, "verify CODE", "exec.verify", 1, 1, exec_verify, .guest = true },
-	{ NULL, NULL, NULL, NULL, 0, 0, NULL, false },
+	{ "certificate", NULL, "certificate YEAR", "exec.certificate", 1, 1, exec_certificate,
+	    .person = true },
+	{ NULL, NULL, NULL, NULL, 0, 0, NULL, false, false },
 };
 
 static void
@@ -736,7 +773,7 @@ exec_help(struct exec_ctx *x)
 }
 
 int
-exec_run(struct session *s, const char *command, char **out)
+exec_run(struct session *s, const char *command, char **out, size_t *len)
 {
 	struct exec_ctx x = { .s = s, .cfg = config_current() };
 	const struct exec_command *c = NULL;
@@ -795,6 +832,17 @@ exec_run(struct session *s, const char *command, char **out)
 		text_buf_printf(&x.out, "%s\n", message_get(s->lang, "auth_unavailable"));
 		goto out;
 	}
+	if (c->person && s->key_login && s->account_id > 0 &&
+	    (s->role == ROLE_STAFF || s->role == ROLE_UNIT_ADMIN)) {
+		if ((x.db = db_acquire(EXEC_DB_WAIT_MS)) == NULL) {
+			text_buf_printf(&x.out, "%s\n", message_get(s->lang, "database_unavailable"));
+			goto out;
+		}
+		log_info("session %lu: exec %s (account %lld)", s->serial, c->usage,
+		    (long long)s->account_id);
+		rc = c->run(&x);
+		goto out;
+	}
 	if (s->role != ROLE_UNIT_ADMIN || !s->key_login || s->unit_code == NULL)
 		goto need_admin;
 	if ((x.db = db_acquire(EXEC_DB_WAIT_MS)) == NULL) {
@@ -829,6 +877,7 @@ out:
 	free(x.unit_name);
 	db_release(x.db);
 	free(line);
+	*len = x.out.len;
 	*out = x.out.data != NULL ? x.out.data : xstrdup("");
 	return rc;
 }

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import Daemon
+from conftest import BUILD, Daemon
 from helpers import (INVALID_INPUT, NOT_FOUND, NOT_PERMITTED, NOW, Accounts, expect_error,
                      libconfig, logged_in, ssh_argv)
 
@@ -110,8 +110,8 @@ def person(cd, world):
 
 
 def num(text):
-    v = D(text)
-    return int(v) if v == v.to_integral_value() else float(v)
+    """A figure as the facts state it: completion.c's decimal text."""
+    return text
 
 
 def payload(facts):
@@ -348,3 +348,40 @@ def test_check_config_knows_the_keys(cd):
     assert r.returncode == 1
     assert "certificates.old_public_keys: element 1: must be an Ed25519 public key" in r.stdout + r.stderr
     assert "certificates.issuer: must not be empty" in r.stdout + r.stderr
+
+
+# --- the PDF over ssh ------------------------------------------------------------------
+
+def test_ssh_certificate_prints_the_persons_pdf(cd, world, person, tmp_path):
+    """`ssh ID@host certificate YEAR > YEAR.pdf` with the person's own key: the PDF states
+    the year's figures, and carries the signed facts, key id and signature read back from
+    it, which check with the public key alone."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from helpers import DEMO_PASSWORD, make_key
+    key, pub = make_key(tmp_path, "cert")
+    with logged_in(cd, person["idn"]) as s:
+        s.result("keys.add", {"key": pub, "password": DEMO_PASSWORD})
+    r = subprocess.run(ssh_argv(cd.port, person["idn"], key, f"certificate {NOW - 1}"),
+                       capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(b"%PDF-"), r.stdout[:200]
+    pdf = tmp_path / "cert.pdf"
+    pdf.write_bytes(r.stdout)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True, timeout=60).stdout
+    assert "孙明" in text and "4101" in text and "急诊医学新进展培训班" in text, text
+    assert person["idn"] not in text          # masked
+    render = BUILD / "tests" / "unit" / "render-certificate"
+    out = subprocess.run([str(render), "--payload", str(pdf)], capture_output=True,
+                         text=True, check=True, timeout=60).stdout.strip()
+    facts_text, kid, sig = out.rsplit(".", 2)
+    facts = json.loads(facts_text)
+    assert facts["years"][0]["year"] == NOW - 1 and facts["person"]["name"] == "孙明"
+    assert facts["code"] in text
+    pkid, key_b64 = public_key(cd)
+    assert kid == pkid
+    Ed25519PublicKey.from_public_bytes(b64(key_b64)).verify(b64(sig), facts_text.encode())
+    # Not another person's: the command is for the key's own account only; a guest has none.
+    r = subprocess.run(ssh_argv(cd.port, None, None, f"certificate {NOW - 1}"),
+                       capture_output=True, timeout=60)
+    assert r.returncode != 0 and not r.stdout.startswith(b"%PDF-")
