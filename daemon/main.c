@@ -9,6 +9,7 @@
 
 #include "jxjy-config.h"
 #include "admins-list.h"
+#include "certificate-pdf.h"
 #include "certificates.h"
 #include "config.h"
 #include "control.h"
@@ -230,7 +231,9 @@ main_serve(struct config *cfg)
 		return EXIT_USAGE;
 	}
 	stats_start();
-	return listener_run(cfg);
+	rc = listener_run(cfg);
+	certificate_pdf_end();	/* every session has ended: no PDF is being made */
+	return rc;
 }
 
 /* Run command with the configuration at path loaded.  Returns the exit status. */

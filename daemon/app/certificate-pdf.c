@@ -17,6 +17,7 @@
 
 #include <cairo.h>
 #include <cairo-pdf.h>
+#include <fontconfig/fontconfig.h>
 #include <pango/pangocairo.h>
 #include <qrencode.h>
 #include <zlib.h>
@@ -757,4 +758,12 @@ certificate_pdf_payload(const char *pdf, size_t len, char **payload)
 	}
 	*payload = found;
 	return found != NULL ? 0 : -1;
+}
+
+void
+certificate_pdf_end(void)
+{
+	pango_cairo_font_map_set_default(NULL);
+	cairo_debug_reset_static_data();
+	FcFini();
 }

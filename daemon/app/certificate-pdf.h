@@ -37,4 +37,11 @@ int	certificate_pdf(const json_t *facts, const char *payload, char **pdf, size_t
  */
 int	certificate_pdf_payload(const char *pdf, size_t len, char **payload);
 
+/*
+ * Free the font libraries' caches (pango's font map, cairo's static data,
+ * fontconfig) when no PDF is being made any more, at exit, so that a leak
+ * check sees only what is ours.
+ */
+void	certificate_pdf_end(void);
+
 #endif

@@ -552,11 +552,13 @@ exec_report(struct exec_ctx *x)
 	return 0;
 }
 
-/* A figure of the facts (a JSON number) as text: "96", "12.5". */
+/* A figure of the facts (decimal text, or a number) as text: "96", "12.5". */
 static void
 verify_number(const json_t *v, char *out, size_t size)
 {
-	if (json_is_integer(v))
+	if (json_is_string(v))
+		snprintf(out, size, "%s", json_string_value(v));
+	else if (json_is_integer(v))
 		snprintf(out, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	else if (json_is_real(v))
 		snprintf(out, size, "%.10g", json_real_value(v));

@@ -82,9 +82,6 @@ main(int argc, char **argv)
 	free(pdf);
 out:
 	json_decref(facts);
-	/* The caches of the fonts, for a LeakSanitizer without suppressions. */
-	pango_cairo_font_map_set_default(NULL);
-	cairo_debug_reset_static_data();
-	FcFini();
+	certificate_pdf_end();	/* the fonts' caches, for the leak check */
 	return rc;
 }
