@@ -448,8 +448,7 @@ pdf_issue(struct pdf_render *r, const json_t *facts)
 	char *text = xasprintf(
 	    "签发日期：%s\n签发机构：%s\n验证码：%s\n"
 	    "核验：任何人无需账号即可查看本证明所载内容及是否仍然有效：\n"
-	    "ssh -p 2222 %s verify %s\n"
-	    "本文件带有数字签名，亦可离线核验：jxjyd verify 本文件.pdf",
+	    "ssh -p 2222 %s verify %s",
 	    pdf_str(facts, "issued_at"), pdf_str(facts, "issuer"), r->code,
 	    host != NULL ? host : "<host>", r->code);
 	PangoLayout *layout = pdf_layout(r, text, 10, false, CONTENT_WIDTH - QR_SIZE - 20,
