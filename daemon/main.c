@@ -2,6 +2,7 @@
  * main.c - jxjyd's command line: serve, migrate, check-config, import,
  * status, admins, --version.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "migrate.h"
 #include "listener.h"
 #include "stats.h"
+#include "xmalloc.h"
 
 enum exit_status {
 	EXIT_OK = 0,
@@ -26,7 +28,10 @@ enum exit_status {
 	EXIT_DATABASE = 2,	/* database unreachable */
 	EXIT_SCHEMA = 3,	/* migrations missing or mismatched */
 	EXIT_NOT_RUNNING = 4,	/* status: no daemon answers on the control socket */
+	EXIT_NOT_VERIFIED = 5,	/* verify: no certificate of ours, or one changed since */
 };
+
+#define MAIN_PDF_MAX	(16 << 20)	/* bytes of a certificate verify reads at most */
 
 /* The commands; each runs with the config loaded (check-config: whatever it held). */
 enum main_command {
@@ -37,6 +42,7 @@ enum main_command {
 	CMD_STATUS,
 	CMD_ADMINS,
 	CMD_CERTIFICATE_KEY,
+	CMD_VERIFY,
 };
 
 static const struct {
@@ -50,7 +56,10 @@ static const struct {
 	{ "status", CMD_STATUS },
 	{ "admins", CMD_ADMINS },
 	{ "certificate-key", CMD_CERTIFICATE_KEY },
+	{ "verify", CMD_VERIFY },
 };
+
+static const char *main_file;	/* verify's FILE.pdf */
 
 static void
 usage(FILE *f)
@@ -69,9 +78,12 @@ usage(FILE *f)
 	    "  admins         list the unit administrators and their accounts\n"
 	    "  certificate-key  print the certificate signing key's id and public key\n"
 	    "                 (generating the key when it is missing)\n"
+	    "  verify FILE.pdf  check a certificate's signature offline and print what\n"
+	    "                 it states\n"
 	    "exit status: 0 ok, 1 usage, configuration or data file error,\n"
 	    "2 database unreachable, 3 schema not migrated or changed,\n"
-	    "4 no daemon answers (status)\n", CONFIG_DEFAULT_PATH);
+	    "4 no daemon answers (status), 5 not a certificate of ours or changed (verify)\n",
+	    CONFIG_DEFAULT_PATH);
 }
 
 /* Load the config or print every mistake; returns 0 or EXIT_USAGE. */
@@ -205,6 +217,112 @@ main_certificate_key(const struct config *cfg)
 	return EXIT_OK;
 }
 
+/* The whole of a file of at most max bytes; NULL (reported) when not. Caller frees. */
+static char *
+main_read_file(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n = 0, got;
+
+	if (f == NULL) {
+		fprintf(stderr, "jxjyd: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	buf = xmalloc(max + 1);
+	while (n <= max && (got = fread(buf + n, 1, max + 1 - n, f)) > 0)
+		n += got;
+	if (ferror(f) || n > max) {
+		fprintf(stderr, "jxjyd: %s: %s\n", path, ferror(f) ? strerror(errno) :
+		    "too large for a certificate");
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	*len = n;
+	return buf;
+}
+
+/* A string member of a certificate's facts, "" when there is none. */
+static const char *
+main_fact(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v != NULL ? v : "";
+}
+
+/*
+ * verify FILE.pdf: the offline check of a certificate.  The PDF carries
+ * "FACTS.KEYID.SIGNATURE" (certificate-pdf.h); the facts must be signed by
+ * this daemon's key or one it rotated out (certificates.old_public_keys).
+ * What it states is printed for comparing with the page.  Whether a record
+ * was revoked since it was issued only the database knows: `ssh host
+ * verify CODE` tells.
+ */
+static int
+main_verify(const struct config *cfg, const char *path)
+{
+	char err[512], *pdf, *payload = NULL, *kid, *sig;
+	size_t len;
+	json_t *facts = NULL, *y;
+	size_t i;
+	int rc = EXIT_NOT_VERIFIED;
+
+	if (certificates_start(cfg, err, sizeof err) != 0) {
+		fprintf(stderr, "jxjyd: certificates.signing_key: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if ((pdf = main_read_file(path, MAIN_PDF_MAX, &len)) == NULL)
+		return EXIT_USAGE;
+	if (certificate_pdf_payload(pdf, len, &payload) != 0 ||
+	    (sig = strrchr(payload, '.')) == NULL) {
+		printf("%s: 不是本系统签发的学时证明 (no certificate of jxjy)\n", path);
+		goto out;
+	}
+	*sig++ = '\0';
+	if ((kid = strrchr(payload, '.')) == NULL) {
+		printf("%s: 不是本系统签发的学时证明 (no certificate of jxjy)\n", path);
+		goto out;
+	}
+	*kid++ = '\0';
+	facts = json_loads(payload, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(facts) || !certificates_signature_ok(cfg, facts, sig, kid)) {
+		printf("%s: 签名无效：所载内容已被改动，或非本系统的密钥签发 "
+		    "(SIGNATURE NOT VALID)\n", path);
+		goto out;
+	}
+	printf("签名有效 (SIGNATURE VALID), key %s\n", kid);
+	printf("验证码：%s\n签发日期：%s\n签发机构：%s\n",
+	    main_fact(facts, "code"),
+	    main_fact(facts, "issued_at"),
+	    main_fact(facts, "issuer"));
+	printf("姓名：%s\n身份证号：%s\n工作单位：%s\n",
+	    main_fact(json_object_get(facts, "person"), "name"),
+	    main_fact(json_object_get(facts, "person"), "id_number"),
+	    main_fact(json_object_get(facts, "person"), "unit"));
+	json_array_foreach(json_object_get(facts, "years"), i, y) {
+		json_t *req = json_object_get(y, "required"), *got = json_object_get(y, "approved");
+
+		printf("%lld 年度：要求 %s 学时，已审核 %s 学时（专业 %s，公需 %s），%s\n",
+		    (long long)json_integer_value(json_object_get(y, "year")),
+		    main_fact(req, "total"),
+		    main_fact(got, "total"),
+		    main_fact(got, "professional"),
+		    main_fact(got, "public"),
+		    json_is_true(json_object_get(y, "met")) ? "已达到" : "未达到");
+	}
+	printf("记录 %zu 条；是否仍然有效（记录未被撤销）请用 ssh verify %s 查询\n",
+	    json_array_size(json_object_get(facts, "records")),
+	    main_fact(facts, "code"));
+	rc = EXIT_OK;
+out:
+	json_decref(facts);
+	free(payload);
+	free(pdf);
+	return rc;
+}
+
 /* serve: the reference data first when configured, then the listener until SIGTERM. */
 static int
 main_serve(struct config *cfg)
@@ -257,6 +375,10 @@ main_run(enum main_command command, const char *path, bool dry_run)
 	}
 	if (command == CMD_CERTIFICATE_KEY) {
 		rc = main_certificate_key(&cfg);
+		goto out;
+	}
+	if (command == CMD_VERIFY) {
+		rc = main_verify(&cfg, main_file);
 		goto out;
 	}
 	log_open(cfg.log_level, cfg.log_syslog);
@@ -319,6 +441,13 @@ main(int argc, char **argv)
 	}
 	if (optind < argc)
 		name = argv[optind++];
+	if (strcmp(name, "verify") == 0) {
+		if (optind == argc) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		main_file = argv[optind++];
+	}
 	if (optind < argc) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -381,6 +381,24 @@ def test_ssh_certificate_prints_the_persons_pdf(cd, world, person, tmp_path):
     pkid, key_b64 = public_key(cd)
     assert kid == pkid
     Ed25519PublicKey.from_public_bytes(b64(key_b64)).verify(b64(sig), facts_text.encode())
+    # Offline: `jxjyd verify FILE.pdf` checks the signature with the daemon's keys alone.
+    r = cd.run("verify", str(pdf))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "签名有效" in r.stdout and facts["code"] in r.stdout and "姓名：孙明" in r.stdout
+    assert f"{NOW - 1} 年度：要求 90 学时，已审核 96 学时" in r.stdout, r.stdout
+    # One digit of the hours changed, the PDF made again with that: refused.
+    forged = json.loads(facts_text)
+    forged["years"][0]["approved"]["total"] = "97"
+    body = json.dumps(forged, ensure_ascii=False)
+    (tmp_path / "forged.json").write_text(body, encoding="utf-8")
+    forged_payload = payload(forged).decode() + f".{kid}.{sig}"
+    subprocess.run([str(render), str(tmp_path / "forged.json"), str(tmp_path / "forged.pdf"),
+                    forged_payload], check=True, capture_output=True, timeout=60)
+    r = cd.run("verify", str(tmp_path / "forged.pdf"))
+    assert r.returncode == 5 and "签名无效" in r.stdout, r.stdout + r.stderr
+    # A PDF that is no certificate of ours.
+    r = cd.run("verify", str(tmp_path / "forged.json"))
+    assert r.returncode == 5 and "不是本系统签发的学时证明" in r.stdout, r.stdout + r.stderr
     # Not another person's: the command is for the key's own account only; a guest has none.
     r = subprocess.run(ssh_argv(cd.port, None, None, f"certificate {NOW - 1}"),
                        capture_output=True, timeout=60)
