@@ -549,6 +549,56 @@ DB_STMT(certificates_insert_stmt,
 
 DB_STMT(certificates_code_taken_stmt, "SELECT 1 FROM certificates WHERE code = $1");
 
+/*
+ * A certificate this account already has that states the same ($5: the
+ * facts but for their code) and whose records are all still approved at
+ * the version it states: issued again, it is handed back, so that asking
+ * again and again (a script, a double click) adds no rows.  $1 account,
+ * $2 $3 the years, $4 the signing key's id.
+ */
+DB_STMT(certificates_same_stmt,
+    "SELECT c.code, c.signature FROM certificates c"
+    " WHERE c.account_id = $1::bigint AND c.from_year = $2::smallint"
+    " AND c.to_year = $3::smallint AND c.key_id = $4 AND c.facts - 'code' = $5::jsonb"
+    " AND NOT EXISTS (SELECT 1 FROM certificate_records r"
+    "  LEFT JOIN declarations d ON d.id = r.declaration_id"
+    "  WHERE r.certificate_id = c.id"
+    "  AND (d.id IS NULL OR d.state <> 'approved' OR d.version <> r.version))"
+    " ORDER BY c.id DESC LIMIT 1");
+
+/*
+ * The certificate of the same facts already issued (certificates_same_stmt)
+ * into out, its signature checked; 1 when there is one, 0 when not, -1 on
+ * a database error.
+ */
+static int
+certificates_same(struct db_conn *db, const struct config *cfg, const char *account,
+    const char *from, const char *to, json_t *facts, struct certificate *out)
+{
+	char *facts_text = json_dumps(facts, JSON_COMPACT);
+	const char *params[5] = { account, from, to, certificates_key.key_id, facts_text };
+	PGresult *res = db_exec(db, &certificates_same_stmt, 5, params);
+	int found = 0;
+
+	free(facts_text);
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) == 1) {
+		json_object_set_new(facts, "code", json_string(PQgetvalue(res, 0, 0)));
+		if (certificates_signature_ok(cfg, facts, PQgetvalue(res, 0, 1),
+		    certificates_key.key_id)) {
+			snprintf(out->code, sizeof out->code, "%s", PQgetvalue(res, 0, 0));
+			out->signature = xstrdup(PQgetvalue(res, 0, 1));
+			snprintf(out->key_id, sizeof out->key_id, "%s", certificates_key.key_id);
+			found = 1;
+		} else {
+			json_object_del(facts, "code");	/* a row altered since: issue anew */
+		}
+	}
+	PQclear(res);
+	return found;
+}
+
 int
 certificates_issue(struct db_conn *db, const struct config *cfg, int64_t account_id,
     int from_year, int to_year, int64_t issued_by, struct certificate *out)
@@ -576,6 +626,12 @@ certificates_issue(struct db_conn *db, const struct config *cfg, int64_t account
 	    &stated)) != 0)
 		goto fail;
 	rc = -1;
+	switch (certificates_same(db, cfg, account, from_text, to_text, facts, out)) {
+	case 1:
+		goto done;
+	case -1:
+		goto fail;
+	}
 	stated_text = json_dumps(stated, JSON_COMPACT);
 	for (int tries = 0; ; tries++) {
 		const char *taken_params[1] = { out->code };
@@ -606,6 +662,7 @@ certificates_issue(struct db_conn *db, const struct config *cfg, int64_t account
 			goto fail;
 		PQclear(res);
 	}
+done:
 	if (!db_commit(db))
 		goto fail;
 	out->facts = facts;

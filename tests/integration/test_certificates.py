@@ -186,6 +186,28 @@ def test_facts_equal_completion_year(cd, world, person):
     assert {int(r[0]) for r in stated} == person["approved"]
 
 
+def test_asking_again_hands_back_the_same_certificate(cd, world):
+    """The same facts asked for again (a script, a double click): the certificate already
+    issued, no new row; a record approved since: a new one."""
+    acc = world["acc"]
+    _, idn = acc.add_staff("CTA", "复印人")
+    with logged_in(cd, idn) as s:
+        first = submit(s, "k_pub", 24, NOW - 1, "第一门课")
+    approve(cd, world, [first])
+    count = "SELECT count(*) FROM certificates c JOIN accounts a ON a.id = c.account_id" \
+        f" WHERE a.id_number = '{idn}'"
+    with logged_in(cd, idn) as s:
+        codes = {s.result("certificate.issue", {"from_year": NOW - 1, "to_year": NOW - 1})[
+            "code"] for _ in range(5)}
+        assert len(codes) == 1 and acc.value(count) == "1"
+        second = submit(s, "k_pub", 6, NOW - 1, "第二门课")
+    approve(cd, world, [second])
+    with logged_in(cd, idn) as s:
+        again = s.result("certificate.issue", {"from_year": NOW - 1, "to_year": NOW - 1})
+    assert again["code"] not in codes and acc.value(count) == "2"
+    assert [r["name"] for r in again["facts"]["records"]] == ["第一门课", "第二门课"]
+
+
 def test_signature_checks_with_the_public_key(cd, person):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     with logged_in(cd, person["idn"]) as s:
