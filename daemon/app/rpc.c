@@ -564,6 +564,8 @@ rpc_param_within(const struct rpc_param *p, json_t *value)
  * problem (unknown, of the wrong type, required and missing, out of
  * bounds) so that one reply names them all.
  */
+#define RPC_PROBLEMS_UNKNOWN_MAX	16	/* unknown or mistyped parameters named */
+
 static int
 rpc_check_params(struct rpc_call *call)
 {
@@ -572,6 +574,13 @@ rpc_check_params(struct rpc_call *call)
 	json_t *value;
 
 	json_object_foreach(call->params, key, value) {
+		/*
+		 * Unknown parameters are the sender's to multiply: a line of
+		 * thousands would make a reply many times its size.  The first
+		 * few are named; a form has fewer mistakes than that.
+		 */
+		if (rpc_problems(call) == RPC_PROBLEMS_UNKNOWN_MAX)
+			break;
 		for (p = call->method->params; p != NULL && p->name != NULL; p++) {
 			if (strcmp(p->name, key) == 0)
 				break;

@@ -177,6 +177,20 @@ def test_dispatcher_lists_every_parameter_problem(daemon):
             "id_number": "param_type", "bogus": "param_unknown", "password": "required"}
 
 
+
+def test_unknown_parameters_named_only_up_to_a_bound(daemon):
+    """A request of thousands of made-up parameters: a few named, not a reply many times the
+    request's size; the missing required ones still named."""
+    params = {f"x{i}": 0 for i in range(3000)}
+    with daemon.rpc() as s:
+        reply = s.call("session.login", params)
+    errors = reply["error"]["data"]["errors"]
+    unknown = [p for p in errors if p["reason"] == "param_unknown"]
+    assert len(unknown) == 16
+    assert {p["field"] for p in errors if p["reason"] == "required"} == {"id_number",
+                                                                       "password"}
+    assert len(json.dumps(reply)) < 8000
+
 # --- the password change -----------------------------------------------------------------
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
