@@ -41,6 +41,7 @@ static const struct rpc_method *const rpc_groups[] = {
 	rpc_attachments_methods,
 	rpc_keys_methods,
 	rpc_inbox_methods,
+	rpc_download_methods,
 	rpc_completion_methods,
 	rpc_reset_methods,
 	rpc_certificates_methods,
