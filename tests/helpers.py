@@ -188,6 +188,22 @@ class Accounts:
                           password_hash=password_hash, name=name, unit_code=unit)
         return aid, idn
 
+    def add_base(self, code, name, region="410100", kind="", forms=(), active=True):
+        """A continuing-education base (schema 012), as `jxjyd import bases` makes one."""
+        forms_sql = "ARRAY[" + ", ".join(f"'{f}'" for f in forms) + "]::text[]"
+        self.sql(f"INSERT INTO bases (code, name, region, kind, forms, active) VALUES "
+                 f"('{code}', '{name}', '{region}', '{kind}', {forms_sql}, "
+                 f"{str(active).lower()})")
+
+    def add_base_admin(self, base, name, idn=None, password_hash=DEMO_HASH):
+        """An active administrator of base with DEMO_PASSWORD (as base_admins in the config
+        makes one, with a password); returns (id, ID number)."""
+        idn = idn or id_number()
+        aid = self.insert("accounts", id_number=idn, role="base_admin", state="active",
+                          password_hash=password_hash, name=name, base_code=base,
+                          unit_code=None)
+        return aid, idn
+
     def add_staff(self, unit, name, dept=None, state="active", idn=None, **columns):
         """A staff account of unit (and department dept) with DEMO_PASSWORD and any further
         columns; returns (id, ID number)."""
@@ -469,6 +485,18 @@ def admins_block(entries):
     lines[-1] = lines[-1].rstrip(",")
     lines.append(");")
     return "\n".join(lines) + "\n", starts
+
+
+def base_admins_block(entries):
+    """base_admins = ( ... ); as admins_block, each entry naming a base."""
+    lines = ["base_admins = ("]
+    for e in entries:
+        keys = ", ".join(f'"{k}"' for k in e["keys"])
+        lines.append(f'\t{{ id_number = "{e["id_number"]}"; name = "{e["name"]}"; '
+                     f'base = "{e["base"]}"; keys = [ {keys} ]; }},')
+    lines[-1] = lines[-1].rstrip(",")
+    lines.append(");")
+    return "\n".join(lines) + "\n"
 
 
 def write_admins(d, entries):

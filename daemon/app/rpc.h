@@ -104,6 +104,10 @@ enum rpc_access {
 				 * the database to be still an active administrator
 				 * of their unit (a reload of unit_admins may have
 				 * disabled them since they logged in) */
+	RPC_DB_BASE_ADMIN,	/* a connection; the base administrator is checked
+				 * in the database to be still an active
+				 * administrator of their base (base_admins,
+				 * admins.c); any other role is refused */
 };
 
 struct rpc_call;

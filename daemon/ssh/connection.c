@@ -1065,6 +1065,7 @@ connection_thread(void *arg)
 	connection_buffer_free(&s->keys);
 	free(s->session.ssh_user);
 	free(s->session.unit_code);
+	free(s->session.base_code);
 	admission_release(s->session.source, s->admission, true);
 	free(s);
 	return NULL;
