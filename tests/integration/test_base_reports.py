@@ -1,0 +1,129 @@
+"""Records that continuing-education bases report for their classes (基地学时申报, issue 15),
+on the real daemon over SSH: reporting a class (both review modes), the refusals of a class
+with bad rows, no rows, a form the base may not report, another base's class; the claim of
+unclaimed rows when a registration is approved (name matching or not); corrections before
+and after a unit's decision; what the person may not do with a base record; the unit
+administrator's queue and per-class decision; and the records in the completion figures.
+
+Bases, classes and rosters are made with SQL here (their own methods are another part of
+the issue); the base administrator's methods are called through their debug.* forms, which
+name the administrator with "actor".
+"""
+
+import itertools
+from decimal import Decimal
+
+import pytest
+
+from conftest import Daemon
+from helpers import (CONFLICT, INVALID_INPUT, NOT_FOUND, NOT_PERMITTED, NOW, PLAIN, CREDITS,
+                     Accounts, expect_error, forms_text, id_number, logged_in)
+
+
+D = Decimal
+_serial = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def bdaemon(postgres, migrated_template, tmp_path_factory):
+    db = postgres.new_database(template=migrated_template)
+    d = Daemon(tmp_path_factory.mktemp("jxjyd-base-reports"), postgres, db, None,
+               forms_text([PLAIN, CREDITS]))
+    d.start()
+    yield d
+    d.stop()
+
+
+@pytest.fixture(scope="module")
+def world(bdaemon, postgres):
+    acc = Accounts(postgres, bdaemon.dbname, "BR")
+    a = acc.add_unit("BRA", "基地测试甲单位", departments=("护理部",))
+    acc.add_unit("BRB", "基地测试乙单位")
+    w = {"acc": acc, "dept": a["护理部"]}
+    w["admin_a"] = acc.add_admin("BRA", "甲单位管理员")
+    w["admin_b"] = acc.add_admin("BRB", "乙单位管理员")
+    # The learning forms are synced on first use.
+    with logged_in(bdaemon, w["admin_a"][1]) as s:
+        s.result("forms.list")
+    for code, name in (("BASE1", "省医学继续教育中心"), ("BASE2", "市护理培训中心")):
+        acc.sql(f"INSERT INTO bases (code, name, region) VALUES ('{code}', '{name}', "
+                f"(SELECT min(code) FROM regions))")
+    w["base_admin"] = base_admin(acc, "BASE1", "基地管理员")
+    w["base_admin2"] = base_admin(acc, "BASE2", "另一基地管理员")
+    return w
+
+
+def base_admin(acc, base, name):
+    return acc.insert("accounts", id_number=id_number(), role="base_admin", state="active",
+                      password_hash="x", name=name, base_code=base)
+
+
+def form_id(acc, code):
+    return int(acc.value(f"SELECT id FROM learning_forms WHERE code = '{code}' AND active"))
+
+
+def make_class(w, rows, base="BASE1", form=PLAIN["code"], amount=8, year=NOW,
+               end="current_date - 1", name=None):
+    """A draft class of base with roster rows: each (person or None, name, amount, problem)
+    where person is an (account id, ID number) or an ID number alone (unclaimed).  Returns
+    {id, rows: [row ids]}."""
+    acc = w["acc"]
+    creator = w["base_admin"] if base == "BASE1" else w["base_admin2"]
+    name = name or f"第{next(_serial)}期护理培训班"
+    cid = acc.insert("base_classes", base_code=base, name=name, form_id=form_id(acc, form),
+                     form_code=form, fields=f'{{"name": "{name}"}}',
+                     start_date=_sql(f"{end} - 1"), end_date=_sql(end), year=year,
+                     amount=amount, created_by=creator)
+    ids = []
+    for i, (person, pname, ramount, problem) in enumerate(rows, start=2):
+        if isinstance(person, tuple):
+            account, idn = person
+        else:
+            account, idn = None, person
+        ids.append(acc.insert("base_roster", class_id=cid, line=i, id_number=idn, name=pname,
+                              amount=ramount, problem=problem, account_id=account))
+    return {"id": cid, "rows": ids, "name": name}
+
+
+def _sql(expr):
+    from helpers import Sql
+    return Sql(expr)
+
+
+def report(s, w, c, actor=None, version=1):
+    return s.call("debug.class_report", {"actor": actor or w["base_admin"], "id": c["id"],
+                                         "version": version})
+
+
+def record_of(acc, row_id):
+    return acc.row("SELECT d.id, d.state, trim_scale(d.amount), trim_scale(d.hours), d.source, "
+                   "d.unit_code FROM base_roster r JOIN declarations d ON d.id = r.declaration_id "
+                   f"WHERE r.id = {row_id}")
+
+
+def totals(acc, account, form=PLAIN["code"], year=NOW):
+    row = acc.row("SELECT trim_scale(pending_hours), trim_scale(approved_hours) FROM "
+                  f"declaration_totals WHERE account_id = {account} AND year = {year} "
+                  f"AND form_code = '{form}'")
+    return (D(row[0]), D(row[1])) if row else (D(0), D(0))
+
+
+# --- configuration -------------------------------------------------------------------------
+
+def test_check_config_knows_base_reports_review(bdaemon):
+    """"unit" and "none" are taken; "authority" is named as not available yet; anything
+    else is refused with the allowed values."""
+    path = bdaemon.dir / "review.conf"
+    for value in ("unit", "none"):
+        path.write_text(f'base_reports: {{ review = "{value}"; }};\n', encoding="utf-8")
+        r = bdaemon.run("-f", str(path), "check-config")
+        assert r.returncode == 0, r.stdout + r.stderr
+    path.write_text('base_reports: { review = "authority"; };\n', encoding="utf-8")
+    r = bdaemon.run("-f", str(path), "check-config")
+    assert r.returncode == 1
+    assert ('review.conf:1: base_reports.review: "authority" is not available yet (there is '
+            'no authority role); use "unit" or "none", got "authority"') in r.stdout + r.stderr
+    path.write_text('base_reports: { review = "everyone"; };\n', encoding="utf-8")
+    r = bdaemon.run("-f", str(path), "check-config")
+    assert r.returncode == 1
+    assert 'base_reports.review: must be "unit" or "none", got "everyone"' in r.stdout + r.stderr
