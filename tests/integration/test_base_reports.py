@@ -127,3 +127,95 @@ def test_check_config_knows_base_reports_review(bdaemon):
     r = bdaemon.run("-f", str(path), "check-config")
     assert r.returncode == 1
     assert 'base_reports.review: must be "unit" or "none", got "everyone"' in r.stdout + r.stderr
+
+
+# --- reporting -----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def people(world):
+    acc = w = world
+    acc = w["acc"]
+    return {name: acc.add_staff("BRA" if i < 3 else "BRB", name, w["dept"] if i < 3 else None)
+            for i, name in enumerate(("孙明", "周红", "吴刚", "郑乙"))}
+
+
+def test_report_makes_one_pending_record_per_claimed_row(bdaemon, world, people):
+    """Under "unit": a record per good claimed row (the row's own hours or the class's),
+    pending, in the person's unit, audited 'report', in the totals; the unclaimed row stays
+    unclaimed; the class is reported and audited; the person hears of it."""
+    acc = world["acc"]
+    sun, zhou, zheng = people["孙明"], people["周红"], people["郑乙"]
+    stranger = id_number()
+    c = make_class(world, [(sun, "孙明", None, None), (zhou, "周红", 6, None),
+                           (zheng, "郑乙", None, None), (stranger, "未注册", None, None)])
+    before = totals(acc, sun[0])
+    with logged_in(bdaemon, sun[1]) as s, bdaemon.rpc() as base:
+        r = report(base, world, c)
+        assert r["result"] == {"id": c["id"], "state": "reported", "version": 2,
+                               "records": 3, "unclaimed": 1, "record_state": "pending"}, r
+        rec = record_of(acc, c["rows"][0])
+        assert rec[1:] == ["pending", "8", "8", "base", "BRA"]
+        assert s.next_change()["id"] == int(rec[0])
+    assert record_of(acc, c["rows"][1])[1:4] == ["pending", "6", "6"]
+    assert record_of(acc, c["rows"][2])[5] == "BRB"
+    assert record_of(acc, c["rows"][3]) is None
+    assert acc.value(f"SELECT account_id IS NULL FROM base_roster WHERE id = {c['rows'][3]}") == "t"
+    assert totals(acc, sun[0]) == (before[0] + 8, before[1])
+    assert acc.rows(f"SELECT action, coalesce(from_state::text, '-'), to_state, actor_id "
+                    f"FROM declaration_audit WHERE declaration_id = {rec[0]}") == [
+        ["report", "-", "pending", str(world["base_admin"])]]
+    assert acc.row(f"SELECT state, reported_by IS NOT NULL FROM base_classes "
+                   f"WHERE id = {c['id']}") == ["reported", "t"]
+    assert acc.value(f"SELECT detail->>'records' || '/' || (detail->>'unclaimed') FROM "
+                     f"base_class_audit WHERE class_id = {c['id']} AND action = 'report'") == "3/1"
+    # Reported once: again is a conflict naming the state, and changes nothing.
+    with bdaemon.rpc() as base:
+        r = report(base, world, c, version=2)
+        expect_error(r, CONFLICT, "state_changed", "id")
+        assert r["error"]["message"] == "这个班次现在是「已报送」，不能进行这项操作"
+    assert acc.value(f"SELECT count(*) FROM declarations WHERE class_id = {c['id']}") == "3"
+
+
+def test_report_refuses_bad_rows_all_at_once(bdaemon, world, people):
+    acc = world["acc"]
+    c = make_class(world, [(people["孙明"], "孙明", None, None),
+                           ("11010519491231002X", "王某", None, "id_number_invalid"),
+                           (id_number(), "李某", None, "name_mismatch")])
+    with bdaemon.rpc() as base:
+        r = report(base, world, c)
+    expect_error(r, INVALID_INPUT, "report_bad_row", "roster")
+    errors = r["error"]["data"]["errors"]
+    assert [e["message"] for e in errors][0].startswith("第 3 行（王某）：")
+    assert errors[1]["message"].startswith("第 4 行（李某）：")
+    assert r["error"]["data"]["bad_rows"] == 2
+    assert acc.value(f"SELECT state FROM base_classes WHERE id = {c['id']}") == "draft"
+    assert acc.value(f"SELECT count(*) FROM declarations WHERE class_id = {c['id']}") == "0"
+
+
+def test_report_refuses_what_cannot_be_reported(bdaemon, world, people):
+    """No rows; a form the base may not report; a class not over yet; a year out of the
+    window; a stale version; another base's class (not found, as a class that is not); a
+    base administrator no longer active."""
+    acc = world["acc"]
+    with bdaemon.rpc() as base:
+        empty = make_class(world, [])
+        expect_error(report(base, world, empty), INVALID_INPUT, "report_roster_empty", "roster")
+        c = make_class(world, [(people["孙明"], "孙明", None, None)], end="current_date + 3",
+                       year=NOW - 5)
+        acc.sql("UPDATE bases SET forms = '{t_credits}' WHERE code = 'BASE1'")
+        try:
+            r = report(base, world, c)
+        finally:
+            acc.sql("UPDATE bases SET forms = '{}' WHERE code = 'BASE1'")
+        expect_error(r, INVALID_INPUT, "report_form_not_allowed", "form")
+        assert [e["reason"] for e in r["error"]["data"]["errors"]] == [
+            "report_form_not_allowed", "report_end_future", "year_invalid"]
+        assert r["error"]["data"]["errors"][0]["message"] == "本基地不能报送「测试无附件」"
+        ok = make_class(world, [(people["孙明"], "孙明", None, None)])
+        expect_error(report(base, world, ok, version=7), CONFLICT, "stale_version", "version")
+        expect_error(report(base, world, ok, actor=world["base_admin2"]), NOT_FOUND,
+                     "not_found", "id")
+        expect_error(report(base, world, ok, actor=world["admin_a"][0]), NOT_PERMITTED,
+                     "not_permitted")
+    assert acc.value(f"SELECT count(*) FROM declarations WHERE class_id IN "
+                     f"({empty['id']}, {c['id']}, {ok['id']})") == "0"
