@@ -482,7 +482,7 @@ static int
 report_change_row(struct rpc_call *call, const char *actor)
 {
 	DB_STMT(report_row_class_stmt,
-	    "SELECT r.class_id, coalesce(r.amount, c.amount)::text FROM base_roster r"
+	    "SELECT r.class_id, trim_scale(coalesce(r.amount, c.amount))::text FROM base_roster r"
 	    " JOIN base_classes c ON c.id = r.class_id"
 	    " WHERE r.id = $1 AND c.base_code = $2 AND NOT r.withdrawn");
 	DB_STMT(report_row_change_stmt,

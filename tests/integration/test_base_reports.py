@@ -219,3 +219,77 @@ def test_report_refuses_what_cannot_be_reported(bdaemon, world, people):
                      "not_permitted")
     assert acc.value(f"SELECT count(*) FROM declarations WHERE class_id IN "
                      f"({empty['id']}, {c['id']}, {ok['id']})") == "0"
+
+
+# --- corrections ---------------------------------------------------------------------------
+
+def call_base(base, world, method, **params):
+    return base.call(f"debug.{method}", dict(params, actor=world["base_admin"]))
+
+
+def test_corrections_before_any_decision(bdaemon, world, people):
+    """Hours changed (the record, the totals, audited 'change'), a row withdrawn (its record
+    gone, audited 'unreport', off the totals), then the whole report withdrawn."""
+    acc = world["acc"]
+    sun, zhou, wu = people["孙明"], people["周红"], people["吴刚"]
+    c = make_class(world, [(sun, "孙明", None, None), (zhou, "周红", None, None),
+                           (wu, "吴刚", None, None)])
+    t_sun, t_zhou, t_wu = totals(acc, sun[0]), totals(acc, zhou[0]), totals(acc, wu[0])
+    with bdaemon.rpc() as base:
+        assert report(base, world, c)["result"]["records"] == 3
+        sun_rec, zhou_rec = record_of(acc, c["rows"][0])[0], record_of(acc, c["rows"][1])[0]
+        r = call_base(base, world, "roster_change", row_id=c["rows"][0], amount="5.5")
+        assert r["result"] == {"row_id": c["rows"][0], "amount": "5.5",
+                               "declaration_id": int(sun_rec)}, r
+        assert record_of(acc, c["rows"][0])[1:4] == ["pending", "5.5", "5.5"]
+        assert totals(acc, sun[0]) == (t_sun[0] + D("5.5"), t_sun[1])
+        assert acc.row(f"SELECT action, reason FROM declaration_audit WHERE declaration_id = "
+                       f"{sun_rec} ORDER BY id DESC LIMIT 1") == ["change", "8 → 5.5"]
+        expect_error(call_base(base, world, "roster_change", row_id=c["rows"][0], amount=0),
+                     INVALID_INPUT, "amount_invalid", "amount")
+
+        r = call_base(base, world, "roster_withdraw", class_id=c["id"], row_ids=[c["rows"][1]])
+        assert r["result"] == {"class_id": c["id"], "withdrawn": 1, "records": 1}, r
+        assert acc.value(f"SELECT count(*) FROM declarations WHERE id = {zhou_rec}") == "0"
+        assert acc.row(f"SELECT action, from_state, to_state IS NULL FROM declaration_audit "
+                       f"WHERE declaration_id = {zhou_rec} ORDER BY id DESC LIMIT 1") == \
+            ["unreport", "pending", "t"]
+        assert totals(acc, zhou[0]) == t_zhou
+        r = call_base(base, world, "roster_withdraw", class_id=c["id"],
+                      row_ids=[c["rows"][1], 999999])
+        expect_error(r, INVALID_INPUT, "report_row_unknown", "row_ids")
+        assert len(r["error"]["data"]["errors"]) == 2
+
+        r = call_base(base, world, "class_withdraw", id=c["id"])
+        assert r["result"] == {"id": c["id"], "state": "withdrawn", "version": 3,
+                               "records": 2}, r
+    assert acc.value(f"SELECT count(*) FROM declarations WHERE class_id = {c['id']}") == "0"
+    assert (totals(acc, sun[0]), totals(acc, wu[0])) == (t_sun, t_wu)
+    assert acc.value(f"SELECT count(*) FROM declaration_audit WHERE declaration_id = {sun_rec}"
+                     " AND action = 'unreport'") == "1"
+    assert acc.value(f"SELECT string_agg(action, ',' ORDER BY id) FROM base_class_audit "
+                     f"WHERE class_id = {c['id']}") == "report,change_row,withdraw_row,withdraw"
+
+
+def test_corrections_after_a_decision(bdaemon, world, people):
+    """Once a unit decided a record: the report cannot be withdrawn whole nor hours changed;
+    a decided row cannot be withdrawn (named), a pending one can."""
+    acc = world["acc"]
+    sun, zhou = people["孙明"], people["周红"]
+    c = make_class(world, [(sun, "孙明", None, None), (zhou, "周红", None, None)])
+    with bdaemon.rpc() as base, logged_in(bdaemon, world["admin_a"][1]) as admin:
+        report(base, world, c)
+        sun_rec = int(record_of(acc, c["rows"][0])[0])
+        admin.result("review.approve_declarations", {"ids": [sun_rec]})
+        expect_error(call_base(base, world, "class_withdraw", id=c["id"]), CONFLICT,
+                     "report_class_decided", "id")
+        expect_error(call_base(base, world, "roster_change", row_id=c["rows"][1], amount=3),
+                     CONFLICT, "report_class_decided", "row_id")
+        r = call_base(base, world, "roster_withdraw", class_id=c["id"], row_ids=c["rows"])
+        expect_error(r, INVALID_INPUT, "report_row_decided", "row_ids")
+        assert r["error"]["data"]["errors"][0]["message"] == "孙明 的记录已审核（审核通过），不能撤回"
+        assert acc.value(f"SELECT count(*) FROM declarations WHERE class_id = {c['id']}") == "2"
+        r = call_base(base, world, "roster_withdraw", class_id=c["id"], row_ids=[c["rows"][1]])
+        assert r["result"]["records"] == 1
+    assert acc.value(f"SELECT string_agg(state::text, ',') FROM declarations "
+                     f"WHERE class_id = {c['id']}") == "approved"
