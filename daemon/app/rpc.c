@@ -45,6 +45,7 @@ static const struct rpc_method *const rpc_groups[] = {
 	rpc_completion_methods,
 	rpc_reset_methods,
 	rpc_certificates_methods,
+	rpc_base_report_methods,
 	NULL,
 };
 

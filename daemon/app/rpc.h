@@ -328,5 +328,6 @@ extern const struct rpc_method rpc_download_methods[];	/* outbox.c: files handed
 extern const struct rpc_method rpc_completion_methods[]; /* rpc-completion.c: 年度完成情况 */
 extern const struct rpc_method rpc_certificates_methods[]; /* rpc-certificates.c: 学时证明 */
 extern const struct rpc_method rpc_reset_methods[];	/* rpc-reset.c: the admin's password reset */
+extern const struct rpc_method rpc_base_report_methods[]; /* rpc-base-report.c: 基地学时申报 */
 
 #endif

@@ -117,6 +117,8 @@ static bool config_parse_startups(const char *value, struct config *cfg, char *w
     size_t size);
 static bool config_parse_public_key(const char *value, struct config *cfg, char *why,
     size_t size);
+static bool config_parse_base_review(const char *value, struct config *cfg, char *why,
+    size_t size);
 
 static const struct config_key config_keys[] = {
 	KEY_STRING("listen_address", listen_address, "0.0.0.0", false, RESTART),
@@ -201,6 +203,13 @@ static const struct config_key config_keys[] = {
 	KEY_STRINGS("certificates.old_public_keys", cert_old_public_keys,
 	    config_parse_public_key, RELOAD),
 	KEY_STRING("certificates.issuer", cert_issuer, "继续教育管理机构", false, RELOAD),
+
+	/*
+	 * Who reviews the records a training base reports (base-report.c): read when a
+	 * class is reported, so a reload applies to reports made afterwards.
+	 */
+	KEY_PARSED("base_reports.review", base_reports_review, "unit",
+	    config_parse_base_review, RELOAD),
 };
 #define CONFIG_NKEYS	(sizeof config_keys / sizeof config_keys[0])
 
@@ -757,6 +766,28 @@ config_int_wrapped(struct config_reader *rd, const config_setting_t *s,
 		    digits);
 		return true;
 	}
+	return false;
+}
+
+/*
+ * base_reports.review: "unit" (each attendee's unit administrator decides the
+ * records) or "none" (approved when reported).  "authority" is named but not
+ * served yet: the authority's role is another issue.
+ */
+static bool
+config_parse_base_review(const char *value, struct config *cfg, char *why, size_t size)
+{
+	if (strcmp(value, "unit") == 0 || strcmp(value, "none") == 0) {
+		if (cfg != NULL)
+			cfg->base_review = strcmp(value, "unit") == 0 ? BASE_REVIEW_UNIT :
+			    BASE_REVIEW_NONE;
+		return true;
+	}
+	if (strcmp(value, "authority") == 0)
+		snprintf(why, size, "\"authority\" is not available yet (there is no"
+		    " authority role); use \"unit\" or \"none\"");
+	else
+		snprintf(why, size, "must be \"unit\" or \"none\"");
 	return false;
 }
 
