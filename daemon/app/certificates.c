@@ -178,6 +178,34 @@ certificates_key_id(void)
 }
 
 char *
+certificates_verify_at(const struct config *cfg)
+{
+	const char *value = cfg->cert_verify_host, *colon;
+	char host[256];
+	int port = cfg->port;
+
+	if (value == NULL || *value == '\0') {
+		if (gethostname(host, sizeof host) != 0 || host[0] == '\0')
+			snprintf(host, sizeof host, "localhost");
+		host[sizeof host - 1] = '\0';
+	} else {
+		/* "[v6]:port", "host:port", "host" (config.c has checked the form). */
+		colon = strrchr(value, *value == '[' ? ']' : ':');
+		if (*value == '[')
+			colon = colon != NULL && colon[1] == ':' ? colon + 1 : NULL;
+		snprintf(host, sizeof host, "%.*s", colon != NULL ? (int)(colon - value) :
+		    (int)strlen(value), value);
+		if (colon != NULL)
+			port = atoi(colon + 1);
+	}
+	if (*host == '[') {		/* ssh takes an IPv6 address bare */
+		memmove(host, host + 1, strlen(host));
+		host[strcspn(host, "]")] = '\0';
+	}
+	return port == 22 ? xstrdup(host) : xasprintf("-p %d %s", port, host);
+}
+
+char *
 certificates_payload(const json_t *facts)
 {
 	char *text = json_dumps(facts, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);

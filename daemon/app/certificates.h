@@ -61,6 +61,15 @@ bool	certificates_signature_ok(const struct config *cfg, const json_t *facts,
  */
 bool	certificates_code_normalise(const char *typed, char out[CERTIFICATE_CODE_SIZE]);
 
+/*
+ * What a certificate's page prints between "ssh" and "verify CODE": "-p
+ * PORT HOST", or "HOST" for port 22.  HOST and PORT are
+ * certificates.verify_host's; unset, HOST is this machine's name
+ * (gethostname) and PORT the daemon's port (a port missing from
+ * verify_host is the daemon's too).  Caller frees.
+ */
+char	*certificates_verify_at(const struct config *cfg);
+
 /* An ID number as certificates show it: "4101**********1573". Caller frees. */
 char	*certificates_mask_id_number(const char *id_number);
 

@@ -174,6 +174,7 @@ struct config {
 	char	*cert_signing_key;	/* Ed25519 secret key path, generated if missing */
 	char	**cert_old_public_keys;	/* keys signed with before, NULL-terminated */
 	char	*cert_issuer;		/* the issuing authority's name, on every certificate */
+	char	*cert_verify_host;	/* "host[:port]" the page says to verify at, or "" */
 };
 
 /* Errors found while reading, each "FILE:LINE: key: what is wrong". */

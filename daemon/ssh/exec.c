@@ -693,7 +693,7 @@ exec_certificate(struct exec_ctx *x)
 {
 	struct certificate cert = { .facts = NULL };
 	const char *y = x->args[0];
-	char *facts = NULL, *payload = NULL, *pdf = NULL;
+	char *facts = NULL, *payload = NULL, *pdf = NULL, *verify_at;
 	size_t len = 0;
 	int rc;
 
@@ -707,7 +707,9 @@ exec_certificate(struct exec_ctx *x)
 		return rc > 0 ? exec_say(x, "exec.failed") : exec_failed(x);
 	facts = certificates_payload(cert.facts);
 	payload = xasprintf("%s.%s.%s", facts, cert.key_id, cert.signature);
-	rc = certificate_pdf(cert.facts, payload, &pdf, &len);
+	verify_at = certificates_verify_at(x->cfg);
+	rc = certificate_pdf(cert.facts, payload, verify_at, &pdf, &len);
+	free(verify_at);
 	if (rc == 0) {
 		text_buf_add(&x->out, pdf, len);
 		log_info("session %lu: certificate %s issued as PDF (%zu bytes)", x->s->serial,
