@@ -119,6 +119,8 @@ static bool config_parse_public_key(const char *value, struct config *cfg, char 
     size_t size);
 static bool config_parse_base_review(const char *value, struct config *cfg, char *why,
     size_t size);
+static bool config_parse_verify_host(const char *value, struct config *cfg, char *why,
+    size_t size);
 
 static const struct config_key config_keys[] = {
 	KEY_STRING("listen_address", listen_address, "0.0.0.0", false, RESTART),
@@ -210,6 +212,9 @@ static const struct config_key config_keys[] = {
 	 */
 	KEY_PARSED("base_reports.review", base_reports_review, "unit",
 	    config_parse_base_review, RELOAD),
+	{ .path = "certificates.verify_host", .type = CONFIG_KEY_STRING,
+	  .offset = offsetof(struct config, cert_verify_host), .def_string = "",
+	  .empty_ok = true, .parse = config_parse_verify_host, .reload = RELOAD },
 };
 #define CONFIG_NKEYS	(sizeof config_keys / sizeof config_keys[0])
 
@@ -620,6 +625,53 @@ config_parse_public_key(const char *value, struct config *cfg, char *why, size_t
 		return false;
 	}
 	return true;
+}
+
+/*
+ * certificates.verify_host: "host" or "host:port" as people type it after
+ * ssh (a name or an IPv4 address; "[v6]:port" for IPv6), or "" (unset).
+ */
+static bool
+config_parse_verify_host(const char *value, struct config *cfg, char *why, size_t size)
+{
+	static const char host_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-";
+	const char *colon;
+	size_t host_len;
+
+	(void)cfg;
+	if (*value == '\0')
+		return true;
+	if (*value == '[') {
+		const char *end = strchr(value, ']');
+
+		if (end == NULL || end == value + 1 ||
+		    strspn(value + 1, "0123456789abcdefABCDEF:") != (size_t)(end - value - 1))
+			goto bad;
+		colon = end[1] == ':' ? end + 1 : NULL;
+		if (end[1] != '\0' && colon == NULL)
+			goto bad;
+	} else {
+		colon = strchr(value, ':');
+		host_len = colon != NULL ? (size_t)(colon - value) : strlen(value);
+		if (host_len == 0 || host_len > 253 || strspn(value, host_chars) != host_len ||
+		    value[0] == '-')
+			goto bad;
+	}
+	if (colon != NULL) {
+		char *end;
+		long port = strtol(colon + 1, &end, 10);
+
+		if (colon[1] == '\0' || *end != '\0' || port < 1 || port > 65535 ||
+		    strspn(colon + 1, "0123456789") != strlen(colon + 1))
+			goto bad;
+	}
+	return true;
+bad:
+	snprintf(why, size, "must be a host name or address as people type it after ssh, "
+	    "with :PORT when it is not the daemon's port (e.g. \"jxjy.example.cn\" or "
+	    "\"jxjy.example.cn:22\")");
+	return false;
 }
 
 /* Store k's default in cfg (strings are copied). */

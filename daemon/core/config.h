@@ -188,6 +188,7 @@ struct config {
 	/* records reported by training bases (base-report.c) */
 	char	*base_reports_review;	/* "unit" or "none", parsed into base_review */
 	enum base_review base_review;
+	char	*cert_verify_host;	/* "host[:port]" the page says to verify at, or "" */
 };
 
 /* Errors found while reading, each "FILE:LINE: key: what is wrong". */
