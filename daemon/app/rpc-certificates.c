@@ -160,7 +160,7 @@ certificate_pdf_put(struct rpc_call *call)
 {
 	struct certificate cert;
 	long long from = 0, to = 0;
-	char *facts, *payload, *pdf = NULL, *name;
+	char *facts, *payload, *pdf = NULL, *name, *verify_at;
 	const char *why;
 	size_t len = 0;
 	int rc;
@@ -171,7 +171,9 @@ certificate_pdf_put(struct rpc_call *call)
 	rpc_param_int(call, "to_year", &to);
 	facts = certificates_payload(cert.facts);
 	payload = xasprintf("%s.%s.%s", facts, cert.key_id, cert.signature);
-	rc = certificate_pdf(cert.facts, payload, &pdf, &len);
+	verify_at = certificates_verify_at(call->cfg);
+	rc = certificate_pdf(cert.facts, payload, verify_at, &pdf, &len);
+	free(verify_at);
 	free(payload);
 	free(facts);
 	if (rc != 0) {
