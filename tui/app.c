@@ -684,6 +684,30 @@ app_form_errors(struct ui_form *f, const struct rpc_error *err, const struct app
 	return loose;
 }
 
+json_t *
+app_form_field_values(struct ui_form *f, json_t *definition, int field0)
+{
+	json_t *out = json_object(), *def;
+	size_t i;
+
+	json_array_foreach(json_object_get(definition, "fields"), i, def) {
+		const char *key = app_json_str(def, "key");
+		int id = field0 + 2 * (int)i;
+		const char *v = ui_form_value(f, id);
+
+		if (strcmp(app_json_str(def, "type"), "daterange") == 0) {
+			const char *to = ui_form_value(f, id + 1);
+
+			if (*v != '\0' || *to != '\0')
+				json_object_set_new(out, key, json_pack("{s:s, s:s}", "from", v,
+				    "to", to));
+		} else if (*v != '\0') {
+			json_object_set_new(out, key, json_string(v));
+		}
+	}
+	return out;
+}
+
 void
 app_form_message(const struct rpc_error *err, const struct rpc_problem *loose, char *buf,
     size_t size)

@@ -118,6 +118,13 @@ const struct rpc_problem *app_form_errors(struct ui_form *f, const struct rpc_er
 void	app_form_message(const struct rpc_error *err, const struct rpc_problem *loose,
 	    char *buf, size_t size);
 
+/*
+ * The values of a learning form's own fields (definition's "fields") in
+ * form f, as declaration.save and class.save take them: field i's box is
+ * field0 + 2i (a daterange's end field0 + 2i + 1); empty ones left out.
+ */
+json_t	*app_form_field_values(struct ui_form *f, json_t *definition, int field0);
+
 /* Forget who was logged in. */
 void	app_clear_me(struct app *a);
 
@@ -318,6 +325,7 @@ enum screen_id {
 	SCREEN_DECL_REVIEW,	/* 学时审核 */
 	SCREEN_COMPLETION,	/* 年度完成情况 */
 	SCREEN_REPORT,		/* 完成情况统计 */
+	SCREEN_BASE,		/* 班次管理: a training base's classes */
 };
 
 enum screen_id app_start(struct app *a);		/* app.c */
@@ -335,6 +343,7 @@ enum screen_id screen_progress_run(struct app *a);	/* screen-progress.c */
 enum screen_id screen_decl_review_run(struct app *a);	/* screen-decl-review.c */
 enum screen_id screen_completion_run(struct app *a);	/* screen-completion.c */
 enum screen_id screen_report_run(struct app *a);	/* screen-report.c */
+enum screen_id screen_base_run(struct app *a);		/* screen-base.c */
 
 /*
  * Parts of the profile screens that others show too.  Those that run a

@@ -27,6 +27,37 @@ const struct ui_key_help queue_keys_filter[] = {
 	{ NULL, NULL, false },
 };
 
+/* screen-base.c: the queue's keys come first */
+const struct ui_key_help base_keys[] = {
+	{ "n", N_("new class"), true },
+	{ "e", N_("edit a draft class"), true },
+	{ "d", N_("delete a draft class"), false },
+	{ "r", N_("report the class"), true },
+	{ "w", N_("withdraw the class's report"), false },
+	{ NULL, NULL, false },
+};
+/* screen-base-class.c */
+const struct ui_key_help base_class_keys[] = {
+	{ N_("Tab"), N_("next field"), true },
+	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
+	{ N_("Enter"), N_("choose"), true },
+	{ N_("Left/Right"), N_("choose the year"), false },
+	{ N_("Esc"), N_("back (asks first)"), true },
+	{ N_("F10"), N_("quit"), true },
+	{ 0 }
+};
+/* screen-base-roster.c: the queue's keys come first */
+const struct ui_key_help base_roster_keys[] = {
+	{ "a", N_("add rows: type or paste them (a draft)"), true },
+	{ "i", N_("import a CSV file (a draft)"), true },
+	{ "c", N_("change the row (after the report: its hours)"), true },
+	{ N_("x, Delete"), N_("remove the rows (after the report: withdraw them)"), true },
+	{ "p", N_("the bad rows only, or all"), false },
+	{ "r", N_("report the class"), true },
+	{ "w", N_("withdraw the class's report"), false },
+	{ NULL, NULL, false },
+};
+
 /* screen-completion.c */
 const struct ui_key_help compl_keys[] = {
 	{ N_("Up/Down"), N_("choose a year"), true },

@@ -16,6 +16,10 @@
 extern const struct ui_key_help queue_keys[];
 extern const struct ui_key_help queue_keys_tagging[];
 extern const struct ui_key_help queue_keys_filter[];
+/* screen-base.c, screen-base-class.c, screen-base-roster.c */
+extern const struct ui_key_help base_keys[];
+extern const struct ui_key_help base_class_keys[];
+extern const struct ui_key_help base_roster_keys[];
 /* screen-completion.c */
 extern const struct ui_key_help compl_keys[];
 extern const struct ui_key_help compl_detail_keys[];

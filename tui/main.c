@@ -251,6 +251,8 @@ main_screen(struct app *a, enum screen_id id)
 		return screen_completion_run(a);
 	case SCREEN_REPORT:
 		return screen_report_run(a);
+	case SCREEN_BASE:
+		return screen_base_run(a);
 	case SCREEN_QUIT:
 		break;
 	}

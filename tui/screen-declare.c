@@ -328,25 +328,7 @@ declare_build(struct declare *d, json_t *fields, int year, const char *amount)
 static json_t *
 declare_fields(struct declare *d)
 {
-	json_t *out = json_object(), *def;
-	size_t i;
-
-	json_array_foreach(json_object_get(d->definition, "fields"), i, def) {
-		const char *type = app_json_str(def, "type"), *key = app_json_str(def, "key");
-		int id = DECL_FIELD0 + 2 * (int)i;
-		const char *v = ui_form_value(&d->form, id);
-
-		if (strcmp(type, "daterange") == 0) {
-			const char *to = ui_form_value(&d->form, id + 1);
-
-			if (*v != '\0' || *to != '\0')
-				json_object_set_new(out, key, json_pack("{s:s, s:s}", "from", v,
-				    "to", to));
-		} else if (*v != '\0') {
-			json_object_set_new(out, key, json_string(v));
-		}
-	}
-	return out;
+	return app_form_field_values(&d->form, d->definition, DECL_FIELD0);
 }
 
 static int

@@ -46,6 +46,13 @@ home_user_caption(struct home *home)
 	return xasprintf("%s ▾", *name != '\0' ? name : app_me_string(home->app, "id_number"));
 }
 
+/* A training base administrator's base (whoami names it), or NULL for everyone else. */
+static const char *
+home_base_name(struct home *home)
+{
+	return json_string_value(json_object_get(json_object_get(json_object_get(
+	    home->app->me, "account"), "base"), "name"));
+}
 
 static void
 home_paint(void *arg)
@@ -62,6 +69,8 @@ home_paint(void *arg)
 	    UI_BUTTON, false) + 2;
 	unit = app_me_is_unit_admin(home->app) ?
 	    xasprintf("%s · %s", app_me_unit_name(home->app), _("unit administrator")) :
+	    home_base_name(home) != NULL ?
+	    xasprintf("%s · %s", home_base_name(home), _("training base administrator")) :
 	    xstrdup(app_me_unit_name(home->app));
 	ui_put(1, x, COLS - x - 1, unit, UI_NORMAL, false);
 
@@ -139,6 +148,7 @@ static const struct {
 	{ "review_declarations", SCREEN_DECL_REVIEW },
 	{ "completion", SCREEN_COMPLETION },
 	{ "completion_report", SCREEN_REPORT },
+	{ "base_classes", SCREEN_BASE },
 };
 
 /* Open the selected function; returns the next screen, or SCREEN_HOME to stay. */
