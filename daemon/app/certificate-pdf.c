@@ -9,15 +9,11 @@
  * long name makes its row taller instead of running over the next cell.
  * Before a piece is drawn its height is known; one that does not fit below
  * the cursor starts a new page (the table repeats its header there).
- *
- * Several people go into one PDF one after the other (the stream): each
- * from a new page, the surface's bytes sent on as cairo writes them.
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cairo.h>
 #include <cairo-pdf.h>
@@ -58,7 +54,7 @@ struct pdf_render {
 	cairo_t		*cr;
 	PangoContext	*pango;
 	const char	*code;
-	char		*verify_at;	/* "-p 2222 host": between "ssh" and "verify" */
+	const char	*verify_at;	/* "-p 2222 host": between "ssh" and "verify" */
 	double		 y;		/* where the next piece goes */
 	int		 page;		/* 1-based, within one person's certificate */
 };
@@ -501,30 +497,8 @@ pdf_issue(struct pdf_render *r, const json_t *facts)
 	return rc;
 }
 
-static char *(*pdf_verify_at_source)(void);
-
-void
-certificate_pdf_verify_at_from(char *(*source)(void))
-{
-	pdf_verify_at_source = source;
-}
-
-/* What the page prints between "ssh" and "verify CODE" now (caller frees). */
-static char *
-pdf_verify_at(void)
-{
-	char host[256];
-
-	if (pdf_verify_at_source != NULL)
-		return pdf_verify_at_source();
-	if (gethostname(host, sizeof host) != 0 || host[0] == '\0')
-		snprintf(host, sizeof host, "localhost");
-	host[sizeof host - 1] = '\0';
-	return xasprintf("-p 2222 %s", host);
-}
-
 struct certificate_pdf_stream *
-certificate_pdf_stream_begin(certificate_pdf_write_fn write, void *arg)
+certificate_pdf_stream_begin(const char *verify_at, certificate_pdf_write_fn write, void *arg)
 {
 	struct certificate_pdf_stream *st = xcalloc(1, sizeof *st);
 
@@ -535,7 +509,7 @@ certificate_pdf_stream_begin(certificate_pdf_write_fn write, void *arg)
 	cairo_pdf_surface_set_metadata(st->surface, CAIRO_PDF_METADATA_CREATOR, "jxjyd");
 	st->r.cr = cairo_create(st->surface);
 	st->r.pango = pango_cairo_create_context(st->r.cr);
-	st->r.verify_at = pdf_verify_at();
+	st->r.verify_at = verify_at;
 	return st;
 }
 
@@ -613,13 +587,13 @@ certificate_pdf_stream_end(struct certificate_pdf_stream *st)
 	cairo_surface_destroy(st->surface);
 	free(st->keywords);
 	free(st->first_code);
-	free(st->r.verify_at);
 	free(st);
 	return rc;
 }
 
 int
-certificate_pdf(const json_t *facts, const char *payload, char **pdf, size_t *len)
+certificate_pdf(const json_t *facts, const char *payload, const char *verify_at, char **pdf,
+    size_t *len)
 {
 	struct pdf_buffer out = { 0 };
 	struct certificate_pdf_stream *st;
@@ -627,7 +601,7 @@ certificate_pdf(const json_t *facts, const char *payload, char **pdf, size_t *le
 
 	*pdf = NULL;
 	*len = 0;
-	st = certificate_pdf_stream_begin(pdf_buffer_write, &out);
+	st = certificate_pdf_stream_begin(verify_at, pdf_buffer_write, &out);
 	rc = certificate_pdf_stream_add(st, facts, payload);
 	if (certificate_pdf_stream_end(st) != 0)
 		rc = -1;

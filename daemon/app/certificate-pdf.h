@@ -20,22 +20,14 @@
  * Render facts to a PDF: one A4 page, more when the records do not fit
  * (the records' table goes on with its header repeated; nothing is cut).
  * Text wider than its cell wraps.  payload (ASCII, may be NULL) goes into
- * the document's Keywords.  The page says where to verify it:
- * certificate_pdf_verify_at_from.  Returns 0 and gives *pdf (malloc'd,
- * *len bytes) to the caller; -1 when facts lack what a certificate must
- * state (code, person.name) or cairo fails, with *pdf NULL.
+ * the document's Keywords.  verify_at is what the page prints between
+ * "ssh" and "verify CODE" ("-p 2222 jxjy.example.cn": certificates_verify_at).
+ * Returns 0 and gives *pdf (malloc'd, *len bytes) to the caller; -1 when
+ * facts lack what a certificate must state (code, person.name) or cairo
+ * fails, with *pdf NULL.
  */
-int	certificate_pdf(const json_t *facts, const char *payload, char **pdf, size_t *len);
-
-/*
- * Where every page made from now on says to check a certificate: source()
- * returns what goes between "ssh" and "verify CODE" ("-p 2222
- * jxjy.example.cn"; malloc'd, freed here), asked once per PDF, from any
- * thread.  The daemon's is certificates_verify_at of the config in force
- * (certificates_start sets it), so a reload applies to the next PDF.
- * Without one: "-p 2222" and this machine's name.
- */
-void	certificate_pdf_verify_at_from(char *(*source)(void));
+int	certificate_pdf(const json_t *facts, const char *payload, const char *verify_at,
+	    char **pdf, size_t *len);
 
 /*
  * Several people's certificates in one PDF, made as it is sent: each
@@ -50,14 +42,14 @@ void	certificate_pdf_verify_at_from(char *(*source)(void));
  * of one person is exactly certificate_pdf's.
  *
  * write gets arg and the next bytes; it returns 0, or -1 to stop (the
- * reader went away): every later call then fails.  facts and payload are
- * used only during _add.
+ * reader went away): every later call then fails.  verify_at must outlive
+ * the stream; facts and payload are used only during _add.
  */
 typedef int (*certificate_pdf_write_fn)(void *arg, const char *data, size_t len);
 struct certificate_pdf_stream;
 
-struct certificate_pdf_stream *certificate_pdf_stream_begin(certificate_pdf_write_fn write,
-	    void *arg);
+struct certificate_pdf_stream *certificate_pdf_stream_begin(const char *verify_at,
+	    certificate_pdf_write_fn write, void *arg);
 
 /* One person's certificate on new pages; 0, or -1 (bad facts, or the stream failed). */
 int	certificate_pdf_stream_add(struct certificate_pdf_stream *st, const json_t *facts,

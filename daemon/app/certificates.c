@@ -138,13 +138,6 @@ certificates_read(const char *path, unsigned char seed[crypto_sign_SEEDBYTES],
 	return 0;
 }
 
-/* The verify host of the config in force, for every PDF (certificate-pdf.h). */
-static char *
-certificates_verify_at_now(void)
-{
-	return certificates_verify_at(config_current());
-}
-
 int
 certificates_start(const struct config *cfg, char *err, size_t size)
 {
@@ -169,7 +162,6 @@ certificates_start(const struct config *cfg, char *err, size_t size)
 	    certificates_key.public_key, sizeof certificates_key.public_key, CERTIFICATE_B64);
 	certificates_key_id_of(certificates_key.public_key, certificates_key.key_id);
 	certificates_key.loaded = true;
-	certificate_pdf_verify_at_from(certificates_verify_at_now);
 	log_info("certificates: signing key %s, public key %s", certificates_key.key_id,
 	    certificates_key.public_text);
 	return 0;

@@ -696,7 +696,7 @@ exec_certificate(struct exec_ctx *x)
 {
 	struct certificate cert = { .facts = NULL };
 	const char *y = x->args[0];
-	char *facts = NULL, *payload = NULL, *pdf = NULL;
+	char *facts = NULL, *payload = NULL, *pdf = NULL, *verify_at;
 	size_t len = 0;
 	int rc;
 
@@ -710,7 +710,9 @@ exec_certificate(struct exec_ctx *x)
 		return rc > 0 ? exec_say(x, "exec.failed") : exec_failed(x);
 	facts = certificates_payload(cert.facts);
 	payload = xasprintf("%s.%s.%s", facts, cert.key_id, cert.signature);
-	rc = certificate_pdf(cert.facts, payload, &pdf, &len);
+	verify_at = certificates_verify_at(x->cfg);
+	rc = certificate_pdf(cert.facts, payload, verify_at, &pdf, &len);
+	free(verify_at);
 	if (rc == 0) {
 		text_buf_add(&x->out, pdf, len);
 		log_info("session %lu: certificate %s issued as PDF (%zu bytes)", x->s->serial,
@@ -782,6 +784,7 @@ exec_certificates(struct exec_ctx *x)
 	struct certificate_pdf_stream *st;
 	int64_t *accounts = NULL;
 	size_t *strangers = NULL, n_strangers = 0;
+	char *verify_at;
 	int from, to, rc;
 	long n;
 
@@ -824,11 +827,13 @@ exec_certificates(struct exec_ctx *x)
 		free(accounts);
 		return exec_say(x, "certificate_nobody");
 	}
-	st = certificate_pdf_stream_begin(exec_stream_write, x);
+	verify_at = certificates_verify_at(x->cfg);
+	st = certificate_pdf_stream_begin(verify_at, exec_stream_write, x);
 	rc = certificates_unit_pdf(x->db, x->cfg, accounts, (size_t)n, from, to,
 	    x->s->account_id, st, &done);
 	if (certificate_pdf_stream_end(st) != 0 && rc == 0)
 		rc = done.people == 0 ? 0 : -2;
+	free(verify_at);
 	free(accounts);
 	log_info("session %lu: certificates %d-%d of %ld people: %zu in the PDF, %zu without "
 	    "records in the years%s", x->s->serial, from, to, n, done.people, done.skipped,

@@ -20,11 +20,7 @@
 
 #include "certificate-pdf.h"
 
-static char *
-render_verify_at(void)
-{
-	return strdup("-p 2222 jxjy.example.cn");
-}
+#define RENDER_VERIFY_AT	"-p 2222 jxjy.example.cn"
 
 static int
 render_write(void *arg, const char *data, size_t len)
@@ -95,8 +91,7 @@ main(int argc, char **argv)
 		perror(argv[2]);
 		goto out;
 	}
-	certificate_pdf_verify_at_from(render_verify_at);
-	st = certificate_pdf_stream_begin(render_write, out);
+	st = certificate_pdf_stream_begin(RENDER_VERIFY_AT, render_write, out);
 	rc = 0;
 	for (long i = 0; i < times && rc == 0; i++)
 		rc = certificate_pdf_stream_add(st, facts, argc == 4 ? argv[3] : NULL);
