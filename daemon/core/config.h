@@ -14,6 +14,8 @@
 #define CONFIG_DEFAULT_PATH	JXJY_SYSCONFDIR "/jxjyd.conf"
 
 enum captcha_mode { CAPTCHA_ALWAYS, CAPTCHA_AFTER_FAILURES, CAPTCHA_OFF };
+/* base_reports.review: who decides the records a training base reports. */
+enum base_review { BASE_REVIEW_UNIT, BASE_REVIEW_NONE };
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARNING, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
 /* Learning forms (学习形式): what a declaration of hours or credits is about. */
@@ -83,11 +85,15 @@ struct config_requirement {
 #define CONFIG_REQUIRED_PROFESSIONAL	60
 #define CONFIG_REQUIRED_PUBLIC		24
 
-/* A unit administrator provisioned by the sysadmin (accounts issue). */
+/*
+ * A unit administrator provisioned by the sysadmin (unit_admins), or a
+ * base administrator (base_admins): the same entry, with unit or base.
+ */
 struct config_admin {
 	char	 *id_number;	/* normalized 18-character ID number */
 	char	 *name;
-	char	 *unit;		/* unit code, as in the units table */
+	char	 *unit;		/* unit code, as in the units table (unit_admins) */
+	char	 *base;		/* base code, as in the bases table (base_admins) */
 	char	**keys;		/* OpenSSH public key lines, NULL-terminated */
 	size_t	  n_keys;
 	int	  line;		/* where it was declared */
@@ -142,6 +148,10 @@ struct config {
 	struct config_admin *admins;
 	size_t	 n_admins;
 
+	/* continuing-education bases (bases.c, rpc-bases.c): their administrators */
+	struct config_admin *base_admins;
+	size_t	 n_base_admins;
+
 	/* control socket for 'jxjyd status' (control.c); "" = none */
 	char	*control_socket;	/* "/run/jxjy/jxjyd.sock" */
 
@@ -174,6 +184,10 @@ struct config {
 	char	*cert_signing_key;	/* Ed25519 secret key path, generated if missing */
 	char	**cert_old_public_keys;	/* keys signed with before, NULL-terminated */
 	char	*cert_issuer;		/* the issuing authority's name, on every certificate */
+
+	/* records reported by training bases (base-report.c) */
+	char	*base_reports_review;	/* "unit" or "none", parsed into base_review */
+	enum base_review base_review;
 	char	*cert_verify_host;	/* "host[:port]" the page says to verify at, or "" */
 };
 

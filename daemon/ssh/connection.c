@@ -42,6 +42,7 @@
 #include "exec.h"
 #include "inbox.h"
 #include "log.h"
+#include "outbox.h"
 #include "rpc.h"
 #include "connection.h"
 #include "sessions.h"
@@ -1073,6 +1074,7 @@ connection_thread(void *arg)
 	captcha_free(s->session.captcha);
 	upload_free(s->session.upload);
 	inbox_close(&s->session);
+	outbox_close(&s->session);
 	free(s->exec_command);
 	if (s->event != NULL) {
 		ssh_event_remove_fd(s->event, stop_pipe[0]);
@@ -1094,6 +1096,7 @@ connection_thread(void *arg)
 	connection_buffer_free(&s->keys);
 	free(s->session.ssh_user);
 	free(s->session.unit_code);
+	free(s->session.base_code);
 	admission_release(s->session.source, s->admission, true);
 	free(s);
 	return NULL;

@@ -1,0 +1,295 @@
+"""Records that continuing-education bases report for their classes (基地学时申报, issue 15),
+on the real daemon over SSH: reporting a class (both review modes), the refusals of a class
+with bad rows, no rows, a form the base may not report, another base's class; the claim of
+unclaimed rows when a registration is approved (name matching or not); corrections before
+and after a unit's decision; what the person may not do with a base record; the unit
+administrator's queue and per-class decision; and the records in the completion figures.
+
+Bases, classes and rosters are made with SQL here (their own methods are another part of
+the issue); the base administrator's methods are called through their debug.* forms, which
+name the administrator with "actor".
+"""
+
+import itertools
+from decimal import Decimal
+
+import pytest
+
+from conftest import Daemon
+from helpers import (CONFLICT, INVALID_INPUT, NOT_FOUND, NOT_PERMITTED, NOW, PLAIN, CREDITS,
+                     Accounts, expect_error, forms_text, id_number, logged_in)
+
+
+D = Decimal
+_serial = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def bdaemon(postgres, migrated_template, tmp_path_factory):
+    db = postgres.new_database(template=migrated_template)
+    d = Daemon(tmp_path_factory.mktemp("jxjyd-base-reports"), postgres, db, None,
+               forms_text([PLAIN, CREDITS]))
+    d.start()
+    yield d
+    d.stop()
+
+
+@pytest.fixture(scope="module")
+def world(bdaemon, postgres):
+    acc = Accounts(postgres, bdaemon.dbname, "BR")
+    a = acc.add_unit("BRA", "基地测试甲单位", departments=("护理部",))
+    acc.add_unit("BRB", "基地测试乙单位")
+    w = {"acc": acc, "dept": a["护理部"]}
+    w["admin_a"] = acc.add_admin("BRA", "甲单位管理员")
+    w["admin_b"] = acc.add_admin("BRB", "乙单位管理员")
+    # The learning forms are synced on first use.
+    with logged_in(bdaemon, w["admin_a"][1]) as s:
+        s.result("forms.list")
+    for code, name in (("BASE1", "省医学继续教育中心"), ("BASE2", "市护理培训中心")):
+        acc.sql(f"INSERT INTO bases (code, name, region) VALUES ('{code}', '{name}', "
+                f"(SELECT min(code) FROM regions))")
+    w["base_admin"] = base_admin(acc, "BASE1", "基地管理员")
+    w["base_admin2"] = base_admin(acc, "BASE2", "另一基地管理员")
+    return w
+
+
+def base_admin(acc, base, name):
+    return acc.insert("accounts", id_number=id_number(), role="base_admin", state="active",
+                      password_hash="x", name=name, base_code=base)
+
+
+def form_id(acc, code):
+    return int(acc.value(f"SELECT id FROM learning_forms WHERE code = '{code}' AND active"))
+
+
+def make_class(w, rows, base="BASE1", form=PLAIN["code"], amount=8, year=NOW,
+               end="current_date - 1", name=None):
+    """A draft class of base with roster rows: each (person or None, name, amount, problem)
+    where person is an (account id, ID number) or an ID number alone (unclaimed).  Returns
+    {id, rows: [row ids]}."""
+    acc = w["acc"]
+    creator = w["base_admin"] if base == "BASE1" else w["base_admin2"]
+    name = name or f"第{next(_serial)}期护理培训班"
+    cid = acc.insert("base_classes", base_code=base, name=name, form_id=form_id(acc, form),
+                     form_code=form, fields=f'{{"name": "{name}"}}',
+                     start_date=_sql(f"{end} - 1"), end_date=_sql(end), year=year,
+                     amount=amount, created_by=creator)
+    ids = []
+    for i, (person, pname, ramount, problem) in enumerate(rows, start=2):
+        if isinstance(person, tuple):
+            account, idn = person
+        else:
+            account, idn = None, person
+        ids.append(acc.insert("base_roster", class_id=cid, line=i, id_number=idn, name=pname,
+                              amount=ramount, problem=problem, account_id=account))
+    return {"id": cid, "rows": ids, "name": name}
+
+
+def _sql(expr):
+    from helpers import Sql
+    return Sql(expr)
+
+
+def report(s, w, c, actor=None, version=1):
+    return s.call("debug.class_report", {"actor": actor or w["base_admin"], "id": c["id"],
+                                         "version": version})
+
+
+def record_of(acc, row_id):
+    return acc.row("SELECT d.id, d.state, trim_scale(d.amount), trim_scale(d.hours), d.source, "
+                   "d.unit_code FROM base_roster r JOIN declarations d ON d.id = r.declaration_id "
+                   f"WHERE r.id = {row_id}")
+
+
+def totals(acc, account, form=PLAIN["code"], year=NOW):
+    row = acc.row("SELECT trim_scale(pending_hours), trim_scale(approved_hours) FROM "
+                  f"declaration_totals WHERE account_id = {account} AND year = {year} "
+                  f"AND form_code = '{form}'")
+    return (D(row[0]), D(row[1])) if row else (D(0), D(0))
+
+
+# --- configuration -------------------------------------------------------------------------
+
+def test_check_config_knows_base_reports_review(bdaemon):
+    """"unit" and "none" are taken; "authority" is named as not available yet; anything
+    else is refused with the allowed values."""
+    path = bdaemon.dir / "review.conf"
+    for value in ("unit", "none"):
+        path.write_text(f'base_reports: {{ review = "{value}"; }};\n', encoding="utf-8")
+        r = bdaemon.run("-f", str(path), "check-config")
+        assert r.returncode == 0, r.stdout + r.stderr
+    path.write_text('base_reports: { review = "authority"; };\n', encoding="utf-8")
+    r = bdaemon.run("-f", str(path), "check-config")
+    assert r.returncode == 1
+    assert ('review.conf:1: base_reports.review: "authority" is not available yet (there is '
+            'no authority role); use "unit" or "none", got "authority"') in r.stdout + r.stderr
+    path.write_text('base_reports: { review = "everyone"; };\n', encoding="utf-8")
+    r = bdaemon.run("-f", str(path), "check-config")
+    assert r.returncode == 1
+    assert 'base_reports.review: must be "unit" or "none", got "everyone"' in r.stdout + r.stderr
+
+
+# --- reporting -----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def people(world):
+    acc = w = world
+    acc = w["acc"]
+    return {name: acc.add_staff("BRA" if i < 3 else "BRB", name, w["dept"] if i < 3 else None)
+            for i, name in enumerate(("孙明", "周红", "吴刚", "郑乙"))}
+
+
+def test_report_makes_one_pending_record_per_claimed_row(bdaemon, world, people):
+    """Under "unit": a record per good claimed row (the row's own hours or the class's),
+    pending, in the person's unit, audited 'report', in the totals; the unclaimed row stays
+    unclaimed; the class is reported and audited; the person hears of it."""
+    acc = world["acc"]
+    sun, zhou, zheng = people["孙明"], people["周红"], people["郑乙"]
+    stranger = id_number()
+    c = make_class(world, [(sun, "孙明", None, None), (zhou, "周红", 6, None),
+                           (zheng, "郑乙", None, None), (stranger, "未注册", None, None)])
+    before = totals(acc, sun[0])
+    with logged_in(bdaemon, sun[1]) as s, bdaemon.rpc() as base:
+        r = report(base, world, c)
+        assert r["result"] == {"id": c["id"], "state": "reported", "version": 2,
+                               "records": 3, "unclaimed": 1, "record_state": "pending"}, r
+        rec = record_of(acc, c["rows"][0])
+        assert rec[1:] == ["pending", "8", "8", "base", "BRA"]
+        assert s.next_change()["id"] == int(rec[0])
+    assert record_of(acc, c["rows"][1])[1:4] == ["pending", "6", "6"]
+    assert record_of(acc, c["rows"][2])[5] == "BRB"
+    assert record_of(acc, c["rows"][3]) is None
+    assert acc.value(f"SELECT account_id IS NULL FROM base_roster WHERE id = {c['rows'][3]}") == "t"
+    assert totals(acc, sun[0]) == (before[0] + 8, before[1])
+    assert acc.rows(f"SELECT action, coalesce(from_state::text, '-'), to_state, actor_id "
+                    f"FROM declaration_audit WHERE declaration_id = {rec[0]}") == [
+        ["report", "-", "pending", str(world["base_admin"])]]
+    assert acc.row(f"SELECT state, reported_by IS NOT NULL FROM base_classes "
+                   f"WHERE id = {c['id']}") == ["reported", "t"]
+    assert acc.value(f"SELECT detail->>'records' || '/' || (detail->>'unclaimed') FROM "
+                     f"base_class_audit WHERE class_id = {c['id']} AND action = 'report'") == "3/1"
+    # Reported once: again is a conflict naming the state, and changes nothing.
+    with bdaemon.rpc() as base:
+        r = report(base, world, c, version=2)
+        expect_error(r, CONFLICT, "state_changed", "id")
+        assert r["error"]["message"] == "这个班次现在是「已报送」，不能进行这项操作"
+    assert acc.value(f"SELECT count(*) FROM declarations WHERE class_id = {c['id']}") == "3"
+
+
+def test_report_refuses_bad_rows_all_at_once(bdaemon, world, people):
+    acc = world["acc"]
+    c = make_class(world, [(people["孙明"], "孙明", None, None),
+                           ("11010519491231002X", "王某", None, "id_number_invalid"),
+                           (id_number(), "李某", None, "name_mismatch")])
+    with bdaemon.rpc() as base:
+        r = report(base, world, c)
+    expect_error(r, INVALID_INPUT, "report_bad_row", "roster")
+    errors = r["error"]["data"]["errors"]
+    assert [e["message"] for e in errors][0].startswith("第 3 行（王某）：")
+    assert errors[1]["message"].startswith("第 4 行（李某）：")
+    assert r["error"]["data"]["bad_rows"] == 2
+    assert acc.value(f"SELECT state FROM base_classes WHERE id = {c['id']}") == "draft"
+    assert acc.value(f"SELECT count(*) FROM declarations WHERE class_id = {c['id']}") == "0"
+
+
+def test_report_refuses_what_cannot_be_reported(bdaemon, world, people):
+    """No rows; a form the base may not report; a class not over yet; a year out of the
+    window; a stale version; another base's class (not found, as a class that is not); a
+    base administrator no longer active."""
+    acc = world["acc"]
+    with bdaemon.rpc() as base:
+        empty = make_class(world, [])
+        expect_error(report(base, world, empty), INVALID_INPUT, "report_roster_empty", "roster")
+        c = make_class(world, [(people["孙明"], "孙明", None, None)], end="current_date + 3",
+                       year=NOW - 5)
+        acc.sql("UPDATE bases SET forms = '{t_credits}' WHERE code = 'BASE1'")
+        try:
+            r = report(base, world, c)
+        finally:
+            acc.sql("UPDATE bases SET forms = '{}' WHERE code = 'BASE1'")
+        expect_error(r, INVALID_INPUT, "report_form_not_allowed", "form")
+        assert [e["reason"] for e in r["error"]["data"]["errors"]] == [
+            "report_form_not_allowed", "report_end_future", "year_invalid"]
+        assert r["error"]["data"]["errors"][0]["message"] == "本基地不能报送「测试无附件」"
+        ok = make_class(world, [(people["孙明"], "孙明", None, None)])
+        expect_error(report(base, world, ok, version=7), CONFLICT, "stale_version", "version")
+        expect_error(report(base, world, ok, actor=world["base_admin2"]), NOT_FOUND,
+                     "not_found", "id")
+        expect_error(report(base, world, ok, actor=world["admin_a"][0]), NOT_PERMITTED,
+                     "not_permitted")
+    assert acc.value(f"SELECT count(*) FROM declarations WHERE class_id IN "
+                     f"({empty['id']}, {c['id']}, {ok['id']})") == "0"
+
+
+# --- corrections ---------------------------------------------------------------------------
+
+def call_base(base, world, method, **params):
+    return base.call(f"debug.{method}", dict(params, actor=world["base_admin"]))
+
+
+def test_corrections_before_any_decision(bdaemon, world, people):
+    """Hours changed (the record, the totals, audited 'change'), a row withdrawn (its record
+    gone, audited 'unreport', off the totals), then the whole report withdrawn."""
+    acc = world["acc"]
+    sun, zhou, wu = people["孙明"], people["周红"], people["吴刚"]
+    c = make_class(world, [(sun, "孙明", None, None), (zhou, "周红", None, None),
+                           (wu, "吴刚", None, None)])
+    t_sun, t_zhou, t_wu = totals(acc, sun[0]), totals(acc, zhou[0]), totals(acc, wu[0])
+    with bdaemon.rpc() as base:
+        assert report(base, world, c)["result"]["records"] == 3
+        sun_rec, zhou_rec = record_of(acc, c["rows"][0])[0], record_of(acc, c["rows"][1])[0]
+        r = call_base(base, world, "roster_change", row_id=c["rows"][0], amount="5.5")
+        assert r["result"] == {"row_id": c["rows"][0], "amount": "5.5",
+                               "declaration_id": int(sun_rec)}, r
+        assert record_of(acc, c["rows"][0])[1:4] == ["pending", "5.5", "5.5"]
+        assert totals(acc, sun[0]) == (t_sun[0] + D("5.5"), t_sun[1])
+        assert acc.row(f"SELECT action, reason FROM declaration_audit WHERE declaration_id = "
+                       f"{sun_rec} ORDER BY id DESC LIMIT 1") == ["change", "8 → 5.5"]
+        expect_error(call_base(base, world, "roster_change", row_id=c["rows"][0], amount=0),
+                     INVALID_INPUT, "amount_invalid", "amount")
+
+        r = call_base(base, world, "roster_withdraw", class_id=c["id"], row_ids=[c["rows"][1]])
+        assert r["result"] == {"class_id": c["id"], "withdrawn": 1, "records": 1}, r
+        assert acc.value(f"SELECT count(*) FROM declarations WHERE id = {zhou_rec}") == "0"
+        assert acc.row(f"SELECT action, from_state, to_state IS NULL FROM declaration_audit "
+                       f"WHERE declaration_id = {zhou_rec} ORDER BY id DESC LIMIT 1") == \
+            ["unreport", "pending", "t"]
+        assert totals(acc, zhou[0]) == t_zhou
+        r = call_base(base, world, "roster_withdraw", class_id=c["id"],
+                      row_ids=[c["rows"][1], 999999])
+        expect_error(r, INVALID_INPUT, "report_row_unknown", "row_ids")
+        assert len(r["error"]["data"]["errors"]) == 2
+
+        r = call_base(base, world, "class_withdraw", id=c["id"])
+        assert r["result"] == {"id": c["id"], "state": "withdrawn", "version": 3,
+                               "records": 2}, r
+    assert acc.value(f"SELECT count(*) FROM declarations WHERE class_id = {c['id']}") == "0"
+    assert (totals(acc, sun[0]), totals(acc, wu[0])) == (t_sun, t_wu)
+    assert acc.value(f"SELECT count(*) FROM declaration_audit WHERE declaration_id = {sun_rec}"
+                     " AND action = 'unreport'") == "1"
+    assert acc.value(f"SELECT string_agg(action, ',' ORDER BY id) FROM base_class_audit "
+                     f"WHERE class_id = {c['id']}") == "report,change_row,withdraw_row,withdraw"
+
+
+def test_corrections_after_a_decision(bdaemon, world, people):
+    """Once a unit decided a record: the report cannot be withdrawn whole nor hours changed;
+    a decided row cannot be withdrawn (named), a pending one can."""
+    acc = world["acc"]
+    sun, zhou = people["孙明"], people["周红"]
+    c = make_class(world, [(sun, "孙明", None, None), (zhou, "周红", None, None)])
+    with bdaemon.rpc() as base, logged_in(bdaemon, world["admin_a"][1]) as admin:
+        report(base, world, c)
+        sun_rec = int(record_of(acc, c["rows"][0])[0])
+        admin.result("review.approve_declarations", {"ids": [sun_rec]})
+        expect_error(call_base(base, world, "class_withdraw", id=c["id"]), CONFLICT,
+                     "report_class_decided", "id")
+        expect_error(call_base(base, world, "roster_change", row_id=c["rows"][1], amount=3),
+                     CONFLICT, "report_class_decided", "row_id")
+        r = call_base(base, world, "roster_withdraw", class_id=c["id"], row_ids=c["rows"])
+        expect_error(r, INVALID_INPUT, "report_row_decided", "row_ids")
+        assert r["error"]["data"]["errors"][0]["message"] == "孙明 的记录已审核（审核通过），不能撤回"
+        assert acc.value(f"SELECT count(*) FROM declarations WHERE class_id = {c['id']}") == "2"
+        r = call_base(base, world, "roster_withdraw", class_id=c["id"], row_ids=[c["rows"][1]])
+        assert r["result"]["records"] == 1
+    assert acc.value(f"SELECT string_agg(state::text, ',') FROM declarations "
+                     f"WHERE class_id = {c['id']}") == "approved"
