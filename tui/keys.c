@@ -31,6 +31,7 @@ const struct ui_key_help queue_keys_filter[] = {
 const struct ui_key_help compl_keys[] = {
 	{ N_("Up/Down"), N_("choose a year"), true },
 	{ N_("Enter"), N_("the year's records"), true },
+	{ "p", N_("Print certificate"), true },
 	{ N_("F5"), N_("refresh"), true },
 	{ N_("Home/End"), N_("the first, the last year"), false },
 	{ N_("Esc"), N_("back"), true },
