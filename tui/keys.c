@@ -189,6 +189,9 @@ const struct ui_key_help report_keys[] = {
 /* screen-staff.c */
 const struct ui_key_help staff_keys[] = {
 	{ "r", N_("reset the password"), true },
+	{ "*", N_("select all shown, or none"), true },
+	{ "p", N_("print certificates of the selected people (or of the one under the cursor)"),
+	    true },
 	{ NULL, NULL, false },
 };
 
