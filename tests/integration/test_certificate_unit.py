@@ -147,6 +147,24 @@ def payloads(pdf):
     return [line for line in out.splitlines() if line]
 
 
+def forge_second(data, second):
+    """The PDF data with the second payload's first figure of approved hours changed, one
+    digit, in the document's Keywords (cairo writes them as UTF-16 hex)."""
+    import re as _re
+    m = _re.search(rb"/Keywords <(FEFF[0-9A-Fa-f]+)>", data)
+    assert m, "no hex Keywords"
+    text = bytes.fromhex(m.group(1).decode()).decode("utf-16-be").lstrip("\ufeff")
+    lines = text.split("\n")
+    total = second["years"][0]["approved"]["total"]
+    old = f'"total":"{total}"'
+    new = f'"total":"{total[:-1]}{(int(total[-1]) + 1) % 10}"'
+    assert old in lines[1]
+    lines[1] = lines[1].replace(old, new, 1)
+    hexed = ("\ufeff" + "\n".join(lines)).encode("utf-16-be").hex().upper().encode()
+    assert len(hexed) == len(m.group(1))
+    return data[:m.start(1)] + hexed + data[m.end(1):]
+
+
 def test_ssh_certificates_one_pdf_a_person_a_page(ud, world, staff, tmp_path):
     """`ssh ADMIN@host certificates YEAR > unit.pdf`: each person of the unit from a page of
     their own, whose text holds their name and completion.year's figures, whose QR code is
@@ -184,6 +202,14 @@ def test_ssh_certificates_one_pdf_a_person_a_page(ud, world, staff, tmp_path):
     assert f"共 {len(facts)} 人，签名有效 {len(facts)} 人 (ALL VALID)" in r.stdout
     for f in facts:
         assert f"姓名：{f['person']['name']}" in r.stdout
+    # One figure of the second person changed in the file (same length, so the PDF still
+    # reads): that person fails, the others still pass, and the file does not.
+    tampered = tmp_path / "tampered.pdf"
+    tampered.write_bytes(forge_second(pdf.read_bytes(), facts[1]))
+    assert json.loads(payloads(tampered)[1].rsplit(".", 2)[0]) != facts[1]
+    r = ud.run("verify", str(tampered))
+    assert r.returncode == 5, r.stdout + r.stderr
+    assert f"共 {len(facts)} 人，签名有效 {len(facts) - 1} 人 (NOT ALL VALID)" in r.stdout
     # Each person's code checks online too.
     with ud.rpc() as guest:
         for f in facts:
