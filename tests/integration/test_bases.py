@@ -147,3 +147,82 @@ def test_one_person_is_not_both_a_unit_and_a_base_admin(make_daemon):
     assert 'base_admins[0]: missing required key "base"' in r.stderr, r.stderr
     assert "base_admins[0].unit: unknown key (expected id_number, name, base and keys)" \
         in r.stderr, r.stderr
+
+
+# --- the bases themselves: `jxjyd import bases FILE.csv` and base_kinds ---------------------
+
+BASE_KINDS = ('base_kinds = (\n'
+              '\t{ kind = "medical"; forms = [ "training", "conference" ]; },\n'
+              '\t{ kind = "online"; forms = [ "online_course" ]; }\n);\n')
+
+
+def _bases_daemon(make_daemon, extra=BASE_KINDS):
+    from helpers import forms_text
+    d = make_daemon(start=False)
+    d.extra_config = forms_text([], with_sample=True).replace(",\n\n);", "\n);") + "\n" + extra
+    d.write_config()
+    return d
+
+
+def test_import_bases_checks_every_line_and_is_idempotent(make_daemon, tmp_path):
+    d = _bases_daemon(make_daemon)
+    assert d.run("check-config").returncode == 0, d.run("check-config").stderr
+    acc = Accounts(d.pg, d.dbname, "BI")
+    bad = tmp_path / "bad-bases.csv"
+    bad.write_text(
+        "code,name,region,kind,forms\n"
+        "BI1,省医学继续教育中心,410100,medical,\n"         # 2: good (the kind's forms)
+        "BI 2,坏代码,410100,,training\n"                    # 3: bad code
+        "BI3,省医学继续教育中心,410100,,training\n"         # 4: the name of line 2
+        "BI4,无处,999999,,training\n"                      # 5: no such region
+        "BI5,未知种类,410100,nosuch,\n"                    # 6: unknown kind
+        "BI6,未知形式,410100,,training;nosuch;training\n"  # 7: unknown form, repeated form
+        "BI7,什么都没有,410100,,\n"                        # 8: no forms, no kind
+        "BI1,重复,410100,medical,\n",                      # 9: code repeats line 2
+        encoding="utf-8")
+    r = d.run("import", "bases", str(bad))
+    assert r.returncode == 1, r
+    for where, what in [
+            (3, "code: a unit code is 1 to 32 letters and digits"),
+            (4, "name: \"省医学继续教育中心\" repeats line 2"),
+            (5, "region: region 999999 does not exist"),
+            (6, "kind: \"nosuch\" is not a base kind"),
+            (7, "forms: \"nosuch\" is not a learning form"),
+            (7, "forms: \"training\" is listed twice"),
+            (8, "forms: empty, and no kind to take the forms from"),
+            (9, "code \"BI1\" repeats line 2")]:
+        assert f"{bad}:{where}: {what}" in r.stderr, r.stderr
+    assert acc.value("SELECT count(*) FROM bases") == "0"
+
+    good = tmp_path / "bases.csv"
+    good.write_text("code,name,region,kind,forms\n"
+                    "BI1,省医学继续教育中心,410100,medical,\n"
+                    "BI2,省网络学院,410100,online,online_course; training\n", encoding="utf-8")
+    r = d.run("import", "bases", str(good))
+    assert r.returncode == 0, r.stderr
+    assert "bases: " in r.stdout and "2 rows: 2 inserted, 0 updated" in r.stdout, r.stdout
+    assert acc.rows("SELECT code, kind, forms, active FROM bases ORDER BY code") == [
+        ["BI1", "medical", "{}", "t"], ["BI2", "online", "{online_course,training}", "t"]]
+    # Again: nothing changes.  Without BI2: deactivated, not deleted.
+    r = d.run("import", "bases", str(good))
+    assert "2 rows: 0 inserted, 0 updated, 2 unchanged, 0 deactivated" in r.stdout, r.stdout
+    good.write_text("code,name,region,kind,forms\nBI1,省医学继续教育中心,410100,medical,\n",
+                    encoding="utf-8")
+    r = d.run("import", "bases", str(good))
+    assert "1 deactivated" in r.stdout, r.stdout
+    assert acc.value("SELECT active FROM bases WHERE code = 'BI2'") == "f"
+
+
+def test_base_kinds_name_learning_forms(make_daemon):
+    d = _bases_daemon(make_daemon, 'base_kinds = (\n'
+                      '\t{ kind = "medical"; forms = [ "training", "no_such_form" ]; },\n'
+                      '\t{ kind = "medical"; forms = [ "training" ]; },\n'
+                      '\t{ kind = "Bad Kind"; forms = [ ]; color = 1; }\n);\n')
+    r = d.run("check-config")
+    assert r.returncode == 1
+    for what in ["base_kinds: medical: no learning form no_such_form in learning_forms",
+                 "base_kinds[1].kind: kind medical repeats line",
+                 "base_kinds[2].kind: must be 1 to 32 of a-z",
+                 "base_kinds[2].forms: needs at least one learning form code",
+                 "base_kinds[2].color: unknown key (expected kind and forms)"]:
+        assert what in r.stderr, r.stderr
