@@ -162,3 +162,73 @@ def test_typed_rows_and_the_bounds(rdaemon, rsite):
             {"id_number": id_number(), "name": "晚来的"}]}), CONFLICT, "state_changed")
         expect_error(s.call("roster.import", {"class_id": 999999, "data": ""}),
                      NOT_FOUND, "not_found")
+
+
+# --- ssh host classes / roster CLASS ----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def base_key(rdaemon, rsite, tmp_path_factory):
+    """The base administrator's SSH key, added to their account."""
+    from helpers import DEMO_PASSWORD, make_key
+    key, pub = make_key(tmp_path_factory.mktemp("keys"), "base")
+    with logged_in(rdaemon, rsite["admin"][1]) as s:
+        s.result("keys.add", {"key": pub, "password": DEMO_PASSWORD})
+    return key
+
+
+def run(d, user, key, command, data=None, env=None):
+    import subprocess
+    from helpers import ssh_argv
+    argv = ssh_argv(d.port, user, key, command)
+    if env:
+        argv[1:1] = [a for k in env for a in ("-o", f"SetEnv={k}={env[k]}")]
+    r = subprocess.run(argv, input=data if data is not None else b"", capture_output=True,
+                       timeout=60)
+    return r.returncode, r.stdout.decode("utf-8", "replace")
+
+
+def test_ssh_roster_import_print_and_classes(rdaemon, rsite, base_key):
+    admin = rsite["admin"][1]
+    zhang, stranger = rsite["zhang"][1], id_number()
+    with logged_in(rdaemon, admin) as s:
+        cid = new_class(s, "命令行班")
+    gb = (f"身份证号,姓名,学时\n{zhang},张护士,\n{stranger},陈新人,3\n"
+          f"{bad_id()},坏号码,2\n").encode("gb18030")
+    status, out = run(rdaemon, admin, base_key, f"roster {cid}", gb)
+    assert status == 1, out
+    assert "GB18030" in out and "3" in out, out
+    assert "第 4 行：" in out and "身份证号无效" in out, out
+    # Fixed and sent again: it replaces the roster; exit 0.
+    good = f"{zhang},张护士\r\n{stranger},陈新人,3\r\n".encode("utf-8")
+    status, out = run(rdaemon, admin, base_key, f"roster {cid}", good)
+    assert status == 0, out
+    assert "UTF-8" in out, out
+    status, out = run(rdaemon, admin, base_key, f"roster {cid} --csv",
+                      env={"JXJY_LANG": "en"})
+    assert status == 0, out
+    lines = out.splitlines()
+    assert lines[0] == "line,id_number,name,hours,problem,claimed", out
+    assert lines[1:] == [f"1,{zhang},张护士,,,yes", f"2,{stranger},陈新人,3.00,,no"], out
+    status, out = run(rdaemon, admin, base_key, "classes --csv", env={"JXJY_LANG": "en"})
+    assert status == 0, out
+    row = [line for line in out.splitlines() if line.startswith(f"{cid},")][0]
+    assert row.endswith(",draft,2,0,1"), row
+    status, out = run(rdaemon, admin, base_key, "classes")
+    assert status == 0 and "命令行班" in out and "草稿" in out, out
+    # Not the base's class; a file over the bound.
+    status, out = run(rdaemon, admin, base_key, "roster 999999 --csv")
+    assert status == 1 and "没有这个班次" in out, out
+    status, out = run(rdaemon, admin, base_key, f"roster {cid}", b"x" * (MAX_BYTES + 1))
+    assert status == 1 and str(MAX_BYTES) in out, out
+
+
+def test_ssh_base_commands_refuse_others_and_unit_commands_refuse_bases(rdaemon, rsite,
+                                                                         base_key, tmp_path):
+    from helpers import DEMO_PASSWORD, make_key
+    key, pub = make_key(tmp_path, "staff")
+    with logged_in(rdaemon, rsite["zhang"][1]) as s:
+        s.result("keys.add", {"key": pub, "password": DEMO_PASSWORD})
+    status, out = run(rdaemon, rsite["zhang"][1], key, "classes")
+    assert status == 1 and "继续教育基地管理员" in out, out
+    status, out = run(rdaemon, rsite["admin"][1], base_key, "queue")
+    assert status == 1 and "单位管理员" in out, out
