@@ -618,3 +618,19 @@ def applicant(daemon, postgres, tag, name):
     with daemon.rpc() as s:
         s.result("account.register", params)
     return admin_idn, params, int(world["acc"].account(params["id_number"])["id"])
+
+
+def base_class(acc, form_code, base="TBASE"):
+    """A reported class of a training base (made if missing), for tests that insert base
+    records (declarations.source = 'base' needs its class_id); returns the class's id."""
+    acc.sql(f"INSERT INTO bases (code, name, region) VALUES ('{base}', '测试基地{base}', "
+            "(SELECT min(code) FROM regions)) ON CONFLICT DO NOTHING")
+    admin = acc.value(f"SELECT id FROM accounts WHERE base_code = '{base}' LIMIT 1") or \
+        acc.insert("accounts", id_number=id_number(), role="base_admin", state="active",
+                   password_hash="x", name="测试基地管理员", base_code=base)
+    return acc.insert("base_classes", base_code=base, name="测试班次",
+                      form_id=Sql(f"(SELECT id FROM learning_forms WHERE code = '{form_code}' "
+                                  "AND active)"),
+                      form_code=form_code, start_date=Sql("current_date - 2"),
+                      end_date=Sql("current_date - 1"), year=NOW, amount=1, state="reported",
+                      reported_at=Sql("now()"), created_by=admin)
