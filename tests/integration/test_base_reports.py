@@ -293,3 +293,95 @@ def test_corrections_after_a_decision(bdaemon, world, people):
         assert r["result"]["records"] == 1
     assert acc.value(f"SELECT string_agg(state::text, ',') FROM declarations "
                      f"WHERE class_id = {c['id']}") == "approved"
+
+
+# --- the person's and the unit's views -----------------------------------------------------
+
+def test_the_person_sees_a_base_record_and_cannot_change_it(bdaemon, world, people):
+    acc = world["acc"]
+    sun = people["孙明"]
+    c = make_class(world, [(sun, "孙明", None, None)], name="心肺复苏规范化培训班")
+    with bdaemon.rpc() as base:
+        report(base, world, c)
+    rid = int(record_of(acc, c["rows"][0])[0])
+    with logged_in(bdaemon, sun[1]) as s:
+        items = [i for i in s.result("declaration.list", {"limit": 200})["items"]
+                 if i["id"] == rid]
+        assert len(items) == 1
+        item = items[0]
+        assert item["source"] == "base" and item["actions"] == []
+        assert item["base"] == {"code": "BASE1", "name": "省医学继续教育中心"}
+        assert item["class"]["id"] == c["id"] and item["class"]["name"] == "心肺复苏规范化培训班"
+        assert set(item["class"]) == {"id", "name", "start_date", "end_date"}
+        got = s.result("declaration.get", {"id": rid})
+        assert got["base"] == item["base"] and got["class"] == item["class"]
+        assert got["actions"] == [] and got["history"][0]["action"] == "report"
+        for method, params in (("declaration.withdraw", {}), ("declaration.delete", {}),
+                               ("declaration.revise", {}), ("declaration.submit", {}),
+                               ("declaration.save", {"version": 1, "form": PLAIN["code"],
+                                                     "year": NOW, "amount": 1,
+                                                     "fields": {"name": "改"}})):
+            r = s.call(method, dict(params, id=rid))
+            expect_error(r, NOT_PERMITTED, "base_record", "id")
+            assert "由继续教育基地报送，不能修改" in r["error"]["message"], (method, r)
+        # The person's own records say they are not a base's.
+        own = s.result("declaration.submit", {"form": PLAIN["code"], "year": NOW,
+                                              "amount": 1, "fields": {"name": "自己的"}})
+        got = s.result("declaration.get", {"id": own["id"]})
+        assert got["source"] == "person" and got["base"] is None and got["class"] is None
+        s.result("declaration.withdraw", {"id": own["id"]})
+        s.result("declaration.delete", {"id": own["id"]})
+    assert acc.value(f"SELECT state FROM declarations WHERE id = {rid}") == "pending"
+
+
+def test_the_unit_decides_a_class_at_once(bdaemon, world, people):
+    """The queue marks base records and filters by class; review.decide_class decides the
+    class's pending records of the administrator's unit only; a rejection's reason reaches
+    the person and the base's roster states."""
+    acc = world["acc"]
+    sun, zhou, wu, zheng = (people[n] for n in ("孙明", "周红", "吴刚", "郑乙"))
+    c = make_class(world, [(sun, "孙明", None, None), (zhou, "周红", None, None),
+                           (wu, "吴刚", None, None), (zheng, "郑乙", None, None)])
+    other = make_class(world, [(sun, "孙明", 2, None)])
+    with bdaemon.rpc() as base:
+        report(base, world, c)
+        report(base, world, other)
+    with logged_in(bdaemon, world["admin_a"][1]) as admin, \
+            logged_in(bdaemon, world["admin_b"][1]) as admin_b:
+        q = admin.result("review.declarations", {"class_id": c["id"]})
+        assert q["pending_total"] == 3
+        assert {i["person"]["name"] for i in q["items"]} == {"孙明", "周红", "吴刚"}
+        assert all(i["source"] == "base" and i["class"]["id"] == c["id"] for i in q["items"])
+        assert admin.result("review.declarations", {"class_id": c["id"], "person": "周"}
+                            )["pending_total"] == 1
+        one = admin.result("review.declaration", {"id": q["items"][0]["id"]})
+        assert one["class"]["name"] == c["name"] and one["base"]["code"] == "BASE1"
+
+        r = admin.result("review.decide_class", {"class_id": c["id"], "decision": "reject",
+                                                 "reason": "签到表缺页"})
+        assert r["class_id"] == c["id"] and r["more"] is False
+        assert len(r["results"]) == 3 and all(x["ok"] for x in r["results"])
+        # Only unit A's: 郑乙 of unit B is still pending, for B's administrator.
+        assert record_of(acc, c["rows"][3])[1] == "pending"
+        expect_error(admin.call("review.decide_class", {"class_id": c["id"],
+                                                       "decision": "approve"}),
+                     NOT_FOUND, "class_nothing_pending", "class_id")
+        expect_error(admin.call("review.decide_class", {"class_id": c["id"],
+                                                       "decision": "maybe"}),
+                     -32602, "class_review_invalid", "decision")
+        expect_error(admin_b.call("review.decide_class", {"class_id": c["id"],
+                                                         "decision": "reject"}),
+                     INVALID_INPUT, "reason_required", "reason")
+        assert admin_b.result("review.decide_class", {"class_id": c["id"],
+                                                      "decision": "approve"})["results"] == [
+            {"id": int(record_of(acc, c["rows"][3])[0]), "ok": True}]
+    with logged_in(bdaemon, sun[1]) as s:
+        got = s.result("declaration.get", {"id": int(record_of(acc, c["rows"][0])[0])})
+        assert (got["state"], got["reject_reason"]) == ("rejected", "签到表缺页")
+        assert got["actions"] == []
+    with bdaemon.rpc() as base:
+        states = base.result("debug.roster_states", {"class_id": c["id"]})
+    assert states[str(c["rows"][0])]["state"] == "rejected"
+    assert states[str(c["rows"][0])]["reject_reason"] == "签到表缺页"
+    assert states[str(c["rows"][3])]["state"] == "approved"
+    assert record_of(acc, other["rows"][0])[1] == "pending"
