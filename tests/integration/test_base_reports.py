@@ -385,3 +385,39 @@ def test_the_unit_decides_a_class_at_once(bdaemon, world, people):
     assert states[str(c["rows"][0])]["reject_reason"] == "签到表缺页"
     assert states[str(c["rows"][3])]["state"] == "approved"
     assert record_of(acc, other["rows"][0])[1] == "pending"
+
+
+# --- claims at approval --------------------------------------------------------------------
+
+def test_unclaimed_rows_are_claimed_when_the_registration_is_approved(bdaemon, world):
+    """The row of a person not registered yet becomes their record when their registration
+    is approved, in that transaction (audited 'claim' by the system, in the totals); a row
+    whose name is not the account's stays unclaimed with the problem the base sees."""
+    from helpers import add_pending
+    acc = world["acc"]
+    ok_id, other_id = add_pending(acc, "BRA", world["dept"], 2, name="新注册")
+    ok_idn, ok_name = acc.row(f"SELECT id_number, name FROM accounts WHERE id = {ok_id}")
+    other_idn = acc.value(f"SELECT id_number FROM accounts WHERE id = {other_id}")
+    c = make_class(world, [(ok_idn, ok_name, 3, None), (other_idn, "别的名字", None, None)])
+    with bdaemon.rpc() as base:
+        assert report(base, world, c)["result"]["unclaimed"] == 2
+    assert record_of(acc, c["rows"][0]) is None
+    with logged_in(bdaemon, world["admin_a"][1]) as admin:
+        r = admin.result("review.approve_registrations", {"account_ids": [ok_id, other_id]})
+        assert all(x["ok"] for x in r["results"]), r
+        rec = record_of(acc, c["rows"][0])
+        assert rec[1:] == ["pending", "3", "3", "base", "BRA"]
+        q = admin.result("review.declarations", {"class_id": c["id"]})
+        assert [i["id"] for i in q["items"]] == [int(rec[0])]
+    assert acc.row(f"SELECT account_id, problem IS NULL FROM base_roster "
+                   f"WHERE id = {c['rows'][0]}") == [str(ok_id), "t"]
+    assert acc.rows(f"SELECT action, coalesce(actor_id::text, 'system'), to_state FROM "
+                    f"declaration_audit WHERE declaration_id = {rec[0]}") == [
+        ["claim", "system", "pending"]]
+    assert totals(acc, ok_id) == (D(3), D(0))
+    assert acc.row(f"SELECT account_id IS NULL, problem FROM base_roster "
+                   f"WHERE id = {c['rows'][1]}") == ["t", "claim_name_mismatch"]
+    assert record_of(acc, c["rows"][1]) is None
+    assert acc.value(f"SELECT string_agg(detail->>'claimed', ',' ORDER BY id) FROM "
+                     f"base_class_audit WHERE class_id = {c['id']} AND action = 'claim'") == \
+        "true,false"
