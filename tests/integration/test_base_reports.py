@@ -421,3 +421,53 @@ def test_unclaimed_rows_are_claimed_when_the_registration_is_approved(bdaemon, w
     assert acc.value(f"SELECT string_agg(detail->>'claimed', ',' ORDER BY id) FROM "
                      f"base_class_audit WHERE class_id = {c['id']} AND action = 'claim'") == \
         "true,false"
+
+
+# --- review "none", and the completion figures ---------------------------------------------
+
+def set_review(d, value):
+    d.settings["base_reports"] = {"review": value}
+    d.write_config()
+    d.reload()
+
+
+def test_approved_base_records_count_in_the_completion_figures(bdaemon, world):
+    """A credits class decided by the unit, and under review "none" an hours class approved
+    when reported: both count in 年度完成情况 under their form's category, converted like the
+    person's own; a record pending before the reload stays pending."""
+    acc = world["acc"]
+    qian = acc.add_staff("BRA", "钱进", world["dept"])
+    credits = make_class(world, [(qian, "钱进", None, None)], form=CREDITS["code"], amount=4)
+    pending = make_class(world, [(qian, "钱进", 1, None)])
+    with bdaemon.rpc() as base:
+        report(base, world, credits)
+        report(base, world, pending)
+    with logged_in(bdaemon, world["admin_a"][1]) as admin:
+        admin.result("review.decide_class", {"class_id": credits["id"], "decision": "approve"})
+    set_review(bdaemon, "none")
+    try:
+        hours = make_class(world, [(qian, "钱进", 6, None)])
+        with bdaemon.rpc() as base:
+            r = report(base, world, hours)["result"]
+        assert r["record_state"] == "approved" and r["records"] == 1
+        rec = record_of(acc, hours["rows"][0])
+        assert rec[1] == "approved"
+        assert acc.row(f"SELECT to_state, actor_id FROM declaration_audit "
+                       f"WHERE declaration_id = {rec[0]}") == ["approved", str(world["base_admin"])]
+        assert record_of(acc, pending["rows"][0])[1] == "pending"
+        with logged_in(bdaemon, qian[1]) as s:
+            y = s.result("completion.year", {"year": NOW})
+    finally:
+        set_review(bdaemon, "unit")
+    forms = {f["code"]: f for f in y["forms"]}
+    assert (forms["t_credits"]["category"], forms["t_credits"]["approved"]) == ("public", "2")
+    assert (forms["t_plain"]["category"], forms["t_plain"]["approved"],
+            forms["t_plain"]["pending"]) == ("professional", "6", "1")
+    assert {i["id"] for i in y["items"] if i["state"] == "approved"} == {
+        int(rec[0]), int(record_of(acc, credits["rows"][0])[0])}
+    assert totals(acc, qian[0]) == (D(1), D(6))
+    assert totals(acc, qian[0], CREDITS["code"]) == (D(0), D(2))
+    # Taken back under "none": the approved hours go too.
+    with bdaemon.rpc() as base:
+        assert call_base(base, world, "class_withdraw", id=hours["id"])["result"]["records"] == 1
+    assert totals(acc, qian[0]) == (D(1), D(0))
