@@ -167,11 +167,41 @@ class Accounts:
         return {dept: self.insert("departments", unit_code=code, name=dept)
                 for dept in departments}
 
+    def add_base_class(self, form_code, created_by, base="TBASE", year=None):
+        """A reported class of base (created with the base when missing) for records of
+        form_code that tests insert with source 'base'; returns the class id."""
+        self.sql(f"INSERT INTO bases (code, name, region) VALUES ('{base}', "
+                 f"'测试继续教育基地{base}', '410100') ON CONFLICT DO NOTHING")
+        form_id = self.value(f"SELECT id FROM learning_forms WHERE code = '{form_code}' "
+                             "AND active")
+        return int(self.value(
+            "INSERT INTO base_classes (base_code, name, form_id, form_code, start_date, "
+            "end_date, year, amount, state, created_by, reported_by, reported_at) VALUES "
+            f"('{base}', '测试班次', {form_id}, '{form_code}', current_date, current_date, "
+            f"{year or 'extract(year from current_date)'}, 2, 'reported', {created_by}, "
+            f"{created_by}, now()) RETURNING id"))
+
     def add_admin(self, unit, name, idn=None, password_hash=DEMO_HASH):
         """An active unit administrator of unit with DEMO_PASSWORD; returns (id, ID number)."""
         idn = idn or id_number()
         aid = self.insert("accounts", id_number=idn, role="unit_admin", state="active",
                           password_hash=password_hash, name=name, unit_code=unit)
+        return aid, idn
+
+    def add_base(self, code, name, region="410100", kind="", forms=(), active=True):
+        """A continuing-education base (schema 012), as `jxjyd import bases` makes one."""
+        forms_sql = "ARRAY[" + ", ".join(f"'{f}'" for f in forms) + "]::text[]"
+        self.sql(f"INSERT INTO bases (code, name, region, kind, forms, active) VALUES "
+                 f"('{code}', '{name}', '{region}', '{kind}', {forms_sql}, "
+                 f"{str(active).lower()})")
+
+    def add_base_admin(self, base, name, idn=None, password_hash=DEMO_HASH):
+        """An active administrator of base with DEMO_PASSWORD (as base_admins in the config
+        makes one, with a password); returns (id, ID number)."""
+        idn = idn or id_number()
+        aid = self.insert("accounts", id_number=idn, role="base_admin", state="active",
+                          password_hash=password_hash, name=name, base_code=base,
+                          unit_code=None)
         return aid, idn
 
     def add_staff(self, unit, name, dept=None, state="active", idn=None, **columns):
@@ -457,6 +487,18 @@ def admins_block(entries):
     return "\n".join(lines) + "\n", starts
 
 
+def base_admins_block(entries):
+    """base_admins = ( ... ); as admins_block, each entry naming a base."""
+    lines = ["base_admins = ("]
+    for e in entries:
+        keys = ", ".join(f'"{k}"' for k in e["keys"])
+        lines.append(f'\t{{ id_number = "{e["id_number"]}"; name = "{e["name"]}"; '
+                     f'base = "{e["base"]}"; keys = [ {keys} ]; }},')
+    lines[-1] = lines[-1].rstrip(",")
+    lines.append(");")
+    return "\n".join(lines) + "\n"
+
+
 def write_admins(d, entries):
     """Rewrite d's config with these unit_admins; return the file line of each entry."""
     d.write_config()
@@ -619,18 +661,3 @@ def applicant(daemon, postgres, tag, name):
         s.result("account.register", params)
     return admin_idn, params, int(world["acc"].account(params["id_number"])["id"])
 
-
-def base_class(acc, form_code, base="TBASE"):
-    """A reported class of a training base (made if missing), for tests that insert base
-    records (declarations.source = 'base' needs its class_id); returns the class's id."""
-    acc.sql(f"INSERT INTO bases (code, name, region) VALUES ('{base}', '测试基地{base}', "
-            "(SELECT min(code) FROM regions)) ON CONFLICT DO NOTHING")
-    admin = acc.value(f"SELECT id FROM accounts WHERE base_code = '{base}' LIMIT 1") or \
-        acc.insert("accounts", id_number=id_number(), role="base_admin", state="active",
-                   password_hash="x", name="测试基地管理员", base_code=base)
-    return acc.insert("base_classes", base_code=base, name="测试班次",
-                      form_id=Sql(f"(SELECT id FROM learning_forms WHERE code = '{form_code}' "
-                                  "AND active)"),
-                      form_code=form_code, start_date=Sql("current_date - 2"),
-                      end_date=Sql("current_date - 1"), year=NOW, amount=1, state="reported",
-                      reported_at=Sql("now()"), created_by=admin)

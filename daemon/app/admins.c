@@ -1,9 +1,12 @@
 /*
- * admins.c - unit administrators provisioned from jxjyd.conf.
+ * admins.c - unit and base administrators provisioned from jxjyd.conf.
  *
  * The system administrator names each unit's administrators (ID number,
- * name, unit, SSH public keys) in the unit_admins list; the file is the
- * truth and the accounts table follows it at every start and SIGHUP.
+ * name, unit, SSH public keys) in the unit_admins list, and each
+ * continuing-education base's in base_admins (base instead of unit); the
+ * file is the truth and the accounts table follows it at every start and
+ * SIGHUP, both lists in one transaction (a person moved from one list to
+ * the other in one reload is disabled in one role and enabled in the other).
  * Keys a person added to their own account (source 'user') are never
  * touched; only the rows marked source 'config' are replaced.
  */
@@ -26,6 +29,22 @@
 struct admins_counts {
 	int	created, enabled, skipped, keys, disabled;
 };
+
+/* One list of administrators: unit_admins or base_admins. */
+struct admins_kind {
+	const char		*list;		/* its config key, for the log */
+	const char		*role;		/* account_role */
+	const char		*scope;		/* "unit" or "base", for the log */
+	const struct config_admin *admins;
+	size_t			 n;
+};
+
+/* Where an entry belongs: its unit or its base. */
+static const char *
+admins_scope(const struct admins_kind *kind, const struct config_admin *a)
+{
+	return strcmp(kind->role, "base_admin") == 0 ? a->base : a->unit;
+}
 
 void
 admins_key_free(struct admins_key *k)
@@ -106,8 +125,8 @@ admins_fingerprint(const char *key_line, char *out, size_t size)
  * Returns 0, or -1 when the database failed.
  */
 static int
-admins_sync_keys(struct db_conn *c, const struct config *cfg, const struct config_admin *a,
-    const char *account_id, struct admins_counts *n)
+admins_sync_keys(struct db_conn *c, const struct config *cfg, const struct admins_kind *kind,
+    const struct config_admin *a, const char *account_id, struct admins_counts *n)
 {
 	DB_STMT(admins_key_demote_stmt,
 	    "UPDATE account_keys SET confirmed = false, confirmed_at = NULL"
@@ -132,8 +151,8 @@ admins_sync_keys(struct db_conn *c, const struct config *cfg, const struct confi
 	params[0] = account_id;
 	for (i = 0; i < a->n_keys; i++) {
 		if (admins_key_parse(a->keys[i], &k) != 0) {
-			log_error("%s:%d: unit_admins: key %zu of %s cannot be decoded; skipped",
-			    cfg->path, a->line, i + 1, a->name);
+			log_error("%s:%d: %s: key %zu of %s cannot be decoded; skipped",
+			    cfg->path, a->line, kind->list, i + 1, a->name);
 			continue;
 		}
 		params[1] = k.type;
@@ -145,9 +164,9 @@ admins_sync_keys(struct db_conn *c, const struct config *cfg, const struct confi
 			return -1;
 		}
 		for (int j = 0; j < PQntuples(res); j++)
-			log_warning("%s:%d: unit_admins: key %s of %s was confirmed by account %s; "
+			log_warning("%s:%d: %s: key %s of %s was confirmed by account %s; "
 			    "the configuration takes precedence", cfg->path, a->line,
-			    k.fingerprint, a->name, PQgetvalue(res, j, 0));
+			    kind->list, k.fingerprint, a->name, PQgetvalue(res, j, 0));
 		PQclear(res);
 		if ((res = db_exec(c, &admins_key_insert_stmt, 5, params)) == NULL) {
 			admins_key_free(&k);
@@ -171,12 +190,14 @@ admins_sync_keys(struct db_conn *c, const struct config *cfg, const struct confi
 				admins_key_free(&k);
 				return -1;
 			}
-			log_info("%s:%d: unit_admins: key %s of %s is already one of the "
-			    "account's own keys", cfg->path, a->line, k.fingerprint, a->name);
+			log_info("%s:%d: %s: key %s of %s is already one of the "
+			    "account's own keys", cfg->path, a->line, kind->list, k.fingerprint,
+			    a->name);
 		} else
-			log_error("%s:%d: unit_admins: key %s of %s belongs to another "
-			    "account (id %s); skipped", cfg->path, a->line, k.fingerprint,
-			    a->name, PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "?");
+			log_error("%s:%d: %s: key %s of %s belongs to another "
+			    "account (id %s); skipped", cfg->path, a->line, kind->list,
+			    k.fingerprint, a->name,
+			    PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "?");
 		PQclear(res);
 		admins_key_free(&k);
 	}
@@ -184,83 +205,129 @@ admins_sync_keys(struct db_conn *c, const struct config *cfg, const struct confi
 }
 
 /*
- * Create or update the account of one configured administrator, audit a
- * change of state or role, and sync its keys.  Returns 0 (also when the
- * entry was skipped for an unknown unit), -1 when the database failed.
+ * Whether a's unit (or base) exists, and for a base administrator that
+ * their ID number has no active account of another role: a staff
+ * member's account keeps its unit and records, so it is not turned into
+ * a base's, which has none (schema 012).  Returns 1 when the entry may be
+ * synced, 0 when it was skipped (logged), -1 when the database failed.
  */
 static int
-admins_sync_one(struct db_conn *c, const struct config *cfg, const struct config_admin *a,
-    struct admins_counts *n)
+admins_sync_allowed(struct db_conn *c, const struct config *cfg,
+    const struct admins_kind *kind, const struct config_admin *a, struct admins_counts *n)
 {
 	DB_STMT(admins_unit_stmt, "SELECT 1 FROM units WHERE code = $1");
-	/*
-	 * old is the ID number's account: the active one, else the newest
-	 * administrator's account (disabled); an application of the ID number
-	 * (pending, rejected: anyone may have made it, schema 005) is never
-	 * taken over.  It is read before the change (same snapshot), so the
-	 * audit row can say what the account was; nothing changes when
-	 * nothing differs, so a reload does not touch updated_at.
-	 */
-	DB_STMT(admins_upsert_stmt,
-	    "WITH old AS (SELECT id, state, role FROM accounts WHERE id_number = $1"
-	    "  AND (state = 'active' OR role = 'unit_admin')"
-	    "  ORDER BY state = 'active' DESC, id DESC LIMIT 1),"
-	    " upd AS ("
-	    " UPDATE accounts a SET role = 'unit_admin', state = 'active', name = $2,"
-	    "  unit_code = $3, updated_at = now()"
-	    " FROM old WHERE a.id = old.id AND (a.role <> 'unit_admin' OR a.state <> 'active'"
-	    "  OR a.name <> $2 OR a.unit_code <> $3)"
-	    " RETURNING a.id),"
-	    " ins AS ("
-	    " INSERT INTO accounts (id_number, role, state, name, unit_code)"
-	    " SELECT $1, 'unit_admin', 'active', $2, $3 WHERE NOT EXISTS (SELECT 1 FROM old)"
-	    " RETURNING id)"
-	    " SELECT COALESCE(ins.id, upd.id, old.id), old.state, old.role"
-	    " FROM (SELECT 1) one LEFT JOIN old ON true LEFT JOIN upd ON true"
-	    " LEFT JOIN ins ON true");
-	DB_STMT(admins_audit_stmt,
-	    "INSERT INTO account_audit (account_id, actor_id, action, from_state, to_state,"
-	    " reason) VALUES ($1, NULL, 'provision', $2, 'active', $3)");
-	const char *params[3];
-	char *account_id = NULL, *old_state = NULL, *why = NULL;
+	DB_STMT(admins_base_stmt, "SELECT 1 FROM bases WHERE code = $1");
+	DB_STMT(admins_other_role_stmt,
+	    "SELECT role FROM accounts WHERE id_number = $1 AND state = 'active'"
+	    " AND role <> $2::account_role");
+	bool base = strcmp(kind->role, "base_admin") == 0;
+	const char *params[2] = { admins_scope(kind, a), NULL };
 	PGresult *res;
-	int rc = -1;
 
-	params[0] = a->unit;
-	if ((res = db_exec(c, &admins_unit_stmt, 1, params)) == NULL)
+	if ((res = db_exec(c, base ? &admins_base_stmt : &admins_unit_stmt, 1, params)) == NULL)
 		return -1;
 	if (PQntuples(res) == 0) {
 		PQclear(res);
-		log_error("%s:%d: unit_admins: %s: unit %s does not exist; entry skipped",
-		    cfg->path, a->line, a->name, a->unit);
+		log_error("%s:%d: %s: %s: %s %s does not exist; entry skipped",
+		    cfg->path, a->line, kind->list, a->name, kind->scope, params[0]);
 		n->skipped++;
 		return 0;
 	}
 	PQclear(res);
+	if (!base)
+		return 1;
+	params[0] = a->id_number;
+	params[1] = kind->role;
+	if ((res = db_exec(c, &admins_other_role_stmt, 2, params)) == NULL)
+		return -1;
+	if (PQntuples(res) > 0) {
+		log_error("%s:%d: %s: %s: the ID number has an active %s account; entry "
+		    "skipped (disable that account first)", cfg->path, a->line, kind->list,
+		    a->name, PQgetvalue(res, 0, 0));
+		PQclear(res);
+		n->skipped++;
+		return 0;
+	}
+	PQclear(res);
+	return 1;
+}
 
+/*
+ * Create or update the account of one configured administrator, audit a
+ * change of state or role, and sync its keys.  Returns 0 (also when the
+ * entry was skipped for an unknown unit or base), -1 when the database failed.
+ */
+static int
+admins_sync_one(struct db_conn *c, const struct config *cfg, const struct admins_kind *kind,
+    const struct config_admin *a, struct admins_counts *n)
+{
+	/*
+	 * old is the ID number's account: the active one, else the newest
+	 * administrator's account of the role ($4, disabled); an application
+	 * of the ID number (pending, rejected: anyone may have made it, schema
+	 * 005) is never taken over.  It is read before the change (same
+	 * snapshot), so the audit row can say what the account was; nothing
+	 * changes when nothing differs, so a reload does not touch updated_at.
+	 * $3 is the unit of a unit_admin, the base of a base_admin.
+	 */
+#define ADMINS_UNIT "CASE WHEN $4::account_role = 'unit_admin' THEN $3 END"
+#define ADMINS_BASE "CASE WHEN $4::account_role = 'base_admin' THEN $3 END"
+	DB_STMT(admins_upsert_stmt,
+	    "WITH old AS (SELECT id, state, role FROM accounts WHERE id_number = $1"
+	    "  AND (state = 'active' OR role = $4::account_role)"
+	    "  ORDER BY state = 'active' DESC, id DESC LIMIT 1),"
+	    " upd AS ("
+	    " UPDATE accounts a SET role = $4::account_role, state = 'active', name = $2,"
+	    "  unit_code = " ADMINS_UNIT ", base_code = " ADMINS_BASE ", updated_at = now()"
+	    " FROM old WHERE a.id = old.id AND (a.role <> $4::account_role"
+	    "  OR a.state <> 'active' OR a.name <> $2"
+	    "  OR a.unit_code IS DISTINCT FROM " ADMINS_UNIT
+	    "  OR a.base_code IS DISTINCT FROM " ADMINS_BASE ")"
+	    " RETURNING a.id),"
+	    " ins AS ("
+	    " INSERT INTO accounts (id_number, role, state, name, unit_code, base_code)"
+	    " SELECT $1, $4::account_role, 'active', $2, " ADMINS_UNIT ", " ADMINS_BASE
+	    " WHERE NOT EXISTS (SELECT 1 FROM old)"
+	    " RETURNING id)"
+	    " SELECT COALESCE(ins.id, upd.id, old.id), old.state, old.role"
+	    " FROM (SELECT 1) one LEFT JOIN old ON true LEFT JOIN upd ON true"
+	    " LEFT JOIN ins ON true");
+#undef ADMINS_UNIT
+#undef ADMINS_BASE
+	DB_STMT(admins_audit_stmt,
+	    "INSERT INTO account_audit (account_id, actor_id, action, from_state, to_state,"
+	    " reason) VALUES ($1, NULL, 'provision', $2, 'active', $3)");
+	const char *params[4];
+	char *account_id = NULL, *old_state = NULL, *why = NULL;
+	PGresult *res;
+	int rc = -1, allowed;
+
+	if ((allowed = admins_sync_allowed(c, cfg, kind, a, n)) <= 0)
+		return allowed;
 	params[0] = a->id_number;
 	params[1] = a->name;
-	params[2] = a->unit;
-	if ((res = db_exec(c, &admins_upsert_stmt, 3, params)) == NULL)
+	params[2] = admins_scope(kind, a);
+	params[3] = kind->role;
+	if ((res = db_exec(c, &admins_upsert_stmt, 4, params)) == NULL)
 		return -1;
 	account_id = xstrdup(PQgetvalue(res, 0, 0));
 	if (PQgetisnull(res, 0, 1)) {
 		n->created++;
 	} else if (strcmp(PQgetvalue(res, 0, 1), "active") != 0 ||
-	    strcmp(PQgetvalue(res, 0, 2), "unit_admin") != 0) {
+	    strcmp(PQgetvalue(res, 0, 2), kind->role) != 0) {
 		old_state = xstrdup(PQgetvalue(res, 0, 1));
 		n->enabled++;
-		if (strcmp(PQgetvalue(res, 0, 2), "unit_admin") != 0)
-			log_warning("%s:%d: unit_admins: account %s (%s) was a staff "
-			    "account; it is now its unit's administrator", cfg->path,
-			    a->line, account_id, a->name);
+		if (strcmp(PQgetvalue(res, 0, 2), kind->role) != 0)
+			log_warning("%s:%d: %s: account %s (%s) was a %s account; it is now "
+			    "its %s's administrator", cfg->path, a->line, kind->list,
+			    account_id, a->name, PQgetvalue(res, 0, 2), kind->scope);
 	} else {
 		PQclear(res);
 		goto keys;	/* already an active administrator: nothing to audit */
 	}
 	PQclear(res);
 
-	why = xasprintf("unit_admins in %s", cfg->path);
+	why = xasprintf("%s in %s", kind->list, cfg->path);
 	params[0] = account_id;
 	params[1] = old_state;
 	params[2] = why;
@@ -268,7 +335,7 @@ admins_sync_one(struct db_conn *c, const struct config *cfg, const struct config
 		goto out;
 	PQclear(res);
 keys:
-	rc = admins_sync_keys(c, cfg, a, account_id, n);
+	rc = admins_sync_keys(c, cfg, kind, a, account_id, n);
 out:
 	free(account_id);
 	free(old_state);
@@ -277,16 +344,16 @@ out:
 }
 
 /*
- * Disable the unit_admin accounts not in ids (a PostgreSQL array literal),
- * each with its audit row.  Returns 0 or -1.
+ * Disable the accounts of kind's role not in ids (a PostgreSQL array
+ * literal), each with its audit row.  Returns 0 or -1.
  */
 static int
-admins_disable_others(struct db_conn *c, const char *ids, const char *why,
-    struct admins_counts *n)
+admins_disable_others(struct db_conn *c, const struct admins_kind *kind, const char *ids,
+    const char *why, struct admins_counts *n)
 {
 	DB_STMT(admins_disable_stmt,
 	    "WITH gone AS (SELECT id, state FROM accounts"
-	    "  WHERE role = 'unit_admin' AND state <> 'disabled'"
+	    "  WHERE role = $3::account_role AND state <> 'disabled'"
 	    "  AND NOT (id_number::text = ANY ($1::text[])) FOR UPDATE),"
 	    " upd AS (UPDATE accounts a SET state = 'disabled', updated_at = now()"
 	    "  FROM gone WHERE a.id = gone.id RETURNING a.id, gone.state AS from_state),"
@@ -294,41 +361,55 @@ admins_disable_others(struct db_conn *c, const char *ids, const char *why,
 	    "  from_state, to_state, reason)"
 	    "  SELECT id, NULL, 'disable', from_state, 'disabled', $2 FROM upd)"
 	    " SELECT id FROM upd");
-	const char *params[2] = { ids, why };
+	const char *params[3] = { ids, why, kind->role };
 	PGresult *res;
 
-	if ((res = db_exec(c, &admins_disable_stmt, 2, params)) == NULL)
+	if ((res = db_exec(c, &admins_disable_stmt, 3, params)) == NULL)
 		return -1;
 	n->disabled = PQntuples(res);
 	for (int i = 0; i < PQntuples(res); i++)
-		log_warning("unit_admins: account %s is no longer configured; disabled",
+		log_warning("%s: account %s is no longer configured; disabled", kind->list,
 		    PQgetvalue(res, i, 0));
 	PQclear(res);
 	return 0;
 }
 
-int
-admins_sync(struct db_conn *c, const struct config *cfg)
+/* "{ID,ID,...}" of kind's entries (caller frees): digits and X, nothing to quote. */
+static char *
+admins_id_array(const struct admins_kind *kind)
 {
-	struct admins_counts n = { 0 };
-	char *ids, *why;
-	size_t i, len;
-	int rc = -1;
+	char *ids = xmalloc(2 + kind->n * 19 + 1);
+	size_t i, len = 0;
 
-	/* "{ID,ID,...}": ID numbers are digits and X, nothing to quote. */
-	ids = xmalloc(2 + cfg->n_admins * 19 + 1);
-	len = 0;
 	ids[len++] = '{';
-	for (i = 0; i < cfg->n_admins; i++) {
+	for (i = 0; i < kind->n; i++) {
 		if (i > 0)
 			ids[len++] = ',';
-		memcpy(ids + len, cfg->admins[i].id_number, 18);
+		memcpy(ids + len, kind->admins[i].id_number, 18);
 		len += 18;
 	}
 	ids[len++] = '}';
 	ids[len] = '\0';
-	why = xasprintf("not in unit_admins of %s", cfg->path);
+	return ids;
+}
 
+int
+admins_sync(struct db_conn *c, const struct config *cfg)
+{
+	const struct admins_kind kinds[] = {
+		{ "unit_admins", "unit_admin", "unit", cfg->admins, cfg->n_admins },
+		{ "base_admins", "base_admin", "base", cfg->base_admins, cfg->n_base_admins },
+	};
+	enum { NKINDS = sizeof kinds / sizeof kinds[0] };
+	struct admins_counts n[NKINDS] = { 0 };
+	char *ids[NKINDS] = { NULL }, *why[NKINDS] = { NULL };
+	size_t i, k;
+	int rc = -1;
+
+	for (k = 0; k < NKINDS; k++) {
+		ids[k] = admins_id_array(&kinds[k]);
+		why[k] = xasprintf("not in %s of %s", kinds[k].list, cfg->path);
+	}
 	if (!db_begin(c))
 		goto out;
 	/* Two jxjyd starting together on one database take turns. */
@@ -341,26 +422,58 @@ admins_sync(struct db_conn *c, const struct config *cfg)
 	 */
 	if (db_command(c, "DELETE FROM account_keys WHERE source = 'config'") != 0)
 		goto out;
-	if (admins_disable_others(c, ids, why, &n) != 0)
-		goto out;
-	for (i = 0; i < cfg->n_admins; i++) {
-		if (admins_sync_one(c, cfg, &cfg->admins[i], &n) != 0)
+	/* Every list's leavers first: a person may move from one list to the other. */
+	for (k = 0; k < NKINDS; k++) {
+		if (admins_disable_others(c, &kinds[k], ids[k], why[k], &n[k]) != 0)
 			goto out;
+	}
+	for (k = 0; k < NKINDS; k++) {
+		for (i = 0; i < kinds[k].n; i++) {
+			if (admins_sync_one(c, cfg, &kinds[k], &kinds[k].admins[i], &n[k]) != 0)
+				goto out;
+		}
 	}
 	if (!db_commit(c))
 		goto out;
-	log_info("unit_admins: %zu configured: %d created, %d enabled, %d skipped, "
-	    "%d keys, %d disabled", cfg->n_admins, n.created, n.enabled, n.skipped,
-	    n.keys, n.disabled);
+	for (k = 0; k < NKINDS; k++)
+		log_info("%s: %zu configured: %d created, %d enabled, %d skipped, "
+		    "%d keys, %d disabled", kinds[k].list, kinds[k].n, n[k].created,
+		    n[k].enabled, n[k].skipped, n[k].keys, n[k].disabled);
 	rc = 0;
 out:
 	if (rc != 0) {
-		log_error("unit_admins: cannot update the accounts: %s", db_error_text(c));
+		log_error("unit_admins, base_admins: cannot update the accounts: %s",
+		    db_error_text(c));
 		db_rollback(c);
 	}
-	free(ids);
-	free(why);
+	for (k = 0; k < NKINDS; k++) {
+		free(ids[k]);
+		free(why[k]);
+	}
 	return rc;
+}
+
+/*
+ * Run st ($1 account id, $2 unit or base code; one row with the name when
+ * active): 1 yes (*name set when asked for), 0 no, -1 when the database failed.
+ */
+static int
+admins_check_active(struct db_conn *c, struct db_stmt *st, int64_t account_id,
+    const char *code, char **name)
+{
+	char id[24];
+	const char *params[2] = { id, code };
+	PGresult *r;
+	int yes;
+
+	snprintf(id, sizeof id, "%lld", (long long)account_id);
+	if ((r = db_exec(c, st, 2, params)) == NULL)
+		return -1;
+	yes = PQntuples(r) == 1;
+	if (yes && name != NULL)
+		*name = xstrdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return yes;
 }
 
 int
@@ -371,17 +484,19 @@ admins_active(struct db_conn *c, int64_t account_id, const char *unit_code,
 	    "SELECT u.name FROM accounts a JOIN units u ON u.code = a.unit_code"
 	    " WHERE a.id = $1 AND a.unit_code = $2 AND a.role = 'unit_admin'"
 	    " AND a.state = 'active'");
-	char id[24];
-	const char *params[2] = { id, unit_code };
-	PGresult *r;
-	int yes;
 
-	snprintf(id, sizeof id, "%lld", (long long)account_id);
-	if ((r = db_exec(c, &admins_active_stmt, 2, params)) == NULL)
-		return -1;
-	yes = PQntuples(r) == 1;
-	if (yes && unit_name != NULL)
-		*unit_name = xstrdup(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return yes;
+	return admins_check_active(c, &admins_active_stmt, account_id, unit_code, unit_name);
+}
+
+int
+admins_base_active(struct db_conn *c, int64_t account_id, const char *base_code,
+    char **base_name)
+{
+	DB_STMT(admins_base_active_stmt,
+	    "SELECT b.name FROM accounts a JOIN bases b ON b.code = a.base_code"
+	    " WHERE a.id = $1 AND a.base_code = $2 AND a.role = 'base_admin'"
+	    " AND a.state = 'active'");
+
+	return admins_check_active(c, &admins_base_active_stmt, account_id, base_code,
+	    base_name);
 }

@@ -1,5 +1,6 @@
 /*
- * admins.h - unit administrators provisioned from jxjyd.conf (unit_admins).
+ * admins.h - unit and base administrators provisioned from jxjyd.conf
+ * (unit_admins, base_admins).
  */
 #ifndef JXJYD_ADMINS_H
 #define JXJYD_ADMINS_H
@@ -11,7 +12,8 @@ struct config;
 struct db_conn;
 
 /*
- * Make the accounts table agree with cfg->admins, in one transaction on c:
+ * Make the accounts table agree with cfg->admins and cfg->base_admins (the
+ * same rules, with role base_admin and a base), in one transaction on c:
  * each configured administrator gets an account (role unit_admin, state
  * active, the configured name and unit; a password set earlier is kept)
  * whose config-sourced SSH keys are exactly the configured ones; every
@@ -32,6 +34,16 @@ int	admins_sync(struct db_conn *c, const struct config *cfg);
  */
 int	admins_active(struct db_conn *c, int64_t account_id, const char *unit_code,
 	    char **unit_name);
+
+/*
+ * The same for a base administrator (base_admins): whether account_id is
+ * an active base_admin of base_code now (1, 0, -1); with base_name, the
+ * base's name (caller frees).  A suspended base's administrator still
+ * passes (they may read; reporting checks the base).  The one check of the
+ * methods declared RPC_DB_BASE_ADMIN and the base's `ssh host COMMAND`s.
+ */
+int	admins_base_active(struct db_conn *c, int64_t account_id, const char *base_code,
+	    char **base_name);
 
 /* A public key line split into its parts (also rpc-keys.c's); the pointers are owned. */
 struct admins_key {

@@ -196,7 +196,12 @@ auth_source_failed(const char *source)
 #define AUTH_ACCOUNT_COLUMNS \
 	"a.id, a.id_number, a.role, a.state, a.password_hash, a.unit_code, u.name AS unit," \
 	" a.name, a.reject_reason, " DB_ISO_TIME("a.submitted_at") " AS submitted, " \
-	DB_ISO_TIME("a.decided_at") " AS decided, a.submitted_at AS sort_at"
+	DB_ISO_TIME("a.decided_at") " AS decided, a.base_code, b.name AS base," \
+	" a.submitted_at AS sort_at"
+/* A base's administrator belongs to a base, not to a unit (schema 012). */
+#define AUTH_ACCOUNT_FROM \
+	"accounts a LEFT JOIN units u ON u.code = a.unit_code" \
+	" LEFT JOIN bases b ON b.code = a.base_code"
 DB_STMT(auth_select_candidates,
     "SELECT coalesce(t.failures, 0), c.*"
     " FROM (SELECT 1) one"
@@ -204,11 +209,11 @@ DB_STMT(auth_select_candidates,
     "  AND t.last_failure > now() - make_interval(secs => $2::int)"
     " LEFT JOIN LATERAL ("
     "  (SELECT 0 AS rank, " AUTH_ACCOUNT_COLUMNS
-    "   FROM accounts a JOIN units u ON u.code = a.unit_code"
+    "   FROM " AUTH_ACCOUNT_FROM
     "   WHERE a.id_number = $1 AND a.state = 'active')"
     "  UNION ALL"
     "  (SELECT 1, " AUTH_ACCOUNT_COLUMNS
-    "   FROM accounts a JOIN units u ON u.code = a.unit_code"
+    "   FROM " AUTH_ACCOUNT_FROM
     "   WHERE a.id_number = $1 AND a.state <> 'active'"
     "   ORDER BY a.submitted_at DESC, a.id DESC LIMIT $3)) c ON true"
     " ORDER BY c.rank, c.sort_at DESC, c.id DESC");
@@ -278,6 +283,8 @@ account_row_free(struct account_row *row)
 	free(row->reject_reason);
 	free(row->submitted_at);
 	free(row->decided_at);
+	free(row->base_code);
+	free(row->base_name);
 	memset(row, 0, sizeof *row);
 }
 
@@ -470,8 +477,7 @@ auth_candidate_read(PGresult *r, int i, struct auth_candidate *c)
 
 	row->id = strtoll(PQgetvalue(r, i, 2), NULL, 10);
 	snprintf(row->id_number, sizeof row->id_number, "%s", PQgetvalue(r, i, 3));
-	row->role = strcmp(PQgetvalue(r, i, 4), "unit_admin") == 0 ?
-	    ROLE_UNIT_ADMIN : ROLE_STAFF;
+	row->role = auth_role(PQgetvalue(r, i, 4));
 	snprintf(row->state, sizeof row->state, "%s", PQgetvalue(r, i, 5));
 	c->hash = auth_column(r, i, 6);
 	row->unit_code = auth_column(r, i, 7);
@@ -480,6 +486,8 @@ auth_candidate_read(PGresult *r, int i, struct auth_candidate *c)
 	row->reject_reason = auth_column(r, i, 10);
 	row->submitted_at = auth_column(r, i, 11);
 	row->decided_at = auth_column(r, i, 12);
+	row->base_code = auth_column(r, i, 13);
+	row->base_name = auth_column(r, i, 14);
 }
 
 int
@@ -603,14 +611,38 @@ out:
 	return rc;
 }
 
+enum role
+auth_role(const char *name)
+{
+	if (strcmp(name, "unit_admin") == 0)
+		return ROLE_UNIT_ADMIN;
+	if (strcmp(name, "base_admin") == 0)
+		return ROLE_BASE_ADMIN;
+	return ROLE_STAFF;
+}
+
+const char *
+auth_role_name(enum role role)
+{
+	switch (role) {
+	case ROLE_UNIT_ADMIN:	return "unit_admin";
+	case ROLE_BASE_ADMIN:	return "base_admin";
+	case ROLE_STAFF:	return "staff";
+	case ROLE_PASSWORD_CHANGE: return "password_change";
+	default:		return "guest";
+	}
+}
+
 void
 auth_session_login(struct session *s, int64_t account_id, enum role role,
-    const char *unit_code, const char *id_number)
+    const char *unit_code, const char *base_code, const char *id_number)
 {
 	free(s->unit_code);
+	free(s->base_code);
 	s->account_id = account_id;
 	s->role = role;
 	s->unit_code = xstrdup(unit_code ? unit_code : "");
+	s->base_code = base_code != NULL && *base_code != '\0' ? xstrdup(base_code) : NULL;
 	snprintf(s->id_number, sizeof s->id_number, "%s", id_number ? id_number : "");
 	s->key_login = false;
 	sessions_login(&s->registry, account_id);
@@ -622,6 +654,8 @@ auth_session_logout(struct session *s)
 	sessions_logout(&s->registry);
 	free(s->unit_code);
 	s->unit_code = NULL;
+	free(s->base_code);
+	s->base_code = NULL;
 	s->id_number[0] = '\0';
 	s->key_login = false;
 	s->account_id = 0;

@@ -21,12 +21,14 @@ struct account_row {
 	char	 id_number[19];
 	enum role role;
 	char	 state[16];		/* pending, active, rejected, withdrawn, disabled */
-	char	*unit_code;
+	char	*unit_code;		/* NULL for a base administrator */
 	char	*unit_name;
 	char	*name;
 	char	*reject_reason;		/* NULL unless rejected */
 	char	*submitted_at;		/* ISO 8601 */
 	char	*decided_at;		/* NULL unless decided */
+	char	*base_code;		/* a base administrator's base, else NULL */
+	char	*base_name;
 };
 
 /* Which accounts of an ID number a password is tried against. */
@@ -69,13 +71,20 @@ bool	auth_captcha_required(const struct config *cfg, const struct session *s,
 
 void	account_row_free(struct account_row *row);
 
+/* The role of accounts.role's value name (account_role); "staff" for anything else. */
+enum role auth_role(const char *name);
+
+/* The name of a role as replies and logs say it ("unit_admin", "base_admin", ...). */
+const char *auth_role_name(enum role role);
+
 /*
  * Log s in to an account (after a password, a reset code or an SSH key
- * proved it): sets its role, unit and ID number and registers it with
- * sessions.h, so that a password change elsewhere can end it.
+ * proved it): sets its role, unit (or base: base_code NULL or "" when
+ * none) and ID number and registers it with sessions.h, so that a
+ * password change elsewhere can end it.
  */
 void	auth_session_login(struct session *s, int64_t account_id, enum role role,
-	    const char *unit_code, const char *id_number);
+	    const char *unit_code, const char *base_code, const char *id_number);
 
 /* Log s out again: a guest, unregistered. */
 void	auth_session_logout(struct session *s);

@@ -3,6 +3,7 @@
  *
  *	certificate.issue		staff (own), unit_admin (own unit's staff)
  *	certificate.verify		anyone, guests included
+ *	certificate.pdf			as certificate.issue; the PDF goes to the outbox
  *
  * The facts, the signature and the check are certificates.c's; these
  * handlers read parameters, decide whose certificate may be issued and
@@ -16,13 +17,16 @@
 #include <string.h>
 
 #include "auth.h"
+#include "certificate-pdf.h"
 #include "certificates.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
 #include "messages.h"
+#include "outbox.h"
 #include "rpc.h"
 #include "session.h"
+#include "xmalloc.h"
 
 #define CERTIFICATE_YEAR_MIN	1990
 #define CERTIFICATE_YEAR_MAX	2200
@@ -39,18 +43,18 @@ certificate_json(struct certificate *c)
 }
 
 /*
- * certificate.issue: a staff member's own certificate, or (account_id) one
- * of a staff member of the administrator's unit.  A person of another
- * unit is "not found", as everywhere else.
+ * Issue (or find again) the certificate a call asks for: a staff member's
+ * own, or (account_id) one of a staff member of the administrator's unit.
+ * A person of another unit is "not found", as everywhere else.  Returns 0
+ * with *cert filled (certificate_free), or -1 after rpc_fail.
  */
 static int
-certificate_issue(struct rpc_call *call)
+certificate_issue_asked(struct rpc_call *call, struct certificate *cert)
 {
 	DB_STMT(certificate_staff_stmt,
 	    "SELECT id FROM accounts WHERE id = $1 AND unit_code = $2 AND role = 'staff'"
 	    " AND state IN ('active', 'disabled')");
 	struct session *s = call->session;
-	struct certificate cert;
 	long long from = 0, to = 0, account = 0;
 	char id[24];
 	PGresult *res;
@@ -76,7 +80,7 @@ certificate_issue(struct rpc_call *call)
 	if (to < from || to - from >= CERTIFICATE_YEARS_MAX)
 		return rpc_fail(call, RPC_INVALID_INPUT, "certificate_years", "to_year", NULL);
 	rc = certificates_issue(call->db, call->cfg, account, (int)from, (int)to,
-	    s->account_id, &cert);
+	    s->account_id, cert);
 	if (rc == CERTIFICATES_YEARS_NOT_RECORDED)
 		return rpc_fail(call, RPC_INVALID_INPUT, "certificate_years_not_recorded",
 		    "from_year", NULL);
@@ -85,7 +89,18 @@ certificate_issue(struct rpc_call *call)
 	if (rc != 0)
 		return rpc_fail_internal(call, db_error_text(call->db));
 	log_info("session %lu: certificate %s issued for account %lld, %lld-%lld",
-	    s->serial, cert.code, account, from, to);
+	    s->serial, cert->code, account, from, to);
+	return 0;
+}
+
+/* certificate.issue: the facts of certificate_issue_asked's certificate, signed. */
+static int
+certificate_issue(struct rpc_call *call)
+{
+	struct certificate cert;
+
+	if (certificate_issue_asked(call, &cert) != 0)
+		return -1;
 	call->result = certificate_json(&cert);
 	return 0;
 }
@@ -134,6 +149,51 @@ certificate_verify(struct rpc_call *call)
 	return 0;
 }
 
+/*
+ * certificate.pdf: certificate_issue_asked's certificate as a PDF (with
+ * the signed payload, as `ssh host certificate YEAR` gives it) handed to
+ * the user: 学时证明-YEAR.pdf or 学时证明-FROM-TO.pdf in the session's
+ * outbox, for download.get or scp through the inbox.  {name, size, code}.
+ */
+static int
+certificate_pdf_put(struct rpc_call *call)
+{
+	struct certificate cert;
+	long long from = 0, to = 0;
+	char *facts, *payload, *pdf = NULL, *name, *verify_at;
+	const char *why;
+	size_t len = 0;
+	int rc;
+
+	if (certificate_issue_asked(call, &cert) != 0)
+		return -1;
+	rpc_param_int(call, "from_year", &from);
+	rpc_param_int(call, "to_year", &to);
+	facts = certificates_payload(cert.facts);
+	payload = xasprintf("%s.%s.%s", facts, cert.key_id, cert.signature);
+	verify_at = certificates_verify_at(call->cfg);
+	rc = certificate_pdf(cert.facts, payload, verify_at, &pdf, &len);
+	free(verify_at);
+	free(payload);
+	free(facts);
+	if (rc != 0) {
+		certificate_free(&cert);
+		return rpc_fail_internal(call, "certificate_pdf failed");
+	}
+	name = from == to ? xasprintf("学时证明-%lld.pdf", from) :
+	    xasprintf("学时证明-%lld-%lld.pdf", from, to);
+	if (outbox_put(call->session, name, pdf, len, &why) != 0) {
+		rc = rpc_fail(call, RPC_UNAVAILABLE, why, NULL, NULL);
+	} else {
+		call->result = json_pack("{s:s, s:I, s:s}", "name", name, "size",
+		    (json_int_t)len, "code", cert.code);
+		rc = 0;
+	}
+	free(name);
+	certificate_free(&cert);
+	return rc;
+}
+
 static const struct rpc_param issue_params[] = {
 	{ "from_year", T_INTEGER, true, CERTIFICATE_YEAR_MIN, CERTIFICATE_YEAR_MAX,
 	    "invalid", NULL },
@@ -153,5 +213,7 @@ const struct rpc_method rpc_certificates_methods[] = {
 	    certificate_issue, .db = RPC_DB_UNIT_ADMIN },
 	{ "certificate.verify", verify_params, ROLE_ANY, false, certificate_verify,
 	    .db = RPC_DB_NONE },
+	{ "certificate.pdf", issue_params, ROLE_STAFF | ROLE_UNIT_ADMIN, false,
+	    certificate_pdf_put, .db = RPC_DB_UNIT_ADMIN },
 	{ NULL, NULL, 0, false, NULL },
 };

@@ -1,10 +1,10 @@
 /*
  * rpc-keys.c - a person's own SSH public keys (用户资料管理 → SSH 密钥).
  *
- *	keys.list	staff, unit_admin	own keys, the config's included
+ *	keys.list	staff, unit_admin, base_admin	own keys, the config's included
  *			(and during a forced password change, to choose which stay)
- *	keys.add	staff, unit_admin	{key: "ssh-ed25519 AAAA... comment", password}
- *	keys.remove	staff, unit_admin	{id}; only keys the person added
+ *	keys.add	staff, unit_admin, base_admin	{key: "ssh-ed25519 AAAA... comment", password}
+ *	keys.remove	staff, unit_admin, base_admin	{id}; only keys the person added
  *
  * A registered key logs its account in at the SSH level (ssh-auth.c,
  * session_auth_pubkey) when the SSH user name is the account's ID number:
@@ -467,8 +467,8 @@ static const struct rpc_param keys_remove_params[] = {
 };
 
 const struct rpc_method rpc_keys_methods[] = {
-	{ "keys.list", NULL, ROLE_USER | ROLE_PASSWORD_CHANGE, false, keys_list },
-	{ "keys.add", keys_add_params, ROLE_USER, false, keys_add },
-	{ "keys.remove", keys_remove_params, ROLE_USER, false, keys_remove },
+	{ "keys.list", NULL, ROLE_ACCOUNT | ROLE_PASSWORD_CHANGE, false, keys_list },
+	{ "keys.add", keys_add_params, ROLE_ACCOUNT, false, keys_add },
+	{ "keys.remove", keys_remove_params, ROLE_ACCOUNT, false, keys_remove },
 	{ NULL, NULL, 0, false, NULL },
 };

@@ -4,8 +4,8 @@
  *
  *	captcha.new			guest
  *	session.login			guest
- *	session.logout, session.whoami	staff, unit_admin
- *	account.change_password		staff, unit_admin
+ *	session.logout, session.whoami	staff, unit_admin, base_admin
+ *	account.change_password		staff, unit_admin, base_admin
  *	application.status		guest
  *	application.withdraw		guest
  *	debug.captcha_answer		any; only with debug_methods (tests)
@@ -38,10 +38,14 @@ static const char *const unit_admin_functions[] = {
 	"review_registrations", "review_titles", "staff", "review_declarations",
 	"completion_report", NULL,
 };
+static const char *const base_admin_functions[] = {
+	"base_classes", NULL,
+};
 
 DB_STMT(session_select_account,
-    "SELECT a.id, a.id_number, a.name, a.role, a.unit_code, u.name"
-    " FROM accounts a JOIN units u ON u.code = a.unit_code WHERE a.id = $1");
+    "SELECT a.id, a.id_number, a.name, a.role, a.unit_code, u.name, a.base_code, b.name"
+    " FROM accounts a LEFT JOIN units u ON u.code = a.unit_code"
+    " LEFT JOIN bases b ON b.code = a.base_code WHERE a.id = $1");
 
 DB_STMT(session_select_password,
     "SELECT password_hash, phone, id_number FROM accounts WHERE id = $1 AND state = 'active'");
@@ -152,19 +156,18 @@ session_error_data(struct rpc_call *call, const char *key, json_t *value)
 	json_object_set_new(call->error_data, key, value);
 }
 
-static const char *
-session_role_name(enum role role)
-{
-	return role == ROLE_UNIT_ADMIN ? "unit_admin" : "staff";
-}
-
-/* {account:{...}, functions:[...]}: the login and whoami result. */
+/*
+ * {account:{...}, functions:[...]}: the login and whoami result.  The
+ * account names its unit, or a base administrator's its base (schema 012).
+ */
 static json_t *
 session_result(struct session *s, int64_t id, const char *id_number, const char *name,
-    enum role role, const char *unit_code, const char *unit_name)
+    enum role role, const char *unit_code, const char *unit_name, const char *base_code,
+    const char *base_name)
 {
-	const char *const *keys = role == ROLE_UNIT_ADMIN ? unit_admin_functions : staff_functions;
-	json_t *functions = json_array();
+	const char *const *keys = role == ROLE_UNIT_ADMIN ? unit_admin_functions :
+	    role == ROLE_BASE_ADMIN ? base_admin_functions : staff_functions;
+	json_t *functions = json_array(), *result;
 	char label[64];
 
 	for (size_t i = 0; keys[i] != NULL; i++) {
@@ -172,12 +175,20 @@ session_result(struct session *s, int64_t id, const char *id_number, const char 
 		json_array_append_new(functions, json_pack("{s:s, s:s}", "key", keys[i],
 		    "label", message_get(s->lang, label)));
 	}
-	return json_pack("{s:{s:I, s:s, s:s, s:s, s:{s:s, s:s}}, s:o, s:b}",
+	result = json_pack("{s:{s:I, s:s, s:s, s:s}, s:o, s:b}",
 	    "account", "id", (json_int_t)id, "id_number", id_number, "name", name,
-	    "role", session_role_name(role), "unit", "code", unit_code, "name", unit_name,
-	    "functions", functions,
+	    "role", auth_role_name(role), "functions", functions,
 	    /* An administrator's reset: only the password change is served (rpc-reset.c). */
 	    "must_change_password", s->role == ROLE_PASSWORD_CHANGE);
+	if (role == ROLE_BASE_ADMIN)
+		json_object_set_new(json_object_get(result, "account"), "base",
+		    json_pack("{s:s, s:s}", "code", base_code ? base_code : "",
+		    "name", base_name ? base_name : ""));
+	else
+		json_object_set_new(json_object_get(result, "account"), "unit",
+		    json_pack("{s:s, s:s}", "code", unit_code ? unit_code : "",
+		    "name", unit_name ? unit_name : ""));
+	return result;
 }
 
 static int
@@ -230,12 +241,12 @@ session_login(struct rpc_call *call)
 
 	if (strcmp(row.state, "active") == 0) {
 		auth_session_login(s, row.id, reset.must_change ? ROLE_PASSWORD_CHANGE :
-		    row.role, row.unit_code, row.id_number);
+		    row.role, row.unit_code, row.base_code, row.id_number);
 		s->login_failures = 0;
 		log_info("session %lu: logged in as account %lld (%s)", s->serial,
-		    (long long)row.id, session_role_name(row.role));
+		    (long long)row.id, auth_role_name(row.role));
 		call->result = session_result(s, row.id, row.id_number, row.name, row.role,
-		    row.unit_code, row.unit_name);
+		    row.unit_code, row.unit_name, row.base_code, row.base_name);
 		rc = 0;
 	} else if (strcmp(row.state, "pending") == 0) {
 		rpc_fail(call, RPC_LOGIN_FAILED, "not_reviewed", NULL, NULL);
@@ -287,9 +298,9 @@ session_whoami(struct rpc_call *call)
 		return rpc_fail_internal(call, "the session's account is gone");
 	}
 	call->result = session_result(s, s->account_id, PQgetvalue(r, 0, 1),
-	    PQgetvalue(r, 0, 2),
-	    strcmp(PQgetvalue(r, 0, 3), "unit_admin") == 0 ? ROLE_UNIT_ADMIN : ROLE_STAFF,
-	    PQgetvalue(r, 0, 4), PQgetvalue(r, 0, 5));
+	    PQgetvalue(r, 0, 2), auth_role(PQgetvalue(r, 0, 3)),
+	    PQgetvalue(r, 0, 4), PQgetvalue(r, 0, 5), PQgetvalue(r, 0, 6),
+	    PQgetvalue(r, 0, 7));
 	PQclear(r);
 	return 0;
 }
@@ -411,8 +422,7 @@ account_change_password(struct rpc_call *call)
 	if ((r = rpc_exec_one(call, db, &session_change_password, 5, params)) == NULL)
 		goto out;
 	if (forced)	/* the reset is over: the account's own role again */
-		s->role = strcmp(PQgetvalue(r, 0, 1), "unit_admin") == 0 ? ROLE_UNIT_ADMIN :
-		    ROLE_STAFF;
+		s->role = auth_role(PQgetvalue(r, 0, 1));
 	removed = atoi(PQgetvalue(r, 0, 2));
 	ended = sessions_end_account(s->account_id, &s->registry);
 	log_info("session %lu: account %lld changed its password; %d other sessions ended, "
@@ -441,7 +451,7 @@ application_status(struct rpc_call *call)
 	if (auth_password(call, rpc_param_string(call, "id_number"),
 	    rpc_param_string(call, "password"), AUTH_APPLICATION, &row) != 0)
 		return -1;
-	call->result = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s}", "state", row.state,
+	call->result = json_pack("{s:s, s:s, s:{s:s?, s:s?}, s:s}", "state", row.state,
 	    "name", row.name, "unit", "code", row.unit_code, "name", row.unit_name,
 	    "submitted_at", row.submitted_at);
 	if (row.decided_at != NULL)
@@ -534,9 +544,9 @@ static const struct rpc_param change_password_params[] = {
 const struct rpc_method rpc_session_methods[] = {
 	{ "captcha.new", NULL, ROLE_GUEST, false, captcha_new_method },
 	{ "session.login", credentials_params, ROLE_GUEST, false, session_login },
-	{ "session.logout", NULL, ROLE_USER | ROLE_PASSWORD_CHANGE, false, session_logout },
-	{ "session.whoami", NULL, ROLE_USER | ROLE_PASSWORD_CHANGE, false, session_whoami },
-	{ "account.change_password", change_password_params, ROLE_USER | ROLE_PASSWORD_CHANGE,
+	{ "session.logout", NULL, ROLE_ACCOUNT | ROLE_PASSWORD_CHANGE, false, session_logout },
+	{ "session.whoami", NULL, ROLE_ACCOUNT | ROLE_PASSWORD_CHANGE, false, session_whoami },
+	{ "account.change_password", change_password_params, ROLE_ACCOUNT | ROLE_PASSWORD_CHANGE,
 	    false, account_change_password },
 	{ "application.status", credentials_params, ROLE_GUEST, false, application_status },
 	{ "application.withdraw", credentials_params, ROLE_GUEST, false, application_withdraw },

@@ -41,6 +41,7 @@ static const struct rpc_method *const rpc_groups[] = {
 	rpc_attachments_methods,
 	rpc_keys_methods,
 	rpc_inbox_methods,
+	rpc_download_methods,
 	rpc_completion_methods,
 	rpc_reset_methods,
 	rpc_certificates_methods,
@@ -212,14 +213,12 @@ rpc_db(struct rpc_call *call)
 /*
  * Check in the database that the session's account is still an active
  * administrator of its unit, on call->db.  Returns 0, or -1 after rpc_fail
- * ("not_permitted").
+ * ("not_permitted").  rpc_admin_answer turns admins_active's answer into that.
  */
 static int
-rpc_admin_check(struct rpc_call *call)
+rpc_admin_answer(struct rpc_call *call, int active)
 {
-	struct session *s = call->session;
-
-	switch (admins_active(call->db, s->account_id, s->unit_code, NULL)) {
+	switch (active) {
 	case 1:
 		return 0;
 	case 0:
@@ -227,6 +226,30 @@ rpc_admin_check(struct rpc_call *call)
 	default:
 		return rpc_fail_internal(call, db_error_text(call->db));
 	}
+}
+
+static int
+rpc_admin_check(struct rpc_call *call)
+{
+	struct session *s = call->session;
+
+	return rpc_admin_answer(call, admins_active(call->db, s->account_id, s->unit_code,
+	    NULL));
+}
+
+/*
+ * The same for a base administrator and their base (admins_base_active).
+ * Returns 0, or -1 after rpc_fail ("not_permitted").
+ */
+static int
+rpc_base_admin_check(struct rpc_call *call)
+{
+	struct session *s = call->session;
+
+	if (s->role != ROLE_BASE_ADMIN || s->base_code == NULL)
+		return rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
+	return rpc_admin_answer(call, admins_base_active(call->db, s->account_id,
+	    s->base_code, NULL));
 }
 
 /* Provide the database access call->method declares (enum rpc_access). */
@@ -239,6 +262,7 @@ rpc_provide(struct rpc_call *call)
 	case RPC_DB_NONE:
 		return 0;
 	case RPC_DB:
+	case RPC_DB_BASE_ADMIN:
 		break;
 	case RPC_DB_UNIT_ADMIN:
 		if (admin && call->session->unit_code == NULL)
@@ -249,6 +273,8 @@ rpc_provide(struct rpc_call *call)
 		return -1;
 	if (call->method->db == RPC_DB_UNIT_ADMIN && admin)
 		return rpc_admin_check(call);
+	if (call->method->db == RPC_DB_BASE_ADMIN)
+		return rpc_base_admin_check(call);
 	return 0;
 }
 
@@ -811,6 +837,7 @@ rpc_role_name(enum role r)
 	switch (r) {
 	case ROLE_STAFF:	return "staff";
 	case ROLE_UNIT_ADMIN:	return "unit_admin";
+	case ROLE_BASE_ADMIN:	return "base_admin";
 	case ROLE_PASSWORD_CHANGE: return "password_change";
 	default:		return "guest";
 	}
@@ -860,7 +887,7 @@ rpc_handle_line(struct session *s, const char *line, size_t len)
 	else if (log_enabled(LOG_LEVEL_INFO))
 		log_info("session %lu: %s role=%s unit=%s account=%lld %s%s %.2f ms",
 		    s->serial, json_string_value(method), rpc_role_name(s->role),
-		    s->unit_code ? s->unit_code : "-",
+		    s->base_code ? s->base_code : s->unit_code ? s->unit_code : "-",
 		    (long long)s->account_id, rc == 0 ? "ok" : "error ",
 		    rc == 0 ? "" : (call.error_reason ? call.error_reason : "?"), ms);
 	stats_request(ms, rc == 0, slow > 0 && ms >= slow);

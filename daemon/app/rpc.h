@@ -104,6 +104,10 @@ enum rpc_access {
 				 * the database to be still an active administrator
 				 * of their unit (a reload of unit_admins may have
 				 * disabled them since they logged in) */
+	RPC_DB_BASE_ADMIN,	/* a connection; the base administrator is checked
+				 * in the database to be still an active
+				 * administrator of their base (base_admins,
+				 * admins.c); any other role is refused */
 };
 
 struct rpc_call;
@@ -320,6 +324,7 @@ extern const struct rpc_method rpc_declarations_methods[]; /* rpc-declarations.c
 extern const struct rpc_method rpc_attachments_methods[]; /* rpc-attachments.c: uploads */
 extern const struct rpc_method rpc_keys_methods[];	/* rpc-keys.c: own SSH keys */
 extern const struct rpc_method rpc_inbox_methods[];	/* inbox.c: uploads by scp/sftp */
+extern const struct rpc_method rpc_download_methods[];	/* outbox.c: files handed to the user */
 extern const struct rpc_method rpc_completion_methods[]; /* rpc-completion.c: 年度完成情况 */
 extern const struct rpc_method rpc_certificates_methods[]; /* rpc-certificates.c: 学时证明 */
 extern const struct rpc_method rpc_reset_methods[];	/* rpc-reset.c: the admin's password reset */

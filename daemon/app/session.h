@@ -29,9 +29,20 @@ enum role {
 	 * run) is served.  rpc-reset.c.
 	 */
 	ROLE_PASSWORD_CHANGE = 1 << 3,
+	/*
+	 * 继续教育基地管理员: a base's administrator (base_admins in
+	 * jxjyd.conf), with a base and no unit.  Not in ROLE_USER: every
+	 * staff and unit method refuses it, and the base's methods name it
+	 * alone (rpc-bases.c).
+	 */
+	ROLE_BASE_ADMIN	= 1 << 4,
 };
-#define ROLE_ANY	(ROLE_GUEST | ROLE_STAFF | ROLE_UNIT_ADMIN | ROLE_PASSWORD_CHANGE)
+#define ROLE_ANY	(ROLE_GUEST | ROLE_STAFF | ROLE_UNIT_ADMIN | ROLE_PASSWORD_CHANGE | \
+			 ROLE_BASE_ADMIN)
+/* The staff's and units' own methods. */
 #define ROLE_USER	(ROLE_STAFF | ROLE_UNIT_ADMIN)
+/* Every logged-in account: its session, password and keys. */
+#define ROLE_ACCOUNT	(ROLE_USER | ROLE_BASE_ADMIN)
 
 struct session {
 	int		 fd;		/* the connection's socket: inbox.open's host */
@@ -42,11 +53,13 @@ struct session {
 
 	struct inbox	*inbox;		/* the inbox this session opened, inbox.c owns it */
 	struct upload	*upload;	/* attachment being uploaded; rpc-attachments.c owns it */
+	struct outbox	*outbox;	/* files handed to the user; outbox.c owns it (locked) */
 
 	enum lang	 lang;
 	enum role	 role;
 	int64_t		 account_id;	/* 0 when a guest */
-	char		*unit_code;	/* unit of the logged-in account */
+	char		*unit_code;	/* unit of the logged-in account ("" for a base's) */
+	char		*base_code;	/* base of a base administrator, else NULL */
 	char		 id_number[19];	/* of the logged-in account */
 	bool		 key_login;	/* logged in by an SSH key (no captcha needed) */
 	struct sessions_entry registry;	/* while logged in (sessions.h): revoked, wake_fd */

@@ -35,6 +35,7 @@ enum config_key_type {
 	CONFIG_KEY_BOOL,
 	CONFIG_KEY_ENUM,	/* a string from names, stored as its index */
 	CONFIG_KEY_ADMINS,	/* unit_admins: a list of groups */
+	CONFIG_KEY_BASE_ADMINS,	/* base_admins: a list of groups, as unit_admins */
 	CONFIG_KEY_FORMS,	/* learning_forms: a list of groups */
 	CONFIG_KEY_REQUIREMENTS, /* requirements: a list of groups */
 	CONFIG_KEY_STRINGS,	/* a list of strings, stored NULL-terminated (char **) */
@@ -118,6 +119,8 @@ static bool config_parse_public_key(const char *value, struct config *cfg, char 
     size_t size);
 static bool config_parse_base_review(const char *value, struct config *cfg, char *why,
     size_t size);
+static bool config_parse_verify_host(const char *value, struct config *cfg, char *why,
+    size_t size);
 
 static const struct config_key config_keys[] = {
 	KEY_STRING("listen_address", listen_address, "0.0.0.0", false, RESTART),
@@ -165,6 +168,8 @@ static const struct config_key config_keys[] = {
 	KEY_INT("security.reset_code_minutes", reset_code_minutes, 1440, 10, 43200, RELOAD),
 
 	{ .path = "unit_admins", .type = CONFIG_KEY_ADMINS, .reload = RELOAD },
+	/* Continuing-education bases' administrators (admins.c, rpc-bases.c). */
+	{ .path = "base_admins", .type = CONFIG_KEY_BASE_ADMINS, .reload = RELOAD },
 
 	KEY_STRING("control_socket", control_socket, "/run/jxjy/jxjyd.sock", true, RESTART),
 
@@ -207,6 +212,9 @@ static const struct config_key config_keys[] = {
 	 */
 	KEY_PARSED("base_reports.review", base_reports_review, "unit",
 	    config_parse_base_review, RELOAD),
+	{ .path = "certificates.verify_host", .type = CONFIG_KEY_STRING,
+	  .offset = offsetof(struct config, cert_verify_host), .def_string = "",
+	  .empty_ok = true, .parse = config_parse_verify_host, .reload = RELOAD },
 };
 #define CONFIG_NKEYS	(sizeof config_keys / sizeof config_keys[0])
 
@@ -619,6 +627,53 @@ config_parse_public_key(const char *value, struct config *cfg, char *why, size_t
 	return true;
 }
 
+/*
+ * certificates.verify_host: "host" or "host:port" as people type it after
+ * ssh (a name or an IPv4 address; "[v6]:port" for IPv6), or "" (unset).
+ */
+static bool
+config_parse_verify_host(const char *value, struct config *cfg, char *why, size_t size)
+{
+	static const char host_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-";
+	const char *colon;
+	size_t host_len;
+
+	(void)cfg;
+	if (*value == '\0')
+		return true;
+	if (*value == '[') {
+		const char *end = strchr(value, ']');
+
+		if (end == NULL || end == value + 1 ||
+		    strspn(value + 1, "0123456789abcdefABCDEF:") != (size_t)(end - value - 1))
+			goto bad;
+		colon = end[1] == ':' ? end + 1 : NULL;
+		if (end[1] != '\0' && colon == NULL)
+			goto bad;
+	} else {
+		colon = strchr(value, ':');
+		host_len = colon != NULL ? (size_t)(colon - value) : strlen(value);
+		if (host_len == 0 || host_len > 253 || strspn(value, host_chars) != host_len ||
+		    value[0] == '-')
+			goto bad;
+	}
+	if (colon != NULL) {
+		char *end;
+		long port = strtol(colon + 1, &end, 10);
+
+		if (colon[1] == '\0' || *end != '\0' || port < 1 || port > 65535 ||
+		    strspn(colon + 1, "0123456789") != strlen(colon + 1))
+			goto bad;
+	}
+	return true;
+bad:
+	snprintf(why, size, "must be a host name or address as people type it after ssh, "
+	    "with :PORT when it is not the daemon's port (e.g. \"jxjy.example.cn\" or "
+	    "\"jxjy.example.cn:22\")");
+	return false;
+}
+
 /* Store k's default in cfg (strings are copied). */
 static void
 config_key_default(const struct config_key *k, struct config *cfg)
@@ -645,6 +700,7 @@ config_key_default(const struct config_key *k, struct config *cfg)
 		*CONFIG_FIELD(cfg, k, char **) = xcalloc(1, sizeof(char *));
 		break;
 	case CONFIG_KEY_ADMINS:
+	case CONFIG_KEY_BASE_ADMINS:
 	case CONFIG_KEY_FORMS:
 	case CONFIG_KEY_REQUIREMENTS:
 		break;		/* none by default */
@@ -964,6 +1020,7 @@ config_load_scalar(struct config_reader *rd, const struct config_key *k,
 		config_load_strings(rd, k, s);
 		break;
 	case CONFIG_KEY_ADMINS:
+	case CONFIG_KEY_BASE_ADMINS:
 	case CONFIG_KEY_FORMS:
 	case CONFIG_KEY_REQUIREMENTS:
 		break;
@@ -1130,6 +1187,7 @@ config_admin_free(struct config_admin *a)
 	free(a->id_number);
 	free(a->name);
 	free(a->unit);
+	free(a->base);
 	for (i = 0; i < a->n_keys; i++)
 		free(a->keys[i]);
 	free(a->keys);
@@ -1225,18 +1283,30 @@ config_admin_keys(struct config_reader *rd, const config_setting_t *keys,
 }
 
 /*
- * Load one unit_admins entry (group g, index idx) into *a.  Returns true
+ * Which list of administrators is being read: unit_admins (each names a
+ * unit) or base_admins (each names a base); otherwise alike.
+ */
+struct config_admin_list {
+	const char	*key;		/* "unit_admins" */
+	const char	*scope;		/* the member naming where: "unit" */
+	bool		 base;		/* scope is a base (config_admin.base) */
+};
+static const struct config_admin_list config_unit_admins = { "unit_admins", "unit", false };
+static const struct config_admin_list config_base_admins = { "base_admins", "base", true };
+
+/*
+ * Load one entry of list (group g, index idx) into *a.  Returns true
  * when it is entirely valid; otherwise records every mistake (missing
  * members first, at the entry's line, then the rest in file order), frees
  * what was filled in and returns false.  id gets the normalized ID number
  * when that much was valid (for the duplicate check), else "".
  */
 static bool
-config_admin_load(struct config_reader *rd, const config_setting_t *g,
-    size_t idx, struct config_admin *a, char id[19])
+config_admin_load(struct config_reader *rd, const struct config_admin_list *list,
+    const config_setting_t *g, size_t idx, struct config_admin *a, char id[19])
 {
-	static const char *const members[] = {
-		"id_number", "name", "unit", "keys", NULL
+	const char *const members[] = {
+		"id_number", "name", list->scope, "keys", NULL
 	};
 	const config_setting_t *s;
 	const char *name, *str, *const *m;
@@ -1246,7 +1316,7 @@ config_admin_load(struct config_reader *rd, const config_setting_t *g,
 	memset(a, 0, sizeof *a);
 	id[0] = '\0';
 	a->line = config_setting_source_line(g);
-	snprintf(prefix, sizeof prefix, "unit_admins[%zu]", idx);
+	snprintf(prefix, sizeof prefix, "%s[%zu]", list->key, idx);
 
 	for (m = members; *m != NULL; m++) {
 		if (config_setting_get_member(g, *m) == NULL)
@@ -1260,14 +1330,14 @@ config_admin_load(struct config_reader *rd, const config_setting_t *g,
 		else if (strcmp(name, "name") == 0) {
 			if ((str = config_admin_text(rd, s, key)) != NULL)
 				a->name = xstrdup(str);
-		} else if (strcmp(name, "unit") == 0) {
+		} else if (strcmp(name, list->scope) == 0) {
 			if ((str = config_admin_text(rd, s, key)) != NULL)
-				a->unit = xstrdup(str);
+				*(list->base ? &a->base : &a->unit) = xstrdup(str);
 		} else if (strcmp(name, "keys") == 0)
 			config_admin_keys(rd, s, key, a);
 		else
 			config_error(rd, s, key, "unknown key (expected id_number, "
-			    "name, unit and keys)");
+			    "name, %s and keys)", list->scope);
 		free(key);
 	}
 
@@ -1278,14 +1348,18 @@ config_admin_load(struct config_reader *rd, const config_setting_t *g,
 }
 
 /*
- * Load unit_admins: a list of groups.  Valid entries are kept; an entry
- * with any mistake, or whose ID number repeats an earlier entry's, is
- * reported and dropped.
+ * Load unit_admins or base_admins (list): a list of groups.  Valid entries
+ * are kept; an entry with any mistake, or whose ID number repeats an
+ * earlier entry's, is reported and dropped.  That one person is not in
+ * both lists is checked once the whole file is read (config_check_admins).
  */
 static void
-config_load_admins(struct config_reader *rd, const config_setting_t *s)
+config_load_admins(struct config_reader *rd, const struct config_admin_list *list,
+    const config_setting_t *s)
 {
 	struct config *cfg = rd->cfg;
+	struct config_admin **admins = list->base ? &cfg->base_admins : &cfg->admins;
+	size_t *n_admins = list->base ? &cfg->n_base_admins : &cfg->n_admins;
 	const config_setting_t *g, *idset;
 	char (*ids)[19];
 	int *lines, type = config_setting_type(s);
@@ -1294,16 +1368,16 @@ config_load_admins(struct config_reader *rd, const config_setting_t *s)
 
 	n = (size_t)config_setting_length(s);
 	if (type != CONFIG_TYPE_LIST && !(type == CONFIG_TYPE_ARRAY && n == 0)) {
-		config_error(rd, s, "unit_admins", "expected a list of groups "
-		    "( { id_number = ...; name = ...; unit = ...; keys = [...]; }, "
-		    "... ), got %s", config_type_name(type));
+		config_error(rd, s, list->key, "expected a list of groups "
+		    "( { id_number = ...; name = ...; %s = ...; keys = [...]; }, "
+		    "... ), got %s", list->scope, config_type_name(type));
 		return;
 	}
-	for (i = 0; i < cfg->n_admins; i++)
-		config_admin_free(&cfg->admins[i]);
-	free(cfg->admins);
-	cfg->admins = xcalloc(n, sizeof *cfg->admins);
-	cfg->n_admins = 0;
+	for (i = 0; i < *n_admins; i++)
+		config_admin_free(&(*admins)[i]);
+	free(*admins);
+	*admins = xcalloc(n, sizeof **admins);
+	*n_admins = 0;
 	ids = xcalloc(n, sizeof *ids);
 	lines = xcalloc(n, sizeof *lines);
 
@@ -1312,21 +1386,21 @@ config_load_admins(struct config_reader *rd, const config_setting_t *s)
 		bool ok;
 
 		g = config_setting_get_elem(s, (unsigned)i);
-		snprintf(key, sizeof key, "unit_admins[%zu]", i);
+		snprintf(key, sizeof key, "%s[%zu]", list->key, i);
 		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
 			config_error(rd, g, key, "expected a group { ... }, got %s",
 			    config_type_name(config_setting_type(g)));
 			continue;
 		}
-		ok = config_admin_load(rd, g, i, &a, ids[i]);
+		ok = config_admin_load(rd, list, g, i, &a, ids[i]);
 		lines[i] = a.line = config_setting_source_line(g);
 		for (j = 0; ids[i][0] != '\0' && j < i; j++) {
 			if (strcmp(ids[i], ids[j]) != 0)
 				continue;
 			idset = config_setting_get_member(g, "id_number");
-			snprintf(key, sizeof key, "unit_admins[%zu].id_number", i);
+			snprintf(key, sizeof key, "%s[%zu].id_number", list->key, i);
 			config_error(rd, idset, key, "same ID number as "
-			    "unit_admins[%zu] (line %d)", j, lines[j]);
+			    "%s[%zu] (line %d)", list->key, j, lines[j]);
 			ids[i][0] = '\0';	/* report each repeat once */
 			if (ok)
 				config_admin_free(&a);
@@ -1334,10 +1408,41 @@ config_load_admins(struct config_reader *rd, const config_setting_t *s)
 			break;
 		}
 		if (ok)
-			cfg->admins[cfg->n_admins++] = a;
+			(*admins)[(*n_admins)++] = a;
 	}
 	free(ids);
 	free(lines);
+}
+
+/*
+ * After the whole file: one person administers a unit or a base, not both
+ * (they have one active account, schema 012).  The base_admins entry is
+ * the one reported and dropped.
+ */
+static void
+config_check_admins(struct config_reader *rd)
+{
+	struct config *cfg = rd->cfg;
+	size_t i, j, kept = 0;
+
+	for (i = 0; i < cfg->n_base_admins; i++) {
+		struct config_admin *b = &cfg->base_admins[i];
+		bool twice = false;
+
+		for (j = 0; j < cfg->n_admins && !twice; j++) {
+			if (strcmp(b->id_number, cfg->admins[j].id_number) != 0)
+				continue;
+			config_errors_add(rd->errs, "%s:%d: base_admins: %s: same ID number as "
+			    "unit_admins (line %d): one person administers a unit or a base, "
+			    "not both", cfg->path, b->line, b->name, cfg->admins[j].line);
+			twice = true;
+		}
+		if (twice)
+			config_admin_free(b);
+		else
+			cfg->base_admins[kept++] = *b;
+	}
+	cfg->n_base_admins = kept;
 }
 
 /*
@@ -2365,7 +2470,9 @@ config_load_setting(struct config_reader *rd, const config_setting_t *s,
 	if ((k = config_key_find(path)) == NULL)
 		config_unknown(rd, s, path);
 	else if (k->type == CONFIG_KEY_ADMINS)
-		config_load_admins(rd, s);
+		config_load_admins(rd, &config_unit_admins, s);
+	else if (k->type == CONFIG_KEY_BASE_ADMINS)
+		config_load_admins(rd, &config_base_admins, s);
 	else if (k->type == CONFIG_KEY_FORMS)
 		config_load_forms(rd, s);
 	else if (k->type == CONFIG_KEY_REQUIREMENTS)
@@ -2449,6 +2556,7 @@ config_load(const char *path, struct config *cfg, struct config_errors *errs)
 	root = config_root_setting(&lc);
 	for (i = 0; (s = config_setting_get_elem(root, i)) != NULL; i++)
 		config_load_setting(&rd, s, NULL);
+	config_check_admins(&rd);
 
 out:
 	config_destroy(&lc);
@@ -2476,6 +2584,9 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->n_admins; i++)
 		config_admin_free(&cfg->admins[i]);
 	free(cfg->admins);
+	for (i = 0; i < cfg->n_base_admins; i++)
+		config_admin_free(&cfg->base_admins[i]);
+	free(cfg->base_admins);
 	for (i = 0; i < cfg->n_forms; i++)
 		config_form_free(&cfg->forms[i]);
 	free(cfg->forms);
@@ -2547,20 +2658,28 @@ config_errors_free(struct config_errors *errs)
 	errs->n = 0;
 }
 
+/* Two strings either of which may be NULL. */
 static bool
-config_admins_equal(const struct config *a, const struct config *b)
+config_same(const char *x, const char *y)
+{
+	return x == NULL || y == NULL ? x == y : strcmp(x, y) == 0;
+}
+
+static bool
+config_admins_equal(const struct config_admin *xs, size_t nx, const struct config_admin *ys,
+    size_t ny)
 {
 	const struct config_admin *x, *y;
 	size_t i, j;
 
-	if (a->n_admins != b->n_admins)
+	if (nx != ny)
 		return false;
-	for (i = 0; i < a->n_admins; i++) {
-		x = &a->admins[i];
-		y = &b->admins[i];
+	for (i = 0; i < nx; i++) {
+		x = &xs[i];
+		y = &ys[i];
 		if (strcmp(x->id_number, y->id_number) != 0 ||
-		    strcmp(x->name, y->name) != 0 ||
-		    strcmp(x->unit, y->unit) != 0 || x->n_keys != y->n_keys)
+		    strcmp(x->name, y->name) != 0 || !config_same(x->unit, y->unit) ||
+		    !config_same(x->base, y->base) || x->n_keys != y->n_keys)
 			return false;
 		for (j = 0; j < x->n_keys; j++) {
 			if (strcmp(x->keys[j], y->keys[j]) != 0)
@@ -2601,7 +2720,10 @@ config_key_equal(const struct config_key *k, const struct config *a,
 		return (la == NULL || la[i] == NULL) && (lb == NULL || lb[i] == NULL);
 	}
 	case CONFIG_KEY_ADMINS:
-		return config_admins_equal(a, b);
+		return config_admins_equal(a->admins, a->n_admins, b->admins, b->n_admins);
+	case CONFIG_KEY_BASE_ADMINS:
+		return config_admins_equal(a->base_admins, a->n_base_admins, b->base_admins,
+		    b->n_base_admins);
 	case CONFIG_KEY_FORMS:
 		return config_forms_equal(a, b);
 	case CONFIG_KEY_REQUIREMENTS:

@@ -85,11 +85,15 @@ struct config_requirement {
 #define CONFIG_REQUIRED_PROFESSIONAL	60
 #define CONFIG_REQUIRED_PUBLIC		24
 
-/* A unit administrator provisioned by the sysadmin (accounts issue). */
+/*
+ * A unit administrator provisioned by the sysadmin (unit_admins), or a
+ * base administrator (base_admins): the same entry, with unit or base.
+ */
 struct config_admin {
 	char	 *id_number;	/* normalized 18-character ID number */
 	char	 *name;
-	char	 *unit;		/* unit code, as in the units table */
+	char	 *unit;		/* unit code, as in the units table (unit_admins) */
+	char	 *base;		/* base code, as in the bases table (base_admins) */
 	char	**keys;		/* OpenSSH public key lines, NULL-terminated */
 	size_t	  n_keys;
 	int	  line;		/* where it was declared */
@@ -144,6 +148,10 @@ struct config {
 	struct config_admin *admins;
 	size_t	 n_admins;
 
+	/* continuing-education bases (bases.c, rpc-bases.c): their administrators */
+	struct config_admin *base_admins;
+	size_t	 n_base_admins;
+
 	/* control socket for 'jxjyd status' (control.c); "" = none */
 	char	*control_socket;	/* "/run/jxjy/jxjyd.sock" */
 
@@ -180,6 +188,7 @@ struct config {
 	/* records reported by training bases (base-report.c) */
 	char	*base_reports_review;	/* "unit" or "none", parsed into base_review */
 	enum base_review base_review;
+	char	*cert_verify_host;	/* "host[:port]" the page says to verify at, or "" */
 };
 
 /* Errors found while reading, each "FILE:LINE: key: what is wrong". */

@@ -38,7 +38,7 @@
 DB_STMT(auth_has_keys, "SELECT 1 FROM accounts a JOIN account_keys k ON k.account_id = a.id"
     " WHERE a.id_number = $1 AND a.state = 'active' AND NOT a.must_change_password"
     " LIMIT 1");
-DB_STMT(auth_key_account, "SELECT a.id, a.role, a.unit_code, k.id, k.confirmed"
+DB_STMT(auth_key_account, "SELECT a.id, a.role, a.unit_code, k.id, k.confirmed, a.base_code"
     " FROM accounts a JOIN account_keys k ON k.account_id = a.id"
     " WHERE a.id_number = $1 AND a.state = 'active' AND NOT a.must_change_password"
     " AND k.key_type = $2 AND k.key_base64 = $3"
@@ -171,10 +171,10 @@ session_auth_pubkey(ssh_session ssh, const char *user, struct ssh_key_struct *ke
 		goto out;
 	rc = SSH_AUTH_SUCCESS;
 	if (signature_state == SSH_PUBLICKEY_STATE_VALID) {
-		enum role role = strcmp(PQgetvalue(r, 0, 1), "unit_admin") == 0 ?
-		    ROLE_UNIT_ADMIN : ROLE_STAFF;
+		enum role role = auth_role(PQgetvalue(r, 0, 1));
 		char *account = xstrdup(PQgetvalue(r, 0, 0));
 		char *unit = xstrdup(PQgetvalue(r, 0, 2));
+		char *base = xstrdup(PQgetvalue(r, 0, 5));	/* "" when NULL */
 		bool login = true;
 
 		/* The signature proved the private half: the key is this account's now. */
@@ -200,13 +200,15 @@ session_auth_pubkey(ssh_session ssh, const char *user, struct ssh_key_struct *ke
 		if (login) {
 			s->session.auth_unavailable = false;	/* a probe's doubt is settled */
 			session_auth_guest(s, user);
-			auth_session_login(&s->session, strtoll(account, NULL, 10), role, unit, id);
+			auth_session_login(&s->session, strtoll(account, NULL, 10), role, unit,
+			    base, id);
 			s->session.key_login = true;
 			log_info("session %lu: account %s logged in by SSH key", s->session.serial,
 			    account);
 		}
 		free(account);
 		free(unit);
+		free(base);
 	}
 out:
 	PQclear(r);

@@ -8,8 +8,8 @@ record in that state, and succeeds if and only if it was listed.
 
 import pytest
 
-from helpers import (NOW, PLAIN, Accounts, add_pending, base_class, born_of, id_number,
-                     logged_in, sex_code)
+from helpers import (NOW, PLAIN, Accounts, add_pending, born_of, id_number, logged_in,
+                     sex_code)
 
 OWNER_WORDS = ("edit", "submit", "delete", "withdraw", "revise")
 ADMIN_WORDS = ("approve", "reject")
@@ -56,13 +56,13 @@ def declaration_in(staff, admin, world, state, source="person"):
         acc = world["acc"]
         form_id = acc.value(f"SELECT id FROM learning_forms WHERE code = '{PLAIN['code']}'"
                             " AND active")
-        class_id = base_class(acc, PLAIN["code"])
+        cid = acc.add_base_class(PLAIN["code"], world["staff"][0])
         return int(acc.value(
             "INSERT INTO declarations (account_id, unit_code, form_id, form_code, year, "
             "amount, hours, category, fields, state, submitted_at, source, class_id) VALUES "
             f"({world['staff'][0]}, 'ACA', {form_id}, '{PLAIN['code']}', {NOW}, 2, 2, "
             f"'professional', '{{\"name\": \"基地\"}}', '{state}', now(), '{source}', "
-            f"{class_id}) RETURNING id"))
+            f"{cid}) RETURNING id"))
     if state == "draft":
         return staff.result("declaration.save", content())["id"]
     did = staff.result("declaration.submit", content())["id"]

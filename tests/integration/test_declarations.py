@@ -20,7 +20,7 @@ from decimal import Decimal
 import pytest
 
 from conftest import Daemon
-from helpers import (CHUNK, base_class, CONFLICT, INVALID_INPUT, INVALID_PARAMS, ISO, MAX_ATTACHMENT,
+from helpers import (CHUNK, CONFLICT, INVALID_INPUT, INVALID_PARAMS, ISO, MAX_ATTACHMENT,
                      NOT_FOUND, NOT_PERMITTED, NOW, PLAIN, Accounts, content, expect_error,
                      jpeg, logged_in, pages, reload_forms, set_forms, sha, upload,
                      valid_fields, valid_value, wait_until)
@@ -539,12 +539,13 @@ def test_person_list_filters_and_pages(ddaemon, world, forms):
                      "cursor_invalid", "after")
         # Base-reported records (a later issue) show in the list but cannot be changed.
         form_id = acc.value("SELECT id FROM learning_forms WHERE code = 't_plain' AND active")
-        class_id = base_class(acc, "t_plain")
+        cid = acc.add_base_class("t_plain", aid)
         base = int(acc.value(
             "INSERT INTO declarations (account_id, unit_code, form_id, form_code, year, "
             "amount, hours, category, fields, state, submitted_at, source, class_id) VALUES "
             f"({aid}, 'DCA', {form_id}, 't_plain', {NOW}, 16, 16, 'professional', "
-            f"'{{\"name\": \"基地课程\"}}', 'pending', now(), 'base', {class_id}) RETURNING id"))
+            "'{\"name\": \"基地课程\"}', 'pending', now(), 'base', "
+            f"{cid}) RETURNING id"))
         first = s.result("declaration.list", {"limit": 1})["items"][0]
         assert first["id"] == base and first["source"] == "base"
         for method in ("declaration.withdraw", "declaration.delete", "declaration.submit"):
