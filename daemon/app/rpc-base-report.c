@@ -208,6 +208,25 @@ report_roster_problems(struct rpc_call *call, const char *id)
 }
 
 /*
+ * The unclaimed rows of draft class $1 of base $3 whose person has
+ * registered since the roster was checked (an active staff account with
+ * the row's ID number): claimed when the names agree, else marked $2 (a
+ * bad row, which keeps the class from being reported until the base
+ * corrects it).  Its own transaction, before the report's: the marks stay
+ * for the base to see when the report is refused for them.
+ */
+DB_STMT(report_settle_stmt,
+    "UPDATE base_roster r SET"
+    " account_id = CASE WHEN btrim(a.name) = btrim(r.name) THEN a.id END,"
+    " problem = CASE WHEN btrim(a.name) = btrim(r.name) THEN NULL ELSE $2 END"
+    " FROM accounts a"
+    " WHERE r.class_id = $1 AND r.account_id IS NULL AND r.problem IS NULL"
+    " AND NOT r.withdrawn AND a.id_number = r.id_number AND a.role = 'staff'"
+    " AND a.state = 'active'"
+    " AND EXISTS (SELECT 1 FROM base_classes c WHERE c.id = $1 AND c.base_code = $3"
+    "  AND c.state = 'draft')");
+
+/*
  * Note what keeps class c from being reported now, as a person reads it:
  * the base suspended, the form not the base's, the class not over yet, its
  * year out of the declarations window, the roster's bad rows or none.
@@ -289,6 +308,10 @@ report_class(struct rpc_call *call)
 	snprintf(id_text, sizeof id_text, "%lld", id);
 	snprintf(version_text, sizeof version_text, "%lld", version);
 	report_scope(call, base, actor);
+	const char *settle[3] = { id_text, BASE_CLAIM_NAME_MISMATCH, base };
+	if ((res = db_exec(call->db, &report_settle_stmt, 3, settle)) == NULL)
+		return rpc_fail_internal(call, db_error_text(call->db));
+	PQclear(res);
 	if (!db_begin(call->db))
 		return rpc_fail_internal(call, db_error_text(call->db));
 	if (report_class_lock(call, id_text, base, "id", &c) != 0)

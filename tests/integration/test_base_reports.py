@@ -499,3 +499,25 @@ def test_approved_base_records_count_in_the_completion_figures(bdaemon, world):
     with base_session(bdaemon, world) as base:
         assert call_base(base, world, "class.withdraw", id=hours["id"])["result"]["records"] == 1
     assert totals(acc, qian[0]) == (D(1), D(0))
+
+
+def test_rows_of_people_registered_since_are_claimed_at_report(bdaemon, world):
+    """A row left unclaimed while its person was not registered is theirs at the report
+    when they are now (names agreeing); a row whose name differs is marked, stays marked,
+    and keeps the class from being reported until the base corrects it."""
+    acc = world["acc"]
+    late = acc.add_staff("BRA", "迟到者", world["dept"])
+    other = acc.add_staff("BRA", "真名", world["dept"])
+    c = make_class(world, [(late[1], "迟到者", None, None)])
+    bad = make_class(world, [(other[1], "假名", None, None)])
+    with base_session(bdaemon, world) as base:
+        assert report(base, world, c)["result"] | {"version": 0} == {
+            "id": c["id"], "state": "reported", "version": 0, "records": 1, "unclaimed": 0,
+            "record_state": "pending"}
+        r = report(base, world, bad)
+    assert record_of(acc, c["rows"][0])[1] == "pending"
+    expect_error(r, INVALID_INPUT, "report_bad_row", "roster")
+    assert r["error"]["data"]["errors"][0]["message"] == \
+        "第 2 行（假名）：姓名与注册时填写的姓名不一致，未能认领"
+    assert acc.row(f"SELECT account_id IS NULL, problem FROM base_roster "
+                   f"WHERE id = {bad['rows'][0]}") == ["t", "claim_name_mismatch"]
