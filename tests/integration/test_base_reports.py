@@ -521,3 +521,25 @@ def test_rows_of_people_registered_since_are_claimed_at_report(bdaemon, world):
         "第 2 行（假名）：姓名与注册时填写的姓名不一致，未能认领"
     assert acc.row(f"SELECT account_id IS NULL, problem FROM base_roster "
                    f"WHERE id = {bad['rows'][0]}") == ["t", "claim_name_mismatch"]
+
+
+def test_cross_role_refusals(bdaemon, world, people):
+    """A base administrator may not call the units' or staff's declaration methods; staff and
+    unit administrators may not call the base's."""
+    c = make_class(world, [(people["孙明"], "孙明", None, None)])
+    base_methods = (("class.report", {"id": c["id"], "version": 1}),
+                    ("class.withdraw", {"id": c["id"]}),
+                    ("roster.change", {"row_id": c["rows"][0], "amount": 1}),
+                    ("roster.withdraw", {"class_id": c["id"], "row_ids": c["rows"]}))
+    for idn in (people["孙明"][1], world["admin_a"][1]):
+        with logged_in(bdaemon, idn) as s:
+            for method, params in base_methods:
+                assert s.call(method, params)["error"]["code"] == NOT_PERMITTED, method
+    with base_session(bdaemon, world) as base:
+        for method, params in (("review.declarations", {}),
+                               ("review.decide_class", {"class_id": c["id"],
+                                                        "decision": "approve"}),
+                               ("review.approve_declarations", {"ids": [1]}),
+                               ("declaration.list", {}), ("declaration.get", {"id": 1})):
+            assert base.call(method, params)["error"]["code"] == NOT_PERMITTED, method
+    assert world["acc"].value(f"SELECT state FROM base_classes WHERE id = {c['id']}") == "draft"
