@@ -80,6 +80,7 @@ const struct ui_key_help compl_detail_keys[] = {
 const struct ui_key_help dreview_keys[] = {
 	{ "y", N_("the year"), false },
 	{ "f", N_("the learning form"), false },
+	{ "c", N_("a training base's class: decide it whole, or show only it"), false },
 	{ "g", N_("download the attachment (in the details)"), false },
 	{ NULL, NULL, false },
 };
@@ -220,6 +221,9 @@ const struct ui_key_help report_keys[] = {
 /* screen-staff.c */
 const struct ui_key_help staff_keys[] = {
 	{ "r", N_("reset the password"), true },
+	{ "*", N_("select all shown, or none"), true },
+	{ "p", N_("print certificates of the selected people (or of the one under the cursor)"),
+	    true },
 	{ NULL, NULL, false },
 };
 

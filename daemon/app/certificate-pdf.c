@@ -89,15 +89,10 @@ pdf_stream_write(void *closure, const unsigned char *data, unsigned int length)
 	return CAIRO_STATUS_SUCCESS;
 }
 
-struct pdf_buffer {
-	char	*data;
-	size_t	 len, size;
-};
-
-static int
-pdf_buffer_write(void *closure, const char *data, size_t length)
+int
+certificate_pdf_buffer_write(void *buffer, const char *data, size_t length)
 {
-	struct pdf_buffer *b = closure;
+	struct certificate_pdf_buffer *b = buffer;
 
 	if (b->len + length > b->size) {
 		b->size = (b->len + length) * 2;
@@ -595,13 +590,13 @@ int
 certificate_pdf(const json_t *facts, const char *payload, const char *verify_at, char **pdf,
     size_t *len)
 {
-	struct pdf_buffer out = { 0 };
+	struct certificate_pdf_buffer out = { 0 };
 	struct certificate_pdf_stream *st;
 	int rc;
 
 	*pdf = NULL;
 	*len = 0;
-	st = certificate_pdf_stream_begin(verify_at, pdf_buffer_write, &out);
+	st = certificate_pdf_stream_begin(verify_at, certificate_pdf_buffer_write, &out);
 	rc = certificate_pdf_stream_add(st, facts, payload);
 	if (certificate_pdf_stream_end(st) != 0)
 		rc = -1;

@@ -51,6 +51,14 @@ struct certificate_pdf_stream;
 struct certificate_pdf_stream *certificate_pdf_stream_begin(const char *verify_at,
 	    certificate_pdf_write_fn write, void *arg);
 
+/* A PDF gathered in memory: a write function for the stream, and its buffer (data: caller frees). */
+struct certificate_pdf_buffer {
+	char	*data;
+	size_t	 len, size;
+};
+
+int	certificate_pdf_buffer_write(void *buffer, const char *data, size_t len);
+
 /* One person's certificate on new pages; 0, or -1 (bad facts, or the stream failed). */
 int	certificate_pdf_stream_add(struct certificate_pdf_stream *st, const json_t *facts,
 	    const char *payload);

@@ -147,6 +147,24 @@ def payloads(pdf):
     return [line for line in out.splitlines() if line]
 
 
+def forge_second(data, second):
+    """The PDF data with the second payload's first figure of approved hours changed, one
+    digit, in the document's Keywords (cairo writes them as UTF-16 hex)."""
+    import re as _re
+    m = _re.search(rb"/Keywords <(FEFF[0-9A-Fa-f]+)>", data)
+    assert m, "no hex Keywords"
+    text = bytes.fromhex(m.group(1).decode()).decode("utf-16-be").lstrip("\ufeff")
+    lines = text.split("\n")
+    total = second["years"][0]["approved"]["total"]
+    old = f'"total":"{total}"'
+    new = f'"total":"{total[:-1]}{(int(total[-1]) + 1) % 10}"'
+    assert old in lines[1]
+    lines[1] = lines[1].replace(old, new, 1)
+    hexed = ("\ufeff" + "\n".join(lines)).encode("utf-16-be").hex().upper().encode()
+    assert len(hexed) == len(m.group(1))
+    return data[:m.start(1)] + hexed + data[m.end(1):]
+
+
 def test_ssh_certificates_one_pdf_a_person_a_page(ud, world, staff, tmp_path):
     """`ssh ADMIN@host certificates YEAR > unit.pdf`: each person of the unit from a page of
     their own, whose text holds their name and completion.year's figures, whose QR code is
@@ -184,6 +202,14 @@ def test_ssh_certificates_one_pdf_a_person_a_page(ud, world, staff, tmp_path):
     assert f"共 {len(facts)} 人，签名有效 {len(facts)} 人 (ALL VALID)" in r.stdout
     for f in facts:
         assert f"姓名：{f['person']['name']}" in r.stdout
+    # One figure of the second person changed in the file (same length, so the PDF still
+    # reads): that person fails, the others still pass, and the file does not.
+    tampered = tmp_path / "tampered.pdf"
+    tampered.write_bytes(forge_second(pdf.read_bytes(), facts[1]))
+    assert json.loads(payloads(tampered)[1].rsplit(".", 2)[0]) != facts[1]
+    r = ud.run("verify", str(tampered))
+    assert r.returncode == 5, r.stdout + r.stderr
+    assert f"共 {len(facts)} 人，签名有效 {len(facts) - 1} 人 (NOT ALL VALID)" in r.stdout
     # Each person's code checks online too.
     with ud.rpc() as guest:
         for f in facts:
@@ -236,3 +262,60 @@ def test_ssh_certificates_only_the_units_people(ud, world, staff, tmp_path):
         s.result("keys.add", {"key": pub, "password": DEMO_PASSWORD})
     rc, out, err = ssh_exec(ud, mine, key, f"certificates {NOW - 1}")
     assert rc == 1 and not out.startswith(b"%PDF")
+
+
+# --- certificate.unit (the TUI's way) --------------------------------------------------
+
+def test_rpc_certificate_unit_into_the_outbox(ud, world, staff, tmp_path):
+    """certificate.unit: the PDF of the unit (or of the people chosen) in the session's
+    outbox, fetched with download.get: a page a person, each QR code its person's code."""
+    from test_certificate_download import download
+    a, b = staff["cua"][0], staff["cua"][2]
+    with logged_in(ud, world["admin"][1]) as adm:
+        r = adm.result("certificate.unit", {"from_year": NOW - 1, "to_year": NOW - 1,
+                                            "account_ids": [b["id"], a["id"]]})
+        assert r["people"] == 2 and r["skipped"] == 0
+        assert r["name"] == f"学时证明-CUA-{NOW - 1}.pdf"
+        data = download(adm, r["name"])
+        assert len(data) == r["size"] and data.startswith(b"%PDF-")
+        pdf = tmp_path / "chosen.pdf"
+        pdf.write_bytes(data)
+        facts = [json.loads(p.rsplit(".", 2)[0]) for p in payloads(pdf)]
+        assert [f["person"]["name"] for f in facts] == [b["name"], a["name"]]
+        for page, f in enumerate(facts, start=1):
+            assert qr_of_page(pdf, page, tmp_path) == f["code"]
+            assert f["person"]["name"] in text_of(pdf, page)
+        # A department, by id.
+        r = adm.result("certificate.unit", {"from_year": NOW - 1, "to_year": NOW - 1,
+                                            "department_id": world["dept"]["内科"]})
+        assert r["people"] == 2
+        r = adm.result("certificate.unit", {"from_year": NOW - 1, "to_year": NOW})
+        assert r["name"] == f"学时证明-CUA-{NOW - 1}-{NOW}.pdf" and r["people"] >= 3
+
+
+def test_rpc_certificate_unit_refuses(ud, world, staff):
+    from helpers import INVALID_INPUT, INVALID_PARAMS, NOT_FOUND, NOT_PERMITTED, expect_error
+    mine, theirs = staff["cua"][0]["id"], staff["cub"]["id"]
+    with logged_in(ud, world["admin"][1]) as adm:
+        # Another unit's person and an id nobody has: refused alike, by the id given.
+        e = expect_error(adm.call("certificate.unit", {
+            "from_year": NOW - 1, "to_year": NOW - 1, "account_ids": [mine, theirs, 987654]}),
+            NOT_FOUND, "certificate_not_of_unit", "account_ids")
+        assert e["message"].endswith(f"开具学时证明：{theirs}, 987654"), e["message"]
+        expect_error(adm.call("certificate.unit", {"from_year": NOW - 1, "to_year": NOW - 1,
+                                                   "department_id": 987654}),
+                     NOT_FOUND, "not_found", "department_id")
+        # Bounded: more than 200 at once is refused with the way round it.
+        e = expect_error(adm.call("certificate.unit", {
+            "from_year": NOW - 1, "to_year": NOW - 1, "account_ids": list(range(1, 202))}),
+            INVALID_PARAMS, "invalid", "account_ids")
+        assert "certificates" in e["message"] and "200" in e["message"]
+        expect_error(adm.call("certificate.unit", {"from_year": NOW, "to_year": NOW - 1}),
+                     INVALID_INPUT, "certificate_years", "to_year")
+    with logged_in(ud, world["admin_b"][1]) as adm:
+        expect_error(adm.call("certificate.unit", {"from_year": NOW - 1, "to_year": NOW - 1,
+                                                   "account_ids": [mine]}),
+                     NOT_FOUND, "certificate_not_of_unit", "account_ids")
+    with logged_in(ud, staff["cua"][0]["idn"]) as s:
+        expect_error(s.call("certificate.unit", {"from_year": NOW - 1, "to_year": NOW - 1}),
+                     NOT_PERMITTED, "not_permitted")
