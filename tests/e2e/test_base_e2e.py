@@ -1,0 +1,244 @@
+"""基地学时申报 end to end in the real jxjy TUI, in tmux, on the real daemon and PostgreSQL:
+a training base's administrator creates a class (its form's own fields, every mistake
+beside its field at once), imports a GB18030 roster file with one bad row, reads the error
+(line, ID number, name, reason), fixes the row and reports the class; the unit
+administrator approves the record; the staff member sees it in 申报进度查询 (基地学时申报,
+with the base and the class) and its hours in 年度完成情况.  Also: rows pasted as copied
+from Excel (tab-separated), a draft deleted after a confirmation.
+
+Every test types keys into a private tmux server (tmux -L NAME) and reads the screen; what
+was stored is checked in the database."""
+
+import pytest
+
+from conftest import module_daemon
+from helpers import NOW
+from tui_helpers import World, tui  # noqa: F401 (tui: the fixture)
+
+UNIT, UNIT_NAME = "E2BS", "基地端测单位"
+BASE, BASE_NAME = "E2B01", "端测医学培训中心"
+ADMIN_NAME = "基地端测审核员"
+
+FORMS_TEXT = """learning_forms = (
+	{
+		code = "e2e_base_course";
+		name = "端测基地培训班"; name_en = "E2E base course";
+		category = "professional";
+		counts = "hours";
+		attachment = "optional";
+		fields = (
+			{ key = "organiser"; label = "主办单位"; label_en = "Organiser"; type = "text"; required = true; }
+		);
+	}
+);"""
+
+
+@pytest.fixture(scope="module")
+def bdaemon(postgres, migrated_template, tmp_path_factory):
+    yield from module_daemon(postgres, migrated_template, tmp_path_factory, "jxjyd-base-e2e",
+                             None, FORMS_TEXT)
+
+
+@pytest.fixture(scope="module")
+def world(bdaemon, postgres):
+    w = World(postgres, bdaemon.dbname)
+    w.depts = w.add_unit(UNIT, UNIT_NAME, ("护理部",))
+    w.admin_id, w.admin = w.add_admin(UNIT, ADMIN_NAME)
+    w.add_base(BASE, BASE_NAME, forms=("e2e_base_course",))
+    return w
+
+
+def login(t, daemon, idn):
+    t.start(daemon)
+    t.login(idn, then="功能列表")
+
+
+def new_class(t, name):
+    """On the base's classes: n, the form filled in (name, form, organiser, dates, year,
+    hours) and saved; waits for the roster that opens then."""
+    t.keys("n")
+    t.wait("新建班次", "班次名称")
+    t.type(name)
+    t.keys("Tab", "Enter")                # 学习形式: the menu of the base's forms
+    t.wait("端测基地培训班")
+    t.keys("Enter")
+    t.wait("主办单位")
+    t.keys("Tab")
+    t.type("省护理学会")
+    t.keys("Tab")
+    t.type(f"{NOW}-01-10")
+    t.keys("Tab")
+    t.type(f"{NOW}-01-11")
+    t.keys("Tab", "Tab")                  # 计入年度: this year, chosen already
+    t.type("8")
+    t.keys("Tab", "Enter")                # 保存
+    t.wait("班次名单", name)
+
+
+def classes(world):
+    return world.rows("SELECT name, state FROM base_classes WHERE base_code = "
+                      f"'{BASE}' AND state <> 'deleted' ORDER BY id")
+
+
+def test_import_fix_report_approve_and_the_person_sees_it(bdaemon, world, tui, tmp_path):
+    aid, idn = world.add_staff(UNIT, world.depts["护理部"], "孙端测")
+    _, other_idn = world.add_staff(UNIT, world.depts["护理部"], "钱端测")
+    _, base_admin = world.add_base_admin(BASE, "李培训")
+    t = tui(80, 24)                       # the base's screens fit the smallest terminal
+    login(t, bdaemon, base_admin)
+    assert BASE_NAME in t.text() and "继续教育基地管理员" in t.text()
+    t.open_function("基地班次管理")
+    t.wait("还没有班次", BASE_NAME)
+
+    # A class with mistakes first: every one beside its field at once, nothing lost.
+    t.keys("n")
+    t.wait("新建班次", "班次名称")
+    t.type("护理新进展培训班")
+    t.keys("Tab", "Enter")
+    t.wait("端测基地培训班")
+    t.keys("Enter")
+    t.wait("主办单位")
+    t.keys("Tab", "Tab")
+    t.type(f"{NOW}-01-11")
+    t.keys("Tab")
+    t.type(f"{NOW}-01-10")                # before the start
+    t.keys("Tab", "Tab", "Tab", "Enter")  # no hours; 保存
+    t.wait("请填写主办单位")
+    assert "护理新进展培训班" in t.line_with("班次名称")
+    assert "应大于 0" in t.line_with("每人学时")
+    assert classes(world) == []
+    # Put right, from the first field marked.
+    t.type("省护理学会")
+    t.keys("Tab")
+    for _ in range(10):
+        t.keys("BSpace")
+    t.type(f"{NOW}-01-10")
+    t.keys("Tab")
+    for _ in range(10):
+        t.keys("BSpace")
+    t.type(f"{NOW}-01-11")
+    t.keys("Tab", "Tab")
+    t.type("8")
+    t.keys("Tab", "Enter")
+    t.wait("班次名单", "护理新进展培训班", "名单为空")
+    assert classes(world) == [["护理新进展培训班", "draft"]]
+
+    # The roster from a CSV file as Chinese Excel saves it: GB18030, a heading, one bad
+    # row (the name is not the one registered with the ID number).
+    roster = tmp_path / "名单.csv"
+    roster.write_bytes(("身份证号,姓名,学时\n"
+                        f"{idn},孙端测,8\n"
+                        f"{other_idn},钱错名,6\n").encode("gb18030"))
+    t.keys("i")
+    t.wait("导入 CSV 文件")
+    t.type(str(roster))
+    t.keys("Enter")
+    text = t.wait("文件编码", "GB18030", "有误的行")
+    assert "第 3 行" in text and other_idn in text and "钱错名" in text
+    assert "姓名与这个身份证号注册的姓名不一致" in text
+    t.keys("Escape")
+    t.wait("草稿 · 2 人 · 1 行有误", "钱错名")
+    assert "!" in t.line_with("钱错名")
+
+    # The report is refused while the bad row remains, and says why.
+    t.keys("r")
+    t.wait("报送“护理新进展培训班”")
+    t.keys("y")
+    t.wait("第 3 行", "钱错名")
+    t.keys("Enter")
+    assert classes(world) == [["护理新进展培训班", "draft"]]
+
+    # Fix the row: c, the row typed again.
+    t.keys("End")
+    t.keys("c")
+    t.wait("修改名单行")
+    t.type(f"{other_idn},钱端测,6")
+    t.keys("Enter")
+    t.wait("草稿 · 2 人", absent=("· 1 行有误",))
+    assert "!" not in t.line_with("钱端测")
+
+    # Report it.
+    t.keys("r")
+    t.wait("报送“护理新进展培训班”")
+    t.keys("y")
+    t.wait("已报送：生成 2 条记录")
+    assert classes(world) == [["护理新进展培训班", "reported"]]
+    # Each row has its record now (roster.list says no more than that yet: its state,
+    # pending or decided, is not among its members).
+    t.wait("已报送 · 2 人", "已生成记录")
+    t.keys("Escape")
+    t.wait("基地班次管理", "护理新进展培训班")
+
+    # The unit administrator approves 孙端测's record.
+    admin = tui()
+    login(admin, bdaemon, world.admin)
+    admin.open_function("学时审核")
+    admin.wait("孙端测", "端测基地培训班")
+    admin.filter("孙端测")
+    admin.keys("Enter")                   # the filter typed; the list has 孙端测 alone
+    admin.wait("孙端测", absent=("钱端测",))
+    admin.keys("a")
+    admin.wait("审核通过")
+    admin.keys("y")
+    admin.wait("1 份中的 1 份已通过")
+    admin.keys("Enter")
+    state = world.value(f"SELECT state FROM declarations WHERE account_id = {aid}")
+    assert state == "approved"
+
+    # The person: 申报进度查询 shows the base's record, 年度完成情况 its hours.
+    s = tui()
+    login(s, bdaemon, idn)
+    s.open_function("申报进度查询")
+    text = s.wait("基地学时申报")
+    s.keys("Enter")
+    text = s.wait(BASE_NAME, "护理新进展培训班")
+    s.keys("Escape")
+    s.keys("Escape")
+    s.wait("功能列表")
+    s.open_function("年度完成情况")
+    text = s.wait(str(NOW))
+    assert "8" in s.line_with(str(NOW))
+
+
+def test_rows_pasted_from_excel_and_a_draft_deleted(bdaemon, world, tui):
+    _, idn = world.add_staff(UNIT, world.depts["护理部"], "周粘贴")
+    _, base_admin = world.add_base_admin(BASE, "王培训")
+    t = tui(80, 24)
+    login(t, bdaemon, base_admin)
+    t.open_function("基地班次管理")
+    t.wait(BASE_NAME)
+    new_class(t, "粘贴名单培训班")
+    # Two rows as copied from Excel: cells by tabs, one without hours, one bad ID number.
+    t.keys("a")
+    t.wait("添加名单")
+    t.type(f"{idn}\t周粘贴")
+    t.keys("Enter")
+    t.type("110101199001011234\t无效号\t4")
+    t.keys("Enter", "Enter")
+    text = t.wait("有误的行", "身份证号无效")
+    assert "无效号" in text
+    t.keys("Escape")
+    t.wait("草稿 · 2 人 · 1 行有误", "周粘贴")
+    # The row without hours has the class's 8.
+    assert "8" in t.line_with("周粘贴")
+    # The bad row removed with x.
+    t.keys("End", "x")
+    t.wait("删除 1 行")
+    t.keys("y")
+    t.wait("草稿 · 1 人", absent=("· 1 行有误",))
+    assert "无效号" not in t.text()
+    t.keys("Escape")
+    t.wait("粘贴名单培训班", "草稿")
+
+    # d deletes the draft after a confirmation.
+    t.keys("d")
+    t.wait("删除后不能恢复")
+    t.keys("n")                           # not confirmed: kept
+    t.wait("粘贴名单培训班")
+    assert ["粘贴名单培训班", "draft"] in classes(world)
+    t.keys("d")
+    t.wait("删除后不能恢复")
+    t.keys("y")
+    t.wait("班次已删除")
+    assert ["粘贴名单培训班", "draft"] not in classes(world)
+
