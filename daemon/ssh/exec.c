@@ -23,6 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <jansson.h>
 
 #include "admins.h"
@@ -685,6 +688,19 @@ exec_verify(struct exec_ctx *x)
 }
 
 /*
+ * Making PDFs is the one long stretch of CPU a session asks for: run it
+ * below the other sessions (nice 10, this thread only), so that their
+ * replies do not wait behind it.  An exec session ends with its command,
+ * so the thread never needs its priority back (which an unprivileged
+ * process could not take back anyway).
+ */
+static void
+exec_background(void)
+{
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+}
+
+/*
  * certificate YEAR: the logged-in person's own 学时证明 of a year, the PDF
  * on standard output (`ssh ID@host certificate 2025 > 2025.pdf`).  The PDF
  * carries the signed facts, its key id and signature (certificate-pdf.h's
@@ -702,6 +718,7 @@ exec_certificate(struct exec_ctx *x)
 
 	if (strlen(y) != 4 || strspn(y, "0123456789") != 4)
 		return exec_say(x, "exec.bad_year");
+	exec_background();
 	rc = certificates_issue(x->db, x->cfg, x->s->account_id, atoi(y), atoi(y),
 	    x->s->account_id, &cert);
 	if (rc == CERTIFICATES_YEARS_NOT_RECORDED)
@@ -828,6 +845,7 @@ exec_certificates(struct exec_ctx *x)
 		return exec_say(x, "certificate_nobody");
 	}
 	verify_at = certificates_verify_at(x->cfg);
+	exec_background();
 	st = certificate_pdf_stream_begin(verify_at, exec_stream_write, x);
 	rc = certificates_unit_pdf(x->db, x->cfg, accounts, (size_t)n, from, to,
 	    x->s->account_id, st, &done);
