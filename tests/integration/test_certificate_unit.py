@@ -5,6 +5,7 @@ its own code, QR code and payload, the figures equal to completion.year's; only 
 administrator's unit; `jxjyd verify` checking every person of it."""
 
 import json
+import re
 import socket
 import subprocess
 
@@ -149,20 +150,19 @@ def payloads(pdf):
 
 def forge_second(data, second):
     """The PDF data with the second payload's first figure of approved hours changed, one
-    digit, in the document's Keywords (cairo writes them as UTF-16 hex)."""
-    import re as _re
-    m = _re.search(rb"/Keywords <(FEFF[0-9A-Fa-f]+)>", data)
-    assert m, "no hex Keywords"
-    text = bytes.fromhex(m.group(1).decode()).decode("utf-16-be").lstrip("\ufeff")
-    lines = text.split("\n")
+    digit, in the document's Keywords (several people's: "jxjy-payloads-z:" and base64 of
+    the deflated payloads, one a line)."""
+    import base64
+    import zlib
+    m = re.search(rb"/Keywords \(jxjy-payloads-z:([A-Za-z0-9+/=]+)\)", data)
+    assert m, "no deflated Keywords"
+    lines = zlib.decompress(base64.b64decode(m.group(1))).decode().split("\n")
     total = second["years"][0]["approved"]["total"]
     old = f'"total":"{total}"'
-    new = f'"total":"{total[:-1]}{(int(total[-1]) + 1) % 10}"'
     assert old in lines[1]
-    lines[1] = lines[1].replace(old, new, 1)
-    hexed = ("\ufeff" + "\n".join(lines)).encode("utf-16-be").hex().upper().encode()
-    assert len(hexed) == len(m.group(1))
-    return data[:m.start(1)] + hexed + data[m.end(1):]
+    lines[1] = lines[1].replace(old, f'"total":"{total[:-1]}{(int(total[-1]) + 1) % 10}"', 1)
+    forged = base64.b64encode(zlib.compress("\n".join(lines).encode(), 9))
+    return data[:m.start(1)] + forged + data[m.end(1):]
 
 
 def test_ssh_certificates_one_pdf_a_person_a_page(ud, world, staff, tmp_path):
