@@ -59,7 +59,8 @@ static const struct {
 	{ "verify", CMD_VERIFY },
 };
 
-static const char *main_file;	/* verify's FILE.pdf */
+static const char *main_file;	/* verify's FILE.pdf; import's FILE.csv */
+static const char *main_table;	/* import's TABLE, with main_file */
 
 static void
 usage(FILE *f)
@@ -74,6 +75,7 @@ usage(FILE *f)
 	    "  check-config   check FILE and report every mistake\n"
 	    "  migrate        apply the pending schema migrations\n"
 	    "  import         load the reference data CSV files FILE names\n"
+	    "  import TABLE FILE.csv  load one file (e.g. import bases bases.csv)\n"
 	    "  status         print the running daemon's figures (control socket)\n"
 	    "  admins         list the unit administrators and their accounts\n"
 	    "  certificate-key  print the certificate signing key's id and public key\n"
@@ -164,7 +166,9 @@ main_import(const struct config *cfg, bool dry_run, import_report_fn *report)
 
 	if ((c = main_connect(cfg)) == NULL)
 		return EXIT_DATABASE;
-	st = import_run(c, cfg, dry_run, report);
+	st = main_table != NULL ?
+	    import_run_file(c, cfg, main_table, main_file, dry_run, report) :
+	    import_run(c, cfg, dry_run, report);
 	db_disconnect_single(c);
 	return st == IMPORT_OK ? EXIT_OK : st == IMPORT_INVALID ? EXIT_USAGE : EXIT_DATABASE;
 }
@@ -475,6 +479,10 @@ main(int argc, char **argv)
 			usage(stderr);
 			return EXIT_USAGE;
 		}
+		main_file = argv[optind++];
+	}
+	if (strcmp(name, "import") == 0 && optind + 2 == argc) {
+		main_table = argv[optind++];
 		main_file = argv[optind++];
 	}
 	if (optind < argc) {

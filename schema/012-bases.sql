@@ -23,7 +23,9 @@ ALTER TABLE accounts ADD CONSTRAINT accounts_scope CHECK (
 -- draft: being prepared (the roster may hold bad rows, marked)
 -- reported: one record per attendee was created (declarations.class_id)
 -- withdrawn: the whole report taken back before any record was decided
-CREATE TYPE class_state AS ENUM ('draft', 'reported', 'withdrawn');
+-- deleted: a draft the base deleted (class.delete); kept, with its audit, but its
+--   roster and attachment are gone and no list shows it
+CREATE TYPE class_state AS ENUM ('draft', 'reported', 'withdrawn', 'deleted');
 
 CREATE TABLE base_classes (
 	id		bigserial PRIMARY KEY,
@@ -43,7 +45,7 @@ CREATE TABLE base_classes (
 	created_at	timestamptz NOT NULL DEFAULT now(),
 	updated_at	timestamptz NOT NULL DEFAULT now(),
 	version		integer NOT NULL DEFAULT 1,	-- optimistic locking of edits
-	CHECK (state = 'draft' OR reported_at IS NOT NULL)
+	CHECK (state IN ('draft', 'deleted') OR reported_at IS NOT NULL)
 );
 CREATE INDEX base_classes_by_base ON base_classes (base_code, created_at DESC, id DESC);
 

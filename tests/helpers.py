@@ -660,3 +660,4 @@ def applicant(daemon, postgres, tag, name):
     with daemon.rpc() as s:
         s.result("account.register", params)
     return admin_idn, params, int(world["acc"].account(params["id_number"])["id"])
+

@@ -49,6 +49,7 @@ const struct ui_key_help compl_detail_keys[] = {
 const struct ui_key_help dreview_keys[] = {
 	{ "y", N_("the year"), false },
 	{ "f", N_("the learning form"), false },
+	{ "c", N_("a training base's class: decide it whole, or show only it"), false },
 	{ "g", N_("download the attachment (in the details)"), false },
 	{ NULL, NULL, false },
 };

@@ -62,7 +62,7 @@ int	base_report_claim(struct db_conn *db, const char *account, enum base_review 
 
 /*
  * The record state of each roster row of class_id: {row id (text):
- * {state, state_label?, reject_reason, declaration_id}} for every row that
+ * {state, reject_reason, declaration_id}} for every row that
  * has a record; a row without one (a draft class, an unclaimed or
  * withdrawn row) is absent.  For the base's roster list.  NULL when the
  * database failed.

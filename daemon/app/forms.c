@@ -525,8 +525,7 @@ forms_bounds(const json_t *def, double number, char **arg)
 	return NULL;
 }
 
-/* Today's date YYYY-MM-DD where the system is used (DB_TIME_ZONE). */
-static void
+void
 forms_today(char out[11])
 {
 	time_t t = time(NULL) + DB_TIME_ZONE_OFFSET;

@@ -106,6 +106,9 @@ json_t	*forms_localised(const json_t *definition, bool english);
 /* A copy of a declaration's values with its choices in English (english). Caller owns. */
 json_t	*forms_localised_values(const json_t *definition, const json_t *values, bool english);
 
+/* Today's date YYYY-MM-DD where the system is used (DB_TIME_ZONE). */
+void	forms_today(char out[11]);
+
 /* s with full-width ASCII (１２, ．, －) and the wide space as ASCII.  Caller frees. */
 char	*forms_halfwidth(const char *s);
 

@@ -1,6 +1,7 @@
 /*
  * import.c - reference data from CSV files: regions, units, departments,
- * majors and titles (jxjyd import, and reference.import_at_start).
+ * majors, titles and continuing-education bases (jxjyd import, jxjyd
+ * import bases FILE.csv, and reference.import_at_start).
  *
  * The files are the system administrator's truth, as unit_admins in the
  * config is for administrators.  The import runs in three steps, all in
@@ -28,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -47,8 +49,14 @@ enum import_table {
 	IMPORT_DEPARTMENTS,
 	IMPORT_MAJORS,
 	IMPORT_TITLES,
+	IMPORT_BASES,		/* code,name,region,kind,forms (issue 15) */
 	IMPORT_NTABLES
 };
+/* The tables of import_check_texts (import.h): all but the bases. */
+#define IMPORT_REFERENCE_TABLES	5
+
+/* Learning forms a bases file may name for one base. */
+#define IMPORT_BASE_FORMS_MAX	32
 
 /* A mistake found in a file, kept until all are found so they print in line order. */
 struct import_message {
@@ -66,7 +74,7 @@ struct import_row {
 struct import_file {
 	const char	 *table;	/* the table it fills, for messages */
 	const char	 *key;		/* its config key */
-	const char	 *columns[3];	/* the header it must have */
+	const char	 *columns[5];	/* the header it must have */
 	size_t		  n_columns;
 	char		 *path;		/* resolved; NULL when not configured */
 	struct import_row *rows;
@@ -91,6 +99,8 @@ struct import {
 	json_t			*db_units;
 	json_t			*db_unit_names;	/* name -> code */
 	json_t			*db_disciplines;
+	json_t			*db_bases;	/* code -> active */
+	json_t			*db_base_names;	/* name -> code */
 };
 
 /* The levels of a title and their rank (1 highest), as titles.level_rank. */
@@ -197,7 +207,7 @@ bool
 import_configured(const struct config *cfg)
 {
 	const char *paths[] = { cfg->ref_regions, cfg->ref_units, cfg->ref_departments,
-	    cfg->ref_majors, cfg->ref_titles };
+	    cfg->ref_majors, cfg->ref_titles, cfg->ref_bases };
 
 	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
 		if (paths[i] != NULL && paths[i][0] != '\0')
@@ -567,11 +577,17 @@ import_check_regions(struct import *im)
 	json_decref(parents);
 }
 
-/* units: code,name,region. */
+/*
+ * The first three columns of units and bases: code, name, region.  Codes
+ * are checked and remembered first, so that a name can be told from one
+ * the database gives a row this file no longer lists.  Names are unique
+ * (names maps them to their line), deactivated rows' names included
+ * (db_names: name -> code in the database); noun is "unit" or "base".
+ */
 static void
-import_check_units(struct import *im)
+import_check_coded_rows(struct import *im, struct import_file *f, json_t *db_names,
+    const char *noun)
 {
-	struct import_file *f = &im->files[IMPORT_UNITS];
 	json_t *names = json_object();
 
 	for (size_t i = 0; i < f->n_rows; i++) {
@@ -587,27 +603,99 @@ import_check_units(struct import *im)
 		char q[128];
 
 		if (import_check_text(im, f, r->line, "name", name, IMPORT_NAME_MAX)) {
-			/* Unit names are unique, deactivated units' names included. */
 			if ((seen = json_object_get(names, name)) != NULL) {
 				import_error(im, f, r->line, "name: %s repeats line %d",
 				    import_quote(name, q, sizeof q),
 				    (int)json_integer_value(seen));
 			} else {
 				json_object_set_new(names, name, json_integer(r->line));
-				seen = json_object_get(im->db_unit_names, name);
+				seen = json_object_get(db_names, name);
 				owner = seen != NULL ? json_string_value(seen) : NULL;
 				if (owner != NULL && strcmp(owner, code) != 0 &&
 				    json_object_get(f->keys, owner) == NULL)
-					import_error(im, f, r->line, "name: %s is the name of unit "
+					import_error(im, f, r->line, "name: %s is the name of %s "
 					    "%s in the database, which this file no longer lists "
-					    "(unit names stay taken)",
-					    import_quote(name, q, sizeof q), owner);
+					    "(%s names stay taken)",
+					    import_quote(name, q, sizeof q), noun, owner, noun);
 			}
 		}
 		if (import_check_region_code(im, f, r->line, "region", r->field[2]))
 			import_check_ref(im, f, r->line, "region", IMPORT_REGIONS, r->field[2]);
 	}
 	json_decref(names);
+}
+
+/* units: code,name,region. */
+static void
+import_check_units(struct import *im)
+{
+	import_check_coded_rows(im, &im->files[IMPORT_UNITS], im->db_unit_names, "unit");
+}
+
+/*
+ * The forms field of a base: ";"-separated learning form codes of the
+ * config, none twice, at most IMPORT_BASE_FORMS_MAX.  Returns how many.
+ */
+static int
+import_check_base_forms(struct import *im, struct import_file *f, int line,
+    const char *value)
+{
+	char *copy = xstrdup(value), *save = NULL, *code, q[128];
+	const char *seen[IMPORT_BASE_FORMS_MAX];
+	int n = 0, i;
+	size_t k;
+
+	for (code = strtok_r(copy, ";", &save); code != NULL;
+	    code = strtok_r(NULL, ";", &save)) {
+		code += strspn(code, " \t");
+		code[strcspn(code, " \t")] = '\0';
+		if (*code == '\0')
+			continue;
+		for (k = 0; k < im->cfg->n_forms && strcmp(im->cfg->forms[k].code, code) != 0; k++)
+			;
+		for (i = 0; i < n && strcmp(seen[i], code) != 0; i++)
+			;
+		if (k == im->cfg->n_forms)
+			import_error(im, f, line, "forms: %s is not a learning form of %s "
+			    "(learning_forms)", import_quote(code, q, sizeof q), im->cfg->path);
+		else if (i < n)
+			import_error(im, f, line, "forms: %s is listed twice",
+			    import_quote(code, q, sizeof q));
+		else if (n == IMPORT_BASE_FORMS_MAX) {
+			import_error(im, f, line, "forms: more than %d forms",
+			    IMPORT_BASE_FORMS_MAX);
+			break;
+		} else
+			seen[n++] = im->cfg->forms[k].code;
+	}
+	free(copy);
+	return n;
+}
+
+/*
+ * bases: code,name,region,kind,forms.  kind names a base kind of the
+ * config (base_kinds) or is empty; forms, when empty, are the kind's.
+ */
+static void
+import_check_bases(struct import *im)
+{
+	struct import_file *f = &im->files[IMPORT_BASES];
+
+	import_check_coded_rows(im, f, im->db_base_names, "base");
+	for (size_t i = 0; i < f->n_rows; i++) {
+		struct import_row *r = &f->rows[i];
+		const char *kind = r->field[3];
+		char q[128];
+		int forms = import_check_base_forms(im, f, r->line, r->field[4]);
+
+		if (kind[0] != '\0' && config_base_kind(im->cfg, kind) == NULL)
+			import_error(im, f, r->line, "kind: %s is not a base kind of %s "
+			    "(base_kinds)", import_quote(kind, q, sizeof q), im->cfg->path);
+		else if (kind[0] == '\0' && forms == 0 && r->field[4][strspn(r->field[4],
+		    " \t;")] == '\0')
+			import_error(im, f, r->line, "forms: empty, and no kind to take the "
+			    "forms from (name the forms, or a kind of base_kinds)");
+	}
 }
 
 /*
@@ -716,6 +804,7 @@ DB_STMT(import_lock_stmt, "SELECT pg_advisory_xact_lock(hashtext('jxjyd import')
 DB_STMT(import_db_regions_stmt, "SELECT code, active FROM regions");
 DB_STMT(import_db_units_stmt, "SELECT code, name, active FROM units");
 DB_STMT(import_db_disciplines_stmt, "SELECT code FROM disciplines");
+DB_STMT(import_db_bases_stmt, "SELECT code, name, active FROM bases");
 
 /* Run a statement whose first column is a code; fill map (code -> column 'value'). */
 static int
@@ -863,6 +952,49 @@ DB_STMT(import_titles_deactivate,
     " (SELECT 1 FROM jsonb_array_elements($1::jsonb) s"
     "  WHERE s->>'series' = t.series AND s->>'title' = t.name) RETURNING id");
 
+/* Bases: forms as an array (jsonb_to_recordset makes it text[]). */
+DB_STMT(import_bases_upsert,
+    "WITH src AS (SELECT * FROM jsonb_to_recordset($1::jsonb)"
+    "  AS s (code text, name text, region text, kind text, forms text[])),"
+    " up AS (INSERT INTO bases AS b (code, name, region, kind, forms, active)"
+    "  SELECT code, name, region, kind, forms, true FROM src"
+    "  ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, region = EXCLUDED.region,"
+    "   kind = EXCLUDED.kind, forms = EXCLUDED.forms, active = true"
+    "  WHERE (b.name, b.region, b.kind, b.forms, b.active) IS DISTINCT FROM"
+    "   (EXCLUDED.name, EXCLUDED.region, EXCLUDED.kind, EXCLUDED.forms, true)"
+    "  RETURNING (xmax = 0) AS inserted)"
+    " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)"
+    " FROM up");
+DB_STMT(import_bases_deactivate,
+    "UPDATE bases SET active = false WHERE active AND code NOT IN"
+    " (SELECT s->>'code' FROM jsonb_array_elements($1::jsonb) s) RETURNING code");
+
+/* Bases carry their forms as a list of codes. */
+static json_t *
+import_bases_json(const struct import_file *f)
+{
+	json_t *rows = json_array();
+
+	for (size_t i = 0; i < f->n_rows; i++) {
+		const struct import_row *r = &f->rows[i];
+		char *copy = xstrdup(r->field[4]), *save = NULL, *code;
+		json_t *forms = json_array();
+
+		for (code = strtok_r(copy, ";", &save); code != NULL;
+		    code = strtok_r(NULL, ";", &save)) {
+			code += strspn(code, " \t");
+			code[strcspn(code, " \t")] = '\0';
+			if (*code != '\0')
+				json_array_append_new(forms, json_string(code));
+		}
+		free(copy);
+		json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s, s:o}",
+		    "code", r->field[0], "name", r->field[1], "region", r->field[2],
+		    "kind", r->field[3], "forms", forms));
+	}
+	return rows;
+}
+
 /* f's rows as a JSON array of objects named by names (one per column). */
 static json_t *
 import_rows_json(const struct import_file *f, const char *const *names)
@@ -922,6 +1054,7 @@ import_write(struct import *im, struct db_conn *c)
 		    major_names },
 		[IMPORT_TITLES] = { &import_titles_upsert, &import_titles_deactivate,
 		    NULL },
+		[IMPORT_BASES] = { &import_bases_upsert, &import_bases_deactivate, NULL },
 	};
 
 	for (int t = 0; t < IMPORT_NTABLES; t++) {
@@ -942,7 +1075,9 @@ import_write(struct import *im, struct db_conn *c)
 				rc = -1;
 			PQclear(res);
 			free(text);
-		} else
+		} else if (t == IMPORT_BASES)
+			rows = import_bases_json(f);
+		else
 			rows = import_rows_json(f, steps[t].names);
 		if (rc == 0)
 			rc = import_apply(c, steps[t].upsert, steps[t].deactivate, rows, &n);
@@ -975,6 +1110,8 @@ import_free(struct import *im)
 	json_decref(im->db_units);
 	json_decref(im->db_unit_names);
 	json_decref(im->db_disciplines);
+	json_decref(im->db_bases);
+	json_decref(im->db_base_names);
 }
 
 /* A file's table, its config key and header (designated: clang warns otherwise). */
@@ -994,6 +1131,8 @@ import_init(struct import *im, const struct config *cfg, import_report_fn *repor
 			[IMPORT_DEPARTMENTS] = IMPORT_FILE("departments", 2, "unit", "name"),
 			[IMPORT_MAJORS] = IMPORT_FILE("majors", 3, "code", "name", "discipline"),
 			[IMPORT_TITLES] = IMPORT_FILE("titles", 3, "series", "level", "title"),
+			[IMPORT_BASES] = IMPORT_FILE("bases", 5, "code", "name", "region", "kind",
+			    "forms"),
 		},
 	};
 	for (int t = 0; t < IMPORT_NTABLES; t++)
@@ -1002,6 +1141,8 @@ import_init(struct import *im, const struct config *cfg, import_report_fn *repor
 	im->db_units = json_object();
 	im->db_unit_names = json_object();
 	im->db_disciplines = json_object();
+	im->db_bases = json_object();
+	im->db_base_names = json_object();
 }
 
 /* Check the rows read, reporting to each file's mistakes; 0 when there is none. */
@@ -1019,6 +1160,8 @@ import_check_all(struct import *im)
 		import_check_majors(im);
 	if (im->files[IMPORT_TITLES].path != NULL)
 		import_check_titles(im);
+	if (im->files[IMPORT_BASES].path != NULL)
+		import_check_bases(im);
 	return im->errors > 0 ? -1 : 0;
 }
 
@@ -1029,11 +1172,11 @@ import_check_texts(const char *const text[5], const size_t len[5],
 	struct import im;
 	int t;
 
-	_Static_assert(IMPORT_NTABLES == 5, "import.h names five tables");
+	_Static_assert(IMPORT_REFERENCE_TABLES == 5, "import.h names five tables");
 	import_init(&im, NULL, report);
 	for (t = 0; disciplines != NULL && disciplines[t] != NULL; t++)
 		json_object_set_new(im.db_disciplines, disciplines[t], json_true());
-	for (t = 0; t < IMPORT_NTABLES; t++) {
+	for (t = 0; t < IMPORT_REFERENCE_TABLES; t++) {
 		FILE *fp;
 
 		if (text[t] == NULL)
@@ -1077,7 +1220,9 @@ import_load_db(struct import *im, struct db_conn *c)
 	    import_load_map(c, &import_db_units_stmt, im->db_units, 2,
 	    im->db_unit_names) != 0 ||
 	    import_load_map(c, &import_db_disciplines_stmt, im->db_disciplines, -1,
-	    NULL) != 0)
+	    NULL) != 0 ||
+	    import_load_map(c, &import_db_bases_stmt, im->db_bases, 2,
+	    im->db_base_names) != 0)
 		return -1;
 	return 0;
 }
@@ -1104,25 +1249,21 @@ import_read_all(struct import *im)
 	return IMPORT_INVALID;
 }
 
-int
-import_run(struct db_conn *c, const struct config *cfg, bool dry_run,
-    import_report_fn *report)
+/*
+ * Import the files of paths (indexed by enum import_table; NULL or "":
+ * not imported) in one transaction on c.  An enum import_status.
+ */
+static int
+import_run_paths(struct db_conn *c, const struct config *cfg,
+    const char *const paths[IMPORT_NTABLES], bool dry_run, import_report_fn *report)
 {
 	struct import im;
-	const char *paths[IMPORT_NTABLES] = { cfg->ref_regions, cfg->ref_units,
-	    cfg->ref_departments, cfg->ref_majors, cfg->ref_titles };
 	int rc;
 
 	import_init(&im, cfg, report);
 	for (int t = 0; t < IMPORT_NTABLES; t++) {
 		if (paths[t] != NULL && paths[t][0] != '\0')
 			im.files[t].path = import_resolve(cfg, paths[t]);
-	}
-	if (!import_configured(cfg)) {
-		import_report_error(&im, xasprintf("import: %s names no reference file "
-		    "(reference.regions, .units, .departments, .majors, .titles)", cfg->path));
-		rc = IMPORT_INVALID;
-		goto out;
 	}
 	if (!db_begin(c) || import_load_db(&im, c) != 0)
 		goto failed;
@@ -1149,4 +1290,53 @@ failed:
 out:
 	import_free(&im);
 	return rc;
+}
+
+int
+import_run(struct db_conn *c, const struct config *cfg, bool dry_run,
+    import_report_fn *report)
+{
+	const char *paths[IMPORT_NTABLES] = { cfg->ref_regions, cfg->ref_units,
+	    cfg->ref_departments, cfg->ref_majors, cfg->ref_titles, cfg->ref_bases };
+
+	if (!import_configured(cfg)) {
+		char *line = xasprintf("import: %s names no reference file (reference.regions, "
+		    ".units, .departments, .majors, .titles, .bases)", cfg->path);
+
+		report(true, line);
+		free(line);
+		return IMPORT_INVALID;
+	}
+	return import_run_paths(c, cfg, paths, dry_run, report);
+}
+
+int
+import_run_file(struct db_conn *c, const struct config *cfg, const char *table,
+    const char *path, bool dry_run, import_report_fn *report)
+{
+	static const char *const tables[IMPORT_NTABLES] = {
+		"regions", "units", "departments", "majors", "titles", "bases"
+	};
+	const char *paths[IMPORT_NTABLES] = { NULL };
+	char *line, cwd[4096];
+	int rc;
+
+	for (int t = 0; t < IMPORT_NTABLES; t++) {
+		if (strcmp(tables[t], table) != 0)
+			continue;
+		/* Named on the command line: relative to where it was typed. */
+		if (path[0] != '/' && getcwd(cwd, sizeof cwd) != NULL)
+			line = xasprintf("%s/%s", cwd, path);
+		else
+			line = xstrdup(path);
+		paths[t] = line;
+		rc = import_run_paths(c, cfg, paths, dry_run, report);
+		free(line);
+		return rc;
+	}
+	line = xasprintf("import: no table %s (regions, units, departments, majors, titles, "
+	    "bases)", table);
+	report(true, line);
+	free(line);
+	return IMPORT_INVALID;
 }

@@ -1,6 +1,7 @@
 /*
  * import.h - 'jxjyd import': reference data (regions, units, departments,
- * majors, titles) from the CSV files named in the config's reference group.
+ * majors, titles, continuing-education bases) from the CSV files named in
+ * the config's reference group, or one file named on the command line.
  *
  * Every line of every file is checked before anything is written; a file
  * with any mistake means nothing at all is imported.  Rows are upserted,
@@ -38,6 +39,16 @@ bool	import_configured(const struct config *cfg);
  */
 int	import_run(struct db_conn *c, const struct config *cfg, bool dry_run,
 	    import_report_fn *report);
+
+/*
+ * Import one file of table ("regions", "units", "departments", "majors",
+ * "titles" or "bases"; `jxjyd import bases FILE.csv`) as import_run would
+ * if the config named only it, path relative to the working directory.
+ * A file of bases checks its kinds and forms against cfg's base_kinds and
+ * learning_forms.  An enum import_status.
+ */
+int	import_run_file(struct db_conn *c, const struct config *cfg, const char *table,
+	    const char *path, bool dry_run, import_report_fn *report);
 
 /*
  * Read and check CSV texts as import_run reads and checks files, against

@@ -7,11 +7,9 @@
  *	roster.change	{row_id, amount}	a reported row's hours changed
  *	roster.withdraw	{class_id, row_ids}	reported rows taken back
  *
- * Each runs for an active base administrator on a class of their own base
- * (another base's class is not_found, as one that does not exist).  Until
- * the base administrator's session lands (session.h, another change), the
- * methods are served as debug.* with the administrator named by "actor"
- * (debug_methods = true only), through the same functions.
+ * Each runs for a base administrator (the dispatcher checks them still
+ * active: RPC_DB_BASE_ADMIN) on a class of their own base (another base's
+ * class is not_found, as one that does not exist).
  *
  * Reporting is one transaction: the class reported (guarded by its state
  * and version), a record per good claimed row (source 'base', the
@@ -76,28 +74,12 @@ report_state_label(const struct rpc_call *call, const char *state)
 	return rpc_label(call, "class_state", state);
 }
 
-/*
- * The base of the active base administrator actor into base: 0, or -1
- * after rpc_fail (not_permitted: no such administrator, or disabled since).
- */
-static int
-report_scope(struct rpc_call *call, const char *actor, char base[40])
+/* The caller's base and account id (the actor of every change). */
+static void
+report_scope(struct rpc_call *call, char base[40], char actor[24])
 {
-	DB_STMT(report_scope_stmt,
-	    "SELECT base_code FROM accounts"
-	    " WHERE id = $1 AND role = 'base_admin' AND state = 'active'");
-	const char *params[1] = { actor };
-	PGresult *res;
-
-	if ((res = db_exec(call->db, &report_scope_stmt, 1, params)) == NULL)
-		return rpc_fail_internal(call, db_error_text(call->db));
-	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
-		PQclear(res);
-		return rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
-	}
-	snprintf(base, 40, "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return 0;
+	snprintf(base, 40, "%s", call->session->base_code);
+	snprintf(actor, 24, "%lld", (long long)call->session->account_id);
 }
 
 /*
@@ -226,6 +208,25 @@ report_roster_problems(struct rpc_call *call, const char *id)
 }
 
 /*
+ * The unclaimed rows of draft class $1 of base $3 whose person has
+ * registered since the roster was checked (an active staff account with
+ * the row's ID number): claimed when the names agree, else marked $2 (a
+ * bad row, which keeps the class from being reported until the base
+ * corrects it).  Its own transaction, before the report's: the marks stay
+ * for the base to see when the report is refused for them.
+ */
+DB_STMT(report_settle_stmt,
+    "UPDATE base_roster r SET"
+    " account_id = CASE WHEN btrim(a.name) = btrim(r.name) THEN a.id END,"
+    " problem = CASE WHEN btrim(a.name) = btrim(r.name) THEN NULL ELSE $2 END"
+    " FROM accounts a"
+    " WHERE r.class_id = $1 AND r.account_id IS NULL AND r.problem IS NULL"
+    " AND NOT r.withdrawn AND a.id_number = r.id_number AND a.role = 'staff'"
+    " AND a.state = 'active'"
+    " AND EXISTS (SELECT 1 FROM base_classes c WHERE c.id = $1 AND c.base_code = $3"
+    "  AND c.state = 'draft')");
+
+/*
  * Note what keeps class c from being reported now, as a person reads it:
  * the base suspended, the form not the base's, the class not over yet, its
  * year out of the declarations window, the roster's bad rows or none.
@@ -293,12 +294,12 @@ DB_STMT(report_stmt,
  * records, unclaimed, record_state}.
  */
 static int
-report_class(struct rpc_call *call, const char *actor)
+report_class(struct rpc_call *call)
 {
 	const char *record_state = base_report_initial_state(call->cfg->base_review);
 	struct report_class c = { .form_name = NULL };
 	long long id = 0, version = 0;
-	char base[40], id_text[24], version_text[24];
+	char base[40], actor[24], id_text[24], version_text[24];
 	PGresult *res;
 	int rc = -1;
 
@@ -306,8 +307,11 @@ report_class(struct rpc_call *call, const char *actor)
 	rpc_param_int(call, "version", &version);
 	snprintf(id_text, sizeof id_text, "%lld", id);
 	snprintf(version_text, sizeof version_text, "%lld", version);
-	if (report_scope(call, actor, base) != 0)
-		return -1;
+	report_scope(call, base, actor);
+	const char *settle[3] = { id_text, BASE_CLAIM_NAME_MISMATCH, base };
+	if ((res = db_exec(call->db, &report_settle_stmt, 3, settle)) == NULL)
+		return rpc_fail_internal(call, db_error_text(call->db));
+	PQclear(res);
 	if (!db_begin(call->db))
 		return rpc_fail_internal(call, db_error_text(call->db));
 	if (report_class_lock(call, id_text, base, "id", &c) != 0)
@@ -409,7 +413,7 @@ report_take_back(struct rpc_call *call, const char *class, const char *rows,
  * version, records}.
  */
 static int
-report_withdraw_class(struct rpc_call *call, const char *actor)
+report_withdraw_class(struct rpc_call *call)
 {
 	DB_STMT(report_withdrawn_stmt,
 	    "WITH cls AS (UPDATE base_classes SET state = 'withdrawn', updated_at = now(),"
@@ -419,15 +423,14 @@ report_withdraw_class(struct rpc_call *call, const char *actor)
 	    " SELECT version FROM cls");
 	struct report_class c = { .form_name = NULL };
 	long long id = 0;
-	char base[40], id_text[24], records[24];
+	char base[40], actor[24], id_text[24], records[24];
 	PGresult *res;
 	long long taken;
 	int rc = -1, decided;
 
 	rpc_param_int(call, "id", &id);
 	snprintf(id_text, sizeof id_text, "%lld", id);
-	if (report_scope(call, actor, base) != 0)
-		return -1;
+	report_scope(call, base, actor);
 	if (!db_begin(call->db))
 		return rpc_fail_internal(call, db_error_text(call->db));
 	if (report_class_lock(call, id_text, base, "id", &c) != 0)
@@ -479,7 +482,7 @@ out:
  * what to what).  Reply {row_id, amount, declaration_id}.
  */
 static int
-report_change_row(struct rpc_call *call, const char *actor)
+report_change_row(struct rpc_call *call)
 {
 	DB_STMT(report_row_class_stmt,
 	    "SELECT r.class_id, trim_scale(coalesce(r.amount, c.amount))::text FROM base_roster r"
@@ -512,7 +515,7 @@ report_change_row(struct rpc_call *call, const char *actor)
 	struct report_class c = { .form_name = NULL };
 	json_t *amount_param = json_object_get(call->params, "amount");
 	long long row_id = 0;
-	char base[40], row_text[24], amount[32], max[16], old[32], *reason = NULL;
+	char base[40], actor[24], row_text[24], amount[32], max[16], old[32], *reason = NULL;
 	PGresult *res;
 	double value = 0;
 	int rc = -1, decided;
@@ -526,8 +529,7 @@ report_change_row(struct rpc_call *call, const char *actor)
 		return rpc_fail_format(call, RPC_INVALID_INPUT, "amount_invalid", "amount", NULL,
 		    max);
 	}
-	if (report_scope(call, actor, base) != 0)
-		return -1;
+	report_scope(call, base, actor);
 	if (!db_begin(call->db))
 		return rpc_fail_internal(call, db_error_text(call->db));
 	const char *row_params[2] = { row_text, base };
@@ -644,7 +646,7 @@ report_withdraw_rows_check(struct rpc_call *call, const char *class_id, const ch
  * records}.
  */
 static int
-report_withdraw_rows(struct rpc_call *call, const char *actor)
+report_withdraw_rows(struct rpc_call *call)
 {
 	DB_STMT(report_rows_withdraw_stmt,
 	    "WITH taken AS (UPDATE base_roster SET withdrawn = true"
@@ -660,15 +662,14 @@ report_withdraw_rows(struct rpc_call *call, const char *actor)
 	struct report_class c = { .form_name = NULL };
 	json_t *row_ids = json_object_get(call->params, "row_ids");
 	long long class_id = 0;
-	char base[40], class_text[24], *ids = NULL, *decls = NULL, records[24];
+	char base[40], actor[24], class_text[24], *ids = NULL, *decls = NULL, records[24];
 	PGresult *res;
 	long long expected = 0, taken;
 	int rc = -1;
 
 	rpc_param_int(call, "class_id", &class_id);
 	snprintf(class_text, sizeof class_text, "%lld", class_id);
-	if (report_scope(call, actor, base) != 0)
-		return -1;
+	report_scope(call, base, actor);
 	ids = report_id_array(row_ids);
 	if (!db_begin(call->db)) {
 		free(ids);
@@ -727,86 +728,60 @@ out:
 /* ---- the table ------------------------------------------------------------------- */
 
 /*
- * The debug forms: the administrator is "actor" (an account id) until the
- * base administrator's session is there to say it.
+ * debug.roster_states: base_roster_states of class_id (for the tests, until
+ * the base's roster list shows the rows' record states).
  */
-static const char *
-report_debug_actor(struct rpc_call *call, char actor[24])
+static int
+report_debug_roster_states(struct rpc_call *call)
 {
 	long long id = 0;
+	char id_text[24];
 
-	rpc_param_int(call, "actor", &id);
-	snprintf(actor, 24, "%lld", id);
-	return actor;
+	rpc_param_int(call, "class_id", &id);
+	snprintf(id_text, sizeof id_text, "%lld", id);
+	if ((call->result = base_roster_states(call->db, id_text)) == NULL)
+		return rpc_fail_internal(call, db_error_text(call->db));
+	return 0;
 }
 
-static int
-report_debug_class(struct rpc_call *call)
-{
-	char actor[24];
-
-	return report_class(call, report_debug_actor(call, actor));
-}
-
-static int
-report_debug_withdraw_class(struct rpc_call *call)
-{
-	char actor[24];
-
-	return report_withdraw_class(call, report_debug_actor(call, actor));
-}
-
-static int
-report_debug_change_row(struct rpc_call *call)
-{
-	char actor[24];
-
-	return report_change_row(call, report_debug_actor(call, actor));
-}
-
-static int
-report_debug_withdraw_rows(struct rpc_call *call)
-{
-	char actor[24];
-
-	return report_withdraw_rows(call, report_debug_actor(call, actor));
-}
+static const struct rpc_param roster_states_params[] = {
+	{ "class_id", T_INTEGER, true },
+	{ NULL, 0, false },
+};
 
 static const struct rpc_param report_params[] = {
-	{ "actor", T_INTEGER, true },
 	{ "id", T_INTEGER, true },
 	{ "version", T_INTEGER, true },
 	{ NULL, 0, false },
 };
 
 static const struct rpc_param withdraw_class_params[] = {
-	{ "actor", T_INTEGER, true },
 	{ "id", T_INTEGER, true },
 	{ NULL, 0, false },
 };
 
 static const struct rpc_param change_row_params[] = {
-	{ "actor", T_INTEGER, true },
 	{ "row_id", T_INTEGER, true },
 	{ "amount", T_NUMBER | T_STRING, true },
 	{ NULL, 0, false },
 };
 
 static const struct rpc_param withdraw_rows_params[] = {
-	{ "actor", T_INTEGER, true },
 	{ "class_id", T_INTEGER, true },
 	{ "row_ids", T_ARRAY, true, 1, REPORT_ROWS_MAX, "row_ids_invalid" },
 	{ NULL, 0, false },
 };
 
 const struct rpc_method rpc_base_report_methods[] = {
-	{ "debug.class_report", report_params, ROLE_ANY, true, report_debug_class,
-	    .db = RPC_DB },
-	{ "debug.class_withdraw", withdraw_class_params, ROLE_ANY, true,
-	    report_debug_withdraw_class, .db = RPC_DB },
-	{ "debug.roster_change", change_row_params, ROLE_ANY, true, report_debug_change_row,
-	    .db = RPC_DB },
-	{ "debug.roster_withdraw", withdraw_rows_params, ROLE_ANY, true,
-	    report_debug_withdraw_rows, .db = RPC_DB },
+	{ "class.report", report_params, ROLE_BASE_ADMIN, false, report_class,
+	    .db = RPC_DB_BASE_ADMIN },
+	{ "class.withdraw", withdraw_class_params, ROLE_BASE_ADMIN, false, report_withdraw_class,
+	    .db = RPC_DB_BASE_ADMIN },
+	{ "roster.change", change_row_params, ROLE_BASE_ADMIN, false, report_change_row,
+	    .db = RPC_DB_BASE_ADMIN },
+	{ "roster.withdraw", withdraw_rows_params, ROLE_BASE_ADMIN, false, report_withdraw_rows,
+	    .db = RPC_DB_BASE_ADMIN },
+	{ "debug.roster_states", roster_states_params, ROLE_ANY, true,
+	    report_debug_roster_states, .db = RPC_DB },
 	{ NULL, NULL, 0, false, NULL },
 };

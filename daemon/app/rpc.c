@@ -46,6 +46,8 @@ static const struct rpc_method *const rpc_groups[] = {
 	rpc_reset_methods,
 	rpc_certificates_methods,
 	rpc_base_report_methods,
+	rpc_bases_methods,
+	rpc_roster_methods,
 	NULL,
 };
 
@@ -122,6 +124,19 @@ rpc_problem_format(struct rpc_call *call, const char *reason, const char *field,
 	last = json_array_get(call->problems, json_array_size(call->problems) - 1);
 	if (label != NULL)
 		json_object_set_new(last, "label", json_string(label));
+}
+
+void
+rpc_problem_sentence(struct rpc_call *call, const char *reason, const char *sentence,
+    const char *field, const char *label, const char *arg)
+{
+	char *text = xasprintf(message_get(call->session->lang, sentence), arg);
+
+	rpc_problem(call, reason, field, text);
+	free(text);
+	if (label != NULL)
+		json_object_set_new(json_array_get(call->problems, rpc_problems(call) - 1),
+		    "label", json_string(label));
 }
 
 void
@@ -278,11 +293,12 @@ rpc_provide(struct rpc_call *call)
 	return 0;
 }
 
-PGresult *
-rpc_unit_row(struct rpc_call *call, struct db_stmt *st, const char *param,
-    const char *label, char id[24])
+/* rpc_unit_row and rpc_base_row: st with $1 the parameter, $2 scope (the unit or base). */
+static PGresult *
+rpc_scope_row(struct rpc_call *call, struct db_stmt *st, const char *param,
+    const char *label, char id[24], const char *scope)
 {
-	const char *params[2] = { id, call->session->unit_code };
+	const char *params[2] = { id, scope };
 	long long value = 0;
 	PGresult *res;
 
@@ -298,6 +314,20 @@ rpc_unit_row(struct rpc_call *call, struct db_stmt *st, const char *param,
 		return NULL;
 	}
 	return res;
+}
+
+PGresult *
+rpc_unit_row(struct rpc_call *call, struct db_stmt *st, const char *param,
+    const char *label, char id[24])
+{
+	return rpc_scope_row(call, st, param, label, id, call->session->unit_code);
+}
+
+PGresult *
+rpc_base_row(struct rpc_call *call, struct db_stmt *st, const char *param,
+    const char *label, char id[24])
+{
+	return rpc_scope_row(call, st, param, label, id, call->session->base_code);
 }
 
 const char *

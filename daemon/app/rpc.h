@@ -220,6 +220,14 @@ void	rpc_problem_format(struct rpc_call *call, const char *reason, const char *f
 	    const char *label, const char *arg);
 
 /*
+ * rpc_problem_format with a sentence other than the reason's: reason the
+ * word, sentence the message key that says it (a format taking arg), label
+ * the field's name for people (NULL: the field's own label).
+ */
+void	rpc_problem_sentence(struct rpc_call *call, const char *reason, const char *sentence,
+	    const char *field, const char *label, const char *arg);
+
+/*
  * A required field left empty (or a required parameter not sent): the
  * problem "required" with the sentence that says what to fill in, the
  * message "required.<field>" ("请选择所在单位", "请填写姓名") or, for a
@@ -261,6 +269,10 @@ struct db_conn *rpc_db(struct rpc_call *call);
  * id that does not exist.
  */
 PGresult *rpc_unit_row(struct rpc_call *call, struct db_stmt *st, const char *param,
+	    const char *label, char id[24]);
+
+/* rpc_unit_row for a base administrator: $2 is the session's base. */
+PGresult *rpc_base_row(struct rpc_call *call, struct db_stmt *st, const char *param,
 	    const char *label, char id[24]);
 
 /* Parameter accessors (after the dispatcher's checks). */
@@ -329,5 +341,7 @@ extern const struct rpc_method rpc_completion_methods[]; /* rpc-completion.c: �
 extern const struct rpc_method rpc_certificates_methods[]; /* rpc-certificates.c: 学时证明 */
 extern const struct rpc_method rpc_reset_methods[];	/* rpc-reset.c: the admin's password reset */
 extern const struct rpc_method rpc_base_report_methods[]; /* rpc-base-report.c: 基地学时申报 */
+extern const struct rpc_method rpc_bases_methods[];	/* rpc-bases.c: a base's classes */
+extern const struct rpc_method rpc_roster_methods[];	/* roster.c: a class's roster */
 
 #endif

@@ -36,6 +36,7 @@ enum config_key_type {
 	CONFIG_KEY_ENUM,	/* a string from names, stored as its index */
 	CONFIG_KEY_ADMINS,	/* unit_admins: a list of groups */
 	CONFIG_KEY_BASE_ADMINS,	/* base_admins: a list of groups, as unit_admins */
+	CONFIG_KEY_BASE_KINDS,	/* base_kinds: a list of groups */
 	CONFIG_KEY_FORMS,	/* learning_forms: a list of groups */
 	CONFIG_KEY_REQUIREMENTS, /* requirements: a list of groups */
 	CONFIG_KEY_STRINGS,	/* a list of strings, stored NULL-terminated (char **) */
@@ -170,6 +171,10 @@ static const struct config_key config_keys[] = {
 	{ .path = "unit_admins", .type = CONFIG_KEY_ADMINS, .reload = RELOAD },
 	/* Continuing-education bases' administrators (admins.c, rpc-bases.c). */
 	{ .path = "base_admins", .type = CONFIG_KEY_BASE_ADMINS, .reload = RELOAD },
+	/* Their kinds and forms, and the bounds of a class's roster (bases.c, roster.c). */
+	{ .path = "base_kinds", .type = CONFIG_KEY_BASE_KINDS, .reload = RELOAD },
+	KEY_INT("bases.roster_max_bytes", roster_max_bytes, 4194304, 1024, 67108864, RELOAD),
+	KEY_INT("bases.roster_max_rows", roster_max_rows, 20000, 1, 1000000, RELOAD),
 
 	KEY_STRING("control_socket", control_socket, "/run/jxjy/jxjyd.sock", true, RESTART),
 
@@ -179,6 +184,7 @@ static const struct config_key config_keys[] = {
 	KEY_STRING("reference.departments", ref_departments, "", true, RELOAD),
 	KEY_STRING("reference.majors", ref_majors, "", true, RELOAD),
 	KEY_STRING("reference.titles", ref_titles, "", true, RELOAD),
+	KEY_STRING("reference.bases", ref_bases, "", true, RELOAD),
 	KEY_BOOL("reference.import_at_start", ref_import_at_start, false, RELOAD),
 
 	/* Declarations of hours and credits (forms.c, rpc-declarations.c). */
@@ -701,6 +707,7 @@ config_key_default(const struct config_key *k, struct config *cfg)
 		break;
 	case CONFIG_KEY_ADMINS:
 	case CONFIG_KEY_BASE_ADMINS:
+	case CONFIG_KEY_BASE_KINDS:
 	case CONFIG_KEY_FORMS:
 	case CONFIG_KEY_REQUIREMENTS:
 		break;		/* none by default */
@@ -1021,6 +1028,7 @@ config_load_scalar(struct config_reader *rd, const struct config_key *k,
 		break;
 	case CONFIG_KEY_ADMINS:
 	case CONFIG_KEY_BASE_ADMINS:
+	case CONFIG_KEY_BASE_KINDS:
 	case CONFIG_KEY_FORMS:
 	case CONFIG_KEY_REQUIREMENTS:
 		break;
@@ -2442,6 +2450,180 @@ config_forms_equal(const struct config *a, const struct config *b)
 	return true;
 }
 
+/* --- base_kinds (continuing-education bases, issue 15) ------------------- */
+
+static void
+config_base_kind_free(struct config_base_kind *k)
+{
+	free(k->kind);
+	config_strings_free(k->forms);
+	memset(k, 0, sizeof *k);
+}
+
+/*
+ * The forms of a base kind (a list or array of form codes, at least one,
+ * none twice) into k->forms.  Whether each names a learning form is
+ * checked once the whole file is read (config_check_base_kinds).
+ */
+static void
+config_base_kind_forms(struct config_reader *rd, const config_setting_t *list,
+    const char *key, struct config_base_kind *k)
+{
+	int type = config_setting_type(list);
+	size_t n = 0, i, j;
+	const char *code;
+	char *ekey;
+
+	if (type != CONFIG_TYPE_LIST && type != CONFIG_TYPE_ARRAY)
+		config_error(rd, list, key, "expected a list of learning form codes, got %s",
+		    config_type_name(type));
+	else if ((n = (size_t)config_setting_length(list)) == 0)
+		config_error(rd, list, key, "needs at least one learning form code");
+	k->forms = xcalloc(n + 1, sizeof *k->forms);
+	for (i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(list, (unsigned)i);
+
+		ekey = xasprintf("%s[%zu]", key, i);
+		if ((code = config_ident(rd, s, ekey)) != NULL) {
+			for (j = 0; j < k->n_forms && strcmp(k->forms[j], code) != 0; j++)
+				;
+			if (j < k->n_forms)
+				config_error(rd, s, ekey, "form %s is listed twice", code);
+			else
+				k->forms[k->n_forms++] = xstrdup(code);
+		}
+		free(ekey);
+	}
+}
+
+/*
+ * Load base_kinds: a list of groups { kind = "medical"; forms = [...]; }.
+ * A kind with any mistake, or repeating an earlier kind, is reported and
+ * dropped.
+ */
+static void
+config_load_base_kinds(struct config_reader *rd, const config_setting_t *s)
+{
+	struct config *cfg = rd->cfg;
+	int type = config_setting_type(s);
+	size_t n = (size_t)config_setting_length(s), i, j;
+
+	if (type != CONFIG_TYPE_LIST && !(type == CONFIG_TYPE_ARRAY && n == 0)) {
+		config_error(rd, s, "base_kinds", "expected a list of groups "
+		    "( { kind = ...; forms = [...]; }, ... ), got %s", config_type_name(type));
+		return;
+	}
+	for (i = 0; i < cfg->n_base_kinds; i++)
+		config_base_kind_free(&cfg->base_kinds[i]);
+	free(cfg->base_kinds);
+	cfg->base_kinds = xcalloc(n + 1, sizeof *cfg->base_kinds);
+	cfg->n_base_kinds = 0;
+	for (i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(s, (unsigned)i), *m;
+		struct config_base_kind k = { .line = config_setting_source_line(g) };
+		size_t before = rd->errs->n;
+		const char *str;
+		char prefix[64], *key;
+
+		snprintf(prefix, sizeof prefix, "base_kinds[%zu]", i);
+		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+			config_error(rd, g, prefix, "expected a group { ... }, got %s",
+			    config_type_name(config_setting_type(g)));
+			continue;
+		}
+		if (config_setting_get_member(g, "kind") == NULL)
+			config_error(rd, g, prefix, "missing required key \"kind\"");
+		if (config_setting_get_member(g, "forms") == NULL)
+			config_error(rd, g, prefix, "missing required key \"forms\"");
+		for (unsigned e = 0; (m = config_setting_get_elem(g, e)) != NULL; e++) {
+			key = xasprintf("%s.%s", prefix, config_setting_name(m));
+			if (strcmp(config_setting_name(m), "kind") == 0) {
+				if ((str = config_ident(rd, m, key)) != NULL)
+					k.kind = xstrdup(str);
+			} else if (strcmp(config_setting_name(m), "forms") == 0)
+				config_base_kind_forms(rd, m, key, &k);
+			else
+				config_error(rd, m, key, "unknown key (expected kind and forms)");
+			free(key);
+		}
+		for (j = 0; k.kind != NULL && j < cfg->n_base_kinds; j++) {
+			if (strcmp(cfg->base_kinds[j].kind, k.kind) == 0) {
+				key = xasprintf("%s.kind", prefix);
+				config_error(rd, g, key, "kind %s repeats line %d", k.kind,
+				    cfg->base_kinds[j].line);
+				free(key);
+				break;
+			}
+		}
+		if (rd->errs->n == before)
+			cfg->base_kinds[cfg->n_base_kinds++] = k;
+		else
+			config_base_kind_free(&k);
+	}
+}
+
+/*
+ * After the whole file (learning_forms may come after base_kinds): every
+ * form a kind names is a learning form.  A kind naming another is reported
+ * and dropped.
+ */
+static void
+config_check_base_kinds(struct config_reader *rd)
+{
+	struct config *cfg = rd->cfg;
+	size_t i, j, f, kept = 0;
+
+	for (i = 0; i < cfg->n_base_kinds; i++) {
+		struct config_base_kind *k = &cfg->base_kinds[i];
+		bool ok = true;
+
+		for (j = 0; j < k->n_forms; j++) {
+			for (f = 0; f < cfg->n_forms && strcmp(cfg->forms[f].code, k->forms[j]) != 0;
+			    f++)
+				;
+			if (f == cfg->n_forms) {
+				config_errors_add(rd->errs, "%s:%d: base_kinds: %s: no learning "
+				    "form %s in learning_forms", cfg->path, k->line, k->kind,
+				    k->forms[j]);
+				ok = false;
+			}
+		}
+		if (ok)
+			cfg->base_kinds[kept++] = *k;
+		else
+			config_base_kind_free(k);
+	}
+	cfg->n_base_kinds = kept;
+}
+
+static bool
+config_base_kinds_equal(const struct config *a, const struct config *b)
+{
+	if (a->n_base_kinds != b->n_base_kinds)
+		return false;
+	for (size_t i = 0; i < a->n_base_kinds; i++) {
+		const struct config_base_kind *x = &a->base_kinds[i], *y = &b->base_kinds[i];
+
+		if (strcmp(x->kind, y->kind) != 0 || x->n_forms != y->n_forms)
+			return false;
+		for (size_t j = 0; j < x->n_forms; j++) {
+			if (strcmp(x->forms[j], y->forms[j]) != 0)
+				return false;
+		}
+	}
+	return true;
+}
+
+const struct config_base_kind *
+config_base_kind(const struct config *cfg, const char *kind)
+{
+	for (size_t i = 0; i < cfg->n_base_kinds; i++) {
+		if (strcmp(cfg->base_kinds[i].kind, kind) == 0)
+			return &cfg->base_kinds[i];
+	}
+	return NULL;
+}
+
 /* Check and store one setting of the root or of a known group. */
 static void
 config_load_setting(struct config_reader *rd, const config_setting_t *s,
@@ -2473,6 +2655,8 @@ config_load_setting(struct config_reader *rd, const config_setting_t *s,
 		config_load_admins(rd, &config_unit_admins, s);
 	else if (k->type == CONFIG_KEY_BASE_ADMINS)
 		config_load_admins(rd, &config_base_admins, s);
+	else if (k->type == CONFIG_KEY_BASE_KINDS)
+		config_load_base_kinds(rd, s);
 	else if (k->type == CONFIG_KEY_FORMS)
 		config_load_forms(rd, s);
 	else if (k->type == CONFIG_KEY_REQUIREMENTS)
@@ -2557,6 +2741,7 @@ config_load(const char *path, struct config *cfg, struct config_errors *errs)
 	for (i = 0; (s = config_setting_get_elem(root, i)) != NULL; i++)
 		config_load_setting(&rd, s, NULL);
 	config_check_admins(&rd);
+	config_check_base_kinds(&rd);
 
 out:
 	config_destroy(&lc);
@@ -2587,6 +2772,9 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->n_base_admins; i++)
 		config_admin_free(&cfg->base_admins[i]);
 	free(cfg->base_admins);
+	for (i = 0; i < cfg->n_base_kinds; i++)
+		config_base_kind_free(&cfg->base_kinds[i]);
+	free(cfg->base_kinds);
 	for (i = 0; i < cfg->n_forms; i++)
 		config_form_free(&cfg->forms[i]);
 	free(cfg->forms);
@@ -2724,6 +2912,8 @@ config_key_equal(const struct config_key *k, const struct config *a,
 	case CONFIG_KEY_BASE_ADMINS:
 		return config_admins_equal(a->base_admins, a->n_base_admins, b->base_admins,
 		    b->n_base_admins);
+	case CONFIG_KEY_BASE_KINDS:
+		return config_base_kinds_equal(a, b);
 	case CONFIG_KEY_FORMS:
 		return config_forms_equal(a, b);
 	case CONFIG_KEY_REQUIREMENTS:

@@ -99,6 +99,17 @@ struct config_admin {
 	int	  line;		/* where it was declared */
 };
 
+/*
+ * A kind of continuing-education base (base_kinds): the learning forms a
+ * base of this kind may report when the bases file lists none of its own.
+ */
+struct config_base_kind {
+	char	 *kind;		/* [a-z][a-z0-9_]*, unique */
+	char	**forms;	/* learning form codes, NULL-terminated, at least one */
+	size_t	  n_forms;
+	int	  line;
+};
+
 struct config {
 	char	*path;			/* the file read */
 
@@ -151,6 +162,12 @@ struct config {
 	/* continuing-education bases (bases.c, rpc-bases.c): their administrators */
 	struct config_admin *base_admins;
 	size_t	 n_base_admins;
+	/* the kinds of base and the forms each may report, in file order */
+	struct config_base_kind *base_kinds;
+	size_t	 n_base_kinds;
+	int	 roster_max_bytes;	/* bytes of one roster file, 4 MiB */
+	int	 roster_max_rows;	/* rows of one class's roster, 20000 */
+	char	*ref_bases;		/* reference.bases: code,name,region,kind,forms */
 
 	/* control socket for 'jxjyd status' (control.c); "" = none */
 	char	*control_socket;	/* "/run/jxjy/jxjyd.sock" */
@@ -204,6 +221,9 @@ struct config_errors {
  * wrong.  A path that cannot be read is one error ("FILE: cannot read: ...").
  */
 int	config_load(const char *path, struct config *cfg, struct config_errors *errs);
+
+/* The base kind named kind in cfg's base_kinds, or NULL. */
+const struct config_base_kind *config_base_kind(const struct config *cfg, const char *kind);
 
 /* Defaults only (for tests and for check-config's listing). */
 void	config_defaults(struct config *cfg);

@@ -103,6 +103,11 @@ connection_exec_request(ssh_session ssh, ssh_channel channel, const char *comman
 	if (connection_started(s))
 		return 1;
 	s->exec_command = xstrdup(command ? command : "");
+	/* Its input may come at once, before the session thread runs it: take it from now. */
+	if (exec_reads_input(s->exec_command)) {
+		s->exec_input_max = (size_t)config_current()->roster_max_bytes;
+		s->exec_reading = true;
+	}
 	return 0;
 }
 
@@ -445,6 +450,14 @@ connection_data(ssh_session ssh, ssh_channel channel, void *data, uint32_t len,
 		return len;
 	if (s->sftp)
 		return 0;	/* left in the channel's buffer for the SFTP server to read */
+	if (s->exec_reading) {
+		/* Bounded: past the bound the rest is counted out, not kept. */
+		if (s->exec_input.len + len > s->exec_input_max)
+			s->exec_input_over = true;
+		else
+			connection_buffer_add(&s->exec_input, data, len);
+		return len;
+	}
 	if (!s->shell && !s->subsystem)
 		return len;	/* nothing is read before the subsystem starts */
 	return (int)connection_take_input(s, data, len);
@@ -1035,6 +1048,30 @@ connection_serve(struct connection *s)
 	}
 }
 
+/*
+ * The standard input of an exec command that reads it (ssh host roster
+ * CLASS < FILE), taken since its request (connection_exec_request):
+ * everything up to EOF, at most exec_input_max bytes kept (more sets
+ * exec_input_over).  Gives up when nothing comes for stall_timeout.
+ */
+static void
+connection_exec_input(struct connection *s, int stall_timeout)
+{
+	int64_t last = connection_now_ms();
+	size_t seen = s->exec_input.len;
+
+	while (!s->eof && !s->exec_input_over && !atomic_load(&stopping)) {
+		if (ssh_event_dopoll(s->event, 1000) == SSH_ERROR)
+			break;
+		if (s->exec_input.len != seen) {
+			seen = s->exec_input.len;
+			last = connection_now_ms();
+		} else if (connection_now_ms() - last > (int64_t)stall_timeout * 1000)
+			break;
+	}
+	s->exec_reading = false;
+}
+
 static void *
 connection_thread(void *arg)
 {
@@ -1050,7 +1087,15 @@ connection_thread(void *arg)
 			char *out = NULL;
 			size_t len = 0;
 
-			status = exec_run(&s->session, s->exec_command, &stream, &out, &len);
+			if (exec_reads_input(s->exec_command)) {
+				connection_exec_input(s, config_current()->stall_timeout);
+				status = exec_run_input(&s->session, s->exec_command, &stream,
+				    s->exec_input.data, s->exec_input.len, s->exec_input_over,
+				    &out, &len);
+				connection_buffer_free(&s->exec_input);
+			} else
+				status = exec_run(&s->session, s->exec_command, &stream, &out,
+				    &len);
 			if (len > 0)
 				connection_buffer_add(&s->out, out, len);
 			free(out);

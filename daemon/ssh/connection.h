@@ -47,6 +47,11 @@ struct connection {
 	bool		 shell;		/* pty + shell: serve the TUI (terminal.h) */
 	bool		 pty;		/* a pty was requested */
 	char		*exec_command;	/* exec request: run it (exec.h) */
+	/* An exec command that reads its standard input (exec_reads_input): what came. */
+	bool		 exec_reading;	/* taking channel data into exec_input */
+	bool		 exec_input_over; /* more came than exec_input_max: the rest dropped */
+	size_t		 exec_input_max;
+	struct connection_buffer exec_input;
 	bool		 sftp;		/* sftp subsystem into an inbox (inbox.h) */
 	char		 term_name[64];
 	int		 cols, rows;

@@ -40,6 +40,7 @@
 #include "forms.h"
 #include "log.h"
 #include "messages.h"
+#include "roster.h"
 #include "rpc.h"
 #include "session.h"
 #include "text.h"
@@ -66,6 +67,7 @@ enum column_kind {
 	COL_BOOL,	/* "t" / "f" → 是 / 否 */
 	COL_TIME,	/* ISO 8601: format_time in text, whole in CSV */
 	COL_TITLE,	/* a title's series, its name in column sql_more: format_title */
+	COL_MESSAGE,	/* a word with a sentence in the catalogue (a roster row's problem) */
 };
 
 /* A column of a statement's rows (sql) or of an RPC method's items (member). */
@@ -84,7 +86,10 @@ struct exec_ctx {
 	struct db_conn	*db;
 	struct text_buf	 out;
 	bool		 csv, bom;
-	char		*unit_name;	/* of the administrator's unit */
+	char		*unit_name;	/* of the administrator's unit (or base) */
+	const unsigned char *input;	/* standard input (exec_reads_input), or NULL */
+	size_t		 input_len;
+	bool		 input_over;	/* more came than bases.roster_max_bytes */
 	const char	*args[EXEC_ARGS_MAX];	/* after the command (and its subcommand) */
 	int		 nargs;
 	const struct exec_stream *stream;	/* exec.h; NULL: all output into out */
@@ -113,6 +118,8 @@ cell_text(struct exec_ctx *x, const char *v, const struct column *c)
 			    sizeof t));
 		}
 		break;
+	case COL_MESSAGE:
+		return text_sanitize(message_get(x->s->lang, v), false);
 	case COL_TITLE:	/* done by exec_table, which has both columns */
 	case COL_NUMBER:
 	case COL_TEXT:
@@ -877,6 +884,180 @@ exec_certificates(struct exec_ctx *x)
 
 
 /* The commands, as the help lists them. */
+/* --- a continuing-education base's commands (issue 15) -------------------- */
+
+/* classes: the base's classes, newest first, with their roster's counts. */
+static int
+exec_classes(struct exec_ctx *x)
+{
+	DB_STMT(exec_classes_stmt,
+	    "SELECT c.id, c.name, c.form_code, c.start_date::text, c.end_date::text, c.year,"
+	    " c.amount::text, 'class_state.' || c.state,"
+	    " count(r.id), count(r.id) FILTER (WHERE r.problem IS NOT NULL),"
+	    " count(r.id) FILTER (WHERE r.problem IS NULL AND r.account_id IS NULL)"
+	    " FROM base_classes c LEFT JOIN base_roster r ON r.class_id = c.id AND NOT r.withdrawn"
+	    " WHERE c.base_code = $1 AND c.state <> 'deleted'"
+	    " GROUP BY c.id ORDER BY c.created_at DESC, c.id DESC");
+	static const struct column cols[] = {
+		{ "col.class_id", COL_NUMBER, .sql = 0 },
+		{ "col.class", COL_TEXT, .sql = 1 },
+		{ "col.form", COL_TEXT, .sql = 2 },
+		{ "col.start_date", COL_TEXT, .sql = 3 },
+		{ "col.end_date", COL_TEXT, .sql = 4 },
+		{ "col.year", COL_NUMBER, .sql = 5 },
+		{ "col.hours", COL_NUMBER, .sql = 6 },
+		{ "col.state", COL_MESSAGE, .sql = 7 },
+		{ "col.rows", COL_NUMBER, .sql = 8 },
+		{ "col.bad", COL_NUMBER, .sql = 9 },
+		{ "col.unclaimed", COL_NUMBER, .sql = 10 },
+	};
+	const char *params[1] = { x->s->base_code };
+	PGresult *r;
+
+	if ((r = db_exec(x->db, &exec_classes_stmt, 1, params)) == NULL)
+		return exec_failed(x);
+	table_total(x, "exec.total.classes", exec_print_result(x, r, cols, 11));
+	PQclear(r);
+	return 0;
+}
+
+/* The class of the argument, when it is the base's: its id text into id; else 0. */
+static int
+exec_base_class(struct exec_ctx *x, char id[24])
+{
+	DB_STMT(exec_class_stmt,
+	    "SELECT id FROM base_classes WHERE id = $1::bigint AND base_code = $2"
+	    " AND state <> 'deleted'");
+	const char *params[2] = { id, x->s->base_code };
+	char *end;
+	long long n = strtoll(x->args[0], &end, 10);
+	PGresult *r;
+	int found;
+
+	snprintf(id, 24, "%lld", n);
+	if (*end != '\0' || n <= 0)
+		return 0;
+	if ((r = db_exec(x->db, &exec_class_stmt, 2, params)) == NULL)
+		return -1;
+	found = PQntuples(r) == 1;
+	PQclear(r);
+	return found;
+}
+
+/* roster CLASS --csv: the class's roster in the order it came. */
+static int
+exec_roster_print(struct exec_ctx *x, const char *id)
+{
+	DB_STMT(exec_roster_stmt,
+	    "SELECT line, id_number, name, amount::text, problem,"
+	    " CASE WHEN problem IS NULL THEN account_id IS NOT NULL END"
+	    " FROM base_roster WHERE class_id = $1 AND NOT withdrawn ORDER BY id");
+	static const struct column cols[] = {
+		{ "col.line", COL_NUMBER, .sql = 0 },
+		{ "col.id_number", COL_TEXT, .sql = 1 },
+		{ "col.name", COL_TEXT, .sql = 2 },
+		{ "col.hours", COL_NUMBER, .sql = 3 },
+		{ "col.problem", COL_MESSAGE, .sql = 4 },
+		{ "col.claimed", COL_BOOL, .sql = 5 },
+	};
+	const char *params[1] = { id };
+	PGresult *r;
+
+	if ((r = db_exec(x->db, &exec_roster_stmt, 1, params)) == NULL)
+		return exec_failed(x);
+	table_total(x, "exec.total.roster", exec_print_result(x, r, cols, 6));
+	PQclear(r);
+	return 0;
+}
+
+/*
+ * roster CLASS < FILE: the file replaces the draft's roster, as
+ * roster.import {replace: true} does; prints the encoding read, the rows
+ * taken and every bad row.  Exit status 1 when any row is bad.
+ */
+static int
+exec_roster_import(struct exec_ctx *x, const char *id)
+{
+	struct roster_summary sum;
+	enum roster_status st;
+	enum lang lang = x->s->lang;
+	size_t i;
+	json_t *p;
+
+	st = x->input_over ? ROSTER_TOO_LARGE : roster_import(x->db, x->cfg, x->s->base_code,
+	    id, x->s->account_id, x->input, x->input_len, true, lang, &sum);
+	if (st != ROSTER_OK) {
+		char arg[24];
+
+		snprintf(arg, sizeof arg, "%d", st == ROSTER_TOO_LARGE ? x->cfg->roster_max_bytes :
+		    x->cfg->roster_max_rows);
+		text_buf_printf(&x->out, message_get(lang, st == ROSTER_NOT_DRAFT ?
+		    "exec.roster_not_draft" : roster_status_reason(st)), arg);
+		text_buf_add(&x->out, "\n", 1);
+		return 1;
+	}
+	text_buf_printf(&x->out, message_get(lang, "exec.roster_read"), sum.encoding, sum.taken,
+	    sum.rows, sum.bad, sum.unclaimed);
+	text_buf_add(&x->out, "\n", 1);
+	json_array_foreach(sum.problems, i, p) {
+		char *id_number = text_sanitize(json_string_value(json_object_get(p, "id_number")),
+		    false);
+		char *name = text_sanitize(json_string_value(json_object_get(p, "name")), false);
+		char *message = text_sanitize(json_string_value(json_object_get(p, "message")),
+		    false);
+		json_t *line = json_object_get(p, "line");
+
+		text_buf_printf(&x->out, message_get(lang, "exec.roster_line"),
+		    json_is_integer(line) ? (long long)json_integer_value(line) : 0LL, id_number,
+		    name, message);
+		text_buf_add(&x->out, "\n", 1);
+		free(id_number);
+		free(name);
+		free(message);
+	}
+	if (sum.bad > (long)json_array_size(sum.problems)) {
+		text_buf_printf(&x->out, message_get(lang, "exec.roster_more"),
+		    sum.bad - (long)json_array_size(sum.problems));
+		text_buf_add(&x->out, "\n", 1);
+	}
+	roster_summary_free(&sum);
+	return sum.bad > 0 ? 1 : 0;
+}
+
+/* roster CLASS [--csv]: print it (--csv), or replace it with the standard input. */
+static int
+exec_roster(struct exec_ctx *x)
+{
+	char id[24];
+
+	switch (exec_base_class(x, id)) {
+	case -1:
+		return exec_failed(x);
+	case 0:
+		return exec_say(x, "exec.no_class");
+	}
+	if (x->input == NULL && !x->input_over && x->csv)
+		return exec_roster_print(x, id);
+	return exec_roster_import(x, id);
+}
+
+bool
+exec_reads_input(const char *command)
+{
+	char *line = xstrdup(command), *save = NULL, *w;
+	int n = 0;
+	bool roster = false, csv = false;
+
+	for (w = strtok_r(line, " \t", &save); w != NULL; w = strtok_r(NULL, " \t", &save)) {
+		if (strcmp(w, "--csv") == 0 || strcmp(w, "--bom") == 0)
+			csv = true;
+		else if (n++ == 0)
+			roster = strcmp(w, "roster") == 0;
+	}
+	free(line);
+	return roster && n == 2 && !csv;
+}
+
 static const struct exec_command {
 	const char	*name;
 	const char	*sub;		/* a second word, or NULL */
@@ -886,6 +1067,7 @@ static const struct exec_command {
 	int		(*run)(struct exec_ctx *);
 	bool		 guest;		/* anyone may run it, no account needed */
 	bool		 person;	/* any account logged in by key runs it for itself */
+	bool		 base;		/* a base administrator logged in by key, for their base */
 } exec_commands[] = {
 	{ "help", NULL, "help", "exec.help", 0, 0, exec_help },
 	{ "whoami", NULL, "whoami", "exec.whoami", 0, 0, exec_whoami },
@@ -901,7 +1083,10 @@ static const struct exec_command {
 	    .person = true },
 	{ "certificates", NULL, "certificates YEAR[-YEAR] [--department NAME] [ID...]",
 	    "exec.certificates", 1, EXEC_ARGS_MAX, exec_certificates },
-	{ NULL, NULL, NULL, NULL, 0, 0, NULL, false, false },
+	{ "classes", NULL, "classes [--csv]", "exec.classes", 0, 0, exec_classes, .base = true },
+	{ "roster", NULL, "roster CLASS [--csv] [< FILE.csv]", "exec.roster", 1, 1, exec_roster,
+	    .base = true },
+	{ NULL, NULL, NULL, NULL, 0, 0, NULL, false, false, false },
 };
 
 static void
@@ -931,7 +1116,16 @@ int
 exec_run(struct session *s, const char *command, const struct exec_stream *stream,
     char **out, size_t *len)
 {
-	struct exec_ctx x = { .s = s, .cfg = config_current(), .stream = stream };
+	return exec_run_input(s, command, stream, NULL, 0, false, out, len);
+}
+
+int
+exec_run_input(struct session *s, const char *command, const struct exec_stream *stream,
+    const char *input, size_t input_len, bool input_over, char **out, size_t *len)
+{
+	struct exec_ctx x = { .s = s, .cfg = config_current(), .stream = stream,
+	    .input = (const unsigned char *)input, .input_len = input_len,
+	    .input_over = input_over };
 	const struct exec_command *c = NULL;
 	const char *words[EXEC_ARGS_MAX + 2];
 	char *line = NULL, *save = NULL, *w;
@@ -999,6 +1193,21 @@ exec_run(struct session *s, const char *command, const struct exec_stream *strea
 		rc = c->run(&x);
 		goto out;
 	}
+	if (c->base) {
+		if (s->role != ROLE_BASE_ADMIN || !s->key_login || s->base_code == NULL)
+			goto need_base_admin;
+		if ((x.db = db_acquire(EXEC_DB_WAIT_MS)) == NULL) {
+			text_buf_printf(&x.out, "%s\n", message_get(s->lang, "database_unavailable"));
+			goto out;
+		}
+		/* Still an active administrator of the base (a reload may have disabled it). */
+		if (admins_base_active(x.db, s->account_id, s->base_code, &x.unit_name) != 1)
+			goto need_base_admin;
+		log_info("session %lu: exec %s%s (account %lld)", s->serial, c->usage,
+		    x.csv ? " as CSV" : "", (long long)s->account_id);
+		rc = c->run(&x);
+		goto out;
+	}
 	if (s->role != ROLE_UNIT_ADMIN || !s->key_login || s->unit_code == NULL)
 		goto need_admin;
 	if ((x.db = db_acquire(EXEC_DB_WAIT_MS)) == NULL) {
@@ -1015,6 +1224,11 @@ exec_run(struct session *s, const char *command, const struct exec_stream *strea
 
 need_admin:
 	text_buf_printf(&x.out, "%s\n", message_get(s->lang, "exec.need_admin"));
+	exec_usage(&x);
+	rc = 1;
+	goto out;
+need_base_admin:
+	text_buf_printf(&x.out, "%s\n", message_get(s->lang, "exec.need_base_admin"));
 	exec_usage(&x);
 	rc = 1;
 	goto out;

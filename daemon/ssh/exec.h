@@ -6,6 +6,7 @@
 #ifndef JXJYD_EXEC_H
 #define JXJYD_EXEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct session;
@@ -33,5 +34,15 @@ struct exec_stream {
  */
 int	exec_run(struct session *s, const char *command, const struct exec_stream *stream,
 	    char **out, size_t *len);
+
+/*
+ * Whether command reads its standard input (`roster CLASS < FILE.csv`):
+ * the caller collects it first (at most bases.roster_max_bytes; input_over
+ * when more came) and runs it with exec_run_input.
+ */
+bool	exec_reads_input(const char *command);
+int	exec_run_input(struct session *s, const char *command,
+	    const struct exec_stream *stream, const char *input, size_t input_len,
+	    bool input_over, char **out, size_t *len);
 
 #endif
