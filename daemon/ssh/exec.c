@@ -768,6 +768,12 @@ exec_stream_write(void *arg, const char *data, size_t len)
 	if (x->stream == NULL || x->out.len < EXEC_STREAM_CHUNK)
 		return 0;
 	x->streamed = true;
+	/*
+	 * Sending may wait for the reader (sessions.stall_timeout): not with
+	 * one of the pool's connections (certificates_unit_pdf takes one again).
+	 */
+	db_release(x->db);
+	x->db = NULL;
 	if (x->stream->write(x->stream->arg, x->out.data, x->out.len) != 0)
 		return -1;
 	x->out.len = 0;
@@ -854,7 +860,7 @@ exec_certificates(struct exec_ctx *x)
 	verify_at = certificates_verify_at(x->cfg);
 	exec_background();
 	st = certificate_pdf_stream_begin(verify_at, exec_stream_write, x);
-	rc = certificates_unit_pdf(x->db, x->cfg, accounts, (size_t)n, from, to,
+	rc = certificates_unit_pdf(&x->db, x->cfg, accounts, (size_t)n, from, to,
 	    x->s->account_id, st, &done);
 	if (certificate_pdf_stream_end(st) != 0 && rc == 0)
 		rc = done.people == 0 ? 0 : -2;
