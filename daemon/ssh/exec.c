@@ -47,7 +47,7 @@
 #include "xmalloc.h"
 
 #define EXEC_DB_WAIT_MS		5000
-#define EXEC_ARGS_MAX		34	/* certificates: YEAR, --department NAME, 30 IDs */
+#define EXEC_ARGS_MAX		31	/* certificates: YEAR and 30 ID numbers */
 #define EXEC_COMMAND_MAX	1024	/* bytes of a command line */
 #define EXEC_STREAM_CHUNK	65536	/* bytes a streaming command gathers before it sends */
 
@@ -1165,8 +1165,11 @@ exec_run_input(struct session *s, const char *command, const struct exec_stream 
 	}
 	if (c == NULL)
 		goto refuse;
-	for (int i = c->sub != NULL ? 2 : 1; i < n; i++)
+	for (int i = c->sub != NULL ? 2 : 1; i < n; i++) {
+		if (x.nargs == EXEC_ARGS_MAX)	/* a command without a second word */
+			goto refuse;
 		x.args[x.nargs++] = words[i];
+	}
 	if (x.nargs < c->min_args || x.nargs > c->max_args)
 		goto refuse;
 	if (c->guest) {

@@ -319,3 +319,15 @@ def test_rpc_certificate_unit_refuses(ud, world, staff):
     with logged_in(ud, staff["cua"][0]["idn"]) as s:
         expect_error(s.call("certificate.unit", {"from_year": NOW - 1, "to_year": NOW - 1}),
                      NOT_PERMITTED, "not_permitted")
+
+
+def test_ssh_certificates_takes_30_id_numbers_at_most(ud, world, staff, tmp_path):
+    mine = staff["cua"][0]["idn"]
+    rc, out, _ = unit_pdf(ud, world, f"certificates {NOW - 1} " + " ".join([mine] * 30),
+                          tmp_path)
+    assert rc == 0 and out.startswith(b"%PDF-")     # named twice or more: once
+    (tmp_path / "30.pdf").write_bytes(out)
+    assert len(payloads(tmp_path / "30.pdf")) == 1
+    rc, out, _ = unit_pdf(ud, world, f"certificates {NOW - 1} " + " ".join([mine] * 31),
+                          tmp_path)
+    assert rc == 1 and not out.startswith(b"%PDF-") and "certificates" in out.decode()
