@@ -331,3 +331,22 @@ def test_ssh_certificates_takes_30_id_numbers_at_most(ud, world, staff, tmp_path
     rc, out, _ = unit_pdf(ud, world, f"certificates {NOW - 1} " + " ".join([mine] * 31),
                           tmp_path)
     assert rc == 1 and not out.startswith(b"%PDF-") and "certificates" in out.decode()
+
+
+def test_rpc_certificate_unit_of_a_unit_over_200(ud, world):
+    """A unit of 201 active staff: certificate.unit for all of them is refused with the way
+    round it (a department at a time, or the ssh command); nothing is issued."""
+    acc = world["acc"]
+    acc.add_unit("CUC", "批量丙单位")
+    admin = acc.add_admin("CUC", "丙单位管理员")
+    acc.sql("INSERT INTO accounts (id_number, state, name, unit_code)"
+            " SELECT '419999' || lpad(g::text, 12, '0'), 'active', '丙' || g, 'CUC'"
+            " FROM generate_series(1, 201) g")
+    before = acc.value("SELECT count(*) FROM certificates")
+    from helpers import INVALID_INPUT, expect_error
+    with logged_in(ud, admin[1]) as adm:
+        e = expect_error(adm.call("certificate.unit", {"from_year": NOW - 1,
+                                                       "to_year": NOW - 1}),
+                         INVALID_INPUT, "certificate_unit_too_many")
+        assert "200" in e["message"] and "certificates" in e["message"]
+    assert acc.value("SELECT count(*) FROM certificates") == before
