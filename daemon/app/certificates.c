@@ -890,7 +890,8 @@ certificates_unit_people(struct db_conn *db, const struct certificates_unit_quer
 			continue;
 		}
 		id = strtoll(PQgetvalue(res, (int)i, col), NULL, 10);
-		for (long k = 0; k < rc && !twice; k++)
+		/* Someone named twice is there once (names are few: 30 by ssh, 200 a call). */
+		for (long k = 0; named && k < rc && !twice; k++)
 			twice = (*accounts)[k] == id;
 		if (!twice)
 			(*accounts)[rc++] = id;
