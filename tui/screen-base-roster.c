@@ -354,8 +354,8 @@ roster_paste_take(struct roster_paste *p)
 
 /*
  * Collect rows typed or pasted, a line each, until Enter on an empty line
- * (true when there are rows) or Esc (false).  A Tab is kept in the line:
- * it separates Excel's cells.
+ * (true when there are rows) or Esc (false).  A Tab (between Excel's
+ * cells) becomes a comma, which the terminal can show.
  */
 static bool
 roster_paste_run(struct app *a, struct roster_paste *p)
@@ -379,7 +379,8 @@ roster_paste_run(struct app *a, struct roster_paste *p)
 			if (p->n >= ROSTER_PASTE_MAX)
 				return true;
 		} else if (ev.type == UI_EV_KEY && ev.key == UI_KEY_TAB) {
-			tabbed = xasprintf("%s\t", ui_form_value(&p->form, 1));
+			/* Excel's cells come by tabs: a comma shows where one ends. */
+			tabbed = xasprintf("%s,", ui_form_value(&p->form, 1));
 			ui_form_set(&p->form, 1, tabbed);
 			free(tabbed);
 		} else {
