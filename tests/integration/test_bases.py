@@ -396,3 +396,29 @@ def test_a_disabled_base_admin_is_refused_at_once(bdaemon, bsite):
         s.result("class.list")
         acc.sql(f"UPDATE accounts SET state = 'disabled' WHERE id = {aid}")
         expect_error(s.call("class.list"), NOT_PERMITTED, "not_permitted")
+
+
+def test_a_class_keeps_one_attachment(bdaemon, bsite):
+    import base64
+    from helpers import jpeg, sha, upload
+    data = jpeg(3000)
+    with logged_in(bdaemon, bsite["a"][1]) as s:
+        token = upload(s, data, name="签到表.jpg")["attachment_token"]
+        made = new_class(s, name="有附件的班", attachment_token=token)
+        got = s.result("class.get", {"id": made["id"]})
+        assert got["attachment"] == {"name": "签到表.jpg", "size": len(data)}
+        part = s.result("class.attachment", {"id": made["id"], "length": 1000})
+        assert (part["sha256"], part["length"], part["eof"]) == (sha(data), 1000, False)
+        assert base64.b64decode(part["data"]) == data[:1000]
+        # A token is good once: the upload went with the class.
+        err = expect_error(s.call("class.save", dict(
+            name="再用一次", form="training", fields=training_fields(),
+            start_date=f"{NOW - 1}-03-01", end_date=f"{NOW - 1}-03-02", year=NOW - 1,
+            amount=1, attachment_token=token)), INVALID_INPUT, "attachment_token_invalid")
+        changed = new_class(s, id=made["id"], version=made["version"], name="有附件的班",
+                            remove_attachment=True)
+        assert changed["version"] == made["version"] + 1
+        assert s.result("class.get", {"id": made["id"]})["attachment"] is None
+        expect_error(s.call("class.attachment", {"id": made["id"]}), NOT_FOUND, "not_found")
+    with logged_in(bdaemon, bsite["b"][1]) as s:
+        expect_error(s.call("class.attachment", {"id": made["id"]}), NOT_FOUND, "not_found")
