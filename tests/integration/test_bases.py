@@ -422,3 +422,23 @@ def test_a_class_keeps_one_attachment(bdaemon, bsite):
         expect_error(s.call("class.attachment", {"id": made["id"]}), NOT_FOUND, "not_found")
     with logged_in(bdaemon, bsite["b"][1]) as s:
         expect_error(s.call("class.attachment", {"id": made["id"]}), NOT_FOUND, "not_found")
+
+
+def test_jxjyd_admins_lists_the_base_admins(make_daemon, tmp_path):
+    import re
+    d = make_daemon(start=False)
+    acc = Accounts(d.pg, d.dbname, "BL")
+    acc.add_base("BLA", "列表基地", forms=("training",))
+    _, pub = make_key(tmp_path, "listed")
+    listed, ghost = id_number(), id_number()
+    _base_admins_config(d, [
+        {"id_number": listed, "name": "列出的基地管理员", "base": "BLA", "keys": [pub]},
+        {"id_number": ghost, "name": "无基地", "base": "NOPE", "keys": [pub]}])
+    acc.add_base_admin("BLA", "旧基地管理员")
+    d.start()
+    out = d.run("admins").stdout
+    assert f"base administrators named in {d.conf}: 2" in out, out
+    assert re.search(rf"^  {listed}  BLA +active +1/1 +\d+ +列出的基地管理员$", out, re.M), out
+    assert re.search(rf"^  {ghost}  NOPE +base does not exist ", out, re.M), out
+    assert "base administrator accounts the file does not name: 1" in out, out
+    assert re.search(r"^  \S+  BLA +disabled .*旧基地管理员$", out, re.M), out
