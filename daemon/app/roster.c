@@ -312,6 +312,7 @@ DB_STMT(roster_insert_stmt,
  * again, then the first (by id) of each ID number is good unless its name
  * is not the registered person's, the others are duplicates.  A good row
  * names the active staff account of its ID number, or none (unclaimed).
+ * accounts.id_number is char(18): compared as such, its index serves.
  */
 DB_STMT(roster_recheck_reset_stmt,
     "UPDATE base_roster SET problem = 'roster_recheck', account_id = NULL"
@@ -325,7 +326,7 @@ DB_STMT(roster_recheck_stmt,
     "   THEN 'roster_duplicate'"
     "   WHEN a.id IS NOT NULL AND btrim(a.name) <> btrim(r.name) THEN 'roster_name_mismatch'"
     "  END AS problem"
-    "  FROM base_roster r LEFT JOIN accounts a ON a.id_number = r.id_number"
+    "  FROM base_roster r LEFT JOIN accounts a ON a.id_number = r.id_number::char(18)"
     "   AND a.state = 'active' AND a.role = 'staff'"
     "  WHERE r.class_id = $1 AND r.problem = 'roster_recheck') x"
     " WHERE r.id = x.id");
