@@ -527,11 +527,10 @@ roster_import(struct db_conn *db, const struct config *cfg, const char *base_cod
 		n = text != NULL ? roster_split(text, fields, ROSTER_FIELDS_MAX) : 0;
 		if (text != NULL && n == 1 && fields[0][0] == '\0')
 			continue;	/* a blank line */
-		/* A header row is optional: its words say the columns' order. */
+		/* A header row is optional (the first line only): its words say the columns' order. */
 		if (first && n > 0) {
 			int c[3] = { -1, -1, -1 }, w;
 
-			first = false;
 			for (int i = 0; i < n && i < 3 * 4; i++) {
 				if ((w = roster_header_word(fields[i])) >= 0 && c[w] < 0)
 					c[w] = i;
@@ -540,9 +539,11 @@ roster_import(struct db_conn *db, const struct config *cfg, const char *base_cod
 				col[0] = c[0] >= 0 ? c[0] : 0;
 				col[1] = c[1] >= 0 ? c[1] : 1;
 				col[2] = c[2];
+				first = false;
 				continue;
 			}
 		}
+		first = false;
 		if (text == NULL)
 			row.problem = problem;
 		else if (n < 0 || n <= col[0] || n <= col[1]) {

@@ -232,3 +232,12 @@ def test_ssh_base_commands_refuse_others_and_unit_commands_refuse_bases(rdaemon,
     assert status == 1 and "继续教育基地管理员" in out, out
     status, out = run(rdaemon, rsite["admin"][1], base_key, "queue")
     assert status == 1 and "单位管理员" in out, out
+
+
+def test_only_the_first_line_may_be_a_heading(rdaemon, rsite):
+    with logged_in(rdaemon, rsite["admin"][1]) as s:
+        cid = new_class(s, "表头测试班")
+        data = b"\xff\xfe\xff\n" + "身份证号,姓名\n".encode("gb18030")
+        got = s.result("roster.import", {"class_id": cid, "data": b64(data)})
+        assert got["encoding"] == "GB18030"
+        assert by_line(got) == {1: "roster_encoding", 2: "roster_id_invalid"}
