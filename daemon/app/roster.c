@@ -36,7 +36,7 @@
 #include "validate.h"
 #include "xmalloc.h"
 
-#define ROSTER_BATCH		500	/* rows a statement inserts */
+#define ROSTER_BATCH		1000	/* rows a statement inserts */
 #define ROSTER_LINE_MAX		4096	/* bytes of one line of a file */
 #define ROSTER_FIELDS_MAX	16	/* fields of a line read */
 #define ROSTER_NAME_MAX		50	/* characters of a name */
@@ -307,6 +307,36 @@ DB_STMT(roster_insert_stmt,
     " FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e (v, n) ORDER BY e.n");
 
 /*
+ * A batch of a file that replaces the roster, checked as it goes in: each
+ * row is written once, with the checks of the whole roster made against
+ * the rows before it (in its batch, and in the batches already stored, by
+ * base_roster_by_class_person) -- what the two statements below decide
+ * for rows added otherwise.  A row whose ID number an earlier row has (bad
+ * or not, but for a mistake of its own) is the duplicate.
+ */
+DB_STMT(roster_insert_checked_stmt,
+    "INSERT INTO base_roster (class_id, line, id_number, name, amount, problem, account_id)"
+    " SELECT $1, x.line, x.id_number, x.name, x.amount, x.problem,"
+    "  CASE WHEN x.problem IS NULL THEN x.account_id END"
+    " FROM (SELECT e.n, (e.v->>'line')::int AS line, e.v->>'id_number' AS id_number,"
+    "  e.v->>'name' AS name, (e.v->>'amount')::numeric AS amount, a.id AS account_id,"
+    "  CASE WHEN e.v->>'problem' IS NOT NULL THEN e.v->>'problem'"
+    "   WHEN row_number() OVER (PARTITION BY e.v->>'id_number', e.v->>'problem' IS NULL"
+    "     ORDER BY e.n) > 1"
+    "    OR EXISTS (SELECT 1 FROM base_roster o WHERE o.class_id = $1"
+    "     AND o.id_number = e.v->>'id_number' AND NOT o.withdrawn AND (o.problem IS NULL"
+    "     OR o.problem IN ('roster_duplicate', 'roster_name_mismatch')))"
+    "    THEN 'roster_duplicate'"
+    "   WHEN a.id IS NOT NULL AND btrim(a.name) <> btrim(e.v->>'name')"
+    "    THEN 'roster_name_mismatch'"
+    "  END AS problem"
+    "  FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e (v, n)"
+    "  LEFT JOIN accounts a ON e.v->>'problem' IS NULL"
+    "   AND a.id_number = (e.v->>'id_number')::char(18)"
+    "   AND a.state = 'active' AND a.role = 'staff') x"
+    " ORDER BY x.n");
+
+/*
  * The checks of the whole roster, in two steps so that the unique index of
  * one good row per ID number never sees two: every row they decide waits
  * again, then the first (by id) of each ID number is good unless its name
@@ -418,20 +448,21 @@ roster_exec_class(struct db_conn *db, struct db_stmt *st, const char *class_id)
 }
 
 /*
- * End a roster change begun by roster_begin: the whole-roster checks, the
- * bound on rows, the audit row (action "roster", detail taken), commit,
+ * End a roster change begun by roster_begin: the whole-roster checks
+ * (unless checked: its rows went in checked), the bound on rows, the audit row (action "roster", detail taken), commit,
  * and the summary.  Rolls back on anything but ROSTER_OK.
  */
 static enum roster_status
 roster_finish(struct db_conn *db, const struct config *cfg, const char *class_id,
-    long long actor_id, json_t *detail, enum lang lang, struct roster_summary *sum)
+    long long actor_id, bool checked, json_t *detail, enum lang lang,
+    struct roster_summary *sum)
 {
 	char limit[16];
 	const char *params[2] = { class_id, limit };
 	PGresult *res;
 
-	if (!roster_exec_class(db, &roster_recheck_reset_stmt, class_id) ||
-	    !roster_exec_class(db, &roster_recheck_stmt, class_id) ||
+	if ((!checked && (!roster_exec_class(db, &roster_recheck_reset_stmt, class_id) ||
+	    !roster_exec_class(db, &roster_recheck_stmt, class_id))) ||
 	    (res = db_exec(db, &roster_counts_stmt, 1, params)) == NULL)
 		goto failed;
 	sum->rows = strtol(PQgetvalue(res, 0, 0), NULL, 10);
@@ -474,9 +505,13 @@ failed_audited:
 	return ROSTER_FAILED;
 }
 
-/* Insert batch (a JSON array, emptied) into class_id's roster; false when it failed. */
+/*
+ * Insert batch (a JSON array, emptied) into class_id's roster, checked
+ * (roster_insert_checked_stmt) or waiting for the whole-roster checks;
+ * false when it failed.
+ */
 static bool
-roster_flush(struct db_conn *db, const char *class_id, json_t *batch)
+roster_flush(struct db_conn *db, const char *class_id, json_t *batch, bool checked)
 {
 	char *text;
 	PGresult *res;
@@ -486,7 +521,7 @@ roster_flush(struct db_conn *db, const char *class_id, json_t *batch)
 	if ((text = json_dumps(batch, JSON_COMPACT)) == NULL)
 		abort();	/* only on allocation failure */
 	const char *params[2] = { class_id, text };
-	res = db_exec(db, &roster_insert_stmt, 2, params);
+	res = db_exec(db, checked ? &roster_insert_checked_stmt : &roster_insert_stmt, 2, params);
 	free(text);
 	json_array_clear(batch);
 	PQclear(res);
@@ -560,18 +595,21 @@ roster_import(struct db_conn *db, const struct config *cfg, const char *base_cod
 			db_rollback(db);
 			return ROSTER_TOO_MANY_ROWS;
 		}
-		if (json_array_size(batch) >= ROSTER_BATCH && !roster_flush(db, class_id, batch)) {
+		if (json_array_size(batch) >= ROSTER_BATCH &&
+		    !roster_flush(db, class_id, batch, replace)) {
 			json_decref(batch);
 			goto failed;
 		}
 	}
-	if (!roster_flush(db, class_id, batch)) {
+	if (!roster_flush(db, class_id, batch, replace)) {
 		json_decref(batch);
 		goto failed;
 	}
 	json_decref(batch);
 	roster_reader_close(&rd);
-	return roster_finish(db, cfg, class_id, actor_id, json_pack("{s:s, s:s, s:b, s:I}",
+	/* A file that replaces the roster went in checked; added to one, it is checked again. */
+	return roster_finish(db, cfg, class_id, actor_id, replace,
+	    json_pack("{s:s, s:s, s:b, s:I}",
 	    "op", "import", "encoding", sum->encoding, "replace", replace,
 	    "taken", (json_int_t)sum->taken), lang, sum);
 failed:
@@ -740,14 +778,14 @@ roster_add(struct rpc_call *call)
 		json_array_append_new(batch, roster_row_json(&row));
 		sum.taken++;
 	}
-	if (!roster_flush(call->db, id, batch)) {
+	if (!roster_flush(call->db, id, batch, false)) {
 		json_decref(batch);
 		log_error("roster of class %s: %s", id, db_error_text(call->db));
 		db_rollback(call->db);
 		return roster_reply(call, ROSTER_FAILED, &sum, "class_id");
 	}
 	json_decref(batch);
-	st = roster_finish(call->db, call->cfg, id, call->session->account_id,
+	st = roster_finish(call->db, call->cfg, id, call->session->account_id, false,
 	    json_pack("{s:s, s:I}", "op", "add", "taken", (json_int_t)sum.taken),
 	    call->session->lang, &sum);
 	return roster_reply(call, st, &sum, "class_id");
@@ -786,7 +824,7 @@ roster_remove(struct rpc_call *call)
 	}
 	removed = PQntuples(res);
 	PQclear(res);
-	st = roster_finish(call->db, call->cfg, id, call->session->account_id,
+	st = roster_finish(call->db, call->cfg, id, call->session->account_id, false,
 	    json_pack("{s:s, s:i}", "op", "remove", "removed", removed), call->session->lang,
 	    &sum);
 	if (roster_reply(call, st, &sum, "class_id") != 0)
@@ -837,7 +875,7 @@ roster_update(struct rpc_call *call)
 		return roster_reply(call, ROSTER_FAILED, &sum, "row_id");
 	}
 	PQclear(res);
-	st = roster_finish(call->db, call->cfg, class_id, call->session->account_id,
+	st = roster_finish(call->db, call->cfg, class_id, call->session->account_id, false,
 	    json_pack("{s:s, s:s}", "op", "update", "row_id", rowid), call->session->lang, &sum);
 	return roster_reply(call, st, &sum, "row_id");
 }
