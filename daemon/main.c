@@ -31,7 +31,7 @@ enum exit_status {
 	EXIT_NOT_VERIFIED = 5,	/* verify: no certificate of ours, or one changed since */
 };
 
-#define MAIN_PDF_MAX	(16 << 20)	/* bytes of a certificate verify reads at most */
+#define MAIN_PDF_MAX	(256 << 20)	/* bytes verify reads at most (a unit's PDF: a few MB a hundred) */
 
 /* The commands; each runs with the config loaded (check-config: whatever it held). */
 enum main_command {
@@ -257,37 +257,25 @@ main_fact(const json_t *o, const char *key)
 }
 
 /*
- * verify FILE.pdf: the offline check of a certificate.  The PDF carries
- * "FACTS.KEYID.SIGNATURE" (certificate-pdf.h); the facts must be signed by
- * this daemon's key or one it rotated out (certificates.old_public_keys).
- * What it states is printed for comparing with the page.  Whether a record
- * was revoked since it was issued only the database knows: `ssh host
- * verify CODE` tells.
+ * One payload "FACTS.KEYID.SIGNATURE" of path checked and what it states
+ * printed; true when the signature is good.  payload is cut up.
  */
-static int
-main_verify(const struct config *cfg, const char *path)
+static bool
+main_verify_payload(const struct config *cfg, const char *path, char *payload)
 {
-	char err[512], *pdf, *payload = NULL, *kid, *sig;
-	size_t len;
+	char *kid, *sig;
 	json_t *facts = NULL, *y;
 	size_t i;
-	int rc = EXIT_NOT_VERIFIED;
+	bool ok = false;
 
-	if (certificates_start(cfg, err, sizeof err) != 0) {
-		fprintf(stderr, "jxjyd: certificates.signing_key: %s\n", err);
-		return EXIT_USAGE;
-	}
-	if ((pdf = main_read_file(path, MAIN_PDF_MAX, &len)) == NULL)
-		return EXIT_USAGE;
-	if (certificate_pdf_payload(pdf, len, &payload) != 0 ||
-	    (sig = strrchr(payload, '.')) == NULL) {
+	if ((sig = strrchr(payload, '.')) == NULL) {
 		printf("%s: 不是本系统签发的学时证明 (no certificate of jxjy)\n", path);
-		goto out;
+		return false;
 	}
 	*sig++ = '\0';
 	if ((kid = strrchr(payload, '.')) == NULL) {
 		printf("%s: 不是本系统签发的学时证明 (no certificate of jxjy)\n", path);
-		goto out;
+		return false;
 	}
 	*kid++ = '\0';
 	facts = json_loads(payload, JSON_REJECT_DUPLICATES, NULL);
@@ -319,12 +307,53 @@ main_verify(const struct config *cfg, const char *path)
 	printf("记录 %zu 条；是否仍然有效（记录未被撤销）请用 ssh verify %s 查询\n",
 	    json_array_size(json_object_get(facts, "records")),
 	    main_fact(facts, "code"));
-	rc = EXIT_OK;
+	ok = true;
 out:
 	json_decref(facts);
+	return ok;
+}
+
+/*
+ * verify FILE.pdf: the offline check of a certificate.  The PDF carries
+ * "FACTS.KEYID.SIGNATURE" (certificate-pdf.h), one a line when it holds
+ * several people's (a unit's `certificates`): each is checked and printed,
+ * in page order, and the file passes only when every one does.  The facts
+ * must be signed by this daemon's key or one it rotated out
+ * (certificates.old_public_keys).  What it states is printed for comparing
+ * with the page.  Whether a record was revoked since it was issued only
+ * the database knows: `ssh host verify CODE` tells.
+ */
+static int
+main_verify(const struct config *cfg, const char *path)
+{
+	char err[512], *pdf, *payload = NULL, *line, *next;
+	size_t len, people = 0, good = 0;
+
+	if (certificates_start(cfg, err, sizeof err) != 0) {
+		fprintf(stderr, "jxjyd: certificates.signing_key: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if ((pdf = main_read_file(path, MAIN_PDF_MAX, &len)) == NULL)
+		return EXIT_USAGE;
+	if (certificate_pdf_payload(pdf, len, &payload) != 0) {
+		printf("%s: 不是本系统签发的学时证明 (no certificate of jxjy)\n", path);
+		free(pdf);
+		return EXIT_NOT_VERIFIED;
+	}
+	for (line = payload; line != NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (next != NULL || people > 0)
+			printf("%s第 %zu 人：\n", people > 0 ? "\n" : "", people + 1);
+		people++;
+		good += main_verify_payload(cfg, path, line);
+	}
+	if (people > 1)
+		printf("\n共 %zu 人，签名有效 %zu 人%s\n", people, good,
+		    good == people ? " (ALL VALID)" : " (NOT ALL VALID)");
 	free(payload);
 	free(pdf);
-	return rc;
+	return good == people ? EXIT_OK : EXIT_NOT_VERIFIED;
 }
 
 /* serve: the reference data first when configured, then the listener until SIGTERM. */

@@ -167,6 +167,20 @@ class Accounts:
         return {dept: self.insert("departments", unit_code=code, name=dept)
                 for dept in departments}
 
+    def add_base_class(self, form_code, created_by, base="TBASE", year=None):
+        """A reported class of base (created with the base when missing) for records of
+        form_code that tests insert with source 'base'; returns the class id."""
+        self.sql(f"INSERT INTO bases (code, name, region) VALUES ('{base}', "
+                 f"'测试继续教育基地{base}', '410100') ON CONFLICT DO NOTHING")
+        form_id = self.value(f"SELECT id FROM learning_forms WHERE code = '{form_code}' "
+                             "AND active")
+        return int(self.value(
+            "INSERT INTO base_classes (base_code, name, form_id, form_code, start_date, "
+            "end_date, year, amount, state, created_by, reported_by, reported_at) VALUES "
+            f"('{base}', '测试班次', {form_id}, '{form_code}', current_date, current_date, "
+            f"{year or 'extract(year from current_date)'}, 2, 'reported', {created_by}, "
+            f"{created_by}, now()) RETURNING id"))
+
     def add_admin(self, unit, name, idn=None, password_hash=DEMO_HASH):
         """An active unit administrator of unit with DEMO_PASSWORD; returns (id, ID number)."""
         idn = idn or id_number()
@@ -646,3 +660,4 @@ def applicant(daemon, postgres, tag, name):
     with daemon.rpc() as s:
         s.result("account.register", params)
     return admin_idn, params, int(world["acc"].account(params["id_number"])["id"])
+

@@ -31,6 +31,7 @@ const struct ui_key_help queue_keys_filter[] = {
 const struct ui_key_help compl_keys[] = {
 	{ N_("Up/Down"), N_("choose a year"), true },
 	{ N_("Enter"), N_("the year's records"), true },
+	{ "p", N_("Print certificate"), true },
 	{ N_("F5"), N_("refresh"), true },
 	{ N_("Home/End"), N_("the first, the last year"), false },
 	{ N_("Esc"), N_("back"), true },
@@ -48,6 +49,7 @@ const struct ui_key_help compl_detail_keys[] = {
 const struct ui_key_help dreview_keys[] = {
 	{ "y", N_("the year"), false },
 	{ "f", N_("the learning form"), false },
+	{ "c", N_("a training base's class: decide it whole, or show only it"), false },
 	{ "g", N_("download the attachment (in the details)"), false },
 	{ NULL, NULL, false },
 };
@@ -188,6 +190,9 @@ const struct ui_key_help report_keys[] = {
 /* screen-staff.c */
 const struct ui_key_help staff_keys[] = {
 	{ "r", N_("reset the password"), true },
+	{ "*", N_("select all shown, or none"), true },
+	{ "p", N_("print certificates of the selected people (or of the one under the cursor)"),
+	    true },
 	{ NULL, NULL, false },
 };
 

@@ -412,15 +412,44 @@ queue_reason(const struct queue_decision *d, const char *question)
 	}
 }
 
+/* See queue.h. */
+void
+queue_confirm_decision(struct queue *q, const struct queue_decision *d, const char *method,
+    json_t *params, const char *question)
+{
+	struct rpc_error err;
+	json_t *result;
+	char *reason = NULL;
+	bool go;
+
+	if (d->reason)
+		go = (reason = queue_reason(d, question)) != NULL;
+	else
+		go = ui_confirm(_(d->title), question);
+	if (!go) {
+		json_decref(params);
+		return;
+	}
+	if (reason != NULL)
+		json_object_set_new(params, "reason", json_string(reason));
+	free(reason);
+	if ((result = app_call(q->app, method, params, &err)) == NULL) {
+		if (!q->app->restart)
+			queue_say(q, err.message, true);
+		return;
+	}
+	queue_report(q, d, result);
+	json_decref(result);
+	queue_reload(q);
+}
+
 /* Take decision d on only, or on the tagged records or the one under the cursor. */
 static void
 queue_decide(struct queue *q, const struct queue_decision *d, json_t *only)
 {
-	struct rpc_error err;
-	json_t *ids, *one, *params, *result;
-	char *question, *reason = NULL;
+	json_t *ids, *one;
+	char *question;
 	size_t n;
-	bool go;
 
 	queue_say(q, "", false);
 	ids = queue_targets(q, d, only, &n, &one);
@@ -431,27 +460,8 @@ queue_decide(struct queue *q, const struct queue_decision *d, json_t *only)
 		return;
 	}
 	question = q->ops->question(q, d, one, n);
-	if (d->reason)
-		go = (reason = queue_reason(d, question)) != NULL;
-	else
-		go = ui_confirm(_(d->title), question);
+	queue_confirm_decision(q, d, d->method, json_pack("{s:o}", d->ids, ids), question);
 	free(question);
-	if (!go) {
-		json_decref(ids);
-		return;
-	}
-	params = json_pack("{s:o}", d->ids, ids);
-	if (reason != NULL)
-		json_object_set_new(params, "reason", json_string(reason));
-	free(reason);
-	if ((result = app_call(q->app, d->method, params, &err)) == NULL) {
-		if (!q->app->restart)
-			queue_say(q, err.message, true);
-		return;
-	}
-	queue_report(q, d, result);
-	json_decref(result);
-	queue_reload(q);
 }
 
 static const struct queue_decision *

@@ -152,6 +152,16 @@ bool	queue_allows(json_t *item, const char *action);
  */
 char	*queue_decision_keys(struct queue *q, json_t *record);
 
+/*
+ * Ask question for decision d -- its reason when it takes one, else yes or
+ * no -- and when the person goes on, call method with params (taken; the
+ * reason added), say what became of each record as after a/r ("%zu of %zu
+ * approved." and the misses) and read the list again.  For a decision on
+ * records the queue names otherwise (a base's class).
+ */
+void	queue_confirm_decision(struct queue *q, const struct queue_decision *d,
+	    const char *method, json_t *params, const char *question);
+
 /* "already decided by X at T (state)" and the like: the default explain. */
 char	*queue_explain(json_t *result, const char *state_name);
 

@@ -9,15 +9,25 @@
  * (approved ones first, pending ones flagged); Enter on a record shows it
  * in full (declaration.get, as 申报进度查询 shows it).
  *
+ * p (打印学时证明) has the server issue the certificate of the year shown,
+ * or of a range of years, as a PDF (certificate.pdf); the jxjy client saves
+ * it to a local file (download.get), and the TUI served over SSH, which has
+ * no disk of the user's, shows the scp command that fetches it through the
+ * session's inbox.
+ *
  * Every figure is the server's decimal text; the client only lays it out.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curses.h>
+#include <sodium.h>
 
 #include "app.h"
+#include "format.h"
 #include "keys.h"
 #include "text.h"
 #include "xmalloc.h"
@@ -194,6 +204,9 @@ compl_paint(void *arg)
 	info = xasprintf(_("%s · only approved hours count; pending ones are shown apart"),
 	    app_me_string(c->app, "name"));
 	ui_put(1, 1, COLS - 2, info, UI_HINT, false);
+	free(info);
+	info = xasprintf("[ p: %s ]", _("Print certificate"));
+	ui_put(2, 1, COLS - 2, info, UI_BUTTON, false);
 	free(info);
 	for (int i = 0; i < COMPL_NCOLS; i++) {
 		if (i == 0 || i == COMPL_NCOLS - 1)
@@ -525,6 +538,193 @@ compl_detail_run(struct app *a, json_int_t year, char *msg, size_t msgsize, bool
 	return rc;
 }
 
+/* ---- 打印学时证明 ---------------------------------------------------------------------- */
+
+/*
+ * The years typed: "" (shown, the year of the list), "2025" or
+ * "2021-2025".  Only the shape is checked here; which years a certificate
+ * may state is the server's rule.
+ */
+static bool
+compl_parse_years(const char *typed, int shown, int *from, int *to)
+{
+	int n = 0;
+
+	if (*typed == '\0') {
+		*from = *to = shown;
+		return true;
+	}
+	if (strlen(typed) == 4 && strspn(typed, "0123456789") == 4 &&
+	    sscanf(typed, "%4d%n", from, &n) == 1 && n == 4) {
+		*to = *from;
+		return true;
+	}
+	return strlen(typed) == 9 && typed[4] == '-' && strspn(typed, "0123456789") == 4 &&
+	    strspn(typed + 5, "0123456789") == 4 && sscanf(typed, "%4d-%4d%n", from, to, &n) == 2 &&
+	    n == 9;
+}
+
+/*
+ * Write file name of the session's downloads (download.get, slice by
+ * slice) to fd.  Returns the bytes written, or -1 after saying why.
+ */
+static long long
+compl_fetch(struct app *a, const char *name, int fd, const char *full)
+{
+	struct rpc_error err;
+	unsigned char *buf = NULL;
+	size_t bufsize = 0, got, dlen;
+	long long offset = 0;
+	char *text;
+	bool eof = false;
+
+	while (!eof) {
+		json_t *r = app_call(a, "download.get", json_pack("{s:s, s:I}", "name", name,
+		    "offset", (json_int_t)offset), &err);
+		const char *data;
+
+		if (r == NULL) {
+			if (!a->restart)
+				ui_message(_("Print certificate"), err.message);
+			offset = -1;
+			break;
+		}
+		data = app_json_str(r, "data");
+		dlen = strlen(data);
+		if (dlen / 4 * 3 + 3 > bufsize)
+			buf = xrealloc(buf, bufsize = dlen / 4 * 3 + 3);
+		if (sodium_base642bin(buf, bufsize, data, dlen, NULL, &got, NULL,
+		    sodium_base64_VARIANT_ORIGINAL) != 0 || !app_write_all(fd, (char *)buf, got)) {
+			text = xasprintf(_("cannot write %s: %s"), full, strerror(errno));
+			ui_message(_("Print certificate"), text);
+			free(text);
+			json_decref(r);
+			offset = -1;
+			break;
+		}
+		offset += (long long)got;
+		eof = json_is_true(json_object_get(r, "eof")) || got == 0;
+		json_decref(r);
+	}
+	free(buf);
+	return offset;
+}
+
+/* The jxjy client: save the certificate (certificate.pdf's reply) to a local file. */
+static void
+compl_print_save(struct compl *c, json_t *made)
+{
+	const char *name = app_json_str(made, "name");
+	char *text, *full = NULL, sz[32];
+	long long size;
+	int fd;
+
+	text = xasprintf(_("Save the certificate to a file on this computer (empty: %s in the "
+	    "current directory)."), name);
+	fd = app_save_file(_("Print certificate"), text, name, &full);
+	free(text);
+	if (fd < 0)
+		return;
+	size = compl_fetch(c->app, name, fd, full);
+	if (close(fd) != 0 && size >= 0) {
+		text = xasprintf(_("cannot write %s: %s"), full, strerror(errno));
+		ui_message(_("Print certificate"), text);
+		free(text);
+		size = -1;
+	}
+	if (size < 0) {
+		unlink(full);	/* no half a certificate left behind */
+	} else {
+		text = xasprintf(_("Saved %s (%s). Verification code: %s."), full,
+		    format_size(size, sz, sizeof sz), app_json_str(made, "code"));
+		compl_say(c->message, sizeof c->message, &c->message_error, text, false);
+		ui_message(_("Print certificate"), text);
+		free(text);
+	}
+	free(full);
+}
+
+/*
+ * The served TUI: the certificate waits on the server; show the commands
+ * that fetch it through the session's inbox, until the person closes them.
+ */
+static void
+compl_print_served(struct compl *c, json_t *made)
+{
+	const char *name = app_json_str(made, "name");
+	struct rpc_error err;
+	json_t *open;
+	char *scp, *sftp, *text, sz[32];
+
+	if ((open = app_call(c->app, "inbox.open", NULL, &err)) == NULL) {
+		compl_say(c->message, sizeof c->message, &c->message_error, err.message, true);
+		return;
+	}
+	scp = xasprintf("scp -P %lld %s@%s:%s .", (long long)json_integer_value(
+	    json_object_get(open, "port")), app_json_str(open, "token"),
+	    app_json_str(open, "host"), name);
+	sftp = xasprintf("sftp -P %lld %s@%s:%s", (long long)json_integer_value(
+	    json_object_get(open, "port")), app_json_str(open, "token"),
+	    app_json_str(open, "host"), name);
+	text = xasprintf(_("The certificate %s (%s, verification code %s) is ready on the "
+	    "server. In another terminal on your own computer, run:\n\n  %s\n\nor\n\n  %s\n\n"
+	    "It can be fetched until this session ends."), name,
+	    format_size(json_integer_value(json_object_get(made, "size")), sz, sizeof sz),
+	    app_json_str(made, "code"), scp, sftp);
+	/* The pager's box is wider than a message's: each command stays on one line. */
+	ui_pager(_("Print certificate"), text, NULL, NULL);
+	free(text);
+	free(sftp);
+	free(scp);
+	json_decref(open);
+}
+
+/* p: ask which years, have the certificate made, then save it or say how to fetch it. */
+static void
+compl_print(struct compl *c)
+{
+	json_t *sel = json_array_get(json_object_get(c->mine, "years"), c->cur), *made;
+	struct rpc_error err;
+	char *text, *answer;
+	int shown, from, to;
+
+	/* No year listed is no record: nothing a certificate could state. */
+	if (sel == NULL) {
+		compl_say(c->message, sizeof c->message, &c->message_error, _("No record yet."),
+		    true);
+		return;
+	}
+	shown = (int)json_integer_value(json_object_get(sel, "year"));
+
+	text = xasprintf(_("Which years should the certificate state? Empty: %d. A range such "
+	    "as %d-%d states up to 5 years."), shown, shown - 2, shown);
+	answer = ui_prompt(_("Print certificate"), text, _("Years"), 9);
+	free(text);
+	if (answer == NULL)
+		return;
+	if (!compl_parse_years(answer, shown, &from, &to)) {
+		compl_say(c->message, sizeof c->message, &c->message_error,
+		    _("Years are a year such as 2025 or a range such as 2023-2025."), true);
+		free(answer);
+		return;
+	}
+	free(answer);
+	made = app_call(c->app, "certificate.pdf", json_pack("{s:i, s:i}", "from_year", from,
+	    "to_year", to), &err);
+	if (made == NULL) {
+		if (!c->app->restart)
+			compl_say(c->message, sizeof c->message, &c->message_error, err.message,
+			    true);
+		return;
+	}
+	compl_say(c->message, sizeof c->message, &c->message_error, "", false);
+	if (c->app->connect == NULL)
+		compl_print_served(c, made);
+	else
+		compl_print_save(c, made);
+	json_decref(made);
+}
+
 enum screen_id
 screen_completion_run(struct app *a)
 {
@@ -548,6 +748,14 @@ screen_completion_run(struct app *a)
 			continue;
 		if (ev.type == UI_EV_CHAR && ev.ch == 'q')
 			break;
+		if (ev.type == UI_EV_CHAR && (ev.ch == 'p' || ev.ch == 'P')) {
+			compl_print(&c);
+			if (a->restart) {
+				next = SCREEN_QUIT;
+				break;
+			}
+			continue;
+		}
 		if (ev.type != UI_EV_KEY)
 			continue;
 		if (ev.key == UI_KEY_ESC)

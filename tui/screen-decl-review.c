@@ -10,6 +10,11 @@
  * number.  Each decision comes back per declaration; one that another
  * administrator decided meanwhile (or that its owner withdrew) is reported
  * with who and when.
+ *
+ * Records a training base reported are marked [基地] before their form;
+ * on one, c offers its class: approve or reject every pending record of
+ * the class in the unit at once (review.decide_class), or show only that
+ * class (c again on any row shows every class).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +34,8 @@ struct dreview {
 	char		*form_code;	/* NULL: every form */
 	char		*form_name;
 	char		 catalog_error[256];	/* why forms.list failed */
+	json_int_t	 class_id;	/* 0: every class (and own records) */
+	char		*class_name;
 };
 
 enum dreview_column { DREVIEW_NAME, DREVIEW_ID, DREVIEW_FORM, DREVIEW_YEAR, DREVIEW_HOURS,
@@ -60,6 +67,15 @@ dreview_params(struct queue *q, json_t *params)
 		json_object_set_new(params, "year", json_integer(dr->year));
 	if (dr->form_code != NULL)
 		json_object_set_new(params, "form", json_string(dr->form_code));
+	if (dr->class_id != 0)
+		json_object_set_new(params, "class_id", json_integer(dr->class_id));
+}
+
+/* Whether item was reported by a training base. */
+static bool
+dreview_is_base(json_t *item)
+{
+	return strcmp(app_json_str(item, "source"), "base") == 0;
 }
 
 static void
@@ -69,8 +85,9 @@ dreview_paint_head(struct queue *q)
 	char *info, year[16];
 
 	snprintf(year, sizeof year, "%d", dr->year);
-	info = xasprintf(_("Year (y): %s   Learning form (f): %s"), dr->year != 0 ? year :
-	    _("all"), dr->form_name != NULL ? dr->form_name : _("all"));
+	info = xasprintf(_("Year (y): %s   Learning form (f): %s   Class (c): %s"),
+	    dr->year != 0 ? year : _("all"), dr->form_name != NULL ? dr->form_name : _("all"),
+	    dr->class_name != NULL ? dr->class_name : _("all"));
 	ui_put(2, 1, COLS - 2, info, UI_HINT, false);
 	free(info);
 	if (dr->catalog == NULL)
@@ -92,6 +109,9 @@ dreview_cell(struct queue *q, json_t *item, size_t col, int width, enum ui_style
 	case DREVIEW_ID:
 		return xstrdup(app_json_str(person, "id_number"));
 	case DREVIEW_FORM:
+		if (dreview_is_base(item))
+			return xasprintf(_("[base] %s"), app_json_str(json_object_get(item, "form"),
+			    "name"));
 		return xstrdup(app_json_str(json_object_get(item, "form"), "name"));
 	case DREVIEW_YEAR:
 		return xasprintf("%lld", (long long)json_integer_value(json_object_get(item,
@@ -237,7 +257,86 @@ dreview_pick_form(struct queue *q)
 	queue_refilter(q);
 }
 
-/* y and f: the year and learning form filters. */
+/* Show only the records of class (id, name), or every class (id 0). */
+static void
+dreview_filter_class(struct queue *q, json_int_t id, const char *name)
+{
+	struct dreview *dr = q->arg;
+
+	free(dr->class_name);
+	dr->class_name = name != NULL ? xstrdup(name) : NULL;
+	dr->class_id = id;
+	queue_refilter(q);
+}
+
+/*
+ * Decide every pending record of the unit in class (id, name) as d says
+ * (review.decide_class), asked first: how many, and for a rejection the
+ * reason the people and the base will read.
+ */
+static void
+dreview_decide_class(struct queue *q, const struct queue_decision *d, json_int_t id,
+    const char *name)
+{
+	struct rpc_error err;
+	json_t *result;
+	long long n;
+	char *question;
+
+	if ((result = app_call(q->app, "review.declarations", json_pack("{s:I, s:i}",
+	    "class_id", id, "limit", 1), &err)) == NULL) {
+		queue_say(q, err.message, true);
+		return;
+	}
+	n = (long long)json_integer_value(json_object_get(result, "pending_total"));
+	json_decref(result);
+	question = d->key == 'a' ?
+	    xasprintf(_("Approve all %lld pending records of the class %s in your unit?"), n,
+	    name) :
+	    xasprintf(_("Reject all %lld pending records of the class %s in your unit? The "
+	    "people and the base see the reason."), n, name);
+	queue_confirm_decision(q, d, "review.decide_class", json_pack("{s:I, s:s}",
+	    "class_id", id, "decision", d->action), question);
+	free(question);
+}
+
+/*
+ * c: the class of the record under the cursor, when a base reported it:
+ * decide it whole, or show only it; with a class shown, c shows every one.
+ */
+static void
+dreview_class(struct queue *q)
+{
+	struct dreview *dr = q->arg;
+	json_t *item = queue_current(q), *class = json_object_get(item, "class");
+	const char *items[3];
+	json_int_t id;
+	char *name;
+	int chosen;
+
+	if (dr->class_id != 0) {
+		dreview_filter_class(q, 0, NULL);
+		return;
+	}
+	if (item == NULL || !dreview_is_base(item) || !json_is_object(class)) {
+		queue_say(q, _("c works on a record reported by a training base."), true);
+		return;
+	}
+	id = json_integer_value(json_object_get(class, "id"));
+	name = xasprintf("%s (%s)", app_json_str(class, "name"),
+	    app_json_str(json_object_get(item, "base"), "name"));
+	items[0] = _("Approve every pending record of this class");
+	items[1] = _("Reject every pending record of this class");
+	items[2] = _("Show only this class");
+	chosen = ui_menu(name, items, 3, 3, 2);
+	if (chosen == 0 || chosen == 1)
+		dreview_decide_class(q, &dreview_decisions[chosen], id, name);
+	else if (chosen == 2)
+		dreview_filter_class(q, id, name);
+	free(name);
+}
+
+/* y, f and c: the year, learning form and class filters; c also decides a class. */
 static int
 dreview_key(struct queue *q, const struct ui_event *ev)
 {
@@ -245,6 +344,8 @@ dreview_key(struct queue *q, const struct ui_event *ev)
 		dreview_pick_year(q);
 	else if (ev->type == UI_EV_CHAR && ev->ch == 'f')
 		dreview_pick_form(q);
+	else if (ev->type == UI_EV_CHAR && ev->ch == 'c')
+		dreview_class(q);
 	else
 		return 0;
 	return 1;
@@ -262,8 +363,8 @@ static const struct queue_ops dreview_ops = {
 	.tagging = true,
 	.filter = "person",
 	.empty = N_("No declaration is waiting for review."),
-	.hints = N_("Space: select  Enter: details  a: approve  r: reject  y/f//: filter  "
-	    "Esc: back"),
+	.hints = N_("Space: select  Enter: details  a: approve  r: reject  c: class  "
+	    "y/f//: filter  Esc: back"),
 	.keys = dreview_keys,
 	.decisions = dreview_decisions,
 	.ndecisions = sizeof dreview_decisions / sizeof dreview_decisions[0],
@@ -289,6 +390,7 @@ screen_decl_review_run(struct app *a)
 	next = a->restart ? SCREEN_QUIT : queue_run(&dreview_ops, a, &dr);
 	free(dr.form_code);
 	free(dr.form_name);
+	free(dr.class_name);
 	json_decref(dr.catalog);
 	return next;
 }

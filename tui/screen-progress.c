@@ -13,6 +13,10 @@
  * record that changed meanwhile comes back as state_changed, said as the
  * server says it.  The cursor stays on its record across reloads and
  * visits.
+ *
+ * A record a training base reported (source "base") shows as 基地学时申报
+ * with its class and base for its name; its detail shows the class, and
+ * it offers no action (the server lists none).
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -208,8 +212,15 @@ progress_load(struct progress *p, bool more)
 		it->id = json_integer_value(json_object_get(item, "id"));
 		it->when = xstrdup(app_format_time(*at != '\0' ? at :
 		    app_json_str(item, "created_at"), when, sizeof when));
-		it->form = xstrdup(app_json_str(json_object_get(item, "form"), "name"));
-		it->title = xstrdup(app_json_str(item, "title"));
+		if (json_is_object(json_object_get(item, "class"))) {
+			it->form = xstrdup(_("Base hours"));
+			it->title = xasprintf("%s · %s",
+			    app_json_str(json_object_get(item, "class"), "name"),
+			    app_json_str(json_object_get(item, "base"), "name"));
+		} else {
+			it->form = xstrdup(app_json_str(json_object_get(item, "form"), "name"));
+			it->title = xstrdup(app_json_str(item, "title"));
+		}
 		it->actions = progress_action_bits(item);
 		it->year = xasprintf("%lld",
 		    (long long)json_integer_value(json_object_get(item, "year")));
@@ -371,6 +382,10 @@ progress_action_name(const char *action)
 		{ "reject", N_("rejected") },
 		{ "revise", N_("revised") },
 		{ "delete", N_("deleted") },
+		{ "report", N_("reported by the training base") },
+		{ "claim", N_("claimed at registration") },
+		{ "change", N_("hours changed by the training base") },
+		{ "unreport", N_("taken back by the training base") },
 	};
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -398,7 +413,7 @@ char *
 progress_detail_text(json_t *d)
 {
 	json_t *form = json_object_get(d, "form"), *def, *person = json_object_get(d, "person");
-	json_t *att = json_object_get(d, "attachment"), *h;
+	json_t *att = json_object_get(d, "attachment"), *h, *class = json_object_get(d, "class");
 	char *text = NULL, *v, when[48], size[32];
 	size_t i;
 	int w = 10;
@@ -413,6 +428,17 @@ progress_detail_text(json_t *d)
 		app_append_row(&text, _("Name"), w, app_json_str(person, "name"));
 		app_append_row(&text, _("ID number"), w, app_json_str(person, "id_number"));
 		app_append_row(&text, _("Department"), w, app_json_str(person, "department"));
+	}
+	if (json_is_object(class)) {
+		/* Reported by a training base: read-only, its class says where it came from. */
+		app_append_row(&text, _("Kind"), w, _("Base hours"));
+		app_append_row(&text, _("Training base"), w,
+		    app_json_str(json_object_get(d, "base"), "name"));
+		app_append_row(&text, _("Class"), w, app_json_str(class, "name"));
+		v = xasprintf(_("%s to %s"), app_json_str(class, "start_date"),
+		    app_json_str(class, "end_date"));
+		app_append_row(&text, _("Class dates"), w, v);
+		free(v);
 	}
 	app_append_row(&text, _("Learning form"), w, app_json_str(form, "name"));
 	json_array_foreach(json_object_get(json_object_get(form, "definition"), "fields"), i,

@@ -6,16 +6,28 @@
  * r resets the person's forgotten password (review.reset_password) once
  * confirmed, "No" focused: the one-time code it gives is shown this once.
  *
+ * Space selects people, * all shown; p (打印学时证明) has the server issue
+ * the certificates of the selected people (or of the one under the
+ * cursor) for a year or a range, one PDF with a page each
+ * (certificate.unit), which the jxjy client saves to a local file
+ * (download.get) and the TUI served over SSH offers for scp through the
+ * session's inbox.
+ *
  * Which accounts an administrator may see is the server's business: it
  * lists the own unit's active staff only, and answers not_found for any
  * other account.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <curses.h>
+#include <sodium.h>
 
+#include "format.h"
 #include "keys.h"
 #include "queue.h"
 #include "text.h"
@@ -204,17 +216,244 @@ staff_reset_password(struct queue *q, json_t *it)
 	queue_say(q, _("The password was reset."), false);
 }
 
+/* ---- 打印学时证明 for several people ------------------------------------------------ */
+
+#define STAFF_CERT_MAX	200	/* people certificate.unit takes at once */
+
+/*
+ * The file name of the session's outbox into fd, slice after slice of
+ * download.get; the bytes written, or -1 with *why set (caller frees).
+ */
+static long long
+staff_download(struct app *a, const char *name, int fd, char **why)
+{
+	struct rpc_error err;
+	long long done = 0;
+
+	for (;;) {
+		json_t *r = app_call(a, "download.get", json_pack("{s:s, s:I}", "name", name,
+		    "offset", (json_int_t)done), &err);
+		const char *b64 = r != NULL ? app_json_str(r, "data") : "";
+		size_t cap = strlen(b64) / 4 * 3 + 3, n = 0;
+		unsigned char *bytes = xmalloc(cap);
+		bool last = r != NULL && json_is_true(json_object_get(r, "eof"));
+
+		if (r == NULL)
+			*why = xstrdup(err.message);
+		else if (sodium_base642bin(bytes, cap, b64, strlen(b64), NULL, &n, NULL,
+		    sodium_base64_VARIANT_ORIGINAL) != 0)
+			*why = xstrdup(_("The download failed."));
+		else if (!app_write_all(fd, (const char *)bytes, n))
+			*why = xstrdup(strerror(errno));
+		free(bytes);
+		json_decref(r);
+		if (*why != NULL)
+			return -1;
+		done += (long long)n;
+		if (last || n == 0)
+			return done;
+	}
+}
+
+/* The jxjy client: the unit's PDF (certificate.unit's reply) saved to a local file. */
+static void
+staff_cert_save(struct queue *q, json_t *made)
+{
+	const char *name = app_json_str(made, "name");
+	char *text, *full = NULL, *why = NULL, sz[32];
+	long long size;
+	int fd;
+
+	text = xasprintf(_("Save the certificates (%lld people, one PDF) to a file on this "
+	    "computer (empty: %s in the current directory)."),
+	    (long long)json_integer_value(json_object_get(made, "people")), name);
+	fd = app_save_file(_("Print certificates"), text, name, &full);
+	free(text);
+	if (fd < 0)
+		return;
+	size = staff_download(q->app, name, fd, &why);
+	if (close(fd) != 0 && why == NULL)
+		why = xstrdup(strerror(errno));
+	if (why != NULL) {
+		unlink(full);		/* no half a PDF left behind */
+		if (!q->app->restart) {
+			text = xasprintf(_("cannot write %s: %s"), full, why);
+			queue_say(q, text, true);
+			free(text);
+		}
+	} else {
+		text = xasprintf(_("Saved %s (%s): certificates of %lld people, a page each."),
+		    full, format_size(size, sz, sizeof sz),
+		    (long long)json_integer_value(json_object_get(made, "people")));
+		queue_say(q, text, false);
+		ui_message(_("Print certificates"), text);
+		free(text);
+	}
+	free(why);
+	free(full);
+}
+
+/*
+ * The served TUI: the PDF waits on the server; the command that fetches
+ * it.  years: as typed ("2025", "2023-2025").
+ */
+static void
+staff_cert_served(struct queue *q, json_t *made, const char *years)
+{
+	const char *name = app_json_str(made, "name");
+	struct rpc_error err;
+	json_t *inbox;
+	char *text, sz[32];
+	long long port;
+
+	if ((inbox = app_call(q->app, "inbox.open", NULL, &err)) == NULL) {
+		if (q->app->restart)
+			return;
+		if (strcmp(err.reason, "not_permitted") != 0) {
+			queue_say(q, err.message, true);
+			return;
+		}
+		/*
+		 * No inbox for administrators (inbox.open is for staff): the ssh
+		 * command makes the same PDF on the administrator's own computer.
+		 */
+		text = xasprintf(_("The certificates of %lld people are made, but a unit "
+		    "administrator cannot fetch files from the TUI served over SSH yet. On your own "
+		    "computer, with your SSH key, run:\n\n  ssh -p PORT %s@HOST certificates %s "
+		    "ID-NUMBER... > unit.pdf\n\n(the same certificates, one PDF with a page each), "
+		    "or use the jxjy client, which saves the PDF."),
+		    (long long)json_integer_value(json_object_get(made, "people")),
+		    app_me_string(q->app, "id_number"), years);
+		ui_pager(_("Print certificates"), text, NULL, NULL);
+		free(text);
+		return;
+	}
+	port = (long long)json_integer_value(json_object_get(inbox, "port"));
+	text = xasprintf(_("The certificates of %lld people (%s, one PDF, a page each) are "
+	    "ready on the server as %s. In another terminal on your own computer, run:\n\n"
+	    "  scp -P %lld %s@%s:%s .\n\nIt can be fetched until this session ends."),
+	    (long long)json_integer_value(json_object_get(made, "people")),
+	    format_size(json_integer_value(json_object_get(made, "size")), sz, sizeof sz),
+	    name, port, app_json_str(inbox, "token"), app_json_str(inbox, "host"), name);
+	ui_pager(_("Print certificates"), text, NULL, NULL);
+	free(text);
+	json_decref(inbox);
+}
+
+/*
+ * "" (last year), "2025" or "2023-2025" into from, to; only the shape is
+ * checked here, which years may be stated is the server's rule.
+ */
+static bool
+staff_cert_years(const char *typed, int *from, int *to)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char tail;
+
+	if (*typed == '\0') {
+		localtime_r(&now, &tm);
+		*from = *to = tm.tm_year + 1900 - 1;
+		return true;
+	}
+	if (strlen(typed) == 9 && sscanf(typed, "%4d-%4d%c", from, to, &tail) == 2)
+		return true;
+	if (strlen(typed) == 4 && sscanf(typed, "%4d%c", from, &tail) == 1) {
+		*to = *from;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * p: the certificates of the selected people (else the one under the
+ * cursor), for the years asked, in one PDF: saved, or offered for scp.
+ */
+static void
+staff_print(struct queue *q)
+{
+	json_t *ids = json_array(), *made;
+	struct rpc_error err;
+	char *text, *answer, years[16];
+	int from, to;
+
+	for (size_t i = 0; i < json_array_size(q->items); i++) {
+		if (q->tagged[i])
+			json_array_append_new(ids, json_integer(json_integer_value(
+			    json_object_get(json_array_get(q->items, i), "account_id"))));
+	}
+	if (json_array_size(ids) == 0 && queue_current(q) != NULL)
+		json_array_append_new(ids, json_integer(json_integer_value(
+		    json_object_get(queue_current(q), "account_id"))));
+	if (json_array_size(ids) == 0 || json_array_size(ids) > STAFF_CERT_MAX) {
+		queue_say(q, json_array_size(ids) == 0 ? _("Nobody to print for.") :
+		    _("At most 200 people at once: select fewer, or use the ssh command "
+		    "certificates."), true);
+		json_decref(ids);
+		return;
+	}
+	text = xasprintf(_("Certificates of %zu people, one PDF with a page each. Which years? "
+	    "Empty: last year. A range such as 2023-2025 states up to 5 years."),
+	    json_array_size(ids));
+	answer = ui_prompt(_("Print certificates"), text, _("Years"), 9);
+	free(text);
+	if (answer == NULL || !staff_cert_years(answer, &from, &to)) {
+		if (answer != NULL)
+			queue_say(q, _("Years are a year such as 2025 or a range such as 2023-2025."),
+			    true);
+		free(answer);
+		json_decref(ids);
+		return;
+	}
+	free(answer);
+	if (from == to)
+		snprintf(years, sizeof years, "%d", from);
+	else
+		snprintf(years, sizeof years, "%d-%d", from, to);
+	queue_say(q, _("Making the certificates..."), false);
+	made = app_call(q->app, "certificate.unit", json_pack("{s:i, s:i, s:o}", "from_year",
+	    from, "to_year", to, "account_ids", ids), &err);
+	if (made == NULL) {
+		if (!q->app->restart)
+			queue_say(q, err.message, true);
+		return;
+	}
+	queue_say(q, "", false);
+	if (q->app->connect == NULL)
+		staff_cert_served(q, made, years);
+	else
+		staff_cert_save(q, made);
+	json_decref(made);
+}
+
 static int
 staff_key(struct queue *q, const struct ui_event *ev)
 {
 	json_t *it = queue_current(q);
+	size_t n = json_array_size(q->items);
+	bool all = true;
 
-	if (ev->type != UI_EV_CHAR || ev->ch != 'r')
+	if (ev->type != UI_EV_CHAR)
 		return 0;
-	queue_say(q, "", false);
-	if (it != NULL && queue_allows(it, "reset_password"))
-		staff_reset_password(q, it);
-	return 1;
+	switch (ev->ch) {
+	case 'r':
+		queue_say(q, "", false);
+		if (it != NULL && queue_allows(it, "reset_password"))
+			staff_reset_password(q, it);
+		return 1;
+	case 'p':
+		queue_say(q, "", false);
+		staff_print(q);
+		return 1;
+	case '*':
+		/* All shown selected, or (when they all are) none. */
+		for (size_t i = 0; i < n; i++)
+			all = all && q->tagged[i];
+		for (size_t i = 0; i < n; i++)
+			q->tagged[i] = !all;
+		return 1;
+	}
+	return 0;
 }
 
 static const struct queue_ops staff_ops = {
@@ -226,11 +465,12 @@ static const struct queue_ops staff_ops = {
 	.head_lines = 1,
 	.total = "total",
 	.count = N_("%s · %lld people"),
+	.tagging = true,
 	.filter = "filter",
 	.empty = N_("The unit has no staff yet."),
 	.empty_filtered = N_("Nobody matches the filter."),
-	.hints = N_("Enter: profile and history  r: reset password  /: filter  F5: reload  "
-	    "Esc: back"),
+	.hints = N_("Enter: profile  r: reset password  Space, *: select  p: print certificates  "
+	    "/: filter  Esc: back"),
 	.keys = staff_keys,
 	.cell = staff_cell,
 	.detail = staff_detail,

@@ -54,19 +54,45 @@ struct pdf_render {
 	cairo_t		*cr;
 	PangoContext	*pango;
 	const char	*code;
+	const char	*verify_at;	/* "-p 2222 host": between "ssh" and "verify" */
 	double		 y;		/* where the next piece goes */
-	int		 page;		/* 1-based */
+	int		 page;		/* 1-based, within one person's certificate */
 };
 
-struct pdf_buffer {
-	char	*data;
-	size_t	 len, size;
+/*
+ * A PDF being made: one cairo surface whose bytes go to write as cairo
+ * makes them (a page's content when the page is done; the fonts, the
+ * outline and the document's information at the end), a person after
+ * another, each from a new page.
+ */
+struct certificate_pdf_stream {
+	cairo_surface_t		*surface;
+	struct pdf_render	 r;
+	certificate_pdf_write_fn write;
+	void			*arg;
+	char			*keywords;	/* the payloads so far, one a line */
+	size_t			 keywords_len;
+	char			*first_code;
+	size_t			 people;
+	bool			 failed;
 };
 
 static cairo_status_t
-pdf_buffer_write(void *closure, const unsigned char *data, unsigned int length)
+pdf_stream_write(void *closure, const unsigned char *data, unsigned int length)
 {
-	struct pdf_buffer *b = closure;
+	struct certificate_pdf_stream *st = closure;
+
+	if (st->failed || st->write(st->arg, (const char *)data, length) != 0) {
+		st->failed = true;
+		return CAIRO_STATUS_WRITE_ERROR;
+	}
+	return CAIRO_STATUS_SUCCESS;
+}
+
+int
+certificate_pdf_buffer_write(void *buffer, const char *data, size_t length)
+{
+	struct certificate_pdf_buffer *b = buffer;
 
 	if (b->len + length > b->size) {
 		b->size = (b->len + length) * 2;
@@ -74,7 +100,7 @@ pdf_buffer_write(void *closure, const unsigned char *data, unsigned int length)
 	}
 	memcpy(b->data + b->len, data, length);
 	b->len += length;
-	return CAIRO_STATUS_SUCCESS;
+	return 0;
 }
 
 /* A string member, or "" (a missing field shows as nothing, never as "(null)"). */
@@ -438,19 +464,18 @@ pdf_qr(struct pdf_render *r, const char *text, double x, double y, double size)
 
 /*
  * The issue block, kept whole on one page: date, issuer, code and how to
- * check it on the left, the QR code on the right.  The host to ask is the
- * facts' verify_host when they name one (the facts do not have to).
+ * check it on the left, the QR code on the right.  The host to ask is not
+ * among the signed facts (a daemon may move): the stream's verify_at.
  */
 static int
 pdf_issue(struct pdf_render *r, const json_t *facts)
 {
-	const char *host = json_string_value(json_object_get(facts, "verify_host"));
 	char *text = xasprintf(
 	    "签发日期：%s\n签发机构：%s\n验证码：%s\n"
 	    "核验：任何人无需账号即可查看本证明所载内容及是否仍然有效：\n"
-	    "ssh -p 2222 %s verify %s",
+	    "ssh %s verify %s",
 	    pdf_str(facts, "issued_at"), pdf_str(facts, "issuer"), r->code,
-	    host != NULL ? host : "<host>", r->code);
+	    r->verify_at, r->code);
 	PangoLayout *layout = pdf_layout(r, text, 10, false, CONTENT_WIDTH - QR_SIZE - 20,
 	    PANGO_ALIGN_LEFT);
 	double h = pdf_layout_height(layout);
@@ -467,60 +492,121 @@ pdf_issue(struct pdf_render *r, const json_t *facts)
 	return rc;
 }
 
-int
-certificate_pdf(const json_t *facts, const char *payload, char **pdf, size_t *len)
+struct certificate_pdf_stream *
+certificate_pdf_stream_begin(const char *verify_at, certificate_pdf_write_fn write, void *arg)
 {
-	struct pdf_buffer out = { 0 };
-	struct pdf_render r = { 0 };
+	struct certificate_pdf_stream *st = xcalloc(1, sizeof *st);
+
+	st->write = write;
+	st->arg = arg;
+	st->surface = cairo_pdf_surface_create_for_stream(pdf_stream_write, st, PAGE_WIDTH,
+	    PAGE_HEIGHT);
+	cairo_pdf_surface_set_metadata(st->surface, CAIRO_PDF_METADATA_CREATOR, "jxjyd");
+	st->r.cr = cairo_create(st->surface);
+	st->r.pango = pango_cairo_create_context(st->r.cr);
+	st->r.verify_at = verify_at;
+	return st;
+}
+
+int
+certificate_pdf_stream_add(struct certificate_pdf_stream *st, const json_t *facts,
+    const char *payload)
+{
+	struct pdf_render *r = &st->r;
 	const json_t *person = json_object_get(facts, "person");
 	const json_t *years = json_object_get(facts, "years");
-	cairo_surface_t *surface;
+	const char *code = json_string_value(json_object_get(facts, "code"));
+
+	if (code == NULL || json_string_value(json_object_get(person, "name")) == NULL ||
+	    (payload != NULL && strchr(payload, '\n') != NULL))
+		return -1;
+	if (st->failed)
+		return -1;
+	if (st->people > 0)
+		cairo_show_page(r->cr);		/* each person from a page of their own */
+	else {
+		st->first_code = xstrdup(code);
+		cairo_pdf_surface_set_metadata(st->surface, CAIRO_PDF_METADATA_AUTHOR,
+		    pdf_str(facts, "issuer"));
+	}
+	st->people++;
+	r->code = code;
+	r->page = 1;
+	r->y = MARGIN;
+	pdf_page_foot(r);
+	pdf_title(r);
+	pdf_person(r, person);
+	for (size_t i = 0; i < json_array_size(years); i++)
+		pdf_year(r, json_array_get(years, i));
+	pdf_records(r, json_object_get(facts, "records"));
+	if (pdf_issue(r, facts) < 0)
+		st->failed = true;
+	if (payload != NULL) {
+		size_t n = strlen(payload);
+
+		st->keywords = xrealloc(st->keywords, st->keywords_len + n + 2);
+		if (st->keywords_len > 0)
+			st->keywords[st->keywords_len++] = '\n';
+		memcpy(st->keywords + st->keywords_len, payload, n + 1);
+		st->keywords_len += n;
+	}
+	r->code = NULL;			/* facts belong to the caller */
+	if (cairo_status(r->cr) != CAIRO_STATUS_SUCCESS)
+		st->failed = true;
+	return st->failed ? -1 : 0;
+}
+
+int
+certificate_pdf_stream_end(struct certificate_pdf_stream *st)
+{
 	char *title;
-	int rc = -1;
+	int rc;
+
+	if (st->people == 1)
+		title = xasprintf("继续教育学时证明 %s", st->first_code);
+	else
+		title = xasprintf("继续教育学时证明（%zu 人）", st->people);
+	cairo_pdf_surface_set_metadata(st->surface, CAIRO_PDF_METADATA_TITLE, title);
+	free(title);
+	if (st->keywords != NULL)
+		cairo_pdf_surface_set_metadata(st->surface, CAIRO_PDF_METADATA_KEYWORDS,
+		    st->keywords);
+	if (st->people > 0)
+		cairo_show_page(st->r.cr);
+	cairo_surface_finish(st->surface);
+	rc = st->people > 0 && !st->failed &&
+	    cairo_surface_status(st->surface) == CAIRO_STATUS_SUCCESS &&
+	    cairo_status(st->r.cr) == CAIRO_STATUS_SUCCESS ? 0 : -1;
+	g_object_unref(st->r.pango);
+	cairo_destroy(st->r.cr);
+	cairo_surface_destroy(st->surface);
+	free(st->keywords);
+	free(st->first_code);
+	free(st);
+	return rc;
+}
+
+int
+certificate_pdf(const json_t *facts, const char *payload, const char *verify_at, char **pdf,
+    size_t *len)
+{
+	struct certificate_pdf_buffer out = { 0 };
+	struct certificate_pdf_stream *st;
+	int rc;
 
 	*pdf = NULL;
 	*len = 0;
-	r.code = json_string_value(json_object_get(facts, "code"));
-	if (r.code == NULL || json_string_value(json_object_get(person, "name")) == NULL)
+	st = certificate_pdf_stream_begin(verify_at, certificate_pdf_buffer_write, &out);
+	rc = certificate_pdf_stream_add(st, facts, payload);
+	if (certificate_pdf_stream_end(st) != 0)
+		rc = -1;
+	if (rc != 0) {
+		free(out.data);
 		return -1;
-	surface = cairo_pdf_surface_create_for_stream(pdf_buffer_write, &out, PAGE_WIDTH,
-	    PAGE_HEIGHT);
-	title = xasprintf("继续教育学时证明 %s", r.code);
-	cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, title);
-	free(title);
-	cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_AUTHOR,
-	    pdf_str(facts, "issuer"));
-	cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "jxjyd");
-	if (payload != NULL)
-		cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_KEYWORDS, payload);
-	r.cr = cairo_create(surface);
-	r.pango = pango_cairo_create_context(r.cr);
-	r.page = 1;
-	r.y = MARGIN;
-	pdf_page_foot(&r);
-
-	pdf_title(&r);
-	pdf_person(&r, person);
-	for (size_t i = 0; i < json_array_size(years); i++)
-		pdf_year(&r, json_array_get(years, i));
-	pdf_records(&r, json_object_get(facts, "records"));
-	if (pdf_issue(&r, facts) < 0)
-		goto out;
-	cairo_show_page(r.cr);
-	cairo_surface_finish(surface);
-	if (cairo_surface_status(surface) != CAIRO_STATUS_SUCCESS ||
-	    cairo_status(r.cr) != CAIRO_STATUS_SUCCESS)
-		goto out;
+	}
 	*pdf = out.data;
 	*len = out.len;
-	out.data = NULL;
-	rc = 0;
-out:
-	g_object_unref(r.pango);
-	cairo_destroy(r.cr);
-	cairo_surface_destroy(surface);
-	free(out.data);
-	return rc;
+	return 0;
 }
 
 /* Reading the payload back. */

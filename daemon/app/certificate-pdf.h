@@ -20,11 +20,54 @@
  * Render facts to a PDF: one A4 page, more when the records do not fit
  * (the records' table goes on with its header repeated; nothing is cut).
  * Text wider than its cell wraps.  payload (ASCII, may be NULL) goes into
- * the document's Keywords.  Returns 0 and gives *pdf (malloc'd, *len bytes)
- * to the caller; -1 when facts lack what a certificate must state (code,
- * person.name) or cairo fails, with *pdf NULL.
+ * the document's Keywords.  verify_at is what the page prints between
+ * "ssh" and "verify CODE" ("-p 2222 jxjy.example.cn": certificates_verify_at).
+ * Returns 0 and gives *pdf (malloc'd, *len bytes) to the caller; -1 when
+ * facts lack what a certificate must state (code, person.name) or cairo
+ * fails, with *pdf NULL.
  */
-int	certificate_pdf(const json_t *facts, const char *payload, char **pdf, size_t *len);
+int	certificate_pdf(const json_t *facts, const char *payload, const char *verify_at,
+	    char **pdf, size_t *len);
+
+/*
+ * Several people's certificates in one PDF, made as it is sent: each
+ * person's certificate starts on a page of its own (its own code, QR code
+ * and foot), and the bytes go to write as cairo makes them, so that what
+ * is held does not grow with the pages (only the payloads do, a line each:
+ * the document's Keywords are written at its end).
+ *
+ * The Keywords of a PDF of several people hold their payloads in page
+ * order, one a line ('\n' between them; a payload never holds one: it is
+ * compact JSON and base64), so `jxjyd verify` checks each person's; a PDF
+ * of one person is exactly certificate_pdf's.
+ *
+ * write gets arg and the next bytes; it returns 0, or -1 to stop (the
+ * reader went away): every later call then fails.  verify_at must outlive
+ * the stream; facts and payload are used only during _add.
+ */
+typedef int (*certificate_pdf_write_fn)(void *arg, const char *data, size_t len);
+struct certificate_pdf_stream;
+
+struct certificate_pdf_stream *certificate_pdf_stream_begin(const char *verify_at,
+	    certificate_pdf_write_fn write, void *arg);
+
+/* A PDF gathered in memory: a write function for the stream, and its buffer (data: caller frees). */
+struct certificate_pdf_buffer {
+	char	*data;
+	size_t	 len, size;
+};
+
+int	certificate_pdf_buffer_write(void *buffer, const char *data, size_t len);
+
+/* One person's certificate on new pages; 0, or -1 (bad facts, or the stream failed). */
+int	certificate_pdf_stream_add(struct certificate_pdf_stream *st, const json_t *facts,
+	    const char *payload);
+
+/*
+ * Finish the document (fonts, Keywords, trailer: written now) and free st.
+ * Returns 0, or -1 when no one was added or anything failed on the way.
+ */
+int	certificate_pdf_stream_end(struct certificate_pdf_stream *st);
 
 /*
  * The payload certificate_pdf put into a PDF's Keywords, from the file's

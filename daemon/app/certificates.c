@@ -29,6 +29,7 @@
 
 #include <sodium.h>
 
+#include "certificate-pdf.h"
 #include "certificates.h"
 #include "completion.h"
 #include "config.h"
@@ -37,6 +38,7 @@
 #include "forms.h"
 #include "log.h"
 #include "messages.h"
+#include "text.h"
 #include "xmalloc.h"
 
 #define CERTIFICATE_B64	sodium_base64_VARIANT_URLSAFE_NO_PADDING
@@ -175,6 +177,34 @@ const char *
 certificates_key_id(void)
 {
 	return certificates_key.key_id;
+}
+
+char *
+certificates_verify_at(const struct config *cfg)
+{
+	const char *value = cfg->cert_verify_host, *colon;
+	char host[256];
+	int port = cfg->port;
+
+	if (value == NULL || *value == '\0') {
+		if (gethostname(host, sizeof host) != 0 || host[0] == '\0')
+			snprintf(host, sizeof host, "localhost");
+		host[sizeof host - 1] = '\0';
+	} else {
+		/* "[v6]:port", "host:port", "host" (config.c has checked the form). */
+		colon = strrchr(value, *value == '[' ? ']' : ':');
+		if (*value == '[')
+			colon = colon != NULL && colon[1] == ':' ? colon + 1 : NULL;
+		snprintf(host, sizeof host, "%.*s", colon != NULL ? (int)(colon - value) :
+		    (int)strlen(value), value);
+		if (colon != NULL)
+			port = atoi(colon + 1);
+	}
+	if (*host == '[') {		/* ssh takes an IPv6 address bare */
+		memmove(host, host + 1, strlen(host));
+		host[strcspn(host, "]")] = '\0';
+	}
+	return port == 22 ? xstrdup(host) : xasprintf("-p %d %s", port, host);
 }
 
 char *
@@ -727,5 +757,179 @@ certificates_verify(struct db_conn *db, const struct config *cfg, const char *co
 		out->state = CERTIFICATE_NO_LONGER_VALID;
 	else
 		out->state = CERTIFICATE_VALID;
+	return 0;
+}
+
+char *
+certificates_signed_payload(const struct certificate *c)
+{
+	char *facts = certificates_payload(c->facts);
+	char *payload = xasprintf("%s.%s.%s", facts, c->key_id, c->signature);
+
+	free(facts);
+	return payload;
+}
+
+/*
+ * The unit's staff a batch covers when nobody is named: $1 unit, $2 a
+ * department's id or NULL, $3 a department's name or NULL; active staff,
+ * in the order `staff` lists them.
+ */
+DB_STMT(certificates_unit_all_stmt,
+    "SELECT a.id FROM accounts a LEFT JOIN departments d ON d.id = a.department_id"
+    " WHERE a.unit_code = $1 AND a.role = 'staff' AND a.state = 'active'"
+    " AND ($2::bigint IS NULL OR a.department_id = $2::bigint)"
+    " AND ($3::text IS NULL OR d.name = $3::text)"
+    " ORDER BY d.name COLLATE zh_pinyin NULLS LAST, a.name COLLATE zh_pinyin, a.id_number");
+
+/* Whether the unit $1 has a department of id $2 or name $3. */
+DB_STMT(certificates_unit_department_stmt,
+    "SELECT 1 FROM departments WHERE unit_code = $1"
+    " AND ($2::bigint IS NULL OR id = $2::bigint) AND ($3::text IS NULL OR name = $3::text)");
+
+/*
+ * Named people ($2: ID numbers as a text[], or $3: account ids as a
+ * bigint[]) in the order named, each with the account it is in the unit
+ * $1, or NULL: the position (1-based) and the account id.
+ */
+DB_STMT(certificates_unit_named_stmt,
+    "SELECT n.i, a.id FROM unnest(COALESCE($2::text[], '{}'::text[])) WITH ORDINALITY n(v, i)"
+    " LEFT JOIN accounts a ON a.id_number = n.v AND a.unit_code = $1"
+    "  AND a.role = 'staff' AND a.state IN ('active', 'disabled')"
+    " UNION ALL"
+    " SELECT n.i, a.id FROM unnest(COALESCE($3::bigint[], '{}'::bigint[])) WITH ORDINALITY"
+    "  n(v, i)"
+    " LEFT JOIN accounts a ON a.id = n.v AND a.unit_code = $1"
+    "  AND a.role = 'staff' AND a.state IN ('active', 'disabled')"
+    " ORDER BY 1");
+
+/* A PostgreSQL array literal of texts or numbers: {"a","b"}. Caller frees. */
+static char *
+certificates_array(const char *const *texts, const int64_t *numbers, size_t n)
+{
+	struct text_buf b = { 0 };
+
+	text_buf_printf(&b, "{");
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			text_buf_printf(&b, ",");
+		if (texts == NULL) {
+			text_buf_printf(&b, "%lld", (long long)numbers[i]);
+			continue;
+		}
+		/* Quoted, with " and \\ escaped: an ID number as typed, not yet checked. */
+		text_buf_printf(&b, "\"");
+		for (const char *p = texts[i]; *p != '\0'; p++)
+			text_buf_printf(&b, "%s%c", *p == '"' || *p == '\\' ? "\\" : "", *p);
+		text_buf_printf(&b, "\"");
+	}
+	text_buf_printf(&b, "}");
+	return b.data;
+}
+
+long
+certificates_unit_people(struct db_conn *db, const struct certificates_unit_query *q,
+    int64_t **accounts, size_t **strangers, size_t *n_strangers)
+{
+	char dept[24], *names = NULL, *ids = NULL;
+	const char *params[3] = { q->unit_code, NULL, NULL };
+	bool named = q->n_id_numbers > 0 || q->n_account_ids > 0;
+	PGresult *res = NULL;
+	long rc = -1, n;
+
+	*accounts = NULL;
+	*strangers = NULL;
+	*n_strangers = 0;
+	if (named) {
+		if (q->n_id_numbers > 0)
+			params[1] = names = certificates_array(q->id_numbers, NULL,
+			    q->n_id_numbers);
+		if (q->n_account_ids > 0)
+			params[2] = ids = certificates_array(NULL, q->account_ids,
+			    q->n_account_ids);
+		res = db_exec(db, &certificates_unit_named_stmt, 3, params);
+	} else {
+		if (q->department_id > 0) {
+			snprintf(dept, sizeof dept, "%lld", (long long)q->department_id);
+			params[1] = dept;
+		}
+		params[2] = q->department_name;
+		if (params[1] != NULL || params[2] != NULL) {
+			if ((res = db_exec(db, &certificates_unit_department_stmt, 3,
+			    params)) == NULL)
+				goto out;
+			n = PQntuples(res);
+			PQclear(res);
+			res = NULL;
+			if (n == 0) {
+				rc = CERTIFICATES_UNIT_NO_DEPARTMENT;
+				goto out;
+			}
+		}
+		res = db_exec(db, &certificates_unit_all_stmt, 3, params);
+	}
+	if (res == NULL)
+		goto out;
+	n = PQntuples(res);
+	if (q->most > 0 && (size_t)n > q->most) {
+		rc = CERTIFICATES_UNIT_TOO_MANY;
+		goto out;
+	}
+	*accounts = xcalloc(n > 0 ? (size_t)n : 1, sizeof **accounts);
+	rc = 0;
+	for (long i = 0; i < n; i++) {
+		int col = named ? 1 : 0;
+		int64_t id;
+		bool twice = false;
+
+		if (PQgetisnull(res, (int)i, col)) {
+			*strangers = xrealloc(*strangers, (*n_strangers + 1) * sizeof **strangers);
+			(*strangers)[(*n_strangers)++] = strtoul(PQgetvalue(res, (int)i, 0), NULL,
+			    10) - 1;
+			continue;
+		}
+		id = strtoll(PQgetvalue(res, (int)i, col), NULL, 10);
+		for (long k = 0; k < rc && !twice; k++)
+			twice = (*accounts)[k] == id;
+		if (!twice)
+			(*accounts)[rc++] = id;
+	}
+	if (*n_strangers > 0) {
+		rc = CERTIFICATES_UNIT_STRANGERS;
+		free(*accounts);
+		*accounts = NULL;
+	}
+out:
+	PQclear(res);
+	free(names);
+	free(ids);
+	return rc;
+}
+
+int
+certificates_unit_pdf(struct db_conn *db, const struct config *cfg,
+    const int64_t *accounts, size_t n, int from, int to, int64_t issued_by,
+    struct certificate_pdf_stream *st, struct certificates_unit_done *done)
+{
+	memset(done, 0, sizeof *done);
+	for (size_t i = 0; i < n; i++) {
+		struct certificate cert;
+		char *payload;
+		int rc = certificates_issue(db, cfg, accounts[i], from, to, issued_by, &cert);
+
+		if (rc == CERTIFICATES_YEARS_NOT_RECORDED || rc == CERTIFICATES_NO_ACCOUNT) {
+			done->skipped++;	/* no account: left the unit meanwhile */
+			continue;
+		}
+		if (rc != 0)
+			return -1;
+		payload = certificates_signed_payload(&cert);
+		rc = certificate_pdf_stream_add(st, cert.facts, payload);
+		free(payload);
+		certificate_free(&cert);
+		if (rc != 0)
+			return -2;
+		done->people++;
+	}
 	return 0;
 }

@@ -61,6 +61,15 @@ bool	certificates_signature_ok(const struct config *cfg, const json_t *facts,
  */
 bool	certificates_code_normalise(const char *typed, char out[CERTIFICATE_CODE_SIZE]);
 
+/*
+ * What a certificate's page prints between "ssh" and "verify CODE": "-p
+ * PORT HOST", or "HOST" for port 22.  HOST and PORT are
+ * certificates.verify_host's; unset, HOST is this machine's name
+ * (gethostname) and PORT the daemon's port (a port missing from
+ * verify_host is the daemon's too).  Caller frees.
+ */
+char	*certificates_verify_at(const struct config *cfg);
+
 /* An ID number as certificates show it: "4101**********1573". Caller frees. */
 char	*certificates_mask_id_number(const char *id_number);
 
@@ -91,6 +100,66 @@ enum {
  */
 int	certificates_issue(struct db_conn *db, const struct config *cfg, int64_t account_id,
 	    int from_year, int to_year, int64_t issued_by, struct certificate *out);
+
+/* The payload a certificate's PDF carries: "FACTS.KEYID.SIGNATURE". Caller frees. */
+char	*certificates_signed_payload(const struct certificate *c);
+
+/*
+ * Whom a unit's certificates at once (certificates_unit_people) cover:
+ * the named people (ID numbers, or account ids), else every active staff
+ * member of the unit, or of one of its departments (by id or by name).
+ */
+struct certificates_unit_query {
+	const char		*unit_code;
+	int64_t			 department_id;		/* > 0: that department's */
+	const char		*department_name;	/* non-NULL: that department's */
+	const char *const	*id_numbers;
+	size_t			 n_id_numbers;
+	const int64_t		*account_ids;
+	size_t			 n_account_ids;
+	size_t			 most;			/* people at most; 0: no bound */
+};
+
+/* What certificates_unit_people may answer besides a count and -1. */
+enum {
+	CERTIFICATES_UNIT_STRANGERS = -2,	/* named people not of the unit: *strangers */
+	CERTIFICATES_UNIT_NO_DEPARTMENT = -3,	/* no such department in the unit */
+	CERTIFICATES_UNIT_TOO_MANY = -4,	/* more than q->most */
+};
+
+/*
+ * The account ids q covers into *accounts (malloc'd, caller frees), in the
+ * order of the unit's lists (department, then name, as `staff` prints
+ * them; named people in the order named, each once).  Named people must
+ * be staff of the unit (active or disabled): those who are not are
+ * refused all alike, whether they exist elsewhere or not, and their
+ * positions in id_numbers / account_ids go to *strangers (malloc'd, caller
+ * frees; *n_strangers of them).  Returns the number of accounts (0 is
+ * possible), -1 on a database error, or CERTIFICATES_UNIT_*.
+ */
+long	certificates_unit_people(struct db_conn *db, const struct certificates_unit_query *q,
+	    int64_t **accounts, size_t **strangers, size_t *n_strangers);
+
+struct certificate_pdf_stream;
+
+/* What certificates_unit_pdf did. */
+struct certificates_unit_done {
+	size_t	people;		/* certificates put into the PDF */
+	size_t	skipped;	/* people without records in the years (none to state) */
+};
+
+/*
+ * Issue the certificates of accounts for from..to by issued_by, one after
+ * the other (each in its own transaction, as certificates_issue), and add
+ * each to st as it is made, so that only one person's facts are held at a
+ * time.  A person whose records begin after from (CERTIFICATES_YEARS_NOT_
+ * RECORDED) is skipped and counted.  Returns 0, -1 on a database error,
+ * or -2 when st failed (the reader went away): what was issued stays
+ * issued.
+ */
+int	certificates_unit_pdf(struct db_conn *db, const struct config *cfg,
+	    const int64_t *accounts, size_t n, int from, int to, int64_t issued_by,
+	    struct certificate_pdf_stream *st, struct certificates_unit_done *done);
 
 enum certificate_state {
 	CERTIFICATE_UNKNOWN,		/* no certificate has the code */

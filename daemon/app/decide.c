@@ -54,9 +54,10 @@ decide_trim(const char *s)
 
 /* Decide every record of ids as d says; call->result gets the results. */
 static int
-decide_each(struct rpc_call *call, const struct decide_kind *kind, const struct decision *d)
+decide_each(struct rpc_call *call, const struct decide_kind *kind, const struct decision *d,
+    const json_t *ids)
 {
-	json_t *ids = json_object_get(call->params, kind->ids), *results, *item, *v;
+	json_t *results, *item, *v;
 	size_t i;
 	int done = 0;
 
@@ -83,13 +84,12 @@ decide_each(struct rpc_call *call, const struct decide_kind *kind, const struct 
 	return 0;
 }
 
-/* Decide the records of call as approve says. */
-static int
-decide_batch(struct rpc_call *call, bool approve)
+int
+decide_records(struct rpc_call *call, const struct decide_kind *kind, const json_t *ids,
+    bool approve)
 {
-	const struct decide_kind *kind = call->method->data;
 	struct decision d = {
-		.key = kind->key, .db = call->db, .unit = call->session->unit_code,
+		.key = kind->key, .db = call->db, .unit = call->session->unit_code, .cfg = call->cfg,
 		.to_state = approve ? kind->approved : "rejected",
 		.action = approve ? "approve" : "reject", .lang = call->session->lang,
 	};
@@ -112,10 +112,19 @@ decide_batch(struct rpc_call *call, bool approve)
 	snprintf(actor, sizeof actor, "%lld", (long long)call->session->account_id);
 	d.actor = actor;
 	d.reason = reason;
-	rc = decide_each(call, kind, &d);
+	rc = decide_each(call, kind, &d, ids);
 out:
 	free(reason);
 	return rc;
+}
+
+/* Decide the records the call's ids parameter names, as approve says. */
+static int
+decide_batch(struct rpc_call *call, bool approve)
+{
+	const struct decide_kind *kind = call->method->data;
+
+	return decide_records(call, kind, json_object_get(call->params, kind->ids), approve);
 }
 
 int

@@ -21,6 +21,7 @@
 #include "messages.h"
 #include "rpc.h"
 
+struct config;
 struct db_conn;
 
 #define DECIDE_BATCH_MAX	200	/* ids per decision call */
@@ -44,6 +45,7 @@ struct decision {
 	const char	*action;	/* "approve" or "reject", as audited */
 	const char	*reason;	/* a rejection's reason, or NULL */
 	enum lang	 lang;
+	const struct config *cfg;	/* in force for the call (a claim's review) */
 };
 
 /*
@@ -112,5 +114,13 @@ struct decide_kind {
  */
 int	decide_approve(struct rpc_call *call);
 int	decide_reject(struct rpc_call *call);
+
+/*
+ * Decide the records ids (a JSON array of ids, found by the caller: a
+ * class's pending records) of kind as approve says, a rejection with the
+ * call's "reason": as decide_approve and decide_reject.
+ */
+int	decide_records(struct rpc_call *call, const struct decide_kind *kind, const json_t *ids,
+	    bool approve);
 
 #endif

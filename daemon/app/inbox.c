@@ -33,6 +33,13 @@
  * whose connection ended before the close is "failed" -- its bytes are
  * freed at once, it is neither listed as complete nor attachable, and it
  * leaves the inbox when its handle closes.
+ *
+ * The other way: files the daemon handed to the owner's session (outbox.c,
+ * e.g. certificate.pdf's PDF) are listed beside the uploads and can be
+ * opened read-only, by name alone (no path reaches anything else), so
+ * `scp -P 2222 inbox-TOKEN@host:学时证明-2025.pdf .` fetches one.  A read
+ * handle holds the name and the file's serial, never its bytes: each read
+ * copies its slice under the outbox's lock.  Uploads are never read back.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -58,6 +65,7 @@
 #include "inbox.h"
 #include "log.h"
 #include "messages.h"
+#include "outbox.h"
 #include "rpc.h"
 #include "session.h"
 #include "text.h"
@@ -73,6 +81,7 @@
 #define INBOX_BUDGET		(256u * 1024 * 1024)	/* bytes held by all inboxes */
 #define INBOX_SFTP_HANDLES	16		/* open handles per SFTP session */
 #define INBOX_POLL_MS		500		/* how often a waiting SFTP session looks up */
+#define INBOX_READ_MAX		65536		/* bytes of one SFTP read reply */
 
 struct inbox_file {
 	char		*name;
@@ -621,13 +630,20 @@ const struct rpc_method rpc_inbox_methods[] = {
 
 /* --- the SFTP server ----------------------------------------------------- */
 
-enum inbox_handle_kind { HANDLE_FREE, HANDLE_FILE, HANDLE_DIR };
+enum inbox_handle_kind { HANDLE_FREE, HANDLE_FILE, HANDLE_DIR, HANDLE_READ };
 
 struct inbox_handle {
 	enum inbox_handle_kind kind;
 	struct inbox_file *file;	/* HANDLE_FILE: its writers counts us */
 	bool		 append;
 	bool		 listed;	/* HANDLE_DIR: READDIR has answered once */
+	/*
+	 * HANDLE_READ: a file of the owner's outbox, by name and version.  A
+	 * reader holds no bytes (outbox_read copies each slice), so one that
+	 * never reads costs nothing but its slot until the session ends.
+	 */
+	char		*name;
+	uint64_t	 serial;
 };
 
 struct inbox_sftp {
@@ -638,6 +654,7 @@ struct inbox_sftp {
 	struct inbox	*ib;		/* NULL: a wrong token, everything is refused */
 	struct inbox_handle handles[INBOX_SFTP_HANDLES];
 	unsigned long	 bytes;		/* written, for the log */
+	unsigned long	 bytes_read;	/* read from the outbox, for the log */
 };
 
 /* Look an inbox up by token and take a reference; NULL when none is open. */
@@ -688,14 +705,20 @@ inbox_sftp_attr_dir(struct sftp_attributes_struct *a)
 }
 
 static void
-inbox_sftp_attr_file(struct sftp_attributes_struct *a, const struct inbox_file *f)
+inbox_sftp_attr_size(struct sftp_attributes_struct *a, size_t size)
 {
 	memset(a, 0, sizeof *a);
 	a->flags = SSH_FILEXFER_ATTR_PERMISSIONS | SSH_FILEXFER_ATTR_SIZE |
 	    SSH_FILEXFER_ATTR_ACMODTIME;
 	a->permissions = S_IFREG | 0600;
-	a->size = f->size;
+	a->size = size;
 	a->atime = a->mtime = (uint32_t)time(NULL);
+}
+
+static void
+inbox_sftp_attr_file(struct sftp_attributes_struct *a, const struct inbox_file *f)
+{
+	inbox_sftp_attr_size(a, f->size);
 }
 
 /* A handle string naming slot i. */
@@ -746,6 +769,7 @@ inbox_sftp_handle_close(struct inbox *ib, struct inbox_handle *h, bool clean)
 				inbox_drop(ib, i);
 		}
 	}
+	free(h->name);
 	memset(h, 0, sizeof *h);
 }
 
@@ -771,6 +795,84 @@ inbox_sftp_handle_new(struct inbox_sftp *st)
 	return -1;
 }
 
+/*
+ * Read from the outbox of st's inbox's owner (outbox_read's contract);
+ * -1 also once the owner's session has ended.
+ */
+static int
+inbox_sftp_outbox_read(struct inbox_sftp *st, const char *name, uint64_t serial,
+    uint64_t offset, char *buf, size_t max, size_t *got, size_t *size, uint64_t *found)
+{
+	int rc = -1;
+
+	*got = *size = 0;
+	pthread_mutex_lock(&inbox_lock);
+	if (st->ib->owner != NULL)
+		rc = outbox_read(st->ib->owner, name, serial, offset, buf, max, got, size, found);
+	pthread_mutex_unlock(&inbox_lock);
+	return rc;
+}
+
+/*
+ * Open a file the daemon handed to the owner (outbox.h) for reading: only
+ * the owner's outbox is looked in, by a name that is no path, so a token
+ * reaches its own session's files and nothing else.  What was uploaded is
+ * never read back.
+ */
+static void
+inbox_sftp_open_read(struct inbox_sftp *st, sftp_client_message msg, const char *name)
+{
+	uint64_t serial = 0;
+	ssh_string handle;
+	size_t got, size;
+	int slot;
+
+	if (name == NULL || !outbox_name_valid(name) ||
+	    inbox_sftp_outbox_read(st, name, 0, 0, NULL, 0, &got, &size, &serial) != 0) {
+		sftp_reply_status(msg, SSH_FX_NO_SUCH_FILE,
+		    "no such file to download: make it again in the application");
+		return;
+	}
+	if ((slot = inbox_sftp_handle_new(st)) < 0 ||
+	    (handle = inbox_sftp_handle_string((size_t)slot)) == NULL) {
+		sftp_reply_status(msg, SSH_FX_FAILURE, "too many open files");
+		return;
+	}
+	st->handles[slot] = (struct inbox_handle){ .kind = HANDLE_READ, .name = xstrdup(name),
+	    .serial = serial };
+	log_info("session %lu: downloading %s (%zu bytes)", st->s->serial, name, size);
+	sftp_reply_handle(msg, handle);
+	ssh_string_free(handle);
+}
+
+/* A slice of a file being downloaded; EOF at its end. */
+static void
+inbox_sftp_read(struct inbox_sftp *st, sftp_client_message msg)
+{
+	struct inbox_handle *h = inbox_sftp_handle_get(st, msg->handle, HANDLE_READ);
+	size_t max = msg->len < INBOX_READ_MAX ? msg->len : INBOX_READ_MAX, got, size;
+	char *buf;
+
+	if (h == NULL) {
+		sftp_reply_status(msg, SSH_FX_INVALID_HANDLE, "no such handle");
+		return;
+	}
+	buf = xmalloc(INBOX_READ_MAX);
+	if (inbox_sftp_outbox_read(st, h->name, h->serial, msg->offset, buf, max, &got, &size,
+	    NULL) != 0) {
+		/* Replaced by a newer one, or gone with the session: no mixed file. */
+		sftp_reply_status(msg, SSH_FX_NO_SUCH_FILE,
+		    "the file was replaced or removed: download it again");
+	} else if (got == 0) {
+		sftp_reply_status(msg, SSH_FX_EOF, NULL);
+	} else {
+		sftp_reply_data(msg, buf, (int)got);
+		st->bytes_read += got;
+	}
+	sodium_memzero(buf, got);
+	free(buf);
+}
+
 static void
 inbox_sftp_open(struct inbox_sftp *st, sftp_client_message msg)
 {
@@ -783,9 +885,13 @@ inbox_sftp_open(struct inbox_sftp *st, sftp_client_message msg)
 	ssh_string handle;
 	int slot;
 
+	if (flags & SSH_FXF_READ && !(flags & SSH_FXF_WRITE)) {
+		inbox_sftp_open_read(st, msg, name);
+		return;
+	}
 	if (flags & SSH_FXF_READ || !(flags & SSH_FXF_WRITE)) {
 		sftp_reply_status(msg, SSH_FX_PERMISSION_DENIED,
-		    "the inbox takes uploads only; nothing can be read from it");
+		    "a file is either uploaded or downloaded, not both");
 		return;
 	}
 	if (name == NULL || *name == '\0' || !inbox_name_valid(name)) {
@@ -881,6 +987,8 @@ inbox_sftp_stat(struct inbox_sftp *st, sftp_client_message msg)
 	struct sftp_attributes_struct a;
 	const char *name = inbox_sftp_path_name(msg->filename);
 	struct inbox_file *f;
+	size_t got, size;
+	bool found;
 
 	if (name != NULL && *name == '\0') {
 		inbox_sftp_attr_dir(&a);
@@ -892,7 +1000,14 @@ inbox_sftp_stat(struct inbox_sftp *st, sftp_client_message msg)
 	if (f != NULL)
 		inbox_sftp_attr_file(&a, f);
 	pthread_mutex_unlock(&inbox_lock);
-	if (f == NULL)
+	found = f != NULL;
+	/* Else a file to download (which scp and sftp look at first). */
+	if (!found && name != NULL && outbox_name_valid(name) &&
+	    inbox_sftp_outbox_read(st, name, 0, 0, NULL, 0, &got, &size, NULL) == 0) {
+		inbox_sftp_attr_size(&a, size);
+		found = true;
+	}
+	if (!found)
 		sftp_reply_status(msg, SSH_FX_NO_SUCH_FILE, "no such file");
 	else
 		sftp_reply_attr(msg, &a);
@@ -913,6 +1028,26 @@ inbox_sftp_realpath(struct inbox_sftp *st, sftp_client_message msg)
 	inbox_sftp_attr_dir(&a);
 	sftp_reply_name(msg, path, &a);
 	free(path);
+}
+
+struct inbox_listing {
+	sftp_client_message msg;
+	int		 n;
+};
+
+/* A file of the outbox in a READDIR reply (outbox_each's callback). */
+static void
+inbox_sftp_list_outbox(const char *name, size_t size, void *arg)
+{
+	struct inbox_listing *l = arg;
+	struct sftp_attributes_struct a;
+	char longname[512];
+
+	inbox_sftp_attr_size(&a, size);
+	snprintf(longname, sizeof longname, "-r--------    1 jxjy     jxjy     %10zu %s", size,
+	    name);
+	sftp_reply_names_add(l->msg, name, longname, &a);
+	l->n++;
 }
 
 static void
@@ -943,6 +1078,12 @@ inbox_sftp_readdir(struct inbox_sftp *st, sftp_client_message msg)
 		    f->size, f->name);
 		sftp_reply_names_add(msg, f->name, longname, &a);
 		n++;
+	}
+	if (st->ib->owner != NULL) {
+		struct inbox_listing l = { .msg = msg };
+
+		outbox_each(st->ib->owner, inbox_sftp_list_outbox, &l);
+		n += l.n;
 	}
 	pthread_mutex_unlock(&inbox_lock);
 	if (n == 0)
@@ -1009,6 +1150,16 @@ inbox_sftp_handle_message(struct inbox_sftp *st, sftp_client_message msg)
 			pthread_mutex_unlock(&inbox_lock);
 		} else if ((h = inbox_sftp_handle_get(st, msg->handle, HANDLE_DIR)) != NULL) {
 			inbox_sftp_attr_dir(&a);
+		} else if ((h = inbox_sftp_handle_get(st, msg->handle, HANDLE_READ)) != NULL) {
+			size_t got, size;
+
+			if (inbox_sftp_outbox_read(st, h->name, h->serial, 0, NULL, 0, &got,
+			    &size, NULL) != 0) {
+				sftp_reply_status(msg, SSH_FX_NO_SUCH_FILE,
+				    "the file was replaced or removed: download it again");
+				break;
+			}
+			inbox_sftp_attr_size(&a, size);
 		}
 		if (h == NULL)
 			sftp_reply_status(msg, SSH_FX_INVALID_HANDLE, "no such handle");
@@ -1023,8 +1174,9 @@ inbox_sftp_handle_message(struct inbox_sftp *st, sftp_client_message msg)
 		break;
 	case SSH_FXP_CLOSE:
 		pthread_mutex_lock(&inbox_lock);
-		if ((h = inbox_sftp_handle_get(st, msg->handle, HANDLE_FILE)) == NULL)
-			h = inbox_sftp_handle_get(st, msg->handle, HANDLE_DIR);
+		if ((h = inbox_sftp_handle_get(st, msg->handle, HANDLE_FILE)) == NULL &&
+		    (h = inbox_sftp_handle_get(st, msg->handle, HANDLE_DIR)) == NULL)
+			h = inbox_sftp_handle_get(st, msg->handle, HANDLE_READ);
 		if (h != NULL)
 			inbox_sftp_handle_close(st->ib, h, true);
 		pthread_mutex_unlock(&inbox_lock);
@@ -1057,8 +1209,7 @@ inbox_sftp_handle_message(struct inbox_sftp *st, sftp_client_message msg)
 		inbox_sftp_remove(st, msg);
 		break;
 	case SSH_FXP_READ:
-		sftp_reply_status(msg, SSH_FX_PERMISSION_DENIED,
-		    "nothing can be read from the inbox");
+		inbox_sftp_read(st, msg);
 		break;
 	default:
 		sftp_reply_status(msg, SSH_FX_OP_UNSUPPORTED, "not supported by the inbox");
@@ -1178,8 +1329,8 @@ out:
 			inbox_sftp_handle_close(st.ib, &st.handles[i], false);
 		inbox_unref(st.ib);
 		pthread_mutex_unlock(&inbox_lock);
-		log_info("session %lu: sftp ended: %d requests, %lu bytes written", s->serial,
-		    requests, st.bytes);
+		log_info("session %lu: sftp ended: %d requests, %lu bytes written, %lu read",
+		    s->serial, requests, st.bytes, st.bytes_read);
 	}
 	if (st.sftp != NULL)
 		sftp_server_free(st.sftp);

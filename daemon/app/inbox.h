@@ -10,6 +10,11 @@
  * the declaration screen then offers the files it holds.  The inbox lives
  * as long as the session that opened it.  A file whose transfer did not
  * end with a clean close after successful writes is never offered.
+ *
+ * The same token also fetches what the daemon handed to that session
+ * (outbox.h), read-only:
+ *     scp -P 2222 inbox-K7TA9XQ2@host:学时证明-2025.pdf .
+ * What was uploaded is never read back.
  */
 #ifndef JXJYD_INBOX_H
 #define JXJYD_INBOX_H

@@ -862,6 +862,33 @@ decl_delete(struct rpc_call *call)
 
 /* ---- reading --------------------------------------------------------------------- */
 
+/*
+ * A base record's base and class as one JSON column ({base, class}), NULL
+ * for the person's own: a subquery, so that the statements that read rows
+ * need no join of their own.
+ */
+#define DECL_BASE_COLUMN \
+	"(SELECT json_build_object('base', json_build_object('code', b.code, 'name', b.name)," \
+	" 'class', json_build_object('id', c.id, 'name', c.name, 'start_date', c.start_date," \
+	" 'end_date', c.end_date))::text" \
+	" FROM base_classes c JOIN bases b ON b.code = c.base_code WHERE c.id = d.class_id)"
+
+/*
+ * Add the base and class of a base record from column col (DECL_BASE_COLUMN)
+ * to item: base {code, name}, class {id, name, start_date, end_date}; JSON
+ * null for the person's own records.
+ */
+static void
+decl_base_members(json_t *item, const PGresult *res, int r, int col)
+{
+	json_t *v = decl_json(res, r, col);
+
+	json_object_set(item, "base", json_is_object(v) ? json_object_get(v, "base") : json_null());
+	json_object_set(item, "class", json_is_object(v) ? json_object_get(v, "class") :
+	    json_null());
+	json_decref(v);
+}
+
 /* The columns of a list row; the person's list and the queue share them. */
 #define DECL_ROW_COLUMNS \
 	"d.id, d.form_code, f.definition->>'name', f.definition->>'counts', d.year," \
@@ -869,14 +896,14 @@ decl_delete(struct rpc_call *call)
 	" d.fields ->> (f.definition #>> '{fields,0,key}'), d.reject_reason," \
 	" EXISTS (SELECT 1 FROM attachments x WHERE x.declaration_id = d.id), d.version," \
 	" " DB_ISO_TIME("d.created_at") ", " DB_ISO_TIME("d.submitted_at") "," \
-	" " DB_ISO_TIME("d.decided_at") ", f.definition->>'name_en'"
-#define DECL_ROW_NCOLUMNS	17
+	" " DB_ISO_TIME("d.decided_at") ", f.definition->>'name_en', " DECL_BASE_COLUMN
+#define DECL_ROW_NCOLUMNS	18
 
 /* One list row (DECL_ROW_COLUMNS from column 0) as JSON, with kind's actions. */
 static json_t *
 decl_row(const PGresult *res, int r, enum lang lang, enum actions_kind kind)
 {
-	return json_pack("{s:o, s:{s:s, s:o}, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:o,"
+	json_t *item = json_pack("{s:o, s:{s:s, s:o}, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:o,"
 	    " s:b, s:o, s:s, s:o, s:o, s:o}",
 	    "id", rpc_column_integer(res, r, 0),
 	    "form", "code", PQgetvalue(res, r, 1), "name",
@@ -897,6 +924,9 @@ decl_row(const PGresult *res, int r, enum lang lang, enum actions_kind kind)
 	    "submitted_at", rpc_column_text(res, r, 14),
 	    "decided_at", rpc_column_text(res, r, 15),
 	    "actions", actions_for(kind, PQgetvalue(res, r, 7), PQgetvalue(res, r, 8)));
+
+	decl_base_members(item, res, r, 17);
+	return item;
 }
 
 /* The state filter of declaration.list: NULL for all; false after rpc_fail. */
@@ -1029,7 +1059,7 @@ decl_history(struct db_conn *db, const char *id, enum lang lang)
 	" " DB_ISO_TIME("d.submitted_at") ", " DB_ISO_TIME("d.decided_at") ", dec.name," \
 	" " DB_ISO_TIME("d.created_at") ", " DB_ISO_TIME("d.updated_at") "," \
 	" a.id, a.name, a.mime, a.size, a.sha256, " DB_ISO_TIME("a.created_at") "," \
-	" p.id, p.id_number, p.name, dp.name, d.unit_code, u.name" \
+	" p.id, p.id_number, p.name, dp.name, d.unit_code, u.name, " DECL_BASE_COLUMN \
 	" FROM declarations d JOIN learning_forms f ON f.id = d.form_id" \
 	" JOIN accounts p ON p.id = d.account_id" \
 	" JOIN units u ON u.code = d.unit_code" \
@@ -1081,6 +1111,7 @@ decl_detail(const PGresult *res, enum lang lang, bool with_person)
 	    "created_at", PQgetvalue(res, 0, 16),
 	    "updated_at", PQgetvalue(res, 0, 17),
 	    "attachment", attachment);
+	decl_base_members(r, res, 0, 30);
 	json_object_set_new(r, "actions", actions_for(with_person ? ACTIONS_DECLARATION_REVIEW :
 	    ACTIONS_DECLARATION_OWN, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2)));
 	if (with_person)
@@ -1341,8 +1372,34 @@ DB_STMT(decl_queue_people_count_stmt,
     " AND ($2::smallint IS NULL OR d.year = $2::smallint)"
     " AND ($3::text IS NULL OR d.form_code = $3) LIMIT $5) c");
 
+/*
+ * One class's records ($8; a base's report): by declarations_by_class,
+ * the other filters checked on its rows.  $4 is the person filter's text.
+ */
+DB_STMT(decl_queue_class_stmt,
+    "SELECT " DECL_ROW_COLUMNS ", d.submitted_at::text, d.account_id, a.name, a.id_number"
+    " FROM declarations d JOIN learning_forms f ON f.id = d.form_id"
+    " JOIN accounts a ON a.id = d.account_id"
+    " WHERE d.class_id = $8::bigint AND d.unit_code = $1 AND d.state = 'pending'"
+    " AND ($2::smallint IS NULL OR d.year = $2::smallint)"
+    " AND ($3::text IS NULL OR d.form_code = $3)"
+    " AND ($4::text IS NULL OR strpos(a.name, $4) > 0"
+    "  OR starts_with(a.id_number::text, upper($4)))"
+    " AND ($6::timestamptz IS NULL OR (d.submitted_at, d.id) < ($6::timestamptz, $7::bigint))"
+    " ORDER BY d.submitted_at DESC, d.id DESC LIMIT $5");
+/* Its count: $1 to $5 as the others', $6 the class. */
+DB_STMT(decl_queue_class_count_stmt,
+    "SELECT count(*) FROM (SELECT 1 FROM declarations d JOIN accounts a ON a.id = d.account_id"
+    " WHERE d.class_id = $6::bigint AND d.unit_code = $1 AND d.state = 'pending'"
+    " AND ($2::smallint IS NULL OR d.year = $2::smallint)"
+    " AND ($3::text IS NULL OR d.form_code = $3)"
+    " AND ($4::text IS NULL OR strpos(a.name, $4) > 0"
+    "  OR starts_with(a.id_number::text, upper($4)))"
+    " LIMIT $5) c");
+
 /* What review.declarations asks for. */
 struct decl_queue {
+	char		 class_id[24];	/* "" for any */
 	char		 year[8];	/* "" for any */
 	const char	*form;		/* NULL for any */
 	const char	*person;	/* a filter text, or NULL */
@@ -1375,6 +1432,8 @@ decl_queue_filters(struct rpc_call *call, struct decl_queue *q)
 	    strspn(q->form, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(q->form)))
 		return rpc_fail(call, RPC_INVALID_PARAMS, "form_filter_invalid", "form", NULL);
 	q->person = rpc_param_text(call, "person");
+	if (rpc_param_int(call, "class_id", &year))
+		snprintf(q->class_id, sizeof q->class_id, "%lld", year);
 	return 0;
 }
 
@@ -1389,13 +1448,18 @@ decl_queue_page(struct rpc_call *call, const struct decl_queue *q, const char *c
 	json_t *items, *item;
 	int n, c = DECL_ROW_NCOLUMNS;
 
-	if (q->people != NULL)
+	int n_params = q->people != NULL || after ? 7 : 5;
+
+	if (q->class_id[0] != '\0') {
+		st = &decl_queue_class_stmt;
+		n_params = 8;
+	} else if (q->people != NULL)
 		st = &decl_queue_people_stmt;
 	else if (q->form != NULL)
 		st = after ? &decl_queue_form_after_stmt : &decl_queue_form_stmt;
 	else
 		st = after ? &decl_queue_after_stmt : &decl_queue_stmt;
-	if ((res = db_exec(call->db, st, q->people != NULL || after ? 7 : 5, params)) == NULL) {
+	if ((res = db_exec(call->db, st, n_params, params)) == NULL) {
 		rpc_fail_page(call);
 		return NULL;
 	}
@@ -1429,6 +1493,13 @@ decl_queue_count(struct rpc_call *call, const struct decl_queue *q, const char *
 
 	snprintf(count_limit, sizeof count_limit, "%d", DECL_COUNT_MAX + 1);
 	params[4] = count_limit;
+	if (q->class_id[0] != '\0') {
+		const char *class_params[6] = { params[0], params[1], params[2], params[3],
+		    count_limit, q->class_id };
+
+		res = db_exec(call->db, &decl_queue_class_count_stmt, 6, class_params);
+		goto counted;
+	}
 	if (q->people != NULL)
 		st = &decl_queue_people_count_stmt;
 	else if (q->person != NULL)
@@ -1437,7 +1508,9 @@ decl_queue_count(struct rpc_call *call, const struct decl_queue *q, const char *
 		st = &decl_queue_form_count_stmt;
 	else
 		st = &decl_queue_count_stmt;
-	if ((res = db_exec(call->db, st, 5, params)) == NULL)
+	res = db_exec(call->db, st, 5, params);
+counted:
+	if (res == NULL)
 		return rpc_fail_internal(call, db_error_text(call->db));
 	total = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
@@ -1460,11 +1533,13 @@ decl_queue(struct rpc_call *call)
 
 	if (decl_queue_filters(call, &q) != 0)
 		return -1;
-	if (q.person != NULL && decl_person_ids(call, call->db, q.person, &q.people) < 0)
+	/* A class's records are few: the person filter is checked on them. */
+	if (q.person != NULL && q.class_id[0] == '\0' &&
+	    decl_person_ids(call, call->db, q.person, &q.people) < 0)
 		goto out;
-	const char *params[7] = { call->session->unit_code, q.year[0] ? q.year : NULL,
+	const char *params[8] = { call->session->unit_code, q.year[0] ? q.year : NULL,
 	    q.form, q.people != NULL ? q.people : q.person, call->page.fetch,
-	    call->page.key[0], call->page.key[1] };
+	    call->page.key[0], call->page.key[1], q.class_id };
 	if ((page = decl_queue_page(call, &q, params)) == NULL)
 		goto out;
 	if (!call->page.after && decl_queue_count(call, &q, params, page) != 0)
@@ -1551,6 +1626,61 @@ static const struct decide_kind decl_kind = {
 	.decide = decl_decide_one,
 };
 
+#define DECL_CLASS_MAX	5000	/* records of one class decided in one call */
+
+/*
+ * review.decide_class: every pending record of a base's class in the
+ * administrator's unit approved, or rejected with the reason, each as
+ * review.approve_declarations decides it (its own transaction; one decided
+ * meanwhile is named in the results).  Reply {class_id, results, more}:
+ * more when the class had more than DECL_CLASS_MAX (call again).
+ */
+static int
+decl_decide_class(struct rpc_call *call)
+{
+	DB_STMT(decl_class_pending_stmt,
+	    "SELECT id FROM declarations"
+	    " WHERE class_id = $1 AND unit_code = $2 AND state = 'pending' ORDER BY id LIMIT $3");
+	const char *decision = rpc_param_string(call, "decision");
+	long long class_id = 0;
+	char class_text[24], limit[16];
+	const char *params[3] = { class_text, call->session->unit_code, limit };
+	PGresult *res;
+	json_t *ids;
+	bool approve, more;
+	int n, rc;
+
+	if (strcmp(decision, "approve") == 0)
+		approve = true;
+	else if (strcmp(decision, "reject") == 0)
+		approve = false;
+	else
+		return rpc_fail(call, RPC_INVALID_PARAMS, "class_review_invalid", "decision", NULL);
+	if (!approve && rpc_param_string(call, "reason") == NULL)
+		return rpc_fail(call, RPC_INVALID_INPUT, "reason_required", "reason", NULL);
+	rpc_param_int(call, "class_id", &class_id);
+	snprintf(class_text, sizeof class_text, "%lld", class_id);
+	snprintf(limit, sizeof limit, "%d", DECL_CLASS_MAX + 1);
+	if ((res = db_exec(call->db, &decl_class_pending_stmt, 3, params)) == NULL)
+		return rpc_fail_internal(call, db_error_text(call->db));
+	if ((n = PQntuples(res)) == 0) {
+		PQclear(res);
+		return rpc_fail(call, RPC_NOT_FOUND, "class_nothing_pending", "class_id", NULL);
+	}
+	more = n > DECL_CLASS_MAX;
+	ids = json_array();
+	for (int r = 0; r < n && r < DECL_CLASS_MAX; r++)
+		json_array_append_new(ids, json_integer(strtoll(PQgetvalue(res, r, 0), NULL, 10)));
+	PQclear(res);
+	rc = decide_records(call, &decl_kind, ids, approve);
+	json_decref(ids);
+	if (rc == 0) {
+		json_object_set_new(call->result, "class_id", json_integer(class_id));
+		json_object_set_new(call->result, "more", json_boolean(more));
+	}
+	return rc;
+}
+
 /* ---- the table ------------------------------------------------------------------- */
 
 static const struct rpc_param content_params[] = {
@@ -1588,6 +1718,14 @@ static const struct rpc_param queue_params[] = {
 	{ "year", T_INTEGER | T_NULL, false },
 	{ "form", T_STRING | T_NULL, false },
 	{ "person", T_STRING | T_NULL, false, 1, DECL_PERSON_MAX, "filter_invalid" },
+	{ "class_id", T_INTEGER | T_NULL, false },
+	{ NULL, 0, false },
+};
+
+static const struct rpc_param decide_class_params[] = {
+	{ "class_id", T_INTEGER, true },
+	{ "decision", T_STRING, true },
+	{ "reason", T_STRING, false },
 	{ NULL, 0, false },
 };
 
@@ -1609,5 +1747,7 @@ const struct rpc_method rpc_declarations_methods[] = {
 	    .db = RPC_DB_UNIT_ADMIN },
 	DECIDE_METHODS(decl_kind, "review.approve_declarations",
 	    "review.reject_declarations"),
+	{ "review.decide_class", decide_class_params, ROLE_UNIT_ADMIN, false, decl_decide_class,
+	    .db = RPC_DB_UNIT_ADMIN },
 	{ NULL, NULL, 0, false, NULL },
 };

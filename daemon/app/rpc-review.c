@@ -14,6 +14,7 @@
 
 #include "actions.h"
 #include "auth.h"
+#include "base-report.h"
 #include "db.h"
 #include "decide.h"
 #include "log.h"
@@ -259,6 +260,7 @@ struct review_settled {
 	int64_t	*ended;		/* accounts disabled */
 	int	 n_ended;
 	int	 superseded;	/* other applications rejected */
+	int	 claimed;	/* rows of training bases' reports claimed */
 };
 
 /*
@@ -270,7 +272,7 @@ struct review_settled {
  */
 static enum review_outcome
 review_settle(struct db_conn *db, const char *const *params, const char *id_number,
-    struct review_settled *out)
+    enum base_review base_review, struct review_settled *out)
 {
 	DB_STMT(review_activate_stmt,
 	    "WITH upd AS ("
@@ -307,6 +309,9 @@ review_settle(struct db_conn *db, const char *const *params, const char *id_numb
 		return REVIEW_ERROR;
 	out->superseded = atoi(PQgetvalue(res, 0, 0));
 	PQclear(res);
+	/* The person's rows in training bases' reports become their records. */
+	if ((out->claimed = base_report_claim(db, params[0], base_review)) < 0)
+		return REVIEW_ERROR;
 	return REVIEW_DONE;
 }
 
@@ -319,7 +324,10 @@ review_settle(struct db_conn *db, const char *const *params, const char *id_numb
  *    sessions end on every jxjyd (the pg_notify of account.change_password);
  *  - the application becomes active;
  *  - every other pending application of the ID number is rejected with
- *    the reason REVIEW_SUPERSEDED, audited.
+ *    the reason REVIEW_SUPERSEDED, audited;
+ *  - the unclaimed rows of training bases' reported classes with the ID
+ *    number become the person's records when their name is the account's
+ *    (base_report_claim; base_review is the configuration's).
  * An active unit administrator's account (jxjyd.conf) is never disabled
  * this way: REVIEW_ADMIN_ID.  params: $1 account id, $2 unit, $4 actor.
  * Returns REVIEW_DONE, REVIEW_NOT_FOUND when the application is not
@@ -327,7 +335,7 @@ review_settle(struct db_conn *db, const char *const *params, const char *id_numb
  * REVIEW_ERROR.
  */
 static enum review_outcome
-review_approve_one(struct db_conn *db, const char *const *params)
+review_approve_one(struct db_conn *db, const char *const *params, enum base_review base_review)
 {
 	DB_STMT(review_pending_stmt,
 	    "SELECT id_number FROM accounts"
@@ -338,7 +346,7 @@ review_approve_one(struct db_conn *db, const char *const *params)
 	    " FROM accounts a"
 	    " WHERE id = $1 AND unit_code = $2 AND role = 'staff' AND state = 'pending'"
 	    " FOR UPDATE");
-	struct review_settled settled = { NULL, 0, 0 };
+	struct review_settled settled = { NULL, 0, 0, 0 };
 	enum review_outcome outcome = REVIEW_ERROR;
 	char *id_number = NULL;
 	PGresult *res;
@@ -362,7 +370,7 @@ review_approve_one(struct db_conn *db, const char *const *params)
 	else if (strcmp(PQgetvalue(res, 0, 0), "0") != 0)
 		outcome = REVIEW_ADMIN_ID;
 	else
-		outcome = review_settle(db, params, id_number, &settled);
+		outcome = review_settle(db, params, id_number, base_review, &settled);
 	PQclear(res);
 	if (outcome == REVIEW_DONE && !db_commit(db))
 		outcome = REVIEW_ERROR;
@@ -377,6 +385,9 @@ review_approve_one(struct db_conn *db, const char *const *params)
 	if (settled.superseded > 0)
 		log_info("review: %d other applications of account %s's ID number rejected",
 		    settled.superseded, params[0]);
+	if (settled.claimed > 0)
+		log_info("review: account %s claimed %d rows of training bases' reports",
+		    params[0], settled.claimed);
 out:
 	if (outcome != REVIEW_DONE)
 		db_rollback(db);
@@ -425,7 +436,8 @@ review_decide_one(const struct decision *d, long long account_id, json_t **item)
 	snprintf(id, sizeof id, "%lld", account_id);
 	for (int attempt = 0; attempt < REVIEW_RETRIES; attempt++) {
 		if (strcmp(d->to_state, "active") == 0) {
-			enum review_outcome approved = review_approve_one(d->db, params);
+			enum review_outcome approved = review_approve_one(d->db, params,
+			    d->cfg->base_review);
 
 			if (approved == REVIEW_ERROR)
 				return DECIDE_ERROR;

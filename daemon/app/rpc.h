@@ -336,9 +336,11 @@ extern const struct rpc_method rpc_declarations_methods[]; /* rpc-declarations.c
 extern const struct rpc_method rpc_attachments_methods[]; /* rpc-attachments.c: uploads */
 extern const struct rpc_method rpc_keys_methods[];	/* rpc-keys.c: own SSH keys */
 extern const struct rpc_method rpc_inbox_methods[];	/* inbox.c: uploads by scp/sftp */
+extern const struct rpc_method rpc_download_methods[];	/* outbox.c: files handed to the user */
 extern const struct rpc_method rpc_completion_methods[]; /* rpc-completion.c: 年度完成情况 */
 extern const struct rpc_method rpc_certificates_methods[]; /* rpc-certificates.c: 学时证明 */
 extern const struct rpc_method rpc_reset_methods[];	/* rpc-reset.c: the admin's password reset */
+extern const struct rpc_method rpc_base_report_methods[]; /* rpc-base-report.c: 基地学时申报 */
 extern const struct rpc_method rpc_bases_methods[];	/* rpc-bases.c: a base's classes */
 extern const struct rpc_method rpc_roster_methods[];	/* roster.c: a class's roster */
 

@@ -53,6 +53,7 @@ struct session {
 
 	struct inbox	*inbox;		/* the inbox this session opened, inbox.c owns it */
 	struct upload	*upload;	/* attachment being uploaded; rpc-attachments.c owns it */
+	struct outbox	*outbox;	/* files handed to the user; outbox.c owns it (locked) */
 
 	enum lang	 lang;
 	enum role	 role;

@@ -118,6 +118,10 @@ static bool config_parse_startups(const char *value, struct config *cfg, char *w
     size_t size);
 static bool config_parse_public_key(const char *value, struct config *cfg, char *why,
     size_t size);
+static bool config_parse_base_review(const char *value, struct config *cfg, char *why,
+    size_t size);
+static bool config_parse_verify_host(const char *value, struct config *cfg, char *why,
+    size_t size);
 
 static const struct config_key config_keys[] = {
 	KEY_STRING("listen_address", listen_address, "0.0.0.0", false, RESTART),
@@ -207,6 +211,16 @@ static const struct config_key config_keys[] = {
 	KEY_STRINGS("certificates.old_public_keys", cert_old_public_keys,
 	    config_parse_public_key, RELOAD),
 	KEY_STRING("certificates.issuer", cert_issuer, "继续教育管理机构", false, RELOAD),
+
+	/*
+	 * Who reviews the records a training base reports (base-report.c): read when a
+	 * class is reported, so a reload applies to reports made afterwards.
+	 */
+	KEY_PARSED("base_reports.review", base_reports_review, "unit",
+	    config_parse_base_review, RELOAD),
+	{ .path = "certificates.verify_host", .type = CONFIG_KEY_STRING,
+	  .offset = offsetof(struct config, cert_verify_host), .def_string = "",
+	  .empty_ok = true, .parse = config_parse_verify_host, .reload = RELOAD },
 };
 #define CONFIG_NKEYS	(sizeof config_keys / sizeof config_keys[0])
 
@@ -619,6 +633,53 @@ config_parse_public_key(const char *value, struct config *cfg, char *why, size_t
 	return true;
 }
 
+/*
+ * certificates.verify_host: "host" or "host:port" as people type it after
+ * ssh (a name or an IPv4 address; "[v6]:port" for IPv6), or "" (unset).
+ */
+static bool
+config_parse_verify_host(const char *value, struct config *cfg, char *why, size_t size)
+{
+	static const char host_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-";
+	const char *colon;
+	size_t host_len;
+
+	(void)cfg;
+	if (*value == '\0')
+		return true;
+	if (*value == '[') {
+		const char *end = strchr(value, ']');
+
+		if (end == NULL || end == value + 1 ||
+		    strspn(value + 1, "0123456789abcdefABCDEF:") != (size_t)(end - value - 1))
+			goto bad;
+		colon = end[1] == ':' ? end + 1 : NULL;
+		if (end[1] != '\0' && colon == NULL)
+			goto bad;
+	} else {
+		colon = strchr(value, ':');
+		host_len = colon != NULL ? (size_t)(colon - value) : strlen(value);
+		if (host_len == 0 || host_len > 253 || strspn(value, host_chars) != host_len ||
+		    value[0] == '-')
+			goto bad;
+	}
+	if (colon != NULL) {
+		char *end;
+		long port = strtol(colon + 1, &end, 10);
+
+		if (colon[1] == '\0' || *end != '\0' || port < 1 || port > 65535 ||
+		    strspn(colon + 1, "0123456789") != strlen(colon + 1))
+			goto bad;
+	}
+	return true;
+bad:
+	snprintf(why, size, "must be a host name or address as people type it after ssh, "
+	    "with :PORT when it is not the daemon's port (e.g. \"jxjy.example.cn\" or "
+	    "\"jxjy.example.cn:22\")");
+	return false;
+}
+
 /* Store k's default in cfg (strings are copied). */
 static void
 config_key_default(const struct config_key *k, struct config *cfg)
@@ -764,6 +825,28 @@ config_int_wrapped(struct config_reader *rd, const config_setting_t *s,
 		    digits);
 		return true;
 	}
+	return false;
+}
+
+/*
+ * base_reports.review: "unit" (each attendee's unit administrator decides the
+ * records) or "none" (approved when reported).  "authority" is named but not
+ * served yet: the authority's role is another issue.
+ */
+static bool
+config_parse_base_review(const char *value, struct config *cfg, char *why, size_t size)
+{
+	if (strcmp(value, "unit") == 0 || strcmp(value, "none") == 0) {
+		if (cfg != NULL)
+			cfg->base_review = strcmp(value, "unit") == 0 ? BASE_REVIEW_UNIT :
+			    BASE_REVIEW_NONE;
+		return true;
+	}
+	if (strcmp(value, "authority") == 0)
+		snprintf(why, size, "\"authority\" is not available yet (there is no"
+		    " authority role); use \"unit\" or \"none\"");
+	else
+		snprintf(why, size, "must be \"unit\" or \"none\"");
 	return false;
 }
 

@@ -14,6 +14,8 @@
 #define CONFIG_DEFAULT_PATH	JXJY_SYSCONFDIR "/jxjyd.conf"
 
 enum captcha_mode { CAPTCHA_ALWAYS, CAPTCHA_AFTER_FAILURES, CAPTCHA_OFF };
+/* base_reports.review: who decides the records a training base reports. */
+enum base_review { BASE_REVIEW_UNIT, BASE_REVIEW_NONE };
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARNING, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
 /* Learning forms (学习形式): what a declaration of hours or credits is about. */
@@ -199,6 +201,11 @@ struct config {
 	char	*cert_signing_key;	/* Ed25519 secret key path, generated if missing */
 	char	**cert_old_public_keys;	/* keys signed with before, NULL-terminated */
 	char	*cert_issuer;		/* the issuing authority's name, on every certificate */
+
+	/* records reported by training bases (base-report.c) */
+	char	*base_reports_review;	/* "unit" or "none", parsed into base_review */
+	enum base_review base_review;
+	char	*cert_verify_host;	/* "host[:port]" the page says to verify at, or "" */
 };
 
 /* Errors found while reading, each "FILE:LINE: key: what is wrong". */

@@ -42,6 +42,7 @@
 #include "exec.h"
 #include "inbox.h"
 #include "log.h"
+#include "outbox.h"
 #include "rpc.h"
 #include "connection.h"
 #include "sessions.h"
@@ -233,6 +234,8 @@ connection_channel_open(ssh_session ssh, void *userdata)
  * so that a flood of empty lines is bounded as well as one of long ones.
  */
 #define SESSION_LINE_COST	64
+/* Bytes of a streaming exec command's output held before it waits for the client. */
+#define SESSION_EXEC_BACKLOG	(256 * 1024)
 
 static size_t
 connection_buffer_waiting(const struct connection_buffer *b)
@@ -703,12 +706,12 @@ connection_elapsed_ms(const struct timespec *t0)
 }
 
 /*
- * Send what the channel's backlog holds before the session ends, for as
- * long as the client keeps taking some: give up after quiet_ms without
- * progress.
+ * Send what the channel's backlog holds until no more than below bytes
+ * wait, for as long as the client keeps taking some: true when it got
+ * there, false after quiet_ms without progress or when the channel broke.
  */
-static void
-connection_drain(struct connection *s, int quiet_ms)
+static bool
+connection_drain_below(struct connection *s, size_t below, int quiet_ms)
 {
 	int64_t last = connection_now_ms();
 	size_t before = connection_buffer_waiting(&s->out);
@@ -716,17 +719,45 @@ connection_drain(struct connection *s, int quiet_ms)
 	for (;;) {
 		connection_flush_channel(s);
 		size_t now = connection_buffer_waiting(&s->out);
-		if (now == 0 || s->out_broken || connection_closed(s) || s->event == NULL)
-			return;
+		if (now <= below)
+			return true;
+		if (s->out_broken || connection_closed(s) || s->event == NULL)
+			return false;
 		if (now < before) {
 			before = now;
 			last = connection_now_ms();
 		}
 		int left = quiet_ms - (int)(connection_now_ms() - last);
 		if (left <= 0)
-			return;
+			return false;
 		ssh_event_dopoll(s->event, left < 100 ? left : 100);
 	}
+}
+
+/* Send what the channel's backlog holds before the session ends (as above). */
+static void
+connection_drain(struct connection *s, int quiet_ms)
+{
+	(void)connection_drain_below(s, 0, quiet_ms);
+}
+
+/*
+ * A streaming exec command's bytes (exec.h: a unit's certificates): onto
+ * the channel's backlog, and while that holds more than
+ * SESSION_EXEC_BACKLOG, sent as far as the client takes them, so that the
+ * daemon holds at most about that much of the output; -1 when the client
+ * takes nothing for sessions.stall_timeout or has gone.
+ */
+static int
+connection_exec_write(void *arg, const char *data, size_t len)
+{
+	struct connection *s = arg;
+
+	connection_buffer_add(&s->out, data, len);
+	if (connection_buffer_waiting(&s->out) <= SESSION_EXEC_BACKLOG)
+		return 0;
+	return connection_drain_below(s, SESSION_EXEC_BACKLOG / 2,
+	    config_current()->stall_timeout * 1000) ? 0 : -1;
 }
 
 /*
@@ -1052,17 +1083,19 @@ connection_thread(void *arg)
 		    s->session.ssh_user ? s->session.ssh_user : "");
 		int status = 0;
 		if (s->exec_command != NULL) {
+			struct exec_stream stream = { connection_exec_write, s };
 			char *out = NULL;
 			size_t len = 0;
 
 			if (exec_reads_input(s->exec_command)) {
 				connection_exec_input(s, config_current()->stall_timeout);
-				status = exec_run_input(&s->session, s->exec_command,
+				status = exec_run_input(&s->session, s->exec_command, &stream,
 				    s->exec_input.data, s->exec_input.len, s->exec_input_over,
 				    &out, &len);
 				connection_buffer_free(&s->exec_input);
 			} else
-				status = exec_run(&s->session, s->exec_command, &out, &len);
+				status = exec_run(&s->session, s->exec_command, &stream, &out,
+				    &len);
 			if (len > 0)
 				connection_buffer_add(&s->out, out, len);
 			free(out);
@@ -1086,6 +1119,7 @@ connection_thread(void *arg)
 	captcha_free(s->session.captcha);
 	upload_free(s->session.upload);
 	inbox_close(&s->session);
+	outbox_close(&s->session);
 	free(s->exec_command);
 	if (s->event != NULL) {
 		ssh_event_remove_fd(s->event, stop_pipe[0]);

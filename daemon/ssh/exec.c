@@ -44,8 +44,9 @@
 #include "xmalloc.h"
 
 #define EXEC_DB_WAIT_MS		5000
-#define EXEC_ARGS_MAX		8
-#define EXEC_COMMAND_MAX	256	/* bytes of a command line */
+#define EXEC_ARGS_MAX		34	/* certificates: YEAR, --department NAME, 30 IDs */
+#define EXEC_COMMAND_MAX	1024	/* bytes of a command line */
+#define EXEC_STREAM_CHUNK	65536	/* bytes a streaming command gathers before it sends */
 
 static void
 buf_spaces(struct text_buf *b, int n)
@@ -88,6 +89,8 @@ struct exec_ctx {
 	bool		 input_over;	/* more came than bases.roster_max_bytes */
 	const char	*args[EXEC_ARGS_MAX];	/* after the command (and its subcommand) */
 	int		 nargs;
+	const struct exec_stream *stream;	/* exec.h; NULL: all output into out */
+	bool		 streamed;		/* some output went through stream */
 };
 
 /* The cell of value v (NULL: none) as printed (localised, sanitised). Caller frees. */
@@ -700,7 +703,7 @@ exec_certificate(struct exec_ctx *x)
 {
 	struct certificate cert = { .facts = NULL };
 	const char *y = x->args[0];
-	char *facts = NULL, *payload = NULL, *pdf = NULL;
+	char *facts = NULL, *payload = NULL, *pdf = NULL, *verify_at;
 	size_t len = 0;
 	int rc;
 
@@ -714,7 +717,9 @@ exec_certificate(struct exec_ctx *x)
 		return rc > 0 ? exec_say(x, "exec.failed") : exec_failed(x);
 	facts = certificates_payload(cert.facts);
 	payload = xasprintf("%s.%s.%s", facts, cert.key_id, cert.signature);
-	rc = certificate_pdf(cert.facts, payload, &pdf, &len);
+	verify_at = certificates_verify_at(x->cfg);
+	rc = certificate_pdf(cert.facts, payload, verify_at, &pdf, &len);
+	free(verify_at);
 	if (rc == 0) {
 		text_buf_add(&x->out, pdf, len);
 		log_info("session %lu: certificate %s issued as PDF (%zu bytes)", x->s->serial,
@@ -729,6 +734,134 @@ exec_certificate(struct exec_ctx *x)
 	free(facts);
 	certificate_free(&cert);
 	return rc == 0 ? 0 : 1;
+}
+
+
+/*
+ * The bytes of a streaming command: gathered in x->out, sent on through
+ * x->stream in chunks (so that a command that sends nothing before it
+ * fails can still say why, in place of its output).
+ */
+static int
+exec_stream_write(void *arg, const char *data, size_t len)
+{
+	struct exec_ctx *x = arg;
+
+	text_buf_add(&x->out, data, len);
+	if (x->stream == NULL || x->out.len < EXEC_STREAM_CHUNK)
+		return 0;
+	x->streamed = true;
+	if (x->stream->write(x->stream->arg, x->out.data, x->out.len) != 0)
+		return -1;
+	x->out.len = 0;
+	return 0;
+}
+
+/* "2025" or "2023-2025" (at most CERTIFICATE_YEARS_MAX years) into from, to. */
+static bool
+exec_years(const char *arg, int *from, int *to)
+{
+	size_t n = strlen(arg);
+
+	if ((n != 4 && n != 9) || strspn(arg, "0123456789") != 4 ||
+	    (n == 9 && (arg[4] != '-' || strspn(arg + 5, "0123456789") != 4)))
+		return false;
+	*from = atoi(arg);
+	*to = n == 9 ? atoi(arg + 5) : *from;
+	return *from >= 1990 && *to <= 2200 && *from <= *to &&
+	    *to - *from < CERTIFICATE_YEARS_MAX;
+}
+
+/*
+ * certificates YEAR[-YEAR] [--department NAME] [ID-NUMBER...]: the
+ * certificates of the unit's staff, one PDF with each person from a page
+ * of their own, on standard output as it is made (the daemon holds one
+ * person at a time: certificate-pdf.h's stream).  Every active staff
+ * member of the unit (of the department), or the people named, who must
+ * all be the unit's: one who is not is refused by the ID number given,
+ * the same whether it exists elsewhere or not.  People without records in
+ * the years are left out (the log counts them).
+ */
+static int
+exec_certificates(struct exec_ctx *x)
+{
+	const char *ids[EXEC_ARGS_MAX];
+	struct certificates_unit_query q = { .unit_code = x->s->unit_code };
+	struct certificates_unit_done done;
+	struct certificate_pdf_stream *st;
+	int64_t *accounts = NULL;
+	size_t *strangers = NULL, n_strangers = 0;
+	char *verify_at;
+	int from, to, rc;
+	long n;
+
+	if (!exec_years(x->args[0], &from, &to))
+		return exec_say(x, "exec.bad_years");
+	for (int i = 1; i < x->nargs; i++) {
+		if (strcmp(x->args[i], "--department") == 0 && i + 1 < x->nargs &&
+		    q.department_name == NULL)
+			q.department_name = x->args[++i];
+		else if (strncmp(x->args[i], "--", 2) == 0)
+			return exec_say(x, "exec.certificates_usage");
+		else
+			ids[q.n_id_numbers++] = x->args[i];
+	}
+	if (q.department_name != NULL && q.n_id_numbers > 0)
+		return exec_say(x, "exec.certificates_usage");
+	q.id_numbers = ids;
+	n = certificates_unit_people(x->db, &q, &accounts, &strangers, &n_strangers);
+	if (n == CERTIFICATES_UNIT_STRANGERS) {
+		struct text_buf list = { 0 };
+
+		for (size_t i = 0; i < n_strangers; i++) {
+			char *clean = text_sanitize(ids[strangers[i]], false);
+
+			text_buf_printf(&list, "%s%s", i > 0 ? ", " : "", clean);
+			free(clean);
+		}
+		text_buf_printf(&x->out, message_get(x->s->lang, "certificate_not_of_unit"),
+		    list.data);
+		text_buf_puts(&x->out, "\n");
+		free(list.data);
+		free(strangers);
+		return 1;
+	}
+	if (n == CERTIFICATES_UNIT_NO_DEPARTMENT)
+		return exec_say(x, "certificate_no_department");
+	if (n < 0)
+		return exec_failed(x);
+	if (n == 0) {
+		free(accounts);
+		return exec_say(x, "certificate_nobody");
+	}
+	verify_at = certificates_verify_at(x->cfg);
+	st = certificate_pdf_stream_begin(verify_at, exec_stream_write, x);
+	rc = certificates_unit_pdf(x->db, x->cfg, accounts, (size_t)n, from, to,
+	    x->s->account_id, st, &done);
+	if (certificate_pdf_stream_end(st) != 0 && rc == 0)
+		rc = done.people == 0 ? 0 : -2;
+	free(verify_at);
+	free(accounts);
+	log_info("session %lu: certificates %d-%d of %ld people: %zu in the PDF, %zu without "
+	    "records in the years%s", x->s->serial, from, to, n, done.people, done.skipped,
+	    rc == -2 ? ", the reader went away" : rc == -1 ? ", failed" : "");
+	if (rc == 0 && done.people == 0 && !x->streamed) {
+		x->out.len = 0;
+		return exec_say(x, "certificate_years_not_recorded");
+	}
+	if (rc == -1 && !x->streamed) {
+		x->out.len = 0;
+		return exec_failed(x);
+	}
+	if (rc != 0)
+		return 1;	/* a PDF cut short: the status says so */
+	if (x->stream != NULL && x->out.len > 0) {
+		x->streamed = true;
+		if (x->stream->write(x->stream->arg, x->out.data, x->out.len) != 0)
+			rc = 1;
+		x->out.len = 0;
+	}
+	return rc;
 }
 
 
@@ -930,6 +1063,8 @@ static const struct exec_command {
 	{ "verify", NULL, "verify CODE", "exec.verify", 1, 1, exec_verify, .guest = true },
 	{ "certificate", NULL, "certificate YEAR", "exec.certificate", 1, 1, exec_certificate,
 	    .person = true },
+	{ "certificates", NULL, "certificates YEAR[-YEAR] [--department NAME] [ID...]",
+	    "exec.certificates", 1, EXEC_ARGS_MAX, exec_certificates },
 	{ "classes", NULL, "classes [--csv]", "exec.classes", 0, 0, exec_classes, .base = true },
 	{ "roster", NULL, "roster CLASS [--csv] [< FILE.csv]", "exec.roster", 1, 1, exec_roster,
 	    .base = true },
@@ -960,16 +1095,17 @@ exec_help(struct exec_ctx *x)
 }
 
 int
-exec_run(struct session *s, const char *command, char **out, size_t *len)
+exec_run(struct session *s, const char *command, const struct exec_stream *stream,
+    char **out, size_t *len)
 {
-	return exec_run_input(s, command, NULL, 0, false, out, len);
+	return exec_run_input(s, command, stream, NULL, 0, false, out, len);
 }
 
 int
-exec_run_input(struct session *s, const char *command, const char *input, size_t input_len,
-    bool input_over, char **out, size_t *len)
+exec_run_input(struct session *s, const char *command, const struct exec_stream *stream,
+    const char *input, size_t input_len, bool input_over, char **out, size_t *len)
 {
-	struct exec_ctx x = { .s = s, .cfg = config_current(),
+	struct exec_ctx x = { .s = s, .cfg = config_current(), .stream = stream,
 	    .input = (const unsigned char *)input, .input_len = input_len,
 	    .input_over = input_over };
 	const struct exec_command *c = NULL;

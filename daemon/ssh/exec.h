@@ -12,13 +12,28 @@
 struct session;
 
 /*
+ * Where a command whose output grows with the unit (`certificates`: a PDF
+ * of every person) sends it as it is made, so that the daemon does not
+ * hold it whole: write gets arg and the next bytes, and returns 0 once
+ * the reader has taken enough of what came before, or -1 when the reader
+ * is gone or stalled (the command then stops).
+ */
+struct exec_stream {
+	int	(*write)(void *arg, const char *data, size_t len);
+	void	*arg;
+};
+
+/*
  * Run command for s (already authenticated at SSH level; s->role tells
  * whether an SSH key logged an account in).  Writes what it prints to
  * *out, *len bytes (caller frees; a PDF may hold NUL bytes), and returns
  * the exit status: 0 ok, 1 refused or failed (with the reason and the
- * list of commands in *out).
+ * list of commands in *out).  A command that streams sends its output
+ * through stream (NULL: into *out too) before *out, which then holds only
+ * what it says at the end, if anything.
  */
-int	exec_run(struct session *s, const char *command, char **out, size_t *len);
+int	exec_run(struct session *s, const char *command, const struct exec_stream *stream,
+	    char **out, size_t *len);
 
 /*
  * Whether command reads its standard input (`roster CLASS < FILE.csv`):
@@ -26,7 +41,8 @@ int	exec_run(struct session *s, const char *command, char **out, size_t *len);
  * when more came) and runs it with exec_run_input.
  */
 bool	exec_reads_input(const char *command);
-int	exec_run_input(struct session *s, const char *command, const char *input,
-	    size_t input_len, bool input_over, char **out, size_t *len);
+int	exec_run_input(struct session *s, const char *command,
+	    const struct exec_stream *stream, const char *input, size_t input_len,
+	    bool input_over, char **out, size_t *len);
 
 #endif

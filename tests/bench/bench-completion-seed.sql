@@ -12,14 +12,11 @@ SELECT pg_temp.bench_unit('BIGC', '完成情况压测单位', '压测科室', 40
 CREATE TEMP TABLE bench_depts AS
 SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM departments WHERE unit_code = 'BIGC';
 
--- Two-character surnames and given names, so that names sort as real ones would.
 INSERT INTO accounts (id_number, state, password_hash, name, unit_code, department_id, sex)
 SELECT pg_temp.idnum('410105' || to_char(date '1970-01-01' + (p % 9000), 'YYYYMMDD') ||
 	lpad((100 + p / 9000)::text, 3, '0')),
     'active', :'hash',
-    (ARRAY['王','李','张','刘','陈','杨','赵','黄','周','吴','徐','孙','胡','朱','高'])[1 + p % 15] ||
-    (ARRAY['伟','芳','娜','敏','静','磊','洋','勇','艳','杰','军','强','霞','平','刚','桂'])[1 + (p / 15) % 16] ||
-    (ARRAY['','华','明','英','红','兰','玲','峰','超','云'])[1 + (p / 240) % 10],
+    pg_temp.bench_name(p),
     'BIGC', d.id, (p / 9000) % 2
 FROM generate_series(0, 9999) p JOIN bench_depts d ON d.n = p % 40;
 

@@ -56,12 +56,13 @@ def declaration_in(staff, admin, world, state, source="person"):
         acc = world["acc"]
         form_id = acc.value(f"SELECT id FROM learning_forms WHERE code = '{PLAIN['code']}'"
                             " AND active")
+        cid = acc.add_base_class(PLAIN["code"], world["staff"][0])
         return int(acc.value(
             "INSERT INTO declarations (account_id, unit_code, form_id, form_code, year, "
-            "amount, hours, category, fields, state, submitted_at, source) VALUES "
+            "amount, hours, category, fields, state, submitted_at, source, class_id) VALUES "
             f"({world['staff'][0]}, 'ACA', {form_id}, '{PLAIN['code']}', {NOW}, 2, 2, "
-            f"'professional', '{{\"name\": \"基地\"}}', '{state}', now(), '{source}') "
-            "RETURNING id"))
+            f"'professional', '{{\"name\": \"基地\"}}', '{state}', now(), '{source}', "
+            f"{cid}) RETURNING id"))
     if state == "draft":
         return staff.result("declaration.save", content())["id"]
     did = staff.result("declaration.submit", content())["id"]

@@ -120,7 +120,7 @@ def test_page_states_the_facts(tmp_path):
                      "本年度未达到继续教育学时要求：合计尚差 49.5 学时，专业科目尚差 31.5 学时，"
                      "公需科目尚差 12 学时。",
                      "签发日期：2026-12-06", "签发机构：河南省人力资源和社会保障厅",
-                     f"验证码：{CODE}", f"ssh -p 2222 <host> verify {CODE}"):
+                     f"验证码：{CODE}", f"ssh -p 2222 jxjy.example.cn verify {CODE}"):
         assert expected in lines, expected
     # The short records on one line each; the long cells wrap, so their text is whole in
     # drawing order (-raw) though split over lines.

@@ -539,11 +539,13 @@ def test_person_list_filters_and_pages(ddaemon, world, forms):
                      "cursor_invalid", "after")
         # Base-reported records (a later issue) show in the list but cannot be changed.
         form_id = acc.value("SELECT id FROM learning_forms WHERE code = 't_plain' AND active")
+        cid = acc.add_base_class("t_plain", aid)
         base = int(acc.value(
             "INSERT INTO declarations (account_id, unit_code, form_id, form_code, year, "
-            "amount, hours, category, fields, state, submitted_at, source) VALUES "
+            "amount, hours, category, fields, state, submitted_at, source, class_id) VALUES "
             f"({aid}, 'DCA', {form_id}, 't_plain', {NOW}, 16, 16, 'professional', "
-            "'{\"name\": \"基地课程\"}', 'pending', now(), 'base') RETURNING id"))
+            "'{\"name\": \"基地课程\"}', 'pending', now(), 'base', "
+            f"{cid}) RETURNING id"))
         first = s.result("declaration.list", {"limit": 1})["items"][0]
         assert first["id"] == base and first["source"] == "base"
         for method in ("declaration.withdraw", "declaration.delete", "declaration.submit"):

@@ -621,7 +621,7 @@ def test_unit_file_security_score(tmp_path):
 
 
 def test_man_pages():
-    for name, section in (("jxjyd", 8), ("jxjy", 1), ("jxjyd.conf", 5)):
+    for name, section in (("jxjyd", 8), ("jxjy", 1), ("jxjyd.conf", 5), ("jxjy-ssh", 7)):
         page = REPO / "docs" / "man" / f"{name}.{section}"
         text = page.read_text(encoding="utf-8")
         assert text.startswith(".TH ") or "\n.TH " in text[:2000], page
