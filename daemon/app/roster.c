@@ -883,8 +883,9 @@ roster_update(struct rpc_call *call)
 /*
  * roster.list: the rows of one of the base's classes in the order they
  * came (by id), keyset paged; problems_only: the bad rows alone.  Each row
- * says its problem, and whether it names a registered person (claimed) --
- * never that person's registered name.
+ * says its problem, whether it names a registered person (claimed) --
+ * never that person's registered name --, and once reported its record's
+ * state and a rejection's reason.
  */
 static int
 roster_list(struct rpc_call *call)
@@ -893,9 +894,10 @@ roster_list(struct rpc_call *call)
 	    "SELECT id FROM base_classes WHERE id = $1 AND base_code = $2 AND state <> 'deleted'");
 #define ROSTER_LIST_SELECT \
 	"SELECT r.id, r.line, r.id_number, r.name, r.amount::text, r.problem," \
-	" r.account_id IS NOT NULL, r.declaration_id, r.withdrawn, r.id::text" \
-	" FROM base_roster r WHERE r.class_id = $1" \
-	" AND (NOT $2::boolean OR r.problem IS NOT NULL)"
+	" r.account_id IS NOT NULL, r.declaration_id, r.withdrawn, r.id::text," \
+	" d.state, d.reject_reason" \
+	" FROM base_roster r LEFT JOIN declarations d ON d.id = r.declaration_id" \
+	" WHERE r.class_id = $1 AND (NOT $2::boolean OR r.problem IS NOT NULL)"
 	DB_STMT(roster_list_stmt, ROSTER_LIST_SELECT " ORDER BY r.id LIMIT $3");
 	DB_STMT(roster_list_after_stmt, ROSTER_LIST_SELECT
 	    " AND r.id > $5::bigint AND $4::text IS NOT NULL ORDER BY r.id LIMIT $3");
@@ -918,7 +920,7 @@ roster_list(struct rpc_call *call)
 	n = rpc_page_rows(call, res);
 	items = json_array();
 	for (int r = 0; r < n; r++) {
-		json_t *problem = json_null();
+		json_t *problem = json_null(), *record = json_null();
 
 		if (!PQgetisnull(res, r, 5)) {
 			char *message = roster_problem_message(lang, PQgetvalue(res, r, 5));
@@ -927,14 +929,20 @@ roster_list(struct rpc_call *call)
 			    "message", message);
 			free(message);
 		}
+		/* The record a reported row made: its state, and why it was rejected. */
+		if (!PQgetisnull(res, r, 10))
+			record = json_pack("{s:o, s:s, s:s, s:o}",
+			    "id", rpc_column_integer(res, r, 7), "state", PQgetvalue(res, r, 10),
+			    "state_label", rpc_label(call, "state", PQgetvalue(res, r, 10)),
+			    "reject_reason", rpc_column_text(res, r, 11));
 		json_array_append_new(items, json_pack("{s:I, s:o, s:s, s:s, s:o, s:o, s:b,"
-		    " s:o, s:b}",
+		    " s:o, s:b, s:o}",
 		    "id", (json_int_t)strtoll(PQgetvalue(res, r, 0), NULL, 10),
 		    "line", rpc_column_integer(res, r, 1), "id_number", PQgetvalue(res, r, 2),
 		    "name", PQgetvalue(res, r, 3), "amount", rpc_column_text(res, r, 4),
 		    "problem", problem, "claimed", strcmp(PQgetvalue(res, r, 6), "t") == 0,
 		    "declaration_id", rpc_column_integer(res, r, 7),
-		    "withdrawn", strcmp(PQgetvalue(res, r, 8), "t") == 0));
+		    "withdrawn", strcmp(PQgetvalue(res, r, 8), "t") == 0, "record", record));
 	}
 	call->result = json_pack("{s:o, s:o}", "items", items,
 	    "next", rpc_page_next(call, res, 9, 0));

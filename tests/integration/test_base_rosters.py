@@ -259,3 +259,23 @@ def test_a_duplicate_in_a_later_batch_is_found(rdaemon, rsite):
                                           "data": b64("\n".join(rows).encode())})
         assert by_line(got) == {1100: "roster_duplicate"}
         assert (got["rows"], got["bad"], got["unclaimed"]) == (1100, 1, 1098)
+
+
+def test_a_reported_rows_record_state_is_on_the_roster(rdaemon, rsite):
+    zhang, stranger = rsite["zhang"][1], id_number()
+    with logged_in(rdaemon, rsite["admin"][1]) as s:
+        made = s.result("class.save", {
+            "name": "报送后的班", "form": "training", "fields": {
+                "name": "报送后的班", "kind": "培训班", "organiser": "省医学会",
+                "dates": {"from": f"{NOW - 1}-06-01", "to": f"{NOW - 1}-06-02"}},
+            "start_date": f"{NOW - 1}-06-01", "end_date": f"{NOW - 1}-06-02",
+            "year": NOW - 1, "amount": 6})
+        s.result("roster.add", {"class_id": made["id"], "rows": [
+            {"id_number": zhang, "name": "张护士"}, {"id_number": stranger, "name": "未注册"}]})
+        version = s.result("class.get", {"id": made["id"]})["version"]
+        s.result("class.report", {"id": made["id"], "version": version})
+        rows = s.result("roster.list", {"class_id": made["id"]})["items"]
+        assert (rows[0]["record"]["state"], rows[0]["record"]["state_label"]) == \
+            ("pending", "待审核")   # base_reports.review = "unit", the default
+        assert rows[0]["record"]["id"] == rows[0]["declaration_id"] is not None
+        assert rows[1]["record"] is None and rows[1]["claimed"] is False
