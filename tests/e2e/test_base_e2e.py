@@ -142,7 +142,7 @@ def test_import_fix_report_approve_and_the_person_sees_it(bdaemon, world, tui, t
 
     # The report is refused while the bad row remains, and says why.
     t.keys("r")
-    t.wait("申报“护理新进展培训班”")
+    t.wait("报送“护理新进展培训班”")
     t.keys("y")
     t.wait("第 3 行", "钱错名")
     t.keys("Enter")
@@ -159,13 +159,13 @@ def test_import_fix_report_approve_and_the_person_sees_it(bdaemon, world, tui, t
 
     # Report it.
     t.keys("r")
-    t.wait("申报“护理新进展培训班”")
+    t.wait("报送“护理新进展培训班”")
     t.keys("y")
-    t.wait("已申报：生成 2 条记录")
+    t.wait("已报送：生成 2 条记录")
     assert classes(world) == [["护理新进展培训班", "reported"]]
     # Each row has its record now (roster.list says no more than that yet: its state,
     # pending or decided, is not among its members).
-    t.wait("已申报 · 2 人", "已生成记录")
+    t.wait("已报送 · 2 人", "已生成记录")
     t.keys("Escape")
     t.wait("基地班次管理", "护理新进展培训班")
 
