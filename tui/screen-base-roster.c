@@ -57,7 +57,7 @@ roster_draft(struct roster *r)
 	return strcmp(app_json_str(r->klass, "state"), "draft") == 0;
 }
 
-/* A row's record, when the class is reported: {declaration_id, state, reject_reason}. */
+/* A row's record, when the class is reported: {id, state, state_label, reject_reason}. */
 static json_t *
 roster_record(json_t *row)
 {
@@ -66,12 +66,12 @@ roster_record(json_t *row)
 	return json_is_object(record) ? record : NULL;
 }
 
-/* What became of a row, in words.  Caller frees. */
+/* What became of a row, in words (the record's state in the daemon's).  Caller frees. */
 static char *
 roster_status(json_t *row, enum ui_style *style)
 {
 	json_t *problem = json_object_get(row, "problem"), *record = roster_record(row);
-	const char *state = app_json_str(record, "state");
+	const char *reason = app_json_str(record, "reject_reason");
 
 	if (json_is_true(json_object_get(row, "withdrawn")))
 		return xstrdup(_("withdrawn"));
@@ -79,18 +79,14 @@ roster_status(json_t *row, enum ui_style *style)
 		*style = *style == UI_SELECTED ? *style : UI_ERROR;
 		return xstrdup(app_json_str(problem, "message"));
 	}
-	if (strcmp(state, "pending") == 0)
-		return xstrdup(_("waiting for review"));
-	if (strcmp(state, "approved") == 0)
-		return xstrdup(_("approved"));
-	if (strcmp(state, "rejected") == 0) {
+	if (record != NULL && *reason != '\0') {
 		*style = *style == UI_SELECTED ? *style : UI_ERROR;
-		return xasprintf(_("rejected: %s"), app_json_str(record, "reject_reason"));
+		return xasprintf(_("%s: %s"), app_json_str(record, "state_label"), reason);
 	}
+	if (record != NULL)
+		return xstrdup(app_json_str(record, "state_label"));
 	if (!json_is_true(json_object_get(row, "claimed")))
 		return xstrdup(_("not registered yet"));
-	if (json_is_integer(json_object_get(row, "declaration_id")))
-		return xstrdup(_("record made"));
 	return xstrdup(_("ok"));
 }
 
@@ -589,6 +585,36 @@ roster_read_file(const char *path, char *buf, size_t size)
 	return b64;
 }
 
+/*
+ * i in the TUI the server serves: it runs on the server, out of reach of
+ * the person's disk.  The file goes in with the base's ssh command from
+ * their own computer (its host and port are the inbox's, inbox.open);
+ * F5 here then shows the roster it made.
+ */
+static void
+roster_import_served(struct queue *q)
+{
+	struct roster *r = q->arg;
+	struct rpc_error err;
+	json_t *inbox = app_call(q->app, "inbox.open", NULL, &err);
+	char *text;
+
+	if (inbox == NULL) {
+		queue_say(q, err.message, true);
+		return;
+	}
+	text = xasprintf(_("This terminal runs on the server and cannot read a file of your "
+	    "computer. On your computer, in another terminal, send the file with your SSH key "
+	    "(it replaces this draft's roster and lists every bad row):\n\n  ssh -p %lld %s@%s "
+	    "roster %lld < FILE.csv\n\nthen press F5 here. Or paste the rows with a."),
+	    (long long)json_integer_value(json_object_get(inbox, "port")),
+	    app_me_string(q->app, "id_number"), app_json_str(inbox, "host"), (long long)r->id);
+	/* The pager is as wide as the screen allows: the command stays on one line. */
+	ui_pager(_("Import a CSV file"), text, NULL, NULL);
+	free(text);
+	json_decref(inbox);
+}
+
 /* i: a CSV file of this computer imported into the draft's roster. */
 static void
 roster_import(struct queue *q)
@@ -600,11 +626,7 @@ roster_import(struct queue *q)
 	bool replace = false;
 
 	if (q->app->connect == NULL) {
-		/* The served TUI runs on the server: the person's disk is out of its reach. */
-		ui_message(_("Import a CSV file"), _("This terminal is served by the server "
-		    "itself, so it cannot read a file of your computer. Paste the rows with a "
-		    "(copied from Excel or a text file), or import the file with the jxjy client "
-		    "on your own computer."));
+		roster_import_served(q);
 		return;
 	}
 	typed = ui_prompt(_("Import a CSV file"), _("A CSV file of this computer, UTF-8 or "
