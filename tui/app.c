@@ -684,6 +684,61 @@ app_form_errors(struct ui_form *f, const struct rpc_error *err, const struct app
 	return loose;
 }
 
+char *
+app_inbox_pick(struct app *a, const char *choose_hint, char *said, size_t size)
+{
+	struct rpc_error err;
+	json_t *open, *list = NULL, *f;
+	char *text, *files, *chosen = NULL, sz[32];
+	size_t i, n;
+	int key;
+
+	said[0] = '\0';
+	if ((open = app_call(a, "inbox.open", NULL, &err)) == NULL) {
+		app_copy(said, size, err.message);
+		return NULL;
+	}
+	for (;;) {
+		json_decref(list);
+		if ((list = app_call(a, "inbox.list", NULL, &err)) == NULL) {
+			app_copy(said, size, err.message);
+			break;
+		}
+		files = xstrdup("");
+		n = json_array_size(json_object_get(list, "files"));
+		json_array_foreach(json_object_get(list, "files"), i, f) {
+			char *item = xasprintf(_("%s (%s)"), app_json_str(f, "name"),
+			    format_size(json_integer_value(json_object_get(f, "size")), sz, sizeof sz));
+
+			app_appendf(&files, "  %zu. %s\n", i + 1, item);
+			free(item);
+		}
+		json_array_foreach(json_object_get(list, "uploading"), i, f) {
+			char *item = xasprintf(_("%s (%s)"), app_json_str(f, "name"),
+			    _("still arriving"));
+
+			app_appendf(&files, "  %s\n", item);
+			free(item);
+		}
+		text = xasprintf("%s\n\n  %s\n\n%s\n%s", app_json_str(open, "hint"),
+		    app_json_str(open, "command"), _("Files in the inbox:"),
+		    *files != '\0' ? files : _("  (none yet: press r after sending)\n"));
+		free(files);
+		key = ui_pager(_("Inbox"), text, n > 0 ? choose_hint : _("r: refresh  Esc: close"),
+		    "r12345");
+		free(text);
+		if (key == 'r')
+			continue;
+		if (key >= '1' && key <= '5' && (size_t)(key - '1') < n)
+			chosen = xstrdup(app_json_str(json_array_get(json_object_get(list, "files"),
+			    (size_t)(key - '1')), "name"));
+		break;
+	}
+	json_decref(list);
+	json_decref(open);
+	return chosen;
+}
+
 json_t *
 app_form_field_values(struct ui_form *f, json_t *definition, int field0)
 {

@@ -125,6 +125,16 @@ void	app_form_message(const struct rpc_error *err, const struct rpc_problem *loo
  */
 json_t	*app_form_field_values(struct ui_form *f, json_t *definition, int field0);
 
+/*
+ * The session's inbox, for the TUI the server serves (the person's disk is
+ * out of its reach): the hint and scp command of inbox.open, and the files
+ * that arrived (inbox.list), in a pager; r reads them again, 1-5 chooses
+ * one (choose_hint says so while there are files).  Returns the name of
+ * the file chosen (caller frees), or NULL: closed, or a failure said into
+ * said (size bytes; "" when there was none).
+ */
+char	*app_inbox_pick(struct app *a, const char *choose_hint, char *said, size_t size);
+
 /* Forget who was logged in. */
 void	app_clear_me(struct app *a);
 

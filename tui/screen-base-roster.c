@@ -586,44 +586,58 @@ roster_read_file(const char *path, char *buf, size_t size)
 }
 
 /*
+ * The roster's import, from the file's base64 (data) or from the session's
+ * inbox (inbox: its name there); asks first whether the file's rows replace
+ * the roster's when it has some.  Says what it did: every bad row at once.
+ */
+static void
+roster_import_send(struct queue *q, const char *data, const char *inbox)
+{
+	struct roster *r = q->arg;
+	struct rpc_error err;
+	json_t *params, *result;
+	bool replace = false;
+
+	if (json_integer_value(json_object_get(json_object_get(r->klass, "roster"), "rows")) > 0)
+		replace = ui_confirm(_("Import a CSV file"), _("The roster has rows already. "
+		    "Replace them with the file's rows? (No: add the file's rows to them.)"));
+	params = json_pack("{s:I, s:b}", "class_id", r->id, "replace", replace);
+	json_object_set_new(params, data != NULL ? "data" : "inbox",
+	    json_string(data != NULL ? data : inbox));
+	if ((result = app_call(q->app, "roster.import", params, &err)) == NULL)
+		queue_say(q, err.message, true);
+	else
+		roster_summary(q, result, _("Import a CSV file"));
+	json_decref(result);
+	queue_refilter(q);
+}
+
+/*
  * i in the TUI the server serves: it runs on the server, out of reach of
- * the person's disk.  The file goes in with the base's ssh command from
- * their own computer (its host and port are the inbox's, inbox.open);
- * F5 here then shows the roster it made.
+ * the person's disk.  The file comes through the session's inbox: its scp
+ * command, the files that arrived, one chosen is imported.
  */
 static void
 roster_import_served(struct queue *q)
 {
-	struct roster *r = q->arg;
-	struct rpc_error err;
-	json_t *inbox = app_call(q->app, "inbox.open", NULL, &err);
-	char *text;
+	char said[512], *name;
 
-	if (inbox == NULL) {
-		queue_say(q, err.message, true);
+	name = app_inbox_pick(q->app, _("1-5: import that file  r: refresh  Esc: close"), said,
+	    sizeof said);
+	if (name == NULL) {
+		if (said[0] != '\0')
+			queue_say(q, said, true);
 		return;
 	}
-	text = xasprintf(_("This terminal runs on the server and cannot read a file of your "
-	    "computer. On your computer, in another terminal, send the file with your SSH key "
-	    "(it replaces this draft's roster and lists every bad row):\n\n  ssh -p %lld %s@%s "
-	    "roster %lld < FILE.csv\n\nthen press F5 here. Or paste the rows with a."),
-	    (long long)json_integer_value(json_object_get(inbox, "port")),
-	    app_me_string(q->app, "id_number"), app_json_str(inbox, "host"), (long long)r->id);
-	/* The pager is as wide as the screen allows: the command stays on one line. */
-	ui_pager(_("Import a CSV file"), text, NULL, NULL);
-	free(text);
-	json_decref(inbox);
+	roster_import_send(q, NULL, name);
+	free(name);
 }
 
 /* i: a CSV file of this computer imported into the draft's roster. */
 static void
 roster_import(struct queue *q)
 {
-	struct roster *r = q->arg;
-	struct rpc_error err;
-	json_t *result;
 	char *typed, *path, *b64, said[512];
-	bool replace = false;
 
 	if (q->app->connect == NULL) {
 		roster_import_served(q);
@@ -644,18 +658,8 @@ roster_import(struct queue *q)
 		queue_say(q, said, true);
 		return;
 	}
-	if (json_integer_value(json_object_get(json_object_get(r->klass, "roster"), "rows")) > 0)
-		replace = ui_confirm(_("Import a CSV file"), _("The roster has rows already. "
-		    "Replace them with the file's rows? (No: add the file's rows to them.)"));
-	result = app_call(q->app, "roster.import", json_pack("{s:I, s:s, s:b}", "class_id",
-	    r->id, "data", b64, "replace", replace), &err);
+	roster_import_send(q, b64, NULL);
 	free(b64);
-	if (result == NULL)
-		queue_say(q, err.message, true);
-	else
-		roster_summary(q, result, _("Import a CSV file"));
-	json_decref(result);
-	queue_refilter(q);
 }
 
 /* r and w: the class reported, or its report withdrawn (screen-base.c says it). */

@@ -739,87 +739,41 @@ out:
 
 /* ---- the inbox (served: the user's disk is out of reach) -------------------------- */
 
-/* Show the scp command and the files that arrived; attach one chosen. */
+/* The inbox's scp command and the files that arrived; attach one chosen. */
 static void
 declare_inbox(struct declare *d)
 {
 	struct rpc_error err;
-	json_t *open, *list = NULL, *f;
-	size_t i, n;
-	char *text, *files, sz[32];
-	int key;
+	json_t *r;
+	char said[512], *name;
 
 	ui_form_set_error(&d->form, DECL_INBOX, NULL);
-	if ((open = app_call(d->app, "inbox.open", NULL, &err)) == NULL) {
-		declare_say(d, err.message, true);
+	name = app_inbox_pick(d->app, _("1-5: attach that file  r: refresh  Esc: close"), said,
+	    sizeof said);
+	if (name == NULL) {
+		if (said[0] != '\0')
+			declare_say(d, said, true);
 		return;
 	}
-	for (;;) {
-		json_decref(list);
-		if ((list = app_call(d->app, "inbox.list", NULL, &err)) == NULL) {
-			declare_say(d, err.message, true);
-			break;
-		}
-		files = xstrdup("");
-		n = json_array_size(json_object_get(list, "files"));
-		json_array_foreach(json_object_get(list, "files"), i, f) {
-			char *item = xasprintf(_("%s (%s)"), app_json_str(f, "name"),
-			    format_size(json_integer_value(json_object_get(f, "size")), sz, sizeof sz));
-			char *l = xasprintf("%s  %zu. %s\n", files, i + 1, item);
-
-			free(item);
-
-			free(files);
-			files = l;
-		}
-		json_array_foreach(json_object_get(list, "uploading"), i, f) {
-			char *item = xasprintf(_("%s (%s)"), app_json_str(f, "name"),
-			    _("still arriving"));
-			char *l = xasprintf("%s  %s\n", files, item);
-
-			free(item);
-
-			free(files);
-			files = l;
-		}
-		text = xasprintf("%s\n\n  %s\n\n%s\n%s", app_json_str(open, "hint"),
-		    app_json_str(open, "command"), _("Files in the inbox:"),
-		    *files != '\0' ? files : _("  (none yet: press r after sending)\n"));
-		free(files);
-		key = ui_pager(_("Inbox"), text, n > 0 ? _("1-5: attach that file  r: refresh  "
-		    "Esc: close") : _("r: refresh  Esc: close"), "r12345");
-		free(text);
-		if (key == 'r')
-			continue;
-		if (key >= '1' && key <= '5' && (size_t)(key - '1') < n) {
-			json_t *file = json_array_get(json_object_get(list, "files"),
-			    (size_t)(key - '1'));
-			json_t *r = app_call(d->app, "inbox.attach", json_pack("{s:s}", "name",
-			    app_json_str(file, "name")), &err);
-
-			if (r == NULL) {
-				if (strcmp(err.reason, "attachment_unavailable") == 0)
-					ui_message(_("Inbox"), _("The server cannot yet take an attachment "
-					    "from the inbox. Save the declaration as a draft and add the "
-					    "attachment later from the jxjy client on your own computer."));
-				else
-					ui_message(_("Inbox"), err.message);
-				ui_form_set_error(&d->form, DECL_INBOX, err.message);
-				break;
-			}
-			free(d->token);
-			d->token = xstrdup(app_json_str(r, "attachment_token"));
-			free(d->token_path);
-			d->token_path = xstrdup(app_json_str(file, "name"));
-			declare_set_attachment(d, app_json_str(r, "name"),
-			    json_integer_value(json_object_get(r, "size")));
-			json_decref(r);
-			break;
-		}
-		break;
+	r = app_call(d->app, "inbox.attach", json_pack("{s:s}", "name", name), &err);
+	if (r == NULL) {
+		if (strcmp(err.reason, "attachment_unavailable") == 0)
+			ui_message(_("Inbox"), _("The server cannot yet take an attachment "
+			    "from the inbox. Save the declaration as a draft and add the "
+			    "attachment later from the jxjy client on your own computer."));
+		else
+			ui_message(_("Inbox"), err.message);
+		ui_form_set_error(&d->form, DECL_INBOX, err.message);
+		free(name);
+		return;
 	}
-	json_decref(list);
-	json_decref(open);
+	free(d->token);
+	d->token = xstrdup(app_json_str(r, "attachment_token"));
+	free(d->token_path);
+	d->token_path = name;
+	declare_set_attachment(d, app_json_str(r, "name"),
+	    json_integer_value(json_object_get(r, "size")));
+	json_decref(r);
 }
 
 /* ---- saving ---------------------------------------------------------------------- */

@@ -9,12 +9,13 @@ from Excel (tab-separated), a draft deleted after a confirmation.
 Every test types keys into a private tmux server (tmux -L NAME) and reads the screen; what
 was stored is checked in the database."""
 
+import re
 import subprocess
 
 import pytest
 
-from conftest import module_daemon
-from helpers import DEMO_PASSWORD, NOW, logged_in, make_key, ssh_argv
+from conftest import SSH_OPTIONS, module_daemon
+from helpers import NO_AGENT, NOW, logged_in
 from tui_helpers import World, tui  # noqa: F401 (tui: the fixture)
 
 UNIT, UNIT_NAME = "E2BS", "基地端测单位"
@@ -187,11 +188,9 @@ def test_import_fix_report_approve_and_the_person_sees_it(bdaemon, world, tui, t
     state = world.value(f"SELECT state FROM declarations WHERE account_id = {aid}")
     assert state == "approved"
 
-    # The base sees the row approved (F5), the other still waiting.
+    # The base opens the roster again: the row approved, the other still waiting.
     t.keys("Enter")
-    t.wait("基地班次管理", "护理新进展培训班")
-    t.keys("Enter")
-    t.wait("已报送 · 2 人", "审核通过")
+    t.wait("班次名单", "已报送 · 2 人", "审核通过")
     assert "审核通过" in t.line_with("孙端测") and "待审核" in t.line_with("钱端测")
 
     # The person: 申报进度查询 shows the base's record, 年度完成情况 its hours.
@@ -253,23 +252,32 @@ def test_rows_pasted_from_excel_and_a_draft_deleted(bdaemon, world, tui):
 
 
 
+def scp_to_inbox(text, path, port):
+    """Run the inbox's scp command shown in text (a screen) for the file path, as the
+    person would on their own computer."""
+    m = re.search(r"scp -P (\d+) FILE (inbox-[A-Z0-9]{10})@([0-9.]+):", text)
+    assert m and int(m.group(1)) == port, text
+    port, token, host = m.groups()
+    r = subprocess.run(["scp", *SSH_OPTIONS, *NO_AGENT, "-P", port, str(path),
+                        f"{token}@{host}:"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+
+
 SSH_TUI = ("ssh -tt -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
            "-o LogLevel=ERROR -o IdentityAgent=none -o IdentitiesOnly=yes -p {port} localhost; "
            "echo EXITED=$?")
 
 
-def test_served_tui_gives_the_roster_command(bdaemon, world, tui, tmp_path):
-    """The TUI served over ssh -t cannot read the person's file: it shows the ssh command
-    that sends it from their own computer; run, and F5, the roster is there."""
+def test_served_tui_imports_from_the_inbox(bdaemon, world, tui, tmp_path):
+    """The TUI served over ssh -t cannot read the person's file: it shows the inbox's scp
+    command; the file sent with it, r lists it, 1 imports it."""
     _, idn = world.add_staff(UNIT, world.depts["护理部"], "吴远程")
     _, base_admin = world.add_base_admin(BASE, "郑培训")
-    key, pub = make_key(tmp_path, "base")
     with logged_in(bdaemon, base_admin, logout=True) as s:
-        s.result("keys.add", {"key": pub, "password": DEMO_PASSWORD})
-        cid = s.result("class.save", {"name": "远程导入培训班", "form": "e2e_base_course",
-                                      "fields": {"organiser": "省护理学会"},
-                                      "start_date": f"{NOW}-01-10", "end_date": f"{NOW}-01-11",
-                                      "year": NOW, "amount": 8})["id"]
+        s.result("class.save", {"name": "远程导入培训班", "form": "e2e_base_course",
+                                "fields": {"organiser": "省护理学会"},
+                                "start_date": f"{NOW}-01-10", "end_date": f"{NOW}-01-11",
+                                "year": NOW, "amount": 8})
     t = tui(80, 24)
     t.term.send_line(SSH_TUI.format(port=bdaemon.port))
     t.login(base_admin, then="功能列表")
@@ -278,15 +286,15 @@ def test_served_tui_gives_the_roster_command(bdaemon, world, tui, tmp_path):
     t.keys("Enter")
     t.wait("班次名单", "名单为空")
     t.keys("i")
-    text = t.wait("roster", "FILE.csv", "F5")
-    assert f"ssh -p {bdaemon.port} {base_admin}@127.0.0.1 roster {cid} < FILE.csv" in text
-    # Sent as it says, from "their computer".
-    r = subprocess.run(ssh_argv(bdaemon.port, base_admin, key, f"roster {cid}"),
-                       input=f"身份证号,姓名\n{idn},吴远程\n".encode("gb18030"),
-                       capture_output=True, timeout=60)
-    assert r.returncode == 0, r.stdout + r.stderr
+    text = t.wait("scp -P", "收件箱", "r 刷新")
+    # Sent as it says, from "their computer": a GB18030 file as Excel saves it.
+    roster = tmp_path / "名单.csv"
+    roster.write_bytes(f"身份证号,姓名\n{idn},吴远程\n".encode("gb18030"))
+    scp_to_inbox(text, roster, bdaemon.port)
+    t.keys("r")
+    t.wait("1. 名单.csv", "1-5 导入该文件")
+    t.keys("1")
+    t.wait("文件编码", "GB18030")
     t.keys("Escape")
-    t.wait("名单为空", absent=("FILE.csv",))
-    t.keys("F5")
     t.wait("草稿 · 1 人", "吴远程")
     t.quit()
