@@ -74,7 +74,7 @@ roster_status(json_t *row, enum ui_style *style)
 	const char *reason = app_json_str(record, "reject_reason");
 
 	if (json_is_true(json_object_get(row, "withdrawn")))
-		return xstrdup(_("withdrawn"));
+		return xstrdup(_("withdrawn from the report"));
 	if (json_is_object(problem)) {
 		*style = *style == UI_SELECTED ? *style : UI_ERROR;
 		return xstrdup(app_json_str(problem, "message"));

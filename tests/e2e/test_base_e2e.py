@@ -238,17 +238,26 @@ def test_rows_pasted_from_excel_and_a_draft_deleted(bdaemon, world, tui):
     t.keys("Escape")
     t.wait("粘贴名单培训班", "草稿")
 
+    # e changes the draft: its values in the form, the name changed and saved.
+    t.keys("e")
+    t.wait("修改班次", "省护理学会", f"{NOW}-01-10")
+    assert "粘贴名单培训班" in t.line_with("班次名称")
+    t.type("二期")
+    t.keys("Up", "Up", "Enter")         # from the first field: [返回], [保存]
+    t.wait("班次已保存", "粘贴名单培训班二期")
+    assert ["粘贴名单培训班二期", "draft"] in classes(world)
+
     # d deletes the draft after a confirmation.
     t.keys("d")
     t.wait("删除后不能恢复")
     t.keys("n")                           # not confirmed: kept
-    t.wait("粘贴名单培训班")
-    assert ["粘贴名单培训班", "draft"] in classes(world)
+    t.wait("粘贴名单培训班二期")
+    assert ["粘贴名单培训班二期", "draft"] in classes(world)
     t.keys("d")
     t.wait("删除后不能恢复")
     t.keys("y")
     t.wait("班次已删除")
-    assert ["粘贴名单培训班", "draft"] not in classes(world)
+    assert ["粘贴名单培训班二期", "draft"] not in classes(world)
 
 
 
@@ -297,4 +306,67 @@ def test_served_tui_imports_from_the_inbox(bdaemon, world, tui, tmp_path):
     t.wait("文件编码", "GB18030")
     t.keys("Escape")
     t.wait("草稿 · 1 人", "吴远程")
+    t.quit()
+
+
+def withdraw_row(t, where, then):
+    """x on the roster's row at where (Home, End), agreed to; wait for then."""
+    t.keys(where, "x")
+    t.wait("从报送中撤回 1 行")
+    t.keys("y")
+    t.wait(then)
+
+
+def test_corrections_before_and_after_a_decision(bdaemon, world, tui):
+    """A reported class: c changes a row's hours while nothing is decided; once the unit
+    decided one record, neither it nor the whole report can be taken back (the refusals
+    name why), but a row still waiting can (x)."""
+    aid, a = world.add_staff(UNIT, world.depts["护理部"], "冯更正")
+    bid, b = world.add_staff(UNIT, world.depts["护理部"], "陈更正")
+    _, base_admin = world.add_base_admin(BASE, "褚培训")
+    with logged_in(bdaemon, base_admin, logout=True) as s:
+        cid = s.result("class.save", {"name": "更正测试培训班", "form": "e2e_base_course",
+                                      "fields": {"organiser": "省护理学会"},
+                                      "start_date": f"{NOW}-01-10", "end_date": f"{NOW}-01-11",
+                                      "year": NOW, "amount": 8})["id"]
+        s.result("roster.add", {"class_id": cid, "rows": [{"id_number": a, "name": "冯更正"},
+                                                          {"id_number": b, "name": "陈更正"}]})
+        version = s.result("class.get", {"id": cid})["version"]
+        s.result("class.report", {"id": cid, "version": version})
+    t = tui(80, 24)
+    login(t, bdaemon, base_admin)
+    t.keys("Enter")
+    t.wait("基地班次管理", "更正测试培训班")
+    t.keys("Enter")
+    t.wait("班次名单", "已报送 · 2 人", "c:修改学时")
+
+    # c: 冯更正's hours, 8 -> 5, in the record too.
+    t.keys("Home", "c")
+    t.wait("修改学时", "冯更正")
+    t.type("5")
+    t.keys("Enter")
+    t.wait("冯更正 的学时已改为 5")
+    assert "5.00" in t.line_with("冯更正")
+    assert world.value(f"SELECT trim_scale(amount) FROM declarations WHERE account_id = {aid}") == "5"
+
+    # The unit approves 冯更正's record.
+    with logged_in(bdaemon, world.admin, logout=True) as s:
+        did = int(world.value(f"SELECT id FROM declarations WHERE account_id = {aid}"))
+        s.result("review.approve_declarations", {"ids": [did]})
+    t.keys("F5")
+    t.wait("审核通过")
+
+    # The decided row cannot be withdrawn, nor the whole report; each refusal says why.
+    withdraw_row(t, "Home", "冯更正 的记录已审核")     # on the message line
+    t.keys("w")
+    t.wait("撤回“更正测试培训班”")
+    t.keys("y")
+    t.wait("不能整体撤回")
+    t.keys("Enter")
+    assert world.value(f"SELECT state FROM base_classes WHERE id = {cid}") == "reported"
+
+    # The row still waiting can.
+    withdraw_row(t, "End", "已撤回 1 行，收回 1 条记录")
+    assert "已撤回" in t.line_with("陈更正")
+    assert world.value(f"SELECT count(*) FROM declarations WHERE account_id = {bid}") == "0"
     t.quit()
