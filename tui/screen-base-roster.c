@@ -163,21 +163,20 @@ roster_paint_head(struct queue *q)
 {
 	struct roster *r = q->arg;
 	char *counts = base_class_counts(r->klass);
-	char *line = xasprintf("%s · %s", app_json_str(r->klass, "name"), counts);
-	char *about = xasprintf(_("%s · %s ~ %s · counts toward %lld · %s per attendee"),
-	    app_json_str(json_object_get(r->klass, "form"), "name"),
+	/* The counts first: a long class or form name is what gets cut. */
+	char *about = xasprintf(_("%s · %s · %s ~ %s · counts toward %lld · %s per attendee"),
+	    counts, app_json_str(json_object_get(r->klass, "form"), "name"),
 	    app_json_str(r->klass, "start_date"), app_json_str(r->klass, "end_date"),
 	    (long long)json_integer_value(json_object_get(r->klass, "year")),
 	    app_json_str(r->klass, "amount"));
 
-	ui_put(1, 1, COLS - 2, line, UI_TITLE, false);
+	ui_put(1, 1, COLS - 2, app_json_str(r->klass, "name"), UI_TITLE, false);
 	ui_put(2, 1, COLS - 2, about, UI_NORMAL, false);
 	ui_put(3, 1, COLS - 2, r->problems_only ? _("Showing the bad rows only (p: all rows)") :
 	    roster_draft(r) ? _("a: add rows  c: change  x: remove  i: import a CSV file  "
 	    "p: bad rows only") : _("c: change hours  x: withdraw rows  w: withdraw the report"),
 	    UI_HINT, false);
 	free(about);
-	free(line);
 	free(counts);
 }
 

@@ -81,9 +81,10 @@ base_paint_head(struct queue *q)
 	struct base *b = q->arg;
 	const char *base = app_json_str(json_object_get(json_object_get(q->app->me, "account"),
 	    "base"), "name");
-	char *line = xasprintf(_("%s · %lld classes: %lld drafts, %lld reported, %lld "
-	    "withdrawn"), base, base_count(b, "all"), base_count(b, "draft"),
-	    base_count(b, "reported"), base_count(b, "withdrawn"));
+	/* The counts first: a long base name is what gets cut. */
+	char *line = xasprintf(_("%lld classes: %lld drafts, %lld reported, %lld withdrawn · "
+	    "%s"), base_count(b, "all"), base_count(b, "draft"), base_count(b, "reported"),
+	    base_count(b, "withdrawn"), base);
 
 	ui_put(1, 1, COLS - 2, line, UI_TITLE, false);
 	free(line);
