@@ -44,7 +44,7 @@
 
 #define REPORT_BAD_ROWS_SHOWN	50	/* bad rows named in one refusal */
 #define REPORT_AMOUNT_MAX	1000	/* hours or credits of one row, as a declaration */
-#define REPORT_ROWS_MAX		1000	/* rows of one roster.withdraw */
+#define REPORT_ROWS_MAX		500	/* rows of one roster.withdraw (row_ids_invalid) */
 
 /* The class being reported or corrected, read under its row lock. */
 struct report_class {

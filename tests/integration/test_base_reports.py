@@ -191,7 +191,7 @@ def test_report_makes_one_pending_record_per_claimed_row(bdaemon, world, people)
     with base_session(bdaemon, world) as base:
         r = report(base, world, c, version=2)
         expect_error(r, CONFLICT, "state_changed", "id")
-        assert r["error"]["message"] == "这个班次现在是「已报送」，不能进行这项操作"
+        assert r["error"]["message"] == "这个班次现在是「已申报」，不能进行这项操作"
     assert acc.value(f"SELECT count(*) FROM declarations WHERE class_id = {c['id']}") == "3"
 
 
