@@ -844,7 +844,8 @@ roster_update(struct rpc_call *call)
  * roster.list: the rows of one of the base's classes in the order they
  * came (by id), keyset paged; problems_only: the bad rows alone.  Each row
  * says its problem, and whether it names a registered person (claimed) --
- * never that person's registered name.
+ * never that person's registered name -- and, once reported, its record's
+ * state and rejection reason (record; rpc-base-report.c).
  */
 static int
 roster_list(struct rpc_call *call)
@@ -853,8 +854,10 @@ roster_list(struct rpc_call *call)
 	    "SELECT id FROM base_classes WHERE id = $1 AND base_code = $2 AND state <> 'deleted'");
 #define ROSTER_LIST_SELECT \
 	"SELECT r.id, r.line, r.id_number, r.name, r.amount::text, r.problem," \
-	" r.account_id IS NOT NULL, r.declaration_id, r.withdrawn, r.id::text" \
-	" FROM base_roster r WHERE r.class_id = $1" \
+	" r.account_id IS NOT NULL, r.declaration_id, r.withdrawn, r.id::text," \
+	" d.state, d.reject_reason" \
+	" FROM base_roster r LEFT JOIN declarations d ON d.id = r.declaration_id" \
+	" WHERE r.class_id = $1" \
 	" AND (NOT $2::boolean OR r.problem IS NOT NULL)"
 	DB_STMT(roster_list_stmt, ROSTER_LIST_SELECT " ORDER BY r.id LIMIT $3");
 	DB_STMT(roster_list_after_stmt, ROSTER_LIST_SELECT
@@ -895,6 +898,11 @@ roster_list(struct rpc_call *call)
 		    "problem", problem, "claimed", strcmp(PQgetvalue(res, r, 6), "t") == 0,
 		    "declaration_id", rpc_column_integer(res, r, 7),
 		    "withdrawn", strcmp(PQgetvalue(res, r, 8), "t") == 0));
+		json_object_set_new(json_array_get(items, json_array_size(items) - 1), "record",
+		    PQgetisnull(res, r, 10) ? json_null() : json_pack("{s:s, s:s, s:o}",
+		    "state", PQgetvalue(res, r, 10),
+		    "state_label", rpc_label(call, "state", PQgetvalue(res, r, 10)),
+		    "reject_reason", rpc_column_text(res, r, 11)));
 	}
 	call->result = json_pack("{s:o, s:o}", "items", items,
 	    "next", rpc_page_next(call, res, 9, 0));

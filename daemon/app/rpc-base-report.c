@@ -727,28 +727,6 @@ out:
 
 /* ---- the table ------------------------------------------------------------------- */
 
-/*
- * debug.roster_states: base_roster_states of class_id (for the tests, until
- * the base's roster list shows the rows' record states).
- */
-static int
-report_debug_roster_states(struct rpc_call *call)
-{
-	long long id = 0;
-	char id_text[24];
-
-	rpc_param_int(call, "class_id", &id);
-	snprintf(id_text, sizeof id_text, "%lld", id);
-	if ((call->result = base_roster_states(call->db, id_text)) == NULL)
-		return rpc_fail_internal(call, db_error_text(call->db));
-	return 0;
-}
-
-static const struct rpc_param roster_states_params[] = {
-	{ "class_id", T_INTEGER, true },
-	{ NULL, 0, false },
-};
-
 static const struct rpc_param report_params[] = {
 	{ "id", T_INTEGER, true },
 	{ "version", T_INTEGER, true },
@@ -781,7 +759,5 @@ const struct rpc_method rpc_base_report_methods[] = {
 	    .db = RPC_DB_BASE_ADMIN },
 	{ "roster.withdraw", withdraw_rows_params, ROLE_BASE_ADMIN, false, report_withdraw_rows,
 	    .db = RPC_DB_BASE_ADMIN },
-	{ "debug.roster_states", roster_states_params, ROLE_ANY, true,
-	    report_debug_roster_states, .db = RPC_DB },
 	{ NULL, NULL, 0, false, NULL },
 };

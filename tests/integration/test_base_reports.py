@@ -407,11 +407,13 @@ def test_the_unit_decides_a_class_at_once(bdaemon, world, people):
         got = s.result("declaration.get", {"id": int(record_of(acc, c["rows"][0])[0])})
         assert (got["state"], got["reject_reason"]) == ("rejected", "签到表缺页")
         assert got["actions"] == []
+    # The base sees each row's record: state and the unit's reason.
     with base_session(bdaemon, world) as base:
-        states = base.result("debug.roster_states", {"class_id": c["id"]})
-    assert states[str(c["rows"][0])]["state"] == "rejected"
-    assert states[str(c["rows"][0])]["reject_reason"] == "签到表缺页"
-    assert states[str(c["rows"][3])]["state"] == "approved"
+        rows = {r["id"]: r["record"] for r in base.result("roster.list", {
+            "class_id": c["id"], "limit": 200})["items"]}
+    assert rows[c["rows"][0]] == {"state": "rejected", "state_label": "审核不通过",
+                                  "reject_reason": "签到表缺页"}
+    assert rows[c["rows"][3]]["state"] == "approved"
     assert record_of(acc, other["rows"][0])[1] == "pending"
 
 
