@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "base-report.h"
+#include "bases.h"
 #include "config.h"
 #include "db.h"
 #include "forms.h"
@@ -57,7 +58,6 @@ struct report_class {
 	char		 credit_hours[32];
 	bool		 end_future;
 	bool		 base_active;
-	bool		 form_allowed;
 };
 
 static void
@@ -93,8 +93,7 @@ report_class_lock(struct rpc_call *call, const char *id, const char *base,
 {
 	DB_STMT(report_class_stmt,
 	    "SELECT c.state, c.version, c.form_code, lf.definition->>'name', c.year,"
-	    " lf.definition->>'credit_hours', c.end_date > current_date, b.active,"
-	    " cardinality(b.forms) = 0 OR c.form_code = ANY (b.forms)"
+	    " lf.definition->>'credit_hours', c.end_date > current_date, b.active"
 	    " FROM base_classes c JOIN bases b ON b.code = c.base_code"
 	    " JOIN learning_forms lf ON lf.id = c.form_id"
 	    " WHERE c.id = $1 AND c.base_code = $2 FOR UPDATE OF c");
@@ -118,7 +117,6 @@ report_class_lock(struct rpc_call *call, const char *id, const char *base,
 	snprintf(c->credit_hours, sizeof c->credit_hours, "%s", PQgetvalue(res, 0, 5));
 	c->end_future = strcmp(PQgetvalue(res, 0, 6), "t") == 0;
 	c->base_active = strcmp(PQgetvalue(res, 0, 7), "t") == 0;
-	c->form_allowed = strcmp(PQgetvalue(res, 0, 8), "t") == 0;
 	PQclear(res);
 	return 0;
 }
@@ -227,21 +225,28 @@ DB_STMT(report_settle_stmt,
     "  AND c.state = 'draft')");
 
 /*
- * Note what keeps class c from being reported now, as a person reads it:
- * the base suspended, the form not the base's, the class not over yet, its
- * year out of the declarations window, the roster's bad rows or none.
+ * Note what keeps class c of base from being reported now, as a person
+ * reads it: the base suspended, the form not among those it may report
+ * (bases_forms: its own, or its kind's; checked at class.save too, and
+ * again here as the config or the base may have changed since), the class
+ * not over yet, its year out of the declarations window, the roster's bad
+ * rows or none.  Returns 0 or -1 after rpc_fail (the database).
  */
 static int
-report_check(struct rpc_call *call, const struct report_class *c)
+report_check(struct rpc_call *call, const struct report_class *c, const char *base)
 {
 	int now = db_year_now(), first = now - call->cfg->decl_years_back;
 	int year = atoi(c->year);
 	char range[48];
+	json_t *forms;
 
+	if ((forms = bases_forms(call->db, call->cfg, base)) == NULL)
+		return rpc_fail_internal(call, db_error_text(call->db));
 	if (!c->base_active)
 		rpc_problem(call, "report_base_inactive", NULL, NULL);
-	if (!c->form_allowed)
+	if (!bases_form_allowed(forms, c->form_code))
 		rpc_problem_format(call, "report_form_not_allowed", "form", NULL, c->form_name);
+	json_decref(forms);
 	if (c->end_future)
 		rpc_problem(call, "report_end_future", "end_date", NULL);
 	if (year < first || year > now) {
@@ -325,7 +330,7 @@ report_class(struct rpc_call *call)
 		rpc_fail_format(call, RPC_CONFLICT, "stale_version", "version", NULL, NULL);
 		goto out;
 	}
-	if (report_check(call, &c) != 0 || rpc_fail_problems(call, RPC_INVALID_INPUT) != 0)
+	if (report_check(call, &c, base) != 0 || rpc_fail_problems(call, RPC_INVALID_INPUT) != 0)
 		goto out;
 	const char *params[5] = { id_text, actor, version_text, c.credit_hours, record_state };
 	if ((res = rpc_exec_one(call, call->db, &report_stmt, 5, params)) == NULL)

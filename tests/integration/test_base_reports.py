@@ -46,8 +46,8 @@ def world(bdaemon, postgres, tmp_path_factory):
     with logged_in(bdaemon, w["admin_a"][1]) as s:
         s.result("forms.list")
     for code, name in (("BASE1", "省医学继续教育中心"), ("BASE2", "市护理培训中心")):
-        acc.sql(f"INSERT INTO bases (code, name, region) VALUES ('{code}', '{name}', "
-                f"(SELECT min(code) FROM regions))")
+        acc.sql(f"INSERT INTO bases (code, name, region, forms) VALUES ('{code}', '{name}', "
+                f"(SELECT min(code) FROM regions), '{{t_plain,t_credits}}')")
     # Their administrators, from the config (a reload keeps them, as it would disable
     # base administrators the config does not name).
     keys = tmp_path_factory.mktemp("base-keys")
@@ -225,7 +225,7 @@ def test_report_refuses_what_cannot_be_reported(bdaemon, world, people):
         try:
             r = report(base, world, c)
         finally:
-            acc.sql("UPDATE bases SET forms = '{}' WHERE code = 'BASE1'")
+            acc.sql("UPDATE bases SET forms = '{t_plain,t_credits}' WHERE code = 'BASE1'")
         expect_error(r, INVALID_INPUT, "report_form_not_allowed", "form")
         assert [e["reason"] for e in r["error"]["data"]["errors"]] == [
             "report_form_not_allowed", "report_end_future", "year_invalid"]
