@@ -155,6 +155,42 @@ report_class_decided(struct rpc_call *call, const char *id)
 	return decided;
 }
 
+/*
+ * Begin the transaction of a change of class id (its parameter field) by
+ * the caller: the class locked and read into *c, in state (else
+ * state_changed).  Returns 0, or -1 after rpc_fail; either way the caller
+ * ends the transaction (db_rollback on failure).
+ */
+static int
+report_open(struct rpc_call *call, const char *id, const char *field, const char *state,
+    struct report_class *c)
+{
+	char base[40], actor[24];
+
+	report_scope(call, base, actor);
+	if (!db_begin(call->db))
+		return rpc_fail_internal(call, db_error_text(call->db));
+	if (report_class_lock(call, id, base, field, c) != 0)
+		return -1;
+	if (strcmp(c->state, state) != 0)
+		return report_class_conflict(call, c->state);
+	return 0;
+}
+
+/*
+ * No record of class id decided by an administrator: 0; else -1 after
+ * rpc_fail (report_class_decided, naming field).
+ */
+static int
+report_undecided(struct rpc_call *call, const char *id, const char *field)
+{
+	int decided = report_class_decided(call, id);
+
+	if (decided > 0)
+		rpc_fail(call, RPC_CONFLICT, "report_class_decided", field, NULL);
+	return decided != 0 ? -1 : 0;
+}
+
 /* ---- class.report ---------------------------------------------------------------- */
 
 /*
@@ -317,14 +353,8 @@ report_class(struct rpc_call *call)
 	if ((res = db_exec(call->db, &report_settle_stmt, 3, settle)) == NULL)
 		return rpc_fail_internal(call, db_error_text(call->db));
 	PQclear(res);
-	if (!db_begin(call->db))
-		return rpc_fail_internal(call, db_error_text(call->db));
-	if (report_class_lock(call, id_text, base, "id", &c) != 0)
+	if (report_open(call, id_text, "id", "draft", &c) != 0)
 		goto out;
-	if (strcmp(c.state, "draft") != 0) {
-		report_class_conflict(call, c.state);
-		goto out;
-	}
 	if (strcmp(c.version, version_text) != 0) {
 		call->error_data = json_pack("{s:i}", "version", atoi(c.version));
 		rpc_fail_format(call, RPC_CONFLICT, "stale_version", "version", NULL, NULL);
@@ -431,33 +461,20 @@ report_withdraw_class(struct rpc_call *call)
 	char base[40], actor[24], id_text[24], records[24];
 	PGresult *res;
 	long long taken;
-	int rc = -1, decided;
+	int rc = -1;
 
 	rpc_param_int(call, "id", &id);
 	snprintf(id_text, sizeof id_text, "%lld", id);
 	report_scope(call, base, actor);
-	if (!db_begin(call->db))
-		return rpc_fail_internal(call, db_error_text(call->db));
-	if (report_class_lock(call, id_text, base, "id", &c) != 0)
+	if (report_open(call, id_text, "id", "reported", &c) != 0 ||
+	    report_undecided(call, id_text, "id") != 0)
 		goto out;
-	if (strcmp(c.state, "reported") != 0) {
-		report_class_conflict(call, c.state);
-		goto out;
-	}
-	if ((decided = report_class_decided(call, id_text)) != 0) {
-		if (decided > 0)
-			rpc_fail(call, RPC_CONFLICT, "report_class_decided", "id", NULL);
-		goto out;
-	}
 	if ((taken = report_take_back(call, id_text, NULL, NULL, actor)) < 0)
 		goto out;
 	snprintf(records, sizeof records, "%lld", taken);
 	/* A record decided meanwhile was not deleted: the report stays whole. */
-	if ((decided = report_class_decided(call, id_text)) != 0) {
-		if (decided > 0)
-			rpc_fail(call, RPC_CONFLICT, "report_class_decided", "id", NULL);
+	if (report_undecided(call, id_text, "id") != 0)
 		goto out;
-	}
 	const char *params[3] = { id_text, actor, records };
 	if ((res = rpc_exec_one(call, call->db, &report_withdrawn_stmt, 3, params)) == NULL)
 		goto out;
@@ -523,7 +540,7 @@ report_change_row(struct rpc_call *call)
 	char base[40], actor[24], row_text[24], amount[32], max[16], old[32], *reason = NULL;
 	PGresult *res;
 	double value = 0;
-	int rc = -1, decided;
+	int rc = -1;
 
 	rpc_param_int(call, "row_id", &row_id);
 	snprintf(row_text, sizeof row_text, "%lld", row_id);
@@ -557,11 +574,8 @@ report_change_row(struct rpc_call *call)
 		report_class_conflict(call, c.state);
 		goto out;
 	}
-	if ((decided = report_class_decided(call, class_id)) != 0) {
-		if (decided > 0)
-			rpc_fail(call, RPC_CONFLICT, "report_class_decided", "row_id", NULL);
+	if (report_undecided(call, class_id, "row_id") != 0)
 		goto out;
-	}
 	reason = xasprintf("%s → %s", old, amount);
 	const char *params[6] = { row_text, amount, c.credit_hours, actor, reason, old };
 	if ((res = rpc_exec_one(call, call->db, &report_row_change_stmt, 6, params)) == NULL)
@@ -676,16 +690,8 @@ report_withdraw_rows(struct rpc_call *call)
 	snprintf(class_text, sizeof class_text, "%lld", class_id);
 	report_scope(call, base, actor);
 	ids = report_id_array(row_ids);
-	if (!db_begin(call->db)) {
-		free(ids);
-		return rpc_fail_internal(call, db_error_text(call->db));
-	}
-	if (report_class_lock(call, class_text, base, "class_id", &c) != 0)
+	if (report_open(call, class_text, "class_id", "reported", &c) != 0)
 		goto out;
-	if (strcmp(c.state, "reported") != 0) {
-		report_class_conflict(call, c.state);
-		goto out;
-	}
 	if (report_withdraw_rows_check(call, class_text, ids) != 0 ||
 	    rpc_fail_problems(call, RPC_INVALID_INPUT) != 0)
 		goto out;
