@@ -45,7 +45,7 @@
 
 #define REPORT_BAD_ROWS_SHOWN	50	/* bad rows named in one refusal */
 #define REPORT_AMOUNT_MAX	1000	/* hours or credits of one row, as a declaration */
-#define REPORT_ROWS_MAX		500	/* rows of one roster.withdraw (row_ids_invalid) */
+#define REPORT_ROWS_MAX		500	/* rows of one roster.withdraw, as row_ids_invalid says */
 
 /* The class being reported or corrected, read under its row lock. */
 struct report_class {
@@ -513,7 +513,8 @@ report_change_row(struct rpc_call *call)
 	DB_STMT(report_row_change_stmt,
 	    "WITH changed AS (UPDATE base_roster SET amount = $2 WHERE id = $1 AND NOT withdrawn"
 	    "  RETURNING id, class_id, declaration_id),"
-	    " old AS (SELECT d.id, d.hours FROM declarations d JOIN changed ON d.id = changed.declaration_id"
+	    " old AS (SELECT d.id, d.hours FROM declarations d"
+	    "  JOIN changed ON d.id = changed.declaration_id"
 	    "  WHERE d.decided_by IS NULL FOR UPDATE OF d),"
 	    " upd AS (UPDATE declarations d SET amount = $2,"
 	    "  hours = round($2::numeric * $3::numeric, 2), updated_at = now(),"
