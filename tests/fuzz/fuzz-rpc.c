@@ -21,7 +21,8 @@
 #include "rpc.h"
 #include "session.h"
 
-static const enum role fuzz_roles[] = { ROLE_GUEST, ROLE_STAFF, ROLE_UNIT_ADMIN };
+static const enum role fuzz_roles[] = { ROLE_GUEST, ROLE_STAFF, ROLE_UNIT_ADMIN,
+    ROLE_BASE_ADMIN };
 
 /* The configuration the dispatcher reads (config_current): defaults, debug methods as chosen. */
 static struct config fuzz_config;
@@ -97,7 +98,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	memset(&s, 0, sizeof s);
-	s.role = fuzz_roles[data[0] % 3];
+	s.role = fuzz_roles[data[0] & 3];
 	s.lang = (data[0] >> 2) & 1 ? LANG_EN : LANG_ZH;
 	s.serial = 1;
 	if (config_current() == NULL) {
