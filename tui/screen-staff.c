@@ -282,9 +282,14 @@ staff_cert_save(struct queue *q, json_t *made)
 			free(text);
 		}
 	} else {
-		text = xasprintf(_("Saved %s (%s): certificates of %lld people, a page each."),
+		json_int_t skipped = json_integer_value(json_object_get(made, "skipped"));
+		char *left_out = skipped > 0 ? xasprintf(_(" %lld people without records from "
+		    "those years on were left out."), (long long)skipped) : xstrdup("");
+
+		text = xasprintf(_("Saved %s (%s): certificates of %lld people, a page each.%s"),
 		    full, format_size(size, sz, sizeof sz),
-		    (long long)json_integer_value(json_object_get(made, "people")));
+		    (long long)json_integer_value(json_object_get(made, "people")), left_out);
+		free(left_out);
 		queue_say(q, text, false);
 		ui_message(_("Print certificates"), text);
 		free(text);

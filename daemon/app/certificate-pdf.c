@@ -35,6 +35,12 @@
 #define CELL_PADDING	2.5
 #define FONT_FAMILY	"Noto Sans CJK SC"
 #define QR_SIZE		96.0
+/*
+ * The Keywords of a PDF of several people begin with this; base64 of the
+ * zlib-deflated payloads, one a line, follows (certificate-pdf.h).
+ */
+#define PDF_PAYLOADS_Z	"jxjy-payloads-z:"
+#define PDF_PAYLOADS_MAX (256u << 20)	/* bytes of payloads read back at most */
 
 /* The records' table: column titles and widths (they add up to CONTENT_WIDTH). */
 static const struct {
@@ -70,8 +76,15 @@ struct certificate_pdf_stream {
 	struct pdf_render	 r;
 	certificate_pdf_write_fn write;
 	void			*arg;
-	char			*keywords;	/* the payloads so far, one a line */
-	size_t			 keywords_len;
+	/*
+	 * The payloads so far: the first as it is; from the second on, all
+	 * of them deflated as they come (one a line), so that what is kept
+	 * for the Keywords is a fraction of their size.
+	 */
+	char			*first_payload;
+	size_t			 payloads;
+	z_stream		 z;
+	struct certificate_pdf_buffer deflated;
 	char			*first_code;
 	size_t			 people;
 	bool			 failed;
@@ -492,6 +505,67 @@ pdf_issue(struct pdf_render *r, const json_t *facts)
 	return rc;
 }
 
+/* Deflate len bytes of text into st->deflated (flush: Z_NO_FLUSH or Z_FINISH). */
+static int
+pdf_deflate(struct certificate_pdf_stream *st, const char *text, size_t len, int flush)
+{
+	unsigned char chunk[16384];
+	int zrc;
+
+	st->z.next_in = (Bytef *)text;
+	st->z.avail_in = (uInt)len;
+	do {
+		st->z.next_out = chunk;
+		st->z.avail_out = sizeof chunk;
+		zrc = deflate(&st->z, flush);
+		if (zrc == Z_STREAM_ERROR)
+			return -1;
+		certificate_pdf_buffer_write(&st->deflated, (const char *)chunk,
+		    sizeof chunk - st->z.avail_out);
+	} while (st->z.avail_out == 0 || (flush == Z_FINISH && zrc != Z_STREAM_END));
+	return 0;
+}
+
+/* Keep a person's payload for the Keywords (see struct certificate_pdf_stream). */
+static int
+pdf_stream_payload(struct certificate_pdf_stream *st, const char *payload)
+{
+	if (st->payloads++ == 0) {
+		st->first_payload = xstrdup(payload);
+		return 0;
+	}
+	if (st->payloads == 2) {
+		if (deflateInit(&st->z, Z_BEST_COMPRESSION) != Z_OK)
+			return -1;
+		if (pdf_deflate(st, st->first_payload, strlen(st->first_payload),
+		    Z_NO_FLUSH) != 0)
+			return -1;
+	}
+	if (pdf_deflate(st, "\n", 1, Z_NO_FLUSH) != 0 ||
+	    pdf_deflate(st, payload, strlen(payload), Z_NO_FLUSH) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * The Keywords of the stream: the one payload as it is, or PDF_PAYLOADS_Z
+ * and the deflated payloads in base64 (caller frees); NULL when none.
+ */
+static char *
+pdf_stream_keywords(struct certificate_pdf_stream *st)
+{
+	char *b64, *keywords;
+
+	if (st->payloads < 2)
+		return st->first_payload != NULL ? xstrdup(st->first_payload) : NULL;
+	if (pdf_deflate(st, "", 0, Z_FINISH) != 0)
+		return NULL;
+	b64 = g_base64_encode((const guchar *)st->deflated.data, st->deflated.len);
+	keywords = xasprintf("%s%s", PDF_PAYLOADS_Z, b64);
+	g_free(b64);
+	return keywords;
+}
+
 struct certificate_pdf_stream *
 certificate_pdf_stream_begin(const char *verify_at, certificate_pdf_write_fn write, void *arg)
 {
@@ -541,15 +615,8 @@ certificate_pdf_stream_add(struct certificate_pdf_stream *st, const json_t *fact
 	pdf_records(r, json_object_get(facts, "records"));
 	if (pdf_issue(r, facts) < 0)
 		st->failed = true;
-	if (payload != NULL) {
-		size_t n = strlen(payload);
-
-		st->keywords = xrealloc(st->keywords, st->keywords_len + n + 2);
-		if (st->keywords_len > 0)
-			st->keywords[st->keywords_len++] = '\n';
-		memcpy(st->keywords + st->keywords_len, payload, n + 1);
-		st->keywords_len += n;
-	}
+	if (payload != NULL && pdf_stream_payload(st, payload) != 0)
+		st->failed = true;
 	r->code = NULL;			/* facts belong to the caller */
 	if (cairo_status(r->cr) != CAIRO_STATUS_SUCCESS)
 		st->failed = true;
@@ -559,7 +626,7 @@ certificate_pdf_stream_add(struct certificate_pdf_stream *st, const json_t *fact
 int
 certificate_pdf_stream_end(struct certificate_pdf_stream *st)
 {
-	char *title;
+	char *title, *keywords;
 	int rc;
 
 	if (st->people == 1)
@@ -568,9 +635,13 @@ certificate_pdf_stream_end(struct certificate_pdf_stream *st)
 		title = xasprintf("继续教育学时证明（%zu 人）", st->people);
 	cairo_pdf_surface_set_metadata(st->surface, CAIRO_PDF_METADATA_TITLE, title);
 	free(title);
-	if (st->keywords != NULL)
+	if ((keywords = pdf_stream_keywords(st)) != NULL) {
 		cairo_pdf_surface_set_metadata(st->surface, CAIRO_PDF_METADATA_KEYWORDS,
-		    st->keywords);
+		    keywords);
+		free(keywords);
+	} else if (st->payloads > 0) {
+		st->failed = true;
+	}
 	if (st->people > 0)
 		cairo_show_page(st->r.cr);
 	cairo_surface_finish(st->surface);
@@ -580,7 +651,10 @@ certificate_pdf_stream_end(struct certificate_pdf_stream *st)
 	g_object_unref(st->r.pango);
 	cairo_destroy(st->r.cr);
 	cairo_surface_destroy(st->surface);
-	free(st->keywords);
+	if (st->payloads > 1)
+		deflateEnd(&st->z);
+	free(st->deflated.data);
+	free(st->first_payload);
 	free(st->first_code);
 	free(st);
 	return rc;
@@ -770,9 +844,9 @@ out:
 	return rc;
 }
 
-/* The inflated bytes of a Flate stream (caller frees), or NULL. */
+/* The inflated bytes of a Flate stream (caller frees), or NULL; at most max bytes. */
 static char *
-pdf_inflate(const char *data, size_t len, size_t *out_len)
+pdf_inflate(const char *data, size_t len, size_t *out_len, size_t max)
 {
 	z_stream z = { 0 };
 	size_t size = len * 4 + 1024;
@@ -787,6 +861,10 @@ pdf_inflate(const char *data, size_t len, size_t *out_len)
 	z.avail_in = (uInt)len;
 	do {
 		if (z.total_out == size) {
+			if (size >= max) {
+				zrc = Z_MEM_ERROR;	/* more than anyone sends: refused */
+				break;
+			}
 			size *= 2;
 			out = xrealloc(out, size);
 		}
@@ -803,15 +881,50 @@ pdf_inflate(const char *data, size_t len, size_t *out_len)
 	return out;
 }
 
+/*
+ * The payloads of Keywords text: as it is, or (PDF_PAYLOADS_Z) decoded and
+ * inflated, ASCII without NUL.  Takes text; returns 0 with *payload, or -1.
+ */
+static int
+pdf_payloads_decode(char *text, char **payload)
+{
+	guchar *deflated;
+	gsize n;
+	size_t plain_len;
+	char *plain;
+
+	*payload = NULL;
+	if (strncmp(text, PDF_PAYLOADS_Z, strlen(PDF_PAYLOADS_Z)) != 0) {
+		*payload = text;
+		return 0;
+	}
+	deflated = g_base64_decode(text + strlen(PDF_PAYLOADS_Z), &n);
+	free(text);
+	plain = pdf_inflate((const char *)deflated, n, &plain_len, PDF_PAYLOADS_MAX);
+	g_free(deflated);
+	if (plain == NULL)
+		return -1;
+	for (size_t i = 0; i < plain_len; i++) {
+		if (plain[i] == '\0' || (unsigned char)plain[i] > 0x7e) {
+			free(plain);
+			return -1;
+		}
+	}
+	plain = xrealloc(plain, plain_len + 1);
+	plain[plain_len] = '\0';
+	*payload = plain;
+	return 0;
+}
+
 int
 certificate_pdf_payload(const char *pdf, size_t len, char **payload)
 {
 	const char *p = pdf, *end = pdf + len;
-	char *found = NULL;
+	char *found = NULL, *text;
 
 	*payload = NULL;
-	if (pdf_keywords(pdf, len, payload) == 0)
-		return 0;
+	if (pdf_keywords(pdf, len, &text) == 0)
+		return pdf_payloads_decode(text, payload);
 	/*
 	 * Not in the open: cairo 1.17.6 and later put the document
 	 * information into a compressed object stream.  Look into each
@@ -832,7 +945,7 @@ certificate_pdf_payload(const char *pdf, size_t len, char **payload)
 			data++;
 		if ((stop = memmem(data, end - data, "endstream", 9)) == NULL)
 			break;
-		if ((plain = pdf_inflate(data, stop - data, &n)) != NULL) {
+		if ((plain = pdf_inflate(data, stop - data, &n, PDF_PAYLOADS_MAX)) != NULL) {
 			if (pdf_keywords(plain, n, &hit) == 0) {
 				free(found);
 				found = hit;
@@ -841,8 +954,7 @@ certificate_pdf_payload(const char *pdf, size_t len, char **payload)
 		}
 		p = stop + 9;
 	}
-	*payload = found;
-	return found != NULL ? 0 : -1;
+	return found != NULL ? pdf_payloads_decode(found, payload) : -1;
 }
 
 void

@@ -33,13 +33,16 @@ int	certificate_pdf(const json_t *facts, const char *payload, const char *verify
  * Several people's certificates in one PDF, made as it is sent: each
  * person's certificate starts on a page of its own (its own code, QR code
  * and foot), and the bytes go to write as cairo makes them, so that what
- * is held does not grow with the pages (only the payloads do, a line each:
- * the document's Keywords are written at its end).
+ * is held does not grow with the pages.  Only the payloads must wait for
+ * the end, where PDF puts the document's Keywords: they are kept deflated
+ * as they come (zlib, a few hundred bytes a person).
  *
- * The Keywords of a PDF of several people hold their payloads in page
- * order, one a line ('\n' between them; a payload never holds one: it is
- * compact JSON and base64), so `jxjyd verify` checks each person's; a PDF
- * of one person is exactly certificate_pdf's.
+ * The Keywords of a PDF of one person are its payload as it is (exactly
+ * certificate_pdf's); of several people, "jxjy-payloads-z:" and the base64
+ * of their payloads deflated, one a line in page order ('\n' between them;
+ * a payload never holds one: it is compact JSON and base64), which
+ * certificate_pdf_payload gives back as those lines, so that `jxjyd
+ * verify` checks each person's.
  *
  * write gets arg and the next bytes; it returns 0, or -1 to stop (the
  * reader went away): every later call then fails.  verify_at must outlive
@@ -71,9 +74,10 @@ int	certificate_pdf_stream_end(struct certificate_pdf_stream *st);
 
 /*
  * The payload certificate_pdf put into a PDF's Keywords, from the file's
- * bytes: cairo writes it as a literal string or, when it holds a
- * backslash or a parenthesis, as UTF-16 hex; either is read, also from a
- * compressed object stream.  The last Keywords of the file counts (an
+ * bytes (a PDF of several people: their payloads, one a line, inflated):
+ * cairo writes it as a literal string or, when it holds a backslash or a
+ * parenthesis, as UTF-16 hex; either is read, also from a compressed
+ * object stream.  The last Keywords of the file counts (an
  * incremental update appends a new one).  Returns 0 and gives *payload
  * (malloc'd, NUL-terminated) to the caller; -1 when the file has none or it
  * is not ASCII.

@@ -44,6 +44,7 @@
 #define CERTIFICATE_B64	sodium_base64_VARIANT_URLSAFE_NO_PADDING
 #define CERTIFICATE_ISSUE_TRIES	5	/* codes drawn before giving up on a collision */
 #define CERTIFICATE_RECORDS_MAX	5000	/* records one certificate may state */
+#define CERTIFICATES_DB_WAIT_MS	5000	/* for a connection again, between two people */
 
 /* Without 0, O, 1 and I, which read alike; 32 letters, 5 bits each. */
 static const char certificate_alphabet[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -889,7 +890,8 @@ certificates_unit_people(struct db_conn *db, const struct certificates_unit_quer
 			continue;
 		}
 		id = strtoll(PQgetvalue(res, (int)i, col), NULL, 10);
-		for (long k = 0; k < rc && !twice; k++)
+		/* Someone named twice is there once (names are few: 30 by ssh, 200 a call). */
+		for (long k = 0; named && k < rc && !twice; k++)
 			twice = (*accounts)[k] == id;
 		if (!twice)
 			(*accounts)[rc++] = id;
@@ -907,7 +909,7 @@ out:
 }
 
 int
-certificates_unit_pdf(struct db_conn *db, const struct config *cfg,
+certificates_unit_pdf(struct db_conn **db, const struct config *cfg,
     const int64_t *accounts, size_t n, int from, int to, int64_t issued_by,
     struct certificate_pdf_stream *st, struct certificates_unit_done *done)
 {
@@ -915,7 +917,12 @@ certificates_unit_pdf(struct db_conn *db, const struct config *cfg,
 	for (size_t i = 0; i < n; i++) {
 		struct certificate cert;
 		char *payload;
-		int rc = certificates_issue(db, cfg, accounts[i], from, to, issued_by, &cert);
+		int rc;
+
+		/* The stream's writer gave it back while it waited for a slow reader. */
+		if (*db == NULL && (*db = db_acquire(CERTIFICATES_DB_WAIT_MS)) == NULL)
+			return -1;
+		rc = certificates_issue(*db, cfg, accounts[i], from, to, issued_by, &cert);
 
 		if (rc == CERTIFICATES_YEARS_NOT_RECORDED || rc == CERTIFICATES_NO_ACCOUNT) {
 			done->skipped++;	/* no account: left the unit meanwhile */

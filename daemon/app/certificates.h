@@ -152,12 +152,15 @@ struct certificates_unit_done {
  * Issue the certificates of accounts for from..to by issued_by, one after
  * the other (each in its own transaction, as certificates_issue), and add
  * each to st as it is made, so that only one person's facts are held at a
- * time.  A person whose records begin after from (CERTIFICATES_YEARS_NOT_
- * RECORDED) is skipped and counted.  Returns 0, -1 on a database error,
- * or -2 when st failed (the reader went away): what was issued stays
- * issued.
+ * time.  *db is the connection; st's writer may give it back (db_release,
+ * *db = NULL) while it waits for a slow reader, so that a download does
+ * not hold one of the pool's connections: it is acquired again before the
+ * next person.  A person whose records begin after from (CERTIFICATES_
+ * YEARS_NOT_RECORDED) is skipped and counted.  Returns 0, -1 on a database
+ * error (or no connection to be had again), or -2 when st failed (the
+ * reader went away): what was issued stays issued.
  */
-int	certificates_unit_pdf(struct db_conn *db, const struct config *cfg,
+int	certificates_unit_pdf(struct db_conn **db, const struct config *cfg,
 	    const int64_t *accounts, size_t n, int from, int to, int64_t issued_by,
 	    struct certificate_pdf_stream *st, struct certificates_unit_done *done);
 

@@ -284,7 +284,7 @@ certificate_unit(struct rpc_call *call)
 		return rpc_fail_internal(call, db_error_text(call->db));
 	verify_at = certificates_verify_at(call->cfg);
 	st = certificate_pdf_stream_begin(verify_at, certificate_pdf_buffer_write, &out);
-	rc = certificates_unit_pdf(call->db, call->cfg, accounts, (size_t)n, (int)from,
+	rc = certificates_unit_pdf(&call->db, call->cfg, accounts, (size_t)n, (int)from,
 	    (int)to, s->account_id, st, &done);
 	if (certificate_pdf_stream_end(st) != 0 && rc == 0 && done.people > 0)
 		rc = -2;

@@ -23,6 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <jansson.h>
 
 #include "admins.h"
@@ -44,7 +47,7 @@
 #include "xmalloc.h"
 
 #define EXEC_DB_WAIT_MS		5000
-#define EXEC_ARGS_MAX		34	/* certificates: YEAR, --department NAME, 30 IDs */
+#define EXEC_ARGS_MAX		31	/* certificates: YEAR and 30 ID numbers */
 #define EXEC_COMMAND_MAX	1024	/* bytes of a command line */
 #define EXEC_STREAM_CHUNK	65536	/* bytes a streaming command gathers before it sends */
 
@@ -692,6 +695,19 @@ exec_verify(struct exec_ctx *x)
 }
 
 /*
+ * Making PDFs is the one long stretch of CPU a session asks for: run it
+ * below the other sessions (nice 10, this thread only), so that their
+ * replies do not wait behind it.  An exec session ends with its command,
+ * so the thread never needs its priority back (which an unprivileged
+ * process could not take back anyway).
+ */
+static void
+exec_background(void)
+{
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+}
+
+/*
  * certificate YEAR: the logged-in person's own 学时证明 of a year, the PDF
  * on standard output (`ssh ID@host certificate 2025 > 2025.pdf`).  The PDF
  * carries the signed facts, its key id and signature (certificate-pdf.h's
@@ -709,6 +725,7 @@ exec_certificate(struct exec_ctx *x)
 
 	if (strlen(y) != 4 || strspn(y, "0123456789") != 4)
 		return exec_say(x, "exec.bad_year");
+	exec_background();
 	rc = certificates_issue(x->db, x->cfg, x->s->account_id, atoi(y), atoi(y),
 	    x->s->account_id, &cert);
 	if (rc == CERTIFICATES_YEARS_NOT_RECORDED)
@@ -751,6 +768,12 @@ exec_stream_write(void *arg, const char *data, size_t len)
 	if (x->stream == NULL || x->out.len < EXEC_STREAM_CHUNK)
 		return 0;
 	x->streamed = true;
+	/*
+	 * Sending may wait for the reader (sessions.stall_timeout): not with
+	 * one of the pool's connections (certificates_unit_pdf takes one again).
+	 */
+	db_release(x->db);
+	x->db = NULL;
 	if (x->stream->write(x->stream->arg, x->out.data, x->out.len) != 0)
 		return -1;
 	x->out.len = 0;
@@ -835,8 +858,9 @@ exec_certificates(struct exec_ctx *x)
 		return exec_say(x, "certificate_nobody");
 	}
 	verify_at = certificates_verify_at(x->cfg);
+	exec_background();
 	st = certificate_pdf_stream_begin(verify_at, exec_stream_write, x);
-	rc = certificates_unit_pdf(x->db, x->cfg, accounts, (size_t)n, from, to,
+	rc = certificates_unit_pdf(&x->db, x->cfg, accounts, (size_t)n, from, to,
 	    x->s->account_id, st, &done);
 	if (certificate_pdf_stream_end(st) != 0 && rc == 0)
 		rc = done.people == 0 ? 0 : -2;
@@ -1141,8 +1165,11 @@ exec_run_input(struct session *s, const char *command, const struct exec_stream 
 	}
 	if (c == NULL)
 		goto refuse;
-	for (int i = c->sub != NULL ? 2 : 1; i < n; i++)
+	for (int i = c->sub != NULL ? 2 : 1; i < n; i++) {
+		if (x.nargs == EXEC_ARGS_MAX)	/* a command without a second word */
+			goto refuse;
 		x.args[x.nargs++] = words[i];
+	}
 	if (x.nargs < c->min_args || x.nargs > c->max_args)
 		goto refuse;
 	if (c->guest) {

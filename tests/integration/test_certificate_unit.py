@@ -5,6 +5,7 @@ its own code, QR code and payload, the figures equal to completion.year's; only 
 administrator's unit; `jxjyd verify` checking every person of it."""
 
 import json
+import re
 import socket
 import subprocess
 
@@ -149,20 +150,19 @@ def payloads(pdf):
 
 def forge_second(data, second):
     """The PDF data with the second payload's first figure of approved hours changed, one
-    digit, in the document's Keywords (cairo writes them as UTF-16 hex)."""
-    import re as _re
-    m = _re.search(rb"/Keywords <(FEFF[0-9A-Fa-f]+)>", data)
-    assert m, "no hex Keywords"
-    text = bytes.fromhex(m.group(1).decode()).decode("utf-16-be").lstrip("\ufeff")
-    lines = text.split("\n")
+    digit, in the document's Keywords (several people's: "jxjy-payloads-z:" and base64 of
+    the deflated payloads, one a line)."""
+    import base64
+    import zlib
+    m = re.search(rb"/Keywords \(jxjy-payloads-z:([A-Za-z0-9+/=]+)\)", data)
+    assert m, "no deflated Keywords"
+    lines = zlib.decompress(base64.b64decode(m.group(1))).decode().split("\n")
     total = second["years"][0]["approved"]["total"]
     old = f'"total":"{total}"'
-    new = f'"total":"{total[:-1]}{(int(total[-1]) + 1) % 10}"'
     assert old in lines[1]
-    lines[1] = lines[1].replace(old, new, 1)
-    hexed = ("\ufeff" + "\n".join(lines)).encode("utf-16-be").hex().upper().encode()
-    assert len(hexed) == len(m.group(1))
-    return data[:m.start(1)] + hexed + data[m.end(1):]
+    lines[1] = lines[1].replace(old, f'"total":"{total[:-1]}{(int(total[-1]) + 1) % 10}"', 1)
+    forged = base64.b64encode(zlib.compress("\n".join(lines).encode(), 9))
+    return data[:m.start(1)] + forged + data[m.end(1):]
 
 
 def test_ssh_certificates_one_pdf_a_person_a_page(ud, world, staff, tmp_path):
@@ -319,3 +319,34 @@ def test_rpc_certificate_unit_refuses(ud, world, staff):
     with logged_in(ud, staff["cua"][0]["idn"]) as s:
         expect_error(s.call("certificate.unit", {"from_year": NOW - 1, "to_year": NOW - 1}),
                      NOT_PERMITTED, "not_permitted")
+
+
+def test_ssh_certificates_takes_30_id_numbers_at_most(ud, world, staff, tmp_path):
+    mine = staff["cua"][0]["idn"]
+    rc, out, _ = unit_pdf(ud, world, f"certificates {NOW - 1} " + " ".join([mine] * 30),
+                          tmp_path)
+    assert rc == 0 and out.startswith(b"%PDF-")     # named twice or more: once
+    (tmp_path / "30.pdf").write_bytes(out)
+    assert len(payloads(tmp_path / "30.pdf")) == 1
+    rc, out, _ = unit_pdf(ud, world, f"certificates {NOW - 1} " + " ".join([mine] * 31),
+                          tmp_path)
+    assert rc == 1 and not out.startswith(b"%PDF-") and "certificates" in out.decode()
+
+
+def test_rpc_certificate_unit_of_a_unit_over_200(ud, world):
+    """A unit of 201 active staff: certificate.unit for all of them is refused with the way
+    round it (a department at a time, or the ssh command); nothing is issued."""
+    acc = world["acc"]
+    acc.add_unit("CUC", "批量丙单位")
+    admin = acc.add_admin("CUC", "丙单位管理员")
+    acc.sql("INSERT INTO accounts (id_number, state, name, unit_code)"
+            " SELECT '419999' || lpad(g::text, 12, '0'), 'active', '丙' || g, 'CUC'"
+            " FROM generate_series(1, 201) g")
+    before = acc.value("SELECT count(*) FROM certificates")
+    from helpers import INVALID_INPUT, expect_error
+    with logged_in(ud, admin[1]) as adm:
+        e = expect_error(adm.call("certificate.unit", {"from_year": NOW - 1,
+                                                       "to_year": NOW - 1}),
+                         INVALID_INPUT, "certificate_unit_too_many")
+        assert "200" in e["message"] and "certificates" in e["message"]
+    assert acc.value("SELECT count(*) FROM certificates") == before
