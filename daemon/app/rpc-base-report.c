@@ -85,7 +85,7 @@ report_scope(struct rpc_call *call, char base[40], char actor[24])
 /*
  * Lock and read class id of base (inside the caller's transaction) into
  * *c.  Returns 0, or -1 after rpc_fail: not_found (naming field) when the
- * base has no such class.
+ * base has no such class (or deleted it, as class.delete leaves a draft).
  */
 static int
 report_class_lock(struct rpc_call *call, const char *id, const char *base,
@@ -96,7 +96,7 @@ report_class_lock(struct rpc_call *call, const char *id, const char *base,
 	    " lf.definition->>'credit_hours', c.end_date > current_date, b.active"
 	    " FROM base_classes c JOIN bases b ON b.code = c.base_code"
 	    " JOIN learning_forms lf ON lf.id = c.form_id"
-	    " WHERE c.id = $1 AND c.base_code = $2 FOR UPDATE OF c");
+	    " WHERE c.id = $1 AND c.base_code = $2 AND c.state <> 'deleted' FOR UPDATE OF c");
 	const char *params[2] = { id, base };
 	PGresult *res;
 

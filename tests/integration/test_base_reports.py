@@ -236,6 +236,11 @@ def test_report_refuses_what_cannot_be_reported(bdaemon, world, people):
         expect_error(report(base, world, ok, version=7), CONFLICT, "stale_version", "version")
     with base_session(bdaemon, world, "base_admin2") as other:
         expect_error(report(other, world, ok), NOT_FOUND, "not_found", "id")
+    # A class the base deleted is not found either.
+    gone = make_class(world, [(people["孙明"], "孙明", None, None)])
+    acc.sql(f"UPDATE base_classes SET state = 'deleted' WHERE id = {gone['id']}")
+    with base_session(bdaemon, world) as base:
+        expect_error(report(base, world, gone), NOT_FOUND, "not_found", "id")
     with logged_in(bdaemon, world["admin_a"][1]) as admin:
         r = admin.call("class.report", {"id": ok["id"], "version": 1})
         assert r["error"]["code"] == NOT_PERMITTED, r
