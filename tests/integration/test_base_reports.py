@@ -552,3 +552,34 @@ def test_cross_role_refusals(bdaemon, world, people):
                                ("declaration.list", {}), ("declaration.get", {"id": 1})):
             assert base.call(method, params)["error"]["code"] == NOT_PERMITTED, method
     assert world["acc"].value(f"SELECT state FROM base_classes WHERE id = {c['id']}") == "draft"
+
+
+def test_the_unit_reads_the_class_document(bdaemon, world, people):
+    """A unit administrator deciding a base's records sees the class's attachment (its
+    approval document, an attendance sheet) and reads it with review.class_attachment; an
+    administrator of a unit with no record of the class cannot, nor does the person see it."""
+    import base64
+    import hashlib
+    acc = world["acc"]
+    c = make_class(world, [(people["孙明"], "孙明", None, None)])
+    data = b"%PDF-1.4\n" + bytes(range(256)) * 5
+    acc.sql(f"INSERT INTO base_class_attachments (class_id, name, mime, size, sha256, data) "
+            f"VALUES ({c['id']}, '签到表.pdf', 'application/pdf', {len(data)}, "
+            f"'{hashlib.sha256(data).hexdigest()}', '\\x{data.hex()}')")
+    with base_session(bdaemon, world) as base:
+        report(base, world, c)
+    rid = int(record_of(acc, c["rows"][0])[0])
+    with logged_in(bdaemon, world["admin_a"][1]) as admin, \
+            logged_in(bdaemon, world["admin_b"][1]) as admin_b:
+        got = admin.result("review.declaration", {"id": rid})
+        assert got["class"]["attachment"] == {"name": "签到表.pdf", "mime": "application/pdf",
+                                              "size": len(data),
+                                              "sha256": hashlib.sha256(data).hexdigest()}
+        first = admin.result("review.class_attachment", {"class_id": c["id"], "length": 1000})
+        rest = admin.result("review.class_attachment", {"class_id": c["id"], "offset": 1000})
+        assert (first["eof"], rest["eof"]) == (False, True)
+        assert base64.b64decode(first["data"]) + base64.b64decode(rest["data"]) == data
+        expect_error(admin_b.call("review.class_attachment", {"class_id": c["id"]}),
+                     NOT_FOUND, "not_found", "class_id")
+    with logged_in(bdaemon, people["孙明"][1]) as s:
+        assert "attachment" not in s.result("declaration.get", {"id": rid})["class"]
