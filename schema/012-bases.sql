@@ -82,6 +82,8 @@ CREATE TABLE base_roster (
 	created_at	timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX base_roster_by_class ON base_roster (class_id, id);
+-- A row's earlier namesakes in its class, as a file's rows go in checked (roster.c).
+CREATE INDEX base_roster_by_class_person ON base_roster (class_id, id_number);
 CREATE UNIQUE INDEX base_roster_one_per_person ON base_roster (class_id, id_number)
 	WHERE problem IS NULL AND NOT withdrawn;
 -- Unclaimed rows of reported classes, found by the ID number of an approved registration.

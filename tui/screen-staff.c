@@ -312,25 +312,8 @@ staff_cert_served(struct queue *q, json_t *made, const char *years)
 	long long port;
 
 	if ((inbox = app_call(q->app, "inbox.open", NULL, &err)) == NULL) {
-		if (q->app->restart)
-			return;
-		if (strcmp(err.reason, "not_permitted") != 0) {
+		if (!q->app->restart)
 			queue_say(q, err.message, true);
-			return;
-		}
-		/*
-		 * No inbox for administrators (inbox.open is for staff): the ssh
-		 * command makes the same PDF on the administrator's own computer.
-		 */
-		text = xasprintf(_("The certificates of %lld people are made, but a unit "
-		    "administrator cannot fetch files from the TUI served over SSH yet. On your own "
-		    "computer, with your SSH key, run:\n\n  ssh -p PORT %s@HOST certificates %s "
-		    "ID-NUMBER... > unit.pdf\n\n(the same certificates, one PDF with a page each), "
-		    "or use the jxjy client, which saves the PDF."),
-		    (long long)json_integer_value(json_object_get(made, "people")),
-		    app_me_string(q->app, "id_number"), years);
-		ui_pager(_("Print certificates"), text, NULL, NULL);
-		free(text);
 		return;
 	}
 	port = (long long)json_integer_value(json_object_get(inbox, "port"));

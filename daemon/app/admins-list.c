@@ -1,6 +1,6 @@
 /*
- * admins-list.c - 'jxjyd admins': the unit administrators of the config
- * beside what the database holds for them.
+ * admins-list.c - 'jxjyd admins': the unit and base administrators of the
+ * config beside what the database holds for them.
  *
  * The config is the truth and the running daemon brings the database in
  * line at start and on SIGHUP (admins.c); this listing shows both, so the
@@ -19,20 +19,40 @@
 #include "text.h"
 #include "xmalloc.h"
 
-DB_STMT(admins_list_one_stmt,
-    "SELECT (SELECT active FROM units WHERE code = $2), a.role, a.state,"
-    " (SELECT count(*) FROM account_keys k WHERE k.account_id = a.id"
-    "  AND k.source = 'config'),"
-    " a.unit_code"
-    " FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT * FROM accounts"
-    "  WHERE id_number = $1 AND (state = 'active' OR role = 'unit_admin')"
-    "  ORDER BY state = 'active' DESC, id DESC LIMIT 1) a ON true");
-DB_STMT(admins_list_others_stmt,
-    "SELECT a.id_number, a.unit_code, a.state,"
-    " (SELECT count(*) FROM account_keys k WHERE k.account_id = a.id), a.name"
-    " FROM accounts a WHERE a.role = 'unit_admin'"
-    " AND NOT (a.id_number::text = ANY ($1::text[]))"
-    " ORDER BY a.unit_code, a.id_number");
+/*
+ * One configured entry ($1 its ID number, $2 its unit or base): whether
+ * the unit (base) is active (NULL: none), and the ID number's account as
+ * admins_sync finds it -- role, state, config keys in force, unit (base).
+ */
+#define ADMINS_LIST_ONE(scope_table, scope_column, role) \
+    "SELECT (SELECT active FROM " scope_table " WHERE code = $2), a.role, a.state," \
+    " (SELECT count(*) FROM account_keys k WHERE k.account_id = a.id" \
+    "  AND k.source = 'config')," \
+    " a." scope_column \
+    " FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT * FROM accounts" \
+    "  WHERE id_number = $1 AND (state = 'active' OR role = '" role "')" \
+    "  ORDER BY state = 'active' DESC, id DESC LIMIT 1) a ON true"
+/* The accounts of the role that the file does not name ($1 its ID numbers). */
+#define ADMINS_LIST_OTHERS(scope_column, role) \
+    "SELECT a.id_number, a." scope_column ", a.state," \
+    " (SELECT count(*) FROM account_keys k WHERE k.account_id = a.id), a.name" \
+    " FROM accounts a WHERE a.role = '" role "'" \
+    " AND NOT (a.id_number::text = ANY ($1::text[]))" \
+    " ORDER BY a." scope_column ", a.id_number"
+DB_STMT(admins_list_one_stmt, ADMINS_LIST_ONE("units", "unit_code", "unit_admin"));
+DB_STMT(admins_list_others_stmt, ADMINS_LIST_OTHERS("unit_code", "unit_admin"));
+DB_STMT(admins_list_base_one_stmt, ADMINS_LIST_ONE("bases", "base_code", "base_admin"));
+DB_STMT(admins_list_base_others_stmt, ADMINS_LIST_OTHERS("base_code", "base_admin"));
+
+/* One list of the config: unit_admins or base_admins. */
+struct admins_list_kind {
+	const char		*title;		/* "unit administrators" */
+	const char		*scope;		/* "unit" or "base" */
+	const char		*role;
+	struct db_stmt		*one, *others;
+	const struct config_admin *admins;
+	size_t			 n;
+};
 
 static void
 admins_list_row(FILE *out, const char *id, const char *unit, const char *state,
@@ -46,75 +66,97 @@ admins_list_row(FILE *out, const char *id, const char *unit, const char *state,
 	free(clean_name);
 }
 
-/* The state column of a configured administrator, from its row. */
+/* The state column of a configured administrator (its unit or base where), from its row. */
 static void
-admins_list_state(PGresult *res, const struct config_admin *a, char *buf, size_t size)
+admins_list_state(PGresult *res, const struct admins_list_kind *k, const char *where,
+    char *buf, size_t size)
 {
 	if (PQgetisnull(res, 0, 0))
-		snprintf(buf, size, "unit does not exist");
+		snprintf(buf, size, "%s does not exist", k->scope);
 	else if (PQgetisnull(res, 0, 1))
 		snprintf(buf, size, "no account yet");
-	else if (strcmp(PQgetvalue(res, 0, 1), "unit_admin") != 0)
-		snprintf(buf, size, "staff, not synced");
-	else if (strcmp(PQgetvalue(res, 0, 4), a->unit) != 0)
-		snprintf(buf, size, "%s, other unit", PQgetvalue(res, 0, 2));
+	else if (strcmp(PQgetvalue(res, 0, 1), k->role) != 0)
+		snprintf(buf, size, "%s, not synced", PQgetvalue(res, 0, 1));
+	else if (strcmp(PQgetvalue(res, 0, 4), where) != 0)
+		snprintf(buf, size, "%s, other %s", PQgetvalue(res, 0, 2), k->scope);
 	else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
-		snprintf(buf, size, "%s, unit inactive", PQgetvalue(res, 0, 2));
+		snprintf(buf, size, "%s, %s inactive", PQgetvalue(res, 0, 2), k->scope);
 	else
 		snprintf(buf, size, "%s", PQgetvalue(res, 0, 2));
 }
 
-int
-admins_list(struct db_conn *c, const struct config *cfg, FILE *out)
+/* Print one kind's list, as admins_list says.  Returns 0, or -1 when the database failed. */
+static int
+admins_list_kind(struct db_conn *c, const struct config *cfg, const struct admins_list_kind *k,
+    FILE *out)
 {
 	char *ids, state[64], keys[32], where[16];
-	const char *params[2];
+	const char *params[2], *heading = strcmp(k->scope, "unit") == 0 ? "UNIT" : "BASE";
 	PGresult *res;
 	size_t i, len = 0;
 	int rc = -1;
 
 	/* "{ID,ID,...}": ID numbers are digits and X, nothing to quote. */
-	ids = xmalloc(2 + cfg->n_admins * 19 + 1);
+	ids = xmalloc(2 + k->n * 19 + 1);
 	ids[len++] = '{';
-	fprintf(out, "unit administrators named in %s: %zu\n", cfg->path, cfg->n_admins);
-	if (cfg->n_admins > 0)
-		admins_list_row(out, "ID NUMBER", "UNIT", "STATE", "KEYS", "LINE", "NAME");
-	for (i = 0; i < cfg->n_admins; i++) {
-		const struct config_admin *a = &cfg->admins[i];
+	fprintf(out, "%s named in %s: %zu\n", k->title, cfg->path, k->n);
+	if (k->n > 0)
+		admins_list_row(out, "ID NUMBER", heading, "STATE", "KEYS", "LINE", "NAME");
+	for (i = 0; i < k->n; i++) {
+		const struct config_admin *a = &k->admins[i];
+		const char *scope = a->unit != NULL ? a->unit : a->base;
 
 		if (i > 0)
 			ids[len++] = ',';
 		memcpy(ids + len, a->id_number, 18);
 		len += 18;
 		params[0] = a->id_number;
-		params[1] = a->unit;
-		if ((res = db_exec(c, &admins_list_one_stmt, 2, params)) == NULL)
+		params[1] = scope;
+		if ((res = db_exec(c, k->one, 2, params)) == NULL)
 			goto out;
-		admins_list_state(res, a, state, sizeof state);
+		admins_list_state(res, k, scope, state, sizeof state);
 		snprintf(keys, sizeof keys, "%s/%zu", PQgetisnull(res, 0, 3) ? "0" :
 		    PQgetvalue(res, 0, 3), a->n_keys);
 		snprintf(where, sizeof where, "%d", a->line);
 		PQclear(res);
-		admins_list_row(out, a->id_number, a->unit, state, keys, where, a->name);
+		admins_list_row(out, a->id_number, scope, state, keys, where, a->name);
 	}
 	ids[len++] = '}';
 	ids[len] = '\0';
 
 	params[0] = ids;
-	if ((res = db_exec(c, &admins_list_others_stmt, 1, params)) == NULL)
+	if ((res = db_exec(c, k->others, 1, params)) == NULL)
 		goto out;
-	fprintf(out, "unit administrator accounts the file does not name: %d\n",
+	fprintf(out, "%s accounts the file does not name: %d\n",
+	    strcmp(k->scope, "unit") == 0 ? "unit administrator" : "base administrator",
 	    PQntuples(res));
 	if (PQntuples(res) > 0)
-		admins_list_row(out, "ID NUMBER", "UNIT", "STATE", "KEYS", "LINE", "NAME");
+		admins_list_row(out, "ID NUMBER", heading, "STATE", "KEYS", "LINE", "NAME");
 	for (int r = 0; r < PQntuples(res); r++)
 		admins_list_row(out, PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
 		    PQgetvalue(res, r, 2), PQgetvalue(res, r, 3), "-", PQgetvalue(res, r, 4));
 	PQclear(res);
 	rc = 0;
 out:
-	if (rc != 0)
-		fprintf(stderr, "jxjyd: admins: database: %s\n", db_error_text(c));
 	free(ids);
 	return rc;
+}
+
+int
+admins_list(struct db_conn *c, const struct config *cfg, FILE *out)
+{
+	const struct admins_list_kind kinds[] = {
+		{ "unit administrators", "unit", "unit_admin", &admins_list_one_stmt,
+		    &admins_list_others_stmt, cfg->admins, cfg->n_admins },
+		{ "base administrators", "base", "base_admin", &admins_list_base_one_stmt,
+		    &admins_list_base_others_stmt, cfg->base_admins, cfg->n_base_admins },
+	};
+
+	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+		if (admins_list_kind(c, cfg, &kinds[k], out) != 0) {
+			fprintf(stderr, "jxjyd: admins: database: %s\n", db_error_text(c));
+			return -1;
+		}
+	}
+	return 0;
 }

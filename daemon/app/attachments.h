@@ -104,4 +104,16 @@ void	attachment_size_text(size_t n, char *out, size_t size);
 /* MIME type of data by its first bytes (JPEG, PNG, PDF, ZIP), or NULL. */
 const char *attachment_sniff(const unsigned char *data, size_t len);
 
+struct pg_result;
+
+/*
+ * A chunk of a stored attachment as a reply (attachment.get, a base's
+ * class.attachment): res's one row has its name, mime, size, sha256 and
+ * the bytes from offset (a bytea).  Sets call->result {name, mime, size,
+ * sha256, offset, length, data (base64), eof} and returns 0; -1 after
+ * rpc_fail ("offset_invalid" past the end).  res stays the caller's.
+ */
+int	attachment_chunk_result(struct rpc_call *call, const struct pg_result *res,
+	    long long offset);
+
 #endif

@@ -621,9 +621,9 @@ static const struct rpc_param inbox_name_params[] = {
 };
 
 const struct rpc_method rpc_inbox_methods[] = {
-	{ "inbox.open", NULL, ROLE_STAFF, false, inbox_open },
-	{ "inbox.list", NULL, ROLE_STAFF, false, inbox_list_files },
-	{ "inbox.remove", inbox_name_params, ROLE_STAFF, false, inbox_remove },
+	{ "inbox.open", NULL, ROLE_ACCOUNT, false, inbox_open },
+	{ "inbox.list", NULL, ROLE_ACCOUNT, false, inbox_list_files },
+	{ "inbox.remove", inbox_name_params, ROLE_ACCOUNT, false, inbox_remove },
 	{ "inbox.attach", inbox_name_params, ROLE_STAFF, false, inbox_attach },
 	{ NULL, NULL, 0, false, NULL },
 };

@@ -36,7 +36,7 @@
 #include "validate.h"
 #include "xmalloc.h"
 
-#define ROSTER_BATCH		500	/* rows a statement inserts */
+#define ROSTER_BATCH		1000	/* rows a statement inserts */
 #define ROSTER_LINE_MAX		4096	/* bytes of one line of a file */
 #define ROSTER_FIELDS_MAX	16	/* fields of a line read */
 #define ROSTER_NAME_MAX		50	/* characters of a name */
@@ -307,11 +307,42 @@ DB_STMT(roster_insert_stmt,
     " FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e (v, n) ORDER BY e.n");
 
 /*
+ * A batch of a file that replaces the roster, checked as it goes in: each
+ * row is written once, with the checks of the whole roster made against
+ * the rows before it (in its batch, and in the batches already stored, by
+ * base_roster_by_class_person) -- what the two statements below decide
+ * for rows added otherwise.  A row whose ID number an earlier row has (bad
+ * or not, but for a mistake of its own) is the duplicate.
+ */
+DB_STMT(roster_insert_checked_stmt,
+    "INSERT INTO base_roster (class_id, line, id_number, name, amount, problem, account_id)"
+    " SELECT $1, x.line, x.id_number, x.name, x.amount, x.problem,"
+    "  CASE WHEN x.problem IS NULL THEN x.account_id END"
+    " FROM (SELECT e.n, (e.v->>'line')::int AS line, e.v->>'id_number' AS id_number,"
+    "  e.v->>'name' AS name, (e.v->>'amount')::numeric AS amount, a.id AS account_id,"
+    "  CASE WHEN e.v->>'problem' IS NOT NULL THEN e.v->>'problem'"
+    "   WHEN row_number() OVER (PARTITION BY e.v->>'id_number', e.v->>'problem' IS NULL"
+    "     ORDER BY e.n) > 1"
+    "    OR EXISTS (SELECT 1 FROM base_roster o WHERE o.class_id = $1"
+    "     AND o.id_number = e.v->>'id_number' AND NOT o.withdrawn AND (o.problem IS NULL"
+    "     OR o.problem IN ('roster_duplicate', 'roster_name_mismatch')))"
+    "    THEN 'roster_duplicate'"
+    "   WHEN a.id IS NOT NULL AND btrim(a.name) <> btrim(e.v->>'name')"
+    "    THEN 'roster_name_mismatch'"
+    "  END AS problem"
+    "  FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e (v, n)"
+    "  LEFT JOIN accounts a ON e.v->>'problem' IS NULL"
+    "   AND a.id_number = (e.v->>'id_number')::char(18)"
+    "   AND a.state = 'active' AND a.role = 'staff') x"
+    " ORDER BY x.n");
+
+/*
  * The checks of the whole roster, in two steps so that the unique index of
  * one good row per ID number never sees two: every row they decide waits
  * again, then the first (by id) of each ID number is good unless its name
  * is not the registered person's, the others are duplicates.  A good row
  * names the active staff account of its ID number, or none (unclaimed).
+ * accounts.id_number is char(18): compared as such, its index serves.
  */
 DB_STMT(roster_recheck_reset_stmt,
     "UPDATE base_roster SET problem = 'roster_recheck', account_id = NULL"
@@ -325,7 +356,7 @@ DB_STMT(roster_recheck_stmt,
     "   THEN 'roster_duplicate'"
     "   WHEN a.id IS NOT NULL AND btrim(a.name) <> btrim(r.name) THEN 'roster_name_mismatch'"
     "  END AS problem"
-    "  FROM base_roster r LEFT JOIN accounts a ON a.id_number = r.id_number"
+    "  FROM base_roster r LEFT JOIN accounts a ON a.id_number = r.id_number::char(18)"
     "   AND a.state = 'active' AND a.role = 'staff'"
     "  WHERE r.class_id = $1 AND r.problem = 'roster_recheck') x"
     " WHERE r.id = x.id");
@@ -417,20 +448,21 @@ roster_exec_class(struct db_conn *db, struct db_stmt *st, const char *class_id)
 }
 
 /*
- * End a roster change begun by roster_begin: the whole-roster checks, the
- * bound on rows, the audit row (action "roster", detail taken), commit,
+ * End a roster change begun by roster_begin: the whole-roster checks
+ * (unless checked: its rows went in checked), the bound on rows, the audit row (action "roster", detail taken), commit,
  * and the summary.  Rolls back on anything but ROSTER_OK.
  */
 static enum roster_status
 roster_finish(struct db_conn *db, const struct config *cfg, const char *class_id,
-    long long actor_id, json_t *detail, enum lang lang, struct roster_summary *sum)
+    long long actor_id, bool checked, json_t *detail, enum lang lang,
+    struct roster_summary *sum)
 {
 	char limit[16];
 	const char *params[2] = { class_id, limit };
 	PGresult *res;
 
-	if (!roster_exec_class(db, &roster_recheck_reset_stmt, class_id) ||
-	    !roster_exec_class(db, &roster_recheck_stmt, class_id) ||
+	if ((!checked && (!roster_exec_class(db, &roster_recheck_reset_stmt, class_id) ||
+	    !roster_exec_class(db, &roster_recheck_stmt, class_id))) ||
 	    (res = db_exec(db, &roster_counts_stmt, 1, params)) == NULL)
 		goto failed;
 	sum->rows = strtol(PQgetvalue(res, 0, 0), NULL, 10);
@@ -473,9 +505,13 @@ failed_audited:
 	return ROSTER_FAILED;
 }
 
-/* Insert batch (a JSON array, emptied) into class_id's roster; false when it failed. */
+/*
+ * Insert batch (a JSON array, emptied) into class_id's roster, checked
+ * (roster_insert_checked_stmt) or waiting for the whole-roster checks;
+ * false when it failed.
+ */
 static bool
-roster_flush(struct db_conn *db, const char *class_id, json_t *batch)
+roster_flush(struct db_conn *db, const char *class_id, json_t *batch, bool checked)
 {
 	char *text;
 	PGresult *res;
@@ -485,7 +521,7 @@ roster_flush(struct db_conn *db, const char *class_id, json_t *batch)
 	if ((text = json_dumps(batch, JSON_COMPACT)) == NULL)
 		abort();	/* only on allocation failure */
 	const char *params[2] = { class_id, text };
-	res = db_exec(db, &roster_insert_stmt, 2, params);
+	res = db_exec(db, checked ? &roster_insert_checked_stmt : &roster_insert_stmt, 2, params);
 	free(text);
 	json_array_clear(batch);
 	PQclear(res);
@@ -526,11 +562,10 @@ roster_import(struct db_conn *db, const struct config *cfg, const char *base_cod
 		n = text != NULL ? roster_split(text, fields, ROSTER_FIELDS_MAX) : 0;
 		if (text != NULL && n == 1 && fields[0][0] == '\0')
 			continue;	/* a blank line */
-		/* A header row is optional: its words say the columns' order. */
+		/* A header row is optional (the first line only): its words say the columns' order. */
 		if (first && n > 0) {
 			int c[3] = { -1, -1, -1 }, w;
 
-			first = false;
 			for (int i = 0; i < n && i < 3 * 4; i++) {
 				if ((w = roster_header_word(fields[i])) >= 0 && c[w] < 0)
 					c[w] = i;
@@ -539,9 +574,11 @@ roster_import(struct db_conn *db, const struct config *cfg, const char *base_cod
 				col[0] = c[0] >= 0 ? c[0] : 0;
 				col[1] = c[1] >= 0 ? c[1] : 1;
 				col[2] = c[2];
+				first = false;
 				continue;
 			}
 		}
+		first = false;
 		if (text == NULL)
 			row.problem = problem;
 		else if (n < 0 || n <= col[0] || n <= col[1]) {
@@ -558,18 +595,21 @@ roster_import(struct db_conn *db, const struct config *cfg, const char *base_cod
 			db_rollback(db);
 			return ROSTER_TOO_MANY_ROWS;
 		}
-		if (json_array_size(batch) >= ROSTER_BATCH && !roster_flush(db, class_id, batch)) {
+		if (json_array_size(batch) >= ROSTER_BATCH &&
+		    !roster_flush(db, class_id, batch, replace)) {
 			json_decref(batch);
 			goto failed;
 		}
 	}
-	if (!roster_flush(db, class_id, batch)) {
+	if (!roster_flush(db, class_id, batch, replace)) {
 		json_decref(batch);
 		goto failed;
 	}
 	json_decref(batch);
 	roster_reader_close(&rd);
-	return roster_finish(db, cfg, class_id, actor_id, json_pack("{s:s, s:s, s:b, s:I}",
+	/* A file that replaces the roster went in checked; added to one, it is checked again. */
+	return roster_finish(db, cfg, class_id, actor_id, replace,
+	    json_pack("{s:s, s:s, s:b, s:I}",
 	    "op", "import", "encoding", sum->encoding, "replace", replace,
 	    "taken", (json_int_t)sum->taken), lang, sum);
 failed:
@@ -738,14 +778,14 @@ roster_add(struct rpc_call *call)
 		json_array_append_new(batch, roster_row_json(&row));
 		sum.taken++;
 	}
-	if (!roster_flush(call->db, id, batch)) {
+	if (!roster_flush(call->db, id, batch, false)) {
 		json_decref(batch);
 		log_error("roster of class %s: %s", id, db_error_text(call->db));
 		db_rollback(call->db);
 		return roster_reply(call, ROSTER_FAILED, &sum, "class_id");
 	}
 	json_decref(batch);
-	st = roster_finish(call->db, call->cfg, id, call->session->account_id,
+	st = roster_finish(call->db, call->cfg, id, call->session->account_id, false,
 	    json_pack("{s:s, s:I}", "op", "add", "taken", (json_int_t)sum.taken),
 	    call->session->lang, &sum);
 	return roster_reply(call, st, &sum, "class_id");
@@ -784,7 +824,7 @@ roster_remove(struct rpc_call *call)
 	}
 	removed = PQntuples(res);
 	PQclear(res);
-	st = roster_finish(call->db, call->cfg, id, call->session->account_id,
+	st = roster_finish(call->db, call->cfg, id, call->session->account_id, false,
 	    json_pack("{s:s, s:i}", "op", "remove", "removed", removed), call->session->lang,
 	    &sum);
 	if (roster_reply(call, st, &sum, "class_id") != 0)
@@ -835,7 +875,7 @@ roster_update(struct rpc_call *call)
 		return roster_reply(call, ROSTER_FAILED, &sum, "row_id");
 	}
 	PQclear(res);
-	st = roster_finish(call->db, call->cfg, class_id, call->session->account_id,
+	st = roster_finish(call->db, call->cfg, class_id, call->session->account_id, false,
 	    json_pack("{s:s, s:s}", "op", "update", "row_id", rowid), call->session->lang, &sum);
 	return roster_reply(call, st, &sum, "row_id");
 }
@@ -843,9 +883,9 @@ roster_update(struct rpc_call *call)
 /*
  * roster.list: the rows of one of the base's classes in the order they
  * came (by id), keyset paged; problems_only: the bad rows alone.  Each row
- * says its problem, and whether it names a registered person (claimed) --
- * never that person's registered name -- and, once reported, its record's
- * state and rejection reason (record; rpc-base-report.c).
+ * says its problem, whether it names a registered person (claimed) --
+ * never that person's registered name --, and once reported its record's
+ * state and a rejection's reason.
  */
 static int
 roster_list(struct rpc_call *call)
@@ -857,8 +897,7 @@ roster_list(struct rpc_call *call)
 	" r.account_id IS NOT NULL, r.declaration_id, r.withdrawn, r.id::text," \
 	" d.state, d.reject_reason" \
 	" FROM base_roster r LEFT JOIN declarations d ON d.id = r.declaration_id" \
-	" WHERE r.class_id = $1" \
-	" AND (NOT $2::boolean OR r.problem IS NOT NULL)"
+	" WHERE r.class_id = $1 AND (NOT $2::boolean OR r.problem IS NOT NULL)"
 	DB_STMT(roster_list_stmt, ROSTER_LIST_SELECT " ORDER BY r.id LIMIT $3");
 	DB_STMT(roster_list_after_stmt, ROSTER_LIST_SELECT
 	    " AND r.id > $5::bigint AND $4::text IS NOT NULL ORDER BY r.id LIMIT $3");
@@ -881,7 +920,7 @@ roster_list(struct rpc_call *call)
 	n = rpc_page_rows(call, res);
 	items = json_array();
 	for (int r = 0; r < n; r++) {
-		json_t *problem = json_null();
+		json_t *problem = json_null(), *record = json_null();
 
 		if (!PQgetisnull(res, r, 5)) {
 			char *message = roster_problem_message(lang, PQgetvalue(res, r, 5));
@@ -890,19 +929,20 @@ roster_list(struct rpc_call *call)
 			    "message", message);
 			free(message);
 		}
+		/* The record a reported row made: its state, and why it was rejected. */
+		if (!PQgetisnull(res, r, 10))
+			record = json_pack("{s:o, s:s, s:s, s:o}",
+			    "id", rpc_column_integer(res, r, 7), "state", PQgetvalue(res, r, 10),
+			    "state_label", rpc_label(call, "state", PQgetvalue(res, r, 10)),
+			    "reject_reason", rpc_column_text(res, r, 11));
 		json_array_append_new(items, json_pack("{s:I, s:o, s:s, s:s, s:o, s:o, s:b,"
-		    " s:o, s:b}",
+		    " s:o, s:b, s:o}",
 		    "id", (json_int_t)strtoll(PQgetvalue(res, r, 0), NULL, 10),
 		    "line", rpc_column_integer(res, r, 1), "id_number", PQgetvalue(res, r, 2),
 		    "name", PQgetvalue(res, r, 3), "amount", rpc_column_text(res, r, 4),
 		    "problem", problem, "claimed", strcmp(PQgetvalue(res, r, 6), "t") == 0,
 		    "declaration_id", rpc_column_integer(res, r, 7),
-		    "withdrawn", strcmp(PQgetvalue(res, r, 8), "t") == 0));
-		json_object_set_new(json_array_get(items, json_array_size(items) - 1), "record",
-		    PQgetisnull(res, r, 10) ? json_null() : json_pack("{s:s, s:s, s:o}",
-		    "state", PQgetvalue(res, r, 10),
-		    "state_label", rpc_label(call, "state", PQgetvalue(res, r, 10)),
-		    "reject_reason", rpc_column_text(res, r, 11)));
+		    "withdrawn", strcmp(PQgetvalue(res, r, 8), "t") == 0, "record", record));
 	}
 	call->result = json_pack("{s:o, s:o}", "items", items,
 	    "next", rpc_page_next(call, res, 9, 0));

@@ -1,13 +1,13 @@
 /*
  * rpc-attachments.c - uploading an attachment (附件) in chunks.
  *
- *	attachment.begin {name, size, sha256}		staff
- *	attachment.chunk {upload_id, offset, data}	staff
- *	attachment.finish {upload_id}			staff
+ *	attachment.begin {name, size, sha256}		staff, base_admin
+ *	attachment.chunk {upload_id, offset, data}	staff, base_admin
+ *	attachment.finish {upload_id}			staff, base_admin
  *
  * The bytes stay in the session's memory until a declaration.save or
- * declaration.submit names the finished upload's token; that write stores
- * them in its own transaction.  So an upload that is interrupted, refused
+ * declaration.submit (a base's class.save) names the finished upload's
+ * token; that write stores them in its own transaction.  So an upload that is interrupted, refused
  * or never used leaves nothing in the database.  Downloading is
  * attachment.get, in rpc-declarations.c.
  *
@@ -578,14 +578,43 @@ static const struct rpc_param chunk_params[] = {
 	{ NULL, 0, false },
 };
 
+int
+attachment_chunk_result(struct rpc_call *call, const PGresult *res, long long offset)
+{
+	long long size = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	unsigned char *bytes;
+	size_t nbytes = 0, b64len;
+	char *b64;
+
+	if (offset > size)
+		return rpc_fail(call, RPC_INVALID_PARAMS, "offset_invalid", "offset", NULL);
+	if ((bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 4),
+	    &nbytes)) == NULL)
+		return rpc_fail_internal(call, "cannot decode an attachment's bytes");
+	b64len = sodium_base64_encoded_len(nbytes, sodium_base64_VARIANT_ORIGINAL);
+	b64 = xmalloc(b64len);
+	sodium_bin2base64(b64, b64len, bytes, nbytes, sodium_base64_VARIANT_ORIGINAL);
+	call->result = json_pack("{s:s, s:s, s:I, s:s, s:I, s:I, s:s, s:b}",
+	    "name", PQgetvalue(res, 0, 0), "mime", PQgetvalue(res, 0, 1),
+	    "size", (json_int_t)size, "sha256", PQgetvalue(res, 0, 3),
+	    "offset", (json_int_t)offset, "length", (json_int_t)nbytes, "data", b64,
+	    "eof", offset + (long long)nbytes >= size);
+	PQfreemem(bytes);
+	free(b64);
+	return 0;
+}
+
 static const struct rpc_param finish_params[] = {
 	{ "upload_id", T_STRING, true },
 	{ NULL, 0, false },
 };
 
 const struct rpc_method rpc_attachments_methods[] = {
-	{ "attachment.begin", begin_params, ROLE_STAFF, false, attachment_begin },
-	{ "attachment.chunk", chunk_params, ROLE_STAFF, false, attachment_chunk },
-	{ "attachment.finish", finish_params, ROLE_STAFF, false, attachment_finish },
+	{ "attachment.begin", begin_params, ROLE_STAFF | ROLE_BASE_ADMIN, false,
+	    attachment_begin },
+	{ "attachment.chunk", chunk_params, ROLE_STAFF | ROLE_BASE_ADMIN, false,
+	    attachment_chunk },
+	{ "attachment.finish", finish_params, ROLE_STAFF | ROLE_BASE_ADMIN, false,
+	    attachment_finish },
 	{ NULL, NULL, 0, false, NULL },
 };

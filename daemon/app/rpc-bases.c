@@ -9,6 +9,11 @@
  *	class.save	{id?, version?, name, form, fields, start_date, end_date, year,
  *			 amount}: a new draft, or a change of one
  *	class.delete	{id, version?}: a draft
+ *	class.attachment {id, offset?, length?}: a chunk of the class's attachment
+ *
+ * A class's attachment (its approval document, an attendance sheet) is
+ * uploaded as a declaration's is (attachment.begin/chunk/finish, then its
+ * token in class.save's attachment_token) and stored in the same write.
  *
  * A class of another base is "not_found", exactly as one that does not
  * exist.  A draft's every mistake is named at once (rpc_problem*).
@@ -20,6 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
+#include "attachments.h"
 #include "bases.h"
 #include "config.h"
 #include "db.h"
@@ -259,6 +267,9 @@ struct class_input {
 	const struct form_entry *entry;
 	char	 start[11], end[11], year[12], amount[32];
 	char	*fields;	/* normalised JSON text; owned */
+	bool	 has_upload;	/* attachment_token named a finished upload */
+	struct upload_view upload;
+	bool	 remove_attachment;
 };
 
 /* A date parameter into out (YYYY-MM-DD): false after noting its problem. */
@@ -343,6 +354,15 @@ class_input_check(struct rpc_call *call, struct class_input *in)
 		    message_field(lang, "class_amount"), text);
 	}
 
+	in->remove_attachment = rpc_param_bool(call, "remove_attachment", false);
+	if (rpc_param_string(call, "attachment_token") != NULL) {
+		if (upload_ready(call->session, rpc_param_string(call, "attachment_token"),
+		    &in->upload) == 0)
+			in->has_upload = true;
+		else
+			rpc_problem_sentence(call, "attachment_token_invalid",
+			    "attachment_token_invalid", "attachment_token", NULL, NULL);
+	}
 	if (in->entry == NULL)
 		return 0;
 	if (fields == NULL || json_is_null(fields))
@@ -362,6 +382,43 @@ class_input_check(struct rpc_call *call, struct class_input *in)
 		if (in->fields == NULL)
 			abort();	/* only on allocation failure */
 	}
+	return 0;
+}
+
+/*
+ * Replace or remove class id's attachment as in says, inside the caller's
+ * transaction.  Returns 0 or -1 (the error kept in db).
+ */
+static int
+class_attachment_apply(struct db_conn *db, const char *id, const struct class_input *in)
+{
+	DB_STMT(class_attachment_delete_stmt,
+	    "DELETE FROM base_class_attachments WHERE class_id = $1");
+	DB_STMT(class_attachment_insert_stmt,
+	    "INSERT INTO base_class_attachments (class_id, name, mime, size, sha256, data)"
+	    " VALUES ($1, $2, $3, $4, $5, $6::bytea)");
+	const struct upload_view *u = &in->upload;
+	char size[24], *hex;
+	PGresult *res;
+
+	if (in->has_upload || in->remove_attachment) {
+		if ((res = db_exec(db, &class_attachment_delete_stmt, 1, &id)) == NULL)
+			return -1;
+		PQclear(res);
+	}
+	if (!in->has_upload)
+		return 0;
+	/* bytea's hex input: "\x" and two digits a byte. */
+	hex = xmalloc(u->size * 2 + 3);
+	memcpy(hex, "\\x", 2);
+	sodium_bin2hex(hex + 2, u->size * 2 + 1, u->data, u->size);
+	snprintf(size, sizeof size, "%zu", u->size);
+	const char *params[6] = { id, u->name, u->mime, size, u->sha256, hex };
+	res = db_exec(db, &class_attachment_insert_stmt, 6, params);
+	free(hex);
+	if (res == NULL)
+		return -1;
+	PQclear(res);
 	return 0;
 }
 
@@ -423,13 +480,17 @@ class_save(struct rpc_call *call)
 	}
 	snprintf(idtext, sizeof idtext, "%s", PQgetvalue(res, 0, 0));
 	version = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	if (bases_audit(call->db, idtext, s->account_id, update ? "update" : "create",
-	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", params[1], "form",
+	if (class_attachment_apply(call->db, idtext, &in) != 0 ||
+	    bases_audit(call->db, idtext, s->account_id, update ? "update" : "create",
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?}", "name", params[1], "form",
 	    params[3], "start_date", in.start, "end_date", in.end, "year", in.year,
-	    "amount", in.amount)) != 0 || !db_commit(call->db)) {
+	    "amount", in.amount, "attachment", in.has_upload ? in.upload.name : NULL)) != 0 ||
+	    !db_commit(call->db)) {
 		rc = rpc_fail_internal(call, db_error_text(call->db));
 		goto out;
 	}
+	if (in.has_upload)
+		upload_consume(s);	/* stored: the session's copy is no longer needed */
 	log_info("session %lu: class %s of base %s %s", s->serial, idtext, s->base_code,
 	    update ? "changed" : "created");
 	call->result = json_pack("{s:I, s:I}", "id", (json_int_t)strtoll(idtext, NULL, 10),
@@ -486,6 +547,44 @@ class_delete(struct rpc_call *call)
 	return 0;
 }
 
+/* class.attachment: a chunk of the class's attachment, base64, as attachment.get gives one. */
+static int
+class_attachment(struct rpc_call *call)
+{
+	DB_STMT(class_attachment_stmt,
+	    "SELECT a.name, a.mime, a.size, a.sha256, substring(a.data FROM $3::int + 1 FOR $4::int)"
+	    " FROM base_class_attachments a JOIN base_classes c ON c.id = a.class_id"
+	    " WHERE a.class_id = $1 AND c.base_code = $2 AND c.state <> 'deleted'");
+	long long id = 0, offset = 0, length = ATTACHMENT_CHUNK_MAX;
+	char id_text[24], offset_text[24], length_text[24];
+	PGresult *res;
+	int rc;
+
+	rpc_param_int(call, "id", &id);
+	rpc_param_int(call, "offset", &offset);
+	rpc_param_int(call, "length", &length);
+	snprintf(id_text, sizeof id_text, "%lld", id);
+	snprintf(offset_text, sizeof offset_text, "%lld", offset);
+	snprintf(length_text, sizeof length_text, "%lld", length);
+	const char *params[4] = { id_text, call->session->base_code, offset_text, length_text };
+	if ((res = db_exec(call->db, &class_attachment_stmt, 4, params)) == NULL)
+		return rpc_fail_internal(call, db_error_text(call->db));
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return rpc_fail_format(call, RPC_NOT_FOUND, "not_found", "id", NULL, NULL);
+	}
+	rc = attachment_chunk_result(call, res, offset);
+	PQclear(res);
+	return rc;
+}
+
+static const struct rpc_param class_attachment_params[] = {
+	{ "id", T_INTEGER, true, 1, INT64_MAX, "id_invalid" },
+	{ "offset", T_INTEGER, false, 0, 0x7fffffffLL, "offset_invalid" },
+	{ "length", T_INTEGER, false, 1, ATTACHMENT_CHUNK_MAX, "length_invalid" },
+	{ NULL, 0, false },
+};
+
 static const struct rpc_param class_list_params[] = {
 	RPC_PAGE_PARAMS,
 	{ "state", T_STRING | T_NULL, false },
@@ -508,6 +607,8 @@ static const struct rpc_param class_save_params[] = {
 	{ "end_date", T_STRING, false },
 	{ "year", T_INTEGER, false },
 	{ "amount", T_NUMBER | T_STRING, false },
+	{ "attachment_token", T_STRING, false },
+	{ "remove_attachment", T_BOOLEAN, false },
 	{ NULL, 0, false },
 };
 
@@ -521,5 +622,7 @@ const struct rpc_method rpc_bases_methods[] = {
 	    .db = RPC_DB_BASE_ADMIN },
 	{ "class.delete", class_id_params, ROLE_BASE_ADMIN, false, class_delete,
 	    .db = RPC_DB_BASE_ADMIN },
+	{ "class.attachment", class_attachment_params, ROLE_BASE_ADMIN, false,
+	    class_attachment, .db = RPC_DB_BASE_ADMIN },
 	{ NULL, NULL, 0, false, NULL },
 };

@@ -4,6 +4,7 @@ OpenSSH's options, /proc figures and percentiles.
 """
 
 import argparse
+import json
 import os
 import socket
 import subprocess
@@ -94,3 +95,39 @@ def jxjyd_serve(jxjyd, conf, workdir):
             sys.exit(f"jxjyd did not start:\n{open(path).read()}")
         time.sleep(0.05)
     return daemon, path
+
+
+class Rpc:
+    """A JSON-RPC client on the ssh command argv (`ssh ... -s jxjy-rpc`), one request at a
+    time; a request that fails ends the bench."""
+
+    def __init__(self, argv):
+        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.n = 0
+
+    def call(self, method, params=None):
+        self.n += 1
+        req = {"jsonrpc": "2.0", "id": self.n, "method": method}
+        if params is not None:
+            req["params"] = params
+        self.p.stdin.write((json.dumps(req) + "\n").encode())
+        self.p.stdin.flush()
+        reply = json.loads(self.p.stdout.readline())
+        if "error" in reply:
+            sys.exit(f"{method}: {reply}")
+        return reply["result"]
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait(timeout=30)
+
+
+def finish(report, out, ok):
+    """Print the report (a list of Markdown lines), write it to out when given, and exit 0
+    when the goals were met (ok), else 1."""
+    text = "\n".join(report) + "\n"
+    print(text)
+    if out:
+        with open(out, "w") as f:
+            f.write(text)
+    sys.exit(0 if ok else 1)

@@ -13,7 +13,6 @@ The bench config raises sessions.max_per_source to 1000: its default (50) would 
 the 51st session from 127.0.0.1, i.e. the person's.
 """
 
-import json
 import os
 import platform
 import subprocess
@@ -21,8 +20,8 @@ import sys
 import threading
 import time
 
-from benchlib import (SSH_OPTS, arguments, conninfo, jxjyd_run, jxjyd_serve, percentile,
-                      proc_kib, write_config)
+from benchlib import (SSH_OPTS, Rpc, arguments, conninfo, finish, jxjyd_run, jxjyd_serve,
+                      percentile, proc_kib, write_config)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from helpers import DEMO_HASH, DEMO_PASSWORD, id_number, request_line  # noqa: E402
@@ -32,28 +31,6 @@ PERSON = id_number()
 
 def rss_kib(pid):
     return proc_kib(pid, "VmRSS")
-
-
-class Rpc:
-    """A reading client: ssh -s jxjy-rpc, one request at a time."""
-
-    def __init__(self, port):
-        self.p = subprocess.Popen(["ssh", *SSH_OPTS, "-p", str(port), "-s", "localhost",
-                                   "jxjy-rpc"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        self.n = 0
-
-    def call(self, method, params=None):
-        self.n += 1
-        self.p.stdin.write(request_line(self.n, method, params))
-        self.p.stdin.flush()
-        reply = json.loads(self.p.stdout.readline())
-        if "error" in reply:
-            sys.exit(f"{method}: {reply}")
-        return reply["result"]
-
-    def close(self):
-        self.p.stdin.close()
-        self.p.wait(timeout=30)
 
 
 def flood(proc, long_lines):
@@ -108,7 +85,7 @@ reference: {{ regions = "{a.data}/regions.csv"; units = "{a.data}/units.csv";
     daemon, err_path = jxjyd_serve(a.jxjyd, conf, a.workdir)
     rows = []
     try:
-        person = Rpc(port)
+        person = Rpc(["ssh", *SSH_OPTS, "-p", str(port), "-s", "localhost", "jxjy-rpc"])
         person.call("session.login", {"id_number": PERSON, "password": DEMO_PASSWORD})
         base = rss_kib(daemon.pid)
         for run in range(a.runs):
@@ -138,12 +115,7 @@ reference: {{ regions = "{a.data}/regions.csv"; units = "{a.data}/units.csv";
                f"{r[6]:.1f} |" for r in rows]
     report += ["", f"goal: peak RSS < 256 MiB ({worst_rss:.0f}), ping p99 < 50 ms "
                f"({worst_p99:.1f}): {'met' if ok else 'MISSED'}"]
-    text = "\n".join(report) + "\n"
-    print(text)
-    if a.out:
-        with open(a.out, "w") as f:
-            f.write(text)
-    sys.exit(0 if ok else 1)
+    finish(report, a.out, ok)
 
 
 if __name__ == "__main__":

@@ -1,14 +1,14 @@
 """打印学时证明 for several people from 本单位人员 in the real TUI, in tmux (issue 18): the
 unit administrator selects people (Space, * for all shown), presses p and gives the year;
 the jxjy client saves one PDF with a page each to the path typed (each page's text holds
-its person's name; a payload each); in the TUI served over SSH, where an administrator has
-no inbox yet, the screen gives the ssh command that makes the same PDF."""
+its person's name; a payload each); in the TUI served over SSH the screen gives the scp
+command that fetches the PDF through the session's inbox, which the test runs."""
 
 import re
 import subprocess
 
-from conftest import BUILD
-from helpers import NOW, logged_in
+from conftest import BUILD, SSH_OPTIONS
+from helpers import NO_AGENT, NOW, logged_in
 from test_certificate_e2e import SSH_TUI
 from test_completion_e2e import (UNIT, approve, cdaemon, submit,  # noqa: F401 (fixtures)
                                  world)
@@ -68,18 +68,25 @@ def test_jxjy_client_saves_the_units_pdf(cdaemon, world, tui, tmp_path):
     t.quit()
 
 
-def test_served_tui_says_the_ssh_command(cdaemon, world, tui):
-    """In the TUI served over SSH an administrator has no inbox (inbox.open is for staff):
-    the certificates are made and the screen gives the ssh command that makes the same PDF
-    on the administrator's own computer."""
+def test_served_tui_gives_the_scp_command(cdaemon, world, tui, tmp_path):
+    """In the TUI served over SSH the certificates are made on the server and the screen
+    gives the scp command that fetches them through the session's inbox; run as given, it
+    brings the PDF with a page each."""
     names = ["远证甲", "远证乙", "远证丙"]
     staff(cdaemon, world, names)
     t = tui()
     t.term.send_line(SSH_TUI.format(port=cdaemon.port))
     t.login(world.admin, then="功能列表")
     select_all_and_print(t, "远证", 3)
-    text = t.wait("人的学时证明已生成", "certificates")
-    assert re.search(rf"ssh -p 端口 {world.admin}@主机 certificates {NOW} 身份证号", text), text
+    text = t.wait("scp -P", "本次会话结束前均可下载")
+    m = re.search(r"scp -P (\d+) (inbox-[A-Z0-9]{10})@([0-9.]+):(\S+) \.", text)
+    assert m, text
+    port, token, host, name = m.groups()
+    out = tmp_path / "unit.pdf"
+    r = subprocess.run(["scp", *SSH_OPTIONS, *NO_AGENT, "-P", port, f"{token}@{host}:{name}",
+                        str(out)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    check_pdf(out, names)
     t.keys("Enter")
-    t.wait("本单位人员", absent=("人的学时证明已生成",))
+    t.wait("本单位人员", absent=("scp -P",))
     t.quit()

@@ -193,7 +193,7 @@ def test_report_makes_one_pending_record_per_claimed_row(bdaemon, world, people)
     with base_session(bdaemon, world) as base:
         r = report(base, world, c, version=2)
         expect_error(r, CONFLICT, "state_changed", "id")
-        assert r["error"]["message"] == "这个班次现在是「已申报」，不能进行这项操作"
+        assert r["error"]["message"] == "这个班次现在是「已报送」，不能进行这项操作"
     assert acc.value(f"SELECT count(*) FROM declarations WHERE class_id = {c['id']}") == "3"
 
 
@@ -418,7 +418,8 @@ def test_the_unit_decides_a_class_at_once(bdaemon, world, people):
     with base_session(bdaemon, world) as base:
         rows = {r["id"]: r["record"] for r in base.result("roster.list", {
             "class_id": c["id"], "limit": 200})["items"]}
-    assert rows[c["rows"][0]] == {"state": "rejected", "state_label": "审核不通过",
+    assert rows[c["rows"][0]] == {"id": int(record_of(acc, c["rows"][0])[0]),
+                                  "state": "rejected", "state_label": "审核不通过",
                                   "reject_reason": "签到表缺页"}
     assert rows[c["rows"][3]]["state"] == "approved"
     assert record_of(acc, other["rows"][0])[1] == "pending"

@@ -13,13 +13,14 @@ from helpers import (CONFLICT, INVALID_PARAMS, INVALID_INPUT, NOT_FOUND, NOW, Ac
 
 BASE_KINDS = 'base_kinds = ( { kind = "medical"; forms = [ "training" ]; } );\n'
 MAX_BYTES = 65536
+MAX_ROWS = 1200    # more than a batch of rows stored at once (roster.c: 1000)
 
 
 @pytest.fixture(scope="module")
 def rdaemon(postgres, migrated_template, tmp_path_factory):
     yield from module_daemon(
         postgres, migrated_template, tmp_path_factory, "jxjyd-rosters",
-        {"bases": {"roster_max_bytes": MAX_BYTES, "roster_max_rows": 300}},
+        {"bases": {"roster_max_bytes": MAX_BYTES, "roster_max_rows": MAX_ROWS}},
         forms_text([], with_sample=True).replace(",\n\n);", "\n);") + "\n" + BASE_KINDS)
 
 
@@ -78,6 +79,11 @@ def test_a_utf8_roster_with_every_kind_of_bad_row(rdaemon, rsite):
                                 9: "roster_amount_invalid", 10: "roster_name_invalid",
                                 11: "roster_columns"}
         assert (got["taken"], got["rows"], got["bad"], got["unclaimed"]) == (9, 9, 7, 1)
+        # The same file replacing the roster is checked as it goes in: the same verdicts.
+        again = s.result("roster.import", {"class_id": cid, "data": b64(text.encode()),
+                                            "replace": True})
+        assert by_line(again) == by_line(got)
+        assert (again["rows"], again["bad"], again["unclaimed"]) == (9, 7, 1)
         # The registered name is never told.
         mismatch = [p for p in got["problems"] if p["line"] == 6][0]
         assert "李医生" not in str(mismatch) and mismatch["name"] == "李四"
@@ -104,8 +110,8 @@ def test_a_utf8_roster_with_every_kind_of_bad_row(rdaemon, rsite):
         assert after["bad"] == 5
     audit = rsite["acc"].rows(f"SELECT action, detail->>'op' FROM base_class_audit "
                               f"WHERE class_id = {cid} ORDER BY id")
-    assert audit == [["create", ""], ["roster", "import"], ["roster", "update"],
-                     ["roster", "remove"]]
+    assert audit == [["create", ""], ["roster", "import"], ["roster", "import"],
+                     ["roster", "update"], ["roster", "remove"]]
 
 
 def test_utf8_bom_and_gb18030_files_are_read_and_said(rdaemon, rsite):
@@ -151,7 +157,7 @@ def test_typed_rows_and_the_bounds(rdaemon, rsite):
         expect_error(s.call("roster.import", {"class_id": cid, "data": "not base64!"}),
                      INVALID_PARAMS, "roster_data_invalid", "data")
         # More rows than a roster may hold: nothing is taken.
-        many = "".join(f"{id_number()},某人{i}\n" for i in range(301)).encode()
+        many = "".join(f"{id_number()},某{i}\n" for i in range(MAX_ROWS + 1)).encode()
         expect_error(s.call("roster.import", {"class_id": cid, "data": b64(many)}),
                      INVALID_INPUT, "roster_too_many_rows")
         assert s.result("class.get", {"id": cid})["roster"]["rows"] == 3
@@ -232,3 +238,44 @@ def test_ssh_base_commands_refuse_others_and_unit_commands_refuse_bases(rdaemon,
     assert status == 1 and "继续教育基地管理员" in out, out
     status, out = run(rdaemon, rsite["admin"][1], base_key, "queue")
     assert status == 1 and "单位管理员" in out, out
+
+
+def test_only_the_first_line_may_be_a_heading(rdaemon, rsite):
+    with logged_in(rdaemon, rsite["admin"][1]) as s:
+        cid = new_class(s, "表头测试班")
+        data = b"\xff\xfe\xff\n" + "身份证号,姓名\n".encode("gb18030")
+        got = s.result("roster.import", {"class_id": cid, "data": b64(data)})
+        assert got["encoding"] == "GB18030"
+        assert by_line(got) == {1: "roster_encoding", 2: "roster_id_invalid"}
+
+
+def test_a_duplicate_in_a_later_batch_is_found(rdaemon, rsite):
+    zhang = rsite["zhang"][1]
+    rows = [f"{zhang},张护士"] + [f"{id_number()},学{i}" for i in range(1098)] + \
+        [f"{zhang},张护士"]
+    with logged_in(rdaemon, rsite["admin"][1]) as s:
+        cid = new_class(s, "多批名单班")
+        got = s.result("roster.import", {"class_id": cid, "replace": True,
+                                          "data": b64("\n".join(rows).encode())})
+        assert by_line(got) == {1100: "roster_duplicate"}
+        assert (got["rows"], got["bad"], got["unclaimed"]) == (1100, 1, 1098)
+
+
+def test_a_reported_rows_record_state_is_on_the_roster(rdaemon, rsite):
+    zhang, stranger = rsite["zhang"][1], id_number()
+    with logged_in(rdaemon, rsite["admin"][1]) as s:
+        made = s.result("class.save", {
+            "name": "报送后的班", "form": "training", "fields": {
+                "name": "报送后的班", "kind": "培训班", "organiser": "省医学会",
+                "dates": {"from": f"{NOW - 1}-06-01", "to": f"{NOW - 1}-06-02"}},
+            "start_date": f"{NOW - 1}-06-01", "end_date": f"{NOW - 1}-06-02",
+            "year": NOW - 1, "amount": 6})
+        s.result("roster.add", {"class_id": made["id"], "rows": [
+            {"id_number": zhang, "name": "张护士"}, {"id_number": stranger, "name": "未注册"}]})
+        version = s.result("class.get", {"id": made["id"]})["version"]
+        s.result("class.report", {"id": made["id"], "version": version})
+        rows = s.result("roster.list", {"class_id": made["id"]})["items"]
+        assert (rows[0]["record"]["state"], rows[0]["record"]["state_label"]) == \
+            ("pending", "待审核")   # base_reports.review = "unit", the default
+        assert rows[0]["record"]["id"] == rows[0]["declaration_id"] is not None
+        assert rows[1]["record"] is None and rows[1]["claimed"] is False

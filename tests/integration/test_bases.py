@@ -396,3 +396,49 @@ def test_a_disabled_base_admin_is_refused_at_once(bdaemon, bsite):
         s.result("class.list")
         acc.sql(f"UPDATE accounts SET state = 'disabled' WHERE id = {aid}")
         expect_error(s.call("class.list"), NOT_PERMITTED, "not_permitted")
+
+
+def test_a_class_keeps_one_attachment(bdaemon, bsite):
+    import base64
+    from helpers import jpeg, sha, upload
+    data = jpeg(3000)
+    with logged_in(bdaemon, bsite["a"][1]) as s:
+        token = upload(s, data, name="签到表.jpg")["attachment_token"]
+        made = new_class(s, name="有附件的班", attachment_token=token)
+        got = s.result("class.get", {"id": made["id"]})
+        assert got["attachment"] == {"name": "签到表.jpg", "size": len(data)}
+        part = s.result("class.attachment", {"id": made["id"], "length": 1000})
+        assert (part["sha256"], part["length"], part["eof"]) == (sha(data), 1000, False)
+        assert base64.b64decode(part["data"]) == data[:1000]
+        # A token is good once: the upload went with the class.
+        err = expect_error(s.call("class.save", dict(
+            name="再用一次", form="training", fields=training_fields(),
+            start_date=f"{NOW - 1}-03-01", end_date=f"{NOW - 1}-03-02", year=NOW - 1,
+            amount=1, attachment_token=token)), INVALID_INPUT, "attachment_token_invalid")
+        changed = new_class(s, id=made["id"], version=made["version"], name="有附件的班",
+                            remove_attachment=True)
+        assert changed["version"] == made["version"] + 1
+        assert s.result("class.get", {"id": made["id"]})["attachment"] is None
+        expect_error(s.call("class.attachment", {"id": made["id"]}), NOT_FOUND, "not_found")
+    with logged_in(bdaemon, bsite["b"][1]) as s:
+        expect_error(s.call("class.attachment", {"id": made["id"]}), NOT_FOUND, "not_found")
+
+
+def test_jxjyd_admins_lists_the_base_admins(make_daemon, tmp_path):
+    import re
+    d = make_daemon(start=False)
+    acc = Accounts(d.pg, d.dbname, "BL")
+    acc.add_base("BLA", "列表基地", forms=("training",))
+    _, pub = make_key(tmp_path, "listed")
+    listed, ghost = id_number(), id_number()
+    _base_admins_config(d, [
+        {"id_number": listed, "name": "列出的基地管理员", "base": "BLA", "keys": [pub]},
+        {"id_number": ghost, "name": "无基地", "base": "NOPE", "keys": [pub]}])
+    acc.add_base_admin("BLA", "旧基地管理员")
+    d.start()
+    out = d.run("admins").stdout
+    assert f"base administrators named in {d.conf}: 2" in out, out
+    assert re.search(rf"^  {listed}  BLA +active +1/1 +\d+ +列出的基地管理员$", out, re.M), out
+    assert re.search(rf"^  {ghost}  NOPE +base does not exist ", out, re.M), out
+    assert "base administrator accounts the file does not name: 1" in out, out
+    assert re.search(r"^  \S+  BLA +disabled .*旧基地管理员$", out, re.M), out

@@ -194,3 +194,20 @@ def test_scp_and_sftp_fetch_it_with_the_token(cd, world, tmp_path):
         dest = tmp_path / "bad.pdf"
         assert fetch(cd, bad, NAME, dest).returncode != 0
         assert not dest.exists()
+
+
+def test_unit_admin_fetches_a_unit_pdf_with_scp(cd, world, tmp_path):
+    """An administrator at a plain terminal (the served TUI) gets the unit's certificates
+    the way staff get theirs: certificate.unit into the outbox, scp with the inbox token."""
+    with logged_in(cd, world["admin"][1]) as adm:
+        token = adm.result("inbox.open")["token"]
+        r = adm.result("certificate.unit", {"from_year": NOW - 1, "to_year": NOW - 1})
+        want = download(adm, r["name"])
+        got = tmp_path / "unit.pdf"
+        res = fetch(cd, token, r["name"], got)
+        assert res.returncode == 0, res.stderr
+        assert got.read_bytes() == want
+        assert "钱下载" in pdf_text(tmp_path, want, "unit.pdf")
+        # The attachment side stays the staff's: an administrator declares nothing.
+        expect_error(adm.call("inbox.attach", {"name": r["name"]}), NOT_PERMITTED,
+                     "not_permitted")

@@ -1,4 +1,4 @@
--- bench-roster-seed.sql - the load of tests/bench/bench-roster: one unit (ROST) of :rows
+-- bench-base-report-seed.sql - the load of tests/bench/bench-base-report: one unit (ROST) of :rows
 -- active staff (psql -v rows=N) in 10 departments, 20,000 people of another unit (so that
 -- finding a roster's people is the index lookup it is in a province's database), and two
 -- classes of the base :'base' in the learning form 'training': a draft (the one the

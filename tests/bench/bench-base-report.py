@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""bench-roster.py - the measuring half of tests/bench/bench-roster.
+"""bench-base-report.py - the measuring half of tests/bench/bench-base-report.
 
 Starts jxjyd on the PostgreSQL named by PGHOST/PGPORT/PGUSER (database jxjy) with the
 shipped learning forms and a base whose administrator logs in by key (base_admins), seeds
---rows registered staff (bench-roster-seed.sql), writes their roster as a GB18030 CSV file
+--rows registered staff (bench-base-report-seed.sql), writes their roster as a GB18030 CSV file
 (身份证号,姓名,学时; every tenth row with hours of its own), and measures while --pingers
 other sessions call system.ping every 20 ms:
 
@@ -32,7 +32,8 @@ import sys
 import threading
 import time
 
-from benchlib import SSH_OPTS, arguments, jxjyd_run, jxjyd_serve, percentile, write_config
+from benchlib import (SSH_OPTS, arguments, finish, jxjyd_run, jxjyd_serve, percentile,
+                      write_config)
 
 # The pinging sessions, the RSS sampler and the helpers of the certificates' benchmark.
 _spec = importlib.util.spec_from_file_location(
@@ -137,7 +138,7 @@ def main():
         say(f"seeding {args.rows} staff (and 20,000 others)...")
         t0 = time.monotonic()
         seed = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                            "bench-roster-seed.sql")
+                            "bench-base-report-seed.sql")
         psql(args, None, "-v", f"rows={args.rows}", "-v", f"year={year}", "-v",
              f"base={BASE}", "-v", f"admin={ADMIN}", "-f", seed)
         draft, ref_class = (int(x) for x in psql(
@@ -252,14 +253,9 @@ calling system.ping every 20 ms throughout 1 and 2.
 | other sessions' system.ping during 1 and 2: p50 / p99 (target p99 ≤ 20 ms) | \
 {p50:.2f} / {p99:.2f} ms |
 """
-    say()
-    say(report)
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as f:
-            f.write(report)
     for f in failures:
-        say(f"FAILED: {f}")
-    sys.exit(1 if failures else 0)
+        report += f"\nFAILED: {f}"
+    finish(report.split("\n"), args.out, not failures)
 
 
 if __name__ == "__main__":
