@@ -1505,7 +1505,7 @@ struct decl_queue {
 static int
 decl_queue_filters(struct rpc_call *call, struct decl_queue *q)
 {
-	long long year;
+	long long year, class_id;
 	char range[32];
 
 	memset(q, 0, sizeof *q);
@@ -1523,8 +1523,8 @@ decl_queue_filters(struct rpc_call *call, struct decl_queue *q)
 	    strspn(q->form, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(q->form)))
 		return rpc_fail(call, RPC_INVALID_PARAMS, "form_filter_invalid", "form", NULL);
 	q->person = rpc_param_text(call, "person");
-	if (rpc_param_int(call, "class_id", &year))
-		snprintf(q->class_id, sizeof q->class_id, "%lld", year);
+	if (rpc_param_int(call, "class_id", &class_id))
+		snprintf(q->class_id, sizeof q->class_id, "%lld", class_id);
 	return 0;
 }
 
