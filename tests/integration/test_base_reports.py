@@ -17,7 +17,7 @@ import pytest
 from conftest import Daemon
 from helpers import (CONFLICT, INVALID_INPUT, NOT_FOUND, NOT_PERMITTED, NOW, PLAIN, CREDITS,
                      Accounts, admins_block, base_admins_block, expect_error, forms_text, id_number,
-                     key_rpc, logged_in, make_key)
+                     key_rpc, logged_in, make_key, pages)
 
 
 D = Decimal
@@ -389,6 +389,10 @@ def test_the_unit_decides_a_class_at_once(bdaemon, world, people):
         assert all(i["source"] == "base" and i["class"]["id"] == c["id"] for i in q["items"])
         assert admin.result("review.declarations", {"class_id": c["id"], "person": "周"}
                             )["pending_total"] == 1
+        # A page at a time, by the cursor: the same three, newest first, once each.
+        paged = [i["id"] for p in pages(admin, "review.declarations",
+                                        {"class_id": c["id"], "limit": 1}) for i in p["items"]]
+        assert paged == [i["id"] for i in q["items"]]
         one = admin.result("review.declaration", {"id": q["items"][0]["id"]})
         assert one["class"]["name"] == c["name"] and one["base"]["code"] == "BASE1"
 
