@@ -579,33 +579,45 @@ inbox_remove(struct rpc_call *call)
  * as attachment.finish does; the file leaves the inbox.  The result is
  * attachment.finish's: a token that declaration.save/submit then name.
  */
-static int
-inbox_attach(struct rpc_call *call)
+int
+inbox_take_for(struct rpc_call *call, const char *name, const char *field, char **data,
+    size_t *size, char **filename)
 {
-	const char *name = rpc_param_string(call, "name");
 	enum lang lang = call->session->lang;
-	struct upload_view v;
-	char *data, *filename, *cause, *message, token[33];
+	char *cause, *message;
 	const char *why;
-	size_t size;
 	struct inbox *ib;
 
 	if ((ib = inbox_of(call)) == NULL)
 		return -1;
-	if ((why = inbox_take(call->session, name, &data, &size, &filename)) != NULL) {
+	if ((why = inbox_take(call->session, name, data, size, filename)) != NULL) {
 		if (strcmp(why, "inbox_file_not_found") == 0)
-			return rpc_fail(call, RPC_NOT_FOUND, why, NULL, NULL);
+			return rpc_fail(call, RPC_NOT_FOUND, why, field, NULL);
 		if (strcmp(why, "inbox_busy") == 0)
-			return rpc_fail(call, RPC_CONFLICT, why, NULL, NULL);
+			return rpc_fail(call, RPC_CONFLICT, why, field, NULL);
 		/* Its transfer went wrong: say which file and what happened. */
 		cause = inbox_reason_text(call->cfg, ib, lang, why);
 		message = xasprintf(message_get(lang, "inbox_file_failed"), name, cause);
-		rpc_fail(call, RPC_CONFLICT, "inbox_file_failed", "name", message);
+		rpc_fail(call, RPC_CONFLICT, "inbox_file_failed", field, message);
 		call->error_data = json_pack("{s:s}", "cause", why);
 		free(cause);
 		free(message);
 		return -1;
 	}
+	return 0;
+}
+
+static int
+inbox_attach(struct rpc_call *call)
+{
+	const char *name = rpc_param_string(call, "name");
+	struct upload_view v;
+	char *data, *filename, token[33];
+	const char *why;
+	size_t size;
+
+	if (inbox_take_for(call, name, "name", &data, &size, &filename) != 0)
+		return -1;
 	why = upload_adopt(call->cfg, call->session, filename, (unsigned char *)data, size, token, &v);
 	free(filename);
 	if (why != NULL)

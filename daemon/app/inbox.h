@@ -51,4 +51,13 @@ void	inbox_close(struct session *s);
 const char *inbox_take(struct session *owner, const char *name, char **data, size_t *size,
 	    char **filename);
 
+/*
+ * inbox_take for a method of call's session: on failure the call's error
+ * is set (the inbox not open, no such file, still arriving, or what its
+ * transfer failed with, naming field) and -1 returned.
+ */
+struct rpc_call;
+int	inbox_take_for(struct rpc_call *call, const char *name, const char *field,
+	    char **data, size_t *size, char **filename);
+
 #endif

@@ -4,7 +4,7 @@
  *
  *	roster.list	{class_id, problems_only?, limit, after}	base_admin
  *	roster.add	{class_id, rows: [{id_number, name, amount?}]}
- *	roster.import	{class_id, data (base64 of the file), replace?}
+ *	roster.import	{class_id, data (base64 of the file) | inbox (a file's name), replace?}
  *	roster.remove	{class_id, row_ids}
  *	roster.update	{row_id, id_number?, name?, amount?}
  *
@@ -28,6 +28,7 @@
 #include "config.h"
 #include "db.h"
 #include "forms.h"
+#include "inbox.h"
 #include "log.h"
 #include "roster.h"
 #include "rpc.h"
@@ -676,20 +677,60 @@ roster_reply(struct rpc_call *call, enum roster_status st, struct roster_summary
 	return rc;
 }
 
-/* roster.import: the file replaces (replace) or extends the draft's roster. */
+/* Import data (size bytes, freed here) for roster.import, whose file came as field. */
+static int
+roster_import_data(struct rpc_call *call, const char *id, unsigned char *data, size_t size,
+    const char *field)
+{
+	struct roster_summary sum = { 0 };
+	enum roster_status st;
+	char arg[24];
+
+	if (size > (size_t)call->cfg->roster_max_bytes) {
+		free(data);
+		snprintf(arg, sizeof arg, "%d", call->cfg->roster_max_bytes);
+		return rpc_fail_format(call, RPC_INVALID_PARAMS, "roster_too_large", field, NULL,
+		    arg);
+	}
+	st = roster_import(call->db, call->cfg, call->session->base_code, id,
+	    call->session->account_id, data, size, rpc_param_bool(call, "replace", false),
+	    call->session->lang, &sum);
+	free(data);
+	if (st == ROSTER_OK)
+		log_info("session %lu: class %s: roster imported (%s, from %s): %ld rows, %ld bad",
+		    call->session->serial, id, sum.encoding, field, sum.taken, sum.bad);
+	return roster_reply(call, st, &sum, "class_id");
+}
+
+/*
+ * roster.import: the file replaces (replace) or extends the draft's roster;
+ * the file comes in the request (data, base64) or from the session's inbox
+ * (inbox, the name of a file sent there with scp/sftp; it leaves the inbox).
+ */
 static int
 roster_import_method(struct rpc_call *call)
 {
 	const char *b64 = rpc_param_string(call, "data");
-	size_t len = strlen(b64), size;
-	struct roster_summary sum = { 0 };
+	const char *inbox = rpc_param_string(call, "inbox");
+	size_t len, size;
 	unsigned char *data;
 	long long class_id = 0;
 	char id[24], arg[24];
-	enum roster_status st;
 
 	rpc_param_int(call, "class_id", &class_id);
 	snprintf(id, sizeof id, "%lld", class_id);
+	if ((b64 == NULL) == (inbox == NULL))
+		return rpc_fail_format(call, RPC_INVALID_PARAMS, "roster_source_invalid",
+		    b64 == NULL ? "data" : "inbox", NULL, NULL);
+	if (inbox != NULL) {
+		char *file, *filename;
+
+		if (inbox_take_for(call, inbox, "inbox", &file, &size, &filename) != 0)
+			return -1;
+		free(filename);
+		return roster_import_data(call, id, (unsigned char *)file, size, "inbox");
+	}
+	len = strlen(b64);
 	/* Bounded before decoding: base64 is 4 characters for 3 bytes. */
 	if (len / 4 * 3 > (size_t)call->cfg->roster_max_bytes + 3) {
 		snprintf(arg, sizeof arg, "%d", call->cfg->roster_max_bytes);
@@ -703,14 +744,7 @@ roster_import_method(struct rpc_call *call)
 		return rpc_fail_format(call, RPC_INVALID_PARAMS, "roster_data_invalid", "data",
 		    NULL, NULL);
 	}
-	st = roster_import(call->db, call->cfg, call->session->base_code, id,
-	    call->session->account_id, data, size, rpc_param_bool(call, "replace", false),
-	    call->session->lang, &sum);
-	free(data);
-	if (st == ROSTER_OK)
-		log_info("session %lu: class %s: roster imported (%s): %ld rows, %ld bad",
-		    call->session->serial, id, sum.encoding, sum.taken, sum.bad);
-	return roster_reply(call, st, &sum, "class_id");
+	return roster_import_data(call, id, data, size, "data");
 }
 
 /* A typed row's string member (NULL when absent; false when it is no string). */
@@ -965,7 +999,8 @@ static const struct rpc_param roster_add_params[] = {
 
 static const struct rpc_param roster_import_params[] = {
 	{ "class_id", T_INTEGER, true, 1, INT64_MAX, "id_invalid" },
-	{ "data", T_STRING, true },
+	{ "data", T_STRING, false },
+	{ "inbox", T_STRING, false },
 	{ "replace", T_BOOLEAN, false },
 	{ NULL, 0, false },
 };

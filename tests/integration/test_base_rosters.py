@@ -279,3 +279,34 @@ def test_a_reported_rows_record_state_is_on_the_roster(rdaemon, rsite):
             ("pending", "待审核")   # base_reports.review = "unit", the default
         assert rows[0]["record"]["id"] == rows[0]["declaration_id"] is not None
         assert rows[1]["record"] is None and rows[1]["claimed"] is False
+
+
+def test_a_roster_file_sent_to_the_inbox(rdaemon, rsite, tmp_path):
+    """At a plain terminal (the served TUI) the roster file goes to the session's inbox
+    with scp, and roster.import takes it from there by name: read as GB18030, the file
+    leaves the inbox; the file is named by data or by inbox, one of the two."""
+    import subprocess
+
+    from conftest import SSH_OPTIONS
+    from helpers import NO_AGENT
+    zhang, stranger = rsite["zhang"][1], id_number()
+    path = tmp_path / "名单.csv"
+    path.write_bytes(f"身份证号,姓名\n{zhang},张护士\n{stranger},赵未注册\n".encode("gb18030"))
+    with logged_in(rdaemon, rsite["admin"][1]) as s:
+        cid = new_class(s, name="收件箱名单班")
+        token = s.result("inbox.open")["token"]
+        r = subprocess.run(["scp", *SSH_OPTIONS, *NO_AGENT, "-P", str(rdaemon.port), str(path),
+                            f"{token}@localhost:"], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        assert [f["name"] for f in s.result("inbox.list")["files"]] == ["名单.csv"]
+        for params in ({}, {"data": b64(b"x"), "inbox": "名单.csv"}):
+            expect_error(s.call("roster.import", {"class_id": cid, **params}),
+                         INVALID_PARAMS, "roster_source_invalid")
+        expect_error(s.call("roster.import", {"class_id": cid, "inbox": "没有.csv"}),
+                     NOT_FOUND, "inbox_file_not_found", "inbox")
+        got = s.result("roster.import", {"class_id": cid, "inbox": "名单.csv"})
+        assert got["encoding"] == "GB18030" and got["problems"] == []
+        assert got["unclaimed"] == 1
+        rows = s.result("roster.list", {"class_id": cid})["items"]
+        assert sorted(r["name"] for r in rows) == ["张护士", "赵未注册"]
+        assert s.result("inbox.list")["files"] == []
