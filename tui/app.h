@@ -402,6 +402,14 @@ int	declare_edit_run(struct app *a, json_t *detail);
 int	declare_download(struct app *a, json_t *attachment);
 
 /*
+ * declare_download of a file another method serves in the same chunks:
+ * method with params (an object, taken; "offset" added to each call), as
+ * review.class_attachment {class_id} serves a base class's document.
+ */
+int	declare_download_from(struct app *a, json_t *attachment, const char *method,
+	    json_t *params);
+
+/*
  * A declaration's detail (declaration.get, review.declaration) as text:
  * who (when the detail says), every field under its label from the
  * record's own form, the attachment, the decision and the history.

@@ -162,7 +162,7 @@ static int
 dreview_detail(struct queue *q, json_t *item)
 {
 	struct rpc_error err;
-	json_t *result;
+	json_t *result, *own, *class_doc;
 	char *text, *keys, *all;
 	bool decide, att;
 	int key;
@@ -176,7 +176,10 @@ dreview_detail(struct queue *q, json_t *item)
 	text = progress_detail_text(result);
 	keys = queue_decision_keys(q, result);
 	decide = *keys != '\0';
-	att = json_is_object(json_object_get(result, "attachment"));
+	/* g: the record's attachment, or for a base's record its class's document. */
+	own = json_object_get(result, "attachment");
+	class_doc = json_object_get(json_object_get(result, "class"), "attachment");
+	att = json_is_object(own) || json_is_object(class_doc);
 	all = xasprintf("%sg", keys);
 	for (;;) {
 		key = ui_pager(app_json_str(json_object_get(item, "person"), "name"), text,
@@ -185,7 +188,12 @@ dreview_detail(struct queue *q, json_t *item)
 		    att ? _("g: download the attachment  Esc: close") : NULL, all);
 		if (key != 'g' || !att)
 			break;
-		declare_download(q->app, json_object_get(result, "attachment"));
+		if (json_is_object(own))
+			declare_download(q->app, own);
+		else
+			declare_download_from(q->app, class_doc, "review.class_attachment",
+			    json_pack("{s:O}", "class_id",
+			    json_object_get(json_object_get(result, "class"), "id")));
 	}
 	free(all);
 	free(keys);

@@ -1147,8 +1147,14 @@ declare_edit_run(struct app *a, json_t *detail)
 int
 declare_download(struct app *a, json_t *attachment)
 {
+	return declare_download_from(a, attachment, "attachment.get", json_pack("{s:I}",
+	    "attachment_id", json_integer_value(json_object_get(attachment, "id"))));
+}
+
+int
+declare_download_from(struct app *a, json_t *attachment, const char *method, json_t *params)
+{
 	struct rpc_error err;
-	json_int_t id = json_integer_value(json_object_get(attachment, "id"));
 	json_int_t offset = 0;
 	const char *name = app_json_str(attachment, "name");
 	char *full, *text;
@@ -1163,21 +1169,25 @@ declare_download(struct app *a, json_t *attachment)
 		ui_message(_("Download"), _("This terminal is served by the server itself, so "
 		    "it cannot save a file on your computer. Use the jxjy client on your own "
 		    "computer to download the attachment."));
+		json_decref(params);
 		return 0;
 	}
 	text = xasprintf(_("Save %s to a file on this computer (empty: %s in the current "
 	    "directory)."), name, name);
 	fd = app_save_file(_("Download"), text, name, &full);
 	free(text);
-	if (fd < 0)
+	if (fd < 0) {
+		json_decref(params);
 		return fd == -1 ? 0 : -1;
+	}
 	crypto_hash_sha256_init(&hash);
 	while (!eof) {
-		json_t *r = app_call(a, "attachment.get", json_pack("{s:I, s:I}", "attachment_id", id,
-		    "offset", offset), &err);
+		json_t *call_params = json_deep_copy(params), *r;
 		const char *data;
 		size_t dlen;
 
+		json_object_set_new(call_params, "offset", json_integer(offset));
+		r = app_call(a, method, call_params, &err);
 		if (r == NULL) {
 			if (!a->restart)
 				ui_message(_("Download"), err.message);
@@ -1221,6 +1231,7 @@ declare_download(struct app *a, json_t *attachment)
 out:
 	if (fd >= 0)
 		close(fd);
+	json_decref(params);
 	free(buf);
 	free(full);
 	return rc;

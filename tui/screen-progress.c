@@ -439,6 +439,14 @@ progress_detail_text(json_t *d)
 		    app_json_str(class, "end_date"));
 		app_append_row(&text, _("Class dates"), w, v);
 		free(v);
+		/* Its document, in the unit administrator's view (review.declaration). */
+		if (json_is_object(h = json_object_get(class, "attachment"))) {
+			v = xasprintf(_("%s (%s, %s)"), app_json_str(h, "name"),
+			    app_json_str(h, "mime"), format_size(json_integer_value(
+			    json_object_get(h, "size")), size, sizeof size));
+			app_append_row(&text, _("Class document"), w, v);
+			free(v);
+		}
 	}
 	app_append_row(&text, _("Learning form"), w, app_json_str(form, "name"));
 	json_array_foreach(json_object_get(json_object_get(form, "definition"), "fields"), i,

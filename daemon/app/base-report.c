@@ -1,14 +1,11 @@
 /*
  * base-report.c - base records as other parts of the daemon need them
- * (base-report.h): the claim at a registration's approval and the record
- * state of each roster row.
+ * (base-report.h): the claim at a registration's approval.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "base-report.h"
 #include "db.h"
-#include "rpc.h"
 
 const char *
 base_report_initial_state(enum base_review review)
@@ -68,27 +65,4 @@ base_report_claim(struct db_conn *db, const char *account, enum base_review revi
 	n = atoi(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return n;
-}
-
-json_t *
-base_roster_states(struct db_conn *db, const char *class_id)
-{
-	DB_STMT(base_roster_states_stmt,
-	    "SELECT r.id, d.id, d.state, d.reject_reason"
-	    " FROM base_roster r JOIN declarations d ON d.id = r.declaration_id"
-	    " WHERE r.class_id = $1 ORDER BY r.id");
-	const char *params[1] = { class_id };
-	PGresult *res;
-	json_t *states;
-
-	if ((res = db_exec(db, &base_roster_states_stmt, 1, params)) == NULL)
-		return NULL;
-	states = json_object();
-	for (int r = 0; r < PQntuples(res); r++)
-		json_object_set_new(states, PQgetvalue(res, r, 0), json_pack("{s:o, s:s, s:o}",
-		    "declaration_id", rpc_column_integer(res, r, 1),
-		    "state", PQgetvalue(res, r, 2),
-		    "reject_reason", rpc_column_text(res, r, 3)));
-	PQclear(res);
-	return states;
 }

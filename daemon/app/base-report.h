@@ -2,8 +2,8 @@
  * base-report.h - the records a continuing-education base (继续教育基地)
  * reports for the people who attended its classes (基地学时申报), as other
  * parts of the daemon need them: the claim of unclaimed roster rows when a
- * registration is approved (rpc-review.c), and the record state of each
- * roster row (for the base's roster list).
+ * registration is approved (rpc-review.c).  (The base's roster list,
+ * roster.c, shows each row's record state.)
  *
  * The base's own methods (class.report, class.withdraw, roster.change,
  * roster.withdraw) are in rpc-base-report.c.  A base record is a row of
@@ -13,8 +13,6 @@
  */
 #ifndef JXJYD_BASE_REPORT_H
 #define JXJYD_BASE_REPORT_H
-
-#include <jansson.h>
 
 #include "config.h"
 
@@ -59,14 +57,5 @@ const char *base_report_initial_state(enum base_review review);
  * database failed (its error in db).
  */
 int	base_report_claim(struct db_conn *db, const char *account, enum base_review review);
-
-/*
- * The record state of each roster row of class_id: {row id (text):
- * {state, reject_reason, declaration_id}} for every row that
- * has a record; a row without one (a draft class, an unclaimed or
- * withdrawn row) is absent.  For the base's roster list.  NULL when the
- * database failed.
- */
-json_t	*base_roster_states(struct db_conn *db, const char *class_id);
 
 #endif

@@ -89,7 +89,8 @@ decide_records(struct rpc_call *call, const struct decide_kind *kind, const json
     bool approve)
 {
 	struct decision d = {
-		.key = kind->key, .db = call->db, .unit = call->session->unit_code, .cfg = call->cfg,
+		.key = kind->key, .db = call->db, .unit = call->session->unit_code,
+		.cfg = call->cfg,
 		.to_state = approve ? kind->approved : "rejected",
 		.action = approve ? "approve" : "reject", .lang = call->session->lang,
 	};

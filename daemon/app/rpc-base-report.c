@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "base-report.h"
+#include "bases.h"
 #include "config.h"
 #include "db.h"
 #include "forms.h"
@@ -44,7 +45,7 @@
 
 #define REPORT_BAD_ROWS_SHOWN	50	/* bad rows named in one refusal */
 #define REPORT_AMOUNT_MAX	1000	/* hours or credits of one row, as a declaration */
-#define REPORT_ROWS_MAX		500	/* rows of one roster.withdraw */
+#define REPORT_ROWS_MAX		500	/* rows of one roster.withdraw, as row_ids_invalid says */
 
 /* The class being reported or corrected, read under its row lock. */
 struct report_class {
@@ -57,7 +58,6 @@ struct report_class {
 	char		 credit_hours[32];
 	bool		 end_future;
 	bool		 base_active;
-	bool		 form_allowed;
 };
 
 static void
@@ -85,7 +85,7 @@ report_scope(struct rpc_call *call, char base[40], char actor[24])
 /*
  * Lock and read class id of base (inside the caller's transaction) into
  * *c.  Returns 0, or -1 after rpc_fail: not_found (naming field) when the
- * base has no such class.
+ * base has no such class (or deleted it, as class.delete leaves a draft).
  */
 static int
 report_class_lock(struct rpc_call *call, const char *id, const char *base,
@@ -93,11 +93,10 @@ report_class_lock(struct rpc_call *call, const char *id, const char *base,
 {
 	DB_STMT(report_class_stmt,
 	    "SELECT c.state, c.version, c.form_code, lf.definition->>'name', c.year,"
-	    " lf.definition->>'credit_hours', c.end_date > current_date, b.active,"
-	    " cardinality(b.forms) = 0 OR c.form_code = ANY (b.forms)"
+	    " lf.definition->>'credit_hours', c.end_date > current_date, b.active"
 	    " FROM base_classes c JOIN bases b ON b.code = c.base_code"
 	    " JOIN learning_forms lf ON lf.id = c.form_id"
-	    " WHERE c.id = $1 AND c.base_code = $2 FOR UPDATE OF c");
+	    " WHERE c.id = $1 AND c.base_code = $2 AND c.state <> 'deleted' FOR UPDATE OF c");
 	const char *params[2] = { id, base };
 	PGresult *res;
 
@@ -118,7 +117,6 @@ report_class_lock(struct rpc_call *call, const char *id, const char *base,
 	snprintf(c->credit_hours, sizeof c->credit_hours, "%s", PQgetvalue(res, 0, 5));
 	c->end_future = strcmp(PQgetvalue(res, 0, 6), "t") == 0;
 	c->base_active = strcmp(PQgetvalue(res, 0, 7), "t") == 0;
-	c->form_allowed = strcmp(PQgetvalue(res, 0, 8), "t") == 0;
 	PQclear(res);
 	return 0;
 }
@@ -155,6 +153,42 @@ report_class_decided(struct rpc_call *call, const char *id)
 	decided = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
 	return decided;
+}
+
+/*
+ * Begin the transaction of a change of class id (its parameter field) by
+ * the caller: the class locked and read into *c, in state (else
+ * state_changed).  Returns 0, or -1 after rpc_fail; either way the caller
+ * ends the transaction (db_rollback on failure).
+ */
+static int
+report_open(struct rpc_call *call, const char *id, const char *field, const char *state,
+    struct report_class *c)
+{
+	char base[40], actor[24];
+
+	report_scope(call, base, actor);
+	if (!db_begin(call->db))
+		return rpc_fail_internal(call, db_error_text(call->db));
+	if (report_class_lock(call, id, base, field, c) != 0)
+		return -1;
+	if (strcmp(c->state, state) != 0)
+		return report_class_conflict(call, c->state);
+	return 0;
+}
+
+/*
+ * No record of class id decided by an administrator: 0; else -1 after
+ * rpc_fail (report_class_decided, naming field).
+ */
+static int
+report_undecided(struct rpc_call *call, const char *id, const char *field)
+{
+	int decided = report_class_decided(call, id);
+
+	if (decided > 0)
+		rpc_fail(call, RPC_CONFLICT, "report_class_decided", field, NULL);
+	return decided != 0 ? -1 : 0;
 }
 
 /* ---- class.report ---------------------------------------------------------------- */
@@ -227,21 +261,28 @@ DB_STMT(report_settle_stmt,
     "  AND c.state = 'draft')");
 
 /*
- * Note what keeps class c from being reported now, as a person reads it:
- * the base suspended, the form not the base's, the class not over yet, its
- * year out of the declarations window, the roster's bad rows or none.
+ * Note what keeps class c of base from being reported now, as a person
+ * reads it: the base suspended, the form not among those it may report
+ * (bases_forms: its own, or its kind's; checked at class.save too, and
+ * again here as the config or the base may have changed since), the class
+ * not over yet, its year out of the declarations window, the roster's bad
+ * rows or none.  Returns 0 or -1 after rpc_fail (the database).
  */
 static int
-report_check(struct rpc_call *call, const struct report_class *c)
+report_check(struct rpc_call *call, const struct report_class *c, const char *base)
 {
 	int now = db_year_now(), first = now - call->cfg->decl_years_back;
 	int year = atoi(c->year);
 	char range[48];
+	json_t *forms;
 
+	if ((forms = bases_forms(call->db, call->cfg, base)) == NULL)
+		return rpc_fail_internal(call, db_error_text(call->db));
 	if (!c->base_active)
 		rpc_problem(call, "report_base_inactive", NULL, NULL);
-	if (!c->form_allowed)
+	if (!bases_form_allowed(forms, c->form_code))
 		rpc_problem_format(call, "report_form_not_allowed", "form", NULL, c->form_name);
+	json_decref(forms);
 	if (c->end_future)
 		rpc_problem(call, "report_end_future", "end_date", NULL);
 	if (year < first || year > now) {
@@ -262,20 +303,26 @@ DB_STMT(report_stmt,
     "  updated_at = now(), version = version + 1"
     " WHERE id = $1 AND state = 'draft' AND version = $3"
     " RETURNING id, form_id, form_code, year, amount, fields, version),"
-    " ins AS (INSERT INTO declarations (account_id, unit_code, form_id, form_code, year,"
+    /*
+     * Each good claimed row with its record's id drawn beforehand, so that the row is
+     * pointed at its record by its primary key (a join of the new records back to the
+     * roster by person is quadratic when the planner cannot see how many there are).
+     */
+    " src AS MATERIALIZED (SELECT r.id AS row_id,"
+    "  nextval('declarations_id_seq') AS declaration_id, a.id AS account_id, a.unit_code,"
+    "  coalesce(r.amount, cls.amount) AS amount"
+    "  FROM cls JOIN base_roster r ON r.class_id = cls.id JOIN accounts a ON a.id = r.account_id"
+    "  WHERE r.problem IS NULL AND NOT r.withdrawn),"
+    " ins AS (INSERT INTO declarations (id, account_id, unit_code, form_id, form_code, year,"
     "  amount, hours, category, fields, state, source, class_id, submitted_at, decided_at)"
-    "  SELECT a.id, a.unit_code, cls.form_id, cls.form_code, cls.year,"
-    "  coalesce(r.amount, cls.amount),"
-    "  round(coalesce(r.amount, cls.amount) * $4::numeric, 2), lf.definition->>'category',"
-    "  cls.fields, $5::declaration_state, 'base', cls.id, now(),"
+    "  SELECT src.declaration_id, src.account_id, src.unit_code, cls.form_id, cls.form_code,"
+    "  cls.year, src.amount, round(src.amount * $4::numeric, 2),"
+    "  lf.definition->>'category', cls.fields, $5::declaration_state, 'base', cls.id, now(),"
     "  CASE WHEN $5::declaration_state = 'approved' THEN now() END"
-    "  FROM cls JOIN learning_forms lf ON lf.id = cls.form_id"
-    "  JOIN base_roster r ON r.class_id = cls.id JOIN accounts a ON a.id = r.account_id"
-    "  WHERE r.problem IS NULL AND NOT r.withdrawn"
+    "  FROM src, cls JOIN learning_forms lf ON lf.id = cls.form_id"
     "  RETURNING id, account_id, year, form_code, category, hours, state),"
-    " claimed AS (UPDATE base_roster r SET declaration_id = ins.id FROM ins"
-    "  WHERE r.class_id = $1 AND r.account_id = ins.account_id AND r.problem IS NULL"
-    "  AND NOT r.withdrawn),"
+    " claimed AS (UPDATE base_roster r SET declaration_id = src.declaration_id FROM src"
+    "  WHERE r.id = src.row_id),"
     " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id,"
     "  action, from_state, to_state) SELECT id, account_id, $2, 'report', NULL, state"
     "  FROM ins),"
@@ -312,20 +359,14 @@ report_class(struct rpc_call *call)
 	if ((res = db_exec(call->db, &report_settle_stmt, 3, settle)) == NULL)
 		return rpc_fail_internal(call, db_error_text(call->db));
 	PQclear(res);
-	if (!db_begin(call->db))
-		return rpc_fail_internal(call, db_error_text(call->db));
-	if (report_class_lock(call, id_text, base, "id", &c) != 0)
+	if (report_open(call, id_text, "id", "draft", &c) != 0)
 		goto out;
-	if (strcmp(c.state, "draft") != 0) {
-		report_class_conflict(call, c.state);
-		goto out;
-	}
 	if (strcmp(c.version, version_text) != 0) {
 		call->error_data = json_pack("{s:i}", "version", atoi(c.version));
 		rpc_fail_format(call, RPC_CONFLICT, "stale_version", "version", NULL, NULL);
 		goto out;
 	}
-	if (report_check(call, &c) != 0 || rpc_fail_problems(call, RPC_INVALID_INPUT) != 0)
+	if (report_check(call, &c, base) != 0 || rpc_fail_problems(call, RPC_INVALID_INPUT) != 0)
 		goto out;
 	const char *params[5] = { id_text, actor, version_text, c.credit_hours, record_state };
 	if ((res = rpc_exec_one(call, call->db, &report_stmt, 5, params)) == NULL)
@@ -426,33 +467,20 @@ report_withdraw_class(struct rpc_call *call)
 	char base[40], actor[24], id_text[24], records[24];
 	PGresult *res;
 	long long taken;
-	int rc = -1, decided;
+	int rc = -1;
 
 	rpc_param_int(call, "id", &id);
 	snprintf(id_text, sizeof id_text, "%lld", id);
 	report_scope(call, base, actor);
-	if (!db_begin(call->db))
-		return rpc_fail_internal(call, db_error_text(call->db));
-	if (report_class_lock(call, id_text, base, "id", &c) != 0)
+	if (report_open(call, id_text, "id", "reported", &c) != 0 ||
+	    report_undecided(call, id_text, "id") != 0)
 		goto out;
-	if (strcmp(c.state, "reported") != 0) {
-		report_class_conflict(call, c.state);
-		goto out;
-	}
-	if ((decided = report_class_decided(call, id_text)) != 0) {
-		if (decided > 0)
-			rpc_fail(call, RPC_CONFLICT, "report_class_decided", "id", NULL);
-		goto out;
-	}
 	if ((taken = report_take_back(call, id_text, NULL, NULL, actor)) < 0)
 		goto out;
 	snprintf(records, sizeof records, "%lld", taken);
 	/* A record decided meanwhile was not deleted: the report stays whole. */
-	if ((decided = report_class_decided(call, id_text)) != 0) {
-		if (decided > 0)
-			rpc_fail(call, RPC_CONFLICT, "report_class_decided", "id", NULL);
+	if (report_undecided(call, id_text, "id") != 0)
 		goto out;
-	}
 	const char *params[3] = { id_text, actor, records };
 	if ((res = rpc_exec_one(call, call->db, &report_withdrawn_stmt, 3, params)) == NULL)
 		goto out;
@@ -491,7 +519,8 @@ report_change_row(struct rpc_call *call)
 	DB_STMT(report_row_change_stmt,
 	    "WITH changed AS (UPDATE base_roster SET amount = $2 WHERE id = $1 AND NOT withdrawn"
 	    "  RETURNING id, class_id, declaration_id),"
-	    " old AS (SELECT d.id, d.hours FROM declarations d JOIN changed ON d.id = changed.declaration_id"
+	    " old AS (SELECT d.id, d.hours FROM declarations d"
+	    "  JOIN changed ON d.id = changed.declaration_id"
 	    "  WHERE d.decided_by IS NULL FOR UPDATE OF d),"
 	    " upd AS (UPDATE declarations d SET amount = $2,"
 	    "  hours = round($2::numeric * $3::numeric, 2), updated_at = now(),"
@@ -518,7 +547,7 @@ report_change_row(struct rpc_call *call)
 	char base[40], actor[24], row_text[24], amount[32], max[16], old[32], *reason = NULL;
 	PGresult *res;
 	double value = 0;
-	int rc = -1, decided;
+	int rc = -1;
 
 	rpc_param_int(call, "row_id", &row_id);
 	snprintf(row_text, sizeof row_text, "%lld", row_id);
@@ -552,11 +581,8 @@ report_change_row(struct rpc_call *call)
 		report_class_conflict(call, c.state);
 		goto out;
 	}
-	if ((decided = report_class_decided(call, class_id)) != 0) {
-		if (decided > 0)
-			rpc_fail(call, RPC_CONFLICT, "report_class_decided", "row_id", NULL);
+	if (report_undecided(call, class_id, "row_id") != 0)
 		goto out;
-	}
 	reason = xasprintf("%s → %s", old, amount);
 	const char *params[6] = { row_text, amount, c.credit_hours, actor, reason, old };
 	if ((res = rpc_exec_one(call, call->db, &report_row_change_stmt, 6, params)) == NULL)
@@ -671,16 +697,8 @@ report_withdraw_rows(struct rpc_call *call)
 	snprintf(class_text, sizeof class_text, "%lld", class_id);
 	report_scope(call, base, actor);
 	ids = report_id_array(row_ids);
-	if (!db_begin(call->db)) {
-		free(ids);
-		return rpc_fail_internal(call, db_error_text(call->db));
-	}
-	if (report_class_lock(call, class_text, base, "class_id", &c) != 0)
+	if (report_open(call, class_text, "class_id", "reported", &c) != 0)
 		goto out;
-	if (strcmp(c.state, "reported") != 0) {
-		report_class_conflict(call, c.state);
-		goto out;
-	}
 	if (report_withdraw_rows_check(call, class_text, ids) != 0 ||
 	    rpc_fail_problems(call, RPC_INVALID_INPUT) != 0)
 		goto out;
@@ -727,28 +745,6 @@ out:
 
 /* ---- the table ------------------------------------------------------------------- */
 
-/*
- * debug.roster_states: base_roster_states of class_id (for the tests, until
- * the base's roster list shows the rows' record states).
- */
-static int
-report_debug_roster_states(struct rpc_call *call)
-{
-	long long id = 0;
-	char id_text[24];
-
-	rpc_param_int(call, "class_id", &id);
-	snprintf(id_text, sizeof id_text, "%lld", id);
-	if ((call->result = base_roster_states(call->db, id_text)) == NULL)
-		return rpc_fail_internal(call, db_error_text(call->db));
-	return 0;
-}
-
-static const struct rpc_param roster_states_params[] = {
-	{ "class_id", T_INTEGER, true },
-	{ NULL, 0, false },
-};
-
 static const struct rpc_param report_params[] = {
 	{ "id", T_INTEGER, true },
 	{ "version", T_INTEGER, true },
@@ -781,7 +777,5 @@ const struct rpc_method rpc_base_report_methods[] = {
 	    .db = RPC_DB_BASE_ADMIN },
 	{ "roster.withdraw", withdraw_rows_params, ROLE_BASE_ADMIN, false, report_withdraw_rows,
 	    .db = RPC_DB_BASE_ADMIN },
-	{ "debug.roster_states", roster_states_params, ROLE_ANY, true,
-	    report_debug_roster_states, .db = RPC_DB },
 	{ NULL, NULL, 0, false, NULL },
 };

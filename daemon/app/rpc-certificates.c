@@ -318,26 +318,26 @@ certificate_unit(struct rpc_call *call)
 
 static const struct rpc_param issue_params[] = {
 	{ "from_year", T_INTEGER, true, CERTIFICATE_YEAR_MIN, CERTIFICATE_YEAR_MAX,
-	    "invalid", NULL },
+	    "certificate_year_invalid", NULL },
 	{ "to_year", T_INTEGER, true, CERTIFICATE_YEAR_MIN, CERTIFICATE_YEAR_MAX,
-	    "invalid", NULL },
+	    "certificate_year_invalid", NULL },
 	{ "account_id", T_INTEGER | T_NULL, false, 0, 0, NULL, NULL },
 	{ NULL, 0, false, 0, 0, NULL, NULL },
 };
 
 static const struct rpc_param unit_params[] = {
 	{ "from_year", T_INTEGER, true, CERTIFICATE_YEAR_MIN, CERTIFICATE_YEAR_MAX,
-	    "invalid", NULL },
+	    "certificate_year_invalid", NULL },
 	{ "to_year", T_INTEGER, true, CERTIFICATE_YEAR_MIN, CERTIFICATE_YEAR_MAX,
-	    "invalid", NULL },
-	{ "account_ids", T_ARRAY | T_NULL, false, 0, CERTIFICATE_UNIT_MAX, "invalid",
-	    "certificate_unit_too_many" },
-	{ "department_id", T_INTEGER | T_NULL, false, 1, INT64_MAX, "invalid", NULL },
+	    "certificate_year_invalid", NULL },
+	{ "account_ids", T_ARRAY | T_NULL, false, 0, CERTIFICATE_UNIT_MAX,
+	    "certificate_unit_too_many", NULL },
+	{ "department_id", T_INTEGER | T_NULL, false, 1, INT64_MAX, "id_invalid", NULL },
 	{ NULL, 0, false, 0, 0, NULL, NULL },
 };
 
 static const struct rpc_param verify_params[] = {
-	{ "code", T_STRING, true, 1, 64, "invalid", NULL },
+	{ "code", T_STRING, true, 1, 64, "certificate_code_invalid", NULL },
 	{ NULL, 0, false, 0, 0, NULL, NULL },
 };
 

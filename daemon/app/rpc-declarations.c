@@ -1164,8 +1164,34 @@ decl_get(struct rpc_call *call)
 }
 
 /*
+ * Add to class (a base record's, as decl_detail gives it) its attachment
+ * {name, mime, size, sha256}, or JSON null.  Returns 0 or -1 after rpc_fail.
+ */
+static int
+decl_class_attachment_meta(struct rpc_call *call, json_t *class)
+{
+	DB_STMT(decl_class_attachment_stmt,
+	    "SELECT name, mime, size, sha256 FROM base_class_attachments WHERE class_id = $1");
+	char id[24];
+	const char *params[1] = { id };
+	PGresult *res;
+
+	snprintf(id, sizeof id, "%lld",
+	    (long long)json_integer_value(json_object_get(class, "id")));
+	if ((res = db_exec(call->db, &decl_class_attachment_stmt, 1, params)) == NULL)
+		return rpc_fail_internal(call, db_error_text(call->db));
+	json_object_set_new(class, "attachment", PQntuples(res) == 0 ? json_null() :
+	    json_pack("{s:s, s:s, s:o, s:s}", "name", PQgetvalue(res, 0, 0),
+	    "mime", PQgetvalue(res, 0, 1), "size", rpc_column_integer(res, 0, 2),
+	    "sha256", PQgetvalue(res, 0, 3)));
+	PQclear(res);
+	return 0;
+}
+
+/*
  * review.declaration: a declaration of the administrator's unit that has
- * been submitted.  A draft, or another unit's record, is not_found.
+ * been submitted.  A draft, or another unit's record, is not_found.  A
+ * base's record also names its class's attachment.
  */
 static int
 decl_review_get(struct rpc_call *call)
@@ -1176,9 +1202,76 @@ decl_review_get(struct rpc_call *call)
 	char id_text[24];
 	const char *params[2] = { id_text, call->session->unit_code };
 
+	json_t *class;
+
 	rpc_param_int(call, "id", &id);
 	snprintf(id_text, sizeof id_text, "%lld", id);
-	return decl_show(call, call->db, &decl_review_stmt, params, true);
+	if (decl_show(call, call->db, &decl_review_stmt, params, true) != 0)
+		return -1;
+	/* A base's record: the class's document too, for the decision (review.class_attachment). */
+	if (json_is_object(class = json_object_get(call->result, "class")))
+		return decl_class_attachment_meta(call, class);
+	return 0;
+}
+
+/* The bounds of a slice (attachment.get, review.class_attachment). */
+struct decl_slice {
+	long long	 offset, length;
+	char		 offset_text[24], length_text[24];
+};
+
+static void
+decl_slice_params(struct rpc_call *call, struct decl_slice *sl)
+{
+	sl->offset = 0;
+	sl->length = ATTACHMENT_CHUNK_MAX;
+	rpc_param_int(call, "offset", &sl->offset);
+	rpc_param_int(call, "length", &sl->length);
+	snprintf(sl->offset_text, sizeof sl->offset_text, "%lld", sl->offset);
+	snprintf(sl->length_text, sizeof sl->length_text, "%lld", sl->length);
+}
+
+/*
+ * Reply with the slice sl of a stored file: res's one row (name, mime,
+ * size, sha256, the slice's bytes), or not_found naming field when it has
+ * none; the reply names the file as {key: id}.  Clears res.
+ */
+static int
+decl_slice_reply(struct rpc_call *call, PGresult *res, const struct decl_slice *sl,
+    const char *key, long long id, const char *field)
+{
+	long long size;
+	unsigned char *bytes;
+	size_t nbytes = 0, b64len;
+	char *b64;
+
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return rpc_fail(call, RPC_NOT_FOUND, "not_found", field, NULL);
+	}
+	size = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	if (sl->offset > size) {
+		PQclear(res);
+		return rpc_fail(call, RPC_INVALID_PARAMS, "offset_invalid", "offset", NULL);
+	}
+	bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 4), &nbytes);
+	if (bytes == NULL) {
+		PQclear(res);
+		return rpc_fail_internal(call, "cannot decode an attachment's bytes");
+	}
+	b64len = sodium_base64_encoded_len(nbytes, sodium_base64_VARIANT_ORIGINAL);
+	b64 = xmalloc(b64len);
+	sodium_bin2base64(b64, b64len, bytes, nbytes, sodium_base64_VARIANT_ORIGINAL);
+	call->result = json_pack("{s:I, s:s, s:s, s:I, s:s, s:I, s:I, s:s, s:b}",
+	    key, (json_int_t)id, "name", PQgetvalue(res, 0, 0),
+	    "mime", PQgetvalue(res, 0, 1), "size", (json_int_t)size,
+	    "sha256", PQgetvalue(res, 0, 3), "offset", (json_int_t)sl->offset,
+	    "length", (json_int_t)nbytes, "data", b64,
+	    "eof", sl->offset + (long long)nbytes >= size);
+	PQfreemem(bytes);
+	free(b64);
+	PQclear(res);
+	return 0;
 }
 
 /*
@@ -1196,53 +1289,51 @@ decl_attachment_get(struct rpc_call *call)
 	    " AND d.unit_code = $4 AND d.state <> 'draft'");
 #undef ATTACHMENT_SELECT
 	struct session *s = call->session;
-	struct db_conn *db = call->db;
-	long long id = 0, offset = 0, length = ATTACHMENT_CHUNK_MAX, size;
-	char id_text[24], offset_text[24], length_text[24], account[24], *b64 = NULL;
-	unsigned char *bytes = NULL;
-	size_t nbytes = 0, b64len;
+	struct decl_slice sl;
+	long long id = 0;
+	char id_text[24], account[24];
 	PGresult *res;
 	bool admin = s->role == ROLE_UNIT_ADMIN;
 
 	rpc_param_int(call, "attachment_id", &id);
-	rpc_param_int(call, "offset", &offset);
-	rpc_param_int(call, "length", &length);
+	decl_slice_params(call, &sl);
 	snprintf(id_text, sizeof id_text, "%lld", id);
-	snprintf(offset_text, sizeof offset_text, "%lld", offset);
-	snprintf(length_text, sizeof length_text, "%lld", length);
 	snprintf(account, sizeof account, "%lld", (long long)s->account_id);
-	const char *params[4] = { id_text, offset_text, length_text,
+	const char *params[4] = { id_text, sl.offset_text, sl.length_text,
 	    admin ? s->unit_code : account };
-	if ((res = db_exec(db, admin ? &attachment_unit_stmt : &attachment_own_stmt, 4,
+	if ((res = db_exec(call->db, admin ? &attachment_unit_stmt : &attachment_own_stmt, 4,
 	    params)) == NULL)
-		return rpc_fail_internal(call, db_error_text(db));
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		return rpc_fail(call, RPC_NOT_FOUND, "not_found", "attachment_id", NULL);
-	}
-	size = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-	if (offset > size) {
-		PQclear(res);
-		return rpc_fail(call, RPC_INVALID_PARAMS, "offset_invalid", "offset", NULL);
-	}
-	bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 4), &nbytes);
-	if (bytes == NULL) {
-		PQclear(res);
-		return rpc_fail_internal(call, "cannot decode an attachment's bytes");
-	}
-	b64len = sodium_base64_encoded_len(nbytes, sodium_base64_VARIANT_ORIGINAL);
-	b64 = xmalloc(b64len);
-	sodium_bin2base64(b64, b64len, bytes, nbytes, sodium_base64_VARIANT_ORIGINAL);
-	call->result = json_pack("{s:I, s:s, s:s, s:I, s:s, s:I, s:I, s:s, s:b}",
-	    "attachment_id", (json_int_t)id, "name", PQgetvalue(res, 0, 0),
-	    "mime", PQgetvalue(res, 0, 1), "size", (json_int_t)size,
-	    "sha256", PQgetvalue(res, 0, 3), "offset", (json_int_t)offset,
-	    "length", (json_int_t)nbytes, "data", b64,
-	    "eof", offset + (long long)nbytes >= size);
-	PQfreemem(bytes);
-	free(b64);
-	PQclear(res);
-	return 0;
+		return rpc_fail_internal(call, db_error_text(call->db));
+	return decl_slice_reply(call, res, &sl, "attachment_id", id, "attachment_id");
+}
+
+/*
+ * review.class_attachment: a slice of the attachment of a base's class
+ * (its approval document, an attendance sheet), for an administrator of a
+ * unit that has records of the class to decide or decided.
+ */
+static int
+decl_class_attachment_get(struct rpc_call *call)
+{
+	DB_STMT(class_attachment_stmt,
+	    "SELECT x.name, x.mime, x.size, x.sha256,"
+	    " substring(x.data FROM $2::int + 1 FOR $3::int)"
+	    " FROM base_class_attachments x WHERE x.class_id = $1"
+	    " AND EXISTS (SELECT 1 FROM declarations d WHERE d.class_id = x.class_id"
+	    "  AND d.unit_code = $4)");
+	struct decl_slice sl;
+	long long id = 0;
+	char id_text[24];
+	PGresult *res;
+
+	rpc_param_int(call, "class_id", &id);
+	decl_slice_params(call, &sl);
+	snprintf(id_text, sizeof id_text, "%lld", id);
+	const char *params[4] = { id_text, sl.offset_text, sl.length_text,
+	    call->session->unit_code };
+	if ((res = db_exec(call->db, &class_attachment_stmt, 4, params)) == NULL)
+		return rpc_fail_internal(call, db_error_text(call->db));
+	return decl_slice_reply(call, res, &sl, "class_id", id, "class_id");
 }
 
 /* ---- the unit administrator's queue ---------------------------------------------- */
@@ -1414,7 +1505,7 @@ struct decl_queue {
 static int
 decl_queue_filters(struct rpc_call *call, struct decl_queue *q)
 {
-	long long year;
+	long long year, class_id;
 	char range[32];
 
 	memset(q, 0, sizeof *q);
@@ -1432,8 +1523,8 @@ decl_queue_filters(struct rpc_call *call, struct decl_queue *q)
 	    strspn(q->form, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(q->form)))
 		return rpc_fail(call, RPC_INVALID_PARAMS, "form_filter_invalid", "form", NULL);
 	q->person = rpc_param_text(call, "person");
-	if (rpc_param_int(call, "class_id", &year))
-		snprintf(q->class_id, sizeof q->class_id, "%lld", year);
+	if (rpc_param_int(call, "class_id", &class_id))
+		snprintf(q->class_id, sizeof q->class_id, "%lld", class_id);
 	return 0;
 }
 
@@ -1722,6 +1813,13 @@ static const struct rpc_param queue_params[] = {
 	{ NULL, 0, false },
 };
 
+static const struct rpc_param class_attachment_params[] = {
+	{ "class_id", T_INTEGER, true },
+	{ "offset", T_INTEGER, false, 0, 0x7fffffffLL, "offset_invalid" },
+	{ "length", T_INTEGER, false, 1, ATTACHMENT_CHUNK_MAX, "length_invalid" },
+	{ NULL, 0, false },
+};
+
 static const struct rpc_param decide_class_params[] = {
 	{ "class_id", T_INTEGER, true },
 	{ "decision", T_STRING, true },
@@ -1749,5 +1847,7 @@ const struct rpc_method rpc_declarations_methods[] = {
 	    "review.reject_declarations"),
 	{ "review.decide_class", decide_class_params, ROLE_UNIT_ADMIN, false, decl_decide_class,
 	    .db = RPC_DB_UNIT_ADMIN },
+	{ "review.class_attachment", class_attachment_params, ROLE_UNIT_ADMIN, false,
+	    decl_class_attachment_get, .db = RPC_DB_UNIT_ADMIN },
 	{ NULL, NULL, 0, false, NULL },
 };

@@ -100,3 +100,33 @@ def test_the_unit_decides_a_class_with_c(bdaemon, world, tui):
     t.wait("2 份中的 2 份已通过")
     assert world.value(f"SELECT string_agg(DISTINCT state::text, ',') FROM declarations "
                        f"WHERE id IN ({ids[0]}, {ids[1]})") == "approved"
+
+
+def test_the_unit_downloads_the_class_document(bdaemon, world, tui, tmp_path):
+    """In 学时审核, a base's record shows its class's document; g saves it, byte for byte."""
+    import hashlib
+    cid = base_class(world, "院感防控培训班")
+    aid, _ = world.add_staff(UNIT, world.depts["护理部"], "端测郑洁")
+    base_record(world, aid, cid, "院感防控培训班")
+    data = b"%PDF-1.4\n" + bytes(range(256)) * 3
+    world.sql(f"INSERT INTO base_class_attachments (class_id, name, mime, size, sha256, data) "
+              f"VALUES ({cid}, 'sign-in.pdf', 'application/pdf', {len(data)}, "
+              f"'{hashlib.sha256(data).hexdigest()}', '\\x{data.hex()}')")
+    t = tui()
+    t.start(bdaemon)
+    t.login(world.admin, then="功能列表")
+    t.open_function("学时审核")
+    t.wait("端测郑洁")
+    t.keys("/")
+    t.type("郑洁")
+    t.keys("Enter")
+    t.wait("端测郑洁", absent=("端测周红",))
+    t.keys("Enter")
+    t.wait("班次材料", "sign-in.pdf", "g 下载附件")
+    t.keys("g")
+    t.wait("下载")
+    copy = tmp_path / "class-copy.pdf"
+    t.type(str(copy))
+    t.keys("Enter")
+    t.wait("已保存")
+    assert copy.read_bytes() == data

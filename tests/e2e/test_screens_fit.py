@@ -179,7 +179,12 @@ def test_staff_screens_fit(ddaemon, world, tui, lang, size):
     open_nth(t, 2)          # 申报进度查询, its rejected tab, the long reason
     step(t, re.compile(r"· (Declaration progress|申报进度查询)"))
     t.keys("5")
-    t.wait(re.compile(r"· (Declaration progress|申报进度查询)"))
+    # The tab has switched once no row of another state is listed (the title was there
+    # before the key, so waiting for it alone can judge the screen half-way).
+    other = re.compile(r"(学时|hours?)\s+(待提交|待审核|审核通过|Draft|Pending|Approved)\s*$",
+                       re.M)
+    t.term.wait_for(lambda s: ("申报进度查询" in s or "Declaration progress" in s)
+                    and not other.search(s), timeout=20, what="the rejected tab alone")
     t.check_screen(redraw=True)
     t.keys("Enter")
     step(t, "证明材料不清晰", help=False)

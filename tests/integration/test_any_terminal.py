@@ -689,9 +689,12 @@ def test_wrong_or_closed_token_is_denied(site, tmp_path):
     assert r.returncode != 0
 
 
-def test_inbox_is_for_staff(site):
+def test_attaching_from_the_inbox_is_for_staff(site):
+    """An administrator opens an inbox (to fetch the files the daemon makes), but cannot make
+    a file of it a declaration's attachment: that is the staff's."""
     with key_rpc(site["d"], ADMIN_ID, site["admin_key"]) as s:
-        expect_error(s.call("inbox.open"), NOT_PERMITTED, "not_permitted")
+        assert s.result("inbox.open")["token"].startswith("inbox-")
+        expect_error(s.call("inbox.attach", {"name": "x.pdf"}), NOT_PERMITTED, "not_permitted")
 
 
 # --- scripts from the protocol documentation ----------------------------------------------

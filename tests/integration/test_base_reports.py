@@ -17,7 +17,7 @@ import pytest
 from conftest import Daemon
 from helpers import (CONFLICT, INVALID_INPUT, NOT_FOUND, NOT_PERMITTED, NOW, PLAIN, CREDITS,
                      Accounts, admins_block, base_admins_block, expect_error, forms_text, id_number,
-                     key_rpc, logged_in, make_key)
+                     key_rpc, logged_in, make_key, pages)
 
 
 D = Decimal
@@ -46,8 +46,8 @@ def world(bdaemon, postgres, tmp_path_factory):
     with logged_in(bdaemon, w["admin_a"][1]) as s:
         s.result("forms.list")
     for code, name in (("BASE1", "省医学继续教育中心"), ("BASE2", "市护理培训中心")):
-        acc.sql(f"INSERT INTO bases (code, name, region) VALUES ('{code}', '{name}', "
-                f"(SELECT min(code) FROM regions))")
+        acc.sql(f"INSERT INTO bases (code, name, region, forms) VALUES ('{code}', '{name}', "
+                f"(SELECT min(code) FROM regions), '{{t_plain,t_credits}}')")
     # Their administrators, from the config (a reload keeps them, as it would disable
     # base administrators the config does not name).
     keys = tmp_path_factory.mktemp("base-keys")
@@ -174,7 +174,9 @@ def test_report_makes_one_pending_record_per_claimed_row(bdaemon, world, people)
                                "records": 3, "unclaimed": 1, "record_state": "pending"}, r
         rec = record_of(acc, c["rows"][0])
         assert rec[1:] == ["pending", "8", "8", "base", "BRA"]
-        assert s.next_change()["id"] == int(rec[0])
+        # Told as a base's record (kind "base"), not as a declaration the person submitted.
+        assert s.next_change() == {"kind": "base", "id": int(rec[0]), "state": "pending",
+                                   "message": f"继续教育基地为您报送了《{c['name']}》，等待单位审核"}
     assert record_of(acc, c["rows"][1])[1:4] == ["pending", "6", "6"]
     assert record_of(acc, c["rows"][2])[5] == "BRB"
     assert record_of(acc, c["rows"][3]) is None
@@ -225,7 +227,7 @@ def test_report_refuses_what_cannot_be_reported(bdaemon, world, people):
         try:
             r = report(base, world, c)
         finally:
-            acc.sql("UPDATE bases SET forms = '{}' WHERE code = 'BASE1'")
+            acc.sql("UPDATE bases SET forms = '{t_plain,t_credits}' WHERE code = 'BASE1'")
         expect_error(r, INVALID_INPUT, "report_form_not_allowed", "form")
         assert [e["reason"] for e in r["error"]["data"]["errors"]] == [
             "report_form_not_allowed", "report_end_future", "year_invalid"]
@@ -234,6 +236,11 @@ def test_report_refuses_what_cannot_be_reported(bdaemon, world, people):
         expect_error(report(base, world, ok, version=7), CONFLICT, "stale_version", "version")
     with base_session(bdaemon, world, "base_admin2") as other:
         expect_error(report(other, world, ok), NOT_FOUND, "not_found", "id")
+    # A class the base deleted is not found either.
+    gone = make_class(world, [(people["孙明"], "孙明", None, None)])
+    acc.sql(f"UPDATE base_classes SET state = 'deleted' WHERE id = {gone['id']}")
+    with base_session(bdaemon, world) as base:
+        expect_error(report(base, world, gone), NOT_FOUND, "not_found", "id")
     with logged_in(bdaemon, world["admin_a"][1]) as admin:
         r = admin.call("class.report", {"id": ok["id"], "version": 1})
         assert r["error"]["code"] == NOT_PERMITTED, r
@@ -382,6 +389,10 @@ def test_the_unit_decides_a_class_at_once(bdaemon, world, people):
         assert all(i["source"] == "base" and i["class"]["id"] == c["id"] for i in q["items"])
         assert admin.result("review.declarations", {"class_id": c["id"], "person": "周"}
                             )["pending_total"] == 1
+        # A page at a time, by the cursor: the same three, newest first, once each.
+        paged = [i["id"] for p in pages(admin, "review.declarations",
+                                        {"class_id": c["id"], "limit": 1}) for i in p["items"]]
+        assert paged == [i["id"] for i in q["items"]]
         one = admin.result("review.declaration", {"id": q["items"][0]["id"]})
         assert one["class"]["name"] == c["name"] and one["base"]["code"] == "BASE1"
 
@@ -407,11 +418,14 @@ def test_the_unit_decides_a_class_at_once(bdaemon, world, people):
         got = s.result("declaration.get", {"id": int(record_of(acc, c["rows"][0])[0])})
         assert (got["state"], got["reject_reason"]) == ("rejected", "签到表缺页")
         assert got["actions"] == []
+    # The base sees each row's record: state and the unit's reason.
     with base_session(bdaemon, world) as base:
-        states = base.result("debug.roster_states", {"class_id": c["id"]})
-    assert states[str(c["rows"][0])]["state"] == "rejected"
-    assert states[str(c["rows"][0])]["reject_reason"] == "签到表缺页"
-    assert states[str(c["rows"][3])]["state"] == "approved"
+        rows = {r["id"]: r["record"] for r in base.result("roster.list", {
+            "class_id": c["id"], "limit": 200})["items"]}
+    assert rows[c["rows"][0]] == {"id": int(record_of(acc, c["rows"][0])[0]),
+                                  "state": "rejected", "state_label": "审核不通过",
+                                  "reject_reason": "签到表缺页"}
+    assert rows[c["rows"][3]]["state"] == "approved"
     assert record_of(acc, other["rows"][0])[1] == "pending"
 
 
@@ -543,3 +557,34 @@ def test_cross_role_refusals(bdaemon, world, people):
                                ("declaration.list", {}), ("declaration.get", {"id": 1})):
             assert base.call(method, params)["error"]["code"] == NOT_PERMITTED, method
     assert world["acc"].value(f"SELECT state FROM base_classes WHERE id = {c['id']}") == "draft"
+
+
+def test_the_unit_reads_the_class_document(bdaemon, world, people):
+    """A unit administrator deciding a base's records sees the class's attachment (its
+    approval document, an attendance sheet) and reads it with review.class_attachment; an
+    administrator of a unit with no record of the class cannot, nor does the person see it."""
+    import base64
+    import hashlib
+    acc = world["acc"]
+    c = make_class(world, [(people["孙明"], "孙明", None, None)])
+    data = b"%PDF-1.4\n" + bytes(range(256)) * 5
+    acc.sql(f"INSERT INTO base_class_attachments (class_id, name, mime, size, sha256, data) "
+            f"VALUES ({c['id']}, '签到表.pdf', 'application/pdf', {len(data)}, "
+            f"'{hashlib.sha256(data).hexdigest()}', '\\x{data.hex()}')")
+    with base_session(bdaemon, world) as base:
+        report(base, world, c)
+    rid = int(record_of(acc, c["rows"][0])[0])
+    with logged_in(bdaemon, world["admin_a"][1]) as admin, \
+            logged_in(bdaemon, world["admin_b"][1]) as admin_b:
+        got = admin.result("review.declaration", {"id": rid})
+        assert got["class"]["attachment"] == {"name": "签到表.pdf", "mime": "application/pdf",
+                                              "size": len(data),
+                                              "sha256": hashlib.sha256(data).hexdigest()}
+        first = admin.result("review.class_attachment", {"class_id": c["id"], "length": 1000})
+        rest = admin.result("review.class_attachment", {"class_id": c["id"], "offset": 1000})
+        assert (first["eof"], rest["eof"]) == (False, True)
+        assert base64.b64decode(first["data"]) + base64.b64decode(rest["data"]) == data
+        expect_error(admin_b.call("review.class_attachment", {"class_id": c["id"]}),
+                     NOT_FOUND, "not_found", "class_id")
+    with logged_in(bdaemon, people["孙明"][1]) as s:
+        assert "attachment" not in s.result("declaration.get", {"id": rid})["class"]

@@ -44,7 +44,7 @@ def test_base_admin_logs_in_by_password_and_whoami_names_the_base(daemon, site):
 # Staff's and units' methods, each with parameters that would pass its checks.
 STAFF_AND_UNIT_METHODS = [
     ("profile.get", {}), ("declaration.list", {}), ("forms.list", {}),
-    ("completion.mine", {}), ("inbox.open", {}), ("review.registrations", {}),
+    ("completion.mine", {}), ("inbox.attach", {"name": "x.pdf"}), ("review.registrations", {}),
     ("review.declarations", {}), ("review.staff", {}), ("completion.report", {"year": 2025}),
     ("certificate.issue", {"year": 2025}),
 ]

@@ -308,7 +308,7 @@ def test_rpc_certificate_unit_refuses(ud, world, staff):
         # Bounded: more than 200 at once is refused with the way round it.
         e = expect_error(adm.call("certificate.unit", {
             "from_year": NOW - 1, "to_year": NOW - 1, "account_ids": list(range(1, 202))}),
-            INVALID_PARAMS, "invalid", "account_ids")
+            INVALID_PARAMS, "certificate_unit_too_many", "account_ids")
         assert "certificates" in e["message"] and "200" in e["message"]
         expect_error(adm.call("certificate.unit", {"from_year": NOW, "to_year": NOW - 1}),
                      INVALID_INPUT, "certificate_years", "to_year")
