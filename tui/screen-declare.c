@@ -32,6 +32,7 @@
 #include "format.h"
 #include "keys.h"
 #include "text.h"
+#include "upload.h"
 #include "xmalloc.h"
 
 #define DECL_WIDTH		40	/* columns of a text box */
@@ -483,103 +484,29 @@ declare_refused(struct declare *d, const struct rpc_error *err)
 
 /* ---- the attachment from the local disk ------------------------------------------- */
 
+/* A step of the upload, on the message line at once. */
+static void
+declare_progress(void *arg, const char *text)
+{
+	declare_say(arg, text, false);
+	ui_repaint();
+}
+
 /*
- * Upload the file at path in chunks (attachment.begin/chunk/finish) with a
- * progress line; keep the token.  Returns 0, or -1 with the reason beside
- * the path field.
+ * Upload the file at path (upload_file) and keep its token.  Returns 0, or
+ * -1 with the reason beside the path field and, in full, on the message line.
  */
 static int
 declare_upload(struct declare *d, const char *path)
 {
-	struct rpc_error err;
-	struct stat st;
-	unsigned char digest[crypto_hash_sha256_BYTES], *data = NULL;
-	char hex[65], *full = app_expand_home(path), *b64 = NULL, sz[32], *line;
-	const char *base, *upload_id;
 	json_int_t max = json_integer_value(json_object_get(d->catalog, "max_attachment"));
 	json_int_t chunk = json_integer_value(json_object_get(d->catalog, "chunk_size"));
-	json_t *result = NULL;
-	size_t off, len, b64size;
-	ssize_t got;
-	int fd = -1, rc = -1;
+	struct upload_failure fail;
+	json_t *fin;
+	const char *why;
+	char *line;
 
-	if (chunk <= 0)
-		chunk = 256 * 1024;
-	if ((fd = open(full, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0) {
-		line = xasprintf(_("cannot open %s: %s"), path, strerror(errno));
-		ui_form_set_error(&d->form, DECL_PATH, line);
-		free(line);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ui_form_set_error(&d->form, DECL_PATH, _("not a regular file"));
-		goto out;
-	}
-	if (st.st_size == 0) {
-		ui_form_set_error(&d->form, DECL_PATH, _("the file is empty"));
-		goto out;
-	}
-	if (max > 0 && st.st_size > max) {
-		line = xasprintf(_("the file is larger than %s"), format_size(max, sz, sizeof sz));
-		ui_form_set_error(&d->form, DECL_PATH, line);
-		free(line);
-		goto out;
-	}
-	data = xmalloc((size_t)st.st_size);
-	for (off = 0; off < (size_t)st.st_size; off += (size_t)got) {
-		if ((got = read(fd, data + off, (size_t)st.st_size - off)) <= 0) {
-			line = xasprintf(_("cannot read %s: %s"), path,
-			    got < 0 ? strerror(errno) : _("the file got shorter"));
-			ui_form_set_error(&d->form, DECL_PATH, line);
-			free(line);
-			goto out;
-		}
-	}
-	crypto_hash_sha256(digest, data, (size_t)st.st_size);
-	sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-	base = strrchr(full, '/') != NULL ? strrchr(full, '/') + 1 : full;
-	result = app_call(d->app, "attachment.begin", json_pack("{s:s, s:I, s:s}", "name", base,
-	    "size", (json_int_t)st.st_size, "sha256", hex), &err);
-	if (result == NULL) {
-		declare_refused(d, &err);
-		if (ui_form_field(&d->form, DECL_PATH)->error == NULL)
-			ui_form_set_error(&d->form, DECL_PATH, err.message);
-		goto out;
-	}
-	upload_id = app_json_str(result, "upload_id");
-	if (json_integer_value(json_object_get(result, "chunk_size")) > 0)
-		chunk = json_integer_value(json_object_get(result, "chunk_size"));
-	b64size = sodium_base64_encoded_len((size_t)chunk, sodium_base64_VARIANT_ORIGINAL);
-	b64 = xmalloc(b64size);
-	for (off = 0; off < (size_t)st.st_size; off += len) {
-		json_t *r;
-		char total[32];
-
-		len = (size_t)st.st_size - off < (size_t)chunk ? (size_t)st.st_size - off :
-		    (size_t)chunk;
-		line = xasprintf(_("Uploading %s: %s of %s"), base,
-		    format_size((json_int_t)off, sz, sizeof sz),
-		    format_size((json_int_t)st.st_size, total, sizeof total));
-		declare_say(d, line, false);
-		free(line);
-		ui_repaint();
-		sodium_bin2base64(b64, b64size, data + off, len, sodium_base64_VARIANT_ORIGINAL);
-		r = app_call(d->app, "attachment.chunk", json_pack("{s:s, s:I, s:s}",
-		    "upload_id", upload_id, "offset", (json_int_t)off, "data", b64), &err);
-		if (r == NULL) {
-			ui_form_set_error(&d->form, DECL_PATH, err.message);
-			goto out;
-		}
-		json_decref(r);
-	}
-	{
-		json_t *fin = app_call(d->app, "attachment.finish", json_pack("{s:s}",
-		    "upload_id", upload_id), &err);
-
-		if (fin == NULL) {
-			ui_form_set_error(&d->form, DECL_PATH, err.message);
-			goto out;
-		}
+	if ((fin = upload_file(d->app, path, max, chunk, declare_progress, d, &fail)) != NULL) {
 		free(d->token);
 		d->token = xstrdup(app_json_str(fin, "attachment_token"));
 		free(d->token_path);
@@ -587,33 +514,21 @@ declare_upload(struct declare *d, const char *path)
 		declare_set_attachment(d, app_json_str(fin, "name"),
 		    json_integer_value(json_object_get(fin, "size")));
 		json_decref(fin);
+		declare_say(d, "", false);
+		return 0;
 	}
-	declare_say(d, "", false);
-	rc = 0;
-out:
-	if (rc != 0) {
-		/* The reason in full: beside the field it may be cut. */
-		const char *why = ui_form_field(&d->form, DECL_PATH)->error;
-
-		if (why != NULL) {
-			line = xasprintf(_("The attachment was not uploaded: %s"), why);
-			declare_say(d, line, true);
-			if (text_width(line) > COLS - 2)
-				ui_message(_("Attachment"), line);
-			free(line);
-		} else if (d->message[0] != '\0' && !d->message_error) {
-			declare_say(d, _("The attachment was not uploaded."), true);
-		}
-	}
-	if (fd >= 0)
-		close(fd);
-	if (data != NULL)
-		sodium_memzero(data, (size_t)st.st_size);
-	free(data);
-	free(b64);
-	free(full);
-	json_decref(result);
-	return rc;
+	if (fail.begin.kind != RPC_ERR_NONE)
+		declare_refused(d, &fail.begin);
+	if (ui_form_field(&d->form, DECL_PATH)->error == NULL)
+		ui_form_set_error(&d->form, DECL_PATH, fail.why);
+	/* The reason in full: beside the field it may be cut. */
+	why = ui_form_field(&d->form, DECL_PATH)->error;
+	line = xasprintf(_("The attachment was not uploaded: %s"), why);
+	declare_say(d, line, true);
+	if (text_width(line) > COLS - 2)
+		ui_message(_("Attachment"), line);
+	free(line);
+	return -1;
 }
 
 /* Cut an incomplete UTF-8 sequence off the end of s (a common prefix may end in one). */
