@@ -16,8 +16,10 @@
 #include <curses.h>
 
 #include "base.h"
+#include "format.h"
 #include "keys.h"
 #include "text.h"
+#include "upload.h"
 #include "xmalloc.h"
 
 #define CLASS_WIDTH	40	/* columns of a text box */
@@ -29,6 +31,7 @@ enum {
 	CLASS_END,
 	CLASS_YEAR,
 	CLASS_AMOUNT,
+	CLASS_PATH,		/* the class document, a path on this computer */
 	CLASS_SAVE,
 	CLASS_BACK,
 	CLASS_FIELD0 = 100,	/* field i of the form: CLASS_FIELD0 + 2i (+1: a range's end) */
@@ -44,6 +47,9 @@ struct class_form {
 	char		**labels;	/* labels made here (a range's ends); owned */
 	size_t		  nlabels;
 	struct ui_form	 form;
+	char		*attachment;	/* "name (size)" of the one stored, NULL: none */
+	char		*token;		/* attachment_token of the file uploaded */
+	char		*token_path;	/* the path it was uploaded from */
 	char		 message[512];
 	bool		 message_error;
 };
@@ -58,6 +64,30 @@ class_label(struct class_form *c, char *label)
 	c->labels = xrealloc(c->labels, (c->nlabels + 1) * sizeof *c->labels);
 	c->labels[c->nlabels++] = label;
 	return label;
+}
+
+/* Under the document's path (or where it would be): the one stored, or what may be sent. */
+static void
+class_paint_attachment(struct class_form *c, int right)
+{
+	struct ui_field *path = ui_form_field(&c->form, CLASS_PATH);
+	int row = path != NULL ? path->y + 1 : ui_form_field(&c->form, CLASS_BACK)->y - 1;
+	int y = ui_form_screen_y(&c->form, row), x = c->form.label_x + c->form.label_width + 1;
+	char *text;
+
+	if (y < 0)
+		return;
+	if (c->token != NULL)
+		text = xasprintf(_("Class document: %s (uploaded, kept when you save)"),
+		    c->token_path);
+	else if (c->attachment != NULL)
+		text = xasprintf(_("Class document: %s"), c->attachment);
+	else
+		text = xstrdup(path != NULL ? _("Optional: the approval document or attendance "
+		    "sheet (JPEG, PNG, PDF or ZIP).") : _("No class document: the jxjy client on "
+		    "your computer sends one."));
+	ui_put(y, x, right - x, text, UI_HINT, false);
+	free(text);
 }
 
 static void
@@ -79,6 +109,7 @@ class_paint(void *arg)
 	}
 	app_place_buttons(f, ui_form_field(f, CLASS_BACK)->y, fr.x0 + 3, 3);
 	ui_form_draw(f, true);
+	class_paint_attachment(c, fr.x0 + fr.w - 3);
 	app_form_scrolled(f, &fr);
 	ui_message_line(c->message, c->message_error);
 	focused = ui_form_field(f, ui_form_focus_id(f));
@@ -198,6 +229,13 @@ class_build(struct class_form *c, json_t *klass)
 	fd->required = true;
 	ui_form_set(f, CLASS_AMOUNT, app_json_str(klass, "amount"));
 	row++;
+	/* The served TUI cannot read the person's disk: no path there. */
+	if (c->app->connect != NULL) {
+		fd = class_text(c, CLASS_PATH, _("Class document"), 60, 1024, &row);
+		fd->placeholder = _("a path on this computer, e.g. ~/scan.pdf");
+		ui_form_set(f, CLASS_PATH, c->token_path);
+	}
+	row += 2;
 	ui_form_add_button(f, CLASS_SAVE, _("Save"))->y = row;
 	ui_form_add_button(f, CLASS_BACK, _("Back"))->y = row;
 }
@@ -297,6 +335,7 @@ class_refused(struct class_form *c, const struct rpc_error *err)
 	names[k++] = (struct app_field){ "end_date", CLASS_END };
 	names[k++] = (struct app_field){ "year", CLASS_YEAR };
 	names[k++] = (struct app_field){ "amount", CLASS_AMOUNT };
+	names[k++] = (struct app_field){ "attachment_token", CLASS_PATH };
 	loose = app_form_errors(&c->form, err, names);
 	/* The person reads from the top: the first field marked has the focus. */
 	for (i = 0; i < c->form.n; i++) {
@@ -312,14 +351,54 @@ class_refused(struct class_form *c, const struct rpc_error *err)
 	free(names);
 }
 
-/* 保存: class.save.  Returns true when the daemon took it. */
+/* A step of the upload, on the message line at once. */
+static void
+class_progress(void *arg, const char *text)
+{
+	struct class_form *c = arg;
+
+	app_say(c->message, sizeof c->message, &c->message_error, text, false);
+	ui_repaint();
+}
+
+/* The document's path typed and not uploaded yet: upload it.  false: said beside it. */
+static bool
+class_upload(struct class_form *c)
+{
+	const char *path = ui_form_value(&c->form, CLASS_PATH);
+	struct upload_failure fail;
+	json_t *fin;
+
+	if (*path == '\0' || (c->token != NULL && strcmp(path, c->token_path) == 0))
+		return true;
+	if ((fin = upload_file(c->app, path, 0, 0, class_progress, c, &fail)) == NULL) {
+		ui_form_set_error(&c->form, CLASS_PATH, fail.why);
+		ui_form_focus(&c->form, CLASS_PATH);
+		app_say(c->message, sizeof c->message, &c->message_error, fail.why, true);
+		return false;
+	}
+	free(c->token);
+	c->token = xstrdup(app_json_str(fin, "attachment_token"));
+	free(c->token_path);
+	c->token_path = xstrdup(path);
+	json_decref(fin);
+	app_say(c->message, sizeof c->message, &c->message_error, "", false);
+	return true;
+}
+
+/* 保存: class.save (the document uploaded first).  Returns true when the daemon took it. */
 static bool
 class_save(struct class_form *c)
 {
 	struct rpc_error err;
-	json_t *params = class_values(c), *result;
+	json_t *params, *result;
 
 	ui_form_clear_errors(&c->form);
+	if (!class_upload(c))
+		return false;
+	params = class_values(c);
+	if (c->token != NULL)
+		json_object_set_new(params, "attachment_token", json_string(c->token));
 	json_object_set_new(params, "form", json_string(app_json_str(c->definition, "code")));
 	if (json_integer_value(json_object_get(params, "year")) == 0)
 		json_object_del(params, "year");
@@ -391,6 +470,13 @@ base_class_edit(struct app *a, json_t *forms, json_t *klass)
 		c.years[c.nyears++] = xasprintf("%lld", (long long)json_integer_value(y));
 	}
 	if (klass != NULL) {
+		json_t *att = json_object_get(klass, "attachment");
+		char sz[32];
+
+		if (json_is_object(att))
+			c.attachment = xasprintf(_("%s (%s)"), app_json_str(att, "name"),
+			    format_size(json_integer_value(json_object_get(att, "size")), sz,
+			    sizeof sz));
 		c.id = json_integer_value(json_object_get(klass, "id"));
 		c.version = json_integer_value(json_object_get(klass, "version"));
 		json_array_foreach(json_object_get(forms, "forms"), i, f) {
@@ -414,5 +500,8 @@ base_class_edit(struct app *a, json_t *forms, json_t *klass)
 		free(c.labels[i]);
 	free(c.labels);
 	json_decref(c.definition);
+	free(c.attachment);
+	free(c.token);
+	free(c.token_path);
 	return result;
 }

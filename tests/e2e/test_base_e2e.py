@@ -74,7 +74,7 @@ def new_class(t, name):
     t.type(f"{NOW}-01-11")
     t.keys("Tab", "Tab")                  # 计入年度: this year, chosen already
     t.type("8")
-    t.keys("Tab", "Enter")                # 保存
+    t.keys("Tab", "Tab", "Enter")         # no class document; 保存
     t.wait("班次名单", name)
 
 
@@ -105,7 +105,7 @@ def test_import_fix_report_approve_and_the_person_sees_it(bdaemon, world, tui, t
     t.type(f"{NOW}-01-11")
     t.keys("Tab")
     t.type(f"{NOW}-01-10")                # before the start
-    t.keys("Tab", "Tab", "Tab", "Enter")  # no hours; 保存
+    t.keys("Tab", "Tab", "Tab", "Tab", "Enter")  # no hours, no document; 保存
     t.wait("请填写主办单位")
     assert "护理新进展培训班" in t.line_with("班次名称")
     assert "应大于 0" in t.line_with("每人学时")
@@ -122,9 +122,16 @@ def test_import_fix_report_approve_and_the_person_sees_it(bdaemon, world, tui, t
     t.type(f"{NOW}-01-11")
     t.keys("Tab", "Tab")
     t.type("8")
+    # The class document, a PDF of this computer, uploaded when the class is saved.
+    notice = tmp_path / "培训通知.pdf"
+    notice.write_bytes(b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n")
+    t.keys("Tab")
+    t.type(str(notice))
     t.keys("Tab", "Enter")
     t.wait("班次名单", "护理新进展培训班", "名单为空")
     assert classes(world) == [["护理新进展培训班", "draft"]]
+    assert world.value("SELECT name || ' ' || mime FROM base_class_attachments") == \
+        "培训通知.pdf application/pdf"
 
     # The roster from a CSV file as Chinese Excel saves it: GB18030, a heading, one bad
     # row (the name is not the one registered with the ID number).
