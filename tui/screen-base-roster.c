@@ -158,11 +158,51 @@ roster_loaded(struct queue *q, json_t *result, bool more)
 	r->klass = klass;
 }
 
+/*
+ * The records of a reported class by state ("待审核 2 · 审核通过 1"), counted
+ * over its rows when all of them are read (the daemon counts none per
+ * class); NULL otherwise.  Caller frees.
+ */
+static char *
+roster_record_counts(struct queue *q)
+{
+	static const char *const states[] = { "pending", "approved", "rejected" };
+	struct roster *r = q->arg;
+	char *text = NULL;
+	json_t *item;
+	size_t i;
+
+	if (roster_draft(r) || r->problems_only || q->next != NULL)
+		return NULL;
+	for (size_t k = 0; k < sizeof states / sizeof states[0]; k++) {
+		const char *label = NULL;
+		long n = 0;
+
+		json_array_foreach(q->items, i, item) {
+			json_t *record = roster_record(item);
+
+			if (record != NULL && !json_is_true(json_object_get(item, "withdrawn")) &&
+			    strcmp(app_json_str(record, "state"), states[k]) == 0) {
+				label = app_json_str(record, "state_label");
+				n++;
+			}
+		}
+		if (n > 0)
+			app_appendf(&text, "%s%s %ld", text != NULL ? " · " : "", label, n);
+	}
+	return text;
+}
+
 static void
 roster_paint_head(struct queue *q)
 {
 	struct roster *r = q->arg;
-	char *counts = base_class_counts(r->klass);
+	char *counts = base_class_counts(r->klass), *records = roster_record_counts(q);
+
+	if (records != NULL) {
+		app_appendf(&counts, " (%s)", records);
+		free(records);
+	}
 	/* The counts first: a long class or form name is what gets cut. */
 	char *about = xasprintf(_("%s · %s · %s ~ %s · counts toward %lld · %s per attendee"),
 	    counts, app_json_str(json_object_get(r->klass, "form"), "name"),

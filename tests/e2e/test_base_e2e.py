@@ -174,7 +174,7 @@ def test_import_fix_report_approve_and_the_person_sees_it(bdaemon, world, tui, t
     t.wait("已报送：生成 2 条记录")
     assert classes(world) == [["护理新进展培训班", "reported"]]
     # Each row has its record now, waiting for the unit.
-    t.wait("已报送 · 2 人")
+    t.wait("已报送 · 2 人 (待审核 2)")
     assert "待审核" in t.line_with("孙端测") and "待审核" in t.line_with("钱端测")
     t.keys("Escape")
     t.wait("基地班次管理", "护理新进展培训班")
@@ -362,6 +362,8 @@ def test_corrections_before_and_after_a_decision(bdaemon, world, tui):
         s.result("review.approve_declarations", {"ids": [did]})
     t.keys("F5")
     t.wait("审核通过")
+    # The head line counts the records by state.
+    t.wait("已报送 · 2 人 (待审核 1 · 审核通过 1)")
 
     # The decided row cannot be withdrawn, nor the whole report; each refusal says why.
     withdraw_row(t, "Home", "冯更正 的记录已审核")     # on the message line
