@@ -26,7 +26,7 @@ json_int_t base_class_edit(struct app *a, json_t *forms, json_t *klass);
  * report) their records' states, and what the daemon allows on them.
  * Returns 0 when the person leaves it, -1 to quit.
  */
-int	base_roster_run(struct app *a, json_t *forms, json_int_t id);
+int	base_roster_run(struct app *a, json_int_t id);
 
 /*
  * r and w: report the class (class.report) or withdraw its report

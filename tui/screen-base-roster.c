@@ -47,7 +47,7 @@ static const struct queue_column roster_columns[] = {
 	[ROSTER_LINE] = { N_("Line"), 4, 6, true },
 	[ROSTER_ID] = { N_("ID number"), 18, 18, false },
 	[ROSTER_NAME] = { N_("Name"), 6, 10, false },
-	[ROSTER_AMOUNT] = { N_("Hours"), 5, 8, true },
+	[ROSTER_AMOUNT] = { N_("Hours/credits"), 5, 8, true },
 	[ROSTER_STATUS] = { N_("Status"), 8, 0, false },
 };
 
@@ -239,7 +239,7 @@ roster_detail(struct queue *q, json_t *item)
 	}
 	app_append_row(&text, _("ID number"), w, app_json_str(item, "id_number"));
 	app_append_row(&text, _("Name"), w, app_json_str(item, "name"));
-	app_append_row(&text, _("Hours"), w, amount);
+	app_append_row(&text, _("Hours/credits"), w, amount);
 	app_append_row(&text, _("Status"), w, status);
 	ui_message(_("Roster row"), text);
 	free(text);
@@ -771,12 +771,11 @@ static const struct queue_ops roster_ops = {
 };
 
 int
-base_roster_run(struct app *a, json_t *forms, json_int_t id)
+base_roster_run(struct app *a, json_int_t id)
 {
 	struct roster r = { .id = id };
 	enum screen_id next;
 
-	(void)forms;
 	next = queue_run(&roster_ops, a, &r);
 	json_decref(r.klass);
 	return next == SCREEN_QUIT ? -1 : 0;

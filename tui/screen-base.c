@@ -149,7 +149,7 @@ base_new(struct queue *q)
 	if (id == 0)
 		return 0;
 	queue_say(q, _("The class is saved as a draft. Add its roster now."), false);
-	id = base_roster_run(q->app, b->forms, id);
+	id = base_roster_run(q->app, id);
 	ui_set_backdrop(queue_paint, q);
 	queue_reload(q);
 	return id < 0 ? -1 : 0;
@@ -284,9 +284,7 @@ base_report(struct queue *q, json_t *item, bool withdraw)
 static int
 base_detail(struct queue *q, json_t *item)
 {
-	struct base *b = q->arg;
-	int rc = base_roster_run(q->app, b->forms, json_integer_value(json_object_get(item,
-	    "id")));
+	int rc = base_roster_run(q->app, json_integer_value(json_object_get(item, "id")));
 
 	ui_set_backdrop(queue_paint, q);
 	queue_reload(q);
