@@ -148,7 +148,6 @@ base_new(struct queue *q)
 	queue_refilter(q);
 	if (id == 0)
 		return 0;
-	queue_say(q, _("The class is saved as a draft. Add its roster now."), false);
 	id = base_roster_run(q->app, id);
 	ui_set_backdrop(queue_paint, q);
 	queue_reload(q);
