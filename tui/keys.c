@@ -34,6 +34,7 @@ const struct ui_key_help base_keys[] = {
 	{ "d", N_("delete a draft class"), false },
 	{ "r", N_("report the class"), true },
 	{ "w", N_("withdraw the class's report"), false },
+	{ "g", N_("download the class document"), false },
 	{ NULL, NULL, false },
 };
 /* screen-base-class.c */

@@ -279,6 +279,34 @@ base_report(struct queue *q, json_t *item, bool withdraw)
 	queue_reload(q);
 }
 
+/*
+ * g: the class document saved to this computer (class.attachment in
+ * chunks, checked against its sha256, which its first chunk names).
+ */
+static void
+base_download(struct queue *q, json_t *item)
+{
+	json_t *att = json_object_get(item, "attachment"), *head, *doc;
+	json_int_t id = json_integer_value(json_object_get(item, "id"));
+	struct rpc_error err;
+
+	if (!json_is_object(att)) {
+		queue_say(q, _("This class has no class document."), true);
+		return;
+	}
+	head = app_call(q->app, "class.attachment", json_pack("{s:I, s:i}", "id", id, "length",
+	    1), &err);
+	if (head == NULL) {
+		queue_say(q, err.message, true);
+		return;
+	}
+	doc = json_pack("{s:s, s:O, s:s}", "name", app_json_str(head, "name"),
+	    "size", json_object_get(head, "size"), "sha256", app_json_str(head, "sha256"));
+	declare_download_from(q->app, doc, "class.attachment", json_pack("{s:I}", "id", id));
+	json_decref(doc);
+	json_decref(head);
+}
+
 /* Enter: the class's roster. */
 static int
 base_detail(struct queue *q, json_t *item)
@@ -299,9 +327,12 @@ base_key(struct queue *q, const struct ui_event *ev)
 		return 0;
 	if (ev->ch == 'n')
 		return base_new(q) < 0 ? -1 : 1;
-	if (item == NULL || strchr("edrw", (int)ev->ch) == NULL)
+	if (item == NULL || strchr("edrwg", (int)ev->ch) == NULL)
 		return 0;
 	switch (ev->ch) {
+	case 'g':
+		base_download(q, item);
+		break;
 	case 'e':
 		return base_edit(q, item) < 0 ? -1 : 1;
 	case 'd':

@@ -178,6 +178,15 @@ def test_import_fix_report_approve_and_the_person_sees_it(bdaemon, world, tui, t
     assert "待审核" in t.line_with("孙端测") and "待审核" in t.line_with("钱端测")
     t.keys("Escape")
     t.wait("基地班次管理", "护理新进展培训班")
+    # g: the class document back, byte for byte.
+    t.keys("g")
+    t.wait("下载")
+    back = tmp_path / "back.pdf"
+    t.type(str(back))
+    t.keys("Enter")
+    t.wait("已保存")
+    t.keys("Enter")
+    assert back.read_bytes() == notice.read_bytes()
 
     # The unit administrator approves 孙端测's record.
     admin = tui()
