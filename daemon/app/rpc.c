@@ -882,6 +882,91 @@ rpc_elapsed_ms(const struct timespec *t0)
 	return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* The database access the method declares, then its handler. */
+static int
+rpc_run(struct rpc_call *call)
+{
+	int rc = rpc_provide(call);
+
+	return rc == 0 ? call->method->handler(call) : rc;
+}
+
+/* Whether call failed because the database was away (or read-only) under it. */
+static bool
+rpc_failed_unavailable(const struct rpc_call *call)
+{
+	const char *reason = call->error_reason;
+
+	if (reason == NULL)
+		return false;
+	if (strcmp(reason, "database_unavailable") == 0)
+		return true;
+	/* A handler that called the database's failure internal. */
+	return strcmp(reason, "internal_error") == 0 && call->db != NULL &&
+	    db_unavailable(call->db);
+}
+
+/* Forget a failed attempt: its connection (rolled back) and its outcome. */
+static void
+rpc_call_forget(struct rpc_call *call)
+{
+	if (call->db != NULL) {
+		db_rollback(call->db);
+		db_release(call->db);
+		call->db = NULL;
+	}
+	json_decref(call->result);
+	json_decref(call->error_data);
+	json_decref(call->problems);
+	free(call->error_field);
+	free(call->error_message);
+	call->result = call->error_data = call->problems = NULL;
+	call->error_field = call->error_message = NULL;
+	call->error_reason = NULL;
+	call->error_code = 0;
+}
+
+/*
+ * Run a checked request, and run it once more when the database went away
+ * (or turned read-only: a failover) under it and nothing of it can have
+ * been committed (db_request_retryable): a read, or a write whose
+ * connection broke before its COMMIT was sent.  The rule is decided here,
+ * once, for every method (docs/design.md "Failover"); a handler knows
+ * nothing of it.  A request that fails so and cannot be run again gets
+ * "service_interrupted" (what it did may have been saved: look before
+ * doing it again), never a silent loss and never a second record; one run
+ * twice that still finds the database away gets "database_read_only" or
+ * "database_unavailable" (nothing was done: try again).
+ */
+static int
+rpc_run_retrying(struct rpc_call *call)
+{
+	bool read_only;
+	int rc;
+
+	db_request_start();
+	if ((rc = rpc_run(call)) == 0 || !rpc_failed_unavailable(call))
+		return rc;
+	if (db_request_retryable()) {
+		log_warning("session %lu: %s: the database went away under a request that "
+		    "committed nothing; running it once more", call->session->serial,
+		    call->method->name);
+		rpc_call_forget(call);
+		if ((rc = rpc_run(call)) == 0 || !rpc_failed_unavailable(call))
+			return rc;
+	}
+	read_only = call->db != NULL && db_read_only(call->db);
+	rpc_call_forget(call);
+	if (!db_request_retryable()) {
+		log_warning("session %lu: %s: the database went away after the request "
+		    "committed, or while it did: answered service_interrupted",
+		    call->session->serial, call->method->name);
+		return rpc_fail(call, RPC_UNAVAILABLE, "service_interrupted", NULL, NULL);
+	}
+	return rpc_fail(call, RPC_UNAVAILABLE,
+	    read_only ? "database_read_only" : "database_unavailable", NULL, NULL);
+}
+
 char *
 rpc_handle_line(struct session *s, const char *line, size_t len)
 {
@@ -898,9 +983,7 @@ rpc_handle_line(struct session *s, const char *line, size_t len)
 	db_set_origin(origin);
 	rc = rpc_check_line(s, line, len, &req, &call);
 	if (rc == 0)
-		rc = rpc_provide(&call);
-	if (rc == 0)
-		rc = call.method->handler(&call);
+		rc = rpc_run_retrying(&call);
 	if (call.db != NULL) {
 		db_rollback(call.db);	/* a handler that forgot to finish */
 		db_release(call.db);

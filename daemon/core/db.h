@@ -96,11 +96,35 @@ void	db_rollback(struct db_conn *c);
 
 /*
  * Whether the last failure on c was the database being out of reach: no
- * connection could be made, the connection broke, or the server is
- * shutting down or starting (SQLSTATE classes 08 and 57P).  A request
- * then gets "database_unavailable" (try again), not an internal error.
+ * connection could be made, the connection broke, the server is shutting
+ * down or starting (SQLSTATE classes 08 and 57P), or it refused a write as
+ * read-only (db_read_only).  A request then gets "database_unavailable"
+ * (try again), not an internal error; the dispatcher may run it once more
+ * (db_request_retryable).
  */
 bool	db_unavailable(struct db_conn *c);
+
+/*
+ * Whether the last failure on c was SQLSTATE 25006: the server is a
+ * standby, a demoted primary, or read-only by default_transaction_read_only.
+ * Such a connection is closed when released, so that the next one goes
+ * through conninfo (a balancer) to the primary of now.
+ */
+bool	db_read_only(struct db_conn *c);
+
+/*
+ * A request's record of what it did for good, for the rule "retry only
+ * what committed nothing" (docs/design.md "Failover"), kept per thread
+ * over every connection the thread uses.  db_request_start forgets it
+ * (the dispatcher calls it before each request); db_request_retryable says
+ * whether nothing of the request can have been committed since: no COMMIT
+ * and no statement that may write outside a transaction (judged by its
+ * words: only a SELECT or WITH without INSERT, UPDATE, DELETE, MERGE, COPY,
+ * TRUNCATE, nextval, setval or pg_notify is a read) was answered with
+ * success or went unanswered on a broken connection.
+ */
+void	db_request_start(void);
+bool	db_request_retryable(void);
 
 /* SQLSTATE and message of the last failed call on c ("" when none). */
 const char *db_error_sqlstate(struct db_conn *c);

@@ -3,8 +3,10 @@
  *
  * One thread, one connection outside the pool (a pooled one could not sit
  * in LISTEN between requests).  It polls the connection's socket and a
- * stop pipe; a broken connection is closed and made again after
- * NOTIFY_RETRY_SECONDS, checking the stop pipe meanwhile.
+ * stop pipe; a broken connection is closed and made again, first after
+ * NOTIFY_RETRY_FIRST_MS and then twice as long each time up to
+ * NOTIFY_RETRY_MAX_MS (a failover takes seconds; a database down for long
+ * is not knocked at more than that), checking the stop pipe meanwhile.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +28,8 @@
 #include "sessions.h"
 #include "xmalloc.h"
 
-#define NOTIFY_RETRY_SECONDS	5
+#define NOTIFY_RETRY_FIRST_MS	250
+#define NOTIFY_RETRY_MAX_MS	5000
 
 static pthread_once_t instance_once = PTHREAD_ONCE_INIT;
 static char instance[17];
@@ -207,6 +210,7 @@ notify_thread(void *arg)
 {
 	struct db_conn *c = NULL;
 	bool lost = false;
+	int retry_ms = NOTIFY_RETRY_FIRST_MS;
 
 	(void)arg;
 	for (;;) {
@@ -218,13 +222,16 @@ notify_thread(void *arg)
 				if (!lost)
 					log_warning("notify: not listening to other jxjyd; a "
 					    "password changed there does not end sessions here "
-					    "until the database answers again (retrying every "
-					    "%d s)", NOTIFY_RETRY_SECONDS);
+					    "until the database answers again (retrying, at "
+					    "most every %d s)", NOTIFY_RETRY_MAX_MS / 1000);
 				lost = true;
-				if (notify_wait_stop(-1, NOTIFY_RETRY_SECONDS * 1000))
+				if (notify_wait_stop(-1, retry_ms))
 					break;
+				retry_ms = retry_ms * 2 > NOTIFY_RETRY_MAX_MS ? NOTIFY_RETRY_MAX_MS :
+				    retry_ms * 2;
 				continue;
 			}
+			retry_ms = NOTIFY_RETRY_FIRST_MS;
 			if (lost)
 				log_warning("notify: hearing other jxjyd again");
 			else

@@ -12,8 +12,9 @@
  *
  * A notice is delivered only to connections listening when it is
  * committed: while the listening connection is down (PostgreSQL
- * restarting) the thread says so in the log and connects again every few
- * seconds; notices sent meanwhile are lost, so after LISTENing again it
+ * restarting, failing over) the thread says so in the log and connects
+ * again, after 250 ms, doubling up to 5 s; notices sent meanwhile are
+ * lost, so after LISTENing again it
  * reconciles: every session logged in here before its account's last
  * password change (accounts.password_changed_at) is ended.
  *
