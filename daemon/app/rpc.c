@@ -947,7 +947,8 @@ rpc_run_retrying(struct rpc_call *call)
 	db_request_start();
 	if ((rc = rpc_run(call)) == 0 || !rpc_failed_unavailable(call))
 		return rc;
-	if (db_request_retryable()) {
+	/* No connection at all: db_acquire waited out its time already. */
+	if (call->db != NULL && db_request_retryable()) {
 		log_warning("session %lu: %s: the database went away under a request that "
 		    "committed nothing; running it once more", call->session->serial,
 		    call->method->name);

@@ -321,7 +321,7 @@ db_idle(struct db_conn *c)
 struct db_conn *
 db_acquire(int wait_ms)
 {
-	struct timespec deadline;
+	struct timespec deadline, start;
 	struct db_conn *c = NULL;
 	int i;
 
@@ -357,10 +357,22 @@ db_acquire(int wait_ms)
 	pool.busy++;
 	pthread_mutex_unlock(&pool.lock);
 
-	/* Connecting happens outside the lock: it may take a while. */
-	if (!db_renew(c)) {
-		db_release(c);
-		return NULL;
+	/*
+	 * Connecting happens outside the lock: it may take a while.  While the
+	 * database is away (a failover takes seconds) keep trying, backing off
+	 * (db_open_pooled), until the wait is over: a request then waits out a
+	 * short outage instead of failing.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (!db_renew(c)) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >=
+		    wait_ms) {
+			db_release(c);
+			return NULL;
+		}
 	}
 	c->sqlstate[0] = c->errtext[0] = '\0';
 	db_apply_origin(c);

@@ -57,8 +57,10 @@ void	db_pool_close(void);
 
 /*
  * Take a connection, opening it if needed; waits at most wait_ms for one
- * to be free.  Returns NULL when none came free in time or the database
- * cannot be reached (logged).  Give it back with db_release.
+ * to be free, and about as long again for the database to answer (trying
+ * again, backing off, while it is away: a failover).  Returns NULL when
+ * none came free in time or the database could not be reached (logged).
+ * Give it back with db_release.
  */
 struct db_conn *db_acquire(int wait_ms);
 
