@@ -9,7 +9,9 @@ work directory at exit); everything it starts it stops in `finally`.  Layout, al
     HAProxy :pg   -> the member whose REST API answers 200 to GET /primary
     HAProxy :ssh  -> jxjyd d1, d2 (leastconn), both on database.conninfo = HAProxy :pg
 
-Scenario 1: under load, the primary's machine is lost (kill -9 of its Patroni and its
+Scenario 0: under load, kill -9 of the primary's postmaster: its Patroni, alive,
+restarts it (crash recovery) and stays the leader.  Scenario 1: under load, the
+primary's machine is lost (kill -9 of its Patroni and its
 postmaster: killing the postmaster alone, Patroni restarts it in place).  Patroni
 promotes the synchronous standby; HAProxy follows /primary.  Meanwhile a password is
 changed on d2 while the account has a session on d1.  Scenario 2: under load, kill -9
@@ -355,10 +357,19 @@ def check(acc, since, t_event, label):
         if e[5].startswith("error:"):
             refused[e[5][6:]] = refused.get(e[5][6:], 0) + 1
     lost_conn = sum(1 for e in log if e[5] == "connection_lost")
+    # The longest one client waited, from the event on, between two answered requests.
+    waited = 0.0
+    for client in {e[2] for e in log}:
+        marks = [t_event] + sorted(e[1] for e in log if e[2] == client and e[1] > t_event
+                                   and not e[5].startswith("conn"))
+        waited = max([waited] + [b - a for a, b in zip(marks, marks[1:])])
     counts = {name: int(n) for name, n in acc.rows(
         "SELECT fields->>'name', count(*) FROM declarations GROUP BY 1")}
     submits_ok = [e[4] for e in log if e[3] == "declaration.submit" and e[5] == "ok"]
     lost = [k for k in submits_ok if counts.get(k, 0) == 0]
+    # Submits answered "service_interrupted" or not at all: how many were saved.
+    unsure = [e[4] for e in log if e[3] == "declaration.submit" and
+              e[5] in ("error:service_interrupted", "connection_lost")]
     dups = {k: n for k, n in counts.items() if n > 1}
     approved_ok = [e[4] for e in log if e[3] == "review.approve_declarations"
                    and e[5] == "ok"]
@@ -379,6 +390,9 @@ def check(acc, since, t_event, label):
         "seconds_without_a_write": round(gap, 1),
         "refused_by_reason": refused,
         "connections_lost": lost_conn,
+        "longest_wait_of_one_client": round(waited, 1),
+        "submits_unsure": len(unsure),
+        "submits_unsure_saved": sum(1 for k in unsure if counts.get(k, 0) == 1),
         "acknowledged_submits_lost": len(lost),
         "acknowledged_approvals_lost": len(lost_approvals),
         "duplicates": len(dups),
@@ -440,6 +454,27 @@ def main():
                    for i in range(args.staff)]
         people += [("login", (f"login{i}", acc.add_staff("CLA", f"登录者{i}")[1]))
                    for i in (1, 2)]
+
+        # Scenario 0: the primary's postmaster is killed, its Patroni lives on.
+        def kill_postmaster():
+            n = cluster.leader()
+            pid_file = work / n["name"] / "data" / "postmaster.pid"
+            postmaster = int(pid_file.read_text().split()[0])
+            say("scenario 0: kill -9 of", n["name"], "postmaster", postmaster)
+            os.kill(postmaster, signal.SIGKILL)
+            time.sleep(2)
+            wait("a primary again", lambda: cluster.leader() is not None, timeout=90)
+            say("scenario 0: primary", cluster.leader()["name"])
+
+        since = time.monotonic()
+        t_event, _ = run_load(cluster, 0, people, 8, kill_postmaster, 15)
+        r0, ok0 = check(acc, since, t_event, "kill -9 of the primary's postmaster")
+        results.append(r0)
+        good &= ok0
+        wait("the cluster whole again", lambda: sorted(
+            m.get("role", "") for m in cluster.members()
+            if m.get("state") in ("running", "streaming")) ==
+            ["leader", "replica", "sync_standby"], timeout=120)
 
         # Scenario 1: the primary is lost; a password changes during the outage.
         _, pidn = acc.add_staff("CLA", "改密者")
