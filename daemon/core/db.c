@@ -446,15 +446,8 @@ db_check(struct db_conn *c, PGresult *r, const char *what)
 	return NULL;
 }
 
-/*
- * Whether sql may change something by itself when it runs outside a
- * transaction.  By its words, conservatively: anything but a SELECT (or
- * WITH) free of the words that write -- INSERT, UPDATE (also of FOR
- * UPDATE), DELETE, MERGE, COPY, TRUNCATE, and the functions nextval,
- * setval and pg_notify -- may.  A word inside a quoted literal counts too;
- * that costs a retry at most.
- */
-static bool
+/* db.h; a word inside a quoted literal counts too, which costs a retry at most. */
+bool
 db_sql_may_write(const char *sql)
 {
 	static const char *const writes[] = { "insert", "update", "delete", "merge",

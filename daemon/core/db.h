@@ -128,6 +128,15 @@ bool	db_read_only(struct db_conn *c);
 void	db_request_start(void);
 bool	db_request_retryable(void);
 
+/*
+ * Whether sql may change something by itself when it runs outside a
+ * transaction: anything but a SELECT (or WITH) free of the words that
+ * write -- INSERT, UPDATE (also of FOR UPDATE), DELETE, MERGE, COPY,
+ * TRUNCATE, and the functions nextval, setval and pg_notify -- may.
+ * Words, not substrings: a column updated_at is not UPDATE.
+ */
+bool	db_sql_may_write(const char *sql);
+
 /* SQLSTATE and message of the last failed call on c ("" when none). */
 const char *db_error_sqlstate(struct db_conn *c);
 const char *db_error_text(struct db_conn *c);
