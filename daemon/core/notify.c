@@ -125,11 +125,15 @@ notify_wait_stop(int fd, int ms)
 }
 
 /*
- * Catch up with the password changes made while this daemon was not
- * listening (notices sent then are lost): end each logged-in session
- * whose account's password changed after the session logged in
- * (accounts.password_changed_at, schema 007).  Run after LISTEN, so that a
- * change is either seen here or heard as a notice.  The database's clock
+ * Catch up with what was said while this daemon was not listening
+ * (notices sent then are lost), so that each "end" notice is safe to miss:
+ * end each logged-in session whose account's password changed after the
+ * session logged in (accounts.password_changed_at, schema 007), and every
+ * session of an account that is no longer active (disabled when another
+ * application for its ID number was approved, or by hand).  Run after
+ * LISTEN, so that a change is either seen here or heard as a notice.
+ * ("changed" notices are hints: a screen shows the change at its next
+ * read.)  The database's clock
  * is turned into this host's with the offset between the two measured by
  * the same statement, so a skewed clock does not end a session that
  * logged in after the change.  Returns the sessions ended, -1 on a
@@ -140,8 +144,9 @@ notify_reconcile(struct db_conn *c)
 {
 	DB_STMT(notify_changed_passwords,
 	    "SELECT id, extract(epoch FROM password_changed_at),"
-	    " extract(epoch FROM clock_timestamp())"
-	    " FROM accounts WHERE id = ANY($1::bigint[]) AND password_changed_at IS NOT NULL");
+	    " extract(epoch FROM clock_timestamp()), state <> 'active'"
+	    " FROM accounts WHERE id = ANY($1::bigint[])"
+	    "  AND (password_changed_at IS NOT NULL OR state <> 'active')");
 	struct timespec now;
 	int64_t *ids;
 	size_t n = sessions_logged_in_accounts(&ids), len = 3;
@@ -174,9 +179,17 @@ notify_reconcile(struct db_conn *c)
 		double changed = strtod(PQgetvalue(res, i, 1), NULL);
 		double offset = strtod(PQgetvalue(res, i, 2), NULL) -
 		    ((double)now.tv_sec + (double)now.tv_nsec / 1e9);
-		int k = sessions_end_account_before((int64_t)account,
-		    changed - offset);
+		int k;
 
+		if (strcmp(PQgetvalue(res, i, 3), "t") == 0) {
+			k = sessions_end_account((int64_t)account, NULL);
+			if (k > 0)
+				log_info("notify: account %lld stopped being active while this "
+				    "jxjyd was not listening; sessions ended here: %d", account, k);
+			ended += k;
+			continue;
+		}
+		k = sessions_end_account_before((int64_t)account, changed - offset);
 		if (k > 0)
 			log_info("notify: account %lld changed its password while this jxjyd "
 			    "was not listening; sessions ended here: %d", account, k);

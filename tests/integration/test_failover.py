@@ -8,16 +8,18 @@ read, a write refused before it was done); any other request cut off gets the cl
 "service_interrupted" reply, and the record it may have written is there at most once.
 Reads go on while writes are refused as "database_read_only"; the first write after the
 primary is writable again succeeds.  The listening connection comes back, and a password
-changed on another daemon still ends a session after the kill.
+changed on another daemon still ends a session after the kill, and an account disabled
+while it was away has its sessions ended when it is back.
 """
 
+import os
 import subprocess
 import threading
 import time
 
 import pytest
 
-from conftest import module_daemon, two_daemons
+from conftest import Daemon, module_daemon, two_daemons
 from helpers import (NOW, PLAIN, UNAVAILABLE, Accounts, DEMO_PASSWORD, assert_ended_elsewhere,
                      change_password, expect_error, forms_text, logged_in, TEST_FORMS,
                      wait_listening, wait_until)
@@ -221,3 +223,41 @@ def test_listener_comes_back_after_the_kill(pair, postgres):
         b.result("session.login", {"id_number": idn, "password": DEMO_PASSWORD})
         assert change_password(b, DEMO_PASSWORD, new)["ended_sessions"] == 0
         assert_ended_elsewhere(a)
+
+
+def test_an_account_disabled_while_the_listener_was_away_ends_its_sessions(
+        postgres, migrated_template, tmp_path):
+    db = postgres.new_database(template=migrated_template)
+    role = f"jxjy_fo_listener_{os.getpid()}"
+    postgres.psql(db, f'CREATE ROLE "{role}" LOGIN; GRANT SELECT ON accounts TO "{role}"')
+    # The daemon listens as a role of its own, so that its listener alone can be kept out.
+    d = Daemon(tmp_path / "d", postgres, db, {"database": {
+        "listen_conninfo": postgres.conninfo(db).replace(f"user={postgres.user}",
+                                                         f"user={role}")}})
+    try:
+        d.start()
+        wait_listening(d)
+        acc = Accounts(postgres, db, "FD")
+        acc.add_unit("FDA", "停用测试单位")
+        staff, idn = acc.add_staff("FDA", "被停用者")
+        _, other = acc.add_staff("FDA", "旁观者")
+        with logged_in(d, idn) as s, logged_in(d, other) as o:
+            postgres.psql(db, f'ALTER ROLE "{role}" NOLOGIN')
+            postgres.psql(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              f"WHERE usename = '{role}'")
+            wait_until("the listener kept out",
+                       lambda: "is not permitted to log in" in d.stderr_text(), timeout=30)
+            # Disabled meanwhile (as when another application for the ID number is
+            # approved): the notice, if any, reaches no one here.
+            acc.sql(f"UPDATE accounts SET state = 'disabled' WHERE id = {staff}")
+            postgres.psql(db, f'ALTER ROLE "{role}" LOGIN')
+            wait_listening(d, 2, timeout=30)
+            assert_ended_elsewhere(s)
+            assert "stopped being active while this jxjyd was not listening" in \
+                d.stderr_text()
+            assert o.result("session.whoami")["account"]["id_number"] == other
+    finally:
+        if d.running():
+            d.stop()
+        postgres.psql("postgres", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)', check=False)
+        postgres.psql("postgres", f'DROP ROLE IF EXISTS "{role}"', check=False)
