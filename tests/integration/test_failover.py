@@ -78,7 +78,7 @@ class Locker:
 
 def kill_backends(postgres, dbname, when=""):
     """Terminate the daemons' connections to dbname (the listener's too)."""
-    return postgres.psql(dbname, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+    return postgres.psql("postgres", "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                                  f"WHERE datname = '{dbname}' AND pid <> pg_backend_pid() "
                                  f"AND application_name <> 'failover locker' {when}")
 
@@ -158,6 +158,26 @@ def test_read_only_database_refuses_writes_and_serves_reads(daemon1, world, post
         r = submit(s, "只读后")
         assert "result" in r, r
         assert named(acc, "只读后") == 1
+
+
+def test_a_request_waits_out_a_short_outage(daemon1, world, postgres):
+    """No connection can be made for a second and a half (a failover's gap): a request
+    that comes then waits, trying again, and is answered."""
+    db = daemon1.dbname
+    with logged_in(daemon1, world["staff"][1]) as s:
+        assert "result" in submit(s, "断前")
+        postgres.psql("postgres", f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS false')
+        try:
+            kill_backends(postgres, db)
+            t, out = in_thread(lambda: s.call("declaration.list", {}))
+            time.sleep(1.5)
+        finally:
+            postgres.psql("postgres", f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS true')
+        t.join(timeout=30)
+        reply = out["reply"]
+        assert "result" in reply, reply
+        assert [i["title"] for i in reply["result"]["items"]] == ["断前"]
+        assert "database: connected again" in daemon1.stderr_text()
 
 
 def test_load_through_kills(daemon1, world, postgres):
