@@ -14,6 +14,13 @@
  * (BEGIN, SET, a PREPARE: nothing of a transaction was done yet), and
  * otherwise fails with the connection marked broken, which callers turn
  * into "database_unavailable" (db_unavailable), never an internal error.
+ *
+ * A failover (docs/design.md "Failover") is the same seen from here, plus
+ * a server that refuses writes as read-only (a demoted primary): its
+ * connections are closed so that the next go through the balancer to the
+ * primary of now.  New connections back off while none can be made.  What
+ * each request did for good is kept per thread (db_request_retryable), so
+ * that the dispatcher runs again only a request that committed nothing.
  */
 #include <ctype.h>
 #include <errno.h>
