@@ -453,12 +453,26 @@ db_check(struct db_conn *c, PGresult *r, const char *what)
 	return NULL;
 }
 
+/* Whether the word p (len bytes) is one of words, in any case. */
+static bool
+db_word_in(const char *p, size_t len, const char *const *words)
+{
+	for (size_t i = 0; words[i] != NULL; i++) {
+		if (strlen(words[i]) == len && strncasecmp(p, words[i], len) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* db.h; a word inside a quoted literal counts too, which costs a retry at most. */
 bool
 db_sql_may_write(const char *sql)
 {
 	static const char *const writes[] = { "insert", "update", "delete", "merge",
 	    "copy", "truncate", "nextval", "setval", "pg_notify", NULL };
+	/* What a statement that changes no data starts with. */
+	static const char *const reads[] = { "select", "with", "begin", "start", "rollback",
+	    "set", "show", NULL };
 	const char *p = sql;
 	bool first = true;
 
@@ -470,14 +484,11 @@ db_sql_may_write(const char *sql)
 			continue;
 		}
 		len = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
-		if (first && !(len == 6 && strncasecmp(p, "select", 6) == 0) &&
-		    !(len == 4 && strncasecmp(p, "with", 4) == 0))
+		if (first && !db_word_in(p, len, reads))
 			return true;
 		first = false;
-		for (size_t i = 0; writes[i] != NULL; i++) {
-			if (strlen(writes[i]) == len && strncasecmp(p, writes[i], len) == 0)
-				return true;
-		}
+		if (db_word_in(p, len, writes))
+			return true;
 		p += len;
 	}
 	return first;	/* no word at all: not a read we know */

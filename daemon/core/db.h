@@ -120,19 +120,19 @@ bool	db_read_only(struct db_conn *c);
  * over every connection the thread uses.  db_request_start forgets it
  * (the dispatcher calls it before each request); db_request_retryable says
  * whether nothing of the request can have been committed since: no COMMIT
- * and no statement that may write outside a transaction (judged by its
- * words: only a SELECT or WITH without INSERT, UPDATE, DELETE, MERGE, COPY,
- * TRUNCATE, nextval, setval or pg_notify is a read) was answered with
- * success or went unanswered on a broken connection.
+ * and no statement that may write outside a transaction
+ * (db_sql_may_write) was answered with success or went unanswered on a
+ * broken connection.
  */
 void	db_request_start(void);
 bool	db_request_retryable(void);
 
 /*
  * Whether sql may change something by itself when it runs outside a
- * transaction: anything but a SELECT (or WITH) free of the words that
- * write -- INSERT, UPDATE (also of FOR UPDATE), DELETE, MERGE, COPY,
- * TRUNCATE, and the functions nextval, setval and pg_notify -- may.
+ * transaction: anything but a SELECT or WITH (or BEGIN, START, ROLLBACK,
+ * SET, SHOW, which change no data) free of the words that write --
+ * INSERT, UPDATE (also of FOR UPDATE), DELETE, MERGE, COPY, TRUNCATE, and
+ * the functions nextval, setval and pg_notify -- may.
  * Words, not substrings: a column updated_at is not UPDATE.
  */
 bool	db_sql_may_write(const char *sql);

@@ -20,7 +20,7 @@ import time
 import pytest
 
 from conftest import Daemon, module_daemon, two_daemons
-from helpers import (NOW, PLAIN, UNAVAILABLE, Accounts, DEMO_PASSWORD, assert_ended_elsewhere,
+from helpers import (NOW, PLAIN, UNAVAILABLE, Accounts, add_pending, DEMO_PASSWORD, assert_ended_elsewhere,
                      change_password, expect_error, forms_text, logged_in, TEST_FORMS,
                      wait_listening, wait_until)
 
@@ -42,9 +42,9 @@ def daemon1(postgres, migrated_template, tmp_path_factory):
 @pytest.fixture
 def world(daemon1, postgres):
     acc = Accounts(postgres, daemon1.dbname, "FO")
-    acc.add_unit("FOA", "切换测试单位")
-    return {"acc": acc, "staff": acc.add_staff("FOA", "切换者"),
-            "staff2": acc.add_staff("FOA", "旁观者")}
+    depts = acc.add_unit("FOA", "切换测试单位")
+    return {"acc": acc, "dept": depts["办公室"], "staff": acc.add_staff("FOA", "切换者"),
+            "staff2": acc.add_staff("FOA", "旁观者"), "admin": acc.add_admin("FOA", "审核者")}
 
 
 def submit(s, name):
@@ -58,17 +58,22 @@ def named(acc, name):
 
 
 class Locker:
-    """A psql session holding a table lock until release()."""
+    """A psql session holding the lock that sql takes (in a transaction) until release()."""
 
-    def __init__(self, postgres, dbname, table, mode):
+    def __init__(self, postgres, dbname, sql):
         self.p = subprocess.Popen(
             [postgres.psql_bin, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", postgres.host,
              "-p", postgres.port, "-U", postgres.user, "-d", dbname],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.p.stdin.write("SET application_name = 'failover locker';\n"
-                           f"BEGIN; LOCK TABLE {table} IN {mode} MODE; SELECT 'locked';\n")
+                           f"BEGIN; {sql}; SELECT 'locked';\n")
         self.p.stdin.flush()
-        assert self.p.stdout.readline().strip() == "locked"
+        # The lock's own row (empty for a function returning void) comes first.
+        for line in self.p.stdout:
+            if line.strip() == "locked":
+                break
+        else:
+            raise AssertionError("the locker's psql ended")
 
     def release(self):
         self.p.stdin.write("ROLLBACK;\n\\q\n")
@@ -102,7 +107,8 @@ def test_a_read_cut_off_is_run_again(daemon1, world, postgres):
     with logged_in(daemon1, world["staff"][1]) as s:
         assert "result" in submit(s, "读前")
         s.result("declaration.list", {})    # prepared: what waits is the statement itself
-        locker = Locker(postgres, daemon1.dbname, "declarations", "ACCESS EXCLUSIVE")
+        locker = Locker(postgres, daemon1.dbname,
+                        "LOCK TABLE declarations IN ACCESS EXCLUSIVE MODE")
         t, out = in_thread(lambda: s.call("declaration.list", {}))
         wait_waiting(postgres, daemon1.dbname)
         kill_backends(postgres, daemon1.dbname)
@@ -118,13 +124,37 @@ def test_a_read_cut_off_is_run_again(daemon1, world, postgres):
         assert named(acc, "读后") == 1
 
 
+def test_a_write_cut_off_before_its_commit_is_run_again(daemon1, world, postgres):
+    """An approval waits inside its transaction (for the ID number's lock) when its
+    connection is killed: nothing was committed, so it runs again, and approves once."""
+    acc = world["acc"]
+    aid, first = add_pending(acc, "FOA", world["dept"], 2)
+    idn = acc.value(f"SELECT id_number FROM accounts WHERE id = {aid}").strip()
+    with logged_in(daemon1, world["admin"][1]) as s:
+        s.result("review.approve_registrations", {"account_ids": [first]})   # prepared
+        locker = Locker(postgres, daemon1.dbname,
+                        f"SELECT pg_advisory_xact_lock(hashtext('jxjy id_number ' || '{idn}'))")
+        t, out = in_thread(lambda: s.call("review.approve_registrations",
+                                          {"account_ids": [aid]}))
+        wait_waiting(postgres, daemon1.dbname)
+        kill_backends(postgres, daemon1.dbname)
+        time.sleep(0.5)
+        locker.release()
+        t.join(timeout=30)
+        assert out["reply"].get("result") == {"results": [{"account_id": aid, "ok": True}]}, out
+    assert "running it once more" in daemon1.stderr_text()
+    assert acc.value(f"SELECT state FROM accounts WHERE id = {aid}").strip() == "active"
+    assert acc.value(f"SELECT count(*) FROM account_audit WHERE account_id = {aid} "
+                     "AND action = 'approve'").strip() == "1"
+
+
 def test_a_write_cut_off_is_refused_clearly_and_written_at_most_once(daemon1, world, postgres):
     acc = world["acc"]
     with logged_in(daemon1, world["staff"][1]) as s:
         assert "result" in submit(s, "写前")    # prepared: what waits is the statement
         # Its one statement is sent, and the connection dies before it is answered: it
         # may have committed, so it is not run again.
-        locker = Locker(postgres, daemon1.dbname, "declarations", "EXCLUSIVE")
+        locker = Locker(postgres, daemon1.dbname, "LOCK TABLE declarations IN EXCLUSIVE MODE")
         t, out = in_thread(lambda: submit(s, "写中"))
         wait_waiting(postgres, daemon1.dbname)
         kill_backends(postgres, daemon1.dbname)

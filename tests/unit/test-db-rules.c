@@ -29,7 +29,11 @@ static const struct {
 	{ "SELECT nextval('s')", true, "nextval" },
 	{ "SELECT id, pg_notify('c', 'end ' || id) FROM u", true, "pg_notify" },
 	{ "COMMIT", true, "COMMIT" },
-	{ "SET statement_timeout = 5", true, "anything not a SELECT or WITH" },
+	{ "BEGIN", false, "BEGIN writes nothing: a request that opened a transaction may "
+	    "still be run again" },
+	{ "SET statement_timeout = 5", false, "a setting is no data" },
+	{ "ROLLBACK", false, "ROLLBACK" },
+	{ "VACUUM t", true, "anything else" },
 	{ "", true, "no word at all" },
 	{ "-- SELECT\nDELETE FROM t", true, "a comment's words count" },
 };
