@@ -9,6 +9,7 @@
  * provided (rpc_provide), and only then does the handler run.  A client's
  * mistake is an error reply; the session always lives on.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,13 @@
 
 /* Wait this long for a pooled database connection before giving up. */
 #define RPC_DB_WAIT_MS	5000
+
+/*
+ * Before running again a request a read-only server refused: the time a
+ * balancer takes to stop sending connections to a demoted primary (HAProxy
+ * checking every 500 ms, down after two failures; docs/operations.md).
+ */
+#define RPC_READ_ONLY_PAUSE_MS	1000
 
 static const struct rpc_method *const rpc_groups[] = {
 	rpc_system_methods,
@@ -936,7 +944,9 @@ rpc_call_forget(struct rpc_call *call)
  * "service_interrupted" (what it did may have been saved: look before
  * doing it again), never a silent loss and never a second record; one run
  * twice that still finds the database away gets "database_read_only" or
- * "database_unavailable" (nothing was done: try again).
+ * "database_unavailable" (nothing was done: try again).  A request a
+ * read-only server refused waits RPC_READ_ONLY_PAUSE_MS before it runs
+ * again, for the balancer to notice the server is no longer the primary.
  */
 static int
 rpc_run_retrying(struct rpc_call *call)
@@ -952,7 +962,15 @@ rpc_run_retrying(struct rpc_call *call)
 		log_warning("session %lu: %s: the database went away under a request that "
 		    "committed nothing; running it once more", call->session->serial,
 		    call->method->name);
+		read_only = db_read_only(call->db);
 		rpc_call_forget(call);
+		if (read_only) {
+			struct timespec pause = { RPC_READ_ONLY_PAUSE_MS / 1000,
+			    (RPC_READ_ONLY_PAUSE_MS % 1000) * 1000000L };
+
+			while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
+				;
+		}
 		if ((rc = rpc_run(call)) == 0 || !rpc_failed_unavailable(call))
 			return rc;
 	}

@@ -190,6 +190,25 @@ def test_read_only_database_refuses_writes_and_serves_reads(daemon1, world, post
         assert named(acc, "只读后") == 1
 
 
+def test_a_write_refused_as_read_only_runs_again_after_a_pause(daemon1, world, postgres):
+    """The server is read-only for a moment (a demoted primary the balancer still sends
+    connections to): a write refused then runs again a second later, and is saved."""
+    acc, db = world["acc"], daemon1.dbname
+    with logged_in(daemon1, world["staff"][1]) as s:
+        assert "result" in submit(s, "片刻前")
+        postgres.psql(db, f'ALTER DATABASE "{db}" SET default_transaction_read_only = on')
+        try:
+            kill_backends(postgres, db)
+            t, out = in_thread(lambda: submit(s, "片刻中"))
+            wait_until("the write refused once", lambda: "running it once more" in
+                       daemon1.stderr_text(), timeout=15, interval=0.02)
+        finally:
+            postgres.psql("postgres", f'ALTER DATABASE "{db}" RESET default_transaction_read_only')
+        t.join(timeout=30)
+        assert "result" in out["reply"], out
+        assert named(acc, "片刻中") == 1
+
+
 def test_a_request_waits_out_a_short_outage(daemon1, world, postgres):
     """No connection can be made for a second and a half (a failover's gap): a request
     that comes then waits, trying again, and is answered."""
