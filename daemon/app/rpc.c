@@ -9,6 +9,7 @@
  * provided (rpc_provide), and only then does the handler run.  A client's
  * mistake is an error reply; the session always lives on.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,13 @@
 
 /* Wait this long for a pooled database connection before giving up. */
 #define RPC_DB_WAIT_MS	5000
+
+/*
+ * Before running again a request a read-only server refused: the time a
+ * balancer takes to stop sending connections to a demoted primary (HAProxy
+ * checking every 500 ms, down after two failures; docs/operations.md).
+ */
+#define RPC_READ_ONLY_PAUSE_MS	1000
 
 static const struct rpc_method *const rpc_groups[] = {
 	rpc_system_methods,
@@ -882,6 +890,102 @@ rpc_elapsed_ms(const struct timespec *t0)
 	return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* The database access the method declares, then its handler. */
+static int
+rpc_run(struct rpc_call *call)
+{
+	int rc = rpc_provide(call);
+
+	return rc == 0 ? call->method->handler(call) : rc;
+}
+
+/* Whether call failed because the database was away (or read-only) under it. */
+static bool
+rpc_failed_unavailable(const struct rpc_call *call)
+{
+	const char *reason = call->error_reason;
+
+	if (reason == NULL)
+		return false;
+	if (strcmp(reason, "database_unavailable") == 0)
+		return true;
+	/* A handler that called the database's failure internal. */
+	return strcmp(reason, "internal_error") == 0 && call->db != NULL &&
+	    db_unavailable(call->db);
+}
+
+/* Forget a failed attempt: its connection (rolled back) and its outcome. */
+static void
+rpc_call_forget(struct rpc_call *call)
+{
+	if (call->db != NULL) {
+		db_rollback(call->db);
+		db_release(call->db);
+		call->db = NULL;
+	}
+	json_decref(call->result);
+	json_decref(call->error_data);
+	json_decref(call->problems);
+	free(call->error_field);
+	free(call->error_message);
+	call->result = call->error_data = call->problems = NULL;
+	call->error_field = call->error_message = NULL;
+	call->error_reason = NULL;
+	call->error_code = 0;
+}
+
+/*
+ * Run a checked request, and run it once more when the database went away
+ * (or turned read-only: a failover) under it and nothing of it can have
+ * been committed (db_request_retryable): a read, or a write whose
+ * connection broke before its COMMIT was sent.  The rule is decided here,
+ * once, for every method (docs/design.md "Failover"); a handler knows
+ * nothing of it.  A request that fails so and cannot be run again gets
+ * "service_interrupted" (what it did may have been saved: look before
+ * doing it again), never a silent loss and never a second record; one run
+ * twice that still finds the database away gets "database_read_only" or
+ * "database_unavailable" (nothing was done: try again).  A request a
+ * read-only server refused waits RPC_READ_ONLY_PAUSE_MS before it runs
+ * again, for the balancer to notice the server is no longer the primary.
+ */
+static int
+rpc_run_retrying(struct rpc_call *call)
+{
+	bool read_only;
+	int rc;
+
+	db_request_start();
+	if ((rc = rpc_run(call)) == 0 || !rpc_failed_unavailable(call))
+		return rc;
+	/* No connection at all: db_acquire waited out its time already. */
+	if (call->db != NULL && db_request_retryable()) {
+		log_warning("session %lu: %s: the database went away under a request that "
+		    "committed nothing; running it once more", call->session->serial,
+		    call->method->name);
+		read_only = db_read_only(call->db);
+		rpc_call_forget(call);
+		if (read_only) {
+			struct timespec pause = { RPC_READ_ONLY_PAUSE_MS / 1000,
+			    (RPC_READ_ONLY_PAUSE_MS % 1000) * 1000000L };
+
+			while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
+				;
+		}
+		if ((rc = rpc_run(call)) == 0 || !rpc_failed_unavailable(call))
+			return rc;
+	}
+	read_only = call->db != NULL && db_read_only(call->db);
+	rpc_call_forget(call);
+	if (!db_request_retryable()) {
+		log_warning("session %lu: %s: the database went away after the request "
+		    "committed, or while it did: answered service_interrupted",
+		    call->session->serial, call->method->name);
+		return rpc_fail(call, RPC_UNAVAILABLE, "service_interrupted", NULL, NULL);
+	}
+	return rpc_fail(call, RPC_UNAVAILABLE,
+	    read_only ? "database_read_only" : "database_unavailable", NULL, NULL);
+}
+
 char *
 rpc_handle_line(struct session *s, const char *line, size_t len)
 {
@@ -898,9 +1002,7 @@ rpc_handle_line(struct session *s, const char *line, size_t len)
 	db_set_origin(origin);
 	rc = rpc_check_line(s, line, len, &req, &call);
 	if (rc == 0)
-		rc = rpc_provide(&call);
-	if (rc == 0)
-		rc = call.method->handler(&call);
+		rc = rpc_run_retrying(&call);
 	if (call.db != NULL) {
 		db_rollback(call.db);	/* a handler that forgot to finish */
 		db_release(call.db);

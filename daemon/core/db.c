@@ -14,7 +14,15 @@
  * (BEGIN, SET, a PREPARE: nothing of a transaction was done yet), and
  * otherwise fails with the connection marked broken, which callers turn
  * into "database_unavailable" (db_unavailable), never an internal error.
+ *
+ * A failover (docs/design.md "Failover") is the same seen from here, plus
+ * a server that refuses writes as read-only (a demoted primary): its
+ * connections are closed so that the next go through the balancer to the
+ * primary of now.  New connections back off while none can be made.  What
+ * each request did for good is kept per thread (db_request_retryable), so
+ * that the dispatcher runs again only a request that committed nothing.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -22,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "db.h"
@@ -36,6 +45,7 @@ struct db_conn {
 	bool		 pooled;
 	unsigned char	 prepared[DB_MAX_STMTS];	/* by stmt slot */
 	char		 origin[DB_ORIGIN_MAX];	/* jxjy.origin as last set here */
+	bool		 drop;		/* read-only server: close at release, reconnect */
 	char		 sqlstate[6];
 	char		 errtext[512];
 };
@@ -48,9 +58,25 @@ static struct {
 	int		 busy;
 	char		*conninfo;
 	int		 statement_timeout;
+	int		 backoff_ms;	/* after a failed connect: 0, else 100 ms doubling to DB_BACKOFF_MAX_MS */
+	struct timespec	 next_connect;	/* CLOCK_MONOTONIC: no new connection before */
 } pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .freed = PTHREAD_COND_INITIALIZER };
 
 static atomic_int next_slot = 1;
+
+/* The longest wait between two attempts to open a pooled connection. */
+#define DB_BACKOFF_MAX_MS	2000
+
+/*
+ * What the request running on this thread has done that cannot be taken
+ * back (db_request_start, db_request_retryable): a COMMIT or a statement
+ * that may write outside a transaction answered with success (committed),
+ * or sent with no answer because the connection broke (maybe committed).
+ */
+static _Thread_local struct {
+	bool	committed;
+	bool	unknown;
+} thread_request;
 
 /* db_set_origin's, for the connections this thread acquires. */
 static _Thread_local char thread_origin[DB_ORIGIN_MAX];
@@ -209,6 +235,54 @@ db_gone(struct db_conn *c)
 }
 
 /*
+ * Open a pooled connection, but not sooner than the backoff after the
+ * last failed attempt allows: while the database is away (a failover
+ * takes seconds) the requests of every session would otherwise each
+ * knock at once.  Waits at most DB_BACKOFF_MAX_MS; the wait doubles from
+ * 100 ms with each failure and is forgotten at the first success.
+ */
+static bool
+db_open_pooled(struct db_conn *c)
+{
+	struct timespec now, until;
+	long long wait_ns;
+	bool ok;
+
+	pthread_mutex_lock(&pool.lock);
+	until = pool.next_connect;
+	pthread_mutex_unlock(&pool.lock);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	wait_ns = (long long)(until.tv_sec - now.tv_sec) * 1000000000LL +
+	    (until.tv_nsec - now.tv_nsec);
+	if (wait_ns > 0) {
+		struct timespec d = { wait_ns / 1000000000LL, wait_ns % 1000000000LL };
+
+		while (nanosleep(&d, &d) != 0 && errno == EINTR)
+			;
+	}
+	ok = db_open(c, pool.conninfo, pool.statement_timeout);
+	pthread_mutex_lock(&pool.lock);
+	if (ok) {
+		if (pool.backoff_ms > 0)
+			log_warning("database: connected again");
+		pool.backoff_ms = 0;
+	} else {
+		pool.backoff_ms = pool.backoff_ms == 0 ? 100 :
+		    pool.backoff_ms * 2 > DB_BACKOFF_MAX_MS ? DB_BACKOFF_MAX_MS :
+		    pool.backoff_ms * 2;
+		clock_gettime(CLOCK_MONOTONIC, &pool.next_connect);
+		pool.next_connect.tv_sec += pool.backoff_ms / 1000;
+		pool.next_connect.tv_nsec += (long)(pool.backoff_ms % 1000) * 1000000;
+		if (pool.next_connect.tv_nsec >= 1000000000) {
+			pool.next_connect.tv_sec++;
+			pool.next_connect.tv_nsec -= 1000000000;
+		}
+	}
+	pthread_mutex_unlock(&pool.lock);
+	return ok;
+}
+
+/*
  * Before a statement: replace a pooled connection that is gone.  Returns
  * false, with the error recorded (SQLSTATE 08006), when no new one can be
  * made.  Connections outside the pool (the listener, migrations) are left
@@ -221,11 +295,11 @@ db_renew(struct db_conn *c)
 		return true;
 	if (c->pg != NULL) {
 		log_warning("database: a pooled connection was closed by the server "
-		    "(restarted?); connecting again");
+		    "(restarted, or failed over?); connecting again");
 		PQfinish(c->pg);
 		c->pg = NULL;
 	}
-	return db_open(c, pool.conninfo, pool.statement_timeout);
+	return db_open_pooled(c);
 }
 
 /*
@@ -254,7 +328,7 @@ db_idle(struct db_conn *c)
 struct db_conn *
 db_acquire(int wait_ms)
 {
-	struct timespec deadline;
+	struct timespec deadline, start;
 	struct db_conn *c = NULL;
 	int i;
 
@@ -290,10 +364,22 @@ db_acquire(int wait_ms)
 	pool.busy++;
 	pthread_mutex_unlock(&pool.lock);
 
-	/* Connecting happens outside the lock: it may take a while. */
-	if (!db_renew(c)) {
-		db_release(c);
-		return NULL;
+	/*
+	 * Connecting happens outside the lock: it may take a while.  While the
+	 * database is away (a failover takes seconds) keep trying, backing off
+	 * (db_open_pooled), until the wait is over: a request then waits out a
+	 * short outage instead of failing.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (!db_renew(c)) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >=
+		    wait_ms) {
+			db_release(c);
+			return NULL;
+		}
 	}
 	c->sqlstate[0] = c->errtext[0] = '\0';
 	db_apply_origin(c);
@@ -306,8 +392,13 @@ db_release(struct db_conn *c)
 	if (c == NULL)
 		return;
 	if (c->pg != NULL) {
-		/* Never hand on a connection inside a transaction or broken. */
-		if (PQstatus(c->pg) != CONNECTION_OK) {
+		/*
+		 * Never hand on a connection inside a transaction, broken, or to a
+		 * server that refused a write as read-only (a standby, a demoted
+		 * primary): the next one is opened through the same conninfo,
+		 * which a balancer routes to the primary of now.
+		 */
+		if (PQstatus(c->pg) != CONNECTION_OK || c->drop) {
 			PQfinish(c->pg);
 			c->pg = NULL;
 		} else if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
@@ -320,6 +411,16 @@ db_release(struct db_conn *c)
 		}
 	}
 	pthread_mutex_lock(&pool.lock);
+	if (c->drop) {
+		/* The others idle here were opened to the same read-only server. */
+		for (int i = 0; i < pool.size; i++) {
+			if (!pool.conns[i].in_use && pool.conns[i].pg != NULL) {
+				PQfinish(pool.conns[i].pg);
+				pool.conns[i].pg = NULL;
+			}
+		}
+		c->drop = false;
+	}
 	c->in_use = false;
 	pool.busy--;
 	pthread_cond_signal(&pool.freed);
@@ -338,6 +439,11 @@ db_check(struct db_conn *c, PGresult *r, const char *what)
 	}
 	db_set_error(c, r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : "08006",
 	    r ? PQresultErrorMessage(r) : PQerrorMessage(c->pg));
+	/* A broken connection may leave a result without SQLSTATE. */
+	if (c->sqlstate[0] == '\0' && PQstatus(c->pg) != CONNECTION_OK)
+		snprintf(c->sqlstate, sizeof c->sqlstate, "08006");
+	if (db_read_only(c))
+		c->drop = true;
 	/* Constraint violations are expected outcomes callers turn into replies. */
 	if (strncmp(c->sqlstate, "23", 2) == 0 || strcmp(c->sqlstate, "40001") == 0)
 		log_debug("database: %s: %s (%s)", what, c->errtext, c->sqlstate);
@@ -347,9 +453,86 @@ db_check(struct db_conn *c, PGresult *r, const char *what)
 	return NULL;
 }
 
+/* Whether the word p (len bytes) is one of words, in any case. */
+static bool
+db_word_in(const char *p, size_t len, const char *const *words)
+{
+	for (size_t i = 0; words[i] != NULL; i++) {
+		if (strlen(words[i]) == len && strncasecmp(p, words[i], len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* db.h; a word inside a quoted literal counts too, which costs a retry at most. */
+bool
+db_sql_may_write(const char *sql)
+{
+	static const char *const writes[] = { "insert", "update", "delete", "merge",
+	    "copy", "truncate", "nextval", "setval", "pg_notify", NULL };
+	/* What a statement that changes no data starts with. */
+	static const char *const reads[] = { "select", "with", "begin", "start", "rollback",
+	    "set", "show", NULL };
+	const char *p = sql;
+	bool first = true;
+
+	while (*p != '\0') {
+		size_t len;
+
+		if (!(isalnum((unsigned char)*p) || *p == '_')) {
+			p++;
+			continue;
+		}
+		len = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+		if (first && !db_word_in(p, len, reads))
+			return true;
+		first = false;
+		if (db_word_in(p, len, writes))
+			return true;
+		p += len;
+	}
+	return first;	/* no word at all: not a read we know */
+}
+
+/*
+ * Keep what the request on this thread has done for good (thread_request):
+ * sql ran on c with r its checked result (NULL: it failed), and idle says
+ * whether it was sent outside a transaction.  A COMMIT, or a statement
+ * that may write outside a transaction, that succeeded has committed; one
+ * that got no answer because the connection broke may have.  One that
+ * the server answered with an error did not: PostgreSQL rolls it back.
+ */
+static void
+db_note_sent(struct db_conn *c, const char *sql, bool idle, const PGresult *r)
+{
+	bool commit = strcasecmp(sql, "COMMIT") == 0 || strcasecmp(sql, "END") == 0;
+
+	if (!commit && !(idle && db_sql_may_write(sql)))
+		return;
+	if (r != NULL)
+		thread_request.committed = true;
+	else if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK ||
+	    strncmp(c->sqlstate, "08", 2) == 0)
+		thread_request.unknown = true;
+}
+
+void
+db_request_start(void)
+{
+	thread_request.committed = thread_request.unknown = false;
+}
+
+bool
+db_request_retryable(void)
+{
+	return !thread_request.committed && !thread_request.unknown;
+}
+
 PGresult *
 db_exec(struct db_conn *c, struct db_stmt *st, int n, const char *const *params)
 {
+	PGresult *r;
+	bool idle;
 	int slot = __atomic_load_n(&st->slot, __ATOMIC_ACQUIRE);
 	char name[64];
 
@@ -370,8 +553,8 @@ db_exec(struct db_conn *c, struct db_stmt *st, int n, const char *const *params)
 	/* The slot makes the name unique (db.h); the variable makes it readable. */
 	snprintf(name, sizeof name, "%d:%s", slot, st->name);
 	if (!c->prepared[slot]) {
-		bool idle = db_idle(c);
-		PGresult *r = db_check(c, PQprepare(c->pg, name, st->sql, 0, NULL), name);
+		idle = db_idle(c);
+		r = db_check(c, PQprepare(c->pg, name, st->sql, 0, NULL), name);
 
 		/* Preparing does nothing a second time could repeat. */
 		if (r == NULL && db_retry(c, idle))
@@ -381,7 +564,10 @@ db_exec(struct db_conn *c, struct db_stmt *st, int n, const char *const *params)
 		PQclear(r);
 		c->prepared[slot] = 1;
 	}
-	return db_check(c, PQexecPrepared(c->pg, name, n, params, NULL, NULL, 0), name);
+	idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+	r = db_check(c, PQexecPrepared(c->pg, name, n, params, NULL, NULL, 0), name);
+	db_note_sent(c, st->sql, idle, r);
+	return r;
 }
 
 /* Commands that change nothing by themselves, so may be sent again after a broken connection. */
@@ -399,10 +585,11 @@ db_exec_simple(struct db_conn *c, const char *sql)
 
 	if (!db_renew(c))
 		return NULL;
-	idle = db_idle(c);
+	idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
 	r = db_check(c, PQexec(c->pg, sql), sql);
-	if (r == NULL && db_repeatable(sql) && db_retry(c, idle))
+	if (r == NULL && db_repeatable(sql) && db_retry(c, idle && c->pooled))
 		r = db_check(c, PQexec(c->pg, sql), sql);
+	db_note_sent(c, sql, idle, r);
 	return r;
 }
 
@@ -440,7 +627,14 @@ bool
 db_unavailable(struct db_conn *c)
 {
 	return c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK ||
-	    strncmp(c->sqlstate, "08", 2) == 0 || strncmp(c->sqlstate, "57P", 3) == 0;
+	    strncmp(c->sqlstate, "08", 2) == 0 || strncmp(c->sqlstate, "57P", 3) == 0 ||
+	    db_read_only(c);
+}
+
+bool
+db_read_only(struct db_conn *c)
+{
+	return strcmp(c->sqlstate, "25006") == 0;
 }
 
 const char *

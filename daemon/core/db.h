@@ -57,8 +57,10 @@ void	db_pool_close(void);
 
 /*
  * Take a connection, opening it if needed; waits at most wait_ms for one
- * to be free.  Returns NULL when none came free in time or the database
- * cannot be reached (logged).  Give it back with db_release.
+ * to be free, and about as long again for the database to answer (trying
+ * again, backing off, while it is away: a failover).  Returns NULL when
+ * none came free in time or the database could not be reached (logged).
+ * Give it back with db_release.
  */
 struct db_conn *db_acquire(int wait_ms);
 
@@ -96,11 +98,44 @@ void	db_rollback(struct db_conn *c);
 
 /*
  * Whether the last failure on c was the database being out of reach: no
- * connection could be made, the connection broke, or the server is
- * shutting down or starting (SQLSTATE classes 08 and 57P).  A request
- * then gets "database_unavailable" (try again), not an internal error.
+ * connection could be made, the connection broke, the server is shutting
+ * down or starting (SQLSTATE classes 08 and 57P), or it refused a write as
+ * read-only (db_read_only).  A request then gets "database_unavailable"
+ * (try again), not an internal error; the dispatcher may run it once more
+ * (db_request_retryable).
  */
 bool	db_unavailable(struct db_conn *c);
+
+/*
+ * Whether the last failure on c was SQLSTATE 25006: the server is a
+ * standby, a demoted primary, or read-only by default_transaction_read_only.
+ * Such a connection is closed when released, so that the next one goes
+ * through conninfo (a balancer) to the primary of now.
+ */
+bool	db_read_only(struct db_conn *c);
+
+/*
+ * A request's record of what it did for good, for the rule "retry only
+ * what committed nothing" (docs/design.md "Failover"), kept per thread
+ * over every connection the thread uses.  db_request_start forgets it
+ * (the dispatcher calls it before each request); db_request_retryable says
+ * whether nothing of the request can have been committed since: no COMMIT
+ * and no statement that may write outside a transaction
+ * (db_sql_may_write) was answered with success or went unanswered on a
+ * broken connection.
+ */
+void	db_request_start(void);
+bool	db_request_retryable(void);
+
+/*
+ * Whether sql may change something by itself when it runs outside a
+ * transaction: anything but a SELECT or WITH (or BEGIN, START, ROLLBACK,
+ * SET, SHOW, which change no data) free of the words that write --
+ * INSERT, UPDATE (also of FOR UPDATE), DELETE, MERGE, COPY, TRUNCATE, and
+ * the functions nextval, setval and pg_notify -- may.
+ * Words, not substrings: a column updated_at is not UPDATE.
+ */
+bool	db_sql_may_write(const char *sql);
 
 /* SQLSTATE and message of the last failed call on c ("" when none). */
 const char *db_error_sqlstate(struct db_conn *c);

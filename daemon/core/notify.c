@@ -3,8 +3,10 @@
  *
  * One thread, one connection outside the pool (a pooled one could not sit
  * in LISTEN between requests).  It polls the connection's socket and a
- * stop pipe; a broken connection is closed and made again after
- * NOTIFY_RETRY_SECONDS, checking the stop pipe meanwhile.
+ * stop pipe; a broken connection is closed and made again, first after
+ * NOTIFY_RETRY_FIRST_MS and then twice as long each time up to
+ * NOTIFY_RETRY_MAX_MS (a failover takes seconds; a database down for long
+ * is not knocked at more than that), checking the stop pipe meanwhile.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +28,8 @@
 #include "sessions.h"
 #include "xmalloc.h"
 
-#define NOTIFY_RETRY_SECONDS	5
+#define NOTIFY_RETRY_FIRST_MS	250
+#define NOTIFY_RETRY_MAX_MS	5000
 
 static pthread_once_t instance_once = PTHREAD_ONCE_INIT;
 static char instance[17];
@@ -122,11 +125,15 @@ notify_wait_stop(int fd, int ms)
 }
 
 /*
- * Catch up with the password changes made while this daemon was not
- * listening (notices sent then are lost): end each logged-in session
- * whose account's password changed after the session logged in
- * (accounts.password_changed_at, schema 007).  Run after LISTEN, so that a
- * change is either seen here or heard as a notice.  The database's clock
+ * Catch up with what was said while this daemon was not listening
+ * (notices sent then are lost), so that each "end" notice is safe to miss:
+ * end each logged-in session whose account's password changed after the
+ * session logged in (accounts.password_changed_at, schema 007), and every
+ * session of an account that is no longer active (disabled when another
+ * application for its ID number was approved, or by hand).  Run after
+ * LISTEN, so that a change is either seen here or heard as a notice.
+ * ("changed" notices are hints: a screen shows the change at its next
+ * read.)  The database's clock
  * is turned into this host's with the offset between the two measured by
  * the same statement, so a skewed clock does not end a session that
  * logged in after the change.  Returns the sessions ended, -1 on a
@@ -137,8 +144,9 @@ notify_reconcile(struct db_conn *c)
 {
 	DB_STMT(notify_changed_passwords,
 	    "SELECT id, extract(epoch FROM password_changed_at),"
-	    " extract(epoch FROM clock_timestamp())"
-	    " FROM accounts WHERE id = ANY($1::bigint[]) AND password_changed_at IS NOT NULL");
+	    " extract(epoch FROM clock_timestamp()), state <> 'active'"
+	    " FROM accounts WHERE id = ANY($1::bigint[])"
+	    "  AND (password_changed_at IS NOT NULL OR state <> 'active')");
 	struct timespec now;
 	int64_t *ids;
 	size_t n = sessions_logged_in_accounts(&ids), len = 3;
@@ -171,9 +179,17 @@ notify_reconcile(struct db_conn *c)
 		double changed = strtod(PQgetvalue(res, i, 1), NULL);
 		double offset = strtod(PQgetvalue(res, i, 2), NULL) -
 		    ((double)now.tv_sec + (double)now.tv_nsec / 1e9);
-		int k = sessions_end_account_before((int64_t)account,
-		    changed - offset);
+		int k;
 
+		if (strcmp(PQgetvalue(res, i, 3), "t") == 0) {
+			k = sessions_end_account((int64_t)account, NULL);
+			if (k > 0)
+				log_info("notify: account %lld stopped being active while this "
+				    "jxjyd was not listening; sessions ended here: %d", account, k);
+			ended += k;
+			continue;
+		}
+		k = sessions_end_account_before((int64_t)account, changed - offset);
 		if (k > 0)
 			log_info("notify: account %lld changed its password while this jxjyd "
 			    "was not listening; sessions ended here: %d", account, k);
@@ -207,6 +223,7 @@ notify_thread(void *arg)
 {
 	struct db_conn *c = NULL;
 	bool lost = false;
+	int retry_ms = NOTIFY_RETRY_FIRST_MS;
 
 	(void)arg;
 	for (;;) {
@@ -218,13 +235,16 @@ notify_thread(void *arg)
 				if (!lost)
 					log_warning("notify: not listening to other jxjyd; a "
 					    "password changed there does not end sessions here "
-					    "until the database answers again (retrying every "
-					    "%d s)", NOTIFY_RETRY_SECONDS);
+					    "until the database answers again (retrying, at "
+					    "most every %d s)", NOTIFY_RETRY_MAX_MS / 1000);
 				lost = true;
-				if (notify_wait_stop(-1, NOTIFY_RETRY_SECONDS * 1000))
+				if (notify_wait_stop(-1, retry_ms))
 					break;
+				retry_ms = retry_ms * 2 > NOTIFY_RETRY_MAX_MS ? NOTIFY_RETRY_MAX_MS :
+				    retry_ms * 2;
 				continue;
 			}
+			retry_ms = NOTIFY_RETRY_FIRST_MS;
 			if (lost)
 				log_warning("notify: hearing other jxjyd again");
 			else

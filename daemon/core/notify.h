@@ -12,10 +12,13 @@
  *
  * A notice is delivered only to connections listening when it is
  * committed: while the listening connection is down (PostgreSQL
- * restarting) the thread says so in the log and connects again every few
- * seconds; notices sent meanwhile are lost, so after LISTENing again it
+ * restarting, failing over) the thread says so in the log and connects
+ * again, after 250 ms, doubling up to 5 s; notices sent meanwhile are
+ * lost, so after LISTENing again it
  * reconciles: every session logged in here before its account's last
- * password change (accounts.password_changed_at) is ended.
+ * password change (accounts.password_changed_at) is ended, and every
+ * session of an account no longer active (its "end" notice, sent when an
+ * approved claim disables it, was lost too).
  *
  * The same channel carries "changed ACCOUNT KIND ID STATE ORIGIN NAME",
  * sent by the triggers of schema/008 when a record of ACCOUNT changes
