@@ -16,6 +16,7 @@ import os
 import subprocess
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -95,6 +96,19 @@ def wait_waiting(postgres, dbname):
                 f"AND datname = '{dbname}'").strip() != "0", timeout=15)
 
 
+@contextmanager
+def demoted(postgres, dbname):
+    """As a demoted primary: every connection made meanwhile is read-only (the daemons'
+    open ones are killed first); writable again at the end, for new connections."""
+    postgres.psql(dbname, f'ALTER DATABASE "{dbname}" SET default_transaction_read_only = on')
+    try:
+        kill_backends(postgres, dbname)
+        yield
+    finally:
+        postgres.psql("postgres",
+                      f'ALTER DATABASE "{dbname}" RESET default_transaction_read_only')
+
+
 def in_thread(fn):
     out = {}
     t = threading.Thread(target=lambda: out.setdefault("reply", fn()))
@@ -172,17 +186,12 @@ def test_read_only_database_refuses_writes_and_serves_reads(daemon1, world, post
     acc, db = world["acc"], daemon1.dbname
     with logged_in(daemon1, world["staff"][1]) as s:
         assert "result" in submit(s, "只读前")
-        # A demoted primary: every new connection is read-only.
-        postgres.psql(db, f'ALTER DATABASE "{db}" SET default_transaction_read_only = on')
-        try:
-            kill_backends(postgres, db)
+        with demoted(postgres, db):
             err = expect_error(submit(s, "只读中"), UNAVAILABLE, "database_read_only")
             assert "只能查看" in err["message"]
             assert named(acc, "只读中") == 0
             titles = [i["title"] for i in s.result("declaration.list", {})["items"]]
             assert "只读前" in titles
-        finally:
-            postgres.psql("postgres", f'ALTER DATABASE "{db}" RESET default_transaction_read_only')
         # The connections open are still read-only ones; the first write drops them and
         # is run again on a new connection, to the writable server.
         r = submit(s, "只读后")
@@ -196,14 +205,10 @@ def test_a_write_refused_as_read_only_runs_again_after_a_pause(daemon1, world, p
     acc, db = world["acc"], daemon1.dbname
     with logged_in(daemon1, world["staff"][1]) as s:
         assert "result" in submit(s, "片刻前")
-        postgres.psql(db, f'ALTER DATABASE "{db}" SET default_transaction_read_only = on')
-        try:
-            kill_backends(postgres, db)
+        with demoted(postgres, db):
             t, out = in_thread(lambda: submit(s, "片刻中"))
             wait_until("the write refused once", lambda: "running it once more" in
                        daemon1.stderr_text(), timeout=15, interval=0.02)
-        finally:
-            postgres.psql("postgres", f'ALTER DATABASE "{db}" RESET default_transaction_read_only')
         t.join(timeout=30)
         assert "result" in out["reply"], out
         assert named(acc, "片刻中") == 1
