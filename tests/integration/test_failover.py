@@ -82,11 +82,12 @@ class Locker:
         self.p.wait(timeout=30)
 
 
-def kill_backends(postgres, dbname, when=""):
-    """Terminate the daemons' connections to dbname (the listener's too)."""
-    return postgres.psql("postgres", "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                 f"WHERE datname = '{dbname}' AND pid <> pg_backend_pid() "
-                                 f"AND application_name <> 'failover locker' {when}")
+def kill_backends(postgres, dbname):
+    """Terminate the daemons' connections to dbname (the listener's too), and wait until
+    their backends have exited (else the daemon may still use one for a moment)."""
+    return postgres.psql("postgres", "SELECT count(pg_terminate_backend(pid, 10000)) "
+                         f"FROM pg_stat_activity WHERE datname = '{dbname}' "
+                         "AND pid <> pg_backend_pid() AND application_name <> 'failover locker'")
 
 
 def wait_waiting(postgres, dbname):
