@@ -16,6 +16,7 @@ import os
 import subprocess
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -81,11 +82,12 @@ class Locker:
         self.p.wait(timeout=30)
 
 
-def kill_backends(postgres, dbname, when=""):
-    """Terminate the daemons' connections to dbname (the listener's too)."""
-    return postgres.psql("postgres", "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                 f"WHERE datname = '{dbname}' AND pid <> pg_backend_pid() "
-                                 f"AND application_name <> 'failover locker' {when}")
+def kill_backends(postgres, dbname):
+    """Terminate the daemons' connections to dbname (the listener's too), and wait until
+    their backends have exited (else the daemon may still use one for a moment)."""
+    return postgres.psql("postgres", "SELECT count(pg_terminate_backend(pid, 10000)) "
+                         f"FROM pg_stat_activity WHERE datname = '{dbname}' "
+                         "AND pid <> pg_backend_pid() AND application_name <> 'failover locker'")
 
 
 def wait_waiting(postgres, dbname):
@@ -93,6 +95,19 @@ def wait_waiting(postgres, dbname):
     wait_until("a statement waits for the lock", lambda: postgres.psql(
         dbname, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                 f"AND datname = '{dbname}'").strip() != "0", timeout=15)
+
+
+@contextmanager
+def demoted(postgres, dbname):
+    """As a demoted primary: every connection made meanwhile is read-only (the daemons'
+    open ones are killed first); writable again at the end, for new connections."""
+    postgres.psql(dbname, f'ALTER DATABASE "{dbname}" SET default_transaction_read_only = on')
+    try:
+        kill_backends(postgres, dbname)
+        yield
+    finally:
+        postgres.psql("postgres",
+                      f'ALTER DATABASE "{dbname}" RESET default_transaction_read_only')
 
 
 def in_thread(fn):
@@ -172,17 +187,12 @@ def test_read_only_database_refuses_writes_and_serves_reads(daemon1, world, post
     acc, db = world["acc"], daemon1.dbname
     with logged_in(daemon1, world["staff"][1]) as s:
         assert "result" in submit(s, "只读前")
-        # A demoted primary: every new connection is read-only.
-        postgres.psql(db, f'ALTER DATABASE "{db}" SET default_transaction_read_only = on')
-        try:
-            kill_backends(postgres, db)
+        with demoted(postgres, db):
             err = expect_error(submit(s, "只读中"), UNAVAILABLE, "database_read_only")
             assert "只能查看" in err["message"]
             assert named(acc, "只读中") == 0
             titles = [i["title"] for i in s.result("declaration.list", {})["items"]]
             assert "只读前" in titles
-        finally:
-            postgres.psql("postgres", f'ALTER DATABASE "{db}" RESET default_transaction_read_only')
         # The connections open are still read-only ones; the first write drops them and
         # is run again on a new connection, to the writable server.
         r = submit(s, "只读后")
@@ -196,14 +206,10 @@ def test_a_write_refused_as_read_only_runs_again_after_a_pause(daemon1, world, p
     acc, db = world["acc"], daemon1.dbname
     with logged_in(daemon1, world["staff"][1]) as s:
         assert "result" in submit(s, "片刻前")
-        postgres.psql(db, f'ALTER DATABASE "{db}" SET default_transaction_read_only = on')
-        try:
-            kill_backends(postgres, db)
+        with demoted(postgres, db):
             t, out = in_thread(lambda: submit(s, "片刻中"))
             wait_until("the write refused once", lambda: "running it once more" in
                        daemon1.stderr_text(), timeout=15, interval=0.02)
-        finally:
-            postgres.psql("postgres", f'ALTER DATABASE "{db}" RESET default_transaction_read_only')
         t.join(timeout=30)
         assert "result" in out["reply"], out
         assert named(acc, "片刻中") == 1
