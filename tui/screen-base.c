@@ -29,16 +29,18 @@ struct base {
 };
 
 enum base_column { BASE_NAME, BASE_FORM, BASE_START, BASE_STATE, BASE_ROWS, BASE_BAD,
-	BASE_UNCLAIMED };
+	BASE_UNCLAIMED, BASE_APPROVED };
 
 static const struct queue_column base_columns[] = {
 	[BASE_NAME] = { N_("Class"), 8, 0, false },
-	[BASE_FORM] = { N_("Learning form"), 6, 10, false },
+	/* Short English headings, so that 80 columns leave the class's name room. */
+	[BASE_FORM] = { N_("Form"), 6, 10, false },
 	[BASE_START] = { N_("Start date"), 10, 10, false },
 	[BASE_STATE] = { N_("State"), 4, 8, false },
 	[BASE_ROWS] = { N_("Rows"), 4, 6, true },
 	[BASE_BAD] = { N_("Bad rows"), 4, 6, true },
-	[BASE_UNCLAIMED] = { N_("Unregistered"), 4, 6, true },
+	[BASE_UNCLAIMED] = { N_("Unclaimed"), 4, 6, true },
+	[BASE_APPROVED] = { N_("Passed"), 5, 11, true },
 };
 
 char *
@@ -92,6 +94,27 @@ base_paint_head(struct queue *q)
 		ui_message_line(b->forms_error, true);
 }
 
+/*
+ * The report's records as the units decided them: approved of all, "5/9";
+ * marked when one was rejected (the roster says whose and why).  Empty
+ * for a class not reported.
+ */
+static char *
+base_records_cell(json_t *item, enum ui_style *style)
+{
+	json_t *records = json_object_get(item, "records");
+	json_int_t approved = json_integer_value(json_object_get(records, "approved"));
+	json_int_t all = approved + json_integer_value(json_object_get(records, "pending")) +
+	    json_integer_value(json_object_get(records, "rejected"));
+
+	if (strcmp(app_json_str(item, "state"), "reported") != 0)
+		return xstrdup("");
+	if (all > approved + json_integer_value(json_object_get(records, "pending")) &&
+	    *style != UI_SELECTED)
+		*style = UI_ERROR;
+	return xasprintf("%lld/%lld", (long long)approved, (long long)all);
+}
+
 static char *
 base_cell(struct queue *q, json_t *item, size_t col, int width, enum ui_style *style)
 {
@@ -117,9 +140,11 @@ base_cell(struct queue *q, json_t *item, size_t col, int width, enum ui_style *s
 		if (n > 0 && *style != UI_SELECTED)
 			*style = UI_ERROR;
 		return xasprintf("%lld", (long long)n);
-	default:
+	case BASE_UNCLAIMED:
 		return xasprintf("%lld", (long long)json_integer_value(json_object_get(roster,
 		    "unclaimed")));
+	default:
+		return base_records_cell(item, style);
 	}
 }
 

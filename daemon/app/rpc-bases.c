@@ -55,8 +55,12 @@
 	"   AND r.problem IS NULL AND r.account_id IS NULL)," \
 	" (SELECT a.name FROM base_class_attachments a WHERE a.class_id = c.id)," \
 	" (SELECT a.size FROM base_class_attachments a WHERE a.class_id = c.id)," \
+	" (SELECT count(*) FILTER (WHERE d.state = 'pending') || ' ' ||" \
+	"   count(*) FILTER (WHERE d.state = 'approved') || ' ' ||" \
+	"   count(*) FILTER (WHERE d.state = 'rejected')" \
+	"   FROM declarations d WHERE d.class_id = c.id)," \
 	" c.created_at::text"
-#define CLASS_NCOLUMNS	20
+#define CLASS_NCOLUMNS	21	/* the last, created_at, is the page's cursor */
 #define CLASS_FROM \
 	" FROM base_classes c JOIN learning_forms f ON f.id = c.form_id"
 
@@ -69,11 +73,14 @@ class_row(const struct rpc_call *call, const PGresult *res, int r)
 	const char *form_name = english && !PQgetisnull(res, r, 4) ?
 	    PQgetvalue(res, r, 4) : PQgetvalue(res, r, 3);
 
+	long long pending = 0, approved = 0, rejected = 0;
+
+	sscanf(PQgetvalue(res, r, 19), "%lld %lld %lld", &pending, &approved, &rejected);
 	if (!PQgetisnull(res, r, 17))
 		attachment = json_pack("{s:s, s:I}", "name", PQgetvalue(res, r, 17),
 		    "size", (json_int_t)strtoll(PQgetvalue(res, r, 18), NULL, 10));
 	return json_pack("{s:I, s:s, s:{s:s, s:s}, s:o, s:s, s:s, s:i, s:s, s:s, s:s, s:i,"
-	    " s:s, s:o, s:{s:I, s:I, s:I}, s:o}",
+	    " s:s, s:o, s:{s:I, s:I, s:I}, s:o, s:{s:I, s:I, s:I}}",
 	    "id", (json_int_t)strtoll(PQgetvalue(res, r, 0), NULL, 10),
 	    "name", PQgetvalue(res, r, 1),
 	    "form", "code", PQgetvalue(res, r, 2), "name", form_name,
@@ -88,7 +95,9 @@ class_row(const struct rpc_call *call, const PGresult *res, int r)
 	    "roster", "rows", (json_int_t)strtoll(PQgetvalue(res, r, 14), NULL, 10),
 	    "bad", (json_int_t)strtoll(PQgetvalue(res, r, 15), NULL, 10),
 	    "unclaimed", (json_int_t)strtoll(PQgetvalue(res, r, 16), NULL, 10),
-	    "attachment", attachment);
+	    "attachment", attachment,
+	    "records", "pending", (json_int_t)pending, "approved", (json_int_t)approved,
+	    "rejected", (json_int_t)rejected);
 }
 
 /*

@@ -178,6 +178,8 @@ def test_import_fix_report_approve_and_the_person_sees_it(bdaemon, world, tui, t
     assert "待审核" in t.line_with("孙端测") and "待审核" in t.line_with("钱端测")
     t.keys("Escape")
     t.wait("基地班次管理", "护理新进展培训班")
+    # The list counts the report's records the units approved, of all: none yet.
+    assert t.line_with("护理新进展培训班").rstrip().endswith("0/2")
     # g: the class document back, byte for byte.
     t.keys("g")
     t.wait("下载")
@@ -204,7 +206,11 @@ def test_import_fix_report_approve_and_the_person_sees_it(bdaemon, world, tui, t
     state = world.value(f"SELECT state FROM declarations WHERE account_id = {aid}")
     assert state == "approved"
 
-    # The base opens the roster again: the row approved, the other still waiting.
+    # The base's list, read again, counts the approval; then the roster again: the row
+    # approved, the other still waiting.
+    t.keys("F5")
+    t.term.wait_for(lambda text: re.search(r"护理新进展培训班.*\b1/2 *$", text, re.M),
+                    what="1/2 approved on the class's line")
     t.keys("Enter")
     t.wait("班次名单", "已报送 · 2 人", "审核通过")
     assert "审核通过" in t.line_with("孙端测") and "待审核" in t.line_with("钱端测")

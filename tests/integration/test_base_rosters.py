@@ -272,13 +272,23 @@ def test_a_reported_rows_record_state_is_on_the_roster(rdaemon, rsite):
             "year": NOW - 1, "amount": 6})
         s.result("roster.add", {"class_id": made["id"], "rows": [
             {"id_number": zhang, "name": "张护士"}, {"id_number": stranger, "name": "未注册"}]})
-        version = s.result("class.get", {"id": made["id"]})["version"]
-        s.result("class.report", {"id": made["id"], "version": version})
+        got = s.result("class.get", {"id": made["id"]})
+        assert got["records"] == {"pending": 0, "approved": 0, "rejected": 0}
+        s.result("class.report", {"id": made["id"], "version": got["version"]})
         rows = s.result("roster.list", {"class_id": made["id"]})["items"]
         assert (rows[0]["record"]["state"], rows[0]["record"]["state_label"]) == \
             ("pending", "待审核")   # base_reports.review = "unit", the default
         assert rows[0]["record"]["id"] == rows[0]["declaration_id"] is not None
         assert rows[1]["record"] is None and rows[1]["claimed"] is False
+        # The base's list counts the report's records by state, as the units decide them.
+        listed = {c["id"]: c for c in s.result("class.list")["items"]}[made["id"]]
+        assert listed["records"] == {"pending": 1, "approved": 0, "rejected": 0}
+        _, admin = rsite["acc"].add_admin("RSU", "名单单位管理员")
+        with logged_in(rdaemon, admin) as adm:
+            r = adm.result("review.approve_declarations", {"ids": [rows[0]["declaration_id"]]})
+            assert r["results"][0]["ok"], r
+        assert s.result("class.get", {"id": made["id"]})["records"] == \
+            {"pending": 0, "approved": 1, "rejected": 0}
 
 
 def test_a_roster_file_sent_to_the_inbox(rdaemon, rsite, tmp_path):
