@@ -349,11 +349,19 @@ db_acquire(int wait_ms)
 			return NULL;
 		}
 	}
-	/* Prefer a connection that is already open. */
+	/*
+	 * Prefer a connection that is already open, and of those the one that
+	 * has this thread's origin already (the one this session used last,
+	 * while it is free): db_apply_origin then saves a round trip.
+	 */
 	for (i = 0; i < pool.size; i++) {
 		if (!pool.conns[i].in_use && pool.conns[i].pg != NULL) {
-			c = &pool.conns[i];
-			break;
+			if (c == NULL)
+				c = &pool.conns[i];
+			if (strcmp(pool.conns[i].origin, thread_origin) == 0) {
+				c = &pool.conns[i];
+				break;
+			}
 		}
 	}
 	for (i = 0; c == NULL && i < pool.size; i++) {
