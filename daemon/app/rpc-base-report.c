@@ -156,6 +156,20 @@ report_class_decided(struct rpc_call *call, const char *id)
 }
 
 /*
+ * Commit the caller's transaction, whose last statement gave res: res, or
+ * NULL with res freed and the call failed when the commit did not happen.
+ */
+static PGresult *
+report_commit(struct rpc_call *call, PGresult *res)
+{
+	if (db_commit(call->db))
+		return res;
+	PQclear(res);
+	rpc_fail_internal(call, db_error_text(call->db));
+	return NULL;
+}
+
+/*
  * Begin the transaction of a change of class id (its parameter field) by
  * the caller: the class locked and read into *c, in state (else
  * state_changed).  Returns 0, or -1 after rpc_fail; either way the caller
@@ -371,11 +385,8 @@ report_class(struct rpc_call *call)
 	const char *params[5] = { id_text, actor, version_text, c.credit_hours, record_state };
 	if ((res = rpc_exec_one(call, call->db, &report_stmt, 5, params)) == NULL)
 		goto out;
-	if (!db_commit(call->db)) {
-		PQclear(res);
-		rpc_fail_internal(call, db_error_text(call->db));
+	if ((res = report_commit(call, res)) == NULL)
 		goto out;
-	}
 	call->result = json_pack("{s:I, s:s, s:o, s:o, s:o, s:s}", "id", (json_int_t)id,
 	    "state", "reported", "version", rpc_column_integer(res, 0, 0),
 	    "records", rpc_column_integer(res, 0, 1), "unclaimed", rpc_column_integer(res, 0, 2),
@@ -484,11 +495,8 @@ report_withdraw_class(struct rpc_call *call)
 	const char *params[3] = { id_text, actor, records };
 	if ((res = rpc_exec_one(call, call->db, &report_withdrawn_stmt, 3, params)) == NULL)
 		goto out;
-	if (!db_commit(call->db)) {
-		PQclear(res);
-		rpc_fail_internal(call, db_error_text(call->db));
+	if ((res = report_commit(call, res)) == NULL)
 		goto out;
-	}
 	call->result = json_pack("{s:I, s:s, s:o, s:I}", "id", (json_int_t)id,
 	    "state", "withdrawn", "version", rpc_column_integer(res, 0, 0),
 	    "records", (json_int_t)taken);
@@ -587,11 +595,8 @@ report_change_row(struct rpc_call *call)
 	const char *params[6] = { row_text, amount, c.credit_hours, actor, reason, old };
 	if ((res = rpc_exec_one(call, call->db, &report_row_change_stmt, 6, params)) == NULL)
 		goto out;
-	if (!db_commit(call->db)) {
-		PQclear(res);
-		rpc_fail_internal(call, db_error_text(call->db));
+	if ((res = report_commit(call, res)) == NULL)
 		goto out;
-	}
 	call->result = json_pack("{s:I, s:s, s:o}", "row_id", (json_int_t)row_id,
 	    "amount", amount, "declaration_id", rpc_column_integer(res, 0, 0));
 	PQclear(res);
@@ -724,11 +729,8 @@ report_withdraw_rows(struct rpc_call *call)
 		rpc_fail(call, RPC_CONFLICT, "report_class_decided", "row_ids", NULL);
 		goto out;
 	}
-	if (!db_commit(call->db)) {
-		PQclear(res);
-		rpc_fail_internal(call, db_error_text(call->db));
+	if ((res = report_commit(call, res)) == NULL)
 		goto out;
-	}
 	call->result = json_pack("{s:I, s:o, s:I}", "class_id", (json_int_t)class_id,
 	    "withdrawn", rpc_column_integer(res, 0, 0),
 	    "records", (json_int_t)taken);

@@ -314,10 +314,9 @@ class_input_check(struct rpc_call *call, struct class_input *in)
 {
 	enum lang lang = call->session->lang;
 	const char *name = rpc_param_text(call, "name"), *form = rpc_param_text(call, "form");
-	json_t *fields = json_object_get(call->params, "fields"), *empty = NULL, *checked;
+	json_t *fields = json_object_get(call->params, "fields");
 	json_t *amount = json_object_get(call->params, "amount"), *allowed;
 	const struct form_set *set;
-	struct form_problems problems;
 	long long year = 0;
 	int now = db_year_now(), first = now - call->cfg->decl_years_back;
 	bool dates = true;
@@ -374,23 +373,7 @@ class_input_check(struct rpc_call *call, struct class_input *in)
 	}
 	if (in->entry == NULL)
 		return 0;
-	if (fields == NULL || json_is_null(fields))
-		fields = empty = json_object();
-	checked = forms_check_fields(in->entry->definition, fields, lang == LANG_EN, &problems);
-	json_decref(empty);
-	for (size_t i = 0; i < problems.n; i++) {
-		const struct form_problem *p = &problems.v[i];
-
-		rpc_problem_sentence(call, p->reason, p->sentence, p->field, p->label != NULL ? p->label :
-		    message_field(lang, "fields"), p->arg);
-	}
-	form_problems_free(&problems);
-	if (checked != NULL) {
-		in->fields = json_dumps(checked, JSON_COMPACT);
-		json_decref(checked);
-		if (in->fields == NULL)
-			abort();	/* only on allocation failure */
-	}
+	in->fields = rpc_form_fields(call, in->entry->definition, fields);
 	return 0;
 }
 

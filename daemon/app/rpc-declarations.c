@@ -182,24 +182,6 @@ decl_input_free(struct decl_input *in)
 }
 
 /*
- * Note a problem of a person's declaration: reason its word, sentence the
- * message that says it (a format taking arg), label the name of its field
- * for people (NULL: the field's own label, message_field).
- */
-static void
-decl_problem(struct rpc_call *call, const char *reason, const char *sentence,
-    const char *field, const char *label, const char *arg)
-{
-	char *text = xasprintf(message_get(call->session->lang, sentence), arg);
-
-	rpc_problem(call, reason, field, text);
-	free(text);
-	if (label != NULL)
-		json_object_set_new(json_array_get(call->problems, rpc_problems(call) - 1),
-		    "label", json_string(label));
-}
-
-/*
  * The year parameter within the configured window: true, or false with the
  * problem noted (rpc_problem; data.min and data.max give the window).
  */
@@ -213,7 +195,7 @@ decl_year_ok(struct rpc_call *call, long long year)
 		return true;
 	snprintf(range, sizeof range, "%d %s %d", first,
 	    message_get(call->session->lang, "and"), now);
-	decl_problem(call, "year_invalid", "year_invalid", "year", NULL, range);
+	rpc_problem_sentence(call, "year_invalid", "year_invalid", "year", NULL, range);
 	if (call->error_data == NULL)
 		call->error_data = json_pack("{s:i, s:i}", "min", first, "max", now);
 	return false;
@@ -235,12 +217,12 @@ decl_input_attachment(struct rpc_call *call, const json_t *definition, struct de
 	if (token == NULL)
 		return;
 	if (upload_ready(call->session, token, &in->upload) != 0) {
-		decl_problem(call, "attachment_token_invalid", "attachment_token_invalid",
+		rpc_problem_sentence(call, "attachment_token_invalid", "attachment_token_invalid",
 		    "attachment_token", message_field(lang, "attachment_token"), NULL);
 		return;
 	}
 	if (rule != NULL && strcmp(rule, "none") == 0) {
-		decl_problem(call, "attachment_not_allowed", "attachment_not_allowed",
+		rpc_problem_sentence(call, "attachment_not_allowed", "attachment_not_allowed",
 		    "attachment_token", message_field(lang, "attachment_token"), NULL);
 		return;
 	}
@@ -278,10 +260,8 @@ static int
 decl_input_parse(struct rpc_call *call, const struct form_set *set, struct decl_input *in)
 {
 	const char *form = rpc_param_string(call, "form");
-	json_t *fields = json_object_get(call->params, "fields"), *empty = NULL, *checked;
+	json_t *fields = json_object_get(call->params, "fields");
 	json_t *amount = json_object_get(call->params, "amount"), *plain;
-	enum lang lang = call->session->lang;
-	struct form_problems problems;
 	long long year = 0;
 	char max[16];
 	double value;
@@ -306,33 +286,17 @@ decl_input_parse(struct rpc_call *call, const struct form_set *set, struct decl_
 		const char *what = rpc_label(call, "counts",
 		    json_string_value(json_object_get(in->entry->definition, "counts")));
 
-		decl_problem(call, "field_required", "field_required_fill", "amount", what, what);
+		rpc_problem_sentence(call, "field_required", "field_required_fill", "amount", what, what);
 	} else {
 		if (forms_decimal(plain, 2, in->amount, sizeof in->amount))
 			value = strtod(in->amount, NULL);
 		if (value <= 0 || value > DECL_AMOUNT_MAX) {
 			snprintf(max, sizeof max, "%d", DECL_AMOUNT_MAX);
-			decl_problem(call, "amount_invalid", "amount_invalid", "amount", NULL, max);
+			rpc_problem_sentence(call, "amount_invalid", "amount_invalid", "amount", NULL, max);
 		}
 	}
 	json_decref(plain);
-	if (fields == NULL || json_is_null(fields))
-		fields = empty = json_object();
-	checked = forms_check_fields(in->entry->definition, fields, lang == LANG_EN, &problems);
-	json_decref(empty);
-	for (size_t i = 0; i < problems.n; i++) {
-		const struct form_problem *p = &problems.v[i];
-
-		decl_problem(call, p->reason, p->sentence, p->field, p->label != NULL ? p->label :
-		    message_field(lang, "fields"), p->arg);
-	}
-	form_problems_free(&problems);
-	if (checked != NULL) {
-		in->fields = json_dumps(checked, JSON_COMPACT);
-		json_decref(checked);
-		if (in->fields == NULL)
-			abort();	/* only on allocation failure */
-	}
+	in->fields = rpc_form_fields(call, in->entry->definition, fields);
 	decl_input_attachment(call, in->entry->definition, in);
 	return 0;
 }
@@ -662,7 +626,7 @@ decl_store(struct rpc_call *call, bool submit)
 	if (submit && decl_attachment_required(in.entry->definition) && !in.has_upload &&
 	    !(has_id && draft.has_attachment && !in.remove_attachment) &&
 	    rpc_param_string(call, "attachment_token") == NULL)
-		decl_problem(call, "attachment_required", "attachment_required",
+		rpc_problem_sentence(call, "attachment_required", "attachment_required",
 		    "attachment_token", message_field(s->lang, "attachment_token"), NULL);
 	/* Every mistake of the form in one reply. */
 	if (rpc_fail_problems(call, RPC_INVALID_INPUT) != 0)
@@ -755,7 +719,7 @@ decl_submit(struct rpc_call *call)
 	if (decl_attachment_required(draft.definition) && !in.has_upload &&
 	    !(draft.has_attachment && !in.remove_attachment) &&
 	    rpc_param_string(call, "attachment_token") == NULL)
-		decl_problem(call, "attachment_required", "attachment_required",
+		rpc_problem_sentence(call, "attachment_required", "attachment_required",
 		    "attachment_token", message_field(s->lang, "attachment_token"), NULL);
 	if (rpc_fail_problems(call, RPC_INVALID_INPUT) != 0)
 		goto out;

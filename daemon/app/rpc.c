@@ -20,6 +20,7 @@
 #include "admins.h"
 #include "config.h"
 #include "db.h"
+#include "forms.h"
 #include "log.h"
 #include "messages.h"
 #include "notify.h"
@@ -145,6 +146,34 @@ rpc_problem_sentence(struct rpc_call *call, const char *reason, const char *sent
 	if (label != NULL)
 		json_object_set_new(json_array_get(call->problems, rpc_problems(call) - 1),
 		    "label", json_string(label));
+}
+
+char *
+rpc_form_fields(struct rpc_call *call, const json_t *definition, json_t *fields)
+{
+	enum lang lang = call->session->lang;
+	struct form_problems problems;
+	json_t *empty = NULL, *checked;
+	char *text = NULL;
+
+	if (fields == NULL || json_is_null(fields))
+		fields = empty = json_object();
+	checked = forms_check_fields(definition, fields, lang == LANG_EN, &problems);
+	json_decref(empty);
+	for (size_t i = 0; i < problems.n; i++) {
+		const struct form_problem *p = &problems.v[i];
+
+		rpc_problem_sentence(call, p->reason, p->sentence, p->field,
+		    p->label != NULL ? p->label : message_field(lang, "fields"), p->arg);
+	}
+	form_problems_free(&problems);
+	if (checked != NULL) {
+		text = json_dumps(checked, JSON_COMPACT);
+		json_decref(checked);
+		if (text == NULL)
+			abort();	/* only on allocation failure */
+	}
+	return text;
 }
 
 void

@@ -224,6 +224,13 @@ void	rpc_problem_format(struct rpc_call *call, const char *reason, const char *f
  * word, sentence the message key that says it (a format taking arg), label
  * the field's name for people (NULL: the field's own label).
  */
+/*
+ * A learning form's own fields (forms_check_fields of definition; fields
+ * may be absent): every problem noted with its sentence and label; returns
+ * the checked fields as compact JSON text (caller frees), NULL when there
+ * were problems.
+ */
+char	*rpc_form_fields(struct rpc_call *call, const json_t *definition, json_t *fields);
 void	rpc_problem_sentence(struct rpc_call *call, const char *reason, const char *sentence,
 	    const char *field, const char *label, const char *arg);
 
