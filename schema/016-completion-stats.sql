@@ -441,6 +441,9 @@ BEGIN
 	FROM person_year p JOIN accounts a ON a.id = p.account_id
 	WHERE a.state = 'active' AND a.role = 'staff'
 	GROUP BY p.year, a.unit_code, COALESCE(a.department_id, 0);
+	-- Statistics now: the recomputes' plans read them (a fresh table's make a join of
+	-- person_year with accounts a nested loop over millions of rows).
+	ANALYZE person_year, completion_stats;
 	RETURN n;
 END
 $$;
