@@ -101,17 +101,7 @@ CREATE TABLE completion_stats (
 -- Changes to completion_stats not yet folded, appended by the triggers.  No key and no
 -- index: rows are only appended, and read and deleted whole by the fold, so concurrent
 -- submits share nothing here but the heap's free pages.
-CREATE TABLE completion_stats_delta (
-	year		smallint NOT NULL,
-	unit_code	text NOT NULL,
-	department_id	bigint NOT NULL,
-	staff		bigint NOT NULL DEFAULT 0,
-	people		bigint NOT NULL DEFAULT 0,
-	met		bigint NOT NULL DEFAULT 0,
-	pub		numeric NOT NULL DEFAULT 0,
-	pro		numeric NOT NULL DEFAULT 0,
-	pending		numeric NOT NULL DEFAULT 0
-);
+CREATE TABLE completion_stats_delta (LIKE completion_stats INCLUDING DEFAULTS);
 
 -- Every unit, department and year as of the reader's snapshot: folded plus not yet folded.
 -- A filter on year (and unit) reaches completion_stats' primary key.
