@@ -101,7 +101,17 @@ CREATE TABLE completion_stats (
 -- Changes to completion_stats not yet folded, appended by the triggers.  No key and no
 -- index: rows are only appended, and read and deleted whole by the fold, so concurrent
 -- submits share nothing here but the heap's free pages.
-CREATE TABLE completion_stats_delta (LIKE completion_stats INCLUDING DEFAULTS);
+CREATE TABLE completion_stats_delta (
+	year		smallint NOT NULL,
+	unit_code	text NOT NULL,
+	department_id	bigint NOT NULL,
+	staff		bigint NOT NULL DEFAULT 0,
+	people		bigint NOT NULL DEFAULT 0,
+	met		bigint NOT NULL DEFAULT 0,
+	pub		numeric NOT NULL DEFAULT 0,
+	pro		numeric NOT NULL DEFAULT 0,
+	pending		numeric NOT NULL DEFAULT 0
+);
 
 -- Every unit, department and year as of the reader's snapshot: folded plus not yet folded.
 -- A filter on year (and unit) reaches completion_stats' primary key.
@@ -134,6 +144,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	was person_year;
 	f record;
+	a record;
 	n integer;
 BEGIN
 	SELECT * INTO was FROM person_year WHERE account_id = person AND year = y FOR UPDATE;
@@ -169,12 +180,18 @@ BEGIN
 			    met = f.met WHERE account_id = person AND year = y;
 		END IF;
 	END IF;
-	PERFORM completion_stats_append(ARRAY[person], ARRAY[y],
-	    ARRAY[(f.account_id IS NOT NULL)::integer - (was.account_id IS NOT NULL)::integer],
-	    ARRAY[COALESCE(f.met::integer, 0) - COALESCE(was.met::integer, 0)],
-	    ARRAY[COALESCE(f.pub, 0) - COALESCE(was.pub, 0)],
-	    ARRAY[COALESCE(f.pro, 0) - COALESCE(was.pro, 0)],
-	    ARRAY[COALESCE(f.pending, 0) - COALESCE(was.pending, 0)]);
+	SELECT unit_code, COALESCE(department_id, 0) AS department_id INTO a FROM accounts
+	    WHERE id = person AND state = 'active' AND role = 'staff';
+	IF NOT FOUND THEN
+		RETURN;		-- counted in no unit
+	END IF;
+	INSERT INTO completion_stats_delta (year, unit_code, department_id, people, met, pub,
+	    pro, pending)
+	VALUES (y, a.unit_code, a.department_id,
+	    (f.account_id IS NOT NULL)::integer - (was.account_id IS NOT NULL)::integer,
+	    COALESCE(f.met::integer, 0) - COALESCE(was.met::integer, 0),
+	    COALESCE(f.pub, 0) - COALESCE(was.pub, 0), COALESCE(f.pro, 0) - COALESCE(was.pro, 0),
+	    COALESCE(f.pending, 0) - COALESCE(was.pending, 0));
 END
 $$;
 
@@ -284,23 +301,6 @@ BEGIN
 END
 $$;
 
--- Append changes of person-years (parallel arrays: account, year, and the differences of
--- people, met, pub, pro, pending) to the aggregates of the unit and department each person
--- is counted in now (none: not active staff), one delta per unit, department and year.
-CREATE FUNCTION completion_stats_append(people bigint[], years smallint[], d_people integer[],
-    d_met integer[], d_pub numeric[], d_pro numeric[], d_pending numeric[]) RETURNS void
-LANGUAGE sql AS $$
-	INSERT INTO completion_stats_delta (year, unit_code, department_id, people, met, pub,
-	    pro, pending)
-	SELECT c.year, a.unit_code, COALESCE(a.department_id, 0), sum(c.people), sum(c.met),
-	    sum(c.pub), sum(c.pro), sum(c.pending)
-	FROM unnest(people, years, d_people, d_met, d_pub, d_pro, d_pending)
-	    AS c (account_id, year, people, met, pub, pro, pending)
-	JOIN accounts a ON a.id = c.account_id
-	WHERE a.state = 'active' AND a.role = 'staff'
-	GROUP BY c.year, a.unit_code, COALESCE(a.department_id, 0)
-$$;
-
 -- Recompute many person-years (their totals or their terms changed under them), appending
 -- what changed to the aggregates.  The caller holds person_year EXCLUSIVE.
 CREATE FUNCTION person_year_recompute(pairs bigint[], pair_years smallint[]) RETURNS bigint
@@ -317,14 +317,16 @@ BEGIN
 	    WHERE p.account_id = t.account_id AND p.year = t.year
 		AND (o.pub, o.pro, o.pending, o.met) IS DISTINCT FROM
 		    (f.pub, f.pro, f.pending, f.met)
-	    RETURNING p.account_id, p.year, p.met::integer - o.met::integer AS met,
-		p.pub - o.pub AS pub, p.pro - o.pro AS pro, p.pending - o.pending AS pending)
-	-- (appended is kept though unread: a volatile function is always evaluated)
-	SELECT x.n INTO n FROM (SELECT count(*) AS n,
-	    completion_stats_append(array_agg(account_id), array_agg(year),
-		array_fill(0, ARRAY[count(*)::integer]), array_agg(met), array_agg(pub),
-		array_agg(pro), array_agg(pending)) AS appended
-	    FROM changed) x;
+	    RETURNING p.account_id, p.year, p.pub - o.pub AS pub, p.pro - o.pro AS pro,
+		p.pending - o.pending AS pending, p.met::integer - o.met::integer AS met),
+	counted AS (INSERT INTO completion_stats_delta (year, unit_code, department_id, met,
+		pub, pro, pending)
+	    SELECT c.year, a.unit_code, COALESCE(a.department_id, 0), sum(c.met), sum(c.pub),
+		sum(c.pro), sum(c.pending)
+	    FROM changed c JOIN accounts a ON a.id = c.account_id
+	    WHERE a.state = 'active' AND a.role = 'staff'
+	    GROUP BY c.year, a.unit_code, COALESCE(a.department_id, 0))
+	SELECT count(*) INTO n FROM changed;
 	RETURN n;
 END
 $$;
@@ -398,14 +400,13 @@ BEGIN
 	    FROM completion_requirements r
 	    WHERE r.year = p.year AND p.year = ANY (changed)
 		AND p.met <> (p.pub + p.pro >= r.total AND p.pro >= r.pro AND p.pub >= r.pub)
-	    RETURNING p.account_id, p.year, CASE WHEN p.met THEN 1 ELSE -1 END AS met)
-	SELECT x.n INTO n FROM (SELECT count(*) AS n,
-	    completion_stats_append(array_agg(account_id), array_agg(year),
-		array_fill(0, ARRAY[count(*)::integer]), array_agg(met),
-		array_fill(0::numeric, ARRAY[count(*)::integer]),
-		array_fill(0::numeric, ARRAY[count(*)::integer]),
-		array_fill(0::numeric, ARRAY[count(*)::integer])) AS appended
-	    FROM changed_rows) x;
+	    RETURNING p.account_id, p.year, CASE WHEN p.met THEN 1 ELSE -1 END AS met),
+	counted AS (INSERT INTO completion_stats_delta (year, unit_code, department_id, met)
+	    SELECT c.year, a.unit_code, COALESCE(a.department_id, 0), sum(c.met)
+	    FROM changed_rows c JOIN accounts a ON a.id = c.account_id
+	    WHERE a.state = 'active' AND a.role = 'staff'
+	    GROUP BY c.year, a.unit_code, COALESCE(a.department_id, 0))
+	SELECT count(*) INTO n FROM changed_rows;
 	RETURN n;
 END
 $$;
@@ -440,9 +441,6 @@ BEGIN
 	FROM person_year p JOIN accounts a ON a.id = p.account_id
 	WHERE a.state = 'active' AND a.role = 'staff'
 	GROUP BY p.year, a.unit_code, COALESCE(a.department_id, 0);
-	-- Statistics now: the recomputes' plans read them (a fresh table's make a join of
-	-- person_year with accounts a nested loop over millions of rows).
-	ANALYZE person_year, completion_stats;
 	RETURN n;
 END
 $$;
