@@ -1527,7 +1527,7 @@ DB_STMT(decl_queue_person_count_stmt, COUNT_SELECT
     " LIMIT $5) c");
 #undef COUNT_SELECT
 DB_STMT(decl_queue_people_count_stmt,
-    "WITH d AS MATERIALIZED (SELECT unit_code, state, year, form_code FROM declarations"
+    "WITH d AS MATERIALIZED (SELECT unit_code, state, review_step, year, form_code FROM declarations"
     " WHERE account_id = ANY ($4::bigint[]))"
     " SELECT count(*) FROM (SELECT 1 FROM d"
     " WHERE d.unit_code = $1 AND d.state = 'pending' AND d.review_step = 'unit'"
