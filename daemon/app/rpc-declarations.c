@@ -1766,6 +1766,7 @@ out:
 	" WHERE d.id = $1 AND " scope
 
 DB_STMT(decl_decide_unit_stmt, DECL_DECIDE(DECL_SCOPE_UNIT));
+#define DECL_DECIDE_RETRIES	3	/* decisions of a record that came to the step meanwhile */
 DB_STMT(decl_decide_authority_stmt, DECL_DECIDE(DECL_SCOPE_AUTHORITY));
 DB_STMT(decl_decided_unit_stmt, DECL_DECIDED(DECL_SCOPE_UNIT));
 DB_STMT(decl_decided_authority_stmt, DECL_DECIDED(DECL_SCOPE_AUTHORITY)
@@ -1794,36 +1795,49 @@ decl_decide_one(const struct decision *d, long long id, json_t **item)
 	bool done;
 
 	snprintf(id_text, sizeof id_text, "%lld", id);
-	if ((res = db_exec(d->db, authority ? &decl_decide_authority_stmt : &decl_decide_unit_stmt,
-	    7, params)) == NULL)
-		return DECIDE_ERROR;
-	done = PQntuples(res) == 1;
-	PQclear(res);
-	if (done) {
-		*item = decide_done(d, id);
-		return DECIDE_DONE;
-	}
-	if ((res = db_exec(d->db, authority ? &decl_decided_authority_stmt :
-	    &decl_decided_unit_stmt, 2, params)) == NULL)
-		return DECIDE_ERROR;
-	if (PQntuples(res) == 0) {
+	for (int attempt = 0; attempt < DECL_DECIDE_RETRIES; attempt++) {
+		if ((res = db_exec(d->db, authority ? &decl_decide_authority_stmt :
+		    &decl_decide_unit_stmt, 7, params)) == NULL)
+			return DECIDE_ERROR;
+		done = PQntuples(res) == 1;
 		PQclear(res);
-		*item = decide_missed(d, id, "not_found");
+		if (done) {
+			*item = decide_done(d, id);
+			return DECIDE_DONE;
+		}
+		if ((res = db_exec(d->db, authority ? &decl_decided_authority_stmt :
+		    &decl_decided_unit_stmt, 2, params)) == NULL)
+			return DECIDE_ERROR;
+		if (PQntuples(res) == 0) {
+			PQclear(res);
+			*item = decide_missed(d, id, "not_found");
+			return DECIDE_NOT_DONE;
+		}
+		state = PQgetvalue(res, 0, 0);
+		if (strcmp(state, "pending") == 0 && strcmp(PQgetvalue(res, 0, 3), step) == 0) {
+			/*
+			 * Pending at this step after all: it came to it (the unit
+			 * moved it on, the person submitted it again) between the
+			 * UPDATE's snapshot and this read.  Decide it again.
+			 */
+			PQclear(res);
+			continue;
+		}
+		if (strcmp(state, "draft") == 0) {
+			*item = decide_missed(d, id, "state_changed");
+			json_object_set_new(*item, "state", json_string(state));
+			json_object_set_new(*item, "state_label",
+			    json_string(decl_state_label(d->lang, state)));
+		} else {
+			/* Decided, or (the unit) approved and moved on to the next step. */
+			*item = decide_decided_before(d, id, res, decl_state_label(d->lang, state));
+			json_object_set_new(*item, "review_step",
+			    json_string(PQgetvalue(res, 0, 3)));
+		}
+		PQclear(res);
 		return DECIDE_NOT_DONE;
 	}
-	state = PQgetvalue(res, 0, 0);
-	if (strcmp(state, "approved") == 0 || strcmp(state, "rejected") == 0 ||
-	    (strcmp(state, "pending") == 0 && strcmp(PQgetvalue(res, 0, 3), step) != 0)) {
-		/* Decided, or (the unit) approved and moved on to the next step. */
-		*item = decide_decided_before(d, id, res, decl_state_label(d->lang, state));
-		json_object_set_new(*item, "review_step", json_string(PQgetvalue(res, 0, 3)));
-	} else {
-		*item = decide_missed(d, id, "state_changed");
-		json_object_set_new(*item, "state", json_string(state));
-		json_object_set_new(*item, "state_label",
-		    json_string(decl_state_label(d->lang, state)));
-	}
-	PQclear(res);
+	*item = decide_missed(d, id, "already_decided");
 	return DECIDE_NOT_DONE;
 }
 

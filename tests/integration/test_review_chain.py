@@ -140,7 +140,7 @@ def row(acc, decl_id):
 
 def decisions(acc, decl_id):
     """(action, from, to, step, actor, reason) of a record's approve and reject rows."""
-    return [tuple(r) for r in acc.rows(
+    return [tuple(r[:4]) + (int(r[4]),) + tuple(r[5:]) for r in acc.rows(
         "SELECT action, from_state, to_state, coalesce(step, ''), actor_id, "
         "coalesce(reason, '') FROM declaration_audit WHERE declaration_id = "
         f"{decl_id} AND action IN ('approve', 'reject') ORDER BY at, id")]
@@ -187,7 +187,7 @@ def test_check_config_refuses_a_bad_chain_with_its_line(cdaemon, review, message
     assert r.returncode == 1
     out = r.stdout + r.stderr
     assert message in out, out
-    assert "chain.conf:3: learning_forms[0].review" in out, out
+    assert "chain.conf:2: learning_forms[0].review" in out, out
 
 
 def test_check_config_takes_the_three_chains(cdaemon):
@@ -356,7 +356,7 @@ def test_a_form_the_authority_alone_reviews(world, staff, unit, city):
 def test_the_authoritys_queue_filters_and_attachments(cdaemon, world, staff, unit, city,
                                                       province):
     data = jpeg(3000)
-    token = upload(staff, data)
+    token = upload(staff, data)["attachment_token"]
     rid = submit(staff, CHAIN, attachment_token=token)
     one(unit, "review.approve_declarations", [rid])
     page = city.result("authority.declarations", {"unit": "CHA", "year": NOW})
@@ -491,7 +491,8 @@ def test_base_reports_under_authority_review(cdaemon, world, unit, city, other_c
         with logged_in(cdaemon, world["base_admin"][1]) as base:
             r = base.result("class.report", {"id": cid, "version": 1})
         assert (r["records"], r["record_state"]) == (3, "pending")
-        recs = dict(acc.rows(f"SELECT account_id, id FROM declarations WHERE class_id = {cid}"))
+        recs = {int(a): int(i) for a, i in acc.rows(
+            f"SELECT account_id, id FROM declarations WHERE class_id = {cid}")}
         ids = [recs[p[0]] for p in people]
         for rid in ids:
             assert row(acc, rid) == ("pending", "authority", "authority", "")
