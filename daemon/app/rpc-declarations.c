@@ -122,6 +122,22 @@ decl_forms(struct rpc_call *call, struct db_conn *db)
 
 /* ---- forms.list ------------------------------------------------------------------ */
 
+/* A REVIEW_CHAIN_* literal ("{unit,authority}") as a JSON array of its steps. */
+static json_t *
+decl_chain_steps(const char *chain)
+{
+	json_t *steps = json_array();
+	const char *p = chain + strspn(chain, "{");
+
+	while (*p != '\0' && *p != '}') {
+		size_t n = strcspn(p, ",}");
+
+		json_array_append_new(steps, json_stringn(p, n));
+		p += n + (p[n] == ',');
+	}
+	return steps;
+}
+
 /* forms.list: the forms on offer with their fields, the years open, the state labels. */
 static int
 decl_forms_list(struct rpc_call *call)
@@ -146,6 +162,8 @@ decl_forms_list(struct rpc_call *call)
 		json_object_set_new(f, "counts_label", json_string(rpc_label(call, "counts",
 		    json_string_value(json_object_get(f, "counts")))));
 		json_object_set_new(f, "version", json_integer(set->entries[i].version));
+		/* Its review chain as submitting now would take it (not part of the definition). */
+		json_object_set_new(f, "review", decl_chain_steps(set->entries[i].form->review));
 		json_array_append_new(forms, f);
 	}
 	years = json_array();

@@ -201,6 +201,9 @@ def test_check_config_takes_the_three_chains(cdaemon):
 
 def test_unit_then_authority_approve(cdaemon, world, staff, unit, city, other_city, province):
     acc = world["acc"]
+    offered = forms_of(staff)
+    assert [offered[f["code"]]["review"] for f in (PLAIN, CHAIN, AUTH)] == \
+        [["unit"], ["unit", "authority"], ["authority"]]
     me = world["staff"][0]
     before = totals(acc, me, CHAIN)
     rid = submit(staff, CHAIN, amount=6)
