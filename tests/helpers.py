@@ -204,6 +204,16 @@ class Accounts:
                           unit_code=None)
         return aid, idn
 
+    def add_authority(self, name, scope="410000", idn=None, password_hash=DEMO_HASH):
+        """An active authority administrator (人社, schema 015) reading scope (the province
+        410000, or a city such as 410100) with DEMO_PASSWORD, as authority_admins in the
+        config makes one with a password; returns (id, ID number)."""
+        idn = idn or id_number()
+        aid = self.insert("accounts", id_number=idn, role="authority", state="active",
+                          password_hash=password_hash, name=name, scope_region=scope,
+                          unit_code=None)
+        return aid, idn
+
     def add_staff(self, unit, name, dept=None, state="active", idn=None, **columns):
         """A staff account of unit (and department dept) with DEMO_PASSWORD and any further
         columns; returns (id, ID number)."""
@@ -487,16 +497,26 @@ def admins_block(entries):
     return "\n".join(lines) + "\n", starts
 
 
-def base_admins_block(entries):
-    """base_admins = ( ... ); as admins_block, each entry naming a base."""
-    lines = ["base_admins = ("]
+def _named_admins_block(key, member, entries):
+    """KEY = ( ... ); as admins_block, each entry naming its member (base, scope)."""
+    lines = [f"{key} = ("]
     for e in entries:
         keys = ", ".join(f'"{k}"' for k in e["keys"])
         lines.append(f'\t{{ id_number = "{e["id_number"]}"; name = "{e["name"]}"; '
-                     f'base = "{e["base"]}"; keys = [ {keys} ]; }},')
+                     f'{member} = "{e[member]}"; keys = [ {keys} ]; }},')
     lines[-1] = lines[-1].rstrip(",")
     lines.append(");")
     return "\n".join(lines) + "\n"
+
+
+def base_admins_block(entries):
+    """base_admins = ( ... ); as admins_block, each entry naming a base."""
+    return _named_admins_block("base_admins", "base", entries)
+
+
+def authority_admins_block(entries):
+    """authority_admins = ( ... ); as admins_block, each entry naming its scope."""
+    return _named_admins_block("authority_admins", "scope", entries)
 
 
 def write_admins(d, entries):

@@ -1,11 +1,13 @@
 /*
- * admins.c - unit and base administrators provisioned from jxjyd.conf.
+ * admins.c - unit, base and authority administrators provisioned from
+ * jxjyd.conf.
  *
  * The system administrator names each unit's administrators (ID number,
  * name, unit, SSH public keys) in the unit_admins list, and each
- * continuing-education base's in base_admins (base instead of unit); the
+ * continuing-education base's in base_admins (base instead of unit), and
+ * the authority's in authority_admins (a region, its scope, instead); the
  * file is the truth and the accounts table follows it at every start and
- * SIGHUP, both lists in one transaction (a person moved from one list to
+ * SIGHUP, all lists in one transaction (a person moved from one list to
  * the other in one reload is disabled in one role and enabled in the other).
  * Keys a person added to their own account (source 'user') are never
  * touched; only the rows marked source 'config' are replaced.
@@ -39,11 +41,13 @@ struct admins_kind {
 	size_t			 n;
 };
 
-/* Where an entry belongs: its unit or its base. */
+/* Where an entry belongs: its unit, its base or its region. */
 static const char *
 admins_scope(const struct admins_kind *kind, const struct config_admin *a)
 {
-	return strcmp(kind->role, "base_admin") == 0 ? a->base : a->unit;
+	if (strcmp(kind->role, "base_admin") == 0)
+		return a->base;
+	return strcmp(kind->role, "authority") == 0 ? a->scope : a->unit;
 }
 
 void
@@ -217,14 +221,20 @@ admins_sync_allowed(struct db_conn *c, const struct config *cfg,
 {
 	DB_STMT(admins_unit_stmt, "SELECT 1 FROM units WHERE code = $1");
 	DB_STMT(admins_base_stmt, "SELECT 1 FROM bases WHERE code = $1");
+	/* The province (no parent) or one of its cities. */
+	DB_STMT(admins_region_stmt, "SELECT 1 FROM regions r WHERE code = $1 AND active"
+	    " AND (parent IS NULL OR EXISTS (SELECT 1 FROM regions p"
+	    "  WHERE p.code = r.parent AND p.parent IS NULL))");
 	DB_STMT(admins_other_role_stmt,
 	    "SELECT role FROM accounts WHERE id_number = $1 AND state = 'active'"
 	    " AND role <> $2::account_role");
 	bool base = strcmp(kind->role, "base_admin") == 0;
+	bool authority = strcmp(kind->role, "authority") == 0;
 	const char *params[2] = { admins_scope(kind, a), NULL };
 	PGresult *res;
 
-	if ((res = db_exec(c, base ? &admins_base_stmt : &admins_unit_stmt, 1, params)) == NULL)
+	if ((res = db_exec(c, authority ? &admins_region_stmt : base ? &admins_base_stmt :
+	    &admins_unit_stmt, 1, params)) == NULL)
 		return -1;
 	if (PQntuples(res) == 0) {
 		PQclear(res);
@@ -234,7 +244,7 @@ admins_sync_allowed(struct db_conn *c, const struct config *cfg,
 		return 0;
 	}
 	PQclear(res);
-	if (!base)
+	if (!base && !authority)
 		return 1;
 	params[0] = a->id_number;
 	params[1] = kind->role;
@@ -272,21 +282,26 @@ admins_sync_one(struct db_conn *c, const struct config *cfg, const struct admins
 	 */
 #define ADMINS_UNIT "CASE WHEN $4::account_role = 'unit_admin' THEN $3 END"
 #define ADMINS_BASE "CASE WHEN $4::account_role = 'base_admin' THEN $3 END"
+#define ADMINS_REGION "CASE WHEN $4::account_role = 'authority' THEN $3 END"
 	DB_STMT(admins_upsert_stmt,
 	    "WITH old AS (SELECT id, state, role FROM accounts WHERE id_number = $1"
 	    "  AND (state = 'active' OR role = $4::account_role)"
 	    "  ORDER BY state = 'active' DESC, id DESC LIMIT 1),"
 	    " upd AS ("
 	    " UPDATE accounts a SET role = $4::account_role, state = 'active', name = $2,"
-	    "  unit_code = " ADMINS_UNIT ", base_code = " ADMINS_BASE ", updated_at = now()"
+	    "  unit_code = " ADMINS_UNIT ", base_code = " ADMINS_BASE ","
+	    "  scope_region = " ADMINS_REGION ", updated_at = now()"
 	    " FROM old WHERE a.id = old.id AND (a.role <> $4::account_role"
 	    "  OR a.state <> 'active' OR a.name <> $2"
 	    "  OR a.unit_code IS DISTINCT FROM " ADMINS_UNIT
-	    "  OR a.base_code IS DISTINCT FROM " ADMINS_BASE ")"
+	    "  OR a.base_code IS DISTINCT FROM " ADMINS_BASE
+	    "  OR a.scope_region IS DISTINCT FROM " ADMINS_REGION ")"
 	    " RETURNING a.id),"
 	    " ins AS ("
-	    " INSERT INTO accounts (id_number, role, state, name, unit_code, base_code)"
-	    " SELECT $1, $4::account_role, 'active', $2, " ADMINS_UNIT ", " ADMINS_BASE
+	    " INSERT INTO accounts (id_number, role, state, name, unit_code, base_code,"
+	    "  scope_region)"
+	    " SELECT $1, $4::account_role, 'active', $2, " ADMINS_UNIT ", " ADMINS_BASE ","
+	    "  " ADMINS_REGION
 	    " WHERE NOT EXISTS (SELECT 1 FROM old)"
 	    " RETURNING id)"
 	    " SELECT COALESCE(ins.id, upd.id, old.id), old.state, old.role"
@@ -294,6 +309,7 @@ admins_sync_one(struct db_conn *c, const struct config *cfg, const struct admins
 	    " LEFT JOIN ins ON true");
 #undef ADMINS_UNIT
 #undef ADMINS_BASE
+#undef ADMINS_REGION
 	DB_STMT(admins_audit_stmt,
 	    "INSERT INTO account_audit (account_id, actor_id, action, from_state, to_state,"
 	    " reason) VALUES ($1, NULL, 'provision', $2, 'active', $3)");
@@ -399,6 +415,8 @@ admins_sync(struct db_conn *c, const struct config *cfg)
 	const struct admins_kind kinds[] = {
 		{ "unit_admins", "unit_admin", "unit", cfg->admins, cfg->n_admins },
 		{ "base_admins", "base_admin", "base", cfg->base_admins, cfg->n_base_admins },
+		{ "authority_admins", "authority", "region", cfg->authority_admins,
+		  cfg->n_authority_admins },
 	};
 	enum { NKINDS = sizeof kinds / sizeof kinds[0] };
 	struct admins_counts n[NKINDS] = { 0 };
@@ -442,7 +460,8 @@ admins_sync(struct db_conn *c, const struct config *cfg)
 	rc = 0;
 out:
 	if (rc != 0) {
-		log_error("unit_admins, base_admins: cannot update the accounts: %s",
+		log_error("unit_admins, base_admins, authority_admins: cannot update the "
+		    "accounts: %s",
 		    db_error_text(c));
 		db_rollback(c);
 	}
@@ -499,4 +518,17 @@ admins_base_active(struct db_conn *c, int64_t account_id, const char *base_code,
 
 	return admins_check_active(c, &admins_base_active_stmt, account_id, base_code,
 	    base_name);
+}
+
+int
+admins_authority_active(struct db_conn *c, int64_t account_id, const char *scope_region,
+    char **scope_name)
+{
+	DB_STMT(admins_authority_active_stmt,
+	    "SELECT r.name FROM accounts a JOIN regions r ON r.code = a.scope_region"
+	    " WHERE a.id = $1 AND a.scope_region = $2 AND a.role = 'authority'"
+	    " AND a.state = 'active'");
+
+	return admins_check_active(c, &admins_authority_active_stmt, account_id, scope_region,
+	    scope_name);
 }

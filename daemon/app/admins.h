@@ -45,6 +45,16 @@ int	admins_active(struct db_conn *c, int64_t account_id, const char *unit_code,
 int	admins_base_active(struct db_conn *c, int64_t account_id, const char *base_code,
 	    char **base_name);
 
+/*
+ * The same for an authority administrator (authority_admins): whether
+ * account_id is an active authority account of scope_region now (1, 0,
+ * -1); with scope_name, the region's name (caller frees).  The one check of
+ * the methods declared RPC_DB_AUTHORITY: a scope changed in jxjyd.conf
+ * takes effect at the next request.
+ */
+int	admins_authority_active(struct db_conn *c, int64_t account_id, const char *scope_region,
+	    char **scope_name);
+
 /* A public key line split into its parts (also rpc-keys.c's); the pointers are owned. */
 struct admins_key {
 	char	*type;

@@ -197,11 +197,12 @@ auth_source_failed(const char *source)
 	"a.id, a.id_number, a.role, a.state, a.password_hash, a.unit_code, u.name AS unit," \
 	" a.name, a.reject_reason, " DB_ISO_TIME("a.submitted_at") " AS submitted, " \
 	DB_ISO_TIME("a.decided_at") " AS decided, a.base_code, b.name AS base," \
-	" a.submitted_at AS sort_at"
+	" a.submitted_at AS sort_at, a.scope_region, r.name AS scope"
 /* A base's administrator belongs to a base, not to a unit (schema 012). */
 #define AUTH_ACCOUNT_FROM \
 	"accounts a LEFT JOIN units u ON u.code = a.unit_code" \
-	" LEFT JOIN bases b ON b.code = a.base_code"
+	" LEFT JOIN bases b ON b.code = a.base_code" \
+	" LEFT JOIN regions r ON r.code = a.scope_region"
 DB_STMT(auth_select_candidates,
     "SELECT coalesce(t.failures, 0), c.*"
     " FROM (SELECT 1) one"
@@ -285,6 +286,8 @@ account_row_free(struct account_row *row)
 	free(row->decided_at);
 	free(row->base_code);
 	free(row->base_name);
+	free(row->scope_region);
+	free(row->scope_name);
 	memset(row, 0, sizeof *row);
 }
 
@@ -488,6 +491,9 @@ auth_candidate_read(PGresult *r, int i, struct auth_candidate *c)
 	row->decided_at = auth_column(r, i, 12);
 	row->base_code = auth_column(r, i, 13);
 	row->base_name = auth_column(r, i, 14);
+	/* 15 is sort_at */
+	row->scope_region = auth_column(r, i, 16);
+	row->scope_name = auth_column(r, i, 17);
 }
 
 int
@@ -618,6 +624,8 @@ auth_role(const char *name)
 		return ROLE_UNIT_ADMIN;
 	if (strcmp(name, "base_admin") == 0)
 		return ROLE_BASE_ADMIN;
+	if (strcmp(name, "authority") == 0)
+		return ROLE_AUTHORITY;
 	return ROLE_STAFF;
 }
 
@@ -627,6 +635,7 @@ auth_role_name(enum role role)
 	switch (role) {
 	case ROLE_UNIT_ADMIN:	return "unit_admin";
 	case ROLE_BASE_ADMIN:	return "base_admin";
+	case ROLE_AUTHORITY:	return "authority";
 	case ROLE_STAFF:	return "staff";
 	case ROLE_PASSWORD_CHANGE: return "password_change";
 	default:		return "guest";
@@ -635,7 +644,8 @@ auth_role_name(enum role role)
 
 void
 auth_session_login(struct session *s, int64_t account_id, enum role role,
-    const char *unit_code, const char *base_code, const char *id_number)
+    const char *unit_code, const char *base_code, const char *scope_region,
+    const char *id_number)
 {
 	free(s->unit_code);
 	free(s->base_code);
@@ -643,6 +653,8 @@ auth_session_login(struct session *s, int64_t account_id, enum role role,
 	s->role = role;
 	s->unit_code = xstrdup(unit_code ? unit_code : "");
 	s->base_code = base_code != NULL && *base_code != '\0' ? xstrdup(base_code) : NULL;
+	snprintf(s->scope_region, sizeof s->scope_region, "%s",
+	    scope_region != NULL ? scope_region : "");
 	snprintf(s->id_number, sizeof s->id_number, "%s", id_number ? id_number : "");
 	s->key_login = false;
 	sessions_login(&s->registry, account_id);
@@ -656,6 +668,7 @@ auth_session_logout(struct session *s)
 	s->unit_code = NULL;
 	free(s->base_code);
 	s->base_code = NULL;
+	s->scope_region[0] = '\0';
 	s->id_number[0] = '\0';
 	s->key_login = false;
 	s->account_id = 0;

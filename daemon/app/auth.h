@@ -29,6 +29,8 @@ struct account_row {
 	char	*decided_at;		/* NULL unless decided */
 	char	*base_code;		/* a base administrator's base, else NULL */
 	char	*base_name;
+	char	*scope_region;		/* an authority's region, else NULL */
+	char	*scope_name;
 };
 
 /* Which accounts of an ID number a password is tried against. */
@@ -80,11 +82,12 @@ const char *auth_role_name(enum role role);
 /*
  * Log s in to an account (after a password, a reset code or an SSH key
  * proved it): sets its role, unit (or base: base_code NULL or "" when
- * none) and ID number and registers it with sessions.h, so that a
+ * none; or an authority's region: scope_region, likewise) and ID number and registers it with sessions.h, so that a
  * password change elsewhere can end it.
  */
 void	auth_session_login(struct session *s, int64_t account_id, enum role role,
-	    const char *unit_code, const char *base_code, const char *id_number);
+	    const char *unit_code, const char *base_code, const char *scope_region,
+	    const char *id_number);
 
 /* Log s out again: a guest, unregistered. */
 void	auth_session_logout(struct session *s);

@@ -41,11 +41,17 @@ static const char *const unit_admin_functions[] = {
 static const char *const base_admin_functions[] = {
 	"base_classes", NULL,
 };
+static const char *const authority_functions[] = {
+	"authority_stats", "authority_review", "authority_audit", "authority_bases",
+	"authority_requirements", NULL,
+};
 
 DB_STMT(session_select_account,
-    "SELECT a.id, a.id_number, a.name, a.role, a.unit_code, u.name, a.base_code, b.name"
+    "SELECT a.id, a.id_number, a.name, a.role, a.unit_code, u.name, a.base_code, b.name,"
+    " a.scope_region, r.name"
     " FROM accounts a LEFT JOIN units u ON u.code = a.unit_code"
-    " LEFT JOIN bases b ON b.code = a.base_code WHERE a.id = $1");
+    " LEFT JOIN bases b ON b.code = a.base_code"
+    " LEFT JOIN regions r ON r.code = a.scope_region WHERE a.id = $1");
 
 DB_STMT(session_select_password,
     "SELECT password_hash, phone, id_number FROM accounts WHERE id = $1 AND state = 'active'");
@@ -156,18 +162,27 @@ session_error_data(struct rpc_call *call, const char *key, json_t *value)
 	json_object_set_new(call->error_data, key, value);
 }
 
+/* Where an account belongs, as session_result names it. */
+struct session_place {
+	const char	*unit_code, *unit_name;	/* staff, unit administrators */
+	const char	*base_code, *base_name;	/* a base's administrator */
+	const char	*scope_region, *scope_name; /* an authority's */
+};
+
 /*
  * {account:{...}, functions:[...]}: the login and whoami result.  The
- * account names its unit, or a base administrator's its base (schema 012).
+ * account names its unit, a base administrator's its base (schema 012),
+ * an authority's its scope: {code, name, province: whether it is the whole
+ * province}.
  */
 static json_t *
 session_result(struct session *s, int64_t id, const char *id_number, const char *name,
-    enum role role, const char *unit_code, const char *unit_name, const char *base_code,
-    const char *base_name)
+    enum role role, const struct session_place *at)
 {
 	const char *const *keys = role == ROLE_UNIT_ADMIN ? unit_admin_functions :
-	    role == ROLE_BASE_ADMIN ? base_admin_functions : staff_functions;
-	json_t *functions = json_array(), *result;
+	    role == ROLE_BASE_ADMIN ? base_admin_functions :
+	    role == ROLE_AUTHORITY ? authority_functions : staff_functions;
+	json_t *functions = json_array(), *result, *account;
 	char label[64];
 
 	for (size_t i = 0; keys[i] != NULL; i++) {
@@ -180,14 +195,21 @@ session_result(struct session *s, int64_t id, const char *id_number, const char 
 	    "role", auth_role_name(role), "functions", functions,
 	    /* An administrator's reset: only the password change is served (rpc-reset.c). */
 	    "must_change_password", s->role == ROLE_PASSWORD_CHANGE);
+	account = json_object_get(result, "account");
 	if (role == ROLE_BASE_ADMIN)
-		json_object_set_new(json_object_get(result, "account"), "base",
-		    json_pack("{s:s, s:s}", "code", base_code ? base_code : "",
-		    "name", base_name ? base_name : ""));
+		json_object_set_new(account, "base", json_pack("{s:s, s:s}",
+		    "code", at->base_code ? at->base_code : "",
+		    "name", at->base_name ? at->base_name : ""));
+	else if (role == ROLE_AUTHORITY)
+		json_object_set_new(account, "scope", json_pack("{s:s, s:s, s:b}",
+		    "code", at->scope_region ? at->scope_region : "",
+		    "name", at->scope_name ? at->scope_name : "",
+		    "province", at->scope_region != NULL && strlen(at->scope_region) == 6 &&
+		    strcmp(at->scope_region + 2, "0000") == 0));
 	else
-		json_object_set_new(json_object_get(result, "account"), "unit",
-		    json_pack("{s:s, s:s}", "code", unit_code ? unit_code : "",
-		    "name", unit_name ? unit_name : ""));
+		json_object_set_new(account, "unit", json_pack("{s:s, s:s}",
+		    "code", at->unit_code ? at->unit_code : "",
+		    "name", at->unit_name ? at->unit_name : ""));
 	return result;
 }
 
@@ -241,12 +263,13 @@ session_login(struct rpc_call *call)
 
 	if (strcmp(row.state, "active") == 0) {
 		auth_session_login(s, row.id, reset.must_change ? ROLE_PASSWORD_CHANGE :
-		    row.role, row.unit_code, row.base_code, row.id_number);
+		    row.role, row.unit_code, row.base_code, row.scope_region, row.id_number);
 		s->login_failures = 0;
 		log_info("session %lu: logged in as account %lld (%s)", s->serial,
 		    (long long)row.id, auth_role_name(row.role));
 		call->result = session_result(s, row.id, row.id_number, row.name, row.role,
-		    row.unit_code, row.unit_name, row.base_code, row.base_name);
+		    &(struct session_place){ row.unit_code, row.unit_name, row.base_code,
+		    row.base_name, row.scope_region, row.scope_name });
 		rc = 0;
 	} else if (strcmp(row.state, "pending") == 0) {
 		rpc_fail(call, RPC_LOGIN_FAILED, "not_reviewed", NULL, NULL);
@@ -299,8 +322,9 @@ session_whoami(struct rpc_call *call)
 	}
 	call->result = session_result(s, s->account_id, PQgetvalue(r, 0, 1),
 	    PQgetvalue(r, 0, 2), auth_role(PQgetvalue(r, 0, 3)),
-	    PQgetvalue(r, 0, 4), PQgetvalue(r, 0, 5), PQgetvalue(r, 0, 6),
-	    PQgetvalue(r, 0, 7));
+	    &(struct session_place){ PQgetvalue(r, 0, 4), PQgetvalue(r, 0, 5),
+	    PQgetvalue(r, 0, 6), PQgetvalue(r, 0, 7), PQgetvalue(r, 0, 8),
+	    PQgetvalue(r, 0, 9) });
 	PQclear(r);
 	return 0;
 }

@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "admins.h"
+#include "auth.h"
 #include "config.h"
 #include "db.h"
 #include "forms.h"
@@ -304,6 +305,21 @@ rpc_base_admin_check(struct rpc_call *call)
 	    s->base_code, NULL));
 }
 
+/*
+ * The same for an authority administrator and their scope
+ * (admins_authority_active).  Returns 0, or -1 after rpc_fail.
+ */
+static int
+rpc_authority_check(struct rpc_call *call)
+{
+	struct session *s = call->session;
+
+	if (s->role != ROLE_AUTHORITY || s->scope_region[0] == '\0')
+		return rpc_fail(call, RPC_NOT_PERMITTED, "not_permitted", NULL, NULL);
+	return rpc_admin_answer(call, admins_authority_active(call->db, s->account_id,
+	    s->scope_region, NULL));
+}
+
 /* Provide the database access call->method declares (enum rpc_access). */
 static int
 rpc_provide(struct rpc_call *call)
@@ -315,6 +331,7 @@ rpc_provide(struct rpc_call *call)
 		return 0;
 	case RPC_DB:
 	case RPC_DB_BASE_ADMIN:
+	case RPC_DB_AUTHORITY:
 		break;
 	case RPC_DB_UNIT_ADMIN:
 		if (admin && call->session->unit_code == NULL)
@@ -327,6 +344,8 @@ rpc_provide(struct rpc_call *call)
 		return rpc_admin_check(call);
 	if (call->method->db == RPC_DB_BASE_ADMIN)
 		return rpc_base_admin_check(call);
+	if (call->method->db == RPC_DB_AUTHORITY)
+		return rpc_authority_check(call);
 	return 0;
 }
 
@@ -898,18 +917,6 @@ rpc_request_free(struct rpc_request *req, struct rpc_call *call)
 	call->page.after = false;
 }
 
-static const char *
-rpc_role_name(enum role r)
-{
-	switch (r) {
-	case ROLE_STAFF:	return "staff";
-	case ROLE_UNIT_ADMIN:	return "unit_admin";
-	case ROLE_BASE_ADMIN:	return "base_admin";
-	case ROLE_PASSWORD_CHANGE: return "password_change";
-	default:		return "guest";
-	}
-}
-
 static double
 rpc_elapsed_ms(const struct timespec *t0)
 {
@@ -1047,8 +1054,9 @@ rpc_handle_line(struct session *s, const char *line, size_t len)
 		    json_string_value(method), ms);
 	else if (log_enabled(LOG_LEVEL_INFO))
 		log_info("session %lu: %s role=%s unit=%s account=%lld %s%s %.2f ms",
-		    s->serial, json_string_value(method), rpc_role_name(s->role),
-		    s->base_code ? s->base_code : s->unit_code ? s->unit_code : "-",
+		    s->serial, json_string_value(method), auth_role_name(s->role),
+		    s->base_code ? s->base_code : s->scope_region[0] != '\0' ? s->scope_region :
+		    s->unit_code ? s->unit_code : "-",
 		    (long long)s->account_id, rc == 0 ? "ok" : "error ",
 		    rc == 0 ? "" : (call.error_reason ? call.error_reason : "?"), ms);
 	stats_request(ms, rc == 0, slow > 0 && ms >= slow);

@@ -108,7 +108,20 @@ enum rpc_access {
 				 * in the database to be still an active
 				 * administrator of their base (base_admins,
 				 * admins.c); any other role is refused */
+	RPC_DB_AUTHORITY,	/* a connection; the authority administrator is
+				 * checked in the database to be still active with
+				 * the scope they logged in with (authority_admins,
+				 * admins.c); any other role is refused */
 };
+
+/*
+ * SQL: whether a region (a unit's or a base's, char(6)) lies in scope, an
+ * authority's scope_region: the region itself, or the province that is its
+ * parent.  Both are SQL expressions (a column, a $n parameter).
+ */
+#define RPC_SCOPE_COVERS(region, scope) \
+	"(" region " = " scope " OR EXISTS (SELECT 1 FROM regions scope_r" \
+	" WHERE scope_r.code = " region " AND scope_r.parent = " scope "))"
 
 struct rpc_call;
 typedef int (*rpc_handler)(struct rpc_call *call);

@@ -36,13 +36,19 @@ enum role {
 	 * alone (rpc-bases.c).
 	 */
 	ROLE_BASE_ADMIN	= 1 << 4,
+	/*
+	 * 人社 / 主管部门: an administrator of the authority (authority_admins
+	 * in jxjyd.conf) reading and reviewing a region, its scope: the
+	 * province or one city (scope_region).  Not in ROLE_USER either.
+	 */
+	ROLE_AUTHORITY	= 1 << 5,
 };
 #define ROLE_ANY	(ROLE_GUEST | ROLE_STAFF | ROLE_UNIT_ADMIN | ROLE_PASSWORD_CHANGE | \
-			 ROLE_BASE_ADMIN)
+			 ROLE_BASE_ADMIN | ROLE_AUTHORITY)
 /* The staff's and units' own methods. */
 #define ROLE_USER	(ROLE_STAFF | ROLE_UNIT_ADMIN)
 /* Every logged-in account: its session, password and keys. */
-#define ROLE_ACCOUNT	(ROLE_USER | ROLE_BASE_ADMIN)
+#define ROLE_ACCOUNT	(ROLE_USER | ROLE_BASE_ADMIN | ROLE_AUTHORITY)
 
 struct session {
 	int		 fd;		/* the connection's socket: inbox.open's host */
@@ -60,6 +66,7 @@ struct session {
 	int64_t		 account_id;	/* 0 when a guest */
 	char		*unit_code;	/* unit of the logged-in account ("" for a base's) */
 	char		*base_code;	/* base of a base administrator, else NULL */
+	char		 scope_region[7]; /* an authority's region, else "" */
 	char		 id_number[19];	/* of the logged-in account */
 	bool		 key_login;	/* logged in by an SSH key (no captcha needed) */
 	struct sessions_entry registry;	/* while logged in (sessions.h): revoked, wake_fd */

@@ -36,6 +36,7 @@ enum config_key_type {
 	CONFIG_KEY_ENUM,	/* a string from names, stored as its index */
 	CONFIG_KEY_ADMINS,	/* unit_admins: a list of groups */
 	CONFIG_KEY_BASE_ADMINS,	/* base_admins: a list of groups, as unit_admins */
+	CONFIG_KEY_AUTHORITY_ADMINS, /* authority_admins: the same, with a scope */
 	CONFIG_KEY_BASE_KINDS,	/* base_kinds: a list of groups */
 	CONFIG_KEY_FORMS,	/* learning_forms: a list of groups */
 	CONFIG_KEY_REQUIREMENTS, /* requirements: a list of groups */
@@ -171,6 +172,8 @@ static const struct config_key config_keys[] = {
 	{ .path = "unit_admins", .type = CONFIG_KEY_ADMINS, .reload = RELOAD },
 	/* Continuing-education bases' administrators (admins.c, rpc-bases.c). */
 	{ .path = "base_admins", .type = CONFIG_KEY_BASE_ADMINS, .reload = RELOAD },
+	/* The authority's administrators, each reading a region (admins.c, issue 16). */
+	{ .path = "authority_admins", .type = CONFIG_KEY_AUTHORITY_ADMINS, .reload = RELOAD },
 	/* Their kinds and forms, and the bounds of a class's roster (bases.c, roster.c). */
 	{ .path = "base_kinds", .type = CONFIG_KEY_BASE_KINDS, .reload = RELOAD },
 	KEY_INT("bases.roster_max_bytes", roster_max_bytes, 4194304, 1024, 67108864, RELOAD),
@@ -707,6 +710,7 @@ config_key_default(const struct config_key *k, struct config *cfg)
 		break;
 	case CONFIG_KEY_ADMINS:
 	case CONFIG_KEY_BASE_ADMINS:
+	case CONFIG_KEY_AUTHORITY_ADMINS:
 	case CONFIG_KEY_BASE_KINDS:
 	case CONFIG_KEY_FORMS:
 	case CONFIG_KEY_REQUIREMENTS:
@@ -1028,6 +1032,7 @@ config_load_scalar(struct config_reader *rd, const struct config_key *k,
 		break;
 	case CONFIG_KEY_ADMINS:
 	case CONFIG_KEY_BASE_ADMINS:
+	case CONFIG_KEY_AUTHORITY_ADMINS:
 	case CONFIG_KEY_BASE_KINDS:
 	case CONFIG_KEY_FORMS:
 	case CONFIG_KEY_REQUIREMENTS:
@@ -1196,6 +1201,7 @@ config_admin_free(struct config_admin *a)
 	free(a->name);
 	free(a->unit);
 	free(a->base);
+	free(a->scope);
 	for (i = 0; i < a->n_keys; i++)
 		free(a->keys[i]);
 	free(a->keys);
@@ -1227,6 +1233,19 @@ config_admin_text(struct config_reader *rd, const config_setting_t *s,
 		return NULL;
 	}
 	return str;
+}
+
+/* Whether str is a region code: six digits (whether it exists, admins.c asks the database). */
+static bool
+config_region_code(const char *str)
+{
+	size_t i;
+
+	for (i = 0; str[i] != '\0'; i++) {
+		if (str[i] < '0' || str[i] > '9')
+			return false;
+	}
+	return i == 6;
 }
 
 /* The id_number of an admin entry: into a->id_number and id when valid. */
@@ -1292,15 +1311,28 @@ config_admin_keys(struct config_reader *rd, const config_setting_t *keys,
 
 /*
  * Which list of administrators is being read: unit_admins (each names a
- * unit) or base_admins (each names a base); otherwise alike.
+ * unit), base_admins (each names a base) or authority_admins (each names
+ * a region, its scope); otherwise alike.
  */
 struct config_admin_list {
 	const char	*key;		/* "unit_admins" */
 	const char	*scope;		/* the member naming where: "unit" */
-	bool		 base;		/* scope is a base (config_admin.base) */
+	size_t		 member;	/* where it is kept: offsetof(struct config_admin, unit) */
+	size_t		 list;		/* the list in struct config: offsetof(..., admins) */
+	size_t		 count;		/* its length: offsetof(..., n_admins) */
 };
-static const struct config_admin_list config_unit_admins = { "unit_admins", "unit", false };
-static const struct config_admin_list config_base_admins = { "base_admins", "base", true };
+static const struct config_admin_list config_unit_admins = { "unit_admins", "unit",
+	offsetof(struct config_admin, unit), offsetof(struct config, admins),
+	offsetof(struct config, n_admins) };
+static const struct config_admin_list config_base_admins = { "base_admins", "base",
+	offsetof(struct config_admin, base), offsetof(struct config, base_admins),
+	offsetof(struct config, n_base_admins) };
+static const struct config_admin_list config_authority_admins = { "authority_admins", "scope",
+	offsetof(struct config_admin, scope), offsetof(struct config, authority_admins),
+	offsetof(struct config, n_authority_admins) };
+#define CONFIG_ADMIN_MEMBER(a, l)	((char **)((char *)(a) + (l)->member))
+#define CONFIG_ADMIN_LIST(cfg, l)	((struct config_admin **)((char *)(cfg) + (l)->list))
+#define CONFIG_ADMIN_COUNT(cfg, l)	((size_t *)((char *)(cfg) + (l)->count))
 
 /*
  * Load one entry of list (group g, index idx) into *a.  Returns true
@@ -1339,8 +1371,14 @@ config_admin_load(struct config_reader *rd, const struct config_admin_list *list
 			if ((str = config_admin_text(rd, s, key)) != NULL)
 				a->name = xstrdup(str);
 		} else if (strcmp(name, list->scope) == 0) {
-			if ((str = config_admin_text(rd, s, key)) != NULL)
-				*(list->base ? &a->base : &a->unit) = xstrdup(str);
+			if ((str = config_admin_text(rd, s, key)) != NULL &&
+			    list->member == offsetof(struct config_admin, scope) &&
+			    !config_region_code(str))
+				config_error(rd, s, key, "expected a region code of six digits "
+				    "(the province's, such as \"410000\", or a city's, such as "
+				    "\"410100\"), got \"%s\"", str);
+			else if (str != NULL)
+				*CONFIG_ADMIN_MEMBER(a, list) = xstrdup(str);
 		} else if (strcmp(name, "keys") == 0)
 			config_admin_keys(rd, s, key, a);
 		else
@@ -1356,7 +1394,7 @@ config_admin_load(struct config_reader *rd, const struct config_admin_list *list
 }
 
 /*
- * Load unit_admins or base_admins (list): a list of groups.  Valid entries
+ * Load unit_admins, base_admins or authority_admins (list): a list of groups.  Valid entries
  * are kept; an entry with any mistake, or whose ID number repeats an
  * earlier entry's, is reported and dropped.  That one person is not in
  * both lists is checked once the whole file is read (config_check_admins).
@@ -1366,8 +1404,8 @@ config_load_admins(struct config_reader *rd, const struct config_admin_list *lis
     const config_setting_t *s)
 {
 	struct config *cfg = rd->cfg;
-	struct config_admin **admins = list->base ? &cfg->base_admins : &cfg->admins;
-	size_t *n_admins = list->base ? &cfg->n_base_admins : &cfg->n_admins;
+	struct config_admin **admins = CONFIG_ADMIN_LIST(cfg, list);
+	size_t *n_admins = CONFIG_ADMIN_COUNT(cfg, list);
 	const config_setting_t *g, *idset;
 	char (*ids)[19];
 	int *lines, type = config_setting_type(s);
@@ -1423,34 +1461,49 @@ config_load_admins(struct config_reader *rd, const struct config_admin_list *lis
 }
 
 /*
- * After the whole file: one person administers a unit or a base, not both
- * (they have one active account, schema 012).  The base_admins entry is
- * the one reported and dropped.
+ * After the whole file: one person administers one unit, one base or one
+ * region, not two of them (they have one active account, schema 015).  Of
+ * two entries for one person, the one in the later list (unit_admins,
+ * base_admins, authority_admins) is reported and dropped.
  */
 static void
 config_check_admins(struct config_reader *rd)
 {
+	const struct config_admin_list *lists[] = {
+		&config_unit_admins, &config_base_admins, &config_authority_admins,
+	};
 	struct config *cfg = rd->cfg;
-	size_t i, j, kept = 0;
+	size_t l, e, i, j, kept;
 
-	for (i = 0; i < cfg->n_base_admins; i++) {
-		struct config_admin *b = &cfg->base_admins[i];
-		bool twice = false;
+	for (l = 1; l < sizeof lists / sizeof lists[0]; l++) {
+		struct config_admin *xs = *CONFIG_ADMIN_LIST(cfg, lists[l]);
+		size_t *n = CONFIG_ADMIN_COUNT(cfg, lists[l]);
 
-		for (j = 0; j < cfg->n_admins && !twice; j++) {
-			if (strcmp(b->id_number, cfg->admins[j].id_number) != 0)
-				continue;
-			config_errors_add(rd->errs, "%s:%d: base_admins: %s: same ID number as "
-			    "unit_admins (line %d): one person administers a unit or a base, "
-			    "not both", cfg->path, b->line, b->name, cfg->admins[j].line);
-			twice = true;
+		for (i = 0, kept = 0; i < *n; i++) {
+			struct config_admin *b = &xs[i];
+			bool twice = false;
+
+			for (e = 0; e < l && !twice; e++) {
+				struct config_admin *ys = *CONFIG_ADMIN_LIST(cfg, lists[e]);
+				size_t m = *CONFIG_ADMIN_COUNT(cfg, lists[e]);
+
+				for (j = 0; j < m && !twice; j++) {
+					if (strcmp(b->id_number, ys[j].id_number) != 0)
+						continue;
+					config_errors_add(rd->errs, "%s:%d: %s: %s: same ID number as "
+					    "%s (line %d): one person administers one unit, base or "
+					    "region, not two", cfg->path, b->line, lists[l]->key,
+					    b->name, lists[e]->key, ys[j].line);
+					twice = true;
+				}
+			}
+			if (twice)
+				config_admin_free(b);
+			else
+				xs[kept++] = *b;
 		}
-		if (twice)
-			config_admin_free(b);
-		else
-			cfg->base_admins[kept++] = *b;
+		*n = kept;
 	}
-	cfg->n_base_admins = kept;
 }
 
 /*
@@ -2655,6 +2708,8 @@ config_load_setting(struct config_reader *rd, const config_setting_t *s,
 		config_load_admins(rd, &config_unit_admins, s);
 	else if (k->type == CONFIG_KEY_BASE_ADMINS)
 		config_load_admins(rd, &config_base_admins, s);
+	else if (k->type == CONFIG_KEY_AUTHORITY_ADMINS)
+		config_load_admins(rd, &config_authority_admins, s);
 	else if (k->type == CONFIG_KEY_BASE_KINDS)
 		config_load_base_kinds(rd, s);
 	else if (k->type == CONFIG_KEY_FORMS)
@@ -2772,6 +2827,9 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->n_base_admins; i++)
 		config_admin_free(&cfg->base_admins[i]);
 	free(cfg->base_admins);
+	for (i = 0; i < cfg->n_authority_admins; i++)
+		config_admin_free(&cfg->authority_admins[i]);
+	free(cfg->authority_admins);
 	for (i = 0; i < cfg->n_base_kinds; i++)
 		config_base_kind_free(&cfg->base_kinds[i]);
 	free(cfg->base_kinds);
@@ -2867,7 +2925,8 @@ config_admins_equal(const struct config_admin *xs, size_t nx, const struct confi
 		y = &ys[i];
 		if (strcmp(x->id_number, y->id_number) != 0 ||
 		    strcmp(x->name, y->name) != 0 || !config_same(x->unit, y->unit) ||
-		    !config_same(x->base, y->base) || x->n_keys != y->n_keys)
+		    !config_same(x->base, y->base) || !config_same(x->scope, y->scope) ||
+		    x->n_keys != y->n_keys)
 			return false;
 		for (j = 0; j < x->n_keys; j++) {
 			if (strcmp(x->keys[j], y->keys[j]) != 0)
@@ -2912,6 +2971,9 @@ config_key_equal(const struct config_key *k, const struct config *a,
 	case CONFIG_KEY_BASE_ADMINS:
 		return config_admins_equal(a->base_admins, a->n_base_admins, b->base_admins,
 		    b->n_base_admins);
+	case CONFIG_KEY_AUTHORITY_ADMINS:
+		return config_admins_equal(a->authority_admins, a->n_authority_admins,
+		    b->authority_admins, b->n_authority_admins);
 	case CONFIG_KEY_BASE_KINDS:
 		return config_base_kinds_equal(a, b);
 	case CONFIG_KEY_FORMS:

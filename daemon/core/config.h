@@ -86,14 +86,16 @@ struct config_requirement {
 #define CONFIG_REQUIRED_PUBLIC		24
 
 /*
- * A unit administrator provisioned by the sysadmin (unit_admins), or a
- * base administrator (base_admins): the same entry, with unit or base.
+ * A unit administrator provisioned by the sysadmin (unit_admins), a base
+ * administrator (base_admins) or an authority's (authority_admins): the
+ * same entry, with unit, base or scope.
  */
 struct config_admin {
 	char	 *id_number;	/* normalized 18-character ID number */
 	char	 *name;
 	char	 *unit;		/* unit code, as in the units table (unit_admins) */
 	char	 *base;		/* base code, as in the bases table (base_admins) */
+	char	 *scope;	/* region code: the province or a city (authority_admins) */
 	char	**keys;		/* OpenSSH public key lines, NULL-terminated */
 	size_t	  n_keys;
 	int	  line;		/* where it was declared */
@@ -162,6 +164,9 @@ struct config {
 	/* continuing-education bases (bases.c, rpc-bases.c): their administrators */
 	struct config_admin *base_admins;
 	size_t	 n_base_admins;
+	/* the authority's administrators (人社), each with a region as scope */
+	struct config_admin *authority_admins;
+	size_t	 n_authority_admins;
 	/* the kinds of base and the forms each may report, in file order */
 	struct config_base_kind *base_kinds;
 	size_t	 n_base_kinds;

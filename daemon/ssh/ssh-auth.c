@@ -38,7 +38,8 @@
 DB_STMT(auth_has_keys, "SELECT 1 FROM accounts a JOIN account_keys k ON k.account_id = a.id"
     " WHERE a.id_number = $1 AND a.state = 'active' AND NOT a.must_change_password"
     " LIMIT 1");
-DB_STMT(auth_key_account, "SELECT a.id, a.role, a.unit_code, k.id, k.confirmed, a.base_code"
+DB_STMT(auth_key_account, "SELECT a.id, a.role, a.unit_code, k.id, k.confirmed, a.base_code,"
+    " a.scope_region"
     " FROM accounts a JOIN account_keys k ON k.account_id = a.id"
     " WHERE a.id_number = $1 AND a.state = 'active' AND NOT a.must_change_password"
     " AND k.key_type = $2 AND k.key_base64 = $3"
@@ -175,6 +176,7 @@ session_auth_pubkey(ssh_session ssh, const char *user, struct ssh_key_struct *ke
 		char *account = xstrdup(PQgetvalue(r, 0, 0));
 		char *unit = xstrdup(PQgetvalue(r, 0, 2));
 		char *base = xstrdup(PQgetvalue(r, 0, 5));	/* "" when NULL */
+		char *region = xstrdup(PQgetvalue(r, 0, 6));	/* likewise */
 		bool login = true;
 
 		/* The signature proved the private half: the key is this account's now. */
@@ -201,7 +203,7 @@ session_auth_pubkey(ssh_session ssh, const char *user, struct ssh_key_struct *ke
 			s->session.auth_unavailable = false;	/* a probe's doubt is settled */
 			session_auth_guest(s, user);
 			auth_session_login(&s->session, strtoll(account, NULL, 10), role, unit,
-			    base, id);
+			    base, region, id);
 			s->session.key_login = true;
 			log_info("session %lu: account %s logged in by SSH key", s->session.serial,
 			    account);
@@ -209,6 +211,7 @@ session_auth_pubkey(ssh_session ssh, const char *user, struct ssh_key_struct *ke
 		free(account);
 		free(unit);
 		free(base);
+		free(region);
 	}
 out:
 	PQclear(r);
