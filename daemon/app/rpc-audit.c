@@ -135,6 +135,26 @@ static const char *const audit_actions[] = {
 	"  WHERE " AUDIT_KIND(kind) " AND $3::text IS NULL AND $4::text IS NULL" \
 	"  AND $5::bigint[] IS NOT NULL" AUDIT_NEWEST ")"
 
+/* SQL: a title change x as a row of the search (the action its state's). */
+#define AUDIT_TITLE_ACTION \
+	"CASE x.state WHEN 'pending' THEN 'submit' WHEN 'approved' THEN 'approve'" \
+	" WHEN 'rejected' THEN 'reject' ELSE 'cancel' END"
+#define AUDIT_TITLE_COLUMNS \
+	"'title', x.id, coalesce(x.decided_at, x.changed_at), " AUDIT_TITLE_ACTION "," \
+	" CASE WHEN x.state <> 'pending' THEN 'pending' END, x.state, x.reason," \
+	" CASE WHEN x.state = 'pending' THEN x.account_id ELSE x.decided_by END," \
+	" x.account_id, x.unit_code, NULL, x.id," \
+	" jsonb_build_object('old', x.old_value, 'new', x.new_value)"
+
+/* SQL: the filters of a title change x (u its unit) but who. */
+#define AUDIT_TITLE_FILTERS \
+	" AND " AUDIT_KIND("title") " AND $4::text IS NULL AND x.kind = 'reviewed'" \
+	" AND u.region = ANY " AUDIT_SCOPE \
+	" AND ($3::text IS NULL OR x.unit_code = $3::text)" \
+	AUDIT_WINDOW("coalesce(x.decided_at, x.changed_at)") \
+	" AND ($8::text IS NULL OR $8::text = " AUDIT_TITLE_ACTION ")" \
+	AUDIT_AFTER("coalesce(x.decided_at, x.changed_at)", "x.id", "$14")
+
 /* The registration decisions (the partial indexes of schema 018 name the same). */
 #define AUDIT_REGISTRATION_ACTIONS \
 	"('register', 'resubmit', 'withdraw', 'approve', 'reject', 'supersede', 'disable')"
@@ -151,23 +171,17 @@ DB_STMT(audit_search_stmt,
     "x.action IN " AUDIT_REGISTRATION_ACTIONS, "$13")
     /* title: profile_changes, a reviewed change at its last event */
     " UNION ALL"
-    " (SELECT 'title', x.id, coalesce(x.decided_at, x.changed_at),"
-    "  CASE x.state WHEN 'pending' THEN 'submit' WHEN 'approved' THEN 'approve'"
-    "   WHEN 'rejected' THEN 'reject' ELSE 'cancel' END,"
-    "  CASE WHEN x.state <> 'pending' THEN 'pending' END, x.state, x.reason,"
-    "  CASE WHEN x.state = 'pending' THEN x.account_id ELSE x.decided_by END,"
-    "  x.account_id, x.unit_code, NULL, x.id,"
-    "  jsonb_build_object('old', x.old_value, 'new', x.new_value)"
-    "  FROM profile_changes x JOIN units u ON u.code = x.unit_code"
-    "  WHERE " AUDIT_KIND("title") " AND $4::text IS NULL AND x.kind = 'reviewed'"
-    "  AND u.region = ANY " AUDIT_SCOPE
-    "  AND ($3::text IS NULL OR x.unit_code = $3::text)"
-    AUDIT_WINDOW("coalesce(x.decided_at, x.changed_at)")
-    "  AND ($8::text IS NULL OR $8::text = CASE x.state WHEN 'pending' THEN 'submit'"
-    "   WHEN 'approved' THEN 'approve' WHEN 'rejected' THEN 'reject' ELSE 'cancel' END)"
-    "  AND ($5::bigint[] IS NULL OR x.account_id = ANY ($5::bigint[])"
-    "   OR x.decided_by = ANY ($5::bigint[]))"
-    AUDIT_AFTER("coalesce(x.decided_at, x.changed_at)", "x.id", "$14")
+    " (SELECT " AUDIT_TITLE_COLUMNS " FROM profile_changes x JOIN units u ON u.code = x.unit_code"
+    "  WHERE $5::bigint[] IS NULL" AUDIT_TITLE_FILTERS
+    "  ORDER BY coalesce(x.decided_at, x.changed_at) DESC, x.id DESC LIMIT $15::int)"
+    /* who's title changes, as the person or as who decided them, found by index first */
+    " UNION ALL"
+    " (SELECT " AUDIT_TITLE_COLUMNS " FROM profile_changes x JOIN units u ON u.code = x.unit_code"
+    "  WHERE $5::bigint[] IS NOT NULL AND x.id = ANY (ARRAY("
+    "   SELECT id FROM profile_changes WHERE account_id = ANY ($5::bigint[])"
+    "   UNION SELECT id FROM profile_changes WHERE decided_by = ANY ($5::bigint[])"
+    "    AND kind = 'reviewed'))"
+    AUDIT_TITLE_FILTERS
     "  ORDER BY coalesce(x.decided_at, x.changed_at) DESC, x.id DESC LIMIT $15::int)"
     /* declaration: declaration_audit */
     " UNION ALL"
