@@ -36,7 +36,7 @@ SELECT id, admin, 'approve', 'pending', 'active',
 FROM staff;
 
 INSERT INTO learning_forms (code, version, definition, checksum)
-VALUES ('bench_audit', 1, '{"name": "基准学习形式"}', repeat('a', 64))
+VALUES ('bench_audit', 1, '{"name": "基准学习形式", "category": "professional"}', repeat('a', 64))
 ON CONFLICT DO NOTHING;
 
 INSERT INTO declaration_audit (declaration_id, account_id, actor_id, action, from_state,
