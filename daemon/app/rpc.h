@@ -78,6 +78,9 @@ enum rpc_cursor {
 	RPC_CURSOR_NAME,	/* [a name of at most 200 bytes, an id] */
 	RPC_CURSOR_ORDER,	/* [sort, "asc"|"desc", key, name, id]; the handler
 				 * checks that the order is the one asked for */
+	RPC_CURSOR_KIND_TIME,	/* [a timestamptz, a kind (a word of a-z and _),
+				 * an id]: rows of several tables in one order
+				 * (audit.search); the handler checks the kind */
 };
 
 #define RPC_CURSOR_KEYS	5	/* strings of the longest cursor */
@@ -312,6 +315,10 @@ char	*rpc_cursor_encode(const char *const *keys, size_t n);
 json_t	*rpc_page_next(const struct rpc_call *call, const PGresult *res, int key_col,
 	    int id_col);
 
+/* The same with the sort key in n columns cols (at most RPC_CURSOR_KEYS). */
+json_t	*rpc_page_next_columns(const struct rpc_call *call, const PGresult *res,
+	    const int *cols, size_t n);
+
 /* The rows of a page to show: n, but at most the limit. */
 int	rpc_page_rows(const struct rpc_call *call, const PGresult *res);
 
@@ -353,6 +360,7 @@ extern const struct rpc_method rpc_register_methods[];	/* rpc-register.c: 注册
 extern const struct rpc_method rpc_review_methods[];	/* rpc-review.c: the unit admin's queue */
 extern const struct rpc_method rpc_profile_methods[];	/* rpc-profile.c: 用户资料管理, title review */
 extern const struct rpc_method rpc_declarations_methods[]; /* rpc-declarations.c: 学时学分申报, 学时审核 */
+extern const struct rpc_method rpc_authority_review_methods[]; /* rpc-declarations.c: the authority's 审核 */
 extern const struct rpc_method rpc_attachments_methods[]; /* rpc-attachments.c: uploads */
 extern const struct rpc_method rpc_keys_methods[];	/* rpc-keys.c: own SSH keys */
 extern const struct rpc_method rpc_inbox_methods[];	/* inbox.c: uploads by scp/sftp */
@@ -363,5 +371,7 @@ extern const struct rpc_method rpc_reset_methods[];	/* rpc-reset.c: the admin's 
 extern const struct rpc_method rpc_base_report_methods[]; /* rpc-base-report.c: 基地学时申报 */
 extern const struct rpc_method rpc_bases_methods[];	/* rpc-bases.c: a base's classes */
 extern const struct rpc_method rpc_roster_methods[];	/* roster.c: a class's roster */
+extern const struct rpc_method rpc_audit_methods[];	/* rpc-audit.c: the authority's audit search */
+extern const struct rpc_method rpc_authority_bases_methods[]; /* rpc-authority-bases.c: bases */
 
 #endif
