@@ -494,19 +494,6 @@ db_acquire(int wait_ms)
 	return c;
 }
 
-/*
- * Whether the last failure on a replica's connection means the replica
- * should rest (db_pool_backoff) and the reads go to the primary: it is
- * out of reach (db_unavailable), or it cancelled the read for a conflict
- * with what it replays (SQLSTATE 40001; 40P01).
- */
-static bool
-db_replica_failed(struct db_conn *c)
-{
-	return db_unavailable(c) || strcmp(c->sqlstate, "40001") == 0 ||
-	    strcmp(c->sqlstate, "40P01") == 0;
-}
-
 void
 db_release(struct db_conn *c)
 {
@@ -517,7 +504,7 @@ db_release(struct db_conn *c)
 		return;
 	p = c->pool;
 	/* A replica that failed under a statement (not a connect, which backs off itself). */
-	rest = p == &replica && c->pg != NULL && c->sqlstate[0] != '\0' && db_replica_failed(c);
+	rest = p == &replica && c->pg != NULL && c->sqlstate[0] != '\0' && db_unavailable(c);
 	if (c->pg != NULL) {
 		/*
 		 * Never hand on a connection inside a transaction, broken, or to a
@@ -764,7 +751,8 @@ db_unavailable(struct db_conn *c)
 {
 	return c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK ||
 	    strncmp(c->sqlstate, "08", 2) == 0 || strncmp(c->sqlstate, "57P", 3) == 0 ||
-	    db_read_only(c);
+	    db_read_only(c) || (c->pool == &replica && (strcmp(c->sqlstate, "40001") == 0 ||
+	    strcmp(c->sqlstate, "40P01") == 0));
 }
 
 bool
@@ -904,6 +892,7 @@ db_wal_sample(struct db_conn *primary)
 	r = db_exec(primary, &db_wal_position_stmt, 0, NULL);
 	pthread_mutex_lock(&wal.lock);
 	if (r != NULL && PQntuples(r) == 1 && db_lsn_parse(PQgetvalue(r, 0, 0), &lsn)) {
+		log_debug("database: the primary's WAL is at %s", PQgetvalue(r, 0, 0));
 		wal.ring[wal.next].at = at;
 		wal.ring[wal.next].lsn = lsn;
 		wal.next = (wal.next + 1) % DB_WAL_SAMPLES;
@@ -947,8 +936,10 @@ db_replica_check(struct db_conn *c)
 	}
 	c->checked = now;
 	if (!PQgetisnull(r, 0, 1) && db_lsn_parse(PQgetvalue(r, 0, 1), &replayed)) {
+		int i;
+
 		pthread_mutex_lock(&wal.lock);
-		for (int i = 0; i < wal.n; i++) {
+		for (i = 0; i < wal.n; i++) {
 			int k = (wal.next + DB_WAL_SAMPLES - 1 - i) % DB_WAL_SAMPLES;	/* newest first */
 
 			if (wal.ring[k].lsn <= replayed) {
@@ -957,6 +948,9 @@ db_replica_check(struct db_conn *c)
 				break;
 			}
 		}
+		log_debug("database: the replica has replayed %s: fresh as of %lld ms ago "
+		    "(sample %d of %d back)", PQgetvalue(r, 0, 1), c->fresh.tv_sec == 0 ? -1LL :
+		    db_ms_between(&c->fresh, &now), i, wal.n);
 		pthread_mutex_unlock(&wal.lock);
 	}
 	PQclear(r);

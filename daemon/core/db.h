@@ -139,7 +139,10 @@ void	db_rollback(struct db_conn *c);
  * Whether the last failure on c was the database being out of reach: no
  * connection could be made, the connection broke, the server is shutting
  * down or starting (SQLSTATE classes 08 and 57P), or it refused a write as
- * read-only (db_read_only).  A request then gets "database_unavailable"
+ * read-only (db_read_only), or, on a replica's connection, it cancelled
+ * the read for a conflict with what it replays (40001, 40P01: the replica
+ * then rests and the read runs again on the primary).  A request then
+ * gets "database_unavailable"
  * (try again), not an internal error; the dispatcher may run it once more
  * (db_request_retryable).
  */
