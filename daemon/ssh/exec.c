@@ -1256,6 +1256,23 @@ exec_run_input(struct session *s, const char *command, const struct exec_stream 
 	    x.csv ? " as CSV" : "", (long long)s->account_id,
 	    db_from_replica(x.db) ? " from the replica" : "");
 	rc = c->run(&x);
+	if (rc != 0 && db_from_replica(x.db) && db_unavailable(x.db) && !x.streamed) {
+		/*
+		 * The replica went away (or cancelled the read) under it: a read
+		 * committed nothing, so once more on the primary, its failure
+		 * forgotten (db_release makes the replica rest meanwhile).
+		 */
+		log_warning("session %lu: exec %s: the replica failed; once more on the primary",
+		    s->serial, c->usage);
+		db_release(x.db);
+		x.out.len = 0;
+		if ((x.db = db_acquire(EXEC_DB_WAIT_MS)) == NULL) {
+			text_buf_printf(&x.out, "%s\n", message_get(s->lang, "database_unavailable"));
+			rc = 1;
+			goto out;
+		}
+		rc = c->run(&x);
+	}
 	goto out;
 
 need_admin:
