@@ -328,7 +328,7 @@ rpc_read_switch(struct db_conn **db, const struct config *cfg)
 	if (forms_current(*db, cfg) == NULL)
 		return false;
 	*db = db_acquire_read(*db, RPC_DB_WAIT_MS, cfg->db_replica_max_lag_ms);
-	return true;
+	return *db != NULL;
 }
 
 /*
@@ -340,9 +340,11 @@ rpc_read_switch(struct db_conn **db, const struct config *cfg)
 static int
 rpc_provide_replica(struct rpc_call *call)
 {
-	if (!rpc_read_switch(&call->db, call->cfg))
-		return rpc_fail_internal(call, "learning forms could not be synchronised");
-	return 0;
+	if (rpc_read_switch(&call->db, call->cfg))
+		return 0;
+	if (call->db == NULL)
+		return rpc_fail(call, RPC_UNAVAILABLE, "database_unavailable", NULL, NULL);
+	return rpc_fail_internal(call, "learning forms could not be synchronised");
 }
 
 /*

@@ -310,7 +310,8 @@ PGresult *rpc_base_row(struct rpc_call *call, struct db_stmt *st, const char *pa
  * (db_acquire_read, database.replica_max_lag_ms of cfg; *db released), or
  * left.  What a read may need written first, the learning forms of cfg
  * (forms_current), is written on the primary before: a replica refuses
- * writes.  False, *db left, when that failed (logged).
+ * writes.  False when that failed (logged; *db left), or when no
+ * connection could be had at all (*db NULL: database unavailable).
  */
 bool	rpc_read_switch(struct db_conn **db, const struct config *cfg);
 

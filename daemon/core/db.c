@@ -54,6 +54,7 @@ struct db_conn {
 	struct timespec	 checked;	/* its last check */
 	struct timespec	 fresh;		/* it had replayed every commit the primary had
 					 * made by then */
+	long long	 read_stale_ms;	/* how far behind it was when handed out */
 };
 
 /*
@@ -440,8 +441,9 @@ db_pool_take(struct db_pool *p, int wait_ms)
 		if (pthread_cond_timedwait(&p->freed, &p->lock, &deadline) == ETIMEDOUT &&
 		    p->busy == p->size) {
 			pthread_mutex_unlock(&p->lock);
-			log_warning("database: no pooled connection (%s) free after %d ms", p->what,
-			    wait_ms);
+			if (wait_ms > 0)
+				log_warning("database: no pooled connection (%s) free after %d ms",
+				    p->what, wait_ms);
 			return NULL;
 		}
 	}
@@ -992,19 +994,29 @@ db_acquire_read(struct db_conn *primary, int wait_ms, int max_lag_ms)
 	if (resting)
 		return primary;
 	db_wal_sample(primary);
-	if ((c = db_pool_take(&replica, wait_ms)) == NULL)
-		return primary;
+	if ((c = db_pool_take(&replica, 0)) == NULL) {
+		/*
+		 * Every replica connection is busy with a heavy read: wait for one
+		 * without holding the primary's, which the other requests need,
+		 * and take one of those again if none came in time.
+		 */
+		db_release(primary);
+		primary = NULL;
+		if ((c = db_pool_take(&replica, wait_ms)) == NULL)
+			return db_acquire(wait_ms);
+	}
 	c->sqlstate[0] = c->errtext[0] = '\0';
 	if (!db_renew(c) || !db_replica_check(c)) {
 		db_release(c);
-		return primary;
+		return primary != NULL ? primary : db_acquire(wait_ms);
 	}
 	if ((stale = db_stale_ms(c)) < 0 || stale > max_lag_ms) {
 		log_debug("database: the replica is %s; reading from the primary",
 		    stale < 0 ? "not known to be fresh" : "behind the bound");
 		db_release(c);
-		return primary;
+		return primary != NULL ? primary : db_acquire(wait_ms);
 	}
+	c->read_stale_ms = stale;
 	db_release(primary);
 	return c;
 }
@@ -1020,17 +1032,17 @@ db_read_freshness(struct db_conn *c, char as_of[32], long long *stale_ms)
 {
 	struct timespec now;
 	struct tm tm;
-	long long stale = db_stale_ms(c);
+	long long behind = db_stale_ms(c);	/* the fresh moment, from now */
 	time_t t;
 
-	if (stale < 0)
-		stale = 0;	/* db_acquire_read hands out no such connection */
+	if (behind < 0)
+		behind = 0;	/* db_acquire_read hands out no such connection */
 	/* Rounded down: every commit before as_of is in what c shows. */
 	clock_gettime(CLOCK_REALTIME, &now);
-	t = now.tv_sec - (time_t)((stale + 999) / 1000) + DB_TIME_ZONE_OFFSET;
+	t = now.tv_sec - (time_t)((behind + 999) / 1000) + DB_TIME_ZONE_OFFSET;
 	gmtime_r(&t, &tm);
 	snprintf(as_of, 32, "%04d-%02d-%02dT%02d:%02d:%02d%+03d:%02d", tm.tm_year + 1900,
 	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 	    DB_TIME_ZONE_OFFSET / 3600, DB_TIME_ZONE_OFFSET % 3600 / 60);
-	*stale_ms = stale;
+	*stale_ms = c->pool == &replica ? c->read_stale_ms : 0;
 }

@@ -87,8 +87,11 @@ void	db_release(struct db_conn *c);
  * made max_lag_ms ago (db.c: measured in the primary's WAL, checked at most
  * every second per connection); otherwise primary itself, unchanged.
  * Never fails because of the replica: one that fails rests as the pool's
- * connects do (100 ms doubling to 2 s) while the primary serves.  Read
- * only on what it returns: a replica refuses writes.
+ * connects do (100 ms doubling to 2 s) while the primary serves.  While
+ * every replica connection is busy, primary is given back during the wait
+ * for one (up to wait_ms) and a primary connection taken again if none
+ * came: NULL (logged) only when that found none (database unavailable).
+ * Read only on what it returns: a replica refuses writes.
  */
 struct db_conn *db_acquire_read(struct db_conn *primary, int wait_ms, int max_lag_ms);
 
@@ -101,8 +104,9 @@ bool	db_from_replica(struct db_conn *c);
 /*
  * How fresh what c shows is, for the person to be told: as_of, ISO 8601
  * in DB_TIME_ZONE ("2026-12-01T09:30:00+08:00"), a moment before which
- * every commit is in it (now for the primary), and stale_ms, how old it
- * may be at most (0 for the primary).
+ * every commit is in it (now for the primary), and stale_ms, how far
+ * behind it was at most when the read began (db_acquire_read checked it
+ * against the bound then; 0 for the primary).
  */
 void	db_read_freshness(struct db_conn *c, char as_of[32], long long *stale_ms);
 

@@ -1249,7 +1249,12 @@ exec_run_input(struct session *s, const char *command, const struct exec_stream 
 	if (admins_active(x.db, s->account_id, s->unit_code, &x.unit_name) != 1)
 		goto need_admin;
 	if (c->replica && !rpc_read_switch(&x.db, x.cfg)) {
-		rc = exec_failed(&x);
+		if (x.db == NULL) {
+			text_buf_printf(&x.out, "%s\n", message_get(s->lang, "database_unavailable"));
+			rc = 1;
+		} else {
+			rc = exec_failed(&x);
+		}
 		goto out;
 	}
 	log_info("session %lu: exec %s%s (account %lld)%s", s->serial, c->usage,

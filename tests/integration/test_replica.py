@@ -262,3 +262,51 @@ def test_check_config_refuses_a_broken_replica_conninfo(tmp_path, postgres):
     out = r.stdout + r.stderr
     assert re.search(r"database\.replica_conninfo.*not a libpq connection string", out), out
     assert "database.replica_max_lag_ms" in out, out
+
+
+def test_busy_replica_pool_waits_without_holding_the_primary(replica, postgres,
+                                                              migrated_template, tmp_path):
+    """replica_pool_size 1, primary pool_size 2, four administrators reading reports at
+    once: a report that finds the replica's one connection busy gives its primary one back
+    while it waits (db_acquire_read) and reads wherever it then can; nobody is refused."""
+    import threading
+
+    db = postgres.new_database(template=migrated_template)
+    d = Daemon(tmp_path / "busy", postgres, db, {"database": {
+        "pool_size": 2, "replica_pool_size": 1,
+        "replica_conninfo": replica.conninfo(db), "replica_max_lag_ms": 60000}},
+        f"learning_forms = (\n{libconfig(FORM)}\n);\n")
+    d.start()
+    try:
+        # After the start: the daemon's sync of unit_admins (none here) leaves them be.
+        acc = Accounts(postgres, db, "RQ")
+        acc.add_unit("RQA", "副本并发单位")
+        for i in range(3):
+            acc.add_staff("RQA", f"并发人员{i}")
+        admins = [acc.add_admin("RQA", f"副本统计员{i}")[1] for i in range(4)]
+        with logged_in(d, admins[0]) as adm:
+            wait_for("a report from the replica", lambda: adm.result(
+                "completion.report", {"year": NOW})["source"] == "replica")
+        sources, errors = [], []
+
+        def reader(idn):
+            try:
+                with logged_in(d, idn) as adm:
+                    for _ in range(15):
+                        r = adm.call("completion.report", {"year": NOW})
+                        if "result" in r:
+                            sources.append(r["result"]["source"])
+                        else:
+                            errors.append(r["error"])
+            except AssertionError as e:
+                errors.append(str(e))
+        threads = [threading.Thread(target=reader, args=(idn,)) for idn in admins]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert not errors, errors
+        assert len(sources) == 60 and "replica" in sources, \
+            (sources, [l for l in d.stderr_text().splitlines() if "replica" in l][-30:])
+    finally:
+        d.stop()
