@@ -219,6 +219,21 @@ const struct ui_key_help report_keys[] = {
 	{ NULL, NULL, false },
 };
 
+/* screen-authority-stats.c: the queue's keys come first */
+const struct ui_key_help authority_stats_keys[] = {
+	{ N_("Enter"), N_("open the row's level below"), false },
+	{ N_("Esc, Backspace"), N_("back up a level, the cursor where it was"), false },
+	{ "← →", N_("the year before, after"), true },
+	{ "y", N_("type the year"), false },
+	{ "s", N_("the order"), true },
+	{ "r", N_("reverse the order"), false },
+	{ "f", N_("only the rows whose met rate is below a percentage"), true },
+	{ "t", N_("the met rate of the row over the years"), true },
+	{ "T", N_("the met rate of this level over the years"), false },
+	{ "e", N_("export this level as CSV"), true },
+	{ NULL, NULL, false },
+};
+
 /* screen-staff.c */
 const struct ui_key_help staff_keys[] = {
 	{ "r", N_("reset the password"), true },
