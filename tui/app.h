@@ -349,6 +349,7 @@ enum screen_id {
 	SCREEN_REPORT,		/* 完成情况统计 */
 	SCREEN_BASE,		/* 班次管理: a training base's classes */
 	SCREEN_AUTHORITY_STATS,	/* 继续教育完成情况统计 (an authority's) */
+	SCREEN_AUTHORITY_REVIEW, /* 审核 (an authority's) */
 };
 
 enum screen_id app_start(struct app *a);		/* app.c */
@@ -368,6 +369,7 @@ enum screen_id screen_completion_run(struct app *a);	/* screen-completion.c */
 enum screen_id screen_report_run(struct app *a);	/* screen-report.c */
 enum screen_id screen_base_run(struct app *a);		/* screen-base.c */
 enum screen_id screen_authority_stats_run(struct app *a); /* screen-authority-stats.c */
+enum screen_id screen_authority_review_run(struct app *a); /* screen-authority-review.c */
 
 /*
  * Parts of the profile screens that others show too.  Those that run a

@@ -24,7 +24,7 @@
  */
 int	authority_stats_run(struct app *a, int year, double below);
 
-/* The current year in China (UTC+8), whatever the client's time zone. */
+/* The current year in China (UTC+8), whatever the client's time zone.  screen-authority.c */
 int	authority_this_year(void);
 
 /*
@@ -34,7 +34,18 @@ int	authority_this_year(void);
  */
 bool	authority_unicode(void);
 
-/* A rate (0 to 1, or null) as "75.1%", "-" for null.  Into buf. */
+/* A rate (0 to 1, or null) as "75.1%", "-" for null.  Into buf; returns buf. */
 char	*authority_rate_text(json_t *rate, char *buf, size_t size);
+
+/* The account's scope {code, name, province} (a->me's), and whether it is the province. */
+json_t	*authority_scope(struct app *a);
+bool	authority_is_province(struct app *a);
+
+/*
+ * Choose a unit of the scope: its city first when the scope is the
+ * province (ref.regions), then the unit (ref.units, filtered as typed).
+ * Returns true with *code and *name (caller frees), false when cancelled.
+ */
+bool	authority_pick_unit(struct app *a, char **code, char **name);
 
 #endif

@@ -234,6 +234,15 @@ const struct ui_key_help authority_stats_keys[] = {
 	{ NULL, NULL, false },
 };
 
+/* screen-authority-review.c: the queue's keys come first */
+const struct ui_key_help authority_review_keys[] = {
+	{ "u", N_("one unit of your scope, or every unit"), true },
+	{ "y", N_("the year"), false },
+	{ "c", N_("a training base's class: decide it whole, or show only it"), false },
+	{ "g", N_("download the attachment (in the details)"), false },
+	{ NULL, NULL, false },
+};
+
 /* screen-staff.c */
 const struct ui_key_help staff_keys[] = {
 	{ "r", N_("reset the password"), true },

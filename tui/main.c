@@ -255,6 +255,8 @@ main_screen(struct app *a, enum screen_id id)
 		return screen_base_run(a);
 	case SCREEN_AUTHORITY_STATS:
 		return screen_authority_stats_run(a);
+	case SCREEN_AUTHORITY_REVIEW:
+		return screen_authority_review_run(a);
 	case SCREEN_QUIT:
 		break;
 	}

@@ -21,8 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
 #include <curses.h>
 
@@ -126,43 +124,6 @@ astats_person_sorts[] = {
 	{ "public", AP_PUBLIC }, { "professional", AP_PROFESSIONAL },
 };
 #define ASTATS_PERSON_SORTS (int)(sizeof astats_person_sorts / sizeof astats_person_sorts[0])
-
-/* ---- shared with the other authority screens ------------------------------------------ */
-
-int
-authority_this_year(void)
-{
-	time_t now = time(NULL) + 8 * 3600;
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	return tm.tm_year + 1900;
-}
-
-bool
-authority_unicode(void)
-{
-	const char *names[] = { "LC_ALL", "LC_CTYPE", "LANG" };
-
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		const char *v = getenv(names[i]);
-
-		if (v == NULL || *v == '\0')
-			continue;
-		return strcasestr(v, "UTF-8") != NULL || strcasestr(v, "utf8") != NULL;
-	}
-	return false;
-}
-
-char *
-authority_rate_text(json_t *rate, char *buf, size_t size)
-{
-	if (json_is_number(rate))
-		snprintf(buf, size, "%.1f%%", json_number_value(rate) * 100 + 1e-9);
-	else
-		snprintf(buf, size, "-");
-	return buf;
-}
 
 /* ---- a level ------------------------------------------------------------------------ */
 
@@ -565,8 +526,8 @@ static void
 astats_export(struct queue *q)
 {
 	struct astats_level *l = q->arg;
-	const char *code = l->by == ASTATS_CITY ? app_json_str(json_object_get(json_object_get(
-	    q->app->me, "account"), "scope"), "code") : l->code;
+	const char *code = l->by == ASTATS_CITY ? app_json_str(authority_scope(q->app), "code") :
+	    l->code;
 	char *deflt, *text, *cmd;
 
 	deflt = l->by == ASTATS_PERSON ? xasprintf(_("completion-stats-%d-%s-%lld.csv"),
@@ -744,14 +705,14 @@ astats_run_level(struct app *a, struct astats_level *l)
 int
 authority_stats_run(struct app *a, int year, double below)
 {
-	json_t *scope = json_object_get(json_object_get(a->me, "account"), "scope");
+	json_t *scope = authority_scope(a);
 	struct astats_view view = { .year = year, .below = below,
 	    .unicode = authority_unicode() };
 	struct astats_level top = { .view = &view, .name = xstrdup(app_json_str(scope, "name")) };
 	int rc;
 
 	/* A city's administrator starts at the city's units. */
-	if (json_is_true(json_object_get(scope, "province"))) {
+	if (authority_is_province(a)) {
 		top.by = ASTATS_CITY;
 	} else {
 		top.by = ASTATS_UNIT;

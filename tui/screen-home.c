@@ -160,6 +160,7 @@ static const struct {
 	{ "completion_report", SCREEN_REPORT },
 	{ "base_classes", SCREEN_BASE },
 	{ "authority_stats", SCREEN_AUTHORITY_STATS },
+	{ "authority_review", SCREEN_AUTHORITY_REVIEW },
 };
 
 /* Open the selected function; returns the next screen, or SCREEN_HOME to stay. */
