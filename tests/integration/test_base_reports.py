@@ -130,22 +130,18 @@ def totals(acc, account, form=PLAIN["code"], year=NOW):
 # --- configuration -------------------------------------------------------------------------
 
 def test_check_config_knows_base_reports_review(bdaemon):
-    """"unit" and "none" are taken; "authority" is named as not available yet; anything
-    else is refused with the allowed values."""
+    """"unit", "authority" (issue 16) and "none" are taken; anything else is refused with
+    the allowed values."""
     path = bdaemon.dir / "review.conf"
-    for value in ("unit", "none"):
+    for value in ("unit", "none", "authority"):
         path.write_text(f'base_reports: {{ review = "{value}"; }};\n', encoding="utf-8")
         r = bdaemon.run("-f", str(path), "check-config")
         assert r.returncode == 0, r.stdout + r.stderr
-    path.write_text('base_reports: { review = "authority"; };\n', encoding="utf-8")
-    r = bdaemon.run("-f", str(path), "check-config")
-    assert r.returncode == 1
-    assert ('review.conf:1: base_reports.review: "authority" is not available yet (there is '
-            'no authority role); use "unit" or "none", got "authority"') in r.stdout + r.stderr
     path.write_text('base_reports: { review = "everyone"; };\n', encoding="utf-8")
     r = bdaemon.run("-f", str(path), "check-config")
     assert r.returncode == 1
-    assert 'base_reports.review: must be "unit" or "none", got "everyone"' in r.stdout + r.stderr
+    assert ('base_reports.review: must be "unit", "authority" or "none", got "everyone"'
+            in r.stdout + r.stderr)
 
 
 # --- reporting -----------------------------------------------------------------------------
