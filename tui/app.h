@@ -350,6 +350,7 @@ enum screen_id {
 	SCREEN_BASE,		/* 班次管理: a training base's classes */
 	SCREEN_AUTHORITY_STATS,	/* 继续教育完成情况统计 (an authority's) */
 	SCREEN_AUTHORITY_REVIEW, /* 审核 (an authority's) */
+	SCREEN_AUTHORITY_AUDIT,	/* 审核记录查询 */
 };
 
 enum screen_id app_start(struct app *a);		/* app.c */
@@ -370,6 +371,7 @@ enum screen_id screen_report_run(struct app *a);	/* screen-report.c */
 enum screen_id screen_base_run(struct app *a);		/* screen-base.c */
 enum screen_id screen_authority_stats_run(struct app *a); /* screen-authority-stats.c */
 enum screen_id screen_authority_review_run(struct app *a); /* screen-authority-review.c */
+enum screen_id screen_authority_audit_run(struct app *a); /* screen-authority-audit.c */
 
 /*
  * Parts of the profile screens that others show too.  Those that run a

@@ -243,6 +243,17 @@ const struct ui_key_help authority_review_keys[] = {
 	{ NULL, NULL, false },
 };
 
+/* screen-authority-audit.c: the form's keys (the list's are the queue's) */
+const struct ui_key_help authority_audit_keys[] = {
+	{ N_("Tab"), N_("next field"), true },
+	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
+	{ N_("Enter"), N_("choose; on a text field, search"), true },
+	{ N_("Delete"), N_("clear a choice: every kind, unit or outcome"), false },
+	{ N_("Esc"), N_("back"), true },
+	{ N_("F10"), N_("quit"), false },
+	{ NULL, NULL, false },
+};
+
 /* screen-staff.c */
 const struct ui_key_help staff_keys[] = {
 	{ "r", N_("reset the password"), true },

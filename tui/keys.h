@@ -19,6 +19,7 @@ extern const struct ui_key_help queue_keys_filter[];
 /* screen-authority-*.c */
 extern const struct ui_key_help authority_stats_keys[];
 extern const struct ui_key_help authority_review_keys[];
+extern const struct ui_key_help authority_audit_keys[];
 /* screen-base.c, screen-base-class.c, screen-base-roster.c */
 extern const struct ui_key_help base_keys[];
 extern const struct ui_key_help base_class_keys[];

@@ -257,6 +257,8 @@ main_screen(struct app *a, enum screen_id id)
 		return screen_authority_stats_run(a);
 	case SCREEN_AUTHORITY_REVIEW:
 		return screen_authority_review_run(a);
+	case SCREEN_AUTHORITY_AUDIT:
+		return screen_authority_audit_run(a);
 	case SCREEN_QUIT:
 		break;
 	}

@@ -161,6 +161,7 @@ static const struct {
 	{ "base_classes", SCREEN_BASE },
 	{ "authority_stats", SCREEN_AUTHORITY_STATS },
 	{ "authority_review", SCREEN_AUTHORITY_REVIEW },
+	{ "authority_audit", SCREEN_AUTHORITY_AUDIT },
 };
 
 /* Open the selected function; returns the next screen, or SCREEN_HOME to stay. */
