@@ -538,7 +538,7 @@ exec_report(struct exec_ctx *x)
 	    atoi(y) < 1990 || atoi(y) > 2200) {
 		return exec_say(x, "exec.bad_year");
 	}
-	if ((have = exec_table_exists(x, "declaration_totals")) < 0)
+	if ((have = exec_table_exists(x, "person_year")) < 0)
 		return exec_failed(x);
 	if (have == 0)
 		return exec_say(x, "exec.not_available");
