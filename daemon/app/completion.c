@@ -1,20 +1,21 @@
 /*
- * completion.c - the annual completion (年度完成情况): one computation of
- * what a person's approved hours of a year come to, for the completion.*
- * methods (rpc-completion.c) and the `report YEAR` command (exec.c).
+ * completion.c - the annual completion (年度完成情况): what a person's
+ * approved hours of a year come to, for the completion.* methods
+ * (rpc-completion.c), the `report YEAR` command (exec.c) and certificates.
  *
- * Every figure is summed from declaration_totals, which each transition of
- * a declaration keeps in its own statement (rpc-declarations.c): a row per
- * person, year and learning form with the approved and the pending hours.
- * The statements below share three pieces of SQL, so the unit report, a
- * person's years and a year's detail cannot disagree:
- *   COMPLETION_FORMS	each form's current cap and category (learning_forms);
- *   COMPLETION_PER_FORM	a totals row with its hours as counted (capped);
- *   COMPLETION_SUMS	the counted hours per category, and the pending ones.
+ * A person's sums and met of a year are read from person_year, which the
+ * triggers of schema 016 keep from declaration_totals in the transaction
+ * of every change (figures.h): the one computation the unit report, a
+ * person's years and the authority's statistics all read, so they agree by
+ * construction.  A year's detail (its forms and records) is summed from
+ * declaration_totals with the same pieces of SQL schema 016's
+ * completion_person_year_figures uses:
+ *   COMPLETION_FORMS	each form's current cap and category (completion_form_terms);
+ *   COMPLETION_PER_FORM	a totals row with its hours as counted (capped).
  * The unit report is one statement over the unit's active staff (an index
- * on accounts, then one probe of declaration_totals' primary key per
- * person, so no index beyond schema 003's is needed), sorted and keyset
- * paged in the database; its summary comes from the same rows.
+ * on accounts, then one probe of person_year's primary key per person),
+ * sorted and keyset paged in the database; its summary comes from the same
+ * rows.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,16 +28,12 @@
 #include "xmalloc.h"
 
 /*
- * Each learning form's cap (NULL: none) and category as its current
- * definition has them: the active row, or for a form the config no longer
- * offers, its last version.
+ * Each learning form's name, cap (NULL: none) and category as its current
+ * definition has them (the active row, or for a form the config no longer
+ * offers, its last version), as schema 016 keeps them.
  */
 #define COMPLETION_FORMS \
-	"completion_forms AS MATERIALIZED (" \
-	" SELECT DISTINCT ON (code) code, definition->>'name' AS name," \
-	"  definition->>'category' AS category," \
-	"  NULLIF((definition->>'yearly_cap')::numeric, 0) AS cap" \
-	" FROM learning_forms ORDER BY code, active DESC, version DESC)"
+	"completion_forms AS (SELECT code, name, category, cap FROM completion_form_terms)"
 
 /* The totals rows matching where, each with its approved hours as counted. */
 #define COMPLETION_PER_FORM(where) \
@@ -47,38 +44,26 @@
 	" FROM declaration_totals t LEFT JOIN completion_forms f ON f.code = t.form_code" \
 	" WHERE " where
 
-/* Aggregates over COMPLETION_PER_FORM rows: pub, pro, pending. */
-#define COMPLETION_SUMS \
-	" COALESCE(sum(counted) FILTER (WHERE category = 'public'), 0) AS pub," \
-	" COALESCE(sum(counted) FILTER (WHERE category = 'professional'), 0) AS pro," \
-	" COALESCE(sum(pending_hours), 0) AS pending"
-
 /*
  * The unit's active staff with their hours of the year and whether they
- * meet the requirement.  $1 unit, $2 year, $3 department id or NULL, $4 $5
- * $6 the requirement's total, professional and public.  Each person's sums
- * are one aggregate over a probe of declaration_totals' primary key
- * (account_id, year, ...), the forms joined by a hash built once: at 10,000
- * staff and 75,000 totals rows a year this beats a hash aggregate of the
- * whole year, which spills to disk at the default work_mem.
+ * meet the requirement, from person_year (no row: 0 hours, not met -- the
+ * requirement's total is never 0).  $1 unit, $2 year, $3 department id or
+ * NULL.
  */
 #define COMPLETION_UNIT_WITH \
-	"WITH " COMPLETION_FORMS "," \
-	" judged AS (SELECT a.id, a.name, a.id_number, dp.name AS department," \
-	"  x.pub, x.pro, x.pub + x.pro AS total, x.pending," \
-	"  (x.pub + x.pro >= $4::numeric AND x.pro >= $5::numeric AND x.pub >= $6::numeric)" \
-	"  AS met" \
+	"WITH judged AS (SELECT a.id, a.name, a.id_number, dp.name AS department," \
+	"  COALESCE(py.pub, 0) AS pub, COALESCE(py.pro, 0) AS pro," \
+	"  COALESCE(py.pub + py.pro, 0) AS total, COALESCE(py.pending, 0) AS pending," \
+	"  COALESCE(py.met, false) AS met" \
 	"  FROM accounts a LEFT JOIN departments dp ON dp.id = a.department_id" \
-	"  CROSS JOIN LATERAL (SELECT" COMPLETION_SUMS \
-	"   FROM (" COMPLETION_PER_FORM("t.account_id = a.id AND t.year = $2::smallint") \
-	"   ) per_form) x" \
+	"  LEFT JOIN person_year py ON py.account_id = a.id AND py.year = $2::smallint" \
 	"  WHERE a.unit_code = $1 AND a.state = 'active' AND a.role = 'staff'" \
 	"  AND ($3::bigint IS NULL OR a.department_id = $3::bigint))"
 
 /*
- * A page of the report in one order: $7 not met only, $8 $9 $10 the sort
- * key, name and id of the last row shown (NULL: from the start), $11 the
- * rows (NULL: all).  key is the sort expression over judged j, keytype the
+ * A page of the report in one order: $4 the requirement's total (shown in
+ * every row), $5 not met only, $6 $7 $8 the sort key, name and id of the
+ * last row shown (NULL: from the start), $9 the rows (NULL: all).  key is the sort expression over judged j, keytype the
  * type a cursor's key is read as, keytext the key as the cursor keeps it.
  * Names and departments compare by pinyin (COLLATE zh_pinyin, schema
  * 008), so an order never depends on the server's locale.
@@ -90,11 +75,11 @@
 	"  trim_scale(j.pro)::text, trim_scale(j.total)::text, trim_scale(j.pending)::text," \
 	"  j.met, trim_scale($4::numeric)::text, " keytext ", s.staff, s.met" \
 	" FROM judged j CROSS JOIN summary s" \
-	" WHERE (NOT $7::boolean OR NOT j.met)" \
-	"  AND ($8::text IS NULL OR (" key ", j.name COLLATE zh_pinyin, j.id) " cmp \
-	"   ($8::" keytype ", $9::text COLLATE zh_pinyin, $10::bigint))" \
+	" WHERE (NOT $5::boolean OR NOT j.met)" \
+	"  AND ($6::text IS NULL OR (" key ", j.name COLLATE zh_pinyin, j.id) " cmp \
+	"   ($6::" keytype ", $7::text COLLATE zh_pinyin, $8::bigint))" \
 	" ORDER BY " key " " dir ", j.name COLLATE zh_pinyin " dir ", j.id " dir \
-	" LIMIT $11::bigint"
+	" LIMIT $9::bigint"
 
 /* The department, none after every name: "0" + name, or "1". */
 #define COMPLETION_KEY_DEPARTMENT \
@@ -116,7 +101,7 @@ static struct db_stmt completion_unit_stmts[COMPLETION_NSORTS][2] = {
 	COMPLETION_SORT_STMTS("professional", "j.pro", "numeric", "trim_scale(j.pro)::text"),
 };
 
-/* The counts alone, when no row matched ($1..$6 as above). */
+/* The counts alone, when no row matched ($1..$3 as above). */
 DB_STMT(completion_unit_count_stmt,
     COMPLETION_UNIT_WITH
     " SELECT count(*), count(*) FILTER (WHERE met) FROM judged");
@@ -225,9 +210,9 @@ completion_unit(struct db_conn *db, const struct config *cfg,
 	char year[16], department[24], limit[24];
 	const struct config_requirement *req = config_requirement_for(cfg, q->year);
 	struct completion_figures r;
-	const char *params[11] = {
+	const char *params[9] = {
 		q->unit_code, year, q->department_id > 0 ? department : NULL, r.total,
-		r.professional, r.public_hours, q->not_met_only ? "true" : "false",
+		q->not_met_only ? "true" : "false",
 		q->after_key, q->after_key != NULL ? q->after_name : NULL,
 		q->after_key != NULL ? q->after_id : NULL, q->limit > 0 ? limit : NULL,
 	};
@@ -242,7 +227,7 @@ completion_unit(struct db_conn *db, const struct config *cfg,
 
 	st = &completion_unit_stmts[(unsigned)q->sort < COMPLETION_NSORTS ? q->sort : 0]
 	    [q->desc ? 1 : 0];
-	if ((res = db_exec(db, st, 11, params)) == NULL)
+	if ((res = db_exec(db, st, 9, params)) == NULL)
 		return -1;
 	out->requirement = req;
 	out->rows = res;
@@ -252,7 +237,7 @@ completion_unit(struct db_conn *db, const struct config *cfg,
 		return 0;
 	}
 	/* No row matched (no staff, everyone met, past the end): count apart. */
-	if ((res = db_exec(db, &completion_unit_count_stmt, 6, params)) == NULL) {
+	if ((res = db_exec(db, &completion_unit_count_stmt, 3, params)) == NULL) {
 		completion_report_free(out);
 		return -1;
 	}
@@ -266,17 +251,15 @@ int
 completion_person(struct db_conn *db, const struct config *cfg, const char *account_id,
     int this_year, struct completion_year **out)
 {
+	/* The years with totals are those with a person_year row, and this_year. */
 	DB_STMT(completion_person_stmt,
-	    "WITH " COMPLETION_FORMS ","
-	    " years AS (SELECT year FROM declaration_totals WHERE account_id = $1::bigint"
-	    "  UNION SELECT $2::smallint)"
-	    " SELECT y.year, trim_scale(COALESCE(x.pub, 0))::text,"
-	    "  trim_scale(COALESCE(x.pro, 0))::text,"
-	    "  trim_scale(COALESCE(x.pub, 0) + COALESCE(x.pro, 0))::text,"
-	    "  trim_scale(COALESCE(x.pending, 0))::text"
-	    " FROM years y LEFT JOIN (SELECT year," COMPLETION_SUMS
-	    "  FROM (" COMPLETION_PER_FORM("t.account_id = $1::bigint") ") per_form"
-	    "  GROUP BY year) x ON x.year = y.year"
+	    "SELECT y.year, trim_scale(COALESCE(p.pub, 0))::text,"
+	    "  trim_scale(COALESCE(p.pro, 0))::text,"
+	    "  trim_scale(COALESCE(p.pub + p.pro, 0))::text,"
+	    "  trim_scale(COALESCE(p.pending, 0))::text, COALESCE(p.met, false)"
+	    " FROM (SELECT year FROM person_year WHERE account_id = $1::bigint"
+	    "  UNION SELECT $2::smallint) y"
+	    " LEFT JOIN person_year p ON p.account_id = $1::bigint AND p.year = y.year"
 	    " ORDER BY y.year DESC");
 	char year[16];
 	const char *params[2] = { account_id, year };
@@ -298,8 +281,7 @@ completion_person(struct db_conn *db, const struct config *cfg, const char *acco
 		snprintf(y->total, sizeof y->total, "%s", PQgetvalue(res, r, 3));
 		snprintf(y->pending, sizeof y->pending, "%s", PQgetvalue(res, r, 4));
 		y->requirement = config_requirement_for(cfg, y->year);
-		y->met = completion_met(y->public_hours, y->professional, y->total,
-		    y->requirement);
+		y->met = strcmp(PQgetvalue(res, r, 5), "t") == 0;
 		y->progress = strtod(y->total, NULL) / y->requirement->total;
 		if (y->progress > 1)
 			y->progress = 1;

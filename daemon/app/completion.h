@@ -2,9 +2,11 @@
  * completion.h - the annual completion (年度完成情况): what a person's
  * approved hours of a year come to, against the year's requirement.
  *
- * One computation serves every reader (the completion.* methods and the
- * `report YEAR` command): per person, year and learning form, the approved
- * hours of declaration_totals, capped at the form's yearly_cap; summed per
+ * One computation serves every reader (the completion.* methods, the
+ * `report YEAR` command, certificates and the authority's statistics): per
+ * person and year, person_year (schema 016, figures.h) as its triggers keep
+ * it from declaration_totals -- per learning form the approved hours,
+ * capped at the form's yearly_cap; summed per
  * category (公需, 专业); total = public + professional; pending = every
  * pending hour, uncapped.  Met (达标): total ≥ requirement.total and
  * professional ≥ requirement.professional and public ≥ requirement.public.

@@ -364,5 +364,6 @@ extern const struct rpc_method rpc_reset_methods[];	/* rpc-reset.c: the admin's 
 extern const struct rpc_method rpc_base_report_methods[]; /* rpc-base-report.c: 基地学时申报 */
 extern const struct rpc_method rpc_bases_methods[];	/* rpc-bases.c: a base's classes */
 extern const struct rpc_method rpc_roster_methods[];	/* roster.c: a class's roster */
+extern const struct rpc_method rpc_stats_methods[];	/* rpc-stats.c: the authority's statistics */
 
 #endif

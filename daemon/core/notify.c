@@ -39,6 +39,8 @@ static struct {
 	int		 stop_pipe[2];
 	pthread_t	 thread;
 	bool		 running;
+	void		(*tick)(struct db_conn *);	/* notify_set_tick */
+	int		 tick_ms;
 } listener = { .stop_pipe = { -1, -1 } };
 
 static void
@@ -218,12 +220,42 @@ notify_connect(void)
 	return c;
 }
 
+void
+notify_set_tick(void (*tick)(struct db_conn *), int interval_ms)
+{
+	listener.tick = tick;
+	listener.tick_ms = interval_ms;
+}
+
+/* Milliseconds of CLOCK_MONOTONIC. */
+static long long
+notify_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* How long to wait for a notice: until the next tick is due, or for ever. */
+static int
+notify_wait_ms(long long next_tick)
+{
+	long long left;
+
+	if (listener.tick == NULL)
+		return -1;
+	left = next_tick - notify_now_ms();
+	return left < 0 ? 0 : (int)left;
+}
+
 static void *
 notify_thread(void *arg)
 {
 	struct db_conn *c = NULL;
 	bool lost = false;
 	int retry_ms = NOTIFY_RETRY_FIRST_MS;
+	long long next_tick = notify_now_ms() + listener.tick_ms;
 
 	(void)arg;
 	for (;;) {
@@ -253,8 +285,13 @@ notify_thread(void *arg)
 			lost = false;
 		}
 		pg = db_pgconn(c);
-		if (notify_wait_stop(PQsocket(pg), -1))
+		if (notify_wait_stop(PQsocket(pg), notify_wait_ms(next_tick)))
 			break;
+		if (listener.tick != NULL && notify_now_ms() >= next_tick) {
+			/* Notices that arrive meanwhile wait in libpq: read below. */
+			listener.tick(c);
+			next_tick = notify_now_ms() + listener.tick_ms;
+		}
 		if (!PQconsumeInput(pg) || PQstatus(pg) != CONNECTION_OK) {
 			log_warning("notify: connection lost: %s", PQerrorMessage(pg));
 			db_disconnect_single(c);

@@ -44,6 +44,17 @@ const char *notify_instance(void);
  */
 void	notify_start(const char *conninfo);
 
+struct db_conn;
+
+/*
+ * Also run tick on the listening connection about every interval_ms (it
+ * runs between notices, so keep it short): the periodic work that needs
+ * one connection and no session -- figures.c's fold of the completion
+ * deltas.  Call before notify_start; tick is not run while the database
+ * is away.
+ */
+void	notify_set_tick(void (*tick)(struct db_conn *), int interval_ms);
+
 /* Stop the thread and close its connection. */
 void	notify_stop(void);
 

@@ -37,6 +37,7 @@
 #include "config.h"
 #include "control.h"
 #include "db.h"
+#include "figures.h"
 #include "forms.h"
 #include "listener.h"
 #include "log.h"
@@ -48,6 +49,7 @@
 
 /* Seconds to wait for sessions to finish after SIGTERM before leaving anyway. */
 #define DRAIN_SECONDS	30
+#define LISTENER_FOLD_MS	1000	/* completion deltas folded about every second */
 
 void
 listener_ensure_host_key(const char *path)
@@ -159,7 +161,30 @@ listener_accept(ssh_bind bind, int listen_fd)
 	connection_start(bind, fd, serial, addr, peer);
 }
 
-/* Bring the unit administrators and learning forms in the database in line with the config. */
+/*
+ * The notify thread's tick: fold the completion deltas (figures.h).  A
+ * failure is logged once until a fold succeeds again.
+ */
+static void
+listener_fold(struct db_conn *db)
+{
+	static bool failing;
+
+	if (figures_fold(db) < 0) {
+		if (!failing)
+			log_warning("completion figures: cannot fold the deltas (readers still "
+			    "see exact figures; retrying every second): %s", db_error_text(db));
+		failing = true;
+	} else if (failing) {
+		log_info("completion figures: folding again");
+		failing = false;
+	}
+}
+
+/*
+ * Bring the unit administrators, learning forms and requirements in the
+ * database in line with the config.
+ */
 static void
 listener_sync_from_config(const struct config *cfg)
 {
@@ -173,6 +198,8 @@ listener_sync_from_config(const struct config *cfg)
 		log_error("unit administrators: synchronisation failed (see above)");
 	if (forms_sync(db, cfg) != 0)
 		log_error("learning forms: synchronisation failed (see above)");
+	if (figures_sync_requirements(db, cfg) < 0)
+		log_error("requirements: synchronisation failed (see above)");
 	db_release(db);
 }
 
@@ -319,6 +346,7 @@ listener_run(struct config *cfg)
 	bind = listener_bind(cfg);
 
 	db_pool_init(cfg->db_conninfo, cfg->db_pool_size, cfg->db_statement_timeout);
+	notify_set_tick(listener_fold, LISTENER_FOLD_MS);
 	notify_start(cfg->db_listen_conninfo[0] != '\0' ? cfg->db_listen_conninfo :
 	    cfg->db_conninfo);
 	listener_sync_from_config(cfg);
