@@ -60,6 +60,8 @@ static const struct rpc_method *const rpc_groups[] = {
 	rpc_bases_methods,
 	rpc_roster_methods,
 	rpc_stats_methods,
+	rpc_audit_methods,
+	rpc_authority_bases_methods,
 	NULL,
 };
 
@@ -485,6 +487,11 @@ rpc_cursor_plausible(enum rpc_cursor kind, char *const *key, size_t n)
 		return n == 2 && strlen(key[0]) <= 200 && rpc_id_text(key[1]);
 	case RPC_CURSOR_ORDER:
 		return n == 5 && rpc_id_text(key[4]);
+	case RPC_CURSOR_KIND_TIME:
+		return n == 3 && rpc_timestamp_plausible(key[0]) && key[1][0] != '\0' &&
+		    strlen(key[1]) <= 32 &&
+		    strspn(key[1], "abcdefghijklmnopqrstuvwxyz_") == strlen(key[1]) &&
+		    rpc_id_text(key[2]);
 	}
 	return false;
 }
@@ -553,21 +560,28 @@ rpc_page_rows(const struct rpc_call *call, const PGresult *res)
 }
 
 json_t *
-rpc_page_next(const struct rpc_call *call, const PGresult *res, int key_col, int id_col)
+rpc_page_next_columns(const struct rpc_call *call, const PGresult *res, const int *cols,
+    size_t n)
 {
 	int last = (int)call->page.limit - 1;
-	const char *keys[2];
+	const char *keys[RPC_CURSOR_KEYS];
 	char *cursor;
 	json_t *next;
 
-	if (PQntuples(res) <= call->page.limit)
+	if (PQntuples(res) <= call->page.limit || n > RPC_CURSOR_KEYS)
 		return json_null();
-	keys[0] = PQgetvalue(res, last, key_col);
-	keys[1] = PQgetvalue(res, last, id_col);
-	cursor = rpc_cursor_encode(keys, 2);
+	for (size_t i = 0; i < n; i++)
+		keys[i] = PQgetvalue(res, last, cols[i]);
+	cursor = rpc_cursor_encode(keys, n);
 	next = json_string(cursor);
 	free(cursor);
 	return next;
+}
+
+json_t *
+rpc_page_next(const struct rpc_call *call, const PGresult *res, int key_col, int id_col)
+{
+	return rpc_page_next_columns(call, res, (const int[]){ key_col, id_col }, 2);
 }
 
 int

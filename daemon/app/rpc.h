@@ -78,6 +78,9 @@ enum rpc_cursor {
 	RPC_CURSOR_NAME,	/* [a name of at most 200 bytes, an id] */
 	RPC_CURSOR_ORDER,	/* [sort, "asc"|"desc", key, name, id]; the handler
 				 * checks that the order is the one asked for */
+	RPC_CURSOR_KIND_TIME,	/* [a timestamptz, a kind (a word of a-z and _),
+				 * an id]: rows of several tables in one order
+				 * (audit.search); the handler checks the kind */
 };
 
 #define RPC_CURSOR_KEYS	5	/* strings of the longest cursor */
@@ -312,6 +315,10 @@ char	*rpc_cursor_encode(const char *const *keys, size_t n);
 json_t	*rpc_page_next(const struct rpc_call *call, const PGresult *res, int key_col,
 	    int id_col);
 
+/* The same with the sort key in n columns cols (at most RPC_CURSOR_KEYS). */
+json_t	*rpc_page_next_columns(const struct rpc_call *call, const PGresult *res,
+	    const int *cols, size_t n);
+
 /* The rows of a page to show: n, but at most the limit. */
 int	rpc_page_rows(const struct rpc_call *call, const PGresult *res);
 
@@ -365,5 +372,7 @@ extern const struct rpc_method rpc_base_report_methods[]; /* rpc-base-report.c: 
 extern const struct rpc_method rpc_bases_methods[];	/* rpc-bases.c: a base's classes */
 extern const struct rpc_method rpc_roster_methods[];	/* roster.c: a class's roster */
 extern const struct rpc_method rpc_stats_methods[];	/* rpc-stats.c: the authority's statistics */
+extern const struct rpc_method rpc_audit_methods[];	/* rpc-audit.c: the authority's audit search */
+extern const struct rpc_method rpc_authority_bases_methods[]; /* rpc-authority-bases.c: bases */
 
 #endif
