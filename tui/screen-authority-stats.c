@@ -176,7 +176,8 @@ astats_params(const struct astats_level *l)
 	    astats_sort_word(l), "desc", l->desc);
 
 	astats_place_params(l, params);
-	if (l->view->below > 0 && l->by != ASTATS_PERSON)
+	/* A person's rate is 0 or 1: below any percentage is not met (the server's reading). */
+	if (l->view->below > 0)
 		json_object_set_new(params, "below", json_real(l->view->below));
 	return params;
 }

@@ -1,10 +1,12 @@
 """The authority's screens (人社 / 主管部门, issue 16) in the real jxjy TUI, in tmux, on the
 real daemon and PostgreSQL.
 
-One module daemon with learning forms of its own (专业 records go through the chain
-["unit", "authority"]) and a small requirement; units in 郑州市 (410100) and 开封市 (410200)
-whose staff declare and whose administrators approve over RPC, so that the maintained
-figures (schema 016) and the authority's queue (schema 017) hold what each test checks.
+One module daemon with learning forms of its own (端测专业研修 records go through the chain
+["unit", "authority"]) and a small requirement; units whose staff declare and whose
+administrators approve over RPC, so that the maintained figures (schema 016) and the
+authority's queue (schema 017) hold what each test checks: the review test's in 郑州市
+(410100) and 开封市 (410200), the statistics test's in 洛阳市 (410300) and 平顶山市 (410400),
+so that neither counts the other's people.
 
 - 继续教育完成情况统计: the province by city with the right figures, drilled down to a unit,
   its departments and its people and back up (cursor kept), the trend's bars measured
@@ -14,9 +16,11 @@ figures (schema 016) and the authority's queue (schema 017) hold what each test 
   rejected with a reason; a city's administrator sees only their city's records.
 """
 
+import re
+
 import pytest
 
-from conftest import module_daemon
+from conftest import JXJY, module_daemon
 from helpers import NOW, logged_in
 from tui_helpers import World, tui  # noqa: F401 (tui: the fixture)
 
@@ -30,6 +34,13 @@ CONFIG_TEXT = """learning_forms = (
 		code = "e2a_pub";
 		name = "端测公需课"; name_en = "E2E public course";
 		category = "public";
+		attachment = "none";
+		fields = ( { key = "name"; label = "课程名称"; label_en = "Course"; type = "text"; required = true; } );
+	},
+	{
+		code = "e2a_prox";
+		name = "端测专业课"; name_en = "E2E professional lecture";
+		category = "professional";
 		attachment = "none";
 		fields = ( { key = "name"; label = "课程名称"; label_en = "Course"; type = "text"; required = true; } );
 	},
@@ -140,3 +151,189 @@ def test_review_queue(adaemon, world, tui):
     k.open_function("审核")
     k.wait("1 条申报等待您审核", "链审乙")
     k.quit()
+
+
+# ---- 继续教育完成情况统计 ------------------------------------------------------------------
+
+LY1, LY1_NAME = "E2AL1", "洛阳端测医院"        # 410300
+LY2, LY2_NAME = "E2AL2", "洛阳端测学校"        # 410300
+PD, PD_NAME = "E2AP1", "平顶山端测研究所"      # 410400
+
+# Who declares what (公需 approved, 专业 approved, 专业 left pending) in the current year.
+PEOPLE = (
+    (LY1, "端测内科", "统计甲", 4, 16, 0),       # 20: met
+    (LY1, "端测内科", "统计乙", 4, 6, 3),        # 10: not met, 3 pending
+    (LY1, "端测外科", "统计丙", 0, 0, 0),        # nothing: not met
+    (LY2, "端测教务处", "统计丁", 4, 16, 0),     # 20: met
+    (PD, "端测研究室", "统计戊", 4, 16, 0),      # met
+    (PD, "端测研究室", "统计己", 2, 0, 0),       # not met
+    (PD, "端测研究室", "统计庚", 4, 12, 0),      # 16: not met
+)
+
+
+@pytest.fixture(scope="module")
+def figures(adaemon, world):
+    """The statistics test's people and records: 洛阳市 2 of 4 met (50 %) this year and 1 of
+    4 last year (统计甲 alone), 平顶山市 1 of 3."""
+    depts = {LY1: world.add_unit(LY1, LY1_NAME, ("端测内科", "端测外科"), region="410300"),
+             LY2: world.add_unit(LY2, LY2_NAME, ("端测教务处",), region="410300"),
+             PD: world.add_unit(PD, PD_NAME, ("端测研究室",), region="410400")}
+    admins = {u: world.add_admin(u, f"{u}管理员")[1] for u in depts}
+    approve = {u: [] for u in depts}
+    for unit, dept, name, pub, pro, pending in PEOPLE:
+        _, idn = world.add_staff(unit, depts[unit][dept], name)
+        with logged_in(adaemon, idn, logout=True) as s:
+            if pub:
+                approve[unit].append(submit(s, "e2a_pub", pub, f"{name}公需"))
+            if pro:
+                approve[unit].append(submit(s, "e2a_prox", pro, f"{name}专业"))
+            if pending:
+                submit(s, "e2a_prox", pending, f"{name}待审")
+            if name == "统计甲":
+                r = s.result("declaration.submit", {"form": "e2a_prox", "year": NOW - 1,
+                                                    "amount": "20", "fields": {"name": "去年"}})
+                approve[unit].append(r["id"])
+                r = s.result("declaration.submit", {"form": "e2a_pub", "year": NOW - 1,
+                                                    "amount": "4", "fields": {"name": "去年"}})
+                approve[unit].append(r["id"])
+    for unit, ids in approve.items():
+        with logged_in(adaemon, admins[unit], logout=True) as adm:
+            r = adm.result("review.approve_declarations", {"ids": ids})
+        assert all(x["ok"] for x in r["results"]), r
+    world.luoyang = world.add_authority("洛端测统计员", scope="410300")[1]
+    return depts
+
+
+def cells(line):
+    """The words of a table row on the screen (the bar of a selected row is no word)."""
+    return [w for w in line.split() if w not in ("│", "|")]
+
+
+def select(t, needle):
+    """Put the cursor of the list on the row with needle: Home, then Down to it."""
+    lines = t.lines()
+    head = next(i for i, line in enumerate(lines) if "应统计人数" in line)
+    row = next(i for i, line in enumerate(lines) if i > head and needle in line)
+    t.keys("Home")
+    for _ in range(row - head - 1):
+        t.keys("Down")
+
+
+EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def bar_eighths(line):
+    """The length of a trend line's bar in eighths of a column: █ is 8, ▏ 1 ... ▉ 7."""
+    return sum(8 if ch == "█" else EIGHTHS.index(ch) for ch in line if ch == "█" or
+               (ch in EIGHTHS and ch != " "))
+
+
+TREND_LINE = re.compile(r"(\d{4})  ([█▏▎▍▌▋▊▉#]*) *(\d+\.\d%)  \((\d+)/(\d+)\)")
+
+
+def trend_rows(t):
+    """{year: (bar eighths, "50.0%")} of the trend chart on the screen."""
+    out = {}
+    for line in t.lines():
+        m = TREND_LINE.search(line)
+        if m:
+            out[int(m.group(1))] = (bar_eighths(m.group(2)), m.group(3))
+    return out
+
+
+def test_statistics_drill_down_trend_export(adaemon, world, figures, tui, tmp_path):
+    """The province by city with the right figures; 洛阳市 → 洛阳端测医院 → 端测内科 → its
+    people and back up, the cursor kept; the trend's bars as long as the rates say; the
+    level saved as CSV by the client."""
+    t = tui()
+    login(t, adaemon, world.province)
+    t.open_function("继续教育完成情况统计")
+    t.wait("继续教育完成情况统计", "洛阳市", "平顶山市", f"年度（←/→）：{NOW}")
+    # 城市 应统计人数 达标 未达标 达标率 人均学时 公需 专业 待审核
+    assert cells(t.line_with("洛阳市"))[:9] == ["洛阳市", "4", "2", "2", "50.0%", "12.5",
+                                               "3", "9.5", "3"], t.line_with("洛阳市")
+    assert cells(t.line_with("平顶山市"))[:5] == ["平顶山市", "3", "1", "2", "33.3%"]
+    assert "要求：20（专业 12，公需 4）" in t.text()
+
+    # Down to 洛阳市's units, its hospital's departments, the 内科's people.
+    select(t, "洛阳市")
+    t.keys("Enter")
+    t.wait("河南省 › 洛阳市", LY1_NAME, LY2_NAME, absent=("平顶山",))
+    assert "应统计 4 人，达标 2 人，未达标 2 人，达标率 50.0%" in t.text()
+    assert cells(t.line_with(LY1_NAME))[:5] == [LY1_NAME, "3", "1", "2", "33.3%"]
+    assert cells(t.line_with(LY2_NAME))[:9] == [LY2_NAME, "1", "1", "0", "100.0%", "20",
+                                               "4", "16", "0"]
+    select(t, LY1_NAME)
+    t.keys("Enter")
+    t.wait(f"河南省 › 洛阳市 › {LY1_NAME}", "端测内科", "端测外科")
+    assert cells(t.line_with("端测内科"))[:9] == ["端测内科", "2", "1", "1", "50.0%", "15",
+                                              "4", "11", "3"]
+    assert cells(t.line_with("端测外科"))[:5] == ["端测外科", "1", "0", "1", "0.0%"]
+    select(t, "端测内科")
+    t.keys("Enter")
+    t.wait(f"{LY1_NAME} › 端测内科", "统计甲", "统计乙", absent=("统计丙",))
+    jia, yi = cells(t.line_with("统计甲")), cells(t.line_with("统计乙"))
+    assert jia[-5:] == ["4", "16", "20", "0", "达标"], jia
+    assert yi[-5:] == ["4", "6", "10", "3", "未达标"], yi
+
+    # Back up with Esc and Backspace: each level as it was, its cursor on the row opened.
+    t.keys("Escape")
+    t.wait(f"河南省 › 洛阳市 › {LY1_NAME}", "端测外科", absent=("统计甲",))
+    t.keys("BSpace")
+    t.wait("河南省 › 洛阳市", LY2_NAME, absent=("端测外科",))
+    t.keys("Escape")
+    t.wait("平顶山市", absent=("河南省 ›",))
+    t.keys("Enter")                     # the cursor stayed on 洛阳市
+    t.wait("河南省 › 洛阳市", LY1_NAME)
+    t.keys("Escape")
+    t.wait("平顶山市", absent=("河南省 ›",))
+
+    # The trend of 洛阳市 (t on its row): last year 1 of 4, this year 2 of 4; bars of 40
+    # columns at 100 %, in eighths.
+    t.keys("t")
+    t.wait("历年达标率 · 洛阳市", f"{NOW - 1}", f"{NOW}")
+    rows = trend_rows(t)
+    assert rows[NOW - 1] == (round(0.25 * 40 * 8), "25.0%"), rows
+    assert rows[NOW] == (round(0.5 * 40 * 8), "50.0%"), rows
+    t.keys("Escape")
+    t.wait("平顶山市", absent=("历年达标率",))
+    select(t, "平顶山市")
+    t.keys("t")
+    t.wait("历年达标率 · 平顶山市")
+    rows = trend_rows(t)
+    assert rows[NOW] == (round(40 * 8 / 3), "33.3%"), rows   # 13 columns and ▍
+    assert "▍" in t.line_with("(1/3)")
+    t.keys("Escape")
+    t.wait("平顶山市", absent=("历年达标率",))
+
+    # Export the province by city to a file typed in the prompt.
+    rows = t.export_csv(tmp_path / "stats.csv", f"完成情况统计-{NOW}-410000.csv")
+    assert "城市" in rows[0] and "应统计人数" in rows[0], rows[0]
+    head = rows[0]
+    luoyang = next(r for r in rows[1:] if "洛阳市" in r)
+    assert luoyang[head.index("应统计人数")] == "4" and luoyang[head.index("达标人数")] == "2"
+    t.quit()
+
+
+def test_city_administrator_sees_only_their_city(adaemon, world, figures, tui):
+    """洛阳市's administrator starts at 洛阳's units, at 80x24, never sees 平顶山's; the trend
+    in a terminal without UTF-8 is drawn with #."""
+    t = tui(80, 24)
+    t.term.send_line(f"LC_ALL=C LANG=C {JXJY} --accept-new -k {t.dir}/known_hosts "
+                     f"-p {adaemon.port} localhost; echo EXITED=$?")
+    t.login(world.luoyang, then="功能列表")
+    assert "洛阳市" in t.text()
+    t.open_function("继续教育完成情况统计")
+    t.wait(LY1_NAME, LY2_NAME, absent=("平顶山",))
+    assert "河南省" not in t.text()
+    assert cells(t.line_with(LY1_NAME))[:5] == [LY1_NAME, "3", "1", "2", "33.3%"]
+    select(t, LY1_NAME)
+    t.keys("t")
+    t.wait(f"历年达标率 · {LY1_NAME}")
+    line = t.line_with(f"{NOW} ")
+    assert line.count("#") == round(40 / 3) and "█" not in line, line
+    t.keys("Escape")
+    # Nothing above the city: Esc goes home.
+    t.keys("Escape")
+    t.wait("功能列表")
+    t.quit()
