@@ -33,7 +33,7 @@ enum audit_field {
 	AUDIT_BACK,
 };
 
-#define AUDIT_ROW_BUTTONS	10	/* the form's row of buttons */
+#define AUDIT_ROW_BUTTONS	8	/* the form's row of buttons (rows of the form: 1-6 fields) */
 
 /* A word of the server's and its name here (msgid). */
 struct audit_word {
@@ -96,20 +96,17 @@ audit_paint(void *arg)
 {
 	struct audit *au = arg;
 	struct app_frame fr = { .top = 1, .h = LINES - 3, .w = COLS >= 100 ? 96 : COLS - 2 };
-	static const int rows[] = { AUDIT_KIND, AUDIT_WHO, AUDIT_UNIT, AUDIT_FROM, AUDIT_TO,
-		AUDIT_OUTCOME };
+	int hint;
 
 	app_form_frame(&au->form, _("Continuing Education · Audit search"), _("Search the "
 	    "decisions of your scope"), &fr);
-	au->form.right = fr.x0 + fr.w - 1;
 	ui_form_place_labels(&au->form, fr.x0 + 3);
-	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-		ui_form_field(&au->form, rows[i])->y = fr.top + 2 + (int)i;
 	app_place_buttons(&au->form, AUDIT_ROW_BUTTONS, fr.x0 + 3, 3);
-	ui_put(AUDIT_ROW_BUTTONS + 2, fr.x0 + 3, fr.w - 6, _("A name finds the people whose "
-	    "name starts with it; an ID number, that person. Dates are YYYY-MM-DD, both "
-	    "included."), UI_HINT, false);
 	ui_form_draw(&au->form, true);
+	if ((hint = ui_form_screen_y(&au->form, AUDIT_ROW_BUTTONS + 2)) >= 0)
+		ui_put(hint, fr.x0 + 3, fr.w - 6, _("A name finds the people whose name starts "
+		    "with it; an ID number, that person. Dates are YYYY-MM-DD, both included."),
+		    UI_HINT, false);
 	ui_message_line(au->message, au->message_error);
 	app_status(au->app, _("Tab: next field  Enter: choose, search  Delete: clear a choice  "
 	    "Esc: back"));
@@ -308,12 +305,19 @@ audit_paint_head(struct queue *q)
 	free(info);
 }
 
-/* A state's words, or the word when there are none ("" for null). */
+/* A state's words (a declaration's, else an account's), "" for null. */
 static const char *
 audit_state(json_t *item, const char *key)
 {
+	static const struct audit_word states[] = {
+		{ "draft", N_("To be submitted") }, { "approved", N_("Approved") },
+	};
 	const char *s = app_json_str(item, key);
 
+	for (size_t i = 0; i < sizeof states / sizeof states[0]; i++) {
+		if (strcmp(s, states[i].word) == 0)
+			return _(states[i].name);
+	}
 	return *s != '\0' ? app_state_name(s) : "";
 }
 
@@ -441,20 +445,23 @@ enum screen_id
 screen_authority_audit_run(struct app *a)
 {
 	struct audit au = { .app = a };
+	struct ui_field *fd;
 	struct ui_event ev;
 	enum screen_id next = SCREEN_HOME;
 	enum ui_form_result res;
 	int id;
 
 	ui_form_init(&au.form);
-	ui_form_add_pick(&au.form, AUDIT_KIND, _("Record kind"), 24);
-	ui_form_add_text(&au.form, AUDIT_WHO, _("Name or ID number"), 24, 50, false);
-	ui_form_add_pick(&au.form, AUDIT_UNIT, _("Unit name"), 40);
-	ui_form_add_text(&au.form, AUDIT_FROM, _("From (date)"), 11, 10, false)->placeholder =
-	    "YYYY-MM-DD";
-	ui_form_add_text(&au.form, AUDIT_TO, _("To (date)"), 11, 10, false)->placeholder =
-	    "YYYY-MM-DD";
-	ui_form_add_pick(&au.form, AUDIT_OUTCOME, _("Outcome"), 24);
+	ui_form_add_pick(&au.form, AUDIT_KIND, _("Record kind"), 24)->y = 1;
+	ui_form_add_text(&au.form, AUDIT_WHO, _("Name or ID number"), 24, 50, false)->y = 2;
+	ui_form_add_pick(&au.form, AUDIT_UNIT, _("Unit name"), 40)->y = 3;
+	fd = ui_form_add_text(&au.form, AUDIT_FROM, _("From (date)"), 11, 10, false);
+	fd->y = 4;
+	fd->placeholder = "YYYY-MM-DD";
+	fd = ui_form_add_text(&au.form, AUDIT_TO, _("To (date)"), 11, 10, false);
+	fd->y = 5;
+	fd->placeholder = "YYYY-MM-DD";
+	ui_form_add_pick(&au.form, AUDIT_OUTCOME, _("Outcome"), 24)->y = 6;
 	ui_form_add_button(&au.form, AUDIT_SEARCH, _("Search"))->y = AUDIT_ROW_BUTTONS;
 	ui_form_add_button(&au.form, AUDIT_CLEAR, _("Clear"))->y = AUDIT_ROW_BUTTONS;
 	ui_form_add_button(&au.form, AUDIT_BACK, _("Back"))->y = AUDIT_ROW_BUTTONS;

@@ -337,3 +337,59 @@ def test_city_administrator_sees_only_their_city(adaemon, world, figures, tui):
     t.keys("Escape")
     t.wait("功能列表")
     t.quit()
+
+
+# ---- 审核记录查询 ---------------------------------------------------------------------------
+
+def test_audit_search(adaemon, world, figures, tui):
+    """A search whose two dates are wrong names both beside their fields, what was typed
+    kept; corrected, it lists 统计乙's approvals, one in full; back at the form the search is
+    as it was.  洛阳市's administrator never finds 平顶山's people."""
+    t = tui()
+    login(t, adaemon, world.province)
+    t.open_function("审核记录查询")
+    t.wait("查询辖区内的审核记录", "姓名或身份证号", "起始日期")
+    t.keys("Tab")                       # 姓名或身份证号
+    t.type("统计乙")
+    t.keys("Tab", "Tab")                # 起始日期
+    t.type(f"{NOW}-13-01")
+    t.keys("Tab")
+    t.type("昨天")
+    t.keys("Tab", "Tab", "Enter")       # 结果, 查询
+    text = t.wait("应为有效日期")
+    assert text.count("应为有效日期") == 2, text
+    assert f"{NOW}-13-01" in text and "昨天" in text and "统计乙" in text
+
+    t.keys("C-u", "C-k")                # 起始日期, focused as the first wrong
+    t.type(f"{NOW}-01-01")
+    t.keys("Tab", "C-u", "C-k")
+    t.type(f"{NOW}-12-31")
+    t.keys("Tab", "Enter")              # 结果: the menu
+    t.wait("全部结果", "审核不通过")
+    t.keys("Down", "Enter")             # 审核通过
+    t.keys("Tab", "Enter")              # 查询
+    t.wait("已显示 2 条", "统计乙", "洛阳端测医院", absent=("应为有效日期",))
+    rows = [cells(line) for line in t.lines() if "统计乙" in line and "学时申报" in line]
+    assert len(rows) == 2 and all("审核通过" in r for r in rows), t.text()
+    t.keys("Enter")
+    text = t.wait("审核记录", f"{LY1_NAME}（{LY1}）", "待审核 → 审核通过")
+    t.keys("Escape")
+    t.wait("已显示 2 条")
+    t.keys("Escape")
+    t.wait("查询辖区内的审核记录", "统计乙", f"{NOW}-01-01", f"{NOW}-12-31", "审核通过")
+    t.keys("Escape")
+    t.wait("功能列表")
+    t.quit()
+
+    c = tui(80, 24)
+    login(c, adaemon, world.luoyang)
+    c.open_function("审核记录查询")
+    c.wait("查询辖区内的审核记录")
+    c.keys("Tab")
+    c.type("统计戊")
+    c.keys("Tab", "Tab", "Tab", "Tab", "Tab", "Enter")     # 查询
+    c.wait("没有符合条件的记录")
+    c.keys("Escape")
+    c.keys("Escape")
+    c.wait("功能列表")
+    c.quit()
