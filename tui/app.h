@@ -351,6 +351,8 @@ enum screen_id {
 	SCREEN_AUTHORITY_STATS,	/* 继续教育完成情况统计 (an authority's) */
 	SCREEN_AUTHORITY_REVIEW, /* 审核 (an authority's) */
 	SCREEN_AUTHORITY_AUDIT,	/* 审核记录查询 */
+	SCREEN_AUTHORITY_BASES,	/* 继续教育基地管理 */
+	SCREEN_AUTHORITY_REQUIREMENTS, /* 年度学时要求 */
 };
 
 enum screen_id app_start(struct app *a);		/* app.c */
@@ -372,6 +374,9 @@ enum screen_id screen_base_run(struct app *a);		/* screen-base.c */
 enum screen_id screen_authority_stats_run(struct app *a); /* screen-authority-stats.c */
 enum screen_id screen_authority_review_run(struct app *a); /* screen-authority-review.c */
 enum screen_id screen_authority_audit_run(struct app *a); /* screen-authority-audit.c */
+enum screen_id screen_authority_bases_run(struct app *a); /* screen-authority-bases.c */
+enum screen_id screen_authority_requirements_run(struct app *a);
+						/* screen-authority-requirements.c */
 
 /*
  * Parts of the profile screens that others show too.  Those that run a

@@ -254,6 +254,24 @@ const struct ui_key_help authority_audit_keys[] = {
 	{ NULL, NULL, false },
 };
 
+/* screen-authority-bases.c: the queue's keys come first */
+const struct ui_key_help authority_bases_keys[] = {
+	{ "a", N_("accredit the base"), true },
+	{ "x", N_("suspend its reports (a reason is required)"), true },
+	{ "u", N_("let it report again"), true },
+	{ "f", N_("the learning forms it may report"), true },
+	{ "v", N_("the state shown: all, active, not accredited, suspended, not listed"), true },
+	{ NULL, NULL, false },
+};
+
+/* screen-authority-requirements.c */
+const struct ui_key_help authority_requirements_keys[] = {
+	{ "↑↓ j k", N_("move"), false },
+	{ "Enter", N_("the year's cities and their units short of it"), true },
+	{ "Esc", N_("back"), true },
+	{ NULL, NULL, false },
+};
+
 /* screen-staff.c */
 const struct ui_key_help staff_keys[] = {
 	{ "r", N_("reset the password"), true },

@@ -259,6 +259,10 @@ main_screen(struct app *a, enum screen_id id)
 		return screen_authority_review_run(a);
 	case SCREEN_AUTHORITY_AUDIT:
 		return screen_authority_audit_run(a);
+	case SCREEN_AUTHORITY_BASES:
+		return screen_authority_bases_run(a);
+	case SCREEN_AUTHORITY_REQUIREMENTS:
+		return screen_authority_requirements_run(a);
 	case SCREEN_QUIT:
 		break;
 	}

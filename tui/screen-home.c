@@ -162,6 +162,8 @@ static const struct {
 	{ "authority_stats", SCREEN_AUTHORITY_STATS },
 	{ "authority_review", SCREEN_AUTHORITY_REVIEW },
 	{ "authority_audit", SCREEN_AUTHORITY_AUDIT },
+	{ "authority_bases", SCREEN_AUTHORITY_BASES },
+	{ "authority_requirements", SCREEN_AUTHORITY_REQUIREMENTS },
 };
 
 /* Open the selected function; returns the next screen, or SCREEN_HOME to stay. */

@@ -393,3 +393,107 @@ def test_audit_search(adaemon, world, figures, tui):
     c.keys("Escape")
     c.wait("功能列表")
     c.quit()
+
+
+# ---- 继续教育基地管理 ----------------------------------------------------------------------
+
+def base_state(world, code):
+    return world.row(f"SELECT accredited, coalesce(suspend_reason, ''), "
+                     f"array_to_string(forms, ' ') FROM bases WHERE code = '{code}'")
+
+
+def test_bases(adaemon, world, figures, tui):
+    """The province's bases: one suspended (a reason is required, then given), reinstated
+    from its detail, its forms set; an unaccredited one accredited.  洛阳市's administrator
+    sees only 洛阳's."""
+    world.add_base("E2AB1", "洛阳端测基地", region="410300", forms=("e2a_pub",))
+    world.add_base("E2AB2", "洛阳待认定基地", region="410300")
+    world.sql("UPDATE bases SET accredited = false WHERE code = 'E2AB2'")
+    world.add_base("E2AB3", "平顶山端测基地", region="410400")
+
+    t = tui()
+    login(t, adaemon, world.province)
+    t.open_function("继续教育基地管理")
+    t.wait("继续教育基地管理", "洛阳端测基地", "洛阳待认定基地", "平顶山端测基地")
+    assert "未认定" in t.line_with("洛阳待认定基地")
+
+    # x on 洛阳端测基地: no reason is refused, then one is given.
+    t.keys("Home")
+    t.keys("x")
+    t.wait("暂停 洛阳端测基地 的报送")
+    t.keys("Enter")
+    t.wait("须填写原因")
+    t.keys("Enter")
+    t.wait("暂停 洛阳端测基地 的报送")
+    t.type("材料不全")
+    t.keys("Enter")
+    t.wait("洛阳端测基地（E2AB1）：已暂停")
+    assert base_state(world, "E2AB1")[:2] == ["t", "材料不全"]
+
+    # Its detail says why; u there reinstates it.
+    t.keys("Enter")
+    t.wait("暂停原因", "材料不全", "变更记录")
+    t.keys("u")
+    t.wait("恢复 洛阳端测基地 的报送")
+    t.keys("Enter")
+    t.wait("洛阳端测基地（E2AB1）：正常")
+    assert base_state(world, "E2AB1")[:2] == ["t", ""]
+
+    # f: its forms.
+    t.keys("f")
+    t.wait("可报送的学习形式代码")
+    t.type("e2a_pub e2a_prox")
+    t.keys("Enter")
+    t.wait("原因（可留空")
+    t.keys("Enter")
+    t.wait("洛阳端测基地（E2AB1）：正常")
+    assert base_state(world, "E2AB1")[2] == "e2a_pub e2a_prox"
+
+    # a on the unaccredited one.
+    select_line(t, "洛阳待认定基地")
+    t.keys("a")
+    t.wait("认定 洛阳待认定基地")
+    t.keys("Enter")
+    t.wait("洛阳待认定基地（E2AB2）：正常")
+    assert base_state(world, "E2AB2")[0] == "t"
+    t.quit()
+
+    c = tui(80, 24)
+    login(c, adaemon, world.luoyang)
+    c.open_function("继续教育基地管理")
+    c.wait("洛阳端测基地", "洛阳待认定基地", absent=("平顶山端测基地",))
+    c.quit()
+
+
+def select_line(t, needle):
+    """Home, then Down until the selected row is the one with needle (the list's heading is
+    the line above its first row)."""
+    lines = t.lines()
+    head = next(i for i, line in enumerate(lines) if "代码" in line and "状态" in line)
+    row = next(i for i, line in enumerate(lines) if i > head and needle in line)
+    t.keys("Home")
+    for _ in range(row - head - 1):
+        t.keys("Down")
+
+
+# ---- 年度学时要求 ----------------------------------------------------------------------------
+
+def test_requirements(adaemon, world, figures, tui):
+    """The requirement of each year, this year first; Enter on it: the cities with people
+    short of it, then a city's units short of it (below 100 %)."""
+    t = tui()
+    login(t, adaemon, world.province)
+    t.open_function("年度学时要求")
+    t.wait("年度学时要求", f"{NOW}（本年度）", f"{NOW - 1}")
+    assert cells(t.line_with(f"{NOW}（本年度）"))[1:4] == ["20", "12", "4"]
+    t.keys("Enter")
+    t.wait("达标率低于（f）：100%", "洛阳市", "平顶山市")
+    select(t, "洛阳市")
+    t.keys("Enter")
+    t.wait("河南省 › 洛阳市", LY1_NAME, absent=(LY2_NAME,))     # LY2 met: 100 %
+    t.keys("Escape")
+    t.keys("Escape")
+    t.wait("年度学时要求")
+    t.keys("Escape")
+    t.wait("功能列表")
+    t.quit()
