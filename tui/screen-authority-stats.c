@@ -505,7 +505,8 @@ static char *
 astats_ssh_command(struct queue *q, const char *file)
 {
 	struct astats_level *l = q->arg;
-	char *cmd = xasprintf("ssh -p PORT %s@HOST stats %d --by %s",
+	/* Three lines joined by backslashes, each narrower than the pager at 80 columns. */
+	char *cmd = xasprintf("ssh -p PORT %s@HOST \\\n    stats %d --by %s",
 	    app_me_string(q->app, "id_number"), l->view->year, astats_by_words[l->by]);
 
 	if (l->by == ASTATS_UNIT && l->code != NULL)
@@ -514,7 +515,7 @@ astats_ssh_command(struct queue *q, const char *file)
 		app_appendf(&cmd, " --unit %s", l->code);
 	if (l->by == ASTATS_PERSON)
 		app_appendf(&cmd, " --department %lld", (long long)l->department_id);
-	app_appendf(&cmd, " --csv > %s", file);
+	app_appendf(&cmd, " --csv \\\n    > %s", file);
 	return cmd;
 }
 
@@ -538,7 +539,8 @@ astats_export(struct queue *q)
 		cmd = astats_ssh_command(q, deflt);
 		text = xasprintf(_("This terminal is served by the server itself, so it cannot save "
 		    "a file on your computer. On your own computer, run:\n\n  %s"), cmd);
-		ui_message(_("Export"), text);
+		/* The pager's box is wider than a message's: the command's lines stay whole. */
+		ui_pager(_("Export"), text, NULL, NULL);
 		free(text);
 		free(cmd);
 	} else {

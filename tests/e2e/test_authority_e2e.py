@@ -497,3 +497,27 @@ def test_requirements(adaemon, world, figures, tui):
     t.keys("Escape")
     t.wait("功能列表")
     t.quit()
+
+
+def test_served_export_says_the_ssh_command(adaemon, world, figures, tui):
+    """The TUI served over ssh -t has no disk of the person's: e says which ssh command
+    prints the level (洛阳市 by unit) as CSV."""
+    from test_base_e2e import SSH_TUI
+    t = tui(80, 24)
+    t.term.send_line(SSH_TUI.format(port=adaemon.port))
+    t.login(world.province, then="功能列表")
+    t.open_function("继续教育完成情况统计")
+    t.wait("洛阳市")
+    select(t, "洛阳市")
+    t.keys("Enter")
+    t.wait("河南省 › 洛阳市", LY1_NAME)
+    t.keys("e")
+    text = t.wait("--csv")
+    lines = [line.strip(" │") for line in text.splitlines()]
+    assert [f"ssh -p PORT {world.province}@HOST \\",
+            f"stats {NOW} --by unit --city 410300 --csv \\",
+            f"> 完成情况统计-{NOW}-410300.csv"] == [line for line in lines if "PORT" in line or
+                                                 "--csv" in line or "> 完成" in line], text
+    t.keys("Escape")
+    t.wait(LY1_NAME, absent=("--csv",))
+    t.quit()
