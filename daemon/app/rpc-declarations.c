@@ -122,6 +122,22 @@ decl_forms(struct rpc_call *call, struct db_conn *db)
 
 /* ---- forms.list ------------------------------------------------------------------ */
 
+/* A REVIEW_CHAIN_* literal ("{unit,authority}") as a JSON array of its steps. */
+static json_t *
+decl_chain_steps(const char *chain)
+{
+	json_t *steps = json_array();
+	const char *p = chain + strspn(chain, "{");
+
+	while (*p != '\0' && *p != '}') {
+		size_t n = strcspn(p, ",}");
+
+		json_array_append_new(steps, json_stringn(p, n));
+		p += n + (p[n] == ',');
+	}
+	return steps;
+}
+
 /* forms.list: the forms on offer with their fields, the years open, the state labels. */
 static int
 decl_forms_list(struct rpc_call *call)
@@ -146,6 +162,8 @@ decl_forms_list(struct rpc_call *call)
 		json_object_set_new(f, "counts_label", json_string(rpc_label(call, "counts",
 		    json_string_value(json_object_get(f, "counts")))));
 		json_object_set_new(f, "version", json_integer(set->entries[i].version));
+		/* Its review chain as submitting now would take it (not part of the definition). */
+		json_object_set_new(f, "review", decl_chain_steps(set->entries[i].form->review));
 		json_array_append_new(forms, f);
 	}
 	years = json_array();
@@ -1527,7 +1545,7 @@ DB_STMT(decl_queue_person_count_stmt, COUNT_SELECT
     " LIMIT $5) c");
 #undef COUNT_SELECT
 DB_STMT(decl_queue_people_count_stmt,
-    "WITH d AS MATERIALIZED (SELECT unit_code, state, year, form_code FROM declarations"
+    "WITH d AS MATERIALIZED (SELECT unit_code, state, review_step, year, form_code FROM declarations"
     " WHERE account_id = ANY ($4::bigint[]))"
     " SELECT count(*) FROM (SELECT 1 FROM d"
     " WHERE d.unit_code = $1 AND d.state = 'pending' AND d.review_step = 'unit'"
@@ -1766,6 +1784,7 @@ out:
 	" WHERE d.id = $1 AND " scope
 
 DB_STMT(decl_decide_unit_stmt, DECL_DECIDE(DECL_SCOPE_UNIT));
+#define DECL_DECIDE_RETRIES	3	/* decisions of a record that came to the step meanwhile */
 DB_STMT(decl_decide_authority_stmt, DECL_DECIDE(DECL_SCOPE_AUTHORITY));
 DB_STMT(decl_decided_unit_stmt, DECL_DECIDED(DECL_SCOPE_UNIT));
 DB_STMT(decl_decided_authority_stmt, DECL_DECIDED(DECL_SCOPE_AUTHORITY)
@@ -1794,36 +1813,49 @@ decl_decide_one(const struct decision *d, long long id, json_t **item)
 	bool done;
 
 	snprintf(id_text, sizeof id_text, "%lld", id);
-	if ((res = db_exec(d->db, authority ? &decl_decide_authority_stmt : &decl_decide_unit_stmt,
-	    7, params)) == NULL)
-		return DECIDE_ERROR;
-	done = PQntuples(res) == 1;
-	PQclear(res);
-	if (done) {
-		*item = decide_done(d, id);
-		return DECIDE_DONE;
-	}
-	if ((res = db_exec(d->db, authority ? &decl_decided_authority_stmt :
-	    &decl_decided_unit_stmt, 2, params)) == NULL)
-		return DECIDE_ERROR;
-	if (PQntuples(res) == 0) {
+	for (int attempt = 0; attempt < DECL_DECIDE_RETRIES; attempt++) {
+		if ((res = db_exec(d->db, authority ? &decl_decide_authority_stmt :
+		    &decl_decide_unit_stmt, 7, params)) == NULL)
+			return DECIDE_ERROR;
+		done = PQntuples(res) == 1;
 		PQclear(res);
-		*item = decide_missed(d, id, "not_found");
+		if (done) {
+			*item = decide_done(d, id);
+			return DECIDE_DONE;
+		}
+		if ((res = db_exec(d->db, authority ? &decl_decided_authority_stmt :
+		    &decl_decided_unit_stmt, 2, params)) == NULL)
+			return DECIDE_ERROR;
+		if (PQntuples(res) == 0) {
+			PQclear(res);
+			*item = decide_missed(d, id, "not_found");
+			return DECIDE_NOT_DONE;
+		}
+		state = PQgetvalue(res, 0, 0);
+		if (strcmp(state, "pending") == 0 && strcmp(PQgetvalue(res, 0, 3), step) == 0) {
+			/*
+			 * Pending at this step after all: it came to it (the unit
+			 * moved it on, the person submitted it again) between the
+			 * UPDATE's snapshot and this read.  Decide it again.
+			 */
+			PQclear(res);
+			continue;
+		}
+		if (strcmp(state, "draft") == 0) {
+			*item = decide_missed(d, id, "state_changed");
+			json_object_set_new(*item, "state", json_string(state));
+			json_object_set_new(*item, "state_label",
+			    json_string(decl_state_label(d->lang, state)));
+		} else {
+			/* Decided, or (the unit) approved and moved on to the next step. */
+			*item = decide_decided_before(d, id, res, decl_state_label(d->lang, state));
+			json_object_set_new(*item, "review_step",
+			    json_string(PQgetvalue(res, 0, 3)));
+		}
+		PQclear(res);
 		return DECIDE_NOT_DONE;
 	}
-	state = PQgetvalue(res, 0, 0);
-	if (strcmp(state, "approved") == 0 || strcmp(state, "rejected") == 0 ||
-	    (strcmp(state, "pending") == 0 && strcmp(PQgetvalue(res, 0, 3), step) != 0)) {
-		/* Decided, or (the unit) approved and moved on to the next step. */
-		*item = decide_decided_before(d, id, res, decl_state_label(d->lang, state));
-		json_object_set_new(*item, "review_step", json_string(PQgetvalue(res, 0, 3)));
-	} else {
-		*item = decide_missed(d, id, "state_changed");
-		json_object_set_new(*item, "state", json_string(state));
-		json_object_set_new(*item, "state_label",
-		    json_string(decl_state_label(d->lang, state)));
-	}
-	PQclear(res);
+	*item = decide_missed(d, id, "already_decided");
 	return DECIDE_NOT_DONE;
 }
 

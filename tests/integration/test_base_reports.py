@@ -172,7 +172,7 @@ def test_report_makes_one_pending_record_per_claimed_row(bdaemon, world, people)
         assert rec[1:] == ["pending", "8", "8", "base", "BRA"]
         # Told as a base's record (kind "base"), not as a declaration the person submitted.
         assert s.next_change() == {"kind": "base", "id": int(rec[0]), "state": "pending",
-                                   "message": f"继续教育基地为您报送了《{c['name']}》，等待单位审核"}
+                                   "message": f"继续教育基地为您报送了《{c['name']}》，等待审核"}
     assert record_of(acc, c["rows"][1])[1:4] == ["pending", "6", "6"]
     assert record_of(acc, c["rows"][2])[5] == "BRB"
     assert record_of(acc, c["rows"][3]) is None
