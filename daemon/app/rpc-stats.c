@@ -110,18 +110,29 @@ stats_word(const char *const *list, const char *name)
 	"  OR EXISTS (SELECT 1 FROM units x WHERE x.region = r.code)))" \
 	"  AND (r.active OR f.region IS NOT NULL))"
 
-/* The units of the city $7 (NULL: every unit of the scope); a closed unit only
- * while it still has figures. */
-#define STATS_IN_CITY(region) \
-	"(" region " = $7::bpchar OR $7::bpchar IS NULL AND " \
-	RPC_SCOPE_COVERS(region, STATS_SCOPE) ")"
+/*
+ * The units of the city $7 (NULL: every unit of the scope); a closed unit
+ * only while it still has figures.  One city's units each probe the
+ * figures' primary key (year, unit): a filter on the unit inside the
+ * LATERAL reaches completion_stats_now's grouping, where a join would
+ * aggregate every unit of the province first.  The whole scope is one
+ * aggregate over the year.  Which branch runs is decided once ($7 IS
+ * NULL is a one-time filter of the generic plan).
+ */
 #define STATS_LEVEL_UNIT \
 	"lvl AS (SELECT u.code AS key, u.name," STATS_FIGURES("f") \
+	" FROM units u CROSS JOIN LATERAL (SELECT" STATS_SUMS " FROM " FIGURES_VIEW " s" \
+	"  WHERE " STATS_OF_YEAR " AND s.unit_code = u.code) f" \
+	" WHERE $7::bpchar IS NOT NULL AND u.region = $7::bpchar" \
+	"  AND (u.active OR f.staff IS NOT NULL)" \
+	" UNION ALL" \
+	" SELECT u.code, u.name," STATS_FIGURES("f") \
 	" FROM units u LEFT JOIN (SELECT s.unit_code," STATS_SUMS \
 	"  FROM " FIGURES_VIEW " s JOIN units w ON w.code = s.unit_code" \
-	"  WHERE " STATS_OF_YEAR " AND " STATS_IN_CITY("w.region") \
+	"  WHERE " STATS_OF_YEAR " AND " RPC_SCOPE_COVERS("w.region", STATS_SCOPE) \
 	"  GROUP BY s.unit_code) f ON f.unit_code = u.code" \
-	" WHERE " STATS_IN_CITY("u.region") " AND (u.active OR f.unit_code IS NOT NULL))"
+	" WHERE $7::bpchar IS NULL AND " RPC_SCOPE_COVERS("u.region", STATS_SCOPE) \
+	"  AND (u.active OR f.unit_code IS NOT NULL))"
 
 /* The departments of the unit $7 (key: the id, 0 for staff of none), when the
  * unit lies in the scope. */
