@@ -52,3 +52,19 @@ def test_demo_base_loads_and_shows(ddaemon, postgres):
         queue = s.result("review.declarations", {"limit": 200})["items"]
         assert sorted(i["person"]["name"] for i in queue if i["source"] == "base") == \
             ["周静", "孙明"]
+
+
+WANG_ZHENDONG, LIU_YAQIN = "410105197203150013", "410102198106070041"
+
+
+def test_demo_authority_loads_and_logs_in(ddaemon, postgres):
+    w = Accounts(postgres, ddaemon.dbname)
+    load(w, "demo-data.sql", "demo-authority.sql")
+    before = w.value("SELECT count(*) FROM accounts WHERE role = 'authority'")
+    load(w, "demo-authority.sql")
+    assert w.value("SELECT count(*) FROM accounts WHERE role = 'authority'") == before
+    with logged_in(ddaemon, WANG_ZHENDONG) as s:
+        assert s.result("session.whoami")["account"]["scope"] == \
+            {"code": "410000", "name": "河南省", "province": True}
+    with logged_in(ddaemon, LIU_YAQIN) as s:
+        assert s.result("session.whoami")["account"]["scope"]["name"] == "郑州市"
