@@ -621,7 +621,6 @@ stats_person_page(struct rpc_call *call, const struct stats_query *q, long long 
 	return n;
 }
 
-
 /* A person's row, as completion.report gives it to the unit's administrator. */
 static json_t *
 stats_person_row_json(const PGresult *rows, int r)
@@ -638,12 +637,7 @@ stats_person_row_json(const PGresult *rows, int r)
 	    "met", strcmp(PQgetvalue(rows, r, COMPLETION_COL_MET), "t") == 0);
 }
 
-/*
- * One page of q, whatever its level, as rows the caller shapes: the level
- * statement's (level) or the unit report's (rep, pick).  The limit is
- * call->page.limit.  Returns the rows shown (at most the limit) with
- * *summary and *next set, or -1 after rpc_fail.
- */
+/* A page of any level, as stats_page_read leaves it for the caller to shape. */
 struct stats_page {
 	PGresult	*level;		/* a city, unit or department page */
 	struct completion_report rep;	/* a person page */
@@ -666,6 +660,12 @@ stats_page_free(struct stats_page *p)
 	memset(p, 0, sizeof *p);
 }
 
+/*
+ * One page of q, whatever its level, into *p (free with stats_page_free):
+ * the level statement's rows (level) or the unit report's (rep, pick),
+ * at most call->page.limit of them shown, the summary and the next
+ * cursor.  Returns 0, or -1 after rpc_fail.
+ */
 static int
 stats_page_read(struct rpc_call *call, const struct stats_query *q, struct stats_page *p)
 {
