@@ -30,12 +30,11 @@
 #include "forms.h"
 #include "messages.h"
 #include "rpc.h"
+#include "rpc-completion.h"
 #include "session.h"
 #include "text.h"
 #include "xmalloc.h"
 
-#define STATS_YEAR_MIN		1990	/* what a declaration's year may be */
-#define STATS_YEAR_MAX		2200
 #define STATS_LIMIT_DEFAULT	50
 #define STATS_CSV_ROWS		2000	/* rows per piece of stats.csv */
 
@@ -111,18 +110,29 @@ stats_word(const char *const *list, const char *name)
 	"  OR EXISTS (SELECT 1 FROM units x WHERE x.region = r.code)))" \
 	"  AND (r.active OR f.region IS NOT NULL))"
 
-/* The units of the city $7 (NULL: every unit of the scope); a closed unit only
- * while it still has figures. */
-#define STATS_IN_CITY(region) \
-	"(" region " = $7::bpchar OR $7::bpchar IS NULL AND " \
-	RPC_SCOPE_COVERS(region, STATS_SCOPE) ")"
+/*
+ * The units of the city $7 (NULL: every unit of the scope); a closed unit
+ * only while it still has figures.  One city's units each probe the
+ * figures' primary key (year, unit): a filter on the unit inside the
+ * LATERAL reaches completion_stats_now's grouping, where a join would
+ * aggregate every unit of the province first.  The whole scope is one
+ * aggregate over the year.  Which branch runs is decided once ($7 IS
+ * NULL is a one-time filter of the generic plan).
+ */
 #define STATS_LEVEL_UNIT \
 	"lvl AS (SELECT u.code AS key, u.name," STATS_FIGURES("f") \
+	" FROM units u CROSS JOIN LATERAL (SELECT" STATS_SUMS " FROM " FIGURES_VIEW " s" \
+	"  WHERE " STATS_OF_YEAR " AND s.unit_code = u.code) f" \
+	" WHERE $7::bpchar IS NOT NULL AND u.region = $7::bpchar" \
+	"  AND (u.active OR f.staff IS NOT NULL)" \
+	" UNION ALL" \
+	" SELECT u.code, u.name," STATS_FIGURES("f") \
 	" FROM units u LEFT JOIN (SELECT s.unit_code," STATS_SUMS \
 	"  FROM " FIGURES_VIEW " s JOIN units w ON w.code = s.unit_code" \
-	"  WHERE " STATS_OF_YEAR " AND " STATS_IN_CITY("w.region") \
+	"  WHERE " STATS_OF_YEAR " AND " RPC_SCOPE_COVERS("w.region", STATS_SCOPE) \
 	"  GROUP BY s.unit_code) f ON f.unit_code = u.code" \
-	" WHERE " STATS_IN_CITY("u.region") " AND (u.active OR f.unit_code IS NOT NULL))"
+	" WHERE $7::bpchar IS NULL AND " RPC_SCOPE_COVERS("u.region", STATS_SCOPE) \
+	"  AND (u.active OR f.unit_code IS NOT NULL))"
 
 /* The departments of the unit $7 (key: the id, 0 for staff of none), when the
  * unit lies in the scope. */
@@ -232,14 +242,15 @@ DB_STMT(stats_person_summary_stmt,
 /*
  * Where a request reads, checked against the scope $1: the scope's name,
  * the city $2 (or the unit's; none given: a city's scope itself), the
- * unit $3, the department $4 of that unit.  A column is NULL when its place is not in the scope or does not
- * exist.
+ * unit $3, the department $4 of that unit.  A column is NULL when its
+ * place is not in the scope or does not exist.
  */
 DB_STMT(stats_place_stmt,
     "SELECT sr.name, c.code, c.name, u.code, u.name, d.id, d.name"
     " FROM regions sr"
     " LEFT JOIN units u ON u.code = $3::text AND " RPC_SCOPE_COVERS("u.region", "sr.code")
-    " LEFT JOIN regions c ON c.code = COALESCE(u.region, $2::bpchar)"
+    " LEFT JOIN regions c ON c.code = COALESCE(u.region, $2::bpchar,"
+    "  CASE WHEN sr.parent IS NOT NULL THEN sr.code END)"
     "  AND (c.code = sr.code OR c.parent = sr.code)"
     " LEFT JOIN departments d ON d.id = $4::bigint AND d.unit_code = u.code"
     " WHERE sr.code = $1::bpchar");
@@ -269,7 +280,8 @@ enum stats_place_column {
 	" first AS (SELECT least(COALESCE(min(year) FILTER (WHERE year > 0 AND people > 0)," \
 	"  $2::int), $2::int) AS year FROM f)" \
 	" SELECT y, c.staff, COALESCE(f.met, 0)," \
-	"  CASE WHEN c.staff > 0 THEN trim_scale(round(COALESCE(f.met, 0)::numeric / c.staff, 4))::text END" \
+	"  CASE WHEN c.staff > 0" \
+	"   THEN trim_scale(round(COALESCE(f.met, 0)::numeric / c.staff, 4))::text END" \
 	" FROM first CROSS JOIN generate_series(first.year, $2::int) y CROSS JOIN counted c" \
 	" LEFT JOIN f ON f.year = y ORDER BY y"
 
@@ -296,37 +308,6 @@ struct stats_query {
 	char		 below[32];	/* a rate, as text */
 	const char	*after_key, *after_name, *after_id;	/* the cursor's, or NULL */
 };
-
-/*
- * An error reply "label: sentence", label_key naming the label in the
- * fields tables (rpc_fail_format).  Returns -1.
- */
-static int
-stats_fail(struct rpc_call *call, int code, const char *reason, const char *field,
-    const char *label_key, const char *arg)
-{
-	return rpc_fail_format(call, code, reason, field,
-	    message_field(call->session->lang, label_key), arg);
-}
-
-/* The "year" parameter into *year; false after rpc_fail. */
-static bool
-stats_year_param(struct rpc_call *call, int *year)
-{
-	long long y = 0;
-	char range[48];
-
-	rpc_param_int(call, "year", &y);
-	if (y >= STATS_YEAR_MIN && y <= STATS_YEAR_MAX) {
-		*year = (int)y;
-		return true;
-	}
-	snprintf(range, sizeof range, "%d %s %d", STATS_YEAR_MIN,
-	    message_get(call->session->lang, "and"), STATS_YEAR_MAX);
-	stats_fail(call, RPC_INVALID_INPUT, "year_invalid", "year", "completion.year", range);
-	call->error_data = json_pack("{s:i, s:i}", "min", STATS_YEAR_MIN, "max", STATS_YEAR_MAX);
-	return false;
-}
 
 /* The cursor's first word: the level and the sort ("unit.rate"). */
 static void
@@ -374,17 +355,17 @@ stats_query_params(struct rpc_call *call, struct stats_query *q)
 
 	memset(q, 0, sizeof *q);
 	q->department = -1;
-	if (!stats_year_param(call, &q->year))
+	if (!completion_year_param(call, &q->year))
 		return -1;
 	if (by != NULL && (s = stats_word(stats_levels, by)) < 0)
-		return stats_fail(call, RPC_INVALID_PARAMS, "stats_by_invalid", "by", "stats.by",
+		return completion_fail(call, RPC_INVALID_PARAMS, "stats_by_invalid", "by", "stats.by",
 		    NULL);
 	q->by = (enum stats_level)s;
 	q->city = rpc_param_text(call, "city");
 	q->unit = rpc_param_text(call, "unit");
 	if (rpc_param_int(call, "department_id", &department)) {
 		if (department < 0)
-			return stats_fail(call, RPC_NOT_FOUND, "not_found", "department_id",
+			return completion_fail(call, RPC_NOT_FOUND, "not_found", "department_id",
 			    "stats.department_id", NULL);
 		q->department = department;
 	}
@@ -395,17 +376,17 @@ stats_query_params(struct rpc_call *call, struct stats_query *q)
 	if (q->by == STATS_BY_PERSON) {
 		q->sort = COMPLETION_SORT_DEPARTMENT;
 		if (sort != NULL && (q->sort = completion_sort_parse(sort)) < 0)
-			return stats_fail(call, RPC_INVALID_PARAMS, "sort_invalid", "sort", "sort",
+			return completion_fail(call, RPC_INVALID_PARAMS, "sort_invalid", "sort", "sort",
 			    NULL);
 	} else if (sort != NULL && (q->sort = stats_word(stats_sorts, sort)) < 0)
-		return stats_fail(call, RPC_INVALID_PARAMS, "stats_sort_invalid", "sort", "sort",
+		return completion_fail(call, RPC_INVALID_PARAMS, "stats_sort_invalid", "sort", "sort",
 		    NULL);
 	q->desc = rpc_param_bool(call, "desc", false);
 	if (json_is_number(below)) {
 		double v = json_number_value(below);
 
 		if (!(v > 0 && v <= 1))
-			return stats_fail(call, RPC_INVALID_PARAMS, "below_invalid", "below",
+			return completion_fail(call, RPC_INVALID_PARAMS, "below_invalid", "below",
 			    "stats.below", NULL);
 		q->below_given = true;
 		snprintf(q->below, sizeof q->below, "%.6f", v);
@@ -445,15 +426,15 @@ stats_place(struct rpc_call *call, struct stats_query *q, json_t **scope, json_t
 		goto out;
 	}
 	if (params[1] != NULL && PQgetisnull(res, 0, STATS_PLACE_CITY)) {
-		stats_fail(call, RPC_NOT_FOUND, "not_found", "city", "stats.city", NULL);
+		completion_fail(call, RPC_NOT_FOUND, "not_found", "city", "stats.city", NULL);
 		goto out;
 	}
 	if (params[2] != NULL && PQgetisnull(res, 0, STATS_PLACE_UNIT)) {
-		stats_fail(call, RPC_NOT_FOUND, "not_found", "unit", "stats.unit", NULL);
+		completion_fail(call, RPC_NOT_FOUND, "not_found", "unit", "stats.unit", NULL);
 		goto out;
 	}
 	if (params[3] != NULL && PQgetisnull(res, 0, STATS_PLACE_DEPARTMENT)) {
-		stats_fail(call, RPC_NOT_FOUND, "not_found", "department_id",
+		completion_fail(call, RPC_NOT_FOUND, "not_found", "department_id",
 		    "stats.department_id", NULL);
 		goto out;
 	}
@@ -491,31 +472,6 @@ out:
 	return rc;
 }
 
-/*
- * The learning forms as the config has them now, synced into
- * learning_forms if this config was not yet (a request right after a
- * reload): the caps and categories the figures follow.  False after
- * rpc_fail.
- */
-static bool
-stats_forms_synced(struct rpc_call *call)
-{
-	if (forms_current(call->db, call->cfg) != NULL)
-		return true;
-	rpc_fail_internal(call, "learning forms could not be synchronised");
-	return false;
-}
-
-/* {total, professional, public} of the requirement of year, as decimal text. */
-static json_t *
-stats_requirement_json(const struct config *cfg, int year)
-{
-	struct completion_figures r;
-
-	completion_format_requirement(config_requirement_for(cfg, year), &r);
-	return json_pack("{s:s, s:s, s:s}", "total", r.total, "professional", r.professional,
-	    "public", r.public_hours);
-}
 
 /* A rate's text ("0.75") as a JSON number, or null (no staff). */
 static json_t *
@@ -577,9 +533,12 @@ stats_level_rows(const PGresult *res)
 	return n == 1 && PQgetisnull(res, 0, STATS_COL_KEY) ? 0 : n;
 }
 
-/* The "next" after row last of a level's page: [level.sort, dir, sort key, key, "0"]. */
+/*
+ * The "next" after a page's last row: [level.sort, dir, its sort key, its
+ * tie-break (a level's key, a person's name), its id ("0" in a level)].
+ */
 static json_t *
-stats_level_next(const struct stats_query *q, const PGresult *res, int last)
+stats_next(const struct stats_query *q, const char *sort_key, const char *tie, const char *id)
 {
 	char order[48], *cursor;
 	const char *keys[5];
@@ -588,9 +547,9 @@ stats_level_next(const struct stats_query *q, const PGresult *res, int last)
 	stats_cursor_order(q, order, sizeof order);
 	keys[0] = order;
 	keys[1] = q->desc ? "desc" : "asc";
-	keys[2] = PQgetvalue(res, last, STATS_COL_SORT_KEY);
-	keys[3] = PQgetvalue(res, last, STATS_COL_KEY);
-	keys[4] = "0";
+	keys[2] = sort_key;
+	keys[3] = tie;
+	keys[4] = id;
 	cursor = rpc_cursor_encode(keys, 5);
 	next = json_string(cursor);
 	free(cursor);
@@ -662,26 +621,6 @@ stats_person_page(struct rpc_call *call, const struct stats_query *q, long long 
 	return n;
 }
 
-/* The "next" after row of a person page: [person.sort, dir, sort key, name, id]. */
-static json_t *
-stats_person_next(const struct stats_query *q, const PGresult *rows, int row)
-{
-	char order[48], *cursor;
-	const char *keys[5];
-	json_t *next;
-
-	stats_cursor_order(q, order, sizeof order);
-	keys[0] = order;
-	keys[1] = q->desc ? "desc" : "asc";
-	keys[2] = PQgetvalue(rows, row, COMPLETION_COL_SORT_KEY);
-	keys[3] = PQgetvalue(rows, row, COMPLETION_COL_NAME);
-	keys[4] = PQgetvalue(rows, row, COMPLETION_COL_ACCOUNT);
-	cursor = rpc_cursor_encode(keys, 5);
-	next = json_string(cursor);
-	free(cursor);
-	return next;
-}
-
 /* A person's row, as completion.report gives it to the unit's administrator. */
 static json_t *
 stats_person_row_json(const PGresult *rows, int r)
@@ -698,12 +637,7 @@ stats_person_row_json(const PGresult *rows, int r)
 	    "met", strcmp(PQgetvalue(rows, r, COMPLETION_COL_MET), "t") == 0);
 }
 
-/*
- * One page of q, whatever its level, as rows the caller shapes: the level
- * statement's (level) or the unit report's (rep, pick).  The limit is
- * call->page.limit.  Returns the rows shown (at most the limit) with
- * *summary and *next set, or -1 after rpc_fail.
- */
+/* A page of any level, as stats_page_read leaves it for the caller to shape. */
 struct stats_page {
 	PGresult	*level;		/* a city, unit or department page */
 	struct completion_report rep;	/* a person page */
@@ -726,6 +660,12 @@ stats_page_free(struct stats_page *p)
 	memset(p, 0, sizeof *p);
 }
 
+/*
+ * One page of q, whatever its level, into *p (free with stats_page_free):
+ * the level statement's rows (level) or the unit report's (rep, pick),
+ * at most call->page.limit of them shown, the summary and the next
+ * cursor.  Returns 0, or -1 after rpc_fail.
+ */
 static int
 stats_page_read(struct rpc_call *call, const struct stats_query *q, struct stats_page *p)
 {
@@ -739,8 +679,14 @@ stats_page_read(struct rpc_call *call, const struct stats_query *q, struct stats
 			return -1;
 		p->rows = n > limit ? (int)limit : n;
 		p->summary = stats_figures_json(p->person_summary, 0, 0);
-		p->next = n > limit ? stats_person_next(q, p->rep.rows, p->pick[limit - 1]) :
-		    json_null();
+		if (n > limit) {
+			int last = p->pick[limit - 1];
+
+			p->next = stats_next(q, PQgetvalue(p->rep.rows, last, COMPLETION_COL_SORT_KEY),
+			    PQgetvalue(p->rep.rows, last, COMPLETION_COL_NAME),
+			    PQgetvalue(p->rep.rows, last, COMPLETION_COL_ACCOUNT));
+		} else
+			p->next = json_null();
 		return 0;
 	}
 	if ((p->level = stats_level_page(call, q, limit)) == NULL)
@@ -748,7 +694,9 @@ stats_page_read(struct rpc_call *call, const struct stats_query *q, struct stats
 	n = stats_level_rows(p->level);
 	p->rows = n > limit ? (int)limit : n;
 	p->summary = stats_figures_json(p->level, 0, 0);
-	p->next = n > limit ? stats_level_next(q, p->level, (int)limit - 1) : json_null();
+	p->next = n > limit ? stats_next(q, PQgetvalue(p->level, (int)limit - 1,
+	    STATS_COL_SORT_KEY), PQgetvalue(p->level, (int)limit - 1, STATS_COL_KEY), "0") :
+	    json_null();
 	return 0;
 }
 
@@ -758,7 +706,7 @@ stats_begin(struct rpc_call *call, struct stats_query *q, json_t **scope, json_t
 {
 	if (stats_query_params(call, q) != 0 || stats_place(call, q, scope, at) != 0)
 		return -1;
-	return stats_forms_synced(call) ? 0 : -1;
+	return completion_forms_synced(call, call->db) ? 0 : -1;
 }
 
 /*
@@ -783,7 +731,8 @@ stats_completion(struct rpc_call *call)
 		    stats_level_row_json(&q, p.level, r));
 	call->result = json_pack("{s:i, s:s, s:o, s:O, s:O, s:O, s:o, s:O}",
 	    "year", q.year, "by", stats_levels[q.by],
-	    "requirement", stats_requirement_json(call->cfg, q.year), "scope", scope, "at", at,
+	    "requirement", completion_requirement_json(config_requirement_for(call->cfg,
+	    q.year)), "scope", scope, "at", at,
 	    "summary", p.summary, "rows", rows, "next", p.next);
 	rc = 0;
 out:
@@ -795,18 +744,6 @@ out:
 
 /* ---- CSV -------------------------------------------------------------------------------- */
 
-/*
- * One CSV field after a comma unless first (text_buf_csv).  A text that a
- * spreadsheet would run as a formula (starting with = + - @, a tab or CR)
- * gets a leading ' inside the quotes, as completion.report_csv does.
- */
-static void
-stats_csv_field(struct text_buf *t, const char *v, bool text, bool first)
-{
-	if (!first)
-		text_buf_add(t, ",", 1);
-	text_buf_csv(t, v, text && v[0] != '\0' && strchr("=+-@\t\r", v[0]) != NULL);
-}
 
 /* The heading row of a level's CSV, in the session's language. */
 static void
@@ -822,21 +759,15 @@ stats_csv_headings(struct text_buf *t, enum stats_level by, enum lang lang)
 		"csv.stats.avg_total", "csv.stats.avg_public", "csv.stats.avg_professional",
 		"csv.pending", NULL
 	};
-	static const char *const persons[] = {
-		"csv.name", "csv.id_number", "csv.department", "csv.public", "csv.professional",
-		"csv.total", "csv.pending", "csv.required", "csv.met", NULL
-	};
-	const char *const *rest = figures;
 
-	if (by == STATS_BY_PERSON)
-		rest = persons;
-	else {
-		stats_csv_field(t, message_get(lang, keys[by][0]), false, true);
-		stats_csv_field(t, message_get(lang, keys[by][1]), false, false);
+	if (by == STATS_BY_PERSON) {
+		completion_csv_headings(t, lang);
+		return;
 	}
-	for (int i = 0; rest[i] != NULL; i++)
-		stats_csv_field(t, message_get(lang, rest[i]), false,
-		    by == STATS_BY_PERSON && i == 0);
+	completion_csv_field(t, message_get(lang, keys[by][0]), false, true);
+	completion_csv_field(t, message_get(lang, keys[by][1]), false, false);
+	for (int i = 0; figures[i] != NULL; i++)
+		completion_csv_field(t, message_get(lang, figures[i]), false, false);
 	text_buf_add(t, "\r\n", 2);
 }
 
@@ -850,39 +781,17 @@ stats_csv_level_row(struct text_buf *t, const PGresult *res, int r)
 	};
 	char not_met[24];
 
-	stats_csv_field(t, PQgetvalue(res, r, STATS_COL_KEY), true, true);
-	stats_csv_field(t, PQgetvalue(res, r, STATS_COL_NAME), true, false);
+	completion_csv_field(t, PQgetvalue(res, r, STATS_COL_KEY), true, true);
+	completion_csv_field(t, PQgetvalue(res, r, STATS_COL_NAME), true, false);
 	snprintf(not_met, sizeof not_met, "%lld",
 	    strtoll(PQgetvalue(res, r, STATS_COL_ROW + STATS_COL_STAFF), NULL, 10) -
 	    strtoll(PQgetvalue(res, r, STATS_COL_ROW + STATS_COL_MET), NULL, 10));
 	for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++)
-		stats_csv_field(t, figures[i] < 0 ? not_met :
+		completion_csv_field(t, figures[i] < 0 ? not_met :
 		    PQgetvalue(res, r, STATS_COL_ROW + figures[i]), false, false);
 	text_buf_add(t, "\r\n", 2);
 }
 
-/* A person's row as a CSV line, as completion.report_csv writes it. */
-static void
-stats_csv_person_row(struct text_buf *t, const PGresult *rows, int r, const char *required,
-    enum lang lang)
-{
-	static const int columns[] = {
-		COMPLETION_COL_NAME, COMPLETION_COL_ID_NUMBER, COMPLETION_COL_DEPARTMENT,
-		COMPLETION_COL_PUBLIC, COMPLETION_COL_PROFESSIONAL, COMPLETION_COL_TOTAL,
-		COMPLETION_COL_PENDING,
-	};
-
-	for (size_t c = 0; c < sizeof columns / sizeof columns[0]; c++) {
-		int col = columns[c];
-
-		stats_csv_field(t, PQgetisnull(rows, r, col) ? "" : PQgetvalue(rows, r, col),
-		    col == COMPLETION_COL_NAME || col == COMPLETION_COL_DEPARTMENT, c == 0);
-	}
-	stats_csv_field(t, required, false, false);
-	stats_csv_field(t, message_get(lang, strcmp(PQgetvalue(rows, r, COMPLETION_COL_MET),
-	    "t") == 0 ? "completion.met" : "completion.not_met"), false, false);
-	text_buf_add(t, "\r\n", 2);
-}
 
 /*
  * stats.csv: a level as CSV for Excel and LibreOffice, in pieces of at
@@ -900,7 +809,6 @@ stats_csv(struct rpc_call *call)
 	struct stats_query q;
 	struct stats_page p = { 0 };
 	struct text_buf csv = { NULL, 0, 0 };
-	struct completion_figures req;
 	json_t *scope = NULL, *at = NULL;
 	int rc = -1;
 
@@ -912,10 +820,9 @@ stats_csv(struct rpc_call *call)
 			text_buf_add(&csv, "\xef\xbb\xbf", 3);
 		stats_csv_headings(&csv, q.by, lang);
 	}
-	completion_format_requirement(config_requirement_for(call->cfg, q.year), &req);
 	for (int r = 0; r < p.rows; r++) {
 		if (q.by == STATS_BY_PERSON)
-			stats_csv_person_row(&csv, p.rep.rows, p.pick[r], req.total, lang);
+			completion_csv_row(&csv, p.rep.rows, p.pick[r], lang);
 		else
 			stats_csv_level_row(&csv, p.level, r);
 	}
@@ -950,7 +857,7 @@ stats_trend(struct rpc_call *call)
 	int l = level != NULL ? stats_word(stats_trend_levels, level) : -1;
 
 	if (l < 0)
-		return stats_fail(call, RPC_INVALID_PARAMS, "stats_level_invalid", "level",
+		return completion_fail(call, RPC_INVALID_PARAMS, "stats_level_invalid", "level",
 		    "stats.level", NULL);
 	if (l > 0 && code == NULL) {
 		rpc_problem_required(call, "code");
@@ -1007,7 +914,7 @@ stats_requirements(struct rpc_call *call)
 			first = cfg->requirements[i].year;
 	}
 	for (int y = first; y <= now; y++) {
-		req = stats_requirement_json(cfg, y);
+		req = completion_requirement_json(config_requirement_for(cfg, y));
 		json_object_set_new(req, "year", json_integer(y));
 		json_array_append_new(years, req);
 	}

@@ -13,6 +13,7 @@ that does not exist.
 import csv
 import io
 import signal
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -486,7 +487,13 @@ def test_ssh_stats_table_and_csv(world, keys):
     assert rc == 0, (out, err)
     text = out.decode()
     assert "郑州市" in text and "开封市" in text and "达标率" in text
+    # Aligned for a terminal, CJK two columns wide: the last column (numbers) is right-
+    # aligned, so every row ends at the same column; a summary line follows the table.
     lines = text.splitlines()
+    widths = {sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+              for line in lines[1:-1]}
+    assert len(lines) == 2 + 19 and len(widths) == 1, text
+    assert lines[-1].startswith(f"河南省 {NOW} 年度：应统计 "), lines[-1]
     rc, out, err = ssh_exec(d, world["province_idn"], keys["province"][0],
                             f"stats {NOW} --by unit --city 410100 --csv")
     assert rc == 0, err
@@ -505,7 +512,6 @@ def test_ssh_stats_table_and_csv(world, keys):
     assert rc == 1 and "年度应为四位数字" in err, (out, err)
     rc, out, err = ssh_exec(d, world["admin_idn"], keys["admin"][0], f"stats {NOW}")
     assert rc == 1 and "人社" in out.decode() + err, (out, err)
-    assert lines
 
 
 def test_an_authority_disabled_by_sighup_is_refused_at_its_next_call(make_daemon, tmp_path):
