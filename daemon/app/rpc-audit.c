@@ -75,17 +75,85 @@ static const char *const audit_actions[] = {
 #define AUDIT_KIND(kind) "($2::text IS NULL OR $2::text = '" kind "')"
 
 /*
- * SQL: the filters of a person's audit row x (account_id, actor_id, action,
- * at; a its account, u its unit), bound the branch's cursor id bound.
+ * SQL: the columns of a person's audit row x (account_id, actor_id, action,
+ * at, from_state, to_state, reason) of kind, unit its subject's unit and
+ * record its record's id.
  */
-#define AUDIT_PERSON_FILTERS(bound) \
-	" AND $4::text IS NULL AND u.region = ANY " AUDIT_SCOPE \
-	" AND ($3::text IS NULL OR a.unit_code = $3::text)" \
-	AUDIT_WINDOW("x.at") \
+#define AUDIT_PERSON_COLUMNS(kind, unit, record) \
+	"'" kind "'::text AS kind, x.id, x.at, x.action, x.from_state::text AS from_state," \
+	" x.to_state::text AS to_state, x.reason, x.actor_id, x.account_id AS subject_id," \
+	" " unit " AS unit_code, NULL::text AS base_code, " record "::bigint AS record_id," \
+	" NULL::jsonb AS detail"
+
+/* SQL: a person's audit row x passes the kind's own test, the window, outcome and cursor. */
+#define AUDIT_ROW_FILTERS(where, bound) \
+	" AND " where AUDIT_WINDOW("x.at") \
 	" AND ($8::text IS NULL OR x.action = $8::text)" \
-	" AND ($5::bigint[] IS NULL OR x.account_id = ANY ($5::bigint[])" \
-	"  OR x.actor_id = ANY ($5::bigint[]))" \
 	AUDIT_AFTER("x.at", "x.id", bound)
+
+#define AUDIT_NEWEST	" ORDER BY x.at DESC, x.id DESC LIMIT $15::int"
+
+/* SQL: x's subject (a) is in scope (u its unit). */
+#define AUDIT_PERSON_SCOPE \
+	" JOIN accounts a ON a.id = x.account_id JOIN units u ON u.code = a.unit_code"
+
+/*
+ * SQL: a person kind's rows (table x, where its own test), in three ways of
+ * which the parameters keep one, the others folding away in the custom
+ * plan: (1) neither unit nor who: newest first through the time index,
+ * checking the scope of each row; (2) a unit: each of its people's newest
+ * through the account index; (3) who without a unit: each person's newest
+ * as subject and as actor, through the account and actor indexes, the scope
+ * checked inside so that a row out of scope never takes a row's place.
+ * Each way reads at most the page's rows from each index range it opens.
+ */
+#define AUDIT_PERSON_BRANCH(kind, table, record, where, bound) \
+	" (SELECT " AUDIT_PERSON_COLUMNS(kind, "a.unit_code", record) \
+	"  FROM " table " x" AUDIT_PERSON_SCOPE \
+	"  WHERE " AUDIT_KIND(kind) " AND $3::text IS NULL AND $4::text IS NULL" \
+	"  AND $5::bigint[] IS NULL AND u.region = ANY " AUDIT_SCOPE \
+	AUDIT_ROW_FILTERS(where, bound) AUDIT_NEWEST ")" \
+	" UNION ALL" \
+	" (SELECT " AUDIT_PERSON_COLUMNS(kind, "a.unit_code", record) \
+	"  FROM accounts a CROSS JOIN LATERAL (SELECT x.* FROM " table " x" \
+	"   WHERE x.account_id = a.id" AUDIT_ROW_FILTERS(where, bound) \
+	"   AND ($5::bigint[] IS NULL OR x.account_id = ANY ($5::bigint[])" \
+	"    OR x.actor_id = ANY ($5::bigint[]))" AUDIT_NEWEST ") x" \
+	"  WHERE " AUDIT_KIND(kind) " AND $3::text IS NOT NULL AND $4::text IS NULL" \
+	"  AND a.unit_code = $3::text" AUDIT_NEWEST ")" \
+	" UNION ALL" \
+	" (SELECT " AUDIT_PERSON_COLUMNS(kind, "x.unit_code", record) \
+	"  FROM unnest($5::bigint[]) w (id) CROSS JOIN LATERAL (" \
+	"   (SELECT x.*, a.unit_code FROM " table " x" AUDIT_PERSON_SCOPE \
+	"    WHERE x.account_id = w.id AND u.region = ANY " AUDIT_SCOPE \
+	AUDIT_ROW_FILTERS(where, bound) AUDIT_NEWEST ")" \
+	"   UNION ALL" \
+	"   (SELECT x.*, a.unit_code FROM " table " x" AUDIT_PERSON_SCOPE \
+	"    WHERE x.actor_id = w.id AND NOT (x.account_id = ANY ($5::bigint[]))" \
+	"    AND u.region = ANY " AUDIT_SCOPE \
+	AUDIT_ROW_FILTERS(where, bound) AUDIT_NEWEST ")) x" \
+	"  WHERE " AUDIT_KIND(kind) " AND $3::text IS NULL AND $4::text IS NULL" \
+	"  AND $5::bigint[] IS NOT NULL" AUDIT_NEWEST ")"
+
+/* SQL: a title change x as a row of the search (the action its state's). */
+#define AUDIT_TITLE_ACTION \
+	"CASE x.state WHEN 'pending' THEN 'submit' WHEN 'approved' THEN 'approve'" \
+	" WHEN 'rejected' THEN 'reject' ELSE 'cancel' END"
+#define AUDIT_TITLE_COLUMNS \
+	"'title', x.id, coalesce(x.decided_at, x.changed_at), " AUDIT_TITLE_ACTION "," \
+	" CASE WHEN x.state <> 'pending' THEN 'pending' END, x.state, x.reason," \
+	" CASE WHEN x.state = 'pending' THEN x.account_id ELSE x.decided_by END," \
+	" x.account_id, x.unit_code, NULL, x.id," \
+	" jsonb_build_object('old', x.old_value, 'new', x.new_value)"
+
+/* SQL: the filters of a title change x (u its unit) but who. */
+#define AUDIT_TITLE_FILTERS \
+	" AND " AUDIT_KIND("title") " AND $4::text IS NULL AND x.kind = 'reviewed'" \
+	" AND u.region = ANY " AUDIT_SCOPE \
+	" AND ($3::text IS NULL OR x.unit_code = $3::text)" \
+	AUDIT_WINDOW("coalesce(x.decided_at, x.changed_at)") \
+	" AND ($8::text IS NULL OR $8::text = " AUDIT_TITLE_ACTION ")" \
+	AUDIT_AFTER("coalesce(x.decided_at, x.changed_at)", "x.id", "$14")
 
 /* The registration decisions (the partial indexes of schema 018 name the same). */
 #define AUDIT_REGISTRATION_ACTIONS \
@@ -99,44 +167,26 @@ static const char *const audit_actions[] = {
 DB_STMT(audit_search_stmt,
     "WITH hits AS ("
     /* registration: account_audit */
-    " (SELECT 'registration'::text AS kind, x.id, x.at, x.action,"
-    "  x.from_state::text AS from_state, x.to_state::text AS to_state, x.reason,"
-    "  x.actor_id, x.account_id AS subject_id, a.unit_code, NULL::text AS base_code,"
-    "  NULL::bigint AS record_id, NULL::jsonb AS detail"
-    "  FROM account_audit x JOIN accounts a ON a.id = x.account_id"
-    "  JOIN units u ON u.code = a.unit_code"
-    "  WHERE " AUDIT_KIND("registration") " AND x.action IN " AUDIT_REGISTRATION_ACTIONS
-    AUDIT_PERSON_FILTERS("$13")
-    "  ORDER BY x.at DESC, x.id DESC LIMIT $15::int)"
+    AUDIT_PERSON_BRANCH("registration", "account_audit", "NULL",
+    "x.action IN " AUDIT_REGISTRATION_ACTIONS, "$13")
     /* title: profile_changes, a reviewed change at its last event */
     " UNION ALL"
-    " (SELECT 'title', x.id, coalesce(x.decided_at, x.changed_at),"
-    "  CASE x.state WHEN 'pending' THEN 'submit' WHEN 'approved' THEN 'approve'"
-    "   WHEN 'rejected' THEN 'reject' ELSE 'cancel' END,"
-    "  CASE WHEN x.state <> 'pending' THEN 'pending' END, x.state, x.reason,"
-    "  CASE WHEN x.state = 'pending' THEN x.account_id ELSE x.decided_by END,"
-    "  x.account_id, x.unit_code, NULL, x.id,"
-    "  jsonb_build_object('old', x.old_value, 'new', x.new_value)"
-    "  FROM profile_changes x JOIN units u ON u.code = x.unit_code"
-    "  WHERE " AUDIT_KIND("title") " AND $4::text IS NULL AND x.kind = 'reviewed'"
-    "  AND u.region = ANY " AUDIT_SCOPE
-    "  AND ($3::text IS NULL OR x.unit_code = $3::text)"
-    AUDIT_WINDOW("coalesce(x.decided_at, x.changed_at)")
-    "  AND ($8::text IS NULL OR $8::text = CASE x.state WHEN 'pending' THEN 'submit'"
-    "   WHEN 'approved' THEN 'approve' WHEN 'rejected' THEN 'reject' ELSE 'cancel' END)"
-    "  AND ($5::bigint[] IS NULL OR x.account_id = ANY ($5::bigint[])"
-    "   OR x.decided_by = ANY ($5::bigint[]))"
-    AUDIT_AFTER("coalesce(x.decided_at, x.changed_at)", "x.id", "$14")
+    " (SELECT " AUDIT_TITLE_COLUMNS " FROM profile_changes x JOIN units u ON u.code = x.unit_code"
+    "  WHERE $5::bigint[] IS NULL" AUDIT_TITLE_FILTERS
+    "  ORDER BY coalesce(x.decided_at, x.changed_at) DESC, x.id DESC LIMIT $15::int)"
+    /* who's title changes, as the person or as who decided them, found by index first */
+    " UNION ALL"
+    " (SELECT " AUDIT_TITLE_COLUMNS " FROM profile_changes x JOIN units u ON u.code = x.unit_code"
+    "  WHERE $5::bigint[] IS NOT NULL AND x.id = ANY (ARRAY("
+    "   SELECT id FROM profile_changes WHERE account_id = ANY ($5::bigint[])"
+    "   UNION SELECT id FROM profile_changes WHERE decided_by = ANY ($5::bigint[])"
+    "    AND kind = 'reviewed'))"
+    AUDIT_TITLE_FILTERS
     "  ORDER BY coalesce(x.decided_at, x.changed_at) DESC, x.id DESC LIMIT $15::int)"
     /* declaration: declaration_audit */
     " UNION ALL"
-    " (SELECT 'declaration', x.id, x.at, x.action, x.from_state::text, x.to_state::text,"
-    "  x.reason, x.actor_id, x.account_id, a.unit_code, NULL, x.declaration_id, NULL"
-    "  FROM declaration_audit x JOIN accounts a ON a.id = x.account_id"
-    "  JOIN units u ON u.code = a.unit_code"
-    "  WHERE " AUDIT_KIND("declaration")
-    AUDIT_PERSON_FILTERS("$12")
-    "  ORDER BY x.at DESC, x.id DESC LIMIT $15::int)"
+    AUDIT_PERSON_BRANCH("declaration", "declaration_audit", "x.declaration_id", "true",
+    "$12")
     /* base_report: base_class_audit */
     " UNION ALL"
     " (SELECT 'base_report', x.id, x.at, x.action, NULL, NULL, NULL, x.actor_id, NULL,"
@@ -366,8 +416,8 @@ audit_run(struct rpc_call *call, const char *const *params)
 
 /*
  * audit.search: check every filter (all mistakes at once), resolve the unit,
- * base and who in scope, then run the search with a custom plan in one
- * read-only transaction.
+ * base and who in scope, then run the search with a custom plan, all in one
+ * transaction that writes nothing.
  */
 static int
 audit_search(struct rpc_call *call)
@@ -434,16 +484,10 @@ audit_search(struct rpc_call *call)
 		}
 	}
 	params[14] = call->page.fetch;
-	if (audit_run(call, params) == 0 && db_commit(call->db))
-		rc = 0;
-	else if (call->result != NULL) {
-		json_decref(call->result);
-		call->result = NULL;
-		rpc_fail_internal(call, db_error_text(call->db));
-	}
+	rc = audit_run(call, params);
 out:
-	if (rc != 0)
-		db_rollback(call->db);
+	/* It wrote nothing: ended without a COMMIT, a failover may run it again. */
+	db_rollback(call->db);
 	free(who_ids);
 	for (size_t k = 0; k < AUDIT_KINDS; k++)
 		free(bound[k]);
