@@ -221,7 +221,6 @@ const struct ui_key_help report_keys[] = {
 
 /* screen-authority-stats.c: the queue's keys come first */
 const struct ui_key_help authority_stats_keys[] = {
-	{ N_("Enter"), N_("open the row's level below"), false },
 	{ N_("Esc, Backspace"), N_("back up a level, the cursor where it was"), false },
 	{ "← →", N_("the year before, after"), true },
 	{ "y", N_("type the year"), false },

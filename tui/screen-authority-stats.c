@@ -349,6 +349,7 @@ astats_person(struct queue *q, json_t *item)
 	return rc;
 }
 
+/* Enter (the queue's "details"): the row's level below, or a person in full. */
 static int
 astats_detail(struct queue *q, json_t *item)
 {
