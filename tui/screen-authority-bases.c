@@ -298,6 +298,7 @@ abases_key(struct queue *q, const struct ui_event *ev)
 	if (ev->type != UI_EV_CHAR)
 		return 0;
 	if (ev->ch == 'v') {
+		queue_say(q, "", false);
 		ab->state = (ab->state + 1) % ABASES_STATES;
 		queue_refilter(q);
 		return 1;

@@ -120,6 +120,17 @@ def test_review_queue(adaemon, world, tui):
     assert KF_NAME in t.line_with("链审乙")
     assert ZZ_NAME in t.line_with("链审甲")
 
+    # u: one unit of the scope, its city chosen first; u again: every unit.
+    t.keys("u")
+    t.wait("城市", "开封市")
+    t.type("开封")
+    t.keys("Enter")
+    t.wait("筛选", KF_NAME)
+    t.keys("Enter")
+    t.wait(f"单位（u）：{KF_NAME}", "链审乙", absent=("链审甲",))
+    t.keys("u")
+    t.wait("3 条申报等待您审核", "链审甲", "单位（u）：全部")
+
     # The newest first: 开封's, then 驳回, then 链式.  Enter on 链式研修: its detail.
     t.keys("End")
     t.keys("Enter")
@@ -327,6 +338,29 @@ def test_city_administrator_sees_only_their_city(adaemon, world, figures, tui):
     t.wait(LY1_NAME, LY2_NAME, absent=("平顶山",))
     assert "河南省" not in t.text()
     assert cells(t.line_with(LY1_NAME))[:5] == [LY1_NAME, "3", "1", "2", "33.3%"]
+
+    # Only the units below 50 % met; every unit again.
+    t.keys("f")
+    t.wait("百分比")
+    t.type("50")
+    t.keys("Enter")
+    t.wait("达标率低于（f）：50%", LY1_NAME, absent=(LY2_NAME,))
+    t.keys("f")
+    t.wait("百分比")
+    t.keys("Enter")
+    t.wait("达标率低于（f）：全部", LY1_NAME, LY2_NAME)
+    # The order by rate, reversed; last year (1 of 3 met in the hospital, nobody in the
+    # school), and back.
+    t.keys("s")
+    t.wait("排序（s/r）：达标率 ↑")
+    t.keys("r")
+    t.wait("排序（s/r）：达标率 ↓")
+    t.keys("Left")
+    t.wait(f"年度（←/→）：{NOW - 1}")
+    assert cells(t.line_with(LY1_NAME))[:5] == [LY1_NAME, "3", "1", "2", "33.3%"]
+    assert cells(t.line_with(LY2_NAME))[:5] == [LY2_NAME, "1", "0", "1", "0.0%"]
+    t.keys("Right")
+    t.wait(f"年度（←/→）：{NOW}")
     select(t, LY1_NAME)
     t.keys("t")
     t.wait(f"历年达标率 · {LY1_NAME}")
@@ -456,6 +490,11 @@ def test_bases(adaemon, world, figures, tui):
     t.keys("Enter")
     t.wait("洛阳待认定基地（E2AB2）：正常")
     assert base_state(world, "E2AB2")[0] == "t"
+    # v: the bases in a state; none is left unaccredited.
+    t.keys("v")
+    t.wait("状态（v）：正常", "洛阳待认定基地")
+    t.keys("v")
+    t.wait("状态（v）：未认定", "辖区内没有继续教育基地", absent=("洛阳待认定基地",))
     t.quit()
 
     c = tui(80, 24)
