@@ -76,14 +76,14 @@ static const char *const audit_actions[] = {
 
 /*
  * SQL: the columns of a person's audit row x (account_id, actor_id, action,
- * at, from_state, to_state, reason) of kind, unit its subject's unit and
- * record its record's id.
+ * at, from_state, to_state, reason) of kind, unit its subject's unit,
+ * record its record's id and detail what else the row keeps.
  */
-#define AUDIT_PERSON_COLUMNS(kind, unit, record) \
+#define AUDIT_PERSON_COLUMNS(kind, unit, record, detail) \
 	"'" kind "'::text AS kind, x.id, x.at, x.action, x.from_state::text AS from_state," \
 	" x.to_state::text AS to_state, x.reason, x.actor_id, x.account_id AS subject_id," \
 	" " unit " AS unit_code, NULL::text AS base_code, " record "::bigint AS record_id," \
-	" NULL::jsonb AS detail"
+	" " detail "::jsonb AS detail"
 
 /* SQL: a person's audit row x passes the kind's own test, the window, outcome and cursor. */
 #define AUDIT_ROW_FILTERS(where, bound) \
@@ -107,14 +107,14 @@ static const char *const audit_actions[] = {
  * checked inside so that a row out of scope never takes a row's place.
  * Each way reads at most the page's rows from each index range it opens.
  */
-#define AUDIT_PERSON_BRANCH(kind, table, record, where, bound) \
-	" (SELECT " AUDIT_PERSON_COLUMNS(kind, "a.unit_code", record) \
+#define AUDIT_PERSON_BRANCH(kind, table, record, detail, where, bound) \
+	" (SELECT " AUDIT_PERSON_COLUMNS(kind, "a.unit_code", record, detail) \
 	"  FROM " table " x" AUDIT_PERSON_SCOPE \
 	"  WHERE " AUDIT_KIND(kind) " AND $3::text IS NULL AND $4::text IS NULL" \
 	"  AND $5::bigint[] IS NULL AND u.region = ANY " AUDIT_SCOPE \
 	AUDIT_ROW_FILTERS(where, bound) AUDIT_NEWEST ")" \
 	" UNION ALL" \
-	" (SELECT " AUDIT_PERSON_COLUMNS(kind, "a.unit_code", record) \
+	" (SELECT " AUDIT_PERSON_COLUMNS(kind, "a.unit_code", record, detail) \
 	"  FROM accounts a CROSS JOIN LATERAL (SELECT x.* FROM " table " x" \
 	"   WHERE x.account_id = a.id" AUDIT_ROW_FILTERS(where, bound) \
 	"   AND ($5::bigint[] IS NULL OR x.account_id = ANY ($5::bigint[])" \
@@ -122,7 +122,7 @@ static const char *const audit_actions[] = {
 	"  WHERE " AUDIT_KIND(kind) " AND $3::text IS NOT NULL AND $4::text IS NULL" \
 	"  AND a.unit_code = $3::text" AUDIT_NEWEST ")" \
 	" UNION ALL" \
-	" (SELECT " AUDIT_PERSON_COLUMNS(kind, "x.unit_code", record) \
+	" (SELECT " AUDIT_PERSON_COLUMNS(kind, "x.unit_code", record, detail) \
 	"  FROM unnest($5::bigint[]) w (id) CROSS JOIN LATERAL (" \
 	"   (SELECT x.*, a.unit_code FROM " table " x" AUDIT_PERSON_SCOPE \
 	"    WHERE x.account_id = w.id AND u.region = ANY " AUDIT_SCOPE \
@@ -167,7 +167,7 @@ static const char *const audit_actions[] = {
 DB_STMT(audit_search_stmt,
     "WITH hits AS ("
     /* registration: account_audit */
-    AUDIT_PERSON_BRANCH("registration", "account_audit", "NULL",
+    AUDIT_PERSON_BRANCH("registration", "account_audit", "NULL", "NULL",
     "x.action IN " AUDIT_REGISTRATION_ACTIONS, "$13")
     /* title: profile_changes, a reviewed change at its last event */
     " UNION ALL"
@@ -185,8 +185,9 @@ DB_STMT(audit_search_stmt,
     "  ORDER BY coalesce(x.decided_at, x.changed_at) DESC, x.id DESC LIMIT $15::int)"
     /* declaration: declaration_audit */
     " UNION ALL"
-    AUDIT_PERSON_BRANCH("declaration", "declaration_audit", "x.declaration_id", "true",
-    "$12")
+    /* a decision's step of the review chain (schema 017) in its detail */
+    AUDIT_PERSON_BRANCH("declaration", "declaration_audit", "x.declaration_id",
+    "CASE WHEN x.step IS NOT NULL THEN jsonb_build_object('step', x.step) END", "true", "$12")
     /* base_report: base_class_audit */
     " UNION ALL"
     " (SELECT 'base_report', x.id, x.at, x.action, NULL, NULL, NULL, x.actor_id, NULL,"

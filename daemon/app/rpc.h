@@ -138,6 +138,14 @@ struct rpc_method {
 	enum rpc_access		 db;		/* provided before the handler runs */
 	struct rpc_paging	 page;		/* a paged method's defaults */
 	const void		*data;		/* the handler's own (a decide_kind) */
+	bool			 replica;	/* a heavy read that may be stale within
+						 * database.replica_max_lag_ms: once db's
+						 * checks have run on the primary, call->db
+						 * is the replica's when it is fresh enough
+						 * (db_acquire_read), and the reply (an
+						 * object) says "source", "as_of" and
+						 * "stale_ms_max" (docs/protocol.md); never
+						 * for what a person wrote and reads back */
 };
 
 struct rpc_call {
@@ -297,6 +305,18 @@ PGresult *rpc_unit_row(struct rpc_call *call, struct db_stmt *st, const char *pa
 /* rpc_unit_row for a base administrator: $2 is the session's base. */
 PGresult *rpc_base_row(struct rpc_call *call, struct db_stmt *st, const char *param,
 	    const char *label, char id[24]);
+
+/*
+ * For a heavy read (a method's .replica, `ssh host report`): *db, the
+ * caller's connection to the primary on which access was checked, is
+ * replaced by one to the replica when that is fresh enough
+ * (db_acquire_read, database.replica_max_lag_ms of cfg; *db released), or
+ * left.  What a read may need written first, the learning forms of cfg
+ * (forms_current), is written on the primary before: a replica refuses
+ * writes.  False when that failed (logged; *db left), or when no
+ * connection could be had at all (*db NULL: database unavailable).
+ */
+bool	rpc_read_switch(struct db_conn **db, const struct config *cfg);
 
 /* Parameter accessors (after the dispatcher's checks). */
 const char *rpc_param_string(struct rpc_call *call, const char *name);	/* NULL if absent */

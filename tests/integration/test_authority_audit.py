@@ -74,8 +74,8 @@ def site(daemon, postgres):
         f"action, from_state, to_state, at) VALUES ({decl}, {wang}, {wang}, 'submit', "
         f"'draft', 'pending', {at(3, '00:00:00')})")
     row("reject_wang", "INSERT INTO declaration_audit (declaration_id, account_id, actor_id, "
-        f"action, from_state, to_state, reason, at) VALUES ({decl}, {wang}, {admin}, "
-        f"'reject', 'pending', 'rejected', '证书不清晰', {at(4)})")
+        f"action, from_state, to_state, reason, step, at) VALUES ({decl}, {wang}, {admin}, "
+        f"'reject', 'pending', 'rejected', '证书不清晰', 'unit', {at(4)})")
     row("submit_ly", "INSERT INTO declaration_audit (declaration_id, account_id, actor_id, "
         f"action, from_state, to_state, at) VALUES (424242, {ly}, {ly}, 'submit', 'draft', "
         f"'pending', {at(4)})")
@@ -150,7 +150,7 @@ def test_an_item_names_who_did_what_to_whom(daemon, site):
                                  "reason", "base", "detail")} == {
         "kind": "declaration", "id": site["rows"]["reject_wang"], "action": "reject",
         "outcome": "审核不通过", "from_state": "pending", "to_state": "rejected",
-        "reason": "证书不清晰", "base": None, "detail": None}
+        "reason": "证书不清晰", "base": None, "detail": {"step": "unit"}}
     assert item["actor"] == {"id": site["admin"][0], "name": "张管理", "role": "unit_admin"}
     assert item["subject"] == {"id": site["wang"][0], "name": "王建国",
                                "id_number": site["wang"][1]}
