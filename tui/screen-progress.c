@@ -405,6 +405,36 @@ progress_value(json_t *v)
 }
 
 /*
+ * The decisions of a chain of more than the unit's review (issue 16), a row
+ * per step decided: "单位审核  审核通过  王建国  2026-03-12 09:41", a
+ * rejection with its reason, so the person sees who rejected at which step.
+ * A record reviewed by its unit alone says so in its decision rows already.
+ */
+static void
+progress_steps_text(char **text, int w, json_t *steps)
+{
+	json_t *st;
+	size_t i;
+	char when[48], *v;
+
+	if (json_array_size(steps) == 0 || (json_array_size(steps) == 1 &&
+	    strcmp(app_json_str(json_array_get(steps, 0), "step"), "unit") == 0))
+		return;
+	json_array_foreach(steps, i, st) {
+		const char *decision = app_json_str(st, "decision");
+
+		if (strcmp(decision, "approved") != 0 && strcmp(decision, "rejected") != 0)
+			continue;
+		v = xasprintf("%s  %s  %s%s%s", app_json_str(st, "decision_label"),
+		    app_json_str(json_object_get(st, "decided_by"), "name"),
+		    app_format_time(app_json_str(st, "decided_at"), when, sizeof when),
+		    *app_json_str(st, "reason") != '\0' ? "  " : "", app_json_str(st, "reason"));
+		app_append_row(text, app_json_str(st, "label"), w, v);
+		free(v);
+	}
+}
+
+/*
  * A declaration's detail (declaration.get or review.declaration) as text:
  * the person (when given), every field under its form's label, the
  * attachment, the decision, the history.  Caller frees.
@@ -474,6 +504,10 @@ progress_detail_text(json_t *d)
 		app_append_row(&text, _("Attachment"), w, _("none"));
 	}
 	app_append_row(&text, _("State"), w, app_json_str(d, "state_label"));
+	/* Pending: the step of its review chain deciding it now (单位审核, 人社部门审核). */
+	if (*app_json_str(d, "review_step_label") != '\0')
+		app_append_row(&text, _("Review step now"), w, app_json_str(d, "review_step_label"));
+	progress_steps_text(&text, w, json_object_get(d, "steps"));
 	if (*app_json_str(d, "submitted_at") != '\0')
 		app_append_row(&text, _("Submitted"), w,
 		    app_format_time(app_json_str(d, "submitted_at"), when, sizeof when));

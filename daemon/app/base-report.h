@@ -47,15 +47,22 @@ struct db_conn;
 const char *base_report_initial_state(enum base_review review);
 
 /*
+ * The review chain (REVIEW_CHAIN_*, schema 017) a base record of form_code
+ * takes under cfg: ["authority"] under base_reports.review = "authority",
+ * else the form's own (["unit"] for a form cfg does not have).
+ */
+const char *base_report_chain(const struct config *cfg, const char *form_code);
+
+/*
  * Inside the caller's transaction (the approval of account's registration):
  * every unclaimed good row of a reported class naming account's ID number
  * becomes the person's record -- when the row's name is the account's --
  * with its audit row (action 'claim', actor the system), the totals and the
  * class's audit; a row whose name differs keeps BASE_CLAIM_NAME_MISMATCH as
- * its problem and stays unclaimed.  review is the configuration's at the
- * time of the claim.  Returns the number of rows claimed, or -1 when the
+ * its problem and stays unclaimed.  cfg is the configuration in force
+ * at the time of the claim (base_reports.review, the forms' chains).  Returns the number of rows claimed, or -1 when the
  * database failed (its error in db).
  */
-int	base_report_claim(struct db_conn *db, const char *account, enum base_review review);
+int	base_report_claim(struct db_conn *db, const char *account, const struct config *cfg);
 
 #endif

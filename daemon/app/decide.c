@@ -11,6 +11,7 @@
 #include "decide.h"
 #include "log.h"
 #include "rpc.h"
+#include "session.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -89,7 +90,9 @@ decide_records(struct rpc_call *call, const struct decide_kind *kind, const json
     bool approve)
 {
 	struct decision d = {
-		.key = kind->key, .db = call->db, .unit = call->session->unit_code,
+		.key = kind->key, .db = call->db,
+		.unit = call->session->role == ROLE_AUTHORITY ? NULL : call->session->unit_code,
+		.scope = call->session->role == ROLE_AUTHORITY ? call->session->scope_region : NULL,
 		.cfg = call->cfg,
 		.to_state = approve ? kind->approved : "rejected",
 		.action = approve ? "approve" : "reject", .lang = call->session->lang,

@@ -39,7 +39,9 @@ enum decide_outcome {
 struct decision {
 	const char	*key;		/* the id's member in a result entry */
 	struct db_conn	*db;
-	const char	*unit;		/* the administrator's unit */
+	const char	*unit;		/* the administrator's unit (NULL for an authority) */
+	const char	*scope;		/* an authority's region (else NULL): it decides
+					 * at the step "authority" of a review chain */
 	const char	*actor;		/* the administrator's account id */
 	const char	*to_state;	/* the state the record goes to */
 	const char	*action;	/* "approve" or "reject", as audited */
@@ -105,6 +107,17 @@ struct decide_kind {
 	    .db = RPC_DB_UNIT_ADMIN, .data = &(kind) }, \
 	{ reject_name, (kind).reject_params, ROLE_UNIT_ADMIN, false, decide_reject, \
 	    .db = RPC_DB_UNIT_ADMIN, .data = &(kind) }
+
+/*
+ * The same for an authority administrator (role authority, its scope
+ * checked as RPC_DB_AUTHORITY does): declarations at its step of their
+ * review chain (rpc-declarations.c).
+ */
+#define DECIDE_AUTHORITY_METHODS(kind, approve_name, reject_name) \
+	{ approve_name, (kind).approve_params, ROLE_AUTHORITY, false, decide_approve, \
+	    .db = RPC_DB_AUTHORITY, .data = &(kind) }, \
+	{ reject_name, (kind).reject_params, ROLE_AUTHORITY, false, decide_reject, \
+	    .db = RPC_DB_AUTHORITY, .data = &(kind) }
 
 /*
  * The handlers of DECIDE_METHODS (call->method->data is the kind): a

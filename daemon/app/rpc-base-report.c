@@ -309,7 +309,7 @@ report_check(struct rpc_call *call, const struct report_class *c, const char *ba
 
 /*
  * The report itself ($1 class, $2 actor, $3 version, $4 credit_hours, $5
- * the records' state): see the head of this file.
+ * the records' state, $6 their review chain): see the head of this file.
  */
 DB_STMT(report_stmt,
     "WITH cls AS ("
@@ -328,11 +328,13 @@ DB_STMT(report_stmt,
     "  FROM cls JOIN base_roster r ON r.class_id = cls.id JOIN accounts a ON a.id = r.account_id"
     "  WHERE r.problem IS NULL AND NOT r.withdrawn),"
     " ins AS (INSERT INTO declarations (id, account_id, unit_code, form_id, form_code, year,"
-    "  amount, hours, category, fields, state, source, class_id, submitted_at, decided_at)"
+    "  amount, hours, category, fields, state, source, class_id, submitted_at, decided_at,"
+    "  review_chain, review_step)"
     "  SELECT src.declaration_id, src.account_id, src.unit_code, cls.form_id, cls.form_code,"
     "  cls.year, src.amount, round(src.amount * $4::numeric, 2),"
     "  lf.definition->>'category', cls.fields, $5::declaration_state, 'base', cls.id, now(),"
-    "  CASE WHEN $5::declaration_state = 'approved' THEN now() END"
+    "  CASE WHEN $5::declaration_state = 'approved' THEN now() END,"
+    "  $6::text[], ($6::text[])[1]"
     "  FROM src, cls JOIN learning_forms lf ON lf.id = cls.form_id"
     "  RETURNING id, account_id, year, form_code, category, hours, state),"
     " claimed AS (UPDATE base_roster r SET declaration_id = src.declaration_id FROM src"
@@ -382,8 +384,9 @@ report_class(struct rpc_call *call)
 	}
 	if (report_check(call, &c, base) != 0 || rpc_fail_problems(call, RPC_INVALID_INPUT) != 0)
 		goto out;
-	const char *params[5] = { id_text, actor, version_text, c.credit_hours, record_state };
-	if ((res = rpc_exec_one(call, call->db, &report_stmt, 5, params)) == NULL)
+	const char *params[6] = { id_text, actor, version_text, c.credit_hours, record_state,
+	    base_report_chain(call->cfg, c.form_code) };
+	if ((res = rpc_exec_one(call, call->db, &report_stmt, 6, params)) == NULL)
 		goto out;
 	if ((res = report_commit(call, res)) == NULL)
 		goto out;

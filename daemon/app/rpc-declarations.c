@@ -122,6 +122,22 @@ decl_forms(struct rpc_call *call, struct db_conn *db)
 
 /* ---- forms.list ------------------------------------------------------------------ */
 
+/* A REVIEW_CHAIN_* literal ("{unit,authority}") as a JSON array of its steps. */
+static json_t *
+decl_chain_steps(const char *chain)
+{
+	json_t *steps = json_array();
+	const char *p = chain + strspn(chain, "{");
+
+	while (*p != '\0' && *p != '}') {
+		size_t n = strcspn(p, ",}");
+
+		json_array_append_new(steps, json_stringn(p, n));
+		p += n + (p[n] == ',');
+	}
+	return steps;
+}
+
 /* forms.list: the forms on offer with their fields, the years open, the state labels. */
 static int
 decl_forms_list(struct rpc_call *call)
@@ -146,6 +162,8 @@ decl_forms_list(struct rpc_call *call)
 		json_object_set_new(f, "counts_label", json_string(rpc_label(call, "counts",
 		    json_string_value(json_object_get(f, "counts")))));
 		json_object_set_new(f, "version", json_integer(set->entries[i].version));
+		/* Its review chain as submitting now would take it (not part of the definition). */
+		json_object_set_new(f, "review", decl_chain_steps(set->entries[i].form->review));
 		json_array_append_new(forms, f);
 	}
 	years = json_array();
@@ -491,12 +509,16 @@ DB_STMT(decl_create_stmt,
     DECL_AUDIT_OWN("create", "NULL", "'draft'", "ins")
     " SELECT id, version, 'draft', NULL FROM ins");
 
+/*
+ * Submitting takes the form's review chain as the config has it now ($10,
+ * $12 or $4: REVIEW_CHAIN_*), and starts at its first step (schema 017).
+ */
 DB_STMT(decl_create_submit_stmt,
     "WITH ins AS ("
     " INSERT INTO declarations (account_id, unit_code, form_id, form_code, year, amount,"
-    "  hours, category, fields, state, submitted_at)"
+    "  hours, category, fields, state, submitted_at, review_chain, review_step)"
     " VALUES ($1, $2, $3, $4, $5, $6, round($6::numeric * $7::numeric, 2), $8, $9::jsonb,"
-    "  'pending', now())"
+    "  'pending', now(), $10::text[], ($10::text[])[1])"
     DECL_SUBMITTED("NULL", "ins"));
 
 /* $10 id, $11 version: the draft as the person last saw it. */
@@ -513,16 +535,16 @@ DB_STMT(decl_edit_submit_stmt,
     " UPDATE declarations SET unit_code = $2, form_id = $3, form_code = $4, year = $5,"
     "  amount = $6, hours = round($6::numeric * $7::numeric, 2), category = $8,"
     "  fields = $9::jsonb, state = 'pending', submitted_at = now(), updated_at = now(),"
-    "  version = version + 1"
+    "  version = version + 1, review_chain = $12::text[], review_step = ($12::text[])[1]"
     " WHERE id = $10 AND account_id = $1 AND state = 'draft'"
     "  AND source = 'person' AND version = $11"
     DECL_SUBMITTED("'draft'", "upd"));
 
-/* Submit a draft as it is: $1 id, $2 account, $3 version. */
+/* Submit a draft as it is: $1 id, $2 account, $3 version, $4 the chain. */
 DB_STMT(decl_submit_stmt,
     "WITH upd AS ("
     " UPDATE declarations SET state = 'pending', submitted_at = now(), updated_at = now(),"
-    "  version = version + 1"
+    "  version = version + 1, review_chain = $4::text[], review_step = ($4::text[])[1]"
     " WHERE id = $1 AND account_id = $2 AND state = 'draft' AND source = 'person'"
     "  AND version = $3"
     DECL_SUBMITTED("'draft'", "upd"));
@@ -633,16 +655,24 @@ decl_store(struct rpc_call *call, bool submit)
 		goto out;
 
 	snprintf(form_id, sizeof form_id, "%d", in.entry->id);
-	const char *params[11] = { account, s->unit_code, form_id, in.entry->form->code,
+	/* $10 of a new record submitted, $12 of an edited one: the chain. */
+	const char *params[12] = { account, s->unit_code, form_id, in.entry->form->code,
 	    in.year, in.amount,
 	    json_string_value(json_object_get(in.entry->definition, "credit_hours")),
 	    json_string_value(json_object_get(in.entry->definition, "category")),
-	    in.fields, id_text, version_text };
-	if (has_id)
+	    in.fields, has_id ? id_text : in.entry->form->review, version_text,
+	    in.entry->form->review };
+	int n_params = 9;
+
+	if (has_id) {
 		st = submit ? &decl_edit_submit_stmt : &decl_edit_stmt;
-	else
-		st = submit ? &decl_create_submit_stmt : &decl_create_stmt;
-	res = decl_write(call, db, st, has_id ? 11 : 9, params, &in, id_text, &missed);
+		n_params = submit ? 12 : 11;
+	} else if (submit) {
+		st = &decl_create_submit_stmt;
+		n_params = 10;
+	} else
+		st = &decl_create_stmt;
+	res = decl_write(call, db, st, n_params, params, &in, id_text, &missed);
 	if (res == NULL) {
 		if (missed)
 			decl_explain(call, db, id_text, account, "draft");
@@ -723,8 +753,9 @@ decl_submit(struct rpc_call *call)
 		    "attachment_token", message_field(s->lang, "attachment_token"), NULL);
 	if (rpc_fail_problems(call, RPC_INVALID_INPUT) != 0)
 		goto out;
-	const char *params[3] = { id_text, account, draft.version };
-	if ((res = decl_write(call, db, &decl_submit_stmt, 3, params, &in, id_text,
+	const struct form_entry *entry = forms_find(set, draft.form_code);
+	const char *params[4] = { id_text, account, draft.version, entry->form->review };
+	if ((res = decl_write(call, db, &decl_submit_stmt, 4, params, &in, id_text,
 	    &missed)) == NULL) {
 		if (missed)
 			decl_explain(call, db, id_text, account, "draft");
@@ -749,7 +780,8 @@ out:
  */
 DB_STMT(decl_withdraw_stmt,
     "WITH upd AS ("
-    " UPDATE declarations SET state = 'draft', updated_at = now(), version = version + 1"
+    " UPDATE declarations SET state = 'draft', decided_by = NULL, decided_at = NULL,"
+    "  updated_at = now(), version = version + 1"
     " WHERE id = $1 AND account_id = $2 AND state = 'pending' AND source = 'person'"
     " RETURNING id, account_id, year, form_code, hours, version),"
     DECL_AUDIT_OWN("withdraw", "'pending'", "'draft'", "upd") ","
@@ -853,6 +885,83 @@ decl_base_members(json_t *item, const PGresult *res, int r, int col)
 	json_decref(v);
 }
 
+/*
+ * A record's review (schema 017) as three columns: its chain (a JSON array),
+ * its step, and the decisions of its current round of review -- those since
+ * it was last submitted -- as a JSON array of {step, action, reason, at,
+ * actor}, oldest first (NULL when none).  Decisions older than the chain
+ * have no step: they were the unit's.  decl_review_members reads them.
+ */
+#define DECL_REVIEW_COLUMNS \
+	"array_to_json(d.review_chain)::text, d.review_step," \
+	" (SELECT json_agg(json_build_object('step', coalesce(au.step, 'unit')," \
+	"  'action', au.action, 'reason', au.reason, 'at', " DB_ISO_TIME("au.at") "," \
+	"  'actor', x.name) ORDER BY au.at, au.id)::text" \
+	"  FROM declaration_audit au LEFT JOIN accounts x ON x.id = au.actor_id" \
+	"  WHERE au.declaration_id = d.id AND au.action IN ('approve', 'reject')" \
+	"  AND au.at >= d.submitted_at)"
+
+/*
+ * Add a record's review to item from the three columns at col
+ * (DECL_REVIEW_COLUMNS) and its state: review_step and its label while it
+ * is pending (else null), and steps, an entry per step of its chain with
+ * that step's decision in this round (approved, rejected, pending: deciding
+ * now, null: not reached); [] for a draft.
+ */
+static void
+decl_review_members(json_t *item, const PGresult *res, int r, int col, const char *state,
+    enum lang lang)
+{
+	json_t *chain = decl_json(res, r, col), *decisions = decl_json(res, r, col + 2);
+	json_t *steps = json_array(), *v, *d, *last;
+	const char *step = PQgetvalue(res, r, col + 1), *name, *decision;
+	bool pending = strcmp(state, "pending") == 0;
+	char key[40];
+	size_t i, j;
+
+	if (strcmp(state, "draft") != 0 && json_is_array(chain)) {
+		json_array_foreach(chain, i, v) {
+			name = json_string_value(v);
+			last = NULL;
+			if (name == NULL)
+				continue;
+			if (json_is_array(decisions)) {
+				json_array_foreach(decisions, j, d) {
+					const char *ds = json_string_value(json_object_get(d, "step"));
+
+					if (ds != NULL && strcmp(ds, name) == 0)
+						last = d;
+				}
+			}
+			if (last != NULL)
+				decision = strcmp(json_string_value(json_object_get(last, "action")),
+				    "approve") == 0 ? "approved" : "rejected";
+			else
+				decision = pending && strcmp(name, step) == 0 ? "pending" : NULL;
+			snprintf(key, sizeof key, "review_step.%s", name);
+			json_t *actor = last != NULL ? json_object_get(last, "actor") : NULL;
+			json_array_append_new(steps, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
+			    "step", name, "label", message_get(lang, key),
+			    "decision", decision != NULL ? json_string(decision) : json_null(),
+			    "decision_label", decision != NULL ?
+			    json_string(decl_state_label(lang, decision)) : json_null(),
+			    "decided_by", json_is_string(actor) ?
+			    json_pack("{s:O}", "name", actor) : json_null(),
+			    "decided_at", last != NULL ?
+			    json_incref(json_object_get(last, "at")) : json_null(),
+			    "reason", last != NULL && json_is_string(json_object_get(last, "reason")) ?
+			    json_incref(json_object_get(last, "reason")) : json_null()));
+		}
+	}
+	snprintf(key, sizeof key, "review_step.%s", step);
+	json_object_set_new(item, "review_step", pending ? json_string(step) : json_null());
+	json_object_set_new(item, "review_step_label", pending ?
+	    json_string(message_get(lang, key)) : json_null());
+	json_object_set_new(item, "steps", steps);
+	json_decref(chain);
+	json_decref(decisions);
+}
+
 /* The columns of a list row; the person's list and the queue share them. */
 #define DECL_ROW_COLUMNS \
 	"d.id, d.form_code, f.definition->>'name', f.definition->>'counts', d.year," \
@@ -860,8 +969,9 @@ decl_base_members(json_t *item, const PGresult *res, int r, int col)
 	" d.fields ->> (f.definition #>> '{fields,0,key}'), d.reject_reason," \
 	" EXISTS (SELECT 1 FROM attachments x WHERE x.declaration_id = d.id), d.version," \
 	" " DB_ISO_TIME("d.created_at") ", " DB_ISO_TIME("d.submitted_at") "," \
-	" " DB_ISO_TIME("d.decided_at") ", f.definition->>'name_en', " DECL_BASE_COLUMN
-#define DECL_ROW_NCOLUMNS	18
+	" " DB_ISO_TIME("d.decided_at") ", f.definition->>'name_en', " DECL_BASE_COLUMN "," \
+	" " DECL_REVIEW_COLUMNS
+#define DECL_ROW_NCOLUMNS	21
 
 /* One list row (DECL_ROW_COLUMNS from column 0) as JSON, with kind's actions. */
 static json_t *
@@ -890,6 +1000,7 @@ decl_row(const PGresult *res, int r, enum lang lang, enum actions_kind kind)
 	    "actions", actions_for(kind, PQgetvalue(res, r, 7), PQgetvalue(res, r, 8)));
 
 	decl_base_members(item, res, r, 17);
+	decl_review_members(item, res, r, 18, PQgetvalue(res, r, 7), lang);
 	return item;
 }
 
@@ -987,7 +1098,8 @@ decl_history(struct db_conn *db, const char *id, enum lang lang)
 {
 	DB_STMT(decl_history_stmt,
 	    "SELECT au.action, au.from_state, au.to_state, au.reason,"
-	    " " DB_ISO_TIME("au.at") ", x.name"
+	    " " DB_ISO_TIME("au.at") ", x.name, CASE WHEN au.action IN ('approve', 'reject')"
+	    "  THEN coalesce(au.step, 'unit') END"
 	    " FROM declaration_audit au LEFT JOIN accounts x ON x.id = au.actor_id"
 	    " WHERE au.declaration_id = $1 ORDER BY au.at, au.id");
 	const char *params[1] = { id };
@@ -998,13 +1110,14 @@ decl_history(struct db_conn *db, const char *id, enum lang lang)
 		return NULL;
 	history = json_array();
 	for (int r = 0; r < PQntuples(res); r++) {
-		json_t *item = json_pack("{s:s, s:o, s:o, s:o, s:s, s:o}",
+		json_t *item = json_pack("{s:s, s:o, s:o, s:o, s:s, s:o, s:o}",
 		    "action", PQgetvalue(res, r, 0),
 		    "from_state", rpc_column_text(res, r, 1),
 		    "to_state", rpc_column_text(res, r, 2),
 		    "reason", rpc_column_text(res, r, 3),
 		    "at", PQgetvalue(res, r, 4),
-		    "actor", rpc_column_person(res, r, 5));
+		    "actor", rpc_column_person(res, r, 5),
+		    "step", rpc_column_text(res, r, 6));
 
 		if (!PQgetisnull(res, r, 2))
 			json_object_set_new(item, "to_label",
@@ -1023,7 +1136,8 @@ decl_history(struct db_conn *db, const char *id, enum lang lang)
 	" " DB_ISO_TIME("d.submitted_at") ", " DB_ISO_TIME("d.decided_at") ", dec.name," \
 	" " DB_ISO_TIME("d.created_at") ", " DB_ISO_TIME("d.updated_at") "," \
 	" a.id, a.name, a.mime, a.size, a.sha256, " DB_ISO_TIME("a.created_at") "," \
-	" p.id, p.id_number, p.name, dp.name, d.unit_code, u.name, " DECL_BASE_COLUMN \
+	" p.id, p.id_number, p.name, dp.name, d.unit_code, u.name, " DECL_BASE_COLUMN "," \
+	" " DECL_REVIEW_COLUMNS \
 	" FROM declarations d JOIN learning_forms f ON f.id = d.form_id" \
 	" JOIN accounts p ON p.id = d.account_id" \
 	" JOIN units u ON u.code = d.unit_code" \
@@ -1031,10 +1145,18 @@ decl_history(struct db_conn *db, const char *id, enum lang lang)
 	" LEFT JOIN accounts dec ON dec.id = d.decided_by" \
 	" LEFT JOIN attachments a ON a.declaration_id = d.id"
 
-/* The detail reply of a DECL_DETAIL_SELECT row; with_person adds who declared. */
+/*
+ * The detail reply of a DECL_DETAIL_SELECT row.  step names the reviewer's
+ * step ("unit", "authority"), who also sees who declared and may approve or
+ * reject the record while it is pending at that step; NULL for the owner.
+ */
 static json_t *
-decl_detail(const PGresult *res, enum lang lang, bool with_person)
+decl_detail(const PGresult *res, enum lang lang, const char *step)
 {
+	bool with_person = step != NULL;
+	const char *state = PQgetvalue(res, 0, 1);
+	bool elsewhere = with_person && strcmp(state, "pending") == 0 &&
+	    strcmp(PQgetvalue(res, 0, 32), step) != 0;
 	json_t *stored = decl_json(res, 0, 6), *attachment, *r, *values = decl_json(res, 0, 11);
 	json_t *definition = forms_localised(stored, lang == LANG_EN), *fields;
 	const char *name = NULL, *counts = NULL;
@@ -1076,8 +1198,11 @@ decl_detail(const PGresult *res, enum lang lang, bool with_person)
 	    "updated_at", PQgetvalue(res, 0, 17),
 	    "attachment", attachment);
 	decl_base_members(r, res, 0, 30);
-	json_object_set_new(r, "actions", actions_for(with_person ? ACTIONS_DECLARATION_REVIEW :
-	    ACTIONS_DECLARATION_OWN, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2)));
+	decl_review_members(r, res, 0, 31, state, lang);
+	/* Pending at another step than the reviewer's: not theirs to decide (now). */
+	json_object_set_new(r, "actions", elsewhere ? json_array() :
+	    actions_for(with_person ? ACTIONS_DECLARATION_REVIEW : ACTIONS_DECLARATION_OWN,
+	    state, PQgetvalue(res, 0, 2)));
 	if (with_person)
 		json_object_set_new(r, "person", json_pack("{s:o, s:s, s:s, s:o, s:{s:s, s:s}}",
 		    "account_id", rpc_column_integer(res, 0, 24),
@@ -1091,7 +1216,7 @@ decl_detail(const PGresult *res, enum lang lang, bool with_person)
 /* Reply with the detail of declaration id read by st with params; not_found when none. */
 static int
 decl_show(struct rpc_call *call, struct db_conn *db, struct db_stmt *st,
-    const char *const *params, bool with_person)
+    const char *const *params, const char *step)
 {
 	PGresult *res;
 	json_t *history;
@@ -1106,7 +1231,7 @@ decl_show(struct rpc_call *call, struct db_conn *db, struct db_stmt *st,
 		PQclear(res);
 		return rpc_fail_internal(call, db_error_text(db));
 	}
-	call->result = decl_detail(res, call->session->lang, with_person);
+	call->result = decl_detail(res, call->session->lang, step);
 	json_object_set_new(call->result, "history", history);
 	PQclear(res);
 	return 0;
@@ -1124,7 +1249,7 @@ decl_get(struct rpc_call *call)
 	rpc_param_int(call, "id", &id);
 	snprintf(id_text, sizeof id_text, "%lld", id);
 	snprintf(account, sizeof account, "%lld", (long long)call->session->account_id);
-	return decl_show(call, call->db, &decl_get_stmt, params, false);
+	return decl_show(call, call->db, &decl_get_stmt, params, NULL);
 }
 
 /*
@@ -1170,7 +1295,7 @@ decl_review_get(struct rpc_call *call)
 
 	rpc_param_int(call, "id", &id);
 	snprintf(id_text, sizeof id_text, "%lld", id);
-	if (decl_show(call, call->db, &decl_review_stmt, params, true) != 0)
+	if (decl_show(call, call->db, &decl_review_stmt, params, "unit") != 0)
 		return -1;
 	/* A base's record: the class's document too, for the decision (review.class_attachment). */
 	if (json_is_object(class = json_object_get(call->result, "class")))
@@ -1361,7 +1486,7 @@ decl_person_ids(struct rpc_call *call, struct db_conn *db, const char *person, c
 	"SELECT " DECL_ROW_COLUMNS ", d.submitted_at::text, d.account_id, a.name, a.id_number" \
 	" FROM declarations d JOIN learning_forms f ON f.id = d.form_id" \
 	" JOIN accounts a ON a.id = d.account_id" \
-	" WHERE d.unit_code = $1 AND d.state = 'pending'" \
+	" WHERE d.unit_code = $1 AND d.state = 'pending' AND d.review_step = 'unit'" \
 	" AND ($2::smallint IS NULL OR d.year = $2::smallint)"
 #define QUEUE_PERSON \
 	" AND ($4::text IS NULL OR strpos(a.name, $4) > 0" \
@@ -1388,7 +1513,7 @@ DB_STMT(decl_queue_people_stmt,
     " a.id_number"
     " FROM d JOIN learning_forms f ON f.id = d.form_id"
     " JOIN accounts a ON a.id = d.account_id"
-    " WHERE d.unit_code = $1 AND d.state = 'pending'"
+    " WHERE d.unit_code = $1 AND d.state = 'pending' AND d.review_step = 'unit'"
     " AND ($2::smallint IS NULL OR d.year = $2::smallint)"
     " AND ($3::text IS NULL OR d.form_code = $3)"
     " AND ($6::timestamptz IS NULL OR (d.submitted_at, d.id) < ($6::timestamptz, $7::bigint))"
@@ -1407,7 +1532,7 @@ DB_STMT(decl_queue_people_stmt,
  */
 #define COUNT_SELECT \
 	"SELECT count(*) FROM (SELECT 1 FROM declarations d" \
-	" WHERE d.unit_code = $1 AND d.state = 'pending'" \
+	" WHERE d.unit_code = $1 AND d.state = 'pending' AND d.review_step = 'unit'" \
 	" AND ($2::smallint IS NULL OR d.year = $2::smallint)"
 DB_STMT(decl_queue_count_stmt, COUNT_SELECT
     " AND $3::text IS NULL AND $4::text IS NULL LIMIT $5) c");
@@ -1420,10 +1545,10 @@ DB_STMT(decl_queue_person_count_stmt, COUNT_SELECT
     " LIMIT $5) c");
 #undef COUNT_SELECT
 DB_STMT(decl_queue_people_count_stmt,
-    "WITH d AS MATERIALIZED (SELECT unit_code, state, year, form_code FROM declarations"
+    "WITH d AS MATERIALIZED (SELECT unit_code, state, review_step, year, form_code FROM declarations"
     " WHERE account_id = ANY ($4::bigint[]))"
     " SELECT count(*) FROM (SELECT 1 FROM d"
-    " WHERE d.unit_code = $1 AND d.state = 'pending'"
+    " WHERE d.unit_code = $1 AND d.state = 'pending' AND d.review_step = 'unit'"
     " AND ($2::smallint IS NULL OR d.year = $2::smallint)"
     " AND ($3::text IS NULL OR d.form_code = $3) LIMIT $5) c");
 
@@ -1436,6 +1561,7 @@ DB_STMT(decl_queue_class_stmt,
     " FROM declarations d JOIN learning_forms f ON f.id = d.form_id"
     " JOIN accounts a ON a.id = d.account_id"
     " WHERE d.class_id = $8::bigint AND d.unit_code = $1 AND d.state = 'pending'"
+    " AND d.review_step = 'unit'"
     " AND ($2::smallint IS NULL OR d.year = $2::smallint)"
     " AND ($3::text IS NULL OR d.form_code = $3)"
     " AND ($4::text IS NULL OR strpos(a.name, $4) > 0"
@@ -1446,6 +1572,7 @@ DB_STMT(decl_queue_class_stmt,
 DB_STMT(decl_queue_class_count_stmt,
     "SELECT count(*) FROM (SELECT 1 FROM declarations d JOIN accounts a ON a.id = d.account_id"
     " WHERE d.class_id = $6::bigint AND d.unit_code = $1 AND d.state = 'pending'"
+    " AND d.review_step = 'unit'"
     " AND ($2::smallint IS NULL OR d.year = $2::smallint)"
     " AND ($3::text IS NULL OR d.form_code = $3)"
     " AND ($4::text IS NULL OR strpos(a.name, $4) > 0"
@@ -1609,68 +1736,126 @@ out:
 }
 
 /*
- * Decide one declaration (decide_fn): the guarded UPDATE, its audit row
- * and its totals in one statement.  When it matched nothing, read why: not
- * ours (or no such id, or a draft: not visible), decided already (and by
- * whom), or back to draft (withdrawn).  The loser of a race reads after
- * the winner committed, since its UPDATE waited for the winner's row lock.
+ * The statements deciding one declaration at one step of its review chain
+ * (schema 017), for a reviewer whose records scope gives ($2: the unit's
+ * code, or the authority's region): $1 id, $3 the state a decision at the
+ * last step leaves, $4 actor, $5 reason, $6 action, $7 the reviewer's step.
+ * One UPDATE guarded by the state and the step the decision expects, with
+ * its audit row and the totals: an approval at a step that is not the last
+ * moves the record on (still pending, its hours still pending); any other
+ * decision ends it.  decided_by and decided_at name the last decision so
+ * far, so a base takes back or changes only what no step has decided.
+ */
+#define DECL_DECIDE(scope) \
+	"WITH upd AS (" \
+	" UPDATE declarations d SET state = CASE WHEN $6 = 'approve' AND" \
+	"  d.review_chain[array_position(d.review_chain, d.review_step) + 1] IS NOT NULL" \
+	"  THEN 'pending' ELSE $3::declaration_state END," \
+	"  review_step = CASE WHEN $6 = 'approve' THEN coalesce(" \
+	"  d.review_chain[array_position(d.review_chain, d.review_step) + 1], d.review_step)" \
+	"  ELSE d.review_step END," \
+	"  decided_by = $4, decided_at = now(), reject_reason = $5, updated_at = now()," \
+	"  version = d.version + 1" \
+	" WHERE d.id = $1 AND " scope " AND d.state = 'pending' AND d.review_step = $7" \
+	" RETURNING d.id, d.account_id, d.year, d.form_code, d.hours, d.state)," \
+	" audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id," \
+	"  action, from_state, to_state, reason, step)" \
+	"  SELECT id, account_id, $4, $6, 'pending', state, $5, $7 FROM upd)," \
+	" totals AS (UPDATE declaration_totals t" \
+	"  SET pending_hours = t.pending_hours - upd.hours," \
+	"  approved_hours = t.approved_hours" \
+	"   + CASE WHEN upd.state = 'approved' THEN upd.hours ELSE 0 END" \
+	"  FROM upd WHERE upd.state <> 'pending' AND t.account_id = upd.account_id" \
+	"  AND t.year = upd.year AND t.form_code = upd.form_code)" \
+	" SELECT id FROM upd"
+/* The scopes: a unit's records, and an authority's (its region's units'). */
+#define DECL_SCOPE_UNIT		"d.unit_code = $2"
+#define DECL_SCOPE_AUTHORITY \
+	"EXISTS (SELECT 1 FROM units su WHERE su.code = d.unit_code" \
+	" AND " RPC_SCOPE_COVERS("su.region", "$2") ")"
+/*
+ * What a record the decision missed is now, as far as the reviewer may see
+ * it: the unit sees its unit's records; the authority those of its scope
+ * that reached its step.  $1 id, $2 the scope.
+ */
+#define DECL_DECIDED(scope) \
+	"SELECT d.state, dec.name, " DB_ISO_TIME("d.decided_at") ", d.review_step" \
+	" FROM declarations d LEFT JOIN accounts dec ON dec.id = d.decided_by" \
+	" WHERE d.id = $1 AND " scope
+
+DB_STMT(decl_decide_unit_stmt, DECL_DECIDE(DECL_SCOPE_UNIT));
+#define DECL_DECIDE_RETRIES	3	/* decisions of a record that came to the step meanwhile */
+DB_STMT(decl_decide_authority_stmt, DECL_DECIDE(DECL_SCOPE_AUTHORITY));
+DB_STMT(decl_decided_unit_stmt, DECL_DECIDED(DECL_SCOPE_UNIT));
+DB_STMT(decl_decided_authority_stmt, DECL_DECIDED(DECL_SCOPE_AUTHORITY)
+    " AND d.review_step = 'authority'");
+
+/*
+ * Decide one declaration (decide_fn) at the reviewer's step: the unit's, or
+ * for an authority (d->scope) the authority's.  When the statement matched
+ * nothing, read why: not visible (another unit's or scope's, no such id, a
+ * draft, or never at the authority's step: not_found), decided already --
+ * at this step or, for the unit, moved on to the authority's (state
+ * pending, review_step says where) -- and by whom, or back to draft
+ * (withdrawn).  The loser of a race reads after the winner committed, since
+ * its UPDATE waited for the winner's row lock.
  */
 static enum decide_outcome
 decl_decide_one(const struct decision *d, long long id, json_t **item)
 {
-	DB_STMT(decl_decide_stmt,
-	    "WITH upd AS ("
-	    " UPDATE declarations SET state = $3::declaration_state, decided_by = $4,"
-	    "  decided_at = now(), reject_reason = $5, updated_at = now(), version = version + 1"
-	    " WHERE id = $1 AND unit_code = $2 AND state = 'pending'"
-	    " RETURNING id, account_id, year, form_code, hours, state),"
-	    " audit AS (INSERT INTO declaration_audit (declaration_id, account_id, actor_id,"
-	    "  action, from_state, to_state, reason)"
-	    "  SELECT id, account_id, $4, $6, 'pending', $3::declaration_state, $5 FROM upd),"
-	    " totals AS (UPDATE declaration_totals t"
-	    "  SET pending_hours = t.pending_hours - upd.hours,"
-	    "  approved_hours = t.approved_hours"
-	    "   + CASE WHEN upd.state = 'approved' THEN upd.hours ELSE 0 END"
-	    "  FROM upd WHERE t.account_id = upd.account_id AND t.year = upd.year"
-	    "  AND t.form_code = upd.form_code)"
-	    " SELECT id FROM upd");
-	DB_STMT(decl_decided_stmt,
-	    "SELECT d.state, dec.name, " DB_ISO_TIME("d.decided_at")
-	    " FROM declarations d LEFT JOIN accounts dec ON dec.id = d.decided_by"
-	    " WHERE d.id = $1 AND d.unit_code = $2");
+	bool authority = d->scope != NULL;
 	char id_text[24];
-	const char *params[6] = { id_text, d->unit, d->to_state, d->actor, d->reason,
-	    d->action };
+	const char *step = authority ? "authority" : "unit";
+	const char *params[7] = { id_text, authority ? d->scope : d->unit, d->to_state,
+	    d->actor, d->reason, d->action, step };
 	const char *state;
 	PGresult *res;
 	bool done;
 
 	snprintf(id_text, sizeof id_text, "%lld", id);
-	if ((res = db_exec(d->db, &decl_decide_stmt, 6, params)) == NULL)
-		return DECIDE_ERROR;
-	done = PQntuples(res) == 1;
-	PQclear(res);
-	if (done) {
-		*item = decide_done(d, id);
-		return DECIDE_DONE;
-	}
-	if ((res = db_exec(d->db, &decl_decided_stmt, 2, params)) == NULL)
-		return DECIDE_ERROR;
-	if (PQntuples(res) == 0) {
+	for (int attempt = 0; attempt < DECL_DECIDE_RETRIES; attempt++) {
+		if ((res = db_exec(d->db, authority ? &decl_decide_authority_stmt :
+		    &decl_decide_unit_stmt, 7, params)) == NULL)
+			return DECIDE_ERROR;
+		done = PQntuples(res) == 1;
 		PQclear(res);
-		*item = decide_missed(d, id, "not_found");
+		if (done) {
+			*item = decide_done(d, id);
+			return DECIDE_DONE;
+		}
+		if ((res = db_exec(d->db, authority ? &decl_decided_authority_stmt :
+		    &decl_decided_unit_stmt, 2, params)) == NULL)
+			return DECIDE_ERROR;
+		if (PQntuples(res) == 0) {
+			PQclear(res);
+			*item = decide_missed(d, id, "not_found");
+			return DECIDE_NOT_DONE;
+		}
+		state = PQgetvalue(res, 0, 0);
+		if (strcmp(state, "pending") == 0 && strcmp(PQgetvalue(res, 0, 3), step) == 0) {
+			/*
+			 * Pending at this step after all: it came to it (the unit
+			 * moved it on, the person submitted it again) between the
+			 * UPDATE's snapshot and this read.  Decide it again.
+			 */
+			PQclear(res);
+			continue;
+		}
+		if (strcmp(state, "draft") == 0) {
+			*item = decide_missed(d, id, "state_changed");
+			json_object_set_new(*item, "state", json_string(state));
+			json_object_set_new(*item, "state_label",
+			    json_string(decl_state_label(d->lang, state)));
+		} else {
+			/* Decided, or (the unit) approved and moved on to the next step. */
+			*item = decide_decided_before(d, id, res, decl_state_label(d->lang, state));
+			json_object_set_new(*item, "review_step",
+			    json_string(PQgetvalue(res, 0, 3)));
+		}
+		PQclear(res);
 		return DECIDE_NOT_DONE;
 	}
-	state = PQgetvalue(res, 0, 0);
-	if (strcmp(state, "approved") == 0 || strcmp(state, "rejected") == 0) {
-		*item = decide_decided_before(d, id, res, decl_state_label(d->lang, state));
-	} else {
-		*item = decide_missed(d, id, "state_changed");
-		json_object_set_new(*item, "state", json_string(state));
-		json_object_set_new(*item, "state_label",
-		    json_string(decl_state_label(d->lang, state)));
-	}
-	PQclear(res);
+	*item = decide_missed(d, id, "already_decided");
 	return DECIDE_NOT_DONE;
 }
 
@@ -1684,8 +1869,9 @@ static const struct decide_kind decl_kind = {
 #define DECL_CLASS_MAX	5000	/* records of one class decided in one call */
 
 /*
- * review.decide_class: every pending record of a base's class in the
- * administrator's unit approved, or rejected with the reason, each as
+ * review.decide_class and authority.decide_class: every record of a base's
+ * class pending at the caller's step in its scope (the unit's, or the
+ * authority's region) approved, or rejected with the reason, each as
  * review.approve_declarations decides it (its own transaction; one decided
  * meanwhile is named in the results).  Reply {class_id, results, more}:
  * more when the class had more than DECL_CLASS_MAX (call again).
@@ -1693,13 +1879,19 @@ static const struct decide_kind decl_kind = {
 static int
 decl_decide_class(struct rpc_call *call)
 {
-	DB_STMT(decl_class_pending_stmt,
-	    "SELECT id FROM declarations"
-	    " WHERE class_id = $1 AND unit_code = $2 AND state = 'pending' ORDER BY id LIMIT $3");
+#define CLASS_PENDING(scope, step) \
+	"SELECT d.id FROM declarations d WHERE d.class_id = $1 AND " scope \
+	" AND d.state = 'pending' AND d.review_step = '" step "' ORDER BY d.id LIMIT $3"
+	DB_STMT(decl_class_pending_stmt, CLASS_PENDING(DECL_SCOPE_UNIT, "unit"));
+	DB_STMT(decl_class_pending_authority_stmt,
+	    CLASS_PENDING(DECL_SCOPE_AUTHORITY, "authority"));
+#undef CLASS_PENDING
+	struct session *s = call->session;
+	bool authority = s->role == ROLE_AUTHORITY;
 	const char *decision = rpc_param_string(call, "decision");
 	long long class_id = 0;
 	char class_text[24], limit[16];
-	const char *params[3] = { class_text, call->session->unit_code, limit };
+	const char *params[3] = { class_text, authority ? s->scope_region : s->unit_code, limit };
 	PGresult *res;
 	json_t *ids;
 	bool approve, more;
@@ -1716,11 +1908,13 @@ decl_decide_class(struct rpc_call *call)
 	rpc_param_int(call, "class_id", &class_id);
 	snprintf(class_text, sizeof class_text, "%lld", class_id);
 	snprintf(limit, sizeof limit, "%d", DECL_CLASS_MAX + 1);
-	if ((res = db_exec(call->db, &decl_class_pending_stmt, 3, params)) == NULL)
+	if ((res = db_exec(call->db, authority ? &decl_class_pending_authority_stmt :
+	    &decl_class_pending_stmt, 3, params)) == NULL)
 		return rpc_fail_internal(call, db_error_text(call->db));
 	if ((n = PQntuples(res)) == 0) {
 		PQclear(res);
-		return rpc_fail(call, RPC_NOT_FOUND, "class_nothing_pending", "class_id", NULL);
+		return rpc_fail(call, RPC_NOT_FOUND, "class_nothing_pending", "class_id",
+		    authority ? message_get(s->lang, "class_nothing_pending_scope") : NULL);
 	}
 	more = n > DECL_CLASS_MAX;
 	ids = json_array();
@@ -1735,6 +1929,177 @@ decl_decide_class(struct rpc_call *call)
 	}
 	return rc;
 }
+
+/* ---- the authority's queue (issue 16) -------------------------------------------- */
+
+/*
+ * authority.declarations: the records pending at the authority's step of
+ * their chain whose unit lies in its scope, newest submission first, by
+ * declarations_authority_queue (or, with a unit, ..._by_unit); the scope
+ * and the other filters are checked on the rows they yield.  $1 scope, $2
+ * year, $3 form, $4 person (a filter text), $5 rows, $6 $7 the cursor, $8
+ * unit, $9 class.
+ */
+DB_STMT(authority_queue_stmt,
+    "SELECT " DECL_ROW_COLUMNS ", d.submitted_at::text, d.account_id, a.name, a.id_number,"
+    " u.code, u.name"
+    " FROM declarations d JOIN learning_forms f ON f.id = d.form_id"
+    " JOIN accounts a ON a.id = d.account_id JOIN units u ON u.code = d.unit_code"
+    " WHERE d.state = 'pending' AND d.review_step = 'authority'"
+    " AND " RPC_SCOPE_COVERS("u.region", "$1")
+    " AND ($2::smallint IS NULL OR d.year = $2::smallint)"
+    " AND ($3::text IS NULL OR d.form_code = $3)"
+    " AND ($4::text IS NULL OR strpos(a.name, $4) > 0"
+    "  OR starts_with(a.id_number::text, upper($4)))"
+    " AND ($8::text IS NULL OR d.unit_code = $8)"
+    " AND ($9::bigint IS NULL OR d.class_id = $9::bigint)"
+    " AND ($6::timestamptz IS NULL OR (d.submitted_at, d.id) < ($6::timestamptz, $7::bigint))"
+    " ORDER BY d.submitted_at DESC, d.id DESC LIMIT $5");
+/* Its count: $1 to $5 as the queue's, $6 unit, $7 class. */
+DB_STMT(authority_queue_count_stmt,
+    "SELECT count(*) FROM (SELECT 1 FROM declarations d"
+    " JOIN accounts a ON a.id = d.account_id JOIN units u ON u.code = d.unit_code"
+    " WHERE d.state = 'pending' AND d.review_step = 'authority'"
+    " AND " RPC_SCOPE_COVERS("u.region", "$1")
+    " AND ($2::smallint IS NULL OR d.year = $2::smallint)"
+    " AND ($3::text IS NULL OR d.form_code = $3)"
+    " AND ($4::text IS NULL OR strpos(a.name, $4) > 0"
+    "  OR starts_with(a.id_number::text, upper($4)))"
+    " AND ($6::text IS NULL OR d.unit_code = $6)"
+    " AND ($7::bigint IS NULL OR d.class_id = $7::bigint)"
+    " LIMIT $5) c");
+
+static int
+authority_queue(struct rpc_call *call)
+{
+	struct decl_queue q;
+	const char *unit = rpc_param_text(call, "unit");
+	char count_limit[16];
+	json_t *items, *item;
+	PGresult *res;
+	long long total;
+	int n, c = DECL_ROW_NCOLUMNS;
+
+	if (decl_queue_filters(call, &q) != 0)
+		return -1;
+	if (unit != NULL && (strlen(unit) > 32 ||
+	    strspn(unit, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") !=
+	    strlen(unit)))
+		return rpc_fail(call, RPC_INVALID_PARAMS, "unit_filter_invalid", "unit", NULL);
+	const char *params[9] = { call->session->scope_region, q.year[0] ? q.year : NULL,
+	    q.form, q.person, call->page.fetch, call->page.key[0], call->page.key[1], unit,
+	    q.class_id[0] ? q.class_id : NULL };
+	if ((res = db_exec(call->db, &authority_queue_stmt, 9, params)) == NULL)
+		return rpc_fail_page(call);
+	n = rpc_page_rows(call, res);
+	items = json_array();
+	for (int r = 0; r < n; r++) {
+		item = decl_row(res, r, call->session->lang, ACTIONS_DECLARATION_REVIEW);
+		json_object_set_new(item, "person", json_pack("{s:o, s:s, s:s}",
+		    "account_id", rpc_column_integer(res, r, c + 1), "name", PQgetvalue(res, r, c + 2),
+		    "id_number", PQgetvalue(res, r, c + 3)));
+		json_object_set_new(item, "unit", rpc_column_coded(res, r, c + 4, c + 5));
+		json_array_append_new(items, item);
+	}
+	call->result = json_pack("{s:o, s:o}", "items", items, "next",
+	    rpc_page_next(call, res, c, 0));
+	PQclear(res);
+	if (call->page.after)
+		return 0;
+	snprintf(count_limit, sizeof count_limit, "%d", DECL_COUNT_MAX + 1);
+	const char *counting[7] = { params[0], params[1], params[2], params[3], count_limit,
+	    unit, params[8] };
+	if ((res = db_exec(call->db, &authority_queue_count_stmt, 7, counting)) == NULL)
+		return rpc_fail_internal(call, db_error_text(call->db));
+	total = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	json_object_set_new(call->result, "pending_total",
+	    json_integer(total > DECL_COUNT_MAX ? DECL_COUNT_MAX : total));
+	json_object_set_new(call->result, "pending_total_capped",
+	    json_boolean(total > DECL_COUNT_MAX));
+	return 0;
+}
+
+/*
+ * What the authority may read: a record of its scope that reached its step
+ * (pending there, or decided there), not a draft.  $1 the record, $2 the
+ * scope; d and u are the record and its unit.
+ */
+#define AUTHORITY_SEES \
+	" d.state <> 'draft' AND d.review_step = 'authority'" \
+	" AND " RPC_SCOPE_COVERS("u.region", "$2")
+
+/* authority.declaration: as review.declaration, for a record the authority sees. */
+static int
+authority_declaration(struct rpc_call *call)
+{
+	DB_STMT(authority_detail_stmt, DECL_DETAIL_SELECT " WHERE d.id = $1 AND" AUTHORITY_SEES);
+	long long id = 0;
+	char id_text[24];
+	const char *params[2] = { id_text, call->session->scope_region };
+	json_t *class;
+
+	rpc_param_int(call, "id", &id);
+	snprintf(id_text, sizeof id_text, "%lld", id);
+	if (decl_show(call, call->db, &authority_detail_stmt, params, "authority") != 0)
+		return -1;
+	if (json_is_object(class = json_object_get(call->result, "class")))
+		return decl_class_attachment_meta(call, class);
+	return 0;
+}
+
+/* authority.attachment: as attachment.get, of a record authority.declaration shows. */
+static int
+authority_attachment(struct rpc_call *call)
+{
+	DB_STMT(authority_attachment_stmt,
+	    "SELECT a.name, a.mime, a.size, a.sha256,"
+	    " substring(a.data FROM $3::int + 1 FOR $4::int)"
+	    " FROM attachments a JOIN declarations d ON d.id = a.declaration_id"
+	    " JOIN units u ON u.code = d.unit_code WHERE a.id = $1 AND" AUTHORITY_SEES);
+	struct decl_slice sl;
+	long long id = 0;
+	char id_text[24];
+	PGresult *res;
+
+	rpc_param_int(call, "attachment_id", &id);
+	decl_slice_params(call, &sl);
+	snprintf(id_text, sizeof id_text, "%lld", id);
+	const char *params[4] = { id_text, call->session->scope_region, sl.offset_text,
+	    sl.length_text };
+	if ((res = db_exec(call->db, &authority_attachment_stmt, 4, params)) == NULL)
+		return rpc_fail_internal(call, db_error_text(call->db));
+	return decl_slice_reply(call, res, &sl, "attachment_id", id, "attachment_id");
+}
+
+/*
+ * authority.class_attachment: as review.class_attachment, of a base class
+ * that has a record the authority sees.
+ */
+static int
+authority_class_attachment(struct rpc_call *call)
+{
+	DB_STMT(authority_class_attachment_stmt,
+	    "SELECT x.name, x.mime, x.size, x.sha256,"
+	    " substring(x.data FROM $3::int + 1 FOR $4::int)"
+	    " FROM base_class_attachments x WHERE x.class_id = $1"
+	    " AND EXISTS (SELECT 1 FROM declarations d JOIN units u ON u.code = d.unit_code"
+	    "  WHERE d.class_id = x.class_id AND" AUTHORITY_SEES ")");
+	struct decl_slice sl;
+	long long id = 0;
+	char id_text[24];
+	PGresult *res;
+
+	rpc_param_int(call, "class_id", &id);
+	decl_slice_params(call, &sl);
+	snprintf(id_text, sizeof id_text, "%lld", id);
+	const char *params[4] = { id_text, call->session->scope_region, sl.offset_text,
+	    sl.length_text };
+	if ((res = db_exec(call->db, &authority_class_attachment_stmt, 4, params)) == NULL)
+		return rpc_fail_internal(call, db_error_text(call->db));
+	return decl_slice_reply(call, res, &sl, "class_id", id, "class_id");
+}
+#undef AUTHORITY_SEES
 
 /* ---- the table ------------------------------------------------------------------- */
 
@@ -1784,6 +2149,16 @@ static const struct rpc_param class_attachment_params[] = {
 	{ NULL, 0, false },
 };
 
+static const struct rpc_param authority_queue_params[] = {
+	RPC_PAGE_PARAMS,
+	{ "year", T_INTEGER | T_NULL, false },
+	{ "form", T_STRING | T_NULL, false },
+	{ "unit", T_STRING | T_NULL, false },
+	{ "person", T_STRING | T_NULL, false, 1, DECL_PERSON_MAX, "filter_invalid" },
+	{ "class_id", T_INTEGER | T_NULL, false },
+	{ NULL, 0, false },
+};
+
 static const struct rpc_param decide_class_params[] = {
 	{ "class_id", T_INTEGER, true },
 	{ "decision", T_STRING, true },
@@ -1813,5 +2188,23 @@ const struct rpc_method rpc_declarations_methods[] = {
 	    .db = RPC_DB_UNIT_ADMIN },
 	{ "review.class_attachment", class_attachment_params, ROLE_UNIT_ADMIN, false,
 	    decl_class_attachment_get, .db = RPC_DB_UNIT_ADMIN },
+	{ NULL, NULL, 0, false, NULL },
+};
+
+/* The authority's review (role authority; its scope checked at every call). */
+const struct rpc_method rpc_authority_review_methods[] = {
+	{ "authority.declarations", authority_queue_params, ROLE_AUTHORITY, false,
+	    authority_queue, .db = RPC_DB_AUTHORITY,
+	    .page = { DECL_QUEUE_LIMIT, RPC_CURSOR_TIME } },
+	{ "authority.declaration", id_params, ROLE_AUTHORITY, false, authority_declaration,
+	    .db = RPC_DB_AUTHORITY },
+	{ "authority.attachment", attachment_get_params, ROLE_AUTHORITY, false,
+	    authority_attachment, .db = RPC_DB_AUTHORITY },
+	{ "authority.class_attachment", class_attachment_params, ROLE_AUTHORITY, false,
+	    authority_class_attachment, .db = RPC_DB_AUTHORITY },
+	DECIDE_AUTHORITY_METHODS(decl_kind, "authority.approve_declarations",
+	    "authority.reject_declarations"),
+	{ "authority.decide_class", decide_class_params, ROLE_AUTHORITY, false,
+	    decl_decide_class, .db = RPC_DB_AUTHORITY },
 	{ NULL, NULL, 0, false, NULL },
 };

@@ -272,7 +272,7 @@ struct review_settled {
  */
 static enum review_outcome
 review_settle(struct db_conn *db, const char *const *params, const char *id_number,
-    enum base_review base_review, struct review_settled *out)
+    const struct config *cfg, struct review_settled *out)
 {
 	DB_STMT(review_activate_stmt,
 	    "WITH upd AS ("
@@ -310,7 +310,7 @@ review_settle(struct db_conn *db, const char *const *params, const char *id_numb
 	out->superseded = atoi(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	/* The person's rows in training bases' reports become their records. */
-	if ((out->claimed = base_report_claim(db, params[0], base_review)) < 0)
+	if ((out->claimed = base_report_claim(db, params[0], cfg)) < 0)
 		return REVIEW_ERROR;
 	return REVIEW_DONE;
 }
@@ -327,7 +327,7 @@ review_settle(struct db_conn *db, const char *const *params, const char *id_numb
  *    the reason REVIEW_SUPERSEDED, audited;
  *  - the unclaimed rows of training bases' reported classes with the ID
  *    number become the person's records when their name is the account's
- *    (base_report_claim; base_review is the configuration's).
+ *    (base_report_claim; under the configuration in force).
  * An active unit administrator's account (jxjyd.conf) is never disabled
  * this way: REVIEW_ADMIN_ID.  params: $1 account id, $2 unit, $4 actor.
  * Returns REVIEW_DONE, REVIEW_NOT_FOUND when the application is not
@@ -335,7 +335,7 @@ review_settle(struct db_conn *db, const char *const *params, const char *id_numb
  * REVIEW_ERROR.
  */
 static enum review_outcome
-review_approve_one(struct db_conn *db, const char *const *params, enum base_review base_review)
+review_approve_one(struct db_conn *db, const char *const *params, const struct config *cfg)
 {
 	DB_STMT(review_pending_stmt,
 	    "SELECT id_number FROM accounts"
@@ -370,7 +370,7 @@ review_approve_one(struct db_conn *db, const char *const *params, enum base_revi
 	else if (strcmp(PQgetvalue(res, 0, 0), "0") != 0)
 		outcome = REVIEW_ADMIN_ID;
 	else
-		outcome = review_settle(db, params, id_number, base_review, &settled);
+		outcome = review_settle(db, params, id_number, cfg, &settled);
 	PQclear(res);
 	if (outcome == REVIEW_DONE && !db_commit(db))
 		outcome = REVIEW_ERROR;
@@ -436,8 +436,7 @@ review_decide_one(const struct decision *d, long long account_id, json_t **item)
 	snprintf(id, sizeof id, "%lld", account_id);
 	for (int attempt = 0; attempt < REVIEW_RETRIES; attempt++) {
 		if (strcmp(d->to_state, "active") == 0) {
-			enum review_outcome approved = review_approve_one(d->db, params,
-			    d->cfg->base_review);
+			enum review_outcome approved = review_approve_one(d->db, params, d->cfg);
 
 			if (approved == REVIEW_ERROR)
 				return DECIDE_ERROR;

@@ -48,6 +48,7 @@ static const struct rpc_method *const rpc_groups[] = {
 	rpc_review_methods,
 	rpc_profile_methods,
 	rpc_declarations_methods,
+	rpc_authority_review_methods,
 	rpc_attachments_methods,
 	rpc_keys_methods,
 	rpc_inbox_methods,

@@ -353,6 +353,7 @@ extern const struct rpc_method rpc_register_methods[];	/* rpc-register.c: 注册
 extern const struct rpc_method rpc_review_methods[];	/* rpc-review.c: the unit admin's queue */
 extern const struct rpc_method rpc_profile_methods[];	/* rpc-profile.c: 用户资料管理, title review */
 extern const struct rpc_method rpc_declarations_methods[]; /* rpc-declarations.c: 学时学分申报, 学时审核 */
+extern const struct rpc_method rpc_authority_review_methods[]; /* rpc-declarations.c: the authority's 审核 */
 extern const struct rpc_method rpc_attachments_methods[]; /* rpc-attachments.c: uploads */
 extern const struct rpc_method rpc_keys_methods[];	/* rpc-keys.c: own SSH keys */
 extern const struct rpc_method rpc_inbox_methods[];	/* inbox.c: uploads by scp/sftp */

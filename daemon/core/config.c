@@ -833,24 +833,24 @@ config_int_wrapped(struct config_reader *rd, const config_setting_t *s,
 }
 
 /*
- * base_reports.review: "unit" (each attendee's unit administrator decides the
- * records) or "none" (approved when reported).  "authority" is named but not
- * served yet: the authority's role is another issue.
+ * base_reports.review: "unit" (each attendee's record is reviewed on its
+ * form's chain, by default its unit's administrator), "authority" (by the
+ * authority whose scope covers the attendee's unit, alone) or "none"
+ * (approved when reported).
  */
 static bool
 config_parse_base_review(const char *value, struct config *cfg, char *why, size_t size)
 {
-	if (strcmp(value, "unit") == 0 || strcmp(value, "none") == 0) {
-		if (cfg != NULL)
-			cfg->base_review = strcmp(value, "unit") == 0 ? BASE_REVIEW_UNIT :
-			    BASE_REVIEW_NONE;
-		return true;
+	static const char *const names[] = { "unit", "none", "authority", NULL };
+
+	for (size_t i = 0; names[i] != NULL; i++) {
+		if (strcmp(value, names[i]) == 0) {
+			if (cfg != NULL)
+				cfg->base_review = (enum base_review)i;
+			return true;
+		}
 	}
-	if (strcmp(value, "authority") == 0)
-		snprintf(why, size, "\"authority\" is not available yet (there is no"
-		    " authority role); use \"unit\" or \"none\"");
-	else
-		snprintf(why, size, "must be \"unit\" or \"none\"");
+	snprintf(why, size, "must be \"unit\", \"authority\" or \"none\"");
 	return false;
 }
 
@@ -2073,6 +2073,57 @@ config_form_fields(struct config_reader *rd, const config_setting_t *list,
 }
 
 /*
+ * A form's review chain (review = ["unit", "authority"]): the steps that
+ * decide its records, in order, each "unit" or "authority", none twice, the
+ * authority last (it has the last word).  Sets form->review to the chain's
+ * REVIEW_CHAIN_* literal, or records every mistake and leaves the default.
+ */
+static void
+config_form_review(struct config_reader *rd, const config_setting_t *list, const char *key,
+    struct config_form *form)
+{
+	static const char *const steps[] = { "unit", "authority", NULL };
+	int type = config_setting_type(list), v, seen[2] = { -1, -1 };
+	size_t n = 0, i, before = rd->errs->n;
+	char *ekey;
+
+	if (type != CONFIG_TYPE_LIST && type != CONFIG_TYPE_ARRAY) {
+		config_error(rd, list, key, "expected a list of review steps "
+		    "([\"unit\"], [\"authority\"] or [\"unit\", \"authority\"]), got %s",
+		    config_type_name(type));
+		return;
+	}
+	if ((n = (size_t)config_setting_length(list)) == 0) {
+		config_error(rd, list, key, "needs at least one review step (\"unit\", "
+		    "\"authority\")");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(list, (unsigned)i);
+
+		ekey = xasprintf("%s[%zu]", key, i);
+		if ((v = config_member_enum(rd, s, ekey, steps)) >= 0) {
+			if (seen[v] >= 0)
+				config_error(rd, s, ekey, "step \"%s\" is listed twice", steps[v]);
+			else if (i >= 2)
+				config_error(rd, s, ekey, "a chain has at most two steps");
+			else
+				seen[v] = (int)i;
+		}
+		free(ekey);
+	}
+	if (rd->errs->n != before)
+		return;
+	if (seen[1] >= 0 && seen[0] > seen[1]) {
+		config_error(rd, list, key, "\"authority\" must be the last step (the "
+		    "authority has the last word)");
+		return;
+	}
+	form->review = seen[0] < 0 ? REVIEW_CHAIN_AUTHORITY :
+	    seen[1] < 0 ? REVIEW_CHAIN_UNIT : REVIEW_CHAIN_UNIT_AUTHORITY;
+}
+
+/*
  * Load one learning form (group g, index idx) into *form.  Returns true when
  * it is entirely valid; otherwise records every mistake (missing members
  * first, at the form's line, then the rest in file order), frees what was
@@ -2099,6 +2150,7 @@ config_form_load(struct config_reader *rd, const config_setting_t *g,
 	form->counts = FORM_COUNTS_HOURS;
 	form->credit_hours = 1.0;
 	form->attachment = FORM_ATTACHMENT_OPTIONAL;
+	form->review = REVIEW_CHAIN_UNIT;
 	snprintf(prefix, sizeof prefix, "learning_forms[%zu]", idx);
 
 	for (m = members; *m != NULL; m++) {
@@ -2135,12 +2187,14 @@ config_form_load(struct config_reader *rd, const config_setting_t *g,
 		} else if (strcmp(name, "attachment") == 0) {
 			if ((v = config_member_enum(rd, s, key, config_form_attachments)) >= 0)
 				form->attachment = (enum form_attachment)v;
+		} else if (strcmp(name, "review") == 0) {
+			config_form_review(rd, s, key, form);
 		} else if (strcmp(name, "fields") == 0)
 			config_form_fields(rd, s, key, form);
 		else
 			config_error(rd, s, key, "unknown key (expected code, name, "
-			    "name_en, category, counts, credit_hours, yearly_cap, attachment and "
-			    "fields)");
+			    "name_en, category, counts, credit_hours, yearly_cap, attachment, "
+			    "review and fields)");
 		free(key);
 	}
 	/* Hours are counted as they are: a conversion would be a silent mistake. */
@@ -2493,7 +2547,7 @@ config_forms_equal(const struct config *a, const struct config *b)
 		    x->category != y->category || x->counts != y->counts ||
 		    x->credit_hours != y->credit_hours ||
 		    x->yearly_cap != y->yearly_cap || x->attachment != y->attachment ||
-		    x->n_fields != y->n_fields)
+		    strcmp(x->review, y->review) != 0 || x->n_fields != y->n_fields)
 			return false;
 		for (j = 0; j < x->n_fields; j++) {
 			if (!config_field_equal(&x->fields[j], &y->fields[j]))

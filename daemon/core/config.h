@@ -15,7 +15,15 @@
 
 enum captcha_mode { CAPTCHA_ALWAYS, CAPTCHA_AFTER_FAILURES, CAPTCHA_OFF };
 /* base_reports.review: who decides the records a training base reports. */
-enum base_review { BASE_REVIEW_UNIT, BASE_REVIEW_NONE };
+enum base_review { BASE_REVIEW_UNIT, BASE_REVIEW_NONE, BASE_REVIEW_AUTHORITY };
+
+/*
+ * The review chains a learning form may have (learning_forms[].review), as
+ * the PostgreSQL array literals declarations.review_chain stores (schema 017).
+ */
+#define REVIEW_CHAIN_UNIT		"{unit}"
+#define REVIEW_CHAIN_AUTHORITY		"{authority}"
+#define REVIEW_CHAIN_UNIT_AUTHORITY	"{unit,authority}"
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARNING, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
 /* Learning forms (学习形式): what a declaration of hours or credits is about. */
@@ -55,6 +63,7 @@ struct config_form {
 	double	  credit_hours;	/* hours per credit (counts = credits), 1.0 */
 	double	  yearly_cap;	/* hours per person and year, 0 = none */
 	enum form_attachment attachment;
+	const char *review;	/* its review chain: one of REVIEW_CHAIN_* (static) */
 	struct config_field *fields;
 	size_t	  n_fields;
 	int	  line;
@@ -208,7 +217,7 @@ struct config {
 	char	*cert_issuer;		/* the issuing authority's name, on every certificate */
 
 	/* records reported by training bases (base-report.c) */
-	char	*base_reports_review;	/* "unit" or "none", parsed into base_review */
+	char	*base_reports_review;	/* "unit", "authority" or "none", parsed into base_review */
 	enum base_review base_review;
 	char	*cert_verify_host;	/* "host[:port]" the page says to verify at, or "" */
 };

@@ -130,22 +130,18 @@ def totals(acc, account, form=PLAIN["code"], year=NOW):
 # --- configuration -------------------------------------------------------------------------
 
 def test_check_config_knows_base_reports_review(bdaemon):
-    """"unit" and "none" are taken; "authority" is named as not available yet; anything
-    else is refused with the allowed values."""
+    """"unit", "authority" (issue 16) and "none" are taken; anything else is refused with
+    the allowed values."""
     path = bdaemon.dir / "review.conf"
-    for value in ("unit", "none"):
+    for value in ("unit", "none", "authority"):
         path.write_text(f'base_reports: {{ review = "{value}"; }};\n', encoding="utf-8")
         r = bdaemon.run("-f", str(path), "check-config")
         assert r.returncode == 0, r.stdout + r.stderr
-    path.write_text('base_reports: { review = "authority"; };\n', encoding="utf-8")
-    r = bdaemon.run("-f", str(path), "check-config")
-    assert r.returncode == 1
-    assert ('review.conf:1: base_reports.review: "authority" is not available yet (there is '
-            'no authority role); use "unit" or "none", got "authority"') in r.stdout + r.stderr
     path.write_text('base_reports: { review = "everyone"; };\n', encoding="utf-8")
     r = bdaemon.run("-f", str(path), "check-config")
     assert r.returncode == 1
-    assert 'base_reports.review: must be "unit" or "none", got "everyone"' in r.stdout + r.stderr
+    assert ('base_reports.review: must be "unit", "authority" or "none", got "everyone"'
+            in r.stdout + r.stderr)
 
 
 # --- reporting -----------------------------------------------------------------------------
@@ -176,7 +172,7 @@ def test_report_makes_one_pending_record_per_claimed_row(bdaemon, world, people)
         assert rec[1:] == ["pending", "8", "8", "base", "BRA"]
         # Told as a base's record (kind "base"), not as a declaration the person submitted.
         assert s.next_change() == {"kind": "base", "id": int(rec[0]), "state": "pending",
-                                   "message": f"继续教育基地为您报送了《{c['name']}》，等待单位审核"}
+                                   "message": f"继续教育基地为您报送了《{c['name']}》，等待审核"}
     assert record_of(acc, c["rows"][1])[1:4] == ["pending", "6", "6"]
     assert record_of(acc, c["rows"][2])[5] == "BRB"
     assert record_of(acc, c["rows"][3]) is None
