@@ -3,6 +3,7 @@
  * the completion deltas (figures.h; the figures themselves are kept by the
  * triggers of schema/016-completion-stats.sql).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,28 @@
 #define FIGURES_YEAR_FIRST	1990
 #define FIGURES_YEAR_LAST	2200
 #define FIGURES_YEARS		(FIGURES_YEAR_LAST - FIGURES_YEAR_FIRST + 1)
+/* How long a fold waits for a lock before it gives up until the next. */
+#define FIGURES_FOLD_LOCK_TIMEOUT	"1s"
+
+/*
+ * Whether the database has schema 016's functions: 1, 0 (a database not
+ * migrated that far, as some tests and an upgrade in progress have), or -1
+ * on a database error.
+ */
+static int
+figures_present(struct db_conn *db)
+{
+	DB_STMT(figures_present_stmt,
+	    "SELECT to_regprocedure('completion_stats_fold()') IS NOT NULL");
+	PGresult *res;
+	int present;
+
+	if ((res = db_exec(db, &figures_present_stmt, 0, NULL)) == NULL)
+		return -1;
+	present = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return present;
+}
 
 /* Append "," (after the first) and s to the array literal at *p. */
 static void
@@ -38,7 +61,14 @@ figures_sync_requirements(struct db_conn *db, const struct config *cfg)
 	struct completion_figures r;
 	PGresult *res;
 	long long changed = -1;
+	int present;
 
+	if ((present = figures_present(db)) <= 0) {
+		if (present == 0)
+			log_warning("requirements: the database has no completion figures yet "
+			    "(schema 016); not synced");
+		return present;
+	}
 	for (int k = 0; k < 4; k++) {
 		arrays[k] = p[k] = xmalloc(size);
 		*p[k]++ = '{';
@@ -79,11 +109,23 @@ out:
 long long
 figures_fold(struct db_conn *db)
 {
-	DB_STMT(figures_fold_stmt, "SELECT completion_stats_fold()");
+	static bool present;	/* the listening thread's alone */
 	PGresult *res;
 	long long n;
+	int now;
 
-	if ((res = db_exec(db, &figures_fold_stmt, 0, NULL)) == NULL)
+	/* Until the schema is there, only look for it (a migration may come any time). */
+	if (!present) {
+		if ((now = figures_present(db)) <= 0)
+			return now;
+		present = true;
+	}
+	/*
+	 * One round trip.  The lock timeout keeps the listening thread, which
+	 * folds, from waiting behind a rebuild's locks instead of hearing notices.
+	 */
+	if ((res = db_exec_simple(db, "SET lock_timeout = '" FIGURES_FOLD_LOCK_TIMEOUT "';"
+	    " SELECT completion_stats_fold()")) == NULL)
 		return -1;
 	n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);

@@ -52,15 +52,17 @@ struct db_conn;
  * of that year's person_year rows and the aggregates, all in one
  * transaction (idempotent: a second daemon with the same config changes
  * nothing).  Returns the number of person-years whose met changed (0 when
- * nothing did), or -1 on a database error (logged).
+ * nothing did, or the database lacks schema 016: logged), or -1 on a
+ * database error (logged).
  */
 long long figures_sync_requirements(struct db_conn *db, const struct config *cfg);
 
 /*
  * Move the deltas the triggers appended into completion_stats, in one
  * transaction; a fold already running elsewhere makes this one return 0 at
- * once.  Returns the number of deltas folded, or -1 on a database error
- * (kept in db).  Readers never need it for exact figures, only to keep
+ * once.  Returns the number of deltas folded (0 too while the database
+ * lacks schema 016), or -1 on a database error (kept in db).  Called by
+ * one thread only (it remembers that the schema is there).  Readers never need it for exact figures, only to keep
  * the deltas they add few.
  */
 long long figures_fold(struct db_conn *db);

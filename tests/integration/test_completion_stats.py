@@ -383,3 +383,18 @@ def test_rebuild_gives_the_same_figures(sdaemon, world):
     acc.sql("SELECT completion_stats_rebuild()")
     assert deltas(acc) == 0
     assert (stored_person_years(acc), stored_stats(acc)) == before
+
+
+def test_requirements_sync_is_idempotent(sdaemon, world):
+    """The requirements a daemon synced, synced again (another daemon, a SIGHUP that changed
+    nothing else): nothing changes, nothing is recomputed."""
+    acc = world.acc
+    same = ("SELECT completion_requirements_sync(array_agg(year ORDER BY year), "
+            "array_agg(total ORDER BY year), array_agg(pro ORDER BY year), "
+            "array_agg(pub ORDER BY year)) IS NULL FROM completion_requirements")
+    assert acc.value(same) == "t"
+    before = stored_person_years(acc), sdaemon.stderr_text().count("requirements: changed")
+    sdaemon.reload()
+    assert acc.value(same) == "t"
+    assert (stored_person_years(acc),
+            sdaemon.stderr_text().count("requirements: changed")) == before
