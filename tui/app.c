@@ -610,6 +610,79 @@ app_write_all(int fd, const char *p, size_t len)
 	return true;
 }
 
+/* "cannot write PATH: why" in a message titled Export. */
+static void
+app_export_failed(const char *path)
+{
+	char *text = xasprintf(_("cannot write %s: %s"), path, strerror(errno));
+
+	ui_message(_("Export"), text);
+	free(text);
+}
+
+bool
+app_export_csv(struct app *a, const char *method, json_t *params, const char *text,
+    const char *deflt, char *said, size_t size, bool *error_flag)
+{
+	struct rpc_error err;
+	json_t *piece, *res = NULL, *next;
+	char *full = NULL, *after = NULL, *done;
+	long long rows = 0;
+	const char *csv;
+	int fd;
+	bool ok = false;
+
+	if ((fd = app_save_file(_("Export"), text, deflt, &full)) < 0)
+		goto out;
+	for (;;) {
+		piece = json_deep_copy(params);
+		if (after != NULL)
+			json_object_set_new(piece, "after", json_string(after));
+		if ((res = app_call(a, method, piece, &err)) == NULL) {
+			if (!a->restart)
+				ui_message(_("Export"), err.message);
+			goto out;
+		}
+		csv = app_json_str(res, "csv");
+		if (!app_write_all(fd, csv, strlen(csv))) {
+			app_export_failed(full);
+			goto out;
+		}
+		rows += (long long)json_integer_value(json_object_get(res, "rows"));
+		free(after);
+		after = NULL;
+		next = json_object_get(res, "next");
+		if (json_is_string(next))
+			after = xstrdup(json_string_value(next));
+		json_decref(res);
+		res = NULL;
+		if (after == NULL)
+			break;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		app_export_failed(full);
+		goto out;
+	}
+	fd = -1;
+	ok = true;
+	done = xasprintf(_("Saved %s (%lld rows)."), full, rows);
+	app_say(said, size, error_flag, done, false);
+	ui_message(_("Export"), done);
+	free(done);
+out:
+	if (fd >= 0)
+		close(fd);
+	/* open() created or emptied it: no half a file left behind. */
+	if (!ok && full != NULL)
+		unlink(full);
+	json_decref(res);
+	json_decref(params);
+	free(after);
+	free(full);
+	return ok;
+}
+
 void
 app_copy(char *buf, size_t size, const char *text)
 {

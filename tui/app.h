@@ -311,6 +311,18 @@ char	*app_expand_home(const char *path);
  */
 int	app_save_file(const char *title, const char *text, const char *deflt, char **path);
 
+/*
+ * Export what method serves as CSV in pieces ({csv, rows, next}, as
+ * completion.report_csv and stats.csv do) to a file on this computer the
+ * person names (app_save_file with text and deflt), written as the pieces
+ * come: params (taken) go with every call, "after" added from the second.
+ * "Saved FILE (N rows)." goes into said (size bytes, *error_flag false)
+ * and is shown; a failure is shown and leaves no partial file behind.
+ * Returns whether the file was saved.
+ */
+bool	app_export_csv(struct app *a, const char *method, json_t *params, const char *text,
+	    const char *deflt, char *said, size_t size, bool *error_flag);
+
 /* Write all len bytes of p to fd (again after EINTR).  Returns false on an error (errno). */
 bool	app_write_all(int fd, const char *p, size_t len);
 
@@ -336,6 +348,11 @@ enum screen_id {
 	SCREEN_COMPLETION,	/* 年度完成情况 */
 	SCREEN_REPORT,		/* 完成情况统计 */
 	SCREEN_BASE,		/* 班次管理: a training base's classes */
+	SCREEN_AUTHORITY_STATS,	/* 继续教育完成情况统计 (an authority's) */
+	SCREEN_AUTHORITY_REVIEW, /* 审核 (an authority's) */
+	SCREEN_AUTHORITY_AUDIT,	/* 审核记录查询 */
+	SCREEN_AUTHORITY_BASES,	/* 继续教育基地管理 */
+	SCREEN_AUTHORITY_REQUIREMENTS, /* 年度学时要求 */
 };
 
 enum screen_id app_start(struct app *a);		/* app.c */
@@ -354,6 +371,12 @@ enum screen_id screen_decl_review_run(struct app *a);	/* screen-decl-review.c */
 enum screen_id screen_completion_run(struct app *a);	/* screen-completion.c */
 enum screen_id screen_report_run(struct app *a);	/* screen-report.c */
 enum screen_id screen_base_run(struct app *a);		/* screen-base.c */
+enum screen_id screen_authority_stats_run(struct app *a); /* screen-authority-stats.c */
+enum screen_id screen_authority_review_run(struct app *a); /* screen-authority-review.c */
+enum screen_id screen_authority_audit_run(struct app *a); /* screen-authority-audit.c */
+enum screen_id screen_authority_bases_run(struct app *a); /* screen-authority-bases.c */
+enum screen_id screen_authority_requirements_run(struct app *a);
+						/* screen-authority-requirements.c */
 
 /*
  * Parts of the profile screens that others show too.  Those that run a

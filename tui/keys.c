@@ -219,6 +219,58 @@ const struct ui_key_help report_keys[] = {
 	{ NULL, NULL, false },
 };
 
+/* screen-authority-stats.c: the queue's keys come first */
+const struct ui_key_help authority_stats_keys[] = {
+	{ N_("Esc, Backspace"), N_("back up a level, the cursor where it was"), false },
+	{ "← →", N_("the year before, after"), true },
+	{ "y", N_("type the year"), false },
+	{ "s", N_("the order"), true },
+	{ "r", N_("reverse the order"), false },
+	{ "f", N_("only the rows whose met rate is below a percentage"), true },
+	{ "t", N_("the met rate of the row over the years"), true },
+	{ "T", N_("the met rate of this level over the years"), false },
+	{ "e", N_("export this level as CSV"), true },
+	{ NULL, NULL, false },
+};
+
+/* screen-authority-review.c: the queue's keys come first */
+const struct ui_key_help authority_review_keys[] = {
+	{ "u", N_("one unit of your scope, or every unit"), true },
+	{ "y", N_("the year"), false },
+	{ "c", N_("a training base's class: decide it whole, or show only it"), false },
+	{ "g", N_("download the attachment (in the details)"), false },
+	{ NULL, NULL, false },
+};
+
+/* screen-authority-audit.c: the form's keys (the list's are the queue's) */
+const struct ui_key_help authority_audit_keys[] = {
+	{ N_("Tab"), N_("next field"), true },
+	{ N_("Down, Up; Shift-Tab"), N_("next, previous field"), false },
+	{ N_("Enter"), N_("choose; on a text field, search"), true },
+	{ N_("Delete"), N_("clear a choice: every kind, unit or outcome"), false },
+	{ N_("Esc"), N_("back"), true },
+	{ N_("F10"), N_("quit"), false },
+	{ NULL, NULL, false },
+};
+
+/* screen-authority-bases.c: the queue's keys come first */
+const struct ui_key_help authority_bases_keys[] = {
+	{ "a", N_("accredit the base"), true },
+	{ "x", N_("suspend its reports (a reason is required)"), true },
+	{ "u", N_("let it report again"), true },
+	{ "f", N_("the learning forms it may report"), true },
+	{ "v", N_("the state shown: all, active, not accredited, suspended, not listed"), true },
+	{ NULL, NULL, false },
+};
+
+/* screen-authority-requirements.c */
+const struct ui_key_help authority_requirements_keys[] = {
+	{ "↑↓ j k", N_("move"), false },
+	{ "Enter", N_("the year's cities and their units short of it"), true },
+	{ "Esc", N_("back"), true },
+	{ NULL, NULL, false },
+};
+
 /* screen-staff.c */
 const struct ui_key_help staff_keys[] = {
 	{ "r", N_("reset the password"), true },

@@ -16,6 +16,12 @@
 extern const struct ui_key_help queue_keys[];
 extern const struct ui_key_help queue_keys_tagging[];
 extern const struct ui_key_help queue_keys_filter[];
+/* screen-authority-*.c */
+extern const struct ui_key_help authority_stats_keys[];
+extern const struct ui_key_help authority_review_keys[];
+extern const struct ui_key_help authority_audit_keys[];
+extern const struct ui_key_help authority_bases_keys[];
+extern const struct ui_key_help authority_requirements_keys[];
 /* screen-base.c, screen-base-class.c, screen-base-roster.c */
 extern const struct ui_key_help base_keys[];
 extern const struct ui_key_help base_class_keys[];

@@ -253,6 +253,16 @@ main_screen(struct app *a, enum screen_id id)
 		return screen_report_run(a);
 	case SCREEN_BASE:
 		return screen_base_run(a);
+	case SCREEN_AUTHORITY_STATS:
+		return screen_authority_stats_run(a);
+	case SCREEN_AUTHORITY_REVIEW:
+		return screen_authority_review_run(a);
+	case SCREEN_AUTHORITY_AUDIT:
+		return screen_authority_audit_run(a);
+	case SCREEN_AUTHORITY_BASES:
+		return screen_authority_bases_run(a);
+	case SCREEN_AUTHORITY_REQUIREMENTS:
+		return screen_authority_requirements_run(a);
 	case SCREEN_QUIT:
 		break;
 	}

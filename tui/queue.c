@@ -106,7 +106,7 @@ static void
 queue_load(struct queue *q, bool more)
 {
 	struct rpc_error err;
-	json_t *params, *result, *next;
+	json_t *params, *result, *next, *records;
 	size_t n, added;
 
 	if (more && q->next == NULL)
@@ -124,8 +124,9 @@ queue_load(struct queue *q, bool more)
 	}
 	if (!more)
 		json_array_clear(q->items);
-	added = json_array_size(json_object_get(result, "items"));
-	json_array_extend(q->items, json_object_get(result, "items"));
+	records = json_object_get(result, q->ops->items != NULL ? q->ops->items : "items");
+	added = json_array_size(records);
+	json_array_extend(q->items, records);
 	n = json_array_size(q->items);
 	if (n > q->tagged_cap) {
 		q->tagged = xrealloc(q->tagged, n * sizeof *q->tagged);
@@ -557,7 +558,7 @@ queue_char(struct queue *q, struct ui_event *ev)
 	else if ((d = queue_decision(q, ev->ch)) != NULL)
 		queue_decide(q, d, NULL);
 	else if (q->ops->key != NULL && (rc = q->ops->key(q, ev)) != 0)
-		return rc < 0 ? 1 : 0;
+		return rc < 0 ? 1 : rc == QUEUE_KEY_LEAVE ? -1 : 0;
 	else if (ev->ch == 'q')
 		return -1;
 	return 0;
@@ -569,6 +570,7 @@ queue_key(struct queue *q, struct ui_event *ev)
 {
 	long page = q->rows > 1 ? q->rows - 1 : 1;
 	size_t n = json_array_size(q->items);
+	int rc;
 
 	switch (ev->key) {
 	case UI_KEY_ESC:
@@ -598,8 +600,8 @@ queue_key(struct queue *q, struct ui_event *ev)
 		queue_reload(q);
 		break;
 	default:
-		if (q->ops->key != NULL && q->ops->key(q, ev) < 0)
-			return 1;
+		if (q->ops->key != NULL && (rc = q->ops->key(q, ev)) != 0)
+			return rc < 0 ? 1 : rc == QUEUE_KEY_LEAVE ? -1 : 0;
 	}
 	return 0;
 }

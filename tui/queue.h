@@ -26,6 +26,9 @@
 
 struct queue;
 
+/* What a screen's key function returns to leave the queue, as Esc does. */
+#define QUEUE_KEY_LEAVE	2
+
 /* A column: its heading (a msgid), and the widths it may take. */
 struct queue_column {
 	const char	*title;
@@ -54,6 +57,7 @@ struct queue_decision {
 struct queue_ops {
 	const char	*header;	/* ui_header's title, a msgid */
 	const char	*method;	/* the list: "review.registrations" */
+	const char	*items;		/* the result's array of records; NULL: "items" */
 	const char	*id_key;	/* a record's id: "account_id", "id" */
 	const struct queue_column *columns;
 	size_t		 ncolumns;
@@ -97,7 +101,7 @@ struct queue_ops {
 			    json_t *one, size_t n);
 	/* A result that did not go through, in words (caller frees), or NULL: the default. */
 	char		*(*explain)(struct queue *q, json_t *result);
-	/* A key of the screen's own: 1 taken, 0 not, -1 quit. */
+	/* A key of the screen's own: 1 taken, 0 not, -1 quit, QUEUE_KEY_LEAVE back out. */
 	int		(*key)(struct queue *q, const struct ui_event *ev);
 };
 

@@ -22,24 +22,10 @@
 
 #include <curses.h>
 
+#include "decl-review.h"
 #include "keys.h"
-#include "queue.h"
 #include "text.h"
 #include "xmalloc.h"
-
-/* The screen's own filters, beside the queue's filter line (a person). */
-struct dreview {
-	json_t		*catalog;	/* forms.list: forms and years to filter by */
-	int		 year;		/* 0: every year */
-	char		*form_code;	/* NULL: every form */
-	char		*form_name;
-	char		 catalog_error[256];	/* why forms.list failed */
-	json_int_t	 class_id;	/* 0: every class (and own records) */
-	char		*class_name;
-};
-
-enum dreview_column { DREVIEW_NAME, DREVIEW_ID, DREVIEW_FORM, DREVIEW_YEAR, DREVIEW_HOURS,
-	DREVIEW_WHEN };
 
 static const struct queue_column dreview_columns[] = {
 	[DREVIEW_NAME] = { N_("Name"), 6, 10, false },
@@ -58,7 +44,7 @@ static const struct queue_decision dreview_decisions[] = {
 };
 
 
-static void
+void
 dreview_params(struct queue *q, json_t *params)
 {
 	struct dreview *dr = q->arg;
@@ -78,7 +64,7 @@ dreview_is_base(json_t *item)
 	return strcmp(app_json_str(item, "source"), "base") == 0;
 }
 
-static void
+void
 dreview_paint_head(struct queue *q)
 {
 	struct dreview *dr = q->arg;
@@ -90,11 +76,11 @@ dreview_paint_head(struct queue *q)
 	    dr->class_name != NULL ? dr->class_name : _("all"));
 	ui_put(2, 1, COLS - 2, info, UI_HINT, false);
 	free(info);
-	if (dr->catalog == NULL)
+	if (dr->catalog == NULL && dr->catalog_error[0] != '\0')
 		ui_message_line(dr->catalog_error, true);
 }
 
-static char *
+char *
 dreview_cell(struct queue *q, json_t *item, size_t col, int width, enum ui_style *style)
 {
 	json_t *person = json_object_get(item, "person");
@@ -129,7 +115,7 @@ dreview_cell(struct queue *q, json_t *item, size_t col, int width, enum ui_style
 }
 
 /* "张三 · 培训班 · 2026". */
-static char *
+char *
 dreview_who(struct queue *q, json_t *item)
 {
 	(void)q;
@@ -138,7 +124,7 @@ dreview_who(struct queue *q, json_t *item)
 	    (long long)json_integer_value(json_object_get(item, "year")));
 }
 
-static char *
+char *
 dreview_question(struct queue *q, const struct queue_decision *d, json_t *one, size_t n)
 {
 	const char *name = app_json_str(json_object_get(one, "person"), "name");
@@ -158,16 +144,17 @@ dreview_question(struct queue *q, const struct queue_decision *d, json_t *one, s
 }
 
 /* Enter: the declaration in full; a, r or g there. */
-static int
+int
 dreview_detail(struct queue *q, json_t *item)
 {
+	struct dreview *dr = q->arg;
 	struct rpc_error err;
 	json_t *result, *own, *class_doc;
 	char *text, *keys, *all;
 	bool decide, att;
 	int key;
 
-	result = app_call(q->app, "review.declaration", json_pack("{s:I}", "id",
+	result = app_call(q->app, dr->api->detail, json_pack("{s:I}", "id",
 	    json_integer_value(json_object_get(item, "id"))), &err);
 	if (result == NULL) {
 		queue_say(q, err.message, true);
@@ -189,9 +176,10 @@ dreview_detail(struct queue *q, json_t *item)
 		if (key != 'g' || !att)
 			break;
 		if (json_is_object(own))
-			declare_download(q->app, own);
+			declare_download_from(q->app, own, dr->api->attachment,
+			    json_pack("{s:O}", "attachment_id", json_object_get(own, "id")));
 		else
-			declare_download_from(q->app, class_doc, "review.class_attachment",
+			declare_download_from(q->app, class_doc, dr->api->class_attachment,
 			    json_pack("{s:O}", "class_id",
 			    json_object_get(json_object_get(result, "class"), "id")));
 	}
@@ -229,13 +217,40 @@ dreview_menu(const char *title, const char *all, json_t *choices, int x)
 	return chosen < 0 ? -2 : chosen - 1;
 }
 
+/* y without the catalogue: type the year (empty: every year). */
+static void
+dreview_type_year(struct queue *q)
+{
+	struct dreview *dr = q->arg;
+	char *answer = ui_prompt(_("Year"), _("The year of the records to show (empty: every "
+	    "year)."), _("Calendar year"), 4), *end;
+	long year;
+
+	if (answer == NULL)
+		return;
+	year = strtol(answer, &end, 10);
+	if (*answer != '\0' && (*end != '\0' || year < 1 || year > 9999)) {
+		queue_say(q, _("A year is four digits, such as 2026."), true);
+	} else {
+		dr->year = *answer == '\0' ? 0 : (int)year;
+		queue_refilter(q);
+	}
+	free(answer);
+}
+
 /* y: choose the year filter from the years the server offers. */
 static void
 dreview_pick_year(struct queue *q)
 {
 	struct dreview *dr = q->arg;
 	json_t *years = json_object_get(dr->catalog, "years");
-	long chosen = dreview_menu(_("Year"), _("All years"), years, 2);
+	long chosen;
+
+	if (dr->catalog == NULL) {
+		dreview_type_year(q);
+		return;
+	}
+	chosen = dreview_menu(_("Year"), _("All years"), years, 2);
 
 	if (chosen == -2)
 		return;
@@ -250,8 +265,13 @@ dreview_pick_form(struct queue *q)
 {
 	struct dreview *dr = q->arg;
 	json_t *forms = json_object_get(dr->catalog, "forms"), *f;
-	long chosen = dreview_menu(_("Learning form"), _("All learning forms"), forms, 20);
+	long chosen;
 
+	if (dr->catalog == NULL) {
+		queue_say(q, _("The learning forms could not be read: no form to choose."), true);
+		return;
+	}
+	chosen = dreview_menu(_("Learning form"), _("All learning forms"), forms, 20);
 	if (chosen == -2)
 		return;
 	free(dr->form_code);
@@ -278,32 +298,34 @@ dreview_filter_class(struct queue *q, json_int_t id, const char *name)
 }
 
 /*
- * Decide every pending record of the unit in class (id, name) as d says
- * (review.decide_class), asked first: how many, and for a rejection the
- * reason the people and the base will read.
+ * Decide every pending record of the queue in class (id, name) as d says
+ * (review.decide_class, authority.decide_class), asked first: how many,
+ * and for a rejection the reason the people and the base will read.
  */
 static void
 dreview_decide_class(struct queue *q, const struct queue_decision *d, json_int_t id,
     const char *name)
 {
+	struct dreview *dr = q->arg;
 	struct rpc_error err;
 	json_t *result;
 	long long n;
 	char *question;
 
-	if ((result = app_call(q->app, "review.declarations", json_pack("{s:I, s:i}",
+	if ((result = app_call(q->app, q->ops->method, json_pack("{s:I, s:i}",
 	    "class_id", id, "limit", 1), &err)) == NULL) {
 		queue_say(q, err.message, true);
 		return;
 	}
 	n = (long long)json_integer_value(json_object_get(result, "pending_total"));
 	json_decref(result);
-	question = d->key == 'a' ?
-	    xasprintf(_("Approve all %lld pending records of the class %s in your unit?"), n,
-	    name) :
-	    xasprintf(_("Reject all %lld pending records of the class %s in your unit? The "
-	    "people and the base see the reason."), n, name);
-	queue_confirm_decision(q, d, "review.decide_class", json_pack("{s:I, s:s}",
+	/* The api's msgids are formats ("Approve all %lld pending records of ..."). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	question = xasprintf(_(d->key == 'a' ? dr->api->approve_class : dr->api->reject_class),
+	    n, name);
+#pragma GCC diagnostic pop
+	queue_confirm_decision(q, d, dr->api->decide_class, json_pack("{s:I, s:s}",
 	    "class_id", id, "decision", d->action), question);
 	free(question);
 }
@@ -338,14 +360,14 @@ dreview_class(struct queue *q)
 	items[2] = _("Show only this class");
 	chosen = ui_menu(name, items, 3, 3, 2);
 	if (chosen == 0 || chosen == 1)
-		dreview_decide_class(q, &dreview_decisions[chosen], id, name);
+		dreview_decide_class(q, &q->ops->decisions[chosen], id, name);
 	else if (chosen == 2)
 		dreview_filter_class(q, id, name);
 	free(name);
 }
 
 /* y, f and c: the year, learning form and class filters; c also decides a class. */
-static int
+int
 dreview_key(struct queue *q, const struct ui_event *ev)
 {
 	if (ev->type == UI_EV_CHAR && ev->ch == 'y')
@@ -385,20 +407,38 @@ static const struct queue_ops dreview_ops = {
 	.key = dreview_key,
 };
 
+static const struct dreview_api dreview_unit_api = {
+	.detail = "review.declaration",
+	.attachment = "attachment.get",
+	.class_attachment = "review.class_attachment",
+	.decide_class = "review.decide_class",
+	.approve_class = N_("Approve all %lld pending records of the class %s in your unit?"),
+	.reject_class = N_("Reject all %lld pending records of the class %s in your unit? The "
+	    "people and the base see the reason."),
+	.catalog = true,
+};
+
 enum screen_id
-screen_decl_review_run(struct app *a)
+dreview_run(struct app *a, const struct queue_ops *ops, const struct dreview_api *api,
+    void *extra)
 {
-	struct dreview dr = { 0 };
+	struct dreview dr = { .api = api, .extra = extra };
 	struct rpc_error err;
 	enum screen_id next;
 
-	/* Without the catalogue the queue still serves, with no y and f to choose from. */
-	if ((dr.catalog = app_call(a, "forms.list", NULL, &err)) == NULL)
+	/* Without the catalogue the queue still serves: y asks for the year, f has no forms. */
+	if (api->catalog && (dr.catalog = app_call(a, "forms.list", NULL, &err)) == NULL)
 		app_copy(dr.catalog_error, sizeof dr.catalog_error, err.message);
-	next = a->restart ? SCREEN_QUIT : queue_run(&dreview_ops, a, &dr);
+	next = a->restart ? SCREEN_QUIT : queue_run(ops, a, &dr);
 	free(dr.form_code);
 	free(dr.form_name);
 	free(dr.class_name);
 	json_decref(dr.catalog);
 	return next;
+}
+
+enum screen_id
+screen_decl_review_run(struct app *a)
+{
+	return dreview_run(a, &dreview_ops, &dreview_unit_api, NULL);
 }

@@ -46,6 +46,14 @@ home_user_caption(struct home *home)
 	return xasprintf("%s ▾", *name != '\0' ? name : app_me_string(home->app, "id_number"));
 }
 
+/* An authority's scope, "河南省" or "郑州市" (whoami names it), or NULL for everyone else. */
+static const char *
+home_scope_name(struct home *home)
+{
+	return json_string_value(json_object_get(json_object_get(json_object_get(
+	    home->app->me, "account"), "scope"), "name"));
+}
+
 /* A training base administrator's base (whoami names it), or NULL for everyone else. */
 static const char *
 home_base_name(struct home *home)
@@ -71,6 +79,8 @@ home_paint(void *arg)
 	    xasprintf("%s · %s", app_me_unit_name(home->app), _("unit administrator")) :
 	    home_base_name(home) != NULL ?
 	    xasprintf("%s · %s", home_base_name(home), _("training base administrator")) :
+	    home_scope_name(home) != NULL ?
+	    xasprintf("%s · %s", home_scope_name(home), _("authority administrator")) :
 	    xstrdup(app_me_unit_name(home->app));
 	ui_put(1, x, COLS - x - 1, unit, UI_NORMAL, false);
 
@@ -149,6 +159,11 @@ static const struct {
 	{ "completion", SCREEN_COMPLETION },
 	{ "completion_report", SCREEN_REPORT },
 	{ "base_classes", SCREEN_BASE },
+	{ "authority_stats", SCREEN_AUTHORITY_STATS },
+	{ "authority_review", SCREEN_AUTHORITY_REVIEW },
+	{ "authority_audit", SCREEN_AUTHORITY_AUDIT },
+	{ "authority_bases", SCREEN_AUTHORITY_BASES },
+	{ "authority_requirements", SCREEN_AUTHORITY_REQUIREMENTS },
 };
 
 /* Open the selected function; returns the next screen, or SCREEN_HOME to stay. */

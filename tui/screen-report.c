@@ -307,20 +307,14 @@ report_person(struct queue *q, json_t *item)
 /*
  * e: the report with the current filters and order as CSV in a local file
  * the user names, piece by piece (completion.report_csv until next is
- * null).  A failed export leaves no partial file behind.  Over --fd there
- * is no local disk: says how to get the file with ssh instead.
+ * null; app_export_csv).  Over --fd there is no local disk: says how to
+ * get the file with ssh instead.
  */
 static void
 report_export(struct queue *q)
 {
 	struct report *r = q->arg;
-	struct rpc_error err;
-	json_t *params, *res = NULL, *next;
-	char *deflt, *text, *full = NULL, *after = NULL;
-	long long rows = 0;
-	const char *csv;
-	int fd = -1;
-	bool ok = false, created = false;
+	char *deflt, *text;
 
 	deflt = xasprintf(_("completion-%d.csv"), r->year);
 	if (q->app->connect == NULL) {
@@ -334,60 +328,9 @@ report_export(struct queue *q)
 	}
 	text = xasprintf(_("Save the %d report as CSV to a file on this computer (empty: %s in "
 	    "the current directory)."), r->year, deflt);
-	fd = app_save_file(_("Export"), text, deflt, &full);
+	app_export_csv(q->app, "completion.report_csv", report_params(r), text, deflt, q->message,
+	    sizeof q->message, &q->message_error);
 	free(text);
-	if (fd < 0)
-		goto out;
-	created = true;
-	for (;;) {
-		params = report_params(r);
-		if (after != NULL)
-			json_object_set_new(params, "after", json_string(after));
-		if ((res = app_call(q->app, "completion.report_csv", params, &err)) == NULL) {
-			if (!q->app->restart)
-				ui_message(_("Export"), err.message);
-			goto out;
-		}
-		csv = app_json_str(res, "csv");
-		if (!app_write_all(fd, csv, strlen(csv))) {
-			text = xasprintf(_("cannot write %s: %s"), full, strerror(errno));
-			ui_message(_("Export"), text);
-			free(text);
-			goto out;
-		}
-		rows += (long long)json_integer_value(json_object_get(res, "rows"));
-		free(after);
-		after = NULL;
-		next = json_object_get(res, "next");
-		if (json_is_string(next))
-			after = xstrdup(json_string_value(next));
-		json_decref(res);
-		res = NULL;
-		if (after == NULL)
-			break;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		text = xasprintf(_("cannot write %s: %s"), full, strerror(errno));
-		ui_message(_("Export"), text);
-		free(text);
-		goto out;
-	}
-	fd = -1;
-	ok = true;
-	text = xasprintf(_("Saved %s (%lld rows)."), full, rows);
-	queue_say(q, text, false);
-	ui_message(_("Export"), text);
-	free(text);
-out:
-	if (fd >= 0)
-		close(fd);
-	/* open() created or emptied it: no half a report left behind. */
-	if (!ok && created)
-		unlink(full);
-	json_decref(res);
-	free(after);
-	free(full);
 	free(deflt);
 }
 

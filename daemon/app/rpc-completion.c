@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "completion.h"
+#include "rpc-completion.h"
 #include "config.h"
 #include "db.h"
 #include "forms.h"
@@ -39,11 +40,7 @@
 
 /* ---- replies --------------------------------------------------------------------- */
 
-/*
- * An error reply "label: sentence", label_key naming the label in the
- * fields tables (rpc_fail_format).  Returns -1.
- */
-static int
+int
 completion_fail(struct rpc_call *call, int code, const char *reason, const char *field,
     const char *label_key, const char *arg)
 {
@@ -51,8 +48,7 @@ completion_fail(struct rpc_call *call, int code, const char *reason, const char 
 	    message_field(call->session->lang, label_key), arg);
 }
 
-/* The "year" parameter into *year; false after rpc_fail. */
-static bool
+bool
 completion_year_param(struct rpc_call *call, int *year)
 {
 	long long y = 0;
@@ -72,8 +68,7 @@ completion_year_param(struct rpc_call *call, int *year)
 	return false;
 }
 
-/* {total, professional, public} of a requirement, as decimal text. */
-static json_t *
+json_t *
 completion_requirement_json(const struct config_requirement *req)
 {
 	struct completion_figures r;
@@ -110,12 +105,7 @@ completion_bool(const PGresult *res, int row, int col)
 	return strcmp(PQgetvalue(res, row, col), "t") == 0;
 }
 
-/*
- * The learning forms as the config has them now, synced into
- * learning_forms if this config was not yet (a request right after a
- * reload): the caps and categories the figures use.  False after rpc_fail.
- */
-static bool
+bool
 completion_forms_synced(struct rpc_call *call, struct db_conn *db)
 {
 	if (forms_current(db, call->cfg) != NULL)
@@ -452,17 +442,46 @@ out:
 	return rc;
 }
 
-/*
- * One CSV field after a comma unless first (text_buf_csv).  A text that a
- * spreadsheet would run as a formula (starting with = + - @, a tab or CR)
- * gets a leading ' inside the quotes, as `report --csv` does.
- */
-static void
+void
 completion_csv_field(struct text_buf *t, const char *v, bool text, bool first)
 {
 	if (!first)
 		text_buf_add(t, ",", 1);
 	text_buf_csv(t, v, text && v[0] != '\0' && strchr("=+-@\t\r", v[0]) != NULL);
+}
+
+void
+completion_csv_headings(struct text_buf *t, enum lang lang)
+{
+	static const char *const headings[] = {
+		"csv.name", "csv.id_number", "csv.department", "csv.public", "csv.professional",
+		"csv.total", "csv.pending", "csv.required", "csv.met", NULL
+	};
+
+	for (int i = 0; headings[i] != NULL; i++)
+		completion_csv_field(t, message_get(lang, headings[i]), false, i == 0);
+	text_buf_add(t, "\r\n", 2);
+}
+
+void
+completion_csv_row(struct text_buf *t, const PGresult *rows, int r, enum lang lang)
+{
+	static const int columns[] = {
+		COMPLETION_COL_NAME, COMPLETION_COL_ID_NUMBER, COMPLETION_COL_DEPARTMENT,
+		COMPLETION_COL_PUBLIC, COMPLETION_COL_PROFESSIONAL, COMPLETION_COL_TOTAL,
+		COMPLETION_COL_PENDING, COMPLETION_COL_REQUIRED,
+	};
+
+	for (size_t c = 0; c < sizeof columns / sizeof columns[0]; c++) {
+		int col = columns[c];
+		bool text = col == COMPLETION_COL_NAME || col == COMPLETION_COL_DEPARTMENT;
+
+		completion_csv_field(t, PQgetisnull(rows, r, col) ? "" : PQgetvalue(rows, r, col),
+		    text, c == 0);
+	}
+	completion_csv_field(t, completion_met_label(lang,
+	    completion_bool(rows, r, COMPLETION_COL_MET)), false, false);
+	text_buf_add(t, "\r\n", 2);
 }
 
 /*
@@ -477,15 +496,6 @@ completion_csv_field(struct text_buf *t, const char *v, bool text, bool first)
 static int
 completion_report_csv(struct rpc_call *call)
 {
-	static const char *const headings[] = {
-		"csv.name", "csv.id_number", "csv.department", "csv.public", "csv.professional",
-		"csv.total", "csv.pending", "csv.required", "csv.met", NULL
-	};
-	static const int columns[] = {
-		COMPLETION_COL_NAME, COMPLETION_COL_ID_NUMBER, COMPLETION_COL_DEPARTMENT,
-		COMPLETION_COL_PUBLIC, COMPLETION_COL_PROFESSIONAL, COMPLETION_COL_TOTAL,
-		COMPLETION_COL_PENDING, COMPLETION_COL_REQUIRED,
-	};
 	enum lang lang = call->session->lang;
 	struct completion_query q;
 	struct completion_report rep = { 0 };
@@ -500,24 +510,12 @@ completion_report_csv(struct rpc_call *call)
 	text_buf_add(&csv, "", 0);
 	if (q.after_key == NULL) {
 		text_buf_add(&csv, "\xef\xbb\xbf", 3);
-		for (int i = 0; headings[i] != NULL; i++)
-			completion_csv_field(&csv, message_get(lang, headings[i]), false, i == 0);
-		text_buf_add(&csv, "\r\n", 2);
+		completion_csv_headings(&csv, lang);
 	}
 	rows = rep.rows;
 	shown = rpc_page_rows(call, rows);
-	for (int r = 0; r < shown; r++) {
-		for (size_t c = 0; c < sizeof columns / sizeof columns[0]; c++) {
-			int col = columns[c];
-			bool text = col == COMPLETION_COL_NAME || col == COMPLETION_COL_DEPARTMENT;
-
-			completion_csv_field(&csv, PQgetisnull(rows, r, col) ? "" :
-			    PQgetvalue(rows, r, col), text, c == 0);
-		}
-		completion_csv_field(&csv, completion_met_label(lang,
-		    completion_bool(rows, r, COMPLETION_COL_MET)), false, false);
-		text_buf_add(&csv, "\r\n", 2);
-	}
+	for (int r = 0; r < shown; r++)
+		completion_csv_row(&csv, rows, r, lang);
 	call->result = json_pack("{s:s, s:i, s:o, s:o}", "csv", csv.data, "rows", shown,
 	    "next", completion_next(&q, &rep, call->page.limit),
 	    "summary", completion_summary_json(&rep));

@@ -59,6 +59,7 @@ static const struct rpc_method *const rpc_groups[] = {
 	rpc_base_report_methods,
 	rpc_bases_methods,
 	rpc_roster_methods,
+	rpc_stats_methods,
 	rpc_audit_methods,
 	rpc_authority_bases_methods,
 	NULL,

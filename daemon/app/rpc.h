@@ -391,6 +391,7 @@ extern const struct rpc_method rpc_reset_methods[];	/* rpc-reset.c: the admin's 
 extern const struct rpc_method rpc_base_report_methods[]; /* rpc-base-report.c: 基地学时申报 */
 extern const struct rpc_method rpc_bases_methods[];	/* rpc-bases.c: a base's classes */
 extern const struct rpc_method rpc_roster_methods[];	/* roster.c: a class's roster */
+extern const struct rpc_method rpc_stats_methods[];	/* rpc-stats.c: the authority's statistics */
 extern const struct rpc_method rpc_audit_methods[];	/* rpc-audit.c: the authority's audit search */
 extern const struct rpc_method rpc_authority_bases_methods[]; /* rpc-authority-bases.c: bases */
 

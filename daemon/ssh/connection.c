@@ -761,6 +761,20 @@ connection_exec_write(void *arg, const char *data, size_t len)
 }
 
 /*
+ * exec_stream's standard error: a sentence or two, written at once (ahead
+ * of the standard output still buffered; nothing orders the two streams).
+ */
+static int
+connection_exec_write_err(void *arg, const char *data, size_t len)
+{
+	struct connection *s = arg;
+
+	if (s->channel == NULL || len > UINT32_MAX)
+		return -1;
+	return ssh_channel_write_stderr(s->channel, data, (uint32_t)len) == SSH_ERROR ? -1 : 0;
+}
+
+/*
  * After SSH authentication: leave sessions.max_startups for sessions.max
  * (admission.h); false, logged, when there is no room.
  */
@@ -1083,7 +1097,8 @@ connection_thread(void *arg)
 		    s->session.ssh_user ? s->session.ssh_user : "");
 		int status = 0;
 		if (s->exec_command != NULL) {
-			struct exec_stream stream = { connection_exec_write, s };
+			struct exec_stream stream = { connection_exec_write, s,
+			    connection_exec_write_err };
 			char *out = NULL;
 			size_t len = 0;
 

@@ -94,6 +94,7 @@ struct exec_ctx {
 	int		 nargs;
 	const struct exec_stream *stream;	/* exec.h; NULL: all output into out */
 	bool		 streamed;		/* some output went through stream */
+	struct text_buf	 err;		/* for the standard error (exec_stream's write_err) */
 };
 
 /* The cell of value v (NULL: none) as printed (localised, sanitised). Caller frees. */
@@ -908,6 +909,235 @@ exec_certificates(struct exec_ctx *x)
 }
 
 
+/* --- the authority's statistics (issue 16) -------------------------------- */
+
+/*
+ * Run method with params (which it takes) through the dispatcher on this
+ * session, as exec_rpc_items does.  Returns the reply's result (caller
+ * frees), or NULL with the error's sentence on the standard error.
+ */
+static json_t *
+exec_rpc_result(struct exec_ctx *x, const char *method, json_t *params)
+{
+	json_t *request, *reply, *result, *error;
+	char *line, *text;
+
+	db_release(x->db);
+	x->db = NULL;
+	request = json_pack("{s:s, s:i, s:s, s:o}", "jsonrpc", "2.0", "id", 1,
+	    "method", method, "params", params);
+	line = json_dumps(request, JSON_COMPACT);
+	json_decref(request);
+	text = rpc_handle_line(x->s, line, strlen(line));
+	free(line);
+	reply = json_loads(text, 0, NULL);
+	result = json_incref(json_object_get(reply, "result"));
+	if (result == NULL) {
+		error = json_object_get(json_object_get(reply, "error"), "message");
+		if (json_is_string(error)) {
+			char *clean = text_sanitize(json_string_value(error), false);
+
+			text_buf_printf(&x->err, "%s\n", clean);
+			free(clean);
+		} else {
+			log_error("session %lu: exec: %s: %s", x->s->serial, method, text);
+			text_buf_printf(&x->err, "%s\n", message_get(x->s->lang, "exec.failed"));
+		}
+	}
+	free(text);
+	json_decref(reply);
+	return result;
+}
+
+/*
+ * The parameters of `stats YEAR [--by LEVEL] [--city CODE] [--unit CODE]
+ * [--department ID]` as stats.completion takes them, or NULL after saying
+ * what is wrong on the standard error.  The values are the daemon's to
+ * check (the method refuses what is not in the scope).
+ */
+static json_t *
+exec_stats_params(struct exec_ctx *x)
+{
+	static const char *const options[][2] = {
+		{ "--by", "by" }, { "--city", "city" }, { "--unit", "unit" },
+		{ "--department", "department_id" },
+	};
+	const char *y = x->args[0];
+	json_t *params;
+	size_t o;
+
+	if (strlen(y) != 4 || strspn(y, "0123456789") != 4 || atoi(y) < 1990 || atoi(y) > 2200) {
+		text_buf_printf(&x->err, "%s\n", message_get(x->s->lang, "exec.bad_year"));
+		return NULL;
+	}
+	params = json_pack("{s:i}", "year", atoi(y));
+	for (int i = 1; i < x->nargs; i += 2) {
+		for (o = 0; o < sizeof options / sizeof options[0]; o++) {
+			if (strcmp(x->args[i], options[o][0]) == 0)
+				break;
+		}
+		if (o == sizeof options / sizeof options[0] || i + 1 == x->nargs) {
+			text_buf_printf(&x->err, "%s\n", message_get(x->s->lang, "exec.stats.option"));
+			json_decref(params);
+			return NULL;
+		}
+		if (strcmp(options[o][1], "department_id") == 0) {
+			char *end;
+			long long id = strtoll(x->args[i + 1], &end, 10);
+
+			/* Not a number: an id no department has, so that the daemon says so. */
+			json_object_set_new(params, options[o][1], json_integer(*end != '\0' ||
+			    x->args[i + 1][0] == '\0' ? -1 : id));
+		} else
+			json_object_set_new(params, options[o][1], json_string(x->args[i + 1]));
+	}
+	return params;
+}
+
+/* The rate of a row (a number, or null) as a percentage, "75.12%", in place. */
+static void
+exec_stats_rate(json_t *row)
+{
+	json_t *rate = json_object_get(row, "rate");
+	char text[32] = "";
+
+	if (json_is_number(rate))
+		snprintf(text, sizeof text, "%.2f%%", json_number_value(rate) * 100);
+	json_object_set_new(row, "rate", json_string(text));
+}
+
+/*
+ * stats YEAR [--by city|unit|department|person] [--city CODE] [--unit CODE]
+ * [--department ID] [--csv]: a level of the authority's statistics, the
+ * very stats.completion (or, with --csv, stats.csv) of the TUI, run
+ * through the dispatcher on this session, page after page.
+ */
+static int
+exec_stats(struct exec_ctx *x)
+{
+	static const struct column levels[] = {
+		{ "col.key", COL_TEXT, .member = "key" },
+		{ "col.place", COL_TEXT, .member = "name" },
+		{ "col.staff", COL_NUMBER, .member = "staff" },
+		{ "col.met", COL_NUMBER, .member = "met" },
+		{ "col.not_met", COL_NUMBER, .member = "not_met" },
+		{ "col.rate", COL_NUMBER, .member = "rate" },
+		{ "col.avg_total", COL_NUMBER, .member = "avg_total" },
+		{ "col.avg_public", COL_NUMBER, .member = "avg_public" },
+		{ "col.avg_professional", COL_NUMBER, .member = "avg_professional" },
+		{ "col.pending_hours", COL_NUMBER, .member = "pending" },
+	};
+	static const struct column persons[] = {
+		{ "col.id_number", COL_TEXT, .member = "id_number" },
+		{ "col.name", COL_TEXT, .member = "name" },
+		{ "col.department", COL_TEXT, .member = "department" },
+		{ "col.public_hours", COL_NUMBER, .member = "public" },
+		{ "col.professional_hours", COL_NUMBER, .member = "professional" },
+		{ "col.total_hours", COL_NUMBER, .member = "total" },
+		{ "col.pending_hours", COL_NUMBER, .member = "pending" },
+		{ "col.complete", COL_BOOL, .member = "met" },
+	};
+	json_t *params = exec_stats_params(x), *rows, *page, *row, *at, *place, *after = NULL;
+	const struct column *cols;
+	const char *by, *name;
+	bool person;
+	size_t i, ncols;
+	int rc = 1;
+
+	if (params == NULL)
+		return 1;
+	if (x->csv) {
+		/* stats.csv's pieces as they come: its CSV is the TUI's export. */
+		json_object_set_new(params, "bom", json_boolean(x->bom));
+		do {
+			json_t *p = json_deep_copy(params);
+
+			if (after != NULL)
+				json_object_set_new(p, "after", after);
+			if ((page = exec_rpc_result(x, "stats.csv", p)) == NULL)
+				goto out;
+			text_buf_puts(&x->out, json_string_value(json_object_get(page, "csv")));
+			after = json_incref(json_object_get(page, "next"));
+			json_decref(page);
+			if (!json_is_string(after)) {
+				json_decref(after);
+				after = NULL;
+			}
+		} while (after != NULL);
+		rc = 0;
+		goto out;
+	}
+
+	rows = json_array();
+	json_object_set_new(params, "limit", json_integer(RPC_LIMIT_MAX));
+	for (page = NULL;;) {
+		json_t *p = json_deep_copy(params);
+
+		if (after != NULL)
+			json_object_set_new(p, "after", after);
+		json_decref(page);
+		if ((page = exec_rpc_result(x, "stats.completion", p)) == NULL) {
+			json_decref(rows);
+			goto out;
+		}
+		json_array_extend(rows, json_object_get(page, "rows"));
+		after = json_incref(json_object_get(page, "next"));
+		if (!json_is_string(after))
+			break;
+	}
+	json_decref(after);
+	after = NULL;
+	by = json_string_value(json_object_get(page, "by"));
+	person = by != NULL && strcmp(by, "person") == 0;
+	json_array_foreach(rows, i, row) {
+		if (person)
+			json_object_set_new(row, "met", json_string(json_is_true(json_object_get(row,
+			    "met")) ? "t" : "f"));
+		else
+			exec_stats_rate(row);
+	}
+	cols = person ? persons : levels;
+	ncols = person ? sizeof persons / sizeof persons[0] : sizeof levels / sizeof levels[0];
+	table_print(x, table_of_items(x, rows, cols, (int)ncols), (int)json_array_size(rows),
+	    cols, (int)ncols);
+	json_decref(rows);
+
+	/* The summary of the deepest place read: "郑州市 2025 年度：应统计 …". */
+	at = json_object_get(page, "at");
+	place = json_object_get(json_object_get(page, "scope"), "name");
+	name = json_string_value(place);
+	if ((place = json_object_get(json_object_get(at, "city"), "name")) != NULL)
+		name = json_string_value(place);
+	if ((place = json_object_get(json_object_get(at, "unit"), "name")) != NULL)
+		name = json_string_value(place);
+	if ((place = json_object_get(json_object_get(at, "department"), "name")) != NULL)
+		name = json_string_value(place);
+	{
+		json_t *sum = json_object_get(page, "summary");
+		json_t *req = json_object_get(page, "requirement");
+		char *clean = text_sanitize(name != NULL ? name : "", false);
+
+		exec_stats_rate(sum);
+		text_buf_printf(&x->out, message_get(x->s->lang, "exec.stats.summary"), clean,
+		    (int)json_integer_value(json_object_get(page, "year")),
+		    (long long)json_integer_value(json_object_get(sum, "staff")),
+		    (long long)json_integer_value(json_object_get(sum, "met")),
+		    (long long)json_integer_value(json_object_get(sum, "not_met")),
+		    json_string_value(json_object_get(sum, "rate")),
+		    json_string_value(json_object_get(req, "total")),
+		    json_string_value(json_object_get(req, "professional")),
+		    json_string_value(json_object_get(req, "public")));
+		text_buf_add(&x->out, "\n", 1);
+		free(clean);
+	}
+	json_decref(page);
+	rc = 0;
+out:
+	json_decref(params);
+	return rc;
+}
+
+
 /* The commands, as the help lists them. */
 /* --- a continuing-education base's commands (issue 15) -------------------- */
 
@@ -1093,6 +1323,8 @@ static const struct exec_command {
 	bool		 guest;		/* anyone may run it, no account needed */
 	bool		 person;	/* any account logged in by key runs it for itself */
 	bool		 base;		/* a base administrator logged in by key, for their base */
+	bool		 authority;	/* an authority's administrator logged in by key, for
+				 * their scope */
 	bool		 replica;	/* a heavy read: from the replica when fresh enough
 					 * (rpc_read_switch), after the checks */
 } exec_commands[] = {
@@ -1114,7 +1346,9 @@ static const struct exec_command {
 	{ "classes", NULL, "classes [--csv]", "exec.classes", 0, 0, exec_classes, .base = true },
 	{ "roster", NULL, "roster CLASS [--csv] [< FILE.csv]", "exec.roster", 1, 1, exec_roster,
 	    .base = true },
-	{ NULL, NULL, NULL, NULL, 0, 0, NULL, false, false, false },
+	{ "stats", NULL, "stats YEAR [--by LEVEL] [...] [--csv]", "exec.stats", 1, 9, exec_stats,
+	    .authority = true },
+	{ NULL, NULL, NULL, NULL, 0, 0, NULL, false, false, false, false, false },
 };
 
 static void
@@ -1224,6 +1458,22 @@ exec_run_input(struct session *s, const char *command, const struct exec_stream 
 		rc = c->run(&x);
 		goto out;
 	}
+	if (c->authority) {
+		if (s->role != ROLE_AUTHORITY || !s->key_login || s->scope_region[0] == '\0')
+			goto need_authority;
+		if ((x.db = db_acquire(EXEC_DB_WAIT_MS)) == NULL) {
+			text_buf_printf(&x.out, "%s\n", message_get(s->lang, "database_unavailable"));
+			goto out;
+		}
+		/* Still active with its scope (a reload may have disabled it): admins.c. */
+		if (admins_authority_active(x.db, s->account_id, s->scope_region,
+		    &x.unit_name) != 1)
+			goto need_authority;
+		log_info("session %lu: exec %s%s (account %lld)", s->serial, c->usage,
+		    x.csv ? " as CSV" : "", (long long)s->account_id);
+		rc = c->run(&x);
+		goto out;
+	}
 	if (c->base) {
 		if (s->role != ROLE_BASE_ADMIN || !s->key_login || s->base_code == NULL)
 			goto need_base_admin;
@@ -1290,6 +1540,11 @@ need_base_admin:
 	exec_usage(&x);
 	rc = 1;
 	goto out;
+need_authority:
+	text_buf_printf(&x.out, "%s\n", message_get(s->lang, "exec.need_authority"));
+	exec_usage(&x);
+	rc = 1;
+	goto out;
 refuse:
 	{
 		char *shown = text_fit(command, 60);
@@ -1302,6 +1557,14 @@ refuse:
 	exec_usage(&x);
 	rc = 1;
 out:
+	if (x.err.len > 0) {
+		/* What went wrong, on the standard error when the channel has one. */
+		if (stream != NULL && stream->write_err != NULL)
+			stream->write_err(stream->arg, x.err.data, x.err.len);
+		else
+			text_buf_add(&x.out, x.err.data, x.err.len);
+	}
+	free(x.err.data);
 	free(x.unit_name);
 	db_release(x.db);
 	free(line);

@@ -21,6 +21,8 @@ struct session;
 struct exec_stream {
 	int	(*write)(void *arg, const char *data, size_t len);
 	void	*arg;
+	/* The standard error (a command's complaint about its arguments), or NULL: out. */
+	int	(*write_err)(void *arg, const char *data, size_t len);
 };
 
 /*

@@ -2,6 +2,8 @@
 the tui fixture that makes them), logging in on its screen, and World: tests/helpers.py's
 Accounts with the e2e tests' way of making units and staff."""
 
+import csv
+import io
 import os
 import re
 import time
@@ -249,6 +251,19 @@ class Tui:
         for _ in range(row - top - 1):
             self.keys("Down")
         self.keys("Enter")
+
+    def export_csv(self, path, default):
+        """e on a list that exports CSV: the prompt (offering the file name default), path
+        typed, saved; returns the file's rows, after checking its UTF-8 byte-order mark."""
+        self.type("e")
+        self.wait("导出", default)
+        self.type(str(path))
+        self.keys("Enter")
+        self.wait("已保存")
+        self.keys("Enter")
+        data = path.read_bytes()
+        assert data.startswith(b"\xef\xbb\xbf"), data[:16]
+        return list(csv.reader(io.StringIO(data[3:].decode("utf-8"), newline="")))
 
     def kill(self):
         self.term.kill()
