@@ -12,12 +12,28 @@
 #include "xmalloc.h"
 
 json_t *
+bases_forms_of(const struct config *cfg, const char *kind, const char *forms_json)
+{
+	const struct config_base_kind *k;
+	json_t *forms = json_loads(forms_json, 0, NULL);
+
+	if (!json_is_array(forms)) {
+		json_decref(forms);
+		forms = json_array();
+	}
+	if (json_array_size(forms) == 0 && (k = config_base_kind(cfg, kind)) != NULL) {
+		for (size_t i = 0; i < k->n_forms; i++)
+			json_array_append_new(forms, json_string(k->forms[i]));
+	}
+	return forms;
+}
+
+json_t *
 bases_forms(struct db_conn *db, const struct config *cfg, const char *base_code)
 {
 	DB_STMT(bases_forms_stmt,
 	    "SELECT kind, array_to_json(forms)::text FROM bases WHERE code = $1");
 	const char *params[1] = { base_code };
-	const struct config_base_kind *kind;
 	json_t *forms;
 	PGresult *res;
 
@@ -27,14 +43,7 @@ bases_forms(struct db_conn *db, const struct config *cfg, const char *base_code)
 		PQclear(res);
 		return json_array();
 	}
-	forms = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
-	if (forms == NULL)
-		forms = json_array();
-	if (json_array_size(forms) == 0 &&
-	    (kind = config_base_kind(cfg, PQgetvalue(res, 0, 0))) != NULL) {
-		for (size_t i = 0; i < kind->n_forms; i++)
-			json_array_append_new(forms, json_string(kind->forms[i]));
-	}
+	forms = bases_forms_of(cfg, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
 	PQclear(res);
 	return forms;
 }

@@ -27,6 +27,13 @@ struct db_conn;
  */
 json_t	*bases_forms(struct db_conn *db, const struct config *cfg, const char *base_code);
 
+/*
+ * The same of a base's row already read: its kind and its forms column as
+ * a JSON array's text (array_to_json), the kind's forms when it is empty.
+ * Caller owns the result.
+ */
+json_t	*bases_forms_of(const struct config *cfg, const char *kind, const char *forms_json);
+
 /* Whether forms (bases_forms) holds code. */
 bool	bases_form_allowed(const json_t *forms, const char *code);
 

@@ -952,16 +952,24 @@ DB_STMT(import_titles_deactivate,
     " (SELECT 1 FROM jsonb_array_elements($1::jsonb) s"
     "  WHERE s->>'series' = t.series AND s->>'title' = t.name) RETURNING id");
 
-/* Bases: forms as an array (jsonb_to_recordset makes it text[]). */
+/*
+ * Bases: forms as an array (jsonb_to_recordset makes it text[]).  A base new
+ * to the database waits for the authority's accreditation; the authority's
+ * decisions on a base already there (accredited, a suspension, forms once it
+ * set them: forms_decided) are never changed by the file (schema 018).
+ */
 DB_STMT(import_bases_upsert,
     "WITH src AS (SELECT * FROM jsonb_to_recordset($1::jsonb)"
     "  AS s (code text, name text, region text, kind text, forms text[])),"
-    " up AS (INSERT INTO bases AS b (code, name, region, kind, forms, active)"
-    "  SELECT code, name, region, kind, forms, true FROM src"
+    " up AS (INSERT INTO bases AS b (code, name, region, kind, forms, active, accredited)"
+    "  SELECT code, name, region, kind, forms, true, false FROM src"
     "  ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, region = EXCLUDED.region,"
-    "   kind = EXCLUDED.kind, forms = EXCLUDED.forms, active = true"
+    "   kind = EXCLUDED.kind,"
+    "   forms = CASE WHEN b.forms_decided THEN b.forms ELSE EXCLUDED.forms END,"
+    "   active = true"
     "  WHERE (b.name, b.region, b.kind, b.forms, b.active) IS DISTINCT FROM"
-    "   (EXCLUDED.name, EXCLUDED.region, EXCLUDED.kind, EXCLUDED.forms, true)"
+    "   (EXCLUDED.name, EXCLUDED.region, EXCLUDED.kind,"
+    "    CASE WHEN b.forms_decided THEN b.forms ELSE EXCLUDED.forms END, true)"
     "  RETURNING (xmax = 0) AS inserted)"
     " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)"
     " FROM up");

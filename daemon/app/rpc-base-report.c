@@ -57,7 +57,8 @@ struct report_class {
 	char		 year[8];
 	char		 credit_hours[32];
 	bool		 end_future;
-	bool		 base_active;
+	bool		 base_active;	/* listed in the bases file and not suspended */
+	bool		 base_accredited;	/* by the authority (schema 018) */
 };
 
 static void
@@ -93,7 +94,8 @@ report_class_lock(struct rpc_call *call, const char *id, const char *base,
 {
 	DB_STMT(report_class_stmt,
 	    "SELECT c.state, c.version, c.form_code, lf.definition->>'name', c.year,"
-	    " lf.definition->>'credit_hours', c.end_date > current_date, b.active"
+	    " lf.definition->>'credit_hours', c.end_date > current_date,"
+	    " b.active AND b.suspended_at IS NULL, b.accredited"
 	    " FROM base_classes c JOIN bases b ON b.code = c.base_code"
 	    " JOIN learning_forms lf ON lf.id = c.form_id"
 	    " WHERE c.id = $1 AND c.base_code = $2 AND c.state <> 'deleted' FOR UPDATE OF c");
@@ -117,6 +119,7 @@ report_class_lock(struct rpc_call *call, const char *id, const char *base,
 	snprintf(c->credit_hours, sizeof c->credit_hours, "%s", PQgetvalue(res, 0, 5));
 	c->end_future = strcmp(PQgetvalue(res, 0, 6), "t") == 0;
 	c->base_active = strcmp(PQgetvalue(res, 0, 7), "t") == 0;
+	c->base_accredited = strcmp(PQgetvalue(res, 0, 8), "t") == 0;
 	PQclear(res);
 	return 0;
 }
@@ -294,6 +297,8 @@ report_check(struct rpc_call *call, const struct report_class *c, const char *ba
 		return rpc_fail_internal(call, db_error_text(call->db));
 	if (!c->base_active)
 		rpc_problem(call, "report_base_inactive", NULL, NULL);
+	if (!c->base_accredited)
+		rpc_problem(call, "report_base_unaccredited", NULL, NULL);
 	if (!bases_form_allowed(forms, c->form_code))
 		rpc_problem_format(call, "report_form_not_allowed", "form", NULL, c->form_name);
 	json_decref(forms);

@@ -11,7 +11,9 @@
  * administrator reads the own unit only: every statement carries the
  * session's unit, so a person of another unit is "not found", the same
  * reply as for an id that does not exist.  Hours are decimal text
- * ("12.5"), as in declaration.*.
+ * ("12.5"), as in declaration.*.  The unit's report and its CSV are heavy
+ * reads that may come from a replica (.replica, rpc.h); a person's own
+ * years never do: they show what the person just submitted.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -563,10 +565,10 @@ const struct rpc_method rpc_completion_methods[] = {
 	    .db = RPC_DB },
 	{ "completion.report", report_params, ROLE_UNIT_ADMIN, false,
 	    completion_report_method, .db = RPC_DB_UNIT_ADMIN,
-	    .page = { COMPLETION_LIMIT_DEFAULT, RPC_CURSOR_ORDER } },
+	    .page = { COMPLETION_LIMIT_DEFAULT, RPC_CURSOR_ORDER }, .replica = true },
 	{ "completion.report_csv", report_csv_params, ROLE_UNIT_ADMIN, false,
 	    completion_report_csv, .db = RPC_DB_UNIT_ADMIN,
-	    .page = { COMPLETION_CSV_ROWS, RPC_CURSOR_ORDER } },
+	    .page = { COMPLETION_CSV_ROWS, RPC_CURSOR_ORDER }, .replica = true },
 	{ "completion.person", person_params, ROLE_UNIT_ADMIN, false,
 	    completion_person_method, .db = RPC_DB_UNIT_ADMIN },
 	{ NULL, NULL, 0, false, NULL },

@@ -17,7 +17,9 @@
  * or one city), and a city, unit or department outside it is -32004
  * not_found, the same reply as for one that does not exist.  The
  * dispatcher has checked the account is still an active authority of that
- * scope (RPC_DB_AUTHORITY) before a handler runs.
+ * scope (RPC_DB_AUTHORITY) before a handler runs.  They are heavy reads,
+ * as completion.report is: from a replica when one is fresh enough
+ * (.replica, rpc.h), the reply saying so.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -957,11 +959,13 @@ static const struct rpc_param trend_params[] = {
 
 const struct rpc_method rpc_stats_methods[] = {
 	{ "stats.completion", completion_params, ROLE_AUTHORITY, false, stats_completion,
-	    .db = RPC_DB_AUTHORITY, .page = { STATS_LIMIT_DEFAULT, RPC_CURSOR_ORDER } },
+	    .db = RPC_DB_AUTHORITY, .page = { STATS_LIMIT_DEFAULT, RPC_CURSOR_ORDER },
+	    .replica = true },
 	{ "stats.csv", csv_params, ROLE_AUTHORITY, false, stats_csv,
-	    .db = RPC_DB_AUTHORITY, .page = { STATS_CSV_ROWS, RPC_CURSOR_ORDER } },
+	    .db = RPC_DB_AUTHORITY, .page = { STATS_CSV_ROWS, RPC_CURSOR_ORDER },
+	    .replica = true },
 	{ "stats.trend", trend_params, ROLE_AUTHORITY, false, stats_trend,
-	    .db = RPC_DB_AUTHORITY },
+	    .db = RPC_DB_AUTHORITY, .replica = true },
 	{ "requirements.list", NULL, ROLE_AUTHORITY, false, stats_requirements,
 	    .db = RPC_DB_AUTHORITY },
 	{ NULL, NULL, 0, false, NULL },

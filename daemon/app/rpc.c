@@ -60,6 +60,8 @@ static const struct rpc_method *const rpc_groups[] = {
 	rpc_bases_methods,
 	rpc_roster_methods,
 	rpc_stats_methods,
+	rpc_audit_methods,
+	rpc_authority_bases_methods,
 	NULL,
 };
 
@@ -322,6 +324,54 @@ rpc_authority_check(struct rpc_call *call)
 	    s->scope_region, NULL));
 }
 
+bool
+rpc_read_switch(struct db_conn **db, const struct config *cfg)
+{
+	if (!db_replica_configured())
+		return true;
+	if (forms_current(*db, cfg) == NULL)
+		return false;
+	*db = db_acquire_read(*db, RPC_DB_WAIT_MS, cfg->db_replica_max_lag_ms);
+	return *db != NULL;
+}
+
+/*
+ * A heavy read (method->replica), its access checked on the primary (so a
+ * disabled administrator is refused at once, not a replica's lag later):
+ * call->db becomes the replica's when it is fresh enough.  Returns 0, or
+ * -1 after rpc_fail.
+ */
+static int
+rpc_provide_replica(struct rpc_call *call)
+{
+	if (rpc_read_switch(&call->db, call->cfg))
+		return 0;
+	if (call->db == NULL)
+		return rpc_fail(call, RPC_UNAVAILABLE, "database_unavailable", NULL, NULL);
+	return rpc_fail_internal(call, "learning forms could not be synchronised");
+}
+
+/*
+ * A heavy read's reply says where it was read and how stale it may be
+ * (docs/protocol.md "Reads from a replica"): "source" "primary" or
+ * "replica", "as_of" (every change saved before it is in the reply) and
+ * "stale_ms_max".  The log's line of the request names a replica.
+ */
+static void
+rpc_state_freshness(struct rpc_call *call)
+{
+	char as_of[32];
+	long long stale;
+
+	if (!call->method->replica || !json_is_object(call->result) || call->db == NULL)
+		return;
+	db_read_freshness(call->db, as_of, &stale);
+	json_object_set_new(call->result, "source",
+	    json_string(db_from_replica(call->db) ? "replica" : "primary"));
+	json_object_set_new(call->result, "as_of", json_string(as_of));
+	json_object_set_new(call->result, "stale_ms_max", json_integer(stale));
+}
+
 /* Provide the database access call->method declares (enum rpc_access). */
 static int
 rpc_provide(struct rpc_call *call)
@@ -342,13 +392,13 @@ rpc_provide(struct rpc_call *call)
 	}
 	if (rpc_db(call) == NULL)
 		return -1;
-	if (call->method->db == RPC_DB_UNIT_ADMIN && admin)
-		return rpc_admin_check(call);
-	if (call->method->db == RPC_DB_BASE_ADMIN)
-		return rpc_base_admin_check(call);
-	if (call->method->db == RPC_DB_AUTHORITY)
-		return rpc_authority_check(call);
-	return 0;
+	if (call->method->db == RPC_DB_UNIT_ADMIN && admin && rpc_admin_check(call) != 0)
+		return -1;
+	if (call->method->db == RPC_DB_BASE_ADMIN && rpc_base_admin_check(call) != 0)
+		return -1;
+	if (call->method->db == RPC_DB_AUTHORITY && rpc_authority_check(call) != 0)
+		return -1;
+	return call->method->replica ? rpc_provide_replica(call) : 0;
 }
 
 /* rpc_unit_row and rpc_base_row: st with $1 the parameter, $2 scope (the unit or base). */
@@ -485,6 +535,11 @@ rpc_cursor_plausible(enum rpc_cursor kind, char *const *key, size_t n)
 		return n == 2 && strlen(key[0]) <= 200 && rpc_id_text(key[1]);
 	case RPC_CURSOR_ORDER:
 		return n == 5 && rpc_id_text(key[4]);
+	case RPC_CURSOR_KIND_TIME:
+		return n == 3 && rpc_timestamp_plausible(key[0]) && key[1][0] != '\0' &&
+		    strlen(key[1]) <= 32 &&
+		    strspn(key[1], "abcdefghijklmnopqrstuvwxyz_") == strlen(key[1]) &&
+		    rpc_id_text(key[2]);
 	}
 	return false;
 }
@@ -553,21 +608,28 @@ rpc_page_rows(const struct rpc_call *call, const PGresult *res)
 }
 
 json_t *
-rpc_page_next(const struct rpc_call *call, const PGresult *res, int key_col, int id_col)
+rpc_page_next_columns(const struct rpc_call *call, const PGresult *res, const int *cols,
+    size_t n)
 {
 	int last = (int)call->page.limit - 1;
-	const char *keys[2];
+	const char *keys[RPC_CURSOR_KEYS];
 	char *cursor;
 	json_t *next;
 
-	if (PQntuples(res) <= call->page.limit)
+	if (PQntuples(res) <= call->page.limit || n > RPC_CURSOR_KEYS)
 		return json_null();
-	keys[0] = PQgetvalue(res, last, key_col);
-	keys[1] = PQgetvalue(res, last, id_col);
-	cursor = rpc_cursor_encode(keys, 2);
+	for (size_t i = 0; i < n; i++)
+		keys[i] = PQgetvalue(res, last, cols[i]);
+	cursor = rpc_cursor_encode(keys, n);
 	next = json_string(cursor);
 	free(cursor);
 	return next;
+}
+
+json_t *
+rpc_page_next(const struct rpc_call *call, const PGresult *res, int key_col, int id_col)
+{
+	return rpc_page_next_columns(call, res, (const int[]){ key_col, id_col }, 2);
 }
 
 int
@@ -934,7 +996,9 @@ rpc_run(struct rpc_call *call)
 {
 	int rc = rpc_provide(call);
 
-	return rc == 0 ? call->method->handler(call) : rc;
+	if (rc == 0 && (rc = call->method->handler(call)) == 0)
+		rpc_state_freshness(call);
+	return rc;
 }
 
 /* Whether call failed because the database was away (or read-only) under it. */
@@ -1032,6 +1096,7 @@ rpc_handle_line(struct session *s, const char *line, size_t len)
 	struct timespec t0;
 	json_t *method;
 	char *out, origin[DB_ORIGIN_MAX];
+	bool replica;
 	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -1041,6 +1106,7 @@ rpc_handle_line(struct session *s, const char *line, size_t len)
 	rc = rpc_check_line(s, line, len, &req, &call);
 	if (rc == 0)
 		rc = rpc_run_retrying(&call);
+	replica = db_from_replica(call.db);
 	if (call.db != NULL) {
 		db_rollback(call.db);	/* a handler that forgot to finish */
 		db_release(call.db);
@@ -1052,15 +1118,16 @@ rpc_handle_line(struct session *s, const char *line, size_t len)
 	double ms = rpc_elapsed_ms(&t0);
 	int slow = call.cfg->log_slow_request;	/* 0: never warn */
 	if (slow > 0 && ms >= slow)
-		log_warning("session %lu: slow request: %s took %.1f ms", s->serial,
-		    json_string_value(method), ms);
+		log_warning("session %lu: slow request: %s took %.1f ms%s", s->serial,
+		    json_string_value(method), ms, replica ? " from the replica" : "");
 	else if (log_enabled(LOG_LEVEL_INFO))
-		log_info("session %lu: %s role=%s unit=%s account=%lld %s%s %.2f ms",
+		log_info("session %lu: %s role=%s unit=%s account=%lld %s%s%s %.2f ms",
 		    s->serial, json_string_value(method), auth_role_name(s->role),
 		    s->base_code ? s->base_code : s->scope_region[0] != '\0' ? s->scope_region :
 		    s->unit_code ? s->unit_code : "-",
 		    (long long)s->account_id, rc == 0 ? "ok" : "error ",
-		    rc == 0 ? "" : (call.error_reason ? call.error_reason : "?"), ms);
+		    rc == 0 ? "" : (call.error_reason ? call.error_reason : "?"),
+		    replica ? " from the replica" : "", ms);
 	stats_request(ms, rc == 0, slow > 0 && ms >= slow);
 reply:
 	out = rpc_reply(&req, &call, rc);

@@ -78,6 +78,9 @@ enum rpc_cursor {
 	RPC_CURSOR_NAME,	/* [a name of at most 200 bytes, an id] */
 	RPC_CURSOR_ORDER,	/* [sort, "asc"|"desc", key, name, id]; the handler
 				 * checks that the order is the one asked for */
+	RPC_CURSOR_KIND_TIME,	/* [a timestamptz, a kind (a word of a-z and _),
+				 * an id]: rows of several tables in one order
+				 * (audit.search); the handler checks the kind */
 };
 
 #define RPC_CURSOR_KEYS	5	/* strings of the longest cursor */
@@ -135,6 +138,14 @@ struct rpc_method {
 	enum rpc_access		 db;		/* provided before the handler runs */
 	struct rpc_paging	 page;		/* a paged method's defaults */
 	const void		*data;		/* the handler's own (a decide_kind) */
+	bool			 replica;	/* a heavy read that may be stale within
+						 * database.replica_max_lag_ms: once db's
+						 * checks have run on the primary, call->db
+						 * is the replica's when it is fresh enough
+						 * (db_acquire_read), and the reply (an
+						 * object) says "source", "as_of" and
+						 * "stale_ms_max" (docs/protocol.md); never
+						 * for what a person wrote and reads back */
 };
 
 struct rpc_call {
@@ -295,6 +306,18 @@ PGresult *rpc_unit_row(struct rpc_call *call, struct db_stmt *st, const char *pa
 PGresult *rpc_base_row(struct rpc_call *call, struct db_stmt *st, const char *param,
 	    const char *label, char id[24]);
 
+/*
+ * For a heavy read (a method's .replica, `ssh host report`): *db, the
+ * caller's connection to the primary on which access was checked, is
+ * replaced by one to the replica when that is fresh enough
+ * (db_acquire_read, database.replica_max_lag_ms of cfg; *db released), or
+ * left.  What a read may need written first, the learning forms of cfg
+ * (forms_current), is written on the primary before: a replica refuses
+ * writes.  False when that failed (logged; *db left), or when no
+ * connection could be had at all (*db NULL: database unavailable).
+ */
+bool	rpc_read_switch(struct db_conn **db, const struct config *cfg);
+
 /* Parameter accessors (after the dispatcher's checks). */
 const char *rpc_param_string(struct rpc_call *call, const char *name);	/* NULL if absent */
 const char *rpc_param_text(struct rpc_call *call, const char *name);	/* NULL if absent or "" */
@@ -311,6 +334,10 @@ char	*rpc_cursor_encode(const char *const *keys, size_t n);
  */
 json_t	*rpc_page_next(const struct rpc_call *call, const PGresult *res, int key_col,
 	    int id_col);
+
+/* The same with the sort key in n columns cols (at most RPC_CURSOR_KEYS). */
+json_t	*rpc_page_next_columns(const struct rpc_call *call, const PGresult *res,
+	    const int *cols, size_t n);
 
 /* The rows of a page to show: n, but at most the limit. */
 int	rpc_page_rows(const struct rpc_call *call, const PGresult *res);
@@ -365,5 +392,7 @@ extern const struct rpc_method rpc_base_report_methods[]; /* rpc-base-report.c: 
 extern const struct rpc_method rpc_bases_methods[];	/* rpc-bases.c: a base's classes */
 extern const struct rpc_method rpc_roster_methods[];	/* roster.c: a class's roster */
 extern const struct rpc_method rpc_stats_methods[];	/* rpc-stats.c: the authority's statistics */
+extern const struct rpc_method rpc_audit_methods[];	/* rpc-audit.c: the authority's audit search */
+extern const struct rpc_method rpc_authority_bases_methods[]; /* rpc-authority-bases.c: bases */
 
 #endif

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <libconfig.h>
+#include <libpq-fe.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -121,6 +122,8 @@ static bool config_parse_public_key(const char *value, struct config *cfg, char 
     size_t size);
 static bool config_parse_base_review(const char *value, struct config *cfg, char *why,
     size_t size);
+static bool config_parse_conninfo(const char *value, struct config *cfg, char *why,
+    size_t size);
 static bool config_parse_verify_host(const char *value, struct config *cfg, char *why,
     size_t size);
 
@@ -137,6 +140,11 @@ static const struct config_key config_keys[] = {
 	KEY_INT("database.statement_timeout", db_statement_timeout, 5000,
 	    0, 3600000, RESTART),
 	KEY_STRING("database.listen_conninfo", db_listen_conninfo, "", true, RESTART),
+	{ .path = "database.replica_conninfo", .type = CONFIG_KEY_STRING,
+	  .offset = offsetof(struct config, db_replica_conninfo), .def_string = "",
+	  .empty_ok = true, .parse = config_parse_conninfo, .reload = RESTART },
+	KEY_INT("database.replica_pool_size", db_replica_pool_size, 4, 1, 1000, RESTART),
+	KEY_INT("database.replica_max_lag_ms", db_replica_max_lag_ms, 5000, 100, 3600000, RELOAD),
 
 	KEY_ENUM("log.level", log_level, LOG_LEVEL_INFO, config_log_levels, RELOAD),
 	KEY_BOOL("log.syslog", log_syslog, false, RELOAD),
@@ -851,6 +859,29 @@ config_parse_base_review(const char *value, struct config *cfg, char *why, size_
 		}
 	}
 	snprintf(why, size, "must be \"unit\", \"authority\" or \"none\"");
+	return false;
+}
+
+/* A libpq connection string (key=value or a URI) that libpq can read, or "". */
+static bool
+config_parse_conninfo(const char *value, struct config *cfg, char *why, size_t size)
+{
+	PQconninfoOption *opts;
+	char *err = NULL;
+
+	(void)cfg;
+	if (*value == '\0')
+		return true;
+	if ((opts = PQconninfoParse(value, &err)) != NULL) {
+		PQconninfoFree(opts);
+		return true;
+	}
+	snprintf(why, size, "is not a libpq connection string: %s",
+	    err != NULL ? err : "out of memory");
+	/* libpq's message ends in a newline. */
+	if (strlen(why) > 0 && why[strlen(why) - 1] == '\n')
+		why[strlen(why) - 1] = '\0';
+	PQfreemem(err);
 	return false;
 }
 

@@ -135,6 +135,9 @@ struct config {
 	int	 db_pool_size;		/* connections, 8 */
 	int	 db_statement_timeout;	/* ms, 5000 */
 	char	*db_listen_conninfo;	/* for LISTEN (notify.c); "" = db_conninfo */
+	char	*db_replica_conninfo;	/* heavy reads (db_acquire_read); "" = none */
+	int	 db_replica_pool_size;	/* connections, 4 */
+	int	 db_replica_max_lag_ms;	/* ms, 5000: staler reads go to the primary */
 	char	*schema_dir;		/* numbered migrations */
 
 	/* log */

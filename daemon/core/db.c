@@ -39,30 +39,53 @@
 
 #define DB_MAX_STMTS	512
 
+struct db_pool;
+
 struct db_conn {
 	PGconn		*pg;
 	bool		 in_use;
-	bool		 pooled;
+	struct db_pool	*pool;		/* NULL: outside any pool (db_connect_single) */
 	unsigned char	 prepared[DB_MAX_STMTS];	/* by stmt slot */
 	char		 origin[DB_ORIGIN_MAX];	/* jxjy.origin as last set here */
 	bool		 drop;		/* read-only server: close at release, reconnect */
 	char		 sqlstate[6];
 	char		 errtext[512];
+	/* A replica's (db_acquire_read), CLOCK_MONOTONIC; zero while not known. */
+	struct timespec	 checked;	/* its last check */
+	struct timespec	 fresh;		/* it had replayed every commit the primary had
+					 * made by then */
+	long long	 read_stale_ms;	/* how far behind it was when handed out */
 };
 
-static struct {
+/*
+ * A bounded pool of connections to one server (through one conninfo): the
+ * primary's, and the replica's when database.replica_conninfo is set.
+ */
+struct db_pool {
+	const char	*what;		/* "primary" or "replica", for logs */
+	bool		 wait_out;	/* a connect during a backoff waits it out (the
+					 * primary's); else it fails at once (the replica's:
+					 * the primary serves meanwhile) */
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 freed;
 	struct db_conn	*conns;
-	int		 size;
+	int		 size;		/* 0: no such pool */
 	int		 busy;
 	char		*conninfo;
 	int		 statement_timeout;
 	int		 backoff_ms;	/* after a failed connect: 0, else 100 ms doubling to DB_BACKOFF_MAX_MS */
 	struct timespec	 next_connect;	/* CLOCK_MONOTONIC: no new connection before */
-} pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .freed = PTHREAD_COND_INITIALIZER };
+};
+
+static struct db_pool pool = { .what = "primary", .wait_out = true,
+    .lock = PTHREAD_MUTEX_INITIALIZER, .freed = PTHREAD_COND_INITIALIZER };
+static struct db_pool replica = { .what = "replica", .wait_out = false,
+    .lock = PTHREAD_MUTEX_INITIALIZER, .freed = PTHREAD_COND_INITIALIZER };
 
 static atomic_int next_slot = 1;
+
+/* A replica's connect_timeout (seconds) unless its conninfo says otherwise. */
+#define DB_REPLICA_CONNECT_TIMEOUT	"2"
 
 /* The longest wait between two attempts to open a pooled connection. */
 #define DB_BACKOFF_MAX_MS	2000
@@ -121,32 +144,53 @@ db_year_now(void)
 	return tm.tm_year + 1900;
 }
 
+static void
+db_pool_setup(struct db_pool *p, const char *conninfo, int size, int statement_timeout_ms)
+{
+	p->conns = xcalloc(size, sizeof *p->conns);
+	p->size = size;
+	p->conninfo = xstrdup(conninfo);
+	p->statement_timeout = statement_timeout_ms;
+	for (int i = 0; i < size; i++)
+		p->conns[i].pool = p;
+}
+
 void
 db_pool_init(const char *conninfo, int size, int statement_timeout_ms)
 {
-	pool.conns = xcalloc(size, sizeof *pool.conns);
-	pool.size = size;
-	pool.conninfo = xstrdup(conninfo);
-	pool.statement_timeout = statement_timeout_ms;
-	for (int i = 0; i < size; i++)
-		pool.conns[i].pooled = true;
+	db_pool_setup(&pool, conninfo, size, statement_timeout_ms);
+}
+
+void
+db_replica_init(const char *conninfo, int size)
+{
+	if (conninfo == NULL || conninfo[0] == '\0' || size <= 0)
+		return;
+	db_pool_setup(&replica, conninfo, size, pool.statement_timeout);
+}
+
+static void
+db_pool_teardown(struct db_pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	for (int i = 0; i < p->size; i++) {
+		if (p->conns[i].pg != NULL)
+			PQfinish(p->conns[i].pg);
+		p->conns[i].pg = NULL;
+	}
+	free(p->conns);
+	p->conns = NULL;
+	free(p->conninfo);
+	p->conninfo = NULL;
+	p->size = 0;
+	pthread_mutex_unlock(&p->lock);
 }
 
 void
 db_pool_close(void)
 {
-	pthread_mutex_lock(&pool.lock);
-	for (int i = 0; i < pool.size; i++) {
-		if (pool.conns[i].pg != NULL)
-			PQfinish(pool.conns[i].pg);
-		pool.conns[i].pg = NULL;
-	}
-	free(pool.conns);
-	pool.conns = NULL;
-	free(pool.conninfo);
-	pool.conninfo = NULL;
-	pool.size = 0;
-	pthread_mutex_unlock(&pool.lock);
+	db_pool_teardown(&replica);
+	db_pool_teardown(&pool);
 }
 
 static PGresult *db_check(struct db_conn *c, PGresult *r, const char *what);
@@ -187,10 +231,23 @@ db_open(struct db_conn *c, const char *conninfo, int statement_timeout)
 {
 	char opts[64];
 
-	c->pg = PQconnectdb(conninfo);
+	if (c->pool == &replica) {
+		/*
+		 * A replica out of reach must not hold a request up for long: the
+		 * primary serves it meanwhile.  A connect_timeout of conninfo's own
+		 * comes later, so it wins.
+		 */
+		static const char *const keys[] = { "connect_timeout", "dbname", NULL };
+		const char *values[] = { DB_REPLICA_CONNECT_TIMEOUT, conninfo, NULL };
+
+		c->pg = PQconnectdbParams(keys, values, 1);
+	} else {
+		c->pg = PQconnectdb(conninfo);
+	}
 	if (PQstatus(c->pg) != CONNECTION_OK) {
 		db_set_error(c, "08006", PQerrorMessage(c->pg));
-		log_error("database: cannot connect: %s", c->errtext);
+		log_error("database: cannot connect%s: %s", c->pool == &replica ? " to the replica" :
+		    "", c->errtext);
 		PQfinish(c->pg);
 		c->pg = NULL;
 		return false;
@@ -234,51 +291,84 @@ db_gone(struct db_conn *c)
 	return rc != 0;
 }
 
+/* Whether t (CLOCK_MONOTONIC) has come. */
+static bool
+db_time_reached(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > t->tv_sec || (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+}
+
+/* Milliseconds from a to b (CLOCK_MONOTONIC). */
+static long long
+db_ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (long long)(b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
+/*
+ * A connection to p's server failed: no new one before the backoff,
+ * which doubles from 100 ms to DB_BACKOFF_MAX_MS.  Called with p->lock.
+ */
+static void
+db_pool_backoff(struct db_pool *p)
+{
+	p->backoff_ms = p->backoff_ms == 0 ? 100 :
+	    p->backoff_ms * 2 > DB_BACKOFF_MAX_MS ? DB_BACKOFF_MAX_MS : p->backoff_ms * 2;
+	clock_gettime(CLOCK_MONOTONIC, &p->next_connect);
+	p->next_connect.tv_sec += p->backoff_ms / 1000;
+	p->next_connect.tv_nsec += (long)(p->backoff_ms % 1000) * 1000000;
+	if (p->next_connect.tv_nsec >= 1000000000) {
+		p->next_connect.tv_sec++;
+		p->next_connect.tv_nsec -= 1000000000;
+	}
+}
+
 /*
  * Open a pooled connection, but not sooner than the backoff after the
  * last failed attempt allows: while the database is away (a failover
  * takes seconds) the requests of every session would otherwise each
- * knock at once.  Waits at most DB_BACKOFF_MAX_MS; the wait doubles from
- * 100 ms with each failure and is forgotten at the first success.
+ * knock at once.  The primary's pool waits at most DB_BACKOFF_MAX_MS; the
+ * replica's fails at once (its reader falls back to the primary).  The
+ * wait doubles from 100 ms with each failure and is forgotten at the
+ * first success.
  */
 static bool
 db_open_pooled(struct db_conn *c)
 {
+	struct db_pool *p = c->pool;
 	struct timespec now, until;
 	long long wait_ns;
 	bool ok;
 
-	pthread_mutex_lock(&pool.lock);
-	until = pool.next_connect;
-	pthread_mutex_unlock(&pool.lock);
+	pthread_mutex_lock(&p->lock);
+	until = p->next_connect;
+	pthread_mutex_unlock(&p->lock);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	wait_ns = (long long)(until.tv_sec - now.tv_sec) * 1000000000LL +
 	    (until.tv_nsec - now.tv_nsec);
+	if (wait_ns > 0 && !p->wait_out) {
+		db_set_error(c, "08006", "resting after a failure");
+		return false;
+	}
 	if (wait_ns > 0) {
 		struct timespec d = { wait_ns / 1000000000LL, wait_ns % 1000000000LL };
 
 		while (nanosleep(&d, &d) != 0 && errno == EINTR)
 			;
 	}
-	ok = db_open(c, pool.conninfo, pool.statement_timeout);
-	pthread_mutex_lock(&pool.lock);
+	ok = db_open(c, p->conninfo, p->statement_timeout);
+	pthread_mutex_lock(&p->lock);
 	if (ok) {
-		if (pool.backoff_ms > 0)
-			log_warning("database: connected again");
-		pool.backoff_ms = 0;
+		if (p->backoff_ms > 0)
+			log_warning("database: connected again (%s)", p->what);
+		p->backoff_ms = 0;
 	} else {
-		pool.backoff_ms = pool.backoff_ms == 0 ? 100 :
-		    pool.backoff_ms * 2 > DB_BACKOFF_MAX_MS ? DB_BACKOFF_MAX_MS :
-		    pool.backoff_ms * 2;
-		clock_gettime(CLOCK_MONOTONIC, &pool.next_connect);
-		pool.next_connect.tv_sec += pool.backoff_ms / 1000;
-		pool.next_connect.tv_nsec += (long)(pool.backoff_ms % 1000) * 1000000;
-		if (pool.next_connect.tv_nsec >= 1000000000) {
-			pool.next_connect.tv_sec++;
-			pool.next_connect.tv_nsec -= 1000000000;
-		}
+		db_pool_backoff(p);
 	}
-	pthread_mutex_unlock(&pool.lock);
+	pthread_mutex_unlock(&p->lock);
 	return ok;
 }
 
@@ -291,7 +381,7 @@ db_open_pooled(struct db_conn *c)
 static bool
 db_renew(struct db_conn *c)
 {
-	if (!c->pooled || !db_gone(c))
+	if (c->pool == NULL || !db_gone(c))
 		return true;
 	if (c->pg != NULL) {
 		log_warning("database: a pooled connection was closed by the server "
@@ -311,7 +401,7 @@ db_renew(struct db_conn *c)
 static bool
 db_retry(struct db_conn *c, bool was_idle)
 {
-	if (!c->pooled || !was_idle || c->pg == NULL || PQstatus(c->pg) == CONNECTION_OK)
+	if (c->pool == NULL || !was_idle || c->pg == NULL || PQstatus(c->pg) == CONNECTION_OK)
 		return false;
 	log_warning("database: the connection broke (restarted?); trying once more "
 	    "on a new one");
@@ -322,13 +412,19 @@ db_retry(struct db_conn *c, bool was_idle)
 static bool
 db_idle(struct db_conn *c)
 {
-	return c->pooled && c->pg != NULL && PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+	return c->pool != NULL && c->pg != NULL && PQtransactionStatus(c->pg) == PQTRANS_IDLE;
 }
 
-struct db_conn *
-db_acquire(int wait_ms)
+/*
+ * Take a free slot of p, waiting at most wait_ms for one, preferring an
+ * open connection, and of those the one that has this thread's origin
+ * already (the one this session used last, while it is free):
+ * db_apply_origin then saves a round trip.  NULL when none came free.
+ */
+static struct db_conn *
+db_pool_take(struct db_pool *p, int wait_ms)
 {
-	struct timespec deadline, start;
+	struct timespec deadline;
 	struct db_conn *c = NULL;
 	int i;
 
@@ -340,38 +436,45 @@ db_acquire(int wait_ms)
 		deadline.tv_nsec -= 1000000000;
 	}
 
-	pthread_mutex_lock(&pool.lock);
-	while (pool.busy == pool.size) {
-		if (pthread_cond_timedwait(&pool.freed, &pool.lock, &deadline) == ETIMEDOUT &&
-		    pool.busy == pool.size) {
-			pthread_mutex_unlock(&pool.lock);
-			log_warning("database: no pooled connection free after %d ms", wait_ms);
+	pthread_mutex_lock(&p->lock);
+	while (p->busy == p->size) {
+		if (pthread_cond_timedwait(&p->freed, &p->lock, &deadline) == ETIMEDOUT &&
+		    p->busy == p->size) {
+			pthread_mutex_unlock(&p->lock);
+			if (wait_ms > 0)
+				log_warning("database: no pooled connection (%s) free after %d ms",
+				    p->what, wait_ms);
 			return NULL;
 		}
 	}
-	/*
-	 * Prefer a connection that is already open, and of those the one that
-	 * has this thread's origin already (the one this session used last,
-	 * while it is free): db_apply_origin then saves a round trip.
-	 */
-	for (i = 0; i < pool.size; i++) {
-		if (!pool.conns[i].in_use && pool.conns[i].pg != NULL) {
+	for (i = 0; i < p->size; i++) {
+		if (!p->conns[i].in_use && p->conns[i].pg != NULL) {
 			if (c == NULL)
-				c = &pool.conns[i];
-			if (strcmp(pool.conns[i].origin, thread_origin) == 0) {
-				c = &pool.conns[i];
+				c = &p->conns[i];
+			if (strcmp(p->conns[i].origin, thread_origin) == 0) {
+				c = &p->conns[i];
 				break;
 			}
 		}
 	}
-	for (i = 0; c == NULL && i < pool.size; i++) {
-		if (!pool.conns[i].in_use)
-			c = &pool.conns[i];
+	for (i = 0; c == NULL && i < p->size; i++) {
+		if (!p->conns[i].in_use)
+			c = &p->conns[i];
 	}
 	c->in_use = true;
-	pool.busy++;
-	pthread_mutex_unlock(&pool.lock);
+	p->busy++;
+	pthread_mutex_unlock(&p->lock);
+	return c;
+}
 
+struct db_conn *
+db_acquire(int wait_ms)
+{
+	struct timespec start;
+	struct db_conn *c;
+
+	if ((c = db_pool_take(&pool, wait_ms)) == NULL)
+		return NULL;
 	/*
 	 * Connecting happens outside the lock: it may take a while.  While the
 	 * database is away (a failover takes seconds) keep trying, backing off
@@ -383,8 +486,7 @@ db_acquire(int wait_ms)
 		struct timespec now;
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >=
-		    wait_ms) {
+		if (db_ms_between(&start, &now) >= wait_ms) {
 			db_release(c);
 			return NULL;
 		}
@@ -397,14 +499,21 @@ db_acquire(int wait_ms)
 void
 db_release(struct db_conn *c)
 {
+	struct db_pool *p;
+	bool rest;
+
 	if (c == NULL)
 		return;
+	p = c->pool;
+	/* A replica that failed under a statement (not a connect, which backs off itself). */
+	rest = p == &replica && c->pg != NULL && c->sqlstate[0] != '\0' && db_unavailable(c);
 	if (c->pg != NULL) {
 		/*
 		 * Never hand on a connection inside a transaction, broken, or to a
 		 * server that refused a write as read-only (a standby, a demoted
-		 * primary): the next one is opened through the same conninfo,
-		 * which a balancer routes to the primary of now.
+		 * primary) or is a replica no more (promoted): the next one is
+		 * opened through the same conninfo, which a balancer routes to the
+		 * primary (or a replica) of now.
 		 */
 		if (PQstatus(c->pg) != CONNECTION_OK || c->drop) {
 			PQfinish(c->pg);
@@ -418,21 +527,29 @@ db_release(struct db_conn *c)
 			}
 		}
 	}
-	pthread_mutex_lock(&pool.lock);
+	if (c->pg == NULL)
+		c->checked = c->fresh = (struct timespec){ 0, 0 };
+	pthread_mutex_lock(&p->lock);
 	if (c->drop) {
-		/* The others idle here were opened to the same read-only server. */
-		for (int i = 0; i < pool.size; i++) {
-			if (!pool.conns[i].in_use && pool.conns[i].pg != NULL) {
-				PQfinish(pool.conns[i].pg);
-				pool.conns[i].pg = NULL;
+		/* The others idle here were opened to the same server. */
+		for (int i = 0; i < p->size; i++) {
+			if (!p->conns[i].in_use && p->conns[i].pg != NULL) {
+				PQfinish(p->conns[i].pg);
+				p->conns[i].pg = NULL;
+				p->conns[i].checked = p->conns[i].fresh = (struct timespec){ 0, 0 };
 			}
 		}
 		c->drop = false;
 	}
+	if (rest) {
+		log_warning("database: the replica failed (%s); reads go to the primary for a "
+		    "while", c->sqlstate);
+		db_pool_backoff(p);
+	}
 	c->in_use = false;
-	pool.busy--;
-	pthread_cond_signal(&pool.freed);
-	pthread_mutex_unlock(&pool.lock);
+	p->busy--;
+	pthread_cond_signal(&p->freed);
+	pthread_mutex_unlock(&p->lock);
 }
 
 /* Keep the result when it succeeded; otherwise record the error and clear it. */
@@ -595,7 +712,7 @@ db_exec_simple(struct db_conn *c, const char *sql)
 		return NULL;
 	idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
 	r = db_check(c, PQexec(c->pg, sql), sql);
-	if (r == NULL && db_repeatable(sql) && db_retry(c, idle && c->pooled))
+	if (r == NULL && db_repeatable(sql) && db_retry(c, idle && c->pool != NULL))
 		r = db_check(c, PQexec(c->pg, sql), sql);
 	db_note_sent(c, sql, idle, r);
 	return r;
@@ -636,7 +753,8 @@ db_unavailable(struct db_conn *c)
 {
 	return c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK ||
 	    strncmp(c->sqlstate, "08", 2) == 0 || strncmp(c->sqlstate, "57P", 3) == 0 ||
-	    db_read_only(c);
+	    db_read_only(c) || (c->pool == &replica && (strcmp(c->sqlstate, "40001") == 0 ||
+	    strcmp(c->sqlstate, "40P01") == 0));
 }
 
 bool
@@ -698,4 +816,233 @@ db_disconnect_single(struct db_conn *c)
 	if (c->pg != NULL)
 		PQfinish(c->pg);
 	free(c);
+}
+
+/* ---- reads from a replica ------------------------------------------------------------ */
+
+/*
+ * How fresh a replica is, measured in the primary's WAL (docs/design.md
+ * "Reads from a replica").  At most every DB_REPLICA_CHECK_MS a request
+ * that may read from the replica samples the primary's WAL insert position
+ * L at time T: every transaction committed before T has its commit record
+ * before L.  A replica whose replay position has reached L has replayed
+ * all of them, so what it shows is at most now - T old, whichever machine
+ * it is and whatever its clock says.  The samples are kept in a ring; a
+ * replica connection is checked (its replay position, and that it is in
+ * recovery at all) at most every DB_REPLICA_CHECK_MS too, and is fresh as
+ * of the newest sample its replay has reached.  Each connection has its
+ * own: behind a balancer two connections may lead to two standbys.
+ *
+ * Measured against the primary rather than on the replica alone
+ * (now() - pg_last_xact_replay_timestamp(), or "received = replayed"):
+ * that grows on an idle primary without any lag, and a standby whose WAL
+ * stream stalled (a network cut, for up to wal_receiver_timeout) would
+ * believe itself caught up.  The primary's position costs one cheap
+ * statement a second on a connection the request holds anyway.
+ */
+#define DB_REPLICA_CHECK_MS	1000
+#define DB_WAL_SAMPLES		16	/* the ring: 16 s at one a second */
+
+static struct {
+	pthread_mutex_t	 lock;
+	struct {
+		struct timespec	 at;	/* CLOCK_MONOTONIC, taken before L was asked */
+		unsigned long long lsn;
+	} ring[DB_WAL_SAMPLES];
+	int		 n;		/* samples kept */
+	int		 next;		/* where the next goes */
+	bool		 sampling;	/* a thread is asking the primary */
+} wal = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* "16/B374D848" (pg_lsn as text) into *lsn; false when it is not one. */
+static bool
+db_lsn_parse(const char *text, unsigned long long *lsn)
+{
+	unsigned int hi, lo;
+	char end;
+
+	if (sscanf(text, "%X/%X%c", &hi, &lo, &end) != 2)
+		return false;
+	*lsn = (unsigned long long)hi << 32 | lo;
+	return true;
+}
+
+/*
+ * Sample the primary's WAL position on primary when the newest sample is
+ * DB_REPLICA_CHECK_MS old (one thread at a time; the others go on with
+ * the samples there are).  A failure is logged and costs the sample only.
+ */
+static void
+db_wal_sample(struct db_conn *primary)
+{
+	DB_STMT(db_wal_position_stmt, "SELECT pg_current_wal_insert_lsn()::text");
+	struct timespec at, newest;
+	unsigned long long lsn;
+	PGresult *r;
+	bool due;
+
+	clock_gettime(CLOCK_MONOTONIC, &at);
+	pthread_mutex_lock(&wal.lock);
+	newest = wal.ring[(wal.next + DB_WAL_SAMPLES - 1) % DB_WAL_SAMPLES].at;
+	due = !wal.sampling && (wal.n == 0 ||
+	    db_ms_between(&newest, &at) >= DB_REPLICA_CHECK_MS);
+	if (due)
+		wal.sampling = true;
+	pthread_mutex_unlock(&wal.lock);
+	if (!due)
+		return;
+	r = db_exec(primary, &db_wal_position_stmt, 0, NULL);
+	pthread_mutex_lock(&wal.lock);
+	if (r != NULL && PQntuples(r) == 1 && db_lsn_parse(PQgetvalue(r, 0, 0), &lsn)) {
+		log_debug("database: the primary's WAL is at %s", PQgetvalue(r, 0, 0));
+		wal.ring[wal.next].at = at;
+		wal.ring[wal.next].lsn = lsn;
+		wal.next = (wal.next + 1) % DB_WAL_SAMPLES;
+		if (wal.n < DB_WAL_SAMPLES)
+			wal.n++;
+	}
+	wal.sampling = false;
+	pthread_mutex_unlock(&wal.lock);
+	PQclear(r);
+}
+
+/*
+ * Check the replica connection c when its last check is DB_REPLICA_CHECK_MS
+ * old: it must still be in recovery (a promoted one is closed at release,
+ * so the next goes through the balancer to a replica of now), and it is
+ * fresh as of the newest sample its replay position has reached.  Returns
+ * false when c cannot serve (error kept in c, or not a replica).
+ */
+static bool
+db_replica_check(struct db_conn *c)
+{
+	DB_STMT(db_replica_position_stmt,
+	    "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text");
+	struct timespec now;
+	unsigned long long replayed;
+	PGresult *r;
+	bool in_recovery;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (c->checked.tv_sec != 0 && db_ms_between(&c->checked, &now) < DB_REPLICA_CHECK_MS)
+		return true;
+	if ((r = db_exec(c, &db_replica_position_stmt, 0, NULL)) == NULL)
+		return false;
+	in_recovery = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	if (!in_recovery) {
+		log_warning("database: replica_conninfo leads to a server that is not in "
+		    "recovery (promoted?); reading from the primary");
+		c->drop = true;
+		PQclear(r);
+		return false;
+	}
+	c->checked = now;
+	if (!PQgetisnull(r, 0, 1) && db_lsn_parse(PQgetvalue(r, 0, 1), &replayed)) {
+		int i;
+
+		pthread_mutex_lock(&wal.lock);
+		for (i = 0; i < wal.n; i++) {
+			int k = (wal.next + DB_WAL_SAMPLES - 1 - i) % DB_WAL_SAMPLES;	/* newest first */
+
+			if (wal.ring[k].lsn <= replayed) {
+				if (db_ms_between(&c->fresh, &wal.ring[k].at) > 0 || c->fresh.tv_sec == 0)
+					c->fresh = wal.ring[k].at;
+				break;
+			}
+		}
+		log_debug("database: the replica has replayed %s: fresh as of %lld ms ago "
+		    "(sample %d of %d back)", PQgetvalue(r, 0, 1), c->fresh.tv_sec == 0 ? -1LL :
+		    db_ms_between(&c->fresh, &now), i, wal.n);
+		pthread_mutex_unlock(&wal.lock);
+	}
+	PQclear(r);
+	return true;
+}
+
+/* How old what c shows may be, in ms: 0 for the primary, -1 for a replica not yet known fresh. */
+static long long
+db_stale_ms(struct db_conn *c)
+{
+	struct timespec now;
+
+	if (c->pool != &replica)
+		return 0;
+	if (c->fresh.tv_sec == 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return db_ms_between(&c->fresh, &now);
+}
+
+bool
+db_replica_configured(void)
+{
+	return replica.size > 0;
+}
+
+struct db_conn *
+db_acquire_read(struct db_conn *primary, int wait_ms, int max_lag_ms)
+{
+	struct db_conn *c;
+	long long stale;
+	bool resting;
+
+	if (replica.size == 0 || primary == NULL)
+		return primary;
+	pthread_mutex_lock(&replica.lock);
+	resting = !db_time_reached(&replica.next_connect);
+	pthread_mutex_unlock(&replica.lock);
+	if (resting)
+		return primary;
+	db_wal_sample(primary);
+	if ((c = db_pool_take(&replica, 0)) == NULL) {
+		/*
+		 * Every replica connection is busy with a heavy read: wait for one
+		 * without holding the primary's, which the other requests need,
+		 * and take one of those again if none came in time.
+		 */
+		db_release(primary);
+		primary = NULL;
+		if ((c = db_pool_take(&replica, wait_ms)) == NULL)
+			return db_acquire(wait_ms);
+	}
+	c->sqlstate[0] = c->errtext[0] = '\0';
+	if (!db_renew(c) || !db_replica_check(c)) {
+		db_release(c);
+		return primary != NULL ? primary : db_acquire(wait_ms);
+	}
+	if ((stale = db_stale_ms(c)) < 0 || stale > max_lag_ms) {
+		log_debug("database: the replica is %s; reading from the primary",
+		    stale < 0 ? "not known to be fresh" : "behind the bound");
+		db_release(c);
+		return primary != NULL ? primary : db_acquire(wait_ms);
+	}
+	c->read_stale_ms = stale;
+	db_release(primary);
+	return c;
+}
+
+bool
+db_from_replica(struct db_conn *c)
+{
+	return c != NULL && c->pool == &replica;
+}
+
+void
+db_read_freshness(struct db_conn *c, char as_of[32], long long *stale_ms)
+{
+	struct timespec now;
+	struct tm tm;
+	long long behind = db_stale_ms(c);	/* the fresh moment, from now */
+	time_t t;
+
+	if (behind < 0)
+		behind = 0;	/* db_acquire_read hands out no such connection */
+	/* Rounded down: every commit before as_of is in what c shows. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	t = now.tv_sec - (time_t)((behind + 999) / 1000) + DB_TIME_ZONE_OFFSET;
+	gmtime_r(&t, &tm);
+	snprintf(as_of, 32, "%04d-%02d-%02dT%02d:%02d:%02d%+03d:%02d", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    DB_TIME_ZONE_OFFSET / 3600, DB_TIME_ZONE_OFFSET % 3600 / 60);
+	*stale_ms = c->pool == &replica ? c->read_stale_ms : 0;
 }

@@ -14,6 +14,9 @@
  *
  * A pooled connection the server has closed (PostgreSQL restarted) is
  * noticed and replaced before a statement runs on it (db.c).
+ *
+ * With database.replica_conninfo set, a second pool leads to a streaming
+ * replica, for heavy reads that may be a little stale (db_acquire_read).
  */
 #ifndef JXJYD_DB_H
 #define JXJYD_DB_H
@@ -52,7 +55,15 @@ int	db_year_now(void);
 /* Create the pool (no connection is opened yet). */
 void	db_pool_init(const char *conninfo, int size, int statement_timeout_ms);
 
-/* Close every idle connection and free the pool; call with none acquired. */
+/*
+ * Create the replica's pool (database.replica_conninfo, size connections at
+ * most, the primary's statement timeout: call after db_pool_init).  An
+ * empty conninfo makes none, and db_acquire_read then always answers the
+ * primary.
+ */
+void	db_replica_init(const char *conninfo, int size);
+
+/* Close every idle connection and free both pools; call with none acquired. */
 void	db_pool_close(void);
 
 /*
@@ -66,6 +77,38 @@ struct db_conn *db_acquire(int wait_ms);
 
 /* Give a connection back; a broken one is closed and reopened later. */
 void	db_release(struct db_conn *c);
+
+/*
+ * For a read that may be up to max_lag_ms old (heavy reports; never what a
+ * person just wrote and reads back): primary is a connection to the primary
+ * the caller holds (acquired with db_acquire).  Returns a connection to the
+ * replica, with primary released, when a replica is configured, reachable,
+ * in recovery, and known to have replayed every commit the primary had
+ * made max_lag_ms ago (db.c: measured in the primary's WAL, checked at most
+ * every second per connection); otherwise primary itself, unchanged.
+ * Never fails because of the replica: one that fails rests as the pool's
+ * connects do (100 ms doubling to 2 s) while the primary serves.  While
+ * every replica connection is busy, primary is given back during the wait
+ * for one (up to wait_ms) and a primary connection taken again if none
+ * came: NULL (logged) only when that found none (database unavailable).
+ * Read only on what it returns: a replica refuses writes.
+ */
+struct db_conn *db_acquire_read(struct db_conn *primary, int wait_ms, int max_lag_ms);
+
+/* Whether a replica pool exists (database.replica_conninfo is set). */
+bool	db_replica_configured(void);
+
+/* Whether c leads to the replica (db_acquire_read gave it). */
+bool	db_from_replica(struct db_conn *c);
+
+/*
+ * How fresh what c shows is, for the person to be told: as_of, ISO 8601
+ * in DB_TIME_ZONE ("2026-12-01T09:30:00+08:00"), a moment before which
+ * every commit is in it (now for the primary), and stale_ms, how far
+ * behind it was at most when the read began (db_acquire_read checked it
+ * against the bound then; 0 for the primary).
+ */
+void	db_read_freshness(struct db_conn *c, char as_of[32], long long *stale_ms);
 
 /*
  * Run a named statement with text parameters (NULL = SQL NULL).  Returns
@@ -100,7 +143,10 @@ void	db_rollback(struct db_conn *c);
  * Whether the last failure on c was the database being out of reach: no
  * connection could be made, the connection broke, the server is shutting
  * down or starting (SQLSTATE classes 08 and 57P), or it refused a write as
- * read-only (db_read_only).  A request then gets "database_unavailable"
+ * read-only (db_read_only), or, on a replica's connection, it cancelled
+ * the read for a conflict with what it replays (40001, 40P01: the replica
+ * then rests and the read runs again on the primary).  A request then
+ * gets "database_unavailable"
  * (try again), not an internal error; the dispatcher may run it once more
  * (db_request_retryable).
  */

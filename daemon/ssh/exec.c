@@ -506,6 +506,24 @@ exec_staff(struct exec_ctx *x)
 }
 
 /*
+ * Where a heavy read came from, when that was a replica: a line saying
+ * as of when it is and how far behind it may be (not in CSV).
+ */
+static void
+exec_state_freshness(struct exec_ctx *x)
+{
+	char as_of[32], seconds[32];
+	long long stale;
+
+	if (!db_from_replica(x->db))
+		return;
+	db_read_freshness(x->db, as_of, &stale);
+	snprintf(seconds, sizeof seconds, "%lld.%lld", stale / 1000, stale % 1000 / 100);
+	text_buf_printf(&x->out, message_get(x->s->lang, "exec.as_of"), as_of, seconds);
+	text_buf_add(&x->out, "\n", 1);
+}
+
+/*
  * report YEAR: each active staff member's approved hours of the year, 公需
  * and 专业, each learning form capped at its yearly_cap, against the year's
  * requirement (config requirements): the unit report of completion.c,
@@ -561,6 +579,7 @@ exec_report(struct exec_ctx *x)
 			    "学时，其中专业科目不少于 %s、公需科目不少于 %s）\n", x->unit_name,
 			    q.year, rep.staff, rep.met, fig.total, fig.professional,
 			    fig.public_hours);
+		exec_state_freshness(x);
 	}
 	completion_report_free(&rep);
 	return 0;
@@ -1306,6 +1325,8 @@ static const struct exec_command {
 	bool		 base;		/* a base administrator logged in by key, for their base */
 	bool		 authority;	/* an authority's administrator logged in by key, for
 				 * their scope */
+	bool		 replica;	/* a heavy read: from the replica when fresh enough
+					 * (rpc_read_switch), after the checks */
 } exec_commands[] = {
 	{ "help", NULL, "help", "exec.help", 0, 0, exec_help },
 	{ "whoami", NULL, "whoami", "exec.whoami", 0, 0, exec_whoami },
@@ -1315,7 +1336,8 @@ static const struct exec_command {
 	{ "queue", "declarations", "queue declarations [--csv]", "exec.queue_declarations",
 	    0, 0, exec_queue_declarations },
 	{ "staff", NULL, "staff [--csv]", "exec.staff", 0, 0, exec_staff },
-	{ "report", NULL, "report YEAR [--csv]", "exec.report", 1, 1, exec_report },
+	{ "report", NULL, "report YEAR [--csv]", "exec.report", 1, 1, exec_report,
+	    .replica = true },
 	{ "verify", NULL, "verify CODE", "exec.verify", 1, 1, exec_verify, .guest = true },
 	{ "certificate", NULL, "certificate YEAR", "exec.certificate", 1, 1, exec_certificate,
 	    .person = true },
@@ -1476,9 +1498,36 @@ exec_run_input(struct session *s, const char *command, const struct exec_stream 
 	/* Still an active administrator (a reload may have disabled it): admins.c. */
 	if (admins_active(x.db, s->account_id, s->unit_code, &x.unit_name) != 1)
 		goto need_admin;
-	log_info("session %lu: exec %s%s (account %lld)", s->serial, c->usage,
-	    x.csv ? " as CSV" : "", (long long)s->account_id);
+	if (c->replica && !rpc_read_switch(&x.db, x.cfg)) {
+		if (x.db == NULL) {
+			text_buf_printf(&x.out, "%s\n", message_get(s->lang, "database_unavailable"));
+			rc = 1;
+		} else {
+			rc = exec_failed(&x);
+		}
+		goto out;
+	}
+	log_info("session %lu: exec %s%s (account %lld)%s", s->serial, c->usage,
+	    x.csv ? " as CSV" : "", (long long)s->account_id,
+	    db_from_replica(x.db) ? " from the replica" : "");
 	rc = c->run(&x);
+	if (rc != 0 && db_from_replica(x.db) && db_unavailable(x.db) && !x.streamed) {
+		/*
+		 * The replica went away (or cancelled the read) under it: a read
+		 * committed nothing, so once more on the primary, its failure
+		 * forgotten (db_release makes the replica rest meanwhile).
+		 */
+		log_warning("session %lu: exec %s: the replica failed; once more on the primary",
+		    s->serial, c->usage);
+		db_release(x.db);
+		x.out.len = 0;
+		if ((x.db = db_acquire(EXEC_DB_WAIT_MS)) == NULL) {
+			text_buf_printf(&x.out, "%s\n", message_get(s->lang, "database_unavailable"));
+			rc = 1;
+			goto out;
+		}
+		rc = c->run(&x);
+	}
 	goto out;
 
 need_admin:

@@ -346,6 +346,7 @@ listener_run(struct config *cfg)
 	bind = listener_bind(cfg);
 
 	db_pool_init(cfg->db_conninfo, cfg->db_pool_size, cfg->db_statement_timeout);
+	db_replica_init(cfg->db_replica_conninfo, cfg->db_replica_pool_size);
 	notify_set_tick(listener_fold, LISTENER_FOLD_MS);
 	notify_start(cfg->db_listen_conninfo[0] != '\0' ? cfg->db_listen_conninfo :
 	    cfg->db_conninfo);
@@ -354,6 +355,9 @@ listener_run(struct config *cfg)
 	control_start(cfg);
 	log_info("listening on %s:%d (pool of %d database connections)",
 	    cfg->listen_address, cfg->port, cfg->db_pool_size);
+	if (db_replica_configured())
+		log_info("heavy reads (reports) from the replica while it is at most %d ms "
+		    "behind (pool of %d)", cfg->db_replica_max_lag_ms, cfg->db_replica_pool_size);
 
 	listener_loop(bind, listen_fd, sig_fd);
 

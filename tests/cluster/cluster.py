@@ -7,6 +7,8 @@ work directory at exit); everything it starts it stops in `finally`.  Layout, al
 
     etcd (one member) <- 3 x Patroni (PostgreSQL 15, synchronous_mode: one sync standby)
     HAProxy :pg   -> the member whose REST API answers 200 to GET /primary
+    HAProxy :pg_replica -> the members answering 200 to GET /replica (the standbys), for
+                  database.replica_conninfo: the administrators' completion reports
     HAProxy :ssh  -> jxjyd d1, d2 (leastconn), both on database.conninfo = HAProxy :pg
 
 Scenario 0: under load, kill -9 of the primary's postmaster: its Patroni, alive,
@@ -70,6 +72,7 @@ class Cluster:
         self.nodes = [{"name": f"pg{i}", "port": free_port(), "rest": free_port()}
                       for i in (1, 2, 3)]
         self.pg_port, self.ssh_port = free_port(), free_port()
+        self.pg_replica_port = free_port()
         self.daemons = []
 
     def spawn(self, name, argv, **kw):
@@ -163,6 +166,13 @@ defaults
 listen pg
 	bind 127.0.0.1:{self.pg_port}
 	option httpchk GET /primary
+	http-check expect status 200
+	default-server inter 500ms fall 2 rise 1 on-marked-down shutdown-sessions
+{pg}
+listen pg_replica
+	bind 127.0.0.1:{self.pg_replica_port}
+	balance leastconn
+	option httpchk GET /replica
 	http-check expect status 200
 	default-server inter 500ms fall 2 rise 1 on-marked-down shutdown-sessions
 {pg}
@@ -294,8 +304,17 @@ def staff_loop(c, stop):
         i += 1
 
 
+# completion.report replies by "source" (database.replica_conninfo): read under the load.
+REPORT_SOURCES = {}
+
+
 def admin_loop(c, stop):
     while not stop.is_set():
+        r = c.call("completion.report", {"year": NOW, "limit": 5})
+        if r is not None and "result" in r:
+            with LOG_LOCK:
+                source = r["result"].get("source", "?")
+                REPORT_SOURCES[source] = REPORT_SOURCES.get(source, 0) + 1
         r = c.call("review.declarations", {"form": PLAIN["code"]})
         ids = [it["id"] for it in (r or {}).get("result", {}).get("items", [])][:5]
         if ids:
@@ -397,7 +416,10 @@ def check(acc, since, t_event, label):
         "acknowledged_approvals_lost": len(lost_approvals),
         "duplicates": len(dups),
         "totals_wrong": bad_totals,
+        "reports_by_source": dict(REPORT_SOURCES),
     }
+    with LOG_LOCK:
+        REPORT_SOURCES.clear()      # the next scenario's own
     say(json.dumps(result, ensure_ascii=False))
     return result, not (lost or lost_approvals or dups or bad_totals)
 
@@ -427,8 +449,11 @@ def main():
         say("cluster:", [(m["name"], m["role"]) for m in cluster.members()])
 
         pg = Postgres("127.0.0.1", cluster.pg_port, "postgres")
+        replica = Postgres("127.0.0.1", cluster.pg_replica_port, "postgres")
         settings = {"database": {"conninfo": pg.conninfo("jxjy") + " connect_timeout=3",
-                                 "pool_size": 6},
+                                 "pool_size": 6,
+                                 "replica_conninfo": replica.conninfo("jxjy"),
+                                 "replica_pool_size": 2},
                     "sessions": {"max_per_source": 1000},
                     "log": {"level": "info"}}
         for i in (1, 2):
