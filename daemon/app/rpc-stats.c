@@ -794,7 +794,6 @@ stats_csv_level_row(struct text_buf *t, const PGresult *res, int r)
 	text_buf_add(t, "\r\n", 2);
 }
 
-
 /*
  * stats.csv: a level as CSV for Excel and LibreOffice, in pieces of at
  * most STATS_CSV_ROWS rows, exactly as completion.report_csv: UTF-8, a
