@@ -474,7 +474,6 @@ out:
 	return rc;
 }
 
-
 /* A rate's text ("0.75") as a JSON number, or null (no staff). */
 static json_t *
 stats_rate_json(const PGresult *res, int row, int col)
@@ -745,7 +744,6 @@ out:
 }
 
 /* ---- CSV -------------------------------------------------------------------------------- */
-
 
 /* The heading row of a level's CSV, in the session's language. */
 static void
