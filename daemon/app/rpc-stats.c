@@ -17,7 +17,9 @@
  * or one city), and a city, unit or department outside it is -32004
  * not_found, the same reply as for one that does not exist.  The
  * dispatcher has checked the account is still an active authority of that
- * scope (RPC_DB_AUTHORITY) before a handler runs.
+ * scope (RPC_DB_AUTHORITY) before a handler runs.  They are heavy reads,
+ * as completion.report is: from a replica when one is fresh enough
+ * (.replica, rpc.h), the reply saying so.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -472,7 +474,6 @@ out:
 	return rc;
 }
 
-
 /* A rate's text ("0.75") as a JSON number, or null (no staff). */
 static json_t *
 stats_rate_json(const PGresult *res, int row, int col)
@@ -744,7 +745,6 @@ out:
 
 /* ---- CSV -------------------------------------------------------------------------------- */
 
-
 /* The heading row of a level's CSV, in the session's language. */
 static void
 stats_csv_headings(struct text_buf *t, enum stats_level by, enum lang lang)
@@ -791,7 +791,6 @@ stats_csv_level_row(struct text_buf *t, const PGresult *res, int r)
 		    PQgetvalue(res, r, STATS_COL_ROW + figures[i]), false, false);
 	text_buf_add(t, "\r\n", 2);
 }
-
 
 /*
  * stats.csv: a level as CSV for Excel and LibreOffice, in pieces of at
@@ -957,11 +956,13 @@ static const struct rpc_param trend_params[] = {
 
 const struct rpc_method rpc_stats_methods[] = {
 	{ "stats.completion", completion_params, ROLE_AUTHORITY, false, stats_completion,
-	    .db = RPC_DB_AUTHORITY, .page = { STATS_LIMIT_DEFAULT, RPC_CURSOR_ORDER } },
+	    .db = RPC_DB_AUTHORITY, .page = { STATS_LIMIT_DEFAULT, RPC_CURSOR_ORDER },
+	    .replica = true },
 	{ "stats.csv", csv_params, ROLE_AUTHORITY, false, stats_csv,
-	    .db = RPC_DB_AUTHORITY, .page = { STATS_CSV_ROWS, RPC_CURSOR_ORDER } },
+	    .db = RPC_DB_AUTHORITY, .page = { STATS_CSV_ROWS, RPC_CURSOR_ORDER },
+	    .replica = true },
 	{ "stats.trend", trend_params, ROLE_AUTHORITY, false, stats_trend,
-	    .db = RPC_DB_AUTHORITY },
+	    .db = RPC_DB_AUTHORITY, .replica = true },
 	{ "requirements.list", NULL, ROLE_AUTHORITY, false, stats_requirements,
 	    .db = RPC_DB_AUTHORITY },
 	{ NULL, NULL, 0, false, NULL },
