@@ -48,7 +48,12 @@
  * The unit's active staff with their hours of the year and whether they
  * meet the requirement, from person_year (no row: 0 hours, not met -- the
  * requirement's total is never 0).  $1 unit, $2 year, $3 department id or
- * NULL.
+ * NULL.  person_year is probed by its primary key for each person (the
+ * LIMIT keeps the subquery from being pulled up into a join, which a
+ * generic plan would hash over the whole year's rows: 1,000,000 of them
+ * at a province's size), and the summary is computed once (MATERIALIZED:
+ * a generic plan that expected one person counted the unit again for each
+ * row, 40 s for a unit of 10,000; tests/bench/bench-authority).
  */
 #define COMPLETION_UNIT_WITH \
 	"WITH judged AS (SELECT a.id, a.name, a.id_number, dp.name AS department," \
@@ -56,7 +61,8 @@
 	"  COALESCE(py.pub + py.pro, 0) AS total, COALESCE(py.pending, 0) AS pending," \
 	"  COALESCE(py.met, false) AS met" \
 	"  FROM accounts a LEFT JOIN departments dp ON dp.id = a.department_id" \
-	"  LEFT JOIN person_year py ON py.account_id = a.id AND py.year = $2::smallint" \
+	"  LEFT JOIN LATERAL (SELECT p.pub, p.pro, p.pending, p.met FROM person_year p" \
+	"   WHERE p.account_id = a.id AND p.year = $2::smallint LIMIT 1) py ON true" \
 	"  WHERE a.unit_code = $1 AND a.state = 'active' AND a.role = 'staff'" \
 	"  AND ($3::bigint IS NULL OR a.department_id = $3::bigint))"
 
@@ -70,7 +76,8 @@
  */
 #define COMPLETION_UNIT_PAGE(key, keytype, keytext, dir, cmp) \
 	COMPLETION_UNIT_WITH "," \
-	" summary AS (SELECT count(*) AS staff, count(*) FILTER (WHERE met) AS met FROM judged)" \
+	" summary AS MATERIALIZED (SELECT count(*) AS staff," \
+	"  count(*) FILTER (WHERE met) AS met FROM judged)" \
 	" SELECT j.id, j.name, j.id_number, j.department, trim_scale(j.pub)::text," \
 	"  trim_scale(j.pro)::text, trim_scale(j.total)::text, trim_scale(j.pending)::text," \
 	"  j.met, trim_scale($4::numeric)::text, " keytext ", s.staff, s.met" \

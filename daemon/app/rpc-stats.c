@@ -81,7 +81,8 @@ stats_word(const char *const *list, const char *name)
 
 /*
  * A level's rows are the CTE lvl (key text, name, staff, met, pub, pro,
- * pending), summed from completion_stats_now's rows of year 0 (the staff
+ * pending), summed from the figures' rows (FIGURES_ROWS, the rows of
+ * completion_stats_now before its grouping) of year 0 (the staff
  * counts) and of the year asked for (the rest).  Parameters shared by
  * every level: $1 year, $2 scope (a region code), $3 below (a rate: only
  * rows with met < below × staff; NULL: all), $4 $5 the sort key and key
@@ -104,8 +105,8 @@ stats_word(const char *const *list, const char *name)
 #define STATS_LEVEL_CITY \
 	"lvl AS (SELECT r.code::text AS key, r.name," STATS_FIGURES("f") \
 	" FROM regions r LEFT JOIN (SELECT u.region," STATS_SUMS \
-	"  FROM " FIGURES_VIEW " s JOIN units u ON u.code = s.unit_code" \
-	"  WHERE " STATS_OF_YEAR " AND " RPC_SCOPE_COVERS("u.region", STATS_SCOPE) \
+	"  FROM " FIGURES_ROWS(STATS_OF_YEAR) " s JOIN units u ON u.code = s.unit_code" \
+	"  WHERE " RPC_SCOPE_COVERS("u.region", STATS_SCOPE) \
 	"  GROUP BY u.region) f ON f.region = r.code" \
 	" WHERE (r.parent = " STATS_SCOPE " OR r.code = " STATS_SCOPE \
 	"  AND (r.parent IS NOT NULL OR f.region IS NOT NULL" \
@@ -123,15 +124,15 @@ stats_word(const char *const *list, const char *name)
  */
 #define STATS_LEVEL_UNIT \
 	"lvl AS (SELECT u.code AS key, u.name," STATS_FIGURES("f") \
-	" FROM units u CROSS JOIN LATERAL (SELECT" STATS_SUMS " FROM " FIGURES_VIEW " s" \
-	"  WHERE " STATS_OF_YEAR " AND s.unit_code = u.code) f" \
+	" FROM units u CROSS JOIN LATERAL (SELECT" STATS_SUMS \
+	"  FROM " FIGURES_ROWS(STATS_OF_YEAR " AND s.unit_code = u.code") " s) f" \
 	" WHERE $7::bpchar IS NOT NULL AND u.region = $7::bpchar" \
 	"  AND (u.active OR f.staff IS NOT NULL)" \
 	" UNION ALL" \
 	" SELECT u.code, u.name," STATS_FIGURES("f") \
 	" FROM units u LEFT JOIN (SELECT s.unit_code," STATS_SUMS \
-	"  FROM " FIGURES_VIEW " s JOIN units w ON w.code = s.unit_code" \
-	"  WHERE " STATS_OF_YEAR " AND " RPC_SCOPE_COVERS("w.region", STATS_SCOPE) \
+	"  FROM " FIGURES_ROWS(STATS_OF_YEAR) " s JOIN units w ON w.code = s.unit_code" \
+	"  WHERE " RPC_SCOPE_COVERS("w.region", STATS_SCOPE) \
 	"  GROUP BY s.unit_code) f ON f.unit_code = u.code" \
 	" WHERE $7::bpchar IS NULL AND " RPC_SCOPE_COVERS("u.region", STATS_SCOPE) \
 	"  AND (u.active OR f.unit_code IS NOT NULL))"
@@ -141,8 +142,9 @@ stats_word(const char *const *list, const char *name)
 #define STATS_LEVEL_DEPARTMENT \
 	"lvl AS (SELECT COALESCE(d.id, f.department_id)::text AS key," \
 	" COALESCE(d.name, $8::text) AS name," STATS_FIGURES("f") \
-	" FROM (SELECT s.department_id," STATS_SUMS " FROM " FIGURES_VIEW " s" \
-	"  WHERE " STATS_OF_YEAR " AND s.unit_code = $7::text GROUP BY s.department_id) f" \
+	" FROM (SELECT s.department_id," STATS_SUMS \
+	"  FROM " FIGURES_ROWS(STATS_OF_YEAR " AND s.unit_code = $7::text") " s" \
+	"  GROUP BY s.department_id) f" \
 	" FULL JOIN (SELECT id, name, active FROM departments WHERE unit_code = $7::text) d" \
 	"  ON d.id = f.department_id" \
 	" WHERE (d.active OR f.department_id IS NOT NULL) AND EXISTS (SELECT 1 FROM units x" \
@@ -234,9 +236,9 @@ static const int stats_level_nparams[STATS_NLEVELS] = { 6, 7, 8 };
  * shows.  $1 the year.
  */
 DB_STMT(stats_person_summary_stmt,
-    "WITH lvl AS (SELECT" STATS_SUMS " FROM " FIGURES_VIEW " s"
-    "  WHERE " STATS_OF_YEAR " AND s.unit_code = $2::text"
-    "  AND ($3::bigint IS NULL OR s.department_id = $3::bigint)),"
+    "WITH lvl AS (SELECT" STATS_SUMS " FROM " FIGURES_ROWS(STATS_OF_YEAR
+    "  AND s.unit_code = $2::text AND ($3::bigint IS NULL OR s.department_id = $3::bigint)")
+    " s),"
     STATS_TOTAL
     " SELECT " STATS_FIGURE_COLUMNS("d")
     " FROM (SELECT t.*," STATS_DERIVED("t") " FROM total t) d");
@@ -276,7 +278,7 @@ enum stats_place_column {
 #define STATS_TREND(where) \
 	"WITH f AS (SELECT s.year, sum(s.staff)::bigint AS staff," \
 	"  sum(s.people)::bigint AS people, sum(s.met)::bigint AS met" \
-	"  FROM " FIGURES_VIEW " s JOIN units u ON u.code = s.unit_code" \
+	"  FROM " FIGURES_ROWS("true") " s JOIN units u ON u.code = s.unit_code" \
 	"  WHERE " where " GROUP BY s.year)," \
 	" counted AS (SELECT COALESCE(sum(staff), 0)::bigint AS staff FROM f WHERE year = 0)," \
 	" first AS (SELECT least(COALESCE(min(year) FILTER (WHERE year > 0 AND people > 0)," \

@@ -565,8 +565,8 @@ test_forms(void)
 		    "\"professional\", got \"科研\"",
 		"forms.conf:13: learning_forms[1].fields: needs at least one field",
 		"forms.conf:14: learning_forms[1].colour: unknown key (expected code, "
-		    "name, name_en, category, counts, credit_hours, yearly_cap, attachment "
-		    "and fields)",
+		    "name, name_en, category, counts, credit_hours, yearly_cap, attachment, "
+		    "review and fields)",
 		"forms.conf:16: learning_forms[2]: missing required key \"name\"",
 		"forms.conf:16: learning_forms[2]: missing required key \"category\"",
 		"forms.conf:18: learning_forms[2].counts: must be one of \"hours\", "
