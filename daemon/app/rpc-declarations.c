@@ -2048,6 +2048,28 @@ authority_declaration(struct rpc_call *call)
 	return 0;
 }
 
+/*
+ * A slice of the file st finds ($1 the id in param, $2 the scope, $3 $4
+ * the slice): the reply of authority.attachment and .class_attachment.
+ */
+static int
+authority_slice(struct rpc_call *call, struct db_stmt *st, const char *param)
+{
+	struct decl_slice sl;
+	long long id = 0;
+	char id_text[24];
+	PGresult *res;
+
+	rpc_param_int(call, param, &id);
+	decl_slice_params(call, &sl);
+	snprintf(id_text, sizeof id_text, "%lld", id);
+	const char *params[4] = { id_text, call->session->scope_region, sl.offset_text,
+	    sl.length_text };
+	if ((res = db_exec(call->db, st, 4, params)) == NULL)
+		return rpc_fail_internal(call, db_error_text(call->db));
+	return decl_slice_reply(call, res, &sl, param, id, param);
+}
+
 /* authority.attachment: as attachment.get, of a record authority.declaration shows. */
 static int
 authority_attachment(struct rpc_call *call)
@@ -2057,19 +2079,8 @@ authority_attachment(struct rpc_call *call)
 	    " substring(a.data FROM $3::int + 1 FOR $4::int)"
 	    " FROM attachments a JOIN declarations d ON d.id = a.declaration_id"
 	    " JOIN units u ON u.code = d.unit_code WHERE a.id = $1 AND" AUTHORITY_SEES);
-	struct decl_slice sl;
-	long long id = 0;
-	char id_text[24];
-	PGresult *res;
 
-	rpc_param_int(call, "attachment_id", &id);
-	decl_slice_params(call, &sl);
-	snprintf(id_text, sizeof id_text, "%lld", id);
-	const char *params[4] = { id_text, call->session->scope_region, sl.offset_text,
-	    sl.length_text };
-	if ((res = db_exec(call->db, &authority_attachment_stmt, 4, params)) == NULL)
-		return rpc_fail_internal(call, db_error_text(call->db));
-	return decl_slice_reply(call, res, &sl, "attachment_id", id, "attachment_id");
+	return authority_slice(call, &authority_attachment_stmt, "attachment_id");
 }
 
 /*
@@ -2085,19 +2096,8 @@ authority_class_attachment(struct rpc_call *call)
 	    " FROM base_class_attachments x WHERE x.class_id = $1"
 	    " AND EXISTS (SELECT 1 FROM declarations d JOIN units u ON u.code = d.unit_code"
 	    "  WHERE d.class_id = x.class_id AND" AUTHORITY_SEES ")");
-	struct decl_slice sl;
-	long long id = 0;
-	char id_text[24];
-	PGresult *res;
 
-	rpc_param_int(call, "class_id", &id);
-	decl_slice_params(call, &sl);
-	snprintf(id_text, sizeof id_text, "%lld", id);
-	const char *params[4] = { id_text, call->session->scope_region, sl.offset_text,
-	    sl.length_text };
-	if ((res = db_exec(call->db, &authority_class_attachment_stmt, 4, params)) == NULL)
-		return rpc_fail_internal(call, db_error_text(call->db));
-	return decl_slice_reply(call, res, &sl, "class_id", id, "class_id");
+	return authority_slice(call, &authority_class_attachment_stmt, "class_id");
 }
 #undef AUTHORITY_SEES
 
