@@ -43,7 +43,11 @@
 #define CLASS_NAME_MAX	100	/* characters of a class's name */
 #define CLASS_LIST_LIMIT 50
 
-/* The columns of a class as class_row reads them; $1 its id or the base's rows. */
+/*
+ * The columns of a class as class_row reads them; $1 its id or the base's rows.
+ * A class's records have its year (fixed once reported): they are looked for
+ * in that year's partition only (schema 019).
+ */
 #define CLASS_COLUMNS \
 	"c.id, c.name, c.form_code, f.definition->>'name', f.definition->>'name_en'," \
 	" c.fields::text, c.start_date::text, c.end_date::text, c.year, c.amount::text," \
@@ -58,7 +62,7 @@
 	" (SELECT count(*) FILTER (WHERE d.state = 'pending') || ' ' ||" \
 	"   count(*) FILTER (WHERE d.state = 'approved') || ' ' ||" \
 	"   count(*) FILTER (WHERE d.state = 'rejected')" \
-	"   FROM declarations d WHERE d.class_id = c.id)," \
+	"   FROM declarations d WHERE d.class_id = c.id AND d.year = c.year)," \
 	" c.created_at::text"
 #define CLASS_NCOLUMNS	21	/* the last, created_at, is the page's cursor */
 #define CLASS_FROM \

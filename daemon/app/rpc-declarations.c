@@ -54,6 +54,14 @@
 #define DECL_COUNT_MAX		10000	/* pending_total counts no further */
 #define DECL_YEAR_MIN		1990	/* what the schema allows */
 #define DECL_YEAR_MAX		2200
+/*
+ * The year filter of the queues: $2, or NULL for any year.  Written as a
+ * range, not "$2 IS NULL OR d.year = $2", so that a year reads only its
+ * own partition of declarations (schema 019), also when the statement runs
+ * as a generic plan (pruned at execution: an OR with IS NULL never prunes).
+ */
+#define DECL_YEAR_IS_2 \
+	" d.year BETWEEN coalesce($2::smallint, 1990) AND coalesce($2::smallint, 2200)"
 
 /* ---- replies --------------------------------------------------------------------- */
 
@@ -338,9 +346,11 @@ static int
 decl_attachment_apply(struct db_conn *db, const char *id, const struct decl_input *in)
 {
 	DB_STMT(decl_attachment_delete_stmt, "DELETE FROM attachments WHERE declaration_id = $1");
+	/* The attachment goes to its declaration's year's partition (schema 019). */
 	DB_STMT(decl_attachment_insert_stmt,
-	    "INSERT INTO attachments (declaration_id, name, mime, size, sha256, data)"
-	    " VALUES ($1, $2, $3, $4, $5, $6::bytea)");
+	    "INSERT INTO attachments (declaration_id, year, name, mime, size, sha256, data)"
+	    " SELECT d.id, d.year, $2, $3, $4, $5, $6::bytea FROM declarations d"
+	    " WHERE d.id = $1");
 	char size[24], *hex;
 	PGresult *res;
 
@@ -429,7 +439,8 @@ decl_draft_read(struct rpc_call *call, struct db_conn *db, const char *id,
 {
 	DB_STMT(decl_draft_stmt,
 	    "SELECT d.state, d.version, d.form_code, d.year, f.definition::text,"
-	    " EXISTS (SELECT 1 FROM attachments a WHERE a.declaration_id = d.id), d.source"
+	    " EXISTS (SELECT 1 FROM attachments a"
+	    "  WHERE a.declaration_id = d.id AND a.year = d.year), d.source"
 	    " FROM declarations d JOIN learning_forms f ON f.id = d.form_id"
 	    " WHERE d.id = $1 AND d.account_id = $2");
 	const char *params[2] = { id, account };
@@ -967,7 +978,8 @@ decl_review_members(json_t *item, const PGresult *res, int r, int col, const cha
 	"d.id, d.form_code, f.definition->>'name', f.definition->>'counts', d.year," \
 	" trim_scale(d.amount)::text, trim_scale(d.hours)::text, d.state, d.source," \
 	" d.fields ->> (f.definition #>> '{fields,0,key}'), d.reject_reason," \
-	" EXISTS (SELECT 1 FROM attachments x WHERE x.declaration_id = d.id), d.version," \
+	" EXISTS (SELECT 1 FROM attachments x" \
+	"  WHERE x.declaration_id = d.id AND x.year = d.year), d.version," \
 	" " DB_ISO_TIME("d.created_at") ", " DB_ISO_TIME("d.submitted_at") "," \
 	" " DB_ISO_TIME("d.decided_at") ", f.definition->>'name_en', " DECL_BASE_COLUMN "," \
 	" " DECL_REVIEW_COLUMNS
@@ -1143,7 +1155,7 @@ decl_history(struct db_conn *db, const char *id, enum lang lang)
 	" JOIN units u ON u.code = d.unit_code" \
 	" LEFT JOIN departments dp ON dp.id = p.department_id" \
 	" LEFT JOIN accounts dec ON dec.id = d.decided_by" \
-	" LEFT JOIN attachments a ON a.declaration_id = d.id"
+	" LEFT JOIN attachments a ON a.declaration_id = d.id AND a.year = d.year"
 
 /*
  * The detail reply of a DECL_DETAIL_SELECT row.  step names the reviewer's
@@ -1372,7 +1384,8 @@ decl_attachment_get(struct rpc_call *call)
 {
 #define ATTACHMENT_SELECT \
 	"SELECT a.name, a.mime, a.size, a.sha256, substring(a.data FROM $2::int + 1 FOR $3::int)" \
-	" FROM attachments a JOIN declarations d ON d.id = a.declaration_id WHERE a.id = $1"
+	" FROM attachments a" \
+	" JOIN declarations d ON d.id = a.declaration_id AND d.year = a.year WHERE a.id = $1"
 	DB_STMT(attachment_own_stmt, ATTACHMENT_SELECT " AND d.account_id = $4");
 	DB_STMT(attachment_unit_stmt, ATTACHMENT_SELECT
 	    " AND d.unit_code = $4 AND d.state <> 'draft'");
@@ -1487,7 +1500,7 @@ decl_person_ids(struct rpc_call *call, struct db_conn *db, const char *person, c
 	" FROM declarations d JOIN learning_forms f ON f.id = d.form_id" \
 	" JOIN accounts a ON a.id = d.account_id" \
 	" WHERE d.unit_code = $1 AND d.state = 'pending' AND d.review_step = 'unit'" \
-	" AND ($2::smallint IS NULL OR d.year = $2::smallint)"
+	" AND" DECL_YEAR_IS_2
 #define QUEUE_PERSON \
 	" AND ($4::text IS NULL OR strpos(a.name, $4) > 0" \
 	"  OR starts_with(a.id_number::text, upper($4)))"
@@ -1507,14 +1520,14 @@ DB_STMT(decl_queue_form_after_stmt, QUEUE_SELECT QUEUE_PERSON QUEUE_FORM QUEUE_A
  * unit's queue); they are few, so the rest are plain filters.
  */
 DB_STMT(decl_queue_people_stmt,
-    "WITH d AS MATERIALIZED (SELECT * FROM declarations"
-    " WHERE account_id = ANY ($4::bigint[]))"
+    "WITH d AS MATERIALIZED (SELECT * FROM declarations d"
+    " WHERE account_id = ANY ($4::bigint[]) AND" DECL_YEAR_IS_2 ")"
     " SELECT " DECL_ROW_COLUMNS ", d.submitted_at::text, d.account_id, a.name,"
     " a.id_number"
     " FROM d JOIN learning_forms f ON f.id = d.form_id"
     " JOIN accounts a ON a.id = d.account_id"
     " WHERE d.unit_code = $1 AND d.state = 'pending' AND d.review_step = 'unit'"
-    " AND ($2::smallint IS NULL OR d.year = $2::smallint)"
+    " AND" DECL_YEAR_IS_2
     " AND ($3::text IS NULL OR d.form_code = $3)"
     " AND ($6::timestamptz IS NULL OR (d.submitted_at, d.id) < ($6::timestamptz, $7::bigint))"
     QUEUE_ORDER);
@@ -1533,7 +1546,7 @@ DB_STMT(decl_queue_people_stmt,
 #define COUNT_SELECT \
 	"SELECT count(*) FROM (SELECT 1 FROM declarations d" \
 	" WHERE d.unit_code = $1 AND d.state = 'pending' AND d.review_step = 'unit'" \
-	" AND ($2::smallint IS NULL OR d.year = $2::smallint)"
+	" AND" DECL_YEAR_IS_2
 DB_STMT(decl_queue_count_stmt, COUNT_SELECT
     " AND $3::text IS NULL AND $4::text IS NULL LIMIT $5) c");
 DB_STMT(decl_queue_form_count_stmt, COUNT_SELECT
@@ -1545,11 +1558,11 @@ DB_STMT(decl_queue_person_count_stmt, COUNT_SELECT
     " LIMIT $5) c");
 #undef COUNT_SELECT
 DB_STMT(decl_queue_people_count_stmt,
-    "WITH d AS MATERIALIZED (SELECT unit_code, state, review_step, year, form_code FROM declarations"
-    " WHERE account_id = ANY ($4::bigint[]))"
+    "WITH d AS MATERIALIZED (SELECT unit_code, state, review_step, year, form_code"
+    " FROM declarations d WHERE account_id = ANY ($4::bigint[]) AND" DECL_YEAR_IS_2 ")"
     " SELECT count(*) FROM (SELECT 1 FROM d"
     " WHERE d.unit_code = $1 AND d.state = 'pending' AND d.review_step = 'unit'"
-    " AND ($2::smallint IS NULL OR d.year = $2::smallint)"
+    " AND" DECL_YEAR_IS_2
     " AND ($3::text IS NULL OR d.form_code = $3) LIMIT $5) c");
 
 /*
@@ -1562,7 +1575,7 @@ DB_STMT(decl_queue_class_stmt,
     " JOIN accounts a ON a.id = d.account_id"
     " WHERE d.class_id = $8::bigint AND d.unit_code = $1 AND d.state = 'pending'"
     " AND d.review_step = 'unit'"
-    " AND ($2::smallint IS NULL OR d.year = $2::smallint)"
+    " AND" DECL_YEAR_IS_2
     " AND ($3::text IS NULL OR d.form_code = $3)"
     " AND ($4::text IS NULL OR strpos(a.name, $4) > 0"
     "  OR starts_with(a.id_number::text, upper($4)))"
@@ -1573,7 +1586,7 @@ DB_STMT(decl_queue_class_count_stmt,
     "SELECT count(*) FROM (SELECT 1 FROM declarations d JOIN accounts a ON a.id = d.account_id"
     " WHERE d.class_id = $6::bigint AND d.unit_code = $1 AND d.state = 'pending'"
     " AND d.review_step = 'unit'"
-    " AND ($2::smallint IS NULL OR d.year = $2::smallint)"
+    " AND" DECL_YEAR_IS_2
     " AND ($3::text IS NULL OR d.form_code = $3)"
     " AND ($4::text IS NULL OR strpos(a.name, $4) > 0"
     "  OR starts_with(a.id_number::text, upper($4)))"
@@ -1947,7 +1960,7 @@ DB_STMT(authority_queue_stmt,
     " JOIN accounts a ON a.id = d.account_id JOIN units u ON u.code = d.unit_code"
     " WHERE d.state = 'pending' AND d.review_step = 'authority'"
     " AND " RPC_SCOPE_COVERS("u.region", "$1")
-    " AND ($2::smallint IS NULL OR d.year = $2::smallint)"
+    " AND" DECL_YEAR_IS_2
     " AND ($3::text IS NULL OR d.form_code = $3)"
     " AND ($4::text IS NULL OR strpos(a.name, $4) > 0"
     "  OR starts_with(a.id_number::text, upper($4)))"
@@ -1961,7 +1974,7 @@ DB_STMT(authority_queue_count_stmt,
     " JOIN accounts a ON a.id = d.account_id JOIN units u ON u.code = d.unit_code"
     " WHERE d.state = 'pending' AND d.review_step = 'authority'"
     " AND " RPC_SCOPE_COVERS("u.region", "$1")
-    " AND ($2::smallint IS NULL OR d.year = $2::smallint)"
+    " AND" DECL_YEAR_IS_2
     " AND ($3::text IS NULL OR d.form_code = $3)"
     " AND ($4::text IS NULL OR strpos(a.name, $4) > 0"
     "  OR starts_with(a.id_number::text, upper($4)))"
@@ -2077,7 +2090,8 @@ authority_attachment(struct rpc_call *call)
 	DB_STMT(authority_attachment_stmt,
 	    "SELECT a.name, a.mime, a.size, a.sha256,"
 	    " substring(a.data FROM $3::int + 1 FOR $4::int)"
-	    " FROM attachments a JOIN declarations d ON d.id = a.declaration_id"
+	    " FROM attachments a"
+	    " JOIN declarations d ON d.id = a.declaration_id AND d.year = a.year"
 	    " JOIN units u ON u.code = d.unit_code WHERE a.id = $1 AND" AUTHORITY_SEES);
 
 	return authority_slice(call, &authority_attachment_stmt, "attachment_id");

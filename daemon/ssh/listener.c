@@ -42,6 +42,7 @@
 #include "listener.h"
 #include "log.h"
 #include "notify.h"
+#include "partitions.h"
 #include "passwords.h"
 #include "connection.h"
 #include "sessions.h"
@@ -163,7 +164,8 @@ listener_accept(ssh_bind bind, int listen_fd)
 
 /*
  * The notify thread's tick: fold the completion deltas (figures.h).  A
- * failure is logged once until a fold succeeds again.
+ * failure is logged once until a fold succeeds again.  Then the years'
+ * partitions (partitions.h), looked at once a minute.
  */
 static void
 listener_fold(struct db_conn *db)
@@ -179,6 +181,8 @@ listener_fold(struct db_conn *db)
 		log_info("completion figures: folding again");
 		failing = false;
 	}
+	/* A new year's partitions, made at the turn of the year (partitions.h). */
+	partitions_tick(db, config_current());
 }
 
 /*
@@ -200,6 +204,9 @@ listener_sync_from_config(const struct config *cfg)
 		log_error("learning forms: synchronisation failed (see above)");
 	if (figures_sync_requirements(db, cfg) < 0)
 		log_error("requirements: synchronisation failed (see above)");
+	if (partitions_keep(db, cfg) < 0)
+		log_error("partitions: some year's partitions are missing (see above); its "
+		    "records go to the default partition meanwhile");
 	db_release(db);
 }
 
