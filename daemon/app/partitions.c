@@ -91,6 +91,11 @@ partitions_keep(struct db_conn *db, const struct config *cfg)
 		else
 			failed = true;
 	}
+	/* A lock timeout may only mean that another daemon was making them: look again. */
+	if (failed && partitions_missing(db, first, last, years, 16) == 0) {
+		log_info("partitions: the years' partitions are there (another daemon made them)");
+		failed = false;
+	}
 	return failed ? -1 : made;
 }
 

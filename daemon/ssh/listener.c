@@ -205,7 +205,7 @@ listener_sync_from_config(const struct config *cfg)
 	if (figures_sync_requirements(db, cfg) < 0)
 		log_error("requirements: synchronisation failed (see above)");
 	if (partitions_keep(db, cfg) < 0)
-		log_error("partitions: some year's partitions are missing (see above); its "
+		log_warning("partitions: some year's partitions are missing (see above); its "
 		    "records go to the default partition meanwhile");
 	db_release(db);
 }
