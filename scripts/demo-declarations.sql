@@ -107,8 +107,8 @@ FROM declarations d WHERE d.id IN (SELECT id FROM demo_ids) AND d.state IN ('app
                   AND x.action IN ('approve', 'reject'));
 
 -- A 1x1 PNG as every record's scan.
-INSERT INTO attachments (declaration_id, name, mime, size, sha256, data)
-SELECT d.id, '证明材料.png', 'image/png', octet_length(p.data), encode(sha256(p.data), 'hex'), p.data
+INSERT INTO attachments (declaration_id, year, name, mime, size, sha256, data)
+SELECT d.id, d.year, '证明材料.png', 'image/png', octet_length(p.data), encode(sha256(p.data), 'hex'), p.data
 FROM declarations d,
      (SELECT decode('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000b49444154789c63f80f040009fb03fdfb5e6b2b0000000049454e44ae426082', 'hex') AS data) p
 WHERE d.id IN (SELECT id FROM demo_ids)
