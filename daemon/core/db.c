@@ -385,7 +385,9 @@ db_renew(struct db_conn *c)
 {
 	if (c->renewed) {
 		c->renewed = false;
-		return true;
+		/* Unless what db_acquire sent since (the origin) found it broken. */
+		if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK)
+			return true;
 	}
 	if (c->pool == NULL || !db_gone(c))
 		return true;
