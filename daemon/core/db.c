@@ -48,6 +48,8 @@ struct db_conn {
 	unsigned char	 prepared[DB_MAX_STMTS];	/* by stmt slot */
 	char		 origin[DB_ORIGIN_MAX];	/* jxjy.origin as last set here */
 	bool		 drop;		/* read-only server: close at release, reconnect */
+	bool		 renewed;	/* db_acquire just checked it: the first statement
+					 * need not again (a poll(2) a request less) */
 	char		 sqlstate[6];
 	char		 errtext[512];
 	/* A replica's (db_acquire_read), CLOCK_MONOTONIC; zero while not known. */
@@ -381,6 +383,12 @@ db_open_pooled(struct db_conn *c)
 static bool
 db_renew(struct db_conn *c)
 {
+	if (c->renewed) {
+		c->renewed = false;
+		/* Unless what db_acquire sent since (the origin) found it broken. */
+		if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK)
+			return true;
+	}
 	if (c->pool == NULL || !db_gone(c))
 		return true;
 	if (c->pg != NULL) {
@@ -493,6 +501,7 @@ db_acquire(int wait_ms)
 	}
 	c->sqlstate[0] = c->errtext[0] = '\0';
 	db_apply_origin(c);
+	c->renewed = true;
 	return c;
 }
 
@@ -504,6 +513,7 @@ db_release(struct db_conn *c)
 
 	if (c == NULL)
 		return;
+	c->renewed = false;	/* the next db_acquire checks it again */
 	p = c->pool;
 	/* A replica that failed under a statement (not a connect, which backs off itself). */
 	rest = p == &replica && c->pg != NULL && c->sqlstate[0] != '\0' && db_unavailable(c);

@@ -11,6 +11,7 @@
  * and direction-changing characters, and '\\').  A forged "\n<date>
  * jxjyd[1]: info: ..." or an ESC sequence then shows as the text it is.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -26,6 +27,11 @@
 /* Written by a reload (main thread) while session threads read it. */
 static atomic_int log_threshold = LOG_LEVEL_INFO;
 static bool log_to_syslog;
+/*
+ * The pid each line names, taken once rather than by a getpid(2) per line
+ * (a system call on every request: issue 19); a forked child takes its own.
+ */
+static atomic_int log_pid;
 
 static const char *const log_names[] = {
 	[LOG_LEVEL_ERROR] = "error",
@@ -41,9 +47,25 @@ static const int log_priorities[] = {
 	[LOG_LEVEL_DEBUG] = LOG_DEBUG,
 };
 
+static void
+log_take_pid(void)
+{
+	atomic_store(&log_pid, (int)getpid());
+}
+
+static void
+log_take_pid_first(void)
+{
+	log_take_pid();
+	pthread_atfork(NULL, NULL, log_take_pid);
+}
+
 void
 log_open(enum log_level level, bool use_syslog)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, log_take_pid_first);
 	atomic_store(&log_threshold, level);
 	log_to_syslog = use_syslog;
 	if (use_syslog)
@@ -60,6 +82,15 @@ bool
 log_enabled(enum log_level level)
 {
 	return (int)level <= atomic_load(&log_threshold);
+}
+
+/* Before log_open (a failed start), nothing has taken the pid yet. */
+static int
+log_pid_current(void)
+{
+	int pid = atomic_load(&log_pid);
+
+	return pid != 0 ? pid : (int)getpid();
 }
 
 /* Longest message kept; the line adds the stamp and level. */
@@ -91,7 +122,7 @@ log_write(enum log_level level, const char *fmt, va_list ap)
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
 	n = snprintf(line, sizeof line, "%s.%03ldZ jxjyd[%d]: %s: ", stamp,
-	    ts.tv_nsec / 1000000, (int)getpid(), log_names[level]);
+	    ts.tv_nsec / 1000000, log_pid_current(), log_names[level]);
 	if (n < 0)
 		n = 0;
 	/* Room for the newline: text_escape leaves one byte for its NUL. */

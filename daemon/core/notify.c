@@ -30,6 +30,16 @@
 
 #define NOTIFY_RETRY_FIRST_MS	250
 #define NOTIFY_RETRY_MAX_MS	5000
+/*
+ * After reading notices the listener lets more gather this long before it
+ * looks again.  Every declaration a session here submits comes back as a
+ * notice (its own record.changed: every jxjyd hears every notice), so under
+ * load waking for each cost this daemon a context switch and three system
+ * calls per request (docs/benchmarks.md, issue 19); gathered, it is one
+ * wake-up per NOTIFY_GATHER_MS.  A notice is a hint to a screen or a
+ * session's end, and so arrives at most this much later.
+ */
+#define NOTIFY_GATHER_MS	20
 
 static pthread_once_t instance_once = PTHREAD_ONCE_INIT;
 static char instance[17];
@@ -261,6 +271,7 @@ notify_thread(void *arg)
 	for (;;) {
 		PGconn *pg;
 		PGnotify *note;
+		bool heard;
 
 		if (c == NULL) {
 			if ((c = notify_connect()) == NULL) {
@@ -299,11 +310,15 @@ notify_thread(void *arg)
 			lost = true;
 			continue;
 		}
+		heard = false;
 		while ((note = PQnotifies(pg)) != NULL) {
 			if (notify_handle(note->extra) < 0)
 				log_warning("notify: unknown notice on %s ignored", note->relname);
 			PQfreemem(note);
+			heard = true;
 		}
+		if (heard && notify_wait_stop(-1, NOTIFY_GATHER_MS))
+			break;
 	}
 	db_disconnect_single(c);
 	return NULL;

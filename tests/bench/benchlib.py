@@ -1,4 +1,5 @@
-"""benchlib.py - what the Python halves of tests/bench (flood.py, served-tui.py) share:
+"""benchlib.py - what the Python halves of tests/bench (flood.py, served-tui.py,
+cpu-sample.py) share:
 a jxjyd of their own on the PostgreSQL named by PGHOST/PGPORT/PGUSER (database jxjy),
 OpenSSH's options, /proc figures and percentiles.
 """
@@ -51,6 +52,26 @@ def proc_kib(pid, key, path="status"):
     except OSError:
         pass
     return 0
+
+
+def proc_stat(pid):
+    """(utime + stime in seconds, ppid) of a process, or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), int(fields[1])
+
+
+def children(pid):
+    out = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            st = proc_stat(int(name))
+            if st is not None and st[1] == pid:
+                out.append(int(name))
+    return out
 
 
 def percentile(values, p):

@@ -30,12 +30,12 @@ import sys
 import termios
 import time
 
-from benchlib import SSH_OPTS, arguments, jxjyd_run, jxjyd_serve, percentile, proc_kib, write_config
+from benchlib import (SSH_OPTS, arguments, children, jxjyd_run, jxjyd_serve, percentile, proc_kib,
+                      proc_stat, write_config)
 
 ESCAPES = re.compile(rb"\x1b(?:\[[0-9;?<=>!]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|"
                      rb"[()*+][0-9A-Za-z]|[@-Z\\-_])")
 LOGIN_MARK = "身份证号".encode()
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 class Term:
@@ -113,26 +113,6 @@ class Term:
             self.proc.kill()
             self.proc.wait()
         os.close(self.master)
-
-
-def proc_stat(pid):
-    """(utime + stime in seconds, ppid) of a process, or None when it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / TICK, int(fields[1])
-
-
-def children(pid):
-    out = []
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            st = proc_stat(int(name))
-            if st is not None and st[1] == pid:
-                out.append(int(name))
-    return out
 
 
 def cpu_of(pids):

@@ -139,6 +139,23 @@ def test_a_read_cut_off_is_run_again(daemon1, world, postgres):
         assert named(acc, "读后") == 1
 
 
+def test_a_connection_killed_between_requests_is_replaced_before_use(daemon1, world, postgres):
+    """The pool checks a connection once when it hands it out (db_acquire), not again
+    before the request's first statement: one that died while free is still replaced then,
+    before anything is sent on it (no "trying once more" on a new one)."""
+    acc = world["acc"]
+    with logged_in(daemon1, world["staff"][1]) as s:
+        assert "result" in submit(s, "换前")
+        mark = len(daemon1.stderr_text())
+        kill_backends(postgres, daemon1.dbname)
+        time.sleep(0.5)    # the backends' goodbyes are on the pooled sockets now
+        assert "result" in submit(s, "换后")
+        log = daemon1.stderr_text()[mark:]
+        assert "a pooled connection was closed by the server" in log, log
+        assert "trying once more" not in log and "running it once more" not in log, log
+        assert named(acc, "换后") == 1
+
+
 def test_a_write_cut_off_before_its_commit_is_run_again(daemon1, world, postgres):
     """An approval waits inside its transaction (for the ID number's lock) when its
     connection is killed: nothing was committed, so it runs again, and approves once."""

@@ -136,6 +136,17 @@ def test_log_escapes_a_forged_line_and_escape_sequences(ddaemon):
         assert "\\u{202E}\\u{0085}end" in ln, ln
 
 
+def test_log_lines_name_the_daemon_that_wrote_them(ddaemon):
+    """log.c takes the pid once (no getpid(2) per line): every line, the requests' too,
+    still names this daemon's process."""
+    with ddaemon.rpc() as s:
+        assert s.result("system.ping") == {"pong": True}
+    ddaemon.wait_log(r"session \d+: system\.ping ")
+    pids = set(re.findall(r"^\d{4}-\d\d-\d\dT[\d:.]+Z jxjyd\[(\d+)\]: ",
+                          ddaemon.stderr_text(), re.M))
+    assert pids == {str(ddaemon.proc.pid)}, pids
+
+
 @pytest.fixture(scope="module")
 def reg_world(ddaemon, postgres):
     return make_world(postgres, ddaemon.dbname, "HY")

@@ -92,6 +92,26 @@ def test_a_title_change_decision_is_heard(ddaemon, world):
             c["message"].endswith("）已审核通过"), c
 
 
+def test_a_burst_of_changes_leaves_none_behind(ddaemon, world):
+    """The listener reads notices in batches (daemon/core/notify.c, NOTIFY_GATHER_MS):
+    after a burst of submits, each a notice, the person's other session hears the last
+    one (a session keeps the newest few, sessions.h), none is left waiting unread in the
+    listener's connection, and the session that made them hears none."""
+    _, idn = world["acc"].add_staff("NFA", "冯成批")
+    with logged_in(ddaemon, idn) as maker, logged_in(ddaemon, idn) as here:
+        ids = [submit(maker, f"成批课程{i}") for i in range(40)]
+        heard = []
+        deadline = time.monotonic() + 15
+        while ids[-1] not in heard:
+            c = here.next_change(max(0.1, deadline - time.monotonic()))
+            assert (c["kind"], c["state"]) == ("declaration", "pending"), c
+            heard.append(c["id"])
+        assert set(heard) <= set(ids), heard
+        # The maker's own submits are not told back to it.
+        maker.expect_silence(0.2, changes_too=True)
+        assert maker.changes == [], maker.changes
+
+
 @pytest.fixture
 def two(postgres, migrated_template, tmp_path):
     """Two daemons on one database: (d1, d2)."""
