@@ -67,6 +67,20 @@ file_size(const char *path)
 	return n;
 }
 
+/* params with its "@id" replaced by id (id NULL: params as they are). */
+static char *
+params_with(const char *params, const char *id)
+{
+	const char *at = id != NULL ? strstr(params, "@id") : NULL;
+	char *text;
+
+	if (at == NULL)
+		return strdup(params);
+	if (asprintf(&text, "%.*s%s%s", (int)(at - params), params, id, at + 3) < 0)
+		return NULL;
+	return text;
+}
+
 /*
  * The params of each call: o->params with "@id" replaced by the lines of
  * o->ids in turn, or o->params alone.  Returns calls objects, NULL (with a
@@ -77,7 +91,7 @@ load_params(const struct options *o, long calls)
 {
 	json_t **p = calloc((size_t)calls, sizeof *p);
 	FILE *f = o->ids != NULL ? fopen(o->ids, "r") : NULL;
-	char line[64], *at, *text;
+	char line[64], *text;
 	bool short_file;
 	long i;
 
@@ -87,18 +101,11 @@ load_params(const struct options *o, long calls)
 		return NULL;
 	}
 	for (i = 0; i < calls; i++) {
-		text = strdup(o->params);
-		if (f != NULL) {
-			if (fgets(line, sizeof line, f) == NULL)
-				break;
-			line[strcspn(line, "\r\n")] = '\0';
-			free(text);
-			if ((at = strstr(o->params, "@id")) == NULL ||
-			    asprintf(&text, "%.*s%s%s", (int)(at - o->params), o->params, line,
-			    at + 3) < 0)
-				text = strdup(o->params);
-		}
-		p[i] = json_loads(text, 0, NULL);
+		if (f != NULL && fgets(line, sizeof line, f) == NULL)
+			break;
+		line[strcspn(line, "\r\n")] = '\0';
+		text = params_with(o->params, f != NULL ? line : NULL);
+		p[i] = text != NULL ? json_loads(text, 0, NULL) : NULL;
 		free(text);
 		if (!json_is_object(p[i]))
 			break;
