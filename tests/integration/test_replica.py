@@ -310,3 +310,66 @@ def test_busy_replica_pool_waits_without_holding_the_primary(replica, postgres,
             (sources, [l for l in d.stderr_text().splitlines() if "replica" in l][-30:])
     finally:
         d.stop()
+
+
+def status_text(d):
+    r = d.run("status")
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout
+
+
+def heavy_reads(text):
+    m = re.search(r"heavy reads: (\d+) from the replica, (\d+) from the primary", text)
+    assert m, text
+    return int(m.group(1)), int(m.group(2))
+
+
+def test_status_names_the_replica(replica, postgres, migrated_template, tmp_path):
+    """`jxjyd status` says where the replica is (never its password), what the last heavy
+    read found it to be (not checked yet, fresh, unreachable since …), its pool, and where
+    the heavy reads went since start."""
+    db = postgres.new_database(template=migrated_template)
+    d = Daemon(tmp_path / "status", postgres, db, {"database": {
+        "replica_conninfo": replica.conninfo(db) + " password=never-shown-secret",
+        "replica_max_lag_ms": 60000}},
+        f"learning_forms = (\n{libconfig(FORM)}\n);\n")
+    d.start()
+    try:
+        acc = Accounts(postgres, db, "RS")
+        acc.add_unit("RSA", "副本状态单位")
+        acc.add_staff("RSA", "状态人员")
+        admin = acc.add_admin("RSA", "副本状态员")[1]
+        text = status_text(d)
+        assert "never-shown-secret" not in text and "password=" not in text, text
+        assert (f"replica: host {replica.host} port {replica.port} dbname {db}: "
+                "not checked yet") in text, text
+        assert re.search(r"replica pool: 0 open, 0 busy, 4 size", text), text
+        assert heavy_reads(text) == (0, 0), text
+
+        with logged_in(d, admin) as adm:
+            wait_for("a report from the replica", lambda: adm.result(
+                "completion.report", {"year": NOW})["source"] == "replica")
+            text = status_text(d)
+            m = re.search(r"replica: .*: fresh \((\d+) ms behind at most, seen \d+ s ago\)",
+                          text)
+            assert m and int(m.group(1)) <= 60000, text
+            assert re.search(r"replica pool: [1-4] open, 0 busy, 4 size", text), text
+            from_replica, from_primary = heavy_reads(text)
+            assert from_replica >= 1, text
+
+            replica.stop()
+            try:
+                assert adm.result("completion.report", {"year": NOW})["source"] == "primary"
+                text = status_text(d)
+                assert re.search(r"replica: .*: unreachable since "
+                                 r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00", text), text
+                again_replica, again_primary = heavy_reads(text)
+                assert again_primary >= from_primary + 1, text
+                assert again_replica in (from_replica, from_replica + 1), text
+            finally:
+                replica.start()
+            wait_for("the replica serving again", lambda: adm.result(
+                "completion.report", {"year": NOW})["source"] == "replica")
+            assert ": fresh (" in status_text(d)
+    finally:
+        d.stop()
