@@ -8,8 +8,9 @@ read, a write refused before it was done); any other request cut off gets the cl
 "service_interrupted" reply, and the record it may have written is there at most once.
 Reads go on while writes are refused as "database_read_only"; the first write after the
 primary is writable again succeeds.  The listening connection comes back, and a password
-changed on another daemon still ends a session after the kill, and an account disabled
-while it was away has its sessions ended when it is back.
+changed on another daemon still ends a session after the kill, an account disabled
+while it was away has its sessions ended when it is back, and the sessions are told to
+re-read (record.changed kind "all") what changed meanwhile unannounced.
 """
 
 import os
@@ -300,39 +301,86 @@ def test_listener_comes_back_after_the_kill(pair, postgres):
         assert_ended_elsewhere(a)
 
 
-def test_an_account_disabled_while_the_listener_was_away_ends_its_sessions(
-        postgres, migrated_template, tmp_path):
+class ListenerApart:
+    """A daemon whose listener connects as a role of its own, so that the listener alone can
+    be kept out (keep_out) and let in again (let_in) while its pool works on."""
+
+    def __init__(self, postgres, db, tmp_path, role, extra_config=""):
+        self.postgres, self.db, self.role = postgres, db, role
+        postgres.psql(db, f'CREATE ROLE "{role}" LOGIN; GRANT SELECT ON accounts TO "{role}"')
+        self.d = Daemon(tmp_path / "d", postgres, db, {"database": {
+            "listen_conninfo": postgres.conninfo(db).replace(f"user={postgres.user}",
+                                                             f"user={role}")}}, extra_config)
+
+    def keep_out(self):
+        self.postgres.psql(self.db, f'ALTER ROLE "{self.role}" NOLOGIN')
+        self.postgres.psql(self.db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    f"WHERE usename = '{self.role}'")
+        wait_until("the listener kept out",
+                   lambda: "is not permitted to log in" in self.d.stderr_text(), timeout=30)
+
+    def let_in(self):
+        self.postgres.psql(self.db, f'ALTER ROLE "{self.role}" LOGIN')
+        wait_listening(self.d, 2, timeout=30)
+
+    def remove(self):
+        if self.d.running():
+            self.d.stop()
+        self.postgres.psql("postgres", f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)',
+                           check=False)
+        self.postgres.psql("postgres", f'DROP ROLE IF EXISTS "{self.role}"', check=False)
+
+
+@pytest.fixture
+def listener_apart(postgres, migrated_template, tmp_path):
     db = postgres.new_database(template=migrated_template)
-    role = f"jxjy_fo_listener_{os.getpid()}"
-    postgres.psql(db, f'CREATE ROLE "{role}" LOGIN; GRANT SELECT ON accounts TO "{role}"')
-    # The daemon listens as a role of its own, so that its listener alone can be kept out.
-    d = Daemon(tmp_path / "d", postgres, db, {"database": {
-        "listen_conninfo": postgres.conninfo(db).replace(f"user={postgres.user}",
-                                                         f"user={role}")}})
+    apart = ListenerApart(postgres, db, tmp_path, f"jxjy_fo_listener_{os.getpid()}",
+                          forms_text(TEST_FORMS))
     try:
-        d.start()
-        wait_listening(d)
-        acc = Accounts(postgres, db, "FD")
-        acc.add_unit("FDA", "停用测试单位")
-        staff, idn = acc.add_staff("FDA", "被停用者")
-        _, other = acc.add_staff("FDA", "旁观者")
-        with logged_in(d, idn) as s, logged_in(d, other) as o:
-            postgres.psql(db, f'ALTER ROLE "{role}" NOLOGIN')
-            postgres.psql(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              f"WHERE usename = '{role}'")
-            wait_until("the listener kept out",
-                       lambda: "is not permitted to log in" in d.stderr_text(), timeout=30)
-            # Disabled meanwhile (as when another application for the ID number is
-            # approved): the notice, if any, reaches no one here.
-            acc.sql(f"UPDATE accounts SET state = 'disabled' WHERE id = {staff}")
-            postgres.psql(db, f'ALTER ROLE "{role}" LOGIN')
-            wait_listening(d, 2, timeout=30)
-            assert_ended_elsewhere(s)
-            assert "stopped being active while this jxjyd was not listening" in \
-                d.stderr_text()
-            assert o.result("session.whoami")["account"]["id_number"] == other
+        apart.d.start()
+        wait_listening(apart.d)
+        apart.acc = Accounts(postgres, db, "FL")
+        apart.acc.add_unit("FLU", "监听测试单位")
+        yield apart
     finally:
-        if d.running():
-            d.stop()
-        postgres.psql("postgres", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)', check=False)
-        postgres.psql("postgres", f'DROP ROLE IF EXISTS "{role}"', check=False)
+        apart.remove()
+
+
+def test_an_account_disabled_while_the_listener_was_away_ends_its_sessions(listener_apart):
+    d, acc = listener_apart.d, listener_apart.acc
+    staff, idn = acc.add_staff("FLU", "被停用者")
+    _, other = acc.add_staff("FLU", "旁观者")
+    with logged_in(d, idn) as s, logged_in(d, other) as o:
+        listener_apart.keep_out()
+        # Disabled meanwhile (as when another application for the ID number is
+        # approved): the notice, if any, reaches no one here.
+        acc.sql(f"UPDATE accounts SET state = 'disabled' WHERE id = {staff}")
+        listener_apart.let_in()
+        assert_ended_elsewhere(s)
+        assert "stopped being active while this jxjyd was not listening" in \
+            d.stderr_text()
+        assert o.result("session.whoami")["account"]["id_number"] == other
+
+
+def test_changes_made_while_the_listener_was_away_are_made_up_for(listener_apart):
+    """A declaration approved while the listener is kept out sends a notice nobody here
+    hears; when the listener is back, every session logged in on the daemon is told to
+    read again (record.changed, kind "all"), the one whose record changed included."""
+    d = listener_apart.d
+    _, idn = listener_apart.acc.add_staff("FLU", "申报者")
+    _, admin = listener_apart.acc.add_admin("FLU", "审核者")
+    with logged_in(d, idn) as s, logged_in(d, admin) as a:
+        decl = submit(s, "离线期间审核")["result"]["id"]
+        listener_apart.keep_out()
+        r = a.result("review.approve_declarations", {"ids": [decl]})
+        assert all(x["ok"] for x in r["results"]), r
+        # Nobody heard the approval's notice.
+        s.expect_silence(1)
+        assert s.changes == [], s.changes
+        listener_apart.let_in()
+        note = s.next_change(timeout=15)
+        assert (note["kind"], note["id"], note["state"]) == ("all", 0, "missed"), note
+        assert "期间的变更可能未通知到" in note["message"], note
+        assert a.next_change(timeout=15)["kind"] == "all"
+        assert "sessions told to read again: 2" in d.stderr_text()
+        assert s.result("declaration.get", {"id": decl})["state"] == "approved"
