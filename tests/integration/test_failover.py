@@ -23,8 +23,8 @@ import pytest
 
 from conftest import Daemon, module_daemon, two_daemons
 from helpers import (NOW, PLAIN, UNAVAILABLE, Accounts, add_pending, DEMO_PASSWORD, assert_ended_elsewhere,
-                     change_password, expect_error, forms_text, logged_in, TEST_FORMS,
-                     wait_listening, wait_until)
+                     change_password, expect_error, forms_text, logged_in, make_key, ssh_exec,
+                     TEST_FORMS, wait_listening, wait_until)
 
 
 @pytest.fixture
@@ -138,6 +138,62 @@ def test_a_read_cut_off_is_run_again(daemon1, world, postgres):
         # The next requests are served as usual.
         assert "result" in submit(s, "读后")
         assert named(acc, "读后") == 1
+
+
+def key_admin(daemon, world, tmp_path):
+    """The world's unit administrator with an SSH key of its own: (ID number, key path)."""
+    key, pub = make_key(tmp_path, "admin")
+    idn = world["admin"][1]
+    with logged_in(daemon, idn) as a:
+        a.result("keys.add", {"key": pub, "password": DEMO_PASSWORD})
+    return idn, key
+
+
+def test_an_exec_command_cut_off_is_run_again(daemon1, world, postgres, tmp_path):
+    """`ssh host report YEAR` whose statement is cut off (the primary gone) runs once more
+    on a new connection, as an RPC read does, and prints the report."""
+    idn, key = key_admin(daemon1, world, tmp_path)
+    # Once before: the statements are prepared, so what waits below is the report itself.
+    rc, out, err = ssh_exec(daemon1, idn, key, f"report {NOW}")
+    assert rc == 0 and "切换者" in out.decode(), out.decode() + err
+    locker = Locker(postgres, daemon1.dbname, "LOCK TABLE person_year IN ACCESS EXCLUSIVE MODE")
+    t, got = in_thread(lambda: ssh_exec(daemon1, idn, key, f"report {NOW}"))
+    wait_waiting(postgres, daemon1.dbname)
+    kill_backends(postgres, daemon1.dbname)
+    time.sleep(0.5)
+    locker.release()
+    t.join(timeout=60)
+    rc, out, err = got["reply"]
+    assert rc == 0 and "切换者" in out.decode() and "旁观者" in out.decode(), \
+        out.decode() + err
+    assert "exec report YEAR [--csv]: the database went away under a command that " \
+        "committed nothing; running it once more" in daemon1.stderr_text()
+
+
+def test_an_exec_command_cut_off_twice_says_the_database_is_unavailable(
+        daemon1, world, postgres, tmp_path):
+    """Cut off on its second run too: a clear sentence, never a half-printed report."""
+    idn, key = key_admin(daemon1, world, tmp_path)
+    rc, out, err = ssh_exec(daemon1, idn, key, f"report {NOW}")
+    assert rc == 0, out.decode() + err
+    locker = Locker(postgres, daemon1.dbname, "LOCK TABLE person_year IN ACCESS EXCLUSIVE MODE")
+    try:
+        t, got = in_thread(lambda: ssh_exec(daemon1, idn, key, f"report {NOW}"))
+        # Each time it waits for the lock, cut it off: its statement, then on the run
+        # again the statement's PREPARE and the PREPARE's own retry on a new connection.
+        for _ in range(5):
+            wait_until("the report waits or ended", lambda: not t.is_alive() or postgres.psql(
+                daemon1.dbname, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type "
+                f"= 'Lock' AND datname = '{daemon1.dbname}'").strip() != "0", timeout=15)
+            if not t.is_alive():
+                break
+            kill_backends(postgres, daemon1.dbname)
+        t.join(timeout=60)
+    finally:
+        locker.release()
+    rc, out, err = got["reply"]
+    assert rc == 1 and out.decode().strip() == "数据库暂时不可用，请稍后再试", \
+        out.decode() + err + daemon1.stderr_text()[-4000:]
 
 
 def test_a_write_cut_off_before_its_commit_is_run_again(daemon1, world, postgres):
