@@ -241,6 +241,38 @@ def test_a_write_cut_off_is_refused_clearly_and_written_at_most_once(daemon1, wo
         assert named(acc, "写后") == 1
 
 
+def test_a_login_cut_off_after_its_hash_is_not_hashed_again(daemon1, world, postgres):
+    """A login whose password matched and whose last statement (the end of the ID number's
+    series of failures) was cut off is answered service_interrupted; logging in again on
+    the same session takes the verification it did (same password, same stored hash)
+    without a second Argon2id."""
+    idn, db = world["staff2"][1], daemon1.dbname
+    # The settling DELETE sleeps in a trigger until the connections are cut.
+    postgres.psql(db, "CREATE FUNCTION fo_sleepy() RETURNS trigger LANGUAGE plpgsql AS "
+                      "$$ BEGIN PERFORM pg_sleep(60); RETURN OLD; END $$; "
+                      "CREATE TRIGGER fo_sleepy BEFORE DELETE ON login_throttle "
+                      "FOR EACH ROW EXECUTE FUNCTION fo_sleepy()")
+    try:
+        with daemon1.rpc() as s:
+            t, out = in_thread(lambda: s.call("session.login", {
+                "id_number": idn, "password": DEMO_PASSWORD}, timeout=60))
+            wait_until("the login settles in the trigger", lambda: postgres.psql(
+                db, "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep' "
+                    f"AND datname = '{db}'").strip() != "0", timeout=30)
+            kill_backends(postgres, db)     # before the statement timeout cancels it
+            postgres.psql(db, "DROP TRIGGER fo_sleepy ON login_throttle")
+            t.join(timeout=60)
+            expect_error(out["reply"], UNAVAILABLE, "service_interrupted")
+            assert "taken again without hashing" not in daemon1.stderr_text()
+            s.result("session.login", {"id_number": idn, "password": DEMO_PASSWORD})
+            assert s.result("session.whoami")["account"]["id_number"] == idn
+            assert "the password this session proved before it was cut off is taken " \
+                "again without hashing" in daemon1.stderr_text()
+    finally:
+        postgres.psql(db, "DROP TRIGGER IF EXISTS fo_sleepy ON login_throttle; "
+                          "DROP FUNCTION IF EXISTS fo_sleepy()", check=False)
+
+
 def test_read_only_database_refuses_writes_and_serves_reads(daemon1, world, postgres):
     acc, db = world["acc"], daemon1.dbname
     with logged_in(daemon1, world["staff"][1]) as s:
