@@ -1,7 +1,8 @@
 """How fresh a replica's figures are, on the screen: the unit administrator's 完成情况统计
 read from a streaming replica (database.replica_conninfo) ends its summary line in
 数据截至 HH:MM:SS（只读副本）, whole and inside the screen also on a narrow terminal, and a
-CSV export says the same after 已保存; a daemon without a replica shows no such line.
+CSV export says the same after 已保存; the authority's 继续教育完成情况统计 too; a daemon
+without a replica shows no such line.
 """
 
 import re
@@ -35,6 +36,7 @@ def site(postgres, migrated_template, replica, tmp_path_factory):
     with_replica.start()
     without.start()
     w.admin_id, w.admin = w.add_admin(UNIT, "副本统计员")
+    w.authority = w.add_authority("副本省统计员", scope="410000")[1]
     _, w.staff = w.add_staff(UNIT, w.depts["医务科"], "副本甲")
     try:
         yield {"r": with_replica, "p": without, "w": w}
@@ -90,4 +92,17 @@ def test_report_from_the_primary_says_nothing_of_it(site, tui):
     t = tui()
     text = open_report(t, site["p"], site["w"])
     assert "数据截至" not in text and "只读副本" not in text, text
+    t.quit()
+
+
+def test_authority_statistics_from_the_replica_say_how_fresh(site, tui):
+    d, w = site["r"], site["w"]
+    t = tui(width=80)
+    t.start(d)
+    t.login(w.authority, then="功能列表")
+    t.open_function("继续教育完成情况统计")
+    t.wait("继续教育完成情况统计", "郑州市")
+    served_by_replica(t)
+    line = next(l for l in t.lines() if FRESH.search(l))
+    assert "人" in line, line       # the summary line: N counted, met, not met, rate
     t.quit()
