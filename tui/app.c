@@ -625,8 +625,8 @@ app_export_csv(struct app *a, const char *method, json_t *params, const char *te
     const char *deflt, char *said, size_t size, bool *error_flag)
 {
 	struct rpc_error err;
-	json_t *piece, *res = NULL, *next;
-	char *full = NULL, *after = NULL, *done;
+	json_t *piece, *res = NULL, *next, *oldest = NULL;
+	char *full = NULL, *after = NULL, *done, *fresh;
 	long long rows = 0;
 	const char *csv;
 	int fd;
@@ -649,6 +649,14 @@ app_export_csv(struct app *a, const char *method, json_t *params, const char *te
 			goto out;
 		}
 		rows += (long long)json_integer_value(json_object_get(res, "rows"));
+		/* The oldest piece bounds the file: every change before its as_of is in all. */
+		if (oldest == NULL || strcmp(app_json_str(res, "as_of"),
+		    app_json_str(oldest, "as_of")) < 0) {
+			if (strcmp(app_json_str(res, "source"), "replica") == 0) {
+				json_decref(oldest);
+				oldest = json_incref(res);
+			}
+		}
 		free(after);
 		after = NULL;
 		next = json_object_get(res, "next");
@@ -667,6 +675,10 @@ app_export_csv(struct app *a, const char *method, json_t *params, const char *te
 	fd = -1;
 	ok = true;
 	done = xasprintf(_("Saved %s (%lld rows)."), full, rows);
+	if ((fresh = app_freshness(oldest)) != NULL) {
+		app_appendf(&done, " %s", fresh);
+		free(fresh);
+	}
 	app_say(said, size, error_flag, done, false);
 	ui_message(_("Export"), done);
 	free(done);
@@ -677,10 +689,22 @@ out:
 	if (!ok && full != NULL)
 		unlink(full);
 	json_decref(res);
+	json_decref(oldest);
 	json_decref(params);
 	free(after);
 	free(full);
 	return ok;
+}
+
+char *
+app_freshness(json_t *result)
+{
+	const char *as_of = app_json_str(result, "as_of");
+
+	/* "2026-12-01T09:30:14+08:00": the time of day is characters 11 to 18, China's. */
+	if (strcmp(app_json_str(result, "source"), "replica") != 0 || strlen(as_of) < 19)
+		return NULL;
+	return xasprintf(_("as of %.8s (read replica)"), as_of + 11);
 }
 
 void

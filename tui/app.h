@@ -317,11 +317,20 @@ int	app_save_file(const char *title, const char *text, const char *deflt, char *
  * person names (app_save_file with text and deflt), written as the pieces
  * come: params (taken) go with every call, "after" added from the second.
  * "Saved FILE (N rows)." goes into said (size bytes, *error_flag false)
- * and is shown; a failure is shown and leaves no partial file behind.
+ * and is shown, followed by app_freshness of the oldest piece a replica
+ * served, when one did; a failure is shown and leaves no partial file behind.
  * Returns whether the file was saved.
  */
 bool	app_export_csv(struct app *a, const char *method, json_t *params, const char *text,
 	    const char *deflt, char *said, size_t size, bool *error_flag);
+
+/*
+ * How fresh a heavy read's figures are, for its screen's heading: "as of
+ * HH:MM:SS (read replica)" when result says it was read from a replica
+ * ("source", "as_of"; docs/protocol.md "Reads from a replica"), else NULL:
+ * from the primary the figures are those of now.  Caller frees.
+ */
+char	*app_freshness(json_t *result);
 
 /* Write all len bytes of p to fd (again after EINTR).  Returns false on an error (errno). */
 bool	app_write_all(int fd, const char *p, size_t len);

@@ -223,7 +223,7 @@ astats_paint_head(struct queue *q)
 	struct astats_level *l = q->arg;
 	json_t *sum = json_object_get(l->page, "summary");
 	json_t *req = json_object_get(l->page, "requirement");
-	char *crumb = astats_breadcrumb(l), *year, *info, rate[32], below[32];
+	char *crumb = astats_breadcrumb(l), *year, *info, *fresh, rate[32], below[32];
 	int yw;
 
 	year = xasprintf(_("Year (←/→): %d"), l->view->year);
@@ -238,7 +238,10 @@ astats_paint_head(struct queue *q)
 		    (long long)json_integer_value(json_object_get(sum, "met")),
 		    (long long)json_integer_value(json_object_get(sum, "not_met")),
 		    authority_rate_text(json_object_get(sum, "rate"), rate, sizeof rate));
-		ui_put(2, 1, COLS - 2, info, UI_TITLE, false);
+		/* Read from a replica: how fresh, at the line's end (app_freshness). */
+		fresh = app_freshness(l->page);
+		ui_put_tail(2, 1, COLS - 2, info, UI_TITLE, fresh, UI_HINT);
+		free(fresh);
 		free(info);
 		info = xasprintf(_("Hours per person %s (public %s, professional %s), %s pending "
 		    "review   Requirement: %s (professional %s, public %s)"),

@@ -6,7 +6,8 @@
  *
  * y chooses the year, s cycles the order and r reverses it, n shows only
  * those not met, d picks a department; the summary line (共 N 人，达标 X
- * 人) counts the whole report as the server says.  e exports the report
+ * 人) counts the whole report as the server says, and ends in 数据截至
+ * HH:MM:SS（只读副本） when a replica served it (app_freshness).  e exports the report
  * with the same filters to a CSV file on this computer (completion.
  * report_csv, piece by piece, written as the bytes come: the server's
  * UTF-8 with its byte-order mark).  Enter shows the person's years
@@ -39,6 +40,7 @@ struct report {
 	json_int_t	 department_id;	/* 0: every department */
 	char		*department;	/* its name */
 	json_t		*summary;	/* the last page's summary */
+	char		*fresh;		/* the last page's app_freshness, NULL: of now */
 };
 
 enum report_column { REPORT_NAME, REPORT_ID, REPORT_DEPT, REPORT_PUBLIC,
@@ -108,6 +110,8 @@ report_loaded(struct queue *q, json_t *result, bool more)
 	(void)more;
 	json_decref(r->summary);
 	r->summary = json_incref(json_object_get(result, "summary"));
+	free(r->fresh);
+	r->fresh = app_freshness(result);
 }
 
 static void
@@ -132,7 +136,7 @@ report_paint_head(struct queue *q)
 	    (long long)json_integer_value(json_object_get(r->summary, "not_met")),
 	    app_json_str(req, "total"), app_json_str(req, "professional"),
 	    app_json_str(req, "public"));
-	ui_put(2, 1, COLS - 2, info, UI_TITLE, false);
+	ui_put_tail(2, 1, COLS - 2, info, UI_TITLE, r->fresh, UI_HINT);
 	free(info);
 }
 
@@ -400,6 +404,7 @@ screen_report_run(struct app *a)
 	enum screen_id next = queue_run(&report_ops, a, &r);
 
 	free(r.department);
+	free(r.fresh);
 	json_decref(r.summary);
 	return next;
 }

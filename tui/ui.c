@@ -445,6 +445,31 @@ ui_box(int y, int x, int h, int w, const char *title, enum ui_style style)
 }
 
 void
+ui_put_tail(int y, int x, int cols, const char *s, enum ui_style style, const char *tail,
+    enum ui_style tail_style)
+{
+	char *clean;
+	int tw;
+
+	if (tail == NULL || *tail == '\0') {
+		ui_put(y, x, cols, s, style, false);
+		return;
+	}
+	if (x + cols > COLS)
+		cols = COLS - x;
+	clean = text_sanitize(tail, false);
+	tw = text_width(clean);
+	free(clean);
+	if (tw >= cols) {
+		ui_put(y, x, cols, tail, tail_style, false);
+		return;
+	}
+	if (cols - tw - 2 > 0)
+		ui_put(y, x, cols - tw - 2, s, style, false);
+	ui_put(y, x + cols - tw, tw, tail, tail_style, false);
+}
+
+void
 ui_header(const char *title)
 {
 	ui_fill(0, 0, COLS, UI_HEADER);

@@ -156,6 +156,14 @@ void	ui_cursor_hide(void);
  */
 int	ui_put(int y, int x, int cols, const char *s, enum ui_style style, bool pad);
 
+/*
+ * ui_put with tail (NULL: none) drawn right-aligned at the end of the cols
+ * columns in tail_style, s cut to leave it room and a gap of two: what the
+ * tail says (how fresh the figures are) stays whole on a narrow terminal.
+ */
+void	ui_put_tail(int y, int x, int cols, const char *s, enum ui_style style,
+	    const char *tail, enum ui_style tail_style);
+
 /* Draw s centred in cols columns starting at x. */
 void	ui_put_center(int y, int x, int cols, const char *s, enum ui_style style);
 

@@ -546,6 +546,18 @@ auth_password(struct rpc_call *call, const char *id_number, const char *password
 	if (auth_count_and_wait(call, normalised) != 0)
 		goto out;
 
+	/*
+	 * This session's last login matched and was cut off (a failover) after
+	 * that: the same password against the same stored hash needs no second
+	 * Argon2id (passwords.h, struct password_memo).
+	 */
+	for (int i = 0; i < n && match < 0; i++) {
+		if (password_memo_holds(&s->login_memo, cands[i].hash, password)) {
+			log_info("session %lu: the password this session proved before it was cut "
+			    "off is taken again without hashing", s->serial);
+			match = i;
+		}
+	}
 	/* Newest first, until one matches; nobody's ID number costs one hash too. */
 	if (n == 0)
 		password_verify(NULL, password);
@@ -553,6 +565,7 @@ auth_password(struct rpc_call *call, const char *id_number, const char *password
 		if (password_verify(cands[i].hash, password))
 			match = i;
 	}
+	password_memo_forget(&s->login_memo);
 	if (match < 0) {
 		auth_source_failed(s->source);
 		s->login_failures++;
@@ -561,8 +574,11 @@ auth_password(struct rpc_call *call, const char *id_number, const char *password
 			auth_error_data(call, "captcha_required", json_true());
 		goto out;
 	}
+	/* Kept only while the settling below is cut off (forgotten on the next attempt). */
+	password_memo_keep(&s->login_memo, cands[match].hash, password);
 	if (auth_settle(call, normalised, strcmp(cands[match].row.state, "active") == 0) != 0)
 		goto out;
+	password_memo_forget(&s->login_memo);
 	*row = cands[match].row;
 	memset(&cands[match].row, 0, sizeof cands[match].row);
 	rc = 0;

@@ -1036,6 +1036,16 @@ rpc_call_forget(struct rpc_call *call)
 	call->error_code = 0;
 }
 
+void
+rpc_read_only_pause(void)
+{
+	struct timespec pause = { RPC_READ_ONLY_PAUSE_MS / 1000,
+	    (RPC_READ_ONLY_PAUSE_MS % 1000) * 1000000L };
+
+	while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
+		;
+}
+
 /*
  * Run a checked request, and run it once more when the database went away
  * (or turned read-only: a failover) under it and nothing of it can have
@@ -1066,13 +1076,8 @@ rpc_run_retrying(struct rpc_call *call)
 		    call->method->name);
 		read_only = db_read_only(call->db);
 		rpc_call_forget(call);
-		if (read_only) {
-			struct timespec pause = { RPC_READ_ONLY_PAUSE_MS / 1000,
-			    (RPC_READ_ONLY_PAUSE_MS % 1000) * 1000000L };
-
-			while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
-				;
-		}
+		if (read_only)
+			rpc_read_only_pause();
 		if ((rc = rpc_run(call)) == 0 || !rpc_failed_unavailable(call))
 			return rc;
 	}

@@ -318,6 +318,13 @@ PGresult *rpc_base_row(struct rpc_call *call, struct db_stmt *st, const char *pa
  */
 bool	rpc_read_switch(struct db_conn **db, const struct config *cfg);
 
+/*
+ * Sleep for the balancer to notice that a server which refused a write as
+ * read-only is no longer the primary, before a request (or an exec
+ * command, daemon/ssh/exec.c) that committed nothing runs again.
+ */
+void	rpc_read_only_pause(void);
+
 /* Parameter accessors (after the dispatcher's checks). */
 const char *rpc_param_string(struct rpc_call *call, const char *name);	/* NULL if absent */
 const char *rpc_param_text(struct rpc_call *call, const char *name);	/* NULL if absent or "" */

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "messages.h"
+#include "passwords.h"
 #include "sessions.h"
 
 /* Roles, as bits: a method names the set it may run for. */
@@ -79,6 +80,7 @@ struct session {
 
 	struct captcha	*captcha;	/* the one outstanding code; captcha.c owns it */
 	int		 login_failures; /* in this session, for captcha "after-failures" */
+	struct password_memo login_memo; /* a login that matched but was cut off (auth.c) */
 };
 
 #endif

@@ -84,6 +84,18 @@ static struct db_pool pool = { .what = "primary", .wait_out = true,
 static struct db_pool replica = { .what = "replica", .wait_out = false,
     .lock = PTHREAD_MUTEX_INITIALIZER, .freed = PTHREAD_COND_INITIALIZER };
 
+/*
+ * What the heavy reads last found the replica to be, and where they went,
+ * for `jxjyd status` (db_replica_status).  Guarded by replica.lock.
+ */
+static struct {
+	enum db_replica_state state;
+	long long	 stale_ms;	/* as db_stale_ms said at the last judgement */
+	struct timespec	 at;		/* CLOCK_MONOTONIC of the last judgement */
+	time_t		 since;		/* when it became unreachable or promoted */
+	unsigned long long reads_replica, reads_primary;
+} replica_seen = { .state = DB_REPLICA_UNCHECKED };
+
 static atomic_int next_slot = 1;
 
 /* A replica's connect_timeout (seconds) unless its conninfo says otherwise. */
@@ -555,6 +567,10 @@ db_release(struct db_conn *c)
 		log_warning("database: the replica failed (%s); reads go to the primary for a "
 		    "while", c->sqlstate);
 		db_pool_backoff(p);
+		if (replica_seen.state != DB_REPLICA_UNREACHABLE)
+			replica_seen.since = time(NULL);
+		replica_seen.state = DB_REPLICA_UNREACHABLE;
+		clock_gettime(CLOCK_MONOTONIC, &replica_seen.at);
 	}
 	c->in_use = false;
 	p->busy--;
@@ -864,6 +880,35 @@ static struct {
 	bool		 sampling;	/* a thread is asking the primary */
 } wal = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
+/* Keep what a heavy read found the replica to be (stale: db_stale_ms's, when FRESH or LAGGING). */
+static void
+db_replica_saw(enum db_replica_state state, long long stale_ms)
+{
+	pthread_mutex_lock(&replica.lock);
+	if ((state == DB_REPLICA_UNREACHABLE || state == DB_REPLICA_PROMOTED) &&
+	    replica_seen.state != state)
+		replica_seen.since = time(NULL);
+	replica_seen.state = state;
+	replica_seen.stale_ms = stale_ms;
+	clock_gettime(CLOCK_MONOTONIC, &replica_seen.at);
+	pthread_mutex_unlock(&replica.lock);
+}
+
+/* Count where a heavy read went (c: what db_acquire_read answers) and return c. */
+static struct db_conn *
+db_read_counted(struct db_conn *c)
+{
+	if (c == NULL)
+		return NULL;
+	pthread_mutex_lock(&replica.lock);
+	if (c->pool == &replica)
+		replica_seen.reads_replica++;
+	else
+		replica_seen.reads_primary++;
+	pthread_mutex_unlock(&replica.lock);
+	return c;
+}
+
 /* "16/B374D848" (pg_lsn as text) into *lsn; false when it is not one. */
 static bool
 db_lsn_parse(const char *text, unsigned long long *lsn)
@@ -1002,7 +1047,7 @@ db_acquire_read(struct db_conn *primary, int wait_ms, int max_lag_ms)
 	resting = !db_time_reached(&replica.next_connect);
 	pthread_mutex_unlock(&replica.lock);
 	if (resting)
-		return primary;
+		return db_read_counted(primary);
 	db_wal_sample(primary);
 	if ((c = db_pool_take(&replica, 0)) == NULL) {
 		/*
@@ -1013,22 +1058,76 @@ db_acquire_read(struct db_conn *primary, int wait_ms, int max_lag_ms)
 		db_release(primary);
 		primary = NULL;
 		if ((c = db_pool_take(&replica, wait_ms)) == NULL)
-			return db_acquire(wait_ms);
+			return db_read_counted(db_acquire(wait_ms));
 	}
 	c->sqlstate[0] = c->errtext[0] = '\0';
 	if (!db_renew(c) || !db_replica_check(c)) {
+		db_replica_saw(c->drop && c->sqlstate[0] == '\0' ? DB_REPLICA_PROMOTED :
+		    DB_REPLICA_UNREACHABLE, -1);
 		db_release(c);
-		return primary != NULL ? primary : db_acquire(wait_ms);
+		return db_read_counted(primary != NULL ? primary : db_acquire(wait_ms));
 	}
-	if ((stale = db_stale_ms(c)) < 0 || stale > max_lag_ms) {
+	stale = db_stale_ms(c);
+	db_replica_saw(stale >= 0 && stale <= max_lag_ms ? DB_REPLICA_FRESH :
+	    DB_REPLICA_LAGGING, stale);
+	if (stale < 0 || stale > max_lag_ms) {
 		log_debug("database: the replica is %s; reading from the primary",
 		    stale < 0 ? "not known to be fresh" : "behind the bound");
 		db_release(c);
-		return primary != NULL ? primary : db_acquire(wait_ms);
+		return db_read_counted(primary != NULL ? primary : db_acquire(wait_ms));
 	}
 	c->read_stale_ms = stale;
 	db_release(primary);
-	return c;
+	return db_read_counted(c);
+}
+
+/* The host, port and dbname of conninfo (never its password); "" for what it leaves out. */
+static void
+db_conninfo_place(const char *conninfo, struct db_replica_status *st)
+{
+	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
+
+	st->host[0] = st->port[0] = st->dbname[0] = '\0';
+	for (PQconninfoOption *o = opts; o != NULL && o->keyword != NULL; o++) {
+		if (o->val == NULL)
+			continue;
+		if (strcmp(o->keyword, "host") == 0 ||
+		    (strcmp(o->keyword, "hostaddr") == 0 && st->host[0] == '\0'))
+			snprintf(st->host, sizeof st->host, "%s", o->val);
+		else if (strcmp(o->keyword, "port") == 0)
+			snprintf(st->port, sizeof st->port, "%s", o->val);
+		else if (strcmp(o->keyword, "dbname") == 0)
+			snprintf(st->dbname, sizeof st->dbname, "%s", o->val);
+	}
+	PQconninfoFree(opts);
+}
+
+void
+db_replica_status(int max_lag_ms, struct db_replica_status *st)
+{
+	struct timespec now;
+
+	memset(st, 0, sizeof *st);
+	pthread_mutex_lock(&replica.lock);
+	if ((st->configured = replica.size > 0)) {
+		db_conninfo_place(replica.conninfo, st);
+		for (int i = 0; i < replica.size; i++)
+			st->open += replica.conns[i].pg != NULL;
+		st->busy = replica.busy;
+		st->size = replica.size;
+	}
+	st->state = replica_seen.state;
+	st->stale_ms = replica_seen.stale_ms;
+	st->since = replica_seen.since;
+	st->reads_replica = replica_seen.reads_replica;
+	st->reads_primary = replica_seen.reads_primary;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	st->checked_ago_ms = replica_seen.at.tv_sec != 0 ? db_ms_between(&replica_seen.at, &now) : -1;
+	/* Judged against the bound of now (a reload may have changed it). */
+	if (st->state == DB_REPLICA_FRESH || st->state == DB_REPLICA_LAGGING)
+		st->state = st->stale_ms >= 0 && st->stale_ms <= max_lag_ms ? DB_REPLICA_FRESH :
+		    DB_REPLICA_LAGGING;
+	pthread_mutex_unlock(&replica.lock);
 }
 
 bool
@@ -1038,21 +1137,27 @@ db_from_replica(struct db_conn *c)
 }
 
 void
+db_iso_time(long long unix_time, char out[32])
+{
+	time_t t = (time_t)unix_time + DB_TIME_ZONE_OFFSET;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d%+03d:%02d", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    DB_TIME_ZONE_OFFSET / 3600, DB_TIME_ZONE_OFFSET % 3600 / 60);
+}
+
+void
 db_read_freshness(struct db_conn *c, char as_of[32], long long *stale_ms)
 {
 	struct timespec now;
-	struct tm tm;
 	long long behind = db_stale_ms(c);	/* the fresh moment, from now */
-	time_t t;
 
 	if (behind < 0)
 		behind = 0;	/* db_acquire_read hands out no such connection */
 	/* Rounded down: every commit before as_of is in what c shows. */
 	clock_gettime(CLOCK_REALTIME, &now);
-	t = now.tv_sec - (time_t)((behind + 999) / 1000) + DB_TIME_ZONE_OFFSET;
-	gmtime_r(&t, &tm);
-	snprintf(as_of, 32, "%04d-%02d-%02dT%02d:%02d:%02d%+03d:%02d", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	    DB_TIME_ZONE_OFFSET / 3600, DB_TIME_ZONE_OFFSET % 3600 / 60);
+	db_iso_time(now.tv_sec - (time_t)((behind + 999) / 1000), as_of);
 	*stale_ms = c->pool == &replica ? c->read_stale_ms : 0;
 }

@@ -95,6 +95,37 @@ void	db_release(struct db_conn *c);
  */
 struct db_conn *db_acquire_read(struct db_conn *primary, int wait_ms, int max_lag_ms);
 
+/*
+ * What `jxjyd status` says of the replica (control.c): where conninfo leads
+ * (host, port and dbname only: never a password), how it was when a heavy
+ * read last checked it, its connections, and where the heavy reads went
+ * since start (db_acquire_read's answers: a read that the replica then
+ * failed and the primary ran again counts on both sides).
+ */
+enum db_replica_state {
+	DB_REPLICA_UNCHECKED,		/* no heavy read has asked it yet */
+	DB_REPLICA_FRESH,		/* within the bound at its last check */
+	DB_REPLICA_LAGGING,		/* behind the bound (or not known fresh) */
+	DB_REPLICA_UNREACHABLE,		/* failing: resting, the primary serves */
+	DB_REPLICA_PROMOTED,		/* not in recovery at its last check */
+};
+
+struct db_replica_status {
+	bool		 configured;
+	char		 host[128], port[16], dbname[64];
+	enum db_replica_state state;
+	long long	 stale_ms;	/* at the last check: -1 when not known fresh */
+	long long	 checked_ago_ms;	/* since the last check (or failure) */
+	long long	 since;		/* UNREACHABLE, PROMOTED: since when (Unix time) */
+	int		 open, busy, size;
+	unsigned long long reads_replica, reads_primary;
+};
+
+void	db_replica_status(int max_lag_ms, struct db_replica_status *st);
+
+/* A Unix time as ISO 8601 in DB_TIME_ZONE ("2026-12-01T09:30:00+08:00"). */
+void	db_iso_time(long long t, char out[32]);
+
 /* Whether a replica pool exists (database.replica_conninfo is set). */
 bool	db_replica_configured(void);
 

@@ -144,9 +144,8 @@ notify_wait_stop(int fd, int ms)
  * session of an account that is no longer active (disabled when another
  * application for its ID number was approved, or by hand).  Run after
  * LISTEN, so that a change is either seen here or heard as a notice.
- * ("changed" notices are hints: a screen shows the change at its next
- * read.)  The database's clock
- * is turned into this host's with the offset between the two measured by
+ * (The "changed" notices lost are made up for by notify_tell_missed.)
+ * The database's clock is turned into this host's with the offset between the two measured by
  * the same statement, so a skewed clock does not end a session that
  * logged in after the change.  Returns the sessions ended, -1 on a
  * database error (logged).
@@ -209,6 +208,30 @@ notify_reconcile(struct db_conn *c)
 	}
 	PQclear(res);
 	return ended;
+}
+
+/*
+ * The "changed" notices sent while the listener was away are lost, and
+ * unlike an "end" nothing in the database says which they were: tell
+ * every session logged in here to read again what it shows
+ * (record.changed, kind "all", state "missed"; docs/protocol.md).
+ * Returns the sessions told.
+ */
+static int
+notify_tell_missed(void)
+{
+	struct sessions_change c = { .kind = "all", .id = 0, .state = "missed" };
+	int64_t *ids;
+	size_t n = sessions_logged_in_accounts(&ids);
+	int told = 0;
+
+	for (size_t i = 0; i < n; i++)
+		told += sessions_record_changed(ids[i], &c, 0);
+	free(ids);
+	if (told > 0)
+		log_info("notify: changes made while this jxjyd was not listening were not "
+		    "heard; sessions told to read again: %d", told);
+	return told;
 }
 
 /* Connect and LISTEN; NULL (logged) when either fails. */
@@ -288,9 +311,10 @@ notify_thread(void *arg)
 				continue;
 			}
 			retry_ms = NOTIFY_RETRY_FIRST_MS;
-			if (lost)
+			if (lost) {
 				log_warning("notify: hearing other jxjyd again");
-			else
+				notify_tell_missed();
+			} else
 				log_debug("notify: LISTEN %s, as instance %s",
 				    NOTIFY_CHANNEL, notify_instance());
 			lost = false;

@@ -25,8 +25,9 @@
  * state: each jxjyd, the one that made the change included, hands it to
  * its sessions of that account (sessions_record_changed), which send
  * record.changed, but for the session ORIGIN names, whose request made it.
- * A change made while the listener was away is not heard (a screen shows
- * it at its next read).
+ * A change made while the listener was away is not heard: when it listens
+ * again, every session logged in here is told to read again what it shows
+ * (record.changed, kind "all", state "missed").
  */
 #ifndef JXJYD_NOTIFY_H
 #define JXJYD_NOTIFY_H

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <pwquality.h>
@@ -254,6 +255,69 @@ password_verify(const char *encoded, const char *password)
 	job.encoded = encoded;
 	passwords_submit(&job);
 	return ok && job.rc == 0;
+}
+
+/* The key of the memos' digests: random, made once per process. */
+static unsigned char memo_key[crypto_generichash_KEYBYTES];
+static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
+
+static void
+password_memo_setup(void)
+{
+	if (sodium_init() < 0)
+		fatal("passwords: libsodium cannot be initialised");
+	randombytes_buf(memo_key, sizeof memo_key);
+}
+
+/* The keyed digest of text into out (32 bytes). */
+static void
+password_memo_digest(const char *text, unsigned char out[32])
+{
+	pthread_once(&memo_once, password_memo_setup);
+	crypto_generichash(out, 32, (const unsigned char *)text, strlen(text), memo_key,
+	    sizeof memo_key);
+}
+
+static long long
+password_memo_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec;
+}
+
+void
+password_memo_keep(struct password_memo *m, const char *encoded, const char *password)
+{
+	if (encoded == NULL || password == NULL)
+		return;
+	password_memo_digest(encoded, m->hash);
+	password_memo_digest(password, m->password);
+	m->until = password_memo_now() + PASSWORD_MEMO_SECONDS;
+}
+
+bool
+password_memo_holds(const struct password_memo *m, const char *encoded, const char *password)
+{
+	unsigned char hash[32], pass[32];
+	bool same;
+
+	if (m->until == 0 || password_memo_now() > m->until || encoded == NULL ||
+	    password == NULL)
+		return false;
+	password_memo_digest(encoded, hash);
+	password_memo_digest(password, pass);
+	same = sodium_memcmp(hash, m->hash, sizeof hash) == 0 &&
+	    sodium_memcmp(pass, m->password, sizeof pass) == 0;
+	sodium_memzero(pass, sizeof pass);
+	return same;
+}
+
+void
+password_memo_forget(struct password_memo *m)
+{
+	sodium_memzero(m, sizeof *m);
 }
 
 /* Case-insensitive (ASCII) substring test. */

@@ -24,6 +24,34 @@ char	*password_hash(const char *password);
  */
 bool	password_verify(const char *encoded, const char *password);
 
+/*
+ * A verification a session did and may need once more (auth.c): a login
+ * whose password matched but which the database's failover cut off before
+ * it finished is answered service_interrupted, and the person logs in
+ * again on the same session.  The memo holds no password and no hash:
+ * keyed BLAKE2b digests of both (the key is random, per process), so that
+ * the same password against the same stored hash (its salt included: a
+ * changed password is another hash) is known right again without a second
+ * Argon2id, for PASSWORD_MEMO_SECONDS at most.
+ */
+#define PASSWORD_MEMO_SECONDS	120
+
+struct password_memo {
+	unsigned char	 hash[32];
+	unsigned char	 password[32];
+	long long	 until;		/* CLOCK_MONOTONIC seconds; 0: empty */
+};
+
+/* Remember that password matched encoded. */
+void	password_memo_keep(struct password_memo *m, const char *encoded, const char *password);
+
+/* Whether m remembers that password matched encoded (and is not too old). */
+bool	password_memo_holds(const struct password_memo *m, const char *encoded,
+	    const char *password);
+
+/* Forget (wipe) m. */
+void	password_memo_forget(struct password_memo *m);
+
 /* Wipe (sodium_memzero) and free a password, a hash or a code; NULL is fine. */
 void	password_free(char *secret);
 

@@ -67,6 +67,57 @@ control_duration(int64_t s, char *buf, size_t size)
 	    (long long)(s / 3600 % 24), (long long)(s / 60 % 60), (long long)(s % 60));
 }
 
+/*
+ * The replica's line of the status report (database.replica_conninfo):
+ * where it leads, what the last heavy read found it to be, its pool, and
+ * where the heavy reads went since start.  Caller frees.
+ */
+static char *
+control_replica(const struct config *cfg)
+{
+	struct db_replica_status st;
+	char state[160], since[32], checked[48];
+
+	db_replica_status(cfg->db_replica_max_lag_ms, &st);
+	if (!st.configured)
+		return xstrdup("replica: none (database.replica_conninfo is empty)\n");
+	if (st.checked_ago_ms >= 0)
+		snprintf(checked, sizeof checked, ", seen %lld s ago", st.checked_ago_ms / 1000);
+	else
+		checked[0] = '\0';
+	db_iso_time(st.since, since);
+	switch (st.state) {
+	case DB_REPLICA_UNCHECKED:
+		snprintf(state, sizeof state, "not checked yet (no heavy read since start)");
+		break;
+	case DB_REPLICA_FRESH:
+		snprintf(state, sizeof state, "fresh (%lld ms behind at most%s)", st.stale_ms,
+		    checked);
+		break;
+	case DB_REPLICA_LAGGING:
+		if (st.stale_ms < 0)
+			snprintf(state, sizeof state, "lagging, not known fresh (bound %d ms%s)",
+			    cfg->db_replica_max_lag_ms, checked);
+		else
+			snprintf(state, sizeof state, "lagging %lld ms (bound %d ms%s)", st.stale_ms,
+			    cfg->db_replica_max_lag_ms, checked);
+		break;
+	case DB_REPLICA_UNREACHABLE:
+		snprintf(state, sizeof state, "unreachable since %s%s", since, checked);
+		break;
+	case DB_REPLICA_PROMOTED:
+		snprintf(state, sizeof state, "not in recovery (promoted?) since %s%s", since,
+		    checked);
+		break;
+	}
+	return xasprintf("replica: host %s port %s dbname %s: %s\n"
+	    "replica pool: %d open, %d busy, %d size\n"
+	    "heavy reads: %llu from the replica, %llu from the primary\n",
+	    st.host[0] != '\0' ? st.host : "(default)", st.port[0] != '\0' ? st.port : "(default)",
+	    st.dbname[0] != '\0' ? st.dbname : "(default)", state, st.open, st.busy, st.size,
+	    st.reads_replica, st.reads_primary);
+}
+
 /* The status report, a few lines of text; caller frees. */
 static char *
 control_report(void)
@@ -75,7 +126,7 @@ control_report(void)
 	struct stats_snapshot st;
 	int open, busy, size;
 	int64_t window;
-	char up[32], slow[64];
+	char up[32], slow[64], *replica, *report;
 
 	stats_read(&st);
 	db_pool_stats(&open, &busy, &size);
@@ -85,7 +136,8 @@ control_report(void)
 		snprintf(slow, sizeof slow, "over %d ms", cfg->log_slow_request);
 	else
 		snprintf(slow, sizeof slow, "log.slow_request is off");
-	return xasprintf(
+	replica = control_replica(cfg);
+	report = xasprintf(
 	    "jxjyd %s (protocol %d), pid %ld, up %s (%lld s)\n"
 	    "sessions: %lld open, %lld logged in (at most %d, %d as guests)\n"
 	    "requests: %lld served, %lld errors, %lld slow (%s)\n"
@@ -93,7 +145,7 @@ control_report(void)
 	    "database pool: %d open, %d busy, %d size\n"
 	    "password hashes: %lld waiting, %lld running, %d at once\n"
 	    "connections: %lld authenticating (max_startups %s), %lld dropped early,"
-	    " %lld refused after authentication; %lld closed for not reading\n",
+	    " %lld refused after authentication; %lld closed for not reading\n%s",
 	    JXJY_VERSION, JXJY_PROTOCOL_VERSION, (long)getpid(), up,
 	    (long long)st.uptime,
 	    (long long)st.sessions_open, (long long)st.sessions_logged_in,
@@ -108,7 +160,9 @@ control_report(void)
 	    (long long)st.hashes_waiting, (long long)st.hashes_running,
 	    cfg->hash_threads,
 	    (long long)st.startups, cfg->max_startups, (long long)st.startups_dropped,
-	    (long long)st.sessions_refused, (long long)st.sessions_stalled);
+	    (long long)st.sessions_refused, (long long)st.sessions_stalled, replica);
+	free(replica);
+	return report;
 }
 
 /* Write all of buf to fd (which has a send timeout); false on failure. */

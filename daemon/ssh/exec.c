@@ -1374,6 +1374,186 @@ exec_help(struct exec_ctx *x)
 	return 0;
 }
 
+/* Say who may run the command (message key who), with the usage; returns 1. */
+static int
+exec_refused(struct exec_ctx *x, const char *who)
+{
+	text_buf_printf(&x->out, "%s\n", message_get(x->s->lang, who));
+	exec_usage(x);
+	return 1;
+}
+
+/* Take x->db; false after saying the database is unavailable (db_acquire waited already). */
+static bool
+exec_acquire(struct exec_ctx *x)
+{
+	if ((x->db = db_acquire(EXEC_DB_WAIT_MS)) != NULL)
+		return true;
+	text_buf_printf(&x->out, "%s\n", message_get(x->s->lang, "database_unavailable"));
+	return false;
+}
+
+/* Whether the key-logged-in administrator is still active in its scope (admins.c): 1, 0, -1. */
+static int
+exec_authority_active(struct exec_ctx *x)
+{
+	return admins_authority_active(x->db, x->s->account_id, x->s->scope_region,
+	    &x->unit_name);
+}
+
+static int
+exec_base_active(struct exec_ctx *x)
+{
+	return admins_base_active(x->db, x->s->account_id, x->s->base_code, &x->unit_name);
+}
+
+static int
+exec_unit_active(struct exec_ctx *x)
+{
+	return admins_active(x->db, x->s->account_id, x->s->unit_code, &x->unit_name);
+}
+
+/*
+ * An administrator's command: refused (message key refused, with the
+ * usage) unless the session's key logged in the right kind of
+ * administrator (may) who is still active (a reload may have disabled
+ * it); then x->db is the connection it checked on.  Returns 0 to go on,
+ * else the command's exit status.
+ */
+static int
+exec_admin(struct exec_ctx *x, bool may, const char *refused, int (*active)(struct exec_ctx *))
+{
+	if (!may || !x->s->key_login)
+		return exec_refused(x, refused);
+	if (!exec_acquire(x))
+		return 1;
+	return active(x) == 1 ? 0 : exec_refused(x, refused);
+}
+
+/*
+ * One attempt at command c for x's session: a connection, the check that
+ * the session may still run it (a reload may have disabled its account),
+ * the replica for a heavy read, then the command.  Returns its exit status;
+ * what it printed is in x.
+ */
+static int
+exec_attempt(struct exec_ctx *x, const struct exec_command *c)
+{
+	struct session *s = x->s;
+	int rc;
+
+	if (c->guest) {
+		if (!exec_acquire(x))
+			return 1;
+		log_info("session %lu: exec %s from %s", s->serial, c->usage, s->peer);
+		return c->run(x);
+	}
+	if (s->auth_unavailable) {
+		/* The key could not be checked (session.h): not "need_admin", try later. */
+		text_buf_printf(&x->out, "%s\n", message_get(s->lang, "auth_unavailable"));
+		return 1;
+	}
+	if (c->person && s->key_login && s->account_id > 0 &&
+	    (s->role == ROLE_STAFF || s->role == ROLE_UNIT_ADMIN)) {
+		if (!exec_acquire(x))
+			return 1;
+		log_info("session %lu: exec %s (account %lld)", s->serial, c->usage,
+		    (long long)s->account_id);
+		return c->run(x);
+	}
+	if (c->authority)
+		rc = exec_admin(x, s->role == ROLE_AUTHORITY && s->scope_region[0] != '\0',
+		    "exec.need_authority", exec_authority_active);
+	else if (c->base)
+		rc = exec_admin(x, s->role == ROLE_BASE_ADMIN && s->base_code != NULL,
+		    "exec.need_base_admin", exec_base_active);
+	else
+		rc = exec_admin(x, s->role == ROLE_UNIT_ADMIN && s->unit_code != NULL,
+		    "exec.need_admin", exec_unit_active);
+	if (rc != 0)
+		return rc;
+	if (c->replica && !rpc_read_switch(&x->db, x->cfg)) {
+		if (x->db == NULL) {
+			text_buf_printf(&x->out, "%s\n", message_get(s->lang, "database_unavailable"));
+			return 1;
+		}
+		return exec_failed(x);
+	}
+	log_info("session %lu: exec %s%s (account %lld)%s", s->serial, c->usage,
+	    x->csv ? " as CSV" : "", (long long)s->account_id,
+	    db_from_replica(x->db) ? " from the replica" : "");
+	return c->run(x);
+}
+
+/*
+ * Whether the attempt in x failed because the database went away (or
+ * turned read-only, or a replica failed) under it: its connection says so.
+ * A connection that could not be had at all was waited for already.
+ */
+static bool
+exec_cut_off(struct exec_ctx *x)
+{
+	return x->db != NULL && db_unavailable(x->db);
+}
+
+/* Forget a failed attempt: its connection, what it printed, its unit's name. */
+static void
+exec_forget(struct exec_ctx *x)
+{
+	db_release(x->db);	/* rolls back what it left open */
+	x->db = NULL;
+	x->out.len = x->err.len = 0;
+	free(x->unit_name);
+	x->unit_name = NULL;
+}
+
+/*
+ * Run command c by the rule of RPC requests (rpc_run_retrying,
+ * docs/design.md "Failover"): cut off by the database going away (a
+ * failover, a replica failing), it runs once more on a new connection when
+ * nothing of it can have been committed (db_request_retryable: a read, a
+ * roster import cut off before its COMMIT) and nothing of its output has
+ * gone to the client yet; otherwise what it printed is replaced by the
+ * clear "service_interrupted" (it may have been saved: look first) or
+ * "database_unavailable" (nothing was done: try again).  A command that
+ * a read-only server refused waits RPC_READ_ONLY_PAUSE_MS first, as a
+ * request does.
+ */
+static int
+exec_run_retrying(struct exec_ctx *x, const struct exec_command *c)
+{
+	struct text_buf *say;
+	bool read_only;
+	int rc;
+
+	db_request_start();
+	if ((rc = exec_attempt(x, c)) == 0 || !exec_cut_off(x))
+		return rc;
+	if (db_request_retryable() && !x->streamed) {
+		log_warning("session %lu: exec %s: the database went away under a command that "
+		    "committed nothing; running it once more", x->s->serial, c->usage);
+		read_only = db_read_only(x->db);
+		exec_forget(x);
+		if (read_only)
+			rpc_read_only_pause();
+		if ((rc = exec_attempt(x, c)) == 0 || !exec_cut_off(x))
+			return rc;
+	}
+	read_only = db_read_only(x->db);
+	exec_forget(x);
+	say = x->streamed ? &x->err : &x->out;
+	if (!db_request_retryable()) {
+		log_warning("session %lu: exec %s: the database went away after the command "
+		    "committed, or while it did: answered service_interrupted", x->s->serial,
+		    c->usage);
+		text_buf_printf(say, "%s\n", message_get(x->s->lang, "service_interrupted"));
+	} else {
+		text_buf_printf(say, "%s\n", message_get(x->s->lang,
+		    read_only ? "database_read_only" : "database_unavailable"));
+	}
+	return 1;
+}
+
 int
 exec_run(struct session *s, const char *command, const struct exec_stream *stream,
     char **out, size_t *len)
@@ -1428,123 +1608,14 @@ exec_run_input(struct session *s, const char *command, const struct exec_stream 
 	}
 	if (x.nargs < c->min_args || x.nargs > c->max_args)
 		goto refuse;
-	if (c->guest) {
+	if (c->guest && !auth_source_allowed(x.cfg, s->source)) {
 		/* No account: throttled per address, as guessing passwords is (auth.c). */
-		if (!auth_source_allowed(x.cfg, s->source)) {
-			text_buf_printf(&x.out, "%s\n", message_get(s->lang, "rate_limited"));
-			goto out;
-		}
-		if ((x.db = db_acquire(EXEC_DB_WAIT_MS)) == NULL) {
-			text_buf_printf(&x.out, "%s\n", message_get(s->lang, "database_unavailable"));
-			goto out;
-		}
-		log_info("session %lu: exec %s from %s", s->serial, c->usage, s->peer);
-		rc = c->run(&x);
+		text_buf_printf(&x.out, "%s\n", message_get(s->lang, "rate_limited"));
 		goto out;
 	}
-	if (s->auth_unavailable) {
-		/* The key could not be checked (session.h): not "need_admin", try later. */
-		text_buf_printf(&x.out, "%s\n", message_get(s->lang, "auth_unavailable"));
-		goto out;
-	}
-	if (c->person && s->key_login && s->account_id > 0 &&
-	    (s->role == ROLE_STAFF || s->role == ROLE_UNIT_ADMIN)) {
-		if ((x.db = db_acquire(EXEC_DB_WAIT_MS)) == NULL) {
-			text_buf_printf(&x.out, "%s\n", message_get(s->lang, "database_unavailable"));
-			goto out;
-		}
-		log_info("session %lu: exec %s (account %lld)", s->serial, c->usage,
-		    (long long)s->account_id);
-		rc = c->run(&x);
-		goto out;
-	}
-	if (c->authority) {
-		if (s->role != ROLE_AUTHORITY || !s->key_login || s->scope_region[0] == '\0')
-			goto need_authority;
-		if ((x.db = db_acquire(EXEC_DB_WAIT_MS)) == NULL) {
-			text_buf_printf(&x.out, "%s\n", message_get(s->lang, "database_unavailable"));
-			goto out;
-		}
-		/* Still active with its scope (a reload may have disabled it): admins.c. */
-		if (admins_authority_active(x.db, s->account_id, s->scope_region,
-		    &x.unit_name) != 1)
-			goto need_authority;
-		log_info("session %lu: exec %s%s (account %lld)", s->serial, c->usage,
-		    x.csv ? " as CSV" : "", (long long)s->account_id);
-		rc = c->run(&x);
-		goto out;
-	}
-	if (c->base) {
-		if (s->role != ROLE_BASE_ADMIN || !s->key_login || s->base_code == NULL)
-			goto need_base_admin;
-		if ((x.db = db_acquire(EXEC_DB_WAIT_MS)) == NULL) {
-			text_buf_printf(&x.out, "%s\n", message_get(s->lang, "database_unavailable"));
-			goto out;
-		}
-		/* Still an active administrator of the base (a reload may have disabled it). */
-		if (admins_base_active(x.db, s->account_id, s->base_code, &x.unit_name) != 1)
-			goto need_base_admin;
-		log_info("session %lu: exec %s%s (account %lld)", s->serial, c->usage,
-		    x.csv ? " as CSV" : "", (long long)s->account_id);
-		rc = c->run(&x);
-		goto out;
-	}
-	if (s->role != ROLE_UNIT_ADMIN || !s->key_login || s->unit_code == NULL)
-		goto need_admin;
-	if ((x.db = db_acquire(EXEC_DB_WAIT_MS)) == NULL) {
-		text_buf_printf(&x.out, "%s\n", message_get(s->lang, "database_unavailable"));
-		goto out;
-	}
-	/* Still an active administrator (a reload may have disabled it): admins.c. */
-	if (admins_active(x.db, s->account_id, s->unit_code, &x.unit_name) != 1)
-		goto need_admin;
-	if (c->replica && !rpc_read_switch(&x.db, x.cfg)) {
-		if (x.db == NULL) {
-			text_buf_printf(&x.out, "%s\n", message_get(s->lang, "database_unavailable"));
-			rc = 1;
-		} else {
-			rc = exec_failed(&x);
-		}
-		goto out;
-	}
-	log_info("session %lu: exec %s%s (account %lld)%s", s->serial, c->usage,
-	    x.csv ? " as CSV" : "", (long long)s->account_id,
-	    db_from_replica(x.db) ? " from the replica" : "");
-	rc = c->run(&x);
-	if (rc != 0 && db_from_replica(x.db) && db_unavailable(x.db) && !x.streamed) {
-		/*
-		 * The replica went away (or cancelled the read) under it: a read
-		 * committed nothing, so once more on the primary, its failure
-		 * forgotten (db_release makes the replica rest meanwhile).
-		 */
-		log_warning("session %lu: exec %s: the replica failed; once more on the primary",
-		    s->serial, c->usage);
-		db_release(x.db);
-		x.out.len = 0;
-		if ((x.db = db_acquire(EXEC_DB_WAIT_MS)) == NULL) {
-			text_buf_printf(&x.out, "%s\n", message_get(s->lang, "database_unavailable"));
-			rc = 1;
-			goto out;
-		}
-		rc = c->run(&x);
-	}
+	rc = exec_run_retrying(&x, c);
 	goto out;
 
-need_admin:
-	text_buf_printf(&x.out, "%s\n", message_get(s->lang, "exec.need_admin"));
-	exec_usage(&x);
-	rc = 1;
-	goto out;
-need_base_admin:
-	text_buf_printf(&x.out, "%s\n", message_get(s->lang, "exec.need_base_admin"));
-	exec_usage(&x);
-	rc = 1;
-	goto out;
-need_authority:
-	text_buf_printf(&x.out, "%s\n", message_get(s->lang, "exec.need_authority"));
-	exec_usage(&x);
-	rc = 1;
-	goto out;
 refuse:
 	{
 		char *shown = text_fit(command, 60);

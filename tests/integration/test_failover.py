@@ -8,8 +8,9 @@ read, a write refused before it was done); any other request cut off gets the cl
 "service_interrupted" reply, and the record it may have written is there at most once.
 Reads go on while writes are refused as "database_read_only"; the first write after the
 primary is writable again succeeds.  The listening connection comes back, and a password
-changed on another daemon still ends a session after the kill, and an account disabled
-while it was away has its sessions ended when it is back.
+changed on another daemon still ends a session after the kill, an account disabled
+while it was away has its sessions ended when it is back, and the sessions are told to
+re-read (record.changed kind "all") what changed meanwhile unannounced.
 """
 
 import os
@@ -20,10 +21,11 @@ from contextlib import contextmanager
 
 import pytest
 
-from conftest import Daemon, module_daemon, two_daemons
+from conftest import module_daemon, two_daemons
+from listener_apart import ListenerApart
 from helpers import (NOW, PLAIN, UNAVAILABLE, Accounts, add_pending, DEMO_PASSWORD, assert_ended_elsewhere,
-                     change_password, expect_error, forms_text, logged_in, TEST_FORMS,
-                     wait_listening, wait_until)
+                     change_password, expect_error, forms_text, logged_in, make_key, ssh_exec,
+                     TEST_FORMS, wait_listening, wait_until)
 
 
 @pytest.fixture
@@ -156,6 +158,62 @@ def test_a_connection_killed_between_requests_is_replaced_before_use(daemon1, wo
         assert named(acc, "换后") == 1
 
 
+def key_admin(daemon, world, tmp_path):
+    """The world's unit administrator with an SSH key of its own: (ID number, key path)."""
+    key, pub = make_key(tmp_path, "admin")
+    idn = world["admin"][1]
+    with logged_in(daemon, idn) as a:
+        a.result("keys.add", {"key": pub, "password": DEMO_PASSWORD})
+    return idn, key
+
+
+def test_an_exec_command_cut_off_is_run_again(daemon1, world, postgres, tmp_path):
+    """`ssh host report YEAR` whose statement is cut off (the primary gone) runs once more
+    on a new connection, as an RPC read does, and prints the report."""
+    idn, key = key_admin(daemon1, world, tmp_path)
+    # Once before: the statements are prepared, so what waits below is the report itself.
+    rc, out, err = ssh_exec(daemon1, idn, key, f"report {NOW}")
+    assert rc == 0 and "切换者" in out.decode(), out.decode() + err
+    locker = Locker(postgres, daemon1.dbname, "LOCK TABLE person_year IN ACCESS EXCLUSIVE MODE")
+    t, got = in_thread(lambda: ssh_exec(daemon1, idn, key, f"report {NOW}"))
+    wait_waiting(postgres, daemon1.dbname)
+    kill_backends(postgres, daemon1.dbname)
+    time.sleep(0.5)
+    locker.release()
+    t.join(timeout=60)
+    rc, out, err = got["reply"]
+    assert rc == 0 and "切换者" in out.decode() and "旁观者" in out.decode(), \
+        out.decode() + err
+    assert "exec report YEAR [--csv]: the database went away under a command that " \
+        "committed nothing; running it once more" in daemon1.stderr_text()
+
+
+def test_an_exec_command_cut_off_twice_says_the_database_is_unavailable(
+        daemon1, world, postgres, tmp_path):
+    """Cut off on its second run too: a clear sentence, never a half-printed report."""
+    idn, key = key_admin(daemon1, world, tmp_path)
+    rc, out, err = ssh_exec(daemon1, idn, key, f"report {NOW}")
+    assert rc == 0, out.decode() + err
+    locker = Locker(postgres, daemon1.dbname, "LOCK TABLE person_year IN ACCESS EXCLUSIVE MODE")
+    try:
+        t, got = in_thread(lambda: ssh_exec(daemon1, idn, key, f"report {NOW}"))
+        # Each time it waits for the lock, cut it off: its statement, then on the run
+        # again the statement's PREPARE and the PREPARE's own retry on a new connection.
+        for _ in range(5):
+            wait_until("the report waits or ended", lambda: not t.is_alive() or postgres.psql(
+                daemon1.dbname, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type "
+                f"= 'Lock' AND datname = '{daemon1.dbname}'").strip() != "0", timeout=15)
+            if not t.is_alive():
+                break
+            kill_backends(postgres, daemon1.dbname)
+        t.join(timeout=60)
+    finally:
+        locker.release()
+    rc, out, err = got["reply"]
+    assert rc == 1 and out.decode().strip() == "数据库暂时不可用，请稍后再试", \
+        out.decode() + err + daemon1.stderr_text()[-4000:]
+
+
 def test_a_write_cut_off_before_its_commit_is_run_again(daemon1, world, postgres):
     """An approval waits inside its transaction (for the ID number's lock) when its
     connection is killed: nothing was committed, so it runs again, and approves once."""
@@ -198,6 +256,38 @@ def test_a_write_cut_off_is_refused_clearly_and_written_at_most_once(daemon1, wo
         assert named(acc, "写中") <= 1
         assert "result" in submit(s, "写后")
         assert named(acc, "写后") == 1
+
+
+def test_a_login_cut_off_after_its_hash_is_not_hashed_again(daemon1, world, postgres):
+    """A login whose password matched and whose last statement (the end of the ID number's
+    series of failures) was cut off is answered service_interrupted; logging in again on
+    the same session takes the verification it did (same password, same stored hash)
+    without a second Argon2id."""
+    idn, db = world["staff2"][1], daemon1.dbname
+    # The settling DELETE sleeps in a trigger until the connections are cut.
+    postgres.psql(db, "CREATE FUNCTION fo_sleepy() RETURNS trigger LANGUAGE plpgsql AS "
+                      "$$ BEGIN PERFORM pg_sleep(60); RETURN OLD; END $$; "
+                      "CREATE TRIGGER fo_sleepy BEFORE DELETE ON login_throttle "
+                      "FOR EACH ROW EXECUTE FUNCTION fo_sleepy()")
+    try:
+        with daemon1.rpc() as s:
+            t, out = in_thread(lambda: s.call("session.login", {
+                "id_number": idn, "password": DEMO_PASSWORD}, timeout=60))
+            wait_until("the login settles in the trigger", lambda: postgres.psql(
+                db, "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep' "
+                    f"AND datname = '{db}'").strip() != "0", timeout=30)
+            kill_backends(postgres, db)     # before the statement timeout cancels it
+            postgres.psql(db, "DROP TRIGGER fo_sleepy ON login_throttle")
+            t.join(timeout=60)
+            expect_error(out["reply"], UNAVAILABLE, "service_interrupted")
+            assert "taken again without hashing" not in daemon1.stderr_text()
+            s.result("session.login", {"id_number": idn, "password": DEMO_PASSWORD})
+            assert s.result("session.whoami")["account"]["id_number"] == idn
+            assert "the password this session proved before it was cut off is taken " \
+                "again without hashing" in daemon1.stderr_text()
+    finally:
+        postgres.psql(db, "DROP TRIGGER IF EXISTS fo_sleepy ON login_throttle; "
+                          "DROP FUNCTION IF EXISTS fo_sleepy()", check=False)
 
 
 def test_read_only_database_refuses_writes_and_serves_reads(daemon1, world, postgres):
@@ -317,39 +407,56 @@ def test_listener_comes_back_after_the_kill(pair, postgres):
         assert_ended_elsewhere(a)
 
 
-def test_an_account_disabled_while_the_listener_was_away_ends_its_sessions(
-        postgres, migrated_template, tmp_path):
+@pytest.fixture
+def listener_apart(postgres, migrated_template, tmp_path):
     db = postgres.new_database(template=migrated_template)
-    role = f"jxjy_fo_listener_{os.getpid()}"
-    postgres.psql(db, f'CREATE ROLE "{role}" LOGIN; GRANT SELECT ON accounts TO "{role}"')
-    # The daemon listens as a role of its own, so that its listener alone can be kept out.
-    d = Daemon(tmp_path / "d", postgres, db, {"database": {
-        "listen_conninfo": postgres.conninfo(db).replace(f"user={postgres.user}",
-                                                         f"user={role}")}})
+    apart = ListenerApart(postgres, db, tmp_path, f"jxjy_fo_listener_{os.getpid()}",
+                          forms_text(TEST_FORMS))
     try:
-        d.start()
-        wait_listening(d)
-        acc = Accounts(postgres, db, "FD")
-        acc.add_unit("FDA", "停用测试单位")
-        staff, idn = acc.add_staff("FDA", "被停用者")
-        _, other = acc.add_staff("FDA", "旁观者")
-        with logged_in(d, idn) as s, logged_in(d, other) as o:
-            postgres.psql(db, f'ALTER ROLE "{role}" NOLOGIN')
-            postgres.psql(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              f"WHERE usename = '{role}'")
-            wait_until("the listener kept out",
-                       lambda: "is not permitted to log in" in d.stderr_text(), timeout=30)
-            # Disabled meanwhile (as when another application for the ID number is
-            # approved): the notice, if any, reaches no one here.
-            acc.sql(f"UPDATE accounts SET state = 'disabled' WHERE id = {staff}")
-            postgres.psql(db, f'ALTER ROLE "{role}" LOGIN')
-            wait_listening(d, 2, timeout=30)
-            assert_ended_elsewhere(s)
-            assert "stopped being active while this jxjyd was not listening" in \
-                d.stderr_text()
-            assert o.result("session.whoami")["account"]["id_number"] == other
+        apart.d.start()
+        wait_listening(apart.d)
+        apart.acc = Accounts(postgres, db, "FL")
+        apart.acc.add_unit("FLU", "监听测试单位")
+        yield apart
     finally:
-        if d.running():
-            d.stop()
-        postgres.psql("postgres", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)', check=False)
-        postgres.psql("postgres", f'DROP ROLE IF EXISTS "{role}"', check=False)
+        apart.remove()
+
+
+def test_an_account_disabled_while_the_listener_was_away_ends_its_sessions(listener_apart):
+    d, acc = listener_apart.d, listener_apart.acc
+    staff, idn = acc.add_staff("FLU", "被停用者")
+    _, other = acc.add_staff("FLU", "旁观者")
+    with logged_in(d, idn) as s, logged_in(d, other) as o:
+        listener_apart.keep_out()
+        # Disabled meanwhile (as when another application for the ID number is
+        # approved): the notice, if any, reaches no one here.
+        acc.sql(f"UPDATE accounts SET state = 'disabled' WHERE id = {staff}")
+        listener_apart.let_in()
+        assert_ended_elsewhere(s)
+        assert "stopped being active while this jxjyd was not listening" in \
+            d.stderr_text()
+        assert o.result("session.whoami")["account"]["id_number"] == other
+
+
+def test_changes_made_while_the_listener_was_away_are_made_up_for(listener_apart):
+    """A declaration approved while the listener is kept out sends a notice nobody here
+    hears; when the listener is back, every session logged in on the daemon is told to
+    read again (record.changed, kind "all"), the one whose record changed included."""
+    d = listener_apart.d
+    _, idn = listener_apart.acc.add_staff("FLU", "申报者")
+    _, admin = listener_apart.acc.add_admin("FLU", "审核者")
+    with logged_in(d, idn) as s, logged_in(d, admin) as a:
+        decl = submit(s, "离线期间审核")["result"]["id"]
+        listener_apart.keep_out()
+        r = a.result("review.approve_declarations", {"ids": [decl]})
+        assert all(x["ok"] for x in r["results"]), r
+        # Nobody heard the approval's notice.
+        s.expect_silence(1)
+        assert s.changes == [], s.changes
+        listener_apart.let_in()
+        note = s.next_change(timeout=15)
+        assert (note["kind"], note["id"], note["state"]) == ("all", 0, "missed"), note
+        assert "期间的变更可能未通知到" in note["message"], note
+        assert a.next_change(timeout=15)["kind"] == "all"
+        assert "sessions told to read again: 2" in d.stderr_text()
+        assert s.result("declaration.get", {"id": decl})["state"] == "approved"

@@ -11,18 +11,14 @@ once); the replica stopped, every report still answers, from the primary, and th
 serves again once it is back.
 """
 
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
-from conftest import Daemon, Postgres, _pg_bindir, free_port
+from conftest import Daemon
+from replica import replica  # noqa: F401 (the module-scoped fixture)
 from helpers import (NOW, Accounts, id_number, key_rpc, libconfig, logged_in, make_key,
                      ssh_exec)
 
@@ -33,60 +29,6 @@ FORM = {"code": "r_pro", "name": "副本测试培训", "name_en": "Replica test 
         "category": "professional", "attachment": "none",
         "fields": [{"key": "name", "label": "名称", "label_en": "Name", "type": "text",
                     "required": True}]}
-
-
-def as_owner(argv, **kw):
-    """Run a PostgreSQL program as the postgres user when we are root (it refuses root)."""
-    if os.geteuid() == 0:
-        argv = ["runuser", "-u", "postgres", "--"] + argv
-    return subprocess.run(argv, cwd="/", capture_output=True, text=True, **kw)
-
-
-class Replica(Postgres):
-    """A streaming replica of the run's PostgreSQL in a directory of its own."""
-
-    def __init__(self, primary):
-        self.bindir = _pg_bindir()
-        self.work = Path(tempfile.mkdtemp(prefix="jxjy-replica.", dir="/tmp"))
-        if os.geteuid() == 0:
-            shutil.chown(self.work, "postgres")
-        self.work.chmod(0o700)
-        self.data = self.work / "data"
-        # Its socket is in its own directory: any port number nothing listens on will do.
-        super().__init__(str(self.work), free_port(), primary.user)
-        r = as_owner([str(self.bindir / "pg_basebackup"), "-h", primary.host, "-p",
-                      primary.port, "-U", primary.user, "-D", str(self.data), "-R",
-                      "-X", "stream", "-c", "fast"], timeout=300)
-        assert r.returncode == 0, f"pg_basebackup failed:\n{r.stderr}"
-        # After the primary's own settings (copied with its data): these win.
-        with open(self.data / "postgresql.conf", "a") as f:
-            f.write(f"\nport = {self.port}\nunix_socket_directories = '{self.work}'\n"
-                    "listen_addresses = ''\nhot_standby = on\n")
-        self.start()
-
-    def start(self):
-        r = as_owner([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l",
-                      str(self.work / "postgres.log"), "-w", "-t", "60", "start"], timeout=90)
-        assert r.returncode == 0, (f"the replica did not start:\n{r.stderr}\n"
-                                   + (self.work / "postgres.log").read_text())
-
-    def stop(self, mode="fast"):
-        as_owner([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w",
-                  "stop"], timeout=60)
-
-    def remove(self):
-        if (self.data / "postmaster.pid").exists():
-            self.stop("immediate")
-        shutil.rmtree(self.work, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def replica(postgres):
-    r = Replica(postgres)
-    try:
-        yield r
-    finally:
-        r.remove()
 
 
 @pytest.fixture(scope="module")
@@ -308,5 +250,68 @@ def test_busy_replica_pool_waits_without_holding_the_primary(replica, postgres,
         assert not errors, errors
         assert len(sources) == 60 and "replica" in sources, \
             (sources, [l for l in d.stderr_text().splitlines() if "replica" in l][-30:])
+    finally:
+        d.stop()
+
+
+def status_text(d):
+    r = d.run("status")
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout
+
+
+def heavy_reads(text):
+    m = re.search(r"heavy reads: (\d+) from the replica, (\d+) from the primary", text)
+    assert m, text
+    return int(m.group(1)), int(m.group(2))
+
+
+def test_status_names_the_replica(replica, postgres, migrated_template, tmp_path):
+    """`jxjyd status` says where the replica is (never its password), what the last heavy
+    read found it to be (not checked yet, fresh, unreachable since …), its pool, and where
+    the heavy reads went since start."""
+    db = postgres.new_database(template=migrated_template)
+    d = Daemon(tmp_path / "status", postgres, db, {"database": {
+        "replica_conninfo": replica.conninfo(db) + " password=never-shown-secret",
+        "replica_max_lag_ms": 60000}},
+        f"learning_forms = (\n{libconfig(FORM)}\n);\n")
+    d.start()
+    try:
+        acc = Accounts(postgres, db, "RS")
+        acc.add_unit("RSA", "副本状态单位")
+        acc.add_staff("RSA", "状态人员")
+        admin = acc.add_admin("RSA", "副本状态员")[1]
+        text = status_text(d)
+        assert "never-shown-secret" not in text and "password=" not in text, text
+        assert (f"replica: host {replica.host} port {replica.port} dbname {db}: "
+                "not checked yet") in text, text
+        assert re.search(r"replica pool: 0 open, 0 busy, 4 size", text), text
+        assert heavy_reads(text) == (0, 0), text
+
+        with logged_in(d, admin) as adm:
+            wait_for("a report from the replica", lambda: adm.result(
+                "completion.report", {"year": NOW})["source"] == "replica")
+            text = status_text(d)
+            m = re.search(r"replica: .*: fresh \((\d+) ms behind at most, seen \d+ s ago\)",
+                          text)
+            assert m and int(m.group(1)) <= 60000, text
+            assert re.search(r"replica pool: [1-4] open, 0 busy, 4 size", text), text
+            from_replica, from_primary = heavy_reads(text)
+            assert from_replica >= 1, text
+
+            replica.stop()
+            try:
+                assert adm.result("completion.report", {"year": NOW})["source"] == "primary"
+                text = status_text(d)
+                assert re.search(r"replica: .*: unreachable since "
+                                 r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00", text), text
+                again_replica, again_primary = heavy_reads(text)
+                assert again_primary >= from_primary + 1, text
+                assert again_replica in (from_replica, from_replica + 1), text
+            finally:
+                replica.start()
+            wait_for("the replica serving again", lambda: adm.result(
+                "completion.report", {"year": NOW})["source"] == "replica")
+            assert ": fresh (" in status_text(d)
     finally:
         d.stop()
