@@ -18,9 +18,11 @@ JXJY_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # and the service unit checked; installing systemd in a container starts nothing.  The
 # certificate's PDF needs cairo, pango, libqrencode and the Noto CJK font; its tests read
 # it back with poppler-utils (pdftotext, pdftoppm) and zbar-tools (zbarimg).
+# python3-pytest-xdist runs the suite on several workers at once (scripts/test).
 JXJY_PACKAGES="meson ninja-build pkg-config gcc libc6-dev libssh-dev libpq-dev libncurses-dev
 libconfig-dev libjansson-dev libsodium-dev libpwquality-dev cracklib-runtime postgresql
-tmux gettext openssh-client jq python3 python3-pytest python3-cryptography procps util-linux
+tmux gettext openssh-client jq python3 python3-pytest python3-pytest-xdist
+python3-cryptography procps util-linux
 haproxy systemd
 libcairo2-dev libpango1.0-dev libqrencode-dev zlib1g-dev fonts-noto-cjk
 poppler-utils zbar-tools"

@@ -6,6 +6,13 @@ JXJY_TEST_PGHOST / JXJY_TEST_PGPORT / JXJY_TEST_PGUSER; when those are unset (pl
 
 Binaries come from JXJY_BUILD_DIR (default <repo>/build-test).  Every wait is bounded, so
 a hang fails one test instead of stalling the run.
+
+scripts/test runs the suite on pytest-xdist workers (-n 4 --dist loadfile): each worker is
+a process of its own with its own session fixtures (its migrated template), and a file's
+tests all run on one worker, in order, so a module fixture is made once.  What a test
+makes must not collide with another worker's: databases from Postgres.new_database,
+ports from free_port, tmux servers and cluster-wide names (roles) carrying os.getpid(),
+files under tmp_path; nothing fixed in the tree or in /tmp.
 """
 
 import atexit

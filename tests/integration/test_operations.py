@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import BUILD, JXJYD, REPO, sanitizer_report
-from helpers import DEMO_HASH, DEMO_PASSWORD, id_number, ssh_key
+from helpers import DEMO_HASH, DEMO_HASH_FULL, DEMO_PASSWORD, id_number, ssh_key
 
 DATA = REPO / "data"
 TEST_DATA = Path(__file__).resolve().parent / "data"
@@ -487,9 +487,10 @@ def test_hash_threads_bound_logins_and_follow_a_reload(make_daemon):
     d.pg.psql(d.dbname, "INSERT INTO units (code, name, region) VALUES ('HT1', '哈希单位', "
                         "'410100')")
     ids = [id_number() for _ in range(4)]
+    # Hashes at jxjyd's own cost: a login's hash must run long enough to be seen waiting.
     for idn in ids:
         d.pg.psql(d.dbname, "INSERT INTO accounts (id_number, state, password_hash, name, "
-                            f"unit_code) VALUES ('{idn}', 'active', '{DEMO_HASH}', '哈希', "
+                            f"unit_code) VALUES ('{idn}', 'active', '{DEMO_HASH_FULL}', '哈希', "
                             "'HT1')")
     # One at a time: the other sessions' logins wait their turn.
     seen = hash_storm(d, ids, 4)
