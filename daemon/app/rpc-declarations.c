@@ -1968,18 +1968,25 @@ DB_STMT(authority_queue_stmt,
     " AND ($9::bigint IS NULL OR d.class_id = $9::bigint)"
     " AND ($6::timestamptz IS NULL OR (d.submitted_at, d.id) < ($6::timestamptz, $7::bigint))"
     " ORDER BY d.submitted_at DESC, d.id DESC LIMIT $5");
-/* Its count: $1 to $5 as the queue's, $6 unit, $7 class. */
+/*
+ * Its count: $1 to $5 as the queue's, $6 unit, $7 class.  Driven from the
+ * scope's units, each counted from declarations_authority_queue_by_unit,
+ * and the person read only when the filter names one: counting the scope's
+ * records through the queue's index instead checked every pending record of
+ * the province against its unit and account (郑州's 4,022 of 17,607 at the
+ * authority's step: 138,773 buffers, 155 ms; this way 5,368, 6 ms).
+ */
 DB_STMT(authority_queue_count_stmt,
-    "SELECT count(*) FROM (SELECT 1 FROM declarations d"
-    " JOIN accounts a ON a.id = d.account_id JOIN units u ON u.code = d.unit_code"
-    " WHERE d.state = 'pending' AND d.review_step = 'authority'"
-    " AND " RPC_SCOPE_COVERS("u.region", "$1")
-    " AND" DECL_YEAR_IS_2
-    " AND ($3::text IS NULL OR d.form_code = $3)"
-    " AND ($4::text IS NULL OR strpos(a.name, $4) > 0"
-    "  OR starts_with(a.id_number::text, upper($4)))"
-    " AND ($6::text IS NULL OR d.unit_code = $6)"
-    " AND ($7::bigint IS NULL OR d.class_id = $7::bigint)"
+    "SELECT count(*) FROM (SELECT 1 FROM units u CROSS JOIN LATERAL"
+    " (SELECT 1 FROM declarations d WHERE d.unit_code = u.code"
+    "  AND d.state = 'pending' AND d.review_step = 'authority'"
+    "  AND" DECL_YEAR_IS_2
+    "  AND ($3::text IS NULL OR d.form_code = $3)"
+    "  AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM accounts a WHERE a.id = d.account_id"
+    "   AND (strpos(a.name, $4) > 0 OR starts_with(a.id_number::text, upper($4)))))"
+    "  AND ($7::bigint IS NULL OR d.class_id = $7::bigint)) x"
+    " WHERE " RPC_SCOPE_COVERS("u.region", "$1")
+    " AND ($6::text IS NULL OR u.code = $6)"
     " LIMIT $5) c");
 
 static int

@@ -379,6 +379,34 @@ def test_the_authoritys_queue_filters_and_attachments(cdaemon, world, staff, uni
     one(province, "authority.approve_declarations", [rid])
 
 
+def test_the_authoritys_queue_total_counts_what_its_filters_show(cdaemon, world, staff, city,
+                                                                  other_city, province):
+    """pending_total is the number of records the same filters list, in every scope:
+    counted from the scope's units (each unit's part of the queue's index), the person
+    read only when the filter names one."""
+    submit(staff, AUTH)
+    submit(staff, AUTH, amount=2)
+    with logged_in(cdaemon, world["staff_b"][1]) as b:
+        submit(b, AUTH)
+    cases = [(city, {}), (city, {"form": AUTH["code"]}), (city, {"form": PLAIN["code"]}),
+             (city, {"year": NOW}), (city, {"year": NOW - 1}), (city, {"unit": "CHA"}),
+             (city, {"unit": "CHB"}), (city, {"person": "链审王"}), (city, {"person": "链审赵"}),
+             (other_city, {}), (other_city, {"person": "链审赵"}), (province, {}),
+             (province, {"person": "链审"}), (province, {"unit": "CHB", "form": AUTH["code"]})]
+    seen = {}
+    for s, params in cases:
+        page = s.result("authority.declarations", {**params, "limit": 100})
+        assert len(page["items"]) < 100 and page["next"] is None, params
+        assert page["pending_total"] == len(page["items"]), (params, page["pending_total"])
+        assert not page["pending_total_capped"]
+        seen[(id(s), str(params))] = len(page["items"])
+    # The cases differ, so a total that ignored a filter or the scope would show.
+    assert seen[(id(city), "{}")] >= 2 and seen[(id(other_city), "{}")] >= 1
+    assert seen[(id(city), str({"unit": "CHB"}))] == 0
+    assert seen[(id(city), str({"person": "链审赵"}))] == 0
+    assert seen[(id(province), "{}")] == seen[(id(city), "{}")] + seen[(id(other_city), "{}")]
+
+
 # --- races -------------------------------------------------------------------------------------
 
 def test_a_race_between_the_units_approval_and_the_authoritys_rejection(
