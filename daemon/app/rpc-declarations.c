@@ -900,14 +900,17 @@ decl_base_members(json_t *item, const PGresult *res, int r, int col)
  * A record's review (schema 017) as three columns: its chain (a JSON array),
  * its step, and the decisions of its current round of review -- those since
  * it was last submitted -- as a JSON array of {step, action, reason, at,
- * actor}, oldest first (NULL when none).  Decisions older than the chain
+ * actor}, oldest first (NULL when none).  Oldest by id, not by at: at is
+ * its transaction's start, and a decision that waited for the record's lock
+ * behind another started before the one it followed; the ids are drawn
+ * after the lock, in the order the decisions happened.  Decisions older than the chain
  * have no step: they were the unit's.  decl_review_members reads them.
  */
 #define DECL_REVIEW_COLUMNS \
 	"array_to_json(d.review_chain)::text, d.review_step," \
 	" (SELECT json_agg(json_build_object('step', coalesce(au.step, 'unit')," \
 	"  'action', au.action, 'reason', au.reason, 'at', " DB_ISO_TIME("au.at") "," \
-	"  'actor', x.name) ORDER BY au.at, au.id)::text" \
+	"  'actor', x.name) ORDER BY au.id)::text" \
 	"  FROM declaration_audit au LEFT JOIN accounts x ON x.id = au.actor_id" \
 	"  WHERE au.declaration_id = d.id AND au.action IN ('approve', 'reject')" \
 	"  AND au.at >= d.submitted_at)"
@@ -1104,7 +1107,8 @@ decl_list(struct rpc_call *call)
 	return 0;
 }
 
-/* The audit history of declaration id, oldest first; NULL on failure. */
+/* The audit history of declaration id, oldest first (by id: see
+ * DECL_REVIEW_COLUMNS); NULL on failure. */
 static json_t *
 decl_history(struct db_conn *db, const char *id, enum lang lang)
 {
@@ -1113,7 +1117,7 @@ decl_history(struct db_conn *db, const char *id, enum lang lang)
 	    " " DB_ISO_TIME("au.at") ", x.name, CASE WHEN au.action IN ('approve', 'reject')"
 	    "  THEN coalesce(au.step, 'unit') END"
 	    " FROM declaration_audit au LEFT JOIN accounts x ON x.id = au.actor_id"
-	    " WHERE au.declaration_id = $1 ORDER BY au.at, au.id");
+	    " WHERE au.declaration_id = $1 ORDER BY au.id");
 	const char *params[1] = { id };
 	PGresult *res;
 	json_t *history;

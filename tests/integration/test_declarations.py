@@ -83,7 +83,7 @@ def audit(acc, decl_id):
     return [tuple(r) for r in acc.rows(
         "SELECT action, coalesce(from_state::text, ''), coalesce(to_state::text, ''), "
         "coalesce(actor_id::text, ''), coalesce(reason, '') FROM declaration_audit "
-        f"WHERE declaration_id = {decl_id} ORDER BY at, id")]
+        f"WHERE declaration_id = {decl_id} ORDER BY id")]
 
 
 def state_of(acc, decl_id):

@@ -143,7 +143,7 @@ def decisions(acc, decl_id):
     return [tuple(r[:4]) + (int(r[4]),) + tuple(r[5:]) for r in acc.rows(
         "SELECT action, from_state, to_state, coalesce(step, ''), actor_id, "
         "coalesce(reason, '') FROM declaration_audit WHERE declaration_id = "
-        f"{decl_id} AND action IN ('approve', 'reject') ORDER BY at, id")]
+        f"{decl_id} AND action IN ('approve', 'reject') ORDER BY id")]
 
 
 def totals(acc, account, form):
