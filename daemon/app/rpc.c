@@ -25,6 +25,7 @@
 #include "log.h"
 #include "messages.h"
 #include "notify.h"
+#include "presence.h"
 #include "rpc.h"
 #include "stats.h"
 #include "text.h"
@@ -1112,10 +1113,12 @@ rpc_handle_line(struct session *s, const char *line, size_t len)
 	if (rc == 0)
 		rc = rpc_run_retrying(&call);
 	replica = db_from_replica(call.db);
-	if (call.db != NULL) {
+	if (call.db != NULL)
 		db_rollback(call.db);	/* a handler that forgot to finish */
+	/* Logged in, out, or watching now: its row before the reply (presence.h). */
+	presence_settle(&call);
+	if (call.db != NULL)
 		db_release(call.db);
-	}
 	db_set_origin(NULL);
 	if ((method = req.method) == NULL)
 		goto reply;	/* no request: nothing to log */

@@ -71,6 +71,7 @@ struct session {
 	char		 id_number[19];	/* of the logged-in account */
 	bool		 key_login;	/* logged in by an SSH key (no captcha needed) */
 	struct sessions_entry registry;	/* while logged in (sessions.h): revoked, wake_fd */
+	int64_t		 presence_account; /* what its session_presence row says, 0: none (presence.h) */
 	/*
 	 * The SSH user name was an ID number but the database could not say
 	 * whether an SSH key should log it in: every request is refused with

@@ -229,6 +229,29 @@ sessions_logged_in_accounts(int64_t **ids)
 	return n;
 }
 
+int64_t
+sessions_account_of(const struct sessions_entry *e)
+{
+	return e->registered ? e->account_id : 0;
+}
+
+size_t
+sessions_registered(unsigned long **serials, int64_t **accounts)
+{
+	size_t n;
+
+	pthread_mutex_lock(&registry.lock);
+	n = registry.n;
+	*serials = xcalloc(n + 1, sizeof **serials);
+	*accounts = xcalloc(n + 1, sizeof **accounts);
+	for (size_t i = 0; i < n; i++) {
+		(*serials)[i] = registry.list[i]->serial;
+		(*accounts)[i] = registry.list[i]->account_id;
+	}
+	pthread_mutex_unlock(&registry.lock);
+	return n;
+}
+
 void
 sessions_free(void)
 {

@@ -95,6 +95,16 @@ int	sessions_end_account_before(int64_t account_id, double before);
 /* The accounts logged in here, each once; *ids is the caller's to free. */
 size_t	sessions_logged_in_accounts(int64_t **ids);
 
+/*
+ * The account e is registered as (logged in to or watching), 0 when none.
+ * Only e's own thread changes that, so it reads it without the lock.
+ */
+int64_t	sessions_account_of(const struct sessions_entry *e);
+/*
+ * The sessions registered here: their serials and accounts, n of each
+ * (presence.c); *serials and *accounts are the caller's to free.
+ */
+size_t	sessions_registered(unsigned long **serials, int64_t **accounts);
 /* Free the registry's memory when the server stops (no session left). */
 void	sessions_free(void);
 

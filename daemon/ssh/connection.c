@@ -43,6 +43,7 @@
 #include "inbox.h"
 #include "log.h"
 #include "outbox.h"
+#include "presence.h"
 #include "rpc.h"
 #include "connection.h"
 #include "sessions.h"
@@ -1130,6 +1131,7 @@ connection_thread(void *arg)
 		connection_finish_channel(s, status);
 		log_info("session %lu: ended", s->session.serial);
 	}
+	presence_forget(&s->session);
 	sessions_logout(&s->session.registry);
 	captcha_free(s->session.captcha);
 	upload_free(s->session.upload);

@@ -44,6 +44,7 @@
 #include "notify.h"
 #include "partitions.h"
 #include "passwords.h"
+#include "presence.h"
 #include "connection.h"
 #include "sessions.h"
 #include "xmalloc.h"
@@ -183,6 +184,8 @@ listener_fold(struct db_conn *db)
 	}
 	/* A new year's partitions, made at the turn of the year (partitions.h). */
 	partitions_tick(db, config_current());
+	/* The sessions that could hear a record.changed (presence.h). */
+	presence_tick(db);
 }
 
 /*
