@@ -4,8 +4,8 @@
  * order and wholeness under concurrent threads, the cap, fork, stop.
  *
  * The log writes to stderr, so fd 2 is a temporary file while the tests
- * run; anything else found in it (a sanitizer's report) goes to the real
- * stderr at the end, where test_c_units.py looks.
+ * run; a sanitizer reports to the real stderr, where test_c_units.py looks,
+ * and any other line found in the file is passed on there at the end.
  */
 #include <pthread.h>
 #include <regex.h>
@@ -23,33 +23,30 @@
 #define LINES		2000
 #define CAP		(256 * 1024)	/* LOG_BUFFER_CAP */
 
-static char log_path[] = "/tmp/jxjy-test-log-buffer.XXXXXX";
+/* In the sanitizers' runtime when built with them (sanitizer/common_interface_defs.h). */
+void	__sanitizer_set_report_fd(void *fd) __attribute__((weak));
 
-/* The log file so far, NUL-terminated; the caller frees it. */
-static char *
-log_text(void)
-{
-	FILE *f = fopen(log_path, "r");
-	char *text;
-	long size;
-
-	if (f == NULL)
-		return strdup("");
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	rewind(f);
-	text = malloc((size_t)size + 1);
-	text[fread(text, 1, (size_t)size, f)] = '\0';
-	fclose(f);
-	return text;
-}
+/* The log's file, unlinked at once so that a crash leaves nothing behind. */
+static int log_fd = -1;
 
 static size_t
 log_size(void)
 {
 	struct stat st;
 
-	return stat(log_path, &st) == 0 ? (size_t)st.st_size : 0;
+	return fstat(log_fd, &st) == 0 ? (size_t)st.st_size : 0;
+}
+
+/* The log file so far, NUL-terminated; the caller frees it. */
+static char *
+log_text(void)
+{
+	size_t size = log_size();
+	char *text = malloc(size + 1);
+	ssize_t n = pread(log_fd, text, size, 0);
+
+	text[n > 0 ? (size_t)n : 0] = '\0';
+	return text;
 }
 
 /* Times needle occurs in the log. */
@@ -248,15 +245,18 @@ test_pass_on_foreign(int real_stderr)
 int
 main(void)
 {
-	int fd, real_stderr;
+	char path[] = "/tmp/jxjy-test-log-buffer.XXXXXX";
+	int real_stderr;
 
-	if ((fd = mkstemp(log_path)) < 0) {
+	if ((log_fd = mkstemp(path)) < 0) {
 		perror("mkstemp");
 		return 1;
 	}
+	unlink(path);
 	real_stderr = dup(STDERR_FILENO);
-	dup2(fd, STDERR_FILENO);
-	close(fd);
+	if (__sanitizer_set_report_fd != NULL)
+		__sanitizer_set_report_fd((void *)(long)real_stderr);
+	dup2(log_fd, STDERR_FILENO);
 	log_open(LOG_LEVEL_DEBUG, false);
 
 	test_before_start();
@@ -268,6 +268,6 @@ main(void)
 
 	dup2(real_stderr, STDERR_FILENO);
 	test_pass_on_foreign(real_stderr);
-	unlink(log_path);
+	close(log_fd);
 	return check_done();
 }
