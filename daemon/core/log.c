@@ -65,11 +65,12 @@ static const int log_priorities[] = {
 
 static struct {
 	pthread_mutex_t write_lock;	/* one writer; out, the buffer written */
-	pthread_mutex_t lock;		/* data, len, running, stopping */
+	pthread_mutex_t lock;		/* all but out and thread */
 	pthread_cond_t	filled;		/* len went from 0 to more, or stopping */
 	char		*data;		/* lines appended, len bytes */
 	char		*out;		/* the other buffer: being written */
 	size_t		 len;
+	bool		 writing;	/* lines swapped out are being written */
 	bool		 running;	/* the writer thread takes appended lines */
 	bool		 stopping;	/* the writer thread is asked to end */
 	pthread_t	 thread;
@@ -204,34 +205,48 @@ log_buffer_write(const char *line, size_t line_len)
 	log_buffer.data = log_buffer.out;
 	log_buffer.len = 0;
 	log_buffer.out = out;
+	log_buffer.writing = len > 0;
 	pthread_mutex_unlock(&log_buffer.lock);
 	log_write_out(out, len, line, line_len);
+	if (len > 0) {
+		pthread_mutex_lock(&log_buffer.lock);
+		log_buffer.writing = false;
+		pthread_mutex_unlock(&log_buffer.lock);
+	}
 	pthread_mutex_unlock(&log_buffer.write_lock);
 }
 
 /*
- * Append line for the writer thread: no system call but the wake-up of
- * the writer when the buffer was empty (one per batch).  False when it
- * must be written now instead: the buffer would pass its cap (written by
- * the caller, so a flood waits for the disk rather than growing memory),
- * flush_ms is 0, or the writer thread is not running (stopped).
+ * A line while buffered: appended for the writer thread, with no system
+ * call but the wake-up of the writer when the buffer was empty (one per
+ * batch).  Written now by the caller instead when at_once (an error), when
+ * flush_ms is 0, when the writer thread has stopped, or when the buffer
+ * would pass its cap (so a flood waits for the disk rather than growing
+ * memory): directly if nothing is pending or being written, which it could
+ * pass (flush_ms 0 then costs what the log did before the buffer, with no
+ * lock held across a write), else after what is.
  */
-static bool
-log_buffer_append(const char *line, size_t len)
+static void
+log_buffer_put(const char *line, size_t len, bool at_once)
 {
-	bool appended = false;
+	bool clear;
 
 	pthread_mutex_lock(&log_buffer.lock);
-	if (log_buffer.running && atomic_load(&log_flush_ms) > 0 &&
+	if (!at_once && log_buffer.running && atomic_load(&log_flush_ms) > 0 &&
 	    log_buffer.len + len <= LOG_BUFFER_CAP) {
 		memcpy(log_buffer.data + log_buffer.len, line, len);
 		if (log_buffer.len == 0)
 			pthread_cond_signal(&log_buffer.filled);
 		log_buffer.len += len;
-		appended = true;
+		pthread_mutex_unlock(&log_buffer.lock);
+		return;
 	}
+	clear = log_buffer.len == 0 && !log_buffer.writing;
 	pthread_mutex_unlock(&log_buffer.lock);
-	return appended;
+	if (clear)
+		log_write_out(NULL, 0, line, len);
+	else
+		log_buffer_write(line, len);
 }
 
 /*
@@ -370,9 +385,8 @@ log_write(enum log_level level, const char *fmt, va_list ap)
 	line[n++] = '\n';
 	if (!atomic_load(&log_buffered))
 		log_write_out(NULL, 0, line, (size_t)n);
-	else if (level == LOG_LEVEL_ERROR || !log_buffer_append(line, (size_t)n))
-		/* The cause of a crash that may follow is in the log before it. */
-		log_buffer_write(line, (size_t)n);
+	else	/* The cause of a crash that may follow is in the log before it. */
+		log_buffer_put(line, (size_t)n, level == LOG_LEVEL_ERROR);
 }
 
 #define LOG_FUNCTION(name, level)				\
