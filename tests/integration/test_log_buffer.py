@@ -143,3 +143,27 @@ def test_an_error_line_is_written_at_once_after_the_lines_before_it(make_daemon)
         s.close()
     d.settings["log"]["flush_ms"] = 1000
     d.write_config()
+
+
+def test_a_reload_applies_flush_ms(make_daemon):
+    """From 1000 to 0 by SIGHUP: the line held back is written with the reload's, and a
+    request's line is then in the log before its reply."""
+    d = make_daemon(config={"log": {"flush_ms": 1000}})
+    with d.rpc() as s:
+        hello_burst(s, 1)
+        wait_hellos(d, 1)
+        hello_burst(s, 1)
+        held = sum(hellos(d.stderr_text()).values()) == 1
+        d.settings["log"]["flush_ms"] = 0
+        d.write_config()
+        d.reload()
+        text = d.stderr_text()
+        assert re.search(r"reload: .* applied: [^\n]*log\.flush_ms", text), text[-2000:]
+        assert sum(hellos(text).values()) == 2, text[-2000:]
+        if held:    # it was pending: written before the reload's line
+            assert list(HELLO.finditer(text))[-1].start() < text.index("reload: "), \
+                text[-2000:]
+        for n in range(3, 6):
+            hello_burst(s, 1)
+            assert sum(hellos(d.stderr_text()).values()) == n, d.stderr_text()[-2000:]
+        s.close()
