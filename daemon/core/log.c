@@ -55,27 +55,29 @@ static const int log_priorities[] = {
 
 /*
  * The buffer (log_buffer_start).  Two locks, always taken in this order:
- * write_lock makes one writer at a time and is held across the swap and
- * the write, so what is swapped out first is written first; lock guards
- * the buffer itself and is never held across a system call, so a session
+ * write_lock, held exclusively across the swap and the write of what was
+ * pending, makes one writer of batches at a time, so what is swapped out
+ * first is written first; a line written directly (nothing pending) holds
+ * it shared, so such lines go out side by side, each whole in one write as
+ * before the buffer, but never in the middle of a batch.  lock guards the
+ * buffer itself and is never held across a system call, so a session
  * thread appending never waits for a write(2).  A line is appended whole
  * under lock, so lines are written in the order they were appended.
  */
 #define LOG_BUFFER_CAP	(256 * 1024)
 
 static struct {
-	pthread_mutex_t write_lock;	/* one writer; out, the buffer written */
+	pthread_rwlock_t write_lock;	/* batches, and out; shared: direct lines */
 	pthread_mutex_t lock;		/* all but out and thread */
 	pthread_cond_t	filled;		/* len went from 0 to more, or stopping */
 	char		*data;		/* lines appended, len bytes */
 	char		*out;		/* the other buffer: being written */
 	size_t		 len;
-	bool		 writing;	/* lines swapped out are being written */
 	bool		 running;	/* the writer thread takes appended lines */
 	bool		 stopping;	/* the writer thread is asked to end */
 	pthread_t	 thread;
 } log_buffer = {
-	.write_lock = PTHREAD_MUTEX_INITIALIZER,
+	.write_lock = PTHREAD_RWLOCK_INITIALIZER,
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 };
 /* Static: never grows, and commands other than serve never touch its pages. */
@@ -189,7 +191,7 @@ log_write_out(const char *a, size_t a_len, const char *b, size_t b_len)
 
 /*
  * Write what is pending, then line (line_len bytes; none when 0), now,
- * from the calling thread.  Takes write_lock, so it waits for a write in
+ * from the calling thread.  Takes write_lock, so it waits for writes in
  * progress: everything appended before is written before line.
  */
 static void
@@ -198,22 +200,16 @@ log_buffer_write(const char *line, size_t line_len)
 	char *out;
 	size_t len;
 
-	pthread_mutex_lock(&log_buffer.write_lock);
+	pthread_rwlock_wrlock(&log_buffer.write_lock);
 	pthread_mutex_lock(&log_buffer.lock);
 	out = log_buffer.data;
 	len = log_buffer.len;
 	log_buffer.data = log_buffer.out;
 	log_buffer.len = 0;
 	log_buffer.out = out;
-	log_buffer.writing = len > 0;
 	pthread_mutex_unlock(&log_buffer.lock);
 	log_write_out(out, len, line, line_len);
-	if (len > 0) {
-		pthread_mutex_lock(&log_buffer.lock);
-		log_buffer.writing = false;
-		pthread_mutex_unlock(&log_buffer.lock);
-	}
-	pthread_mutex_unlock(&log_buffer.write_lock);
+	pthread_rwlock_unlock(&log_buffer.write_lock);
 }
 
 /*
@@ -222,9 +218,9 @@ log_buffer_write(const char *line, size_t line_len)
  * batch).  Written now by the caller instead when at_once (an error), when
  * flush_ms is 0, when the writer thread has stopped, or when the buffer
  * would pass its cap (so a flood waits for the disk rather than growing
- * memory): directly if nothing is pending or being written, which it could
- * pass (flush_ms 0 then costs what the log did before the buffer, with no
- * lock held across a write), else after what is.
+ * memory): directly if nothing is pending, which it could pass (flush_ms 0
+ * then costs what the log did before the buffer: its lines share
+ * write_lock, and never wait for each other), else after what is.
  */
 static void
 log_buffer_put(const char *line, size_t len, bool at_once)
@@ -241,18 +237,22 @@ log_buffer_put(const char *line, size_t len, bool at_once)
 		pthread_mutex_unlock(&log_buffer.lock);
 		return;
 	}
-	clear = log_buffer.len == 0 && !log_buffer.writing;
+	pthread_mutex_unlock(&log_buffer.lock);
+	pthread_rwlock_rdlock(&log_buffer.write_lock);
+	pthread_mutex_lock(&log_buffer.lock);
+	clear = log_buffer.len == 0;
 	pthread_mutex_unlock(&log_buffer.lock);
 	if (clear)
 		log_write_out(NULL, 0, line, len);
-	else
+	pthread_rwlock_unlock(&log_buffer.write_lock);
+	if (!clear)
 		log_buffer_write(line, len);
 }
 
 /*
  * The writer thread: asleep while the buffer is empty; once a line is
  * appended, lets more gather for flush_ms, then writes them all.  Holds
- * lock except while it writes.
+ * lock but while it waits or writes.
  */
 static void *
 log_buffer_run(void *arg)
