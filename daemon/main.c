@@ -363,6 +363,8 @@ main_serve(struct config *cfg)
 	char err[512];
 	int rc;
 
+	/* From here lines to stderr gather for flush_ms (issue 19); written out below. */
+	log_buffer_start(cfg->log_flush_ms);
 	/*
 	 * A mistake in the files is logged and the data already in the
 	 * database is served: nothing was imported, so it is still
@@ -372,18 +374,21 @@ main_serve(struct config *cfg)
 	if (cfg->ref_import_at_start && import_configured(cfg)) {
 		rc = main_import(cfg, false, main_import_log);
 		if (rc == EXIT_DATABASE)
-			return rc;
+			goto out;
 		if (rc != EXIT_OK)
 			log_warning("reference data not imported (mistakes above); "
 			    "serving the data already in the database");
 	}
 	if (certificates_start(cfg, err, sizeof err) != 0) {
 		log_error("certificates.signing_key: %s", err);
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	stats_start();
 	rc = listener_run(cfg);
 	certificate_pdf_end();	/* every session has ended: no PDF is being made */
+out:
+	log_buffer_stop();	/* the last lines ("stopped") are in the log at exit */
 	return rc;
 }
 

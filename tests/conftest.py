@@ -284,7 +284,10 @@ class Daemon:
             # Each daemon its own control socket: the default /run/jxjy/jxjyd.sock is shared.
             "control_socket": str(self.dir / "jxjyd.sock"),
             "database": {"conninfo": pg.conninfo(dbname), "pool_size": 4},
-            "log": {"level": "debug"},
+            # flush_ms 0: each line written at once (the daemon's default gathers them for
+            # 20 ms), since tests read stderr right after replies; test_log_buffer.py tests
+            # the buffered log with daemons of its own.
+            "log": {"level": "debug", "flush_ms": 0},
             "security": {"captcha": "off"},
             "certificates": {"signing_key": str(self.dir / "certificate_ed25519_key")},
         }, config or {})

@@ -149,6 +149,8 @@ static const struct config_key config_keys[] = {
 	KEY_ENUM("log.level", log_level, LOG_LEVEL_INFO, config_log_levels, RELOAD),
 	KEY_BOOL("log.syslog", log_syslog, false, RELOAD),
 	KEY_INT("log.slow_request", log_slow_request, 200, 0, 3600000, RELOAD),
+	/* serve's lines to stderr gather this long before one write (log.c, issue 19). */
+	KEY_INT("log.flush_ms", log_flush_ms, 20, 0, 1000, RELOAD),
 
 	KEY_INT("sessions.max", max_sessions, 5000, 1, 100000, RELOAD),
 	KEY_INT("sessions.max_per_source", max_sessions_per_source, 50,

@@ -144,6 +144,7 @@ struct config {
 	enum log_level log_level;
 	bool	 log_syslog;
 	int	 log_slow_request;	/* ms, 200: warn on slower requests */
+	int	 log_flush_ms;		/* ms, 20: stderr lines gather this long; 0 = at once */
 
 	/* sessions */
 	int	 max_sessions;		/* 5000 */

@@ -234,6 +234,7 @@ listener_reload(void)
 	config_errors_free(&errs);
 	config_diff(old, cfg, changed, sizeof changed, restart, sizeof restart);
 	log_set_level(cfg->log_level);
+	log_buffer_set_flush_ms(cfg->log_flush_ms);
 	passwords_init(cfg->hash_threads);
 	config_publish(cfg);
 	listener_sync_from_config(cfg);
