@@ -50,7 +50,8 @@ LANGUAGE sql AS $$
 	 WHERE record_changed_heard(account);
 $$;
 
--- 019's, asking first, so that a change nobody hears costs no look-up of the form's name.
+-- 019's, asking first, so that a change nobody hears costs no look-up of the form's name
+-- and no call of record_changed_notify.
 CREATE OR REPLACE FUNCTION declarations_record_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -62,7 +63,13 @@ BEGIN
 		RETURN NULL;
 	END IF;
 	d := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-	IF NOT record_changed_heard(d.account_id) THEN
+	-- record_changed_heard's test, written out: a SQL function called from PL/pgSQL is not
+	-- inlined, and setting up its call each time cost a fifth of a submit's throughput
+	-- (pgbench, the submit's statement, fsync off: 3,150-3,250/s against 4,090-4,140/s).
+	IF NOT EXISTS (SELECT 1 FROM session_presence p
+	    WHERE p.account_id = d.account_id
+	      AND p.instance || '.' || p.serial <>
+		  coalesce(current_setting('jxjy.origin', true), '')) THEN
 		RETURN NULL;
 	END IF;
 	IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM declarations x WHERE x.id = OLD.id) THEN
