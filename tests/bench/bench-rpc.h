@@ -20,6 +20,9 @@
 
 #include "bench-common.h"
 
+/* The most one read asks for: well inside libssh's channel window (1,280,000 bytes). */
+#define BENCH_READ_MAX	(64 * 1024)
+
 /*
  * Where a client connects and as whom: -H HOST (127.0.0.1), -p PORT
  * (2222), -i ID and bench_password's password, set by bench_options.
@@ -57,6 +60,7 @@ conn_call(struct conn *c, const char *method, const char *params, char **reply,
     size_t *size, char *err, size_t errsize)
 {
 	char *line, *nl;
+	size_t want;
 	int len, n;
 
 	/* The previous reply is consumed now. */
@@ -78,8 +82,17 @@ again:
 			snprintf(err, errsize, "reply too long");
 			return -1;
 		}
-		n = ssh_channel_read_timeout(c->channel, c->buf + c->len,
-		    (uint32_t)(BENCH_LINE_MAX - c->len), 0, BENCH_TIMEOUT * 1000);
+		/*
+		 * Ask for no more than the channel's window holds: libssh
+		 * answers a read larger than its window with a window
+		 * adjustment to the server, which a real client (the TUI
+		 * reads what has come) does not send with every request.
+		 */
+		want = BENCH_LINE_MAX - c->len;
+		if (want > BENCH_READ_MAX)
+			want = BENCH_READ_MAX;
+		n = ssh_channel_read_timeout(c->channel, c->buf + c->len, (uint32_t)want, 0,
+		    BENCH_TIMEOUT * 1000);
 		if (n <= 0) {
 			snprintf(err, errsize, "read: %s", n < 0 ? ssh_get_error(c->ssh) :
 			    "no reply in time, or the channel closed");

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """cpu-sample.py - what a window of a benchmark round cost jxjyd and PostgreSQL.
 
-    cpu-sample.py JXJYD_PID POSTMASTER_PID DELAY WINDOW -- PSQL...
+    cpu-sample.py JXJYD_PID POSTMASTER_PID DELAY WINDOW [CLIENT] -- PSQL...
 
 Sleeps DELAY seconds, takes a snapshot, sleeps WINDOW seconds, takes another and
 prints one line of "key=value" figures for the window:
@@ -18,6 +18,9 @@ prints one line of "key=value" figures for the window:
     xact_per   transactions committed per submit
     cs_per     jxjyd's context switches per submit (voluntary + involuntary, summed
                over the threads alive at the window's end, /proc/PID/task/*/status)
+    client_us  with CLIENT (a program's name): the CPU per submit of the processes of
+               that name that lived through the window -- the load client's (an SSH
+               client on the same cores) or pgbench's (a client of PostgreSQL alone)
 
 PSQL is the command that runs one query and prints its value (psql -A -t ...).
 Counts are exact; CPU has the kernel's tick as its grain (10 ms), which over a
@@ -75,10 +78,26 @@ def backend(pid):
     return len(words) >= 3 and words[0] == "postgres:" and words[2] == "jxjy"
 
 
-def snapshot(jxjyd, postmaster, psql):
+def named(name):
+    """The pids of the processes called name (/proc/PID/comm keeps 15 bytes of it)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/comm") as f:
+                if f.read().rstrip("\n") == name[:15]:
+                    out.append(int(d))
+        except OSError:
+            continue
+    return out
+
+
+def snapshot(jxjyd, postmaster, psql, client):
     kids = children(postmaster)
     pg = {pid: ticks(pid) for pid in [postmaster] + kids}
     return {
+        "client": {pid: ticks(pid) for pid in named(client)} if client else {},
         "backends": {pid for pid in kids if backend(pid)},
         "jxjyd": ticks(jxjyd),
         "cs": switches(jxjyd),
@@ -90,15 +109,17 @@ def snapshot(jxjyd, postmaster, psql):
 
 
 def main():
-    if len(sys.argv) < 6 or sys.argv[5] != "--":
+    if "--" not in sys.argv[5:7]:
         sys.exit(__doc__)
+    dash = sys.argv.index("--", 5)
     jxjyd, postmaster = int(sys.argv[1]), int(sys.argv[2])
     delay, window = float(sys.argv[3]), float(sys.argv[4])
-    psql = sys.argv[6:]
+    client = sys.argv[5] if dash == 6 else None
+    psql = sys.argv[dash + 1:]
     time.sleep(delay)
-    a = snapshot(jxjyd, postmaster, psql)
+    a = snapshot(jxjyd, postmaster, psql, client)
     time.sleep(window)
-    b = snapshot(jxjyd, postmaster, psql)
+    b = snapshot(jxjyd, postmaster, psql, client)
     submits = b["id"] - a["id"]
     # The two queries of each snapshot are transactions too.
     xacts = b["xacts"] - a["xacts"] - 2
@@ -110,6 +131,8 @@ def main():
     be = sum(b["pg"][p] - a["pg"][p] for p in a["backends"] & b["backends"]
              if a["pg"].get(p) is not None and b["pg"].get(p) is not None)
     cs = sum(b["cs"][t] - a["cs"].get(t, 0) for t in b["cs"])
+    cl = sum(b["client"][p] - a["client"][p] for p in a["client"].keys() & b["client"].keys()
+             if a["client"][p] is not None and b["client"][p] is not None)
     us = 1e6 / TICK
 
     def per(x, n, scale=1.0):
@@ -117,7 +140,8 @@ def main():
     print(f"submits={submits} xacts={xacts}"
           f" jxjyd_us={per(b['jxjyd'] - a['jxjyd'], submits, us)}"
           f" pg_us={per(be, submits, us)} pg_all_us={per(pg, submits, us)}"
-          f" xact_per={per(xacts, submits, 1.0)} cs_per={per(cs, submits)}")
+          f" xact_per={per(xacts, submits, 1.0)} cs_per={per(cs, submits)}"
+          + (f" client_us={per(cl, submits, us)}" if client else ""))
 
 
 if __name__ == "__main__":
