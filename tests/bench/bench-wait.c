@@ -155,7 +155,7 @@ int
 main(int argc, char **argv)
 {
 	static const long defaults[] = { 0, 100, 1000, 3000 };
-	double seconds = 3;
+	double seconds = 3, base;
 	int opt, rc = 0;
 
 	while ((opt = getopt(argc, argv, "t:")) != -1) {
@@ -167,7 +167,12 @@ main(int argc, char **argv)
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
-	printf("no wait: write + read of a byte already there: %.2f us CPU\n", no_wait(1));
+	base = no_wait(1);
+	if (base < 0) {
+		perror("bench-wait: socketpair, write or read");
+		return 1;
+	}
+	printf("no wait: write + read of a byte already there: %.2f us CPU\n", base);
 	if (optind == argc) {
 		for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
 			rc |= round_trips(defaults[i], seconds);

@@ -79,17 +79,20 @@ def backend(pid):
 
 
 def named(name):
-    """The pids of the processes called name (/proc/PID/comm keeps 15 bytes of it)."""
+    """The pids of the programs called name: the last part of their argv[0]. Not
+    /proc/PID/comm, which keeps 15 bytes: "bench-declarati" is also the benchmark's own
+    script (argv[0] "bash") and every subshell of it."""
     out = []
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
         try:
-            with open(f"/proc/{d}/comm") as f:
-                if f.read().rstrip("\n") == name[:15]:
-                    out.append(int(d))
+            with open(f"/proc/{d}/cmdline", "rb") as f:
+                argv0 = f.read().split(b"\0", 1)[0].decode(errors="replace")
         except OSError:
             continue
+        if os.path.basename(argv0) == name:
+            out.append(int(d))
     return out
 
 
